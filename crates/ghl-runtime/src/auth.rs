@@ -1,0 +1,547 @@
+//! Tokens: Private Integration Tokens, OAuth token sets and where they are kept.
+//!
+//! A PIT or a fixed access token is given with
+//! [`ClientBuilder::token`](crate::ClientBuilder::token). For OAuth, give the app's
+//! credentials and a [`TokenStore`] with [`ClientBuilder::oauth`](crate::ClientBuilder::oauth):
+//! the client then loads the token set from the store, refreshes the access token a few
+//! minutes before it expires (one refresh for all concurrent callers), and saves every new
+//! token set — HighLevel rotates the refresh token on every refresh — to the store
+//! *before* the new access token is used, so a crash can never lose the only valid refresh
+//! token.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use ghl_runtime::Client;
+//! use ghl_runtime::auth::{FileTokenStore, OAuthConfig, UserType};
+//!
+//! # async fn run() -> ghl_runtime::Result<()> {
+//! let store = Arc::new(FileTokenStore::new("/var/lib/my-app/ghl-tokens.json"));
+//! let client = Client::builder()
+//!     .oauth(
+//!         OAuthConfig::new("my-client-id", "my-client-secret")
+//!             .redirect_uri("https://example.com/oauth/callback")
+//!             .user_type(UserType::Location),
+//!         store,
+//!     )
+//!     .build()?;
+//! // First run only: exchange the code HighLevel sent to the redirect URI.
+//! if client.tokens().is_none() {
+//!     client.exchange_code("code-from-callback").await?;
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+use std::fmt;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// A secret string (token, client secret). Its `Debug` shows `<redacted>`, it has no
+/// `Display`, and it serializes as the plain string (for token stores).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret itself. Take care where it goes.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Secret(value.to_owned())
+    }
+}
+
+/// Which kind of token an OAuth exchange asks for (`user_type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum UserType {
+    /// A sub-account (location) token.
+    #[default]
+    Location,
+    /// An agency (company) token.
+    Company,
+}
+
+impl UserType {
+    /// The wire value, `Location` or `Company`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserType::Location => "Location",
+            UserType::Company => "Company",
+        }
+    }
+}
+
+/// An OAuth token set with its absolute expiry, as kept by a [`TokenStore`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenSet {
+    /// The access token (sent as `Bearer`).
+    pub access_token: Secret,
+    /// The refresh token; replaced on every refresh.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<Secret>,
+    /// When the access token expires, in seconds since the Unix epoch.
+    pub expires_at: u64,
+    /// `token_type` (usually `Bearer`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
+    /// Granted scopes, space separated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// The location the token is for (sub-account tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<String>,
+    /// The company (agency) the token belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company_id: Option<String>,
+    /// `Location` or `Company`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_type: Option<String>,
+    /// The user who authorized the app, when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
+impl TokenSet {
+    /// A token set from an access token valid for `expires_in` from now.
+    pub fn new(access_token: impl Into<String>, expires_in: Duration) -> TokenSet {
+        TokenSet {
+            access_token: Secret::new(access_token),
+            refresh_token: None,
+            expires_at: unix_now().saturating_add(expires_in.as_secs()),
+            token_type: Some("Bearer".to_owned()),
+            scope: None,
+            location_id: None,
+            company_id: None,
+            user_type: None,
+            user_id: None,
+        }
+    }
+
+    /// Sets the refresh token.
+    pub fn with_refresh_token(mut self, refresh_token: impl Into<String>) -> TokenSet {
+        self.refresh_token = Some(Secret::new(refresh_token));
+        self
+    }
+
+    /// The absolute expiry.
+    pub fn expires_at(&self) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(self.expires_at)
+    }
+
+    /// True when the access token is still valid `margin` from now.
+    pub fn is_fresh(&self, margin: Duration) -> bool {
+        unix_now().saturating_add(margin.as_secs()) < self.expires_at
+    }
+
+    /// The id rate limits are counted against: the location, else the company.
+    pub fn owner(&self) -> Option<&str> {
+        self.location_id.as_deref().or(self.company_id.as_deref())
+    }
+
+    pub(crate) fn from_response(resp: TokenResponse) -> TokenSet {
+        TokenSet {
+            access_token: Secret(resp.access_token),
+            refresh_token: resp.refresh_token.map(Secret),
+            expires_at: unix_now().saturating_add(resp.expires_in.unwrap_or(86_399)),
+            token_type: resp.token_type,
+            scope: resp.scope,
+            location_id: resp.location_id,
+            company_id: resp.company_id,
+            user_type: resp.user_type,
+            user_id: resp.user_id,
+        }
+    }
+}
+
+/// The body of `POST /oauth/token` and `POST /oauth/locationToken` answers.
+#[derive(Deserialize)]
+pub(crate) struct TokenResponse {
+    access_token: String,
+    #[serde(default)]
+    refresh_token: Option<String>,
+    #[serde(default)]
+    expires_in: Option<u64>,
+    #[serde(default)]
+    token_type: Option<String>,
+    #[serde(default)]
+    scope: Option<String>,
+    #[serde(default, rename = "locationId")]
+    location_id: Option<String>,
+    #[serde(default, rename = "companyId")]
+    company_id: Option<String>,
+    #[serde(default, rename = "userType")]
+    user_type: Option<String>,
+    #[serde(default, rename = "userId")]
+    user_id: Option<String>,
+}
+
+pub(crate) fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Where OAuth token sets are kept between runs.
+///
+/// [`save`](TokenStore::save) is called with every new token set (code exchange and each
+/// refresh) before the new access token is used; if it fails, the call that needed the
+/// token fails with [`Error::TokenStore`] and the new tokens are not used. The methods are
+/// synchronous and called rarely (about once a day per token).
+pub trait TokenStore: Send + Sync {
+    /// The stored token set, if any.
+    fn load(&self) -> Result<Option<TokenSet>>;
+    /// Replaces the stored token set.
+    fn save(&self, tokens: &TokenSet) -> Result<()>;
+}
+
+/// A [`TokenStore`] in memory (lost at exit: for tests and short-lived processes).
+#[derive(Debug, Default)]
+pub struct MemoryTokenStore {
+    tokens: Mutex<Option<TokenSet>>,
+    saves: AtomicU64,
+}
+
+impl MemoryTokenStore {
+    /// An empty store.
+    pub fn new() -> MemoryTokenStore {
+        MemoryTokenStore::default()
+    }
+
+    /// A store holding `tokens`.
+    pub fn with_tokens(tokens: TokenSet) -> MemoryTokenStore {
+        MemoryTokenStore {
+            tokens: Mutex::new(Some(tokens)),
+            saves: AtomicU64::new(0),
+        }
+    }
+
+    /// The stored token set.
+    pub fn current(&self) -> Option<TokenSet> {
+        match self.tokens.lock() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// How many times [`TokenStore::save`] was called.
+    pub fn save_count(&self) -> u64 {
+        self.saves.load(Ordering::SeqCst)
+    }
+}
+
+impl TokenStore for MemoryTokenStore {
+    fn load(&self) -> Result<Option<TokenSet>> {
+        Ok(self.current())
+    }
+
+    fn save(&self, tokens: &TokenSet) -> Result<()> {
+        match self.tokens.lock() {
+            Ok(mut g) => *g = Some(tokens.clone()),
+            Err(p) => *p.into_inner() = Some(tokens.clone()),
+        }
+        self.saves.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// A [`TokenStore`] in a JSON file, replaced atomically (written to a temporary file in
+/// the same directory, synced, then renamed over the old one), readable only by its owner
+/// on Unix.
+#[derive(Debug, Clone)]
+pub struct FileTokenStore {
+    path: PathBuf,
+}
+
+impl FileTokenStore {
+    /// A store at `path` (the file need not exist yet; its directory must).
+    pub fn new(path: impl Into<PathBuf>) -> FileTokenStore {
+        FileTokenStore { path: path.into() }
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn store_error(&self, what: &str, e: impl std::error::Error + Send + Sync + 'static) -> Error {
+        Error::TokenStore {
+            message: format!("{what} {}", self.path.display()),
+            source: Box::new(e),
+        }
+    }
+}
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl TokenStore for FileTokenStore {
+    fn load(&self) -> Result<Option<TokenSet>> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(self.store_error("cannot read", e)),
+        };
+        // serde's error never quotes the input, so no token can leak into it.
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| self.store_error("cannot parse", e))
+    }
+
+    fn save(&self, tokens: &TokenSet) -> Result<()> {
+        let json =
+            serde_json::to_vec_pretty(tokens).map_err(|e| self.store_error("cannot encode", e))?;
+        let dir = match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "tokens".to_owned());
+        let tmp = dir.join(format!(
+            ".{name}.{}.{}.tmp",
+            std::process::id(),
+            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let write = || -> std::io::Result<()> {
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt as _;
+                options.mode(0o600);
+            }
+            let mut file = options.open(&tmp)?;
+            file.write_all(&json)?;
+            file.sync_all()?;
+            drop(file);
+            std::fs::rename(&tmp, &self.path)?;
+            // Make the rename durable where the platform allows syncing a directory.
+            if let Ok(d) = std::fs::File::open(&dir) {
+                let _ = d.sync_all();
+            }
+            Ok(())
+        };
+        write().map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            self.store_error("cannot write", e)
+        })
+    }
+}
+
+/// An OAuth app's credentials and refresh settings.
+#[derive(Clone)]
+pub struct OAuthConfig {
+    pub(crate) client_id: String,
+    pub(crate) client_secret: Secret,
+    pub(crate) redirect_uri: Option<String>,
+    pub(crate) user_type: UserType,
+    pub(crate) refresh_ahead: Duration,
+}
+
+impl fmt::Debug for OAuthConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuthConfig")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("user_type", &self.user_type)
+            .field("refresh_ahead", &self.refresh_ahead)
+            .finish()
+    }
+}
+
+impl OAuthConfig {
+    /// The app's client id and secret. Defaults: no redirect URI, `user_type` `Location`,
+    /// refresh 5 minutes before expiry.
+    pub fn new(client_id: impl Into<String>, client_secret: impl Into<String>) -> OAuthConfig {
+        OAuthConfig {
+            client_id: client_id.into(),
+            client_secret: Secret::new(client_secret),
+            redirect_uri: None,
+            user_type: UserType::Location,
+            refresh_ahead: Duration::from_secs(300),
+        }
+    }
+
+    /// The redirect URI registered for the app (sent with code exchanges and refreshes).
+    pub fn redirect_uri(mut self, uri: impl Into<String>) -> OAuthConfig {
+        self.redirect_uri = Some(uri.into());
+        self
+    }
+
+    /// The `user_type` asked for.
+    pub fn user_type(mut self, user_type: UserType) -> OAuthConfig {
+        self.user_type = user_type;
+        self
+    }
+
+    /// How long before expiry the access token is refreshed.
+    pub fn refresh_ahead(mut self, margin: Duration) -> OAuthConfig {
+        self.refresh_ahead = margin;
+        self
+    }
+
+    /// The client id.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// The form fields of a `POST /oauth/token` call.
+    pub(crate) fn token_form(&self, grant: Grant<'_>) -> Vec<(&'static str, String)> {
+        let mut form = vec![
+            ("client_id", self.client_id.clone()),
+            ("client_secret", self.client_secret.expose().to_owned()),
+        ];
+        match grant {
+            Grant::Code(code) => {
+                form.push(("grant_type", "authorization_code".to_owned()));
+                form.push(("code", code.to_owned()));
+            }
+            Grant::Refresh(token) => {
+                form.push(("grant_type", "refresh_token".to_owned()));
+                form.push(("refresh_token", token.to_owned()));
+            }
+        }
+        if let Some(uri) = &self.redirect_uri {
+            form.push(("redirect_uri", uri.clone()));
+        }
+        form.push(("user_type", self.user_type.as_str().to_owned()));
+        form
+    }
+}
+
+/// What a `POST /oauth/token` call trades in.
+pub(crate) enum Grant<'a> {
+    Code(&'a str),
+    Refresh(&'a str),
+}
+
+/// The OAuth state one client (and its clones) share.
+pub(crate) struct OAuthSession {
+    pub(crate) config: OAuthConfig,
+    pub(crate) store: std::sync::Arc<dyn TokenStore>,
+    pub(crate) current: std::sync::RwLock<Option<TokenSet>>,
+    pub(crate) refresh_lock: tokio::sync::Mutex<()>,
+    pub(crate) refreshes: AtomicU64,
+}
+
+impl OAuthSession {
+    pub(crate) fn new(
+        config: OAuthConfig,
+        store: std::sync::Arc<dyn TokenStore>,
+        initial: Option<TokenSet>,
+    ) -> OAuthSession {
+        OAuthSession {
+            config,
+            store,
+            current: std::sync::RwLock::new(initial),
+            refresh_lock: tokio::sync::Mutex::new(()),
+            refreshes: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn current(&self) -> Option<TokenSet> {
+        match self.current.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    pub(crate) fn set(&self, tokens: TokenSet) {
+        match self.current.write() {
+            Ok(mut g) => *g = Some(tokens),
+            Err(p) => *p.into_inner() = Some(tokens),
+        }
+    }
+
+    /// The current access token and owner when it is fresh.
+    pub(crate) fn fresh(&self) -> Option<(Secret, Option<String>)> {
+        let guard = match self.current.read() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        guard
+            .as_ref()
+            .filter(|t| t.is_fresh(self.config.refresh_ahead))
+            .map(|t| (t.access_token.clone(), t.owner().map(str::to_owned)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let t = TokenSet::new("at-SECRET", Duration::from_secs(60)).with_refresh_token("rt-SECRET");
+        let dbg = format!("{t:?}");
+        assert!(!dbg.contains("SECRET"), "{dbg}");
+        let c = OAuthConfig::new("id", "cs-SECRET");
+        assert!(!format!("{c:?}").contains("SECRET"));
+    }
+
+    #[test]
+    fn file_store_roundtrip_is_atomic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokens.json");
+        let store = FileTokenStore::new(&path);
+        assert!(store.load().unwrap().is_none());
+        let t = TokenSet::new("a1", Duration::from_secs(60)).with_refresh_token("r1");
+        store.save(&t).unwrap();
+        let t2 = TokenSet::new("a2", Duration::from_secs(60)).with_refresh_token("r2");
+        store.save(&t2).unwrap();
+        assert_eq!(store.load().unwrap(), Some(t2));
+        // No temporary files are left behind.
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+    }
+
+    #[test]
+    fn bad_file_does_not_leak_tokens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tokens.json");
+        std::fs::write(&path, "{\"accessToken\": \"at-SECRET\"").unwrap();
+        let err = FileTokenStore::new(&path).load().unwrap_err();
+        assert!(!err.to_string().contains("SECRET"), "{err}");
+    }
+}

@@ -1,0 +1,925 @@
+//! [`Client`] and [`ClientBuilder`]: transport, auth, limits, retries.
+
+use std::fmt;
+use std::hash::{Hash as _, Hasher as _};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
+use serde::de::DeserializeOwned;
+use tracing::Instrument as _;
+
+use crate::auth::{Grant, OAuthConfig, OAuthSession, Secret, TokenResponse, TokenSet, TokenStore};
+use crate::error::{self, excerpt};
+use crate::ratelimit::{RateLimitConfig, RateLimitSnapshot, RateLimiter, Refusal};
+use crate::request::{Body, is_sensitive_header};
+use crate::retry::{RetryBudget, RetryPolicy};
+use crate::{
+    DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_USER_AGENT, Error, Method, Request, Result,
+};
+
+/// Default total timeout of one attempt (connect, send, read the whole body).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default TCP + TLS connect timeout.
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+enum Credentials {
+    None,
+    Static { token: Secret, owner: String },
+    OAuth(Arc<OAuthSession>),
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base_url: String,
+    user_agent: HeaderValue,
+    timeout: Duration,
+    auth: Credentials,
+    retry: RetryPolicy,
+    budget: Arc<RetryBudget>,
+    limiter: Option<RateLimiter>,
+    owner_override: Option<String>,
+}
+
+/// The API client: cheap to clone (clones share one connection pool, token state, rate
+/// limiter and retry budget).
+///
+/// Every request carries `Authorization: Bearer <token>` (unless
+/// [`Request::without_auth`]), the request's `Version`, `Accept: application/json` and the
+/// configured `User-Agent` ([`DEFAULT_USER_AGENT`] unless set otherwise; a
+/// [`Request::force_header`] wins over it).
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let auth = match &self.inner.auth {
+            Credentials::None => "none",
+            Credentials::Static { .. } => "bearer token (redacted)",
+            Credentials::OAuth(_) => "oauth (redacted)",
+        };
+        f.debug_struct("Client")
+            .field("base_url", &self.inner.base_url)
+            .field("user_agent", &self.inner.user_agent)
+            .field("timeout", &self.inner.timeout)
+            .field("auth", &auth)
+            .field("retry", &self.inner.retry)
+            .field("rate_limited", &self.inner.limiter.is_some())
+            .finish()
+    }
+}
+
+/// Configures a [`Client`].
+pub struct ClientBuilder {
+    token: Option<Secret>,
+    oauth: Option<(OAuthConfig, Arc<dyn TokenStore>)>,
+    base_url: String,
+    user_agent: String,
+    timeout: Duration,
+    connect_timeout: Duration,
+    retry: RetryPolicy,
+    rate_limit: Option<RateLimitConfig>,
+    limiter: Option<RateLimiter>,
+    owner: Option<String>,
+    http: Option<reqwest::Client>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("oauth", &self.oauth.as_ref().map(|(c, _)| c))
+            .field("base_url", &self.base_url)
+            .field("user_agent", &self.user_agent)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("retry", &self.retry)
+            .field("rate_limit", &self.rate_limit)
+            .field("owner", &self.owner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        ClientBuilder {
+            token: None,
+            oauth: None,
+            base_url: DEFAULT_BASE_URL.to_owned(),
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            timeout: DEFAULT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            retry: RetryPolicy::default(),
+            rate_limit: Some(RateLimitConfig::default()),
+            limiter: None,
+            owner: None,
+            http: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// A Private Integration Token or an OAuth access token, sent as `Bearer`.
+    pub fn token(mut self, token: impl Into<String>) -> ClientBuilder {
+        self.token = Some(Secret::new(token));
+        self
+    }
+
+    /// OAuth: the app's credentials and the store of its token set. The token set is
+    /// loaded from the store when the client is built, refreshed ahead of expiry, and every
+    /// new token set is saved to the store before use.
+    pub fn oauth(mut self, config: OAuthConfig, store: Arc<dyn TokenStore>) -> ClientBuilder {
+        self.oauth = Some((config, store));
+        self
+    }
+
+    /// The base URL (default [`DEFAULT_BASE_URL`]); a trailing `/` is ignored.
+    pub fn base_url(mut self, base_url: impl Into<String>) -> ClientBuilder {
+        self.base_url = base_url.into();
+        self
+    }
+
+    /// The `User-Agent` (default [`DEFAULT_USER_AGENT`], a browser one that Cloudflare
+    /// lets through). `/blogs/*` operations force the browser one regardless.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> ClientBuilder {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Total timeout of one attempt, from connecting to the end of the body (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Connect (TCP + TLS) timeout (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> ClientBuilder {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The retry policy (default [`RetryPolicy::default`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> ClientBuilder {
+        self.retry = policy;
+        self
+    }
+
+    /// Retries `POST`/`PATCH` on 5xx and timeouts too (they may then run twice).
+    pub fn retry_non_idempotent(mut self, yes: bool) -> ClientBuilder {
+        self.retry.retry_non_idempotent = yes;
+        self
+    }
+
+    /// The local rate limit quota (default 100 requests per 10 s per owner).
+    pub fn rate_limit(mut self, config: RateLimitConfig) -> ClientBuilder {
+        self.rate_limit = Some(config);
+        self
+    }
+
+    /// Turns the client-side rate limiter off (the server's 429s are still retried).
+    pub fn no_rate_limit(mut self) -> ClientBuilder {
+        self.rate_limit = None;
+        self.limiter = None;
+        self
+    }
+
+    /// Shares a rate limiter with other clients (e.g. several tokens of one location).
+    pub fn rate_limiter(mut self, limiter: RateLimiter) -> ClientBuilder {
+        self.limiter = Some(limiter);
+        self
+    }
+
+    /// The id rate limits are counted against (a location or company id). Defaults to the
+    /// OAuth token's location/company, or a key derived from the token for a PIT.
+    pub fn rate_limit_owner(mut self, owner: impl Into<String>) -> ClientBuilder {
+        self.owner = Some(owner.into());
+        self
+    }
+
+    /// Uses an existing `reqwest::Client` (and its connection pool) instead of building one.
+    /// Its timeouts and TLS settings are then its own.
+    pub fn http_client(mut self, http: reqwest::Client) -> ClientBuilder {
+        self.http = Some(http);
+        self
+    }
+
+    /// Builds the client. Fails on a bad base URL or user agent, a TLS setup failure, an
+    /// unreadable token store, or when both a token and OAuth are given.
+    pub fn build(self) -> Result<Client> {
+        let base_url = self.base_url.trim_end_matches('/').to_owned();
+        let parsed = url::Url::parse(&base_url)
+            .map_err(|e| Error::config(format!("invalid base URL {base_url:?}: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(Error::config(format!(
+                "invalid base URL {base_url:?}: the scheme must be http or https"
+            )));
+        }
+        let user_agent = HeaderValue::from_str(&self.user_agent)
+            .map_err(|_| Error::config("the user agent contains invalid header characters"))?;
+        let http = match self.http {
+            Some(h) => h,
+            None => build_http(self.timeout, self.connect_timeout)?,
+        };
+        let auth = match (self.token, self.oauth) {
+            (Some(_), Some(_)) => {
+                return Err(Error::config(
+                    "both a token and OAuth credentials were given; use one",
+                ));
+            }
+            (Some(token), None) => {
+                if HeaderValue::from_str(&format!("Bearer {}", token.expose())).is_err() {
+                    return Err(Error::config(
+                        "the token contains invalid header characters",
+                    ));
+                }
+                let owner = token_owner_key(&token);
+                Credentials::Static { token, owner }
+            }
+            (None, Some((config, store))) => {
+                let initial = store.load()?;
+                Credentials::OAuth(Arc::new(OAuthSession::new(config, store, initial)))
+            }
+            (None, None) => Credentials::None,
+        };
+        let limiter = match (self.limiter, self.rate_limit) {
+            (Some(l), _) => Some(l),
+            (None, Some(c)) => Some(RateLimiter::new(c)),
+            (None, None) => None,
+        };
+        let budget = Arc::new(RetryBudget::new(&self.retry));
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                user_agent,
+                timeout: self.timeout,
+                auth,
+                retry: self.retry,
+                budget,
+                limiter,
+                owner_override: self.owner,
+            }),
+        })
+    }
+}
+
+/// A rate-limit key for a static token that does not reveal it.
+fn token_owner_key(token: &Secret) -> String {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    token.expose().hash(&mut h);
+    format!("token-{:016x}", h.finish())
+}
+
+/// The reqwest client: rustls with the ring provider and the platform verifier, HTTP/2
+/// via ALPN, one pool.
+fn build_http(timeout: Duration, connect_timeout: Duration) -> Result<reqwest::Client> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = rustls_platform_verifier::Verifier::new(provider.clone())
+        .map_err(|e| Error::config(format!("TLS setup failed: {e}")))?;
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::config(format!("TLS setup failed: {e}")))?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .timeout(timeout)
+        .connect_timeout(connect_timeout)
+        .pool_idle_timeout(Duration::from_secs(90))
+        .tcp_nodelay(true)
+        .build()
+        .map_err(|e| Error::config(format!("HTTP client setup failed: {e}")))
+}
+
+/// A response read in full.
+struct Raw {
+    status: u16,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+/// What one attempt ended with.
+enum Outcome {
+    Response(Raw),
+    Failed(Error, FailureKind),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FailureKind {
+    /// The request never reached the server (connect failure): always safe to retry.
+    Connect,
+    /// Timeout or failure mid-request: the server may have acted.
+    Other,
+}
+
+impl Client {
+    /// A builder with the defaults.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client with default settings for a Private Integration Token or an OAuth access
+    /// token.
+    pub fn with_token(token: impl Into<String>) -> Result<Client> {
+        Client::builder().token(token).build()
+    }
+
+    /// Sends `request`; on a 2xx answer decodes the JSON body into `T` (an empty body
+    /// decodes as JSON `null`, so `serde_json::Value` and `Option<_>` work), otherwise
+    /// returns the matching [`Error`].
+    pub async fn send<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
+        let method = request.method.clone();
+        let path = request.path_template;
+        let redact = request.sensitive_response();
+        let raw = self.execute(request).await?;
+        decode(&method, path, &raw.body, redact)
+    }
+
+    /// Sends `request`; on a 2xx answer ignores the body, otherwise returns the matching
+    /// [`Error`].
+    pub async fn send_empty(&self, request: Request) -> Result<()> {
+        self.execute(request).await.map(|_| ())
+    }
+
+    /// The limits the server last reported for this client's token owner.
+    pub fn rate_limits(&self) -> Option<RateLimitSnapshot> {
+        let limiter = self.inner.limiter.as_ref()?;
+        limiter.snapshot(&self.owner_key())
+    }
+
+    /// The rate limiter, if enabled (shared by clones).
+    pub fn rate_limiter(&self) -> Option<&RateLimiter> {
+        self.inner.limiter.as_ref()
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.inner.base_url
+    }
+
+    /// The OAuth token set currently in use (`None` without OAuth or before the first
+    /// code exchange). Its `Debug` redacts the tokens.
+    pub fn tokens(&self) -> Option<TokenSet> {
+        match &self.inner.auth {
+            Credentials::OAuth(s) => s.current(),
+            _ => None,
+        }
+    }
+
+    /// How many OAuth refreshes this client (and its clones) performed.
+    pub fn refresh_count(&self) -> u64 {
+        match &self.inner.auth {
+            Credentials::OAuth(s) => s.refreshes.load(Ordering::SeqCst),
+            _ => 0,
+        }
+    }
+
+    fn owner_key(&self) -> String {
+        if let Some(o) = &self.inner.owner_override {
+            return o.clone();
+        }
+        match &self.inner.auth {
+            Credentials::None => "anonymous".to_owned(),
+            Credentials::Static { owner, .. } => owner.clone(),
+            Credentials::OAuth(s) => s
+                .current()
+                .and_then(|t| t.owner().map(str::to_owned))
+                .unwrap_or_else(|| "oauth".to_owned()),
+        }
+    }
+
+    fn session(&self) -> Result<&Arc<OAuthSession>> {
+        match &self.inner.auth {
+            Credentials::OAuth(s) => Ok(s),
+            _ => Err(Error::config(
+                "this client has no OAuth configuration; build it with ClientBuilder::oauth",
+            )),
+        }
+    }
+
+    /// OAuth: exchanges an authorization code (from the redirect) for a token set, saves it
+    /// to the store, and uses it from then on.
+    pub async fn exchange_code(&self, code: &str) -> Result<TokenSet> {
+        let session = self.session()?;
+        let _guard = session.refresh_lock.lock().await;
+        let tokens = self
+            .token_call(&session.config.token_form(Grant::Code(code)))
+            .await?;
+        session.store.save(&tokens)?;
+        session.set(tokens.clone());
+        Ok(tokens)
+    }
+
+    /// OAuth: refreshes the access token now (normally done automatically ahead of expiry).
+    pub async fn refresh_now(&self) -> Result<TokenSet> {
+        let session = self.session()?;
+        let _guard = session.refresh_lock.lock().await;
+        self.refresh_locked(session).await
+    }
+
+    /// Refreshes; the caller holds `refresh_lock`.
+    async fn refresh_locked(&self, session: &OAuthSession) -> Result<TokenSet> {
+        // Another process may have refreshed and saved: the store has the newest refresh
+        // token.
+        let current = match session.store.load()? {
+            Some(stored) => Some(stored),
+            None => session.current(),
+        };
+        let Some(current) = current else {
+            return Err(Error::config(
+                "no OAuth tokens yet: call Client::exchange_code with the authorization code first",
+            ));
+        };
+        if current.is_fresh(session.config.refresh_ahead)
+            && session
+                .current()
+                .is_none_or(|c| c.access_token != current.access_token)
+        {
+            // The store holds a newer, fresh token set (written by another process).
+            session.set(current.clone());
+            return Ok(current);
+        }
+        let Some(refresh_token) = current.refresh_token.clone() else {
+            return Err(Error::config(
+                "the OAuth access token expired and there is no refresh token; authorize the app again",
+            ));
+        };
+        let mut tokens = self
+            .token_call(
+                &session
+                    .config
+                    .token_form(Grant::Refresh(refresh_token.expose())),
+            )
+            .await?;
+        if tokens.refresh_token.is_none() {
+            tokens.refresh_token = Some(refresh_token);
+        }
+        if tokens.location_id.is_none() && tokens.company_id.is_none() {
+            tokens.location_id = current.location_id.clone();
+            tokens.company_id = current.company_id.clone();
+        }
+        // Persist the rotated refresh token before the new access token is used.
+        session.store.save(&tokens)?;
+        session.set(tokens.clone());
+        session.refreshes.fetch_add(1, Ordering::SeqCst);
+        tracing::info!(
+            expires_at = tokens.expires_at,
+            "ghl: OAuth access token refreshed"
+        );
+        Ok(tokens)
+    }
+
+    /// `POST /oauth/token` with a form; no Authorization header.
+    async fn token_call(&self, form: &[(&'static str, String)]) -> Result<TokenSet> {
+        let request = Request::new(
+            Method::POST,
+            "/oauth/token",
+            "/oauth/token".to_owned(),
+            DEFAULT_API_VERSION,
+        )
+        .form(form)
+        .without_auth();
+        let raw = self.execute_with(request, None, None).await?;
+        let resp: TokenResponse = decode(&Method::POST, "/oauth/token", &raw.body, true)?;
+        Ok(TokenSet::from_response(resp))
+    }
+
+    /// Agency → location: mints a sub-account token with `POST /oauth/locationToken`
+    /// using this client's (agency) token.
+    pub async fn location_token(&self, company_id: &str, location_id: &str) -> Result<TokenSet> {
+        let request = Request::new(
+            Method::POST,
+            "/oauth/locationToken",
+            "/oauth/locationToken".to_owned(),
+            DEFAULT_API_VERSION,
+        )
+        .form(&[("companyId", company_id), ("locationId", location_id)]);
+        let raw = self.execute(request).await?;
+        let resp: TokenResponse = decode(&Method::POST, "/oauth/locationToken", &raw.body, true)?;
+        let mut tokens = TokenSet::from_response(resp);
+        if tokens.location_id.is_none() {
+            tokens.location_id = Some(location_id.to_owned());
+        }
+        Ok(tokens)
+    }
+
+    /// Agency → location: a client for one location, sharing this client's connection
+    /// pool, rate limiter and settings. The location token set is kept in `store` and
+    /// refreshed with this client's OAuth app credentials when it has a refresh token.
+    pub async fn location_client(
+        &self,
+        company_id: &str,
+        location_id: &str,
+        store: Arc<dyn TokenStore>,
+    ) -> Result<Client> {
+        let tokens = self.location_token(company_id, location_id).await?;
+        store.save(&tokens)?;
+        let config = match &self.inner.auth {
+            Credentials::OAuth(s) => s.config.clone().user_type(crate::auth::UserType::Location),
+            _ => OAuthConfig::new("", "").user_type(crate::auth::UserType::Location),
+        };
+        let session = OAuthSession::new(config, store, Some(tokens));
+        let inner = &self.inner;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http: inner.http.clone(),
+                base_url: inner.base_url.clone(),
+                user_agent: inner.user_agent.clone(),
+                timeout: inner.timeout,
+                auth: Credentials::OAuth(Arc::new(session)),
+                retry: inner.retry.clone(),
+                budget: inner.budget.clone(),
+                limiter: inner.limiter.clone(),
+                owner_override: Some(location_id.to_owned()),
+            }),
+        })
+    }
+
+    /// The bearer token to send (refreshing first when needed) and the rate-limit owner.
+    async fn bearer(&self) -> Result<(Option<Secret>, String)> {
+        match &self.inner.auth {
+            Credentials::None => Ok((None, self.owner_key())),
+            Credentials::Static { token, .. } => Ok((Some(token.clone()), self.owner_key())),
+            Credentials::OAuth(session) => {
+                if let Some((token, owner)) = session.fresh() {
+                    return Ok((Some(token), self.owner_or(owner)));
+                }
+                // Single flight: the first caller refreshes, the others wait on the lock and
+                // then find a fresh token.
+                let _guard = session.refresh_lock.lock().await;
+                if let Some((token, owner)) = session.fresh() {
+                    return Ok((Some(token), self.owner_or(owner)));
+                }
+                let tokens = self.refresh_locked(session).await?;
+                let owner = tokens.owner().map(str::to_owned);
+                Ok((Some(tokens.access_token), self.owner_or(owner)))
+            }
+        }
+    }
+
+    fn owner_or(&self, owner: Option<String>) -> String {
+        self.inner
+            .owner_override
+            .clone()
+            .or(owner)
+            .unwrap_or_else(|| "oauth".to_owned())
+    }
+
+    /// Sends with auth; on a 401 with an OAuth token that has not changed, refreshes once
+    /// and tries again.
+    async fn execute(&self, request: Request) -> Result<Raw> {
+        if let Some(e) = request.error {
+            return Err(e);
+        }
+        if !request.auth {
+            let owner = self.owner_key();
+            return self.execute_with(request, None, Some(owner)).await;
+        }
+        let (token, owner) = self.bearer().await?;
+        let is_oauth = matches!(self.inner.auth, Credentials::OAuth(_));
+        if !is_oauth {
+            return self.execute_with(request, token, Some(owner)).await;
+        }
+        let retry_copy = request.clone_for_retry();
+        match self.execute_with(request, token.clone(), Some(owner)).await {
+            Err(Error::Unauthorized { .. }) if token.is_some() => {
+                let Credentials::OAuth(session) = &self.inner.auth else {
+                    return Err(Error::config("internal: OAuth session missing"));
+                };
+                {
+                    let _guard = session.refresh_lock.lock().await;
+                    let changed = session
+                        .current()
+                        .is_none_or(|c| Some(&c.access_token) != token.as_ref());
+                    if !changed {
+                        self.refresh_locked(session).await?;
+                    }
+                }
+                let (token, owner) = self.bearer().await?;
+                self.execute_with(retry_copy, token, Some(owner)).await
+            }
+            other => other,
+        }
+    }
+
+    /// Sends with retries, rate limiting and tracing. `owner` is the rate-limit key
+    /// (`None`: not rate limited, used for token calls).
+    async fn execute_with(
+        &self,
+        request: Request,
+        token: Option<Secret>,
+        owner: Option<String>,
+    ) -> Result<Raw> {
+        if let Some(e) = request.error {
+            return Err(e);
+        }
+        let inner = &self.inner;
+        let url = self.url(&request)?;
+        let headers = self.headers(&request, token.as_ref())?;
+        let limiter = if request.auth {
+            inner.limiter.as_ref()
+        } else {
+            None
+        };
+        let span = tracing::info_span!(
+            "ghl.request",
+            method = %request.method,
+            path = request.path_template,
+            status = tracing::field::Empty,
+            attempt = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        async move {
+            let mut retries = 0u32;
+            loop {
+                let attempt = retries + 1;
+                if let (Some(l), Some(owner)) = (limiter, owner.as_deref()) {
+                    if let Err(Refusal::Daily) = l.acquire(owner).await {
+                        return Err(Error::RateLimited {
+                            method: request.method.clone(),
+                            path: request.path_template,
+                            retry_after: None,
+                            daily: true,
+                        });
+                    }
+                }
+                let started = Instant::now();
+                let outcome = self.attempt(&request, &url, &headers).await;
+                let latency_ms = started.elapsed().as_millis() as u64;
+                let span = tracing::Span::current();
+                span.record("attempt", attempt);
+                span.record("latency_ms", latency_ms);
+                let (delay, last) = match outcome {
+                    Outcome::Response(raw) => {
+                        span.record("status", raw.status);
+                        if let (Some(l), Some(owner)) = (limiter, owner.as_deref()) {
+                            l.observe(owner, &raw.headers);
+                        }
+                        tracing::debug!(status = raw.status, attempt, latency_ms, "ghl: response");
+                        if (200..300).contains(&raw.status) {
+                            if retries == 0 {
+                                inner.budget.record_success();
+                            }
+                            return Ok(raw);
+                        }
+                        let retry_after = retry_after(&raw.headers);
+                        let err = error::from_response(
+                            &request.method,
+                            request.path_template,
+                            raw.status,
+                            retry_after,
+                            &raw.body,
+                            request.sensitive_response(),
+                        );
+                        let retryable = match raw.status {
+                            429 => true,
+                            500 | 502 | 503 | 504 => {
+                                request.is_idempotent() || inner.retry.retry_non_idempotent
+                            }
+                            _ => false,
+                        };
+                        if !retryable {
+                            return Err(err);
+                        }
+                        if raw.status == 429 {
+                            if let Some(ra) = retry_after {
+                                if ra > inner.retry.max_retry_after {
+                                    return Err(err);
+                                }
+                                if let (Some(l), Some(owner)) = (limiter, owner.as_deref()) {
+                                    l.pause(owner, ra);
+                                }
+                                (ra, err)
+                            } else {
+                                (inner.retry.backoff(attempt), err)
+                            }
+                        } else {
+                            (inner.retry.backoff(attempt), err)
+                        }
+                    }
+                    Outcome::Failed(err, kind) => {
+                        tracing::debug!(attempt, latency_ms, error = %err, "ghl: request failed");
+                        if matches!(err, Error::InvalidRequest { .. }) {
+                            return Err(err);
+                        }
+                        let retryable = kind == FailureKind::Connect
+                            || request.is_idempotent()
+                            || inner.retry.retry_non_idempotent;
+                        if !retryable {
+                            return Err(err);
+                        }
+                        (inner.retry.backoff(attempt), err)
+                    }
+                };
+                if retries >= inner.retry.max_retries {
+                    return Err(last);
+                }
+                if !inner.budget.try_spend() {
+                    tracing::warn!(attempt, "ghl: retry budget exhausted, not retrying");
+                    return Err(last);
+                }
+                retries += 1;
+                tracing::debug!(
+                    attempt,
+                    delay_ms = delay.as_millis() as u64,
+                    "ghl: retrying"
+                );
+                tokio::time::sleep(delay).await;
+            }
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// One attempt: send and read the whole body.
+    async fn attempt(&self, request: &Request, url: &url::Url, headers: &HeaderMap) -> Outcome {
+        let inner = &self.inner;
+        let mut builder = inner
+            .http
+            .request(request.method.clone(), url.clone())
+            .headers(headers.clone());
+        builder = match &request.body {
+            Body::None => builder,
+            Body::Json(b) => builder
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(b.clone()),
+            Body::Form(b) => builder
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(b.clone()),
+            Body::Multipart(m) => match m.to_form() {
+                Ok(form) => builder.multipart(form),
+                Err(message) => {
+                    return Outcome::Failed(
+                        Error::invalid_request(request.path_template, message),
+                        FailureKind::Other,
+                    );
+                }
+            },
+        };
+        let response = match builder.send().await {
+            Ok(r) => r,
+            Err(e) => return self.transport_failure(request, e),
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        match response.bytes().await {
+            Ok(body) => Outcome::Response(Raw {
+                status,
+                headers,
+                body,
+            }),
+            Err(e) => self.transport_failure(request, e),
+        }
+    }
+
+    fn transport_failure(&self, request: &Request, e: reqwest::Error) -> Outcome {
+        let method = request.method.clone();
+        let path = request.path_template;
+        if e.is_timeout() {
+            Outcome::Failed(
+                Error::Timeout {
+                    method,
+                    path,
+                    timeout: Some(self.inner.timeout),
+                },
+                FailureKind::Other,
+            )
+        } else {
+            let kind = if e.is_connect() {
+                FailureKind::Connect
+            } else {
+                FailureKind::Other
+            };
+            // Drop the URL from the error: keep errors free of anything but the path.
+            Outcome::Failed(
+                Error::Transport {
+                    method,
+                    path,
+                    source: e.without_url(),
+                },
+                kind,
+            )
+        }
+    }
+
+    fn url(&self, request: &Request) -> Result<url::Url> {
+        let path = &request.path;
+        let sep = if path.starts_with('/') { "" } else { "/" };
+        let mut url =
+            url::Url::parse(&format!("{}{sep}{path}", self.inner.base_url)).map_err(|e| {
+                Error::invalid_request(request.path_template, format!("invalid path: {e}"))
+            })?;
+        if !request.query.is_empty() {
+            let mut pairs = url.query_pairs_mut();
+            for (name, value) in &request.query {
+                pairs.append_pair(name, value);
+            }
+        }
+        Ok(url)
+    }
+
+    fn headers(&self, request: &Request, token: Option<&Secret>) -> Result<HeaderMap> {
+        let bad = |name: &str| {
+            Error::invalid_request(
+                request.path_template,
+                format!("header `{name}` has a value that is not a valid header value"),
+            )
+        };
+        let mut headers = HeaderMap::with_capacity(6 + request.headers.len());
+        headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(header::USER_AGENT, self.inner.user_agent.clone());
+        let version = if request.version.is_empty() {
+            DEFAULT_API_VERSION
+        } else {
+            request.version
+        };
+        headers.insert(
+            HeaderName::from_static("version"),
+            HeaderValue::from_str(version).map_err(|_| bad("Version"))?,
+        );
+        if let (true, Some(token)) = (request.auth, token) {
+            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+                .map_err(|_| bad("Authorization"))?;
+            value.set_sensitive(true);
+            headers.insert(header::AUTHORIZATION, value);
+        } else if request.auth && !matches!(self.inner.auth, Credentials::None) {
+            return Err(Error::config("no access token available"));
+        }
+        for (name, value) in &request.headers {
+            if name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("version") {
+                continue;
+            }
+            let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad(name))?;
+            let mut v = HeaderValue::from_str(value).map_err(|_| bad(name))?;
+            if is_sensitive_header(name) {
+                v.set_sensitive(true);
+            }
+            headers.append(n, v);
+        }
+        for (name, value) in &request.forced_headers {
+            let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad(name))?;
+            let v = HeaderValue::from_str(value).map_err(|_| bad(name))?;
+            headers.insert(n, v);
+        }
+        Ok(headers)
+    }
+}
+
+/// `Retry-After` in seconds (an HTTP date is not used by this API).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    value
+        .parse::<f64>()
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0)
+        .map(Duration::from_secs_f64)
+}
+
+/// Decodes a 2xx body into `T`; an empty body is JSON `null`.
+fn decode<T: DeserializeOwned>(
+    method: &Method,
+    path: &'static str,
+    body: &[u8],
+    redact: bool,
+) -> Result<T> {
+    let trimmed = body.iter().all(u8::is_ascii_whitespace);
+    let data: &[u8] = if trimmed { b"null" } else { body };
+    let mut de = serde_json::Deserializer::from_slice(data);
+    let result: std::result::Result<T, _> = serde_path_to_error::deserialize(&mut de);
+    let failure = match result {
+        Ok(v) => match de.end() {
+            Ok(()) => return Ok(v),
+            Err(e) => (String::from("."), e),
+        },
+        Err(e) => (e.path().to_string(), e.into_inner()),
+    };
+    let (json_path, source) = failure;
+    let (body_excerpt, source) = if redact {
+        // serde's messages can quote values; a token response must not leak any.
+        let category = format!("{:?}", source.classify());
+        (
+            "<redacted: OAuth token response>".to_owned(),
+            <serde_json::Error as serde::de::Error>::custom(format!(
+                "{category} error (details redacted)"
+            )),
+        )
+    } else {
+        (excerpt(body), source)
+    };
+    Err(Error::Decode {
+        method: method.clone(),
+        path,
+        json_path,
+        body_excerpt,
+        source,
+    })
+}

@@ -1,0 +1,89 @@
+//! Runtime for the typed GoHighLevel (LeadConnector) API v2 client.
+//!
+//! The resource crates (generated from HighLevel's OpenAPI specs) build a [`Request`] per
+//! operation and send it through a [`Client`]. This crate does everything the live API
+//! needs and the specs don't say:
+//!
+//! - **Transport**: rustls (ring provider, no OpenSSL), one shared connection pool per
+//!   [`Client`] (clones share it), connect and total timeouts, the browser
+//!   [`DEFAULT_USER_AGENT`] that Cloudflare lets through, `Accept: application/json`, the
+//!   per-endpoint `Version` header.
+//! - **Auth** ([`auth`]): Private Integration Tokens and OAuth access tokens (both
+//!   `Bearer`); OAuth code exchange, refresh ahead of expiry with single-flight, rotated
+//!   refresh tokens persisted through a [`TokenStore`](auth::TokenStore) before use,
+//!   agency → location tokens.
+//! - **Rate limits and retries** ([`ratelimit`], [`RetryPolicy`]): 100 requests per 10 s
+//!   per location/company on the client side, adapting to the `X-RateLimit-*` headers;
+//!   exponential backoff with jitter on 429, 5xx and connection errors, with a retry budget.
+//! - **Errors** ([`Error`]): one type whose variants say what to do (validation messages,
+//!   rate limited, unauthorized, route not supported, agency token needed, Cloudflare
+//!   block, not found, decode failures with the JSON path, ...).
+//! - **Webhooks** ([`webhooks`], feature `webhooks`, on by default): Ed25519
+//!   `X-GHL-Signature` verification with HighLevel's published key, legacy RSA
+//!   `X-WH-Signature`, replay and duplicate protection, typed events.
+//!
+//! Secrets (access and refresh tokens, client secrets, webhook bodies) never appear in
+//! `Debug`, `Display`, errors or traces.
+//!
+//! # Example: a Private Integration Token
+//!
+//! ```no_run
+//! use ghl_runtime::{Client, Method, Request, encode_path_segment};
+//!
+//! # async fn run() -> ghl_runtime::Result<()> {
+//! let client = Client::with_token(std::env::var("GHL_PIT").unwrap_or_default())?;
+//!
+//! let location_id = "ve9EPM428h8vShlRW1KT";
+//! let request = Request::new(
+//!     Method::GET,
+//!     "/blogs/posts/all",
+//!     "/blogs/posts/all".to_owned(),
+//!     "2021-07-28",
+//! )
+//! .query("locationId", location_id)
+//! .query("blogId", "blog_1")
+//! .query("limit", &20.0)
+//! .query("offset", &0.0);
+//!
+//! let posts: serde_json::Value = client.send(request).await?;
+//! println!("{posts}");
+//!
+//! // Path parameters are percent-encoded by the caller (generated code does it).
+//! let contact = format!("/contacts/{}", encode_path_segment(&"abc 123"));
+//! client
+//!     .send_empty(Request::new(Method::DELETE, "/contacts/{contactId}", contact, "2021-07-28"))
+//!     .await?;
+//! # Ok(())
+//! # }
+//! ```
+#![deny(missing_docs)]
+#![warn(rust_2018_idioms)]
+
+pub mod auth;
+mod client;
+mod error;
+pub mod ratelimit;
+mod request;
+mod retry;
+#[cfg(feature = "webhooks")]
+pub mod webhooks;
+
+pub use client::{Client, ClientBuilder};
+pub use error::Error;
+pub use request::{FilePart, Multipart, Request, encode_path_segment};
+pub use reqwest::Method;
+pub use retry::RetryPolicy;
+
+/// `Result` with this crate's [`Error`] as the default error type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The API's base URL (no `/v2/` prefix).
+pub const DEFAULT_BASE_URL: &str = "https://services.leadconnectorhq.com";
+
+/// The `User-Agent` sent by default: a Chrome one, since Cloudflare in front of the API can
+/// refuse library user agents (HTTP 403 `error code: 1010`), and `/blogs/*` always needs it.
+pub const DEFAULT_USER_AGENT: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36";
+
+/// The `Version` header value most endpoints use, and the one sent where a spec declares
+/// none.
+pub const DEFAULT_API_VERSION: &str = "2021-07-28";

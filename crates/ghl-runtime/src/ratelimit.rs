@@ -1,0 +1,328 @@
+//! Client-side rate limiting per token owner (a location or a company).
+//!
+//! HighLevel allows 100 requests per 10 seconds and 200,000 per day per location or
+//! company, and answers 429 beyond that; clients that keep hammering have had their IP
+//! blocked by Cloudflare. A [`RateLimiter`] paces calls per owner with a GCRA limiter
+//! (`governor`) and adapts to what the server reports in its `X-RateLimit-*` headers:
+//!
+//! - `X-RateLimit-Max` + `X-RateLimit-Interval-Milliseconds` different from the local quota:
+//!   the local quota is replaced by the server's;
+//! - `X-RateLimit-Remaining: 0`: calls for that owner wait one interval;
+//! - `X-RateLimit-Daily-Remaining: 0`: calls fail at once with
+//!   [`Error::RateLimited`](crate::Error::RateLimited) (`daily: true`) for a while.
+//!
+//! The last limits the server reported are readable with [`RateLimiter::snapshot`] or
+//! [`Client::rate_limits`](crate::Client::rate_limits). One limiter can be shared by several
+//! clients (e.g. several tokens for the same location) with
+//! [`ClientBuilder::rate_limiter`](crate::ClientBuilder::rate_limiter).
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime};
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{Quota, RateLimiter as Gcra};
+use reqwest::header::HeaderMap;
+
+type DirectLimiter = Gcra<
+    governor::state::direct::NotKeyed,
+    governor::state::InMemoryState,
+    DefaultClock,
+    governor::middleware::NoOpMiddleware<<DefaultClock as Clock>::Instant>,
+>;
+
+/// How long a daily-quota exhaustion blocks calls before the client tries again.
+const DAILY_BLOCK: Duration = Duration::from_secs(60);
+
+/// The local quota of a [`RateLimiter`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimitConfig {
+    /// Requests allowed per interval (burst). Default 100.
+    pub max_requests: u32,
+    /// Interval. Default 10 s.
+    pub interval: Duration,
+}
+
+impl Default for RateLimitConfig {
+    fn default() -> Self {
+        RateLimitConfig {
+            max_requests: 100,
+            interval: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The rate-limit headers of the last response seen for one owner.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RateLimitSnapshot {
+    /// `X-RateLimit-Max`: requests allowed per interval.
+    pub max: Option<u32>,
+    /// `X-RateLimit-Remaining`: requests left in the current interval.
+    pub remaining: Option<u32>,
+    /// `X-RateLimit-Interval-Milliseconds`.
+    pub interval: Option<Duration>,
+    /// `X-RateLimit-Limit-Daily`.
+    pub daily_limit: Option<u64>,
+    /// `X-RateLimit-Daily-Remaining`.
+    pub daily_remaining: Option<u64>,
+    /// When the response was received.
+    pub observed_at: SystemTime,
+}
+
+impl RateLimitSnapshot {
+    /// Reads the `X-RateLimit-*` headers; `None` when none is present.
+    pub fn from_headers(headers: &HeaderMap) -> Option<RateLimitSnapshot> {
+        fn num<T: std::str::FromStr>(headers: &HeaderMap, name: &str) -> Option<T> {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse().ok())
+        }
+        let snap = RateLimitSnapshot {
+            max: num(headers, "x-ratelimit-max"),
+            remaining: num(headers, "x-ratelimit-remaining"),
+            interval: num::<u64>(headers, "x-ratelimit-interval-milliseconds")
+                .map(Duration::from_millis),
+            daily_limit: num(headers, "x-ratelimit-limit-daily"),
+            daily_remaining: num(headers, "x-ratelimit-daily-remaining"),
+            observed_at: SystemTime::now(),
+        };
+        if snap.max.is_none()
+            && snap.remaining.is_none()
+            && snap.interval.is_none()
+            && snap.daily_limit.is_none()
+            && snap.daily_remaining.is_none()
+        {
+            None
+        } else {
+            Some(snap)
+        }
+    }
+}
+
+/// Why [`RateLimiter::acquire`] refused a call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// The daily quota is exhausted.
+    Daily,
+}
+
+struct OwnerState {
+    quota: (u32, Duration),
+    gcra: Arc<DirectLimiter>,
+    pause_until: Option<Instant>,
+    daily_block_until: Option<Instant>,
+    snapshot: Option<RateLimitSnapshot>,
+}
+
+struct Shared {
+    config: RateLimitConfig,
+    owners: Mutex<HashMap<String, OwnerState>>,
+}
+
+/// A per-owner client-side rate limiter; cheap to clone (clones share state).
+#[derive(Clone)]
+pub struct RateLimiter {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for RateLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RateLimiter")
+            .field("config", &self.shared.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for RateLimiter {
+    fn default() -> Self {
+        RateLimiter::new(RateLimitConfig::default())
+    }
+}
+
+fn make_gcra(max: u32, interval: Duration) -> Arc<DirectLimiter> {
+    let max = NonZeroU32::new(max.max(1)).unwrap_or(NonZeroU32::MIN);
+    let period = (interval / max.get()).max(Duration::from_nanos(1));
+    let quota = Quota::with_period(period)
+        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+        .allow_burst(max);
+    Arc::new(Gcra::direct(quota))
+}
+
+impl RateLimiter {
+    /// A limiter with the given local quota.
+    pub fn new(config: RateLimitConfig) -> RateLimiter {
+        RateLimiter {
+            shared: Arc::new(Shared {
+                config,
+                owners: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// The local quota new owners start with.
+    pub fn config(&self) -> RateLimitConfig {
+        self.shared.config
+    }
+
+    fn owners(&self) -> MutexGuard<'_, HashMap<String, OwnerState>> {
+        match self.shared.owners.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    fn with_owner<R>(&self, owner: &str, f: impl FnOnce(&mut OwnerState) -> R) -> R {
+        let mut owners = self.owners();
+        let state = owners.entry(owner.to_owned()).or_insert_with(|| {
+            let c = self.shared.config;
+            OwnerState {
+                quota: (c.max_requests, c.interval),
+                gcra: make_gcra(c.max_requests, c.interval),
+                pause_until: None,
+                daily_block_until: None,
+                snapshot: None,
+            }
+        });
+        f(state)
+    }
+
+    /// The last limits the server reported for `owner` (a location or company id, or the
+    /// client's own owner key).
+    pub fn snapshot(&self, owner: &str) -> Option<RateLimitSnapshot> {
+        self.owners().get(owner).and_then(|s| s.snapshot.clone())
+    }
+
+    /// Waits until a call for `owner` may go out.
+    pub(crate) async fn acquire(&self, owner: &str) -> Result<(), Refusal> {
+        loop {
+            let now = Instant::now();
+            let (gcra, pause) = self.with_owner(owner, |s| {
+                if let Some(until) = s.daily_block_until {
+                    if until > now {
+                        return (None, None);
+                    }
+                    s.daily_block_until = None;
+                }
+                let pause = match s.pause_until {
+                    Some(until) if until > now => Some(until - now),
+                    Some(_) => {
+                        s.pause_until = None;
+                        None
+                    }
+                    None => None,
+                };
+                (Some(s.gcra.clone()), pause)
+            });
+            let Some(gcra) = gcra else {
+                return Err(Refusal::Daily);
+            };
+            if let Some(wait) = pause {
+                tracing::debug!(
+                    wait_ms = wait.as_millis() as u64,
+                    "rate limit: server reported no remaining requests, waiting"
+                );
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            match gcra.check() {
+                Ok(()) => return Ok(()),
+                Err(not_until) => {
+                    let wait = not_until.wait_time_from(DefaultClock::default().now());
+                    tracing::trace!(
+                        wait_ms = wait.as_millis() as u64,
+                        "rate limit: local quota reached, waiting"
+                    );
+                    tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+                }
+            }
+        }
+    }
+
+    /// Records the rate-limit headers of a response for `owner`.
+    pub(crate) fn observe(&self, owner: &str, headers: &HeaderMap) {
+        let Some(snap) = RateLimitSnapshot::from_headers(headers) else {
+            return;
+        };
+        let now = Instant::now();
+        self.with_owner(owner, |s| {
+            let interval = snap.interval.unwrap_or(s.quota.1);
+            if let Some(max) = snap.max {
+                if max > 0 && (max, interval) != s.quota {
+                    s.quota = (max, interval);
+                    s.gcra = make_gcra(max, interval);
+                }
+            }
+            if snap.remaining == Some(0) {
+                s.pause_until = Some(now + interval);
+            }
+            if snap.daily_remaining == Some(0) {
+                s.daily_block_until = Some(now + DAILY_BLOCK);
+            }
+            s.snapshot = Some(snap);
+        });
+    }
+
+    /// Makes `owner` wait `delay` before its next call (after a 429 with `Retry-After`).
+    pub(crate) fn pause(&self, owner: &str, delay: Duration) {
+        let until = Instant::now() + delay;
+        self.with_owner(owner, |s| {
+            if s.pause_until.is_none_or(|p| p < until) {
+                s.pause_until = Some(until);
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[tokio::test]
+    async fn local_quota_paces_calls() {
+        let l = RateLimiter::new(RateLimitConfig {
+            max_requests: 5,
+            interval: Duration::from_millis(200),
+        });
+        let start = Instant::now();
+        for _ in 0..5 {
+            l.acquire("loc").await.unwrap();
+        }
+        assert!(start.elapsed() < Duration::from_millis(30));
+        // The 6th must wait about 40 ms (one replenish period).
+        l.acquire("loc").await.unwrap();
+        assert!(start.elapsed() >= Duration::from_millis(30));
+        // Another owner is not affected.
+        let t = Instant::now();
+        l.acquire("other").await.unwrap();
+        assert!(t.elapsed() < Duration::from_millis(20));
+    }
+
+    #[tokio::test]
+    async fn headers_adapt_and_are_readable() {
+        let l = RateLimiter::default();
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-max", HeaderValue::from_static("100"));
+        h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+        h.insert(
+            "x-ratelimit-interval-milliseconds",
+            HeaderValue::from_static("50"),
+        );
+        h.insert("x-ratelimit-daily-remaining", HeaderValue::from_static("5"));
+        l.observe("loc", &h);
+        let snap = l.snapshot("loc").unwrap();
+        assert_eq!(snap.remaining, Some(0));
+        assert_eq!(snap.interval, Some(Duration::from_millis(50)));
+        assert_eq!(snap.daily_remaining, Some(5));
+        let t = Instant::now();
+        l.acquire("loc").await.unwrap();
+        assert!(t.elapsed() >= Duration::from_millis(40));
+
+        h.insert("x-ratelimit-daily-remaining", HeaderValue::from_static("0"));
+        h.insert("x-ratelimit-remaining", HeaderValue::from_static("10"));
+        l.observe("loc", &h);
+        assert_eq!(l.acquire("loc").await, Err(Refusal::Daily));
+    }
+}
