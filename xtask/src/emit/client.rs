@@ -1,0 +1,390 @@
+//! `src/lib.rs` and `src/client.rs` of a generated crate: the crate root and one async method per
+//! operation on the resource client.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{doc_attrs, inner_doc_attrs, mentions_local, ty_tokens};
+use crate::ir::{
+    Api, Body, ErrorResponse, Operation, Param, ParamLocation, Response, Ty, TypeKind,
+};
+
+pub fn lib_rs(api: &Api) -> TokenStream {
+    let first_op = api
+        .operations
+        .first()
+        .map(|op| op.fn_name.as_str())
+        .unwrap_or("…");
+    let description = api
+        .description
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or_default();
+    let text = if api.operations.is_empty() {
+        format!(
+            "# {crate_name}\n\n{title}: schemas shared by the GoHighLevel API crates, generated from `{spec}`.\n\n{description}",
+            crate_name = api.crate_name,
+            title = api.title,
+            spec = api.spec_path,
+        )
+    } else {
+        format!(
+            "# {crate_name}\n\nTyped client for the GoHighLevel **{title}** API (LeadConnector API v2), generated from `{spec}`.\n\n{description}\n\n\
+             Every call sends the `Version` header its endpoint needs; callers never pass `Version` or `Authorization`.\n\n\
+             ```no_run\n\
+             # async fn example() -> Result<(), ghl_runtime::Error> {{\n\
+             let client = ghl_runtime::Client::with_token(std::env::var(\"GHL_TOKEN\").unwrap_or_default())?;\n\
+             let api = {ident}::{client_name}::new(client);\n\
+             // api.{first_op}(...).await?;\n\
+             # Ok(()) }}\n\
+             ```",
+            crate_name = api.crate_name,
+            title = api.title,
+            spec = api.spec_path,
+            ident = crate::naming::crate_ident(&api.crate_name),
+            client_name = api.client_name,
+        )
+    };
+    let docs = inner_doc_attrs(&text);
+    let client = (!api.operations.is_empty()).then(|| {
+        quote! {
+            mod client;
+            pub use client::*;
+            pub use ghl_runtime::{Client, Error, Result};
+        }
+    });
+    let common = api.uses_common.then(|| {
+        quote! {
+            /// The shared schemas (error bodies and the like) this API refers to.
+            pub use ghl_common as common;
+        }
+    });
+    quote! {
+        #docs
+        #![allow(clippy::large_enum_variant, clippy::enum_variant_names, clippy::too_many_arguments)]
+        pub mod types;
+        #client
+        #common
+    }
+}
+
+pub fn client_rs(api: &Api) -> TokenStream {
+    let client = format_ident!("{}", api.client_name);
+    let client_doc = doc_attrs(&format!(
+        "Client for the {} API: one method per operation of `{}`.\n\nCheap to clone; clones share the connection pool, auth and rate limits of the [`ghl_runtime::Client`] they wrap.",
+        api.title, api.spec_path
+    ));
+    let methods: Vec<TokenStream> = api.operations.iter().map(|op| method(api, op)).collect();
+    let params: Vec<TokenStream> = api
+        .operations
+        .iter()
+        .filter_map(|op| params_struct(api, op))
+        .collect();
+    let uses_types = api.operations.iter().any(|op| {
+        op.path_params
+            .iter()
+            .chain(&op.params)
+            .any(|param| mentions_local(&param.ty))
+            || match &op.body {
+                Some(Body::Json { ty, .. } | Body::Form { ty, .. }) => mentions_local(ty),
+                Some(Body::Multipart { .. }) => true,
+                _ => false,
+            }
+            || matches!(&op.response, Response::Json(ty) if mentions_local(ty))
+    });
+    let types_import = uses_types.then(|| quote! { use crate::types; });
+    quote! {
+        //! The resource client and the parameter structs of its operations.
+        use ghl_runtime::{Client, Method, Request, Result};
+        #types_import
+
+        #client_doc
+        #[derive(Clone, Debug)]
+        pub struct #client {
+            client: Client,
+        }
+
+        impl #client {
+            /// Wraps a configured [`ghl_runtime::Client`].
+            pub fn new(client: Client) -> Self {
+                Self { client }
+            }
+
+            /// The underlying runtime client.
+            pub fn client(&self) -> &Client {
+                &self.client
+            }
+
+            #(#methods)*
+        }
+
+        #(#params)*
+    }
+}
+
+fn method(api: &Api, op: &Operation) -> TokenStream {
+    let name = format_ident!("{}", op.fn_name);
+    let doc = doc_attrs(&method_doc(api, op));
+    let deprecated = op
+        .deprecated
+        .then(|| quote! { #[deprecated(note = "deprecated in the spec")] });
+    let mut args = Vec::new();
+    for param in &op.path_params {
+        let ident = format_ident!("{}", param.name);
+        let ty = path_arg_ty(&param.ty);
+        args.push(quote! { #ident: #ty });
+    }
+    if let Some(params_type) = &op.params_type {
+        let ty = format_ident!("{}", params_type);
+        args.push(quote! { params: &#ty });
+    }
+    let body_arg = match &op.body {
+        Some(Body::Json { ty, required } | Body::Form { ty, required }) => {
+            let ty = ty_tokens(ty, false);
+            Some(if *required {
+                quote! { body: &#ty }
+            } else {
+                quote! { body: Option<&#ty> }
+            })
+        }
+        Some(Body::Multipart { ty }) => {
+            let ty = format_ident!("{}", ty);
+            Some(quote! { body: &types::#ty })
+        }
+        Some(Body::MultipartRaw) => Some(quote! { body: ghl_runtime::Multipart }),
+        None => None,
+    };
+    args.extend(body_arg);
+
+    let method = format_ident!("{}", op.method.as_str());
+    let template = &op.path;
+    let version = &op.version;
+    let path = path_expr(op);
+    let mut chain = Vec::new();
+    let mut optional_headers = Vec::new();
+    for param in &op.params {
+        let wire = &param.wire;
+        let ident = format_ident!("{}", param.name);
+        match (param.location, param.required) {
+            (ParamLocation::Header, true) => {
+                chain.push(quote! { .header(#wire, params.#ident.to_string()) })
+            }
+            (ParamLocation::Header, false) => optional_headers.push(quote! {
+                let request = match &params.#ident {
+                    Some(value) => request.header(#wire, value.to_string()),
+                    None => request,
+                };
+            }),
+            (_, true) => chain.push(quote! { .query(#wire, &params.#ident) }),
+            (_, false) => chain.push(quote! { .query_opt(#wire, params.#ident.as_ref()) }),
+        }
+    }
+    let body = match &op.body {
+        Some(Body::Json { required: true, .. }) => quote! { let request = request.json(body); },
+        Some(Body::Form { required: true, .. }) => quote! { let request = request.form(body); },
+        Some(Body::Json {
+            required: false, ..
+        }) => quote! {
+            let request = match body { Some(body) => request.json(body), None => request };
+        },
+        Some(Body::Form {
+            required: false, ..
+        }) => quote! {
+            let request = match body { Some(body) => request.form(body), None => request };
+        },
+        Some(Body::Multipart { ty }) => {
+            let (parts, file_lists) = multipart_parts(api, ty);
+            let binding = if file_lists.is_empty() {
+                quote! { let form }
+            } else {
+                quote! { let mut form }
+            };
+            quote! {
+                #binding = ghl_runtime::Multipart::new() #(#parts)*;
+                #(#file_lists)*
+                let request = request.multipart(form);
+            }
+        }
+        Some(Body::MultipartRaw) => quote! { let request = request.multipart(body); },
+        None => quote! {},
+    };
+    let (ret, send) = match &op.response {
+        Response::Json(ty) => {
+            let ty = ty_tokens(ty, false);
+            (ty, quote! { self.client.send(request).await })
+        }
+        Response::Empty => (
+            quote! { () },
+            quote! { self.client.send_empty(request).await },
+        ),
+    };
+    quote! {
+        #doc
+        #deprecated
+        pub async fn #name(&self, #(#args),*) -> Result<#ret> {
+            let request = Request::new(Method::#method, #template, #path, #version) #(#chain)*;
+            #(#optional_headers)*
+            #body
+            #send
+        }
+    }
+}
+
+fn method_doc(api: &Api, op: &Operation) -> String {
+    let mut text = String::new();
+    if let Some(summary) = &op.summary {
+        text.push_str(summary.trim());
+        text.push_str("\n\n");
+    }
+    if let Some(description) = &op.description {
+        if op.summary.as_deref().map(str::trim) != Some(description.trim()) {
+            text.push_str(description.trim());
+            text.push_str("\n\n");
+        }
+    }
+    text.push_str(&format!(
+        "`{} {}` (operation `{}`, API version `{}`).",
+        op.method.as_str(),
+        op.path,
+        op.operation_id,
+        op.version
+    ));
+    let documented: Vec<String> = op
+        .path_params
+        .iter()
+        .filter_map(|param| {
+            param
+                .doc
+                .as_ref()
+                .map(|doc| format!("- `{}`: {}", param.name, one_line(doc)))
+        })
+        .collect();
+    if !documented.is_empty() {
+        text.push_str("\n\n# Arguments\n\n");
+        text.push_str(&documented.join("\n"));
+    }
+    if !op.errors.is_empty() {
+        text.push_str("\n\n# Errors\n\nThe spec documents these failures (all surface as [`ghl_runtime::Error`]):\n");
+        for ErrorResponse { status, body } in &op.errors {
+            match body {
+                Some(Ty::Common(name)) => {
+                    text.push_str(&format!("\n- `{status}`: body [`ghl_common::{name}`]"))
+                }
+                Some(Ty::Named(name)) => {
+                    text.push_str(&format!("\n- `{status}`: body [`crate::types::{name}`]"))
+                }
+                _ => text.push_str(&format!("\n- `{status}`")),
+            }
+        }
+    }
+    let _ = api;
+    text
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn path_arg_ty(ty: &Ty) -> TokenStream {
+    match ty {
+        Ty::String => quote! { &str },
+        Ty::Number => quote! { f64 },
+        Ty::Integer => quote! { i64 },
+        Ty::Boolean => quote! { bool },
+        other => {
+            let ty = ty_tokens(other, false);
+            quote! { &#ty }
+        }
+    }
+}
+
+/// `format!("/blogs/posts/{}", encode(post_id))`, or a plain string without variables.
+fn path_expr(op: &Operation) -> TokenStream {
+    if op.path_params.is_empty() {
+        let path = &op.path;
+        return quote! { #path.to_owned() };
+    }
+    let mut pattern = op.path.clone();
+    let mut values = Vec::new();
+    for param in &op.path_params {
+        pattern = pattern.replacen(&format!("{{{}}}", param.wire), "{}", 1);
+        let ident = format_ident!("{}", param.name);
+        values.push(quote! { ghl_runtime::encode_path_segment(&#ident) });
+    }
+    quote! { format!(#pattern, #(#values),*) }
+}
+
+/// The chained text and file parts, and loops for lists of files.
+fn multipart_parts(api: &Api, ty: &str) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let Some(TypeKind::Struct { fields, .. }) = api
+        .types
+        .iter()
+        .find(|def| def.name == ty)
+        .map(|def| &def.kind)
+    else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut parts = Vec::new();
+    let mut file_lists = Vec::new();
+    for field in fields {
+        let wire = &field.wire;
+        let ident = format_ident!("{}", field.name);
+        match (&field.ty, field.optional()) {
+            (Ty::File, false) => parts.push(quote! { .file(#wire, &body.#ident) }),
+            (Ty::File, true) => parts.push(quote! { .file_opt(#wire, body.#ident.as_ref()) }),
+            (Ty::Array(item), optional) if **item == Ty::File => {
+                let files = if optional {
+                    quote! { body.#ident.iter().flatten() }
+                } else {
+                    quote! { &body.#ident }
+                };
+                file_lists.push(quote! {
+                    for file in #files {
+                        form = form.file(#wire, file);
+                    }
+                });
+            }
+            (_, false) => parts.push(quote! { .text(#wire, &body.#ident) }),
+            (_, true) => parts.push(quote! { .text_opt(#wire, body.#ident.as_ref()) }),
+        }
+    }
+    (parts, file_lists)
+}
+
+fn params_struct(api: &Api, op: &Operation) -> Option<TokenStream> {
+    let name = format_ident!("{}", op.params_type.as_ref()?);
+    let doc = doc_attrs(&format!(
+        "Query and header parameters of [`{}::{}`].",
+        api.client_name, op.fn_name
+    ));
+    let all_optional = op.params.iter().all(|param| !param.required);
+    let default = all_optional.then(|| quote! { Default, });
+    let fields = op.params.iter().map(param_field);
+    Some(quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, #default)]
+        pub struct #name {
+            #(#fields)*
+        }
+    })
+}
+
+fn param_field(param: &Param) -> TokenStream {
+    let where_ = match param.location {
+        ParamLocation::Header => "header",
+        _ => "query",
+    };
+    let text = match &param.doc {
+        Some(doc) => format!("{} (`{}`, {where_})", doc.trim(), param.wire),
+        None => format!("`{}` ({where_})", param.wire),
+    };
+    let doc = doc_attrs(&text);
+    let ident = format_ident!("{}", param.name);
+    let ty = ty_tokens(&param.ty, false);
+    let ty = if param.required {
+        ty
+    } else {
+        quote! { Option<#ty> }
+    };
+    quote! { #doc pub #ident: #ty, }
+}

@@ -1,0 +1,183 @@
+//! `src/types.rs` of a generated crate: one Rust type per schema.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use super::{doc_attrs, inner_doc_attrs, ty_tokens};
+use crate::ir::{Api, Field, Ty, TypeDef, TypeKind, Variant};
+use crate::naming::Scope;
+
+pub fn types_rs(api: &Api) -> TokenStream {
+    let module_doc = inner_doc_attrs(&format!(
+        "Request and response types of the {} API, one per schema of `{}`.",
+        api.title, api.spec_path
+    ));
+    let uses_serde = api.types.iter().any(|def| {
+        matches!(
+            def.kind,
+            TypeKind::Struct { .. } | TypeKind::Enum { .. } | TypeKind::Untagged { .. }
+        )
+    });
+    let imports = uses_serde.then(|| quote! { use serde::{Deserialize, Serialize}; });
+    let items = api.types.iter().map(type_def);
+    quote! {
+        #module_doc
+        #imports
+        #(#items)*
+    }
+}
+
+fn type_doc(def: &TypeDef) -> TokenStream {
+    let text = match &def.doc {
+        Some(doc) if !doc.trim().is_empty() => {
+            format!("{}\n\nSchema: `{}`", doc.trim(), def.origin)
+        }
+        _ => format!("Schema: `{}`", def.origin),
+    };
+    doc_attrs(&text)
+}
+
+fn type_def(def: &TypeDef) -> TokenStream {
+    let doc = type_doc(def);
+    let name = format_ident!("{}", def.name);
+    match &def.kind {
+        TypeKind::Struct { fields, additional } => {
+            struct_def(&doc, &name, fields, additional.as_ref())
+        }
+        TypeKind::Enum { variants } => enum_def(&doc, &name, variants),
+        TypeKind::Untagged { variants } => {
+            let variants = variants.iter().map(|(variant, ty)| {
+                let variant = format_ident!("{}", variant);
+                let ty = ty_tokens(ty, true);
+                quote! { #variant(#ty), }
+            });
+            quote! {
+                #doc
+                #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+                #[serde(untagged)]
+                pub enum #name { #(#variants)* }
+            }
+        }
+        TypeKind::Alias(ty) => {
+            let ty = ty_tokens(ty, true);
+            quote! { #doc pub type #name = #ty; }
+        }
+    }
+}
+
+pub(super) fn field_ty(field: &Field) -> TokenStream {
+    let mut ty = ty_tokens(&field.ty, true);
+    if field.boxed {
+        ty = quote! { Box<#ty> };
+    }
+    if field.optional() {
+        quote! { Option<#ty> }
+    } else {
+        ty
+    }
+}
+
+fn struct_def(
+    doc: &TokenStream,
+    name: &proc_macro2::Ident,
+    fields: &[Field],
+    additional: Option<&Ty>,
+) -> TokenStream {
+    let all_optional = fields.iter().all(Field::optional);
+    let default = all_optional.then(|| quote! { Default, });
+    let rendered = fields.iter().map(|field| {
+        let doc = doc_attrs(field.doc.as_deref().unwrap_or(&format!("`{}`", field.wire)));
+        let ident = format_ident!("{}", field.name);
+        let ty = field_ty(field);
+        let wire = &field.wire;
+        let rename = (field.name != field.wire).then(|| quote! { rename = #wire, });
+        let serde = match (field.optional(), field.required) {
+            // May be absent: accept absence and don't send `null` for it.
+            (true, false) => {
+                quote! { #[serde(#rename default, skip_serializing_if = "Option::is_none")] }
+            }
+            _ if rename.is_some() => quote! { #[serde(rename = #wire)] },
+            _ => quote! {},
+        };
+        quote! { #doc #serde pub #ident: #ty, }
+    });
+    let extra = additional.map(|ty| {
+        let mut scope = Scope::new();
+        for field in fields {
+            scope.claim(&field.name);
+        }
+        let ident = format_ident!("{}", scope.claim("additional_properties"));
+        let ty = ty_tokens(ty, true);
+        quote! {
+            /// Keys the schema does not name.
+            #[serde(flatten)]
+            pub #ident: std::collections::BTreeMap<String, #ty>,
+        }
+    });
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, #default Serialize, Deserialize)]
+        pub struct #name {
+            #(#rendered)*
+            #extra
+        }
+    }
+}
+
+fn enum_def(doc: &TokenStream, name: &proc_macro2::Ident, variants: &[Variant]) -> TokenStream {
+    let idents: Vec<_> = variants
+        .iter()
+        .map(|variant| format_ident!("{}", variant.name))
+        .collect();
+    let wires: Vec<&str> = variants
+        .iter()
+        .map(|variant| variant.wire.as_str())
+        .collect();
+    let variant_docs = wires.iter().map(|wire| doc_attrs(&format!("`{wire}`")));
+    quote! {
+        #doc
+        ///
+        /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(from = "String", into = "String")]
+        pub enum #name {
+            #( #variant_docs #idents, )*
+            /// A value the spec did not list.
+            Unknown(String),
+        }
+
+        impl #name {
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #( Self::#idents => #wires, )*
+                    Self::Unknown(value) => value,
+                }
+            }
+        }
+
+        impl From<String> for #name {
+            fn from(value: String) -> Self {
+                match value.as_str() {
+                    #( #wires => Self::#idents, )*
+                    _ => Self::Unknown(value),
+                }
+            }
+        }
+
+        impl From<#name> for String {
+            fn from(value: #name) -> Self {
+                match value {
+                    #name::Unknown(value) => value,
+                    known => known.as_str().to_owned(),
+                }
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    }
+}

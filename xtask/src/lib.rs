@@ -1,0 +1,18 @@
+//! The generator that turns GoHighLevel's OpenAPI specs into one typed crate per
+//! API resource, and the maintenance commands around it.
+//!
+//! The pipeline reads top to bottom, one module a stage:
+//! [`specs`] (find and verify the pinned files) -> [`load`] (absorb spec defects, parse) ->
+//! [`ir`] (resolve schemas and operations into a Rust-shaped model, named by [`naming`]) ->
+//! [`emit`] (tokens, formatted) -> [`write`] (atomic write or `--check`).
+
+pub mod diagnostics;
+pub mod emit;
+pub mod ir;
+pub mod load;
+pub mod naming;
+pub mod regen;
+pub mod specs;
+pub mod suite;
+pub mod summary;
+pub mod write;

@@ -1,0 +1,403 @@
+//! Stage 2: parse one spec file into the `openapiv3` model.
+//!
+//! HighLevel's specs do not all parse as published. A pre-pass on the raw JSON repairs the
+//! defects that have one obviously right reading, wherever they occur (never by file name), and
+//! counts what it did so `regen` can say so. Anything else fails with the file and JSON pointer.
+
+use std::collections::BTreeMap;
+
+use openapiv3::OpenAPI;
+use serde_json::{Map, Value};
+
+use crate::diagnostics::{SpecError, pointer_push};
+use crate::specs::SpecFile;
+
+/// A parsed spec and what the pre-pass had to repair in it.
+#[derive(Debug)]
+pub struct LoadedSpec {
+    /// Path inside the upstream repo, e.g. `apps/blogs.json`.
+    pub path: String,
+    /// The resource the file describes, e.g. `blogs` (the file stem).
+    pub resource: String,
+    pub document: OpenAPI,
+    /// Repair kind -> how many places it was applied to.
+    pub repairs: BTreeMap<&'static str, usize>,
+}
+
+const SCHEMA_TYPES: &[&str] = &["string", "number", "integer", "boolean", "array", "object"];
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+pub fn load(file: &SpecFile) -> Result<LoadedSpec, SpecError> {
+    let mut raw: Value = serde_json::from_slice(&file.bytes).map_err(|error| {
+        SpecError::new(
+            &file.path,
+            "",
+            format!(
+                "not valid JSON (line {}, column {}): {error}",
+                error.line(),
+                error.column()
+            ),
+            "check that the file is the published spec and not an error page or a partial download",
+        )
+    })?;
+    let mut repairs = BTreeMap::new();
+    repair_document(&mut raw, &mut repairs);
+    let document: OpenAPI = serde_path_to_error::deserialize(&raw).map_err(|error| {
+        // `openapiv3` flattens maps and untagged enums, which hides where inside them the error
+        // is; look again, piece by piece, for the exact place.
+        let (pointer, message) = locate_parse_error(&raw)
+            .unwrap_or_else(|| (json_pointer(error.path()), error.inner().to_string()));
+        SpecError::new(
+            &file.path,
+            &pointer,
+            format!("does not parse as OpenAPI 3.0: {message}"),
+            crate::diagnostics::HINT_OVERRIDE,
+        )
+    })?;
+    let resource = file
+        .path
+        .rsplit('/')
+        .next()
+        .unwrap_or(&file.path)
+        .trim_end_matches(".json")
+        .to_owned();
+    Ok(LoadedSpec {
+        path: file.path.clone(),
+        resource,
+        document,
+        repairs,
+    })
+}
+
+/// The first piece of the document that fails to parse on its own: an operation's parameters,
+/// request body and responses, then component schemas.
+fn locate_parse_error(raw: &Value) -> Option<(String, String)> {
+    fn try_parse<T: serde::de::DeserializeOwned>(
+        value: &Value,
+        pointer: &str,
+    ) -> Option<(String, String)> {
+        let error = serde_path_to_error::deserialize::<_, T>(value).err()?;
+        Some((
+            format!("{pointer}{}", json_pointer(error.path())),
+            error.inner().to_string(),
+        ))
+    }
+    let children = |value: &Value, pointer: &str| -> Vec<(String, Value)> {
+        match value {
+            Value::Object(map) => map
+                .iter()
+                .map(|(k, v)| (pointer_push(pointer, k), v.clone()))
+                .collect(),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (pointer_push(pointer, &i.to_string()), v.clone()))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let paths = raw.get("paths").cloned().unwrap_or(Value::Null);
+    for (item_pointer, item) in children(&paths, "/paths") {
+        for method in METHODS {
+            let Some(operation) = item.get(*method) else {
+                continue;
+            };
+            let operation_pointer = pointer_push(&item_pointer, method);
+            let parameters = operation.get("parameters").cloned().unwrap_or(Value::Null);
+            for (pointer, parameter) in
+                children(&parameters, &pointer_push(&operation_pointer, "parameters"))
+            {
+                if let Some(found) =
+                    try_parse::<openapiv3::ReferenceOr<openapiv3::Parameter>>(&parameter, &pointer)
+                        .and_then(|_| try_parse::<openapiv3::Parameter>(&parameter, &pointer))
+                {
+                    return Some(found);
+                }
+            }
+            if let Some(body) = operation.get("requestBody") {
+                if let Some(found) = try_parse::<openapiv3::RequestBody>(
+                    body,
+                    &pointer_push(&operation_pointer, "requestBody"),
+                ) {
+                    return Some(found);
+                }
+            }
+            let responses = operation.get("responses").cloned().unwrap_or(Value::Null);
+            for (pointer, response) in
+                children(&responses, &pointer_push(&operation_pointer, "responses"))
+            {
+                if let Some(found) = try_parse::<openapiv3::Response>(&response, &pointer) {
+                    return Some(found);
+                }
+            }
+            if let Some(found) = try_parse::<openapiv3::Operation>(operation, &operation_pointer) {
+                return Some(found);
+            }
+        }
+    }
+    let schemas = raw
+        .pointer("/components/schemas")
+        .cloned()
+        .unwrap_or(Value::Null);
+    for (pointer, schema) in children(&schemas, "/components/schemas") {
+        if let Some(found) = try_parse::<openapiv3::Schema>(&schema, &pointer) {
+            return Some(found);
+        }
+    }
+    None
+}
+
+/// `serde_path_to_error` paths (`paths./blogs.get`) as RFC 6901 pointers.
+fn json_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => pointer = pointer_push(&pointer, &index.to_string()),
+            Segment::Map { key } => pointer = pointer_push(&pointer, key),
+            Segment::Enum { variant } => pointer = pointer_push(&pointer, variant),
+            Segment::Unknown => pointer = pointer_push(&pointer, "?"),
+        }
+    }
+    pointer
+}
+
+fn bump(repairs: &mut BTreeMap<&'static str, usize>, kind: &'static str) {
+    *repairs.entry(kind).or_default() += 1;
+}
+
+fn repair_document(raw: &mut Value, repairs: &mut BTreeMap<&'static str, usize>) {
+    let Some(root) = raw.as_object_mut() else {
+        return;
+    };
+    // common-schemas.json is a bare components holder; openapiv3 needs `paths`.
+    if !root.contains_key("paths") {
+        root.insert("paths".to_owned(), Value::Object(Map::new()));
+        bump(repairs, "document without paths");
+    }
+    if let Some(components) = root.get_mut("components").and_then(Value::as_object_mut) {
+        for section in ["schemas", "headers"] {
+            if let Some(entries) = components.get_mut(section).and_then(Value::as_object_mut) {
+                for entry in entries.values_mut() {
+                    if section == "headers" {
+                        repair_header(entry, repairs);
+                    } else {
+                        repair_schema(entry, repairs);
+                    }
+                }
+            }
+        }
+        for section in ["parameters", "requestBodies", "responses"] {
+            if let Some(entries) = components.get_mut(section).and_then(Value::as_object_mut) {
+                for entry in entries.values_mut() {
+                    repair_with_content(entry, repairs);
+                }
+            }
+        }
+    }
+    let Some(paths) = root.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        repair_parameters(item.get_mut("parameters"), repairs);
+        for method in METHODS {
+            let Some(operation) = item.get_mut(*method).and_then(Value::as_object_mut) else {
+                continue;
+            };
+            repair_parameters(operation.get_mut("parameters"), repairs);
+            if let Some(body) = operation.get_mut("requestBody") {
+                repair_with_content(body, repairs);
+            }
+            if let Some(responses) = operation
+                .get_mut("responses")
+                .and_then(Value::as_object_mut)
+            {
+                for response in responses.values_mut() {
+                    repair_with_content(response, repairs);
+                }
+            }
+        }
+    }
+}
+
+fn repair_parameters(parameters: Option<&mut Value>, repairs: &mut BTreeMap<&'static str, usize>) {
+    if let Some(parameters) = parameters.and_then(Value::as_array_mut) {
+        for parameter in parameters {
+            repair_with_content(parameter, repairs);
+        }
+    }
+}
+
+/// Parameters, request bodies and responses: a `schema`, `content.*.schema`, `headers`.
+fn repair_with_content(holder: &mut Value, repairs: &mut BTreeMap<&'static str, usize>) {
+    let Some(holder) = holder.as_object_mut() else {
+        return;
+    };
+    if let Some(schema) = holder.get_mut("schema") {
+        repair_schema(schema, repairs);
+    }
+    if let Some(content) = holder.get_mut("content").and_then(Value::as_object_mut) {
+        for media in content.values_mut() {
+            if let Some(schema) = media.get_mut("schema") {
+                repair_schema(schema, repairs);
+            }
+        }
+    }
+    if let Some(headers) = holder.get_mut("headers").and_then(Value::as_object_mut) {
+        for header in headers.values_mut() {
+            repair_header(header, repairs);
+        }
+    }
+}
+
+/// A header must carry a `schema` or `content`; HighLevel declares some with a description only.
+/// Such a header can only be a string.
+fn repair_header(header: &mut Value, repairs: &mut BTreeMap<&'static str, usize>) {
+    let Some(header) = header.as_object_mut() else {
+        return;
+    };
+    if header.contains_key("$ref") {
+        return;
+    }
+    if !header.contains_key("schema") && !header.contains_key("content") {
+        header.insert("schema".to_owned(), serde_json::json!({ "type": "string" }));
+        bump(repairs, "response header without schema");
+    }
+    if let Some(schema) = header.get_mut("schema") {
+        repair_schema(schema, repairs);
+    }
+}
+
+fn repair_schema(schema: &mut Value, repairs: &mut BTreeMap<&'static str, usize>) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    if object.contains_key("$ref") {
+        return;
+    }
+    // `type: any` and similar: the spec says nothing usable about the type.
+    if let Some(kind) = object.get("type").and_then(Value::as_str) {
+        if !SCHEMA_TYPES.contains(&kind) {
+            object.remove("type");
+            bump(repairs, "unknown schema type dropped");
+        }
+    }
+    // Enum values that cannot be of the declared type make the whole spec unparseable.
+    let declared = object
+        .get("type")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    if let Some(values) = object.get_mut("enum").and_then(Value::as_array_mut) {
+        let before = values.len();
+        values.retain(|value| enum_value_fits(declared.as_deref(), value));
+        if values.len() != before {
+            bump(repairs, "enum value of the wrong type dropped");
+        }
+    }
+    if let Some(properties) = object.get_mut("properties").and_then(Value::as_object_mut) {
+        for property in properties.values_mut() {
+            repair_schema(property, repairs);
+        }
+    }
+    for key in ["items", "additionalProperties", "not"] {
+        if let Some(child) = object.get_mut(key) {
+            repair_schema(child, repairs);
+        }
+    }
+    for key in ["allOf", "oneOf", "anyOf"] {
+        if let Some(members) = object.get_mut(key).and_then(Value::as_array_mut) {
+            for member in members {
+                repair_schema(member, repairs);
+            }
+        }
+    }
+}
+
+fn enum_value_fits(declared: Option<&str>, value: &Value) -> bool {
+    match declared {
+        Some("string") => value.is_string() || value.is_null(),
+        Some("number") => value.is_number() || value.is_null(),
+        Some("integer") => value.is_i64() || value.is_u64() || value.is_null(),
+        Some("boolean") => value.is_boolean() || value.is_null(),
+        _ => !value.is_array() && !value.is_object(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(json: Value) -> SpecFile {
+        SpecFile {
+            path: "apps/test.json".to_owned(),
+            bytes: serde_json::to_vec(&json).unwrap(),
+        }
+    }
+
+    #[test]
+    fn header_without_schema_becomes_a_string_header() {
+        let loaded = load(&spec(serde_json::json!({
+            "openapi": "3.0.0", "info": {"title": "t", "version": "1"},
+            "paths": {"/a": {"get": {"responses": {"200": {
+                "description": "ok",
+                "headers": {"Content-Type": {"description": "audio/x-wav"}}
+            }}}}}
+        })))
+        .unwrap();
+        assert_eq!(loaded.repairs["response header without schema"], 1);
+        assert_eq!(loaded.resource, "test");
+    }
+
+    #[test]
+    fn unknown_types_and_misfit_enum_values_are_dropped() {
+        let loaded = load(&spec(serde_json::json!({
+            "openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": {},
+            "components": {"schemas": {
+                "A": {"type": "any"},
+                "B": {"type": "number", "enum": [1, [2, 3]]}
+            }}
+        })))
+        .unwrap();
+        assert_eq!(loaded.repairs["unknown schema type dropped"], 1);
+        assert_eq!(loaded.repairs["enum value of the wrong type dropped"], 1);
+    }
+
+    #[test]
+    fn a_components_only_document_loads() {
+        let loaded = load(&spec(serde_json::json!({
+            "openapi": "3.0.0", "info": {"title": "t", "version": "1"},
+            "components": {"schemas": {"A": {"type": "string"}}}
+        })))
+        .unwrap();
+        assert_eq!(loaded.repairs["document without paths"], 1);
+    }
+
+    #[test]
+    fn parse_errors_name_the_pointer() {
+        let error = load(&spec(serde_json::json!({
+            "openapi": "3.0.0", "info": {"title": "t", "version": "1"},
+            "paths": {"/a": {"get": {"responses": {"200": {"description": 5}}}}}
+        })))
+        .unwrap_err();
+        assert_eq!(error.file, "apps/test.json");
+        assert_eq!(
+            error.pointer, "/paths/~1a/get/responses/200/description",
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn invalid_json_is_a_clear_error() {
+        let file = SpecFile {
+            path: "apps/bad.json".to_owned(),
+            bytes: b"{\"openapi\": ".to_vec(),
+        };
+        let error = load(&file).unwrap_err();
+        assert!(error.to_string().contains("not valid JSON"), "{error}");
+    }
+}

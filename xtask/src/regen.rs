@@ -1,0 +1,310 @@
+//! `cargo xtask regen`: the whole pipeline, specs to files on disk, and `cargo xtask bench`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+use crate::emit::{self, EmitOptions, GeneratedFile};
+use crate::ir::{self, Api, CommonTypes, Stats};
+use crate::specs::{self, SpecSet};
+use crate::{load, write};
+
+/// The file every v2 spec refers to for shared schemas.
+pub const COMMON_SPEC: &str = "common/common-schemas.json";
+
+#[derive(clap::Args, Debug)]
+pub struct RegenArgs {
+    /// Directory holding `apps/*.json` and `common/common-schemas.json` (default: `GHL_SPECS_DIR`,
+    /// then `../shared/specs/highlevel-api-docs`, then a verified download of the locked commit).
+    #[arg(long)]
+    pub specs: Option<PathBuf>,
+    /// Generate from whatever release `--specs` holds, without checking it against the lock.
+    #[arg(long, requires = "specs")]
+    pub unlocked: bool,
+    /// Write the crates here instead of `crates/` (with a workspace manifest, so they build).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Generate in memory and fail, listing the files, when the output differs from what is on disk.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// The generated files and what it took to make them.
+pub struct Generation {
+    pub files: Vec<GeneratedFile>,
+    pub apis: Vec<Api>,
+    pub stats: Stats,
+}
+
+impl Generation {
+    pub fn operation_count(&self) -> usize {
+        self.apis.iter().map(|api| api.operations.len()).sum()
+    }
+
+    pub fn type_count(&self) -> usize {
+        self.apis.iter().map(|api| api.types.len()).sum()
+    }
+
+    pub fn resource_count(&self) -> usize {
+        self.apis
+            .iter()
+            .filter(|api| !api.operations.is_empty() || api.spec_path != COMMON_SPEC)
+            .count()
+    }
+}
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// Specs in, files out, all in memory: nothing here touches the output directory.
+pub fn generate(set: &SpecSet, options: &EmitOptions) -> anyhow::Result<Generation> {
+    let common_file = set
+        .files
+        .iter()
+        .find(|file| file.path == COMMON_SPEC)
+        .with_context(|| {
+            format!(
+                "{} has no {COMMON_SPEC}; every v2 spec refers to it",
+                set.origin
+            )
+        })?;
+    let common_spec = load::load(common_file)?;
+    let common_types = CommonTypes::new(&common_spec);
+    let mut common_api = ir::build(&common_spec, None)?;
+    common_api.crate_name = "ghl-common".to_owned();
+    common_api.title = "Common Schemas".to_owned();
+
+    let resources: Vec<_> = set
+        .files
+        .iter()
+        .filter(|file| file.path != COMMON_SPEC)
+        .collect();
+    if resources.is_empty() {
+        bail!("{} holds no resource specs (apps/*.json)", set.origin);
+    }
+    let mut apis = vec![common_api];
+    for file in resources {
+        let spec = load::load(file)?;
+        apis.push(ir::build(&spec, Some(&common_types))?);
+    }
+    let mut files = Vec::new();
+    let mut stats = Stats::default();
+    for api in &apis {
+        files.extend(emit::emit_crate(api, options)?);
+        stats.add(&api.stats);
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Generation { files, apis, stats })
+}
+
+fn load_specs(args: &RegenArgs, root: &Path) -> anyhow::Result<SpecSet> {
+    match (&args.specs, args.unlocked) {
+        (Some(dir), true) => specs::load_unlocked(dir),
+        (explicit, _) => specs::load_locked(root, explicit.as_deref()),
+    }
+}
+
+/// Relative path from `from` to `to`, when both are absolute; `to` itself otherwise.
+fn relative_path(from: &Path, to: &Path) -> String {
+    let from: Vec<_> = from.components().collect();
+    let to_parts: Vec<_> = to.components().collect();
+    let common = from
+        .iter()
+        .zip(&to_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    if common == 0 {
+        return to.to_string_lossy().replace('\\', "/");
+    }
+    let mut parts: Vec<String> = vec!["..".to_owned(); from.len() - common];
+    parts.extend(
+        to_parts[common..]
+            .iter()
+            .map(|part| part.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
+}
+
+fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
+    if path.is_absolute() {
+        return Ok(path.to_path_buf());
+    }
+    Ok(std::env::current_dir()
+        .context("reading the current directory")?
+        .join(path))
+}
+
+pub fn run(args: &RegenArgs) -> anyhow::Result<ExitCode> {
+    let started = Instant::now();
+    let root = workspace_root();
+    let default_out = root.join("crates");
+    let out_dir = match &args.out {
+        Some(out) => absolute(out)?,
+        None => default_out.clone(),
+    };
+    write::ensure_output_dir(&out_dir)?;
+    let set = load_specs(args, &root)?;
+    // Each crate reaches the runtime from `<out>/<crate>/`.
+    let runtime = root.join("crates").join("ghl-runtime");
+    let options = EmitOptions {
+        runtime_path: relative_path(&out_dir.join("crate"), &runtime),
+        source: match &set.commit {
+            Some(commit) => format!("highlevel-api-docs@{}", &commit[..commit.len().min(7)]),
+            None => "unlocked specs".to_owned(),
+        },
+        metadata: emit::workspace_metadata(&root)?,
+    };
+    let mut generation = generate(&set, &options)?;
+    if out_dir != default_out {
+        generation
+            .files
+            .push(out_workspace_manifest(&generation.apis));
+    }
+    let summary = |what: String| {
+        format!(
+            "regen: {} specs, {} operations, {} types, {} Value fallbacks, {:.2} s; {what}",
+            generation.resource_count(),
+            generation.operation_count(),
+            generation.type_count(),
+            generation.stats.fallback_count(),
+            started.elapsed().as_secs_f64(),
+        )
+    };
+    if args.check {
+        let drift = write::check(&out_dir, &generation.files)?;
+        if drift.is_clean() {
+            println!(
+                "{}",
+                summary(format!("{} is up to date", out_dir.display()))
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        for (label, paths) in [
+            ("differs", &drift.changed),
+            ("missing", &drift.missing),
+            ("not generated", &drift.extra),
+        ] {
+            for path in paths {
+                eprintln!("  {label}: {}", out_dir.join(path).display());
+            }
+        }
+        eprintln!(
+            "{}",
+            summary(format!(
+                "{} is NOT what the generator makes",
+                out_dir.display()
+            ))
+        );
+        eprintln!("help: run `cargo xtask regen` and commit the result");
+        return Ok(ExitCode::FAILURE);
+    }
+    let outcome = write::write(&out_dir, &generation.files)?;
+    print_report(&generation.stats);
+    println!(
+        "{}",
+        summary(format!(
+            "{} files written, {} removed, {} unchanged in {}",
+            outcome.written,
+            outcome.removed,
+            outcome.unchanged,
+            out_dir.display()
+        ))
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What the generator absorbed and where it fell back to `Value`, one line each.
+fn print_report(stats: &Stats) {
+    if !stats.repairs.is_empty() {
+        let repairs: Vec<String> = stats
+            .repairs
+            .iter()
+            .map(|(kind, count)| format!("{kind} ({count})"))
+            .collect();
+        println!("absorbed spec defects: {}", repairs.join(", "));
+    }
+    if !stats.value_fallbacks.is_empty() {
+        let fallbacks: Vec<String> = stats
+            .value_fallbacks
+            .iter()
+            .map(|(kind, count)| format!("{kind} ({count})"))
+            .collect();
+        println!(
+            "serde_json::Value where the spec says nothing usable: {}",
+            fallbacks.join(", ")
+        );
+    }
+}
+
+/// Crates generated outside `crates/` get a workspace of their own so `cargo build` works there.
+fn out_workspace_manifest(apis: &[Api]) -> GeneratedFile {
+    let members: Vec<String> = apis
+        .iter()
+        .map(|api| format!("    \"{}\",", api.crate_name))
+        .collect();
+    GeneratedFile {
+        path: "Cargo.toml".to_owned(),
+        contents: format!(
+            "# @generated by `cargo xtask regen --out`: a workspace for crates generated outside crates/.\n[workspace]\nresolver = \"3\"\nmembers = [\n{}\n]\n",
+            members.join("\n")
+        ),
+    }
+}
+
+/// `cargo xtask bench`: full in-memory regenerations of the locked specs, timed.
+pub fn bench(specs_dir: Option<&Path>, runs: usize) -> anyhow::Result<ExitCode> {
+    let root = workspace_root();
+    let set = specs::load_locked(&root, specs_dir)?;
+    let options = EmitOptions {
+        runtime_path: "../ghl-runtime".to_owned(),
+        source: "bench".to_owned(),
+        metadata: emit::workspace_metadata(&root)?,
+    };
+    generate(&set, &options)?;
+    let mut times: Vec<Duration> = Vec::with_capacity(runs);
+    for _ in 0..runs.max(1) {
+        let started = Instant::now();
+        let generation = generate(&set, &options)?;
+        times.push(started.elapsed());
+        std::hint::black_box(generation.files.len());
+    }
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "bench: full regen of {} spec files in memory, {} runs after 1 warm-up: min {:.1} ms, median {:.1} ms, max {:.1} ms ({} profile)",
+        set.files.len(),
+        times.len(),
+        ms(times[0]),
+        ms(times[times.len() / 2]),
+        ms(times[times.len() - 1]),
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        },
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_walk_up_and_down() {
+        assert_eq!(
+            relative_path(Path::new("/w/crates/x"), Path::new("/w/crates/ghl-runtime")),
+            "../ghl-runtime"
+        );
+        assert_eq!(
+            relative_path(Path::new("/tmp/out/x"), Path::new("/w/crates/ghl-runtime")),
+            "../../../w/crates/ghl-runtime"
+        );
+    }
+}

@@ -1,0 +1,61 @@
+//! Small specs written for the project, one feature each (tests/fixtures/specs/apps/*.json):
+//! the generated code of each is a snapshot.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+#[test]
+fn each_fixture_generates_the_snapshotted_code() {
+    let generation = common::generate_from(&common::fixtures_dir());
+    let mut crates: BTreeMap<String, String> = BTreeMap::new();
+    for file in &generation.files {
+        let (krate, path) = file.path.split_once('/').unwrap();
+        let text = crates.entry(krate.to_owned()).or_default();
+        text.push_str(&format!("===== {path} =====\n{}\n", file.contents));
+    }
+    assert_eq!(
+        crates.len(),
+        11,
+        "10 fixture crates and ghl-common: {:?}",
+        crates.keys()
+    );
+    for (krate, text) in crates {
+        insta::assert_snapshot!(krate, text);
+    }
+}
+
+#[test]
+fn fixtures_report_what_they_absorb() {
+    let generation = common::generate_from(&common::fixtures_dir());
+    let repairs = &generation.stats.repairs;
+    for kind in [
+        "Authorization header parameter dropped",
+        "dangling local reference resolved in common schemas",
+        "duplicate enum value dropped",
+        "field names differing only by underscores",
+        "operation without Version uses the default",
+        "response header without schema",
+        "schema name collision after case conversion",
+        "undeclared path variable added as a parameter",
+        "unknown schema type dropped",
+    ] {
+        assert!(repairs.contains_key(kind), "no `{kind}` in {repairs:?}");
+    }
+    let fallbacks = &generation.stats.value_fallbacks;
+    assert!(
+        fallbacks.contains_key("object without properties"),
+        "{fallbacks:?}"
+    );
+    assert!(
+        fallbacks.contains_key("schema without type"),
+        "{fallbacks:?}"
+    );
+}
+
+#[test]
+fn regenerating_gives_identical_bytes() {
+    let first = common::generate_from(&common::fixtures_dir());
+    let second = common::generate_from(&common::fixtures_dir());
+    assert_eq!(first.files, second.files);
+}
