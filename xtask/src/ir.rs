@@ -71,6 +71,8 @@ pub struct TypeDef {
     /// Where the type comes from: `file#pointer`.
     pub origin: String,
     pub kind: TypeKind,
+    /// The schema's own `example`, if it gives one.
+    pub example: Option<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -100,6 +102,8 @@ pub struct Field {
     /// The field's type contains its own struct directly: it must be boxed.
     pub boxed: bool,
     pub doc: Option<String>,
+    /// The property's `example`, if it gives one.
+    pub example: Option<Value>,
 }
 
 impl Field {
@@ -573,11 +577,15 @@ impl<'a> Builder<'a> {
                 (self.kind_of(schema, &site)?, doc)
             }
         };
+        let example = schema
+            .as_item()
+            .and_then(|schema| schema.schema_data.example.clone());
         self.types.push(TypeDef {
             name: name.to_owned(),
             doc,
             origin,
             kind,
+            example,
         });
         Ok(())
     }
@@ -815,12 +823,13 @@ impl<'a> Builder<'a> {
                 pointer: &pointer,
             };
             let ty = self.ty_of(*schema, &field_site)?;
-            let (nullable, doc) = match schema {
+            let (nullable, doc, example) = match schema {
                 SchemaRef::Inline(schema) => (
                     schema.schema_data.nullable,
                     doc_with_example(&schema.schema_data),
+                    schema.schema_data.example.clone(),
                 ),
-                SchemaRef::Ref(_) => (false, None),
+                SchemaRef::Ref(_) => (false, None, None),
             };
             fields.push(Field {
                 name,
@@ -830,6 +839,7 @@ impl<'a> Builder<'a> {
                 nullable,
                 boxed: false,
                 doc,
+                example,
             });
         }
         Ok(fields)
@@ -882,6 +892,7 @@ impl<'a> Builder<'a> {
                 doc: schema.schema_data.description.clone(),
                 origin: format!("{}#{}", self.file, site.pointer),
                 kind,
+                example: schema.schema_data.example.clone(),
             });
             return Ok(Ty::Named(name));
         }

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 
 use crate::emit::{self, EmitOptions, GeneratedFile};
+use crate::examples::{self, ExampleStats};
 use crate::ir::{self, Api, CommonTypes, Stats};
 use crate::specs::{self, SpecSet};
 use crate::{load, write};
@@ -33,9 +34,13 @@ pub struct RegenArgs {
 
 /// The generated files and what it took to make them.
 pub struct Generation {
+    /// The crates, relative to the output directory (`crates/`).
     pub files: Vec<GeneratedFile>,
+    /// The example test crate, relative to `tests/`.
+    pub test_files: Vec<GeneratedFile>,
     pub apis: Vec<Api>,
     pub stats: Stats,
+    pub example_stats: ExampleStats,
 }
 
 impl Generation {
@@ -100,7 +105,15 @@ pub fn generate(set: &SpecSet, options: &EmitOptions) -> anyhow::Result<Generati
         stats.add(&api.stats);
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Generation { files, apis, stats })
+    let (cases, example_stats) = examples::collect(&apis);
+    let test_files = examples::emit_test_crate(&apis, &cases, &example_stats, &options.metadata)?;
+    Ok(Generation {
+        files,
+        test_files,
+        apis,
+        stats,
+        example_stats,
+    })
 }
 
 fn load_specs(args: &RegenArgs, root: &Path) -> anyhow::Result<SpecSet> {
@@ -176,8 +189,24 @@ pub fn run(args: &RegenArgs) -> anyhow::Result<ExitCode> {
             started.elapsed().as_secs_f64(),
         )
     };
+    // The example tests belong to this workspace's crates, not to crates generated elsewhere.
+    let mut outputs = vec![(out_dir.clone(), &generation.files)];
+    if out_dir == default_out {
+        outputs.push((root.join(examples::TEST_CRATE_DIR), &generation.test_files));
+    }
     if args.check {
-        let drift = write::check(&out_dir, &generation.files)?;
+        let mut drift = write::Drift::default();
+        for (dir, files) in &outputs {
+            let found = write::check(dir, files)?;
+            let prefix = |paths: Vec<String>| {
+                paths
+                    .into_iter()
+                    .map(|path| dir.join(path).display().to_string())
+            };
+            drift.changed.extend(prefix(found.changed));
+            drift.missing.extend(prefix(found.missing));
+            drift.extra.extend(prefix(found.extra));
+        }
         if drift.is_clean() {
             println!(
                 "{}",
@@ -191,7 +220,7 @@ pub fn run(args: &RegenArgs) -> anyhow::Result<ExitCode> {
             ("not generated", &drift.extra),
         ] {
             for path in paths {
-                eprintln!("  {label}: {}", out_dir.join(path).display());
+                eprintln!("  {label}: {path}");
             }
         }
         eprintln!(
@@ -204,8 +233,14 @@ pub fn run(args: &RegenArgs) -> anyhow::Result<ExitCode> {
         eprintln!("help: run `cargo xtask regen` and commit the result");
         return Ok(ExitCode::FAILURE);
     }
-    let outcome = write::write(&out_dir, &generation.files)?;
-    print_report(&generation.stats);
+    let mut outcome = write::Outcome::default();
+    for (dir, files) in &outputs {
+        let written = write::write(dir, files)?;
+        outcome.written += written.written;
+        outcome.removed += written.removed;
+        outcome.unchanged += written.unchanged;
+    }
+    print_report(&generation.stats, &generation.example_stats);
     println!(
         "{}",
         summary(format!(
@@ -220,7 +255,7 @@ pub fn run(args: &RegenArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// What the generator absorbed and where it fell back to `Value`, one line each.
-fn print_report(stats: &Stats) {
+fn print_report(stats: &Stats, examples: &ExampleStats) {
     if !stats.repairs.is_empty() {
         let repairs: Vec<String> = stats
             .repairs
@@ -240,6 +275,10 @@ fn print_report(stats: &Stats) {
             fallbacks.join(", ")
         );
     }
+    println!(
+        "spec examples: {} match their schema and are tested, {} contradict it",
+        examples.matching, examples.mismatched
+    );
 }
 
 /// Crates generated outside `crates/` get a workspace of their own so `cargo build` works there.

@@ -155,39 +155,16 @@ pub fn write(out_dir: &Path, files: &[GeneratedFile]) -> anyhow::Result<Outcome>
         let target = out_dir.join(path);
         fs::remove_file(&target).with_context(|| format!("removing stale {}", target.display()))?;
         outcome.removed += 1;
-    }
-    remove_empty_dirs(out_dir)?;
-    Ok(outcome)
-}
-
-/// Directories emptied by removing stale files (a vanished crate) go too.
-fn remove_empty_dirs(out_dir: &Path) -> anyhow::Result<()> {
-    fn prune(dir: &Path) -> anyhow::Result<bool> {
-        let mut empty = true;
-        for entry in fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
-            let entry = entry?;
-            if entry.file_type()?.is_dir() {
-                if prune(&entry.path())? {
-                    fs::remove_dir(entry.path())?;
-                } else {
-                    empty = false;
-                }
-            } else {
-                empty = false;
+        // Directories this emptied (a vanished crate) go too, up to the output directory.
+        let mut dir = target.parent();
+        while let Some(current) = dir.filter(|current| *current != out_dir) {
+            if fs::remove_dir(current).is_err() {
+                break;
             }
-        }
-        Ok(empty)
-    }
-    if !out_dir.exists() {
-        return Ok(());
-    }
-    for entry in fs::read_dir(out_dir).with_context(|| format!("listing {}", out_dir.display()))? {
-        let entry = entry?;
-        if entry.file_type()?.is_dir() && prune(&entry.path())? {
-            fs::remove_dir(entry.path())?;
+            dir = current.parent();
         }
     }
-    Ok(())
+    Ok(outcome)
 }
 
 /// Refuses an output directory that holds something other than crates (a typo in `--out`).

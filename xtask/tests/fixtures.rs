@@ -59,3 +59,16 @@ fn regenerating_gives_identical_bytes() {
     let second = common::generate_from(&common::fixtures_dir());
     assert_eq!(first.files, second.files);
 }
+
+#[test]
+fn examples_that_match_their_schema_become_test_cases() {
+    let apis = common::generate_from(&common::fixtures_dir()).apis;
+    let (cases, stats) = xtask::examples::collect(&apis);
+    // `Contact.email` and the common `BadRequestDTO.statusCode` have matching examples;
+    // `Contact.phone` (a string) has a number as its example.
+    assert_eq!((stats.matching, stats.mismatched), (2, 1));
+    let contact = cases.iter().find(|case| case.type_name == "Contact").expect("a Contact case");
+    assert!(contact.round_trip);
+    assert_eq!(contact.value["email"], "ada@example.com");
+    assert_eq!(contact.value["phone"], "example", "placeholder for a required field without a usable example");
+}
