@@ -17,6 +17,7 @@ use serde_json::Value;
 use crate::diagnostics::{HINT_OVERRIDE, SpecError, pointer_push};
 use crate::load::LoadedSpec;
 use crate::naming::{self, Scope};
+use crate::overrides;
 
 /// The `Version` header value for operations whose spec declares none.
 pub const DEFAULT_VERSION: &str = "2021-07-28";
@@ -38,6 +39,8 @@ pub struct Api {
     pub operations: Vec<Operation>,
     /// The crate refers to the shared common-types crate.
     pub uses_common: bool,
+    /// A hand-written module from overrides/, added as `src/ext.rs`: (origin, source).
+    pub extension: Option<(String, String)>,
     pub stats: Stats,
 }
 
@@ -195,6 +198,10 @@ pub struct Operation {
     pub response: Response,
     /// Non-2xx responses the spec documents.
     pub errors: Vec<ErrorResponse>,
+    /// Headers sent on every call whatever the client is configured with (from overrides).
+    pub forced_headers: Vec<(String, String)>,
+    /// The method returns the value at this JSON pointer of the 2xx body (from overrides).
+    pub unwrap: Option<String>,
 }
 
 /// A failure the spec documents: its status and, when it names one, the type of its body.
@@ -219,6 +226,9 @@ pub struct Param {
     pub ty: Ty,
     pub required: bool,
     pub doc: Option<String>,
+    /// Bounds the server enforces, checked before the request goes out.
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -326,6 +336,7 @@ pub fn build(spec: &LoadedSpec, common: Option<&CommonTypes>) -> Result<Api, Spe
         types,
         operations,
         uses_common: builder.uses_common,
+        extension: spec.extension.clone(),
         stats: builder.stats,
     })
 }
@@ -1027,6 +1038,8 @@ impl<'a> Builder<'a> {
                         .description
                         .clone()
                         .filter(|text| !text.trim().is_empty()),
+                    minimum: bound(&data.format, Bound::Minimum),
+                    maximum: bound(&data.format, Bound::Maximum),
                 };
                 if location == ParamLocation::Path {
                     path_params.push(param);
@@ -1051,6 +1064,8 @@ impl<'a> Builder<'a> {
                             ty: Ty::String,
                             required: true,
                             doc: None,
+                            minimum: None,
+                            maximum: None,
                         });
                     }
                 }
@@ -1069,11 +1084,30 @@ impl<'a> Builder<'a> {
                     self.body(body, &camel, &pointer_push(&pointer, "requestBody"))?
                 }
             };
+            let unwrap = operation
+                .extensions
+                .get(overrides::EXT_UNWRAP)
+                .and_then(Value::as_str)
+                .map(str::to_owned);
             let (response, errors) = self.responses(
                 &operation.responses,
                 &camel,
                 &pointer_push(&pointer, "responses"),
+                unwrap.as_deref(),
             )?;
+            let forced_headers = operation
+                .extensions
+                .get(overrides::EXT_HEADERS)
+                .and_then(Value::as_object)
+                .map(|headers| {
+                    headers
+                        .iter()
+                        .filter_map(|(name, value)| {
+                            Some((name.clone(), value.as_str()?.to_owned()))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
             operations.push(Operation {
                 fn_name,
                 operation_id,
@@ -1098,6 +1132,8 @@ impl<'a> Builder<'a> {
                 body,
                 response,
                 errors,
+                forced_headers,
+                unwrap,
             });
         }
         Ok(operations)
@@ -1186,11 +1222,78 @@ impl<'a> Builder<'a> {
             .any(|def| def.name == name && matches!(def.kind, TypeKind::Struct { .. }))
     }
 
+    /// The schema at `inner` (a JSON pointer into a value of `schema`, e.g. `/results/post`),
+    /// following references and single-member `allOf`s.
+    fn schema_at(
+        &mut self,
+        schema: SchemaRef<'a>,
+        inner: &str,
+        pointer: &str,
+    ) -> Result<(SchemaRef<'a>, String), SpecError> {
+        let mut current = schema;
+        let mut current_pointer = pointer.to_owned();
+        for segment in inner.split('/').skip(1) {
+            let segment = segment.replace("~1", "/").replace("~0", "~");
+            let mut resolved = current;
+            for _ in 0..16 {
+                match resolved {
+                    SchemaRef::Ref(reference) => match self.resolve(reference, &current_pointer)? {
+                        Resolved::Local {
+                            schema: Some(schema),
+                            name,
+                        }
+                        | Resolved::Common {
+                            schema: Some(schema),
+                            name,
+                        } => {
+                            current_pointer = format!("/components/schemas/{name}");
+                            resolved = SchemaRef::Inline(schema);
+                        }
+                        _ => {
+                            return Err(self.error(
+                                &current_pointer,
+                                format!("cannot unwrap `{inner}`: `{reference}` is not a schema"),
+                            ));
+                        }
+                    },
+                    SchemaRef::Inline(schema) => {
+                        let view = shape(schema);
+                        if view.all_of.len() == 1 && view.properties.is_empty() {
+                            resolved = (&view.all_of[0]).into();
+                        } else {
+                            break;
+                        }
+                    }
+                }
+            }
+            let SchemaRef::Inline(schema) = resolved else {
+                return Err(self.error(
+                    &current_pointer,
+                    format!("cannot unwrap `{inner}`: reference chain too long"),
+                ));
+            };
+            let view = shape(schema);
+            let Some((_, property)) = view.properties.iter().find(|(name, _)| *name == segment)
+            else {
+                return Err(SpecError::new(
+                    self.file,
+                    &current_pointer,
+                    format!("the response has no property `{segment}` to unwrap `{inner}` from"),
+                    "fix the `unwrap` pointer in overrides/, or give the response the right schema with a `response` override",
+                ));
+            };
+            current_pointer = pointer_push(&pointer_push(&current_pointer, "properties"), &segment);
+            current = *property;
+        }
+        Ok((current, current_pointer))
+    }
+
     fn responses(
         &mut self,
         responses: &'a openapiv3::Responses,
         camel: &str,
         pointer: &str,
+        unwrap: Option<&str>,
     ) -> Result<(Response, Vec<ErrorResponse>), SpecError> {
         let mut codes: Vec<(u16, String, &ReferenceOr<openapiv3::Response>)> = responses
             .responses
@@ -1223,15 +1326,26 @@ impl<'a> Builder<'a> {
                         &pointer_push(&pointer_push(&response_pointer, "content"), media),
                         "schema",
                     );
-                    let ty = match &content.schema {
-                        Some(schema) => self.ty_of(
+                    let ty = match (&content.schema, unwrap) {
+                        (Some(schema), None) => self.ty_of(
                             schema.into(),
                             &Site {
                                 hint: format!("{camel}Response"),
                                 pointer: &schema_pointer,
                             },
                         )?,
-                        None => self.fallback("response without schema"),
+                        (Some(schema), Some(inner)) => {
+                            let (inner_schema, inner_pointer) =
+                                self.schema_at(schema.into(), inner, &schema_pointer)?;
+                            self.ty_of(
+                                inner_schema,
+                                &Site {
+                                    hint: format!("{camel}Response"),
+                                    pointer: &inner_pointer,
+                                },
+                            )?
+                        }
+                        (None, _) => self.fallback("response without schema"),
                     };
                     success = Some(Response::Json(ty));
                 }
@@ -1258,6 +1372,32 @@ impl<'a> Builder<'a> {
             None => Response::Json(self.fallback("no success response documented")),
         };
         Ok((response, errors))
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Bound {
+    Minimum,
+    Maximum,
+}
+
+/// A numeric parameter's declared minimum or maximum.
+fn bound(format: &ParameterSchemaOrContent, which: Bound) -> Option<f64> {
+    let ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) = format else {
+        return None;
+    };
+    match (&schema.schema_kind, which) {
+        (SchemaKind::Type(Type::Number(number)), Bound::Minimum) => number.minimum,
+        (SchemaKind::Type(Type::Number(number)), Bound::Maximum) => number.maximum,
+        (SchemaKind::Type(Type::Integer(integer)), Bound::Minimum) => {
+            integer.minimum.map(|v| v as f64)
+        }
+        (SchemaKind::Type(Type::Integer(integer)), Bound::Maximum) => {
+            integer.maximum.map(|v| v as f64)
+        }
+        (SchemaKind::Any(any), Bound::Minimum) => any.minimum,
+        (SchemaKind::Any(any), Bound::Maximum) => any.maximum,
+        _ => None,
     }
 }
 

@@ -2,7 +2,8 @@
 //! API resource, and the maintenance commands around it.
 //!
 //! The pipeline reads top to bottom, one module a stage:
-//! [`specs`] (find and verify the pinned files) -> [`load`] (absorb spec defects, parse) ->
+//! [`specs`] (find and verify the pinned files) -> [`load`] (absorb spec defects, apply
+//! [`overrides`], parse) ->
 //! [`ir`] (resolve schemas and operations into a Rust-shaped model, named by [`naming`]) ->
 //! [`emit`] (tokens, formatted) -> [`write`] (atomic write or `--check`).
 
@@ -12,6 +13,7 @@ pub mod examples;
 pub mod ir;
 pub mod load;
 pub mod naming;
+pub mod overrides;
 pub mod regen;
 pub mod specs;
 pub mod suite;

@@ -10,6 +10,7 @@ use openapiv3::OpenAPI;
 use serde_json::{Map, Value};
 
 use crate::diagnostics::{SpecError, pointer_push};
+use crate::overrides::OverrideFile;
 use crate::specs::SpecFile;
 
 /// A parsed spec and what the pre-pass had to repair in it.
@@ -22,6 +23,10 @@ pub struct LoadedSpec {
     pub document: OpenAPI,
     /// Repair kind -> how many places it was applied to.
     pub repairs: BTreeMap<&'static str, usize>,
+    /// How many entries of `overrides/<resource>.yaml` were applied.
+    pub overrides_applied: usize,
+    /// The hand-written module the overrides add to the crate: (where it came from, source).
+    pub extension: Option<(String, String)>,
 }
 
 const SCHEMA_TYPES: &[&str] = &["string", "number", "integer", "boolean", "array", "object"];
@@ -29,7 +34,8 @@ const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
-pub fn load(file: &SpecFile) -> Result<LoadedSpec, SpecError> {
+/// Parses `file`, repaired, with `overrides` (the file for this resource, if any) applied.
+pub fn load(file: &SpecFile, overrides: Option<&OverrideFile>) -> anyhow::Result<LoadedSpec> {
     let mut raw: Value = serde_json::from_slice(&file.bytes).map_err(|error| {
         SpecError::new(
             &file.path,
@@ -44,6 +50,10 @@ pub fn load(file: &SpecFile) -> Result<LoadedSpec, SpecError> {
     })?;
     let mut repairs = BTreeMap::new();
     repair_document(&mut raw, &mut repairs);
+    let overrides_applied = match overrides {
+        Some(overrides) => crate::overrides::apply(overrides, &file.path, &mut raw)?,
+        None => 0,
+    };
     let document: OpenAPI = serde_path_to_error::deserialize(&raw).map_err(|error| {
         // `openapiv3` flattens maps and untagged enums, which hides where inside them the error
         // is; look again, piece by piece, for the exact place.
@@ -68,6 +78,8 @@ pub fn load(file: &SpecFile) -> Result<LoadedSpec, SpecError> {
         resource,
         document,
         repairs,
+        overrides_applied,
+        extension: overrides.and_then(|overrides| overrides.extension.clone()),
     })
 }
 
@@ -332,6 +344,10 @@ fn enum_value_fits(declared: Option<&str>, value: &Value) -> bool {
 mod tests {
     use super::*;
 
+    fn load_plain(file: &SpecFile) -> Result<LoadedSpec, SpecError> {
+        load(file, None).map_err(|error| error.downcast::<SpecError>().unwrap())
+    }
+
     fn spec(json: Value) -> SpecFile {
         SpecFile {
             path: "apps/test.json".to_owned(),
@@ -341,7 +357,7 @@ mod tests {
 
     #[test]
     fn header_without_schema_becomes_a_string_header() {
-        let loaded = load(&spec(serde_json::json!({
+        let loaded = load_plain(&spec(serde_json::json!({
             "openapi": "3.0.0", "info": {"title": "t", "version": "1"},
             "paths": {"/a": {"get": {"responses": {"200": {
                 "description": "ok",
@@ -355,7 +371,7 @@ mod tests {
 
     #[test]
     fn unknown_types_and_misfit_enum_values_are_dropped() {
-        let loaded = load(&spec(serde_json::json!({
+        let loaded = load_plain(&spec(serde_json::json!({
             "openapi": "3.0.0", "info": {"title": "t", "version": "1"}, "paths": {},
             "components": {"schemas": {
                 "A": {"type": "any"},
@@ -369,7 +385,7 @@ mod tests {
 
     #[test]
     fn a_components_only_document_loads() {
-        let loaded = load(&spec(serde_json::json!({
+        let loaded = load_plain(&spec(serde_json::json!({
             "openapi": "3.0.0", "info": {"title": "t", "version": "1"},
             "components": {"schemas": {"A": {"type": "string"}}}
         })))
@@ -379,7 +395,7 @@ mod tests {
 
     #[test]
     fn parse_errors_name_the_pointer() {
-        let error = load(&spec(serde_json::json!({
+        let error = load_plain(&spec(serde_json::json!({
             "openapi": "3.0.0", "info": {"title": "t", "version": "1"},
             "paths": {"/a": {"get": {"responses": {"200": {"description": 5}}}}}
         })))
@@ -397,7 +413,7 @@ mod tests {
             path: "apps/bad.json".to_owned(),
             bytes: b"{\"openapi\": ".to_vec(),
         };
-        let error = load(&file).unwrap_err();
+        let error = load_plain(&file).unwrap_err();
         assert!(error.to_string().contains("not valid JSON"), "{error}");
     }
 }

@@ -1,5 +1,6 @@
 //! `cargo xtask regen`: the whole pipeline, specs to files on disk, and `cargo xtask bench`.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -9,6 +10,7 @@ use anyhow::{Context, bail};
 use crate::emit::{self, EmitOptions, GeneratedFile};
 use crate::examples::{self, ExampleStats};
 use crate::ir::{self, Api, CommonTypes, Stats};
+use crate::overrides::{self, OverrideFile};
 use crate::specs::{self, SpecSet};
 use crate::{load, write};
 
@@ -30,6 +32,12 @@ pub struct RegenArgs {
     /// Generate in memory and fail, listing the files, when the output differs from what is on disk.
     #[arg(long)]
     pub check: bool,
+    /// Directory of override files (default: `overrides/`).
+    #[arg(long, conflicts_with = "no_overrides")]
+    pub overrides: Option<PathBuf>,
+    /// Generate from the specs exactly as published (e.g. an older release the overrides do not fit).
+    #[arg(long)]
+    pub no_overrides: bool,
 }
 
 /// The generated files and what it took to make them.
@@ -41,6 +49,8 @@ pub struct Generation {
     pub apis: Vec<Api>,
     pub stats: Stats,
     pub example_stats: ExampleStats,
+    /// Resource -> how many overrides applied to it.
+    pub overrides_applied: BTreeMap<String, usize>,
 }
 
 impl Generation {
@@ -68,7 +78,42 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// Specs in, files out, all in memory: nothing here touches the output directory.
-pub fn generate(set: &SpecSet, options: &EmitOptions) -> anyhow::Result<Generation> {
+pub fn generate(
+    set: &SpecSet,
+    overrides: &[OverrideFile],
+    options: &EmitOptions,
+) -> anyhow::Result<Generation> {
+    let spec_resources: BTreeSet<&str> = set
+        .files
+        .iter()
+        .map(|file| {
+            file.path
+                .rsplit('/')
+                .next()
+                .unwrap_or(&file.path)
+                .trim_end_matches(".json")
+        })
+        .collect();
+    if let Some(orphan) = overrides
+        .iter()
+        .find(|file| !spec_resources.contains(file.resource.as_str()))
+    {
+        bail!(
+            "{}: stale override file: there is no spec `{}.json` in {} any more; delete the file or rename it after the spec it patches",
+            orphan.display,
+            orphan.resource,
+            set.origin
+        );
+    }
+    let overrides_for = |path: &str| {
+        let resource = path
+            .rsplit('/')
+            .next()
+            .unwrap_or(path)
+            .trim_end_matches(".json");
+        overrides.iter().find(|file| file.resource == resource)
+    };
+    let mut overrides_applied = BTreeMap::new();
     let common_file = set
         .files
         .iter()
@@ -79,7 +124,10 @@ pub fn generate(set: &SpecSet, options: &EmitOptions) -> anyhow::Result<Generati
                 set.origin
             )
         })?;
-    let common_spec = load::load(common_file)?;
+    let common_spec = load::load(common_file, overrides_for(&common_file.path))?;
+    if common_spec.overrides_applied > 0 {
+        overrides_applied.insert(common_spec.resource.clone(), common_spec.overrides_applied);
+    }
     let common_types = CommonTypes::new(&common_spec);
     let mut common_api = ir::build(&common_spec, None)?;
     common_api.crate_name = "ghl-common".to_owned();
@@ -95,7 +143,10 @@ pub fn generate(set: &SpecSet, options: &EmitOptions) -> anyhow::Result<Generati
     }
     let mut apis = vec![common_api];
     for file in resources {
-        let spec = load::load(file)?;
+        let spec = load::load(file, overrides_for(&file.path))?;
+        if spec.overrides_applied > 0 {
+            overrides_applied.insert(spec.resource.clone(), spec.overrides_applied);
+        }
         apis.push(ir::build(&spec, Some(&common_types))?);
     }
     let mut files = Vec::new();
@@ -113,6 +164,7 @@ pub fn generate(set: &SpecSet, options: &EmitOptions) -> anyhow::Result<Generati
         apis,
         stats,
         example_stats,
+        overrides_applied,
     })
 }
 
@@ -173,7 +225,17 @@ pub fn run(args: &RegenArgs) -> anyhow::Result<ExitCode> {
         },
         metadata: emit::workspace_metadata(&root)?,
     };
-    let mut generation = generate(&set, &options)?;
+    let override_files = if args.no_overrides {
+        Vec::new()
+    } else {
+        overrides::load_dir(
+            &args
+                .overrides
+                .clone()
+                .unwrap_or_else(|| root.join("overrides")),
+        )?
+    };
+    let mut generation = generate(&set, &override_files, &options)?;
     if out_dir != default_out {
         generation
             .files
@@ -241,6 +303,9 @@ pub fn run(args: &RegenArgs) -> anyhow::Result<ExitCode> {
         outcome.unchanged += written.unchanged;
     }
     print_report(&generation.stats, &generation.example_stats);
+    if !generation.overrides_applied.is_empty() {
+        println!("{}", overrides::report(&generation.overrides_applied));
+    }
     println!(
         "{}",
         summary(format!(
@@ -305,11 +370,12 @@ pub fn bench(specs_dir: Option<&Path>, runs: usize) -> anyhow::Result<ExitCode> 
         source: "bench".to_owned(),
         metadata: emit::workspace_metadata(&root)?,
     };
-    generate(&set, &options)?;
+    let override_files = overrides::load_dir(&root.join("overrides"))?;
+    generate(&set, &override_files, &options)?;
     let mut times: Vec<Duration> = Vec::with_capacity(runs);
     for _ in 0..runs.max(1) {
         let started = Instant::now();
-        let generation = generate(&set, &options)?;
+        let generation = generate(&set, &override_files, &options)?;
         times.push(started.elapsed());
         std::hint::black_box(generation.files.len());
     }

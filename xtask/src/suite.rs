@@ -46,7 +46,7 @@ pub fn run() -> anyhow::Result<ExitCode> {
     if older.is_dir() {
         let out = root.join("target").join("release-2025-10-31");
         println!(
-            "\n==> cargo xtask regen --specs {OLDER_RELEASE} --unlocked --out {}",
+            "\n==> cargo xtask regen --specs {OLDER_RELEASE} --unlocked --no-overrides --out {}",
             out.display()
         );
         let args = RegenArgs {
@@ -54,6 +54,9 @@ pub fn run() -> anyhow::Result<ExitCode> {
             unlocked: true,
             out: Some(out.clone()),
             check: false,
+            overrides: None,
+            // The overrides describe the pinned release; an older one generates as published.
+            no_overrides: true,
         };
         if regen::run(&args)? != ExitCode::SUCCESS {
             bail!("regenerating the older release failed");

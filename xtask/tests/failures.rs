@@ -36,6 +36,8 @@ fn regen(specs: &Path, out: &Path) -> anyhow::Result<std::process::ExitCode> {
         unlocked: true,
         out: Some(out.to_path_buf()),
         check: false,
+        overrides: None,
+        no_overrides: true,
     })
 }
 

@@ -67,8 +67,14 @@ fn examples_that_match_their_schema_become_test_cases() {
     // `Contact.email` and the common `BadRequestDTO.statusCode` have matching examples;
     // `Contact.phone` (a string) has a number as its example.
     assert_eq!((stats.matching, stats.mismatched), (2, 1));
-    let contact = cases.iter().find(|case| case.type_name == "Contact").expect("a Contact case");
+    let contact = cases
+        .iter()
+        .find(|case| case.type_name == "Contact")
+        .expect("a Contact case");
     assert!(contact.round_trip);
     assert_eq!(contact.value["email"], "ada@example.com");
-    assert_eq!(contact.value["phone"], "example", "placeholder for a required field without a usable example");
+    assert_eq!(
+        contact.value["phone"], "example",
+        "placeholder for a required field without a usable example"
+    );
 }

@@ -1,22 +1,29 @@
 //! The pinned HighLevel specs: a readable snapshot of every resource crate's public API, so that a
 //! spec change shows up as a reviewable diff.
 
+use xtask::overrides::{OverrideFile, load_dir, report};
 use xtask::regen::{generate, workspace_root};
 use xtask::specs::load_locked;
 use xtask::summary::api_summary;
 
 mod common;
 
+fn overrides() -> Vec<OverrideFile> {
+    load_dir(&workspace_root().join("overrides")).expect("overrides/ loads")
+}
+
 #[test]
 fn every_resource_api_matches_its_snapshot() {
     let set = load_locked(&workspace_root(), None)
         .expect("pinned specs (../shared/specs or GHL_SPECS_DIR)");
-    let generation = generate(&set, &common::options()).expect("pinned specs generate");
+    let generation =
+        generate(&set, &overrides(), &common::options()).expect("pinned specs generate");
     assert_eq!(
         generation.apis.len(),
         42,
         "41 resources and the common schemas"
     );
+    insta::assert_snapshot!("overrides_applied", report(&generation.overrides_applied));
     for api in &generation.apis {
         insta::assert_snapshot!(api.crate_name.clone(), api_summary(api));
     }

@@ -42,6 +42,14 @@ impl BlogsClient {
         &self,
         params: &GetAllBlogAuthorsByLocationParams,
     ) -> Result<types::AuthorsResponseDto> {
+        if params.offset < 0i64 {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "get_all_blog_authors_by_location",
+                    "`offset` must be at least 0",
+                ),
+            );
+        }
         let request = Request::new(
                 Method::GET,
                 "/blogs/authors",
@@ -50,7 +58,11 @@ impl BlogsClient {
             )
             .query("locationId", &params.location_id)
             .query("limit", &params.limit)
-            .query("offset", &params.offset);
+            .query("offset", &params.offset)
+            .force_header(
+                "User-Agent",
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+            );
         self.client.send(request).await
     }
 
@@ -71,6 +83,14 @@ impl BlogsClient {
         &self,
         params: &GetAllCategoriesByLocationParams,
     ) -> Result<types::CategoriesResponseDto> {
+        if params.offset < 0i64 {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "get_all_categories_by_location",
+                    "`offset` must be at least 0",
+                ),
+            );
+        }
         let request = Request::new(
                 Method::GET,
                 "/blogs/categories",
@@ -79,7 +99,11 @@ impl BlogsClient {
             )
             .query("locationId", &params.location_id)
             .query("limit", &params.limit)
-            .query("offset", &params.offset);
+            .query("offset", &params.offset)
+            .force_header(
+                "User-Agent",
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+            );
         self.client.send(request).await
     }
 
@@ -101,11 +125,15 @@ impl BlogsClient {
         body: &types::CreateBlogPostParams,
     ) -> Result<types::BlogPostCreateResponseWrapperDto> {
         let request = Request::new(
-            Method::POST,
-            "/blogs/posts",
-            "/blogs/posts".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/blogs/posts",
+                "/blogs/posts".to_owned(),
+                "2021-07-28",
+            )
+            .force_header(
+                "User-Agent",
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+            );
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -127,6 +155,30 @@ impl BlogsClient {
         &self,
         params: &GetBlogPostParams,
     ) -> Result<types::BlogPostGetResponseWrapperDto> {
+        if params.limit < 1i64 {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "get_blog_post",
+                    "`limit` must be at least 1",
+                ),
+            );
+        }
+        if params.limit > 50i64 {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "get_blog_post",
+                    "`limit` must be at most 50",
+                ),
+            );
+        }
+        if params.offset < 0i64 {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "get_blog_post",
+                    "`offset` must be at least 0",
+                ),
+            );
+        }
         let request = Request::new(
                 Method::GET,
                 "/blogs/posts/all",
@@ -138,7 +190,11 @@ impl BlogsClient {
             .query("limit", &params.limit)
             .query("offset", &params.offset)
             .query_opt("searchTerm", params.search_term.as_ref())
-            .query_opt("status", params.status.as_ref());
+            .query_opt("status", params.status.as_ref())
+            .force_header(
+                "User-Agent",
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+            );
         self.client.send(request).await
     }
 
@@ -167,7 +223,11 @@ impl BlogsClient {
             )
             .query("urlSlug", &params.url_slug)
             .query("locationId", &params.location_id)
-            .query_opt("postId", params.post_id.as_ref());
+            .query_opt("postId", params.post_id.as_ref())
+            .force_header(
+                "User-Agent",
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+            );
         self.client.send(request).await
     }
 
@@ -190,11 +250,15 @@ impl BlogsClient {
         body: &types::UpdateBlogPostParams,
     ) -> Result<types::BlogPostUpdateResponseWrapperDto> {
         let request = Request::new(
-            Method::PUT,
-            "/blogs/posts/{postId}",
-            format!("/blogs/posts/{}", ghl_runtime::encode_path_segment(& post_id)),
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/blogs/posts/{postId}",
+                format!("/blogs/posts/{}", ghl_runtime::encode_path_segment(& post_id)),
+                "2021-07-28",
+            )
+            .force_header(
+                "User-Agent",
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+            );
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -216,6 +280,14 @@ impl BlogsClient {
         &self,
         params: &GetBlogsParams,
     ) -> Result<types::BlogGetResponseWrapperDto> {
+        if params.skip < 0i64 {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "get_blogs",
+                    "`skip` must be at least 0",
+                ),
+            );
+        }
         let request = Request::new(
                 Method::GET,
                 "/blogs/site/all",
@@ -225,7 +297,11 @@ impl BlogsClient {
             .query("locationId", &params.location_id)
             .query("skip", &params.skip)
             .query("limit", &params.limit)
-            .query_opt("searchTerm", params.search_term.as_ref());
+            .query_opt("searchTerm", params.search_term.as_ref())
+            .force_header(
+                "User-Agent",
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+            );
         self.client.send(request).await
     }
 }
@@ -236,9 +312,9 @@ pub struct GetAllBlogAuthorsByLocationParams {
     /// Location Id (`locationId`, query)
     pub location_id: String,
     /// Number of authors to show in the listing (`limit`, query)
-    pub limit: f64,
+    pub limit: i64,
     /// Number of authors to skip in listing (`offset`, query)
-    pub offset: f64,
+    pub offset: i64,
 }
 
 /// Query and header parameters of [`BlogsClient::get_all_categories_by_location`].
@@ -247,9 +323,9 @@ pub struct GetAllCategoriesByLocationParams {
     /// `locationId` (query)
     pub location_id: String,
     /// Number of categories to show in the listing (`limit`, query)
-    pub limit: f64,
+    pub limit: i64,
     /// Number of categories to skip in listing (`offset`, query)
-    pub offset: f64,
+    pub offset: i64,
 }
 
 /// Query and header parameters of [`BlogsClient::get_blog_post`].
@@ -260,13 +336,13 @@ pub struct GetBlogPostParams {
     /// `blogId` (query)
     pub blog_id: String,
     /// `limit` (query)
-    pub limit: f64,
+    pub limit: i64,
     /// `offset` (query)
-    pub offset: f64,
+    pub offset: i64,
     /// search for any post by name (`searchTerm`, query)
     pub search_term: Option<String>,
     /// `status` (query)
-    pub status: Option<types::GetBlogPostStatus>,
+    pub status: Option<types::BlogPostStatus>,
 }
 
 /// Query and header parameters of [`BlogsClient::check_url_slug_exists`].
@@ -286,9 +362,9 @@ pub struct GetBlogsParams {
     /// `locationId` (query)
     pub location_id: String,
     /// `skip` (query)
-    pub skip: f64,
+    pub skip: i64,
     /// `limit` (query)
-    pub limit: f64,
+    pub limit: i64,
     /// search for any post by name (`searchTerm`, query)
     pub search_term: Option<String>,
 }

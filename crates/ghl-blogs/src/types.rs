@@ -29,6 +29,9 @@ pub struct AuthorResponseDto {
 pub struct AuthorsResponseDto {
     /// Array of authors
     pub authors: Vec<AuthorResponseDto>,
+    /// Number of authors of the location.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
 }
 
 /// Schema: `apps/blogs.json#/components/schemas/BlogGetResponseWrapperDTO`
@@ -82,10 +85,8 @@ pub struct BlogPostResponseDto {
     /// Example: `https://storage.googleapis.com/ghl-test/fACm0Ojm5oC70G3DcFmE/media/66b5aa3b1745b2713a8d033f.jpeg`
     #[serde(rename = "imageUrl")]
     pub image_url: String,
-    /// Publication status of the blog post
-    ///
-    /// Example: `PUBLISHED`
-    pub status: String,
+    /// `status`
+    pub status: BlogPostStatus,
     /// Alternative text for the blog post image
     ///
     /// Example: `alt`
@@ -118,6 +119,66 @@ pub struct BlogPostResponseDto {
     pub updated_at: String,
 }
 
+/// Publication status of a blog post.
+///
+/// Schema: `apps/blogs.json#/components/schemas/BlogPostStatus`
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum BlogPostStatus {
+    /// `DRAFT`
+    Draft,
+    /// `PUBLISHED`
+    Published,
+    /// `SCHEDULED`
+    Scheduled,
+    /// `ARCHIVED`
+    Archived,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl BlogPostStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Draft => "DRAFT",
+            Self::Published => "PUBLISHED",
+            Self::Scheduled => "SCHEDULED",
+            Self::Archived => "ARCHIVED",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for BlogPostStatus {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "DRAFT" => Self::Draft,
+            "PUBLISHED" => Self::Published,
+            "SCHEDULED" => Self::Scheduled,
+            "ARCHIVED" => Self::Archived,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<BlogPostStatus> for String {
+    fn from(value: BlogPostStatus) -> Self {
+        match value {
+            BlogPostStatus::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for BlogPostStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Schema: `apps/blogs.json#/components/schemas/BlogPostUpdateResponseWrapperDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BlogPostUpdateResponseWrapperDto {
@@ -145,6 +206,9 @@ pub struct BlogResponseDto {
 pub struct CategoriesResponseDto {
     /// Array of categories
     pub categories: Vec<CategoryResponseDto>,
+    /// Number of categories of the location.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
 }
 
 /// Schema: `apps/blogs.json#/components/schemas/CategoryResponseDTO`
@@ -191,8 +255,8 @@ pub struct CreateBlogPostParams {
     /// Example: `<h1>Your blog content</h1>`
     #[serde(rename = "rawHTML")]
     pub raw_html: String,
-    /// Example: `This can be PUBLISHED OR SCHEDULED OR ARCHIVED OR DRAFT`
-    pub status: CreateBlogPostParamsStatus,
+    /// `status`
+    pub status: BlogPostStatus,
     /// Example: `Alt text for your blog image`
     #[serde(rename = "imageAltText")]
     pub image_alt_text: String,
@@ -216,122 +280,6 @@ pub struct CreateBlogPostParams {
     /// Example: `2025-02-05T18:30:47.000Z`
     #[serde(rename = "publishedAt")]
     pub published_at: String,
-}
-
-/// Schema: `apps/blogs.json#/components/schemas/CreateBlogPostParams/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateBlogPostParamsStatus {
-    /// `DRAFT`
-    Draft,
-    /// `PUBLISHED`
-    Published,
-    /// `SCHEDULED`
-    Scheduled,
-    /// `ARCHIVED`
-    Archived,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateBlogPostParamsStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "DRAFT",
-            Self::Published => "PUBLISHED",
-            Self::Scheduled => "SCHEDULED",
-            Self::Archived => "ARCHIVED",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateBlogPostParamsStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "DRAFT" => Self::Draft,
-            "PUBLISHED" => Self::Published,
-            "SCHEDULED" => Self::Scheduled,
-            "ARCHIVED" => Self::Archived,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateBlogPostParamsStatus> for String {
-    fn from(value: CreateBlogPostParamsStatus) -> Self {
-        match value {
-            CreateBlogPostParamsStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateBlogPostParamsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Schema: `apps/blogs.json#/paths/~1blogs~1posts~1all/get/parameters/6/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetBlogPostStatus {
-    /// `PUBLISHED`
-    Published,
-    /// `SCHEDULED`
-    Scheduled,
-    /// `ARCHIVED`
-    Archived,
-    /// `DRAFT`
-    Draft,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetBlogPostStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Published => "PUBLISHED",
-            Self::Scheduled => "SCHEDULED",
-            Self::Archived => "ARCHIVED",
-            Self::Draft => "DRAFT",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetBlogPostStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "PUBLISHED" => Self::Published,
-            "SCHEDULED" => Self::Scheduled,
-            "ARCHIVED" => Self::Archived,
-            "DRAFT" => Self::Draft,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetBlogPostStatus> for String {
-    fn from(value: GetBlogPostStatus) -> Self {
-        match value {
-            GetBlogPostStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetBlogPostStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// Schema: `apps/blogs.json#/components/schemas/UpdateBlogPostParams`
@@ -355,8 +303,8 @@ pub struct UpdateBlogPostParams {
     /// Example: `<h1>Your blog content</h1>`
     #[serde(rename = "rawHTML")]
     pub raw_html: String,
-    /// Example: `PUBLISHED`
-    pub status: UpdateBlogPostParamsStatus,
+    /// `status`
+    pub status: BlogPostStatus,
     /// Example: `Alt text for your blog image`
     #[serde(rename = "imageAltText")]
     pub image_alt_text: String,
@@ -380,64 +328,6 @@ pub struct UpdateBlogPostParams {
     /// Example: `2025-02-05T18:30:47.000Z`
     #[serde(rename = "publishedAt")]
     pub published_at: String,
-}
-
-/// Schema: `apps/blogs.json#/components/schemas/UpdateBlogPostParams/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateBlogPostParamsStatus {
-    /// `DRAFT`
-    Draft,
-    /// `PUBLISHED`
-    Published,
-    /// `SCHEDULED`
-    Scheduled,
-    /// `ARCHIVED`
-    Archived,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateBlogPostParamsStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "DRAFT",
-            Self::Published => "PUBLISHED",
-            Self::Scheduled => "SCHEDULED",
-            Self::Archived => "ARCHIVED",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateBlogPostParamsStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "DRAFT" => Self::Draft,
-            "PUBLISHED" => Self::Published,
-            "SCHEDULED" => Self::Scheduled,
-            "ARCHIVED" => Self::Archived,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateBlogPostParamsStatus> for String {
-    fn from(value: UpdateBlogPostParamsStatus) -> Self {
-        match value {
-            UpdateBlogPostParamsStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateBlogPostParamsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// Schema: `apps/blogs.json#/components/schemas/UrlSlugCheckResponseDTO`

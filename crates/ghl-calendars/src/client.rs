@@ -100,6 +100,22 @@ impl CalendarsClient {
         appointment_id: &str,
         params: &GetAppointmentNotesParams,
     ) -> Result<types::GetNotesListSuccessfulResponseDto> {
+        if params.limit > 20f64 {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "get_appointment_notes",
+                    "`limit` must be at most 20",
+                ),
+            );
+        }
+        if params.offset < 0f64 {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "get_appointment_notes",
+                    "`offset` must be at least 0",
+                ),
+            );
+        }
         let request = Request::new(
                 Method::GET,
                 "/calendars/appointments/{appointmentId}/notes",
@@ -838,6 +854,30 @@ impl CalendarsClient {
         &self,
         params: &GetAllSchedulesParams,
     ) -> Result<types::GetAllSchedulesResponseDto> {
+        if params.skip.is_some_and(|value| value < 0f64) {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "get_all_schedules",
+                    "`skip` must be at least 0",
+                ),
+            );
+        }
+        if params.limit.is_some_and(|value| value < 1f64) {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "get_all_schedules",
+                    "`limit` must be at least 1",
+                ),
+            );
+        }
+        if params.limit.is_some_and(|value| value > 500f64) {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "get_all_schedules",
+                    "`limit` must be at most 500",
+                ),
+            );
+        }
         let request = Request::new(
                 Method::GET,
                 "/calendars/schedules/search",

@@ -207,6 +207,22 @@ impl ConversationsClient {
         &self,
         params: &ExportMessagesByLocationParams,
     ) -> Result<types::ExportMessagesResponseDto> {
+        if params.limit.is_some_and(|value| value < 10f64) {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "export_messages_by_location",
+                    "`limit` must be at least 10",
+                ),
+            );
+        }
+        if params.limit.is_some_and(|value| value > 500f64) {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "export_messages_by_location",
+                    "`limit` must be at most 500",
+                ),
+            );
+        }
         let request = Request::new(
                 Method::GET,
                 "/conversations/messages/export",

@@ -43,6 +43,22 @@ impl CustomMenusClient {
         &self,
         params: &GetCustomMenusParams,
     ) -> Result<types::GetCustomMenusResponseDto> {
+        if params.skip.is_some_and(|value| value < 0f64) {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "get_custom_menus",
+                    "`skip` must be at least 0",
+                ),
+            );
+        }
+        if params.limit.is_some_and(|value| value < 1f64) {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "get_custom_menus",
+                    "`limit` must be at least 1",
+                ),
+            );
+        }
         let request = Request::new(
                 Method::GET,
                 "/custom-menus/",

@@ -75,6 +75,30 @@ impl PhoneSystemClient {
         location_id: &str,
         params: &ActiveNumbersParams,
     ) -> Result<types::ActiveNumbersResponse> {
+        if params.page_size.is_some_and(|value| value < 1f64) {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "active_numbers",
+                    "`pageSize` must be at least 1",
+                ),
+            );
+        }
+        if params.page_size.is_some_and(|value| value > 1000f64) {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "active_numbers",
+                    "`pageSize` must be at most 1000",
+                ),
+            );
+        }
+        if params.page.is_some_and(|value| value < 0f64) {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "active_numbers",
+                    "`page` must be at least 0",
+                ),
+            );
+        }
         let request = Request::new(
                 Method::GET,
                 "/phone-system/numbers/location/{locationId}",

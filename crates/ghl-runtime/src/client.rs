@@ -341,6 +341,29 @@ impl Client {
         decode(&method, path, &raw.body, redact)
     }
 
+    /// Sends `request`; on a 2xx answer decodes the value at the JSON pointer `at` of the body
+    /// (e.g. `/results/post`) into `T`. For endpoints that wrap their payload in an envelope the
+    /// caller has no use for. A missing value decodes as JSON `null`.
+    pub async fn send_at<T: DeserializeOwned>(&self, request: Request, at: &'static str) -> Result<T> {
+        let method = request.method.clone();
+        let path = request.path_template;
+        let redact = request.sensitive_response();
+        let raw = self.execute(request).await?;
+        let mut envelope: serde_json::Value = decode(&method, path, &raw.body, redact)?;
+        let inner = envelope.pointer_mut(at).map(serde_json::Value::take).unwrap_or_default();
+        let bytes = serde_json::to_vec(&inner).unwrap_or_default();
+        decode(&method, path, &bytes, redact).map_err(|error| match error {
+            Error::Decode { method, path, json_path, body_excerpt, source } => Error::Decode {
+                method,
+                path,
+                json_path: format!("{at} -> {json_path}"),
+                body_excerpt,
+                source,
+            },
+            other => other,
+        })
+    }
+
     /// Sends `request`; on a 2xx answer ignores the body, otherwise returns the matching
     /// [`Error`].
     pub async fn send_empty(&self, request: Request) -> Result<()> {
@@ -356,6 +379,12 @@ impl Client {
     /// The rate limiter, if enabled (shared by clones).
     pub fn rate_limiter(&self) -> Option<&RateLimiter> {
         self.inner.limiter.as_ref()
+    }
+
+    /// The underlying `reqwest::Client` (its pool is shared by all clones of this client;
+    /// pass it to [`ClientBuilder::http_client`] to share it with other clients).
+    pub fn http_client(&self) -> &reqwest::Client {
+        &self.inner.http
     }
 
     /// The base URL requests go to.

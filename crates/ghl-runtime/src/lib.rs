@@ -74,6 +74,15 @@ pub use request::{FilePart, Multipart, Request, encode_path_segment};
 pub use reqwest::Method;
 pub use retry::RetryPolicy;
 
+/// Installs rustls' `ring` crypto provider as the process default, if none is installed.
+///
+/// [`Client`] does not need this: it configures its own TLS with `ring`. It is for code in
+/// the same process that builds other `reqwest` clients with the `rustls-no-provider`
+/// feature (reqwest panics without a provider). Calling it more than once is harmless.
+pub fn install_default_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// `Result` with this crate's [`Error`] as the default error type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -172,6 +172,38 @@ impl VoiceAiClient {
         &self,
         params: &GetAgentsParams,
     ) -> Result<types::GetAgentsResponseDto> {
+        if params.page.is_some_and(|value| value < 1f64) {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "get_agents",
+                    "`page` must be at least 1",
+                ),
+            );
+        }
+        if params.page.is_some_and(|value| value > 5000f64) {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "get_agents",
+                    "`page` must be at most 5000",
+                ),
+            );
+        }
+        if params.page_size.is_some_and(|value| value < 1f64) {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "get_agents",
+                    "`pageSize` must be at least 1",
+                ),
+            );
+        }
+        if params.page_size.is_some_and(|value| value > 50f64) {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "get_agents",
+                    "`pageSize` must be at most 50",
+                ),
+            );
+        }
         let request = Request::new(
                 Method::GET,
                 "/voice-ai/agents",

@@ -7,8 +7,8 @@ fn main() -> Result<(), ghl_blogs::Error> {
     let blogs = BlogsClient::new(client);
     let params = GetAllBlogAuthorsByLocationParams {
         location_id: std::env::var("GHL_LOCATION_ID").unwrap_or_default(),
-        limit: 5.0,
-        offset: 0.0,
+        limit: 5,
+        offset: 0,
     };
     // Building the future type-checks the whole call; running it needs a token and the network.
     let call = blogs.get_all_blog_authors_by_location(&params);

@@ -2,7 +2,7 @@
 
 //! The specs' own examples, deserialized into the generated types and serialized back.
 //!
-//! 998 instances assembled from 4754 examples that match their schema; 435 examples contradict their own schema and are not tested.
+//! 998 instances assembled from 4751 examples that match their schema; 433 examples contradict their own schema and are not tested.
 
 #![cfg(test)]
 use serde::Serialize;
@@ -796,25 +796,25 @@ fn blogs() {
         ghl_blogs::types::BlogPostCreateResponseWrapperDto,
     >(
         "apps/blogs.json#/components/schemas/BlogPostCreateResponseWrapperDTO",
-        "{\"data\":{\"categories\":[\"659ecabc4a37969a2b7cc370\",\"6683abde331c041f32c07aee\"],\"tags\":[\"Apple\",\"Banana\"],\"archived\":false,\"_id\":\"66c381b38be80858b9af62b6\",\"title\":\"Banana is good source of energy\",\"description\":\"Description\",\"imageUrl\":\"https://storage.googleapis.com/ghl-test/fACm0Ojm5oC70G3DcFmE/media/66b5aa3b1745b2713a8d033f.jpeg\",\"status\":\"PUBLISHED\",\"imageAltText\":\"alt\",\"urlSlug\":\"banana-good-energy\",\"canonicalLink\":\"https://blog.chatgpts.agency/post/test-8384\",\"author\":\"659ec9634a3796e4e47cc360\",\"publishedAt\":\"2024-08-19T17:14:57.000Z\",\"updatedAt\":\"2024-08-19T17:32:36.182Z\"}}",
+        "{\"data\":{\"categories\":[\"659ecabc4a37969a2b7cc370\",\"6683abde331c041f32c07aee\"],\"tags\":[\"Apple\",\"Banana\"],\"archived\":false,\"_id\":\"66c381b38be80858b9af62b6\",\"title\":\"Banana is good source of energy\",\"description\":\"Description\",\"imageUrl\":\"https://storage.googleapis.com/ghl-test/fACm0Ojm5oC70G3DcFmE/media/66b5aa3b1745b2713a8d033f.jpeg\",\"status\":\"DRAFT\",\"imageAltText\":\"alt\",\"urlSlug\":\"banana-good-energy\",\"canonicalLink\":\"https://blog.chatgpts.agency/post/test-8384\",\"author\":\"659ec9634a3796e4e47cc360\",\"publishedAt\":\"2024-08-19T17:14:57.000Z\",\"updatedAt\":\"2024-08-19T17:32:36.182Z\"}}",
     );
     round_trip::<
         ghl_blogs::types::BlogPostGetResponseWrapperDto,
     >(
         "apps/blogs.json#/components/schemas/BlogPostGetResponseWrapperDTO",
-        "{\"blogs\":[{\"categories\":[\"659ecabc4a37969a2b7cc370\",\"6683abde331c041f32c07aee\"],\"tags\":[\"Apple\",\"Banana\"],\"archived\":false,\"_id\":\"66c381b38be80858b9af62b6\",\"title\":\"Banana is good source of energy\",\"description\":\"Description\",\"imageUrl\":\"https://storage.googleapis.com/ghl-test/fACm0Ojm5oC70G3DcFmE/media/66b5aa3b1745b2713a8d033f.jpeg\",\"status\":\"PUBLISHED\",\"imageAltText\":\"alt\",\"urlSlug\":\"banana-good-energy\",\"canonicalLink\":\"https://blog.chatgpts.agency/post/test-8384\",\"author\":\"659ec9634a3796e4e47cc360\",\"publishedAt\":\"2024-08-19T17:14:57.000Z\",\"updatedAt\":\"2024-08-19T17:32:36.182Z\"}]}",
+        "{\"blogs\":[{\"categories\":[\"659ecabc4a37969a2b7cc370\",\"6683abde331c041f32c07aee\"],\"tags\":[\"Apple\",\"Banana\"],\"archived\":false,\"_id\":\"66c381b38be80858b9af62b6\",\"title\":\"Banana is good source of energy\",\"description\":\"Description\",\"imageUrl\":\"https://storage.googleapis.com/ghl-test/fACm0Ojm5oC70G3DcFmE/media/66b5aa3b1745b2713a8d033f.jpeg\",\"status\":\"DRAFT\",\"imageAltText\":\"alt\",\"urlSlug\":\"banana-good-energy\",\"canonicalLink\":\"https://blog.chatgpts.agency/post/test-8384\",\"author\":\"659ec9634a3796e4e47cc360\",\"publishedAt\":\"2024-08-19T17:14:57.000Z\",\"updatedAt\":\"2024-08-19T17:32:36.182Z\"}]}",
     );
     round_trip::<
         ghl_blogs::types::BlogPostResponseDto,
     >(
         "apps/blogs.json#/components/schemas/BlogPostResponseDTO",
-        "{\"categories\":[\"659ecabc4a37969a2b7cc370\",\"6683abde331c041f32c07aee\"],\"tags\":[\"Apple\",\"Banana\"],\"archived\":false,\"_id\":\"66c381b38be80858b9af62b6\",\"title\":\"Banana is good source of energy\",\"description\":\"Description\",\"imageUrl\":\"https://storage.googleapis.com/ghl-test/fACm0Ojm5oC70G3DcFmE/media/66b5aa3b1745b2713a8d033f.jpeg\",\"status\":\"PUBLISHED\",\"imageAltText\":\"alt\",\"urlSlug\":\"banana-good-energy\",\"canonicalLink\":\"https://blog.chatgpts.agency/post/test-8384\",\"author\":\"659ec9634a3796e4e47cc360\",\"publishedAt\":\"2024-08-19T17:14:57.000Z\",\"updatedAt\":\"2024-08-19T17:32:36.182Z\"}",
+        "{\"categories\":[\"659ecabc4a37969a2b7cc370\",\"6683abde331c041f32c07aee\"],\"tags\":[\"Apple\",\"Banana\"],\"archived\":false,\"_id\":\"66c381b38be80858b9af62b6\",\"title\":\"Banana is good source of energy\",\"description\":\"Description\",\"imageUrl\":\"https://storage.googleapis.com/ghl-test/fACm0Ojm5oC70G3DcFmE/media/66b5aa3b1745b2713a8d033f.jpeg\",\"status\":\"DRAFT\",\"imageAltText\":\"alt\",\"urlSlug\":\"banana-good-energy\",\"canonicalLink\":\"https://blog.chatgpts.agency/post/test-8384\",\"author\":\"659ec9634a3796e4e47cc360\",\"publishedAt\":\"2024-08-19T17:14:57.000Z\",\"updatedAt\":\"2024-08-19T17:32:36.182Z\"}",
     );
     round_trip::<
         ghl_blogs::types::BlogPostUpdateResponseWrapperDto,
     >(
         "apps/blogs.json#/components/schemas/BlogPostUpdateResponseWrapperDTO",
-        "{\"updatedBlogPost\":{\"categories\":[\"659ecabc4a37969a2b7cc370\",\"6683abde331c041f32c07aee\"],\"tags\":[\"Apple\",\"Banana\"],\"archived\":false,\"_id\":\"66c381b38be80858b9af62b6\",\"title\":\"Banana is good source of energy\",\"description\":\"Description\",\"imageUrl\":\"https://storage.googleapis.com/ghl-test/fACm0Ojm5oC70G3DcFmE/media/66b5aa3b1745b2713a8d033f.jpeg\",\"status\":\"PUBLISHED\",\"imageAltText\":\"alt\",\"urlSlug\":\"banana-good-energy\",\"canonicalLink\":\"https://blog.chatgpts.agency/post/test-8384\",\"author\":\"659ec9634a3796e4e47cc360\",\"publishedAt\":\"2024-08-19T17:14:57.000Z\",\"updatedAt\":\"2024-08-19T17:32:36.182Z\"}}",
+        "{\"updatedBlogPost\":{\"categories\":[\"659ecabc4a37969a2b7cc370\",\"6683abde331c041f32c07aee\"],\"tags\":[\"Apple\",\"Banana\"],\"archived\":false,\"_id\":\"66c381b38be80858b9af62b6\",\"title\":\"Banana is good source of energy\",\"description\":\"Description\",\"imageUrl\":\"https://storage.googleapis.com/ghl-test/fACm0Ojm5oC70G3DcFmE/media/66b5aa3b1745b2713a8d033f.jpeg\",\"status\":\"DRAFT\",\"imageAltText\":\"alt\",\"urlSlug\":\"banana-good-energy\",\"canonicalLink\":\"https://blog.chatgpts.agency/post/test-8384\",\"author\":\"659ec9634a3796e4e47cc360\",\"publishedAt\":\"2024-08-19T17:14:57.000Z\",\"updatedAt\":\"2024-08-19T17:32:36.182Z\"}}",
     );
     round_trip::<
         ghl_blogs::types::BlogResponseDto,
@@ -838,13 +838,13 @@ fn blogs() {
         ghl_blogs::types::CreateBlogPostParams,
     >(
         "apps/blogs.json#/components/schemas/CreateBlogPostParams",
-        "{\"title\":\"Your blog title\",\"locationId\":\"Location ID\",\"blogId\":\"Blog ID\",\"imageUrl\":\"Image URl\",\"description\":\"A short description\",\"rawHTML\":\"<h1>Your blog content</h1>\",\"status\":\"This can be PUBLISHED OR SCHEDULED OR ARCHIVED OR DRAFT\",\"imageAltText\":\"Alt text for your blog image\",\"categories\":[\"9c48df2694a849b6089f9d0d3513efe\",\"6683abde331c041f32c07aee\"],\"tags\":[\"blog\",\"seo\"],\"author\":\"6683abde331c041f32c07aea\",\"urlSlug\":\"any-blog-post-url\",\"canonicalLink\":\"https://tryghl.blog/post/testing-unsplash\",\"publishedAt\":\"2025-02-05T18:30:47.000Z\"}",
+        "{\"title\":\"Your blog title\",\"locationId\":\"Location ID\",\"blogId\":\"Blog ID\",\"imageUrl\":\"Image URl\",\"description\":\"A short description\",\"rawHTML\":\"<h1>Your blog content</h1>\",\"status\":\"DRAFT\",\"imageAltText\":\"Alt text for your blog image\",\"categories\":[\"9c48df2694a849b6089f9d0d3513efe\",\"6683abde331c041f32c07aee\"],\"tags\":[\"blog\",\"seo\"],\"author\":\"6683abde331c041f32c07aea\",\"urlSlug\":\"any-blog-post-url\",\"canonicalLink\":\"https://tryghl.blog/post/testing-unsplash\",\"publishedAt\":\"2025-02-05T18:30:47.000Z\"}",
     );
     round_trip::<
         ghl_blogs::types::UpdateBlogPostParams,
     >(
         "apps/blogs.json#/components/schemas/UpdateBlogPostParams",
-        "{\"title\":\"Your blog title\",\"locationId\":\"Location ID\",\"blogId\":\"Blog ID\",\"imageUrl\":\"Image URl\",\"description\":\"A short description\",\"rawHTML\":\"<h1>Your blog content</h1>\",\"status\":\"PUBLISHED\",\"imageAltText\":\"Alt text for your blog image\",\"categories\":[\"9c48df2694a849b6089f9d0d3513efe\",\"6683abde331c041f32c07aee\"],\"tags\":[\"blog\",\"seo\"],\"author\":\"6683abde331c041f32c07aea\",\"urlSlug\":\"any-blog-post-url\",\"canonicalLink\":\"https://tryghl.blog/post/testing-unsplash\",\"publishedAt\":\"2025-02-05T18:30:47.000Z\"}",
+        "{\"title\":\"Your blog title\",\"locationId\":\"Location ID\",\"blogId\":\"Blog ID\",\"imageUrl\":\"Image URl\",\"description\":\"A short description\",\"rawHTML\":\"<h1>Your blog content</h1>\",\"status\":\"DRAFT\",\"imageAltText\":\"Alt text for your blog image\",\"categories\":[\"9c48df2694a849b6089f9d0d3513efe\",\"6683abde331c041f32c07aee\"],\"tags\":[\"blog\",\"seo\"],\"author\":\"6683abde331c041f32c07aea\",\"urlSlug\":\"any-blog-post-url\",\"canonicalLink\":\"https://tryghl.blog/post/testing-unsplash\",\"publishedAt\":\"2025-02-05T18:30:47.000Z\"}",
     );
 }
 

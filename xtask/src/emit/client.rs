@@ -46,6 +46,12 @@ pub fn lib_rs(api: &Api) -> TokenStream {
         )
     };
     let docs = inner_doc_attrs(&text);
+    let ext = api.extension.as_ref().map(|(origin, _)| {
+        let doc = doc_attrs(&format!(
+            "Hand-written helpers for what the spec cannot say (from `{origin}`)."
+        ));
+        quote! { #doc pub mod ext; }
+    });
     let client = (!api.operations.is_empty()).then(|| {
         quote! {
             mod client;
@@ -64,6 +70,7 @@ pub fn lib_rs(api: &Api) -> TokenStream {
         #![allow(clippy::large_enum_variant, clippy::enum_variant_names, clippy::too_many_arguments)]
         pub mod types;
         #client
+        #ext
         #common
     }
 }
@@ -211,23 +218,71 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
     let (ret, send) = match &op.response {
         Response::Json(ty) => {
             let ty = ty_tokens(ty, false);
-            (ty, quote! { self.client.send(request).await })
+            match &op.unwrap {
+                Some(inner) => (ty, quote! { self.client.send_at(request, #inner).await }),
+                None => (ty, quote! { self.client.send(request).await }),
+            }
         }
         Response::Empty => (
             quote! { () },
             quote! { self.client.send_empty(request).await },
         ),
     };
+    for (name, value) in &op.forced_headers {
+        chain.push(quote! { .force_header(#name, #value) });
+    }
+    let checks = bound_checks(op);
     quote! {
         #doc
         #deprecated
         pub async fn #name(&self, #(#args),*) -> Result<#ret> {
+            #(#checks)*
             let request = Request::new(Method::#method, #template, #path, #version) #(#chain)*;
             #(#optional_headers)*
             #body
             #send
         }
     }
+}
+
+/// Client-side checks of the bounds the server enforces, so a bad value fails before it is sent.
+fn bound_checks(op: &Operation) -> Vec<TokenStream> {
+    let mut checks = Vec::new();
+    let fn_name = &op.fn_name;
+    for param in op.path_params.iter().chain(&op.params) {
+        let ident = format_ident!("{}", param.name);
+        let value = if param.location == ParamLocation::Path {
+            quote! { #ident }
+        } else {
+            quote! { params.#ident }
+        };
+        for (bound, violated, word) in [
+            (param.minimum, quote! { < }, "least"),
+            (param.maximum, quote! { > }, "most"),
+        ] {
+            let Some(bound) = bound else { continue };
+            let literal = match param.ty {
+                Ty::Integer => {
+                    let bound = bound as i64;
+                    quote! { #bound }
+                }
+                Ty::Number => quote! { #bound },
+                _ => continue,
+            };
+            let message = format!("`{}` must be at {word} {bound}", param.wire);
+            let test = if param.required {
+                quote! { #value #violated #literal }
+            } else {
+                quote! { #value.is_some_and(|value| value #violated #literal) }
+            };
+            checks.push(quote! {
+                if #test {
+                    return Err(ghl_runtime::Error::invalid_request(#fn_name, #message));
+                }
+            });
+        }
+    }
+    checks
 }
 
 fn method_doc(api: &Api, op: &Operation) -> String {

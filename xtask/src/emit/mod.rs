@@ -61,6 +61,12 @@ pub fn emit_crate(api: &Api, options: &EmitOptions) -> anyhow::Result<Vec<Genera
             )?,
         },
     ];
+    if let Some((origin, source)) = &api.extension {
+        files.push(GeneratedFile {
+            path: format!("{dir}/src/ext.rs"),
+            contents: format!("// Copied by `cargo xtask regen` from {origin}. Edit it there, not here.\n\n{source}"),
+        });
+    }
     if !api.operations.is_empty() {
         files.push(GeneratedFile {
             path: format!("{dir}/src/client.rs"),

@@ -21,7 +21,7 @@ pub fn options() -> EmitOptions {
 
 pub fn generate_from(dir: &Path) -> Generation {
     let set: SpecSet = load_unlocked(dir).expect("fixture specs load");
-    generate(&set, &options()).expect("fixture specs generate")
+    generate(&set, &[], &options()).expect("fixture specs generate")
 }
 
 /// Copies a spec directory so a test can break it.
