@@ -1272,7 +1272,7 @@ impl SocialMediaPostingClient {
         &self,
         location_id: &str,
         body: &types::CreatePostDto,
-    ) -> Result<types::CreatePostSuccessfulResponseDto> {
+    ) -> Result<types::GetPostFormattedSchema> {
         let request = Request::new(
             Method::POST,
             "/social-media-posting/{locationId}/posts",
@@ -1283,7 +1283,7 @@ impl SocialMediaPostingClient {
             "2021-07-28",
         );
         let request = request.json(body);
-        self.client.send(request).await
+        self.client.send_at(request, "/results/post").await
     }
 
     /// Bulk Delete Social Planner Posts
@@ -1348,7 +1348,7 @@ impl SocialMediaPostingClient {
         &self,
         location_id: &str,
         body: &types::SearchPostDto,
-    ) -> Result<types::PostSuccessfulResponseDto> {
+    ) -> Result<types::PostSuccessfulResponseSchema> {
         let request = Request::new(
             Method::POST,
             "/social-media-posting/{locationId}/posts/list",
@@ -1359,7 +1359,7 @@ impl SocialMediaPostingClient {
             "2021-07-28",
         );
         let request = request.json(body);
-        self.client.send(request).await
+        self.client.send_at(request, "/results").await
     }
 
     /// Delete Post
@@ -1415,7 +1415,7 @@ impl SocialMediaPostingClient {
         &self,
         location_id: &str,
         id: &str,
-    ) -> Result<types::GetPostSuccessfulResponseDto> {
+    ) -> Result<types::GetPostFormattedSchema> {
         let request = Request::new(
             Method::GET,
             "/social-media-posting/{locationId}/posts/{id}",
@@ -1425,7 +1425,7 @@ impl SocialMediaPostingClient {
             ),
             "2021-07-28",
         );
-        self.client.send(request).await
+        self.client.send_at(request, "/results/post").await
     }
 
     /// Edit post
@@ -1454,7 +1454,7 @@ impl SocialMediaPostingClient {
         &self,
         location_id: &str,
         id: &str,
-        body: &types::PostCreateRequest,
+        body: &types::CreatePostDto,
     ) -> Result<types::UpdatePostSuccessfulResponseDto> {
         let request = Request::new(
             Method::PUT,

@@ -385,23 +385,18 @@ pub struct CreatePostDto {
     ///  The limitations of content as per the platforms is provided through the reference link in API description. The summary will be trimmed based on the limit
     ///
     /// Example: `Hello World`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub summary: Option<String>,
+    pub summary: String,
     /// Post Media Data
     ///  The limitations of media as per the platforms is provided through the reference link in API description
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media: Option<Vec<PostMediaSchema>>,
-    /// Status must be one of the following values: null, in_progress, draft, failed, published, scheduled, in_review, notification_sent, deleted
-    ///
-    /// Example: `draft`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<serde_json::Value>,
+    pub media: Vec<SocialPostMediaWrite>,
+    /// `status`
+    pub status: SocialPostStatus,
     /// Schedule Date
     #[serde(rename = "scheduleDate", default, skip_serializing_if = "Option::is_none")]
     pub schedule_date: Option<String>,
     /// Created By
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<String>,
+    #[serde(rename = "createdBy")]
+    pub created_by: String,
     /// Follow Up Comment on platform. It is not allowed on Tiktok and GMB accounts and there is a limit of 280 charecters for twitter account
     ///
     /// Example: `First comment`
@@ -414,11 +409,9 @@ pub struct CreatePostDto {
     /// Og Tags Meta Data
     #[serde(rename = "ogTagsDetails", default, skip_serializing_if = "Option::is_none")]
     pub og_tags_details: Option<OgTagsSchema>,
-    /// Post Type must be one of the following values: - post, story, reel
-    ///
-    /// Example: `post`
+    /// `type`
     #[serde(rename = "type")]
-    pub type_: serde_json::Value,
+    pub type_: SocialPostType,
     /// Post Approval Details
     #[serde(
         rename = "postApprovalDetails",
@@ -1352,19 +1345,15 @@ pub struct GetPostFormattedSchema {
     ///  The limitations of media as per the platforms is provided through the reference link in API description
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<Vec<PostMediaSchema>>,
-    /// Status must be one of the following values: in_progress, draft, failed, published, scheduled, in_review, notification_sent, deleted
-    ///
-    /// Example: `published`
+    /// `status`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<serde_json::Value>,
+    pub status: Option<SocialPostStatus>,
     /// Example: `Lx1EI6YIgQYMQi0ytFXv`
     #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
-    /// Post Type must be one of the following values: - post, story, reel
-    ///
-    /// Example: `post`
+    /// `type`
     #[serde(rename = "type")]
-    pub type_: serde_json::Value,
+    pub type_: SocialPostType,
     /// Tag Ids
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
@@ -2461,89 +2450,6 @@ pub struct PostApprovalSchema {
     pub approval_status: Option<serde_json::Value>,
 }
 
-/// Schema: `apps/social-media-posting.json#/components/schemas/PostCreateRequest`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PostCreateRequest {
-    /// Account Ids
-    #[serde(rename = "accountIds", default, skip_serializing_if = "Option::is_none")]
-    pub account_ids: Option<Vec<String>>,
-    /// Post Content
-    ///  The limitations of content as per the platforms is provided through the reference link in API description
-    ///
-    /// Example: `Hello World`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub summary: Option<String>,
-    /// Post Media Data
-    ///  The limitations of media as per the platforms is provided through the reference link in API description
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub media: Option<Vec<PostMediaSchema>>,
-    /// Status must be one of the following values: in_progress, draft, failed, published, scheduled, in_review, notification_sent, deleted
-    ///
-    /// Example: `draft`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<serde_json::Value>,
-    /// Schedule Date
-    #[serde(rename = "scheduleDate", default, skip_serializing_if = "Option::is_none")]
-    pub schedule_date: Option<String>,
-    /// Created By
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<String>,
-    /// Follow Up Comment on platform. It is not allowed on Tiktok and GMB accounts and there is a limit of 280 charecters for twitter account
-    ///
-    /// Example: `First comment`
-    #[serde(
-        rename = "followUpComment",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub follow_up_comment: Option<String>,
-    /// Og Tags Meta Data
-    #[serde(rename = "ogTagsDetails", default, skip_serializing_if = "Option::is_none")]
-    pub og_tags_details: Option<OgTagsSchema>,
-    /// Post Type must be one of the following values: - post, story, reel
-    ///
-    /// Example: `post`
-    #[serde(rename = "type")]
-    pub type_: serde_json::Value,
-    /// Post Approval Details
-    #[serde(
-        rename = "postApprovalDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub post_approval_details: Option<PostApprovalSchema>,
-    /// if schedule datetime is updated
-    ///
-    /// Example: `true`
-    #[serde(
-        rename = "scheduleTimeUpdated",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub schedule_time_updated: Option<bool>,
-    /// Array of Tag Value
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
-    /// Category Id
-    #[serde(rename = "categoryId", default, skip_serializing_if = "Option::is_none")]
-    pub category_id: Option<String>,
-    /// Tiktok Post Details
-    #[serde(
-        rename = "tiktokPostDetails",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub tiktok_post_details: Option<TiktokPostSchema>,
-    /// GMB Post Details
-    #[serde(rename = "gmbPostDetails", default, skip_serializing_if = "Option::is_none")]
-    pub gmb_post_details: Option<GmbPostSchema>,
-    /// User ID
-    ///
-    /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
-}
-
 /// Schema: `apps/social-media-posting.json#/components/schemas/PostMediaSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostMediaSchema {
@@ -2595,7 +2501,7 @@ pub struct PostSuccessfulResponseSchema {
     pub posts: Option<Vec<GetPostFormattedSchema>>,
     /// Example: `6`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
+    pub count: Option<i64>,
 }
 
 /// Schema: `apps/social-media-posting.json#/components/schemas/PostUserSchema`
@@ -2645,10 +2551,10 @@ pub struct SearchPostDto {
     /// List of account Ids seperated by comma as a string
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accounts: Option<String>,
-    /// Example: `1`
-    pub skip: String,
-    /// Example: `10`
-    pub limit: String,
+    /// Number of posts to skip.
+    pub skip: i64,
+    /// Maximum number of posts to return.
+    pub limit: i64,
     /// From Date
     ///
     /// Example: `2024-01-22T05:32:49.463Z`
@@ -2664,11 +2570,9 @@ pub struct SearchPostDto {
     /// Example: `true`
     #[serde(rename = "includeUsers")]
     pub include_users: String,
-    /// Post Type must be one of the following values: - post, story, reel
-    ///
-    /// Example: `post`
+    /// `postType`
     #[serde(rename = "postType", default, skip_serializing_if = "Option::is_none")]
-    pub post_type: Option<serde_json::Value>,
+    pub post_type: Option<SocialPostType>,
 }
 
 /// Schema: `apps/social-media-posting.json#/components/schemas/SetAccountsDTO`
@@ -3192,6 +3096,153 @@ pub struct SocialMediaTwitterAccountSchema {
     /// Example: `2024-03-14T11:03:37.015Z`
     #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
+}
+
+/// A media item as the create and update bodies take it: `type` is a real MIME type (`image/png`, `video/mp4`...); `thumbnail`, `id` and `type: image` from a read are refused with 422 `Invalid media format type`.
+///
+/// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostMediaWrite`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SocialPostMediaWrite {
+    /// Public URL of the media file.
+    pub url: String,
+    /// MIME type, e.g. `image/jpeg` or `video/mp4`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Caption of the media item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+}
+
+/// Where a social post stands.
+///
+/// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostStatus`
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum SocialPostStatus {
+    /// `draft`
+    Draft,
+    /// `scheduled`
+    Scheduled,
+    /// `published`
+    Published,
+    /// `in_review`
+    InReview,
+    /// `in_progress`
+    InProgress,
+    /// `failed`
+    Failed,
+    /// `deleted`
+    Deleted,
+    /// `notification_sent`
+    NotificationSent,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl SocialPostStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Draft => "draft",
+            Self::Scheduled => "scheduled",
+            Self::Published => "published",
+            Self::InReview => "in_review",
+            Self::InProgress => "in_progress",
+            Self::Failed => "failed",
+            Self::Deleted => "deleted",
+            Self::NotificationSent => "notification_sent",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for SocialPostStatus {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "draft" => Self::Draft,
+            "scheduled" => Self::Scheduled,
+            "published" => Self::Published,
+            "in_review" => Self::InReview,
+            "in_progress" => Self::InProgress,
+            "failed" => Self::Failed,
+            "deleted" => Self::Deleted,
+            "notification_sent" => Self::NotificationSent,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<SocialPostStatus> for String {
+    fn from(value: SocialPostStatus) -> Self {
+        match value {
+            SocialPostStatus::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for SocialPostStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The kind of social post.
+///
+/// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostType`
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum SocialPostType {
+    /// `post`
+    Post,
+    /// `story`
+    Story,
+    /// `reel`
+    Reel,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl SocialPostType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Post => "post",
+            Self::Story => "story",
+            Self::Reel => "reel",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for SocialPostType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "post" => Self::Post,
+            "story" => Self::Story,
+            "reel" => Self::Reel,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<SocialPostType> for String {
+    fn from(value: SocialPostType) -> Self {
+        match value {
+            SocialPostType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for SocialPostType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Schema: `apps/social-media-posting.json#/components/schemas/StartDateSchema`
