@@ -1,25 +1,17 @@
-//! The specs' own examples as tests of the generated types.
+//! Instances of the generated types, for tests: from the specs' own examples, or placeholders.
 //!
 //! HighLevel gives thousands of `example` values, mostly one per property. For every generated
-//! type this stage assembles an instance from them (placeholders fill required fields that have
-//! none), keeps the examples that match the schema, and emits one test crate,
-//! `tests/spec-examples`, that deserializes each instance into its generated type and serializes
-//! it back to the same JSON. Examples that do not match their own schema are counted, not tested:
-//! they document the spec, not the server.
+//! type this assembles an instance from them (placeholders fill required fields that have none)
+//! and keeps the examples that match the schema; [`crate::spec_tests`] turns them into
+//! deserialization round trips. Examples that do not match their own schema are counted, not
+//! tested: they document the spec, not the server. [`Instances::placeholder`] gives any type a
+//! value it deserializes from, for calling every operation in the wire tests.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
 use serde_json::{Map, Value};
 
-use crate::emit::{CrateMetadata, GeneratedFile};
 use crate::ir::{Api, Field, Ty, TypeDef, TypeKind};
-use crate::naming;
-
-/// Where the example test crate lives, relative to the workspace root.
-pub const TEST_CRATE_DIR: &str = "tests";
-pub const TEST_CRATE: &str = "spec-examples";
 
 /// Nesting deeper than this is not assembled (and cycles end here).
 const MAX_DEPTH: usize = 8;
@@ -210,7 +202,8 @@ impl<'a> Collector<'a> {
             Ty::Number | Ty::Integer => Value::from(0),
             Ty::Boolean => Value::Bool(false),
             Ty::Value => Value::Null,
-            Ty::File => return None,
+            // A file part deserializes from base64; empty is valid.
+            Ty::File => Value::String(String::new()),
             Ty::Array(_) => Value::Array(Vec::new()),
             Ty::Map(_) => Value::Object(Map::new()),
             Ty::Named(_) | Ty::Common(_) => {
@@ -249,9 +242,26 @@ fn has_file(ty: &Ty) -> bool {
     }
 }
 
-/// Every instance worth checking, in crate and type order.
-pub fn collect(apis: &[Api]) -> (Vec<ExampleCase>, ExampleStats) {
-    let mut collector = Collector {
+/// Builds instances of the types of a set of generated crates.
+pub struct Instances<'a> {
+    collector: Collector<'a>,
+}
+
+impl<'a> Instances<'a> {
+    pub fn new(apis: &'a [Api]) -> Instances<'a> {
+        Instances {
+            collector: collector(apis),
+        }
+    }
+
+    /// JSON that deserializes into `ty` of crate `krate` (spec examples where there are some).
+    pub fn placeholder(&mut self, krate: &'a str, ty: &Ty) -> Option<Value> {
+        self.collector.placeholder(krate, ty, 0)
+    }
+}
+
+fn collector(apis: &[Api]) -> Collector<'_> {
+    Collector {
         types: apis
             .iter()
             .map(|api| {
@@ -271,7 +281,12 @@ pub fn collect(apis: &[Api]) -> (Vec<ExampleCase>, ExampleStats) {
         in_progress: BTreeSet::new(),
         counted: BTreeSet::new(),
         stats: ExampleStats::default(),
-    };
+    }
+}
+
+/// Every instance worth checking, in crate and type order.
+pub fn collect(apis: &[Api]) -> (Vec<ExampleCase>, ExampleStats) {
+    let mut collector = collector(apis);
     let mut cases = Vec::new();
     for api in apis {
         for def in &api.types {
@@ -308,138 +323,4 @@ fn case(api: &Api, def: &TypeDef, value: Value, round_trip: bool) -> ExampleCase
         value,
         round_trip,
     }
-}
-
-/// The files of the test crate (paths relative to [`TEST_CRATE_DIR`]).
-pub fn emit_test_crate(
-    apis: &[Api],
-    cases: &[ExampleCase],
-    stats: &ExampleStats,
-    metadata: &CrateMetadata,
-) -> anyhow::Result<Vec<GeneratedFile>> {
-    let mut by_crate: BTreeMap<&str, Vec<&ExampleCase>> = BTreeMap::new();
-    for case in cases {
-        by_crate
-            .entry(case.crate_name.as_str())
-            .or_default()
-            .push(case);
-    }
-    let tests = by_crate.iter().map(|(krate, cases)| {
-        let ident = format_ident!("{}", naming::crate_ident(krate).trim_start_matches("ghl_"));
-        let crate_ident = format_ident!("{}", naming::crate_ident(krate));
-        let checks = cases.iter().map(|case| {
-            let ty = format_ident!("{}", case.type_name);
-            let origin = &case.origin;
-            let json = case.value.to_string();
-            let check = if case.round_trip {
-                quote! { round_trip }
-            } else {
-                quote! { parses }
-            };
-            quote! { #check::<#crate_ident::types::#ty>(#origin, #json); }
-        });
-        quote! {
-            #[test]
-            fn #ident() {
-                #(#checks)*
-            }
-        }
-    });
-    let doc = crate::emit::inner_doc(&format!(
-        "The specs' own examples, deserialized into the generated types and serialized back.\n\n\
-         {} instances assembled from {} examples that match their schema; {} examples contradict their own schema and are not tested.",
-        cases.len(),
-        stats.matching,
-        stats.mismatched,
-    ));
-    let tokens: TokenStream = quote! {
-        #doc
-        #![cfg(test)]
-
-        use serde::Serialize;
-        use serde::de::DeserializeOwned;
-
-        /// Numbers compare by value: `5` and `5.0` are the same example.
-        fn normalized(value: serde_json::Value) -> serde_json::Value {
-            match value {
-                serde_json::Value::Number(number) => number
-                    .as_f64()
-                    .and_then(serde_json::Number::from_f64)
-                    .map_or(serde_json::Value::Number(number), serde_json::Value::Number),
-                serde_json::Value::Array(items) => items.into_iter().map(normalized).collect(),
-                serde_json::Value::Object(map) => map.into_iter().map(|(k, v)| (k, normalized(v))).collect(),
-                other => other,
-            }
-        }
-
-        fn parse<T: DeserializeOwned>(origin: &str, json: &str) -> (T, serde_json::Value) {
-            let value: serde_json::Value = match serde_json::from_str(json) {
-                Ok(value) => value,
-                Err(error) => panic!("{origin}: the example is not JSON: {error}"),
-            };
-            match serde_path_to_error::deserialize(&value) {
-                Ok(parsed) => (parsed, value),
-                Err(error) => panic!("{origin}: the example does not deserialize at `{}`: {}\n{json}", error.path(), error.inner()),
-            }
-        }
-
-        fn parses<T: DeserializeOwned>(origin: &str, json: &str) {
-            let _: (T, _) = parse(origin, json);
-        }
-
-        fn round_trip<T: DeserializeOwned + Serialize>(origin: &str, json: &str) {
-            let (parsed, value) = parse::<T>(origin, json);
-            let back = match serde_json::to_value(&parsed) {
-                Ok(back) => back,
-                Err(error) => panic!("{origin}: does not serialize: {error}"),
-            };
-            assert_eq!(normalized(back), normalized(value), "{origin}: the example does not survive a round trip");
-        }
-
-        #(#tests)*
-    };
-    let lib = crate::emit::format_tokens(tokens, "tests/spec-examples/src/lib.rs")?;
-    let mut dependencies: Vec<String> = apis
-        .iter()
-        .filter(|api| by_crate.contains_key(api.crate_name.as_str()))
-        .map(|api| {
-            format!(
-                "{} = {{ path = \"../../crates/{}\" }}",
-                api.crate_name, api.crate_name
-            )
-        })
-        .collect();
-    dependencies.push("serde = { version = \"1\", features = [\"derive\"] }".to_owned());
-    dependencies.push("serde_json = \"1\"".to_owned());
-    dependencies.push("serde_path_to_error = \"0.1\"".to_owned());
-    dependencies.sort();
-    let manifest = format!(
-        "{marker} from the specs' examples. Do not edit by hand.\n\
-         [package]\n\
-         name = \"ghl-{TEST_CRATE}\"\n\
-         version = \"{version}\"\n\
-         edition = \"{edition}\"\n\
-         publish = false\n\
-         description = \"The specs' examples as deserialization tests of the generated crates.\"\n\
-         \n\
-         [lib]\n\
-         doctest = false\n\
-         \n\
-         [dependencies]\n\
-         {dependencies}\n",
-        marker = crate::write::GENERATED_MARKER,
-        version = metadata.version,
-        edition = metadata.edition,
-        dependencies = dependencies.join("\n"),
-    );
-    Ok(vec![
-        GeneratedFile {
-            path: format!("{TEST_CRATE}/Cargo.toml"),
-            contents: manifest,
-        },
-        GeneratedFile {
-            path: format!("{TEST_CRATE}/src/lib.rs"),
-            contents: lib,
-        },
-    ])
 }

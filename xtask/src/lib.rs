@@ -15,6 +15,7 @@ pub mod load;
 pub mod naming;
 pub mod overrides;
 pub mod regen;
+pub mod spec_tests;
 pub mod specs;
 pub mod suite;
 pub mod summary;

@@ -12,7 +12,7 @@ use crate::examples::{self, ExampleStats};
 use crate::ir::{self, Api, CommonTypes, Stats};
 use crate::overrides::{self, OverrideFile};
 use crate::specs::{self, SpecSet};
-use crate::{load, write};
+use crate::{load, spec_tests, write};
 
 /// The file every v2 spec refers to for shared schemas.
 pub const COMMON_SPEC: &str = "common/common-schemas.json";
@@ -44,7 +44,7 @@ pub struct RegenArgs {
 pub struct Generation {
     /// The crates, relative to the output directory (`crates/`).
     pub files: Vec<GeneratedFile>,
-    /// The example test crate, relative to `tests/`.
+    /// The test crate checking the crates against the specs, relative to `tests/`.
     pub test_files: Vec<GeneratedFile>,
     pub apis: Vec<Api>,
     pub stats: Stats,
@@ -157,7 +157,7 @@ pub fn generate(
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let (cases, example_stats) = examples::collect(&apis);
-    let test_files = examples::emit_test_crate(&apis, &cases, &example_stats, &options.metadata)?;
+    let test_files = spec_tests::emit(&apis, &cases, &example_stats, &options.metadata)?;
     Ok(Generation {
         files,
         test_files,
@@ -254,7 +254,10 @@ pub fn run(args: &RegenArgs) -> anyhow::Result<ExitCode> {
     // The example tests belong to this workspace's crates, not to crates generated elsewhere.
     let mut outputs = vec![(out_dir.clone(), &generation.files)];
     if out_dir == default_out {
-        outputs.push((root.join(examples::TEST_CRATE_DIR), &generation.test_files));
+        outputs.push((
+            root.join(spec_tests::TEST_CRATE_PARENT),
+            &generation.test_files,
+        ));
     }
     if args.check {
         let mut drift = write::Drift::default();

@@ -196,9 +196,9 @@ pub struct ListAffiliatesParams {
     /// `campaignId` (query)
     pub campaign_id: Option<String>,
     /// `skip` (query)
-    pub skip: Option<f64>,
+    pub skip: Option<i64>,
     /// Maximum number of records to return. Maximum allowed value is 100. (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// `fromDate` (query)
     pub from_date: Option<String>,
     /// `toDate` (query)
@@ -217,9 +217,9 @@ pub struct ListCommissionsParams {
     /// Query (`query`, query)
     pub query: Option<String>,
     /// `skip` (query)
-    pub skip: Option<f64>,
+    pub skip: Option<i64>,
     /// Maximum number of records to return. Maximum allowed value is 100. (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// `fromDate` (query)
     pub from_date: Option<String>,
     /// `toDate` (query)
@@ -238,9 +238,9 @@ pub struct ListPayoutsParams {
     /// Campaign Id (`campaignId`, query)
     pub campaign_id: Option<String>,
     /// `skip` (query)
-    pub skip: Option<f64>,
+    pub skip: Option<i64>,
     /// `limit` (query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// `start` (query)
     pub start: Option<String>,
     /// `end` (query)

@@ -11,7 +11,7 @@ pub struct AffiliateListMetaResponseDto {
     /// Total affiliates matching the applied filters
     ///
     /// Example: `42`
-    pub count: f64,
+    pub count: i64,
 }
 
 /// Schema: `apps/affiliate-manager.json#/components/schemas/CommissionAffiliateResponseDto`
@@ -227,7 +227,7 @@ pub struct CommissionListMetaResponseDto {
     /// Total commissions matching the filters
     ///
     /// Example: `42`
-    pub count: f64,
+    pub count: i64,
 }
 
 /// Schema: `apps/affiliate-manager.json#/components/schemas/GetAffiliateResponseDto`
@@ -356,12 +356,12 @@ pub struct GetAffiliateResponseDto {
     ///
     /// Example: `15`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer: Option<f64>,
+    pub customer: Option<i64>,
     /// Lead count
     ///
     /// Example: `5`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lead: Option<f64>,
+    pub lead: Option<i64>,
     /// Dropped customer count
     ///
     /// Example: `2`
@@ -370,12 +370,12 @@ pub struct GetAffiliateResponseDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub dropped_customer: Option<f64>,
+    pub dropped_customer: Option<i64>,
     /// Click count
     ///
     /// Example: `100`
     #[serde(rename = "clickCount", default, skip_serializing_if = "Option::is_none")]
-    pub click_count: Option<f64>,
+    pub click_count: Option<i64>,
     /// Paid amount
     ///
     /// Example: `500`
@@ -548,12 +548,12 @@ pub struct OAuthAffiliateListItemResponseDto {
     ///
     /// Example: `15`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer: Option<f64>,
+    pub customer: Option<i64>,
     /// Lead count
     ///
     /// Example: `5`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lead: Option<f64>,
+    pub lead: Option<i64>,
     /// Dropped customer count
     ///
     /// Example: `2`
@@ -562,12 +562,12 @@ pub struct OAuthAffiliateListItemResponseDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub dropped_customer: Option<f64>,
+    pub dropped_customer: Option<i64>,
     /// Click count
     ///
     /// Example: `100`
     #[serde(rename = "clickCount", default, skip_serializing_if = "Option::is_none")]
-    pub click_count: Option<f64>,
+    pub click_count: Option<i64>,
     /// Paid amount
     ///
     /// Example: `500`
@@ -700,5 +700,5 @@ pub struct PayoutListMetaResponseDto {
     /// Total payouts matching the filters
     ///
     /// Example: `42`
-    pub count: f64,
+    pub count: i64,
 }

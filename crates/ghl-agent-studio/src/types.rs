@@ -306,13 +306,13 @@ pub struct GetPublishedAgentsResponseDtoAgentsItem {
 pub struct GetPublishedAgentsResponseDtoPagination {
     /// Total number of agents
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<f64>,
+    pub total: Option<i64>,
     /// Number of agents per page
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// Starting position
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub offset: Option<f64>,
+    pub offset: Option<i64>,
     /// Whether more agents exist
     #[serde(rename = "hasMore", default, skip_serializing_if = "Option::is_none")]
     pub has_more: Option<bool>,

@@ -325,9 +325,9 @@ pub struct FindAssociationsParams {
     /// `locationId` (query)
     pub location_id: String,
     /// `skip` (query)
-    pub skip: f64,
+    pub skip: i64,
     /// `limit` (query)
-    pub limit: f64,
+    pub limit: i64,
 }
 
 /// Query and header parameters of [`AssociationsClient::get_association_key_by_key_name`].
@@ -350,9 +350,9 @@ pub struct GetRelationsByRecordIdParams {
     /// Your Sub Account's ID (`locationId`, query)
     pub location_id: String,
     /// `skip` (query)
-    pub skip: f64,
+    pub skip: i64,
     /// `limit` (query)
-    pub limit: f64,
+    pub limit: i64,
     /// Association Ids (`associationIds`, query)
     pub association_ids: Option<Vec<String>>,
 }

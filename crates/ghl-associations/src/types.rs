@@ -19,22 +19,22 @@ pub struct CreateAssociationReqDto {
     ///
     /// Example: `student`
     #[serde(rename = "firstObjectLabel")]
-    pub first_object_label: serde_json::Value,
+    pub first_object_label: String,
     /// First Objects Key
     ///
     /// Example: `custom_objects.children`
     #[serde(rename = "firstObjectKey")]
-    pub first_object_key: serde_json::Value,
+    pub first_object_key: String,
     /// Second Object Association Label (contact)
     ///
     /// Example: `Teacher`
     #[serde(rename = "secondObjectLabel")]
-    pub second_object_label: serde_json::Value,
+    pub second_object_label: String,
     /// Second Objects Key
     ///
     /// Example: `contact`
     #[serde(rename = "secondObjectKey")]
-    pub second_object_key: serde_json::Value,
+    pub second_object_key: String,
 }
 
 /// Schema: `apps/associations.json#/components/schemas/createRelationReqDto`
@@ -93,27 +93,79 @@ pub struct GetPostSuccessfulResponseDto {
     ///
     /// Example: `student`
     #[serde(rename = "firstObjectLabel")]
-    pub first_object_label: serde_json::Value,
+    pub first_object_label: String,
     /// First Objects Key
     ///
     /// Example: `custom_objects.children`
     #[serde(rename = "firstObjectKey")]
-    pub first_object_key: serde_json::Value,
+    pub first_object_key: String,
     /// Second Object Association Label (contact)
     ///
     /// Example: `Teacher`
     #[serde(rename = "secondObjectLabel")]
-    pub second_object_label: serde_json::Value,
+    pub second_object_label: String,
     /// Second Objects Key
     ///
     /// Example: `contact`
     #[serde(rename = "secondObjectKey")]
-    pub second_object_key: serde_json::Value,
+    pub second_object_key: String,
     /// Association Type can be USER_DEFINED or SYSTEM_DEFINED
     ///
     /// Example: `USER_DEFINED`
     #[serde(rename = "associationType")]
-    pub association_type: serde_json::Value,
+    pub association_type: GetPostSuccessfulResponseDtoAssociationType,
+}
+
+/// Association Type can be USER_DEFINED or SYSTEM_DEFINED
+///
+/// Schema: `apps/associations.json#/components/schemas/GetPostSuccessfulResponseDto/properties/associationType`
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum GetPostSuccessfulResponseDtoAssociationType {
+    /// `USER_DEFINED`
+    UserDefined,
+    /// `SYSTEM_DEFINED`
+    SystemDefined,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl GetPostSuccessfulResponseDtoAssociationType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::UserDefined => "USER_DEFINED",
+            Self::SystemDefined => "SYSTEM_DEFINED",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for GetPostSuccessfulResponseDtoAssociationType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "USER_DEFINED" => Self::UserDefined,
+            "SYSTEM_DEFINED" => Self::SystemDefined,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<GetPostSuccessfulResponseDtoAssociationType> for String {
+    fn from(value: GetPostSuccessfulResponseDtoAssociationType) -> Self {
+        match value {
+            GetPostSuccessfulResponseDtoAssociationType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for GetPostSuccessfulResponseDtoAssociationType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Schema: `apps/associations.json#/components/schemas/UpdateAssociationReqDto`
@@ -121,8 +173,8 @@ pub struct GetPostSuccessfulResponseDto {
 pub struct UpdateAssociationReqDto {
     /// Example: `student`
     #[serde(rename = "firstObjectLabel")]
-    pub first_object_label: serde_json::Value,
+    pub first_object_label: String,
     /// Example: `tutor`
     #[serde(rename = "secondObjectLabel")]
-    pub second_object_label: serde_json::Value,
+    pub second_object_label: String,
 }

@@ -205,9 +205,9 @@ impl BrandBoardsClient {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetBrandBoardsByLocationParams {
     /// Maximum number of brand boards to return (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// Number of brand boards to skip for pagination (`offset`, query)
-    pub offset: Option<f64>,
+    pub offset: Option<i64>,
     /// Search term to filter brand boards by name (`search`, query)
     pub search: Option<String>,
     /// Include deleted brand boards in results (`deleted`, query)

@@ -255,7 +255,7 @@ pub struct GetBrandBoardsByLocationSuccessDto {
     ///
     /// Example: `42`
     #[serde(rename = "totalCount")]
-    pub total_count: f64,
+    pub total_count: i64,
 }
 
 /// Schema: `apps/brand-boards.json#/components/schemas/InvalidLocationDTO`

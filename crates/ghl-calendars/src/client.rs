@@ -100,7 +100,7 @@ impl CalendarsClient {
         appointment_id: &str,
         params: &GetAppointmentNotesParams,
     ) -> Result<types::GetNotesListSuccessfulResponseDto> {
-        if params.limit > 20f64 {
+        if params.limit > 20i64 {
             return Err(
                 ghl_runtime::Error::invalid_request(
                     "get_appointment_notes",
@@ -108,7 +108,7 @@ impl CalendarsClient {
                 ),
             );
         }
-        if params.offset < 0f64 {
+        if params.offset < 0i64 {
             return Err(
                 ghl_runtime::Error::invalid_request(
                     "get_appointment_notes",
@@ -854,7 +854,7 @@ impl CalendarsClient {
         &self,
         params: &GetAllSchedulesParams,
     ) -> Result<types::GetAllSchedulesResponseDto> {
-        if params.skip.is_some_and(|value| value < 0f64) {
+        if params.skip.is_some_and(|value| value < 0i64) {
             return Err(
                 ghl_runtime::Error::invalid_request(
                     "get_all_schedules",
@@ -862,7 +862,7 @@ impl CalendarsClient {
                 ),
             );
         }
-        if params.limit.is_some_and(|value| value < 1f64) {
+        if params.limit.is_some_and(|value| value < 1i64) {
             return Err(
                 ghl_runtime::Error::invalid_request(
                     "get_all_schedules",
@@ -870,7 +870,7 @@ impl CalendarsClient {
                 ),
             );
         }
-        if params.limit.is_some_and(|value| value > 500f64) {
+        if params.limit.is_some_and(|value| value > 500i64) {
             return Err(
                 ghl_runtime::Error::invalid_request(
                     "get_all_schedules",
@@ -1166,7 +1166,7 @@ impl CalendarsClient {
         &self,
         calendar_id: &str,
         params: &GetSlotsParams,
-    ) -> Result<std::collections::BTreeMap<String, types::SlotsSchema>> {
+    ) -> Result<types::GetSlotsResponse> {
         let request = Request::new(
                 Method::GET,
                 "/calendars/{calendarId}/free-slots",
@@ -1352,9 +1352,9 @@ pub struct GetCalendarsParams {
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetAppointmentNotesParams {
     /// Limit of notes to fetch (`limit`, query)
-    pub limit: f64,
+    pub limit: i64,
     /// Offset of notes to fetch (`offset`, query)
-    pub offset: f64,
+    pub offset: i64,
 }
 
 /// Query and header parameters of [`CalendarsClient::get_blocked_slots`].
@@ -1404,9 +1404,9 @@ pub struct FetchCalendarResourcesParams {
     /// `locationId` (query)
     pub location_id: String,
     /// `limit` (query)
-    pub limit: f64,
+    pub limit: i64,
     /// `skip` (query)
-    pub skip: f64,
+    pub skip: i64,
 }
 
 /// Query and header parameters of [`CalendarsClient::get_all_schedules`].
@@ -1419,9 +1419,9 @@ pub struct GetAllSchedulesParams {
     /// Calendar ID for filtering schedules by specific calendar (`calendarId`, query)
     pub calendar_id: Option<String>,
     /// Number of items to skip for pagination (`skip`, query)
-    pub skip: Option<f64>,
+    pub skip: Option<i64>,
     /// Maximum number of items to return (max 500) (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
 }
 
 /// Query and header parameters of [`CalendarsClient::get_slots`].
@@ -1447,7 +1447,7 @@ pub struct GetEventNotificationParams {
     /// `deleted` (query)
     pub deleted: Option<bool>,
     /// Number of records to return (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// Number of records to skip (`skip`, query)
-    pub skip: Option<f64>,
+    pub skip: Option<i64>,
 }

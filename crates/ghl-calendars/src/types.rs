@@ -768,12 +768,12 @@ pub struct BlockedSlotSuccessfulResponseDto {
     ///
     /// Example: `2021-06-23T03:30:00+05:30`
     #[serde(rename = "startTime")]
-    pub start_time: serde_json::Value,
+    pub start_time: String,
     /// End Time
     ///
     /// Example: `2021-06-23T04:30:00+05:30`
     #[serde(rename = "endTime")]
-    pub end_time: serde_json::Value,
+    pub end_time: String,
     /// Calendar id
     ///
     /// Example: `CVokAlI8fgw4WYWoCtQz`
@@ -2608,22 +2608,22 @@ pub struct CalendarEventDto {
     ///
     /// Example: `2023-09-25T16:00:00+05:30`
     #[serde(rename = "startTime")]
-    pub start_time: serde_json::Value,
+    pub start_time: String,
     /// End Time
     ///
     /// Example: `2023-09-25T16:00:00+05:30`
     #[serde(rename = "endTime")]
-    pub end_time: serde_json::Value,
+    pub end_time: String,
     /// Date Added
     ///
     /// Example: `2023-09-25T16:00:00+05:30`
     #[serde(rename = "dateAdded")]
-    pub date_added: serde_json::Value,
+    pub date_added: String,
     /// Date Updated
     ///
     /// Example: `2023-09-25T16:00:00+05:30`
     #[serde(rename = "dateUpdated")]
-    pub date_updated: serde_json::Value,
+    pub date_updated: String,
     /// Ids of associated resources rooms and/or equipments
     #[serde(
         rename = "assignedResources",
@@ -4512,6 +4512,17 @@ pub struct GetNotesListSuccessfulResponseDto {
     pub has_more: Option<bool>,
 }
 
+/// Schema: `apps/calendars.json#/paths/~1calendars~1{calendarId}~1free-slots/get/responses/200/content/application~1json/schema`
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct GetSlotsResponse {
+    /// Request trace id (sits beside the date keys)
+    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
+    /// Keys the schema does not name.
+    #[serde(flatten)]
+    pub additional_properties: std::collections::BTreeMap<String, SlotsSchema>,
+}
+
 /// Schema: `apps/calendars.json#/components/schemas/GroupCreateDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupCreateDto {
@@ -4839,7 +4850,7 @@ pub struct Recurring {
     pub freq: Option<RecurringFreq>,
     /// Number of recurrences
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
+    pub count: Option<i64>,
     /// This setting contols what to do incase a recurring slot is unavailable
     #[serde(rename = "bookingOption", default, skip_serializing_if = "Option::is_none")]
     pub booking_option: Option<RecurringBookingOption>,

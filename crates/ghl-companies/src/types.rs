@@ -220,7 +220,7 @@ pub struct GetCompanyByIdSchema {
     pub status: Option<String>,
     /// Example: `10`
     #[serde(rename = "locationCount", default, skip_serializing_if = "Option::is_none")]
-    pub location_count: Option<f64>,
+    pub location_count: Option<i64>,
     /// Example: `false`
     #[serde(
         rename = "disableEmailService",

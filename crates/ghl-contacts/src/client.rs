@@ -188,7 +188,7 @@ impl ContactsClient {
     pub async fn search_contacts_advanced(
         &self,
         body: &types::SearchBodyV2dto,
-    ) -> Result<()> {
+    ) -> Result<types::ContactSearchResponse> {
         let request = Request::new(
             Method::POST,
             "/contacts/search",
@@ -196,7 +196,7 @@ impl ContactsClient {
             "2021-07-28",
         );
         let request = request.json(body);
-        self.client.send_empty(request).await
+        self.client.send(request).await
     }
 
     /// Get Duplicate Contact
@@ -1034,11 +1034,11 @@ pub struct GetContactsParams {
     /// Start After Id (`startAfterId`, query)
     pub start_after_id: Option<String>,
     /// Start Afte (`startAfter`, query)
-    pub start_after: Option<f64>,
+    pub start_after: Option<i64>,
     /// Contact Query (`query`, query)
     pub query: Option<String>,
     /// Limit Per Page records count. will allow maximum up to 100 and default will be 20 (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
 }
 
 /// Query and header parameters of [`ContactsClient::get_contacts_by_business_id`].

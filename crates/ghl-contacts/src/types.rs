@@ -79,6 +79,22 @@ pub struct CheckboxField {
     pub field_value: Option<Vec<String>>,
 }
 
+/// Body of POST /contacts/search (not in the published spec).
+///
+/// Schema: `apps/contacts.json#/components/schemas/ContactSearchResponse`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContactSearchResponse {
+    /// Matching contacts, same shape as GET /contacts/{contactId}
+    pub contacts: Vec<GetContectByIdSchema>,
+    /// Total number of contacts matching the filters
+    ///
+    /// Example: `120`
+    pub total: i64,
+    /// Request trace id
+    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
+}
+
 /// Schema: `apps/contacts.json#/components/schemas/ContactsBulkUpateResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContactsBulkUpateResponse {
@@ -114,7 +130,7 @@ pub struct ContactsByIdSuccessfulResponseDto {
 pub struct ContactsMetaSchema {
     /// Example: `50`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<f64>,
+    pub total: Option<i64>,
     /// `nextPageUrl`
     #[serde(rename = "nextPageUrl", default, skip_serializing_if = "Option::is_none")]
     pub next_page_url: Option<String>,
@@ -123,16 +139,16 @@ pub struct ContactsMetaSchema {
     pub start_after_id: Option<String>,
     /// Example: `1631087949919`
     #[serde(rename = "startAfter", default, skip_serializing_if = "Option::is_none")]
-    pub start_after: Option<f64>,
+    pub start_after: Option<i64>,
     /// Example: `2`
     #[serde(rename = "currentPage", default, skip_serializing_if = "Option::is_none")]
-    pub current_page: Option<f64>,
+    pub current_page: Option<i64>,
     /// Example: `3`
     #[serde(rename = "nextPage", default, skip_serializing_if = "Option::is_none")]
-    pub next_page: Option<f64>,
+    pub next_page: Option<i64>,
     /// Example: `1`
     #[serde(rename = "prevPage", default, skip_serializing_if = "Option::is_none")]
-    pub prev_page: Option<f64>,
+    pub prev_page: Option<i64>,
 }
 
 /// Schema: `apps/contacts.json#/components/schemas/ContactsSearchSchema`
@@ -184,7 +200,10 @@ pub struct ContactsSearchSuccessfulResponseDto {
     pub contacts: Option<Vec<ContactsSearchSchema>>,
     /// Example: `10`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
+    pub count: Option<i64>,
+    /// `meta`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<ContactsMetaSchema>,
 }
 
 /// Schema: `apps/contacts.json#/components/schemas/ContactsWorkflowSuccessfulResponseDto`
@@ -282,7 +301,7 @@ pub struct CreateContactDto {
     ///
     /// Example: `1990-09-25`
     #[serde(rename = "dateOfBirth", default, skip_serializing_if = "Option::is_none")]
-    pub date_of_birth: Option<serde_json::Value>,
+    pub date_of_birth: Option<String>,
     /// Example: `US`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
@@ -1046,7 +1065,7 @@ pub struct MonetoryField {
     pub key: Option<String>,
     /// Example: `100.5`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field_value: Option<serde_json::Value>,
+    pub field_value: Option<f64>,
 }
 
 /// Schema: `apps/contacts.json#/components/schemas/MultiSelectField`
@@ -1091,7 +1110,7 @@ pub struct NumericField {
     pub key: Option<String>,
     /// Example: `100`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field_value: Option<serde_json::Value>,
+    pub field_value: Option<f64>,
 }
 
 /// Schema: `apps/contacts.json#/components/schemas/RadioField`
@@ -1247,7 +1266,7 @@ pub struct UpdateContactDto {
     ///
     /// Example: `1990-09-25`
     #[serde(rename = "dateOfBirth", default, skip_serializing_if = "Option::is_none")]
-    pub date_of_birth: Option<serde_json::Value>,
+    pub date_of_birth: Option<String>,
     /// Example: `US`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
@@ -1334,7 +1353,7 @@ pub struct UpdateTagsResponseDto {
     ///
     /// Example: `0`
     #[serde(rename = "errorCount")]
-    pub error_count: f64,
+    pub error_count: i64,
     /// Responses for each contact processed
     pub responses: Vec<String>,
 }
@@ -1434,7 +1453,7 @@ pub struct UpsertContactDto {
     ///
     /// Example: `1990-09-25`
     #[serde(rename = "dateOfBirth", default, skip_serializing_if = "Option::is_none")]
-    pub date_of_birth: Option<serde_json::Value>,
+    pub date_of_birth: Option<String>,
     /// Example: `US`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,

@@ -412,7 +412,7 @@ pub struct SearchAgentParams {
     /// Start after is the agent id to start after, Serving as skip, send empty when first page (`startAfter`, query)
     pub start_after: Option<String>,
     /// Records per page (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// query to search on agent name, must be provided in lowercase (`query`, query)
     pub query: Option<String>,
 }

@@ -1993,11 +1993,11 @@ pub struct SearchEmployeeResponseDto {
     ///
     /// Example: `100`
     #[serde(rename = "totalCount")]
-    pub total_count: f64,
+    pub total_count: i64,
     /// Number of agents in the current response (filtered/paginated count).
     ///
     /// Example: `25`
-    pub count: f64,
+    pub count: i64,
 }
 
 /// Schema: `apps/conversation-ai.json#/components/schemas/stopBotDto`

@@ -207,7 +207,7 @@ impl ConversationsClient {
         &self,
         params: &ExportMessagesByLocationParams,
     ) -> Result<types::ExportMessagesResponseDto> {
-        if params.limit.is_some_and(|value| value < 10f64) {
+        if params.limit.is_some_and(|value| value < 10i64) {
             return Err(
                 ghl_runtime::Error::invalid_request(
                     "export_messages_by_location",
@@ -215,7 +215,7 @@ impl ConversationsClient {
                 ),
             );
         }
-        if params.limit.is_some_and(|value| value > 500f64) {
+        if params.limit.is_some_and(|value| value > 500i64) {
             return Err(
                 ghl_runtime::Error::invalid_request(
                     "export_messages_by_location",
@@ -902,7 +902,7 @@ impl ConversationsClient {
         &self,
         conversation_id: &str,
         params: &GetMessagesParams,
-    ) -> Result<types::GetMessagesByConversationResponseDto> {
+    ) -> Result<types::GetMessagesByConversationEnvelopeDto> {
         let request = Request::new(
                 Method::GET,
                 "/conversations/{conversationId}/messages",
@@ -925,7 +925,7 @@ pub struct ExportMessagesByLocationParams {
     /// Location ID to filter messages by (`locationId`, query)
     pub location_id: String,
     /// Number of messages to return per page (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// Cursor for pagination. Pass the nextCursor from previous response to get next page. (`cursor`, query)
     pub cursor: Option<String>,
     /// Field to sort by (`sortBy`, query)
@@ -998,7 +998,7 @@ pub struct SearchConversationParams {
     /// Id of the conversation (`id`, query)
     pub id: Option<String>,
     /// Limit of conversations - Default is 20 (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// Type of the last message in the conversation as a string (`lastMessageType`, query)
     pub last_message_type: Option<types::SearchConversationLastMessageType>,
     /// Action of the last outbound message in the conversation as string. (`lastMessageAction`, query)
@@ -1029,7 +1029,7 @@ pub struct GetMessagesParams {
     /// Message ID of the last message in the list as a string (`lastMessageId`, query)
     pub last_message_id: Option<String>,
     /// Number of messages to be fetched from the conversation. Default limit is 20 (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// Types of message to fetched separated with comma (`type`, query)
     pub type_: Option<types::GetMessagesType>,
 }

@@ -262,7 +262,7 @@ pub struct ConversationDto {
     ///
     /// Example: `1`
     #[serde(rename = "unreadCount", default, skip_serializing_if = "Option::is_none")]
-    pub unread_count: Option<f64>,
+    pub unread_count: Option<i64>,
     /// Inbox status of the conversation.
     ///
     /// Example: `true`
@@ -527,7 +527,7 @@ pub struct ConversationSchema {
     ///
     /// Example: `1`
     #[serde(rename = "unreadCount")]
-    pub unread_count: f64,
+    pub unread_count: i64,
     /// Complete name of the contact (first and last name)
     ///
     /// Example: `John Doe`
@@ -1137,7 +1137,7 @@ pub struct ExportMessagesResponseDto {
     /// Total number of messages matching the query
     ///
     /// Example: `1234`
-    pub total: f64,
+    pub total: i64,
 }
 
 /// Schema: `apps/conversations.json#/components/schemas/ForwardConfigDto`
@@ -1303,7 +1303,7 @@ pub struct GetConversationByIdResponse {
     ///
     /// Example: `1`
     #[serde(rename = "unreadCount")]
-    pub unread_count: f64,
+    pub unread_count: i64,
     /// Unique identifier of the team member currently responsible for handling this conversation
     ///
     /// Example: `ve9EPM428kjkvShlRW1KT`
@@ -2115,6 +2115,18 @@ pub struct GetMessageTranscriptionResponseDto {
     pub confidence: f64,
 }
 
+/// Body of GET /conversations/{conversationId}/messages as the server sends it: the page sits under `messages`.
+///
+/// Schema: `apps/conversations.json#/components/schemas/GetMessagesByConversationEnvelopeDto`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GetMessagesByConversationEnvelopeDto {
+    /// `messages`
+    pub messages: GetMessagesByConversationResponseDto,
+    /// Request trace id
+    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<String>,
+}
+
 /// Schema: `apps/conversations.json#/components/schemas/GetMessagesByConversationResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetMessagesByConversationResponseDto {
@@ -2465,14 +2477,68 @@ pub struct ProcessMessageBodyDto {
     #[serde(rename = "altId", default, skip_serializing_if = "Option::is_none")]
     pub alt_id: Option<String>,
     /// Message direction, if required can be set manually, default is outbound
+    ///
+    /// Example: `outbound`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub direction: Option<serde_json::Value>,
+    pub direction: Option<ProcessMessageBodyDtoDirection>,
     /// Date of the inbound message
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
     /// Phone call dialer and receiver information
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call: Option<CallDataDto>,
+}
+
+/// Message direction, if required can be set manually, default is outbound
+///
+/// Schema: `apps/conversations.json#/components/schemas/ProcessMessageBodyDto/properties/direction`
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum ProcessMessageBodyDtoDirection {
+    /// `outbound`
+    Outbound,
+    /// `inbound`
+    Inbound,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl ProcessMessageBodyDtoDirection {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Outbound => "outbound",
+            Self::Inbound => "inbound",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for ProcessMessageBodyDtoDirection {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "outbound" => Self::Outbound,
+            "inbound" => Self::Inbound,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<ProcessMessageBodyDtoDirection> for String {
+    fn from(value: ProcessMessageBodyDtoDirection) -> Self {
+        match value {
+            ProcessMessageBodyDtoDirection::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for ProcessMessageBodyDtoDirection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Message Type
@@ -3189,7 +3255,7 @@ pub struct SendConversationResponseDto {
     /// Total Number of results found for the given query
     ///
     /// Example: `100`
-    pub total: f64,
+    pub total: i64,
 }
 
 /// Schema: `apps/conversations.json#/components/schemas/SendMessageBodyDto`
@@ -3204,7 +3270,7 @@ pub struct SendMessageBodyDto {
     ///
     /// Example: `Email`
     #[serde(rename = "subType")]
-    pub sub_type: serde_json::Value,
+    pub sub_type: String,
     /// ID of the contact receiving the message
     ///
     /// Example: `abc123def456`
@@ -3905,7 +3971,7 @@ pub struct UpdateConversationDto {
     ///
     /// Example: `1`
     #[serde(rename = "unreadCount", default, skip_serializing_if = "Option::is_none")]
-    pub unread_count: Option<f64>,
+    pub unread_count: Option<i64>,
     /// Starred status of the conversation.
     ///
     /// Example: `true`

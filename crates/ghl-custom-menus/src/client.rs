@@ -43,7 +43,7 @@ impl CustomMenusClient {
         &self,
         params: &GetCustomMenusParams,
     ) -> Result<types::GetCustomMenusResponseDto> {
-        if params.skip.is_some_and(|value| value < 0f64) {
+        if params.skip.is_some_and(|value| value < 0i64) {
             return Err(
                 ghl_runtime::Error::invalid_request(
                     "get_custom_menus",
@@ -51,7 +51,7 @@ impl CustomMenusClient {
                 ),
             );
         }
-        if params.limit.is_some_and(|value| value < 1f64) {
+        if params.limit.is_some_and(|value| value < 1i64) {
             return Err(
                 ghl_runtime::Error::invalid_request(
                     "get_custom_menus",
@@ -211,9 +211,9 @@ pub struct GetCustomMenusParams {
     /// Unique identifier of the location (`locationId`, query)
     pub location_id: Option<String>,
     /// Number of items to skip for pagination (`skip`, query)
-    pub skip: Option<f64>,
+    pub skip: Option<i64>,
     /// Maximum number of items to return (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// Search query to filter custom menus by name, supports partial || full names (`query`, query)
     pub query: Option<String>,
     /// Filter to show only agency-level menu links. When omitted, fetches both agency and sub-account menu links. Ignored if locationId is provided (`showOnCompany`, query)

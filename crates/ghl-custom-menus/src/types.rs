@@ -386,7 +386,7 @@ pub struct GetCustomMenusResponseDto {
     ///
     /// Example: `100`
     #[serde(rename = "totalLinks", default, skip_serializing_if = "Option::is_none")]
-    pub total_links: Option<f64>,
+    pub total_links: Option<i64>,
 }
 
 /// Schema: `apps/custom-menus.json#/components/schemas/GetSingleCustomMenusSuccessfulResponseDTO`

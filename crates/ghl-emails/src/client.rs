@@ -215,9 +215,9 @@ pub struct FetchCampaignsParams {
     /// Location ID to fetch campaigns from (`locationId`, query)
     pub location_id: String,
     /// Maximum number of campaigns to return. Defaults to 10, maximum is 100 (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// Number of campaigns to skip for pagination (`offset`, query)
-    pub offset: Option<f64>,
+    pub offset: Option<i64>,
     /// Filter by schedule status (`status`, query)
     pub status: Option<types::FetchCampaignsStatus>,
     /// Filter by email delivery status (`emailStatus`, query)

@@ -675,7 +675,7 @@ pub struct ScheduleDto {
     pub parent_id: String,
     /// `childCount`
     #[serde(rename = "childCount")]
-    pub child_count: f64,
+    pub child_count: i64,
     /// `campaignType`
     #[serde(rename = "campaignType")]
     pub campaign_type: String,

@@ -229,9 +229,9 @@ pub struct FetchRedirectsListParams {
     /// `locationId` (query)
     pub location_id: String,
     /// `limit` (query)
-    pub limit: f64,
+    pub limit: i64,
     /// `offset` (query)
-    pub offset: f64,
+    pub offset: i64,
     /// `search` (query)
     pub search: Option<String>,
 }
@@ -253,9 +253,9 @@ pub struct GetPagesByFunnelIdParams {
     /// `name` (query)
     pub name: Option<String>,
     /// `limit` (query)
-    pub limit: f64,
+    pub limit: i64,
     /// `offset` (query)
-    pub offset: f64,
+    pub offset: i64,
 }
 
 /// Query and header parameters of [`FunnelsClient::get_pages_count_by_funnel_id`].

@@ -99,7 +99,7 @@ pub struct FunnelListResponseDto {
     /// `funnels`
     pub funnels: serde_json::Value,
     /// Example: `24`
-    pub count: f64,
+    pub count: i64,
     /// Example: `03774d31-a57e-4b4f-95c7-315ce61969f1`
     #[serde(rename = "traceId")]
     pub trace_id: String,
@@ -109,7 +109,7 @@ pub struct FunnelListResponseDto {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunnelPageCountResponseDto {
     /// Example: `20`
-    pub count: f64,
+    pub count: i64,
 }
 
 /// Schema: `apps/funnels.json#/components/schemas/FunnelPageResponseDTO`

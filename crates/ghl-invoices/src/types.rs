@@ -1264,7 +1264,7 @@ pub struct AutoPaymentInvoiceScheduleResponseDto {
     /// Schedule Status
     ///
     /// Example: `draft`
-    pub status: serde_json::Value,
+    pub status: String,
     /// Live Mode
     ///
     /// Example: `false`
@@ -1574,7 +1574,7 @@ pub struct CancelInvoiceScheduleResponseDto {
     /// Schedule Status
     ///
     /// Example: `draft`
-    pub status: serde_json::Value,
+    pub status: String,
     /// Live Mode
     ///
     /// Example: `false`
@@ -2582,7 +2582,7 @@ pub struct CreateInvoiceScheduleResponseDto {
     /// Schedule Status
     ///
     /// Example: `draft`
-    pub status: serde_json::Value,
+    pub status: String,
     /// Live Mode
     ///
     /// Example: `false`
@@ -3070,7 +3070,7 @@ pub struct CustomRRuleOptionsDto {
     ///
     /// Example: `10`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
+    pub count: Option<i64>,
     /// Execute task number of days before
     ///
     /// Example: `5`
@@ -5341,7 +5341,7 @@ pub struct GetScheduleResponseDto {
     /// Schedule Status
     ///
     /// Example: `draft`
-    pub status: serde_json::Value,
+    pub status: String,
     /// Live Mode
     ///
     /// Example: `false`
@@ -6085,7 +6085,7 @@ pub struct ListEstimateTemplateResponseDto {
     pub data: Vec<String>,
     /// Total number of estimate templates available
     #[serde(rename = "totalCount")]
-    pub total_count: f64,
+    pub total_count: i64,
     /// Unique identifier for tracing the request
     #[serde(rename = "traceId")]
     pub trace_id: String,
@@ -6189,7 +6189,7 @@ pub struct ListEstimatesResponseDto {
     /// List of estimates
     pub estimates: Vec<String>,
     /// Total number of estimates
-    pub total: f64,
+    pub total: i64,
     /// Unique identifier for tracing the request
     #[serde(rename = "traceId")]
     pub trace_id: String,
@@ -6573,7 +6573,7 @@ pub struct ListInvoicesResponseDto {
     /// Total number of invoices
     ///
     /// Example: `100`
-    pub total: f64,
+    pub total: i64,
 }
 
 /// Schema: `apps/invoices.json#/paths/~1invoices~1/get/parameters/11/schema`
@@ -6680,7 +6680,7 @@ pub struct ListSchedulesResponseDto {
     /// Total number of Schedules
     ///
     /// Example: `100`
-    pub total: f64,
+    pub total: i64,
 }
 
 /// Schema: `apps/invoices.json#/components/schemas/ListTemplatesResponseDto`
@@ -6692,7 +6692,7 @@ pub struct ListTemplatesResponseDto {
     ///
     /// Example: `100`
     #[serde(rename = "totalCount")]
-    pub total_count: f64,
+    pub total_count: i64,
 }
 
 /// Schema: `apps/invoices.json#/components/schemas/OldCreateInvoiceDTO`
@@ -7578,7 +7578,7 @@ pub struct ScheduleInvoiceScheduleResponseDto {
     /// Schedule Status
     ///
     /// Example: `draft`
-    pub status: serde_json::Value,
+    pub status: String,
     /// Live Mode
     ///
     /// Example: `false`
@@ -8322,7 +8322,7 @@ pub struct UpdateAndScheduleInvoiceScheduleResponseDto {
     /// Schedule Status
     ///
     /// Example: `draft`
-    pub status: serde_json::Value,
+    pub status: String,
     /// Live Mode
     ///
     /// Example: `false`
@@ -9256,7 +9256,7 @@ pub struct UpdateInvoiceScheduleResponseDto {
     /// Schedule Status
     ///
     /// Example: `draft`
-    pub status: serde_json::Value,
+    pub status: String,
     /// Live Mode
     ///
     /// Example: `false`

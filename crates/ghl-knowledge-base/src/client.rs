@@ -409,7 +409,7 @@ pub struct ListAllKnowledgeBasesPaginatedParams {
     /// search query for knowledge base name (`query`, query)
     pub query: Option<String>,
     /// Maximum number of knowledge bases to return (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// ID of the last knowledge base from the previous page (for pagination) (`lastKnowledgeBaseId`, query)
     pub last_knowledge_base_id: Option<String>,
 }
@@ -422,9 +422,9 @@ pub struct GetAllWebsiteUrlsDataByKnowledgeBaseParams {
     /// location ID as string (`locationId`, query)
     pub location_id: String,
     /// Page number (`page`, query)
-    pub page: Option<f64>,
+    pub page: Option<i64>,
     /// Records per page (`pageLength`, query)
-    pub page_length: Option<f64>,
+    pub page_length: Option<i64>,
     /// query to filter on url links (`query`, query)
     pub query: Option<String>,
 }
@@ -448,7 +448,7 @@ pub struct ListParams {
     /// location ID as string (`locationId`, query)
     pub location_id: String,
     /// Limit the number of FAQs returned (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// Last FAQ ID for pagination (cursor-based) (`lastFaqId`, query)
     pub last_faq_id: Option<String>,
 }

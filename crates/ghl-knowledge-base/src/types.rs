@@ -651,7 +651,7 @@ pub struct GetAllKnowledgeBasesPaginatedDataDto {
     ///
     /// Example: `16`
     #[serde(rename = "activeCount")]
-    pub active_count: f64,
+    pub active_count: i64,
     /// Whether there are more knowledge bases available
     ///
     /// Example: `true`
@@ -685,7 +685,7 @@ pub struct GetAllUrlsByKnowledgeBaseResponseDto {
     /// Total count of URLs in the knowledge base
     ///
     /// Example: `64`
-    pub count: f64,
+    pub count: i64,
     /// Array of crawled URLs with their details
     pub urls: Vec<CrawledUrlDto>,
 }
@@ -821,29 +821,29 @@ pub struct KnowledgeBaseMetadataDto {
     /// Number of FAQs in the knowledge base
     ///
     /// Example: `2`
-    pub faqs: f64,
+    pub faqs: i64,
     /// Number of URLs in the knowledge base
     ///
     /// Example: `64`
-    pub urls: f64,
+    pub urls: i64,
     /// Number of rich text documents in the knowledge base
     ///
     /// Example: `0`
     #[serde(rename = "richText")]
-    pub rich_text: f64,
+    pub rich_text: i64,
     /// Number of files in the knowledge base
     ///
     /// Example: `0`
-    pub files: f64,
+    pub files: i64,
     /// Number of web searche configs in the knowledge base
     ///
     /// Example: `0`
     #[serde(rename = "webSearches")]
-    pub web_searches: f64,
+    pub web_searches: i64,
     /// Number of tables in the knowledge base
     ///
     /// Example: `0`
-    pub tables: f64,
+    pub tables: i64,
 }
 
 /// Schema: `apps/knowledge-base.json#/components/schemas/ListFaqsResponseDTO`
@@ -852,7 +852,7 @@ pub struct ListFaqsResponseDto {
     /// Total count of all FAQs in the knowledge base
     ///
     /// Example: `150`
-    pub count: f64,
+    pub count: i64,
     /// Array of FAQ objects
     pub faqs: Vec<FaqResponseDto>,
     /// Last FAQ ID for pagination (use as lastFaqId in next request)
@@ -874,12 +874,12 @@ pub struct OperationDetailsDto {
     ///
     /// Example: `66`
     #[serde(rename = "discoveredUrlsCount")]
-    pub discovered_urls_count: f64,
+    pub discovered_urls_count: i64,
     /// Number of URLs successfully trained
     ///
     /// Example: `0`
     #[serde(rename = "trainedUrlsCount")]
-    pub trained_urls_count: f64,
+    pub trained_urls_count: i64,
     /// Operation unique identifier
     ///
     /// Example: `688e410c8a18870ecf4d13bb`

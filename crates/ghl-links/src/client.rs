@@ -215,7 +215,7 @@ pub struct SearchTriggerLinksParams {
     /// Search query as a string (`query`, query)
     pub query: Option<String>,
     /// Numbers of query results to skip (`skip`, query)
-    pub skip: Option<f64>,
+    pub skip: Option<i64>,
     /// Limit on number of search results (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
 }

@@ -2523,7 +2523,7 @@ pub struct CustomRRulesOptions {
     ///
     /// Example: `10`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
+    pub count: Option<i64>,
     /// Create Task If Over Due
     ///
     /// Example: `true`
@@ -3082,7 +3082,7 @@ pub struct GetTemplatesSuccessfulResponseDto {
     pub templates: Option<Vec<GetTemplatesSuccessfulResponseDtoTemplatesItem>>,
     /// Example: `100`
     #[serde(rename = "totalCount", default, skip_serializing_if = "Option::is_none")]
-    pub total_count: Option<f64>,
+    pub total_count: Option<i64>,
 }
 
 /// Schema: `apps/locations.json#/components/schemas/GetTemplatesSuccessfulResponseDto/properties/templates/items`
@@ -3254,7 +3254,7 @@ pub struct RecurringTaskResponseDto {
     ///
     /// Example: `10`
     #[serde(rename = "totalOccurrence")]
-    pub total_occurrence: f64,
+    pub total_occurrence: i64,
     /// Deleted
     ///
     /// Example: `false`
@@ -3470,12 +3470,12 @@ pub struct TaskSearchParamsDto {
     ///
     /// Example: `10`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// Number Of Tasks To Skip
     ///
     /// Example: `10`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub skip: Option<f64>,
+    pub skip: Option<i64>,
     /// Bussiness Id
     ///
     /// Example: `6348240b98722079e5417332`

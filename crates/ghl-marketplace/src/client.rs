@@ -302,7 +302,7 @@ pub struct GetChargesParams {
     /// Filter results BEFORE a specific date. Use this in combination with startDate to filter results in a specific time window. (`endDate`, query)
     pub end_date: Option<String>,
     /// Number of records to skip (`skip`, query)
-    pub skip: Option<f64>,
+    pub skip: Option<i64>,
     /// Maximum number of records to return (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
 }

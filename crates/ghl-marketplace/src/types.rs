@@ -69,7 +69,7 @@ pub struct GetChargesResponse {
     ///
     /// Example: `100`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
+    pub count: Option<i64>,
     /// Pagination metadata for the charges list
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pagination: Option<GetChargesResponsePagination>,
@@ -161,17 +161,17 @@ pub struct GetChargesResponsePagination {
     ///
     /// Example: `100`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<f64>,
+    pub total: Option<i64>,
     /// Number of records to skip
     ///
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub skip: Option<f64>,
+    pub skip: Option<i64>,
     /// Maximum number of records to return
     ///
     /// Example: `10`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
 }
 
 /// Schema: `apps/marketplace.json#/components/schemas/GetInstallerDetailsResponseDTO`

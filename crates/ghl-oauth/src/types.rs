@@ -223,7 +223,7 @@ pub struct GetInstalledLocationsSuccessfulResponseDto {
     ///
     /// Example: `1231`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
+    pub count: Option<i64>,
     /// Boolean to control if user wants app to be automatically installed to future locations
     ///
     /// Example: `true`

@@ -426,9 +426,61 @@ pub struct ICustomObjectSchema {
     pub date_updated: String,
     /// Object`s Type
     ///
-    /// Example: `The Object type can either USER_DEFINED or SYSTEM_DEFINED`
+    /// Example: `USER_DEFINED`
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<serde_json::Value>,
+    pub type_: Option<ICustomObjectSchemaType>,
+}
+
+/// Object`s Type
+///
+/// Schema: `apps/objects.json#/components/schemas/ICustomObjectSchema/properties/type`
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum ICustomObjectSchemaType {
+    /// `USER_DEFINED`
+    UserDefined,
+    /// `SYSTEM_DEFINED`
+    SystemDefined,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl ICustomObjectSchemaType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::UserDefined => "USER_DEFINED",
+            Self::SystemDefined => "SYSTEM_DEFINED",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for ICustomObjectSchemaType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "USER_DEFINED" => Self::UserDefined,
+            "SYSTEM_DEFINED" => Self::SystemDefined,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<ICustomObjectSchemaType> for String {
+    fn from(value: ICustomObjectSchemaType) -> Self {
+        match value {
+            ICustomObjectSchemaType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for ICustomObjectSchemaType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Schema: `apps/objects.json#/components/schemas/IRecordSchema`
@@ -541,7 +593,7 @@ pub struct SearchRecordResponseDto {
     /// Total Number of records
     ///
     /// Example: `20`
-    pub total: f64,
+    pub total: i64,
 }
 
 /// Schema: `apps/objects.json#/components/schemas/SearchRecordsBody`
@@ -555,12 +607,12 @@ pub struct SearchRecordsBody {
     /// Page
     ///
     /// Example: `1`
-    pub page: f64,
+    pub page: i64,
     /// Page Limit
     ///
     /// Example: `10`
     #[serde(rename = "pageLimit")]
-    pub page_limit: f64,
+    pub page_limit: i64,
     /// Pass this query parameter to search using your searchable properties. For example, if you have a custom object called “Pets” and have configured “name” as a searchable property, you can pass name:Buddy to search for pets with the name “Buddy.”
     ///
     /// Example: `Buddy`

@@ -398,9 +398,9 @@ pub struct GetLostReasonParams {
     /// search query (`query`, query)
     pub query: Option<String>,
     /// skip (`skip`, query)
-    pub skip: Option<f64>,
+    pub skip: Option<i64>,
     /// limit (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// get count (`getCount`, query)
     pub get_count: Option<bool>,
 }
@@ -446,9 +446,9 @@ pub struct SearchOpportunityParams {
     /// `country` (query)
     pub country: Option<String>,
     /// `page` (query)
-    pub page: Option<f64>,
+    pub page: Option<i64>,
     /// Limit Per Page records count. will allow maximum up to 100 and default will be 20 (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// get Tasks in contact (`getTasks`, query)
     pub get_tasks: Option<bool>,
     /// get Notes in contact (`getNotes`, query)

@@ -288,7 +288,7 @@ pub struct LostReasonsResponseSchema {
     pub lost_reasons: Option<Vec<LostReasonResponseSchema>>,
     /// Example: `100`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<f64>,
+    pub total: Option<i64>,
 }
 
 /// Schema: `apps/opportunities.json#/components/schemas/OpportunitySearchBodyDTO`
@@ -302,9 +302,9 @@ pub struct OpportunitySearchBodyDto {
     /// `query`
     pub query: String,
     /// `limit`
-    pub limit: f64,
+    pub limit: i64,
     /// `page`
-    pub page: f64,
+    pub page: i64,
     /// `searchAfter`
     #[serde(rename = "searchAfter")]
     pub search_after: Vec<String>,
@@ -406,7 +406,7 @@ pub struct PostSearchSuccessfulResponseDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opportunities: Option<Vec<SearchOpportunitiesResponseSchema>>,
     /// Example: `100`
-    pub total: f64,
+    pub total: i64,
     /// `aggregations`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aggregations: Option<serde_json::Value>,
@@ -417,7 +417,7 @@ pub struct PostSearchSuccessfulResponseDto {
 pub struct SearchMetaResponseSchema {
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<f64>,
+    pub total: Option<i64>,
     /// `nextPageUrl`
     #[serde(rename = "nextPageUrl", default, skip_serializing_if = "Option::is_none")]
     pub next_page_url: Option<String>,
@@ -426,16 +426,16 @@ pub struct SearchMetaResponseSchema {
     pub start_after_id: Option<String>,
     /// Example: `1625203104328`
     #[serde(rename = "startAfter", default, skip_serializing_if = "Option::is_none")]
-    pub start_after: Option<f64>,
+    pub start_after: Option<i64>,
     /// Example: `2`
     #[serde(rename = "currentPage", default, skip_serializing_if = "Option::is_none")]
-    pub current_page: Option<f64>,
+    pub current_page: Option<i64>,
     /// Example: `3`
     #[serde(rename = "nextPage", default, skip_serializing_if = "Option::is_none")]
-    pub next_page: Option<f64>,
+    pub next_page: Option<i64>,
     /// Example: `1`
     #[serde(rename = "prevPage", default, skip_serializing_if = "Option::is_none")]
-    pub prev_page: Option<f64>,
+    pub prev_page: Option<i64>,
 }
 
 /// Schema: `apps/opportunities.json#/components/schemas/SearchOpportunitiesContactResponseSchema`
@@ -856,7 +856,7 @@ pub struct UpsertOpportunityDto {
     pub pipeline_stage_id: Option<String>,
     /// Example: `220`
     #[serde(rename = "monetaryValue", default, skip_serializing_if = "Option::is_none")]
-    pub monetary_value: Option<serde_json::Value>,
+    pub monetary_value: Option<f64>,
     /// Example: `082goXVW3lIExEQPOnd3`
     #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,

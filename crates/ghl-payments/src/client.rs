@@ -776,9 +776,9 @@ pub struct ListCouponsParams {
     /// Alt Type (`altType`, query)
     pub alt_type: types::ListCouponsAltType,
     /// Maximum number of coupons to return (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// Number of coupons to skip for pagination (`offset`, query)
-    pub offset: Option<f64>,
+    pub offset: Option<i64>,
     /// Filter coupons by status (`status`, query)
     pub status: Option<types::ListCouponsStatus>,
     /// Search term to filter coupons by name or code (`search`, query)
@@ -828,9 +828,9 @@ pub struct ListIntegrationProvidersParams {
     /// Alt Type (`altType`, query)
     pub alt_type: types::ListIntegrationProvidersAltType,
     /// The maximum number of items to be included in a single page of results (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// The starting index of the page, indicating the position from which the results should be retrieved. (`offset`, query)
-    pub offset: Option<f64>,
+    pub offset: Option<i64>,
 }
 
 /// Query and header parameters of [`PaymentsClient::list_orders`].
@@ -859,9 +859,9 @@ pub struct ListOrdersParams {
     /// Source id (`sourceId`, query)
     pub source_id: Option<String>,
     /// The maximum number of items to be included in a single page of results (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// The starting index of the page, indicating the position from which the results should be retrieved. (`offset`, query)
-    pub offset: Option<f64>,
+    pub offset: Option<i64>,
 }
 
 /// Query and header parameters of [`PaymentsClient::get_order_by_id`].
@@ -915,9 +915,9 @@ pub struct ListSubscriptionsParams {
     /// Subscription id for filtering of subscriptions. (`id`, query)
     pub id: Option<String>,
     /// The maximum number of items to be included in a single page of results (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// The starting index of the page, indicating the position from which the results should be retrieved. (`offset`, query)
-    pub offset: Option<f64>,
+    pub offset: Option<i64>,
     /// Get the total payments collected for the subscription. (`getPaymentsCollectedCount`, query)
     pub get_payments_collected_count: Option<bool>,
 }
@@ -959,9 +959,9 @@ pub struct ListTransactionsParams {
     /// Contact id for filtering of transactions. (`contactId`, query)
     pub contact_id: Option<String>,
     /// The maximum number of items to be included in a single page of results (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// The starting index of the page, indicating the position from which the results should be retrieved. (`offset`, query)
-    pub offset: Option<f64>,
+    pub offset: Option<i64>,
 }
 
 /// Query and header parameters of [`PaymentsClient::get_transaction_by_id`].

@@ -375,7 +375,7 @@ pub struct CouponDto {
     ///
     /// Example: `12`
     #[serde(rename = "usageCount")]
-    pub usage_count: f64,
+    pub usage_count: i64,
     /// Maximum number of times a customer can use this coupon (0 for unlimited)
     ///
     /// Example: `5`
@@ -744,7 +744,7 @@ pub struct CreateCouponResponseDto {
     ///
     /// Example: `12`
     #[serde(rename = "usageCount")]
-    pub usage_count: f64,
+    pub usage_count: i64,
     /// Maximum number of times a customer can use this coupon (0 for unlimited)
     ///
     /// Example: `5`
@@ -1360,7 +1360,7 @@ pub struct CustomRRuleOptionsDto {
     ///
     /// Example: `10`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
+    pub count: Option<i64>,
     /// Execute task number of days before
     ///
     /// Example: `5`
@@ -2328,7 +2328,7 @@ pub struct GetOrderResponseSchema {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub tax_calculation_provider: Option<serde_json::Value>,
+    pub tax_calculation_provider: Option<String>,
     /// User ID who created the order.
     ///
     /// Example: `user123`
@@ -2394,7 +2394,7 @@ pub struct GetSubscriptionResponseSchema {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: serde_json::Value,
+    pub alt_type: String,
     /// AltId is the unique identifier eg: location id.
     ///
     /// Example: `3SwdhCu3svxI8AKsPJt6`
@@ -2429,7 +2429,7 @@ pub struct GetSubscriptionResponseSchema {
     ///
     /// Example: `active`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<serde_json::Value>,
+    pub status: Option<String>,
     /// Subscription is in live / test mode.
     ///
     /// Example: `false`
@@ -2577,7 +2577,7 @@ pub struct GetTxnResponseSchema {
     ///
     /// Example: `succeeded`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<serde_json::Value>,
+    pub status: Option<String>,
     /// Transaction is in live / test mode.
     ///
     /// Example: `false`
@@ -2802,7 +2802,7 @@ pub struct ListCouponsResponseDto {
     ///
     /// Example: `20`
     #[serde(rename = "totalCount")]
-    pub total_count: f64,
+    pub total_count: i64,
     /// Unique identifier for tracing this API request
     ///
     /// Example: `c667b18d-8f5e-44cf-a914`
@@ -3078,7 +3078,7 @@ pub struct ListOrdersResponseDto {
     pub data: Vec<OrderResponseSchema>,
     /// total orders count
     #[serde(rename = "totalCount")]
-    pub total_count: f64,
+    pub total_count: i64,
 }
 
 /// Schema: `apps/payments.json#/components/schemas/ListSubscriptionResponseDto`
@@ -3088,7 +3088,7 @@ pub struct ListSubscriptionResponseDto {
     pub data: Vec<SubscriptionResponseSchema>,
     /// total subscriptions count
     #[serde(rename = "totalCount")]
-    pub total_count: f64,
+    pub total_count: i64,
 }
 
 /// Schema: `apps/payments.json#/paths/~1payments~1subscriptions/get/parameters/2/schema`
@@ -3144,7 +3144,7 @@ pub struct ListTxnsResponseDto {
     pub data: Vec<TxnResponseSchema>,
     /// total transactions count
     #[serde(rename = "totalCount")]
-    pub total_count: f64,
+    pub total_count: i64,
 }
 
 /// Schema: `apps/payments.json#/components/schemas/ListWhitelabelIntegrationProviderResponseDto`
@@ -3238,7 +3238,7 @@ pub struct OrderResponseSchema {
     ///
     /// Example: `5`
     #[serde(rename = "totalProducts", default, skip_serializing_if = "Option::is_none")]
-    pub total_products: Option<f64>,
+    pub total_products: Option<i64>,
     /// Source type of order (eg: funnel).
     ///
     /// Example: `funnel`
@@ -3894,7 +3894,7 @@ pub struct SubscriptionResponseSchema {
     /// The status of the subscription (e.g., succeeded).
     ///
     /// Example: `active`
-    pub status: serde_json::Value,
+    pub status: String,
     /// Subscription is in live / test mode.
     ///
     /// Example: `false`
@@ -4091,7 +4091,7 @@ pub struct TxnResponseSchema {
     /// The status of the transaction (e.g., succeeded).
     ///
     /// Example: `succeeded`
-    pub status: serde_json::Value,
+    pub status: String,
     /// Transaction is in live / test mode.
     ///
     /// Example: `false`

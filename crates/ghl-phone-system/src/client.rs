@@ -75,7 +75,7 @@ impl PhoneSystemClient {
         location_id: &str,
         params: &ActiveNumbersParams,
     ) -> Result<types::ActiveNumbersResponse> {
-        if params.page_size.is_some_and(|value| value < 1f64) {
+        if params.page_size.is_some_and(|value| value < 1i64) {
             return Err(
                 ghl_runtime::Error::invalid_request(
                     "active_numbers",
@@ -83,7 +83,7 @@ impl PhoneSystemClient {
                 ),
             );
         }
-        if params.page_size.is_some_and(|value| value > 1000f64) {
+        if params.page_size.is_some_and(|value| value > 1000i64) {
             return Err(
                 ghl_runtime::Error::invalid_request(
                     "active_numbers",
@@ -91,7 +91,7 @@ impl PhoneSystemClient {
                 ),
             );
         }
-        if params.page.is_some_and(|value| value < 0f64) {
+        if params.page.is_some_and(|value| value < 0i64) {
             return Err(
                 ghl_runtime::Error::invalid_request(
                     "active_numbers",
@@ -204,9 +204,9 @@ pub struct GetNumberPoolListParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ActiveNumbersParams {
     /// How many resources to return in each list page. The default is 50, and the maximum is 1000. (`pageSize`, query)
-    pub page_size: Option<f64>,
+    pub page_size: Option<i64>,
     /// The page index for pagination. The default is 0. (`page`, query)
-    pub page: Option<f64>,
+    pub page: Option<i64>,
     /// Filter numbers by phone number pattern. Supports partial matching (e.g., "+91" to find all Indian numbers). (`searchFilter`, query)
     pub search_filter: Option<String>,
     /// Whether to exclude numbers that are assigned to number pools. Default is true. (`skipNumberPool`, query)

@@ -19,11 +19,11 @@ pub struct ActiveNumbersResponse {
     ///
     /// Example: `100`
     #[serde(rename = "pageSize")]
-    pub page_size: f64,
+    pub page_size: i64,
     /// Current page index (0-based)
     ///
     /// Example: `0`
-    pub page: f64,
+    pub page: i64,
     /// Current status of the account
     ///
     /// Example: `active`
@@ -587,7 +587,7 @@ pub struct GetNumberPoolListResponse {
     ///
     /// Example: `5`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<f64>,
+    pub total: Option<i64>,
 }
 
 /// Schema: `apps/phone-system.json#/components/schemas/NumberPoolDto`

@@ -921,9 +921,9 @@ impl ProductsClient {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListInvoicesParams {
     /// The maximum number of items to be included in a single page of results (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// The starting index of the page, indicating the position from which the results should be retrieved. (`offset`, query)
-    pub offset: Option<f64>,
+    pub offset: Option<i64>,
     /// LocationId is the id of the sub-account (`locationId`, query)
     pub location_id: String,
     /// The name of the product for searching. (`search`, query)
@@ -950,9 +950,9 @@ pub struct ListInvoicesParams {
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetProductCollectionParams {
     /// The maximum number of items to be included in a single page of results (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// The starting index of the page, indicating the position from which the results should be retrieved. (`offset`, query)
-    pub offset: Option<f64>,
+    pub offset: Option<i64>,
     /// Location Id (`altId`, query)
     pub alt_id: String,
     /// The type of alt. For now it is only LOCATION (`altType`, query)
@@ -983,9 +983,9 @@ pub struct GetProductCollectionIdParams {
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetListInventoryParams {
     /// The maximum number of items to be included in a single page of results (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// The starting index of the page, indicating the position from which the results should be retrieved. (`offset`, query)
-    pub offset: Option<f64>,
+    pub offset: Option<i64>,
     /// Location Id or Agency Id (`altId`, query)
     pub alt_id: String,
     /// `altType` (query)
@@ -1002,9 +1002,9 @@ pub struct GetProductReviewsParams {
     /// `altType` (query)
     pub alt_type: types::GetProductReviewsAltType,
     /// The maximum number of items to be included in a single page of results (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// The starting index of the page, indicating the position from which the results should be retrieved. (`offset`, query)
-    pub offset: Option<f64>,
+    pub offset: Option<i64>,
     /// The field upon which the sort should be applied (`sortField`, query)
     pub sort_field: Option<types::GetProductReviewsSortField>,
     /// The order of sort which should be applied for the sortField (`sortOrder`, query)
@@ -1086,9 +1086,9 @@ pub struct GetProductByIdParams {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListPricesForProductParams {
     /// The maximum number of items to be included in a single page of results (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// The starting index of the page, indicating the position from which the results should be retrieved. (`offset`, query)
-    pub offset: Option<f64>,
+    pub offset: Option<i64>,
     /// The unique identifier for the location. (`locationId`, query)
     pub location_id: String,
     /// To filter the response only with the given price ids, Please provide with comma separated (`ids`, query)

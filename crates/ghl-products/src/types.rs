@@ -245,7 +245,7 @@ pub struct BulkEditResponseDto {
     ///
     /// Example: `5`
     #[serde(rename = "updatedCount")]
-    pub updated_count: f64,
+    pub updated_count: i64,
 }
 
 /// Schema: `apps/products.json#/components/schemas/BulkUpdateDto`
@@ -2038,17 +2038,17 @@ pub struct GetProductStatsResponseDto {
     ///
     /// Example: `100`
     #[serde(rename = "totalProducts")]
-    pub total_products: f64,
+    pub total_products: i64,
     /// Number of products included in the store
     ///
     /// Example: `80`
     #[serde(rename = "includedInStore")]
-    pub included_in_store: f64,
+    pub included_in_store: i64,
     /// Number of products excluded from the store
     ///
     /// Example: `20`
     #[serde(rename = "excludedFromStore")]
-    pub excluded_from_store: f64,
+    pub excluded_from_store: i64,
 }
 
 /// Schema: `apps/products.json#/paths/~1products~1store~1{storeId}~1stats/get/parameters/3/schema`
@@ -2196,7 +2196,7 @@ pub struct ListCollectionResponseDto {
     /// Array of Collections
     pub data: Vec<Vec<serde_json::Value>>,
     /// The total count of the collections present, which is useful to calculate the pagination
-    pub total: f64,
+    pub total: i64,
 }
 
 /// Schema: `apps/products.json#/paths/~1products~1/get/parameters/12/schema`
@@ -2255,7 +2255,7 @@ pub struct ListPricesResponseDto {
     /// An array of prices
     pub prices: Vec<DefaultPriceResponseDto>,
     /// Example: `10`
-    pub total: f64,
+    pub total: i64,
 }
 
 /// Schema: `apps/products.json#/components/schemas/ListProductReviewsResponseDto`
@@ -2264,7 +2264,7 @@ pub struct ListProductReviewsResponseDto {
     /// Array of Collections
     pub data: Vec<Vec<serde_json::Value>>,
     /// The total count of the collections present, which is useful to calculate the pagination
-    pub total: f64,
+    pub total: i64,
 }
 
 /// Schema: `apps/products.json#/components/schemas/ListProductsResponseDto`
@@ -2282,7 +2282,7 @@ pub struct ListProductsStats {
     /// Total number of products
     ///
     /// Example: `20`
-    pub total: f64,
+    pub total: i64,
 }
 
 /// Schema: `apps/products.json#/components/schemas/MembershipOfferDto`
@@ -3813,7 +3813,7 @@ pub struct UpdateProductReviewsDto {
     /// Status of the review
     ///
     /// Example: `approved`
-    pub status: serde_json::Value,
+    pub status: String,
 }
 
 /// Schema: `apps/products.json#/components/schemas/UpdateProductReviewsDto/properties/altType`

@@ -151,9 +151,9 @@ pub struct ListDocumentsContractsParams {
     /// Payment status, pass as comma separated values (`paymentStatus`, query)
     pub payment_status: Option<types::ListDocumentsContractsPaymentStatus>,
     /// Limit to fetch number of records (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// Skip number of records (`skip`, query)
-    pub skip: Option<f64>,
+    pub skip: Option<i64>,
     /// Search string (`query`, query)
     pub query: Option<String>,
     /// Date start from (ISO 8601), dateFrom & DateTo must be provided together (`dateFrom`, query)

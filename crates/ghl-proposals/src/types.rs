@@ -319,7 +319,7 @@ pub struct DocumentListResponseDto {
     /// Total records available
     ///
     /// Example: `10`
-    pub total: f64,
+    pub total: i64,
     /// WhiteLabel url for document
     ///
     /// Example: `https://example.com`
@@ -1163,7 +1163,7 @@ pub struct TemplateListPaginationResponseDto {
     /// Total number of templates
     ///
     /// Example: `2`
-    pub total: f64,
+    pub total: i64,
     /// Trace ID for request tracking
     ///
     /// Example: `d5656876-86a5-46fb-84df-788f1da7937a`
@@ -1229,7 +1229,7 @@ pub struct TemplateListResponseDto {
     ///
     /// Example: `0`
     #[serde(rename = "documentCount", default, skip_serializing_if = "Option::is_none")]
-    pub document_count: Option<f64>,
+    pub document_count: Option<i64>,
     /// Document form URL (only present when isPublicDocument is true)
     ///
     /// Example: `https://staging.sendlink.co/documents/doc-form/685d11c371c22e636e9c04b2?locale=en_US`

@@ -341,26 +341,35 @@ impl Client {
         decode(&method, path, &raw.body, redact)
     }
 
-    /// Sends `request`; on a 2xx answer decodes the value at the JSON pointer `at` of the body
-    /// (e.g. `/results/post`) into `T`. For endpoints that wrap their payload in an envelope the
-    /// caller has no use for. A missing value decodes as JSON `null`.
-    pub async fn send_at<T: DeserializeOwned>(&self, request: Request, at: &'static str) -> Result<T> {
+    /// Sends `request`; on a 2xx answer decodes the value at the JSON pointer `at` of the
+    /// body (e.g. `/results/post`) into `T`, for endpoints that wrap their payload in an
+    /// envelope the caller has no use for. A missing value decodes as JSON `null`. A decode
+    /// failure names the full JSON path from the body's root (e.g.
+    /// `results.post.media[0].type`).
+    pub async fn send_at<T: DeserializeOwned>(
+        &self,
+        request: Request,
+        at: &'static str,
+    ) -> Result<T> {
         let method = request.method.clone();
         let path = request.path_template;
         let redact = request.sensitive_response();
         let raw = self.execute(request).await?;
         let mut envelope: serde_json::Value = decode(&method, path, &raw.body, redact)?;
-        let inner = envelope.pointer_mut(at).map(serde_json::Value::take).unwrap_or_default();
-        let bytes = serde_json::to_vec(&inner).unwrap_or_default();
-        decode(&method, path, &bytes, redact).map_err(|error| match error {
-            Error::Decode { method, path, json_path, body_excerpt, source } => Error::Decode {
-                method,
-                path,
-                json_path: format!("{at} -> {json_path}"),
-                body_excerpt,
-                source,
-            },
-            other => other,
+        let inner = envelope
+            .pointer_mut(at)
+            .map(serde_json::Value::take)
+            .unwrap_or_default();
+        serde_path_to_error::deserialize(inner).map_err(|e| {
+            let prefix = pointer_to_path(at);
+            let rest = e.path().to_string();
+            let json_path = match (prefix.is_empty(), rest.as_str()) {
+                (true, _) => rest,
+                (false, ".") => prefix,
+                (false, r) if r.starts_with('[') => format!("{prefix}{r}"),
+                (false, r) => format!("{prefix}.{r}"),
+            };
+            decode_error(&method, path, json_path, &raw.body, redact, e.into_inner())
         })
     }
 
@@ -932,6 +941,18 @@ fn decode<T: DeserializeOwned>(
         Err(e) => (e.path().to_string(), e.into_inner()),
     };
     let (json_path, source) = failure;
+    Err(decode_error(method, path, json_path, body, redact, source))
+}
+
+/// Builds an [`Error::Decode`], redacting OAuth token responses.
+fn decode_error(
+    method: &Method,
+    path: &'static str,
+    json_path: String,
+    body: &[u8],
+    redact: bool,
+    source: serde_json::Error,
+) -> Error {
     let (body_excerpt, source) = if redact {
         // serde's messages can quote values; a token response must not leak any.
         let category = format!("{:?}", source.classify());
@@ -944,11 +965,28 @@ fn decode<T: DeserializeOwned>(
     } else {
         (excerpt(body), source)
     };
-    Err(Error::Decode {
+    Error::Decode {
         method: method.clone(),
         path,
         json_path,
         body_excerpt,
         source,
-    })
+    }
+}
+
+/// `/results/post` -> `results.post`; `/items/0` -> `items[0]` (RFC 6901 escapes undone).
+fn pointer_to_path(pointer: &str) -> String {
+    let mut out = String::new();
+    for token in pointer.split('/').skip(1) {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        if !token.is_empty() && token.bytes().all(|b| b.is_ascii_digit()) {
+            out.push_str(&format!("[{token}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&token);
+        }
+    }
+    out
 }

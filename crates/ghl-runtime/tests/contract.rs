@@ -403,3 +403,57 @@ async fn clones_share_one_client() {
     c2.send_empty(req()).await.unwrap();
     assert_eq!(server.received_requests().await.unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn send_at_unwraps_an_envelope_and_reports_full_paths() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "success": true,
+            "results": {"post": {"_id": "p1", "media": [{"url": "u", "type": 7}]}},
+            "traceId": "t"
+        })))
+        .mount(&server)
+        .await;
+    #[derive(Deserialize, Debug)]
+    struct Id {
+        #[serde(rename = "_id")]
+        id: String,
+    }
+    #[derive(Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Media {
+        #[serde(rename = "type")]
+        kind: String,
+    }
+    #[derive(Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Post {
+        media: Vec<Media>,
+    }
+    let req = || {
+        Request::new(
+            Method::GET,
+            "/social-media-posting/{locationId}/posts/{id}",
+            "/social-media-posting/l/posts/p1".to_owned(),
+            "2021-07-28",
+        )
+    };
+    let c = client(&server);
+    let id: Id = c.send_at(req(), "/results/post").await.unwrap();
+    assert_eq!(id.id, "p1");
+    let missing: Option<Id> = c.send_at(req(), "/results/nothing").await.unwrap();
+    assert!(missing.is_none());
+    let err = c.send_at::<Post>(req(), "/results/post").await.unwrap_err();
+    match &err {
+        Error::Decode {
+            json_path,
+            body_excerpt,
+            ..
+        } => {
+            assert_eq!(json_path, "results.post.media[0].type");
+            assert!(body_excerpt.contains("\"success\""), "{body_excerpt}");
+        }
+        other => panic!("{other:?}"),
+    }
+}

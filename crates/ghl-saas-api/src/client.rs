@@ -728,7 +728,7 @@ pub struct LocationsDeprecatedParams {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct GetSaasLocationsDeprecatedParams {
     /// Page number for pagination (`page`, query)
-    pub page: Option<f64>,
+    pub page: Option<i64>,
 }
 
 /// Query and header parameters of [`SaasApiClient::get_saas_plan_deprecated`].
@@ -760,7 +760,7 @@ pub struct LocationsParams {
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetSaasLocationsParams {
     /// `page` (query)
-    pub page: f64,
+    pub page: i64,
 }
 
 /// Query and header parameters of [`SaasApiClient::get_saas_plan`].

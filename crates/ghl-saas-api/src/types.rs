@@ -371,22 +371,22 @@ pub struct GetSaasLocationsResponseDtoPagination {
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub page: Option<f64>,
+    pub page: Option<i64>,
     /// Number of items per page
     ///
     /// Example: `10`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// Total number of items
     ///
     /// Example: `100`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<f64>,
+    pub total: Option<i64>,
     /// Total number of pages
     ///
     /// Example: `10`
     #[serde(rename = "totalPages", default, skip_serializing_if = "Option::is_none")]
-    pub total_pages: Option<f64>,
+    pub total_pages: Option<i64>,
     /// Indicates if there is a next page
     ///
     /// Example: `true`

@@ -42,7 +42,7 @@ pub struct AccountsListResponseSchema {
 pub struct AttachFbAccountDto {
     /// Example: `page`
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<serde_json::Value>,
+    pub type_: Option<String>,
     /// Example: `244405****11687`
     #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
@@ -307,7 +307,7 @@ pub struct AttachTwitterAccountDto {
 pub struct BulkDeletePostSuccessfulResponseSchema {
     /// `deletedCount`
     #[serde(rename = "deletedCount", default, skip_serializing_if = "Option::is_none")]
-    pub deleted_count: Option<f64>,
+    pub deleted_count: Option<i64>,
 }
 
 /// Schema: `apps/social-media-posting.json#/components/schemas/BulkDeleteResponseDto`
@@ -527,7 +527,7 @@ pub struct CsvImportSchema {
     ///
     /// Example: `5`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
+    pub count: Option<i64>,
     /// Created By Id
     ///
     /// Example: `SDsdfdf45Dgs4w3ssss`
@@ -713,7 +713,7 @@ pub struct CsvPostSchema {
     pub follow_up_comment: Option<String>,
     /// Example: `post`
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<serde_json::Value>,
+    pub type_: Option<CsvPostSchemaType>,
     /// Tiktok Post Details
     #[serde(
         rename = "tiktokPostDetails",
@@ -727,6 +727,60 @@ pub struct CsvPostSchema {
     /// Error Description
     #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
+}
+
+/// Schema: `apps/social-media-posting.json#/components/schemas/CSVPostSchema/properties/type`
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum CsvPostSchemaType {
+    /// `post`
+    Post,
+    /// `story`
+    Story,
+    /// `reel`
+    Reel,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl CsvPostSchemaType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Post => "post",
+            Self::Story => "story",
+            Self::Reel => "reel",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for CsvPostSchemaType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "post" => Self::Post,
+            "story" => Self::Story,
+            "reel" => Self::Reel,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<CsvPostSchemaType> for String {
+    fn from(value: CsvPostSchemaType) -> Self {
+        match value {
+            CsvPostSchemaType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for CsvPostSchemaType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Schema: `apps/social-media-posting.json#/components/schemas/CsvPostStatusResponseDTO`
@@ -766,10 +820,10 @@ pub struct CsvResponse {
     ///
     /// Example: `completed`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<serde_json::Value>,
+    pub status: Option<CsvResponseStatus>,
     /// Example: `5`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
+    pub count: Option<i64>,
     /// Example: `AccountId_SDsdfdf45Dgs4w3ssss`
     #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
@@ -790,6 +844,78 @@ pub struct CsvResponseSchema {
     /// CSV Data
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub csv: Option<CsvResponse>,
+}
+
+/// status must be one of the following values: pending, in_progress, completed, failed, in_review, importing, deleted
+///
+/// Schema: `apps/social-media-posting.json#/components/schemas/CsvResponse/properties/status`
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum CsvResponseStatus {
+    /// `pending`
+    Pending,
+    /// `in_progress`
+    InProgress,
+    /// `completed`
+    Completed,
+    /// `failed`
+    Failed,
+    /// `in_review`
+    InReview,
+    /// `importing`
+    Importing,
+    /// `deleted`
+    Deleted,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl CsvResponseStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::InProgress => "in_progress",
+            Self::Completed => "completed",
+            Self::Failed => "failed",
+            Self::InReview => "in_review",
+            Self::Importing => "importing",
+            Self::Deleted => "deleted",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for CsvResponseStatus {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "pending" => Self::Pending,
+            "in_progress" => Self::InProgress,
+            "completed" => Self::Completed,
+            "failed" => Self::Failed,
+            "in_review" => Self::InReview,
+            "importing" => Self::Importing,
+            "deleted" => Self::Deleted,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<CsvResponseStatus> for String {
+    fn from(value: CsvResponseStatus) -> Self {
+        match value {
+            CsvResponseStatus::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for CsvResponseStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Schema: `apps/social-media-posting.json#/components/schemas/DateSchema`
@@ -954,11 +1080,9 @@ pub struct FormatedApprovalDetails {
     /// Example: `Test suggestion`
     #[serde(rename = "approverNote", default, skip_serializing_if = "Option::is_none")]
     pub approver_note: Option<String>,
-    /// Approval Status must be one of the following values: pending, approved, rejected, not_required
-    ///
-    /// Example: `approved`
+    /// `approvalStatus`
     #[serde(rename = "approvalStatus", default, skip_serializing_if = "Option::is_none")]
-    pub approval_status: Option<serde_json::Value>,
+    pub approval_status: Option<SocialPostApprovalStatus>,
     /// Approver User Details
     #[serde(rename = "approverUser", default, skip_serializing_if = "Option::is_none")]
     pub approver_user: Option<PostUserSchema>,
@@ -1096,7 +1220,7 @@ pub struct GetByLocationIdResponseSchema {
     /// Count
     ///
     /// Example: `3`
-    pub count: f64,
+    pub count: i64,
     /// Meta Data
     pub categories: Vec<CategorySchema>,
 }
@@ -1138,7 +1262,7 @@ pub struct GetCsvPostResponseSchema {
     pub csv: Option<CsvImportSchema>,
     /// Example: `6`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
+    pub count: Option<i64>,
     /// CSV Posts
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posts: Option<Vec<CsvPostSchema>>,
@@ -1975,7 +2099,7 @@ pub struct GetTagsByIdResponseSchema {
     ///
     /// Example: `3`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
+    pub count: Option<i64>,
 }
 
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTagsByLocationIdResponseDTO`
@@ -2009,7 +2133,7 @@ pub struct GetTagsByLocationIdResponseSchema {
     ///
     /// Example: `3`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
+    pub count: Option<i64>,
 }
 
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTiktokAccountResponseDTO`
@@ -2126,7 +2250,7 @@ pub struct GetUploadStatusResponseSchema {
     /// CSV Data
     pub csvs: CsvImportSchema,
     /// Example: `6`
-    pub count: f64,
+    pub count: i64,
 }
 
 /// Schema: `apps/social-media-posting.json#/components/schemas/GMBPostSchema`
@@ -2185,7 +2309,79 @@ pub struct GmbPostSchema {
     ///
     /// Example: `book`
     #[serde(rename = "actionType", default, skip_serializing_if = "Option::is_none")]
-    pub action_type: Option<serde_json::Value>,
+    pub action_type: Option<GmbPostSchemaActionType>,
+}
+
+/// Action Type must be one of the following values: none, order, book, shop, learn_more, call, sign_up
+///
+/// Schema: `apps/social-media-posting.json#/components/schemas/GMBPostSchema/properties/actionType`
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum GmbPostSchemaActionType {
+    /// `none`
+    None,
+    /// `order`
+    Order,
+    /// `book`
+    Book,
+    /// `shop`
+    Shop,
+    /// `learn_more`
+    LearnMore,
+    /// `call`
+    Call,
+    /// `sign_up`
+    SignUp,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl GmbPostSchemaActionType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::None => "none",
+            Self::Order => "order",
+            Self::Book => "book",
+            Self::Shop => "shop",
+            Self::LearnMore => "learn_more",
+            Self::Call => "call",
+            Self::SignUp => "sign_up",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for GmbPostSchemaActionType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "none" => Self::None,
+            "order" => Self::Order,
+            "book" => Self::Book,
+            "shop" => Self::Shop,
+            "learn_more" => Self::LearnMore,
+            "call" => Self::Call,
+            "sign_up" => Self::SignUp,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<GmbPostSchemaActionType> for String {
+    fn from(value: GmbPostSchemaActionType) -> Self {
+        match value {
+            GmbPostSchemaActionType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for GmbPostSchemaActionType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Schema: `apps/social-media-posting.json#/components/schemas/GoogleAccountsSchema`
@@ -2443,11 +2639,9 @@ pub struct PostApprovalSchema {
     /// Example: `Test suggestion`
     #[serde(rename = "approverNote", default, skip_serializing_if = "Option::is_none")]
     pub approver_note: Option<String>,
-    /// Approval Status must be one of the following values: pending, approved, rejected, not_required
-    ///
-    /// Example: `approved`
+    /// `approvalStatus`
     #[serde(rename = "approvalStatus", default, skip_serializing_if = "Option::is_none")]
-    pub approval_status: Option<serde_json::Value>,
+    pub approval_status: Option<SocialPostApprovalStatus>,
 }
 
 /// Schema: `apps/social-media-posting.json#/components/schemas/PostMediaSchema`
@@ -2590,7 +2784,7 @@ pub struct SetAccountsDto {
     ///
     /// Example: `1`
     #[serde(rename = "rowsCount")]
-    pub rows_count: f64,
+    pub rows_count: i64,
     /// Name of file
     ///
     /// Example: `test.csv`
@@ -2644,10 +2838,10 @@ pub struct SocialGoogleMediaAccountSchema {
     pub origin_id: Option<String>,
     /// Example: `google`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platform: Option<serde_json::Value>,
+    pub platform: Option<String>,
     /// Example: `location`
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<serde_json::Value>,
+    pub type_: Option<String>,
     /// Example: `Account Name`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -2695,12 +2889,12 @@ pub struct SocialMediaFacebookAccountSchema {
     pub origin_id: Option<String>,
     /// Example: `facebook`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platform: Option<serde_json::Value>,
+    pub platform: Option<String>,
     /// type value must be page
     ///
     /// Example: `page`
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<serde_json::Value>,
+    pub type_: Option<String>,
     /// Example: `Account Name`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -2811,10 +3005,10 @@ pub struct SocialMediaInstagramAccountSchema {
     pub origin_id: Option<String>,
     /// Example: `instagram`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platform: Option<serde_json::Value>,
+    pub platform: Option<String>,
     /// Example: `profile`
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<serde_json::Value>,
+    pub type_: Option<String>,
     /// Example: `Profile Name`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -2883,12 +3077,12 @@ pub struct SocialMediaLinkedInAccountSchema {
     pub origin_id: Option<String>,
     /// Example: `linkedin`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platform: Option<serde_json::Value>,
+    pub platform: Option<String>,
     /// type must be one of the following values: page, profile
     ///
     /// Example: `profile`
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<serde_json::Value>,
+    pub type_: Option<SocialMediaLinkedInAccountSchemaType>,
     /// Example: `Profile Name`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -2914,6 +3108,58 @@ pub struct SocialMediaLinkedInAccountSchema {
     /// Example: `2024-03-14T11:03:37.015Z`
     #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
+}
+
+/// type must be one of the following values: page, profile
+///
+/// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaLinkedInAccountSchema/properties/type`
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum SocialMediaLinkedInAccountSchemaType {
+    /// `page`
+    Page,
+    /// `profile`
+    Profile,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl SocialMediaLinkedInAccountSchemaType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Page => "page",
+            Self::Profile => "profile",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for SocialMediaLinkedInAccountSchemaType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "page" => Self::Page,
+            "profile" => Self::Profile,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<SocialMediaLinkedInAccountSchemaType> for String {
+    fn from(value: SocialMediaLinkedInAccountSchemaType) -> Self {
+        match value {
+            SocialMediaLinkedInAccountSchemaType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for SocialMediaLinkedInAccountSchemaType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTagSchema`
@@ -2993,12 +3239,12 @@ pub struct SocialMediaTiktokAccountSchema {
     pub origin_id: Option<String>,
     /// Example: `tiktok`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platform: Option<serde_json::Value>,
+    pub platform: Option<String>,
     /// type must be one of the following values: profile, business
     ///
     /// Example: `profile`
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<serde_json::Value>,
+    pub type_: Option<SocialMediaTiktokAccountSchemaType>,
     /// Example: `Account Name`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -3024,6 +3270,58 @@ pub struct SocialMediaTiktokAccountSchema {
     /// Example: `2024-03-14T11:03:37.015Z`
     #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
+}
+
+/// type must be one of the following values: profile, business
+///
+/// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTiktokAccountSchema/properties/type`
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum SocialMediaTiktokAccountSchemaType {
+    /// `profile`
+    Profile,
+    /// `business`
+    Business,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl SocialMediaTiktokAccountSchemaType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Profile => "profile",
+            Self::Business => "business",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for SocialMediaTiktokAccountSchemaType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "profile" => Self::Profile,
+            "business" => Self::Business,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<SocialMediaTiktokAccountSchemaType> for String {
+    fn from(value: SocialMediaTiktokAccountSchemaType) -> Self {
+        match value {
+            SocialMediaTiktokAccountSchemaType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for SocialMediaTiktokAccountSchemaType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTwitterAccountResponseDTO`
@@ -3067,10 +3365,10 @@ pub struct SocialMediaTwitterAccountSchema {
     pub origin_id: Option<String>,
     /// Example: `twitter`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platform: Option<serde_json::Value>,
+    pub platform: Option<String>,
     /// Example: `profile`
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<serde_json::Value>,
+    pub type_: Option<String>,
     /// Example: `Profile Name`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -3096,6 +3394,66 @@ pub struct SocialMediaTwitterAccountSchema {
     /// Example: `2024-03-14T11:03:37.015Z`
     #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
+}
+
+/// Where a post's approval stands (the same values on read and write).
+///
+/// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostApprovalStatus`
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum SocialPostApprovalStatus {
+    /// `pending`
+    Pending,
+    /// `approved`
+    Approved,
+    /// `rejected`
+    Rejected,
+    /// `not_required`
+    NotRequired,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl SocialPostApprovalStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Rejected => "rejected",
+            Self::NotRequired => "not_required",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for SocialPostApprovalStatus {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "pending" => Self::Pending,
+            "approved" => Self::Approved,
+            "rejected" => Self::Rejected,
+            "not_required" => Self::NotRequired,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<SocialPostApprovalStatus> for String {
+    fn from(value: SocialPostApprovalStatus) -> Self {
+        match value {
+            SocialPostApprovalStatus::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for SocialPostApprovalStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A media item as the create and update bodies take it: `type` is a real MIME type (`image/png`, `video/mp4`...); `thumbnail`, `id` and `type: image` from a read are refused with 422 `Invalid media format type`.
@@ -3263,7 +3621,7 @@ pub struct TiktokPostSchema {
     ///
     /// Example: `PUBLIC_TO_EVERYONE`
     #[serde(rename = "privacyLevel", default, skip_serializing_if = "Option::is_none")]
-    pub privacy_level: Option<serde_json::Value>,
+    pub privacy_level: Option<TiktokPostSchemaPrivacyLevel>,
     /// promote other brand
     ///
     /// Example: `true`
@@ -3308,6 +3666,62 @@ pub struct TiktokPostSchema {
     pub promote_your_brand: Option<bool>,
 }
 
+/// privacy level is an enum and must be one of the following values: PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, SELF_ONLY
+///
+/// Schema: `apps/social-media-posting.json#/components/schemas/TiktokPostSchema/properties/privacyLevel`
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum TiktokPostSchemaPrivacyLevel {
+    /// `PUBLIC_TO_EVERYONE`
+    PublicToEveryone,
+    /// `MUTUAL_FOLLOW_FRIENDS`
+    MutualFollowFriends,
+    /// `SELF_ONLY`
+    SelfOnly,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl TiktokPostSchemaPrivacyLevel {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::PublicToEveryone => "PUBLIC_TO_EVERYONE",
+            Self::MutualFollowFriends => "MUTUAL_FOLLOW_FRIENDS",
+            Self::SelfOnly => "SELF_ONLY",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for TiktokPostSchemaPrivacyLevel {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "PUBLIC_TO_EVERYONE" => Self::PublicToEveryone,
+            "MUTUAL_FOLLOW_FRIENDS" => Self::MutualFollowFriends,
+            "SELF_ONLY" => Self::SelfOnly,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<TiktokPostSchemaPrivacyLevel> for String {
+    fn from(value: TiktokPostSchemaPrivacyLevel) -> Self {
+        match value {
+            TiktokPostSchemaPrivacyLevel::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for TiktokPostSchemaPrivacyLevel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Schema: `apps/social-media-posting.json#/components/schemas/TiktokProfileSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TiktokProfileSchema {
@@ -3345,7 +3759,7 @@ pub struct TiktokProfileSchema {
     ///
     /// Example: `BUSINESS`
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<serde_json::Value>,
+    pub type_: Option<String>,
 }
 
 /// Schema: `apps/social-media-posting.json#/components/schemas/TimeSchema`
@@ -3462,7 +3876,7 @@ pub struct UploadFileResponseSchema {
     pub file_path: Option<String>,
     /// Example: `6`
     #[serde(rename = "rowsCount", default, skip_serializing_if = "Option::is_none")]
-    pub rows_count: Option<f64>,
+    pub rows_count: Option<i64>,
     /// Example: `CSV Import Sample - CSV Import Sample.csv`
     #[serde(rename = "fileName", default, skip_serializing_if = "Option::is_none")]
     pub file_name: Option<String>,

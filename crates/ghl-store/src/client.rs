@@ -660,9 +660,9 @@ pub struct ListShippingZonesParams {
     /// `altType` (query)
     pub alt_type: types::ListShippingZonesAltType,
     /// The maximum number of items to be included in a single page of results (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// The starting index of the page, indicating the position from which the results should be retrieved. (`offset`, query)
-    pub offset: Option<f64>,
+    pub offset: Option<i64>,
     /// Include shipping rates array (`withShippingRate`, query)
     pub with_shipping_rate: Option<bool>,
 }
@@ -695,9 +695,9 @@ pub struct ListShippingRatesParams {
     /// `altType` (query)
     pub alt_type: types::ListShippingRatesAltType,
     /// The maximum number of items to be included in a single page of results (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// The starting index of the page, indicating the position from which the results should be retrieved. (`offset`, query)
-    pub offset: Option<f64>,
+    pub offset: Option<i64>,
 }
 
 /// Query and header parameters of [`StoreClient::delete_shipping_rate`].

@@ -6679,7 +6679,7 @@ pub struct ListShippingRateResponseDto {
     /// Total number of items
     ///
     /// Example: `20`
-    pub total: f64,
+    pub total: i64,
     /// An array of items
     pub data: Vec<ShippingRateSchema>,
 }
@@ -6736,7 +6736,7 @@ pub struct ListShippingZoneResponseDto {
     /// Total number of items
     ///
     /// Example: `20`
-    pub total: f64,
+    pub total: i64,
     /// An array of items
     pub data: Vec<ShippingZoneSchema>,
 }

@@ -90,9 +90,9 @@ pub struct GetSurveysParams {
     /// `locationId` (query)
     pub location_id: String,
     /// `skip` (query)
-    pub skip: Option<f64>,
+    pub skip: Option<i64>,
     /// Limit Per Page records count. will allow maximum up to 50 and default will be 10 (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// `type` (query)
     pub type_: Option<String>,
 }
@@ -103,9 +103,9 @@ pub struct GetSurveysSubmissionsParams {
     /// `locationId` (query)
     pub location_id: String,
     /// Page No. By default it will be 1 (`page`, query)
-    pub page: Option<f64>,
+    pub page: Option<i64>,
     /// Limit Per Page records count. will allow maximum up to 100 and default will be 20 (`limit`, query)
-    pub limit: Option<f64>,
+    pub limit: Option<i64>,
     /// Filter submission by survey id (`surveyId`, query)
     pub survey_id: Option<String>,
     /// Filter by contactId, name, email or phone no. (`q`, query)

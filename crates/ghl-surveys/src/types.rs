@@ -111,7 +111,7 @@ pub struct GetSurveysSuccessfulResponseDto {
     ///
     /// Example: `20`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<f64>,
+    pub total: Option<i64>,
 }
 
 /// Schema: `apps/surveys.json#/components/schemas/metaSchema`
@@ -119,16 +119,16 @@ pub struct GetSurveysSuccessfulResponseDto {
 pub struct MetaSchema {
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<f64>,
+    pub total: Option<i64>,
     /// Example: `1`
     #[serde(rename = "currentPage", default, skip_serializing_if = "Option::is_none")]
-    pub current_page: Option<f64>,
+    pub current_page: Option<i64>,
     /// `nextPage`
     #[serde(rename = "nextPage", default, skip_serializing_if = "Option::is_none")]
-    pub next_page: Option<f64>,
+    pub next_page: Option<i64>,
     /// `prevPage`
     #[serde(rename = "prevPage", default, skip_serializing_if = "Option::is_none")]
-    pub prev_page: Option<f64>,
+    pub prev_page: Option<i64>,
 }
 
 /// Schema: `apps/surveys.json#/components/schemas/othersSchema`

@@ -2207,7 +2207,7 @@ pub struct SearchUserSuccessfulResponseDto {
     pub users: Option<Vec<UserSchema>>,
     /// Example: `1231`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub count: Option<f64>,
+    pub count: Option<i64>,
 }
 
 /// Schema: `apps/users.json#/components/schemas/UpdateUserDto`

@@ -172,7 +172,7 @@ impl VoiceAiClient {
         &self,
         params: &GetAgentsParams,
     ) -> Result<types::GetAgentsResponseDto> {
-        if params.page.is_some_and(|value| value < 1f64) {
+        if params.page.is_some_and(|value| value < 1i64) {
             return Err(
                 ghl_runtime::Error::invalid_request(
                     "get_agents",
@@ -180,7 +180,7 @@ impl VoiceAiClient {
                 ),
             );
         }
-        if params.page.is_some_and(|value| value > 5000f64) {
+        if params.page.is_some_and(|value| value > 5000i64) {
             return Err(
                 ghl_runtime::Error::invalid_request(
                     "get_agents",
@@ -188,7 +188,7 @@ impl VoiceAiClient {
                 ),
             );
         }
-        if params.page_size.is_some_and(|value| value < 1f64) {
+        if params.page_size.is_some_and(|value| value < 1i64) {
             return Err(
                 ghl_runtime::Error::invalid_request(
                     "get_agents",
@@ -196,7 +196,7 @@ impl VoiceAiClient {
                 ),
             );
         }
-        if params.page_size.is_some_and(|value| value > 50f64) {
+        if params.page_size.is_some_and(|value| value > 50i64) {
             return Err(
                 ghl_runtime::Error::invalid_request(
                     "get_agents",
@@ -439,9 +439,9 @@ pub struct GetActionParams {
 #[derive(Debug, Clone, PartialEq)]
 pub struct GetAgentsParams {
     /// Page number starting from 1 (`page`, query)
-    pub page: Option<f64>,
+    pub page: Option<i64>,
     /// Number of items per page (`pageSize`, query)
-    pub page_size: Option<f64>,
+    pub page_size: Option<i64>,
     /// Location ID (`locationId`, query)
     pub location_id: String,
     /// Query (`query`, query)
@@ -491,9 +491,9 @@ pub struct GetCallLogsParams {
     /// Sort direction. Applies only when sortBy is provided. (`sort`, query)
     pub sort: Option<types::GetCallLogsSort>,
     /// Page number (1-based). (`page`, query)
-    pub page: Option<f64>,
+    pub page: Option<i64>,
     /// Page size (max 50). (`pageSize`, query)
-    pub page_size: Option<f64>,
+    pub page_size: Option<i64>,
 }
 
 /// Query and header parameters of [`VoiceAiClient::get_call_log`].

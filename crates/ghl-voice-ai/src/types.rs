@@ -473,16 +473,16 @@ pub struct CallLogsResponseDto {
     /// Total number of items
     ///
     /// Example: `150`
-    pub total: f64,
+    pub total: i64,
     /// Page number starting from 1
     ///
     /// Example: `2`
-    pub page: f64,
+    pub page: i64,
     /// Number of items per page
     ///
     /// Example: `10`
     #[serde(rename = "pageSize")]
-    pub page_size: f64,
+    pub page_size: i64,
     /// Array of call logs
     #[serde(rename = "callLogs")]
     pub call_logs: Vec<CallLogDto>,
@@ -1310,16 +1310,16 @@ pub struct GetAgentsResponseDto {
     /// Total number of items
     ///
     /// Example: `150`
-    pub total: f64,
+    pub total: i64,
     /// Page number starting from 1
     ///
     /// Example: `2`
-    pub page: f64,
+    pub page: i64,
     /// Number of items per page
     ///
     /// Example: `10`
     #[serde(rename = "pageSize")]
-    pub page_size: f64,
+    pub page_size: i64,
     /// `agents`
     pub agents: Vec<GetAgentResponseDto>,
 }

@@ -1,0 +1,424 @@
+//! The generated test crate `tests/spec-tests`: what the specs themselves say, checked against
+//! the generated crates.
+//!
+//! - `examples`: every instance [`crate::examples::collect`] builds from the specs' examples
+//!   deserializes into its generated type and serializes back to the same JSON.
+//! - `operations`: every operation of every crate is called against a local mock server, and the
+//!   request is checked at the wire: method, path, the `Version` its spec declares (or the
+//!   default), the bearer token, and any header an override forces.
+
+use std::collections::BTreeMap;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+use crate::emit::{CrateMetadata, GeneratedFile, format_tokens, inner_doc};
+use crate::examples::{ExampleCase, ExampleStats, Instances};
+use crate::ir::{Api, Body, Operation, Param, Ty};
+use crate::naming;
+
+/// Where the test crate lives, relative to the workspace root.
+pub const TEST_CRATE_PARENT: &str = "tests";
+pub const TEST_CRATE_DIR: &str = "spec-tests";
+
+fn test_ident(krate: &str) -> proc_macro2::Ident {
+    format_ident!("{}", naming::crate_ident(krate).trim_start_matches("ghl_"))
+}
+
+/// The files of the test crate, relative to [`TEST_CRATE_PARENT`].
+pub fn emit(
+    apis: &[Api],
+    cases: &[ExampleCase],
+    stats: &ExampleStats,
+    metadata: &CrateMetadata,
+) -> anyhow::Result<Vec<GeneratedFile>> {
+    let lib = format_tokens(
+        lib_rs(),
+        &format!("{TEST_CRATE_PARENT}/{TEST_CRATE_DIR}/src/lib.rs"),
+    )?;
+    let examples = format_tokens(
+        examples_rs(cases, stats),
+        &format!("{TEST_CRATE_PARENT}/{TEST_CRATE_DIR}/src/examples.rs"),
+    )?;
+    let operations = format_tokens(
+        operations_rs(apis)?,
+        &format!("{TEST_CRATE_PARENT}/{TEST_CRATE_DIR}/src/operations.rs"),
+    )?;
+    let mut dependencies: Vec<String> = apis
+        .iter()
+        .map(|api| {
+            format!(
+                "{} = {{ path = \"../../crates/{}\" }}",
+                api.crate_name, api.crate_name
+            )
+        })
+        .collect();
+    dependencies.extend(
+        [
+            "ghl-runtime = { path = \"../../crates/ghl-runtime\" }",
+            "serde = { version = \"1\", features = [\"derive\"] }",
+            "serde_json = \"1\"",
+            "serde_path_to_error = \"0.1\"",
+            "tokio = { version = \"1\", features = [\"macros\", \"rt-multi-thread\"] }",
+            "wiremock = \"0.6\"",
+        ]
+        .map(str::to_owned),
+    );
+    dependencies.sort();
+    let manifest = format!(
+        "{marker} from the specs. Do not edit by hand.\n\
+         [package]\n\
+         name = \"ghl-{TEST_CRATE_DIR}\"\n\
+         version = \"{version}\"\n\
+         edition = \"{edition}\"\n\
+         publish = false\n\
+         description = \"What the specs say (examples, Version headers), checked against the generated crates.\"\n\
+         \n\
+         [lib]\n\
+         doctest = false\n\
+         \n\
+         # Everything here is test code: nothing is built outside `cargo test`.\n\
+         [dev-dependencies]\n\
+         {dependencies}\n",
+        marker = crate::write::GENERATED_MARKER,
+        version = metadata.version,
+        edition = metadata.edition,
+        dependencies = dependencies.join("\n"),
+    );
+    let dir = TEST_CRATE_DIR;
+    Ok(vec![
+        GeneratedFile {
+            path: format!("{dir}/Cargo.toml"),
+            contents: manifest,
+        },
+        GeneratedFile {
+            path: format!("{dir}/src/examples.rs"),
+            contents: examples,
+        },
+        GeneratedFile {
+            path: format!("{dir}/src/lib.rs"),
+            contents: lib,
+        },
+        GeneratedFile {
+            path: format!("{dir}/src/operations.rs"),
+            contents: operations,
+        },
+    ])
+}
+
+fn lib_rs() -> TokenStream {
+    let doc = inner_doc(
+        "What the specs say, checked against the generated crates: their examples deserialize into \
+         the generated types, and every operation sends what its spec declares.",
+    );
+    quote! {
+        #doc
+        #![cfg(test)]
+
+        mod examples;
+        mod operations;
+    }
+}
+
+fn examples_rs(cases: &[ExampleCase], stats: &ExampleStats) -> TokenStream {
+    let mut by_crate: BTreeMap<&str, Vec<&ExampleCase>> = BTreeMap::new();
+    for case in cases {
+        by_crate
+            .entry(case.crate_name.as_str())
+            .or_default()
+            .push(case);
+    }
+    let tests = by_crate.iter().map(|(krate, cases)| {
+        let ident = test_ident(krate);
+        let crate_ident = format_ident!("{}", naming::crate_ident(krate));
+        let checks = cases.iter().map(|case| {
+            let ty = format_ident!("{}", case.type_name);
+            let origin = &case.origin;
+            let json = case.value.to_string();
+            let check = if case.round_trip {
+                quote! { round_trip }
+            } else {
+                quote! { parses }
+            };
+            quote! { #check::<#crate_ident::types::#ty>(#origin, #json); }
+        });
+        quote! {
+            #[test]
+            fn #ident() {
+                #(#checks)*
+            }
+        }
+    });
+    let doc = inner_doc(&format!(
+        "The specs' own examples, deserialized into the generated types and serialized back.\n\n\
+         {} instances assembled from {} examples that match their schema; {} examples contradict \
+         their own schema and are not tested.",
+        cases.len(),
+        stats.matching,
+        stats.mismatched,
+    ));
+    quote! {
+        #doc
+
+        use serde::Serialize;
+        use serde::de::DeserializeOwned;
+
+        /// Numbers compare by value: `5` and `5.0` are the same example.
+        fn normalized(value: serde_json::Value) -> serde_json::Value {
+            match value {
+                serde_json::Value::Number(number) => number
+                    .as_f64()
+                    .and_then(serde_json::Number::from_f64)
+                    .map_or(serde_json::Value::Number(number), serde_json::Value::Number),
+                serde_json::Value::Array(items) => items.into_iter().map(normalized).collect(),
+                serde_json::Value::Object(map) => map.into_iter().map(|(k, v)| (k, normalized(v))).collect(),
+                other => other,
+            }
+        }
+
+        fn parse<T: DeserializeOwned>(origin: &str, json: &str) -> (T, serde_json::Value) {
+            let value: serde_json::Value = match serde_json::from_str(json) {
+                Ok(value) => value,
+                Err(error) => panic!("{origin}: the example is not JSON: {error}"),
+            };
+            match serde_path_to_error::deserialize(&value) {
+                Ok(parsed) => (parsed, value),
+                Err(error) => panic!("{origin}: the example does not deserialize at `{}`: {}\n{json}", error.path(), error.inner()),
+            }
+        }
+
+        fn parses<T: DeserializeOwned>(origin: &str, json: &str) {
+            let _: (T, _) = parse(origin, json);
+        }
+
+        fn round_trip<T: DeserializeOwned + Serialize>(origin: &str, json: &str) {
+            let (parsed, value) = parse::<T>(origin, json);
+            let back = match serde_json::to_value(&parsed) {
+                Ok(back) => back,
+                Err(error) => panic!("{origin}: does not serialize: {error}"),
+            };
+            assert_eq!(normalized(back), normalized(value), "{origin}: the example does not survive a round trip");
+        }
+
+        #(#tests)*
+    }
+}
+
+/// The JSON text of a value an argument of type `ty` is built from in the test, honouring bounds.
+fn argument_json<'a>(
+    instances: &mut Instances<'a>,
+    krate: &'a str,
+    param: &Param,
+) -> anyhow::Result<String> {
+    if let Some(minimum) = param.minimum {
+        return Ok(match param.ty {
+            Ty::Integer => (minimum as i64).to_string(),
+            _ => minimum.to_string(),
+        });
+    }
+    match &param.ty {
+        Ty::String => Ok(Value::String(param.wire.clone()).to_string()),
+        Ty::Number | Ty::Integer => Ok("1".to_owned()),
+        ty => instances
+            .placeholder(krate, ty)
+            .map(|value| value.to_string())
+            .ok_or_else(|| anyhow::anyhow!("no placeholder for parameter `{}` ({ty})", param.wire)),
+    }
+}
+
+/// The path segment the mock server should see for a path argument built from `json`.
+fn path_segment(json: &str) -> String {
+    match serde_json::from_str::<Value>(json) {
+        Ok(Value::String(text)) => text,
+        Ok(other) => other.to_string(),
+        Err(_) => json.to_owned(),
+    }
+}
+
+fn operation_call<'a>(
+    api: &'a Api,
+    op: &Operation,
+    instances: &mut Instances<'a>,
+) -> anyhow::Result<TokenStream> {
+    let krate = api.crate_name.as_str();
+    let crate_ident = format_ident!("{}", naming::crate_ident(krate));
+    let name = format_ident!("{}", op.fn_name);
+    let mut args = Vec::new();
+    let mut expected_path = op.path.clone();
+    for param in &op.path_params {
+        let json = argument_json(instances, krate, param)?;
+        expected_path =
+            expected_path.replacen(&format!("{{{}}}", param.wire), &path_segment(&json), 1);
+        args.push(match param.ty {
+            Ty::String => {
+                let text = path_segment(&json);
+                quote! { #text }
+            }
+            Ty::Number | Ty::Integer | Ty::Boolean => quote! { value(#json) },
+            _ => quote! { &value(#json) },
+        });
+    }
+    if let Some(params_type) = &op.params_type {
+        let ty = format_ident!("{}", params_type);
+        let mut fields = Vec::new();
+        for param in &op.params {
+            let field = format_ident!("{}", param.name);
+            if param.required {
+                let json = argument_json(instances, krate, param)?;
+                fields.push(quote! { #field: value(#json) });
+            } else {
+                fields.push(quote! { #field: None });
+            }
+        }
+        args.push(quote! { &#crate_ident::#ty { #(#fields),* } });
+    }
+    let body_json = |instances: &mut Instances<'a>, ty: &Ty| -> anyhow::Result<String> {
+        instances
+            .placeholder(krate, ty)
+            .map(|value| value.to_string())
+            .ok_or_else(|| anyhow::anyhow!("{}: no placeholder body of type {ty}", op.fn_name))
+    };
+    match &op.body {
+        Some(Body::Json { ty, required } | Body::Form { ty, required }) => {
+            let json = body_json(instances, ty)?;
+            args.push(if *required {
+                quote! { &value(#json) }
+            } else {
+                quote! { Some(&value(#json)) }
+            });
+        }
+        Some(Body::Multipart { ty }) => {
+            let json = body_json(instances, &Ty::Named(ty.clone()))?;
+            args.push(quote! { &value(#json) });
+        }
+        Some(Body::MultipartRaw) => args.push(quote! { ghl_runtime::Multipart::new() }),
+        None => {}
+    }
+    let method = op.method.as_str();
+    let version = &op.version;
+    let fn_name = &op.fn_name;
+    let headers = op
+        .forced_headers
+        .iter()
+        .map(|(name, value)| quote! { (#name, #value) });
+    Ok(quote! {
+        let _ = api.#name(#(#args),*).await;
+        server.expect(#fn_name, #method, #expected_path, #version, &[#(#headers),*]).await;
+    })
+}
+
+fn operations_rs(apis: &[Api]) -> anyhow::Result<TokenStream> {
+    let mut instances = Instances::new(apis);
+    let mut tests = Vec::new();
+    for api in apis.iter().filter(|api| !api.operations.is_empty()) {
+        let ident = test_ident(&api.crate_name);
+        let crate_ident = format_ident!("{}", naming::crate_ident(&api.crate_name));
+        let client = format_ident!("{}", api.client_name);
+        let mut calls = Vec::new();
+        for op in &api.operations {
+            calls.push(operation_call(api, op, &mut instances)?);
+        }
+        let deprecated = api
+            .operations
+            .iter()
+            .any(|op| op.deprecated)
+            .then(|| quote! { #[allow(deprecated)] });
+        tests.push(quote! {
+            #[tokio::test]
+            #deprecated
+            async fn #ident() {
+                let server = Server::start().await;
+                let api = #crate_ident::#client::new(server.client());
+                #(#calls)*
+            }
+        });
+    }
+    let doc = inner_doc(
+        "Every operation of every generated crate, called against a local mock server: the request \
+         must carry the method, path and `Version` its spec declares (`2021-07-28` where it declares \
+         none), the bearer token, and any header an override forces.",
+    );
+    Ok(quote! {
+        #doc
+
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        use serde::de::DeserializeOwned;
+        use wiremock::matchers::any;
+        use wiremock::{Mock, MockServer, ResponseTemplate};
+
+        /// An argument built from JSON, so one helper serves every generated type.
+        fn value<T: DeserializeOwned>(json: &str) -> T {
+            match serde_json::from_str(json) {
+                Ok(value) => value,
+                Err(error) => panic!("test argument {json} does not deserialize: {error}"),
+            }
+        }
+
+        /// `%7B` -> `{`: paths are compared as the server decodes them.
+        fn percent_decoded(path: &str) -> String {
+            let bytes = path.as_bytes();
+            let mut out = Vec::with_capacity(bytes.len());
+            let mut index = 0;
+            while index < bytes.len() {
+                let hex = bytes.get(index + 1..index + 3).and_then(|hex| std::str::from_utf8(hex).ok());
+                match (bytes[index], hex.and_then(|hex| u8::from_str_radix(hex, 16).ok())) {
+                    (b'%', Some(byte)) => {
+                        out.push(byte);
+                        index += 3;
+                    }
+                    (byte, _) => {
+                        out.push(byte);
+                        index += 1;
+                    }
+                }
+            }
+            String::from_utf8_lossy(&out).into_owned()
+        }
+
+        struct Server {
+            mock: MockServer,
+            seen: AtomicUsize,
+        }
+
+        impl Server {
+            async fn start() -> Server {
+                let mock = MockServer::start().await;
+                Mock::given(any()).respond_with(ResponseTemplate::new(200).set_body_string("{}")).mount(&mock).await;
+                Server { mock, seen: AtomicUsize::new(0) }
+            }
+
+            fn client(&self) -> ghl_runtime::Client {
+                match ghl_runtime::Client::builder()
+                    .token("test-token")
+                    .base_url(self.mock.uri())
+                    .retry_policy(ghl_runtime::RetryPolicy::none())
+                    .no_rate_limit()
+                    .build()
+                {
+                    Ok(client) => client,
+                    Err(error) => panic!("test client: {error}"),
+                }
+            }
+
+            /// The one request the last call sent.
+            async fn expect(&self, operation: &str, method: &str, path: &str, version: &str, headers: &[(&str, &str)]) {
+                let requests = self.mock.received_requests().await.unwrap_or_default();
+                let before = self.seen.swap(requests.len(), Ordering::SeqCst);
+                assert_eq!(requests.len(), before + 1, "{operation}: expected exactly one request");
+                let request = &requests[requests.len() - 1];
+                let header = |name: &str| request.headers.get(name).and_then(|value| value.to_str().ok());
+                assert_eq!(request.method.as_str(), method, "{operation}: method");
+                assert_eq!(percent_decoded(request.url.path()), path, "{operation}: path");
+                assert_eq!(header("version"), Some(version), "{operation}: Version header");
+                assert_eq!(header("authorization"), Some("Bearer test-token"), "{operation}: Authorization header");
+                for (name, value) in headers {
+                    assert_eq!(header(name), Some(*value), "{operation}: forced {name} header");
+                }
+            }
+        }
+
+        #(#tests)*
+    })
+}
