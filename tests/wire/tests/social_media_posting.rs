@@ -1,0 +1,520 @@
+//! `ghl-social-media-posting` on the wire: the "Social planner posts" section of
+//! `shared/docs/api-deviations.md` (encoded in `overrides/social-media-posting.yaml` and
+//! `overrides/social-media-posting.ext.rs`), checked against a local server.
+
+mod common;
+
+use common::*;
+use ghl_runtime::Error;
+use ghl_social_media_posting::SocialMediaPostingClient;
+use ghl_social_media_posting::types::{
+    CreatePostDto, GetPostFormattedSchema, SearchPostDto, SocialPostMediaWrite, SocialPostStatus,
+    SocialPostType,
+};
+use serde_json::json;
+
+const LOCATION: &str = "ve9EPM428h8vShlRW1KT";
+const POST: &str = "65f1a2b3c4d5e6f708192a3b";
+const ACCOUNT: &str = "660a83fc29deacac50033e2b_ve9EPM428h8vShlRW1KT_17841465964543589";
+const USER: &str = "Lx1EI6YIgQYMQi0ytFXv";
+
+fn api(server: &wiremock::MockServer) -> SocialMediaPostingClient {
+    SocialMediaPostingClient::new(client(server))
+}
+
+/// The envelope every post read and write answers with (api-deviations.md: "Reads are
+/// wrapped: `{success, statusCode, message, results: {post: {...}}, traceId}`").
+fn envelope(status_code: u16, message: &str, results: serde_json::Value) -> serde_json::Value {
+    json!({
+        "success": true,
+        "statusCode": status_code,
+        "message": message,
+        "results": results,
+        "traceId": "8f2c51a7-5d0e-4b7e-9a53-2f1c0d9e4b11"
+    })
+}
+
+/// A post as a read returns it: media in the read shape `{url, type: "image", thumbnail, id}`.
+fn read_post(status: &str) -> serde_json::Value {
+    json!({
+        "_id": POST,
+        "source": "composer",
+        "locationId": LOCATION,
+        "platform": "instagram",
+        "accountId": ACCOUNT,
+        "accountIds": [ACCOUNT],
+        "summary": "Spring sale starts today",
+        "media": [
+            {
+                "url": "https://storage.googleapis.com/msgsndr/loc/media/banner.png",
+                "type": "image",
+                "thumbnail": "https://storage.googleapis.com/msgsndr/loc/media/banner_thumb.png",
+                "id": "Edf3323fsfsdsd"
+            },
+            {
+                "url": "https://cdn.example.com/clips/teaser",
+                "type": "video",
+                "thumbnail": "https://cdn.example.com/clips/teaser.jpg",
+                "id": "Vid0001"
+            }
+        ],
+        "status": status,
+        "type": "post",
+        "error": "",
+        "createdBy": "OriginalAuthor01",
+        "tags": ["spring"],
+        "displayDate": "2030-03-01T10:00:00.000Z",
+        "createdAt": "2024-02-20T08:00:00.000Z",
+        "updatedAt": "2024-02-21T08:00:00.000Z",
+        "deleted": false
+    })
+}
+
+fn text_draft() -> CreatePostDto {
+    CreatePostDto {
+        account_ids: vec![ACCOUNT.to_owned()],
+        summary: "Hello World".to_owned(),
+        media: Vec::new(),
+        status: SocialPostStatus::Draft,
+        schedule_date: None,
+        created_by: USER.to_owned(),
+        follow_up_comment: None,
+        og_tags_details: None,
+        type_: SocialPostType::Post,
+        post_approval_details: None,
+        schedule_time_updated: None,
+        tags: None,
+        category_id: None,
+        tiktok_post_details: None,
+        gmb_post_details: None,
+        user_id: USER.to_owned(),
+    }
+}
+
+// --- Create ---------------------------------------------------------------------------------
+
+/// Deviation: create requires `accountIds`, `userId`, `createdBy`, `media` (`[]` for a
+/// text-only draft), `summary`, `type`, `status`; status and type are plain strings. Create
+/// answers 201 with the new post at `results.post`.
+#[tokio::test]
+async fn create_text_draft_sends_every_required_key_and_unwraps_results_post() {
+    let server = server_answering(
+        201,
+        envelope(201, "Created Post", json!({ "post": read_post("draft") })),
+    )
+    .await;
+    let created = api(&server)
+        .create_post(LOCATION, &text_draft())
+        .await
+        .unwrap();
+    let req = only_request(&server).await;
+    assert_call(
+        &req,
+        "POST",
+        &format!("/social-media-posting/{LOCATION}/posts"),
+        "",
+        "2021-07-28",
+    );
+    assert_json_body(
+        &req,
+        &json!({
+            "accountIds": [ACCOUNT],
+            "summary": "Hello World",
+            "media": [],
+            "status": "draft",
+            "createdBy": USER,
+            "type": "post",
+            "userId": USER
+        }),
+    );
+    assert_eq!(created.id.as_deref(), Some(POST));
+    assert_eq!(created.status, Some(SocialPostStatus::Draft));
+    assert_eq!(created.type_, SocialPostType::Post);
+}
+
+/// Deviation: media on write is `{url, type}` with a real MIME type; `scheduleDate` goes with
+/// `scheduled`; `followUpComment` is accepted on create.
+#[tokio::test]
+async fn create_scheduled_post_sends_media_as_url_and_mime_type() {
+    let server = server_answering(
+        201,
+        envelope(
+            201,
+            "Created Post",
+            json!({ "post": read_post("scheduled") }),
+        ),
+    )
+    .await;
+    let mut body = text_draft();
+    body.status = SocialPostStatus::Scheduled;
+    body.type_ = SocialPostType::Reel;
+    body.schedule_date = Some("2030-03-01T10:00:00.000Z".to_owned());
+    body.follow_up_comment = Some("Link in bio".to_owned());
+    body.media = vec![
+        SocialPostMediaWrite {
+            url: "https://cdn.example.com/a.jpg".to_owned(),
+            type_: "image/jpeg".to_owned(),
+            caption: None,
+        },
+        SocialPostMediaWrite {
+            url: "https://cdn.example.com/b.mov".to_owned(),
+            type_: "video/quicktime".to_owned(),
+            caption: Some("Behind the scenes".to_owned()),
+        },
+    ];
+    let created = api(&server).create_post(LOCATION, &body).await.unwrap();
+    assert_eq!(created.status, Some(SocialPostStatus::Scheduled));
+    assert_json_body(
+        &only_request(&server).await,
+        &json!({
+            "accountIds": [ACCOUNT],
+            "summary": "Hello World",
+            "media": [
+                { "url": "https://cdn.example.com/a.jpg", "type": "image/jpeg" },
+                { "url": "https://cdn.example.com/b.mov", "type": "video/quicktime", "caption": "Behind the scenes" }
+            ],
+            "status": "scheduled",
+            "scheduleDate": "2030-03-01T10:00:00.000Z",
+            "createdBy": USER,
+            "followUpComment": "Link in bio",
+            "type": "reel",
+            "userId": USER
+        }),
+    );
+}
+
+// --- Read -----------------------------------------------------------------------------------
+
+/// Deviation: `GET .../posts/{id}` returns `{success, statusCode, message, results: {post},
+/// traceId}`; the method returns the post. Read media is `{url, type: "image", thumbnail, id}`.
+#[tokio::test]
+async fn get_post_unwraps_results_post_and_parses_read_media() {
+    let server = server_answering(
+        200,
+        envelope(
+            200,
+            "Fetched Post",
+            json!({ "post": read_post("published") }),
+        ),
+    )
+    .await;
+    let post = api(&server).get_post(LOCATION, POST).await.unwrap();
+    let req = only_request(&server).await;
+    assert_call(
+        &req,
+        "GET",
+        &format!("/social-media-posting/{LOCATION}/posts/{POST}"),
+        "",
+        "2021-07-28",
+    );
+    assert_no_body(&req);
+    assert_eq!(post.id.as_deref(), Some(POST));
+    assert_eq!(post.location_id, LOCATION);
+    assert_eq!(post.status, Some(SocialPostStatus::Published));
+    assert_eq!(post.type_, SocialPostType::Post);
+    let media = post.media.as_ref().unwrap();
+    assert_eq!(media.len(), 2);
+    assert_eq!(media[0].type_.as_deref(), Some("image"));
+    assert_eq!(media[0].id.as_deref(), Some("Edf3323fsfsdsd"));
+    assert!(media[0].thumbnail.is_some());
+}
+
+/// Every status and type the doc lists comes and goes as the lower-case string; a value the
+/// crate does not know is kept as `Unknown(..)`.
+#[tokio::test]
+async fn status_and_type_are_plain_lower_case_strings() {
+    let statuses = [
+        (SocialPostStatus::Draft, "draft"),
+        (SocialPostStatus::Scheduled, "scheduled"),
+        (SocialPostStatus::Published, "published"),
+        (SocialPostStatus::InReview, "in_review"),
+        (SocialPostStatus::InProgress, "in_progress"),
+        (SocialPostStatus::Failed, "failed"),
+        (SocialPostStatus::Deleted, "deleted"),
+        (SocialPostStatus::NotificationSent, "notification_sent"),
+    ];
+    for (status, wire) in statuses {
+        assert_eq!(serde_json::to_value(&status).unwrap(), json!(wire));
+        let back: SocialPostStatus = serde_json::from_value(json!(wire)).unwrap();
+        assert_eq!(back, status);
+    }
+    for (kind, wire) in [
+        (SocialPostType::Post, "post"),
+        (SocialPostType::Story, "story"),
+        (SocialPostType::Reel, "reel"),
+    ] {
+        assert_eq!(serde_json::to_value(&kind).unwrap(), json!(wire));
+        let back: SocialPostType = serde_json::from_value(json!(wire)).unwrap();
+        assert_eq!(back, kind);
+    }
+
+    let mut odd = read_post("queued");
+    odd["type"] = json!("carousel");
+    let server = server_answering(200, envelope(200, "Fetched Post", json!({ "post": odd }))).await;
+    let post = api(&server).get_post(LOCATION, POST).await.unwrap();
+    assert_eq!(
+        post.status,
+        Some(SocialPostStatus::Unknown("queued".to_owned()))
+    );
+    assert_eq!(post.type_, SocialPostType::Unknown("carousel".to_owned()));
+}
+
+// --- Update ---------------------------------------------------------------------------------
+
+/// Deviation: "There is no partial update. Update is `PUT .../posts/{id}` with the FULL body,
+/// the same shape as create" (PATCH or a partial body gets 422 and saves nothing).
+#[tokio::test]
+async fn edit_post_is_a_put_of_the_full_create_body() {
+    let server = server_answering(
+        200,
+        json!({ "success": true, "statusCode": 200, "message": "Updated Post" }),
+    )
+    .await;
+    let mut body = text_draft();
+    body.summary = "Edited".to_owned();
+    let answer = api(&server).edit_post(LOCATION, POST, &body).await.unwrap();
+    assert!(answer.success);
+    assert_eq!(answer.message, "Updated Post");
+    let req = only_request(&server).await;
+    assert_call(
+        &req,
+        "PUT",
+        &format!("/social-media-posting/{LOCATION}/posts/{POST}"),
+        "",
+        "2021-07-28",
+    );
+    assert_json_body(
+        &req,
+        &json!({
+            "accountIds": [ACCOUNT],
+            "summary": "Edited",
+            "media": [],
+            "status": "draft",
+            "createdBy": USER,
+            "type": "post",
+            "userId": USER
+        }),
+    );
+}
+
+/// Deviation: no PATCH on posts. The only operations on `posts/{id}` are DELETE, GET and PUT
+/// (the crate's one PATCH is the CSV finalize), and no partial-update body type exists.
+#[test]
+fn there_is_no_patch_on_posts() {
+    let crate_dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../crates/ghl-social-media-posting"
+    );
+    let readme = std::fs::read_to_string(format!("{crate_dir}/README.md")).unwrap();
+    let post_rows: Vec<&str> = readme
+        .lines()
+        .filter(|l| l.contains("`/social-media-posting/{locationId}/posts/{id}`"))
+        .collect();
+    let methods: Vec<&str> = post_rows
+        .iter()
+        .map(|l| l.trim_start_matches("| ").split(' ').next().unwrap())
+        .collect();
+    assert_eq!(methods, ["DELETE", "GET", "PUT"], "{post_rows:#?}");
+    let patches: Vec<&str> = readme
+        .lines()
+        .filter(|l| l.starts_with("| PATCH |"))
+        .collect();
+    assert_eq!(
+        patches,
+        [
+            "| PATCH | `/social-media-posting/{locationId}/csv/{id}` | `start_csv_finalize` | `2021-07-28` |"
+        ]
+    );
+    let types_rs = std::fs::read_to_string(format!("{crate_dir}/src/types.rs")).unwrap();
+    assert!(
+        !types_rs.contains("pub struct PostCreateRequest "),
+        "the partial update body must not be offered"
+    );
+}
+
+/// Deviation: "The right update is: read the post, keep its fields, change what you mean to,
+/// normalize media, send the whole object back". A read's media (`type: "image"`, `thumbnail`,
+/// `id`) is refused on write with 422 `Invalid media format type`, so `from_read` sends
+/// `{url, type: <MIME>}` only.
+#[tokio::test]
+async fn read_then_full_update_normalises_media_to_mime_types() {
+    let server = server_answering(
+        200,
+        envelope(
+            200,
+            "Fetched Post",
+            json!({ "post": read_post("scheduled") }),
+        ),
+    )
+    .await;
+    let api = api(&server);
+    let post: GetPostFormattedSchema = api.get_post(LOCATION, POST).await.unwrap();
+    let mut body = CreatePostDto::from_read(&post, USER);
+    body.summary = "Spring sale extended".to_owned();
+    let _ = api.edit_post(LOCATION, POST, &body).await; // the answer (an envelope) is not the point
+
+    let all = received(&server).await;
+    assert_eq!(all.len(), 2);
+    assert_call(
+        &all[1],
+        "PUT",
+        &format!("/social-media-posting/{LOCATION}/posts/{POST}"),
+        "",
+        "2021-07-28",
+    );
+    assert_json_body(
+        &all[1],
+        &json!({
+            "accountIds": [ACCOUNT],
+            "summary": "Spring sale extended",
+            "media": [
+                { "url": "https://storage.googleapis.com/msgsndr/loc/media/banner.png", "type": "image/png" },
+                { "url": "https://cdn.example.com/clips/teaser", "type": "video/mp4" }
+            ],
+            "status": "scheduled",
+            "scheduleDate": "2030-03-01T10:00:00.000Z",
+            "createdBy": "OriginalAuthor01",
+            "type": "post",
+            "tags": ["spring"],
+            "userId": USER
+        }),
+    );
+}
+
+/// The MIME types the doc lists, derived from the URL's extension.
+#[test]
+fn mime_types_come_from_the_extension() {
+    use ghl_social_media_posting::ext::mime_type;
+    for (url, declared, mime) in [
+        ("https://x/a.JPG", Some("image"), "image/jpeg"),
+        ("https://x/a.jpeg?w=100", None, "image/jpeg"),
+        ("https://x/a.png#frag", Some("image"), "image/png"),
+        ("https://x/a.gif", None, "image/gif"),
+        ("https://x/a.webp", None, "image/webp"),
+        ("https://x/a.mp4", Some("video"), "video/mp4"),
+        ("https://x/a.mov", Some("video"), "video/quicktime"),
+        ("https://x/a", Some("video"), "video/mp4"),
+        ("https://x/a.bin", Some("image/png"), "image/png"),
+    ] {
+        assert_eq!(mime_type(url, declared), mime, "{url} {declared:?}");
+    }
+}
+
+/// The server's 422 for a partial body surfaces its messages.
+#[tokio::test]
+async fn a_rejected_update_surfaces_the_validation_messages() {
+    let server = server_answering(
+        422,
+        json!({
+            "statusCode": 422,
+            "message": ["property summary should not exist", "property scheduleDate should not exist"],
+            "error": "Unprocessable Entity"
+        }),
+    )
+    .await;
+    let err = api(&server)
+        .edit_post(LOCATION, POST, &text_draft())
+        .await
+        .unwrap_err();
+    match err {
+        Error::Validation {
+            status, messages, ..
+        } => {
+            assert_eq!(status, 422);
+            assert_eq!(
+                messages,
+                [
+                    "property summary should not exist",
+                    "property scheduleDate should not exist"
+                ]
+            );
+        }
+        other => panic!("expected Validation, got {other:?}"),
+    }
+}
+
+// --- List and delete ------------------------------------------------------------------------
+
+/// Deviation: `POST .../posts/list` (a POST, not a GET) takes `skip` and `limit` as JSON
+/// numbers (the spec says strings) and answers `results.posts[]` and a count.
+#[tokio::test]
+async fn list_is_a_post_with_numeric_skip_and_limit_and_unwraps_results() {
+    let server = server_answering(
+        200,
+        envelope(
+            200,
+            "Fetched Posts",
+            json!({ "posts": [read_post("published"), read_post("draft")], "count": 2 }),
+        ),
+    )
+    .await;
+    let list = api(&server)
+        .get_posts(
+            LOCATION,
+            &SearchPostDto {
+                type_: Some("all".to_owned()),
+                accounts: None,
+                skip: 20,
+                limit: 10,
+                from_date: "2024-01-22T05:32:49.463Z".to_owned(),
+                to_date: "2024-03-20T05:32:49.463Z".to_owned(),
+                include_users: "true".to_owned(),
+                post_type: Some(SocialPostType::Post),
+            },
+        )
+        .await
+        .unwrap();
+    let req = only_request(&server).await;
+    assert_call(
+        &req,
+        "POST",
+        &format!("/social-media-posting/{LOCATION}/posts/list"),
+        "",
+        "2021-07-28",
+    );
+    let sent = body(&req);
+    assert_eq!(sent["skip"], json!(20));
+    assert_eq!(sent["limit"], json!(10));
+    assert!(sent["skip"].is_u64() && sent["limit"].is_u64(), "{sent}");
+    assert_eq!(
+        sent,
+        json!({
+            "type": "all",
+            "skip": 20,
+            "limit": 10,
+            "fromDate": "2024-01-22T05:32:49.463Z",
+            "toDate": "2024-03-20T05:32:49.463Z",
+            "includeUsers": "true",
+            "postType": "post"
+        })
+    );
+    assert_eq!(list.count, Some(2));
+    let posts = list.posts.unwrap();
+    assert_eq!(posts.len(), 2);
+    assert_eq!(posts[1].status, Some(SocialPostStatus::Draft));
+}
+
+/// Delete is a soft delete answering 200.
+#[tokio::test]
+async fn delete_post_is_a_delete_on_the_post() {
+    let server = server_answering(
+        200,
+        envelope(200, "Deleted Post", json!({ "postId": POST })),
+    )
+    .await;
+    let answer = api(&server).delete_post(LOCATION, POST).await.unwrap();
+    assert!(answer.success);
+    assert_eq!(
+        answer.results.and_then(|r| r.post_id).as_deref(),
+        Some(POST)
+    );
+    let req = only_request(&server).await;
+    assert_call(
+        &req,
+        "DELETE",
+        &format!("/social-media-posting/{LOCATION}/posts/{POST}"),
+        "",
+        "2021-07-28",
+    );
+    assert_no_body(&req);
+}
