@@ -457,3 +457,16 @@ async fn send_at_unwraps_an_envelope_and_reports_full_paths() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn public_types_are_thread_safe() {
+    fn assert_send_sync<T: Send + Sync + 'static>() {}
+    assert_send_sync::<Client>();
+    assert_send_sync::<Error>();
+    assert_send_sync::<Request>();
+    assert_send_sync::<Multipart>();
+    assert_send_sync::<FilePart>();
+    assert_send_sync::<ghl_runtime::ratelimit::RateLimiter>();
+    #[cfg(feature = "webhooks")]
+    assert_send_sync::<ghl_runtime::webhooks::WebhookVerifier>();
+}
