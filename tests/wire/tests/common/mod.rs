@@ -131,3 +131,103 @@ pub fn assert_no_body(req: &wiremock::Request) {
         String::from_utf8_lossy(&req.body)
     );
 }
+
+/// One part of a `multipart/form-data` body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormPart {
+    /// The `name` of its `Content-Disposition`.
+    pub name: String,
+    /// The `filename` of its `Content-Disposition`, when it is a file.
+    pub file_name: Option<String>,
+    /// Its `Content-Type`, when it has one.
+    pub content_type: Option<String>,
+    /// Its content.
+    pub bytes: Vec<u8>,
+}
+
+/// The parts of a `multipart/form-data` request, in order (a small parser for test bodies:
+/// the boundary from `Content-Type`, CRLF line ends).
+pub fn multipart_parts(req: &wiremock::Request) -> Vec<FormPart> {
+    let content_type = header(req, "content-type").expect("a Content-Type");
+    assert!(
+        content_type.starts_with("multipart/form-data"),
+        "Content-Type of {}: {content_type}",
+        req.url
+    );
+    let boundary = content_type
+        .split(';')
+        .filter_map(|p| p.trim().strip_prefix("boundary="))
+        .next()
+        .expect("a boundary")
+        .trim_matches('"')
+        .to_owned();
+    let delimiter = format!("--{boundary}");
+    let body = &req.body[..];
+    let mut parts = Vec::new();
+    let mut sections = split_bytes(body, delimiter.as_bytes());
+    sections.remove(0); // the preamble
+    for section in sections {
+        if section.starts_with(b"--") {
+            break; // the closing delimiter
+        }
+        let section = section
+            .strip_prefix(b"\r\n")
+            .expect("CRLF after the boundary");
+        let split = find(section, b"\r\n\r\n").expect("a blank line after the part headers");
+        let head = std::str::from_utf8(&section[..split]).expect("ASCII part headers");
+        let mut content = &section[split + 4..];
+        content = content.strip_suffix(b"\r\n").unwrap_or(content);
+        let mut part = FormPart {
+            name: String::new(),
+            file_name: None,
+            content_type: None,
+            bytes: content.to_vec(),
+        };
+        for line in head.split("\r\n") {
+            let (key, value) = line.split_once(':').expect("a part header");
+            match key.trim().to_ascii_lowercase().as_str() {
+                "content-disposition" => {
+                    for attr in value.split(';').map(str::trim) {
+                        if let Some(v) = attr.strip_prefix("name=") {
+                            part.name = v.trim_matches('"').to_owned();
+                        } else if let Some(v) = attr.strip_prefix("filename=") {
+                            part.file_name = Some(v.trim_matches('"').to_owned());
+                        }
+                    }
+                }
+                "content-type" => part.content_type = Some(value.trim().to_owned()),
+                _ => {}
+            }
+        }
+        parts.push(part);
+    }
+    parts
+}
+
+/// The text parts of a multipart body as `(name, value)` pairs, in order.
+pub fn multipart_texts(parts: &[FormPart]) -> Vec<(String, String)> {
+    parts
+        .iter()
+        .filter(|p| p.file_name.is_none())
+        .map(|p| {
+            (
+                p.name.clone(),
+                String::from_utf8(p.bytes.clone()).expect("UTF-8 text part"),
+            )
+        })
+        .collect()
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn split_bytes<'a>(mut haystack: &'a [u8], needle: &[u8]) -> Vec<&'a [u8]> {
+    let mut out = Vec::new();
+    while let Some(at) = find(haystack, needle) {
+        out.push(&haystack[..at]);
+        haystack = &haystack[at + needle.len()..];
+    }
+    out.push(haystack);
+    out
+}
