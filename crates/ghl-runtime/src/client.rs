@@ -34,6 +34,8 @@ enum Credentials {
 struct Inner {
     http: reqwest::Client,
     base_url: String,
+    /// `base_url` parsed once; each request only sets its path and query.
+    base: url::Url,
     user_agent: HeaderValue,
     timeout: Duration,
     auth: Credentials,
@@ -211,8 +213,10 @@ impl ClientBuilder {
     /// unreadable token store, or when both a token and OAuth are given.
     pub fn build(self) -> Result<Client> {
         let base_url = self.base_url.trim_end_matches('/').to_owned();
-        let parsed = url::Url::parse(&base_url)
+        let mut parsed = url::Url::parse(&base_url)
             .map_err(|e| Error::config(format!("invalid base URL {base_url:?}: {e}")))?;
+        parsed.set_query(None);
+        parsed.set_fragment(None);
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(Error::config(format!(
                 "invalid base URL {base_url:?}: the scheme must be http or https"
@@ -254,6 +258,7 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
+                base: parsed,
                 base_url,
                 user_agent,
                 timeout: self.timeout,
@@ -568,6 +573,7 @@ impl Client {
             inner: Arc::new(Inner {
                 http: inner.http.clone(),
                 base_url: inner.base_url.clone(),
+                base: inner.base.clone(),
                 user_agent: inner.user_agent.clone(),
                 timeout: inner.timeout,
                 auth: Credentials::OAuth(Arc::new(session)),
@@ -849,10 +855,10 @@ impl Client {
     fn url(&self, request: &Request) -> Result<url::Url> {
         let path = &request.path;
         let sep = if path.starts_with('/') { "" } else { "/" };
-        let mut url =
-            url::Url::parse(&format!("{}{sep}{path}", self.inner.base_url)).map_err(|e| {
-                Error::invalid_request(request.path_template, format!("invalid path: {e}"))
-            })?;
+        let mut url = self.inner.base.clone();
+        let prefix = url.path().trim_end_matches('/');
+        let full = format!("{prefix}{sep}{path}");
+        url.set_path(&full);
         if !request.query.is_empty() {
             let mut pairs = url.query_pairs_mut();
             for (name, value) in &request.query {
@@ -931,16 +937,17 @@ fn decode<T: DeserializeOwned>(
 ) -> Result<T> {
     let trimmed = body.iter().all(u8::is_ascii_whitespace);
     let data: &[u8] = if trimmed { b"null" } else { body };
+    // Fast path: plain serde_json. Only a failure pays for path tracking (a second pass).
+    let first = match serde_json::from_slice::<T>(data) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
     let mut de = serde_json::Deserializer::from_slice(data);
     let result: std::result::Result<T, _> = serde_path_to_error::deserialize(&mut de);
-    let failure = match result {
-        Ok(v) => match de.end() {
-            Ok(()) => return Ok(v),
-            Err(e) => (String::from("."), e),
-        },
+    let (json_path, source) = match result {
+        Ok(_) => (String::from("."), first),
         Err(e) => (e.path().to_string(), e.into_inner()),
     };
-    let (json_path, source) = failure;
     Err(decode_error(method, path, json_path, body, redact, source))
 }
 

@@ -175,6 +175,9 @@ impl RateLimiter {
 
     fn with_owner<R>(&self, owner: &str, f: impl FnOnce(&mut OwnerState) -> R) -> R {
         let mut owners = self.owners();
+        if let Some(state) = owners.get_mut(owner) {
+            return f(state);
+        }
         let state = owners.entry(owner.to_owned()).or_insert_with(|| {
             let c = self.shared.config;
             OwnerState {

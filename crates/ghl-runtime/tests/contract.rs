@@ -470,3 +470,31 @@ fn public_types_are_thread_safe() {
     #[cfg(feature = "webhooks")]
     assert_send_sync::<ghl_runtime::webhooks::WebhookVerifier>();
 }
+
+#[tokio::test]
+async fn base_url_may_carry_a_path_prefix() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let c = Client::builder()
+        .token(TOKEN)
+        .base_url(format!("{}/proxy/ghl/", server.uri()))
+        .build()
+        .unwrap();
+    c.send_empty(
+        Request::new(
+            Method::GET,
+            "/contacts/{contactId}",
+            format!("/contacts/{}", encode_path_segment(&"a b")),
+            "2021-07-28",
+        )
+        .query("q", "x y"),
+    )
+    .await
+    .unwrap();
+    let r = only_request(&server).await;
+    assert_eq!(r.url.path(), "/proxy/ghl/contacts/a%20b");
+    assert_eq!(r.url.query(), Some("q=x+y"));
+}
