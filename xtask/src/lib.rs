@@ -6,8 +6,12 @@
 //! [`overrides`], parse) ->
 //! [`ir`] (resolve schemas and operations into a Rust-shaped model, named by [`naming`]) ->
 //! [`emit`] (tokens, formatted) -> [`write`] (atomic write or `--check`).
+//!
+//! When HighLevel republishes the specs, [`update`] re-pins them and bumps each crate's version
+//! by the class of its change, which [`diff`] works out by comparing the two releases' models.
 
 pub mod diagnostics;
+pub mod diff;
 pub mod emit;
 pub mod examples;
 pub mod ir;
@@ -19,4 +23,5 @@ pub mod spec_tests;
 pub mod specs;
 pub mod suite;
 pub mod summary;
+pub mod update;
 pub mod write;

@@ -21,6 +21,13 @@ enum Command {
     Regen(xtask::regen::RegenArgs),
     /// Run every test: the downstream build, the older release's crates, then `cargo test`.
     Test,
+    /// Maintain the pinned specs.
+    Specs {
+        #[command(subcommand)]
+        command: SpecsCommand,
+    },
+    /// Report what a new release of the specs changes in the generated API (Markdown or JSON).
+    Diff(xtask::diff::DiffArgs),
     /// Time full regenerations (in memory, nothing written) and print the figures.
     Bench {
         /// Directory holding `apps/*.json` and `common/common-schemas.json`.
@@ -29,7 +36,17 @@ enum Command {
         /// Timed runs after one warm-up.
         #[arg(long, default_value_t = 10)]
         runs: usize,
+        /// Time `cargo xtask diff OLD NEW` instead, from this older release to `--specs` (default:
+        /// GHL_SPECS_DIR, then ../shared/specs/highlevel-api-docs).
+        #[arg(long, value_name = "OLD")]
+        diff: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum SpecsCommand {
+    /// Re-pin the specs to a new upstream commit; bump crate versions and changelogs by the diff.
+    Update(xtask::update::UpdateArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,7 +54,20 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Regen(args) => xtask::regen::run(&args),
         Command::Test => xtask::suite::run(),
-        Command::Bench { specs, runs } => xtask::regen::bench(specs.as_deref(), runs),
+        Command::Specs {
+            command: SpecsCommand::Update(args),
+        } => xtask::update::run(&args),
+        Command::Diff(args) => xtask::diff::run(&args),
+        Command::Bench {
+            specs,
+            runs,
+            diff: Some(old),
+        } => xtask::diff::bench(&old, specs.as_deref(), runs),
+        Command::Bench {
+            specs,
+            runs,
+            diff: None,
+        } => xtask::regen::bench(specs.as_deref(), runs),
     };
     match result {
         Ok(code) => code,

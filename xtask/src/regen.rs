@@ -12,7 +12,7 @@ use crate::examples::{self, ExampleStats};
 use crate::ir::{self, Api, CommonTypes, Stats};
 use crate::overrides::{self, OverrideFile};
 use crate::specs::{self, SpecSet};
-use crate::{load, spec_tests, write};
+use crate::{load, spec_tests, update, write};
 
 /// The file every v2 spec refers to for shared schemas.
 pub const COMMON_SPEC: &str = "common/common-schemas.json";
@@ -77,12 +77,18 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// Specs in, files out, all in memory: nothing here touches the output directory.
-pub fn generate(
-    set: &SpecSet,
-    overrides: &[OverrideFile],
-    options: &EmitOptions,
-) -> anyhow::Result<Generation> {
+/// The model of every crate a spec set makes (the common crate first), overrides applied.
+pub struct Built {
+    pub apis: Vec<Api>,
+    /// Resource -> how many overrides applied to it.
+    pub overrides_applied: BTreeMap<String, usize>,
+}
+
+/// Specs in, models out: load (repairs, overrides) and [`ir::build`] every spec, no emitting.
+///
+/// Every resource spec is tried, so that after a spec update all the stale overrides are
+/// reported in one run, not one per run.
+pub fn build_apis(set: &SpecSet, overrides: &[OverrideFile]) -> anyhow::Result<Built> {
     let spec_resources: BTreeSet<&str> = set
         .files
         .iter()
@@ -142,13 +148,55 @@ pub fn generate(
         bail!("{} holds no resource specs (apps/*.json)", set.origin);
     }
     let mut apis = vec![common_api];
+    let mut failures: Vec<anyhow::Error> = Vec::new();
     for file in resources {
-        let spec = load::load(file, overrides_for(&file.path))?;
-        if spec.overrides_applied > 0 {
-            overrides_applied.insert(spec.resource.clone(), spec.overrides_applied);
+        let built = load::load(file, overrides_for(&file.path)).and_then(|spec| {
+            let api = ir::build(&spec, Some(&common_types))?;
+            Ok((spec.resource, spec.overrides_applied, api))
+        });
+        match built {
+            Ok((resource, applied, api)) => {
+                if applied > 0 {
+                    overrides_applied.insert(resource, applied);
+                }
+                apis.push(api);
+            }
+            Err(error) => failures.push(error),
         }
-        apis.push(ir::build(&spec, Some(&common_types))?);
     }
+    if failures.len() == 1 {
+        if let Some(error) = failures.pop() {
+            return Err(error);
+        }
+    }
+    if !failures.is_empty() {
+        let listed: Vec<String> = failures
+            .iter()
+            .map(|error| format!("  - {error:#}"))
+            .collect();
+        bail!(
+            "{} of the spec files in {} failed:\n{}",
+            failures.len(),
+            set.origin,
+            listed.join("\n")
+        );
+    }
+    Ok(Built {
+        apis,
+        overrides_applied,
+    })
+}
+
+/// Specs in, files out, all in memory: nothing here touches the output directory.
+pub fn generate(
+    set: &SpecSet,
+    overrides: &[OverrideFile],
+    options: &EmitOptions,
+) -> anyhow::Result<Generation> {
+    let Built {
+        apis,
+        overrides_applied,
+    } = build_apis(set, overrides)?;
     let mut files = Vec::new();
     let mut stats = Stats::default();
     for api in &apis {
@@ -206,8 +254,13 @@ fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
 }
 
 pub fn run(args: &RegenArgs) -> anyhow::Result<ExitCode> {
+    run_in(&workspace_root(), args)
+}
+
+/// [`run`] for the workspace at `root` (its `Cargo.toml`, `specs/`, `overrides/`, `crates/`).
+pub fn run_in(root: &Path, args: &RegenArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let root = workspace_root();
+    let root = root.to_path_buf();
     let default_out = root.join("crates");
     let out_dir = match &args.out {
         Some(out) => absolute(out)?,
@@ -224,6 +277,7 @@ pub fn run(args: &RegenArgs) -> anyhow::Result<ExitCode> {
             None => "unlocked specs".to_owned(),
         },
         metadata: emit::workspace_metadata(&root)?,
+        releases: update::releases(&root)?,
     };
     let override_files = if args.no_overrides {
         Vec::new()
@@ -372,6 +426,7 @@ pub fn bench(specs_dir: Option<&Path>, runs: usize) -> anyhow::Result<ExitCode> 
         runtime_path: "../ghl-runtime".to_owned(),
         source: "bench".to_owned(),
         metadata: emit::workspace_metadata(&root)?,
+        releases: update::releases(&root)?,
     };
     let override_files = overrides::load_dir(&root.join("overrides"))?;
     generate(&set, &override_files, &options)?;

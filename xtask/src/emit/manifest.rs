@@ -87,7 +87,7 @@ pub fn cargo_toml(api: &Api, options: &EmitOptions) -> String {
     if api.uses_common {
         dependencies.push(format!(
             "ghl-common = {{ path = \"../ghl-common\", version = {} }}",
-            quoted(&meta.version)
+            quoted(options.crate_version("ghl-common"))
         ));
     }
     dependencies.push("serde = { version = \"1\", features = [\"derive\"] }".to_owned());
@@ -119,7 +119,7 @@ pub fn cargo_toml(api: &Api, options: &EmitOptions) -> String {
         spec = api.spec_path,
         source = options.source,
         name = quoted(&api.crate_name),
-        version = quoted(&meta.version),
+        version = quoted(options.crate_version(&api.crate_name)),
         edition = quoted(&meta.edition),
         rust_version = quoted(&meta.rust_version),
         description = quoted(&description),
@@ -130,7 +130,17 @@ pub fn cargo_toml(api: &Api, options: &EmitOptions) -> String {
     )
 }
 
-pub fn readme(api: &Api) -> String {
+/// The requirement a user writes for `version`: `0.2` for `0.2.1`, `1` for `1.4.0`.
+fn requirement(version: &str) -> String {
+    let mut parts = version.split('.');
+    match (parts.next(), parts.next()) {
+        (Some("0"), Some(minor)) => format!("0.{minor}"),
+        (Some(major), _) => major.to_owned(),
+        (None, _) => version.to_owned(),
+    }
+}
+
+pub fn readme(api: &Api, options: &EmitOptions) -> String {
     let ident = naming::crate_ident(&api.crate_name);
     if api.operations.is_empty() {
         return format!(
@@ -170,7 +180,7 @@ pub fn readme(api: &Api) -> String {
         } else {
             ""
         },
-        version = "0.1",
+        version = requirement(options.crate_version(&api.crate_name)),
         client = api.client_name,
     )
 }
@@ -185,6 +195,13 @@ mod tests {
         let meta = workspace_metadata(&root).unwrap();
         assert_eq!(meta.edition, "2024");
         assert!(meta.repository.starts_with("https://"));
+    }
+
+    #[test]
+    fn requirements_follow_cargo_compatibility() {
+        assert_eq!(requirement("0.1.0"), "0.1");
+        assert_eq!(requirement("0.12.3"), "0.12");
+        assert_eq!(requirement("1.4.0"), "1");
     }
 
     #[test]

@@ -6,6 +6,8 @@ mod client;
 mod manifest;
 mod types;
 
+use std::collections::BTreeMap;
+
 use anyhow::Context;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -29,6 +31,27 @@ pub struct EmitOptions {
     /// Names the input in file headers: `highlevel-api-docs@0af86a4` or `unlocked specs`.
     pub source: String,
     pub metadata: CrateMetadata,
+    /// Per-crate versions and changelogs kept in `specs/` (see [`crate::update`]).
+    pub releases: Releases,
+}
+
+/// What `specs/versions.toml` and `specs/changelog/` say about each generated crate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Releases {
+    /// Crate name -> version; a crate not listed has the workspace version.
+    pub versions: BTreeMap<String, String>,
+    /// Crate name -> its changelog, copied into the crate as `CHANGELOG.md`.
+    pub changelogs: BTreeMap<String, String>,
+}
+
+impl EmitOptions {
+    /// The version of a generated crate: `specs/versions.toml`, else the workspace's.
+    pub fn crate_version(&self, crate_name: &str) -> &str {
+        self.releases
+            .versions
+            .get(crate_name)
+            .map_or(self.metadata.version.as_str(), String::as_str)
+    }
 }
 
 /// All files of one generated crate.
@@ -45,7 +68,7 @@ pub fn emit_crate(api: &Api, options: &EmitOptions) -> anyhow::Result<Vec<Genera
         },
         GeneratedFile {
             path: format!("{dir}/README.md"),
-            contents: manifest::readme(api),
+            contents: manifest::readme(api, options),
         },
         GeneratedFile {
             path: format!("{dir}/src/lib.rs"),
@@ -61,6 +84,14 @@ pub fn emit_crate(api: &Api, options: &EmitOptions) -> anyhow::Result<Vec<Genera
             )?,
         },
     ];
+    if let Some(changelog) = options.releases.changelogs.get(&api.crate_name) {
+        files.push(GeneratedFile {
+            path: format!("{dir}/CHANGELOG.md"),
+            contents: format!(
+                "<!-- Copied by `cargo xtask regen` from specs/changelog/{dir}.md; `cargo xtask specs update` writes it. -->\n\n{changelog}"
+            ),
+        });
+    }
     if let Some((origin, source)) = &api.extension {
         files.push(GeneratedFile {
             path: format!("{dir}/src/ext.rs"),

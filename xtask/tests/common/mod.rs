@@ -16,6 +16,7 @@ pub fn options() -> EmitOptions {
         runtime_path: "../ghl-runtime".to_owned(),
         source: "test".to_owned(),
         metadata: workspace_metadata(&workspace_root()).expect("workspace metadata"),
+        releases: Default::default(),
     }
 }
 
