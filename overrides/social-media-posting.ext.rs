@@ -52,7 +52,7 @@ impl CreatePostDto {
                 .created_by
                 .clone()
                 .unwrap_or_else(|| user_id.to_owned()),
-            follow_up_comment: None,
+            follow_up_comment: post.follow_up_comment.clone(),
             og_tags_details: post.og_tags_details.clone(),
             type_: post.type_.clone(),
             post_approval_details: post
@@ -61,7 +61,7 @@ impl CreatePostDto {
                 .map(PostApprovalSchema::from_read),
             schedule_time_updated: None,
             tags: post.tags.clone(),
-            category_id: None,
+            category_id: post.category_id.clone(),
             tiktok_post_details: post.tiktok_post_details.clone(),
             gmb_post_details: post.gmb_post_details.clone(),
             user_id: user_id.to_owned(),

@@ -202,6 +202,8 @@ pub struct Operation {
     pub forced_headers: Vec<(String, String)>,
     /// The method returns the value at this JSON pointer of the 2xx body (from overrides).
     pub unwrap: Option<String>,
+    /// Sent without the `Authorization` header (from overrides: the token exchange itself).
+    pub without_auth: bool,
 }
 
 /// A failure the spec documents: its status and, when it names one, the type of its body.
@@ -1134,6 +1136,8 @@ impl<'a> Builder<'a> {
                 errors,
                 forced_headers,
                 unwrap,
+                without_auth: operation.extensions.get(overrides::EXT_WITHOUT_AUTH)
+                    == Some(&Value::Bool(true)),
             });
         }
         Ok(operations)
@@ -1152,56 +1156,33 @@ impl<'a> Builder<'a> {
         if let Some((media, content)) =
             pick(&|media| media == "application/json" || media.ends_with("+json"))
         {
-            let schema_pointer = pointer_push(&pointer_push(&content_pointer, media), "schema");
-            let ty = match &content.schema {
-                Some(schema) => self.ty_of(
-                    schema.into(),
-                    &Site {
-                        hint,
-                        pointer: &schema_pointer,
-                    },
-                )?,
-                None => self.fallback("body without schema"),
-            };
+            let (ty, _) = self.media_ty(content, &content_pointer, media, &hint)?;
+            let ty = ty.unwrap_or_else(|| self.fallback("body without schema"));
             return Ok(Some(Body::Json {
                 ty,
                 required: body.required,
             }));
         }
         if let Some((media, content)) = pick(&|media| media == "multipart/form-data") {
-            let schema_pointer = pointer_push(&pointer_push(&content_pointer, media), "schema");
-            return Ok(Some(match &content.schema {
-                None => Body::MultipartRaw,
-                Some(schema) => match self.ty_of(
-                    schema.into(),
-                    &Site {
-                        hint,
-                        pointer: &schema_pointer,
-                    },
-                )? {
-                    Ty::Named(name) if self.is_struct(&name) => Body::Multipart { ty: name },
-                    _ => {
+            return Ok(Some(
+                match self.media_ty(content, &content_pointer, media, &hint)? {
+                    (None, _) => Body::MultipartRaw,
+                    (Some(Ty::Named(name)), _) if self.is_struct(&name) => {
+                        Body::Multipart { ty: name }
+                    }
+                    (Some(_), schema_pointer) => {
                         return Err(self.error(
                             &schema_pointer,
                             "a multipart body must be an object with properties",
                         ));
                     }
                 },
-            }));
+            ));
         }
         if let Some((media, content)) = pick(&|media| media == "application/x-www-form-urlencoded")
         {
-            let schema_pointer = pointer_push(&pointer_push(&content_pointer, media), "schema");
-            let ty = match &content.schema {
-                Some(schema) => self.ty_of(
-                    schema.into(),
-                    &Site {
-                        hint,
-                        pointer: &schema_pointer,
-                    },
-                )?,
-                None => self.fallback("body without schema"),
-            };
+            let (ty, _) = self.media_ty(content, &content_pointer, media, &hint)?;
+            let ty = ty.unwrap_or_else(|| self.fallback("body without schema"));
             return Ok(Some(Body::Form {
                 ty,
                 required: body.required,
@@ -1214,6 +1195,28 @@ impl<'a> Builder<'a> {
                 format!("unsupported request media type `{media}`"),
             )),
         }
+    }
+
+    /// The type of one media type's schema (`None` when it has none), and the schema's pointer.
+    fn media_ty(
+        &mut self,
+        content: &'a openapiv3::MediaType,
+        content_pointer: &str,
+        media: &str,
+        hint: &str,
+    ) -> Result<(Option<Ty>, String), SpecError> {
+        let schema_pointer = pointer_push(&pointer_push(content_pointer, media), "schema");
+        let ty = match &content.schema {
+            Some(schema) => Some(self.ty_of(
+                schema.into(),
+                &Site {
+                    hint: hint.to_owned(),
+                    pointer: &schema_pointer,
+                },
+            )?),
+            None => None,
+        };
+        Ok((ty, schema_pointer))
     }
 
     fn is_struct(&self, name: &str) -> bool {

@@ -23,6 +23,8 @@ use crate::diagnostics::pointer_push;
 pub const EXT_HEADERS: &str = "x-ghl-headers";
 /// Operation extension: a JSON pointer into the 2xx body; the method returns what is there.
 pub const EXT_UNWRAP: &str = "x-ghl-unwrap";
+/// Operation extension: `true` when the call must go without the `Authorization` header.
+pub const EXT_WITHOUT_AUTH: &str = "x-ghl-without-auth";
 
 const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -105,6 +107,7 @@ pub enum Action {
     Request(Value),
     Response(Value),
     Unwrap(String),
+    WithoutAuth,
     Define(Map<String, Value>),
 }
 
@@ -120,6 +123,7 @@ impl Action {
             Action::Request(_) => "request",
             Action::Response(_) => "response",
             Action::Unwrap(_) => "unwrap",
+            Action::WithoutAuth => "without_auth",
             Action::Define(_) => "define",
         }
     }
@@ -168,6 +172,7 @@ struct RawEntry {
     request: Option<Value>,
     response: Option<Value>,
     unwrap: Option<String>,
+    without_auth: Option<bool>,
     define: Option<Map<String, Value>>,
 }
 
@@ -287,12 +292,21 @@ fn parse_entry(raw: RawEntry, line: usize, display: &str) -> Result<Entry, Overr
     if let Some(pointer) = raw.unwrap {
         actions.push(Action::Unwrap(pointer));
     }
+    match raw.without_auth {
+        Some(true) => actions.push(Action::WithoutAuth),
+        Some(false) => {
+            return Err(error(
+                "`without_auth: false` does nothing; delete the key".to_owned(),
+            ));
+        }
+        None => {}
+    }
     if let Some(schemas) = raw.define {
         actions.push(Action::Define(schemas));
     }
     let action = match actions.len() {
         1 => actions.remove(0),
-        0 => return Err(error("no action: give one of version, header, remove, replace, merge, required, request, response, unwrap, define".to_owned())),
+        0 => return Err(error("no action: give one of version, header, remove, replace, merge, required, request, response, unwrap, without_auth, define".to_owned())),
         _ => {
             let names: Vec<&str> = actions.iter().map(Action::name).collect();
             return Err(error(format!("one action per entry, found {}", names.join(", "))));
@@ -812,6 +826,13 @@ fn apply_to_operation(spec: &mut Value, pointer: &str, action: &Action) -> Appli
             media["schema"] = schema.clone();
             Ok(())
         }
+        Action::WithoutAuth => {
+            if operation.get(EXT_WITHOUT_AUTH) == Some(&Value::Bool(true)) {
+                return Err(format!("{ALREADY}; delete the entry"));
+            }
+            operation.insert(EXT_WITHOUT_AUTH.to_owned(), Value::Bool(true));
+            Ok(())
+        }
         Action::Unwrap(inner) => {
             if !inner.starts_with('/') {
                 return Err(format!(
@@ -918,6 +939,9 @@ mod tests {
   - reason: unwrap
     operation: create-post
     unwrap: /results/post
+  - reason: token exchange goes without a bearer token
+    operation: create-post
+    without_auth: true
 ",
         )
         .unwrap();

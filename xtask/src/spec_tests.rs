@@ -302,9 +302,14 @@ fn operation_call<'a>(
         .forced_headers
         .iter()
         .map(|(name, value)| quote! { (#name, #value) });
+    let authorization = if op.without_auth {
+        quote! { None }
+    } else {
+        quote! { Some("Bearer test-token") }
+    };
     Ok(quote! {
         let _ = api.#name(#(#args),*).await;
-        server.expect(#fn_name, #method, #expected_path, #version, &[#(#headers),*]).await;
+        server.expect(#fn_name, #method, #expected_path, #version, #authorization, &[#(#headers),*]).await;
     })
 }
 
@@ -403,7 +408,15 @@ fn operations_rs(apis: &[Api]) -> anyhow::Result<TokenStream> {
             }
 
             /// The one request the last call sent.
-            async fn expect(&self, operation: &str, method: &str, path: &str, version: &str, headers: &[(&str, &str)]) {
+            async fn expect(
+                &self,
+                operation: &str,
+                method: &str,
+                path: &str,
+                version: &str,
+                authorization: Option<&str>,
+                headers: &[(&str, &str)],
+            ) {
                 let requests = self.mock.received_requests().await.unwrap_or_default();
                 let before = self.seen.swap(requests.len(), Ordering::SeqCst);
                 assert_eq!(requests.len(), before + 1, "{operation}: expected exactly one request");
@@ -412,7 +425,7 @@ fn operations_rs(apis: &[Api]) -> anyhow::Result<TokenStream> {
                 assert_eq!(request.method.as_str(), method, "{operation}: method");
                 assert_eq!(percent_decoded(request.url.path()), path, "{operation}: path");
                 assert_eq!(header("version"), Some(version), "{operation}: Version header");
-                assert_eq!(header("authorization"), Some("Bearer test-token"), "{operation}: Authorization header");
+                assert_eq!(header("authorization"), authorization, "{operation}: Authorization header");
                 for (name, value) in headers {
                     assert_eq!(header(name), Some(*value), "{operation}: forced {name} header");
                 }

@@ -78,13 +78,15 @@ impl AdManagerClient {
         ad_account_id: &str,
         body: &types::LocationIdBodyDto,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/ad-accounts/",
+            &ghl_runtime::encode_path_segment(&ad_account_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/ad-publishing/facebook/ad-accounts/{adAccountId}",
-            format!(
-                "/ad-publishing/facebook/ad-accounts/{}",
-                ghl_runtime::encode_path_segment(& ad_account_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -113,13 +115,15 @@ impl AdManagerClient {
         ad_account_id: &str,
         params: &FbGetAdAccountParams,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/ad-accounts/",
+            &ghl_runtime::encode_path_segment(&ad_account_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/ad-publishing/facebook/ad-accounts/{adAccountId}",
-                format!(
-                    "/ad-publishing/facebook/ad-accounts/{}",
-                    ghl_runtime::encode_path_segment(& ad_account_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id);
@@ -168,13 +172,15 @@ impl AdManagerClient {
         ad_id: &str,
         body: &types::LocationIdBodyDto,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/ads/",
+            &ghl_runtime::encode_path_segment(&ad_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/ad-publishing/facebook/ads/{adId}",
-            format!(
-                "/ad-publishing/facebook/ads/{}", ghl_runtime::encode_path_segment(&
-                ad_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -195,13 +201,16 @@ impl AdManagerClient {
     /// - `401`: body [`ghl_common::UnauthorizedDto`]
     /// - `422`: body [`ghl_common::UnprocessableDto`]
     pub async fn fb_duplicate_ad(&self, ad_id: &str) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/ads/",
+            &ghl_runtime::encode_path_segment(&ad_id),
+            "/duplicate",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/ad-publishing/facebook/ads/{adId}/duplicate",
-            format!(
-                "/ad-publishing/facebook/ads/{}/duplicate",
-                ghl_runtime::encode_path_segment(& ad_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send_empty(request).await
@@ -225,13 +234,16 @@ impl AdManagerClient {
         ad_id: &str,
         body: &types::LocationIdBodyDto,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/ads/",
+            &ghl_runtime::encode_path_segment(&ad_id),
+            "/pause",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/ad-publishing/facebook/ads/{adId}/pause",
-            format!(
-                "/ad-publishing/facebook/ads/{}/pause",
-                ghl_runtime::encode_path_segment(& ad_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -256,13 +268,16 @@ impl AdManagerClient {
         ad_id: &str,
         body: &types::LocationIdBodyDto,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/ads/",
+            &ghl_runtime::encode_path_segment(&ad_id),
+            "/resume",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/ad-publishing/facebook/ads/{adId}/resume",
-            format!(
-                "/ad-publishing/facebook/ads/{}/resume",
-                ghl_runtime::encode_path_segment(& ad_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -311,13 +326,15 @@ impl AdManagerClient {
         adset_id: &str,
         body: &types::LocationIdBodyDto,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/adsets/",
+            &ghl_runtime::encode_path_segment(&adset_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/ad-publishing/facebook/adsets/{adsetId}",
-            format!(
-                "/ad-publishing/facebook/adsets/{}", ghl_runtime::encode_path_segment(&
-                adset_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -338,13 +355,16 @@ impl AdManagerClient {
     /// - `401`: body [`ghl_common::UnauthorizedDto`]
     /// - `422`: body [`ghl_common::UnprocessableDto`]
     pub async fn fb_duplicate_adset(&self, adset_id: &str) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/adsets/",
+            &ghl_runtime::encode_path_segment(&adset_id),
+            "/duplicate",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/ad-publishing/facebook/adsets/{adsetId}/duplicate",
-            format!(
-                "/ad-publishing/facebook/adsets/{}/duplicate",
-                ghl_runtime::encode_path_segment(& adset_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send_empty(request).await
@@ -368,13 +388,16 @@ impl AdManagerClient {
         adset_id: &str,
         body: &types::LocationIdBodyDto,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/adsets/",
+            &ghl_runtime::encode_path_segment(&adset_id),
+            "/pause",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/ad-publishing/facebook/adsets/{adsetId}/pause",
-            format!(
-                "/ad-publishing/facebook/adsets/{}/pause",
-                ghl_runtime::encode_path_segment(& adset_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -399,13 +422,16 @@ impl AdManagerClient {
         adset_id: &str,
         body: &types::LocationIdBodyDto,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/adsets/",
+            &ghl_runtime::encode_path_segment(&adset_id),
+            "/resume",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/ad-publishing/facebook/adsets/{adsetId}/resume",
-            format!(
-                "/ad-publishing/facebook/adsets/{}/resume",
-                ghl_runtime::encode_path_segment(& adset_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -434,13 +460,15 @@ impl AdManagerClient {
         campaign_id: &str,
         params: &FbGetCampaignParams,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/campaign/",
+            &ghl_runtime::encode_path_segment(&campaign_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/ad-publishing/facebook/campaign/{campaignId}",
-                format!(
-                    "/ad-publishing/facebook/campaign/{}",
-                    ghl_runtime::encode_path_segment(& campaign_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id)
@@ -494,13 +522,15 @@ impl AdManagerClient {
         campaign_id: &str,
         body: &types::LocationIdBodyDto,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/campaigns/",
+            &ghl_runtime::encode_path_segment(&campaign_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/ad-publishing/facebook/campaigns/{campaignId}",
-            format!(
-                "/ad-publishing/facebook/campaigns/{}",
-                ghl_runtime::encode_path_segment(& campaign_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -525,13 +555,16 @@ impl AdManagerClient {
         campaign_id: &str,
         body: &types::LocationIdBodyDto,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/campaigns/",
+            &ghl_runtime::encode_path_segment(&campaign_id),
+            "/duplicate",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/ad-publishing/facebook/campaigns/{campaignId}/duplicate",
-            format!(
-                "/ad-publishing/facebook/campaigns/{}/duplicate",
-                ghl_runtime::encode_path_segment(& campaign_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -556,13 +589,16 @@ impl AdManagerClient {
         campaign_id: &str,
         body: &types::LocationIdBodyDto,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/campaigns/",
+            &ghl_runtime::encode_path_segment(&campaign_id),
+            "/pause",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/ad-publishing/facebook/campaigns/{campaignId}/pause",
-            format!(
-                "/ad-publishing/facebook/campaigns/{}/pause",
-                ghl_runtime::encode_path_segment(& campaign_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -591,13 +627,16 @@ impl AdManagerClient {
         campaign_id: &str,
         body: &types::PublishAdDto,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/campaigns/",
+            &ghl_runtime::encode_path_segment(&campaign_id),
+            "/publish",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/ad-publishing/facebook/campaigns/{campaignId}/publish",
-            format!(
-                "/ad-publishing/facebook/campaigns/{}/publish",
-                ghl_runtime::encode_path_segment(& campaign_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -622,13 +661,16 @@ impl AdManagerClient {
         campaign_id: &str,
         body: &types::LocationIdBodyDto,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/campaigns/",
+            &ghl_runtime::encode_path_segment(&campaign_id),
+            "/resume",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/ad-publishing/facebook/campaigns/{campaignId}/resume",
-            format!(
-                "/ad-publishing/facebook/campaigns/{}/resume",
-                ghl_runtime::encode_path_segment(& campaign_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -741,13 +783,15 @@ impl AdManagerClient {
         audience_id: &str,
         params: &FbDeleteCustomAudienceParams,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/custom-audience/",
+            &ghl_runtime::encode_path_segment(&audience_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::DELETE,
                 "/ad-publishing/facebook/custom-audience/{audienceId}",
-                format!(
-                    "/ad-publishing/facebook/custom-audience/{}",
-                    ghl_runtime::encode_path_segment(& audience_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id);
@@ -776,13 +820,15 @@ impl AdManagerClient {
         audience_id: &str,
         params: &FbGetCustomAudienceByIdParams,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/custom-audience/",
+            &ghl_runtime::encode_path_segment(&audience_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/ad-publishing/facebook/custom-audience/{audienceId}",
-                format!(
-                    "/ad-publishing/facebook/custom-audience/{}",
-                    ghl_runtime::encode_path_segment(& audience_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id);
@@ -811,13 +857,15 @@ impl AdManagerClient {
         audience_id: &str,
         body: &types::FbUpdateAudienceBodyDto,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/custom-audience/",
+            &ghl_runtime::encode_path_segment(&audience_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/ad-publishing/facebook/custom-audience/{audienceId}",
-            format!(
-                "/ad-publishing/facebook/custom-audience/{}",
-                ghl_runtime::encode_path_segment(& audience_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -846,13 +894,16 @@ impl AdManagerClient {
         audience_id: &str,
         body: &types::UpdateCustomAudienceDto,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/custom-audience/",
+            &ghl_runtime::encode_path_segment(&audience_id),
+            "/member",
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/ad-publishing/facebook/custom-audience/{audienceId}/member",
-            format!(
-                "/ad-publishing/facebook/custom-audience/{}/member",
-                ghl_runtime::encode_path_segment(& audience_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -881,13 +932,16 @@ impl AdManagerClient {
         audience_id: &str,
         body: &types::UpdateCustomAudienceDto,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/custom-audience/",
+            &ghl_runtime::encode_path_segment(&audience_id),
+            "/member",
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/ad-publishing/facebook/custom-audience/{audienceId}/member",
-            format!(
-                "/ad-publishing/facebook/custom-audience/{}/member",
-                ghl_runtime::encode_path_segment(& audience_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -916,13 +970,16 @@ impl AdManagerClient {
         audience_id: &str,
         body: &types::UpdateCustomAudienceBatchDto,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/custom-audience/",
+            &ghl_runtime::encode_path_segment(&audience_id),
+            "/member/batch",
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/ad-publishing/facebook/custom-audience/{audienceId}/member/batch",
-            format!(
-                "/ad-publishing/facebook/custom-audience/{}/member/batch",
-                ghl_runtime::encode_path_segment(& audience_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -1064,13 +1121,15 @@ impl AdManagerClient {
         lead_form_id: &str,
         params: &FbGetLeadFormParams,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/lead-form/",
+            &ghl_runtime::encode_path_segment(&lead_form_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/ad-publishing/facebook/lead-form/{leadFormId}",
-                format!(
-                    "/ad-publishing/facebook/lead-form/{}",
-                    ghl_runtime::encode_path_segment(& lead_form_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id);
@@ -1180,13 +1239,16 @@ impl AdManagerClient {
         page_id: &str,
         params: &FbGetPageLeadFormsParams,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/page/",
+            &ghl_runtime::encode_path_segment(&page_id),
+            "/forms",
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/ad-publishing/facebook/page/{pageId}/forms",
-                format!(
-                    "/ad-publishing/facebook/page/{}/forms",
-                    ghl_runtime::encode_path_segment(& page_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id);
@@ -1215,13 +1277,16 @@ impl AdManagerClient {
         page_id: &str,
         body: &types::CreateLeadFormDto,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/page/",
+            &ghl_runtime::encode_path_segment(&page_id),
+            "/forms",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/ad-publishing/facebook/page/{pageId}/forms",
-            format!(
-                "/ad-publishing/facebook/page/{}/forms",
-                ghl_runtime::encode_path_segment(& page_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -1250,13 +1315,16 @@ impl AdManagerClient {
         page_id: &str,
         params: &FbGetInstagramAccountsParams,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/page/",
+            &ghl_runtime::encode_path_segment(&page_id),
+            "/instagram",
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/ad-publishing/facebook/page/{pageId}/instagram",
-                format!(
-                    "/ad-publishing/facebook/page/{}/instagram",
-                    ghl_runtime::encode_path_segment(& page_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id)
@@ -1394,13 +1462,15 @@ impl AdManagerClient {
         campaign_id: &str,
         params: &FbGetCampaignReportingParams,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/facebook/reporting/campaign/",
+            &ghl_runtime::encode_path_segment(&campaign_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/ad-publishing/facebook/reporting/campaign/{campaignId}",
-                format!(
-                    "/ad-publishing/facebook/reporting/campaign/{}",
-                    ghl_runtime::encode_path_segment(& campaign_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id)
@@ -1520,13 +1590,15 @@ impl AdManagerClient {
         ad_account_id: &str,
         body: &types::LocationIdBodyDto,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/google/ad-accounts/",
+            &ghl_runtime::encode_path_segment(&ad_account_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/ad-publishing/google/ad-accounts/{adAccountId}",
-            format!(
-                "/ad-publishing/google/ad-accounts/{}",
-                ghl_runtime::encode_path_segment(& ad_account_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -1555,13 +1627,15 @@ impl AdManagerClient {
         ad_account_id: &str,
         params: &GoogleGetAdAccountDetailsParams,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/google/ad-accounts/",
+            &ghl_runtime::encode_path_segment(&ad_account_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/ad-publishing/google/ad-accounts/{adAccountId}",
-                format!(
-                    "/ad-publishing/google/ad-accounts/{}",
-                    ghl_runtime::encode_path_segment(& ad_account_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id);
@@ -1614,13 +1688,15 @@ impl AdManagerClient {
         ad_id: &str,
         params: &GoogleGetCampaignByIdParams,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/google/ads/",
+            &ghl_runtime::encode_path_segment(&ad_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/ad-publishing/google/ads/{adId}",
-                format!(
-                    "/ad-publishing/google/ads/{}", ghl_runtime::encode_path_segment(&
-                    ad_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id);
@@ -1645,13 +1721,16 @@ impl AdManagerClient {
     /// - `401`: body [`ghl_common::UnauthorizedDto`]
     /// - `422`: body [`ghl_common::UnprocessableDto`]
     pub async fn google_publish_ad(&self, ad_id: &str) -> Result<()> {
+        let path = [
+            "/ad-publishing/google/ads/",
+            &ghl_runtime::encode_path_segment(&ad_id),
+            "/publish",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/ad-publishing/google/ads/{adId}/publish",
-            format!(
-                "/ad-publishing/google/ads/{}/publish",
-                ghl_runtime::encode_path_segment(& ad_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send_empty(request).await
@@ -1787,13 +1866,15 @@ impl AdManagerClient {
         audience_id: &str,
         params: &GoogleGetAudienceByIdParams,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/google/audiences/",
+            &ghl_runtime::encode_path_segment(&audience_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/ad-publishing/google/audiences/{audienceId}",
-                format!(
-                    "/ad-publishing/google/audiences/{}",
-                    ghl_runtime::encode_path_segment(& audience_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id);
@@ -1908,13 +1989,15 @@ impl AdManagerClient {
         conversion_id: &str,
         params: &GoogleDeleteConversionParams,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/google/conversions/",
+            &ghl_runtime::encode_path_segment(&conversion_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::DELETE,
                 "/ad-publishing/google/conversions/{conversionId}",
-                format!(
-                    "/ad-publishing/google/conversions/{}",
-                    ghl_runtime::encode_path_segment(& conversion_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id);
@@ -1943,13 +2026,15 @@ impl AdManagerClient {
         conversion_id: &str,
         params: &GoogleGetConversionByIdParams,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/google/conversions/",
+            &ghl_runtime::encode_path_segment(&conversion_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/ad-publishing/google/conversions/{conversionId}",
-                format!(
-                    "/ad-publishing/google/conversions/{}",
-                    ghl_runtime::encode_path_segment(& conversion_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id);
@@ -2152,13 +2237,15 @@ impl AdManagerClient {
         campaign_id: &str,
         params: &GoogleGetCampaignReportingParams,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/google/reporting/campaign/",
+            &ghl_runtime::encode_path_segment(&campaign_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/ad-publishing/google/reporting/campaign/{campaignId}",
-                format!(
-                    "/ad-publishing/google/reporting/campaign/{}",
-                    ghl_runtime::encode_path_segment(& campaign_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id)
@@ -2306,13 +2393,15 @@ impl AdManagerClient {
         segment_id: &str,
         params: &GoogleDeleteSegmentParams,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/google/segments/",
+            &ghl_runtime::encode_path_segment(&segment_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::DELETE,
                 "/ad-publishing/google/segments/{segmentId}",
-                format!(
-                    "/ad-publishing/google/segments/{}",
-                    ghl_runtime::encode_path_segment(& segment_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id)
@@ -2342,13 +2431,15 @@ impl AdManagerClient {
         segment_id: &str,
         params: &GoogleGetSegmentByIdParams,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/google/segments/",
+            &ghl_runtime::encode_path_segment(&segment_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/ad-publishing/google/segments/{segmentId}",
-                format!(
-                    "/ad-publishing/google/segments/{}",
-                    ghl_runtime::encode_path_segment(& segment_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id)
@@ -2546,13 +2637,15 @@ impl AdManagerClient {
         ad_id: &str,
         params: &LiGetCampaignGroupParams,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/linkedin/ads/",
+            &ghl_runtime::encode_path_segment(&ad_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/ad-publishing/linkedin/ads/{adId}",
-                format!(
-                    "/ad-publishing/linkedin/ads/{}", ghl_runtime::encode_path_segment(&
-                    ad_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id);
@@ -2581,13 +2674,16 @@ impl AdManagerClient {
         ad_id: &str,
         body: &types::LocationIdBodyDto,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/linkedin/ads/",
+            &ghl_runtime::encode_path_segment(&ad_id),
+            "/publish",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/ad-publishing/linkedin/ads/{adId}/publish",
-            format!(
-                "/ad-publishing/linkedin/ads/{}/publish",
-                ghl_runtime::encode_path_segment(& ad_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -2730,13 +2826,15 @@ impl AdManagerClient {
         campaign_group_id: &str,
         params: &LiGetCampaignGroupReportingParams,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/linkedin/reporting/campaign-group/",
+            &ghl_runtime::encode_path_segment(&campaign_group_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/ad-publishing/linkedin/reporting/campaign-group/{campaignGroupId}",
-                format!(
-                    "/ad-publishing/linkedin/reporting/campaign-group/{}",
-                    ghl_runtime::encode_path_segment(& campaign_group_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id)
@@ -2829,13 +2927,16 @@ impl AdManagerClient {
         params: &LiCreateLeadFormParams,
         body: &types::LinkedInCreateLeadFormBodyDto,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/linkedin/",
+            &ghl_runtime::encode_path_segment(&account_id),
+            "/form",
+        ]
+            .concat();
         let request = Request::new(
                 Method::POST,
                 "/ad-publishing/linkedin/{accountId}/form",
-                format!(
-                    "/ad-publishing/linkedin/{}/form", ghl_runtime::encode_path_segment(&
-                    account_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id);
@@ -2865,13 +2966,16 @@ impl AdManagerClient {
         account_id: &str,
         params: &LiGetLeadFormsParams,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/linkedin/",
+            &ghl_runtime::encode_path_segment(&account_id),
+            "/forms",
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/ad-publishing/linkedin/{accountId}/forms",
-                format!(
-                    "/ad-publishing/linkedin/{}/forms",
-                    ghl_runtime::encode_path_segment(& account_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id);
@@ -2901,13 +3005,16 @@ impl AdManagerClient {
         params: &LiUpdateAdStatusParams,
         body: &types::LinkedInUpdateAdStatusBodyDto,
     ) -> Result<()> {
+        let path = [
+            "/ad-publishing/linkedin/",
+            &ghl_runtime::encode_path_segment(&ad_id),
+            "/status",
+        ]
+            .concat();
         let request = Request::new(
                 Method::PATCH,
                 "/ad-publishing/linkedin/{adId}/status",
-                format!(
-                    "/ad-publishing/linkedin/{}/status",
-                    ghl_runtime::encode_path_segment(& ad_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id);

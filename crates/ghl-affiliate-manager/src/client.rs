@@ -47,13 +47,16 @@ impl AffiliateManagerClient {
         location_id: &str,
         params: &ListAffiliatesParams,
     ) -> Result<types::ListAffiliatesResponseDto> {
+        let path = [
+            "/affiliate-manager/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/affiliates",
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/affiliate-manager/{locationId}/affiliates",
-                format!(
-                    "/affiliate-manager/{}/affiliates",
-                    ghl_runtime::encode_path_segment(& location_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query_opt("query", params.query.as_ref())
@@ -89,13 +92,17 @@ impl AffiliateManagerClient {
         location_id: &str,
         affiliate_id: &str,
     ) -> Result<types::GetAffiliateResponseDto> {
+        let path = [
+            "/affiliate-manager/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/affiliates/",
+            &ghl_runtime::encode_path_segment(&affiliate_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/affiliate-manager/{locationId}/affiliates/{affiliateId}",
-            format!(
-                "/affiliate-manager/{}/affiliates/{}", ghl_runtime::encode_path_segment(&
-                location_id), ghl_runtime::encode_path_segment(& affiliate_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -123,13 +130,16 @@ impl AffiliateManagerClient {
         location_id: &str,
         params: &ListCommissionsParams,
     ) -> Result<types::GetCommissionListResponseDto> {
+        let path = [
+            "/affiliate-manager/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/commissions",
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/affiliate-manager/{locationId}/commissions",
-                format!(
-                    "/affiliate-manager/{}/commissions",
-                    ghl_runtime::encode_path_segment(& location_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query_opt("campaignId", params.campaign_id.as_ref())
@@ -165,13 +175,16 @@ impl AffiliateManagerClient {
         location_id: &str,
         params: &ListPayoutsParams,
     ) -> Result<types::GetPayoutListResponseDto> {
+        let path = [
+            "/affiliate-manager/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/payouts",
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/affiliate-manager/{locationId}/payouts",
-                format!(
-                    "/affiliate-manager/{}/payouts", ghl_runtime::encode_path_segment(&
-                    location_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query_opt("status", params.status.as_ref())

@@ -108,13 +108,15 @@ impl AgentStudioClient {
         params: &UpdateAgentVersionParams,
         body: &types::UpdatePublicAgentVersionDto,
     ) -> Result<types::UpdatePublicAgentResponseDto> {
+        let path = [
+            "/agent-studio/agent/versions/",
+            &ghl_runtime::encode_path_segment(&version_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::PATCH,
                 "/agent-studio/agent/versions/{versionId}",
-                format!(
-                    "/agent-studio/agent/versions/{}", ghl_runtime::encode_path_segment(&
-                    version_id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query_opt("source", params.source.as_ref());
@@ -143,13 +145,16 @@ impl AgentStudioClient {
         params: &PromoteAndPublishParams,
         body: &types::PromoteAndPublishDto,
     ) -> Result<types::PromoteAndPublishResponseDto> {
+        let path = [
+            "/agent-studio/agent/versions/",
+            &ghl_runtime::encode_path_segment(&version_id),
+            "/publish",
+        ]
+            .concat();
         let request = Request::new(
                 Method::POST,
                 "/agent-studio/agent/versions/{versionId}/publish",
-                format!(
-                    "/agent-studio/agent/versions/{}/publish",
-                    ghl_runtime::encode_path_segment(& version_id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query_opt("source", params.source.as_ref());
@@ -177,13 +182,12 @@ impl AgentStudioClient {
         agent_id: &str,
         params: &DeleteAgentParams,
     ) -> Result<types::DeletePublicAgentResponseDto> {
+        let path = ["/agent-studio/agent/", &ghl_runtime::encode_path_segment(&agent_id)]
+            .concat();
         let request = Request::new(
                 Method::DELETE,
                 "/agent-studio/agent/{agentId}",
-                format!(
-                    "/agent-studio/agent/{}", ghl_runtime::encode_path_segment(&
-                    agent_id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query("locationId", &params.location_id)
@@ -211,13 +215,12 @@ impl AgentStudioClient {
         agent_id: &str,
         params: &GetAgentByIdParams,
     ) -> Result<types::GetAgentByIdResponseDto> {
+        let path = ["/agent-studio/agent/", &ghl_runtime::encode_path_segment(&agent_id)]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/agent-studio/agent/{agentId}",
-                format!(
-                    "/agent-studio/agent/{}", ghl_runtime::encode_path_segment(&
-                    agent_id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query("locationId", &params.location_id)
@@ -246,13 +249,12 @@ impl AgentStudioClient {
         params: &UpdateAgentMetadataParams,
         body: &types::UpdatePublicAgentMetadataDto,
     ) -> Result<types::UpdatePublicAgentResponseDto> {
+        let path = ["/agent-studio/agent/", &ghl_runtime::encode_path_segment(&agent_id)]
+            .concat();
         let request = Request::new(
                 Method::PATCH,
                 "/agent-studio/agent/{agentId}",
-                format!(
-                    "/agent-studio/agent/{}", ghl_runtime::encode_path_segment(&
-                    agent_id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query_opt("source", params.source.as_ref());
@@ -287,13 +289,16 @@ impl AgentStudioClient {
         params: &ExecuteAgentParams,
         body: &types::ExecutePublicAgentDto,
     ) -> Result<types::ExecutePublicAgentResponseDto> {
+        let path = [
+            "/agent-studio/agent/",
+            &ghl_runtime::encode_path_segment(&agent_id),
+            "/execute",
+        ]
+            .concat();
         let request = Request::new(
                 Method::POST,
                 "/agent-studio/agent/{agentId}/execute",
-                format!(
-                    "/agent-studio/agent/{}/execute", ghl_runtime::encode_path_segment(&
-                    agent_id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query_opt("source", params.source.as_ref());
@@ -358,13 +363,15 @@ impl AgentStudioClient {
         agent_id: &str,
         params: &GetAgentByIdDeprecatedParams,
     ) -> Result<types::GetAgentByIdResponseDto> {
+        let path = [
+            "/agent-studio/public-api/agents/",
+            &ghl_runtime::encode_path_segment(&agent_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/agent-studio/public-api/agents/{agentId}",
-                format!(
-                    "/agent-studio/public-api/agents/{}",
-                    ghl_runtime::encode_path_segment(& agent_id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query("locationId", &params.location_id)
@@ -402,13 +409,16 @@ impl AgentStudioClient {
         params: &ExecuteAgentDeprecatedParams,
         body: &types::ExecutePublicAgentDto,
     ) -> Result<types::ExecutePublicAgentResponseDto> {
+        let path = [
+            "/agent-studio/public-api/agents/",
+            &ghl_runtime::encode_path_segment(&agent_id),
+            "/execute",
+        ]
+            .concat();
         let request = Request::new(
                 Method::POST,
                 "/agent-studio/public-api/agents/{agentId}/execute",
-                format!(
-                    "/agent-studio/public-api/agents/{}/execute",
-                    ghl_runtime::encode_path_segment(& agent_id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query_opt("source", params.source.as_ref());

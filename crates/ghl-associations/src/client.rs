@@ -99,12 +99,12 @@ impl AssociationsClient {
         key_name: &str,
         params: &GetAssociationKeyByKeyNameParams,
     ) -> Result<types::GetPostSuccessfulResponseDto> {
+        let path = ["/associations/key/", &ghl_runtime::encode_path_segment(&key_name)]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/associations/key/{key_name}",
-                format!(
-                    "/associations/key/{}", ghl_runtime::encode_path_segment(& key_name)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id);
@@ -129,13 +129,15 @@ impl AssociationsClient {
         object_key: &str,
         params: &GetAssociationByObjectKeysParams,
     ) -> Result<types::GetPostSuccessfulResponseDto> {
+        let path = [
+            "/associations/objectKey/",
+            &ghl_runtime::encode_path_segment(&object_key),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/associations/objectKey/{objectKey}",
-                format!(
-                    "/associations/objectKey/{}", ghl_runtime::encode_path_segment(&
-                    object_key)
-                ),
+                path,
                 "2021-07-28",
             )
             .query_opt("locationId", params.location_id.as_ref());
@@ -187,13 +189,15 @@ impl AssociationsClient {
         record_id: &str,
         params: &GetRelationsByRecordIdParams,
     ) -> Result<types::GetPostSuccessfulResponseDto> {
+        let path = [
+            "/associations/relations/",
+            &ghl_runtime::encode_path_segment(&record_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/associations/relations/{recordId}",
-                format!(
-                    "/associations/relations/{}", ghl_runtime::encode_path_segment(&
-                    record_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id)
@@ -219,13 +223,15 @@ impl AssociationsClient {
         relation_id: &str,
         params: &DeleteRelationParams,
     ) -> Result<types::GetPostSuccessfulResponseDto> {
+        let path = [
+            "/associations/relations/",
+            &ghl_runtime::encode_path_segment(&relation_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::DELETE,
                 "/associations/relations/{relationId}",
-                format!(
-                    "/associations/relations/{}", ghl_runtime::encode_path_segment(&
-                    relation_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id);
@@ -249,12 +255,12 @@ impl AssociationsClient {
         &self,
         association_id: &str,
     ) -> Result<types::DeleteAssociationsResponseDto> {
+        let path = ["/associations/", &ghl_runtime::encode_path_segment(&association_id)]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/associations/{associationId}",
-            format!(
-                "/associations/{}", ghl_runtime::encode_path_segment(& association_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -277,12 +283,12 @@ impl AssociationsClient {
         &self,
         association_id: &str,
     ) -> Result<types::GetPostSuccessfulResponseDto> {
+        let path = ["/associations/", &ghl_runtime::encode_path_segment(&association_id)]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/associations/{associationId}",
-            format!(
-                "/associations/{}", ghl_runtime::encode_path_segment(& association_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -306,12 +312,12 @@ impl AssociationsClient {
         association_id: &str,
         body: &types::UpdateAssociationReqDto,
     ) -> Result<types::GetPostSuccessfulResponseDto> {
+        let path = ["/associations/", &ghl_runtime::encode_path_segment(&association_id)]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/associations/{associationId}",
-            format!(
-                "/associations/{}", ghl_runtime::encode_path_segment(& association_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);

@@ -249,10 +249,12 @@ impl BlogsClient {
         post_id: &str,
         body: &types::UpdateBlogPostParams,
     ) -> Result<types::BlogPostUpdateResponseWrapperDto> {
+        let path = ["/blogs/posts/", &ghl_runtime::encode_path_segment(&post_id)]
+            .concat();
         let request = Request::new(
                 Method::PUT,
                 "/blogs/posts/{postId}",
-                format!("/blogs/posts/{}", ghl_runtime::encode_path_segment(& post_id)),
+                path,
                 "2021-07-28",
             )
             .force_header(

@@ -72,12 +72,12 @@ impl BrandBoardsClient {
         location_id: &str,
         params: &GetBrandBoardsByLocationParams,
     ) -> Result<types::GetBrandBoardsByLocationSuccessDto> {
+        let path = ["/brand-boards/", &ghl_runtime::encode_path_segment(&location_id)]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/brand-boards/{locationId}",
-                format!(
-                    "/brand-boards/{}", ghl_runtime::encode_path_segment(& location_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query_opt("limit", params.limit.as_ref())
@@ -112,13 +112,17 @@ impl BrandBoardsClient {
         location_id: &str,
         id: &str,
     ) -> Result<types::GetBrandBoardSuccessDto> {
+        let path = [
+            "/brand-boards/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/brand-boards/{locationId}/{id}",
-            format!(
-                "/brand-boards/{}/{}", ghl_runtime::encode_path_segment(& location_id),
-                ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -149,13 +153,17 @@ impl BrandBoardsClient {
         location_id: &str,
         id: &str,
     ) -> Result<types::GetBrandBoardSuccessDto> {
+        let path = [
+            "/brand-boards/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/brand-boards/{locationId}/{id}",
-            format!(
-                "/brand-boards/{}/{}", ghl_runtime::encode_path_segment(& location_id),
-                ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -187,13 +195,17 @@ impl BrandBoardsClient {
         id: &str,
         body: &types::UpdateBrandBoardBody,
     ) -> Result<types::GetBrandBoardSuccessDto> {
+        let path = [
+            "/brand-boards/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PATCH,
             "/brand-boards/{locationId}/{id}",
-            format!(
-                "/brand-boards/{}/{}", ghl_runtime::encode_path_segment(& location_id),
-                ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);

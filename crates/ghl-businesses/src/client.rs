@@ -91,10 +91,12 @@ impl BusinessesClient {
         &self,
         business_id: &str,
     ) -> Result<types::DeleteBusinessResponseDto> {
+        let path = ["/businesses/", &ghl_runtime::encode_path_segment(&business_id)]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/businesses/{businessId}",
-            format!("/businesses/{}", ghl_runtime::encode_path_segment(& business_id)),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -115,10 +117,12 @@ impl BusinessesClient {
         &self,
         business_id: &str,
     ) -> Result<types::GetBusinessByIdResponseDto> {
+        let path = ["/businesses/", &ghl_runtime::encode_path_segment(&business_id)]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/businesses/{businessId}",
-            format!("/businesses/{}", ghl_runtime::encode_path_segment(& business_id)),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -140,10 +144,12 @@ impl BusinessesClient {
         business_id: &str,
         body: &types::UpdateBusinessDto,
     ) -> Result<types::UpdateBusinessResponseDto> {
+        let path = ["/businesses/", &ghl_runtime::encode_path_segment(&business_id)]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/businesses/{businessId}",
-            format!("/businesses/{}", ghl_runtime::encode_path_segment(& business_id)),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);

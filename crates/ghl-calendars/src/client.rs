@@ -116,13 +116,16 @@ impl CalendarsClient {
                 ),
             );
         }
+        let path = [
+            "/calendars/appointments/",
+            &ghl_runtime::encode_path_segment(&appointment_id),
+            "/notes",
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/calendars/appointments/{appointmentId}/notes",
-                format!(
-                    "/calendars/appointments/{}/notes",
-                    ghl_runtime::encode_path_segment(& appointment_id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query("limit", &params.limit)
@@ -149,13 +152,16 @@ impl CalendarsClient {
         appointment_id: &str,
         body: &types::NotesDto,
     ) -> Result<types::GetCreateUpdateNoteSuccessfulResponseDto> {
+        let path = [
+            "/calendars/appointments/",
+            &ghl_runtime::encode_path_segment(&appointment_id),
+            "/notes",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/calendars/appointments/{appointmentId}/notes",
-            format!(
-                "/calendars/appointments/{}/notes", ghl_runtime::encode_path_segment(&
-                appointment_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -181,13 +187,17 @@ impl CalendarsClient {
         appointment_id: &str,
         note_id: &str,
     ) -> Result<types::DeleteNoteSuccessfulResponseDto> {
+        let path = [
+            "/calendars/appointments/",
+            &ghl_runtime::encode_path_segment(&appointment_id),
+            "/notes/",
+            &ghl_runtime::encode_path_segment(&note_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/calendars/appointments/{appointmentId}/notes/{noteId}",
-            format!(
-                "/calendars/appointments/{}/notes/{}", ghl_runtime::encode_path_segment(&
-                appointment_id), ghl_runtime::encode_path_segment(& note_id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -213,13 +223,17 @@ impl CalendarsClient {
         note_id: &str,
         body: &types::NotesDto,
     ) -> Result<types::GetCreateUpdateNoteSuccessfulResponseDto> {
+        let path = [
+            "/calendars/appointments/",
+            &ghl_runtime::encode_path_segment(&appointment_id),
+            "/notes/",
+            &ghl_runtime::encode_path_segment(&note_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/calendars/appointments/{appointmentId}/notes/{noteId}",
-            format!(
-                "/calendars/appointments/{}/notes/{}", ghl_runtime::encode_path_segment(&
-                appointment_id), ghl_runtime::encode_path_segment(& note_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -328,13 +342,15 @@ impl CalendarsClient {
         &self,
         event_id: &str,
     ) -> Result<types::GetCalendarEventSuccessfulResponseDto> {
+        let path = [
+            "/calendars/events/appointments/",
+            &ghl_runtime::encode_path_segment(&event_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/calendars/events/appointments/{eventId}",
-            format!(
-                "/calendars/events/appointments/{}", ghl_runtime::encode_path_segment(&
-                event_id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -361,13 +377,15 @@ impl CalendarsClient {
         event_id: &str,
         body: &types::AppointmentEditSchema,
     ) -> Result<types::AppointmentSchemaResponse> {
+        let path = [
+            "/calendars/events/appointments/",
+            &ghl_runtime::encode_path_segment(&event_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/calendars/events/appointments/{eventId}",
-            format!(
-                "/calendars/events/appointments/{}", ghl_runtime::encode_path_segment(&
-                event_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -421,13 +439,15 @@ impl CalendarsClient {
         event_id: &str,
         body: &types::BlockSlotEditRequestDto,
     ) -> Result<types::BlockedSlotSuccessfulResponseDto> {
+        let path = [
+            "/calendars/events/block-slots/",
+            &ghl_runtime::encode_path_segment(&event_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/calendars/events/block-slots/{eventId}",
-            format!(
-                "/calendars/events/block-slots/{}", ghl_runtime::encode_path_segment(&
-                event_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -455,12 +475,12 @@ impl CalendarsClient {
         event_id: &str,
         body: &types::DeleteAppointmentSchema,
     ) -> Result<types::DeleteEventSuccessfulResponseDto> {
+        let path = ["/calendars/events/", &ghl_runtime::encode_path_segment(&event_id)]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/calendars/events/{eventId}",
-            format!(
-                "/calendars/events/{}", ghl_runtime::encode_path_segment(& event_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -561,12 +581,12 @@ impl CalendarsClient {
         &self,
         group_id: &str,
     ) -> Result<types::GroupSuccessfulResponseDto> {
+        let path = ["/calendars/groups/", &ghl_runtime::encode_path_segment(&group_id)]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/calendars/groups/{groupId}",
-            format!(
-                "/calendars/groups/{}", ghl_runtime::encode_path_segment(& group_id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -593,12 +613,12 @@ impl CalendarsClient {
         group_id: &str,
         body: &types::GroupUpdateDto,
     ) -> Result<types::GroupCreateSuccessfulResponseDto> {
+        let path = ["/calendars/groups/", &ghl_runtime::encode_path_segment(&group_id)]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/calendars/groups/{groupId}",
-            format!(
-                "/calendars/groups/{}", ghl_runtime::encode_path_segment(& group_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -624,13 +644,16 @@ impl CalendarsClient {
         group_id: &str,
         body: &types::GroupStatusUpdateParams,
     ) -> Result<types::GroupSuccessfulResponseDto> {
+        let path = [
+            "/calendars/groups/",
+            &ghl_runtime::encode_path_segment(&group_id),
+            "/status",
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/calendars/groups/{groupId}/status",
-            format!(
-                "/calendars/groups/{}/status", ghl_runtime::encode_path_segment(&
-                group_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -658,13 +681,15 @@ impl CalendarsClient {
         resource_type: &types::FetchCalendarResourcesResourceType,
         params: &FetchCalendarResourcesParams,
     ) -> Result<Vec<types::CalendarResourceByIdResponseDto>> {
+        let path = [
+            "/calendars/resources/",
+            &ghl_runtime::encode_path_segment(&resource_type),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/calendars/resources/{resourceType}",
-                format!(
-                    "/calendars/resources/{}", ghl_runtime::encode_path_segment(&
-                    resource_type)
-                ),
+                path,
                 "2021-04-15",
             )
             .query("locationId", &params.location_id)
@@ -694,13 +719,15 @@ impl CalendarsClient {
         resource_type: &types::CreateCalendarResourceResourceType,
         body: &types::CreateCalendarResourceDto,
     ) -> Result<types::CalendarResourceByIdResponseDto> {
+        let path = [
+            "/calendars/resources/",
+            &ghl_runtime::encode_path_segment(&resource_type),
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/calendars/resources/{resourceType}",
-            format!(
-                "/calendars/resources/{}", ghl_runtime::encode_path_segment(&
-                resource_type)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -729,13 +756,17 @@ impl CalendarsClient {
         resource_type: &types::DeleteCalendarResourceResourceType,
         id: &str,
     ) -> Result<types::ResourceDeleteResponseDto> {
+        let path = [
+            "/calendars/resources/",
+            &ghl_runtime::encode_path_segment(&resource_type),
+            "/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/calendars/resources/{resourceType}/{id}",
-            format!(
-                "/calendars/resources/{}/{}", ghl_runtime::encode_path_segment(&
-                resource_type), ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -763,13 +794,17 @@ impl CalendarsClient {
         resource_type: &types::GetCalendarResourceResourceType,
         id: &str,
     ) -> Result<types::CalendarResourceByIdResponseDto> {
+        let path = [
+            "/calendars/resources/",
+            &ghl_runtime::encode_path_segment(&resource_type),
+            "/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/calendars/resources/{resourceType}/{id}",
-            format!(
-                "/calendars/resources/{}/{}", ghl_runtime::encode_path_segment(&
-                resource_type), ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -798,13 +833,17 @@ impl CalendarsClient {
         id: &str,
         body: &types::UpdateCalendarResourceDto,
     ) -> Result<types::CalendarResourceResponseDto> {
+        let path = [
+            "/calendars/resources/",
+            &ghl_runtime::encode_path_segment(&resource_type),
+            "/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/calendars/resources/{resourceType}/{id}",
-            format!(
-                "/calendars/resources/{}/{}", ghl_runtime::encode_path_segment(&
-                resource_type), ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -913,10 +952,12 @@ impl CalendarsClient {
         &self,
         id: &str,
     ) -> Result<types::DeleteScheduleResponse> {
+        let path = ["/calendars/schedules/", &ghl_runtime::encode_path_segment(&id)]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/calendars/schedules/{id}",
-            format!("/calendars/schedules/{}", ghl_runtime::encode_path_segment(& id)),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -943,10 +984,12 @@ impl CalendarsClient {
         &self,
         id: &str,
     ) -> Result<types::ScheduleResponseDto> {
+        let path = ["/calendars/schedules/", &ghl_runtime::encode_path_segment(&id)]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/calendars/schedules/{id}",
-            format!("/calendars/schedules/{}", ghl_runtime::encode_path_segment(& id)),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -975,10 +1018,12 @@ impl CalendarsClient {
         id: &str,
         body: &types::UpdateScheduleDto,
     ) -> Result<types::ScheduleResponseDto> {
+        let path = ["/calendars/schedules/", &ghl_runtime::encode_path_segment(&id)]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/calendars/schedules/{id}",
-            format!("/calendars/schedules/{}", ghl_runtime::encode_path_segment(& id)),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -1008,14 +1053,17 @@ impl CalendarsClient {
         id: &str,
         calendar_id: &str,
     ) -> Result<types::RemoveCalendarFromScheduleResponse> {
+        let path = [
+            "/calendars/schedules/",
+            &ghl_runtime::encode_path_segment(&id),
+            "/associations/",
+            &ghl_runtime::encode_path_segment(&calendar_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/calendars/schedules/{id}/associations/{calendarId}",
-            format!(
-                "/calendars/schedules/{}/associations/{}",
-                ghl_runtime::encode_path_segment(& id),
-                ghl_runtime::encode_path_segment(& calendar_id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -1044,14 +1092,17 @@ impl CalendarsClient {
         id: &str,
         calendar_id: &str,
     ) -> Result<types::AddCalendarToScheduleResponse> {
+        let path = [
+            "/calendars/schedules/",
+            &ghl_runtime::encode_path_segment(&id),
+            "/associations/",
+            &ghl_runtime::encode_path_segment(&calendar_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/calendars/schedules/{id}/associations/{calendarId}",
-            format!(
-                "/calendars/schedules/{}/associations/{}",
-                ghl_runtime::encode_path_segment(& id),
-                ghl_runtime::encode_path_segment(& calendar_id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -1077,10 +1128,12 @@ impl CalendarsClient {
         &self,
         calendar_id: &str,
     ) -> Result<types::CalendarDeleteSuccessfulResponseDto> {
+        let path = ["/calendars/", &ghl_runtime::encode_path_segment(&calendar_id)]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/calendars/{calendarId}",
-            format!("/calendars/{}", ghl_runtime::encode_path_segment(& calendar_id)),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -1106,10 +1159,12 @@ impl CalendarsClient {
         &self,
         calendar_id: &str,
     ) -> Result<types::CalendarByIdSuccessfulResponseDto> {
+        let path = ["/calendars/", &ghl_runtime::encode_path_segment(&calendar_id)]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/calendars/{calendarId}",
-            format!("/calendars/{}", ghl_runtime::encode_path_segment(& calendar_id)),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -1136,10 +1191,12 @@ impl CalendarsClient {
         calendar_id: &str,
         body: &types::CalendarUpdateDto,
     ) -> Result<types::CalendarByIdSuccessfulResponseDto> {
+        let path = ["/calendars/", &ghl_runtime::encode_path_segment(&calendar_id)]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/calendars/{calendarId}",
-            format!("/calendars/{}", ghl_runtime::encode_path_segment(& calendar_id)),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -1167,13 +1224,16 @@ impl CalendarsClient {
         calendar_id: &str,
         params: &GetSlotsParams,
     ) -> Result<types::GetSlotsResponse> {
+        let path = [
+            "/calendars/",
+            &ghl_runtime::encode_path_segment(&calendar_id),
+            "/free-slots",
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/calendars/{calendarId}/free-slots",
-                format!(
-                    "/calendars/{}/free-slots", ghl_runtime::encode_path_segment(&
-                    calendar_id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query("startDate", &params.start_date)
@@ -1201,13 +1261,16 @@ impl CalendarsClient {
         calendar_id: &str,
         params: &GetEventNotificationParams,
     ) -> Result<Vec<types::CalendarNotificationResponseDto>> {
+        let path = [
+            "/calendars/",
+            &ghl_runtime::encode_path_segment(&calendar_id),
+            "/notifications",
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/calendars/{calendarId}/notifications",
-                format!(
-                    "/calendars/{}/notifications", ghl_runtime::encode_path_segment(&
-                    calendar_id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query_opt("isActive", params.is_active.as_ref())
@@ -1234,13 +1297,16 @@ impl CalendarsClient {
         calendar_id: &str,
         body: &Vec<types::CreateCalendarNotificationDto>,
     ) -> Result<Vec<types::CalendarNotificationResponseDto>> {
+        let path = [
+            "/calendars/",
+            &ghl_runtime::encode_path_segment(&calendar_id),
+            "/notifications",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/calendars/{calendarId}/notifications",
-            format!(
-                "/calendars/{}/notifications", ghl_runtime::encode_path_segment(&
-                calendar_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -1264,13 +1330,17 @@ impl CalendarsClient {
         calendar_id: &str,
         notification_id: &str,
     ) -> Result<types::CalendarNotificationDeleteResponseDto> {
+        let path = [
+            "/calendars/",
+            &ghl_runtime::encode_path_segment(&calendar_id),
+            "/notifications/",
+            &ghl_runtime::encode_path_segment(&notification_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/calendars/{calendarId}/notifications/{notificationId}",
-            format!(
-                "/calendars/{}/notifications/{}", ghl_runtime::encode_path_segment(&
-                calendar_id), ghl_runtime::encode_path_segment(& notification_id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -1293,13 +1363,17 @@ impl CalendarsClient {
         calendar_id: &str,
         notification_id: &str,
     ) -> Result<types::CalendarNotificationResponseDto> {
+        let path = [
+            "/calendars/",
+            &ghl_runtime::encode_path_segment(&calendar_id),
+            "/notifications/",
+            &ghl_runtime::encode_path_segment(&notification_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/calendars/{calendarId}/notifications/{notificationId}",
-            format!(
-                "/calendars/{}/notifications/{}", ghl_runtime::encode_path_segment(&
-                calendar_id), ghl_runtime::encode_path_segment(& notification_id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -1323,13 +1397,17 @@ impl CalendarsClient {
         notification_id: &str,
         body: &types::UpdateCalendarNotificationsDto,
     ) -> Result<types::CalendarNotificationDeleteResponseDto> {
+        let path = [
+            "/calendars/",
+            &ghl_runtime::encode_path_segment(&calendar_id),
+            "/notifications/",
+            &ghl_runtime::encode_path_segment(&notification_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/calendars/{calendarId}/notifications/{notificationId}",
-            format!(
-                "/calendars/{}/notifications/{}", ghl_runtime::encode_path_segment(&
-                calendar_id), ghl_runtime::encode_path_segment(& notification_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);

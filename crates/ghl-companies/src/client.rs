@@ -42,10 +42,12 @@ impl CompaniesClient {
         &self,
         company_id: &str,
     ) -> Result<types::GetCompanyByIdSuccessfulResponseDto> {
+        let path = ["/companies/", &ghl_runtime::encode_path_segment(&company_id)]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/companies/{companyId}",
-            format!("/companies/{}", ghl_runtime::encode_path_segment(& company_id)),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await

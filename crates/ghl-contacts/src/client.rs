@@ -128,13 +128,15 @@ impl ContactsClient {
         type_: &str,
         body: &types::UpdateTagsDto,
     ) -> Result<types::UpdateTagsResponseDto> {
+        let path = [
+            "/contacts/bulk/tags/update/",
+            &ghl_runtime::encode_path_segment(&type_),
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/contacts/bulk/tags/update/{type}",
-            format!(
-                "/contacts/bulk/tags/update/{}", ghl_runtime::encode_path_segment(&
-                type_)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -157,13 +159,15 @@ impl ContactsClient {
         business_id: &str,
         params: &GetContactsByBusinessIdParams,
     ) -> Result<types::ContactsSearchSuccessfulResponseDto> {
+        let path = [
+            "/contacts/business/",
+            &ghl_runtime::encode_path_segment(&business_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/contacts/business/{businessId}",
-                format!(
-                    "/contacts/business/{}", ghl_runtime::encode_path_segment(&
-                    business_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query_opt("limit", params.limit.as_ref())
@@ -273,10 +277,12 @@ impl ContactsClient {
         &self,
         contact_id: &str,
     ) -> Result<types::DeleteContactsSuccessfulResponseDto> {
+        let path = ["/contacts/", &ghl_runtime::encode_path_segment(&contact_id)]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/contacts/{contactId}",
-            format!("/contacts/{}", ghl_runtime::encode_path_segment(& contact_id)),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -301,10 +307,12 @@ impl ContactsClient {
         &self,
         contact_id: &str,
     ) -> Result<types::ContactsByIdSuccessfulResponseDto> {
+        let path = ["/contacts/", &ghl_runtime::encode_path_segment(&contact_id)]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/contacts/{contactId}",
-            format!("/contacts/{}", ghl_runtime::encode_path_segment(& contact_id)),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -332,10 +340,12 @@ impl ContactsClient {
         contact_id: &str,
         body: &types::UpdateContactDto,
     ) -> Result<types::UpdateContactsSuccessfulResponseDto> {
+        let path = ["/contacts/", &ghl_runtime::encode_path_segment(&contact_id)]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/contacts/{contactId}",
-            format!("/contacts/{}", ghl_runtime::encode_path_segment(& contact_id)),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -361,13 +371,16 @@ impl ContactsClient {
         &self,
         contact_id: &str,
     ) -> Result<types::GetEventsSuccessfulResponseDto> {
+        let path = [
+            "/contacts/",
+            &ghl_runtime::encode_path_segment(&contact_id),
+            "/appointments",
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/contacts/{contactId}/appointments",
-            format!(
-                "/contacts/{}/appointments", ghl_runtime::encode_path_segment(&
-                contact_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -392,13 +405,16 @@ impl ContactsClient {
         &self,
         contact_id: &str,
     ) -> Result<types::CreateDeleteCantactsCampaignsSuccessfulResponseDto> {
+        let path = [
+            "/contacts/",
+            &ghl_runtime::encode_path_segment(&contact_id),
+            "/campaigns/removeAll",
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/contacts/{contactId}/campaigns/removeAll",
-            format!(
-                "/contacts/{}/campaigns/removeAll", ghl_runtime::encode_path_segment(&
-                contact_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -425,13 +441,17 @@ impl ContactsClient {
         contact_id: &str,
         campaign_id: &str,
     ) -> Result<types::CreateDeleteCantactsCampaignsSuccessfulResponseDto> {
+        let path = [
+            "/contacts/",
+            &ghl_runtime::encode_path_segment(&contact_id),
+            "/campaigns/",
+            &ghl_runtime::encode_path_segment(&campaign_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/contacts/{contactId}/campaigns/{campaignId}",
-            format!(
-                "/contacts/{}/campaigns/{}", ghl_runtime::encode_path_segment(&
-                contact_id), ghl_runtime::encode_path_segment(& campaign_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -461,13 +481,17 @@ impl ContactsClient {
         campaign_id: &str,
         body: &types::AddContactToCampaignDto,
     ) -> Result<types::CreateDeleteCantactsCampaignsSuccessfulResponseDto> {
+        let path = [
+            "/contacts/",
+            &ghl_runtime::encode_path_segment(&contact_id),
+            "/campaigns/",
+            &ghl_runtime::encode_path_segment(&campaign_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/contacts/{contactId}/campaigns/{campaignId}",
-            format!(
-                "/contacts/{}/campaigns/{}", ghl_runtime::encode_path_segment(&
-                contact_id), ghl_runtime::encode_path_segment(& campaign_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -494,12 +518,16 @@ impl ContactsClient {
         contact_id: &str,
         body: &types::FollowersDto,
     ) -> Result<types::DeleteFollowersSuccessfulResponseDto> {
+        let path = [
+            "/contacts/",
+            &ghl_runtime::encode_path_segment(&contact_id),
+            "/followers",
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/contacts/{contactId}/followers",
-            format!(
-                "/contacts/{}/followers", ghl_runtime::encode_path_segment(& contact_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -526,12 +554,16 @@ impl ContactsClient {
         contact_id: &str,
         body: &types::FollowersDto,
     ) -> Result<types::CreateAddFollowersSuccessfulResponseDto> {
+        let path = [
+            "/contacts/",
+            &ghl_runtime::encode_path_segment(&contact_id),
+            "/followers",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/contacts/{contactId}/followers",
-            format!(
-                "/contacts/{}/followers", ghl_runtime::encode_path_segment(& contact_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -556,12 +588,16 @@ impl ContactsClient {
         &self,
         contact_id: &str,
     ) -> Result<types::GetNotesListSuccessfulResponseDto> {
+        let path = [
+            "/contacts/",
+            &ghl_runtime::encode_path_segment(&contact_id),
+            "/notes",
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/contacts/{contactId}/notes",
-            format!(
-                "/contacts/{}/notes", ghl_runtime::encode_path_segment(& contact_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -587,12 +623,16 @@ impl ContactsClient {
         contact_id: &str,
         body: &types::NotesDto,
     ) -> Result<types::GetCreateUpdateNoteSuccessfulResponseDto> {
+        let path = [
+            "/contacts/",
+            &ghl_runtime::encode_path_segment(&contact_id),
+            "/notes",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/contacts/{contactId}/notes",
-            format!(
-                "/contacts/{}/notes", ghl_runtime::encode_path_segment(& contact_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -620,13 +660,17 @@ impl ContactsClient {
         contact_id: &str,
         id: &str,
     ) -> Result<types::DeleteNoteSuccessfulResponseDto> {
+        let path = [
+            "/contacts/",
+            &ghl_runtime::encode_path_segment(&contact_id),
+            "/notes/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/contacts/{contactId}/notes/{id}",
-            format!(
-                "/contacts/{}/notes/{}", ghl_runtime::encode_path_segment(& contact_id),
-                ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -653,13 +697,17 @@ impl ContactsClient {
         contact_id: &str,
         id: &str,
     ) -> Result<types::GetCreateUpdateNoteSuccessfulResponseDto> {
+        let path = [
+            "/contacts/",
+            &ghl_runtime::encode_path_segment(&contact_id),
+            "/notes/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/contacts/{contactId}/notes/{id}",
-            format!(
-                "/contacts/{}/notes/{}", ghl_runtime::encode_path_segment(& contact_id),
-                ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -687,13 +735,17 @@ impl ContactsClient {
         id: &str,
         body: &types::UpdateNoteDto,
     ) -> Result<types::GetCreateUpdateNoteSuccessfulResponseDto> {
+        let path = [
+            "/contacts/",
+            &ghl_runtime::encode_path_segment(&contact_id),
+            "/notes/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/contacts/{contactId}/notes/{id}",
-            format!(
-                "/contacts/{}/notes/{}", ghl_runtime::encode_path_segment(& contact_id),
-                ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -720,10 +772,16 @@ impl ContactsClient {
         contact_id: &str,
         body: &types::TagsDto,
     ) -> Result<types::CreateDeleteTagSuccessfulResponseDto> {
+        let path = [
+            "/contacts/",
+            &ghl_runtime::encode_path_segment(&contact_id),
+            "/tags",
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/contacts/{contactId}/tags",
-            format!("/contacts/{}/tags", ghl_runtime::encode_path_segment(& contact_id)),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -750,10 +808,16 @@ impl ContactsClient {
         contact_id: &str,
         body: &types::TagsDto,
     ) -> Result<types::CreateAddTagSuccessfulResponseDto> {
+        let path = [
+            "/contacts/",
+            &ghl_runtime::encode_path_segment(&contact_id),
+            "/tags",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/contacts/{contactId}/tags",
-            format!("/contacts/{}/tags", ghl_runtime::encode_path_segment(& contact_id)),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -778,12 +842,16 @@ impl ContactsClient {
         &self,
         contact_id: &str,
     ) -> Result<types::TasksListSuccessfulResponseDto> {
+        let path = [
+            "/contacts/",
+            &ghl_runtime::encode_path_segment(&contact_id),
+            "/tasks",
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/contacts/{contactId}/tasks",
-            format!(
-                "/contacts/{}/tasks", ghl_runtime::encode_path_segment(& contact_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -809,12 +877,16 @@ impl ContactsClient {
         contact_id: &str,
         body: &types::CreateTaskParams,
     ) -> Result<types::TaskByIsSuccessfulResponseDto> {
+        let path = [
+            "/contacts/",
+            &ghl_runtime::encode_path_segment(&contact_id),
+            "/tasks",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/contacts/{contactId}/tasks",
-            format!(
-                "/contacts/{}/tasks", ghl_runtime::encode_path_segment(& contact_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -841,13 +913,17 @@ impl ContactsClient {
         contact_id: &str,
         task_id: &str,
     ) -> Result<types::DeleteTaskSuccessfulResponseDto> {
+        let path = [
+            "/contacts/",
+            &ghl_runtime::encode_path_segment(&contact_id),
+            "/tasks/",
+            &ghl_runtime::encode_path_segment(&task_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/contacts/{contactId}/tasks/{taskId}",
-            format!(
-                "/contacts/{}/tasks/{}", ghl_runtime::encode_path_segment(& contact_id),
-                ghl_runtime::encode_path_segment(& task_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -873,13 +949,17 @@ impl ContactsClient {
         contact_id: &str,
         task_id: &str,
     ) -> Result<types::TaskByIsSuccessfulResponseDto> {
+        let path = [
+            "/contacts/",
+            &ghl_runtime::encode_path_segment(&contact_id),
+            "/tasks/",
+            &ghl_runtime::encode_path_segment(&task_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/contacts/{contactId}/tasks/{taskId}",
-            format!(
-                "/contacts/{}/tasks/{}", ghl_runtime::encode_path_segment(& contact_id),
-                ghl_runtime::encode_path_segment(& task_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -907,13 +987,17 @@ impl ContactsClient {
         task_id: &str,
         body: &types::UpdateTaskBody,
     ) -> Result<types::TaskByIsSuccessfulResponseDto> {
+        let path = [
+            "/contacts/",
+            &ghl_runtime::encode_path_segment(&contact_id),
+            "/tasks/",
+            &ghl_runtime::encode_path_segment(&task_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/contacts/{contactId}/tasks/{taskId}",
-            format!(
-                "/contacts/{}/tasks/{}", ghl_runtime::encode_path_segment(& contact_id),
-                ghl_runtime::encode_path_segment(& task_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -942,13 +1026,18 @@ impl ContactsClient {
         task_id: &str,
         body: &types::UpdateTaskStatusParams,
     ) -> Result<types::TaskByIsSuccessfulResponseDto> {
+        let path = [
+            "/contacts/",
+            &ghl_runtime::encode_path_segment(&contact_id),
+            "/tasks/",
+            &ghl_runtime::encode_path_segment(&task_id),
+            "/completed",
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/contacts/{contactId}/tasks/{taskId}/completed",
-            format!(
-                "/contacts/{}/tasks/{}/completed", ghl_runtime::encode_path_segment(&
-                contact_id), ghl_runtime::encode_path_segment(& task_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -977,13 +1066,17 @@ impl ContactsClient {
         workflow_id: &str,
         body: &types::CreateWorkflowDto,
     ) -> Result<types::ContactsWorkflowSuccessfulResponseDto> {
+        let path = [
+            "/contacts/",
+            &ghl_runtime::encode_path_segment(&contact_id),
+            "/workflow/",
+            &ghl_runtime::encode_path_segment(&workflow_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/contacts/{contactId}/workflow/{workflowId}",
-            format!(
-                "/contacts/{}/workflow/{}", ghl_runtime::encode_path_segment(&
-                contact_id), ghl_runtime::encode_path_segment(& workflow_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -1012,13 +1105,17 @@ impl ContactsClient {
         workflow_id: &str,
         body: &types::CreateWorkflowDto,
     ) -> Result<types::ContactsWorkflowSuccessfulResponseDto> {
+        let path = [
+            "/contacts/",
+            &ghl_runtime::encode_path_segment(&contact_id),
+            "/workflow/",
+            &ghl_runtime::encode_path_segment(&workflow_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/contacts/{contactId}/workflow/{workflowId}",
-            format!(
-                "/contacts/{}/workflow/{}", ghl_runtime::encode_path_segment(&
-                contact_id), ghl_runtime::encode_path_segment(& workflow_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);

@@ -573,9 +573,11 @@ pub struct CustomFieldsInputStringSchema {
 /// Schema: `apps/contacts.json#/components/schemas/DeleteContactsSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DeleteContactsSuccessfulResponseDto {
+    /// Whether the contact was deleted.
+    ///
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub succeded: Option<bool>,
+    pub succeeded: Option<bool>,
 }
 
 /// Schema: `apps/contacts.json#/components/schemas/DeleteFollowersSuccessfulResponseDto`

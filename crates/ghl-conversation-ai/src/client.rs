@@ -102,13 +102,15 @@ impl ConversationAiClient {
         &self,
         agent_id: &str,
     ) -> Result<types::DeleteEmployeeResponseDto> {
+        let path = [
+            "/conversation-ai/agents/",
+            &ghl_runtime::encode_path_segment(&agent_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/conversation-ai/agents/{agentId}",
-            format!(
-                "/conversation-ai/agents/{}", ghl_runtime::encode_path_segment(&
-                agent_id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -132,13 +134,15 @@ impl ConversationAiClient {
     /// - `401`: body [`ghl_common::UnauthorizedDto`]
     /// - `422`: body [`ghl_common::UnprocessableDto`]
     pub async fn get_agent(&self, agent_id: &str) -> Result<types::EmployeeResponseDto> {
+        let path = [
+            "/conversation-ai/agents/",
+            &ghl_runtime::encode_path_segment(&agent_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/conversation-ai/agents/{agentId}",
-            format!(
-                "/conversation-ai/agents/{}", ghl_runtime::encode_path_segment(&
-                agent_id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -166,13 +170,15 @@ impl ConversationAiClient {
         agent_id: &str,
         body: &types::UpdateEmployeeDto,
     ) -> Result<types::EmployeeResponseDto> {
+        let path = [
+            "/conversation-ai/agents/",
+            &ghl_runtime::encode_path_segment(&agent_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/conversation-ai/agents/{agentId}",
-            format!(
-                "/conversation-ai/agents/{}", ghl_runtime::encode_path_segment(&
-                agent_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -197,13 +203,16 @@ impl ConversationAiClient {
         agent_id: &str,
         body: &types::CreateActionDto,
     ) -> Result<types::CreateActionResponseDto> {
+        let path = [
+            "/conversation-ai/agents/",
+            &ghl_runtime::encode_path_segment(&agent_id),
+            "/actions",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/conversation-ai/agents/{agentId}/actions",
-            format!(
-                "/conversation-ai/agents/{}/actions", ghl_runtime::encode_path_segment(&
-                agent_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -227,13 +236,16 @@ impl ConversationAiClient {
         &self,
         agent_id: &str,
     ) -> Result<types::FetchActionsForEmployeeResponseDto> {
+        let path = [
+            "/conversation-ai/agents/",
+            &ghl_runtime::encode_path_segment(&agent_id),
+            "/actions/list",
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/conversation-ai/agents/{agentId}/actions/list",
-            format!(
-                "/conversation-ai/agents/{}/actions/list",
-                ghl_runtime::encode_path_segment(& agent_id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -261,14 +273,17 @@ impl ConversationAiClient {
         agent_id: &str,
         action_id: &str,
     ) -> Result<types::DeleteActionResponseDto> {
+        let path = [
+            "/conversation-ai/agents/",
+            &ghl_runtime::encode_path_segment(&agent_id),
+            "/actions/",
+            &ghl_runtime::encode_path_segment(&action_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/conversation-ai/agents/{agentId}/actions/{actionId}",
-            format!(
-                "/conversation-ai/agents/{}/actions/{}",
-                ghl_runtime::encode_path_segment(& agent_id),
-                ghl_runtime::encode_path_segment(& action_id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -296,14 +311,17 @@ impl ConversationAiClient {
         agent_id: &str,
         action_id: &str,
     ) -> Result<types::FetchActionDetailsResponseDto> {
+        let path = [
+            "/conversation-ai/agents/",
+            &ghl_runtime::encode_path_segment(&agent_id),
+            "/actions/",
+            &ghl_runtime::encode_path_segment(&action_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/conversation-ai/agents/{agentId}/actions/{actionId}",
-            format!(
-                "/conversation-ai/agents/{}/actions/{}",
-                ghl_runtime::encode_path_segment(& agent_id),
-                ghl_runtime::encode_path_segment(& action_id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -332,14 +350,17 @@ impl ConversationAiClient {
         action_id: &str,
         body: &types::CreateActionDto,
     ) -> Result<types::UpdateActionResponseDto> {
+        let path = [
+            "/conversation-ai/agents/",
+            &ghl_runtime::encode_path_segment(&agent_id),
+            "/actions/",
+            &ghl_runtime::encode_path_segment(&action_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/conversation-ai/agents/{agentId}/actions/{actionId}",
-            format!(
-                "/conversation-ai/agents/{}/actions/{}",
-                ghl_runtime::encode_path_segment(& agent_id),
-                ghl_runtime::encode_path_segment(& action_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -364,13 +385,16 @@ impl ConversationAiClient {
         agent_id: &str,
         body: &types::UpdateFollowupSettingsDto,
     ) -> Result<types::UpdateActionResponseDto> {
+        let path = [
+            "/conversation-ai/agents/",
+            &ghl_runtime::encode_path_segment(&agent_id),
+            "/followup-settings",
+        ]
+            .concat();
         let request = Request::new(
             Method::PATCH,
             "/conversation-ai/agents/{agentId}/followup-settings",
-            format!(
-                "/conversation-ai/agents/{}/followup-settings",
-                ghl_runtime::encode_path_segment(& agent_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);

@@ -73,14 +73,18 @@ impl ConversationsClient {
         location_id: &str,
         message_id: &str,
     ) -> Result<types::GetMessageTranscriptionResponseDto> {
+        let path = [
+            "/conversations/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/messages/",
+            &ghl_runtime::encode_path_segment(&message_id),
+            "/transcription",
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/conversations/locations/{locationId}/messages/{messageId}/transcription",
-            format!(
-                "/conversations/locations/{}/messages/{}/transcription",
-                ghl_runtime::encode_path_segment(& location_id),
-                ghl_runtime::encode_path_segment(& message_id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -108,14 +112,18 @@ impl ConversationsClient {
         location_id: &str,
         message_id: &str,
     ) -> Result<()> {
+        let path = [
+            "/conversations/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/messages/",
+            &ghl_runtime::encode_path_segment(&message_id),
+            "/transcription/download",
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/conversations/locations/{locationId}/messages/{messageId}/transcription/download",
-            format!(
-                "/conversations/locations/{}/messages/{}/transcription/download",
-                ghl_runtime::encode_path_segment(& location_id),
-                ghl_runtime::encode_path_segment(& message_id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send_empty(request).await
@@ -160,13 +168,16 @@ impl ConversationsClient {
         &self,
         email_message_id: &str,
     ) -> Result<types::CancelScheduledResponseDto> {
+        let path = [
+            "/conversations/messages/email/",
+            &ghl_runtime::encode_path_segment(&email_message_id),
+            "/schedule",
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/conversations/messages/email/{emailMessageId}/schedule",
-            format!(
-                "/conversations/messages/email/{}/schedule",
-                ghl_runtime::encode_path_segment(& email_message_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -179,13 +190,15 @@ impl ConversationsClient {
         &self,
         id: &str,
     ) -> Result<types::GetEmailMessageResponseDto> {
+        let path = [
+            "/conversations/messages/email/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/conversations/messages/email/{id}",
-            format!(
-                "/conversations/messages/email/{}", ghl_runtime::encode_path_segment(&
-                id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -422,12 +435,12 @@ impl ConversationsClient {
     /// - `400`: body [`ghl_common::BadRequestDto`]
     /// - `401`: body [`ghl_common::UnauthorizedDto`]
     pub async fn get_message(&self, id: &str) -> Result<types::GetMessageResponseDto> {
+        let path = ["/conversations/messages/", &ghl_runtime::encode_path_segment(&id)]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/conversations/messages/{id}",
-            format!(
-                "/conversations/messages/{}", ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -456,13 +469,16 @@ impl ConversationsClient {
         message_id: &str,
         body: &types::AddMessageAttachmentsDto,
     ) -> Result<()> {
+        let path = [
+            "/conversations/messages/",
+            &ghl_runtime::encode_path_segment(&message_id),
+            "/attachments",
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/conversations/messages/{messageId}/attachments",
-            format!(
-                "/conversations/messages/{}/attachments",
-                ghl_runtime::encode_path_segment(& message_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -491,14 +507,18 @@ impl ConversationsClient {
         message_id: &str,
         location_id: &str,
     ) -> Result<()> {
+        let path = [
+            "/conversations/messages/",
+            &ghl_runtime::encode_path_segment(&message_id),
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/recording",
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/conversations/messages/{messageId}/locations/{locationId}/recording",
-            format!(
-                "/conversations/messages/{}/locations/{}/recording",
-                ghl_runtime::encode_path_segment(& message_id),
-                ghl_runtime::encode_path_segment(& location_id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send_empty(request).await
@@ -524,13 +544,16 @@ impl ConversationsClient {
         &self,
         message_id: &str,
     ) -> Result<types::CancelScheduledResponseDto> {
+        let path = [
+            "/conversations/messages/",
+            &ghl_runtime::encode_path_segment(&message_id),
+            "/schedule",
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/conversations/messages/{messageId}/schedule",
-            format!(
-                "/conversations/messages/{}/schedule", ghl_runtime::encode_path_segment(&
-                message_id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -557,13 +580,16 @@ impl ConversationsClient {
         message_id: &str,
         body: &types::UpdateMessageStatusDto,
     ) -> Result<types::SendMessageResponseDto> {
+        let path = [
+            "/conversations/messages/",
+            &ghl_runtime::encode_path_segment(&message_id),
+            "/status",
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/conversations/messages/{messageId}/status",
-            format!(
-                "/conversations/messages/{}/status", ghl_runtime::encode_path_segment(&
-                message_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -646,13 +672,15 @@ impl ConversationsClient {
         params: &UpdateCustomSubtypeParams,
         body: &types::UpdateCustomSubtypeDto,
     ) -> Result<()> {
+        let path = [
+            "/conversations/preferences/custom-subtypes/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::PUT,
                 "/conversations/preferences/custom-subtypes/{id}",
-                format!(
-                    "/conversations/preferences/custom-subtypes/{}",
-                    ghl_runtime::encode_path_segment(& id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query("locationId", &params.location_id);
@@ -807,12 +835,15 @@ impl ConversationsClient {
         &self,
         conversation_id: &str,
     ) -> Result<types::DeleteConversationSuccessfulResponse> {
+        let path = [
+            "/conversations/",
+            &ghl_runtime::encode_path_segment(&conversation_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/conversations/{conversationId}",
-            format!(
-                "/conversations/{}", ghl_runtime::encode_path_segment(& conversation_id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -838,12 +869,15 @@ impl ConversationsClient {
         &self,
         conversation_id: &str,
     ) -> Result<types::GetConversationByIdResponse> {
+        let path = [
+            "/conversations/",
+            &ghl_runtime::encode_path_segment(&conversation_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/conversations/{conversationId}",
-            format!(
-                "/conversations/{}", ghl_runtime::encode_path_segment(& conversation_id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -870,12 +904,15 @@ impl ConversationsClient {
         conversation_id: &str,
         body: &types::UpdateConversationDto,
     ) -> Result<types::GetConversationSuccessfulResponse> {
+        let path = [
+            "/conversations/",
+            &ghl_runtime::encode_path_segment(&conversation_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/conversations/{conversationId}",
-            format!(
-                "/conversations/{}", ghl_runtime::encode_path_segment(& conversation_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -903,13 +940,16 @@ impl ConversationsClient {
         conversation_id: &str,
         params: &GetMessagesParams,
     ) -> Result<types::GetMessagesByConversationEnvelopeDto> {
+        let path = [
+            "/conversations/",
+            &ghl_runtime::encode_path_segment(&conversation_id),
+            "/messages",
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/conversations/{conversationId}/messages",
-                format!(
-                    "/conversations/{}/messages", ghl_runtime::encode_path_segment(&
-                    conversation_id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query_opt("lastMessageId", params.last_message_id.as_ref())

@@ -160,12 +160,12 @@ impl CustomFieldsClient {
         id: &str,
         params: &DeleteCustomFieldFolderParams,
     ) -> Result<types::CustomFolderDeleteResponseDto> {
+        let path = ["/custom-fields/folder/", &ghl_runtime::encode_path_segment(&id)]
+            .concat();
         let request = Request::new(
                 Method::DELETE,
                 "/custom-fields/folder/{id}",
-                format!(
-                    "/custom-fields/folder/{}", ghl_runtime::encode_path_segment(& id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id);
@@ -211,10 +211,12 @@ impl CustomFieldsClient {
         id: &str,
         body: &types::UpdateFolder,
     ) -> Result<types::ICustomFieldFolder> {
+        let path = ["/custom-fields/folder/", &ghl_runtime::encode_path_segment(&id)]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/custom-fields/folder/{id}",
-            format!("/custom-fields/folder/{}", ghl_runtime::encode_path_segment(& id)),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -264,13 +266,15 @@ impl CustomFieldsClient {
         object_key: &str,
         params: &GetCustomFieldsByObjectKeyParams,
     ) -> Result<types::CustomFieldsResponseDto> {
+        let path = [
+            "/custom-fields/object-key/",
+            &ghl_runtime::encode_path_segment(&object_key),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/custom-fields/object-key/{objectKey}",
-                format!(
-                    "/custom-fields/object-key/{}", ghl_runtime::encode_path_segment(&
-                    object_key)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id);
@@ -315,10 +319,11 @@ impl CustomFieldsClient {
         &self,
         id: &str,
     ) -> Result<types::CustomFolderDeleteResponseDto> {
+        let path = ["/custom-fields/", &ghl_runtime::encode_path_segment(&id)].concat();
         let request = Request::new(
             Method::DELETE,
             "/custom-fields/{id}",
-            format!("/custom-fields/{}", ghl_runtime::encode_path_segment(& id)),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -362,10 +367,11 @@ impl CustomFieldsClient {
         &self,
         id: &str,
     ) -> Result<types::CustomFieldSuccessfulResponseDto> {
+        let path = ["/custom-fields/", &ghl_runtime::encode_path_segment(&id)].concat();
         let request = Request::new(
             Method::GET,
             "/custom-fields/{id}",
-            format!("/custom-fields/{}", ghl_runtime::encode_path_segment(& id)),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -410,10 +416,11 @@ impl CustomFieldsClient {
         id: &str,
         body: &types::UpdateCustomFieldsDto,
     ) -> Result<types::CustomFieldSuccessfulResponseDto> {
+        let path = ["/custom-fields/", &ghl_runtime::encode_path_segment(&id)].concat();
         let request = Request::new(
             Method::PUT,
             "/custom-fields/{id}",
-            format!("/custom-fields/{}", ghl_runtime::encode_path_segment(& id)),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);

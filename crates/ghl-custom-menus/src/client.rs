@@ -124,12 +124,12 @@ impl CustomMenusClient {
         &self,
         custom_menu_id: &str,
     ) -> Result<types::DeleteCustomMenuSuccessfulResponseDto> {
+        let path = ["/custom-menus/", &ghl_runtime::encode_path_segment(&custom_menu_id)]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/custom-menus/{customMenuId}",
-            format!(
-                "/custom-menus/{}", ghl_runtime::encode_path_segment(& custom_menu_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -157,12 +157,12 @@ impl CustomMenusClient {
         &self,
         custom_menu_id: &str,
     ) -> Result<types::GetSingleCustomMenusSuccessfulResponseDto> {
+        let path = ["/custom-menus/", &ghl_runtime::encode_path_segment(&custom_menu_id)]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/custom-menus/{customMenuId}",
-            format!(
-                "/custom-menus/{}", ghl_runtime::encode_path_segment(& custom_menu_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -192,12 +192,12 @@ impl CustomMenusClient {
         custom_menu_id: &str,
         body: &types::UpdateCustomMenuDto,
     ) -> Result<types::UpdateCustomMenuLinkResponseDto> {
+        let path = ["/custom-menus/", &ghl_runtime::encode_path_segment(&custom_menu_id)]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/custom-menus/{customMenuId}",
-            format!(
-                "/custom-menus/{}", ghl_runtime::encode_path_segment(& custom_menu_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);

@@ -132,13 +132,17 @@ impl EmailsClient {
         location_id: &str,
         template_id: &str,
     ) -> Result<types::DeleteBuilderSuccesfulResponseDto> {
+        let path = [
+            "/emails/builder/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/",
+            &ghl_runtime::encode_path_segment(&template_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/emails/builder/{locationId}/{templateId}",
-            format!(
-                "/emails/builder/{}/{}", ghl_runtime::encode_path_segment(& location_id),
-                ghl_runtime::encode_path_segment(& template_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await

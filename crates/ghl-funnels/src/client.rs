@@ -119,12 +119,12 @@ impl FunnelsClient {
         id: &str,
         params: &DeleteRedirectByIdParams,
     ) -> Result<types::DeleteRedirectResponseDto> {
+        let path = ["/funnels/lookup/redirect/", &ghl_runtime::encode_path_segment(&id)]
+            .concat();
         let request = Request::new(
                 Method::DELETE,
                 "/funnels/lookup/redirect/{id}",
-                format!(
-                    "/funnels/lookup/redirect/{}", ghl_runtime::encode_path_segment(& id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id);
@@ -147,12 +147,12 @@ impl FunnelsClient {
         id: &str,
         body: &types::UpdateRedirectParams,
     ) -> Result<types::UpdateRedirectResponseDto> {
+        let path = ["/funnels/lookup/redirect/", &ghl_runtime::encode_path_segment(&id)]
+            .concat();
         let request = Request::new(
             Method::PATCH,
             "/funnels/lookup/redirect/{id}",
-            format!(
-                "/funnels/lookup/redirect/{}", ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);

@@ -315,13 +315,15 @@ impl InvoicesClient {
         template_id: &str,
         body: &types::AltDto,
     ) -> Result<types::EstimateTemplateResponseDto> {
+        let path = [
+            "/invoices/estimate/template/",
+            &ghl_runtime::encode_path_segment(&template_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/invoices/estimate/template/{templateId}",
-            format!(
-                "/invoices/estimate/template/{}", ghl_runtime::encode_path_segment(&
-                template_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -350,13 +352,15 @@ impl InvoicesClient {
         template_id: &str,
         body: &types::EstimateTemplatesDto,
     ) -> Result<types::EstimateTemplateResponseDto> {
+        let path = [
+            "/invoices/estimate/template/",
+            &ghl_runtime::encode_path_segment(&template_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/invoices/estimate/template/{templateId}",
-            format!(
-                "/invoices/estimate/template/{}", ghl_runtime::encode_path_segment(&
-                template_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -385,12 +389,15 @@ impl InvoicesClient {
         estimate_id: &str,
         body: &types::AltDto,
     ) -> Result<types::EstimateResponseDto> {
+        let path = [
+            "/invoices/estimate/",
+            &ghl_runtime::encode_path_segment(&estimate_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/invoices/estimate/{estimateId}",
-            format!(
-                "/invoices/estimate/{}", ghl_runtime::encode_path_segment(& estimate_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -419,12 +426,15 @@ impl InvoicesClient {
         estimate_id: &str,
         body: &types::UpdateEstimateDto,
     ) -> Result<types::EstimateResponseDto> {
+        let path = [
+            "/invoices/estimate/",
+            &ghl_runtime::encode_path_segment(&estimate_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/invoices/estimate/{estimateId}",
-            format!(
-                "/invoices/estimate/{}", ghl_runtime::encode_path_segment(& estimate_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -453,13 +463,16 @@ impl InvoicesClient {
         estimate_id: &str,
         body: &types::CreateInvoiceFromEstimateDto,
     ) -> Result<types::CreateInvoiceFromEstimateResponseDto> {
+        let path = [
+            "/invoices/estimate/",
+            &ghl_runtime::encode_path_segment(&estimate_id),
+            "/invoice",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/invoices/estimate/{estimateId}/invoice",
-            format!(
-                "/invoices/estimate/{}/invoice", ghl_runtime::encode_path_segment(&
-                estimate_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -488,13 +501,16 @@ impl InvoicesClient {
         estimate_id: &str,
         body: &types::SendEstimateDto,
     ) -> Result<types::EstimateResponseDto> {
+        let path = [
+            "/invoices/estimate/",
+            &ghl_runtime::encode_path_segment(&estimate_id),
+            "/send",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/invoices/estimate/{estimateId}/send",
-            format!(
-                "/invoices/estimate/{}/send", ghl_runtime::encode_path_segment(&
-                estimate_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -613,13 +629,15 @@ impl InvoicesClient {
         schedule_id: &str,
         params: &DeleteInvoiceScheduleParams,
     ) -> Result<types::DeleteInvoiceScheduleResponseDto> {
+        let path = [
+            "/invoices/schedule/",
+            &ghl_runtime::encode_path_segment(&schedule_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::DELETE,
                 "/invoices/schedule/{scheduleId}",
-                format!(
-                    "/invoices/schedule/{}", ghl_runtime::encode_path_segment(&
-                    schedule_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
@@ -649,13 +667,15 @@ impl InvoicesClient {
         schedule_id: &str,
         params: &GetInvoiceScheduleParams,
     ) -> Result<types::GetScheduleResponseDto> {
+        let path = [
+            "/invoices/schedule/",
+            &ghl_runtime::encode_path_segment(&schedule_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/invoices/schedule/{scheduleId}",
-                format!(
-                    "/invoices/schedule/{}", ghl_runtime::encode_path_segment(&
-                    schedule_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
@@ -685,12 +705,15 @@ impl InvoicesClient {
         schedule_id: &str,
         body: &types::UpdateInvoiceScheduleDto,
     ) -> Result<types::UpdateInvoiceScheduleResponseDto> {
+        let path = [
+            "/invoices/schedule/",
+            &ghl_runtime::encode_path_segment(&schedule_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/invoices/schedule/{scheduleId}",
-            format!(
-                "/invoices/schedule/{}", ghl_runtime::encode_path_segment(& schedule_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -719,13 +742,16 @@ impl InvoicesClient {
         schedule_id: &str,
         body: &types::AutoPaymentScheduleDto,
     ) -> Result<types::AutoPaymentInvoiceScheduleResponseDto> {
+        let path = [
+            "/invoices/schedule/",
+            &ghl_runtime::encode_path_segment(&schedule_id),
+            "/auto-payment",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/invoices/schedule/{scheduleId}/auto-payment",
-            format!(
-                "/invoices/schedule/{}/auto-payment", ghl_runtime::encode_path_segment(&
-                schedule_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -754,13 +780,16 @@ impl InvoicesClient {
         schedule_id: &str,
         body: &types::CancelInvoiceScheduleDto,
     ) -> Result<types::CancelInvoiceScheduleResponseDto> {
+        let path = [
+            "/invoices/schedule/",
+            &ghl_runtime::encode_path_segment(&schedule_id),
+            "/cancel",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/invoices/schedule/{scheduleId}/cancel",
-            format!(
-                "/invoices/schedule/{}/cancel", ghl_runtime::encode_path_segment(&
-                schedule_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -789,13 +818,16 @@ impl InvoicesClient {
         schedule_id: &str,
         body: &types::ScheduleInvoiceScheduleDto,
     ) -> Result<types::ScheduleInvoiceScheduleResponseDto> {
+        let path = [
+            "/invoices/schedule/",
+            &ghl_runtime::encode_path_segment(&schedule_id),
+            "/schedule",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/invoices/schedule/{scheduleId}/schedule",
-            format!(
-                "/invoices/schedule/{}/schedule", ghl_runtime::encode_path_segment(&
-                schedule_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -823,13 +855,16 @@ impl InvoicesClient {
         &self,
         schedule_id: &str,
     ) -> Result<types::UpdateAndScheduleInvoiceScheduleResponseDto> {
+        let path = [
+            "/invoices/schedule/",
+            &ghl_runtime::encode_path_segment(&schedule_id),
+            "/updateAndSchedule",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/invoices/schedule/{scheduleId}/updateAndSchedule",
-            format!(
-                "/invoices/schedule/{}/updateAndSchedule",
-                ghl_runtime::encode_path_segment(& schedule_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -973,13 +1008,15 @@ impl InvoicesClient {
         template_id: &str,
         params: &DeleteInvoiceTemplateParams,
     ) -> Result<types::DeleteInvoiceTemplateResponseDto> {
+        let path = [
+            "/invoices/template/",
+            &ghl_runtime::encode_path_segment(&template_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::DELETE,
                 "/invoices/template/{templateId}",
-                format!(
-                    "/invoices/template/{}", ghl_runtime::encode_path_segment(&
-                    template_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
@@ -1009,13 +1046,15 @@ impl InvoicesClient {
         template_id: &str,
         params: &GetInvoiceTemplateParams,
     ) -> Result<types::GetTemplateResponseDto> {
+        let path = [
+            "/invoices/template/",
+            &ghl_runtime::encode_path_segment(&template_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/invoices/template/{templateId}",
-                format!(
-                    "/invoices/template/{}", ghl_runtime::encode_path_segment(&
-                    template_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
@@ -1045,12 +1084,15 @@ impl InvoicesClient {
         template_id: &str,
         body: &types::UpdateInvoiceTemplateDto,
     ) -> Result<types::UpdateInvoiceTemplateResponseDto> {
+        let path = [
+            "/invoices/template/",
+            &ghl_runtime::encode_path_segment(&template_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/invoices/template/{templateId}",
-            format!(
-                "/invoices/template/{}", ghl_runtime::encode_path_segment(& template_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -1079,13 +1121,16 @@ impl InvoicesClient {
         template_id: &str,
         body: &types::UpdateInvoiceLateFeesConfigurationDto,
     ) -> Result<types::UpdateInvoiceTemplateResponseDto> {
+        let path = [
+            "/invoices/template/",
+            &ghl_runtime::encode_path_segment(&template_id),
+            "/late-fees-configuration",
+        ]
+            .concat();
         let request = Request::new(
             Method::PATCH,
             "/invoices/template/{templateId}/late-fees-configuration",
-            format!(
-                "/invoices/template/{}/late-fees-configuration",
-                ghl_runtime::encode_path_segment(& template_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -1114,13 +1159,16 @@ impl InvoicesClient {
         template_id: &str,
         body: &types::UpdatePaymentMethodsConfigurationDto,
     ) -> Result<types::UpdateInvoiceTemplateResponseDto> {
+        let path = [
+            "/invoices/template/",
+            &ghl_runtime::encode_path_segment(&template_id),
+            "/payment-methods-configuration",
+        ]
+            .concat();
         let request = Request::new(
             Method::PATCH,
             "/invoices/template/{templateId}/payment-methods-configuration",
-            format!(
-                "/invoices/template/{}/payment-methods-configuration",
-                ghl_runtime::encode_path_segment(& template_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -1176,10 +1224,12 @@ impl InvoicesClient {
         invoice_id: &str,
         params: &DeleteInvoiceParams,
     ) -> Result<types::DeleteInvoiceResponseDto> {
+        let path = ["/invoices/", &ghl_runtime::encode_path_segment(&invoice_id)]
+            .concat();
         let request = Request::new(
                 Method::DELETE,
                 "/invoices/{invoiceId}",
-                format!("/invoices/{}", ghl_runtime::encode_path_segment(& invoice_id)),
+                path,
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
@@ -1209,10 +1259,12 @@ impl InvoicesClient {
         invoice_id: &str,
         params: &GetInvoiceParams,
     ) -> Result<types::GetInvoiceResponseDto> {
+        let path = ["/invoices/", &ghl_runtime::encode_path_segment(&invoice_id)]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/invoices/{invoiceId}",
-                format!("/invoices/{}", ghl_runtime::encode_path_segment(& invoice_id)),
+                path,
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
@@ -1242,10 +1294,12 @@ impl InvoicesClient {
         invoice_id: &str,
         body: &types::UpdateInvoiceDto,
     ) -> Result<types::UpdateInvoiceResponseDto> {
+        let path = ["/invoices/", &ghl_runtime::encode_path_segment(&invoice_id)]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/invoices/{invoiceId}",
-            format!("/invoices/{}", ghl_runtime::encode_path_segment(& invoice_id)),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -1274,13 +1328,16 @@ impl InvoicesClient {
         invoice_id: &str,
         body: &types::UpdateInvoiceLateFeesConfigurationDto,
     ) -> Result<types::UpdateInvoiceResponseDto> {
+        let path = [
+            "/invoices/",
+            &ghl_runtime::encode_path_segment(&invoice_id),
+            "/late-fees-configuration",
+        ]
+            .concat();
         let request = Request::new(
             Method::PATCH,
             "/invoices/{invoiceId}/late-fees-configuration",
-            format!(
-                "/invoices/{}/late-fees-configuration",
-                ghl_runtime::encode_path_segment(& invoice_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -1309,13 +1366,16 @@ impl InvoicesClient {
         invoice_id: &str,
         body: &types::RecordPaymentDto,
     ) -> Result<types::RecordPaymentResponseDto> {
+        let path = [
+            "/invoices/",
+            &ghl_runtime::encode_path_segment(&invoice_id),
+            "/record-payment",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/invoices/{invoiceId}/record-payment",
-            format!(
-                "/invoices/{}/record-payment", ghl_runtime::encode_path_segment(&
-                invoice_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -1344,10 +1404,16 @@ impl InvoicesClient {
         invoice_id: &str,
         body: &types::SendInvoiceDto,
     ) -> Result<types::SendInvoicesResponseDto> {
+        let path = [
+            "/invoices/",
+            &ghl_runtime::encode_path_segment(&invoice_id),
+            "/send",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/invoices/{invoiceId}/send",
-            format!("/invoices/{}/send", ghl_runtime::encode_path_segment(& invoice_id)),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -1376,10 +1442,16 @@ impl InvoicesClient {
         invoice_id: &str,
         body: &types::VoidInvoiceDto,
     ) -> Result<types::VoidInvoiceResponseDto> {
+        let path = [
+            "/invoices/",
+            &ghl_runtime::encode_path_segment(&invoice_id),
+            "/void",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/invoices/{invoiceId}/void",
-            format!("/invoices/{}/void", ghl_runtime::encode_path_segment(& invoice_id)),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);

@@ -283,10 +283,12 @@ impl KnowledgeBaseClient {
     /// - `422`: body [`crate::types::UnprocessableDto`]
     /// - `500`: body [`crate::types::InternalServerErrorDto`]
     pub async fn delete(&self, id: &str) -> Result<types::DeleteFaqResponseDto> {
+        let path = ["/knowledge-bases/faqs/", &ghl_runtime::encode_path_segment(&id)]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/knowledge-bases/faqs/{id}",
-            format!("/knowledge-bases/faqs/{}", ghl_runtime::encode_path_segment(& id)),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -313,10 +315,12 @@ impl KnowledgeBaseClient {
         id: &str,
         body: &types::UpdateFaqBodyDto,
     ) -> Result<types::UpdateFaqResponseDto> {
+        let path = ["/knowledge-bases/faqs/", &ghl_runtime::encode_path_segment(&id)]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/knowledge-bases/faqs/{id}",
-            format!("/knowledge-bases/faqs/{}", ghl_runtime::encode_path_segment(& id)),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -338,10 +342,12 @@ impl KnowledgeBaseClient {
         id: &str,
         body: &types::UpdateKnowledgeBaseDto,
     ) -> Result<types::UpdateKnowledgeBaseResponseDto> {
+        let path = ["/knowledge-bases/", &ghl_runtime::encode_path_segment(&id)]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/knowledge-bases/{id}",
-            format!("/knowledge-bases/{}", ghl_runtime::encode_path_segment(& id)),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -362,13 +368,15 @@ impl KnowledgeBaseClient {
         &self,
         knowledge_base_id: &str,
     ) -> Result<types::DeleteKnowledgeBaseResponseDto> {
+        let path = [
+            "/knowledge-bases/",
+            &ghl_runtime::encode_path_segment(&knowledge_base_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/knowledge-bases/{knowledgeBaseId}",
-            format!(
-                "/knowledge-bases/{}", ghl_runtime::encode_path_segment(&
-                knowledge_base_id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -388,13 +396,15 @@ impl KnowledgeBaseClient {
         &self,
         knowledge_base_id: &str,
     ) -> Result<types::GetKnowledgeBaseByIdResponseDto> {
+        let path = [
+            "/knowledge-bases/",
+            &ghl_runtime::encode_path_segment(&knowledge_base_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/knowledge-bases/{knowledgeBaseId}",
-            format!(
-                "/knowledge-bases/{}", ghl_runtime::encode_path_segment(&
-                knowledge_base_id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await

@@ -95,12 +95,8 @@ impl LinksClient {
         link_id: &str,
         params: &GetLinkByIdParams,
     ) -> Result<types::GetLinkSuccessfulResponseDto> {
-        let request = Request::new(
-                Method::GET,
-                "/links/id/{linkId}",
-                format!("/links/id/{}", ghl_runtime::encode_path_segment(& link_id)),
-                "2021-07-28",
-            )
+        let path = ["/links/id/", &ghl_runtime::encode_path_segment(&link_id)].concat();
+        let request = Request::new(Method::GET, "/links/id/{linkId}", path, "2021-07-28")
             .query("locationId", &params.location_id);
         self.client.send(request).await
     }
@@ -153,10 +149,11 @@ impl LinksClient {
         &self,
         link_id: &str,
     ) -> Result<types::DeleteLinksSuccessfulResponseDto> {
+        let path = ["/links/", &ghl_runtime::encode_path_segment(&link_id)].concat();
         let request = Request::new(
             Method::DELETE,
             "/links/{linkId}",
-            format!("/links/{}", ghl_runtime::encode_path_segment(& link_id)),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -182,12 +179,8 @@ impl LinksClient {
         link_id: &str,
         body: &types::LinkUpdateDto,
     ) -> Result<types::GetLinkSuccessfulResponseDto> {
-        let request = Request::new(
-            Method::PUT,
-            "/links/{linkId}",
-            format!("/links/{}", ghl_runtime::encode_path_segment(& link_id)),
-            "2021-07-28",
-        );
+        let path = ["/links/", &ghl_runtime::encode_path_segment(&link_id)].concat();
+        let request = Request::new(Method::PUT, "/links/{linkId}", path, "2021-07-28");
         let request = request.json(body);
         self.client.send(request).await
     }

@@ -125,12 +125,12 @@ impl LocationsClient {
         location_id: &str,
         params: &DeleteLocationParams,
     ) -> Result<types::LocationDeletedSuccessfulResponseDto> {
+        let path = ["/locations/", &ghl_runtime::encode_path_segment(&location_id)]
+            .concat();
         let request = Request::new(
                 Method::DELETE,
                 "/locations/{locationId}",
-                format!(
-                    "/locations/{}", ghl_runtime::encode_path_segment(& location_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("deleteTwilioAccount", &params.delete_twilio_account);
@@ -158,10 +158,12 @@ impl LocationsClient {
         &self,
         location_id: &str,
     ) -> Result<types::GetLocationByIdSuccessfulResponseDto> {
+        let path = ["/locations/", &ghl_runtime::encode_path_segment(&location_id)]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/locations/{locationId}",
-            format!("/locations/{}", ghl_runtime::encode_path_segment(& location_id)),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -188,10 +190,12 @@ impl LocationsClient {
         location_id: &str,
         body: &types::UpdateLocationDto,
     ) -> Result<types::CreateLocationSuccessfulResponseDto> {
+        let path = ["/locations/", &ghl_runtime::encode_path_segment(&location_id)]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/locations/{locationId}",
-            format!("/locations/{}", ghl_runtime::encode_path_segment(& location_id)),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -218,13 +222,16 @@ impl LocationsClient {
         location_id: &str,
         params: &GetCustomFieldsParams,
     ) -> Result<types::CustomFieldsListSuccessfulResponseDto> {
+        let path = [
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/customFields",
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/locations/{locationId}/customFields",
-                format!(
-                    "/locations/{}/customFields", ghl_runtime::encode_path_segment(&
-                    location_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query_opt("model", params.model.as_ref());
@@ -251,13 +258,16 @@ impl LocationsClient {
         location_id: &str,
         body: &types::CreateCustomFieldsDto,
     ) -> Result<types::CustomFieldSuccessfulResponseDto> {
+        let path = [
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/customFields",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/locations/{locationId}/customFields",
-            format!(
-                "/locations/{}/customFields", ghl_runtime::encode_path_segment(&
-                location_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -280,13 +290,16 @@ impl LocationsClient {
         location_id: &str,
         body: &types::FileUploadBody,
     ) -> Result<types::FileUploadResponseDto> {
+        let path = [
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/customFields/upload",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/locations/{locationId}/customFields/upload",
-            format!(
-                "/locations/{}/customFields/upload", ghl_runtime::encode_path_segment(&
-                location_id)
-            ),
+            path,
             "2021-07-28",
         );
         let form = ghl_runtime::Multipart::new()
@@ -317,13 +330,17 @@ impl LocationsClient {
         location_id: &str,
         id: &str,
     ) -> Result<types::CustomFieldDeleteSuccessfulResponseDto> {
+        let path = [
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/customFields/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/locations/{locationId}/customFields/{id}",
-            format!(
-                "/locations/{}/customFields/{}", ghl_runtime::encode_path_segment(&
-                location_id), ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -350,13 +367,17 @@ impl LocationsClient {
         location_id: &str,
         id: &str,
     ) -> Result<types::CustomFieldSuccessfulResponseDto> {
+        let path = [
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/customFields/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/locations/{locationId}/customFields/{id}",
-            format!(
-                "/locations/{}/customFields/{}", ghl_runtime::encode_path_segment(&
-                location_id), ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -384,13 +405,17 @@ impl LocationsClient {
         id: &str,
         body: &types::UpdateCustomFieldsDto,
     ) -> Result<types::CustomFieldSuccessfulResponseDto> {
+        let path = [
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/customFields/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/locations/{locationId}/customFields/{id}",
-            format!(
-                "/locations/{}/customFields/{}", ghl_runtime::encode_path_segment(&
-                location_id), ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -415,13 +440,16 @@ impl LocationsClient {
         &self,
         location_id: &str,
     ) -> Result<types::CustomValuesListSuccessfulResponseDto> {
+        let path = [
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/customValues",
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/locations/{locationId}/customValues",
-            format!(
-                "/locations/{}/customValues", ghl_runtime::encode_path_segment(&
-                location_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -447,13 +475,16 @@ impl LocationsClient {
         location_id: &str,
         body: &types::CustomValuesDto,
     ) -> Result<types::CustomValueIdSuccessfulResponseDto> {
+        let path = [
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/customValues",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/locations/{locationId}/customValues",
-            format!(
-                "/locations/{}/customValues", ghl_runtime::encode_path_segment(&
-                location_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -481,13 +512,17 @@ impl LocationsClient {
         location_id: &str,
         id: &str,
     ) -> Result<types::CustomValueDeleteSuccessfulResponseDto> {
+        let path = [
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/customValues/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/locations/{locationId}/customValues/{id}",
-            format!(
-                "/locations/{}/customValues/{}", ghl_runtime::encode_path_segment(&
-                location_id), ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -514,13 +549,17 @@ impl LocationsClient {
         location_id: &str,
         id: &str,
     ) -> Result<types::CustomValueIdSuccessfulResponseDto> {
+        let path = [
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/customValues/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/locations/{locationId}/customValues/{id}",
-            format!(
-                "/locations/{}/customValues/{}", ghl_runtime::encode_path_segment(&
-                location_id), ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -548,13 +587,17 @@ impl LocationsClient {
         id: &str,
         body: &types::CustomValuesDto,
     ) -> Result<types::CustomValueIdSuccessfulResponseDto> {
+        let path = [
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/customValues/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/locations/{locationId}/customValues/{id}",
-            format!(
-                "/locations/{}/customValues/{}", ghl_runtime::encode_path_segment(&
-                location_id), ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -576,13 +619,16 @@ impl LocationsClient {
         location_id: &str,
         body: &types::RecurringTaskCreateDto,
     ) -> Result<types::RecurringTaskSingleResponseDto> {
+        let path = [
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/recurring-tasks",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/locations/{locationId}/recurring-tasks",
-            format!(
-                "/locations/{}/recurring-tasks", ghl_runtime::encode_path_segment(&
-                location_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -609,13 +655,17 @@ impl LocationsClient {
         location_id: &str,
         id: &str,
     ) -> Result<types::DeleteRecurringTaskResponseDto> {
+        let path = [
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/recurring-tasks/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/locations/{locationId}/recurring-tasks/{id}",
-            format!(
-                "/locations/{}/recurring-tasks/{}", ghl_runtime::encode_path_segment(&
-                location_id), ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -641,13 +691,17 @@ impl LocationsClient {
         location_id: &str,
         id: &str,
     ) -> Result<types::RecurringTaskSingleResponseDto> {
+        let path = [
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/recurring-tasks/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/locations/{locationId}/recurring-tasks/{id}",
-            format!(
-                "/locations/{}/recurring-tasks/{}", ghl_runtime::encode_path_segment(&
-                location_id), ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -674,13 +728,17 @@ impl LocationsClient {
         id: &str,
         body: &types::RecurringTaskUpdateDto,
     ) -> Result<types::RecurringTaskSingleResponseDto> {
+        let path = [
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/recurring-tasks/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/locations/{locationId}/recurring-tasks/{id}",
-            format!(
-                "/locations/{}/recurring-tasks/{}", ghl_runtime::encode_path_segment(&
-                location_id), ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -708,12 +766,16 @@ impl LocationsClient {
         &self,
         location_id: &str,
     ) -> Result<types::LocationTagsSuccessfulResponseDto> {
+        let path = [
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/tags",
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/locations/{locationId}/tags",
-            format!(
-                "/locations/{}/tags", ghl_runtime::encode_path_segment(& location_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -741,12 +803,16 @@ impl LocationsClient {
         location_id: &str,
         body: &types::TagBody,
     ) -> Result<types::LocationTagSuccessfulResponseDto> {
+        let path = [
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/tags",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/locations/{locationId}/tags",
-            format!(
-                "/locations/{}/tags", ghl_runtime::encode_path_segment(& location_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -774,13 +840,17 @@ impl LocationsClient {
         location_id: &str,
         tag_id: &str,
     ) -> Result<types::LocationTagDeleteSuccessfulResponseDto> {
+        let path = [
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/tags/",
+            &ghl_runtime::encode_path_segment(&tag_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/locations/{locationId}/tags/{tagId}",
-            format!(
-                "/locations/{}/tags/{}", ghl_runtime::encode_path_segment(& location_id),
-                ghl_runtime::encode_path_segment(& tag_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -807,13 +877,17 @@ impl LocationsClient {
         location_id: &str,
         tag_id: &str,
     ) -> Result<types::LocationTagSuccessfulResponseDto> {
+        let path = [
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/tags/",
+            &ghl_runtime::encode_path_segment(&tag_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/locations/{locationId}/tags/{tagId}",
-            format!(
-                "/locations/{}/tags/{}", ghl_runtime::encode_path_segment(& location_id),
-                ghl_runtime::encode_path_segment(& tag_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -841,13 +915,17 @@ impl LocationsClient {
         tag_id: &str,
         body: &types::TagBody,
     ) -> Result<types::LocationTagSuccessfulResponseDto> {
+        let path = [
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/tags/",
+            &ghl_runtime::encode_path_segment(&tag_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/locations/{locationId}/tags/{tagId}",
-            format!(
-                "/locations/{}/tags/{}", ghl_runtime::encode_path_segment(& location_id),
-                ghl_runtime::encode_path_segment(& tag_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -876,13 +954,16 @@ impl LocationsClient {
         location_id: &str,
         body: &types::TaskSearchParamsDto,
     ) -> Result<types::LocationTaskListSuccessfulResponseDto> {
+        let path = [
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/tasks/search",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/locations/{locationId}/tasks/search",
-            format!(
-                "/locations/{}/tasks/search", ghl_runtime::encode_path_segment(&
-                location_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -909,13 +990,16 @@ impl LocationsClient {
         location_id: &str,
         params: &GetAllOrEmailSmsTemplatesParams,
     ) -> Result<types::GetTemplatesSuccessfulResponseDto> {
+        let path = [
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/templates",
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/locations/{locationId}/templates",
-                format!(
-                    "/locations/{}/templates", ghl_runtime::encode_path_segment(&
-                    location_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query_opt("deleted", params.deleted.as_ref())
@@ -947,13 +1031,17 @@ impl LocationsClient {
         location_id: &str,
         id: &str,
     ) -> Result<()> {
+        let path = [
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/templates/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/locations/{locationId}/templates/{id}",
-            format!(
-                "/locations/{}/templates/{}", ghl_runtime::encode_path_segment(&
-                location_id), ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send_empty(request).await
@@ -973,13 +1061,16 @@ impl LocationsClient {
     /// - `401`: body [`ghl_common::UnauthorizedDto`]
     /// - `422`: body [`ghl_common::UnprocessableDto`]
     pub async fn get_timezones(&self, location_id: &str) -> Result<()> {
+        let path = [
+            "/locations/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/timezones",
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/locations/{locationId}/timezones",
-            format!(
-                "/locations/{}/timezones", ghl_runtime::encode_path_segment(&
-                location_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send_empty(request).await

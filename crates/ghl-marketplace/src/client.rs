@@ -47,13 +47,16 @@ impl MarketplaceClient {
         app_id: &str,
         body: &types::DeleteIntegrationBodyDto,
     ) -> Result<types::DeleteIntegrationResponse> {
+        let path = [
+            "/marketplace/app/",
+            &ghl_runtime::encode_path_segment(&app_id),
+            "/installations",
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/marketplace/app/{appId}/installations",
-            format!(
-                "/marketplace/app/{}/installations", ghl_runtime::encode_path_segment(&
-                app_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -80,13 +83,16 @@ impl MarketplaceClient {
         &self,
         app_id: &str,
     ) -> Result<types::GetInstallerDetailsResponseDto> {
+        let path = [
+            "/marketplace/app/",
+            &ghl_runtime::encode_path_segment(&app_id),
+            "/installations",
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/marketplace/app/{appId}/installations",
-            format!(
-                "/marketplace/app/{}/installations", ghl_runtime::encode_path_segment(&
-                app_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -114,14 +120,17 @@ impl MarketplaceClient {
         app_id: &str,
         location_id: &str,
     ) -> Result<types::GetRebillingConfigResponseDto> {
+        let path = [
+            "/marketplace/app/",
+            &ghl_runtime::encode_path_segment(&app_id),
+            "/rebilling-config/location/",
+            &ghl_runtime::encode_path_segment(&location_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/marketplace/app/{appId}/rebilling-config/location/{locationId}",
-            format!(
-                "/marketplace/app/{}/rebilling-config/location/{}",
-                ghl_runtime::encode_path_segment(& app_id),
-                ghl_runtime::encode_path_segment(& location_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -217,13 +226,15 @@ impl MarketplaceClient {
         &self,
         charge_id: &str,
     ) -> Result<types::DeleteChargeResponse> {
+        let path = [
+            "/marketplace/billing/charges/",
+            &ghl_runtime::encode_path_segment(&charge_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/marketplace/billing/charges/{chargeId}",
-            format!(
-                "/marketplace/billing/charges/{}", ghl_runtime::encode_path_segment(&
-                charge_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -247,13 +258,15 @@ impl MarketplaceClient {
         &self,
         charge_id: &str,
     ) -> Result<types::GetSpecificChargeResponse> {
+        let path = [
+            "/marketplace/billing/charges/",
+            &ghl_runtime::encode_path_segment(&charge_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/marketplace/billing/charges/{chargeId}",
-            format!(
-                "/marketplace/billing/charges/{}", ghl_runtime::encode_path_segment(&
-                charge_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await

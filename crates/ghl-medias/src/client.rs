@@ -145,12 +145,8 @@ impl MediasClient {
         id: &str,
         params: &DeleteMediaContentParams,
     ) -> Result<()> {
-        let request = Request::new(
-                Method::DELETE,
-                "/medias/{id}",
-                format!("/medias/{}", ghl_runtime::encode_path_segment(& id)),
-                "2021-07-28",
-            )
+        let path = ["/medias/", &ghl_runtime::encode_path_segment(&id)].concat();
+        let request = Request::new(Method::DELETE, "/medias/{id}", path, "2021-07-28")
             .query("altType", &params.alt_type)
             .query("altId", &params.alt_id);
         self.client.send_empty(request).await
@@ -170,12 +166,8 @@ impl MediasClient {
         id: &str,
         body: &types::UpdateObject,
     ) -> Result<serde_json::Value> {
-        let request = Request::new(
-            Method::POST,
-            "/medias/{id}",
-            format!("/medias/{}", ghl_runtime::encode_path_segment(& id)),
-            "2021-07-28",
-        );
+        let path = ["/medias/", &ghl_runtime::encode_path_segment(&id)].concat();
+        let request = Request::new(Method::POST, "/medias/{id}", path, "2021-07-28");
         let request = request.json(body);
         self.client.send(request).await
     }

@@ -106,11 +106,12 @@ impl OauthClient {
         body: &types::GetAccessCodebodyDto,
     ) -> Result<types::GetAccessCodeSuccessfulResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/oauth/token",
-            "/oauth/token".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/oauth/token",
+                "/oauth/token".to_owned(),
+                "2021-07-28",
+            )
+            .without_auth();
         let request = request.form(body);
         self.client.send(request).await
     }

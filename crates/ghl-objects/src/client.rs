@@ -101,12 +101,8 @@ impl ObjectsClient {
         key: &str,
         params: &GetObjectSchemaByKeyParams,
     ) -> Result<types::CustomObjectByIdResponseDto> {
-        let request = Request::new(
-                Method::GET,
-                "/objects/{key}",
-                format!("/objects/{}", ghl_runtime::encode_path_segment(& key)),
-                "2021-07-28",
-            )
+        let path = ["/objects/", &ghl_runtime::encode_path_segment(&key)].concat();
+        let request = Request::new(Method::GET, "/objects/{key}", path, "2021-07-28")
             .query("locationId", &params.location_id)
             .query_opt("fetchProperties", params.fetch_properties.as_ref());
         self.client.send(request).await
@@ -134,12 +130,8 @@ impl ObjectsClient {
         key: &str,
         body: &types::UpdateCustomObjectSchemaDto,
     ) -> Result<types::CustomObjectResponseDto> {
-        let request = Request::new(
-            Method::PUT,
-            "/objects/{key}",
-            format!("/objects/{}", ghl_runtime::encode_path_segment(& key)),
-            "2021-07-28",
-        );
+        let path = ["/objects/", &ghl_runtime::encode_path_segment(&key)].concat();
+        let request = Request::new(Method::PUT, "/objects/{key}", path, "2021-07-28");
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -165,12 +157,16 @@ impl ObjectsClient {
         schema_key: &str,
         body: &types::CreateCustomObjectRecordDto,
     ) -> Result<types::RecordByIdResponseDto> {
+        let path = [
+            "/objects/",
+            &ghl_runtime::encode_path_segment(&schema_key),
+            "/records",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/objects/{schemaKey}/records",
-            format!(
-                "/objects/{}/records", ghl_runtime::encode_path_segment(& schema_key)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -198,13 +194,16 @@ impl ObjectsClient {
         schema_key: &str,
         body: &types::SearchRecordsBody,
     ) -> Result<types::SearchRecordResponseDto> {
+        let path = [
+            "/objects/",
+            &ghl_runtime::encode_path_segment(&schema_key),
+            "/records/search",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/objects/{schemaKey}/records/search",
-            format!(
-                "/objects/{}/records/search", ghl_runtime::encode_path_segment(&
-                schema_key)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -233,13 +232,17 @@ impl ObjectsClient {
         schema_key: &str,
         id: &str,
     ) -> Result<types::ObjectRecordDeleteResponseDto> {
+        let path = [
+            "/objects/",
+            &ghl_runtime::encode_path_segment(&schema_key),
+            "/records/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/objects/{schemaKey}/records/{id}",
-            format!(
-                "/objects/{}/records/{}", ghl_runtime::encode_path_segment(& schema_key),
-                ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -267,13 +270,17 @@ impl ObjectsClient {
         schema_key: &str,
         id: &str,
     ) -> Result<types::RecordByIdResponseDto> {
+        let path = [
+            "/objects/",
+            &ghl_runtime::encode_path_segment(&schema_key),
+            "/records/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/objects/{schemaKey}/records/{id}",
-            format!(
-                "/objects/{}/records/{}", ghl_runtime::encode_path_segment(& schema_key),
-                ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -303,13 +310,17 @@ impl ObjectsClient {
         params: &UpdateObjectRecordParams,
         body: &types::UpdateCustomObjectRecordDto,
     ) -> Result<types::RecordByIdResponseDto> {
+        let path = [
+            "/objects/",
+            &ghl_runtime::encode_path_segment(&schema_key),
+            "/records/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::PUT,
                 "/objects/{schemaKey}/records/{id}",
-                format!(
-                    "/objects/{}/records/{}", ghl_runtime::encode_path_segment(&
-                    schema_key), ghl_runtime::encode_path_segment(& id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id);

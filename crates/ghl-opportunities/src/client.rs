@@ -220,10 +220,11 @@ impl OpportunitiesClient {
         &self,
         id: &str,
     ) -> Result<types::DeleteUpdateOpportunitySuccessfulResponseDto> {
+        let path = ["/opportunities/", &ghl_runtime::encode_path_segment(&id)].concat();
         let request = Request::new(
             Method::DELETE,
             "/opportunities/{id}",
-            format!("/opportunities/{}", ghl_runtime::encode_path_segment(& id)),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -248,10 +249,11 @@ impl OpportunitiesClient {
         &self,
         id: &str,
     ) -> Result<types::GetPostOpportunitySuccessfulResponseDto> {
+        let path = ["/opportunities/", &ghl_runtime::encode_path_segment(&id)].concat();
         let request = Request::new(
             Method::GET,
             "/opportunities/{id}",
-            format!("/opportunities/{}", ghl_runtime::encode_path_segment(& id)),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -277,10 +279,11 @@ impl OpportunitiesClient {
         id: &str,
         body: &types::UpdateOpportunityDto,
     ) -> Result<types::GetPostOpportunitySuccessfulResponseDto> {
+        let path = ["/opportunities/", &ghl_runtime::encode_path_segment(&id)].concat();
         let request = Request::new(
             Method::PUT,
             "/opportunities/{id}",
-            format!("/opportunities/{}", ghl_runtime::encode_path_segment(& id)),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -310,12 +313,16 @@ impl OpportunitiesClient {
         params: &RemoveFollowersOpportunityParams,
         body: &types::FollowersDto,
     ) -> Result<types::DeleteFollowersSuccessfulResponseDto> {
+        let path = [
+            "/opportunities/",
+            &ghl_runtime::encode_path_segment(&id),
+            "/followers",
+        ]
+            .concat();
         let request = Request::new(
                 Method::DELETE,
                 "/opportunities/{id}/followers",
-                format!(
-                    "/opportunities/{}/followers", ghl_runtime::encode_path_segment(& id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query_opt("isRemoveAllFollowers", params.is_remove_all_followers.as_ref());
@@ -343,12 +350,16 @@ impl OpportunitiesClient {
         id: &str,
         body: &types::FollowersDto,
     ) -> Result<types::CreateAddFollowersSuccessfulResponseDto> {
+        let path = [
+            "/opportunities/",
+            &ghl_runtime::encode_path_segment(&id),
+            "/followers",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/opportunities/{id}/followers",
-            format!(
-                "/opportunities/{}/followers", ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -375,10 +386,12 @@ impl OpportunitiesClient {
         id: &str,
         body: &types::UpdateStatusDto,
     ) -> Result<types::DeleteUpdateOpportunitySuccessfulResponseDto> {
+        let path = ["/opportunities/", &ghl_runtime::encode_path_segment(&id), "/status"]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/opportunities/{id}/status",
-            format!("/opportunities/{}/status", ghl_runtime::encode_path_segment(& id)),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);

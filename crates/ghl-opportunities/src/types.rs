@@ -529,13 +529,13 @@ pub struct SearchOpportunitiesResponseSchema {
     pub contact: Option<SearchOpportunitiesContactResponseSchema>,
     /// `notes`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub notes: Option<Vec<Vec<serde_json::Value>>>,
+    pub notes: Option<Vec<serde_json::Value>>,
     /// `tasks`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tasks: Option<Vec<Vec<serde_json::Value>>>,
+    pub tasks: Option<Vec<serde_json::Value>>,
     /// `calendarEvents`
     #[serde(rename = "calendarEvents", default, skip_serializing_if = "Option::is_none")]
-    pub calendar_events: Option<Vec<Vec<serde_json::Value>>>,
+    pub calendar_events: Option<Vec<serde_json::Value>>,
     /// Example: `zT46WSCPbudrq4zhWMk6`
     #[serde(rename = "lostReasonId", default, skip_serializing_if = "Option::is_none")]
     pub lost_reason_id: Option<String>,
@@ -544,7 +544,7 @@ pub struct SearchOpportunitiesResponseSchema {
     pub custom_fields: Option<Vec<CustomFieldResponseSchema>>,
     /// `followers`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub followers: Option<Vec<Vec<serde_json::Value>>>,
+    pub followers: Option<Vec<String>>,
     /// `externalObjectId`
     #[serde(
         rename = "externalObjectId",

@@ -444,12 +444,12 @@ impl PaymentsClient {
         order_id: &str,
         params: &GetOrderByIdParams,
     ) -> Result<types::GetOrderResponseSchema> {
+        let path = ["/payments/orders/", &ghl_runtime::encode_path_segment(&order_id)]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/payments/orders/{orderId}",
-                format!(
-                    "/payments/orders/{}", ghl_runtime::encode_path_segment(& order_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query_opt("locationId", params.location_id.as_ref())
@@ -479,13 +479,16 @@ impl PaymentsClient {
         order_id: &str,
         params: &ListOrderFulfillmentParams,
     ) -> Result<types::ListFulfillmentResponseDto> {
+        let path = [
+            "/payments/orders/",
+            &ghl_runtime::encode_path_segment(&order_id),
+            "/fulfillments",
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/payments/orders/{orderId}/fulfillments",
-                format!(
-                    "/payments/orders/{}/fulfillments",
-                    ghl_runtime::encode_path_segment(& order_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
@@ -515,13 +518,16 @@ impl PaymentsClient {
         order_id: &str,
         body: &types::CreateFulfillmentDto,
     ) -> Result<types::CreateFulfillmentResponseDto> {
+        let path = [
+            "/payments/orders/",
+            &ghl_runtime::encode_path_segment(&order_id),
+            "/fulfillments",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/payments/orders/{orderId}/fulfillments",
-            format!(
-                "/payments/orders/{}/fulfillments", ghl_runtime::encode_path_segment(&
-                order_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -550,13 +556,16 @@ impl PaymentsClient {
         order_id: &str,
         params: &ListOrderNotesParams,
     ) -> Result<()> {
+        let path = [
+            "/payments/orders/",
+            &ghl_runtime::encode_path_segment(&order_id),
+            "/notes",
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/payments/orders/{orderId}/notes",
-                format!(
-                    "/payments/orders/{}/notes", ghl_runtime::encode_path_segment(&
-                    order_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
@@ -586,13 +595,16 @@ impl PaymentsClient {
         order_id: &str,
         body: &types::PostRecordOrderPaymentBody,
     ) -> Result<types::PostRecordOrderPaymentResponse> {
+        let path = [
+            "/payments/orders/",
+            &ghl_runtime::encode_path_segment(&order_id),
+            "/record-payment",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/payments/orders/{orderId}/record-payment",
-            format!(
-                "/payments/orders/{}/record-payment", ghl_runtime::encode_path_segment(&
-                order_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -663,13 +675,15 @@ impl PaymentsClient {
         subscription_id: &str,
         params: &GetSubscriptionByIdParams,
     ) -> Result<types::GetSubscriptionResponseSchema> {
+        let path = [
+            "/payments/subscriptions/",
+            &ghl_runtime::encode_path_segment(&subscription_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/payments/subscriptions/{subscriptionId}",
-                format!(
-                    "/payments/subscriptions/{}", ghl_runtime::encode_path_segment(&
-                    subscription_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
@@ -739,13 +753,15 @@ impl PaymentsClient {
         transaction_id: &str,
         params: &GetTransactionByIdParams,
     ) -> Result<types::GetTxnResponseSchema> {
+        let path = [
+            "/payments/transactions/",
+            &ghl_runtime::encode_path_segment(&transaction_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/payments/transactions/{transactionId}",
-                format!(
-                    "/payments/transactions/{}", ghl_runtime::encode_path_segment(&
-                    transaction_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query_opt("locationId", params.location_id.as_ref())

@@ -99,13 +99,15 @@ impl PhoneSystemClient {
                 ),
             );
         }
+        let path = [
+            "/phone-system/numbers/location/",
+            &ghl_runtime::encode_path_segment(&location_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/phone-system/numbers/location/{locationId}",
-                format!(
-                    "/phone-system/numbers/location/{}",
-                    ghl_runtime::encode_path_segment(& location_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query_opt("pageSize", params.page_size.as_ref())
@@ -137,13 +139,16 @@ impl PhoneSystemClient {
         location_id: &str,
         params: &AvailableNumbersParams,
     ) -> Result<types::AvailableNumbersResponseDto> {
+        let path = [
+            "/phone-system/numbers/location/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/available",
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/phone-system/numbers/location/{locationId}/available",
-                format!(
-                    "/phone-system/numbers/location/{}/available",
-                    ghl_runtime::encode_path_segment(& location_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("countryCode", &params.country_code)
@@ -179,13 +184,16 @@ impl PhoneSystemClient {
         location_id: &str,
         body: &types::PurchasePhoneNumberBodyDto,
     ) -> Result<types::TwilioAccountResponseDto> {
+        let path = [
+            "/phone-system/numbers/location/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/purchase",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/phone-system/numbers/location/{locationId}/purchase",
-            format!(
-                "/phone-system/numbers/location/{}/purchase",
-                ghl_runtime::encode_path_segment(& location_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);

@@ -225,13 +225,15 @@ impl ProductsClient {
         collection_id: &str,
         params: &DeleteProductCollectionParams,
     ) -> Result<types::DeleteProductCollectionResponseDto> {
+        let path = [
+            "/products/collections/",
+            &ghl_runtime::encode_path_segment(&collection_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::DELETE,
                 "/products/collections/{collectionId}",
-                format!(
-                    "/products/collections/{}", ghl_runtime::encode_path_segment(&
-                    collection_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
@@ -259,13 +261,15 @@ impl ProductsClient {
         collection_id: &str,
         params: &GetProductCollectionIdParams,
     ) -> Result<types::DefaultCollectionResponseDto> {
+        let path = [
+            "/products/collections/",
+            &ghl_runtime::encode_path_segment(&collection_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/products/collections/{collectionId}",
-                format!(
-                    "/products/collections/{}", ghl_runtime::encode_path_segment(&
-                    collection_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("altId", &params.alt_id);
@@ -294,13 +298,15 @@ impl ProductsClient {
         collection_id: &str,
         body: &types::UpdateProductCollectionsDto,
     ) -> Result<types::UpdateProductCollectionResponseDto> {
+        let path = [
+            "/products/collections/",
+            &ghl_runtime::encode_path_segment(&collection_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/products/collections/{collectionId}",
-            format!(
-                "/products/collections/{}", ghl_runtime::encode_path_segment(&
-                collection_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -484,12 +490,12 @@ impl ProductsClient {
         review_id: &str,
         params: &DeleteProductReviewParams,
     ) -> Result<types::DeleteProductReviewResponseDto> {
+        let path = ["/products/reviews/", &ghl_runtime::encode_path_segment(&review_id)]
+            .concat();
         let request = Request::new(
                 Method::DELETE,
                 "/products/reviews/{reviewId}",
-                format!(
-                    "/products/reviews/{}", ghl_runtime::encode_path_segment(& review_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
@@ -520,12 +526,12 @@ impl ProductsClient {
         review_id: &str,
         body: &types::UpdateProductReviewDto,
     ) -> Result<types::UpdateProductReviewsResponseDto> {
+        let path = ["/products/reviews/", &ghl_runtime::encode_path_segment(&review_id)]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/products/reviews/{reviewId}",
-            format!(
-                "/products/reviews/{}", ghl_runtime::encode_path_segment(& review_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -554,10 +560,12 @@ impl ProductsClient {
         store_id: &str,
         body: &types::UpdateProductStoreDto,
     ) -> Result<types::UpdateProductStoreResponseDto> {
+        let path = ["/products/store/", &ghl_runtime::encode_path_segment(&store_id)]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/products/store/{storeId}",
-            format!("/products/store/{}", ghl_runtime::encode_path_segment(& store_id)),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -585,13 +593,16 @@ impl ProductsClient {
         store_id: &str,
         body: &types::UpdateDisplayPriorityBodyDto,
     ) -> Result<()> {
+        let path = [
+            "/products/store/",
+            &ghl_runtime::encode_path_segment(&store_id),
+            "/priority",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/products/store/{storeId}/priority",
-            format!(
-                "/products/store/{}/priority", ghl_runtime::encode_path_segment(&
-                store_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -620,13 +631,16 @@ impl ProductsClient {
         store_id: &str,
         params: &GetProductStoreStatsParams,
     ) -> Result<types::GetProductStatsResponseDto> {
+        let path = [
+            "/products/store/",
+            &ghl_runtime::encode_path_segment(&store_id),
+            "/stats",
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/products/store/{storeId}/stats",
-                format!(
-                    "/products/store/{}/stats", ghl_runtime::encode_path_segment(&
-                    store_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
@@ -658,10 +672,12 @@ impl ProductsClient {
         product_id: &str,
         params: &DeleteProductByIdParams,
     ) -> Result<types::DeleteProductResponseDto> {
+        let path = ["/products/", &ghl_runtime::encode_path_segment(&product_id)]
+            .concat();
         let request = Request::new(
                 Method::DELETE,
                 "/products/{productId}",
-                format!("/products/{}", ghl_runtime::encode_path_segment(& product_id)),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id)
@@ -691,10 +707,12 @@ impl ProductsClient {
         product_id: &str,
         params: &GetProductByIdParams,
     ) -> Result<types::GetProductResponseDto> {
+        let path = ["/products/", &ghl_runtime::encode_path_segment(&product_id)]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/products/{productId}",
-                format!("/products/{}", ghl_runtime::encode_path_segment(& product_id)),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id)
@@ -724,10 +742,12 @@ impl ProductsClient {
         product_id: &str,
         body: &types::UpdateProductDto,
     ) -> Result<types::UpdateProductResponseDto> {
+        let path = ["/products/", &ghl_runtime::encode_path_segment(&product_id)]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/products/{productId}",
-            format!("/products/{}", ghl_runtime::encode_path_segment(& product_id)),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -756,12 +776,16 @@ impl ProductsClient {
         product_id: &str,
         params: &ListPricesForProductParams,
     ) -> Result<types::ListPricesResponseDto> {
+        let path = [
+            "/products/",
+            &ghl_runtime::encode_path_segment(&product_id),
+            "/price",
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/products/{productId}/price",
-                format!(
-                    "/products/{}/price", ghl_runtime::encode_path_segment(& product_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query_opt("limit", params.limit.as_ref())
@@ -793,12 +817,16 @@ impl ProductsClient {
         product_id: &str,
         body: &types::CreatePriceDto,
     ) -> Result<types::CreatePriceResponseDto> {
+        let path = [
+            "/products/",
+            &ghl_runtime::encode_path_segment(&product_id),
+            "/price",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/products/{productId}/price",
-            format!(
-                "/products/{}/price", ghl_runtime::encode_path_segment(& product_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -829,13 +857,17 @@ impl ProductsClient {
         price_id: &str,
         params: &DeletePriceByIdForProductParams,
     ) -> Result<types::DeletePriceResponseDto> {
+        let path = [
+            "/products/",
+            &ghl_runtime::encode_path_segment(&product_id),
+            "/price/",
+            &ghl_runtime::encode_path_segment(&price_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::DELETE,
                 "/products/{productId}/price/{priceId}",
-                format!(
-                    "/products/{}/price/{}", ghl_runtime::encode_path_segment(&
-                    product_id), ghl_runtime::encode_path_segment(& price_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id);
@@ -866,13 +898,17 @@ impl ProductsClient {
         price_id: &str,
         params: &GetPriceByIdForProductParams,
     ) -> Result<types::GetPriceResponseDto> {
+        let path = [
+            "/products/",
+            &ghl_runtime::encode_path_segment(&product_id),
+            "/price/",
+            &ghl_runtime::encode_path_segment(&price_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/products/{productId}/price/{priceId}",
-                format!(
-                    "/products/{}/price/{}", ghl_runtime::encode_path_segment(&
-                    product_id), ghl_runtime::encode_path_segment(& price_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("locationId", &params.location_id);
@@ -903,13 +939,17 @@ impl ProductsClient {
         price_id: &str,
         body: &types::UpdatePriceDto,
     ) -> Result<types::UpdatePriceResponseDto> {
+        let path = [
+            "/products/",
+            &ghl_runtime::encode_path_segment(&product_id),
+            "/price/",
+            &ghl_runtime::encode_path_segment(&price_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/products/{productId}/price/{priceId}",
-            format!(
-                "/products/{}/price/{}", ghl_runtime::encode_path_segment(& product_id),
-                ghl_runtime::encode_path_segment(& price_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);

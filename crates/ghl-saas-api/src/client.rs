@@ -48,13 +48,15 @@ impl SaasApiClient {
         &self,
         company_id: &str,
     ) -> Result<Vec<types::AgencyPlanResponseDto>> {
+        let path = [
+            "/saas-api/public-api/agency-plans/",
+            &ghl_runtime::encode_path_segment(&company_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/saas-api/public-api/agency-plans/{companyId}",
-            format!(
-                "/saas-api/public-api/agency-plans/{}",
-                ghl_runtime::encode_path_segment(& company_id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send(request).await
@@ -84,13 +86,15 @@ impl SaasApiClient {
         company_id: &str,
         body: &types::BulkDisableSaasDto,
     ) -> Result<types::BulkDisableSaasResponseDto> {
+        let path = [
+            "/saas-api/public-api/bulk-disable-saas/",
+            &ghl_runtime::encode_path_segment(&company_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/saas-api/public-api/bulk-disable-saas/{companyId}",
-            format!(
-                "/saas-api/public-api/bulk-disable-saas/{}",
-                ghl_runtime::encode_path_segment(& company_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -121,13 +125,15 @@ impl SaasApiClient {
         company_id: &str,
         body: &types::BulkEnableSaasRequestDto,
     ) -> Result<types::BulkEnableSaasResponseDto> {
+        let path = [
+            "/saas-api/public-api/bulk-enable-saas/",
+            &ghl_runtime::encode_path_segment(&company_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/saas-api/public-api/bulk-enable-saas/{companyId}",
-            format!(
-                "/saas-api/public-api/bulk-enable-saas/{}",
-                ghl_runtime::encode_path_segment(& company_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -180,13 +186,15 @@ impl SaasApiClient {
         location_id: &str,
         body: &types::EnableSaasDto,
     ) -> Result<types::EnableSaasResponseDto> {
+        let path = [
+            "/saas-api/public-api/enable-saas/",
+            &ghl_runtime::encode_path_segment(&location_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/saas-api/public-api/enable-saas/{locationId}",
-            format!(
-                "/saas-api/public-api/enable-saas/{}", ghl_runtime::encode_path_segment(&
-                location_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -217,13 +225,15 @@ impl SaasApiClient {
         location_id: &str,
         params: &GetLocationSubscriptionDeprecatedParams,
     ) -> Result<types::LocationSubscriptionResponseDto> {
+        let path = [
+            "/saas-api/public-api/get-saas-subscription/",
+            &ghl_runtime::encode_path_segment(&location_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/saas-api/public-api/get-saas-subscription/{locationId}",
-                format!(
-                    "/saas-api/public-api/get-saas-subscription/{}",
-                    ghl_runtime::encode_path_segment(& location_id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query("companyId", &params.company_id);
@@ -285,13 +295,15 @@ impl SaasApiClient {
         location_id: &str,
         body: &types::PauseLocationDto,
     ) -> Result<bool> {
+        let path = [
+            "/saas-api/public-api/pause/",
+            &ghl_runtime::encode_path_segment(&location_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/saas-api/public-api/pause/{locationId}",
-            format!(
-                "/saas-api/public-api/pause/{}", ghl_runtime::encode_path_segment(&
-                location_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -322,13 +334,15 @@ impl SaasApiClient {
         company_id: &str,
         params: &GetSaasLocationsDeprecatedParams,
     ) -> Result<types::GetSaasLocationsResponseDto> {
+        let path = [
+            "/saas-api/public-api/saas-locations/",
+            &ghl_runtime::encode_path_segment(&company_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/saas-api/public-api/saas-locations/{companyId}",
-                format!(
-                    "/saas-api/public-api/saas-locations/{}",
-                    ghl_runtime::encode_path_segment(& company_id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query_opt("page", params.page.as_ref());
@@ -359,13 +373,15 @@ impl SaasApiClient {
         plan_id: &str,
         params: &GetSaasPlanDeprecatedParams,
     ) -> Result<types::SaasPlanResponseDto> {
+        let path = [
+            "/saas-api/public-api/saas-plan/",
+            &ghl_runtime::encode_path_segment(&plan_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/saas-api/public-api/saas-plan/{planId}",
-                format!(
-                    "/saas-api/public-api/saas-plan/{}",
-                    ghl_runtime::encode_path_segment(& plan_id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query("companyId", &params.company_id);
@@ -396,13 +412,15 @@ impl SaasApiClient {
         company_id: &str,
         body: &types::UpdateRebillingDto,
     ) -> Result<types::UpdateRebillingResponseDto> {
+        let path = [
+            "/saas-api/public-api/update-rebilling/",
+            &ghl_runtime::encode_path_segment(&company_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/saas-api/public-api/update-rebilling/{companyId}",
-            format!(
-                "/saas-api/public-api/update-rebilling/{}",
-                ghl_runtime::encode_path_segment(& company_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -433,13 +451,15 @@ impl SaasApiClient {
         location_id: &str,
         body: &types::UpdateSubscriptionDto,
     ) -> Result<String> {
+        let path = [
+            "/saas-api/public-api/update-saas-subscription/",
+            &ghl_runtime::encode_path_segment(&location_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/saas-api/public-api/update-saas-subscription/{locationId}",
-            format!(
-                "/saas-api/public-api/update-saas-subscription/{}",
-                ghl_runtime::encode_path_segment(& location_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -452,12 +472,15 @@ impl SaasApiClient {
     ///
     /// `GET /saas/agency-plans/{companyId}` (operation `get-agency-plans`, API version `2021-04-15`).
     pub async fn get_agency_plans(&self, company_id: &str) -> Result<()> {
+        let path = [
+            "/saas/agency-plans/",
+            &ghl_runtime::encode_path_segment(&company_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/saas/agency-plans/{companyId}",
-            format!(
-                "/saas/agency-plans/{}", ghl_runtime::encode_path_segment(& company_id)
-            ),
+            path,
             "2021-04-15",
         );
         self.client.send_empty(request).await
@@ -473,13 +496,15 @@ impl SaasApiClient {
         company_id: &str,
         body: &types::BulkDisableSaasDto,
     ) -> Result<()> {
+        let path = [
+            "/saas/bulk-disable-saas/",
+            &ghl_runtime::encode_path_segment(&company_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/saas/bulk-disable-saas/{companyId}",
-            format!(
-                "/saas/bulk-disable-saas/{}", ghl_runtime::encode_path_segment(&
-                company_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -496,13 +521,15 @@ impl SaasApiClient {
         company_id: &str,
         body: &types::BulkEnableSaasRequestDto,
     ) -> Result<()> {
+        let path = [
+            "/saas/bulk-enable-saas/",
+            &ghl_runtime::encode_path_segment(&company_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/saas/bulk-enable-saas/{companyId}",
-            format!(
-                "/saas/bulk-enable-saas/{}", ghl_runtime::encode_path_segment(&
-                company_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -541,12 +568,15 @@ impl SaasApiClient {
         location_id: &str,
         body: &types::EnableSaasDto,
     ) -> Result<()> {
+        let path = [
+            "/saas/enable-saas/",
+            &ghl_runtime::encode_path_segment(&location_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/saas/enable-saas/{locationId}",
-            format!(
-                "/saas/enable-saas/{}", ghl_runtime::encode_path_segment(& location_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -563,13 +593,15 @@ impl SaasApiClient {
         location_id: &str,
         params: &GetLocationSubscriptionParams,
     ) -> Result<()> {
+        let path = [
+            "/saas/get-saas-subscription/",
+            &ghl_runtime::encode_path_segment(&location_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/saas/get-saas-subscription/{locationId}",
-                format!(
-                    "/saas/get-saas-subscription/{}", ghl_runtime::encode_path_segment(&
-                    location_id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query("companyId", &params.company_id);
@@ -604,10 +636,12 @@ impl SaasApiClient {
         location_id: &str,
         body: &types::PauseLocationDto,
     ) -> Result<()> {
+        let path = ["/saas/pause/", &ghl_runtime::encode_path_segment(&location_id)]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/saas/pause/{locationId}",
-            format!("/saas/pause/{}", ghl_runtime::encode_path_segment(& location_id)),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -624,13 +658,15 @@ impl SaasApiClient {
         company_id: &str,
         params: &GetSaasLocationsParams,
     ) -> Result<()> {
+        let path = [
+            "/saas/saas-locations/",
+            &ghl_runtime::encode_path_segment(&company_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/saas/saas-locations/{companyId}",
-                format!(
-                    "/saas/saas-locations/{}", ghl_runtime::encode_path_segment(&
-                    company_id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query("page", &params.page);
@@ -647,12 +683,12 @@ impl SaasApiClient {
         plan_id: &str,
         params: &GetSaasPlanParams,
     ) -> Result<()> {
+        let path = ["/saas/saas-plan/", &ghl_runtime::encode_path_segment(&plan_id)]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/saas/saas-plan/{planId}",
-                format!(
-                    "/saas/saas-plan/{}", ghl_runtime::encode_path_segment(& plan_id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query("companyId", &params.company_id);
@@ -669,13 +705,15 @@ impl SaasApiClient {
         company_id: &str,
         body: &types::UpdateRebillingDto,
     ) -> Result<()> {
+        let path = [
+            "/saas/update-rebilling/",
+            &ghl_runtime::encode_path_segment(&company_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/saas/update-rebilling/{companyId}",
-            format!(
-                "/saas/update-rebilling/{}", ghl_runtime::encode_path_segment(&
-                company_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -692,13 +730,15 @@ impl SaasApiClient {
         location_id: &str,
         body: &types::UpdateSubscriptionDto,
     ) -> Result<()> {
+        let path = [
+            "/saas/update-saas-subscription/",
+            &ghl_runtime::encode_path_segment(&location_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/saas/update-saas-subscription/{locationId}",
-            format!(
-                "/saas/update-saas-subscription/{}", ghl_runtime::encode_path_segment(&
-                location_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);

@@ -96,13 +96,15 @@ impl SnapshotsClient {
         snapshot_id: &str,
         params: &GetSnapshotPushParams,
     ) -> Result<types::GetSnapshotPushStatusSuccessfulResponseDto> {
+        let path = [
+            "/snapshots/snapshot-status/",
+            &ghl_runtime::encode_path_segment(&snapshot_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/snapshots/snapshot-status/{snapshotId}",
-                format!(
-                    "/snapshots/snapshot-status/{}", ghl_runtime::encode_path_segment(&
-                    snapshot_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("companyId", &params.company_id)
@@ -131,14 +133,17 @@ impl SnapshotsClient {
         location_id: &str,
         params: &GetLatestSnapshotPushParams,
     ) -> Result<types::GetLatestSnapshotPushStatusSuccessfulResponseDto> {
+        let path = [
+            "/snapshots/snapshot-status/",
+            &ghl_runtime::encode_path_segment(&snapshot_id),
+            "/location/",
+            &ghl_runtime::encode_path_segment(&location_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/snapshots/snapshot-status/{snapshotId}/location/{locationId}",
-                format!(
-                    "/snapshots/snapshot-status/{}/location/{}",
-                    ghl_runtime::encode_path_segment(& snapshot_id),
-                    ghl_runtime::encode_path_segment(& location_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("companyId", &params.company_id);

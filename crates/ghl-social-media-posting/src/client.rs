@@ -398,14 +398,17 @@ impl SocialMediaPostingClient {
         location_id: &str,
         account_id: &str,
     ) -> Result<types::GetFacebookAccountsResponseDto> {
+        let path = [
+            "/social-media-posting/oauth/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/facebook/accounts/",
+            &ghl_runtime::encode_path_segment(&account_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}",
-            format!(
-                "/social-media-posting/oauth/{}/facebook/accounts/{}",
-                ghl_runtime::encode_path_segment(& location_id),
-                ghl_runtime::encode_path_segment(& account_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -433,14 +436,17 @@ impl SocialMediaPostingClient {
         account_id: &str,
         body: &types::AttachFbAccountDto,
     ) -> Result<types::SocialMediaFbAccountResponseDto> {
+        let path = [
+            "/social-media-posting/oauth/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/facebook/accounts/",
+            &ghl_runtime::encode_path_segment(&account_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}",
-            format!(
-                "/social-media-posting/oauth/{}/facebook/accounts/{}",
-                ghl_runtime::encode_path_segment(& location_id),
-                ghl_runtime::encode_path_segment(& account_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -468,14 +474,17 @@ impl SocialMediaPostingClient {
         location_id: &str,
         account_id: &str,
     ) -> Result<types::GetGoogleLocationResponseDto> {
+        let path = [
+            "/social-media-posting/oauth/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/google/locations/",
+            &ghl_runtime::encode_path_segment(&account_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/social-media-posting/oauth/{locationId}/google/locations/{accountId}",
-            format!(
-                "/social-media-posting/oauth/{}/google/locations/{}",
-                ghl_runtime::encode_path_segment(& location_id),
-                ghl_runtime::encode_path_segment(& account_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -503,14 +512,17 @@ impl SocialMediaPostingClient {
         account_id: &str,
         body: &types::AttachGmbLocationDto,
     ) -> Result<types::SocialMediaGmbAccountResponseDto> {
+        let path = [
+            "/social-media-posting/oauth/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/google/locations/",
+            &ghl_runtime::encode_path_segment(&account_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/social-media-posting/oauth/{locationId}/google/locations/{accountId}",
-            format!(
-                "/social-media-posting/oauth/{}/google/locations/{}",
-                ghl_runtime::encode_path_segment(& location_id),
-                ghl_runtime::encode_path_segment(& account_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -538,14 +550,17 @@ impl SocialMediaPostingClient {
         location_id: &str,
         account_id: &str,
     ) -> Result<types::GetInstagramAccountsResponseDto> {
+        let path = [
+            "/social-media-posting/oauth/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/instagram/accounts/",
+            &ghl_runtime::encode_path_segment(&account_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}",
-            format!(
-                "/social-media-posting/oauth/{}/instagram/accounts/{}",
-                ghl_runtime::encode_path_segment(& location_id),
-                ghl_runtime::encode_path_segment(& account_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -573,14 +588,17 @@ impl SocialMediaPostingClient {
         account_id: &str,
         body: &types::AttachIgAccountDto,
     ) -> Result<types::SocialMediaInstagramAccountResponseDto> {
+        let path = [
+            "/social-media-posting/oauth/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/instagram/accounts/",
+            &ghl_runtime::encode_path_segment(&account_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}",
-            format!(
-                "/social-media-posting/oauth/{}/instagram/accounts/{}",
-                ghl_runtime::encode_path_segment(& location_id),
-                ghl_runtime::encode_path_segment(& account_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -608,14 +626,17 @@ impl SocialMediaPostingClient {
         location_id: &str,
         account_id: &str,
     ) -> Result<types::GetLinkedInAccountsResponseDto> {
+        let path = [
+            "/social-media-posting/oauth/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/linkedin/accounts/",
+            &ghl_runtime::encode_path_segment(&account_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}",
-            format!(
-                "/social-media-posting/oauth/{}/linkedin/accounts/{}",
-                ghl_runtime::encode_path_segment(& location_id),
-                ghl_runtime::encode_path_segment(& account_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -643,14 +664,17 @@ impl SocialMediaPostingClient {
         account_id: &str,
         body: &types::AttachLinkedinAccountDto,
     ) -> Result<types::SocialMediaLinkedInAccountResponseDto> {
+        let path = [
+            "/social-media-posting/oauth/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/linkedin/accounts/",
+            &ghl_runtime::encode_path_segment(&account_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}",
-            format!(
-                "/social-media-posting/oauth/{}/linkedin/accounts/{}",
-                ghl_runtime::encode_path_segment(& location_id),
-                ghl_runtime::encode_path_segment(& account_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -678,14 +702,17 @@ impl SocialMediaPostingClient {
         location_id: &str,
         account_id: &str,
     ) -> Result<types::GetTiktokBusinessAccountResponseDto> {
+        let path = [
+            "/social-media-posting/oauth/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/tiktok-business/accounts/",
+            &ghl_runtime::encode_path_segment(&account_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/social-media-posting/oauth/{locationId}/tiktok-business/accounts/{accountId}",
-            format!(
-                "/social-media-posting/oauth/{}/tiktok-business/accounts/{}",
-                ghl_runtime::encode_path_segment(& location_id),
-                ghl_runtime::encode_path_segment(& account_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -712,14 +739,17 @@ impl SocialMediaPostingClient {
         location_id: &str,
         account_id: &str,
     ) -> Result<types::GetTiktokAccountResponseDto> {
+        let path = [
+            "/social-media-posting/oauth/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/tiktok/accounts/",
+            &ghl_runtime::encode_path_segment(&account_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}",
-            format!(
-                "/social-media-posting/oauth/{}/tiktok/accounts/{}",
-                ghl_runtime::encode_path_segment(& location_id),
-                ghl_runtime::encode_path_segment(& account_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -747,14 +777,17 @@ impl SocialMediaPostingClient {
         account_id: &str,
         body: &types::AttachTiktokAccountDto,
     ) -> Result<types::SocialMediaTiktokAccountResponseDto> {
+        let path = [
+            "/social-media-posting/oauth/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/tiktok/accounts/",
+            &ghl_runtime::encode_path_segment(&account_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}",
-            format!(
-                "/social-media-posting/oauth/{}/tiktok/accounts/{}",
-                ghl_runtime::encode_path_segment(& location_id),
-                ghl_runtime::encode_path_segment(& account_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -800,14 +833,17 @@ impl SocialMediaPostingClient {
         location_id: &str,
         account_id: &str,
     ) -> Result<types::GetTwitterAccountsResponseDto> {
+        let path = [
+            "/social-media-posting/oauth/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/twitter/accounts/",
+            &ghl_runtime::encode_path_segment(&account_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/social-media-posting/oauth/{locationId}/twitter/accounts/{accountId}",
-            format!(
-                "/social-media-posting/oauth/{}/twitter/accounts/{}",
-                ghl_runtime::encode_path_segment(& location_id),
-                ghl_runtime::encode_path_segment(& account_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -853,14 +889,17 @@ impl SocialMediaPostingClient {
         account_id: &str,
         body: &types::AttachTwitterAccountDto,
     ) -> Result<types::SocialMediaTwitterAccountResponseDto> {
+        let path = [
+            "/social-media-posting/oauth/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/twitter/accounts/",
+            &ghl_runtime::encode_path_segment(&account_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/social-media-posting/oauth/{locationId}/twitter/accounts/{accountId}",
-            format!(
-                "/social-media-posting/oauth/{}/twitter/accounts/{}",
-                ghl_runtime::encode_path_segment(& location_id),
-                ghl_runtime::encode_path_segment(& account_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -920,13 +959,16 @@ impl SocialMediaPostingClient {
         &self,
         location_id: &str,
     ) -> Result<types::AccountsListResponseDto> {
+        let path = [
+            "/social-media-posting/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/accounts",
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/social-media-posting/{locationId}/accounts",
-            format!(
-                "/social-media-posting/{}/accounts", ghl_runtime::encode_path_segment(&
-                location_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -956,14 +998,17 @@ impl SocialMediaPostingClient {
         id: &str,
         params: &DeleteAccountParams,
     ) -> Result<types::LocationAndAccountDeleteResponseDto> {
+        let path = [
+            "/social-media-posting/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/accounts/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::DELETE,
                 "/social-media-posting/{locationId}/accounts/{id}",
-                format!(
-                    "/social-media-posting/{}/accounts/{}",
-                    ghl_runtime::encode_path_segment(& location_id),
-                    ghl_runtime::encode_path_segment(& id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query_opt("companyId", params.company_id.as_ref())
@@ -991,13 +1036,16 @@ impl SocialMediaPostingClient {
         location_id: &str,
         params: &GetCategoriesLocationIdParams,
     ) -> Result<types::GetByLocationIdResponseDto> {
+        let path = [
+            "/social-media-posting/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/categories",
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/social-media-posting/{locationId}/categories",
-                format!(
-                    "/social-media-posting/{}/categories",
-                    ghl_runtime::encode_path_segment(& location_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query_opt("searchText", params.search_text.as_ref())
@@ -1027,14 +1075,17 @@ impl SocialMediaPostingClient {
         location_id: &str,
         id: &str,
     ) -> Result<types::GetByIdResponseDto> {
+        let path = [
+            "/social-media-posting/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/categories/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/social-media-posting/{locationId}/categories/{id}",
-            format!(
-                "/social-media-posting/{}/categories/{}",
-                ghl_runtime::encode_path_segment(& location_id),
-                ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -1060,13 +1111,16 @@ impl SocialMediaPostingClient {
         location_id: &str,
         params: &GetUploadStatusParams,
     ) -> Result<types::GetUploadStatusResponseDto> {
+        let path = [
+            "/social-media-posting/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/csv",
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/social-media-posting/{locationId}/csv",
-                format!(
-                    "/social-media-posting/{}/csv", ghl_runtime::encode_path_segment(&
-                    location_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query_opt("skip", params.skip.as_ref())
@@ -1096,13 +1150,16 @@ impl SocialMediaPostingClient {
         location_id: &str,
         body: &types::UploadCsvdto,
     ) -> Result<types::UploadFileResponseDto> {
+        let path = [
+            "/social-media-posting/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/csv",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/social-media-posting/{locationId}/csv",
-            format!(
-                "/social-media-posting/{}/csv", ghl_runtime::encode_path_segment(&
-                location_id)
-            ),
+            path,
             "2021-07-28",
         );
         let form = ghl_runtime::Multipart::new().file_opt("file", body.file.as_ref());
@@ -1132,15 +1189,19 @@ impl SocialMediaPostingClient {
         csv_id: &str,
         post_id: &str,
     ) -> Result<types::DeletePostResponseDto> {
+        let path = [
+            "/social-media-posting/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/csv/",
+            &ghl_runtime::encode_path_segment(&csv_id),
+            "/post/",
+            &ghl_runtime::encode_path_segment(&post_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/social-media-posting/{locationId}/csv/{csvId}/post/{postId}",
-            format!(
-                "/social-media-posting/{}/csv/{}/post/{}",
-                ghl_runtime::encode_path_segment(& location_id),
-                ghl_runtime::encode_path_segment(& csv_id),
-                ghl_runtime::encode_path_segment(& post_id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -1166,13 +1227,17 @@ impl SocialMediaPostingClient {
         location_id: &str,
         id: &str,
     ) -> Result<types::DeleteCsvResponseDto> {
+        let path = [
+            "/social-media-posting/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/csv/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/social-media-posting/{locationId}/csv/{id}",
-            format!(
-                "/social-media-posting/{}/csv/{}", ghl_runtime::encode_path_segment(&
-                location_id), ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -1199,13 +1264,17 @@ impl SocialMediaPostingClient {
         id: &str,
         params: &GetCsvPostParams,
     ) -> Result<types::GetCsvPostResponseDto> {
+        let path = [
+            "/social-media-posting/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/csv/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/social-media-posting/{locationId}/csv/{id}",
-                format!(
-                    "/social-media-posting/{}/csv/{}", ghl_runtime::encode_path_segment(&
-                    location_id), ghl_runtime::encode_path_segment(& id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query_opt("skip", params.skip.as_ref())
@@ -1234,13 +1303,17 @@ impl SocialMediaPostingClient {
         id: &str,
         body: &types::CsvDefaultDto,
     ) -> Result<types::CsvPostStatusResponseDto> {
+        let path = [
+            "/social-media-posting/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/csv/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PATCH,
             "/social-media-posting/{locationId}/csv/{id}",
-            format!(
-                "/social-media-posting/{}/csv/{}", ghl_runtime::encode_path_segment(&
-                location_id), ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -1273,13 +1346,16 @@ impl SocialMediaPostingClient {
         location_id: &str,
         body: &types::CreatePostDto,
     ) -> Result<types::GetPostFormattedSchema> {
+        let path = [
+            "/social-media-posting/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/posts",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/social-media-posting/{locationId}/posts",
-            format!(
-                "/social-media-posting/{}/posts", ghl_runtime::encode_path_segment(&
-                location_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -1314,13 +1390,16 @@ impl SocialMediaPostingClient {
         location_id: &str,
         body: &types::DeletePostsDto,
     ) -> Result<types::BulkDeleteResponseDto> {
+        let path = [
+            "/social-media-posting/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/posts/bulk-delete",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/social-media-posting/{locationId}/posts/bulk-delete",
-            format!(
-                "/social-media-posting/{}/posts/bulk-delete",
-                ghl_runtime::encode_path_segment(& location_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -1349,13 +1428,16 @@ impl SocialMediaPostingClient {
         location_id: &str,
         body: &types::SearchPostDto,
     ) -> Result<types::PostSuccessfulResponseSchema> {
+        let path = [
+            "/social-media-posting/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/posts/list",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/social-media-posting/{locationId}/posts/list",
-            format!(
-                "/social-media-posting/{}/posts/list", ghl_runtime::encode_path_segment(&
-                location_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -1383,13 +1465,17 @@ impl SocialMediaPostingClient {
         location_id: &str,
         id: &str,
     ) -> Result<types::DeletePostSuccessfulResponseDto> {
+        let path = [
+            "/social-media-posting/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/posts/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::DELETE,
             "/social-media-posting/{locationId}/posts/{id}",
-            format!(
-                "/social-media-posting/{}/posts/{}", ghl_runtime::encode_path_segment(&
-                location_id), ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -1416,13 +1502,17 @@ impl SocialMediaPostingClient {
         location_id: &str,
         id: &str,
     ) -> Result<types::GetPostFormattedSchema> {
+        let path = [
+            "/social-media-posting/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/posts/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::GET,
             "/social-media-posting/{locationId}/posts/{id}",
-            format!(
-                "/social-media-posting/{}/posts/{}", ghl_runtime::encode_path_segment(&
-                location_id), ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         self.client.send_at(request, "/results/post").await
@@ -1456,13 +1546,17 @@ impl SocialMediaPostingClient {
         id: &str,
         body: &types::CreatePostDto,
     ) -> Result<types::UpdatePostSuccessfulResponseDto> {
+        let path = [
+            "/social-media-posting/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/posts/",
+            &ghl_runtime::encode_path_segment(&id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/social-media-posting/{locationId}/posts/{id}",
-            format!(
-                "/social-media-posting/{}/posts/{}", ghl_runtime::encode_path_segment(&
-                location_id), ghl_runtime::encode_path_segment(& id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -1489,13 +1583,16 @@ impl SocialMediaPostingClient {
         location_id: &str,
         body: &types::SetAccountsDto,
     ) -> Result<types::SetAccountsResponseDto> {
+        let path = [
+            "/social-media-posting/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/set-accounts",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/social-media-posting/{locationId}/set-accounts",
-            format!(
-                "/social-media-posting/{}/set-accounts",
-                ghl_runtime::encode_path_segment(& location_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -1522,13 +1619,16 @@ impl SocialMediaPostingClient {
         location_id: &str,
         params: &GetTagsLocationIdParams,
     ) -> Result<types::GetTagsByLocationIdResponseDto> {
+        let path = [
+            "/social-media-posting/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/tags",
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/social-media-posting/{locationId}/tags",
-                format!(
-                    "/social-media-posting/{}/tags", ghl_runtime::encode_path_segment(&
-                    location_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query_opt("searchText", params.search_text.as_ref())
@@ -1557,13 +1657,16 @@ impl SocialMediaPostingClient {
         location_id: &str,
         body: &types::UpdateTagDto,
     ) -> Result<types::GetTagsByIdResponseDto> {
+        let path = [
+            "/social-media-posting/",
+            &ghl_runtime::encode_path_segment(&location_id),
+            "/tags/details",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/social-media-posting/{locationId}/tags/details",
-            format!(
-                "/social-media-posting/{}/tags/details",
-                ghl_runtime::encode_path_segment(& location_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);

@@ -1452,7 +1452,8 @@ pub struct GetPostFormattedSchema {
     /// Error
     ///
     /// Example: `Failed due to auth token`
-    pub error: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     /// Example: `323534534435`
     #[serde(rename = "postId", default, skip_serializing_if = "Option::is_none")]
     pub post_id: Option<String>,
@@ -1504,6 +1505,19 @@ pub struct GetPostFormattedSchema {
     /// User
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<PostUserSchema>,
+    /// First comment posted after publishing.
+    #[serde(
+        rename = "followUpComment",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub follow_up_comment: Option<String>,
+    /// Category of the post.
+    #[serde(rename = "categoryId", default, skip_serializing_if = "Option::is_none")]
+    pub category_id: Option<String>,
+    /// Whether the post was (soft) deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted: Option<bool>,
 }
 
 /// source must be one of the following values: composer, recurring, csv

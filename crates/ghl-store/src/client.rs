@@ -102,13 +102,15 @@ impl StoreClient {
         shipping_carrier_id: &str,
         params: &DeleteShippingCarrierParams,
     ) -> Result<types::DeleteShippingCarrierResponseDto> {
+        let path = [
+            "/store/shipping-carrier/",
+            &ghl_runtime::encode_path_segment(&shipping_carrier_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::DELETE,
                 "/store/shipping-carrier/{shippingCarrierId}",
-                format!(
-                    "/store/shipping-carrier/{}", ghl_runtime::encode_path_segment(&
-                    shipping_carrier_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
@@ -138,13 +140,15 @@ impl StoreClient {
         shipping_carrier_id: &str,
         params: &GetShippingCarriersParams,
     ) -> Result<types::GetShippingCarrierResponseDto> {
+        let path = [
+            "/store/shipping-carrier/",
+            &ghl_runtime::encode_path_segment(&shipping_carrier_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/store/shipping-carrier/{shippingCarrierId}",
-                format!(
-                    "/store/shipping-carrier/{}", ghl_runtime::encode_path_segment(&
-                    shipping_carrier_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
@@ -174,13 +178,15 @@ impl StoreClient {
         shipping_carrier_id: &str,
         body: &types::UpdateShippingCarrierDto,
     ) -> Result<types::UpdateShippingCarrierResponseDto> {
+        let path = [
+            "/store/shipping-carrier/",
+            &ghl_runtime::encode_path_segment(&shipping_carrier_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/store/shipping-carrier/{shippingCarrierId}",
-            format!(
-                "/store/shipping-carrier/{}", ghl_runtime::encode_path_segment(&
-                shipping_carrier_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -294,13 +300,15 @@ impl StoreClient {
         shipping_zone_id: &str,
         params: &DeleteShippingZoneParams,
     ) -> Result<types::DeleteShippingZoneResponseDto> {
+        let path = [
+            "/store/shipping-zone/",
+            &ghl_runtime::encode_path_segment(&shipping_zone_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::DELETE,
                 "/store/shipping-zone/{shippingZoneId}",
-                format!(
-                    "/store/shipping-zone/{}", ghl_runtime::encode_path_segment(&
-                    shipping_zone_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
@@ -330,13 +338,15 @@ impl StoreClient {
         shipping_zone_id: &str,
         params: &GetShippingZonesParams,
     ) -> Result<types::GetShippingZoneResponseDto> {
+        let path = [
+            "/store/shipping-zone/",
+            &ghl_runtime::encode_path_segment(&shipping_zone_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/store/shipping-zone/{shippingZoneId}",
-                format!(
-                    "/store/shipping-zone/{}", ghl_runtime::encode_path_segment(&
-                    shipping_zone_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
@@ -367,13 +377,15 @@ impl StoreClient {
         shipping_zone_id: &str,
         body: &types::UpdateShippingZoneDto,
     ) -> Result<types::UpdateShippingZoneResponseDto> {
+        let path = [
+            "/store/shipping-zone/",
+            &ghl_runtime::encode_path_segment(&shipping_zone_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/store/shipping-zone/{shippingZoneId}",
-            format!(
-                "/store/shipping-zone/{}", ghl_runtime::encode_path_segment(&
-                shipping_zone_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -402,13 +414,16 @@ impl StoreClient {
         shipping_zone_id: &str,
         params: &ListShippingRatesParams,
     ) -> Result<types::ListShippingRateResponseDto> {
+        let path = [
+            "/store/shipping-zone/",
+            &ghl_runtime::encode_path_segment(&shipping_zone_id),
+            "/shipping-rate",
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/store/shipping-zone/{shippingZoneId}/shipping-rate",
-                format!(
-                    "/store/shipping-zone/{}/shipping-rate",
-                    ghl_runtime::encode_path_segment(& shipping_zone_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
@@ -440,13 +455,16 @@ impl StoreClient {
         shipping_zone_id: &str,
         body: &types::CreateShippingRateDto,
     ) -> Result<types::CreateShippingRateResponseDto> {
+        let path = [
+            "/store/shipping-zone/",
+            &ghl_runtime::encode_path_segment(&shipping_zone_id),
+            "/shipping-rate",
+        ]
+            .concat();
         let request = Request::new(
             Method::POST,
             "/store/shipping-zone/{shippingZoneId}/shipping-rate",
-            format!(
-                "/store/shipping-zone/{}/shipping-rate",
-                ghl_runtime::encode_path_segment(& shipping_zone_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);
@@ -477,14 +495,17 @@ impl StoreClient {
         shipping_rate_id: &str,
         params: &DeleteShippingRateParams,
     ) -> Result<types::DeleteShippingRateResponseDto> {
+        let path = [
+            "/store/shipping-zone/",
+            &ghl_runtime::encode_path_segment(&shipping_zone_id),
+            "/shipping-rate/",
+            &ghl_runtime::encode_path_segment(&shipping_rate_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::DELETE,
                 "/store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}",
-                format!(
-                    "/store/shipping-zone/{}/shipping-rate/{}",
-                    ghl_runtime::encode_path_segment(& shipping_zone_id),
-                    ghl_runtime::encode_path_segment(& shipping_rate_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
@@ -516,14 +537,17 @@ impl StoreClient {
         shipping_rate_id: &str,
         params: &GetShippingRatesParams,
     ) -> Result<types::GetShippingRateResponseDto> {
+        let path = [
+            "/store/shipping-zone/",
+            &ghl_runtime::encode_path_segment(&shipping_zone_id),
+            "/shipping-rate/",
+            &ghl_runtime::encode_path_segment(&shipping_rate_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}",
-                format!(
-                    "/store/shipping-zone/{}/shipping-rate/{}",
-                    ghl_runtime::encode_path_segment(& shipping_zone_id),
-                    ghl_runtime::encode_path_segment(& shipping_rate_id)
-                ),
+                path,
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
@@ -555,14 +579,17 @@ impl StoreClient {
         shipping_rate_id: &str,
         body: &types::UpdateShippingRateDto,
     ) -> Result<types::UpdateShippingRateResponseDto> {
+        let path = [
+            "/store/shipping-zone/",
+            &ghl_runtime::encode_path_segment(&shipping_zone_id),
+            "/shipping-rate/",
+            &ghl_runtime::encode_path_segment(&shipping_rate_id),
+        ]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}",
-            format!(
-                "/store/shipping-zone/{}/shipping-rate/{}",
-                ghl_runtime::encode_path_segment(& shipping_zone_id),
-                ghl_runtime::encode_path_segment(& shipping_rate_id)
-            ),
+            path,
             "2021-07-28",
         );
         let request = request.json(body);

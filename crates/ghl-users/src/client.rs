@@ -154,10 +154,11 @@ impl UsersClient {
         &self,
         user_id: &str,
     ) -> Result<types::DeleteUserSuccessfulResponseDto> {
+        let path = ["/users/", &ghl_runtime::encode_path_segment(&user_id)].concat();
         let request = Request::new(
             Method::DELETE,
             "/users/{userId}",
-            format!("/users/{}", ghl_runtime::encode_path_segment(& user_id)),
+            path,
             "2021-07-28",
         );
         self.client.send(request).await
@@ -182,12 +183,8 @@ impl UsersClient {
         &self,
         user_id: &str,
     ) -> Result<types::UserSuccessfulResponseDto> {
-        let request = Request::new(
-            Method::GET,
-            "/users/{userId}",
-            format!("/users/{}", ghl_runtime::encode_path_segment(& user_id)),
-            "2021-07-28",
-        );
+        let path = ["/users/", &ghl_runtime::encode_path_segment(&user_id)].concat();
+        let request = Request::new(Method::GET, "/users/{userId}", path, "2021-07-28");
         self.client.send(request).await
     }
 
@@ -207,12 +204,8 @@ impl UsersClient {
         user_id: &str,
         body: &types::UpdateUserDto,
     ) -> Result<types::UserSuccessfulResponseDto> {
-        let request = Request::new(
-            Method::PUT,
-            "/users/{userId}",
-            format!("/users/{}", ghl_runtime::encode_path_segment(& user_id)),
-            "2021-07-28",
-        );
+        let path = ["/users/", &ghl_runtime::encode_path_segment(&user_id)].concat();
+        let request = Request::new(Method::PUT, "/users/{userId}", path, "2021-07-28");
         let request = request.json(body);
         self.client.send(request).await
     }

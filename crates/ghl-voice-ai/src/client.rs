@@ -74,12 +74,12 @@ impl VoiceAiClient {
         action_id: &str,
         params: &DeleteActionParams,
     ) -> Result<()> {
+        let path = ["/voice-ai/actions/", &ghl_runtime::encode_path_segment(&action_id)]
+            .concat();
         let request = Request::new(
                 Method::DELETE,
                 "/voice-ai/actions/{actionId}",
-                format!(
-                    "/voice-ai/actions/{}", ghl_runtime::encode_path_segment(& action_id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query("locationId", &params.location_id)
@@ -109,12 +109,12 @@ impl VoiceAiClient {
         action_id: &str,
         params: &GetActionParams,
     ) -> Result<types::GetActionResponseDto> {
+        let path = ["/voice-ai/actions/", &ghl_runtime::encode_path_segment(&action_id)]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/voice-ai/actions/{actionId}",
-                format!(
-                    "/voice-ai/actions/{}", ghl_runtime::encode_path_segment(& action_id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query("locationId", &params.location_id);
@@ -143,12 +143,12 @@ impl VoiceAiClient {
         action_id: &str,
         body: &types::UpdateSingleActionDto,
     ) -> Result<types::UpdateActionResponseDto> {
+        let path = ["/voice-ai/actions/", &ghl_runtime::encode_path_segment(&action_id)]
+            .concat();
         let request = Request::new(
             Method::PUT,
             "/voice-ai/actions/{actionId}",
-            format!(
-                "/voice-ai/actions/{}", ghl_runtime::encode_path_segment(& action_id)
-            ),
+            path,
             "2021-04-15",
         );
         let request = request.json(body);
@@ -266,12 +266,12 @@ impl VoiceAiClient {
         agent_id: &str,
         params: &DeleteAgentParams,
     ) -> Result<()> {
+        let path = ["/voice-ai/agents/", &ghl_runtime::encode_path_segment(&agent_id)]
+            .concat();
         let request = Request::new(
                 Method::DELETE,
                 "/voice-ai/agents/{agentId}",
-                format!(
-                    "/voice-ai/agents/{}", ghl_runtime::encode_path_segment(& agent_id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query("locationId", &params.location_id);
@@ -300,12 +300,12 @@ impl VoiceAiClient {
         agent_id: &str,
         params: &GetAgentParams,
     ) -> Result<types::GetAgentResponseDto> {
+        let path = ["/voice-ai/agents/", &ghl_runtime::encode_path_segment(&agent_id)]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/voice-ai/agents/{agentId}",
-                format!(
-                    "/voice-ai/agents/{}", ghl_runtime::encode_path_segment(& agent_id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query("locationId", &params.location_id);
@@ -335,12 +335,12 @@ impl VoiceAiClient {
         params: &PatchAgentParams,
         body: &types::PatchAgentDto,
     ) -> Result<types::PatchAgentResponseDto> {
+        let path = ["/voice-ai/agents/", &ghl_runtime::encode_path_segment(&agent_id)]
+            .concat();
         let request = Request::new(
                 Method::PATCH,
                 "/voice-ai/agents/{agentId}",
-                format!(
-                    "/voice-ai/agents/{}", ghl_runtime::encode_path_segment(& agent_id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query("locationId", &params.location_id);
@@ -405,13 +405,15 @@ impl VoiceAiClient {
         call_id: &str,
         params: &GetCallLogParams,
     ) -> Result<types::CallLogDto> {
+        let path = [
+            "/voice-ai/dashboard/call-logs/",
+            &ghl_runtime::encode_path_segment(&call_id),
+        ]
+            .concat();
         let request = Request::new(
                 Method::GET,
                 "/voice-ai/dashboard/call-logs/{callId}",
-                format!(
-                    "/voice-ai/dashboard/call-logs/{}",
-                    ghl_runtime::encode_path_segment(& call_id)
-                ),
+                path,
                 "2021-04-15",
             )
             .query("locationId", &params.location_id);

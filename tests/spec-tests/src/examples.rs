@@ -1489,7 +1489,7 @@ fn contacts() {
         ghl_contacts::types::DeleteContactsSuccessfulResponseDto,
     >(
         "apps/contacts.json#/components/schemas/DeleteContactsSuccessfulResponseDto",
-        "{\"succeded\":true}",
+        "{\"succeeded\":true}",
     );
     round_trip::<
         ghl_contacts::types::DeleteFollowersSuccessfulResponseDto,

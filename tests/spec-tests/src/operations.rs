@@ -76,6 +76,7 @@ impl Server {
         method: &str,
         path: &str,
         version: &str,
+        authorization: Option<&str>,
         headers: &[(&str, &str)],
     ) {
         let requests = self.mock.received_requests().await.unwrap_or_default();
@@ -91,8 +92,7 @@ impl Server {
         assert_eq!(percent_decoded(request.url.path()), path, "{operation}: path");
         assert_eq!(header("version"), Some(version), "{operation}: Version header");
         assert_eq!(
-            header("authorization"), Some("Bearer test-token"),
-            "{operation}: Authorization header"
+            header("authorization"), authorization, "{operation}: Authorization header"
         );
         for (name, value) in headers {
             assert_eq!(header(name), Some(* value), "{operation}: forced {name} header");
@@ -121,6 +121,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/facebook/ad-accounts",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -136,6 +137,7 @@ async fn ad_manager() {
             "DELETE",
             "/ad-publishing/facebook/ad-accounts/adAccountId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -153,6 +155,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/facebook/ad-accounts/adAccountId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -169,6 +172,7 @@ async fn ad_manager() {
             "PUT",
             "/ad-publishing/facebook/ads-v2",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -181,6 +185,7 @@ async fn ad_manager() {
             "DELETE",
             "/ad-publishing/facebook/ads/adId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -191,6 +196,7 @@ async fn ad_manager() {
             "POST",
             "/ad-publishing/facebook/ads/adId/duplicate",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -203,6 +209,7 @@ async fn ad_manager() {
             "POST",
             "/ad-publishing/facebook/ads/adId/pause",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -215,6 +222,7 @@ async fn ad_manager() {
             "POST",
             "/ad-publishing/facebook/ads/adId/resume",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -231,6 +239,7 @@ async fn ad_manager() {
             "PUT",
             "/ad-publishing/facebook/adsets",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -243,6 +252,7 @@ async fn ad_manager() {
             "DELETE",
             "/ad-publishing/facebook/adsets/adsetId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -253,6 +263,7 @@ async fn ad_manager() {
             "POST",
             "/ad-publishing/facebook/adsets/adsetId/duplicate",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -265,6 +276,7 @@ async fn ad_manager() {
             "POST",
             "/ad-publishing/facebook/adsets/adsetId/pause",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -277,6 +289,7 @@ async fn ad_manager() {
             "POST",
             "/ad-publishing/facebook/adsets/adsetId/resume",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -296,6 +309,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/facebook/campaign/campaignId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -312,6 +326,7 @@ async fn ad_manager() {
             "PUT",
             "/ad-publishing/facebook/campaigns",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -327,6 +342,7 @@ async fn ad_manager() {
             "DELETE",
             "/ad-publishing/facebook/campaigns/campaignId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -342,6 +358,7 @@ async fn ad_manager() {
             "POST",
             "/ad-publishing/facebook/campaigns/campaignId/duplicate",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -357,6 +374,7 @@ async fn ad_manager() {
             "POST",
             "/ad-publishing/facebook/campaigns/campaignId/pause",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -369,6 +387,7 @@ async fn ad_manager() {
             "POST",
             "/ad-publishing/facebook/campaigns/campaignId/publish",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -384,6 +403,7 @@ async fn ad_manager() {
             "POST",
             "/ad-publishing/facebook/campaigns/campaignId/resume",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -400,6 +420,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/facebook/conversation-forms",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -416,6 +437,7 @@ async fn ad_manager() {
             "POST",
             "/ad-publishing/facebook/conversation-forms",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -435,6 +457,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/facebook/custom-audience",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -452,6 +475,7 @@ async fn ad_manager() {
             "DELETE",
             "/ad-publishing/facebook/custom-audience/audienceId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -469,6 +493,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/facebook/custom-audience/audienceId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -486,6 +511,7 @@ async fn ad_manager() {
             "PUT",
             "/ad-publishing/facebook/custom-audience/audienceId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -503,6 +529,7 @@ async fn ad_manager() {
             "DELETE",
             "/ad-publishing/facebook/custom-audience/audienceId/member",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -520,6 +547,7 @@ async fn ad_manager() {
             "PUT",
             "/ad-publishing/facebook/custom-audience/audienceId/member",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -537,6 +565,7 @@ async fn ad_manager() {
             "PUT",
             "/ad-publishing/facebook/custom-audience/audienceId/member/batch",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -561,6 +590,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/facebook/entity",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -573,6 +603,7 @@ async fn ad_manager() {
             "DELETE",
             "/ad-publishing/facebook/integration",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -589,6 +620,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/facebook/integration",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -605,6 +637,7 @@ async fn ad_manager() {
             "POST",
             "/ad-publishing/facebook/integration",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -622,6 +655,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/facebook/lead-form/leadFormId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -638,6 +672,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/facebook/me",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -655,6 +690,7 @@ async fn ad_manager() {
             "DELETE",
             "/ad-publishing/facebook/page",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -672,6 +708,7 @@ async fn ad_manager() {
             "PUT",
             "/ad-publishing/facebook/page/default",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -689,6 +726,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/facebook/page/pageId/forms",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -706,6 +744,7 @@ async fn ad_manager() {
             "POST",
             "/ad-publishing/facebook/page/pageId/forms",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -724,6 +763,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/facebook/page/pageId/instagram",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -741,6 +781,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/facebook/pages",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -760,6 +801,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/facebook/pixels",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -776,6 +818,7 @@ async fn ad_manager() {
             "PUT",
             "/ad-publishing/facebook/pixels",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -797,6 +840,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/facebook/reporting",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -816,6 +860,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/facebook/reporting/campaign/campaignId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -837,6 +882,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/facebook/reporting/list",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -855,6 +901,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/facebook/targeting/search",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -872,6 +919,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/google/ad-accounts",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -887,6 +935,7 @@ async fn ad_manager() {
             "DELETE",
             "/ad-publishing/google/ad-accounts/adAccountId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -904,6 +953,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/google/ad-accounts/adAccountId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -920,6 +970,7 @@ async fn ad_manager() {
             "PUT",
             "/ad-publishing/google/ads",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -937,6 +988,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/google/ads/adId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -947,6 +999,7 @@ async fn ad_manager() {
             "POST",
             "/ad-publishing/google/ads/adId/publish",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -966,6 +1019,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/google/assets",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -982,6 +1036,7 @@ async fn ad_manager() {
             "POST",
             "/ad-publishing/google/assets",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -998,6 +1053,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/google/audiences",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1014,6 +1070,7 @@ async fn ad_manager() {
             "PUT",
             "/ad-publishing/google/audiences",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1031,6 +1088,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/google/audiences/audienceId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1047,6 +1105,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/google/conversion-goals",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1068,6 +1127,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/google/conversions",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1084,6 +1144,7 @@ async fn ad_manager() {
             "PUT",
             "/ad-publishing/google/conversions",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1101,6 +1162,7 @@ async fn ad_manager() {
             "DELETE",
             "/ad-publishing/google/conversions/conversionId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1118,6 +1180,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/google/conversions/conversionId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1142,6 +1205,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/google/entity",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1158,6 +1222,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/google/integration",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1174,6 +1239,7 @@ async fn ad_manager() {
             "POST",
             "/ad-publishing/google/integration",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1193,6 +1259,7 @@ async fn ad_manager() {
             "POST",
             "/ad-publishing/google/keyword-ideas",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1209,6 +1276,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/google/me",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1230,6 +1298,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/google/reporting",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1249,6 +1318,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/google/reporting/campaign/campaignId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1270,6 +1340,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/google/reporting/list",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1287,6 +1358,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/google/segments",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1307,6 +1379,7 @@ async fn ad_manager() {
             "PUT",
             "/ad-publishing/google/segments",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1323,6 +1396,7 @@ async fn ad_manager() {
             "POST",
             "/ad-publishing/google/segments/offline-user-list-job",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1341,6 +1415,7 @@ async fn ad_manager() {
             "DELETE",
             "/ad-publishing/google/segments/segmentId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1359,6 +1434,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/google/segments/segmentId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1377,6 +1453,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/google/target-interests",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1395,6 +1472,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/google/targeting/search",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1412,6 +1490,7 @@ async fn ad_manager() {
             "DELETE",
             "/ad-publishing/linkedin/ad-account",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1429,6 +1508,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/linkedin/ad-account",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1445,6 +1525,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/linkedin/ad-accounts",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1461,6 +1542,7 @@ async fn ad_manager() {
             "PUT",
             "/ad-publishing/linkedin/ads",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1478,6 +1560,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/linkedin/ads/adId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1493,6 +1576,7 @@ async fn ad_manager() {
             "POST",
             "/ad-publishing/linkedin/ads/adId/publish",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1509,6 +1593,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/linkedin/integration",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1525,6 +1610,7 @@ async fn ad_manager() {
             "POST",
             "/ad-publishing/linkedin/integration",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1541,6 +1627,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/linkedin/me",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1563,6 +1650,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/linkedin/reporting",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1584,6 +1672,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/linkedin/reporting/campaign-group/campaignGroupId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1606,6 +1695,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/linkedin/reporting/list",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1625,6 +1715,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/linkedin/targeting/search",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1645,6 +1736,7 @@ async fn ad_manager() {
             "POST",
             "/ad-publishing/linkedin/accountId/form",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1662,6 +1754,7 @@ async fn ad_manager() {
             "GET",
             "/ad-publishing/linkedin/accountId/forms",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1680,6 +1773,7 @@ async fn ad_manager() {
             "PATCH",
             "/ad-publishing/linkedin/adId/status",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1709,6 +1803,7 @@ async fn affiliate_manager() {
             "GET",
             "/affiliate-manager/locationId/affiliates",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1719,6 +1814,7 @@ async fn affiliate_manager() {
             "GET",
             "/affiliate-manager/locationId/affiliates/affiliateId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1743,6 +1839,7 @@ async fn affiliate_manager() {
             "GET",
             "/affiliate-manager/locationId/commissions",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1767,6 +1864,7 @@ async fn affiliate_manager() {
             "GET",
             "/affiliate-manager/locationId/payouts",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1788,7 +1886,16 @@ async fn agent_studio() {
             },
         )
         .await;
-    server.expect("get_agents", "GET", "/agent-studio/agent", "2021-04-15", &[]).await;
+    server
+        .expect(
+            "get_agents",
+            "GET",
+            "/agent-studio/agent",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .create_agent(
             &ghl_agent_studio::CreateAgentParams {
@@ -1800,7 +1907,14 @@ async fn agent_studio() {
         )
         .await;
     server
-        .expect("create_agent", "POST", "/agent-studio/agent", "2021-04-15", &[])
+        .expect(
+            "create_agent",
+            "POST",
+            "/agent-studio/agent",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .update_agent_version(
@@ -1819,6 +1933,7 @@ async fn agent_studio() {
             "PATCH",
             "/agent-studio/agent/versions/versionId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1839,6 +1954,7 @@ async fn agent_studio() {
             "POST",
             "/agent-studio/agent/versions/versionId/publish",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1857,6 +1973,7 @@ async fn agent_studio() {
             "DELETE",
             "/agent-studio/agent/agentId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1875,6 +1992,7 @@ async fn agent_studio() {
             "GET",
             "/agent-studio/agent/agentId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1895,6 +2013,7 @@ async fn agent_studio() {
             "PATCH",
             "/agent-studio/agent/agentId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1915,6 +2034,7 @@ async fn agent_studio() {
             "POST",
             "/agent-studio/agent/agentId/execute",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1934,6 +2054,7 @@ async fn agent_studio() {
             "GET",
             "/agent-studio/public-api/agents",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1952,6 +2073,7 @@ async fn agent_studio() {
             "GET",
             "/agent-studio/public-api/agents/agentId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1972,6 +2094,7 @@ async fn agent_studio() {
             "POST",
             "/agent-studio/public-api/agents/agentId/execute",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -1990,7 +2113,16 @@ async fn associations() {
             },
         )
         .await;
-    server.expect("find_associations", "GET", "/associations/", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "find_associations",
+            "GET",
+            "/associations/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .create_association(
             &value(
@@ -1999,7 +2131,14 @@ async fn associations() {
         )
         .await;
     server
-        .expect("create_association", "POST", "/associations/", "2021-07-28", &[])
+        .expect(
+            "create_association",
+            "POST",
+            "/associations/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .get_association_key_by_key_name(
@@ -2015,6 +2154,7 @@ async fn associations() {
             "GET",
             "/associations/key/key_name",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2032,6 +2172,7 @@ async fn associations() {
             "GET",
             "/associations/objectKey/objectKey",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2043,7 +2184,14 @@ async fn associations() {
         )
         .await;
     server
-        .expect("create_relation", "POST", "/associations/relations", "2021-07-28", &[])
+        .expect(
+            "create_relation",
+            "POST",
+            "/associations/relations",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .get_relations_by_record_id(
@@ -2062,6 +2210,7 @@ async fn associations() {
             "GET",
             "/associations/relations/recordId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2079,6 +2228,7 @@ async fn associations() {
             "DELETE",
             "/associations/relations/relationId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2089,6 +2239,7 @@ async fn associations() {
             "DELETE",
             "/associations/associationId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2099,6 +2250,7 @@ async fn associations() {
             "GET",
             "/associations/associationId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2114,6 +2266,7 @@ async fn associations() {
             "PUT",
             "/associations/associationId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2138,6 +2291,7 @@ async fn blogs() {
             "GET",
             "/blogs/authors",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[
                 (
                     "User-Agent",
@@ -2161,6 +2315,7 @@ async fn blogs() {
             "GET",
             "/blogs/categories",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[
                 (
                     "User-Agent",
@@ -2182,6 +2337,7 @@ async fn blogs() {
             "POST",
             "/blogs/posts",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[
                 (
                     "User-Agent",
@@ -2208,6 +2364,7 @@ async fn blogs() {
             "GET",
             "/blogs/posts/all",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[
                 (
                     "User-Agent",
@@ -2231,6 +2388,7 @@ async fn blogs() {
             "GET",
             "/blogs/posts/url-slug-exists",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[
                 (
                     "User-Agent",
@@ -2253,6 +2411,7 @@ async fn blogs() {
             "PUT",
             "/blogs/posts/postId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[
                 (
                     "User-Agent",
@@ -2277,6 +2436,7 @@ async fn blogs() {
             "GET",
             "/blogs/site/all",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[
                 (
                     "User-Agent",
@@ -2299,7 +2459,14 @@ async fn brand_boards() {
         )
         .await;
     server
-        .expect("create_brand_board", "POST", "/brand-boards/", "2021-07-28", &[])
+        .expect(
+            "create_brand_board",
+            "POST",
+            "/brand-boards/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .get_brand_boards_by_location(
@@ -2318,6 +2485,7 @@ async fn brand_boards() {
             "GET",
             "/brand-boards/locationId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2328,6 +2496,7 @@ async fn brand_boards() {
             "DELETE",
             "/brand-boards/locationId/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2338,6 +2507,7 @@ async fn brand_boards() {
             "GET",
             "/brand-boards/locationId/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2356,6 +2526,7 @@ async fn brand_boards() {
             "PATCH",
             "/brand-boards/locationId/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2375,7 +2546,14 @@ async fn businesses() {
         )
         .await;
     server
-        .expect("get_businesses_by_location", "GET", "/businesses/", "2021-07-28", &[])
+        .expect(
+            "get_businesses_by_location",
+            "GET",
+            "/businesses/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .create_business(
@@ -2384,14 +2562,37 @@ async fn businesses() {
             ),
         )
         .await;
-    server.expect("create_business", "POST", "/businesses/", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "create_business",
+            "POST",
+            "/businesses/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api.delete_business("businessId").await;
     server
-        .expect("delete_business", "DELETE", "/businesses/businessId", "2021-07-28", &[])
+        .expect(
+            "delete_business",
+            "DELETE",
+            "/businesses/businessId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api.get_business("businessId").await;
     server
-        .expect("get_business", "GET", "/businesses/businessId", "2021-07-28", &[])
+        .expect(
+            "get_business",
+            "GET",
+            "/businesses/businessId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .update_business(
@@ -2402,7 +2603,14 @@ async fn businesses() {
         )
         .await;
     server
-        .expect("update_business", "PUT", "/businesses/businessId", "2021-07-28", &[])
+        .expect(
+            "update_business",
+            "PUT",
+            "/businesses/businessId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
 }
 
@@ -2419,7 +2627,16 @@ async fn calendars() {
             },
         )
         .await;
-    server.expect("get_calendars", "GET", "/calendars/", "2021-04-15", &[]).await;
+    server
+        .expect(
+            "get_calendars",
+            "GET",
+            "/calendars/",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .create_calendar(
             &value(
@@ -2427,7 +2644,16 @@ async fn calendars() {
             ),
         )
         .await;
-    server.expect("create_calendar", "POST", "/calendars/", "2021-04-15", &[]).await;
+    server
+        .expect(
+            "create_calendar",
+            "POST",
+            "/calendars/",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .get_appointment_notes(
             "appointmentId",
@@ -2443,6 +2669,7 @@ async fn calendars() {
             "GET",
             "/calendars/appointments/appointmentId/notes",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2458,6 +2685,7 @@ async fn calendars() {
             "POST",
             "/calendars/appointments/appointmentId/notes",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2468,6 +2696,7 @@ async fn calendars() {
             "DELETE",
             "/calendars/appointments/appointmentId/notes/noteId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2484,6 +2713,7 @@ async fn calendars() {
             "PUT",
             "/calendars/appointments/appointmentId/notes/noteId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2505,6 +2735,7 @@ async fn calendars() {
             "GET",
             "/calendars/blocked-slots",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2521,7 +2752,14 @@ async fn calendars() {
         )
         .await;
     server
-        .expect("get_calendar_events", "GET", "/calendars/events", "2021-04-15", &[])
+        .expect(
+            "get_calendar_events",
+            "GET",
+            "/calendars/events",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .create_appointment(
@@ -2536,6 +2774,7 @@ async fn calendars() {
             "POST",
             "/calendars/events/appointments",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2546,6 +2785,7 @@ async fn calendars() {
             "GET",
             "/calendars/events/appointments/eventId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2563,6 +2803,7 @@ async fn calendars() {
             "PUT",
             "/calendars/events/appointments/eventId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2579,6 +2820,7 @@ async fn calendars() {
             "POST",
             "/calendars/events/block-slots",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2596,12 +2838,20 @@ async fn calendars() {
             "PUT",
             "/calendars/events/block-slots/eventId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
     let _ = api.delete_event("eventId", &value("null")).await;
     server
-        .expect("delete_event", "DELETE", "/calendars/events/eventId", "2021-04-15", &[])
+        .expect(
+            "delete_event",
+            "DELETE",
+            "/calendars/events/eventId",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .get_groups(
@@ -2610,7 +2860,16 @@ async fn calendars() {
             },
         )
         .await;
-    server.expect("get_groups", "GET", "/calendars/groups", "2021-04-15", &[]).await;
+    server
+        .expect(
+            "get_groups",
+            "GET",
+            "/calendars/groups",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .create_calendar_group(
             &value(
@@ -2619,7 +2878,14 @@ async fn calendars() {
         )
         .await;
     server
-        .expect("create_calendar_group", "POST", "/calendars/groups", "2021-04-15", &[])
+        .expect(
+            "create_calendar_group",
+            "POST",
+            "/calendars/groups",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .validate_groups_slug(
@@ -2632,12 +2898,20 @@ async fn calendars() {
             "POST",
             "/calendars/groups/validate-slug",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
     let _ = api.delete_group("groupId").await;
     server
-        .expect("delete_group", "DELETE", "/calendars/groups/groupId", "2021-04-15", &[])
+        .expect(
+            "delete_group",
+            "DELETE",
+            "/calendars/groups/groupId",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .edit_group(
@@ -2648,7 +2922,14 @@ async fn calendars() {
         )
         .await;
     server
-        .expect("edit_group", "PUT", "/calendars/groups/groupId", "2021-04-15", &[])
+        .expect(
+            "edit_group",
+            "PUT",
+            "/calendars/groups/groupId",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api.disable_group("groupId", &value("{\"isActive\":true}")).await;
     server
@@ -2657,6 +2938,7 @@ async fn calendars() {
             "PUT",
             "/calendars/groups/groupId/status",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2676,6 +2958,7 @@ async fn calendars() {
             "GET",
             "/calendars/resources/equipments",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2693,6 +2976,7 @@ async fn calendars() {
             "POST",
             "/calendars/resources/equipments",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2703,6 +2987,7 @@ async fn calendars() {
             "DELETE",
             "/calendars/resources/equipments/id",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2713,6 +2998,7 @@ async fn calendars() {
             "GET",
             "/calendars/resources/equipments/id",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2725,6 +3011,7 @@ async fn calendars() {
             "PUT",
             "/calendars/resources/equipments/id",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2736,7 +3023,14 @@ async fn calendars() {
         )
         .await;
     server
-        .expect("create_schedule", "POST", "/calendars/schedules", "2021-04-15", &[])
+        .expect(
+            "create_schedule",
+            "POST",
+            "/calendars/schedules",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .get_all_schedules(
@@ -2755,6 +3049,7 @@ async fn calendars() {
             "GET",
             "/calendars/schedules/search",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2765,6 +3060,7 @@ async fn calendars() {
             "DELETE",
             "/calendars/schedules/id",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2775,6 +3071,7 @@ async fn calendars() {
             "GET",
             "/calendars/schedules/id",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2787,7 +3084,14 @@ async fn calendars() {
         )
         .await;
     server
-        .expect("update_schedule", "PUT", "/calendars/schedules/id", "2021-04-15", &[])
+        .expect(
+            "update_schedule",
+            "PUT",
+            "/calendars/schedules/id",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api.remove_calendar_from_schedule("id", "calendarId").await;
     server
@@ -2796,6 +3100,7 @@ async fn calendars() {
             "DELETE",
             "/calendars/schedules/id/associations/calendarId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2806,16 +3111,31 @@ async fn calendars() {
             "PUT",
             "/calendars/schedules/id/associations/calendarId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
     let _ = api.delete_calendar("calendarId").await;
     server
-        .expect("delete_calendar", "DELETE", "/calendars/calendarId", "2021-04-15", &[])
+        .expect(
+            "delete_calendar",
+            "DELETE",
+            "/calendars/calendarId",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api.get_calendar("calendarId").await;
     server
-        .expect("get_calendar", "GET", "/calendars/calendarId", "2021-04-15", &[])
+        .expect(
+            "get_calendar",
+            "GET",
+            "/calendars/calendarId",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .update_calendar(
@@ -2826,7 +3146,14 @@ async fn calendars() {
         )
         .await;
     server
-        .expect("update_calendar", "PUT", "/calendars/calendarId", "2021-04-15", &[])
+        .expect(
+            "update_calendar",
+            "PUT",
+            "/calendars/calendarId",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .get_slots(
@@ -2846,6 +3173,7 @@ async fn calendars() {
             "GET",
             "/calendars/calendarId/free-slots",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2866,6 +3194,7 @@ async fn calendars() {
             "GET",
             "/calendars/calendarId/notifications",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2876,6 +3205,7 @@ async fn calendars() {
             "POST",
             "/calendars/calendarId/notifications",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2886,6 +3216,7 @@ async fn calendars() {
             "DELETE",
             "/calendars/calendarId/notifications/notificationId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2896,6 +3227,7 @@ async fn calendars() {
             "GET",
             "/calendars/calendarId/notifications/notificationId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2914,6 +3246,7 @@ async fn calendars() {
             "PUT",
             "/calendars/calendarId/notifications/notificationId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2931,7 +3264,16 @@ async fn campaigns() {
             },
         )
         .await;
-    server.expect("get_campaigns", "GET", "/campaigns/", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "get_campaigns",
+            "GET",
+            "/campaigns/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
 }
 
 #[tokio::test]
@@ -2939,7 +3281,16 @@ async fn companies() {
     let server = Server::start().await;
     let api = ghl_companies::CompaniesClient::new(server.client());
     let _ = api.get_company("companyId").await;
-    server.expect("get_company", "GET", "/companies/companyId", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "get_company",
+            "GET",
+            "/companies/companyId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
 }
 
 #[tokio::test]
@@ -2958,7 +3309,16 @@ async fn contacts() {
             },
         )
         .await;
-    server.expect("get_contacts", "GET", "/contacts/", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "get_contacts",
+            "GET",
+            "/contacts/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .create_contact(
             &value(
@@ -2966,7 +3326,16 @@ async fn contacts() {
             ),
         )
         .await;
-    server.expect("create_contact", "POST", "/contacts/", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "create_contact",
+            "POST",
+            "/contacts/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .add_remove_contact_from_business(
             &value(
@@ -2980,6 +3349,7 @@ async fn contacts() {
             "POST",
             "/contacts/bulk/business",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -2997,6 +3367,7 @@ async fn contacts() {
             "POST",
             "/contacts/bulk/tags/update/type",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3017,6 +3388,7 @@ async fn contacts() {
             "GET",
             "/contacts/business/businessId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3027,6 +3399,7 @@ async fn contacts() {
             "POST",
             "/contacts/search",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3045,6 +3418,7 @@ async fn contacts() {
             "GET",
             "/contacts/search/duplicate",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3055,13 +3429,38 @@ async fn contacts() {
             ),
         )
         .await;
-    server.expect("upsert_contact", "POST", "/contacts/upsert", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "upsert_contact",
+            "POST",
+            "/contacts/upsert",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api.delete_contact("contactId").await;
     server
-        .expect("delete_contact", "DELETE", "/contacts/contactId", "2021-07-28", &[])
+        .expect(
+            "delete_contact",
+            "DELETE",
+            "/contacts/contactId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api.get_contact("contactId").await;
-    server.expect("get_contact", "GET", "/contacts/contactId", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "get_contact",
+            "GET",
+            "/contacts/contactId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .update_contact(
             "contactId",
@@ -3071,7 +3470,14 @@ async fn contacts() {
         )
         .await;
     server
-        .expect("update_contact", "PUT", "/contacts/contactId", "2021-07-28", &[])
+        .expect(
+            "update_contact",
+            "PUT",
+            "/contacts/contactId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api.get_appointments_for_contact("contactId").await;
     server
@@ -3080,6 +3486,7 @@ async fn contacts() {
             "GET",
             "/contacts/contactId/appointments",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3090,6 +3497,7 @@ async fn contacts() {
             "DELETE",
             "/contacts/contactId/campaigns/removeAll",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3100,6 +3508,7 @@ async fn contacts() {
             "DELETE",
             "/contacts/contactId/campaigns/campaignId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3110,6 +3519,7 @@ async fn contacts() {
             "POST",
             "/contacts/contactId/campaigns/campaignId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3125,6 +3535,7 @@ async fn contacts() {
             "DELETE",
             "/contacts/contactId/followers",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3140,12 +3551,20 @@ async fn contacts() {
             "POST",
             "/contacts/contactId/followers",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
     let _ = api.get_all_notes("contactId").await;
     server
-        .expect("get_all_notes", "GET", "/contacts/contactId/notes", "2021-07-28", &[])
+        .expect(
+            "get_all_notes",
+            "GET",
+            "/contacts/contactId/notes",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .create_note(
@@ -3156,7 +3575,14 @@ async fn contacts() {
         )
         .await;
     server
-        .expect("create_note", "POST", "/contacts/contactId/notes", "2021-07-28", &[])
+        .expect(
+            "create_note",
+            "POST",
+            "/contacts/contactId/notes",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api.delete_note("contactId", "id").await;
     server
@@ -3165,12 +3591,20 @@ async fn contacts() {
             "DELETE",
             "/contacts/contactId/notes/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
     let _ = api.get_note("contactId", "id").await;
     server
-        .expect("get_note", "GET", "/contacts/contactId/notes/id", "2021-07-28", &[])
+        .expect(
+            "get_note",
+            "GET",
+            "/contacts/contactId/notes/id",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .update_note(
@@ -3182,23 +3616,51 @@ async fn contacts() {
         )
         .await;
     server
-        .expect("update_note", "PUT", "/contacts/contactId/notes/id", "2021-07-28", &[])
+        .expect(
+            "update_note",
+            "PUT",
+            "/contacts/contactId/notes/id",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .remove_tags("contactId", &value("{\"tags\":[\"minim\",\"velit magna\"]}"))
         .await;
     server
-        .expect("remove_tags", "DELETE", "/contacts/contactId/tags", "2021-07-28", &[])
+        .expect(
+            "remove_tags",
+            "DELETE",
+            "/contacts/contactId/tags",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .add_tags("contactId", &value("{\"tags\":[\"minim\",\"velit magna\"]}"))
         .await;
     server
-        .expect("add_tags", "POST", "/contacts/contactId/tags", "2021-07-28", &[])
+        .expect(
+            "add_tags",
+            "POST",
+            "/contacts/contactId/tags",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api.get_all_tasks("contactId").await;
     server
-        .expect("get_all_tasks", "GET", "/contacts/contactId/tasks", "2021-07-28", &[])
+        .expect(
+            "get_all_tasks",
+            "GET",
+            "/contacts/contactId/tasks",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .create_task(
@@ -3209,7 +3671,14 @@ async fn contacts() {
         )
         .await;
     server
-        .expect("create_task", "POST", "/contacts/contactId/tasks", "2021-07-28", &[])
+        .expect(
+            "create_task",
+            "POST",
+            "/contacts/contactId/tasks",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api.delete_task("contactId", "taskId").await;
     server
@@ -3218,12 +3687,20 @@ async fn contacts() {
             "DELETE",
             "/contacts/contactId/tasks/taskId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
     let _ = api.get_task("contactId", "taskId").await;
     server
-        .expect("get_task", "GET", "/contacts/contactId/tasks/taskId", "2021-07-28", &[])
+        .expect(
+            "get_task",
+            "GET",
+            "/contacts/contactId/tasks/taskId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .update_task(
@@ -3240,6 +3717,7 @@ async fn contacts() {
             "PUT",
             "/contacts/contactId/tasks/taskId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3252,6 +3730,7 @@ async fn contacts() {
             "PUT",
             "/contacts/contactId/tasks/taskId/completed",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3268,6 +3747,7 @@ async fn contacts() {
             "DELETE",
             "/contacts/contactId/workflow/workflowId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3284,6 +3764,7 @@ async fn contacts() {
             "POST",
             "/contacts/contactId/workflow/workflowId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3301,7 +3782,14 @@ async fn conversation_ai() {
         )
         .await;
     server
-        .expect("create_agent", "POST", "/conversation-ai/agents", "2021-04-15", &[])
+        .expect(
+            "create_agent",
+            "POST",
+            "/conversation-ai/agents",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .search_agent(
@@ -3318,6 +3806,7 @@ async fn conversation_ai() {
             "GET",
             "/conversation-ai/agents/search",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3328,12 +3817,20 @@ async fn conversation_ai() {
             "DELETE",
             "/conversation-ai/agents/agentId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
     let _ = api.get_agent("agentId").await;
     server
-        .expect("get_agent", "GET", "/conversation-ai/agents/agentId", "2021-04-15", &[])
+        .expect(
+            "get_agent",
+            "GET",
+            "/conversation-ai/agents/agentId",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .update_agent(
@@ -3349,6 +3846,7 @@ async fn conversation_ai() {
             "PUT",
             "/conversation-ai/agents/agentId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3366,6 +3864,7 @@ async fn conversation_ai() {
             "POST",
             "/conversation-ai/agents/agentId/actions",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3376,6 +3875,7 @@ async fn conversation_ai() {
             "GET",
             "/conversation-ai/agents/agentId/actions/list",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3386,6 +3886,7 @@ async fn conversation_ai() {
             "DELETE",
             "/conversation-ai/agents/agentId/actions/actionId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3396,6 +3897,7 @@ async fn conversation_ai() {
             "GET",
             "/conversation-ai/agents/agentId/actions/actionId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3414,6 +3916,7 @@ async fn conversation_ai() {
             "PUT",
             "/conversation-ai/agents/agentId/actions/actionId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3431,6 +3934,7 @@ async fn conversation_ai() {
             "PATCH",
             "/conversation-ai/agents/agentId/followup-settings",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3448,6 +3952,7 @@ async fn conversation_ai() {
             "GET",
             "/conversation-ai/generations",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3465,7 +3970,14 @@ async fn conversations() {
         )
         .await;
     server
-        .expect("create_conversation", "POST", "/conversations/", "2021-04-15", &[])
+        .expect(
+            "create_conversation",
+            "POST",
+            "/conversations/",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api.get_message_transcription("locationId", "messageId").await;
     server
@@ -3474,6 +3986,7 @@ async fn conversations() {
             "GET",
             "/conversations/locations/locationId/messages/messageId/transcription",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3484,6 +3997,7 @@ async fn conversations() {
             "GET",
             "/conversations/locations/locationId/messages/messageId/transcription/download",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3500,6 +4014,7 @@ async fn conversations() {
             "POST",
             "/conversations/messages",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3510,6 +4025,7 @@ async fn conversations() {
             "DELETE",
             "/conversations/messages/email/emailMessageId/schedule",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3520,6 +4036,7 @@ async fn conversations() {
             "GET",
             "/conversations/messages/email/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3545,6 +4062,7 @@ async fn conversations() {
             "GET",
             "/conversations/messages/export",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3561,6 +4079,7 @@ async fn conversations() {
             "POST",
             "/conversations/messages/inbound",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3577,6 +4096,7 @@ async fn conversations() {
             "POST",
             "/conversations/messages/outbound",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3593,6 +4113,7 @@ async fn conversations() {
             "POST",
             "/conversations/messages/review-reply",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3609,6 +4130,7 @@ async fn conversations() {
             "POST",
             "/conversations/messages/upload",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3625,6 +4147,7 @@ async fn conversations() {
             "POST",
             "/conversations/messages/upload/complete",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3641,12 +4164,20 @@ async fn conversations() {
             "POST",
             "/conversations/messages/upload/initiate",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
     let _ = api.get_message("id").await;
     server
-        .expect("get_message", "GET", "/conversations/messages/id", "2021-04-15", &[])
+        .expect(
+            "get_message",
+            "GET",
+            "/conversations/messages/id",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .add_message_attachments(
@@ -3662,6 +4193,7 @@ async fn conversations() {
             "PUT",
             "/conversations/messages/messageId/attachments",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3672,6 +4204,7 @@ async fn conversations() {
             "GET",
             "/conversations/messages/messageId/locations/locationId/recording",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3682,6 +4215,7 @@ async fn conversations() {
             "DELETE",
             "/conversations/messages/messageId/schedule",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3699,6 +4233,7 @@ async fn conversations() {
             "PUT",
             "/conversations/messages/messageId/status",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3715,6 +4250,7 @@ async fn conversations() {
             "GET",
             "/conversations/preferences/custom-subtypes",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3734,6 +4270,7 @@ async fn conversations() {
             "POST",
             "/conversations/preferences/custom-subtypes",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3754,6 +4291,7 @@ async fn conversations() {
             "PUT",
             "/conversations/preferences/custom-subtypes/id",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3772,6 +4310,7 @@ async fn conversations() {
             "GET",
             "/conversations/preferences/unsubscriptions/status",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3788,6 +4327,7 @@ async fn conversations() {
             "POST",
             "/conversations/preferences/unsubscriptions/user-change",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3804,6 +4344,7 @@ async fn conversations() {
             "POST",
             "/conversations/providers/live-chat/typing",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3835,7 +4376,14 @@ async fn conversations() {
         )
         .await;
     server
-        .expect("search_conversation", "GET", "/conversations/search", "2021-04-15", &[])
+        .expect(
+            "search_conversation",
+            "GET",
+            "/conversations/search",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api.delete_conversation("conversationId").await;
     server
@@ -3844,6 +4392,7 @@ async fn conversations() {
             "DELETE",
             "/conversations/conversationId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3854,6 +4403,7 @@ async fn conversations() {
             "GET",
             "/conversations/conversationId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3871,6 +4421,7 @@ async fn conversations() {
             "PUT",
             "/conversations/conversationId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3890,6 +4441,7 @@ async fn conversations() {
             "GET",
             "/conversations/conversationId/messages",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3908,6 +4460,7 @@ async fn courses() {
             "POST",
             "/courses/courses-exporter/public/import",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3925,7 +4478,14 @@ async fn custom_fields() {
         )
         .await;
     server
-        .expect("create_custom_field", "POST", "/custom-fields/", "2021-07-28", &[])
+        .expect(
+            "create_custom_field",
+            "POST",
+            "/custom-fields/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .create_custom_field_folder(
@@ -3940,6 +4500,7 @@ async fn custom_fields() {
             "POST",
             "/custom-fields/folder",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3957,6 +4518,7 @@ async fn custom_fields() {
             "DELETE",
             "/custom-fields/folder/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3972,6 +4534,7 @@ async fn custom_fields() {
             "PUT",
             "/custom-fields/folder/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -3989,16 +4552,31 @@ async fn custom_fields() {
             "GET",
             "/custom-fields/object-key/objectKey",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
     let _ = api.delete_custom_field("id").await;
     server
-        .expect("delete_custom_field", "DELETE", "/custom-fields/id", "2021-07-28", &[])
+        .expect(
+            "delete_custom_field",
+            "DELETE",
+            "/custom-fields/id",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api.get_custom_field_by_id("id").await;
     server
-        .expect("get_custom_field_by_id", "GET", "/custom-fields/id", "2021-07-28", &[])
+        .expect(
+            "get_custom_field_by_id",
+            "GET",
+            "/custom-fields/id",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .update_custom_field(
@@ -4009,7 +4587,14 @@ async fn custom_fields() {
         )
         .await;
     server
-        .expect("update_custom_field", "PUT", "/custom-fields/id", "2021-07-28", &[])
+        .expect(
+            "update_custom_field",
+            "PUT",
+            "/custom-fields/id",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
 }
 
@@ -4028,7 +4613,16 @@ async fn custom_menus() {
             },
         )
         .await;
-    server.expect("get_custom_menus", "GET", "/custom-menus/", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "get_custom_menus",
+            "GET",
+            "/custom-menus/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .create_custom_menu(
             &value(
@@ -4037,7 +4631,14 @@ async fn custom_menus() {
         )
         .await;
     server
-        .expect("create_custom_menu", "POST", "/custom-menus/", "2021-07-28", &[])
+        .expect(
+            "create_custom_menu",
+            "POST",
+            "/custom-menus/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api.delete_custom_menu("customMenuId").await;
     server
@@ -4046,6 +4647,7 @@ async fn custom_menus() {
             "DELETE",
             "/custom-menus/customMenuId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4056,6 +4658,7 @@ async fn custom_menus() {
             "GET",
             "/custom-menus/customMenuId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4073,6 +4676,7 @@ async fn custom_menus() {
             "PUT",
             "/custom-menus/customMenuId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4090,7 +4694,16 @@ async fn email_isv() {
             &value("{\"type\":\"email\",\"verify\":\"abc@xyz.com\"}"),
         )
         .await;
-    server.expect("verify_email", "POST", "/email/verify", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "verify_email",
+            "POST",
+            "/email/verify",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
 }
 
 #[tokio::test]
@@ -4114,7 +4727,16 @@ async fn emails() {
             },
         )
         .await;
-    server.expect("fetch_template", "GET", "/emails/builder", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "fetch_template",
+            "GET",
+            "/emails/builder",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .create_template(
             &value(
@@ -4122,7 +4744,16 @@ async fn emails() {
             ),
         )
         .await;
-    server.expect("create_template", "POST", "/emails/builder", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "create_template",
+            "POST",
+            "/emails/builder",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .update_template(
             &value(
@@ -4131,7 +4762,14 @@ async fn emails() {
         )
         .await;
     server
-        .expect("update_template", "POST", "/emails/builder/data", "2021-07-28", &[])
+        .expect(
+            "update_template",
+            "POST",
+            "/emails/builder/data",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api.delete_template("locationId", "templateId").await;
     server
@@ -4140,6 +4778,7 @@ async fn emails() {
             "DELETE",
             "/emails/builder/locationId/templateId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4160,7 +4799,16 @@ async fn emails() {
             },
         )
         .await;
-    server.expect("fetch_campaigns", "GET", "/emails/schedule", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "fetch_campaigns",
+            "GET",
+            "/emails/schedule",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
 }
 
 #[tokio::test]
@@ -4177,7 +4825,16 @@ async fn forms() {
             },
         )
         .await;
-    server.expect("get_forms", "GET", "/forms/", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "get_forms",
+            "GET",
+            "/forms/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .get_forms_submissions(
             &ghl_forms::GetFormsSubmissionsParams {
@@ -4192,7 +4849,14 @@ async fn forms() {
         )
         .await;
     server
-        .expect("get_forms_submissions", "GET", "/forms/submissions", "2021-07-28", &[])
+        .expect(
+            "get_forms_submissions",
+            "GET",
+            "/forms/submissions",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .upload_to_custom_fields(
@@ -4209,6 +4873,7 @@ async fn forms() {
             "POST",
             "/forms/upload-custom-files",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4231,7 +4896,16 @@ async fn funnels() {
             },
         )
         .await;
-    server.expect("get_funnels", "GET", "/funnels/funnel/list", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "get_funnels",
+            "GET",
+            "/funnels/funnel/list",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .create_redirect(
             &value(
@@ -4240,7 +4914,14 @@ async fn funnels() {
         )
         .await;
     server
-        .expect("create_redirect", "POST", "/funnels/lookup/redirect", "2021-07-28", &[])
+        .expect(
+            "create_redirect",
+            "POST",
+            "/funnels/lookup/redirect",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .fetch_redirects_list(
@@ -4258,6 +4939,7 @@ async fn funnels() {
             "GET",
             "/funnels/lookup/redirect/list",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4275,6 +4957,7 @@ async fn funnels() {
             "DELETE",
             "/funnels/lookup/redirect/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4292,6 +4975,7 @@ async fn funnels() {
             "PATCH",
             "/funnels/lookup/redirect/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4307,7 +4991,14 @@ async fn funnels() {
         )
         .await;
     server
-        .expect("get_pages_by_funnel_id", "GET", "/funnels/page", "2021-07-28", &[])
+        .expect(
+            "get_pages_by_funnel_id",
+            "GET",
+            "/funnels/page",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .get_pages_count_by_funnel_id(
@@ -4324,6 +5015,7 @@ async fn funnels() {
             "GET",
             "/funnels/page/count",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4351,7 +5043,16 @@ async fn invoices() {
             },
         )
         .await;
-    server.expect("list_invoices", "GET", "/invoices/", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "list_invoices",
+            "GET",
+            "/invoices/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .create_invoice(
             &value(
@@ -4359,7 +5060,16 @@ async fn invoices() {
             ),
         )
         .await;
-    server.expect("create_invoice", "POST", "/invoices/", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "create_invoice",
+            "POST",
+            "/invoices/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .create_new_estimate(
             &value(
@@ -4368,7 +5078,14 @@ async fn invoices() {
         )
         .await;
     server
-        .expect("create_new_estimate", "POST", "/invoices/estimate", "2021-07-28", &[])
+        .expect(
+            "create_new_estimate",
+            "POST",
+            "/invoices/estimate",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .list_estimates(
@@ -4386,7 +5103,14 @@ async fn invoices() {
         )
         .await;
     server
-        .expect("list_estimates", "GET", "/invoices/estimate/list", "2021-07-28", &[])
+        .expect(
+            "list_estimates",
+            "GET",
+            "/invoices/estimate/list",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .generate_estimate_number(
@@ -4402,6 +5126,7 @@ async fn invoices() {
             "GET",
             "/invoices/estimate/number/generate",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4416,6 +5141,7 @@ async fn invoices() {
             "PATCH",
             "/invoices/estimate/stats/last-visited-at",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4436,6 +5162,7 @@ async fn invoices() {
             "GET",
             "/invoices/estimate/template",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4452,6 +5179,7 @@ async fn invoices() {
             "POST",
             "/invoices/estimate/template",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4470,6 +5198,7 @@ async fn invoices() {
             "GET",
             "/invoices/estimate/template/preview",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4485,6 +5214,7 @@ async fn invoices() {
             "DELETE",
             "/invoices/estimate/template/templateId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4502,6 +5232,7 @@ async fn invoices() {
             "PUT",
             "/invoices/estimate/template/templateId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4517,6 +5248,7 @@ async fn invoices() {
             "DELETE",
             "/invoices/estimate/estimateId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4534,6 +5266,7 @@ async fn invoices() {
             "PUT",
             "/invoices/estimate/estimateId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4551,6 +5284,7 @@ async fn invoices() {
             "POST",
             "/invoices/estimate/estimateId/invoice",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4568,6 +5302,7 @@ async fn invoices() {
             "POST",
             "/invoices/estimate/estimateId/send",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4585,6 +5320,7 @@ async fn invoices() {
             "GET",
             "/invoices/generate-invoice-number",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4604,7 +5340,14 @@ async fn invoices() {
         )
         .await;
     server
-        .expect("list_invoice_schedules", "GET", "/invoices/schedule", "2021-07-28", &[])
+        .expect(
+            "list_invoice_schedules",
+            "GET",
+            "/invoices/schedule",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .create_invoice_schedule(
@@ -4619,6 +5362,7 @@ async fn invoices() {
             "POST",
             "/invoices/schedule",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4637,6 +5381,7 @@ async fn invoices() {
             "DELETE",
             "/invoices/schedule/scheduleId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4655,6 +5400,7 @@ async fn invoices() {
             "GET",
             "/invoices/schedule/scheduleId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4672,6 +5418,7 @@ async fn invoices() {
             "PUT",
             "/invoices/schedule/scheduleId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4689,6 +5436,7 @@ async fn invoices() {
             "POST",
             "/invoices/schedule/scheduleId/auto-payment",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4704,6 +5452,7 @@ async fn invoices() {
             "POST",
             "/invoices/schedule/scheduleId/cancel",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4721,6 +5470,7 @@ async fn invoices() {
             "POST",
             "/invoices/schedule/scheduleId/schedule",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4731,6 +5481,7 @@ async fn invoices() {
             "POST",
             "/invoices/schedule/scheduleId/updateAndSchedule",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4743,7 +5494,14 @@ async fn invoices() {
         )
         .await;
     server
-        .expect("get_invoice_settings", "GET", "/invoices/settings", "2021-07-28", &[])
+        .expect(
+            "get_invoice_settings",
+            "GET",
+            "/invoices/settings",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .update_invoice_last_visited_at(
@@ -4756,6 +5514,7 @@ async fn invoices() {
             "PATCH",
             "/invoices/stats/last-visited-at",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4775,7 +5534,14 @@ async fn invoices() {
         )
         .await;
     server
-        .expect("list_invoice_templates", "GET", "/invoices/template", "2021-07-28", &[])
+        .expect(
+            "list_invoice_templates",
+            "GET",
+            "/invoices/template",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .create_invoice_template(
@@ -4790,6 +5556,7 @@ async fn invoices() {
             "POST",
             "/invoices/template",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4808,6 +5575,7 @@ async fn invoices() {
             "DELETE",
             "/invoices/template/templateId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4826,6 +5594,7 @@ async fn invoices() {
             "GET",
             "/invoices/template/templateId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4843,6 +5612,7 @@ async fn invoices() {
             "PUT",
             "/invoices/template/templateId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4860,6 +5630,7 @@ async fn invoices() {
             "PATCH",
             "/invoices/template/templateId/late-fees-configuration",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4877,6 +5648,7 @@ async fn invoices() {
             "PATCH",
             "/invoices/template/templateId/payment-methods-configuration",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4888,7 +5660,14 @@ async fn invoices() {
         )
         .await;
     server
-        .expect("text2pay_invoice", "POST", "/invoices/text2pay", "2021-07-28", &[])
+        .expect(
+            "text2pay_invoice",
+            "POST",
+            "/invoices/text2pay",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .delete_invoice(
@@ -4900,7 +5679,14 @@ async fn invoices() {
         )
         .await;
     server
-        .expect("delete_invoice", "DELETE", "/invoices/invoiceId", "2021-07-28", &[])
+        .expect(
+            "delete_invoice",
+            "DELETE",
+            "/invoices/invoiceId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .get_invoice(
@@ -4911,7 +5697,16 @@ async fn invoices() {
             },
         )
         .await;
-    server.expect("get_invoice", "GET", "/invoices/invoiceId", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "get_invoice",
+            "GET",
+            "/invoices/invoiceId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .update_invoice(
             "invoiceId",
@@ -4921,7 +5716,14 @@ async fn invoices() {
         )
         .await;
     server
-        .expect("update_invoice", "PUT", "/invoices/invoiceId", "2021-07-28", &[])
+        .expect(
+            "update_invoice",
+            "PUT",
+            "/invoices/invoiceId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .update_invoice_late_fees_configuration(
@@ -4937,6 +5739,7 @@ async fn invoices() {
             "PATCH",
             "/invoices/invoiceId/late-fees-configuration",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4954,6 +5757,7 @@ async fn invoices() {
             "POST",
             "/invoices/invoiceId/record-payment",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -4966,7 +5770,14 @@ async fn invoices() {
         )
         .await;
     server
-        .expect("send_invoice", "POST", "/invoices/invoiceId/send", "2021-07-28", &[])
+        .expect(
+            "send_invoice",
+            "POST",
+            "/invoices/invoiceId/send",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .void_invoice(
@@ -4975,7 +5786,14 @@ async fn invoices() {
         )
         .await;
     server
-        .expect("void_invoice", "POST", "/invoices/invoiceId/void", "2021-07-28", &[])
+        .expect(
+            "void_invoice",
+            "POST",
+            "/invoices/invoiceId/void",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
 }
 
@@ -4999,6 +5817,7 @@ async fn knowledge_base() {
             "GET",
             "/knowledge-bases/",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5008,7 +5827,14 @@ async fn knowledge_base() {
         )
         .await;
     server
-        .expect("create_knowledge_base", "POST", "/knowledge-bases/", "2021-04-15", &[])
+        .expect(
+            "create_knowledge_base",
+            "POST",
+            "/knowledge-bases/",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .delete_trained_urls_for_knowledge_base(
@@ -5023,6 +5849,7 @@ async fn knowledge_base() {
             "DELETE",
             "/knowledge-bases/crawler",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5043,6 +5870,7 @@ async fn knowledge_base() {
             "GET",
             "/knowledge-bases/crawler",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5059,6 +5887,7 @@ async fn knowledge_base() {
             "POST",
             "/knowledge-bases/crawler",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5077,6 +5906,7 @@ async fn knowledge_base() {
             "GET",
             "/knowledge-bases/crawler/status",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5093,6 +5923,7 @@ async fn knowledge_base() {
             "POST",
             "/knowledge-bases/crawler/train",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5106,7 +5937,16 @@ async fn knowledge_base() {
             },
         )
         .await;
-    server.expect("list", "GET", "/knowledge-bases/faqs", "2021-04-15", &[]).await;
+    server
+        .expect(
+            "list",
+            "GET",
+            "/knowledge-bases/faqs",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .create(
             &value(
@@ -5114,10 +5954,26 @@ async fn knowledge_base() {
             ),
         )
         .await;
-    server.expect("create", "POST", "/knowledge-bases/faqs", "2021-04-15", &[]).await;
+    server
+        .expect(
+            "create",
+            "POST",
+            "/knowledge-bases/faqs",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api.delete("id").await;
     server
-        .expect("delete", "DELETE", "/knowledge-bases/faqs/id", "2021-04-15", &[])
+        .expect(
+            "delete",
+            "DELETE",
+            "/knowledge-bases/faqs/id",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .update(
@@ -5127,10 +5983,26 @@ async fn knowledge_base() {
             ),
         )
         .await;
-    server.expect("update", "PUT", "/knowledge-bases/faqs/id", "2021-04-15", &[]).await;
+    server
+        .expect(
+            "update",
+            "PUT",
+            "/knowledge-bases/faqs/id",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api.update_knowledge_base("id", &value("{}")).await;
     server
-        .expect("update_knowledge_base", "PUT", "/knowledge-bases/id", "2021-04-15", &[])
+        .expect(
+            "update_knowledge_base",
+            "PUT",
+            "/knowledge-bases/id",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api.delete_knowledge_base("knowledgeBaseId").await;
     server
@@ -5139,6 +6011,7 @@ async fn knowledge_base() {
             "DELETE",
             "/knowledge-bases/knowledgeBaseId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5149,6 +6022,7 @@ async fn knowledge_base() {
             "GET",
             "/knowledge-bases/knowledgeBaseId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5165,7 +6039,16 @@ async fn links() {
             },
         )
         .await;
-    server.expect("get_links", "GET", "/links/", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "get_links",
+            "GET",
+            "/links/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .create_link(
             &value(
@@ -5173,7 +6056,16 @@ async fn links() {
             ),
         )
         .await;
-    server.expect("create_link", "POST", "/links/", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "create_link",
+            "POST",
+            "/links/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .get_link_by_id(
             "linkId",
@@ -5182,7 +6074,16 @@ async fn links() {
             },
         )
         .await;
-    server.expect("get_link_by_id", "GET", "/links/id/linkId", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "get_link_by_id",
+            "GET",
+            "/links/id/linkId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .search_trigger_links(
             &ghl_links::SearchTriggerLinksParams {
@@ -5194,17 +6095,42 @@ async fn links() {
         )
         .await;
     server
-        .expect("search_trigger_links", "GET", "/links/search", "2021-04-15", &[])
+        .expect(
+            "search_trigger_links",
+            "GET",
+            "/links/search",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api.delete_link("linkId").await;
-    server.expect("delete_link", "DELETE", "/links/linkId", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "delete_link",
+            "DELETE",
+            "/links/linkId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .update_link(
             "linkId",
             &value("{\"name\":\"first tag\",\"redirectTo\":\"https://www.google.com/\"}"),
         )
         .await;
-    server.expect("update_link", "PUT", "/links/linkId", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "update_link",
+            "PUT",
+            "/links/linkId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
 }
 
 #[tokio::test]
@@ -5218,7 +6144,16 @@ async fn locations() {
             ),
         )
         .await;
-    server.expect("create_location", "POST", "/locations/", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "create_location",
+            "POST",
+            "/locations/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .search_locations(
             &ghl_locations::SearchLocationsParams {
@@ -5231,7 +6166,14 @@ async fn locations() {
         )
         .await;
     server
-        .expect("search_locations", "GET", "/locations/search", "2021-07-28", &[])
+        .expect(
+            "search_locations",
+            "GET",
+            "/locations/search",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .delete_location(
@@ -5242,11 +6184,25 @@ async fn locations() {
         )
         .await;
     server
-        .expect("delete_location", "DELETE", "/locations/locationId", "2021-07-28", &[])
+        .expect(
+            "delete_location",
+            "DELETE",
+            "/locations/locationId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api.get_location("locationId").await;
     server
-        .expect("get_location", "GET", "/locations/locationId", "2021-07-28", &[])
+        .expect(
+            "get_location",
+            "GET",
+            "/locations/locationId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .put_location(
@@ -5257,7 +6213,14 @@ async fn locations() {
         )
         .await;
     server
-        .expect("put_location", "PUT", "/locations/locationId", "2021-07-28", &[])
+        .expect(
+            "put_location",
+            "PUT",
+            "/locations/locationId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .get_custom_fields(
@@ -5273,6 +6236,7 @@ async fn locations() {
             "GET",
             "/locations/locationId/customFields",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5290,6 +6254,7 @@ async fn locations() {
             "POST",
             "/locations/locationId/customFields",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5305,6 +6270,7 @@ async fn locations() {
             "POST",
             "/locations/locationId/customFields/upload",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5315,6 +6281,7 @@ async fn locations() {
             "DELETE",
             "/locations/locationId/customFields/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5325,6 +6292,7 @@ async fn locations() {
             "GET",
             "/locations/locationId/customFields/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5343,6 +6311,7 @@ async fn locations() {
             "PUT",
             "/locations/locationId/customFields/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5353,6 +6322,7 @@ async fn locations() {
             "GET",
             "/locations/locationId/customValues",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5368,6 +6338,7 @@ async fn locations() {
             "POST",
             "/locations/locationId/customValues",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5378,6 +6349,7 @@ async fn locations() {
             "DELETE",
             "/locations/locationId/customValues/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5388,6 +6360,7 @@ async fn locations() {
             "GET",
             "/locations/locationId/customValues/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5404,6 +6377,7 @@ async fn locations() {
             "PUT",
             "/locations/locationId/customValues/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5421,6 +6395,7 @@ async fn locations() {
             "POST",
             "/locations/locationId/recurring-tasks",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5431,6 +6406,7 @@ async fn locations() {
             "DELETE",
             "/locations/locationId/recurring-tasks/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5441,6 +6417,7 @@ async fn locations() {
             "GET",
             "/locations/locationId/recurring-tasks/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5459,6 +6436,7 @@ async fn locations() {
             "PUT",
             "/locations/locationId/recurring-tasks/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5469,12 +6447,20 @@ async fn locations() {
             "GET",
             "/locations/locationId/tags",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
     let _ = api.create_tag("locationId", &value("{\"name\":\"Tag\"}")).await;
     server
-        .expect("create_tag", "POST", "/locations/locationId/tags", "2021-07-28", &[])
+        .expect(
+            "create_tag",
+            "POST",
+            "/locations/locationId/tags",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api.delete_tag("locationId", "tagId").await;
     server
@@ -5483,6 +6469,7 @@ async fn locations() {
             "DELETE",
             "/locations/locationId/tags/tagId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5493,6 +6480,7 @@ async fn locations() {
             "GET",
             "/locations/locationId/tags/tagId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5503,6 +6491,7 @@ async fn locations() {
             "PUT",
             "/locations/locationId/tags/tagId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5520,6 +6509,7 @@ async fn locations() {
             "POST",
             "/locations/locationId/tasks/search",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5541,6 +6531,7 @@ async fn locations() {
             "GET",
             "/locations/locationId/templates",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5551,6 +6542,7 @@ async fn locations() {
             "DELETE",
             "/locations/locationId/templates/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5561,6 +6553,7 @@ async fn locations() {
             "GET",
             "/locations/locationId/timezones",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5584,6 +6577,7 @@ async fn marketplace() {
             "DELETE",
             "/marketplace/app/appId/installations",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5594,6 +6588,7 @@ async fn marketplace() {
             "GET",
             "/marketplace/app/appId/installations",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5604,6 +6599,7 @@ async fn marketplace() {
             "GET",
             "/marketplace/app/appId/rebilling-config/location/locationId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5621,7 +6617,14 @@ async fn marketplace() {
         )
         .await;
     server
-        .expect("get_charges", "GET", "/marketplace/billing/charges", "2021-07-28", &[])
+        .expect(
+            "get_charges",
+            "GET",
+            "/marketplace/billing/charges",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .charge(
@@ -5631,7 +6634,14 @@ async fn marketplace() {
         )
         .await;
     server
-        .expect("charge", "POST", "/marketplace/billing/charges", "2021-07-28", &[])
+        .expect(
+            "charge",
+            "POST",
+            "/marketplace/billing/charges",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api.has_funds().await;
     server
@@ -5640,6 +6650,7 @@ async fn marketplace() {
             "GET",
             "/marketplace/billing/charges/has-funds",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5650,6 +6661,7 @@ async fn marketplace() {
             "DELETE",
             "/marketplace/billing/charges/chargeId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5660,6 +6672,7 @@ async fn marketplace() {
             "GET",
             "/marketplace/billing/charges/chargeId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5676,6 +6689,7 @@ async fn marketplace() {
             "POST",
             "/marketplace/external-auth/migration",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5698,6 +6712,7 @@ async fn medias() {
             "PUT",
             "/medias/delete-files",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5718,7 +6733,14 @@ async fn medias() {
         )
         .await;
     server
-        .expect("fetch_media_content", "GET", "/medias/files", "2021-07-28", &[])
+        .expect(
+            "fetch_media_content",
+            "GET",
+            "/medias/files",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .create_media_folder(
@@ -5728,7 +6750,14 @@ async fn medias() {
         )
         .await;
     server
-        .expect("create_media_folder", "POST", "/medias/folder", "2021-07-28", &[])
+        .expect(
+            "create_media_folder",
+            "POST",
+            "/medias/folder",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .bulk_update_media_objects(
@@ -5743,12 +6772,20 @@ async fn medias() {
             "PUT",
             "/medias/update-files",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
     let _ = api.upload_media_content(&value("{}")).await;
     server
-        .expect("upload_media_content", "POST", "/medias/upload-file", "2021-07-28", &[])
+        .expect(
+            "upload_media_content",
+            "POST",
+            "/medias/upload-file",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .delete_media_content(
@@ -5760,7 +6797,14 @@ async fn medias() {
         )
         .await;
     server
-        .expect("delete_media_content", "DELETE", "/medias/id", "2021-07-28", &[])
+        .expect(
+            "delete_media_content",
+            "DELETE",
+            "/medias/id",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .update_media_object(
@@ -5770,7 +6814,16 @@ async fn medias() {
             ),
         )
         .await;
-    server.expect("update_media_object", "POST", "/medias/id", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "update_media_object",
+            "POST",
+            "/medias/id",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
 }
 
 #[tokio::test]
@@ -5799,6 +6852,7 @@ async fn oauth() {
             "GET",
             "/oauth/installedLocations",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5813,6 +6867,7 @@ async fn oauth() {
             "POST",
             "/oauth/locationToken",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5823,7 +6878,9 @@ async fn oauth() {
             ),
         )
         .await;
-    server.expect("get_access_token", "POST", "/oauth/token", "2021-07-28", &[]).await;
+    server
+        .expect("get_access_token", "POST", "/oauth/token", "2021-07-28", None, &[])
+        .await;
 }
 
 #[tokio::test]
@@ -5838,7 +6895,14 @@ async fn objects() {
         )
         .await;
     server
-        .expect("get_object_by_location_id", "GET", "/objects/", "2021-07-28", &[])
+        .expect(
+            "get_object_by_location_id",
+            "GET",
+            "/objects/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .create_custom_object_schema(
@@ -5848,7 +6912,14 @@ async fn objects() {
         )
         .await;
     server
-        .expect("create_custom_object_schema", "POST", "/objects/", "2021-07-28", &[])
+        .expect(
+            "create_custom_object_schema",
+            "POST",
+            "/objects/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .get_object_schema_by_key(
@@ -5860,7 +6931,14 @@ async fn objects() {
         )
         .await;
     server
-        .expect("get_object_schema_by_key", "GET", "/objects/key", "2021-07-28", &[])
+        .expect(
+            "get_object_schema_by_key",
+            "GET",
+            "/objects/key",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .update_custom_object(
@@ -5871,7 +6949,14 @@ async fn objects() {
         )
         .await;
     server
-        .expect("update_custom_object", "PUT", "/objects/key", "2021-07-28", &[])
+        .expect(
+            "update_custom_object",
+            "PUT",
+            "/objects/key",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api.create_object_record("schemaKey", &value("null")).await;
     server
@@ -5880,6 +6965,7 @@ async fn objects() {
             "POST",
             "/objects/schemaKey/records",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5897,6 +6983,7 @@ async fn objects() {
             "POST",
             "/objects/schemaKey/records/search",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5907,6 +6994,7 @@ async fn objects() {
             "DELETE",
             "/objects/schemaKey/records/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5917,6 +7005,7 @@ async fn objects() {
             "GET",
             "/objects/schemaKey/records/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5936,6 +7025,7 @@ async fn objects() {
             "PUT",
             "/objects/schemaKey/records/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5953,7 +7043,14 @@ async fn opportunities() {
         )
         .await;
     server
-        .expect("create_opportunity", "POST", "/opportunities/", "2021-07-28", &[])
+        .expect(
+            "create_opportunity",
+            "POST",
+            "/opportunities/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .get_lost_reason(
@@ -5974,6 +7071,7 @@ async fn opportunities() {
             "GET",
             "/opportunities/lost-reason",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -5985,7 +7083,14 @@ async fn opportunities() {
         )
         .await;
     server
-        .expect("get_pipelines", "GET", "/opportunities/pipelines", "2021-07-28", &[])
+        .expect(
+            "get_pipelines",
+            "GET",
+            "/opportunities/pipelines",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .search_opportunity(
@@ -6014,7 +7119,14 @@ async fn opportunities() {
         )
         .await;
     server
-        .expect("search_opportunity", "GET", "/opportunities/search", "2021-07-28", &[])
+        .expect(
+            "search_opportunity",
+            "GET",
+            "/opportunities/search",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .search_opportunities_advanced(
@@ -6029,6 +7141,7 @@ async fn opportunities() {
             "POST",
             "/opportunities/search",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6040,15 +7153,36 @@ async fn opportunities() {
         )
         .await;
     server
-        .expect("upsert_opportunity", "POST", "/opportunities/upsert", "2021-07-28", &[])
+        .expect(
+            "upsert_opportunity",
+            "POST",
+            "/opportunities/upsert",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api.delete_opportunity("id").await;
     server
-        .expect("delete_opportunity", "DELETE", "/opportunities/id", "2021-07-28", &[])
+        .expect(
+            "delete_opportunity",
+            "DELETE",
+            "/opportunities/id",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api.get_opportunity("id").await;
     server
-        .expect("get_opportunity", "GET", "/opportunities/id", "2021-07-28", &[])
+        .expect(
+            "get_opportunity",
+            "GET",
+            "/opportunities/id",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .update_opportunity(
@@ -6059,7 +7193,14 @@ async fn opportunities() {
         )
         .await;
     server
-        .expect("update_opportunity", "PUT", "/opportunities/id", "2021-07-28", &[])
+        .expect(
+            "update_opportunity",
+            "PUT",
+            "/opportunities/id",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .remove_followers_opportunity(
@@ -6076,6 +7217,7 @@ async fn opportunities() {
             "DELETE",
             "/opportunities/id/followers",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6091,6 +7233,7 @@ async fn opportunities() {
             "POST",
             "/opportunities/id/followers",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6106,6 +7249,7 @@ async fn opportunities() {
             "PUT",
             "/opportunities/id/status",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6123,7 +7267,14 @@ async fn payments() {
         )
         .await;
     server
-        .expect("delete_coupon", "DELETE", "/payments/coupon", "2021-07-28", &[])
+        .expect(
+            "delete_coupon",
+            "DELETE",
+            "/payments/coupon",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .get_coupon(
@@ -6135,7 +7286,16 @@ async fn payments() {
             },
         )
         .await;
-    server.expect("get_coupon", "GET", "/payments/coupon", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "get_coupon",
+            "GET",
+            "/payments/coupon",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .create_coupon(
             &value(
@@ -6143,7 +7303,16 @@ async fn payments() {
             ),
         )
         .await;
-    server.expect("create_coupon", "POST", "/payments/coupon", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "create_coupon",
+            "POST",
+            "/payments/coupon",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .update_coupon(
             &value(
@@ -6151,7 +7320,16 @@ async fn payments() {
             ),
         )
         .await;
-    server.expect("update_coupon", "PUT", "/payments/coupon", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "update_coupon",
+            "PUT",
+            "/payments/coupon",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .list_coupons(
             &ghl_payments::ListCouponsParams {
@@ -6165,7 +7343,14 @@ async fn payments() {
         )
         .await;
     server
-        .expect("list_coupons", "GET", "/payments/coupon/list", "2021-07-28", &[])
+        .expect(
+            "list_coupons",
+            "GET",
+            "/payments/coupon/list",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .custom_provider_marketplace_app_update_capabilities(
@@ -6180,6 +7365,7 @@ async fn payments() {
             "PUT",
             "/payments/custom-provider/capabilities",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6196,6 +7382,7 @@ async fn payments() {
             "GET",
             "/payments/custom-provider/connect",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6215,6 +7402,7 @@ async fn payments() {
             "POST",
             "/payments/custom-provider/connect",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6232,6 +7420,7 @@ async fn payments() {
             "POST",
             "/payments/custom-provider/disconnect",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6248,6 +7437,7 @@ async fn payments() {
             "DELETE",
             "/payments/custom-provider/provider",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6267,6 +7457,7 @@ async fn payments() {
             "POST",
             "/payments/custom-provider/provider",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6286,6 +7477,7 @@ async fn payments() {
             "GET",
             "/payments/integrations/provider/whitelabel",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6302,6 +7494,7 @@ async fn payments() {
             "POST",
             "/payments/integrations/provider/whitelabel",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6324,7 +7517,16 @@ async fn payments() {
             },
         )
         .await;
-    server.expect("list_orders", "GET", "/payments/orders", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "list_orders",
+            "GET",
+            "/payments/orders",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .get_order_by_id(
             "orderId",
@@ -6335,7 +7537,14 @@ async fn payments() {
         )
         .await;
     server
-        .expect("get_order_by_id", "GET", "/payments/orders/orderId", "2021-07-28", &[])
+        .expect(
+            "get_order_by_id",
+            "GET",
+            "/payments/orders/orderId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .list_order_fulfillment(
@@ -6352,6 +7561,7 @@ async fn payments() {
             "GET",
             "/payments/orders/orderId/fulfillments",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6369,6 +7579,7 @@ async fn payments() {
             "POST",
             "/payments/orders/orderId/fulfillments",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6387,6 +7598,7 @@ async fn payments() {
             "GET",
             "/payments/orders/orderId/notes",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6404,6 +7616,7 @@ async fn payments() {
             "POST",
             "/payments/orders/orderId/record-payment",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6432,6 +7645,7 @@ async fn payments() {
             "GET",
             "/payments/subscriptions",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6450,6 +7664,7 @@ async fn payments() {
             "GET",
             "/payments/subscriptions/subscriptionId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6474,7 +7689,14 @@ async fn payments() {
         )
         .await;
     server
-        .expect("list_transactions", "GET", "/payments/transactions", "2021-07-28", &[])
+        .expect(
+            "list_transactions",
+            "GET",
+            "/payments/transactions",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .get_transaction_by_id(
@@ -6492,6 +7714,7 @@ async fn payments() {
             "GET",
             "/payments/transactions/transactionId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6514,6 +7737,7 @@ async fn phone_system() {
             "GET",
             "/phone-system/number-pools",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6534,6 +7758,7 @@ async fn phone_system() {
             "GET",
             "/phone-system/numbers/location/locationId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6558,6 +7783,7 @@ async fn phone_system() {
             "GET",
             "/phone-system/numbers/location/locationId/available",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6575,6 +7801,7 @@ async fn phone_system() {
             "POST",
             "/phone-system/numbers/location/locationId/purchase",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6602,7 +7829,16 @@ async fn products() {
             },
         )
         .await;
-    server.expect("list_invoices", "GET", "/products/", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "list_invoices",
+            "GET",
+            "/products/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .create_product(
             &value(
@@ -6610,7 +7846,16 @@ async fn products() {
             ),
         )
         .await;
-    server.expect("create_product", "POST", "/products/", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "create_product",
+            "POST",
+            "/products/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .bulk_update(
             &value(
@@ -6619,7 +7864,14 @@ async fn products() {
         )
         .await;
     server
-        .expect("bulk_update", "POST", "/products/bulk-update", "2021-07-28", &[])
+        .expect(
+            "bulk_update",
+            "POST",
+            "/products/bulk-update",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .bulk_edit(
@@ -6629,7 +7881,14 @@ async fn products() {
         )
         .await;
     server
-        .expect("bulk_edit", "POST", "/products/bulk-update/edit", "2021-07-28", &[])
+        .expect(
+            "bulk_edit",
+            "POST",
+            "/products/bulk-update/edit",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .get_product_collection(
@@ -6649,6 +7908,7 @@ async fn products() {
             "GET",
             "/products/collections",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6665,6 +7925,7 @@ async fn products() {
             "POST",
             "/products/collections",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6683,6 +7944,7 @@ async fn products() {
             "DELETE",
             "/products/collections/collectionId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6700,6 +7962,7 @@ async fn products() {
             "GET",
             "/products/collections/collectionId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6717,6 +7980,7 @@ async fn products() {
             "PUT",
             "/products/collections/collectionId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6732,7 +7996,14 @@ async fn products() {
         )
         .await;
     server
-        .expect("get_list_inventory", "GET", "/products/inventory", "2021-07-28", &[])
+        .expect(
+            "get_list_inventory",
+            "GET",
+            "/products/inventory",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .update_inventory(
@@ -6742,7 +8013,14 @@ async fn products() {
         )
         .await;
     server
-        .expect("update_inventory", "POST", "/products/inventory", "2021-07-28", &[])
+        .expect(
+            "update_inventory",
+            "POST",
+            "/products/inventory",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .get_product_reviews(
@@ -6762,7 +8040,14 @@ async fn products() {
         )
         .await;
     server
-        .expect("get_product_reviews", "GET", "/products/reviews", "2021-07-28", &[])
+        .expect(
+            "get_product_reviews",
+            "GET",
+            "/products/reviews",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .bulk_update_product_review(
@@ -6777,6 +8062,7 @@ async fn products() {
             "POST",
             "/products/reviews/bulk-update",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6794,7 +8080,14 @@ async fn products() {
         )
         .await;
     server
-        .expect("get_reviews_count", "GET", "/products/reviews/count", "2021-07-28", &[])
+        .expect(
+            "get_reviews_count",
+            "GET",
+            "/products/reviews/count",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .delete_product_review(
@@ -6812,6 +8105,7 @@ async fn products() {
             "DELETE",
             "/products/reviews/reviewId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6829,6 +8123,7 @@ async fn products() {
             "PUT",
             "/products/reviews/reviewId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6846,6 +8141,7 @@ async fn products() {
             "POST",
             "/products/store/storeId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6863,6 +8159,7 @@ async fn products() {
             "POST",
             "/products/store/storeId/priority",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6883,6 +8180,7 @@ async fn products() {
             "GET",
             "/products/store/storeId/stats",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6901,6 +8199,7 @@ async fn products() {
             "DELETE",
             "/products/productId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6914,7 +8213,14 @@ async fn products() {
         )
         .await;
     server
-        .expect("get_product_by_id", "GET", "/products/productId", "2021-07-28", &[])
+        .expect(
+            "get_product_by_id",
+            "GET",
+            "/products/productId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .update_product_by_id(
@@ -6925,7 +8231,14 @@ async fn products() {
         )
         .await;
     server
-        .expect("update_product_by_id", "PUT", "/products/productId", "2021-07-28", &[])
+        .expect(
+            "update_product_by_id",
+            "PUT",
+            "/products/productId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .list_prices_for_product(
@@ -6944,6 +8257,7 @@ async fn products() {
             "GET",
             "/products/productId/price",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6961,6 +8275,7 @@ async fn products() {
             "POST",
             "/products/productId/price",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6979,6 +8294,7 @@ async fn products() {
             "DELETE",
             "/products/productId/price/priceId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -6997,6 +8313,7 @@ async fn products() {
             "GET",
             "/products/productId/price/priceId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7015,6 +8332,7 @@ async fn products() {
             "PUT",
             "/products/productId/price/priceId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7044,6 +8362,7 @@ async fn proposals() {
             "GET",
             "/proposals/document",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7060,6 +8379,7 @@ async fn proposals() {
             "POST",
             "/proposals/document/send",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7084,6 +8404,7 @@ async fn proposals() {
             "GET",
             "/proposals/templates",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7100,6 +8421,7 @@ async fn proposals() {
             "POST",
             "/proposals/templates/send",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7117,6 +8439,7 @@ async fn saas_api() {
             "GET",
             "/saas-api/public-api/agency-plans/companyId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7132,6 +8455,7 @@ async fn saas_api() {
             "POST",
             "/saas-api/public-api/bulk-disable-saas/companyId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7149,6 +8473,7 @@ async fn saas_api() {
             "POST",
             "/saas-api/public-api/bulk-enable-saas/companyId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7166,6 +8491,7 @@ async fn saas_api() {
             "POST",
             "/saas-api/public-api/enable-saas/locationId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7183,6 +8509,7 @@ async fn saas_api() {
             "GET",
             "/saas-api/public-api/get-saas-subscription/locationId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7201,6 +8528,7 @@ async fn saas_api() {
             "GET",
             "/saas-api/public-api/locations",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7216,6 +8544,7 @@ async fn saas_api() {
             "POST",
             "/saas-api/public-api/pause/locationId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7233,6 +8562,7 @@ async fn saas_api() {
             "GET",
             "/saas-api/public-api/saas-locations/companyId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7250,6 +8580,7 @@ async fn saas_api() {
             "GET",
             "/saas-api/public-api/saas-plan/planId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7267,6 +8598,7 @@ async fn saas_api() {
             "POST",
             "/saas-api/public-api/update-rebilling/companyId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7284,6 +8616,7 @@ async fn saas_api() {
             "PUT",
             "/saas-api/public-api/update-saas-subscription/locationId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7294,6 +8627,7 @@ async fn saas_api() {
             "GET",
             "/saas/agency-plans/companyId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7309,6 +8643,7 @@ async fn saas_api() {
             "POST",
             "/saas/bulk-disable-saas/companyId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7326,6 +8661,7 @@ async fn saas_api() {
             "POST",
             "/saas/bulk-enable-saas/companyId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7343,6 +8679,7 @@ async fn saas_api() {
             "POST",
             "/saas/enable-saas/locationId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7360,6 +8697,7 @@ async fn saas_api() {
             "GET",
             "/saas/get-saas-subscription/locationId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7372,7 +8710,16 @@ async fn saas_api() {
             },
         )
         .await;
-    server.expect("locations", "GET", "/saas/locations", "2021-04-15", &[]).await;
+    server
+        .expect(
+            "locations",
+            "GET",
+            "/saas/locations",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .pause_location(
             "locationId",
@@ -7380,7 +8727,14 @@ async fn saas_api() {
         )
         .await;
     server
-        .expect("pause_location", "POST", "/saas/pause/locationId", "2021-04-15", &[])
+        .expect(
+            "pause_location",
+            "POST",
+            "/saas/pause/locationId",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .get_saas_locations(
@@ -7396,6 +8750,7 @@ async fn saas_api() {
             "GET",
             "/saas/saas-locations/companyId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7408,7 +8763,14 @@ async fn saas_api() {
         )
         .await;
     server
-        .expect("get_saas_plan", "GET", "/saas/saas-plan/planId", "2021-04-15", &[])
+        .expect(
+            "get_saas_plan",
+            "GET",
+            "/saas/saas-plan/planId",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .update_rebilling(
@@ -7424,6 +8786,7 @@ async fn saas_api() {
             "POST",
             "/saas/update-rebilling/companyId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7441,6 +8804,7 @@ async fn saas_api() {
             "PUT",
             "/saas/update-saas-subscription/locationId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7457,7 +8821,16 @@ async fn snapshots() {
             },
         )
         .await;
-    server.expect("get_custom_snapshots", "GET", "/snapshots/", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "get_custom_snapshots",
+            "GET",
+            "/snapshots/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .create_snapshot_share_link(
             &ghl_snapshots::CreateSnapshotShareLinkParams {
@@ -7474,6 +8847,7 @@ async fn snapshots() {
             "POST",
             "/snapshots/share/link",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7495,6 +8869,7 @@ async fn snapshots() {
             "GET",
             "/snapshots/snapshot-status/snapshotId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7513,6 +8888,7 @@ async fn snapshots() {
             "GET",
             "/snapshots/snapshot-status/snapshotId/location/locationId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7539,6 +8915,7 @@ async fn social_media_posting() {
             "GET",
             "/social-media-posting/oauth/facebook/start",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7558,6 +8935,7 @@ async fn social_media_posting() {
             "GET",
             "/social-media-posting/oauth/google/start",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7577,6 +8955,7 @@ async fn social_media_posting() {
             "GET",
             "/social-media-posting/oauth/instagram/start",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7596,6 +8975,7 @@ async fn social_media_posting() {
             "GET",
             "/social-media-posting/oauth/linkedin/start",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7615,6 +8995,7 @@ async fn social_media_posting() {
             "GET",
             "/social-media-posting/oauth/tiktok-business/start",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7634,6 +9015,7 @@ async fn social_media_posting() {
             "GET",
             "/social-media-posting/oauth/tiktok/start",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7653,6 +9035,7 @@ async fn social_media_posting() {
             "GET",
             "/social-media-posting/oauth/twitter/start",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7663,6 +9046,7 @@ async fn social_media_posting() {
             "GET",
             "/social-media-posting/oauth/locationId/facebook/accounts/accountId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7681,6 +9065,7 @@ async fn social_media_posting() {
             "POST",
             "/social-media-posting/oauth/locationId/facebook/accounts/accountId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7691,6 +9076,7 @@ async fn social_media_posting() {
             "GET",
             "/social-media-posting/oauth/locationId/google/locations/accountId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7707,6 +9093,7 @@ async fn social_media_posting() {
             "POST",
             "/social-media-posting/oauth/locationId/google/locations/accountId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7717,6 +9104,7 @@ async fn social_media_posting() {
             "GET",
             "/social-media-posting/oauth/locationId/instagram/accounts/accountId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7735,6 +9123,7 @@ async fn social_media_posting() {
             "POST",
             "/social-media-posting/oauth/locationId/instagram/accounts/accountId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7745,6 +9134,7 @@ async fn social_media_posting() {
             "GET",
             "/social-media-posting/oauth/locationId/linkedin/accounts/accountId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7763,6 +9153,7 @@ async fn social_media_posting() {
             "POST",
             "/social-media-posting/oauth/locationId/linkedin/accounts/accountId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7773,6 +9164,7 @@ async fn social_media_posting() {
             "GET",
             "/social-media-posting/oauth/locationId/tiktok-business/accounts/accountId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7783,6 +9175,7 @@ async fn social_media_posting() {
             "GET",
             "/social-media-posting/oauth/locationId/tiktok/accounts/accountId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7801,6 +9194,7 @@ async fn social_media_posting() {
             "POST",
             "/social-media-posting/oauth/locationId/tiktok/accounts/accountId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7811,6 +9205,7 @@ async fn social_media_posting() {
             "GET",
             "/social-media-posting/oauth/locationId/twitter/accounts/accountId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7829,6 +9224,7 @@ async fn social_media_posting() {
             "POST",
             "/social-media-posting/oauth/locationId/twitter/accounts/accountId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7850,6 +9246,7 @@ async fn social_media_posting() {
             "POST",
             "/social-media-posting/statistics",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7860,6 +9257,7 @@ async fn social_media_posting() {
             "GET",
             "/social-media-posting/locationId/accounts",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7879,6 +9277,7 @@ async fn social_media_posting() {
             "DELETE",
             "/social-media-posting/locationId/accounts/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7898,6 +9297,7 @@ async fn social_media_posting() {
             "GET",
             "/social-media-posting/locationId/categories",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7908,6 +9308,7 @@ async fn social_media_posting() {
             "GET",
             "/social-media-posting/locationId/categories/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7928,6 +9329,7 @@ async fn social_media_posting() {
             "GET",
             "/social-media-posting/locationId/csv",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7938,6 +9340,7 @@ async fn social_media_posting() {
             "POST",
             "/social-media-posting/locationId/csv",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7948,6 +9351,7 @@ async fn social_media_posting() {
             "DELETE",
             "/social-media-posting/locationId/csv/csvId/post/postId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7958,6 +9362,7 @@ async fn social_media_posting() {
             "DELETE",
             "/social-media-posting/locationId/csv/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7977,6 +9382,7 @@ async fn social_media_posting() {
             "GET",
             "/social-media-posting/locationId/csv/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -7993,6 +9399,7 @@ async fn social_media_posting() {
             "PATCH",
             "/social-media-posting/locationId/csv/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8010,6 +9417,7 @@ async fn social_media_posting() {
             "POST",
             "/social-media-posting/locationId/posts",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8025,6 +9433,7 @@ async fn social_media_posting() {
             "POST",
             "/social-media-posting/locationId/posts/bulk-delete",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8042,6 +9451,7 @@ async fn social_media_posting() {
             "POST",
             "/social-media-posting/locationId/posts/list",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8052,6 +9462,7 @@ async fn social_media_posting() {
             "DELETE",
             "/social-media-posting/locationId/posts/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8062,6 +9473,7 @@ async fn social_media_posting() {
             "GET",
             "/social-media-posting/locationId/posts/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8080,6 +9492,7 @@ async fn social_media_posting() {
             "PUT",
             "/social-media-posting/locationId/posts/id",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8097,6 +9510,7 @@ async fn social_media_posting() {
             "POST",
             "/social-media-posting/locationId/set-accounts",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8116,6 +9530,7 @@ async fn social_media_posting() {
             "GET",
             "/social-media-posting/locationId/tags",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8131,6 +9546,7 @@ async fn social_media_posting() {
             "POST",
             "/social-media-posting/locationId/tags/details",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8154,6 +9570,7 @@ async fn store() {
             "GET",
             "/store/shipping-carrier",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8170,6 +9587,7 @@ async fn store() {
             "POST",
             "/store/shipping-carrier",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8188,6 +9606,7 @@ async fn store() {
             "DELETE",
             "/store/shipping-carrier/shippingCarrierId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8206,6 +9625,7 @@ async fn store() {
             "GET",
             "/store/shipping-carrier/shippingCarrierId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8223,6 +9643,7 @@ async fn store() {
             "PUT",
             "/store/shipping-carrier/shippingCarrierId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8238,7 +9659,14 @@ async fn store() {
         )
         .await;
     server
-        .expect("list_shipping_zones", "GET", "/store/shipping-zone", "2021-07-28", &[])
+        .expect(
+            "list_shipping_zones",
+            "GET",
+            "/store/shipping-zone",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .create_shipping_zone(
@@ -8253,6 +9681,7 @@ async fn store() {
             "POST",
             "/store/shipping-zone",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8269,6 +9698,7 @@ async fn store() {
             "POST",
             "/store/shipping-zone/shipping-rates",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8287,6 +9717,7 @@ async fn store() {
             "DELETE",
             "/store/shipping-zone/shippingZoneId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8306,6 +9737,7 @@ async fn store() {
             "GET",
             "/store/shipping-zone/shippingZoneId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8323,6 +9755,7 @@ async fn store() {
             "PUT",
             "/store/shipping-zone/shippingZoneId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8343,6 +9776,7 @@ async fn store() {
             "GET",
             "/store/shipping-zone/shippingZoneId/shipping-rate",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8360,6 +9794,7 @@ async fn store() {
             "POST",
             "/store/shipping-zone/shippingZoneId/shipping-rate",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8379,6 +9814,7 @@ async fn store() {
             "DELETE",
             "/store/shipping-zone/shippingZoneId/shipping-rate/shippingRateId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8398,6 +9834,7 @@ async fn store() {
             "GET",
             "/store/shipping-zone/shippingZoneId/shipping-rate/shippingRateId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8416,6 +9853,7 @@ async fn store() {
             "PUT",
             "/store/shipping-zone/shippingZoneId/shipping-rate/shippingRateId",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8428,7 +9866,14 @@ async fn store() {
         )
         .await;
     server
-        .expect("get_store_settings", "GET", "/store/store-setting", "2021-07-28", &[])
+        .expect(
+            "get_store_settings",
+            "GET",
+            "/store/store-setting",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .create_store_setting(
@@ -8443,6 +9888,7 @@ async fn store() {
             "POST",
             "/store/store-setting",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8462,7 +9908,16 @@ async fn surveys() {
             },
         )
         .await;
-    server.expect("get_surveys", "GET", "/surveys/", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "get_surveys",
+            "GET",
+            "/surveys/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .get_surveys_submissions(
             &ghl_surveys::GetSurveysSubmissionsParams {
@@ -8482,6 +9937,7 @@ async fn surveys() {
             "GET",
             "/surveys/submissions",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8499,7 +9955,16 @@ async fn users() {
             },
         )
         .await;
-    server.expect("get_user_by_location", "GET", "/users/", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "get_user_by_location",
+            "GET",
+            "/users/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .create_user(
             &value(
@@ -8507,7 +9972,16 @@ async fn users() {
             ),
         )
         .await;
-    server.expect("create_user", "POST", "/users/", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "create_user",
+            "POST",
+            "/users/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .search_users(
             &ghl_users::SearchUsersParams {
@@ -8525,7 +9999,16 @@ async fn users() {
             },
         )
         .await;
-    server.expect("search_users", "GET", "/users/search", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "search_users",
+            "GET",
+            "/users/search",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .filter_users_by_email(
             &value(
@@ -8539,13 +10022,32 @@ async fn users() {
             "POST",
             "/users/search/filter-by-email",
             "2021-07-28",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
     let _ = api.delete_user("userId").await;
-    server.expect("delete_user", "DELETE", "/users/userId", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "delete_user",
+            "DELETE",
+            "/users/userId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api.get_user("userId").await;
-    server.expect("get_user", "GET", "/users/userId", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "get_user",
+            "GET",
+            "/users/userId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .update_user(
             "userId",
@@ -8554,7 +10056,16 @@ async fn users() {
             ),
         )
         .await;
-    server.expect("update_user", "PUT", "/users/userId", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "update_user",
+            "PUT",
+            "/users/userId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
 }
 
 #[tokio::test]
@@ -8568,7 +10079,16 @@ async fn voice_ai() {
             ),
         )
         .await;
-    server.expect("create_action", "POST", "/voice-ai/actions", "2021-04-15", &[]).await;
+    server
+        .expect(
+            "create_action",
+            "POST",
+            "/voice-ai/actions",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .delete_action(
             "actionId",
@@ -8584,6 +10104,7 @@ async fn voice_ai() {
             "DELETE",
             "/voice-ai/actions/actionId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8596,7 +10117,14 @@ async fn voice_ai() {
         )
         .await;
     server
-        .expect("get_action", "GET", "/voice-ai/actions/actionId", "2021-04-15", &[])
+        .expect(
+            "get_action",
+            "GET",
+            "/voice-ai/actions/actionId",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .update_action(
@@ -8607,7 +10135,14 @@ async fn voice_ai() {
         )
         .await;
     server
-        .expect("update_action", "PUT", "/voice-ai/actions/actionId", "2021-04-15", &[])
+        .expect(
+            "update_action",
+            "PUT",
+            "/voice-ai/actions/actionId",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .get_agents(
@@ -8619,7 +10154,16 @@ async fn voice_ai() {
             },
         )
         .await;
-    server.expect("get_agents", "GET", "/voice-ai/agents", "2021-04-15", &[]).await;
+    server
+        .expect(
+            "get_agents",
+            "GET",
+            "/voice-ai/agents",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .create_agent(
             &value(
@@ -8627,7 +10171,16 @@ async fn voice_ai() {
             ),
         )
         .await;
-    server.expect("create_agent", "POST", "/voice-ai/agents", "2021-04-15", &[]).await;
+    server
+        .expect(
+            "create_agent",
+            "POST",
+            "/voice-ai/agents",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
     let _ = api
         .delete_agent(
             "agentId",
@@ -8637,7 +10190,14 @@ async fn voice_ai() {
         )
         .await;
     server
-        .expect("delete_agent", "DELETE", "/voice-ai/agents/agentId", "2021-04-15", &[])
+        .expect(
+            "delete_agent",
+            "DELETE",
+            "/voice-ai/agents/agentId",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .get_agent(
@@ -8648,7 +10208,14 @@ async fn voice_ai() {
         )
         .await;
     server
-        .expect("get_agent", "GET", "/voice-ai/agents/agentId", "2021-04-15", &[])
+        .expect(
+            "get_agent",
+            "GET",
+            "/voice-ai/agents/agentId",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .patch_agent(
@@ -8662,7 +10229,14 @@ async fn voice_ai() {
         )
         .await;
     server
-        .expect("patch_agent", "PATCH", "/voice-ai/agents/agentId", "2021-04-15", &[])
+        .expect(
+            "patch_agent",
+            "PATCH",
+            "/voice-ai/agents/agentId",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
         .await;
     let _ = api
         .get_call_logs(
@@ -8687,6 +10261,7 @@ async fn voice_ai() {
             "GET",
             "/voice-ai/dashboard/call-logs",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8704,6 +10279,7 @@ async fn voice_ai() {
             "GET",
             "/voice-ai/dashboard/call-logs/callId",
             "2021-04-15",
+            Some("Bearer test-token"),
             &[],
         )
         .await;
@@ -8720,5 +10296,14 @@ async fn workflows() {
             },
         )
         .await;
-    server.expect("get_workflow", "GET", "/workflows/", "2021-07-28", &[]).await;
+    server
+        .expect(
+            "get_workflow",
+            "GET",
+            "/workflows/",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
 }

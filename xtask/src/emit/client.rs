@@ -167,6 +167,11 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
     let template = &op.path;
     let version = &op.version;
     let path = path_expr(op);
+    let (path_binding, path_arg) = if op.path_params.is_empty() {
+        (None, path)
+    } else {
+        (Some(quote! { let path = #path; }), quote! { path })
+    };
     let mut chain = Vec::new();
     let mut optional_headers = Vec::new();
     for param in &op.params {
@@ -231,13 +236,17 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
     for (name, value) in &op.forced_headers {
         chain.push(quote! { .force_header(#name, #value) });
     }
+    if op.without_auth {
+        chain.push(quote! { .without_auth() });
+    }
     let checks = bound_checks(op);
     quote! {
         #doc
         #deprecated
         pub async fn #name(&self, #(#args),*) -> Result<#ret> {
             #(#checks)*
-            let request = Request::new(Method::#method, #template, #path, #version) #(#chain)*;
+            #path_binding
+            let request = Request::new(Method::#method, #template, #path_arg, #version) #(#chain)*;
             #(#optional_headers)*
             #body
             #send
@@ -359,14 +368,35 @@ fn path_expr(op: &Operation) -> TokenStream {
         let path = &op.path;
         return quote! { #path.to_owned() };
     }
-    let mut pattern = op.path.clone();
-    let mut values = Vec::new();
-    for param in &op.path_params {
-        pattern = pattern.replacen(&format!("{{{}}}", param.wire), "{}", 1);
-        let ident = format_ident!("{}", param.name);
-        values.push(quote! { ghl_runtime::encode_path_segment(&#ident) });
+    // `["/posts/", &encode(id)].concat()` rather than `format!`: prettyplease lays out
+    // expressions, not macro arguments, so this reads like hand-written code.
+    let mut parts = Vec::new();
+    let mut rest = op.path.as_str();
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|close| open + close) else {
+            break;
+        };
+        if open > 0 {
+            let literal = &rest[..open];
+            parts.push(quote! { #literal });
+        }
+        let wire = &rest[open + 1..close];
+        match op.path_params.iter().find(|param| param.wire == wire) {
+            Some(param) => {
+                let ident = format_ident!("{}", param.name);
+                parts.push(quote! { &ghl_runtime::encode_path_segment(&#ident) });
+            }
+            None => {
+                let literal = &rest[open..=close];
+                parts.push(quote! { #literal });
+            }
+        }
+        rest = &rest[close + 1..];
     }
-    quote! { format!(#pattern, #(#values),*) }
+    if !rest.is_empty() {
+        parts.push(quote! { #rest });
+    }
+    quote! { [#(#parts),*].concat() }
 }
 
 /// The chained text and file parts, and loops for lists of files.
