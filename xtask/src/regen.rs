@@ -149,12 +149,13 @@ pub fn build_apis(set: &SpecSet, overrides: &[OverrideFile]) -> anyhow::Result<B
     }
     let mut apis = vec![common_api];
     let mut failures: Vec<anyhow::Error> = Vec::new();
-    for file in resources {
-        let built = load::load(file, overrides_for(&file.path)).and_then(|spec| {
-            let api = ir::build(&spec, Some(&common_types))?;
-            Ok((spec.resource, spec.overrides_applied, api))
-        });
-        match built {
+    let built = parallel_map(&resources, |file| {
+        let spec = load::load(file, overrides_for(&file.path))?;
+        let api = ir::build(&spec, Some(&common_types))?;
+        Ok((spec.resource, spec.overrides_applied, api))
+    });
+    for result in built {
+        match result {
             Ok((resource, applied, api)) => {
                 if applied > 0 {
                     overrides_applied.insert(resource, applied);
@@ -187,6 +188,52 @@ pub fn build_apis(set: &SpecSet, overrides: &[OverrideFile]) -> anyhow::Result<B
     })
 }
 
+/// `f` over `items` on every available core, results in the order of `items` (so output does not
+/// depend on scheduling). Each call builds and consumes its own token streams: they are not `Send`.
+fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(&T) -> anyhow::Result<R> + Sync,
+) -> Vec<anyhow::Result<R>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(items.len())
+        .max(1);
+    let mut slots: Vec<Option<anyhow::Result<R>>> = (0..items.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|worker| {
+                let f = &f;
+                // Every `threads`-th item, so big and small specs spread evenly.
+                scope.spawn(move || {
+                    items
+                        .iter()
+                        .enumerate()
+                        .skip(worker)
+                        .step_by(threads)
+                        .map(|(index, item)| (index, f(item)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        for worker in workers {
+            match worker.join() {
+                Ok(results) => {
+                    for (index, result) in results {
+                        slots[index] = Some(result);
+                    }
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    });
+    slots
+        .into_iter()
+        .map(|slot| {
+            slot.unwrap_or_else(|| Err(anyhow::anyhow!("a generator thread produced no result")))
+        })
+        .collect()
+}
+
 /// Specs in, files out, all in memory: nothing here touches the output directory.
 pub fn generate(
     set: &SpecSet,
@@ -199,8 +246,11 @@ pub fn generate(
     } = build_apis(set, overrides)?;
     let mut files = Vec::new();
     let mut stats = Stats::default();
-    for api in &apis {
-        files.extend(emit::emit_crate(api, options)?);
+    for (api, emitted) in apis
+        .iter()
+        .zip(parallel_map(&apis, |api| emit::emit_crate(api, options)))
+    {
+        files.extend(emitted?);
         stats.add(&api.stats);
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
