@@ -14,7 +14,6 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
 use serde::Serialize;
@@ -1002,30 +1001,13 @@ pub fn bench(old_dir: &Path, new_dir: Option<&Path>, runs: usize) -> anyhow::Res
         Ok((report, text.len()))
     };
     let (report, _) = once()?;
-    let mut times: Vec<Duration> = Vec::with_capacity(runs.max(1));
-    for _ in 0..runs.max(1) {
-        let started = Instant::now();
-        let (_, len) = once()?;
-        times.push(started.elapsed());
-        std::hint::black_box(len);
-    }
-    times.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let figures = crate::bench::measure(runs, once)?;
     let changes: usize = report.crates.iter().map(|diff| diff.changes.len()).sum();
     println!(
-        "bench: diff {} -> {} ({} crates changed, {changes} changes), {} runs after 1 warm-up: min {:.1} ms, median {:.1} ms, max {:.1} ms ({} profile)",
+        "bench: diff {} -> {} ({} crates changed, {changes} changes), {figures}",
         old_dir.display(),
         new_dir.display(),
         report.crates.len(),
-        times.len(),
-        ms(times[0]),
-        ms(times[times.len() / 2]),
-        ms(times[times.len() - 1]),
-        if cfg!(debug_assertions) {
-            "debug"
-        } else {
-            "release"
-        },
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -10,6 +10,7 @@
 //! When HighLevel republishes the specs, [`update`] re-pins them and bumps each crate's version
 //! by the class of its change, which [`diff`] works out by comparing the two releases' models.
 
+pub mod bench;
 pub mod diagnostics;
 pub mod diff;
 pub mod emit;
@@ -23,5 +24,7 @@ pub mod spec_tests;
 pub mod specs;
 pub mod suite;
 pub mod summary;
+#[cfg(test)]
+mod test_http;
 pub mod update;
 pub mod write;

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, bail};
 
@@ -12,7 +12,7 @@ use crate::examples::{self, ExampleStats};
 use crate::ir::{self, Api, CommonTypes, Stats};
 use crate::overrides::{self, OverrideFile};
 use crate::specs::{self, SpecSet};
-use crate::{load, spec_tests, update, write};
+use crate::{bench, load, spec_tests, update, write};
 
 /// The file every v2 spec refers to for shared schemas.
 pub const COMMON_SPEC: &str = "common/common-schemas.json";
@@ -479,28 +479,10 @@ pub fn bench(specs_dir: Option<&Path>, runs: usize) -> anyhow::Result<ExitCode> 
         releases: update::releases(&root)?,
     };
     let override_files = overrides::load_dir(&root.join("overrides"))?;
-    generate(&set, &override_files, &options)?;
-    let mut times: Vec<Duration> = Vec::with_capacity(runs);
-    for _ in 0..runs.max(1) {
-        let started = Instant::now();
-        let generation = generate(&set, &override_files, &options)?;
-        times.push(started.elapsed());
-        std::hint::black_box(generation.files.len());
-    }
-    times.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    let figures = bench::measure(runs, || generate(&set, &override_files, &options))?;
     println!(
-        "bench: full regen of {} spec files in memory, {} runs after 1 warm-up: min {:.1} ms, median {:.1} ms, max {:.1} ms ({} profile)",
-        set.files.len(),
-        times.len(),
-        ms(times[0]),
-        ms(times[times.len() / 2]),
-        ms(times[times.len() - 1]),
-        if cfg!(debug_assertions) {
-            "debug"
-        } else {
-            "release"
-        },
+        "bench: full regen of {} spec files in memory, {figures}",
+        set.files.len()
     );
     Ok(ExitCode::SUCCESS)
 }

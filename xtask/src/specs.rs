@@ -683,9 +683,6 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Read;
-    use std::net::TcpListener;
-    use std::thread;
 
     use super::*;
 
@@ -941,40 +938,11 @@ mod tests {
         );
     }
 
-    /// Serves files below `root` over plain HTTP on loopback for at most `max_requests`
-    /// connections, then stops accepting. Returns the base URL.
+    /// Serves files below `root` over plain HTTP on loopback. Returns the base URL.
     fn serve(root: PathBuf, max_requests: usize) -> String {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        thread::spawn(move || {
-            for stream in listener.incoming().take(max_requests) {
-                let Ok(mut stream) = stream else { continue };
-                stream
-                    .set_read_timeout(Some(Duration::from_secs(5)))
-                    .unwrap();
-                let mut request = Vec::new();
-                let mut chunk = [0u8; 1024];
-                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut chunk) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => request.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                let request = String::from_utf8_lossy(&request);
-                let target = request.split_whitespace().nth(1).unwrap_or("/");
-                let (status, body) = match fs::read(join_rel(&root, target.trim_matches('/'))) {
-                    Ok(body) => ("200 OK", body),
-                    Err(_) => ("404 Not Found", b"404: Not Found".to_vec()),
-                };
-                let head = format!(
-                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = stream.write_all(head.as_bytes());
-                let _ = stream.write_all(&body);
-            }
-        });
-        format!("http://{addr}")
+        crate::test_http::serve(max_requests, move |target| {
+            fs::read(join_rel(&root, target.trim_matches('/'))).ok()
+        })
     }
 
     /// A server root laid out like raw.githubusercontent.com for [`COMMIT`], and the lock.

@@ -581,8 +581,6 @@ pub fn update(root: &Path, args: &UpdateArgs) -> anyhow::Result<Option<Updated>>
 
 #[cfg(test)]
 mod tests {
-    use std::io::{Read, Write};
-    use std::net::TcpListener;
 
     use super::*;
 
@@ -647,34 +645,7 @@ mod tests {
 
     /// Serves `routes` (path and query -> body) on loopback, one connection per request.
     fn serve(routes: BTreeMap<String, Vec<u8>>, max_requests: usize) -> String {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().take(max_requests) {
-                let Ok(mut stream) = stream else { continue };
-                let mut request = Vec::new();
-                let mut chunk = [0u8; 1024];
-                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match stream.read(&mut chunk) {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => request.extend_from_slice(&chunk[..n]),
-                    }
-                }
-                let request = String::from_utf8_lossy(&request);
-                let target = request.split_whitespace().nth(1).unwrap_or("/");
-                let (status, body) = match routes.get(target) {
-                    Some(body) => ("200 OK", body.clone()),
-                    None => ("404 Not Found", b"404".to_vec()),
-                };
-                let head = format!(
-                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = stream.write_all(head.as_bytes());
-                let _ = stream.write_all(&body);
-            }
-        });
-        format!("http://{addr}")
+        crate::test_http::serve(max_requests, move |target| routes.get(target).cloned())
     }
 
     #[test]
