@@ -6842,12 +6842,97 @@ pub struct UpsertAssetsDto {
 /// Asset payload — shape depends on the type field: CallAssetPayload (CALL), SitelinkAssetPayload (SITELINK), or LeadFormAssetPayload (LEAD_FORM)
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertAssetsDTO/properties/payload`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum UpsertAssetsDtoPayload {
     CallAssetPayloadDto(CallAssetPayloadDto),
     SitelinkAssetPayloadDto(SitelinkAssetPayloadDto),
     LeadFormAssetPayloadDto(LeadFormAssetPayloadDto),
+}
+
+impl<'de> Deserialize<'de> for UpsertAssetsDtoPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: [&[&str]; 3] = [
+            &[
+                "phoneNumber",
+                "countryCode",
+                "callConversionAction",
+                "adScheduleTargets",
+                "resourceName",
+            ],
+            &[
+                "resourceName",
+                "linkText",
+                "finalUrls",
+                "description1",
+                "description2",
+                "startDate",
+                "endDate",
+                "adScheduleTargets",
+            ],
+            &[
+                "resourceName",
+                "headline",
+                "description",
+                "businessName",
+                "privacyPolicyUrl",
+                "fields",
+                "callToActionType",
+                "callToActionDescription",
+                "backgroundImageAsset",
+                "desiredIntent",
+                "customQuestionFields",
+                "postSubmitHeadline",
+                "postSubmitDescription",
+                "postSubmitCallToActionType",
+                "finalUrls",
+            ],
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let named = |fields: &[&str]| {
+            value
+                .as_object()
+                .map_or(
+                    0,
+                    |object| {
+                        object
+                            .keys()
+                            .filter(|key| fields.contains(&key.as_str()))
+                            .count()
+                    },
+                )
+        };
+        let mut order: Vec<(usize, usize)> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(index, fields)| (named(fields), index))
+            .collect();
+        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
+        for (_, index) in order {
+            let parsed = match index {
+                0 => serde_json::from_value(value.clone()).map(Self::CallAssetPayloadDto),
+                1 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::SitelinkAssetPayloadDto)
+                }
+                2 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::LeadFormAssetPayloadDto)
+                }
+                _ => continue,
+            };
+            if let Ok(parsed) = parsed {
+                return Ok(parsed);
+            }
+        }
+        Err(
+            serde::de::Error::custom(
+                "the value matches no variant of UpsertAssetsDtoPayload",
+            ),
+        )
+    }
 }
 
 /// Asset type to create or update

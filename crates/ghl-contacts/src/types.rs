@@ -316,7 +316,7 @@ pub struct CreateContactDto {
 }
 
 /// Schema: `apps/contacts.json#/components/schemas/CreateContactDto/properties/customFields/items`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum CreateContactDtoCustomFieldsItem {
     TextField(TextField),
@@ -328,6 +328,66 @@ pub enum CreateContactDtoCustomFieldsItem {
     CheckboxField(CheckboxField),
     MultiSelectField(MultiSelectField),
     FileField(FileField),
+}
+
+impl<'de> Deserialize<'de> for CreateContactDtoCustomFieldsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: [&[&str]; 9] = [
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let named = |fields: &[&str]| {
+            value
+                .as_object()
+                .map_or(
+                    0,
+                    |object| {
+                        object
+                            .keys()
+                            .filter(|key| fields.contains(&key.as_str()))
+                            .count()
+                    },
+                )
+        };
+        let mut order: Vec<(usize, usize)> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(index, fields)| (named(fields), index))
+            .collect();
+        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
+        for (_, index) in order {
+            let parsed = match index {
+                0 => serde_json::from_value(value.clone()).map(Self::TextField),
+                1 => serde_json::from_value(value.clone()).map(Self::LargeTextField),
+                2 => serde_json::from_value(value.clone()).map(Self::SingleSelectField),
+                3 => serde_json::from_value(value.clone()).map(Self::RadioField),
+                4 => serde_json::from_value(value.clone()).map(Self::NumericField),
+                5 => serde_json::from_value(value.clone()).map(Self::MonetoryField),
+                6 => serde_json::from_value(value.clone()).map(Self::CheckboxField),
+                7 => serde_json::from_value(value.clone()).map(Self::MultiSelectField),
+                8 => serde_json::from_value(value.clone()).map(Self::FileField),
+                _ => continue,
+            };
+            if let Ok(parsed) = parsed {
+                return Ok(parsed);
+            }
+        }
+        Err(
+            serde::de::Error::custom(
+                "the value matches no variant of CreateContactDtoCustomFieldsItem",
+            ),
+        )
+    }
 }
 
 /// Schema: `apps/contacts.json#/components/schemas/CreateContactSchema`
@@ -1280,7 +1340,7 @@ pub struct UpdateContactDto {
 }
 
 /// Schema: `apps/contacts.json#/components/schemas/UpdateContactDto/properties/customFields/items`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum UpdateContactDtoCustomFieldsItem {
     TextField(TextField),
@@ -1292,6 +1352,66 @@ pub enum UpdateContactDtoCustomFieldsItem {
     CheckboxField(CheckboxField),
     MultiSelectField(MultiSelectField),
     FileField(FileField),
+}
+
+impl<'de> Deserialize<'de> for UpdateContactDtoCustomFieldsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: [&[&str]; 9] = [
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let named = |fields: &[&str]| {
+            value
+                .as_object()
+                .map_or(
+                    0,
+                    |object| {
+                        object
+                            .keys()
+                            .filter(|key| fields.contains(&key.as_str()))
+                            .count()
+                    },
+                )
+        };
+        let mut order: Vec<(usize, usize)> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(index, fields)| (named(fields), index))
+            .collect();
+        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
+        for (_, index) in order {
+            let parsed = match index {
+                0 => serde_json::from_value(value.clone()).map(Self::TextField),
+                1 => serde_json::from_value(value.clone()).map(Self::LargeTextField),
+                2 => serde_json::from_value(value.clone()).map(Self::SingleSelectField),
+                3 => serde_json::from_value(value.clone()).map(Self::RadioField),
+                4 => serde_json::from_value(value.clone()).map(Self::NumericField),
+                5 => serde_json::from_value(value.clone()).map(Self::MonetoryField),
+                6 => serde_json::from_value(value.clone()).map(Self::CheckboxField),
+                7 => serde_json::from_value(value.clone()).map(Self::MultiSelectField),
+                8 => serde_json::from_value(value.clone()).map(Self::FileField),
+                _ => continue,
+            };
+            if let Ok(parsed) = parsed {
+                return Ok(parsed);
+            }
+        }
+        Err(
+            serde::de::Error::custom(
+                "the value matches no variant of UpdateContactDtoCustomFieldsItem",
+            ),
+        )
+    }
 }
 
 /// Schema: `apps/contacts.json#/components/schemas/UpdateContactsSuccessfulResponseDto`
@@ -1479,7 +1599,7 @@ pub struct UpsertContactDto {
 }
 
 /// Schema: `apps/contacts.json#/components/schemas/UpsertContactDto/properties/customFields/items`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum UpsertContactDtoCustomFieldsItem {
     TextField(TextField),
@@ -1491,6 +1611,66 @@ pub enum UpsertContactDtoCustomFieldsItem {
     CheckboxField(CheckboxField),
     MultiSelectField(MultiSelectField),
     FileField(FileField),
+}
+
+impl<'de> Deserialize<'de> for UpsertContactDtoCustomFieldsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: [&[&str]; 9] = [
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let named = |fields: &[&str]| {
+            value
+                .as_object()
+                .map_or(
+                    0,
+                    |object| {
+                        object
+                            .keys()
+                            .filter(|key| fields.contains(&key.as_str()))
+                            .count()
+                    },
+                )
+        };
+        let mut order: Vec<(usize, usize)> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(index, fields)| (named(fields), index))
+            .collect();
+        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
+        for (_, index) in order {
+            let parsed = match index {
+                0 => serde_json::from_value(value.clone()).map(Self::TextField),
+                1 => serde_json::from_value(value.clone()).map(Self::LargeTextField),
+                2 => serde_json::from_value(value.clone()).map(Self::SingleSelectField),
+                3 => serde_json::from_value(value.clone()).map(Self::RadioField),
+                4 => serde_json::from_value(value.clone()).map(Self::NumericField),
+                5 => serde_json::from_value(value.clone()).map(Self::MonetoryField),
+                6 => serde_json::from_value(value.clone()).map(Self::CheckboxField),
+                7 => serde_json::from_value(value.clone()).map(Self::MultiSelectField),
+                8 => serde_json::from_value(value.clone()).map(Self::FileField),
+                _ => continue,
+            };
+            if let Ok(parsed) = parsed {
+                return Ok(parsed);
+            }
+        }
+        Err(
+            serde::de::Error::custom(
+                "the value matches no variant of UpsertContactDtoCustomFieldsItem",
+            ),
+        )
+    }
 }
 
 /// Schema: `apps/contacts.json#/components/schemas/UpsertContactsSuccessfulResponseDto`

@@ -33,7 +33,7 @@ pub struct ActionDataDto {
 /// Action-specific details. The structure depends on the action type. For TRIGGER_WORKFLOW use triggerWorkflowDto, for UPDATE_CONTACT_FIELD use updateContactFieldDto, for APPOINTMENT_BOOKING use appointmentBookingDto, for STOP_BOT use stopBotDto, for HUMAN_HAND_OVER use humanHandOverDto, for ADVANCED_FOLLOWUP use advancedFollowupDto, and for TRANSFER_BOT use transferBotDto.
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/ActionDataDTO/properties/details`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum ActionDataDtoDetails {
     TriggerWorkflowDto(TriggerWorkflowDto),
@@ -43,6 +43,110 @@ pub enum ActionDataDtoDetails {
     HumanHandOverDto(HumanHandOverDto),
     AdvancedFollowupDto(AdvancedFollowupDto),
     TransferBotDto(TransferBotDto),
+}
+
+impl<'de> Deserialize<'de> for ActionDataDtoDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: [&[&str]; 7] = [
+            &["workflowIds", "triggerCondition", "triggerMessage"],
+            &["contactFieldId", "description", "contactUpdateExamples"],
+            &[
+                "actionId",
+                "calendarId",
+                "onlySendLink",
+                "triggerWorkflow",
+                "workflowIds",
+                "sleepAfterBooking",
+                "sleepTimeUnit",
+                "sleepTime",
+                "transferBot",
+                "transferAgent",
+                "rescheduleEnabled",
+                "cancelEnabled",
+            ],
+            &[
+                "stopBotDetectionType",
+                "stopBotTriggerCondition",
+                "reactivateEnabled",
+                "sleepTimeUnit",
+                "sleepTime",
+                "enabled",
+                "stopBotExamples",
+                "finalMessage",
+                "tags",
+            ],
+            &[
+                "enabled",
+                "triggerCondition",
+                "examples",
+                "assignToUserId",
+                "skipAssignToUser",
+                "createTask",
+                "reactivateEnabled",
+                "sleepTimeUnit",
+                "sleepTime",
+                "finalMessage",
+                "tags",
+                "handoverType",
+            ],
+            &["enabled", "scenarioId", "followupSequence", "followupSettings"],
+            &[
+                "transferBotType",
+                "transferToBot",
+                "enabled",
+                "transferBotTriggerCondition",
+                "transferBotExamples",
+            ],
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let named = |fields: &[&str]| {
+            value
+                .as_object()
+                .map_or(
+                    0,
+                    |object| {
+                        object
+                            .keys()
+                            .filter(|key| fields.contains(&key.as_str()))
+                            .count()
+                    },
+                )
+        };
+        let mut order: Vec<(usize, usize)> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(index, fields)| (named(fields), index))
+            .collect();
+        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
+        for (_, index) in order {
+            let parsed = match index {
+                0 => serde_json::from_value(value.clone()).map(Self::TriggerWorkflowDto),
+                1 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::UpdateContactFieldDto)
+                }
+                2 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::AppointmentBookingDto)
+                }
+                3 => serde_json::from_value(value.clone()).map(Self::StopBotDto),
+                4 => serde_json::from_value(value.clone()).map(Self::HumanHandOverDto),
+                5 => serde_json::from_value(value.clone()).map(Self::AdvancedFollowupDto),
+                6 => serde_json::from_value(value.clone()).map(Self::TransferBotDto),
+                _ => continue,
+            };
+            if let Ok(parsed) = parsed {
+                return Ok(parsed);
+            }
+        }
+        Err(
+            serde::de::Error::custom(
+                "the value matches no variant of ActionDataDtoDetails",
+            ),
+        )
+    }
 }
 
 /// Type of the action
@@ -417,7 +521,7 @@ pub struct CreateActionDto {
 /// Action-specific details. The structure depends on the action type. For TRIGGER_WORKFLOW use triggerWorkflowDto, for UPDATE_CONTACT_FIELD use updateContactFieldDto, for APPOINTMENT_BOOKING use appointmentBookingDto, for STOP_BOT use stopBotDto, for HUMAN_HAND_OVER use humanHandOverDto, for ADVANCED_FOLLOWUP use advancedFollowupDto, and for TRANSFER_BOT use transferBotDto.
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/CreateActionDTO/properties/details`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum CreateActionDtoDetails {
     TriggerWorkflowDto(TriggerWorkflowDto),
@@ -427,6 +531,110 @@ pub enum CreateActionDtoDetails {
     HumanHandOverDto(HumanHandOverDto),
     AdvancedFollowupDto(AdvancedFollowupDto),
     TransferBotDto(TransferBotDto),
+}
+
+impl<'de> Deserialize<'de> for CreateActionDtoDetails {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: [&[&str]; 7] = [
+            &["workflowIds", "triggerCondition", "triggerMessage"],
+            &["contactFieldId", "description", "contactUpdateExamples"],
+            &[
+                "actionId",
+                "calendarId",
+                "onlySendLink",
+                "triggerWorkflow",
+                "workflowIds",
+                "sleepAfterBooking",
+                "sleepTimeUnit",
+                "sleepTime",
+                "transferBot",
+                "transferAgent",
+                "rescheduleEnabled",
+                "cancelEnabled",
+            ],
+            &[
+                "stopBotDetectionType",
+                "stopBotTriggerCondition",
+                "reactivateEnabled",
+                "sleepTimeUnit",
+                "sleepTime",
+                "enabled",
+                "stopBotExamples",
+                "finalMessage",
+                "tags",
+            ],
+            &[
+                "enabled",
+                "triggerCondition",
+                "examples",
+                "assignToUserId",
+                "skipAssignToUser",
+                "createTask",
+                "reactivateEnabled",
+                "sleepTimeUnit",
+                "sleepTime",
+                "finalMessage",
+                "tags",
+                "handoverType",
+            ],
+            &["enabled", "scenarioId", "followupSequence", "followupSettings"],
+            &[
+                "transferBotType",
+                "transferToBot",
+                "enabled",
+                "transferBotTriggerCondition",
+                "transferBotExamples",
+            ],
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let named = |fields: &[&str]| {
+            value
+                .as_object()
+                .map_or(
+                    0,
+                    |object| {
+                        object
+                            .keys()
+                            .filter(|key| fields.contains(&key.as_str()))
+                            .count()
+                    },
+                )
+        };
+        let mut order: Vec<(usize, usize)> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(index, fields)| (named(fields), index))
+            .collect();
+        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
+        for (_, index) in order {
+            let parsed = match index {
+                0 => serde_json::from_value(value.clone()).map(Self::TriggerWorkflowDto),
+                1 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::UpdateContactFieldDto)
+                }
+                2 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::AppointmentBookingDto)
+                }
+                3 => serde_json::from_value(value.clone()).map(Self::StopBotDto),
+                4 => serde_json::from_value(value.clone()).map(Self::HumanHandOverDto),
+                5 => serde_json::from_value(value.clone()).map(Self::AdvancedFollowupDto),
+                6 => serde_json::from_value(value.clone()).map(Self::TransferBotDto),
+                _ => continue,
+            };
+            if let Ok(parsed) = parsed {
+                return Ok(parsed);
+            }
+        }
+        Err(
+            serde::de::Error::custom(
+                "the value matches no variant of CreateActionDtoDetails",
+            ),
+        )
+    }
 }
 
 /// Schema: `apps/conversation-ai.json#/components/schemas/CreateActionDTO/properties/type`

@@ -248,9 +248,61 @@ impl std::fmt::Display for VerificationBodyDtoType {
 }
 
 /// Schema: `apps/email-isv.json#/paths/~1email~1verify/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum VerifyEmailResponse {
     EmailVerifiedResponseDto(EmailVerifiedResponseDto),
     EmailNotVerifiedResponseDto(EmailNotVerifiedResponseDto),
+}
+
+impl<'de> Deserialize<'de> for VerifyEmailResponse {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: [&[&str]; 2] = [
+            &["reason", "result", "risk", "address", "leadconnectorRecomendation"],
+            &["verified", "message", "address"],
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let named = |fields: &[&str]| {
+            value
+                .as_object()
+                .map_or(
+                    0,
+                    |object| {
+                        object
+                            .keys()
+                            .filter(|key| fields.contains(&key.as_str()))
+                            .count()
+                    },
+                )
+        };
+        let mut order: Vec<(usize, usize)> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(index, fields)| (named(fields), index))
+            .collect();
+        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
+        for (_, index) in order {
+            let parsed = match index {
+                0 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::EmailVerifiedResponseDto)
+                }
+                1 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::EmailNotVerifiedResponseDto)
+                }
+                _ => continue,
+            };
+            if let Ok(parsed) = parsed {
+                return Ok(parsed);
+            }
+        }
+        Err(
+            serde::de::Error::custom(
+                "the value matches no variant of VerifyEmailResponse",
+            ),
+        )
+    }
 }

@@ -131,11 +131,63 @@ impl std::fmt::Display for CreateCustomFieldsDtoModel {
 }
 
 /// Schema: `apps/locations.json#/components/schemas/CreateCustomFieldsDTO/properties/textBoxListOptions/items`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum CreateCustomFieldsDtoTextBoxListOptionsItem {
     TextBoxListOptionsSchema(TextBoxListOptionsSchema),
     TextBoxListOptionsSchema2(TextBoxListOptionsSchema),
+}
+
+impl<'de> Deserialize<'de> for CreateCustomFieldsDtoTextBoxListOptionsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: [&[&str]; 2] = [
+            &["label", "prefillValue"],
+            &["label", "prefillValue"],
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let named = |fields: &[&str]| {
+            value
+                .as_object()
+                .map_or(
+                    0,
+                    |object| {
+                        object
+                            .keys()
+                            .filter(|key| fields.contains(&key.as_str()))
+                            .count()
+                    },
+                )
+        };
+        let mut order: Vec<(usize, usize)> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(index, fields)| (named(fields), index))
+            .collect();
+        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
+        for (_, index) in order {
+            let parsed = match index {
+                0 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::TextBoxListOptionsSchema)
+                }
+                1 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::TextBoxListOptionsSchema2)
+                }
+                _ => continue,
+            };
+            if let Ok(parsed) = parsed {
+                return Ok(parsed);
+            }
+        }
+        Err(
+            serde::de::Error::custom(
+                "the value matches no variant of CreateCustomFieldsDtoTextBoxListOptionsItem",
+            ),
+        )
+    }
 }
 
 /// Schema: `apps/locations.json#/components/schemas/CreateLocationDto`
@@ -3086,11 +3138,71 @@ pub struct GetTemplatesSuccessfulResponseDto {
 }
 
 /// Schema: `apps/locations.json#/components/schemas/GetTemplatesSuccessfulResponseDto/properties/templates/items`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum GetTemplatesSuccessfulResponseDtoTemplatesItem {
     GetSmsTemplateResponseSchema(GetSmsTemplateResponseSchema),
     GetEmailTemplateResponseSchema(GetEmailTemplateResponseSchema),
+}
+
+impl<'de> Deserialize<'de> for GetTemplatesSuccessfulResponseDtoTemplatesItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: [&[&str]; 2] = [
+            &[
+                "id",
+                "name",
+                "type",
+                "template",
+                "dateAdded",
+                "locationId",
+                "urlAttachments",
+            ],
+            &["id", "name", "type", "dateAdded", "template", "locationId"],
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let named = |fields: &[&str]| {
+            value
+                .as_object()
+                .map_or(
+                    0,
+                    |object| {
+                        object
+                            .keys()
+                            .filter(|key| fields.contains(&key.as_str()))
+                            .count()
+                    },
+                )
+        };
+        let mut order: Vec<(usize, usize)> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(index, fields)| (named(fields), index))
+            .collect();
+        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
+        for (_, index) in order {
+            let parsed = match index {
+                0 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::GetSmsTemplateResponseSchema)
+                }
+                1 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::GetEmailTemplateResponseSchema)
+                }
+                _ => continue,
+            };
+            if let Ok(parsed) = parsed {
+                return Ok(parsed);
+            }
+        }
+        Err(
+            serde::de::Error::custom(
+                "the value matches no variant of GetTemplatesSuccessfulResponseDtoTemplatesItem",
+            ),
+        )
+    }
 }
 
 /// Schema: `apps/locations.json#/components/schemas/LocationDeletedSuccessfulResponseDto`
@@ -3599,11 +3711,63 @@ impl std::fmt::Display for UpdateCustomFieldsDtoModel {
 }
 
 /// Schema: `apps/locations.json#/components/schemas/UpdateCustomFieldsDTO/properties/textBoxListOptions/items`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum UpdateCustomFieldsDtoTextBoxListOptionsItem {
     TextBoxListOptionsSchema(TextBoxListOptionsSchema),
     TextBoxListOptionsSchema2(TextBoxListOptionsSchema),
+}
+
+impl<'de> Deserialize<'de> for UpdateCustomFieldsDtoTextBoxListOptionsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: [&[&str]; 2] = [
+            &["label", "prefillValue"],
+            &["label", "prefillValue"],
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let named = |fields: &[&str]| {
+            value
+                .as_object()
+                .map_or(
+                    0,
+                    |object| {
+                        object
+                            .keys()
+                            .filter(|key| fields.contains(&key.as_str()))
+                            .count()
+                    },
+                )
+        };
+        let mut order: Vec<(usize, usize)> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(index, fields)| (named(fields), index))
+            .collect();
+        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
+        for (_, index) in order {
+            let parsed = match index {
+                0 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::TextBoxListOptionsSchema)
+                }
+                1 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::TextBoxListOptionsSchema2)
+                }
+                _ => continue,
+            };
+            if let Ok(parsed) = parsed {
+                return Ok(parsed);
+            }
+        }
+        Err(
+            serde::de::Error::custom(
+                "the value matches no variant of UpdateCustomFieldsDtoTextBoxListOptionsItem",
+            ),
+        )
+    }
 }
 
 /// Schema: `apps/locations.json#/components/schemas/UpdateLocationDto`

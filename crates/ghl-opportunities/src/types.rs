@@ -68,12 +68,69 @@ pub struct CreateDto {
 }
 
 /// Schema: `apps/opportunities.json#/components/schemas/CreateDto/properties/customFields/items`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum CreateDtoCustomFieldsItem {
     CustomFieldsInputStringSchema(CustomFieldsInputStringSchema),
     CustomFieldsInputArraySchema(CustomFieldsInputArraySchema),
     CustomFieldsInputObjectSchema(CustomFieldsInputObjectSchema),
+}
+
+impl<'de> Deserialize<'de> for CreateDtoCustomFieldsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: [&[&str]; 3] = [
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let named = |fields: &[&str]| {
+            value
+                .as_object()
+                .map_or(
+                    0,
+                    |object| {
+                        object
+                            .keys()
+                            .filter(|key| fields.contains(&key.as_str()))
+                            .count()
+                    },
+                )
+        };
+        let mut order: Vec<(usize, usize)> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(index, fields)| (named(fields), index))
+            .collect();
+        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
+        for (_, index) in order {
+            let parsed = match index {
+                0 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::CustomFieldsInputStringSchema)
+                }
+                1 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::CustomFieldsInputArraySchema)
+                }
+                2 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::CustomFieldsInputObjectSchema)
+                }
+                _ => continue,
+            };
+            if let Ok(parsed) = parsed {
+                return Ok(parsed);
+            }
+        }
+        Err(
+            serde::de::Error::custom(
+                "the value matches no variant of CreateDtoCustomFieldsItem",
+            ),
+        )
+    }
 }
 
 /// Schema: `apps/opportunities.json#/components/schemas/CreateDto/properties/status`
@@ -663,12 +720,69 @@ pub struct UpdateOpportunityDto {
 }
 
 /// Schema: `apps/opportunities.json#/components/schemas/UpdateOpportunityDto/properties/customFields/items`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum UpdateOpportunityDtoCustomFieldsItem {
     CustomFieldsInputStringSchema(CustomFieldsInputStringSchema),
     CustomFieldsInputArraySchema(CustomFieldsInputArraySchema),
     CustomFieldsInputObjectSchema(CustomFieldsInputObjectSchema),
+}
+
+impl<'de> Deserialize<'de> for UpdateOpportunityDtoCustomFieldsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: [&[&str]; 3] = [
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let named = |fields: &[&str]| {
+            value
+                .as_object()
+                .map_or(
+                    0,
+                    |object| {
+                        object
+                            .keys()
+                            .filter(|key| fields.contains(&key.as_str()))
+                            .count()
+                    },
+                )
+        };
+        let mut order: Vec<(usize, usize)> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(index, fields)| (named(fields), index))
+            .collect();
+        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
+        for (_, index) in order {
+            let parsed = match index {
+                0 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::CustomFieldsInputStringSchema)
+                }
+                1 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::CustomFieldsInputArraySchema)
+                }
+                2 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::CustomFieldsInputObjectSchema)
+                }
+                _ => continue,
+            };
+            if let Ok(parsed) = parsed {
+                return Ok(parsed);
+            }
+        }
+        Err(
+            serde::de::Error::custom(
+                "the value matches no variant of UpdateOpportunityDtoCustomFieldsItem",
+            ),
+        )
+    }
 }
 
 /// Schema: `apps/opportunities.json#/components/schemas/UpdateOpportunityDto/properties/status`

@@ -29,7 +29,7 @@ pub struct AgentActionResponseDto {
 /// Action parameters - structure varies by actionType
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/AgentActionResponseDTO/properties/actionParameters`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum AgentActionResponseDtoActionParameters {
     CallTransferActionParameters(CallTransferActionParameters),
@@ -40,6 +40,91 @@ pub enum AgentActionResponseDtoActionParameters {
     AppointmentBookingActionParameters(AppointmentBookingActionParameters),
     CustomActionParameters(CustomActionParameters),
     KnowledgeBaseParameters(KnowledgeBaseParameters),
+}
+
+impl<'de> Deserialize<'de> for AgentActionResponseDtoActionParameters {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: [&[&str]; 8] = [
+            &[
+                "triggerPrompt",
+                "transferToType",
+                "transferToValue",
+                "triggerMessage",
+                "hearWhisperMessage",
+            ],
+            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
+            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
+            &["triggerPrompt", "triggerMessage", "workflowId"],
+            &["triggerPrompt", "triggerMessage", "messageBody"],
+            &["calendarId", "daysOfOfferingDates", "slotsPerDay", "hoursBetweenSlots"],
+            &["triggerPrompt", "triggerMessage", "apiDetails", "selectedPaths"],
+            &["triggerPrompt", "knowledgeBaseId"],
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let named = |fields: &[&str]| {
+            value
+                .as_object()
+                .map_or(
+                    0,
+                    |object| {
+                        object
+                            .keys()
+                            .filter(|key| fields.contains(&key.as_str()))
+                            .count()
+                    },
+                )
+        };
+        let mut order: Vec<(usize, usize)> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(index, fields)| (named(fields), index))
+            .collect();
+        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
+        for (_, index) in order {
+            let parsed = match index {
+                0 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::CallTransferActionParameters)
+                }
+                1 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::DataExtractionActionParameters)
+                }
+                2 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::InCallDataExtractionActionParameters)
+                }
+                3 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::WorkflowTriggerParameters)
+                }
+                4 => serde_json::from_value(value.clone()).map(Self::SmsParameters),
+                5 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::AppointmentBookingActionParameters)
+                }
+                6 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::CustomActionParameters)
+                }
+                7 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::KnowledgeBaseParameters)
+                }
+                _ => continue,
+            };
+            if let Ok(parsed) = parsed {
+                return Ok(parsed);
+            }
+        }
+        Err(
+            serde::de::Error::custom(
+                "the value matches no variant of AgentActionResponseDtoActionParameters",
+            ),
+        )
+    }
 }
 
 /// Type of action
@@ -315,7 +400,7 @@ pub struct CallActionSchema {
 /// Action parameters - structure varies by actionType
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CallActionSchema/properties/actionParameters`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum CallActionSchemaActionParameters {
     CallTransferActionParameters(CallTransferActionParameters),
@@ -326,6 +411,91 @@ pub enum CallActionSchemaActionParameters {
     AppointmentBookingActionParameters(AppointmentBookingActionParameters),
     CustomActionParameters(CustomActionParameters),
     KnowledgeBaseParameters(KnowledgeBaseParameters),
+}
+
+impl<'de> Deserialize<'de> for CallActionSchemaActionParameters {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: [&[&str]; 8] = [
+            &[
+                "triggerPrompt",
+                "transferToType",
+                "transferToValue",
+                "triggerMessage",
+                "hearWhisperMessage",
+            ],
+            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
+            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
+            &["triggerPrompt", "triggerMessage", "workflowId"],
+            &["triggerPrompt", "triggerMessage", "messageBody"],
+            &["calendarId", "daysOfOfferingDates", "slotsPerDay", "hoursBetweenSlots"],
+            &["triggerPrompt", "triggerMessage", "apiDetails", "selectedPaths"],
+            &["triggerPrompt", "knowledgeBaseId"],
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let named = |fields: &[&str]| {
+            value
+                .as_object()
+                .map_or(
+                    0,
+                    |object| {
+                        object
+                            .keys()
+                            .filter(|key| fields.contains(&key.as_str()))
+                            .count()
+                    },
+                )
+        };
+        let mut order: Vec<(usize, usize)> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(index, fields)| (named(fields), index))
+            .collect();
+        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
+        for (_, index) in order {
+            let parsed = match index {
+                0 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::CallTransferActionParameters)
+                }
+                1 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::DataExtractionActionParameters)
+                }
+                2 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::InCallDataExtractionActionParameters)
+                }
+                3 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::WorkflowTriggerParameters)
+                }
+                4 => serde_json::from_value(value.clone()).map(Self::SmsParameters),
+                5 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::AppointmentBookingActionParameters)
+                }
+                6 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::CustomActionParameters)
+                }
+                7 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::KnowledgeBaseParameters)
+                }
+                _ => continue,
+            };
+            if let Ok(parsed) = parsed {
+                return Ok(parsed);
+            }
+        }
+        Err(
+            serde::de::Error::custom(
+                "the value matches no variant of CallActionSchemaActionParameters",
+            ),
+        )
+    }
 }
 
 /// Action type
@@ -594,7 +764,7 @@ pub struct CreateActionResponseDto {
 /// Action parameters - structure varies by actionType
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CreateActionResponseDTO/properties/actionParameters`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum CreateActionResponseDtoActionParameters {
     CallTransferActionParameters(CallTransferActionParameters),
@@ -605,6 +775,91 @@ pub enum CreateActionResponseDtoActionParameters {
     AppointmentBookingActionParameters(AppointmentBookingActionParameters),
     CustomActionParameters(CustomActionParameters),
     KnowledgeBaseParameters(KnowledgeBaseParameters),
+}
+
+impl<'de> Deserialize<'de> for CreateActionResponseDtoActionParameters {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: [&[&str]; 8] = [
+            &[
+                "triggerPrompt",
+                "transferToType",
+                "transferToValue",
+                "triggerMessage",
+                "hearWhisperMessage",
+            ],
+            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
+            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
+            &["triggerPrompt", "triggerMessage", "workflowId"],
+            &["triggerPrompt", "triggerMessage", "messageBody"],
+            &["calendarId", "daysOfOfferingDates", "slotsPerDay", "hoursBetweenSlots"],
+            &["triggerPrompt", "triggerMessage", "apiDetails", "selectedPaths"],
+            &["triggerPrompt", "knowledgeBaseId"],
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let named = |fields: &[&str]| {
+            value
+                .as_object()
+                .map_or(
+                    0,
+                    |object| {
+                        object
+                            .keys()
+                            .filter(|key| fields.contains(&key.as_str()))
+                            .count()
+                    },
+                )
+        };
+        let mut order: Vec<(usize, usize)> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(index, fields)| (named(fields), index))
+            .collect();
+        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
+        for (_, index) in order {
+            let parsed = match index {
+                0 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::CallTransferActionParameters)
+                }
+                1 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::DataExtractionActionParameters)
+                }
+                2 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::InCallDataExtractionActionParameters)
+                }
+                3 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::WorkflowTriggerParameters)
+                }
+                4 => serde_json::from_value(value.clone()).map(Self::SmsParameters),
+                5 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::AppointmentBookingActionParameters)
+                }
+                6 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::CustomActionParameters)
+                }
+                7 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::KnowledgeBaseParameters)
+                }
+                _ => continue,
+            };
+            if let Ok(parsed) = parsed {
+                return Ok(parsed);
+            }
+        }
+        Err(
+            serde::de::Error::custom(
+                "the value matches no variant of CreateActionResponseDtoActionParameters",
+            ),
+        )
+    }
 }
 
 /// Type of action
@@ -819,7 +1074,7 @@ pub struct CreateSingleActionDto {
 /// Action parameters - structure varies by actionType
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CreateSingleActionDTO/properties/actionParameters`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum CreateSingleActionDtoActionParameters {
     CallTransferActionParameters(CallTransferActionParameters),
@@ -830,6 +1085,91 @@ pub enum CreateSingleActionDtoActionParameters {
     AppointmentBookingActionParameters(AppointmentBookingActionParameters),
     CustomActionParameters(CustomActionParameters),
     KnowledgeBaseParameters(KnowledgeBaseParameters),
+}
+
+impl<'de> Deserialize<'de> for CreateSingleActionDtoActionParameters {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: [&[&str]; 8] = [
+            &[
+                "triggerPrompt",
+                "transferToType",
+                "transferToValue",
+                "triggerMessage",
+                "hearWhisperMessage",
+            ],
+            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
+            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
+            &["triggerPrompt", "triggerMessage", "workflowId"],
+            &["triggerPrompt", "triggerMessage", "messageBody"],
+            &["calendarId", "daysOfOfferingDates", "slotsPerDay", "hoursBetweenSlots"],
+            &["triggerPrompt", "triggerMessage", "apiDetails", "selectedPaths"],
+            &["triggerPrompt", "knowledgeBaseId"],
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let named = |fields: &[&str]| {
+            value
+                .as_object()
+                .map_or(
+                    0,
+                    |object| {
+                        object
+                            .keys()
+                            .filter(|key| fields.contains(&key.as_str()))
+                            .count()
+                    },
+                )
+        };
+        let mut order: Vec<(usize, usize)> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(index, fields)| (named(fields), index))
+            .collect();
+        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
+        for (_, index) in order {
+            let parsed = match index {
+                0 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::CallTransferActionParameters)
+                }
+                1 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::DataExtractionActionParameters)
+                }
+                2 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::InCallDataExtractionActionParameters)
+                }
+                3 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::WorkflowTriggerParameters)
+                }
+                4 => serde_json::from_value(value.clone()).map(Self::SmsParameters),
+                5 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::AppointmentBookingActionParameters)
+                }
+                6 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::CustomActionParameters)
+                }
+                7 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::KnowledgeBaseParameters)
+                }
+                _ => continue,
+            };
+            if let Ok(parsed) = parsed {
+                return Ok(parsed);
+            }
+        }
+        Err(
+            serde::de::Error::custom(
+                "the value matches no variant of CreateSingleActionDtoActionParameters",
+            ),
+        )
+    }
 }
 
 /// Type of action
@@ -1107,7 +1447,7 @@ pub struct GetActionResponseDto {
 /// Action parameters - structure varies by actionType
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/GetActionResponseDTO/properties/actionParameters`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum GetActionResponseDtoActionParameters {
     CallTransferActionParameters(CallTransferActionParameters),
@@ -1118,6 +1458,91 @@ pub enum GetActionResponseDtoActionParameters {
     AppointmentBookingActionParameters(AppointmentBookingActionParameters),
     CustomActionParameters(CustomActionParameters),
     KnowledgeBaseParameters(KnowledgeBaseParameters),
+}
+
+impl<'de> Deserialize<'de> for GetActionResponseDtoActionParameters {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: [&[&str]; 8] = [
+            &[
+                "triggerPrompt",
+                "transferToType",
+                "transferToValue",
+                "triggerMessage",
+                "hearWhisperMessage",
+            ],
+            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
+            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
+            &["triggerPrompt", "triggerMessage", "workflowId"],
+            &["triggerPrompt", "triggerMessage", "messageBody"],
+            &["calendarId", "daysOfOfferingDates", "slotsPerDay", "hoursBetweenSlots"],
+            &["triggerPrompt", "triggerMessage", "apiDetails", "selectedPaths"],
+            &["triggerPrompt", "knowledgeBaseId"],
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let named = |fields: &[&str]| {
+            value
+                .as_object()
+                .map_or(
+                    0,
+                    |object| {
+                        object
+                            .keys()
+                            .filter(|key| fields.contains(&key.as_str()))
+                            .count()
+                    },
+                )
+        };
+        let mut order: Vec<(usize, usize)> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(index, fields)| (named(fields), index))
+            .collect();
+        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
+        for (_, index) in order {
+            let parsed = match index {
+                0 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::CallTransferActionParameters)
+                }
+                1 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::DataExtractionActionParameters)
+                }
+                2 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::InCallDataExtractionActionParameters)
+                }
+                3 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::WorkflowTriggerParameters)
+                }
+                4 => serde_json::from_value(value.clone()).map(Self::SmsParameters),
+                5 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::AppointmentBookingActionParameters)
+                }
+                6 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::CustomActionParameters)
+                }
+                7 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::KnowledgeBaseParameters)
+                }
+                _ => continue,
+            };
+            if let Ok(parsed) = parsed {
+                return Ok(parsed);
+            }
+        }
+        Err(
+            serde::de::Error::custom(
+                "the value matches no variant of GetActionResponseDtoActionParameters",
+            ),
+        )
+    }
 }
 
 /// Type of action
@@ -2014,7 +2439,7 @@ pub struct UpdateActionResponseDto {
 /// Action parameters - structure varies by actionType
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/UpdateActionResponseDTO/properties/actionParameters`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum UpdateActionResponseDtoActionParameters {
     CallTransferActionParameters(CallTransferActionParameters),
@@ -2025,6 +2450,91 @@ pub enum UpdateActionResponseDtoActionParameters {
     AppointmentBookingActionParameters(AppointmentBookingActionParameters),
     CustomActionParameters(CustomActionParameters),
     KnowledgeBaseParameters(KnowledgeBaseParameters),
+}
+
+impl<'de> Deserialize<'de> for UpdateActionResponseDtoActionParameters {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: [&[&str]; 8] = [
+            &[
+                "triggerPrompt",
+                "transferToType",
+                "transferToValue",
+                "triggerMessage",
+                "hearWhisperMessage",
+            ],
+            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
+            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
+            &["triggerPrompt", "triggerMessage", "workflowId"],
+            &["triggerPrompt", "triggerMessage", "messageBody"],
+            &["calendarId", "daysOfOfferingDates", "slotsPerDay", "hoursBetweenSlots"],
+            &["triggerPrompt", "triggerMessage", "apiDetails", "selectedPaths"],
+            &["triggerPrompt", "knowledgeBaseId"],
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let named = |fields: &[&str]| {
+            value
+                .as_object()
+                .map_or(
+                    0,
+                    |object| {
+                        object
+                            .keys()
+                            .filter(|key| fields.contains(&key.as_str()))
+                            .count()
+                    },
+                )
+        };
+        let mut order: Vec<(usize, usize)> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(index, fields)| (named(fields), index))
+            .collect();
+        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
+        for (_, index) in order {
+            let parsed = match index {
+                0 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::CallTransferActionParameters)
+                }
+                1 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::DataExtractionActionParameters)
+                }
+                2 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::InCallDataExtractionActionParameters)
+                }
+                3 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::WorkflowTriggerParameters)
+                }
+                4 => serde_json::from_value(value.clone()).map(Self::SmsParameters),
+                5 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::AppointmentBookingActionParameters)
+                }
+                6 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::CustomActionParameters)
+                }
+                7 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::KnowledgeBaseParameters)
+                }
+                _ => continue,
+            };
+            if let Ok(parsed) = parsed {
+                return Ok(parsed);
+            }
+        }
+        Err(
+            serde::de::Error::custom(
+                "the value matches no variant of UpdateActionResponseDtoActionParameters",
+            ),
+        )
+    }
 }
 
 /// Type of action
@@ -2133,7 +2643,7 @@ pub struct UpdateSingleActionDto {
 /// Action parameters - structure varies by actionType
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/UpdateSingleActionDTO/properties/actionParameters`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum UpdateSingleActionDtoActionParameters {
     CallTransferActionParameters(CallTransferActionParameters),
@@ -2144,6 +2654,91 @@ pub enum UpdateSingleActionDtoActionParameters {
     AppointmentBookingActionParameters(AppointmentBookingActionParameters),
     CustomActionParameters(CustomActionParameters),
     KnowledgeBaseParameters(KnowledgeBaseParameters),
+}
+
+impl<'de> Deserialize<'de> for UpdateSingleActionDtoActionParameters {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: [&[&str]; 8] = [
+            &[
+                "triggerPrompt",
+                "transferToType",
+                "transferToValue",
+                "triggerMessage",
+                "hearWhisperMessage",
+            ],
+            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
+            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
+            &["triggerPrompt", "triggerMessage", "workflowId"],
+            &["triggerPrompt", "triggerMessage", "messageBody"],
+            &["calendarId", "daysOfOfferingDates", "slotsPerDay", "hoursBetweenSlots"],
+            &["triggerPrompt", "triggerMessage", "apiDetails", "selectedPaths"],
+            &["triggerPrompt", "knowledgeBaseId"],
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let named = |fields: &[&str]| {
+            value
+                .as_object()
+                .map_or(
+                    0,
+                    |object| {
+                        object
+                            .keys()
+                            .filter(|key| fields.contains(&key.as_str()))
+                            .count()
+                    },
+                )
+        };
+        let mut order: Vec<(usize, usize)> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(index, fields)| (named(fields), index))
+            .collect();
+        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
+        for (_, index) in order {
+            let parsed = match index {
+                0 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::CallTransferActionParameters)
+                }
+                1 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::DataExtractionActionParameters)
+                }
+                2 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::InCallDataExtractionActionParameters)
+                }
+                3 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::WorkflowTriggerParameters)
+                }
+                4 => serde_json::from_value(value.clone()).map(Self::SmsParameters),
+                5 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::AppointmentBookingActionParameters)
+                }
+                6 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::CustomActionParameters)
+                }
+                7 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::KnowledgeBaseParameters)
+                }
+                _ => continue,
+            };
+            if let Ok(parsed) = parsed {
+                return Ok(parsed);
+            }
+        }
+        Err(
+            serde::de::Error::custom(
+                "the value matches no variant of UpdateSingleActionDtoActionParameters",
+            ),
+        )
+    }
 }
 
 /// Type of action

@@ -19,7 +19,7 @@ pub fn types_rs(api: &Api) -> TokenStream {
         )
     });
     let imports = uses_serde.then(|| quote! { use serde::{Deserialize, Serialize}; });
-    let items = api.types.iter().map(type_def);
+    let items = api.types.iter().map(|def| type_def(api, def));
     quote! {
         #module_doc
         #imports
@@ -37,7 +37,7 @@ fn type_doc(def: &TypeDef) -> TokenStream {
     doc_attrs(&text)
 }
 
-fn type_def(def: &TypeDef) -> TokenStream {
+fn type_def(api: &Api, def: &TypeDef) -> TokenStream {
     let doc = type_doc(def);
     let name = format_ident!("{}", def.name);
     match &def.kind {
@@ -45,22 +45,85 @@ fn type_def(def: &TypeDef) -> TokenStream {
             struct_def(&doc, &name, fields, additional.as_ref())
         }
         TypeKind::Enum { variants } => enum_def(&doc, &name, variants),
-        TypeKind::Untagged { variants } => {
-            let variants = variants.iter().map(|(variant, ty)| {
-                let variant = format_ident!("{}", variant);
-                let ty = ty_tokens(ty, true);
-                quote! { #variant(#ty), }
-            });
-            quote! {
-                #doc
-                #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-                #[serde(untagged)]
-                pub enum #name { #(#variants)* }
-            }
-        }
+        TypeKind::Untagged { variants } => untagged_def(api, &doc, &name, variants),
         TypeKind::Alias(ty) => {
             let ty = ty_tokens(ty, true);
             quote! { #doc pub type #name = #ty; }
+        }
+    }
+}
+
+/// The wire names a variant's struct declares (none for scalars, lists and foreign types).
+fn variant_fields<'a>(api: &'a Api, ty: &Ty) -> Option<Vec<&'a str>> {
+    let Ty::Named(name) = ty else { return None };
+    match &api.types.iter().find(|def| &def.name == name)?.kind {
+        TypeKind::Struct { fields, .. } => {
+            Some(fields.iter().map(|field| field.wire.as_str()).collect())
+        }
+        _ => None,
+    }
+}
+
+/// `oneOf`/`anyOf`. serde's untagged enums take the first variant that deserializes, so a
+/// variant whose fields are all optional would swallow objects meant for a later one. When two
+/// or more variants are structs, they are tried in order of how many of the object's keys they
+/// name (ties keep the spec's order).
+fn untagged_def(
+    api: &Api,
+    doc: &TokenStream,
+    name: &proc_macro2::Ident,
+    variants: &[(String, Ty)],
+) -> TokenStream {
+    let idents: Vec<_> = variants
+        .iter()
+        .map(|(variant, _)| format_ident!("{}", variant))
+        .collect();
+    let tys: Vec<_> = variants.iter().map(|(_, ty)| ty_tokens(ty, true)).collect();
+    let fields: Vec<Option<Vec<&str>>> = variants
+        .iter()
+        .map(|(_, ty)| variant_fields(api, ty))
+        .collect();
+    if fields.iter().filter(|fields| fields.is_some()).count() < 2 {
+        return quote! {
+            #doc
+            #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+            #[serde(untagged)]
+            pub enum #name { #( #idents(#tys), )* }
+        };
+    }
+    let field_lists = fields.iter().map(|fields| {
+        let fields = fields.clone().unwrap_or_default();
+        quote! { &[#(#fields),*] }
+    });
+    let count = proc_macro2::Literal::usize_unsuffixed(variants.len());
+    let indices = (0..variants.len()).map(proc_macro2::Literal::usize_unsuffixed);
+    let message = format!("the value matches no variant of {name}");
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Serialize)]
+        #[serde(untagged)]
+        pub enum #name { #( #idents(#tys), )* }
+
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                const FIELDS: [&[&str]; #count] = [#(#field_lists),*];
+                let value = serde_json::Value::deserialize(deserializer)?;
+                let named = |fields: &[&str]| {
+                    value.as_object().map_or(0, |object| object.keys().filter(|key| fields.contains(&key.as_str())).count())
+                };
+                let mut order: Vec<(usize, usize)> = FIELDS.iter().enumerate().map(|(index, fields)| (named(fields), index)).collect();
+                order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
+                for (_, index) in order {
+                    let parsed = match index {
+                        #( #indices => serde_json::from_value(value.clone()).map(Self::#idents), )*
+                        _ => continue,
+                    };
+                    if let Ok(parsed) = parsed {
+                        return Ok(parsed);
+                    }
+                }
+                Err(serde::de::Error::custom(#message))
+            }
         }
     }
 }
