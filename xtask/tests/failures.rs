@@ -53,7 +53,7 @@ fn a_broken_spec_leaves_the_output_untouched() {
     let temp = tempfile::tempdir().unwrap();
     let specs = temp.path().join("specs");
     let out = temp.path().join("crates");
-    common::copy_dir(&common::fixtures_dir(), &specs);
+    common::materialize(&specs);
     regen(&specs, &out).unwrap();
     let before = snapshot_dir(&out);
     assert!(before.len() > 30);
@@ -107,7 +107,7 @@ fn errors_name_file_pointer_and_remedy() {
     for (file, from, to, expected) in cases {
         let temp = tempfile::tempdir().unwrap();
         let specs = temp.path().join("specs");
-        common::copy_dir(&common::fixtures_dir(), &specs);
+        common::materialize(&specs);
         break_spec(&specs, file, from, to);
         let result = regen(&specs, &temp.path().join("crates"));
         match expected {

@@ -1,4 +1,4 @@
-//! Small specs written for the project, one feature each (tests/fixtures/specs/apps/*.json):
+//! Small specs written for the project, one feature each (tests/fixtures/specs/*.json):
 //! the generated code of each is a snapshot.
 
 mod common;
@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 #[test]
 fn each_fixture_generates_the_snapshotted_code() {
-    let generation = common::generate_from(&common::fixtures_dir());
+    let generation = common::generate_fixtures();
     let mut crates: BTreeMap<String, String> = BTreeMap::new();
     for file in &generation.files {
         let (krate, path) = file.path.split_once('/').unwrap();
@@ -27,7 +27,7 @@ fn each_fixture_generates_the_snapshotted_code() {
 
 #[test]
 fn fixtures_report_what_they_absorb() {
-    let generation = common::generate_from(&common::fixtures_dir());
+    let generation = common::generate_fixtures();
     let repairs = &generation.stats.repairs;
     for kind in [
         "Authorization header parameter dropped",
@@ -55,14 +55,14 @@ fn fixtures_report_what_they_absorb() {
 
 #[test]
 fn regenerating_gives_identical_bytes() {
-    let first = common::generate_from(&common::fixtures_dir());
-    let second = common::generate_from(&common::fixtures_dir());
+    let first = common::generate_fixtures();
+    let second = common::generate_fixtures();
     assert_eq!(first.files, second.files);
 }
 
 #[test]
 fn examples_that_match_their_schema_become_test_cases() {
-    let apis = common::generate_from(&common::fixtures_dir()).apis;
+    let apis = common::generate_fixtures().apis;
     let (cases, stats) = xtask::examples::collect(&apis);
     // `Contact.email` and the common `BadRequestDTO.statusCode` have matching examples;
     // `Contact.phone` (a string) has a number as its example.
