@@ -486,17 +486,42 @@ pub fn apply(
     spec_path: &str,
     spec: &mut Value,
 ) -> Result<usize, OverrideError> {
+    // Every entry is tried, so one run names all the stale ones of a file, not just the first.
+    let mut stale: Vec<(usize, String)> = Vec::new();
     for entry in &file.entries {
-        apply_entry(entry, spec).map_err(|message| OverrideError {
-            file: file.display.clone(),
-            line: entry.line,
-            message: format!(
-                "stale or broken override ({}) on {} in {spec_path}: {message}",
-                entry.reason, entry.target
-            ),
-        })?;
+        if let Err(message) = apply_entry(entry, spec) {
+            stale.push((
+                entry.line,
+                format!(
+                    "stale or broken override ({}) on {} in {spec_path}: {message}",
+                    entry.reason, entry.target
+                ),
+            ));
+        }
     }
-    Ok(file.entries.len())
+    match stale.len() {
+        0 => Ok(file.entries.len()),
+        1 => {
+            let (line, message) = stale.remove(0);
+            Err(OverrideError {
+                file: file.display.clone(),
+                line,
+                message,
+            })
+        }
+        count => {
+            let first = stale[0].0;
+            let listed: Vec<String> = stale
+                .iter()
+                .map(|(line, message)| format!("\n  {}:{line}: {message}", file.display))
+                .collect();
+            Err(OverrideError {
+                file: file.display.clone(),
+                line: first,
+                message: format!("{count} stale or broken overrides:{}", listed.concat()),
+            })
+        }
+    }
 }
 
 fn apply_entry(entry: &Entry, spec: &mut Value) -> Applied {
@@ -1034,6 +1059,21 @@ mod tests {
             assert!(error.starts_with("overrides/test.yaml:2: "), "{error}");
             assert!(error.contains(expected), "{body}: {error}");
         }
+    }
+
+    #[test]
+    fn every_stale_entry_of_a_file_is_named_in_one_run() {
+        let error = apply_yaml(
+            "overrides:\n  - reason: a\n    schema: Gone\n    remove: true\n  - reason: b\n    schema: Post\n    property: status\n    merge: {type: string}\n  - reason: c\n    operation: GET /nowhere\n    remove: true\n",
+        )
+        .unwrap_err();
+        assert!(error.contains("2 stale or broken overrides"), "{error}");
+        assert!(error.contains("overrides/test.yaml:2: stale"), "{error}");
+        assert!(error.contains("overrides/test.yaml:9: stale"), "{error}");
+        assert!(
+            !error.contains("test.yaml:5"),
+            "the good entry is not named: {error}"
+        );
     }
 
     #[test]
