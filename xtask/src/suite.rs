@@ -2,8 +2,9 @@
 //! checks need cargo itself and so cannot run inside a test: the downstream crate that depends on
 //! one resource crate alone, and the crates generated from an older release with `--out`.
 
+use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, ExitCode};
+use std::process::{Command, ExitCode, Stdio};
 
 use anyhow::{Context, bail};
 
@@ -12,16 +13,59 @@ use crate::regen::{self, RegenArgs};
 /// The earlier release kept beside the pinned one, to prove `--unlocked --out` builds.
 const OLDER_RELEASE: &str = "../shared/specs/highlevel-api-docs-2025-10-31";
 
-fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<()> {
+fn cargo_command(root: &Path, args: &[&str]) -> Command {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     println!("\n==> cargo {}", args.join(" "));
-    let status = Command::new(&cargo)
+    let mut command = Command::new(cargo);
+    command
         .args(args)
         .current_dir(root)
         // Share one target directory with the workspace, so nothing is compiled twice.
-        .env("CARGO_TARGET_DIR", root.join("target"))
+        .env("CARGO_TARGET_DIR", root.join("target"));
+    command
+}
+
+fn cargo(root: &Path, args: &[&str]) -> anyhow::Result<()> {
+    let status = cargo_command(root, args)
         .status()
-        .with_context(|| format!("running {cargo}"))?;
+        .context("running cargo")?;
+    if !status.success() {
+        bail!("`cargo {}` failed ({status})", args.join(" "));
+    }
+    Ok(())
+}
+
+/// Passed and failed counts of one `test result: ok. 3 passed; 0 failed; ...` line.
+fn test_counts(line: &str) -> Option<(u64, u64)> {
+    let rest = line.trim().strip_prefix("test result: ")?;
+    let count = |word: &str| {
+        rest.split(['.', ';'])
+            .map(str::trim)
+            .find_map(|part| part.strip_suffix(word)?.trim().parse::<u64>().ok())
+    };
+    Some((count(" passed")?, count(" failed")?))
+}
+
+/// `cargo test`, its output passed through, ending with one line that adds up every test
+/// binary's results (the last binary alone often has no tests, e.g. a crate's doc-tests).
+fn cargo_test(root: &Path, args: &[&str]) -> anyhow::Result<()> {
+    let mut child = cargo_command(root, args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .context("running cargo test")?;
+    let (mut passed, mut failed) = (0, 0);
+    if let Some(stdout) = child.stdout.take() {
+        for line in BufReader::new(stdout).lines() {
+            let line = line.context("reading cargo test output")?;
+            println!("{line}");
+            if let Some((p, f)) = test_counts(&line) {
+                passed += p;
+                failed += f;
+            }
+        }
+    }
+    let status = child.wait().context("waiting for cargo test")?;
+    println!("\nall tests: {passed} passed, {failed} failed");
     if !status.success() {
         bail!("`cargo {}` failed ({status})", args.join(" "));
     }
@@ -79,6 +123,18 @@ pub fn run() -> anyhow::Result<ExitCode> {
     }
 
     // Last, so its summary closes the output.
-    cargo(&root, &["test", "--workspace", "--locked"])?;
+    cargo_test(&root, &["test", "--workspace", "--locked"])?;
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_result_lines_are_counted() {
+        let line = "test result: ok. 52 passed; 1 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.16s";
+        assert_eq!(test_counts(line), Some((52, 1)));
+        assert_eq!(test_counts("running 3 tests"), None);
+    }
 }
