@@ -1,18 +1,26 @@
 //! Overhead of sending a `Request` through `Client` compared with a plain reqwest call
 //! against the same local HTTP/1.1 server (loopback, keep-alive, fixed JSON answer).
 //!
-//! Both sides share one reqwest connection pool, send the same headers and decode the
-//! body into `serde_json::Value`; the `Client` side also builds the URL from the path and
-//! query parameters and runs its rate limiter (with a quota too large to wait), retry
+//! All sides share one reqwest connection pool, send the same request (same URL, same
+//! headers) and decode the body into `serde_json::Value`. Two plain baselines: the URL
+//! built once up front (`plain_reqwest`, the floor), and the URL built per call from the
+//! id and query parameters as a hand-written client does (`plain_reqwest_built_url`). The
+//! `Client` side does what a generated operation does (encode the path segment, render the
+//! query parameters) and runs the rate limiter (with a quota too large to wait), retry
 //! bookkeeping, tracing span and status mapping. The server sends no `X-RateLimit-*`
 //! headers: with them the limiter would (rightly) pace the loop to the server's quota.
+//!
+//! `overhead_ratio` interleaves the three calls in one loop, timing each, and prints the
+//! medians of the per-sample times and ratios (run it alone with
+//! `cargo bench -p ghl-runtime --bench overhead -- overhead_ratio`): on a shared machine
+//! that is far steadier than comparing separate runs.
 
 use std::cell::RefCell;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ghl_runtime::ratelimit::RateLimitConfig;
-use ghl_runtime::{Client, DEFAULT_USER_AGENT, Method, Request};
+use ghl_runtime::{Client, DEFAULT_USER_AGENT, Method, Request, encode_path_segment};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 const BODY: &str = r#"{"contact":{"id":"c1","locationId":"loc-1","email":"jane@example.com","firstName":"Jane","lastName":"Doe","tags":["vip","lead"],"customFields":[{"id":"f1","value":"x"}]},"traceId":"t-1"}"#;
@@ -75,7 +83,11 @@ fn start_server() -> String {
     format!("http://{addr}")
 }
 
-/// One plain reqwest call: the same headers the runtime sends, the same decoding.
+const CONTACT_ID: &str = "c1";
+const LOCATION_ID: &str = "loc-1";
+
+/// One plain reqwest call to a URL built once, up front: the same headers the runtime
+/// sends, the same decoding. The cheapest a call can be.
 async fn plain_call(plain: &reqwest::Client, url: &str) -> serde_json::Value {
     let resp = plain
         .get(url)
@@ -91,17 +103,36 @@ async fn plain_call(plain: &reqwest::Client, url: &str) -> serde_json::Value {
     serde_json::from_slice(&bytes).expect("json")
 }
 
-/// The same call as a generated operation makes it.
+/// The same plain reqwest call as a hand-written client makes it: the URL built per call
+/// from the id and the query parameters (what reqwest's `query` does), then as
+/// [`plain_call`].
+async fn plain_built_call(plain: &reqwest::Client, base: &str) -> serde_json::Value {
+    let mut url = url::Url::parse(&format!("{base}/contacts/{CONTACT_ID}")).expect("url");
+    url.query_pairs_mut()
+        .append_pair("locationId", LOCATION_ID)
+        .append_pair("limit", &50.to_string());
+    let resp = plain
+        .get(url)
+        .header("authorization", "Bearer pit-bench")
+        .header("version", "2021-07-28")
+        .header("accept", "application/json")
+        .header("user-agent", DEFAULT_USER_AGENT)
+        .send()
+        .await
+        .expect("send");
+    assert!(resp.status().is_success());
+    let bytes = resp.bytes().await.expect("body");
+    serde_json::from_slice(&bytes).expect("json")
+}
+
+/// The same call as a generated operation makes it (path segment encoded, query
+/// parameters rendered from their types).
 async fn ghl_call(ghl: &Client) -> serde_json::Value {
+    let path = ["/contacts/", &encode_path_segment(&CONTACT_ID)].concat();
     ghl.send(
-        Request::new(
-            Method::GET,
-            "/contacts/{contactId}",
-            "/contacts/c1".to_owned(),
-            "2021-07-28",
-        )
-        .query("locationId", "loc-1")
-        .query("limit", &50.0),
+        Request::new(Method::GET, "/contacts/{contactId}", path, "2021-07-28")
+            .query("locationId", LOCATION_ID)
+            .query("limit", &50.0),
     )
     .await
     .expect("send")
@@ -122,6 +153,10 @@ fn median(v: &mut [f64]) -> f64 {
     }
 }
 
+/// One sample of the interleaved run: iterations, then the time spent in the plain call
+/// (URL built once), the plain call (URL built per call) and the client call.
+type Sample = (u64, [Duration; 3]);
+
 fn bench(c: &mut Criterion) {
     let base = start_server();
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -141,7 +176,7 @@ fn bench(c: &mut Criterion) {
     // The same reqwest client (pool, TLS, timeouts) without the runtime around it.
     let plain = ghl.http_client().clone();
 
-    let url = format!("{base}/contacts/c1?locationId=loc-1&limit=50");
+    let url = format!("{base}/contacts/{CONTACT_ID}?locationId={LOCATION_ID}&limit=50");
     let mut group = c.benchmark_group("get_contact");
     group.measurement_time(Duration::from_secs(8));
     group.sample_size(SAMPLES);
@@ -149,41 +184,45 @@ fn bench(c: &mut Criterion) {
         b.to_async(&rt)
             .iter(|| async { std::hint::black_box(plain_call(&plain, &url).await) })
     });
+    group.bench_function("plain_reqwest_built_url", |b| {
+        b.to_async(&rt)
+            .iter(|| async { std::hint::black_box(plain_built_call(&plain, &base).await) })
+    });
     group.bench_function("ghl_client", |b| {
         b.to_async(&rt)
             .iter(|| async { std::hint::black_box(ghl_call(&ghl).await) })
     });
 
-    // Interleaved A/B: every iteration makes one plain and one client call (alternating
-    // which goes first), each timed on its own, so both sides see the same machine load.
-    // Criterion reports the client side's time per call; the paired summary printed after
-    // the group gives per-sample medians of both sides and of their ratio.
-    let samples: RefCell<Vec<(u64, Duration, Duration)>> = RefCell::new(Vec::new());
+    // Interleaved A/B: every iteration makes the three calls (rotating which goes first),
+    // each timed on its own, so all see the same machine load. Criterion reports the
+    // client call's time; the paired summary printed after the group gives per-sample
+    // medians of each and of the ratios.
+    let samples: RefCell<Vec<Sample>> = RefCell::new(Vec::new());
     group.bench_function("overhead_ratio", |b| {
         b.to_async(&rt).iter_custom(|iters| {
-            let (plain, ghl, url, samples) = (&plain, &ghl, &url, &samples);
+            let (plain, ghl, url, base, samples) = (&plain, &ghl, &url, &base, &samples);
             async move {
-                let mut t_plain = Duration::ZERO;
-                let mut t_ghl = Duration::ZERO;
+                let mut spent = [Duration::ZERO; 3];
                 for i in 0..iters {
-                    if i % 2 == 0 {
+                    for k in 0..3 {
+                        let which = (i as usize + k) % 3;
                         let t = Instant::now();
-                        std::hint::black_box(plain_call(plain, url).await);
-                        t_plain += t.elapsed();
-                        let t = Instant::now();
-                        std::hint::black_box(ghl_call(ghl).await);
-                        t_ghl += t.elapsed();
-                    } else {
-                        let t = Instant::now();
-                        std::hint::black_box(ghl_call(ghl).await);
-                        t_ghl += t.elapsed();
-                        let t = Instant::now();
-                        std::hint::black_box(plain_call(plain, url).await);
-                        t_plain += t.elapsed();
+                        match which {
+                            0 => {
+                                std::hint::black_box(plain_call(plain, url).await);
+                            }
+                            1 => {
+                                std::hint::black_box(plain_built_call(plain, base).await);
+                            }
+                            _ => {
+                                std::hint::black_box(ghl_call(ghl).await);
+                            }
+                        }
+                        spent[which] += t.elapsed();
                     }
                 }
-                samples.borrow_mut().push((iters, t_plain, t_ghl));
-                t_ghl
+                samples.borrow_mut().push((iters, spent));
+                spent[2]
             }
         })
     });
@@ -192,29 +231,32 @@ fn bench(c: &mut Criterion) {
     // The measured samples are the last `SAMPLES` calls (the earlier ones are warm-up).
     let samples = samples.into_inner();
     let kept = &samples[samples.len().saturating_sub(SAMPLES)..];
-    if !kept.is_empty() {
-        let per_call = |d: Duration, n: u64| d.as_secs_f64() * 1e6 / n as f64;
-        let mut plain_us: Vec<f64> = kept.iter().map(|s| per_call(s.1, s.0)).collect();
-        let mut ghl_us: Vec<f64> = kept.iter().map(|s| per_call(s.2, s.0)).collect();
-        let mut diff_us: Vec<f64> = kept
-            .iter()
-            .map(|s| per_call(s.2, s.0) - per_call(s.1, s.0))
-            .collect();
-        let mut ratio: Vec<f64> = kept
-            .iter()
-            .map(|s| s.2.as_secs_f64() / s.1.as_secs_f64())
-            .collect();
+    if kept.is_empty() {
+        return;
+    }
+    let per_call = |s: &Sample, k: usize| s.1[k].as_secs_f64() * 1e6 / s.0 as f64;
+    let med = |f: &dyn Fn(&Sample) -> f64| median(&mut kept.iter().map(f).collect::<Vec<_>>());
+    let pooled = |k: usize| {
+        kept.iter().map(|s| s.1[2].as_secs_f64()).sum::<f64>()
+            / kept.iter().map(|s| s.1[k].as_secs_f64()).sum::<f64>()
+    };
+    println!(
+        "overhead_ratio: {} samples; median per call: plain {:.2} us, plain (URL built per call) \
+         {:.2} us, client {:.2} us",
+        kept.len(),
+        med(&|s| per_call(s, 0)),
+        med(&|s| per_call(s, 1)),
+        med(&|s| per_call(s, 2)),
+    );
+    for (k, name) in [(0, "plain"), (1, "plain (URL built per call)")] {
+        let ratio = med(&|s| s.1[2].as_secs_f64() / s.1[k].as_secs_f64());
         println!(
-            "overhead_ratio: {} samples; median per call: plain {:.2} us, client {:.2} us, \
-             overhead {:.2} us; median ratio client/plain {:.4} ({:+.2} %); pooled ratio {:.4}",
-            kept.len(),
-            median(&mut plain_us),
-            median(&mut ghl_us),
-            median(&mut diff_us),
-            median(&mut ratio.clone()),
-            (median(&mut ratio) - 1.0) * 100.0,
-            kept.iter().map(|s| s.2.as_secs_f64()).sum::<f64>()
-                / kept.iter().map(|s| s.1.as_secs_f64()).sum::<f64>(),
+            "overhead_ratio: client vs {name}: median overhead {:.2} us, median ratio {:.4} \
+             ({:+.2} %), pooled ratio {:.4}",
+            med(&|s| per_call(s, 2) - per_call(s, k)),
+            ratio,
+            (ratio - 1.0) * 100.0,
+            pooled(k),
         );
     }
 }

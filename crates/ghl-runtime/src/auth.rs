@@ -447,11 +447,39 @@ pub(crate) enum Grant<'a> {
     Refresh(&'a str),
 }
 
+/// `Authorization: Bearer <token>`, marked sensitive (never shown by `Debug`); `None` when
+/// the token holds characters a header cannot carry.
+pub(crate) fn bearer_header(token: &Secret) -> Option<reqwest::header::HeaderValue> {
+    let mut value =
+        reqwest::header::HeaderValue::from_str(&format!("Bearer {}", token.expose())).ok()?;
+    value.set_sensitive(true);
+    Some(value)
+}
+
+/// The token set in use, with what every call needs from it computed once per token.
+pub(crate) struct ActiveTokens {
+    pub(crate) tokens: TokenSet,
+    /// See [`bearer_header`].
+    pub(crate) bearer: Option<reqwest::header::HeaderValue>,
+    /// [`TokenSet::owner`].
+    pub(crate) owner: Option<std::sync::Arc<str>>,
+}
+
+impl ActiveTokens {
+    pub(crate) fn new(tokens: TokenSet) -> ActiveTokens {
+        ActiveTokens {
+            bearer: bearer_header(&tokens.access_token),
+            owner: tokens.owner().map(std::sync::Arc::from),
+            tokens,
+        }
+    }
+}
+
 /// The OAuth state one client (and its clones) share.
 pub(crate) struct OAuthSession {
     pub(crate) config: OAuthConfig,
     pub(crate) store: std::sync::Arc<dyn TokenStore>,
-    pub(crate) current: std::sync::RwLock<Option<TokenSet>>,
+    current: std::sync::RwLock<Option<std::sync::Arc<ActiveTokens>>>,
     pub(crate) refresh_lock: tokio::sync::Mutex<()>,
     pub(crate) refreshes: AtomicU64,
 }
@@ -465,36 +493,38 @@ impl OAuthSession {
         OAuthSession {
             config,
             store,
-            current: std::sync::RwLock::new(initial),
+            current: std::sync::RwLock::new(
+                initial.map(|t| std::sync::Arc::new(ActiveTokens::new(t))),
+            ),
             refresh_lock: tokio::sync::Mutex::new(()),
             refreshes: AtomicU64::new(0),
         }
     }
 
-    pub(crate) fn current(&self) -> Option<TokenSet> {
+    /// The token set in use, with its precomputed header.
+    pub(crate) fn active(&self) -> Option<std::sync::Arc<ActiveTokens>> {
         match self.current.read() {
             Ok(g) => g.clone(),
             Err(p) => p.into_inner().clone(),
         }
     }
 
+    pub(crate) fn current(&self) -> Option<TokenSet> {
+        self.active().map(|a| a.tokens.clone())
+    }
+
     pub(crate) fn set(&self, tokens: TokenSet) {
+        let active = Some(std::sync::Arc::new(ActiveTokens::new(tokens)));
         match self.current.write() {
-            Ok(mut g) => *g = Some(tokens),
-            Err(p) => *p.into_inner() = Some(tokens),
+            Ok(mut g) => *g = active,
+            Err(p) => *p.into_inner() = active,
         }
     }
 
-    /// The current access token and owner when it is fresh.
-    pub(crate) fn fresh(&self) -> Option<(Secret, Option<String>)> {
-        let guard = match self.current.read() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        guard
-            .as_ref()
-            .filter(|t| t.is_fresh(self.config.refresh_ahead))
-            .map(|t| (t.access_token.clone(), t.owner().map(str::to_owned)))
+    /// The token set in use when its access token is fresh.
+    pub(crate) fn fresh(&self) -> Option<std::sync::Arc<ActiveTokens>> {
+        self.active()
+            .filter(|a| a.tokens.is_fresh(self.config.refresh_ahead))
     }
 }
 

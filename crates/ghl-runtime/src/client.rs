@@ -11,7 +11,9 @@ use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
 
-use crate::auth::{Grant, OAuthConfig, OAuthSession, Secret, TokenResponse, TokenSet, TokenStore};
+use crate::auth::{
+    ActiveTokens, Grant, OAuthConfig, OAuthSession, Secret, TokenResponse, TokenSet, TokenStore,
+};
 use crate::error::{self, excerpt};
 use crate::ratelimit::{RateLimitConfig, RateLimitSnapshot, RateLimiter, Refusal};
 use crate::request::{Body, is_sensitive_header};
@@ -27,22 +29,58 @@ const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 enum Credentials {
     None,
-    Static { token: Secret, owner: String },
+    /// A static token: its `Authorization` value (built once, marked sensitive) and the
+    /// rate-limit key derived from it.
+    Static {
+        bearer: HeaderValue,
+        owner: Arc<str>,
+    },
     OAuth(Arc<OAuthSession>),
 }
+
+/// The `Authorization` value of one call.
+#[derive(Clone)]
+enum Bearer {
+    /// No token (a client without credentials, or a call without auth).
+    None,
+    /// `Bearer <token>`, marked sensitive.
+    Valid(HeaderValue),
+    /// The token holds characters a header cannot carry.
+    Invalid,
+}
+
+impl Bearer {
+    fn of(header: &Option<HeaderValue>) -> Bearer {
+        match header {
+            Some(v) => Bearer::Valid(v.clone()),
+            None => Bearer::Invalid,
+        }
+    }
+}
+
+/// Rate-limit owner keys used when nothing more specific is known.
+const ANONYMOUS_OWNER: &str = "anonymous";
+const OAUTH_OWNER: &str = "oauth";
 
 struct Inner {
     http: reqwest::Client,
     base_url: String,
     /// `base_url` parsed once; each request only sets its path and query.
     base: url::Url,
+    /// The base URL's path without its trailing `/` (`""` for most base URLs).
+    base_path: String,
+    /// The base URL carries `user:password@`: requests go through `RequestBuilder`, which
+    /// turns them into basic auth.
+    base_userinfo: bool,
     user_agent: HeaderValue,
     timeout: Duration,
     auth: Credentials,
     retry: RetryPolicy,
     budget: Arc<RetryBudget>,
     limiter: Option<RateLimiter>,
-    owner_override: Option<String>,
+    owner_override: Option<Arc<str>>,
+    /// The rate-limit key when there is no override (and, for OAuth, no token owner).
+    default_owner: Arc<str>,
 }
 
 /// The API client: cheap to clone (clones share one connection pool, token state, rate
@@ -235,13 +273,13 @@ impl ClientBuilder {
                 ));
             }
             (Some(token), None) => {
-                if HeaderValue::from_str(&format!("Bearer {}", token.expose())).is_err() {
+                let Some(bearer) = crate::auth::bearer_header(&token) else {
                     return Err(Error::config(
                         "the token contains invalid header characters",
                     ));
-                }
-                let owner = token_owner_key(&token);
-                Credentials::Static { token, owner }
+                };
+                let owner = Arc::from(token_owner_key(&token));
+                Credentials::Static { bearer, owner }
             }
             (None, Some((config, store))) => {
                 let initial = store.load()?;
@@ -255,9 +293,16 @@ impl ClientBuilder {
             (None, None) => None,
         };
         let budget = Arc::new(RetryBudget::new(&self.retry));
+        let default_owner = match &auth {
+            Credentials::None => Arc::from(ANONYMOUS_OWNER),
+            Credentials::Static { owner, .. } => owner.clone(),
+            Credentials::OAuth(_) => Arc::from(OAUTH_OWNER),
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
+                base_path: parsed.path().trim_end_matches('/').to_owned(),
+                base_userinfo: !parsed.username().is_empty() || parsed.password().is_some(),
                 base: parsed,
                 base_url,
                 user_agent,
@@ -266,7 +311,8 @@ impl ClientBuilder {
                 retry: self.retry,
                 budget,
                 limiter,
-                owner_override: self.owner,
+                owner_override: self.owner.map(Arc::from),
+                default_owner,
             }),
         })
     }
@@ -323,6 +369,29 @@ enum FailureKind {
     Other,
 }
 
+/// Sends `$request` through `$client` and reads the answer: a `Result<Raw>`, except that
+/// a call that cannot be prepared returns its error from the enclosing function.
+///
+/// A macro rather than an `async fn` so the request future is stored once, in the caller's
+/// own future, instead of once more per level (and moved from one to the next); the OAuth
+/// path, which may refresh first, is boxed.
+///
+/// `$request` is a local: it is only borrowed, then moved (a borrowed local of its own would
+/// stay in the caller's future).
+macro_rules! execute {
+    ($client:expr, $request:ident) => {{
+        if $client.is_oauth_call(&$request) {
+            Box::pin($client.execute_oauth($request)).await
+        } else {
+            if let Some(e) = $request.error.take() {
+                return Err(e);
+            }
+            let call = $client.start(&$request)?;
+            call.await
+        }
+    }};
+}
+
 impl Client {
     /// A builder with the defaults.
     pub fn builder() -> ClientBuilder {
@@ -338,11 +407,11 @@ impl Client {
     /// Sends `request`; on a 2xx answer decodes the JSON body into `T` (an empty body
     /// decodes as JSON `null`, so `serde_json::Value` and `Option<_>` work), otherwise
     /// returns the matching [`Error`].
-    pub async fn send<T: DeserializeOwned>(&self, request: Request) -> Result<T> {
+    pub async fn send<T: DeserializeOwned>(&self, mut request: Request) -> Result<T> {
         let method = request.method.clone();
         let path = request.path_template;
         let redact = request.sensitive_response();
-        let raw = self.execute(request).await?;
+        let raw = execute!(self, request)?;
         decode(&method, path, &raw.body, redact)
     }
 
@@ -353,13 +422,13 @@ impl Client {
     /// `results.post.media[0].type`).
     pub async fn send_at<T: DeserializeOwned>(
         &self,
-        request: Request,
+        mut request: Request,
         at: &'static str,
     ) -> Result<T> {
         let method = request.method.clone();
         let path = request.path_template;
         let redact = request.sensitive_response();
-        let raw = self.execute(request).await?;
+        let raw = execute!(self, request)?;
         let mut envelope: serde_json::Value = decode(&method, path, &raw.body, redact)?;
         let inner = envelope
             .pointer_mut(at)
@@ -380,8 +449,8 @@ impl Client {
 
     /// Sends `request`; on a 2xx answer ignores the body, otherwise returns the matching
     /// [`Error`].
-    pub async fn send_empty(&self, request: Request) -> Result<()> {
-        self.execute(request).await.map(|_| ())
+    pub async fn send_empty(&self, mut request: Request) -> Result<()> {
+        execute!(self, request).map(|_| ())
     }
 
     /// The limits the server last reported for this client's token owner.
@@ -423,17 +492,16 @@ impl Client {
         }
     }
 
-    fn owner_key(&self) -> String {
+    fn owner_key(&self) -> Arc<str> {
         if let Some(o) = &self.inner.owner_override {
             return o.clone();
         }
         match &self.inner.auth {
-            Credentials::None => "anonymous".to_owned(),
-            Credentials::Static { owner, .. } => owner.clone(),
+            Credentials::None | Credentials::Static { .. } => self.inner.default_owner.clone(),
             Credentials::OAuth(s) => s
-                .current()
-                .and_then(|t| t.owner().map(str::to_owned))
-                .unwrap_or_else(|| "oauth".to_owned()),
+                .active()
+                .and_then(|a| a.owner.clone())
+                .unwrap_or_else(|| self.inner.default_owner.clone()),
         }
     }
 
@@ -528,7 +596,11 @@ impl Client {
         )
         .form(form)
         .without_auth();
-        let raw = self.execute_with(request, None, None).await?;
+        let mut request = request;
+        if let Some(e) = request.error.take() {
+            return Err(e);
+        }
+        let raw = self.execute_with(&request, Bearer::None, None)?.await?;
         let resp: TokenResponse = decode(&Method::POST, "/oauth/token", &raw.body, true)?;
         Ok(TokenSet::from_response(resp))
     }
@@ -574,98 +646,116 @@ impl Client {
                 http: inner.http.clone(),
                 base_url: inner.base_url.clone(),
                 base: inner.base.clone(),
+                base_path: inner.base_path.clone(),
+                base_userinfo: inner.base_userinfo,
                 user_agent: inner.user_agent.clone(),
                 timeout: inner.timeout,
                 auth: Credentials::OAuth(Arc::new(session)),
                 retry: inner.retry.clone(),
                 budget: inner.budget.clone(),
                 limiter: inner.limiter.clone(),
-                owner_override: Some(location_id.to_owned()),
+                owner_override: Some(Arc::from(location_id)),
+                default_owner: Arc::from(OAUTH_OWNER),
             }),
         })
     }
 
-    /// The bearer token to send (refreshing first when needed) and the rate-limit owner.
-    async fn bearer(&self) -> Result<(Option<Secret>, String)> {
-        match &self.inner.auth {
-            Credentials::None => Ok((None, self.owner_key())),
-            Credentials::Static { token, .. } => Ok((Some(token.clone()), self.owner_key())),
-            Credentials::OAuth(session) => {
-                if let Some((token, owner)) = session.fresh() {
-                    return Ok((Some(token), self.owner_or(owner)));
-                }
-                // Single flight: the first caller refreshes, the others wait on the lock and
-                // then find a fresh token.
-                let _guard = session.refresh_lock.lock().await;
-                if let Some((token, owner)) = session.fresh() {
-                    return Ok((Some(token), self.owner_or(owner)));
-                }
-                let tokens = self.refresh_locked(session).await?;
-                let owner = tokens.owner().map(str::to_owned);
-                Ok((Some(tokens.access_token), self.owner_or(owner)))
-            }
+    /// The OAuth token set to send (refreshing first when needed).
+    async fn oauth_tokens(&self, session: &OAuthSession) -> Result<Arc<ActiveTokens>> {
+        if let Some(active) = session.fresh() {
+            return Ok(active);
+        }
+        // Single flight: the first caller refreshes, the others wait on the lock and then
+        // find a fresh token.
+        let _guard = session.refresh_lock.lock().await;
+        if let Some(active) = session.fresh() {
+            return Ok(active);
+        }
+        let tokens = self.refresh_locked(session).await?;
+        Ok(Arc::new(ActiveTokens::new(tokens)))
+    }
+
+    /// The rate-limit owner of an OAuth call: the override, else the token's owner.
+    fn owner_or(&self, owner: Option<&Arc<str>>) -> Arc<str> {
+        match (&self.inner.owner_override, owner) {
+            (Some(o), _) | (None, Some(o)) => o.clone(),
+            (None, None) => self.inner.default_owner.clone(),
         }
     }
 
-    fn owner_or(&self, owner: Option<String>) -> String {
-        self.inner
-            .owner_override
-            .clone()
-            .or(owner)
-            .unwrap_or_else(|| "oauth".to_owned())
+    /// True when `request` is sent with an OAuth token (see [`Client::execute_oauth`]).
+    fn is_oauth_call(&self, request: &Request) -> bool {
+        request.auth && matches!(self.inner.auth, Credentials::OAuth(_))
     }
 
-    /// Sends with auth; on a 401 with an OAuth token that has not changed, refreshes once
-    /// and tries again.
-    async fn execute(&self, request: Request) -> Result<Raw> {
-        if let Some(e) = request.error {
+    /// Prepares a checked call with a static token or none: picks its credentials and gives
+    /// back the future that sends it.
+    fn start<'a>(&'a self, request: &'a Request) -> Result<impl Future<Output = Result<Raw>> + 'a> {
+        let bearer = match (&self.inner.auth, request.auth) {
+            (Credentials::Static { bearer, .. }, true) => Bearer::Valid(bearer.clone()),
+            _ => Bearer::None,
+        };
+        let owner = self.owner_key();
+        self.execute_with(request, bearer, Some(owner))
+    }
+
+    /// Sends a call and reads the answer.
+    async fn execute(&self, mut request: Request) -> Result<Raw> {
+        execute!(self, request)
+    }
+
+    /// Sends with the OAuth token (refreshing it first when needed); on a 401 with a token
+    /// that has not changed since, refreshes once and tries again.
+    async fn execute_oauth(&self, mut request: Request) -> Result<Raw> {
+        if let Some(e) = request.error.take() {
             return Err(e);
         }
-        if !request.auth {
-            let owner = self.owner_key();
-            return self.execute_with(request, None, Some(owner)).await;
-        }
-        let (token, owner) = self.bearer().await?;
-        let is_oauth = matches!(self.inner.auth, Credentials::OAuth(_));
-        if !is_oauth {
-            return self.execute_with(request, token, Some(owner)).await;
-        }
-        let retry_copy = request.clone_for_retry();
-        match self.execute_with(request, token.clone(), Some(owner)).await {
-            Err(Error::Unauthorized { .. }) if token.is_some() => {
-                let Credentials::OAuth(session) = &self.inner.auth else {
-                    return Err(Error::config("internal: OAuth session missing"));
-                };
+        let Credentials::OAuth(session) = &self.inner.auth else {
+            return Err(Error::config("internal: OAuth session missing"));
+        };
+        let used = self.oauth_tokens(session).await?;
+        let owner = self.owner_or(used.owner.as_ref());
+        match self
+            .execute_with(&request, Bearer::of(&used.bearer), Some(owner))?
+            .await
+        {
+            Err(Error::Unauthorized { .. }) => {
                 {
                     let _guard = session.refresh_lock.lock().await;
                     let changed = session
-                        .current()
-                        .is_none_or(|c| Some(&c.access_token) != token.as_ref());
+                        .active()
+                        .is_none_or(|c| c.tokens.access_token != used.tokens.access_token);
                     if !changed {
                         self.refresh_locked(session).await?;
                     }
                 }
-                let (token, owner) = self.bearer().await?;
-                self.execute_with(retry_copy, token, Some(owner)).await
+                let active = self.oauth_tokens(session).await?;
+                let owner = self.owner_or(active.owner.as_ref());
+                self.execute_with(&request, Bearer::of(&active.bearer), Some(owner))?
+                    .await
             }
             other => other,
         }
     }
 
-    /// Sends with retries, rate limiting and tracing. `owner` is the rate-limit key
-    /// (`None`: not rate limited, used for token calls).
-    async fn execute_with(
-        &self,
-        request: Request,
-        token: Option<Secret>,
-        owner: Option<String>,
-    ) -> Result<Raw> {
-        if let Some(e) = request.error {
-            return Err(e);
-        }
+    /// Prepares a call (URL, headers, span) and returns the future that sends it with
+    /// retries, rate limiting and tracing. `owner` is the rate-limit key (`None`: not rate
+    /// limited, used for token calls).
+    ///
+    /// A plain function returning one future, not an `async fn` wrapping it: each level of
+    /// `async fn` would store (and copy) the whole request future once more.
+    ///
+    /// `request` must have been checked (its deferred error taken).
+    fn execute_with<'a>(
+        &'a self,
+        request: &'a Request,
+        bearer: Bearer,
+        owner: Option<Arc<str>>,
+    ) -> Result<impl Future<Output = Result<Raw>> + 'a> {
         let inner = &self.inner;
-        let url = self.url(&request)?;
-        let headers = self.headers(&request, token.as_ref())?;
+        // The first attempt takes these; a retry builds them again (retries are rare, and
+        // wait far longer than building takes).
+        let mut prepared = Some((self.url(request)?, self.headers(request, &bearer)?));
         let limiter = if request.auth {
             inner.limiter.as_ref()
         } else {
@@ -679,29 +769,34 @@ impl Client {
             attempt = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        async move {
+        // A handle to record into (a disabled span when no subscriber wants it: free).
+        let recorder = span.clone();
+        Ok(async move {
             let mut retries = 0u32;
             loop {
                 let attempt = retries + 1;
                 if let (Some(l), Some(owner)) = (limiter, owner.as_deref()) {
-                    if let Err(Refusal::Daily) = l.acquire(owner).await {
-                        return Err(Error::RateLimited {
-                            method: request.method.clone(),
-                            path: request.path_template,
-                            retry_after: None,
-                            daily: true,
-                        });
+                    // Nearly always admitted at once; only a wait needs the (boxed) future.
+                    let admitted = match l.try_acquire(owner) {
+                        Some(admitted) => admitted,
+                        None => Box::pin(l.acquire(owner)).await,
+                    };
+                    if let Err(Refusal::Daily) = admitted {
+                        return Err(daily_quota_exhausted(request));
                     }
                 }
+                let (url, headers) = match prepared.take() {
+                    Some(p) => p,
+                    None => (self.url(request)?, self.headers(request, &bearer)?),
+                };
                 let started = Instant::now();
-                let outcome = self.attempt(&request, &url, &headers).await;
+                let outcome = self.attempt(request, url, headers).await;
                 let latency_ms = started.elapsed().as_millis() as u64;
-                let span = tracing::Span::current();
-                span.record("attempt", attempt);
-                span.record("latency_ms", latency_ms);
+                recorder.record("attempt", attempt);
+                recorder.record("latency_ms", latency_ms);
                 let (delay, last) = match outcome {
                     Outcome::Response(raw) => {
-                        span.record("status", raw.status);
+                        recorder.record("status", raw.status);
                         if let (Some(l), Some(owner)) = (limiter, owner.as_deref()) {
                             l.observe(owner, &raw.headers);
                         }
@@ -712,53 +807,10 @@ impl Client {
                             }
                             return Ok(raw);
                         }
-                        let retry_after = retry_after(&raw.headers);
-                        let err = error::from_response(
-                            &request.method,
-                            request.path_template,
-                            raw.status,
-                            retry_after,
-                            &raw.body,
-                            request.sensitive_response(),
-                        );
-                        let retryable = match raw.status {
-                            429 => true,
-                            500 | 502 | 503 | 504 => {
-                                request.is_idempotent() || inner.retry.retry_non_idempotent
-                            }
-                            _ => false,
-                        };
-                        if !retryable {
-                            return Err(err);
-                        }
-                        if raw.status == 429 {
-                            if let Some(ra) = retry_after {
-                                if ra > inner.retry.max_retry_after {
-                                    return Err(err);
-                                }
-                                if let (Some(l), Some(owner)) = (limiter, owner.as_deref()) {
-                                    l.pause(owner, ra);
-                                }
-                                (ra, err)
-                            } else {
-                                (inner.retry.backoff(attempt), err)
-                            }
-                        } else {
-                            (inner.retry.backoff(attempt), err)
-                        }
+                        self.after_error_response(request, raw, attempt, limiter, owner.as_deref())?
                     }
                     Outcome::Failed(err, kind) => {
-                        tracing::debug!(attempt, latency_ms, error = %err, "ghl: request failed");
-                        if matches!(err, Error::InvalidRequest { .. }) {
-                            return Err(err);
-                        }
-                        let retryable = kind == FailureKind::Connect
-                            || request.is_idempotent()
-                            || inner.retry.retry_non_idempotent;
-                        if !retryable {
-                            return Err(err);
-                        }
-                        (inner.retry.backoff(attempt), err)
+                        self.after_failure(request, err, kind, attempt, latency_ms)?
                     }
                 };
                 if retries >= inner.retry.max_retries {
@@ -777,41 +829,135 @@ impl Client {
                 tokio::time::sleep(delay).await;
             }
         }
-        .instrument(span)
-        .await
+        .instrument(span))
+    }
+
+    /// A non-2xx answer: the error, and the delay before trying again when the call may be
+    /// retried (`Err`: give up with the error now). Out of line: the success path stays
+    /// small.
+    #[cold]
+    #[inline(never)]
+    fn after_error_response(
+        &self,
+        request: &Request,
+        raw: Raw,
+        attempt: u32,
+        limiter: Option<&RateLimiter>,
+        owner: Option<&str>,
+    ) -> Result<(Duration, Error)> {
+        let inner = &self.inner;
+        let retry_after = retry_after(&raw.headers);
+        let err = error::from_response(
+            &request.method,
+            request.path_template,
+            raw.status,
+            retry_after,
+            &raw.body,
+            request.sensitive_response(),
+        );
+        let retryable = match raw.status {
+            429 => true,
+            500 | 502 | 503 | 504 => request.is_idempotent() || inner.retry.retry_non_idempotent,
+            _ => false,
+        };
+        if !retryable {
+            return Err(err);
+        }
+        if raw.status == 429 {
+            if let Some(ra) = retry_after {
+                if ra > inner.retry.max_retry_after {
+                    return Err(err);
+                }
+                if let (Some(l), Some(owner)) = (limiter, owner) {
+                    l.pause(owner, ra);
+                }
+                return Ok((ra, err));
+            }
+        }
+        Ok((inner.retry.backoff(attempt), err))
+    }
+
+    /// A failed attempt (no answer): like [`Client::after_error_response`].
+    #[cold]
+    #[inline(never)]
+    fn after_failure(
+        &self,
+        request: &Request,
+        err: Error,
+        kind: FailureKind,
+        attempt: u32,
+        latency_ms: u64,
+    ) -> Result<(Duration, Error)> {
+        tracing::debug!(attempt, latency_ms, error = %err, "ghl: request failed");
+        if matches!(err, Error::InvalidRequest { .. }) {
+            return Err(err);
+        }
+        let inner = &self.inner;
+        let retryable = kind == FailureKind::Connect
+            || request.is_idempotent()
+            || inner.retry.retry_non_idempotent;
+        if !retryable {
+            return Err(err);
+        }
+        Ok((inner.retry.backoff(attempt), err))
     }
 
     /// One attempt: send and read the whole body.
-    async fn attempt(&self, request: &Request, url: &url::Url, headers: &HeaderMap) -> Outcome {
+    async fn attempt(&self, request: &Request, url: url::Url, mut headers: HeaderMap) -> Outcome {
         let inner = &self.inner;
-        let mut builder = inner
-            .http
-            .request(request.method.clone(), url.clone())
-            .headers(headers.clone());
-        builder = match &request.body {
-            Body::None => builder,
-            Body::Json(b) => builder
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(b.clone()),
-            Body::Form(b) => builder
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(b.clone()),
-            Body::Multipart(m) => match m.to_form() {
-                Ok(form) => builder.multipart(form),
-                Err(message) => {
-                    return Outcome::Failed(
-                        Error::invalid_request(request.path_template, message),
-                        FailureKind::Other,
-                    );
-                }
-            },
+        let body = match &request.body {
+            Body::None => None,
+            Body::Json(b) => {
+                headers.append(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                Some(b.clone())
+            }
+            Body::Form(b) => {
+                headers.append(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/x-www-form-urlencoded"),
+                );
+                Some(b.clone())
+            }
+            Body::Multipart(_) => None,
         };
-        let response = match builder.send().await {
+        let sent = if inner.base_userinfo || matches!(request.body, Body::Multipart(_)) {
+            // Through the builder: it turns URL credentials into basic auth and sets the
+            // multipart content type and length.
+            let mut builder = inner
+                .http
+                .request(request.method.clone(), url)
+                .headers(headers);
+            builder = match &request.body {
+                Body::Multipart(m) => match m.to_form() {
+                    Ok(form) => builder.multipart(form),
+                    Err(message) => {
+                        return Outcome::Failed(
+                            Error::invalid_request(request.path_template, message),
+                            FailureKind::Other,
+                        );
+                    }
+                },
+                _ => match body {
+                    Some(b) => builder.body(b),
+                    None => builder,
+                },
+            };
+            builder.send().await
+        } else {
+            let mut http_request = reqwest::Request::new(request.method.clone(), url);
+            *http_request.headers_mut() = headers;
+            *http_request.body_mut() = body.map(reqwest::Body::from);
+            inner.http.execute(http_request).await
+        };
+        let mut response = match sent {
             Ok(r) => r,
             Err(e) => return self.transport_failure(request, e),
         };
         let status = response.status().as_u16();
-        let headers = response.headers().clone();
+        let headers = std::mem::take(response.headers_mut());
         match response.bytes().await {
             Ok(body) => Outcome::Response(Raw {
                 status,
@@ -854,11 +1000,14 @@ impl Client {
 
     fn url(&self, request: &Request) -> Result<url::Url> {
         let path = &request.path;
-        let sep = if path.starts_with('/') { "" } else { "/" };
         let mut url = self.inner.base.clone();
-        let prefix = url.path().trim_end_matches('/');
-        let full = format!("{prefix}{sep}{path}");
-        url.set_path(&full);
+        let prefix = self.inner.base_path.as_str();
+        if prefix.is_empty() && path.starts_with('/') {
+            url.set_path(path);
+        } else {
+            let sep = if path.starts_with('/') { "" } else { "/" };
+            url.set_path(&format!("{prefix}{sep}{path}"));
+        }
         if !request.query.is_empty() {
             let mut pairs = url.query_pairs_mut();
             for (name, value) in &request.query {
@@ -868,14 +1017,15 @@ impl Client {
         Ok(url)
     }
 
-    fn headers(&self, request: &Request, token: Option<&Secret>) -> Result<HeaderMap> {
+    fn headers(&self, request: &Request, bearer: &Bearer) -> Result<HeaderMap> {
         let bad = |name: &str| {
             Error::invalid_request(
                 request.path_template,
                 format!("header `{name}` has a value that is not a valid header value"),
             )
         };
-        let mut headers = HeaderMap::with_capacity(6 + request.headers.len());
+        let mut headers =
+            HeaderMap::with_capacity(6 + request.headers.len() + request.forced_headers.len());
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(header::USER_AGENT, self.inner.user_agent.clone());
         let version = if request.version.is_empty() {
@@ -885,15 +1035,19 @@ impl Client {
         };
         headers.insert(
             HeaderName::from_static("version"),
-            HeaderValue::from_str(version).map_err(|_| bad("Version"))?,
+            static_value(version).ok_or_else(|| bad("Version"))?,
         );
-        if let (true, Some(token)) = (request.auth, token) {
-            let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-                .map_err(|_| bad("Authorization"))?;
-            value.set_sensitive(true);
-            headers.insert(header::AUTHORIZATION, value);
-        } else if request.auth && !matches!(self.inner.auth, Credentials::None) {
-            return Err(Error::config("no access token available"));
+        if request.auth {
+            match bearer {
+                Bearer::Valid(value) => {
+                    headers.insert(header::AUTHORIZATION, value.clone());
+                }
+                Bearer::Invalid => return Err(bad("Authorization")),
+                Bearer::None if !matches!(self.inner.auth, Credentials::None) => {
+                    return Err(Error::config("no access token available"));
+                }
+                Bearer::None => {}
+            }
         }
         for (name, value) in &request.headers {
             if name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("version") {
@@ -908,10 +1062,32 @@ impl Client {
         }
         for (name, value) in &request.forced_headers {
             let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| bad(name))?;
-            let v = HeaderValue::from_str(value).map_err(|_| bad(name))?;
+            let v = static_value(value).ok_or_else(|| bad(name))?;
             headers.insert(n, v);
         }
         Ok(headers)
+    }
+}
+
+/// The daily quota of the call's owner is used up.
+#[cold]
+#[inline(never)]
+fn daily_quota_exhausted(request: &Request) -> Error {
+    Error::RateLimited {
+        method: request.method.clone(),
+        path: request.path_template,
+        retry_after: None,
+        daily: true,
+    }
+}
+
+/// A header value for a `'static` string: not copied when it is visible ASCII (the
+/// common case), else checked and copied like `HeaderValue::from_str`.
+fn static_value(value: &'static str) -> Option<HeaderValue> {
+    if value.bytes().all(|b| (32..127).contains(&b) || b == b'\t') {
+        Some(HeaderValue::from_static(value))
+    } else {
+        HeaderValue::from_str(value).ok()
     }
 }
 

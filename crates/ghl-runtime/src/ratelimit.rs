@@ -23,7 +23,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{Quota, RateLimiter as Gcra};
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName};
 
 type DirectLimiter = Gcra<
     governor::state::direct::NotKeyed,
@@ -73,31 +73,39 @@ pub struct RateLimitSnapshot {
 impl RateLimitSnapshot {
     /// Reads the `X-RateLimit-*` headers; `None` when none is present.
     pub fn from_headers(headers: &HeaderMap) -> Option<RateLimitSnapshot> {
-        fn num<T: std::str::FromStr>(headers: &HeaderMap, name: &str) -> Option<T> {
+        // Named once, not parsed from strings on every response.
+        static MAX: HeaderName = HeaderName::from_static("x-ratelimit-max");
+        static REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
+        static INTERVAL: HeaderName = HeaderName::from_static("x-ratelimit-interval-milliseconds");
+        static DAILY_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit-daily");
+        static DAILY_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-daily-remaining");
+        fn num<T: std::str::FromStr>(headers: &HeaderMap, name: &HeaderName) -> Option<T> {
             headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse().ok())
         }
-        let snap = RateLimitSnapshot {
-            max: num(headers, "x-ratelimit-max"),
-            remaining: num(headers, "x-ratelimit-remaining"),
-            interval: num::<u64>(headers, "x-ratelimit-interval-milliseconds")
-                .map(Duration::from_millis),
-            daily_limit: num(headers, "x-ratelimit-limit-daily"),
-            daily_remaining: num(headers, "x-ratelimit-daily-remaining"),
-            observed_at: SystemTime::now(),
-        };
-        if snap.max.is_none()
-            && snap.remaining.is_none()
-            && snap.interval.is_none()
-            && snap.daily_limit.is_none()
-            && snap.daily_remaining.is_none()
+        let max = num(headers, &MAX);
+        let remaining = num(headers, &REMAINING);
+        let interval = num::<u64>(headers, &INTERVAL).map(Duration::from_millis);
+        let daily_limit = num(headers, &DAILY_LIMIT);
+        let daily_remaining = num(headers, &DAILY_REMAINING);
+        if max.is_none()
+            && remaining.is_none()
+            && interval.is_none()
+            && daily_limit.is_none()
+            && daily_remaining.is_none()
         {
-            None
-        } else {
-            Some(snap)
+            return None;
         }
+        Some(RateLimitSnapshot {
+            max,
+            remaining,
+            interval,
+            daily_limit,
+            daily_remaining,
+            observed_at: SystemTime::now(),
+        })
     }
 }
 
@@ -195,6 +203,29 @@ impl RateLimiter {
     /// client's own owner key).
     pub fn snapshot(&self, owner: &str) -> Option<RateLimitSnapshot> {
         self.owners().get(owner).and_then(|s| s.snapshot.clone())
+    }
+
+    /// Admits a call for `owner` at once when it need not wait: `Some(Ok)` when admitted
+    /// (counted against the quota), `Some(Err)` when refused, `None` when it must wait
+    /// (then [`RateLimiter::acquire`] does the waiting).
+    pub(crate) fn try_acquire(&self, owner: &str) -> Option<Result<(), Refusal>> {
+        self.with_owner(owner, |s| {
+            if s.daily_block_until.is_some() || s.pause_until.is_some() {
+                let now = Instant::now();
+                if let Some(until) = s.daily_block_until {
+                    if until > now {
+                        return Some(Err(Refusal::Daily));
+                    }
+                    s.daily_block_until = None;
+                }
+                match s.pause_until {
+                    Some(until) if until > now => return None,
+                    Some(_) => s.pause_until = None,
+                    None => {}
+                }
+            }
+            s.gcra.check().ok().map(Ok)
+        })
     }
 
     /// Waits until a call for `owner` may go out.

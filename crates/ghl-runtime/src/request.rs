@@ -59,6 +59,273 @@ fn render_json(value: &serde_json::Value, out: &mut Vec<String>, depth: u8) -> R
     Ok(())
 }
 
+/// Appends `(name, wrap(string))` for each string `value` renders to, as
+/// [`render_scalars`] would render it. Scalars and flat sequences of scalars are rendered
+/// straight from `Serialize`, without building a `serde_json::Value`; anything else
+/// (objects, enum variants with data, nested sequences, bytes, out-of-range 128-bit
+/// integers) goes through [`render_scalars`], which also words the error. On error nothing
+/// is appended.
+pub(crate) fn push_scalars<T: Serialize + ?Sized, U>(
+    out: &mut Vec<(&'static str, U)>,
+    name: &'static str,
+    value: &T,
+    wrap: fn(String) -> U,
+) -> Result<(), String> {
+    let start = out.len();
+    let direct = value.serialize(Direct {
+        push: &mut |v| out.push((name, wrap(v))),
+        nested: false,
+    });
+    if direct.is_ok() {
+        return Ok(());
+    }
+    out.truncate(start);
+    let values = render_scalars(value)?;
+    out.extend(values.into_iter().map(|v| (name, wrap(v))));
+    Ok(())
+}
+
+/// The direct renderer gave up: the value needs [`render_scalars`].
+#[derive(Debug)]
+struct Fallback;
+
+impl fmt::Display for Fallback {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("not a scalar")
+    }
+}
+
+impl std::error::Error for Fallback {}
+
+impl serde::ser::Error for Fallback {
+    fn custom<M: fmt::Display>(_: M) -> Self {
+        Fallback
+    }
+}
+
+/// Renders scalars like `serde_json::to_value` followed by `render_json` do.
+struct Direct<'a> {
+    push: &'a mut dyn FnMut(String),
+    /// Inside a sequence: another sequence is refused.
+    nested: bool,
+}
+
+/// A float as `serde_json` keeps it (non-finite values become `null`: nothing) and
+/// [`render_number`] prints it.
+fn render_f64(f: f64, push: &mut dyn FnMut(String)) {
+    if !f.is_finite() {
+        return;
+    }
+    if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
+        push((f as i64).to_string());
+    } else {
+        push(format!("{f}"));
+    }
+}
+
+impl<'a> serde::Serializer for Direct<'a> {
+    type Ok = ();
+    type Error = Fallback;
+    type SerializeSeq = DirectSeq<'a>;
+    type SerializeTuple = DirectSeq<'a>;
+    type SerializeTupleStruct = DirectSeq<'a>;
+    type SerializeTupleVariant = serde::ser::Impossible<(), Fallback>;
+    type SerializeMap = serde::ser::Impossible<(), Fallback>;
+    type SerializeStruct = serde::ser::Impossible<(), Fallback>;
+    type SerializeStructVariant = serde::ser::Impossible<(), Fallback>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Fallback> {
+        (self.push)(if v { "true" } else { "false" }.to_owned());
+        Ok(())
+    }
+    fn serialize_i8(self, v: i8) -> Result<(), Fallback> {
+        self.serialize_i64(i64::from(v))
+    }
+    fn serialize_i16(self, v: i16) -> Result<(), Fallback> {
+        self.serialize_i64(i64::from(v))
+    }
+    fn serialize_i32(self, v: i32) -> Result<(), Fallback> {
+        self.serialize_i64(i64::from(v))
+    }
+    fn serialize_i64(self, v: i64) -> Result<(), Fallback> {
+        (self.push)(v.to_string());
+        Ok(())
+    }
+    fn serialize_i128(self, v: i128) -> Result<(), Fallback> {
+        match i64::try_from(v) {
+            Ok(v) => self.serialize_i64(v),
+            Err(_) => match u64::try_from(v) {
+                Ok(v) => self.serialize_u64(v),
+                Err(_) => Err(Fallback),
+            },
+        }
+    }
+    fn serialize_u8(self, v: u8) -> Result<(), Fallback> {
+        self.serialize_u64(u64::from(v))
+    }
+    fn serialize_u16(self, v: u16) -> Result<(), Fallback> {
+        self.serialize_u64(u64::from(v))
+    }
+    fn serialize_u32(self, v: u32) -> Result<(), Fallback> {
+        self.serialize_u64(u64::from(v))
+    }
+    fn serialize_u64(self, v: u64) -> Result<(), Fallback> {
+        (self.push)(v.to_string());
+        Ok(())
+    }
+    fn serialize_u128(self, v: u128) -> Result<(), Fallback> {
+        u64::try_from(v)
+            .map_err(|_| Fallback)
+            .and_then(|v| self.serialize_u64(v))
+    }
+    fn serialize_f32(self, v: f32) -> Result<(), Fallback> {
+        render_f64(f64::from(v), self.push);
+        Ok(())
+    }
+    fn serialize_f64(self, v: f64) -> Result<(), Fallback> {
+        render_f64(v, self.push);
+        Ok(())
+    }
+    fn serialize_char(self, v: char) -> Result<(), Fallback> {
+        (self.push)(v.to_string());
+        Ok(())
+    }
+    fn serialize_str(self, v: &str) -> Result<(), Fallback> {
+        (self.push)(v.to_owned());
+        Ok(())
+    }
+    fn serialize_bytes(self, _: &[u8]) -> Result<(), Fallback> {
+        Err(Fallback)
+    }
+    fn serialize_none(self) -> Result<(), Fallback> {
+        Ok(())
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Fallback> {
+        value.serialize(self)
+    }
+    fn serialize_unit(self) -> Result<(), Fallback> {
+        Ok(())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), Fallback> {
+        Ok(())
+    }
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Result<(), Fallback> {
+        self.serialize_str(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        value: &T,
+    ) -> Result<(), Fallback> {
+        value.serialize(self)
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), Fallback> {
+        Err(Fallback)
+    }
+    fn serialize_seq(self, _: Option<usize>) -> Result<DirectSeq<'a>, Fallback> {
+        if self.nested {
+            return Err(Fallback);
+        }
+        Ok(DirectSeq { push: self.push })
+    }
+    fn serialize_tuple(self, len: usize) -> Result<DirectSeq<'a>, Fallback> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        len: usize,
+    ) -> Result<DirectSeq<'a>, Fallback> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, Fallback> {
+        Err(Fallback)
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, Fallback> {
+        Err(Fallback)
+    }
+    fn serialize_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStruct, Fallback> {
+        Err(Fallback)
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, Fallback> {
+        Err(Fallback)
+    }
+}
+
+/// The elements of a top-level sequence: scalars only.
+struct DirectSeq<'a> {
+    push: &'a mut dyn FnMut(String),
+}
+
+impl DirectSeq<'_> {
+    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Fallback> {
+        value.serialize(Direct {
+            push: &mut *self.push,
+            nested: true,
+        })
+    }
+}
+
+impl serde::ser::SerializeSeq for DirectSeq<'_> {
+    type Ok = ();
+    type Error = Fallback;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Fallback> {
+        self.element(value)
+    }
+    fn end(self) -> Result<(), Fallback> {
+        Ok(())
+    }
+}
+
+impl serde::ser::SerializeTuple for DirectSeq<'_> {
+    type Ok = ();
+    type Error = Fallback;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Fallback> {
+        self.element(value)
+    }
+    fn end(self) -> Result<(), Fallback> {
+        Ok(())
+    }
+}
+
+impl serde::ser::SerializeTupleStruct for DirectSeq<'_> {
+    type Ok = ();
+    type Error = Fallback;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Fallback> {
+        self.element(value)
+    }
+    fn end(self) -> Result<(), Fallback> {
+        Ok(())
+    }
+}
+
 fn render_number(n: &serde_json::Number) -> String {
     if n.is_f64() {
         if let Some(f) = n.as_f64() {
@@ -140,9 +407,8 @@ impl Request {
     /// nothing. A value that cannot be rendered makes `send` return
     /// [`Error::InvalidRequest`].
     pub fn query<T: Serialize + ?Sized>(mut self, name: &'static str, value: &T) -> Request {
-        match render_scalars(value) {
-            Ok(values) => self.query.extend(values.into_iter().map(|v| (name, v))),
-            Err(e) => self.fail(format!("query parameter `{name}`: {e}")),
+        if let Err(e) = push_scalars(&mut self.query, name, value, |v| v) {
+            self.fail(format!("query parameter `{name}`: {e}"));
         }
         self
     }
@@ -224,22 +490,6 @@ impl Request {
     /// The `Version` header value.
     pub fn version(&self) -> &'static str {
         self.version
-    }
-
-    /// A copy for sending again (the deferred error is not copied: it was checked).
-    pub(crate) fn clone_for_retry(&self) -> Request {
-        Request {
-            method: self.method.clone(),
-            path_template: self.path_template,
-            path: self.path.clone(),
-            version: self.version,
-            query: self.query.clone(),
-            headers: self.headers.clone(),
-            forced_headers: self.forced_headers.clone(),
-            body: self.body.clone(),
-            auth: self.auth,
-            error: None,
-        }
     }
 
     /// True for methods that may be retried safely without the caller's opt-in.
@@ -325,14 +575,9 @@ impl Multipart {
     /// Adds a text field, rendered like a query parameter (sequences give one part per
     /// element, `None` gives none).
     pub fn text<T: Serialize + ?Sized>(mut self, name: &'static str, value: &T) -> Multipart {
-        match render_scalars(value) {
-            Ok(values) => self
-                .parts
-                .extend(values.into_iter().map(|v| (name, Part::Text(v)))),
-            Err(e) => {
-                if self.error.is_none() {
-                    self.error = Some(format!("multipart field `{name}`: {e}"));
-                }
+        if let Err(e) = push_scalars(&mut self.parts, name, value, Part::Text) {
+            if self.error.is_none() {
+                self.error = Some(format!("multipart field `{name}`: {e}"));
             }
         }
         self
@@ -464,6 +709,115 @@ mod tests {
         assert!(render_scalars(&None::<u8>).unwrap().is_empty());
         assert!(render_scalars(&serde_json::json!({"a": 1})).is_err());
         assert!(render_scalars(&serde_json::json!([[1]])).is_err());
+    }
+
+    /// The direct renderer gives what the `serde_json::Value` path gives, errors included.
+    #[test]
+    fn direct_rendering_matches_json_rendering() {
+        #[derive(Serialize)]
+        enum Kind {
+            Plain,
+            #[serde(rename = "renamed-variant")]
+            Renamed,
+            Data(u8),
+        }
+        #[derive(Serialize)]
+        struct Wrapper(&'static str);
+        #[derive(Serialize)]
+        struct Fields {
+            a: u8,
+        }
+        fn check<T: Serialize + ?Sized>(value: &T) {
+            let mut out: Vec<(&'static str, String)> = vec![("before", "x".to_owned())];
+            let direct = push_scalars(&mut out, "k", value, |v| v);
+            let json = render_scalars(value);
+            match (direct, json) {
+                (Ok(()), Ok(values)) => {
+                    let got: Vec<String> = out[1..].iter().map(|(_, v)| v.clone()).collect();
+                    assert_eq!(got, values);
+                    assert!(out[1..].iter().all(|(n, _)| *n == "k"));
+                }
+                (Err(a), Err(b)) => {
+                    assert_eq!(a, b);
+                    assert_eq!(out.len(), 1, "nothing appended on error");
+                }
+                (a, b) => panic!("direct {a:?} vs json {b:?}"),
+            }
+        }
+        check("a b&c=d");
+        check(&String::from("é"));
+        check(&'x');
+        check(&true);
+        check(&false);
+        for f in [
+            0.0,
+            -0.0,
+            50.0,
+            2.5,
+            -3.25,
+            1e20,
+            9_007_199_254_740_992.0,
+            9_007_199_254_740_991.0,
+            -9_007_199_254_740_991.0,
+            0.1,
+            f64::NAN,
+            f64::INFINITY,
+            f64::MIN_POSITIVE,
+        ] {
+            check(&f);
+        }
+        check(&0.1_f32);
+        check(&16_777_216.0_f32);
+        check(&f32::NAN);
+        check(&-3_i8);
+        check(&i16::MIN);
+        check(&i32::MAX);
+        check(&i64::MIN);
+        check(&u8::MAX);
+        check(&u64::MAX);
+        check(&(u64::MAX as u128));
+        check(&(u64::MAX as u128 + 1));
+        check(&(i64::MIN as i128));
+        check(&(i64::MIN as i128 - 1));
+        check(&None::<u8>);
+        check(&Some(3_u8));
+        check(&Some(Some("x")));
+        check(&());
+        check(&Kind::Plain);
+        check(&Kind::Renamed);
+        check(&Kind::Data(1));
+        check(&Wrapper("w"));
+        check(&Fields { a: 1 });
+        check(&["x", "y"]);
+        check(&vec![1.0, 2.5]);
+        check(&vec![Some(1), None, Some(3)]);
+        check(&vec![Kind::Plain, Kind::Renamed]);
+        check(&vec![Kind::Plain, Kind::Data(2)]);
+        check(&("a", 1, true));
+        check(&Vec::<u8>::new());
+        check(&vec![vec![1]]);
+        check(&vec![Fields { a: 1 }]);
+        check(&RawBytes);
+        check(&[RawBytes]);
+        check(&serde_json::json!(50.0));
+        check(&serde_json::json!(-7));
+        check(&serde_json::json!("s"));
+        check(&serde_json::json!(null));
+        check(&serde_json::json!([1, "a", null, 2.5]));
+        check(&serde_json::json!({"a": 1}));
+        check(&serde_json::json!([[1]]));
+        let mut map = std::collections::BTreeMap::new();
+        map.insert("a", 1);
+        check(&map);
+    }
+
+    /// A value serialized with `serialize_bytes`.
+    struct RawBytes;
+
+    impl Serialize for RawBytes {
+        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_bytes(b"ab")
+        }
     }
 
     #[test]

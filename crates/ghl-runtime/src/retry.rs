@@ -1,6 +1,7 @@
 //! Retry policy: exponential backoff with jitter and a retry budget.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// When and how a [`Client`](crate::Client) retries a failed call.
@@ -78,9 +79,15 @@ impl RetryPolicy {
 }
 
 /// Shared retry budget (a token bucket).
+///
+/// Calls that succeed at once only credit it, and it is full nearly all the time: `full`
+/// lets them skip the lock (and the clock) then. Crediting a full bucket changes nothing,
+/// so skipping it is exact.
 #[derive(Debug)]
 pub(crate) struct RetryBudget {
     state: Mutex<BudgetState>,
+    /// `tokens >= capacity` as of the last update under the lock.
+    full: AtomicBool,
     capacity: f64,
     per_success: f64,
     per_second: f64,
@@ -99,6 +106,7 @@ impl RetryBudget {
                 tokens: policy.budget,
                 last: Instant::now(),
             }),
+            full: AtomicBool::new(policy.budget >= policy.budget.max(0.0)),
             capacity: policy.budget.max(0.0),
             per_success: policy.budget_refill_per_success.max(0.0),
             per_second: policy.budget_refill_per_second.max(0.0),
@@ -119,22 +127,30 @@ impl RetryBudget {
             Err(poisoned) => poisoned.into_inner(),
         };
         self.refill(&mut state);
-        if state.tokens >= 1.0 {
+        let spent = if state.tokens >= 1.0 {
             state.tokens -= 1.0;
             true
         } else {
             false
-        }
+        };
+        self.full
+            .store(state.tokens >= self.capacity, Ordering::Relaxed);
+        spent
     }
 
     /// Credits a first-attempt success.
     pub(crate) fn record_success(&self) {
+        if self.full.load(Ordering::Relaxed) {
+            return;
+        }
         let mut state = match self.state.lock() {
             Ok(s) => s,
             Err(poisoned) => poisoned.into_inner(),
         };
         self.refill(&mut state);
         state.tokens = (state.tokens + self.per_success).min(self.capacity);
+        self.full
+            .store(state.tokens >= self.capacity, Ordering::Relaxed);
     }
 }
 

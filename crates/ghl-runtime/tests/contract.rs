@@ -471,6 +471,16 @@ fn public_types_are_thread_safe() {
     assert_send_sync::<ghl_runtime::webhooks::WebhookVerifier>();
 }
 
+#[test]
+fn call_futures_are_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let client = Client::builder().token("t").build().unwrap();
+    let request = || Request::new(Method::GET, "/x", "/x".to_owned(), "2021-07-28");
+    assert_send(&client.send::<serde_json::Value>(request()));
+    assert_send(&client.send_at::<serde_json::Value>(request(), "/a"));
+    assert_send(&client.send_empty(request()));
+}
+
 #[tokio::test]
 async fn base_url_may_carry_a_path_prefix() {
     let server = MockServer::start().await;
