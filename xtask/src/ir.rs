@@ -606,7 +606,7 @@ impl<'a> Builder<'a> {
     /// The definition a named type gets for `schema` (components are always named).
     fn kind_of(&mut self, schema: &'a Schema, site: &Site<'_>) -> Result<TypeKind, SpecError> {
         let view = shape(schema);
-        if let Some(kind) = self.compound_kind(schema, &view, site)? {
+        if let Some(kind) = self.compound_kind(&view, site)? {
             return Ok(kind);
         }
         Ok(TypeKind::Alias(self.plain_ty(&view, site)?))
@@ -615,11 +615,9 @@ impl<'a> Builder<'a> {
     /// Kinds that need a definition of their own: structs, enums, untagged unions.
     fn compound_kind(
         &mut self,
-        schema: &'a Schema,
         view: &Shape<'a>,
         site: &Site<'_>,
     ) -> Result<Option<TypeKind>, SpecError> {
-        let _ = schema;
         if view.all_of.len() > 1 || (!view.all_of.is_empty() && !view.properties.is_empty()) {
             return self.merged_struct(view, site).map(Some);
         }
@@ -893,7 +891,6 @@ impl<'a> Builder<'a> {
         }
         let name = self.claim_type_name(&site.hint);
         if let Some(kind) = self.compound_kind(
-            schema,
             &view,
             &Site {
                 hint: name.clone(),

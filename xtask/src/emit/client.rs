@@ -131,7 +131,7 @@ pub fn client_rs(api: &Api) -> TokenStream {
 
 fn method(api: &Api, op: &Operation) -> TokenStream {
     let name = format_ident!("{}", op.fn_name);
-    let doc = doc_attrs(&method_doc(api, op));
+    let doc = doc_attrs(&method_doc(op));
     let deprecated = op
         .deprecated
         .then(|| quote! { #[deprecated(note = "deprecated in the spec")] });
@@ -294,7 +294,7 @@ fn bound_checks(op: &Operation) -> Vec<TokenStream> {
     checks
 }
 
-fn method_doc(api: &Api, op: &Operation) -> String {
+fn method_doc(op: &Operation) -> String {
     let mut text = String::new();
     if let Some(summary) = &op.summary {
         text.push_str(summary.trim());
@@ -341,7 +341,6 @@ fn method_doc(api: &Api, op: &Operation) -> String {
             }
         }
     }
-    let _ = api;
     text
 }
 
