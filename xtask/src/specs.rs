@@ -417,7 +417,7 @@ fn fetch_into_cache(lock: &Lock, base_url: &str, cache_root: &Path) -> Result<Ve
     fs::create_dir_all(cache_root)
         .with_context(|| format!("cannot create spec cache {}", cache_root.display()))?;
     let staging = Staging::create(cache_root, &lock.commit)?;
-    let agent = http_agent(!is_loopback(base_url));
+    let agent = http_agent_for(base_url);
 
     let mut files = Vec::new();
     for locked in lock.sorted_files() {
@@ -487,6 +487,11 @@ fn file_url(base_url: &str, lock: &Lock, path: &str) -> String {
     )
 }
 
+/// An HTTP client for downloads from `base_url` (also used by `specs update`).
+pub(crate) fn http_agent_for(base_url: &str) -> ureq::Agent {
+    http_agent(!is_loopback(base_url))
+}
+
 fn http_agent(use_env_proxy: bool) -> ureq::Agent {
     let mut config = ureq::Agent::config_builder()
         // Non-2xx responses are handled below, where the URL and status go into the error.
@@ -513,7 +518,8 @@ fn is_loopback(base_url: &str) -> bool {
     })
 }
 
-fn download(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>> {
+/// GET `url`: the body of a 2xx answer, or an error naming the URL and the status.
+pub(crate) fn download(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>> {
     let mut response = agent
         .get(url)
         .call()

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, anyhow, bail, ensure};
 
@@ -279,31 +279,6 @@ fn validate_commit(commit: &str) -> anyhow::Result<String> {
     Ok(commit)
 }
 
-fn http_agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_connect(Some(Duration::from_secs(15)))
-        .timeout_global(Some(Duration::from_secs(120)))
-        .user_agent(concat!("ghl-rs-xtask/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .into()
-}
-
-fn get(agent: &ureq::Agent, url: &str) -> anyhow::Result<Vec<u8>> {
-    let mut response = agent
-        .get(url)
-        .call()
-        .map_err(|error| anyhow!("GET {url} failed: {error}"))?;
-    let status = response.status();
-    ensure!(status.is_success(), "GET {url} returned HTTP {status}");
-    response
-        .body_mut()
-        .with_config()
-        .limit(64 * 1024 * 1024)
-        .read_to_vec()
-        .map_err(|error| anyhow!("GET {url}: cannot read the response body: {error}"))
-}
-
 /// The v2 files of the commit's tree: `apps/*.json` (not subdirectories) and the common file.
 fn v2_paths(tree: &serde_json::Value, url: &str) -> anyhow::Result<Vec<String>> {
     ensure!(
@@ -372,12 +347,12 @@ fn download_from(
     api: &str,
     raw: &str,
 ) -> anyhow::Result<PathBuf> {
-    let agent = http_agent();
+    let agent = specs::http_agent_for(api);
     let tree_url = format!(
         "{}/repos/{upstream}/git/trees/{commit}?recursive=1",
         api.trim_end_matches('/')
     );
-    let tree: serde_json::Value = serde_json::from_slice(&get(&agent, &tree_url)?)
+    let tree: serde_json::Value = serde_json::from_slice(&specs::download(&agent, &tree_url)?)
         .with_context(|| format!("{tree_url}: the answer is not JSON"))?;
     let paths = v2_paths(&tree, &tree_url)?;
     let cache = root.join("target/spec-cache");
@@ -386,7 +361,7 @@ fn download_from(
     let result = (|| -> anyhow::Result<()> {
         for path in &paths {
             let url = format!("{}/{upstream}/{commit}/{path}", raw.trim_end_matches('/'));
-            let bytes = get(&agent, &url)?;
+            let bytes = specs::download(&agent, &url)?;
             let dest = path
                 .split('/')
                 .fold(staging.clone(), |dir, part| dir.join(part));
