@@ -269,18 +269,26 @@ pub struct CommonTypes {
 impl CommonTypes {
     /// Names the common schemas exactly as [`build`] names them in the common crate.
     pub fn new(spec: &LoadedSpec) -> CommonTypes {
-        let mut common = CommonTypes::default();
-        let mut scope = Scope::new();
+        let mut common = CommonTypes {
+            names: component_names(&spec.document, &mut Scope::new()),
+            ..CommonTypes::default()
+        };
         for (raw, schema) in sorted_schemas(&spec.document) {
-            common
-                .names
-                .insert(raw.to_owned(), scope.claim(&naming::type_name(raw)));
             if let ReferenceOr::Item(schema) = schema {
                 common.schemas.insert(raw.to_owned(), schema.clone());
             }
         }
         common
     }
+}
+
+/// Rust names for the component schemas, claimed in `scope` in name order: the first of two
+/// names that collide after case conversion keeps the plain name.
+fn component_names(document: &OpenAPI, scope: &mut Scope) -> BTreeMap<String, String> {
+    sorted_schemas(document)
+        .into_iter()
+        .map(|(raw, _)| (raw.to_owned(), scope.claim(&naming::type_name(raw))))
+        .collect()
 }
 
 fn sorted_schemas(document: &OpenAPI) -> Vec<(&str, &ReferenceOr<Schema>)> {
@@ -307,12 +315,14 @@ pub fn build(spec: &LoadedSpec, common: Option<&CommonTypes>) -> Result<Api, Spe
         uses_common: false,
     };
     builder.stats.repairs = spec.repairs.clone();
-    for (raw, _) in sorted_schemas(&spec.document) {
-        let name = builder.scope.claim(&naming::type_name(raw));
-        if name != naming::type_name(raw) {
-            builder.repair("schema name collision after case conversion");
-        }
-        builder.local_names.insert(raw.to_owned(), name);
+    builder.local_names = component_names(&spec.document, &mut builder.scope);
+    let collisions = builder
+        .local_names
+        .iter()
+        .filter(|(raw, name)| **name != naming::type_name(raw))
+        .count();
+    for _ in 0..collisions {
+        builder.repair("schema name collision after case conversion");
     }
     for (raw, schema) in sorted_schemas(&spec.document) {
         let name = builder.local_names[raw].clone();

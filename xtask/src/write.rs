@@ -167,7 +167,7 @@ pub fn write(out_dir: &Path, files: &[GeneratedFile]) -> anyhow::Result<Outcome>
     Ok(outcome)
 }
 
-/// Refuses an output directory that holds something other than crates (a typo in `--out`).
+/// Refuses an `--out` path that exists but is a file (a typo), before anything is generated.
 pub fn ensure_output_dir(out_dir: &Path) -> anyhow::Result<()> {
     if out_dir.exists() && !out_dir.is_dir() {
         bail!("--out {} exists and is not a directory", out_dir.display());

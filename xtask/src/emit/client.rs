@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{doc_attrs, inner_doc_attrs, mentions_local, ty_tokens};
+use super::{doc_attrs, inner_doc, mentions_local, ty_tokens};
 use crate::ir::{
     Api, Body, ErrorResponse, Operation, Param, ParamLocation, Response, Ty, TypeKind,
 };
@@ -45,7 +45,7 @@ pub fn lib_rs(api: &Api) -> TokenStream {
             client_name = api.client_name,
         )
     };
-    let docs = inner_doc_attrs(&text);
+    let docs = inner_doc(&text);
     let ext = api.extension.as_ref().map(|(origin, _)| {
         let doc = doc_attrs(&format!(
             "Hand-written helpers for what the spec cannot say (from `{origin}`)."

@@ -180,10 +180,6 @@ fn doc_attrs(text: &str) -> TokenStream {
 
 /// `#![doc = ...]` for crate-level docs.
 pub fn inner_doc(text: &str) -> TokenStream {
-    inner_doc_attrs(text)
-}
-
-fn inner_doc_attrs(text: &str) -> TokenStream {
     let lines = doc_lines(text);
     quote! { #( #![doc = #lines] )* }
 }

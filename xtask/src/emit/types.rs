@@ -3,12 +3,12 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{doc_attrs, inner_doc_attrs, ty_tokens};
+use super::{doc_attrs, inner_doc, ty_tokens};
 use crate::ir::{Api, Field, Ty, TypeDef, TypeKind, Variant};
 use crate::naming::Scope;
 
 pub fn types_rs(api: &Api) -> TokenStream {
-    let module_doc = inner_doc_attrs(&format!(
+    let module_doc = inner_doc(&format!(
         "Request and response types of the {} API, one per schema of `{}`.",
         api.title, api.spec_path
     ));
