@@ -15,7 +15,7 @@ use crate::auth::{
     ActiveTokens, Grant, OAuthConfig, OAuthSession, Secret, TokenResponse, TokenSet, TokenStore,
 };
 use crate::error::{self, excerpt};
-use crate::ratelimit::{RateLimitConfig, RateLimitSnapshot, RateLimiter, Refusal};
+use crate::ratelimit::{OwnerSlot, RateLimitConfig, RateLimitSnapshot, RateLimiter, Refusal};
 use crate::request::{Body, is_sensitive_header};
 use crate::retry::{RetryBudget, RetryPolicy};
 use crate::{
@@ -81,6 +81,25 @@ struct Inner {
     owner_override: Option<Arc<str>>,
     /// The rate-limit key when there is no override (and, for OAuth, no token owner).
     default_owner: Arc<str>,
+    /// The limiter's slot for this client when its owner does not depend on the token
+    /// (an override, a static token, no token): reached without a lookup per call.
+    fixed_slot: Option<Arc<OwnerSlot>>,
+}
+
+impl Inner {
+    /// Completes the fields derived from the others.
+    fn new(mut inner: Inner) -> Inner {
+        let fixed_owner = match (&inner.owner_override, &inner.auth) {
+            (Some(owner), _) => Some(owner),
+            (None, Credentials::OAuth(_)) => None,
+            (None, _) => Some(&inner.default_owner),
+        };
+        inner.fixed_slot = match (&inner.limiter, fixed_owner) {
+            (Some(limiter), Some(owner)) => Some(limiter.slot(owner)),
+            _ => None,
+        };
+        inner
+    }
 }
 
 /// The API client: cheap to clone (clones share one connection pool, token state, rate
@@ -299,7 +318,7 @@ impl ClientBuilder {
             Credentials::OAuth(_) => Arc::from(OAUTH_OWNER),
         };
         Ok(Client {
-            inner: Arc::new(Inner {
+            inner: Arc::new(Inner::new(Inner {
                 http,
                 base_path: parsed.path().trim_end_matches('/').to_owned(),
                 base_userinfo: !parsed.username().is_empty() || parsed.password().is_some(),
@@ -313,7 +332,8 @@ impl ClientBuilder {
                 limiter,
                 owner_override: self.owner.map(Arc::from),
                 default_owner,
-            }),
+                fixed_slot: None,
+            })),
         })
     }
 }
@@ -370,7 +390,7 @@ enum FailureKind {
 }
 
 /// Sends `$request` through `$client` and reads the answer: a `Result<Raw>`, except that
-/// a call that cannot be prepared returns its error from the enclosing function.
+/// a request holding a deferred error returns it from the enclosing function.
 ///
 /// A macro rather than an `async fn` so the request future is stored once, in the caller's
 /// own future, instead of once more per level (and moved from one to the next); the OAuth
@@ -386,8 +406,7 @@ macro_rules! execute {
             if let Some(e) = $request.error.take() {
                 return Err(e);
             }
-            let call = $client.start(&$request)?;
-            call.await
+            $client.start(&$request).await
         }
     }};
 }
@@ -600,7 +619,7 @@ impl Client {
         if let Some(e) = request.error.take() {
             return Err(e);
         }
-        let raw = self.execute_with(&request, Bearer::None, None)?.await?;
+        let raw = self.execute_with(&request, Bearer::None, None).await?;
         let resp: TokenResponse = decode(&Method::POST, "/oauth/token", &raw.body, true)?;
         Ok(TokenSet::from_response(resp))
     }
@@ -642,7 +661,7 @@ impl Client {
         let session = OAuthSession::new(config, store, Some(tokens));
         let inner = &self.inner;
         Ok(Client {
-            inner: Arc::new(Inner {
+            inner: Arc::new(Inner::new(Inner {
                 http: inner.http.clone(),
                 base_url: inner.base_url.clone(),
                 base: inner.base.clone(),
@@ -656,7 +675,8 @@ impl Client {
                 limiter: inner.limiter.clone(),
                 owner_override: Some(Arc::from(location_id)),
                 default_owner: Arc::from(OAUTH_OWNER),
-            }),
+                fixed_slot: None,
+            })),
         })
     }
 
@@ -675,12 +695,19 @@ impl Client {
         Ok(Arc::new(ActiveTokens::new(tokens)))
     }
 
-    /// The rate-limit owner of an OAuth call: the override, else the token's owner.
-    fn owner_or(&self, owner: Option<&Arc<str>>) -> Arc<str> {
-        match (&self.inner.owner_override, owner) {
-            (Some(o), _) | (None, Some(o)) => o.clone(),
-            (None, None) => self.inner.default_owner.clone(),
+    /// The rate-limit slot of a call sent with a token owned by `token_owner` (`None` when
+    /// the client does not rate limit).
+    fn slot(&self, token_owner: Option<&Arc<str>>) -> Option<Arc<OwnerSlot>> {
+        let inner = &self.inner;
+        if let Some(slot) = &inner.fixed_slot {
+            return Some(slot.clone());
         }
+        let limiter = inner.limiter.as_ref()?;
+        let owner = match (&inner.owner_override, token_owner) {
+            (Some(o), _) | (None, Some(o)) => o,
+            (None, None) => &inner.default_owner,
+        };
+        Some(limiter.slot(owner))
     }
 
     /// True when `request` is sent with an OAuth token (see [`Client::execute_oauth`]).
@@ -690,13 +717,13 @@ impl Client {
 
     /// Prepares a checked call with a static token or none: picks its credentials and gives
     /// back the future that sends it.
-    fn start<'a>(&'a self, request: &'a Request) -> Result<impl Future<Output = Result<Raw>> + 'a> {
+    fn start<'a>(&'a self, request: &'a Request) -> impl Future<Output = Result<Raw>> + 'a {
         let bearer = match (&self.inner.auth, request.auth) {
             (Credentials::Static { bearer, .. }, true) => Bearer::Valid(bearer.clone()),
             _ => Bearer::None,
         };
-        let owner = self.owner_key();
-        self.execute_with(request, bearer, Some(owner))
+        let slot = if request.auth { self.slot(None) } else { None };
+        self.execute_with(request, bearer, slot)
     }
 
     /// Sends a call and reads the answer.
@@ -714,9 +741,9 @@ impl Client {
             return Err(Error::config("internal: OAuth session missing"));
         };
         let used = self.oauth_tokens(session).await?;
-        let owner = self.owner_or(used.owner.as_ref());
+        let slot = self.slot(used.owner.as_ref());
         match self
-            .execute_with(&request, Bearer::of(&used.bearer), Some(owner))?
+            .execute_with(&request, Bearer::of(&used.bearer), slot)
             .await
         {
             Err(Error::Unauthorized { .. }) => {
@@ -730,37 +757,30 @@ impl Client {
                     }
                 }
                 let active = self.oauth_tokens(session).await?;
-                let owner = self.owner_or(active.owner.as_ref());
-                self.execute_with(&request, Bearer::of(&active.bearer), Some(owner))?
+                let slot = self.slot(active.owner.as_ref());
+                self.execute_with(&request, Bearer::of(&active.bearer), slot)
                     .await
             }
             other => other,
         }
     }
 
-    /// Prepares a call (URL, headers, span) and returns the future that sends it with
-    /// retries, rate limiting and tracing. `owner` is the rate-limit key (`None`: not rate
-    /// limited, used for token calls).
+    /// Returns the future that sends a call with retries, rate limiting and tracing.
+    /// `slot` is the rate-limit slot of the call's owner (`None`: not rate limited, as
+    /// token calls are).
     ///
     /// A plain function returning one future, not an `async fn` wrapping it: each level of
-    /// `async fn` would store (and copy) the whole request future once more.
+    /// `async fn` would store (and copy) the whole request future once more. Only the
+    /// reqwest futures are held across an await, one at a time, so the future stays small.
     ///
     /// `request` must have been checked (its deferred error taken).
     fn execute_with<'a>(
         &'a self,
         request: &'a Request,
         bearer: Bearer,
-        owner: Option<Arc<str>>,
-    ) -> Result<impl Future<Output = Result<Raw>> + 'a> {
+        slot: Option<Arc<OwnerSlot>>,
+    ) -> impl Future<Output = Result<Raw>> + 'a {
         let inner = &self.inner;
-        // The first attempt takes these; a retry builds them again (retries are rare, and
-        // wait far longer than building takes).
-        let mut prepared = Some((self.url(request)?, self.headers(request, &bearer)?));
-        let limiter = if request.auth {
-            inner.limiter.as_ref()
-        } else {
-            None
-        };
         let span = tracing::info_span!(
             "ghl.request",
             method = %request.method,
@@ -771,34 +791,48 @@ impl Client {
         );
         // A handle to record into (a disabled span when no subscriber wants it: free).
         let recorder = span.clone();
-        Ok(async move {
+        async move {
             let mut retries = 0u32;
             loop {
                 let attempt = retries + 1;
-                if let (Some(l), Some(owner)) = (limiter, owner.as_deref()) {
+                // Built for every attempt: retries are rare, and wait far longer than
+                // building takes.
+                let http_request = self.http_request(request, &bearer)?;
+                if let Some(slot) = &slot {
                     // Nearly always admitted at once; only a wait needs the (boxed) future.
-                    let admitted = match l.try_acquire(owner) {
+                    let admitted = match slot.try_acquire() {
                         Some(admitted) => admitted,
-                        None => Box::pin(l.acquire(owner)).await,
+                        None => Box::pin(slot.acquire()).await,
                     };
                     if let Err(Refusal::Daily) = admitted {
                         return Err(daily_quota_exhausted(request));
                     }
                 }
-                let (url, headers) = match prepared.take() {
-                    Some(p) => p,
-                    None => (self.url(request)?, self.headers(request, &bearer)?),
+                // The clock is only read for a subscriber that records the latency.
+                let started = (!recorder.is_disabled()).then(Instant::now);
+                let outcome = match inner.http.execute(http_request).await {
+                    Ok(mut response) => {
+                        let status = response.status().as_u16();
+                        let headers = std::mem::take(response.headers_mut());
+                        match response.bytes().await {
+                            Ok(body) => Outcome::Response(Raw {
+                                status,
+                                headers,
+                                body,
+                            }),
+                            Err(e) => self.transport_failure(request, e),
+                        }
+                    }
+                    Err(e) => self.transport_failure(request, e),
                 };
-                let started = Instant::now();
-                let outcome = self.attempt(request, url, headers).await;
-                let latency_ms = started.elapsed().as_millis() as u64;
+                let latency_ms = started.map_or(0, |t| t.elapsed().as_millis() as u64);
                 recorder.record("attempt", attempt);
                 recorder.record("latency_ms", latency_ms);
                 let (delay, last) = match outcome {
                     Outcome::Response(raw) => {
                         recorder.record("status", raw.status);
-                        if let (Some(l), Some(owner)) = (limiter, owner.as_deref()) {
-                            l.observe(owner, &raw.headers);
+                        if let Some(slot) = &slot {
+                            slot.observe(&raw.headers);
                         }
                         tracing::debug!(status = raw.status, attempt, latency_ms, "ghl: response");
                         if (200..300).contains(&raw.status) {
@@ -807,7 +841,7 @@ impl Client {
                             }
                             return Ok(raw);
                         }
-                        self.after_error_response(request, raw, attempt, limiter, owner.as_deref())?
+                        self.after_error_response(request, raw, attempt, slot.as_deref())?
                     }
                     Outcome::Failed(err, kind) => {
                         self.after_failure(request, err, kind, attempt, latency_ms)?
@@ -829,7 +863,7 @@ impl Client {
                 tokio::time::sleep(delay).await;
             }
         }
-        .instrument(span))
+        .instrument(span)
     }
 
     /// A non-2xx answer: the error, and the delay before trying again when the call may be
@@ -842,8 +876,7 @@ impl Client {
         request: &Request,
         raw: Raw,
         attempt: u32,
-        limiter: Option<&RateLimiter>,
-        owner: Option<&str>,
+        slot: Option<&OwnerSlot>,
     ) -> Result<(Duration, Error)> {
         let inner = &self.inner;
         let retry_after = retry_after(&raw.headers);
@@ -868,8 +901,8 @@ impl Client {
                 if ra > inner.retry.max_retry_after {
                     return Err(err);
                 }
-                if let (Some(l), Some(owner)) = (limiter, owner) {
-                    l.pause(owner, ra);
+                if let Some(slot) = slot {
+                    slot.pause(ra);
                 }
                 return Ok((ra, err));
             }
@@ -902,11 +935,13 @@ impl Client {
         Ok((inner.retry.backoff(attempt), err))
     }
 
-    /// One attempt: send and read the whole body.
-    async fn attempt(&self, request: &Request, url: url::Url, mut headers: HeaderMap) -> Outcome {
+    /// The reqwest request of one attempt: URL, headers and body.
+    fn http_request(&self, request: &Request, bearer: &Bearer) -> Result<reqwest::Request> {
         let inner = &self.inner;
+        let url = self.url(request)?;
+        let mut headers = self.headers(request, bearer)?;
         let body = match &request.body {
-            Body::None => None,
+            Body::None | Body::Multipart(_) => None,
             Body::Json(b) => {
                 headers.append(
                     header::CONTENT_TYPE,
@@ -921,51 +956,32 @@ impl Client {
                 );
                 Some(b.clone())
             }
-            Body::Multipart(_) => None,
         };
-        let sent = if inner.base_userinfo || matches!(request.body, Body::Multipart(_)) {
-            // Through the builder: it turns URL credentials into basic auth and sets the
-            // multipart content type and length.
-            let mut builder = inner
-                .http
-                .request(request.method.clone(), url)
-                .headers(headers);
-            builder = match &request.body {
-                Body::Multipart(m) => match m.to_form() {
-                    Ok(form) => builder.multipart(form),
-                    Err(message) => {
-                        return Outcome::Failed(
-                            Error::invalid_request(request.path_template, message),
-                            FailureKind::Other,
-                        );
-                    }
-                },
-                _ => match body {
-                    Some(b) => builder.body(b),
-                    None => builder,
-                },
-            };
-            builder.send().await
-        } else {
+        if !inner.base_userinfo && !matches!(request.body, Body::Multipart(_)) {
             let mut http_request = reqwest::Request::new(request.method.clone(), url);
             *http_request.headers_mut() = headers;
             *http_request.body_mut() = body.map(reqwest::Body::from);
-            inner.http.execute(http_request).await
-        };
-        let mut response = match sent {
-            Ok(r) => r,
-            Err(e) => return self.transport_failure(request, e),
-        };
-        let status = response.status().as_u16();
-        let headers = std::mem::take(response.headers_mut());
-        match response.bytes().await {
-            Ok(body) => Outcome::Response(Raw {
-                status,
-                headers,
-                body,
-            }),
-            Err(e) => self.transport_failure(request, e),
+            return Ok(http_request);
         }
+        // Through the builder: it turns URL credentials into basic auth and sets the
+        // multipart content type and length.
+        let mut builder = inner
+            .http
+            .request(request.method.clone(), url)
+            .headers(headers);
+        builder = match (&request.body, body) {
+            (Body::Multipart(m), _) => builder.multipart(
+                m.to_form()
+                    .map_err(|message| Error::invalid_request(request.path_template, message))?,
+            ),
+            (_, Some(b)) => builder.body(b),
+            (_, None) => builder,
+        };
+        builder.build().map_err(|e| Error::Transport {
+            method: request.method.clone(),
+            path: request.path_template,
+            source: e.without_url(),
+        })
     }
 
     fn transport_failure(&self, request: &Request, e: reqwest::Error) -> Outcome {

@@ -73,6 +73,14 @@ pub struct RateLimitSnapshot {
 impl RateLimitSnapshot {
     /// Reads the `X-RateLimit-*` headers; `None` when none is present.
     pub fn from_headers(headers: &HeaderMap) -> Option<RateLimitSnapshot> {
+        // One pass over the names is cheaper than five hashed lookups that all miss, which
+        // is what most answers (and every answer of a server without limits) would cost.
+        if !headers
+            .keys()
+            .any(|name| name.as_str().starts_with("x-ratelimit-"))
+        {
+            return None;
+        }
         // Named once, not parsed from strings on every response.
         static MAX: HeaderName = HeaderName::from_static("x-ratelimit-max");
         static REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
@@ -124,9 +132,135 @@ struct OwnerState {
     snapshot: Option<RateLimitSnapshot>,
 }
 
+/// The pacing state of one owner. A client whose owner is fixed keeps its slot and
+/// reaches it without a lookup in the limiter's map; each owner has its own lock, so
+/// calls for different owners never wait on each other.
+pub(crate) struct OwnerSlot {
+    state: Mutex<OwnerState>,
+}
+
+impl OwnerSlot {
+    fn new(config: RateLimitConfig) -> OwnerSlot {
+        OwnerSlot {
+            state: Mutex::new(OwnerState {
+                quota: (config.max_requests, config.interval),
+                gcra: make_gcra(config.max_requests, config.interval),
+                pause_until: None,
+                daily_block_until: None,
+                snapshot: None,
+            }),
+        }
+    }
+
+    fn state(&self) -> MutexGuard<'_, OwnerState> {
+        match self.state.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// Admits a call at once when it need not wait: `Some(Ok)` when admitted (counted
+    /// against the quota), `Some(Err)` when refused, `None` when it must wait (then
+    /// [`OwnerSlot::acquire`] does the waiting).
+    pub(crate) fn try_acquire(&self) -> Option<Result<(), Refusal>> {
+        let mut s = self.state();
+        if s.daily_block_until.is_some() || s.pause_until.is_some() {
+            let now = Instant::now();
+            if let Some(until) = s.daily_block_until {
+                if until > now {
+                    return Some(Err(Refusal::Daily));
+                }
+                s.daily_block_until = None;
+            }
+            match s.pause_until {
+                Some(until) if until > now => return None,
+                Some(_) => s.pause_until = None,
+                None => {}
+            }
+        }
+        s.gcra.check().ok().map(Ok)
+    }
+
+    /// Waits until a call may go out.
+    pub(crate) async fn acquire(&self) -> Result<(), Refusal> {
+        loop {
+            let now = Instant::now();
+            let (gcra, pause) = {
+                let mut s = self.state();
+                if let Some(until) = s.daily_block_until {
+                    if until > now {
+                        return Err(Refusal::Daily);
+                    }
+                    s.daily_block_until = None;
+                }
+                let pause = match s.pause_until {
+                    Some(until) if until > now => Some(until - now),
+                    Some(_) => {
+                        s.pause_until = None;
+                        None
+                    }
+                    None => None,
+                };
+                (s.gcra.clone(), pause)
+            };
+            if let Some(wait) = pause {
+                tracing::debug!(
+                    wait_ms = wait.as_millis() as u64,
+                    "rate limit: server reported no remaining requests, waiting"
+                );
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            match gcra.check() {
+                Ok(()) => return Ok(()),
+                Err(not_until) => {
+                    let wait = not_until.wait_time_from(DefaultClock::default().now());
+                    tracing::trace!(
+                        wait_ms = wait.as_millis() as u64,
+                        "rate limit: local quota reached, waiting"
+                    );
+                    tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+                }
+            }
+        }
+    }
+
+    /// Records the rate-limit headers of a response.
+    pub(crate) fn observe(&self, headers: &HeaderMap) {
+        let Some(snap) = RateLimitSnapshot::from_headers(headers) else {
+            return;
+        };
+        let now = Instant::now();
+        let mut s = self.state();
+        let interval = snap.interval.unwrap_or(s.quota.1);
+        if let Some(max) = snap.max {
+            if max > 0 && (max, interval) != s.quota {
+                s.quota = (max, interval);
+                s.gcra = make_gcra(max, interval);
+            }
+        }
+        if snap.remaining == Some(0) {
+            s.pause_until = Some(now + interval);
+        }
+        if snap.daily_remaining == Some(0) {
+            s.daily_block_until = Some(now + DAILY_BLOCK);
+        }
+        s.snapshot = Some(snap);
+    }
+
+    /// Makes the owner wait `delay` before its next call (after a 429 with `Retry-After`).
+    pub(crate) fn pause(&self, delay: Duration) {
+        let until = Instant::now() + delay;
+        let mut s = self.state();
+        if s.pause_until.is_none_or(|p| p < until) {
+            s.pause_until = Some(until);
+        }
+    }
+}
+
 struct Shared {
     config: RateLimitConfig,
-    owners: Mutex<HashMap<String, OwnerState>>,
+    owners: Mutex<HashMap<Arc<str>, Arc<OwnerSlot>>>,
 }
 
 /// A per-owner client-side rate limiter; cheap to clone (clones share state).
@@ -174,138 +308,30 @@ impl RateLimiter {
         self.shared.config
     }
 
-    fn owners(&self) -> MutexGuard<'_, HashMap<String, OwnerState>> {
+    fn owners(&self) -> MutexGuard<'_, HashMap<Arc<str>, Arc<OwnerSlot>>> {
         match self.shared.owners.lock() {
             Ok(g) => g,
             Err(poisoned) => poisoned.into_inner(),
         }
     }
 
-    fn with_owner<R>(&self, owner: &str, f: impl FnOnce(&mut OwnerState) -> R) -> R {
+    /// The slot of `owner`, created with the local quota on first use.
+    pub(crate) fn slot(&self, owner: &str) -> Arc<OwnerSlot> {
         let mut owners = self.owners();
-        if let Some(state) = owners.get_mut(owner) {
-            return f(state);
+        if let Some(slot) = owners.get(owner) {
+            return slot.clone();
         }
-        let state = owners.entry(owner.to_owned()).or_insert_with(|| {
-            let c = self.shared.config;
-            OwnerState {
-                quota: (c.max_requests, c.interval),
-                gcra: make_gcra(c.max_requests, c.interval),
-                pause_until: None,
-                daily_block_until: None,
-                snapshot: None,
-            }
-        });
-        f(state)
+        let slot = Arc::new(OwnerSlot::new(self.shared.config));
+        owners.insert(Arc::from(owner), slot.clone());
+        slot
     }
 
     /// The last limits the server reported for `owner` (a location or company id, or the
     /// client's own owner key).
     pub fn snapshot(&self, owner: &str) -> Option<RateLimitSnapshot> {
-        self.owners().get(owner).and_then(|s| s.snapshot.clone())
-    }
-
-    /// Admits a call for `owner` at once when it need not wait: `Some(Ok)` when admitted
-    /// (counted against the quota), `Some(Err)` when refused, `None` when it must wait
-    /// (then [`RateLimiter::acquire`] does the waiting).
-    pub(crate) fn try_acquire(&self, owner: &str) -> Option<Result<(), Refusal>> {
-        self.with_owner(owner, |s| {
-            if s.daily_block_until.is_some() || s.pause_until.is_some() {
-                let now = Instant::now();
-                if let Some(until) = s.daily_block_until {
-                    if until > now {
-                        return Some(Err(Refusal::Daily));
-                    }
-                    s.daily_block_until = None;
-                }
-                match s.pause_until {
-                    Some(until) if until > now => return None,
-                    Some(_) => s.pause_until = None,
-                    None => {}
-                }
-            }
-            s.gcra.check().ok().map(Ok)
-        })
-    }
-
-    /// Waits until a call for `owner` may go out.
-    pub(crate) async fn acquire(&self, owner: &str) -> Result<(), Refusal> {
-        loop {
-            let now = Instant::now();
-            let (gcra, pause) = self.with_owner(owner, |s| {
-                if let Some(until) = s.daily_block_until {
-                    if until > now {
-                        return (None, None);
-                    }
-                    s.daily_block_until = None;
-                }
-                let pause = match s.pause_until {
-                    Some(until) if until > now => Some(until - now),
-                    Some(_) => {
-                        s.pause_until = None;
-                        None
-                    }
-                    None => None,
-                };
-                (Some(s.gcra.clone()), pause)
-            });
-            let Some(gcra) = gcra else {
-                return Err(Refusal::Daily);
-            };
-            if let Some(wait) = pause {
-                tracing::debug!(
-                    wait_ms = wait.as_millis() as u64,
-                    "rate limit: server reported no remaining requests, waiting"
-                );
-                tokio::time::sleep(wait).await;
-                continue;
-            }
-            match gcra.check() {
-                Ok(()) => return Ok(()),
-                Err(not_until) => {
-                    let wait = not_until.wait_time_from(DefaultClock::default().now());
-                    tracing::trace!(
-                        wait_ms = wait.as_millis() as u64,
-                        "rate limit: local quota reached, waiting"
-                    );
-                    tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
-                }
-            }
-        }
-    }
-
-    /// Records the rate-limit headers of a response for `owner`.
-    pub(crate) fn observe(&self, owner: &str, headers: &HeaderMap) {
-        let Some(snap) = RateLimitSnapshot::from_headers(headers) else {
-            return;
-        };
-        let now = Instant::now();
-        self.with_owner(owner, |s| {
-            let interval = snap.interval.unwrap_or(s.quota.1);
-            if let Some(max) = snap.max {
-                if max > 0 && (max, interval) != s.quota {
-                    s.quota = (max, interval);
-                    s.gcra = make_gcra(max, interval);
-                }
-            }
-            if snap.remaining == Some(0) {
-                s.pause_until = Some(now + interval);
-            }
-            if snap.daily_remaining == Some(0) {
-                s.daily_block_until = Some(now + DAILY_BLOCK);
-            }
-            s.snapshot = Some(snap);
-        });
-    }
-
-    /// Makes `owner` wait `delay` before its next call (after a 429 with `Retry-After`).
-    pub(crate) fn pause(&self, owner: &str, delay: Duration) {
-        let until = Instant::now() + delay;
-        self.with_owner(owner, |s| {
-            if s.pause_until.is_none_or(|p| p < until) {
-                s.pause_until = Some(until);
-            }
-        });
+        let slot = self.owners().get(owner)?.clone();
+        let snapshot = slot.state().snapshot.clone();
+        snapshot
     }
 }
 
@@ -321,16 +347,17 @@ mod tests {
             interval: Duration::from_millis(200),
         });
         let start = Instant::now();
+        let loc = l.slot("loc");
         for _ in 0..5 {
-            l.acquire("loc").await.unwrap();
+            loc.acquire().await.unwrap();
         }
         assert!(start.elapsed() < Duration::from_millis(30));
         // The 6th must wait about 40 ms (one replenish period).
-        l.acquire("loc").await.unwrap();
+        loc.acquire().await.unwrap();
         assert!(start.elapsed() >= Duration::from_millis(30));
         // Another owner is not affected.
         let t = Instant::now();
-        l.acquire("other").await.unwrap();
+        l.slot("other").acquire().await.unwrap();
         assert!(t.elapsed() < Duration::from_millis(20));
     }
 
@@ -345,18 +372,19 @@ mod tests {
             HeaderValue::from_static("50"),
         );
         h.insert("x-ratelimit-daily-remaining", HeaderValue::from_static("5"));
-        l.observe("loc", &h);
+        let loc = l.slot("loc");
+        loc.observe(&h);
         let snap = l.snapshot("loc").unwrap();
         assert_eq!(snap.remaining, Some(0));
         assert_eq!(snap.interval, Some(Duration::from_millis(50)));
         assert_eq!(snap.daily_remaining, Some(5));
         let t = Instant::now();
-        l.acquire("loc").await.unwrap();
+        loc.acquire().await.unwrap();
         assert!(t.elapsed() >= Duration::from_millis(40));
 
         h.insert("x-ratelimit-daily-remaining", HeaderValue::from_static("0"));
         h.insert("x-ratelimit-remaining", HeaderValue::from_static("10"));
-        l.observe("loc", &h);
-        assert_eq!(l.acquire("loc").await, Err(Refusal::Daily));
+        loc.observe(&h);
+        assert_eq!(loc.acquire().await, Err(Refusal::Daily));
     }
 }

@@ -26,7 +26,12 @@ const PATH_SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 /// assert_eq!(ghl_runtime::encode_path_segment(&50.0_f64), "50");
 /// ```
 pub fn encode_path_segment(value: &dyn fmt::Display) -> String {
-    utf8_percent_encode(&value.to_string(), PATH_SEGMENT).to_string()
+    let raw = value.to_string();
+    // Ids are nearly always unreserved already: then the string is returned as it is.
+    if let std::borrow::Cow::Owned(encoded) = utf8_percent_encode(&raw, PATH_SEGMENT).into() {
+        return encoded;
+    }
+    raw
 }
 
 /// Renders a serializable value as the list of strings a query parameter or a multipart
