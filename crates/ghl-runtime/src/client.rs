@@ -404,7 +404,7 @@ macro_rules! execute {
             Box::pin($client.execute_oauth($request)).await
         } else {
             if let Some(e) = $request.error.take() {
-                return Err(e);
+                return Err(*e);
             }
             $client.start(&$request).await
         }
@@ -426,12 +426,24 @@ impl Client {
     /// Sends `request`; on a 2xx answer decodes the JSON body into `T` (an empty body
     /// decodes as JSON `null`, so `serde_json::Value` and `Option<_>` work), otherwise
     /// returns the matching [`Error`].
-    pub async fn send<T: DeserializeOwned>(&self, mut request: Request) -> Result<T> {
-        let method = request.method.clone();
-        let path = request.path_template;
-        let redact = request.sensitive_response();
-        let raw = execute!(self, request)?;
-        decode(&method, path, &raw.body, redact)
+    ///
+    /// (The `send*` methods return their futures from plain functions: an `async fn` would
+    /// keep the request twice in its future, as the argument and as a local.)
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an async fn would hold the request twice in its future"
+    )]
+    pub fn send<T: DeserializeOwned>(
+        &self,
+        mut request: Request,
+    ) -> impl Future<Output = Result<T>> + '_ {
+        async move {
+            let method = request.method.clone();
+            let path = request.path_template;
+            let redact = request.sensitive_response();
+            let raw = execute!(self, request)?;
+            decode(&method, path, &raw.body, redact)
+        }
     }
 
     /// Sends `request`; on a 2xx answer decodes the value at the JSON pointer `at` of the
@@ -439,37 +451,47 @@ impl Client {
     /// envelope the caller has no use for. A missing value decodes as JSON `null`. A decode
     /// failure names the full JSON path from the body's root (e.g.
     /// `results.post.media[0].type`).
-    pub async fn send_at<T: DeserializeOwned>(
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an async fn would hold the request twice in its future"
+    )]
+    pub fn send_at<T: DeserializeOwned>(
         &self,
         mut request: Request,
         at: &'static str,
-    ) -> Result<T> {
-        let method = request.method.clone();
-        let path = request.path_template;
-        let redact = request.sensitive_response();
-        let raw = execute!(self, request)?;
-        let mut envelope: serde_json::Value = decode(&method, path, &raw.body, redact)?;
-        let inner = envelope
-            .pointer_mut(at)
-            .map(serde_json::Value::take)
-            .unwrap_or_default();
-        serde_path_to_error::deserialize(inner).map_err(|e| {
-            let prefix = pointer_to_path(at);
-            let rest = e.path().to_string();
-            let json_path = match (prefix.is_empty(), rest.as_str()) {
-                (true, _) => rest,
-                (false, ".") => prefix,
-                (false, r) if r.starts_with('[') => format!("{prefix}{r}"),
-                (false, r) => format!("{prefix}.{r}"),
-            };
-            decode_error(&method, path, json_path, &raw.body, redact, e.into_inner())
-        })
+    ) -> impl Future<Output = Result<T>> + '_ {
+        async move {
+            let method = request.method.clone();
+            let path = request.path_template;
+            let redact = request.sensitive_response();
+            let raw = execute!(self, request)?;
+            let mut envelope: serde_json::Value = decode(&method, path, &raw.body, redact)?;
+            let inner = envelope
+                .pointer_mut(at)
+                .map(serde_json::Value::take)
+                .unwrap_or_default();
+            serde_path_to_error::deserialize(inner).map_err(|e| {
+                let prefix = pointer_to_path(at);
+                let rest = e.path().to_string();
+                let json_path = match (prefix.is_empty(), rest.as_str()) {
+                    (true, _) => rest,
+                    (false, ".") => prefix,
+                    (false, r) if r.starts_with('[') => format!("{prefix}{r}"),
+                    (false, r) => format!("{prefix}.{r}"),
+                };
+                decode_error(&method, path, json_path, &raw.body, redact, e.into_inner())
+            })
+        }
     }
 
     /// Sends `request`; on a 2xx answer ignores the body, otherwise returns the matching
     /// [`Error`].
-    pub async fn send_empty(&self, mut request: Request) -> Result<()> {
-        execute!(self, request).map(|_| ())
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an async fn would hold the request twice in its future"
+    )]
+    pub fn send_empty(&self, mut request: Request) -> impl Future<Output = Result<()>> + '_ {
+        async move { execute!(self, request).map(|_| ()) }
     }
 
     /// The limits the server last reported for this client's token owner.
@@ -617,7 +639,7 @@ impl Client {
         .without_auth();
         let mut request = request;
         if let Some(e) = request.error.take() {
-            return Err(e);
+            return Err(*e);
         }
         let raw = self.execute_with(&request, Bearer::None, None).await?;
         let resp: TokenResponse = decode(&Method::POST, "/oauth/token", &raw.body, true)?;
@@ -735,7 +757,7 @@ impl Client {
     /// that has not changed since, refreshes once and tries again.
     async fn execute_oauth(&self, mut request: Request) -> Result<Raw> {
         if let Some(e) = request.error.take() {
-            return Err(e);
+            return Err(*e);
         }
         let Credentials::OAuth(session) = &self.inner.auth else {
             return Err(Error::config("internal: OAuth session missing"));
@@ -795,9 +817,6 @@ impl Client {
             let mut retries = 0u32;
             loop {
                 let attempt = retries + 1;
-                // Built for every attempt: retries are rare, and wait far longer than
-                // building takes.
-                let http_request = self.http_request(request, &bearer)?;
                 if let Some(slot) = &slot {
                     // Nearly always admitted at once; only a wait needs the (boxed) future.
                     let admitted = match slot.try_acquire() {
@@ -808,22 +827,24 @@ impl Client {
                         return Err(daily_quota_exhausted(request));
                     }
                 }
+                // Built for every attempt (retries are rare, and wait far longer than
+                // building takes), after any wait so it is not held across one.
+                let http_request = self.http_request(request, &bearer)?;
                 // The clock is only read for a subscriber that records the latency.
                 let started = (!recorder.is_disabled()).then(Instant::now);
-                let outcome = match inner.http.execute(http_request).await {
-                    Ok(mut response) => {
-                        let status = response.status().as_u16();
-                        let headers = std::mem::take(response.headers_mut());
-                        match response.bytes().await {
-                            Ok(body) => Outcome::Response(Raw {
-                                status,
-                                headers,
-                                body,
-                            }),
-                            Err(e) => self.transport_failure(request, e),
-                        }
+                let outcome = 'attempt: {
+                    let (status, headers, response) = match inner.http.execute(http_request).await {
+                        Ok(response) => split_response(response),
+                        Err(e) => break 'attempt self.transport_failure(request, e),
+                    };
+                    match response.bytes().await {
+                        Ok(body) => Outcome::Response(Raw {
+                            status,
+                            headers,
+                            body,
+                        }),
+                        Err(e) => self.transport_failure(request, e),
                     }
-                    Err(e) => self.transport_failure(request, e),
                 };
                 let latency_ms = started.map_or(0, |t| t.elapsed().as_millis() as u64);
                 recorder.record("attempt", attempt);
@@ -1083,6 +1104,15 @@ impl Client {
         }
         Ok(headers)
     }
+}
+
+/// Status and headers taken out of a response whose body is still to be read. A function
+/// of its own so the response is not borrowed in the request future, which would keep a
+/// copy of it there while the body is read.
+fn split_response(mut response: reqwest::Response) -> (u16, HeaderMap, reqwest::Response) {
+    let status = response.status().as_u16();
+    let headers = std::mem::take(response.headers_mut());
+    (status, headers, response)
 }
 
 /// The daily quota of the call's owner is used up.

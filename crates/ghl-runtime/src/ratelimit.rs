@@ -330,8 +330,7 @@ impl RateLimiter {
     /// client's own owner key).
     pub fn snapshot(&self, owner: &str) -> Option<RateLimitSnapshot> {
         let slot = self.owners().get(owner)?.clone();
-        let snapshot = slot.state().snapshot.clone();
-        snapshot
+        slot.state().snapshot.clone()
     }
 }
 

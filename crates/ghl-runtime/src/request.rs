@@ -370,7 +370,8 @@ pub struct Request {
     pub(crate) forced_headers: Vec<(&'static str, &'static str)>,
     pub(crate) body: Body,
     pub(crate) auth: bool,
-    pub(crate) error: Option<Error>,
+    /// Boxed: the request is held in every call's future, and errors are rare.
+    pub(crate) error: Option<Box<Error>>,
 }
 
 impl Request {
@@ -402,7 +403,10 @@ impl Request {
 
     fn fail(&mut self, message: String) {
         if self.error.is_none() {
-            self.error = Some(Error::invalid_request(self.path_template, message));
+            self.error = Some(Box::new(Error::invalid_request(
+                self.path_template,
+                message,
+            )));
         }
     }
 
@@ -846,6 +850,9 @@ mod tests {
     fn bad_query_is_deferred() {
         let r = Request::new(Method::GET, "/x", "/x".into(), "2021-07-28")
             .query("q", &serde_json::json!({"a": 1}));
-        assert!(matches!(r.error, Some(Error::InvalidRequest { .. })));
+        assert!(matches!(
+            r.error.as_deref(),
+            Some(Error::InvalidRequest { .. })
+        ));
     }
 }
