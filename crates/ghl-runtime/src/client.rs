@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use futures_util::future::Either;
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
@@ -813,7 +814,7 @@ impl Client {
         );
         // A handle to record into (a disabled span when no subscriber wants it: free).
         let recorder = span.clone();
-        async move {
+        let call = async move {
             let mut retries = 0u32;
             loop {
                 let attempt = retries + 1;
@@ -883,8 +884,13 @@ impl Client {
                 );
                 tokio::time::sleep(delay).await;
             }
+        };
+        // Entered on every poll only when a subscriber wants the span.
+        if span.is_disabled() {
+            Either::Right(call)
+        } else {
+            Either::Left(call.instrument(span))
         }
-        .instrument(span)
     }
 
     /// A non-2xx answer: the error, and the delay before trying again when the call may be
