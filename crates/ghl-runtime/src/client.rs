@@ -376,6 +376,25 @@ struct Raw {
     body: Bytes,
 }
 
+/// What decoding an answer needs to know of its call, taken before the request is sent
+/// (the OAuth path moves the request).
+struct CallInfo {
+    method: Method,
+    path: &'static str,
+    /// The answer may carry tokens: errors must not quote it.
+    redact: bool,
+}
+
+impl CallInfo {
+    fn of(request: &Request) -> CallInfo {
+        CallInfo {
+            method: request.method.clone(),
+            path: request.path_template,
+            redact: request.sensitive_response(),
+        }
+    }
+}
+
 /// What one attempt ended with.
 enum Outcome {
     Response(Raw),
@@ -439,11 +458,9 @@ impl Client {
         mut request: Request,
     ) -> impl Future<Output = Result<T>> + '_ {
         async move {
-            let method = request.method.clone();
-            let path = request.path_template;
-            let redact = request.sensitive_response();
+            let call = CallInfo::of(&request);
             let raw = execute!(self, request)?;
-            decode(&method, path, &raw.body, redact)
+            decode(&call.method, call.path, &raw.body, call.redact)
         }
     }
 
@@ -462,9 +479,11 @@ impl Client {
         at: &'static str,
     ) -> impl Future<Output = Result<T>> + '_ {
         async move {
-            let method = request.method.clone();
-            let path = request.path_template;
-            let redact = request.sensitive_response();
+            let CallInfo {
+                method,
+                path,
+                redact,
+            } = CallInfo::of(&request);
             let raw = execute!(self, request)?;
             let mut envelope: serde_json::Value = decode(&method, path, &raw.body, redact)?;
             let inner = envelope
