@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use ghl_runtime::ratelimit::RateLimitConfig;
+use ghl_runtime::ratelimit::{RateLimitConfig, RateLimiter};
 use ghl_runtime::{Client, Error, Method, Request, RetryPolicy};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -270,6 +270,51 @@ async fn rate_limit_headers_are_readable_and_pace_requests() {
     // Remaining 0: the next call waits for the interval.
     let start = Instant::now();
     client.send_empty(get()).await.unwrap();
+    assert!(
+        start.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_shared_limiter_paces_per_owner_across_clients() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("X-RateLimit-Remaining", "0")
+                .insert_header("X-RateLimit-Interval-Milliseconds", "300"),
+        )
+        .mount(&server)
+        .await;
+    let limiter = RateLimiter::default();
+    let client_for = |token: &str, owner: &str| {
+        Client::builder()
+            .token(token)
+            .base_url(server.uri())
+            .rate_limiter(limiter.clone())
+            .rate_limit_owner(owner)
+            .build()
+            .unwrap()
+    };
+    // Two tokens of one location share its quota; another location has its own.
+    let first = client_for("pit-a", "loc-1");
+    let second = client_for("pit-b", "loc-1");
+    let other = client_for("pit-c", "loc-2");
+    first.send_empty(get()).await.unwrap();
+    assert_eq!(second.rate_limits().and_then(|s| s.remaining), Some(0));
+    assert!(other.rate_limits().is_none());
+
+    let start = Instant::now();
+    other.send_empty(get()).await.unwrap();
+    assert!(
+        start.elapsed() < Duration::from_millis(200),
+        "{:?}",
+        start.elapsed()
+    );
+    let start = Instant::now();
+    second.send_empty(get()).await.unwrap();
     assert!(
         start.elapsed() >= Duration::from_millis(250),
         "{:?}",
