@@ -803,21 +803,10 @@ fn apply_to_operation(spec: &mut Value, pointer: &str, action: &Action) -> Appli
             let body = operation
                 .entry("requestBody")
                 .or_insert_with(|| serde_json::json!({"required": true, "content": {}}));
-            let content = body
+            let body = body
                 .as_object_mut()
-                .ok_or("`requestBody` is not an object")?
-                .entry("content")
-                .or_insert_with(|| Value::Object(Map::new()))
-                .as_object_mut()
-                .ok_or("`requestBody.content` is not an object")?;
-            let media = content
-                .entry("application/json")
-                .or_insert_with(|| Value::Object(Map::new()));
-            if media.get("schema") == Some(schema) {
-                return Err(format!("{ALREADY}; delete the entry"));
-            }
-            media["schema"] = schema.clone();
-            Ok(())
+                .ok_or("`requestBody` is not an object")?;
+            set_json_schema(body, "`requestBody.content`", schema)
         }
         Action::Response(schema) => {
             let responses = operation
@@ -837,19 +826,7 @@ fn apply_to_operation(spec: &mut Value, pointer: &str, action: &Action) -> Appli
             let response = response
                 .as_object_mut()
                 .ok_or("the response is not an object")?;
-            let content = response
-                .entry("content")
-                .or_insert_with(|| Value::Object(Map::new()))
-                .as_object_mut()
-                .ok_or("the response content is not an object")?;
-            let media = content
-                .entry("application/json")
-                .or_insert_with(|| Value::Object(Map::new()));
-            if media.get("schema") == Some(schema) {
-                return Err(format!("{ALREADY}; delete the entry"));
-            }
-            media["schema"] = schema.clone();
-            Ok(())
+            set_json_schema(response, "the response content", schema)
         }
         Action::WithoutAuth => {
             if operation.get(EXT_WITHOUT_AUTH) == Some(&Value::Bool(true)) {
@@ -869,6 +846,28 @@ fn apply_to_operation(spec: &mut Value, pointer: &str, action: &Action) -> Appli
         }
         other => Err(format!("`{}` does not apply to an operation", other.name())),
     }
+}
+
+/// Sets the `application/json` schema of a request body or response (`holder`), creating
+/// `content` as needed; `what` names `content` in the error when it is not an object.
+fn set_json_schema(
+    holder: &mut Map<String, Value>,
+    what: &str,
+    schema: &Value,
+) -> Result<(), String> {
+    let content = holder
+        .entry("content")
+        .or_insert_with(|| Value::Object(Map::new()))
+        .as_object_mut()
+        .ok_or(format!("{what} is not an object"))?;
+    let media = content
+        .entry("application/json")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if media.get("schema") == Some(schema) {
+        return Err(format!("{ALREADY}; delete the entry"));
+    }
+    media["schema"] = schema.clone();
+    Ok(())
 }
 
 /// How many overrides applied, per resource, for the regen report.
