@@ -107,6 +107,8 @@ pub struct Field {
     pub doc: Option<String>,
     /// The property's `example`, if it gives one.
     pub example: Option<Value>,
+    /// An array's `maxItems`: the server refuses more, so more fail before sending.
+    pub max_items: Option<usize>,
 }
 
 impl Field {
@@ -404,6 +406,15 @@ fn additional(value: &Option<AdditionalProperties>) -> Additional<'_> {
         None | Some(AdditionalProperties::Any(false)) => Additional::None,
         Some(AdditionalProperties::Any(true)) => Additional::Any,
         Some(AdditionalProperties::Schema(schema)) => Additional::Schema((&**schema).into()),
+    }
+}
+
+/// An array schema's `maxItems`, whichever `openapiv3` variant it parsed into.
+fn max_items(schema: &Schema) -> Option<usize> {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Array(array)) => array.max_items,
+        SchemaKind::Any(any) => any.max_items,
+        _ => None,
     }
 }
 
@@ -844,13 +855,14 @@ impl<'a> Builder<'a> {
                 pointer: &pointer,
             };
             let ty = self.ty_of(*schema, &field_site)?;
-            let (nullable, doc, example) = match schema {
+            let (nullable, doc, example, max_items) = match schema {
                 SchemaRef::Inline(schema) => (
                     schema.schema_data.nullable,
                     doc_with_example(&schema.schema_data),
                     schema.schema_data.example.clone(),
+                    max_items(schema),
                 ),
-                SchemaRef::Ref(_) => (false, None, None),
+                SchemaRef::Ref(_) => (false, None, None, None),
             };
             fields.push(Field {
                 name,
@@ -861,6 +873,7 @@ impl<'a> Builder<'a> {
                 boxed: false,
                 doc,
                 example,
+                max_items,
             });
         }
         Ok(fields)

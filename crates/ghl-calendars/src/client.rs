@@ -719,6 +719,14 @@ impl CalendarsClient {
         resource_type: &types::CreateCalendarResourceResourceType,
         body: &types::CreateCalendarResourceDto,
     ) -> Result<types::CalendarResourceByIdResponseDto> {
+        if body.calendar_ids.len() > 100 {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "create_calendar_resource",
+                    "`calendarIds` takes at most 100 items",
+                ),
+            );
+        }
         let path = [
             "/calendars/resources/",
             &ghl_runtime::encode_path_segment(&resource_type),
@@ -833,6 +841,14 @@ impl CalendarsClient {
         id: &str,
         body: &types::UpdateCalendarResourceDto,
     ) -> Result<types::CalendarResourceResponseDto> {
+        if body.calendar_ids.as_ref().map_or(0, |items| items.len()) > 100 {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "update_calendar_resource",
+                    "`calendarIds` takes at most 100 items",
+                ),
+            );
+        }
         let path = [
             "/calendars/resources/",
             &ghl_runtime::encode_path_segment(&resource_type),

@@ -65,12 +65,13 @@ mod error;
 pub mod ratelimit;
 mod request;
 mod retry;
+pub mod timestamp;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
 
 pub use client::{Client, ClientBuilder};
 pub use error::Error;
-pub use request::{FilePart, Multipart, Request, encode_path_segment};
+pub use request::{FilePart, Multipart, Request, TokenKinds, encode_path_segment};
 pub use reqwest::Method;
 pub use retry::RetryPolicy;
 

@@ -1390,6 +1390,14 @@ impl SocialMediaPostingClient {
         location_id: &str,
         body: &types::DeletePostsDto,
     ) -> Result<types::BulkDeleteResponseDto> {
+        if body.post_ids.as_ref().map_or(0, |items| items.len()) > 50 {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "bulk_delete_social_planner_posts",
+                    "`postIds` takes at most 50 items",
+                ),
+            );
+        }
         let path = [
             "/social-media-posting/",
             &ghl_runtime::encode_path_segment(&location_id),

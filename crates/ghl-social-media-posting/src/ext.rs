@@ -13,32 +13,87 @@
 //! # async fn example(api: ghl_social_media_posting::SocialMediaPostingClient) -> ghl_runtime::Result<()> {
 //! use ghl_social_media_posting::types::CreatePostDto;
 //! let post = api.get_post("location-id", "post-id").await?;
-//! let mut body = CreatePostDto::from_read(&post, "user-id");
+//! let mut body = CreatePostDto::from_read(&post, "fallback-user-id");
 //! body.summary = "Edited text".to_owned();
 //! api.edit_post("location-id", "post-id", &body).await?;
 //! # Ok(()) }
 //! ```
+
+use std::time::{Duration, SystemTime};
+
+use ghl_runtime::timestamp::{format_timestamp, parse_timestamp};
 
 use crate::types::{
     CreatePostDto, FormatedApprovalDetails, GetPostFormattedSchema, PostApprovalSchema,
     PostMediaSchema, SocialPostMediaWrite, SocialPostStatus,
 };
 
+/// How far ahead of now a post that must be in the future is put: a draft without a date, or a
+/// scheduled post whose date has passed.
+pub const SCHEDULE_LEAD: Duration = Duration::from_secs(10 * 60);
+
+/// Read-only keys of a read post: what the server sets and never takes back. Everything else a
+/// read carries, known to this client or not, goes back out in the update.
+const READ_ONLY: &[&str] = &[
+    "_id",
+    "locationId",
+    "platform",
+    "accountId",
+    "displayDate",
+    "source",
+    "channel",
+    "parentPostId",
+    "isCommentSyncing",
+    "user",
+    "insights",
+    "deleted",
+    "error",
+    "postId",
+    "publishedAt",
+    "createdAt",
+    "updatedAt",
+];
+
 impl CreatePostDto {
-    /// The full update body for `post`, edited by `user_id` (the server requires `userId`;
-    /// `createdBy` keeps the post's creator, or `user_id` when the read names none).
-    pub fn from_read(post: &GetPostFormattedSchema, user_id: &str) -> CreatePostDto {
+    /// The full update body for `post`, as the server wants it.
+    ///
+    /// Every writable field of the read goes back out unchanged, including keys this client
+    /// does not know yet (kept in `additional_properties` on both sides); read-only ones
+    /// (`_id`, `insights`, `createdAt`, ... and the expanded approver) stay behind. `userId` and
+    /// `createdBy` carry the same user, the post's `userId`, else its `createdBy`, else
+    /// `fallback_user_id`. The body always has a `scheduleDate`: the post's own (its
+    /// `scheduleDate`, else its `displayDate`), or
+    /// [`SCHEDULE_LEAD`] from now when it has none, or when it is `scheduled` and its date is no
+    /// longer in the future.
+    pub fn from_read(post: &GetPostFormattedSchema, fallback_user_id: &str) -> CreatePostDto {
+        CreatePostDto::from_read_at(post, fallback_user_id, SystemTime::now())
+    }
+
+    /// [`CreatePostDto::from_read`] with the clock given, for tests and replays.
+    pub fn from_read_at(
+        post: &GetPostFormattedSchema,
+        fallback_user_id: &str,
+        now: SystemTime,
+    ) -> CreatePostDto {
         let account_ids = match (&post.account_ids, &post.account_id) {
             (Some(ids), _) if !ids.is_empty() => ids.clone(),
             (_, Some(id)) => vec![id.clone()],
             _ => Vec::new(),
         };
         let status = post.status.clone().unwrap_or(SocialPostStatus::Draft);
-        // A scheduled post keeps its date; the server requires one in the future for `scheduled`.
-        let schedule_date = match status {
-            SocialPostStatus::Scheduled => post.display_date.clone(),
-            _ => None,
-        };
+        let user = post
+            .user_id
+            .as_deref()
+            .or(post.created_by.as_deref())
+            .filter(|user| !user.is_empty())
+            .unwrap_or(fallback_user_id)
+            .to_owned();
+        let additional_properties = post
+            .additional_properties
+            .iter()
+            .filter(|(key, _)| !READ_ONLY.contains(&key.as_str()))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
         CreatePostDto {
             account_ids,
             summary: post.summary.clone().unwrap_or_default(),
@@ -48,12 +103,9 @@ impl CreatePostDto {
                 .flatten()
                 .map(SocialPostMediaWrite::from_read)
                 .collect(),
+            schedule_date: Some(schedule_date(post, &status, now)),
             status,
-            schedule_date,
-            created_by: post
-                .created_by
-                .clone()
-                .unwrap_or_else(|| user_id.to_owned()),
+            created_by: user.clone(),
             follow_up_comment: post.follow_up_comment.clone(),
             og_tags_details: post.og_tags_details.clone(),
             type_: post.type_.clone(),
@@ -66,8 +118,32 @@ impl CreatePostDto {
             category_id: post.category_id.clone(),
             tiktok_post_details: post.tiktok_post_details.clone(),
             gmb_post_details: post.gmb_post_details.clone(),
-            user_id: user_id.to_owned(),
+            instagram_post_details: post.instagram_post_details.clone(),
+            user_id: user,
+            additional_properties,
         }
+    }
+}
+
+/// The `scheduleDate` an update sends (see [`CreatePostDto::from_read`]).
+fn schedule_date(
+    post: &GetPostFormattedSchema,
+    status: &SocialPostStatus,
+    now: SystemTime,
+) -> String {
+    let earliest = now + SCHEDULE_LEAD;
+    let own = [&post.schedule_date, &post.display_date]
+        .into_iter()
+        .flatten()
+        .map(String::as_str)
+        .find(|date| !date.trim().is_empty());
+    match own {
+        Some(date) if *status == SocialPostStatus::Scheduled => match parse_timestamp(date) {
+            Some(time) if time >= now => date.to_owned(),
+            _ => format_timestamp(earliest),
+        },
+        Some(date) => date.to_owned(),
+        None => format_timestamp(earliest),
     }
 }
 

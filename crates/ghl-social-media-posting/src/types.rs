@@ -451,6 +451,16 @@ pub struct CreatePostDto {
     /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
     #[serde(rename = "userId")]
     pub user_id: String,
+    /// `instagramPostDetails`
+    #[serde(
+        rename = "instagramPostDetails",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub instagram_post_details: Option<SocialInstagramPostDetails>,
+    /// Keys the schema does not name.
+    #[serde(flatten)]
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// Schema: `apps/social-media-posting.json#/components/schemas/CreatePostSuccessfulResponseDTO`
@@ -1518,6 +1528,38 @@ pub struct GetPostFormattedSchema {
     /// Whether the post was (soft) deleted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
+    /// When the post is (or was) scheduled to publish, ISO 8601 UTC.
+    #[serde(rename = "scheduleDate", default, skip_serializing_if = "Option::is_none")]
+    pub schedule_date: Option<String>,
+    /// Channel the post belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
+    /// The post this one was created from
+    #[serde(rename = "parentPostId", default, skip_serializing_if = "Option::is_none")]
+    pub parent_post_id: Option<String>,
+    /// Whether the server is syncing the post's comments.
+    #[serde(
+        rename = "isCommentSyncing",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub is_comment_syncing: Option<bool>,
+    /// `insights`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub insights: Option<SocialPostInsights>,
+    /// `instagramPostDetails`
+    #[serde(
+        rename = "instagramPostDetails",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub instagram_post_details: Option<SocialInstagramPostDetails>,
+    /// Id of the user the post is published as.
+    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// Keys the schema does not name.
+    #[serde(flatten)]
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// source must be one of the following values: composer, recurring, csv
@@ -2324,6 +2366,9 @@ pub struct GmbPostSchema {
     /// Example: `book`
     #[serde(rename = "actionType", default, skip_serializing_if = "Option::is_none")]
     pub action_type: Option<GmbPostSchemaActionType>,
+    /// Keys the schema does not name.
+    #[serde(flatten)]
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// Action Type must be one of the following values: none, order, book, shop, learn_more, call, sign_up
@@ -2633,6 +2678,9 @@ pub struct OgTagsSchema {
     /// Meta Link
     #[serde(rename = "metaLink", default, skip_serializing_if = "Option::is_none")]
     pub meta_link: Option<String>,
+    /// Keys the schema does not name.
+    #[serde(flatten)]
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// Schema: `apps/social-media-posting.json#/components/schemas/PostApprovalSchema`
@@ -2756,9 +2804,9 @@ pub struct SearchPostDto {
     /// Example: `Filter type`
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// List of account Ids seperated by comma as a string
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub accounts: Option<String>,
+    /// `postType`
+    #[serde(rename = "postType", default, skip_serializing_if = "Option::is_none")]
+    pub post_type: Option<SocialPostType>,
     /// Number of posts to skip.
     pub skip: i64,
     /// Maximum number of posts to return.
@@ -2773,14 +2821,12 @@ pub struct SearchPostDto {
     /// Example: `2024-03-20T05:32:49.463Z`
     #[serde(rename = "toDate")]
     pub to_date: String,
-    /// Include User Data
-    ///
-    /// Example: `true`
+    /// Whether each post carries its user's details.
     #[serde(rename = "includeUsers")]
-    pub include_users: String,
-    /// `postType`
-    #[serde(rename = "postType", default, skip_serializing_if = "Option::is_none")]
-    pub post_type: Option<SocialPostType>,
+    pub include_users: bool,
+    /// Accounts to list posts of (ids from the accounts list; opaque strings); empty for all.
+    #[serde(rename = "accountIds", default, skip_serializing_if = "Option::is_none")]
+    pub account_ids: Option<Vec<String>>,
 }
 
 /// Schema: `apps/social-media-posting.json#/components/schemas/SetAccountsDTO`
@@ -2881,6 +2927,41 @@ pub struct SocialGoogleMediaAccountSchema {
     /// Example: `2024-03-14T11:03:37.015Z`
     #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
+}
+
+/// Instagram settings of a post: its format, collaborators, user tags and the reel cover. Keys this client does not know yet are kept, so a read-modify-write sends them back.
+///
+/// Schema: `apps/social-media-posting.json#/components/schemas/SocialInstagramPostDetails`
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SocialInstagramPostDetails {
+    /// `type`
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<SocialPostType>,
+    /// Instagram usernames invited to collaborate, by account id (at most 3 per account; posts and reels only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collaborators: Option<std::collections::BTreeMap<String, Vec<String>>>,
+    /// Users tagged in the media, as the server sent them (the shape is not documented; carried through unchanged).
+    #[serde(rename = "userTags", default, skip_serializing_if = "Option::is_none")]
+    pub user_tags: Option<Vec<serde_json::Value>>,
+    /// The reel's cover image, as the server sent it (the shape is not documented; carried through unchanged).
+    #[serde(rename = "coverPhoto", default, skip_serializing_if = "Option::is_none")]
+    pub cover_photo: Option<serde_json::Value>,
+    /// Whether a reel also appears on the profile grid.
+    #[serde(rename = "showOnFeed", default, skip_serializing_if = "Option::is_none")]
+    pub show_on_feed: Option<bool>,
+    /// Whether a story is published through a push notification instead of directly.
+    #[serde(
+        rename = "publishViaPushNotification",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub publish_via_push_notification: Option<bool>,
+    /// Note to the person publishing by push notification.
+    #[serde(rename = "publisherNote", default, skip_serializing_if = "Option::is_none")]
+    pub publisher_note: Option<String>,
+    /// Keys the schema does not name.
+    #[serde(flatten)]
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaFacebookAccountSchema`
@@ -3470,6 +3551,25 @@ impl std::fmt::Display for SocialPostApprovalStatus {
     }
 }
 
+/// Engagement counts of a published post, filled in asynchronously by the server.
+///
+/// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostInsights`
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SocialPostInsights {
+    /// Likes (or the platform's reactions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub like: Option<i64>,
+    /// Shares or reposts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<i64>,
+    /// Comments.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<i64>,
+    /// Keys the schema does not name.
+    #[serde(flatten)]
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
 /// A media item as the create and update bodies take it: `type` is a real MIME type (`image/png`, `video/mp4`...); `thumbnail`, `id` and `type: image` from a read are refused with 422 `Invalid media format type`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostMediaWrite`
@@ -3678,6 +3778,9 @@ pub struct TiktokPostSchema {
         skip_serializing_if = "Option::is_none"
     )]
     pub promote_your_brand: Option<bool>,
+    /// Keys the schema does not name.
+    #[serde(flatten)]
+    pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 /// privacy level is an enum and must be one of the following values: PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, SELF_ONLY

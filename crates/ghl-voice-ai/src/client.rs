@@ -234,6 +234,14 @@ impl VoiceAiClient {
         &self,
         body: &types::AgentCreationRequestDto,
     ) -> Result<types::CreateAgentResponseDto> {
+        if body.call_end_workflow_ids.as_ref().map_or(0, |items| items.len()) > 10 {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "create_agent",
+                    "`callEndWorkflowIds` takes at most 10 items",
+                ),
+            );
+        }
         let request = Request::new(
             Method::POST,
             "/voice-ai/agents",
@@ -335,6 +343,14 @@ impl VoiceAiClient {
         params: &PatchAgentParams,
         body: &types::PatchAgentDto,
     ) -> Result<types::PatchAgentResponseDto> {
+        if body.call_end_workflow_ids.as_ref().map_or(0, |items| items.len()) > 10 {
+            return Err(
+                ghl_runtime::Error::invalid_request(
+                    "patch_agent",
+                    "`callEndWorkflowIds` takes at most 10 items",
+                ),
+            );
+        }
         let path = ["/voice-ai/agents/", &ghl_runtime::encode_path_segment(&agent_id)]
             .concat();
         let request = Request::new(

@@ -9441,7 +9441,7 @@ async fn social_media_posting() {
         .get_posts(
             "locationId",
             &value(
-                "{\"type\":\"Filter type\",\"accounts\":\"660a83fc29deacac50033e2b_omaDY3RbWtTP511e808O_17841465964543589, 38bF83fc29deacac50033e2b_omaDY3RbWtr3P11e808O_17841465964543998\",\"skip\":0,\"limit\":0,\"fromDate\":\"2024-01-22T05:32:49.463Z\",\"toDate\":\"2024-03-20T05:32:49.463Z\",\"includeUsers\":\"true\"}",
+                "{\"type\":\"Filter type\",\"skip\":0,\"limit\":0,\"fromDate\":\"2024-01-22T05:32:49.463Z\",\"toDate\":\"2024-03-20T05:32:49.463Z\",\"includeUsers\":false}",
             ),
         )
         .await;

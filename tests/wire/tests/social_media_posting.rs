@@ -87,7 +87,9 @@ fn text_draft() -> CreatePostDto {
         category_id: None,
         tiktok_post_details: None,
         gmb_post_details: None,
+        instagram_post_details: None,
         user_id: USER.to_owned(),
+        additional_properties: Default::default(),
     }
 }
 
@@ -376,7 +378,7 @@ async fn read_then_full_update_normalises_media_to_mime_types() {
             "createdBy": "OriginalAuthor01",
             "type": "post",
             "tags": ["spring"],
-            "userId": USER
+            "userId": "OriginalAuthor01"
         }),
     );
 }
@@ -436,7 +438,9 @@ async fn a_rejected_update_surfaces_the_validation_messages() {
 // --- List and delete ------------------------------------------------------------------------
 
 /// Deviation: `POST .../posts/list` (a POST, not a GET) takes `skip` and `limit` as JSON
-/// numbers (the spec says strings) and answers `results.posts[]` and a count.
+/// numbers (the spec says strings), `accountIds` as an array and `includeUsers` as a boolean
+/// (the spec says `accounts` and `includeUsers` strings), and answers `results.posts[]` and a
+/// count.
 #[tokio::test]
 async fn list_is_a_post_with_numeric_skip_and_limit_and_unwraps_results() {
     let server = server_answering(
@@ -453,12 +457,12 @@ async fn list_is_a_post_with_numeric_skip_and_limit_and_unwraps_results() {
             LOCATION,
             &SearchPostDto {
                 type_: Some("all".to_owned()),
-                accounts: None,
+                account_ids: Some(vec![ACCOUNT.to_owned()]),
                 skip: 20,
                 limit: 10,
                 from_date: "2024-01-22T05:32:49.463Z".to_owned(),
                 to_date: "2024-03-20T05:32:49.463Z".to_owned(),
-                include_users: "true".to_owned(),
+                include_users: true,
                 post_type: Some(SocialPostType::Post),
             },
         )
@@ -480,11 +484,12 @@ async fn list_is_a_post_with_numeric_skip_and_limit_and_unwraps_results() {
         sent,
         json!({
             "type": "all",
+            "accountIds": [ACCOUNT],
             "skip": 20,
             "limit": 10,
             "fromDate": "2024-01-22T05:32:49.463Z",
             "toDate": "2024-03-20T05:32:49.463Z",
-            "includeUsers": "true",
+            "includeUsers": true,
             "postType": "post"
         })
     );
@@ -517,4 +522,276 @@ async fn delete_post_is_a_delete_on_the_post() {
         "2021-07-28",
     );
     assert_no_body(&req);
+}
+
+// --- Round two: the full post, read-modify-write, list body, bulk delete ----------------------
+
+/// A post exactly as a live `results.post` carries it (api-deviations.md, "Found since the
+/// first release"), plus keys this client does not know yet (`linkedinPostDetails`,
+/// `mediaOptimization`, and unknown keys inside the per-platform objects).
+fn live_post(status: &str, schedule_date: Option<&str>) -> serde_json::Value {
+    let mut post = json!({
+        "_id": POST,
+        "locationId": LOCATION,
+        "platform": "instagram",
+        "accountIds": [ACCOUNT],
+        "summary": "Spring sale starts today",
+        "media": [
+            { "url": "https://storage.googleapis.com/msgsndr/loc/media/reel.mp4", "type": "video", "id": "Vid0001" }
+        ],
+        "status": status,
+        "displayDate": "2030-03-01T10:00:00.000Z",
+        "followUpComment": "Link in bio",
+        "type": "reel",
+        "tags": ["spring", "sale"],
+        "categoryId": "cat-42",
+        "source": "composer",
+        "channel": "social",
+        "parentPostId": "65f1a2b3c4d5e6f708190000",
+        "isCommentSyncing": false,
+        "createdBy": "Author000000000000001",
+        "user": {
+            "id": "Author000000000000001", "title": "Ms", "firstName": "Ada", "lastName": "Lovelace",
+            "profilePhoto": "https://x/ada.png", "phone": "+15550100", "email": "ada@example.com"
+        },
+        "insights": { "like": 12, "share": 3, "comment": 5 },
+        "ogTagsDetails": { "metaImage": "https://x/og.png", "metaLink": "https://x/sale" },
+        "postApprovalDetails": {
+            "approvalStatus": "approved",
+            "approverUser": {
+                "id": "Approver0000000000001", "title": "Mr", "firstName": "Alan", "lastName": "Turing",
+                "profilePhoto": "https://x/alan.png", "phone": "+15550101", "email": "alan@example.com"
+            }
+        },
+        "gmbPostDetails": { "postType": "STANDARD", "ctaType": "LEARN_MORE", "ctaUrl": "https://x/sale" },
+        "tiktokPostDetails": {
+            "privacyLevel": "PUBLIC_TO_EVERYONE", "enableDuet": false, "enableStitch": true, "enableComment": true
+        },
+        "instagramPostDetails": {
+            "type": "reel",
+            "collaborators": { ACCOUNT: ["partner_shop"] },
+            "userTags": [{ "username": "partner_shop", "x": 0.5, "y": 0.25 }],
+            "coverPhoto": { "url": "https://x/cover.jpg", "offsetMs": 1200 },
+            "showOnFeed": true,
+            "trialReel": { "graduationStrategy": "MANUAL" }
+        },
+        "linkedinPostDetails": { "postAsPdf": true, "pdfTitle": "Spring catalogue" },
+        "mediaOptimization": true,
+        "deleted": false,
+        "createdAt": "2024-02-20T08:00:00.000Z",
+        "updatedAt": "2024-02-21T08:00:00.000Z"
+    });
+    if let Some(date) = schedule_date {
+        post["scheduleDate"] = json!(date);
+    }
+    post
+}
+
+/// What a full update of `live_post` must send back when the caller changed only the summary:
+/// every writable field unchanged, unknown keys included; nothing read-only.
+fn live_post_update(status: &str, schedule_date: &str) -> serde_json::Value {
+    json!({
+        "accountIds": [ACCOUNT],
+        "summary": "Spring sale extended",
+        "media": [{ "url": "https://storage.googleapis.com/msgsndr/loc/media/reel.mp4", "type": "video/mp4" }],
+        "status": status,
+        "scheduleDate": schedule_date,
+        "followUpComment": "Link in bio",
+        "type": "reel",
+        "tags": ["spring", "sale"],
+        "categoryId": "cat-42",
+        "createdBy": "Author000000000000001",
+        "userId": "Author000000000000001",
+        "ogTagsDetails": { "metaImage": "https://x/og.png", "metaLink": "https://x/sale" },
+        "postApprovalDetails": { "approvalStatus": "approved" },
+        "gmbPostDetails": { "postType": "STANDARD", "ctaType": "LEARN_MORE", "ctaUrl": "https://x/sale" },
+        "tiktokPostDetails": {
+            "privacyLevel": "PUBLIC_TO_EVERYONE", "enableDuet": false, "enableStitch": true, "enableComment": true
+        },
+        "instagramPostDetails": {
+            "type": "reel",
+            "collaborators": { ACCOUNT: ["partner_shop"] },
+            "userTags": [{ "username": "partner_shop", "x": 0.5, "y": 0.25 }],
+            "coverPhoto": { "url": "https://x/cover.jpg", "offsetMs": 1200 },
+            "showOnFeed": true,
+            "trialReel": { "graduationStrategy": "MANUAL" }
+        },
+        "linkedinPostDetails": { "postAsPdf": true, "pdfTitle": "Spring catalogue" },
+        "mediaOptimization": true
+    })
+}
+
+/// Reads a live post through `get_post`, changes the summary, sends `edit_post`; returns the PUT.
+async fn read_modify_write(
+    post: serde_json::Value,
+    now: std::time::SystemTime,
+) -> serde_json::Value {
+    let server =
+        server_answering(200, envelope(200, "Fetched Post", json!({ "post": post }))).await;
+    let api = api(&server);
+    let read = api.get_post(LOCATION, POST).await.unwrap();
+    let mut update = CreatePostDto::from_read_at(&read, USER, now);
+    update.summary = "Spring sale extended".to_owned();
+    let _ = api.edit_post(LOCATION, POST, &update).await;
+    let all = received(&server).await;
+    assert_eq!(all.len(), 2);
+    assert_call(
+        &all[1],
+        "PUT",
+        &format!("/social-media-posting/{LOCATION}/posts/{POST}"),
+        "",
+        "2021-07-28",
+    );
+    body(&all[1])
+}
+
+/// 2026-06-01T10:00:00Z: before the live post's dates, after the past one below.
+fn june_first() -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_780_308_000)
+}
+
+/// Deviation: a read-modify-write must carry every writable field of the read post into the
+/// PUT (an Instagram cover photo, collaborators, a GMB call to action, keys the client does not
+/// know yet), and `createdBy` and `userId` carry the same user.
+#[tokio::test]
+async fn full_update_of_a_live_post_loses_nothing() {
+    let sent = read_modify_write(
+        live_post("scheduled", Some("2030-03-01T10:00:00.000Z")),
+        june_first(),
+    )
+    .await;
+    assert_eq!(
+        sent,
+        live_post_update("scheduled", "2030-03-01T10:00:00.000Z")
+    );
+}
+
+/// Deviation: the update always sends a `scheduleDate`: a draft without one gets a future time
+/// (it would otherwise lose its place in the planner).
+#[tokio::test]
+async fn a_draft_without_a_date_is_given_one_in_the_future() {
+    let mut post = live_post("draft", None);
+    post.as_object_mut().unwrap().remove("displayDate");
+    let sent = read_modify_write(post, june_first()).await;
+    // SCHEDULE_LEAD (10 minutes) after the clock given.
+    assert_eq!(sent, live_post_update("draft", "2026-06-01T10:10:00.000Z"));
+}
+
+/// Deviation: a draft keeps its planned date unchanged.
+#[tokio::test]
+async fn a_draft_keeps_its_planned_date() {
+    let sent = read_modify_write(
+        live_post("draft", Some("2026-07-04T09:30:00.000Z")),
+        june_first(),
+    )
+    .await;
+    assert_eq!(sent, live_post_update("draft", "2026-07-04T09:30:00.000Z"));
+}
+
+/// Deviation: a `scheduled` post whose date has passed is clamped into the future (the server
+/// refuses a past date for `scheduled`).
+#[tokio::test]
+async fn a_scheduled_post_in_the_past_is_clamped_into_the_future() {
+    let sent = read_modify_write(
+        live_post("scheduled", Some("2026-05-01T10:00:00.000Z")),
+        june_first(),
+    )
+    .await;
+    assert_eq!(
+        sent,
+        live_post_update("scheduled", "2026-06-01T10:10:00.000Z")
+    );
+}
+
+/// The user the server wants: the post's `userId` when the read has one, for both keys.
+#[tokio::test]
+async fn user_id_and_created_by_are_the_posts_user() {
+    let mut post = live_post("published", Some("2026-05-01T10:00:00.000Z"));
+    post["userId"] = json!("Publisher000000000001");
+    let sent = read_modify_write(post, june_first()).await;
+    assert_eq!(sent["userId"], json!("Publisher000000000001"));
+    assert_eq!(sent["createdBy"], json!("Publisher000000000001"));
+    // A published post keeps its own (past) date: only `scheduled` is clamped.
+    assert_eq!(sent["scheduleDate"], json!("2026-05-01T10:00:00.000Z"));
+}
+
+/// The typed read: every field of a live `results.post`, unknown keys kept.
+#[tokio::test]
+async fn a_live_post_reads_into_typed_fields() {
+    let server = server_answering(
+        200,
+        envelope(
+            200,
+            "Fetched Post",
+            json!({ "post": live_post("scheduled", Some("2030-03-01T10:00:00.000Z")) }),
+        ),
+    )
+    .await;
+    let post = api(&server).get_post(LOCATION, POST).await.unwrap();
+    assert_eq!(
+        post.schedule_date.as_deref(),
+        Some("2030-03-01T10:00:00.000Z")
+    );
+    assert_eq!(post.channel.as_deref(), Some("social"));
+    assert_eq!(
+        post.parent_post_id.as_deref(),
+        Some("65f1a2b3c4d5e6f708190000")
+    );
+    assert_eq!(post.is_comment_syncing, Some(false));
+    let insights = post.insights.clone().unwrap();
+    assert_eq!(
+        (insights.like, insights.share, insights.comment),
+        (Some(12), Some(3), Some(5))
+    );
+    let instagram = post.instagram_post_details.clone().unwrap();
+    assert_eq!(instagram.type_, Some(SocialPostType::Reel));
+    assert_eq!(
+        instagram.collaborators.unwrap()[ACCOUNT],
+        vec!["partner_shop".to_owned()]
+    );
+    assert!(instagram.additional_properties.contains_key("trialReel"));
+    assert_eq!(
+        post.additional_properties.keys().collect::<Vec<_>>(),
+        ["linkedinPostDetails", "mediaOptimization"]
+    );
+}
+
+/// Deviation: bulk delete takes at most 50 post ids; 51 fail before anything is sent.
+#[tokio::test]
+async fn bulk_delete_over_fifty_ids_fails_before_sending() {
+    let server = server_answering(200, json!({})).await;
+    let ids: Vec<String> = (0..51).map(|i| format!("post{i:02}")).collect();
+    let err = api(&server)
+        .bulk_delete_social_planner_posts(
+            LOCATION,
+            &ghl_social_media_posting::types::DeletePostsDto {
+                post_ids: Some(ids),
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidRequest { .. }),
+        "expected InvalidRequest, got {err:?}"
+    );
+    assert!(err.to_string().contains("at most 50"), "{err}");
+    assert!(received(&server).await.is_empty());
+}
+
+/// Fifty ids is the limit, not over it: the call goes out with all of them.
+#[tokio::test]
+async fn bulk_delete_of_fifty_ids_is_sent() {
+    let server =
+        server_answering(200, envelope(200, "Deleted", json!({ "deletedCount": 50 }))).await;
+    let ids: Vec<String> = (0..50).map(|i| format!("post{i:02}")).collect();
+    let _ = api(&server)
+        .bulk_delete_social_planner_posts(
+            LOCATION,
+            &ghl_social_media_posting::types::DeletePostsDto {
+                post_ids: Some(ids.clone()),
+            },
+        )
+        .await;
+    let req = only_request(&server).await;
+    assert_eq!(body(&req), json!({ "postIds": ids }));
 }

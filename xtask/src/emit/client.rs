@@ -239,7 +239,8 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
     if op.without_auth {
         chain.push(quote! { .without_auth() });
     }
-    let checks = bound_checks(op);
+    let mut checks = bound_checks(op);
+    checks.extend(body_item_checks(api, op));
     quote! {
         #doc
         #deprecated
@@ -292,6 +293,56 @@ fn bound_checks(op: &Operation) -> Vec<TokenStream> {
         }
     }
     checks
+}
+
+/// Client-side checks of the body's array lengths (`maxItems`) the server enforces.
+fn body_item_checks(api: &Api, op: &Operation) -> Vec<TokenStream> {
+    let Some(
+        Body::Json {
+            ty: Ty::Named(name),
+            required,
+        }
+        | Body::Form {
+            ty: Ty::Named(name),
+            required,
+        },
+    ) = &op.body
+    else {
+        return Vec::new();
+    };
+    let Some(TypeKind::Struct { fields, .. }) = api
+        .types
+        .iter()
+        .find(|def| &def.name == name)
+        .map(|def| &def.kind)
+    else {
+        return Vec::new();
+    };
+    let fn_name = &op.fn_name;
+    fields
+        .iter()
+        .filter_map(|field| {
+            let max = field.max_items?;
+            let ident = format_ident!("{}", field.name);
+            let message = format!("`{}` takes at most {max} items", field.wire);
+            let len = if field.optional() {
+                quote! { body.#ident.as_ref().map_or(0, |items| items.len()) }
+            } else {
+                quote! { body.#ident.len() }
+            };
+            let limit = proc_macro2::Literal::usize_unsuffixed(max);
+            let check = quote! {
+                if #len > #limit {
+                    return Err(ghl_runtime::Error::invalid_request(#fn_name, #message));
+                }
+            };
+            Some(if *required {
+                check
+            } else {
+                quote! { if let Some(body) = body { #check } }
+            })
+        })
+        .collect()
 }
 
 fn method_doc(op: &Operation) -> String {
