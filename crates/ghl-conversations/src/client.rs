@@ -159,7 +159,7 @@ impl ConversationsClient {
     ///
     /// Post the messageId for the API to delete a scheduled email message. <br />
     ///
-    /// `DELETE /conversations/messages/email/{emailMessageId}/schedule` (operation `cancel-scheduled-email-message`, API version `2021-07-28`).
+    /// `DELETE /conversations/messages/email/{emailMessageId}/schedule` (operation `cancel-scheduled-email-message`, API version `2021-04-15`).
     ///
     /// # Arguments
     ///
@@ -178,14 +178,14 @@ impl ConversationsClient {
             Method::DELETE,
             "/conversations/messages/email/{emailMessageId}/schedule",
             path,
-            "2021-07-28",
+            "2021-04-15",
         );
         self.client.send(request).await
     }
 
     /// Get email by Id
     ///
-    /// `GET /conversations/messages/email/{id}` (operation `get-email-by-id`, API version `2021-07-28`).
+    /// `GET /conversations/messages/email/{id}` (operation `get-email-by-id`, API version `2021-04-15`).
     pub async fn get_email_by_id(
         &self,
         id: &str,
@@ -199,7 +199,7 @@ impl ConversationsClient {
             Method::GET,
             "/conversations/messages/email/{id}",
             path,
-            "2021-07-28",
+            "2021-04-15",
         );
         self.client.send(request).await
     }

@@ -3269,8 +3269,8 @@ pub struct SendMessageBodyDto {
     /// Type of message being sent
     ///
     /// Example: `Email`
-    #[serde(rename = "subType")]
-    pub sub_type: String,
+    #[serde(rename = "subType", default, skip_serializing_if = "Option::is_none")]
+    pub sub_type: Option<String>,
     /// ID of the contact receiving the message
     ///
     /// Example: `abc123def456`
@@ -3378,7 +3378,8 @@ pub struct SendMessageBodyDto {
     /// Message status
     ///
     /// Example: `delivered`
-    pub status: SendMessageBodyDtoStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<SendMessageBodyDtoStatus>,
     /// Whether the scheduled email uses native AI for the email scheduling
     ///
     /// Example: `false`

@@ -596,9 +596,11 @@ pub struct SaveBuilderDataDto {
     #[serde(rename = "updatedBy")]
     pub updated_by: String,
     /// Example: `{elements:[], attrs:{}, templateSettings:{}}`
-    pub dnd: IBuilderJsonMapper,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dnd: Option<IBuilderJsonMapper>,
     /// `html`
-    pub html: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
     /// `editorType`
     #[serde(rename = "editorType")]
     pub editor_type: SaveBuilderDataDtoEditorType,

@@ -7070,9 +7070,11 @@ pub struct RecordPaymentDto {
     /// Example: `card`
     pub mode: RecordPaymentDtoMode,
     /// `card`
-    pub card: CardDto,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub card: Option<CardDto>,
     /// `cheque`
-    pub cheque: ChequeDto,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cheque: Option<ChequeDto>,
     /// Any note to be recorded with the transaction
     ///
     /// Example: `This was a direct payment`

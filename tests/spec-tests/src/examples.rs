@@ -2311,7 +2311,7 @@ fn emails() {
         ghl_emails::types::SaveBuilderDataDto,
     >(
         "apps/emails.json#/components/schemas/SaveBuilderDataDto",
-        "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"templateId\":\"zYy3YOUuHxgomU1uYJty\",\"updatedBy\":\"zYy3YOUuHxgomU1uYJty\",\"dnd\":{\"elements\":[],\"attrs\":null,\"templateSettings\":null},\"html\":\"\",\"editorType\":\"html\",\"previewText\":\"zYy3YOUuHxgomU1uYJty\"}",
+        "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"templateId\":\"zYy3YOUuHxgomU1uYJty\",\"updatedBy\":\"zYy3YOUuHxgomU1uYJty\",\"html\":\"\",\"editorType\":\"html\",\"previewText\":\"zYy3YOUuHxgomU1uYJty\"}",
     );
     round_trip::<
         ghl_emails::types::ScheduleDto,
@@ -2791,7 +2791,7 @@ fn invoices() {
         ghl_invoices::types::RecordPaymentDto,
     >(
         "apps/invoices.json#/components/schemas/RecordPaymentDto",
-        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"mode\":\"card\",\"card\":{\"brand\":\"example\",\"last4\":\"example\"},\"cheque\":{\"number\":\"129-129-129-912\"},\"notes\":\"This was a direct payment\",\"amount\":999,\"paymentScheduleIds\":[\"6578278e879ad2646715ba9c\"],\"fulfilledAt\":\"2025-03-19T05:03:00.000Z\"}",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"mode\":\"card\",\"cheque\":{\"number\":\"129-129-129-912\"},\"notes\":\"This was a direct payment\",\"amount\":999,\"paymentScheduleIds\":[\"6578278e879ad2646715ba9c\"],\"fulfilledAt\":\"2025-03-19T05:03:00.000Z\"}",
     );
     round_trip::<
         ghl_invoices::types::RecordPaymentResponseDto,

@@ -4024,7 +4024,7 @@ async fn conversations() {
             "cancel_scheduled_email_message",
             "DELETE",
             "/conversations/messages/email/emailMessageId/schedule",
-            "2021-07-28",
+            "2021-04-15",
             Some("Bearer test-token"),
             &[],
         )
@@ -4035,7 +4035,7 @@ async fn conversations() {
             "get_email_by_id",
             "GET",
             "/conversations/messages/email/id",
-            "2021-07-28",
+            "2021-04-15",
             Some("Bearer test-token"),
             &[],
         )
@@ -4757,7 +4757,7 @@ async fn emails() {
     let _ = api
         .update_template(
             &value(
-                "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"templateId\":\"zYy3YOUuHxgomU1uYJty\",\"updatedBy\":\"zYy3YOUuHxgomU1uYJty\",\"dnd\":{\"elements\":[],\"attrs\":null,\"templateSettings\":null},\"html\":\"\",\"editorType\":\"html\",\"previewText\":\"zYy3YOUuHxgomU1uYJty\"}",
+                "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"templateId\":\"zYy3YOUuHxgomU1uYJty\",\"updatedBy\":\"zYy3YOUuHxgomU1uYJty\",\"html\":\"\",\"editorType\":\"html\",\"previewText\":\"zYy3YOUuHxgomU1uYJty\"}",
             ),
         )
         .await;
@@ -5747,7 +5747,7 @@ async fn invoices() {
         .record_invoice(
             "invoiceId",
             &value(
-                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"mode\":\"card\",\"card\":{\"brand\":\"example\",\"last4\":\"example\"},\"cheque\":{\"number\":\"129-129-129-912\"},\"notes\":\"This was a direct payment\",\"amount\":999,\"paymentScheduleIds\":[\"6578278e879ad2646715ba9c\"],\"fulfilledAt\":\"2025-03-19T05:03:00.000Z\"}",
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"mode\":\"card\",\"cheque\":{\"number\":\"129-129-129-912\"},\"notes\":\"This was a direct payment\",\"amount\":999,\"paymentScheduleIds\":[\"6578278e879ad2646715ba9c\"],\"fulfilledAt\":\"2025-03-19T05:03:00.000Z\"}",
             ),
         )
         .await;

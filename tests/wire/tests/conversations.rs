@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use ghl_conversations::types::GetMessagesType;
+use ghl_conversations::types::{GetMessagesType, SendMessageBodyDto};
 use ghl_conversations::{ConversationsClient, GetMessagesParams};
 use serde_json::json;
 
@@ -95,5 +95,83 @@ async fn the_flat_spec_shape_is_refused_with_a_decode_error() {
     assert!(
         matches!(err, ghl_runtime::Error::Decode { .. }),
         "expected Decode, got {err:?}"
+    );
+}
+
+// --- Round two: sending a message, and the Version of the email routes -----------------------
+
+/// Deviation: `POST /conversations/messages` takes `{"type": "SMS", "contactId": ..., "message":
+/// ...}`; no working example sends `subType` or `status` (the spec marks both required), so a
+/// body without them is a complete value and goes out exactly as written.
+#[tokio::test]
+async fn an_sms_is_sent_with_type_contact_and_message_only() {
+    let server = server_answering(
+        201,
+        json!({ "conversationId": CONVERSATION, "messageId": "m9", "msg": "Message queued successfully.", "status": "pending" }),
+    )
+    .await;
+    let sent =
+        json!({ "type": "SMS", "contactId": "mTkSCb1UBjb5tk4OvB69", "message": "See you at 5" });
+    let body: SendMessageBodyDto = serde_json::from_value(sent.clone()).unwrap();
+    // Optional in the type: nobody has to invent them.
+    let (sub_type, status): (Option<String>, Option<_>) =
+        (body.sub_type.clone(), body.status.clone());
+    assert_eq!((sub_type, status), (None, None));
+    let answer = ConversationsClient::new(client(&server))
+        .send_a_new_message(&body)
+        .await
+        .unwrap();
+    assert_eq!(answer.message_id, "m9");
+    let req = only_request(&server).await;
+    assert_call(&req, "POST", "/conversations/messages", "", "2021-04-15");
+    assert_json_body(&req, &sent);
+}
+
+/// Deviation: an email adds `subject` and `html`; still no `subType` or `status`.
+#[tokio::test]
+async fn an_email_adds_subject_and_html() {
+    let server = server_answering(
+        201,
+        json!({ "conversationId": CONVERSATION, "messageId": "m10" }),
+    )
+    .await;
+    let sent = json!({
+        "type": "Email",
+        "contactId": "mTkSCb1UBjb5tk4OvB69",
+        "subject": "Your appointment",
+        "html": "<p>See you at 5</p>"
+    });
+    let body: SendMessageBodyDto = serde_json::from_value(sent.clone()).unwrap();
+    let _ = ConversationsClient::new(client(&server))
+        .send_a_new_message(&body)
+        .await;
+    let req = only_request(&server).await;
+    assert_call(&req, "POST", "/conversations/messages", "", "2021-04-15");
+    assert_json_body(&req, &sent);
+}
+
+/// Deviation: every `/conversations/*` route takes `Version: 2021-04-15`, the two email-message
+/// routes included (their spec declares none, and the default is 2021-07-28).
+#[tokio::test]
+async fn the_email_message_routes_send_2021_04_15() {
+    let server = server_answering(200, json!({})).await;
+    let api = ConversationsClient::new(client(&server));
+    let _ = api.get_email_by_id("em1").await;
+    let _ = api.cancel_scheduled_email_message("em2").await;
+    let all = received(&server).await;
+    assert_eq!(all.len(), 2);
+    assert_call(
+        &all[0],
+        "GET",
+        "/conversations/messages/email/em1",
+        "",
+        "2021-04-15",
+    );
+    assert_call(
+        &all[1],
+        "DELETE",
+        "/conversations/messages/email/em2/schedule",
+        "",
+        "2021-04-15",
     );
 }
