@@ -17,7 +17,7 @@ use crate::auth::{
 };
 use crate::error::{self, excerpt};
 use crate::ratelimit::{OwnerSlot, RateLimitConfig, RateLimitSnapshot, RateLimiter, Refusal};
-use crate::request::{Body, is_sensitive_header};
+use crate::request::{Body, TokenKinds, is_sensitive_header};
 use crate::retry::{RetryBudget, RetryPolicy};
 use crate::{
     DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_USER_AGENT, Error, Method, Request, Result,
@@ -675,7 +675,9 @@ impl Client {
             "/oauth/locationToken".to_owned(),
             DEFAULT_API_VERSION,
         )
-        .form(&[("companyId", company_id), ("locationId", location_id)]);
+        .form(&[("companyId", company_id), ("locationId", location_id)])
+        .scopes(&["oauth.write"])
+        .token_kinds(TokenKinds::AGENCY);
         let raw = self.execute(request).await?;
         let resp: TokenResponse = decode(&Method::POST, "/oauth/locationToken", &raw.body, true)?;
         let mut tokens = TokenSet::from_response(resp);
@@ -926,14 +928,7 @@ impl Client {
     ) -> Result<(Duration, Error)> {
         let inner = &self.inner;
         let retry_after = retry_after(&raw.headers);
-        let err = error::from_response(
-            &request.method,
-            request.path_template,
-            raw.status,
-            retry_after,
-            &raw.body,
-            request.sensitive_response(),
-        );
+        let err = error::from_response(request, raw.status, retry_after, &raw.body);
         let retryable = match raw.status {
             429 => true,
             500 | 502 | 503 | 504 => request.is_idempotent() || inner.retry.retry_non_idempotent,

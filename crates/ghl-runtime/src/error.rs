@@ -3,7 +3,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::Method;
+use crate::request::{Body, TokenKinds};
+use crate::{Method, Request};
 
 /// How many characters of a response body an error keeps.
 pub(crate) const BODY_EXCERPT_CHARS: usize = 512;
@@ -63,8 +64,15 @@ pub enum Error {
         /// Spec path template of the call.
         path: &'static str,
     },
-    /// HTTP 401/403 on an agency (company-level) route called with a sub-account
-    /// (location) token, or a location route needing a location token.
+    /// HTTP 401/403 on a route only an agency (company) token may call: its spec accepts
+    /// agency tokens and not sub-account (location) tokens (see
+    /// [`Request::token_kinds`](crate::Request::token_kinds)), or the server's message says
+    /// outright that an agency token is needed (it contains `agency token`, `agency access
+    /// token`, `agency-level token`, `requires an agency`, `company token` or `company
+    /// access token`, in any case).
+    ///
+    /// With OAuth, a first 401 is not reported: the token is refreshed once and the call
+    /// tried again (an expired agency token looks the same); only the retry's answer is.
     AgencyTokenRequired {
         /// HTTP method of the call.
         method: Method,
@@ -74,6 +82,22 @@ pub enum Error {
         status: u16,
         /// The server's message, when present.
         message: Option<String>,
+    },
+    /// HTTP 403 (other than a Cloudflare block): the token may not call this route, usually
+    /// because the app was not granted a scope the route requires, or because the ids in
+    /// the request belong to another location than the token's.
+    Forbidden {
+        /// HTTP method of the call.
+        method: Method,
+        /// Spec path template of the call.
+        path: &'static str,
+        /// The scopes the route requires according to its spec (any one suffices); empty
+        /// when the spec names none (see [`Request::scopes`](crate::Request::scopes)).
+        required_scopes: &'static [&'static str],
+        /// The server's message, when present.
+        message: Option<String>,
+        /// The server's `traceId`, when present.
+        trace_id: Option<String>,
     },
     /// HTTP 403 with body `error code: 1010`: Cloudflare refused the request based on its
     /// browser signature (usually the `User-Agent`). Not an auth failure.
@@ -93,6 +117,26 @@ pub enum Error {
         message: Option<String>,
         /// The server's `traceId`, when present.
         trace_id: Option<String>,
+    },
+    /// A file to upload is too large: either larger than the cap registered for it with
+    /// [`Multipart::max_file_size`](crate::Multipart::max_file_size), found before
+    /// anything was sent (`message` is `None`), or refused by the server with HTTP 413
+    /// (`message` is `Some`).
+    FileTooLarge {
+        /// HTTP method of the call.
+        method: Method,
+        /// Spec path template of the call.
+        path: &'static str,
+        /// The multipart field of the file: the one over its cap, or after a 413 the
+        /// largest file part; empty when the request has no file part.
+        field: &'static str,
+        /// The file's size in bytes, when known.
+        size: Option<u64>,
+        /// The cap that applies to the file, in bytes, when one is registered.
+        limit: Option<u64>,
+        /// After a 413, the server's message (e.g. `FILE_SIZE_EXCEEDED`) or the start of
+        /// its body; `None` when the file was refused before sending.
+        message: Option<String>,
     },
     /// Any other non-2xx status.
     Http {
@@ -187,7 +231,10 @@ impl Error {
             | Error::Http { status, .. } => Some(*status),
             Error::RateLimited { daily: false, .. } => Some(429),
             Error::Unauthorized { .. } | Error::RouteNotSupported { .. } => Some(401),
-            Error::CloudflareBlocked { .. } => Some(403),
+            Error::CloudflareBlocked { .. } | Error::Forbidden { .. } => Some(403),
+            Error::FileTooLarge {
+                message: Some(_), ..
+            } => Some(413),
             Error::NotFound { .. } => Some(404),
             _ => None,
         }
@@ -198,6 +245,7 @@ impl Error {
         match self {
             Error::Validation { trace_id, .. }
             | Error::Unauthorized { trace_id, .. }
+            | Error::Forbidden { trace_id, .. }
             | Error::NotFound { trace_id, .. }
             | Error::Http { trace_id, .. } => trace_id.as_deref(),
             _ => None,
@@ -296,9 +344,48 @@ impl fmt::Display for Error {
                 message,
             } => write!(
                 f,
-                "{method} {path}: access denied ({status}){}; this route needs an agency (company) token, or a location token minted with POST /oauth/locationToken, not the token used",
+                "{method} {path}: access denied ({status}){}; only an agency (company) token may call this route: send an agency token (OAuth user_type Company, or an agency Private Integration Token), not a sub-account (location) token; if it already is one, it may be expired or revoked, or lack the route's scope",
                 message_suffix(message)
             ),
+            Error::Forbidden {
+                method,
+                path,
+                required_scopes,
+                message,
+                trace_id,
+            } => {
+                write!(
+                    f,
+                    "{method} {path}: forbidden (403){}{}; ",
+                    message_suffix(message),
+                    trace_suffix(trace_id)
+                )?;
+                let other_location = message.as_deref().is_some_and(|m| {
+                    m.to_ascii_lowercase()
+                        .contains("does not have access to this location")
+                });
+                if other_location {
+                    write!(
+                        f,
+                        "the token is not for the location named in the request: send that location's token (an agency can mint one with Client::location_token), or fix the location id; "
+                    )?;
+                }
+                match required_scopes {
+                    [] => write!(
+                        f,
+                        "the token may lack a scope this route requires, but the spec names none: check the app's scopes in the marketplace, and that the ids in the request belong to the token's location or company"
+                    ),
+                    [one] => write!(
+                        f,
+                        "the token may lack the scope this route requires: it needs scope {one}; add it to the app's scopes and have the location reinstall the app (a token keeps the scopes it was installed with)"
+                    ),
+                    many => write!(
+                        f,
+                        "the token may lack the scope this route requires: it needs one of the scopes {}; add one to the app's scopes and have the location reinstall the app (a token keeps the scopes it was installed with)",
+                        many.join(", ")
+                    ),
+                }
+            }
             Error::CloudflareBlocked { method, path } => write!(
                 f,
                 "{method} {path}: blocked by Cloudflare (403, error code 1010) because of the request's browser signature; this is not an auth failure: send a browser User-Agent (the default ghl_runtime::DEFAULT_USER_AGENT)"
@@ -314,6 +401,42 @@ impl fmt::Display for Error {
                 message_suffix(message),
                 trace_suffix(trace_id)
             ),
+            Error::FileTooLarge {
+                method,
+                path,
+                field,
+                size,
+                limit,
+                message,
+            } => {
+                let file = if field.is_empty() {
+                    "the upload".to_owned()
+                } else {
+                    format!("file `{field}`")
+                };
+                match message {
+                    None => write!(f, "{method} {path}: {file} is too large, not sent")?,
+                    Some(m) => write!(
+                        f,
+                        "{method} {path}: the server refused {file} as too large (413: {m})"
+                    )?,
+                }
+                match (size, limit) {
+                    (Some(size), Some(limit)) => write!(
+                        f,
+                        ": it is {}, over the {} limit",
+                        human_bytes(*size),
+                        human_bytes(*limit)
+                    )?,
+                    (Some(size), None) => write!(f, ": it is {}", human_bytes(*size))?,
+                    (None, Some(limit)) => write!(f, ": the limit is {}", human_bytes(*limit))?,
+                    (None, None) => {}
+                }
+                write!(
+                    f,
+                    "; send a smaller file (compress or resize it, or split it), or host it elsewhere and pass its URL where the endpoint accepts one"
+                )
+            }
             Error::Http {
                 method,
                 path,
@@ -389,6 +512,20 @@ impl fmt::Display for Error {
     }
 }
 
+/// `31457280 bytes (30.0 MiB)`; small sizes in bytes only.
+fn human_bytes(bytes: u64) -> String {
+    const KIB: f64 = 1024.0;
+    const MIB: f64 = 1024.0 * 1024.0;
+    let b = bytes as f64;
+    if b >= MIB {
+        format!("{bytes} bytes ({:.1} MiB)", b / MIB)
+    } else if b >= KIB {
+        format!("{bytes} bytes ({:.1} KiB)", b / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
 /// A reqwest error's text without the query string of its URL (a query never carries
 /// a secret here, but keep errors short).
 fn redact_url(err: &reqwest::Error) -> String {
@@ -450,16 +587,15 @@ pub(crate) fn server_messages(json: &serde_json::Value) -> Vec<String> {
     }
 }
 
-/// Classify a non-2xx response into an [`Error`].
+/// Classify a non-2xx answer to `request` into an [`Error`].
 pub(crate) fn from_response(
-    method: &Method,
-    path: &'static str,
+    request: &Request,
     status: u16,
     retry_after: Option<Duration>,
     body: &[u8],
-    redact_body: bool,
 ) -> Error {
-    let method = method.clone();
+    let method = request.method.clone();
+    let path = request.path_template;
     let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
     let messages = json.as_ref().map(server_messages).unwrap_or_default();
     let trace_id = json
@@ -470,6 +606,8 @@ pub(crate) fn from_response(
     let first = messages.first().cloned();
     let text = String::from_utf8_lossy(body);
     let lower_all = format!("{} {}", messages.join(" "), text).to_ascii_lowercase();
+    let agency_only = request.token_kinds.is_some_and(TokenKinds::agency_only);
+    let redact = request.sensitive_response();
     match status {
         422 => Error::Validation {
             method,
@@ -484,10 +622,30 @@ pub(crate) fn from_response(
             retry_after,
             daily: false,
         },
+        413 => {
+            let largest = match &request.body {
+                Body::Multipart(form) => form.largest_file(),
+                _ => None,
+            };
+            let message = match first {
+                Some(m) => m,
+                None if !redact && !text.trim().is_empty() => excerpt(body),
+                None => "Payload Too Large".to_owned(),
+            };
+            Error::FileTooLarge {
+                method,
+                path,
+                field: largest.map_or("", |f| f.field),
+                size: largest.map(|f| f.size),
+                limit: largest.and_then(|f| f.limit),
+                message: Some(message),
+            }
+        }
+        403 if text.contains("error code: 1010") => Error::CloudflareBlocked { method, path },
         401 if lower_all.contains("not yet supported by the iam service") => {
             Error::RouteNotSupported { method, path }
         }
-        401 | 403 if mentions_agency_scope(&lower_all) || is_agency_route(path) => {
+        401 | 403 if agency_only || says_agency_token_needed(&lower_all) => {
             Error::AgencyTokenRequired {
                 method,
                 path,
@@ -495,10 +653,16 @@ pub(crate) fn from_response(
                 message: first,
             }
         }
-        403 if text.contains("error code: 1010") => Error::CloudflareBlocked { method, path },
         401 => Error::Unauthorized {
             method,
             path,
+            message: first,
+            trace_id,
+        },
+        403 => Error::Forbidden {
+            method,
+            path,
+            required_scopes: request.scopes,
             message: first,
             trace_id,
         },
@@ -520,7 +684,7 @@ pub(crate) fn from_response(
             path,
             status,
             message: first,
-            body_excerpt: if redact_body {
+            body_excerpt: if redact {
                 "<redacted>".to_owned()
             } else {
                 excerpt(body)
@@ -530,25 +694,47 @@ pub(crate) fn from_response(
     }
 }
 
-fn mentions_agency_scope(lower: &str) -> bool {
-    lower.contains("agency")
-        || lower.contains("company")
-        || lower.contains("location token")
-        || lower.contains("locationtoken")
-        || lower.contains("token type")
-        || lower.contains("sub-account")
-        || lower.contains("does not have access to this location")
+/// True when the server's (lowercased) answer says in so many words that the route needs
+/// an agency token. Vaguer words (`company`, `sub-account`, `location token`, `does not
+/// have access to this location`) also appear in scope and location mismatches, so they
+/// do not count: the route's [`TokenKinds`] from the spec decide those.
+fn says_agency_token_needed(lower: &str) -> bool {
+    const PHRASES: &[&str] = &[
+        "agency token",
+        "agency access token",
+        "agency-level token",
+        "requires an agency",
+        "company token",
+        "company access token",
+    ];
+    PHRASES.iter().any(|p| lower.contains(p))
 }
 
-/// Routes that only an agency (company) token may call.
-fn is_agency_route(path: &str) -> bool {
-    const AGENCY_PREFIXES: &[&str] = &[
-        "/locations/search",
-        "/saas-api/",
-        "/snapshots",
-        "/companies/",
-        "/oauth/locationToken",
-        "/oauth/installedLocations",
-    ];
-    AGENCY_PREFIXES.iter().any(|p| path.starts_with(p))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn explicit_agency_messages_only() {
+        assert!(says_agency_token_needed(
+            "this route requires an agency access token"
+        ));
+        assert!(says_agency_token_needed("use a company token"));
+        for vague in [
+            "the token does not have access to this location",
+            "company not found",
+            "invalid sub-account",
+            "the token is not authorized for this scope.",
+            "this authclass type is not allowed to access this scope.",
+        ] {
+            assert!(!says_agency_token_needed(vague), "{vague}");
+        }
+    }
+
+    #[test]
+    fn sizes_read_well() {
+        assert_eq!(human_bytes(12), "12 bytes");
+        assert_eq!(human_bytes(2048), "2048 bytes (2.0 KiB)");
+        assert_eq!(human_bytes(31_457_280), "31457280 bytes (30.0 MiB)");
+    }
 }

@@ -350,7 +350,61 @@ pub(crate) enum Body {
     None,
     Json(Bytes),
     Form(Bytes),
-    Multipart(Multipart),
+    /// Boxed: a multipart body is rare, and would otherwise widen every request.
+    Multipart(Box<Multipart>),
+}
+
+/// Which kinds of token a route accepts, as its spec's `security` says: a sub-account
+/// (location) token, an agency (company) token, or either.
+///
+/// Set on a [`Request`] by generated code with [`Request::token_kinds`]; a request that
+/// does not set it makes no claim. It decides when an HTTP 401/403 is reported as
+/// [`Error::AgencyTokenRequired`]: only on a route that accepts agency tokens and not
+/// location tokens.
+///
+/// ```
+/// use ghl_runtime::TokenKinds;
+/// assert!(TokenKinds::ANY.accepts_location() && TokenKinds::ANY.accepts_agency());
+/// assert!(TokenKinds::AGENCY.accepts_agency() && !TokenKinds::AGENCY.accepts_location());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokenKinds {
+    location: bool,
+    agency: bool,
+}
+
+impl TokenKinds {
+    /// Only sub-account (location) tokens (spec security `Location-Access` alone).
+    pub const LOCATION: TokenKinds = TokenKinds {
+        location: true,
+        agency: false,
+    };
+    /// Only agency (company) tokens (spec security `Agency-Access-Only`, or
+    /// `Agency-Access` alone).
+    pub const AGENCY: TokenKinds = TokenKinds {
+        location: false,
+        agency: true,
+    };
+    /// Location or agency tokens (spec security `Location-Access` and `Agency-Access`).
+    pub const ANY: TokenKinds = TokenKinds {
+        location: true,
+        agency: true,
+    };
+
+    /// True when a sub-account (location) token may call the route.
+    pub fn accepts_location(self) -> bool {
+        self.location
+    }
+
+    /// True when an agency (company) token may call the route.
+    pub fn accepts_agency(self) -> bool {
+        self.agency
+    }
+
+    /// True for a route only an agency token may call.
+    pub(crate) fn agency_only(self) -> bool {
+        self.agency && !self.location
+    }
 }
 
 /// One HTTP call as a generated operation describes it.
@@ -369,7 +423,12 @@ pub struct Request {
     pub(crate) headers: Vec<(&'static str, String)>,
     pub(crate) forced_headers: Vec<(&'static str, &'static str)>,
     pub(crate) body: Body,
+    /// The OAuth scopes the route requires, any one of which suffices (empty: unknown or
+    /// none).
+    pub(crate) scopes: &'static [&'static str],
     pub(crate) auth: bool,
+    /// The kinds of token the route accepts (`None`: unknown).
+    pub(crate) token_kinds: Option<TokenKinds>,
     /// Boxed: the request is held in every call's future, and errors are rare.
     pub(crate) error: Option<Box<Error>>,
 }
@@ -396,7 +455,9 @@ impl Request {
             headers: Vec::new(),
             forced_headers: Vec::new(),
             body: Body::None,
+            scopes: &[],
             auth: true,
+            token_kinds: None,
             error: None,
         }
     }
@@ -467,11 +528,27 @@ impl Request {
     }
 
     /// Sets a `multipart/form-data` body.
+    ///
+    /// A file part larger than the cap registered for its content type with
+    /// [`Multipart::max_file_size`] makes `send` return [`Error::FileTooLarge`] without
+    /// sending anything.
     pub fn multipart(mut self, form: Multipart) -> Request {
         if let Some(e) = form.error.clone() {
             self.fail(e);
         }
-        self.body = Body::Multipart(form);
+        if self.error.is_none() {
+            if let Some(over) = form.first_over_cap() {
+                self.error = Some(Box::new(Error::FileTooLarge {
+                    method: self.method.clone(),
+                    path: self.path_template,
+                    field: over.field,
+                    size: Some(over.size),
+                    limit: over.limit,
+                    message: None,
+                }));
+            }
+        }
+        self.body = Body::Multipart(Box::new(form));
         self
     }
 
@@ -479,6 +556,32 @@ impl Request {
     pub fn without_auth(mut self) -> Request {
         self.auth = false;
         self
+    }
+
+    /// The OAuth scopes the route requires, from its spec; any one of them suffices. Named
+    /// by [`Error::Forbidden`] when the server answers 403. Set by generated code.
+    pub fn scopes(mut self, scopes: &'static [&'static str]) -> Request {
+        self.scopes = scopes;
+        self
+    }
+
+    /// The kinds of token the route accepts, from its spec. Set by generated code; a
+    /// request that does not set it makes no claim (see [`TokenKinds`]).
+    pub fn token_kinds(mut self, kinds: TokenKinds) -> Request {
+        self.token_kinds = Some(kinds);
+        self
+    }
+
+    /// The OAuth scopes the route requires (set with [`Request::scopes`]; empty when
+    /// unknown or none).
+    pub fn required_scopes(&self) -> &'static [&'static str] {
+        self.scopes
+    }
+
+    /// The kinds of token the route accepts (set with [`Request::token_kinds`]; `None`
+    /// when unknown).
+    pub fn accepted_token_kinds(&self) -> Option<TokenKinds> {
+        self.token_kinds
     }
 
     /// The HTTP method.
@@ -544,7 +647,9 @@ impl fmt::Debug for Request {
             .field("headers", &headers)
             .field("forced_headers", &self.forced_headers)
             .field("body", &body)
+            .field("scopes", &self.scopes)
             .field("auth", &self.auth)
+            .field("token_kinds", &self.token_kinds)
             .finish()
     }
 }
@@ -573,6 +678,24 @@ pub(crate) enum Part {
 pub struct Multipart {
     pub(crate) parts: Vec<(&'static str, Part)>,
     pub(crate) error: Option<String>,
+    /// Size caps of file parts: (content type prefix, bytes), see
+    /// [`Multipart::max_file_size`].
+    pub(crate) caps: Vec<(&'static str, u64)>,
+}
+
+/// A file part with its size and the cap that applies to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FileSize {
+    pub(crate) field: &'static str,
+    pub(crate) size: u64,
+    pub(crate) limit: Option<u64>,
+}
+
+/// The content type a file part is sent with.
+fn effective_content_type(content_type: &Option<String>) -> &str {
+    content_type
+        .as_deref()
+        .unwrap_or("application/octet-stream")
 }
 
 impl Multipart {
@@ -621,6 +744,69 @@ impl Multipart {
         }
     }
 
+    /// Caps the size of file parts whose content type starts with `content_type_prefix`
+    /// (compared without regard to case; `""` matches every file part) at `bytes`. When
+    /// several prefixes match a part, the longest wins; registering a prefix again replaces
+    /// its cap. A file part over its cap makes the request fail with
+    /// [`Error::FileTooLarge`] before anything is sent. Set by generated code from the
+    /// limits the API documents, e.g. `.max_file_size("image/", 25 * 1024 * 1024)`.
+    pub fn max_file_size(mut self, content_type_prefix: &'static str, bytes: u64) -> Multipart {
+        match self
+            .caps
+            .iter_mut()
+            .find(|(prefix, _)| prefix.eq_ignore_ascii_case(content_type_prefix))
+        {
+            Some(cap) => cap.1 = bytes,
+            None => self.caps.push((content_type_prefix, bytes)),
+        }
+        self
+    }
+
+    /// The cap for a file part of this content type: the one with the longest matching
+    /// prefix.
+    fn cap_for(&self, content_type: &str) -> Option<u64> {
+        self.caps
+            .iter()
+            .filter(|(prefix, _)| {
+                content_type
+                    .get(..prefix.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+            })
+            .max_by_key(|(prefix, _)| prefix.len())
+            .map(|(_, bytes)| *bytes)
+    }
+
+    /// The file parts, in order, with their sizes and caps.
+    fn file_sizes(&self) -> impl Iterator<Item = FileSize> + '_ {
+        self.parts.iter().filter_map(|(name, part)| match part {
+            Part::Text(_) => None,
+            Part::File {
+                bytes,
+                content_type,
+                ..
+            } => Some(FileSize {
+                field: name,
+                size: bytes.len() as u64,
+                limit: self.cap_for(effective_content_type(content_type)),
+            }),
+        })
+    }
+
+    /// The first file part larger than its cap.
+    pub(crate) fn first_over_cap(&self) -> Option<FileSize> {
+        self.file_sizes()
+            .find(|f| f.limit.is_some_and(|limit| f.size > limit))
+    }
+
+    /// The largest file part (the first of equals), the likely cause of a 413.
+    pub(crate) fn largest_file(&self) -> Option<FileSize> {
+        self.file_sizes()
+            .fold(None, |best: Option<FileSize>, f| match best {
+                Some(b) if b.size >= f.size => Some(b),
+                _ => Some(f),
+            })
+    }
+
     /// Builds the reqwest form for one attempt.
     pub(crate) fn to_form(&self) -> Result<reqwest::multipart::Form, String> {
         let mut form = reqwest::multipart::Form::new();
@@ -638,10 +824,7 @@ impl Multipart {
                         len,
                     );
                     p = p.file_name(file_name.clone().unwrap_or_else(|| (*name).to_owned()));
-                    let mime = content_type
-                        .clone()
-                        .unwrap_or_else(|| "application/octet-stream".to_owned());
-                    p.mime_str(&mime)
+                    p.mime_str(effective_content_type(content_type))
                         .map_err(|e| format!("file part `{name}`: bad content type: {e}"))?
                 }
             };
@@ -844,6 +1027,79 @@ mod tests {
         assert_eq!(json, "\"aGVsbG8=\"");
         let back: FilePart = serde_json::from_str(&json).unwrap();
         assert_eq!(back.bytes, b"hello");
+    }
+
+    #[test]
+    fn longest_matching_prefix_caps_a_file() {
+        let form = Multipart::new()
+            .max_file_size("", 1000)
+            .max_file_size("image/", 500)
+            .max_file_size("image/png", 100)
+            .max_file_size("IMAGE/PNG", 200);
+        assert_eq!(form.cap_for("image/png"), Some(200));
+        assert_eq!(form.cap_for("Image/PNG; charset=x"), Some(200));
+        assert_eq!(form.cap_for("image/jpeg"), Some(500));
+        assert_eq!(form.cap_for("video/mp4"), Some(1000));
+        assert_eq!(Multipart::new().cap_for("video/mp4"), None);
+        assert_eq!(
+            Multipart::new()
+                .max_file_size("video/", 5)
+                .cap_for("application/octet-stream"),
+            None
+        );
+    }
+
+    #[test]
+    fn largest_file_is_the_first_of_equals() {
+        let form = Multipart::new()
+            .text("t", "x")
+            .file("a", &FilePart::new(vec![0; 3], "a", "image/png"))
+            .file("b", &FilePart::new(vec![0; 5], "b", "image/png"))
+            .file("c", &FilePart::new(vec![0; 5], "c", "image/png"))
+            .max_file_size("image/", 4);
+        assert_eq!(
+            form.largest_file(),
+            Some(FileSize {
+                field: "b",
+                size: 5,
+                limit: Some(4)
+            })
+        );
+        assert_eq!(form.first_over_cap().map(|f| f.field), Some("b"));
+        assert_eq!(Multipart::new().text("t", "x").largest_file(), None);
+    }
+
+    #[test]
+    fn route_metadata_is_kept() {
+        let r = Request::new(Method::GET, "/x", "/x".into(), "2021-07-28");
+        assert_eq!(r.accepted_token_kinds(), None);
+        assert!(r.required_scopes().is_empty());
+        let r = r
+            .scopes(&["a.readonly", "a.write"])
+            .token_kinds(TokenKinds::AGENCY);
+        assert_eq!(r.required_scopes(), &["a.readonly", "a.write"]);
+        assert_eq!(r.accepted_token_kinds(), Some(TokenKinds::AGENCY));
+        assert!(TokenKinds::AGENCY.agency_only());
+        assert!(!TokenKinds::ANY.agency_only());
+        assert!(!TokenKinds::LOCATION.agency_only());
+        assert!(TokenKinds::LOCATION.accepts_location() && !TokenKinds::LOCATION.accepts_agency());
+        let dbg = format!("{r:?}");
+        assert!(
+            dbg.contains("a.write") && dbg.contains("agency: true"),
+            "{dbg}"
+        );
+    }
+
+    /// The request is held in every call's future: keep it small. 216 bytes before route
+    /// metadata; the scopes slice added 16, boxing the (rare) multipart body saved 8, the
+    /// token kinds fit beside `auth`.
+    #[test]
+    fn request_stays_small() {
+        assert!(
+            std::mem::size_of::<Request>() <= 224,
+            "{}",
+            std::mem::size_of::<Request>()
+        );
     }
 
     #[test]

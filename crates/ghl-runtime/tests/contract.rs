@@ -357,6 +357,106 @@ async fn multipart_parts_are_sent() {
     );
 }
 
+/// A file part over its cap fails before anything is sent; the longest matching content
+/// type prefix picks the cap.
+#[tokio::test]
+async fn oversized_file_is_refused_before_sending() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"fileId": "f1"})))
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let upload = |form: Multipart| {
+        Request::new(
+            Method::POST,
+            "/medias/upload-file",
+            "/medias/upload-file".to_owned(),
+            "2021-07-28",
+        )
+        .multipart(form)
+    };
+    let caps = |form: Multipart| {
+        form.max_file_size("", 100)
+            .max_file_size("image/", 50)
+            .max_file_size("image/png", 20)
+    };
+    // 30 bytes of PNG: over the `image/png` cap (20) though under the `image/` one (50).
+    let form = caps(
+        Multipart::new()
+            .text("hosted", &false)
+            .file(
+                "doc",
+                &FilePart::new(vec![1; 90], "a.pdf", "application/pdf"),
+            )
+            .file("file", &FilePart::new(vec![2; 30], "b.png", "IMAGE/PNG")),
+    );
+    let err = c.send_empty(upload(form)).await.unwrap_err();
+    match &err {
+        Error::FileTooLarge {
+            method: m,
+            path: p,
+            field,
+            size,
+            limit,
+            message,
+        } => {
+            assert_eq!(*m, Method::POST);
+            assert_eq!(*p, "/medias/upload-file");
+            assert_eq!(*field, "file");
+            assert_eq!(*size, Some(30));
+            assert_eq!(*limit, Some(20));
+            assert_eq!(*message, None);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(err.status(), None);
+    assert_eq!(
+        err.to_string(),
+        "POST /medias/upload-file: file `file` is too large, not sent: it is 30 bytes, over the \
+         20 bytes limit; send a smaller file (compress or resize it, or split it), or host it \
+         elsewhere and pass its URL where the endpoint accepts one"
+    );
+    assert!(server.received_requests().await.unwrap().is_empty());
+
+    // The catch-all cap applies to a part without a content type (sent as
+    // application/octet-stream).
+    let bare = FilePart {
+        bytes: vec![0; 101],
+        file_name: None,
+        content_type: None,
+    };
+    let err = c
+        .send_empty(upload(caps(Multipart::new().file("file", &bare))))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::FileTooLarge {
+                size: Some(101),
+                limit: Some(100),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(server.received_requests().await.unwrap().is_empty());
+
+    // At their caps, the same parts go out; a later cap for a prefix replaces the earlier.
+    let form = caps(
+        Multipart::new()
+            .file(
+                "doc",
+                &FilePart::new(vec![1; 100], "a.pdf", "application/pdf"),
+            )
+            .file("file", &FilePart::new(vec![2; 30], "b.png", "image/png")),
+    )
+    .max_file_size("image/png", 30);
+    c.send_empty(upload(form)).await.unwrap();
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
 #[tokio::test]
 async fn invalid_request_is_not_sent() {
     let server = MockServer::start().await;
