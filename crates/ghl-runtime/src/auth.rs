@@ -128,6 +128,11 @@ pub struct TokenSet {
     /// The user who authorized the app, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    /// The access token's lifetime in seconds as granted (`expires_in`), when known; caps
+    /// how early it is refreshed (see [`TokenSet::refresh_margin`]). Absent from token
+    /// sets stored by earlier versions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<u64>,
 }
 
 impl TokenSet {
@@ -143,6 +148,7 @@ impl TokenSet {
             company_id: None,
             user_type: None,
             user_id: None,
+            expires_in: Some(expires_in.as_secs()),
         }
     }
 
@@ -159,7 +165,24 @@ impl TokenSet {
 
     /// True when the access token is still valid `margin` from now.
     pub fn is_fresh(&self, margin: Duration) -> bool {
-        unix_now().saturating_add(margin.as_secs()) < self.expires_at
+        self.is_fresh_at(unix_now(), margin)
+    }
+
+    /// [`TokenSet::is_fresh`] at `now` (seconds since the Unix epoch).
+    pub(crate) fn is_fresh_at(&self, now: u64, margin: Duration) -> bool {
+        now.saturating_add(margin.as_secs()) < self.expires_at
+    }
+
+    /// How long before expiry this token is refreshed, given the configured
+    /// [`OAuthConfig::refresh_ahead`]: `refresh_ahead`, but at most half the token's
+    /// lifetime ([`TokenSet::expires_in`]), so a token living less than twice
+    /// `refresh_ahead` is used for half its life instead of being refreshed on every call.
+    /// Without a known lifetime, `refresh_ahead`.
+    pub fn refresh_margin(&self, refresh_ahead: Duration) -> Duration {
+        match self.expires_in {
+            Some(lifetime) => refresh_ahead.min(Duration::from_secs(lifetime) / 2),
+            None => refresh_ahead,
+        }
     }
 
     /// The id rate limits are counted against: the location, else the company.
@@ -178,6 +201,7 @@ impl TokenSet {
             company_id: resp.company_id,
             user_type: resp.user_type,
             user_id: resp.user_id,
+            expires_in: resp.expires_in,
         }
     }
 }
@@ -359,6 +383,23 @@ impl TokenStore for FileTokenStore {
     }
 }
 
+/// The marketplace where a location (or agency) installs an app: the base of
+/// [`OAuthConfig::install_url`] unless [`OAuthConfig::marketplace_url`] sets a white-label
+/// one.
+pub const DEFAULT_MARKETPLACE_URL: &str = "https://marketplace.gohighlevel.com";
+
+/// The marketplace page that asks the user to choose a location and grant the scopes.
+const CHOOSE_LOCATION_PATH: &str = "/oauth/chooselocation";
+
+/// What is left as it is in a query parameter of the install URL: RFC 3986 unreserved
+/// characters. Everything else (`:`, `/`, `?`, `&`, `=`, spaces, ...) is percent-encoded,
+/// spaces as `%20`.
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// An OAuth app's credentials and refresh settings.
 #[derive(Clone)]
 pub struct OAuthConfig {
@@ -367,6 +408,7 @@ pub struct OAuthConfig {
     pub(crate) redirect_uri: Option<String>,
     pub(crate) user_type: UserType,
     pub(crate) refresh_ahead: Duration,
+    pub(crate) marketplace_url: String,
 }
 
 impl fmt::Debug for OAuthConfig {
@@ -377,6 +419,7 @@ impl fmt::Debug for OAuthConfig {
             .field("redirect_uri", &self.redirect_uri)
             .field("user_type", &self.user_type)
             .field("refresh_ahead", &self.refresh_ahead)
+            .field("marketplace_url", &self.marketplace_url)
             .finish()
     }
 }
@@ -391,6 +434,7 @@ impl OAuthConfig {
             redirect_uri: None,
             user_type: UserType::Location,
             refresh_ahead: Duration::from_secs(300),
+            marketplace_url: DEFAULT_MARKETPLACE_URL.to_owned(),
         }
     }
 
@@ -406,7 +450,9 @@ impl OAuthConfig {
         self
     }
 
-    /// How long before expiry the access token is refreshed.
+    /// How long before expiry the access token is refreshed (default 5 minutes). A token
+    /// living less than twice this long is refreshed once half its lifetime has passed
+    /// instead (see [`TokenSet::refresh_margin`]).
     pub fn refresh_ahead(mut self, margin: Duration) -> OAuthConfig {
         self.refresh_ahead = margin;
         self
@@ -415,6 +461,93 @@ impl OAuthConfig {
     /// The client id.
     pub fn client_id(&self) -> &str {
         &self.client_id
+    }
+
+    /// The marketplace [`install_url`](OAuthConfig::install_url) points to: its scheme and
+    /// host, e.g. a white-label `https://marketplace.leadconnectorhq.com` (default
+    /// [`DEFAULT_MARKETPLACE_URL`]). A trailing `/` or `/oauth/chooselocation` is ignored.
+    pub fn marketplace_url(mut self, url: impl Into<String>) -> OAuthConfig {
+        self.marketplace_url = url.into();
+        self
+    }
+
+    /// The URL that starts the app's installation: the marketplace page where the user
+    /// picks a location (or agency) and grants `scopes`, which then redirects to the
+    /// [`redirect_uri`](OAuthConfig::redirect_uri) with the code for
+    /// [`Client::exchange_code`](crate::Client::exchange_code):
+    ///
+    /// `{marketplace}/oauth/chooselocation?response_type=code&redirect_uri=...&client_id=...&scope=...`
+    ///
+    /// with the scopes space-separated and every value percent-encoded (spaces as `%20`).
+    ///
+    /// Fails with [`Error::Config`] when no redirect URI is set, no scope is given, or the
+    /// marketplace URL is not an `http(s)` URL.
+    ///
+    /// ```
+    /// use ghl_runtime::auth::OAuthConfig;
+    /// let url = OAuthConfig::new("app-id", "secret")
+    ///     .redirect_uri("https://example.com/cb")
+    ///     .install_url(&["contacts.readonly", "invoices/template.write"])?;
+    /// assert_eq!(
+    ///     url,
+    ///     "https://marketplace.gohighlevel.com/oauth/chooselocation?response_type=code\
+    ///      &redirect_uri=https%3A%2F%2Fexample.com%2Fcb&client_id=app-id\
+    ///      &scope=contacts.readonly%20invoices%2Ftemplate.write"
+    /// );
+    /// # Ok::<(), ghl_runtime::Error>(())
+    /// ```
+    pub fn install_url(&self, scopes: &[&str]) -> Result<String> {
+        self.build_install_url(scopes, None)
+    }
+
+    /// [`install_url`](OAuthConfig::install_url) with a `state` parameter, which the
+    /// marketplace hands back to the redirect URI unchanged: a value bound to the user's
+    /// session lets the callback check that it answers an installation it started.
+    pub fn install_url_with_state(&self, scopes: &[&str], state: &str) -> Result<String> {
+        self.build_install_url(scopes, Some(state))
+    }
+
+    fn build_install_url(&self, scopes: &[&str], state: Option<&str>) -> Result<String> {
+        let Some(redirect_uri) = self.redirect_uri.as_deref() else {
+            return Err(Error::config(
+                "the install URL needs the app's redirect URI: set it with OAuthConfig::redirect_uri (the one registered for the app in the marketplace)",
+            ));
+        };
+        let scopes: Vec<&str> = scopes
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .collect();
+        if scopes.is_empty() {
+            return Err(Error::config(
+                "the install URL needs at least one scope, e.g. contacts.readonly",
+            ));
+        }
+        // The page's own URL is accepted too.
+        let base = self.marketplace_url.trim_end_matches('/');
+        let base = base.strip_suffix(CHOOSE_LOCATION_PATH).unwrap_or(base);
+        let parsed = url::Url::parse(base)
+            .map_err(|e| Error::config(format!("invalid marketplace URL {base:?}: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https")
+            || parsed.query().is_some()
+            || parsed.fragment().is_some()
+        {
+            return Err(Error::config(format!(
+                "invalid marketplace URL {base:?}: give an http(s) scheme and host, without a query"
+            )));
+        }
+        let enc = |v: &str| percent_encoding::utf8_percent_encode(v, QUERY_VALUE).to_string();
+        let mut out = format!(
+            "{base}{CHOOSE_LOCATION_PATH}?response_type=code&redirect_uri={}&client_id={}&scope={}",
+            enc(redirect_uri),
+            enc(&self.client_id),
+            enc(&scopes.join(" "))
+        );
+        if let Some(state) = state {
+            out.push_str("&state=");
+            out.push_str(&enc(state));
+        }
+        Ok(out)
     }
 
     /// The form fields of a `POST /oauth/token` call.
@@ -473,6 +606,12 @@ impl ActiveTokens {
             tokens,
         }
     }
+
+    /// True when the access token need not be refreshed yet.
+    pub(crate) fn fresh(&self, refresh_ahead: Duration) -> bool {
+        self.tokens
+            .is_fresh(self.tokens.refresh_margin(refresh_ahead))
+    }
 }
 
 /// The OAuth state one client (and its clones) share.
@@ -523,8 +662,7 @@ impl OAuthSession {
 
     /// The token set in use when its access token is fresh.
     pub(crate) fn fresh(&self) -> Option<std::sync::Arc<ActiveTokens>> {
-        self.active()
-            .filter(|a| a.tokens.is_fresh(self.config.refresh_ahead))
+        self.active().filter(|a| a.fresh(self.config.refresh_ahead))
     }
 }
 
@@ -564,6 +702,55 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+    }
+
+    /// A 60 s token with the default 300 s margin: fresh for its first 30 s, whatever the
+    /// number of calls, then refreshed.
+    #[test]
+    fn refresh_margin_is_capped_by_half_the_lifetime() {
+        let ahead = Duration::from_secs(300);
+        let mut t = TokenSet::new("a", Duration::from_secs(60));
+        t.expires_at = 1_000_060;
+        assert_eq!(t.refresh_margin(ahead), Duration::from_secs(30));
+        let issued = 1_000_000;
+        for elapsed in 0..30 {
+            assert!(
+                t.is_fresh_at(issued + elapsed, t.refresh_margin(ahead)),
+                "{elapsed}"
+            );
+        }
+        for elapsed in 30..70 {
+            assert!(
+                !t.is_fresh_at(issued + elapsed, t.refresh_margin(ahead)),
+                "{elapsed}"
+            );
+        }
+        // A long-lived token keeps the configured margin.
+        let day = TokenSet::new("a", Duration::from_secs(86_399));
+        assert_eq!(day.refresh_margin(ahead), ahead);
+        assert_eq!(
+            day.refresh_margin(Duration::from_secs(60)),
+            Duration::from_secs(60)
+        );
+        // Unknown lifetime (a set stored by an earlier version): the configured margin.
+        let mut old = TokenSet::new("a", Duration::from_secs(60));
+        old.expires_in = None;
+        assert_eq!(old.refresh_margin(ahead), ahead);
+    }
+
+    /// Token sets stored before `expiresIn` existed still load, and one without a lifetime
+    /// is written as before.
+    #[test]
+    fn stored_format_stays_compatible() {
+        let old = r#"{"accessToken":"a","refreshToken":"r","expiresAt":1700000000,"tokenType":"Bearer","locationId":"l"}"#;
+        let t: TokenSet = serde_json::from_str(old).unwrap();
+        assert_eq!(t.expires_in, None);
+        assert_eq!(t.location_id.as_deref(), Some("l"));
+        assert_eq!(serde_json::to_string(&t).unwrap(), old);
+        let mut t = t;
+        t.expires_in = Some(86_399);
+        let json = serde_json::to_value(&t).unwrap();
+        assert_eq!(json["expiresIn"], 86_399);
     }
 
     #[test]

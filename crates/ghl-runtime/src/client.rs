@@ -608,7 +608,7 @@ impl Client {
                 "no OAuth tokens yet: call Client::exchange_code with the authorization code first",
             ));
         };
-        if current.is_fresh(session.config.refresh_ahead)
+        if current.is_fresh(current.refresh_margin(session.config.refresh_ahead))
             && session
                 .current()
                 .is_none_or(|c| c.access_token != current.access_token)
@@ -775,8 +775,11 @@ impl Client {
         execute!(self, request)
     }
 
-    /// Sends with the OAuth token (refreshing it first when needed); on a 401 with a token
-    /// that has not changed since, refreshes once and tries again.
+    /// Sends with the OAuth token (refreshing it first when needed). On a first 401 (an
+    /// [`Error::Unauthorized`], or an [`Error::AgencyTokenRequired`] with status 401: an
+    /// expired agency token looks the same), refreshes once unless another call already
+    /// replaced the token (single flight), and tries again; only the retry's answer is
+    /// reported.
     async fn execute_oauth(&self, mut request: Request) -> Result<Raw> {
         if let Some(e) = request.error.take() {
             return Err(*e);
@@ -790,14 +793,27 @@ impl Client {
             .execute_with(&request, Bearer::of(&used.bearer), slot)
             .await
         {
-            Err(Error::Unauthorized { .. }) => {
+            Err(
+                first @ (Error::Unauthorized { .. }
+                | Error::AgencyTokenRequired { status: 401, .. }),
+            ) => {
                 {
                     let _guard = session.refresh_lock.lock().await;
                     let changed = session
                         .active()
                         .is_none_or(|c| c.tokens.access_token != used.tokens.access_token);
                     if !changed {
-                        self.refresh_locked(session).await?;
+                        match self.refresh_locked(session).await {
+                            Ok(_) => {}
+                            // No refresh token (or no tokens): the route's own answer says
+                            // more than "cannot refresh" when it is about the token kind.
+                            Err(Error::Config { .. })
+                                if matches!(first, Error::AgencyTokenRequired { .. }) =>
+                            {
+                                return Err(first);
+                            }
+                            Err(e) => return Err(e),
+                        }
                     }
                 }
                 let active = self.oauth_tokens(session).await?;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use ghl_runtime::auth::{
     FileTokenStore, MemoryTokenStore, OAuthConfig, TokenSet, TokenStore, UserType,
 };
-use ghl_runtime::{Client, Error, Method, Request, RetryPolicy};
+use ghl_runtime::{Client, Error, Method, Request, RetryPolicy, TokenKinds};
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -47,9 +47,11 @@ fn form(req: &wiremock::Request) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A token set that is inside the refresh margin (expires in 60 s, margin 5 min).
+/// A token set that is inside the refresh margin: a day-long token with 60 s left
+/// (margin 5 min).
 fn stale(access: &str, refresh: &str) -> TokenSet {
     let mut t = TokenSet::new(access, Duration::from_secs(60)).with_refresh_token(refresh);
+    t.expires_in = Some(86_399);
     t.location_id = Some("loc-1".to_owned());
     t
 }
@@ -399,4 +401,303 @@ async fn failed_refresh_reports_without_secrets() {
     assert!(!text.contains(SECRET));
     assert!(!text.contains("at-old"));
     assert!(text.contains("POST /oauth/token"), "{text}");
+}
+
+/// An agency-only route, as generated code marks it.
+fn agency_get() -> Request {
+    Request::new(
+        Method::GET,
+        "/saas-api/public-api/locations/{companyId}",
+        "/saas-api/public-api/locations/comp-1".to_owned(),
+        "2021-04-15",
+    )
+    .scopes(&["saas/location.read"])
+    .token_kinds(TokenKinds::AGENCY)
+}
+
+fn agency_client(server: &MockServer, access: &str) -> Client {
+    let fresh = TokenSet::new(access, Duration::from_secs(80_000)).with_refresh_token("rt-old");
+    Client::builder()
+        .oauth(
+            config().user_type(UserType::Company),
+            Arc::new(MemoryTokenStore::with_tokens(fresh)),
+        )
+        .base_url(server.uri())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+/// An expired agency token on an agency route answers 401 like a location token would:
+/// it is refreshed and the call tried again, not reported as AgencyTokenRequired.
+#[tokio::test]
+async fn an_expired_token_on_an_agency_route_is_refreshed_and_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .and(body_string_contains("refresh_token=rt-old"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_body("at-new", "rt-new")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header("authorization", "Bearer at-expired"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_json(serde_json::json!({"statusCode": 401, "message": "Invalid JWT"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header("authorization", "Bearer at-new"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"ok": true})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = agency_client(&server, "at-expired");
+    let v: serde_json::Value = client.send(agency_get()).await.unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(client.refresh_count(), 1);
+}
+
+/// When the refreshed token is refused too, the route really needs an agency token: that
+/// is reported, after exactly one refresh.
+#[tokio::test]
+async fn a_second_401_on_an_agency_route_is_agency_token_required() {
+    let server = MockServer::start().await;
+    let refreshes = Arc::new(AtomicUsize::new(0));
+    let r = refreshes.clone();
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(move |_: &wiremock::Request| {
+            r.fetch_add(1, Ordering::SeqCst);
+            ResponseTemplate::new(200).set_body_json(token_body("at-new", "rt-new"))
+        })
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({
+            "statusCode": 401,
+            "message": "The token is not authorized for this scope."
+        })))
+        .mount(&server)
+        .await;
+    let client = agency_client(&server, "at-location");
+    let err = client.send_empty(agency_get()).await.unwrap_err();
+    assert!(
+        matches!(err, Error::AgencyTokenRequired { status: 401, .. }),
+        "{err:?}"
+    );
+    assert_eq!(refreshes.load(Ordering::SeqCst), 1);
+    assert_eq!(client.refresh_count(), 1);
+    let gets: Vec<_> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.method.as_str() == "GET")
+        .map(|r| {
+            r.headers
+                .get("authorization")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(gets, vec!["Bearer at-location", "Bearer at-new"]);
+    let text = format!("{err} {err:?}");
+    assert!(
+        !text.contains("at-location") && !text.contains("at-new"),
+        "{text}"
+    );
+}
+
+/// A 403 is not a token expiry: no refresh, the error is reported at once.
+#[tokio::test]
+async fn a_403_is_not_refreshed() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_body("at-new", "rt-new")))
+        .expect(0)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(403))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = agency_client(&server, "at-1");
+    let err = client
+        .send_empty(get().scopes(&["contacts.readonly"]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Forbidden { .. }), "{err:?}");
+    assert_eq!(client.refresh_count(), 0);
+}
+
+/// A token living 60 s with the default 5-minute margin: used for half its life, not
+/// refreshed on every call.
+#[tokio::test]
+async fn a_short_lived_token_is_not_refreshed_on_every_call() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(token_body("at-new", "rt-new")))
+        .expect(0)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header("authorization", "Bearer at-60"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let short = TokenSet::new("at-60", Duration::from_secs(60)).with_refresh_token("rt");
+    assert_eq!(short.expires_in, Some(60));
+    assert_eq!(
+        short.refresh_margin(Duration::from_secs(300)),
+        Duration::from_secs(30)
+    );
+    let client = Client::builder()
+        .oauth(config(), Arc::new(MemoryTokenStore::with_tokens(short)))
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    for _ in 0..20 {
+        client.send_empty(get()).await.unwrap();
+    }
+    assert_eq!(client.refresh_count(), 0);
+}
+
+/// The lifetime the server grants is kept with the token set (and in the store), so the
+/// cap also applies after a restart.
+#[tokio::test]
+async fn the_granted_lifetime_is_stored() {
+    let server = MockServer::start().await;
+    let mut body = token_body("at-1", "rt-1");
+    body["expires_in"] = serde_json::json!(120);
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tokens.json");
+    let client = Client::builder()
+        .oauth(config(), Arc::new(FileTokenStore::new(&file)))
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let tokens = client.exchange_code("code").await.unwrap();
+    assert_eq!(tokens.expires_in, Some(120));
+    let saved = FileTokenStore::new(&file).load().unwrap().unwrap();
+    assert_eq!(saved.expires_in, Some(120));
+    assert_eq!(
+        saved.refresh_margin(Duration::from_secs(300)),
+        Duration::from_secs(60)
+    );
+}
+
+#[test]
+fn install_url_is_built_and_encoded() {
+    let config = OAuthConfig::new("6789abcd-lq1x2y3z", SECRET)
+        .redirect_uri("https://app.example/oauth/callback?src=ghl&x=a b");
+    assert_eq!(
+        config
+            .install_url(&["contacts.readonly", "invoices/template.write"])
+            .unwrap(),
+        "https://marketplace.gohighlevel.com/oauth/chooselocation?response_type=code\
+         &redirect_uri=https%3A%2F%2Fapp.example%2Foauth%2Fcallback%3Fsrc%3Dghl%26x%3Da%20b\
+         &client_id=6789abcd-lq1x2y3z&scope=contacts.readonly%20invoices%2Ftemplate.write"
+    );
+    assert_eq!(
+        config
+            .clone()
+            .marketplace_url("https://marketplace.leadconnectorhq.com/")
+            .install_url_with_state(&["oauth.readonly"], "s/1+2")
+            .unwrap(),
+        "https://marketplace.leadconnectorhq.com/oauth/chooselocation?response_type=code\
+         &redirect_uri=https%3A%2F%2Fapp.example%2Foauth%2Fcallback%3Fsrc%3Dghl%26x%3Da%20b\
+         &client_id=6789abcd-lq1x2y3z&scope=oauth.readonly&state=s%2F1%2B2"
+    );
+    // The page's own URL as the base gives the same URL.
+    assert_eq!(
+        config
+            .clone()
+            .marketplace_url("https://marketplace.leadconnectorhq.com/oauth/chooselocation")
+            .install_url(&["oauth.readonly"])
+            .unwrap(),
+        config
+            .clone()
+            .marketplace_url("https://marketplace.leadconnectorhq.com")
+            .install_url(&["oauth.readonly"])
+            .unwrap()
+    );
+    // The result parses as a URL with the values intact.
+    let url = url::Url::parse(&config.install_url(&["a.b", "c/d.write"]).unwrap()).unwrap();
+    let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    assert_eq!(
+        pairs,
+        vec![
+            ("response_type".to_owned(), "code".to_owned()),
+            (
+                "redirect_uri".to_owned(),
+                "https://app.example/oauth/callback?src=ghl&x=a b".to_owned()
+            ),
+            ("client_id".to_owned(), "6789abcd-lq1x2y3z".to_owned()),
+            ("scope".to_owned(), "a.b c/d.write".to_owned()),
+        ]
+    );
+}
+
+#[test]
+fn install_url_needs_a_redirect_uri_and_scopes() {
+    let err = OAuthConfig::new("id", SECRET)
+        .install_url(&["contacts.readonly"])
+        .unwrap_err();
+    assert!(matches!(err, Error::Config { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("OAuthConfig::redirect_uri"),
+        "{err}"
+    );
+    let err = config().install_url(&[]).unwrap_err();
+    assert!(err.to_string().contains("at least one scope"), "{err}");
+    let err = config()
+        .marketplace_url("ftp://example.com")
+        .install_url(&["a"])
+        .unwrap_err();
+    assert!(err.to_string().contains("invalid marketplace URL"), "{err}");
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains(SECRET), "{text}");
+}
+
+/// Without a refresh token there is nothing to retry with: the route's own answer is
+/// reported, not "cannot refresh".
+#[tokio::test]
+async fn an_agency_route_without_a_refresh_token_reports_the_route() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(401))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .oauth(
+            config(),
+            Arc::new(MemoryTokenStore::with_tokens(TokenSet::new(
+                "at-loc",
+                Duration::from_secs(80_000),
+            ))),
+        )
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let err = client.send_empty(agency_get()).await.unwrap_err();
+    assert!(
+        matches!(err, Error::AgencyTokenRequired { status: 401, .. }),
+        "{err:?}"
+    );
+    assert_eq!(client.refresh_count(), 0);
 }
