@@ -9,15 +9,22 @@
 //!   [`DEFAULT_USER_AGENT`] that Cloudflare lets through, `Accept: application/json`, the
 //!   per-endpoint `Version` header.
 //! - **Auth** ([`auth`]): Private Integration Tokens and OAuth access tokens (both
-//!   `Bearer`); OAuth code exchange, refresh ahead of expiry with single-flight, rotated
-//!   refresh tokens persisted through a [`TokenStore`](auth::TokenStore) before use,
-//!   agency → location tokens.
+//!   `Bearer`); the app's install URL
+//!   ([`OAuthConfig::install_url`](auth::OAuthConfig::install_url)), OAuth code exchange,
+//!   refresh ahead of expiry with single-flight (and once more on a 401), rotated refresh
+//!   tokens persisted through a [`TokenStore`](auth::TokenStore) before use, agency →
+//!   location tokens.
 //! - **Rate limits and retries** ([`ratelimit`], [`RetryPolicy`]): 100 requests per 10 s
 //!   per location/company on the client side, adapting to the `X-RateLimit-*` headers;
 //!   exponential backoff with jitter on 429, 5xx and connection errors, with a retry budget.
 //! - **Errors** ([`Error`]): one type whose variants say what to do (validation messages,
-//!   rate limited, unauthorized, route not supported, agency token needed, Cloudflare
-//!   block, not found, decode failures with the JSON path, ...).
+//!   rate limited, unauthorized, forbidden naming the scopes the route needs, route not
+//!   supported, agency token needed, file too large, Cloudflare block, not found, decode
+//!   failures with the JSON path, ...).
+//! - **Route metadata** from the specs, set by generated code: the OAuth scopes a route
+//!   requires ([`Request::scopes`]) and the kinds of token it accepts
+//!   ([`Request::token_kinds`], [`TokenKinds`]), which errors use to say what is wrong;
+//!   file size caps of uploads ([`Multipart::max_file_size`]), checked before sending.
 //! - **Webhooks** ([`webhooks`], feature `webhooks`, on by default): Ed25519
 //!   `X-GHL-Signature` verification with HighLevel's published key, legacy RSA
 //!   `X-WH-Signature`, replay and duplicate protection, typed events.
