@@ -13,7 +13,11 @@
 //! [`WebhookVerifier::verify`] rejects a delivery when no signature header is present,
 //! when the signature does not verify (forged or altered body), when its `timestamp` is
 //! outside the allowed window, or when its `webhookId` was already seen (HighLevel retries
-//! deliveries). Only then is the body parsed into a [`WebhookEvent`].
+//! deliveries). Only then is the body parsed into a [`WebhookEvent`], by its `type`:
+//! contact, message, opportunity, appointment, invoice, order, task, note, form submission,
+//! survey submission and app install events are typed; any other type (or a payload that
+//! does not fit its typed struct) is kept whole as [`WebhookEvent::Unknown`]. Every typed
+//! struct keeps the fields it does not name in its `other` map.
 //!
 //! Verify the raw request bytes as received: never re-serialize the JSON first. Answer
 //! HighLevel with a 200 quickly and do slow work afterwards.
@@ -29,6 +33,43 @@
 //!         other => println!("event {}", other.event_type().unwrap_or("?")),
 //!     },
 //!     Err(e) => eprintln!("rejected webhook: {e}"), // answer 401
+//! }
+//! # }
+//! ```
+//!
+//! # Installs and uninstalls
+//!
+//! [`WebhookVerifier::verify_with_hook`] also calls an [`InstallHook`] for a genuine
+//! `INSTALL` or `UNINSTALL`, before returning the event. On `UNINSTALL` the OAuth tokens
+//! stored for that location or company are dead: delete them.
+//!
+//! ```no_run
+//! use ghl_runtime::webhooks::{AppInstallEvent, InstallHook, InstallTarget, WebhookVerifier};
+//!
+//! /// The app's record of installations and their OAuth tokens.
+//! struct Installations;
+//!
+//! impl InstallHook for Installations {
+//!     fn on_install(&self, event: &AppInstallEvent) -> ghl_runtime::Result<()> {
+//!         println!("installed for {:?}", event.target());
+//!         Ok(())
+//!     }
+//!
+//!     fn on_uninstall(&self, event: &AppInstallEvent) -> ghl_runtime::Result<()> {
+//!         match event.target() {
+//!             Some(InstallTarget::Location(id)) => println!("delete the tokens of location {id}"),
+//!             Some(InstallTarget::Company(id)) => println!("delete the tokens of company {id}"),
+//!             _ => {}
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//!
+//! # fn handle(headers: &ghl_runtime::webhooks::HeaderMap, body: &[u8]) {
+//! let verifier = WebhookVerifier::new();
+//! match verifier.verify_with_hook(headers, body, &Installations) {
+//!     Ok(delivery) => println!("event {}", delivery.event.event_type().unwrap_or("?")),
+//!     Err(e) => eprintln!("{e}"), // 401 when rejected, 5xx when the hook failed
 //! }
 //! # }
 //! ```
@@ -155,6 +196,15 @@ pub trait DedupeStore: Send + Sync {
     /// Records `webhook_id` until `keep_until`; returns false when it was already recorded
     /// (and has not expired).
     fn insert_if_new(&self, webhook_id: &str, keep_until: SystemTime) -> bool;
+
+    /// Forgets `webhook_id`, so that a redelivery of it is accepted.
+    ///
+    /// [`WebhookVerifier::verify_with_hook`] calls it when an [`InstallHook`] fails after
+    /// the id was recorded. The default does nothing: a store that keeps it rejects
+    /// HighLevel's redelivery of that event as a duplicate.
+    fn forget(&self, webhook_id: &str) {
+        let _ = webhook_id;
+    }
 }
 
 /// An in-memory [`DedupeStore`], bounded in size (oldest entries are dropped first).
@@ -214,6 +264,14 @@ impl DedupeStore for MemoryDedupeStore {
         }
         seen.insert(webhook_id.to_owned(), keep_until);
         true
+    }
+
+    fn forget(&self, webhook_id: &str) {
+        let mut seen = match self.seen.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        seen.remove(webhook_id);
     }
 }
 
@@ -687,7 +745,58 @@ pub struct OpportunityEvent {
     pub other: Map<String, Value>,
 }
 
+/// Deserializes `null` (as well as an absent field, with `#[serde(default)]`) as the
+/// type's default: HighLevel can send `null` for an empty list or object.
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// A number sent as a JSON number or as a numeric string (`"150.10"`). Anything else is an
+/// error, so that the event is kept whole as [`WebhookEvent::Unknown`] rather than losing
+/// the value.
+fn lenient_f64<'de, D>(deserializer: D) -> Result<Option<f64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    match Value::deserialize(deserializer)? {
+        Value::Null => Ok(None),
+        Value::Number(n) => Ok(n.as_f64()),
+        Value::String(s) => s
+            .trim()
+            .parse::<f64>()
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom("expected a number or a numeric string")),
+        _ => Err(serde::de::Error::custom(
+            "expected a number or a numeric string",
+        )),
+    }
+}
+
+/// A string sent as a JSON string or as a number (`"19"` or `19`).
+fn lenient_string<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    match Value::deserialize(deserializer)? {
+        Value::Null => Ok(None),
+        Value::String(s) => Ok(Some(s)),
+        Value::Number(n) => Ok(Some(n.to_string())),
+        _ => Err(serde::de::Error::custom("expected a string or a number")),
+    }
+}
+
 /// An app install event (`INSTALL`, `UNINSTALL`).
+///
+/// Every field is optional: a location install names `locationId` (and usually
+/// `companyId`), an agency install names only `companyId`, and an install through "future
+/// locations" may carry neither `userId` nor `companyId`. [`target`](Self::target) says
+/// whose tokens the event is about. [`WebhookEvent::from_object`] never turns an `INSTALL`
+/// or `UNINSTALL` object into [`WebhookEvent::Unknown`]: a field of an unexpected JSON type
+/// is left in [`other`](Self::other) instead.
 #[derive(Clone, Deserialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -701,6 +810,522 @@ pub struct AppInstallEvent {
     /// The company (agency).
     #[serde(default)]
     pub company_id: Option<String>,
+    /// `Location` or `Company`, when sent.
+    #[serde(default)]
+    pub install_type: Option<String>,
+    /// The user who installed the app (`INSTALL`, when sent).
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// The company's name (`INSTALL`, when sent).
+    #[serde(default)]
+    pub company_name: Option<String>,
+    /// The plan chosen, for a paid app (`INSTALL`, when sent).
+    #[serde(default)]
+    pub plan_id: Option<String>,
+    /// Whether the company is white-labelled (`INSTALL`, when sent).
+    #[serde(default)]
+    pub is_whitelabel_company: Option<bool>,
+    /// Every other field of the payload (`trial`, `whitelabelDetails`, ...).
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// Whose installation an [`AppInstallEvent`] is about: OAuth tokens are kept per location
+/// (sub-account) or per company (agency).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstallTarget<'a> {
+    /// A location (sub-account) install: the location's token.
+    Location(&'a str),
+    /// A company (agency) install: the company's token.
+    Company(&'a str),
+}
+
+impl AppInstallEvent {
+    /// Builds the event from a payload object, never failing: a known key whose value has
+    /// an unexpected JSON type is left in `other`.
+    fn from_map(mut obj: Map<String, Value>) -> AppInstallEvent {
+        let mut string = |key: &str| {
+            if !matches!(obj.get(key), Some(Value::String(_))) {
+                return None;
+            }
+            match obj.remove(key) {
+                Some(Value::String(s)) => Some(s),
+                _ => None,
+            }
+        };
+        let app_id = string("appId");
+        let location_id = string("locationId");
+        let company_id = string("companyId");
+        let install_type = string("installType");
+        let user_id = string("userId");
+        let company_name = string("companyName");
+        let plan_id = string("planId");
+        let is_whitelabel_company = match obj.get("isWhitelabelCompany") {
+            Some(Value::Bool(b)) => {
+                let b = *b;
+                obj.remove("isWhitelabelCompany");
+                Some(b)
+            }
+            _ => None,
+        };
+        AppInstallEvent {
+            app_id,
+            location_id,
+            company_id,
+            install_type,
+            user_id,
+            company_name,
+            plan_id,
+            is_whitelabel_company,
+            other: obj,
+        }
+    }
+
+    /// Whose installation this is: the location for a location install, the company for
+    /// an agency install (`installType` `Company`, or only a `companyId`). `None` when the
+    /// payload names neither.
+    pub fn target(&self) -> Option<InstallTarget<'_>> {
+        let company_level = self
+            .install_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("company") || t.eq_ignore_ascii_case("agency"));
+        match (self.location_id.as_deref(), self.company_id.as_deref()) {
+            (_, Some(company)) if company_level => Some(InstallTarget::Company(company)),
+            (Some(location), _) => Some(InstallTarget::Location(location)),
+            (None, Some(company)) => Some(InstallTarget::Company(company)),
+            (None, None) => None,
+        }
+    }
+}
+
+/// An appointment event (`AppointmentCreate`, `AppointmentUpdate`, `AppointmentDelete`).
+#[derive(Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct AppointmentEvent {
+    /// The location.
+    #[serde(default)]
+    pub location_id: Option<String>,
+    /// The appointment (as it was, for a delete).
+    pub appointment: Appointment,
+    /// Every other field of the payload.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// The `appointment` object of an [`AppointmentEvent`].
+#[derive(Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Appointment {
+    /// The appointment (event) id.
+    pub id: String,
+    /// The calendar.
+    #[serde(default)]
+    pub calendar_id: Option<String>,
+    /// The contact booked.
+    #[serde(default)]
+    pub contact_id: Option<String>,
+    /// The calendar group.
+    #[serde(default)]
+    pub group_id: Option<String>,
+    /// The title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The meeting address or link.
+    #[serde(default)]
+    pub address: Option<String>,
+    /// `confirmed`, `new`, `cancelled`, `showed`, `noshow`, `invalid`, ...
+    #[serde(default)]
+    pub appointment_status: Option<String>,
+    /// The user the appointment is assigned to.
+    #[serde(default)]
+    pub assigned_user_id: Option<String>,
+    /// The users taking part.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub users: Vec<String>,
+    /// Notes.
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// Where it was booked from (`booking_widget`, ...).
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Start, as sent (ISO 8601 with an offset).
+    #[serde(default)]
+    pub start_time: Option<String>,
+    /// End, as sent (ISO 8601 with an offset).
+    #[serde(default)]
+    pub end_time: Option<String>,
+    /// When it was created, as sent.
+    #[serde(default)]
+    pub date_added: Option<String>,
+    /// When it was last changed, as sent.
+    #[serde(default)]
+    pub date_updated: Option<String>,
+    /// Every other field of the appointment.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// An invoice event (`InvoiceCreate`, `InvoiceUpdate`, `InvoiceSent`, `InvoicePaid`,
+/// `InvoicePartiallyPaid`, `InvoiceVoid`, `InvoiceDelete`): the invoice after the change.
+///
+/// Amounts are in the invoice's currency units (not cents), as HighLevel sends them.
+#[derive(Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct InvoiceEvent {
+    /// The invoice id (`_id` on the wire).
+    #[serde(rename = "_id")]
+    pub id: String,
+    /// The location, when the payload names it (see also [`InvoiceEvent::location`]).
+    #[serde(default)]
+    pub location_id: Option<String>,
+    /// The owner's id: the location id when `altType` is `location`.
+    #[serde(default)]
+    pub alt_id: Option<String>,
+    /// The owner's kind (`location`).
+    #[serde(default)]
+    pub alt_type: Option<String>,
+    /// `draft`, `sent`, `paid`, `partially_paid`, `void`, ...
+    #[serde(default)]
+    pub status: Option<String>,
+    /// False for test-mode invoices.
+    #[serde(default)]
+    pub live_mode: Option<bool>,
+    /// The invoice's name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The title printed on it (`INVOICE`).
+    #[serde(default)]
+    pub title: Option<String>,
+    /// The invoice number (a string, also when sent as a number).
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub invoice_number: Option<String>,
+    /// ISO 4217 currency code.
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// The total.
+    #[serde(default, deserialize_with = "lenient_f64")]
+    pub total: Option<f64>,
+    /// The amount paid so far.
+    #[serde(default, deserialize_with = "lenient_f64")]
+    pub amount_paid: Option<f64>,
+    /// The amount still due.
+    #[serde(default, deserialize_with = "lenient_f64")]
+    pub amount_due: Option<f64>,
+    /// Issue date, as sent (`2023-01-01`).
+    #[serde(default)]
+    pub issue_date: Option<String>,
+    /// Due date, as sent (`2023-01-01`).
+    #[serde(default)]
+    pub due_date: Option<String>,
+    /// Who is billed.
+    #[serde(default)]
+    pub contact_details: Option<InvoiceContact>,
+    /// The line items.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub invoice_items: Vec<InvoiceItem>,
+    /// When it was created, as sent.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// When it was last changed, as sent.
+    #[serde(default)]
+    pub updated_at: Option<String>,
+    /// Every other field of the payload (`businessDetails`, `discount`, `totalSummary`,
+    /// ...).
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+impl InvoiceEvent {
+    /// The location: `locationId`, or `altId` when `altType` is `location`.
+    pub fn location(&self) -> Option<&str> {
+        self.location_id.as_deref().or_else(|| {
+            match (self.alt_type.as_deref(), self.alt_id.as_deref()) {
+                (Some(t), Some(id)) if t.eq_ignore_ascii_case("location") => Some(id),
+                _ => None,
+            }
+        })
+    }
+}
+
+/// The `contactDetails` of an [`InvoiceEvent`].
+#[derive(Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct InvoiceContact {
+    /// The contact id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Email.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Phone.
+    #[serde(default)]
+    pub phone_no: Option<String>,
+    /// Company name.
+    #[serde(default)]
+    pub company_name: Option<String>,
+    /// Every other field (`address`, `additionalEmails`, `customFields`, ...).
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// One of the `invoiceItems` of an [`InvoiceEvent`].
+#[derive(Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct InvoiceItem {
+    /// The item id (`_id` on the wire).
+    #[serde(default, rename = "_id")]
+    pub id: Option<String>,
+    /// The product.
+    #[serde(default)]
+    pub product_id: Option<String>,
+    /// The price.
+    #[serde(default)]
+    pub price_id: Option<String>,
+    /// Name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// ISO 4217 currency code.
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// Quantity.
+    #[serde(default, deserialize_with = "lenient_f64")]
+    pub qty: Option<f64>,
+    /// Unit amount.
+    #[serde(default, deserialize_with = "lenient_f64")]
+    pub amount: Option<f64>,
+    /// Every other field (`taxes`, ...).
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// An order event (`OrderCreate`, `OrderStatusUpdate`).
+#[derive(Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct OrderEvent {
+    /// The order id (`_id` on the wire).
+    #[serde(rename = "_id")]
+    pub id: String,
+    /// The location.
+    #[serde(default)]
+    pub location_id: Option<String>,
+    /// The owner's id: the location id when `altType` is `location`.
+    #[serde(default)]
+    pub alt_id: Option<String>,
+    /// The owner's kind (`location`).
+    #[serde(default)]
+    pub alt_type: Option<String>,
+    /// The contact who ordered.
+    #[serde(default)]
+    pub contact_id: Option<String>,
+    /// `pending`, `completed`, `cancelled`, ...
+    #[serde(default)]
+    pub status: Option<String>,
+    /// `unfulfilled`, `fulfilled`, ...
+    #[serde(default)]
+    pub fulfillment_status: Option<String>,
+    /// ISO 4217 currency code.
+    #[serde(default)]
+    pub currency: Option<String>,
+    /// The total amount.
+    #[serde(default, deserialize_with = "lenient_f64")]
+    pub amount: Option<f64>,
+    /// False for test-mode orders.
+    #[serde(default)]
+    pub live_mode: Option<bool>,
+    /// Subtotal, discount, tax and shipping.
+    #[serde(default)]
+    pub amount_summary: Option<OrderAmountSummary>,
+    /// The items ordered.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub items: Vec<OrderItem>,
+    /// When it was created, as sent.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// When it was last changed, as sent.
+    #[serde(default)]
+    pub updated_at: Option<String>,
+    /// Every other field of the payload (`contactSnapshot`, `source`, `taxSummary`, ...).
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// The `amountSummary` of an [`OrderEvent`].
+#[derive(Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct OrderAmountSummary {
+    /// Subtotal.
+    #[serde(default, deserialize_with = "lenient_f64")]
+    pub subtotal: Option<f64>,
+    /// Discount.
+    #[serde(default, deserialize_with = "lenient_f64")]
+    pub discount: Option<f64>,
+    /// Tax.
+    #[serde(default, deserialize_with = "lenient_f64")]
+    pub tax: Option<f64>,
+    /// Shipping.
+    #[serde(default, deserialize_with = "lenient_f64")]
+    pub shipping: Option<f64>,
+    /// Every other field.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// One of the `items` of an [`OrderEvent`].
+#[derive(Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct OrderItem {
+    /// Name (product and variant).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Quantity.
+    #[serde(default, deserialize_with = "lenient_f64")]
+    pub qty: Option<f64>,
+    /// Every other field (`product`, `price`, ...).
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// A task event (`TaskCreate`, `TaskComplete`, `TaskDelete`).
+#[derive(Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct TaskEvent {
+    /// The task id.
+    pub id: String,
+    /// The location.
+    #[serde(default)]
+    pub location_id: Option<String>,
+    /// The contact the task is about.
+    #[serde(default)]
+    pub contact_id: Option<String>,
+    /// The user it is assigned to.
+    #[serde(default)]
+    pub assigned_to: Option<String>,
+    /// Title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Description.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// Due date, as sent (ISO 8601).
+    #[serde(default)]
+    pub due_date: Option<String>,
+    /// Whether it is completed, when sent.
+    #[serde(default)]
+    pub completed: Option<bool>,
+    /// When it was created, as sent.
+    #[serde(default)]
+    pub date_added: Option<String>,
+    /// Every other field of the payload.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// A note event (`NoteCreate`, `NoteUpdate`, `NoteDelete`).
+#[derive(Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct NoteEvent {
+    /// The note id.
+    pub id: String,
+    /// The location.
+    #[serde(default)]
+    pub location_id: Option<String>,
+    /// The contact the note is on.
+    #[serde(default)]
+    pub contact_id: Option<String>,
+    /// The text.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// When it was created, as sent.
+    #[serde(default)]
+    pub date_added: Option<String>,
+    /// Every other field of the payload.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// A form submission event (`FormSubmission`).
+///
+/// This type is not in HighLevel's published list of app webhook events, so every field
+/// is optional; the names follow a form submission as the forms API returns it.
+#[derive(Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct FormSubmissionEvent {
+    /// The submission id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The location.
+    #[serde(default)]
+    pub location_id: Option<String>,
+    /// The form.
+    #[serde(default)]
+    pub form_id: Option<String>,
+    /// The contact created or updated by the submission.
+    #[serde(default)]
+    pub contact_id: Option<String>,
+    /// The name entered.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The email entered.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// When it was submitted, as sent.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// The other answers, by field key (`others` on the wire).
+    #[serde(default, rename = "others", deserialize_with = "null_as_default")]
+    pub answers: Map<String, Value>,
+    /// Every other field of the payload.
+    #[serde(flatten)]
+    pub other: Map<String, Value>,
+}
+
+/// A survey submission event (`SurveySubmission`).
+///
+/// This type is not in HighLevel's published list of app webhook events, so every field
+/// is optional; the names follow a survey submission as the surveys API returns it.
+#[derive(Clone, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SurveySubmissionEvent {
+    /// The submission id.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The location.
+    #[serde(default)]
+    pub location_id: Option<String>,
+    /// The survey.
+    #[serde(default)]
+    pub survey_id: Option<String>,
+    /// The contact created or updated by the submission.
+    #[serde(default)]
+    pub contact_id: Option<String>,
+    /// The name entered.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The email entered.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// When it was submitted, as sent.
+    #[serde(default)]
+    pub created_at: Option<String>,
+    /// The other answers, by field key (`others` on the wire).
+    #[serde(default, rename = "others", deserialize_with = "null_as_default")]
+    pub answers: Map<String, Value>,
     /// Every other field of the payload.
     #[serde(flatten)]
     pub other: Map<String, Value>,
@@ -708,9 +1333,10 @@ pub struct AppInstallEvent {
 
 /// A verified webhook event, by its `type` field.
 ///
-/// A known type whose payload does not fit the typed struct is kept as
-/// [`Unknown`](WebhookEvent::Unknown) rather than rejected. `Debug` shows only the event
-/// type: payloads can hold personal data.
+/// A known type whose payload does not fit the typed struct (a required id missing, a
+/// field of an unexpected JSON type) is kept as [`Unknown`](WebhookEvent::Unknown) rather
+/// than rejected, so no delivery is lost; `INSTALL` and `UNINSTALL` objects always parse.
+/// `Debug` shows only the event type: payloads can hold personal data.
 #[non_exhaustive]
 #[derive(Clone, PartialEq)]
 pub enum WebhookEvent {
@@ -737,6 +1363,46 @@ pub enum WebhookEvent {
         /// The payload.
         opportunity: OpportunityEvent,
     },
+    /// `AppointmentCreate`.
+    AppointmentCreate(AppointmentEvent),
+    /// `AppointmentUpdate`.
+    AppointmentUpdate(AppointmentEvent),
+    /// `AppointmentDelete`.
+    AppointmentDelete(AppointmentEvent),
+    /// `InvoiceCreate`.
+    InvoiceCreate(InvoiceEvent),
+    /// `InvoiceUpdate`.
+    InvoiceUpdate(InvoiceEvent),
+    /// `InvoiceSent`.
+    InvoiceSent(InvoiceEvent),
+    /// `InvoicePaid`.
+    InvoicePaid(InvoiceEvent),
+    /// `InvoicePartiallyPaid`.
+    InvoicePartiallyPaid(InvoiceEvent),
+    /// `InvoiceVoid`.
+    InvoiceVoid(InvoiceEvent),
+    /// `InvoiceDelete`.
+    InvoiceDelete(InvoiceEvent),
+    /// `OrderCreate`.
+    OrderCreate(OrderEvent),
+    /// `OrderStatusUpdate`.
+    OrderStatusUpdate(OrderEvent),
+    /// `TaskCreate`.
+    TaskCreate(TaskEvent),
+    /// `TaskComplete`.
+    TaskComplete(TaskEvent),
+    /// `TaskDelete`.
+    TaskDelete(TaskEvent),
+    /// `NoteCreate`.
+    NoteCreate(NoteEvent),
+    /// `NoteUpdate`.
+    NoteUpdate(NoteEvent),
+    /// `NoteDelete`.
+    NoteDelete(NoteEvent),
+    /// `FormSubmission`.
+    FormSubmission(FormSubmissionEvent),
+    /// `SurveySubmission`.
+    SurveySubmission(SurveySubmissionEvent),
     /// `INSTALL`.
     AppInstall(AppInstallEvent),
     /// `UNINSTALL`.
@@ -771,7 +1437,19 @@ redacted_debug!(
     ContactEvent,
     MessageEvent,
     OpportunityEvent,
-    AppInstallEvent
+    AppInstallEvent,
+    AppointmentEvent,
+    Appointment,
+    InvoiceEvent,
+    InvoiceContact,
+    InvoiceItem,
+    OrderEvent,
+    OrderAmountSummary,
+    OrderItem,
+    TaskEvent,
+    NoteEvent,
+    FormSubmissionEvent,
+    SurveySubmissionEvent
 );
 
 impl WebhookEvent {
@@ -801,8 +1479,28 @@ impl WebhookEvent {
                     opportunity,
                 })
             }
-            "INSTALL" => typed(&obj).map(WebhookEvent::AppInstall),
-            "UNINSTALL" => typed(&obj).map(WebhookEvent::AppUninstall),
+            "AppointmentCreate" => typed(&obj).map(WebhookEvent::AppointmentCreate),
+            "AppointmentUpdate" => typed(&obj).map(WebhookEvent::AppointmentUpdate),
+            "AppointmentDelete" => typed(&obj).map(WebhookEvent::AppointmentDelete),
+            "InvoiceCreate" => typed(&obj).map(WebhookEvent::InvoiceCreate),
+            "InvoiceUpdate" => typed(&obj).map(WebhookEvent::InvoiceUpdate),
+            "InvoiceSent" => typed(&obj).map(WebhookEvent::InvoiceSent),
+            "InvoicePaid" => typed(&obj).map(WebhookEvent::InvoicePaid),
+            "InvoicePartiallyPaid" => typed(&obj).map(WebhookEvent::InvoicePartiallyPaid),
+            "InvoiceVoid" => typed(&obj).map(WebhookEvent::InvoiceVoid),
+            "InvoiceDelete" => typed(&obj).map(WebhookEvent::InvoiceDelete),
+            "OrderCreate" => typed(&obj).map(WebhookEvent::OrderCreate),
+            "OrderStatusUpdate" => typed(&obj).map(WebhookEvent::OrderStatusUpdate),
+            "TaskCreate" => typed(&obj).map(WebhookEvent::TaskCreate),
+            "TaskComplete" => typed(&obj).map(WebhookEvent::TaskComplete),
+            "TaskDelete" => typed(&obj).map(WebhookEvent::TaskDelete),
+            "NoteCreate" => typed(&obj).map(WebhookEvent::NoteCreate),
+            "NoteUpdate" => typed(&obj).map(WebhookEvent::NoteUpdate),
+            "NoteDelete" => typed(&obj).map(WebhookEvent::NoteDelete),
+            "FormSubmission" => typed(&obj).map(WebhookEvent::FormSubmission),
+            "SurveySubmission" => typed(&obj).map(WebhookEvent::SurveySubmission),
+            "INSTALL" => return WebhookEvent::AppInstall(AppInstallEvent::from_map(obj)),
+            "UNINSTALL" => return WebhookEvent::AppUninstall(AppInstallEvent::from_map(obj)),
             _ => None,
         };
         parsed.unwrap_or(WebhookEvent::Unknown {
@@ -822,10 +1520,151 @@ impl WebhookEvent {
             WebhookEvent::InboundMessage(_) => "InboundMessage",
             WebhookEvent::OutboundMessage(_) => "OutboundMessage",
             WebhookEvent::Opportunity { event_type, .. } => event_type,
+            WebhookEvent::AppointmentCreate(_) => "AppointmentCreate",
+            WebhookEvent::AppointmentUpdate(_) => "AppointmentUpdate",
+            WebhookEvent::AppointmentDelete(_) => "AppointmentDelete",
+            WebhookEvent::InvoiceCreate(_) => "InvoiceCreate",
+            WebhookEvent::InvoiceUpdate(_) => "InvoiceUpdate",
+            WebhookEvent::InvoiceSent(_) => "InvoiceSent",
+            WebhookEvent::InvoicePaid(_) => "InvoicePaid",
+            WebhookEvent::InvoicePartiallyPaid(_) => "InvoicePartiallyPaid",
+            WebhookEvent::InvoiceVoid(_) => "InvoiceVoid",
+            WebhookEvent::InvoiceDelete(_) => "InvoiceDelete",
+            WebhookEvent::OrderCreate(_) => "OrderCreate",
+            WebhookEvent::OrderStatusUpdate(_) => "OrderStatusUpdate",
+            WebhookEvent::TaskCreate(_) => "TaskCreate",
+            WebhookEvent::TaskComplete(_) => "TaskComplete",
+            WebhookEvent::TaskDelete(_) => "TaskDelete",
+            WebhookEvent::NoteCreate(_) => "NoteCreate",
+            WebhookEvent::NoteUpdate(_) => "NoteUpdate",
+            WebhookEvent::NoteDelete(_) => "NoteDelete",
+            WebhookEvent::FormSubmission(_) => "FormSubmission",
+            WebhookEvent::SurveySubmission(_) => "SurveySubmission",
             WebhookEvent::AppInstall(_) => "INSTALL",
             WebhookEvent::AppUninstall(_) => "UNINSTALL",
             WebhookEvent::Unknown { event_type, .. } => return event_type.as_deref(),
         })
+    }
+}
+
+/// Reacts to genuine `INSTALL` and `UNINSTALL` deliveries, for
+/// [`WebhookVerifier::verify_with_hook`].
+///
+/// On **`UNINSTALL`** the OAuth tokens stored for that location or company
+/// ([`AppInstallEvent::target`]) are dead: HighLevel has withdrawn the app's access, they
+/// can neither be used nor refreshed, and they should be deleted (along with anything
+/// else kept for that installation). On **`INSTALL`**, record the new installation; the
+/// tokens themselves come from the OAuth code exchange, not from the webhook.
+///
+/// The methods are synchronous, like [`TokenStore`](crate::auth::TokenStore), and should
+/// be quick and idempotent: HighLevel may deliver an event again. A storage failure can be
+/// returned as [`Error::TokenStore`](crate::Error::TokenStore). An app whose storage is
+/// async can match [`WebhookEvent::AppInstall`] and [`WebhookEvent::AppUninstall`] after
+/// [`WebhookVerifier::verify`] instead.
+pub trait InstallHook: Send + Sync {
+    /// The app was installed for `event.target()`.
+    fn on_install(&self, event: &AppInstallEvent) -> crate::Result<()>;
+    /// The app was uninstalled from `event.target()`: its stored tokens are dead; delete
+    /// them.
+    fn on_uninstall(&self, event: &AppInstallEvent) -> crate::Result<()>;
+}
+
+/// Why [`WebhookVerifier::verify_with_hook`] failed.
+#[non_exhaustive]
+#[derive(Debug)]
+pub enum VerifyWithHookError {
+    /// The delivery was rejected; the hook was not called. Answer 401, or 200 for a
+    /// [`WebhookError::Duplicate`].
+    Rejected(WebhookError),
+    /// The delivery is genuine but the [`InstallHook`] failed. Its `webhookId` was
+    /// released from the dedupe store (see [`DedupeStore::forget`]) so that a redelivery
+    /// is accepted and runs the hook again: answer with a 5xx.
+    Hook {
+        /// The verified delivery.
+        delivery: Box<VerifiedWebhook>,
+        /// The hook's error.
+        source: Box<crate::Error>,
+    },
+}
+
+impl fmt::Display for VerifyWithHookError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VerifyWithHookError::Rejected(e) => fmt::Display::fmt(e, f),
+            VerifyWithHookError::Hook { delivery, source } => write!(
+                f,
+                "webhook {} verified but the install hook failed: {source}",
+                delivery.event.event_type().unwrap_or("?")
+            ),
+        }
+    }
+}
+
+impl std::error::Error for VerifyWithHookError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            VerifyWithHookError::Rejected(e) => Some(e),
+            VerifyWithHookError::Hook { source, .. } => Some(source.as_ref()),
+        }
+    }
+}
+
+impl From<WebhookError> for VerifyWithHookError {
+    fn from(e: WebhookError) -> Self {
+        VerifyWithHookError::Rejected(e)
+    }
+}
+
+impl WebhookVerifier {
+    /// Verifies and parses a delivery like [`verify`](Self::verify), then calls `hook`
+    /// once for a genuine `INSTALL` ([`InstallHook::on_install`]) or `UNINSTALL`
+    /// ([`InstallHook::on_uninstall`]) before returning the event.
+    ///
+    /// The hook is never called for a rejected delivery (bad or missing signature, stale
+    /// timestamp, duplicate `webhookId`) nor for other events. When it fails, see
+    /// [`VerifyWithHookError::Hook`].
+    pub fn verify_with_hook(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        hook: &dyn InstallHook,
+    ) -> Result<VerifiedWebhook, VerifyWithHookError> {
+        let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+        self.verify_parts_with_hook(
+            get(GHL_SIGNATURE_HEADER),
+            get(WH_SIGNATURE_HEADER),
+            body,
+            hook,
+        )
+    }
+
+    /// [`verify_with_hook`](Self::verify_with_hook) given the values of the signature
+    /// headers (when present), like [`verify_parts`](Self::verify_parts).
+    pub fn verify_parts_with_hook(
+        &self,
+        ghl_signature: Option<&str>,
+        wh_signature: Option<&str>,
+        body: &[u8],
+        hook: &dyn InstallHook,
+    ) -> Result<VerifiedWebhook, VerifyWithHookError> {
+        let delivery = self.verify_parts(ghl_signature, wh_signature, body)?;
+        let outcome = match &delivery.event {
+            WebhookEvent::AppInstall(event) => hook.on_install(event),
+            WebhookEvent::AppUninstall(event) => hook.on_uninstall(event),
+            _ => return Ok(delivery),
+        };
+        match outcome {
+            Ok(()) => Ok(delivery),
+            Err(source) => {
+                if let (Some(id), Some(store)) = (&delivery.webhook_id, &self.dedupe) {
+                    store.forget(id);
+                }
+                Err(VerifyWithHookError::Hook {
+                    delivery: Box::new(delivery),
+                    source: Box::new(source),
+                })
+            }
+        }
     }
 }
 
