@@ -14,6 +14,7 @@ use openapiv3::{
 };
 use serde_json::Value;
 
+use crate::access::{self, Access};
 use crate::diagnostics::{HINT_OVERRIDE, SpecError, pointer_push};
 use crate::load::LoadedSpec;
 use crate::naming::{self, Scope};
@@ -109,6 +110,9 @@ pub struct Field {
     pub example: Option<Value>,
     /// An array's `maxItems`: the server refuses more, so more fail before sending.
     pub max_items: Option<usize>,
+    /// A file's size caps by content type (`x-max-bytes`, from overrides): `(prefix, bytes)`,
+    /// the prefix `""` for any type, `"video/"` for `video/*`.
+    pub max_bytes: Vec<(String, u64)>,
 }
 
 impl Field {
@@ -206,6 +210,8 @@ pub struct Operation {
     pub unwrap: Option<String>,
     /// Sent without the `Authorization` header (from overrides: the token exchange itself).
     pub without_auth: bool,
+    /// The scopes and token kinds its `security` names.
+    pub access: Access,
 }
 
 /// A failure the spec documents: its status and, when it names one, the type of its body.
@@ -416,6 +422,29 @@ fn max_items(schema: &Schema) -> Option<usize> {
         SchemaKind::Any(any) => any.max_items,
         _ => None,
     }
+}
+
+/// The size caps of a file property: `x-max-bytes: {"*": 26214400, "video/*": 524288000}`
+/// maps MIME patterns (`*`, `type/*` or an exact type) to the most bytes the server takes.
+fn max_bytes(data: &openapiv3::SchemaData) -> Result<Vec<(String, u64)>, String> {
+    let Some(caps) = data.extensions.get("x-max-bytes") else {
+        return Ok(Vec::new());
+    };
+    let caps = caps
+        .as_object()
+        .ok_or("`x-max-bytes` must map MIME patterns (`*`, `video/*`) to byte counts")?;
+    caps.iter()
+        .map(|(pattern, bytes)| {
+            let bytes = bytes.as_u64().ok_or_else(|| {
+                format!("`x-max-bytes` of `{pattern}` must be a whole number of bytes")
+            })?;
+            let prefix = match pattern.as_str() {
+                "*" => "",
+                pattern => pattern.strip_suffix('*').unwrap_or(pattern),
+            };
+            Ok((prefix.to_owned(), bytes))
+        })
+        .collect()
 }
 
 fn shape(schema: &Schema) -> Shape<'_> {
@@ -855,14 +884,16 @@ impl<'a> Builder<'a> {
                 pointer: &pointer,
             };
             let ty = self.ty_of(*schema, &field_site)?;
-            let (nullable, doc, example, max_items) = match schema {
+            let (nullable, doc, example, max_items, max_bytes) = match schema {
                 SchemaRef::Inline(schema) => (
                     schema.schema_data.nullable,
                     doc_with_example(&schema.schema_data),
                     schema.schema_data.example.clone(),
                     max_items(schema),
+                    max_bytes(&schema.schema_data)
+                        .map_err(|message| self.error(&pointer, message))?,
                 ),
-                SchemaRef::Ref(_) => (false, None, None, None),
+                SchemaRef::Ref(_) => (false, None, None, None, Vec::new()),
             };
             fields.push(Field {
                 name,
@@ -874,6 +905,7 @@ impl<'a> Builder<'a> {
                 doc,
                 example,
                 max_items,
+                max_bytes,
             });
         }
         Ok(fields)
@@ -1158,6 +1190,7 @@ impl<'a> Builder<'a> {
                 unwrap,
                 without_auth: operation.extensions.get(overrides::EXT_WITHOUT_AUTH)
                     == Some(&Value::Bool(true)),
+                access: access::access(self.document, operation.security.as_ref()),
             });
         }
         Ok(operations)

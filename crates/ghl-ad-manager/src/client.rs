@@ -31,6 +31,8 @@ impl AdManagerClient {
     ///
     /// `GET /ad-publishing/facebook/ad-accounts` (operation `fb-get-ad-accounts`, API version `2021-07-28`).
     ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -52,7 +54,9 @@ impl AdManagerClient {
             .query_opt("type", params.type_.as_ref())
             .query_opt("next", params.next.as_ref())
             .query_opt("fetchAll", params.fetch_all.as_ref())
-            .query_opt("limit", params.limit.as_ref());
+            .query_opt("limit", params.limit.as_ref())
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -61,6 +65,8 @@ impl AdManagerClient {
     /// Remove a Facebook ad account connection from a location
     ///
     /// `DELETE /ad-publishing/facebook/ad-accounts/{adAccountId}` (operation `fb-delete-ad-account`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -84,11 +90,13 @@ impl AdManagerClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/ad-publishing/facebook/ad-accounts/{adAccountId}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/ad-publishing/facebook/ad-accounts/{adAccountId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -98,6 +106,8 @@ impl AdManagerClient {
     /// Retrieve details of a specific Facebook ad account
     ///
     /// `GET /ad-publishing/facebook/ad-accounts/{adAccountId}` (operation `fb-get-ad-account`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -126,7 +136,9 @@ impl AdManagerClient {
                 path,
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -135,6 +147,8 @@ impl AdManagerClient {
     /// Create or update a Facebook ad (v2)
     ///
     /// `PUT /ad-publishing/facebook/ads-v2` (operation `fb-upsert-ad`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -145,11 +159,13 @@ impl AdManagerClient {
     /// - `422`: body [`ghl_common::UnprocessableDto`]
     pub async fn fb_upsert_ad(&self, body: &types::UpsertAdDto) -> Result<()> {
         let request = Request::new(
-            Method::PUT,
-            "/ad-publishing/facebook/ads-v2",
-            "/ad-publishing/facebook/ads-v2".to_owned(),
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/ad-publishing/facebook/ads-v2",
+                "/ad-publishing/facebook/ads-v2".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -159,6 +175,8 @@ impl AdManagerClient {
     /// Delete a Facebook ad by ID
     ///
     /// `DELETE /ad-publishing/facebook/ads/{adId}` (operation `fb-delete-ad`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -178,11 +196,13 @@ impl AdManagerClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/ad-publishing/facebook/ads/{adId}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/ad-publishing/facebook/ads/{adId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -192,6 +212,8 @@ impl AdManagerClient {
     /// Duplicate an existing Facebook ad
     ///
     /// `POST /ad-publishing/facebook/ads/{adId}/duplicate` (operation `fb-duplicate-ad`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -208,11 +230,13 @@ impl AdManagerClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/ad-publishing/facebook/ads/{adId}/duplicate",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/ad-publishing/facebook/ads/{adId}/duplicate",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -221,6 +245,8 @@ impl AdManagerClient {
     /// Pause a running Facebook ad
     ///
     /// `POST /ad-publishing/facebook/ads/{adId}/pause` (operation `fb-pause-ad`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -241,11 +267,13 @@ impl AdManagerClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/ad-publishing/facebook/ads/{adId}/pause",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/ad-publishing/facebook/ads/{adId}/pause",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -255,6 +283,8 @@ impl AdManagerClient {
     /// Resume a paused Facebook ad
     ///
     /// `POST /ad-publishing/facebook/ads/{adId}/resume` (operation `fb-resume-ad`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -275,11 +305,13 @@ impl AdManagerClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/ad-publishing/facebook/ads/{adId}/resume",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/ad-publishing/facebook/ads/{adId}/resume",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -290,6 +322,8 @@ impl AdManagerClient {
     ///
     /// `PUT /ad-publishing/facebook/adsets` (operation `fb-upsert-adset`, API version `2021-07-28`).
     ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -299,11 +333,13 @@ impl AdManagerClient {
     /// - `422`: body [`ghl_common::UnprocessableDto`]
     pub async fn fb_upsert_adset(&self, body: &types::UpsertAdsetDto) -> Result<()> {
         let request = Request::new(
-            Method::PUT,
-            "/ad-publishing/facebook/adsets",
-            "/ad-publishing/facebook/adsets".to_owned(),
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/ad-publishing/facebook/adsets",
+                "/ad-publishing/facebook/adsets".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -313,6 +349,8 @@ impl AdManagerClient {
     /// Delete a Facebook ad set by ID
     ///
     /// `DELETE /ad-publishing/facebook/adsets/{adsetId}` (operation `fb-delete-adset`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -332,11 +370,13 @@ impl AdManagerClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/ad-publishing/facebook/adsets/{adsetId}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/ad-publishing/facebook/adsets/{adsetId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -346,6 +386,8 @@ impl AdManagerClient {
     /// Duplicate an existing Facebook ad set
     ///
     /// `POST /ad-publishing/facebook/adsets/{adsetId}/duplicate` (operation `fb-duplicate-adset`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -362,11 +404,13 @@ impl AdManagerClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/ad-publishing/facebook/adsets/{adsetId}/duplicate",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/ad-publishing/facebook/adsets/{adsetId}/duplicate",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -375,6 +419,8 @@ impl AdManagerClient {
     /// Pause a running Facebook ad set
     ///
     /// `POST /ad-publishing/facebook/adsets/{adsetId}/pause` (operation `fb-pause-adset`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -395,11 +441,13 @@ impl AdManagerClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/ad-publishing/facebook/adsets/{adsetId}/pause",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/ad-publishing/facebook/adsets/{adsetId}/pause",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -409,6 +457,8 @@ impl AdManagerClient {
     /// Resume a paused Facebook ad set
     ///
     /// `POST /ad-publishing/facebook/adsets/{adsetId}/resume` (operation `fb-resume-adset`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -429,11 +479,13 @@ impl AdManagerClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/ad-publishing/facebook/adsets/{adsetId}/resume",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/ad-publishing/facebook/adsets/{adsetId}/resume",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -443,6 +495,8 @@ impl AdManagerClient {
     /// Retrieve a Facebook campaign with its linked adsets and ads
     ///
     /// `GET /ad-publishing/facebook/campaign/{campaignId}` (operation `fb-get-campaign`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -473,7 +527,9 @@ impl AdManagerClient {
             )
             .query("locationId", &params.location_id)
             .query_opt("fields", params.fields.as_ref())
-            .query_opt("source", params.source.as_ref());
+            .query_opt("source", params.source.as_ref())
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -482,6 +538,8 @@ impl AdManagerClient {
     /// Create or update a Facebook campaign
     ///
     /// `PUT /ad-publishing/facebook/campaigns` (operation `fb-upsert-campaign`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -495,11 +553,13 @@ impl AdManagerClient {
         body: &types::UpsertCampaignDto,
     ) -> Result<()> {
         let request = Request::new(
-            Method::PUT,
-            "/ad-publishing/facebook/campaigns",
-            "/ad-publishing/facebook/campaigns".to_owned(),
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/ad-publishing/facebook/campaigns",
+                "/ad-publishing/facebook/campaigns".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -509,6 +569,8 @@ impl AdManagerClient {
     /// Delete a Facebook campaign by ID
     ///
     /// `DELETE /ad-publishing/facebook/campaigns/{campaignId}` (operation `fb-delete-campaign`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -528,11 +590,13 @@ impl AdManagerClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/ad-publishing/facebook/campaigns/{campaignId}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/ad-publishing/facebook/campaigns/{campaignId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -542,6 +606,8 @@ impl AdManagerClient {
     /// Duplicate an existing Facebook campaign
     ///
     /// `POST /ad-publishing/facebook/campaigns/{campaignId}/duplicate` (operation `fb-duplicate-campaign`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -562,11 +628,13 @@ impl AdManagerClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/ad-publishing/facebook/campaigns/{campaignId}/duplicate",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/ad-publishing/facebook/campaigns/{campaignId}/duplicate",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -576,6 +644,8 @@ impl AdManagerClient {
     /// Pause a running Facebook campaign
     ///
     /// `POST /ad-publishing/facebook/campaigns/{campaignId}/pause` (operation `fb-pause-campaign`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -596,11 +666,13 @@ impl AdManagerClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/ad-publishing/facebook/campaigns/{campaignId}/pause",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/ad-publishing/facebook/campaigns/{campaignId}/pause",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -610,6 +682,8 @@ impl AdManagerClient {
     /// Publish a Facebook campaign and push it live to Facebook
     ///
     /// `POST /ad-publishing/facebook/campaigns/{campaignId}/publish` (operation `fb-publish-campaign`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -634,11 +708,13 @@ impl AdManagerClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/ad-publishing/facebook/campaigns/{campaignId}/publish",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/ad-publishing/facebook/campaigns/{campaignId}/publish",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -648,6 +724,8 @@ impl AdManagerClient {
     /// Resume a paused Facebook campaign
     ///
     /// `POST /ad-publishing/facebook/campaigns/{campaignId}/resume` (operation `fb-resume-campaign`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -668,11 +746,13 @@ impl AdManagerClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/ad-publishing/facebook/campaigns/{campaignId}/resume",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/ad-publishing/facebook/campaigns/{campaignId}/resume",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -682,6 +762,8 @@ impl AdManagerClient {
     /// Retrieve Facebook conversation lead forms for a location
     ///
     /// `GET /ad-publishing/facebook/conversation-forms` (operation `fb-get-conversation-forms`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -700,7 +782,9 @@ impl AdManagerClient {
                 "/ad-publishing/facebook/conversation-forms".to_owned(),
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -709,6 +793,8 @@ impl AdManagerClient {
     /// Create a new Facebook conversation lead form
     ///
     /// `POST /ad-publishing/facebook/conversation-forms` (operation `fb-create-conversation-form`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -722,11 +808,13 @@ impl AdManagerClient {
         body: &types::CreateConversationFormDto,
     ) -> Result<()> {
         let request = Request::new(
-            Method::POST,
-            "/ad-publishing/facebook/conversation-forms",
-            "/ad-publishing/facebook/conversation-forms".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/ad-publishing/facebook/conversation-forms",
+                "/ad-publishing/facebook/conversation-forms".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -736,6 +824,8 @@ impl AdManagerClient {
     /// Retrieve Facebook custom audiences for a location
     ///
     /// `GET /ad-publishing/facebook/custom-audience` (operation `fb-get-custom-audiences`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -757,7 +847,9 @@ impl AdManagerClient {
             .query("locationId", &params.location_id)
             .query("type", &params.type_)
             .query_opt("source", params.source.as_ref())
-            .query("adAccountId", &params.ad_account_id);
+            .query("adAccountId", &params.ad_account_id)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -766,6 +858,8 @@ impl AdManagerClient {
     /// Delete a Facebook custom audience by ID
     ///
     /// `DELETE /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-delete-custom-audience`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -794,7 +888,9 @@ impl AdManagerClient {
                 path,
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -803,6 +899,8 @@ impl AdManagerClient {
     /// Retrieve a specific Facebook custom audience by its ID
     ///
     /// `GET /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-get-custom-audience-by-id`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -831,7 +929,9 @@ impl AdManagerClient {
                 path,
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -840,6 +940,8 @@ impl AdManagerClient {
     /// Update name or description of a Facebook custom audience
     ///
     /// `PUT /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-update-custom-audience`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -863,11 +965,13 @@ impl AdManagerClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/ad-publishing/facebook/custom-audience/{audienceId}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/ad-publishing/facebook/custom-audience/{audienceId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -877,6 +981,8 @@ impl AdManagerClient {
     /// Remove a member from a Facebook custom audience
     ///
     /// `DELETE /ad-publishing/facebook/custom-audience/{audienceId}/member` (operation `fb-remove-custom-audience-member`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -901,11 +1007,13 @@ impl AdManagerClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/ad-publishing/facebook/custom-audience/{audienceId}/member",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/ad-publishing/facebook/custom-audience/{audienceId}/member",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -915,6 +1023,8 @@ impl AdManagerClient {
     /// Add a member to a Facebook custom audience
     ///
     /// `PUT /ad-publishing/facebook/custom-audience/{audienceId}/member` (operation `fb-add-custom-audience-member`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -939,11 +1049,13 @@ impl AdManagerClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/ad-publishing/facebook/custom-audience/{audienceId}/member",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/ad-publishing/facebook/custom-audience/{audienceId}/member",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -953,6 +1065,8 @@ impl AdManagerClient {
     /// Add or remove members in bulk from a Facebook custom audience via CSV or smart lists
     ///
     /// `PUT /ad-publishing/facebook/custom-audience/{audienceId}/member/batch` (operation `fb-batch-update-audience-members`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -977,11 +1091,13 @@ impl AdManagerClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/ad-publishing/facebook/custom-audience/{audienceId}/member/batch",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/ad-publishing/facebook/custom-audience/{audienceId}/member/batch",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -991,6 +1107,8 @@ impl AdManagerClient {
     /// Retrieve Facebook campaigns, adsets, or ads based on entity type
     ///
     /// `GET /ad-publishing/facebook/entity` (operation `fb-get-entity`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1014,7 +1132,9 @@ impl AdManagerClient {
             .query_opt("adSetId", params.ad_set_id.as_ref())
             .query("entityType", &params.entity_type)
             .query_opt("searchId", params.search_id.as_ref())
-            .query_opt("selectedAdAccountId", params.selected_ad_account_id.as_ref());
+            .query_opt("selectedAdAccountId", params.selected_ad_account_id.as_ref())
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -1023,6 +1143,8 @@ impl AdManagerClient {
     /// Remove the Facebook ad integration from a location
     ///
     /// `DELETE /ad-publishing/facebook/integration` (operation `fb-delete-integration`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1036,11 +1158,13 @@ impl AdManagerClient {
         body: &types::LocationIdBodyDto,
     ) -> Result<()> {
         let request = Request::new(
-            Method::DELETE,
-            "/ad-publishing/facebook/integration",
-            "/ad-publishing/facebook/integration".to_owned(),
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/ad-publishing/facebook/integration",
+                "/ad-publishing/facebook/integration".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -1050,6 +1174,8 @@ impl AdManagerClient {
     /// Retrieve the Facebook ad integration details for a location
     ///
     /// `GET /ad-publishing/facebook/integration` (operation `fb-get-integration`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1068,7 +1194,9 @@ impl AdManagerClient {
                 "/ad-publishing/facebook/integration".to_owned(),
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -1077,6 +1205,8 @@ impl AdManagerClient {
     /// Create a Facebook ad integration for a location with page and ad account
     ///
     /// `POST /ad-publishing/facebook/integration` (operation `fb-create-integration`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1090,11 +1220,13 @@ impl AdManagerClient {
         body: &types::CreateIntegrationDto,
     ) -> Result<()> {
         let request = Request::new(
-            Method::POST,
-            "/ad-publishing/facebook/integration",
-            "/ad-publishing/facebook/integration".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/ad-publishing/facebook/integration",
+                "/ad-publishing/facebook/integration".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -1104,6 +1236,8 @@ impl AdManagerClient {
     /// Retrieve a specific Facebook lead form by its ID
     ///
     /// `GET /ad-publishing/facebook/lead-form/{leadFormId}` (operation `fb-get-lead-form`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1132,7 +1266,9 @@ impl AdManagerClient {
                 path,
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -1141,6 +1277,8 @@ impl AdManagerClient {
     /// Retrieve the authenticated Facebook user profile for a location
     ///
     /// `GET /ad-publishing/facebook/me` (operation `fb-get-current-user`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1159,7 +1297,9 @@ impl AdManagerClient {
                 "/ad-publishing/facebook/me".to_owned(),
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -1168,6 +1308,8 @@ impl AdManagerClient {
     /// Remove a Facebook page connection from a location
     ///
     /// `DELETE /ad-publishing/facebook/page` (operation `fb-delete-page`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1184,7 +1326,9 @@ impl AdManagerClient {
                 "2021-07-28",
             )
             .query("locationId", &params.location_id)
-            .query("pageId", &params.page_id);
+            .query("pageId", &params.page_id)
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -1193,6 +1337,8 @@ impl AdManagerClient {
     /// Set the default Facebook page for a location
     ///
     /// `PUT /ad-publishing/facebook/page/default` (operation `fb-set-default-page`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1212,7 +1358,9 @@ impl AdManagerClient {
                 "/ad-publishing/facebook/page/default".to_owned(),
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -1222,6 +1370,8 @@ impl AdManagerClient {
     /// Retrieve lead gen forms for a specific Facebook page
     ///
     /// `GET /ad-publishing/facebook/page/{pageId}/forms` (operation `fb-get-page-lead-forms`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1251,7 +1401,9 @@ impl AdManagerClient {
                 path,
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -1260,6 +1412,8 @@ impl AdManagerClient {
     /// Create a new lead gen form on a Facebook page
     ///
     /// `POST /ad-publishing/facebook/page/{pageId}/forms` (operation `fb-create-page-lead-form`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1284,11 +1438,13 @@ impl AdManagerClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/ad-publishing/facebook/page/{pageId}/forms",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/ad-publishing/facebook/page/{pageId}/forms",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -1298,6 +1454,8 @@ impl AdManagerClient {
     /// Retrieve Instagram accounts linked to a specific Facebook page
     ///
     /// `GET /ad-publishing/facebook/page/{pageId}/instagram` (operation `fb-get-instagram-accounts`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1328,7 +1486,9 @@ impl AdManagerClient {
                 "2021-07-28",
             )
             .query("locationId", &params.location_id)
-            .query_opt("type", params.type_.as_ref());
+            .query_opt("type", params.type_.as_ref())
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -1337,6 +1497,8 @@ impl AdManagerClient {
     /// Retrieve Facebook pages associated with the connected account
     ///
     /// `GET /ad-publishing/facebook/pages` (operation `fb-get-pages`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1353,7 +1515,9 @@ impl AdManagerClient {
                 "2021-07-28",
             )
             .query("locationId", &params.location_id)
-            .query_opt("fetchExisting", params.fetch_existing.as_ref());
+            .query_opt("fetchExisting", params.fetch_existing.as_ref())
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -1362,6 +1526,8 @@ impl AdManagerClient {
     /// Retrieve Facebook conversion pixels for a location
     ///
     /// `GET /ad-publishing/facebook/pixels` (operation `fb-get-pixels`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1380,7 +1546,9 @@ impl AdManagerClient {
             .query("locationId", &params.location_id)
             .query_opt("channel", params.channel.as_ref())
             .query_opt("pageId", params.page_id.as_ref())
-            .query_opt("igUserId", params.ig_user_id.as_ref());
+            .query_opt("igUserId", params.ig_user_id.as_ref())
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -1389,6 +1557,8 @@ impl AdManagerClient {
     /// Create or update a Facebook conversion pixel configuration
     ///
     /// `PUT /ad-publishing/facebook/pixels` (operation `fb-upsert-pixel`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1402,11 +1572,13 @@ impl AdManagerClient {
         body: &types::UpsertConversionPixelDto,
     ) -> Result<()> {
         let request = Request::new(
-            Method::PUT,
-            "/ad-publishing/facebook/pixels",
-            "/ad-publishing/facebook/pixels".to_owned(),
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/ad-publishing/facebook/pixels",
+                "/ad-publishing/facebook/pixels".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -1416,6 +1588,8 @@ impl AdManagerClient {
     /// Retrieve aggregated Facebook ad reporting metrics for a location
     ///
     /// `GET /ad-publishing/facebook/reporting` (operation `fb-get-reporting`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1436,7 +1610,9 @@ impl AdManagerClient {
             .query("startDate", &params.start_date)
             .query("endDate", &params.end_date)
             .query("type", &params.type_)
-            .query("fields", &params.fields);
+            .query("fields", &params.fields)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -1445,6 +1621,8 @@ impl AdManagerClient {
     /// Retrieve reporting metrics for a specific Facebook campaign
     ///
     /// `GET /ad-publishing/facebook/reporting/campaign/{campaignId}` (operation `fb-get-campaign-reporting`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1475,7 +1653,9 @@ impl AdManagerClient {
             )
             .query("locationId", &params.location_id)
             .query("startDate", &params.start_date)
-            .query("endDate", &params.end_date);
+            .query("endDate", &params.end_date)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -1484,6 +1664,8 @@ impl AdManagerClient {
     /// Retrieve a list of Facebook campaigns, adsets, or ads with reporting data
     ///
     /// `GET /ad-publishing/facebook/reporting/list` (operation `fb-get-reporting-list`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1507,7 +1689,9 @@ impl AdManagerClient {
             .query("startDate", &params.start_date)
             .query("endDate", &params.end_date)
             .query("campaignId", &params.campaign_id)
-            .query("type", &params.type_);
+            .query("type", &params.type_)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -1516,6 +1700,8 @@ impl AdManagerClient {
     /// Search Facebook geo-locations and interests for ad targeting
     ///
     /// `GET /ad-publishing/facebook/targeting/search` (operation `fb-search-targeting`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1536,7 +1722,8 @@ impl AdManagerClient {
             )
             .query("type", &params.type_)
             .query("query", &params.query)
-            .query_opt("searchType", params.search_type.as_ref());
+            .query_opt("searchType", params.search_type.as_ref())
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -1545,6 +1732,8 @@ impl AdManagerClient {
     /// Retrieve Google Ads accounts available for the connected user
     ///
     /// `GET /ad-publishing/google/ad-accounts` (operation `google-get-ad-accounts`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1564,7 +1753,9 @@ impl AdManagerClient {
                 "2021-07-28",
             )
             .query("locationId", &params.location_id)
-            .query_opt("type", params.type_.as_ref());
+            .query_opt("type", params.type_.as_ref())
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -1573,6 +1764,8 @@ impl AdManagerClient {
     /// Remove a Google Ads account connection from a location
     ///
     /// `DELETE /ad-publishing/google/ad-accounts/{adAccountId}` (operation `google-delete-ad-account`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1596,11 +1789,13 @@ impl AdManagerClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/ad-publishing/google/ad-accounts/{adAccountId}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/ad-publishing/google/ad-accounts/{adAccountId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -1610,6 +1805,8 @@ impl AdManagerClient {
     /// Retrieve details of a specific Google Ads account
     ///
     /// `GET /ad-publishing/google/ad-accounts/{adAccountId}` (operation `google-get-ad-account-details`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1638,7 +1835,9 @@ impl AdManagerClient {
                 path,
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -1647,6 +1846,8 @@ impl AdManagerClient {
     /// Create or update a full Google Ads campaign structure
     ///
     /// `PUT /ad-publishing/google/ads` (operation `google-upsert-campaign`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1657,11 +1858,13 @@ impl AdManagerClient {
     /// - `422`: body [`ghl_common::UnprocessableDto`]
     pub async fn google_upsert_campaign(&self, body: &types::CampaignDto) -> Result<()> {
         let request = Request::new(
-            Method::PUT,
-            "/ad-publishing/google/ads",
-            "/ad-publishing/google/ads".to_owned(),
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/ad-publishing/google/ads",
+                "/ad-publishing/google/ads".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -1671,6 +1874,8 @@ impl AdManagerClient {
     /// Retrieve a specific Google Ads campaign by ID
     ///
     /// `GET /ad-publishing/google/ads/{adId}` (operation `google-get-campaign-by-id`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1699,7 +1904,9 @@ impl AdManagerClient {
                 path,
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -1708,6 +1915,8 @@ impl AdManagerClient {
     /// Publish a Google ad and push it live
     ///
     /// `POST /ad-publishing/google/ads/{adId}/publish` (operation `google-publish-ad`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1728,11 +1937,13 @@ impl AdManagerClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/ad-publishing/google/ads/{adId}/publish",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/ad-publishing/google/ads/{adId}/publish",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -1741,6 +1952,8 @@ impl AdManagerClient {
     /// Retrieve Google Ads creative assets for a location
     ///
     /// `GET /ad-publishing/google/assets` (operation `google-get-assets`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1759,7 +1972,9 @@ impl AdManagerClient {
             .query("locationId", &params.location_id)
             .query("type", &params.type_)
             .query_opt("id", params.id.as_ref())
-            .query_opt("advertiserOnly", params.advertiser_only.as_ref());
+            .query_opt("advertiserOnly", params.advertiser_only.as_ref())
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -1768,6 +1983,8 @@ impl AdManagerClient {
     /// Create or update Google Ads creative assets
     ///
     /// `POST /ad-publishing/google/assets` (operation `google-upsert-assets`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1781,11 +1998,13 @@ impl AdManagerClient {
         body: &types::UpsertAssetsDto,
     ) -> Result<()> {
         let request = Request::new(
-            Method::POST,
-            "/ad-publishing/google/assets",
-            "/ad-publishing/google/assets".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/ad-publishing/google/assets",
+                "/ad-publishing/google/assets".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -1795,6 +2014,8 @@ impl AdManagerClient {
     /// Retrieve Google Ads combined audiences for a location
     ///
     /// `GET /ad-publishing/google/audiences` (operation `google-get-audiences`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1813,7 +2034,9 @@ impl AdManagerClient {
                 "/ad-publishing/google/audiences".to_owned(),
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -1822,6 +2045,8 @@ impl AdManagerClient {
     /// Create or update a Google Ads combined audience
     ///
     /// `PUT /ad-publishing/google/audiences` (operation `google-upsert-audience`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1835,11 +2060,13 @@ impl AdManagerClient {
         body: &types::UpsertAudienceDto,
     ) -> Result<()> {
         let request = Request::new(
-            Method::PUT,
-            "/ad-publishing/google/audiences",
-            "/ad-publishing/google/audiences".to_owned(),
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/ad-publishing/google/audiences",
+                "/ad-publishing/google/audiences".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -1849,6 +2076,8 @@ impl AdManagerClient {
     /// Retrieve a specific Google Ads combined audience by ID
     ///
     /// `GET /ad-publishing/google/audiences/{audienceId}` (operation `google-get-audience-by-id`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1877,7 +2106,9 @@ impl AdManagerClient {
                 path,
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -1886,6 +2117,8 @@ impl AdManagerClient {
     /// Retrieve Google Ads conversion goals for a location
     ///
     /// `GET /ad-publishing/google/conversion-goals` (operation `google-get-conversion-goals`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1904,7 +2137,9 @@ impl AdManagerClient {
                 "/ad-publishing/google/conversion-goals".to_owned(),
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -1913,6 +2148,8 @@ impl AdManagerClient {
     /// Retrieve Google Ads conversion actions for a location
     ///
     /// `GET /ad-publishing/google/conversions` (operation `google-get-conversions`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1936,7 +2173,9 @@ impl AdManagerClient {
             .query_opt("conversionType", params.conversion_type.as_ref())
             .query_opt("category", params.category.as_ref())
             .query_opt("startDate", params.start_date.as_ref())
-            .query_opt("endDate", params.end_date.as_ref());
+            .query_opt("endDate", params.end_date.as_ref())
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -1945,6 +2184,8 @@ impl AdManagerClient {
     /// Create or update a Google Ads conversion action
     ///
     /// `PUT /ad-publishing/google/conversions` (operation `google-upsert-conversion`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1958,11 +2199,13 @@ impl AdManagerClient {
         body: &types::UpsertConversionDto,
     ) -> Result<()> {
         let request = Request::new(
-            Method::PUT,
-            "/ad-publishing/google/conversions",
-            "/ad-publishing/google/conversions".to_owned(),
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/ad-publishing/google/conversions",
+                "/ad-publishing/google/conversions".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -1972,6 +2215,8 @@ impl AdManagerClient {
     /// Delete a Google Ads conversion action by ID
     ///
     /// `DELETE /ad-publishing/google/conversions/{conversionId}` (operation `google-delete-conversion`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2000,7 +2245,9 @@ impl AdManagerClient {
                 path,
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -2009,6 +2256,8 @@ impl AdManagerClient {
     /// Retrieve a specific Google Ads conversion action by ID
     ///
     /// `GET /ad-publishing/google/conversions/{conversionId}` (operation `google-get-conversion-by-id`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2037,7 +2286,9 @@ impl AdManagerClient {
                 path,
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -2046,6 +2297,8 @@ impl AdManagerClient {
     /// Retrieve Google campaigns, ad groups, or ads based on entity type
     ///
     /// `GET /ad-publishing/google/entity` (operation `google-get-entity`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2069,7 +2322,9 @@ impl AdManagerClient {
             .query_opt("searchId", params.search_id.as_ref())
             .query_opt("startDate", params.start_date.as_ref())
             .query_opt("endDate", params.end_date.as_ref())
-            .query_opt("selectedAdAccountId", params.selected_ad_account_id.as_ref());
+            .query_opt("selectedAdAccountId", params.selected_ad_account_id.as_ref())
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -2078,6 +2333,8 @@ impl AdManagerClient {
     /// Retrieve the Google Ads integration details for a location
     ///
     /// `GET /ad-publishing/google/integration` (operation `google-get-integration`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2096,7 +2353,9 @@ impl AdManagerClient {
                 "/ad-publishing/google/integration".to_owned(),
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -2105,6 +2364,8 @@ impl AdManagerClient {
     /// Create a Google Ads integration for a location
     ///
     /// `POST /ad-publishing/google/integration` (operation `google-create-integration`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2118,11 +2379,13 @@ impl AdManagerClient {
         body: &types::CreateGoogleIntegrationDto,
     ) -> Result<()> {
         let request = Request::new(
-            Method::POST,
-            "/ad-publishing/google/integration",
-            "/ad-publishing/google/integration".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/ad-publishing/google/integration",
+                "/ad-publishing/google/integration".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -2132,6 +2395,8 @@ impl AdManagerClient {
     /// Retrieve keyword suggestions for Google Ads campaigns
     ///
     /// `POST /ad-publishing/google/keyword-ideas` (operation `google-get-keyword-ideas`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2151,7 +2416,9 @@ impl AdManagerClient {
                 "/ad-publishing/google/keyword-ideas".to_owned(),
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -2161,6 +2428,8 @@ impl AdManagerClient {
     /// Retrieve the authenticated Google user info for a location
     ///
     /// `GET /ad-publishing/google/me` (operation `google-get-current-user`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2179,7 +2448,9 @@ impl AdManagerClient {
                 "/ad-publishing/google/me".to_owned(),
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -2188,6 +2459,8 @@ impl AdManagerClient {
     /// Retrieve aggregated Google Ads reporting metrics for a location
     ///
     /// `GET /ad-publishing/google/reporting` (operation `google-get-reporting`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2211,7 +2484,9 @@ impl AdManagerClient {
             .query("startDate", &params.start_date)
             .query("endDate", &params.end_date)
             .query("type", &params.type_)
-            .query("fields", &params.fields);
+            .query("fields", &params.fields)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -2220,6 +2495,8 @@ impl AdManagerClient {
     /// Retrieve reporting metrics for a specific Google campaign
     ///
     /// `GET /ad-publishing/google/reporting/campaign/{campaignId}` (operation `google-get-campaign-reporting`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2250,7 +2527,9 @@ impl AdManagerClient {
             )
             .query("locationId", &params.location_id)
             .query("startDate", &params.start_date)
-            .query("endDate", &params.end_date);
+            .query("endDate", &params.end_date)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -2259,6 +2538,8 @@ impl AdManagerClient {
     /// Retrieve a list of Google campaigns or ad groups with reporting data
     ///
     /// `GET /ad-publishing/google/reporting/list` (operation `google-get-reporting-list`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2282,7 +2563,9 @@ impl AdManagerClient {
             .query("startDate", &params.start_date)
             .query("endDate", &params.end_date)
             .query_opt("campaignId", params.campaign_id.as_ref())
-            .query("type", &params.type_);
+            .query("type", &params.type_)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -2291,6 +2574,8 @@ impl AdManagerClient {
     /// Retrieve Google Ads audience segments for a location
     ///
     /// `GET /ad-publishing/google/segments` (operation `google-get-segments`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2310,7 +2595,9 @@ impl AdManagerClient {
                 "2021-07-28",
             )
             .query("locationId", &params.location_id)
-            .query_opt("type", params.type_.as_ref());
+            .query_opt("type", params.type_.as_ref())
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -2319,6 +2606,8 @@ impl AdManagerClient {
     /// Create or update a Google Ads audience segment
     ///
     /// `PUT /ad-publishing/google/segments` (operation `google-upsert-segment`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2339,7 +2628,9 @@ impl AdManagerClient {
                 "2021-07-28",
             )
             .query("locationId", &params.location_id)
-            .query("type", &params.type_);
+            .query("type", &params.type_)
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -2349,6 +2640,8 @@ impl AdManagerClient {
     /// Create a job to upload users to a Google customer match list
     ///
     /// `POST /ad-publishing/google/segments/offline-user-list-job` (operation `google-create-offline-user-list-job`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2362,11 +2655,13 @@ impl AdManagerClient {
         body: &types::CreateOfflineUserListJobDto,
     ) -> Result<()> {
         let request = Request::new(
-            Method::POST,
-            "/ad-publishing/google/segments/offline-user-list-job",
-            "/ad-publishing/google/segments/offline-user-list-job".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/ad-publishing/google/segments/offline-user-list-job",
+                "/ad-publishing/google/segments/offline-user-list-job".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -2376,6 +2671,8 @@ impl AdManagerClient {
     /// Delete a Google Ads audience segment by ID
     ///
     /// `DELETE /ad-publishing/google/segments/{segmentId}` (operation `google-delete-segment`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2405,7 +2702,9 @@ impl AdManagerClient {
                 "2021-07-28",
             )
             .query("locationId", &params.location_id)
-            .query("type", &params.type_);
+            .query("type", &params.type_)
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -2414,6 +2713,8 @@ impl AdManagerClient {
     /// Retrieve a specific Google Ads audience segment by ID
     ///
     /// `GET /ad-publishing/google/segments/{segmentId}` (operation `google-get-segment-by-id`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2443,7 +2744,9 @@ impl AdManagerClient {
                 "2021-07-28",
             )
             .query("locationId", &params.location_id)
-            .query("type", &params.type_);
+            .query("type", &params.type_)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -2452,6 +2755,8 @@ impl AdManagerClient {
     /// Retrieve affinity and in-market audience options for Google Ads targeting
     ///
     /// `GET /ad-publishing/google/target-interests` (operation `google-get-target-interests`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2472,7 +2777,9 @@ impl AdManagerClient {
             )
             .query("locationId", &params.location_id)
             .query("type", &params.type_)
-            .query("advertisingChannelType", &params.advertising_channel_type);
+            .query("advertisingChannelType", &params.advertising_channel_type)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -2481,6 +2788,8 @@ impl AdManagerClient {
     /// Search Google geo-locations for ad targeting
     ///
     /// `GET /ad-publishing/google/targeting/search` (operation `google-search-targeting`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2501,7 +2810,9 @@ impl AdManagerClient {
             )
             .query("type", &params.type_)
             .query_opt("query", params.query.as_ref())
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -2510,6 +2821,8 @@ impl AdManagerClient {
     /// Remove a LinkedIn ad account connection from a location
     ///
     /// `DELETE /ad-publishing/linkedin/ad-account` (operation `li-delete-ad-account`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2529,7 +2842,9 @@ impl AdManagerClient {
                 "2021-07-28",
             )
             .query("locationId", &params.location_id)
-            .query("adAccountId", &params.ad_account_id);
+            .query("adAccountId", &params.ad_account_id)
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -2538,6 +2853,8 @@ impl AdManagerClient {
     /// Retrieve details of a specific LinkedIn ad account
     ///
     /// `GET /ad-publishing/linkedin/ad-account` (operation `li-get-ad-account-details`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2557,7 +2874,9 @@ impl AdManagerClient {
                 "2021-07-28",
             )
             .query("locationId", &params.location_id)
-            .query("adAccountId", &params.ad_account_id);
+            .query("adAccountId", &params.ad_account_id)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -2566,6 +2885,8 @@ impl AdManagerClient {
     /// Retrieve LinkedIn Ads accounts available for the connected user
     ///
     /// `GET /ad-publishing/linkedin/ad-accounts` (operation `li-get-ad-accounts`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2584,7 +2905,9 @@ impl AdManagerClient {
                 "/ad-publishing/linkedin/ad-accounts".to_owned(),
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -2593,6 +2916,8 @@ impl AdManagerClient {
     /// Create or update a LinkedIn ad campaign group with campaigns and ads
     ///
     /// `PUT /ad-publishing/linkedin/ads` (operation `li-upsert-campaign-group`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2606,11 +2931,13 @@ impl AdManagerClient {
         body: &types::AdCampaignGroupDataDto,
     ) -> Result<()> {
         let request = Request::new(
-            Method::PUT,
-            "/ad-publishing/linkedin/ads",
-            "/ad-publishing/linkedin/ads".to_owned(),
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/ad-publishing/linkedin/ads",
+                "/ad-publishing/linkedin/ads".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -2620,6 +2947,8 @@ impl AdManagerClient {
     /// Retrieve a LinkedIn ad campaign group by ID
     ///
     /// `GET /ad-publishing/linkedin/ads/{adId}` (operation `li-get-campaign-group`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2648,7 +2977,9 @@ impl AdManagerClient {
                 path,
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -2657,6 +2988,8 @@ impl AdManagerClient {
     /// Publish a LinkedIn ad campaign group and push it live
     ///
     /// `POST /ad-publishing/linkedin/ads/{adId}/publish` (operation `li-publish-campaign-group`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2681,11 +3014,13 @@ impl AdManagerClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/ad-publishing/linkedin/ads/{adId}/publish",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/ad-publishing/linkedin/ads/{adId}/publish",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -2695,6 +3030,8 @@ impl AdManagerClient {
     /// Retrieve the LinkedIn Ads integration details for a location
     ///
     /// `GET /ad-publishing/linkedin/integration` (operation `li-get-integration`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2713,7 +3050,9 @@ impl AdManagerClient {
                 "/ad-publishing/linkedin/integration".to_owned(),
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -2722,6 +3061,8 @@ impl AdManagerClient {
     /// Create a LinkedIn Ads integration for a location with ad account details
     ///
     /// `POST /ad-publishing/linkedin/integration` (operation `li-create-integration`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2735,11 +3076,13 @@ impl AdManagerClient {
         body: &types::CreateLinkedinIntegrationDto,
     ) -> Result<()> {
         let request = Request::new(
-            Method::POST,
-            "/ad-publishing/linkedin/integration",
-            "/ad-publishing/linkedin/integration".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/ad-publishing/linkedin/integration",
+                "/ad-publishing/linkedin/integration".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -2749,6 +3092,8 @@ impl AdManagerClient {
     /// Retrieve the authenticated LinkedIn user info for a location
     ///
     /// `GET /ad-publishing/linkedin/me` (operation `li-get-current-user`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2767,7 +3112,9 @@ impl AdManagerClient {
                 "/ad-publishing/linkedin/me".to_owned(),
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -2776,6 +3123,8 @@ impl AdManagerClient {
     /// Retrieve LinkedIn Ads analytics data with configurable pivot and time grouping
     ///
     /// `GET /ad-publishing/linkedin/reporting` (operation `li-get-ad-analytics`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2800,7 +3149,9 @@ impl AdManagerClient {
             .query("startDate", &params.start_date)
             .query("endDate", &params.end_date)
             .query_opt("entityUrns", params.entity_urns.as_ref())
-            .query_opt("fields", params.fields.as_ref());
+            .query_opt("fields", params.fields.as_ref())
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -2809,6 +3160,8 @@ impl AdManagerClient {
     /// Retrieve reporting metrics for a specific LinkedIn campaign group
     ///
     /// `GET /ad-publishing/linkedin/reporting/campaign-group/{campaignGroupId}` (operation `li-get-campaign-group-reporting`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2841,7 +3194,9 @@ impl AdManagerClient {
             .query("startDate", &params.start_date)
             .query("endDate", &params.end_date)
             .query_opt("fields", params.fields.as_ref())
-            .query_opt("campaignGroupId", params.campaign_group_id_2.as_ref());
+            .query_opt("campaignGroupId", params.campaign_group_id_2.as_ref())
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -2850,6 +3205,8 @@ impl AdManagerClient {
     /// Retrieve a list of LinkedIn campaigns or campaign groups with reporting data
     ///
     /// `GET /ad-publishing/linkedin/reporting/list` (operation `li-get-reporting-list`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2874,7 +3231,9 @@ impl AdManagerClient {
             .query("campaignGroupId", &params.campaign_group_id)
             .query("startDate", &params.start_date)
             .query("endDate", &params.end_date)
-            .query_opt("fields", params.fields.as_ref());
+            .query_opt("fields", params.fields.as_ref())
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -2883,6 +3242,8 @@ impl AdManagerClient {
     /// Search LinkedIn targeting facets such as locations, industries, and job titles
     ///
     /// `GET /ad-publishing/linkedin/targeting/search` (operation `li-search-targeting`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2904,7 +3265,9 @@ impl AdManagerClient {
             .query("locationId", &params.location_id)
             .query("facet", &params.facet)
             .query_opt("query", params.query.as_ref())
-            .query_opt("q", params.q.as_ref());
+            .query_opt("q", params.q.as_ref())
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -2913,6 +3276,8 @@ impl AdManagerClient {
     /// Create a new LinkedIn lead gen form for an ad account
     ///
     /// `POST /ad-publishing/linkedin/{accountId}/form` (operation `li-create-lead-form`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2939,7 +3304,9 @@ impl AdManagerClient {
                 path,
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -2949,6 +3316,8 @@ impl AdManagerClient {
     /// Retrieve LinkedIn lead gen forms for an ad account
     ///
     /// `GET /ad-publishing/linkedin/{accountId}/forms` (operation `li-get-lead-forms`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -2978,7 +3347,9 @@ impl AdManagerClient {
                 path,
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -2987,6 +3358,8 @@ impl AdManagerClient {
     /// Pause or resume a LinkedIn ad, campaign, or ad group
     ///
     /// `PATCH /ad-publishing/linkedin/{adId}/status` (operation `li-update-ad-status`, API version `2021-07-28`).
+    ///
+    /// Requires scope `adPublishing.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -3017,7 +3390,9 @@ impl AdManagerClient {
                 path,
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["adPublishing.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }

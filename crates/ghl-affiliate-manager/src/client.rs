@@ -31,6 +31,8 @@ impl AffiliateManagerClient {
     ///
     /// `GET /affiliate-manager/{locationId}/affiliates` (operation `list-affiliates`, API version `2021-07-28`).
     ///
+    /// Requires scope `affiliate-manager.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Arguments
     ///
     /// - `location_id`: Location Id
@@ -65,7 +67,9 @@ impl AffiliateManagerClient {
             .query_opt("skip", params.skip.as_ref())
             .query_opt("limit", params.limit.as_ref())
             .query_opt("fromDate", params.from_date.as_ref())
-            .query_opt("toDate", params.to_date.as_ref());
+            .query_opt("toDate", params.to_date.as_ref())
+            .scopes(&["affiliate-manager.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -74,6 +78,8 @@ impl AffiliateManagerClient {
     /// Retrieve a single affiliate by id for a location.
     ///
     /// `GET /affiliate-manager/{locationId}/affiliates/{affiliateId}` (operation `get-affiliate`, API version `2021-07-28`).
+    ///
+    /// Requires scope `affiliate-manager.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -100,11 +106,13 @@ impl AffiliateManagerClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/affiliate-manager/{locationId}/affiliates/{affiliateId}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/affiliate-manager/{locationId}/affiliates/{affiliateId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["affiliate-manager.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -113,6 +121,8 @@ impl AffiliateManagerClient {
     /// Retrieve the list of commissions for a location.
     ///
     /// `GET /affiliate-manager/{locationId}/commissions` (operation `list-commissions`, API version `2021-07-28`).
+    ///
+    /// Requires scope `affiliate-manager.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -149,7 +159,9 @@ impl AffiliateManagerClient {
             .query_opt("skip", params.skip.as_ref())
             .query_opt("limit", params.limit.as_ref())
             .query_opt("fromDate", params.from_date.as_ref())
-            .query_opt("toDate", params.to_date.as_ref());
+            .query_opt("toDate", params.to_date.as_ref())
+            .scopes(&["affiliate-manager.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -158,6 +170,8 @@ impl AffiliateManagerClient {
     /// Retrieve the list of payouts for a location.
     ///
     /// `GET /affiliate-manager/{locationId}/payouts` (operation `list-payouts`, API version `2021-07-28`).
+    ///
+    /// Requires scope `affiliate-manager.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -194,7 +208,9 @@ impl AffiliateManagerClient {
             .query_opt("skip", params.skip.as_ref())
             .query_opt("limit", params.limit.as_ref())
             .query_opt("start", params.start.as_ref())
-            .query_opt("end", params.end.as_ref());
+            .query_opt("end", params.end.as_ref())
+            .scopes(&["affiliate-manager.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 }

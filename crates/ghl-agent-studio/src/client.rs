@@ -31,6 +31,8 @@ impl AgentStudioClient {
     ///
     /// `GET /agent-studio/agent` (operation `getAgents`, API version `2021-04-15`).
     ///
+    /// Requires scope `agent-studio.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -53,7 +55,9 @@ impl AgentStudioClient {
             .query_opt("isPublished", params.is_published.as_ref())
             .query("limit", &params.limit)
             .query("offset", &params.offset)
-            .query_opt("source", params.source.as_ref());
+            .query_opt("source", params.source.as_ref())
+            .scopes(&["agent-studio.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -62,6 +66,8 @@ impl AgentStudioClient {
     /// Creates a new agent with staging version. The agent will be created with an initial staging version that can later be promoted to production.
     ///
     /// `POST /agent-studio/agent` (operation `createAgent`, API version `2021-04-15`).
+    ///
+    /// Requires scope `agent-studio.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -82,7 +88,9 @@ impl AgentStudioClient {
                 "/agent-studio/agent".to_owned(),
                 "2021-04-15",
             )
-            .query_opt("source", params.source.as_ref());
+            .query_opt("source", params.source.as_ref())
+            .scopes(&["agent-studio.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -92,6 +100,8 @@ impl AgentStudioClient {
     /// Updates a specific agent version by versionId. Supports updating nodes, edges, variables, and configuration.
     ///
     /// `PATCH /agent-studio/agent/versions/{versionId}` (operation `updateAgentVersion`, API version `2021-04-15`).
+    ///
+    /// Requires scope `agent-studio.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -119,7 +129,9 @@ impl AgentStudioClient {
                 path,
                 "2021-04-15",
             )
-            .query_opt("source", params.source.as_ref());
+            .query_opt("source", params.source.as_ref())
+            .scopes(&["agent-studio.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -129,6 +141,8 @@ impl AgentStudioClient {
     /// Promotes a draft version to production.
     ///
     /// `POST /agent-studio/agent/versions/{versionId}/publish` (operation `promoteAndPublish`, API version `2021-04-15`).
+    ///
+    /// Requires scope `agent-studio.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -157,7 +171,9 @@ impl AgentStudioClient {
                 path,
                 "2021-04-15",
             )
-            .query_opt("source", params.source.as_ref());
+            .query_opt("source", params.source.as_ref())
+            .scopes(&["agent-studio.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -167,6 +183,8 @@ impl AgentStudioClient {
     /// Deletes an agent and all its versions.
     ///
     /// `DELETE /agent-studio/agent/{agentId}` (operation `deleteAgent`, API version `2021-04-15`).
+    ///
+    /// Requires scope `agent-studio.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -191,7 +209,9 @@ impl AgentStudioClient {
                 "2021-04-15",
             )
             .query("locationId", &params.location_id)
-            .query_opt("source", params.source.as_ref());
+            .query_opt("source", params.source.as_ref())
+            .scopes(&["agent-studio.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -200,6 +220,8 @@ impl AgentStudioClient {
     /// Gets a specific agent by its ID for the specified location with all its versions. Returns complete agent metadata and all non-deleted versions (draft, staging, production). locationId is required parameter. The agent must have active status.
     ///
     /// `GET /agent-studio/agent/{agentId}` (operation `getAgentById`, API version `2021-04-15`).
+    ///
+    /// Requires scope `agent-studio.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -224,7 +246,9 @@ impl AgentStudioClient {
                 "2021-04-15",
             )
             .query("locationId", &params.location_id)
-            .query_opt("source", params.source.as_ref());
+            .query_opt("source", params.source.as_ref())
+            .scopes(&["agent-studio.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -233,6 +257,8 @@ impl AgentStudioClient {
     /// Updates agent metadata such as name, description, and status.
     ///
     /// `PATCH /agent-studio/agent/{agentId}` (operation `updateAgentMetadata`, API version `2021-04-15`).
+    ///
+    /// Requires scope `agent-studio.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -257,7 +283,9 @@ impl AgentStudioClient {
                 path,
                 "2021-04-15",
             )
-            .query_opt("source", params.source.as_ref());
+            .query_opt("source", params.source.as_ref())
+            .scopes(&["agent-studio.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -272,6 +300,8 @@ impl AgentStudioClient {
     /// - To continue the conversation within the same session, include the `executionId` from the previous response in subsequent requests. This allows the agent to maintain conversation context and history across multiple interactions.
     ///
     /// `POST /agent-studio/agent/{agentId}/execute` (operation `executeAgent`, API version `2021-04-15`).
+    ///
+    /// Requires scope `agent-studio.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -301,7 +331,9 @@ impl AgentStudioClient {
                 path,
                 "2021-04-15",
             )
-            .query_opt("source", params.source.as_ref());
+            .query_opt("source", params.source.as_ref())
+            .scopes(&["agent-studio.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -313,6 +345,8 @@ impl AgentStudioClient {
     /// Lists all active agents that have a published production version for the specified location. locationId is required parameter. Supports pagination using limit and offset.
     ///
     /// `GET /agent-studio/public-api/agents` (operation `getAgents-deprecated`, API version `2021-04-15`).
+    ///
+    /// Requires scope `agent-studio.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -336,7 +370,9 @@ impl AgentStudioClient {
             .query("locationId", &params.location_id)
             .query("limit", &params.limit)
             .query("offset", &params.offset)
-            .query_opt("source", params.source.as_ref());
+            .query_opt("source", params.source.as_ref())
+            .scopes(&["agent-studio.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -347,6 +383,8 @@ impl AgentStudioClient {
     /// Gets a specific agent by its ID for the specified location with all its versions. locationId is required parameter. The agent must have active status.
     ///
     /// `GET /agent-studio/public-api/agents/{agentId}` (operation `getAgentById-deprecated`, API version `2021-04-15`).
+    ///
+    /// Requires scope `agent-studio.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -375,7 +413,9 @@ impl AgentStudioClient {
                 "2021-04-15",
             )
             .query("locationId", &params.location_id)
-            .query_opt("source", params.source.as_ref());
+            .query_opt("source", params.source.as_ref())
+            .scopes(&["agent-studio.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -391,6 +431,8 @@ impl AgentStudioClient {
     /// - To continue the conversation within the same session, include the `executionId` from the previous response in subsequent requests.
     ///
     /// `POST /agent-studio/public-api/agents/{agentId}/execute` (operation `executeAgent-deprecated`, API version `2021-04-15`).
+    ///
+    /// Requires scope `agent-studio.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -421,7 +463,9 @@ impl AgentStudioClient {
                 path,
                 "2021-04-15",
             )
-            .query_opt("source", params.source.as_ref());
+            .query_opt("source", params.source.as_ref())
+            .scopes(&["agent-studio.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }

@@ -31,6 +31,8 @@ impl AssociationsClient {
     ///
     /// `GET /associations/` (operation `find-associations`, API version `2021-07-28`).
     ///
+    /// Requires scope `associations.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -50,7 +52,9 @@ impl AssociationsClient {
             )
             .query("locationId", &params.location_id)
             .query("skip", &params.skip)
-            .query("limit", &params.limit);
+            .query("limit", &params.limit)
+            .scopes(&["associations.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -59,6 +63,8 @@ impl AssociationsClient {
     /// Allow you to create contact - contact , contact - custom objects associations, will add more in the future.Documentation Link - https://doc.clickup.com/8631005/d/h/87cpx-293776/cd0f4122abc04d3
     ///
     /// `POST /associations/` (operation `create-association`, API version `2021-07-28`).
+    ///
+    /// Requires scope `associations.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -72,11 +78,13 @@ impl AssociationsClient {
         body: &types::CreateAssociationReqDto,
     ) -> Result<types::GetPostSuccessfulResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/associations/",
-            "/associations/".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/associations/",
+                "/associations/".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["associations.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -86,6 +94,8 @@ impl AssociationsClient {
     /// Using this api you can get standard / user defined association by key
     ///
     /// `GET /associations/key/{key_name}` (operation `get-association-key-by-key-name`, API version `2021-07-28`).
+    ///
+    /// Requires scope `associations.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -107,7 +117,9 @@ impl AssociationsClient {
                 path,
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["associations.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -116,6 +128,8 @@ impl AssociationsClient {
     /// Get association by object keys like contacts, custom objects and opportunities. Documentation Link - https://doc.clickup.com/8631005/d/h/87cpx-293776/cd0f4122abc04d3
     ///
     /// `GET /associations/objectKey/{objectKey}` (operation `get-association-by-object-keys`, API version `2021-07-28`).
+    ///
+    /// Requires scope `associations.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -140,7 +154,9 @@ impl AssociationsClient {
                 path,
                 "2021-07-28",
             )
-            .query_opt("locationId", params.location_id.as_ref());
+            .query_opt("locationId", params.location_id.as_ref())
+            .scopes(&["associations.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -149,6 +165,8 @@ impl AssociationsClient {
     /// Create Relation.Documentation Link - https://doc.clickup.com/8631005/d/h/87cpx-293776/cd0f4122abc04d3
     ///
     /// `POST /associations/relations` (operation `create-relation`, API version `2021-07-28`).
+    ///
+    /// Requires scope `associations/relation.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -162,11 +180,13 @@ impl AssociationsClient {
         body: &types::CreateRelationReqDto,
     ) -> Result<types::GetPostSuccessfulResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/associations/relations",
-            "/associations/relations".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/associations/relations",
+                "/associations/relations".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["associations/relation.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -176,6 +196,8 @@ impl AssociationsClient {
     /// Get all relations by record Id
     ///
     /// `GET /associations/relations/{recordId}` (operation `get-relations-by-record-id`, API version `2021-07-28`).
+    ///
+    /// Requires scope `associations/relation.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -203,13 +225,17 @@ impl AssociationsClient {
             .query("locationId", &params.location_id)
             .query("skip", &params.skip)
             .query("limit", &params.limit)
-            .query_opt("associationIds", params.association_ids.as_ref());
+            .query_opt("associationIds", params.association_ids.as_ref())
+            .scopes(&["associations/relation.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Delete Relation
     ///
     /// `DELETE /associations/relations/{relationId}` (operation `delete-relation`, API version `2021-07-28`).
+    ///
+    /// Requires scope `associations/relation.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -234,7 +260,9 @@ impl AssociationsClient {
                 path,
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["associations/relation.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -243,6 +271,8 @@ impl AssociationsClient {
     /// Delete USER_DEFINED Association By Id, deleting an association will also all the relations for that association
     ///
     /// `DELETE /associations/{associationId}` (operation `delete-association`, API version `2021-07-28`).
+    ///
+    /// Requires scope `associations.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -258,11 +288,13 @@ impl AssociationsClient {
         let path = ["/associations/", &ghl_runtime::encode_path_segment(&association_id)]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/associations/{associationId}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/associations/{associationId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["associations.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -271,6 +303,8 @@ impl AssociationsClient {
     /// Using this api you can get SYSTEM_DEFINED / USER_DEFINED association by id
     ///
     /// `GET /associations/{associationId}` (operation `get-association-by-ID`, API version `2021-07-28`).
+    ///
+    /// Requires scope `associations.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -286,11 +320,13 @@ impl AssociationsClient {
         let path = ["/associations/", &ghl_runtime::encode_path_segment(&association_id)]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/associations/{associationId}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/associations/{associationId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["associations.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -299,6 +335,8 @@ impl AssociationsClient {
     /// Update Association , Allows you to update labels of an associations. Documentation Link - https://doc.clickup.com/8631005/d/h/87cpx-293776/cd0f4122abc04d3
     ///
     /// `PUT /associations/{associationId}` (operation `update-association`, API version `2021-07-28`).
+    ///
+    /// Requires scope `associations.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -315,11 +353,13 @@ impl AssociationsClient {
         let path = ["/associations/", &ghl_runtime::encode_path_segment(&association_id)]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/associations/{associationId}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/associations/{associationId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["associations.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }

@@ -31,6 +31,8 @@ impl BlogsClient {
     ///
     /// `GET /blogs/authors` (operation `get-all-blog-authors-by-location`, API version `2021-07-28`).
     ///
+    /// Requires scope `blogs/author.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -62,7 +64,9 @@ impl BlogsClient {
             .force_header(
                 "User-Agent",
                 "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
-            );
+            )
+            .scopes(&["blogs/author.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -71,6 +75,8 @@ impl BlogsClient {
     /// The "Get all categories" Api return the blog categoies for a given location ID. Please use "blogs/category.readonly"
     ///
     /// `GET /blogs/categories` (operation `get-all-categories-by-location`, API version `2021-07-28`).
+    ///
+    /// Requires scope `blogs/category.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -103,7 +109,9 @@ impl BlogsClient {
             .force_header(
                 "User-Agent",
                 "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
-            );
+            )
+            .scopes(&["blogs/category.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -112,6 +120,8 @@ impl BlogsClient {
     /// The "Create Blog Post" API allows you create blog post for any given blog site. Please use blogs/post.write
     ///
     /// `POST /blogs/posts` (operation `create-blog-post`, API version `2021-07-28`).
+    ///
+    /// Requires scope `blogs/post.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -133,7 +143,9 @@ impl BlogsClient {
             .force_header(
                 "User-Agent",
                 "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
-            );
+            )
+            .scopes(&["blogs/post.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -143,6 +155,8 @@ impl BlogsClient {
     /// The "Get Blog posts by Blog ID" API allows you get blog posts for any given blog site using blog ID.Please use blogs/posts.readonly
     ///
     /// `GET /blogs/posts/all` (operation `get-blog-post`, API version `2021-07-28`).
+    ///
+    /// Requires scope `blogs/posts.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -194,7 +208,9 @@ impl BlogsClient {
             .force_header(
                 "User-Agent",
                 "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
-            );
+            )
+            .scopes(&["blogs/posts.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -203,6 +219,8 @@ impl BlogsClient {
     /// The "Check url slug" API allows check the blog slug validation which is needed before publishing any blog post. Please use blogs/check-slug.readonly. you can find the POST ID from the post edit url.
     ///
     /// `GET /blogs/posts/url-slug-exists` (operation `check-url-slug-exists`, API version `2021-07-28`).
+    ///
+    /// Requires scope `blogs/check-slug.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -227,7 +245,9 @@ impl BlogsClient {
             .force_header(
                 "User-Agent",
                 "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
-            );
+            )
+            .scopes(&["blogs/check-slug.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -236,6 +256,8 @@ impl BlogsClient {
     /// The "Update Blog Post" API allows you update blog post for any given blog site. Please use blogs/post-update.write
     ///
     /// `PUT /blogs/posts/{postId}` (operation `update-blog-post`, API version `2021-07-28`).
+    ///
+    /// Requires scope `blogs/post-update.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -260,7 +282,9 @@ impl BlogsClient {
             .force_header(
                 "User-Agent",
                 "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
-            );
+            )
+            .scopes(&["blogs/post-update.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -270,6 +294,8 @@ impl BlogsClient {
     /// The "Get Blogs by Location ID" API allows you get blogs using Location ID.Please use blogs/list.readonly
     ///
     /// `GET /blogs/site/all` (operation `get-blogs`, API version `2021-07-28`).
+    ///
+    /// Requires scope `blogs/list.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -303,7 +329,9 @@ impl BlogsClient {
             .force_header(
                 "User-Agent",
                 "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
-            );
+            )
+            .scopes(&["blogs/list.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 }

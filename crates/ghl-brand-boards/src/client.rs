@@ -31,6 +31,8 @@ impl BrandBoardsClient {
     ///
     /// `POST /brand-boards/` (operation `createBrandBoard`, API version `2021-07-28`).
     ///
+    /// Requires scope `brand-boards/design-kit.write`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -44,11 +46,13 @@ impl BrandBoardsClient {
         body: &types::CreateBrandBoardParam,
     ) -> Result<types::GetBrandBoardSuccessDto> {
         let request = Request::new(
-            Method::POST,
-            "/brand-boards/",
-            "/brand-boards/".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/brand-boards/",
+                "/brand-boards/".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["brand-boards/design-kit.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -58,6 +62,8 @@ impl BrandBoardsClient {
     /// Retrieves all Brand Boards for a specific location
     ///
     /// `GET /brand-boards/{locationId}` (operation `getBrandBoardsByLocation`, API version `2021-07-28`).
+    ///
+    /// Requires scope `brand-boards/design-kit.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -83,7 +89,9 @@ impl BrandBoardsClient {
             .query_opt("limit", params.limit.as_ref())
             .query_opt("offset", params.offset.as_ref())
             .query_opt("search", params.search.as_ref())
-            .query_opt("deleted", params.deleted.as_ref());
+            .query_opt("deleted", params.deleted.as_ref())
+            .scopes(&["brand-boards/design-kit.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -92,6 +100,8 @@ impl BrandBoardsClient {
     /// Deletes a Brand Board
     ///
     /// `DELETE /brand-boards/{locationId}/{id}` (operation `deleteBrandBoard`, API version `2021-07-28`).
+    ///
+    /// Requires scope `brand-boards/design-kit.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -120,11 +130,13 @@ impl BrandBoardsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/brand-boards/{locationId}/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/brand-boards/{locationId}/{id}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["brand-boards/design-kit.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -133,6 +145,8 @@ impl BrandBoardsClient {
     /// Retrieves a specific Brand Board by its ID
     ///
     /// `GET /brand-boards/{locationId}/{id}` (operation `getBrandBoardById`, API version `2021-07-28`).
+    ///
+    /// Requires scope `brand-boards/design-kit.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -161,11 +175,13 @@ impl BrandBoardsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/brand-boards/{locationId}/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/brand-boards/{locationId}/{id}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["brand-boards/design-kit.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -174,6 +190,8 @@ impl BrandBoardsClient {
     /// Updates an existing Brand Board
     ///
     /// `PATCH /brand-boards/{locationId}/{id}` (operation `updateBrandBoard`, API version `2021-07-28`).
+    ///
+    /// Requires scope `brand-boards/design-kit.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -203,11 +221,13 @@ impl BrandBoardsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PATCH,
-            "/brand-boards/{locationId}/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::PATCH,
+                "/brand-boards/{locationId}/{id}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["brand-boards/design-kit.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }

@@ -29,6 +29,8 @@ impl BusinessesClient {
     ///
     /// `GET /businesses/` (operation `get-businesses-by-location`, API version `2021-07-28`).
     ///
+    /// Requires scope `businesses.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -47,13 +49,17 @@ impl BusinessesClient {
             )
             .query("locationId", &params.location_id)
             .query_opt("limit", params.limit.as_ref())
-            .query_opt("skip", params.skip.as_ref());
+            .query_opt("skip", params.skip.as_ref())
+            .scopes(&["businesses.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Create Business
     ///
     /// `POST /businesses/` (operation `create-business`, API version `2021-07-28`).
+    ///
+    /// Requires scope `businesses.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -67,11 +73,13 @@ impl BusinessesClient {
         body: &types::CreateBusinessDto,
     ) -> Result<types::UpdateBusinessResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/businesses/",
-            "/businesses/".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/businesses/",
+                "/businesses/".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["businesses.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -79,6 +87,8 @@ impl BusinessesClient {
     /// Delete Business
     ///
     /// `DELETE /businesses/{businessId}` (operation `delete-Business`, API version `2021-07-28`).
+    ///
+    /// Requires scope `businesses.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -94,17 +104,21 @@ impl BusinessesClient {
         let path = ["/businesses/", &ghl_runtime::encode_path_segment(&business_id)]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/businesses/{businessId}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/businesses/{businessId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["businesses.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get Business
     ///
     /// `GET /businesses/{businessId}` (operation `get-business`, API version `2021-07-28`).
+    ///
+    /// Requires scope `businesses.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -120,17 +134,21 @@ impl BusinessesClient {
         let path = ["/businesses/", &ghl_runtime::encode_path_segment(&business_id)]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/businesses/{businessId}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/businesses/{businessId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["businesses.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Update Business
     ///
     /// `PUT /businesses/{businessId}` (operation `update-business`, API version `2021-07-28`).
+    ///
+    /// Requires scope `businesses.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -147,11 +165,13 @@ impl BusinessesClient {
         let path = ["/businesses/", &ghl_runtime::encode_path_segment(&business_id)]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/businesses/{businessId}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/businesses/{businessId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["businesses.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }

@@ -31,6 +31,8 @@ impl CalendarsClient {
     ///
     /// `GET /calendars/` (operation `get-calendars`, API version `2021-04-15`).
     ///
+    /// Requires scope `calendars.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -49,7 +51,9 @@ impl CalendarsClient {
             )
             .query("locationId", &params.location_id)
             .query_opt("groupId", params.group_id.as_ref())
-            .query_opt("showDrafted", params.show_drafted.as_ref());
+            .query_opt("showDrafted", params.show_drafted.as_ref())
+            .scopes(&["calendars.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -58,6 +62,8 @@ impl CalendarsClient {
     /// Create calendar in a location.
     ///
     /// `POST /calendars/` (operation `create-calendar`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -70,11 +76,13 @@ impl CalendarsClient {
         body: &types::CalendarCreateDto,
     ) -> Result<types::CalendarByIdSuccessfulResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/calendars/",
-            "/calendars/".to_owned(),
-            "2021-04-15",
-        );
+                Method::POST,
+                "/calendars/",
+                "/calendars/".to_owned(),
+                "2021-04-15",
+            )
+            .scopes(&["calendars.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -84,6 +92,8 @@ impl CalendarsClient {
     /// Get Appointment Notes
     ///
     /// `GET /calendars/appointments/{appointmentId}/notes` (operation `get-appointment-notes`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -129,13 +139,17 @@ impl CalendarsClient {
                 "2021-04-15",
             )
             .query("limit", &params.limit)
-            .query("offset", &params.offset);
+            .query("offset", &params.offset)
+            .scopes(&["calendars/events.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Create Note
     ///
     /// `POST /calendars/appointments/{appointmentId}/notes` (operation `create-appointment-note`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -159,11 +173,13 @@ impl CalendarsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/calendars/appointments/{appointmentId}/notes",
-            path,
-            "2021-04-15",
-        );
+                Method::POST,
+                "/calendars/appointments/{appointmentId}/notes",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars/events.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -171,6 +187,8 @@ impl CalendarsClient {
     /// Delete Note
     ///
     /// `DELETE /calendars/appointments/{appointmentId}/notes/{noteId}` (operation `delete-appointment-note`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -195,17 +213,21 @@ impl CalendarsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/calendars/appointments/{appointmentId}/notes/{noteId}",
-            path,
-            "2021-04-15",
-        );
+                Method::DELETE,
+                "/calendars/appointments/{appointmentId}/notes/{noteId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars/events.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Update Note
     ///
     /// `PUT /calendars/appointments/{appointmentId}/notes/{noteId}` (operation `update-appointment-note`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -231,11 +253,13 @@ impl CalendarsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/calendars/appointments/{appointmentId}/notes/{noteId}",
-            path,
-            "2021-04-15",
-        );
+                Method::PUT,
+                "/calendars/appointments/{appointmentId}/notes/{noteId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars/events.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -243,6 +267,8 @@ impl CalendarsClient {
     /// Get Blocked Slots
     ///
     /// `GET /calendars/blocked-slots` (operation `get-blocked-slots`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -265,13 +291,17 @@ impl CalendarsClient {
             .query_opt("calendarId", params.calendar_id.as_ref())
             .query_opt("groupId", params.group_id.as_ref())
             .query("startTime", &params.start_time)
-            .query("endTime", &params.end_time);
+            .query("endTime", &params.end_time)
+            .scopes(&["calendars/events.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get Calendar Events
     ///
     /// `GET /calendars/events` (operation `get-calendar-events`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -294,13 +324,17 @@ impl CalendarsClient {
             .query_opt("calendarId", params.calendar_id.as_ref())
             .query_opt("groupId", params.group_id.as_ref())
             .query("startTime", &params.start_time)
-            .query("endTime", &params.end_time);
+            .query("endTime", &params.end_time)
+            .scopes(&["calendars/events.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Create appointment
     ///
     /// `POST /calendars/events/appointments` (operation `create-appointment`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -313,11 +347,13 @@ impl CalendarsClient {
         body: &types::AppointmentCreateSchema,
     ) -> Result<types::AppointmentSchemaResponse> {
         let request = Request::new(
-            Method::POST,
-            "/calendars/events/appointments",
-            "/calendars/events/appointments".to_owned(),
-            "2021-04-15",
-        );
+                Method::POST,
+                "/calendars/events/appointments",
+                "/calendars/events/appointments".to_owned(),
+                "2021-04-15",
+            )
+            .scopes(&["calendars/events.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -327,6 +363,8 @@ impl CalendarsClient {
     /// Get appointment by ID
     ///
     /// `GET /calendars/events/appointments/{eventId}` (operation `get-appointment`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -348,11 +386,13 @@ impl CalendarsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/calendars/events/appointments/{eventId}",
-            path,
-            "2021-04-15",
-        );
+                Method::GET,
+                "/calendars/events/appointments/{eventId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars/events.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -361,6 +401,8 @@ impl CalendarsClient {
     /// Update appointment
     ///
     /// `PUT /calendars/events/appointments/{eventId}` (operation `edit-appointment`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -383,11 +425,13 @@ impl CalendarsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/calendars/events/appointments/{eventId}",
-            path,
-            "2021-04-15",
-        );
+                Method::PUT,
+                "/calendars/events/appointments/{eventId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars/events.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -397,6 +441,8 @@ impl CalendarsClient {
     /// Create block slot
     ///
     /// `POST /calendars/events/block-slots` (operation `create-block-slot`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -409,11 +455,13 @@ impl CalendarsClient {
         body: &types::BlockSlotCreateRequestDto,
     ) -> Result<types::BlockedSlotSuccessfulResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/calendars/events/block-slots",
-            "/calendars/events/block-slots".to_owned(),
-            "2021-04-15",
-        );
+                Method::POST,
+                "/calendars/events/block-slots",
+                "/calendars/events/block-slots".to_owned(),
+                "2021-04-15",
+            )
+            .scopes(&["calendars/events.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -423,6 +471,8 @@ impl CalendarsClient {
     /// Update block slot by ID
     ///
     /// `PUT /calendars/events/block-slots/{eventId}` (operation `edit-block-slot`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -445,11 +495,13 @@ impl CalendarsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/calendars/events/block-slots/{eventId}",
-            path,
-            "2021-04-15",
-        );
+                Method::PUT,
+                "/calendars/events/block-slots/{eventId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars/events.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -459,6 +511,8 @@ impl CalendarsClient {
     /// Delete event by ID
     ///
     /// `DELETE /calendars/events/{eventId}` (operation `delete-event`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -478,11 +532,13 @@ impl CalendarsClient {
         let path = ["/calendars/events/", &ghl_runtime::encode_path_segment(&event_id)]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/calendars/events/{eventId}",
-            path,
-            "2021-04-15",
-        );
+                Method::DELETE,
+                "/calendars/events/{eventId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars/events.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -492,6 +548,8 @@ impl CalendarsClient {
     /// Get all calendar groups in a location.
     ///
     /// `GET /calendars/groups` (operation `get-groups`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/groups.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -509,13 +567,17 @@ impl CalendarsClient {
                 "/calendars/groups".to_owned(),
                 "2021-04-15",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["calendars/groups.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Create Calendar Group
     ///
     /// `POST /calendars/groups` (operation `create-calendar-group`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -528,11 +590,13 @@ impl CalendarsClient {
         body: &types::GroupCreateDto,
     ) -> Result<types::GroupCreateSuccessfulResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/calendars/groups",
-            "/calendars/groups".to_owned(),
-            "2021-04-15",
-        );
+                Method::POST,
+                "/calendars/groups",
+                "/calendars/groups".to_owned(),
+                "2021-04-15",
+            )
+            .scopes(&["calendars/groups.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -542,6 +606,8 @@ impl CalendarsClient {
     /// Validate if group slug is available or not.
     ///
     /// `POST /calendars/groups/validate-slug` (operation `validate-groups-slug`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -554,11 +620,13 @@ impl CalendarsClient {
         body: &types::ValidateGroupSlugPostBody,
     ) -> Result<types::ValidateGroupSlugSuccessResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/calendars/groups/validate-slug",
-            "/calendars/groups/validate-slug".to_owned(),
-            "2021-04-15",
-        );
+                Method::POST,
+                "/calendars/groups/validate-slug",
+                "/calendars/groups/validate-slug".to_owned(),
+                "2021-04-15",
+            )
+            .scopes(&["calendars/groups.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -566,6 +634,8 @@ impl CalendarsClient {
     /// Delete Group
     ///
     /// `DELETE /calendars/groups/{groupId}` (operation `delete-group`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -584,11 +654,13 @@ impl CalendarsClient {
         let path = ["/calendars/groups/", &ghl_runtime::encode_path_segment(&group_id)]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/calendars/groups/{groupId}",
-            path,
-            "2021-04-15",
-        );
+                Method::DELETE,
+                "/calendars/groups/{groupId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars/groups.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -597,6 +669,8 @@ impl CalendarsClient {
     /// Update Group by group ID
     ///
     /// `PUT /calendars/groups/{groupId}` (operation `edit-group`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -616,11 +690,13 @@ impl CalendarsClient {
         let path = ["/calendars/groups/", &ghl_runtime::encode_path_segment(&group_id)]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/calendars/groups/{groupId}",
-            path,
-            "2021-04-15",
-        );
+                Method::PUT,
+                "/calendars/groups/{groupId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars/groups.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -628,6 +704,8 @@ impl CalendarsClient {
     /// Disable Group
     ///
     /// `PUT /calendars/groups/{groupId}/status` (operation `disable-group`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -651,11 +729,13 @@ impl CalendarsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/calendars/groups/{groupId}/status",
-            path,
-            "2021-04-15",
-        );
+                Method::PUT,
+                "/calendars/groups/{groupId}/status",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars/groups.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -665,6 +745,8 @@ impl CalendarsClient {
     /// List calendar resources by resource type and location ID
     ///
     /// `GET /calendars/resources/{resourceType}` (operation `fetch-calendar-resources`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/resources.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -694,7 +776,9 @@ impl CalendarsClient {
             )
             .query("locationId", &params.location_id)
             .query("limit", &params.limit)
-            .query("skip", &params.skip);
+            .query("skip", &params.skip)
+            .scopes(&["calendars/resources.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -703,6 +787,8 @@ impl CalendarsClient {
     /// Create calendar resource by resource type
     ///
     /// `POST /calendars/resources/{resourceType}` (operation `create-calendar-resource`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/resources.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -733,11 +819,13 @@ impl CalendarsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/calendars/resources/{resourceType}",
-            path,
-            "2021-04-15",
-        );
+                Method::POST,
+                "/calendars/resources/{resourceType}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars/resources.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -747,6 +835,8 @@ impl CalendarsClient {
     /// Delete calendar resource by ID
     ///
     /// `DELETE /calendars/resources/{resourceType}/{id}` (operation `delete-calendar-resource`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/resources.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -772,11 +862,13 @@ impl CalendarsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/calendars/resources/{resourceType}/{id}",
-            path,
-            "2021-04-15",
-        );
+                Method::DELETE,
+                "/calendars/resources/{resourceType}/{id}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars/resources.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -785,6 +877,8 @@ impl CalendarsClient {
     /// Get calendar resource by ID
     ///
     /// `GET /calendars/resources/{resourceType}/{id}` (operation `get-calendar-resource`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/resources.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -810,11 +904,13 @@ impl CalendarsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/calendars/resources/{resourceType}/{id}",
-            path,
-            "2021-04-15",
-        );
+                Method::GET,
+                "/calendars/resources/{resourceType}/{id}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars/resources.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -823,6 +919,8 @@ impl CalendarsClient {
     /// Update calendar resource by ID
     ///
     /// `PUT /calendars/resources/{resourceType}/{id}` (operation `update-calendar-resource`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/resources.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -857,11 +955,13 @@ impl CalendarsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/calendars/resources/{resourceType}/{id}",
-            path,
-            "2021-04-15",
-        );
+                Method::PUT,
+                "/calendars/resources/{resourceType}/{id}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars/resources.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -871,6 +971,8 @@ impl CalendarsClient {
     /// Create new schedule with specified rules, timezone, location, user and calendar associations.
     ///
     /// `POST /calendars/schedules` (operation `createSchedule`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -884,11 +986,13 @@ impl CalendarsClient {
         body: &types::CreateScheduleDto,
     ) -> Result<types::ScheduleResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/calendars/schedules",
-            "/calendars/schedules".to_owned(),
-            "2021-04-15",
-        );
+                Method::POST,
+                "/calendars/schedules",
+                "/calendars/schedules".to_owned(),
+                "2021-04-15",
+            )
+            .scopes(&["calendars.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -898,6 +1002,8 @@ impl CalendarsClient {
     /// Retrieve user availability schedules based on various filters including location, calendar, and user. Supports pagination.
     ///
     /// `GET /calendars/schedules/search` (operation `getAllSchedules`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -943,7 +1049,9 @@ impl CalendarsClient {
             .query("userId", &params.user_id)
             .query_opt("calendarId", params.calendar_id.as_ref())
             .query_opt("skip", params.skip.as_ref())
-            .query_opt("limit", params.limit.as_ref());
+            .query_opt("limit", params.limit.as_ref())
+            .scopes(&["calendars.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -952,6 +1060,8 @@ impl CalendarsClient {
     /// Permanently remove a schedule and all its associated rules. This action cannot be undone.
     ///
     /// `DELETE /calendars/schedules/{id}` (operation `deleteSchedule`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -971,11 +1081,13 @@ impl CalendarsClient {
         let path = ["/calendars/schedules/", &ghl_runtime::encode_path_segment(&id)]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/calendars/schedules/{id}",
-            path,
-            "2021-04-15",
-        );
+                Method::DELETE,
+                "/calendars/schedules/{id}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -984,6 +1096,8 @@ impl CalendarsClient {
     /// Retrieve a specific schedule by its unique identifier. Returns detailed information including rules, timezone, and associated calendars/users.
     ///
     /// `GET /calendars/schedules/{id}` (operation `getScheduleById`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1003,11 +1117,13 @@ impl CalendarsClient {
         let path = ["/calendars/schedules/", &ghl_runtime::encode_path_segment(&id)]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/calendars/schedules/{id}",
-            path,
-            "2021-04-15",
-        );
+                Method::GET,
+                "/calendars/schedules/{id}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -1016,6 +1132,8 @@ impl CalendarsClient {
     /// Modify an existing schedule by updating its rules, timezone, and name All fields are optional - only provided fields will be updated.
     ///
     /// `PUT /calendars/schedules/{id}` (operation `updateSchedule`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1037,11 +1155,13 @@ impl CalendarsClient {
         let path = ["/calendars/schedules/", &ghl_runtime::encode_path_segment(&id)]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/calendars/schedules/{id}",
-            path,
-            "2021-04-15",
-        );
+                Method::PUT,
+                "/calendars/schedules/{id}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -1051,6 +1171,8 @@ impl CalendarsClient {
     /// Removes the association between a team calendar and the given schedule by removing the calendarId from the schedule
     ///
     /// `DELETE /calendars/schedules/{id}/associations/{calendarId}` (operation `remove-calendar-from-schedule`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1077,11 +1199,13 @@ impl CalendarsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/calendars/schedules/{id}/associations/{calendarId}",
-            path,
-            "2021-04-15",
-        );
+                Method::DELETE,
+                "/calendars/schedules/{id}/associations/{calendarId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -1090,6 +1214,8 @@ impl CalendarsClient {
     /// Associates a calendar with the given schedule by adding the calendarId to a schedule
     ///
     /// `PUT /calendars/schedules/{id}/associations/{calendarId}` (operation `add-calendar-to-schedule`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1116,11 +1242,13 @@ impl CalendarsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/calendars/schedules/{id}/associations/{calendarId}",
-            path,
-            "2021-04-15",
-        );
+                Method::PUT,
+                "/calendars/schedules/{id}/associations/{calendarId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -1129,6 +1257,8 @@ impl CalendarsClient {
     /// Delete calendar by ID
     ///
     /// `DELETE /calendars/{calendarId}` (operation `delete-calendar`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1147,11 +1277,13 @@ impl CalendarsClient {
         let path = ["/calendars/", &ghl_runtime::encode_path_segment(&calendar_id)]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/calendars/{calendarId}",
-            path,
-            "2021-04-15",
-        );
+                Method::DELETE,
+                "/calendars/{calendarId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -1160,6 +1292,8 @@ impl CalendarsClient {
     /// Get calendar by ID
     ///
     /// `GET /calendars/{calendarId}` (operation `get-calendar`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1178,11 +1312,13 @@ impl CalendarsClient {
         let path = ["/calendars/", &ghl_runtime::encode_path_segment(&calendar_id)]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/calendars/{calendarId}",
-            path,
-            "2021-04-15",
-        );
+                Method::GET,
+                "/calendars/{calendarId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -1191,6 +1327,8 @@ impl CalendarsClient {
     /// Update calendar by ID.
     ///
     /// `PUT /calendars/{calendarId}` (operation `update-calendar`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1210,11 +1348,13 @@ impl CalendarsClient {
         let path = ["/calendars/", &ghl_runtime::encode_path_segment(&calendar_id)]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/calendars/{calendarId}",
-            path,
-            "2021-04-15",
-        );
+                Method::PUT,
+                "/calendars/{calendarId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -1224,6 +1364,8 @@ impl CalendarsClient {
     /// Get free slots for a calendar between a date range. Optionally a consumer can also request free slots in a particular timezone and also for a particular user.
     ///
     /// `GET /calendars/{calendarId}/free-slots` (operation `get-slots`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1256,7 +1398,9 @@ impl CalendarsClient {
             .query("endDate", &params.end_date)
             .query_opt("timezone", params.timezone.as_ref())
             .query_opt("userId", params.user_id.as_ref())
-            .query_opt("userIds", params.user_ids.as_ref());
+            .query_opt("userIds", params.user_ids.as_ref())
+            .scopes(&["calendars.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -1265,6 +1409,8 @@ impl CalendarsClient {
     /// Get calendar notifications based on query
     ///
     /// `GET /calendars/{calendarId}/notifications` (operation `get-event-notification`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1292,7 +1438,9 @@ impl CalendarsClient {
             .query_opt("isActive", params.is_active.as_ref())
             .query_opt("deleted", params.deleted.as_ref())
             .query_opt("limit", params.limit.as_ref())
-            .query_opt("skip", params.skip.as_ref());
+            .query_opt("skip", params.skip.as_ref())
+            .scopes(&["calendars/events.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -1301,6 +1449,8 @@ impl CalendarsClient {
     /// Create Calendar notifications, either one or multiple. All notification settings must be for single calendar only
     ///
     /// `POST /calendars/{calendarId}/notifications` (operation `create-event-notification`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1320,11 +1470,13 @@ impl CalendarsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/calendars/{calendarId}/notifications",
-            path,
-            "2021-04-15",
-        );
+                Method::POST,
+                "/calendars/{calendarId}/notifications",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars/events.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -1334,6 +1486,8 @@ impl CalendarsClient {
     /// Delete notification
     ///
     /// `DELETE /calendars/{calendarId}/notifications/{notificationId}` (operation `delete-event-notification`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1354,11 +1508,13 @@ impl CalendarsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/calendars/{calendarId}/notifications/{notificationId}",
-            path,
-            "2021-04-15",
-        );
+                Method::DELETE,
+                "/calendars/{calendarId}/notifications/{notificationId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars/events.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -1367,6 +1523,8 @@ impl CalendarsClient {
     /// Find Event notification by notificationId
     ///
     /// `GET /calendars/{calendarId}/notifications/{notificationId}` (operation `find-event-notification`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1387,11 +1545,13 @@ impl CalendarsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/calendars/{calendarId}/notifications/{notificationId}",
-            path,
-            "2021-04-15",
-        );
+                Method::GET,
+                "/calendars/{calendarId}/notifications/{notificationId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars/events.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -1400,6 +1560,8 @@ impl CalendarsClient {
     /// Update Event notification by id
     ///
     /// `PUT /calendars/{calendarId}/notifications/{notificationId}` (operation `update-event-notification`, API version `2021-04-15`).
+    ///
+    /// Requires scope `calendars/events.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1421,11 +1583,13 @@ impl CalendarsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/calendars/{calendarId}/notifications/{notificationId}",
-            path,
-            "2021-04-15",
-        );
+                Method::PUT,
+                "/calendars/{calendarId}/notifications/{notificationId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["calendars/events.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }

@@ -29,6 +29,8 @@ impl CampaignsClient {
     ///
     /// `GET /campaigns/` (operation `get-campaigns`, API version `2021-07-28`).
     ///
+    /// Requires scope `campaigns.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -47,7 +49,9 @@ impl CampaignsClient {
                 "2021-07-28",
             )
             .query("locationId", &params.location_id)
-            .query_opt("status", params.status.as_ref());
+            .query_opt("status", params.status.as_ref())
+            .scopes(&["campaigns.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 }

@@ -31,6 +31,8 @@ impl CompaniesClient {
     ///
     /// `GET /companies/{companyId}` (operation `get-company`, API version `2021-07-28`).
     ///
+    /// Requires scope `companies.readonly`. Takes an agency (company) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -45,11 +47,13 @@ impl CompaniesClient {
         let path = ["/companies/", &ghl_runtime::encode_path_segment(&company_id)]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/companies/{companyId}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/companies/{companyId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["companies.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         self.client.send(request).await
     }
 }

@@ -33,6 +33,8 @@ impl ContactsClient {
     ///
     /// `GET /contacts/` (operation `get-contacts`, API version `2021-07-28`).
     ///
+    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -55,7 +57,9 @@ impl ContactsClient {
             .query_opt("startAfterId", params.start_after_id.as_ref())
             .query_opt("startAfter", params.start_after.as_ref())
             .query_opt("query", params.query.as_ref())
-            .query_opt("limit", params.limit.as_ref());
+            .query_opt("limit", params.limit.as_ref())
+            .scopes(&["contacts.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -64,6 +68,8 @@ impl ContactsClient {
     /// Please find the list of acceptable values for the `country` field  <a href="https://highlevel.stoplight.io/docs/integrations/ZG9jOjI4MzUzNDIy-country-list" target="_blank">here</a>
     ///
     /// `POST /contacts/` (operation `create-contact`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -77,11 +83,13 @@ impl ContactsClient {
         body: &types::CreateContactDto,
     ) -> Result<types::CreateContactsSuccessfulResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/contacts/",
-            "/contacts/".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/contacts/",
+                "/contacts/".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["contacts.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -147,6 +155,8 @@ impl ContactsClient {
     ///
     /// `GET /contacts/business/{businessId}` (operation `get-contacts-by-businessId`, API version `2021-07-28`).
     ///
+    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -173,7 +183,9 @@ impl ContactsClient {
             .query_opt("limit", params.limit.as_ref())
             .query("locationId", &params.location_id)
             .query_opt("skip", params.skip.as_ref())
-            .query_opt("query", params.query.as_ref());
+            .query_opt("query", params.query.as_ref())
+            .scopes(&["contacts.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -182,6 +194,8 @@ impl ContactsClient {
     /// Search contacts based on combinations of advanced filters. Documentation Link - https://doc.clickup.com/8631005/d/h/87cpx-158396/6e629989abe7fad
     ///
     /// `POST /contacts/search` (operation `search-contacts-advanced`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -194,11 +208,13 @@ impl ContactsClient {
         body: &types::SearchBodyV2dto,
     ) -> Result<types::ContactSearchResponse> {
         let request = Request::new(
-            Method::POST,
-            "/contacts/search",
-            "/contacts/search".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/contacts/search",
+                "/contacts/search".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["contacts.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -208,6 +224,8 @@ impl ContactsClient {
     /// Get Duplicate Contact.<br/><br/>If `Allow Duplicate Contact` is disabled under Settings, the global unique identifier will be used for searching the contact. If the setting is enabled, first priority for search is `email` and the second priority will be `phone`.
     ///
     /// `GET /contacts/search/duplicate` (operation `get-duplicate-contact`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -227,7 +245,9 @@ impl ContactsClient {
             )
             .query("locationId", &params.location_id)
             .query_opt("number", params.number.as_ref())
-            .query_opt("email", params.email.as_ref());
+            .query_opt("email", params.email.as_ref())
+            .scopes(&["contacts.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -236,6 +256,8 @@ impl ContactsClient {
     /// Please find the list of acceptable values for the `country` field  <a href="https://highlevel.stoplight.io/docs/integrations/ZG9jOjI4MzUzNDIy-country-list" target="_blank">here</a><br/><br/>The Upsert API will adhere to the configuration defined under the “Allow Duplicate Contact” setting at the Location level. If the setting is configured to check both Email and Phone, the API will attempt to identify an existing contact based on the priority sequence specified in the setting, and will create or update the contact accordingly.<br/><br/>If two separate contacts already exist—one with the same email and another with the same phone—and an upsert request includes both the email and phone, the API will update the contact that matches the first field in the configured sequence, and ignore the second field to prevent duplication.
     ///
     /// `POST /contacts/upsert` (operation `upsert-contact`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -249,11 +271,13 @@ impl ContactsClient {
         body: &types::UpsertContactDto,
     ) -> Result<types::UpsertContactsSuccessfulResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/contacts/upsert",
-            "/contacts/upsert".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/contacts/upsert",
+                "/contacts/upsert".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["contacts.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -261,6 +285,8 @@ impl ContactsClient {
     /// Delete Contact
     ///
     /// `DELETE /contacts/{contactId}` (operation `delete-contact`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -280,17 +306,21 @@ impl ContactsClient {
         let path = ["/contacts/", &ghl_runtime::encode_path_segment(&contact_id)]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/contacts/{contactId}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/contacts/{contactId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["contacts.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get Contact
     ///
     /// `GET /contacts/{contactId}` (operation `get-contact`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -310,11 +340,13 @@ impl ContactsClient {
         let path = ["/contacts/", &ghl_runtime::encode_path_segment(&contact_id)]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/contacts/{contactId}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/contacts/{contactId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["contacts.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -323,6 +355,8 @@ impl ContactsClient {
     /// Please find the list of acceptable values for the `country` field  <a href="https://highlevel.stoplight.io/docs/integrations/ZG9jOjI4MzUzNDIy-country-list" target="_blank">here</a>
     ///
     /// `PUT /contacts/{contactId}` (operation `update-contact`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -343,11 +377,13 @@ impl ContactsClient {
         let path = ["/contacts/", &ghl_runtime::encode_path_segment(&contact_id)]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/contacts/{contactId}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/contacts/{contactId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["contacts.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -355,6 +391,8 @@ impl ContactsClient {
     /// Get Appointments for Contact
     ///
     /// `GET /contacts/{contactId}/appointments` (operation `get-appointments-for-contact`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -378,17 +416,21 @@ impl ContactsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/contacts/{contactId}/appointments",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/contacts/{contactId}/appointments",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["contacts.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Remove Contact From Every Campaign
     ///
     /// `DELETE /contacts/{contactId}/campaigns/removeAll` (operation `remove-contact-from-every-campaign`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -412,17 +454,21 @@ impl ContactsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/contacts/{contactId}/campaigns/removeAll",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/contacts/{contactId}/campaigns/removeAll",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["contacts.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Remove Contact From Campaign
     ///
     /// `DELETE /contacts/{contactId}/campaigns/{campaignId}` (operation `remove-contact-from-campaign`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -449,11 +495,13 @@ impl ContactsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/contacts/{contactId}/campaigns/{campaignId}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/contacts/{contactId}/campaigns/{campaignId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["contacts.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -462,6 +510,8 @@ impl ContactsClient {
     /// Add contact to Campaign
     ///
     /// `POST /contacts/{contactId}/campaigns/{campaignId}` (operation `add-contact-to-campaign`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -489,11 +539,13 @@ impl ContactsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/contacts/{contactId}/campaigns/{campaignId}",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/contacts/{contactId}/campaigns/{campaignId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["contacts.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -501,6 +553,8 @@ impl ContactsClient {
     /// Remove Followers
     ///
     /// `DELETE /contacts/{contactId}/followers` (operation `remove-followers-contact`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -525,11 +579,13 @@ impl ContactsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/contacts/{contactId}/followers",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/contacts/{contactId}/followers",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["contacts.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -537,6 +593,8 @@ impl ContactsClient {
     /// Add Followers
     ///
     /// `POST /contacts/{contactId}/followers` (operation `add-followers-contact`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -561,11 +619,13 @@ impl ContactsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/contacts/{contactId}/followers",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/contacts/{contactId}/followers",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["contacts.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -573,6 +633,8 @@ impl ContactsClient {
     /// Get All Notes
     ///
     /// `GET /contacts/{contactId}/notes` (operation `get-all-notes`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -595,17 +657,21 @@ impl ContactsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/contacts/{contactId}/notes",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/contacts/{contactId}/notes",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["contacts.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Create Note
     ///
     /// `POST /contacts/{contactId}/notes` (operation `create-note`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -630,11 +696,13 @@ impl ContactsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/contacts/{contactId}/notes",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/contacts/{contactId}/notes",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["contacts.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -642,6 +710,8 @@ impl ContactsClient {
     /// Delete Note
     ///
     /// `DELETE /contacts/{contactId}/notes/{id}` (operation `delete-note`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -668,17 +738,21 @@ impl ContactsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/contacts/{contactId}/notes/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/contacts/{contactId}/notes/{id}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["contacts.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get Note
     ///
     /// `GET /contacts/{contactId}/notes/{id}` (operation `get-note`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -705,17 +779,21 @@ impl ContactsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/contacts/{contactId}/notes/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/contacts/{contactId}/notes/{id}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["contacts.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Update Note
     ///
     /// `PUT /contacts/{contactId}/notes/{id}` (operation `update-note`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -743,11 +821,13 @@ impl ContactsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/contacts/{contactId}/notes/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/contacts/{contactId}/notes/{id}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["contacts.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -755,6 +835,8 @@ impl ContactsClient {
     /// Remove Tags
     ///
     /// `DELETE /contacts/{contactId}/tags` (operation `remove-tags`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -779,11 +861,13 @@ impl ContactsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/contacts/{contactId}/tags",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/contacts/{contactId}/tags",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["contacts.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -791,6 +875,8 @@ impl ContactsClient {
     /// Add Tags
     ///
     /// `POST /contacts/{contactId}/tags` (operation `add-tags`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -815,11 +901,13 @@ impl ContactsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/contacts/{contactId}/tags",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/contacts/{contactId}/tags",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["contacts.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -827,6 +915,8 @@ impl ContactsClient {
     /// Get all Tasks
     ///
     /// `GET /contacts/{contactId}/tasks` (operation `get-all-tasks`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -849,17 +939,21 @@ impl ContactsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/contacts/{contactId}/tasks",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/contacts/{contactId}/tasks",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["contacts.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Create Task
     ///
     /// `POST /contacts/{contactId}/tasks` (operation `create-task`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -884,11 +978,13 @@ impl ContactsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/contacts/{contactId}/tasks",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/contacts/{contactId}/tasks",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["contacts.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -896,6 +992,8 @@ impl ContactsClient {
     /// Delete Task
     ///
     /// `DELETE /contacts/{contactId}/tasks/{taskId}` (operation `delete-task`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -921,17 +1019,21 @@ impl ContactsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/contacts/{contactId}/tasks/{taskId}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/contacts/{contactId}/tasks/{taskId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["contacts.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get Task
     ///
     /// `GET /contacts/{contactId}/tasks/{taskId}` (operation `get-task`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -957,17 +1059,21 @@ impl ContactsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/contacts/{contactId}/tasks/{taskId}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/contacts/{contactId}/tasks/{taskId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["contacts.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Update Task
     ///
     /// `PUT /contacts/{contactId}/tasks/{taskId}` (operation `update-task`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -995,11 +1101,13 @@ impl ContactsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/contacts/{contactId}/tasks/{taskId}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/contacts/{contactId}/tasks/{taskId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["contacts.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -1007,6 +1115,8 @@ impl ContactsClient {
     /// Update Task Completed
     ///
     /// `PUT /contacts/{contactId}/tasks/{taskId}/completed` (operation `update-task-completed`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1035,11 +1145,13 @@ impl ContactsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/contacts/{contactId}/tasks/{taskId}/completed",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/contacts/{contactId}/tasks/{taskId}/completed",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["contacts.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -1047,6 +1159,8 @@ impl ContactsClient {
     /// Delete Contact from Workflow
     ///
     /// `DELETE /contacts/{contactId}/workflow/{workflowId}` (operation `delete-contact-from-workflow`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1074,11 +1188,13 @@ impl ContactsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/contacts/{contactId}/workflow/{workflowId}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/contacts/{contactId}/workflow/{workflowId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["contacts.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -1086,6 +1202,8 @@ impl ContactsClient {
     /// Add Contact to Workflow
     ///
     /// `POST /contacts/{contactId}/workflow/{workflowId}` (operation `add-contact-to-workflow`, API version `2021-07-28`).
+    ///
+    /// Requires scope `contacts.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1113,11 +1231,13 @@ impl ContactsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/contacts/{contactId}/workflow/{workflowId}",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/contacts/{contactId}/workflow/{workflowId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["contacts.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }

@@ -31,6 +31,8 @@ impl ConversationAiClient {
     ///
     /// `POST /conversation-ai/agents` (operation `create-agent`, API version `2021-04-15`).
     ///
+    /// Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -43,11 +45,13 @@ impl ConversationAiClient {
         body: &types::CreateEmployeeDto,
     ) -> Result<types::EmployeeResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/conversation-ai/agents",
-            "/conversation-ai/agents".to_owned(),
-            "2021-04-15",
-        );
+                Method::POST,
+                "/conversation-ai/agents",
+                "/conversation-ai/agents".to_owned(),
+                "2021-04-15",
+            )
+            .scopes(&["conversation-ai.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -57,6 +61,8 @@ impl ConversationAiClient {
     /// Searches for AI agents based on various criteria including name, status, and configuration. Supports advanced filtering and full-text search capabilities.
     ///
     /// `GET /conversation-ai/agents/search` (operation `search-agent`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -77,7 +83,9 @@ impl ConversationAiClient {
             )
             .query_opt("startAfter", params.start_after.as_ref())
             .query_opt("limit", params.limit.as_ref())
-            .query_opt("query", params.query.as_ref());
+            .query_opt("query", params.query.as_ref())
+            .scopes(&["conversation-ai.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -86,6 +94,8 @@ impl ConversationAiClient {
     /// Deletes an AI agent permanently. This action cannot be undone. All associated configurations and conversation history will be removed.
     ///
     /// `DELETE /conversation-ai/agents/{agentId}` (operation `delete-agent`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -108,11 +118,13 @@ impl ConversationAiClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/conversation-ai/agents/{agentId}",
-            path,
-            "2021-04-15",
-        );
+                Method::DELETE,
+                "/conversation-ai/agents/{agentId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["conversation-ai.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -121,6 +133,8 @@ impl ConversationAiClient {
     /// Retrieves a specific AI agent by its ID. Returns the complete agent configuration including name, status, actions, and settings.
     ///
     /// `GET /conversation-ai/agents/{agentId}` (operation `get-agent`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -140,11 +154,13 @@ impl ConversationAiClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/conversation-ai/agents/{agentId}",
-            path,
-            "2021-04-15",
-        );
+                Method::GET,
+                "/conversation-ai/agents/{agentId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["conversation-ai.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -153,6 +169,8 @@ impl ConversationAiClient {
     /// Updates an existing AI agent's configuration. All fields in the agent configuration can be updated including name, status, actions, and behavior settings.
     ///
     /// `PUT /conversation-ai/agents/{agentId}` (operation `update-agent`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -176,11 +194,13 @@ impl ConversationAiClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/conversation-ai/agents/{agentId}",
-            path,
-            "2021-04-15",
-        );
+                Method::PUT,
+                "/conversation-ai/agents/{agentId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["conversation-ai.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -190,6 +210,8 @@ impl ConversationAiClient {
     /// Creates and attach a new action for an AI agent. Actions define specific tasks or behaviors that the agent can perform, such as booking appointments, sending follow-ups, or collecting information.
     ///
     /// `POST /conversation-ai/agents/{agentId}/actions` (operation `create-action`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -210,11 +232,13 @@ impl ConversationAiClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/conversation-ai/agents/{agentId}/actions",
-            path,
-            "2021-04-15",
-        );
+                Method::POST,
+                "/conversation-ai/agents/{agentId}/actions",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["conversation-ai.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -224,6 +248,8 @@ impl ConversationAiClient {
     /// List for actions for an agent
     ///
     /// `GET /conversation-ai/agents/{agentId}/actions/list` (operation `list-actions`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -243,11 +269,13 @@ impl ConversationAiClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/conversation-ai/agents/{agentId}/actions/list",
-            path,
-            "2021-04-15",
-        );
+                Method::GET,
+                "/conversation-ai/agents/{agentId}/actions/list",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["conversation-ai.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -256,6 +284,8 @@ impl ConversationAiClient {
     /// Permanently deletes an action. This will remove the action from all associated agents and cannot be undone.
     ///
     /// `DELETE /conversation-ai/agents/{agentId}/actions/{actionId}` (operation `delete-action`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -281,11 +311,13 @@ impl ConversationAiClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/conversation-ai/agents/{agentId}/actions/{actionId}",
-            path,
-            "2021-04-15",
-        );
+                Method::DELETE,
+                "/conversation-ai/agents/{agentId}/actions/{actionId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["conversation-ai.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -294,6 +326,8 @@ impl ConversationAiClient {
     /// Retrieves detailed information about a specific action using its unique identifier. Returns the action configuration, associated agents, and performance metrics.
     ///
     /// `GET /conversation-ai/agents/{agentId}/actions/{actionId}` (operation `get-action-by-id`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -319,11 +353,13 @@ impl ConversationAiClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/conversation-ai/agents/{agentId}/actions/{actionId}",
-            path,
-            "2021-04-15",
-        );
+                Method::GET,
+                "/conversation-ai/agents/{agentId}/actions/{actionId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["conversation-ai.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -332,6 +368,8 @@ impl ConversationAiClient {
     /// Updates an existing action's configuration. This includes modifying the action name, description, trigger conditions, and behavior settings.
     ///
     /// `PUT /conversation-ai/agents/{agentId}/actions/{actionId}` (operation `update-action`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -358,11 +396,13 @@ impl ConversationAiClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/conversation-ai/agents/{agentId}/actions/{actionId}",
-            path,
-            "2021-04-15",
-        );
+                Method::PUT,
+                "/conversation-ai/agents/{agentId}/actions/{actionId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["conversation-ai.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -372,6 +412,8 @@ impl ConversationAiClient {
     /// Update the followup settings for an action
     ///
     /// `PATCH /conversation-ai/agents/{agentId}/followup-settings` (operation `update-followup-settings`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -392,11 +434,13 @@ impl ConversationAiClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PATCH,
-            "/conversation-ai/agents/{agentId}/followup-settings",
-            path,
-            "2021-04-15",
-        );
+                Method::PATCH,
+                "/conversation-ai/agents/{agentId}/followup-settings",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["conversation-ai.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -406,6 +450,8 @@ impl ConversationAiClient {
     /// Retrieves detailed information about AI responses including the System Prompt, Conversation history, Knowledge base, website, FAQ chunks, and Rich Text chunks.
     ///
     /// `GET /conversation-ai/generations` (operation `get-generation-details`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -425,7 +471,9 @@ impl ConversationAiClient {
                 "2021-04-15",
             )
             .query("messageId", &params.message_id)
-            .query("source", &params.source);
+            .query("source", &params.source)
+            .scopes(&["conversation-ai.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 }

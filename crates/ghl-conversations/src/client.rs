@@ -31,6 +31,8 @@ impl ConversationsClient {
     ///
     /// `POST /conversations/` (operation `create-conversation`, API version `2021-04-15`).
     ///
+    /// Requires scope `conversations.write`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -42,11 +44,13 @@ impl ConversationsClient {
         body: &types::CreateConversationDto,
     ) -> Result<types::CreateConversationSuccessResponse> {
         let request = Request::new(
-            Method::POST,
-            "/conversations/",
-            "/conversations/".to_owned(),
-            "2021-04-15",
-        );
+                Method::POST,
+                "/conversations/",
+                "/conversations/".to_owned(),
+                "2021-04-15",
+            )
+            .scopes(&["conversations.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -56,6 +60,8 @@ impl ConversationsClient {
     /// Get the recording transcription for a message by passing the message id
     ///
     /// `GET /conversations/locations/{locationId}/messages/{messageId}/transcription` (operation `get-message-transcription`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -82,11 +88,13 @@ impl ConversationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/conversations/locations/{locationId}/messages/{messageId}/transcription",
-            path,
-            "2021-04-15",
-        );
+                Method::GET,
+                "/conversations/locations/{locationId}/messages/{messageId}/transcription",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["conversations/message.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -95,6 +103,8 @@ impl ConversationsClient {
     /// Download the recording transcription for a message by passing the message id
     ///
     /// `GET /conversations/locations/{locationId}/messages/{messageId}/transcription/download` (operation `download-message-transcription`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -121,11 +131,13 @@ impl ConversationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/conversations/locations/{locationId}/messages/{messageId}/transcription/download",
-            path,
-            "2021-04-15",
-        );
+                Method::GET,
+                "/conversations/locations/{locationId}/messages/{messageId}/transcription/download",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["conversations/message.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -134,6 +146,8 @@ impl ConversationsClient {
     /// Post the necessary fields for the API to send a new message.
     ///
     /// `POST /conversations/messages` (operation `send-a-new-message`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -146,11 +160,13 @@ impl ConversationsClient {
         body: &types::SendMessageBodyDto,
     ) -> Result<types::SendMessageResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/conversations/messages",
-            "/conversations/messages".to_owned(),
-            "2021-04-15",
-        );
+                Method::POST,
+                "/conversations/messages",
+                "/conversations/messages".to_owned(),
+                "2021-04-15",
+            )
+            .scopes(&["conversations/message.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -210,6 +226,8 @@ impl ConversationsClient {
     ///
     /// `GET /conversations/messages/export` (operation `export-messages-by-location`, API version `2021-04-15`).
     ///
+    /// Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -251,7 +269,9 @@ impl ConversationsClient {
             .query_opt("contactId", params.contact_id.as_ref())
             .query_opt("channel", params.channel.as_ref())
             .query_opt("startDate", params.start_date.as_ref())
-            .query_opt("endDate", params.end_date.as_ref());
+            .query_opt("endDate", params.end_date.as_ref())
+            .scopes(&["conversations/message.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -260,6 +280,8 @@ impl ConversationsClient {
     /// Post the necessary fields for the API to add a new inbound message. <br />
     ///
     /// `POST /conversations/messages/inbound` (operation `add-an-inbound-message`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -272,11 +294,13 @@ impl ConversationsClient {
         body: &types::ProcessMessageBodyDto,
     ) -> Result<types::ProcessMessageResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/conversations/messages/inbound",
-            "/conversations/messages/inbound".to_owned(),
-            "2021-04-15",
-        );
+                Method::POST,
+                "/conversations/messages/inbound",
+                "/conversations/messages/inbound".to_owned(),
+                "2021-04-15",
+            )
+            .scopes(&["conversations/message.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -286,6 +310,8 @@ impl ConversationsClient {
     /// Post the necessary fields for the API to add a new outbound call.
     ///
     /// `POST /conversations/messages/outbound` (operation `add-an-outbound-message`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -298,11 +324,13 @@ impl ConversationsClient {
         body: &types::ProcessOutboundMessageBodyDto,
     ) -> Result<types::ProcessMessageResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/conversations/messages/outbound",
-            "/conversations/messages/outbound".to_owned(),
-            "2021-04-15",
-        );
+                Method::POST,
+                "/conversations/messages/outbound",
+                "/conversations/messages/outbound".to_owned(),
+                "2021-04-15",
+            )
+            .scopes(&["conversations/message.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -312,6 +340,8 @@ impl ConversationsClient {
     /// Post a reply to a customer review on Google My Business
     ///
     /// `POST /conversations/messages/review-reply` (operation `send-review-reply`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -324,11 +354,13 @@ impl ConversationsClient {
         body: &types::SendReviewReplyDto,
     ) -> Result<types::SendMessageResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/conversations/messages/review-reply",
-            "/conversations/messages/review-reply".to_owned(),
-            "2021-04-15",
-        );
+                Method::POST,
+                "/conversations/messages/review-reply",
+                "/conversations/messages/review-reply".to_owned(),
+                "2021-04-15",
+            )
+            .scopes(&["conversations/message.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -338,6 +370,8 @@ impl ConversationsClient {
     /// Post the necessary fields for the API to upload files. The files need to be a buffer with the key "fileAttachment". <br /><br /> The allowed file types are: <br/> <ul><li>JPG</li><li>JPEG</li><li>PNG</li><li>MP4</li><li>MPEG</li><li>ZIP</li><li>RAR</li><li>PDF</li><li>DOC</li><li>DOCX</li><li>TXT</li><li>MP3</li><li>WAV</li></ul> <br /><br /> The API will return an object with the URLs
     ///
     /// `POST /conversations/messages/upload` (operation `upload-file-attachments`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -352,11 +386,13 @@ impl ConversationsClient {
         body: &types::UploadFilesDto,
     ) -> Result<types::UploadFilesResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/conversations/messages/upload",
-            "/conversations/messages/upload".to_owned(),
-            "2021-04-15",
-        );
+                Method::POST,
+                "/conversations/messages/upload",
+                "/conversations/messages/upload".to_owned(),
+                "2021-04-15",
+            )
+            .scopes(&["conversations/message.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let form = ghl_runtime::Multipart::new()
             .text("conversationId", &body.conversation_id)
             .text("contactId", &body.contact_id)
@@ -374,6 +410,8 @@ impl ConversationsClient {
     ///
     /// `POST /conversations/messages/upload/complete` (operation `complete-file-upload`, API version `2021-04-15`).
     ///
+    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -386,11 +424,13 @@ impl ConversationsClient {
         body: &types::CompleteFileUploadDto,
     ) -> Result<types::CompleteFileUploadResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/conversations/messages/upload/complete",
-            "/conversations/messages/upload/complete".to_owned(),
-            "2021-04-15",
-        );
+                Method::POST,
+                "/conversations/messages/upload/complete",
+                "/conversations/messages/upload/complete".to_owned(),
+                "2021-04-15",
+            )
+            .scopes(&["conversations/message.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -400,6 +440,8 @@ impl ConversationsClient {
     /// Generates a signed URL for direct file upload to Google Cloud Storage. Returns a signed URL valid for 15 minutes. Upload file via PUT request, then call /complete to finalize.
     ///
     /// `POST /conversations/messages/upload/initiate` (operation `initiate-file-upload`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -413,11 +455,13 @@ impl ConversationsClient {
         body: &types::InitiateFileUploadDto,
     ) -> Result<types::InitiateFileUploadResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/conversations/messages/upload/initiate",
-            "/conversations/messages/upload/initiate".to_owned(),
-            "2021-04-15",
-        );
+                Method::POST,
+                "/conversations/messages/upload/initiate",
+                "/conversations/messages/upload/initiate".to_owned(),
+                "2021-04-15",
+            )
+            .scopes(&["conversations/message.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -427,6 +471,8 @@ impl ConversationsClient {
     /// Get message by message id.
     ///
     /// `GET /conversations/messages/{id}` (operation `get-message`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -438,11 +484,13 @@ impl ConversationsClient {
         let path = ["/conversations/messages/", &ghl_runtime::encode_path_segment(&id)]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/conversations/messages/{id}",
-            path,
-            "2021-04-15",
-        );
+                Method::GET,
+                "/conversations/messages/{id}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["conversations/message.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -451,6 +499,8 @@ impl ConversationsClient {
     /// Set attachments on an existing message (replaces existing). Maximum 5 URLs. Supported for TYPE_CUSTOM_CALL (34) and TYPE_CALL (1) with subType EXTERNAL_CALL.
     ///
     /// `PUT /conversations/messages/{messageId}/attachments` (operation `add-message-attachments`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -476,11 +526,13 @@ impl ConversationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/conversations/messages/{messageId}/attachments",
-            path,
-            "2021-04-15",
-        );
+                Method::PUT,
+                "/conversations/messages/{messageId}/attachments",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["conversations/message.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -490,6 +542,8 @@ impl ConversationsClient {
     /// Get the recording for a message by passing the message id
     ///
     /// `GET /conversations/messages/{messageId}/locations/{locationId}/recording` (operation `get-message-recording`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -516,11 +570,13 @@ impl ConversationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/conversations/messages/{messageId}/locations/{locationId}/recording",
-            path,
-            "2021-04-15",
-        );
+                Method::GET,
+                "/conversations/messages/{messageId}/locations/{locationId}/recording",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["conversations/message.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -529,6 +585,8 @@ impl ConversationsClient {
     /// Post the messageId for the API to delete a scheduled message. <br />
     ///
     /// `DELETE /conversations/messages/{messageId}/schedule` (operation `cancel-scheduled-message`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -551,11 +609,13 @@ impl ConversationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/conversations/messages/{messageId}/schedule",
-            path,
-            "2021-04-15",
-        );
+                Method::DELETE,
+                "/conversations/messages/{messageId}/schedule",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["conversations/message.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -564,6 +624,8 @@ impl ConversationsClient {
     /// Post the necessary fields for the API to update message status.
     ///
     /// `PUT /conversations/messages/{messageId}/status` (operation `update-message-status`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversations/message.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -587,11 +649,13 @@ impl ConversationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/conversations/messages/{messageId}/status",
-            path,
-            "2021-04-15",
-        );
+                Method::PUT,
+                "/conversations/messages/{messageId}/status",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["conversations/message.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -748,6 +812,8 @@ impl ConversationsClient {
     ///
     /// `POST /conversations/providers/live-chat/typing` (operation `live-chat-agent-typing`, API version `2021-04-15`).
     ///
+    /// Requires scope `conversations/livechat.write`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -760,11 +826,13 @@ impl ConversationsClient {
         body: &types::UserTypingBody,
     ) -> Result<types::CreateLiveChatMessageFeedbackResponse> {
         let request = Request::new(
-            Method::POST,
-            "/conversations/providers/live-chat/typing",
-            "/conversations/providers/live-chat/typing".to_owned(),
-            "2021-04-15",
-        );
+                Method::POST,
+                "/conversations/providers/live-chat/typing",
+                "/conversations/providers/live-chat/typing".to_owned(),
+                "2021-04-15",
+            )
+            .scopes(&["conversations/livechat.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -774,6 +842,8 @@ impl ConversationsClient {
     /// Returns a list of all conversations matching the search criteria along with the sort and filter options selected.
     ///
     /// `GET /conversations/search` (operation `search-conversation`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversations.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -811,7 +881,9 @@ impl ConversationsClient {
             .query_opt("scoreProfileMin", params.score_profile_min.as_ref())
             .query_opt("scoreProfileMax", params.score_profile_max.as_ref())
             .query_opt("startDate", params.start_date.as_ref())
-            .query_opt("endDate", params.end_date.as_ref());
+            .query_opt("endDate", params.end_date.as_ref())
+            .scopes(&["conversations.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -820,6 +892,8 @@ impl ConversationsClient {
     /// Delete the conversation details based on the conversation ID
     ///
     /// `DELETE /conversations/{conversationId}` (operation `delete-conversation`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversations.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -841,11 +915,13 @@ impl ConversationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/conversations/{conversationId}",
-            path,
-            "2021-04-15",
-        );
+                Method::DELETE,
+                "/conversations/{conversationId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["conversations.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -854,6 +930,8 @@ impl ConversationsClient {
     /// Get the conversation details based on the conversation ID
     ///
     /// `GET /conversations/{conversationId}` (operation `get-conversation`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversations.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -875,11 +953,13 @@ impl ConversationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/conversations/{conversationId}",
-            path,
-            "2021-04-15",
-        );
+                Method::GET,
+                "/conversations/{conversationId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["conversations.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -888,6 +968,8 @@ impl ConversationsClient {
     /// Update the conversation details based on the conversation ID
     ///
     /// `PUT /conversations/{conversationId}` (operation `update-conversation`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversations.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -910,11 +992,13 @@ impl ConversationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/conversations/{conversationId}",
-            path,
-            "2021-04-15",
-        );
+                Method::PUT,
+                "/conversations/{conversationId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["conversations.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -924,6 +1008,8 @@ impl ConversationsClient {
     /// Get messages by conversation id.
     ///
     /// `GET /conversations/{conversationId}/messages` (operation `get-messages`, API version `2021-04-15`).
+    ///
+    /// Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -954,7 +1040,9 @@ impl ConversationsClient {
             )
             .query_opt("lastMessageId", params.last_message_id.as_ref())
             .query_opt("limit", params.limit.as_ref())
-            .query_opt("type", params.type_.as_ref());
+            .query_opt("type", params.type_.as_ref())
+            .scopes(&["conversations/message.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 }

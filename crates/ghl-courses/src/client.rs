@@ -30,16 +30,19 @@ impl CoursesClient {
     /// Import Courses through public channels
     ///
     /// `POST /courses/courses-exporter/public/import` (operation `import-courses`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     pub async fn import_courses(
         &self,
         body: &types::PublicExporterPayload,
     ) -> Result<()> {
         let request = Request::new(
-            Method::POST,
-            "/courses/courses-exporter/public/import",
-            "/courses/courses-exporter/public/import".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/courses/courses-exporter/public/import",
+                "/courses/courses-exporter/public/import".to_owned(),
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }

@@ -53,6 +53,8 @@ impl CustomFieldsClient {
     ///
     /// `POST /custom-fields/` (operation `create-custom-field`, API version `2021-07-28`).
     ///
+    /// Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -64,11 +66,13 @@ impl CustomFieldsClient {
         body: &types::CreateCustomFieldsDto,
     ) -> Result<types::CustomFieldSuccessfulResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/custom-fields/",
-            "/custom-fields/".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/custom-fields/",
+                "/custom-fields/".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["locations/customFields.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -101,6 +105,8 @@ impl CustomFieldsClient {
     ///
     /// `POST /custom-fields/folder` (operation `create-custom-field-folder`, API version `2021-07-28`).
     ///
+    /// Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -112,11 +118,13 @@ impl CustomFieldsClient {
         body: &types::CreateFolder,
     ) -> Result<types::ICustomFieldFolder> {
         let request = Request::new(
-            Method::POST,
-            "/custom-fields/folder",
-            "/custom-fields/folder".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/custom-fields/folder",
+                "/custom-fields/folder".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["locations/customFields.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -149,6 +157,8 @@ impl CustomFieldsClient {
     ///
     /// `DELETE /custom-fields/folder/{id}` (operation `delete-custom-field-folder`, API version `2021-07-28`).
     ///
+    /// Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -168,7 +178,9 @@ impl CustomFieldsClient {
                 path,
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["locations/customFields.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -200,6 +212,8 @@ impl CustomFieldsClient {
     ///
     /// `PUT /custom-fields/folder/{id}` (operation `update-custom-field-folder`, API version `2021-07-28`).
     ///
+    /// Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -214,11 +228,13 @@ impl CustomFieldsClient {
         let path = ["/custom-fields/folder/", &ghl_runtime::encode_path_segment(&id)]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/custom-fields/folder/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/custom-fields/folder/{id}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["locations/customFields.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -251,6 +267,8 @@ impl CustomFieldsClient {
     ///
     /// `GET /custom-fields/object-key/{objectKey}` (operation `get-custom-fields-by-object-key`, API version `2021-07-28`).
     ///
+    /// Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Arguments
     ///
     /// - `object_key`: key of the Object. Must include "custom_objects." prefix for custom objects. Available on the Custom Objects details Page under settings
@@ -277,7 +295,9 @@ impl CustomFieldsClient {
                 path,
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["locations/customFields.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -309,6 +329,8 @@ impl CustomFieldsClient {
     ///
     /// `DELETE /custom-fields/{id}` (operation `delete-custom-field`, API version `2021-07-28`).
     ///
+    /// Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -321,11 +343,13 @@ impl CustomFieldsClient {
     ) -> Result<types::CustomFolderDeleteResponseDto> {
         let path = ["/custom-fields/", &ghl_runtime::encode_path_segment(&id)].concat();
         let request = Request::new(
-            Method::DELETE,
-            "/custom-fields/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/custom-fields/{id}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["locations/customFields.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -357,6 +381,8 @@ impl CustomFieldsClient {
     ///
     /// `GET /custom-fields/{id}` (operation `get-custom-field-by-id`, API version `2021-07-28`).
     ///
+    /// Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -369,11 +395,13 @@ impl CustomFieldsClient {
     ) -> Result<types::CustomFieldSuccessfulResponseDto> {
         let path = ["/custom-fields/", &ghl_runtime::encode_path_segment(&id)].concat();
         let request = Request::new(
-            Method::GET,
-            "/custom-fields/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/custom-fields/{id}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["locations/customFields.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -405,6 +433,8 @@ impl CustomFieldsClient {
     ///
     /// `PUT /custom-fields/{id}` (operation `update-custom-field`, API version `2021-07-28`).
     ///
+    /// Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -418,11 +448,13 @@ impl CustomFieldsClient {
     ) -> Result<types::CustomFieldSuccessfulResponseDto> {
         let path = ["/custom-fields/", &ghl_runtime::encode_path_segment(&id)].concat();
         let request = Request::new(
-            Method::PUT,
-            "/custom-fields/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/custom-fields/{id}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["locations/customFields.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }

@@ -31,6 +31,8 @@ impl CustomMenusClient {
     ///
     /// `GET /custom-menus/` (operation `get-custom-menus`, API version `2021-07-28`).
     ///
+    /// Requires scope `custom-menu-link.readonly`. Takes an agency (company) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -69,7 +71,9 @@ impl CustomMenusClient {
             .query_opt("skip", params.skip.as_ref())
             .query_opt("limit", params.limit.as_ref())
             .query_opt("query", params.query.as_ref())
-            .query_opt("showOnCompany", params.show_on_company.as_ref());
+            .query_opt("showOnCompany", params.show_on_company.as_ref())
+            .scopes(&["custom-menu-link.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         self.client.send(request).await
     }
 
@@ -78,6 +82,8 @@ impl CustomMenusClient {
     /// Creates a new custom menu for a company. Requires authentication and proper permissions. For Icon Usage Details please refer to  https://doc.clickup.com/8631005/d/h/87cpx-243696/d60fa70db6b92b2
     ///
     /// `POST /custom-menus/` (operation `create-custom-menu`, API version `2021-07-28`).
+    ///
+    /// Requires scope `custom-menu-link.write`. Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -92,11 +98,13 @@ impl CustomMenusClient {
         body: &types::CreateCustomMenuDto,
     ) -> Result<types::GetSingleCustomMenusSuccessfulResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/custom-menus/",
-            "/custom-menus/".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/custom-menus/",
+                "/custom-menus/".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["custom-menu-link.write"])
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -106,6 +114,8 @@ impl CustomMenusClient {
     /// Removes a specific custom menu from the system. This operation requires authentication and proper permissions. The custom menu is identified by its unique ID, and the operation is performed within the context of a specific company.
     ///
     /// `DELETE /custom-menus/{customMenuId}` (operation `delete-custom-menu`, API version `2021-07-28`).
+    ///
+    /// Requires scope `custom-menu-link.write`. Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -127,11 +137,13 @@ impl CustomMenusClient {
         let path = ["/custom-menus/", &ghl_runtime::encode_path_segment(&custom_menu_id)]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/custom-menus/{customMenuId}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/custom-menus/{customMenuId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["custom-menu-link.write"])
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         self.client.send(request).await
     }
 
@@ -140,6 +152,8 @@ impl CustomMenusClient {
     /// Fetches a single custom menus based on id. This endpoint allows clients to retrieve custom menu configurations, which may include menu items, categories, and associated metadata
     ///
     /// `GET /custom-menus/{customMenuId}` (operation `get-custom-menu-by-id`, API version `2021-07-28`).
+    ///
+    /// Requires scope `custom-menu-link.readonly`. Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -160,11 +174,13 @@ impl CustomMenusClient {
         let path = ["/custom-menus/", &ghl_runtime::encode_path_segment(&custom_menu_id)]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/custom-menus/{customMenuId}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/custom-menus/{customMenuId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["custom-menu-link.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         self.client.send(request).await
     }
 
@@ -173,6 +189,8 @@ impl CustomMenusClient {
     /// Updates an existing custom menu for a given company. Requires authentication and proper permissions.
     ///
     /// `PUT /custom-menus/{customMenuId}` (operation `update-custom-menu`, API version `2021-07-28`).
+    ///
+    /// Requires scope `custom-menu-link.write`. Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -195,11 +213,13 @@ impl CustomMenusClient {
         let path = ["/custom-menus/", &ghl_runtime::encode_path_segment(&custom_menu_id)]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/custom-menus/{customMenuId}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/custom-menus/{customMenuId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["custom-menu-link.write"])
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(body);
         self.client.send(request).await
     }

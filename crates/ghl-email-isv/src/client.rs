@@ -31,6 +31,8 @@ impl EmailIsvClient {
     ///
     /// `POST /email/verify` (operation `verify-email`, API version `2021-07-28`).
     ///
+    /// Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -49,7 +51,8 @@ impl EmailIsvClient {
                 "/email/verify".to_owned(),
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }

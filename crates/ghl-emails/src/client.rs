@@ -31,6 +31,8 @@ impl EmailsClient {
     ///
     /// `GET /emails/builder` (operation `fetch-template`, API version `2021-07-28`).
     ///
+    /// Requires scope `emails/builder.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -59,13 +61,17 @@ impl EmailsClient {
             .query_opt("name", params.name.as_ref())
             .query_opt("parentId", params.parent_id.as_ref())
             .query_opt("originId", params.origin_id.as_ref())
-            .query_opt("templatesOnly", params.templates_only.as_ref());
+            .query_opt("templatesOnly", params.templates_only.as_ref())
+            .scopes(&["emails/builder.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Create a new template
     ///
     /// `POST /emails/builder` (operation `create-template`, API version `2021-07-28`).
+    ///
+    /// Requires scope `emails/builder.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -80,11 +86,13 @@ impl EmailsClient {
         body: &types::CreateBuilderDto,
     ) -> Result<types::CreateBuilderSuccesfulResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/emails/builder",
-            "/emails/builder".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/emails/builder",
+                "/emails/builder".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["emails/builder.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -92,6 +100,8 @@ impl EmailsClient {
     /// Update a template
     ///
     /// `POST /emails/builder/data` (operation `update-template`, API version `2021-07-28`).
+    ///
+    /// Requires scope `emails/builder.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -106,11 +116,13 @@ impl EmailsClient {
         body: &types::SaveBuilderDataDto,
     ) -> Result<types::BuilderUpdateSuccessfulDto> {
         let request = Request::new(
-            Method::POST,
-            "/emails/builder/data",
-            "/emails/builder/data".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/emails/builder/data",
+                "/emails/builder/data".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["emails/builder.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -118,6 +130,8 @@ impl EmailsClient {
     /// Delete a template
     ///
     /// `DELETE /emails/builder/{locationId}/{templateId}` (operation `delete-template`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -140,17 +154,20 @@ impl EmailsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/emails/builder/{locationId}/{templateId}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/emails/builder/{locationId}/{templateId}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get Campaigns
     ///
     /// `GET /emails/schedule` (operation `fetch-campaigns`, API version `2021-07-28`).
+    ///
+    /// Requires scope `emails/schedule.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -181,7 +198,9 @@ impl EmailsClient {
             .query_opt("limitedFields", params.limited_fields.as_ref())
             .query_opt("archived", params.archived.as_ref())
             .query_opt("campaignsOnly", params.campaigns_only.as_ref())
-            .query_opt("showStats", params.show_stats.as_ref());
+            .query_opt("showStats", params.show_stats.as_ref())
+            .scopes(&["emails/schedule.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 }

@@ -29,6 +29,8 @@ impl FormsClient {
     ///
     /// `GET /forms/` (operation `get-forms`, API version `2021-07-28`).
     ///
+    /// Requires scope `forms.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -48,13 +50,17 @@ impl FormsClient {
             .query("locationId", &params.location_id)
             .query_opt("skip", params.skip.as_ref())
             .query_opt("limit", params.limit.as_ref())
-            .query_opt("type", params.type_.as_ref());
+            .query_opt("type", params.type_.as_ref())
+            .scopes(&["forms.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get Forms Submissions
     ///
     /// `GET /forms/submissions` (operation `get-forms-submissions`, API version `2021-07-28`).
+    ///
+    /// Requires scope `forms.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -79,7 +85,9 @@ impl FormsClient {
             .query_opt("formId", params.form_id.as_ref())
             .query_opt("q", params.q.as_ref())
             .query_opt("startAt", params.start_at.as_ref())
-            .query_opt("endAt", params.end_at.as_ref());
+            .query_opt("endAt", params.end_at.as_ref())
+            .scopes(&["forms.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -88,6 +96,8 @@ impl FormsClient {
     /// Post the necessary fields for the API to upload files. The files need to be a buffer with the key "< custom_field_id >_< file_id >". <br /> Here custom field id is the ID of your custom field and file id is a randomly generated id (or uuid) <br /> There is support for multiple file uploads as well. Have multiple fields in the format mentioned.<br />File size is limited to 50 MB.<br /><br /> The allowed file types are: <br/> <ul><li>PDF</li><li>DOCX</li><li>DOC</li><li>JPG</li><li>JPEG</li><li>PNG</li><li>GIF</li><li>CSV</li><li>XLSX</li><li>XLS</li><li>MP4</li><li>MPEG</li><li>ZIP</li><li>RAR</li><li>TXT</li><li>SVG</li></ul> <br /><br /> The API will return the updated contact object.
     ///
     /// `POST /forms/upload-custom-files` (operation `upload-to-custom-fields`, API version `2021-07-28`).
+    ///
+    /// Requires scope `forms.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -107,7 +117,9 @@ impl FormsClient {
                 "2021-07-28",
             )
             .query("contactId", &params.contact_id)
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["forms.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.multipart(body);
         self.client.send_empty(request).await
     }

@@ -30,6 +30,8 @@ impl FunnelsClient {
     /// Retrieves a list of all funnels based on the given query parameters.
     ///
     /// `GET /funnels/funnel/list` (operation `getFunnels`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     pub async fn get_funnels(
         &self,
         params: &GetFunnelsParams,
@@ -46,7 +48,8 @@ impl FunnelsClient {
             .query_opt("offset", params.offset.as_ref())
             .query_opt("limit", params.limit.as_ref())
             .query_opt("parentId", params.parent_id.as_ref())
-            .query_opt("name", params.name.as_ref());
+            .query_opt("name", params.name.as_ref())
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -55,6 +58,8 @@ impl FunnelsClient {
     /// The "Create Redirect" API Allows adding a new url redirect to the system. Use this endpoint to create a url redirect with the specified details. Ensure that the required information is provided in the request payload.
     ///
     /// `POST /funnels/lookup/redirect` (operation `create-redirect`, API version `2021-07-28`).
+    ///
+    /// Requires scope `funnels/redirect.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -66,11 +71,13 @@ impl FunnelsClient {
         body: &types::CreateRedirectParams,
     ) -> Result<types::CreateRedirectResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/funnels/lookup/redirect",
-            "/funnels/lookup/redirect".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/funnels/lookup/redirect",
+                "/funnels/lookup/redirect".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["funnels/redirect.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -80,6 +87,8 @@ impl FunnelsClient {
     /// Retrieves a list of all URL redirects based on the given query parameters.
     ///
     /// `GET /funnels/lookup/redirect/list` (operation `fetch-redirects-list`, API version `2021-07-28`).
+    ///
+    /// Requires scope `funnels/redirect.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -99,7 +108,9 @@ impl FunnelsClient {
             .query("locationId", &params.location_id)
             .query("limit", &params.limit)
             .query("offset", &params.offset)
-            .query_opt("search", params.search.as_ref());
+            .query_opt("search", params.search.as_ref())
+            .scopes(&["funnels/redirect.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -108,6 +119,8 @@ impl FunnelsClient {
     /// The "Delete Redirect By Id" API Allows deletion of a URL redirect from the system using its unique identifier. Use this endpoint to delete a URL redirect with the specified ID using details provided in the request payload.
     ///
     /// `DELETE /funnels/lookup/redirect/{id}` (operation `delete-redirect-by-id`, API version `2021-07-28`).
+    ///
+    /// Requires scope `funnels/redirect.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -127,7 +140,9 @@ impl FunnelsClient {
                 path,
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["funnels/redirect.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -136,6 +151,8 @@ impl FunnelsClient {
     /// The "Update Redirect By Id" API Allows updating an existing URL redirect in the system. Use this endpoint to modify a URL redirect with the specified ID using details provided in the request payload.
     ///
     /// `PATCH /funnels/lookup/redirect/{id}` (operation `update-redirect-by-id`, API version `2021-07-28`).
+    ///
+    /// Requires scope `funnels/redirect.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -150,11 +167,13 @@ impl FunnelsClient {
         let path = ["/funnels/lookup/redirect/", &ghl_runtime::encode_path_segment(&id)]
             .concat();
         let request = Request::new(
-            Method::PATCH,
-            "/funnels/lookup/redirect/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::PATCH,
+                "/funnels/lookup/redirect/{id}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["funnels/redirect.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -164,6 +183,8 @@ impl FunnelsClient {
     /// Retrieves a list of all funnel pages based on the given query parameters.
     ///
     /// `GET /funnels/page` (operation `getPagesByFunnelId`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     pub async fn get_pages_by_funnel_id(
         &self,
         params: &GetPagesByFunnelIdParams,
@@ -178,7 +199,8 @@ impl FunnelsClient {
             .query("funnelId", &params.funnel_id)
             .query_opt("name", params.name.as_ref())
             .query("limit", &params.limit)
-            .query("offset", &params.offset);
+            .query("offset", &params.offset)
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -187,6 +209,8 @@ impl FunnelsClient {
     /// Retrieves count of all funnel pages based on the given query parameters.
     ///
     /// `GET /funnels/page/count` (operation `getPagesCountByFunnelId`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     pub async fn get_pages_count_by_funnel_id(
         &self,
         params: &GetPagesCountByFunnelIdParams,
@@ -199,7 +223,8 @@ impl FunnelsClient {
             )
             .query("locationId", &params.location_id)
             .query("funnelId", &params.funnel_id)
-            .query_opt("name", params.name.as_ref());
+            .query_opt("name", params.name.as_ref())
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 }

@@ -31,6 +31,8 @@ impl InvoicesClient {
     ///
     /// `GET /invoices/` (operation `list-invoices`, API version `2021-07-28`).
     ///
+    /// Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -59,7 +61,9 @@ impl InvoicesClient {
             .query("limit", &params.limit)
             .query("offset", &params.offset)
             .query_opt("sortField", params.sort_field.as_ref())
-            .query_opt("sortOrder", params.sort_order.as_ref());
+            .query_opt("sortOrder", params.sort_order.as_ref())
+            .scopes(&["invoices.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -68,6 +72,8 @@ impl InvoicesClient {
     /// API to create an invoice
     ///
     /// `POST /invoices/` (operation `create-invoice`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -81,11 +87,13 @@ impl InvoicesClient {
         body: &types::CreateInvoiceDto,
     ) -> Result<types::CreateInvoiceResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/invoices/",
-            "/invoices/".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/invoices/",
+                "/invoices/".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["invoices.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -95,6 +103,8 @@ impl InvoicesClient {
     /// Create a new estimate with the provided details
     ///
     /// `POST /invoices/estimate` (operation `create-new-estimate`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -108,11 +118,13 @@ impl InvoicesClient {
         body: &types::CreateEstimatesDto,
     ) -> Result<types::EstimateResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/invoices/estimate",
-            "/invoices/estimate".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/invoices/estimate",
+                "/invoices/estimate".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["invoices/estimate.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -122,6 +134,8 @@ impl InvoicesClient {
     /// Get a paginated list of estimates
     ///
     /// `GET /invoices/estimate/list` (operation `list-estimates`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -148,7 +162,9 @@ impl InvoicesClient {
             .query_opt("status", params.status.as_ref())
             .query_opt("contactId", params.contact_id.as_ref())
             .query("limit", &params.limit)
-            .query("offset", &params.offset);
+            .query("offset", &params.offset)
+            .scopes(&["invoices/estimate.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -157,6 +173,8 @@ impl InvoicesClient {
     /// Get the next estimate number for the given location
     ///
     /// `GET /invoices/estimate/number/generate` (operation `generate-estimate-number`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -176,7 +194,9 @@ impl InvoicesClient {
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
-            .query("altType", &params.alt_type);
+            .query("altType", &params.alt_type)
+            .scopes(&["invoices/estimate.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -185,6 +205,8 @@ impl InvoicesClient {
     /// API to update estimate last visited at by estimate id
     ///
     /// `PATCH /invoices/estimate/stats/last-visited-at` (operation `update-estimate-last-visited-at`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -197,11 +219,12 @@ impl InvoicesClient {
         body: &types::EstimateIdParam,
     ) -> Result<()> {
         let request = Request::new(
-            Method::PATCH,
-            "/invoices/estimate/stats/last-visited-at",
-            "/invoices/estimate/stats/last-visited-at".to_owned(),
-            "2021-07-28",
-        );
+                Method::PATCH,
+                "/invoices/estimate/stats/last-visited-at",
+                "/invoices/estimate/stats/last-visited-at".to_owned(),
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -211,6 +234,8 @@ impl InvoicesClient {
     /// Get a list of estimate templates or a specific template by ID
     ///
     /// `GET /invoices/estimate/template` (operation `list-estimate-templates`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -233,7 +258,9 @@ impl InvoicesClient {
             .query("altType", &params.alt_type)
             .query_opt("search", params.search.as_ref())
             .query("limit", &params.limit)
-            .query("offset", &params.offset);
+            .query("offset", &params.offset)
+            .scopes(&["invoices/estimate.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -242,6 +269,8 @@ impl InvoicesClient {
     /// Create a new estimate template
     ///
     /// `POST /invoices/estimate/template` (operation `create-estimate-template`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -255,11 +284,13 @@ impl InvoicesClient {
         body: &types::EstimateTemplatesDto,
     ) -> Result<types::EstimateTemplateResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/invoices/estimate/template",
-            "/invoices/estimate/template".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/invoices/estimate/template",
+                "/invoices/estimate/template".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["invoices/estimate.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -269,6 +300,8 @@ impl InvoicesClient {
     /// Get a preview of an estimate template
     ///
     /// `GET /invoices/estimate/template/preview` (operation `preview-estimate-template`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -289,7 +322,9 @@ impl InvoicesClient {
             )
             .query("altId", &params.alt_id)
             .query("altType", &params.alt_type)
-            .query("templateId", &params.template_id);
+            .query("templateId", &params.template_id)
+            .scopes(&["invoices/estimate.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -298,6 +333,8 @@ impl InvoicesClient {
     /// Delete an existing estimate template
     ///
     /// `DELETE /invoices/estimate/template/{templateId}` (operation `delete-estimate-template`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -321,11 +358,13 @@ impl InvoicesClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/invoices/estimate/template/{templateId}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/invoices/estimate/template/{templateId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["invoices/estimate.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -335,6 +374,8 @@ impl InvoicesClient {
     /// Update an existing estimate template
     ///
     /// `PUT /invoices/estimate/template/{templateId}` (operation `update-estimate-template`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -358,11 +399,13 @@ impl InvoicesClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/invoices/estimate/template/{templateId}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/invoices/estimate/template/{templateId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["invoices/estimate.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -372,6 +415,8 @@ impl InvoicesClient {
     /// Delete an existing estimate
     ///
     /// `DELETE /invoices/estimate/{estimateId}` (operation `delete-estimate`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -395,11 +440,13 @@ impl InvoicesClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/invoices/estimate/{estimateId}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/invoices/estimate/{estimateId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["invoices/estimate.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -409,6 +456,8 @@ impl InvoicesClient {
     /// Update an existing estimate with new details
     ///
     /// `PUT /invoices/estimate/{estimateId}` (operation `update-estimate`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -432,11 +481,13 @@ impl InvoicesClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/invoices/estimate/{estimateId}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/invoices/estimate/{estimateId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["invoices/estimate.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -446,6 +497,8 @@ impl InvoicesClient {
     /// Create a new invoice from an existing estimate
     ///
     /// `POST /invoices/estimate/{estimateId}/invoice` (operation `create-invoice-from-estimate`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -470,11 +523,13 @@ impl InvoicesClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/invoices/estimate/{estimateId}/invoice",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/invoices/estimate/{estimateId}/invoice",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["invoices/estimate.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -484,6 +539,8 @@ impl InvoicesClient {
     /// API to send estimate by estimate id
     ///
     /// `POST /invoices/estimate/{estimateId}/send` (operation `send-estimate`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -508,11 +565,13 @@ impl InvoicesClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/invoices/estimate/{estimateId}/send",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/invoices/estimate/{estimateId}/send",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["invoices/estimate.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -522,6 +581,8 @@ impl InvoicesClient {
     /// Get the next invoice number for the given location
     ///
     /// `GET /invoices/generate-invoice-number` (operation `generate-invoice-number`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -541,7 +602,9 @@ impl InvoicesClient {
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
-            .query("altType", &params.alt_type);
+            .query("altType", &params.alt_type)
+            .scopes(&["invoices.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -550,6 +613,8 @@ impl InvoicesClient {
     /// API to get list of schedules
     ///
     /// `GET /invoices/schedule` (operation `list-invoice-schedules`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/schedule.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -576,7 +641,9 @@ impl InvoicesClient {
             .query_opt("search", params.search.as_ref())
             .query_opt("paymentMode", params.payment_mode.as_ref())
             .query("limit", &params.limit)
-            .query("offset", &params.offset);
+            .query("offset", &params.offset)
+            .scopes(&["invoices/schedule.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -585,6 +652,8 @@ impl InvoicesClient {
     /// API to create an invoice Schedule
     ///
     /// `POST /invoices/schedule` (operation `create-invoice-schedule`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -598,11 +667,13 @@ impl InvoicesClient {
         body: &types::CreateInvoiceScheduleDto,
     ) -> Result<types::CreateInvoiceScheduleResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/invoices/schedule",
-            "/invoices/schedule".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/invoices/schedule",
+                "/invoices/schedule".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["invoices/schedule.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -612,6 +683,8 @@ impl InvoicesClient {
     /// API to delete an schedule by schedule id
     ///
     /// `DELETE /invoices/schedule/{scheduleId}` (operation `delete-invoice-schedule`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -641,7 +714,9 @@ impl InvoicesClient {
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
-            .query("altType", &params.alt_type);
+            .query("altType", &params.alt_type)
+            .scopes(&["invoices/schedule.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -650,6 +725,8 @@ impl InvoicesClient {
     /// API to get an schedule by schedule id
     ///
     /// `GET /invoices/schedule/{scheduleId}` (operation `get-invoice-schedule`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/schedule.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -679,7 +756,9 @@ impl InvoicesClient {
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
-            .query("altType", &params.alt_type);
+            .query("altType", &params.alt_type)
+            .scopes(&["invoices/schedule.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -688,6 +767,8 @@ impl InvoicesClient {
     /// API to update an schedule by schedule id
     ///
     /// `PUT /invoices/schedule/{scheduleId}` (operation `update-invoice-schedule`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -711,11 +792,13 @@ impl InvoicesClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/invoices/schedule/{scheduleId}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/invoices/schedule/{scheduleId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["invoices/schedule.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -725,6 +808,8 @@ impl InvoicesClient {
     /// API to manage auto payment for a schedule
     ///
     /// `POST /invoices/schedule/{scheduleId}/auto-payment` (operation `auto-payment-invoice-schedule`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -749,11 +834,13 @@ impl InvoicesClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/invoices/schedule/{scheduleId}/auto-payment",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/invoices/schedule/{scheduleId}/auto-payment",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["invoices/schedule.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -763,6 +850,8 @@ impl InvoicesClient {
     /// API to cancel a scheduled invoice by schedule id
     ///
     /// `POST /invoices/schedule/{scheduleId}/cancel` (operation `cancel-invoice-schedule`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -787,11 +876,13 @@ impl InvoicesClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/invoices/schedule/{scheduleId}/cancel",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/invoices/schedule/{scheduleId}/cancel",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["invoices/schedule.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -801,6 +892,8 @@ impl InvoicesClient {
     /// API to schedule an schedule invoice to start sending to the customer
     ///
     /// `POST /invoices/schedule/{scheduleId}/schedule` (operation `schedule-invoice-schedule`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -825,11 +918,13 @@ impl InvoicesClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/invoices/schedule/{scheduleId}/schedule",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/invoices/schedule/{scheduleId}/schedule",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["invoices/schedule.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -839,6 +934,8 @@ impl InvoicesClient {
     /// API to update scheduled recurring invoice
     ///
     /// `POST /invoices/schedule/{scheduleId}/updateAndSchedule` (operation `update-and-schedule-invoice-schedule`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -862,11 +959,13 @@ impl InvoicesClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/invoices/schedule/{scheduleId}/updateAndSchedule",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/invoices/schedule/{scheduleId}/updateAndSchedule",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["invoices/schedule.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -875,6 +974,8 @@ impl InvoicesClient {
     /// Get the invoice settings for the given location
     ///
     /// `GET /invoices/settings` (operation `get-invoice-settings`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -894,7 +995,9 @@ impl InvoicesClient {
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
-            .query("altType", &params.alt_type);
+            .query("altType", &params.alt_type)
+            .scopes(&["invoices.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -903,6 +1006,8 @@ impl InvoicesClient {
     /// API to update invoice last visited at by invoice id
     ///
     /// `PATCH /invoices/stats/last-visited-at` (operation `update-invoice-last-visited-at`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -915,11 +1020,12 @@ impl InvoicesClient {
         body: &types::PatchInvoiceStatsLastViewedDto,
     ) -> Result<()> {
         let request = Request::new(
-            Method::PATCH,
-            "/invoices/stats/last-visited-at",
-            "/invoices/stats/last-visited-at".to_owned(),
-            "2021-07-28",
-        );
+                Method::PATCH,
+                "/invoices/stats/last-visited-at",
+                "/invoices/stats/last-visited-at".to_owned(),
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -929,6 +1035,8 @@ impl InvoicesClient {
     /// API to get list of templates
     ///
     /// `GET /invoices/template` (operation `list-invoice-templates`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/template.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -955,7 +1063,9 @@ impl InvoicesClient {
             .query_opt("search", params.search.as_ref())
             .query_opt("paymentMode", params.payment_mode.as_ref())
             .query("limit", &params.limit)
-            .query("offset", &params.offset);
+            .query("offset", &params.offset)
+            .scopes(&["invoices/template.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -964,6 +1074,8 @@ impl InvoicesClient {
     /// API to create a template
     ///
     /// `POST /invoices/template` (operation `create-invoice-template`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/template.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -977,11 +1089,13 @@ impl InvoicesClient {
         body: &types::CreateInvoiceTemplateDto,
     ) -> Result<types::CreateInvoiceTemplateResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/invoices/template",
-            "/invoices/template".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/invoices/template",
+                "/invoices/template".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["invoices/template.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -991,6 +1105,8 @@ impl InvoicesClient {
     /// API to update an template by template id
     ///
     /// `DELETE /invoices/template/{templateId}` (operation `delete-invoice-template`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/template.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -1020,7 +1136,9 @@ impl InvoicesClient {
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
-            .query("altType", &params.alt_type);
+            .query("altType", &params.alt_type)
+            .scopes(&["invoices/template.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -1029,6 +1147,8 @@ impl InvoicesClient {
     /// API to get an template by template id
     ///
     /// `GET /invoices/template/{templateId}` (operation `get-invoice-template`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/template.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -1058,7 +1178,9 @@ impl InvoicesClient {
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
-            .query("altType", &params.alt_type);
+            .query("altType", &params.alt_type)
+            .scopes(&["invoices/template.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -1067,6 +1189,8 @@ impl InvoicesClient {
     /// API to update an template by template id
     ///
     /// `PUT /invoices/template/{templateId}` (operation `update-invoice-template`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices/template.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -1090,11 +1214,13 @@ impl InvoicesClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/invoices/template/{templateId}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/invoices/template/{templateId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["invoices/template.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -1104,6 +1230,8 @@ impl InvoicesClient {
     /// API to update template late fees configuration by template id
     ///
     /// `PATCH /invoices/template/{templateId}/late-fees-configuration` (operation `update-invoice-template-late-fees-configuration`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -1128,11 +1256,12 @@ impl InvoicesClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PATCH,
-            "/invoices/template/{templateId}/late-fees-configuration",
-            path,
-            "2021-07-28",
-        );
+                Method::PATCH,
+                "/invoices/template/{templateId}/late-fees-configuration",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -1142,6 +1271,8 @@ impl InvoicesClient {
     /// API to update template late fees configuration by template id
     ///
     /// `PATCH /invoices/template/{templateId}/payment-methods-configuration` (operation `update-invoice-payment-methods-configuration`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -1166,11 +1297,12 @@ impl InvoicesClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PATCH,
-            "/invoices/template/{templateId}/payment-methods-configuration",
-            path,
-            "2021-07-28",
-        );
+                Method::PATCH,
+                "/invoices/template/{templateId}/payment-methods-configuration",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -1180,6 +1312,8 @@ impl InvoicesClient {
     /// API to create or update a text2pay invoice
     ///
     /// `POST /invoices/text2pay` (operation `text2pay-invoice`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1193,11 +1327,13 @@ impl InvoicesClient {
         body: &types::Text2PayDto,
     ) -> Result<types::Text2PayInvoiceResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/invoices/text2pay",
-            "/invoices/text2pay".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/invoices/text2pay",
+                "/invoices/text2pay".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["invoices.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -1207,6 +1343,8 @@ impl InvoicesClient {
     /// API to delete invoice by invoice id
     ///
     /// `DELETE /invoices/{invoiceId}` (operation `delete-invoice`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -1233,7 +1371,9 @@ impl InvoicesClient {
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
-            .query("altType", &params.alt_type);
+            .query("altType", &params.alt_type)
+            .scopes(&["invoices.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -1242,6 +1382,8 @@ impl InvoicesClient {
     /// API to get invoice by invoice id
     ///
     /// `GET /invoices/{invoiceId}` (operation `get-invoice`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -1268,7 +1410,9 @@ impl InvoicesClient {
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
-            .query("altType", &params.alt_type);
+            .query("altType", &params.alt_type)
+            .scopes(&["invoices.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -1277,6 +1421,8 @@ impl InvoicesClient {
     /// API to update invoice by invoice id
     ///
     /// `PUT /invoices/{invoiceId}` (operation `update-invoice`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -1297,11 +1443,13 @@ impl InvoicesClient {
         let path = ["/invoices/", &ghl_runtime::encode_path_segment(&invoice_id)]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/invoices/{invoiceId}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/invoices/{invoiceId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["invoices.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -1311,6 +1459,8 @@ impl InvoicesClient {
     /// API to update invoice late fees configuration by invoice id
     ///
     /// `PATCH /invoices/{invoiceId}/late-fees-configuration` (operation `update-invoice-late-fees-configuration`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -1335,11 +1485,12 @@ impl InvoicesClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PATCH,
-            "/invoices/{invoiceId}/late-fees-configuration",
-            path,
-            "2021-07-28",
-        );
+                Method::PATCH,
+                "/invoices/{invoiceId}/late-fees-configuration",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -1349,6 +1500,8 @@ impl InvoicesClient {
     /// API to record manual payment for an invoice by invoice id
     ///
     /// `POST /invoices/{invoiceId}/record-payment` (operation `record-invoice`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -1373,11 +1526,13 @@ impl InvoicesClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/invoices/{invoiceId}/record-payment",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/invoices/{invoiceId}/record-payment",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["invoices.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -1387,6 +1542,8 @@ impl InvoicesClient {
     /// API to send invoice by invoice id
     ///
     /// `POST /invoices/{invoiceId}/send` (operation `send-invoice`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -1411,11 +1568,13 @@ impl InvoicesClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/invoices/{invoiceId}/send",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/invoices/{invoiceId}/send",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["invoices.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -1425,6 +1584,8 @@ impl InvoicesClient {
     /// API to delete invoice by invoice id
     ///
     /// `POST /invoices/{invoiceId}/void` (operation `void-invoice`, API version `2021-07-28`).
+    ///
+    /// Requires scope `invoices.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -1449,11 +1610,13 @@ impl InvoicesClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/invoices/{invoiceId}/void",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/invoices/{invoiceId}/void",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["invoices.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }

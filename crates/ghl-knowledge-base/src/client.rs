@@ -29,6 +29,8 @@ impl KnowledgeBaseClient {
     ///
     /// `GET /knowledge-bases/` (operation `listAllKnowledgeBasesPaginated`, API version `2021-04-15`).
     ///
+    /// Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -48,13 +50,16 @@ impl KnowledgeBaseClient {
             .query("locationId", &params.location_id)
             .query_opt("query", params.query.as_ref())
             .query_opt("limit", params.limit.as_ref())
-            .query_opt("lastKnowledgeBaseId", params.last_knowledge_base_id.as_ref());
+            .query_opt("lastKnowledgeBaseId", params.last_knowledge_base_id.as_ref())
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Create a new knowledge base (max 15 knowledge bases per location)
     ///
     /// `POST /knowledge-bases/` (operation `createKnowledgeBase`, API version `2021-04-15`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -67,11 +72,12 @@ impl KnowledgeBaseClient {
         body: &types::CreateKnowledgeBaseDto,
     ) -> Result<types::CreateKnowledgeBaseResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/knowledge-bases/",
-            "/knowledge-bases/".to_owned(),
-            "2021-04-15",
-        );
+                Method::POST,
+                "/knowledge-bases/",
+                "/knowledge-bases/".to_owned(),
+                "2021-04-15",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -79,6 +85,8 @@ impl KnowledgeBaseClient {
     /// Delete trained pages
     ///
     /// `DELETE /knowledge-bases/crawler` (operation `deleteTrainedUrlsForKnowledgeBase`, API version `2021-04-15`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -93,11 +101,12 @@ impl KnowledgeBaseClient {
         body: &types::DeleteWebsiteUrlRequestDto,
     ) -> Result<types::DeleteWebsiteUrlResponseDto> {
         let request = Request::new(
-            Method::DELETE,
-            "/knowledge-bases/crawler",
-            "/knowledge-bases/crawler".to_owned(),
-            "2021-04-15",
-        );
+                Method::DELETE,
+                "/knowledge-bases/crawler",
+                "/knowledge-bases/crawler".to_owned(),
+                "2021-04-15",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -105,6 +114,8 @@ impl KnowledgeBaseClient {
     /// Get all trained page links by knowledge base
     ///
     /// `GET /knowledge-bases/crawler` (operation `getAllWebsiteUrlsDataByKnowledgeBase`, API version `2021-04-15`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -128,13 +139,16 @@ impl KnowledgeBaseClient {
             .query("locationId", &params.location_id)
             .query_opt("page", params.page.as_ref())
             .query_opt("pageLength", params.page_length.as_ref())
-            .query_opt("query", params.query.as_ref());
+            .query_opt("query", params.query.as_ref())
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Start crawling and discover pages for training
     ///
     /// `POST /knowledge-bases/crawler` (operation `discoverWebsite`, API version `2021-04-15`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -149,11 +163,12 @@ impl KnowledgeBaseClient {
         body: &types::DiscoverWebsiteRequestDto,
     ) -> Result<types::DiscoverWebsiteResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/knowledge-bases/crawler",
-            "/knowledge-bases/crawler".to_owned(),
-            "2021-04-15",
-        );
+                Method::POST,
+                "/knowledge-bases/crawler",
+                "/knowledge-bases/crawler".to_owned(),
+                "2021-04-15",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -161,6 +176,8 @@ impl KnowledgeBaseClient {
     /// Get crawling status for the latest operation
     ///
     /// `GET /knowledge-bases/crawler/status` (operation `getCrawlingStatusForLatestOperation`, API version `2021-04-15`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -182,13 +199,16 @@ impl KnowledgeBaseClient {
             )
             .query("locationId", &params.location_id)
             .query("operationId", &params.operation_id)
-            .query("knowledgeBaseId", &params.knowledge_base_id);
+            .query("knowledgeBaseId", &params.knowledge_base_id)
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Train discovered website pages and ingest into the knowledge base
     ///
     /// `POST /knowledge-bases/crawler/train` (operation `trainDiscoveredUrls`, API version `2021-04-15`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -203,11 +223,12 @@ impl KnowledgeBaseClient {
         body: &types::TrainDiscoveredUrlsDto,
     ) -> Result<types::TrainDiscoveredUrlsResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/knowledge-bases/crawler/train",
-            "/knowledge-bases/crawler/train".to_owned(),
-            "2021-04-15",
-        );
+                Method::POST,
+                "/knowledge-bases/crawler/train",
+                "/knowledge-bases/crawler/train".to_owned(),
+                "2021-04-15",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -217,6 +238,8 @@ impl KnowledgeBaseClient {
     /// Retrieves FAQs for a knowledge base. Supports pagination using limit and lastFaqId parameters.
     ///
     /// `GET /knowledge-bases/faqs` (operation `list`, API version `2021-04-15`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -236,13 +259,16 @@ impl KnowledgeBaseClient {
             .query("knowledgeBaseId", &params.knowledge_base_id)
             .query("locationId", &params.location_id)
             .query_opt("limit", params.limit.as_ref())
-            .query_opt("lastFaqId", params.last_faq_id.as_ref());
+            .query_opt("lastFaqId", params.last_faq_id.as_ref())
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Create a new FAQ inside knowledge base
     ///
     /// `POST /knowledge-bases/faqs` (operation `create`, API version `2021-04-15`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -257,11 +283,12 @@ impl KnowledgeBaseClient {
         body: &types::AddFaqDto,
     ) -> Result<types::CreateFaqResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/knowledge-bases/faqs",
-            "/knowledge-bases/faqs".to_owned(),
-            "2021-04-15",
-        );
+                Method::POST,
+                "/knowledge-bases/faqs",
+                "/knowledge-bases/faqs".to_owned(),
+                "2021-04-15",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -269,6 +296,8 @@ impl KnowledgeBaseClient {
     /// Delete an existing knowledge base FAQ
     ///
     /// `DELETE /knowledge-bases/faqs/{id}` (operation `delete`, API version `2021-04-15`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -286,17 +315,20 @@ impl KnowledgeBaseClient {
         let path = ["/knowledge-bases/faqs/", &ghl_runtime::encode_path_segment(&id)]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/knowledge-bases/faqs/{id}",
-            path,
-            "2021-04-15",
-        );
+                Method::DELETE,
+                "/knowledge-bases/faqs/{id}",
+                path,
+                "2021-04-15",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Update an existing knowledge base FAQ
     ///
     /// `PUT /knowledge-bases/faqs/{id}` (operation `update`, API version `2021-04-15`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -318,11 +350,12 @@ impl KnowledgeBaseClient {
         let path = ["/knowledge-bases/faqs/", &ghl_runtime::encode_path_segment(&id)]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/knowledge-bases/faqs/{id}",
-            path,
-            "2021-04-15",
-        );
+                Method::PUT,
+                "/knowledge-bases/faqs/{id}",
+                path,
+                "2021-04-15",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -330,6 +363,8 @@ impl KnowledgeBaseClient {
     /// Update a knowledge base
     ///
     /// `PUT /knowledge-bases/{id}` (operation `updateKnowledgeBase`, API version `2021-04-15`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -345,11 +380,12 @@ impl KnowledgeBaseClient {
         let path = ["/knowledge-bases/", &ghl_runtime::encode_path_segment(&id)]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/knowledge-bases/{id}",
-            path,
-            "2021-04-15",
-        );
+                Method::PUT,
+                "/knowledge-bases/{id}",
+                path,
+                "2021-04-15",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -357,6 +393,8 @@ impl KnowledgeBaseClient {
     /// Delete a knowledge base
     ///
     /// `DELETE /knowledge-bases/{knowledgeBaseId}` (operation `deleteKnowledgeBase`, API version `2021-04-15`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -374,17 +412,20 @@ impl KnowledgeBaseClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/knowledge-bases/{knowledgeBaseId}",
-            path,
-            "2021-04-15",
-        );
+                Method::DELETE,
+                "/knowledge-bases/{knowledgeBaseId}",
+                path,
+                "2021-04-15",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get knowledge base by ID
     ///
     /// `GET /knowledge-bases/{knowledgeBaseId}` (operation `getKnowledgeBaseById`, API version `2021-04-15`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -402,11 +443,12 @@ impl KnowledgeBaseClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/knowledge-bases/{knowledgeBaseId}",
-            path,
-            "2021-04-15",
-        );
+                Method::GET,
+                "/knowledge-bases/{knowledgeBaseId}",
+                path,
+                "2021-04-15",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 }

@@ -29,6 +29,8 @@ impl LinksClient {
     ///
     /// `GET /links/` (operation `get-links`, API version `2021-07-28`).
     ///
+    /// Requires scope `links.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -45,13 +47,17 @@ impl LinksClient {
                 "/links/".to_owned(),
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["links.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Create Link
     ///
     /// `POST /links/` (operation `create-link`, API version `2021-07-28`).
+    ///
+    /// Requires scope `links.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -65,11 +71,13 @@ impl LinksClient {
         body: &types::LinksDto,
     ) -> Result<types::GetLinkSuccessfulResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/links/",
-            "/links/".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/links/",
+                "/links/".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["links.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -79,6 +87,8 @@ impl LinksClient {
     /// Get a single link by its ID
     ///
     /// `GET /links/id/{linkId}` (operation `get-link-by-id`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -97,7 +107,8 @@ impl LinksClient {
     ) -> Result<types::GetLinkSuccessfulResponseDto> {
         let path = ["/links/id/", &ghl_runtime::encode_path_segment(&link_id)].concat();
         let request = Request::new(Method::GET, "/links/id/{linkId}", path, "2021-07-28")
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -106,6 +117,8 @@ impl LinksClient {
     /// Get list of links by searching
     ///
     /// `GET /links/search` (operation `search-trigger-links`, API version `2021-04-15`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -126,13 +139,16 @@ impl LinksClient {
             .query("locationId", &params.location_id)
             .query_opt("query", params.query.as_ref())
             .query_opt("skip", params.skip.as_ref())
-            .query_opt("limit", params.limit.as_ref());
+            .query_opt("limit", params.limit.as_ref())
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Delete Link
     ///
     /// `DELETE /links/{linkId}` (operation `delete-link`, API version `2021-07-28`).
+    ///
+    /// Requires scope `links.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -150,18 +166,17 @@ impl LinksClient {
         link_id: &str,
     ) -> Result<types::DeleteLinksSuccessfulResponseDto> {
         let path = ["/links/", &ghl_runtime::encode_path_segment(&link_id)].concat();
-        let request = Request::new(
-            Method::DELETE,
-            "/links/{linkId}",
-            path,
-            "2021-07-28",
-        );
+        let request = Request::new(Method::DELETE, "/links/{linkId}", path, "2021-07-28")
+            .scopes(&["links.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Update Link
     ///
     /// `PUT /links/{linkId}` (operation `update-link`, API version `2021-07-28`).
+    ///
+    /// Requires scope `links.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -180,7 +195,9 @@ impl LinksClient {
         body: &types::LinkUpdateDto,
     ) -> Result<types::GetLinkSuccessfulResponseDto> {
         let path = ["/links/", &ghl_runtime::encode_path_segment(&link_id)].concat();
-        let request = Request::new(Method::PUT, "/links/{linkId}", path, "2021-07-28");
+        let request = Request::new(Method::PUT, "/links/{linkId}", path, "2021-07-28")
+            .scopes(&["links.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }

@@ -53,6 +53,8 @@ impl LocationsClient {
     ///
     /// `POST /locations/` (operation `create-location`, API version `2021-07-28`).
     ///
+    /// Requires scope `locations.write`. Takes an agency (company) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -64,11 +66,13 @@ impl LocationsClient {
         body: &types::CreateLocationDto,
     ) -> Result<types::CreateLocationSuccessfulResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/locations/",
-            "/locations/".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/locations/",
+                "/locations/".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["locations.write"])
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -78,6 +82,8 @@ impl LocationsClient {
     /// Search Sub-Account (Formerly Location)
     ///
     /// `GET /locations/search` (operation `search-locations`, API version `2021-07-28`).
+    ///
+    /// Requires scope `locations.readonly`. Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -100,7 +106,9 @@ impl LocationsClient {
             .query_opt("skip", params.skip.as_ref())
             .query_opt("limit", params.limit.as_ref())
             .query_opt("order", params.order.as_ref())
-            .query_opt("email", params.email.as_ref());
+            .query_opt("email", params.email.as_ref())
+            .scopes(&["locations.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         self.client.send(request).await
     }
 
@@ -109,6 +117,8 @@ impl LocationsClient {
     /// Delete a Sub-Account (Formerly Location) from the Agency
     ///
     /// `DELETE /locations/{locationId}` (operation `delete-location`, API version `2021-07-28`).
+    ///
+    /// Requires scope `locations.internal-access-only`. Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -133,7 +143,9 @@ impl LocationsClient {
                 path,
                 "2021-07-28",
             )
-            .query("deleteTwilioAccount", &params.delete_twilio_account);
+            .query("deleteTwilioAccount", &params.delete_twilio_account)
+            .scopes(&["locations.internal-access-only"])
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         self.client.send(request).await
     }
 
@@ -142,6 +154,8 @@ impl LocationsClient {
     /// Get details of a Sub-Account (Formerly Location) by passing the sub-account id
     ///
     /// `GET /locations/{locationId}` (operation `get-location`, API version `2021-07-28`).
+    ///
+    /// Requires scope `locations.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -161,11 +175,13 @@ impl LocationsClient {
         let path = ["/locations/", &ghl_runtime::encode_path_segment(&location_id)]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/locations/{locationId}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/locations/{locationId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["locations.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -174,6 +190,8 @@ impl LocationsClient {
     /// Update a Sub-Account (Formerly Location) based on the data provided
     ///
     /// `PUT /locations/{locationId}` (operation `put-location`, API version `2021-07-28`).
+    ///
+    /// Requires scope `locations.write`. Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -193,11 +211,13 @@ impl LocationsClient {
         let path = ["/locations/", &ghl_runtime::encode_path_segment(&location_id)]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/locations/{locationId}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/locations/{locationId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["locations.write"])
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -205,6 +225,8 @@ impl LocationsClient {
     /// Get Custom Fields
     ///
     /// `GET /locations/{locationId}/customFields` (operation `get-custom-fields`, API version `2021-07-28`).
+    ///
+    /// Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -234,13 +256,17 @@ impl LocationsClient {
                 path,
                 "2021-07-28",
             )
-            .query_opt("model", params.model.as_ref());
+            .query_opt("model", params.model.as_ref())
+            .scopes(&["locations/customFields.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Create Custom Field
     ///
     /// `POST /locations/{locationId}/customFields` (operation `create-custom-field`, API version `2021-07-28`).
+    ///
+    /// Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -265,11 +291,13 @@ impl LocationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/locations/{locationId}/customFields",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/locations/{locationId}/customFields",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["locations/customFields.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -277,6 +305,8 @@ impl LocationsClient {
     /// Uploads File to customFields
     ///
     /// `POST /locations/{locationId}/customFields/upload` (operation `upload-file-customFields`, API version `2021-07-28`).
+    ///
+    /// Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -297,11 +327,13 @@ impl LocationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/locations/{locationId}/customFields/upload",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/locations/{locationId}/customFields/upload",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["locations/customFields.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let form = ghl_runtime::Multipart::new()
             .text_opt("id", body.id.as_ref())
             .text_opt("maxFiles", body.max_files.as_ref());
@@ -312,6 +344,8 @@ impl LocationsClient {
     /// Delete Custom Field
     ///
     /// `DELETE /locations/{locationId}/customFields/{id}` (operation `delete-custom-field`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -338,17 +372,20 @@ impl LocationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/locations/{locationId}/customFields/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/locations/{locationId}/customFields/{id}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get Custom Field
     ///
     /// `GET /locations/{locationId}/customFields/{id}` (operation `get-custom-field`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -375,17 +412,20 @@ impl LocationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/locations/{locationId}/customFields/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/locations/{locationId}/customFields/{id}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Update Custom Field
     ///
     /// `PUT /locations/{locationId}/customFields/{id}` (operation `update-custom-field`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -413,11 +453,12 @@ impl LocationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/locations/{locationId}/customFields/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/locations/{locationId}/customFields/{id}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -425,6 +466,8 @@ impl LocationsClient {
     /// Get Custom Values
     ///
     /// `GET /locations/{locationId}/customValues` (operation `get-custom-values`, API version `2021-07-28`).
+    ///
+    /// Requires scope `locations/customValues.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -447,17 +490,21 @@ impl LocationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/locations/{locationId}/customValues",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/locations/{locationId}/customValues",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["locations/customValues.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Create Custom Value
     ///
     /// `POST /locations/{locationId}/customValues` (operation `create-custom-value`, API version `2021-07-28`).
+    ///
+    /// Requires scope `locations/customValues.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -482,11 +529,13 @@ impl LocationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/locations/{locationId}/customValues",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/locations/{locationId}/customValues",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["locations/customValues.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -494,6 +543,8 @@ impl LocationsClient {
     /// Delete Custom Value
     ///
     /// `DELETE /locations/{locationId}/customValues/{id}` (operation `delete-custom-value`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -520,17 +571,20 @@ impl LocationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/locations/{locationId}/customValues/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/locations/{locationId}/customValues/{id}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get Custom Value
     ///
     /// `GET /locations/{locationId}/customValues/{id}` (operation `get-custom-value`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -557,17 +611,20 @@ impl LocationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/locations/{locationId}/customValues/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/locations/{locationId}/customValues/{id}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Update Custom Value
     ///
     /// `PUT /locations/{locationId}/customValues/{id}` (operation `update-custom-value`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -595,11 +652,12 @@ impl LocationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/locations/{locationId}/customValues/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/locations/{locationId}/customValues/{id}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -607,6 +665,8 @@ impl LocationsClient {
     /// Create Recurring Task
     ///
     /// `POST /locations/{locationId}/recurring-tasks` (operation `create-recurring-task`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -626,11 +686,12 @@ impl LocationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/locations/{locationId}/recurring-tasks",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/locations/{locationId}/recurring-tasks",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -638,6 +699,8 @@ impl LocationsClient {
     /// Delete Recurring Task
     ///
     /// `DELETE /locations/{locationId}/recurring-tasks/{id}` (operation `delete-recurring-task`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -663,17 +726,20 @@ impl LocationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/locations/{locationId}/recurring-tasks/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/locations/{locationId}/recurring-tasks/{id}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get Recurring Task By Id
     ///
     /// `GET /locations/{locationId}/recurring-tasks/{id}` (operation `get-recurring-task-by-id`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -699,17 +765,20 @@ impl LocationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/locations/{locationId}/recurring-tasks/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/locations/{locationId}/recurring-tasks/{id}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Update Recurring Task
     ///
     /// `PUT /locations/{locationId}/recurring-tasks/{id}` (operation `update-recurring-task`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -736,11 +805,12 @@ impl LocationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/locations/{locationId}/recurring-tasks/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/locations/{locationId}/recurring-tasks/{id}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -750,6 +820,8 @@ impl LocationsClient {
     /// Get Sub-Account (Formerly Location) Tags
     ///
     /// `GET /locations/{locationId}/tags` (operation `get-location-tags`, API version `2021-07-28`).
+    ///
+    /// Requires scope `locations/tags.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -773,11 +845,13 @@ impl LocationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/locations/{locationId}/tags",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/locations/{locationId}/tags",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["locations/tags.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -786,6 +860,8 @@ impl LocationsClient {
     /// Create tag
     ///
     /// `POST /locations/{locationId}/tags` (operation `create-tag`, API version `2021-07-28`).
+    ///
+    /// Requires scope `locations/tags.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -810,11 +886,13 @@ impl LocationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/locations/{locationId}/tags",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/locations/{locationId}/tags",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["locations/tags.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -822,6 +900,8 @@ impl LocationsClient {
     /// Delete tag
     ///
     /// `DELETE /locations/{locationId}/tags/{tagId}` (operation `delete-tag`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -848,17 +928,20 @@ impl LocationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/locations/{locationId}/tags/{tagId}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/locations/{locationId}/tags/{tagId}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get tag by id
     ///
     /// `GET /locations/{locationId}/tags/{tagId}` (operation `get-tag-by-id`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -885,17 +968,20 @@ impl LocationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/locations/{locationId}/tags/{tagId}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/locations/{locationId}/tags/{tagId}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Update tag
     ///
     /// `PUT /locations/{locationId}/tags/{tagId}` (operation `update-tag`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -923,11 +1009,12 @@ impl LocationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/locations/{locationId}/tags/{tagId}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/locations/{locationId}/tags/{tagId}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -937,6 +1024,8 @@ impl LocationsClient {
     /// Task Search
     ///
     /// `POST /locations/{locationId}/tasks/search` (operation `task-search`, API version `2021-07-28`).
+    ///
+    /// Requires scope `locations/tasks.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -961,11 +1050,13 @@ impl LocationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/locations/{locationId}/tasks/search",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/locations/{locationId}/tasks/search",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["locations/tasks.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -973,6 +1064,8 @@ impl LocationsClient {
     /// GET all or email/sms templates
     ///
     /// `GET /locations/{locationId}/templates` (operation `GET-all-or-email-sms-templates`, API version `2021-07-28`).
+    ///
+    /// Requires scope `locations/templates.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1006,13 +1099,17 @@ impl LocationsClient {
             .query_opt("skip", params.skip.as_ref())
             .query_opt("limit", params.limit.as_ref())
             .query_opt("type", params.type_.as_ref())
-            .query("originId", &params.origin_id);
+            .query("originId", &params.origin_id)
+            .scopes(&["locations/templates.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// DELETE an email/sms template
     ///
     /// `DELETE /locations/{locationId}/templates/{id}` (operation `DELETE-an-email-sms-template`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1039,11 +1136,12 @@ impl LocationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/locations/{locationId}/templates/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/locations/{locationId}/templates/{id}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -1052,6 +1150,8 @@ impl LocationsClient {
     /// Fetch the available timezones
     ///
     /// `GET /locations/{locationId}/timezones` (operation `get-timezones`, API version `2021-07-28`).
+    ///
+    /// Requires scope `locations.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1068,11 +1168,13 @@ impl LocationsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/locations/{locationId}/timezones",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/locations/{locationId}/timezones",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["locations.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 }

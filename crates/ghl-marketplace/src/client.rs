@@ -31,6 +31,8 @@ impl MarketplaceClient {
     ///
     /// `DELETE /marketplace/app/{appId}/installations` (operation `uninstall-application`, API version `2021-07-28`).
     ///
+    /// Requires scope `oauth.write`. Takes a sub-account (location) or agency token.
+    ///
     /// # Arguments
     ///
     /// - `app_id`: The application id which is to be uninstalled.
@@ -54,11 +56,13 @@ impl MarketplaceClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/marketplace/app/{appId}/installations",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/marketplace/app/{appId}/installations",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["oauth.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -68,6 +72,8 @@ impl MarketplaceClient {
     /// Fetches installer details for the authenticated user. This endpoint returns information about the company, location, user, and installation details associated with the current OAuth token.
     ///
     /// `GET /marketplace/app/{appId}/installations` (operation `get-installer-details`, API version `2021-07-28`).
+    ///
+    /// Requires scope `marketplace-installer-details.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -90,11 +96,13 @@ impl MarketplaceClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/marketplace/app/{appId}/installations",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/marketplace/app/{appId}/installations",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["marketplace-installer-details.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -103,6 +111,8 @@ impl MarketplaceClient {
     /// Get rebilling config for an app subscription and usage plans for the authenticated sub-account. This endpoint returns the subscription and usage plans for an app.
     ///
     /// `GET /marketplace/app/{appId}/rebilling-config/location/{locationId}` (operation `get-rebilling-config-for-app`, API version `2021-07-28`).
+    ///
+    /// Requires scope `oauth.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -128,17 +138,21 @@ impl MarketplaceClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/marketplace/app/{appId}/rebilling-config/location/{locationId}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/marketplace/app/{appId}/rebilling-config/location/{locationId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["oauth.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get all wallet charges
     ///
     /// `GET /marketplace/billing/charges` (operation `getCharges`, API version `2021-07-28`).
+    ///
+    /// Requires scope `charges.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -161,13 +175,17 @@ impl MarketplaceClient {
             .query_opt("startDate", params.start_date.as_ref())
             .query_opt("endDate", params.end_date.as_ref())
             .query_opt("skip", params.skip.as_ref())
-            .query_opt("limit", params.limit.as_ref());
+            .query_opt("limit", params.limit.as_ref())
+            .scopes(&["charges.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Create a new wallet charge
     ///
     /// `POST /marketplace/billing/charges` (operation `charge`, API version `2021-07-28`).
+    ///
+    /// Requires scope `charges.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -180,11 +198,13 @@ impl MarketplaceClient {
         body: &types::RaiseChargeBodyDto,
     ) -> Result<types::ChargeResponse> {
         let request = Request::new(
-            Method::POST,
-            "/marketplace/billing/charges",
-            "/marketplace/billing/charges".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/marketplace/billing/charges",
+                "/marketplace/billing/charges".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["charges.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -193,6 +213,8 @@ impl MarketplaceClient {
     ///
     /// `GET /marketplace/billing/charges/has-funds` (operation `hasFunds`, API version `2021-07-28`).
     ///
+    /// Requires scope `charges.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -200,17 +222,21 @@ impl MarketplaceClient {
     /// - `422`: body [`ghl_common::UnprocessableDto`]
     pub async fn has_funds(&self) -> Result<types::HasFundsResponse> {
         let request = Request::new(
-            Method::GET,
-            "/marketplace/billing/charges/has-funds",
-            "/marketplace/billing/charges/has-funds".to_owned(),
-            "2021-07-28",
-        );
+                Method::GET,
+                "/marketplace/billing/charges/has-funds",
+                "/marketplace/billing/charges/has-funds".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["charges.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Delete a wallet charge
     ///
     /// `DELETE /marketplace/billing/charges/{chargeId}` (operation `deleteCharge`, API version `2021-07-28`).
+    ///
+    /// Requires scope `charges.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -232,17 +258,21 @@ impl MarketplaceClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/marketplace/billing/charges/{chargeId}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/marketplace/billing/charges/{chargeId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["charges.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get specific wallet charge details
     ///
     /// `GET /marketplace/billing/charges/{chargeId}` (operation `getSpecificCharge`, API version `2021-07-28`).
+    ///
+    /// Requires scope `charges.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -264,11 +294,13 @@ impl MarketplaceClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/marketplace/billing/charges/{chargeId}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/marketplace/billing/charges/{chargeId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["charges.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -277,6 +309,8 @@ impl MarketplaceClient {
     /// Migrates an external authentication connection credentials (basic or oauth2) for a specific app and location. This endpoint validates the app configuration, stores credentials safely in CRM's native encrypted storage. With this the lifecycle of the token is managed by CRM.
     ///
     /// `POST /marketplace/external-auth/migration` (operation `migrateConnection`, API version `2021-07-28`).
+    ///
+    /// Requires scope `marketplace-external-auth-migration.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -291,11 +325,13 @@ impl MarketplaceClient {
         body: &types::MigrateConnectionDto,
     ) -> Result<types::MigrateConnectionResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/marketplace/external-auth/migration",
-            "/marketplace/external-auth/migration".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/marketplace/external-auth/migration",
+                "/marketplace/external-auth/migration".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["marketplace-external-auth-migration.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }

@@ -30,16 +30,19 @@ impl MediasClient {
     /// Soft-deletes or trashes multiple files and folders in a single request
     ///
     /// `PUT /medias/delete-files` (operation `bulk-delete-media-objects`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     pub async fn bulk_delete_media_objects(
         &self,
         body: &types::DeleteMediaObjectsBodyParams,
     ) -> Result<serde_json::Value> {
         let request = Request::new(
-            Method::PUT,
-            "/medias/delete-files",
-            "/medias/delete-files".to_owned(),
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/medias/delete-files",
+                "/medias/delete-files".to_owned(),
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -49,6 +52,8 @@ impl MediasClient {
     /// Fetches list of files and folders from the media storage
     ///
     /// `GET /medias/files` (operation `fetch-media-content`, API version `2021-07-28`).
+    ///
+    /// Requires scope `medias.readonly`. Takes a sub-account (location) token.
     pub async fn fetch_media_content(
         &self,
         params: &FetchMediaContentParams,
@@ -68,7 +73,9 @@ impl MediasClient {
             .query("altType", &params.alt_type)
             .query("altId", &params.alt_id)
             .query_opt("parentId", params.parent_id.as_ref())
-            .query_opt("fetchAll", params.fetch_all.as_ref());
+            .query_opt("fetchAll", params.fetch_all.as_ref())
+            .scopes(&["medias.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -77,16 +84,19 @@ impl MediasClient {
     /// Creates a new folder in the media storage
     ///
     /// `POST /medias/folder` (operation `create-media-folder`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     pub async fn create_media_folder(
         &self,
         body: &types::CreateFolderParams,
     ) -> Result<types::FolderDto> {
         let request = Request::new(
-            Method::POST,
-            "/medias/folder",
-            "/medias/folder".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/medias/folder",
+                "/medias/folder".to_owned(),
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -96,16 +106,19 @@ impl MediasClient {
     /// Updates metadata or status of multiple files and folders
     ///
     /// `PUT /medias/update-files` (operation `bulk-update-media-objects`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     pub async fn bulk_update_media_objects(
         &self,
         body: &types::UpdateMediaObjects,
     ) -> Result<serde_json::Value> {
         let request = Request::new(
-            Method::PUT,
-            "/medias/update-files",
-            "/medias/update-files".to_owned(),
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/medias/update-files",
+                "/medias/update-files".to_owned(),
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -115,22 +128,31 @@ impl MediasClient {
     /// If hosted is set to true then fileUrl is required. Else file is required. If adding a file, maximum allowed is 25 MB
     ///
     /// `POST /medias/upload-file` (operation `upload-media-content`, API version `2021-07-28`).
+    ///
+    /// Requires scope `medias.write`. Takes a sub-account (location) token.
     pub async fn upload_media_content(
         &self,
         body: &types::UploadMediaContentBody,
     ) -> Result<types::UploadFileResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/medias/upload-file",
-            "/medias/upload-file".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/medias/upload-file",
+                "/medias/upload-file".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["medias.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let form = ghl_runtime::Multipart::new()
+            .max_file_size("", 26214400)
+            .max_file_size("video/", 524288000)
             .file_opt("file", body.file.as_ref())
             .text_opt("hosted", body.hosted.as_ref())
             .text_opt("fileUrl", body.file_url.as_ref())
             .text_opt("name", body.name.as_ref())
-            .text_opt("parentId", body.parent_id.as_ref());
+            .text_opt("parentId", body.parent_id.as_ref())
+            .text_opt("altId", body.alt_id.as_ref())
+            .text_opt("altType", body.alt_type.as_ref())
+            .text_opt("locationId", body.location_id.as_ref());
         let request = request.multipart(form);
         self.client.send(request).await
     }
@@ -140,6 +162,8 @@ impl MediasClient {
     /// Deletes specific file or folder from the media storage
     ///
     /// `DELETE /medias/{id}` (operation `delete-media-content`, API version `2021-07-28`).
+    ///
+    /// Requires scope `medias.write`. Takes a sub-account (location) token.
     pub async fn delete_media_content(
         &self,
         id: &str,
@@ -148,7 +172,9 @@ impl MediasClient {
         let path = ["/medias/", &ghl_runtime::encode_path_segment(&id)].concat();
         let request = Request::new(Method::DELETE, "/medias/{id}", path, "2021-07-28")
             .query("altType", &params.alt_type)
-            .query("altId", &params.alt_id);
+            .query("altId", &params.alt_id)
+            .scopes(&["medias.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -157,6 +183,8 @@ impl MediasClient {
     /// Updates a single file or folder by ID
     ///
     /// `POST /medias/{id}` (operation `update-media-object`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -167,7 +195,8 @@ impl MediasClient {
         body: &types::UpdateObject,
     ) -> Result<serde_json::Value> {
         let path = ["/medias/", &ghl_runtime::encode_path_segment(&id)].concat();
-        let request = Request::new(Method::POST, "/medias/{id}", path, "2021-07-28");
+        let request = Request::new(Method::POST, "/medias/{id}", path, "2021-07-28")
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }

@@ -624,7 +624,7 @@ pub struct UploadFileResponseDto {
 /// Schema: `apps/medias.json#/paths/~1medias~1upload-file/post/requestBody/content/multipart~1form-data/schema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UploadMediaContentBody {
-    /// `file`
+    /// The file's bytes: at most 25 MB, or 500 MB for a video.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<ghl_runtime::FilePart>,
     /// `hosted`
@@ -639,4 +639,61 @@ pub struct UploadMediaContentBody {
     /// `parentId`
     #[serde(rename = "parentId", default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
+    /// The sub-account (location) id the file goes to; needed with agency and company tokens.
+    #[serde(rename = "altId", default, skip_serializing_if = "Option::is_none")]
+    pub alt_id: Option<String>,
+    /// What `altId` names: `location`.
+    #[serde(rename = "altType", default, skip_serializing_if = "Option::is_none")]
+    pub alt_type: Option<UploadMediaContentBodyAltType>,
+    /// The sub-account (location) id the file goes to, instead of `altId` and `altType`.
+    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
+    pub location_id: Option<String>,
+}
+
+/// What `altId` names: `location`.
+///
+/// Schema: `apps/medias.json#/paths/~1medias~1upload-file/post/requestBody/content/multipart~1form-data/schema/properties/altType`
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum UploadMediaContentBodyAltType {
+    /// `location`
+    Location,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl UploadMediaContentBodyAltType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Location => "location",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for UploadMediaContentBodyAltType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "location" => Self::Location,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<UploadMediaContentBodyAltType> for String {
+    fn from(value: UploadMediaContentBodyAltType) -> Self {
+        match value {
+            UploadMediaContentBodyAltType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for UploadMediaContentBodyAltType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }

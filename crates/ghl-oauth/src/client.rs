@@ -31,6 +31,8 @@ impl OauthClient {
     ///
     /// `GET /oauth/installedLocations` (operation `get-installed-location`, API version `2021-07-28`).
     ///
+    /// Requires scope `oauth.readonly`. Takes an agency (company) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -57,7 +59,9 @@ impl OauthClient {
             .query_opt("versionId", params.version_id.as_ref())
             .query_opt("onTrial", params.on_trial.as_ref())
             .query_opt("planId", params.plan_id.as_ref())
-            .query_opt("locationId", params.location_id.as_ref());
+            .query_opt("locationId", params.location_id.as_ref())
+            .scopes(&["oauth.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         self.client.send(request).await
     }
 
@@ -66,6 +70,8 @@ impl OauthClient {
     /// This API allows you to generate locationAccessToken from AgencyAccessToken
     ///
     /// `POST /oauth/locationToken` (operation `get-location-access-token`, API version `2021-07-28`).
+    ///
+    /// Requires scope `oauth.write`. Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -79,11 +85,13 @@ impl OauthClient {
         body: &types::GetLocationAccessCodeBodyDto,
     ) -> Result<types::GetLocationAccessTokenSuccessfulResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/oauth/locationToken",
-            "/oauth/locationToken".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/oauth/locationToken",
+                "/oauth/locationToken".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["oauth.write"])
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.form(body);
         self.client.send(request).await
     }

@@ -31,6 +31,8 @@ impl ObjectsClient {
     ///
     /// `GET /objects/` (operation `get-object-by-location-id`, API version `2021-07-28`).
     ///
+    /// Requires scope `objects/schema.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -48,7 +50,9 @@ impl ObjectsClient {
                 "/objects/".to_owned(),
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["objects/schema.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -57,6 +61,8 @@ impl ObjectsClient {
     /// Allows you to create a custom object schema. To understand objects and records, please have a look at the documentation here : https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0
     ///
     /// `POST /objects/` (operation `create-custom-object-schema`, API version `2021-07-28`).
+    ///
+    /// Requires scope `objects/schema.write`. Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -70,11 +76,13 @@ impl ObjectsClient {
         body: &types::CreateCustomObjectSchemaDto,
     ) -> Result<types::CustomObjectResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/objects/",
-            "/objects/".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/objects/",
+                "/objects/".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["objects/schema.write"])
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -84,6 +92,8 @@ impl ObjectsClient {
     /// Retrieve Object Schema by key or ID. This will return the schema of the custom object, including all its fields and properties. Supported objects include contact, opportunity, business and custom objects.To understand objects and records, please have a look the documentation here : https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0
     ///
     /// `GET /objects/{key}` (operation `get-object-schema-by-key`, API version `2021-07-28`).
+    ///
+    /// Requires scope `objects/schema.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -104,7 +114,9 @@ impl ObjectsClient {
         let path = ["/objects/", &ghl_runtime::encode_path_segment(&key)].concat();
         let request = Request::new(Method::GET, "/objects/{key}", path, "2021-07-28")
             .query("locationId", &params.location_id)
-            .query_opt("fetchProperties", params.fetch_properties.as_ref());
+            .query_opt("fetchProperties", params.fetch_properties.as_ref())
+            .scopes(&["objects/schema.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -113,6 +125,8 @@ impl ObjectsClient {
     /// Update Custom Object Schema  or standard object's like contact, opportunity, business searchable fields. To understand objects and records, please have a look at the documentation here : https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0
     ///
     /// `PUT /objects/{key}` (operation `update-custom-object`, API version `2021-07-28`).
+    ///
+    /// Requires scope `objects/schema.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -131,7 +145,9 @@ impl ObjectsClient {
         body: &types::UpdateCustomObjectSchemaDto,
     ) -> Result<types::CustomObjectResponseDto> {
         let path = ["/objects/", &ghl_runtime::encode_path_segment(&key)].concat();
-        let request = Request::new(Method::PUT, "/objects/{key}", path, "2021-07-28");
+        let request = Request::new(Method::PUT, "/objects/{key}", path, "2021-07-28")
+            .scopes(&["objects/schema.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -141,6 +157,8 @@ impl ObjectsClient {
     /// Create a Custom Object Record. Supported Objects business and custom objects. Documentation Link - https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0/87cpx-376296
     ///
     /// `POST /objects/{schemaKey}/records` (operation `create-object-record`, API version `2021-07-28`).
+    ///
+    /// Requires scope `objects/record.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -164,11 +182,13 @@ impl ObjectsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/objects/{schemaKey}/records",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/objects/{schemaKey}/records",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["objects/record.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -178,6 +198,8 @@ impl ObjectsClient {
     /// Supported Objects are custom objects and standard objects like "business". Documentation Link - https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0/87cpx-379336
     ///
     /// `POST /objects/{schemaKey}/records/search` (operation `search-object-records`, API version `2021-07-28`).
+    ///
+    /// Requires scope `objects/record.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -201,11 +223,13 @@ impl ObjectsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/objects/{schemaKey}/records/search",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/objects/{schemaKey}/records/search",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["objects/record.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -215,6 +239,8 @@ impl ObjectsClient {
     /// Delete Record By Id . Supported Objects are business and custom objects.
     ///
     /// `DELETE /objects/{schemaKey}/records/{id}` (operation `delete-object-record`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -240,11 +266,12 @@ impl ObjectsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/objects/{schemaKey}/records/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/objects/{schemaKey}/records/{id}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -253,6 +280,8 @@ impl ObjectsClient {
     /// Allows you to get a Standard Object like business and custom object record by Id
     ///
     /// `GET /objects/{schemaKey}/records/{id}` (operation `get-record-by-id`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -278,11 +307,12 @@ impl ObjectsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/objects/{schemaKey}/records/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/objects/{schemaKey}/records/{id}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -291,6 +321,8 @@ impl ObjectsClient {
     /// Update a Custom Object Record by Id. Supported Objects are business and custom objects. Documentation Link - https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0/87cpx-376296
     ///
     /// `PUT /objects/{schemaKey}/records/{id}` (operation `update-object-record`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -323,7 +355,8 @@ impl ObjectsClient {
                 path,
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }

@@ -29,6 +29,8 @@ impl OpportunitiesClient {
     ///
     /// `POST /opportunities/` (operation `create-opportunity`, API version `2021-07-28`).
     ///
+    /// Requires scope `opportunities.write`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -41,11 +43,13 @@ impl OpportunitiesClient {
         body: &types::CreateDto,
     ) -> Result<types::GetPostOpportunitySuccessfulResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/opportunities/",
-            "/opportunities/".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/opportunities/",
+                "/opportunities/".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["opportunities.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -53,6 +57,8 @@ impl OpportunitiesClient {
     /// Get lost reason
     ///
     /// `GET /opportunities/lost-reason` (operation `get-lost-reason`, API version `2021-07-28`).
+    ///
+    /// Requires scope `opportunities.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -77,13 +83,17 @@ impl OpportunitiesClient {
             .query_opt("query", params.query.as_ref())
             .query_opt("skip", params.skip.as_ref())
             .query_opt("limit", params.limit.as_ref())
-            .query_opt("getCount", params.get_count.as_ref());
+            .query_opt("getCount", params.get_count.as_ref())
+            .scopes(&["opportunities.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get Pipelines
     ///
     /// `GET /opportunities/pipelines` (operation `get-pipelines`, API version `2021-07-28`).
+    ///
+    /// Requires scope `opportunities.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -101,13 +111,17 @@ impl OpportunitiesClient {
                 "/opportunities/pipelines".to_owned(),
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["opportunities.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Search Opportunity
     ///
     /// `GET /opportunities/search` (operation `search-opportunity`, API version `2021-07-28`).
+    ///
+    /// Requires scope `opportunities.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -145,7 +159,9 @@ impl OpportunitiesClient {
             .query_opt("limit", params.limit.as_ref())
             .query_opt("getTasks", params.get_tasks.as_ref())
             .query_opt("getNotes", params.get_notes.as_ref())
-            .query_opt("getCalendarEvents", params.get_calendar_events.as_ref());
+            .query_opt("getCalendarEvents", params.get_calendar_events.as_ref())
+            .scopes(&["opportunities.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -154,6 +170,8 @@ impl OpportunitiesClient {
     /// Search Opportunities based on combinations of advanced filters. Documentation Link - https://doc.clickup.com/8631005/d/h/87cpx-424216/7bf11bc9b94f80f
     ///
     /// `POST /opportunities/search` (operation `search-opportunities-advanced`, API version `2021-07-28`).
+    ///
+    /// Requires scope `opportunities.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -167,11 +185,13 @@ impl OpportunitiesClient {
         body: &types::OpportunitySearchBodyDto,
     ) -> Result<types::PostSearchSuccessfulResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/opportunities/search",
-            "/opportunities/search".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/opportunities/search",
+                "/opportunities/search".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["opportunities.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -179,6 +199,8 @@ impl OpportunitiesClient {
     /// Upsert Opportunity
     ///
     /// `POST /opportunities/upsert` (operation `Upsert-opportunity`, API version `2021-07-28`).
+    ///
+    /// Requires scope `opportunities.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -192,11 +214,13 @@ impl OpportunitiesClient {
         body: &types::UpsertOpportunityDto,
     ) -> Result<types::UpsertOpportunitySuccessfulResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/opportunities/upsert",
-            "/opportunities/upsert".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/opportunities/upsert",
+                "/opportunities/upsert".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["opportunities.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -204,6 +228,8 @@ impl OpportunitiesClient {
     /// Delete Opportunity
     ///
     /// `DELETE /opportunities/{id}` (operation `delete-opportunity`, API version `2021-07-28`).
+    ///
+    /// Requires scope `opportunities.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -222,17 +248,21 @@ impl OpportunitiesClient {
     ) -> Result<types::DeleteUpdateOpportunitySuccessfulResponseDto> {
         let path = ["/opportunities/", &ghl_runtime::encode_path_segment(&id)].concat();
         let request = Request::new(
-            Method::DELETE,
-            "/opportunities/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/opportunities/{id}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["opportunities.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get Opportunity
     ///
     /// `GET /opportunities/{id}` (operation `get-opportunity`, API version `2021-07-28`).
+    ///
+    /// Requires scope `opportunities.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -251,17 +281,21 @@ impl OpportunitiesClient {
     ) -> Result<types::GetPostOpportunitySuccessfulResponseDto> {
         let path = ["/opportunities/", &ghl_runtime::encode_path_segment(&id)].concat();
         let request = Request::new(
-            Method::GET,
-            "/opportunities/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/opportunities/{id}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["opportunities.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Update Opportunity
     ///
     /// `PUT /opportunities/{id}` (operation `update-opportunity`, API version `2021-07-28`).
+    ///
+    /// Requires scope `opportunities.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -281,11 +315,13 @@ impl OpportunitiesClient {
     ) -> Result<types::GetPostOpportunitySuccessfulResponseDto> {
         let path = ["/opportunities/", &ghl_runtime::encode_path_segment(&id)].concat();
         let request = Request::new(
-            Method::PUT,
-            "/opportunities/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/opportunities/{id}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["opportunities.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -295,6 +331,8 @@ impl OpportunitiesClient {
     /// Allows removal of one or all followers from an opportunity.
     ///
     /// `DELETE /opportunities/{id}/followers` (operation `remove-followers-opportunity`, API version `2021-07-28`).
+    ///
+    /// Requires scope `opportunities.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -325,7 +363,9 @@ impl OpportunitiesClient {
                 path,
                 "2021-07-28",
             )
-            .query_opt("isRemoveAllFollowers", params.is_remove_all_followers.as_ref());
+            .query_opt("isRemoveAllFollowers", params.is_remove_all_followers.as_ref())
+            .scopes(&["opportunities.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -333,6 +373,8 @@ impl OpportunitiesClient {
     /// Add Followers
     ///
     /// `POST /opportunities/{id}/followers` (operation `add-followers-opportunity`, API version `2021-07-28`).
+    ///
+    /// Requires scope `opportunities.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -357,11 +399,13 @@ impl OpportunitiesClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/opportunities/{id}/followers",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/opportunities/{id}/followers",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["opportunities.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -369,6 +413,8 @@ impl OpportunitiesClient {
     /// Update Opportunity Status
     ///
     /// `PUT /opportunities/{id}/status` (operation `update-opportunity-status`, API version `2021-07-28`).
+    ///
+    /// Requires scope `opportunities.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -389,11 +435,13 @@ impl OpportunitiesClient {
         let path = ["/opportunities/", &ghl_runtime::encode_path_segment(&id), "/status"]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/opportunities/{id}/status",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/opportunities/{id}/status",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["opportunities.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }

@@ -31,6 +31,8 @@ impl PaymentsClient {
     ///
     /// `DELETE /payments/coupon` (operation `delete-coupon`, API version `2021-07-28`).
     ///
+    /// Requires scope `payments/coupons.write`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -41,11 +43,13 @@ impl PaymentsClient {
         body: &types::DeleteCouponParams,
     ) -> Result<types::DeleteCouponResponseDto> {
         let request = Request::new(
-            Method::DELETE,
-            "/payments/coupon",
-            "/payments/coupon".to_owned(),
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/payments/coupon",
+                "/payments/coupon".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["payments/coupons.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -55,6 +59,8 @@ impl PaymentsClient {
     /// The "Get Coupon Details" API enables you to retrieve comprehensive information about a specific coupon using either its unique identifier or promotional code. Use this endpoint to view coupon parameters, usage statistics, validity periods, and other promotional details.
     ///
     /// `GET /payments/coupon` (operation `get-coupon`, API version `2021-07-28`).
+    ///
+    /// Requires scope `payments/coupons.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -74,7 +80,9 @@ impl PaymentsClient {
             .query("altId", &params.alt_id)
             .query("altType", &params.alt_type)
             .query("id", &params.id)
-            .query("code", &params.code);
+            .query("code", &params.code)
+            .scopes(&["payments/coupons.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -83,6 +91,8 @@ impl PaymentsClient {
     /// The "Create Coupon" API allows you to create a new promotional coupon with customizable parameters such as discount amount, validity period, usage limits, and applicable products. Use this endpoint to set up promotional offers and special discounts for your customers.
     ///
     /// `POST /payments/coupon` (operation `create-coupon`, API version `2021-07-28`).
+    ///
+    /// Requires scope `payments/coupons.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -94,11 +104,13 @@ impl PaymentsClient {
         body: &types::CreateCouponParams,
     ) -> Result<types::CreateCouponResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/payments/coupon",
-            "/payments/coupon".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/payments/coupon",
+                "/payments/coupon".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["payments/coupons.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -108,6 +120,8 @@ impl PaymentsClient {
     /// The "Update Coupon" API enables you to modify existing coupon details such as discount values, validity periods, usage limits, and other promotional parameters. Use this endpoint to adjust or extend promotional offers for your customers.
     ///
     /// `PUT /payments/coupon` (operation `update-coupon`, API version `2021-07-28`).
+    ///
+    /// Requires scope `payments/coupons.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -119,11 +133,13 @@ impl PaymentsClient {
         body: &types::UpdateCouponParams,
     ) -> Result<types::CreateCouponResponseDto> {
         let request = Request::new(
-            Method::PUT,
-            "/payments/coupon",
-            "/payments/coupon".to_owned(),
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/payments/coupon",
+                "/payments/coupon".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["payments/coupons.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -133,6 +149,8 @@ impl PaymentsClient {
     /// The "List Coupons" API allows you to retrieve a list of all coupons available in your location. Use this endpoint to view all promotional offers and special discounts for your customers.
     ///
     /// `GET /payments/coupon/list` (operation `list-coupons`, API version `2021-07-28`).
+    ///
+    /// Requires scope `payments/coupons.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -154,7 +172,9 @@ impl PaymentsClient {
             .query_opt("limit", params.limit.as_ref())
             .query_opt("offset", params.offset.as_ref())
             .query_opt("status", params.status.as_ref())
-            .query_opt("search", params.search.as_ref());
+            .query_opt("search", params.search.as_ref())
+            .scopes(&["payments/coupons.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -163,6 +183,8 @@ impl PaymentsClient {
     /// Toggle capabilities for the marketplace app tied to the OAuth client
     ///
     /// `PUT /payments/custom-provider/capabilities` (operation `custom-provider-marketplace-app-update-capabilities`, API version `2021-07-28`).
+    ///
+    /// Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -176,11 +198,13 @@ impl PaymentsClient {
         body: &types::UpdateCustomProviderCapabilitiesDto,
     ) -> Result<types::UpdateCustomProviderCapabilitiesResponseSchema> {
         let request = Request::new(
-            Method::PUT,
-            "/payments/custom-provider/capabilities",
-            "/payments/custom-provider/capabilities".to_owned(),
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/payments/custom-provider/capabilities",
+                "/payments/custom-provider/capabilities".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["payments/custom-provider.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -190,6 +214,8 @@ impl PaymentsClient {
     /// API for fetching an existing payment config for given location
     ///
     /// `GET /payments/custom-provider/connect` (operation `fetch-config`, API version `2021-07-28`).
+    ///
+    /// Requires scope `payments/custom-provider.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -208,7 +234,9 @@ impl PaymentsClient {
                 "/payments/custom-provider/connect".to_owned(),
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["payments/custom-provider.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -217,6 +245,8 @@ impl PaymentsClient {
     /// API to create a new payment config for given location
     ///
     /// `POST /payments/custom-provider/connect` (operation `create-config`, API version `2021-07-28`).
+    ///
+    /// Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -236,7 +266,9 @@ impl PaymentsClient {
                 "/payments/custom-provider/connect".to_owned(),
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["payments/custom-provider.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -246,6 +278,8 @@ impl PaymentsClient {
     /// API to disconnect an existing payment config for given location
     ///
     /// `POST /payments/custom-provider/disconnect` (operation `disconnect-config`, API version `2021-07-28`).
+    ///
+    /// Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -265,7 +299,9 @@ impl PaymentsClient {
                 "/payments/custom-provider/disconnect".to_owned(),
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["payments/custom-provider.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -275,6 +311,8 @@ impl PaymentsClient {
     /// API to delete an association for an app and location
     ///
     /// `DELETE /payments/custom-provider/provider` (operation `delete-integration`, API version `2021-07-28`).
+    ///
+    /// Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -293,7 +331,9 @@ impl PaymentsClient {
                 "/payments/custom-provider/provider".to_owned(),
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["payments/custom-provider.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -302,6 +342,8 @@ impl PaymentsClient {
     /// API to create a new association for an app and location
     ///
     /// `POST /payments/custom-provider/provider` (operation `create-integration`, API version `2021-07-28`).
+    ///
+    /// Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -321,7 +363,9 @@ impl PaymentsClient {
                 "/payments/custom-provider/provider".to_owned(),
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["payments/custom-provider.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -331,6 +375,8 @@ impl PaymentsClient {
     /// The "List White-label Integration Providers" API allows to retrieve a paginated list of integration providers. Customize your results by filtering whitelabel integration providers(which are built directly on top of Authorize.net or NMI) based on name or paginate through the list using the provided query parameters. This endpoint provides a straightforward way to explore and retrieve integration provider information.
     ///
     /// `GET /payments/integrations/provider/whitelabel` (operation `list-integration-providers`, API version `2021-07-28`).
+    ///
+    /// Requires scope `payments/integration.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -352,7 +398,9 @@ impl PaymentsClient {
             .query("altId", &params.alt_id)
             .query("altType", &params.alt_type)
             .query_opt("limit", params.limit.as_ref())
-            .query_opt("offset", params.offset.as_ref());
+            .query_opt("offset", params.offset.as_ref())
+            .scopes(&["payments/integration.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -361,6 +409,8 @@ impl PaymentsClient {
     /// The "Create White-label Integration Provider" API allows adding a new payment provider integration to the system which is built on top of Authorize.net or NMI. Use this endpoint to create a integration provider with the specified details. Ensure that the required information is provided in the request payload. This endpoint can be only invoked using marketplace-app token
     ///
     /// `POST /payments/integrations/provider/whitelabel` (operation `create-integration provider`, API version `2021-07-28`).
+    ///
+    /// Requires scope `payments/integration.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -374,11 +424,13 @@ impl PaymentsClient {
         body: &types::CreateWhiteLabelIntegrationProviderDto,
     ) -> Result<types::CreateWhitelabelIntegrationResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/payments/integrations/provider/whitelabel",
-            "/payments/integrations/provider/whitelabel".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/payments/integrations/provider/whitelabel",
+                "/payments/integrations/provider/whitelabel".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["payments/integration.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -388,6 +440,8 @@ impl PaymentsClient {
     /// The "List Orders" API allows to retrieve a paginated list of orders. Customize your results by filtering orders based on name, alt type, order status, payment mode, date range, type of source, contact, funnel products or paginate through the list using the provided query parameters. This endpoint provides a straightforward way to explore and retrieve order information.
     ///
     /// `GET /payments/orders` (operation `list-orders`, API version `2021-07-28`).
+    ///
+    /// Requires scope `payments/orders.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -418,7 +472,9 @@ impl PaymentsClient {
             .query_opt("funnelProductIds", params.funnel_product_ids.as_ref())
             .query_opt("sourceId", params.source_id.as_ref())
             .query_opt("limit", params.limit.as_ref())
-            .query_opt("offset", params.offset.as_ref());
+            .query_opt("offset", params.offset.as_ref())
+            .scopes(&["payments/orders.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -427,6 +483,8 @@ impl PaymentsClient {
     /// The "Get Order by ID" API allows to retrieve information for a specific order using its unique identifier. Use this endpoint to fetch details for a single order based on the provided order ID.
     ///
     /// `GET /payments/orders/{orderId}` (operation `get-order-by-id`, API version `2021-07-28`).
+    ///
+    /// Requires scope `payments/orders.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -453,7 +511,9 @@ impl PaymentsClient {
                 "2021-07-28",
             )
             .query_opt("locationId", params.location_id.as_ref())
-            .query("altId", &params.alt_id);
+            .query("altId", &params.alt_id)
+            .scopes(&["payments/orders.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -462,6 +522,8 @@ impl PaymentsClient {
     /// List all fulfillment history of an order
     ///
     /// `GET /payments/orders/{orderId}/fulfillments` (operation `list-order-fulfillment`, API version `2021-07-28`).
+    ///
+    /// Requires scope `payments/orders.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -492,7 +554,9 @@ impl PaymentsClient {
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
-            .query("altType", &params.alt_type);
+            .query("altType", &params.alt_type)
+            .scopes(&["payments/orders.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -501,6 +565,8 @@ impl PaymentsClient {
     /// The "Order Fulfillment" API facilitates the process of fulfilling an order.
     ///
     /// `POST /payments/orders/{orderId}/fulfillments` (operation `create-order-fulfillment`, API version `2021-07-28`).
+    ///
+    /// Requires scope `payments/orders.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -525,11 +591,13 @@ impl PaymentsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/payments/orders/{orderId}/fulfillments",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/payments/orders/{orderId}/fulfillments",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["payments/orders.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -539,6 +607,8 @@ impl PaymentsClient {
     /// List all notes of an order
     ///
     /// `GET /payments/orders/{orderId}/notes` (operation `list-order-notes`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -569,7 +639,8 @@ impl PaymentsClient {
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
-            .query("altType", &params.alt_type);
+            .query("altType", &params.alt_type)
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -578,6 +649,8 @@ impl PaymentsClient {
     /// The "Record Order Payment" API allows to record a payment for an order. Use this endpoint to record payment for an order and update the order status to "Paid".
     ///
     /// `POST /payments/orders/{orderId}/record-payment` (operation `record-order-payment`, API version `2021-07-28`).
+    ///
+    /// Requires scope `payments/orders.collectPayment`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -602,11 +675,13 @@ impl PaymentsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/payments/orders/{orderId}/record-payment",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/payments/orders/{orderId}/record-payment",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["payments/orders.collectPayment"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -616,6 +691,8 @@ impl PaymentsClient {
     /// The "List Subscriptions" API allows to retrieve a paginated list of subscriptions. Customize your results by filtering subscriptions based on name, alt type, subscription status, payment mode, date range, type of source, contact, subscription id, entity id, contact or paginate through the list using the provided query parameters. This endpoint provides a straightforward way to explore and retrieve subscription information.
     ///
     /// `GET /payments/subscriptions` (operation `list-subscriptions`, API version `2021-07-28`).
+    ///
+    /// Requires scope `payments/subscriptions.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -649,7 +726,9 @@ impl PaymentsClient {
             .query_opt(
                 "getPaymentsCollectedCount",
                 params.get_payments_collected_count.as_ref(),
-            );
+            )
+            .scopes(&["payments/subscriptions.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -658,6 +737,8 @@ impl PaymentsClient {
     /// The "Get Subscription by ID" API allows to retrieve information for a specific subscription using its unique identifier. Use this endpoint to fetch details for a single subscription based on the provided subscription ID.
     ///
     /// `GET /payments/subscriptions/{subscriptionId}` (operation `get-subscription-by-id`, API version `2021-07-28`).
+    ///
+    /// Requires scope `payments/subscriptions.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -687,7 +768,9 @@ impl PaymentsClient {
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
-            .query("altType", &params.alt_type);
+            .query("altType", &params.alt_type)
+            .scopes(&["payments/subscriptions.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -696,6 +779,8 @@ impl PaymentsClient {
     /// The "List Transactions" API allows to retrieve a paginated list of transactions. Customize your results by filtering transactions based on name, alt type, transaction status, payment mode, date range, type of source, contact, subscription id, entity id or paginate through the list using the provided query parameters. This endpoint provides a straightforward way to explore and retrieve transaction information.
     ///
     /// `GET /payments/transactions` (operation `list-transactions`, API version `2021-07-28`).
+    ///
+    /// Requires scope `payments/transactions.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -727,7 +812,9 @@ impl PaymentsClient {
             .query_opt("entityId", params.entity_id.as_ref())
             .query_opt("contactId", params.contact_id.as_ref())
             .query_opt("limit", params.limit.as_ref())
-            .query_opt("offset", params.offset.as_ref());
+            .query_opt("offset", params.offset.as_ref())
+            .scopes(&["payments/transactions.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -736,6 +823,8 @@ impl PaymentsClient {
     /// The "Get Transaction by ID" API allows to retrieve information for a specific transaction using its unique identifier. Use this endpoint to fetch details for a single transaction based on the provided transaction ID.
     ///
     /// `GET /payments/transactions/{transactionId}` (operation `get-transaction-by-id`, API version `2021-07-28`).
+    ///
+    /// Requires scope `payments/transactions.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -766,7 +855,9 @@ impl PaymentsClient {
             )
             .query_opt("locationId", params.location_id.as_ref())
             .query("altId", &params.alt_id)
-            .query("altType", &params.alt_type);
+            .query("altType", &params.alt_type)
+            .scopes(&["payments/transactions.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 }

@@ -31,6 +31,8 @@ impl PhoneSystemClient {
     ///
     /// `GET /phone-system/number-pools` (operation `getNumberPoolList`, API version `2021-07-28`).
     ///
+    /// Requires scope `numberpools.read`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -48,7 +50,9 @@ impl PhoneSystemClient {
                 "/phone-system/number-pools".to_owned(),
                 "2021-07-28",
             )
-            .query_opt("locationId", params.location_id.as_ref());
+            .query_opt("locationId", params.location_id.as_ref())
+            .scopes(&["numberpools.read"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -57,6 +61,8 @@ impl PhoneSystemClient {
     /// Retrieve a paginated list of active phone numbers for a specific location. Supports filtering, pagination, and optional exclusion of number pool assignments.
     ///
     /// `GET /phone-system/numbers/location/{locationId}` (operation `active-numbers`, API version `2021-07-28`).
+    ///
+    /// Requires scope `phonenumbers.read`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -113,7 +119,9 @@ impl PhoneSystemClient {
             .query_opt("pageSize", params.page_size.as_ref())
             .query_opt("page", params.page.as_ref())
             .query_opt("searchFilter", params.search_filter.as_ref())
-            .query_opt("skipNumberPool", params.skip_number_pool.as_ref());
+            .query_opt("skipNumberPool", params.skip_number_pool.as_ref())
+            .scopes(&["phonenumbers.read"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -122,6 +130,8 @@ impl PhoneSystemClient {
     /// Search for available phone numbers to purchase for a specific location. Supports filtering by number pattern, type, and capabilities.
     ///
     /// `GET /phone-system/numbers/location/{locationId}/available` (operation `available-numbers`, API version `2021-07-28`).
+    ///
+    /// Requires scope `phonenumbers.read`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -158,7 +168,9 @@ impl PhoneSystemClient {
             .query_opt("anywhere", params.anywhere.as_ref())
             .query_opt("smsEnabled", params.sms_enabled.as_ref())
             .query_opt("mmsEnabled", params.mms_enabled.as_ref())
-            .query_opt("voiceEnabled", params.voice_enabled.as_ref());
+            .query_opt("voiceEnabled", params.voice_enabled.as_ref())
+            .scopes(&["phonenumbers.read"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -167,6 +179,8 @@ impl PhoneSystemClient {
     /// Purchase a phone number for a specific location.
     ///
     /// `POST /phone-system/numbers/location/{locationId}/purchase` (operation `purchase-phone-number`, API version `2021-07-28`).
+    ///
+    /// Requires scope `phonenumbers.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -191,11 +205,13 @@ impl PhoneSystemClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/phone-system/numbers/location/{locationId}/purchase",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/phone-system/numbers/location/{locationId}/purchase",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["phonenumbers.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }

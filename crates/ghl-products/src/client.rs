@@ -31,6 +31,8 @@ impl ProductsClient {
     ///
     /// `GET /products/` (operation `list-invoices`, API version `2021-07-28`).
     ///
+    /// Requires scope `products.readonly`. Takes a sub-account (location) or agency token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -59,7 +61,9 @@ impl ProductsClient {
             .query_opt("storeId", params.store_id.as_ref())
             .query_opt("includedInStore", params.included_in_store.as_ref())
             .query_opt("availableInStore", params.available_in_store.as_ref())
-            .query_opt("sortOrder", params.sort_order.as_ref());
+            .query_opt("sortOrder", params.sort_order.as_ref())
+            .scopes(&["products.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -68,6 +72,8 @@ impl ProductsClient {
     /// The "Create Product" API allows adding a new product to the system. Use this endpoint to create a product with the specified details. Ensure that the required information is provided in the request payload.
     ///
     /// `POST /products/` (operation `create-product`, API version `2021-07-28`).
+    ///
+    /// Requires scope `products.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -81,11 +87,13 @@ impl ProductsClient {
         body: &types::CreateProductDto,
     ) -> Result<types::CreateProductResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/products/",
-            "/products/".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/products/",
+                "/products/".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["products.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -95,6 +103,8 @@ impl ProductsClient {
     /// API to bulk update products (price, availability, collections, delete)
     ///
     /// `POST /products/bulk-update` (operation `bulkUpdate`, API version `2021-07-28`).
+    ///
+    /// Requires scope `products.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -108,11 +118,13 @@ impl ProductsClient {
         body: &types::BulkUpdateDto,
     ) -> Result<types::BulkUpdateResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/products/bulk-update",
-            "/products/bulk-update".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/products/bulk-update",
+                "/products/bulk-update".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["products.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -150,6 +162,8 @@ impl ProductsClient {
     ///
     /// `GET /products/collections` (operation `get-product-collection`, API version `2021-07-28`).
     ///
+    /// Requires scope `products/collection.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -172,7 +186,9 @@ impl ProductsClient {
             .query("altId", &params.alt_id)
             .query("altType", &params.alt_type)
             .query_opt("collectionIds", params.collection_ids.as_ref())
-            .query_opt("name", params.name.as_ref());
+            .query_opt("name", params.name.as_ref())
+            .scopes(&["products/collection.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -181,6 +197,8 @@ impl ProductsClient {
     /// Create a new Product Collection for a specific location
     ///
     /// `POST /products/collections` (operation `create-product-collection`, API version `2021-07-28`).
+    ///
+    /// Requires scope `products/collection.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -194,11 +212,13 @@ impl ProductsClient {
         body: &types::CreateProductCollectionsDto,
     ) -> Result<types::CreateCollectionResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/products/collections",
-            "/products/collections".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/products/collections",
+                "/products/collections".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["products/collection.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -208,6 +228,8 @@ impl ProductsClient {
     /// Delete specific product collection with Id :collectionId
     ///
     /// `DELETE /products/collections/{collectionId}` (operation `delete-product-collection`, API version `2021-07-28`).
+    ///
+    /// Requires scope `products/collection.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -237,13 +259,17 @@ impl ProductsClient {
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
-            .query("altType", &params.alt_type);
+            .query("altType", &params.alt_type)
+            .scopes(&["products/collection.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get Details about individual product collection
     ///
     /// `GET /products/collections/{collectionId}` (operation `get-product-collection-id`, API version `2021-07-28`).
+    ///
+    /// Requires scope `products/collection.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -272,7 +298,9 @@ impl ProductsClient {
                 path,
                 "2021-07-28",
             )
-            .query("altId", &params.alt_id);
+            .query("altId", &params.alt_id)
+            .scopes(&["products/collection.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -281,6 +309,8 @@ impl ProductsClient {
     /// Update a specific product collection with Id :collectionId
     ///
     /// `PUT /products/collections/{collectionId}` (operation `update-product-collection`, API version `2021-07-28`).
+    ///
+    /// Requires scope `products/collection.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -304,11 +334,13 @@ impl ProductsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/products/collections/{collectionId}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/products/collections/{collectionId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["products/collection.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -318,6 +350,8 @@ impl ProductsClient {
     /// The "List Inventory API allows the user to retrieve a paginated list of inventory items. Use this endpoint to fetch details for multiple items in the inventory based on the provided query parameters.
     ///
     /// `GET /products/inventory` (operation `get-list-inventory`, API version `2021-07-28`).
+    ///
+    /// Requires scope `products/prices.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -340,7 +374,9 @@ impl ProductsClient {
             .query_opt("offset", params.offset.as_ref())
             .query("altId", &params.alt_id)
             .query("altType", &params.alt_type)
-            .query_opt("search", params.search.as_ref());
+            .query_opt("search", params.search.as_ref())
+            .scopes(&["products/prices.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -349,6 +385,8 @@ impl ProductsClient {
     /// The Update Inventory API allows the user to bulk update the inventory for multiple items. Use this endpoint to update the available quantity and out-of-stock purchase settings for multiple items in the inventory.
     ///
     /// `POST /products/inventory` (operation `update-inventory`, API version `2021-07-28`).
+    ///
+    /// Requires scope `products/prices.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -362,11 +400,13 @@ impl ProductsClient {
         body: &types::UpdateInventoryDto,
     ) -> Result<types::UpdateInventoryResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/products/inventory",
-            "/products/inventory".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/products/inventory",
+                "/products/inventory".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["products/prices.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -376,6 +416,8 @@ impl ProductsClient {
     /// API to fetch the Product Reviews
     ///
     /// `GET /products/reviews` (operation `get-product-reviews`, API version `2021-07-28`).
+    ///
+    /// Requires scope `products.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -404,7 +446,9 @@ impl ProductsClient {
             .query_opt("startDate", params.start_date.as_ref())
             .query_opt("endDate", params.end_date.as_ref())
             .query_opt("productId", params.product_id.as_ref())
-            .query_opt("storeId", params.store_id.as_ref());
+            .query_opt("storeId", params.store_id.as_ref())
+            .scopes(&["products.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -413,6 +457,8 @@ impl ProductsClient {
     /// Update one or multiple product reviews: status, reply, etc.
     ///
     /// `POST /products/reviews/bulk-update` (operation `bulk-update-product-review`, API version `2021-07-28`).
+    ///
+    /// Requires scope `products.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -426,11 +472,13 @@ impl ProductsClient {
         body: &types::UpdateProductReviewsDto,
     ) -> Result<types::UpdateProductReviewsResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/products/reviews/bulk-update",
-            "/products/reviews/bulk-update".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/products/reviews/bulk-update",
+                "/products/reviews/bulk-update".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["products.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -440,6 +488,8 @@ impl ProductsClient {
     /// API to fetch the Review Count as per status
     ///
     /// `GET /products/reviews/count` (operation `get-reviews-count`, API version `2021-07-28`).
+    ///
+    /// Requires scope `products.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -464,7 +514,9 @@ impl ProductsClient {
             .query_opt("startDate", params.start_date.as_ref())
             .query_opt("endDate", params.end_date.as_ref())
             .query_opt("productId", params.product_id.as_ref())
-            .query_opt("storeId", params.store_id.as_ref());
+            .query_opt("storeId", params.store_id.as_ref())
+            .scopes(&["products.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -473,6 +525,8 @@ impl ProductsClient {
     /// Delete specific product review
     ///
     /// `DELETE /products/reviews/{reviewId}` (operation `delete-product-review`, API version `2021-07-28`).
+    ///
+    /// Requires scope `products.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -500,7 +554,9 @@ impl ProductsClient {
             )
             .query("altId", &params.alt_id)
             .query("altType", &params.alt_type)
-            .query("productId", &params.product_id);
+            .query("productId", &params.product_id)
+            .scopes(&["products.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -509,6 +565,8 @@ impl ProductsClient {
     /// Update status, reply, etc of a particular review
     ///
     /// `PUT /products/reviews/{reviewId}` (operation `update-product-review`, API version `2021-07-28`).
+    ///
+    /// Requires scope `products.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -529,11 +587,13 @@ impl ProductsClient {
         let path = ["/products/reviews/", &ghl_runtime::encode_path_segment(&review_id)]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/products/reviews/{reviewId}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/products/reviews/{reviewId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["products.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -543,6 +603,8 @@ impl ProductsClient {
     /// API to update the status of products in a particular store
     ///
     /// `POST /products/store/{storeId}` (operation `update-store-status`, API version `2021-07-28`).
+    ///
+    /// Requires scope `products.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -563,11 +625,13 @@ impl ProductsClient {
         let path = ["/products/store/", &ghl_runtime::encode_path_segment(&store_id)]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/products/store/{storeId}",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/products/store/{storeId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["products.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -577,6 +641,8 @@ impl ProductsClient {
     /// API to set the display priority of products in a store
     ///
     /// `POST /products/store/{storeId}/priority` (operation `update-display-priority`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -600,11 +666,12 @@ impl ProductsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/products/store/{storeId}/priority",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/products/store/{storeId}/priority",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -614,6 +681,8 @@ impl ProductsClient {
     /// API to fetch the total number of products, included in the store, and excluded from the store and other stats
     ///
     /// `GET /products/store/{storeId}/stats` (operation `get-product-store-stats`, API version `2021-07-28`).
+    ///
+    /// Requires scope `products.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -646,7 +715,9 @@ impl ProductsClient {
             .query("altId", &params.alt_id)
             .query("altType", &params.alt_type)
             .query_opt("search", params.search.as_ref())
-            .query_opt("collectionIds", params.collection_ids.as_ref());
+            .query_opt("collectionIds", params.collection_ids.as_ref())
+            .scopes(&["products.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -655,6 +726,8 @@ impl ProductsClient {
     /// The "Delete Product by ID" API allows deleting a specific product using its unique identifier. Use this endpoint to remove a product from the system.
     ///
     /// `DELETE /products/{productId}` (operation `delete-product-by-id`, API version `2021-07-28`).
+    ///
+    /// Requires scope `products.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -681,7 +754,9 @@ impl ProductsClient {
                 "2021-07-28",
             )
             .query("locationId", &params.location_id)
-            .query_opt("sendWishlistStatus", params.send_wishlist_status.as_ref());
+            .query_opt("sendWishlistStatus", params.send_wishlist_status.as_ref())
+            .scopes(&["products.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -690,6 +765,8 @@ impl ProductsClient {
     /// The "Get Product by ID" API allows to retrieve information for a specific product using its unique identifier. Use this endpoint to fetch details for a single product based on the provided product ID.
     ///
     /// `GET /products/{productId}` (operation `get-product-by-id`, API version `2021-07-28`).
+    ///
+    /// Requires scope `products.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -716,7 +793,9 @@ impl ProductsClient {
                 "2021-07-28",
             )
             .query("locationId", &params.location_id)
-            .query_opt("sendWishlistStatus", params.send_wishlist_status.as_ref());
+            .query_opt("sendWishlistStatus", params.send_wishlist_status.as_ref())
+            .scopes(&["products.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -725,6 +804,8 @@ impl ProductsClient {
     /// The "Update Product by ID" API allows modifying information for a specific product using its unique identifier. Use this endpoint to update details for a single product based on the provided product ID.
     ///
     /// `PUT /products/{productId}` (operation `update-product-by-id`, API version `2021-07-28`).
+    ///
+    /// Requires scope `products.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -745,11 +826,13 @@ impl ProductsClient {
         let path = ["/products/", &ghl_runtime::encode_path_segment(&product_id)]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/products/{productId}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/products/{productId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["products.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -759,6 +842,8 @@ impl ProductsClient {
     /// The "List Prices for a Product" API allows retrieving a paginated list of prices associated with a specific product. Customize your results by filtering prices or paginate through the list using the provided query parameters.
     ///
     /// `GET /products/{productId}/price` (operation `list-prices-for-product`, API version `2021-07-28`).
+    ///
+    /// Requires scope `products/prices.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -791,7 +876,9 @@ impl ProductsClient {
             .query_opt("limit", params.limit.as_ref())
             .query_opt("offset", params.offset.as_ref())
             .query("locationId", &params.location_id)
-            .query_opt("ids", params.ids.as_ref());
+            .query_opt("ids", params.ids.as_ref())
+            .scopes(&["products/prices.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -800,6 +887,8 @@ impl ProductsClient {
     /// The "Create Price for a Product" API allows adding a new price associated with a specific product to the system. Use this endpoint to create a price with the specified details for a particular product. Ensure that the required information is provided in the request payload.
     ///
     /// `POST /products/{productId}/price` (operation `create-price-for-product`, API version `2021-07-28`).
+    ///
+    /// Requires scope `products/prices.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -824,11 +913,13 @@ impl ProductsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/products/{productId}/price",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/products/{productId}/price",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["products/prices.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -838,6 +929,8 @@ impl ProductsClient {
     /// The "Delete Price by ID for a Product" API allows deleting a specific price associated with a particular product using its unique identifier. Use this endpoint to remove a price from the system.
     ///
     /// `DELETE /products/{productId}/price/{priceId}` (operation `delete-price-by-id-for-product`, API version `2021-07-28`).
+    ///
+    /// Requires scope `products/prices.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -870,7 +963,9 @@ impl ProductsClient {
                 path,
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["products/prices.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -879,6 +974,8 @@ impl ProductsClient {
     /// The "Get Price by ID for a Product" API allows retrieving information for a specific price associated with a particular product using its unique identifier. Use this endpoint to fetch details for a single price based on the provided price ID and product ID.
     ///
     /// `GET /products/{productId}/price/{priceId}` (operation `get-price-by-id-for-product`, API version `2021-07-28`).
+    ///
+    /// Requires scope `products/prices.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -911,7 +1008,9 @@ impl ProductsClient {
                 path,
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["products/prices.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -920,6 +1019,8 @@ impl ProductsClient {
     /// The "Update Price by ID for a Product" API allows modifying information for a specific price associated with a particular product using its unique identifier. Use this endpoint to update details for a single price based on the provided price ID and product ID.
     ///
     /// `PUT /products/{productId}/price/{priceId}` (operation `update-price-by-id-for-product`, API version `2021-07-28`).
+    ///
+    /// Requires scope `products/prices.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -947,11 +1048,13 @@ impl ProductsClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/products/{productId}/price/{priceId}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/products/{productId}/price/{priceId}",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["products/prices.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }

@@ -31,6 +31,8 @@ impl ProposalsClient {
     ///
     /// `GET /proposals/document` (operation `list-documents-contracts`, API version `2021-07-28`).
     ///
+    /// Takes a sub-account (location) or agency token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -53,7 +55,8 @@ impl ProposalsClient {
             .query_opt("skip", params.skip.as_ref())
             .query_opt("query", params.query.as_ref())
             .query_opt("dateFrom", params.date_from.as_ref())
-            .query_opt("dateTo", params.date_to.as_ref());
+            .query_opt("dateTo", params.date_to.as_ref())
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -62,6 +65,8 @@ impl ProposalsClient {
     /// Send document to a client
     ///
     /// `POST /proposals/document/send` (operation `send-documents-contracts`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -73,11 +78,12 @@ impl ProposalsClient {
         body: &types::SendDocumentDto,
     ) -> Result<types::SendDocumentResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/proposals/document/send",
-            "/proposals/document/send".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/proposals/document/send",
+                "/proposals/document/send".to_owned(),
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -87,6 +93,8 @@ impl ProposalsClient {
     /// List document contract templates for a location
     ///
     /// `GET /proposals/templates` (operation `list-documents-contracts-templates`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -111,7 +119,8 @@ impl ProposalsClient {
             .query_opt("isPublicDocument", params.is_public_document.as_ref())
             .query_opt("userId", params.user_id.as_ref())
             .query_opt("limit", params.limit.as_ref())
-            .query_opt("skip", params.skip.as_ref());
+            .query_opt("skip", params.skip.as_ref())
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -120,6 +129,8 @@ impl ProposalsClient {
     /// Send template to a client
     ///
     /// `POST /proposals/templates/send` (operation `send-documents-contracts-template`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -131,11 +142,12 @@ impl ProposalsClient {
         body: &types::SendDocumentFromPublicApiBodyDto,
     ) -> Result<types::SendTemplateResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/proposals/templates/send",
-            "/proposals/templates/send".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/proposals/templates/send",
+                "/proposals/templates/send".to_owned(),
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }

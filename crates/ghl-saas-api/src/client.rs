@@ -31,6 +31,8 @@ impl SaasApiClient {
     ///
     /// `GET /saas-api/public-api/agency-plans/{companyId}` (operation `get-agency-plans-deprecated`, API version `2021-04-15`).
     ///
+    /// Takes an agency (company) token.
+    ///
     /// # Arguments
     ///
     /// - `company_id`: Company ID to get agency plans for
@@ -54,11 +56,12 @@ impl SaasApiClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/saas-api/public-api/agency-plans/{companyId}",
-            path,
-            "2021-04-15",
-        );
+                Method::GET,
+                "/saas-api/public-api/agency-plans/{companyId}",
+                path,
+                "2021-04-15",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         self.client.send(request).await
     }
 
@@ -67,6 +70,8 @@ impl SaasApiClient {
     /// Disable SaaS for locations for given locationIds
     ///
     /// `POST /saas-api/public-api/bulk-disable-saas/{companyId}` (operation `bulk-disable-saas-deprecated`, API version `2021-04-15`).
+    ///
+    /// Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -92,11 +97,12 @@ impl SaasApiClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/saas-api/public-api/bulk-disable-saas/{companyId}",
-            path,
-            "2021-04-15",
-        );
+                Method::POST,
+                "/saas-api/public-api/bulk-disable-saas/{companyId}",
+                path,
+                "2021-04-15",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -106,6 +112,8 @@ impl SaasApiClient {
     /// Enable SaaS mode for multiple locations with support for both SaaS v1 and v2
     ///
     /// `POST /saas-api/public-api/bulk-enable-saas/{companyId}` (operation `bulk-enable-saas-deprecated`, API version `2021-04-15`).
+    ///
+    /// Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -131,11 +139,12 @@ impl SaasApiClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/saas-api/public-api/bulk-enable-saas/{companyId}",
-            path,
-            "2021-04-15",
-        );
+                Method::POST,
+                "/saas-api/public-api/bulk-enable-saas/{companyId}",
+                path,
+                "2021-04-15",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -168,6 +177,8 @@ impl SaasApiClient {
     ///
     /// `POST /saas-api/public-api/enable-saas/{locationId}` (operation `enable-saas-location-deprecated`, API version `2021-04-15`).
     ///
+    /// Takes an agency (company) token.
+    ///
     /// # Arguments
     ///
     /// - `location_id`: Location ID to enable SaaS for
@@ -192,11 +203,12 @@ impl SaasApiClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/saas-api/public-api/enable-saas/{locationId}",
-            path,
-            "2021-04-15",
-        );
+                Method::POST,
+                "/saas-api/public-api/enable-saas/{locationId}",
+                path,
+                "2021-04-15",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -206,6 +218,8 @@ impl SaasApiClient {
     /// Fetch subscription details for a specific location from location metadata
     ///
     /// `GET /saas-api/public-api/get-saas-subscription/{locationId}` (operation `get-location-subscription-deprecated`, API version `2021-04-15`).
+    ///
+    /// Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -236,7 +250,8 @@ impl SaasApiClient {
                 path,
                 "2021-04-15",
             )
-            .query("companyId", &params.company_id);
+            .query("companyId", &params.company_id)
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         self.client.send(request).await
     }
 
@@ -245,6 +260,8 @@ impl SaasApiClient {
     /// Get locations by stripeCustomerId or stripeSubscriptionId with companyId
     ///
     /// `GET /saas-api/public-api/locations` (operation `locations-deprecated`, API version `2021-04-15`).
+    ///
+    /// Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -267,7 +284,8 @@ impl SaasApiClient {
             )
             .query_opt("customerId", params.customer_id.as_ref())
             .query_opt("subscriptionId", params.subscription_id.as_ref())
-            .query("companyId", &params.company_id);
+            .query("companyId", &params.company_id)
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         self.client.send(request).await
     }
 
@@ -276,6 +294,8 @@ impl SaasApiClient {
     /// Pause Sub account for given locationId
     ///
     /// `POST /saas-api/public-api/pause/{locationId}` (operation `pause-location-deprecated`, API version `2021-04-15`).
+    ///
+    /// Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -301,11 +321,12 @@ impl SaasApiClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/saas-api/public-api/pause/{locationId}",
-            path,
-            "2021-04-15",
-        );
+                Method::POST,
+                "/saas-api/public-api/pause/{locationId}",
+                path,
+                "2021-04-15",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -315,6 +336,8 @@ impl SaasApiClient {
     /// Fetch all SaaS-activated locations for a company with pagination
     ///
     /// `GET /saas-api/public-api/saas-locations/{companyId}` (operation `get-saas-locations-deprecated`, API version `2021-04-15`).
+    ///
+    /// Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -345,7 +368,8 @@ impl SaasApiClient {
                 path,
                 "2021-04-15",
             )
-            .query_opt("page", params.page.as_ref());
+            .query_opt("page", params.page.as_ref())
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         self.client.send(request).await
     }
 
@@ -354,6 +378,8 @@ impl SaasApiClient {
     /// Fetch a specific SaaS plan by plan ID
     ///
     /// `GET /saas-api/public-api/saas-plan/{planId}` (operation `get-saas-plan-deprecated`, API version `2021-04-15`).
+    ///
+    /// Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -384,7 +410,8 @@ impl SaasApiClient {
                 path,
                 "2021-04-15",
             )
-            .query("companyId", &params.company_id);
+            .query("companyId", &params.company_id)
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         self.client.send(request).await
     }
 
@@ -393,6 +420,8 @@ impl SaasApiClient {
     /// Bulk update rebilling for given locationIds
     ///
     /// `POST /saas-api/public-api/update-rebilling/{companyId}` (operation `update-rebilling-deprecated`, API version `2021-04-15`).
+    ///
+    /// Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -418,11 +447,12 @@ impl SaasApiClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/saas-api/public-api/update-rebilling/{companyId}",
-            path,
-            "2021-04-15",
-        );
+                Method::POST,
+                "/saas-api/public-api/update-rebilling/{companyId}",
+                path,
+                "2021-04-15",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -432,6 +462,8 @@ impl SaasApiClient {
     /// Update SaaS subscription for given locationId and customerId
     ///
     /// `PUT /saas-api/public-api/update-saas-subscription/{locationId}` (operation `update-saas-subscription-deprecated`, API version `2021-04-15`).
+    ///
+    /// Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -457,11 +489,12 @@ impl SaasApiClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/saas-api/public-api/update-saas-subscription/{locationId}",
-            path,
-            "2021-04-15",
-        );
+                Method::PUT,
+                "/saas-api/public-api/update-saas-subscription/{locationId}",
+                path,
+                "2021-04-15",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -471,6 +504,8 @@ impl SaasApiClient {
     /// Fetch all agency subscription plans for a given company ID
     ///
     /// `GET /saas/agency-plans/{companyId}` (operation `get-agency-plans`, API version `2021-04-15`).
+    ///
+    /// Takes an agency (company) token.
     pub async fn get_agency_plans(&self, company_id: &str) -> Result<()> {
         let path = [
             "/saas/agency-plans/",
@@ -478,11 +513,12 @@ impl SaasApiClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/saas/agency-plans/{companyId}",
-            path,
-            "2021-04-15",
-        );
+                Method::GET,
+                "/saas/agency-plans/{companyId}",
+                path,
+                "2021-04-15",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         self.client.send_empty(request).await
     }
 
@@ -491,6 +527,8 @@ impl SaasApiClient {
     /// Disable SaaS for locations for given locationIds
     ///
     /// `POST /saas/bulk-disable-saas/{companyId}` (operation `bulk-disable-saas`, API version `2021-04-15`).
+    ///
+    /// Takes an agency (company) token.
     pub async fn bulk_disable_saas(
         &self,
         company_id: &str,
@@ -502,11 +540,12 @@ impl SaasApiClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/saas/bulk-disable-saas/{companyId}",
-            path,
-            "2021-04-15",
-        );
+                Method::POST,
+                "/saas/bulk-disable-saas/{companyId}",
+                path,
+                "2021-04-15",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -516,6 +555,8 @@ impl SaasApiClient {
     /// Enable SaaS mode for multiple locations with support for both SaaS v1 and v2
     ///
     /// `POST /saas/bulk-enable-saas/{companyId}` (operation `bulk-enable-saas`, API version `2021-04-15`).
+    ///
+    /// Takes an agency (company) token.
     pub async fn bulk_enable_saas(
         &self,
         company_id: &str,
@@ -527,11 +568,12 @@ impl SaasApiClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/saas/bulk-enable-saas/{companyId}",
-            path,
-            "2021-04-15",
-        );
+                Method::POST,
+                "/saas/bulk-enable-saas/{companyId}",
+                path,
+                "2021-04-15",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -563,6 +605,8 @@ impl SaasApiClient {
     ///                 </div>
     ///
     /// `POST /saas/enable-saas/{locationId}` (operation `enable-saas-location`, API version `2021-04-15`).
+    ///
+    /// Takes an agency (company) token.
     pub async fn enable_saas_location(
         &self,
         location_id: &str,
@@ -574,11 +618,12 @@ impl SaasApiClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/saas/enable-saas/{locationId}",
-            path,
-            "2021-04-15",
-        );
+                Method::POST,
+                "/saas/enable-saas/{locationId}",
+                path,
+                "2021-04-15",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -588,6 +633,8 @@ impl SaasApiClient {
     /// Fetch subscription details for a specific location from location metadata
     ///
     /// `GET /saas/get-saas-subscription/{locationId}` (operation `get-location-subscription`, API version `2021-04-15`).
+    ///
+    /// Takes an agency (company) token.
     pub async fn get_location_subscription(
         &self,
         location_id: &str,
@@ -604,7 +651,8 @@ impl SaasApiClient {
                 path,
                 "2021-04-15",
             )
-            .query("companyId", &params.company_id);
+            .query("companyId", &params.company_id)
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         self.client.send_empty(request).await
     }
 
@@ -613,6 +661,8 @@ impl SaasApiClient {
     /// Get locations by stripeCustomerId or stripeSubscriptionId with companyId
     ///
     /// `GET /saas/locations` (operation `locations`, API version `2021-04-15`).
+    ///
+    /// Takes an agency (company) token.
     pub async fn locations(&self, params: &LocationsParams) -> Result<()> {
         let request = Request::new(
                 Method::GET,
@@ -622,7 +672,8 @@ impl SaasApiClient {
             )
             .query("customerId", &params.customer_id)
             .query("subscriptionId", &params.subscription_id)
-            .query("companyId", &params.company_id);
+            .query("companyId", &params.company_id)
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         self.client.send_empty(request).await
     }
 
@@ -631,6 +682,8 @@ impl SaasApiClient {
     /// Pause Sub account for given locationId
     ///
     /// `POST /saas/pause/{locationId}` (operation `pause-location`, API version `2021-04-15`).
+    ///
+    /// Takes an agency (company) token.
     pub async fn pause_location(
         &self,
         location_id: &str,
@@ -639,11 +692,12 @@ impl SaasApiClient {
         let path = ["/saas/pause/", &ghl_runtime::encode_path_segment(&location_id)]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/saas/pause/{locationId}",
-            path,
-            "2021-04-15",
-        );
+                Method::POST,
+                "/saas/pause/{locationId}",
+                path,
+                "2021-04-15",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -653,6 +707,8 @@ impl SaasApiClient {
     /// Fetch all SaaS-activated locations for a company with pagination
     ///
     /// `GET /saas/saas-locations/{companyId}` (operation `get-saas-locations`, API version `2021-04-15`).
+    ///
+    /// Takes an agency (company) token.
     pub async fn get_saas_locations(
         &self,
         company_id: &str,
@@ -669,7 +725,8 @@ impl SaasApiClient {
                 path,
                 "2021-04-15",
             )
-            .query("page", &params.page);
+            .query("page", &params.page)
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         self.client.send_empty(request).await
     }
 
@@ -678,6 +735,8 @@ impl SaasApiClient {
     /// Fetch a specific SaaS plan by plan ID
     ///
     /// `GET /saas/saas-plan/{planId}` (operation `get-saas-plan`, API version `2021-04-15`).
+    ///
+    /// Takes an agency (company) token.
     pub async fn get_saas_plan(
         &self,
         plan_id: &str,
@@ -691,7 +750,8 @@ impl SaasApiClient {
                 path,
                 "2021-04-15",
             )
-            .query("companyId", &params.company_id);
+            .query("companyId", &params.company_id)
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         self.client.send_empty(request).await
     }
 
@@ -700,6 +760,8 @@ impl SaasApiClient {
     /// Bulk update rebilling for given locationIds
     ///
     /// `POST /saas/update-rebilling/{companyId}` (operation `update-rebilling`, API version `2021-04-15`).
+    ///
+    /// Takes an agency (company) token.
     pub async fn update_rebilling(
         &self,
         company_id: &str,
@@ -711,11 +773,12 @@ impl SaasApiClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/saas/update-rebilling/{companyId}",
-            path,
-            "2021-04-15",
-        );
+                Method::POST,
+                "/saas/update-rebilling/{companyId}",
+                path,
+                "2021-04-15",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(body);
         self.client.send_empty(request).await
     }
@@ -725,6 +788,8 @@ impl SaasApiClient {
     /// Update SaaS subscription for given locationId and customerId
     ///
     /// `PUT /saas/update-saas-subscription/{locationId}` (operation `generate-payment-link`, API version `2021-04-15`).
+    ///
+    /// Takes an agency (company) token.
     pub async fn generate_payment_link(
         &self,
         location_id: &str,
@@ -736,11 +801,12 @@ impl SaasApiClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/saas/update-saas-subscription/{locationId}",
-            path,
-            "2021-04-15",
-        );
+                Method::PUT,
+                "/saas/update-saas-subscription/{locationId}",
+                path,
+                "2021-04-15",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(body);
         self.client.send_empty(request).await
     }

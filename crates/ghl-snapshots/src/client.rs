@@ -31,6 +31,8 @@ impl SnapshotsClient {
     ///
     /// `GET /snapshots/` (operation `get-custom-snapshots`, API version `2021-07-28`).
     ///
+    /// Takes an agency (company) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -47,7 +49,8 @@ impl SnapshotsClient {
                 "/snapshots/".to_owned(),
                 "2021-07-28",
             )
-            .query("companyId", &params.company_id);
+            .query("companyId", &params.company_id)
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         self.client.send(request).await
     }
 
@@ -56,6 +59,8 @@ impl SnapshotsClient {
     /// Create a share link for snapshot
     ///
     /// `POST /snapshots/share/link` (operation `create-snapshot-share-link`, API version `2021-07-28`).
+    ///
+    /// Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -74,7 +79,8 @@ impl SnapshotsClient {
                 "/snapshots/share/link".to_owned(),
                 "2021-07-28",
             )
-            .query("companyId", &params.company_id);
+            .query("companyId", &params.company_id)
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -84,6 +90,8 @@ impl SnapshotsClient {
     /// Get list of sub-accounts snapshot pushed in time period
     ///
     /// `GET /snapshots/snapshot-status/{snapshotId}` (operation `get-snapshot-push`, API version `2021-07-28`).
+    ///
+    /// Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -111,7 +119,8 @@ impl SnapshotsClient {
             .query("from", &params.from)
             .query("to", &params.to)
             .query("lastDoc", &params.last_doc)
-            .query("limit", &params.limit);
+            .query("limit", &params.limit)
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         self.client.send(request).await
     }
 
@@ -120,6 +129,8 @@ impl SnapshotsClient {
     /// Get Latest Snapshot Push Status for a location id
     ///
     /// `GET /snapshots/snapshot-status/{snapshotId}/location/{locationId}` (operation `get-latest-snapshot-push`, API version `2021-07-28`).
+    ///
+    /// Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -146,7 +157,8 @@ impl SnapshotsClient {
                 path,
                 "2021-07-28",
             )
-            .query("companyId", &params.company_id);
+            .query("companyId", &params.company_id)
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         self.client.send(request).await
     }
 }

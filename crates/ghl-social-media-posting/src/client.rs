@@ -52,6 +52,8 @@ impl SocialMediaPostingClient {
     ///
     /// `GET /social-media-posting/oauth/facebook/start` (operation `start-facebook-oauth`, API version `2021-07-28`).
     ///
+    /// Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -72,7 +74,8 @@ impl SocialMediaPostingClient {
             .query("locationId", &params.location_id)
             .query("userId", &params.user_id)
             .query_opt("page", params.page.as_ref())
-            .query_opt("reconnect", params.reconnect.as_ref());
+            .query_opt("reconnect", params.reconnect.as_ref())
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -103,6 +106,8 @@ impl SocialMediaPostingClient {
     ///
     /// `GET /social-media-posting/oauth/google/start` (operation `start-google-oauth`, API version `2021-07-28`).
     ///
+    /// Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -123,7 +128,9 @@ impl SocialMediaPostingClient {
             .query("locationId", &params.location_id)
             .query("userId", &params.user_id)
             .query_opt("page", params.page.as_ref())
-            .query_opt("reconnect", params.reconnect.as_ref());
+            .query_opt("reconnect", params.reconnect.as_ref())
+            .scopes(&["socialplanner/oauth.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -154,6 +161,8 @@ impl SocialMediaPostingClient {
     ///
     /// `GET /social-media-posting/oauth/instagram/start` (operation `start-instagram-oauth`, API version `2021-07-28`).
     ///
+    /// Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -174,7 +183,9 @@ impl SocialMediaPostingClient {
             .query("locationId", &params.location_id)
             .query("userId", &params.user_id)
             .query_opt("page", params.page.as_ref())
-            .query_opt("reconnect", params.reconnect.as_ref());
+            .query_opt("reconnect", params.reconnect.as_ref())
+            .scopes(&["socialplanner/oauth.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -205,6 +216,8 @@ impl SocialMediaPostingClient {
     ///
     /// `GET /social-media-posting/oauth/linkedin/start` (operation `start-linkedin-oauth`, API version `2021-07-28`).
     ///
+    /// Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -225,7 +238,8 @@ impl SocialMediaPostingClient {
             .query("locationId", &params.location_id)
             .query("userId", &params.user_id)
             .query_opt("page", params.page.as_ref())
-            .query_opt("reconnect", params.reconnect.as_ref());
+            .query_opt("reconnect", params.reconnect.as_ref())
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -256,6 +270,8 @@ impl SocialMediaPostingClient {
     ///
     /// `GET /social-media-posting/oauth/tiktok-business/start` (operation `start-tiktok-business-oauth`, API version `2021-07-28`).
     ///
+    /// Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -276,7 +292,9 @@ impl SocialMediaPostingClient {
             .query("locationId", &params.location_id)
             .query("userId", &params.user_id)
             .query_opt("page", params.page.as_ref())
-            .query_opt("reconnect", params.reconnect.as_ref());
+            .query_opt("reconnect", params.reconnect.as_ref())
+            .scopes(&["socialplanner/oauth.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -307,6 +325,8 @@ impl SocialMediaPostingClient {
     ///
     /// `GET /social-media-posting/oauth/tiktok/start` (operation `start-tiktok-oauth`, API version `2021-07-28`).
     ///
+    /// Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -327,7 +347,9 @@ impl SocialMediaPostingClient {
             .query("locationId", &params.location_id)
             .query("userId", &params.user_id)
             .query_opt("page", params.page.as_ref())
-            .query_opt("reconnect", params.reconnect.as_ref());
+            .query_opt("reconnect", params.reconnect.as_ref())
+            .scopes(&["socialplanner/oauth.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -352,6 +374,8 @@ impl SocialMediaPostingClient {
     ///
     /// `GET /social-media-posting/oauth/twitter/start` (operation `start-twitter-oauth`, API version `2021-07-28`).
     ///
+    /// Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -373,13 +397,17 @@ impl SocialMediaPostingClient {
             .query("locationId", &params.location_id)
             .query("userId", &params.user_id)
             .query_opt("page", params.page.as_ref())
-            .query_opt("reconnect", params.reconnect.as_ref());
+            .query_opt("reconnect", params.reconnect.as_ref())
+            .scopes(&["socialplanner/oauth.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
     /// Get facebook pages
     ///
     /// `GET /social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}` (operation `get-facebook-page-group`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -406,17 +434,20 @@ impl SocialMediaPostingClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Attach facebook pages
     ///
     /// `POST /social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}` (operation `attach-facebook-page-group`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -444,11 +475,12 @@ impl SocialMediaPostingClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -456,6 +488,8 @@ impl SocialMediaPostingClient {
     /// Get google business locations
     ///
     /// `GET /social-media-posting/oauth/{locationId}/google/locations/{accountId}` (operation `get-google-locations`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -482,17 +516,20 @@ impl SocialMediaPostingClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/social-media-posting/oauth/{locationId}/google/locations/{accountId}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/social-media-posting/oauth/{locationId}/google/locations/{accountId}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Set google business locations
     ///
     /// `POST /social-media-posting/oauth/{locationId}/google/locations/{accountId}` (operation `set-google-locations`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -520,11 +557,12 @@ impl SocialMediaPostingClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/social-media-posting/oauth/{locationId}/google/locations/{accountId}",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/social-media-posting/oauth/{locationId}/google/locations/{accountId}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -532,6 +570,8 @@ impl SocialMediaPostingClient {
     /// Get Instagram Professional Accounts
     ///
     /// `GET /social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}` (operation `get-instagram-page-group`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -558,17 +598,20 @@ impl SocialMediaPostingClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Attach Instagram Professional Accounts
     ///
     /// `POST /social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}` (operation `attach-instagram-page-group`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -596,11 +639,12 @@ impl SocialMediaPostingClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -608,6 +652,8 @@ impl SocialMediaPostingClient {
     /// Get Linkedin pages and profile
     ///
     /// `GET /social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}` (operation `get-linkedin-page-profile`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -634,17 +680,20 @@ impl SocialMediaPostingClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Attach linkedin pages and profile
     ///
     /// `POST /social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}` (operation `attach-linkedin-page-profile`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -672,11 +721,12 @@ impl SocialMediaPostingClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -684,6 +734,8 @@ impl SocialMediaPostingClient {
     /// Get Tiktok Business profile
     ///
     /// `GET /social-media-posting/oauth/{locationId}/tiktok-business/accounts/{accountId}` (operation `get-tiktok-business-profile`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -710,17 +762,20 @@ impl SocialMediaPostingClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/social-media-posting/oauth/{locationId}/tiktok-business/accounts/{accountId}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/social-media-posting/oauth/{locationId}/tiktok-business/accounts/{accountId}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get Tiktok profile
     ///
     /// `GET /social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}` (operation `get-tiktok-profile`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -747,17 +802,20 @@ impl SocialMediaPostingClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Attach Tiktok profile
     ///
     /// `POST /social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}` (operation `attach-tiktok-profile`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -785,11 +843,12 @@ impl SocialMediaPostingClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -944,6 +1003,8 @@ impl SocialMediaPostingClient {
     ///
     /// `GET /social-media-posting/{locationId}/accounts` (operation `get-account`, API version `2021-07-28`).
     ///
+    /// Requires scope `socialplanner/account.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Arguments
     ///
     /// - `location_id`: Location Id
@@ -966,11 +1027,13 @@ impl SocialMediaPostingClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/social-media-posting/{locationId}/accounts",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/social-media-posting/{locationId}/accounts",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["socialplanner/account.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -979,6 +1042,8 @@ impl SocialMediaPostingClient {
     /// Delete account and account from group
     ///
     /// `DELETE /social-media-posting/{locationId}/accounts/{id}` (operation `delete-account`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1012,13 +1077,16 @@ impl SocialMediaPostingClient {
                 "2021-07-28",
             )
             .query_opt("companyId", params.company_id.as_ref())
-            .query_opt("userId", params.user_id.as_ref());
+            .query_opt("userId", params.user_id.as_ref())
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get categories by location id
     ///
     /// `GET /social-media-posting/{locationId}/categories` (operation `get-categories-location-id`, API version `2021-07-28`).
+    ///
+    /// Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1050,13 +1118,17 @@ impl SocialMediaPostingClient {
             )
             .query_opt("searchText", params.search_text.as_ref())
             .query_opt("limit", params.limit.as_ref())
-            .query_opt("skip", params.skip.as_ref());
+            .query_opt("skip", params.skip.as_ref())
+            .scopes(&["socialplanner/category.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get categories by id
     ///
     /// `GET /social-media-posting/{locationId}/categories/{id}` (operation `get-categories-id`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1083,17 +1155,20 @@ impl SocialMediaPostingClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/social-media-posting/{locationId}/categories/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/social-media-posting/{locationId}/categories/{id}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get Upload Status
     ///
     /// `GET /social-media-posting/{locationId}/csv` (operation `get-upload-status`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1126,13 +1201,16 @@ impl SocialMediaPostingClient {
             .query_opt("skip", params.skip.as_ref())
             .query_opt("limit", params.limit.as_ref())
             .query_opt("includeUsers", params.include_users.as_ref())
-            .query_opt("userId", params.user_id.as_ref());
+            .query_opt("userId", params.user_id.as_ref())
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Upload CSV
     ///
     /// `POST /social-media-posting/{locationId}/csv` (operation `upload-csv`, API version `2021-07-28`).
+    ///
+    /// Requires scope `socialplanner/csv.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1157,11 +1235,13 @@ impl SocialMediaPostingClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/social-media-posting/{locationId}/csv",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/social-media-posting/{locationId}/csv",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["socialplanner/csv.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let form = ghl_runtime::Multipart::new().file_opt("file", body.file.as_ref());
         let request = request.multipart(form);
         self.client.send(request).await
@@ -1170,6 +1250,8 @@ impl SocialMediaPostingClient {
     /// Delete CSV Post
     ///
     /// `DELETE /social-media-posting/{locationId}/csv/{csvId}/post/{postId}` (operation `delete-csv-post`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1199,17 +1281,20 @@ impl SocialMediaPostingClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/social-media-posting/{locationId}/csv/{csvId}/post/{postId}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/social-media-posting/{locationId}/csv/{csvId}/post/{postId}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Delete CSV
     ///
     /// `DELETE /social-media-posting/{locationId}/csv/{id}` (operation `delete-csv`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1235,17 +1320,20 @@ impl SocialMediaPostingClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/social-media-posting/{locationId}/csv/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/social-media-posting/{locationId}/csv/{id}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get CSV Post
     ///
     /// `GET /social-media-posting/{locationId}/csv/{id}` (operation `get-csv-post`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1278,13 +1366,16 @@ impl SocialMediaPostingClient {
                 "2021-07-28",
             )
             .query_opt("skip", params.skip.as_ref())
-            .query_opt("limit", params.limit.as_ref());
+            .query_opt("limit", params.limit.as_ref())
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Start CSV Finalize
     ///
     /// `PATCH /social-media-posting/{locationId}/csv/{id}` (operation `start-csv-finalize`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1311,11 +1402,12 @@ impl SocialMediaPostingClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PATCH,
-            "/social-media-posting/{locationId}/csv/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::PATCH,
+                "/social-media-posting/{locationId}/csv/{id}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -1329,6 +1421,8 @@ impl SocialMediaPostingClient {
     ///   Link: [Platform Limitations](https://help.leadconnectorhq.com/support/solutions/articles/48001240003-social-planner-image-video-content-and-api-limitations "Social Planner Help")
     ///
     /// `POST /social-media-posting/{locationId}/posts` (operation `create-post`, API version `2021-07-28`).
+    ///
+    /// Requires scope `socialplanner/post.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1353,11 +1447,13 @@ impl SocialMediaPostingClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/social-media-posting/{locationId}/posts",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/social-media-posting/{locationId}/posts",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["socialplanner/post.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_at(request, "/results/post").await
     }
@@ -1420,6 +1516,8 @@ impl SocialMediaPostingClient {
     ///
     /// `POST /social-media-posting/{locationId}/posts/list` (operation `get-posts`, API version `2021-07-28`).
     ///
+    /// Requires scope `socialplanner/post.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Arguments
     ///
     /// - `location_id`: Location Id
@@ -1443,11 +1541,13 @@ impl SocialMediaPostingClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/social-media-posting/{locationId}/posts/list",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/social-media-posting/{locationId}/posts/list",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["socialplanner/post.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send_at(request, "/results").await
     }
@@ -1455,6 +1555,8 @@ impl SocialMediaPostingClient {
     /// Delete Post
     ///
     /// `DELETE /social-media-posting/{locationId}/posts/{id}` (operation `delete-post`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1481,17 +1583,20 @@ impl SocialMediaPostingClient {
         ]
             .concat();
         let request = Request::new(
-            Method::DELETE,
-            "/social-media-posting/{locationId}/posts/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::DELETE,
+                "/social-media-posting/{locationId}/posts/{id}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get post
     ///
     /// `GET /social-media-posting/{locationId}/posts/{id}` (operation `get-post`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1518,11 +1623,12 @@ impl SocialMediaPostingClient {
         ]
             .concat();
         let request = Request::new(
-            Method::GET,
-            "/social-media-posting/{locationId}/posts/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::GET,
+                "/social-media-posting/{locationId}/posts/{id}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_at(request, "/results/post").await
     }
 
@@ -1535,6 +1641,8 @@ impl SocialMediaPostingClient {
     ///   Link: [Platform Limitations](https://help.leadconnectorhq.com/support/solutions/articles/48001240003-social-planner-image-video-content-and-api-limitations "Social Planner Help")
     ///
     /// `PUT /social-media-posting/{locationId}/posts/{id}` (operation `edit-post`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1562,11 +1670,12 @@ impl SocialMediaPostingClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/social-media-posting/{locationId}/posts/{id}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/social-media-posting/{locationId}/posts/{id}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -1574,6 +1683,8 @@ impl SocialMediaPostingClient {
     /// Set Accounts
     ///
     /// `POST /social-media-posting/{locationId}/set-accounts` (operation `set-accounts`, API version `2021-07-28`).
+    ///
+    /// Requires scope `socialplanner/csv.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1598,11 +1709,13 @@ impl SocialMediaPostingClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/social-media-posting/{locationId}/set-accounts",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/social-media-posting/{locationId}/set-accounts",
+                path,
+                "2021-07-28",
+            )
+            .scopes(&["socialplanner/csv.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -1610,6 +1723,8 @@ impl SocialMediaPostingClient {
     /// Get tags by location id
     ///
     /// `GET /social-media-posting/{locationId}/tags` (operation `get-tags-location-id`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1641,13 +1756,16 @@ impl SocialMediaPostingClient {
             )
             .query_opt("searchText", params.search_text.as_ref())
             .query_opt("limit", params.limit.as_ref())
-            .query_opt("skip", params.skip.as_ref());
+            .query_opt("skip", params.skip.as_ref())
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get tags by ids
     ///
     /// `POST /social-media-posting/{locationId}/tags/details` (operation `get-tags-by-ids`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1672,11 +1790,12 @@ impl SocialMediaPostingClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/social-media-posting/{locationId}/tags/details",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/social-media-posting/{locationId}/tags/details",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }

@@ -31,6 +31,8 @@ impl StoreClient {
     ///
     /// `GET /store/shipping-carrier` (operation `list-shipping-carriers`, API version `2021-07-28`).
     ///
+    /// Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -49,7 +51,8 @@ impl StoreClient {
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
-            .query("altType", &params.alt_type);
+            .query("altType", &params.alt_type)
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -58,6 +61,8 @@ impl StoreClient {
     /// The "Create Shipping Carrier" API allows adding a new shipping carrier.
     ///
     /// `POST /store/shipping-carrier` (operation `create-shipping-carrier`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -71,11 +76,12 @@ impl StoreClient {
         body: &types::CreateShippingCarrierDto,
     ) -> Result<types::CreateShippingCarrierResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/store/shipping-carrier",
-            "/store/shipping-carrier".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/store/shipping-carrier",
+                "/store/shipping-carrier".to_owned(),
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -85,6 +91,8 @@ impl StoreClient {
     /// Delete specific shipping carrier with Id :shippingCarrierId
     ///
     /// `DELETE /store/shipping-carrier/{shippingCarrierId}` (operation `delete-shipping-carrier`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -114,7 +122,8 @@ impl StoreClient {
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
-            .query("altType", &params.alt_type);
+            .query("altType", &params.alt_type)
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -123,6 +132,8 @@ impl StoreClient {
     /// The "List Shipping Carrier" API allows to retrieve a paginated list of shipping carrier.
     ///
     /// `GET /store/shipping-carrier/{shippingCarrierId}` (operation `get-shipping-carriers`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -152,7 +163,8 @@ impl StoreClient {
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
-            .query("altType", &params.alt_type);
+            .query("altType", &params.alt_type)
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -161,6 +173,8 @@ impl StoreClient {
     /// The "update Shipping Carrier" API allows update a shipping carrier to the system.
     ///
     /// `PUT /store/shipping-carrier/{shippingCarrierId}` (operation `update-shipping-carrier`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -184,11 +198,12 @@ impl StoreClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/store/shipping-carrier/{shippingCarrierId}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/store/shipping-carrier/{shippingCarrierId}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -198,6 +213,8 @@ impl StoreClient {
     /// The "List Shipping Zone" API allows to retrieve a list of shipping zone.
     ///
     /// `GET /store/shipping-zone` (operation `list-shipping-zones`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -220,7 +237,8 @@ impl StoreClient {
             .query("altType", &params.alt_type)
             .query_opt("limit", params.limit.as_ref())
             .query_opt("offset", params.offset.as_ref())
-            .query_opt("withShippingRate", params.with_shipping_rate.as_ref());
+            .query_opt("withShippingRate", params.with_shipping_rate.as_ref())
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -229,6 +247,8 @@ impl StoreClient {
     /// The "Create Shipping Zone" API allows adding a new shipping zone.
     ///
     /// `POST /store/shipping-zone` (operation `create-shipping-zone`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -242,11 +262,12 @@ impl StoreClient {
         body: &types::CreateShippingZoneDto,
     ) -> Result<types::CreateShippingZoneResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/store/shipping-zone",
-            "/store/shipping-zone".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/store/shipping-zone",
+                "/store/shipping-zone".to_owned(),
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -284,6 +305,8 @@ impl StoreClient {
     ///
     /// `DELETE /store/shipping-zone/{shippingZoneId}` (operation `delete-shipping-zone`, API version `2021-07-28`).
     ///
+    /// Takes a sub-account (location) token.
+    ///
     /// # Arguments
     ///
     /// - `shipping_zone_id`: ID of the item that needs to be returned
@@ -312,7 +335,8 @@ impl StoreClient {
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
-            .query("altType", &params.alt_type);
+            .query("altType", &params.alt_type)
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -321,6 +345,8 @@ impl StoreClient {
     /// The "List Shipping Zone" API allows to retrieve a paginated list of shipping zone.
     ///
     /// `GET /store/shipping-zone/{shippingZoneId}` (operation `get-shipping-zones`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -351,7 +377,8 @@ impl StoreClient {
             )
             .query("altId", &params.alt_id)
             .query("altType", &params.alt_type)
-            .query_opt("withShippingRate", params.with_shipping_rate.as_ref());
+            .query_opt("withShippingRate", params.with_shipping_rate.as_ref())
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -360,6 +387,8 @@ impl StoreClient {
     /// The "update Shipping Zone" API allows update a shipping zone to the system.
     ///
     /// `PUT /store/shipping-zone/{shippingZoneId}` (operation `update-shipping-zone`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -383,11 +412,12 @@ impl StoreClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/store/shipping-zone/{shippingZoneId}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/store/shipping-zone/{shippingZoneId}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -397,6 +427,8 @@ impl StoreClient {
     /// The "List Shipping Rate" API allows to retrieve a list of shipping rate.
     ///
     /// `GET /store/shipping-zone/{shippingZoneId}/shipping-rate` (operation `list-shipping-rates`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -429,7 +461,8 @@ impl StoreClient {
             .query("altId", &params.alt_id)
             .query("altType", &params.alt_type)
             .query_opt("limit", params.limit.as_ref())
-            .query_opt("offset", params.offset.as_ref());
+            .query_opt("offset", params.offset.as_ref())
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -438,6 +471,8 @@ impl StoreClient {
     /// The "Create Shipping Rate" API allows adding a new shipping rate.
     ///
     /// `POST /store/shipping-zone/{shippingZoneId}/shipping-rate` (operation `create-shipping-rate`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -462,11 +497,12 @@ impl StoreClient {
         ]
             .concat();
         let request = Request::new(
-            Method::POST,
-            "/store/shipping-zone/{shippingZoneId}/shipping-rate",
-            path,
-            "2021-07-28",
-        );
+                Method::POST,
+                "/store/shipping-zone/{shippingZoneId}/shipping-rate",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -476,6 +512,8 @@ impl StoreClient {
     /// Delete specific shipping rate with Id :shippingRateId
     ///
     /// `DELETE /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}` (operation `delete-shipping-rate`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -509,7 +547,8 @@ impl StoreClient {
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
-            .query("altType", &params.alt_type);
+            .query("altType", &params.alt_type)
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -518,6 +557,8 @@ impl StoreClient {
     /// The "List Shipping Rate" API allows to retrieve a paginated list of shipping rate.
     ///
     /// `GET /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}` (operation `get-shipping-rates`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -551,7 +592,8 @@ impl StoreClient {
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
-            .query("altType", &params.alt_type);
+            .query("altType", &params.alt_type)
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -560,6 +602,8 @@ impl StoreClient {
     /// The "update Shipping Rate" API allows update a shipping rate to the system.
     ///
     /// `PUT /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}` (operation `update-shipping-rate`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -587,11 +631,12 @@ impl StoreClient {
         ]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}",
-            path,
-            "2021-07-28",
-        );
+                Method::PUT,
+                "/store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}",
+                path,
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -601,6 +646,8 @@ impl StoreClient {
     /// Get store settings by altId and altType.
     ///
     /// `GET /store/store-setting` (operation `get-store-settings`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -620,7 +667,8 @@ impl StoreClient {
                 "2021-07-28",
             )
             .query("altId", &params.alt_id)
-            .query("altType", &params.alt_type);
+            .query("altType", &params.alt_type)
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -629,6 +677,8 @@ impl StoreClient {
     /// Create or update store settings by altId and altType.
     ///
     /// `POST /store/store-setting` (operation `create-store-setting`, API version `2021-07-28`).
+    ///
+    /// Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -642,11 +692,12 @@ impl StoreClient {
         body: &types::CreateStoreSettingDto,
     ) -> Result<types::CreateStoreSettingResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/store/store-setting",
-            "/store/store-setting".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/store/store-setting",
+                "/store/store-setting".to_owned(),
+                "2021-07-28",
+            )
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }

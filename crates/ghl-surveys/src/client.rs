@@ -29,6 +29,8 @@ impl SurveysClient {
     ///
     /// `GET /surveys/` (operation `get-surveys`, API version `2021-07-28`).
     ///
+    /// Requires scope `surveys.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -48,13 +50,17 @@ impl SurveysClient {
             .query("locationId", &params.location_id)
             .query_opt("skip", params.skip.as_ref())
             .query_opt("limit", params.limit.as_ref())
-            .query_opt("type", params.type_.as_ref());
+            .query_opt("type", params.type_.as_ref())
+            .scopes(&["surveys.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Get Surveys Submissions
     ///
     /// `GET /surveys/submissions` (operation `get-surveys-submissions`, API version `2021-07-28`).
+    ///
+    /// Requires scope `surveys.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -79,7 +85,9 @@ impl SurveysClient {
             .query_opt("surveyId", params.survey_id.as_ref())
             .query_opt("q", params.q.as_ref())
             .query_opt("startAt", params.start_at.as_ref())
-            .query_opt("endAt", params.end_at.as_ref());
+            .query_opt("endAt", params.end_at.as_ref())
+            .scopes(&["surveys.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 }

@@ -31,6 +31,8 @@ impl UsersClient {
     ///
     /// `GET /users/` (operation `get-user-by-location`, API version `2021-07-28`).
     ///
+    /// Requires scope `users.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -48,13 +50,17 @@ impl UsersClient {
                 "/users/".to_owned(),
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["users.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
     /// Create User
     ///
     /// `POST /users/` (operation `create-user`, API version `2021-07-28`).
+    ///
+    /// Requires scope `users.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -68,11 +74,13 @@ impl UsersClient {
         body: &types::CreateUserDto,
     ) -> Result<types::UserSuccessfulResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/users/",
-            "/users/".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/users/",
+                "/users/".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["users.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -80,6 +88,8 @@ impl UsersClient {
     /// Search Users
     ///
     /// `GET /users/search` (operation `search-users`, API version `2021-07-28`).
+    ///
+    /// Requires scope `users.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -108,7 +118,9 @@ impl UsersClient {
             .query_opt("ids", params.ids.as_ref())
             .query_opt("sort", params.sort.as_ref())
             .query_opt("sortDirection", params.sort_direction.as_ref())
-            .query_opt("enabled2waySync", params.enabled2way_sync.as_ref());
+            .query_opt("enabled2waySync", params.enabled2way_sync.as_ref())
+            .scopes(&["users.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
@@ -117,6 +129,8 @@ impl UsersClient {
     /// Filter users by company ID, deleted status, and email array
     ///
     /// `POST /users/search/filter-by-email` (operation `filter-users-by-email`, API version `2021-07-28`).
+    ///
+    /// Requires scope `users.readonly`. Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -130,11 +144,13 @@ impl UsersClient {
         body: &types::FilterByEmailDto,
     ) -> Result<types::SearchUserSuccessfulResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/users/search/filter-by-email",
-            "/users/search/filter-by-email".to_owned(),
-            "2021-07-28",
-        );
+                Method::POST,
+                "/users/search/filter-by-email",
+                "/users/search/filter-by-email".to_owned(),
+                "2021-07-28",
+            )
+            .scopes(&["users.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -142,6 +158,8 @@ impl UsersClient {
     /// Delete User
     ///
     /// `DELETE /users/{userId}` (operation `delete-user`, API version `2021-07-28`).
+    ///
+    /// Requires scope `users.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -155,18 +173,17 @@ impl UsersClient {
         user_id: &str,
     ) -> Result<types::DeleteUserSuccessfulResponseDto> {
         let path = ["/users/", &ghl_runtime::encode_path_segment(&user_id)].concat();
-        let request = Request::new(
-            Method::DELETE,
-            "/users/{userId}",
-            path,
-            "2021-07-28",
-        );
+        let request = Request::new(Method::DELETE, "/users/{userId}", path, "2021-07-28")
+            .scopes(&["users.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
     /// Get User
     ///
     /// `GET /users/{userId}` (operation `get-user`, API version `2021-07-28`).
+    ///
+    /// Requires scope `users.readonly`. Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -184,13 +201,17 @@ impl UsersClient {
         user_id: &str,
     ) -> Result<types::UserSuccessfulResponseDto> {
         let path = ["/users/", &ghl_runtime::encode_path_segment(&user_id)].concat();
-        let request = Request::new(Method::GET, "/users/{userId}", path, "2021-07-28");
+        let request = Request::new(Method::GET, "/users/{userId}", path, "2021-07-28")
+            .scopes(&["users.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         self.client.send(request).await
     }
 
     /// Update User
     ///
     /// `PUT /users/{userId}` (operation `update-user`, API version `2021-07-28`).
+    ///
+    /// Requires scope `users.write`. Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -205,7 +226,9 @@ impl UsersClient {
         body: &types::UpdateUserDto,
     ) -> Result<types::UserSuccessfulResponseDto> {
         let path = ["/users/", &ghl_runtime::encode_path_segment(&user_id)].concat();
-        let request = Request::new(Method::PUT, "/users/{userId}", path, "2021-07-28");
+        let request = Request::new(Method::PUT, "/users/{userId}", path, "2021-07-28")
+            .scopes(&["users.write"])
+            .token_kinds(ghl_runtime::TokenKinds::ANY);
         let request = request.json(body);
         self.client.send(request).await
     }

@@ -31,6 +31,8 @@ impl VoiceAiClient {
     ///
     /// `POST /voice-ai/actions` (operation `create-action`, API version `2021-04-15`).
     ///
+    /// Requires scope `voice-ai-agent-goals.write`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -43,11 +45,13 @@ impl VoiceAiClient {
         body: &types::CreateSingleActionDto,
     ) -> Result<types::CreateActionResponseDto> {
         let request = Request::new(
-            Method::POST,
-            "/voice-ai/actions",
-            "/voice-ai/actions".to_owned(),
-            "2021-04-15",
-        );
+                Method::POST,
+                "/voice-ai/actions",
+                "/voice-ai/actions".to_owned(),
+                "2021-04-15",
+            )
+            .scopes(&["voice-ai-agent-goals.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -57,6 +61,8 @@ impl VoiceAiClient {
     /// Delete an existing action from a voice AI agent. This permanently removes the action and its configuration.
     ///
     /// `DELETE /voice-ai/actions/{actionId}` (operation `delete-action`, API version `2021-04-15`).
+    ///
+    /// Requires scope `voice-ai-agent-goals.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -83,7 +89,9 @@ impl VoiceAiClient {
                 "2021-04-15",
             )
             .query("locationId", &params.location_id)
-            .query("agentId", &params.agent_id);
+            .query("agentId", &params.agent_id)
+            .scopes(&["voice-ai-agent-goals.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -92,6 +100,8 @@ impl VoiceAiClient {
     /// Retrieve details of a specific action by its ID. Returns the action configuration including actionParameters.
     ///
     /// `GET /voice-ai/actions/{actionId}` (operation `get-action`, API version `2021-04-15`).
+    ///
+    /// Requires scope `voice-ai-agent-goals.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -117,7 +127,9 @@ impl VoiceAiClient {
                 path,
                 "2021-04-15",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["voice-ai-agent-goals.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -126,6 +138,8 @@ impl VoiceAiClient {
     /// Update an existing action for a voice AI agent. Modifies the behavior and configuration of an agent action.
     ///
     /// `PUT /voice-ai/actions/{actionId}` (operation `update-action`, API version `2021-04-15`).
+    ///
+    /// Requires scope `voice-ai-agent-goals.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -146,11 +160,13 @@ impl VoiceAiClient {
         let path = ["/voice-ai/actions/", &ghl_runtime::encode_path_segment(&action_id)]
             .concat();
         let request = Request::new(
-            Method::PUT,
-            "/voice-ai/actions/{actionId}",
-            path,
-            "2021-04-15",
-        );
+                Method::PUT,
+                "/voice-ai/actions/{actionId}",
+                path,
+                "2021-04-15",
+            )
+            .scopes(&["voice-ai-agent-goals.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -160,6 +176,8 @@ impl VoiceAiClient {
     /// Retrieve a paginated list of agents for given location.
     ///
     /// `GET /voice-ai/agents` (operation `get-agents`, API version `2021-04-15`).
+    ///
+    /// Requires scope `voice-ai-agents.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -213,7 +231,9 @@ impl VoiceAiClient {
             .query_opt("page", params.page.as_ref())
             .query_opt("pageSize", params.page_size.as_ref())
             .query("locationId", &params.location_id)
-            .query_opt("query", params.query.as_ref());
+            .query_opt("query", params.query.as_ref())
+            .scopes(&["voice-ai-agents.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -222,6 +242,8 @@ impl VoiceAiClient {
     /// Create a new voice AI agent configuration and settings
     ///
     /// `POST /voice-ai/agents` (operation `create-agent`, API version `2021-04-15`).
+    ///
+    /// Requires scope `voice-ai-agents.write`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -243,11 +265,13 @@ impl VoiceAiClient {
             );
         }
         let request = Request::new(
-            Method::POST,
-            "/voice-ai/agents",
-            "/voice-ai/agents".to_owned(),
-            "2021-04-15",
-        );
+                Method::POST,
+                "/voice-ai/agents",
+                "/voice-ai/agents".to_owned(),
+                "2021-04-15",
+            )
+            .scopes(&["voice-ai-agents.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -257,6 +281,8 @@ impl VoiceAiClient {
     /// Delete a voice AI agent and all its configurations
     ///
     /// `DELETE /voice-ai/agents/{agentId}` (operation `delete-agent`, API version `2021-04-15`).
+    ///
+    /// Requires scope `voice-ai-agents.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -282,7 +308,9 @@ impl VoiceAiClient {
                 path,
                 "2021-04-15",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["voice-ai-agents.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send_empty(request).await
     }
 
@@ -291,6 +319,8 @@ impl VoiceAiClient {
     /// Retrieve detailed configuration and settings for a specific voice AI agent
     ///
     /// `GET /voice-ai/agents/{agentId}` (operation `get-agent`, API version `2021-04-15`).
+    ///
+    /// Requires scope `voice-ai-agents.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -316,7 +346,9 @@ impl VoiceAiClient {
                 path,
                 "2021-04-15",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["voice-ai-agents.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -325,6 +357,8 @@ impl VoiceAiClient {
     /// Partially update an existing voice AI agent
     ///
     /// `PATCH /voice-ai/agents/{agentId}` (operation `patch-agent`, API version `2021-04-15`).
+    ///
+    /// Requires scope `voice-ai-agents.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -359,7 +393,9 @@ impl VoiceAiClient {
                 path,
                 "2021-04-15",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["voice-ai-agents.write"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(body);
         self.client.send(request).await
     }
@@ -369,6 +405,8 @@ impl VoiceAiClient {
     /// Returns call logs for Voice AI agents scoped to a location. Supports filtering by agent, contact, call type, action types, and date range (interpreted in the provided IANA timezone). Also supports sorting and 1-based pagination.
     ///
     /// `GET /voice-ai/dashboard/call-logs` (operation `get-call-logs`, API version `2021-04-15`).
+    ///
+    /// Requires scope `voice-ai-dashboard.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -396,7 +434,9 @@ impl VoiceAiClient {
             .query_opt("sortBy", params.sort_by.as_ref())
             .query_opt("sort", params.sort.as_ref())
             .query_opt("page", params.page.as_ref())
-            .query_opt("pageSize", params.page_size.as_ref());
+            .query_opt("pageSize", params.page_size.as_ref())
+            .scopes(&["voice-ai-dashboard.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 
@@ -405,6 +445,8 @@ impl VoiceAiClient {
     /// Returns a call log by callId.
     ///
     /// `GET /voice-ai/dashboard/call-logs/{callId}` (operation `getCallLog`, API version `2021-04-15`).
+    ///
+    /// Requires scope `voice-ai-dashboard.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -432,7 +474,9 @@ impl VoiceAiClient {
                 path,
                 "2021-04-15",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["voice-ai-dashboard.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 }

@@ -29,6 +29,8 @@ impl WorkflowsClient {
     ///
     /// `GET /workflows/` (operation `get-workflow`, API version `2021-07-28`).
     ///
+    /// Requires scope `workflows.readonly`. Takes a sub-account (location) token.
+    ///
     /// # Errors
     ///
     /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
@@ -46,7 +48,9 @@ impl WorkflowsClient {
                 "/workflows/".to_owned(),
                 "2021-07-28",
             )
-            .query("locationId", &params.location_id);
+            .query("locationId", &params.location_id)
+            .scopes(&["workflows.readonly"])
+            .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         self.client.send(request).await
     }
 }

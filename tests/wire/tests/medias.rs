@@ -1,8 +1,10 @@
 //! `ghl-medias` on the wire: "Upload: multipart `POST /medias/upload-file` with either `file`
 //! (binary, `hosted=false`) or `fileUrl` (`hosted=true`); answers with the file id and a CDN
 //! URL. Oversized files are refused with 413 `FILE_SIZE_EXCEEDED`."
-//! (`shared/docs/api-deviations.md`, "Media library"; the spec already declares the multipart
-//! body, so no override is needed.)
+//! (`shared/docs/api-deviations.md`, "Media library"), and from "Found since the first
+//! release": the upload names its sub-account (`altId` + `altType`, or `locationId`), and the
+//! documented caps (25 MB, 500 MB for video) are checked before sending
+//! (`overrides/medias.yaml`).
 
 mod common;
 
@@ -32,6 +34,7 @@ async fn upload_a_file_is_multipart_with_file_and_hosted_false() {
             file_url: None,
             name: Some("Spring banner".to_owned()),
             parent_id: Some("folder123".to_owned()),
+            ..UploadMediaContentBody::default()
         })
         .await
         .unwrap();
@@ -68,8 +71,7 @@ async fn upload_by_url_is_multipart_with_file_url_and_hosted_true() {
             file: None,
             hosted: Some(true),
             file_url: Some("https://cdn.example.com/banner.png".to_owned()),
-            name: None,
-            parent_id: None,
+            ..UploadMediaContentBody::default()
         })
         .await
         .unwrap();
@@ -92,9 +94,10 @@ async fn upload_by_url_is_multipart_with_file_url_and_hosted_true() {
     );
 }
 
-/// 413 `FILE_SIZE_EXCEEDED` surfaces as an HTTP error with the status and the server's message.
+/// Deviation: a 413 `FILE_SIZE_EXCEEDED` (a file under the documented cap the server still
+/// refuses) surfaces as `FileTooLarge` with the server's message, the file's size and its cap.
 #[tokio::test]
-async fn an_oversized_file_is_a_413_error() {
+async fn an_oversized_file_is_a_413_file_too_large() {
     let server = server_answering(
         413,
         json!({ "statusCode": 413, "message": "FILE_SIZE_EXCEEDED" }),
@@ -111,10 +114,97 @@ async fn an_oversized_file_is_a_413_error() {
     assert_eq!(err.status(), Some(413));
     assert!(!err.is_retryable());
     match &err {
-        Error::Http { message, .. } => {
+        Error::FileTooLarge {
+            field,
+            size,
+            limit,
+            message,
+            ..
+        } => {
+            assert_eq!(*field, "file");
+            assert_eq!(*size, Some(1024));
+            assert_eq!(*limit, Some(VIDEO_CAP));
             assert_eq!(message.as_deref(), Some("FILE_SIZE_EXCEEDED"));
         }
-        other => panic!("expected Http, got {other:?}"),
+        other => panic!("expected FileTooLarge, got {other:?}"),
     }
     assert_eq!(received(&server).await.len(), 1, "a 413 is not retried");
+}
+
+/// The documented caps, in bytes.
+const FILE_CAP: u64 = 25 * 1024 * 1024;
+const VIDEO_CAP: u64 = 500 * 1024 * 1024;
+
+/// Deviation: a file over the 25 MB cap is refused before anything is sent, with its size and
+/// the cap in the error.
+#[tokio::test]
+async fn a_file_over_25_mb_is_refused_before_sending() {
+    let server = server_answering(200, uploaded()).await;
+    let bytes = vec![0_u8; FILE_CAP as usize + 1];
+    let err = MediasClient::new(client(&server))
+        .upload_media_content(&UploadMediaContentBody {
+            file: Some(FilePart::new(bytes, "scan.pdf", "application/pdf")),
+            alt_id: Some("ve9EPM428h8vShlRW1KT".to_owned()),
+            alt_type: Some(ghl_medias::types::UploadMediaContentBodyAltType::Location),
+            ..UploadMediaContentBody::default()
+        })
+        .await
+        .unwrap_err();
+    match &err {
+        Error::FileTooLarge {
+            field,
+            size,
+            limit,
+            message,
+            ..
+        } => {
+            assert_eq!(*field, "file");
+            assert_eq!(*size, Some(FILE_CAP + 1));
+            assert_eq!(*limit, Some(FILE_CAP));
+            assert_eq!(*message, None);
+        }
+        other => panic!("expected FileTooLarge, got {other:?}"),
+    }
+    assert!(received(&server).await.is_empty(), "nothing was sent");
+}
+
+/// A video has the larger cap: 30 MB of video goes out (a 30 MB image would not).
+#[tokio::test]
+async fn a_video_over_25_mb_is_sent() {
+    let server = server_answering(200, uploaded()).await;
+    let bytes = vec![0_u8; 30 * 1024 * 1024];
+    MediasClient::new(client(&server))
+        .upload_media_content(&UploadMediaContentBody {
+            file: Some(FilePart::new(bytes, "reel.mp4", "video/mp4")),
+            location_id: Some("ve9EPM428h8vShlRW1KT".to_owned()),
+            ..UploadMediaContentBody::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(received(&server).await.len(), 1);
+}
+
+/// Deviation: an upload names the sub-account it goes to with `altId` + `altType=location` form
+/// fields next to `file` (agency and company tokens cannot upload otherwise).
+#[tokio::test]
+async fn an_upload_names_its_sub_account() {
+    let server = server_answering(200, uploaded()).await;
+    MediasClient::new(client(&server))
+        .upload_media_content(&UploadMediaContentBody {
+            file: Some(FilePart::new(b"GIF89a".to_vec(), "dot.gif", "image/gif")),
+            alt_id: Some("ve9EPM428h8vShlRW1KT".to_owned()),
+            alt_type: Some(ghl_medias::types::UploadMediaContentBodyAltType::Location),
+            ..UploadMediaContentBody::default()
+        })
+        .await
+        .unwrap();
+    let req = only_request(&server).await;
+    assert_call(&req, "POST", "/medias/upload-file", "", "2021-07-28");
+    assert_eq!(
+        multipart_texts(&multipart_parts(&req)),
+        [
+            ("altId".to_owned(), "ve9EPM428h8vShlRW1KT".to_owned()),
+            ("altType".to_owned(), "location".to_owned()),
+        ]
+    );
 }

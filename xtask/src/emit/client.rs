@@ -5,6 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{doc_attrs, inner_doc, mentions_local, ty_tokens};
+use crate::access::Access;
 use crate::ir::{
     Api, Body, ErrorResponse, Operation, Param, ParamLocation, Response, Ty, TypeKind,
 };
@@ -238,6 +239,8 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
     }
     if op.without_auth {
         chain.push(quote! { .without_auth() });
+    } else {
+        chain.extend(access_calls(&op.access));
     }
     let mut checks = bound_checks(op);
     checks.extend(body_item_checks(api, op));
@@ -374,6 +377,10 @@ fn method_doc(op: &Operation) -> String {
                 .map(|doc| format!("- `{}`: {}", param.name, one_line(doc)))
         })
         .collect();
+    if let Some(access) = access_doc(&op.access) {
+        text.push_str("\n\n");
+        text.push_str(&access);
+    }
     if !documented.is_empty() {
         text.push_str("\n\n# Arguments\n\n");
         text.push_str(&documented.join("\n"));
@@ -393,6 +400,40 @@ fn method_doc(op: &Operation) -> String {
         }
     }
     text
+}
+
+/// "Requires scope `x` (or `y`). Takes a sub-account (location) or agency token."
+fn access_doc(access: &Access) -> Option<String> {
+    let mut sentences = Vec::new();
+    if let Some((first, rest)) = access.scopes.split_first() {
+        let others: String = rest.iter().map(|scope| format!(" or `{scope}`")).collect();
+        sentences.push(format!("Requires scope `{first}`{others}."));
+    }
+    let tokens = match (access.location, access.agency) {
+        (true, true) => Some("a sub-account (location) or agency token"),
+        (true, false) => Some("a sub-account (location) token"),
+        (false, true) => Some("an agency (company) token"),
+        (false, false) => None,
+    };
+    sentences.extend(tokens.map(|tokens| format!("Takes {tokens}.")));
+    (!sentences.is_empty()).then(|| sentences.join(" "))
+}
+
+/// `.scopes(...)` and `.token_kinds(...)`: what the runtime needs to say why a call was refused.
+fn access_calls(access: &Access) -> Vec<TokenStream> {
+    let mut calls = Vec::new();
+    if !access.scopes.is_empty() {
+        let scopes = &access.scopes;
+        calls.push(quote! { .scopes(&[#(#scopes),*]) });
+    }
+    let kinds = match (access.location, access.agency) {
+        (true, true) => Some(quote! { ANY }),
+        (true, false) => Some(quote! { LOCATION }),
+        (false, true) => Some(quote! { AGENCY }),
+        (false, false) => None,
+    };
+    calls.extend(kinds.map(|kinds| quote! { .token_kinds(ghl_runtime::TokenKinds::#kinds) }));
+    calls
 }
 
 fn one_line(text: &str) -> String {
@@ -464,6 +505,10 @@ fn multipart_parts(api: &Api, ty: &str) -> (Vec<TokenStream>, Vec<TokenStream>) 
     for field in fields {
         let wire = &field.wire;
         let ident = format_ident!("{}", field.name);
+        for (prefix, bytes) in &field.max_bytes {
+            let bytes = proc_macro2::Literal::u64_unsuffixed(*bytes);
+            parts.push(quote! { .max_file_size(#prefix, #bytes) });
+        }
         match (&field.ty, field.optional()) {
             (Ty::File, false) => parts.push(quote! { .file(#wire, &body.#ident) }),
             (Ty::File, true) => parts.push(quote! { .file_opt(#wire, body.#ident.as_ref()) }),
