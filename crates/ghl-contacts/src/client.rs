@@ -205,7 +205,7 @@ impl ContactsClient {
     /// - `401`
     pub async fn search_contacts_advanced(
         &self,
-        body: &types::SearchBodyV2dto,
+        body: &types::ContactSearchBody,
     ) -> Result<types::ContactSearchResponse> {
         let request = Request::new(
                 Method::POST,

@@ -79,6 +79,242 @@ pub struct CheckboxField {
     pub field_value: Option<Vec<String>>,
 }
 
+/// Body of POST /contacts/search: filters (AND by default, or grouped), sort, a full-text query and a page. Page with `page` up to 10,000 records, beyond that with the `searchAfter` of the last contact read (never both).
+///
+/// Schema: `apps/contacts.json#/components/schemas/ContactSearchBody`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContactSearchBody {
+    /// The sub-account (location) to search in.
+    #[serde(rename = "locationId")]
+    pub location_id: String,
+    /// Page number, from 1 (reaches the first 10,000 records; not with `searchAfter`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<i64>,
+    /// Contacts per page
+    #[serde(rename = "pageLimit")]
+    pub page_limit: i64,
+    /// The `searchAfter` of the last contact of the previous page: the cursor beyond 10,000 records (not with `page`).
+    #[serde(rename = "searchAfter", default, skip_serializing_if = "Option::is_none")]
+    pub search_after: Option<Vec<serde_json::Value>>,
+    /// Conditions and groups of conditions, all of which must hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filters: Option<Vec<ContactSearchFilter>>,
+    /// Sort keys, most significant first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<Vec<ContactSearchSort>>,
+    /// Full-text search over the searchable fields (at most 75 characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+}
+
+/// A condition: `field` `operator` `value`, e.g. `firstNameLowerCase` `eq` `"alex"`.
+///
+/// Schema: `apps/contacts.json#/components/schemas/ContactSearchCondition`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContactSearchCondition {
+    /// The contact field, e.g. `firstNameLowerCase`, `dnd`, `tags`, `dateAdded` or `customFields.{id}`.
+    pub field: String,
+    /// `operator`
+    pub operator: ContactSearchOperator,
+    /// What to compare with: a string, number or boolean (at most 75 characters), a `{gt, gte, lt, lte}` object for `range`, nothing for `exists` and `not_exists`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<serde_json::Value>,
+}
+
+/// One condition on a contact field, or a group of filters joined by AND or OR.
+///
+/// Schema: `apps/contacts.json#/components/schemas/ContactSearchFilter`
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum ContactSearchFilter {
+    ContactSearchCondition(ContactSearchCondition),
+    ContactSearchGroup(ContactSearchGroup),
+}
+
+impl<'de> Deserialize<'de> for ContactSearchFilter {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: [&[&str]; 2] = [
+            &["field", "operator", "value"],
+            &["group", "filters"],
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let named = |fields: &[&str]| {
+            value
+                .as_object()
+                .map_or(
+                    0,
+                    |object| {
+                        object
+                            .keys()
+                            .filter(|key| fields.contains(&key.as_str()))
+                            .count()
+                    },
+                )
+        };
+        let mut order: Vec<(usize, usize)> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(index, fields)| (named(fields), index))
+            .collect();
+        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
+        for (_, index) in order {
+            let parsed = match index {
+                0 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::ContactSearchCondition)
+                }
+                1 => serde_json::from_value(value.clone()).map(Self::ContactSearchGroup),
+                _ => continue,
+            };
+            if let Ok(parsed) = parsed {
+                return Ok(parsed);
+            }
+        }
+        Err(
+            serde::de::Error::custom(
+                "the value matches no variant of ContactSearchFilter",
+            ),
+        )
+    }
+}
+
+/// Filters joined by `AND` or `OR`.
+///
+/// Schema: `apps/contacts.json#/components/schemas/ContactSearchGroup`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContactSearchGroup {
+    /// How the group's filters combine.
+    pub group: ContactSearchGroupGroup,
+    /// The group's conditions and nested groups.
+    pub filters: Vec<ContactSearchFilter>,
+}
+
+/// How the group's filters combine.
+///
+/// Schema: `apps/contacts.json#/components/schemas/ContactSearchGroup/properties/group`
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum ContactSearchGroupGroup {
+    /// `AND`
+    And,
+    /// `OR`
+    Or,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl ContactSearchGroupGroup {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::And => "AND",
+            Self::Or => "OR",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for ContactSearchGroupGroup {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "AND" => Self::And,
+            "OR" => Self::Or,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<ContactSearchGroupGroup> for String {
+    fn from(value: ContactSearchGroupGroup) -> Self {
+        match value {
+            ContactSearchGroupGroup::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for ContactSearchGroupGroup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a condition compares its field with its value.
+///
+/// Schema: `apps/contacts.json#/components/schemas/ContactSearchOperator`
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum ContactSearchOperator {
+    /// `eq`
+    Eq,
+    /// `not_eq`
+    NotEq,
+    /// `contains`
+    Contains,
+    /// `not_contains`
+    NotContains,
+    /// `exists`
+    Exists,
+    /// `not_exists`
+    NotExists,
+    /// `range`
+    Range,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl ContactSearchOperator {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Eq => "eq",
+            Self::NotEq => "not_eq",
+            Self::Contains => "contains",
+            Self::NotContains => "not_contains",
+            Self::Exists => "exists",
+            Self::NotExists => "not_exists",
+            Self::Range => "range",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for ContactSearchOperator {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "eq" => Self::Eq,
+            "not_eq" => Self::NotEq,
+            "contains" => Self::Contains,
+            "not_contains" => Self::NotContains,
+            "exists" => Self::Exists,
+            "not_exists" => Self::NotExists,
+            "range" => Self::Range,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<ContactSearchOperator> for String {
+    fn from(value: ContactSearchOperator) -> Self {
+        match value {
+            ContactSearchOperator::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for ContactSearchOperator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Body of POST /contacts/search (not in the published spec).
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactSearchResponse`
@@ -93,6 +329,69 @@ pub struct ContactSearchResponse {
     /// Request trace id
     #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
+}
+
+/// One sort key.
+///
+/// Schema: `apps/contacts.json#/components/schemas/ContactSearchSort`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContactSearchSort {
+    /// The contact field to sort by, e.g. `dateAdded`.
+    pub field: String,
+    /// Ascending or descending.
+    pub direction: ContactSearchSortDirection,
+}
+
+/// Ascending or descending.
+///
+/// Schema: `apps/contacts.json#/components/schemas/ContactSearchSort/properties/direction`
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum ContactSearchSortDirection {
+    /// `asc`
+    Asc,
+    /// `desc`
+    Desc,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl ContactSearchSortDirection {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Asc => "asc",
+            Self::Desc => "desc",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for ContactSearchSortDirection {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "asc" => Self::Asc,
+            "desc" => Self::Desc,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<ContactSearchSortDirection> for String {
+    fn from(value: ContactSearchSortDirection) -> Self {
+        match value {
+            ContactSearchSortDirection::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for ContactSearchSortDirection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Schema: `apps/contacts.json#/components/schemas/ContactsBulkUpateResponse`
@@ -1187,9 +1486,6 @@ pub struct RadioField {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<String>,
 }
-
-/// Schema: `apps/contacts.json#/components/schemas/SearchBodyV2DTO`
-pub type SearchBodyV2dto = serde_json::Value;
 
 /// Schema: `apps/contacts.json#/components/schemas/SingleSelectField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

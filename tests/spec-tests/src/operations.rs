@@ -3392,7 +3392,9 @@ async fn contacts() {
             &[],
         )
         .await;
-    let _ = api.search_contacts_advanced(&value("null")).await;
+    let _ = api
+        .search_contacts_advanced(&value("{\"locationId\":\"example\",\"pageLimit\":0}"))
+        .await;
     server
         .expect(
             "search_contacts_advanced",

@@ -5,7 +5,11 @@
 mod common;
 
 use common::*;
-use ghl_contacts::types::{ContactSearchResponse, ContactsSearchSuccessfulResponseDto};
+use ghl_contacts::types::{
+    ContactSearchBody, ContactSearchCondition, ContactSearchFilter, ContactSearchGroup,
+    ContactSearchGroupGroup, ContactSearchOperator, ContactSearchResponse, ContactSearchSort,
+    ContactSearchSortDirection, ContactsSearchSuccessfulResponseDto,
+};
 use ghl_contacts::{ContactsClient, GetContactsParams};
 use serde_json::json;
 
@@ -68,7 +72,8 @@ async fn search_is_a_post_and_parses_contacts_total_and_trace_id() {
         "filters": [ { "field": "tags", "operator": "contains", "value": "vip" } ],
         "sort": [ { "field": "dateAdded", "direction": "desc" } ]
     });
-    let found: ContactSearchResponse = api(&server).search_contacts_advanced(&query).await.unwrap();
+    let body: ContactSearchBody = serde_json::from_value(query.clone()).unwrap();
+    let found: ContactSearchResponse = api(&server).search_contacts_advanced(&body).await.unwrap();
     let req = only_request(&server).await;
     assert_call(&req, "POST", "/contacts/search", "", "2021-07-28");
     assert_json_body(&req, &query);
@@ -93,7 +98,15 @@ async fn search_is_a_post_and_parses_contacts_total_and_trace_id() {
 async fn an_empty_search_parses() {
     let server = server_answering(200, json!({ "contacts": [], "total": 0 })).await;
     let found = api(&server)
-        .search_contacts_advanced(&json!({ "locationId": LOCATION, "pageLimit": 1 }))
+        .search_contacts_advanced(&ContactSearchBody {
+            location_id: LOCATION.to_owned(),
+            page: None,
+            page_limit: 1,
+            search_after: None,
+            filters: None,
+            sort: None,
+            query: None,
+        })
         .await
         .unwrap();
     assert!(found.contacts.is_empty());
@@ -172,5 +185,74 @@ async fn the_deprecated_list_pages_by_cursor_meta() {
     assert_eq!(
         page.contacts.unwrap()[0].id.as_deref(),
         Some("yd0jdjOavGk2o6Nh5Ndb")
+    );
+}
+
+/// Deviation: the search body is the documented advanced filter (the spec's is empty): typed
+/// conditions with operators, AND/OR groups nested in the filter list, sort keys, a full-text
+/// query and the `searchAfter` cursor, sent exactly as the docs' sample request.
+#[tokio::test]
+async fn the_search_body_is_typed_filters_groups_sort_and_cursor() {
+    let server = server_answering(200, json!({ "contacts": [], "total": 0 })).await;
+    let condition = |field: &str, operator, value: serde_json::Value| {
+        ContactSearchFilter::ContactSearchCondition(ContactSearchCondition {
+            field: field.to_owned(),
+            operator,
+            value: Some(value),
+        })
+    };
+    let search = ContactSearchBody {
+        location_id: LOCATION.to_owned(),
+        page: None,
+        page_limit: 20,
+        search_after: Some(vec![json!(1_717_000_000_000_i64), json!("c20")]),
+        filters: Some(vec![
+            condition("dnd", ContactSearchOperator::Eq, json!(true)),
+            ContactSearchFilter::ContactSearchGroup(ContactSearchGroup {
+                group: ContactSearchGroupGroup::Or,
+                filters: vec![
+                    condition("firstNameLowerCase", ContactSearchOperator::Eq, json!("alex")),
+                    condition("dateAdded", ContactSearchOperator::Range, json!({ "gte": "2024-01-01", "lte": "2024-06-30" })),
+                ],
+            }),
+            ContactSearchFilter::ContactSearchCondition(ContactSearchCondition {
+                field: "email".to_owned(),
+                operator: ContactSearchOperator::Exists,
+                value: None,
+            }),
+        ]),
+        sort: Some(vec![ContactSearchSort {
+            field: "firstNameLowerCase".to_owned(),
+            direction: ContactSearchSortDirection::Desc,
+        }]),
+        query: Some("tom".to_owned()),
+    };
+    api(&server).search_contacts_advanced(&search).await.unwrap();
+    let req = only_request(&server).await;
+    assert_json_body(
+        &req,
+        &json!({
+            "locationId": LOCATION,
+            "pageLimit": 20,
+            "searchAfter": [1_717_000_000_000_i64, "c20"],
+            "filters": [
+                { "field": "dnd", "operator": "eq", "value": true },
+                {
+                    "group": "OR",
+                    "filters": [
+                        { "field": "firstNameLowerCase", "operator": "eq", "value": "alex" },
+                        { "field": "dateAdded", "operator": "range", "value": { "gte": "2024-01-01", "lte": "2024-06-30" } }
+                    ]
+                },
+                { "field": "email", "operator": "exists" }
+            ],
+            "sort": [{ "field": "firstNameLowerCase", "direction": "desc" }],
+            "query": "tom"
+        }),
+    );
+    // The same JSON reads back into the same value: groups are told from conditions.
+    assert_eq!(
+        serde_json::from_value::<ContactSearchBody>(body(&req)).unwrap(),
+        search
     );
 }
