@@ -21,6 +21,7 @@ pub mod load;
 pub mod naming;
 pub mod overrides;
 pub mod regen;
+pub mod safe_fs;
 pub mod spec_tests;
 pub mod specs;
 pub mod suite;

@@ -12,12 +12,14 @@ use std::collections::BTreeSet;
 use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::fs;
-use std::io::{self, Write as _};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 use sha2::{Digest, Sha256};
+
+use crate::safe_fs::{Staging, is_safe_component, is_safe_rel_path, join_rel, write_atomic};
 
 /// The lock file, relative to the workspace root.
 pub const LOCK_FILE: &str = "specs/highlevel-api-docs.lock.toml";
@@ -416,7 +418,7 @@ fn fetch_into_cache(lock: &Lock, base_url: &str, cache_root: &Path) -> Result<Ve
     }
     fs::create_dir_all(cache_root)
         .with_context(|| format!("cannot create spec cache {}", cache_root.display()))?;
-    let staging = Staging::create(cache_root, &lock.commit)?;
+    let staging = Staging::unique(cache_root, &format!("partial-{}", lock.commit))?;
     let agent = http_agent_for(base_url);
 
     let mut files = Vec::new();
@@ -438,12 +440,7 @@ fn fetch_into_cache(lock: &Lock, base_url: &str, cache_root: &Path) -> Result<Ve
                 lock.upstream
             );
         }
-        let dest = join_rel(staging.path(), &locked.path);
-        if let Some(parent) = dest.parent() {
-            fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
-        }
-        fs::write(&dest, &bytes).with_context(|| format!("cannot write {}", dest.display()))?;
+        staging.write(&locked.path, &bytes)?;
         files.push(SpecFile {
             path: locked.path.clone(),
             bytes,
@@ -534,55 +531,6 @@ pub(crate) fn download(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>> {
         .map_err(|error| anyhow!("GET {url}: cannot read the response body: {error}"))
 }
 
-/// A staging directory that removes itself unless [`Staging::disarm`]ed, so every early
-/// return in [`fetch_into_cache`] cleans up.
-struct Staging {
-    path: PathBuf,
-    armed: bool,
-}
-
-impl Staging {
-    fn create(parent: &Path, commit: &str) -> Result<Staging> {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.subsec_nanos());
-        for attempt in 0..100u32 {
-            let path = parent.join(format!(
-                ".partial-{commit}-{}-{nanos}-{attempt}",
-                std::process::id()
-            ));
-            match fs::create_dir(&path) {
-                Ok(()) => return Ok(Staging { path, armed: true }),
-                Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {}
-                Err(error) => {
-                    return Err(error).with_context(|| format!("cannot create {}", path.display()));
-                }
-            }
-        }
-        bail!(
-            "cannot create a staging directory in {}: too many leftovers",
-            parent.display()
-        )
-    }
-
-    fn path(&self) -> &Path {
-        &self.path
-    }
-
-    fn disarm(mut self) {
-        self.armed = false;
-    }
-}
-
-impl Drop for Staging {
-    fn drop(&mut self) {
-        if self.armed {
-            // Best effort: a leftover hidden directory is harmless, a panic in drop is not.
-            let _ = fs::remove_dir_all(&self.path);
-        }
-    }
-}
-
 /// The v2 files of a release directory, sorted by repository path: `apps/*.json` (regular
 /// files only, so `apps/v3/` is skipped) and `common/common-schemas.json`.
 fn list_v2_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
@@ -627,13 +575,6 @@ fn list_v2_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     Ok(files)
 }
 
-/// Joins a forward-slash repository path onto a directory, component by component, so the
-/// result uses the platform's separator.
-fn join_rel(dir: &Path, rel: &str) -> PathBuf {
-    rel.split('/')
-        .fold(dir.to_path_buf(), |path, part| path.join(part))
-}
-
 fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     let mut hex = String::with_capacity(64);
@@ -645,46 +586,6 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 fn is_lower_hex(text: &str, len: usize) -> bool {
     text.len() == len && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
-
-/// A path component that is safe in a file path and a URL without escaping.
-fn is_safe_component(part: &str) -> bool {
-    !part.is_empty()
-        && part != "."
-        && part != ".."
-        && part
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-}
-
-fn is_safe_rel_path(path: &str) -> bool {
-    path.split('/').all(is_safe_component)
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let parent = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-    let name = path
-        .file_name()
-        .ok_or_else(|| anyhow!("{} has no file name", path.display()))?;
-    let tmp = parent.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| -> io::Result<()> {
-        let mut file = fs::File::create(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("cannot write {}", path.display()))
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ use anyhow::{Context, anyhow, bail, ensure};
 use crate::diff::{self, Class, Report, Status};
 use crate::emit::{self, Releases};
 use crate::regen;
+use crate::safe_fs::{self, Staging};
 use crate::specs::{self, Lock};
 
 /// Crate name -> version, relative to the workspace root.
@@ -155,14 +156,9 @@ fn write_versions(root: &Path, versions: &BTreeMap<String, String>) -> anyhow::R
     write_file(&path, &format!("{VERSIONS_HEADER}\n{body}"))
 }
 
-/// Writes through a temporary file and a rename, so an interrupted run leaves the old file.
+/// Writes through a synced temporary file and a rename, so an interrupted run leaves the old file.
 fn write_file(path: &Path, text: &str) -> anyhow::Result<()> {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    }
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-    fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))
+    safe_fs::write_atomic(path, text.as_bytes())
 }
 
 /// Today in UTC as YYYY-MM-DD (civil-from-days, proleptic Gregorian).
@@ -302,13 +298,7 @@ fn v2_paths(tree: &serde_json::Value, url: &str) -> anyhow::Result<Vec<String>> 
         .collect();
     for path in &paths {
         ensure!(
-            path.split('/').all(|part| {
-                !part.is_empty()
-                    && part != ".."
-                    && part
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
-            }),
+            safe_fs::is_safe_rel_path(path),
             "{url}: refusing the unusual file path `{path}`"
         );
     }
@@ -356,32 +346,14 @@ fn download_from(
         .with_context(|| format!("{tree_url}: the answer is not JSON"))?;
     let paths = v2_paths(&tree, &tree_url)?;
     let cache = root.join("target/spec-cache");
-    let staging = cache.join(format!(".update-{commit}-{}", std::process::id()));
     let final_dir = cache.join(commit);
-    let result = (|| -> anyhow::Result<()> {
-        for path in &paths {
-            let url = format!("{}/{upstream}/{commit}/{path}", raw.trim_end_matches('/'));
-            let bytes = specs::download(&agent, &url)?;
-            let dest = path
-                .split('/')
-                .fold(staging.clone(), |dir, part| dir.join(part));
-            if let Some(parent) = dest.parent() {
-                fs::create_dir_all(parent)
-                    .with_context(|| format!("creating {}", parent.display()))?;
-            }
-            fs::write(&dest, bytes).with_context(|| format!("writing {}", dest.display()))?;
-        }
-        if final_dir.exists() {
-            fs::remove_dir_all(&final_dir)
-                .with_context(|| format!("removing the old copy {}", final_dir.display()))?;
-        }
-        fs::rename(&staging, &final_dir)
-            .with_context(|| format!("moving the download into {}", final_dir.display()))
-    })();
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&staging);
+    let staging = Staging::unique(&cache, &format!("update-{commit}"))?;
+    for path in &paths {
+        let url = format!("{}/{upstream}/{commit}/{path}", raw.trim_end_matches('/'));
+        let bytes = specs::download(&agent, &url)?;
+        staging.write(path, &bytes)?;
     }
-    result?;
+    staging.publish(&final_dir)?;
     println!(
         "downloaded {} files of {upstream} at {commit} into {}",
         paths.len(),

@@ -1,8 +1,9 @@
 //! Stage 5: put the generated files on disk, or compare them with what is there (`--check`).
 //!
 //! Everything is generated in memory before this stage runs, so a spec error never reaches the
-//! disk. Writing stages every changed file beside the output directory first and only then moves
-//! the files into place, so a failed write leaves the output directory as it was. Unchanged files
+//! disk. Writing stages every changed file beside the output directory first (synced, through
+//! [`crate::safe_fs::Staging`]) and only then moves the files into place, so a failed write
+//! leaves the output directory as it was. Unchanged files
 //! are not touched, which keeps their timestamps and spares cargo a rebuild.
 
 use std::collections::BTreeSet;
@@ -12,6 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 
 use crate::emit::GeneratedFile;
+use crate::safe_fs::{Staging, ensure_safe_rel_path, join_rel};
 
 /// First bytes of every generated `Cargo.toml`: how a generated crate is told from a hand-written
 /// one (the runtime) that must never be touched.
@@ -88,7 +90,7 @@ fn stale_files(out_dir: &Path, files: &[GeneratedFile]) -> anyhow::Result<BTreeS
 pub fn check(out_dir: &Path, files: &[GeneratedFile]) -> anyhow::Result<Drift> {
     let mut drift = Drift::default();
     for file in files {
-        match fs::read(out_dir.join(&file.path)) {
+        match fs::read(join_rel(out_dir, &file.path)) {
             Ok(bytes) if bytes == file.contents.as_bytes() => {}
             Ok(_) => drift.changed.push(file.path.clone()),
             Err(_) => drift.missing.push(file.path.clone()),
@@ -107,52 +109,41 @@ fn staging_dir(out_dir: &Path) -> PathBuf {
 }
 
 pub fn write(out_dir: &Path, files: &[GeneratedFile]) -> anyhow::Result<Outcome> {
+    for file in files {
+        ensure_safe_rel_path(&file.path)?;
+    }
     let stale = stale_files(out_dir, files)?;
     let mut outcome = Outcome::default();
     let mut changed = Vec::new();
     for file in files {
-        match fs::read(out_dir.join(&file.path)) {
+        match fs::read(join_rel(out_dir, &file.path)) {
             Ok(bytes) if bytes == file.contents.as_bytes() => outcome.unchanged += 1,
             _ => changed.push(file),
         }
     }
-    let staging = staging_dir(out_dir);
-    if staging.exists() {
-        fs::remove_dir_all(&staging).with_context(|| {
-            format!(
-                "removing a leftover staging directory {}",
-                staging.display()
-            )
-        })?;
-    }
-    let staged = (|| -> anyhow::Result<()> {
+    if !changed.is_empty() {
+        let staging = Staging::fresh(staging_dir(out_dir))?;
+        let contents: Vec<(&str, &[u8])> = changed
+            .iter()
+            .map(|file| (file.path.as_str(), file.contents.as_bytes()))
+            .collect();
+        if let Err(error) = staging.write_all(&contents) {
+            return Err(error.context(format!("nothing was changed in {}", out_dir.display())));
+        }
         for file in &changed {
-            let path = staging.join(&file.path);
-            if let Some(parent) = path.parent() {
+            let target = join_rel(out_dir, &file.path);
+            if let Some(parent) = target.parent() {
                 fs::create_dir_all(parent)
                     .with_context(|| format!("creating {}", parent.display()))?;
             }
-            fs::write(&path, &file.contents)
-                .with_context(|| format!("writing {}", path.display()))?;
+            fs::rename(join_rel(staging.path(), &file.path), &target)
+                .with_context(|| format!("moving the new {} into place", target.display()))?;
+            outcome.written += 1;
         }
-        Ok(())
-    })();
-    if let Err(error) = staged {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(error.context(format!("nothing was changed in {}", out_dir.display())));
+        // Dropping the staging directory removes it, now empty of files.
     }
-    for file in &changed {
-        let target = out_dir.join(&file.path);
-        if let Some(parent) = target.parent() {
-            fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-        }
-        fs::rename(staging.join(&file.path), &target)
-            .with_context(|| format!("moving the new {} into place", target.display()))?;
-        outcome.written += 1;
-    }
-    let _ = fs::remove_dir_all(&staging);
     for path in &stale {
-        let target = out_dir.join(path);
+        let target = join_rel(out_dir, path);
         fs::remove_file(&target).with_context(|| format!("removing stale {}", target.display()))?;
         outcome.removed += 1;
         // Directories this emptied (a vanished crate) go too, up to the output directory.
