@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use anyhow::{Context, anyhow, bail, ensure};
 
@@ -161,21 +161,18 @@ fn write_file(path: &Path, text: &str) -> anyhow::Result<()> {
     safe_fs::write_atomic(path, text.as_bytes())
 }
 
-/// Today in UTC as YYYY-MM-DD (civil-from-days, proleptic Gregorian).
+/// Today in UTC as YYYY-MM-DD.
 fn today() -> String {
-    let days = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs() / 86_400) as i64;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    utc_date(SystemTime::now())
+}
+
+/// The UTC date of a moment as YYYY-MM-DD: the date part of its RFC 3339 timestamp.
+fn utc_date(moment: SystemTime) -> String {
+    let stamp = humantime::format_rfc3339_seconds(moment).to_string();
+    match stamp.split_once('T') {
+        Some((date, _)) => date.to_owned(),
+        None => stamp,
+    }
 }
 
 fn short(commit: &str) -> &str {
@@ -536,6 +533,12 @@ mod tests {
         let date = today();
         assert_eq!(date.len(), 10);
         assert!(date.as_str() > "2025-01-01", "{date}");
+        let leap_day = std::time::UNIX_EPOCH + std::time::Duration::from_secs(19_782 * 86_400);
+        assert_eq!(utc_date(leap_day), "2024-02-29");
+        assert_eq!(
+            utc_date(leap_day + std::time::Duration::from_secs(86_399)),
+            "2024-02-29"
+        );
     }
 
     #[test]
