@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use anyhow::{Context, anyhow};
 use serde::Serialize;
 
-use crate::ir::{Api, Body, Field, Operation, Param, ParamLocation, Response, Ty, TypeKind};
+use crate::ir::{Api, Body, Field, Operation, Param, ParamLocation, Response, Short, Ty, TypeKind};
 use crate::regen;
 use crate::specs::{self, SpecSet};
 
@@ -308,11 +308,7 @@ fn diff_operations(old: &Api, new: &Api, out: &mut Vec<Change>) {
 }
 
 fn param_ty(param: &Param) -> String {
-    if param.required {
-        param.ty.to_string()
-    } else {
-        format!("Option<{}>", param.ty)
-    }
+    param.render_ty(&Short)
 }
 
 fn location(param: &Param) -> &'static str {
@@ -512,14 +508,7 @@ fn operation_changes(old: &Operation, new: &Operation) -> Vec<(Class, String)> {
 
 /// A field's Rust type as users see it.
 fn field_ty(field: &Field) -> String {
-    let mut ty = field.ty.to_string();
-    if field.boxed {
-        ty = format!("Box<{ty}>");
-    }
-    if field.optional() {
-        ty = format!("Option<{ty}>");
-    }
-    ty
+    field.render_ty(&Short)
 }
 
 fn kind_name(kind: &TypeKind) -> &'static str {

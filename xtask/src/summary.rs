@@ -4,33 +4,10 @@
 
 use std::fmt::Write as _;
 
-use crate::ir::{Api, Body, Field, Operation, ParamLocation, Response, Ty, TypeKind};
-
-impl std::fmt::Display for Ty {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Ty::String => f.write_str("String"),
-            Ty::Number => f.write_str("f64"),
-            Ty::Integer => f.write_str("i64"),
-            Ty::Boolean => f.write_str("bool"),
-            Ty::Value => f.write_str("Value"),
-            Ty::File => f.write_str("FilePart"),
-            Ty::Array(item) => write!(f, "Vec<{item}>"),
-            Ty::Map(value) => write!(f, "Map<String, {value}>"),
-            Ty::Named(name) => f.write_str(name),
-            Ty::Common(name) => write!(f, "common::{name}"),
-        }
-    }
-}
+use crate::ir::{Api, Body, Field, Operation, ParamLocation, Response, Short, TypeKind};
 
 fn field_line(field: &Field) -> String {
-    let mut ty = field.ty.to_string();
-    if field.boxed {
-        ty = format!("Box<{ty}>");
-    }
-    if field.optional() {
-        ty = format!("Option<{ty}>");
-    }
+    let ty = field.render_ty(&Short);
     let wire = if field.wire == field.name {
         String::new()
     } else {
@@ -61,11 +38,7 @@ fn operation(out: &mut String, op: &Operation) {
         } else {
             "query"
         };
-        let ty = if param.required {
-            param.ty.to_string()
-        } else {
-            format!("Option<{}>", param.ty)
-        };
+        let ty = param.render_ty(&Short);
         let _ = writeln!(out, "  {place} {}: {ty}  (\"{}\")", param.name, param.wire);
     }
     match &op.body {

@@ -4,7 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{doc_attrs, inner_doc, mentions_local, ty_tokens};
+use super::{Code, doc_attrs, inner_doc, mentions_local, ty_tokens};
 use crate::access::Access;
 use crate::ir::{
     Api, Body, ErrorResponse, Operation, Param, ParamLocation, Response, Ty, TypeKind,
@@ -560,11 +560,6 @@ fn param_field(param: &Param) -> TokenStream {
     };
     let doc = doc_attrs(&text);
     let ident = format_ident!("{}", param.name);
-    let ty = ty_tokens(&param.ty, false);
-    let ty = if param.required {
-        ty
-    } else {
-        quote! { Option<#ty> }
-    };
+    let ty = param.render_ty(&Code::OUTSIDE_TYPES);
     quote! { #doc pub #ident: #ty, }
 }

@@ -12,7 +12,7 @@ use anyhow::Context;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::ir::{Api, Ty};
+use crate::ir::{Api, Leaf, Spelling, Ty, Wrapper};
 
 pub use manifest::{CrateMetadata, workspace_metadata};
 
@@ -202,37 +202,61 @@ fn doc_lines(text: &str) -> Vec<String> {
     lines
 }
 
-/// The Rust type of a model type. `types_prefix` is how the emitting module reaches this crate's
-/// types (`types::` from the client, nothing from inside `types`).
-fn ty_tokens(ty: &Ty, in_types_module: bool) -> TokenStream {
-    match ty {
-        Ty::String => quote! { String },
-        Ty::Number => quote! { f64 },
-        Ty::Integer => quote! { i64 },
-        Ty::Boolean => quote! { bool },
-        Ty::Value => quote! { serde_json::Value },
-        Ty::File => quote! { ghl_runtime::FilePart },
-        Ty::Array(item) => {
-            let item = ty_tokens(item, in_types_module);
-            quote! { Vec<#item> }
-        }
-        Ty::Map(value) => {
-            let value = ty_tokens(value, in_types_module);
-            quote! { std::collections::BTreeMap<String, #value> }
-        }
-        Ty::Named(name) => {
-            let ident = format_ident!("{}", name);
-            if in_types_module {
-                quote! { #ident }
-            } else {
-                quote! { types::#ident }
+/// How generated code writes a type: with full paths, and the crate's own types through
+/// `types::` unless the code is in the `types` module itself.
+#[derive(Debug, Clone, Copy)]
+struct Code {
+    in_types_module: bool,
+}
+
+impl Code {
+    const IN_TYPES: Code = Code {
+        in_types_module: true,
+    };
+    const OUTSIDE_TYPES: Code = Code {
+        in_types_module: false,
+    };
+}
+
+impl Spelling for Code {
+    type Out = TokenStream;
+
+    fn leaf(&self, leaf: Leaf<'_>) -> TokenStream {
+        match leaf {
+            Leaf::String => quote! { String },
+            Leaf::Number => quote! { f64 },
+            Leaf::Integer => quote! { i64 },
+            Leaf::Boolean => quote! { bool },
+            Leaf::Value => quote! { serde_json::Value },
+            Leaf::File => quote! { ghl_runtime::FilePart },
+            Leaf::Named(name) => {
+                let ident = format_ident!("{}", name);
+                if self.in_types_module {
+                    quote! { #ident }
+                } else {
+                    quote! { types::#ident }
+                }
+            }
+            Leaf::Common(name) => {
+                let ident = format_ident!("{}", name);
+                quote! { ghl_common::#ident }
             }
         }
-        Ty::Common(name) => {
-            let ident = format_ident!("{}", name);
-            quote! { ghl_common::#ident }
+    }
+
+    fn wrap(&self, wrapper: Wrapper, inner: TokenStream) -> TokenStream {
+        match wrapper {
+            Wrapper::Vec => quote! { Vec<#inner> },
+            Wrapper::Map => quote! { std::collections::BTreeMap<String, #inner> },
+            Wrapper::Box => quote! { Box<#inner> },
+            Wrapper::Option => quote! { Option<#inner> },
         }
     }
+}
+
+/// The Rust type of a model type, as written inside the `types` module or outside it.
+fn ty_tokens(ty: &Ty, in_types_module: bool) -> TokenStream {
+    ty.render(&Code { in_types_module })
 }
 
 /// Whether a type mentions one of this crate's own types.

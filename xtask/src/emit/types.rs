@@ -3,7 +3,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::{doc_attrs, inner_doc, ty_tokens};
+use super::{Code, doc_attrs, inner_doc, ty_tokens};
 use crate::ir::{Api, Field, Ty, TypeDef, TypeKind, Variant};
 use crate::naming::Scope;
 
@@ -128,18 +128,6 @@ fn untagged_def(
     }
 }
 
-pub(super) fn field_ty(field: &Field) -> TokenStream {
-    let mut ty = ty_tokens(&field.ty, true);
-    if field.boxed {
-        ty = quote! { Box<#ty> };
-    }
-    if field.optional() {
-        quote! { Option<#ty> }
-    } else {
-        ty
-    }
-}
-
 fn struct_def(
     doc: &TokenStream,
     name: &proc_macro2::Ident,
@@ -151,7 +139,7 @@ fn struct_def(
     let rendered = fields.iter().map(|field| {
         let doc = doc_attrs(field.doc.as_deref().unwrap_or(&format!("`{}`", field.wire)));
         let ident = format_ident!("{}", field.name);
-        let ty = field_ty(field);
+        let ty = field.render_ty(&Code::IN_TYPES);
         let wire = &field.wire;
         let rename = (field.name != field.wire).then(|| quote! { rename = #wire, });
         let serde = match (field.optional(), field.required) {

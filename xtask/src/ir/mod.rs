@@ -5,6 +5,8 @@
 //! One generic path serves every spec. Defects that have a single sensible reading are absorbed
 //! and counted in [`Stats::repairs`]; anything else is a [`SpecError`] naming the place.
 
+mod render;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use heck::ToUpperCamelCase;
@@ -19,6 +21,8 @@ use crate::diagnostics::{HINT_OVERRIDE, SpecError, pointer_push};
 use crate::load::LoadedSpec;
 use crate::naming::{self, Scope};
 use crate::overrides;
+
+pub use render::{Leaf, Short, Spelling, Wrapper};
 
 /// The `Version` header value for operations whose spec declares none.
 pub const DEFAULT_VERSION: &str = "2021-07-28";
