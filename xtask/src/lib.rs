@@ -10,7 +10,6 @@
 //! When HighLevel republishes the specs, [`update`] re-pins them and bumps each crate's version
 //! by the class of its change, which [`diff`] works out by comparing the two releases' models.
 
-pub mod access;
 pub mod bench;
 pub mod diagnostics;
 pub mod diff;

@@ -33,7 +33,6 @@
 //! ```
 
 use std::fmt;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -185,6 +184,13 @@ impl TokenSet {
         }
     }
 
+    /// What proves which token set this is, for a store's compare-and-set
+    /// ([`OwnerTokenStore::replace`](crate::store::OwnerTokenStore::replace)): the refresh
+    /// token, which HighLevel replaces on every refresh, else the access token.
+    pub fn fencing_token(&self) -> &Secret {
+        self.refresh_token.as_ref().unwrap_or(&self.access_token)
+    }
+
     /// The id rate limits are counted against: the location, else the company.
     pub fn owner(&self) -> Option<&str> {
         self.location_id.as_deref().or(self.company_id.as_deref())
@@ -325,8 +331,6 @@ impl FileTokenStore {
     }
 }
 
-static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
 impl TokenStore for FileTokenStore {
     fn load(&self) -> Result<Option<TokenSet>> {
         let bytes = match std::fs::read(&self.path) {
@@ -352,34 +356,8 @@ impl TokenStore for FileTokenStore {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "tokens".to_owned());
-        let tmp = dir.join(format!(
-            ".{name}.{}.{}.tmp",
-            std::process::id(),
-            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let write = || -> std::io::Result<()> {
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt as _;
-                options.mode(0o600);
-            }
-            let mut file = options.open(&tmp)?;
-            file.write_all(&json)?;
-            file.sync_all()?;
-            drop(file);
-            std::fs::rename(&tmp, &self.path)?;
-            // Make the rename durable where the platform allows syncing a directory.
-            if let Ok(d) = std::fs::File::open(&dir) {
-                let _ = d.sync_all();
-            }
-            Ok(())
-        };
-        write().map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            self.store_error("cannot write", e)
-        })
+        crate::store::dir::write_atomically(&dir, &name, &self.path, &json)
+            .map_err(|e| self.store_error("cannot write", e))
     }
 }
 
@@ -614,10 +592,32 @@ impl ActiveTokens {
     }
 }
 
+/// Where an OAuth session keeps its token set.
+pub(crate) enum SessionStore {
+    /// One token set ([`ClientBuilder::oauth`](crate::ClientBuilder::oauth)); refreshes are
+    /// single-flight within the process.
+    Single(std::sync::Arc<dyn TokenStore>),
+    /// One owner's entry of a store shared by many owners and processes (an
+    /// [`App`](crate::App)); refreshes are single-flight across processes.
+    Shared(SharedStore),
+}
+
+/// An owner's place in an [`OwnerTokenStore`](crate::store::OwnerTokenStore), and how long
+/// to hold and wait for its refresh lock.
+pub(crate) struct SharedStore {
+    pub(crate) store: std::sync::Arc<dyn crate::store::OwnerTokenStore>,
+    pub(crate) owner: std::sync::Arc<str>,
+    pub(crate) lock_ttl: Duration,
+    pub(crate) lock_wait: Duration,
+    /// Mints a new location token from the agency's when the stored one expired without
+    /// a refresh token.
+    pub(crate) minter: Option<std::sync::Arc<dyn crate::app::LocationMinter>>,
+}
+
 /// The OAuth state one client (and its clones) share.
 pub(crate) struct OAuthSession {
     pub(crate) config: OAuthConfig,
-    pub(crate) store: std::sync::Arc<dyn TokenStore>,
+    pub(crate) store: SessionStore,
     current: std::sync::RwLock<Option<std::sync::Arc<ActiveTokens>>>,
     pub(crate) refresh_lock: tokio::sync::Mutex<()>,
     pub(crate) refreshes: AtomicU64,
@@ -626,7 +626,7 @@ pub(crate) struct OAuthSession {
 impl OAuthSession {
     pub(crate) fn new(
         config: OAuthConfig,
-        store: std::sync::Arc<dyn TokenStore>,
+        store: SessionStore,
         initial: Option<TokenSet>,
     ) -> OAuthSession {
         OAuthSession {

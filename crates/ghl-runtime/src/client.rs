@@ -13,7 +13,8 @@ use serde::de::DeserializeOwned;
 use tracing::Instrument as _;
 
 use crate::auth::{
-    ActiveTokens, Grant, OAuthConfig, OAuthSession, Secret, TokenResponse, TokenSet, TokenStore,
+    ActiveTokens, Grant, OAuthConfig, OAuthSession, Secret, SessionStore, SharedStore,
+    TokenResponse, TokenSet, TokenStore,
 };
 use crate::error::{self, excerpt};
 use crate::ratelimit::{OwnerSlot, RateLimitConfig, RateLimitSnapshot, RateLimiter, Refusal};
@@ -303,7 +304,11 @@ impl ClientBuilder {
             }
             (None, Some((config, store))) => {
                 let initial = store.load()?;
-                Credentials::OAuth(Arc::new(OAuthSession::new(config, store, initial)))
+                Credentials::OAuth(Arc::new(OAuthSession::new(
+                    config,
+                    SessionStore::Single(store),
+                    initial,
+                )))
             }
             (None, None) => Credentials::None,
         };
@@ -583,7 +588,19 @@ impl Client {
         let tokens = self
             .token_call(&session.config.token_form(Grant::Code(code)))
             .await?;
-        session.store.save(&tokens)?;
+        match &session.store {
+            SessionStore::Single(store) => store.save(&tokens)?,
+            SessionStore::Shared(shared) => {
+                if tokens.owner().is_some_and(|o| o != &*shared.owner) {
+                    return Err(Error::config(format!(
+                        "the code was granted for {}, not for this client's {}; use App::install",
+                        tokens.owner().unwrap_or_default(),
+                        shared.owner
+                    )));
+                }
+                shared.store.save(&shared.owner, &tokens).await?;
+            }
+        }
         session.set(tokens.clone());
         Ok(tokens)
     }
@@ -597,9 +614,21 @@ impl Client {
 
     /// Refreshes; the caller holds `refresh_lock`.
     async fn refresh_locked(&self, session: &OAuthSession) -> Result<TokenSet> {
+        match &session.store {
+            SessionStore::Single(store) => self.refresh_single(session, store.as_ref()).await,
+            SessionStore::Shared(shared) => self.refresh_shared(session, shared).await,
+        }
+    }
+
+    /// Refreshes a session with one token set; the caller holds `refresh_lock`.
+    async fn refresh_single(
+        &self,
+        session: &OAuthSession,
+        store: &dyn TokenStore,
+    ) -> Result<TokenSet> {
         // Another process may have refreshed and saved: the store has the newest refresh
         // token.
-        let current = match session.store.load()? {
+        let current = match store.load()? {
             Some(stored) => Some(stored),
             None => session.current(),
         };
@@ -637,10 +666,168 @@ impl Client {
             tokens.company_id = current.company_id.clone();
         }
         // Persist the rotated refresh token before the new access token is used.
-        session.store.save(&tokens)?;
+        store.save(&tokens)?;
         session.set(tokens.clone());
         session.refreshes.fetch_add(1, Ordering::SeqCst);
         tracing::info!(
+            expires_at = tokens.expires_at,
+            "ghl: OAuth access token refreshed"
+        );
+        Ok(tokens)
+    }
+
+    /// Adopts `stored` when it is fresh and not the token set this session already uses
+    /// (which is stale, or was just refused): another process refreshed it.
+    fn adopt(&self, session: &OAuthSession, stored: &Option<TokenSet>) -> Option<TokenSet> {
+        let stored = stored.as_ref()?;
+        let fresh = stored.is_fresh(stored.refresh_margin(session.config.refresh_ahead));
+        let new = session
+            .active()
+            .is_none_or(|a| a.tokens.access_token != stored.access_token);
+        if fresh && new {
+            session.set(stored.clone());
+            Some(stored.clone())
+        } else {
+            None
+        }
+    }
+
+    /// Refreshes an owner's token set in a store shared with other processes; the caller
+    /// holds `refresh_lock` (single flight within the process). Across processes: whoever
+    /// takes the store's refresh lock refreshes; the others poll the store until the
+    /// winner's tokens appear (or the lock expires, and one of them takes it).
+    async fn refresh_shared(
+        &self,
+        session: &OAuthSession,
+        shared: &SharedStore,
+    ) -> Result<TokenSet> {
+        let owner = &*shared.owner;
+        let started = Instant::now();
+        loop {
+            let stored = shared.store.load(owner).await?;
+            if let Some(tokens) = self.adopt(session, &stored) {
+                return Ok(tokens);
+            }
+            if stored.is_none() {
+                return Err(not_installed(owner));
+            }
+            if let Some(lock) = shared.store.try_lock(owner, shared.lock_ttl).await? {
+                let result = self.refresh_holding_lock(session, shared).await;
+                if let Err(e) = shared.store.unlock(owner, &lock).await {
+                    tracing::warn!(owner, error = %e, "ghl: cannot release the refresh lock; it expires on its own");
+                }
+                return result;
+            }
+            if started.elapsed() > shared.lock_wait {
+                return Err(Error::config(format!(
+                    "the OAuth tokens of {owner} were not refreshed: another process has held their refresh lock for {:.1}s; it expires on its own, try again",
+                    started.elapsed().as_secs_f64()
+                )));
+            }
+            // Another process refreshes: look again shortly (jittered, so waiting
+            // processes do not poll in step).
+            tokio::time::sleep(Duration::from_millis(25 + fastrand::u64(0..50))).await;
+        }
+    }
+
+    /// Refreshes while holding the owner's refresh lock in the shared store.
+    async fn refresh_holding_lock(
+        &self,
+        session: &OAuthSession,
+        shared: &SharedStore,
+    ) -> Result<TokenSet> {
+        let owner = &*shared.owner;
+        // The previous holder may have saved between our look and our lock.
+        let stored = shared.store.load(owner).await?;
+        if let Some(tokens) = self.adopt(session, &stored) {
+            return Ok(tokens);
+        }
+        let Some(current) = stored else {
+            return Err(not_installed(owner));
+        };
+        let spent = current.fencing_token().clone();
+        let mut tokens = match current.refresh_token.clone() {
+            Some(refresh_token) => {
+                let answer = self
+                    .token_call(
+                        &session
+                            .config
+                            .token_form(Grant::Refresh(refresh_token.expose())),
+                    )
+                    .await;
+                match answer {
+                    Ok(mut tokens) => {
+                        if tokens.refresh_token.is_none() {
+                            tokens.refresh_token = Some(refresh_token);
+                        }
+                        tokens
+                    }
+                    Err(e) => {
+                        // Refused because another holder (after our lock expired) spent it
+                        // first? Then the store has the winner's tokens.
+                        if let Ok(Some(now)) = shared.store.load(owner).await {
+                            if now.fencing_token() != &spent {
+                                session.set(now.clone());
+                                return Ok(now);
+                            }
+                        }
+                        return Err(e);
+                    }
+                }
+            }
+            None => match (&shared.minter, current.company_id.as_deref()) {
+                // A location token minted from the agency's: mint it again.
+                (Some(minter), Some(company_id)) if current.location_id.is_some() => {
+                    minter.mint(company_id, owner).await?
+                }
+                _ => {
+                    return Err(Error::config(format!(
+                        "the OAuth access token of {owner} expired and there is no refresh token; authorize the app again"
+                    )));
+                }
+            },
+        };
+        if tokens.location_id.is_none() && tokens.company_id.is_none() {
+            tokens.location_id = current.location_id.clone();
+            tokens.company_id = current.company_id.clone();
+        }
+        if tokens.company_id.is_none() {
+            tokens.company_id = current.company_id.clone();
+        }
+        // Persist the rotated refresh token before the new access token is used, only if
+        // the spent one is still the stored one. A store error is retried briefly: the
+        // new refresh token is the only valid one now.
+        let mut attempt = 0;
+        let replaced = loop {
+            match shared.store.replace(owner, &spent, &tokens).await {
+                Ok(replaced) => break replaced,
+                Err(e) if attempt < 3 => {
+                    attempt += 1;
+                    tracing::warn!(owner, attempt, error = %e, "ghl: cannot save refreshed tokens, retrying");
+                    tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        if !replaced {
+            // Another token set was stored meanwhile (a new installation, or a holder that
+            // took the lock after ours expired): it wins.
+            tracing::warn!(
+                owner,
+                "ghl: the stored OAuth tokens changed during a refresh; using the stored ones"
+            );
+            return match shared.store.load(owner).await? {
+                Some(now) => {
+                    session.set(now.clone());
+                    Ok(now)
+                }
+                None => Err(not_installed(owner)),
+            };
+        }
+        session.set(tokens.clone());
+        session.refreshes.fetch_add(1, Ordering::SeqCst);
+        tracing::info!(
+            owner,
             expires_at = tokens.expires_at,
             "ghl: OAuth access token refreshed"
         );
@@ -702,9 +889,15 @@ impl Client {
             Credentials::OAuth(s) => s.config.clone().user_type(crate::auth::UserType::Location),
             _ => OAuthConfig::new("", "").user_type(crate::auth::UserType::Location),
         };
-        let session = OAuthSession::new(config, store, Some(tokens));
+        let session = OAuthSession::new(config, SessionStore::Single(store), Some(tokens));
+        Ok(self.with_session(Arc::new(session), Arc::from(location_id)))
+    }
+
+    /// A client with this one's pool, settings, limiter and retry budget, sending the
+    /// tokens of `session`, rate limited as `owner`.
+    pub(crate) fn with_session(&self, session: Arc<OAuthSession>, owner: Arc<str>) -> Client {
         let inner = &self.inner;
-        Ok(Client {
+        Client {
             inner: Arc::new(Inner::new(Inner {
                 http: inner.http.clone(),
                 base_url: inner.base_url.clone(),
@@ -713,15 +906,25 @@ impl Client {
                 base_userinfo: inner.base_userinfo,
                 user_agent: inner.user_agent.clone(),
                 timeout: inner.timeout,
-                auth: Credentials::OAuth(Arc::new(session)),
+                auth: Credentials::OAuth(session),
                 retry: inner.retry.clone(),
                 budget: inner.budget.clone(),
                 limiter: inner.limiter.clone(),
-                owner_override: Some(Arc::from(location_id)),
+                owner_override: Some(owner),
                 default_owner: Arc::from(OAUTH_OWNER),
                 fixed_slot: None,
             })),
-        })
+        }
+    }
+
+    /// True when the client was built with a token or OAuth credentials.
+    pub(crate) fn has_credentials(&self) -> bool {
+        !matches!(self.inner.auth, Credentials::None)
+    }
+
+    /// `POST /oauth/token` trading an authorization code (for [`App::install`](crate::App::install)).
+    pub(crate) async fn exchange_with(&self, config: &OAuthConfig, code: &str) -> Result<TokenSet> {
+        self.token_call(&config.token_form(Grant::Code(code))).await
     }
 
     /// The OAuth token set to send (refreshing first when needed).
@@ -1149,6 +1352,14 @@ fn split_response(mut response: reqwest::Response) -> (u16, HeaderMap, reqwest::
     let status = response.status().as_u16();
     let headers = std::mem::take(response.headers_mut());
     (status, headers, response)
+}
+
+/// No token set is stored for `owner`.
+#[cold]
+fn not_installed(owner: &str) -> Error {
+    Error::config(format!(
+        "no OAuth tokens are stored for {owner}: the app is not installed there (App::install), or was uninstalled"
+    ))
 }
 
 /// The daily quota of the call's owner is used up.

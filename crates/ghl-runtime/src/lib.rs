@@ -66,16 +66,19 @@
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
 
+mod app;
 pub mod auth;
 mod client;
 mod error;
 pub mod ratelimit;
 mod request;
 mod retry;
+pub mod store;
 pub mod timestamp;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
 
+pub use app::{App, AppBuilder};
 pub use client::{Client, ClientBuilder};
 pub use error::Error;
 pub use request::{FilePart, Multipart, Request, TokenKinds, encode_path_segment};

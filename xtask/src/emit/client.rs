@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{Code, doc_attrs, inner_doc, mentions_local, ty_tokens};
-use crate::access::Access;
+use crate::ir::Access;
 use crate::ir::{
     Api, Body, ErrorResponse, Operation, Param, ParamLocation, Response, Ty, TypeKind,
 };

@@ -1,0 +1,332 @@
+//! Token sets of many installations, keyed by owner (a location id or a company id), shared
+//! by every process of an app.
+//!
+//! An app installed in hundreds of sub-accounts and served by several workers keeps one
+//! token set per owner in an [`OwnerTokenStore`]: [`MemoryOwnerStore`] (one process),
+//! [`DirTokenStore`] (one directory, processes of one machine) or `RedisTokenStore`
+//! (feature `redis`: any number of processes and machines). An [`App`](crate::App) hands out
+//! a cheap [`Client`](crate::Client) per owner on top of it.
+//!
+//! Refresh tokens rotate on every refresh and a spent one is refused (`invalid_grant`), so
+//! two processes must never refresh the same installation at once. The store coordinates
+//! them:
+//!
+//! 1. [`try_lock`](OwnerTokenStore::try_lock): one process takes the owner's refresh lock,
+//!    which expires on its own (a crashed holder blocks the others for at most its
+//!    time to live); the others wait and load the winner's tokens.
+//! 2. [`replace`](OwnerTokenStore::replace): the new token set is saved only if the stored
+//!    one still holds the refresh token that was spent (the fencing check), before the new
+//!    access token is used. A holder whose lock expired mid-refresh cannot overwrite
+//!    newer tokens.
+//!
+//! A crash between the server's answer and the save loses that answer, but the store
+//! then still holds the previous refresh token, which the server did not see spent unless
+//! it answered; nothing the store holds is ever replaced by tokens that were not
+//! obtained with it.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::Result;
+use crate::auth::{Secret, TokenSet};
+
+pub(crate) mod dir;
+#[cfg(feature = "redis")]
+mod redis_store;
+
+pub use dir::DirTokenStore;
+#[cfg(feature = "redis")]
+pub use redis_store::RedisTokenStore;
+
+/// The future an [`OwnerTokenStore`] method returns (boxed: the trait is used as
+/// `dyn OwnerTokenStore`).
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
+
+/// Proof of holding an owner's refresh lock, given by [`OwnerTokenStore::try_lock`] and
+/// handed back to [`OwnerTokenStore::unlock`]: a random id, so that a holder whose lock
+/// expired cannot release the next holder's.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RefreshLock {
+    id: String,
+}
+
+impl RefreshLock {
+    /// A new random lock id (128 bits).
+    pub fn random() -> RefreshLock {
+        RefreshLock {
+            id: format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)),
+        }
+    }
+
+    /// A lock id read back from a store.
+    pub fn from_id(id: impl Into<String>) -> RefreshLock {
+        RefreshLock { id: id.into() }
+    }
+
+    /// The id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl fmt::Debug for RefreshLock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("RefreshLock").field(&self.id).finish()
+    }
+}
+
+/// Where the token sets of many owners (location or company ids) are kept, and how the
+/// processes sharing them agree on who refreshes (see the [module docs](self)).
+///
+/// Methods are asynchronous and return boxed futures so the trait can be used as
+/// `Arc<dyn OwnerTokenStore>`. Errors are [`Error::TokenStore`](crate::Error::TokenStore)
+/// and never quote a token.
+pub trait OwnerTokenStore: Send + Sync {
+    /// The token set stored for `owner`, if any.
+    fn load<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, Option<TokenSet>>;
+
+    /// Stores `tokens` for `owner`, whatever was there (a new installation, a code
+    /// exchange).
+    fn save<'a>(&'a self, owner: &'a str, tokens: &'a TokenSet) -> StoreFuture<'a, ()>;
+
+    /// Stores `tokens` for `owner` only if the stored set's
+    /// [`fencing_token`](TokenSet::fencing_token) is `spent` (the refresh token just
+    /// traded in); atomically. `Ok(false)`, storing nothing, when another token set was
+    /// stored meanwhile or none is stored.
+    fn replace<'a>(
+        &'a self,
+        owner: &'a str,
+        spent: &'a Secret,
+        tokens: &'a TokenSet,
+    ) -> StoreFuture<'a, bool>;
+
+    /// Deletes `owner`'s token set (an uninstallation); `Ok(true)` when there was one.
+    fn delete<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, bool>;
+
+    /// The owners that have a token set stored.
+    fn owners(&self) -> StoreFuture<'_, Vec<String>>;
+
+    /// Takes `owner`'s refresh lock for at most `ttl` unless someone else holds it
+    /// (`Ok(None)`). The lock expires on its own after `ttl`.
+    fn try_lock<'a>(
+        &'a self,
+        owner: &'a str,
+        ttl: Duration,
+    ) -> StoreFuture<'a, Option<RefreshLock>>;
+
+    /// Releases `owner`'s refresh lock if `lock` still holds it (an expired lock taken by
+    /// another process since is left alone).
+    fn unlock<'a>(&'a self, owner: &'a str, lock: &'a RefreshLock) -> StoreFuture<'a, ()>;
+}
+
+/// An [`OwnerTokenStore`] in memory: for one process (its clients then share tokens and
+/// refreshes) and for tests.
+#[derive(Default)]
+pub struct MemoryOwnerStore {
+    state: Mutex<MemoryState>,
+}
+
+#[derive(Default)]
+struct MemoryState {
+    tokens: HashMap<String, TokenSet>,
+    locks: HashMap<String, (RefreshLock, Instant)>,
+    saves: u64,
+}
+
+impl fmt::Debug for MemoryOwnerStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let owners = self.state().tokens.len();
+        f.debug_struct("MemoryOwnerStore")
+            .field("owners", &owners)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MemoryOwnerStore {
+    /// An empty store.
+    pub fn new() -> MemoryOwnerStore {
+        MemoryOwnerStore::default()
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, MemoryState> {
+        match self.state.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// The token set stored for `owner` (synchronous, for tests).
+    pub fn get(&self, owner: &str) -> Option<TokenSet> {
+        self.state().tokens.get(owner).cloned()
+    }
+
+    /// Stores `tokens` for `owner` (synchronous, for setting up).
+    pub fn insert(&self, owner: &str, tokens: TokenSet) {
+        let mut s = self.state();
+        s.tokens.insert(owner.to_owned(), tokens);
+        s.saves += 1;
+    }
+
+    /// How many token sets were stored ([`save`](OwnerTokenStore::save), successful
+    /// [`replace`](OwnerTokenStore::replace) and [`insert`](MemoryOwnerStore::insert)).
+    pub fn save_count(&self) -> u64 {
+        self.state().saves
+    }
+}
+
+impl OwnerTokenStore for MemoryOwnerStore {
+    fn load<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, Option<TokenSet>> {
+        let found = self.get(owner);
+        Box::pin(async move { Ok(found) })
+    }
+
+    fn save<'a>(&'a self, owner: &'a str, tokens: &'a TokenSet) -> StoreFuture<'a, ()> {
+        self.insert(owner, tokens.clone());
+        Box::pin(async { Ok(()) })
+    }
+
+    fn replace<'a>(
+        &'a self,
+        owner: &'a str,
+        spent: &'a Secret,
+        tokens: &'a TokenSet,
+    ) -> StoreFuture<'a, bool> {
+        let mut s = self.state();
+        let matches = s
+            .tokens
+            .get(owner)
+            .is_some_and(|t| t.fencing_token() == spent);
+        if matches {
+            s.tokens.insert(owner.to_owned(), tokens.clone());
+            s.saves += 1;
+        }
+        Box::pin(async move { Ok(matches) })
+    }
+
+    fn delete<'a>(&'a self, owner: &'a str) -> StoreFuture<'a, bool> {
+        let removed = self.state().tokens.remove(owner).is_some();
+        Box::pin(async move { Ok(removed) })
+    }
+
+    fn owners(&self) -> StoreFuture<'_, Vec<String>> {
+        let mut owners: Vec<String> = self.state().tokens.keys().cloned().collect();
+        owners.sort();
+        Box::pin(async move { Ok(owners) })
+    }
+
+    fn try_lock<'a>(
+        &'a self,
+        owner: &'a str,
+        ttl: Duration,
+    ) -> StoreFuture<'a, Option<RefreshLock>> {
+        let now = Instant::now();
+        let mut s = self.state();
+        let taken = match s.locks.get(owner) {
+            Some((_, until)) if *until > now => None,
+            _ => {
+                let lock = RefreshLock::random();
+                s.locks.insert(owner.to_owned(), (lock.clone(), now + ttl));
+                Some(lock)
+            }
+        };
+        Box::pin(async move { Ok(taken) })
+    }
+
+    fn unlock<'a>(&'a self, owner: &'a str, lock: &'a RefreshLock) -> StoreFuture<'a, ()> {
+        let mut s = self.state();
+        if s.locks.get(owner).is_some_and(|(held, _)| held == lock) {
+            s.locks.remove(owner);
+        }
+        Box::pin(async { Ok(()) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(access: &str, refresh: &str) -> TokenSet {
+        TokenSet::new(access, Duration::from_secs(60)).with_refresh_token(refresh)
+    }
+
+    #[tokio::test]
+    async fn memory_store_fences_and_locks() {
+        let store = MemoryOwnerStore::new();
+        assert!(store.load("loc").await.unwrap().is_none());
+        assert!(
+            !store
+                .replace("loc", &Secret::new("rt-0"), &set("a1", "rt-1"))
+                .await
+                .unwrap()
+        );
+        store.save("loc", &set("a1", "rt-1")).await.unwrap();
+        // Spending a token that is no longer stored changes nothing.
+        assert!(
+            !store
+                .replace("loc", &Secret::new("rt-0"), &set("a2", "rt-2"))
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .replace("loc", &Secret::new("rt-1"), &set("a2", "rt-2"))
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            store.get("loc").unwrap().refresh_token,
+            Some(Secret::new("rt-2"))
+        );
+
+        let lock = store
+            .try_lock("loc", Duration::from_millis(50))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            store
+                .try_lock("loc", Duration::from_secs(5))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        // Another owner is not blocked.
+        assert!(
+            store
+                .try_lock("other", Duration::from_secs(5))
+                .await
+                .unwrap()
+                .is_some()
+        );
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        let next = store
+            .try_lock("loc", Duration::from_secs(5))
+            .await
+            .unwrap()
+            .unwrap();
+        // The expired holder cannot release the next holder's lock.
+        store.unlock("loc", &lock).await.unwrap();
+        assert!(
+            store
+                .try_lock("loc", Duration::from_secs(5))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        store.unlock("loc", &next).await.unwrap();
+        assert!(
+            store
+                .try_lock("loc", Duration::from_secs(5))
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(store.owners().await.unwrap(), vec!["loc".to_owned()]);
+        assert!(store.delete("loc").await.unwrap());
+        assert!(!store.delete("loc").await.unwrap());
+    }
+}

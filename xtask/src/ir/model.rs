@@ -1,0 +1,248 @@
+//! The model of one generated crate: its types and operations, as the emitter walks them.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::access::Access;
+
+/// One generated crate.
+#[derive(Debug)]
+pub struct Api {
+    pub resource: String,
+    pub crate_name: String,
+    pub spec_path: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub client_name: String,
+    /// Sorted by name.
+    pub types: Vec<TypeDef>,
+    /// Sorted by path, then method.
+    pub operations: Vec<Operation>,
+    /// The crate refers to the shared common-types crate.
+    pub uses_common: bool,
+    /// A hand-written module from overrides/, added as `src/ext.rs`: (origin, source).
+    pub extension: Option<(String, String)>,
+    pub stats: Stats,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Stats {
+    /// Places typed `serde_json::Value` because the spec says nothing usable, by reason.
+    pub value_fallbacks: BTreeMap<&'static str, usize>,
+    /// Defects absorbed, by kind (pre-pass repairs included).
+    pub repairs: BTreeMap<&'static str, usize>,
+}
+
+impl Stats {
+    pub fn fallback_count(&self) -> usize {
+        self.value_fallbacks.values().sum()
+    }
+
+    pub fn add(&mut self, other: &Stats) {
+        for (kind, count) in &other.value_fallbacks {
+            *self.value_fallbacks.entry(kind).or_default() += count;
+        }
+        for (kind, count) in &other.repairs {
+            *self.repairs.entry(kind).or_default() += count;
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeDef {
+    pub name: String,
+    pub doc: Option<String>,
+    /// Where the type comes from: `file#pointer`.
+    pub origin: String,
+    pub kind: TypeKind,
+    /// The schema's own `example`, if it gives one.
+    pub example: Option<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeKind {
+    Struct {
+        fields: Vec<Field>,
+        additional: Option<Ty>,
+    },
+    /// A string enum; the emitter adds an `Unknown(String)` catch-all.
+    Enum {
+        variants: Vec<Variant>,
+    },
+    /// `oneOf` / `anyOf`: the first variant that deserializes wins.
+    Untagged {
+        variants: Vec<(String, Ty)>,
+    },
+    Alias(Ty),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub name: String,
+    pub wire: String,
+    pub ty: Ty,
+    pub required: bool,
+    pub nullable: bool,
+    /// The field's type contains its own struct directly: it must be boxed.
+    pub boxed: bool,
+    pub doc: Option<String>,
+    /// The property's `example`, if it gives one.
+    pub example: Option<Value>,
+    /// An array's `maxItems`: the server refuses more, so more fail before sending.
+    pub max_items: Option<usize>,
+    /// A file's size caps by content type (`x-max-bytes`, from overrides): `(prefix, bytes)`,
+    /// the prefix `""` for any type, `"video/"` for `video/*`.
+    pub max_bytes: Vec<(String, u64)>,
+}
+
+impl Field {
+    /// Absent or null on the wire: an `Option`.
+    pub fn optional(&self) -> bool {
+        !self.required || self.nullable
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variant {
+    pub name: String,
+    pub wire: String,
+}
+
+/// A type as used in a field, parameter, body or response.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Ty {
+    String,
+    Number,
+    Integer,
+    Boolean,
+    /// `serde_json::Value`: the spec says nothing usable.
+    Value,
+    /// A binary upload (`format: binary`).
+    File,
+    Array(Box<Ty>),
+    Map(Box<Ty>),
+    /// A type of this crate.
+    Named(String),
+    /// A type of the shared common-types crate.
+    Common(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Put,
+    Post,
+    Delete,
+    Patch,
+    Head,
+    Options,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+            Method::Patch => "PATCH",
+            Method::Head => "HEAD",
+            Method::Options => "OPTIONS",
+        }
+    }
+
+    pub(super) fn parse(method: &str) -> Option<Method> {
+        Some(match method {
+            "get" => Method::Get,
+            "put" => Method::Put,
+            "post" => Method::Post,
+            "delete" => Method::Delete,
+            "patch" => Method::Patch,
+            "head" => Method::Head,
+            "options" => Method::Options,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    pub fn_name: String,
+    pub operation_id: String,
+    pub method: Method,
+    pub path: String,
+    pub version: String,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    pub deprecated: bool,
+    /// In the order they appear in the path template.
+    pub path_params: Vec<Param>,
+    /// Query and header parameters, gathered in a generated `*Params` struct.
+    pub params: Vec<Param>,
+    pub params_type: Option<String>,
+    pub body: Option<Body>,
+    pub response: Response,
+    /// Non-2xx responses the spec documents.
+    pub errors: Vec<ErrorResponse>,
+    /// Headers sent on every call whatever the client is configured with (from overrides).
+    pub forced_headers: Vec<(String, String)>,
+    /// The method returns the value at this JSON pointer of the 2xx body (from overrides).
+    pub unwrap: Option<String>,
+    /// Sent without the `Authorization` header (from overrides: the token exchange itself).
+    pub without_auth: bool,
+    /// The scopes and token kinds its `security` names.
+    pub access: Access,
+}
+
+/// A failure the spec documents: its status and, when it names one, the type of its body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorResponse {
+    pub status: String,
+    pub body: Option<Ty>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamLocation {
+    Path,
+    Query,
+    Header,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    pub name: String,
+    pub wire: String,
+    pub location: ParamLocation,
+    pub ty: Ty,
+    pub required: bool,
+    pub doc: Option<String>,
+    /// Bounds the server enforces, checked before the request goes out.
+    pub minimum: Option<f64>,
+    pub maximum: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Body {
+    Json {
+        ty: Ty,
+        required: bool,
+    },
+    Form {
+        ty: Ty,
+        required: bool,
+    },
+    /// Multipart with a known shape: the fields of this crate's struct `ty`.
+    Multipart {
+        ty: String,
+    },
+    /// Multipart the spec does not describe: the caller builds the form.
+    MultipartRaw,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Response {
+    Json(Ty),
+    /// A 2xx without a body.
+    Empty,
+}

@@ -1,0 +1,698 @@
+//! Paths to operations: parameters (path, query, header; the `Version` header read, not passed),
+//! request bodies by media type, the success response (optionally unwrapped by an override) and
+//! the documented error responses.
+
+use heck::ToUpperCamelCase;
+use openapiv3::{Parameter, ParameterSchemaOrContent, ReferenceOr, SchemaKind, StatusCode, Type};
+use serde_json::Value;
+
+use super::schema::{Builder, Resolved, Site};
+use super::shape::{SchemaRef, shape};
+use super::{
+    Body, DEFAULT_VERSION, ErrorResponse, Method, Operation, Param, ParamLocation, Response, Ty,
+    TypeKind, access,
+};
+use crate::diagnostics::{SpecError, pointer_push};
+use crate::naming::{self, Scope};
+use crate::overrides;
+
+impl<'a> Builder<'a> {
+    pub(super) fn operations(&mut self) -> Result<Vec<Operation>, SpecError> {
+        let document = self.document;
+        let mut found = Vec::new();
+        for (path, item) in &document.paths.paths {
+            let item_pointer = pointer_push("/paths", path);
+            let ReferenceOr::Item(item) = item else {
+                return Err(self.error(&item_pointer, "path item references are not supported"));
+            };
+            for (method, operation) in item.iter() {
+                let Some(parsed) = Method::parse(method) else {
+                    continue;
+                };
+                found.push((
+                    path.as_str(),
+                    parsed,
+                    method,
+                    item,
+                    operation,
+                    pointer_push(&item_pointer, method),
+                ));
+            }
+        }
+        found.sort_by(|a, b| (a.0, a.1.as_str()).cmp(&(b.0, b.1.as_str())));
+        let mut scope = Scope::with_reserved(&["new", "client"]);
+        let mut operations = Vec::with_capacity(found.len());
+        for (path, method, raw_method, item, operation, pointer) in found {
+            let operation_id = operation
+                .operation_id
+                .clone()
+                .unwrap_or_else(|| format!("{raw_method} {path}"));
+            let fn_name = scope.claim(&naming::function_name(&operation_id));
+            let camel = fn_name.to_upper_camel_case();
+            let mut version = None;
+            let mut path_params = Vec::new();
+            let mut params = Vec::new();
+            let mut param_scope = Scope::with_reserved(&["params", "body"]);
+            for (index, parameter) in item
+                .parameters
+                .iter()
+                .chain(&operation.parameters)
+                .enumerate()
+            {
+                let parameter_pointer =
+                    pointer_push(&pointer_push(&pointer, "parameters"), &index.to_string());
+                let ReferenceOr::Item(parameter) = parameter else {
+                    return Err(
+                        self.error(&parameter_pointer, "parameter references are not supported")
+                    );
+                };
+                let data = parameter.parameter_data_ref();
+                let location = match parameter {
+                    Parameter::Query { .. } => ParamLocation::Query,
+                    Parameter::Header { .. } => ParamLocation::Header,
+                    Parameter::Path { .. } => ParamLocation::Path,
+                    Parameter::Cookie { .. } => {
+                        return Err(self.error(
+                            &parameter_pointer,
+                            format!("cookie parameter `{}` is not supported", data.name),
+                        ));
+                    }
+                };
+                if location == ParamLocation::Header && data.name.eq_ignore_ascii_case("version") {
+                    version = version_of(data);
+                    continue;
+                }
+                if location == ParamLocation::Header
+                    && data.name.eq_ignore_ascii_case("authorization")
+                {
+                    // The client's auth, never an argument.
+                    self.repair("Authorization header parameter dropped");
+                    continue;
+                }
+                if location == ParamLocation::Path && !path.contains(&format!("{{{}}}", data.name))
+                {
+                    self.repair("path parameter not in the path template dropped");
+                    continue;
+                }
+                let schema_pointer = pointer_push(&parameter_pointer, "schema");
+                let site = Site {
+                    hint: format!("{camel}{}", data.name.to_upper_camel_case()),
+                    pointer: &schema_pointer,
+                };
+                let ty = match &data.format {
+                    ParameterSchemaOrContent::Schema(schema) => self.ty_of(schema.into(), &site)?,
+                    ParameterSchemaOrContent::Content(_) => self.fallback("parameter with content"),
+                };
+                let param = Param {
+                    name: param_scope.claim(&naming::field_name(&data.name)),
+                    wire: data.name.clone(),
+                    location,
+                    ty,
+                    required: data.required || location == ParamLocation::Path,
+                    doc: data
+                        .description
+                        .clone()
+                        .filter(|text| !text.trim().is_empty()),
+                    minimum: bound(&data.format, Bound::Minimum),
+                    maximum: bound(&data.format, Bound::Maximum),
+                };
+                if location == ParamLocation::Path {
+                    path_params.push(param);
+                } else {
+                    params.push(param);
+                }
+            }
+            // Template variables the spec forgot to declare are still path parameters.
+            let mut ordered = Vec::new();
+            for variable in template_variables(path) {
+                match path_params
+                    .iter()
+                    .position(|param: &Param| param.wire == variable)
+                {
+                    Some(position) => ordered.push(path_params.remove(position)),
+                    None => {
+                        self.repair("undeclared path variable added as a parameter");
+                        ordered.push(Param {
+                            name: param_scope.claim(&naming::field_name(variable)),
+                            wire: variable.to_owned(),
+                            location: ParamLocation::Path,
+                            ty: Ty::String,
+                            required: true,
+                            doc: None,
+                            minimum: None,
+                            maximum: None,
+                        });
+                    }
+                }
+            }
+            let params_type =
+                (!params.is_empty()).then(|| self.claim_type_name(&format!("{camel}Params")));
+            let body = match &operation.request_body {
+                None => None,
+                Some(ReferenceOr::Reference { .. }) => {
+                    return Err(self.error(
+                        &pointer_push(&pointer, "requestBody"),
+                        "request body references are not supported",
+                    ));
+                }
+                Some(ReferenceOr::Item(body)) => {
+                    self.body(body, &camel, &pointer_push(&pointer, "requestBody"))?
+                }
+            };
+            let unwrap = operation
+                .extensions
+                .get(overrides::EXT_UNWRAP)
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let (response, errors) = self.responses(
+                &operation.responses,
+                &camel,
+                &pointer_push(&pointer, "responses"),
+                unwrap.as_deref(),
+            )?;
+            let forced_headers = operation
+                .extensions
+                .get(overrides::EXT_HEADERS)
+                .and_then(Value::as_object)
+                .map(|headers| {
+                    headers
+                        .iter()
+                        .filter_map(|(name, value)| {
+                            Some((name.clone(), value.as_str()?.to_owned()))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            operations.push(Operation {
+                fn_name,
+                operation_id,
+                method,
+                path: path.to_owned(),
+                version: version.unwrap_or_else(|| {
+                    self.repair("operation without Version uses the default");
+                    DEFAULT_VERSION.to_owned()
+                }),
+                summary: operation
+                    .summary
+                    .clone()
+                    .filter(|text| !text.trim().is_empty()),
+                description: operation
+                    .description
+                    .clone()
+                    .filter(|text| !text.trim().is_empty()),
+                deprecated: operation.deprecated,
+                path_params: ordered,
+                params,
+                params_type,
+                body,
+                response,
+                errors,
+                forced_headers,
+                unwrap,
+                without_auth: operation.extensions.get(overrides::EXT_WITHOUT_AUTH)
+                    == Some(&Value::Bool(true)),
+                access: access::access(self.document, operation.security.as_ref()),
+            });
+        }
+        Ok(operations)
+    }
+
+    fn body(
+        &mut self,
+        body: &'a openapiv3::RequestBody,
+        camel: &str,
+        pointer: &str,
+    ) -> Result<Option<Body>, SpecError> {
+        let hint = format!("{camel}Body");
+        let content_pointer = pointer_push(pointer, "content");
+        let pick =
+            |wanted: &dyn Fn(&str) -> bool| body.content.iter().find(|(media, _)| wanted(media));
+        if let Some((media, content)) =
+            pick(&|media| media == "application/json" || media.ends_with("+json"))
+        {
+            let (ty, _) = self.media_ty(content, &content_pointer, media, &hint)?;
+            let ty = ty.unwrap_or_else(|| self.fallback("body without schema"));
+            return Ok(Some(Body::Json {
+                ty,
+                required: body.required,
+            }));
+        }
+        if let Some((media, content)) = pick(&|media| media == "multipart/form-data") {
+            return Ok(Some(
+                match self.media_ty(content, &content_pointer, media, &hint)? {
+                    (None, _) => Body::MultipartRaw,
+                    (Some(Ty::Named(name)), _) if self.is_struct(&name) => {
+                        Body::Multipart { ty: name }
+                    }
+                    (Some(_), schema_pointer) => {
+                        return Err(self.error(
+                            &schema_pointer,
+                            "a multipart body must be an object with properties",
+                        ));
+                    }
+                },
+            ));
+        }
+        if let Some((media, content)) = pick(&|media| media == "application/x-www-form-urlencoded")
+        {
+            let (ty, _) = self.media_ty(content, &content_pointer, media, &hint)?;
+            let ty = ty.unwrap_or_else(|| self.fallback("body without schema"));
+            return Ok(Some(Body::Form {
+                ty,
+                required: body.required,
+            }));
+        }
+        match body.content.keys().next() {
+            None => Ok(None),
+            Some(media) => Err(self.error(
+                &content_pointer,
+                format!("unsupported request media type `{media}`"),
+            )),
+        }
+    }
+
+    /// The type of one media type's schema (`None` when it has none), and the schema's pointer.
+    fn media_ty(
+        &mut self,
+        content: &'a openapiv3::MediaType,
+        content_pointer: &str,
+        media: &str,
+        hint: &str,
+    ) -> Result<(Option<Ty>, String), SpecError> {
+        let schema_pointer = pointer_push(&pointer_push(content_pointer, media), "schema");
+        let ty = match &content.schema {
+            Some(schema) => Some(self.ty_of(
+                schema.into(),
+                &Site {
+                    hint: hint.to_owned(),
+                    pointer: &schema_pointer,
+                },
+            )?),
+            None => None,
+        };
+        Ok((ty, schema_pointer))
+    }
+
+    fn is_struct(&self, name: &str) -> bool {
+        self.types
+            .iter()
+            .any(|def| def.name == name && matches!(def.kind, TypeKind::Struct { .. }))
+    }
+
+    /// The schema at `inner` (a JSON pointer into a value of `schema`, e.g. `/results/post`),
+    /// following references and single-member `allOf`s.
+    fn schema_at(
+        &mut self,
+        schema: SchemaRef<'a>,
+        inner: &str,
+        pointer: &str,
+    ) -> Result<(SchemaRef<'a>, String), SpecError> {
+        let mut current = schema;
+        let mut current_pointer = pointer.to_owned();
+        for segment in inner.split('/').skip(1) {
+            let segment = segment.replace("~1", "/").replace("~0", "~");
+            let mut resolved = current;
+            for _ in 0..16 {
+                match resolved {
+                    SchemaRef::Ref(reference) => match self.resolve(reference, &current_pointer)? {
+                        Resolved::Local {
+                            schema: Some(schema),
+                            name,
+                        }
+                        | Resolved::Common {
+                            schema: Some(schema),
+                            name,
+                        } => {
+                            current_pointer = format!("/components/schemas/{name}");
+                            resolved = SchemaRef::Inline(schema);
+                        }
+                        _ => {
+                            return Err(self.error(
+                                &current_pointer,
+                                format!("cannot unwrap `{inner}`: `{reference}` is not a schema"),
+                            ));
+                        }
+                    },
+                    SchemaRef::Inline(schema) => {
+                        let view = shape(schema);
+                        if view.all_of.len() == 1 && view.properties.is_empty() {
+                            resolved = (&view.all_of[0]).into();
+                        } else {
+                            break;
+                        }
+                    }
+                }
+            }
+            let SchemaRef::Inline(schema) = resolved else {
+                return Err(self.error(
+                    &current_pointer,
+                    format!("cannot unwrap `{inner}`: reference chain too long"),
+                ));
+            };
+            let view = shape(schema);
+            let Some((_, property)) = view.properties.iter().find(|(name, _)| *name == segment)
+            else {
+                return Err(SpecError::new(
+                    self.file,
+                    &current_pointer,
+                    format!("the response has no property `{segment}` to unwrap `{inner}` from"),
+                    "fix the `unwrap` pointer in overrides/, or give the response the right schema with a `response` override",
+                ));
+            };
+            current_pointer = pointer_push(&pointer_push(&current_pointer, "properties"), &segment);
+            current = *property;
+        }
+        Ok((current, current_pointer))
+    }
+
+    fn responses(
+        &mut self,
+        responses: &'a openapiv3::Responses,
+        camel: &str,
+        pointer: &str,
+        unwrap: Option<&str>,
+    ) -> Result<(Response, Vec<ErrorResponse>), SpecError> {
+        let mut codes: Vec<(u16, String, &ReferenceOr<openapiv3::Response>)> = responses
+            .responses
+            .iter()
+            .map(|(code, response)| match code {
+                StatusCode::Code(code) => (*code, code.to_string(), response),
+                StatusCode::Range(range) => (range * 100, format!("{range}XX"), response),
+            })
+            .collect();
+        codes.sort_by_key(|(code, _, _)| *code);
+        let mut success = None;
+        let mut saw_success = false;
+        let mut errors = Vec::new();
+        for (code, label, response) in codes {
+            let response_pointer = pointer_push(pointer, &label);
+            let ReferenceOr::Item(response) = response else {
+                return Err(self.error(&response_pointer, "response references are not supported"));
+            };
+            let json = response
+                .content
+                .iter()
+                .find(|(media, _)| *media == "application/json" || media.ends_with("+json"));
+            if (200..300).contains(&code) {
+                saw_success = true;
+                if success.is_some() {
+                    continue;
+                }
+                if let Some((media, content)) = json {
+                    let schema_pointer = pointer_push(
+                        &pointer_push(&pointer_push(&response_pointer, "content"), media),
+                        "schema",
+                    );
+                    let ty = match (&content.schema, unwrap) {
+                        (Some(schema), None) => self.ty_of(
+                            schema.into(),
+                            &Site {
+                                hint: format!("{camel}Response"),
+                                pointer: &schema_pointer,
+                            },
+                        )?,
+                        (Some(schema), Some(inner)) => {
+                            let (inner_schema, inner_pointer) =
+                                self.schema_at(schema.into(), inner, &schema_pointer)?;
+                            self.ty_of(
+                                inner_schema,
+                                &Site {
+                                    hint: format!("{camel}Response"),
+                                    pointer: &inner_pointer,
+                                },
+                            )?
+                        }
+                        (None, _) => self.fallback("response without schema"),
+                    };
+                    success = Some(Response::Json(ty));
+                }
+            } else {
+                // Error bodies are documented, not generated: the runtime's error type carries them.
+                let ty = match json.and_then(|(_, content)| content.schema.as_ref()) {
+                    Some(ReferenceOr::Reference { reference }) => {
+                        match self.resolve(reference, &response_pointer)? {
+                            Resolved::Local { name, .. } => Some(Ty::Named(name)),
+                            Resolved::Common { name, .. } => Some(Ty::Common(name)),
+                        }
+                    }
+                    _ => None,
+                };
+                errors.push(ErrorResponse {
+                    status: label,
+                    body: ty,
+                });
+            }
+        }
+        let response = match success {
+            Some(response) => response,
+            None if saw_success => Response::Empty,
+            None => Response::Json(self.fallback("no success response documented")),
+        };
+        Ok((response, errors))
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Bound {
+    Minimum,
+    Maximum,
+}
+
+/// A numeric parameter's declared minimum or maximum.
+fn bound(format: &ParameterSchemaOrContent, which: Bound) -> Option<f64> {
+    let ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) = format else {
+        return None;
+    };
+    match (&schema.schema_kind, which) {
+        (SchemaKind::Type(Type::Number(number)), Bound::Minimum) => number.minimum,
+        (SchemaKind::Type(Type::Number(number)), Bound::Maximum) => number.maximum,
+        (SchemaKind::Type(Type::Integer(integer)), Bound::Minimum) => {
+            integer.minimum.map(|v| v as f64)
+        }
+        (SchemaKind::Type(Type::Integer(integer)), Bound::Maximum) => {
+            integer.maximum.map(|v| v as f64)
+        }
+        (SchemaKind::Any(any), Bound::Minimum) => any.minimum,
+        (SchemaKind::Any(any), Bound::Maximum) => any.maximum,
+        _ => None,
+    }
+}
+
+fn version_of(data: &openapiv3::ParameterData) -> Option<String> {
+    let ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema)) = &data.format else {
+        return None;
+    };
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(string)) => {
+            string.enumeration.iter().flatten().next().cloned()
+        }
+        SchemaKind::Any(any) => any
+            .enumeration
+            .iter()
+            .find_map(|value| value.as_str().map(str::to_owned)),
+        _ => None,
+    }
+    .or_else(|| {
+        schema
+            .schema_data
+            .default
+            .as_ref()
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    })
+}
+
+/// `/a/{x}/b/{y}` -> `["x", "y"]`.
+pub fn template_variables(path: &str) -> Vec<&str> {
+    path.split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::template_variables;
+    use crate::ir::testing::{build, try_build};
+    use crate::ir::{Body, DEFAULT_VERSION, Method, ParamLocation, Response, Ty};
+
+    fn schemas() -> serde_json::Value {
+        json!({
+            "Post": { "type": "object", "properties": { "id": { "type": "string" } } },
+            "Envelope": { "type": "object", "properties": {
+                "results": { "type": "object", "properties": { "post": { "$ref": "#/components/schemas/Post" } } } } },
+            "Problem": { "type": "object", "properties": { "message": { "type": "string" } } },
+        })
+    }
+
+    #[test]
+    fn template_variables_in_order() {
+        assert_eq!(template_variables("/a/{x}/b/{y}"), ["x", "y"]);
+        assert!(template_variables("/plain").is_empty());
+    }
+
+    #[test]
+    fn parameters_version_and_path_variables() {
+        let api = build(
+            schemas(),
+            json!({ "/blogs/{blogId}/posts/{postId}": { "get": {
+                "operationId": "get-post",
+                "parameters": [
+                    { "name": "postId", "in": "path", "required": true, "schema": { "type": "string" } },
+                    { "name": "Version", "in": "header", "required": true,
+                      "schema": { "type": "string", "enum": ["2021-04-15"] } },
+                    { "name": "Authorization", "in": "header", "schema": { "type": "string" } },
+                    { "name": "limit", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 50 } },
+                    { "name": "gone", "in": "path", "required": true, "schema": { "type": "string" } },
+                ],
+                "responses": { "200": { "description": "ok", "content": { "application/json": {
+                    "schema": { "$ref": "#/components/schemas/Post" } } } } },
+            } } }),
+        );
+        let [op] = api.operations.as_slice() else {
+            panic!("one operation expected");
+        };
+        assert_eq!((op.fn_name.as_str(), op.method), ("get_post", Method::Get));
+        assert_eq!(op.version, "2021-04-15");
+        // In template order, the undeclared `blogId` added, the stray `gone` dropped.
+        let path: Vec<&str> = op.path_params.iter().map(|p| p.wire.as_str()).collect();
+        assert_eq!(path, ["blogId", "postId"]);
+        let [limit] = op.params.as_slice() else {
+            panic!("one query parameter expected, Authorization and Version are not arguments");
+        };
+        assert_eq!(
+            (limit.location, &limit.ty, limit.minimum, limit.maximum),
+            (ParamLocation::Query, &Ty::Integer, Some(1.0), Some(50.0))
+        );
+        assert_eq!(op.params_type.as_deref(), Some("GetPostParams"));
+        assert_eq!(op.response, Response::Json(Ty::Named("Post".into())));
+        for repair in [
+            "undeclared path variable added as a parameter",
+            "path parameter not in the path template dropped",
+            "Authorization header parameter dropped",
+        ] {
+            assert_eq!(api.stats.repairs[repair], 1, "{repair}");
+        }
+    }
+
+    #[test]
+    fn names_are_unique_sorted_by_path_and_never_new_or_client() {
+        let ok = json!({ "200": { "description": "ok" } });
+        let api = build(
+            schemas(),
+            json!({
+                "/b": { "post": { "operationId": "new", "responses": ok } },
+                "/a": { "get": { "operationId": "client", "responses": ok },
+                        "delete": { "operationId": "Client", "responses": ok } },
+                "/c": { "get": { "responses": ok } },
+            }),
+        );
+        let names: Vec<(&str, &str)> = api
+            .operations
+            .iter()
+            .map(|op| (op.fn_name.as_str(), op.version.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("client_2", DEFAULT_VERSION),
+                ("client_3", DEFAULT_VERSION),
+                ("new_2", DEFAULT_VERSION),
+                ("get_c", DEFAULT_VERSION),
+            ]
+        );
+        assert_eq!(
+            api.stats.repairs["operation without Version uses the default"],
+            4
+        );
+    }
+
+    #[test]
+    fn bodies_by_media_type_and_documented_errors() {
+        let api = build(
+            schemas(),
+            json!({
+                "/json": { "post": {
+                    "requestBody": { "required": true, "content": { "application/json": {
+                        "schema": { "$ref": "#/components/schemas/Post" } } } },
+                    "responses": {
+                        "201": { "description": "created" },
+                        "422": { "description": "bad", "content": { "application/json": {
+                            "schema": { "$ref": "#/components/schemas/Problem" } } } },
+                        "400": { "description": "bad" },
+                    },
+                } },
+                "/upload": { "post": {
+                    "requestBody": { "content": { "multipart/form-data": { "schema": {
+                        "type": "object", "properties": { "file": { "type": "string", "format": "binary" } } } } } },
+                    "responses": { "200": { "description": "ok" } },
+                } },
+                "/raw": { "post": {
+                    "requestBody": { "content": { "multipart/form-data": {} } },
+                    "responses": {},
+                } },
+            }),
+        );
+        let body = |path: &str| {
+            let op = api.operations.iter().find(|op| op.path == path).unwrap();
+            (op.body.clone(), op.response.clone())
+        };
+        assert_eq!(
+            body("/json"),
+            (
+                Some(Body::Json {
+                    ty: Ty::Named("Post".into()),
+                    required: true
+                }),
+                Response::Empty
+            )
+        );
+        assert_eq!(
+            body("/upload").0,
+            Some(Body::Multipart {
+                ty: "PostUploadBody".into()
+            })
+        );
+        assert_eq!(
+            body("/raw"),
+            (Some(Body::MultipartRaw), Response::Json(Ty::Value))
+        );
+        let errors: Vec<(String, Option<Ty>)> = api.operations[0]
+            .errors
+            .iter()
+            .map(|error| (error.status.clone(), error.body.clone()))
+            .collect();
+        assert_eq!(
+            errors,
+            [
+                ("400".to_owned(), None),
+                ("422".to_owned(), Some(Ty::Named("Problem".into())))
+            ]
+        );
+    }
+
+    #[test]
+    fn unwrapping_follows_the_pointer_or_names_the_missing_property() {
+        let paths = |unwrap: &str| {
+            json!({ "/posts/{id}": { "get": {
+                "x-ghl-unwrap": unwrap,
+                "responses": { "200": { "description": "ok", "content": { "application/json": {
+                    "schema": { "$ref": "#/components/schemas/Envelope" } } } } },
+            } } })
+        };
+        let api = build(schemas(), paths("/results/post"));
+        assert_eq!(
+            api.operations[0].response,
+            Response::Json(Ty::Named("Post".into()))
+        );
+        assert_eq!(api.operations[0].unwrap.as_deref(), Some("/results/post"));
+        let error = try_build(schemas(), paths("/results/nope")).unwrap_err();
+        assert!(
+            error.starts_with("apps/things.json#/components/schemas/Envelope/properties/results: "),
+            "{error}"
+        );
+        assert!(error.contains("no property `nope`"), "{error}");
+    }
+}

@@ -1,0 +1,433 @@
+//! Schemas to types: references resolved (locally, then in the common schemas), inline schemas
+//! named after where they sit, structs, enums, untagged unions, scalars, lists and maps.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use heck::ToUpperCamelCase;
+use openapiv3::{OpenAPI, ReferenceOr, Schema};
+use serde_json::Value;
+
+use super::shape::{Additional, SchemaRef, Shape, max_bytes, max_items, shape};
+use super::{COMMON_FILE, CommonTypes, Field, Stats, Ty, TypeDef, TypeKind, Variant};
+use crate::diagnostics::{HINT_OVERRIDE, SpecError, pointer_push};
+use crate::naming::{self, Scope};
+
+pub(super) struct Builder<'a> {
+    pub(super) file: &'a str,
+    pub(super) document: &'a OpenAPI,
+    pub(super) common: Option<&'a CommonTypes>,
+    /// Component schema name -> Rust type name.
+    pub(super) local_names: BTreeMap<String, String>,
+    pub(super) scope: Scope,
+    pub(super) types: Vec<TypeDef>,
+    pub(super) stats: Stats,
+    pub(super) uses_common: bool,
+}
+
+/// Where a schema sits, for naming the types it may need and for error messages.
+pub(super) struct Site<'p> {
+    /// Name for an inline type defined here.
+    pub(super) hint: String,
+    pub(super) pointer: &'p str,
+}
+
+pub(super) enum Resolved<'a> {
+    Local {
+        name: String,
+        schema: Option<&'a Schema>,
+    },
+    Common {
+        name: String,
+        schema: Option<&'a Schema>,
+    },
+}
+
+impl<'a> Builder<'a> {
+    pub(super) fn repair(&mut self, kind: &'static str) {
+        *self.stats.repairs.entry(kind).or_default() += 1;
+    }
+
+    pub(super) fn fallback(&mut self, reason: &'static str) -> Ty {
+        *self.stats.value_fallbacks.entry(reason).or_default() += 1;
+        Ty::Value
+    }
+
+    pub(super) fn error(&self, pointer: &str, message: impl Into<String>) -> SpecError {
+        SpecError::new(self.file, pointer, message, HINT_OVERRIDE)
+    }
+
+    pub(super) fn resolve(
+        &mut self,
+        reference: &str,
+        pointer: &str,
+    ) -> Result<Resolved<'a>, SpecError> {
+        let (file, name) = match reference.split_once('#') {
+            Some((file, fragment)) => match fragment.strip_prefix("/components/schemas/") {
+                Some(name) => (file, name),
+                None => {
+                    return Err(self.error(pointer, format!("unsupported reference `{reference}`")));
+                }
+            },
+            None => return Err(self.error(pointer, format!("unsupported reference `{reference}`"))),
+        };
+        let document = self.document;
+        if file.is_empty() {
+            if let Some(local) = self.local_names.get(name) {
+                let schema = document
+                    .components
+                    .as_ref()
+                    .and_then(|components| components.schemas.get(name))
+                    .and_then(|schema| schema.as_item());
+                return Ok(Resolved::Local {
+                    name: local.clone(),
+                    schema,
+                });
+            }
+        } else if file != COMMON_FILE {
+            return Err(self.error(
+                pointer,
+                format!("reference to an unknown file `{reference}`"),
+            ));
+        }
+        // A dangling local reference whose name the shared schemas define is taken to mean those.
+        let common = self.common;
+        if let Some((rust, schema)) = common.and_then(|common| {
+            common
+                .names
+                .get(name)
+                .map(|rust| (rust.clone(), common.schemas.get(name)))
+        }) {
+            if file.is_empty() {
+                self.repair("dangling local reference resolved in common schemas");
+            }
+            self.uses_common = true;
+            return Ok(Resolved::Common { name: rust, schema });
+        }
+        Err(self.error(
+            pointer,
+            format!("reference `{reference}` points nowhere (no schema `{name}` here or in common-schemas.json)"),
+        ))
+    }
+
+    pub(super) fn claim_type_name(&mut self, hint: &str) -> String {
+        self.scope.claim(&naming::type_name(hint))
+    }
+
+    pub(super) fn define_component(
+        &mut self,
+        name: &str,
+        schema: &'a ReferenceOr<Schema>,
+        pointer: &str,
+    ) -> Result<(), SpecError> {
+        let site = Site {
+            hint: name.to_owned(),
+            pointer,
+        };
+        let origin = format!("{}#{pointer}", self.file);
+        let (kind, doc) = match schema {
+            ReferenceOr::Reference { reference } => {
+                let ty = self.ty_of(SchemaRef::Ref(reference), &site)?;
+                (TypeKind::Alias(ty), None)
+            }
+            ReferenceOr::Item(schema) => {
+                let doc = schema.schema_data.description.clone();
+                (self.kind_of(schema, &site)?, doc)
+            }
+        };
+        let example = schema
+            .as_item()
+            .and_then(|schema| schema.schema_data.example.clone());
+        self.types.push(TypeDef {
+            name: name.to_owned(),
+            doc,
+            origin,
+            kind,
+            example,
+        });
+        Ok(())
+    }
+
+    /// The definition a named type gets for `schema` (components are always named).
+    fn kind_of(&mut self, schema: &'a Schema, site: &Site<'_>) -> Result<TypeKind, SpecError> {
+        let view = shape(schema);
+        if let Some(kind) = self.compound_kind(&view, site)? {
+            return Ok(kind);
+        }
+        Ok(TypeKind::Alias(self.plain_ty(&view, site)?))
+    }
+
+    /// Kinds that need a definition of their own: structs, enums, untagged unions.
+    fn compound_kind(
+        &mut self,
+        view: &Shape<'a>,
+        site: &Site<'_>,
+    ) -> Result<Option<TypeKind>, SpecError> {
+        if view.all_of.len() > 1 || (!view.all_of.is_empty() && !view.properties.is_empty()) {
+            return self.merged_struct(view, site).map(Some);
+        }
+        if view.one_of.len() > 1 {
+            let mut variants = Vec::new();
+            let mut scope = Scope::new();
+            for (index, member) in view.one_of.iter().enumerate() {
+                let member_pointer = pointer_push(
+                    &pointer_push(site.pointer, view.one_of_key),
+                    &index.to_string(),
+                );
+                let label = match member {
+                    ReferenceOr::Reference { reference } => {
+                        naming::type_name(reference.rsplit('/').next().unwrap_or("Variant"))
+                    }
+                    ReferenceOr::Item(_) => format!("Variant{}", index + 1),
+                };
+                let member_site = Site {
+                    hint: format!("{}{label}", site.hint),
+                    pointer: &member_pointer,
+                };
+                let ty = self.ty_of(member.into(), &member_site)?;
+                let label = match (&ty, member) {
+                    (_, ReferenceOr::Reference { .. }) => label,
+                    (Ty::String, _) => "String".to_owned(),
+                    (Ty::Number, _) => "Number".to_owned(),
+                    (Ty::Integer, _) => "Integer".to_owned(),
+                    (Ty::Boolean, _) => "Boolean".to_owned(),
+                    (Ty::Array(_), _) => "List".to_owned(),
+                    (Ty::Map(_), _) => "Map".to_owned(),
+                    _ => label,
+                };
+                variants.push((scope.claim(&label), ty));
+            }
+            return Ok(Some(TypeKind::Untagged { variants }));
+        }
+        if !view.enum_strings.is_empty()
+            && matches!(view.kind, None | Some("string") | Some("object"))
+        {
+            return Ok(Some(self.enum_kind(view)));
+        }
+        if !view.properties.is_empty() && matches!(view.kind, None | Some("object")) {
+            let fields = self.fields(&view.properties, view.required, site)?;
+            let additional = self.additional_ty(&view.additional, site)?;
+            return Ok(Some(TypeKind::Struct { fields, additional }));
+        }
+        Ok(None)
+    }
+
+    fn enum_kind(&mut self, view: &Shape<'a>) -> TypeKind {
+        let mut scope = Scope::new();
+        let mut seen = BTreeSet::new();
+        let mut variants = Vec::new();
+        for wire in &view.enum_strings {
+            if !seen.insert(wire.as_str()) {
+                self.repair("duplicate enum value dropped");
+                continue;
+            }
+            // `Unknown` is the catch-all the emitter adds.
+            let mut name = naming::variant_name(wire);
+            if name == "Unknown" {
+                name = "UnknownValue".to_owned();
+            }
+            variants.push(Variant {
+                name: scope.claim(&name),
+                wire: wire.clone(),
+            });
+        }
+        TypeKind::Enum { variants }
+    }
+
+    fn additional_ty(
+        &mut self,
+        additional: &Additional<'a>,
+        site: &Site<'_>,
+    ) -> Result<Option<Ty>, SpecError> {
+        Ok(match additional {
+            Additional::None => None,
+            Additional::Any => Some(Ty::Value),
+            Additional::Schema(schema) => {
+                let pointer = pointer_push(site.pointer, "additionalProperties");
+                let inner = Site {
+                    hint: format!("{}Value", site.hint),
+                    pointer: &pointer,
+                };
+                Some(self.ty_of(*schema, &inner)?)
+            }
+        })
+    }
+
+    pub(super) fn fields(
+        &mut self,
+        properties: &[(&'a str, SchemaRef<'a>)],
+        required: &[String],
+        site: &Site<'_>,
+    ) -> Result<Vec<Field>, SpecError> {
+        // Plain names first, so `id` keeps `id` and `_id` becomes `underscore_id`.
+        let mut names: Vec<Option<String>> = vec![None; properties.len()];
+        let mut scope = Scope::new();
+        for (index, (wire, _)) in properties.iter().enumerate() {
+            if !wire.starts_with('_') {
+                names[index] = Some(scope.claim(&naming::field_name(wire)));
+            }
+        }
+        for (index, (wire, _)) in properties.iter().enumerate() {
+            if names[index].is_none() {
+                let plain = naming::field_name(wire);
+                let name = if scope.contains(&plain) {
+                    self.repair("field names differing only by underscores");
+                    scope.claim(&format!("underscore_{plain}"))
+                } else {
+                    scope.claim(&plain)
+                };
+                names[index] = Some(name);
+            }
+        }
+        let properties_pointer = pointer_push(site.pointer, "properties");
+        let mut fields = Vec::with_capacity(properties.len());
+        for ((wire, schema), name) in properties.iter().zip(names) {
+            let name = name.unwrap_or_default();
+            let pointer = pointer_push(&properties_pointer, wire);
+            let field_site = Site {
+                hint: format!("{}{}", site.hint, wire.to_upper_camel_case()),
+                pointer: &pointer,
+            };
+            let ty = self.ty_of(*schema, &field_site)?;
+            let (nullable, doc, example, max_items, max_bytes) = match schema {
+                SchemaRef::Inline(schema) => (
+                    schema.schema_data.nullable,
+                    doc_with_example(&schema.schema_data),
+                    schema.schema_data.example.clone(),
+                    max_items(schema),
+                    max_bytes(&schema.schema_data)
+                        .map_err(|message| self.error(&pointer, message))?,
+                ),
+                SchemaRef::Ref(_) => (false, None, None, None, Vec::new()),
+            };
+            fields.push(Field {
+                name,
+                wire: (*wire).to_owned(),
+                ty,
+                required: required.iter().any(|r| r == wire),
+                nullable,
+                boxed: false,
+                doc,
+                example,
+                max_items,
+                max_bytes,
+            });
+        }
+        Ok(fields)
+    }
+
+    /// The type to use at `site`, defining a named type there when the schema needs one.
+    pub(super) fn ty_of(
+        &mut self,
+        schema: SchemaRef<'a>,
+        site: &Site<'_>,
+    ) -> Result<Ty, SpecError> {
+        let schema = match schema {
+            SchemaRef::Ref(reference) => {
+                return Ok(match self.resolve(reference, site.pointer)? {
+                    Resolved::Local { name, .. } => Ty::Named(name),
+                    Resolved::Common { name, .. } => Ty::Common(name),
+                });
+            }
+            SchemaRef::Inline(schema) => schema,
+        };
+        let view = shape(schema);
+        // `allOf: [X]` with a description next to it: just X.
+        if view.all_of.len() == 1 && view.properties.is_empty() {
+            let pointer = pointer_push(&pointer_push(site.pointer, "allOf"), "0");
+            return self.ty_of(
+                (&view.all_of[0]).into(),
+                &Site {
+                    hint: site.hint.clone(),
+                    pointer: &pointer,
+                },
+            );
+        }
+        if view.one_of.len() == 1 {
+            let pointer = pointer_push(&pointer_push(site.pointer, view.one_of_key), "0");
+            return self.ty_of(
+                (&view.one_of[0]).into(),
+                &Site {
+                    hint: site.hint.clone(),
+                    pointer: &pointer,
+                },
+            );
+        }
+        let name = self.claim_type_name(&site.hint);
+        if let Some(kind) = self.compound_kind(
+            &view,
+            &Site {
+                hint: name.clone(),
+                pointer: site.pointer,
+            },
+        )? {
+            self.types.push(TypeDef {
+                name: name.clone(),
+                doc: schema.schema_data.description.clone(),
+                origin: format!("{}#{}", self.file, site.pointer),
+                kind,
+                example: schema.schema_data.example.clone(),
+            });
+            return Ok(Ty::Named(name));
+        }
+        // No definition needed: give the name back so numbering stays dense.
+        self.scope.release(&name);
+        self.plain_ty(&view, site)
+    }
+
+    /// Scalars, arrays and maps: types that need no definition.
+    fn plain_ty(&mut self, view: &Shape<'a>, site: &Site<'_>) -> Result<Ty, SpecError> {
+        Ok(match view.kind {
+            Some("string") if view.binary => Ty::File,
+            Some("string") => Ty::String,
+            Some("number") => Ty::Number,
+            Some("integer") => Ty::Integer,
+            Some("boolean") => Ty::Boolean,
+            Some("array") => match view.items {
+                Some(items) => {
+                    let pointer = pointer_push(site.pointer, "items");
+                    let item = self.ty_of(
+                        items,
+                        &Site {
+                            hint: format!("{}Item", site.hint),
+                            pointer: &pointer,
+                        },
+                    )?;
+                    Ty::Array(Box::new(item))
+                }
+                None => Ty::Array(Box::new(self.fallback("array without items"))),
+            },
+            _ => match self.additional_ty(&view.additional, site)? {
+                Some(value) => Ty::Map(Box::new(value)),
+                None if view.kind == Some("object") => self.fallback("object without properties"),
+                None => self.fallback("schema without type"),
+            },
+        })
+    }
+}
+
+fn doc_with_example(data: &openapiv3::SchemaData) -> Option<String> {
+    let description = data
+        .description
+        .as_deref()
+        .map(str::trim)
+        .filter(|text| !text.is_empty());
+    let example = data.example.as_ref().and_then(|example| match example {
+        Value::String(text)
+            if !text.is_empty()
+                && text.len() <= 120
+                && !text.contains('`')
+                && !text.contains('\n') =>
+        {
+            Some(format!("`{text}`"))
+        }
+        Value::Number(number) => Some(format!("`{number}`")),
+        Value::Bool(flag) => Some(format!("`{flag}`")),
+        _ => None,
+    });
+    match (description, example) {
+        (None, None) => None,
+        (Some(text), None) => Some(text.to_owned()),
+        (None, Some(example)) => Some(format!("Example: {example}")),
+        (Some(text), Some(example)) => Some(format!("{text}\n\nExample: {example}")),
+    }
+}
