@@ -1,0 +1,383 @@
+//! Two releases' crates compared: crates added and removed, then per crate its operations
+//! (here) and its types ([`super::types`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::{Context, anyhow};
+
+use super::types::{diff_types, input_types};
+use super::{Change, Class, CrateDiff, Kind, Report, Scope, Status};
+use crate::ir::{Api, Body, Operation, Param, ParamLocation, Response, Short};
+use crate::regen;
+use crate::specs::SpecSet;
+
+/// The model of every crate of a release, as published (no overrides).
+pub fn build(set: &SpecSet) -> anyhow::Result<Vec<Api>> {
+    Ok(regen::build_apis(set, &[])
+        .with_context(|| format!("building the API model of {}", set.origin))?
+        .apis)
+}
+
+/// Builds both releases (in parallel) and compares them.
+pub fn diff_sets(
+    old_label: &str,
+    old: &SpecSet,
+    new_label: &str,
+    new: &SpecSet,
+) -> anyhow::Result<Report> {
+    let (old_apis, new_apis) = std::thread::scope(|scope| {
+        let old_side = scope.spawn(|| build(old));
+        let new_apis = build(new);
+        let old_apis = old_side
+            .join()
+            .map_err(|_| anyhow!("building {} panicked", old.origin))?;
+        anyhow::Ok((old_apis?, new_apis?))
+    })?;
+    Ok(compare(old_label, &old_apis, new_label, &new_apis))
+}
+
+/// Compares two releases' crates.
+pub fn compare(old_label: &str, old: &[Api], new_label: &str, new: &[Api]) -> Report {
+    let old_by_name: BTreeMap<&str, &Api> = old
+        .iter()
+        .map(|api| (api.crate_name.as_str(), api))
+        .collect();
+    let new_by_name: BTreeMap<&str, &Api> = new
+        .iter()
+        .map(|api| (api.crate_name.as_str(), api))
+        .collect();
+    let inputs = input_types(new);
+    let no_inputs = BTreeSet::new();
+    let names: BTreeSet<&str> = old_by_name
+        .keys()
+        .chain(new_by_name.keys())
+        .copied()
+        .collect();
+    let mut report = Report {
+        old: old_label.to_owned(),
+        new: new_label.to_owned(),
+        resources_added: Vec::new(),
+        resources_removed: Vec::new(),
+        crates: Vec::new(),
+        unchanged: Vec::new(),
+    };
+    for name in names {
+        let diff = match (old_by_name.get(name), new_by_name.get(name)) {
+            (None, Some(api)) => {
+                report.resources_added.push(name.to_owned());
+                CrateDiff {
+                    crate_name: name.to_owned(),
+                    spec_path: api.spec_path.clone(),
+                    status: Status::Added,
+                    class: Class::Additive,
+                    changes: vec![crate_change(
+                        Class::Additive,
+                        Kind::Added,
+                        name,
+                        format!(
+                            "new resource `{}`: {} operations, {} types",
+                            api.spec_path,
+                            api.operations.len(),
+                            api.types.len()
+                        ),
+                    )],
+                }
+            }
+            (Some(api), None) => {
+                report.resources_removed.push(name.to_owned());
+                CrateDiff {
+                    crate_name: name.to_owned(),
+                    spec_path: api.spec_path.clone(),
+                    status: Status::Removed,
+                    class: Class::Breaking,
+                    changes: vec![crate_change(
+                        Class::Breaking,
+                        Kind::Removed,
+                        name,
+                        format!(
+                            "resource `{}` is no longer published: the crate is removed ({} operations, {} types)",
+                            api.spec_path,
+                            api.operations.len(),
+                            api.types.len()
+                        ),
+                    )],
+                }
+            }
+            (Some(old_api), Some(new_api)) => {
+                let inputs = inputs.get(name).unwrap_or(&no_inputs);
+                let mut changes = Vec::new();
+                diff_operations(old_api, new_api, &mut changes);
+                diff_types(old_api, new_api, inputs, &mut changes);
+                let Some(class) = changes.iter().map(|change| change.class).max() else {
+                    report.unchanged.push(name.to_owned());
+                    continue;
+                };
+                CrateDiff {
+                    crate_name: name.to_owned(),
+                    spec_path: new_api.spec_path.clone(),
+                    status: Status::Changed,
+                    class,
+                    changes,
+                }
+            }
+            (None, None) => continue,
+        };
+        report.crates.push(diff);
+    }
+    report
+}
+
+fn crate_change(class: Class, kind: Kind, name: &str, detail: String) -> Change {
+    Change {
+        class,
+        scope: Scope::Crate,
+        kind,
+        item: name.to_owned(),
+        endpoint: None,
+        detail,
+    }
+}
+
+fn endpoint(op: &Operation) -> String {
+    format!("{} {}", op.method.as_str(), op.path)
+}
+
+fn diff_operations(old: &Api, new: &Api, out: &mut Vec<Change>) {
+    let old_ops: BTreeMap<&str, &Operation> = old
+        .operations
+        .iter()
+        .map(|op| (op.fn_name.as_str(), op))
+        .collect();
+    let new_ops: BTreeMap<&str, &Operation> = new
+        .operations
+        .iter()
+        .map(|op| (op.fn_name.as_str(), op))
+        .collect();
+    let names: BTreeSet<&str> = old_ops.keys().chain(new_ops.keys()).copied().collect();
+    for name in names {
+        let mut push = |class, kind, op: &Operation, detail: String| {
+            out.push(Change {
+                class,
+                scope: Scope::Operation,
+                kind,
+                item: name.to_owned(),
+                endpoint: Some(endpoint(op)),
+                detail,
+            });
+        };
+        match (old_ops.get(name), new_ops.get(name)) {
+            (None, Some(op)) => push(Class::Additive, Kind::Added, op, "new operation".into()),
+            (Some(op), None) => push(
+                Class::Breaking,
+                Kind::Removed,
+                op,
+                "operation removed".into(),
+            ),
+            (Some(old_op), Some(new_op)) => {
+                for (class, detail) in operation_changes(old_op, new_op) {
+                    push(class, Kind::Changed, new_op, detail);
+                }
+            }
+            (None, None) => {}
+        }
+    }
+}
+
+fn param_ty(param: &Param) -> String {
+    param.render_ty(&Short)
+}
+
+fn location(param: &Param) -> &'static str {
+    match param.location {
+        ParamLocation::Path => "path",
+        ParamLocation::Query => "query",
+        ParamLocation::Header => "header",
+    }
+}
+
+fn body_text(body: Option<&Body>) -> String {
+    match body {
+        None => "none".to_owned(),
+        Some(Body::Json { ty, required }) => {
+            format!("json {ty}{}", if *required { "" } else { " (optional)" })
+        }
+        Some(Body::Form { ty, required }) => {
+            format!("form {ty}{}", if *required { "" } else { " (optional)" })
+        }
+        Some(Body::Multipart { ty }) => format!("multipart {ty}"),
+        Some(Body::MultipartRaw) => "multipart (built by the caller)".to_owned(),
+    }
+}
+
+fn response_text(response: &Response) -> String {
+    match response {
+        Response::Json(ty) => ty.to_string(),
+        Response::Empty => "()".to_owned(),
+    }
+}
+
+fn bounds(param: &Param) -> String {
+    let show = |bound: Option<f64>| bound.map_or("-".to_owned(), |value| value.to_string());
+    format!("{}..{}", show(param.minimum), show(param.maximum))
+}
+
+/// What changed between two versions of one operation (same function name).
+fn operation_changes(old: &Operation, new: &Operation) -> Vec<(Class, String)> {
+    let mut changes = Vec::new();
+    if old.method != new.method || old.path != new.path {
+        changes.push((
+            Class::Additive,
+            format!("now calls `{}` (was `{}`)", endpoint(new), endpoint(old)),
+        ));
+    }
+    if old.version != new.version {
+        changes.push((
+            Class::Additive,
+            format!("sends `Version: {}` (was `{}`)", new.version, old.version),
+        ));
+    }
+    if old.deprecated != new.deprecated {
+        changes.push((
+            Class::Additive,
+            if new.deprecated {
+                "deprecated".to_owned()
+            } else {
+                "no longer deprecated".to_owned()
+            },
+        ));
+    }
+    let path_params = |op: &Operation| {
+        op.path_params
+            .iter()
+            .map(|param| format!("{}: {}", param.name, param.ty))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (old_path, new_path) = (path_params(old), path_params(new));
+    if old_path != new_path {
+        changes.push((
+            Class::Breaking,
+            format!("path parameters `({new_path})` (were `({old_path})`)"),
+        ));
+    }
+    match (&old.params_type, &new.params_type) {
+        (None, Some(ty)) => changes.push((Class::Breaking, format!("now takes parameters `{ty}`"))),
+        (Some(ty), None) => changes.push((
+            Class::Breaking,
+            format!("no longer takes parameters `{ty}`"),
+        )),
+        (Some(old_ty), Some(new_ty)) if old_ty != new_ty => changes.push((
+            Class::Breaking,
+            format!("parameters struct renamed `{old_ty}` -> `{new_ty}`"),
+        )),
+        _ => {}
+    }
+    let old_params: BTreeMap<&str, &Param> = old
+        .params
+        .iter()
+        .map(|param| (param.name.as_str(), param))
+        .collect();
+    let new_params: BTreeMap<&str, &Param> = new
+        .params
+        .iter()
+        .map(|param| (param.name.as_str(), param))
+        .collect();
+    let names: BTreeSet<&str> = old_params
+        .keys()
+        .chain(new_params.keys())
+        .copied()
+        .collect();
+    for name in names {
+        match (old_params.get(name), new_params.get(name)) {
+            (None, Some(param)) => changes.push((
+                if param.required {
+                    Class::Breaking
+                } else {
+                    Class::Additive
+                },
+                format!(
+                    "new {} {} parameter `{name}: {}`",
+                    if param.required {
+                        "required"
+                    } else {
+                        "optional"
+                    },
+                    location(param),
+                    param_ty(param)
+                ),
+            )),
+            (Some(param), None) => changes.push((
+                Class::Breaking,
+                format!("{} parameter `{name}` removed", location(param)),
+            )),
+            (Some(old_param), Some(new_param)) => {
+                if param_ty(old_param) != param_ty(new_param) {
+                    changes.push((
+                        Class::Breaking,
+                        format!(
+                            "{} parameter `{name}`: `{}` (was `{}`)",
+                            location(new_param),
+                            param_ty(new_param),
+                            param_ty(old_param)
+                        ),
+                    ));
+                }
+                if old_param.location != new_param.location || old_param.wire != new_param.wire {
+                    changes.push((
+                        Class::Additive,
+                        format!(
+                            "parameter `{name}` is sent as {} `{}` (was {} `{}`)",
+                            location(new_param),
+                            new_param.wire,
+                            location(old_param),
+                            old_param.wire
+                        ),
+                    ));
+                }
+                if bounds(old_param) != bounds(new_param) {
+                    changes.push((
+                        Class::Additive,
+                        format!(
+                            "parameter `{name}` is checked against `{}` (was `{}`)",
+                            bounds(new_param),
+                            bounds(old_param)
+                        ),
+                    ));
+                }
+            }
+            (None, None) => {}
+        }
+    }
+    let (old_body, new_body) = (body_text(old.body.as_ref()), body_text(new.body.as_ref()));
+    if old_body != new_body {
+        changes.push((
+            Class::Breaking,
+            format!("request body `{new_body}` (was `{old_body}`)"),
+        ));
+    }
+    let (old_response, new_response) = (response_text(&old.response), response_text(&new.response));
+    if old_response != new_response || old.unwrap != new.unwrap {
+        changes.push((
+            Class::Breaking,
+            format!("returns `{new_response}` (was `{old_response}`)"),
+        ));
+    }
+    if old.forced_headers != new.forced_headers {
+        let names = |op: &Operation| {
+            op.forced_headers
+                .iter()
+                .map(|(name, _)| name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        changes.push((
+            Class::Additive,
+            format!(
+                "forced headers `[{}]` (were `[{}]`)",
+                names(new),
+                names(old)
+            ),
+        ));
+    }
+    changes
+}

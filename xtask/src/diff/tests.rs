@@ -1,0 +1,197 @@
+//! The comparison end to end: inline specs through the real pipeline, then [`super::compare`].
+
+use super::*;
+use crate::ir::Api;
+use crate::specs::SpecFile;
+
+/// One resource crate, `ghl-things`, from an inline spec run through the real pipeline.
+fn things(schemas: serde_json::Value, paths: serde_json::Value) -> Api {
+    let spec = serde_json::json!({
+        "openapi": "3.0.0",
+        "info": { "title": "Things", "version": "1.0" },
+        "paths": paths,
+        "components": { "schemas": schemas },
+    });
+    let file = SpecFile {
+        path: "apps/things.json".into(),
+        bytes: serde_json::to_vec(&spec).unwrap(),
+    };
+    let loaded = crate::load::load(&file, None).unwrap();
+    let mut api = crate::ir::build(&loaded, None).unwrap();
+    api.crate_name = "ghl-things".into();
+    api
+}
+
+fn create_thing(request: &str, response: &str) -> serde_json::Value {
+    serde_json::json!({
+        "/things": { "post": {
+            "operationId": "create-thing",
+            "requestBody": { "required": true, "content": { "application/json": {
+                "schema": { "$ref": format!("#/components/schemas/{request}") } } } },
+            "responses": { "201": { "description": "ok", "content": { "application/json": {
+                "schema": { "$ref": format!("#/components/schemas/{response}") } } } } }
+        } }
+    })
+}
+
+fn details(report: &Report) -> Vec<String> {
+    report
+        .crates
+        .iter()
+        .flat_map(|diff| &diff.changes)
+        .map(|change| {
+            format!(
+                "{} {}: {}",
+                change.class.as_str(),
+                change.item,
+                change.detail
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn required_fields_break_requests_but_not_responses() {
+    let old = things(
+        serde_json::json!({
+            "ThingIn": { "type": "object", "properties": { "name": { "type": "string" } } },
+            "ThingOut": { "type": "object", "properties": { "id": { "type": "string" } } },
+        }),
+        create_thing("ThingIn", "ThingOut"),
+    );
+    let new = things(
+        serde_json::json!({
+            "ThingIn": { "type": "object", "required": ["kind"], "properties": {
+                "name": { "type": "string" }, "kind": { "type": "string" },
+                "note": { "type": "string" } } },
+            "ThingOut": { "type": "object", "required": ["kind"], "properties": {
+                "id": { "type": "string" }, "kind": { "type": "string" } } },
+        }),
+        create_thing("ThingIn", "ThingOut"),
+    );
+    let report = compare("old", &[old], "new", &[new]);
+    assert_eq!(
+        details(&report),
+        vec![
+            "breaking ThingIn: new required field `kind: String` (the type is sent in requests)",
+            "additive ThingIn: new field `note: Option<String>`",
+            "additive ThingOut: new field `kind: String`",
+        ]
+    );
+    assert_eq!(report.crates[0].class, Class::Breaking);
+}
+
+#[test]
+fn removed_and_retyped_fields_and_variants_break_new_variants_do_not() {
+    let old = things(
+        serde_json::json!({
+            "ThingIn": { "type": "object", "properties": {
+                "name": { "type": "string" }, "size": { "type": "string" },
+                "gone": { "type": "string" } } },
+            "ThingOut": { "type": "object", "properties": { "status": { "$ref": "#/components/schemas/Status" } } },
+            "Status": { "type": "string", "enum": ["open", "closed"] },
+        }),
+        create_thing("ThingIn", "ThingOut"),
+    );
+    let new = things(
+        serde_json::json!({
+            "ThingIn": { "type": "object", "properties": {
+                "name": { "type": "string" }, "size": { "type": "integer" } } },
+            "ThingOut": { "type": "object", "properties": { "status": { "$ref": "#/components/schemas/Status" } } },
+            "Status": { "type": "string", "enum": ["open", "archived"] },
+        }),
+        create_thing("ThingIn", "ThingOut"),
+    );
+    let report = compare("old", &[old], "new", &[new]);
+    assert_eq!(
+        details(&report),
+        vec![
+            "additive Status: new variant `Archived` (`\"archived\"`)",
+            "breaking Status: variant `Closed` (`\"closed\"`) removed",
+            "breaking ThingIn: field `size`: `Option<i64>` (was `Option<String>`)",
+            "breaking ThingIn: field `gone` removed",
+        ]
+    );
+}
+
+#[test]
+fn operations_added_removed_and_changed() {
+    let schemas = serde_json::json!({
+        "ThingIn": { "type": "object", "properties": { "name": { "type": "string" } } },
+        "ThingOut": { "type": "object", "properties": { "id": { "type": "string" } } },
+    });
+    let old = things(schemas.clone(), create_thing("ThingIn", "ThingOut"));
+    let mut paths = create_thing("ThingIn", "ThingIn");
+    paths["/things"]["post"]["parameters"] = serde_json::json!([
+        { "name": "Version", "in": "header", "required": true,
+          "schema": { "type": "string", "enum": ["2021-04-15"] } },
+        { "name": "dryRun", "in": "query", "schema": { "type": "boolean" } },
+    ]);
+    paths["/things/{id}"] = serde_json::json!({ "get": {
+        "operationId": "get-thing",
+        "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "string" } }],
+        "responses": { "200": { "description": "ok" } }
+    } });
+    let new = things(schemas, paths);
+    let report = compare("old", &[old], "new", &[new]);
+    let mut found = details(&report);
+    found.sort();
+    assert_eq!(
+        found,
+        vec![
+            "additive create_thing: new optional query parameter `dry_run: Option<bool>`",
+            "additive create_thing: sends `Version: 2021-04-15` (was `2021-07-28`)",
+            "additive get_thing: new operation",
+            "breaking create_thing: now takes parameters `CreateThingParams`",
+            "breaking create_thing: returns `ThingIn` (was `ThingOut`)",
+        ]
+    );
+    // No change at all: the crate is listed as unchanged.
+    let same = compare("a", &report_apis().0, "b", &report_apis().1);
+    assert!(same.crates.is_empty());
+    assert_eq!(same.unchanged, vec!["ghl-things"]);
+}
+
+fn report_apis() -> (Vec<Api>, Vec<Api>) {
+    let schemas = serde_json::json!({
+        "ThingIn": { "type": "object", "properties": { "name": { "type": "string" } } },
+    });
+    (
+        vec![things(schemas.clone(), create_thing("ThingIn", "ThingIn"))],
+        vec![things(schemas, create_thing("ThingIn", "ThingIn"))],
+    )
+}
+
+#[test]
+fn crates_added_and_removed() {
+    let schemas = serde_json::json!({
+        "ThingIn": { "type": "object", "properties": { "name": { "type": "string" } } },
+    });
+    let mut gone = things(schemas.clone(), create_thing("ThingIn", "ThingIn"));
+    gone.crate_name = "ghl-gone".into();
+    let mut fresh = things(schemas, create_thing("ThingIn", "ThingIn"));
+    fresh.crate_name = "ghl-fresh".into();
+    let report = compare("old", &[gone], "new", &[fresh]);
+    assert_eq!(report.resources_added, vec!["ghl-fresh"]);
+    assert_eq!(report.resources_removed, vec!["ghl-gone"]);
+    assert_eq!(
+        report.crate_diff("ghl-gone").unwrap().class,
+        Class::Breaking
+    );
+    assert_eq!(
+        report.crate_diff("ghl-fresh").unwrap().class,
+        Class::Additive
+    );
+    let json: serde_json::Value = serde_json::from_str(&report.to_json().unwrap()).unwrap();
+    assert_eq!(json["crates"][0]["status"], "added");
+    assert_eq!(json["crates"][1]["changes"][0]["class"], "breaking");
+}
+
+#[test]
+fn bumps_follow_semver_for_0x_and_1x() {
+    assert_eq!(bump("0.1.0", Class::Breaking).unwrap(), "0.2.0");
+    assert_eq!(bump("0.1.3", Class::Additive).unwrap(), "0.1.4");
+    assert_eq!(bump("1.2.3", Class::Breaking).unwrap(), "2.0.0");
+    assert_eq!(bump("1.2.3", Class::Additive).unwrap(), "1.3.0");
+    assert!(bump("0.1", Class::Additive).is_err());
+}

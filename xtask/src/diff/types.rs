@@ -1,0 +1,296 @@
+//! Changes to the types of one crate, and which types users build for requests (a new
+//! required field breaks only those).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{COMMON_CRATE, Change, Class, Kind, Scope};
+use crate::ir::{Api, Body, Field, Short, Ty, TypeKind};
+
+/// A field's Rust type as users see it.
+fn field_ty(field: &Field) -> String {
+    field.render_ty(&Short)
+}
+
+fn kind_name(kind: &TypeKind) -> &'static str {
+    match kind {
+        TypeKind::Struct { .. } => "struct",
+        TypeKind::Enum { .. } => "enum",
+        TypeKind::Untagged { .. } => "untagged enum",
+        TypeKind::Alias(_) => "type alias",
+    }
+}
+
+pub(super) fn diff_types(old: &Api, new: &Api, inputs: &BTreeSet<String>, out: &mut Vec<Change>) {
+    let old_types: BTreeMap<&str, &TypeKind> = old
+        .types
+        .iter()
+        .map(|def| (def.name.as_str(), &def.kind))
+        .collect();
+    let new_types: BTreeMap<&str, &TypeKind> = new
+        .types
+        .iter()
+        .map(|def| (def.name.as_str(), &def.kind))
+        .collect();
+    let names: BTreeSet<&str> = old_types.keys().chain(new_types.keys()).copied().collect();
+    for name in names {
+        let mut push = |class, kind, detail: String| {
+            out.push(Change {
+                class,
+                scope: Scope::Type,
+                kind,
+                item: name.to_owned(),
+                endpoint: None,
+                detail,
+            });
+        };
+        match (old_types.get(name), new_types.get(name)) {
+            (None, Some(kind)) => push(
+                Class::Additive,
+                Kind::Added,
+                format!("new {}", kind_name(kind)),
+            ),
+            (Some(kind), None) => push(
+                Class::Breaking,
+                Kind::Removed,
+                format!("{} removed", kind_name(kind)),
+            ),
+            (Some(old_kind), Some(new_kind)) => {
+                for (class, detail) in type_changes(old_kind, new_kind, inputs.contains(name)) {
+                    push(class, Kind::Changed, detail);
+                }
+            }
+            (None, None) => {}
+        }
+    }
+}
+
+/// What changed between two versions of one type (same name). `input`: users build values of
+/// it for requests, so a new required field breaks their code.
+fn type_changes(old: &TypeKind, new: &TypeKind, input: bool) -> Vec<(Class, String)> {
+    let mut changes = Vec::new();
+    match (old, new) {
+        (
+            TypeKind::Struct {
+                fields: old_fields,
+                additional: old_extra,
+            },
+            TypeKind::Struct {
+                fields: new_fields,
+                additional: new_extra,
+            },
+        ) => {
+            let old_by: BTreeMap<&str, &Field> = old_fields
+                .iter()
+                .map(|field| (field.name.as_str(), field))
+                .collect();
+            let new_by: BTreeMap<&str, &Field> = new_fields
+                .iter()
+                .map(|field| (field.name.as_str(), field))
+                .collect();
+            // Fields in declaration order of the new type, then the removed ones.
+            let mut names: Vec<&str> = new_fields.iter().map(|field| field.name.as_str()).collect();
+            names.extend(
+                old_fields
+                    .iter()
+                    .map(|field| field.name.as_str())
+                    .filter(|name| !new_by.contains_key(name)),
+            );
+            for name in names {
+                match (old_by.get(name), new_by.get(name)) {
+                    (None, Some(field)) if !field.optional() && input => changes.push((
+                        Class::Breaking,
+                        format!(
+                            "new required field `{name}: {}` (the type is sent in requests)",
+                            field_ty(field)
+                        ),
+                    )),
+                    (None, Some(field)) => changes.push((
+                        Class::Additive,
+                        format!("new field `{name}: {}`", field_ty(field)),
+                    )),
+                    (Some(_), None) => {
+                        changes.push((Class::Breaking, format!("field `{name}` removed")));
+                    }
+                    (Some(old_field), Some(new_field)) => {
+                        if field_ty(old_field) != field_ty(new_field) {
+                            changes.push((
+                                Class::Breaking,
+                                format!(
+                                    "field `{name}`: `{}` (was `{}`)",
+                                    field_ty(new_field),
+                                    field_ty(old_field)
+                                ),
+                            ));
+                        }
+                        if old_field.wire != new_field.wire {
+                            changes.push((
+                                Class::Additive,
+                                format!(
+                                    "field `{name}` is `\"{}\"` on the wire (was `\"{}\"`)",
+                                    new_field.wire, old_field.wire
+                                ),
+                            ));
+                        }
+                    }
+                    (None, None) => {}
+                }
+            }
+            match (old_extra, new_extra) {
+                (None, Some(ty)) => changes.push((
+                    Class::Additive,
+                    format!("now keeps other keys as `Map<String, {ty}>`"),
+                )),
+                (Some(_), None) => {
+                    changes.push((Class::Breaking, "no longer keeps other keys".to_owned()))
+                }
+                (Some(old_ty), Some(new_ty)) if old_ty != new_ty => changes.push((
+                    Class::Breaking,
+                    format!(
+                        "other keys are `Map<String, {new_ty}>` (were `Map<String, {old_ty}>`)"
+                    ),
+                )),
+                _ => {}
+            }
+        }
+        (TypeKind::Enum { variants: old_vs }, TypeKind::Enum { variants: new_vs }) => {
+            let old_by: BTreeMap<&str, &str> = old_vs
+                .iter()
+                .map(|variant| (variant.wire.as_str(), variant.name.as_str()))
+                .collect();
+            let new_by: BTreeMap<&str, &str> = new_vs
+                .iter()
+                .map(|variant| (variant.wire.as_str(), variant.name.as_str()))
+                .collect();
+            for variant in new_vs {
+                match old_by.get(variant.wire.as_str()) {
+                    None => changes.push((
+                        Class::Additive,
+                        format!("new variant `{}` (`\"{}\"`)", variant.name, variant.wire),
+                    )),
+                    Some(old_name) if *old_name != variant.name => changes.push((
+                        Class::Breaking,
+                        format!(
+                            "variant `{old_name}` renamed `{}` (`\"{}\"`)",
+                            variant.name, variant.wire
+                        ),
+                    )),
+                    Some(_) => {}
+                }
+            }
+            for variant in old_vs {
+                if !new_by.contains_key(variant.wire.as_str()) {
+                    changes.push((
+                        Class::Breaking,
+                        format!(
+                            "variant `{}` (`\"{}\"`) removed",
+                            variant.name, variant.wire
+                        ),
+                    ));
+                }
+            }
+        }
+        (TypeKind::Untagged { variants: old_vs }, TypeKind::Untagged { variants: new_vs }) => {
+            let old_by: BTreeMap<&str, &Ty> = old_vs
+                .iter()
+                .map(|(name, ty)| (name.as_str(), ty))
+                .collect();
+            let new_by: BTreeMap<&str, &Ty> = new_vs
+                .iter()
+                .map(|(name, ty)| (name.as_str(), ty))
+                .collect();
+            for (name, ty) in new_vs {
+                match old_by.get(name.as_str()) {
+                    None => changes.push((Class::Additive, format!("new variant `{name}({ty})`"))),
+                    Some(old_ty) if *old_ty != ty => changes.push((
+                        Class::Breaking,
+                        format!("variant `{name}({ty})` (was `{name}({old_ty})`)"),
+                    )),
+                    Some(_) => {}
+                }
+            }
+            for (name, ty) in old_vs {
+                if !new_by.contains_key(name.as_str()) {
+                    changes.push((Class::Breaking, format!("variant `{name}({ty})` removed")));
+                }
+            }
+        }
+        (TypeKind::Alias(old_ty), TypeKind::Alias(new_ty)) => {
+            if old_ty != new_ty {
+                changes.push((Class::Breaking, format!("`= {new_ty}` (was `= {old_ty}`)")));
+            }
+        }
+        (old, new) => changes.push((
+            Class::Breaking,
+            format!("now a {} (was a {})", kind_name(new), kind_name(old)),
+        )),
+    }
+    changes
+}
+
+/// Per crate, the types users build for requests: everything reachable from a request body or a
+/// parameter. The common crate's types count when any crate's requests reach them.
+pub(super) fn input_types(apis: &[Api]) -> BTreeMap<String, BTreeSet<String>> {
+    let by_name: BTreeMap<&str, &Api> = apis
+        .iter()
+        .map(|api| (api.crate_name.as_str(), api))
+        .collect();
+    let mut reached: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut queue: Vec<(String, String)> = Vec::new();
+    fn enqueue(ty: &Ty, crate_name: &str, queue: &mut Vec<(String, String)>) {
+        match ty {
+            Ty::Named(name) => queue.push((crate_name.to_owned(), name.clone())),
+            Ty::Common(name) => queue.push((COMMON_CRATE.to_owned(), name.clone())),
+            Ty::Array(inner) | Ty::Map(inner) => enqueue(inner, crate_name, queue),
+            _ => {}
+        }
+    }
+    for api in apis {
+        for op in &api.operations {
+            for param in op.path_params.iter().chain(&op.params) {
+                enqueue(&param.ty, &api.crate_name, &mut queue);
+            }
+            match &op.body {
+                Some(Body::Json { ty, .. } | Body::Form { ty, .. }) => {
+                    enqueue(ty, &api.crate_name, &mut queue);
+                }
+                Some(Body::Multipart { ty }) => {
+                    queue.push((api.crate_name.clone(), ty.clone()));
+                }
+                Some(Body::MultipartRaw) | None => {}
+            }
+        }
+    }
+    while let Some((crate_name, name)) = queue.pop() {
+        if !reached
+            .entry(crate_name.clone())
+            .or_default()
+            .insert(name.clone())
+        {
+            continue;
+        }
+        let Some(def) = by_name
+            .get(crate_name.as_str())
+            .and_then(|api| api.types.iter().find(|def| def.name == name))
+        else {
+            continue;
+        };
+        match &def.kind {
+            TypeKind::Struct { fields, additional } => {
+                for field in fields {
+                    enqueue(&field.ty, &crate_name, &mut queue);
+                }
+                if let Some(ty) = additional {
+                    enqueue(ty, &crate_name, &mut queue);
+                }
+            }
+            TypeKind::Untagged { variants } => {
+                for (_, ty) in variants {
+                    enqueue(ty, &crate_name, &mut queue);
+                }
+            }
+            TypeKind::Alias(ty) => enqueue(ty, &crate_name, &mut queue),
+            TypeKind::Enum { .. } => {}
+        }
+    }
+    reached
+}
