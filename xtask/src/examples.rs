@@ -2,7 +2,7 @@
 //!
 //! HighLevel gives thousands of `example` values, mostly one per property. For every generated
 //! type this assembles an instance from them (placeholders fill required fields that have none)
-//! and keeps the examples that match the schema; [`crate::spec_tests`] turns them into
+//! and keeps the examples that match the schema; the generated spec tests turn them into
 //! deserialization round trips. Examples that do not match their own schema are counted, not
 //! tested: they document the spec, not the server. [`Instances::placeholder`] gives any type a
 //! value it deserializes from, for calling every operation in the wire tests.

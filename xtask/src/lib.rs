@@ -1,14 +1,21 @@
 //! The generator that turns GoHighLevel's OpenAPI specs into one typed crate per
 //! API resource, and the maintenance commands around it.
 //!
-//! The pipeline reads top to bottom, one module a stage:
+//! The pipeline reads top to bottom, one module or folder a stage:
 //! [`specs`] (find and verify the pinned files) -> [`load`] (absorb spec defects, apply
-//! [`overrides`], parse) ->
-//! [`ir`] (resolve schemas and operations into a Rust-shaped model, named by [`naming`]) ->
-//! [`emit`] (tokens, formatted) -> [`write`] (atomic write or `--check`).
+//! [`overrides`], parse; `overrides/` holds the model, `format` (the YAML files) and `apply`) ->
+//! [`ir`] (resolve schemas and operations into a Rust-shaped model, named by [`naming`]; one file
+//! a concern: `model`, `shape`, `schema`, `merge`, `operations`, `cycles`, `access`, `render`) ->
+//! [`emit`] (tokens, formatted; [`examples`] and [`spec_tests`] make the generated test crate) ->
+//! [`write`] (staged write, or `--check`). [`regen`] runs the stages end to end.
 //!
-//! When HighLevel republishes the specs, [`update`] re-pins them and bumps each crate's version
-//! by the class of its change, which [`diff`] works out by comparing the two releases' models.
+//! Beside the stages: [`diagnostics`] (errors naming the file and JSON pointer) and [`safe_fs`]
+//! (the one place files are written: atomic synced writes, staging, safe relative paths).
+//!
+//! The commands sit on top and import only downward: [`regen`], [`diff`] (what a new release
+//! changes: `compare`, `types`, `render`, `cli`), [`update`] (re-pin the specs and bump each
+//! crate by its diff), [`bench`] and [`suite`] (`cargo xtask test`). [`summary`] writes the API
+//! digests the snapshot tests keep.
 
 pub mod bench;
 pub mod diagnostics;

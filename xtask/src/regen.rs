@@ -12,7 +12,7 @@ use crate::examples::{self, ExampleStats};
 use crate::ir::{self, Api, CommonTypes, Stats};
 use crate::overrides::{self, OverrideFile};
 use crate::specs::{self, SpecSet};
-use crate::{bench, load, spec_tests, update, write};
+use crate::{bench, load, spec_tests, write};
 
 /// The file every v2 spec refers to for shared schemas.
 pub const COMMON_SPEC: &str = "common/common-schemas.json";
@@ -327,7 +327,7 @@ pub fn run_in(root: &Path, args: &RegenArgs) -> anyhow::Result<ExitCode> {
             None => "unlocked specs".to_owned(),
         },
         metadata: emit::workspace_metadata(&root)?,
-        releases: update::releases(&root)?,
+        releases: emit::releases(&root)?,
     };
     let override_files = if args.no_overrides {
         Vec::new()
@@ -476,7 +476,7 @@ pub fn bench(specs_dir: Option<&Path>, runs: usize) -> anyhow::Result<ExitCode> 
         runtime_path: "../ghl-runtime".to_owned(),
         source: "bench".to_owned(),
         metadata: emit::workspace_metadata(&root)?,
-        releases: update::releases(&root)?,
+        releases: emit::releases(&root)?,
     };
     let override_files = overrides::load_dir(&root.join("overrides"))?;
     let figures = bench::measure(runs, || generate(&set, &override_files, &options))?;

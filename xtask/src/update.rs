@@ -6,7 +6,7 @@
 //! version in [`VERSIONS_FILE`] is bumped by the class of its change (0.x: breaking -> minor,
 //! additive -> patch) and a dated entry goes on top of [`CHANGELOG_DIR`]`/<crate>.md`. `regen`
 //! then writes those versions into the crates' manifests and copies the changelogs in as
-//! `CHANGELOG.md` ([`releases`]), so regenerating stays a pure function of what is committed.
+//! `CHANGELOG.md` ([`emit::releases`]), so regenerating stays a pure function of what is committed.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -15,19 +15,14 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::SystemTime;
 
-use anyhow::{Context, anyhow, bail, ensure};
+use anyhow::{Context, bail, ensure};
 
 use crate::diff::{self, Class, Report, Status};
-use crate::emit::{self, Releases};
+use crate::emit::{self, VersionsFile};
+pub use crate::emit::{CHANGELOG_DIR, VERSIONS_FILE, read_versions};
 use crate::regen;
 use crate::safe_fs::{self, Staging};
 use crate::specs::{self, Lock};
-
-/// Crate name -> version, relative to the workspace root.
-pub const VERSIONS_FILE: &str = "specs/versions.toml";
-
-/// One `<crate>.md` per generated crate that has a history, relative to the workspace root.
-pub const CHANGELOG_DIR: &str = "specs/changelog";
 
 /// Where the GitHub API is (the tree of a commit lists its files); overridable for tests.
 pub const GITHUB_API_ENV: &str = "GHL_GITHUB_API_URL";
@@ -75,76 +70,6 @@ pub struct Updated {
     pub bumps: BTreeMap<String, (String, String)>,
     /// The full diff report, in Markdown.
     pub report_path: PathBuf,
-}
-
-/// What `specs/versions.toml` and `specs/changelog/` hold, for the emitter.
-pub fn releases(root: &Path) -> anyhow::Result<Releases> {
-    let versions = read_versions(root)?;
-    let mut changelogs = BTreeMap::new();
-    let dir = root.join(CHANGELOG_DIR);
-    match fs::read_dir(&dir) {
-        Ok(entries) => {
-            for entry in entries {
-                let entry = entry.with_context(|| format!("listing {}", dir.display()))?;
-                let path = entry.path();
-                let Some(name) = path
-                    .file_name()
-                    .and_then(|name| name.to_str())
-                    .and_then(|name| name.strip_suffix(".md"))
-                else {
-                    continue;
-                };
-                let text = fs::read_to_string(&path)
-                    .with_context(|| format!("reading changelog {}", path.display()))?;
-                changelogs.insert(name.to_owned(), text);
-            }
-        }
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-        Err(error) => return Err(error).with_context(|| format!("listing {}", dir.display())),
-    }
-    Ok(Releases {
-        versions,
-        changelogs,
-    })
-}
-
-#[derive(serde::Serialize, serde::Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct VersionsFile {
-    #[serde(default)]
-    versions: BTreeMap<String, String>,
-}
-
-fn is_version(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('.').collect();
-    parts.len() == 3
-        && parts
-            .iter()
-            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
-}
-
-/// `specs/versions.toml`; missing means every crate has the workspace version.
-pub fn read_versions(root: &Path) -> anyhow::Result<BTreeMap<String, String>> {
-    let path = root.join(VERSIONS_FILE);
-    let text = match fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
-        Err(error) => return Err(error).with_context(|| format!("reading {}", path.display())),
-    };
-    let file: VersionsFile = toml::from_str(&text).map_err(|error| {
-        anyhow!(
-            "{} is not a valid versions file ([versions] with `crate = \"MAJOR.MINOR.PATCH\"`): {error}",
-            path.display()
-        )
-    })?;
-    for (name, version) in &file.versions {
-        ensure!(
-            is_version(version),
-            "{}: version `{version}` of {name} is not MAJOR.MINOR.PATCH; fix it by hand",
-            path.display()
-        );
-    }
-    Ok(file.versions)
 }
 
 fn write_versions(root: &Path, versions: &BTreeMap<String, String>) -> anyhow::Result<()> {

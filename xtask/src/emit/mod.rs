@@ -4,6 +4,7 @@
 
 mod client;
 mod manifest;
+mod releases;
 mod types;
 
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ use quote::{format_ident, quote};
 use crate::ir::{Api, Leaf, Spelling, Ty, Wrapper};
 
 pub use manifest::{CrateMetadata, workspace_metadata};
+pub use releases::{CHANGELOG_DIR, VERSIONS_FILE, VersionsFile, read_versions, releases};
 
 /// A file to write, relative to the output directory (e.g. `ghl-blogs/src/lib.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,7 +33,7 @@ pub struct EmitOptions {
     /// Names the input in file headers: `highlevel-api-docs@0af86a4` or `unlocked specs`.
     pub source: String,
     pub metadata: CrateMetadata,
-    /// Per-crate versions and changelogs kept in `specs/` (see [`crate::update`]).
+    /// Per-crate versions and changelogs kept in `specs/` (see [`releases`]).
     pub releases: Releases,
 }
 
