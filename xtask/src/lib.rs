@@ -35,4 +35,5 @@ pub mod summary;
 #[cfg(test)]
 mod test_http;
 pub mod update;
+pub mod validate;
 pub mod write;

@@ -36,18 +36,8 @@ const METHODS: &[&str] = &[
 
 /// Parses `file`, repaired, with `overrides` (the file for this resource, if any) applied.
 pub fn load(file: &SpecFile, overrides: Option<&OverrideFile>) -> anyhow::Result<LoadedSpec> {
-    let mut raw: Value = serde_json::from_slice(&file.bytes).map_err(|error| {
-        SpecError::new(
-            &file.path,
-            "",
-            format!(
-                "not valid JSON (line {}, column {}): {error}",
-                error.line(),
-                error.column()
-            ),
-            "check that the file is the published spec and not an error page or a partial download",
-        )
-    })?;
+    let mut raw = crate::validate::parse(&file.path, &file.bytes)?;
+    crate::validate::check(&file.path, &raw)?;
     let mut repairs = BTreeMap::new();
     repair_document(&mut raw, &mut repairs);
     let overrides_applied = match overrides {
@@ -238,10 +228,29 @@ fn repair_document(raw: &mut Value, repairs: &mut BTreeMap<&'static str, usize>)
 }
 
 fn repair_parameters(parameters: Option<&mut Value>, repairs: &mut BTreeMap<&'static str, usize>) {
-    if let Some(parameters) = parameters.and_then(Value::as_array_mut) {
-        for parameter in parameters {
-            repair_with_content(parameter, repairs);
+    let Some(parameters) = parameters.and_then(Value::as_array_mut) else {
+        return;
+    };
+    // No live operation takes a cookie, and a client has none to send: such a parameter is
+    // left out of the call.
+    let before = parameters.len();
+    parameters.retain(|parameter| parameter.get("in").and_then(Value::as_str) != Some("cookie"));
+    for _ in parameters.len()..before {
+        bump(repairs, "cookie parameter skipped");
+    }
+    for parameter in parameters {
+        if let Some(object) = parameter.as_object_mut() {
+            // A parameter must say its type (`schema` or `content`); one that does not can only
+            // be sent as text.
+            if !object.contains_key("$ref")
+                && !object.contains_key("schema")
+                && !object.contains_key("content")
+            {
+                object.insert("schema".to_owned(), serde_json::json!({ "type": "string" }));
+                bump(repairs, "parameter without schema taken as a string");
+            }
         }
+        repair_with_content(parameter, repairs);
     }
 }
 
@@ -311,6 +320,13 @@ fn repair_schema(schema: &mut Value, repairs: &mut BTreeMap<&'static str, usize>
             bump(repairs, "enum value of the wrong type dropped");
         }
     }
+    // A default of another type than the schema's says nothing a client can use.
+    if let Some(default) = object.get("default") {
+        if !value_fits(declared.as_deref(), default) {
+            object.remove("default");
+            bump(repairs, "default of the wrong type dropped");
+        }
+    }
     if let Some(properties) = object.get_mut("properties").and_then(Value::as_object_mut) {
         for property in properties.values_mut() {
             repair_schema(property, repairs);
@@ -327,6 +343,14 @@ fn repair_schema(schema: &mut Value, repairs: &mut BTreeMap<&'static str, usize>
                 repair_schema(member, repairs);
             }
         }
+    }
+}
+
+fn value_fits(declared: Option<&str>, value: &Value) -> bool {
+    match declared {
+        Some("array") => value.is_array() || value.is_null(),
+        Some("object") => value.is_object() || value.is_null(),
+        _ => enum_value_fits(declared, value) || declared.is_none(),
     }
 }
 
@@ -384,13 +408,41 @@ mod tests {
     }
 
     #[test]
-    fn a_components_only_document_loads() {
-        let loaded = load_plain(&spec(serde_json::json!({
+    fn the_components_file_loads_without_paths() {
+        let mut file = spec(serde_json::json!({
             "openapi": "3.0.0", "info": {"title": "t", "version": "1"},
             "components": {"schemas": {"A": {"type": "string"}}}
+        }));
+        file.path = "common/common-schemas.json".to_owned();
+        let loaded = load_plain(&file).unwrap();
+        assert_eq!(loaded.repairs["document without paths"], 1);
+    }
+
+    #[test]
+    fn parameters_without_type_cookies_and_misfit_defaults_are_absorbed() {
+        let loaded = load_plain(&spec(serde_json::json!({
+            "openapi": "3.0.0", "info": {"title": "t", "version": "1"},
+            "paths": {"/a": {"get": {
+                "parameters": [
+                    {"name": "plain", "in": "query"},
+                    {"name": "session", "in": "cookie", "schema": {"type": "string"}},
+                    {"name": "limit", "in": "query", "schema": {"type": "string", "default": 10}}
+                ],
+                "responses": {"200": {"description": "ok"}}
+            }}}
         })))
         .unwrap();
-        assert_eq!(loaded.repairs["document without paths"], 1);
+        assert_eq!(
+            loaded.repairs["parameter without schema taken as a string"],
+            1
+        );
+        assert_eq!(loaded.repairs["cookie parameter skipped"], 1);
+        assert_eq!(loaded.repairs["default of the wrong type dropped"], 1);
+        let operation = loaded.document.paths.paths["/a"]
+            .as_item()
+            .and_then(|item| item.get.as_ref())
+            .unwrap();
+        assert_eq!(operation.parameters.len(), 2);
     }
 
     #[test]

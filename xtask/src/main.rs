@@ -51,6 +51,22 @@ enum SpecsCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Specs are walked recursively at every stage; this thread, like the generator's, has the
+    // stack for the deepest document `validate` lets through.
+    let run = std::thread::Builder::new()
+        .stack_size(xtask::regen::STACK_SIZE)
+        .spawn(move || dispatch(cli));
+    match run.map(|thread| thread.join()) {
+        Ok(Ok(code)) => code,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(error) => {
+            eprintln!("error: starting the command's thread: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Regen(args) => xtask::regen::run(&args),
         Command::Test => xtask::suite::run(),

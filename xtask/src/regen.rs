@@ -188,6 +188,11 @@ pub fn build_apis(set: &SpecSet, overrides: &[OverrideFile]) -> anyhow::Result<B
     })
 }
 
+/// The stack of every thread that reads or generates a spec: schemas nest as deep as
+/// [`crate::validate::MAX_DEPTH`] allows, and every stage walks them recursively. Only the
+/// pages a thread touches are ever committed.
+pub const STACK_SIZE: usize = 256 << 20;
+
 /// `f` over `items` on every available core, results in the order of `items` (so output does not
 /// depend on scheduling). Each call builds and consumes its own token streams: they are not `Send`.
 fn parallel_map<T: Sync, R: Send>(
@@ -204,18 +209,22 @@ fn parallel_map<T: Sync, R: Send>(
             .map(|worker| {
                 let f = &f;
                 // Every `threads`-th item, so big and small specs spread evenly.
-                scope.spawn(move || {
-                    items
-                        .iter()
-                        .enumerate()
-                        .skip(worker)
-                        .step_by(threads)
-                        .map(|(index, item)| (index, f(item)))
-                        .collect::<Vec<_>>()
-                })
+                std::thread::Builder::new()
+                    .stack_size(STACK_SIZE)
+                    .spawn_scoped(scope, move || {
+                        items
+                            .iter()
+                            .enumerate()
+                            .skip(worker)
+                            .step_by(threads)
+                            .map(|(index, item)| (index, f(item)))
+                            .collect::<Vec<_>>()
+                    })
             })
             .collect();
         for worker in workers {
+            // A thread that could not start leaves its slots empty: reported below.
+            let Ok(worker) = worker else { continue };
             match worker.join() {
                 Ok(results) => {
                     for (index, result) in results {
