@@ -117,6 +117,37 @@ impl RateLimitSnapshot {
     }
 }
 
+/// What a [`SharedQuota`] answers for one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// The call may go out now (it was counted).
+    Admitted,
+    /// The quota is used up: ask again after this long.
+    Wait(Duration),
+    /// The owner's daily quota is used up.
+    DailyExhausted,
+}
+
+/// A quota counted in one place for every process of an app (e.g. `RedisRateLimit`, feature
+/// `redis`), so that N workers together stay under the server's per-owner limits, which
+/// apply to all of an app's callers. Set it with [`RateLimiter::shared`]; each call is
+/// then admitted by it as well as by the process's own limiter. When it fails (its server
+/// is unreachable), calls are paced by the process's own limiter alone.
+pub trait SharedQuota: Send + Sync {
+    /// Counts one call of `owner` if fewer than `max` were admitted in the last
+    /// `interval` (and the daily cap is not reached).
+    fn admit<'a>(
+        &'a self,
+        owner: &'a str,
+        max: u32,
+        interval: Duration,
+    ) -> crate::store::StoreFuture<'a, Admission>;
+
+    /// Makes every process wait `delay` before the next call of `owner` (the server
+    /// reported no remaining requests, or answered 429 with `Retry-After`).
+    fn pause<'a>(&'a self, owner: &'a str, delay: Duration) -> crate::store::StoreFuture<'a, ()>;
+}
+
 /// Why [`RateLimiter::acquire`] refused a call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Refusal {
@@ -137,11 +168,14 @@ struct OwnerState {
 /// calls for different owners never wait on each other.
 pub(crate) struct OwnerSlot {
     state: Mutex<OwnerState>,
+    /// The quota shared with other processes, and the owner it is counted for.
+    shared: Option<(Arc<dyn SharedQuota>, Arc<str>)>,
 }
 
 impl OwnerSlot {
-    fn new(config: RateLimitConfig) -> OwnerSlot {
+    fn new(config: RateLimitConfig, shared: Option<(Arc<dyn SharedQuota>, Arc<str>)>) -> OwnerSlot {
         OwnerSlot {
+            shared,
             state: Mutex::new(OwnerState {
                 quota: (config.max_requests, config.interval),
                 gcra: make_gcra(config.max_requests, config.interval),
@@ -178,6 +212,10 @@ impl OwnerSlot {
                 None => {}
             }
         }
+        if self.shared.is_some() {
+            // The shared quota is asked asynchronously, in `acquire`.
+            return None;
+        }
         s.gcra.check().ok().map(Ok)
     }
 
@@ -212,7 +250,7 @@ impl OwnerSlot {
                 continue;
             }
             match gcra.check() {
-                Ok(()) => return Ok(()),
+                Ok(()) => return self.acquire_shared().await,
                 Err(not_until) => {
                     let wait = not_until.wait_time_from(DefaultClock::default().now());
                     tracing::trace!(
@@ -223,6 +261,47 @@ impl OwnerSlot {
                 }
             }
         }
+    }
+
+    /// Admission by the shared quota, if any, after the local one.
+    async fn acquire_shared(&self) -> Result<(), Refusal> {
+        let Some((shared, owner)) = &self.shared else {
+            return Ok(());
+        };
+        loop {
+            let (max, interval) = self.state().quota;
+            match shared.admit(owner, max, interval).await {
+                Ok(Admission::Admitted) => return Ok(()),
+                Ok(Admission::DailyExhausted) => return Err(Refusal::Daily),
+                Ok(Admission::Wait(wait)) => {
+                    tracing::trace!(
+                        wait_ms = wait.as_millis() as u64,
+                        "rate limit: shared quota reached, waiting"
+                    );
+                    tokio::time::sleep(wait.clamp(Duration::from_millis(1), interval)).await;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "rate limit: shared quota unavailable, pacing locally only");
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    /// Tells the other processes to pause this owner's calls too.
+    fn share_pause(&self, delay: Duration) {
+        let Some((shared, owner)) = &self.shared else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let (shared, owner) = (shared.clone(), owner.clone());
+        runtime.spawn(async move {
+            if let Err(e) = shared.pause(&owner, delay).await {
+                tracing::warn!(error = %e, "rate limit: cannot share a pause");
+            }
+        });
     }
 
     /// Records the rate-limit headers of a response.
@@ -241,6 +320,7 @@ impl OwnerSlot {
         }
         if snap.remaining == Some(0) {
             s.pause_until = Some(now + interval);
+            self.share_pause(interval);
         }
         if snap.daily_remaining == Some(0) {
             s.daily_block_until = Some(now + DAILY_BLOCK);
@@ -250,6 +330,7 @@ impl OwnerSlot {
 
     /// Makes the owner wait `delay` before its next call (after a 429 with `Retry-After`).
     pub(crate) fn pause(&self, delay: Duration) {
+        self.share_pause(delay);
         let until = Instant::now() + delay;
         let mut s = self.state();
         if s.pause_until.is_none_or(|p| p < until) {
@@ -260,6 +341,7 @@ impl OwnerSlot {
 
 struct Shared {
     config: RateLimitConfig,
+    remote: Option<Arc<dyn SharedQuota>>,
     owners: Mutex<HashMap<Arc<str>, Arc<OwnerSlot>>>,
 }
 
@@ -298,6 +380,19 @@ impl RateLimiter {
         RateLimiter {
             shared: Arc::new(Shared {
                 config,
+                remote: None,
+                owners: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    /// A limiter with the given local quota that also admits every call through `quota`,
+    /// shared with the app's other processes (see [`SharedQuota`]).
+    pub fn shared(config: RateLimitConfig, quota: Arc<dyn SharedQuota>) -> RateLimiter {
+        RateLimiter {
+            shared: Arc::new(Shared {
+                config,
+                remote: Some(quota),
                 owners: Mutex::new(HashMap::new()),
             }),
         }
@@ -321,8 +416,10 @@ impl RateLimiter {
         if let Some(slot) = owners.get(owner) {
             return slot.clone();
         }
-        let slot = Arc::new(OwnerSlot::new(self.shared.config));
-        owners.insert(Arc::from(owner), slot.clone());
+        let owner: Arc<str> = Arc::from(owner);
+        let remote = self.shared.remote.clone().map(|r| (r, owner.clone()));
+        let slot = Arc::new(OwnerSlot::new(self.shared.config, remote));
+        owners.insert(owner, slot.clone());
         slot
     }
 

@@ -12,7 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ghl_runtime::auth::{OAuthConfig, Secret, TokenSet};
-use ghl_runtime::store::{OwnerTokenStore, RedisTokenStore};
+use ghl_runtime::ratelimit::{RateLimitConfig, RateLimiter};
+use ghl_runtime::store::{OwnerTokenStore, RedisRateLimit, RedisTokenStore};
 use ghl_runtime::{App, Client, Method, Request, RetryPolicy};
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::{TcpListener, TcpStream};
@@ -75,6 +76,11 @@ struct ServerState {
     /// Hold the next refresh until its client goes away, without spending the token.
     stall_next_refresh: bool,
     stalled: u32,
+    /// Enforce 100 API calls per 10 s per owner, answering with `X-RateLimit-*` headers.
+    limit: bool,
+    /// Arrival times of the API calls, per owner.
+    arrivals: HashMap<String, Vec<Instant>>,
+    too_many: u32,
 }
 
 #[derive(Clone, Default)]
@@ -89,12 +95,17 @@ impl MockApi {
 
     /// Registers `owner` and returns its first token set (as the store should hold it).
     fn install(&self, owner: &str) -> TokenSet {
+        self.install_for(owner, LIFETIME)
+    }
+
+    /// [`MockApi::install`] with a first access token living `lifetime`.
+    fn install_for(&self, owner: &str, lifetime: Duration) -> TokenSet {
         let mut s = self.state();
         let o = s.owners.entry(owner.to_owned()).or_default();
         o.refresh = format!("rt-{owner}-0");
         let access = format!("at-{owner}-0");
-        o.access.insert(access.clone(), Instant::now() + LIFETIME);
-        let mut t = TokenSet::new(access, LIFETIME).with_refresh_token(o.refresh.clone());
+        o.access.insert(access.clone(), Instant::now() + lifetime);
+        let mut t = TokenSet::new(access, lifetime).with_refresh_token(o.refresh.clone());
         t.location_id = Some(owner.to_owned());
         t
     }
@@ -148,6 +159,7 @@ impl MockApi {
             }
             let mut body = vec![0; length];
             reader.read_exact(&mut body).await?;
+            let mut extra = String::new();
             let (status, json) = if method == "POST" && target == "/oauth/token" {
                 let form: HashMap<String, String> =
                     url::form_urlencoded::parse(&body).into_owned().collect();
@@ -159,12 +171,12 @@ impl MockApi {
                 }
                 self.refresh(form.get("refresh_token").map(String::as_str).unwrap_or(""))
             } else {
-                self.call(auth.strip_prefix("Bearer ").unwrap_or(""))
+                self.call(auth.strip_prefix("Bearer ").unwrap_or(""), &mut extra)
             };
             let text = json.to_string();
             let reason = if status == 200 { "OK" } else { "Error" };
             let response = format!(
-                "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{text}",
+                "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n{extra}content-length: {}\r\n\r\n{text}",
                 text.len()
             );
             reader.get_mut().write_all(response.as_bytes()).await?;
@@ -216,9 +228,36 @@ impl MockApi {
         )
     }
 
-    fn call(&self, token: &str) -> (u16, serde_json::Value) {
+    fn call(&self, token: &str, headers: &mut String) -> (u16, serde_json::Value) {
         let mut s = self.state();
         let now = Instant::now();
+        if s.limit {
+            // Every request counts, whoever sends it: 100 per 10 s per owner.
+            let owner = s
+                .owners
+                .iter()
+                .find(|(_, o)| o.access.contains_key(token))
+                .map(|(k, _)| k.clone())
+                .unwrap_or_default();
+            let seen = s.arrivals.entry(owner).or_default();
+            let in_window = seen
+                .iter()
+                .filter(|t| now.duration_since(**t) < Duration::from_secs(10))
+                .count();
+            if in_window >= 100 {
+                s.too_many += 1;
+                headers.push_str("retry-after: 1\r\n");
+                return (
+                    429,
+                    serde_json::json!({"statusCode": 429, "message": "Too many requests"}),
+                );
+            }
+            seen.push(now);
+            headers.push_str(&format!(
+                "x-ratelimit-max: 100\r\nx-ratelimit-interval-milliseconds: 10000\r\nx-ratelimit-remaining: {}\r\nx-ratelimit-limit-daily: 200000\r\nx-ratelimit-daily-remaining: 199000\r\n",
+                99 - in_window
+            ));
+        }
         let owner = s
             .owners
             .iter()
@@ -248,18 +287,32 @@ fn config() -> OAuthConfig {
     OAuthConfig::new("client-1", "client-secret").redirect_uri("https://app.example/cb")
 }
 
-async fn child_app(base: &str, redis: &str, prefix: &str, lock_ttl: Duration) -> App {
+async fn child_app(
+    base: &str,
+    redis: &str,
+    prefix: &str,
+    lock_ttl: Duration,
+    shared_limit: bool,
+) -> App {
     let store = RedisTokenStore::connect(redis)
         .await
         .unwrap()
         .prefix(prefix);
+    let settings = Client::builder().base_url(base);
+    let settings = if shared_limit {
+        // The default quota (100 per 10 s), counted for all processes in Redis; 429s are
+        // not retried, so that any would reach the caller.
+        settings
+            .rate_limiter(RateLimiter::shared(
+                RateLimitConfig::default(),
+                Arc::new(RedisRateLimit::new(&store)),
+            ))
+            .retry_policy(RetryPolicy::none())
+    } else {
+        settings.no_rate_limit().retry_policy(RetryPolicy::none())
+    };
     App::builder(config(), Arc::new(store))
-        .client(
-            Client::builder()
-                .base_url(base)
-                .no_rate_limit()
-                .retry_policy(RetryPolicy::none()),
-        )
+        .client(settings)
         .refresh_lock_ttl(lock_ttl)
         .build()
         .unwrap()
@@ -346,7 +399,15 @@ fn fleet_child() {
         .build()
         .unwrap();
     rt.block_on(async move {
-        let app = child_app(&plan.base, &plan.redis, &plan.prefix, plan.lock_ttl).await;
+        let shared_limit = plan.mode == "rate";
+        let app = child_app(
+            &plan.base,
+            &plan.redis,
+            &plan.prefix,
+            plan.lock_ttl,
+            shared_limit,
+        )
+        .await;
         let (mut ok, mut failed) = (0u32, Vec::new());
         match plan.mode.as_str() {
             // Rounds of `concurrency` simultaneous calls spread over the owners.
@@ -367,6 +428,23 @@ fn fleet_child() {
                         }
                     }
                     tokio::time::sleep(Duration::from_millis(150)).await;
+                }
+            }
+            // `concurrency` calls at once on the first owner.
+            "rate" => {
+                let client = app.location(&plan.owners[0]);
+                let mut tasks = Vec::new();
+                for _ in 0..plan.concurrency {
+                    let client = client.clone();
+                    tasks.push(tokio::spawn(async move {
+                        client.send::<serde_json::Value>(contact()).await
+                    }));
+                }
+                for t in tasks {
+                    match t.await.unwrap() {
+                        Ok(_) => ok += 1,
+                        Err(e) => failed.push(e.to_string()),
+                    }
                 }
             }
             // One call per owner.
@@ -644,4 +722,62 @@ async fn a_killed_lock_holder_does_not_lose_the_token() {
         recovered < lock_ttl + Duration::from_secs(3),
         "{recovered:?}"
     );
+}
+
+/// 3 processes x 100 calls on one location, all started at once: the limiter shared
+/// through Redis spreads them over three 10 s windows; the server never sees more than
+/// 100 in any 10 s, answers no 429, and every call succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_processes_share_one_rate_limit() {
+    let Some(url) = redis_url() else { return };
+    let _serial = SERIAL.lock().await;
+    let api = MockApi::default();
+    let owner = "loc-r";
+    let prefix = unique_prefix("rate");
+    let store = RedisTokenStore::connect(&url)
+        .await
+        .unwrap()
+        .prefix(&prefix);
+    // Tokens outlive the test: this one is about pacing, not refreshing.
+    store
+        .save(owner, &api.install_for(owner, Duration::from_secs(120)))
+        .await
+        .unwrap();
+    api.state().limit = true;
+    let base = api.clone().start().await;
+    let plan = ChildPlan {
+        mode: "rate".to_owned(),
+        base,
+        redis: url.clone(),
+        prefix,
+        owners: vec![owner.to_owned()],
+        run_for: Duration::ZERO,
+        concurrency: 100,
+        lock_ttl: Duration::from_secs(5),
+    };
+    let started = Instant::now();
+    let children: Vec<Child> = (0..3).map(|_| plan.spawn()).collect();
+    let mut total = 0;
+    for child in children {
+        let (success, output) = finish(child, Duration::from_secs(45)).await;
+        assert!(success, "a child failed:\n{output}");
+        total += ok_calls(&output);
+    }
+    let elapsed = started.elapsed();
+    let s = api.state();
+    assert_eq!(s.too_many, 0, "the server answered 429");
+    assert_eq!(total, 300);
+    let mut arrivals = s.arrivals[owner].clone();
+    arrivals.sort();
+    assert_eq!(arrivals.len(), 300);
+    let mut most = 0;
+    let mut first = 0;
+    for (last, at) in arrivals.iter().enumerate() {
+        while at.duration_since(arrivals[first]) >= Duration::from_secs(10) {
+            first += 1;
+        }
+        most = most.max(last - first + 1);
+    }
+    assert!(most <= 100, "{most} requests in one 10 s window");
+    eprintln!("300 calls in {elapsed:?}, at most {most} in any 10 s");
 }

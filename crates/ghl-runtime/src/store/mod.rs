@@ -40,7 +40,7 @@ mod redis_store;
 
 pub use dir::DirTokenStore;
 #[cfg(feature = "redis")]
-pub use redis_store::RedisTokenStore;
+pub use redis_store::{RedisRateLimit, RedisTokenStore};
 
 /// The future an [`OwnerTokenStore`] method returns (boxed: the trait is used as
 /// `dyn OwnerTokenStore`).
