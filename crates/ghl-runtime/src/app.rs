@@ -301,6 +301,69 @@ impl App {
         failed
     }
 
+    /// Keeps the store in step with an `INSTALL` or `UNINSTALL` webhook: an uninstalled
+    /// location's or company's tokens are deleted (they are dead); a location installed
+    /// through an agency whose token is stored gets a location token minted and stored.
+    /// Other installations bring their tokens through the OAuth redirect
+    /// ([`App::install`]).
+    #[cfg(feature = "webhooks")]
+    pub async fn apply_install_event(&self, event: &crate::webhooks::WebhookEvent) -> Result<()> {
+        use crate::webhooks::{InstallTarget, WebhookEvent};
+        match event {
+            WebhookEvent::AppUninstall(e) => {
+                if let Some(InstallTarget::Location(id) | InstallTarget::Company(id)) = e.target() {
+                    let deleted = self.uninstall(id).await?;
+                    tracing::info!(owner = id, deleted, "ghl: uninstalled, tokens deleted");
+                }
+                Ok(())
+            }
+            WebhookEvent::AppInstall(e) => {
+                let (Some(InstallTarget::Location(location)), Some(company)) =
+                    (e.target(), e.company_id.as_deref())
+                else {
+                    return Ok(());
+                };
+                if self.inner.store.load(location).await?.is_some()
+                    || self.inner.store.load(company).await?.is_none()
+                {
+                    return Ok(());
+                }
+                match self.mint_locations(company, &[location]).await.pop() {
+                    Some((_, e)) => Err(e),
+                    None => Ok(()),
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Verifies a webhook delivery with `verifier` and, for a genuine `INSTALL` or
+    /// `UNINSTALL`, applies it to the store ([`App::apply_install_event`]) before
+    /// returning it. When that fails, the delivery's id is released from the verifier's
+    /// dedupe store so that HighLevel's redelivery runs it again: answer with a 5xx.
+    #[cfg(feature = "webhooks")]
+    pub async fn verify_webhook(
+        &self,
+        verifier: &crate::webhooks::WebhookVerifier,
+        headers: &crate::webhooks::HeaderMap,
+        body: &[u8],
+    ) -> std::result::Result<crate::webhooks::VerifiedWebhook, crate::webhooks::VerifyWithHookError>
+    {
+        let delivery = verifier
+            .verify(headers, body)
+            .map_err(crate::webhooks::VerifyWithHookError::Rejected)?;
+        match self.apply_install_event(&delivery.event).await {
+            Ok(()) => Ok(delivery),
+            Err(source) => {
+                verifier.release(&delivery);
+                Err(crate::webhooks::VerifyWithHookError::Hook {
+                    delivery: Box::new(delivery),
+                    source: Box::new(source),
+                })
+            }
+        }
+    }
+
     /// The store of the installations' token sets.
     pub fn store(&self) -> &Arc<dyn OwnerTokenStore> {
         &self.inner.store

@@ -1638,6 +1638,14 @@ impl WebhookVerifier {
         )
     }
 
+    /// Releases a delivery's `webhookId` from the dedupe store, so that a redelivery is
+    /// accepted (its handling failed after it was recorded).
+    pub(crate) fn release(&self, delivery: &VerifiedWebhook) {
+        if let (Some(id), Some(store)) = (&delivery.webhook_id, &self.dedupe) {
+            store.forget(id);
+        }
+    }
+
     /// [`verify_with_hook`](Self::verify_with_hook) given the values of the signature
     /// headers (when present), like [`verify_parts`](Self::verify_parts).
     pub fn verify_parts_with_hook(

@@ -310,3 +310,73 @@ async fn location_tokens_are_minted_in_bulk() {
     );
     assert!(store.get("loc-3").is_none());
 }
+
+/// The webhook helper keeps the store in step: an UNINSTALL deletes the location's
+/// tokens, an INSTALL of a location under a stored agency mints and stores its token, and
+/// a forged delivery changes nothing.
+#[tokio::test]
+async fn install_webhooks_update_the_store() {
+    use ed25519_dalek::Signer as _;
+    use ghl_runtime::webhooks::{HeaderMap, WebhookVerifier};
+    let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+    let b64 = |b: &[u8]| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(b)
+    };
+    let mut spki = vec![
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+    ];
+    spki.extend_from_slice(key.verifying_key().as_bytes());
+    let verifier = WebhookVerifier::new()
+        .ed25519_public_key(&b64(&spki))
+        .unwrap();
+    let deliver = |value: serde_json::Value, key: &ed25519_dalek::SigningKey| {
+        let body = serde_json::to_vec(&value).unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-ghl-signature",
+            b64(&key.sign(&body).to_bytes()).parse().unwrap(),
+        );
+        (h, body)
+    };
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth/locationToken"))
+        .and(body_string_contains("locationId=loc-new"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(serde_json::json!({
+            "access_token": "at-new", "expires_in": 86399, "locationId": "loc-new"
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let store = Arc::new(MemoryOwnerStore::new());
+    let mut agency = TokenSet::new("agency-at", Duration::from_secs(86_399));
+    agency.company_id = Some("comp-1".to_owned());
+    store.insert("comp-1", agency);
+    store.insert("loc-old", fresh("at-old", "rt-old", "loc-old"));
+    let app = app(&server, store.clone());
+
+    let forged = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]);
+    let uninstall = serde_json::json!({
+        "type": "UNINSTALL", "appId": "app-1", "locationId": "loc-old", "companyId": "comp-1"
+    });
+    let (h, body) = deliver(uninstall.clone(), &forged);
+    assert!(app.verify_webhook(&verifier, &h, &body).await.is_err());
+    assert!(store.get("loc-old").is_some());
+    let (h, body) = deliver(uninstall, &key);
+    app.verify_webhook(&verifier, &h, &body).await.unwrap();
+    assert!(store.get("loc-old").is_none());
+
+    let (h, body) = deliver(
+        serde_json::json!({
+            "type": "INSTALL", "appId": "app-1", "installType": "Location",
+            "locationId": "loc-new", "companyId": "comp-1"
+        }),
+        &key,
+    );
+    app.verify_webhook(&verifier, &h, &body).await.unwrap();
+    let minted = store.get("loc-new").unwrap();
+    assert_eq!(minted.access_token.expose(), "at-new");
+    assert_eq!(minted.company_id.as_deref(), Some("comp-1"));
+}
