@@ -7,8 +7,8 @@
 //!
 //! The stage reads in this order: [`model`] (what it produces), [`shape`] (one view of every
 //! schema variant), [`schema`] (schemas to types), [`merge`] (`allOf`), [`operations`] (paths to
-//! operations), [`cycles`] (boxing recursive fields), [`access`] (scopes and token kinds) and
-//! [`render`] (the one way a type is written out).
+//! operations) and [`responses`] (their answers), [`cycles`] (boxing recursive fields),
+//! [`access`] (scopes and token kinds) and [`render`] (the one way a type is written out).
 
 pub mod access;
 mod cycles;
@@ -16,6 +16,7 @@ mod merge;
 pub mod model;
 mod operations;
 mod render;
+mod responses;
 mod schema;
 mod shape;
 
