@@ -56,13 +56,7 @@ pub fn load(file: &SpecFile, overrides: Option<&OverrideFile>) -> anyhow::Result
             crate::diagnostics::HINT_OVERRIDE,
         )
     })?;
-    let resource = file
-        .path
-        .rsplit('/')
-        .next()
-        .unwrap_or(&file.path)
-        .trim_end_matches(".json")
-        .to_owned();
+    let resource = resource_of(&file.path).to_owned();
     Ok(LoadedSpec {
         path: file.path.clone(),
         resource,
@@ -71,6 +65,14 @@ pub fn load(file: &SpecFile, overrides: Option<&OverrideFile>) -> anyhow::Result
         overrides_applied,
         extension: overrides.and_then(|overrides| overrides.extension.clone()),
     })
+}
+
+/// The resource a spec file describes: its file stem (`apps/blogs.json` -> `blogs`).
+pub fn resource_of(path: &str) -> &str {
+    path.rsplit('/')
+        .next()
+        .unwrap_or(path)
+        .trim_end_matches(".json")
 }
 
 /// The first piece of the document that fails to parse on its own: an operation's parameters,

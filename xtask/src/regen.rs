@@ -92,13 +92,7 @@ pub fn build_apis(set: &SpecSet, overrides: &[OverrideFile]) -> anyhow::Result<B
     let spec_resources: BTreeSet<&str> = set
         .files
         .iter()
-        .map(|file| {
-            file.path
-                .rsplit('/')
-                .next()
-                .unwrap_or(&file.path)
-                .trim_end_matches(".json")
-        })
+        .map(|file| load::resource_of(&file.path))
         .collect();
     if let Some(orphan) = overrides
         .iter()
@@ -112,11 +106,7 @@ pub fn build_apis(set: &SpecSet, overrides: &[OverrideFile]) -> anyhow::Result<B
         );
     }
     let overrides_for = |path: &str| {
-        let resource = path
-            .rsplit('/')
-            .next()
-            .unwrap_or(path)
-            .trim_end_matches(".json");
+        let resource = load::resource_of(path);
         overrides.iter().find(|file| file.resource == resource)
     };
     let mut overrides_applied = BTreeMap::new();
@@ -146,6 +136,19 @@ pub fn build_apis(set: &SpecSet, overrides: &[OverrideFile]) -> anyhow::Result<B
         .collect();
     if resources.is_empty() {
         bail!("{} holds no resource specs (apps/*.json)", set.origin);
+    }
+    // Two files that name one crate would write over each other.
+    let mut crates: BTreeMap<String, &str> = BTreeMap::new();
+    crates.insert(common_api.crate_name.clone(), COMMON_SPEC);
+    for file in &resources {
+        let krate = crate::naming::crate_name(load::resource_of(&file.path));
+        if let Some(other) = crates.insert(krate.clone(), &file.path) {
+            bail!(
+                "{other} and {} both become the crate `{krate}` in {}: keep one of the two files",
+                file.path,
+                set.origin
+            );
+        }
     }
     let mut apis = vec![common_api];
     let mut failures: Vec<anyhow::Error> = Vec::new();

@@ -534,6 +534,19 @@ pub(crate) fn download(agent: &ureq::Agent, url: &str) -> Result<Vec<u8>> {
 /// The v2 files of a release directory, sorted by repository path: `apps/*.json` (regular
 /// files only, so `apps/v3/` is skipped) and `common/common-schemas.json`.
 fn list_v2_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    // Links are followed (a checkout may use them), but only to files inside the release.
+    let root = fs::canonicalize(dir).with_context(|| format!("cannot open {}", dir.display()))?;
+    let inside = |rel: &str, full: &Path| -> Result<()> {
+        let target =
+            fs::canonicalize(full).with_context(|| format!("cannot open {}", full.display()))?;
+        ensure!(
+            target.starts_with(&root),
+            "{rel} resolves to {}, outside the spec directory {}: copy the file into the release instead of linking to it",
+            target.display(),
+            root.display()
+        );
+        Ok(())
+    };
     let apps = dir.join("apps");
     let entries = fs::read_dir(&apps).with_context(|| {
         format!(
@@ -556,7 +569,9 @@ fn list_v2_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
             continue;
         };
         if name.ends_with(".json") {
-            files.push((format!("apps/{name}"), full));
+            let rel = format!("apps/{name}");
+            inside(&rel, &full)?;
+            files.push((rel, full));
         }
     }
     ensure!(
@@ -570,6 +585,7 @@ fn list_v2_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
         "{} is missing (the v2 specs reference it)",
         common.display()
     );
+    inside(COMMON_SCHEMAS, &common)?;
     files.push((COMMON_SCHEMAS.to_owned(), common));
     files.sort();
     Ok(files)
