@@ -293,6 +293,10 @@ fn operation_call<'a>(
             args.push(quote! { &value(#json) });
         }
         Some(Body::MultipartRaw) => args.push(quote! { ghl_runtime::Multipart::new() }),
+        Some(Body::Bytes { required: true, .. }) => args.push(quote! { b"body".to_vec() }),
+        Some(Body::Bytes {
+            required: false, ..
+        }) => args.push(quote! { Some(b"body".to_vec()) }),
         None => {}
     }
     let method = op.method.as_str();

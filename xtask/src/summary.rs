@@ -62,6 +62,16 @@ fn operation(out: &mut String, op: &Operation) {
         Some(Body::MultipartRaw) => {
             let _ = writeln!(out, "  body multipart: (built by the caller)");
         }
+        Some(Body::Bytes {
+            content_type,
+            required,
+        }) => {
+            let _ = writeln!(
+                out,
+                "  body bytes: {content_type}{}",
+                if *required { "" } else { " (optional)" }
+            );
+        }
         None => {}
     }
     match &op.response {

@@ -469,6 +469,29 @@ fn a_cookie_parameter_is_skipped() {
 }
 
 #[test]
+fn an_unknown_request_media_type_sends_the_callers_bytes() {
+    let case = Case::new();
+    case.edit("blogs.json", |spec| {
+        spec["paths"]["/blogs/raw-import"] = json!({
+            "post": {
+                "operationId": "raw-import",
+                "parameters": [{ "name": "Version", "in": "header", "required": true, "schema": { "type": "string", "enum": ["2021-07-28"] } }],
+                "requestBody": { "required": true, "content": { "application/xml": { "schema": { "type": "string" } } } },
+                "responses": { "200": { "description": "ok" } }
+            }
+        });
+    });
+    case.absorbed();
+    let client =
+        std::fs::read_to_string(case.out().join("ghl-blogs/src/client.rs")).expect("client");
+    assert!(
+        client.contains("body: Vec<u8>")
+            && client.contains(r#"request.bytes("application/xml", body)"#),
+        "the caller's bytes are not sent as application/xml"
+    );
+}
+
+#[test]
 fn a_schema_nested_hundreds_of_levels_deep_generates() {
     let case = Case::new();
     case.edit("blogs.json", |spec| {
@@ -506,4 +529,155 @@ fn two_specs_for_one_crate_fail_cleanly() {
     )
     .expect("copy");
     case.refused(&["apps/Blogs.json", "apps/blogs.json", "ghl-blogs"]);
+}
+
+// --- Random structural mutations ----------------------------------------------------------------
+
+/// A small deterministic generator (xorshift64*): the same seed, the same mutations, so a
+/// failure can be replayed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// Every pointer in `value`, the root excluded.
+fn pointers(value: &Value, at: &str, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let pointer = format!("{at}/{}", pointer_escape(key));
+                out.push(pointer.clone());
+                pointers(child, &pointer, out);
+            }
+        }
+        Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                let pointer = format!("{at}/{index}");
+                out.push(pointer.clone());
+                pointers(child, &pointer, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// One random structural change at a random place; returns what it did, for the failure
+/// message.
+fn mutate(spec: &mut Value, rng: &mut Rng) -> String {
+    let mut all = Vec::new();
+    pointers(spec, "", &mut all);
+    let pointer = all[rng.below(all.len())].clone();
+    let (parent, key) = pointer.rsplit_once('/').expect("not the root");
+    let replacement = match rng.below(9) {
+        0 => None,
+        1 => Some(Value::Null),
+        2 => Some(json!(-1)),
+        3 => Some(json!("{oops")),
+        4 => Some(json!(true)),
+        5 => Some(json!({})),
+        6 => Some(json!([])),
+        7 => Some(json!({ "$ref": "#/components/schemas/Nowhere" })),
+        _ => spec.pointer(&all[rng.below(all.len())]).cloned(),
+    };
+    let described = match &replacement {
+        None => format!("removed {pointer}"),
+        Some(value) => {
+            let text = value.to_string();
+            let short: String = text.chars().take(60).collect();
+            format!("set {pointer} to {short}")
+        }
+    };
+    match spec.pointer_mut(parent) {
+        Some(Value::Object(map)) => {
+            let key = key.replace("~1", "/").replace("~0", "~");
+            match replacement {
+                Some(value) => {
+                    map.insert(key, value);
+                }
+                None => {
+                    map.remove(&key);
+                }
+            }
+        }
+        Some(Value::Array(items)) => {
+            let index: usize = key.parse().expect("an index");
+            match replacement {
+                Some(value) => items[index] = value,
+                None => {
+                    items.remove(index);
+                }
+            }
+        }
+        _ => {}
+    }
+    described
+}
+
+/// Random structural mutations of the real specs: whatever comes out, regen ends in bounded
+/// time without a panic, and either fails naming the file with `out/` untouched, or generates
+/// every crate.
+#[test]
+fn random_mutations_fail_cleanly_or_generate() {
+    const RUNS: u64 = 40;
+    let case = Case::new();
+    let originals: Vec<(&str, Value)> = BASE.iter().map(|file| (*file, case.json(file))).collect();
+    let (mut refused, mut generated) = (0, 0);
+    for run in 0..RUNS {
+        let seed = 0x9e37_79b9_7f4a_7c15 ^ (run + 1);
+        let mut rng = Rng(seed);
+        for (file, original) in &originals {
+            case.write_json(file, original);
+        }
+        let (file, original) = &originals[rng.below(originals.len())];
+        let mut spec = original.clone();
+        let mutations: Vec<String> = (0..1 + rng.below(3))
+            .map(|_| mutate(&mut spec, &mut rng))
+            .collect();
+        case.write_json(file, &spec);
+        let before = tree(&case.root);
+        let result = case.regen();
+        let context = format!("seed {seed:#x}, {file}: {mutations:?}");
+        assert!(
+            !result.panicked,
+            "regen panicked ({context}):\n{}",
+            result.stderr
+        );
+        if result.ok {
+            generated += 1;
+            for name in BASE {
+                let krate = format!("ghl-{}", name.trim_end_matches(".json"));
+                assert!(
+                    case.out().join(&krate).join("src/lib.rs").is_file(),
+                    "{krate} missing after a successful run ({context})"
+                );
+            }
+        } else {
+            refused += 1;
+            assert!(
+                result.stderr.contains(&format!("apps/{file}")),
+                "the error does not name apps/{file} ({context}):\n{}",
+                result.stderr
+            );
+            assert_eq!(
+                tree(&case.root),
+                before,
+                "a failed regen changed the output or left debris ({context})"
+            );
+        }
+    }
+    // Both outcomes occur, or the mutations are not exercising anything.
+    assert!(
+        refused > 0 && generated > 0,
+        "{refused} refused, {generated} generated"
+    );
 }

@@ -1216,6 +1216,17 @@ impl Client {
                 );
                 Some(b.clone())
             }
+            Body::Bytes(raw) => {
+                let (content_type, bytes) = &**raw;
+                let value = HeaderValue::from_str(content_type).map_err(|_| {
+                    Error::invalid_request(
+                        request.path_template,
+                        format!("`{content_type}` is not a valid Content-Type"),
+                    )
+                })?;
+                headers.append(header::CONTENT_TYPE, value);
+                Some(bytes.clone())
+            }
         };
         if !inner.base_userinfo && !matches!(request.body, Body::Multipart(_)) {
             let mut http_request = reqwest::Request::new(request.method.clone(), url);

@@ -189,6 +189,42 @@ async fn form_body_without_auth() {
     assert_eq!(header(&r, "version"), Some("2021-07-28"));
 }
 
+/// A body of any other media type goes out as the caller's bytes with that `Content-Type`.
+#[tokio::test]
+async fn a_bytes_body_is_sent_as_is_with_its_content_type() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let xml = b"<import><row id=\"1\"/></import>".to_vec();
+    client(&server)
+        .send_empty(
+            Request::new(Method::POST, "/import", "/import".to_owned(), "2021-07-28")
+                .bytes("application/xml", xml.clone()),
+        )
+        .await
+        .unwrap();
+    let r = only_request(&server).await;
+    assert_eq!(header(&r, "content-type"), Some("application/xml"));
+    assert_eq!(r.body, xml);
+}
+
+/// A content type that cannot be a header fails before sending, not with a panic.
+#[tokio::test]
+async fn a_bytes_body_with_an_invalid_content_type_is_refused() {
+    let server = MockServer::start().await;
+    let err = client(&server)
+        .send_empty(
+            Request::new(Method::POST, "/import", "/import".to_owned(), "2021-07-28")
+                .bytes("text/plain\n", b"x".to_vec()),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidRequest { .. }), "{err:?}");
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn user_agent_default_configured_and_forced() {
     let server = MockServer::start().await;

@@ -206,6 +206,13 @@ fn body_text(body: Option<&Body>) -> String {
         }
         Some(Body::Multipart { ty }) => format!("multipart {ty}"),
         Some(Body::MultipartRaw) => "multipart (built by the caller)".to_owned(),
+        Some(Body::Bytes {
+            content_type,
+            required,
+        }) => format!(
+            "bytes {content_type}{}",
+            if *required { "" } else { " (optional)" }
+        ),
     }
 }
 

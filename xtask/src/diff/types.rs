@@ -256,7 +256,7 @@ pub(super) fn input_types(apis: &[Api]) -> BTreeMap<String, BTreeSet<String>> {
                 Some(Body::Multipart { ty }) => {
                     queue.push((api.crate_name.clone(), ty.clone()));
                 }
-                Some(Body::MultipartRaw) | None => {}
+                Some(Body::MultipartRaw | Body::Bytes { .. }) | None => {}
             }
         }
     }

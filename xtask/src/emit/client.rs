@@ -160,6 +160,10 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
             Some(quote! { body: &types::#ty })
         }
         Some(Body::MultipartRaw) => Some(quote! { body: ghl_runtime::Multipart }),
+        Some(Body::Bytes { required: true, .. }) => Some(quote! { body: Vec<u8> }),
+        Some(Body::Bytes {
+            required: false, ..
+        }) => Some(quote! { body: Option<Vec<u8>> }),
         None => None,
     };
     args.extend(body_arg);
@@ -219,6 +223,16 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
             }
         }
         Some(Body::MultipartRaw) => quote! { let request = request.multipart(body); },
+        Some(Body::Bytes {
+            content_type,
+            required: true,
+        }) => quote! { let request = request.bytes(#content_type, body); },
+        Some(Body::Bytes {
+            content_type,
+            required: false,
+        }) => quote! {
+            let request = match body { Some(body) => request.bytes(#content_type, body), None => request };
+        },
         None => quote! {},
     };
     let (ret, send) = match &op.response {

@@ -238,6 +238,12 @@ pub enum Body {
     },
     /// Multipart the spec does not describe: the caller builds the form.
     MultipartRaw,
+    /// Any other media type (`application/xml`, `text/csv`, ...): the caller's bytes, sent
+    /// with this `Content-Type`.
+    Bytes {
+        content_type: String,
+        required: bool,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

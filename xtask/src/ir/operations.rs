@@ -258,13 +258,30 @@ impl<'a> Builder<'a> {
                 required: body.required,
             }));
         }
-        match body.content.keys().next() {
-            None => Ok(None),
-            Some(media) => Err(self.error(
-                &content_pointer,
-                format!("unsupported request media type `{media}`"),
-            )),
+        let Some(media) = body.content.keys().next() else {
+            return Ok(None);
+        };
+        // A media type the generator has no model for: the caller supplies the bytes. A range
+        // (`image/*`, `*/*`) names no single type to send, so octet-stream stands in.
+        let content_type = if media.contains('*') {
+            "application/octet-stream"
+        } else {
+            media.as_str()
+        };
+        if !content_type
+            .bytes()
+            .all(|byte| byte.is_ascii_graphic() || byte == b' ')
+        {
+            return Err(self.error(
+                &pointer_push(&content_pointer, media),
+                format!("the media type `{media}` cannot be sent as a Content-Type header"),
+            ));
         }
+        self.repair("request body of another media type sent as bytes");
+        Ok(Some(Body::Bytes {
+            content_type: content_type.to_owned(),
+            required: body.required,
+        }))
     }
 
     /// The type of one media type's schema (`None` when it has none), and the schema's pointer.
