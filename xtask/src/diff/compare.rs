@@ -26,7 +26,11 @@ pub fn diff_sets(
     new: &SpecSet,
 ) -> anyhow::Result<Report> {
     let (old_apis, new_apis) = std::thread::scope(|scope| {
-        let old_side = scope.spawn(|| build(old));
+        // As deep a stack as the generator's own threads: specs are walked recursively.
+        let old_side = std::thread::Builder::new()
+            .stack_size(regen::STACK_SIZE)
+            .spawn_scoped(scope, || build(old))
+            .context("starting a thread to build the old release")?;
         let new_apis = build(new);
         let old_apis = old_side
             .join()
