@@ -301,6 +301,68 @@ impl App {
         failed
     }
 
+    /// The ids of every location of `company_id` that has the app `app_id` installed
+    /// (`GET /oauth/installedLocations`, read page by page with the agency token stored for
+    /// the company; the limiter paces the pages as the company's calls).
+    pub async fn installed_locations(&self, company_id: &str, app_id: &str) -> Result<Vec<String>> {
+        /// One page of `GET /oauth/installedLocations`.
+        #[derive(serde::Deserialize)]
+        struct Page {
+            #[serde(default)]
+            locations: Vec<Installed>,
+            #[serde(default)]
+            count: Option<u64>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Installed {
+            #[serde(rename = "_id")]
+            id: String,
+        }
+        const PAGE: usize = 100;
+        let agency = self.company(company_id);
+        let mut ids: Vec<String> = Vec::new();
+        loop {
+            let request = crate::Request::new(
+                crate::Method::GET,
+                "/oauth/installedLocations",
+                "/oauth/installedLocations".to_owned(),
+                crate::DEFAULT_API_VERSION,
+            )
+            .query("companyId", &company_id)
+            .query("appId", &app_id)
+            .query("isInstalled", &true)
+            .query("skip", &ids.len())
+            .query("limit", &PAGE)
+            .scopes(&["oauth.readonly"])
+            .token_kinds(crate::TokenKinds::AGENCY);
+            let page: Page = agency.send(request).await?;
+            let read = page.locations.len();
+            ids.extend(page.locations.into_iter().map(|location| location.id));
+            // A short page is the last; a total, when given, ends it as soon as it is reached
+            // (and an empty page always does, so a server that repeats itself cannot loop).
+            if read < PAGE || read == 0 || page.count.is_some_and(|total| ids.len() as u64 >= total)
+            {
+                break;
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
+    }
+
+    /// [`App::mint_locations`] for every location [`App::installed_locations`] lists: after
+    /// an agency-level installation, one call gives every location its stored token. Returns
+    /// the locations that failed with their errors.
+    pub async fn mint_installed_locations(
+        &self,
+        company_id: &str,
+        app_id: &str,
+    ) -> Result<Vec<(String, Error)>> {
+        let ids = self.installed_locations(company_id, app_id).await?;
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        Ok(self.mint_locations(company_id, &ids).await)
+    }
+
     /// Keeps the store in step with an `INSTALL` or `UNINSTALL` webhook: an uninstalled
     /// location's or company's tokens are deleted (they are dead); a location installed
     /// through an agency whose token is stored gets a location token minted and stored.

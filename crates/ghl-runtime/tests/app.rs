@@ -311,6 +311,81 @@ async fn location_tokens_are_minted_in_bulk() {
     assert!(store.get("loc-3").is_none());
 }
 
+/// Every installed location, read page by page with the agency token, gets its token minted:
+/// pages of 100 until a short one, `skip` advancing by what was read.
+#[tokio::test]
+async fn installed_locations_are_listed_page_by_page_and_minted() {
+    let server = MockServer::start().await;
+    let location = |i: usize| serde_json::json!({ "_id": format!("loc-{i:03}"), "name": "x", "isInstalled": true });
+    for (skip, range) in [("0", 0..100), ("100", 100..200), ("200", 200..230)] {
+        Mock::given(method("GET"))
+            .and(path("/oauth/installedLocations"))
+            .and(wiremock::matchers::query_param("skip", skip))
+            .and(wiremock::matchers::query_param("limit", "100"))
+            .and(wiremock::matchers::query_param("companyId", "comp-1"))
+            .and(wiremock::matchers::query_param("appId", "app-1"))
+            .and(wiremock::matchers::query_param("isInstalled", "true"))
+            .and(header("authorization", "Bearer agency-at"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "locations": range.map(location).collect::<Vec<_>>(),
+                "count": 230,
+                "installToFutureLocations": true
+            })))
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("POST"))
+        .and(path("/oauth/locationToken"))
+        .respond_with(|request: &wiremock::Request| {
+            let body = String::from_utf8_lossy(&request.body).into_owned();
+            let location = body
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("locationId="))
+                .unwrap_or_default()
+                .to_owned();
+            ResponseTemplate::new(201).set_body_json(serde_json::json!({
+                "access_token": format!("at-{location}"),
+                "expires_in": 86399,
+                "locationId": location,
+            }))
+        })
+        .mount(&server)
+        .await;
+    let store = Arc::new(MemoryOwnerStore::new());
+    let mut agency = TokenSet::new("agency-at", Duration::from_secs(86_399));
+    agency.company_id = Some("comp-1".to_owned());
+    store.insert("comp-1", agency);
+    // 233 calls: unpaced here (the limiter's pacing has tests of its own).
+    let app = App::builder(config(), store.clone())
+        .client(
+            Client::builder()
+                .base_url(server.uri())
+                .retry_policy(RetryPolicy::none())
+                .no_rate_limit(),
+        )
+        .build()
+        .unwrap();
+    let failed = app
+        .mint_installed_locations("comp-1", "app-1")
+        .await
+        .unwrap();
+    assert!(failed.is_empty(), "{failed:?}");
+    for i in [0, 99, 100, 229] {
+        let id = format!("loc-{i:03}");
+        assert_eq!(
+            store.get(&id).unwrap().access_token.expose(),
+            format!("at-{id}")
+        );
+    }
+    let received = server.received_requests().await.unwrap();
+    let pages = received
+        .iter()
+        .filter(|r| r.url.path() == "/oauth/installedLocations")
+        .count();
+    assert_eq!(pages, 3);
+    assert_eq!(received.len(), 3 + 230);
+}
+
 /// The webhook helper keeps the store in step: an UNINSTALL deletes the location's
 /// tokens, an INSTALL of a location under a stored agency mints and stores its token, and
 /// a forged delivery changes nothing.
