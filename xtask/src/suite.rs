@@ -46,10 +46,12 @@ fn test_counts(line: &str) -> Option<(u64, u64)> {
     Some((count(" passed")?, count(" failed")?))
 }
 
-/// `cargo test`, its output passed through, ending with one line that adds up every test
-/// binary's results (the last binary alone often has no tests, e.g. a crate's doc-tests).
-fn cargo_test(root: &Path, args: &[&str]) -> anyhow::Result<()> {
+/// `cargo test` with `envs` set, its output passed through, ending with one line that adds up
+/// every test binary's results (the last binary alone often has no tests, e.g. a crate's
+/// doc-tests).
+fn cargo_test(root: &Path, args: &[&str], envs: &[(&str, &str)]) -> anyhow::Result<()> {
     let mut child = cargo_command(root, args)
+        .envs(envs.iter().copied())
         .stdout(Stdio::piped())
         .spawn()
         .context("running cargo test")?;
@@ -122,14 +124,145 @@ pub fn run() -> anyhow::Result<ExitCode> {
         );
     }
 
+    // The Redis-backed tests use the server GHL_TEST_REDIS_URL names (`.ci/run` starts one).
+    // Without it, one is started here when `redis-server` is installed, and stopped after,
+    // so this one command runs every test wherever Redis is installed.
+    let redis = match std::env::var_os(REDIS_URL_VAR) {
+        Some(_) => None,
+        None => match RedisServer::start() {
+            Ok(server) => {
+                println!(
+                    "\n==> redis-server on {} for the Redis-backed tests",
+                    server.url
+                );
+                Some(server)
+            }
+            Err(why) => {
+                println!(
+                    "\nno redis-server ({why:#}): the Redis-backed tests say they are skipped; install the redis-server package to run them"
+                );
+                None
+            }
+        },
+    };
+    let envs: Vec<(&str, &str)> = redis
+        .iter()
+        .map(|server| (REDIS_URL_VAR, server.url.as_str()))
+        .collect();
     // Last, so its summary closes the output.
-    cargo_test(&root, &["test", "--workspace", "--locked"])?;
+    cargo_test(&root, &["test", "--workspace", "--locked"], &envs)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where the Redis-backed tests find their server.
+const REDIS_URL_VAR: &str = "GHL_TEST_REDIS_URL";
+
+/// A throwaway `redis-server` on a free loopback port, stopped when dropped.
+struct RedisServer {
+    child: std::process::Child,
+    dir: std::path::PathBuf,
+    url: String,
+}
+
+impl RedisServer {
+    fn start() -> anyhow::Result<RedisServer> {
+        let mut last = anyhow::anyhow!("no attempt");
+        // Another process may take the port between finding it free and the bind: retry.
+        for _ in 0..5 {
+            let port = std::net::TcpListener::bind(("127.0.0.1", 0))
+                .and_then(|listener| listener.local_addr())
+                .context("finding a free local port")?
+                .port();
+            let dir =
+                std::env::temp_dir().join(format!("ghl-test-redis-{}-{port}", std::process::id()));
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            let child = Command::new("redis-server")
+                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+                .args(["--save", "", "--appendonly", "no"])
+                .arg("--dir")
+                .arg(&dir)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .context("running redis-server")?;
+            let mut server = RedisServer {
+                child,
+                dir,
+                url: format!("redis://127.0.0.1:{port}/"),
+            };
+            match server.wait_ready(port) {
+                Ok(()) => return Ok(server),
+                Err(error) => {
+                    server.stop();
+                    last = error;
+                }
+            }
+        }
+        Err(last)
+    }
+
+    /// Waits (up to 5 s) until the server answers `PING` with `PONG`.
+    fn wait_ready(&mut self, port: u16) -> anyhow::Result<()> {
+        use std::io::{Read, Write};
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while std::time::Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait()? {
+                bail!("redis-server exited at start ({status})");
+            }
+            if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                let mut answer = [0u8; 7];
+                if stream.write_all(b"PING\r\n").is_ok()
+                    && stream.read_exact(&mut answer).is_ok()
+                    && &answer == b"+PONG\r\n"
+                {
+                    return Ok(());
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        bail!("redis-server did not answer on port {port} within 5 s")
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The server `cargo xtask test` starts answers, and is gone once dropped. Needs
+    /// `redis-server` (CI installs it; elsewhere the test says it is skipped).
+    #[test]
+    fn a_throwaway_redis_server_starts_and_stops() {
+        let which = Command::new("redis-server").arg("--version").output();
+        if which.is_err() {
+            assert!(std::env::var_os("CI").is_none(), "CI installs redis-server");
+            eprintln!("skipped: redis-server is not installed");
+            return;
+        }
+        let server = RedisServer::start().expect("redis-server starts");
+        let port: u16 = server
+            .url
+            .trim_start_matches("redis://127.0.0.1:")
+            .trim_end_matches('/')
+            .parse()
+            .expect("a port in the URL");
+        let dir = server.dir.clone();
+        assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_ok());
+        drop(server);
+        assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
+        assert!(!dir.exists());
+    }
 
     #[test]
     fn test_result_lines_are_counted() {
