@@ -2,7 +2,8 @@
 //! API resource, and the maintenance commands around it.
 //!
 //! The pipeline reads top to bottom, one module or folder a stage:
-//! [`specs`] (find and verify the pinned files) -> [`load`] (absorb spec defects, apply
+//! [`specs`] (find and verify the pinned files: `lock`, `fetch`) -> [`validate`] (strict JSON,
+//! OpenAPI 3.0, before any repair) -> [`load`] (absorb spec defects, apply
 //! [`overrides`], parse; `overrides/` holds the model, `format` (the YAML files) and `apply`) ->
 //! [`ir`] (resolve schemas and operations into a Rust-shaped model, named by [`naming`]; one file
 //! a concern: `model`, `shape`, `schema`, `merge`, `operations`, `cycles`, `access`, `render`) ->
