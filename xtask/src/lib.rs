@@ -8,16 +8,20 @@
 //! [`ir`] (resolve schemas and operations into a Rust-shaped model, named by [`naming`]; one file
 //! a concern: `model`, `shape`, `schema`, `merge`, `operations`, `cycles`, `access`, `render`) ->
 //! [`emit`] (tokens, formatted; [`examples`] and [`spec_tests`] make the generated test crate) ->
-//! [`write`] (staged write, or `--check`). [`regen`] runs the stages end to end.
+//! [`write`](mod@write) (staged write, or `--check`). [`regen`] runs the stages end to end.
 //!
 //! Beside the stages: [`diagnostics`] (errors naming the file and JSON pointer) and [`safe_fs`]
 //! (the one place files are written: atomic synced writes, staging, safe relative paths).
 //!
 //! The commands sit on top and import only downward: [`regen`], [`diff`] (what a new release
 //! changes: `compare`, `types`, `render`, `cli`), [`update`] (re-pin the specs and bump each
-//! crate by its diff), [`bench`] and [`suite`] (`cargo xtask test`). [`summary`] writes the API
+//! crate by its diff), [`bench`](mod@bench) and [`suite`] (`cargo xtask test`). [`summary`] writes the API
 //! digests the snapshot tests keep.
 
+
+// The module map above links the stages, private ones included: the generator is read from
+// its source and `cargo doc --document-private-items`, not as a published library.
+#![allow(rustdoc::private_intra_doc_links)]
 pub mod bench;
 pub mod diagnostics;
 pub mod diff;
