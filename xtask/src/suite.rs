@@ -13,6 +13,10 @@ use crate::regen::{self, RegenArgs};
 /// The earlier release kept beside the pinned one, to prove `--unlocked --out` builds.
 const OLDER_RELEASE: &str = "../shared/specs/highlevel-api-docs-2025-10-31";
 
+/// The project's own small specs, one feature each, kept flat (`common.json` plays
+/// `common/common-schemas.json`).
+const FIXTURE_SPECS: &str = "tests/fixtures/specs";
+
 fn cargo_command(root: &Path, args: &[&str]) -> Command {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     println!("\n==> cargo {}", args.join(" "));
@@ -88,34 +92,24 @@ pub fn run() -> anyhow::Result<ExitCode> {
     )?;
     println!("downstream crate builds against ghl-blogs alone");
 
+    // The fixture specs' crates are snapshotted by the tests; here they must also compile.
+    let fixtures = root.join("target").join("fixture-specs");
+    fixture_release(&root.join(FIXTURE_SPECS), &fixtures)?;
+    regen_and_check(
+        &root,
+        &fixtures,
+        &root.join("target").join("fixture-crates"),
+        FIXTURE_SPECS,
+    )?;
+    println!("crates generated from the fixture specs compile");
+
     let older = root.join(OLDER_RELEASE);
     if older.is_dir() {
-        let out = root.join("target").join("release-2025-10-31");
-        println!(
-            "\n==> cargo xtask regen --specs {OLDER_RELEASE} --unlocked --no-overrides --out {}",
-            out.display()
-        );
-        let args = RegenArgs {
-            specs: Some(older),
-            unlocked: true,
-            out: Some(out.clone()),
-            check: false,
-            overrides: None,
-            // The overrides describe the pinned release; an older one generates as published.
-            no_overrides: true,
-        };
-        if regen::run(&args)? != ExitCode::SUCCESS {
-            bail!("regenerating the older release failed");
-        }
-        let manifest = out.join("Cargo.toml");
-        cargo(
+        regen_and_check(
             &root,
-            &[
-                "check",
-                "--quiet",
-                "--manifest-path",
-                &manifest.to_string_lossy(),
-            ],
+            &older,
+            &root.join("target").join("release-2025-10-31"),
+            OLDER_RELEASE,
         )?;
         println!("crates generated from the 2025-10-31 release compile");
     } else {
@@ -152,6 +146,66 @@ pub fn run() -> anyhow::Result<ExitCode> {
     // Last, so its summary closes the output.
     cargo_test(&root, &["test", "--workspace", "--locked"], &envs)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `regen --unlocked --no-overrides` of the release in `specs` into `out`, then `cargo check`
+/// of what it wrote (`label` names the release in the output).
+fn regen_and_check(root: &Path, specs: &Path, out: &Path, label: &str) -> anyhow::Result<()> {
+    println!(
+        "\n==> cargo xtask regen --specs {label} --unlocked --no-overrides --out {}",
+        out.display()
+    );
+    let args = RegenArgs {
+        specs: Some(specs.to_path_buf()),
+        unlocked: true,
+        out: Some(out.to_path_buf()),
+        check: false,
+        overrides: None,
+        // The overrides describe the pinned release; other specs generate as written.
+        no_overrides: true,
+    };
+    if regen::run(&args)? != ExitCode::SUCCESS {
+        bail!("regenerating {label} failed");
+    }
+    let manifest = out.join("Cargo.toml");
+    cargo(
+        root,
+        &[
+            "check",
+            "--quiet",
+            "--manifest-path",
+            &manifest.to_string_lossy(),
+        ],
+    )
+}
+
+/// Lays the flat fixture specs out as a release (`apps/<name>.json`,
+/// `common/common-schemas.json`) in `to`, replacing what was there.
+fn fixture_release(from: &Path, to: &Path) -> anyhow::Result<()> {
+    if to.exists() {
+        std::fs::remove_dir_all(to).with_context(|| format!("clearing {}", to.display()))?;
+    }
+    for dir in ["apps", "common"] {
+        std::fs::create_dir_all(to.join(dir))
+            .with_context(|| format!("creating {}", to.join(dir).display()))?;
+    }
+    for entry in std::fs::read_dir(from).with_context(|| format!("listing {}", from.display()))? {
+        let path = entry.context("listing the fixture specs")?.path();
+        let Some(name) = path.file_name().and_then(|name| name.to_str()) else {
+            continue;
+        };
+        if !name.ends_with(".json") {
+            continue;
+        }
+        let target = if name == "common.json" {
+            to.join("common/common-schemas.json")
+        } else {
+            to.join("apps").join(name)
+        };
+        std::fs::copy(&path, &target)
+            .with_context(|| format!("copying {} to {}", path.display(), target.display()))?;
+    }
+    Ok(())
 }
 
 /// Where the Redis-backed tests find their server.

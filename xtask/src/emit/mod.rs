@@ -241,7 +241,7 @@ impl Spelling for Code {
             }
             Leaf::Common(name) => {
                 let ident = format_ident!("{}", name);
-                quote! { ghl_common::#ident }
+                quote! { ghl_common::types::#ident }
             }
         }
     }
@@ -297,7 +297,7 @@ mod tests {
         );
         assert_eq!(
             ty_tokens(&Ty::Common("BadRequestDto".into()), true).to_string(),
-            "ghl_common :: BadRequestDto"
+            "ghl_common :: types :: BadRequestDto"
         );
         assert!(mentions_local(&ty));
         assert!(!mentions_local(&Ty::Common("X".into())));
