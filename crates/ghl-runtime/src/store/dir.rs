@@ -448,40 +448,7 @@ mod tests {
     async fn dir_lock_expires_and_is_not_released_by_a_stale_holder() {
         let dir = tempfile::tempdir().unwrap();
         let store = DirTokenStore::new(dir.path());
-        let first = store
-            .try_lock("loc", Duration::from_millis(50))
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(
-            store
-                .try_lock("loc", Duration::from_secs(5))
-                .await
-                .unwrap()
-                .is_none()
-        );
-        tokio::time::sleep(Duration::from_millis(80)).await;
-        let second = store
-            .try_lock("loc", Duration::from_secs(5))
-            .await
-            .unwrap()
-            .unwrap();
-        store.unlock("loc", &first).await.unwrap();
-        assert!(
-            store
-                .try_lock("loc", Duration::from_secs(5))
-                .await
-                .unwrap()
-                .is_none()
-        );
-        store.unlock("loc", &second).await.unwrap();
-        assert!(
-            store
-                .try_lock("loc", Duration::from_secs(5))
-                .await
-                .unwrap()
-                .is_some()
-        );
+        crate::store::tests::lock_contract(&store).await;
         // Lock files are not owners.
         assert!(store.owners().await.unwrap().is_empty());
     }

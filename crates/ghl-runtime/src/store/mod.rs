@@ -246,11 +246,34 @@ impl OwnerTokenStore for MemoryOwnerStore {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn set(access: &str, refresh: &str) -> TokenSet {
         TokenSet::new(access, Duration::from_secs(60)).with_refresh_token(refresh)
+    }
+
+    /// What every backend's lock promises: exclusive per owner, other owners free, expired
+    /// after its time to live, and never released by a holder whose lock has expired.
+    pub(crate) async fn lock_contract(store: &dyn OwnerTokenStore) {
+        let ttl = Duration::from_secs(5);
+        let first = store
+            .try_lock("loc", Duration::from_millis(50))
+            .await
+            .unwrap()
+            .expect("a free lock is taken");
+        assert!(store.try_lock("loc", ttl).await.unwrap().is_none());
+        assert!(store.try_lock("other", ttl).await.unwrap().is_some());
+        tokio::time::sleep(Duration::from_millis(80)).await;
+        let second = store
+            .try_lock("loc", ttl)
+            .await
+            .unwrap()
+            .expect("an expired lock is taken again");
+        store.unlock("loc", &first).await.unwrap();
+        assert!(store.try_lock("loc", ttl).await.unwrap().is_none());
+        store.unlock("loc", &second).await.unwrap();
+        assert!(store.try_lock("loc", ttl).await.unwrap().is_some());
     }
 
     #[tokio::test]
@@ -282,49 +305,7 @@ mod tests {
             Some(Secret::new("rt-2"))
         );
 
-        let lock = store
-            .try_lock("loc", Duration::from_millis(50))
-            .await
-            .unwrap()
-            .unwrap();
-        assert!(
-            store
-                .try_lock("loc", Duration::from_secs(5))
-                .await
-                .unwrap()
-                .is_none()
-        );
-        // Another owner is not blocked.
-        assert!(
-            store
-                .try_lock("other", Duration::from_secs(5))
-                .await
-                .unwrap()
-                .is_some()
-        );
-        tokio::time::sleep(Duration::from_millis(60)).await;
-        let next = store
-            .try_lock("loc", Duration::from_secs(5))
-            .await
-            .unwrap()
-            .unwrap();
-        // The expired holder cannot release the next holder's lock.
-        store.unlock("loc", &lock).await.unwrap();
-        assert!(
-            store
-                .try_lock("loc", Duration::from_secs(5))
-                .await
-                .unwrap()
-                .is_none()
-        );
-        store.unlock("loc", &next).await.unwrap();
-        assert!(
-            store
-                .try_lock("loc", Duration::from_secs(5))
-                .await
-                .unwrap()
-                .is_some()
-        );
+        lock_contract(&store).await;
         assert_eq!(store.owners().await.unwrap(), vec!["loc".to_owned()]);
         assert!(store.delete("loc").await.unwrap());
         assert!(!store.delete("loc").await.unwrap());
