@@ -317,52 +317,75 @@ fn check_template(template: &str) -> Result<(), String> {
 /// Every local `$ref` that only leads to other `$ref`s, round in a circle, never reaching a
 /// schema (or anything else).
 fn check_refs(raw: &Value, error: &impl Fn(&str, String) -> SpecError) -> Result<(), SpecError> {
+    // Pointers are only spelled out for the (rare) failing reference: the walk collects the
+    // distinct targets, and only a target that goes round is looked up again.
+    let mut targets: BTreeSet<&str> = BTreeSet::new();
+    let mut stack = vec![raw];
+    while let Some(value) = stack.pop() {
+        match value {
+            Value::Object(object) => {
+                if let Some(Value::String(target)) = object.get("$ref") {
+                    targets.insert(target);
+                }
+                stack.extend(object.values());
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    for target in targets {
+        if let Some(through) = circle(raw, target) {
+            let from = referrer(raw, target).unwrap_or_default();
+            return Err(error(
+                &from,
+                format!(
+                    "`$ref` `{target}` never reaches a schema: the references go round in a circle through `#{through}`"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The pointer of the first place (in document order) whose `$ref` is `target`.
+fn referrer(raw: &Value, target: &str) -> Option<String> {
     let mut stack = vec![(String::new(), raw)];
     while let Some((pointer, value)) = stack.pop() {
         match value {
             Value::Object(object) => {
-                if let Some(Value::String(target)) = object.get("$ref") {
-                    check_chain(raw, &pointer, target, error)?;
+                if object.get("$ref").and_then(Value::as_str) == Some(target) {
+                    return Some(pointer);
                 }
-                for (key, child) in object {
+                for (key, child) in object.iter().rev() {
                     stack.push((pointer_push(&pointer, key), child));
                 }
             }
             Value::Array(items) => {
-                for (index, child) in items.iter().enumerate() {
+                for (index, child) in items.iter().enumerate().rev() {
                     stack.push((pointer_push(&pointer, &index.to_string()), child));
                 }
             }
             _ => {}
         }
     }
-    Ok(())
+    None
 }
 
-fn check_chain(
-    raw: &Value,
-    from: &str,
-    first: &str,
-    error: &impl Fn(&str, String) -> SpecError,
-) -> Result<(), SpecError> {
+/// Where a chain of local references starting at `first` comes round again, if it does.
+fn circle<'a>(raw: &'a Value, first: &'a str) -> Option<&'a str> {
     let mut seen = BTreeSet::new();
     let mut target = first;
     // Only local references form chains here; the others are checked where they are resolved.
     while let Some(local) = target.strip_prefix('#') {
         if !seen.insert(local) {
-            return Err(error(
-                from,
-                format!(
-                    "`$ref` `{first}` never reaches a schema: the references go round in a circle through `#{local}`"
-                ),
-            ));
+            return Some(local);
         }
         match raw.pointer(local).and_then(|next| next.get("$ref")) {
             Some(Value::String(next)) => target = next,
-            _ => return Ok(()),
+            _ => return None,
         }
     }
-    Ok(())
+    None
 }
 
 #[cfg(test)]
