@@ -61,12 +61,11 @@ pub fn parse(file: &str, bytes: &[u8]) -> Result<Value, SpecError> {
     }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     deserializer.disable_recursion_limit();
-    let value = StrictValue {
-        pointer: String::new(),
-    }
-    .deserialize(&mut deserializer)
-    // Anything after the value (a second document, garbage) is not JSON either.
-    .and_then(|value| deserializer.end().map(|()| value));
+    let path = std::cell::RefCell::new(Vec::new());
+    let value = StrictValue { path: &path }
+        .deserialize(&mut deserializer)
+        // Anything after the value (a second document, garbage) is not JSON either.
+        .and_then(|value| deserializer.end().map(|()| value));
     value.map_err(|error| {
         SpecError::new(
             file,
@@ -113,12 +112,33 @@ fn too_deep(bytes: &[u8]) -> Option<(usize, usize)> {
     None
 }
 
-/// A `serde_json::Value` that refuses duplicate object keys, naming where they are.
-struct StrictValue {
-    pointer: String,
+/// One step of the path from the root to the value being read.
+enum Step {
+    Key(String),
+    Index(usize),
 }
 
-impl<'de> DeserializeSeed<'de> for StrictValue {
+/// A `serde_json::Value` that refuses duplicate object keys, naming where they are. The path
+/// is kept once for the whole parse (each key is borrowed into it while its value is read, then
+/// moved into the map) and spelled out as a pointer only for the error.
+struct StrictValue<'p> {
+    path: &'p std::cell::RefCell<Vec<Step>>,
+}
+
+impl StrictValue<'_> {
+    fn pointer(&self, last: &str) -> String {
+        let mut pointer = String::new();
+        for step in self.path.borrow().iter() {
+            pointer = match step {
+                Step::Key(key) => pointer_push(&pointer, key),
+                Step::Index(index) => pointer_push(&pointer, &index.to_string()),
+            };
+        }
+        pointer_push(&pointer, last)
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for StrictValue<'_> {
     type Value = Value;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Value, D::Error> {
@@ -126,7 +146,7 @@ impl<'de> DeserializeSeed<'de> for StrictValue {
     }
 }
 
-impl<'de> Visitor<'de> for StrictValue {
+impl<'de> Visitor<'de> for StrictValue<'_> {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -165,25 +185,34 @@ impl<'de> Visitor<'de> for StrictValue {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element_seed(StrictValue {
-            pointer: pointer_push(&self.pointer, &items.len().to_string()),
-        })? {
-            items.push(item);
+        loop {
+            self.path.borrow_mut().push(Step::Index(items.len()));
+            let item = seq.next_element_seed(StrictValue { path: self.path });
+            self.path.borrow_mut().pop();
+            match item? {
+                Some(item) => items.push(item),
+                None => return Ok(Value::Array(items)),
+            }
         }
-        Ok(Value::Array(items))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut object = Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            let pointer = pointer_push(&self.pointer, &key);
             if object.contains_key(&key) {
+                let pointer = self.pointer(&key);
                 return Err(A::Error::custom(format!(
                     "duplicate key `{key}` at `#{pointer}` (RFC 8259 names must be unique; which one is meant is unknown)"
                 )));
             }
-            let value = map.next_value_seed(StrictValue { pointer })?;
-            object.insert(key, value);
+            self.path.borrow_mut().push(Step::Key(key));
+            let value = map.next_value_seed(StrictValue { path: self.path });
+            let key = match self.path.borrow_mut().pop() {
+                Some(Step::Key(key)) => key,
+                // The path is pushed and popped in step: this cannot happen.
+                _ => return Err(A::Error::custom("internal: the JSON path went out of step")),
+            };
+            object.insert(key, value?);
         }
         Ok(Value::Object(object))
     }
