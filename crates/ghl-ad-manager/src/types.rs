@@ -5,19 +5,21 @@
 
 use serde::{Deserialize, Serialize};
 
+/// An item of the `adCampaigns` field of [`AdCampaignGroupDataDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AdCampaignDto {
-    /// `id`
+    /// The `id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Campaign locale
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<LocaleDto>,
-    /// `name`
+    /// The `name` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `publishingStatus`
+    /// The `publishingStatus` field.
     #[serde(
         rename = "publishingStatus",
         default,
@@ -33,26 +35,26 @@ pub struct AdCampaignDto {
     /// Bid unit cost
     #[serde(rename = "unitCost", default, skip_serializing_if = "Option::is_none")]
     pub unit_cost: Option<UnitCostDto>,
-    /// `campaignType`
+    /// The `campaignType` field.
     #[serde(rename = "campaignType", default, skip_serializing_if = "Option::is_none")]
     pub campaign_type: Option<String>,
-    /// `adCampaignGroupId`
+    /// The `adCampaignGroupId` field.
     #[serde(
         rename = "adCampaignGroupId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub ad_campaign_group_id: Option<String>,
-    /// `adCampaignId`
+    /// The `adCampaignId` field.
     #[serde(rename = "adCampaignId", default, skip_serializing_if = "Option::is_none")]
     pub ad_campaign_id: Option<String>,
-    /// `ads`
+    /// The `ads` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ads: Option<Vec<LinkedInAdDto>>,
     /// LinkedIn API error message
     #[serde(rename = "linkedInError", default, skip_serializing_if = "Option::is_none")]
     pub linked_in_error: Option<String>,
-    /// `meta`
+    /// The `meta` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
@@ -113,6 +115,8 @@ impl std::fmt::Display for AdCampaignDtoMediaType {
     }
 }
 
+/// The `publishingStatus` field of [`AdCampaignDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignDTO/properties/publishingStatus`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -195,70 +199,74 @@ impl std::fmt::Display for AdCampaignDtoPublishingStatus {
     }
 }
 
+/// The body of `PUT /ad-publishing/linkedin/ads`.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignGroupDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdCampaignGroupDataDto {
-    /// `id`
+    /// The `id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     /// Location ID
     #[serde(rename = "locationId")]
     pub location_id: String,
-    /// `budget`
+    /// The `budget` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub budget: Option<LinkedInBudgetDto>,
-    /// `adCampaigns`
+    /// The `adCampaigns` field.
     #[serde(rename = "adCampaigns", default, skip_serializing_if = "Option::is_none")]
     pub ad_campaigns: Option<Vec<AdCampaignDto>>,
-    /// `adBudgetOptimization`
+    /// The `adBudgetOptimization` field.
     #[serde(
         rename = "adBudgetOptimization",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub ad_budget_optimization: Option<AdCampaignGroupDataDtoAdBudgetOptimization>,
-    /// `objectiveType`
+    /// The `objectiveType` field.
     #[serde(rename = "objectiveType", default, skip_serializing_if = "Option::is_none")]
     pub objective_type: Option<AdCampaignGroupDataDtoObjectiveType>,
-    /// `name`
+    /// The `name` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `adCampaignGroupId`
+    /// The `adCampaignGroupId` field.
     #[serde(
         rename = "adCampaignGroupId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub ad_campaign_group_id: Option<String>,
-    /// `publishingStatus`
+    /// The `publishingStatus` field.
     #[serde(
         rename = "publishingStatus",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub publishing_status: Option<AdCampaignGroupDataDtoPublishingStatus>,
-    /// `linkedInAdAccountId`
+    /// The `linkedInAdAccountId` field.
     #[serde(
         rename = "linkedInAdAccountId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub linked_in_ad_account_id: Option<String>,
-    /// `unpublishedChanges`
+    /// The `unpublishedChanges` field.
     #[serde(
         rename = "unpublishedChanges",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub unpublished_changes: Option<bool>,
-    /// `meta`
+    /// The `meta` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
-    /// `linkedInError`
+    /// The `linkedInError` field.
     #[serde(rename = "linkedInError", default, skip_serializing_if = "Option::is_none")]
     pub linked_in_error: Option<String>,
 }
 
+/// The `adBudgetOptimization` field of [`AdCampaignGroupDataDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignGroupDataDTO/properties/adBudgetOptimization`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -309,6 +317,8 @@ impl std::fmt::Display for AdCampaignGroupDataDtoAdBudgetOptimization {
     }
 }
 
+/// The `objectiveType` field of [`AdCampaignGroupDataDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignGroupDataDTO/properties/objectiveType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -359,6 +369,8 @@ impl std::fmt::Display for AdCampaignGroupDataDtoObjectiveType {
     }
 }
 
+/// The `publishingStatus` field of [`AdCampaignGroupDataDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignGroupDataDTO/properties/publishingStatus`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -441,6 +453,8 @@ impl std::fmt::Display for AdCampaignGroupDataDtoPublishingStatus {
     }
 }
 
+/// An item of the `adScheduleTargets` field of [`CallAssetPayloadDto`] and an item of the `adScheduleTargets` field of [`SitelinkAssetPayloadDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/AdScheduleTargetDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdScheduleTargetDto {
@@ -663,6 +677,8 @@ impl std::fmt::Display for AdScheduleTargetDtoStartMinute {
     }
 }
 
+/// An item of the `lookalike` field of [`FacebookAudienceDto`] and an item of the `retargeting` field of [`FacebookAudienceDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/AudienceCustomAudienceItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AudienceCustomAudienceItemDto {
@@ -676,6 +692,8 @@ pub struct AudienceCustomAudienceItemDto {
     pub name: String,
 }
 
+/// The `dimensions` field of [`UpsertAudienceDto`] and the `exclusionDimension` field of [`UpsertAudienceDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/AudienceDimensionDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AudienceDimensionDto {
@@ -706,6 +724,8 @@ pub struct AudienceDimensionDto {
     pub audience_segments: Option<AudienceSegmentsDto>,
 }
 
+/// The `audience` field of [`AdCampaignDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/AudienceDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AudienceDto {
@@ -717,6 +737,8 @@ pub struct AudienceDto {
     pub target_audience: Option<TargetAudienceDto>,
 }
 
+/// An item of the `interests` field of [`FacebookAudienceDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/AudienceInterestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AudienceInterestDto {
@@ -735,6 +757,8 @@ pub struct AudienceInterestDto {
     pub type_: Option<String>,
 }
 
+/// An item of the `locales` field of [`FacebookAudienceDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/AudienceLocaleDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AudienceLocaleDto {
@@ -748,6 +772,8 @@ pub struct AudienceLocaleDto {
     pub key: f64,
 }
 
+/// An item of the `geo_locations` field of [`FacebookAudienceDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/AudienceLocationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AudienceLocationDto {
@@ -980,6 +1006,8 @@ impl std::fmt::Display for AudienceLocationDtoType {
     }
 }
 
+/// The `geometry` field of [`AudienceLocationDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/AudienceLocationGeometry`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AudienceLocationGeometry {
@@ -991,6 +1019,8 @@ pub struct AudienceLocationGeometry {
     pub location_type: String,
 }
 
+/// The `placements` field of [`FacebookAudienceDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/AudiencePlacementsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AudiencePlacementsDto {
@@ -1005,6 +1035,8 @@ pub struct AudiencePlacementsDto {
     pub messenger: Option<Vec<String>>,
 }
 
+/// The `audienceSegments` field of [`AudienceDimensionDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/AudienceSegmentsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AudienceSegmentsDto {
@@ -1023,6 +1055,8 @@ pub struct AudienceSegmentsDto {
     pub user_interests: Option<Vec<String>>,
 }
 
+/// The `budget` field of [`UpsertAdsetDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/Budget`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Budget {
@@ -1107,6 +1141,8 @@ impl std::fmt::Display for BudgetBudgetType {
     }
 }
 
+/// A variant of [`UpsertAssetsDtoPayload`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/CallAssetPayloadDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallAssetPayloadDto {
@@ -1143,6 +1179,8 @@ pub struct CallAssetPayloadDto {
     pub resource_name: Option<String>,
 }
 
+/// The body of `PUT /ad-publishing/google/ads`.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/CampaignDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CampaignDto {
@@ -1517,6 +1555,8 @@ impl std::fmt::Display for CampaignDtoPublishingStatus {
     }
 }
 
+/// An item of the `consents` field of [`LegalInfoDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/ConsentDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConsentDto {
@@ -1533,6 +1573,8 @@ pub struct ConsentDto {
     pub consent: LocalizedStringDto,
 }
 
+/// The `valueSettings` field of [`UpsertConversionDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/ConversionValueSettings`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConversionValueSettings {
@@ -1553,6 +1595,8 @@ pub struct ConversionValueSettings {
     pub always_use_default_value: bool,
 }
 
+/// The body of `POST /ad-publishing/facebook/conversation-forms`.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/CreateConversationFormDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateConversationFormDto {
@@ -1573,6 +1617,8 @@ pub struct CreateConversationFormDto {
     pub questions: Vec<WelcomeMessageQuestion>,
 }
 
+/// The body of `POST /ad-publishing/google/integration`.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/CreateGoogleIntegrationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateGoogleIntegrationDto {
@@ -1593,6 +1639,8 @@ pub struct CreateGoogleIntegrationDto {
     pub mcc_id: String,
 }
 
+/// The body of `POST /ad-publishing/facebook/integration`.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/CreateIntegrationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateIntegrationDto {
@@ -1613,6 +1661,8 @@ pub struct CreateIntegrationDto {
     pub ad_account_id: Option<String>,
 }
 
+/// The body of `POST /ad-publishing/facebook/page/{pageId}/forms`.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/CreateLeadFormDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateLeadFormDto {
@@ -1722,6 +1772,8 @@ impl std::fmt::Display for CreateLeadFormDtoType {
     }
 }
 
+/// The body of `POST /ad-publishing/linkedin/integration`.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/CreateLinkedinIntegrationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateLinkedinIntegrationDto {
@@ -1752,6 +1804,8 @@ pub struct CreateLinkedinIntegrationDto {
     pub organization_id: String,
 }
 
+/// The body of `POST /ad-publishing/google/segments/offline-user-list-job`.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/CreateOfflineUserListJobDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateOfflineUserListJobDto {
@@ -1780,6 +1834,8 @@ pub struct CreateOfflineUserListJobDto {
     pub is_dynamic: Option<bool>,
 }
 
+/// The `creationLocale` field of [`LinkedInCreateLeadFormBodyDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/CreationLocaleDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreationLocaleDto {
@@ -1793,6 +1849,8 @@ pub struct CreationLocaleDto {
     pub language: String,
 }
 
+/// The `customDisclaimer` field of [`CreateLeadFormDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/CustomDisclaimer`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomDisclaimer {
@@ -1809,6 +1867,8 @@ pub struct CustomDisclaimer {
     pub checkboxes: Option<Vec<CustomDisclaimerCheckbox>>,
 }
 
+/// An item of the `checkboxes` field of [`CustomDisclaimer`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/CustomDisclaimerCheckbox`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomDisclaimerCheckbox {
@@ -1826,6 +1886,8 @@ pub struct CustomDisclaimerCheckbox {
     pub key: String,
 }
 
+/// An item of the `customQuestionFields` field of [`LeadFormAssetPayloadDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/CustomQuestionFieldDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomQuestionFieldDto {
@@ -1839,6 +1901,8 @@ pub struct CustomQuestionFieldDto {
     pub single_choice_answers: Vec<String>,
 }
 
+/// The `audience` field of [`UpsertAdsetDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/FacebookAudienceDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FacebookAudienceDto {
@@ -1931,6 +1995,8 @@ impl std::fmt::Display for FacebookAudienceDtoPlacementType {
     }
 }
 
+/// The `source` parameter of `GET /ad-publishing/facebook/custom-audience`.
+///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1custom-audience/get/parameters/3/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1981,6 +2047,8 @@ impl std::fmt::Display for FbGetCustomAudiencesSource {
     }
 }
 
+/// The `type` parameter of `GET /ad-publishing/facebook/custom-audience`.
+///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1custom-audience/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2035,6 +2103,8 @@ impl std::fmt::Display for FbGetCustomAudiencesType {
     }
 }
 
+/// The `entityType` parameter of `GET /ad-publishing/facebook/entity`.
+///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1entity/get/parameters/7/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2089,6 +2159,8 @@ impl std::fmt::Display for FbGetEntityEntityType {
     }
 }
 
+/// The `type` parameter of `GET /ad-publishing/facebook/entity`.
+///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1entity/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2139,6 +2211,8 @@ impl std::fmt::Display for FbGetEntityType {
     }
 }
 
+/// The `type` parameter of `GET /ad-publishing/facebook/page/{pageId}/instagram`.
+///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1page~1{pageId}~1instagram/get/parameters/3/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2189,6 +2263,8 @@ impl std::fmt::Display for FbGetInstagramAccountsType {
     }
 }
 
+/// An item of the `fields` parameter of `GET /ad-publishing/facebook/reporting`.
+///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1reporting/get/parameters/6/schema/items`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2267,6 +2343,8 @@ impl std::fmt::Display for FbGetReportingFieldsItem {
     }
 }
 
+/// The `groupBy` parameter of `GET /ad-publishing/facebook/reporting`.
+///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1reporting/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2321,6 +2399,8 @@ impl std::fmt::Display for FbGetReportingGroupBy {
     }
 }
 
+/// The `type` parameter of `GET /ad-publishing/facebook/reporting/list`.
+///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1reporting~1list/get/parameters/6/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2371,6 +2451,8 @@ impl std::fmt::Display for FbGetReportingListType {
     }
 }
 
+/// The `type` parameter of `GET /ad-publishing/facebook/reporting`.
+///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1reporting/get/parameters/5/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2421,6 +2503,8 @@ impl std::fmt::Display for FbGetReportingType {
     }
 }
 
+/// The body of `PUT /ad-publishing/facebook/page/default`.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/FbSetDefaultPageBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FbSetDefaultPageBodyDto {
@@ -2431,6 +2515,8 @@ pub struct FbSetDefaultPageBodyDto {
     pub page_id: String,
 }
 
+/// The body of `PUT /ad-publishing/facebook/custom-audience/{audienceId}`.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/FbUpdateAudienceBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FbUpdateAudienceBodyDto {
@@ -2449,6 +2535,8 @@ pub struct FbUpdateAudienceBodyDto {
     pub description: String,
 }
 
+/// The `flexibleRuleUserList` field of [`RuleBasedUserListDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/FlexibleRuleUserListDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FlexibleRuleUserListDto {
@@ -2469,6 +2557,8 @@ pub struct FlexibleRuleUserListDto {
     pub exclusive_operands: Vec<RuleOperandDto>,
 }
 
+/// An item of the `questions` field of [`CreateLeadFormDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/FormQuestion`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FormQuestion {
@@ -2491,6 +2581,8 @@ pub struct FormQuestion {
     pub options: Option<Vec<FormQuestionOption>>,
 }
 
+/// An item of the `options` field of [`FormQuestion`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/FormQuestionOption`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FormQuestionOption {
@@ -2636,6 +2728,8 @@ impl std::fmt::Display for FormQuestionType {
     }
 }
 
+/// An item of the `address_components` field of [`GoogleGeoLocationDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GeoAddressComponentDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GeoAddressComponentDto {
@@ -2650,6 +2744,8 @@ pub struct GeoAddressComponentDto {
     pub types: Option<Vec<String>>,
 }
 
+/// The `geometry` field of [`GoogleGeoLocationDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GeoGeometryDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GeoGeometryDto {
@@ -2664,6 +2760,8 @@ pub struct GeoGeometryDto {
     pub viewport: Option<GeoViewportDto>,
 }
 
+/// The `location` field of [`GeoGeometryDto`], the `northeast` field of [`GeoViewportDto`] and the `southwest` field of [`GeoViewportDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GeoLatLngDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GeoLatLngDto {
@@ -2675,6 +2773,8 @@ pub struct GeoLatLngDto {
     pub lng: Option<f64>,
 }
 
+/// An item of the `geo_locations` field of [`AudienceDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GeoLocationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GeoLocationDto {
@@ -2750,6 +2850,8 @@ impl std::fmt::Display for GeoLocationDtoSelectionType {
     }
 }
 
+/// The `viewport` field of [`GeoGeometryDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GeoViewportDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GeoViewportDto {
@@ -2761,6 +2863,8 @@ pub struct GeoViewportDto {
     pub southwest: Option<GeoLatLngDto>,
 }
 
+/// An item of the `adContent` field of [`GoogleAdGroupDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdContentDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GoogleAdContentDto {
@@ -3015,6 +3119,8 @@ impl std::fmt::Display for GoogleAdContentDtoMediaType {
     }
 }
 
+/// An item of the `placements` field of [`GoogleAdContentDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdContentDTO/properties/placements/items`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3165,6 +3271,8 @@ impl std::fmt::Display for GoogleAdContentDtoPublishingStatus {
     }
 }
 
+/// The `audience` field of [`GoogleAdGroupDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdGroupAudienceDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GoogleAdGroupAudienceDto {
@@ -3176,6 +3284,8 @@ pub struct GoogleAdGroupAudienceDto {
     pub locales: Option<Vec<GoogleLocaleDto>>,
 }
 
+/// An item of the `adGroups` field of [`CampaignDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdGroupDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GoogleAdGroupDto {
@@ -3322,6 +3432,8 @@ impl std::fmt::Display for GoogleAdGroupDtoPublishingStatus {
     }
 }
 
+/// An item of the `selectedChannels` field of [`GoogleAdGroupDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdGroupDTO/properties/selectedChannels/items`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3388,6 +3500,8 @@ impl std::fmt::Display for GoogleAdGroupDtoSelectedChannelsItem {
     }
 }
 
+/// An item of the `adSchedule` field of [`CampaignDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdScheduleDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GoogleAdScheduleDto {
@@ -3496,6 +3610,8 @@ impl std::fmt::Display for GoogleAdScheduleDtoDayOfWeek {
     }
 }
 
+/// An item of the `images` field of [`GoogleAssetsDto`] and the `businessLogo` field of [`GoogleAssetsDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAssetImageDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GoogleAssetImageDto {
@@ -3512,6 +3628,8 @@ pub struct GoogleAssetImageDto {
     pub error: Option<String>,
 }
 
+/// The `assets` field of [`CampaignDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAssetsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GoogleAssetsDto {
@@ -3532,6 +3650,8 @@ pub struct GoogleAssetsDto {
     pub business_logo: Option<GoogleAssetImageDto>,
 }
 
+/// The `biddingStrategy` field of [`CampaignDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleBiddingStrategyDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GoogleBiddingStrategyDto {
@@ -3543,6 +3663,8 @@ pub struct GoogleBiddingStrategyDto {
     pub value: Option<f64>,
 }
 
+/// The `budget` field of [`CampaignDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleBudgetDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GoogleBudgetDto {
@@ -3626,6 +3748,8 @@ impl std::fmt::Display for GoogleBudgetDtoBudgetType {
     }
 }
 
+/// The `audience` field of [`CampaignDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleCampaignAudienceDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GoogleCampaignAudienceDto {
@@ -3653,6 +3777,8 @@ pub struct GoogleCampaignAudienceDto {
     pub target_interests: Option<GoogleTargetInterestsDto>,
 }
 
+/// The `campaignGoal` field of [`CampaignDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleCampaignGoalDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GoogleCampaignGoalDto {
@@ -3727,6 +3853,8 @@ impl std::fmt::Display for GoogleCampaignGoalDtoType {
     }
 }
 
+/// An item of the `carouselCards` field of [`GoogleAdContentDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleCarouselCardDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GoogleCarouselCardDto {
@@ -3752,6 +3880,8 @@ pub struct GoogleCarouselCardDto {
     pub media: Option<Vec<GoogleMediaDto>>,
 }
 
+/// The `type` parameter of `DELETE /ad-publishing/google/segments/{segmentId}`.
+///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1segments~1{segmentId}/delete/parameters/3/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3802,6 +3932,8 @@ impl std::fmt::Display for GoogleDeleteSegmentType {
     }
 }
 
+/// An item of the `gender` field of [`GoogleCampaignAudienceDto`] and an item of the `ageRange` field of [`GoogleCampaignAudienceDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleDemographicTargetDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GoogleDemographicTargetDto {
@@ -3812,6 +3944,8 @@ pub struct GoogleDemographicTargetDto {
     pub negative: bool,
 }
 
+/// An item of the `geo_locations` field of [`GoogleAdGroupAudienceDto`] and an item of the `geo_locations` field of [`GoogleCampaignAudienceDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleGeoLocationDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GoogleGeoLocationDto {
@@ -3960,6 +4094,8 @@ impl std::fmt::Display for GoogleGeoLocationDtoSelectionType {
     }
 }
 
+/// The `type` parameter of `GET /ad-publishing/google/ad-accounts`.
+///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1ad-accounts/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4010,6 +4146,8 @@ impl std::fmt::Display for GoogleGetAdAccountsType {
     }
 }
 
+/// The `type` parameter of `GET /ad-publishing/google/assets`.
+///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1assets/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4072,6 +4210,8 @@ impl std::fmt::Display for GoogleGetAssetsType {
     }
 }
 
+/// The `type` parameter of `GET /ad-publishing/google/conversions`.
+///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1conversions/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4122,6 +4262,8 @@ impl std::fmt::Display for GoogleGetConversionsType {
     }
 }
 
+/// The `entityType` parameter of `GET /ad-publishing/google/entity`.
+///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1entity/get/parameters/5/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4176,6 +4318,8 @@ impl std::fmt::Display for GoogleGetEntityEntityType {
     }
 }
 
+/// The `type` parameter of `GET /ad-publishing/google/entity`.
+///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1entity/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4226,6 +4370,8 @@ impl std::fmt::Display for GoogleGetEntityType {
     }
 }
 
+/// An item of the `fields` parameter of `GET /ad-publishing/google/reporting`.
+///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1reporting/get/parameters/6/schema/items`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4300,6 +4446,8 @@ impl std::fmt::Display for GoogleGetReportingFieldsItem {
     }
 }
 
+/// The `groupBy` parameter of `GET /ad-publishing/google/reporting`.
+///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1reporting/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4354,6 +4502,8 @@ impl std::fmt::Display for GoogleGetReportingGroupBy {
     }
 }
 
+/// The `type` parameter of `GET /ad-publishing/google/reporting/list`.
+///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1reporting~1list/get/parameters/6/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4404,6 +4554,8 @@ impl std::fmt::Display for GoogleGetReportingListType {
     }
 }
 
+/// The `type` parameter of `GET /ad-publishing/google/reporting`.
+///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1reporting/get/parameters/5/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4454,6 +4606,8 @@ impl std::fmt::Display for GoogleGetReportingType {
     }
 }
 
+/// The `type` parameter of `GET /ad-publishing/google/segments/{segmentId}`.
+///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1segments~1{segmentId}/get/parameters/3/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4504,6 +4658,8 @@ impl std::fmt::Display for GoogleGetSegmentByIdType {
     }
 }
 
+/// The `type` parameter of `GET /ad-publishing/google/target-interests`.
+///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1target-interests/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4554,6 +4710,8 @@ impl std::fmt::Display for GoogleGetTargetInterestsType {
     }
 }
 
+/// An item of the `positives` field of [`GoogleKeywordsDto`] and an item of the `negatives` field of [`GoogleKeywordsDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleKeywordItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GoogleKeywordItemDto {
@@ -4564,6 +4722,8 @@ pub struct GoogleKeywordItemDto {
     pub match_type: String,
 }
 
+/// The `keywords` field of [`GoogleAdGroupDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleKeywordsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GoogleKeywordsDto {
@@ -4575,6 +4735,8 @@ pub struct GoogleKeywordsDto {
     pub negatives: Option<Vec<GoogleKeywordItemDto>>,
 }
 
+/// An item of the `locales` field of [`GoogleAdGroupAudienceDto`] and an item of the `locales` field of [`GoogleCampaignAudienceDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleLocaleDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GoogleLocaleDto {
@@ -4592,6 +4754,8 @@ pub struct GoogleLocaleDto {
     pub resource_name: Option<String>,
 }
 
+/// An item of the `media` field of [`GoogleAdContentDto`] and an item of the `media` field of [`GoogleCarouselCardDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleMediaDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GoogleMediaDto {
@@ -4667,6 +4831,8 @@ impl std::fmt::Display for GoogleMediaDtoType {
     }
 }
 
+/// The `networkSettings` field of [`CampaignDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleNetworkSettingsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GoogleNetworkSettingsDto {
@@ -4678,6 +4844,8 @@ pub struct GoogleNetworkSettingsDto {
     pub target_content_network: bool,
 }
 
+/// An item of the `segments` field of [`GoogleCampaignAudienceDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleSegmentTargetDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GoogleSegmentTargetDto {
@@ -4688,6 +4856,8 @@ pub struct GoogleSegmentTargetDto {
     pub id: String,
 }
 
+/// The `targetInterests` field of [`GoogleCampaignAudienceDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleTargetInterestsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GoogleTargetInterestsDto {
@@ -4699,6 +4869,8 @@ pub struct GoogleTargetInterestsDto {
     pub in_market: Option<Vec<String>>,
 }
 
+/// The `type` parameter of `PUT /ad-publishing/google/segments`.
+///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1segments/put/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4757,6 +4929,8 @@ impl std::fmt::Display for GoogleUpsertSegmentType {
     }
 }
 
+/// An item of the `youtubeVideoLinks` field of [`GoogleAdContentDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleYouTubeVideoLinkDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GoogleYouTubeVideoLinkDto {
@@ -4765,6 +4939,8 @@ pub struct GoogleYouTubeVideoLinkDto {
     pub youtube_video_id: String,
 }
 
+/// The `greetingCard` field of [`CreateLeadFormDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/GreetingCard`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GreetingCard {
@@ -4780,6 +4956,8 @@ pub struct GreetingCard {
     pub content: Vec<String>,
 }
 
+/// An item of the `hiddenFields` field of [`LinkedInCreateLeadFormBodyDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/HiddenFieldDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HiddenFieldDto {
@@ -4793,6 +4971,8 @@ pub struct HiddenFieldDto {
     pub value: String,
 }
 
+/// The body of `POST /ad-publishing/google/keyword-ideas`.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/KeywordSuggestionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeywordSuggestionDto {
@@ -4813,6 +4993,8 @@ pub struct KeywordSuggestionDto {
     pub keywords: Option<Vec<String>>,
 }
 
+/// A variant of [`UpsertAssetsDtoPayload`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/LeadFormAssetPayloadDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeadFormAssetPayloadDto {
@@ -5128,6 +5310,8 @@ impl std::fmt::Display for LeadFormAssetPayloadDtoPostSubmitCallToActionType {
     }
 }
 
+/// The `content` field of [`LinkedInCreateLeadFormBodyDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/LeadFormContentDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeadFormContentDto {
@@ -5146,6 +5330,8 @@ pub struct LeadFormContentDto {
     pub legal_info: LegalInfoDto,
 }
 
+/// An item of the `fields` field of [`LeadFormAssetPayloadDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/LeadFormFieldDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeadFormFieldDto {
@@ -5163,6 +5349,8 @@ pub struct LeadFormFieldDto {
     pub single_choice_answers: Option<Vec<String>>,
 }
 
+/// An item of the `questions` field of [`LeadFormContentDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/LeadFormQuestionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LeadFormQuestionDto {
@@ -5186,6 +5374,8 @@ pub struct LeadFormQuestionDto {
     pub predefined_field: Option<String>,
 }
 
+/// The `legalInfo` field of [`LeadFormContentDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/LegalInfoDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LegalInfoDto {
@@ -5205,6 +5395,8 @@ pub struct LegalInfoDto {
     pub legal_disclaimer: Option<LocalizedStringDto>,
 }
 
+/// The `groupBy` parameter of `GET /ad-publishing/linkedin/reporting`.
+///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1linkedin~1reporting/get/parameters/3/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -5259,6 +5451,8 @@ impl std::fmt::Display for LiGetAdAnalyticsGroupBy {
     }
 }
 
+/// The `pivot` parameter of `GET /ad-publishing/linkedin/reporting`.
+///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1linkedin~1reporting/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -5317,76 +5511,78 @@ impl std::fmt::Display for LiGetAdAnalyticsPivot {
     }
 }
 
+/// An item of the `ads` field of [`AdCampaignDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInAdDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LinkedInAdDto {
-    /// `id`
+    /// The `id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
-    /// `name`
+    /// The `name` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `introductoryText`
+    /// The `introductoryText` field.
     #[serde(
         rename = "introductoryText",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub introductory_text: Option<String>,
-    /// `destinationUrl`
+    /// The `destinationUrl` field.
     #[serde(rename = "destinationUrl", default, skip_serializing_if = "Option::is_none")]
     pub destination_url: Option<String>,
-    /// `callToActionLabel`
+    /// The `callToActionLabel` field.
     #[serde(
         rename = "callToActionLabel",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub call_to_action_label: Option<String>,
-    /// `destinationFormId`
+    /// The `destinationFormId` field.
     #[serde(
         rename = "destinationFormId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub destination_form_id: Option<String>,
-    /// `contentReferenceString`
+    /// The `contentReferenceString` field.
     #[serde(
         rename = "contentReferenceString",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub content_reference_string: Option<String>,
-    /// `media`
+    /// The `media` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<Vec<LinkedInMediaDto>>,
-    /// `adCampaignId`
+    /// The `adCampaignId` field.
     #[serde(rename = "adCampaignId", default, skip_serializing_if = "Option::is_none")]
     pub ad_campaign_id: Option<String>,
-    /// `adId`
+    /// The `adId` field.
     #[serde(rename = "adId", default, skip_serializing_if = "Option::is_none")]
     pub ad_id: Option<String>,
-    /// `headline`
+    /// The `headline` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub headline: Option<String>,
-    /// `publishingStatus`
+    /// The `publishingStatus` field.
     #[serde(
         rename = "publishingStatus",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub publishing_status: Option<LinkedInAdDtoPublishingStatus>,
-    /// `adCampaignGroupId`
+    /// The `adCampaignGroupId` field.
     #[serde(
         rename = "adCampaignGroupId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub ad_campaign_group_id: Option<String>,
-    /// `description`
+    /// The `description` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// `meta`
+    /// The `meta` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
     /// LinkedIn API error message
@@ -5394,6 +5590,8 @@ pub struct LinkedInAdDto {
     pub linked_in_error: Option<String>,
 }
 
+/// The `publishingStatus` field of [`LinkedInAdDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInAdDTO/properties/publishingStatus`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -5476,13 +5674,15 @@ impl std::fmt::Display for LinkedInAdDtoPublishingStatus {
     }
 }
 
+/// The `budget` field of [`AdCampaignGroupDataDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInBudgetDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LinkedInBudgetDto {
-    /// `budgetType`
+    /// The `budgetType` field.
     #[serde(rename = "budgetType", default, skip_serializing_if = "Option::is_none")]
     pub budget_type: Option<LinkedInBudgetDtoBudgetType>,
-    /// `amount`
+    /// The `amount` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<f64>,
     /// Schedule start date (ISO 8601)
@@ -5505,6 +5705,8 @@ pub struct LinkedInBudgetDto {
     pub schedule_end_date: Option<String>,
 }
 
+/// The `budgetType` field of [`LinkedInBudgetDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInBudgetDTO/properties/budgetType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -5555,6 +5757,8 @@ impl std::fmt::Display for LinkedInBudgetDtoBudgetType {
     }
 }
 
+/// The body of `POST /ad-publishing/linkedin/{accountId}/form`.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInCreateLeadFormBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinkedInCreateLeadFormBodyDto {
@@ -5626,6 +5830,8 @@ impl std::fmt::Display for LinkedInCreateLeadFormBodyDtoState {
     }
 }
 
+/// An item of the `media` field of [`LinkedInAdDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInMediaDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LinkedInMediaDto {
@@ -5710,6 +5916,8 @@ impl std::fmt::Display for LinkedInMediaDtoType {
     }
 }
 
+/// The body of `PATCH /ad-publishing/linkedin/{adId}/status`.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInUpdateAdStatusBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinkedInUpdateAdStatusBodyDto {
@@ -5837,6 +6045,8 @@ impl std::fmt::Display for LinkedInUpdateAdStatusBodyDtoType {
     }
 }
 
+/// The `locale` field of [`AdCampaignDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/LocaleDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LocaleDto {
@@ -5850,6 +6060,8 @@ pub struct LocaleDto {
     pub language: String,
 }
 
+/// The `consent` field of [`ConsentDto`], the `description` field of [`LeadFormContentDto`], the `headline` field of [`LeadFormContentDto`] and 4 more places.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/LocalizedStringDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LocalizedStringDto {
@@ -5857,6 +6069,8 @@ pub struct LocalizedStringDto {
     pub localized: serde_json::Value,
 }
 
+/// The body of `DELETE /ad-publishing/facebook/ad-accounts/{adAccountId}`, the body of `DELETE /ad-publishing/facebook/ads/{adId}`, the body of `POST /ad-publishing/facebook/ads/{adId}/pause` and 11 more places.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/LocationIdBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LocationIdBodyDto {
@@ -5867,6 +6081,8 @@ pub struct LocationIdBodyDto {
     pub location_id: String,
 }
 
+/// An item of the `media` field of [`UpsertAdDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/MediaDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MediaDto {
@@ -5963,6 +6179,8 @@ impl std::fmt::Display for MediaDtoType {
     }
 }
 
+/// An item of the `members` field of [`UpsertSegmentDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/MemberDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MemberDto {
@@ -6044,6 +6262,8 @@ impl std::fmt::Display for MemberDtoMemberType {
     }
 }
 
+/// An item of the `options` field of [`MultipleChoiceQuestionDetailsDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/MultipleChoiceOptionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MultipleChoiceOptionDto {
@@ -6055,6 +6275,8 @@ pub struct MultipleChoiceOptionDto {
     pub text: LocalizedStringDto,
 }
 
+/// The `multipleChoiceQuestionDetails` field of [`QuestionDetailsDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/MultipleChoiceQuestionDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MultipleChoiceQuestionDetailsDto {
@@ -6062,6 +6284,8 @@ pub struct MultipleChoiceQuestionDetailsDto {
     pub options: Vec<MultipleChoiceOptionDto>,
 }
 
+/// The `callToAction` field of [`PostSubmissionInfoDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/PostSubmissionCallToActionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostSubmissionCallToActionDto {
@@ -6137,6 +6361,8 @@ impl std::fmt::Display for PostSubmissionCallToActionDtoCallToActionLabel {
     }
 }
 
+/// The `callToActionTarget` field of [`PostSubmissionCallToActionDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/PostSubmissionCallToActionTargetDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostSubmissionCallToActionTargetDto {
@@ -6147,6 +6373,8 @@ pub struct PostSubmissionCallToActionTargetDto {
     pub landing_page_url: String,
 }
 
+/// The `postSubmissionInfo` field of [`LeadFormContentDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/PostSubmissionInfoDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostSubmissionInfoDto {
@@ -6157,6 +6385,8 @@ pub struct PostSubmissionInfoDto {
     pub call_to_action: PostSubmissionCallToActionDto,
 }
 
+/// The body of `POST /ad-publishing/facebook/campaigns/{campaignId}/publish`.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/PublishAdDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PublishAdDto {
@@ -6167,6 +6397,8 @@ pub struct PublishAdDto {
     pub location_id: String,
 }
 
+/// The `questionDetails` field of [`LeadFormQuestionDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/QuestionDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct QuestionDetailsDto {
@@ -6186,6 +6418,8 @@ pub struct QuestionDetailsDto {
     pub multiple_choice_question_details: Option<MultipleChoiceQuestionDetailsDto>,
 }
 
+/// The `ruleBasedUserList` field of [`UpsertSegmentDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/RuleBasedUserListDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleBasedUserListDto {
@@ -6251,6 +6485,8 @@ impl std::fmt::Display for RuleBasedUserListDtoPrepopulationStatus {
     }
 }
 
+/// The `rule` field of [`RuleOperandDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/RuleDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleDto {
@@ -6259,6 +6495,8 @@ pub struct RuleDto {
     pub rule_item_groups: Vec<RuleItemGroupDto>,
 }
 
+/// An item of the `ruleItems` field of [`RuleItemGroupDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/RuleItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleItemDto {
@@ -6323,6 +6561,8 @@ impl std::fmt::Display for RuleItemDtoName {
     }
 }
 
+/// An item of the `ruleItemGroups` field of [`RuleDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/RuleItemGroupDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleItemGroupDto {
@@ -6331,6 +6571,8 @@ pub struct RuleItemGroupDto {
     pub rule_items: Vec<RuleItemDto>,
 }
 
+/// An item of the `inclusiveOperands` field of [`FlexibleRuleUserListDto`] and an item of the `exclusiveOperands` field of [`FlexibleRuleUserListDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/RuleOperandDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RuleOperandDto {
@@ -6343,6 +6585,8 @@ pub struct RuleOperandDto {
     pub rule: RuleDto,
 }
 
+/// An item of the `include` field of [`TargetAudienceDto`] and an item of the `exclude` field of [`TargetAudienceDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/SelectedAttributeDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SelectedAttributeDto {
@@ -6357,6 +6601,8 @@ pub struct SelectedAttributeDto {
     pub facet: String,
 }
 
+/// A variant of [`UpsertAssetsDtoPayload`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/SitelinkAssetPayloadDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SitelinkAssetPayloadDto {
@@ -6404,6 +6650,8 @@ pub struct SitelinkAssetPayloadDto {
     pub ad_schedule_targets: Option<Vec<AdScheduleTargetDto>>,
 }
 
+/// The `owner` field of [`LinkedInCreateLeadFormBodyDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/SponsoredAccountOwnerDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SponsoredAccountOwnerDto {
@@ -6414,6 +6662,8 @@ pub struct SponsoredAccountOwnerDto {
     pub sponsored_account: String,
 }
 
+/// The `stringRuleItem` field of [`RuleItemDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/StringRuleItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StringRuleItemDto {
@@ -6427,6 +6677,8 @@ pub struct StringRuleItemDto {
     pub value: String,
 }
 
+/// The `targetAudience` field of [`AudienceDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/TargetAudienceDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TargetAudienceDto {
@@ -6438,6 +6690,8 @@ pub struct TargetAudienceDto {
     pub exclude: Option<Vec<Vec<SelectedAttributeDto>>>,
 }
 
+/// The `thankYouPage` field of [`CreateLeadFormDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/ThankYouPage`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThankYouPage {
@@ -6476,6 +6730,8 @@ pub struct ThankYouPage {
     pub country_code: Option<String>,
 }
 
+/// The `unitCost` field of [`AdCampaignDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/UnitCostDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UnitCostDto {
@@ -6485,6 +6741,8 @@ pub struct UnitCostDto {
     pub amount: f64,
 }
 
+/// The body of `PUT /ad-publishing/facebook/custom-audience/{audienceId}/member/batch`.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpdateCustomAudienceBatchDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateCustomAudienceBatchDto {
@@ -6517,6 +6775,8 @@ pub struct UpdateCustomAudienceBatchDto {
     pub dynamic_audience: Option<String>,
 }
 
+/// The body of `DELETE /ad-publishing/facebook/custom-audience/{audienceId}/member` and the body of `PUT /ad-publishing/facebook/custom-audience/{audienceId}/member`.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpdateCustomAudienceDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateCustomAudienceDto {
@@ -6537,6 +6797,8 @@ pub struct UpdateCustomAudienceDto {
     pub fb_ad_account_id: Option<String>,
 }
 
+/// The body of `PUT /ad-publishing/facebook/ads-v2`.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertAdDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpsertAdDto {
@@ -6686,6 +6948,8 @@ impl std::fmt::Display for UpsertAdDtoMediaType {
     }
 }
 
+/// The body of `PUT /ad-publishing/facebook/adsets`.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertAdsetDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpsertAdsetDto {
@@ -6822,6 +7086,8 @@ impl std::fmt::Display for UpsertAdsetDtoMessagingPlatforms {
     }
 }
 
+/// The body of `POST /ad-publishing/google/assets`.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertAssetsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpsertAssetsDto {
@@ -6845,8 +7111,11 @@ pub struct UpsertAssetsDto {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum UpsertAssetsDtoPayload {
+    /// A [`CallAssetPayloadDto`].
     CallAssetPayloadDto(CallAssetPayloadDto),
+    /// A [`SitelinkAssetPayloadDto`].
     SitelinkAssetPayloadDto(SitelinkAssetPayloadDto),
+    /// A [`LeadFormAssetPayloadDto`].
     LeadFormAssetPayloadDto(LeadFormAssetPayloadDto),
 }
 
@@ -6991,6 +7260,8 @@ impl std::fmt::Display for UpsertAssetsDtoType {
     }
 }
 
+/// The body of `PUT /ad-publishing/google/audiences`.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertAudienceDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpsertAudienceDto {
@@ -7020,6 +7291,8 @@ pub struct UpsertAudienceDto {
     pub exclusion_dimension: Option<AudienceDimensionDto>,
 }
 
+/// The body of `PUT /ad-publishing/facebook/campaigns`.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertCampaignDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpsertCampaignDto {
@@ -7189,6 +7462,8 @@ impl std::fmt::Display for UpsertCampaignDtoSpecialAdCategories {
     }
 }
 
+/// The body of `PUT /ad-publishing/google/conversions`.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertConversionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpsertConversionDto {
@@ -7403,6 +7678,8 @@ impl std::fmt::Display for UpsertConversionDtoType {
     }
 }
 
+/// The body of `PUT /ad-publishing/facebook/pixels`.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertConversionPixelDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpsertConversionPixelDto {
@@ -7437,6 +7714,8 @@ pub struct UpsertConversionPixelDto {
     pub type_: String,
 }
 
+/// The body of `PUT /ad-publishing/google/segments`.
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertSegmentDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpsertSegmentDto {
@@ -7565,6 +7844,8 @@ impl std::fmt::Display for UpsertSegmentDtoExpansionLevel {
     }
 }
 
+/// An item of the `questions` field of [`CreateConversationFormDto`].
+///
 /// Schema: `apps/ad-manager.json#/components/schemas/WelcomeMessageQuestion`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WelcomeMessageQuestion {

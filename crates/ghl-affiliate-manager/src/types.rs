@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The `meta` field of [`ListAffiliatesResponseDto`].
+///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/AffiliateListMetaResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AffiliateListMetaResponseDto {
@@ -14,6 +16,8 @@ pub struct AffiliateListMetaResponseDto {
     pub count: i64,
 }
 
+/// The `affiliate` field of [`CommissionListItemResponseDto`].
+///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/CommissionAffiliateResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CommissionAffiliateResponseDto {
@@ -34,6 +38,8 @@ pub struct CommissionAffiliateResponseDto {
     pub email: Option<String>,
 }
 
+/// The `campaign` field of [`CommissionListItemResponseDto`].
+///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/CommissionCampaignResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CommissionCampaignResponseDto {
@@ -54,6 +60,8 @@ pub struct CommissionCampaignResponseDto {
     pub live_mode: Option<bool>,
 }
 
+/// The `customer` field of [`CommissionListItemResponseDto`].
+///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/CommissionCustomerResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CommissionCustomerResponseDto {
@@ -84,6 +92,8 @@ pub struct CommissionCustomerResponseDto {
     pub type_: Option<String>,
 }
 
+/// An item of the `commissions` field of [`GetCommissionListResponseDto`].
+///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/CommissionListItemResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommissionListItemResponseDto {
@@ -221,6 +231,8 @@ pub struct CommissionListItemResponseDto {
     pub tier: Option<f64>,
 }
 
+/// The `meta` field of [`GetCommissionListResponseDto`].
+///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/CommissionListMetaResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommissionListMetaResponseDto {
@@ -230,6 +242,8 @@ pub struct CommissionListMetaResponseDto {
     pub count: i64,
 }
 
+/// The response to `GET /affiliate-manager/{locationId}/affiliates/{affiliateId}`.
+///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/GetAffiliateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetAffiliateResponseDto {
@@ -393,6 +407,8 @@ pub struct GetAffiliateResponseDto {
     pub owned: Option<f64>,
 }
 
+/// The response to `GET /affiliate-manager/{locationId}/commissions`.
+///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/GetCommissionListResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetCommissionListResponseDto {
@@ -403,6 +419,8 @@ pub struct GetCommissionListResponseDto {
     pub meta: Option<CommissionListMetaResponseDto>,
 }
 
+/// The response to `GET /affiliate-manager/{locationId}/payouts`.
+///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/GetPayoutListResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetPayoutListResponseDto {
@@ -413,6 +431,8 @@ pub struct GetPayoutListResponseDto {
     pub meta: Option<PayoutListMetaResponseDto>,
 }
 
+/// The response to `GET /affiliate-manager/{locationId}/affiliates`.
+///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/ListAffiliatesResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListAffiliatesResponseDto {
@@ -422,6 +442,8 @@ pub struct ListAffiliatesResponseDto {
     pub meta: AffiliateListMetaResponseDto,
 }
 
+/// An item of the `affiliates` field of [`ListAffiliatesResponseDto`] and the `affiliate` field of [`PayoutListItemResponseDto`].
+///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/OAuthAffiliateListItemResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OAuthAffiliateListItemResponseDto {
@@ -585,6 +607,8 @@ pub struct OAuthAffiliateListItemResponseDto {
     pub owned: Option<f64>,
 }
 
+/// An item of the `payouts` field of [`GetPayoutListResponseDto`].
+///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/PayoutListItemResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PayoutListItemResponseDto {
@@ -694,6 +718,8 @@ pub struct PayoutListItemResponseDto {
     pub affiliate: Option<OAuthAffiliateListItemResponseDto>,
 }
 
+/// The `meta` field of [`GetPayoutListResponseDto`].
+///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/PayoutListMetaResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PayoutListMetaResponseDto {

@@ -35,12 +35,12 @@ impl AgentStudioClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     pub async fn get_agents(
         &self,
         params: &GetAgentsParams,
@@ -71,12 +71,12 @@ impl AgentStudioClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     pub async fn create_agent(
         &self,
         params: &CreateAgentParams,
@@ -105,13 +105,13 @@ impl AgentStudioClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `404`
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     pub async fn update_agent_version(
         &self,
         version_id: &str,
@@ -146,13 +146,13 @@ impl AgentStudioClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `404`
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     pub async fn promote_and_publish(
         &self,
         version_id: &str,
@@ -188,13 +188,13 @@ impl AgentStudioClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `404`
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     pub async fn delete_agent(
         &self,
         agent_id: &str,
@@ -225,13 +225,13 @@ impl AgentStudioClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `404`
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     pub async fn get_agent_by_id(
         &self,
         agent_id: &str,
@@ -262,13 +262,13 @@ impl AgentStudioClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `404`
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     pub async fn update_agent_metadata(
         &self,
         agent_id: &str,
@@ -305,14 +305,14 @@ impl AgentStudioClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `403`
-    /// - `404`
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
+    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     pub async fn execute_agent(
         &self,
         agent_id: &str,
@@ -350,12 +350,12 @@ impl AgentStudioClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     #[deprecated(note = "deprecated in the spec")]
     pub async fn get_agents_deprecated(
         &self,
@@ -388,13 +388,13 @@ impl AgentStudioClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `404`
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     #[deprecated(note = "deprecated in the spec")]
     pub async fn get_agent_by_id_deprecated(
         &self,
@@ -436,14 +436,14 @@ impl AgentStudioClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `403`
-    /// - `404`
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
+    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     #[deprecated(note = "deprecated in the spec")]
     pub async fn execute_agent_deprecated(
         &self,

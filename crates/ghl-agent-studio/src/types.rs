@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The body of `POST /agent-studio/agent`.
+///
 /// Schema: `apps/agent-studio.json#/components/schemas/CreatePublicAgentDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreatePublicAgentDto {
@@ -113,6 +115,8 @@ impl std::fmt::Display for CreatePublicAgentDtoStatus {
     }
 }
 
+/// The response to `POST /agent-studio/agent`.
+///
 /// Schema: `apps/agent-studio.json#/components/schemas/CreatePublicAgentResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreatePublicAgentResponseDto {
@@ -130,6 +134,8 @@ pub struct CreatePublicAgentResponseDto {
     pub versions: Vec<serde_json::Value>,
 }
 
+/// The response to `DELETE /agent-studio/agent/{agentId}`.
+///
 /// Schema: `apps/agent-studio.json#/components/schemas/DeletePublicAgentResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeletePublicAgentResponseDto {
@@ -148,6 +154,8 @@ pub struct DeletePublicAgentResponseDto {
     pub agent_id: Option<String>,
 }
 
+/// The body of `POST /agent-studio/agent/{agentId}/execute` and the body of `POST /agent-studio/public-api/agents/{agentId}/execute`.
+///
 /// Schema: `apps/agent-studio.json#/components/schemas/ExecutePublicAgentDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExecutePublicAgentDto {
@@ -183,6 +191,8 @@ pub struct ExecutePublicAgentDto {
     pub contact_id: Option<String>,
 }
 
+/// The response to `POST /agent-studio/agent/{agentId}/execute` and the response to `POST /agent-studio/public-api/agents/{agentId}/execute`.
+///
 /// Schema: `apps/agent-studio.json#/components/schemas/ExecutePublicAgentResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExecutePublicAgentResponseDto {
@@ -236,6 +246,8 @@ pub struct ExecutePublicAgentResponseDto {
     pub generative_outputs: Vec<serde_json::Value>,
 }
 
+/// The response to `GET /agent-studio/agent/{agentId}` and the response to `GET /agent-studio/public-api/agents/{agentId}`.
+///
 /// Schema: `apps/agent-studio.json#/components/schemas/GetAgentByIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetAgentByIdResponseDto {
@@ -256,6 +268,8 @@ pub struct GetAgentByIdResponseDto {
     pub trace_id: Option<String>,
 }
 
+/// The response to `GET /agent-studio/agent` and the response to `GET /agent-studio/public-api/agents`.
+///
 /// Schema: `apps/agent-studio.json#/components/schemas/GetPublishedAgentsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetPublishedAgentsResponseDto {
@@ -273,6 +287,8 @@ pub struct GetPublishedAgentsResponseDto {
     pub pagination: GetPublishedAgentsResponseDtoPagination,
 }
 
+/// An item of the `agents` field of [`GetPublishedAgentsResponseDto`].
+///
 /// Schema: `apps/agent-studio.json#/components/schemas/GetPublishedAgentsResponseDTO/properties/agents/items`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetPublishedAgentsResponseDtoAgentsItem {
@@ -318,6 +334,8 @@ pub struct GetPublishedAgentsResponseDtoPagination {
     pub has_more: Option<bool>,
 }
 
+/// The `InternalServerErrorDTO` schema.
+///
 /// Schema: `apps/agent-studio.json#/components/schemas/InternalServerErrorDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct InternalServerErrorDto {
@@ -329,6 +347,8 @@ pub struct InternalServerErrorDto {
     pub message: Option<String>,
 }
 
+/// The body of `POST /agent-studio/agent/versions/{versionId}/publish`.
+///
 /// Schema: `apps/agent-studio.json#/components/schemas/PromoteAndPublishDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PromoteAndPublishDto {
@@ -354,6 +374,8 @@ pub struct PromoteAndPublishDto {
     pub user_email: Option<String>,
 }
 
+/// The response to `POST /agent-studio/agent/versions/{versionId}/publish`.
+///
 /// Schema: `apps/agent-studio.json#/components/schemas/PromoteAndPublishResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PromoteAndPublishResponseDto {
@@ -369,6 +391,8 @@ pub struct PromoteAndPublishResponseDto {
     pub data: serde_json::Value,
 }
 
+/// An item of the `attachments` field of [`ExecutePublicAgentDto`].
+///
 /// Schema: `apps/agent-studio.json#/components/schemas/PublicAttachmentSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PublicAttachmentSchema {
@@ -384,6 +408,8 @@ pub struct PublicAttachmentSchema {
     pub image_url: String,
 }
 
+/// The body of `PATCH /agent-studio/agent/{agentId}`.
+///
 /// Schema: `apps/agent-studio.json#/components/schemas/UpdatePublicAgentMetadataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdatePublicAgentMetadataDto {
@@ -465,6 +491,8 @@ impl std::fmt::Display for UpdatePublicAgentMetadataDtoStatus {
     }
 }
 
+/// The response to `PATCH /agent-studio/agent/versions/{versionId}` and the response to `PATCH /agent-studio/agent/{agentId}`.
+///
 /// Schema: `apps/agent-studio.json#/components/schemas/UpdatePublicAgentResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdatePublicAgentResponseDto {
@@ -480,6 +508,8 @@ pub struct UpdatePublicAgentResponseDto {
     pub data: serde_json::Value,
 }
 
+/// The body of `PATCH /agent-studio/agent/versions/{versionId}`.
+///
 /// Schema: `apps/agent-studio.json#/components/schemas/UpdatePublicAgentVersionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdatePublicAgentVersionDto {

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The body of `POST /associations/`.
+///
 /// Schema: `apps/associations.json#/components/schemas/createAssociationReqDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateAssociationReqDto {
@@ -37,6 +39,8 @@ pub struct CreateAssociationReqDto {
     pub second_object_key: String,
 }
 
+/// The body of `POST /associations/relations`.
+///
 /// Schema: `apps/associations.json#/components/schemas/createRelationReqDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateRelationReqDto {
@@ -62,6 +66,8 @@ pub struct CreateRelationReqDto {
     pub second_record_id: String,
 }
 
+/// The response to `DELETE /associations/{associationId}`.
+///
 /// Schema: `apps/associations.json#/components/schemas/DeleteAssociationsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteAssociationsResponseDto {
@@ -77,6 +83,8 @@ pub struct DeleteAssociationsResponseDto {
     pub message: String,
 }
 
+/// The response to `GET /associations/`, the response to `POST /associations/`, the response to `GET /associations/key/{key_name}` and 6 more places.
+///
 /// Schema: `apps/associations.json#/components/schemas/GetPostSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetPostSuccessfulResponseDto {
@@ -168,6 +176,8 @@ impl std::fmt::Display for GetPostSuccessfulResponseDtoAssociationType {
     }
 }
 
+/// The body of `PUT /associations/{associationId}`.
+///
 /// Schema: `apps/associations.json#/components/schemas/UpdateAssociationReqDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateAssociationReqDto {

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// An item of the `authors` field of [`AuthorsResponseDto`].
+///
 /// Schema: `apps/blogs.json#/components/schemas/AuthorResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuthorResponseDto {
@@ -24,6 +26,8 @@ pub struct AuthorResponseDto {
     pub canonical_link: String,
 }
 
+/// The response to `GET /blogs/authors`.
+///
 /// Schema: `apps/blogs.json#/components/schemas/AuthorsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuthorsResponseDto {
@@ -34,6 +38,8 @@ pub struct AuthorsResponseDto {
     pub count: Option<i64>,
 }
 
+/// The response to `GET /blogs/site/all`.
+///
 /// Schema: `apps/blogs.json#/components/schemas/BlogGetResponseWrapperDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BlogGetResponseWrapperDto {
@@ -41,13 +47,17 @@ pub struct BlogGetResponseWrapperDto {
     pub data: Vec<BlogResponseDto>,
 }
 
+/// The response to `POST /blogs/posts`.
+///
 /// Schema: `apps/blogs.json#/components/schemas/BlogPostCreateResponseWrapperDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BlogPostCreateResponseWrapperDto {
-    /// `data`
+    /// The `data` field.
     pub data: BlogPostResponseDto,
 }
 
+/// The response to `GET /blogs/posts/all`.
+///
 /// Schema: `apps/blogs.json#/components/schemas/BlogPostGetResponseWrapperDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BlogPostGetResponseWrapperDto {
@@ -55,6 +65,8 @@ pub struct BlogPostGetResponseWrapperDto {
     pub blogs: Vec<BlogPostResponseDto>,
 }
 
+/// The `data` field of [`BlogPostCreateResponseWrapperDto`], an item of the `blogs` field of [`BlogPostGetResponseWrapperDto`] and the `updatedBlogPost` field of [`BlogPostUpdateResponseWrapperDto`].
+///
 /// Schema: `apps/blogs.json#/components/schemas/BlogPostResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BlogPostResponseDto {
@@ -85,7 +97,7 @@ pub struct BlogPostResponseDto {
     /// Example: `https://storage.googleapis.com/ghl-test/fACm0Ojm5oC70G3DcFmE/media/66b5aa3b1745b2713a8d033f.jpeg`
     #[serde(rename = "imageUrl")]
     pub image_url: String,
-    /// `status`
+    /// The `status` field.
     pub status: BlogPostStatus,
     /// Alternative text for the blog post image
     ///
@@ -179,14 +191,18 @@ impl std::fmt::Display for BlogPostStatus {
     }
 }
 
+/// The response to `PUT /blogs/posts/{postId}`.
+///
 /// Schema: `apps/blogs.json#/components/schemas/BlogPostUpdateResponseWrapperDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BlogPostUpdateResponseWrapperDto {
-    /// `updatedBlogPost`
+    /// The `updatedBlogPost` field.
     #[serde(rename = "updatedBlogPost")]
     pub updated_blog_post: BlogPostResponseDto,
 }
 
+/// An item of the `data` field of [`BlogGetResponseWrapperDto`].
+///
 /// Schema: `apps/blogs.json#/components/schemas/BlogResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BlogResponseDto {
@@ -201,6 +217,8 @@ pub struct BlogResponseDto {
     pub name: String,
 }
 
+/// The response to `GET /blogs/categories`.
+///
 /// Schema: `apps/blogs.json#/components/schemas/CategoriesResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CategoriesResponseDto {
@@ -211,6 +229,8 @@ pub struct CategoriesResponseDto {
     pub count: Option<i64>,
 }
 
+/// An item of the `categories` field of [`CategoriesResponseDto`].
+///
 /// Schema: `apps/blogs.json#/components/schemas/CategoryResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CategoryResponseDto {
@@ -234,6 +254,8 @@ pub struct CategoryResponseDto {
     pub url_slug: String,
 }
 
+/// The body of `POST /blogs/posts`.
+///
 /// Schema: `apps/blogs.json#/components/schemas/CreateBlogPostParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateBlogPostParams {
@@ -255,14 +277,14 @@ pub struct CreateBlogPostParams {
     /// Example: `<h1>Your blog content</h1>`
     #[serde(rename = "rawHTML")]
     pub raw_html: String,
-    /// `status`
+    /// The `status` field.
     pub status: BlogPostStatus,
     /// Example: `Alt text for your blog image`
     #[serde(rename = "imageAltText")]
     pub image_alt_text: String,
     /// This needs to be array of category ids, which you can get from the category get api call.
     pub categories: Vec<String>,
-    /// `tags`
+    /// The `tags` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// This needs to be author id, which you can get from the author get api call.
@@ -282,6 +304,8 @@ pub struct CreateBlogPostParams {
     pub published_at: String,
 }
 
+/// The body of `PUT /blogs/posts/{postId}`.
+///
 /// Schema: `apps/blogs.json#/components/schemas/UpdateBlogPostParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateBlogPostParams {
@@ -303,14 +327,14 @@ pub struct UpdateBlogPostParams {
     /// Example: `<h1>Your blog content</h1>`
     #[serde(rename = "rawHTML")]
     pub raw_html: String,
-    /// `status`
+    /// The `status` field.
     pub status: BlogPostStatus,
     /// Example: `Alt text for your blog image`
     #[serde(rename = "imageAltText")]
     pub image_alt_text: String,
     /// This needs to be array of category ids, which you can get from the category get api call.
     pub categories: Vec<String>,
-    /// `tags`
+    /// The `tags` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// This needs to be author id, which you can get from the author get api call.
@@ -330,6 +354,8 @@ pub struct UpdateBlogPostParams {
     pub published_at: String,
 }
 
+/// The response to `GET /blogs/posts/url-slug-exists`.
+///
 /// Schema: `apps/blogs.json#/components/schemas/UrlSlugCheckResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UrlSlugCheckResponseDto {

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// An item of the `brandBoards` field of [`GetBrandBoardsByLocationSuccessDto`].
+///
 /// Schema: `apps/brand-boards.json#/components/schemas/BrandBoardListItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BrandBoardListItemDto {
@@ -32,6 +34,8 @@ pub struct BrandBoardListItemDto {
     pub meta: Option<MetaData>,
 }
 
+/// An item of the `colors` field of [`CreateBrandBoardParam`], an item of the `colors` field of [`GetBrandBoardSuccessDto`] and an item of the `colors` field of [`UpdateBrandBoardBody`].
+///
 /// Schema: `apps/brand-boards.json#/components/schemas/Color`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Color {
@@ -61,6 +65,8 @@ pub struct Color {
     pub label: String,
 }
 
+/// The body of `POST /brand-boards/`.
+///
 /// Schema: `apps/brand-boards.json#/components/schemas/CreateBrandBoardParam`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateBrandBoardParam {
@@ -160,6 +166,8 @@ impl std::fmt::Display for CreateBrandBoardParamType {
     }
 }
 
+/// An item of the `fonts` field of [`CreateBrandBoardParam`], an item of the `fonts` field of [`GetBrandBoardSuccessDto`] and an item of the `fonts` field of [`UpdateBrandBoardBody`].
+///
 /// Schema: `apps/brand-boards.json#/components/schemas/Font`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Font {
@@ -181,6 +189,8 @@ pub struct Font {
     pub label: String,
 }
 
+/// The response to `POST /brand-boards/`, the response to `DELETE /brand-boards/{locationId}/{id}`, the response to `GET /brand-boards/{locationId}/{id}` and 1 more place.
+///
 /// Schema: `apps/brand-boards.json#/components/schemas/GetBrandBoardSuccessDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetBrandBoardSuccessDto {
@@ -245,6 +255,8 @@ pub struct GetBrandBoardSuccessDto {
     pub updated_at: Option<String>,
 }
 
+/// The response to `GET /brand-boards/{locationId}`.
+///
 /// Schema: `apps/brand-boards.json#/components/schemas/GetBrandBoardsByLocationSuccessDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetBrandBoardsByLocationSuccessDto {
@@ -258,6 +270,8 @@ pub struct GetBrandBoardsByLocationSuccessDto {
     pub total_count: i64,
 }
 
+/// The `InvalidLocationDTO` schema.
+///
 /// Schema: `apps/brand-boards.json#/components/schemas/InvalidLocationDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct InvalidLocationDto {
@@ -269,6 +283,8 @@ pub struct InvalidLocationDto {
     pub message: Option<String>,
 }
 
+/// An item of the `logos` field of [`CreateBrandBoardParam`], an item of the `logos` field of [`GetBrandBoardSuccessDto`] and an item of the `logos` field of [`UpdateBrandBoardBody`].
+///
 /// Schema: `apps/brand-boards.json#/components/schemas/Logo`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Logo {
@@ -290,6 +306,8 @@ pub struct Logo {
     pub path: String,
 }
 
+/// The `meta` field of [`BrandBoardListItemDto`] and the `meta` field of [`GetBrandBoardSuccessDto`].
+///
 /// Schema: `apps/brand-boards.json#/components/schemas/MetaData`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct MetaData {
@@ -371,6 +389,8 @@ impl std::fmt::Display for MetaDataSourceType {
     }
 }
 
+/// The `NotFoundDTO` schema.
+///
 /// Schema: `apps/brand-boards.json#/components/schemas/NotFoundDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct NotFoundDto {
@@ -385,6 +405,8 @@ pub struct NotFoundDto {
     pub error: Option<String>,
 }
 
+/// The body of `PATCH /brand-boards/{locationId}/{id}`.
+///
 /// Schema: `apps/brand-boards.json#/components/schemas/UpdateBrandBoardBody`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateBrandBoardBody {

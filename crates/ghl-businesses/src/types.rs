@@ -5,9 +5,13 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The `updatedBy` field of [`BusinessDto`] and the `createdBy` field of [`BusinessDto`].
+///
 /// Schema: `apps/businesses.json#/components/schemas/BusinessCreatedByOrUpdatedBy`
 pub type BusinessCreatedByOrUpdatedBy = serde_json::Value;
 
+/// The `business` field of [`GetBusinessByIdResponseDto`], an item of the `businesses` field of [`GetBusinessByLocationResponseDto`] and the `buiseness` field of [`UpdateBusinessResponseDto`].
+///
 /// Schema: `apps/businesses.json#/components/schemas/BusinessDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BusinessDto {
@@ -69,6 +73,8 @@ pub struct BusinessDto {
     pub updated_at: Option<String>,
 }
 
+/// The body of `POST /businesses/`.
+///
 /// Schema: `apps/businesses.json#/components/schemas/CreateBusinessDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateBusinessDto {
@@ -106,6 +112,8 @@ pub struct CreateBusinessDto {
     pub description: Option<String>,
 }
 
+/// The response to `DELETE /businesses/{businessId}`.
+///
 /// Schema: `apps/businesses.json#/components/schemas/DeleteBusinessResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteBusinessResponseDto {
@@ -115,6 +123,8 @@ pub struct DeleteBusinessResponseDto {
     pub success: bool,
 }
 
+/// The response to `GET /businesses/{businessId}`.
+///
 /// Schema: `apps/businesses.json#/components/schemas/GetBusinessByIdResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetBusinessByIdResponseDto {
@@ -122,6 +132,8 @@ pub struct GetBusinessByIdResponseDto {
     pub business: BusinessDto,
 }
 
+/// The response to `GET /businesses/`.
+///
 /// Schema: `apps/businesses.json#/components/schemas/GetBusinessByLocationResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetBusinessByLocationResponseDto {
@@ -129,6 +141,8 @@ pub struct GetBusinessByLocationResponseDto {
     pub businesses: Vec<BusinessDto>,
 }
 
+/// The body of `PUT /businesses/{businessId}`.
+///
 /// Schema: `apps/businesses.json#/components/schemas/UpdateBusinessDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateBusinessDto {
@@ -164,6 +178,8 @@ pub struct UpdateBusinessDto {
     pub description: Option<String>,
 }
 
+/// The response to `POST /businesses/` and the response to `PUT /businesses/{businessId}`.
+///
 /// Schema: `apps/businesses.json#/components/schemas/UpdateBusinessResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateBusinessResponseDto {

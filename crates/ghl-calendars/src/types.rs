@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The response to `PUT /calendars/schedules/{id}/associations/{calendarId}`.
+///
 /// Schema: `apps/calendars.json#/paths/~1calendars~1schedules~1{id}~1associations~1{calendarId}/put/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AddCalendarToScheduleResponse {
@@ -13,14 +15,18 @@ pub struct AddCalendarToScheduleResponse {
     pub success: Option<bool>,
 }
 
+/// The response to `GET /calendars/groups`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/AllGroupsSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AllGroupsSuccessfulResponseDto {
-    /// `groups`
+    /// The `groups` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<GroupDto>>,
 }
 
+/// The body of `POST /calendars/events/appointments`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/AppointmentCreateSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppointmentCreateSchema {
@@ -135,6 +141,8 @@ pub struct AppointmentCreateSchema {
     pub end_time: Option<String>,
 }
 
+/// The `appointmentStatus` field of [`AppointmentCreateSchema`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/AppointmentCreateSchema/properties/appointmentStatus`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -274,6 +282,8 @@ impl std::fmt::Display for AppointmentCreateSchemaMeetingLocationType {
     }
 }
 
+/// The body of `PUT /calendars/events/appointments/{eventId}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/AppointmentEditSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AppointmentEditSchema {
@@ -378,6 +388,8 @@ pub struct AppointmentEditSchema {
     pub end_time: Option<String>,
 }
 
+/// The `appointmentStatus` field of [`AppointmentEditSchema`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/AppointmentEditSchema/properties/appointmentStatus`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -517,6 +529,8 @@ impl std::fmt::Display for AppointmentEditSchemaMeetingLocationType {
     }
 }
 
+/// The response to `POST /calendars/events/appointments` and the response to `PUT /calendars/events/appointments/{eventId}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/AppointmentSchemaResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppointmentSchemaResponse {
@@ -590,6 +604,8 @@ pub struct AppointmentSchemaResponse {
     pub id: String,
 }
 
+/// The `appointmentStatus` field of [`AppointmentSchemaResponse`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/AppointmentSchemaResponse/properties/appointmentStatus`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -664,6 +680,8 @@ impl std::fmt::Display for AppointmentSchemaResponseAppointmentStatus {
     }
 }
 
+/// An item of the `availabilities` field of [`CalendarCreateDto`] and an item of the `availabilities` field of [`CalendarDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/Availability`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Availability {
@@ -671,13 +689,15 @@ pub struct Availability {
     ///
     /// Example: `2023-09-24T00:00:00.000Z`
     pub date: String,
-    /// `hours`
+    /// The `hours` field.
     pub hours: Vec<Hour>,
-    /// `deleted`
+    /// The `deleted` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
 }
 
+/// The body of `POST /calendars/events/block-slots`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/BlockSlotCreateRequestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BlockSlotCreateRequestDto {
@@ -713,6 +733,8 @@ pub struct BlockSlotCreateRequestDto {
     pub end_time: Option<String>,
 }
 
+/// The body of `PUT /calendars/events/block-slots/{eventId}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/BlockSlotEditRequestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BlockSlotEditRequestDto {
@@ -748,6 +770,8 @@ pub struct BlockSlotEditRequestDto {
     pub end_time: Option<String>,
 }
 
+/// The response to `POST /calendars/events/block-slots` and the response to `PUT /calendars/events/block-slots/{eventId}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/BlockedSlotSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BlockedSlotSuccessfulResponseDto {
@@ -786,13 +810,17 @@ pub struct BlockedSlotSuccessfulResponseDto {
     pub assigned_user_id: Option<String>,
 }
 
+/// The response to `POST /calendars/`, the response to `GET /calendars/{calendarId}` and the response to `PUT /calendars/{calendarId}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarByIdSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalendarByIdSuccessfulResponseDto {
-    /// `calendar`
+    /// The `calendar` field.
     pub calendar: CalendarDto,
 }
 
+/// The body of `POST /calendars/`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalendarCreateDto {
@@ -813,7 +841,7 @@ pub struct CalendarCreateDto {
     /// Team members are required for calendars of type: Round Robin, Collective, Class, Service. Personal calendar must have exactly one team member.
     #[serde(rename = "teamMembers", default, skip_serializing_if = "Option::is_none")]
     pub team_members: Option<Vec<TeamMember>>,
-    /// `eventType`
+    /// The `eventType` field.
     #[serde(rename = "eventType", default, skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CalendarCreateDtoEventType>,
     /// Example: `test calendar`
@@ -827,7 +855,7 @@ pub struct CalendarCreateDto {
     /// Example: `test1`
     #[serde(rename = "widgetSlug", default, skip_serializing_if = "Option::is_none")]
     pub widget_slug: Option<String>,
-    /// `calendarType`
+    /// The `calendarType` field.
     #[serde(rename = "calendarType", default, skip_serializing_if = "Option::is_none")]
     pub calendar_type: Option<CalendarCreateDtoCalendarType>,
     /// Calendar widget type. Choose "default" for "neo" and "classic" for "classic" layout.
@@ -835,10 +863,10 @@ pub struct CalendarCreateDto {
     /// Example: `classic`
     #[serde(rename = "widgetType", default, skip_serializing_if = "Option::is_none")]
     pub widget_type: Option<CalendarCreateDtoWidgetType>,
-    /// `eventTitle`
+    /// The `eventTitle` field.
     #[serde(rename = "eventTitle", default, skip_serializing_if = "Option::is_none")]
     pub event_title: Option<String>,
-    /// `eventColor`
+    /// The `eventColor` field.
     #[serde(rename = "eventColor", default, skip_serializing_if = "Option::is_none")]
     pub event_color: Option<String>,
     /// 🚨 Deprecated! Use `locationConfigurations.location` or `teamMembers[].locationConfigurations.location` instead.
@@ -943,87 +971,87 @@ pub struct CalendarCreateDto {
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_recurring: Option<bool>,
-    /// `recurring`
+    /// The `recurring` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring: Option<Recurring>,
-    /// `formId`
+    /// The `formId` field.
     #[serde(rename = "formId", default, skip_serializing_if = "Option::is_none")]
     pub form_id: Option<String>,
-    /// `stickyContact`
+    /// The `stickyContact` field.
     #[serde(rename = "stickyContact", default, skip_serializing_if = "Option::is_none")]
     pub sticky_contact: Option<bool>,
-    /// `isLivePaymentMode`
+    /// The `isLivePaymentMode` field.
     #[serde(
         rename = "isLivePaymentMode",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub is_live_payment_mode: Option<bool>,
-    /// `autoConfirm`
+    /// The `autoConfirm` field.
     #[serde(rename = "autoConfirm", default, skip_serializing_if = "Option::is_none")]
     pub auto_confirm: Option<bool>,
-    /// `shouldSendAlertEmailsToAssignedMember`
+    /// The `shouldSendAlertEmailsToAssignedMember` field.
     #[serde(
         rename = "shouldSendAlertEmailsToAssignedMember",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub should_send_alert_emails_to_assigned_member: Option<bool>,
-    /// `alertEmail`
+    /// The `alertEmail` field.
     #[serde(rename = "alertEmail", default, skip_serializing_if = "Option::is_none")]
     pub alert_email: Option<String>,
-    /// `googleInvitationEmails`
+    /// The `googleInvitationEmails` field.
     #[serde(
         rename = "googleInvitationEmails",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub google_invitation_emails: Option<bool>,
-    /// `allowReschedule`
+    /// The `allowReschedule` field.
     #[serde(
         rename = "allowReschedule",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_reschedule: Option<bool>,
-    /// `allowCancellation`
+    /// The `allowCancellation` field.
     #[serde(
         rename = "allowCancellation",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_cancellation: Option<bool>,
-    /// `shouldAssignContactToTeamMember`
+    /// The `shouldAssignContactToTeamMember` field.
     #[serde(
         rename = "shouldAssignContactToTeamMember",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub should_assign_contact_to_team_member: Option<bool>,
-    /// `shouldSkipAssigningContactForExisting`
+    /// The `shouldSkipAssigningContactForExisting` field.
     #[serde(
         rename = "shouldSkipAssigningContactForExisting",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub should_skip_assigning_contact_for_existing: Option<bool>,
-    /// `notes`
+    /// The `notes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
-    /// `pixelId`
+    /// The `pixelId` field.
     #[serde(rename = "pixelId", default, skip_serializing_if = "Option::is_none")]
     pub pixel_id: Option<String>,
-    /// `formSubmitType`
+    /// The `formSubmitType` field.
     #[serde(rename = "formSubmitType", default, skip_serializing_if = "Option::is_none")]
     pub form_submit_type: Option<CalendarCreateDtoFormSubmitType>,
-    /// `formSubmitRedirectURL`
+    /// The `formSubmitRedirectURL` field.
     #[serde(
         rename = "formSubmitRedirectURL",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub form_submit_redirect_url: Option<String>,
-    /// `formSubmitThanksMessage`
+    /// The `formSubmitThanksMessage` field.
     #[serde(
         rename = "formSubmitThanksMessage",
         default,
@@ -1043,10 +1071,10 @@ pub struct CalendarCreateDto {
     /// This is only to set the custom availability. For standard availability, use the openHours property
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availabilities: Option<Vec<Availability>>,
-    /// `guestType`
+    /// The `guestType` field.
     #[serde(rename = "guestType", default, skip_serializing_if = "Option::is_none")]
     pub guest_type: Option<CalendarCreateDtoGuestType>,
-    /// `consentLabel`
+    /// The `consentLabel` field.
     #[serde(rename = "consentLabel", default, skip_serializing_if = "Option::is_none")]
     pub consent_label: Option<String>,
     /// Example: `https://path-to-image.com`
@@ -1177,6 +1205,8 @@ impl std::fmt::Display for CalendarCreateDtoAllowBookingForUnit {
     }
 }
 
+/// The `calendarType` field of [`CalendarCreateDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/calendarType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1243,6 +1273,8 @@ impl std::fmt::Display for CalendarCreateDtoCalendarType {
     }
 }
 
+/// The `eventType` field of [`CalendarCreateDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/eventType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1301,6 +1333,8 @@ impl std::fmt::Display for CalendarCreateDtoEventType {
     }
 }
 
+/// The `formSubmitType` field of [`CalendarCreateDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/formSubmitType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1351,6 +1385,8 @@ impl std::fmt::Display for CalendarCreateDtoFormSubmitType {
     }
 }
 
+/// The `guestType` field of [`CalendarCreateDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/guestType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1661,6 +1697,8 @@ impl std::fmt::Display for CalendarCreateDtoWidgetType {
     }
 }
 
+/// The response to `DELETE /calendars/{calendarId}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarDeleteSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalendarDeleteSuccessfulResponseDto {
@@ -1670,6 +1708,8 @@ pub struct CalendarDeleteSuccessfulResponseDto {
     pub success: bool,
 }
 
+/// The `calendar` field of [`CalendarByIdSuccessfulResponseDto`] and an item of the `calendars` field of [`CalendarsGetSuccessfulResponseDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalendarDto {
@@ -1690,7 +1730,7 @@ pub struct CalendarDto {
     /// Team members are for calendars of type: Round Robin, Collective, Class, Service. Personal calendar must have exactly one team member.
     #[serde(rename = "teamMembers", default, skip_serializing_if = "Option::is_none")]
     pub team_members: Option<Vec<TeamMemberResponse>>,
-    /// `eventType`
+    /// The `eventType` field.
     #[serde(rename = "eventType", default, skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CalendarDtoEventType>,
     /// Example: `test calendar`
@@ -1704,7 +1744,7 @@ pub struct CalendarDto {
     /// Example: `test1`
     #[serde(rename = "widgetSlug", default, skip_serializing_if = "Option::is_none")]
     pub widget_slug: Option<String>,
-    /// `calendarType`
+    /// The `calendarType` field.
     #[serde(rename = "calendarType", default, skip_serializing_if = "Option::is_none")]
     pub calendar_type: Option<CalendarDtoCalendarType>,
     /// Calendar widget type. Choose "default" for "neo" and "classic" for "classic" layout.
@@ -1712,10 +1752,10 @@ pub struct CalendarDto {
     /// Example: `classic`
     #[serde(rename = "widgetType", default, skip_serializing_if = "Option::is_none")]
     pub widget_type: Option<CalendarDtoWidgetType>,
-    /// `eventTitle`
+    /// The `eventTitle` field.
     #[serde(rename = "eventTitle", default, skip_serializing_if = "Option::is_none")]
     pub event_title: Option<String>,
-    /// `eventColor`
+    /// The `eventColor` field.
     #[serde(rename = "eventColor", default, skip_serializing_if = "Option::is_none")]
     pub event_color: Option<String>,
     /// 🚨 Deprecated! Use `locationConfigurations.location` or `teamMembers[].locationConfigurations.location` instead.
@@ -1820,87 +1860,87 @@ pub struct CalendarDto {
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_recurring: Option<bool>,
-    /// `recurring`
+    /// The `recurring` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring: Option<Recurring>,
-    /// `formId`
+    /// The `formId` field.
     #[serde(rename = "formId", default, skip_serializing_if = "Option::is_none")]
     pub form_id: Option<String>,
-    /// `stickyContact`
+    /// The `stickyContact` field.
     #[serde(rename = "stickyContact", default, skip_serializing_if = "Option::is_none")]
     pub sticky_contact: Option<bool>,
-    /// `isLivePaymentMode`
+    /// The `isLivePaymentMode` field.
     #[serde(
         rename = "isLivePaymentMode",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub is_live_payment_mode: Option<bool>,
-    /// `autoConfirm`
+    /// The `autoConfirm` field.
     #[serde(rename = "autoConfirm", default, skip_serializing_if = "Option::is_none")]
     pub auto_confirm: Option<bool>,
-    /// `shouldSendAlertEmailsToAssignedMember`
+    /// The `shouldSendAlertEmailsToAssignedMember` field.
     #[serde(
         rename = "shouldSendAlertEmailsToAssignedMember",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub should_send_alert_emails_to_assigned_member: Option<bool>,
-    /// `alertEmail`
+    /// The `alertEmail` field.
     #[serde(rename = "alertEmail", default, skip_serializing_if = "Option::is_none")]
     pub alert_email: Option<String>,
-    /// `googleInvitationEmails`
+    /// The `googleInvitationEmails` field.
     #[serde(
         rename = "googleInvitationEmails",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub google_invitation_emails: Option<bool>,
-    /// `allowReschedule`
+    /// The `allowReschedule` field.
     #[serde(
         rename = "allowReschedule",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_reschedule: Option<bool>,
-    /// `allowCancellation`
+    /// The `allowCancellation` field.
     #[serde(
         rename = "allowCancellation",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_cancellation: Option<bool>,
-    /// `shouldAssignContactToTeamMember`
+    /// The `shouldAssignContactToTeamMember` field.
     #[serde(
         rename = "shouldAssignContactToTeamMember",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub should_assign_contact_to_team_member: Option<bool>,
-    /// `shouldSkipAssigningContactForExisting`
+    /// The `shouldSkipAssigningContactForExisting` field.
     #[serde(
         rename = "shouldSkipAssigningContactForExisting",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub should_skip_assigning_contact_for_existing: Option<bool>,
-    /// `notes`
+    /// The `notes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
-    /// `pixelId`
+    /// The `pixelId` field.
     #[serde(rename = "pixelId", default, skip_serializing_if = "Option::is_none")]
     pub pixel_id: Option<String>,
-    /// `formSubmitType`
+    /// The `formSubmitType` field.
     #[serde(rename = "formSubmitType", default, skip_serializing_if = "Option::is_none")]
     pub form_submit_type: Option<CalendarDtoFormSubmitType>,
-    /// `formSubmitRedirectURL`
+    /// The `formSubmitRedirectURL` field.
     #[serde(
         rename = "formSubmitRedirectURL",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub form_submit_redirect_url: Option<String>,
-    /// `formSubmitThanksMessage`
+    /// The `formSubmitThanksMessage` field.
     #[serde(
         rename = "formSubmitThanksMessage",
         default,
@@ -1920,10 +1960,10 @@ pub struct CalendarDto {
     /// This is only to set the custom availability. For standard availability, use the openHours property
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availabilities: Option<Vec<Availability>>,
-    /// `guestType`
+    /// The `guestType` field.
     #[serde(rename = "guestType", default, skip_serializing_if = "Option::is_none")]
     pub guest_type: Option<CalendarDtoGuestType>,
-    /// `consentLabel`
+    /// The `consentLabel` field.
     #[serde(rename = "consentLabel", default, skip_serializing_if = "Option::is_none")]
     pub consent_label: Option<String>,
     /// Example: `https://path-to-image.com`
@@ -2056,6 +2096,8 @@ impl std::fmt::Display for CalendarDtoAllowBookingForUnit {
     }
 }
 
+/// The `calendarType` field of [`CalendarDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarDTO/properties/calendarType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2122,6 +2164,8 @@ impl std::fmt::Display for CalendarDtoCalendarType {
     }
 }
 
+/// The `eventType` field of [`CalendarDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarDTO/properties/eventType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2180,6 +2224,8 @@ impl std::fmt::Display for CalendarDtoEventType {
     }
 }
 
+/// The `formSubmitType` field of [`CalendarDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarDTO/properties/formSubmitType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2230,6 +2276,8 @@ impl std::fmt::Display for CalendarDtoFormSubmitType {
     }
 }
 
+/// The `guestType` field of [`CalendarDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarDTO/properties/guestType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2540,6 +2588,8 @@ impl std::fmt::Display for CalendarDtoWidgetType {
     }
 }
 
+/// The `event` field of [`GetCalendarEventSuccessfulResponseDto`] and an item of the `events` field of [`GetCalendarEventsSuccessfulResponseDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarEventDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalendarEventDto {
@@ -2641,6 +2691,8 @@ pub struct CalendarEventDto {
     pub master_event_id: Option<String>,
 }
 
+/// An item of the `notifications` field of [`CalendarCreateDto`], an item of the `notifications` field of [`CalendarDto`] and an item of the `notifications` field of [`CalendarUpdateDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarNotification`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalendarNotification {
@@ -2649,16 +2701,16 @@ pub struct CalendarNotification {
     /// Example: `email`
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<CalendarNotificationType>,
-    /// `shouldSendToContact`
+    /// The `shouldSendToContact` field.
     #[serde(rename = "shouldSendToContact")]
     pub should_send_to_contact: bool,
-    /// `shouldSendToGuest`
+    /// The `shouldSendToGuest` field.
     #[serde(rename = "shouldSendToGuest")]
     pub should_send_to_guest: bool,
-    /// `shouldSendToUser`
+    /// The `shouldSendToUser` field.
     #[serde(rename = "shouldSendToUser")]
     pub should_send_to_user: bool,
-    /// `shouldSendToSelectedUsers`
+    /// The `shouldSendToSelectedUsers` field.
     #[serde(rename = "shouldSendToSelectedUsers")]
     pub should_send_to_selected_users: bool,
     /// Comma separated emails
@@ -2668,6 +2720,8 @@ pub struct CalendarNotification {
     pub selected_users: String,
 }
 
+/// The response to `DELETE /calendars/{calendarId}/notifications/{notificationId}` and the response to `PUT /calendars/{calendarId}/notifications/{notificationId}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationDeleteResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalendarNotificationDeleteResponseDto {
@@ -2675,6 +2729,8 @@ pub struct CalendarNotificationDeleteResponseDto {
     pub message: String,
 }
 
+/// An item of the response to `GET /calendars/{calendarId}/notifications`, an item of the response to `POST /calendars/{calendarId}/notifications` and the response to `GET /calendars/{calendarId}/notifications/{notificationId}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationResponseDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CalendarNotificationResponseDto {
@@ -2684,14 +2740,14 @@ pub struct CalendarNotificationResponseDto {
     /// Example: `contact`
     #[serde(rename = "receiverType", default, skip_serializing_if = "Option::is_none")]
     pub receiver_type: Option<CalendarNotificationResponseDtoReceiverType>,
-    /// `additionalEmailIds`
+    /// The `additionalEmailIds` field.
     #[serde(
         rename = "additionalEmailIds",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub additional_email_ids: Option<Vec<String>>,
-    /// `additionalPhoneNumbers`
+    /// The `additionalPhoneNumbers` field.
     #[serde(
         rename = "additionalPhoneNumbers",
         default,
@@ -2711,7 +2767,7 @@ pub struct CalendarNotificationResponseDto {
     /// Example: `true`
     #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
-    /// `additionalWhatsappNumbers`
+    /// The `additionalWhatsappNumbers` field.
     #[serde(
         rename = "additionalWhatsappNumbers",
         default,
@@ -2727,13 +2783,13 @@ pub struct CalendarNotificationResponseDto {
     /// Example: `Test Notification`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    /// `afterTime`
+    /// The `afterTime` field.
     #[serde(rename = "afterTime", default, skip_serializing_if = "Option::is_none")]
     pub after_time: Option<Vec<SchedulesDto>>,
-    /// `beforeTime`
+    /// The `beforeTime` field.
     #[serde(rename = "beforeTime", default, skip_serializing_if = "Option::is_none")]
     pub before_time: Option<Vec<SchedulesDto>>,
-    /// `selectedUsers`
+    /// The `selectedUsers` field.
     #[serde(rename = "selectedUsers", default, skip_serializing_if = "Option::is_none")]
     pub selected_users: Option<Vec<String>>,
     /// Example: `false`
@@ -2741,6 +2797,8 @@ pub struct CalendarNotificationResponseDto {
     pub deleted: Option<bool>,
 }
 
+/// The `channel` field of [`CalendarNotificationResponseDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationResponseDTO/properties/channel`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2799,6 +2857,8 @@ impl std::fmt::Display for CalendarNotificationResponseDtoChannel {
     }
 }
 
+/// The `notificationType` field of [`CalendarNotificationResponseDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationResponseDTO/properties/notificationType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2865,6 +2925,8 @@ impl std::fmt::Display for CalendarNotificationResponseDtoNotificationType {
     }
 }
 
+/// The `receiverType` field of [`CalendarNotificationResponseDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationResponseDTO/properties/receiverType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2979,6 +3041,8 @@ impl std::fmt::Display for CalendarNotificationType {
     }
 }
 
+/// An item of the response to `GET /calendars/resources/{resourceType}`, the response to `POST /calendars/resources/{resourceType}` and the response to `GET /calendars/resources/{resourceType}/{id}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarResourceByIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalendarResourceByIdResponseDto {
@@ -2989,7 +3053,7 @@ pub struct CalendarResourceByIdResponseDto {
     ///
     /// Example: `yoga room`
     pub name: String,
-    /// `resourceType`
+    /// The `resourceType` field.
     #[serde(rename = "resourceType")]
     pub resource_type: CalendarResourceByIdResponseDtoResourceType,
     /// Whether the resource is active
@@ -3016,6 +3080,8 @@ pub struct CalendarResourceByIdResponseDto {
     pub calendar_ids: Vec<String>,
 }
 
+/// The `resourceType` field of [`CalendarResourceByIdResponseDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarResourceByIdResponseDTO/properties/resourceType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3066,6 +3132,8 @@ impl std::fmt::Display for CalendarResourceByIdResponseDtoResourceType {
     }
 }
 
+/// The response to `PUT /calendars/resources/{resourceType}/{id}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarResourceResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CalendarResourceResponseDto {
@@ -3076,7 +3144,7 @@ pub struct CalendarResourceResponseDto {
     ///
     /// Example: `yoga room`
     pub name: String,
-    /// `resourceType`
+    /// The `resourceType` field.
     #[serde(rename = "resourceType")]
     pub resource_type: CalendarResourceResponseDtoResourceType,
     /// Whether the resource is active
@@ -3100,6 +3168,8 @@ pub struct CalendarResourceResponseDto {
     pub capacity: Option<f64>,
 }
 
+/// The `resourceType` field of [`CalendarResourceResponseDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarResourceResponseDTO/properties/resourceType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3150,6 +3220,8 @@ impl std::fmt::Display for CalendarResourceResponseDtoResourceType {
     }
 }
 
+/// The body of `PUT /calendars/{calendarId}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarUpdateDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CalendarUpdateDto {
@@ -3164,7 +3236,7 @@ pub struct CalendarUpdateDto {
     /// Team members are required for calendars of type: Round Robin, Collective, Class, Service. Personal calendar must have exactly one team member.
     #[serde(rename = "teamMembers", default, skip_serializing_if = "Option::is_none")]
     pub team_members: Option<Vec<TeamMember>>,
-    /// `eventType`
+    /// The `eventType` field.
     #[serde(rename = "eventType", default, skip_serializing_if = "Option::is_none")]
     pub event_type: Option<CalendarUpdateDtoEventType>,
     /// Example: `test calendar`
@@ -3184,10 +3256,10 @@ pub struct CalendarUpdateDto {
     /// Example: `classic`
     #[serde(rename = "widgetType", default, skip_serializing_if = "Option::is_none")]
     pub widget_type: Option<CalendarUpdateDtoWidgetType>,
-    /// `eventTitle`
+    /// The `eventTitle` field.
     #[serde(rename = "eventTitle", default, skip_serializing_if = "Option::is_none")]
     pub event_title: Option<String>,
-    /// `eventColor`
+    /// The `eventColor` field.
     #[serde(rename = "eventColor", default, skip_serializing_if = "Option::is_none")]
     pub event_color: Option<String>,
     /// Meeting location configuration for event calendar
@@ -3233,7 +3305,7 @@ pub struct CalendarUpdateDto {
     /// Pre-Buffer is additional time that can be added before an appointment, allowing for extra time to get ready
     #[serde(rename = "preBuffer", default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer: Option<f64>,
-    /// `appoinmentPerSlot`
+    /// The `appoinmentPerSlot` field.
     #[serde(
         rename = "appoinmentPerSlot",
         default,
@@ -3279,7 +3351,7 @@ pub struct CalendarUpdateDto {
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_booking_for_unit: Option<CalendarUpdateDtoAllowBookingForUnit>,
-    /// `openHours`
+    /// The `openHours` field.
     #[serde(rename = "openHours", default, skip_serializing_if = "Option::is_none")]
     pub open_hours: Option<Vec<OpenHour>>,
     /// Enable recurring appointments for the calendars. Please note that only one member should be added in the calendar to enable this
@@ -3289,87 +3361,87 @@ pub struct CalendarUpdateDto {
         skip_serializing_if = "Option::is_none"
     )]
     pub enable_recurring: Option<bool>,
-    /// `recurring`
+    /// The `recurring` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recurring: Option<Recurring>,
-    /// `formId`
+    /// The `formId` field.
     #[serde(rename = "formId", default, skip_serializing_if = "Option::is_none")]
     pub form_id: Option<String>,
-    /// `stickyContact`
+    /// The `stickyContact` field.
     #[serde(rename = "stickyContact", default, skip_serializing_if = "Option::is_none")]
     pub sticky_contact: Option<bool>,
-    /// `isLivePaymentMode`
+    /// The `isLivePaymentMode` field.
     #[serde(
         rename = "isLivePaymentMode",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub is_live_payment_mode: Option<bool>,
-    /// `autoConfirm`
+    /// The `autoConfirm` field.
     #[serde(rename = "autoConfirm", default, skip_serializing_if = "Option::is_none")]
     pub auto_confirm: Option<bool>,
-    /// `shouldSendAlertEmailsToAssignedMember`
+    /// The `shouldSendAlertEmailsToAssignedMember` field.
     #[serde(
         rename = "shouldSendAlertEmailsToAssignedMember",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub should_send_alert_emails_to_assigned_member: Option<bool>,
-    /// `alertEmail`
+    /// The `alertEmail` field.
     #[serde(rename = "alertEmail", default, skip_serializing_if = "Option::is_none")]
     pub alert_email: Option<String>,
-    /// `googleInvitationEmails`
+    /// The `googleInvitationEmails` field.
     #[serde(
         rename = "googleInvitationEmails",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub google_invitation_emails: Option<bool>,
-    /// `allowReschedule`
+    /// The `allowReschedule` field.
     #[serde(
         rename = "allowReschedule",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_reschedule: Option<bool>,
-    /// `allowCancellation`
+    /// The `allowCancellation` field.
     #[serde(
         rename = "allowCancellation",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_cancellation: Option<bool>,
-    /// `shouldAssignContactToTeamMember`
+    /// The `shouldAssignContactToTeamMember` field.
     #[serde(
         rename = "shouldAssignContactToTeamMember",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub should_assign_contact_to_team_member: Option<bool>,
-    /// `shouldSkipAssigningContactForExisting`
+    /// The `shouldSkipAssigningContactForExisting` field.
     #[serde(
         rename = "shouldSkipAssigningContactForExisting",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub should_skip_assigning_contact_for_existing: Option<bool>,
-    /// `notes`
+    /// The `notes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<String>,
-    /// `pixelId`
+    /// The `pixelId` field.
     #[serde(rename = "pixelId", default, skip_serializing_if = "Option::is_none")]
     pub pixel_id: Option<String>,
-    /// `formSubmitType`
+    /// The `formSubmitType` field.
     #[serde(rename = "formSubmitType", default, skip_serializing_if = "Option::is_none")]
     pub form_submit_type: Option<CalendarUpdateDtoFormSubmitType>,
-    /// `formSubmitRedirectURL`
+    /// The `formSubmitRedirectURL` field.
     #[serde(
         rename = "formSubmitRedirectURL",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub form_submit_redirect_url: Option<String>,
-    /// `formSubmitThanksMessage`
+    /// The `formSubmitThanksMessage` field.
     #[serde(
         rename = "formSubmitThanksMessage",
         default,
@@ -3389,13 +3461,13 @@ pub struct CalendarUpdateDto {
     /// This is only to set the custom availability. For standard availability, use the openHours property
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub availabilities: Option<Vec<UpdateAvailability>>,
-    /// `guestType`
+    /// The `guestType` field.
     #[serde(rename = "guestType", default, skip_serializing_if = "Option::is_none")]
     pub guest_type: Option<CalendarUpdateDtoGuestType>,
-    /// `consentLabel`
+    /// The `consentLabel` field.
     #[serde(rename = "consentLabel", default, skip_serializing_if = "Option::is_none")]
     pub consent_label: Option<String>,
-    /// `calendarCoverImage`
+    /// The `calendarCoverImage` field.
     #[serde(
         rename = "calendarCoverImage",
         default,
@@ -3405,7 +3477,7 @@ pub struct CalendarUpdateDto {
     /// Look Busy Configuration
     #[serde(rename = "lookBusyConfig", default, skip_serializing_if = "Option::is_none")]
     pub look_busy_config: Option<LookBusyConfiguration>,
-    /// `isActive`
+    /// The `isActive` field.
     #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
 }
@@ -3526,6 +3598,8 @@ impl std::fmt::Display for CalendarUpdateDtoAllowBookingForUnit {
     }
 }
 
+/// The `eventType` field of [`CalendarUpdateDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarUpdateDTO/properties/eventType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3584,6 +3658,8 @@ impl std::fmt::Display for CalendarUpdateDtoEventType {
     }
 }
 
+/// The `formSubmitType` field of [`CalendarUpdateDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarUpdateDTO/properties/formSubmitType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3634,6 +3710,8 @@ impl std::fmt::Display for CalendarUpdateDtoFormSubmitType {
     }
 }
 
+/// The `guestType` field of [`CalendarUpdateDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarUpdateDTO/properties/guestType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3892,14 +3970,18 @@ impl std::fmt::Display for CalendarUpdateDtoWidgetType {
     }
 }
 
+/// The response to `GET /calendars/`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarsGetSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CalendarsGetSuccessfulResponseDto {
-    /// `calendars`
+    /// The `calendars` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendars: Option<Vec<CalendarDto>>,
 }
 
+/// An item of the body of `POST /calendars/{calendarId}/notifications`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/CreateCalendarNotificationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateCalendarNotificationDto {
@@ -4153,15 +4235,17 @@ impl std::fmt::Display for CreateCalendarNotificationDtoReceiverType {
     }
 }
 
+/// The body of `POST /calendars/resources/{resourceType}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/CreateCalendarResourceDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateCalendarResourceDto {
-    /// `locationId`
+    /// The `locationId` field.
     #[serde(rename = "locationId")]
     pub location_id: String,
-    /// `name`
+    /// The `name` field.
     pub name: String,
-    /// `description`
+    /// The `description` field.
     pub description: String,
     /// Quantity of the equipment.
     pub quantity: f64,
@@ -4172,13 +4256,17 @@ pub struct CreateCalendarResourceDto {
     pub capacity: f64,
     /// Service calendar IDs to be mapped with the resource.
     ///
-    ///     One equipment can only be mapped with one service calendar.
+    /// ```text
+    /// One equipment can only be mapped with one service calendar.
+    /// ```
     ///
     /// One room can be mapped with multiple service calendars.
     #[serde(rename = "calendarIds")]
     pub calendar_ids: Vec<String>,
 }
 
+/// The `resourceType` parameter of `POST /calendars/resources/{resourceType}`.
+///
 /// Schema: `apps/calendars.json#/paths/~1calendars~1resources~1{resourceType}/post/parameters/1/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4229,6 +4317,8 @@ impl std::fmt::Display for CreateCalendarResourceResourceType {
     }
 }
 
+/// The body of `POST /calendars/schedules`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/CreateScheduleDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateScheduleDto {
@@ -4258,6 +4348,8 @@ pub struct CreateScheduleDto {
     pub calendar_ids: Option<Vec<String>>,
 }
 
+/// The `createdBy` field of [`CalendarEventDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/CreatedOrUpdatedBy`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreatedOrUpdatedBy {
@@ -4268,9 +4360,13 @@ pub struct CreatedOrUpdatedBy {
     pub source: String,
 }
 
+/// The body of `DELETE /calendars/events/{eventId}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/DeleteAppointmentSchema`
 pub type DeleteAppointmentSchema = serde_json::Value;
 
+/// The `resourceType` parameter of `DELETE /calendars/resources/{resourceType}/{id}`.
+///
 /// Schema: `apps/calendars.json#/paths/~1calendars~1resources~1{resourceType}~1{id}/delete/parameters/1/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4321,6 +4417,8 @@ impl std::fmt::Display for DeleteCalendarResourceResourceType {
     }
 }
 
+/// The response to `DELETE /calendars/events/{eventId}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/DeleteEventSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DeleteEventSuccessfulResponseDto {
@@ -4329,6 +4427,8 @@ pub struct DeleteEventSuccessfulResponseDto {
     pub succeeded: Option<bool>,
 }
 
+/// The response to `DELETE /calendars/appointments/{appointmentId}/notes/{noteId}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/DeleteNoteSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DeleteNoteSuccessfulResponseDto {
@@ -4337,6 +4437,8 @@ pub struct DeleteNoteSuccessfulResponseDto {
     pub success: Option<bool>,
 }
 
+/// The response to `DELETE /calendars/schedules/{id}`.
+///
 /// Schema: `apps/calendars.json#/paths/~1calendars~1schedules~1{id}/delete/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DeleteScheduleResponse {
@@ -4347,6 +4449,8 @@ pub struct DeleteScheduleResponse {
     pub success: Option<bool>,
 }
 
+/// The `resourceType` parameter of `GET /calendars/resources/{resourceType}`.
+///
 /// Schema: `apps/calendars.json#/paths/~1calendars~1resources~1{resourceType}/get/parameters/1/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4397,6 +4501,8 @@ impl std::fmt::Display for FetchCalendarResourcesResourceType {
     }
 }
 
+/// The response to `GET /calendars/schedules/search`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/GetAllSchedulesResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetAllSchedulesResponseDto {
@@ -4404,22 +4510,28 @@ pub struct GetAllSchedulesResponseDto {
     pub schedules: Vec<ScheduleObjectResponseDto>,
 }
 
+/// The response to `GET /calendars/events/appointments/{eventId}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/GetCalendarEventSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetCalendarEventSuccessfulResponseDto {
-    /// `event`
+    /// The `event` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event: Option<CalendarEventDto>,
 }
 
+/// The response to `GET /calendars/blocked-slots` and the response to `GET /calendars/events`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/GetCalendarEventsSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetCalendarEventsSuccessfulResponseDto {
-    /// `events`
+    /// The `events` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<CalendarEventDto>>,
 }
 
+/// The `resourceType` parameter of `GET /calendars/resources/{resourceType}/{id}`.
+///
 /// Schema: `apps/calendars.json#/paths/~1calendars~1resources~1{resourceType}~1{id}/get/parameters/1/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4470,14 +4582,18 @@ impl std::fmt::Display for GetCalendarResourceResourceType {
     }
 }
 
+/// The response to `POST /calendars/appointments/{appointmentId}/notes` and the response to `PUT /calendars/appointments/{appointmentId}/notes/{noteId}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/GetCreateUpdateNoteSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetCreateUpdateNoteSuccessfulResponseDto {
-    /// `note`
+    /// The `note` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<GetNoteSchema>,
 }
 
+/// The `note` field of [`GetCreateUpdateNoteSuccessfulResponseDto`] and an item of the `notes` field of [`GetNotesListSuccessfulResponseDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/GetNoteSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetNoteSchema {
@@ -4496,15 +4612,17 @@ pub struct GetNoteSchema {
     /// Example: `TUcmRxWrjqzJS8EjkxNK`
     #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
-    /// `createdBy`
+    /// The `createdBy` field.
     #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<NoteCreatedBySchema>,
 }
 
+/// The response to `GET /calendars/appointments/{appointmentId}/notes`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/GetNotesListSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetNotesListSuccessfulResponseDto {
-    /// `notes`
+    /// The `notes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<Vec<GetNoteSchema>>,
     /// Example: `true`
@@ -4512,6 +4630,8 @@ pub struct GetNotesListSuccessfulResponseDto {
     pub has_more: Option<bool>,
 }
 
+/// The response to `GET /calendars/{calendarId}/free-slots`.
+///
 /// Schema: `apps/calendars.json#/paths/~1calendars~1{calendarId}~1free-slots/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSlotsResponse {
@@ -4523,6 +4643,8 @@ pub struct GetSlotsResponse {
     pub additional_properties: std::collections::BTreeMap<String, SlotsSchema>,
 }
 
+/// The body of `POST /calendars/groups`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/GroupCreateDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupCreateDto {
@@ -4540,14 +4662,18 @@ pub struct GroupCreateDto {
     pub is_active: Option<bool>,
 }
 
+/// The response to `POST /calendars/groups` and the response to `PUT /calendars/groups/{groupId}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/GroupCreateSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GroupCreateSuccessfulResponseDto {
-    /// `group`
+    /// The `group` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<GroupDto>,
 }
 
+/// An item of the `groups` field of [`AllGroupsSuccessfulResponseDto`] and the `group` field of [`GroupCreateSuccessfulResponseDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/GroupDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupDto {
@@ -4568,6 +4694,8 @@ pub struct GroupDto {
     pub id: Option<String>,
 }
 
+/// The body of `PUT /calendars/groups/{groupId}/status`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/GroupStatusUpdateParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupStatusUpdateParams {
@@ -4578,6 +4706,8 @@ pub struct GroupStatusUpdateParams {
     pub is_active: bool,
 }
 
+/// The response to `DELETE /calendars/groups/{groupId}` and the response to `PUT /calendars/groups/{groupId}/status`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/GroupSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GroupSuccessfulResponseDto {
@@ -4588,6 +4718,8 @@ pub struct GroupSuccessfulResponseDto {
     pub success: Option<bool>,
 }
 
+/// The body of `PUT /calendars/groups/{groupId}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/GroupUpdateDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GroupUpdateDto {
@@ -4599,23 +4731,27 @@ pub struct GroupUpdateDto {
     pub slug: String,
 }
 
+/// An item of the `hours` field of [`Availability`], an item of the `hours` field of [`OpenHour`] and an item of the `hours` field of [`UpdateAvailability`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/Hour`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Hour {
-    /// `openHour`
+    /// The `openHour` field.
     #[serde(rename = "openHour")]
     pub open_hour: f64,
-    /// `openMinute`
+    /// The `openMinute` field.
     #[serde(rename = "openMinute")]
     pub open_minute: f64,
-    /// `closeHour`
+    /// The `closeHour` field.
     #[serde(rename = "closeHour")]
     pub close_hour: f64,
-    /// `closeMinute`
+    /// The `closeMinute` field.
     #[serde(rename = "closeMinute")]
     pub close_minute: f64,
 }
 
+/// An item of the `locationConfigurations` field of [`CalendarCreateDto`], an item of the `locationConfigurations` field of [`CalendarUpdateDto`] and an item of the `locationConfigurations` field of [`TeamMember`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/LocationConfiguration`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LocationConfiguration {
@@ -4704,6 +4840,8 @@ impl std::fmt::Display for LocationConfigurationKind {
     }
 }
 
+/// An item of the `locationConfigurations` field of [`CalendarDto`] and an item of the `locationConfigurations` field of [`TeamMemberResponse`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/LocationConfigurationResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LocationConfigurationResponse {
@@ -4797,6 +4935,8 @@ impl std::fmt::Display for LocationConfigurationResponseKind {
     }
 }
 
+/// The `lookBusyConfig` field of [`CalendarCreateDto`], the `lookBusyConfig` field of [`CalendarDto`] and the `lookBusyConfig` field of [`CalendarUpdateDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/LookBusyConfiguration`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LookBusyConfiguration {
@@ -4809,6 +4949,8 @@ pub struct LookBusyConfiguration {
     pub look_busy_percentage: f64,
 }
 
+/// The `createdBy` field of [`GetNoteSchema`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/NoteCreatedBySchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct NoteCreatedBySchema {
@@ -4820,6 +4962,8 @@ pub struct NoteCreatedBySchema {
     pub name: Option<String>,
 }
 
+/// The body of `POST /calendars/appointments/{appointmentId}/notes` and the body of `PUT /calendars/appointments/{appointmentId}/notes/{noteId}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/NotesDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotesDto {
@@ -4832,20 +4976,24 @@ pub struct NotesDto {
     pub body: String,
 }
 
+/// An item of the `openHours` field of [`CalendarCreateDto`], an item of the `openHours` field of [`CalendarDto`] and an item of the `openHours` field of [`CalendarUpdateDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/OpenHour`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpenHour {
-    /// `daysOfTheWeek`
+    /// The `daysOfTheWeek` field.
     #[serde(rename = "daysOfTheWeek")]
     pub days_of_the_week: Vec<f64>,
-    /// `hours`
+    /// The `hours` field.
     pub hours: Vec<Hour>,
 }
 
+/// The `recurring` field of [`CalendarCreateDto`], the `recurring` field of [`CalendarDto`] and the `recurring` field of [`CalendarUpdateDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/Recurring`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Recurring {
-    /// `freq`
+    /// The `freq` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub freq: Option<RecurringFreq>,
     /// Number of recurrences
@@ -4971,6 +5119,8 @@ impl std::fmt::Display for RecurringBookingOverlapDefaultStatus {
     }
 }
 
+/// The `freq` field of [`Recurring`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/Recurring/properties/freq`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -5025,6 +5175,8 @@ impl std::fmt::Display for RecurringFreq {
     }
 }
 
+/// The response to `DELETE /calendars/schedules/{id}/associations/{calendarId}`.
+///
 /// Schema: `apps/calendars.json#/paths/~1calendars~1schedules~1{id}~1associations~1{calendarId}/delete/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct RemoveCalendarFromScheduleResponse {
@@ -5033,6 +5185,8 @@ pub struct RemoveCalendarFromScheduleResponse {
     pub success: Option<bool>,
 }
 
+/// The response to `DELETE /calendars/resources/{resourceType}/{id}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/ResourceDeleteResponseDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ResourceDeleteResponseDto {
@@ -5043,6 +5197,8 @@ pub struct ResourceDeleteResponseDto {
     pub success: Option<bool>,
 }
 
+/// An item of the `intervals` field of [`ScheduleRuleDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/ScheduleIntervalDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScheduleIntervalDto {
@@ -5056,6 +5212,8 @@ pub struct ScheduleIntervalDto {
     pub to: String,
 }
 
+/// An item of the `schedules` field of [`GetAllSchedulesResponseDto`] and the `schedule` field of [`ScheduleResponseDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/ScheduleObjectResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScheduleObjectResponseDto {
@@ -5102,6 +5260,8 @@ pub struct ScheduleObjectResponseDto {
     pub deleted: bool,
 }
 
+/// The response to `POST /calendars/schedules`, the response to `GET /calendars/schedules/{id}` and the response to `PUT /calendars/schedules/{id}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/ScheduleResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScheduleResponseDto {
@@ -5109,6 +5269,8 @@ pub struct ScheduleResponseDto {
     pub schedule: ScheduleObjectResponseDto,
 }
 
+/// An item of the `rules` field of [`CreateScheduleDto`], an item of the `rules` field of [`ScheduleObjectResponseDto`] and an item of the `rules` field of [`UpdateScheduleDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/ScheduleRuleDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScheduleRuleDto {
@@ -5255,31 +5417,37 @@ impl std::fmt::Display for ScheduleRuleDtoType {
     }
 }
 
+/// An item of the `afterTime` field of [`CalendarNotificationResponseDto`], an item of the `beforeTime` field of [`CalendarNotificationResponseDto`], an item of the `afterTime` field of [`CreateCalendarNotificationDto`] and 3 more places.
+///
 /// Schema: `apps/calendars.json#/components/schemas/SchedulesDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SchedulesDto {
-    /// `timeOffset`
+    /// The `timeOffset` field.
     #[serde(rename = "timeOffset", default, skip_serializing_if = "Option::is_none")]
     pub time_offset: Option<f64>,
-    /// `unit`
+    /// The `unit` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
 }
 
+/// The other keys of [`GetSlotsResponse`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/SlotsSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SlotsSchema {
-    /// `slots`
+    /// The `slots` field.
     pub slots: Vec<String>,
 }
 
+/// An item of the `teamMembers` field of [`CalendarCreateDto`] and an item of the `teamMembers` field of [`CalendarUpdateDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/TeamMember`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TeamMember {
     /// Example: `ocQHyuzHvysMo5N5VsXc`
     #[serde(rename = "userId")]
     pub user_id: String,
-    /// `priority`
+    /// The `priority` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<f64>,
     /// 🚨 Deprecated! Use `locationConfigurations.kind` instead.
@@ -5384,13 +5552,15 @@ impl std::fmt::Display for TeamMemberMeetingLocationType {
     }
 }
 
+/// An item of the `teamMembers` field of [`CalendarDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/TeamMemberResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TeamMemberResponse {
     /// Example: `ocQHyuzHvysMo5N5VsXc`
     #[serde(rename = "userId")]
     pub user_id: String,
-    /// `priority`
+    /// The `priority` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<f64>,
     /// 🚨 Deprecated! Use `locationConfigurations.kind` instead.
@@ -5493,6 +5663,8 @@ impl std::fmt::Display for TeamMemberResponseMeetingLocationType {
     }
 }
 
+/// An item of the `availabilities` field of [`CalendarUpdateDto`].
+///
 /// Schema: `apps/calendars.json#/components/schemas/UpdateAvailability`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateAvailability {
@@ -5500,9 +5672,9 @@ pub struct UpdateAvailability {
     ///
     /// Example: `2023-09-24T00:00:00.000Z`
     pub date: String,
-    /// `hours`
+    /// The `hours` field.
     pub hours: Vec<Hour>,
-    /// `deleted`
+    /// The `deleted` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
     /// The ID of the custom availability object. It is required while updating or deleting the existing custom date availability
@@ -5510,6 +5682,8 @@ pub struct UpdateAvailability {
     pub id: Option<String>,
 }
 
+/// The body of `PUT /calendars/{calendarId}/notifications/{notificationId}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/UpdateCalendarNotificationsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateCalendarNotificationsDto {
@@ -5771,16 +5945,18 @@ impl std::fmt::Display for UpdateCalendarNotificationsDtoReceiverType {
     }
 }
 
+/// The body of `PUT /calendars/resources/{resourceType}/{id}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/UpdateCalendarResourceDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateCalendarResourceDto {
-    /// `locationId`
+    /// The `locationId` field.
     #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
-    /// `name`
+    /// The `name` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `description`
+    /// The `description` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Quantity of the equipment.
@@ -5794,16 +5970,20 @@ pub struct UpdateCalendarResourceDto {
     pub capacity: Option<f64>,
     /// Service calendar IDs to be mapped with the resource.
     ///
-    ///     One equipment can only be mapped with one service calendar.
+    /// ```text
+    /// One equipment can only be mapped with one service calendar.
+    /// ```
     ///
     /// One room can be mapped with multiple service calendars.
     #[serde(rename = "calendarIds", default, skip_serializing_if = "Option::is_none")]
     pub calendar_ids: Option<Vec<String>>,
-    /// `isActive`
+    /// The `isActive` field.
     #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
 }
 
+/// The `resourceType` parameter of `PUT /calendars/resources/{resourceType}/{id}`.
+///
 /// Schema: `apps/calendars.json#/paths/~1calendars~1resources~1{resourceType}~1{id}/put/parameters/1/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -5854,6 +6034,8 @@ impl std::fmt::Display for UpdateCalendarResourceResourceType {
     }
 }
 
+/// The body of `PUT /calendars/schedules/{id}`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/UpdateScheduleDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateScheduleDto {
@@ -5872,6 +6054,8 @@ pub struct UpdateScheduleDto {
     pub timezone: Option<String>,
 }
 
+/// The body of `POST /calendars/groups/validate-slug`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/ValidateGroupSlugPostBody`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ValidateGroupSlugPostBody {
@@ -5886,9 +6070,11 @@ pub struct ValidateGroupSlugPostBody {
     pub slug: String,
 }
 
+/// The response to `POST /calendars/groups/validate-slug`.
+///
 /// Schema: `apps/calendars.json#/components/schemas/ValidateGroupSlugSuccessResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ValidateGroupSlugSuccessResponseDto {
-    /// `available`
+    /// The `available` field.
     pub available: bool,
 }

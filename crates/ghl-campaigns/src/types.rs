@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// An item of the `campaigns` field of [`CampaignsSuccessfulResponseDto`].
+///
 /// Schema: `apps/campaigns.json#/components/schemas/campaignsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CampaignsSchema {
@@ -22,10 +24,12 @@ pub struct CampaignsSchema {
     pub location_id: Option<String>,
 }
 
+/// The response to `GET /campaigns/`.
+///
 /// Schema: `apps/campaigns.json#/components/schemas/CampaignsSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CampaignsSuccessfulResponseDto {
-    /// `campaigns`
+    /// The `campaigns` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaigns: Option<Vec<CampaignsSchema>>,
 }

@@ -7,6 +7,7 @@
 //!
 //! Shared schemas used across multiple microservices
 
+#![warn(missing_docs)]
 #![allow(
     clippy::large_enum_variant,
     clippy::enum_variant_names,

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The `BadRequestDTO` schema.
+///
 /// Schema: `common/common-schemas.json#/components/schemas/BadRequestDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct BadRequestDto {
@@ -16,6 +18,8 @@ pub struct BadRequestDto {
     pub message: Option<String>,
 }
 
+/// The `UnauthorizedDTO` schema.
+///
 /// Schema: `common/common-schemas.json#/components/schemas/UnauthorizedDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UnauthorizedDto {
@@ -30,13 +34,15 @@ pub struct UnauthorizedDto {
     pub error: Option<String>,
 }
 
+/// The `UnprocessableDTO` schema.
+///
 /// Schema: `common/common-schemas.json#/components/schemas/UnprocessableDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UnprocessableDto {
     /// Example: `422`
     #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
-    /// `message`
+    /// The `message` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<Vec<String>>,
     /// Example: `Unprocessable Entity`

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The `company` field of [`GetCompanyByIdSuccessfulResponseDto`].
+///
 /// Schema: `apps/companies.json#/components/schemas/GetCompanyByIdSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetCompanyByIdSchema {
@@ -17,7 +19,7 @@ pub struct GetCompanyByIdSchema {
     /// Example: `john@deo.com`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `logoUrl`
+    /// The `logoUrl` field.
     #[serde(rename = "logoUrl", default, skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
     /// Example: `+1202-555-0107`
@@ -73,7 +75,7 @@ pub struct GetCompanyByIdSchema {
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<f64>,
-    /// `currency`
+    /// The `currency` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// Example: `agency`
@@ -107,7 +109,7 @@ pub struct GetCompanyByIdSchema {
         skip_serializing_if = "Option::is_none"
     )]
     pub twilio_free_credits: Option<f64>,
-    /// `termsOfServiceAcceptedDate`
+    /// The `termsOfServiceAcceptedDate` field.
     #[serde(
         rename = "termsOfServiceAcceptedDate",
         default,
@@ -128,7 +130,7 @@ pub struct GetCompanyByIdSchema {
         skip_serializing_if = "Option::is_none"
     )]
     pub privacy_policy_accepted_by: Option<String>,
-    /// `privacyPolicyAcceptedDate`
+    /// The `privacyPolicyAcceptedDate` field.
     #[serde(
         rename = "privacyPolicyAcceptedDate",
         default,
@@ -149,7 +151,7 @@ pub struct GetCompanyByIdSchema {
         skip_serializing_if = "Option::is_none"
     )]
     pub affiliate_policy_accepted_by: Option<String>,
-    /// `affiliatePolicyAcceptedDate`
+    /// The `affiliatePolicyAcceptedDate` field.
     #[serde(
         rename = "affiliatePolicyAcceptedDate",
         default,
@@ -159,7 +161,7 @@ pub struct GetCompanyByIdSchema {
     /// Example: `true`
     #[serde(rename = "isReselling", default, skip_serializing_if = "Option::is_none")]
     pub is_reselling: Option<bool>,
-    /// `onboardingInfo`
+    /// The `onboardingInfo` field.
     #[serde(rename = "onboardingInfo", default, skip_serializing_if = "Option::is_none")]
     pub onboarding_info: Option<IOnboardingDto>,
     /// Flag to set if upgrade plan is enabled
@@ -192,7 +194,7 @@ pub struct GetCompanyByIdSchema {
     /// Saas Settings
     #[serde(rename = "saasSettings", default, skip_serializing_if = "Option::is_none")]
     pub saas_settings: Option<serde_json::Value>,
-    /// `stripeConnectId`
+    /// The `stripeConnectId` field.
     #[serde(
         rename = "stripeConnectId",
         default,
@@ -279,48 +281,52 @@ pub struct GetCompanyByIdSchema {
     pub enable_new_sub_account_default_data: Option<bool>,
 }
 
+/// The response to `GET /companies/{companyId}`.
+///
 /// Schema: `apps/companies.json#/components/schemas/GetCompanyByIdSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetCompanyByIdSuccessfulResponseDto {
-    /// `company`
+    /// The `company` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub company: Option<GetCompanyByIdSchema>,
 }
 
+/// The `onboardingInfo` field of [`GetCompanyByIdSchema`].
+///
 /// Schema: `apps/companies.json#/components/schemas/IOnboardingDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IOnboardingDto {
     /// Example: `true`
     pub pending: bool,
-    /// `haveWebsite`
+    /// The `haveWebsite` field.
     #[serde(rename = "haveWebsite", default, skip_serializing_if = "Option::is_none")]
     pub have_website: Option<bool>,
-    /// `websiteUrl`
+    /// The `websiteUrl` field.
     #[serde(rename = "websiteUrl", default, skip_serializing_if = "Option::is_none")]
     pub website_url: Option<String>,
-    /// `industryServed`
+    /// The `industryServed` field.
     #[serde(rename = "industryServed", default, skip_serializing_if = "Option::is_none")]
     pub industry_served: Option<String>,
-    /// `customerCount`
+    /// The `customerCount` field.
     #[serde(rename = "customerCount", default, skip_serializing_if = "Option::is_none")]
     pub customer_count: Option<String>,
-    /// `tools`
+    /// The `tools` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tools: Option<Vec<String>>,
-    /// `location`
+    /// The `location` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<bool>,
-    /// `conversationDemo`
+    /// The `conversationDemo` field.
     #[serde(
         rename = "conversationDemo",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub conversation_demo: Option<bool>,
-    /// `locationId`
+    /// The `locationId` field.
     #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
-    /// `snapshotId`
+    /// The `snapshotId` field.
     #[serde(rename = "snapshotId", default, skip_serializing_if = "Option::is_none")]
     pub snapshot_id: Option<String>,
     /// Selected agency plan unique plan Id

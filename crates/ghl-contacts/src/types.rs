@@ -5,45 +5,49 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The body of `POST /contacts/{contactId}/campaigns/{campaignId}`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/AddContactToCampaignDto`
 pub type AddContactToCampaignDto = serde_json::Value;
 
+/// An item of the `attributions` field of [`ContactsSearchSchema`], the `attributionSource` field of [`GetContectByIdSchema`] and the `lastAttributionSource` field of [`GetContectByIdSchema`].
+///
 /// Schema: `apps/contacts.json#/components/schemas/AttributionSource`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttributionSource {
     /// Example: `Trigger Link`
     pub url: String,
-    /// `campaign`
+    /// The `campaign` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub campaign: Option<String>,
-    /// `utmSource`
+    /// The `utmSource` field.
     #[serde(rename = "utmSource", default, skip_serializing_if = "Option::is_none")]
     pub utm_source: Option<String>,
-    /// `utmMedium`
+    /// The `utmMedium` field.
     #[serde(rename = "utmMedium", default, skip_serializing_if = "Option::is_none")]
     pub utm_medium: Option<String>,
-    /// `utmContent`
+    /// The `utmContent` field.
     #[serde(rename = "utmContent", default, skip_serializing_if = "Option::is_none")]
     pub utm_content: Option<String>,
     /// Example: `https: //www.google.com`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referrer: Option<String>,
-    /// `campaignId`
+    /// The `campaignId` field.
     #[serde(rename = "campaignId", default, skip_serializing_if = "Option::is_none")]
     pub campaign_id: Option<String>,
-    /// `fbclid`
+    /// The `fbclid` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fbclid: Option<String>,
     /// Example: `CjOKCQjwnNyUBhCZARISAI9AYIFtNnIcWcYGIOQINz_ZoFI5SSLRRugSoPZoiEu27IZBY£1-MAIWmEaAo2VEALW_WCB`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gclid: Option<String>,
-    /// `msclikid`
+    /// The `msclikid` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msclikid: Option<String>,
-    /// `dclid`
+    /// The `dclid` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dclid: Option<String>,
-    /// `fbc`
+    /// The `fbc` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fbc: Option<String>,
     /// Example: `fb. 1.1674748390986.1171287961`
@@ -66,6 +70,8 @@ pub struct AttributionSource {
     pub medium_id: Option<String>,
 }
 
+/// A variant of [`CreateContactDtoCustomFieldsItem`], a variant of [`UpdateContactDtoCustomFieldsItem`] and a variant of [`UpsertContactDtoCustomFieldsItem`].
+///
 /// Schema: `apps/contacts.json#/components/schemas/CheckboxField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckboxField {
@@ -74,7 +80,7 @@ pub struct CheckboxField {
     /// Example: `my_custom_field`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// `field_value`
+    /// The `field_value` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<Vec<String>>,
 }
@@ -114,7 +120,7 @@ pub struct ContactSearchBody {
 pub struct ContactSearchCondition {
     /// The contact field, e.g. `firstNameLowerCase`, `dnd`, `tags`, `dateAdded` or `customFields.{id}`.
     pub field: String,
-    /// `operator`
+    /// The `operator` field.
     pub operator: ContactSearchOperator,
     /// What to compare with: a string, number or boolean (at most 75 characters), a `{gt, gte, lt, lte}` object for `range`, nothing for `exists` and `not_exists`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -127,7 +133,9 @@ pub struct ContactSearchCondition {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum ContactSearchFilter {
+    /// A [`ContactSearchCondition`].
     ContactSearchCondition(ContactSearchCondition),
+    /// A [`ContactSearchGroup`].
     ContactSearchGroup(ContactSearchGroup),
 }
 
@@ -394,43 +402,51 @@ impl std::fmt::Display for ContactSearchSortDirection {
     }
 }
 
+/// The response to `POST /contacts/bulk/business`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/ContactsBulkUpateResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContactsBulkUpateResponse {
     /// Example: `true`
     pub success: bool,
-    /// `ids`
+    /// The `ids` field.
     pub ids: Vec<String>,
 }
 
+/// The body of `POST /contacts/bulk/business`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/ContactsBusinessUpdate`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContactsBusinessUpdate {
     /// Example: `PX8m5VwxEbcpFlzYEPVG`
     #[serde(rename = "locationId")]
     pub location_id: String,
-    /// `ids`
+    /// The `ids` field.
     pub ids: Vec<String>,
     /// Example: `63b7ec34ea409a9a8bd2a4ff`
     #[serde(rename = "businessId")]
     pub business_id: Option<String>,
 }
 
+/// The response to `GET /contacts/{contactId}`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/ContactsByIdSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContactsByIdSuccessfulResponseDto {
-    /// `contact`
+    /// The `contact` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<GetContectByIdSchema>,
 }
 
+/// The `meta` field of [`ContactsSearchSuccessfulResponseDto`].
+///
 /// Schema: `apps/contacts.json#/components/schemas/ContactsMetaSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContactsMetaSchema {
     /// Example: `50`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
-    /// `nextPageUrl`
+    /// The `nextPageUrl` field.
     #[serde(rename = "nextPageUrl", default, skip_serializing_if = "Option::is_none")]
     pub next_page_url: Option<String>,
     /// Example: `yd0jdjOavGk2o6Nh5Ndb`
@@ -450,6 +466,8 @@ pub struct ContactsMetaSchema {
     pub prev_page: Option<i64>,
 }
 
+/// An item of the `contacts` field of [`ContactsSearchSuccessfulResponseDto`].
+///
 /// Schema: `apps/contacts.json#/components/schemas/ContactsSearchSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContactsSearchSchema {
@@ -474,16 +492,16 @@ pub struct ContactsSearchSchema {
     /// Example: `2020-10-29T09:31:30.255Z`
     #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
-    /// `customFields`
+    /// The `customFields` field.
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldSchema>>,
-    /// `tags`
+    /// The `tags` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Example: `641c094001436dbc2081e642`
     #[serde(rename = "businessId", default, skip_serializing_if = "Option::is_none")]
     pub business_id: Option<String>,
-    /// `attributions`
+    /// The `attributions` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attributions: Option<Vec<AttributionSource>>,
     /// Example: `641c094001436dbc2081e642`
@@ -491,20 +509,24 @@ pub struct ContactsSearchSchema {
     pub followers: Option<Vec<String>>,
 }
 
+/// The response to `GET /contacts/` and the response to `GET /contacts/business/{businessId}`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/ContactsSearchSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContactsSearchSuccessfulResponseDto {
-    /// `contacts`
+    /// The `contacts` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contacts: Option<Vec<ContactsSearchSchema>>,
     /// Example: `10`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub count: Option<i64>,
-    /// `meta`
+    /// The `meta` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<ContactsMetaSchema>,
 }
 
+/// The response to `DELETE /contacts/{contactId}/workflow/{workflowId}` and the response to `POST /contacts/{contactId}/workflow/{workflowId}`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/ContactsWorkflowSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContactsWorkflowSuccessfulResponseDto {
@@ -513,25 +535,31 @@ pub struct ContactsWorkflowSuccessfulResponseDto {
     pub succeded: Option<bool>,
 }
 
+/// The response to `POST /contacts/{contactId}/followers`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/CreateAddFollowersSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CreateAddFollowersSuccessfulResponseDto {
-    /// `followers`
+    /// The `followers` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
-    /// `followersAdded`
+    /// The `followersAdded` field.
     #[serde(rename = "followersAdded", default, skip_serializing_if = "Option::is_none")]
     pub followers_added: Option<Vec<String>>,
 }
 
+/// The response to `POST /contacts/{contactId}/tags`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/CreateAddTagSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CreateAddTagSuccessfulResponseDto {
-    /// `tags`
+    /// The `tags` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
 }
 
+/// The body of `POST /contacts/`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/CreateContactDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateContactDto {
@@ -577,20 +605,20 @@ pub struct CreateContactDto {
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd: Option<bool>,
-    /// `dndSettings`
+    /// The `dndSettings` field.
     #[serde(rename = "dndSettings", default, skip_serializing_if = "Option::is_none")]
     pub dnd_settings: Option<DndSettingsSchema>,
-    /// `inboundDndSettings`
+    /// The `inboundDndSettings` field.
     #[serde(
         rename = "inboundDndSettings",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub inbound_dnd_settings: Option<InboundDndSettingsSchema>,
-    /// `tags`
+    /// The `tags` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// `customFields`
+    /// The `customFields` field.
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CreateContactDtoCustomFieldsItem>>,
     /// Example: `public api`
@@ -614,18 +642,29 @@ pub struct CreateContactDto {
     pub assigned_to: Option<String>,
 }
 
+/// An item of the `customFields` field of [`CreateContactDto`].
+///
 /// Schema: `apps/contacts.json#/components/schemas/CreateContactDto/properties/customFields/items`
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum CreateContactDtoCustomFieldsItem {
+    /// A [`TextField`].
     TextField(TextField),
+    /// A [`LargeTextField`].
     LargeTextField(LargeTextField),
+    /// A [`SingleSelectField`].
     SingleSelectField(SingleSelectField),
+    /// A [`RadioField`].
     RadioField(RadioField),
+    /// A [`NumericField`].
     NumericField(NumericField),
+    /// A [`MonetoryField`].
     MonetoryField(MonetoryField),
+    /// A [`CheckboxField`].
     CheckboxField(CheckboxField),
+    /// A [`MultiSelectField`].
     MultiSelectField(MultiSelectField),
+    /// A [`FileField`].
     FileField(FileField),
 }
 
@@ -689,6 +728,8 @@ impl<'de> Deserialize<'de> for CreateContactDtoCustomFieldsItem {
     }
 }
 
+/// The `contact` field of [`CreateContactsSuccessfulResponseDto`].
+///
 /// Schema: `apps/contacts.json#/components/schemas/CreateContactSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CreateContactSchema {
@@ -704,13 +745,13 @@ pub struct CreateContactSchema {
     /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-    /// `tags`
+    /// The `tags` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Example: `read`
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// `customFields`
+    /// The `customFields` field.
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldSchema>>,
     /// Example: `ve9EPM428h8vShlRW1KT`
@@ -762,7 +803,7 @@ pub struct CreateContactSchema {
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd: Option<bool>,
-    /// `dndSettings`
+    /// The `dndSettings` field.
     #[serde(rename = "dndSettings", default, skip_serializing_if = "Option::is_none")]
     pub dnd_settings: Option<DndSettingsSchema>,
     /// Example: `+18832327657`
@@ -808,10 +849,10 @@ pub struct CreateContactSchema {
         skip_serializing_if = "Option::is_none"
     )]
     pub last_session_activity_at: Option<String>,
-    /// `offers`
+    /// The `offers` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offers: Option<Vec<String>>,
-    /// `products`
+    /// The `products` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub products: Option<Vec<String>>,
     /// Example: `641c094001436dbc2081e642`
@@ -824,14 +865,18 @@ pub struct CreateContactSchema {
     pub assigned_to: Option<String>,
 }
 
+/// The response to `POST /contacts/`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/CreateContactsSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CreateContactsSuccessfulResponseDto {
-    /// `contact`
+    /// The `contact` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<CreateContactSchema>,
 }
 
+/// The response to `DELETE /contacts/{contactId}/campaigns/removeAll`, the response to `DELETE /contacts/{contactId}/campaigns/{campaignId}` and the response to `POST /contacts/{contactId}/campaigns/{campaignId}`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/CreateDeleteCantactsCampaignsSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CreateDeleteCantactsCampaignsSuccessfulResponseDto {
@@ -840,14 +885,18 @@ pub struct CreateDeleteCantactsCampaignsSuccessfulResponseDto {
     pub succeded: Option<bool>,
 }
 
+/// The response to `DELETE /contacts/{contactId}/tags`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/CreateDeleteTagSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CreateDeleteTagSuccessfulResponseDto {
-    /// `tags`
+    /// The `tags` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
 }
 
+/// The body of `POST /contacts/{contactId}/tasks`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/CreateTaskParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateTaskParams {
@@ -866,6 +915,8 @@ pub struct CreateTaskParams {
     pub assigned_to: Option<String>,
 }
 
+/// The body of `DELETE /contacts/{contactId}/workflow/{workflowId}` and the body of `POST /contacts/{contactId}/workflow/{workflowId}`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/CreateWorkflowDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CreateWorkflowDto {
@@ -874,6 +925,8 @@ pub struct CreateWorkflowDto {
     pub event_start_time: Option<String>,
 }
 
+/// An item of the `customFields` field of [`ContactsSearchSchema`], an item of the `customFields` field of [`CreateContactSchema`] and an item of the `customFields` field of [`GetContectByIdSchema`].
+///
 /// Schema: `apps/contacts.json#/components/schemas/CustomFieldSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CustomFieldSchema {
@@ -885,6 +938,8 @@ pub struct CustomFieldSchema {
     pub value: Option<String>,
 }
 
+/// The `customFieldsInputArraySchema` schema.
+///
 /// Schema: `apps/contacts.json#/components/schemas/customFieldsInputArraySchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomFieldsInputArraySchema {
@@ -893,11 +948,13 @@ pub struct CustomFieldsInputArraySchema {
     /// Example: `my_custom_field`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// `field_value`
+    /// The `field_value` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<Vec<String>>,
 }
 
+/// The `customFieldsInputObjectSchema` schema.
+///
 /// Schema: `apps/contacts.json#/components/schemas/customFieldsInputObjectSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomFieldsInputObjectSchema {
@@ -906,11 +963,13 @@ pub struct CustomFieldsInputObjectSchema {
     /// Example: `my_custom_field`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// `field_value`
+    /// The `field_value` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<serde_json::Value>,
 }
 
+/// The `customFieldsInputStringSchema` schema.
+///
 /// Schema: `apps/contacts.json#/components/schemas/customFieldsInputStringSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CustomFieldsInputStringSchema {
@@ -929,6 +988,8 @@ pub struct CustomFieldsInputStringSchema {
     pub field_value: Option<String>,
 }
 
+/// The response to `DELETE /contacts/{contactId}`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/DeleteContactsSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DeleteContactsSuccessfulResponseDto {
@@ -939,13 +1000,15 @@ pub struct DeleteContactsSuccessfulResponseDto {
     pub succeeded: Option<bool>,
 }
 
+/// The response to `DELETE /contacts/{contactId}/followers`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/DeleteFollowersSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DeleteFollowersSuccessfulResponseDto {
-    /// `followers`
+    /// The `followers` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
-    /// `followersRemoved`
+    /// The `followersRemoved` field.
     #[serde(
         rename = "followersRemoved",
         default,
@@ -954,6 +1017,8 @@ pub struct DeleteFollowersSuccessfulResponseDto {
     pub followers_removed: Option<Vec<String>>,
 }
 
+/// The response to `DELETE /contacts/{contactId}/notes/{id}`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/DeleteNoteSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DeleteNoteSuccessfulResponseDto {
@@ -962,6 +1027,8 @@ pub struct DeleteNoteSuccessfulResponseDto {
     pub succeded: Option<bool>,
 }
 
+/// The response to `DELETE /contacts/{contactId}/tasks/{taskId}`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/DeleteTaskSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DeleteTaskSuccessfulResponseDto {
@@ -970,19 +1037,23 @@ pub struct DeleteTaskSuccessfulResponseDto {
     pub succeded: Option<bool>,
 }
 
+/// The `Call` field of [`DndSettingsSchema`], the `Email` field of [`DndSettingsSchema`], the `SMS` field of [`DndSettingsSchema`] and 3 more places.
+///
 /// Schema: `apps/contacts.json#/components/schemas/DndSettingSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DndSettingSchema {
-    /// `status`
+    /// The `status` field.
     pub status: DndSettingSchemaStatus,
-    /// `message`
+    /// The `message` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
-    /// `code`
+    /// The `code` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
 }
 
+/// The `status` field of [`DndSettingSchema`].
+///
 /// Schema: `apps/contacts.json#/components/schemas/DndSettingSchema/properties/status`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1037,29 +1108,33 @@ impl std::fmt::Display for DndSettingSchemaStatus {
     }
 }
 
+/// The `dndSettings` field of [`CreateContactDto`], the `dndSettings` field of [`CreateContactSchema`], the `dndSettings` field of [`GetContectByIdSchema`] and 2 more places.
+///
 /// Schema: `apps/contacts.json#/components/schemas/DndSettingsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DndSettingsSchema {
-    /// `Call`
+    /// The `Call` field.
     #[serde(rename = "Call", default, skip_serializing_if = "Option::is_none")]
     pub call: Option<DndSettingSchema>,
-    /// `Email`
+    /// The `Email` field.
     #[serde(rename = "Email", default, skip_serializing_if = "Option::is_none")]
     pub email: Option<DndSettingSchema>,
-    /// `SMS`
+    /// The `SMS` field.
     #[serde(rename = "SMS", default, skip_serializing_if = "Option::is_none")]
     pub sms: Option<DndSettingSchema>,
-    /// `WhatsApp`
+    /// The `WhatsApp` field.
     #[serde(rename = "WhatsApp", default, skip_serializing_if = "Option::is_none")]
     pub whats_app: Option<DndSettingSchema>,
-    /// `GMB`
+    /// The `GMB` field.
     #[serde(rename = "GMB", default, skip_serializing_if = "Option::is_none")]
     pub gmb: Option<DndSettingSchema>,
-    /// `FB`
+    /// The `FB` field.
     #[serde(rename = "FB", default, skip_serializing_if = "Option::is_none")]
     pub fb: Option<DndSettingSchema>,
 }
 
+/// A variant of [`CreateContactDtoCustomFieldsItem`], a variant of [`UpdateContactDtoCustomFieldsItem`] and a variant of [`UpsertContactDtoCustomFieldsItem`].
+///
 /// Schema: `apps/contacts.json#/components/schemas/FileField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileField {
@@ -1068,18 +1143,22 @@ pub struct FileField {
     /// Example: `my_custom_field`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// `field_value`
+    /// The `field_value` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<serde_json::Value>,
 }
 
+/// The body of `DELETE /contacts/{contactId}/followers` and the body of `POST /contacts/{contactId}/followers`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/FollowersDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FollowersDto {
-    /// `followers`
+    /// The `followers` field.
     pub followers: Vec<String>,
 }
 
+/// An item of the `contacts` field of [`ContactSearchResponse`], the `contact` field of [`ContactsByIdSuccessfulResponseDto`], the `contact` field of [`UpdateContactsSuccessfulResponseDto`] and 1 more place.
+///
 /// Schema: `apps/contacts.json#/components/schemas/GetContectByIdSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetContectByIdSchema {
@@ -1116,7 +1195,7 @@ pub struct GetContectByIdSchema {
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd: Option<bool>,
-    /// `dndSettings`
+    /// The `dndSettings` field.
     #[serde(rename = "dndSettings", default, skip_serializing_if = "Option::is_none")]
     pub dnd_settings: Option<DndSettingsSchema>,
     /// Example: `read`
@@ -1146,7 +1225,7 @@ pub struct GetContectByIdSchema {
     /// Example: `https://www.tesla.com`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
-    /// `tags`
+    /// The `tags` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
     /// Example: `Date format YYYY-MM-DD`
@@ -1158,10 +1237,10 @@ pub struct GetContectByIdSchema {
     /// Example: `2021-07-02T05:18:26.704Z`
     #[serde(rename = "dateUpdated", default, skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<String>,
-    /// `attachments`
+    /// The `attachments` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<String>,
-    /// `ssn`
+    /// The `ssn` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ssn: Option<String>,
     /// Example: `test`
@@ -1191,20 +1270,20 @@ pub struct GetContectByIdSchema {
     /// Example: `2021-07-16T11:39:30.564Z`
     #[serde(rename = "lastActivity", default, skip_serializing_if = "Option::is_none")]
     pub last_activity: Option<String>,
-    /// `customFields`
+    /// The `customFields` field.
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldSchema>>,
     /// Example: `641c094001436dbc2081e642`
     #[serde(rename = "businessId", default, skip_serializing_if = "Option::is_none")]
     pub business_id: Option<String>,
-    /// `attributionSource`
+    /// The `attributionSource` field.
     #[serde(
         rename = "attributionSource",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub attribution_source: Option<AttributionSource>,
-    /// `lastAttributionSource`
+    /// The `lastAttributionSource` field.
     #[serde(
         rename = "lastAttributionSource",
         default,
@@ -1218,14 +1297,18 @@ pub struct GetContectByIdSchema {
     pub visitor_id: Option<String>,
 }
 
+/// The response to `POST /contacts/{contactId}/notes`, the response to `GET /contacts/{contactId}/notes/{id}` and the response to `PUT /contacts/{contactId}/notes/{id}`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/GetCreateUpdateNoteSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetCreateUpdateNoteSuccessfulResponseDto {
-    /// `note`
+    /// The `note` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<GetNoteSchema>,
 }
 
+/// An item of the `events` field of [`GetEventsSuccessfulResponseDto`].
+///
 /// Schema: `apps/contacts.json#/components/schemas/GetEventSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetEventSchema {
@@ -1272,7 +1355,7 @@ pub struct GetEventSchema {
         skip_serializing_if = "Option::is_none"
     )]
     pub appointment_status: Option<String>,
-    /// `users`
+    /// The `users` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub users: Option<Vec<String>>,
     /// Example: `2021-07-16 11:00:00`
@@ -1281,7 +1364,7 @@ pub struct GetEventSchema {
     /// Example: `2021-07-16 11:30:00`
     #[serde(rename = "dateUpdated", default, skip_serializing_if = "Option::is_none")]
     pub date_updated: Option<String>,
-    /// `assignedResources`
+    /// The `assignedResources` field.
     #[serde(
         rename = "assignedResources",
         default,
@@ -1290,14 +1373,18 @@ pub struct GetEventSchema {
     pub assigned_resources: Option<Vec<String>>,
 }
 
+/// The response to `GET /contacts/{contactId}/appointments`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/GetEventsSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetEventsSuccessfulResponseDto {
-    /// `events`
+    /// The `events` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<GetEventSchema>>,
 }
 
+/// The `note` field of [`GetCreateUpdateNoteSuccessfulResponseDto`] and an item of the `notes` field of [`GetNotesListSuccessfulResponseDto`].
+///
 /// Schema: `apps/contacts.json#/components/schemas/GetNoteSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetNoteSchema {
@@ -1327,24 +1414,30 @@ pub struct GetNoteSchema {
     pub pinned: Option<bool>,
 }
 
+/// The response to `GET /contacts/{contactId}/notes`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/GetNotesListSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetNotesListSuccessfulResponseDto {
-    /// `notes`
+    /// The `notes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<Vec<GetNoteSchema>>,
 }
 
+/// The `all` field of [`InboundDndSettingsSchema`].
+///
 /// Schema: `apps/contacts.json#/components/schemas/InboundDndSettingSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InboundDndSettingSchema {
-    /// `status`
+    /// The `status` field.
     pub status: InboundDndSettingSchemaStatus,
-    /// `message`
+    /// The `message` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
 }
 
+/// The `status` field of [`InboundDndSettingSchema`].
+///
 /// Schema: `apps/contacts.json#/components/schemas/InboundDndSettingSchema/properties/status`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1395,14 +1488,18 @@ impl std::fmt::Display for InboundDndSettingSchemaStatus {
     }
 }
 
+/// The `inboundDndSettings` field of [`CreateContactDto`], the `inboundDndSettings` field of [`UpdateContactDto`] and the `inboundDndSettings` field of [`UpsertContactDto`].
+///
 /// Schema: `apps/contacts.json#/components/schemas/InboundDndSettingsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct InboundDndSettingsSchema {
-    /// `all`
+    /// The `all` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub all: Option<InboundDndSettingSchema>,
 }
 
+/// A variant of [`CreateContactDtoCustomFieldsItem`], a variant of [`UpdateContactDtoCustomFieldsItem`] and a variant of [`UpsertContactDtoCustomFieldsItem`].
+///
 /// Schema: `apps/contacts.json#/components/schemas/LargeTextField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LargeTextField {
@@ -1416,6 +1513,8 @@ pub struct LargeTextField {
     pub field_value: Option<String>,
 }
 
+/// A variant of [`CreateContactDtoCustomFieldsItem`], a variant of [`UpdateContactDtoCustomFieldsItem`] and a variant of [`UpsertContactDtoCustomFieldsItem`].
+///
 /// Schema: `apps/contacts.json#/components/schemas/MonetoryField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MonetoryField {
@@ -1429,6 +1528,8 @@ pub struct MonetoryField {
     pub field_value: Option<f64>,
 }
 
+/// A variant of [`CreateContactDtoCustomFieldsItem`], a variant of [`UpdateContactDtoCustomFieldsItem`] and a variant of [`UpsertContactDtoCustomFieldsItem`].
+///
 /// Schema: `apps/contacts.json#/components/schemas/MultiSelectField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MultiSelectField {
@@ -1437,11 +1538,13 @@ pub struct MultiSelectField {
     /// Example: `my_custom_field`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// `field_value`
+    /// The `field_value` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<Vec<String>>,
 }
 
+/// The body of `POST /contacts/{contactId}/notes`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/NotesDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotesDto {
@@ -1461,6 +1564,8 @@ pub struct NotesDto {
     pub pinned: Option<bool>,
 }
 
+/// A variant of [`CreateContactDtoCustomFieldsItem`], a variant of [`UpdateContactDtoCustomFieldsItem`] and a variant of [`UpsertContactDtoCustomFieldsItem`].
+///
 /// Schema: `apps/contacts.json#/components/schemas/NumericField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NumericField {
@@ -1474,6 +1579,8 @@ pub struct NumericField {
     pub field_value: Option<f64>,
 }
 
+/// A variant of [`CreateContactDtoCustomFieldsItem`], a variant of [`UpdateContactDtoCustomFieldsItem`] and a variant of [`UpsertContactDtoCustomFieldsItem`].
+///
 /// Schema: `apps/contacts.json#/components/schemas/RadioField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RadioField {
@@ -1487,6 +1594,8 @@ pub struct RadioField {
     pub field_value: Option<String>,
 }
 
+/// A variant of [`CreateContactDtoCustomFieldsItem`], a variant of [`UpdateContactDtoCustomFieldsItem`] and a variant of [`UpsertContactDtoCustomFieldsItem`].
+///
 /// Schema: `apps/contacts.json#/components/schemas/SingleSelectField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SingleSelectField {
@@ -1500,21 +1609,27 @@ pub struct SingleSelectField {
     pub field_value: Option<String>,
 }
 
+/// The body of `DELETE /contacts/{contactId}/tags` and the body of `POST /contacts/{contactId}/tags`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/TagsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TagsDto {
-    /// `tags`
+    /// The `tags` field.
     pub tags: Vec<String>,
 }
 
+/// The response to `POST /contacts/{contactId}/tasks`, the response to `GET /contacts/{contactId}/tasks/{taskId}`, the response to `PUT /contacts/{contactId}/tasks/{taskId}` and 1 more place.
+///
 /// Schema: `apps/contacts.json#/components/schemas/TaskByIsSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TaskByIsSuccessfulResponseDto {
-    /// `task`
+    /// The `task` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub task: Option<TaskSchema>,
 }
 
+/// The `task` field of [`TaskByIsSuccessfulResponseDto`] and an item of the `tasks` field of [`TasksListSuccessfulResponseDto`].
+///
 /// Schema: `apps/contacts.json#/components/schemas/TaskSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TaskSchema {
@@ -1541,14 +1656,18 @@ pub struct TaskSchema {
     pub contact_id: Option<String>,
 }
 
+/// The response to `GET /contacts/{contactId}/tasks`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/TasksListSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TasksListSuccessfulResponseDto {
-    /// `tasks`
+    /// The `tasks` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Vec<TaskSchema>>,
 }
 
+/// A variant of [`CreateContactDtoCustomFieldsItem`], a variant of [`UpdateContactDtoCustomFieldsItem`] and a variant of [`UpsertContactDtoCustomFieldsItem`].
+///
 /// Schema: `apps/contacts.json#/components/schemas/TextField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TextField {
@@ -1562,6 +1681,8 @@ pub struct TextField {
     pub field_value: Option<String>,
 }
 
+/// The body of `PUT /contacts/{contactId}`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateContactDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateContactDto {
@@ -1601,10 +1722,10 @@ pub struct UpdateContactDto {
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd: Option<bool>,
-    /// `dndSettings`
+    /// The `dndSettings` field.
     #[serde(rename = "dndSettings", default, skip_serializing_if = "Option::is_none")]
     pub dnd_settings: Option<DndSettingsSchema>,
-    /// `inboundDndSettings`
+    /// The `inboundDndSettings` field.
     #[serde(
         rename = "inboundDndSettings",
         default,
@@ -1614,7 +1735,7 @@ pub struct UpdateContactDto {
     /// This field will overwrite all current tags associated with the contact. To update a tags, it is recommended to use the Add Tag or Remove Tag API instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// `customFields`
+    /// The `customFields` field.
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<UpdateContactDtoCustomFieldsItem>>,
     /// Example: `public api`
@@ -1635,18 +1756,29 @@ pub struct UpdateContactDto {
     pub assigned_to: Option<String>,
 }
 
+/// An item of the `customFields` field of [`UpdateContactDto`].
+///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateContactDto/properties/customFields/items`
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum UpdateContactDtoCustomFieldsItem {
+    /// A [`TextField`].
     TextField(TextField),
+    /// A [`LargeTextField`].
     LargeTextField(LargeTextField),
+    /// A [`SingleSelectField`].
     SingleSelectField(SingleSelectField),
+    /// A [`RadioField`].
     RadioField(RadioField),
+    /// A [`NumericField`].
     NumericField(NumericField),
+    /// A [`MonetoryField`].
     MonetoryField(MonetoryField),
+    /// A [`CheckboxField`].
     CheckboxField(CheckboxField),
+    /// A [`MultiSelectField`].
     MultiSelectField(MultiSelectField),
+    /// A [`FileField`].
     FileField(FileField),
 }
 
@@ -1710,17 +1842,21 @@ impl<'de> Deserialize<'de> for UpdateContactDtoCustomFieldsItem {
     }
 }
 
+/// The response to `PUT /contacts/{contactId}`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateContactsSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateContactsSuccessfulResponseDto {
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub succeded: Option<bool>,
-    /// `contact`
+    /// The `contact` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<GetContectByIdSchema>,
 }
 
+/// The body of `PUT /contacts/{contactId}/notes/{id}`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateNoteDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateNoteDto {
@@ -1741,6 +1877,8 @@ pub struct UpdateNoteDto {
     pub pinned: Option<bool>,
 }
 
+/// The body of `POST /contacts/bulk/tags/update/{type}`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateTagsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateTagsDto {
@@ -1760,6 +1898,8 @@ pub struct UpdateTagsDto {
     pub remove_all_tags: Option<bool>,
 }
 
+/// The response to `POST /contacts/bulk/tags/update/{type}`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateTagsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateTagsResponseDto {
@@ -1776,6 +1916,8 @@ pub struct UpdateTagsResponseDto {
     pub responses: Vec<String>,
 }
 
+/// The body of `PUT /contacts/{contactId}/tasks/{taskId}`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateTaskBody`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateTaskBody {
@@ -1796,6 +1938,8 @@ pub struct UpdateTaskBody {
     pub assigned_to: Option<String>,
 }
 
+/// The body of `PUT /contacts/{contactId}/tasks/{taskId}/completed`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateTaskStatusParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateTaskStatusParams {
@@ -1803,6 +1947,8 @@ pub struct UpdateTaskStatusParams {
     pub completed: bool,
 }
 
+/// The body of `POST /contacts/upsert`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/UpsertContactDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpsertContactDto {
@@ -1848,10 +1994,10 @@ pub struct UpsertContactDto {
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd: Option<bool>,
-    /// `dndSettings`
+    /// The `dndSettings` field.
     #[serde(rename = "dndSettings", default, skip_serializing_if = "Option::is_none")]
     pub dnd_settings: Option<DndSettingsSchema>,
-    /// `inboundDndSettings`
+    /// The `inboundDndSettings` field.
     #[serde(
         rename = "inboundDndSettings",
         default,
@@ -1861,7 +2007,7 @@ pub struct UpsertContactDto {
     /// This field will overwrite all current tags associated with the contact. To update a tags, it is recommended to use the Add Tag or Remove Tag API instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-    /// `customFields`
+    /// The `customFields` field.
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<UpsertContactDtoCustomFieldsItem>>,
     /// Example: `public api`
@@ -1894,18 +2040,29 @@ pub struct UpsertContactDto {
     pub create_new_if_duplicate_allowed: Option<bool>,
 }
 
+/// An item of the `customFields` field of [`UpsertContactDto`].
+///
 /// Schema: `apps/contacts.json#/components/schemas/UpsertContactDto/properties/customFields/items`
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum UpsertContactDtoCustomFieldsItem {
+    /// A [`TextField`].
     TextField(TextField),
+    /// A [`LargeTextField`].
     LargeTextField(LargeTextField),
+    /// A [`SingleSelectField`].
     SingleSelectField(SingleSelectField),
+    /// A [`RadioField`].
     RadioField(RadioField),
+    /// A [`NumericField`].
     NumericField(NumericField),
+    /// A [`MonetoryField`].
     MonetoryField(MonetoryField),
+    /// A [`CheckboxField`].
     CheckboxField(CheckboxField),
+    /// A [`MultiSelectField`].
     MultiSelectField(MultiSelectField),
+    /// A [`FileField`].
     FileField(FileField),
 }
 
@@ -1969,16 +2126,18 @@ impl<'de> Deserialize<'de> for UpsertContactDtoCustomFieldsItem {
     }
 }
 
+/// The response to `POST /contacts/upsert`.
+///
 /// Schema: `apps/contacts.json#/components/schemas/UpsertContactsSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpsertContactsSuccessfulResponseDto {
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new: Option<bool>,
-    /// `contact`
+    /// The `contact` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<GetContectByIdSchema>,
-    /// `traceId`
+    /// The `traceId` field.
     #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The `data` field of [`CreateActionResponseDto`], the `data` field of [`FetchActionDetailsResponseDto`], an item of the `data` field of [`FetchActionsForEmployeeResponseDto`] and 1 more place.
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/ActionDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActionDataDto {
@@ -36,12 +38,19 @@ pub struct ActionDataDto {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum ActionDataDtoDetails {
+    /// A [`TriggerWorkflowDto`].
     TriggerWorkflowDto(TriggerWorkflowDto),
+    /// A [`UpdateContactFieldDto`].
     UpdateContactFieldDto(UpdateContactFieldDto),
+    /// A [`AppointmentBookingDto`].
     AppointmentBookingDto(AppointmentBookingDto),
+    /// A [`StopBotDto`].
     StopBotDto(StopBotDto),
+    /// A [`HumanHandOverDto`].
     HumanHandOverDto(HumanHandOverDto),
+    /// A [`AdvancedFollowupDto`].
     AdvancedFollowupDto(AdvancedFollowupDto),
+    /// A [`TransferBotDto`].
     TransferBotDto(TransferBotDto),
 }
 
@@ -221,6 +230,8 @@ impl std::fmt::Display for ActionDataDtoType {
     }
 }
 
+/// An item of the `actions` field of [`EmployeeResponseDto`].
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/ActionsIdDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActionsIdDto {
@@ -307,6 +318,8 @@ impl std::fmt::Display for ActionsIdDtoType {
     }
 }
 
+/// A variant of [`ActionDataDtoDetails`] and a variant of [`CreateActionDtoDetails`].
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/advancedFollowupDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdvancedFollowupDto {
@@ -387,6 +400,8 @@ impl std::fmt::Display for AdvancedFollowupDtoScenarioId {
     }
 }
 
+/// A variant of [`ActionDataDtoDetails`] and a variant of [`CreateActionDtoDetails`].
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/appointmentBookingDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppointmentBookingDto {
@@ -506,6 +521,8 @@ impl std::fmt::Display for AppointmentBookingDtoSleepTimeUnit {
     }
 }
 
+/// The body of `POST /conversation-ai/agents/{agentId}/actions` and the body of `PUT /conversation-ai/agents/{agentId}/actions/{actionId}`.
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/CreateActionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateActionDto {
@@ -524,12 +541,19 @@ pub struct CreateActionDto {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum CreateActionDtoDetails {
+    /// A [`TriggerWorkflowDto`].
     TriggerWorkflowDto(TriggerWorkflowDto),
+    /// A [`UpdateContactFieldDto`].
     UpdateContactFieldDto(UpdateContactFieldDto),
+    /// A [`AppointmentBookingDto`].
     AppointmentBookingDto(AppointmentBookingDto),
+    /// A [`StopBotDto`].
     StopBotDto(StopBotDto),
+    /// A [`HumanHandOverDto`].
     HumanHandOverDto(HumanHandOverDto),
+    /// A [`AdvancedFollowupDto`].
     AdvancedFollowupDto(AdvancedFollowupDto),
+    /// A [`TransferBotDto`].
     TransferBotDto(TransferBotDto),
 }
 
@@ -637,6 +661,8 @@ impl<'de> Deserialize<'de> for CreateActionDtoDetails {
     }
 }
 
+/// The `type` field of [`CreateActionDto`].
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/CreateActionDTO/properties/type`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -707,6 +733,8 @@ impl std::fmt::Display for CreateActionDtoType {
     }
 }
 
+/// The response to `POST /conversation-ai/agents/{agentId}/actions`.
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/createActionResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateActionResponseDto {
@@ -718,6 +746,8 @@ pub struct CreateActionResponseDto {
     pub success: bool,
 }
 
+/// The body of `POST /conversation-ai/agents`.
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateEmployeeDto {
@@ -830,6 +860,8 @@ pub struct CreateEmployeeDto {
     pub sleep_on_workflow_message: Option<bool>,
 }
 
+/// An item of the `channels` field of [`CreateEmployeeDto`].
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/channels/items`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1060,6 +1092,8 @@ impl std::fmt::Display for CreateEmployeeDtoWaitTimeUnit {
     }
 }
 
+/// The `data` field of [`DeleteActionResponseDto`].
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/DeleteActionDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteActionDataDto {
@@ -1069,6 +1103,8 @@ pub struct DeleteActionDataDto {
     pub id: String,
 }
 
+/// The response to `DELETE /conversation-ai/agents/{agentId}/actions/{actionId}`.
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/deleteActionResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteActionResponseDto {
@@ -1080,6 +1116,8 @@ pub struct DeleteActionResponseDto {
     pub success: bool,
 }
 
+/// The response to `DELETE /conversation-ai/agents/{agentId}`.
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/DeleteEmployeeResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteEmployeeResponseDto {
@@ -1093,6 +1131,8 @@ pub struct DeleteEmployeeResponseDto {
     pub id: String,
 }
 
+/// An item of the `agents` field of [`SearchEmployeeResponseDto`].
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/EmployeeListItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmployeeListItemDto {
@@ -1356,6 +1396,8 @@ impl std::fmt::Display for EmployeeListItemDtoWaitTimeUnit {
     }
 }
 
+/// The response to `POST /conversation-ai/agents`, the response to `GET /conversation-ai/agents/{agentId}` and the response to `PUT /conversation-ai/agents/{agentId}`.
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/EmployeeResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmployeeResponseDto {
@@ -1457,6 +1499,8 @@ pub struct EmployeeResponseDto {
     pub sleep_on_workflow_message: Option<bool>,
 }
 
+/// An item of the `channels` field of [`EmployeeResponseDto`].
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/EmployeeResponseDTO/properties/channels/items`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1687,6 +1731,8 @@ impl std::fmt::Display for EmployeeResponseDtoWaitTimeUnit {
     }
 }
 
+/// The response to `GET /conversation-ai/agents/{agentId}/actions/{actionId}`.
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/fetchActionDetailsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FetchActionDetailsResponseDto {
@@ -1698,6 +1744,8 @@ pub struct FetchActionDetailsResponseDto {
     pub success: bool,
 }
 
+/// The response to `GET /conversation-ai/agents/{agentId}/actions/list`.
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/fetchActionsForEmployeeResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FetchActionsForEmployeeResponseDto {
@@ -1709,6 +1757,8 @@ pub struct FetchActionsForEmployeeResponseDto {
     pub success: bool,
 }
 
+/// The response to `GET /conversation-ai/generations`.
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/FetchAIResponseDetailsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FetchAiResponseDetailsResponseDto {
@@ -1752,6 +1802,8 @@ pub struct FetchAiResponseDetailsResponseDto {
     pub mode: Option<String>,
 }
 
+/// An item of the `followupSequence` field of [`AdvancedFollowupDto`].
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/FollowupSequence`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FollowupSequence {
@@ -1864,6 +1916,8 @@ impl std::fmt::Display for FollowupSequenceFollowupTimeUnit {
     }
 }
 
+/// The `followupSettings` field of [`AdvancedFollowupDto`] and the `followupSettings` field of [`UpdateFollowupSettingsDto`].
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/FollowupSettings`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FollowupSettings {
@@ -1937,6 +1991,8 @@ impl std::fmt::Display for FollowupSettingsTimezoneToUse {
     }
 }
 
+/// The `source` parameter of `GET /conversation-ai/generations`.
+///
 /// Schema: `apps/conversation-ai.json#/paths/~1conversation-ai~1generations/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1987,6 +2043,8 @@ impl std::fmt::Display for GetGenerationDetailsSource {
     }
 }
 
+/// A variant of [`ActionDataDtoDetails`] and a variant of [`CreateActionDtoDetails`].
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/humanHandOverDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HumanHandOverDto {
@@ -2167,6 +2225,8 @@ impl std::fmt::Display for HumanHandOverDtoSleepTimeUnit {
     }
 }
 
+/// An item of the `intervals` field of [`WorkingHours`].
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/Interval`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Interval {
@@ -2192,6 +2252,8 @@ pub struct Interval {
     pub end_minute: f64,
 }
 
+/// The response to `GET /conversation-ai/agents/search`.
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/SearchEmployeeResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchEmployeeResponseDto {
@@ -2208,6 +2270,8 @@ pub struct SearchEmployeeResponseDto {
     pub count: i64,
 }
 
+/// A variant of [`ActionDataDtoDetails`] and a variant of [`CreateActionDtoDetails`].
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/stopBotDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StopBotDto {
@@ -2361,6 +2425,8 @@ impl std::fmt::Display for StopBotDtoStopBotDetectionType {
     }
 }
 
+/// A variant of [`ActionDataDtoDetails`] and a variant of [`CreateActionDtoDetails`].
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/transferBotDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TransferBotDto {
@@ -2448,6 +2514,8 @@ impl std::fmt::Display for TransferBotDtoTransferBotType {
     }
 }
 
+/// A variant of [`ActionDataDtoDetails`] and a variant of [`CreateActionDtoDetails`].
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/triggerWorkflowDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TriggerWorkflowDto {
@@ -2466,6 +2534,8 @@ pub struct TriggerWorkflowDto {
     pub trigger_message: Option<String>,
 }
 
+/// The response to `PUT /conversation-ai/agents/{agentId}/actions/{actionId}` and the response to `PATCH /conversation-ai/agents/{agentId}/followup-settings`.
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/updateActionResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateActionResponseDto {
@@ -2477,6 +2547,8 @@ pub struct UpdateActionResponseDto {
     pub success: bool,
 }
 
+/// A variant of [`ActionDataDtoDetails`] and a variant of [`CreateActionDtoDetails`].
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/updateContactFieldDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateContactFieldDto {
@@ -2498,6 +2570,8 @@ pub struct UpdateContactFieldDto {
     pub contact_update_examples: Option<Vec<String>>,
 }
 
+/// The body of `PUT /conversation-ai/agents/{agentId}`.
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/UpdateEmployeeDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateEmployeeDto {
@@ -2604,6 +2678,8 @@ pub struct UpdateEmployeeDto {
     pub sleep_on_workflow_message: Option<bool>,
 }
 
+/// An item of the `channels` field of [`UpdateEmployeeDto`].
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/UpdateEmployeeDto/properties/channels/items`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2834,17 +2910,21 @@ impl std::fmt::Display for UpdateEmployeeDtoWaitTimeUnit {
     }
 }
 
+/// The body of `PATCH /conversation-ai/agents/{agentId}/followup-settings`.
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/UpdateFollowupSettingsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateFollowupSettingsDto {
-    /// `actionIds`
+    /// The `actionIds` field.
     #[serde(rename = "actionIds")]
     pub action_ids: Vec<String>,
-    /// `followupSettings`
+    /// The `followupSettings` field.
     #[serde(rename = "followupSettings")]
     pub followup_settings: FollowupSettings,
 }
 
+/// An item of the `workingHours` field of [`FollowupSettings`].
+///
 /// Schema: `apps/conversation-ai.json#/components/schemas/WorkingHours`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkingHours {

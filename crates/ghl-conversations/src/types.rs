@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The body of `PUT /conversations/messages/{messageId}/attachments`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/AddMessageAttachmentsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AddMessageAttachmentsDto {
@@ -12,6 +14,8 @@ pub struct AddMessageAttachmentsDto {
     pub attachments: Vec<String>,
 }
 
+/// The `call` field of [`ProcessMessageBodyDto`] and the `call` field of [`ProcessOutboundMessageBodyDto`].
+///
 /// Schema: `apps/conversations.json#/components/schemas/CallDataDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CallDataDto {
@@ -108,6 +112,8 @@ impl std::fmt::Display for CallDataDtoStatus {
     }
 }
 
+/// The response to `DELETE /conversations/messages/email/{emailMessageId}/schedule` and the response to `DELETE /conversations/messages/{messageId}/schedule`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/CancelScheduledResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CancelScheduledResponseDto {
@@ -121,6 +127,8 @@ pub struct CancelScheduledResponseDto {
     pub message: String,
 }
 
+/// The body of `POST /conversations/messages/upload/complete`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/CompleteFileUploadDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompleteFileUploadDto {
@@ -150,6 +158,8 @@ pub struct CompleteFileUploadDto {
     pub filename: String,
 }
 
+/// The response to `POST /conversations/messages/upload/complete`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/CompleteFileUploadResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CompleteFileUploadResponseDto {
@@ -160,6 +170,8 @@ pub struct CompleteFileUploadResponseDto {
     pub metadata: serde_json::Value,
 }
 
+/// The `conversation` field of [`CreateConversationSuccessResponse`].
+///
 /// Schema: `apps/conversations.json#/components/schemas/ConversationCreateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConversationCreateResponseDto {
@@ -203,6 +215,8 @@ pub struct ConversationCreateResponseDto {
     pub assigned_to: Option<String>,
 }
 
+/// The `conversation` field of [`GetConversationSuccessfulResponse`].
+///
 /// Schema: `apps/conversations.json#/components/schemas/ConversationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConversationDto {
@@ -491,6 +505,8 @@ impl std::fmt::Display for ConversationDtoLastMessageType {
     }
 }
 
+/// An item of the `conversations` field of [`SendConversationResponseDto`].
+///
 /// Schema: `apps/conversations.json#/components/schemas/ConversationSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConversationSchema {
@@ -824,6 +840,8 @@ impl std::fmt::Display for ConversationSchemaType {
     }
 }
 
+/// The body of `POST /conversations/`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/CreateConversationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateConversationDto {
@@ -839,6 +857,8 @@ pub struct CreateConversationDto {
     pub contact_id: String,
 }
 
+/// The response to `POST /conversations/`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/CreateConversationSuccessResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateConversationSuccessResponse {
@@ -850,6 +870,8 @@ pub struct CreateConversationSuccessResponse {
     pub conversation: ConversationCreateResponseDto,
 }
 
+/// The body of `POST /conversations/preferences/custom-subtypes`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/CreateCustomSubtypeDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateCustomSubtypeDto {
@@ -924,13 +946,17 @@ impl std::fmt::Display for CreateCustomSubtypeDtoChannel {
     }
 }
 
+/// The response to `POST /conversations/providers/live-chat/typing`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/CreateLiveChatMessageFeedbackResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateLiveChatMessageFeedbackResponse {
-    /// `success`
+    /// The `success` field.
     pub success: bool,
 }
 
+/// The response to `DELETE /conversations/{conversationId}`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/DeleteConversationSuccessfulResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteConversationSuccessfulResponse {
@@ -940,6 +966,8 @@ pub struct DeleteConversationSuccessfulResponse {
     pub success: bool,
 }
 
+/// The `error` field of [`UpdateMessageStatusDto`].
+///
 /// Schema: `apps/conversations.json#/components/schemas/ErrorDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorDto {
@@ -958,6 +986,8 @@ pub struct ErrorDto {
     pub message: String,
 }
 
+/// The `channel` parameter of `GET /conversations/messages/export`.
+///
 /// Schema: `apps/conversations.json#/paths/~1conversations~1messages~1export/get/parameters/8/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1024,6 +1054,8 @@ impl std::fmt::Display for ExportMessagesByLocationChannel {
     }
 }
 
+/// The `sortBy` parameter of `GET /conversations/messages/export`.
+///
 /// Schema: `apps/conversations.json#/paths/~1conversations~1messages~1export/get/parameters/4/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1074,6 +1106,8 @@ impl std::fmt::Display for ExportMessagesByLocationSortBy {
     }
 }
 
+/// The `sortOrder` parameter of `GET /conversations/messages/export`.
+///
 /// Schema: `apps/conversations.json#/paths/~1conversations~1messages~1export/get/parameters/5/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1124,6 +1158,8 @@ impl std::fmt::Display for ExportMessagesByLocationSortOrder {
     }
 }
 
+/// The response to `GET /conversations/messages/export`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/ExportMessagesResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportMessagesResponseDto {
@@ -1140,6 +1176,8 @@ pub struct ExportMessagesResponseDto {
     pub total: i64,
 }
 
+/// The `forward` field of [`SendMessageBodyDto`].
+///
 /// Schema: `apps/conversations.json#/components/schemas/ForwardConfigDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ForwardConfigDto {
@@ -1210,6 +1248,8 @@ pub struct ForwardConfigDto {
     pub recipient_conversation_id: Option<String>,
 }
 
+/// The `forwardData` field of [`SendMessageResponseDto`].
+///
 /// Schema: `apps/conversations.json#/components/schemas/ForwardResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ForwardResponseDto {
@@ -1275,6 +1315,8 @@ pub struct ForwardResponseDto {
     pub recipient_conversation_id: Option<String>,
 }
 
+/// The response to `GET /conversations/{conversationId}`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/GetConversationByIdResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetConversationByIdResponse {
@@ -1320,6 +1362,8 @@ pub struct GetConversationByIdResponse {
     pub starred: Option<bool>,
 }
 
+/// The response to `PUT /conversations/{conversationId}`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/GetConversationSuccessfulResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetConversationSuccessfulResponse {
@@ -1331,6 +1375,8 @@ pub struct GetConversationSuccessfulResponse {
     pub conversation: ConversationDto,
 }
 
+/// The response to `GET /conversations/messages/email/{id}`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/GetEmailMessageResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetEmailMessageResponseDto {
@@ -1363,9 +1409,9 @@ pub struct GetEmailMessageResponseDto {
     pub subject: Option<String>,
     /// Example: `Hi there`
     pub body: String,
-    /// `direction`
+    /// The `direction` field.
     pub direction: GetEmailMessageResponseDtoDirection,
-    /// `status`
+    /// The `status` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<GetEmailMessageResponseDtoStatus>,
     /// Example: `text/plain`
@@ -1374,7 +1420,7 @@ pub struct GetEmailMessageResponseDto {
     /// An array of attachment URLs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<String>>,
-    /// `provider`
+    /// The `provider` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<String>,
     /// Name and Email Id of the sender
@@ -1408,6 +1454,8 @@ pub struct GetEmailMessageResponseDto {
     pub conversation_provider_id: Option<String>,
 }
 
+/// The `direction` field of [`GetEmailMessageResponseDto`].
+///
 /// Schema: `apps/conversations.json#/components/schemas/GetEmailMessageResponseDto/properties/direction`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1522,6 +1570,8 @@ impl std::fmt::Display for GetEmailMessageResponseDtoSource {
     }
 }
 
+/// The `status` field of [`GetEmailMessageResponseDto`].
+///
 /// Schema: `apps/conversations.json#/components/schemas/GetEmailMessageResponseDto/properties/status`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1600,6 +1650,8 @@ impl std::fmt::Display for GetEmailMessageResponseDtoStatus {
     }
 }
 
+/// The response to `GET /conversations/messages/{id}`, an item of the `messages` field of [`ExportMessagesResponseDto`] and an item of the `messages` field of [`GetMessagesByConversationResponseDto`].
+///
 /// Schema: `apps/conversations.json#/components/schemas/GetMessageResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetMessageResponseDto {
@@ -1628,9 +1680,9 @@ pub struct GetMessageResponseDto {
     /// Example: `Hi there`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// `direction`
+    /// The `direction` field.
     pub direction: GetMessageResponseDtoDirection,
-    /// `status`
+    /// The `status` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<GetMessageResponseDtoStatus>,
     /// Example: `text/plain`
@@ -1639,7 +1691,7 @@ pub struct GetMessageResponseDto {
     /// An array of attachment URLs. Attachments will be empty for Call and Voicemails, type 1 and 10. Please use get call recording API to fetch call recording and voicemails.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<String>>,
-    /// `meta`
+    /// The `meta` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<MessageMeta>,
     /// Message source
@@ -1666,6 +1718,8 @@ pub struct GetMessageResponseDto {
     pub chat_widget_id: Option<String>,
 }
 
+/// The `direction` field of [`GetMessageResponseDto`].
+///
 /// Schema: `apps/conversations.json#/components/schemas/GetMessageResponseDto/properties/direction`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1992,6 +2046,8 @@ impl std::fmt::Display for GetMessageResponseDtoSource {
     }
 }
 
+/// The `status` field of [`GetMessageResponseDto`].
+///
 /// Schema: `apps/conversations.json#/components/schemas/GetMessageResponseDto/properties/status`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2082,6 +2138,8 @@ impl std::fmt::Display for GetMessageResponseDtoStatus {
     }
 }
 
+/// The response to `GET /conversations/locations/{locationId}/messages/{messageId}/transcription`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/GetMessageTranscriptionResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetMessageTranscriptionResponseDto {
@@ -2120,13 +2178,15 @@ pub struct GetMessageTranscriptionResponseDto {
 /// Schema: `apps/conversations.json#/components/schemas/GetMessagesByConversationEnvelopeDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetMessagesByConversationEnvelopeDto {
-    /// `messages`
+    /// The `messages` field.
     pub messages: GetMessagesByConversationResponseDto,
     /// Request trace id
     #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
     pub trace_id: Option<String>,
 }
 
+/// The `messages` field of [`GetMessagesByConversationEnvelopeDto`].
+///
 /// Schema: `apps/conversations.json#/components/schemas/GetMessagesByConversationResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetMessagesByConversationResponseDto {
@@ -2144,6 +2204,8 @@ pub struct GetMessagesByConversationResponseDto {
     pub messages: Vec<GetMessageResponseDto>,
 }
 
+/// The `type` parameter of `GET /conversations/{conversationId}/messages`.
+///
 /// Schema: `apps/conversations.json#/paths/~1conversations~1{conversationId}~1messages/get/parameters/4/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2262,6 +2324,8 @@ impl std::fmt::Display for GetMessagesType {
     }
 }
 
+/// The body of `POST /conversations/messages/upload/initiate`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/InitiateFileUploadDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InitiateFileUploadDto {
@@ -2295,6 +2359,8 @@ pub struct InitiateFileUploadDto {
     pub channel: String,
 }
 
+/// The response to `POST /conversations/messages/upload/initiate`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/InitiateFileUploadResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InitiateFileUploadResponseDto {
@@ -2325,6 +2391,8 @@ pub struct InitiateFileUploadResponseDto {
     pub max_file_size: f64,
 }
 
+/// The `meta` field of [`GetMessageResponseDto`].
+///
 /// Schema: `apps/conversations.json#/components/schemas/MessageMeta`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct MessageMeta {
@@ -2419,6 +2487,8 @@ impl std::fmt::Display for MessageMetaCallStatus {
     }
 }
 
+/// The body of `POST /conversations/messages/inbound`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/ProcessMessageBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProcessMessageBodyDto {
@@ -2653,10 +2723,12 @@ impl std::fmt::Display for ProcessMessageBodyDtoType {
     }
 }
 
+/// The response to `POST /conversations/messages/inbound` and the response to `POST /conversations/messages/outbound`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/ProcessMessageResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProcessMessageResponseDto {
-    /// `success`
+    /// The `success` field.
     pub success: bool,
     /// Conversation ID.
     ///
@@ -2668,19 +2740,21 @@ pub struct ProcessMessageResponseDto {
     /// Example: `t22c6DQcTDf3MjRhwf77`
     #[serde(rename = "messageId")]
     pub message_id: String,
-    /// `message`
+    /// The `message` field.
     pub message: String,
-    /// `contactId`
+    /// The `contactId` field.
     #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
-    /// `dateAdded`
+    /// The `dateAdded` field.
     #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
-    /// `emailMessageId`
+    /// The `emailMessageId` field.
     #[serde(rename = "emailMessageId", default, skip_serializing_if = "Option::is_none")]
     pub email_message_id: Option<String>,
 }
 
+/// The body of `POST /conversations/messages/outbound`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/ProcessOutboundMessageBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProcessOutboundMessageBodyDto {
@@ -2763,6 +2837,8 @@ impl std::fmt::Display for ProcessOutboundMessageBodyDtoType {
     }
 }
 
+/// The `lastMessageAction` parameter of `GET /conversations/search`.
+///
 /// Schema: `apps/conversations.json#/paths/~1conversations~1search/get/parameters/12/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2813,6 +2889,8 @@ impl std::fmt::Display for SearchConversationLastMessageAction {
     }
 }
 
+/// The `lastMessageDirection` parameter of `GET /conversations/search`.
+///
 /// Schema: `apps/conversations.json#/paths/~1conversations~1search/get/parameters/13/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2863,6 +2941,8 @@ impl std::fmt::Display for SearchConversationLastMessageDirection {
     }
 }
 
+/// The `lastMessageType` parameter of `GET /conversations/search`.
+///
 /// Schema: `apps/conversations.json#/paths/~1conversations~1search/get/parameters/11/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3073,6 +3153,8 @@ impl std::fmt::Display for SearchConversationLastMessageType {
     }
 }
 
+/// The `sort` parameter of `GET /conversations/search`.
+///
 /// Schema: `apps/conversations.json#/paths/~1conversations~1search/get/parameters/7/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3123,6 +3205,8 @@ impl std::fmt::Display for SearchConversationSort {
     }
 }
 
+/// The `sortBy` parameter of `GET /conversations/search`.
+///
 /// Schema: `apps/conversations.json#/paths/~1conversations~1search/get/parameters/15/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3185,6 +3269,8 @@ impl std::fmt::Display for SearchConversationSortBy {
     }
 }
 
+/// The `status` parameter of `GET /conversations/search`.
+///
 /// Schema: `apps/conversations.json#/paths/~1conversations~1search/get/parameters/14/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3247,6 +3333,8 @@ impl std::fmt::Display for SearchConversationStatus {
     }
 }
 
+/// The response to `GET /conversations/search`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/SendConversationResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SendConversationResponseDto {
@@ -3258,6 +3346,8 @@ pub struct SendConversationResponseDto {
     pub total: i64,
 }
 
+/// The body of `POST /conversations/messages`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/SendMessageBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SendMessageBodyDto {
@@ -3648,6 +3738,8 @@ impl std::fmt::Display for SendMessageBodyDtoType {
     }
 }
 
+/// The response to `POST /conversations/messages`, the response to `POST /conversations/messages/review-reply` and the response to `PUT /conversations/messages/{messageId}/status`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/SendMessageResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SendMessageResponseDto {
@@ -3743,6 +3835,8 @@ impl std::fmt::Display for SendMessageResponseDtoStatus {
     }
 }
 
+/// The body of `POST /conversations/messages/review-reply`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/SendReviewReplyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SendReviewReplyDto {
@@ -3762,6 +3856,8 @@ pub struct SendReviewReplyDto {
     pub message: String,
 }
 
+/// The `StartAfterArrayNumberSchema` schema.
+///
 /// Schema: `apps/conversations.json#/components/schemas/StartAfterArrayNumberSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct StartAfterArrayNumberSchema {
@@ -3770,6 +3866,8 @@ pub struct StartAfterArrayNumberSchema {
     pub start_after_date: Option<Vec<String>>,
 }
 
+/// The `StartAfterNumberSchema` schema.
+///
 /// Schema: `apps/conversations.json#/components/schemas/StartAfterNumberSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct StartAfterNumberSchema {
@@ -3780,6 +3878,8 @@ pub struct StartAfterNumberSchema {
     pub start_after_date: Option<f64>,
 }
 
+/// The `subscription_action` field of [`UserSubscriptionChangeDto`].
+///
 /// Schema: `apps/conversations.json#/components/schemas/SubscriptionActionDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubscriptionActionDto {
@@ -3960,6 +4060,8 @@ impl std::fmt::Display for SubscriptionActionDtoType {
     }
 }
 
+/// The body of `PUT /conversations/{conversationId}`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/UpdateConversationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateConversationDto {
@@ -3978,11 +4080,13 @@ pub struct UpdateConversationDto {
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub starred: Option<bool>,
-    /// `feedback`
+    /// The `feedback` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feedback: Option<serde_json::Value>,
 }
 
+/// The body of `PUT /conversations/preferences/custom-subtypes/{id}`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/UpdateCustomSubtypeDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateCustomSubtypeDto {
@@ -4008,6 +4112,8 @@ pub struct UpdateCustomSubtypeDto {
     pub resubscription_legal_form_id: Option<String>,
 }
 
+/// The body of `PUT /conversations/messages/{messageId}/status`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/UpdateMessageStatusDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateMessageStatusDto {
@@ -4088,6 +4194,8 @@ impl std::fmt::Display for UpdateMessageStatusDtoStatus {
     }
 }
 
+/// The body of `POST /conversations/messages/upload`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/UploadFilesDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UploadFilesDto {
@@ -4101,10 +4209,10 @@ pub struct UploadFilesDto {
     /// Example: `ve9EPM428h8vShlRW1KT`
     #[serde(rename = "contactId")]
     pub contact_id: String,
-    /// `locationId`
+    /// The `locationId` field.
     #[serde(rename = "locationId")]
     pub location_id: String,
-    /// `attachmentUrls`
+    /// The `attachmentUrls` field.
     #[serde(rename = "attachmentUrls")]
     pub attachment_urls: Vec<String>,
     /// Twilio chat service SID for group SMS uploads
@@ -4119,6 +4227,8 @@ pub struct UploadFilesDto {
     pub is_group_sms: Option<String>,
 }
 
+/// The `UploadFilesErrorResponseDto` schema.
+///
 /// Schema: `apps/conversations.json#/components/schemas/UploadFilesErrorResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UploadFilesErrorResponseDto {
@@ -4132,10 +4242,12 @@ pub struct UploadFilesErrorResponseDto {
     pub message: String,
 }
 
+/// The response to `POST /conversations/messages/upload`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/UploadFilesResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UploadFilesResponseDto {
-    /// `uploadedFiles`
+    /// The `uploadedFiles` field.
     #[serde(rename = "uploadedFiles")]
     pub uploaded_files: serde_json::Value,
     /// Twilio media SIDs for group SMS (when isGroupSms=true)
@@ -4147,6 +4259,8 @@ pub struct UploadFilesResponseDto {
     pub twilio_media_sids: Option<Vec<String>>,
 }
 
+/// The body of `POST /conversations/preferences/unsubscriptions/user-change`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/UserSubscriptionChangeDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserSubscriptionChangeDto {
@@ -4178,6 +4292,8 @@ pub struct UserSubscriptionChangeDto {
     pub legal_description: Option<String>,
 }
 
+/// The body of `POST /conversations/providers/live-chat/typing`.
+///
 /// Schema: `apps/conversations.json#/components/schemas/UserTypingBody`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserTypingBody {
@@ -4191,7 +4307,7 @@ pub struct UserTypingBody {
     /// Example: `true`
     #[serde(rename = "isTyping")]
     pub is_typing: String,
-    /// visitorId is the Unique ID assigned to each Live chat visitor. visitorId will be added soon in <a href="https://highlevel.stoplight.io/docs/integrations/00c5ff21f0030-get-contact" target="_blank">GET Contact API</a>
+    /// visitorId is the Unique ID assigned to each Live chat visitor. visitorId will be added soon in <a href="<https://highlevel.stoplight.io/docs/integrations/00c5ff21f0030-get-contact>" target="_blank">GET Contact API</a>
     ///
     /// Example: `ve9EPM428h8vShlRW1KT`
     #[serde(rename = "visitorId")]

@@ -5,24 +5,28 @@
 
 use serde::{Deserialize, Serialize};
 
+/// An item of the `categories` field of [`ProductInterface`].
+///
 /// Schema: `apps/courses.json#/components/schemas/CategoryInterface`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CategoryInterface {
-    /// `title`
+    /// The `title` field.
     pub title: String,
-    /// `visibility`
+    /// The `visibility` field.
     pub visibility: Visibility,
-    /// `thumbnailUrl`
+    /// The `thumbnailUrl` field.
     #[serde(rename = "thumbnailUrl", default, skip_serializing_if = "Option::is_none")]
     pub thumbnail_url: Option<String>,
-    /// `posts`
+    /// The `posts` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posts: Option<Vec<PostInterface>>,
-    /// `subCategories`
+    /// The `subCategories` field.
     #[serde(rename = "subCategories", default, skip_serializing_if = "Option::is_none")]
     pub sub_categories: Option<Vec<SubCategoryInterface>>,
 }
 
+/// The `contentType` field of [`PostInterface`].
+///
 /// Schema: `apps/courses.json#/components/schemas/contentType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -77,63 +81,71 @@ impl std::fmt::Display for ContentType {
     }
 }
 
+/// The `instructorDetails` field of [`ProductInterface`].
+///
 /// Schema: `apps/courses.json#/components/schemas/InstructorDetails`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InstructorDetails {
-    /// `name`
+    /// The `name` field.
     pub name: String,
-    /// `description`
+    /// The `description` field.
     pub description: String,
 }
 
+/// An item of the `posts` field of [`CategoryInterface`] and an item of the `posts` field of [`SubCategoryInterface`].
+///
 /// Schema: `apps/courses.json#/components/schemas/PostInterface`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostInterface {
-    /// `title`
+    /// The `title` field.
     pub title: String,
-    /// `visibility`
+    /// The `visibility` field.
     pub visibility: Visibility,
-    /// `thumbnailUrl`
+    /// The `thumbnailUrl` field.
     #[serde(rename = "thumbnailUrl", default, skip_serializing_if = "Option::is_none")]
     pub thumbnail_url: Option<String>,
-    /// `contentType`
+    /// The `contentType` field.
     #[serde(rename = "contentType")]
     pub content_type: ContentType,
-    /// `description`
+    /// The `description` field.
     pub description: String,
-    /// `bucketVideoUrl`
+    /// The `bucketVideoUrl` field.
     #[serde(rename = "bucketVideoUrl", default, skip_serializing_if = "Option::is_none")]
     pub bucket_video_url: Option<String>,
-    /// `postMaterials`
+    /// The `postMaterials` field.
     #[serde(rename = "postMaterials", default, skip_serializing_if = "Option::is_none")]
     pub post_materials: Option<Vec<PostMaterialInterface>>,
 }
 
+/// An item of the `postMaterials` field of [`PostInterface`].
+///
 /// Schema: `apps/courses.json#/components/schemas/PostMaterialInterface`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostMaterialInterface {
-    /// `title`
+    /// The `title` field.
     pub title: String,
-    /// `type`
+    /// The `type` field.
     #[serde(rename = "type")]
     pub type_: Type,
-    /// `url`
+    /// The `url` field.
     pub url: String,
 }
 
+/// An item of the `products` field of [`PublicExporterPayload`].
+///
 /// Schema: `apps/courses.json#/components/schemas/ProductInterface`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProductInterface {
-    /// `title`
+    /// The `title` field.
     pub title: String,
-    /// `description`
+    /// The `description` field.
     pub description: String,
-    /// `imageUrl`
+    /// The `imageUrl` field.
     #[serde(rename = "imageUrl", default, skip_serializing_if = "Option::is_none")]
     pub image_url: Option<String>,
-    /// `categories`
+    /// The `categories` field.
     pub categories: Vec<CategoryInterface>,
-    /// `instructorDetails`
+    /// The `instructorDetails` field.
     #[serde(
         rename = "instructorDetails",
         default,
@@ -142,34 +154,40 @@ pub struct ProductInterface {
     pub instructor_details: Option<InstructorDetails>,
 }
 
+/// The body of `POST /courses/courses-exporter/public/import`.
+///
 /// Schema: `apps/courses.json#/components/schemas/PublicExporterPayload`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PublicExporterPayload {
-    /// `locationId`
+    /// The `locationId` field.
     #[serde(rename = "locationId")]
     pub location_id: String,
-    /// `userId`
+    /// The `userId` field.
     #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
-    /// `products`
+    /// The `products` field.
     pub products: Vec<ProductInterface>,
 }
 
+/// An item of the `subCategories` field of [`CategoryInterface`].
+///
 /// Schema: `apps/courses.json#/components/schemas/SubCategoryInterface`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubCategoryInterface {
-    /// `title`
+    /// The `title` field.
     pub title: String,
-    /// `visibility`
+    /// The `visibility` field.
     pub visibility: Visibility,
-    /// `thumbnailUrl`
+    /// The `thumbnailUrl` field.
     #[serde(rename = "thumbnailUrl", default, skip_serializing_if = "Option::is_none")]
     pub thumbnail_url: Option<String>,
-    /// `posts`
+    /// The `posts` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posts: Option<Vec<PostInterface>>,
 }
 
+/// The `type` field of [`PostMaterialInterface`].
+///
 /// Schema: `apps/courses.json#/components/schemas/type`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -424,6 +442,8 @@ impl std::fmt::Display for Type {
     }
 }
 
+/// The `visibility` field of [`CategoryInterface`], the `visibility` field of [`PostInterface`] and the `visibility` field of [`SubCategoryInterface`].
+///
 /// Schema: `apps/courses.json#/components/schemas/visibility`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.

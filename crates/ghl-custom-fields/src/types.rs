@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The body of `POST /custom-fields/`.
+///
 /// Schema: `apps/custom-fields.json#/components/schemas/CreateCustomFieldsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateCustomFieldsDto {
@@ -253,6 +255,8 @@ impl std::fmt::Display for CreateCustomFieldsDtoDataType {
     }
 }
 
+/// The body of `POST /custom-fields/folder`.
+///
 /// Schema: `apps/custom-fields.json#/components/schemas/CreateFolder`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateFolder {
@@ -272,14 +276,18 @@ pub struct CreateFolder {
     pub location_id: String,
 }
 
+/// The response to `POST /custom-fields/`, the response to `GET /custom-fields/{id}` and the response to `PUT /custom-fields/{id}`.
+///
 /// Schema: `apps/custom-fields.json#/components/schemas/CustomFieldSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CustomFieldSuccessfulResponseDto {
-    /// `field`
+    /// The `field` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<ICustomField>,
 }
 
+/// The response to `GET /custom-fields/object-key/{objectKey}`.
+///
 /// Schema: `apps/custom-fields.json#/components/schemas/CustomFieldsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CustomFieldsResponseDto {
@@ -291,6 +299,8 @@ pub struct CustomFieldsResponseDto {
     pub folders: Option<Vec<ICustomField>>,
 }
 
+/// The response to `DELETE /custom-fields/folder/{id}` and the response to `DELETE /custom-fields/{id}`.
+///
 /// Schema: `apps/custom-fields.json#/components/schemas/CustomFolderDeleteResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomFolderDeleteResponseDto {
@@ -302,6 +312,8 @@ pub struct CustomFolderDeleteResponseDto {
     pub key: String,
 }
 
+/// The `field` field of [`CustomFieldSuccessfulResponseDto`], an item of the `fields` field of [`CustomFieldsResponseDto`] and an item of the `folders` field of [`CustomFieldsResponseDto`].
+///
 /// Schema: `apps/custom-fields.json#/components/schemas/ICustomField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ICustomField {
@@ -556,6 +568,8 @@ impl std::fmt::Display for ICustomFieldDataType {
     }
 }
 
+/// The response to `POST /custom-fields/folder` and the response to `PUT /custom-fields/folder/{id}`.
+///
 /// Schema: `apps/custom-fields.json#/components/schemas/ICustomFieldFolder`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ICustomFieldFolder {
@@ -577,6 +591,8 @@ pub struct ICustomFieldFolder {
     pub name: String,
 }
 
+/// An item of the `options` field of [`CreateCustomFieldsDto`], an item of the `options` field of [`ICustomField`] and an item of the `options` field of [`UpdateCustomFieldsDto`].
+///
 /// Schema: `apps/custom-fields.json#/components/schemas/OptionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OptionDto {
@@ -589,6 +605,8 @@ pub struct OptionDto {
     pub url: Option<String>,
 }
 
+/// The body of `PUT /custom-fields/{id}`.
+///
 /// Schema: `apps/custom-fields.json#/components/schemas/UpdateCustomFieldsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateCustomFieldsDto {
@@ -716,6 +734,8 @@ impl std::fmt::Display for UpdateCustomFieldsDtoAcceptedFormats {
     }
 }
 
+/// The body of `PUT /custom-fields/folder/{id}`.
+///
 /// Schema: `apps/custom-fields.json#/components/schemas/UpdateFolder`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateFolder {

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The body of `POST /custom-menus/`.
+///
 /// Schema: `apps/custom-menus.json#/components/schemas/CreateCustomMenuDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateCustomMenuDto {
@@ -169,6 +171,8 @@ impl std::fmt::Display for CreateCustomMenuDtoUserRole {
     }
 }
 
+/// An item of the `customMenus` field of [`GetCustomMenusResponseDto`], the `customMenu` field of [`GetSingleCustomMenusSuccessfulResponseDto`] and the `customMenu` field of [`UpdateCustomMenuLinkResponseDto`].
+///
 /// Schema: `apps/custom-menus.json#/components/schemas/CustomMenuSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CustomMenuSchema {
@@ -351,6 +355,8 @@ impl std::fmt::Display for CustomMenuSchemaUserRole {
     }
 }
 
+/// The response to `DELETE /custom-menus/{customMenuId}`.
+///
 /// Schema: `apps/custom-menus.json#/components/schemas/DeleteCustomMenuSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DeleteCustomMenuSuccessfulResponseDto {
@@ -376,6 +382,8 @@ pub struct DeleteCustomMenuSuccessfulResponseDto {
     pub deleted_at: Option<String>,
 }
 
+/// The response to `GET /custom-menus/`.
+///
 /// Schema: `apps/custom-menus.json#/components/schemas/GetCustomMenusResponseDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetCustomMenusResponseDto {
@@ -389,6 +397,8 @@ pub struct GetCustomMenusResponseDto {
     pub total_links: Option<i64>,
 }
 
+/// The response to `POST /custom-menus/` and the response to `GET /custom-menus/{customMenuId}`.
+///
 /// Schema: `apps/custom-menus.json#/components/schemas/GetSingleCustomMenusSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSingleCustomMenusSuccessfulResponseDto {
@@ -397,6 +407,8 @@ pub struct GetSingleCustomMenusSuccessfulResponseDto {
     pub custom_menu: Option<CustomMenuSchema>,
 }
 
+/// The `icon` field of [`CreateCustomMenuDto`].
+///
 /// Schema: `apps/custom-menus.json#/components/schemas/IconSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IconSchema {
@@ -465,6 +477,8 @@ impl std::fmt::Display for IconSchemaFontFamily {
     }
 }
 
+/// The `icon` field of [`CustomMenuSchema`] and the `icon` field of [`UpdateCustomMenuDto`].
+///
 /// Schema: `apps/custom-menus.json#/components/schemas/IconSchemaOptional`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct IconSchemaOptional {
@@ -534,6 +548,8 @@ impl std::fmt::Display for IconSchemaOptionalFontFamily {
     }
 }
 
+/// The body of `PUT /custom-menus/{customMenuId}`.
+///
 /// Schema: `apps/custom-menus.json#/components/schemas/UpdateCustomMenuDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateCustomMenuDto {
@@ -706,6 +722,8 @@ impl std::fmt::Display for UpdateCustomMenuDtoUserRole {
     }
 }
 
+/// The response to `PUT /custom-menus/{customMenuId}`.
+///
 /// Schema: `apps/custom-menus.json#/components/schemas/UpdateCustomMenuLinkResponseDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateCustomMenuLinkResponseDto {

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A variant of [`VerifyEmailResponse`].
+///
 /// Schema: `apps/email-isv.json#/components/schemas/EmailNotVerifiedResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmailNotVerifiedResponseDto {
@@ -24,6 +26,8 @@ pub struct EmailNotVerifiedResponseDto {
     pub address: Option<String>,
 }
 
+/// A variant of [`VerifyEmailResponse`].
+///
 /// Schema: `apps/email-isv.json#/components/schemas/EmailVerifiedResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EmailVerifiedResponseDto {
@@ -171,6 +175,8 @@ impl std::fmt::Display for EmailVerifiedResponseDtoRisk {
     }
 }
 
+/// The `leadconnectorRecomendation` field of [`EmailVerifiedResponseDto`].
+///
 /// Schema: `apps/email-isv.json#/components/schemas/LeadConnectorRecomandationDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LeadConnectorRecomandationDto {
@@ -181,6 +187,8 @@ pub struct LeadConnectorRecomandationDto {
     pub is_email_valid: Option<bool>,
 }
 
+/// The body of `POST /email/verify`.
+///
 /// Schema: `apps/email-isv.json#/components/schemas/VerificationBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VerificationBodyDto {
@@ -247,11 +255,15 @@ impl std::fmt::Display for VerificationBodyDtoType {
     }
 }
 
+/// The response to `POST /email/verify`.
+///
 /// Schema: `apps/email-isv.json#/paths/~1email~1verify/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum VerifyEmailResponse {
+    /// A [`EmailVerifiedResponseDto`].
     EmailVerifiedResponseDto(EmailVerifiedResponseDto),
+    /// A [`EmailNotVerifiedResponseDto`].
     EmailNotVerifiedResponseDto(EmailNotVerifiedResponseDto),
 }
 

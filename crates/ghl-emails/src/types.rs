@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The response to `POST /emails/builder/data`.
+///
 /// Schema: `apps/emails.json#/components/schemas/BuilderUpdateSuccessfulDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct BuilderUpdateSuccessfulDto {
@@ -34,6 +36,8 @@ pub struct BuilderUpdateSuccessfulDto {
     pub template_download_url: Option<String>,
 }
 
+/// The body of `POST /emails/builder`.
+///
 /// Schema: `apps/emails.json#/components/schemas/CreateBuilderDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateBuilderDto {
@@ -43,13 +47,13 @@ pub struct CreateBuilderDto {
     /// Example: `template title`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
-    /// `type`
+    /// The `type` field.
     #[serde(rename = "type")]
     pub type_: CreateBuilderDtoType,
     /// Example: `zYy3YOUuHxgomU1uYJty`
     #[serde(rename = "updatedBy", default, skip_serializing_if = "Option::is_none")]
     pub updated_by: Option<String>,
-    /// `builderVersion`
+    /// The `builderVersion` field.
     #[serde(rename = "builderVersion", default, skip_serializing_if = "Option::is_none")]
     pub builder_version: Option<CreateBuilderDtoBuilderVersion>,
     /// Example: `Template1`
@@ -58,14 +62,14 @@ pub struct CreateBuilderDto {
     /// Example: `zYy3YOUuHxgomU1uYJty`
     #[serde(rename = "parentId", default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
-    /// `templateDataUrl`
+    /// The `templateDataUrl` field.
     #[serde(
         rename = "templateDataUrl",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub template_data_url: Option<String>,
-    /// `importProvider`
+    /// The `importProvider` field.
     #[serde(rename = "importProvider")]
     pub import_provider: CreateBuilderDtoImportProvider,
     /// Example: `https://tplshare.com/fhYJ3Mi`
@@ -79,6 +83,8 @@ pub struct CreateBuilderDto {
     pub is_plain_text: Option<bool>,
 }
 
+/// The `builderVersion` field of [`CreateBuilderDto`].
+///
 /// Schema: `apps/emails.json#/components/schemas/CreateBuilderDto/properties/builderVersion`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -129,6 +135,8 @@ impl std::fmt::Display for CreateBuilderDtoBuilderVersion {
     }
 }
 
+/// The `importProvider` field of [`CreateBuilderDto`].
+///
 /// Schema: `apps/emails.json#/components/schemas/CreateBuilderDto/properties/importProvider`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -183,6 +191,8 @@ impl std::fmt::Display for CreateBuilderDtoImportProvider {
     }
 }
 
+/// The `type` field of [`CreateBuilderDto`].
+///
 /// Schema: `apps/emails.json#/components/schemas/CreateBuilderDto/properties/type`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -245,6 +255,8 @@ impl std::fmt::Display for CreateBuilderDtoType {
     }
 }
 
+/// The response to `POST /emails/builder`.
+///
 /// Schema: `apps/emails.json#/components/schemas/CreateBuilderSuccesfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateBuilderSuccesfulResponseDto {
@@ -259,6 +271,8 @@ pub struct CreateBuilderSuccesfulResponseDto {
     pub trace_id: String,
 }
 
+/// The response to `DELETE /emails/builder/{locationId}/{templateId}`.
+///
 /// Schema: `apps/emails.json#/components/schemas/DeleteBuilderSuccesfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DeleteBuilderSuccesfulResponseDto {
@@ -274,6 +288,8 @@ pub struct DeleteBuilderSuccesfulResponseDto {
     pub trace_id: Option<String>,
 }
 
+/// The response to `GET /emails/builder`.
+///
 /// Schema: `apps/emails.json#/components/schemas/FetchBuilderSuccesfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FetchBuilderSuccesfulResponseDto {
@@ -324,6 +340,8 @@ pub struct FetchBuilderSuccesfulResponseDto {
     pub template_type: Option<String>,
 }
 
+/// The `emailStatus` parameter of `GET /emails/schedule`.
+///
 /// Schema: `apps/emails.json#/paths/~1emails~1schedule/get/parameters/4/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -426,6 +444,8 @@ impl std::fmt::Display for FetchCampaignsEmailStatus {
     }
 }
 
+/// The `status` parameter of `GET /emails/schedule`.
+///
 /// Schema: `apps/emails.json#/paths/~1emails~1schedule/get/parameters/3/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -496,6 +516,8 @@ impl std::fmt::Display for FetchCampaignsStatus {
     }
 }
 
+/// The `builderVersion` parameter of `GET /emails/builder`.
+///
 /// Schema: `apps/emails.json#/paths/~1emails~1builder/get/parameters/6/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -546,18 +568,22 @@ impl std::fmt::Display for FetchTemplateBuilderVersion {
     }
 }
 
+/// The `dnd` field of [`SaveBuilderDataDto`].
+///
 /// Schema: `apps/emails.json#/components/schemas/IBuilderJsonMapper`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IBuilderJsonMapper {
-    /// `elements`
+    /// The `elements` field.
     pub elements: Vec<String>,
-    /// `attrs`
+    /// The `attrs` field.
     pub attrs: serde_json::Value,
-    /// `templateSettings`
+    /// The `templateSettings` field.
     #[serde(rename = "templateSettings")]
     pub template_settings: TemplateSettings,
 }
 
+/// The `InvalidLocationDTO` schema.
+///
 /// Schema: `apps/emails.json#/components/schemas/InvalidLocationDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct InvalidLocationDto {
@@ -569,6 +595,8 @@ pub struct InvalidLocationDto {
     pub message: Option<String>,
 }
 
+/// The `NotFoundDTO` schema.
+///
 /// Schema: `apps/emails.json#/components/schemas/NotFoundDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct NotFoundDto {
@@ -583,6 +611,8 @@ pub struct NotFoundDto {
     pub error: Option<String>,
 }
 
+/// The body of `POST /emails/builder/data`.
+///
 /// Schema: `apps/emails.json#/components/schemas/SaveBuilderDataDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SaveBuilderDataDto {
@@ -598,10 +628,10 @@ pub struct SaveBuilderDataDto {
     /// Example: `{elements:[], attrs:{}, templateSettings:{}}`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dnd: Option<IBuilderJsonMapper>,
-    /// `html`
+    /// The `html` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
-    /// `editorType`
+    /// The `editorType` field.
     #[serde(rename = "editorType")]
     pub editor_type: SaveBuilderDataDtoEditorType,
     /// Example: `zYy3YOUuHxgomU1uYJty`
@@ -612,6 +642,8 @@ pub struct SaveBuilderDataDto {
     pub is_plain_text: Option<bool>,
 }
 
+/// The `editorType` field of [`SaveBuilderDataDto`].
+///
 /// Schema: `apps/emails.json#/components/schemas/SaveBuilderDataDto/properties/editorType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -662,85 +694,89 @@ impl std::fmt::Display for SaveBuilderDataDtoEditorType {
     }
 }
 
+/// An item of the `schedules` field of [`ScheduleFetchSuccessfulDto`].
+///
 /// Schema: `apps/emails.json#/components/schemas/ScheduleDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScheduleDto {
     /// Example: `Untitled new campaign`
     pub name: String,
-    /// `repeatAfter`
+    /// The `repeatAfter` field.
     #[serde(rename = "repeatAfter")]
     pub repeat_after: String,
-    /// `id`
+    /// The `id` field.
     pub id: String,
-    /// `parentId`
+    /// The `parentId` field.
     #[serde(rename = "parentId")]
     pub parent_id: String,
-    /// `childCount`
+    /// The `childCount` field.
     #[serde(rename = "childCount")]
     pub child_count: i64,
-    /// `campaignType`
+    /// The `campaignType` field.
     #[serde(rename = "campaignType")]
     pub campaign_type: String,
-    /// `bulkActionVersion`
+    /// The `bulkActionVersion` field.
     #[serde(rename = "bulkActionVersion")]
     pub bulk_action_version: String,
-    /// `_id`
+    /// The `_id` field.
     #[serde(rename = "_id")]
     pub underscore_id: String,
-    /// `status`
+    /// The `status` field.
     pub status: String,
-    /// `sendDays`
+    /// The `sendDays` field.
     #[serde(rename = "sendDays")]
     pub send_days: Vec<String>,
-    /// `deleted`
+    /// The `deleted` field.
     pub deleted: bool,
-    /// `migrated`
+    /// The `migrated` field.
     pub migrated: bool,
-    /// `archived`
+    /// The `archived` field.
     pub archived: bool,
-    /// `hasTracking`
+    /// The `hasTracking` field.
     #[serde(rename = "hasTracking")]
     pub has_tracking: bool,
-    /// `isPlainText`
+    /// The `isPlainText` field.
     #[serde(rename = "isPlainText")]
     pub is_plain_text: bool,
-    /// `hasUtmTracking`
+    /// The `hasUtmTracking` field.
     #[serde(rename = "hasUtmTracking")]
     pub has_utm_tracking: bool,
-    /// `enableResendToUnopened`
+    /// The `enableResendToUnopened` field.
     #[serde(rename = "enableResendToUnopened")]
     pub enable_resend_to_unopened: bool,
-    /// `locationId`
+    /// The `locationId` field.
     #[serde(rename = "locationId")]
     pub location_id: String,
-    /// `templateId`
+    /// The `templateId` field.
     #[serde(rename = "templateId")]
     pub template_id: String,
-    /// `templateType`
+    /// The `templateType` field.
     #[serde(rename = "templateType")]
     pub template_type: String,
-    /// `createdAt`
+    /// The `createdAt` field.
     #[serde(rename = "createdAt")]
     pub created_at: String,
-    /// `updatedAt`
+    /// The `updatedAt` field.
     #[serde(rename = "updatedAt")]
     pub updated_at: String,
-    /// `__v`
+    /// The `__v` field.
     #[serde(rename = "__v")]
     pub v: f64,
-    /// `documentId`
+    /// The `documentId` field.
     #[serde(rename = "documentId")]
     pub document_id: String,
-    /// `downloadUrl`
+    /// The `downloadUrl` field.
     #[serde(rename = "downloadUrl")]
     pub download_url: String,
-    /// `templateDataDownloadUrl`
+    /// The `templateDataDownloadUrl` field.
     #[serde(rename = "templateDataDownloadUrl")]
     pub template_data_download_url: String,
-    /// `child`
+    /// The `child` field.
     pub child: Vec<String>,
 }
 
+/// The response to `GET /emails/schedule`.
+///
 /// Schema: `apps/emails.json#/components/schemas/ScheduleFetchSuccessfulDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScheduleFetchSuccessfulDto {
@@ -753,5 +789,7 @@ pub struct ScheduleFetchSuccessfulDto {
     pub trace_id: String,
 }
 
+/// The `templateSettings` field of [`IBuilderJsonMapper`].
+///
 /// Schema: `apps/emails.json#/components/schemas/TemplateSettings`
 pub type TemplateSettings = serde_json::Value;

@@ -5,14 +5,18 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The `contactSessionIds` field of [`EventDataSchema`].
+///
 /// Schema: `apps/forms.json#/components/schemas/ContactSessionIds`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContactSessionIds {
-    /// `ids`
+    /// The `ids` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ids: Option<Vec<String>>,
 }
 
+/// The `eventData` field of [`OthersSchema`].
+///
 /// Schema: `apps/forms.json#/components/schemas/EventDataSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct EventDataSchema {
@@ -22,7 +26,7 @@ pub struct EventDataSchema {
     /// Example: `fbp.1.987654321.123456789`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fbp: Option<String>,
-    /// `page`
+    /// The `page` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<PageDetailsSchema>,
     /// Example: `page-visit`
@@ -67,7 +71,7 @@ pub struct EventDataSchema {
     /// Example: `form`
     #[serde(rename = "pageVisitType", default, skip_serializing_if = "Option::is_none")]
     pub page_visit_type: Option<String>,
-    /// `contactSessionIds`
+    /// The `contactSessionIds` field.
     #[serde(
         rename = "contactSessionIds",
         default,
@@ -76,6 +80,8 @@ pub struct EventDataSchema {
     pub contact_session_ids: Option<ContactSessionIds>,
 }
 
+/// An item of the `forms` field of [`FormsSuccessfulResponseDto`].
+///
 /// Schema: `apps/forms.json#/components/schemas/FormsParams`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FormsParams {
@@ -90,6 +96,8 @@ pub struct FormsParams {
     pub location_id: Option<String>,
 }
 
+/// An item of the `submissions` field of [`FormsSubmissionsSuccessfulResponseDto`].
+///
 /// Schema: `apps/forms.json#/components/schemas/FormsSubmissionsSubmissionsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FormsSubmissionsSubmissionsSchema {
@@ -111,26 +119,30 @@ pub struct FormsSubmissionsSubmissionsSchema {
     /// Example: `test@test.com`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `others`
+    /// The `others` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub others: Option<OthersSchema>,
 }
 
+/// The response to `GET /forms/submissions`.
+///
 /// Schema: `apps/forms.json#/components/schemas/FormsSubmissionsSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FormsSubmissionsSuccessfulResponseDto {
-    /// `submissions`
+    /// The `submissions` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submissions: Option<Vec<FormsSubmissionsSubmissionsSchema>>,
-    /// `meta`
+    /// The `meta` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaSchema>,
 }
 
+/// The response to `GET /forms/`.
+///
 /// Schema: `apps/forms.json#/components/schemas/FormsSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FormsSuccessfulResponseDto {
-    /// `forms`
+    /// The `forms` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forms: Option<Vec<FormsParams>>,
     /// Total number of forms
@@ -140,6 +152,8 @@ pub struct FormsSuccessfulResponseDto {
     pub total: Option<i64>,
 }
 
+/// The `meta` field of [`FormsSubmissionsSuccessfulResponseDto`].
+///
 /// Schema: `apps/forms.json#/components/schemas/metaSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct MetaSchema {
@@ -149,14 +163,16 @@ pub struct MetaSchema {
     /// Example: `1`
     #[serde(rename = "currentPage", default, skip_serializing_if = "Option::is_none")]
     pub current_page: Option<i64>,
-    /// `nextPage`
+    /// The `nextPage` field.
     #[serde(rename = "nextPage", default, skip_serializing_if = "Option::is_none")]
     pub next_page: Option<i64>,
-    /// `prevPage`
+    /// The `prevPage` field.
     #[serde(rename = "prevPage", default, skip_serializing_if = "Option::is_none")]
     pub prev_page: Option<i64>,
 }
 
+/// The `others` field of [`FormsSubmissionsSubmissionsSchema`].
+///
 /// Schema: `apps/forms.json#/components/schemas/othersSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct OthersSchema {
@@ -174,10 +190,10 @@ pub struct OthersSchema {
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_field_id: Option<String>,
-    /// `eventData`
+    /// The `eventData` field.
     #[serde(rename = "eventData", default, skip_serializing_if = "Option::is_none")]
     pub event_data: Option<EventDataSchema>,
-    /// `fieldsOriSequance`
+    /// The `fieldsOriSequance` field.
     #[serde(
         rename = "fieldsOriSequance",
         default,
@@ -186,6 +202,8 @@ pub struct OthersSchema {
     pub fields_ori_sequance: Option<Vec<String>>,
 }
 
+/// The `page` field of [`EventDataSchema`].
+///
 /// Schema: `apps/forms.json#/components/schemas/PageDetailsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PageDetailsSchema {

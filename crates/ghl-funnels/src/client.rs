@@ -63,9 +63,9 @@ impl FunnelsClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn create_redirect(
         &self,
         body: &types::CreateRedirectParams,
@@ -92,9 +92,9 @@ impl FunnelsClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `422`
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn fetch_redirects_list(
         &self,
         params: &FetchRedirectsListParams,
@@ -124,9 +124,9 @@ impl FunnelsClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `422`
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn delete_redirect_by_id(
         &self,
         id: &str,
@@ -156,9 +156,9 @@ impl FunnelsClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn update_redirect_by_id(
         &self,
         id: &str,

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The body of `POST /funnels/lookup/redirect`.
+///
 /// Schema: `apps/funnels.json#/components/schemas/CreateRedirectParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateRedirectParams {
@@ -21,6 +23,8 @@ pub struct CreateRedirectParams {
     pub action: CreateRedirectParamsAction,
 }
 
+/// The `action` field of [`CreateRedirectParams`].
+///
 /// Schema: `apps/funnels.json#/components/schemas/CreateRedirectParams/properties/action`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -79,6 +83,8 @@ impl std::fmt::Display for CreateRedirectParamsAction {
     }
 }
 
+/// The response to `POST /funnels/lookup/redirect`.
+///
 /// Schema: `apps/funnels.json#/components/schemas/CreateRedirectResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateRedirectResponseDto {
@@ -86,6 +92,8 @@ pub struct CreateRedirectResponseDto {
     pub data: RedirectResponseDto,
 }
 
+/// The response to `DELETE /funnels/lookup/redirect/{id}`.
+///
 /// Schema: `apps/funnels.json#/components/schemas/DeleteRedirectResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteRedirectResponseDto {
@@ -93,10 +101,12 @@ pub struct DeleteRedirectResponseDto {
     pub data: serde_json::Value,
 }
 
+/// The response to `GET /funnels/funnel/list`.
+///
 /// Schema: `apps/funnels.json#/components/schemas/FunnelListResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunnelListResponseDto {
-    /// `funnels`
+    /// The `funnels` field.
     pub funnels: serde_json::Value,
     /// Example: `24`
     pub count: i64,
@@ -105,6 +115,8 @@ pub struct FunnelListResponseDto {
     pub trace_id: String,
 }
 
+/// The response to `GET /funnels/page/count`.
+///
 /// Schema: `apps/funnels.json#/components/schemas/FunnelPageCountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunnelPageCountResponseDto {
@@ -112,6 +124,8 @@ pub struct FunnelPageCountResponseDto {
     pub count: i64,
 }
 
+/// The response to `GET /funnels/page`.
+///
 /// Schema: `apps/funnels.json#/components/schemas/FunnelPageResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunnelPageResponseDto {
@@ -136,6 +150,8 @@ pub struct FunnelPageResponseDto {
     pub updated_at: String,
 }
 
+/// The response to `GET /funnels/lookup/redirect/list`.
+///
 /// Schema: `apps/funnels.json#/components/schemas/RedirectListResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RedirectListResponseDto {
@@ -143,6 +159,8 @@ pub struct RedirectListResponseDto {
     pub data: serde_json::Value,
 }
 
+/// The `data` field of [`CreateRedirectResponseDto`] and the `data` field of [`UpdateRedirectResponseDto`].
+///
 /// Schema: `apps/funnels.json#/components/schemas/RedirectResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RedirectResponseDto {
@@ -183,6 +201,8 @@ pub struct RedirectResponseDto {
     pub action: String,
 }
 
+/// The body of `PATCH /funnels/lookup/redirect/{id}`.
+///
 /// Schema: `apps/funnels.json#/components/schemas/UpdateRedirectParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateRedirectParams {
@@ -195,6 +215,8 @@ pub struct UpdateRedirectParams {
     pub location_id: String,
 }
 
+/// The `action` field of [`UpdateRedirectParams`].
+///
 /// Schema: `apps/funnels.json#/components/schemas/UpdateRedirectParams/properties/action`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -253,6 +275,8 @@ impl std::fmt::Display for UpdateRedirectParamsAction {
     }
 }
 
+/// The response to `PATCH /funnels/lookup/redirect/{id}`.
+///
 /// Schema: `apps/funnels.json#/components/schemas/UpdateRedirectResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateRedirectResponseDto {

@@ -35,11 +35,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn list_invoices(
         &self,
         params: &ListInvoicesParams,
@@ -77,11 +77,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn create_invoice(
         &self,
         body: &types::CreateInvoiceDto,
@@ -108,11 +108,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn create_new_estimate(
         &self,
         body: &types::CreateEstimatesDto,
@@ -139,11 +139,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn list_estimates(
         &self,
         params: &ListEstimatesParams,
@@ -178,11 +178,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn generate_estimate_number(
         &self,
         params: &GenerateEstimateNumberParams,
@@ -210,10 +210,10 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
     pub async fn update_estimate_last_visited_at(
         &self,
         body: &types::EstimateIdParam,
@@ -239,11 +239,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn list_estimate_templates(
         &self,
         params: &ListEstimateTemplatesParams,
@@ -274,11 +274,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn create_estimate_template(
         &self,
         body: &types::EstimateTemplatesDto,
@@ -305,11 +305,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn preview_estimate_template(
         &self,
         params: &PreviewEstimateTemplateParams,
@@ -342,11 +342,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn delete_estimate_template(
         &self,
         template_id: &str,
@@ -383,11 +383,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn update_estimate_template(
         &self,
         template_id: &str,
@@ -424,11 +424,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn delete_estimate(
         &self,
         estimate_id: &str,
@@ -465,11 +465,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn update_estimate(
         &self,
         estimate_id: &str,
@@ -506,11 +506,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn create_invoice_from_estimate(
         &self,
         estimate_id: &str,
@@ -548,11 +548,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn send_estimate(
         &self,
         estimate_id: &str,
@@ -586,11 +586,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn generate_invoice_number(
         &self,
         params: &GenerateInvoiceNumberParams,
@@ -618,11 +618,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn list_invoice_schedules(
         &self,
         params: &ListInvoiceSchedulesParams,
@@ -657,11 +657,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn create_invoice_schedule(
         &self,
         body: &types::CreateInvoiceScheduleDto,
@@ -692,11 +692,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn delete_invoice_schedule(
         &self,
         schedule_id: &str,
@@ -734,11 +734,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn get_invoice_schedule(
         &self,
         schedule_id: &str,
@@ -776,11 +776,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn update_invoice_schedule(
         &self,
         schedule_id: &str,
@@ -817,11 +817,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn auto_payment_invoice_schedule(
         &self,
         schedule_id: &str,
@@ -859,11 +859,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn cancel_invoice_schedule(
         &self,
         schedule_id: &str,
@@ -901,11 +901,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn schedule_invoice_schedule(
         &self,
         schedule_id: &str,
@@ -943,11 +943,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn update_and_schedule_invoice_schedule(
         &self,
         schedule_id: &str,
@@ -979,11 +979,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn get_invoice_settings(
         &self,
         params: &GetInvoiceSettingsParams,
@@ -1011,10 +1011,10 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
     pub async fn update_invoice_last_visited_at(
         &self,
         body: &types::PatchInvoiceStatsLastViewedDto,
@@ -1040,11 +1040,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn list_invoice_templates(
         &self,
         params: &ListInvoiceTemplatesParams,
@@ -1079,11 +1079,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn create_invoice_template(
         &self,
         body: &types::CreateInvoiceTemplateDto,
@@ -1114,11 +1114,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn delete_invoice_template(
         &self,
         template_id: &str,
@@ -1156,11 +1156,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn get_invoice_template(
         &self,
         template_id: &str,
@@ -1198,11 +1198,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn update_invoice_template(
         &self,
         template_id: &str,
@@ -1239,11 +1239,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn update_invoice_template_late_fees_configuration(
         &self,
         template_id: &str,
@@ -1280,11 +1280,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn update_invoice_payment_methods_configuration(
         &self,
         template_id: &str,
@@ -1317,11 +1317,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn text2pay_invoice(
         &self,
         body: &types::Text2PayDto,
@@ -1352,11 +1352,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn delete_invoice(
         &self,
         invoice_id: &str,
@@ -1391,11 +1391,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn get_invoice(
         &self,
         invoice_id: &str,
@@ -1430,11 +1430,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn update_invoice(
         &self,
         invoice_id: &str,
@@ -1468,11 +1468,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn update_invoice_late_fees_configuration(
         &self,
         invoice_id: &str,
@@ -1509,11 +1509,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn record_invoice(
         &self,
         invoice_id: &str,
@@ -1551,11 +1551,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn send_invoice(
         &self,
         invoice_id: &str,
@@ -1593,11 +1593,11 @@ impl InvoicesClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn void_invoice(
         &self,
         invoice_id: &str,

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// An item of the `additionalEmails` field of [`ContactDetailsDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/AdditionalEmailsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdditionalEmailsDto {
@@ -12,29 +14,33 @@ pub struct AdditionalEmailsDto {
     pub email: String,
 }
 
+/// The `address` field of [`InvoiceSettingsBusinessDetailsDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/Address`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Address {
-    /// `addressLine1`
+    /// The `addressLine1` field.
     #[serde(rename = "addressLine1", default, skip_serializing_if = "Option::is_none")]
     pub address_line1: Option<String>,
-    /// `addressLine2`
+    /// The `addressLine2` field.
     #[serde(rename = "addressLine2", default, skip_serializing_if = "Option::is_none")]
     pub address_line2: Option<String>,
-    /// `city`
+    /// The `city` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub city: Option<String>,
-    /// `state`
+    /// The `state` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
-    /// `countryCode`
+    /// The `countryCode` field.
     #[serde(rename = "countryCode", default, skip_serializing_if = "Option::is_none")]
     pub country_code: Option<AddressCountryCode>,
-    /// `postalCode`
+    /// The `postalCode` field.
     #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
     pub postal_code: Option<String>,
 }
 
+/// The `countryCode` field of [`Address`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/Address/properties/countryCode`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1065,6 +1071,8 @@ impl std::fmt::Display for AddressCountryCode {
     }
 }
 
+/// The `address` field of [`BusinessDetailsDto`] and the `address` field of [`ContactDetailsDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/AddressDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AddressDto {
@@ -1100,6 +1108,8 @@ pub struct AddressDto {
     pub postal_code: Option<String>,
 }
 
+/// The body of `DELETE /invoices/estimate/template/{templateId}` and the body of `DELETE /invoices/estimate/{estimateId}`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/AltDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AltDto {
@@ -1108,11 +1118,13 @@ pub struct AltDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: AltDtoAltType,
 }
 
+/// The `altType` field of [`AltDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/AltDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1159,6 +1171,8 @@ impl std::fmt::Display for AltDtoAltType {
     }
 }
 
+/// An item of the `attachments` field of [`CreateEstimatesDto`], an item of the `attachments` field of [`CreateInvoiceDto`], an item of the `attachments` field of [`CreateInvoiceScheduleDto`] and 7 more places.
+///
 /// Schema: `apps/invoices.json#/components/schemas/AttachmentsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttachmentsDto {
@@ -1183,9 +1197,13 @@ pub struct AttachmentsDto {
     pub size: f64,
 }
 
+/// The `autoInvoice` field of [`EstimateResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/AutoInvoice`
 pub type AutoInvoice = serde_json::Value;
 
+/// The `autoInvoice` field of [`CreateEstimatesDto`] and the `autoInvoice` field of [`UpdateEstimateDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/AutoInvoicingDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AutoInvoicingDto {
@@ -1200,59 +1218,63 @@ pub struct AutoInvoicingDto {
     pub direct_payments: Option<bool>,
 }
 
+/// The `autoPayment` field of [`AutoPaymentScheduleDto`], the `autoPayment` field of [`ScheduleInvoiceScheduleDto`] and the `autoPayment` field of [`SendInvoiceDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/AutoPaymentDetailsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AutoPaymentDetailsDto {
-    /// `enable`
+    /// The `enable` field.
     pub enable: bool,
-    /// `type`
+    /// The `type` field.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// `paymentMethodId`
+    /// The `paymentMethodId` field.
     #[serde(
         rename = "paymentMethodId",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub payment_method_id: Option<String>,
-    /// `customerId`
+    /// The `customerId` field.
     #[serde(rename = "customerId", default, skip_serializing_if = "Option::is_none")]
     pub customer_id: Option<String>,
-    /// `card`
+    /// The `card` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<CardDto>,
-    /// `usBankAccount`
+    /// The `usBankAccount` field.
     #[serde(rename = "usBankAccount", default, skip_serializing_if = "Option::is_none")]
     pub us_bank_account: Option<UsBankAccountDto>,
-    /// `sepaDirectDebit`
+    /// The `sepaDirectDebit` field.
     #[serde(
         rename = "sepaDirectDebit",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub sepa_direct_debit: Option<SepaDirectDebitDto>,
-    /// `bacsDirectDebit`
+    /// The `bacsDirectDebit` field.
     #[serde(
         rename = "bacsDirectDebit",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub bacs_direct_debit: Option<BacsDirectDebitDto>,
-    /// `becsDirectDebit`
+    /// The `becsDirectDebit` field.
     #[serde(
         rename = "becsDirectDebit",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub becs_direct_debit: Option<BecsDirectDebitDto>,
-    /// `cardId`
+    /// The `cardId` field.
     #[serde(rename = "cardId", default, skip_serializing_if = "Option::is_none")]
     pub card_id: Option<String>,
-    /// `provider`
+    /// The `provider` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provider: Option<serde_json::Value>,
 }
 
+/// The response to `POST /invoices/schedule/{scheduleId}/auto-payment`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/AutoPaymentInvoiceScheduleResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AutoPaymentInvoiceScheduleResponseDto {
@@ -1275,14 +1297,14 @@ pub struct AutoPaymentInvoiceScheduleResponseDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: AutoPaymentInvoiceScheduleResponseDtoAltType,
     /// Name of the invoice
     ///
     /// Example: `New Invoice`
     pub name: String,
-    /// `schedule`
+    /// The `schedule` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ScheduleOptionsDto>,
     /// List of invoices
@@ -1332,6 +1354,8 @@ pub struct AutoPaymentInvoiceScheduleResponseDto {
     pub updated_at: String,
 }
 
+/// The `altType` field of [`AutoPaymentInvoiceScheduleResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/AutoPaymentInvoiceScheduleResponseDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1378,6 +1402,8 @@ impl std::fmt::Display for AutoPaymentInvoiceScheduleResponseDtoAltType {
     }
 }
 
+/// The body of `POST /invoices/schedule/{scheduleId}/auto-payment`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/AutoPaymentScheduleDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AutoPaymentScheduleDto {
@@ -1391,7 +1417,7 @@ pub struct AutoPaymentScheduleDto {
     /// Example: `location`
     #[serde(rename = "altType")]
     pub alt_type: AutoPaymentScheduleDtoAltType,
-    /// `id`
+    /// The `id` field.
     pub id: String,
     /// auto-payment configuration
     #[serde(rename = "autoPayment")]
@@ -1446,27 +1472,35 @@ impl std::fmt::Display for AutoPaymentScheduleDtoAltType {
     }
 }
 
+/// The `bacsDirectDebit` field of [`AutoPaymentDetailsDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/BacsDirectDebitDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BacsDirectDebitDto {
-    /// `sort_code`
+    /// The `sort_code` field.
     pub sort_code: String,
-    /// `last4`
+    /// The `last4` field.
     pub last4: String,
 }
 
+/// The `becsDirectDebit` field of [`AutoPaymentDetailsDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/BecsDirectDebitDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BecsDirectDebitDto {
-    /// `bsb_number`
+    /// The `bsb_number` field.
     pub bsb_number: String,
-    /// `last4`
+    /// The `last4` field.
     pub last4: String,
 }
 
+/// The `businessDetails` field of [`EstimateResponseDto`] and the `businessDetails` field of [`EstimateTemplateResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/BusinessDetails`
 pub type BusinessDetails = serde_json::Value;
 
+/// The `businessDetails` field of [`AutoPaymentInvoiceScheduleResponseDto`], the `businessDetails` field of [`CancelInvoiceScheduleResponseDto`], the `businessDetails` field of [`CreateEstimatesDto`] and 17 more places.
+///
 /// Schema: `apps/invoices.json#/components/schemas/BusinessDetailsDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct BusinessDetailsDto {
@@ -1500,6 +1534,8 @@ pub struct BusinessDetailsDto {
     pub custom_values: Option<Vec<String>>,
 }
 
+/// The body of `POST /invoices/schedule/{scheduleId}/cancel`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/CancelInvoiceScheduleDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CancelInvoiceScheduleDto {
@@ -1563,6 +1599,8 @@ impl std::fmt::Display for CancelInvoiceScheduleDtoAltType {
     }
 }
 
+/// The response to `POST /invoices/schedule/{scheduleId}/cancel`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/CancelInvoiceScheduleResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CancelInvoiceScheduleResponseDto {
@@ -1585,14 +1623,14 @@ pub struct CancelInvoiceScheduleResponseDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: CancelInvoiceScheduleResponseDtoAltType,
     /// Name of the invoice
     ///
     /// Example: `New Invoice`
     pub name: String,
-    /// `schedule`
+    /// The `schedule` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ScheduleOptionsDto>,
     /// List of invoices
@@ -1642,6 +1680,8 @@ pub struct CancelInvoiceScheduleResponseDto {
     pub updated_at: String,
 }
 
+/// The `altType` field of [`CancelInvoiceScheduleResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/CancelInvoiceScheduleResponseDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1688,15 +1728,19 @@ impl std::fmt::Display for CancelInvoiceScheduleResponseDtoAltType {
     }
 }
 
+/// The `card` field of [`AutoPaymentDetailsDto`] and the `card` field of [`RecordPaymentDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/CardDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CardDto {
-    /// `brand`
+    /// The `brand` field.
     pub brand: String,
-    /// `last4`
+    /// The `last4` field.
     pub last4: String,
 }
 
+/// The `cheque` field of [`RecordPaymentDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/ChequeDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChequeDto {
@@ -1706,9 +1750,13 @@ pub struct ChequeDto {
     pub number: String,
 }
 
+/// The `contactDetails` field of [`EstimateResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/ContactDetails`
 pub type ContactDetails = serde_json::Value;
 
+/// The `contactDetails` field of [`AutoPaymentInvoiceScheduleResponseDto`], the `contactDetails` field of [`CancelInvoiceScheduleResponseDto`], the `contactDetails` field of [`CreateEstimatesDto`] and 11 more places.
+///
 /// Schema: `apps/invoices.json#/components/schemas/ContactDetailsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContactDetailsDto {
@@ -1741,7 +1789,7 @@ pub struct ContactDetailsDto {
     /// Example: `ABC Corp.`
     #[serde(rename = "companyName", default, skip_serializing_if = "Option::is_none")]
     pub company_name: Option<String>,
-    /// `address`
+    /// The `address` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<AddressDto>,
     /// Custom Values
@@ -1749,6 +1797,8 @@ pub struct ContactDetailsDto {
     pub custom_fields: Option<Vec<String>>,
 }
 
+/// The body of `POST /invoices/estimate`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/CreateEstimatesDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateEstimatesDto {
@@ -1757,14 +1807,14 @@ pub struct CreateEstimatesDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: CreateEstimatesDtoAltType,
     /// Estimate Name
     ///
     /// Example: `Home Service Estimate`
     pub name: String,
-    /// `businessDetails`
+    /// The `businessDetails` field.
     #[serde(rename = "businessDetails")]
     pub business_details: BusinessDetailsDto,
     /// Currency code
@@ -1778,7 +1828,7 @@ pub struct CreateEstimatesDto {
     /// Example: `true`
     #[serde(rename = "liveMode", default, skip_serializing_if = "Option::is_none")]
     pub live_mode: Option<bool>,
-    /// `discount`
+    /// The `discount` field.
     pub discount: DiscountDto,
     /// Terms notes, Also supports HTML markups
     ///
@@ -1869,6 +1919,8 @@ pub struct CreateEstimatesDto {
     pub payment_schedule_config: Option<PaymentScheduleConfigDto>,
 }
 
+/// The `altType` field of [`CreateEstimatesDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/CreateEstimatesDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1915,6 +1967,8 @@ impl std::fmt::Display for CreateEstimatesDtoAltType {
     }
 }
 
+/// The body of `POST /invoices/`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateInvoiceDto {
@@ -1932,7 +1986,7 @@ pub struct CreateInvoiceDto {
     ///
     /// Example: `New Invoice`
     pub name: String,
-    /// `businessDetails`
+    /// The `businessDetails` field.
     #[serde(rename = "businessDetails")]
     pub business_details: BusinessDetailsDto,
     /// Currency code
@@ -1941,7 +1995,7 @@ pub struct CreateInvoiceDto {
     pub currency: String,
     /// An array of items for the invoice.
     pub items: Vec<InvoiceItemDto>,
-    /// `discount`
+    /// The `discount` field.
     pub discount: DiscountDto,
     /// Terms notes, Also supports HTML markups
     ///
@@ -1971,10 +2025,10 @@ pub struct CreateInvoiceDto {
     /// Example: `2023-01-14`
     #[serde(rename = "dueDate", default, skip_serializing_if = "Option::is_none")]
     pub due_date: Option<String>,
-    /// `sentTo`
+    /// The `sentTo` field.
     #[serde(rename = "sentTo")]
     pub sent_to: SentToDto,
-    /// `liveMode`
+    /// The `liveMode` field.
     #[serde(rename = "liveMode")]
     pub live_mode: bool,
     /// Automatic taxes enabled for the Invoice
@@ -2079,6 +2133,8 @@ impl std::fmt::Display for CreateInvoiceDtoAltType {
     }
 }
 
+/// The body of `POST /invoices/estimate/{estimateId}/invoice`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceFromEstimateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateInvoiceFromEstimateDto {
@@ -2087,7 +2143,7 @@ pub struct CreateInvoiceFromEstimateDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: CreateInvoiceFromEstimateDtoAltType,
     /// Mark Estimate as Invoiced
@@ -2102,6 +2158,8 @@ pub struct CreateInvoiceFromEstimateDto {
     pub version: Option<CreateInvoiceFromEstimateDtoVersion>,
 }
 
+/// The `altType` field of [`CreateInvoiceFromEstimateDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceFromEstimateDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2200,6 +2258,8 @@ impl std::fmt::Display for CreateInvoiceFromEstimateDtoVersion {
     }
 }
 
+/// The response to `POST /invoices/estimate/{estimateId}/invoice`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceFromEstimateResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateInvoiceFromEstimateResponseDto {
@@ -2209,6 +2269,8 @@ pub struct CreateInvoiceFromEstimateResponseDto {
     pub invoice: DefaultInvoiceResponseDto,
 }
 
+/// The response to `POST /invoices/`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateInvoiceResponseDto {
@@ -2236,7 +2298,7 @@ pub struct CreateInvoiceResponseDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: CreateInvoiceResponseDtoAltType,
     /// Name of the invoice
@@ -2324,6 +2386,8 @@ pub struct CreateInvoiceResponseDto {
     pub payment_schedule: Option<serde_json::Value>,
 }
 
+/// The `altType` field of [`CreateInvoiceResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceResponseDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2438,6 +2502,8 @@ impl std::fmt::Display for CreateInvoiceResponseDtoStatus {
     }
 }
 
+/// The body of `POST /invoices/schedule`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceScheduleDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateInvoiceScheduleDto {
@@ -2451,22 +2517,22 @@ pub struct CreateInvoiceScheduleDto {
     /// Example: `location`
     #[serde(rename = "altType")]
     pub alt_type: CreateInvoiceScheduleDtoAltType,
-    /// `name`
+    /// The `name` field.
     pub name: String,
-    /// `contactDetails`
+    /// The `contactDetails` field.
     #[serde(rename = "contactDetails")]
     pub contact_details: ContactDetailsDto,
-    /// `schedule`
+    /// The `schedule` field.
     pub schedule: ScheduleOptionsDto,
-    /// `liveMode`
+    /// The `liveMode` field.
     #[serde(rename = "liveMode")]
     pub live_mode: bool,
-    /// `businessDetails`
+    /// The `businessDetails` field.
     #[serde(rename = "businessDetails")]
     pub business_details: BusinessDetailsDto,
-    /// `currency`
+    /// The `currency` field.
     pub currency: String,
-    /// `items`
+    /// The `items` field.
     pub items: Vec<InvoiceItemDto>,
     /// Automatic taxes enabled for the Invoice
     ///
@@ -2477,12 +2543,12 @@ pub struct CreateInvoiceScheduleDto {
         skip_serializing_if = "Option::is_none"
     )]
     pub automatic_taxes_enabled: Option<bool>,
-    /// `discount`
+    /// The `discount` field.
     pub discount: DiscountDto,
-    /// `termsNotes`
+    /// The `termsNotes` field.
     #[serde(rename = "termsNotes", default, skip_serializing_if = "Option::is_none")]
     pub terms_notes: Option<String>,
-    /// `title`
+    /// The `title` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// Configuration for tips on invoices
@@ -2571,6 +2637,8 @@ impl std::fmt::Display for CreateInvoiceScheduleDtoAltType {
     }
 }
 
+/// The response to `POST /invoices/schedule`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceScheduleResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateInvoiceScheduleResponseDto {
@@ -2593,14 +2661,14 @@ pub struct CreateInvoiceScheduleResponseDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: CreateInvoiceScheduleResponseDtoAltType,
     /// Name of the invoice
     ///
     /// Example: `New Invoice`
     pub name: String,
-    /// `schedule`
+    /// The `schedule` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ScheduleOptionsDto>,
     /// List of invoices
@@ -2650,6 +2718,8 @@ pub struct CreateInvoiceScheduleResponseDto {
     pub updated_at: String,
 }
 
+/// The `altType` field of [`CreateInvoiceScheduleResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceScheduleResponseDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2696,6 +2766,8 @@ impl std::fmt::Display for CreateInvoiceScheduleResponseDtoAltType {
     }
 }
 
+/// The body of `POST /invoices/template`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceTemplateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateInvoiceTemplateDto {
@@ -2709,19 +2781,19 @@ pub struct CreateInvoiceTemplateDto {
     /// Example: `location`
     #[serde(rename = "altType")]
     pub alt_type: CreateInvoiceTemplateDtoAltType,
-    /// `internal`
+    /// The `internal` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub internal: Option<bool>,
     /// Name of the template
     ///
     /// Example: `New Template`
     pub name: String,
-    /// `businessDetails`
+    /// The `businessDetails` field.
     #[serde(rename = "businessDetails")]
     pub business_details: BusinessDetailsDto,
-    /// `currency`
+    /// The `currency` field.
     pub currency: String,
-    /// `items`
+    /// The `items` field.
     pub items: Vec<InvoiceItemDto>,
     /// Automatic taxes enabled for the Invoice
     ///
@@ -2732,10 +2804,10 @@ pub struct CreateInvoiceTemplateDto {
         skip_serializing_if = "Option::is_none"
     )]
     pub automatic_taxes_enabled: Option<bool>,
-    /// `discount`
+    /// The `discount` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<DiscountDto>,
-    /// `termsNotes`
+    /// The `termsNotes` field.
     #[serde(rename = "termsNotes", default, skip_serializing_if = "Option::is_none")]
     pub terms_notes: Option<String>,
     /// Template title
@@ -2829,6 +2901,8 @@ impl std::fmt::Display for CreateInvoiceTemplateDtoAltType {
     }
 }
 
+/// The response to `POST /invoices/template`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceTemplateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateInvoiceTemplateResponseDto {
@@ -2842,7 +2916,7 @@ pub struct CreateInvoiceTemplateResponseDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: CreateInvoiceTemplateResponseDtoAltType,
     /// Name of the Template
@@ -2886,6 +2960,8 @@ pub struct CreateInvoiceTemplateResponseDto {
     pub updated_at: String,
 }
 
+/// The `altType` field of [`CreateInvoiceTemplateResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceTemplateResponseDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2932,59 +3008,63 @@ impl std::fmt::Display for CreateInvoiceTemplateResponseDtoAltType {
     }
 }
 
+/// The `customNotification` field of [`GetInvoiceSettingsResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/CustomNotificationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomNotificationDto {
-    /// `customerSendInvoice`
+    /// The `customerSendInvoice` field.
     #[serde(rename = "customerSendInvoice")]
     pub customer_send_invoice: CustomNotificationItemDto,
-    /// `teamPaymentSuccess`
+    /// The `teamPaymentSuccess` field.
     #[serde(rename = "teamPaymentSuccess")]
     pub team_payment_success: CustomNotificationItemDto,
-    /// `customerPaymentSuccess`
+    /// The `customerPaymentSuccess` field.
     #[serde(rename = "customerPaymentSuccess")]
     pub customer_payment_success: CustomNotificationItemDto,
-    /// `teamAutoPaymentSuccess`
+    /// The `teamAutoPaymentSuccess` field.
     #[serde(rename = "teamAutoPaymentSuccess")]
     pub team_auto_payment_success: CustomNotificationItemDto,
-    /// `customerAutoPaymentSuccess`
+    /// The `customerAutoPaymentSuccess` field.
     #[serde(rename = "customerAutoPaymentSuccess")]
     pub customer_auto_payment_success: CustomNotificationItemDto,
-    /// `teamPaymentFailure`
+    /// The `teamPaymentFailure` field.
     #[serde(rename = "teamPaymentFailure")]
     pub team_payment_failure: CustomNotificationItemDto,
-    /// `customerPaymentFailure`
+    /// The `customerPaymentFailure` field.
     #[serde(rename = "customerPaymentFailure")]
     pub customer_payment_failure: CustomNotificationItemDto,
-    /// `teamAutoPaymentFailure`
+    /// The `teamAutoPaymentFailure` field.
     #[serde(rename = "teamAutoPaymentFailure")]
     pub team_auto_payment_failure: CustomNotificationItemDto,
-    /// `customerAutoPaymentFailure`
+    /// The `customerAutoPaymentFailure` field.
     #[serde(rename = "customerAutoPaymentFailure")]
     pub customer_auto_payment_failure: CustomNotificationItemDto,
-    /// `customerAutoPaymentInfo`
+    /// The `customerAutoPaymentInfo` field.
     #[serde(rename = "customerAutoPaymentInfo")]
     pub customer_auto_payment_info: CustomNotificationItemDto,
-    /// `customerAutoPaymentAmountChanged`
+    /// The `customerAutoPaymentAmountChanged` field.
     #[serde(rename = "customerAutoPaymentAmountChanged")]
     pub customer_auto_payment_amount_changed: CustomNotificationItemDto,
-    /// `teamAutoPaymentSkip`
+    /// The `teamAutoPaymentSkip` field.
     #[serde(rename = "teamAutoPaymentSkip")]
     pub team_auto_payment_skip: CustomNotificationItemDto,
-    /// `teamRecurringSendInvoiceFailed`
+    /// The `teamRecurringSendInvoiceFailed` field.
     #[serde(rename = "teamRecurringSendInvoiceFailed")]
     pub team_recurring_send_invoice_failed: CustomNotificationItemDto,
-    /// `customerSendEstimate`
+    /// The `customerSendEstimate` field.
     #[serde(rename = "customerSendEstimate")]
     pub customer_send_estimate: CustomNotificationItemDto,
-    /// `teamEstimateAccepted`
+    /// The `teamEstimateAccepted` field.
     #[serde(rename = "teamEstimateAccepted")]
     pub team_estimate_accepted: CustomNotificationItemDto,
-    /// `teamEstimateDeclined`
+    /// The `teamEstimateDeclined` field.
     #[serde(rename = "teamEstimateDeclined")]
     pub team_estimate_declined: CustomNotificationItemDto,
 }
 
+/// The `customerSendInvoice` field of [`CustomNotificationDto`], the `teamPaymentSuccess` field of [`CustomNotificationDto`], the `customerPaymentSuccess` field of [`CustomNotificationDto`] and 13 more places.
+///
 /// Schema: `apps/invoices.json#/components/schemas/CustomNotificationItemDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomNotificationItemDto {
@@ -3022,6 +3102,8 @@ pub struct CustomNotificationItemDto {
     pub default_email_template_id: Option<String>,
 }
 
+/// The `rrule` field of [`ScheduleOptionsDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/CustomRRuleOptionsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomRRuleOptionsDto {
@@ -3092,6 +3174,8 @@ pub struct CustomRRuleOptionsDto {
     pub end_type: Option<String>,
 }
 
+/// The `dayOfWeek` field of [`CustomRRuleOptionsDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/CustomRRuleOptionsDto/properties/dayOfWeek`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3162,6 +3246,8 @@ impl std::fmt::Display for CustomRRuleOptionsDtoDayOfWeek {
     }
 }
 
+/// The `intervalType` field of [`CustomRRuleOptionsDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/CustomRRuleOptionsDto/properties/intervalType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3232,6 +3318,8 @@ impl std::fmt::Display for CustomRRuleOptionsDtoIntervalType {
     }
 }
 
+/// The `monthOfYear` field of [`CustomRRuleOptionsDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/CustomRRuleOptionsDto/properties/monthOfYear`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3322,6 +3410,8 @@ impl std::fmt::Display for CustomRRuleOptionsDtoMonthOfYear {
     }
 }
 
+/// An item of the `invoices` field of [`AutoPaymentInvoiceScheduleResponseDto`], an item of the `invoices` field of [`CancelInvoiceScheduleResponseDto`], the `invoice` field of [`CreateInvoiceFromEstimateResponseDto`] and 8 more places.
+///
 /// Schema: `apps/invoices.json#/components/schemas/DefaultInvoiceResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DefaultInvoiceResponseDto {
@@ -3349,7 +3439,7 @@ pub struct DefaultInvoiceResponseDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: DefaultInvoiceResponseDtoAltType,
     /// Name of the invoice
@@ -3437,6 +3527,8 @@ pub struct DefaultInvoiceResponseDto {
     pub payment_schedule: Option<serde_json::Value>,
 }
 
+/// The `altType` field of [`DefaultInvoiceResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/DefaultInvoiceResponseDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3551,6 +3643,8 @@ impl std::fmt::Display for DefaultInvoiceResponseDtoStatus {
     }
 }
 
+/// The `altType` parameter of `DELETE /invoices/{invoiceId}`.
+///
 /// Schema: `apps/invoices.json#/paths/~1invoices~1{invoiceId}/delete/parameters/3/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3597,6 +3691,8 @@ impl std::fmt::Display for DeleteInvoiceAltType {
     }
 }
 
+/// The response to `DELETE /invoices/{invoiceId}`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/DeleteInvoiceResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteInvoiceResponseDto {
@@ -3624,7 +3720,7 @@ pub struct DeleteInvoiceResponseDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: DeleteInvoiceResponseDtoAltType,
     /// Name of the invoice
@@ -3712,6 +3808,8 @@ pub struct DeleteInvoiceResponseDto {
     pub payment_schedule: Option<serde_json::Value>,
 }
 
+/// The `altType` field of [`DeleteInvoiceResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/DeleteInvoiceResponseDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3826,6 +3924,8 @@ impl std::fmt::Display for DeleteInvoiceResponseDtoStatus {
     }
 }
 
+/// The `altType` parameter of `DELETE /invoices/schedule/{scheduleId}`.
+///
 /// Schema: `apps/invoices.json#/paths/~1invoices~1schedule~1{scheduleId}/delete/parameters/3/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3872,6 +3972,8 @@ impl std::fmt::Display for DeleteInvoiceScheduleAltType {
     }
 }
 
+/// The response to `DELETE /invoices/schedule/{scheduleId}`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/DeleteInvoiceScheduleResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteInvoiceScheduleResponseDto {
@@ -3881,6 +3983,8 @@ pub struct DeleteInvoiceScheduleResponseDto {
     pub success: bool,
 }
 
+/// The `altType` parameter of `DELETE /invoices/template/{templateId}`.
+///
 /// Schema: `apps/invoices.json#/paths/~1invoices~1template~1{templateId}/delete/parameters/3/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3927,6 +4031,8 @@ impl std::fmt::Display for DeleteInvoiceTemplateAltType {
     }
 }
 
+/// The response to `DELETE /invoices/template/{templateId}`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/DeleteInvoiceTemplateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteInvoiceTemplateResponseDto {
@@ -3936,6 +4042,8 @@ pub struct DeleteInvoiceTemplateResponseDto {
     pub success: bool,
 }
 
+/// The `discount` field of [`AutoPaymentInvoiceScheduleResponseDto`], the `discount` field of [`CancelInvoiceScheduleResponseDto`], the `discount` field of [`CreateEstimatesDto`] and 19 more places.
+///
 /// Schema: `apps/invoices.json#/components/schemas/DiscountDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiscountDto {
@@ -4012,6 +4120,8 @@ impl std::fmt::Display for DiscountDtoType {
     }
 }
 
+/// The body of `PATCH /invoices/estimate/stats/last-visited-at`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/EstimateIdParam`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EstimateIdParam {
@@ -4022,6 +4132,8 @@ pub struct EstimateIdParam {
     pub estimate_id: String,
 }
 
+/// An item of the `items` field of [`CreateEstimatesDto`] and an item of the `items` field of [`UpdateEstimateDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/EstimateLineItemDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EstimateLineItemDto {
@@ -4138,6 +4250,8 @@ impl std::fmt::Display for EstimateLineItemDtoType {
     }
 }
 
+/// The response to `POST /invoices/estimate`, the response to `DELETE /invoices/estimate/{estimateId}`, the response to `PUT /invoices/estimate/{estimateId}` and 2 more places.
+///
 /// Schema: `apps/invoices.json#/components/schemas/EstimateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EstimateResponseDto {
@@ -4146,7 +4260,7 @@ pub struct EstimateResponseDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: EstimateResponseDtoAltType,
     /// Unique identifier
@@ -4288,6 +4402,8 @@ pub struct EstimateResponseDto {
     pub trace_id: String,
 }
 
+/// The `altType` field of [`EstimateResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/EstimateResponseDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4334,6 +4450,8 @@ impl std::fmt::Display for EstimateResponseDtoAltType {
     }
 }
 
+/// The response to `POST /invoices/estimate/template`, the response to `GET /invoices/estimate/template/preview`, the response to `DELETE /invoices/estimate/template/{templateId}` and 1 more place.
+///
 /// Schema: `apps/invoices.json#/components/schemas/EstimateTemplateResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EstimateTemplateResponseDto {
@@ -4342,7 +4460,7 @@ pub struct EstimateTemplateResponseDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: EstimateTemplateResponseDtoAltType,
     /// Unique identifier
@@ -4427,6 +4545,8 @@ pub struct EstimateTemplateResponseDto {
     pub terms_notes: Option<String>,
 }
 
+/// The `altType` field of [`EstimateTemplateResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/EstimateTemplateResponseDTO/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4473,6 +4593,8 @@ impl std::fmt::Display for EstimateTemplateResponseDtoAltType {
     }
 }
 
+/// The body of `POST /invoices/estimate/template` and the body of `PUT /invoices/estimate/template/{templateId}`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/EstimateTemplatesDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EstimateTemplatesDto {
@@ -4481,14 +4603,14 @@ pub struct EstimateTemplatesDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: EstimateTemplatesDtoAltType,
     /// Estimate Name
     ///
     /// Example: `Home Service Estimate Template`
     pub name: String,
-    /// `businessDetails`
+    /// The `businessDetails` field.
     #[serde(rename = "businessDetails")]
     pub business_details: BusinessDetailsDto,
     /// Currency code
@@ -4502,7 +4624,7 @@ pub struct EstimateTemplatesDto {
     /// Example: `true`
     #[serde(rename = "liveMode", default, skip_serializing_if = "Option::is_none")]
     pub live_mode: Option<bool>,
-    /// `discount`
+    /// The `discount` field.
     pub discount: DiscountDto,
     /// Terms notes, Also supports HTML markups
     ///
@@ -4554,6 +4676,8 @@ pub struct EstimateTemplatesDto {
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
+/// The `altType` field of [`EstimateTemplatesDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/EstimateTemplatesDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4600,6 +4724,8 @@ impl std::fmt::Display for EstimateTemplatesDtoAltType {
     }
 }
 
+/// The `frequencySettings` field of [`CreateEstimatesDto`], the `frequencySettings` field of [`EstimateResponseDto`] and the `frequencySettings` field of [`UpdateEstimateDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/FrequencySettingsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FrequencySettingsDto {
@@ -4611,6 +4737,8 @@ pub struct FrequencySettingsDto {
     pub schedule: ScheduleOptionsDto,
 }
 
+/// The `altType` parameter of `GET /invoices/estimate/number/generate`.
+///
 /// Schema: `apps/invoices.json#/paths/~1invoices~1estimate~1number~1generate/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4657,17 +4785,21 @@ impl std::fmt::Display for GenerateEstimateNumberAltType {
     }
 }
 
+/// The response to `GET /invoices/estimate/number/generate`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/GenerateEstimateNumberResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GenerateEstimateNumberResponse {
-    /// `estimateNumber`
+    /// The `estimateNumber` field.
     #[serde(rename = "estimateNumber")]
     pub estimate_number: f64,
-    /// `traceId`
+    /// The `traceId` field.
     #[serde(rename = "traceId")]
     pub trace_id: String,
 }
 
+/// The `altType` parameter of `GET /invoices/generate-invoice-number`.
+///
 /// Schema: `apps/invoices.json#/paths/~1invoices~1generate-invoice-number/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4714,6 +4846,8 @@ impl std::fmt::Display for GenerateInvoiceNumberAltType {
     }
 }
 
+/// The response to `GET /invoices/generate-invoice-number`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/GenerateInvoiceNumberResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GenerateInvoiceNumberResponseDto {
@@ -4724,6 +4858,8 @@ pub struct GenerateInvoiceNumberResponseDto {
     pub invoice_number: Option<f64>,
 }
 
+/// The `altType` parameter of `GET /invoices/{invoiceId}`.
+///
 /// Schema: `apps/invoices.json#/paths/~1invoices~1{invoiceId}/get/parameters/3/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4770,6 +4906,8 @@ impl std::fmt::Display for GetInvoiceAltType {
     }
 }
 
+/// The response to `GET /invoices/{invoiceId}` and an item of the `invoices` field of [`ListInvoicesResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/GetInvoiceResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetInvoiceResponseDto {
@@ -4797,7 +4935,7 @@ pub struct GetInvoiceResponseDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: GetInvoiceResponseDtoAltType,
     /// Name of the invoice
@@ -4883,7 +5021,7 @@ pub struct GetInvoiceResponseDto {
         skip_serializing_if = "Option::is_none"
     )]
     pub payment_schedule: Option<serde_json::Value>,
-    /// `totalSummary`
+    /// The `totalSummary` field.
     #[serde(rename = "totalSummary")]
     pub total_summary: TotalSummaryDto,
     /// Reminders Configuration
@@ -4895,6 +5033,8 @@ pub struct GetInvoiceResponseDto {
     pub reminders_configuration: Option<RemindersConfigurationDto>,
 }
 
+/// The `altType` field of [`GetInvoiceResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/GetInvoiceResponseDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -5009,6 +5149,8 @@ impl std::fmt::Display for GetInvoiceResponseDtoStatus {
     }
 }
 
+/// The `altType` parameter of `GET /invoices/schedule/{scheduleId}`.
+///
 /// Schema: `apps/invoices.json#/paths/~1invoices~1schedule~1{scheduleId}/get/parameters/3/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -5055,6 +5197,8 @@ impl std::fmt::Display for GetInvoiceScheduleAltType {
     }
 }
 
+/// The `altType` parameter of `GET /invoices/settings`.
+///
 /// Schema: `apps/invoices.json#/paths/~1invoices~1settings/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -5101,6 +5245,8 @@ impl std::fmt::Display for GetInvoiceSettingsAltType {
     }
 }
 
+/// The response to `GET /invoices/settings`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/GetInvoiceSettingsResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetInvoiceSettingsResponseDto {
@@ -5284,6 +5430,8 @@ impl std::fmt::Display for GetInvoiceSettingsResponseDtoAltType {
     }
 }
 
+/// The `altType` parameter of `GET /invoices/template/{templateId}`.
+///
 /// Schema: `apps/invoices.json#/paths/~1invoices~1template~1{templateId}/get/parameters/3/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -5330,6 +5478,8 @@ impl std::fmt::Display for GetInvoiceTemplateAltType {
     }
 }
 
+/// The response to `GET /invoices/schedule/{scheduleId}` and an item of the `schedules` field of [`ListSchedulesResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/GetScheduleResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetScheduleResponseDto {
@@ -5352,14 +5502,14 @@ pub struct GetScheduleResponseDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: GetScheduleResponseDtoAltType,
     /// Name of the invoice
     ///
     /// Example: `New Invoice`
     pub name: String,
-    /// `schedule`
+    /// The `schedule` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ScheduleOptionsDto>,
     /// List of invoices
@@ -5409,6 +5559,8 @@ pub struct GetScheduleResponseDto {
     pub updated_at: String,
 }
 
+/// The `altType` field of [`GetScheduleResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/GetScheduleResponseDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -5455,6 +5607,8 @@ impl std::fmt::Display for GetScheduleResponseDtoAltType {
     }
 }
 
+/// The response to `GET /invoices/template/{templateId}` and an item of the `data` field of [`ListTemplatesResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/GetTemplateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetTemplateResponseDto {
@@ -5468,7 +5622,7 @@ pub struct GetTemplateResponseDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: GetTemplateResponseDtoAltType,
     /// Name of the Template
@@ -5512,6 +5666,8 @@ pub struct GetTemplateResponseDto {
     pub updated_at: String,
 }
 
+/// The `altType` field of [`GetTemplateResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/GetTemplateResponseDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -5558,6 +5714,8 @@ impl std::fmt::Display for GetTemplateResponseDtoAltType {
     }
 }
 
+/// An item of the `items` field of [`CreateInvoiceDto`], an item of the `items` field of [`CreateInvoiceScheduleDto`], an item of the `items` field of [`CreateInvoiceTemplateDto`] and 4 more places.
+///
 /// Schema: `apps/invoices.json#/components/schemas/InvoiceItemDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InvoiceItemDto {
@@ -5671,6 +5829,8 @@ impl std::fmt::Display for InvoiceItemDtoType {
     }
 }
 
+/// The `productSettings` field of [`GetInvoiceSettingsResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/InvoiceProductSettingsDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct InvoiceProductSettingsDto {
@@ -5694,28 +5854,32 @@ pub struct InvoiceProductSettingsDto {
     pub description_optional: Option<bool>,
 }
 
+/// The `businessDetails` field of [`GetInvoiceSettingsResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/InvoiceSettingsBusinessDetailsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InvoiceSettingsBusinessDetailsDto {
-    /// `logoUrl`
+    /// The `logoUrl` field.
     #[serde(rename = "logoUrl", default, skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
-    /// `name`
+    /// The `name` field.
     pub name: String,
-    /// `phoneNo`
+    /// The `phoneNo` field.
     #[serde(rename = "phoneNo", default, skip_serializing_if = "Option::is_none")]
     pub phone_no: Option<String>,
-    /// `address`
+    /// The `address` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<Address>,
-    /// `website`
+    /// The `website` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
-    /// `customValues`
+    /// The `customValues` field.
     #[serde(rename = "customValues", default, skip_serializing_if = "Option::is_none")]
     pub custom_values: Option<Vec<String>>,
 }
 
+/// The `senderConfiguration` field of [`GetInvoiceSettingsResponseDto`], the `sentFrom` field of [`SendEstimateDto`] and the `sentFrom` field of [`SendInvoiceDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/InvoiceSettingsSenderConfigurationDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct InvoiceSettingsSenderConfigurationDto {
@@ -5731,27 +5895,31 @@ pub struct InvoiceSettingsSenderConfigurationDto {
     pub from_email: Option<String>,
 }
 
+/// An item of the `taxes` field of [`EstimateLineItemDto`] and an item of the `taxes` field of [`InvoiceItemDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/ItemTaxDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ItemTaxDto {
-    /// `_id`
+    /// The `_id` field.
     #[serde(rename = "_id")]
     pub id: String,
-    /// `name`
+    /// The `name` field.
     pub name: String,
-    /// `rate`
+    /// The `rate` field.
     pub rate: f64,
-    /// `calculation`
+    /// The `calculation` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calculation: Option<ItemTaxDtoCalculation>,
-    /// `description`
+    /// The `description` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// `taxId`
+    /// The `taxId` field.
     #[serde(rename = "taxId", default, skip_serializing_if = "Option::is_none")]
     pub tax_id: Option<String>,
 }
 
+/// The `calculation` field of [`ItemTaxDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/ItemTaxDto/properties/calculation`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -5798,6 +5966,8 @@ impl std::fmt::Display for ItemTaxDtoCalculation {
     }
 }
 
+/// The `lateFeesConfiguration` field of [`CreateInvoiceDto`], the `lateFeesConfiguration` field of [`CreateInvoiceScheduleDto`], the `lateFeesConfiguration` field of [`CreateInvoiceTemplateDto`] and 3 more places.
+///
 /// Schema: `apps/invoices.json#/components/schemas/LateFeesConfigurationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LateFeesConfigurationDto {
@@ -5876,6 +6046,8 @@ impl std::fmt::Display for LateFeesConfigurationDtoType {
     }
 }
 
+/// The `frequency` field of [`LateFeesConfigurationDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/LateFeesFrequencyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LateFeesFrequencyDto {
@@ -5958,6 +6130,8 @@ impl std::fmt::Display for LateFeesFrequencyDtoInterval {
     }
 }
 
+/// The `grace` field of [`LateFeesConfigurationDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/LateFeesGraceDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LateFeesGraceDto {
@@ -6020,6 +6194,8 @@ impl std::fmt::Display for LateFeesGraceDtoInterval {
     }
 }
 
+/// The `maxLateFees` field of [`LateFeesConfigurationDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/LateFeesMaxFeesDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LateFeesMaxFeesDto {
@@ -6032,6 +6208,8 @@ pub struct LateFeesMaxFeesDto {
     pub value: f64,
 }
 
+/// The `type` field of [`LateFeesMaxFeesDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/LateFeesMaxFeesDto/properties/type`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -6078,6 +6256,8 @@ impl std::fmt::Display for LateFeesMaxFeesDtoType {
     }
 }
 
+/// The response to `GET /invoices/estimate/template`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/ListEstimateTemplateResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListEstimateTemplateResponseDto {
@@ -6091,6 +6271,8 @@ pub struct ListEstimateTemplateResponseDto {
     pub trace_id: String,
 }
 
+/// The `altType` parameter of `GET /invoices/estimate/template`.
+///
 /// Schema: `apps/invoices.json#/paths/~1invoices~1estimate~1template/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -6137,6 +6319,8 @@ impl std::fmt::Display for ListEstimateTemplatesAltType {
     }
 }
 
+/// The `altType` parameter of `GET /invoices/estimate/list`.
+///
 /// Schema: `apps/invoices.json#/paths/~1invoices~1estimate~1list/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -6183,6 +6367,8 @@ impl std::fmt::Display for ListEstimatesAltType {
     }
 }
 
+/// The response to `GET /invoices/estimate/list`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/ListEstimatesResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListEstimatesResponseDto {
@@ -6195,6 +6381,8 @@ pub struct ListEstimatesResponseDto {
     pub trace_id: String,
 }
 
+/// The `status` parameter of `GET /invoices/estimate/list`.
+///
 /// Schema: `apps/invoices.json#/paths/~1invoices~1estimate~1list/get/parameters/6/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -6265,6 +6453,8 @@ impl std::fmt::Display for ListEstimatesStatus {
     }
 }
 
+/// The `altType` parameter of `GET /invoices/schedule`.
+///
 /// Schema: `apps/invoices.json#/paths/~1invoices~1schedule/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -6311,6 +6501,8 @@ impl std::fmt::Display for ListInvoiceSchedulesAltType {
     }
 }
 
+/// The `paymentMode` parameter of `GET /invoices/schedule`.
+///
 /// Schema: `apps/invoices.json#/paths/~1invoices~1schedule/get/parameters/7/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -6365,6 +6557,8 @@ impl std::fmt::Display for ListInvoiceSchedulesPaymentMode {
     }
 }
 
+/// The `altType` parameter of `GET /invoices/template`.
+///
 /// Schema: `apps/invoices.json#/paths/~1invoices~1template/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -6411,6 +6605,8 @@ impl std::fmt::Display for ListInvoiceTemplatesAltType {
     }
 }
 
+/// The `paymentMode` parameter of `GET /invoices/template`.
+///
 /// Schema: `apps/invoices.json#/paths/~1invoices~1template/get/parameters/7/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -6465,6 +6661,8 @@ impl std::fmt::Display for ListInvoiceTemplatesPaymentMode {
     }
 }
 
+/// The `altType` parameter of `GET /invoices/`.
+///
 /// Schema: `apps/invoices.json#/paths/~1invoices~1/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -6511,6 +6709,8 @@ impl std::fmt::Display for ListInvoicesAltType {
     }
 }
 
+/// The `paymentMode` parameter of `GET /invoices/`.
+///
 /// Schema: `apps/invoices.json#/paths/~1invoices~1/get/parameters/7/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -6565,10 +6765,12 @@ impl std::fmt::Display for ListInvoicesPaymentMode {
     }
 }
 
+/// The response to `GET /invoices/`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/ListInvoicesResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListInvoicesResponseDto {
-    /// `invoices`
+    /// The `invoices` field.
     pub invoices: Vec<GetInvoiceResponseDto>,
     /// Total number of invoices
     ///
@@ -6576,6 +6778,8 @@ pub struct ListInvoicesResponseDto {
     pub total: i64,
 }
 
+/// The `sortField` parameter of `GET /invoices/`.
+///
 /// Schema: `apps/invoices.json#/paths/~1invoices~1/get/parameters/11/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -6622,6 +6826,8 @@ impl std::fmt::Display for ListInvoicesSortField {
     }
 }
 
+/// The `sortOrder` parameter of `GET /invoices/`.
+///
 /// Schema: `apps/invoices.json#/paths/~1invoices~1/get/parameters/12/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -6672,10 +6878,12 @@ impl std::fmt::Display for ListInvoicesSortOrder {
     }
 }
 
+/// The response to `GET /invoices/schedule`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/ListSchedulesResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListSchedulesResponseDto {
-    /// `schedules`
+    /// The `schedules` field.
     pub schedules: Vec<GetScheduleResponseDto>,
     /// Total number of Schedules
     ///
@@ -6683,10 +6891,12 @@ pub struct ListSchedulesResponseDto {
     pub total: i64,
 }
 
+/// The response to `GET /invoices/template`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/ListTemplatesResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListTemplatesResponseDto {
-    /// `data`
+    /// The `data` field.
     pub data: Vec<GetTemplateResponseDto>,
     /// Total number of Templates
     ///
@@ -6695,9 +6905,13 @@ pub struct ListTemplatesResponseDto {
     pub total_count: i64,
 }
 
+/// The `OldCreateInvoiceDTO` schema.
+///
 /// Schema: `apps/invoices.json#/components/schemas/OldCreateInvoiceDTO`
 pub type OldCreateInvoiceDto = serde_json::Value;
 
+/// The body of `PATCH /invoices/stats/last-visited-at`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/PatchInvoiceStatsLastViewedDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PatchInvoiceStatsLastViewedDto {
@@ -6708,6 +6922,8 @@ pub struct PatchInvoiceStatsLastViewedDto {
     pub invoice_id: String,
 }
 
+/// The `paymentMethods` field of [`CreateInvoiceDto`], the `paymentMethods` field of [`CreateInvoiceScheduleDto`], the `paymentMethods` field of [`CreateInvoiceTemplateDto`] and 4 more places.
+///
 /// Schema: `apps/invoices.json#/components/schemas/PaymentMethodDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PaymentMethodDto {
@@ -6715,6 +6931,8 @@ pub struct PaymentMethodDto {
     pub stripe: StripePaymentMethodDto,
 }
 
+/// The `paymentScheduleConfig` field of [`CreateEstimatesDto`] and the `paymentScheduleConfig` field of [`UpdateEstimateDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/PaymentScheduleConfigDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PaymentScheduleConfigDto {
@@ -6782,6 +7000,8 @@ impl std::fmt::Display for PaymentScheduleConfigDtoType {
     }
 }
 
+/// The `dateConfig` field of [`PaymentScheduleConfigDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/PaymentScheduleDateConfigDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PaymentScheduleDateConfigDto {
@@ -6901,6 +7121,8 @@ impl std::fmt::Display for PaymentScheduleDateConfigDtoScheduleDateType {
     }
 }
 
+/// The `paymentSchedule` field of [`CreateInvoiceDto`], the `paymentSchedule` field of [`Text2PayDto`] and the `paymentSchedule` field of [`UpdateInvoiceDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/PaymentScheduleDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PaymentScheduleDto {
@@ -6965,6 +7187,8 @@ impl std::fmt::Display for PaymentScheduleDtoType {
     }
 }
 
+/// The `altType` parameter of `GET /invoices/estimate/template/preview`.
+///
 /// Schema: `apps/invoices.json#/paths/~1invoices~1estimate~1template~1preview/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -7011,6 +7235,8 @@ impl std::fmt::Display for PreviewEstimateTemplateAltType {
     }
 }
 
+/// The `miscellaneousCharges` field of [`CreateEstimatesDto`], the `miscellaneousCharges` field of [`CreateInvoiceDto`], the `miscellaneousCharges` field of [`CreateInvoiceScheduleDto`] and 7 more places.
+///
 /// Schema: `apps/invoices.json#/components/schemas/ProcessingFeeDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProcessingFeeDto {
@@ -7030,6 +7256,8 @@ pub struct ProcessingFeeDto {
     pub paid_charges: Option<Vec<ProcessingFeePaidChargeDto>>,
 }
 
+/// An item of the `paidCharges` field of [`ProcessingFeeDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/ProcessingFeePaidChargeDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProcessingFeePaidChargeDto {
@@ -7052,6 +7280,8 @@ pub struct ProcessingFeePaidChargeDto {
     pub id: String,
 }
 
+/// The body of `POST /invoices/{invoiceId}/record-payment`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/RecordPaymentDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordPaymentDto {
@@ -7069,10 +7299,10 @@ pub struct RecordPaymentDto {
     ///
     /// Example: `card`
     pub mode: RecordPaymentDtoMode,
-    /// `card`
+    /// The `card` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub card: Option<CardDto>,
-    /// `cheque`
+    /// The `cheque` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cheque: Option<ChequeDto>,
     /// Any note to be recorded with the transaction
@@ -7084,7 +7314,7 @@ pub struct RecordPaymentDto {
     /// Example: `999`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub amount: Option<f64>,
-    /// `meta`
+    /// The `meta` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
     /// Payment Schedule Ids to be recorded against the invoice.
@@ -7213,6 +7443,8 @@ impl std::fmt::Display for RecordPaymentDtoMode {
     }
 }
 
+/// The response to `POST /invoices/{invoiceId}/record-payment`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/RecordPaymentResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordPaymentResponseDto {
@@ -7220,10 +7452,12 @@ pub struct RecordPaymentResponseDto {
     ///
     /// Example: `true`
     pub success: bool,
-    /// `invoice`
+    /// The `invoice` field.
     pub invoice: DefaultInvoiceResponseDto,
 }
 
+/// An item of the `reminders` field of [`ReminderSettingsDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/ReminderDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReminderDto {
@@ -7474,9 +7708,13 @@ impl std::fmt::Display for ReminderDtoReminderTime {
     }
 }
 
+/// The `reminderExecutionDetailsList` field of [`RemindersConfigurationDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/ReminderExecutionDetailsList`
 pub type ReminderExecutionDetailsList = serde_json::Value;
 
+/// The `reminderSettings` field of [`GetInvoiceSettingsResponseDto`] and the `reminderSettings` field of [`RemindersConfigurationDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/ReminderSettingsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReminderSettingsDto {
@@ -7489,6 +7727,8 @@ pub struct ReminderSettingsDto {
     pub reminders: Vec<ReminderDto>,
 }
 
+/// The `remindersConfiguration` field of [`GetInvoiceResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/RemindersConfigurationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RemindersConfigurationDto {
@@ -7500,6 +7740,8 @@ pub struct RemindersConfigurationDto {
     pub reminder_settings: ReminderSettingsDto,
 }
 
+/// The body of `POST /invoices/schedule/{scheduleId}/schedule`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/ScheduleInvoiceScheduleDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScheduleInvoiceScheduleDto {
@@ -7513,7 +7755,7 @@ pub struct ScheduleInvoiceScheduleDto {
     /// Example: `location`
     #[serde(rename = "altType")]
     pub alt_type: ScheduleInvoiceScheduleDtoAltType,
-    /// `liveMode`
+    /// The `liveMode` field.
     #[serde(rename = "liveMode")]
     pub live_mode: bool,
     /// auto-payment configuration
@@ -7569,6 +7811,8 @@ impl std::fmt::Display for ScheduleInvoiceScheduleDtoAltType {
     }
 }
 
+/// The response to `POST /invoices/schedule/{scheduleId}/schedule`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/ScheduleInvoiceScheduleResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScheduleInvoiceScheduleResponseDto {
@@ -7591,14 +7835,14 @@ pub struct ScheduleInvoiceScheduleResponseDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: ScheduleInvoiceScheduleResponseDtoAltType,
     /// Name of the invoice
     ///
     /// Example: `New Invoice`
     pub name: String,
-    /// `schedule`
+    /// The `schedule` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ScheduleOptionsDto>,
     /// List of invoices
@@ -7648,6 +7892,8 @@ pub struct ScheduleInvoiceScheduleResponseDto {
     pub updated_at: String,
 }
 
+/// The `altType` field of [`ScheduleInvoiceScheduleResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/ScheduleInvoiceScheduleResponseDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -7694,17 +7940,21 @@ impl std::fmt::Display for ScheduleInvoiceScheduleResponseDtoAltType {
     }
 }
 
+/// The `schedule` field of [`AutoPaymentInvoiceScheduleResponseDto`], the `schedule` field of [`CancelInvoiceScheduleResponseDto`], the `schedule` field of [`CreateInvoiceScheduleDto`] and 7 more places.
+///
 /// Schema: `apps/invoices.json#/components/schemas/ScheduleOptionsDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ScheduleOptionsDto {
-    /// `executeAt`
+    /// The `executeAt` field.
     #[serde(rename = "executeAt", default, skip_serializing_if = "Option::is_none")]
     pub execute_at: Option<String>,
-    /// `rrule`
+    /// The `rrule` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rrule: Option<CustomRRuleOptionsDto>,
 }
 
+/// The body of `POST /invoices/estimate/{estimateId}/send`, the `sendEstimateDetails` field of [`CreateEstimatesDto`], the `sendEstimateDetails` field of [`EstimateTemplatesDto`] and 1 more place.
+///
 /// Schema: `apps/invoices.json#/components/schemas/SendEstimateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SendEstimateDto {
@@ -7713,10 +7963,10 @@ pub struct SendEstimateDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: SendEstimateDtoAltType,
-    /// `action`
+    /// The `action` field.
     pub action: SendEstimateDtoAction,
     /// livemode for estimate
     ///
@@ -7738,6 +7988,8 @@ pub struct SendEstimateDto {
     pub estimate_name: Option<String>,
 }
 
+/// The `action` field of [`SendEstimateDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/SendEstimateDto/properties/action`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -7796,6 +8048,8 @@ impl std::fmt::Display for SendEstimateDtoAction {
     }
 }
 
+/// The `altType` field of [`SendEstimateDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/SendEstimateDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -7842,6 +8096,8 @@ impl std::fmt::Display for SendEstimateDtoAltType {
     }
 }
 
+/// The body of `POST /invoices/{invoiceId}/send`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/SendInvoiceDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SendInvoiceDto {
@@ -7860,9 +8116,9 @@ pub struct SendInvoiceDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "userId")]
     pub user_id: String,
-    /// `action`
+    /// The `action` field.
     pub action: SendInvoiceDtoAction,
-    /// `liveMode`
+    /// The `liveMode` field.
     #[serde(rename = "liveMode")]
     pub live_mode: bool,
     /// sender details for invoice, valid only if invoice is not sent manually
@@ -7873,6 +8129,8 @@ pub struct SendInvoiceDto {
     pub auto_payment: Option<AutoPaymentDetailsDto>,
 }
 
+/// The `action` field of [`SendInvoiceDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/SendInvoiceDto/properties/action`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -7979,22 +8237,28 @@ impl std::fmt::Display for SendInvoiceDtoAltType {
     }
 }
 
+/// The response to `POST /invoices/{invoiceId}/send`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/SendInvoicesResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SendInvoicesResponseDto {
-    /// `invoice`
+    /// The `invoice` field.
     pub invoice: DefaultInvoiceResponseDto,
-    /// `smsData`
+    /// The `smsData` field.
     #[serde(rename = "smsData")]
     pub sms_data: serde_json::Value,
-    /// `emailData`
+    /// The `emailData` field.
     #[serde(rename = "emailData")]
     pub email_data: serde_json::Value,
 }
 
+/// The `sentTo` field of [`EstimateResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/SentTo`
 pub type SentTo = serde_json::Value;
 
+/// The `sentTo` field of [`CreateEstimatesDto`], the `sentTo` field of [`CreateInvoiceDto`], the `sentTo` field of [`Text2PayDto`] and 1 more place.
+///
 /// Schema: `apps/invoices.json#/components/schemas/SentToDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SentToDto {
@@ -8011,17 +8275,21 @@ pub struct SentToDto {
     pub phone_no: Option<Vec<String>>,
 }
 
+/// The `sepaDirectDebit` field of [`AutoPaymentDetailsDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/SepaDirectDebitDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SepaDirectDebitDto {
-    /// `bank_code`
+    /// The `bank_code` field.
     pub bank_code: String,
-    /// `last4`
+    /// The `last4` field.
     pub last4: String,
-    /// `branch_code`
+    /// The `branch_code` field.
     pub branch_code: String,
 }
 
+/// The `stripe` field of [`PaymentMethodDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/StripePaymentMethodDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StripePaymentMethodDto {
@@ -8032,6 +8300,8 @@ pub struct StripePaymentMethodDto {
     pub enable_bank_debit_only: bool,
 }
 
+/// The body of `POST /invoices/text2pay`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/Text2PayDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Text2PayDto {
@@ -8083,10 +8353,10 @@ pub struct Text2PayDto {
     /// Example: `2023-01-14`
     #[serde(rename = "dueDate", default, skip_serializing_if = "Option::is_none")]
     pub due_date: Option<String>,
-    /// `sentTo`
+    /// The `sentTo` field.
     #[serde(rename = "sentTo")]
     pub sent_to: SentToDto,
-    /// `liveMode`
+    /// The `liveMode` field.
     #[serde(rename = "liveMode")]
     pub live_mode: bool,
     /// Automatic taxes enabled for the Invoice
@@ -8160,10 +8430,10 @@ pub struct Text2PayDto {
     /// id of user generating invoice
     #[serde(rename = "userId")]
     pub user_id: String,
-    /// `discount`
+    /// The `discount` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<DiscountDto>,
-    /// `businessDetails`
+    /// The `businessDetails` field.
     #[serde(
         rename = "businessDetails",
         default,
@@ -8272,16 +8542,20 @@ impl std::fmt::Display for Text2PayDtoAltType {
     }
 }
 
+/// The response to `POST /invoices/text2pay`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/Text2PayInvoiceResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Text2PayInvoiceResponseDto {
-    /// `invoice`
+    /// The `invoice` field.
     pub invoice: DefaultInvoiceResponseDto,
     /// preview url of generated invoice
     #[serde(rename = "invoiceUrl")]
     pub invoice_url: String,
 }
 
+/// The `tipsConfiguration` field of [`CreateInvoiceDto`], the `tipsConfiguration` field of [`CreateInvoiceScheduleDto`], the `tipsConfiguration` field of [`CreateInvoiceTemplateDto`] and 3 more places.
+///
 /// Schema: `apps/invoices.json#/components/schemas/TipsConfigurationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TipsConfigurationDto {
@@ -8295,6 +8569,8 @@ pub struct TipsConfigurationDto {
     pub tips_enabled: bool,
 }
 
+/// The `totalSummary` field of [`GetInvoiceResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/TotalSummaryDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TotalSummaryDto {
@@ -8313,6 +8589,8 @@ pub struct TotalSummaryDto {
     pub tax: f64,
 }
 
+/// The response to `POST /invoices/schedule/{scheduleId}/updateAndSchedule`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateAndScheduleInvoiceScheduleResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateAndScheduleInvoiceScheduleResponseDto {
@@ -8335,14 +8613,14 @@ pub struct UpdateAndScheduleInvoiceScheduleResponseDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: UpdateAndScheduleInvoiceScheduleResponseDtoAltType,
     /// Name of the invoice
     ///
     /// Example: `New Invoice`
     pub name: String,
-    /// `schedule`
+    /// The `schedule` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ScheduleOptionsDto>,
     /// List of invoices
@@ -8392,6 +8670,8 @@ pub struct UpdateAndScheduleInvoiceScheduleResponseDto {
     pub updated_at: String,
 }
 
+/// The `altType` field of [`UpdateAndScheduleInvoiceScheduleResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateAndScheduleInvoiceScheduleResponseDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -8438,6 +8718,8 @@ impl std::fmt::Display for UpdateAndScheduleInvoiceScheduleResponseDtoAltType {
     }
 }
 
+/// The body of `PUT /invoices/estimate/{estimateId}`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateEstimateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateEstimateDto {
@@ -8446,14 +8728,14 @@ pub struct UpdateEstimateDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: UpdateEstimateDtoAltType,
     /// Estimate Name
     ///
     /// Example: `Home Service Estimate`
     pub name: String,
-    /// `businessDetails`
+    /// The `businessDetails` field.
     #[serde(rename = "businessDetails")]
     pub business_details: BusinessDetailsDto,
     /// Currency code
@@ -8467,7 +8749,7 @@ pub struct UpdateEstimateDto {
     /// Example: `true`
     #[serde(rename = "liveMode", default, skip_serializing_if = "Option::is_none")]
     pub live_mode: Option<bool>,
-    /// `discount`
+    /// The `discount` field.
     pub discount: DiscountDto,
     /// Terms notes, Also supports HTML markups
     ///
@@ -8563,6 +8845,8 @@ pub struct UpdateEstimateDto {
     pub estimate_status: Option<UpdateEstimateDtoEstimateStatus>,
 }
 
+/// The `altType` field of [`UpdateEstimateDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateEstimateDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -8681,6 +8965,8 @@ impl std::fmt::Display for UpdateEstimateDtoEstimateStatus {
     }
 }
 
+/// The body of `PUT /invoices/{invoiceId}`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateInvoiceDto {
@@ -8729,7 +9015,7 @@ pub struct UpdateInvoiceDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
     pub contact_id: Option<String>,
-    /// `contactDetails`
+    /// The `contactDetails` field.
     #[serde(rename = "contactDetails", default, skip_serializing_if = "Option::is_none")]
     pub contact_details: Option<ContactDetailsDto>,
     /// Terms notes, Also supports HTML markups
@@ -8737,10 +9023,10 @@ pub struct UpdateInvoiceDto {
     /// Example: `<p>This is a default terms.</p>`
     #[serde(rename = "termsNotes", default, skip_serializing_if = "Option::is_none")]
     pub terms_notes: Option<String>,
-    /// `discount`
+    /// The `discount` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<DiscountDto>,
-    /// `invoiceItems`
+    /// The `invoiceItems` field.
     #[serde(rename = "invoiceItems")]
     pub invoice_items: Vec<InvoiceItemDto>,
     /// Automatic taxes enabled for the Invoice
@@ -8779,7 +9065,7 @@ pub struct UpdateInvoiceDto {
         skip_serializing_if = "Option::is_none"
     )]
     pub tips_configuration: Option<TipsConfigurationDto>,
-    /// `xeroDetails`
+    /// The `xeroDetails` field.
     #[serde(rename = "xeroDetails", default, skip_serializing_if = "Option::is_none")]
     pub xero_details: Option<serde_json::Value>,
     /// prefix for invoice number
@@ -8854,6 +9140,8 @@ impl std::fmt::Display for UpdateInvoiceDtoAltType {
     }
 }
 
+/// The body of `PATCH /invoices/template/{templateId}/late-fees-configuration` and the body of `PATCH /invoices/{invoiceId}/late-fees-configuration`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceLateFeesConfigurationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateInvoiceLateFeesConfigurationDto {
@@ -8920,6 +9208,8 @@ impl std::fmt::Display for UpdateInvoiceLateFeesConfigurationDtoAltType {
     }
 }
 
+/// The response to `PUT /invoices/{invoiceId}` and the response to `PATCH /invoices/{invoiceId}/late-fees-configuration`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateInvoiceResponseDto {
@@ -8947,7 +9237,7 @@ pub struct UpdateInvoiceResponseDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: UpdateInvoiceResponseDtoAltType,
     /// Name of the invoice
@@ -9035,6 +9325,8 @@ pub struct UpdateInvoiceResponseDto {
     pub payment_schedule: Option<serde_json::Value>,
 }
 
+/// The `altType` field of [`UpdateInvoiceResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceResponseDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -9149,6 +9441,8 @@ impl std::fmt::Display for UpdateInvoiceResponseDtoStatus {
     }
 }
 
+/// The body of `PUT /invoices/schedule/{scheduleId}`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceScheduleDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateInvoiceScheduleDto {
@@ -9162,29 +9456,29 @@ pub struct UpdateInvoiceScheduleDto {
     /// Example: `location`
     #[serde(rename = "altType")]
     pub alt_type: UpdateInvoiceScheduleDtoAltType,
-    /// `name`
+    /// The `name` field.
     pub name: String,
-    /// `contactDetails`
+    /// The `contactDetails` field.
     #[serde(rename = "contactDetails")]
     pub contact_details: ContactDetailsDto,
-    /// `schedule`
+    /// The `schedule` field.
     pub schedule: ScheduleOptionsDto,
-    /// `liveMode`
+    /// The `liveMode` field.
     #[serde(rename = "liveMode")]
     pub live_mode: bool,
-    /// `businessDetails`
+    /// The `businessDetails` field.
     #[serde(rename = "businessDetails")]
     pub business_details: BusinessDetailsDto,
-    /// `currency`
+    /// The `currency` field.
     pub currency: String,
-    /// `items`
+    /// The `items` field.
     pub items: Vec<InvoiceItemDto>,
-    /// `discount`
+    /// The `discount` field.
     pub discount: DiscountDto,
-    /// `termsNotes`
+    /// The `termsNotes` field.
     #[serde(rename = "termsNotes", default, skip_serializing_if = "Option::is_none")]
     pub terms_notes: Option<String>,
-    /// `title`
+    /// The `title` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     /// attachments for the invoice
@@ -9247,6 +9541,8 @@ impl std::fmt::Display for UpdateInvoiceScheduleDtoAltType {
     }
 }
 
+/// The response to `PUT /invoices/schedule/{scheduleId}`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceScheduleResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateInvoiceScheduleResponseDto {
@@ -9269,14 +9565,14 @@ pub struct UpdateInvoiceScheduleResponseDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: UpdateInvoiceScheduleResponseDtoAltType,
     /// Name of the invoice
     ///
     /// Example: `New Invoice`
     pub name: String,
-    /// `schedule`
+    /// The `schedule` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ScheduleOptionsDto>,
     /// List of invoices
@@ -9326,6 +9622,8 @@ pub struct UpdateInvoiceScheduleResponseDto {
     pub updated_at: String,
 }
 
+/// The `altType` field of [`UpdateInvoiceScheduleResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceScheduleResponseDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -9372,6 +9670,8 @@ impl std::fmt::Display for UpdateInvoiceScheduleResponseDtoAltType {
     }
 }
 
+/// The body of `PUT /invoices/template/{templateId}`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceTemplateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateInvoiceTemplateDto {
@@ -9385,24 +9685,24 @@ pub struct UpdateInvoiceTemplateDto {
     /// Example: `location`
     #[serde(rename = "altType")]
     pub alt_type: UpdateInvoiceTemplateDtoAltType,
-    /// `internal`
+    /// The `internal` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub internal: Option<bool>,
     /// Name of the template
     ///
     /// Example: `New Template`
     pub name: String,
-    /// `businessDetails`
+    /// The `businessDetails` field.
     #[serde(rename = "businessDetails")]
     pub business_details: BusinessDetailsDto,
-    /// `currency`
+    /// The `currency` field.
     pub currency: String,
-    /// `items`
+    /// The `items` field.
     pub items: Vec<InvoiceItemDto>,
-    /// `discount`
+    /// The `discount` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discount: Option<DiscountDto>,
-    /// `termsNotes`
+    /// The `termsNotes` field.
     #[serde(rename = "termsNotes", default, skip_serializing_if = "Option::is_none")]
     pub terms_notes: Option<String>,
     /// Template title
@@ -9467,6 +9767,8 @@ impl std::fmt::Display for UpdateInvoiceTemplateDtoAltType {
     }
 }
 
+/// The response to `PUT /invoices/template/{templateId}`, the response to `PATCH /invoices/template/{templateId}/late-fees-configuration` and the response to `PATCH /invoices/template/{templateId}/payment-methods-configuration`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceTemplateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateInvoiceTemplateResponseDto {
@@ -9480,7 +9782,7 @@ pub struct UpdateInvoiceTemplateResponseDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: UpdateInvoiceTemplateResponseDtoAltType,
     /// Name of the Template
@@ -9524,6 +9826,8 @@ pub struct UpdateInvoiceTemplateResponseDto {
     pub updated_at: String,
 }
 
+/// The `altType` field of [`UpdateInvoiceTemplateResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceTemplateResponseDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -9570,6 +9874,8 @@ impl std::fmt::Display for UpdateInvoiceTemplateResponseDtoAltType {
     }
 }
 
+/// The body of `PATCH /invoices/template/{templateId}/payment-methods-configuration`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/UpdatePaymentMethodsConfigurationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdatePaymentMethodsConfigurationDto {
@@ -9636,15 +9942,19 @@ impl std::fmt::Display for UpdatePaymentMethodsConfigurationDtoAltType {
     }
 }
 
+/// The `usBankAccount` field of [`AutoPaymentDetailsDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/USBankAccountDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UsBankAccountDto {
-    /// `bank_name`
+    /// The `bank_name` field.
     pub bank_name: String,
-    /// `last4`
+    /// The `last4` field.
     pub last4: String,
 }
 
+/// The body of `POST /invoices/{invoiceId}/void`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/VoidInvoiceDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VoidInvoiceDto {
@@ -9708,6 +10018,8 @@ impl std::fmt::Display for VoidInvoiceDtoAltType {
     }
 }
 
+/// The response to `POST /invoices/{invoiceId}/void`.
+///
 /// Schema: `apps/invoices.json#/components/schemas/VoidInvoiceResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VoidInvoiceResponseDto {
@@ -9735,7 +10047,7 @@ pub struct VoidInvoiceResponseDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: VoidInvoiceResponseDtoAltType,
     /// Name of the invoice
@@ -9823,6 +10135,8 @@ pub struct VoidInvoiceResponseDto {
     pub payment_schedule: Option<serde_json::Value>,
 }
 
+/// The `altType` field of [`VoidInvoiceResponseDto`].
+///
 /// Schema: `apps/invoices.json#/components/schemas/VoidInvoiceResponseDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.

@@ -33,10 +33,10 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
     pub async fn list_all_knowledge_bases_paginated(
         &self,
         params: &ListAllKnowledgeBasesPaginatedParams,
@@ -63,10 +63,10 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
     pub async fn create_knowledge_base(
         &self,
         body: &types::CreateKnowledgeBaseDto,
@@ -90,12 +90,12 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
-    /// - `422`: body [`crate::types::UnprocessableDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     pub async fn delete_trained_urls_for_knowledge_base(
         &self,
         body: &types::DeleteWebsiteUrlRequestDto,
@@ -119,12 +119,12 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
-    /// - `422`: body [`crate::types::UnprocessableDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     pub async fn get_all_website_urls_data_by_knowledge_base(
         &self,
         params: &GetAllWebsiteUrlsDataByKnowledgeBaseParams,
@@ -152,12 +152,12 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
-    /// - `422`: body [`crate::types::UnprocessableDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     pub async fn discover_website(
         &self,
         body: &types::DiscoverWebsiteRequestDto,
@@ -181,12 +181,12 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
-    /// - `422`: body [`crate::types::UnprocessableDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     pub async fn get_crawling_status_for_latest_operation(
         &self,
         params: &GetCrawlingStatusForLatestOperationParams,
@@ -212,12 +212,12 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
-    /// - `422`: body [`crate::types::UnprocessableDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     pub async fn train_discovered_urls(
         &self,
         body: &types::TrainDiscoveredUrlsDto,
@@ -243,12 +243,12 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
-    /// - `422`: body [`crate::types::UnprocessableDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     pub async fn list(&self, params: &ListParams) -> Result<types::ListFaqsResponseDto> {
         let request = Request::new(
                 Method::GET,
@@ -272,12 +272,12 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
-    /// - `422`: body [`crate::types::UnprocessableDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     pub async fn create(
         &self,
         body: &types::AddFaqDto,
@@ -305,12 +305,12 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
-    /// - `422`: body [`crate::types::UnprocessableDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     pub async fn delete(&self, id: &str) -> Result<types::DeleteFaqResponseDto> {
         let path = ["/knowledge-bases/faqs/", &ghl_runtime::encode_path_segment(&id)]
             .concat();
@@ -336,12 +336,12 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
-    /// - `422`: body [`crate::types::UnprocessableDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     pub async fn update(
         &self,
         id: &str,
@@ -368,10 +368,10 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
     pub async fn update_knowledge_base(
         &self,
         id: &str,
@@ -398,10 +398,10 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
     pub async fn delete_knowledge_base(
         &self,
         knowledge_base_id: &str,
@@ -429,10 +429,10 @@ impl KnowledgeBaseClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
     pub async fn get_knowledge_base_by_id(
         &self,
         knowledge_base_id: &str,

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The body of `POST /knowledge-bases/faqs`.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/AddFaqDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AddFaqDto {
@@ -28,6 +30,8 @@ pub struct AddFaqDto {
     pub knowledge_base_id: String,
 }
 
+/// The `BadRequestDTO` schema.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/BadRequestDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct BadRequestDto {
@@ -39,6 +43,8 @@ pub struct BadRequestDto {
     pub message: Option<String>,
 }
 
+/// An item of the `urls` field of [`GetAllUrlsByKnowledgeBaseResponseDto`].
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/CrawledUrlDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CrawledUrlDto {
@@ -162,6 +168,8 @@ impl std::fmt::Display for CrawledUrlDtoStatus {
     }
 }
 
+/// An item of the `aggregate` field of [`CrawlingStatusDataDto`].
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/CrawlingAggregateDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CrawlingAggregateDto {
@@ -254,6 +262,8 @@ impl std::fmt::Display for CrawlingAggregateDtoId {
     }
 }
 
+/// An item of the `records` field of [`CrawlingAggregateDto`].
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/CrawlingRecordDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CrawlingRecordDto {
@@ -275,6 +285,8 @@ pub struct CrawlingRecordDto {
     pub error: Option<ErrorDetailsDto>,
 }
 
+/// The `data` field of [`CrawlingStatusResponseDto`].
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/CrawlingStatusDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CrawlingStatusDataDto {
@@ -285,6 +297,8 @@ pub struct CrawlingStatusDataDto {
     pub operation_details: OperationDetailsDto,
 }
 
+/// The response to `GET /knowledge-bases/crawler/status`.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/CrawlingStatusResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CrawlingStatusResponseDto {
@@ -296,6 +310,8 @@ pub struct CrawlingStatusResponseDto {
     pub data: CrawlingStatusDataDto,
 }
 
+/// The response to `POST /knowledge-bases/faqs`.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/CreateFaqResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateFaqResponseDto {
@@ -307,19 +323,23 @@ pub struct CreateFaqResponseDto {
     pub faq: FaqResponseDto,
 }
 
+/// The body of `POST /knowledge-bases/`.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/CreateKnowledgeBaseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateKnowledgeBaseDto {
-    /// `name`
+    /// The `name` field.
     pub name: String,
-    /// `description`
+    /// The `description` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// `locationId`
+    /// The `locationId` field.
     #[serde(rename = "locationId")]
     pub location_id: String,
 }
 
+/// The response to `POST /knowledge-bases/`.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/CreateKnowledgeBaseResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateKnowledgeBaseResponseDto {
@@ -331,6 +351,8 @@ pub struct CreateKnowledgeBaseResponseDto {
     pub data: KnowledgeBaseDataDto,
 }
 
+/// The response to `DELETE /knowledge-bases/faqs/{id}`.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/DeleteFaqResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteFaqResponseDto {
@@ -340,13 +362,17 @@ pub struct DeleteFaqResponseDto {
     pub success: bool,
 }
 
+/// The response to `DELETE /knowledge-bases/{knowledgeBaseId}`.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/DeleteKnowledgeBaseResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteKnowledgeBaseResponseDto {
-    /// `success`
+    /// The `success` field.
     pub success: bool,
 }
 
+/// The body of `DELETE /knowledge-bases/crawler`.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/DeleteWebsiteUrlRequestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteWebsiteUrlRequestDto {
@@ -367,6 +393,8 @@ pub struct DeleteWebsiteUrlRequestDto {
     pub url_ids: Vec<String>,
 }
 
+/// The response to `DELETE /knowledge-bases/crawler`.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/DeleteWebsiteUrlResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteWebsiteUrlResponseDto {
@@ -376,6 +404,8 @@ pub struct DeleteWebsiteUrlResponseDto {
     pub success: bool,
 }
 
+/// The `data` field of [`DiscoverWebsiteResponseDto`].
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/DiscoverWebsiteDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiscoverWebsiteDataDto {
@@ -474,6 +504,8 @@ impl std::fmt::Display for DiscoverWebsiteDataDtoStatus {
     }
 }
 
+/// The body of `POST /knowledge-bases/crawler`.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/DiscoverWebsiteRequestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiscoverWebsiteRequestDto {
@@ -553,6 +585,8 @@ impl std::fmt::Display for DiscoverWebsiteRequestDtoOption {
     }
 }
 
+/// The response to `POST /knowledge-bases/crawler`.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/DiscoverWebsiteResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiscoverWebsiteResponseDto {
@@ -564,6 +598,8 @@ pub struct DiscoverWebsiteResponseDto {
     pub data: DiscoverWebsiteDataDto,
 }
 
+/// The `error` field of [`CrawlingRecordDto`].
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/ErrorDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorDetailsDto {
@@ -590,6 +626,8 @@ pub struct ErrorDetailsDto {
     pub name: String,
 }
 
+/// The `faq` field of [`CreateFaqResponseDto`] and an item of the `faqs` field of [`ListFaqsResponseDto`].
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/FaqResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FaqResponseDto {
@@ -641,6 +679,8 @@ pub struct FaqResponseDto {
     pub updated_at: String,
 }
 
+/// The `data` field of [`GetAllKnowledgeBasesPaginatedResponseDto`].
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/GetAllKnowledgeBasesPaginatedDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetAllKnowledgeBasesPaginatedDataDto {
@@ -668,6 +708,8 @@ pub struct GetAllKnowledgeBasesPaginatedDataDto {
     pub last_knowledge_base_id: Option<String>,
 }
 
+/// The response to `GET /knowledge-bases/`.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/GetAllKnowledgeBasesPaginatedResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetAllKnowledgeBasesPaginatedResponseDto {
@@ -679,6 +721,8 @@ pub struct GetAllKnowledgeBasesPaginatedResponseDto {
     pub data: GetAllKnowledgeBasesPaginatedDataDto,
 }
 
+/// The response to `GET /knowledge-bases/crawler`.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/GetAllUrlsByKnowledgeBaseResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetAllUrlsByKnowledgeBaseResponseDto {
@@ -690,6 +734,8 @@ pub struct GetAllUrlsByKnowledgeBaseResponseDto {
     pub urls: Vec<CrawledUrlDto>,
 }
 
+/// The `data` field of [`GetKnowledgeBaseByIdResponseDto`].
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/GetKnowledgeBaseByIdDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetKnowledgeBaseByIdDataDto {
@@ -735,6 +781,8 @@ pub struct GetKnowledgeBaseByIdDataDto {
     pub is_default: Option<bool>,
 }
 
+/// The response to `GET /knowledge-bases/{knowledgeBaseId}`.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/GetKnowledgeBaseByIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetKnowledgeBaseByIdResponseDto {
@@ -746,6 +794,8 @@ pub struct GetKnowledgeBaseByIdResponseDto {
     pub data: GetKnowledgeBaseByIdDataDto,
 }
 
+/// The `InternalServerErrorDTO` schema.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/InternalServerErrorDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct InternalServerErrorDto {
@@ -757,6 +807,8 @@ pub struct InternalServerErrorDto {
     pub message: Option<String>,
 }
 
+/// The `data` field of [`CreateKnowledgeBaseResponseDto`].
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/KnowledgeBaseDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KnowledgeBaseDataDto {
@@ -797,6 +849,8 @@ pub struct KnowledgeBaseDataDto {
     pub updated_at: String,
 }
 
+/// An item of the `knowledgeBases` field of [`GetAllKnowledgeBasesPaginatedDataDto`].
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/KnowledgeBaseListItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KnowledgeBaseListItemDto {
@@ -815,6 +869,8 @@ pub struct KnowledgeBaseListItemDto {
     pub created_at: String,
 }
 
+/// The `kbMetadata` field of [`GetKnowledgeBaseByIdDataDto`].
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/KnowledgeBaseMetadataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KnowledgeBaseMetadataDto {
@@ -846,6 +902,8 @@ pub struct KnowledgeBaseMetadataDto {
     pub tables: i64,
 }
 
+/// The response to `GET /knowledge-bases/faqs`.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/ListFaqsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListFaqsResponseDto {
@@ -867,6 +925,8 @@ pub struct ListFaqsResponseDto {
     pub has_more: Option<bool>,
 }
 
+/// The `operationDetails` field of [`CrawlingStatusDataDto`].
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/OperationDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OperationDetailsDto {
@@ -1063,6 +1123,8 @@ impl std::fmt::Display for OperationDetailsDtoStatus {
     }
 }
 
+/// The body of `POST /knowledge-bases/crawler/train`.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/TrainDiscoveredUrlsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainDiscoveredUrlsDto {
@@ -1086,6 +1148,8 @@ pub struct TrainDiscoveredUrlsDto {
     pub operation_id: String,
 }
 
+/// The response to `POST /knowledge-bases/crawler/train`.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/TrainDiscoveredUrlsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainDiscoveredUrlsResponseDto {
@@ -1095,6 +1159,8 @@ pub struct TrainDiscoveredUrlsResponseDto {
     pub success: bool,
 }
 
+/// The `UnauthorizedDTO` schema.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/UnauthorizedDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UnauthorizedDto {
@@ -1109,13 +1175,15 @@ pub struct UnauthorizedDto {
     pub error: Option<String>,
 }
 
+/// The `UnprocessableDTO` schema.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/UnprocessableDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UnprocessableDto {
     /// Example: `422`
     #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
     pub status_code: Option<f64>,
-    /// `message`
+    /// The `message` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<Vec<String>>,
     /// Example: `Unprocessable Entity`
@@ -1123,6 +1191,8 @@ pub struct UnprocessableDto {
     pub error: Option<String>,
 }
 
+/// The body of `PUT /knowledge-bases/faqs/{id}`.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/UpdateFaqBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateFaqBodyDto {
@@ -1136,6 +1206,8 @@ pub struct UpdateFaqBodyDto {
     pub answer: String,
 }
 
+/// The response to `PUT /knowledge-bases/faqs/{id}`.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/UpdateFaqResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateFaqResponseDto {
@@ -1145,6 +1217,8 @@ pub struct UpdateFaqResponseDto {
     pub success: bool,
 }
 
+/// The body of `PUT /knowledge-bases/{id}`.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/UpdateKnowledgeBaseDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateKnowledgeBaseDto {
@@ -1156,9 +1230,11 @@ pub struct UpdateKnowledgeBaseDto {
     pub description: Option<String>,
 }
 
+/// The response to `PUT /knowledge-bases/{id}`.
+///
 /// Schema: `apps/knowledge-base.json#/components/schemas/UpdateKnowledgeBaseResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateKnowledgeBaseResponseDto {
-    /// `success`
+    /// The `success` field.
     pub success: bool,
 }

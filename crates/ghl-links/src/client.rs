@@ -33,10 +33,10 @@ impl LinksClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
     pub async fn get_links(
         &self,
         params: &GetLinksParams,
@@ -61,11 +61,11 @@ impl LinksClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn create_link(
         &self,
         body: &types::LinksDto,
@@ -96,10 +96,10 @@ impl LinksClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
     pub async fn get_link_by_id(
         &self,
         link_id: &str,
@@ -122,10 +122,10 @@ impl LinksClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
     pub async fn search_trigger_links(
         &self,
         params: &SearchTriggerLinksParams,
@@ -156,11 +156,11 @@ impl LinksClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn delete_link(
         &self,
         link_id: &str,
@@ -184,11 +184,11 @@ impl LinksClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn update_link(
         &self,
         link_id: &str,

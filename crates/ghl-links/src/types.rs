@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The response to `DELETE /links/{linkId}`.
+///
 /// Schema: `apps/links.json#/components/schemas/DeleteLinksSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DeleteLinksSuccessfulResponseDto {
@@ -13,22 +15,28 @@ pub struct DeleteLinksSuccessfulResponseDto {
     pub succeded: Option<bool>,
 }
 
+/// The response to `POST /links/`, the response to `GET /links/id/{linkId}` and the response to `PUT /links/{linkId}`.
+///
 /// Schema: `apps/links.json#/components/schemas/GetLinkSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetLinkSuccessfulResponseDto {
-    /// `link`
+    /// The `link` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<LinkSchema>,
 }
 
+/// The response to `GET /links/` and the response to `GET /links/search`.
+///
 /// Schema: `apps/links.json#/components/schemas/GetLinksSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetLinksSuccessfulResponseDto {
-    /// `links`
+    /// The `links` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<Vec<LinkSchema>>,
 }
 
+/// The `link` field of [`GetLinkSuccessfulResponseDto`] and an item of the `links` field of [`GetLinksSuccessfulResponseDto`].
+///
 /// Schema: `apps/links.json#/components/schemas/LinkSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LinkSchema {
@@ -49,6 +57,8 @@ pub struct LinkSchema {
     pub location_id: Option<String>,
 }
 
+/// The body of `PUT /links/{linkId}`.
+///
 /// Schema: `apps/links.json#/components/schemas/LinkUpdateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinkUpdateDto {
@@ -59,6 +69,8 @@ pub struct LinkUpdateDto {
     pub redirect_to: String,
 }
 
+/// The body of `POST /links/`.
+///
 /// Schema: `apps/links.json#/components/schemas/LinksDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinksDto {

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The `business` field of [`GetLocationByIdSchema`].
+///
 /// Schema: `apps/locations.json#/components/schemas/BusinessSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct BusinessSchema {
@@ -37,6 +39,8 @@ pub struct BusinessSchema {
     pub logo_url: Option<String>,
 }
 
+/// The body of `POST /locations/{locationId}/customFields`.
+///
 /// Schema: `apps/locations.json#/components/schemas/CreateCustomFieldsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateCustomFieldsDto {
@@ -48,7 +52,7 @@ pub struct CreateCustomFieldsDto {
     /// Example: `Placeholder Text`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
-    /// `acceptedFormat`
+    /// The `acceptedFormat` field.
     #[serde(rename = "acceptedFormat", default, skip_serializing_if = "Option::is_none")]
     pub accepted_format: Option<Vec<String>>,
     /// Example: `false`
@@ -61,7 +65,7 @@ pub struct CreateCustomFieldsDto {
         skip_serializing_if = "Option::is_none"
     )]
     pub max_number_of_files: Option<f64>,
-    /// `textBoxListOptions`
+    /// The `textBoxListOptions` field.
     #[serde(
         rename = "textBoxListOptions",
         default,
@@ -130,11 +134,15 @@ impl std::fmt::Display for CreateCustomFieldsDtoModel {
     }
 }
 
+/// An item of the `textBoxListOptions` field of [`CreateCustomFieldsDto`].
+///
 /// Schema: `apps/locations.json#/components/schemas/CreateCustomFieldsDTO/properties/textBoxListOptions/items`
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum CreateCustomFieldsDtoTextBoxListOptionsItem {
+    /// A [`TextBoxListOptionsSchema`].
     TextBoxListOptionsSchema(TextBoxListOptionsSchema),
+    /// A [`TextBoxListOptionsSchema`].
     TextBoxListOptionsSchema2(TextBoxListOptionsSchema),
 }
 
@@ -190,6 +198,8 @@ impl<'de> Deserialize<'de> for CreateCustomFieldsDtoTextBoxListOptionsItem {
     }
 }
 
+/// The body of `POST /locations/`.
+///
 /// Schema: `apps/locations.json#/components/schemas/CreateLocationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateLocationDto {
@@ -242,7 +252,7 @@ pub struct CreateLocationDto {
     /// Example: `US/Central`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
-    /// `prospectInfo`
+    /// The `prospectInfo` field.
     #[serde(rename = "prospectInfo", default, skip_serializing_if = "Option::is_none")]
     pub prospect_info: Option<ProspectInfoDto>,
     /// The default settings for location
@@ -1296,6 +1306,8 @@ impl std::fmt::Display for CreateLocationDtoCountry {
     }
 }
 
+/// The response to `POST /locations/` and the response to `PUT /locations/{locationId}`.
+///
 /// Schema: `apps/locations.json#/components/schemas/CreateLocationSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CreateLocationSuccessfulResponseDto {
@@ -2402,6 +2414,8 @@ impl std::fmt::Display for CreateLocationSuccessfulResponseDtoCountry {
     }
 }
 
+/// The response to `DELETE /locations/{locationId}/customFields/{id}`.
+///
 /// Schema: `apps/locations.json#/components/schemas/CustomFieldDeleteSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CustomFieldDeleteSuccessfulResponseDto {
@@ -2410,6 +2424,8 @@ pub struct CustomFieldDeleteSuccessfulResponseDto {
     pub succeded: Option<bool>,
 }
 
+/// The `customField` field of [`CustomFieldSuccessfulResponseDto`] and an item of the `customFields` field of [`CustomFieldsListSuccessfulResponseDto`].
+///
 /// Schema: `apps/locations.json#/components/schemas/CustomFieldSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CustomFieldSchema {
@@ -2431,14 +2447,14 @@ pub struct CustomFieldSchema {
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<f64>,
-    /// `picklistOptions`
+    /// The `picklistOptions` field.
     #[serde(
         rename = "picklistOptions",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub picklist_options: Option<Vec<String>>,
-    /// `picklistImageOptions`
+    /// The `picklistImageOptions` field.
     #[serde(
         rename = "picklistImageOptions",
         default,
@@ -2524,22 +2540,28 @@ impl std::fmt::Display for CustomFieldSchemaModel {
     }
 }
 
+/// The response to `POST /locations/{locationId}/customFields`, the response to `GET /locations/{locationId}/customFields/{id}` and the response to `PUT /locations/{locationId}/customFields/{id}`.
+///
 /// Schema: `apps/locations.json#/components/schemas/CustomFieldSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CustomFieldSuccessfulResponseDto {
-    /// `customField`
+    /// The `customField` field.
     #[serde(rename = "customField", default, skip_serializing_if = "Option::is_none")]
     pub custom_field: Option<CustomFieldSchema>,
 }
 
+/// The response to `GET /locations/{locationId}/customFields`.
+///
 /// Schema: `apps/locations.json#/components/schemas/CustomFieldsListSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CustomFieldsListSuccessfulResponseDto {
-    /// `customFields`
+    /// The `customFields` field.
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldSchema>>,
 }
 
+/// The `rruleOptions` field of [`RecurringTaskCreateDto`], the `rruleOptions` field of [`RecurringTaskResponseDto`] and the `rruleOptions` field of [`RecurringTaskUpdateDto`].
+///
 /// Schema: `apps/locations.json#/components/schemas/CustomRRulesOptions`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomRRulesOptions {
@@ -2592,6 +2614,8 @@ pub struct CustomRRulesOptions {
     pub due_after_seconds: f64,
 }
 
+/// The `dayOfWeek` field of [`CustomRRulesOptions`].
+///
 /// Schema: `apps/locations.json#/components/schemas/CustomRRulesOptions/properties/dayOfWeek`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2662,6 +2686,8 @@ impl std::fmt::Display for CustomRRulesOptionsDayOfWeek {
     }
 }
 
+/// The `intervalType` field of [`CustomRRulesOptions`].
+///
 /// Schema: `apps/locations.json#/components/schemas/CustomRRulesOptions/properties/intervalType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2724,6 +2750,8 @@ impl std::fmt::Display for CustomRRulesOptionsIntervalType {
     }
 }
 
+/// The response to `DELETE /locations/{locationId}/customValues/{id}`.
+///
 /// Schema: `apps/locations.json#/components/schemas/CustomValueDeleteSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CustomValueDeleteSuccessfulResponseDto {
@@ -2732,14 +2760,18 @@ pub struct CustomValueDeleteSuccessfulResponseDto {
     pub succeded: Option<bool>,
 }
 
+/// The response to `POST /locations/{locationId}/customValues`, the response to `GET /locations/{locationId}/customValues/{id}` and the response to `PUT /locations/{locationId}/customValues/{id}`.
+///
 /// Schema: `apps/locations.json#/components/schemas/CustomValueIdSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CustomValueIdSuccessfulResponseDto {
-    /// `customValue`
+    /// The `customValue` field.
     #[serde(rename = "customValue", default, skip_serializing_if = "Option::is_none")]
     pub custom_value: Option<CustomValueSchema>,
 }
 
+/// The `customValue` field of [`CustomValueIdSuccessfulResponseDto`] and an item of the `customValues` field of [`CustomValuesListSuccessfulResponseDto`].
+///
 /// Schema: `apps/locations.json#/components/schemas/CustomValueSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CustomValueSchema {
@@ -2760,6 +2792,8 @@ pub struct CustomValueSchema {
     pub location_id: Option<String>,
 }
 
+/// The body of `POST /locations/{locationId}/customValues` and the body of `PUT /locations/{locationId}/customValues/{id}`.
+///
 /// Schema: `apps/locations.json#/components/schemas/customValuesDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomValuesDto {
@@ -2769,14 +2803,18 @@ pub struct CustomValuesDto {
     pub value: String,
 }
 
+/// The response to `GET /locations/{locationId}/customValues`.
+///
 /// Schema: `apps/locations.json#/components/schemas/CustomValuesListSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CustomValuesListSuccessfulResponseDto {
-    /// `customValues`
+    /// The `customValues` field.
     #[serde(rename = "customValues", default, skip_serializing_if = "Option::is_none")]
     pub custom_values: Option<Vec<CustomValueSchema>>,
 }
 
+/// The response to `DELETE /locations/{locationId}/recurring-tasks/{id}`.
+///
 /// Schema: `apps/locations.json#/components/schemas/DeleteRecurringTaskResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteRecurringTaskResponseDto {
@@ -2790,13 +2828,15 @@ pub struct DeleteRecurringTaskResponseDto {
     pub success: bool,
 }
 
+/// The `template` field of [`GetEmailTemplateResponseSchema`].
+///
 /// Schema: `apps/locations.json#/components/schemas/EmailTemplateSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct EmailTemplateSchema {
     /// Example: `subject text`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
-    /// `attachments`
+    /// The `attachments` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<Vec<serde_json::Value>>>,
     /// Example: `<html><head><style>body{font-family: sans-serif;}</style></head><body>testing</body></html>`
@@ -2804,6 +2844,8 @@ pub struct EmailTemplateSchema {
     pub html: Option<String>,
 }
 
+/// The body of `POST /locations/{locationId}/customFields/upload`.
+///
 /// Schema: `apps/locations.json#/components/schemas/FileUploadBody`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FileUploadBody {
@@ -2819,6 +2861,8 @@ pub struct FileUploadBody {
     pub max_files: Option<String>,
 }
 
+/// The response to `POST /locations/{locationId}/customFields/upload`.
+///
 /// Schema: `apps/locations.json#/components/schemas/FileUploadResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FileUploadResponseDto {
@@ -2830,6 +2874,8 @@ pub struct FileUploadResponseDto {
     pub meta: Option<Vec<String>>,
 }
 
+/// The `type` parameter of `GET /locations/{locationId}/templates`.
+///
 /// Schema: `apps/locations.json#/paths/~1locations~1{locationId}~1templates/get/parameters/4/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2884,6 +2930,8 @@ impl std::fmt::Display for GetAllOrEmailSmsTemplatesType {
     }
 }
 
+/// The `model` parameter of `GET /locations/{locationId}/customFields`.
+///
 /// Schema: `apps/locations.json#/paths/~1locations~1{locationId}~1customFields/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2938,6 +2986,8 @@ impl std::fmt::Display for GetCustomFieldsModel {
     }
 }
 
+/// A variant of [`GetTemplatesSuccessfulResponseDtoTemplatesItem`].
+///
 /// Schema: `apps/locations.json#/components/schemas/GetEmailTemplateResponseSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetEmailTemplateResponseSchema {
@@ -2953,7 +3003,7 @@ pub struct GetEmailTemplateResponseSchema {
     /// Example: `2022-01-27T12:31:19.679Z`
     #[serde(rename = "dateAdded", default, skip_serializing_if = "Option::is_none")]
     pub date_added: Option<String>,
-    /// `template`
+    /// The `template` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<EmailTemplateSchema>,
     /// Example: `ve9EPM428h8vShlRW1KT`
@@ -2961,6 +3011,8 @@ pub struct GetEmailTemplateResponseSchema {
     pub location_id: Option<String>,
 }
 
+/// The `location` field of [`GetLocationByIdSuccessfulResponseDto`].
+///
 /// Schema: `apps/locations.json#/components/schemas/GetLocationByIdSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetLocationByIdSchema {
@@ -3012,28 +3064,32 @@ pub struct GetLocationByIdSchema {
     /// Example: `+919039160788`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// `business`
+    /// The `business` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub business: Option<BusinessSchema>,
-    /// `social`
+    /// The `social` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub social: Option<SocialSchema>,
-    /// `settings`
+    /// The `settings` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub settings: Option<SettingsSchema>,
-    /// `reseller`
+    /// The `reseller` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reseller: Option<serde_json::Value>,
 }
 
+/// The response to `GET /locations/{locationId}`.
+///
 /// Schema: `apps/locations.json#/components/schemas/GetLocationByIdSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetLocationByIdSuccessfulResponseDto {
-    /// `location`
+    /// The `location` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<GetLocationByIdSchema>,
 }
 
+/// An item of the `locations` field of [`SearchSuccessfulResponseDto`].
+///
 /// Schema: `apps/locations.json#/components/schemas/GetLocationSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetLocationSchema {
@@ -3100,6 +3156,8 @@ pub struct GetLocationSchema {
     pub social: Option<SocialSchema>,
 }
 
+/// A variant of [`GetTemplatesSuccessfulResponseDtoTemplatesItem`].
+///
 /// Schema: `apps/locations.json#/components/schemas/GetSmsTemplateResponseSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSmsTemplateResponseSchema {
@@ -3112,7 +3170,7 @@ pub struct GetSmsTemplateResponseSchema {
     /// Example: `sms`
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// `template`
+    /// The `template` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub template: Option<SmsTemplateSchema>,
     /// Example: `2022-01-27T12:31:19.679Z`
@@ -3121,15 +3179,17 @@ pub struct GetSmsTemplateResponseSchema {
     /// Example: `ve9EPM428h8vShlRW1KT`
     #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
-    /// `urlAttachments`
+    /// The `urlAttachments` field.
     #[serde(rename = "urlAttachments", default, skip_serializing_if = "Option::is_none")]
     pub url_attachments: Option<Vec<String>>,
 }
 
+/// The response to `GET /locations/{locationId}/templates`.
+///
 /// Schema: `apps/locations.json#/components/schemas/GetTemplatesSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetTemplatesSuccessfulResponseDto {
-    /// `templates`
+    /// The `templates` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub templates: Option<Vec<GetTemplatesSuccessfulResponseDtoTemplatesItem>>,
     /// Example: `100`
@@ -3137,11 +3197,15 @@ pub struct GetTemplatesSuccessfulResponseDto {
     pub total_count: Option<i64>,
 }
 
+/// An item of the `templates` field of [`GetTemplatesSuccessfulResponseDto`].
+///
 /// Schema: `apps/locations.json#/components/schemas/GetTemplatesSuccessfulResponseDto/properties/templates/items`
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum GetTemplatesSuccessfulResponseDtoTemplatesItem {
+    /// A [`GetSmsTemplateResponseSchema`].
     GetSmsTemplateResponseSchema(GetSmsTemplateResponseSchema),
+    /// A [`GetEmailTemplateResponseSchema`].
     GetEmailTemplateResponseSchema(GetEmailTemplateResponseSchema),
 }
 
@@ -3205,6 +3269,8 @@ impl<'de> Deserialize<'de> for GetTemplatesSuccessfulResponseDtoTemplatesItem {
     }
 }
 
+/// The response to `DELETE /locations/{locationId}`.
+///
 /// Schema: `apps/locations.json#/components/schemas/LocationDeletedSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LocationDeletedSuccessfulResponseDto {
@@ -3218,6 +3284,8 @@ pub struct LocationDeletedSuccessfulResponseDto {
     pub message: String,
 }
 
+/// The response to `DELETE /locations/{locationId}/tags/{tagId}`.
+///
 /// Schema: `apps/locations.json#/components/schemas/LocationTagDeleteSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LocationTagDeleteSuccessfulResponseDto {
@@ -3226,14 +3294,18 @@ pub struct LocationTagDeleteSuccessfulResponseDto {
     pub succeded: Option<bool>,
 }
 
+/// The response to `POST /locations/{locationId}/tags`, the response to `GET /locations/{locationId}/tags/{tagId}` and the response to `PUT /locations/{locationId}/tags/{tagId}`.
+///
 /// Schema: `apps/locations.json#/components/schemas/LocationTagSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LocationTagSuccessfulResponseDto {
-    /// `tag`
+    /// The `tag` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tag: Option<LocationTagsSchema>,
 }
 
+/// The `tag` field of [`LocationTagSuccessfulResponseDto`] and an item of the `tags` field of [`LocationTagsSuccessfulResponseDto`].
+///
 /// Schema: `apps/locations.json#/components/schemas/LocationTagsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LocationTagsSchema {
@@ -3248,22 +3320,28 @@ pub struct LocationTagsSchema {
     pub id: Option<String>,
 }
 
+/// The response to `GET /locations/{locationId}/tags`.
+///
 /// Schema: `apps/locations.json#/components/schemas/LocationTagsSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LocationTagsSuccessfulResponseDto {
-    /// `tags`
+    /// The `tags` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<LocationTagsSchema>>,
 }
 
+/// The response to `POST /locations/{locationId}/tasks/search`.
+///
 /// Schema: `apps/locations.json#/components/schemas/LocationTaskListSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LocationTaskListSuccessfulResponseDto {
-    /// `tasks`
+    /// The `tasks` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Vec<Vec<serde_json::Value>>>,
 }
 
+/// The `mailgun` field of [`CreateLocationDto`] and the `mailgun` field of [`UpdateLocationDto`].
+///
 /// Schema: `apps/locations.json#/components/schemas/MailgunSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MailgunSchema {
@@ -3278,6 +3356,8 @@ pub struct MailgunSchema {
     pub domain: String,
 }
 
+/// The `prospectInfo` field of [`CreateLocationDto`] and the `prospectInfo` field of [`UpdateLocationDto`].
+///
 /// Schema: `apps/locations.json#/components/schemas/ProspectInfoDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProspectInfoDto {
@@ -3297,6 +3377,8 @@ pub struct ProspectInfoDto {
     pub email: String,
 }
 
+/// The body of `POST /locations/{locationId}/recurring-tasks`.
+///
 /// Schema: `apps/locations.json#/components/schemas/RecurringTaskCreateDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecurringTaskCreateDto {
@@ -3329,6 +3411,8 @@ pub struct RecurringTaskCreateDto {
     pub ignore_task_creation: Option<bool>,
 }
 
+/// The `recurringTask` field of [`RecurringTaskSingleResponseDto`].
+///
 /// Schema: `apps/locations.json#/components/schemas/RecurringTaskResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecurringTaskResponseDto {
@@ -3383,6 +3467,8 @@ pub struct RecurringTaskResponseDto {
     pub contact_id: Option<String>,
 }
 
+/// The response to `POST /locations/{locationId}/recurring-tasks`, the response to `GET /locations/{locationId}/recurring-tasks/{id}` and the response to `PUT /locations/{locationId}/recurring-tasks/{id}`.
+///
 /// Schema: `apps/locations.json#/components/schemas/RecurringTaskSingleResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecurringTaskSingleResponseDto {
@@ -3391,6 +3477,8 @@ pub struct RecurringTaskSingleResponseDto {
     pub recurring_task: RecurringTaskResponseDto,
 }
 
+/// The body of `PUT /locations/{locationId}/recurring-tasks/{id}`.
+///
 /// Schema: `apps/locations.json#/components/schemas/RecurringTaskUpdateDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct RecurringTaskUpdateDto {
@@ -3424,14 +3512,18 @@ pub struct RecurringTaskUpdateDto {
     pub ignore_task_creation: Option<bool>,
 }
 
+/// The response to `GET /locations/search`.
+///
 /// Schema: `apps/locations.json#/components/schemas/SearchSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SearchSuccessfulResponseDto {
-    /// `locations`
+    /// The `locations` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locations: Option<Vec<GetLocationSchema>>,
 }
 
+/// The `settings` field of [`CreateLocationDto`], the `settings` field of [`CreateLocationSuccessfulResponseDto`], the `settings` field of [`GetLocationByIdSchema`] and 2 more places.
+///
 /// Schema: `apps/locations.json#/components/schemas/SettingsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SettingsSchema {
@@ -3465,17 +3557,21 @@ pub struct SettingsSchema {
     pub disable_contact_timezone: Option<bool>,
 }
 
+/// The `template` field of [`GetSmsTemplateResponseSchema`].
+///
 /// Schema: `apps/locations.json#/components/schemas/SmsTemplateSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SmsTemplateSchema {
     /// Example: `sms body`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
-    /// `attachments`
+    /// The `attachments` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<Vec<Vec<serde_json::Value>>>,
 }
 
+/// The `snapshot` field of [`UpdateLocationDto`].
+///
 /// Schema: `apps/locations.json#/components/schemas/SnapshotPutSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SnapshotPutSchema {
@@ -3490,6 +3586,8 @@ pub struct SnapshotPutSchema {
     pub override_: Option<bool>,
 }
 
+/// The `social` field of [`CreateLocationDto`], the `social` field of [`CreateLocationSuccessfulResponseDto`], the `social` field of [`GetLocationByIdSchema`] and 2 more places.
+///
 /// Schema: `apps/locations.json#/components/schemas/SocialSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SocialSchema {
@@ -3550,6 +3648,8 @@ pub struct SocialSchema {
     pub google_places_id: Option<String>,
 }
 
+/// The body of `POST /locations/{locationId}/tags` and the body of `PUT /locations/{locationId}/tags/{tagId}`.
+///
 /// Schema: `apps/locations.json#/components/schemas/tagBody`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TagBody {
@@ -3559,6 +3659,8 @@ pub struct TagBody {
     pub name: String,
 }
 
+/// The body of `POST /locations/{locationId}/tasks/search`.
+///
 /// Schema: `apps/locations.json#/components/schemas/TaskSearchParamsDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TaskSearchParamsDto {
@@ -3595,17 +3697,21 @@ pub struct TaskSearchParamsDto {
     pub business_id: Option<String>,
 }
 
+/// A variant of [`CreateCustomFieldsDtoTextBoxListOptionsItem`], a variant of [`CreateCustomFieldsDtoTextBoxListOptionsItem`], a variant of [`UpdateCustomFieldsDtoTextBoxListOptionsItem`] and 1 more place.
+///
 /// Schema: `apps/locations.json#/components/schemas/textBoxListOptionsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TextBoxListOptionsSchema {
     /// Example: `First`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
-    /// `prefillValue`
+    /// The `prefillValue` field.
     #[serde(rename = "prefillValue", default, skip_serializing_if = "Option::is_none")]
     pub prefill_value: Option<String>,
 }
 
+/// The `twilio` field of [`CreateLocationDto`] and the `twilio` field of [`UpdateLocationDto`].
+///
 /// Schema: `apps/locations.json#/components/schemas/TwilioSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TwilioSchema {
@@ -3620,6 +3726,8 @@ pub struct TwilioSchema {
     pub auth_token: String,
 }
 
+/// The body of `PUT /locations/{locationId}/customFields/{id}`.
+///
 /// Schema: `apps/locations.json#/components/schemas/UpdateCustomFieldsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateCustomFieldsDto {
@@ -3628,7 +3736,7 @@ pub struct UpdateCustomFieldsDto {
     /// Example: `Placeholder Text`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placeholder: Option<String>,
-    /// `acceptedFormat`
+    /// The `acceptedFormat` field.
     #[serde(rename = "acceptedFormat", default, skip_serializing_if = "Option::is_none")]
     pub accepted_format: Option<Vec<String>>,
     /// Example: `false`
@@ -3641,7 +3749,7 @@ pub struct UpdateCustomFieldsDto {
         skip_serializing_if = "Option::is_none"
     )]
     pub max_number_of_files: Option<f64>,
-    /// `textBoxListOptions`
+    /// The `textBoxListOptions` field.
     #[serde(
         rename = "textBoxListOptions",
         default,
@@ -3710,11 +3818,15 @@ impl std::fmt::Display for UpdateCustomFieldsDtoModel {
     }
 }
 
+/// An item of the `textBoxListOptions` field of [`UpdateCustomFieldsDto`].
+///
 /// Schema: `apps/locations.json#/components/schemas/UpdateCustomFieldsDTO/properties/textBoxListOptions/items`
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum UpdateCustomFieldsDtoTextBoxListOptionsItem {
+    /// A [`TextBoxListOptionsSchema`].
     TextBoxListOptionsSchema(TextBoxListOptionsSchema),
+    /// A [`TextBoxListOptionsSchema`].
     TextBoxListOptionsSchema2(TextBoxListOptionsSchema),
 }
 
@@ -3770,6 +3882,8 @@ impl<'de> Deserialize<'de> for UpdateCustomFieldsDtoTextBoxListOptionsItem {
     }
 }
 
+/// The body of `PUT /locations/{locationId}`.
+///
 /// Schema: `apps/locations.json#/components/schemas/UpdateLocationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateLocationDto {
@@ -3823,7 +3937,7 @@ pub struct UpdateLocationDto {
     /// Example: `US/Central`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
-    /// `prospectInfo`
+    /// The `prospectInfo` field.
     #[serde(rename = "prospectInfo", default, skip_serializing_if = "Option::is_none")]
     pub prospect_info: Option<ProspectInfoDto>,
     /// The default settings for location

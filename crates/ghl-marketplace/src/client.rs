@@ -39,11 +39,11 @@ impl MarketplaceClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn uninstall_application(
         &self,
         app_id: &str,
@@ -81,10 +81,10 @@ impl MarketplaceClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`
-    /// - `403`
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
     pub async fn get_installer_details(
         &self,
         app_id: &str,
@@ -121,10 +121,10 @@ impl MarketplaceClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`
-    /// - `403`
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
     pub async fn get_rebilling_config_for_app(
         &self,
         app_id: &str,
@@ -156,9 +156,9 @@ impl MarketplaceClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn get_charges(
         &self,
         params: &GetChargesParams,
@@ -189,10 +189,10 @@ impl MarketplaceClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn charge(
         &self,
         body: &types::RaiseChargeBodyDto,
@@ -217,9 +217,9 @@ impl MarketplaceClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn has_funds(&self) -> Result<types::HasFundsResponse> {
         let request = Request::new(
                 Method::GET,
@@ -244,10 +244,10 @@ impl MarketplaceClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `404`
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn delete_charge(
         &self,
         charge_id: &str,
@@ -280,10 +280,10 @@ impl MarketplaceClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `404`
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn get_specific_charge(
         &self,
         charge_id: &str,
@@ -314,12 +314,12 @@ impl MarketplaceClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `404`
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     pub async fn migrate_connection(
         &self,
         body: &types::MigrateConnectionDto,

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The response to `POST /marketplace/billing/charges`.
+///
 /// Schema: `apps/marketplace.json#/paths/~1marketplace~1billing~1charges/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ChargeResponse {
@@ -20,6 +22,8 @@ pub struct ChargeResponse {
     pub charge_id: Option<String>,
 }
 
+/// The response to `DELETE /marketplace/billing/charges/{chargeId}`.
+///
 /// Schema: `apps/marketplace.json#/paths/~1marketplace~1billing~1charges~1{chargeId}/delete/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DeleteChargeResponse {
@@ -30,6 +34,8 @@ pub struct DeleteChargeResponse {
     pub success: Option<bool>,
 }
 
+/// The body of `DELETE /marketplace/app/{appId}/installations`.
+///
 /// Schema: `apps/marketplace.json#/components/schemas/DeleteIntegrationBodyDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DeleteIntegrationBodyDto {
@@ -50,6 +56,8 @@ pub struct DeleteIntegrationBodyDto {
     pub reason: Option<String>,
 }
 
+/// The response to `DELETE /marketplace/app/{appId}/installations`.
+///
 /// Schema: `apps/marketplace.json#/components/schemas/DeleteIntegrationResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteIntegrationResponse {
@@ -59,6 +67,8 @@ pub struct DeleteIntegrationResponse {
     pub success: bool,
 }
 
+/// The response to `GET /marketplace/billing/charges`.
+///
 /// Schema: `apps/marketplace.json#/paths/~1marketplace~1billing~1charges/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetChargesResponse {
@@ -75,6 +85,8 @@ pub struct GetChargesResponse {
     pub pagination: Option<GetChargesResponsePagination>,
 }
 
+/// An item of the `charges` field of [`GetChargesResponse`].
+///
 /// Schema: `apps/marketplace.json#/paths/~1marketplace~1billing~1charges/get/responses/200/content/application~1json/schema/properties/charges/items`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetChargesResponseChargesItem {
@@ -174,6 +186,8 @@ pub struct GetChargesResponsePagination {
     pub limit: Option<i64>,
 }
 
+/// The response to `GET /marketplace/app/{appId}/installations`.
+///
 /// Schema: `apps/marketplace.json#/components/schemas/GetInstallerDetailsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetInstallerDetailsResponseDto {
@@ -182,6 +196,8 @@ pub struct GetInstallerDetailsResponseDto {
     pub installation_details: InstallerDetailsDto,
 }
 
+/// The response to `GET /marketplace/app/{appId}/rebilling-config/location/{locationId}`.
+///
 /// Schema: `apps/marketplace.json#/components/schemas/GetRebillingConfigResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetRebillingConfigResponseDto {
@@ -189,6 +205,8 @@ pub struct GetRebillingConfigResponseDto {
     pub plans: PlansDto,
 }
 
+/// The response to `GET /marketplace/billing/charges/{chargeId}`.
+///
 /// Schema: `apps/marketplace.json#/paths/~1marketplace~1billing~1charges~1{chargeId}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSpecificChargeResponse {
@@ -266,6 +284,8 @@ pub struct GetSpecificChargeResponse {
     pub updated_at: Option<String>,
 }
 
+/// The response to `GET /marketplace/billing/charges/has-funds`.
+///
 /// Schema: `apps/marketplace.json#/paths/~1marketplace~1billing~1charges~1has-funds/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct HasFundsResponse {
@@ -276,6 +296,8 @@ pub struct HasFundsResponse {
     pub has_funds: Option<bool>,
 }
 
+/// The `installationDetails` field of [`GetInstallerDetailsResponseDto`].
+///
 /// Schema: `apps/marketplace.json#/components/schemas/InstallerDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InstallerDetailsDto {
@@ -355,6 +377,8 @@ pub struct InstallerDetailsDto {
     pub whitelabel_details: Option<WhitelabelDetailsDto>,
 }
 
+/// The `InternalServerErrorDTO` schema.
+///
 /// Schema: `apps/marketplace.json#/components/schemas/InternalServerErrorDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct InternalServerErrorDto {
@@ -370,6 +394,8 @@ pub struct InternalServerErrorDto {
     pub message: Option<String>,
 }
 
+/// The body of `POST /marketplace/external-auth/migration`.
+///
 /// Schema: `apps/marketplace.json#/components/schemas/MigrateConnectionDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MigrateConnectionDto {
@@ -497,6 +523,8 @@ impl std::fmt::Display for MigrateConnectionDtoType {
     }
 }
 
+/// The response to `POST /marketplace/external-auth/migration`.
+///
 /// Schema: `apps/marketplace.json#/components/schemas/MigrateConnectionResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MigrateConnectionResponseDto {
@@ -515,6 +543,8 @@ pub struct MigrateConnectionResponseDto {
     pub message: Option<String>,
 }
 
+/// The `plans` field of [`GetRebillingConfigResponseDto`].
+///
 /// Schema: `apps/marketplace.json#/components/schemas/PlansDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlansDto {
@@ -524,6 +554,8 @@ pub struct PlansDto {
     pub usage: Vec<UsagePlanDto>,
 }
 
+/// The body of `POST /marketplace/billing/charges`.
+///
 /// Schema: `apps/marketplace.json#/components/schemas/RaiseChargeBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RaiseChargeBodyDto {
@@ -577,6 +609,8 @@ pub struct RaiseChargeBodyDto {
     pub event_time: Option<String>,
 }
 
+/// An item of the `subscription` field of [`PlansDto`].
+///
 /// Schema: `apps/marketplace.json#/components/schemas/SubscriptionPlanDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubscriptionPlanDto {
@@ -613,6 +647,8 @@ pub struct SubscriptionPlanDto {
     pub payment_time: String,
 }
 
+/// An item of the `usage` field of [`PlansDto`].
+///
 /// Schema: `apps/marketplace.json#/components/schemas/UsagePlanDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UsagePlanDto {
@@ -720,6 +756,8 @@ impl std::fmt::Display for UsagePlanDtoPriceType {
     }
 }
 
+/// The `whitelabelDetails` field of [`InstallerDetailsDto`].
+///
 /// Schema: `apps/marketplace.json#/components/schemas/WhitelabelDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WhitelabelDetailsDto {

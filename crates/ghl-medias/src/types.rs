@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The body of `POST /medias/folder`.
+///
 /// Schema: `apps/medias.json#/components/schemas/CreateFolderParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateFolderParams {
@@ -77,6 +79,8 @@ impl std::fmt::Display for CreateFolderParamsAltType {
     }
 }
 
+/// The `altType` parameter of `DELETE /medias/{id}`.
+///
 /// Schema: `apps/medias.json#/paths/~1medias~1{id}/delete/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -123,6 +127,8 @@ impl std::fmt::Display for DeleteMediaContentAltType {
     }
 }
 
+/// An item of the `filesToBeDeleted` field of [`DeleteMediaObjectsBodyParams`].
+///
 /// Schema: `apps/medias.json#/components/schemas/DeleteMediaObjectItem`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteMediaObjectItem {
@@ -133,6 +139,8 @@ pub struct DeleteMediaObjectItem {
     pub id: String,
 }
 
+/// The body of `PUT /medias/delete-files`.
+///
 /// Schema: `apps/medias.json#/components/schemas/DeleteMediaObjectsBodyParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteMediaObjectsBodyParams {
@@ -255,6 +263,8 @@ impl std::fmt::Display for DeleteMediaObjectsBodyParamsStatus {
     }
 }
 
+/// The `altType` parameter of `GET /medias/files`.
+///
 /// Schema: `apps/medias.json#/paths/~1medias~1files/get/parameters/7/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -301,6 +311,8 @@ impl std::fmt::Display for FetchMediaContentAltType {
     }
 }
 
+/// The response to `POST /medias/folder`.
+///
 /// Schema: `apps/medias.json#/components/schemas/FolderDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FolderDto {
@@ -439,6 +451,8 @@ impl std::fmt::Display for FolderDtoAltType {
     }
 }
 
+/// The response to `GET /medias/files`.
+///
 /// Schema: `apps/medias.json#/components/schemas/GetFilesResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetFilesResponseDto {
@@ -446,20 +460,24 @@ pub struct GetFilesResponseDto {
     pub files: Vec<String>,
 }
 
+/// The `MoveOrDeleteObjectParams` schema.
+///
 /// Schema: `apps/medias.json#/components/schemas/MoveOrDeleteObjectParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MoveOrDeleteObjectParams {
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: String,
-    /// `altId`
+    /// The `altId` field.
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `_id`
+    /// The `_id` field.
     #[serde(rename = "_id")]
     pub id: String,
 }
 
+/// An item of the `filesToBeUpdated` field of [`UpdateMediaObjects`].
+///
 /// Schema: `apps/medias.json#/components/schemas/UpdateMediaObject`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateMediaObject {
@@ -474,6 +492,8 @@ pub struct UpdateMediaObject {
     pub name: Option<String>,
 }
 
+/// The body of `PUT /medias/update-files`.
+///
 /// Schema: `apps/medias.json#/components/schemas/UpdateMediaObjects`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateMediaObjects {
@@ -540,6 +560,8 @@ impl std::fmt::Display for UpdateMediaObjectsAltType {
     }
 }
 
+/// The body of `POST /medias/{id}`.
+///
 /// Schema: `apps/medias.json#/components/schemas/UpdateObject`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateObject {
@@ -607,6 +629,8 @@ impl std::fmt::Display for UpdateObjectAltType {
     }
 }
 
+/// The response to `POST /medias/upload-file`.
+///
 /// Schema: `apps/medias.json#/components/schemas/UploadFileResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UploadFileResponseDto {
@@ -621,22 +645,24 @@ pub struct UploadFileResponseDto {
     pub url: String,
 }
 
+/// The body of `POST /medias/upload-file`.
+///
 /// Schema: `apps/medias.json#/paths/~1medias~1upload-file/post/requestBody/content/multipart~1form-data/schema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UploadMediaContentBody {
     /// The file's bytes: at most 25 MB, or 500 MB for a video.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<ghl_runtime::FilePart>,
-    /// `hosted`
+    /// The `hosted` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hosted: Option<bool>,
-    /// `fileUrl`
+    /// The `fileUrl` field.
     #[serde(rename = "fileUrl", default, skip_serializing_if = "Option::is_none")]
     pub file_url: Option<String>,
-    /// `name`
+    /// The `name` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `parentId`
+    /// The `parentId` field.
     #[serde(rename = "parentId", default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
     /// The sub-account (location) id the file goes to; needed with agency and company tokens.

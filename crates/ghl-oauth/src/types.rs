@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The response to `POST /oauth/token`.
+///
 /// Schema: `apps/oauth.json#/components/schemas/GetAccessCodeSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetAccessCodeSuccessfulResponseDto {
@@ -80,19 +82,21 @@ pub struct GetAccessCodeSuccessfulResponseDto {
     pub approve_all_locations: Option<bool>,
 }
 
+/// The body of `POST /oauth/token`.
+///
 /// Schema: `apps/oauth.json#/components/schemas/GetAccessCodebodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetAccessCodebodyDto {
     /// The ID provided by GHL for your integration
     pub client_id: String,
-    /// `client_secret`
+    /// The `client_secret` field.
     pub client_secret: String,
-    /// `grant_type`
+    /// The `grant_type` field.
     pub grant_type: GetAccessCodebodyDtoGrantType,
-    /// `code`
+    /// The `code` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
-    /// `refresh_token`
+    /// The `refresh_token` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
     /// The type of token to be requested
@@ -107,6 +111,8 @@ pub struct GetAccessCodebodyDto {
     pub redirect_uri: Option<String>,
 }
 
+/// The `grant_type` field of [`GetAccessCodebodyDto`].
+///
 /// Schema: `apps/oauth.json#/components/schemas/GetAccessCodebodyDto/properties/grant_type`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -213,10 +219,12 @@ impl std::fmt::Display for GetAccessCodebodyDtoUserType {
     }
 }
 
+/// The response to `GET /oauth/installedLocations`.
+///
 /// Schema: `apps/oauth.json#/components/schemas/GetInstalledLocationsSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetInstalledLocationsSuccessfulResponseDto {
-    /// `locations`
+    /// The `locations` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locations: Option<Vec<InstalledLocationSchema>>,
     /// Total location count under the company
@@ -235,6 +243,8 @@ pub struct GetInstalledLocationsSuccessfulResponseDto {
     pub install_to_future_locations: Option<bool>,
 }
 
+/// The body of `POST /oauth/locationToken`.
+///
 /// Schema: `apps/oauth.json#/components/schemas/GetLocationAccessCodeBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetLocationAccessCodeBodyDto {
@@ -246,6 +256,8 @@ pub struct GetLocationAccessCodeBodyDto {
     pub location_id: String,
 }
 
+/// The response to `POST /oauth/locationToken`.
+///
 /// Schema: `apps/oauth.json#/components/schemas/GetLocationAccessTokenSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetLocationAccessTokenSuccessfulResponseDto {
@@ -294,6 +306,8 @@ pub struct GetLocationAccessTokenSuccessfulResponseDto {
     pub version_id: Option<String>,
 }
 
+/// An item of the `locations` field of [`GetInstalledLocationsSuccessfulResponseDto`].
+///
 /// Schema: `apps/oauth.json#/components/schemas/InstalledLocationSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InstalledLocationSchema {

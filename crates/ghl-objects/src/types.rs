@@ -5,9 +5,13 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The body of `POST /objects/{schemaKey}/records`.
+///
 /// Schema: `apps/objects.json#/components/schemas/CreateCustomObjectRecordDto`
 pub type CreateCustomObjectRecordDto = serde_json::Value;
 
+/// The body of `POST /objects/`.
+///
 /// Schema: `apps/objects.json#/components/schemas/CreateCustomObjectSchemaDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateCustomObjectSchemaDto {
@@ -32,6 +36,8 @@ pub struct CreateCustomObjectSchemaDto {
     pub primary_display_property_details: CustomObjectDisplayPropertyDetails,
 }
 
+/// The `createdBy` field of [`RecordResponseDto`] and the `lastUpdatedBy` field of [`RecordResponseDto`].
+///
 /// Schema: `apps/objects.json#/components/schemas/CreatedByResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreatedByResponseDto {
@@ -55,21 +61,25 @@ pub struct CreatedByResponseDto {
     pub source_id: String,
 }
 
+/// The response to `GET /objects/{key}`.
+///
 /// Schema: `apps/objects.json#/components/schemas/CustomObjectByIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomObjectByIdResponseDto {
-    /// `object`
+    /// The `object` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<ICustomObjectSchema>,
     /// Is the response served from cache
     ///
     /// Example: `true`
     pub cache: bool,
-    /// `fields`
+    /// The `fields` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fields: Option<Vec<ICustomField>>,
 }
 
+/// The `primaryDisplayPropertyDetails` field of [`CreateCustomObjectSchemaDto`].
+///
 /// Schema: `apps/objects.json#/components/schemas/CustomObjectDisplayPropertyDetails`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomObjectDisplayPropertyDetails {
@@ -88,6 +98,8 @@ pub struct CustomObjectDisplayPropertyDetails {
     pub data_type: String,
 }
 
+/// The `labels` field of [`CreateCustomObjectSchemaDto`] and the `labels` field of [`ICustomObjectSchema`].
+///
 /// Schema: `apps/objects.json#/components/schemas/CustomObjectLabelDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomObjectLabelDto {
@@ -101,6 +113,8 @@ pub struct CustomObjectLabelDto {
     pub plural: String,
 }
 
+/// The `labels` field of [`UpdateCustomObjectSchemaDto`].
+///
 /// Schema: `apps/objects.json#/components/schemas/CustomObjectLabelUpdateDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CustomObjectLabelUpdateDto {
@@ -116,22 +130,28 @@ pub struct CustomObjectLabelUpdateDto {
     pub plural: Option<String>,
 }
 
+/// The response to `GET /objects/`.
+///
 /// Schema: `apps/objects.json#/components/schemas/CustomObjectListResponseDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CustomObjectListResponseDto {
-    /// `objects`
+    /// The `objects` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub objects: Option<Vec<ICustomObjectSchema>>,
 }
 
+/// The response to `POST /objects/` and the response to `PUT /objects/{key}`.
+///
 /// Schema: `apps/objects.json#/components/schemas/CustomObjectResponseDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CustomObjectResponseDto {
-    /// `object`
+    /// The `object` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub object: Option<ICustomObjectSchema>,
 }
 
+/// An item of the `fields` field of [`CustomObjectByIdResponseDto`].
+///
 /// Schema: `apps/objects.json#/components/schemas/ICustomField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ICustomField {
@@ -386,6 +406,8 @@ impl std::fmt::Display for ICustomFieldDataType {
     }
 }
 
+/// The `object` field of [`CustomObjectByIdResponseDto`], an item of the `objects` field of [`CustomObjectListResponseDto`] and the `object` field of [`CustomObjectResponseDto`].
+///
 /// Schema: `apps/objects.json#/components/schemas/ICustomObjectSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ICustomObjectSchema {
@@ -483,6 +505,8 @@ impl std::fmt::Display for ICustomObjectSchemaType {
     }
 }
 
+/// The `record` field of [`RecordByIdResponseDto`].
+///
 /// Schema: `apps/objects.json#/components/schemas/IRecordSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IRecordSchema {
@@ -504,6 +528,8 @@ pub struct IRecordSchema {
     pub date_updated: String,
 }
 
+/// The response to `DELETE /objects/{schemaKey}/records/{id}`.
+///
 /// Schema: `apps/objects.json#/components/schemas/ObjectRecordDeleteResponseDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ObjectRecordDeleteResponseDto {
@@ -519,6 +545,8 @@ pub struct ObjectRecordDeleteResponseDto {
     pub success: Option<bool>,
 }
 
+/// An item of the `options` field of [`ICustomField`].
+///
 /// Schema: `apps/objects.json#/components/schemas/OptionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OptionDto {
@@ -531,14 +559,18 @@ pub struct OptionDto {
     pub url: Option<String>,
 }
 
+/// The response to `POST /objects/{schemaKey}/records`, the response to `GET /objects/{schemaKey}/records/{id}` and the response to `PUT /objects/{schemaKey}/records/{id}`.
+///
 /// Schema: `apps/objects.json#/components/schemas/RecordByIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct RecordByIdResponseDto {
-    /// `record`
+    /// The `record` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub record: Option<IRecordSchema>,
 }
 
+/// An item of the `records` field of [`SearchRecordResponseDto`].
+///
 /// Schema: `apps/objects.json#/components/schemas/RecordResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordResponseDto {
@@ -579,11 +611,13 @@ pub struct RecordResponseDto {
     /// Last Updated By Meta
     #[serde(rename = "lastUpdatedBy")]
     pub last_updated_by: CreatedByResponseDto,
-    /// `searchAfter`
+    /// The `searchAfter` field.
     #[serde(rename = "searchAfter")]
     pub search_after: Vec<f64>,
 }
 
+/// The response to `POST /objects/{schemaKey}/records/search`.
+///
 /// Schema: `apps/objects.json#/components/schemas/SearchRecordResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchRecordResponseDto {
@@ -596,6 +630,8 @@ pub struct SearchRecordResponseDto {
     pub total: i64,
 }
 
+/// The body of `POST /objects/{schemaKey}/records/search`.
+///
 /// Schema: `apps/objects.json#/components/schemas/SearchRecordsBody`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchRecordsBody {
@@ -617,14 +653,18 @@ pub struct SearchRecordsBody {
     ///
     /// Example: `Buddy`
     pub query: String,
-    /// `searchAfter`
+    /// The `searchAfter` field.
     #[serde(rename = "searchAfter")]
     pub search_after: Vec<String>,
 }
 
+/// The body of `PUT /objects/{schemaKey}/records/{id}`.
+///
 /// Schema: `apps/objects.json#/components/schemas/UpdateCustomObjectRecordDto`
 pub type UpdateCustomObjectRecordDto = serde_json::Value;
 
+/// The body of `PUT /objects/{key}`.
+///
 /// Schema: `apps/objects.json#/components/schemas/UpdateCustomObjectSchemaDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateCustomObjectSchemaDto {

@@ -5,32 +5,38 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The `additionalDetails` field of [`OpportunitySearchBodyDto`].
+///
 /// Schema: `apps/opportunities.json#/components/schemas/AdditionalDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdditionalDetailsDto {
-    /// `notes`
+    /// The `notes` field.
     pub notes: bool,
-    /// `tasks`
+    /// The `tasks` field.
     pub tasks: bool,
-    /// `calendarEvents`
+    /// The `calendarEvents` field.
     #[serde(rename = "calendarEvents")]
     pub calendar_events: bool,
-    /// `unReadConversations`
+    /// The `unReadConversations` field.
     #[serde(rename = "unReadConversations")]
     pub un_read_conversations: bool,
 }
 
+/// The response to `POST /opportunities/{id}/followers`.
+///
 /// Schema: `apps/opportunities.json#/components/schemas/CreateAddFollowersSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CreateAddFollowersSuccessfulResponseDto {
-    /// `followers`
+    /// The `followers` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
-    /// `followersAdded`
+    /// The `followersAdded` field.
     #[serde(rename = "followersAdded", default, skip_serializing_if = "Option::is_none")]
     pub followers_added: Option<Vec<String>>,
 }
 
+/// The body of `POST /opportunities/`.
+///
 /// Schema: `apps/opportunities.json#/components/schemas/CreateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateDto {
@@ -51,7 +57,7 @@ pub struct CreateDto {
         skip_serializing_if = "Option::is_none"
     )]
     pub pipeline_stage_id: Option<String>,
-    /// `status`
+    /// The `status` field.
     pub status: CreateDtoStatus,
     /// Example: `mTkSCb1UBjb5tk4OvB69`
     #[serde(rename = "contactId")]
@@ -67,12 +73,17 @@ pub struct CreateDto {
     pub custom_fields: Option<Vec<CreateDtoCustomFieldsItem>>,
 }
 
+/// An item of the `customFields` field of [`CreateDto`].
+///
 /// Schema: `apps/opportunities.json#/components/schemas/CreateDto/properties/customFields/items`
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum CreateDtoCustomFieldsItem {
+    /// A [`CustomFieldsInputStringSchema`].
     CustomFieldsInputStringSchema(CustomFieldsInputStringSchema),
+    /// A [`CustomFieldsInputArraySchema`].
     CustomFieldsInputArraySchema(CustomFieldsInputArraySchema),
+    /// A [`CustomFieldsInputObjectSchema`].
     CustomFieldsInputObjectSchema(CustomFieldsInputObjectSchema),
 }
 
@@ -133,6 +144,8 @@ impl<'de> Deserialize<'de> for CreateDtoCustomFieldsItem {
     }
 }
 
+/// The `status` field of [`CreateDto`].
+///
 /// Schema: `apps/opportunities.json#/components/schemas/CreateDto/properties/status`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -195,6 +208,8 @@ impl std::fmt::Display for CreateDtoStatus {
     }
 }
 
+/// An item of the `customFields` field of [`SearchOpportunitiesResponseSchema`].
+///
 /// Schema: `apps/opportunities.json#/components/schemas/CustomFieldResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomFieldResponseSchema {
@@ -211,12 +226,18 @@ pub struct CustomFieldResponseSchema {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum CustomFieldResponseSchemaFieldValue {
+    /// A `String` value.
     String(String),
+    /// A `Value` value.
     Variant2(serde_json::Value),
+    /// A `Vec<String>` value.
     List(Vec<String>),
+    /// A `Vec<Value>` value.
     List2(Vec<serde_json::Value>),
 }
 
+/// A variant of [`CreateDtoCustomFieldsItem`] and a variant of [`UpdateOpportunityDtoCustomFieldsItem`].
+///
 /// Schema: `apps/opportunities.json#/components/schemas/customFieldsInputArraySchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomFieldsInputArraySchema {
@@ -225,11 +246,13 @@ pub struct CustomFieldsInputArraySchema {
     /// Example: `my_custom_field`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// `field_value`
+    /// The `field_value` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<Vec<String>>,
 }
 
+/// A variant of [`CreateDtoCustomFieldsItem`] and a variant of [`UpdateOpportunityDtoCustomFieldsItem`].
+///
 /// Schema: `apps/opportunities.json#/components/schemas/customFieldsInputObjectSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomFieldsInputObjectSchema {
@@ -238,11 +261,13 @@ pub struct CustomFieldsInputObjectSchema {
     /// Example: `my_custom_field`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
-    /// `field_value`
+    /// The `field_value` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field_value: Option<serde_json::Value>,
 }
 
+/// A variant of [`CreateDtoCustomFieldsItem`] and a variant of [`UpdateOpportunityDtoCustomFieldsItem`].
+///
 /// Schema: `apps/opportunities.json#/components/schemas/customFieldsInputStringSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CustomFieldsInputStringSchema {
@@ -261,13 +286,15 @@ pub struct CustomFieldsInputStringSchema {
     pub field_value: Option<String>,
 }
 
+/// The response to `DELETE /opportunities/{id}/followers`.
+///
 /// Schema: `apps/opportunities.json#/components/schemas/DeleteFollowersSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DeleteFollowersSuccessfulResponseDto {
-    /// `followers`
+    /// The `followers` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
-    /// `followersRemoved`
+    /// The `followersRemoved` field.
     #[serde(
         rename = "followersRemoved",
         default,
@@ -276,6 +303,8 @@ pub struct DeleteFollowersSuccessfulResponseDto {
     pub followers_removed: Option<Vec<String>>,
 }
 
+/// The response to `DELETE /opportunities/{id}` and the response to `PUT /opportunities/{id}/status`.
+///
 /// Schema: `apps/opportunities.json#/components/schemas/DeleteUpdateOpportunitySuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DeleteUpdateOpportunitySuccessfulResponseDto {
@@ -284,29 +313,37 @@ pub struct DeleteUpdateOpportunitySuccessfulResponseDto {
     pub succeded: Option<bool>,
 }
 
+/// The body of `DELETE /opportunities/{id}/followers` and the body of `POST /opportunities/{id}/followers`.
+///
 /// Schema: `apps/opportunities.json#/components/schemas/FollowersDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FollowersDto {
-    /// `followers`
+    /// The `followers` field.
     pub followers: Vec<String>,
 }
 
+/// The response to `GET /opportunities/pipelines`.
+///
 /// Schema: `apps/opportunities.json#/components/schemas/GetPipelinesSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetPipelinesSuccessfulResponseDto {
-    /// `pipelines`
+    /// The `pipelines` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pipelines: Option<Vec<PipelinesResponseSchema>>,
 }
 
+/// The response to `POST /opportunities/`, the response to `GET /opportunities/{id}` and the response to `PUT /opportunities/{id}`.
+///
 /// Schema: `apps/opportunities.json#/components/schemas/GetPostOpportunitySuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetPostOpportunitySuccessfulResponseDto {
-    /// `opportunity`
+    /// The `opportunity` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opportunity: Option<SearchOpportunitiesResponseSchema>,
 }
 
+/// An item of the `lostReasons` field of [`LostReasonsResponseSchema`].
+///
 /// Schema: `apps/opportunities.json#/components/schemas/LostReasonResponseSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LostReasonResponseSchema {
@@ -337,10 +374,12 @@ pub struct LostReasonResponseSchema {
     pub created_at: Option<String>,
 }
 
+/// The response to `GET /opportunities/lost-reason`.
+///
 /// Schema: `apps/opportunities.json#/components/schemas/LostReasonsResponseSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LostReasonsResponseSchema {
-    /// `lostReasons`
+    /// The `lostReasons` field.
     #[serde(rename = "lostReasons", default, skip_serializing_if = "Option::is_none")]
     pub lost_reasons: Option<Vec<LostReasonResponseSchema>>,
     /// Example: `100`
@@ -348,6 +387,8 @@ pub struct LostReasonsResponseSchema {
     pub total: Option<i64>,
 }
 
+/// The body of `POST /opportunities/search`.
+///
 /// Schema: `apps/opportunities.json#/components/schemas/OpportunitySearchBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpportunitySearchBodyDto {
@@ -356,20 +397,22 @@ pub struct OpportunitySearchBodyDto {
     /// Example: `i2SpAtBVHSVea1sL6oah`
     #[serde(rename = "locationId")]
     pub location_id: String,
-    /// `query`
+    /// The `query` field.
     pub query: String,
-    /// `limit`
+    /// The `limit` field.
     pub limit: i64,
-    /// `page`
+    /// The `page` field.
     pub page: i64,
-    /// `searchAfter`
+    /// The `searchAfter` field.
     #[serde(rename = "searchAfter")]
     pub search_after: Vec<String>,
-    /// `additionalDetails`
+    /// The `additionalDetails` field.
     #[serde(rename = "additionalDetails")]
     pub additional_details: AdditionalDetailsDto,
 }
 
+/// An item of the `pipelines` field of [`GetPipelinesSuccessfulResponseDto`].
+///
 /// Schema: `apps/opportunities.json#/components/schemas/PipelinesResponseSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PipelinesResponseSchema {
@@ -379,7 +422,7 @@ pub struct PipelinesResponseSchema {
     /// Example: `new pipeline`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `stages`
+    /// The `stages` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stages: Option<Vec<Vec<serde_json::Value>>>,
     /// Example: `false`
@@ -456,26 +499,30 @@ impl std::fmt::Display for PipelinesResponseSchemaColorRenderMode {
     }
 }
 
+/// The response to `POST /opportunities/search`.
+///
 /// Schema: `apps/opportunities.json#/components/schemas/PostSearchSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostSearchSuccessfulResponseDto {
-    /// `opportunities`
+    /// The `opportunities` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opportunities: Option<Vec<SearchOpportunitiesResponseSchema>>,
     /// Example: `100`
     pub total: i64,
-    /// `aggregations`
+    /// The `aggregations` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aggregations: Option<serde_json::Value>,
 }
 
+/// The `meta` field of [`SearchSuccessfulResponseDto`].
+///
 /// Schema: `apps/opportunities.json#/components/schemas/SearchMetaResponseSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SearchMetaResponseSchema {
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<i64>,
-    /// `nextPageUrl`
+    /// The `nextPageUrl` field.
     #[serde(rename = "nextPageUrl", default, skip_serializing_if = "Option::is_none")]
     pub next_page_url: Option<String>,
     /// Example: `yWQobCRIhRguQtD2llvk`
@@ -495,6 +542,8 @@ pub struct SearchMetaResponseSchema {
     pub prev_page: Option<i64>,
 }
 
+/// The `contact` field of [`SearchOpportunitiesResponseSchema`].
+///
 /// Schema: `apps/opportunities.json#/components/schemas/SearchOpportunitiesContactResponseSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SearchOpportunitiesContactResponseSchema {
@@ -513,11 +562,13 @@ pub struct SearchOpportunitiesContactResponseSchema {
     /// Example: `+1202-555-0107`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// `tags`
+    /// The `tags` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
 }
 
+/// The `opportunity` field of [`GetPostOpportunitySuccessfulResponseDto`], an item of the `opportunities` field of [`PostSearchSuccessfulResponseDto`] and an item of the `opportunities` field of [`SearchSuccessfulResponseDto`].
+///
 /// Schema: `apps/opportunities.json#/components/schemas/SearchOpportunitiesResponseSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SearchOpportunitiesResponseSchema {
@@ -546,7 +597,7 @@ pub struct SearchOpportunitiesResponseSchema {
     /// Example: `open`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    /// `source`
+    /// The `source` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
     /// Example: `2021-08-03T04:55:17.355Z`
@@ -581,28 +632,28 @@ pub struct SearchOpportunitiesResponseSchema {
     /// Example: `zT46WSCPbudrq4zhW`
     #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
-    /// `contact`
+    /// The `contact` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<SearchOpportunitiesContactResponseSchema>,
-    /// `notes`
+    /// The `notes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notes: Option<Vec<serde_json::Value>>,
-    /// `tasks`
+    /// The `tasks` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tasks: Option<Vec<serde_json::Value>>,
-    /// `calendarEvents`
+    /// The `calendarEvents` field.
     #[serde(rename = "calendarEvents", default, skip_serializing_if = "Option::is_none")]
     pub calendar_events: Option<Vec<serde_json::Value>>,
     /// Example: `zT46WSCPbudrq4zhWMk6`
     #[serde(rename = "lostReasonId", default, skip_serializing_if = "Option::is_none")]
     pub lost_reason_id: Option<String>,
-    /// `customFields`
+    /// The `customFields` field.
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
     pub custom_fields: Option<Vec<CustomFieldResponseSchema>>,
-    /// `followers`
+    /// The `followers` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<Vec<String>>,
-    /// `externalObjectId`
+    /// The `externalObjectId` field.
     #[serde(
         rename = "externalObjectId",
         default,
@@ -611,6 +662,8 @@ pub struct SearchOpportunitiesResponseSchema {
     pub external_object_id: Option<String>,
 }
 
+/// The `status` parameter of `GET /opportunities/search`.
+///
 /// Schema: `apps/opportunities.json#/paths/~1opportunities~1search/get/parameters/6/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -673,20 +726,24 @@ impl std::fmt::Display for SearchOpportunityStatus {
     }
 }
 
+/// The response to `GET /opportunities/search`.
+///
 /// Schema: `apps/opportunities.json#/components/schemas/SearchSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SearchSuccessfulResponseDto {
-    /// `opportunities`
+    /// The `opportunities` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opportunities: Option<Vec<SearchOpportunitiesResponseSchema>>,
-    /// `meta`
+    /// The `meta` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<SearchMetaResponseSchema>,
-    /// `aggregations`
+    /// The `aggregations` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aggregations: Option<serde_json::Value>,
 }
 
+/// The body of `PUT /opportunities/{id}`.
+///
 /// Schema: `apps/opportunities.json#/components/schemas/UpdateOpportunityDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateOpportunityDto {
@@ -705,7 +762,7 @@ pub struct UpdateOpportunityDto {
         skip_serializing_if = "Option::is_none"
     )]
     pub pipeline_stage_id: Option<String>,
-    /// `status`
+    /// The `status` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<UpdateOpportunityDtoStatus>,
     /// Example: `220`
@@ -719,12 +776,17 @@ pub struct UpdateOpportunityDto {
     pub custom_fields: Option<Vec<UpdateOpportunityDtoCustomFieldsItem>>,
 }
 
+/// An item of the `customFields` field of [`UpdateOpportunityDto`].
+///
 /// Schema: `apps/opportunities.json#/components/schemas/UpdateOpportunityDto/properties/customFields/items`
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum UpdateOpportunityDtoCustomFieldsItem {
+    /// A [`CustomFieldsInputStringSchema`].
     CustomFieldsInputStringSchema(CustomFieldsInputStringSchema),
+    /// A [`CustomFieldsInputArraySchema`].
     CustomFieldsInputArraySchema(CustomFieldsInputArraySchema),
+    /// A [`CustomFieldsInputObjectSchema`].
     CustomFieldsInputObjectSchema(CustomFieldsInputObjectSchema),
 }
 
@@ -785,6 +847,8 @@ impl<'de> Deserialize<'de> for UpdateOpportunityDtoCustomFieldsItem {
     }
 }
 
+/// The `status` field of [`UpdateOpportunityDto`].
+///
 /// Schema: `apps/opportunities.json#/components/schemas/UpdateOpportunityDto/properties/status`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -847,10 +911,12 @@ impl std::fmt::Display for UpdateOpportunityDtoStatus {
     }
 }
 
+/// The body of `PUT /opportunities/{id}/status`.
+///
 /// Schema: `apps/opportunities.json#/components/schemas/UpdateStatusDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateStatusDto {
-    /// `status`
+    /// The `status` field.
     pub status: UpdateStatusDtoStatus,
     /// lost reason Id
     ///
@@ -859,6 +925,8 @@ pub struct UpdateStatusDto {
     pub lost_reason_id: Option<String>,
 }
 
+/// The `status` field of [`UpdateStatusDto`].
+///
 /// Schema: `apps/opportunities.json#/components/schemas/UpdateStatusDto/properties/status`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -921,6 +989,8 @@ impl std::fmt::Display for UpdateStatusDtoStatus {
     }
 }
 
+/// The body of `POST /opportunities/upsert`.
+///
 /// Schema: `apps/opportunities.json#/components/schemas/UpsertOpportunityDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpsertOpportunityDto {
@@ -958,7 +1028,7 @@ pub struct UpsertOpportunityDto {
     /// Example: `opportunity name`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `status`
+    /// The `status` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<UpsertOpportunityDtoStatus>,
     /// Example: `7915dedc-8f18-44d5-8bc3-77c04e994a10`
@@ -1033,6 +1103,8 @@ impl std::fmt::Display for UpsertOpportunityDtoFollowersActionType {
     }
 }
 
+/// The `status` field of [`UpsertOpportunityDto`].
+///
 /// Schema: `apps/opportunities.json#/components/schemas/UpsertOpportunityDto/properties/status`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1095,6 +1167,8 @@ impl std::fmt::Display for UpsertOpportunityDtoStatus {
     }
 }
 
+/// The response to `POST /opportunities/upsert`.
+///
 /// Schema: `apps/opportunities.json#/components/schemas/UpsertOpportunitySuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpsertOpportunitySuccessfulResponseDto {

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The `amountSummary` field of [`GetOrderResponseSchema`].
+///
 /// Schema: `apps/payments.json#/components/schemas/AmountSummary`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AmountSummary {
@@ -19,6 +21,8 @@ pub struct AmountSummary {
     pub discount: Option<f64>,
 }
 
+/// The `applyToFuturePaymentsConfig` field of [`CreateCouponParams`] and the `applyToFuturePaymentsConfig` field of [`UpdateCouponParams`].
+///
 /// Schema: `apps/payments.json#/components/schemas/ApplyToFuturePaymentsConfig`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApplyToFuturePaymentsConfig {
@@ -38,6 +42,8 @@ pub struct ApplyToFuturePaymentsConfig {
     pub duration_type: ApplyToFuturePaymentsConfigDurationType,
 }
 
+/// The `applyToFuturePaymentsConfig` field of [`CouponDto`] and the `applyToFuturePaymentsConfig` field of [`CreateCouponResponseDto`].
+///
 /// Schema: `apps/payments.json#/components/schemas/ApplyToFuturePaymentsConfigDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApplyToFuturePaymentsConfigDto {
@@ -210,6 +216,8 @@ impl std::fmt::Display for ApplyToFuturePaymentsConfigType {
     }
 }
 
+/// The `card` field of [`PostRecordOrderPaymentBody`].
+///
 /// Schema: `apps/payments.json#/components/schemas/CardDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CardDto {
@@ -222,6 +230,8 @@ pub struct CardDto {
     pub last4: String,
 }
 
+/// The `type` field of [`CardDto`].
+///
 /// Schema: `apps/payments.json#/components/schemas/CardDto/properties/type`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -276,6 +286,8 @@ impl std::fmt::Display for CardDtoType {
     }
 }
 
+/// The `cheque` field of [`PostRecordOrderPaymentBody`].
+///
 /// Schema: `apps/payments.json#/components/schemas/ChequeDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChequeDto {
@@ -285,6 +297,8 @@ pub struct ChequeDto {
     pub number: String,
 }
 
+/// The body of `POST /payments/custom-provider/connect`.
+///
 /// Schema: `apps/payments.json#/components/schemas/ConnectCustomProvidersConfigDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConnectCustomProvidersConfigDto {
@@ -294,6 +308,8 @@ pub struct ConnectCustomProvidersConfigDto {
     pub test: CustomProviderKeys,
 }
 
+/// The response to `POST /payments/custom-provider/connect`.
+///
 /// Schema: `apps/payments.json#/components/schemas/ConnectCustomProvidersResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConnectCustomProvidersResponseSchema {
@@ -363,6 +379,8 @@ pub struct ConnectCustomProvidersResponseSchema {
     pub trace_id: Option<String>,
 }
 
+/// An item of the `data` field of [`ListCouponsResponseDto`].
+///
 /// Schema: `apps/payments.json#/components/schemas/CouponDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CouponDto {
@@ -556,6 +574,8 @@ impl std::fmt::Display for CouponDtoStatus {
     }
 }
 
+/// The body of `POST /payments/coupon`.
+///
 /// Schema: `apps/payments.json#/components/schemas/CreateCouponParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateCouponParams {
@@ -732,6 +752,8 @@ impl std::fmt::Display for CreateCouponParamsDiscountType {
     }
 }
 
+/// The response to `GET /payments/coupon`, the response to `POST /payments/coupon` and the response to `PUT /payments/coupon`.
+///
 /// Schema: `apps/payments.json#/components/schemas/CreateCouponResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateCouponResponseDto {
@@ -930,6 +952,8 @@ impl std::fmt::Display for CreateCouponResponseDtoStatus {
     }
 }
 
+/// The body of `POST /payments/custom-provider/provider`.
+///
 /// Schema: `apps/payments.json#/components/schemas/CreateCustomProvidersDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateCustomProvidersDto {
@@ -963,6 +987,8 @@ pub struct CreateCustomProvidersDto {
     pub supports_subscription_schedule: bool,
 }
 
+/// The response to `POST /payments/custom-provider/provider`.
+///
 /// Schema: `apps/payments.json#/components/schemas/CreateCustomProvidersResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateCustomProvidersResponseSchema {
@@ -1032,6 +1058,8 @@ pub struct CreateCustomProvidersResponseSchema {
     pub trace_id: Option<String>,
 }
 
+/// The body of `POST /payments/orders/{orderId}/fulfillments`.
+///
 /// Schema: `apps/payments.json#/components/schemas/CreateFulfillmentDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateFulfillmentDto {
@@ -1040,7 +1068,7 @@ pub struct CreateFulfillmentDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: CreateFulfillmentDtoAltType,
     /// Fulfillment tracking information
@@ -1054,6 +1082,8 @@ pub struct CreateFulfillmentDto {
     pub notify_customer: bool,
 }
 
+/// The `altType` field of [`CreateFulfillmentDto`].
+///
 /// Schema: `apps/payments.json#/components/schemas/CreateFulfillmentDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1100,6 +1130,8 @@ impl std::fmt::Display for CreateFulfillmentDtoAltType {
     }
 }
 
+/// The response to `POST /payments/orders/{orderId}/fulfillments`.
+///
 /// Schema: `apps/payments.json#/components/schemas/CreateFulfillmentResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateFulfillmentResponseDto {
@@ -1111,6 +1143,8 @@ pub struct CreateFulfillmentResponseDto {
     pub data: FulfillmentSchema,
 }
 
+/// The body of `POST /payments/integrations/provider/whitelabel`.
+///
 /// Schema: `apps/payments.json#/components/schemas/CreateWhiteLabelIntegrationProviderDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateWhiteLabelIntegrationProviderDto {
@@ -1139,7 +1173,7 @@ pub struct CreateWhiteLabelIntegrationProviderDto {
     ///
     /// Example: `Description`
     pub description: String,
-    /// The URL to an image representing the integration provider. The imageUrl should start with "https://" and ensure that this URL is publicly accessible.
+    /// The URL to an image representing the integration provider. The imageUrl should start with "<https://>" and ensure that this URL is publicly accessible.
     ///
     /// Example: `https://example.com/image.jpg`
     #[serde(rename = "imageUrl")]
@@ -1246,6 +1280,8 @@ impl std::fmt::Display for CreateWhiteLabelIntegrationProviderDtoProvider {
     }
 }
 
+/// The response to `POST /payments/integrations/provider/whitelabel`.
+///
 /// Schema: `apps/payments.json#/components/schemas/CreateWhitelabelIntegrationResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateWhitelabelIntegrationResponseDto {
@@ -1297,6 +1333,8 @@ pub struct CreateWhitelabelIntegrationResponseDto {
     pub updated_at: String,
 }
 
+/// The `live` field of [`ConnectCustomProvidersConfigDto`] and the `test` field of [`ConnectCustomProvidersConfigDto`].
+///
 /// Schema: `apps/payments.json#/components/schemas/CustomProviderKeys`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomProviderKeys {
@@ -1312,6 +1350,8 @@ pub struct CustomProviderKeys {
     pub publishable_key: String,
 }
 
+/// The `rrule` field of [`ScheduleOptionsDto`].
+///
 /// Schema: `apps/payments.json#/components/schemas/CustomRRuleOptionsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomRRuleOptionsDto {
@@ -1368,6 +1408,8 @@ pub struct CustomRRuleOptionsDto {
     pub days_before: Option<f64>,
 }
 
+/// The `dayOfWeek` field of [`CustomRRuleOptionsDto`].
+///
 /// Schema: `apps/payments.json#/components/schemas/CustomRRuleOptionsDto/properties/dayOfWeek`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1438,6 +1480,8 @@ impl std::fmt::Display for CustomRRuleOptionsDtoDayOfWeek {
     }
 }
 
+/// The `intervalType` field of [`CustomRRuleOptionsDto`].
+///
 /// Schema: `apps/payments.json#/components/schemas/CustomRRuleOptionsDto/properties/intervalType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1508,6 +1552,8 @@ impl std::fmt::Display for CustomRRuleOptionsDtoIntervalType {
     }
 }
 
+/// The `monthOfYear` field of [`CustomRRuleOptionsDto`].
+///
 /// Schema: `apps/payments.json#/components/schemas/CustomRRuleOptionsDto/properties/monthOfYear`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1598,6 +1644,8 @@ impl std::fmt::Display for CustomRRuleOptionsDtoMonthOfYear {
     }
 }
 
+/// The `price` field of [`FulfilledItem`].
+///
 /// Schema: `apps/payments.json#/components/schemas/DefaultPriceResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DefaultPriceResponseDto {
@@ -1745,6 +1793,8 @@ impl std::fmt::Display for DefaultPriceResponseDtoType {
     }
 }
 
+/// The `product` field of [`FulfilledItem`].
+///
 /// Schema: `apps/payments.json#/components/schemas/DefaultProductResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DefaultProductResponseDto {
@@ -1838,6 +1888,8 @@ pub struct DefaultProductResponseDto {
     pub slug: Option<String>,
 }
 
+/// The body of `DELETE /payments/coupon`.
+///
 /// Schema: `apps/payments.json#/components/schemas/DeleteCouponParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteCouponParams {
@@ -1905,6 +1957,8 @@ impl std::fmt::Display for DeleteCouponParamsAltType {
     }
 }
 
+/// The response to `DELETE /payments/coupon`.
+///
 /// Schema: `apps/payments.json#/components/schemas/DeleteCouponResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteCouponResponseDto {
@@ -1919,6 +1973,8 @@ pub struct DeleteCouponResponseDto {
     pub trace_id: String,
 }
 
+/// The body of `POST /payments/custom-provider/disconnect`.
+///
 /// Schema: `apps/payments.json#/components/schemas/DeleteCustomProvidersConfigDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteCustomProvidersConfigDto {
@@ -1929,6 +1985,8 @@ pub struct DeleteCustomProvidersConfigDto {
     pub live_mode: bool,
 }
 
+/// The response to `DELETE /payments/custom-provider/provider`.
+///
 /// Schema: `apps/payments.json#/components/schemas/DeleteCustomProvidersResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteCustomProvidersResponseSchema {
@@ -1938,6 +1996,8 @@ pub struct DeleteCustomProvidersResponseSchema {
     pub success: bool,
 }
 
+/// The response to `POST /payments/custom-provider/disconnect`.
+///
 /// Schema: `apps/payments.json#/components/schemas/DisconnectCustomProvidersResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DisconnectCustomProvidersResponseSchema {
@@ -1947,6 +2007,8 @@ pub struct DisconnectCustomProvidersResponseSchema {
     pub success: bool,
 }
 
+/// An item of the `items` field of [`FulfillmentSchema`].
+///
 /// Schema: `apps/payments.json#/components/schemas/FulfilledItem`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FulfilledItem {
@@ -1969,6 +2031,8 @@ pub struct FulfilledItem {
     pub qty: f64,
 }
 
+/// An item of the `items` field of [`CreateFulfillmentDto`].
+///
 /// Schema: `apps/payments.json#/components/schemas/FulfillmentItems`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FulfillmentItems {
@@ -1983,6 +2047,8 @@ pub struct FulfillmentItems {
     pub qty: f64,
 }
 
+/// The `data` field of [`CreateFulfillmentResponseDto`] and an item of the `data` field of [`ListFulfillmentResponseDto`].
+///
 /// Schema: `apps/payments.json#/components/schemas/FulfillmentSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FulfillmentSchema {
@@ -1991,7 +2057,7 @@ pub struct FulfillmentSchema {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: FulfillmentSchemaAltType,
     /// Fulfillment tracking information
@@ -2015,6 +2081,8 @@ pub struct FulfillmentSchema {
     pub updated_at: String,
 }
 
+/// The `altType` field of [`FulfillmentSchema`].
+///
 /// Schema: `apps/payments.json#/components/schemas/FulfillmentSchema/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2061,6 +2129,8 @@ impl std::fmt::Display for FulfillmentSchemaAltType {
     }
 }
 
+/// An item of the `trackings` field of [`CreateFulfillmentDto`] and an item of the `trackings` field of [`FulfillmentSchema`].
+///
 /// Schema: `apps/payments.json#/components/schemas/FulfillmentTracking`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FulfillmentTracking {
@@ -2085,6 +2155,8 @@ pub struct FulfillmentTracking {
     pub tracking_url: Option<String>,
 }
 
+/// The `altType` parameter of `GET /payments/coupon`.
+///
 /// Schema: `apps/payments.json#/paths/~1payments~1coupon/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2131,6 +2203,8 @@ impl std::fmt::Display for GetCouponAltType {
     }
 }
 
+/// The response to `GET /payments/custom-provider/connect`.
+///
 /// Schema: `apps/payments.json#/components/schemas/GetCustomProvidersResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetCustomProvidersResponseSchema {
@@ -2200,6 +2274,8 @@ pub struct GetCustomProvidersResponseSchema {
     pub trace_id: Option<String>,
 }
 
+/// The response to `GET /payments/orders/{orderId}`.
+///
 /// Schema: `apps/payments.json#/components/schemas/GetOrderResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetOrderResponseSchema {
@@ -2336,6 +2412,8 @@ pub struct GetOrderResponseSchema {
     pub created_by: Option<String>,
 }
 
+/// The `altType` parameter of `GET /payments/subscriptions/{subscriptionId}`.
+///
 /// Schema: `apps/payments.json#/paths/~1payments~1subscriptions~1{subscriptionId}/get/parameters/3/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2382,6 +2460,8 @@ impl std::fmt::Display for GetSubscriptionByIdAltType {
     }
 }
 
+/// The response to `GET /payments/subscriptions/{subscriptionId}`.
+///
 /// Schema: `apps/payments.json#/components/schemas/GetSubscriptionResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetSubscriptionResponseSchema {
@@ -2533,6 +2613,8 @@ pub struct GetSubscriptionResponseSchema {
     pub created_by: Option<String>,
 }
 
+/// The response to `GET /payments/transactions/{transactionId}`.
+///
 /// Schema: `apps/payments.json#/components/schemas/GetTxnResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetTxnResponseSchema {
@@ -2696,6 +2778,8 @@ pub struct GetTxnResponseSchema {
     pub created_by: Option<String>,
 }
 
+/// The `providers` field of [`ListWhitelabelIntegrationProviderResponseDto`].
+///
 /// Schema: `apps/payments.json#/components/schemas/IntegrationProviderSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IntegrationProviderSchema {
@@ -2747,6 +2831,8 @@ pub struct IntegrationProviderSchema {
     pub updated_at: String,
 }
 
+/// The `altType` parameter of `GET /payments/coupon/list`.
+///
 /// Schema: `apps/payments.json#/paths/~1payments~1coupon~1list/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2793,6 +2879,8 @@ impl std::fmt::Display for ListCouponsAltType {
     }
 }
 
+/// The response to `GET /payments/coupon/list`.
+///
 /// Schema: `apps/payments.json#/components/schemas/ListCouponsResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListCouponsResponseDto {
@@ -2810,6 +2898,8 @@ pub struct ListCouponsResponseDto {
     pub trace_id: String,
 }
 
+/// The `status` parameter of `GET /payments/coupon/list`.
+///
 /// Schema: `apps/payments.json#/paths/~1payments~1coupon~1list/get/parameters/5/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2864,6 +2954,8 @@ impl std::fmt::Display for ListCouponsStatus {
     }
 }
 
+/// The response to `GET /payments/orders/{orderId}/fulfillments`.
+///
 /// Schema: `apps/payments.json#/components/schemas/ListFulfillmentResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListFulfillmentResponseDto {
@@ -2875,6 +2967,8 @@ pub struct ListFulfillmentResponseDto {
     pub data: Vec<FulfillmentSchema>,
 }
 
+/// The `altType` parameter of `GET /payments/integrations/provider/whitelabel`.
+///
 /// Schema: `apps/payments.json#/paths/~1payments~1integrations~1provider~1whitelabel/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2921,6 +3015,8 @@ impl std::fmt::Display for ListIntegrationProvidersAltType {
     }
 }
 
+/// The `altType` parameter of `GET /payments/orders/{orderId}/fulfillments`.
+///
 /// Schema: `apps/payments.json#/paths/~1payments~1orders~1{orderId}~1fulfillments/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2967,6 +3063,8 @@ impl std::fmt::Display for ListOrderFulfillmentAltType {
     }
 }
 
+/// The `altType` parameter of `GET /payments/orders/{orderId}/notes`.
+///
 /// Schema: `apps/payments.json#/paths/~1payments~1orders~1{orderId}~1notes/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3013,6 +3111,8 @@ impl std::fmt::Display for ListOrderNotesAltType {
     }
 }
 
+/// The `paymentStatus` parameter of `GET /payments/orders`.
+///
 /// Schema: `apps/payments.json#/paths/~1payments~1orders/get/parameters/4/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3071,6 +3171,8 @@ impl std::fmt::Display for ListOrdersPaymentStatus {
     }
 }
 
+/// The response to `GET /payments/orders`.
+///
 /// Schema: `apps/payments.json#/components/schemas/ListOrdersResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListOrdersResponseDto {
@@ -3081,6 +3183,8 @@ pub struct ListOrdersResponseDto {
     pub total_count: i64,
 }
 
+/// The response to `GET /payments/subscriptions`.
+///
 /// Schema: `apps/payments.json#/components/schemas/ListSubscriptionResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListSubscriptionResponseDto {
@@ -3091,6 +3195,8 @@ pub struct ListSubscriptionResponseDto {
     pub total_count: i64,
 }
 
+/// The `altType` parameter of `GET /payments/subscriptions`.
+///
 /// Schema: `apps/payments.json#/paths/~1payments~1subscriptions/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3137,6 +3243,8 @@ impl std::fmt::Display for ListSubscriptionsAltType {
     }
 }
 
+/// The response to `GET /payments/transactions`.
+///
 /// Schema: `apps/payments.json#/components/schemas/ListTxnsResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListTxnsResponseDto {
@@ -3147,6 +3255,8 @@ pub struct ListTxnsResponseDto {
     pub total_count: i64,
 }
 
+/// The response to `GET /payments/integrations/provider/whitelabel`.
+///
 /// Schema: `apps/payments.json#/components/schemas/ListWhitelabelIntegrationProviderResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListWhitelabelIntegrationProviderResponseDto {
@@ -3154,6 +3264,8 @@ pub struct ListWhitelabelIntegrationProviderResponseDto {
     pub providers: IntegrationProviderSchema,
 }
 
+/// An item of the `membershipOffers` field of [`DefaultPriceResponseDto`].
+///
 /// Schema: `apps/payments.json#/components/schemas/MembershipOfferDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MembershipOfferDto {
@@ -3172,6 +3284,8 @@ pub struct MembershipOfferDto {
     pub id: String,
 }
 
+/// An item of the `data` field of [`ListOrdersResponseDto`].
+///
 /// Schema: `apps/payments.json#/components/schemas/OrderResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderResponseSchema {
@@ -3311,25 +3425,29 @@ pub struct OrderResponseSchema {
     pub created_by: Option<String>,
 }
 
+/// The `source` field of [`GetOrderResponseSchema`], the `entitySource` field of [`GetSubscriptionResponseSchema`] and the `entitySource` field of [`GetTxnResponseSchema`].
+///
 /// Schema: `apps/payments.json#/components/schemas/OrderSource`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderSource {
-    /// `type`
+    /// The `type` field.
     #[serde(rename = "type")]
     pub type_: OrderSourceType,
-    /// `subType`
+    /// The `subType` field.
     #[serde(rename = "subType", default, skip_serializing_if = "Option::is_none")]
     pub sub_type: Option<OrderSourceSubType>,
-    /// `id`
+    /// The `id` field.
     pub id: String,
-    /// `name`
+    /// The `name` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `meta`
+    /// The `meta` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
 
+/// The `subType` field of [`OrderSource`].
+///
 /// Schema: `apps/payments.json#/components/schemas/OrderSource/properties/subType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3448,6 +3566,8 @@ impl std::fmt::Display for OrderSourceSubType {
     }
 }
 
+/// The `type` field of [`OrderSource`].
+///
 /// Schema: `apps/payments.json#/components/schemas/OrderSource/properties/type`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3550,6 +3670,8 @@ impl std::fmt::Display for OrderSourceType {
     }
 }
 
+/// The body of `POST /payments/orders/{orderId}/record-payment`.
+///
 /// Schema: `apps/payments.json#/components/schemas/PostRecordOrderPaymentBody`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostRecordOrderPaymentBody {
@@ -3707,6 +3829,8 @@ impl std::fmt::Display for PostRecordOrderPaymentBodyMode {
     }
 }
 
+/// The response to `POST /payments/orders/{orderId}/record-payment`.
+///
 /// Schema: `apps/payments.json#/components/schemas/PostRecordOrderPaymentResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostRecordOrderPaymentResponse {
@@ -3716,6 +3840,8 @@ pub struct PostRecordOrderPaymentResponse {
     pub success: bool,
 }
 
+/// The `label` field of [`DefaultProductResponseDto`].
+///
 /// Schema: `apps/payments.json#/components/schemas/ProductLabelDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProductLabelDto {
@@ -3735,6 +3861,8 @@ pub struct ProductLabelDto {
     pub end_date: Option<String>,
 }
 
+/// An item of the `variants` field of [`DefaultProductResponseDto`].
+///
 /// Schema: `apps/payments.json#/components/schemas/ProductVariantDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProductVariantDto {
@@ -3750,6 +3878,8 @@ pub struct ProductVariantDto {
     pub options: Vec<ProductVariantOptionDto>,
 }
 
+/// An item of the `options` field of [`ProductVariantDto`].
+///
 /// Schema: `apps/payments.json#/components/schemas/ProductVariantOptionDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProductVariantOptionDto {
@@ -3763,6 +3893,8 @@ pub struct ProductVariantOptionDto {
     pub name: String,
 }
 
+/// The `recurring` field of [`DefaultPriceResponseDto`].
+///
 /// Schema: `apps/payments.json#/components/schemas/RecurringDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecurringDto {
@@ -3837,17 +3969,21 @@ impl std::fmt::Display for RecurringDtoInterval {
     }
 }
 
+/// The `schedule` field of [`GetSubscriptionResponseSchema`].
+///
 /// Schema: `apps/payments.json#/components/schemas/ScheduleOptionsDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ScheduleOptionsDto {
-    /// `executeAt`
+    /// The `executeAt` field.
     #[serde(rename = "executeAt", default, skip_serializing_if = "Option::is_none")]
     pub execute_at: Option<String>,
-    /// `rrule`
+    /// The `rrule` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rrule: Option<CustomRRuleOptionsDto>,
 }
 
+/// An item of the `data` field of [`ListSubscriptionResponseDto`].
+///
 /// Schema: `apps/payments.json#/components/schemas/SubscriptionResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubscriptionResponseSchema {
@@ -4036,6 +4172,8 @@ impl std::fmt::Display for SubscriptionResponseSchemaAltType {
     }
 }
 
+/// An item of the `data` field of [`ListTxnsResponseDto`].
+///
 /// Schema: `apps/payments.json#/components/schemas/TxnResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TxnResponseSchema {
@@ -4212,6 +4350,8 @@ pub struct TxnResponseSchema {
     pub created_by: Option<String>,
 }
 
+/// The body of `PUT /payments/coupon`.
+///
 /// Schema: `apps/payments.json#/components/schemas/UpdateCouponParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateCouponParams {
@@ -4392,6 +4532,8 @@ impl std::fmt::Display for UpdateCouponParamsDiscountType {
     }
 }
 
+/// The body of `PUT /payments/custom-provider/capabilities`.
+///
 /// Schema: `apps/payments.json#/components/schemas/UpdateCustomProviderCapabilitiesDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateCustomProviderCapabilitiesDto {
@@ -4412,6 +4554,8 @@ pub struct UpdateCustomProviderCapabilitiesDto {
     pub location_id: Option<String>,
 }
 
+/// The response to `PUT /payments/custom-provider/capabilities`.
+///
 /// Schema: `apps/payments.json#/components/schemas/UpdateCustomProviderCapabilitiesResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateCustomProviderCapabilitiesResponseSchema {

@@ -35,11 +35,11 @@ impl PhoneSystemClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`
-    /// - `401`
-    /// - `403`
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `403`: [`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)
     pub async fn get_number_pool_list(
         &self,
         params: &GetNumberPoolListParams,
@@ -70,12 +70,12 @@ impl PhoneSystemClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `404`
-    /// - `500`
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     pub async fn active_numbers(
         &self,
         location_id: &str,
@@ -139,11 +139,11 @@ impl PhoneSystemClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `500`
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     pub async fn available_numbers(
         &self,
         location_id: &str,
@@ -188,11 +188,11 @@ impl PhoneSystemClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `500`
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     pub async fn purchase_phone_number(
         &self,
         location_id: &str,

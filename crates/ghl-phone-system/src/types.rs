@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The response to `GET /phone-system/numbers/location/{locationId}`.
+///
 /// Schema: `apps/phone-system.json#/paths/~1phone-system~1numbers~1location~1{locationId}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActiveNumbersResponse {
@@ -87,6 +89,8 @@ impl std::fmt::Display for ActiveNumbersResponseAccountStatus {
     }
 }
 
+/// The response to `GET /phone-system/numbers/location/{locationId}/available`.
+///
 /// Schema: `apps/phone-system.json#/components/schemas/AvailableNumbersResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AvailableNumbersResponseDto {
@@ -99,6 +103,8 @@ pub struct AvailableNumbersResponseDto {
     pub numbers: Vec<AvailablePhoneNumberDto>,
 }
 
+/// An item of the `numbers` field of [`AvailableNumbersResponseDto`].
+///
 /// Schema: `apps/phone-system.json#/components/schemas/AvailablePhoneNumberDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AvailablePhoneNumberDto {
@@ -266,6 +272,8 @@ pub struct AvailablePhoneNumberDtoPrice {
     pub price_unit: Option<String>,
 }
 
+/// An item of the `numbers` field of [`ActiveNumbersResponse`].
+///
 /// Schema: `apps/phone-system.json#/components/schemas/DetailedPhoneNumberDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DetailedPhoneNumberDto {
@@ -572,6 +580,8 @@ impl std::fmt::Display for DetailedPhoneNumberDtoType {
     }
 }
 
+/// The response to `GET /phone-system/number-pools`.
+///
 /// Schema: `apps/phone-system.json#/paths/~1phone-system~1number-pools/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetNumberPoolListResponse {
@@ -590,6 +600,8 @@ pub struct GetNumberPoolListResponse {
     pub total: Option<i64>,
 }
 
+/// An item of the `data` field of [`GetNumberPoolListResponse`].
+///
 /// Schema: `apps/phone-system.json#/components/schemas/NumberPoolDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct NumberPoolDto {
@@ -666,6 +678,8 @@ pub struct NumberPoolDtoInboundCallService {
     pub value: Option<String>,
 }
 
+/// An item of the `numbers` field of [`NumberPoolDto`].
+///
 /// Schema: `apps/phone-system.json#/components/schemas/NumberPoolDto/properties/numbers/items`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct NumberPoolDtoNumbersItem {
@@ -681,6 +695,8 @@ pub struct NumberPoolDtoNumbersItem {
     pub friendly_name: Option<String>,
 }
 
+/// The body of `POST /phone-system/numbers/location/{locationId}/purchase`.
+///
 /// Schema: `apps/phone-system.json#/components/schemas/PurchasePhoneNumberBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PurchasePhoneNumberBodyDto {
@@ -791,6 +807,8 @@ impl std::fmt::Display for PurchasePhoneNumberBodyDtoNumberType {
     }
 }
 
+/// The response to `POST /phone-system/numbers/location/{locationId}/purchase`.
+///
 /// Schema: `apps/phone-system.json#/components/schemas/TwilioAccountResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TwilioAccountResponseDto {

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// An item of the `prices` field of [`BulkEditProductDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/BulkEditPriceDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BulkEditPriceDto {
@@ -88,6 +90,8 @@ pub struct BulkEditPriceDto {
     pub recurring: Option<RecurringDto>,
 }
 
+/// An item of the `products` field of [`BulkEditRequestDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/BulkEditProductDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BulkEditProductDto {
@@ -169,6 +173,8 @@ pub struct BulkEditProductDto {
     pub label: Option<serde_json::Value>,
 }
 
+/// The body of `POST /products/bulk-update/edit`.
+///
 /// Schema: `apps/products.json#/components/schemas/BulkEditRequestDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BulkEditRequestDto {
@@ -177,13 +183,15 @@ pub struct BulkEditRequestDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: BulkEditRequestDtoAltType,
     /// Array of products to update. Note: The total count includes all prices within each product.
     pub products: Vec<BulkEditProductDto>,
 }
 
+/// The `altType` field of [`BulkEditRequestDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/BulkEditRequestDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -230,6 +238,8 @@ impl std::fmt::Display for BulkEditRequestDtoAltType {
     }
 }
 
+/// The response to `POST /products/bulk-update/edit`.
+///
 /// Schema: `apps/products.json#/components/schemas/BulkEditResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BulkEditResponseDto {
@@ -248,6 +258,8 @@ pub struct BulkEditResponseDto {
     pub updated_count: i64,
 }
 
+/// The body of `POST /products/bulk-update`.
+///
 /// Schema: `apps/products.json#/components/schemas/BulkUpdateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BulkUpdateDto {
@@ -256,7 +268,7 @@ pub struct BulkUpdateDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: BulkUpdateDtoAltType,
     /// Type of bulk update operation
@@ -289,6 +301,8 @@ pub struct BulkUpdateDto {
     pub currency: Option<String>,
 }
 
+/// The `altType` field of [`BulkUpdateDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/BulkUpdateDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -399,6 +413,8 @@ impl std::fmt::Display for BulkUpdateDtoType {
     }
 }
 
+/// The `filters` field of [`BulkUpdateDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/BulkUpdateFilters`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct BulkUpdateFilters {
@@ -426,6 +442,8 @@ pub struct BulkUpdateFilters {
     pub search: Option<String>,
 }
 
+/// The response to `POST /products/bulk-update`.
+///
 /// Schema: `apps/products.json#/components/schemas/BulkUpdateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BulkUpdateResponseDto {
@@ -440,6 +458,8 @@ pub struct BulkUpdateResponseDto {
     pub message: Option<String>,
 }
 
+/// The `data` field of [`CreateCollectionResponseDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/CollectionSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CollectionSchema {
@@ -474,6 +494,8 @@ pub struct CollectionSchema {
     pub created_at: String,
 }
 
+/// The `seo` field of [`CollectionSchema`], the `seo` field of [`CreateProductCollectionsDto`] and the `seo` field of [`UpdateProductCollectionsDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/CollectionSEODto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CollectionSeoDto {
@@ -489,6 +511,8 @@ pub struct CollectionSeoDto {
     pub description: Option<String>,
 }
 
+/// The response to `GET /products/reviews/count`.
+///
 /// Schema: `apps/products.json#/components/schemas/CountReviewsByStatusResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CountReviewsByStatusResponseDto {
@@ -496,6 +520,8 @@ pub struct CountReviewsByStatusResponseDto {
     pub data: Vec<Vec<serde_json::Value>>,
 }
 
+/// The response to `POST /products/collections`.
+///
 /// Schema: `apps/products.json#/components/schemas/CreateCollectionResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateCollectionResponseDto {
@@ -503,6 +529,8 @@ pub struct CreateCollectionResponseDto {
     pub data: CollectionSchema,
 }
 
+/// The body of `POST /products/{productId}/price`.
+///
 /// Schema: `apps/products.json#/components/schemas/CreatePriceDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreatePriceDto {
@@ -681,6 +709,8 @@ impl std::fmt::Display for CreatePriceDtoType {
     }
 }
 
+/// The response to `POST /products/{productId}/price`.
+///
 /// Schema: `apps/products.json#/components/schemas/CreatePriceResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreatePriceResponseDto {
@@ -828,6 +858,8 @@ impl std::fmt::Display for CreatePriceResponseDtoType {
     }
 }
 
+/// The body of `POST /products/collections`.
+///
 /// Schema: `apps/products.json#/components/schemas/CreateProductCollectionsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateProductCollectionsDto {
@@ -912,6 +944,8 @@ impl std::fmt::Display for CreateProductCollectionsDtoAltType {
     }
 }
 
+/// The body of `POST /products/`.
+///
 /// Schema: `apps/products.json#/components/schemas/CreateProductDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateProductDto {
@@ -929,7 +963,7 @@ pub struct CreateProductDto {
     /// Example: `Product description goes here.`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// `productType`
+    /// The `productType` field.
     #[serde(rename = "productType")]
     pub product_type: CreateProductDtoProductType,
     /// The URL for the product image.
@@ -1004,6 +1038,8 @@ pub struct CreateProductDto {
     pub tax_inclusive: Option<bool>,
 }
 
+/// The `productType` field of [`CreateProductDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/CreateProductDto/properties/productType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1062,6 +1098,8 @@ impl std::fmt::Display for CreateProductDtoProductType {
     }
 }
 
+/// The response to `POST /products/`.
+///
 /// Schema: `apps/products.json#/components/schemas/CreateProductResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateProductResponseDto {
@@ -1155,6 +1193,8 @@ pub struct CreateProductResponseDto {
     pub slug: Option<String>,
 }
 
+/// The response to `GET /products/collections/{collectionId}`.
+///
 /// Schema: `apps/products.json#/components/schemas/DefaultCollectionResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DefaultCollectionResponseDto {
@@ -1166,6 +1206,8 @@ pub struct DefaultCollectionResponseDto {
     pub status: bool,
 }
 
+/// An item of the `prices` field of [`ListPricesResponseDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/DefaultPriceResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DefaultPriceResponseDto {
@@ -1313,6 +1355,8 @@ impl std::fmt::Display for DefaultPriceResponseDtoType {
     }
 }
 
+/// An item of the `products` field of [`ListProductsResponseDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/DefaultProductResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DefaultProductResponseDto {
@@ -1406,6 +1450,8 @@ pub struct DefaultProductResponseDto {
     pub slug: Option<String>,
 }
 
+/// The response to `DELETE /products/{productId}/price/{priceId}`.
+///
 /// Schema: `apps/products.json#/components/schemas/DeletePriceResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeletePriceResponseDto {
@@ -1415,6 +1461,8 @@ pub struct DeletePriceResponseDto {
     pub status: bool,
 }
 
+/// The `altType` parameter of `DELETE /products/collections/{collectionId}`.
+///
 /// Schema: `apps/products.json#/paths/~1products~1collections~1{collectionId}/delete/parameters/3/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1461,6 +1509,8 @@ impl std::fmt::Display for DeleteProductCollectionAltType {
     }
 }
 
+/// The response to `DELETE /products/collections/{collectionId}`.
+///
 /// Schema: `apps/products.json#/components/schemas/DeleteProductCollectionResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteProductCollectionResponseDto {
@@ -1475,6 +1525,8 @@ pub struct DeleteProductCollectionResponseDto {
     pub message: Option<String>,
 }
 
+/// The response to `DELETE /products/{productId}`.
+///
 /// Schema: `apps/products.json#/components/schemas/DeleteProductResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteProductResponseDto {
@@ -1484,6 +1536,8 @@ pub struct DeleteProductResponseDto {
     pub status: bool,
 }
 
+/// The `altType` parameter of `DELETE /products/reviews/{reviewId}`.
+///
 /// Schema: `apps/products.json#/paths/~1products~1reviews~1{reviewId}/delete/parameters/3/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1530,6 +1584,8 @@ impl std::fmt::Display for DeleteProductReviewAltType {
     }
 }
 
+/// The response to `DELETE /products/reviews/{reviewId}`.
+///
 /// Schema: `apps/products.json#/components/schemas/DeleteProductReviewResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteProductReviewResponseDto {
@@ -1544,6 +1600,8 @@ pub struct DeleteProductReviewResponseDto {
     pub message: Option<String>,
 }
 
+/// The response to `GET /products/inventory`.
+///
 /// Schema: `apps/products.json#/components/schemas/GetInventoryResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetInventoryResponseDto {
@@ -1553,6 +1611,8 @@ pub struct GetInventoryResponseDto {
     pub total: serde_json::Value,
 }
 
+/// The `altType` parameter of `GET /products/inventory`.
+///
 /// Schema: `apps/products.json#/paths/~1products~1inventory/get/parameters/4/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1599,6 +1659,8 @@ impl std::fmt::Display for GetListInventoryAltType {
     }
 }
 
+/// The response to `GET /products/{productId}/price/{priceId}`.
+///
 /// Schema: `apps/products.json#/components/schemas/GetPriceResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetPriceResponseDto {
@@ -1746,6 +1808,8 @@ impl std::fmt::Display for GetPriceResponseDtoType {
     }
 }
 
+/// The `altType` parameter of `GET /products/collections`.
+///
 /// Schema: `apps/products.json#/paths/~1products~1collections/get/parameters/4/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1792,6 +1856,8 @@ impl std::fmt::Display for GetProductCollectionAltType {
     }
 }
 
+/// The response to `GET /products/{productId}`.
+///
 /// Schema: `apps/products.json#/components/schemas/GetProductResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetProductResponseDto {
@@ -1885,6 +1951,8 @@ pub struct GetProductResponseDto {
     pub slug: Option<String>,
 }
 
+/// The `altType` parameter of `GET /products/reviews`.
+///
 /// Schema: `apps/products.json#/paths/~1products~1reviews/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1931,6 +1999,8 @@ impl std::fmt::Display for GetProductReviewsAltType {
     }
 }
 
+/// The `sortField` parameter of `GET /products/reviews`.
+///
 /// Schema: `apps/products.json#/paths/~1products~1reviews/get/parameters/5/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1981,6 +2051,8 @@ impl std::fmt::Display for GetProductReviewsSortField {
     }
 }
 
+/// The `sortOrder` parameter of `GET /products/reviews`.
+///
 /// Schema: `apps/products.json#/paths/~1products~1reviews/get/parameters/6/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2031,6 +2103,8 @@ impl std::fmt::Display for GetProductReviewsSortOrder {
     }
 }
 
+/// The response to `GET /products/store/{storeId}/stats`.
+///
 /// Schema: `apps/products.json#/components/schemas/GetProductStatsResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetProductStatsResponseDto {
@@ -2051,6 +2125,8 @@ pub struct GetProductStatsResponseDto {
     pub excluded_from_store: i64,
 }
 
+/// The `altType` parameter of `GET /products/store/{storeId}/stats`.
+///
 /// Schema: `apps/products.json#/paths/~1products~1store~1{storeId}~1stats/get/parameters/3/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2097,6 +2173,8 @@ impl std::fmt::Display for GetProductStoreStatsAltType {
     }
 }
 
+/// The `altType` parameter of `GET /products/reviews/count`.
+///
 /// Schema: `apps/products.json#/paths/~1products~1reviews~1count/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2143,6 +2221,8 @@ impl std::fmt::Display for GetReviewsCountAltType {
     }
 }
 
+/// An item of the `inventory` field of [`GetInventoryResponseDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/InventoryItemDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InventoryItemDto {
@@ -2190,6 +2270,8 @@ pub struct InventoryItemDto {
     pub product_name: Option<String>,
 }
 
+/// The response to `GET /products/collections`.
+///
 /// Schema: `apps/products.json#/components/schemas/ListCollectionResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListCollectionResponseDto {
@@ -2199,6 +2281,8 @@ pub struct ListCollectionResponseDto {
     pub total: i64,
 }
 
+/// The `sortOrder` parameter of `GET /products/`.
+///
 /// Schema: `apps/products.json#/paths/~1products~1/get/parameters/12/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2249,6 +2333,8 @@ impl std::fmt::Display for ListInvoicesSortOrder {
     }
 }
 
+/// The response to `GET /products/{productId}/price`.
+///
 /// Schema: `apps/products.json#/components/schemas/ListPricesResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListPricesResponseDto {
@@ -2258,6 +2344,8 @@ pub struct ListPricesResponseDto {
     pub total: i64,
 }
 
+/// The response to `GET /products/reviews`.
+///
 /// Schema: `apps/products.json#/components/schemas/ListProductReviewsResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListProductReviewsResponseDto {
@@ -2267,6 +2355,8 @@ pub struct ListProductReviewsResponseDto {
     pub total: i64,
 }
 
+/// The response to `GET /products/`.
+///
 /// Schema: `apps/products.json#/components/schemas/ListProductsResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListProductsResponseDto {
@@ -2276,6 +2366,8 @@ pub struct ListProductsResponseDto {
     pub total: Vec<ListProductsStats>,
 }
 
+/// An item of the `total` field of [`ListProductsResponseDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/ListProductsStats`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListProductsStats {
@@ -2285,6 +2377,8 @@ pub struct ListProductsStats {
     pub total: i64,
 }
 
+/// An item of the `membershipOffers` field of [`CreatePriceDto`], an item of the `membershipOffers` field of [`CreatePriceResponseDto`], an item of the `membershipOffers` field of [`DefaultPriceResponseDto`] and 3 more places.
+///
 /// Schema: `apps/products.json#/components/schemas/MembershipOfferDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MembershipOfferDto {
@@ -2303,6 +2397,8 @@ pub struct MembershipOfferDto {
     pub id: String,
 }
 
+/// The `dimensions` field of [`ShippingOptionsDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/PriceDimensionsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PriceDimensionsDto {
@@ -2380,6 +2476,8 @@ impl std::fmt::Display for PriceDimensionsDtoUnit {
     }
 }
 
+/// The `meta` field of [`CreatePriceDto`] and the `meta` field of [`UpdatePriceDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/PriceMetaDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PriceMetaDto {
@@ -2528,6 +2626,8 @@ impl std::fmt::Display for PriceMetaDtoSource {
     }
 }
 
+/// The `price` field of [`BulkUpdateDto`] and the `compareAtPrice` field of [`BulkUpdateDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/PriceUpdateField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PriceUpdateField {
@@ -2611,9 +2711,13 @@ impl std::fmt::Display for PriceUpdateFieldType {
     }
 }
 
+/// The `data` field of [`DefaultCollectionResponseDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/ProductCategories`
 pub type ProductCategories = serde_json::Value;
 
+/// The `label` field of [`CreateProductDto`], the `label` field of [`CreateProductResponseDto`], the `label` field of [`DefaultProductResponseDto`] and 3 more places.
+///
 /// Schema: `apps/products.json#/components/schemas/ProductLabelDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProductLabelDto {
@@ -2633,6 +2737,8 @@ pub struct ProductLabelDto {
     pub end_date: Option<String>,
 }
 
+/// An item of the `medias` field of [`CreateProductDto`] and an item of the `medias` field of [`UpdateProductDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/ProductMediaDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProductMediaDto {
@@ -2718,6 +2824,8 @@ impl std::fmt::Display for ProductMediaDtoType {
     }
 }
 
+/// An item of the `reply` field of [`UpdateProductReviewDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/ProductReviewDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProductReviewDto {
@@ -2733,6 +2841,8 @@ pub struct ProductReviewDto {
     pub user: UserDetailsDto,
 }
 
+/// The `seo` field of [`BulkEditProductDto`], the `seo` field of [`CreateProductDto`] and the `seo` field of [`UpdateProductDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/ProductSEODto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ProductSeoDto {
@@ -2748,6 +2858,8 @@ pub struct ProductSeoDto {
     pub description: Option<String>,
 }
 
+/// An item of the `variants` field of [`CreateProductDto`], an item of the `variants` field of [`CreateProductResponseDto`], an item of the `variants` field of [`DefaultProductResponseDto`] and 3 more places.
+///
 /// Schema: `apps/products.json#/components/schemas/ProductVariantDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProductVariantDto {
@@ -2763,6 +2875,8 @@ pub struct ProductVariantDto {
     pub options: Vec<ProductVariantOptionDto>,
 }
 
+/// An item of the `options` field of [`ProductVariantDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/ProductVariantOptionDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProductVariantOptionDto {
@@ -2776,6 +2890,8 @@ pub struct ProductVariantOptionDto {
     pub name: String,
 }
 
+/// The `recurring` field of [`BulkEditPriceDto`], the `recurring` field of [`CreatePriceDto`], the `recurring` field of [`CreatePriceResponseDto`] and 4 more places.
+///
 /// Schema: `apps/products.json#/components/schemas/RecurringDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecurringDto {
@@ -2850,6 +2966,8 @@ impl std::fmt::Display for RecurringDtoInterval {
     }
 }
 
+/// The `shippingOptions` field of [`BulkEditPriceDto`], the `shippingOptions` field of [`CreatePriceDto`] and the `shippingOptions` field of [`UpdatePriceDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/ShippingOptionsDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ShippingOptionsDto {
@@ -2861,6 +2979,8 @@ pub struct ShippingOptionsDto {
     pub dimensions: Option<PriceDimensionsDto>,
 }
 
+/// The body of `POST /products/store/{storeId}/priority`.
+///
 /// Schema: `apps/products.json#/components/schemas/UpdateDisplayPriorityBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateDisplayPriorityBodyDto {
@@ -2869,13 +2989,15 @@ pub struct UpdateDisplayPriorityBodyDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: UpdateDisplayPriorityBodyDtoAltType,
     /// Array of products with their display priorities
     pub products: Vec<Vec<serde_json::Value>>,
 }
 
+/// The `altType` field of [`UpdateDisplayPriorityBodyDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/UpdateDisplayPriorityBodyDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2922,6 +3044,8 @@ impl std::fmt::Display for UpdateDisplayPriorityBodyDtoAltType {
     }
 }
 
+/// The body of `POST /products/inventory`.
+///
 /// Schema: `apps/products.json#/components/schemas/UpdateInventoryDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateInventoryDto {
@@ -2930,13 +3054,15 @@ pub struct UpdateInventoryDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: UpdateInventoryDtoAltType,
     /// Array of items to update in the inventory.
     pub items: Vec<UpdateInventoryItemDto>,
 }
 
+/// The `altType` field of [`UpdateInventoryDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/UpdateInventoryDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -2983,6 +3109,8 @@ impl std::fmt::Display for UpdateInventoryDtoAltType {
     }
 }
 
+/// An item of the `items` field of [`UpdateInventoryDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/UpdateInventoryItemDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateInventoryItemDto {
@@ -3011,6 +3139,8 @@ pub struct UpdateInventoryItemDto {
     pub allow_out_of_stock_purchases: Option<bool>,
 }
 
+/// The response to `POST /products/inventory`.
+///
 /// Schema: `apps/products.json#/components/schemas/UpdateInventoryResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateInventoryResponseDto {
@@ -3025,6 +3155,8 @@ pub struct UpdateInventoryResponseDto {
     pub message: Option<String>,
 }
 
+/// The body of `PUT /products/{productId}/price/{priceId}`.
+///
 /// Schema: `apps/products.json#/components/schemas/UpdatePriceDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdatePriceDto {
@@ -3203,6 +3335,8 @@ impl std::fmt::Display for UpdatePriceDtoType {
     }
 }
 
+/// The response to `PUT /products/{productId}/price/{priceId}`.
+///
 /// Schema: `apps/products.json#/components/schemas/UpdatePriceResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdatePriceResponseDto {
@@ -3350,6 +3484,8 @@ impl std::fmt::Display for UpdatePriceResponseDtoType {
     }
 }
 
+/// The response to `PUT /products/collections/{collectionId}`.
+///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductCollectionResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateProductCollectionResponseDto {
@@ -3364,6 +3500,8 @@ pub struct UpdateProductCollectionResponseDto {
     pub message: Option<String>,
 }
 
+/// The body of `PUT /products/collections/{collectionId}`.
+///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductCollectionsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateProductCollectionsDto {
@@ -3445,6 +3583,8 @@ impl std::fmt::Display for UpdateProductCollectionsDtoAltType {
     }
 }
 
+/// The body of `PUT /products/{productId}`.
+///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateProductDto {
@@ -3462,7 +3602,7 @@ pub struct UpdateProductDto {
     /// Example: `Product description goes here.`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
-    /// `productType`
+    /// The `productType` field.
     #[serde(rename = "productType")]
     pub product_type: UpdateProductDtoProductType,
     /// The URL for the product image.
@@ -3540,6 +3680,8 @@ pub struct UpdateProductDto {
     pub prices: Option<Vec<String>>,
 }
 
+/// The `productType` field of [`UpdateProductDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductDto/properties/productType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3598,6 +3740,8 @@ impl std::fmt::Display for UpdateProductDtoProductType {
     }
 }
 
+/// The response to `PUT /products/{productId}`.
+///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateProductResponseDto {
@@ -3691,6 +3835,8 @@ pub struct UpdateProductResponseDto {
     pub slug: Option<String>,
 }
 
+/// The body of `PUT /products/reviews/{reviewId}`.
+///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductReviewDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateProductReviewDto {
@@ -3699,7 +3845,7 @@ pub struct UpdateProductReviewDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: UpdateProductReviewDtoAltType,
     /// Product Id
@@ -3731,6 +3877,8 @@ pub struct UpdateProductReviewDto {
     pub detail: Option<String>,
 }
 
+/// The `altType` field of [`UpdateProductReviewDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductReviewDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3777,6 +3925,8 @@ impl std::fmt::Display for UpdateProductReviewDtoAltType {
     }
 }
 
+/// An item of the `reviews` field of [`UpdateProductReviewsDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductReviewObjectDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateProductReviewObjectDto {
@@ -3797,6 +3947,8 @@ pub struct UpdateProductReviewObjectDto {
     pub store_id: String,
 }
 
+/// The body of `POST /products/reviews/bulk-update`.
+///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductReviewsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateProductReviewsDto {
@@ -3805,7 +3957,7 @@ pub struct UpdateProductReviewsDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: UpdateProductReviewsDtoAltType,
     /// Array of Product Reviews
@@ -3816,6 +3968,8 @@ pub struct UpdateProductReviewsDto {
     pub status: String,
 }
 
+/// The `altType` field of [`UpdateProductReviewsDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductReviewsDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3862,6 +4016,8 @@ impl std::fmt::Display for UpdateProductReviewsDtoAltType {
     }
 }
 
+/// The response to `POST /products/reviews/bulk-update` and the response to `PUT /products/reviews/{reviewId}`.
+///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductReviewsResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateProductReviewsResponseDto {
@@ -3876,6 +4032,8 @@ pub struct UpdateProductReviewsResponseDto {
     pub message: Option<String>,
 }
 
+/// The body of `POST /products/store/{storeId}`.
+///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductStoreDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateProductStoreDto {
@@ -3884,7 +4042,7 @@ pub struct UpdateProductStoreDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: UpdateProductStoreDtoAltType,
     /// Action to include or exclude the product from the store
@@ -3948,6 +4106,8 @@ impl std::fmt::Display for UpdateProductStoreDtoAction {
     }
 }
 
+/// The `altType` field of [`UpdateProductStoreDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductStoreDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3994,6 +4154,8 @@ impl std::fmt::Display for UpdateProductStoreDtoAltType {
     }
 }
 
+/// The response to `POST /products/store/{storeId}`.
+///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductStoreResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateProductStoreResponseDto {
@@ -4008,6 +4170,8 @@ pub struct UpdateProductStoreResponseDto {
     pub message: Option<String>,
 }
 
+/// The `user` field of [`ProductReviewDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/UserDetailsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserDetailsDto {
@@ -4031,6 +4195,8 @@ pub struct UserDetailsDto {
     pub is_customer: Option<bool>,
 }
 
+/// The `weight` field of [`ShippingOptionsDto`].
+///
 /// Schema: `apps/products.json#/components/schemas/WeightOptionsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WeightOptionsDto {

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The `BadRequestDTO` schema.
+///
 /// Schema: `apps/proposals.json#/components/schemas/BadRequestDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct BadRequestDto {
@@ -16,6 +18,8 @@ pub struct BadRequestDto {
     pub message: Option<String>,
 }
 
+/// An item of the `ccRecipients` field of [`SendDocumentDto`].
+///
 /// Schema: `apps/proposals.json#/components/schemas/CCRecipientItem`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CcRecipientItem {
@@ -49,6 +53,8 @@ pub struct CcRecipientItem {
     pub last_name: String,
 }
 
+/// An item of the `discounts` field of [`GrandTotalDto`].
+///
 /// Schema: `apps/proposals.json#/components/schemas/DiscountDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DiscountDto {
@@ -119,6 +125,8 @@ impl std::fmt::Display for DiscountDtoType {
     }
 }
 
+/// An item of the `documents` field of [`DocumentListResponseDto`].
+///
 /// Schema: `apps/proposals.json#/components/schemas/DocumentDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocumentDto {
@@ -195,6 +203,8 @@ pub struct DocumentDto {
     pub created_at: String,
 }
 
+/// An item of the `paymentStatus` field of [`DocumentDto`].
+///
 /// Schema: `apps/proposals.json#/components/schemas/DocumentDto/properties/paymentStatus/items`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -249,6 +259,8 @@ impl std::fmt::Display for DocumentDtoPaymentStatusItem {
     }
 }
 
+/// An item of the `status` field of [`DocumentDto`].
+///
 /// Schema: `apps/proposals.json#/components/schemas/DocumentDto/properties/status/items`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -311,6 +323,8 @@ impl std::fmt::Display for DocumentDtoStatusItem {
     }
 }
 
+/// The response to `GET /proposals/document`.
+///
 /// Schema: `apps/proposals.json#/components/schemas/DocumentListResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocumentListResponseDto {
@@ -496,6 +510,8 @@ impl std::fmt::Display for EntityReference {
     }
 }
 
+/// An item of the `fillableFields` field of [`DocumentDto`].
+///
 /// Schema: `apps/proposals.json#/components/schemas/FillableFieldsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FillableFieldsDto {
@@ -518,14 +534,14 @@ pub struct FillableFieldsDto {
     ///
     /// Example: `John Doe`
     pub recipient: String,
-    /// `entityType`
+    /// The `entityType` field.
     #[serde(rename = "entityType")]
     pub entity_type: EntityReference,
     /// Id
     ///
     /// Example: `2d0a6fe1-d519-4198-8785-3da1d7cab925`
     pub id: String,
-    /// `type`
+    /// The `type` field.
     #[serde(rename = "type")]
     pub type_: ElementsLookup,
     /// Value of the field
@@ -534,6 +550,8 @@ pub struct FillableFieldsDto {
     pub value: String,
 }
 
+/// The `grandTotal` field of [`DocumentDto`].
+///
 /// Schema: `apps/proposals.json#/components/schemas/GrandTotalDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GrandTotalDto {
@@ -554,6 +572,8 @@ pub struct GrandTotalDto {
     pub discounts: Vec<DiscountDto>,
 }
 
+/// The `paymentStatus` parameter of `GET /proposals/document`.
+///
 /// Schema: `apps/proposals.json#/paths/~1proposals~1document/get/parameters/3/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -608,6 +628,8 @@ impl std::fmt::Display for ListDocumentsContractsPaymentStatus {
     }
 }
 
+/// The `status` parameter of `GET /proposals/document`.
+///
 /// Schema: `apps/proposals.json#/paths/~1proposals~1document/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -670,36 +692,44 @@ impl std::fmt::Display for ListDocumentsContractsStatus {
     }
 }
 
+/// The `receive` field of [`NotificationSettingsDto`].
+///
 /// Schema: `apps/proposals.json#/components/schemas/NotificationSendSettingDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotificationSendSettingDto {
-    /// `templateId`
+    /// The `templateId` field.
     #[serde(rename = "templateId")]
     pub template_id: String,
-    /// `subject`
+    /// The `subject` field.
     pub subject: String,
 }
 
+/// The `sender` field of [`NotificationSettingsDto`].
+///
 /// Schema: `apps/proposals.json#/components/schemas/NotificationSenderSettingDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotificationSenderSettingDto {
-    /// `fromEmail`
+    /// The `fromEmail` field.
     #[serde(rename = "fromEmail")]
     pub from_email: String,
-    /// `fromName`
+    /// The `fromName` field.
     #[serde(rename = "fromName")]
     pub from_name: String,
 }
 
+/// The `notificationSettings` field of [`SendDocumentDto`].
+///
 /// Schema: `apps/proposals.json#/components/schemas/NotificationSettingsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotificationSettingsDto {
-    /// `receive`
+    /// The `receive` field.
     pub receive: NotificationSendSettingDto,
-    /// `sender`
+    /// The `sender` field.
     pub sender: NotificationSenderSettingDto,
 }
 
+/// An item of the `links` field of [`DocumentDto`], an item of the `links` field of [`SendDocumentResponseDto`] and an item of the `links` field of [`SendTemplateResponseDto`].
+///
 /// Schema: `apps/proposals.json#/components/schemas/ProposalEstimateLinksDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProposalEstimateLinksDto {
@@ -852,6 +882,8 @@ impl std::fmt::Display for ProposalEstimateLinksDtoRecipientCategory {
     }
 }
 
+/// An item of the `recipients` field of [`DocumentDto`].
+///
 /// Schema: `apps/proposals.json#/components/schemas/RecipientItem`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecipientItem {
@@ -1006,6 +1038,8 @@ impl std::fmt::Display for RecipientItemRole {
     }
 }
 
+/// The body of `POST /proposals/document/send`.
+///
 /// Schema: `apps/proposals.json#/components/schemas/SendDocumentDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SendDocumentDto {
@@ -1032,7 +1066,7 @@ pub struct SendDocumentDto {
     /// CC Recipient
     #[serde(rename = "ccRecipients", default, skip_serializing_if = "Option::is_none")]
     pub cc_recipients: Option<Vec<CcRecipientItem>>,
-    /// `notificationSettings`
+    /// The `notificationSettings` field.
     #[serde(
         rename = "notificationSettings",
         default,
@@ -1098,6 +1132,8 @@ impl std::fmt::Display for SendDocumentDtoMedium {
     }
 }
 
+/// The body of `POST /proposals/templates/send`.
+///
 /// Schema: `apps/proposals.json#/components/schemas/SendDocumentFromPublicApiBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SendDocumentFromPublicApiBodyDto {
@@ -1133,6 +1169,8 @@ pub struct SendDocumentFromPublicApiBodyDto {
     pub opportunity_id: Option<String>,
 }
 
+/// The response to `POST /proposals/document/send`.
+///
 /// Schema: `apps/proposals.json#/components/schemas/SendDocumentResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SendDocumentResponseDto {
@@ -1144,6 +1182,8 @@ pub struct SendDocumentResponseDto {
     pub links: Vec<ProposalEstimateLinksDto>,
 }
 
+/// The response to `POST /proposals/templates/send`.
+///
 /// Schema: `apps/proposals.json#/components/schemas/SendTemplateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SendTemplateResponseDto {
@@ -1155,6 +1195,8 @@ pub struct SendTemplateResponseDto {
     pub links: Vec<ProposalEstimateLinksDto>,
 }
 
+/// The response to `GET /proposals/templates`.
+///
 /// Schema: `apps/proposals.json#/components/schemas/TemplateListPaginationResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TemplateListPaginationResponseDto {
@@ -1171,6 +1213,8 @@ pub struct TemplateListPaginationResponseDto {
     pub trace_id: Option<String>,
 }
 
+/// An item of the `data` field of [`TemplateListPaginationResponseDto`].
+///
 /// Schema: `apps/proposals.json#/components/schemas/TemplateListResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TemplateListResponseDto {
@@ -1293,6 +1337,8 @@ impl std::fmt::Display for TemplateListResponseDtoType {
     }
 }
 
+/// The `UnauthorizedDTO` schema.
+///
 /// Schema: `apps/proposals.json#/components/schemas/UnauthorizedDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UnauthorizedDto {

@@ -39,12 +39,12 @@ impl SaasApiClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
-    /// - `404`: body [`crate::types::ResourceNotFoundDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     #[deprecated(note = "deprecated in the spec")]
     pub async fn get_agency_plans_deprecated(
         &self,
@@ -79,12 +79,12 @@ impl SaasApiClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
-    /// - `404`: body [`crate::types::ResourceNotFoundDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     #[deprecated(note = "deprecated in the spec")]
     pub async fn bulk_disable_saas_deprecated(
         &self,
@@ -121,12 +121,12 @@ impl SaasApiClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
-    /// - `404`: body [`crate::types::ResourceNotFoundDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     #[deprecated(note = "deprecated in the spec")]
     pub async fn bulk_enable_saas_deprecated(
         &self,
@@ -185,12 +185,12 @@ impl SaasApiClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
-    /// - `404`: body [`crate::types::ResourceNotFoundDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     #[deprecated(note = "deprecated in the spec")]
     pub async fn enable_saas_location_deprecated(
         &self,
@@ -227,12 +227,12 @@ impl SaasApiClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
-    /// - `404`: body [`crate::types::ResourceNotFoundDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     #[deprecated(note = "deprecated in the spec")]
     pub async fn get_location_subscription_deprecated(
         &self,
@@ -265,12 +265,12 @@ impl SaasApiClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
-    /// - `404`: body [`crate::types::ResourceNotFoundDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     #[deprecated(note = "deprecated in the spec")]
     pub async fn locations_deprecated(
         &self,
@@ -303,12 +303,12 @@ impl SaasApiClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
-    /// - `404`: body [`crate::types::ResourceNotFoundDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     #[deprecated(note = "deprecated in the spec")]
     pub async fn pause_location_deprecated(
         &self,
@@ -345,12 +345,12 @@ impl SaasApiClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
-    /// - `404`: body [`crate::types::ResourceNotFoundDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     #[deprecated(note = "deprecated in the spec")]
     pub async fn get_saas_locations_deprecated(
         &self,
@@ -387,12 +387,12 @@ impl SaasApiClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
-    /// - `404`: body [`crate::types::ResourceNotFoundDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     #[deprecated(note = "deprecated in the spec")]
     pub async fn get_saas_plan_deprecated(
         &self,
@@ -429,12 +429,12 @@ impl SaasApiClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
-    /// - `404`: body [`crate::types::ResourceNotFoundDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     #[deprecated(note = "deprecated in the spec")]
     pub async fn update_rebilling_deprecated(
         &self,
@@ -471,12 +471,12 @@ impl SaasApiClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`crate::types::BadRequestDto`]
-    /// - `401`: body [`crate::types::UnauthorizedDto`]
-    /// - `404`: body [`crate::types::ResourceNotFoundDto`]
-    /// - `500`: body [`crate::types::InternalServerErrorDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `404`: [`Error::NotFound`](ghl_runtime::Error::NotFound)
+    /// - `500`: [`Error::Http`](ghl_runtime::Error::Http)
     #[deprecated(note = "deprecated in the spec")]
     pub async fn update_saas_subscription_deprecated(
         &self,

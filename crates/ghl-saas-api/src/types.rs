@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// An item of the response to `GET /saas-api/public-api/agency-plans/{companyId}`.
+///
 /// Schema: `apps/saas-api.json#/components/schemas/AgencyPlanResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgencyPlanResponseDto {
@@ -90,6 +92,8 @@ pub struct AgencyPlanResponseDto {
     pub updated_at: String,
 }
 
+/// An item of the `prices` field of [`AgencyPlanResponseDto`].
+///
 /// Schema: `apps/saas-api.json#/components/schemas/AgencyPlanResponseDto/properties/prices/items`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AgencyPlanResponseDtoPricesItem {
@@ -181,6 +185,8 @@ impl std::fmt::Display for AgencyPlanResponseDtoPricesItemBillingInterval {
     }
 }
 
+/// The `BadRequestDTO` schema.
+///
 /// Schema: `apps/saas-api.json#/components/schemas/BadRequestDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct BadRequestDto {
@@ -196,6 +202,8 @@ pub struct BadRequestDto {
     pub message: Option<String>,
 }
 
+/// The body of `POST /saas-api/public-api/bulk-disable-saas/{companyId}` and the body of `POST /saas/bulk-disable-saas/{companyId}`.
+///
 /// Schema: `apps/saas-api.json#/components/schemas/BulkDisableSaasDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BulkDisableSaasDto {
@@ -204,6 +212,8 @@ pub struct BulkDisableSaasDto {
     pub location_ids: Vec<String>,
 }
 
+/// The response to `POST /saas-api/public-api/bulk-disable-saas/{companyId}`.
+///
 /// Schema: `apps/saas-api.json#/components/schemas/BulkDisableSaasResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BulkDisableSaasResponseDto {
@@ -211,6 +221,8 @@ pub struct BulkDisableSaasResponseDto {
     pub data: serde_json::Value,
 }
 
+/// The `actionPayload` field of [`BulkEnableSaasRequestDto`].
+///
 /// Schema: `apps/saas-api.json#/components/schemas/BulkEnableSaasActionPayloadDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BulkEnableSaasActionPayloadDto {
@@ -244,6 +256,8 @@ pub struct BulkEnableSaasActionPayloadDto {
     pub provider_location_id: Option<String>,
 }
 
+/// The body of `POST /saas-api/public-api/bulk-enable-saas/{companyId}` and the body of `POST /saas/bulk-enable-saas/{companyId}`.
+///
 /// Schema: `apps/saas-api.json#/components/schemas/BulkEnableSaasRequestDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BulkEnableSaasRequestDto {
@@ -260,6 +274,8 @@ pub struct BulkEnableSaasRequestDto {
     pub action_payload: BulkEnableSaasActionPayloadDto,
 }
 
+/// The response to `POST /saas-api/public-api/bulk-enable-saas/{companyId}`.
+///
 /// Schema: `apps/saas-api.json#/components/schemas/BulkEnableSaasResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BulkEnableSaasResponseDto {
@@ -278,6 +294,8 @@ pub struct BulkEnableSaasResponseDto {
     pub bulk_action_url: Option<String>,
 }
 
+/// The body of `POST /saas-api/public-api/enable-saas/{locationId}` and the body of `POST /saas/enable-saas/{locationId}`.
+///
 /// Schema: `apps/saas-api.json#/components/schemas/EnableSaasDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnableSaasDto {
@@ -309,7 +327,7 @@ pub struct EnableSaasDto {
         skip_serializing_if = "Option::is_none"
     )]
     pub stripe_customer_id: Option<String>,
-    /// `companyId`
+    /// The `companyId` field.
     #[serde(rename = "companyId")]
     pub company_id: String,
     /// Denotes if it is a saas v2 or v1 sub-account
@@ -348,6 +366,8 @@ pub struct EnableSaasDto {
     pub price_id: Option<String>,
 }
 
+/// The response to `POST /saas-api/public-api/enable-saas/{locationId}`.
+///
 /// Schema: `apps/saas-api.json#/components/schemas/EnableSaasResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnableSaasResponseDto {
@@ -355,15 +375,19 @@ pub struct EnableSaasResponseDto {
     pub data: serde_json::Value,
 }
 
+/// The response to `GET /saas-api/public-api/saas-locations/{companyId}`.
+///
 /// Schema: `apps/saas-api.json#/components/schemas/GetSaasLocationsResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetSaasLocationsResponseDto {
     /// Array of SaaS locations
     pub locations: Vec<SaasLocationDto>,
-    /// `pagination`
+    /// The `pagination` field.
     pub pagination: GetSaasLocationsResponseDtoPagination,
 }
 
+/// The `pagination` field of [`GetSaasLocationsResponseDto`].
+///
 /// Schema: `apps/saas-api.json#/components/schemas/GetSaasLocationsResponseDto/properties/pagination`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSaasLocationsResponseDtoPagination {
@@ -399,6 +423,8 @@ pub struct GetSaasLocationsResponseDtoPagination {
     pub has_prev: Option<bool>,
 }
 
+/// The `InternalServerErrorDTO` schema.
+///
 /// Schema: `apps/saas-api.json#/components/schemas/InternalServerErrorDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct InternalServerErrorDto {
@@ -414,6 +440,8 @@ pub struct InternalServerErrorDto {
     pub message: Option<String>,
 }
 
+/// The response to `GET /saas-api/public-api/get-saas-subscription/{locationId}`.
+///
 /// Schema: `apps/saas-api.json#/components/schemas/LocationSubscriptionResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LocationSubscriptionResponseDto {
@@ -473,6 +501,8 @@ pub struct LocationSubscriptionResponseDto {
     pub subscription_status: Option<String>,
 }
 
+/// The body of `POST /saas-api/public-api/pause/{locationId}` and the body of `POST /saas/pause/{locationId}`.
+///
 /// Schema: `apps/saas-api.json#/components/schemas/PauseLocationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PauseLocationDto {
@@ -487,6 +517,8 @@ pub struct PauseLocationDto {
     pub company_id: String,
 }
 
+/// The `ResourceNotFoundDTO` schema.
+///
 /// Schema: `apps/saas-api.json#/components/schemas/ResourceNotFoundDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ResourceNotFoundDto {
@@ -500,6 +532,8 @@ pub struct ResourceNotFoundDto {
     pub message: Option<String>,
 }
 
+/// An item of the `locations` field of [`GetSaasLocationsResponseDto`].
+///
 /// Schema: `apps/saas-api.json#/components/schemas/SaasLocationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SaasLocationDto {
@@ -561,6 +595,8 @@ pub struct SaasLocationDto {
     pub subscription_info: Option<serde_json::Value>,
 }
 
+/// The response to `GET /saas-api/public-api/saas-plan/{planId}`.
+///
 /// Schema: `apps/saas-api.json#/components/schemas/SaasPlanResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SaasPlanResponseDto {
@@ -656,6 +692,8 @@ pub struct SaasPlanResponseDto {
     pub updated_at: String,
 }
 
+/// An item of the `prices` field of [`SaasPlanResponseDto`].
+///
 /// Schema: `apps/saas-api.json#/components/schemas/SaasPlanResponseDto/properties/prices/items`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SaasPlanResponseDtoPricesItem {
@@ -683,6 +721,8 @@ pub struct SaasPlanResponseDtoPricesItem {
     pub symbol: Option<String>,
 }
 
+/// The `billingInterval` field of [`SaasPlanResponseDtoPricesItem`].
+///
 /// Schema: `apps/saas-api.json#/components/schemas/SaasPlanResponseDto/properties/prices/items/properties/billingInterval`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -733,6 +773,8 @@ impl std::fmt::Display for SaasPlanResponseDtoPricesItemBillingInterval {
     }
 }
 
+/// The `UnauthorizedDTO` schema.
+///
 /// Schema: `apps/saas-api.json#/components/schemas/UnauthorizedDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UnauthorizedDto {
@@ -753,6 +795,8 @@ pub struct UnauthorizedDto {
     pub error: Option<String>,
 }
 
+/// The body of `POST /saas-api/public-api/update-rebilling/{companyId}` and the body of `POST /saas/update-rebilling/{companyId}`.
+///
 /// Schema: `apps/saas-api.json#/components/schemas/UpdateRebillingDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateRebillingDto {
@@ -901,6 +945,8 @@ impl std::fmt::Display for UpdateRebillingDtoProduct {
     }
 }
 
+/// The response to `POST /saas-api/public-api/update-rebilling/{companyId}`.
+///
 /// Schema: `apps/saas-api.json#/components/schemas/UpdateRebillingResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateRebillingResponseDto {
@@ -910,6 +956,8 @@ pub struct UpdateRebillingResponseDto {
     pub success: bool,
 }
 
+/// The body of `PUT /saas-api/public-api/update-saas-subscription/{locationId}` and the body of `PUT /saas/update-saas-subscription/{locationId}`.
+///
 /// Schema: `apps/saas-api.json#/components/schemas/UpdateSubscriptionDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateSubscriptionDto {

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The body of `POST /snapshots/share/link`.
+///
 /// Schema: `apps/snapshots.json#/components/schemas/CreateSnapshotShareLinkRequestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateSnapshotShareLinkRequestDto {
@@ -88,6 +90,8 @@ impl std::fmt::Display for CreateSnapshotShareLinkRequestDtoShareType {
     }
 }
 
+/// The response to `POST /snapshots/share/link`.
+///
 /// Schema: `apps/snapshots.json#/components/schemas/CreateSnapshotShareLinkSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CreateSnapshotShareLinkSuccessfulResponseDto {
@@ -103,30 +107,38 @@ pub struct CreateSnapshotShareLinkSuccessfulResponseDto {
     pub share_link: Option<String>,
 }
 
+/// The response to `GET /snapshots/snapshot-status/{snapshotId}/location/{locationId}`.
+///
 /// Schema: `apps/snapshots.json#/components/schemas/GetLatestSnapshotPushStatusSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetLatestSnapshotPushStatusSuccessfulResponseDto {
-    /// `data`
+    /// The `data` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<SnapshotStatusSchemaWithAssets>,
 }
 
+/// The response to `GET /snapshots/snapshot-status/{snapshotId}`.
+///
 /// Schema: `apps/snapshots.json#/components/schemas/GetSnapshotPushStatusSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSnapshotPushStatusSuccessfulResponseDto {
-    /// `data`
+    /// The `data` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<Vec<SnapshotStatusSchema>>,
 }
 
+/// The response to `GET /snapshots/`.
+///
 /// Schema: `apps/snapshots.json#/components/schemas/GetSnapshotsSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSnapshotsSuccessfulResponseDto {
-    /// `snapshots`
+    /// The `snapshots` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshots: Option<Vec<SnapshotsSchema>>,
 }
 
+/// An item of the `data` field of [`GetSnapshotPushStatusSuccessfulResponseDto`].
+///
 /// Schema: `apps/snapshots.json#/components/schemas/SnapshotStatusSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SnapshotStatusSchema {
@@ -152,6 +164,8 @@ pub struct SnapshotStatusSchema {
     pub date_added: Option<String>,
 }
 
+/// The `data` field of [`GetLatestSnapshotPushStatusSuccessfulResponseDto`].
+///
 /// Schema: `apps/snapshots.json#/components/schemas/SnapshotStatusSchemaWithAssets`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SnapshotStatusSchemaWithAssets {
@@ -182,6 +196,8 @@ pub struct SnapshotStatusSchemaWithAssets {
     pub pending: Option<Vec<String>>,
 }
 
+/// An item of the `snapshots` field of [`GetSnapshotsSuccessfulResponseDto`].
+///
 /// Schema: `apps/snapshots.json#/components/schemas/SnapshotsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SnapshotsSchema {

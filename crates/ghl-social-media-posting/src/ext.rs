@@ -3,11 +3,13 @@
 //! Turning a post read from the server into the full body `edit_post` needs.
 //!
 //! The social planner has no partial update: `PUT .../posts/{id}` takes the whole create-shaped
-//! body ([`CreatePostDto`]) and answers a partial one with 422 `property summary should not
-//! exist`, saving nothing. A read returns media as `{url, type: "image", thumbnail, id}`, which
-//! the write side refuses with 422 `Invalid media format type`. [`CreatePostDto::from_read`]
-//! keeps every field the read carries, normalises media to `{url, type}` with a real MIME type
-//! and drops what writes refuse; change what you mean to on the result, then send it.
+//! body ([`CreatePostDto`](crate::types::CreatePostDto)) and answers a partial one with 422
+//! `property summary should not exist`, saving nothing. A read returns media as
+//! `{url, type: "image", thumbnail, id}`, which the write side refuses with 422
+//! `Invalid media format type`.
+//! [`CreatePostDto::from_read`](crate::types::CreatePostDto::from_read) keeps every field the
+//! read carries, normalises media to `{url, type}` with a real MIME type and drops what writes
+//! refuse; change what you mean to on the result, then send it.
 //!
 //! ```no_run
 //! # async fn example(api: ghl_social_media_posting::SocialMediaPostingClient) -> ghl_runtime::Result<()> {

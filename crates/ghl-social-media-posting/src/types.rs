@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The response to `GET /social-media-posting/{locationId}/accounts`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AccountsListResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AccountsListResponseDto {
@@ -26,17 +28,21 @@ pub struct AccountsListResponseDto {
     pub results: Option<AccountsListResponseSchema>,
 }
 
+/// The `results` field of [`AccountsListResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AccountsListResponseSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AccountsListResponseSchema {
-    /// `accounts`
+    /// The `accounts` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accounts: Option<Vec<GetAccountSchema>>,
-    /// `groups`
+    /// The `groups` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<GetGroupSchema>>,
 }
 
+/// The body of `POST /social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachFBAccountDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AttachFbAccountDto {
@@ -59,13 +65,15 @@ pub struct AttachFbAccountDto {
     pub company_id: Option<String>,
 }
 
+/// The body of `POST /social-media-posting/oauth/{locationId}/google/locations/{accountId}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachGMBLocationDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AttachGmbLocationDto {
-    /// `location`
+    /// The `location` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<serde_json::Value>,
-    /// `account`
+    /// The `account` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<serde_json::Value>,
     /// Company ID
@@ -75,6 +83,8 @@ pub struct AttachGmbLocationDto {
     pub company_id: Option<String>,
 }
 
+/// The body of `POST /social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachIGAccountDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttachIgAccountDto {
@@ -84,7 +94,7 @@ pub struct AttachIgAccountDto {
     /// Example: `JOHN_DEO`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `avatar`
+    /// The `avatar` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// Example: `234234234242sd`
@@ -97,10 +107,12 @@ pub struct AttachIgAccountDto {
     pub company_id: Option<String>,
 }
 
+/// The body of `POST /social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachLinkedinAccountDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AttachLinkedinAccountDto {
-    /// `type`
+    /// The `type` field.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<AttachLinkedinAccountDtoType>,
     /// Example: `244405****11687`
@@ -109,10 +121,10 @@ pub struct AttachLinkedinAccountDto {
     /// Example: `JOHN_DEO`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `avatar`
+    /// The `avatar` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `urn`
+    /// The `urn` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub urn: Option<String>,
     /// Company ID
@@ -122,6 +134,8 @@ pub struct AttachLinkedinAccountDto {
     pub company_id: Option<String>,
 }
 
+/// The `type` field of [`AttachLinkedinAccountDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachLinkedinAccountDTO/properties/type`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -184,10 +198,12 @@ impl std::fmt::Display for AttachLinkedinAccountDtoType {
     }
 }
 
+/// The body of `POST /social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachTiktokAccountDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AttachTiktokAccountDto {
-    /// `type`
+    /// The `type` field.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<AttachTiktokAccountDtoType>,
     /// Example: `244405****11687`
@@ -196,7 +212,7 @@ pub struct AttachTiktokAccountDto {
     /// Example: `JOHN_DEO`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// `avatar`
+    /// The `avatar` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// Example: `true`
@@ -212,6 +228,8 @@ pub struct AttachTiktokAccountDto {
     pub company_id: Option<String>,
 }
 
+/// The `type` field of [`AttachTiktokAccountDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachTiktokAccountDTO/properties/type`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -274,6 +292,8 @@ impl std::fmt::Display for AttachTiktokAccountDtoType {
     }
 }
 
+/// The body of `POST /social-media-posting/oauth/{locationId}/twitter/accounts/{accountId}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachTwitterAccountDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct AttachTwitterAccountDto {
@@ -286,7 +306,7 @@ pub struct AttachTwitterAccountDto {
     /// Example: `user_name`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
-    /// `avatar`
+    /// The `avatar` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
     /// Example: `true`
@@ -302,14 +322,18 @@ pub struct AttachTwitterAccountDto {
     pub company_id: Option<String>,
 }
 
+/// The `BulkDeletePostSuccessfulResponseSchema` schema.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/BulkDeletePostSuccessfulResponseSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct BulkDeletePostSuccessfulResponseSchema {
-    /// `deletedCount`
+    /// The `deletedCount` field.
     #[serde(rename = "deletedCount", default, skip_serializing_if = "Option::is_none")]
     pub deleted_count: Option<i64>,
 }
 
+/// The response to `POST /social-media-posting/{locationId}/posts/bulk-delete`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/BulkDeleteResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BulkDeleteResponseDto {
@@ -330,6 +354,8 @@ pub struct BulkDeleteResponseDto {
     pub results: serde_json::Value,
 }
 
+/// An item of the `categories` field of [`GetByLocationIdResponseSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CategorySchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CategorySchema {
@@ -375,6 +401,8 @@ pub struct CategorySchema {
     pub updated_at: Option<String>,
 }
 
+/// The body of `POST /social-media-posting/{locationId}/posts` and the body of `PUT /social-media-posting/{locationId}/posts/{id}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CreatePostDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreatePostDto {
@@ -389,7 +417,7 @@ pub struct CreatePostDto {
     /// Post Media Data
     ///  The limitations of media as per the platforms is provided through the reference link in API description
     pub media: Vec<SocialPostMediaWrite>,
-    /// `status`
+    /// The `status` field.
     pub status: SocialPostStatus,
     /// Schedule Date
     #[serde(rename = "scheduleDate", default, skip_serializing_if = "Option::is_none")]
@@ -409,7 +437,7 @@ pub struct CreatePostDto {
     /// Og Tags Meta Data
     #[serde(rename = "ogTagsDetails", default, skip_serializing_if = "Option::is_none")]
     pub og_tags_details: Option<OgTagsSchema>,
-    /// `type`
+    /// The `type` field.
     #[serde(rename = "type")]
     pub type_: SocialPostType,
     /// Post Approval Details
@@ -451,7 +479,7 @@ pub struct CreatePostDto {
     /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
     #[serde(rename = "userId")]
     pub user_id: String,
-    /// `instagramPostDetails`
+    /// The `instagramPostDetails` field.
     #[serde(
         rename = "instagramPostDetails",
         default,
@@ -463,6 +491,8 @@ pub struct CreatePostDto {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The `CreatePostSuccessfulResponseDTO` schema.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CreatePostSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreatePostSuccessfulResponseDto {
@@ -484,6 +514,8 @@ pub struct CreatePostSuccessfulResponseDto {
     pub results: Option<CreatePostSuccessfulResponseSchema>,
 }
 
+/// The `results` field of [`CreatePostSuccessfulResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CreatePostSuccessfulResponseSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CreatePostSuccessfulResponseSchema {
@@ -492,6 +524,8 @@ pub struct CreatePostSuccessfulResponseSchema {
     pub post: Option<GetPostFormattedSchema>,
 }
 
+/// The body of `PATCH /social-media-posting/{locationId}/csv/{id}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CSVDefaultDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CsvDefaultDto {
@@ -502,6 +536,8 @@ pub struct CsvDefaultDto {
     pub user_id: Option<String>,
 }
 
+/// The `csv` field of [`GetCsvPostResponseSchema`] and the `csvs` field of [`GetUploadStatusResponseSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CSVImportSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CsvImportSchema {
@@ -565,6 +601,8 @@ pub struct CsvImportSchema {
     pub created_at: Option<String>,
 }
 
+/// An item of the `medias` field of [`CsvPostSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CSVMediaResponseSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CsvMediaResponseSchema {
@@ -696,6 +734,8 @@ pub struct CsvMediaResponseSchema {
     pub invalid_error: Option<String>,
 }
 
+/// An item of the `posts` field of [`GetCsvPostResponseSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CSVPostSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CsvPostSchema {
@@ -739,6 +779,8 @@ pub struct CsvPostSchema {
     pub error_message: Option<String>,
 }
 
+/// The `type` field of [`CsvPostSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CSVPostSchema/properties/type`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -793,6 +835,8 @@ impl std::fmt::Display for CsvPostSchemaType {
     }
 }
 
+/// The response to `PATCH /social-media-posting/{locationId}/csv/{id}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CsvPostStatusResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CsvPostStatusResponseDto {
@@ -811,6 +855,8 @@ pub struct CsvPostStatusResponseDto {
     pub message: String,
 }
 
+/// The `csv` field of [`CsvResponseSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CsvResponse`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CsvResponse {
@@ -848,6 +894,8 @@ pub struct CsvResponse {
     pub approver: Option<String>,
 }
 
+/// The `results` field of [`DeleteCsvResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CSVResponseSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CsvResponseSchema {
@@ -928,6 +976,8 @@ impl std::fmt::Display for CsvResponseStatus {
     }
 }
 
+/// The `endDate` field of [`EndDateSchema`] and the `startDate` field of [`StartDateSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DateSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DateSchema {
@@ -939,6 +989,8 @@ pub struct DateSchema {
     pub day: f64,
 }
 
+/// The `results` field of [`LocationAndAccountDeleteResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeleteAccountResponseSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DeleteAccountResponseSchema {
@@ -954,6 +1006,8 @@ pub struct DeleteAccountResponseSchema {
     pub id: Option<String>,
 }
 
+/// The response to `DELETE /social-media-posting/{locationId}/csv/{id}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeleteCsvResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteCsvResponseDto {
@@ -975,6 +1029,8 @@ pub struct DeleteCsvResponseDto {
     pub results: Option<CsvResponseSchema>,
 }
 
+/// The response to `DELETE /social-media-posting/{locationId}/csv/{csvId}/post/{postId}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeletePostResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeletePostResponseDto {
@@ -996,6 +1052,8 @@ pub struct DeletePostResponseDto {
     pub results: Option<DeletePostResponseSchema>,
 }
 
+/// The `results` field of [`DeletePostResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeletePostResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeletePostResponseSchema {
@@ -1004,6 +1062,8 @@ pub struct DeletePostResponseSchema {
     pub post_id: String,
 }
 
+/// The response to `DELETE /social-media-posting/{locationId}/posts/{id}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeletePostSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeletePostSuccessfulResponseDto {
@@ -1025,14 +1085,18 @@ pub struct DeletePostSuccessfulResponseDto {
     pub results: Option<DeletePostSuccessfulResponseSchema>,
 }
 
+/// The `results` field of [`DeletePostSuccessfulResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeletePostSuccessfulResponseSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DeletePostSuccessfulResponseSchema {
-    /// `postId`
+    /// The `postId` field.
     #[serde(rename = "postId", default, skip_serializing_if = "Option::is_none")]
     pub post_id: Option<String>,
 }
 
+/// The body of `POST /social-media-posting/{locationId}/posts/bulk-delete`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeletePostsDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DeletePostsDto {
@@ -1041,6 +1105,8 @@ pub struct DeletePostsDto {
     pub post_ids: Option<Vec<String>>,
 }
 
+/// The `endDate` field of [`GmbPostSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/EndDateSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct EndDateSchema {
@@ -1052,6 +1118,8 @@ pub struct EndDateSchema {
     pub end_time: Option<TimeSchema>,
 }
 
+/// An item of the `pages` field of [`GetFacebookAccountsSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/FacebookPageSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FacebookPageSchema {
@@ -1072,6 +1140,8 @@ pub struct FacebookPageSchema {
     pub is_connected: Option<bool>,
 }
 
+/// The `postApprovalDetails` field of [`GetPostFormattedSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/FormatedApprovalDetails`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct FormatedApprovalDetails {
@@ -1090,7 +1160,7 @@ pub struct FormatedApprovalDetails {
     /// Example: `Test suggestion`
     #[serde(rename = "approverNote", default, skip_serializing_if = "Option::is_none")]
     pub approver_note: Option<String>,
-    /// `approvalStatus`
+    /// The `approvalStatus` field.
     #[serde(rename = "approvalStatus", default, skip_serializing_if = "Option::is_none")]
     pub approval_status: Option<SocialPostApprovalStatus>,
     /// Approver User Details
@@ -1098,6 +1168,8 @@ pub struct FormatedApprovalDetails {
     pub approver_user: Option<PostUserSchema>,
 }
 
+/// An item of the `accounts` field of [`AccountsListResponseSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetAccountSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetAccountSchema {
@@ -1127,11 +1199,13 @@ pub struct GetAccountSchema {
     /// Example: `false`
     #[serde(rename = "isExpired", default, skip_serializing_if = "Option::is_none")]
     pub is_expired: Option<bool>,
-    /// `meta`
+    /// The `meta` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
 }
 
+/// The response to `GET /social-media-posting/{locationId}/categories/{id}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetByIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetByIdResponseDto {
@@ -1153,6 +1227,8 @@ pub struct GetByIdResponseDto {
     pub results: Option<GetCategorySchema>,
 }
 
+/// The `category` field of [`GetCategorySchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetByIdResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetByIdResponseSchema {
@@ -1203,6 +1279,8 @@ pub struct GetByIdResponseSchema {
     pub updated_at: Option<String>,
 }
 
+/// The response to `GET /social-media-posting/{locationId}/categories`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetByLocationIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetByLocationIdResponseDto {
@@ -1224,6 +1302,8 @@ pub struct GetByLocationIdResponseDto {
     pub results: Option<GetByLocationIdResponseSchema>,
 }
 
+/// The `results` field of [`GetByLocationIdResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetByLocationIdResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetByLocationIdResponseSchema {
@@ -1235,6 +1315,8 @@ pub struct GetByLocationIdResponseSchema {
     pub categories: Vec<CategorySchema>,
 }
 
+/// The `results` field of [`GetByIdResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetCategorySchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetCategorySchema {
@@ -1243,6 +1325,8 @@ pub struct GetCategorySchema {
     pub category: Option<GetByIdResponseSchema>,
 }
 
+/// The response to `GET /social-media-posting/{locationId}/csv/{id}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetCsvPostResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetCsvPostResponseDto {
@@ -1264,6 +1348,8 @@ pub struct GetCsvPostResponseDto {
     pub results: Option<GetCsvPostResponseSchema>,
 }
 
+/// The `results` field of [`GetCsvPostResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetCsvPostResponseSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetCsvPostResponseSchema {
@@ -1278,6 +1364,8 @@ pub struct GetCsvPostResponseSchema {
     pub posts: Option<Vec<CsvPostSchema>>,
 }
 
+/// The response to `GET /social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetFacebookAccountsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetFacebookAccountsResponseDto {
@@ -1299,6 +1387,8 @@ pub struct GetFacebookAccountsResponseDto {
     pub results: Option<GetFacebookAccountsSchema>,
 }
 
+/// The `results` field of [`GetFacebookAccountsResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetFacebookAccountsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetFacebookAccountsSchema {
@@ -1307,6 +1397,8 @@ pub struct GetFacebookAccountsSchema {
     pub pages: Option<Vec<FacebookPageSchema>>,
 }
 
+/// The `results` field of [`GetGoogleLocationResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetGoogleLocationAccountSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetGoogleLocationAccountSchema {
@@ -1315,6 +1407,8 @@ pub struct GetGoogleLocationAccountSchema {
     pub locations: Option<GetGoogleLocationSchema>,
 }
 
+/// The response to `GET /social-media-posting/oauth/{locationId}/google/locations/{accountId}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetGoogleLocationResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetGoogleLocationResponseDto {
@@ -1336,6 +1430,8 @@ pub struct GetGoogleLocationResponseDto {
     pub results: Option<GetGoogleLocationAccountSchema>,
 }
 
+/// The `locations` field of [`GetGoogleLocationAccountSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetGoogleLocationSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetGoogleLocationSchema {
@@ -1347,6 +1443,8 @@ pub struct GetGoogleLocationSchema {
     pub account: Option<GoogleAccountsSchema>,
 }
 
+/// An item of the `groups` field of [`AccountsListResponseSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetGroupSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetGroupSchema {
@@ -1358,11 +1456,13 @@ pub struct GetGroupSchema {
     ///
     /// Example: `Primary`
     pub name: String,
-    /// `accountIds`
+    /// The `accountIds` field.
     #[serde(rename = "accountIds")]
     pub account_ids: Vec<String>,
 }
 
+/// The response to `GET /social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetInstagramAccountsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetInstagramAccountsResponseDto {
@@ -1384,6 +1484,8 @@ pub struct GetInstagramAccountsResponseDto {
     pub results: Option<GetInstagramAccountsSchema>,
 }
 
+/// The `results` field of [`GetInstagramAccountsResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetInstagramAccountsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetInstagramAccountsSchema {
@@ -1392,6 +1494,8 @@ pub struct GetInstagramAccountsSchema {
     pub accounts: Option<Vec<InstagramAccountSchema>>,
 }
 
+/// The `results` field of [`GetLinkedInAccountsResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetLinkedInAccountSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetLinkedInAccountSchema {
@@ -1403,6 +1507,8 @@ pub struct GetLinkedInAccountSchema {
     pub profile: Option<Vec<LinkedInProfileSchema>>,
 }
 
+/// The response to `GET /social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetLinkedInAccountsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetLinkedInAccountsResponseDto {
@@ -1424,6 +1530,8 @@ pub struct GetLinkedInAccountsResponseDto {
     pub results: Option<GetLinkedInAccountSchema>,
 }
 
+/// The response to `POST /social-media-posting/{locationId}/posts`, the response to `GET /social-media-posting/{locationId}/posts/{id}`, the `post` field of [`CreatePostSuccessfulResponseSchema`] and 2 more places.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetPostFormattedSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetPostFormattedSchema {
@@ -1480,13 +1588,13 @@ pub struct GetPostFormattedSchema {
     ///  The limitations of media as per the platforms is provided through the reference link in API description
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub media: Option<Vec<PostMediaSchema>>,
-    /// `status`
+    /// The `status` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<SocialPostStatus>,
     /// Example: `Lx1EI6YIgQYMQi0ytFXv`
     #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
-    /// `type`
+    /// The `type` field.
     #[serde(rename = "type")]
     pub type_: SocialPostType,
     /// Tag Ids
@@ -1544,10 +1652,10 @@ pub struct GetPostFormattedSchema {
         skip_serializing_if = "Option::is_none"
     )]
     pub is_comment_syncing: Option<bool>,
-    /// `insights`
+    /// The `insights` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub insights: Option<SocialPostInsights>,
-    /// `instagramPostDetails`
+    /// The `instagramPostDetails` field.
     #[serde(
         rename = "instagramPostDetails",
         default,
@@ -1626,6 +1734,8 @@ impl std::fmt::Display for GetPostFormattedSchemaSource {
     }
 }
 
+/// The `GetPostSuccessfulResponseDTO` schema.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetPostSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetPostSuccessfulResponseDto {
@@ -1647,6 +1757,8 @@ pub struct GetPostSuccessfulResponseDto {
     pub results: Option<GetPostSuccessfulResponseSchema>,
 }
 
+/// The `results` field of [`GetPostSuccessfulResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetPostSuccessfulResponseSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetPostSuccessfulResponseSchema {
@@ -1655,6 +1767,8 @@ pub struct GetPostSuccessfulResponseSchema {
     pub post: Option<GetPostFormattedSchema>,
 }
 
+/// The body of `POST /social-media-posting/statistics`.
+///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetSocialMediaStatisticsBody {
@@ -1666,6 +1780,8 @@ pub struct GetSocialMediaStatisticsBody {
     pub platforms: Option<Vec<GetSocialMediaStatisticsBodyPlatformsItem>>,
 }
 
+/// An item of the `platforms` field of [`GetSocialMediaStatisticsBody`].
+///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/requestBody/content/application~1json/schema/properties/platforms/items`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1736,6 +1852,8 @@ impl std::fmt::Display for GetSocialMediaStatisticsBodyPlatformsItem {
     }
 }
 
+/// The response to `POST /social-media-posting/statistics`.
+///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSocialMediaStatisticsResponse {
@@ -1784,18 +1902,18 @@ pub struct GetSocialMediaStatisticsResponseResults {
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSocialMediaStatisticsResponseResultsBreakdowns {
-    /// `posts`
+    /// The `posts` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posts: Option<GetSocialMediaStatisticsResponseResultsBreakdownsPosts>,
-    /// `impressions`
+    /// The `impressions` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub impressions: Option<
         GetSocialMediaStatisticsResponseResultsBreakdownsImpressions,
     >,
-    /// `reach`
+    /// The `reach` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reach: Option<GetSocialMediaStatisticsResponseResultsBreakdownsReach>,
-    /// `engagement`
+    /// The `engagement` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub engagement: Option<
         std::collections::BTreeMap<
@@ -1805,33 +1923,37 @@ pub struct GetSocialMediaStatisticsResponseResultsBreakdowns {
     >,
 }
 
+/// A value of the `engagement` field of [`GetSocialMediaStatisticsResponseResultsBreakdowns`].
+///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns/properties/engagement/additionalProperties`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSocialMediaStatisticsResponseResultsBreakdownsEngagementValue {
-    /// `likes`
+    /// The `likes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub likes: Option<f64>,
-    /// `comments`
+    /// The `comments` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comments: Option<f64>,
-    /// `shares`
+    /// The `shares` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shares: Option<f64>,
-    /// `change`
+    /// The `change` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change: Option<f64>,
 }
 
+/// The `impressions` field of [`GetSocialMediaStatisticsResponseResultsBreakdowns`].
+///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns/properties/impressions`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSocialMediaStatisticsResponseResultsBreakdownsImpressions {
-    /// `total`
+    /// The `total` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<f64>,
-    /// `totalChange`
+    /// The `totalChange` field.
     #[serde(rename = "totalChange", default, skip_serializing_if = "Option::is_none")]
     pub total_change: Option<f64>,
-    /// `platforms`
+    /// The `platforms` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platforms: Option<
         std::collections::BTreeMap<
@@ -1841,27 +1963,31 @@ pub struct GetSocialMediaStatisticsResponseResultsBreakdownsImpressions {
     >,
 }
 
+/// A value of the `platforms` field of [`GetSocialMediaStatisticsResponseResultsBreakdownsImpressions`].
+///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns/properties/impressions/properties/platforms/additionalProperties`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSocialMediaStatisticsResponseResultsBreakdownsImpressionsPlatformsValue {
-    /// `value`
+    /// The `value` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
-    /// `change`
+    /// The `change` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change: Option<f64>,
 }
 
+/// The `posts` field of [`GetSocialMediaStatisticsResponseResultsBreakdowns`].
+///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns/properties/posts`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSocialMediaStatisticsResponseResultsBreakdownsPosts {
-    /// `total`
+    /// The `total` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<f64>,
-    /// `totalChange`
+    /// The `totalChange` field.
     #[serde(rename = "totalChange", default, skip_serializing_if = "Option::is_none")]
     pub total_change: Option<f64>,
-    /// `platforms`
+    /// The `platforms` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platforms: Option<
         std::collections::BTreeMap<
@@ -1871,27 +1997,31 @@ pub struct GetSocialMediaStatisticsResponseResultsBreakdownsPosts {
     >,
 }
 
+/// A value of the `platforms` field of [`GetSocialMediaStatisticsResponseResultsBreakdownsPosts`].
+///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns/properties/posts/properties/platforms/additionalProperties`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSocialMediaStatisticsResponseResultsBreakdownsPostsPlatformsValue {
-    /// `value`
+    /// The `value` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
-    /// `change`
+    /// The `change` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change: Option<f64>,
 }
 
+/// The `reach` field of [`GetSocialMediaStatisticsResponseResultsBreakdowns`].
+///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns/properties/reach`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSocialMediaStatisticsResponseResultsBreakdownsReach {
-    /// `total`
+    /// The `total` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<f64>,
-    /// `totalChange`
+    /// The `totalChange` field.
     #[serde(rename = "totalChange", default, skip_serializing_if = "Option::is_none")]
     pub total_change: Option<f64>,
-    /// `platforms`
+    /// The `platforms` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub platforms: Option<
         std::collections::BTreeMap<
@@ -1901,13 +2031,15 @@ pub struct GetSocialMediaStatisticsResponseResultsBreakdownsReach {
     >,
 }
 
+/// A value of the `platforms` field of [`GetSocialMediaStatisticsResponseResultsBreakdownsReach`].
+///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns/properties/reach/properties/platforms/additionalProperties`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSocialMediaStatisticsResponseResultsBreakdownsReachPlatformsValue {
-    /// `value`
+    /// The `value` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
-    /// `change`
+    /// The `change` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change: Option<f64>,
 }
@@ -1917,105 +2049,119 @@ pub struct GetSocialMediaStatisticsResponseResultsBreakdownsReachPlatformsValue 
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSocialMediaStatisticsResponseResultsDemographics {
-    /// `gender`
+    /// The `gender` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gender: Option<GetSocialMediaStatisticsResponseResultsDemographicsGender>,
-    /// `age`
+    /// The `age` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub age: Option<GetSocialMediaStatisticsResponseResultsDemographicsAge>,
 }
 
+/// The `age` field of [`GetSocialMediaStatisticsResponseResultsDemographics`].
+///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/age`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSocialMediaStatisticsResponseResultsDemographicsAge {
-    /// `totals`
+    /// The `totals` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totals: Option<GetSocialMediaStatisticsResponseResultsDemographicsAgeTotals>,
 }
 
+/// The `totals` field of [`GetSocialMediaStatisticsResponseResultsDemographicsAge`].
+///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/age/properties/totals`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSocialMediaStatisticsResponseResultsDemographicsAgeTotals {
-    /// `13-17`
+    /// The `13-17` field.
     #[serde(rename = "13-17", default, skip_serializing_if = "Option::is_none")]
     pub x13_17: Option<f64>,
-    /// `18-24`
+    /// The `18-24` field.
     #[serde(rename = "18-24", default, skip_serializing_if = "Option::is_none")]
     pub x18_24: Option<f64>,
-    /// `25-34`
+    /// The `25-34` field.
     #[serde(rename = "25-34", default, skip_serializing_if = "Option::is_none")]
     pub x25_34: Option<f64>,
-    /// `35-44`
+    /// The `35-44` field.
     #[serde(rename = "35-44", default, skip_serializing_if = "Option::is_none")]
     pub x35_44: Option<f64>,
-    /// `45-54`
+    /// The `45-54` field.
     #[serde(rename = "45-54", default, skip_serializing_if = "Option::is_none")]
     pub x45_54: Option<f64>,
-    /// `55-64`
+    /// The `55-64` field.
     #[serde(rename = "55-64", default, skip_serializing_if = "Option::is_none")]
     pub x55_64: Option<f64>,
-    /// `65+`
+    /// The `65+` field.
     #[serde(rename = "65+", default, skip_serializing_if = "Option::is_none")]
     pub x65_plus: Option<f64>,
 }
 
+/// The `gender` field of [`GetSocialMediaStatisticsResponseResultsDemographics`].
+///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/gender`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSocialMediaStatisticsResponseResultsDemographicsGender {
-    /// `totals`
+    /// The `totals` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub totals: Option<GetSocialMediaStatisticsResponseResultsDemographicsGenderTotals>,
 }
 
+/// The `totals` field of [`GetSocialMediaStatisticsResponseResultsDemographicsGender`].
+///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/gender/properties/totals`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSocialMediaStatisticsResponseResultsDemographicsGenderTotals {
-    /// `male`
+    /// The `male` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub male: Option<
         GetSocialMediaStatisticsResponseResultsDemographicsGenderTotalsMale,
     >,
-    /// `female`
+    /// The `female` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub female: Option<
         GetSocialMediaStatisticsResponseResultsDemographicsGenderTotalsFemale,
     >,
-    /// `unknown`
+    /// The `unknown` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unknown: Option<
         GetSocialMediaStatisticsResponseResultsDemographicsGenderTotalsUnknown,
     >,
 }
 
+/// The `female` field of [`GetSocialMediaStatisticsResponseResultsDemographicsGenderTotals`].
+///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/gender/properties/totals/properties/female`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSocialMediaStatisticsResponseResultsDemographicsGenderTotalsFemale {
-    /// `total`
+    /// The `total` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<f64>,
-    /// `percentage`
+    /// The `percentage` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub percentage: Option<f64>,
 }
 
+/// The `male` field of [`GetSocialMediaStatisticsResponseResultsDemographicsGenderTotals`].
+///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/gender/properties/totals/properties/male`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSocialMediaStatisticsResponseResultsDemographicsGenderTotalsMale {
-    /// `total`
+    /// The `total` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<f64>,
-    /// `percentage`
+    /// The `percentage` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub percentage: Option<f64>,
 }
 
+/// The `unknown` field of [`GetSocialMediaStatisticsResponseResultsDemographicsGenderTotals`].
+///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/gender/properties/totals/properties/unknown`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSocialMediaStatisticsResponseResultsDemographicsGenderTotalsUnknown {
-    /// `total`
+    /// The `total` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<f64>,
-    /// `percentage`
+    /// The `percentage` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub percentage: Option<f64>,
 }
@@ -2025,7 +2171,7 @@ pub struct GetSocialMediaStatisticsResponseResultsDemographicsGenderTotalsUnknow
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/platformTotals`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSocialMediaStatisticsResponseResultsPlatformTotals {
-    /// `impressions`
+    /// The `impressions` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub impressions: Option<
         std::collections::BTreeMap<
@@ -2033,7 +2179,7 @@ pub struct GetSocialMediaStatisticsResponseResultsPlatformTotals {
             GetSocialMediaStatisticsResponseResultsPlatformTotalsImpressionsValue,
         >,
     >,
-    /// `followers`
+    /// The `followers` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<
         std::collections::BTreeMap<
@@ -2041,7 +2187,7 @@ pub struct GetSocialMediaStatisticsResponseResultsPlatformTotals {
             GetSocialMediaStatisticsResponseResultsPlatformTotalsFollowersValue,
         >,
     >,
-    /// `likes`
+    /// The `likes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub likes: Option<
         std::collections::BTreeMap<
@@ -2051,35 +2197,41 @@ pub struct GetSocialMediaStatisticsResponseResultsPlatformTotals {
     >,
 }
 
+/// A value of the `followers` field of [`GetSocialMediaStatisticsResponseResultsPlatformTotals`].
+///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/platformTotals/properties/followers/additionalProperties`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSocialMediaStatisticsResponseResultsPlatformTotalsFollowersValue {
-    /// `total`
+    /// The `total` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<f64>,
-    /// `series`
+    /// The `series` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series: Option<Vec<f64>>,
 }
 
+/// A value of the `impressions` field of [`GetSocialMediaStatisticsResponseResultsPlatformTotals`].
+///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/platformTotals/properties/impressions/additionalProperties`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSocialMediaStatisticsResponseResultsPlatformTotalsImpressionsValue {
-    /// `total`
+    /// The `total` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<f64>,
-    /// `series`
+    /// The `series` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series: Option<Vec<f64>>,
 }
 
+/// A value of the `likes` field of [`GetSocialMediaStatisticsResponseResultsPlatformTotals`].
+///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/platformTotals/properties/likes/additionalProperties`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSocialMediaStatisticsResponseResultsPlatformTotalsLikesValue {
-    /// `total`
+    /// The `total` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<f64>,
-    /// `series`
+    /// The `series` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub series: Option<Vec<f64>>,
 }
@@ -2089,16 +2241,16 @@ pub struct GetSocialMediaStatisticsResponseResultsPlatformTotalsLikesValue {
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/postPerformance`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSocialMediaStatisticsResponseResultsPostPerformance {
-    /// `posts`
+    /// The `posts` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posts: Option<std::collections::BTreeMap<String, Vec<f64>>>,
-    /// `impressions`
+    /// The `impressions` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub impressions: Option<Vec<f64>>,
-    /// `likes`
+    /// The `likes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub likes: Option<Vec<f64>>,
-    /// `comments`
+    /// The `comments` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comments: Option<Vec<f64>>,
 }
@@ -2108,23 +2260,25 @@ pub struct GetSocialMediaStatisticsResponseResultsPostPerformance {
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/totals`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSocialMediaStatisticsResponseResultsTotals {
-    /// `posts`
+    /// The `posts` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posts: Option<f64>,
-    /// `likes`
+    /// The `likes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub likes: Option<f64>,
-    /// `followers`
+    /// The `followers` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub followers: Option<f64>,
-    /// `impressions`
+    /// The `impressions` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub impressions: Option<f64>,
-    /// `comments`
+    /// The `comments` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comments: Option<f64>,
 }
 
+/// The response to `POST /social-media-posting/{locationId}/tags/details`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTagsByIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetTagsByIdResponseDto {
@@ -2146,6 +2300,8 @@ pub struct GetTagsByIdResponseDto {
     pub results: Option<GetTagsByIdResponseSchema>,
 }
 
+/// The `results` field of [`GetTagsByIdResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTagsByIdResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetTagsByIdResponseSchema {
@@ -2158,6 +2314,8 @@ pub struct GetTagsByIdResponseSchema {
     pub count: Option<i64>,
 }
 
+/// The response to `GET /social-media-posting/{locationId}/tags`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTagsByLocationIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetTagsByLocationIdResponseDto {
@@ -2179,6 +2337,8 @@ pub struct GetTagsByLocationIdResponseDto {
     pub results: Option<GetTagsByLocationIdResponseSchema>,
 }
 
+/// The `results` field of [`GetTagsByLocationIdResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTagsByLocationIdResponseSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetTagsByLocationIdResponseSchema {
@@ -2192,6 +2352,8 @@ pub struct GetTagsByLocationIdResponseSchema {
     pub count: Option<i64>,
 }
 
+/// The response to `GET /social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTiktokAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetTiktokAccountResponseDto {
@@ -2213,6 +2375,8 @@ pub struct GetTiktokAccountResponseDto {
     pub results: Option<GetTiktokAccountSchema>,
 }
 
+/// The `results` field of [`GetTiktokAccountResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTiktokAccountSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetTiktokAccountSchema {
@@ -2221,6 +2385,8 @@ pub struct GetTiktokAccountSchema {
     pub profile: Option<Vec<TiktokProfileSchema>>,
 }
 
+/// The response to `GET /social-media-posting/oauth/{locationId}/tiktok-business/accounts/{accountId}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTiktokBusinessAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetTiktokBusinessAccountResponseDto {
@@ -2242,6 +2408,8 @@ pub struct GetTiktokBusinessAccountResponseDto {
     pub results: Option<GetTiktokBusinessAccountSchema>,
 }
 
+/// The `results` field of [`GetTiktokBusinessAccountResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTiktokBusinessAccountSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetTiktokBusinessAccountSchema {
@@ -2250,6 +2418,8 @@ pub struct GetTiktokBusinessAccountSchema {
     pub profile: Option<Vec<TiktokProfileSchema>>,
 }
 
+/// The response to `GET /social-media-posting/oauth/{locationId}/twitter/accounts/{accountId}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTwitterAccountsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetTwitterAccountsResponseDto {
@@ -2271,6 +2441,8 @@ pub struct GetTwitterAccountsResponseDto {
     pub results: Option<GetTwitterAccountsSchema>,
 }
 
+/// The `results` field of [`GetTwitterAccountsResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTwitterAccountsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetTwitterAccountsSchema {
@@ -2279,6 +2451,8 @@ pub struct GetTwitterAccountsSchema {
     pub profile: Option<Vec<TwitterProfileSchema>>,
 }
 
+/// The response to `GET /social-media-posting/{locationId}/csv`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetUploadStatusResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetUploadStatusResponseDto {
@@ -2300,6 +2474,8 @@ pub struct GetUploadStatusResponseDto {
     pub results: Option<GetUploadStatusResponseSchema>,
 }
 
+/// The `results` field of [`GetUploadStatusResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetUploadStatusResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetUploadStatusResponseSchema {
@@ -2309,6 +2485,8 @@ pub struct GetUploadStatusResponseSchema {
     pub count: i64,
 }
 
+/// The `gmbPostDetails` field of [`CreatePostDto`], the `gmbPostDetails` field of [`CsvPostSchema`] and the `gmbPostDetails` field of [`GetPostFormattedSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GMBPostSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GmbPostSchema {
@@ -2443,6 +2621,8 @@ impl std::fmt::Display for GmbPostSchemaActionType {
     }
 }
 
+/// The `account` field of [`GetGoogleLocationSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GoogleAccountsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GoogleAccountsSchema {
@@ -2467,6 +2647,8 @@ pub struct GoogleAccountsSchema {
     pub vetted_state: Option<String>,
 }
 
+/// The `location` field of [`GetGoogleLocationSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GoogleLocationSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GoogleLocationSchema {
@@ -2507,6 +2689,8 @@ pub struct GoogleLocationSchema {
     pub is_connected: Option<bool>,
 }
 
+/// The `link` field of [`CsvPostSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/IOgTagsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct IOgTagsSchema {
@@ -2545,6 +2729,8 @@ pub struct IOgTagsSchema {
     pub error: Option<String>,
 }
 
+/// An item of the `accounts` field of [`GetInstagramAccountsSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/InstagramAccountSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct InstagramAccountSchema {
@@ -2565,6 +2751,8 @@ pub struct InstagramAccountSchema {
     pub is_connected: Option<bool>,
 }
 
+/// An item of the `pages` field of [`GetLinkedInAccountSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/LinkedInPageSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LinkedInPageSchema {
@@ -2593,6 +2781,8 @@ pub struct LinkedInPageSchema {
     pub is_connected: Option<bool>,
 }
 
+/// An item of the `profile` field of [`GetLinkedInAccountSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/LinkedInProfileSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LinkedInProfileSchema {
@@ -2621,6 +2811,8 @@ pub struct LinkedInProfileSchema {
     pub is_connected: Option<bool>,
 }
 
+/// The response to `DELETE /social-media-posting/{locationId}/accounts/{id}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/LocationAndAccountDeleteResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LocationAndAccountDeleteResponseDto {
@@ -2642,6 +2834,8 @@ pub struct LocationAndAccountDeleteResponseDto {
     pub results: Option<DeleteAccountResponseSchema>,
 }
 
+/// The `ogImage` field of [`IOgTagsSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/OgImageSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct OgImageSchema {
@@ -2667,6 +2861,8 @@ pub struct OgImageSchema {
     pub type_: Option<String>,
 }
 
+/// The `ogTagsDetails` field of [`CreatePostDto`] and the `ogTagsDetails` field of [`GetPostFormattedSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/OgTagsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct OgTagsSchema {
@@ -2683,6 +2879,8 @@ pub struct OgTagsSchema {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The `postApprovalDetails` field of [`CreatePostDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/PostApprovalSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PostApprovalSchema {
@@ -2701,11 +2899,13 @@ pub struct PostApprovalSchema {
     /// Example: `Test suggestion`
     #[serde(rename = "approverNote", default, skip_serializing_if = "Option::is_none")]
     pub approver_note: Option<String>,
-    /// `approvalStatus`
+    /// The `approvalStatus` field.
     #[serde(rename = "approvalStatus", default, skip_serializing_if = "Option::is_none")]
     pub approval_status: Option<SocialPostApprovalStatus>,
 }
 
+/// An item of the `media` field of [`GetPostFormattedSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/PostMediaSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostMediaSchema {
@@ -2728,6 +2928,8 @@ pub struct PostMediaSchema {
     pub id: Option<String>,
 }
 
+/// The `PostSuccessfulResponseDTO` schema.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/PostSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostSuccessfulResponseDto {
@@ -2749,6 +2951,8 @@ pub struct PostSuccessfulResponseDto {
     pub results: Option<PostSuccessfulResponseSchema>,
 }
 
+/// The response to `POST /social-media-posting/{locationId}/posts/list` and the `results` field of [`PostSuccessfulResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/PostSuccessfulResponseSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PostSuccessfulResponseSchema {
@@ -2760,6 +2964,8 @@ pub struct PostSuccessfulResponseSchema {
     pub count: Option<i64>,
 }
 
+/// The `approverUser` field of [`FormatedApprovalDetails`] and the `user` field of [`GetPostFormattedSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/PostUserSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostUserSchema {
@@ -2796,6 +3002,8 @@ pub struct PostUserSchema {
     pub email: String,
 }
 
+/// The body of `POST /social-media-posting/{locationId}/posts/list`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SearchPostDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SearchPostDto {
@@ -2804,7 +3012,7 @@ pub struct SearchPostDto {
     /// Example: `Filter type`
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<String>,
-    /// `postType`
+    /// The `postType` field.
     #[serde(rename = "postType", default, skip_serializing_if = "Option::is_none")]
     pub post_type: Option<SocialPostType>,
     /// Number of posts to skip.
@@ -2829,6 +3037,8 @@ pub struct SearchPostDto {
     pub account_ids: Option<Vec<String>>,
 }
 
+/// The body of `POST /social-media-posting/{locationId}/set-accounts`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SetAccountsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SetAccountsDto {
@@ -2860,6 +3070,8 @@ pub struct SetAccountsDto {
     pub user_id: Option<String>,
 }
 
+/// The response to `POST /social-media-posting/{locationId}/set-accounts`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SetAccountsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SetAccountsResponseDto {
@@ -2878,6 +3090,8 @@ pub struct SetAccountsResponseDto {
     pub message: String,
 }
 
+/// The `results` field of [`SocialMediaGmbAccountResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialGoogleMediaAccountSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SocialGoogleMediaAccountSchema {
@@ -2908,7 +3122,7 @@ pub struct SocialGoogleMediaAccountSchema {
     /// Example: `u37swmmLbA02zgqKPpxITe2`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `meta`
+    /// The `meta` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
     /// Example: `true`
@@ -2934,7 +3148,7 @@ pub struct SocialGoogleMediaAccountSchema {
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialInstagramPostDetails`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SocialInstagramPostDetails {
-    /// `type`
+    /// The `type` field.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub type_: Option<SocialPostType>,
     /// Instagram usernames invited to collaborate, by account id (at most 3 per account; posts and reels only).
@@ -2964,6 +3178,8 @@ pub struct SocialInstagramPostDetails {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+/// The `results` field of [`SocialMediaFbAccountResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaFacebookAccountSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SocialMediaFacebookAccountSchema {
@@ -2996,7 +3212,7 @@ pub struct SocialMediaFacebookAccountSchema {
     /// Example: `u37swmmLbA02zgqKPpxITe2`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `meta`
+    /// The `meta` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
     /// Example: `true`
@@ -3017,6 +3233,8 @@ pub struct SocialMediaFacebookAccountSchema {
     pub updated_at: Option<String>,
 }
 
+/// The response to `POST /social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaFBAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SocialMediaFbAccountResponseDto {
@@ -3038,6 +3256,8 @@ pub struct SocialMediaFbAccountResponseDto {
     pub results: Option<SocialMediaFacebookAccountSchema>,
 }
 
+/// The response to `POST /social-media-posting/oauth/{locationId}/google/locations/{accountId}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaGmbAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SocialMediaGmbAccountResponseDto {
@@ -3059,6 +3279,8 @@ pub struct SocialMediaGmbAccountResponseDto {
     pub results: Option<SocialGoogleMediaAccountSchema>,
 }
 
+/// The response to `POST /social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaInstagramAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SocialMediaInstagramAccountResponseDto {
@@ -3080,6 +3302,8 @@ pub struct SocialMediaInstagramAccountResponseDto {
     pub results: Option<SocialMediaInstagramAccountSchema>,
 }
 
+/// The `results` field of [`SocialMediaInstagramAccountResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaInstagramAccountSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SocialMediaInstagramAccountSchema {
@@ -3110,7 +3334,7 @@ pub struct SocialMediaInstagramAccountSchema {
     /// Example: `u37swmmLbA02zgqKPpxITe2`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `meta`
+    /// The `meta` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
     /// Example: `true`
@@ -3131,6 +3355,8 @@ pub struct SocialMediaInstagramAccountSchema {
     pub updated_at: Option<String>,
 }
 
+/// The response to `POST /social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaLinkedInAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SocialMediaLinkedInAccountResponseDto {
@@ -3152,6 +3378,8 @@ pub struct SocialMediaLinkedInAccountResponseDto {
     pub results: Option<SocialMediaLinkedInAccountSchema>,
 }
 
+/// The `results` field of [`SocialMediaLinkedInAccountResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaLinkedInAccountSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SocialMediaLinkedInAccountSchema {
@@ -3184,7 +3412,7 @@ pub struct SocialMediaLinkedInAccountSchema {
     /// Example: `u37swmmLbA02zgqKPpxITe2`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `meta`
+    /// The `meta` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
     /// Example: `true`
@@ -3257,6 +3485,8 @@ impl std::fmt::Display for SocialMediaLinkedInAccountSchemaType {
     }
 }
 
+/// An item of the `tags` field of [`GetTagsByIdResponseSchema`] and an item of the `tags` field of [`GetTagsByLocationIdResponseSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTagSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SocialMediaTagSchema {
@@ -3293,6 +3523,8 @@ pub struct SocialMediaTagSchema {
     pub updated_at: Option<String>,
 }
 
+/// The response to `POST /social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTiktokAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SocialMediaTiktokAccountResponseDto {
@@ -3314,6 +3546,8 @@ pub struct SocialMediaTiktokAccountResponseDto {
     pub results: Option<SocialMediaTiktokAccountSchema>,
 }
 
+/// The `results` field of [`SocialMediaTiktokAccountResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTiktokAccountSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SocialMediaTiktokAccountSchema {
@@ -3346,7 +3580,7 @@ pub struct SocialMediaTiktokAccountSchema {
     /// Example: `u37swmmLbA02zgqKPpxITe2`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `meta`
+    /// The `meta` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
     /// Example: `true`
@@ -3419,6 +3653,8 @@ impl std::fmt::Display for SocialMediaTiktokAccountSchemaType {
     }
 }
 
+/// The response to `POST /social-media-posting/oauth/{locationId}/twitter/accounts/{accountId}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTwitterAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SocialMediaTwitterAccountResponseDto {
@@ -3440,6 +3676,8 @@ pub struct SocialMediaTwitterAccountResponseDto {
     pub results: Option<SocialMediaTwitterAccountSchema>,
 }
 
+/// The `results` field of [`SocialMediaTwitterAccountResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTwitterAccountSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SocialMediaTwitterAccountSchema {
@@ -3470,7 +3708,7 @@ pub struct SocialMediaTwitterAccountSchema {
     /// Example: `u37swmmLbA02zgqKPpxITe2`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// `meta`
+    /// The `meta` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Value>,
     /// Example: `true`
@@ -3717,6 +3955,8 @@ impl std::fmt::Display for SocialPostType {
     }
 }
 
+/// The `startDate` field of [`GmbPostSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/StartDateSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct StartDateSchema {
@@ -3728,6 +3968,8 @@ pub struct StartDateSchema {
     pub start_time: Option<TimeSchema>,
 }
 
+/// The `tiktokPostDetails` field of [`CreatePostDto`], the `tiktokPostDetails` field of [`CsvPostSchema`] and the `tiktokPostDetails` field of [`GetPostFormattedSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/TiktokPostSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TiktokPostSchema {
@@ -3839,6 +4081,8 @@ impl std::fmt::Display for TiktokPostSchemaPrivacyLevel {
     }
 }
 
+/// An item of the `profile` field of [`GetTiktokAccountSchema`] and an item of the `profile` field of [`GetTiktokBusinessAccountSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/TiktokProfileSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TiktokProfileSchema {
@@ -3879,6 +4123,8 @@ pub struct TiktokProfileSchema {
     pub type_: Option<String>,
 }
 
+/// The `endTime` field of [`EndDateSchema`] and the `startTime` field of [`StartDateSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/TimeSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TimeSchema {
@@ -3890,6 +4136,8 @@ pub struct TimeSchema {
     pub seconds: f64,
 }
 
+/// An item of the `profile` field of [`GetTwitterAccountsSchema`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/TwitterProfileSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TwitterProfileSchema {
@@ -3930,6 +4178,8 @@ pub struct TwitterProfileSchema {
     pub is_connected: Option<bool>,
 }
 
+/// The response to `PUT /social-media-posting/{locationId}/posts/{id}`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/UpdatePostSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdatePostSuccessfulResponseDto {
@@ -3948,6 +4198,8 @@ pub struct UpdatePostSuccessfulResponseDto {
     pub message: String,
 }
 
+/// The body of `POST /social-media-posting/{locationId}/tags/details`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/UpdateTagDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateTagDto {
@@ -3956,14 +4208,18 @@ pub struct UpdateTagDto {
     pub tag_ids: Vec<String>,
 }
 
+/// The body of `POST /social-media-posting/{locationId}/csv`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/UploadCSVDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UploadCsvdto {
-    /// `file`
+    /// The `file` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<ghl_runtime::FilePart>,
 }
 
+/// The response to `POST /social-media-posting/{locationId}/csv`.
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/UploadFileResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UploadFileResponseDto {
@@ -3985,6 +4241,8 @@ pub struct UploadFileResponseDto {
     pub results: Option<UploadFileResponseSchema>,
 }
 
+/// The `results` field of [`UploadFileResponseDto`].
+///
 /// Schema: `apps/social-media-posting.json#/components/schemas/UploadFileResponseSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UploadFileResponseSchema {

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// An item of the `data` field of [`GetAvailableShippingRatesResponseDto`].
+///
 /// Schema: `apps/store.json#/components/schemas/AvailableShippingRate`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AvailableShippingRate {
@@ -63,6 +65,8 @@ pub struct AvailableShippingRate {
     pub shipping_zone_id: String,
 }
 
+/// The `address` field of [`GetAvailableShippingRates`].
+///
 /// Schema: `apps/store.json#/components/schemas/ContactAddress`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContactAddress {
@@ -3540,6 +3544,8 @@ impl std::fmt::Display for ContactAddressState {
     }
 }
 
+/// The body of `POST /store/shipping-carrier`.
+///
 /// Schema: `apps/store.json#/components/schemas/CreateShippingCarrierDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateShippingCarrierDto {
@@ -3548,7 +3554,7 @@ pub struct CreateShippingCarrierDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: CreateShippingCarrierDtoAltType,
     /// Name of the shipping carrier
@@ -3574,6 +3580,8 @@ pub struct CreateShippingCarrierDto {
     pub allows_multiple_service_selection: Option<bool>,
 }
 
+/// The `altType` field of [`CreateShippingCarrierDto`].
+///
 /// Schema: `apps/store.json#/components/schemas/CreateShippingCarrierDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3620,6 +3628,8 @@ impl std::fmt::Display for CreateShippingCarrierDtoAltType {
     }
 }
 
+/// The response to `POST /store/shipping-carrier`.
+///
 /// Schema: `apps/store.json#/components/schemas/CreateShippingCarrierResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateShippingCarrierResponseDto {
@@ -3636,6 +3646,8 @@ pub struct CreateShippingCarrierResponseDto {
     pub data: ShippingCarrierSchema,
 }
 
+/// The body of `POST /store/shipping-zone/{shippingZoneId}/shipping-rate`.
+///
 /// Schema: `apps/store.json#/components/schemas/CreateShippingRateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateShippingRateDto {
@@ -3644,7 +3656,7 @@ pub struct CreateShippingRateDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: CreateShippingRateDtoAltType,
     /// Name of the shipping zone
@@ -3707,6 +3719,8 @@ pub struct CreateShippingRateDto {
     pub shipping_carrier_services: Option<Vec<ShippingCarrierServiceDto>>,
 }
 
+/// The `altType` field of [`CreateShippingRateDto`].
+///
 /// Schema: `apps/store.json#/components/schemas/CreateShippingRateDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3809,6 +3823,8 @@ impl std::fmt::Display for CreateShippingRateDtoConditionType {
     }
 }
 
+/// The response to `POST /store/shipping-zone/{shippingZoneId}/shipping-rate`.
+///
 /// Schema: `apps/store.json#/components/schemas/CreateShippingRateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateShippingRateResponseDto {
@@ -3825,6 +3841,8 @@ pub struct CreateShippingRateResponseDto {
     pub data: ShippingRateSchema,
 }
 
+/// The body of `POST /store/shipping-zone`.
+///
 /// Schema: `apps/store.json#/components/schemas/CreateShippingZoneDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateShippingZoneDto {
@@ -3833,7 +3851,7 @@ pub struct CreateShippingZoneDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: CreateShippingZoneDtoAltType,
     /// Name of the shipping zone
@@ -3844,6 +3862,8 @@ pub struct CreateShippingZoneDto {
     pub countries: Vec<ShippingZoneCountryDto>,
 }
 
+/// The `altType` field of [`CreateShippingZoneDto`].
+///
 /// Schema: `apps/store.json#/components/schemas/CreateShippingZoneDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3890,6 +3910,8 @@ impl std::fmt::Display for CreateShippingZoneDtoAltType {
     }
 }
 
+/// The response to `POST /store/shipping-zone`.
+///
 /// Schema: `apps/store.json#/components/schemas/CreateShippingZoneResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateShippingZoneResponseDto {
@@ -3906,6 +3928,8 @@ pub struct CreateShippingZoneResponseDto {
     pub data: ShippingZoneSchema,
 }
 
+/// The body of `POST /store/store-setting`.
+///
 /// Schema: `apps/store.json#/components/schemas/CreateStoreSettingDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateStoreSettingDto {
@@ -3914,7 +3938,7 @@ pub struct CreateStoreSettingDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: CreateStoreSettingDtoAltType,
     /// Shipping origin address
@@ -3938,6 +3962,8 @@ pub struct CreateStoreSettingDto {
     >,
 }
 
+/// The `altType` field of [`CreateStoreSettingDto`].
+///
 /// Schema: `apps/store.json#/components/schemas/CreateStoreSettingDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3984,6 +4010,8 @@ impl std::fmt::Display for CreateStoreSettingDtoAltType {
     }
 }
 
+/// The response to `POST /store/store-setting`.
+///
 /// Schema: `apps/store.json#/components/schemas/CreateStoreSettingResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateStoreSettingResponseDto {
@@ -4000,6 +4028,8 @@ pub struct CreateStoreSettingResponseDto {
     pub data: StoreSettingSchema,
 }
 
+/// The `altType` parameter of `DELETE /store/shipping-carrier/{shippingCarrierId}`.
+///
 /// Schema: `apps/store.json#/paths/~1store~1shipping-carrier~1{shippingCarrierId}/delete/parameters/3/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4046,6 +4076,8 @@ impl std::fmt::Display for DeleteShippingCarrierAltType {
     }
 }
 
+/// The response to `DELETE /store/shipping-carrier/{shippingCarrierId}`.
+///
 /// Schema: `apps/store.json#/components/schemas/DeleteShippingCarrierResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteShippingCarrierResponseDto {
@@ -4060,6 +4092,8 @@ pub struct DeleteShippingCarrierResponseDto {
     pub message: Option<String>,
 }
 
+/// The `altType` parameter of `DELETE /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}`.
+///
 /// Schema: `apps/store.json#/paths/~1store~1shipping-zone~1{shippingZoneId}~1shipping-rate~1{shippingRateId}/delete/parameters/4/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4106,6 +4140,8 @@ impl std::fmt::Display for DeleteShippingRateAltType {
     }
 }
 
+/// The response to `DELETE /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}`.
+///
 /// Schema: `apps/store.json#/components/schemas/DeleteShippingRateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteShippingRateResponseDto {
@@ -4120,6 +4156,8 @@ pub struct DeleteShippingRateResponseDto {
     pub message: Option<String>,
 }
 
+/// The `altType` parameter of `DELETE /store/shipping-zone/{shippingZoneId}`.
+///
 /// Schema: `apps/store.json#/paths/~1store~1shipping-zone~1{shippingZoneId}/delete/parameters/3/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4166,6 +4204,8 @@ impl std::fmt::Display for DeleteShippingZoneAltType {
     }
 }
 
+/// The response to `DELETE /store/shipping-zone/{shippingZoneId}`.
+///
 /// Schema: `apps/store.json#/components/schemas/DeleteShippingZoneResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeleteShippingZoneResponseDto {
@@ -4180,6 +4220,8 @@ pub struct DeleteShippingZoneResponseDto {
     pub message: Option<String>,
 }
 
+/// The body of `POST /store/shipping-zone/shipping-rates`.
+///
 /// Schema: `apps/store.json#/components/schemas/GetAvailableShippingRates`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetAvailableShippingRates {
@@ -4188,7 +4230,7 @@ pub struct GetAvailableShippingRates {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: GetAvailableShippingRatesAltType,
     /// Country code of the customer
@@ -4237,6 +4279,8 @@ pub struct GetAvailableShippingRates {
     pub coupon_code: Option<String>,
 }
 
+/// The `altType` field of [`GetAvailableShippingRates`].
+///
 /// Schema: `apps/store.json#/components/schemas/GetAvailableShippingRates/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -6347,6 +6391,8 @@ impl std::fmt::Display for GetAvailableShippingRatesCountry {
     }
 }
 
+/// The response to `POST /store/shipping-zone/shipping-rates`.
+///
 /// Schema: `apps/store.json#/components/schemas/GetAvailableShippingRatesResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetAvailableShippingRatesResponseDto {
@@ -6363,6 +6409,8 @@ pub struct GetAvailableShippingRatesResponseDto {
     pub data: Vec<AvailableShippingRate>,
 }
 
+/// The response to `GET /store/shipping-carrier/{shippingCarrierId}`.
+///
 /// Schema: `apps/store.json#/components/schemas/GetShippingCarrierResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetShippingCarrierResponseDto {
@@ -6379,6 +6427,8 @@ pub struct GetShippingCarrierResponseDto {
     pub data: ShippingCarrierSchema,
 }
 
+/// The `altType` parameter of `GET /store/shipping-carrier/{shippingCarrierId}`.
+///
 /// Schema: `apps/store.json#/paths/~1store~1shipping-carrier~1{shippingCarrierId}/get/parameters/3/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -6425,6 +6475,8 @@ impl std::fmt::Display for GetShippingCarriersAltType {
     }
 }
 
+/// The response to `GET /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}`.
+///
 /// Schema: `apps/store.json#/components/schemas/GetShippingRateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetShippingRateResponseDto {
@@ -6441,6 +6493,8 @@ pub struct GetShippingRateResponseDto {
     pub data: ShippingRateSchema,
 }
 
+/// The `altType` parameter of `GET /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}`.
+///
 /// Schema: `apps/store.json#/paths/~1store~1shipping-zone~1{shippingZoneId}~1shipping-rate~1{shippingRateId}/get/parameters/4/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -6487,6 +6541,8 @@ impl std::fmt::Display for GetShippingRatesAltType {
     }
 }
 
+/// The response to `GET /store/shipping-zone/{shippingZoneId}`.
+///
 /// Schema: `apps/store.json#/components/schemas/GetShippingZoneResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetShippingZoneResponseDto {
@@ -6503,6 +6559,8 @@ pub struct GetShippingZoneResponseDto {
     pub data: ShippingZoneSchema,
 }
 
+/// The `altType` parameter of `GET /store/shipping-zone/{shippingZoneId}`.
+///
 /// Schema: `apps/store.json#/paths/~1store~1shipping-zone~1{shippingZoneId}/get/parameters/3/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -6549,6 +6607,8 @@ impl std::fmt::Display for GetShippingZonesAltType {
     }
 }
 
+/// The response to `GET /store/store-setting`.
+///
 /// Schema: `apps/store.json#/components/schemas/GetStoreSettingResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetStoreSettingResponseDto {
@@ -6565,6 +6625,8 @@ pub struct GetStoreSettingResponseDto {
     pub data: StoreSettingSchema,
 }
 
+/// The `altType` parameter of `GET /store/store-setting`.
+///
 /// Schema: `apps/store.json#/paths/~1store~1store-setting/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -6611,6 +6673,8 @@ impl std::fmt::Display for GetStoreSettingsAltType {
     }
 }
 
+/// The response to `GET /store/shipping-carrier`.
+///
 /// Schema: `apps/store.json#/components/schemas/ListShippingCarrierResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListShippingCarrierResponseDto {
@@ -6627,6 +6691,8 @@ pub struct ListShippingCarrierResponseDto {
     pub data: Vec<ShippingCarrierSchema>,
 }
 
+/// The `altType` parameter of `GET /store/shipping-carrier`.
+///
 /// Schema: `apps/store.json#/paths/~1store~1shipping-carrier/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -6673,6 +6739,8 @@ impl std::fmt::Display for ListShippingCarriersAltType {
     }
 }
 
+/// The response to `GET /store/shipping-zone/{shippingZoneId}/shipping-rate`.
+///
 /// Schema: `apps/store.json#/components/schemas/ListShippingRateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListShippingRateResponseDto {
@@ -6684,6 +6752,8 @@ pub struct ListShippingRateResponseDto {
     pub data: Vec<ShippingRateSchema>,
 }
 
+/// The `altType` parameter of `GET /store/shipping-zone/{shippingZoneId}/shipping-rate`.
+///
 /// Schema: `apps/store.json#/paths/~1store~1shipping-zone~1{shippingZoneId}~1shipping-rate/get/parameters/3/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -6730,6 +6800,8 @@ impl std::fmt::Display for ListShippingRatesAltType {
     }
 }
 
+/// The response to `GET /store/shipping-zone`.
+///
 /// Schema: `apps/store.json#/components/schemas/ListShippingZoneResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListShippingZoneResponseDto {
@@ -6741,6 +6813,8 @@ pub struct ListShippingZoneResponseDto {
     pub data: Vec<ShippingZoneSchema>,
 }
 
+/// The `altType` parameter of `GET /store/shipping-zone`.
+///
 /// Schema: `apps/store.json#/paths/~1store~1shipping-zone/get/parameters/2/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -6787,6 +6861,8 @@ impl std::fmt::Display for ListShippingZonesAltType {
     }
 }
 
+/// The `source` field of [`GetAvailableShippingRates`].
+///
 /// Schema: `apps/store.json#/components/schemas/OrderSource`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderSource {
@@ -7018,6 +7094,8 @@ impl std::fmt::Display for OrderSourceType {
     }
 }
 
+/// An item of the `products` field of [`GetAvailableShippingRates`].
+///
 /// Schema: `apps/store.json#/components/schemas/ProductItem`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProductItem {
@@ -7027,6 +7105,8 @@ pub struct ProductItem {
     pub qty: f64,
 }
 
+/// The `data` field of [`CreateShippingCarrierResponseDto`], the `data` field of [`GetShippingCarrierResponseDto`], an item of the `data` field of [`ListShippingCarrierResponseDto`] and 1 more place.
+///
 /// Schema: `apps/store.json#/components/schemas/ShippingCarrierSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShippingCarrierSchema {
@@ -7035,7 +7115,7 @@ pub struct ShippingCarrierSchema {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: ShippingCarrierSchemaAltType,
     /// Name of the shipping carrier
@@ -7081,6 +7161,8 @@ pub struct ShippingCarrierSchema {
     pub updated_at: String,
 }
 
+/// The `altType` field of [`ShippingCarrierSchema`].
+///
 /// Schema: `apps/store.json#/components/schemas/ShippingCarrierSchema/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -7127,6 +7209,8 @@ impl std::fmt::Display for ShippingCarrierSchemaAltType {
     }
 }
 
+/// An item of the `shippingCarrierServices` field of [`AvailableShippingRate`], an item of the `services` field of [`CreateShippingCarrierDto`], an item of the `shippingCarrierServices` field of [`CreateShippingRateDto`] and 4 more places.
+///
 /// Schema: `apps/store.json#/components/schemas/ShippingCarrierServiceDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShippingCarrierServiceDto {
@@ -7140,6 +7224,8 @@ pub struct ShippingCarrierServiceDto {
     pub value: String,
 }
 
+/// The `data` field of [`CreateShippingRateResponseDto`], the `data` field of [`GetShippingRateResponseDto`], an item of the `data` field of [`ListShippingRateResponseDto`] and 2 more places.
+///
 /// Schema: `apps/store.json#/components/schemas/ShippingRateSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShippingRateSchema {
@@ -7148,7 +7234,7 @@ pub struct ShippingRateSchema {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: ShippingRateSchemaAltType,
     /// Name of the shipping zone
@@ -7231,6 +7317,8 @@ pub struct ShippingRateSchema {
     pub updated_at: String,
 }
 
+/// The `altType` field of [`ShippingRateSchema`].
+///
 /// Schema: `apps/store.json#/components/schemas/ShippingRateSchema/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -7333,6 +7421,8 @@ impl std::fmt::Display for ShippingRateSchemaConditionType {
     }
 }
 
+/// An item of the `countries` field of [`CreateShippingZoneDto`], an item of the `countries` field of [`ShippingZoneSchema`] and an item of the `countries` field of [`UpdateShippingZoneDto`].
+///
 /// Schema: `apps/store.json#/components/schemas/ShippingZoneCountryDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShippingZoneCountryDto {
@@ -7345,6 +7435,8 @@ pub struct ShippingZoneCountryDto {
     pub states: Option<Vec<ShippingZoneCountryStateDto>>,
 }
 
+/// An item of the `states` field of [`ShippingZoneCountryDto`].
+///
 /// Schema: `apps/store.json#/components/schemas/ShippingZoneCountryStateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShippingZoneCountryStateDto {
@@ -9750,6 +9842,8 @@ impl std::fmt::Display for ShippingZoneCountryStateDtoCode {
     }
 }
 
+/// The `data` field of [`CreateShippingZoneResponseDto`], the `data` field of [`GetShippingZoneResponseDto`], an item of the `data` field of [`ListShippingZoneResponseDto`] and 1 more place.
+///
 /// Schema: `apps/store.json#/components/schemas/ShippingZoneSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShippingZoneSchema {
@@ -9758,7 +9852,7 @@ pub struct ShippingZoneSchema {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: ShippingZoneSchemaAltType,
     /// Name of the shipping zone
@@ -9787,6 +9881,8 @@ pub struct ShippingZoneSchema {
     pub updated_at: String,
 }
 
+/// The `altType` field of [`ShippingZoneSchema`].
+///
 /// Schema: `apps/store.json#/components/schemas/ShippingZoneSchema/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -9833,6 +9929,8 @@ impl std::fmt::Display for ShippingZoneSchemaAltType {
     }
 }
 
+/// The `storeOrderFulfillmentNotification` field of [`CreateStoreSettingDto`] and the `storeOrderFulfillmentNotification` field of [`StoreSettingSchema`].
+///
 /// Schema: `apps/store.json#/components/schemas/StoreOrderFulfillmentNotificationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoreOrderFulfillmentNotificationDto {
@@ -9856,6 +9954,8 @@ pub struct StoreOrderFulfillmentNotificationDto {
     pub default_email_template_id: String,
 }
 
+/// The `storeOrderNotification` field of [`CreateStoreSettingDto`] and the `storeOrderNotification` field of [`StoreSettingSchema`].
+///
 /// Schema: `apps/store.json#/components/schemas/StoreOrderNotificationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoreOrderNotificationDto {
@@ -9879,6 +9979,8 @@ pub struct StoreOrderNotificationDto {
     pub default_email_template_id: String,
 }
 
+/// The `data` field of [`CreateStoreSettingResponseDto`] and the `data` field of [`GetStoreSettingResponseDto`].
+///
 /// Schema: `apps/store.json#/components/schemas/StoreSettingSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoreSettingSchema {
@@ -9887,7 +9989,7 @@ pub struct StoreSettingSchema {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId")]
     pub alt_id: String,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType")]
     pub alt_type: StoreSettingSchemaAltType,
     /// Shipping origin address
@@ -9926,6 +10028,8 @@ pub struct StoreSettingSchema {
     pub updated_at: String,
 }
 
+/// The `altType` field of [`StoreSettingSchema`].
+///
 /// Schema: `apps/store.json#/components/schemas/StoreSettingSchema/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -9972,6 +10076,8 @@ impl std::fmt::Display for StoreSettingSchemaAltType {
     }
 }
 
+/// The `shippingOrigin` field of [`CreateStoreSettingDto`] and the `shippingOrigin` field of [`StoreSettingSchema`].
+///
 /// Schema: `apps/store.json#/components/schemas/StoreShippingOriginDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoreShippingOriginDto {
@@ -12413,6 +12519,8 @@ impl std::fmt::Display for StoreShippingOriginDtoState {
     }
 }
 
+/// The body of `PUT /store/shipping-carrier/{shippingCarrierId}`.
+///
 /// Schema: `apps/store.json#/components/schemas/UpdateShippingCarrierDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateShippingCarrierDto {
@@ -12421,7 +12529,7 @@ pub struct UpdateShippingCarrierDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId", default, skip_serializing_if = "Option::is_none")]
     pub alt_id: Option<String>,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType", default, skip_serializing_if = "Option::is_none")]
     pub alt_type: Option<UpdateShippingCarrierDtoAltType>,
     /// Name of the shipping carrier
@@ -12448,6 +12556,8 @@ pub struct UpdateShippingCarrierDto {
     pub allows_multiple_service_selection: Option<bool>,
 }
 
+/// The `altType` field of [`UpdateShippingCarrierDto`].
+///
 /// Schema: `apps/store.json#/components/schemas/UpdateShippingCarrierDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -12494,6 +12604,8 @@ impl std::fmt::Display for UpdateShippingCarrierDtoAltType {
     }
 }
 
+/// The response to `PUT /store/shipping-carrier/{shippingCarrierId}`.
+///
 /// Schema: `apps/store.json#/components/schemas/UpdateShippingCarrierResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateShippingCarrierResponseDto {
@@ -12510,6 +12622,8 @@ pub struct UpdateShippingCarrierResponseDto {
     pub data: ShippingCarrierSchema,
 }
 
+/// The body of `PUT /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}`.
+///
 /// Schema: `apps/store.json#/components/schemas/UpdateShippingRateDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateShippingRateDto {
@@ -12518,7 +12632,7 @@ pub struct UpdateShippingRateDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId", default, skip_serializing_if = "Option::is_none")]
     pub alt_id: Option<String>,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType", default, skip_serializing_if = "Option::is_none")]
     pub alt_type: Option<UpdateShippingRateDtoAltType>,
     /// Name of the shipping zone
@@ -12588,6 +12702,8 @@ pub struct UpdateShippingRateDto {
     pub shipping_carrier_services: Option<Vec<ShippingCarrierServiceDto>>,
 }
 
+/// The `altType` field of [`UpdateShippingRateDto`].
+///
 /// Schema: `apps/store.json#/components/schemas/UpdateShippingRateDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -12690,6 +12806,8 @@ impl std::fmt::Display for UpdateShippingRateDtoConditionType {
     }
 }
 
+/// The response to `PUT /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}`.
+///
 /// Schema: `apps/store.json#/components/schemas/UpdateShippingRateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateShippingRateResponseDto {
@@ -12706,6 +12824,8 @@ pub struct UpdateShippingRateResponseDto {
     pub data: ShippingRateSchema,
 }
 
+/// The body of `PUT /store/shipping-zone/{shippingZoneId}`.
+///
 /// Schema: `apps/store.json#/components/schemas/UpdateShippingZoneDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateShippingZoneDto {
@@ -12714,7 +12834,7 @@ pub struct UpdateShippingZoneDto {
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "altId", default, skip_serializing_if = "Option::is_none")]
     pub alt_id: Option<String>,
-    /// `altType`
+    /// The `altType` field.
     #[serde(rename = "altType", default, skip_serializing_if = "Option::is_none")]
     pub alt_type: Option<UpdateShippingZoneDtoAltType>,
     /// Name of the shipping zone
@@ -12727,6 +12847,8 @@ pub struct UpdateShippingZoneDto {
     pub countries: Option<Vec<ShippingZoneCountryDto>>,
 }
 
+/// The `altType` field of [`UpdateShippingZoneDto`].
+///
 /// Schema: `apps/store.json#/components/schemas/UpdateShippingZoneDto/properties/altType`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -12773,6 +12895,8 @@ impl std::fmt::Display for UpdateShippingZoneDtoAltType {
     }
 }
 
+/// The response to `PUT /store/shipping-zone/{shippingZoneId}`.
+///
 /// Schema: `apps/store.json#/components/schemas/UpdateShippingZoneResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateShippingZoneResponseDto {

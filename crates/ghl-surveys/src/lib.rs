@@ -17,6 +17,7 @@
 //! # Ok(()) }
 //! ```
 
+#![warn(missing_docs)]
 #![allow(
     clippy::large_enum_variant,
     clippy::enum_variant_names,

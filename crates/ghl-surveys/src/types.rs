@@ -5,14 +5,18 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The `contactSessionIds` field of [`EventDataSchema`].
+///
 /// Schema: `apps/surveys.json#/components/schemas/ContactSessionIds`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ContactSessionIds {
-    /// `ids`
+    /// The `ids` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ids: Option<Vec<String>>,
 }
 
+/// The `eventData` field of [`OthersSchema`].
+///
 /// Schema: `apps/surveys.json#/components/schemas/EventDataSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct EventDataSchema {
@@ -22,7 +26,7 @@ pub struct EventDataSchema {
     /// Example: `fbp.1.987654321.123456789`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fbp: Option<String>,
-    /// `page`
+    /// The `page` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<PageDetailsSchema>,
     /// Example: `page-visit`
@@ -67,7 +71,7 @@ pub struct EventDataSchema {
     /// Example: `survey`
     #[serde(rename = "pageVisitType", default, skip_serializing_if = "Option::is_none")]
     pub page_visit_type: Option<String>,
-    /// `contactSessionIds`
+    /// The `contactSessionIds` field.
     #[serde(
         rename = "contactSessionIds",
         default,
@@ -76,6 +80,8 @@ pub struct EventDataSchema {
     pub contact_session_ids: Option<ContactSessionIds>,
 }
 
+/// An item of the `surveys` field of [`GetSurveysSuccessfulResponseDto`].
+///
 /// Schema: `apps/surveys.json#/components/schemas/GetSurveysSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSurveysSchema {
@@ -90,21 +96,25 @@ pub struct GetSurveysSchema {
     pub location_id: Option<String>,
 }
 
+/// The response to `GET /surveys/submissions`.
+///
 /// Schema: `apps/surveys.json#/components/schemas/GetSurveysSubmissionSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSurveysSubmissionSuccessfulResponseDto {
-    /// `submissions`
+    /// The `submissions` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submissions: Option<Vec<SubmissionSchema>>,
-    /// `meta`
+    /// The `meta` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meta: Option<MetaSchema>,
 }
 
+/// The response to `GET /surveys/`.
+///
 /// Schema: `apps/surveys.json#/components/schemas/GetSurveysSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetSurveysSuccessfulResponseDto {
-    /// `surveys`
+    /// The `surveys` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub surveys: Option<Vec<GetSurveysSchema>>,
     /// Number of surveys
@@ -114,6 +124,8 @@ pub struct GetSurveysSuccessfulResponseDto {
     pub total: Option<i64>,
 }
 
+/// The `meta` field of [`GetSurveysSubmissionSuccessfulResponseDto`].
+///
 /// Schema: `apps/surveys.json#/components/schemas/metaSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct MetaSchema {
@@ -123,14 +135,16 @@ pub struct MetaSchema {
     /// Example: `1`
     #[serde(rename = "currentPage", default, skip_serializing_if = "Option::is_none")]
     pub current_page: Option<i64>,
-    /// `nextPage`
+    /// The `nextPage` field.
     #[serde(rename = "nextPage", default, skip_serializing_if = "Option::is_none")]
     pub next_page: Option<i64>,
-    /// `prevPage`
+    /// The `prevPage` field.
     #[serde(rename = "prevPage", default, skip_serializing_if = "Option::is_none")]
     pub prev_page: Option<i64>,
 }
 
+/// The `others` field of [`SubmissionSchema`].
+///
 /// Schema: `apps/surveys.json#/components/schemas/othersSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct OthersSchema {
@@ -148,10 +162,10 @@ pub struct OthersSchema {
         skip_serializing_if = "Option::is_none"
     )]
     pub custom_field_id: Option<String>,
-    /// `eventData`
+    /// The `eventData` field.
     #[serde(rename = "eventData", default, skip_serializing_if = "Option::is_none")]
     pub event_data: Option<EventDataSchema>,
-    /// `fieldsOriSequance`
+    /// The `fieldsOriSequance` field.
     #[serde(
         rename = "fieldsOriSequance",
         default,
@@ -160,6 +174,8 @@ pub struct OthersSchema {
     pub fields_ori_sequance: Option<Vec<String>>,
 }
 
+/// The `page` field of [`EventDataSchema`].
+///
 /// Schema: `apps/surveys.json#/components/schemas/PageDetailsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PageDetailsSchema {
@@ -171,6 +187,8 @@ pub struct PageDetailsSchema {
     pub title: Option<String>,
 }
 
+/// An item of the `submissions` field of [`GetSurveysSubmissionSuccessfulResponseDto`].
+///
 /// Schema: `apps/surveys.json#/components/schemas/SubmissionSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SubmissionSchema {
@@ -192,7 +210,7 @@ pub struct SubmissionSchema {
     /// Example: `test@test.com`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// `others`
+    /// The `others` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub others: Option<OthersSchema>,
 }

@@ -35,10 +35,10 @@ impl UsersClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
     #[deprecated(note = "deprecated in the spec")]
     pub async fn get_user_by_location(
         &self,
@@ -64,11 +64,11 @@ impl UsersClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn create_user(
         &self,
         body: &types::CreateUserDto,
@@ -93,11 +93,11 @@ impl UsersClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn search_users(
         &self,
         params: &SearchUsersParams,
@@ -134,11 +134,11 @@ impl UsersClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn filter_users_by_email(
         &self,
         body: &types::FilterByEmailDto,
@@ -163,11 +163,11 @@ impl UsersClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn delete_user(
         &self,
         user_id: &str,
@@ -191,11 +191,11 @@ impl UsersClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn get_user(
         &self,
         user_id: &str,
@@ -215,11 +215,11 @@ impl UsersClient {
     ///
     /// # Errors
     ///
-    /// The spec documents these failures (all surface as [`ghl_runtime::Error`]):
+    /// Fails with [`ghl_runtime::Error`]; the spec documents these statuses:
     ///
-    /// - `400`: body [`ghl_common::BadRequestDto`]
-    /// - `401`: body [`ghl_common::UnauthorizedDto`]
-    /// - `422`: body [`ghl_common::UnprocessableDto`]
+    /// - `400`: [`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)
+    /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
+    /// - `422`: [`Error::Validation`](ghl_runtime::Error::Validation)
     pub async fn update_user(
         &self,
         user_id: &str,

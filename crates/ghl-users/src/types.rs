@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The body of `POST /users/`.
+///
 /// Schema: `apps/users.json#/components/schemas/CreateUserDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateUserDto {
@@ -29,10 +31,10 @@ pub struct CreateUserDto {
     pub type_: String,
     /// Example: `admin`
     pub role: String,
-    /// `locationIds`
+    /// The `locationIds` field.
     #[serde(rename = "locationIds")]
     pub location_ids: Vec<String>,
-    /// `permissions`
+    /// The `permissions` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<PermissionsDto>,
     /// Scopes allowed for users. Only scopes that have been passed will be enabled. Note:- If passed empty all the scopes will be get disabled
@@ -158,6 +160,8 @@ impl std::fmt::Display for CreateUserDtoPlatformLanguage {
     }
 }
 
+/// An item of the `scopesAssignedToOnly` field of [`CreateUserDto`].
+///
 /// Schema: `apps/users.json#/components/schemas/CreateUserDto/properties/scopesAssignedToOnly/items`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1020,6 +1024,8 @@ impl std::fmt::Display for CreateUserDtoScopesAssignedToOnlyItem {
     }
 }
 
+/// An item of the `scopes` field of [`CreateUserDto`].
+///
 /// Schema: `apps/users.json#/components/schemas/CreateUserDto/properties/scopes/items`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1882,6 +1888,8 @@ impl std::fmt::Display for CreateUserDtoScopesItem {
     }
 }
 
+/// The response to `DELETE /users/{userId}`.
+///
 /// Schema: `apps/users.json#/components/schemas/DeleteUserSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DeleteUserSuccessfulResponseDto {
@@ -1893,6 +1901,8 @@ pub struct DeleteUserSuccessfulResponseDto {
     pub message: Option<String>,
 }
 
+/// The body of `POST /users/search/filter-by-email`.
+///
 /// Schema: `apps/users.json#/components/schemas/FilterByEmailDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FilterByEmailDto {
@@ -1927,14 +1937,18 @@ pub struct FilterByEmailDto {
     pub projection: Option<String>,
 }
 
+/// The response to `GET /users/`.
+///
 /// Schema: `apps/users.json#/components/schemas/LocationSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct LocationSuccessfulResponseDto {
-    /// `users`
+    /// The `users` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub users: Option<Vec<UserSchema>>,
 }
 
+/// The `permissions` field of [`CreateUserDto`], the `permissions` field of [`UpdateUserDto`], the `permissions` field of [`UserSchema`] and 1 more place.
+///
 /// Schema: `apps/users.json#/components/schemas/PermissionsDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PermissionsDto {
@@ -2178,6 +2192,8 @@ pub struct PermissionsDto {
     pub export_payments_enabled: Option<bool>,
 }
 
+/// The `roles` field of [`UserSchema`] and the `roles` field of [`UserSuccessfulResponseDto`].
+///
 /// Schema: `apps/users.json#/components/schemas/RoleSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct RoleSchema {
@@ -2187,7 +2203,7 @@ pub struct RoleSchema {
     /// Example: `admin`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
-    /// `locationIds`
+    /// The `locationIds` field.
     #[serde(rename = "locationIds", default, skip_serializing_if = "Option::is_none")]
     pub location_ids: Option<Vec<String>>,
     /// Example: `true`
@@ -2199,10 +2215,12 @@ pub struct RoleSchema {
     pub restrict_sub_account: Option<bool>,
 }
 
+/// The response to `GET /users/search` and the response to `POST /users/search/filter-by-email`.
+///
 /// Schema: `apps/users.json#/components/schemas/SearchUserSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SearchUserSuccessfulResponseDto {
-    /// `users`
+    /// The `users` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub users: Option<Vec<UserSchema>>,
     /// Example: `1231`
@@ -2210,6 +2228,8 @@ pub struct SearchUserSuccessfulResponseDto {
     pub count: Option<i64>,
 }
 
+/// The body of `PUT /users/{userId}`.
+///
 /// Schema: `apps/users.json#/components/schemas/UpdateUserDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UpdateUserDto {
@@ -2241,10 +2261,10 @@ pub struct UpdateUserDto {
     /// Example: `UAXssdawIWAWD`
     #[serde(rename = "companyId", default, skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
-    /// `locationIds`
+    /// The `locationIds` field.
     #[serde(rename = "locationIds", default, skip_serializing_if = "Option::is_none")]
     pub location_ids: Option<Vec<String>>,
-    /// `permissions`
+    /// The `permissions` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<PermissionsDto>,
     /// Scopes allowed for users. Only scopes that have been passed will be enabled. If passed empty all the scopes will be get disabled
@@ -2370,6 +2390,8 @@ impl std::fmt::Display for UpdateUserDtoPlatformLanguage {
     }
 }
 
+/// An item of the `scopesAssignedToOnly` field of [`UpdateUserDto`].
+///
 /// Schema: `apps/users.json#/components/schemas/UpdateUserDto/properties/scopesAssignedToOnly/items`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -3232,6 +3254,8 @@ impl std::fmt::Display for UpdateUserDtoScopesAssignedToOnlyItem {
     }
 }
 
+/// An item of the `scopes` field of [`UpdateUserDto`].
+///
 /// Schema: `apps/users.json#/components/schemas/UpdateUserDto/properties/scopes/items`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -4094,6 +4118,8 @@ impl std::fmt::Display for UpdateUserDtoScopesItem {
     }
 }
 
+/// An item of the `users` field of [`LocationSuccessfulResponseDto`] and an item of the `users` field of [`SearchUserSuccessfulResponseDto`].
+///
 /// Schema: `apps/users.json#/components/schemas/UserSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UserSchema {
@@ -4115,16 +4141,16 @@ pub struct UserSchema {
     /// Example: `+1 808-868-8888`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// `extension`
+    /// The `extension` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<String>,
-    /// `permissions`
+    /// The `permissions` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<PermissionsDto>,
-    /// `scopes`
+    /// The `scopes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<UserSchemaScopes>,
-    /// `roles`
+    /// The `roles` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<RoleSchema>,
     /// Example: `false`
@@ -4240,6 +4266,8 @@ impl std::fmt::Display for UserSchemaPlatformLanguage {
     }
 }
 
+/// The `scopes` field of [`UserSchema`].
+///
 /// Schema: `apps/users.json#/components/schemas/UserSchema/properties/scopes`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -5102,6 +5130,8 @@ impl std::fmt::Display for UserSchemaScopes {
     }
 }
 
+/// The response to `POST /users/`, the response to `GET /users/{userId}` and the response to `PUT /users/{userId}`.
+///
 /// Schema: `apps/users.json#/components/schemas/UserSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct UserSuccessfulResponseDto {
@@ -5123,16 +5153,16 @@ pub struct UserSuccessfulResponseDto {
     /// Example: `+1 808-868-8888`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
-    /// `extension`
+    /// The `extension` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extension: Option<String>,
-    /// `permissions`
+    /// The `permissions` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub permissions: Option<PermissionsDto>,
-    /// `scopes`
+    /// The `scopes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scopes: Option<UserSuccessfulResponseDtoScopes>,
-    /// `roles`
+    /// The `roles` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<RoleSchema>,
     /// LC Phone Inbound Phone Numbers
@@ -5245,6 +5275,8 @@ impl std::fmt::Display for UserSuccessfulResponseDtoPlatformLanguage {
     }
 }
 
+/// The `scopes` field of [`UserSuccessfulResponseDto`].
+///
 /// Schema: `apps/users.json#/components/schemas/UserSuccessfulResponseDto/properties/scopes`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.

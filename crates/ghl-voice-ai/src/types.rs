@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+/// An item of the `actions` field of [`GetAgentResponseDto`].
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/AgentActionResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentActionResponseDto {
@@ -32,13 +34,21 @@ pub struct AgentActionResponseDto {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum AgentActionResponseDtoActionParameters {
+    /// A [`CallTransferActionParameters`].
     CallTransferActionParameters(CallTransferActionParameters),
+    /// A [`DataExtractionActionParameters`].
     DataExtractionActionParameters(DataExtractionActionParameters),
+    /// A [`InCallDataExtractionActionParameters`].
     InCallDataExtractionActionParameters(InCallDataExtractionActionParameters),
+    /// A [`WorkflowTriggerParameters`].
     WorkflowTriggerParameters(WorkflowTriggerParameters),
+    /// A [`SmsParameters`].
     SmsParameters(SmsParameters),
+    /// A [`AppointmentBookingActionParameters`].
     AppointmentBookingActionParameters(AppointmentBookingActionParameters),
+    /// A [`CustomActionParameters`].
     CustomActionParameters(CustomActionParameters),
+    /// A [`KnowledgeBaseParameters`].
     KnowledgeBaseParameters(KnowledgeBaseParameters),
 }
 
@@ -203,6 +213,8 @@ impl std::fmt::Display for AgentActionResponseDtoActionType {
     }
 }
 
+/// The body of `POST /voice-ai/agents`.
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/AgentCreationRequestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentCreationRequestDto {
@@ -236,10 +248,10 @@ pub struct AgentCreationRequestDto {
     /// Example: `507f1f77bcf86cd799439011`
     #[serde(rename = "voiceId", default, skip_serializing_if = "Option::is_none")]
     pub voice_id: Option<String>,
-    /// `language`
+    /// The `language` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<VoiceAiLanguage>,
-    /// `patienceLevel`
+    /// The `patienceLevel` field.
     #[serde(rename = "patienceLevel", default, skip_serializing_if = "Option::is_none")]
     pub patience_level: Option<PatienceLevel>,
     /// Maximum call duration in seconds, between 180-900 (3-15 minutes). Default: 300 seconds (5 minutes)
@@ -279,21 +291,21 @@ pub struct AgentCreationRequestDto {
     /// Example: `pool_507f1f77bcf86cd799439011`
     #[serde(rename = "numberPoolId", default, skip_serializing_if = "Option::is_none")]
     pub number_pool_id: Option<String>,
-    /// Array of workflow IDs to trigger automatically when calls end. Default: []
+    /// Array of workflow IDs to trigger automatically when calls end. Default: \[\]
     #[serde(
         rename = "callEndWorkflowIds",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub call_end_workflow_ids: Option<Vec<String>>,
-    /// Configuration for post-call email notifications to various recipients. Default: []
+    /// Configuration for post-call email notifications to various recipients. Default: \[\]
     #[serde(
         rename = "sendPostCallNotificationTo",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub send_post_call_notification_to: Option<SendPostCallNotificationDto>,
-    /// Time intervals defining when the agent accepts calls, organized by day of week. Default: [] (available 24/7)
+    /// Time intervals defining when the agent accepts calls, organized by day of week. Default: \[\] (available 24/7)
     #[serde(
         rename = "agentWorkingHours",
         default,
@@ -319,6 +331,8 @@ pub struct AgentCreationRequestDto {
     pub translation: Option<TranslationDto>,
 }
 
+/// An item of the `agentWorkingHours` field of [`AgentCreationRequestDto`], an item of the `agentWorkingHours` field of [`CreateAgentResponseDto`], an item of the `agentWorkingHours` field of [`GetAgentResponseDto`] and 2 more places.
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/AgentWorkingHoursDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgentWorkingHoursDto {
@@ -331,6 +345,8 @@ pub struct AgentWorkingHoursDto {
     pub intervals: Vec<IntervalDto>,
 }
 
+/// A variant of [`AgentActionResponseDtoActionParameters`], a variant of [`CallActionSchemaActionParameters`], a variant of [`CreateActionResponseDtoActionParameters`] and 4 more places.
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/AppointmentBookingActionParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AppointmentBookingActionParameters {
@@ -356,6 +372,8 @@ pub struct AppointmentBookingActionParameters {
     pub hours_between_slots: f64,
 }
 
+/// An item of the `executedCallActions` field of [`CallLogDto`].
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/CallActionSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallActionSchema {
@@ -403,13 +421,21 @@ pub struct CallActionSchema {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum CallActionSchemaActionParameters {
+    /// A [`CallTransferActionParameters`].
     CallTransferActionParameters(CallTransferActionParameters),
+    /// A [`DataExtractionActionParameters`].
     DataExtractionActionParameters(DataExtractionActionParameters),
+    /// A [`InCallDataExtractionActionParameters`].
     InCallDataExtractionActionParameters(InCallDataExtractionActionParameters),
+    /// A [`WorkflowTriggerParameters`].
     WorkflowTriggerParameters(WorkflowTriggerParameters),
+    /// A [`SmsParameters`].
     SmsParameters(SmsParameters),
+    /// A [`AppointmentBookingActionParameters`].
     AppointmentBookingActionParameters(AppointmentBookingActionParameters),
+    /// A [`CustomActionParameters`].
     CustomActionParameters(CustomActionParameters),
+    /// A [`KnowledgeBaseParameters`].
     KnowledgeBaseParameters(KnowledgeBaseParameters),
 }
 
@@ -574,6 +600,8 @@ impl std::fmt::Display for CallActionSchemaActionType {
     }
 }
 
+/// The response to `GET /voice-ai/dashboard/call-logs/{callId}` and an item of the `callLogs` field of [`CallLogsResponseDto`].
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/CallLogDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallLogDto {
@@ -637,6 +665,8 @@ pub struct CallLogDto {
     pub message_id: Option<String>,
 }
 
+/// The response to `GET /voice-ai/dashboard/call-logs`.
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/CallLogsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallLogsResponseDto {
@@ -658,6 +688,8 @@ pub struct CallLogsResponseDto {
     pub call_logs: Vec<CallLogDto>,
 }
 
+/// A variant of [`AgentActionResponseDtoActionParameters`], a variant of [`CallActionSchemaActionParameters`], a variant of [`CreateActionResponseDtoActionParameters`] and 4 more places.
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/CallTransferActionParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallTransferActionParameters {
@@ -740,6 +772,8 @@ impl std::fmt::Display for CallTransferActionParametersTransferToType {
     }
 }
 
+/// The response to `POST /voice-ai/actions`.
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/CreateActionResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateActionResponseDto {
@@ -767,13 +801,21 @@ pub struct CreateActionResponseDto {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum CreateActionResponseDtoActionParameters {
+    /// A [`CallTransferActionParameters`].
     CallTransferActionParameters(CallTransferActionParameters),
+    /// A [`DataExtractionActionParameters`].
     DataExtractionActionParameters(DataExtractionActionParameters),
+    /// A [`InCallDataExtractionActionParameters`].
     InCallDataExtractionActionParameters(InCallDataExtractionActionParameters),
+    /// A [`WorkflowTriggerParameters`].
     WorkflowTriggerParameters(WorkflowTriggerParameters),
+    /// A [`SmsParameters`].
     SmsParameters(SmsParameters),
+    /// A [`AppointmentBookingActionParameters`].
     AppointmentBookingActionParameters(AppointmentBookingActionParameters),
+    /// A [`CustomActionParameters`].
     CustomActionParameters(CustomActionParameters),
+    /// A [`KnowledgeBaseParameters`].
     KnowledgeBaseParameters(KnowledgeBaseParameters),
 }
 
@@ -938,6 +980,8 @@ impl std::fmt::Display for CreateActionResponseDtoActionType {
     }
 }
 
+/// The response to `POST /voice-ai/agents`.
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/CreateAgentResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateAgentResponseDto {
@@ -1044,6 +1088,8 @@ pub struct CreateAgentResponseDto {
     pub translation: Option<TranslationSchema>,
 }
 
+/// The body of `POST /voice-ai/actions`.
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/CreateSingleActionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateSingleActionDto {
@@ -1077,13 +1123,21 @@ pub struct CreateSingleActionDto {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum CreateSingleActionDtoActionParameters {
+    /// A [`CallTransferActionParameters`].
     CallTransferActionParameters(CallTransferActionParameters),
+    /// A [`DataExtractionActionParameters`].
     DataExtractionActionParameters(DataExtractionActionParameters),
+    /// A [`InCallDataExtractionActionParameters`].
     InCallDataExtractionActionParameters(InCallDataExtractionActionParameters),
+    /// A [`WorkflowTriggerParameters`].
     WorkflowTriggerParameters(WorkflowTriggerParameters),
+    /// A [`SmsParameters`].
     SmsParameters(SmsParameters),
+    /// A [`AppointmentBookingActionParameters`].
     AppointmentBookingActionParameters(AppointmentBookingActionParameters),
+    /// A [`CustomActionParameters`].
     CustomActionParameters(CustomActionParameters),
+    /// A [`KnowledgeBaseParameters`].
     KnowledgeBaseParameters(KnowledgeBaseParameters),
 }
 
@@ -1248,6 +1302,8 @@ impl std::fmt::Display for CreateSingleActionDtoActionType {
     }
 }
 
+/// The `apiDetails` field of [`CustomActionParameters`].
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/CustomActionApiDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomActionApiDetailsDto {
@@ -1337,6 +1393,8 @@ impl std::fmt::Display for CustomActionApiDetailsDtoMethod {
     }
 }
 
+/// An item of the `headers` field of [`CustomActionApiDetailsDto`].
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/CustomActionHeaderDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomActionHeaderDto {
@@ -1350,6 +1408,8 @@ pub struct CustomActionHeaderDto {
     pub value: String,
 }
 
+/// An item of the `parameters` field of [`CustomActionApiDetailsDto`].
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/CustomActionParameterDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomActionParameterDto {
@@ -1374,6 +1434,8 @@ pub struct CustomActionParameterDto {
     pub example: Option<String>,
 }
 
+/// A variant of [`AgentActionResponseDtoActionParameters`], a variant of [`CallActionSchemaActionParameters`], a variant of [`CreateActionResponseDtoActionParameters`] and 4 more places.
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/CustomActionParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CustomActionParameters {
@@ -1395,6 +1457,8 @@ pub struct CustomActionParameters {
     pub selected_paths: Option<Vec<String>>,
 }
 
+/// A variant of [`AgentActionResponseDtoActionParameters`], a variant of [`CallActionSchemaActionParameters`], a variant of [`CreateActionResponseDtoActionParameters`] and 4 more places.
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/DataExtractionActionParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DataExtractionActionParameters {
@@ -1420,9 +1484,13 @@ pub struct DataExtractionActionParameters {
     pub overwrite_existing_value: Option<bool>,
 }
 
+/// The `extractedData` field of [`CallLogDto`].
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/ExtractedDataSchema`
 pub type ExtractedDataSchema = serde_json::Value;
 
+/// The response to `GET /voice-ai/actions/{actionId}`.
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/GetActionResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetActionResponseDto {
@@ -1450,13 +1518,21 @@ pub struct GetActionResponseDto {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum GetActionResponseDtoActionParameters {
+    /// A [`CallTransferActionParameters`].
     CallTransferActionParameters(CallTransferActionParameters),
+    /// A [`DataExtractionActionParameters`].
     DataExtractionActionParameters(DataExtractionActionParameters),
+    /// A [`InCallDataExtractionActionParameters`].
     InCallDataExtractionActionParameters(InCallDataExtractionActionParameters),
+    /// A [`WorkflowTriggerParameters`].
     WorkflowTriggerParameters(WorkflowTriggerParameters),
+    /// A [`SmsParameters`].
     SmsParameters(SmsParameters),
+    /// A [`AppointmentBookingActionParameters`].
     AppointmentBookingActionParameters(AppointmentBookingActionParameters),
+    /// A [`CustomActionParameters`].
     CustomActionParameters(CustomActionParameters),
+    /// A [`KnowledgeBaseParameters`].
     KnowledgeBaseParameters(KnowledgeBaseParameters),
 }
 
@@ -1621,6 +1697,8 @@ impl std::fmt::Display for GetActionResponseDtoActionType {
     }
 }
 
+/// The response to `GET /voice-ai/agents/{agentId}` and an item of the `agents` field of [`GetAgentsResponseDto`].
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/GetAgentResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetAgentResponseDto {
@@ -1729,6 +1807,8 @@ pub struct GetAgentResponseDto {
     pub actions: Vec<AgentActionResponseDto>,
 }
 
+/// The response to `GET /voice-ai/agents`.
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/GetAgentsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetAgentsResponseDto {
@@ -1745,10 +1825,12 @@ pub struct GetAgentsResponseDto {
     /// Example: `10`
     #[serde(rename = "pageSize")]
     pub page_size: i64,
-    /// `agents`
+    /// The `agents` field.
     pub agents: Vec<GetAgentResponseDto>,
 }
 
+/// The `actionType` parameter of `GET /voice-ai/dashboard/call-logs`.
+///
 /// Schema: `apps/voice-ai.json#/paths/~1voice-ai~1dashboard~1call-logs/get/parameters/7/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1823,6 +1905,8 @@ impl std::fmt::Display for GetCallLogsActionType {
     }
 }
 
+/// The `callType` parameter of `GET /voice-ai/dashboard/call-logs`.
+///
 /// Schema: `apps/voice-ai.json#/paths/~1voice-ai~1dashboard~1call-logs/get/parameters/4/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1873,6 +1957,8 @@ impl std::fmt::Display for GetCallLogsCallType {
     }
 }
 
+/// The `sort` parameter of `GET /voice-ai/dashboard/call-logs`.
+///
 /// Schema: `apps/voice-ai.json#/paths/~1voice-ai~1dashboard~1call-logs/get/parameters/9/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1923,6 +2009,8 @@ impl std::fmt::Display for GetCallLogsSort {
     }
 }
 
+/// The `sortBy` parameter of `GET /voice-ai/dashboard/call-logs`.
+///
 /// Schema: `apps/voice-ai.json#/paths/~1voice-ai~1dashboard~1call-logs/get/parameters/8/schema`
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
@@ -1973,6 +2061,8 @@ impl std::fmt::Display for GetCallLogsSortBy {
     }
 }
 
+/// A variant of [`AgentActionResponseDtoActionParameters`], a variant of [`CallActionSchemaActionParameters`], a variant of [`CreateActionResponseDtoActionParameters`] and 4 more places.
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/InCallDataExtractionActionParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InCallDataExtractionActionParameters {
@@ -1998,6 +2088,8 @@ pub struct InCallDataExtractionActionParameters {
     pub overwrite_existing_value: Option<bool>,
 }
 
+/// An item of the `intervals` field of [`AgentWorkingHoursDto`].
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/IntervalDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IntervalDto {
@@ -2023,6 +2115,8 @@ pub struct IntervalDto {
     pub end_minute: f64,
 }
 
+/// A variant of [`AgentActionResponseDtoActionParameters`], a variant of [`CallActionSchemaActionParameters`], a variant of [`CreateActionResponseDtoActionParameters`] and 4 more places.
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/KnowledgeBaseParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KnowledgeBaseParameters {
@@ -2038,6 +2132,8 @@ pub struct KnowledgeBaseParameters {
     pub knowledge_base_id: String,
 }
 
+/// The body of `PATCH /voice-ai/agents/{agentId}`.
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/PatchAgentDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct PatchAgentDto {
@@ -2066,10 +2162,10 @@ pub struct PatchAgentDto {
     /// Example: `507f1f77bcf86cd799439011`
     #[serde(rename = "voiceId", default, skip_serializing_if = "Option::is_none")]
     pub voice_id: Option<String>,
-    /// `language`
+    /// The `language` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<VoiceAiLanguage>,
-    /// `patienceLevel`
+    /// The `patienceLevel` field.
     #[serde(rename = "patienceLevel", default, skip_serializing_if = "Option::is_none")]
     pub patience_level: Option<PatienceLevel>,
     /// Maximum call duration in seconds, between 180-900 (3-15 minutes). Default: 300 seconds (5 minutes)
@@ -2109,21 +2205,21 @@ pub struct PatchAgentDto {
     /// Example: `pool_507f1f77bcf86cd799439011`
     #[serde(rename = "numberPoolId", default, skip_serializing_if = "Option::is_none")]
     pub number_pool_id: Option<String>,
-    /// Array of workflow IDs to trigger automatically when calls end. Default: []
+    /// Array of workflow IDs to trigger automatically when calls end. Default: \[\]
     #[serde(
         rename = "callEndWorkflowIds",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub call_end_workflow_ids: Option<Vec<String>>,
-    /// Configuration for post-call email notifications to various recipients. Default: []
+    /// Configuration for post-call email notifications to various recipients. Default: \[\]
     #[serde(
         rename = "sendPostCallNotificationTo",
         default,
         skip_serializing_if = "Option::is_none"
     )]
     pub send_post_call_notification_to: Option<SendPostCallNotificationDto>,
-    /// Time intervals defining when the agent accepts calls, organized by day of week. Default: [] (available 24/7)
+    /// Time intervals defining when the agent accepts calls, organized by day of week. Default: \[\] (available 24/7)
     #[serde(
         rename = "agentWorkingHours",
         default,
@@ -2149,6 +2245,8 @@ pub struct PatchAgentDto {
     pub translation: Option<TranslationDto>,
 }
 
+/// The response to `PATCH /voice-ai/agents/{agentId}`.
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/PatchAgentResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PatchAgentResponseDto {
@@ -2311,6 +2409,8 @@ impl std::fmt::Display for PatienceLevel {
     }
 }
 
+/// The `sendPostCallNotificationTo` field of [`AgentCreationRequestDto`] and the `sendPostCallNotificationTo` field of [`PatchAgentDto`].
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/SendPostCallNotificationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SendPostCallNotificationDto {
@@ -2328,14 +2428,16 @@ pub struct SendPostCallNotificationDto {
     /// Example: `false`
     #[serde(rename = "contactAssignedUser")]
     pub contact_assigned_user: bool,
-    /// Array of specific user IDs to receive post-call notifications. Default: []
+    /// Array of specific user IDs to receive post-call notifications. Default: \[\]
     #[serde(rename = "specificUsers")]
     pub specific_users: Vec<String>,
-    /// Array of custom email addresses to receive post-call notifications. Default: []
+    /// Array of custom email addresses to receive post-call notifications. Default: \[\]
     #[serde(rename = "customEmails")]
     pub custom_emails: Vec<String>,
 }
 
+/// The `sendPostCallNotificationTo` field of [`CreateAgentResponseDto`], the `sendPostCallNotificationTo` field of [`GetAgentResponseDto`] and the `sendPostCallNotificationTo` field of [`PatchAgentResponseDto`].
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/SendPostCallNotificationSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SendPostCallNotificationSchema {
@@ -2366,6 +2468,8 @@ pub struct SendPostCallNotificationSchema {
     pub custom_emails: Option<Vec<String>>,
 }
 
+/// A variant of [`AgentActionResponseDtoActionParameters`], a variant of [`CallActionSchemaActionParameters`], a variant of [`CreateActionResponseDtoActionParameters`] and 4 more places.
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/SMSParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SmsParameters {
@@ -2386,6 +2490,8 @@ pub struct SmsParameters {
     pub message_body: String,
 }
 
+/// The `translation` field of [`AgentCreationRequestDto`] and the `translation` field of [`PatchAgentDto`].
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/TranslationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TranslationDto {
@@ -2400,6 +2506,8 @@ pub struct TranslationDto {
     pub language: Option<String>,
 }
 
+/// The `translation` field of [`CallLogDto`], the `translation` field of [`CreateAgentResponseDto`], the `translation` field of [`GetAgentResponseDto`] and 1 more place.
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/TranslationSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct TranslationSchema {
@@ -2415,6 +2523,8 @@ pub struct TranslationSchema {
     pub language: Option<String>,
 }
 
+/// The response to `PUT /voice-ai/actions/{actionId}`.
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/UpdateActionResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateActionResponseDto {
@@ -2442,13 +2552,21 @@ pub struct UpdateActionResponseDto {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum UpdateActionResponseDtoActionParameters {
+    /// A [`CallTransferActionParameters`].
     CallTransferActionParameters(CallTransferActionParameters),
+    /// A [`DataExtractionActionParameters`].
     DataExtractionActionParameters(DataExtractionActionParameters),
+    /// A [`InCallDataExtractionActionParameters`].
     InCallDataExtractionActionParameters(InCallDataExtractionActionParameters),
+    /// A [`WorkflowTriggerParameters`].
     WorkflowTriggerParameters(WorkflowTriggerParameters),
+    /// A [`SmsParameters`].
     SmsParameters(SmsParameters),
+    /// A [`AppointmentBookingActionParameters`].
     AppointmentBookingActionParameters(AppointmentBookingActionParameters),
+    /// A [`CustomActionParameters`].
     CustomActionParameters(CustomActionParameters),
+    /// A [`KnowledgeBaseParameters`].
     KnowledgeBaseParameters(KnowledgeBaseParameters),
 }
 
@@ -2613,6 +2731,8 @@ impl std::fmt::Display for UpdateActionResponseDtoActionType {
     }
 }
 
+/// The body of `PUT /voice-ai/actions/{actionId}`.
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/UpdateSingleActionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateSingleActionDto {
@@ -2646,13 +2766,21 @@ pub struct UpdateSingleActionDto {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum UpdateSingleActionDtoActionParameters {
+    /// A [`CallTransferActionParameters`].
     CallTransferActionParameters(CallTransferActionParameters),
+    /// A [`DataExtractionActionParameters`].
     DataExtractionActionParameters(DataExtractionActionParameters),
+    /// A [`InCallDataExtractionActionParameters`].
     InCallDataExtractionActionParameters(InCallDataExtractionActionParameters),
+    /// A [`WorkflowTriggerParameters`].
     WorkflowTriggerParameters(WorkflowTriggerParameters),
+    /// A [`SmsParameters`].
     SmsParameters(SmsParameters),
+    /// A [`AppointmentBookingActionParameters`].
     AppointmentBookingActionParameters(AppointmentBookingActionParameters),
+    /// A [`CustomActionParameters`].
     CustomActionParameters(CustomActionParameters),
+    /// A [`KnowledgeBaseParameters`].
     KnowledgeBaseParameters(KnowledgeBaseParameters),
 }
 
@@ -2893,6 +3021,8 @@ impl std::fmt::Display for VoiceAiLanguage {
     }
 }
 
+/// A variant of [`AgentActionResponseDtoActionParameters`], a variant of [`CallActionSchemaActionParameters`], a variant of [`CreateActionResponseDtoActionParameters`] and 4 more places.
+///
 /// Schema: `apps/voice-ai.json#/components/schemas/WorkflowTriggerParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkflowTriggerParameters {

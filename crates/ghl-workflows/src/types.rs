@@ -5,14 +5,18 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The response to `GET /workflows/`.
+///
 /// Schema: `apps/workflows.json#/components/schemas/GetWorkflowSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct GetWorkflowSuccessfulResponseDto {
-    /// `workflows`
+    /// The `workflows` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workflows: Option<Vec<WorkflowSchema>>,
 }
 
+/// An item of the `workflows` field of [`GetWorkflowSuccessfulResponseDto`].
+///
 /// Schema: `apps/workflows.json#/components/schemas/WorkflowSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct WorkflowSchema {

@@ -4,6 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use super::docs::spec_markdown;
 use super::{Code, doc_attrs, inner_doc, mentions_local, ty_tokens};
 use crate::ir::Access;
 use crate::ir::{
@@ -19,7 +20,7 @@ pub fn lib_rs(api: &Api) -> TokenStream {
     let description = api
         .description
         .as_deref()
-        .map(str::trim)
+        .map(|text| spec_markdown(text.trim()))
         .unwrap_or_default();
     let text = if api.operations.is_empty() {
         format!(
@@ -68,6 +69,7 @@ pub fn lib_rs(api: &Api) -> TokenStream {
     });
     quote! {
         #docs
+        #![warn(missing_docs)]
         #![allow(clippy::large_enum_variant, clippy::enum_variant_names, clippy::too_many_arguments)]
         pub mod types;
         #client
@@ -365,12 +367,12 @@ fn body_item_checks(api: &Api, op: &Operation) -> Vec<TokenStream> {
 fn method_doc(op: &Operation) -> String {
     let mut text = String::new();
     if let Some(summary) = &op.summary {
-        text.push_str(summary.trim());
+        text.push_str(&spec_markdown(summary.trim()));
         text.push_str("\n\n");
     }
     if let Some(description) = &op.description {
         if op.summary.as_deref().map(str::trim) != Some(description.trim()) {
-            text.push_str(description.trim());
+            text.push_str(&spec_markdown(description.trim()));
             text.push_str("\n\n");
         }
     }
@@ -388,7 +390,7 @@ fn method_doc(op: &Operation) -> String {
             param
                 .doc
                 .as_ref()
-                .map(|doc| format!("- `{}`: {}", param.name, one_line(doc)))
+                .map(|doc| format!("- `{}`: {}", param.name, spec_markdown(&one_line(doc))))
         })
         .collect();
     if let Some(access) = access_doc(&op.access) {
@@ -400,20 +402,34 @@ fn method_doc(op: &Operation) -> String {
         text.push_str(&documented.join("\n"));
     }
     if !op.errors.is_empty() {
-        text.push_str("\n\n# Errors\n\nThe spec documents these failures (all surface as [`ghl_runtime::Error`]):\n");
-        for ErrorResponse { status, body } in &op.errors {
-            match body {
-                Some(Ty::Common(name)) => {
-                    text.push_str(&format!("\n- `{status}`: body [`ghl_common::{name}`]"))
-                }
-                Some(Ty::Named(name)) => {
-                    text.push_str(&format!("\n- `{status}`: body [`crate::types::{name}`]"))
-                }
-                _ => text.push_str(&format!("\n- `{status}`")),
-            }
+        // The runtime classifies a failure by its status and keeps the server's message and
+        // trace id, not the body: the docs name what a caller gets, not the spec's body schema.
+        text.push_str("\n\n# Errors\n\nFails with [`ghl_runtime::Error`]; the spec documents these statuses:\n");
+        for ErrorResponse { status, .. } in &op.errors {
+            text.push_str(&format!("\n- `{status}`: {}", error_variants(status)));
         }
     }
     text
+}
+
+/// The [`ghl_runtime::Error`] variants a failure with this status surfaces as.
+fn error_variants(status: &str) -> &'static str {
+    match status {
+        "400" => {
+            "[`Error::Validation`](ghl_runtime::Error::Validation) when the server lists several messages, else [`Error::Http`](ghl_runtime::Error::Http)"
+        }
+        "401" => {
+            "[`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)"
+        }
+        "403" => {
+            "[`Error::Forbidden`](ghl_runtime::Error::Forbidden) (or `AgencyTokenRequired`, `CloudflareBlocked`)"
+        }
+        "404" => "[`Error::NotFound`](ghl_runtime::Error::NotFound)",
+        "413" => "[`Error::FileTooLarge`](ghl_runtime::Error::FileTooLarge)",
+        "422" => "[`Error::Validation`](ghl_runtime::Error::Validation)",
+        "429" => "[`Error::RateLimited`](ghl_runtime::Error::RateLimited)",
+        _ => "[`Error::Http`](ghl_runtime::Error::Http)",
+    }
 }
 
 /// "Requires scope `x` (or `y`). Takes a sub-account (location) or agency token."
@@ -569,7 +585,7 @@ fn param_field(param: &Param) -> TokenStream {
         _ => "query",
     };
     let text = match &param.doc {
-        Some(doc) => format!("{} (`{}`, {where_})", doc.trim(), param.wire),
+        Some(doc) => format!("{} (`{}`, {where_})", spec_markdown(doc.trim()), param.wire),
         None => format!("`{}` ({where_})", param.wire),
     };
     let doc = doc_attrs(&text);

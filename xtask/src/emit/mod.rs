@@ -3,6 +3,7 @@
 //! whitespace and is byte-identical from run to run.
 
 mod client;
+mod docs;
 mod manifest;
 mod releases;
 mod types;

@@ -3,6 +3,9 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
+use std::collections::BTreeMap;
+
+use super::docs::{spec_markdown, usage_sentence, usages};
 use super::{Code, doc_attrs, inner_doc, ty_tokens};
 use crate::ir::{Api, Field, Ty, TypeDef, TypeKind, Variant};
 use crate::naming::Scope;
@@ -19,7 +22,8 @@ pub fn types_rs(api: &Api) -> TokenStream {
         )
     });
     let imports = uses_serde.then(|| quote! { use serde::{Deserialize, Serialize}; });
-    let items = api.types.iter().map(|def| type_def(api, def));
+    let usages = usages(api);
+    let items = api.types.iter().map(|def| type_def(api, def, &usages));
     quote! {
         #module_doc
         #imports
@@ -27,18 +31,26 @@ pub fn types_rs(api: &Api) -> TokenStream {
     }
 }
 
-fn type_doc(def: &TypeDef) -> TokenStream {
-    let text = match &def.doc {
-        Some(doc) if !doc.trim().is_empty() => {
-            format!("{}\n\nSchema: `{}`", doc.trim(), def.origin)
-        }
-        _ => format!("Schema: `{}`", def.origin),
+/// The spec's description, else where the type is used, then where it comes from.
+fn type_doc(def: &TypeDef, usages: &BTreeMap<String, Vec<String>>) -> TokenStream {
+    let summary = match &def.doc {
+        Some(doc) if !doc.trim().is_empty() => spec_markdown(doc.trim()),
+        _ => usages
+            .get(def.name.as_str())
+            .and_then(|phrases| usage_sentence(phrases))
+            .unwrap_or_else(|| format!("The `{}` schema.", schema_name(&def.origin))),
     };
-    doc_attrs(&text)
+    doc_attrs(&format!("{summary}\n\nSchema: `{}`", def.origin))
 }
 
-fn type_def(api: &Api, def: &TypeDef) -> TokenStream {
-    let doc = type_doc(def);
+/// The last segment of a JSON pointer, unescaped: the schema's name in its spec.
+fn schema_name(origin: &str) -> String {
+    let segment = origin.rsplit('/').next().unwrap_or(origin);
+    segment.replace("~1", "/").replace("~0", "~")
+}
+
+fn type_def(api: &Api, def: &TypeDef, usages: &BTreeMap<String, Vec<String>>) -> TokenStream {
+    let doc = type_doc(def, usages);
     let name = format_ident!("{}", def.name);
     match &def.kind {
         TypeKind::Struct { fields, additional } => {
@@ -79,6 +91,10 @@ fn untagged_def(
         .map(|(variant, _)| format_ident!("{}", variant))
         .collect();
     let tys: Vec<_> = variants.iter().map(|(_, ty)| ty_tokens(ty, true)).collect();
+    let docs: Vec<_> = variants
+        .iter()
+        .map(|(_, ty)| doc_attrs(&untagged_variant_doc(ty)))
+        .collect();
     let fields: Vec<Option<Vec<&str>>> = variants
         .iter()
         .map(|(_, ty)| variant_fields(api, ty))
@@ -88,7 +104,7 @@ fn untagged_def(
             #doc
             #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
             #[serde(untagged)]
-            pub enum #name { #( #idents(#tys), )* }
+            pub enum #name { #( #docs #idents(#tys), )* }
         };
     }
     let field_lists = fields.iter().map(|fields| {
@@ -102,7 +118,7 @@ fn untagged_def(
         #doc
         #[derive(Debug, Clone, PartialEq, Serialize)]
         #[serde(untagged)]
-        pub enum #name { #( #idents(#tys), )* }
+        pub enum #name { #( #docs #idents(#tys), )* }
 
         impl<'de> Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -128,6 +144,15 @@ fn untagged_def(
     }
 }
 
+/// One line for a variant of a `oneOf`/`anyOf`: what it holds.
+fn untagged_variant_doc(ty: &Ty) -> String {
+    match ty {
+        Ty::Named(name) => format!("A [`{name}`]."),
+        Ty::Common(name) => format!("A [`ghl_common::types::{name}`]."),
+        other => format!("A `{other}` value."),
+    }
+}
+
 fn struct_def(
     doc: &TokenStream,
     name: &proc_macro2::Ident,
@@ -137,7 +162,10 @@ fn struct_def(
     let all_optional = fields.iter().all(Field::optional);
     let default = all_optional.then(|| quote! { Default, });
     let rendered = fields.iter().map(|field| {
-        let doc = doc_attrs(field.doc.as_deref().unwrap_or(&format!("`{}`", field.wire)));
+        let doc = doc_attrs(&match field.doc.as_deref().map(str::trim) {
+            Some(doc) if !doc.is_empty() => spec_markdown(doc),
+            _ => format!("The `{}` field.", field.wire),
+        });
         let ident = format_ident!("{}", field.name);
         let ty = field.render_ty(&Code::IN_TYPES);
         let wire = &field.wire;

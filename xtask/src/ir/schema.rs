@@ -130,7 +130,7 @@ impl<'a> Builder<'a> {
                 (TypeKind::Alias(ty), None)
             }
             ReferenceOr::Item(schema) => {
-                let doc = schema.schema_data.description.clone();
+                let doc = description(&schema.schema_data);
                 (self.kind_of(schema, &site)?, doc)
             }
         };
@@ -362,7 +362,7 @@ impl<'a> Builder<'a> {
         )? {
             self.types.push(TypeDef {
                 name: name.clone(),
-                doc: schema.schema_data.description.clone(),
+                doc: description(&schema.schema_data),
                 origin: format!("{}#{}", self.file, site.pointer),
                 kind,
                 example: schema.schema_data.example.clone(),
@@ -405,12 +405,19 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// What a schema says about itself: its `description`, else its `title`.
+fn description(data: &openapiv3::SchemaData) -> Option<String> {
+    [&data.description, &data.title]
+        .into_iter()
+        .flatten()
+        .map(|text| text.trim())
+        .find(|text| !text.is_empty())
+        .map(str::to_owned)
+}
+
 fn doc_with_example(data: &openapiv3::SchemaData) -> Option<String> {
-    let description = data
-        .description
-        .as_deref()
-        .map(str::trim)
-        .filter(|text| !text.is_empty());
+    let description = description(data);
+    let description = description.as_deref();
     let example = data.example.as_ref().and_then(|example| match example {
         Value::String(text)
             if !text.is_empty()
