@@ -18,7 +18,6 @@
 //! crate by its diff), [`bench`](mod@bench) and [`suite`] (`cargo xtask test`). [`summary`] writes the API
 //! digests the snapshot tests keep.
 
-
 // The module map above links the stages, private ones included: the generator is read from
 // its source and `cargo doc --document-private-items`, not as a published library.
 #![allow(rustdoc::private_intra_doc_links)]
