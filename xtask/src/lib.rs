@@ -8,7 +8,7 @@
 //! [`ir`] (resolve schemas and operations into a Rust-shaped model, named by [`naming`]; one file
 //! a concern: `model`, `shape`, `schema`, `merge`, `operations`, `cycles`, `access`, `render`) ->
 //! [`emit`] (tokens, formatted; [`examples`] and [`spec_tests`] make the generated test crate) ->
-//! [`write`](mod@write) (staged write, or `--check`). [`regen`] runs the stages end to end.
+//! [`write`](mod@write) (staged write, or `--check`). [`pipeline`] runs the stages end to end in memory.
 //!
 //! Beside the stages: [`diagnostics`] (errors naming the file and JSON pointer) and [`safe_fs`]
 //! (the one place files are written: atomic synced writes, staging, safe relative paths).
@@ -30,6 +30,7 @@ pub mod ir;
 pub mod load;
 pub mod naming;
 pub mod overrides;
+pub mod pipeline;
 pub mod regen;
 pub mod safe_fs;
 pub mod spec_tests;

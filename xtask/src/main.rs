@@ -54,7 +54,7 @@ fn main() -> ExitCode {
     // Specs are walked recursively at every stage; this thread, like the generator's, has the
     // stack for the deepest document `validate` lets through.
     let run = std::thread::Builder::new()
-        .stack_size(xtask::regen::STACK_SIZE)
+        .stack_size(xtask::pipeline::STACK_SIZE)
         .spawn(move || dispatch(cli));
     match run.map(|thread| thread.join()) {
         Ok(Ok(code)) => code,

@@ -1,21 +1,19 @@
-//! `cargo xtask regen`: the whole pipeline, specs to files on disk, and `cargo xtask bench`.
+//! `cargo xtask regen`: the pipeline ([`crate::pipeline`]) from the specs to files on disk, and
+//! `cargo xtask bench`.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 
 use crate::emit::{self, EmitOptions, GeneratedFile};
-use crate::examples::{self, ExampleStats};
-use crate::ir::{self, Api, CommonTypes, Stats};
-use crate::overrides::{self, OverrideFile};
+use crate::examples::ExampleStats;
+use crate::ir::{Api, Stats};
+use crate::overrides;
+use crate::pipeline::generate;
 use crate::specs::{self, SpecSet};
-use crate::{bench, load, spec_tests, write};
-
-/// The file every v2 spec refers to for shared schemas.
-pub const COMMON_SPEC: &str = "common/common-schemas.json";
+use crate::{bench, spec_tests, write};
 
 #[derive(clap::Args, Debug)]
 pub struct RegenArgs {
@@ -40,242 +38,11 @@ pub struct RegenArgs {
     pub no_overrides: bool,
 }
 
-/// The generated files and what it took to make them.
-pub struct Generation {
-    /// The crates, relative to the output directory (`crates/`).
-    pub files: Vec<GeneratedFile>,
-    /// The test crate checking the crates against the specs, relative to `tests/`.
-    pub test_files: Vec<GeneratedFile>,
-    pub apis: Vec<Api>,
-    pub stats: Stats,
-    pub example_stats: ExampleStats,
-    /// Resource -> how many overrides applied to it.
-    pub overrides_applied: BTreeMap<String, usize>,
-}
-
-impl Generation {
-    pub fn operation_count(&self) -> usize {
-        self.apis.iter().map(|api| api.operations.len()).sum()
-    }
-
-    pub fn type_count(&self) -> usize {
-        self.apis.iter().map(|api| api.types.len()).sum()
-    }
-
-    pub fn resource_count(&self) -> usize {
-        self.apis
-            .iter()
-            .filter(|api| !api.operations.is_empty() || api.spec_path != COMMON_SPEC)
-            .count()
-    }
-}
-
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default()
-}
-
-/// The model of every crate a spec set makes (the common crate first), overrides applied.
-pub struct Built {
-    pub apis: Vec<Api>,
-    /// Resource -> how many overrides applied to it.
-    pub overrides_applied: BTreeMap<String, usize>,
-}
-
-/// Specs in, models out: load (repairs, overrides) and [`ir::build`] every spec, no emitting.
-///
-/// Every resource spec is tried, so that after a spec update all the stale overrides are
-/// reported in one run, not one per run.
-pub fn build_apis(set: &SpecSet, overrides: &[OverrideFile]) -> anyhow::Result<Built> {
-    let spec_resources: BTreeSet<&str> = set
-        .files
-        .iter()
-        .map(|file| load::resource_of(&file.path))
-        .collect();
-    if let Some(orphan) = overrides
-        .iter()
-        .find(|file| !spec_resources.contains(file.resource.as_str()))
-    {
-        bail!(
-            "{}: stale override file: there is no spec `{}.json` in {} any more; delete the file or rename it after the spec it patches",
-            orphan.display,
-            orphan.resource,
-            set.origin
-        );
-    }
-    let overrides_for = |path: &str| {
-        let resource = load::resource_of(path);
-        overrides.iter().find(|file| file.resource == resource)
-    };
-    let mut overrides_applied = BTreeMap::new();
-    let common_file = set
-        .files
-        .iter()
-        .find(|file| file.path == COMMON_SPEC)
-        .with_context(|| {
-            format!(
-                "{} has no {COMMON_SPEC}; every v2 spec refers to it",
-                set.origin
-            )
-        })?;
-    let common_spec = load::load(common_file, overrides_for(&common_file.path))?;
-    if common_spec.overrides_applied > 0 {
-        overrides_applied.insert(common_spec.resource.clone(), common_spec.overrides_applied);
-    }
-    let common_types = CommonTypes::new(&common_spec);
-    let mut common_api = ir::build(&common_spec, None)?;
-    common_api.crate_name = "ghl-common".to_owned();
-    common_api.title = "Common Schemas".to_owned();
-
-    let resources: Vec<_> = set
-        .files
-        .iter()
-        .filter(|file| file.path != COMMON_SPEC)
-        .collect();
-    if resources.is_empty() {
-        bail!("{} holds no resource specs (apps/*.json)", set.origin);
-    }
-    // Two files that name one crate would write over each other.
-    let mut crates: BTreeMap<String, &str> = BTreeMap::new();
-    crates.insert(common_api.crate_name.clone(), COMMON_SPEC);
-    for file in &resources {
-        let krate = crate::naming::crate_name(load::resource_of(&file.path));
-        if let Some(other) = crates.insert(krate.clone(), &file.path) {
-            bail!(
-                "{other} and {} both become the crate `{krate}` in {}: keep one of the two files",
-                file.path,
-                set.origin
-            );
-        }
-    }
-    let mut apis = vec![common_api];
-    let mut failures: Vec<anyhow::Error> = Vec::new();
-    let built = parallel_map(&resources, |file| {
-        let spec = load::load(file, overrides_for(&file.path))?;
-        let api = ir::build(&spec, Some(&common_types))?;
-        Ok((spec.resource, spec.overrides_applied, api))
-    });
-    for result in built {
-        match result {
-            Ok((resource, applied, api)) => {
-                if applied > 0 {
-                    overrides_applied.insert(resource, applied);
-                }
-                apis.push(api);
-            }
-            Err(error) => failures.push(error),
-        }
-    }
-    if failures.len() == 1 {
-        if let Some(error) = failures.pop() {
-            return Err(error);
-        }
-    }
-    if !failures.is_empty() {
-        let listed: Vec<String> = failures
-            .iter()
-            .map(|error| format!("  - {error:#}"))
-            .collect();
-        bail!(
-            "{} of the spec files in {} failed:\n{}",
-            failures.len(),
-            set.origin,
-            listed.join("\n")
-        );
-    }
-    Ok(Built {
-        apis,
-        overrides_applied,
-    })
-}
-
-/// The stack of every thread that reads or generates a spec: schemas nest as deep as
-/// [`crate::validate::MAX_DEPTH`] allows, and every stage walks them recursively. Only the
-/// pages a thread touches are ever committed.
-pub const STACK_SIZE: usize = 256 << 20;
-
-/// `f` over `items` on every available core, results in the order of `items` (so output does not
-/// depend on scheduling). Each call builds and consumes its own token streams: they are not `Send`.
-fn parallel_map<T: Sync, R: Send>(
-    items: &[T],
-    f: impl Fn(&T) -> anyhow::Result<R> + Sync,
-) -> Vec<anyhow::Result<R>> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(items.len())
-        .max(1);
-    let mut slots: Vec<Option<anyhow::Result<R>>> = (0..items.len()).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|worker| {
-                let f = &f;
-                // Every `threads`-th item, so big and small specs spread evenly.
-                std::thread::Builder::new()
-                    .stack_size(STACK_SIZE)
-                    .spawn_scoped(scope, move || {
-                        items
-                            .iter()
-                            .enumerate()
-                            .skip(worker)
-                            .step_by(threads)
-                            .map(|(index, item)| (index, f(item)))
-                            .collect::<Vec<_>>()
-                    })
-            })
-            .collect();
-        for worker in workers {
-            // A thread that could not start leaves its slots empty: reported below.
-            let Ok(worker) = worker else { continue };
-            match worker.join() {
-                Ok(results) => {
-                    for (index, result) in results {
-                        slots[index] = Some(result);
-                    }
-                }
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-    });
-    slots
-        .into_iter()
-        .map(|slot| {
-            slot.unwrap_or_else(|| Err(anyhow::anyhow!("a generator thread produced no result")))
-        })
-        .collect()
-}
-
-/// Specs in, files out, all in memory: nothing here touches the output directory.
-pub fn generate(
-    set: &SpecSet,
-    overrides: &[OverrideFile],
-    options: &EmitOptions,
-) -> anyhow::Result<Generation> {
-    let Built {
-        apis,
-        overrides_applied,
-    } = build_apis(set, overrides)?;
-    let mut files = Vec::new();
-    let mut stats = Stats::default();
-    for (api, emitted) in apis
-        .iter()
-        .zip(parallel_map(&apis, |api| emit::emit_crate(api, options)))
-    {
-        files.extend(emitted?);
-        stats.add(&api.stats);
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    let (cases, example_stats) = examples::collect(&apis);
-    let test_files = spec_tests::emit(&apis, &cases, &example_stats, &options.metadata)?;
-    Ok(Generation {
-        files,
-        test_files,
-        apis,
-        stats,
-        example_stats,
-        overrides_applied,
-    })
 }
 
 fn load_specs(args: &RegenArgs, root: &Path) -> anyhow::Result<SpecSet> {

@@ -20,6 +20,7 @@ use anyhow::{Context, bail, ensure};
 use crate::diff::{self, Class, Report, Status};
 use crate::emit::{self, VersionsFile};
 pub use crate::emit::{CHANGELOG_DIR, VERSIONS_FILE, read_versions};
+use crate::pipeline;
 use crate::regen;
 use crate::safe_fs::{self, Staging};
 use crate::specs::{self, Lock};
@@ -214,7 +215,7 @@ fn v2_paths(tree: &serde_json::Value, url: &str) -> anyhow::Result<Vec<String>> 
         .filter(|path| {
             path.strip_prefix("apps/")
                 .is_some_and(|name| name.ends_with(".json") && !name.contains('/'))
-                || *path == regen::COMMON_SPEC
+                || *path == pipeline::COMMON_SPEC
         })
         .map(str::to_owned)
         .collect();
@@ -226,9 +227,9 @@ fn v2_paths(tree: &serde_json::Value, url: &str) -> anyhow::Result<Vec<String>> 
     }
     paths.sort();
     ensure!(
-        paths.iter().any(|path| path == regen::COMMON_SPEC),
+        paths.iter().any(|path| path == pipeline::COMMON_SPEC),
         "{url}: the commit has no {}; is it a commit of the specs repository?",
-        regen::COMMON_SPEC
+        pipeline::COMMON_SPEC
     );
     Ok(paths)
 }

@@ -42,7 +42,7 @@ const METHODS: &[&str] = &[
 /// about 20 deep), about a thousand nested schemas. Generation grows with the square of the
 /// depth (every nested type names its parents and where it sits), so this also bounds the
 /// time a run takes (about 8 s for a thousand nested objects) and stays well inside what the
-/// generator's threads have stack for ([`crate::regen::STACK_SIZE`]).
+/// generator's threads have stack for ([`crate::pipeline::STACK_SIZE`]).
 pub const MAX_DEPTH: usize = 2_000;
 
 /// Parses `bytes` as strict JSON: UTF-8, no duplicate keys, no trailing text. Depth is checked
@@ -450,7 +450,7 @@ mod tests {
         let nested = |depth: usize| format!("{}1{}", "[".repeat(depth), "]".repeat(depth));
         // On a generator-sized stack: the test thread's default is smaller.
         let parsed = std::thread::Builder::new()
-            .stack_size(crate::regen::STACK_SIZE)
+            .stack_size(crate::pipeline::STACK_SIZE)
             .spawn(move || parse("apps/a.json", nested(MAX_DEPTH).as_bytes()).is_ok())
             .unwrap()
             .join()

@@ -2,7 +2,8 @@
 //! spec change shows up as a reviewable diff.
 
 use xtask::overrides::{OverrideFile, load_dir, report};
-use xtask::regen::{generate, workspace_root};
+use xtask::pipeline::generate;
+use xtask::regen::workspace_root;
 use xtask::specs::load_locked;
 use xtask::summary::api_summary;
 

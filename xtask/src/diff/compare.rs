@@ -8,12 +8,12 @@ use anyhow::{Context, anyhow};
 use super::types::{diff_types, input_types};
 use super::{Change, Class, CrateDiff, Kind, Report, Scope, Status};
 use crate::ir::{Api, Body, Operation, Param, ParamLocation, Response, Short};
-use crate::regen;
+use crate::pipeline;
 use crate::specs::SpecSet;
 
 /// The model of every crate of a release, as published (no overrides).
 pub fn build(set: &SpecSet) -> anyhow::Result<Vec<Api>> {
-    Ok(regen::build_apis(set, &[])
+    Ok(pipeline::build_apis(set, &[])
         .with_context(|| format!("building the API model of {}", set.origin))?
         .apis)
 }
@@ -28,7 +28,7 @@ pub fn diff_sets(
     let (old_apis, new_apis) = std::thread::scope(|scope| {
         // As deep a stack as the generator's own threads: specs are walked recursively.
         let old_side = std::thread::Builder::new()
-            .stack_size(regen::STACK_SIZE)
+            .stack_size(pipeline::STACK_SIZE)
             .spawn_scoped(scope, || build(old))
             .context("starting a thread to build the old release")?;
         let new_apis = build(new);

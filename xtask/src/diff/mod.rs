@@ -1,6 +1,6 @@
 //! `cargo xtask diff`: what a new release of the specs changes for users of the generated crates.
 //!
-//! Both releases go through the generator's own pipeline ([`crate::regen::build_apis`], without
+//! Both releases go through the generator's own pipeline ([`crate::pipeline::build_apis`], without
 //! overrides: the overrides describe one release, the diff is about what HighLevel published), and
 //! the two [`Api`](crate::ir::Api) models are compared crate by crate. Every change is classed by
 //! what it does to the generated Rust API: [`Class::Breaking`] when code written against the old

@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use xtask::emit::{EmitOptions, workspace_metadata};
-use xtask::regen::{Generation, generate, workspace_root};
+use xtask::pipeline::{Generation, generate};
+use xtask::regen::workspace_root;
 use xtask::specs::{SpecFile, SpecSet};
 
 /// The fixture specs (`tests/fixtures/specs/<feature>.json`, one feature each, and `common.json`)
