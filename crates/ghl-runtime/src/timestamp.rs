@@ -4,12 +4,39 @@
 //! these two functions turn them into [`SystemTime`] and back, so helpers can compare and move
 //! them without a date library of their own.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
-/// Parses an RFC 3339 UTC timestamp (`2026-06-01T10:00:00Z`, fractional seconds allowed);
-/// `None` for anything else, e.g. a date without a time or an offset other than `Z`.
+/// Parses an RFC 3339 timestamp: `2026-06-01T10:00:00Z`, fractional seconds allowed, with
+/// `Z` or an offset such as `+02:00`; `None` for anything else, e.g. a date without a time.
 pub fn parse_timestamp(text: &str) -> Option<SystemTime> {
-    humantime::parse_rfc3339(text.trim()).ok()
+    let text = text.trim();
+    // An offset `±HH:MM`: read the time as UTC, then move it by the offset.
+    let (local, offset) = match text.len().checked_sub(6).map(|at| text.split_at(at)) {
+        Some((local, offset))
+            if matches!(offset.as_bytes(), [b'+' | b'-', _, _, b':', _, _])
+                && local.len() >= 19 =>
+        {
+            let hours: u64 = offset.get(1..3)?.parse().ok()?;
+            let minutes: u64 = offset.get(4..6)?.parse().ok()?;
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            let seconds = Duration::from_secs(hours * 3600 + minutes * 60);
+            (local, Some((offset.starts_with('+'), seconds)))
+        }
+        _ => (text, None),
+    };
+    match offset {
+        None => humantime::parse_rfc3339(local).ok(),
+        Some((ahead, by)) => {
+            let utc = humantime::parse_rfc3339(&format!("{local}Z")).ok()?;
+            if ahead {
+                utc.checked_sub(by)
+            } else {
+                utc.checked_add(by)
+            }
+        }
+    }
 }
 
 /// Formats `time` the way the API writes timestamps: `2026-06-01T10:00:00.000Z`.
@@ -32,6 +59,14 @@ mod tests {
             parse_timestamp("2026-06-01T10:00:00Z"),
             Some(UNIX_EPOCH + Duration::from_secs(1_780_308_000))
         );
+    }
+
+    #[test]
+    fn offsets_move_the_time() {
+        let utc = parse_timestamp("2026-06-01T10:00:00Z").unwrap();
+        assert_eq!(parse_timestamp("2026-06-01T12:00:00+02:00"), Some(utc));
+        assert_eq!(parse_timestamp("2026-06-01T05:30:00.000-04:30"), Some(utc));
+        assert_eq!(parse_timestamp("2026-06-01T10:00:00+24:00"), None);
     }
 
     #[test]

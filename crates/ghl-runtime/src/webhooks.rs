@@ -582,77 +582,10 @@ fn parse_timestamp(value: &Value) -> Option<SystemTime> {
             if let Ok(n) = s.parse::<f64>() {
                 return parse_timestamp(&Value::from(n));
             }
-            parse_rfc3339(s)
+            crate::timestamp::parse_timestamp(s)
         }
         _ => None,
     }
-}
-
-/// Parses `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`.
-fn parse_rfc3339(s: &str) -> Option<SystemTime> {
-    let b = s.as_bytes();
-    if b.len() < 20 {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        std::str::from_utf8(b.get(r)?).ok()?.parse().ok()
-    };
-    if b[4] != b'-'
-        || b[7] != b'-'
-        || !matches!(b[10], b'T' | b't' | b' ')
-        || b[13] != b':'
-        || b[16] != b':'
-    {
-        return None;
-    }
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 60
-    {
-        return None;
-    }
-    let mut i = 19;
-    let mut nanos: u64 = 0;
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        let start = i;
-        while i < b.len() && b[i].is_ascii_digit() {
-            i += 1;
-        }
-        let frac = std::str::from_utf8(&b[start..i]).ok()?;
-        let digits: String = frac.chars().take(9).collect();
-        if digits.is_empty() {
-            return None;
-        }
-        nanos = digits.parse::<u64>().ok()? * 10u64.pow(9 - digits.len() as u32);
-    }
-    let offset_secs: i64 = match b.get(i)? {
-        b'Z' | b'z' if i + 1 == b.len() => 0,
-        sign @ (b'+' | b'-') if i + 6 == b.len() && b[i + 3] == b':' => {
-            let h = num(i + 1..i + 3)?;
-            let m = num(i + 4..i + 6)?;
-            let off = h * 3600 + m * 60;
-            if *sign == b'+' { off } else { -off }
-        }
-        _ => return None,
-    };
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset_secs;
-    if secs < 0 {
-        return None;
-    }
-    Some(UNIX_EPOCH + Duration::from_secs(secs as u64) + Duration::from_nanos(nanos))
 }
 
 /// A contact event (`ContactCreate`, `ContactUpdate`, `ContactDelete`, `ContactTagUpdate`,
@@ -1687,18 +1620,18 @@ mod tests {
 
     #[test]
     fn rfc3339_timestamps() {
-        let t = parse_rfc3339("2025-01-28T14:35:00Z").unwrap();
+        let t = parse_timestamp(&Value::from("2025-01-28T14:35:00Z")).unwrap();
         assert_eq!(
             t.duration_since(UNIX_EPOCH).unwrap().as_secs(),
             1_738_074_900
         );
-        let t = parse_rfc3339("2025-01-28T16:35:00.250+02:00").unwrap();
+        let t = parse_timestamp(&Value::from("2025-01-28T16:35:00.250+02:00")).unwrap();
         assert_eq!(
             t.duration_since(UNIX_EPOCH).unwrap().as_millis(),
             1_738_074_900_250
         );
-        assert!(parse_rfc3339("2025-13-28T14:35:00Z").is_none());
-        assert!(parse_rfc3339("yesterday").is_none());
+        assert!(parse_timestamp(&Value::from("2025-13-28T14:35:00Z")).is_none());
+        assert!(parse_timestamp(&Value::from("yesterday")).is_none());
         let ms = parse_timestamp(&Value::from(1_738_074_900_000u64)).unwrap();
         assert_eq!(
             ms.duration_since(UNIX_EPOCH).unwrap().as_secs(),
