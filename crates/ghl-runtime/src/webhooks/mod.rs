@@ -82,11 +82,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
+use serde_json::Value;
 
 mod events;
 pub use events::*;
-
-use serde_json::Value;
 
 /// The header map type [`WebhookVerifier::verify`] takes (the `http` crate's, as used by
 /// axum, hyper, reqwest and most Rust web frameworks).
