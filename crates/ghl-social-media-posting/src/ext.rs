@@ -34,34 +34,13 @@ use crate::types::{
 /// scheduled post whose date has passed.
 pub const SCHEDULE_LEAD: Duration = Duration::from_secs(10 * 60);
 
-/// Read-only keys of a read post: what the server sets and never takes back. Everything else a
-/// read carries, known to this client or not, goes back out in the update.
-const READ_ONLY: &[&str] = &[
-    "_id",
-    "locationId",
-    "platform",
-    "accountId",
-    "displayDate",
-    "source",
-    "channel",
-    "parentPostId",
-    "isCommentSyncing",
-    "user",
-    "insights",
-    "deleted",
-    "error",
-    "postId",
-    "publishedAt",
-    "createdAt",
-    "updatedAt",
-];
-
 impl CreatePostDto {
     /// The full update body for `post`, as the server wants it.
     ///
     /// Every writable field of the read goes back out unchanged, including keys this client
-    /// does not know yet (kept in `additional_properties` on both sides); read-only ones
-    /// (`_id`, `insights`, `createdAt`, ... and the expanded approver) stay behind. `userId` and
+    /// does not know yet (kept in `additional_properties` on both sides); the read-only ones,
+    /// typed on the read side only (`_id`, `insights`, `createdAt`, ... and the expanded
+    /// approver), stay behind. `userId` and
     /// `createdBy` carry the same user, the post's `userId`, else its `createdBy`, else
     /// `fallback_user_id`. The body always has a `scheduleDate`: the post's own (its
     /// `scheduleDate`, else its `displayDate`), or
@@ -90,12 +69,7 @@ impl CreatePostDto {
             .filter(|user| !user.is_empty())
             .unwrap_or(fallback_user_id)
             .to_owned();
-        let additional_properties = post
-            .additional_properties
-            .iter()
-            .filter(|(key, _)| !READ_ONLY.contains(&key.as_str()))
-            .map(|(key, value)| (key.clone(), value.clone()))
-            .collect();
+        let additional_properties = post.additional_properties.clone();
         CreatePostDto {
             account_ids,
             summary: post.summary.clone().unwrap_or_default(),
