@@ -1,7 +1,7 @@
 //! Every Rust identifier the generator writes comes from here, so that the same spec name always
 //! becomes the same Rust name and no stage invents its own casing rules.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 
@@ -43,6 +43,12 @@ const RESERVED_TYPE_NAMES: &[&str] = &[
     "Formatter",
     "Method",
 ];
+
+/// The name of a schema the spec names itself: [`type_name`], cut at a word to
+/// [`MAX_TYPE_NAME`] (`...SuccessfulResponseDto` -> `...SuccessfulResponse`).
+pub fn schema_type_name(raw: &str) -> String {
+    cut_at_word(&type_name(raw), MAX_TYPE_NAME)
+}
 
 /// `BlogPostDTO` -> `BlogPostDto`; `13-17` -> `X13To17`-style safe names; never empty.
 pub fn type_name(raw: &str) -> String {
@@ -135,6 +141,174 @@ fn spelled_out(raw: &str) -> String {
     out
 }
 
+/// The longest type name the generator writes.
+pub const MAX_TYPE_NAME: usize = 48;
+
+/// Names for an inline type at `path` (see `ir::TypeDef::paths`), best first, none longer than
+/// [`MAX_TYPE_NAME`]: the whole path; else its first segment with as many of the last as fit;
+/// else as many of the last as fit; else the last, cut at a word boundary.
+pub fn path_candidates(path: &[String]) -> Vec<String> {
+    // Cased one by one, checked as whole names: `Method` is only reserved on its own.
+    let segments: Vec<String> = path
+        .iter()
+        .map(|segment| spelled_out(segment).to_upper_camel_case())
+        .collect();
+    let mut out = Vec::new();
+    let mut push = |name: String| {
+        if name.len() <= MAX_TYPE_NAME && !name.is_empty() && !out.contains(&name) {
+            out.push(name);
+        }
+    };
+    push(type_name(&segments.concat()));
+    if let Some((root, rest)) = segments.split_first() {
+        for start in 1..rest.len() {
+            push(type_name(&format!("{root}{}", rest[start..].concat())));
+        }
+        for start in 0..rest.len() {
+            push(type_name(&rest[start..].concat()));
+        }
+    }
+    if out.is_empty() {
+        let last = segments
+            .last()
+            .cloned()
+            .unwrap_or_else(|| "Unnamed".to_owned());
+        out.push(cut_at_word(&last, MAX_TYPE_NAME));
+    }
+    out
+}
+
+/// Property names too general to name a type on their own.
+const GENERIC_WORDS: &[&str] = &[
+    "Type", "Data", "Value", "Item", "Items", "Meta", "Result", "Results", "Response", "Body",
+    "Details", "Info", "Object", "Status", "Name", "Id", "Kind", "Mode", "Source",
+];
+
+/// Names for one type merged from several places, best first: what the places have in common.
+/// The most common last property name (`AltType`, `Country`); the longest run of trailing
+/// segments every path shares; for types that sit directly in operations
+/// (`DeleteNoteResponse`, `DeleteTagResponse`), the words their names share
+/// (`DeleteResponse`). None is longer than [`MAX_TYPE_NAME`].
+pub fn shared_candidates(paths: &[Vec<String>]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |name: String| {
+        if name.len() <= MAX_TYPE_NAME && !name.is_empty() && !out.contains(&name) {
+            out.push(name);
+        }
+    };
+    let mut last_counts: BTreeMap<String, usize> = BTreeMap::new();
+    for path in paths.iter().filter(|path| path.len() > 1) {
+        if let Some(last) = path.last() {
+            *last_counts
+                .entry(type_name(&spelled_out(last).to_upper_camel_case()))
+                .or_default() += 1;
+        }
+    }
+    let mut by_count: Vec<(usize, String)> = last_counts
+        .into_iter()
+        .map(|(name, count)| (count, name))
+        .collect();
+    by_count.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    if let Some((_, name)) = by_count.first() {
+        if GENERIC_WORDS.contains(&name.as_str()) {
+            // `Type` says little: the property with what holds it (`DiscountType`) first, when
+            // places share that.
+            let mut tails: BTreeMap<String, usize> = BTreeMap::new();
+            for path in paths.iter().filter(|path| path.len() > 1) {
+                let tail = type_name(&path[path.len() - 2..].concat());
+                *tails.entry(tail).or_default() += 1;
+            }
+            let mut tails: Vec<(usize, String)> = tails
+                .into_iter()
+                .map(|(name, count)| (count, name))
+                .collect();
+            tails.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+            if let Some((_, tail)) = tails.first().filter(|(count, _)| *count > 1) {
+                push(tail.clone());
+            }
+        }
+        push(name.clone());
+    }
+    let shortest = paths.iter().map(Vec::len).min().unwrap_or(0);
+    let shared_tail = (0..shortest)
+        .take_while(|&back| {
+            let segment = |path: &Vec<String>| path[path.len() - 1 - back].clone();
+            paths.iter().all(|path| segment(path) == segment(&paths[0]))
+        })
+        .count();
+    if shared_tail > 0 && shared_tail < shortest.max(1) {
+        for take in (2..=shared_tail).rev() {
+            let first = &paths[0];
+            push(type_name(&first[first.len() - take..].concat()));
+        }
+    }
+    if paths.iter().all(|path| path.len() == 1) {
+        let words: Vec<Vec<String>> = paths.iter().map(|path| camel_words(&path[0])).collect();
+        let prefix = shared_words(&words, false);
+        let suffix = shared_words(&words, true);
+        let shortest_words = words.iter().map(Vec::len).min().unwrap_or(0);
+        if !prefix.is_empty() && !suffix.is_empty() && prefix.len() + suffix.len() <= shortest_words
+        {
+            push(format!("{}{}", prefix.concat(), suffix.concat()));
+        }
+    }
+    out
+}
+
+/// The words of an UpperCamel name: `DeleteNoteResponse` -> `Delete`, `Note`, `Response`.
+fn camel_words(name: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for ch in name.chars() {
+        match words.last_mut() {
+            Some(word) if !ch.is_ascii_uppercase() => word.push(ch),
+            _ => words.push(ch.to_string()),
+        }
+    }
+    words
+}
+
+/// The words every name starts with (or, `from_end`, ends with).
+fn shared_words(words: &[Vec<String>], from_end: bool) -> Vec<String> {
+    let Some(first) = words.first() else {
+        return Vec::new();
+    };
+    let shortest = words.iter().map(Vec::len).min().unwrap_or(0);
+    let at = |list: &Vec<String>, i: usize| {
+        if from_end {
+            list[list.len() - 1 - i].clone()
+        } else {
+            list[i].clone()
+        }
+    };
+    let count = (0..shortest)
+        .take_while(|&i| words.iter().all(|list| at(list, i) == at(first, i)))
+        .count();
+    let mut shared: Vec<String> = (0..count).map(|i| at(first, i)).collect();
+    if from_end {
+        shared.reverse();
+    }
+    shared
+}
+
+/// `name` cut to at most `max` bytes, at the end of a word when one fits.
+fn cut_at_word(name: &str, max: usize) -> String {
+    if name.len() <= max {
+        return name.to_owned();
+    }
+    let mut out = String::new();
+    for word in camel_words(name) {
+        if out.len() + word.len() > max {
+            break;
+        }
+        out.push_str(&word);
+    }
+    if out.is_empty() {
+        name.chars().take(max).collect()
+    } else {
+        out
+    }
+}
+
 /// Hands out names unique within one scope (a crate's types, a struct's fields, a client's
 /// methods). The first claimant keeps the plain name; later ones get a numeric suffix, so the
 /// result depends only on the (sorted) order of claims.
@@ -195,6 +369,10 @@ mod tests {
         assert_eq!(type_name("13-17"), "X1317");
         assert_eq!(type_name("Result"), "ResultModel");
         assert_eq!(type_name(""), "Unnamed");
+        assert_eq!(
+            schema_type_name("CreateDeleteCantactsCampaignsSuccessfulResponseDto"),
+            "CreateDeleteCantactsCampaignsSuccessfulResponse"
+        );
     }
 
     #[test]
@@ -231,6 +409,70 @@ mod tests {
             "ghl_social_media_posting"
         );
         assert_eq!(client_type_name("saas-api"), "SaasApiClient");
+    }
+
+    fn path(segments: &[&str]) -> Vec<String> {
+        segments.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn long_paths_keep_their_root_and_their_last_segments() {
+        let long = path(&[
+            "GetSocialMediaStatisticsResponse",
+            "Results",
+            "Breakdowns",
+            "Impressions",
+            "PlatformsValue",
+        ]);
+        let candidates = path_candidates(&long);
+        assert_eq!(
+            candidates[0],
+            "GetSocialMediaStatisticsResponsePlatformsValue"
+        );
+        assert!(candidates.iter().all(|name| name.len() <= MAX_TYPE_NAME));
+        assert!(candidates.contains(&"ImpressionsPlatformsValue".to_owned()));
+        assert_eq!(path_candidates(&path(&["Post", "Author"]))[0], "PostAuthor");
+        assert_eq!(
+            path_candidates(&path(&["Holder", "Method"]))[0],
+            "HolderMethod"
+        );
+        assert_eq!(
+            path_candidates(&path(&["Holder", "Method"]))[1],
+            "MethodModel"
+        );
+        let huge = "Word".repeat(20);
+        assert_eq!(path_candidates(&path(&[&huge])), ["Word".repeat(12)]);
+    }
+
+    #[test]
+    fn merged_types_are_named_after_what_their_places_share() {
+        let alt = [
+            path(&["CreateInvoiceDto", "AltType"]),
+            path(&["UpdateInvoiceDto", "AltType"]),
+            path(&["ListInvoicesAltType"]),
+        ];
+        assert_eq!(shared_candidates(&alt)[0], "AltType");
+        let countries = [
+            path(&["Business", "Address", "Country"]),
+            path(&["Contact", "Country"]),
+            path(&["Rates", "AmountAvailable"]),
+        ];
+        assert_eq!(shared_candidates(&countries)[0], "Country");
+        let types = [
+            path(&["Coupon", "Discount", "Type"]),
+            path(&["Order", "Discount", "Type"]),
+            path(&["Price", "Type"]),
+        ];
+        assert_eq!(shared_candidates(&types)[..2], ["DiscountType", "Type"]);
+        let totals = [
+            path(&["Stats", "Gender", "Totals"]),
+            path(&["Other", "Gender", "Totals"]),
+        ];
+        assert_eq!(shared_candidates(&totals), ["Totals", "GenderTotals"]);
+        let responses = [path(&["DeleteNoteResponse"]), path(&["DeleteTagResponse"])];
+        assert_eq!(shared_candidates(&responses), ["DeleteResponse"]);
+        let unrelated = [path(&["GetTagResponse"]), path(&["ListNotesResponse"])];
+        assert!(shared_candidates(&unrelated).is_empty());
     }
 
     #[test]

@@ -8,13 +8,16 @@ use anyhow::{Context, bail};
 
 use crate::emit::{self, EmitOptions, GeneratedFile};
 use crate::examples::{self, ExampleStats};
-use crate::ir::{self, Api, CommonTypes, Stats};
+use crate::ir::{self, Api, CommonTypes, Stats, TypeNames};
 use crate::overrides::OverrideFile;
 use crate::specs::SpecSet;
 use crate::{load, spec_tests};
 
 /// The file every v2 spec refers to for shared schemas.
 pub const COMMON_SPEC: &str = "common/common-schemas.json";
+
+/// The crate generated from [`COMMON_SPEC`].
+pub const COMMON_CRATE: &str = "ghl-common";
 
 /// The generated files and what it took to make them.
 pub struct Generation {
@@ -57,7 +60,12 @@ pub struct Built {
 ///
 /// Every resource spec is tried, so that after a spec update all the stale overrides are
 /// reported in one run, not one per run.
-pub fn build_apis(set: &SpecSet, overrides: &[OverrideFile]) -> anyhow::Result<Built> {
+/// Inline types keep the names `names` gave their places (see [`TypeNames`]).
+pub fn build_apis(
+    set: &SpecSet,
+    overrides: &[OverrideFile],
+    names: &TypeNames,
+) -> anyhow::Result<Built> {
     let spec_resources: BTreeSet<&str> = set
         .files
         .iter()
@@ -94,8 +102,8 @@ pub fn build_apis(set: &SpecSet, overrides: &[OverrideFile]) -> anyhow::Result<B
         overrides_applied.insert(common_spec.resource.clone(), common_spec.overrides_applied);
     }
     let common_types = CommonTypes::new(&common_spec);
-    let mut common_api = ir::build(&common_spec, None)?;
-    common_api.crate_name = "ghl-common".to_owned();
+    let mut common_api = ir::build(&common_spec, None, &names.places(COMMON_CRATE))?;
+    common_api.crate_name = COMMON_CRATE.to_owned();
     common_api.title = "Common Schemas".to_owned();
 
     let resources: Vec<_> = set
@@ -123,7 +131,8 @@ pub fn build_apis(set: &SpecSet, overrides: &[OverrideFile]) -> anyhow::Result<B
     let mut failures: Vec<anyhow::Error> = Vec::new();
     let built = parallel_map(&resources, |file| {
         let spec = load::load(file, overrides_for(&file.path))?;
-        let api = ir::build(&spec, Some(&common_types))?;
+        let locked = names.places(&crate::naming::crate_name(&spec.resource));
+        let api = ir::build(&spec, Some(&common_types), &locked)?;
         Ok((spec.resource, spec.overrides_applied, api))
     });
     for result in built {
@@ -224,8 +233,11 @@ pub fn generate(
     let Built {
         apis,
         overrides_applied,
-    } = build_apis(set, overrides)?;
-    let mut files = Vec::new();
+    } = build_apis(set, overrides, &options.type_names)?;
+    let mut files = vec![GeneratedFile {
+        path: TypeNames::FILE.to_owned(),
+        contents: TypeNames::of(&apis).to_json(),
+    }];
     let mut stats = Stats::default();
     for (api, emitted) in apis
         .iter()

@@ -9,7 +9,7 @@ use anyhow::Context;
 
 use crate::emit::{self, EmitOptions, GeneratedFile};
 use crate::examples::ExampleStats;
-use crate::ir::{Api, Stats};
+use crate::ir::{Api, Stats, TypeNames};
 use crate::overrides;
 use crate::pipeline::generate;
 use crate::specs::{self, SpecSet};
@@ -86,6 +86,17 @@ pub fn run(args: &RegenArgs) -> anyhow::Result<ExitCode> {
     run_in(&workspace_root(), args)
 }
 
+/// The names the last regen into `out_dir` gave inline types ([`TypeNames::FILE`] there); none
+/// for a fresh directory.
+pub fn type_names(out_dir: &Path) -> anyhow::Result<TypeNames> {
+    let path = out_dir.join(TypeNames::FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => TypeNames::parse(&text, &path.display().to_string()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(TypeNames::default()),
+        Err(error) => Err(error).with_context(|| format!("reading {}", path.display())),
+    }
+}
+
 /// [`run`] for the workspace at `root` (its `Cargo.toml`, `specs/`, `overrides/`, `crates/`).
 pub fn run_in(root: &Path, args: &RegenArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
@@ -107,6 +118,7 @@ pub fn run_in(root: &Path, args: &RegenArgs) -> anyhow::Result<ExitCode> {
         },
         metadata: emit::workspace_metadata(&root)?,
         releases: emit::releases(&root)?,
+        type_names: type_names(&out_dir)?,
     };
     let override_files = if args.no_overrides {
         Vec::new()
@@ -256,6 +268,7 @@ pub fn bench(specs_dir: Option<&Path>, runs: usize) -> anyhow::Result<ExitCode> 
         source: "bench".to_owned(),
         metadata: emit::workspace_metadata(&root)?,
         releases: emit::releases(&root)?,
+        type_names: type_names(&root.join("crates"))?,
     };
     let override_files = overrides::load_dir(&root.join("overrides"))?;
     let figures = bench::measure(runs, || generate(&set, &override_files, &options))?;

@@ -371,6 +371,7 @@ pub fn update(root: &Path, args: &UpdateArgs) -> anyhow::Result<Option<Updated>>
         &old_set,
         &format!("highlevel-api-docs@{}", short(&commit)),
         &new_set,
+        &crate::regen::type_names(&root.join("crates"))?,
     )?;
 
     let default_version = emit::workspace_metadata(root)?.version;

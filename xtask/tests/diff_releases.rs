@@ -2,7 +2,7 @@
 //! (2025-10-31, 36 resources) and the pinned one (41 resources).
 
 use xtask::diff::{Class, Status, diff_sets, markdown};
-use xtask::regen::workspace_root;
+use xtask::regen::{type_names, workspace_root};
 use xtask::specs::load_unlocked;
 
 #[test]
@@ -17,6 +17,7 @@ fn diff_of_the_two_releases_matches_its_snapshot() {
         &old,
         "highlevel-api-docs",
         &new,
+        &type_names(&workspace_root().join("crates")).expect("crates/type-names.json reads"),
     )
     .expect("both releases build");
 

@@ -10,7 +10,11 @@ fn each_fixture_generates_the_snapshotted_code() {
     let generation = common::generate_fixtures();
     let mut crates: BTreeMap<String, String> = BTreeMap::new();
     for file in &generation.files {
-        let (krate, path) = file.path.split_once('/').unwrap();
+        // The type-name lock sits beside the crates; every other file is in one.
+        let Some((krate, path)) = file.path.split_once('/') else {
+            assert_eq!(file.path, "type-names.json");
+            continue;
+        };
         let text = crates.entry(krate.to_owned()).or_default();
         text.push_str(&format!("===== {path} =====\n{}\n", file.contents));
     }

@@ -3538,7 +3538,7 @@ pub struct FbGetInstagramAccountsParams {
     /// Location identifier (`locationId`, query)
     pub location_id: String,
     /// Integration type (`type`, query)
-    pub type_: Option<types::FbGetInstagramAccountsType>,
+    pub type_: Option<types::FbGetEntityType>,
 }
 
 /// Query and header parameters of [`AdManagerClient::fb_get_pages`].
@@ -3575,7 +3575,7 @@ pub struct FbGetReportingParams {
     /// Report end date (`endDate`, query)
     pub end_date: String,
     /// Integration source type (`type`, query)
-    pub type_: types::FbGetReportingType,
+    pub type_: types::FbGetEntityType,
     /// Comma-separated reporting fields (`fields`, query)
     pub fields: Vec<types::FbGetReportingFieldsItem>,
 }
@@ -3605,7 +3605,7 @@ pub struct FbGetReportingListParams {
     /// Campaign identifier (`campaignId`, query)
     pub campaign_id: String,
     /// Integration source type (`type`, query)
-    pub type_: types::FbGetReportingListType,
+    pub type_: types::FbGetEntityType,
 }
 
 /// Query and header parameters of [`AdManagerClient::fb_search_targeting`].
@@ -3625,7 +3625,7 @@ pub struct GoogleGetAdAccountsParams {
     /// Location identifier (`locationId`, query)
     pub location_id: String,
     /// Account type (`type`, query)
-    pub type_: Option<types::GoogleGetAdAccountsType>,
+    pub type_: Option<types::FbGetEntityType>,
 }
 
 /// Query and header parameters of [`AdManagerClient::google_get_ad_account_details`].
@@ -3713,7 +3713,7 @@ pub struct GoogleGetEntityParams {
     /// Location identifier (`locationId`, query)
     pub location_id: String,
     /// Integration type (`type`, query)
-    pub type_: types::GoogleGetEntityType,
+    pub type_: types::FbGetEntityType,
     /// Campaign identifier (`campaignId`, query)
     pub campaign_id: Option<String>,
     /// Ad group identifier (`adGroupId`, query)
@@ -3763,7 +3763,7 @@ pub struct GoogleGetReportingParams {
     /// Report end date (`endDate`, query)
     pub end_date: String,
     /// Integration type (`type`, query)
-    pub type_: types::GoogleGetReportingType,
+    pub type_: types::FbGetEntityType,
     /// Comma-separated reporting fields (`fields`, query)
     pub fields: Vec<types::GoogleGetReportingFieldsItem>,
 }
@@ -3793,7 +3793,7 @@ pub struct GoogleGetReportingListParams {
     /// Campaign identifier (`campaignId`, query)
     pub campaign_id: Option<String>,
     /// Integration type (`type`, query)
-    pub type_: types::GoogleGetReportingListType,
+    pub type_: types::FbGetEntityType,
 }
 
 /// Query and header parameters of [`AdManagerClient::google_get_segments`].
@@ -3820,7 +3820,7 @@ pub struct GoogleDeleteSegmentParams {
     /// Location identifier (`locationId`, query)
     pub location_id: String,
     /// Segment type (`type`, query)
-    pub type_: types::GoogleDeleteSegmentType,
+    pub type_: types::GoogleType,
 }
 
 /// Query and header parameters of [`AdManagerClient::google_get_segment_by_id`].
@@ -3829,7 +3829,7 @@ pub struct GoogleGetSegmentByIdParams {
     /// Location identifier (`locationId`, query)
     pub location_id: String,
     /// Segment type (`type`, query)
-    pub type_: types::GoogleGetSegmentByIdType,
+    pub type_: types::GoogleType,
 }
 
 /// Query and header parameters of [`AdManagerClient::google_get_target_interests`].

@@ -25,7 +25,7 @@ pub struct AdCampaignDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub publishing_status: Option<AdCampaignDtoPublishingStatus>,
+    pub publishing_status: Option<PublishingStatus>,
     /// Campaign audience targeting
     #[serde(rename = "mediaType", default, skip_serializing_if = "Option::is_none")]
     pub media_type: Option<AdCampaignDtoMediaType>,
@@ -115,90 +115,6 @@ impl std::fmt::Display for AdCampaignDtoMediaType {
     }
 }
 
-/// The `publishingStatus` field of [`AdCampaignDto`].
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignDTO/properties/publishingStatus`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum AdCampaignDtoPublishingStatus {
-    /// `DRAFT`
-    Draft,
-    /// `SCHEDULED`
-    Scheduled,
-    /// `PUBLISHED`
-    Published,
-    /// `PUBLISHING`
-    Publishing,
-    /// `FAILED`
-    Failed,
-    /// `IN_REVIEW`
-    InReview,
-    /// `PAUSED`
-    Paused,
-    /// `ARCHIVED`
-    Archived,
-    /// `WITH_ISSUES`
-    WithIssues,
-    /// `REJECTED`
-    Rejected,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AdCampaignDtoPublishingStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "DRAFT",
-            Self::Scheduled => "SCHEDULED",
-            Self::Published => "PUBLISHED",
-            Self::Publishing => "PUBLISHING",
-            Self::Failed => "FAILED",
-            Self::InReview => "IN_REVIEW",
-            Self::Paused => "PAUSED",
-            Self::Archived => "ARCHIVED",
-            Self::WithIssues => "WITH_ISSUES",
-            Self::Rejected => "REJECTED",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AdCampaignDtoPublishingStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "DRAFT" => Self::Draft,
-            "SCHEDULED" => Self::Scheduled,
-            "PUBLISHED" => Self::Published,
-            "PUBLISHING" => Self::Publishing,
-            "FAILED" => Self::Failed,
-            "IN_REVIEW" => Self::InReview,
-            "PAUSED" => Self::Paused,
-            "ARCHIVED" => Self::Archived,
-            "WITH_ISSUES" => Self::WithIssues,
-            "REJECTED" => Self::Rejected,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AdCampaignDtoPublishingStatus> for String {
-    fn from(value: AdCampaignDtoPublishingStatus) -> Self {
-        match value {
-            AdCampaignDtoPublishingStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AdCampaignDtoPublishingStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The body of `PUT /ad-publishing/linkedin/ads`.
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignGroupDataDTO`
@@ -242,7 +158,7 @@ pub struct AdCampaignGroupDataDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub publishing_status: Option<AdCampaignGroupDataDtoPublishingStatus>,
+    pub publishing_status: Option<PublishingStatus>,
     /// The `linkedInAdAccountId` field.
     #[serde(
         rename = "linkedInAdAccountId",
@@ -369,90 +285,6 @@ impl std::fmt::Display for AdCampaignGroupDataDtoObjectiveType {
     }
 }
 
-/// The `publishingStatus` field of [`AdCampaignGroupDataDto`].
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignGroupDataDTO/properties/publishingStatus`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum AdCampaignGroupDataDtoPublishingStatus {
-    /// `DRAFT`
-    Draft,
-    /// `SCHEDULED`
-    Scheduled,
-    /// `PUBLISHED`
-    Published,
-    /// `PUBLISHING`
-    Publishing,
-    /// `FAILED`
-    Failed,
-    /// `IN_REVIEW`
-    InReview,
-    /// `PAUSED`
-    Paused,
-    /// `ARCHIVED`
-    Archived,
-    /// `WITH_ISSUES`
-    WithIssues,
-    /// `REJECTED`
-    Rejected,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AdCampaignGroupDataDtoPublishingStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "DRAFT",
-            Self::Scheduled => "SCHEDULED",
-            Self::Published => "PUBLISHED",
-            Self::Publishing => "PUBLISHING",
-            Self::Failed => "FAILED",
-            Self::InReview => "IN_REVIEW",
-            Self::Paused => "PAUSED",
-            Self::Archived => "ARCHIVED",
-            Self::WithIssues => "WITH_ISSUES",
-            Self::Rejected => "REJECTED",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AdCampaignGroupDataDtoPublishingStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "DRAFT" => Self::Draft,
-            "SCHEDULED" => Self::Scheduled,
-            "PUBLISHED" => Self::Published,
-            "PUBLISHING" => Self::Publishing,
-            "FAILED" => Self::Failed,
-            "IN_REVIEW" => Self::InReview,
-            "PAUSED" => Self::Paused,
-            "ARCHIVED" => Self::Archived,
-            "WITH_ISSUES" => Self::WithIssues,
-            "REJECTED" => Self::Rejected,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AdCampaignGroupDataDtoPublishingStatus> for String {
-    fn from(value: AdCampaignGroupDataDtoPublishingStatus) -> Self {
-        match value {
-            AdCampaignGroupDataDtoPublishingStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AdCampaignGroupDataDtoPublishingStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// An item of the `adScheduleTargets` field of [`CallAssetPayloadDto`] and an item of the `adScheduleTargets` field of [`SitelinkAssetPayloadDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AdScheduleTargetDTO`
@@ -462,12 +294,12 @@ pub struct AdScheduleTargetDto {
     ///
     /// Example: `ZERO`
     #[serde(rename = "startMinute")]
-    pub start_minute: AdScheduleTargetDtoStartMinute,
+    pub start_minute: EndMinute,
     /// Minute mark the schedule ends at
     ///
     /// Example: `ZERO`
     #[serde(rename = "endMinute")]
-    pub end_minute: AdScheduleTargetDtoEndMinute,
+    pub end_minute: EndMinute,
     /// Day of the week for this schedule
     ///
     /// Example: `MONDAY`
@@ -552,126 +384,6 @@ impl From<AdScheduleTargetDtoDayOfWeek> for String {
 }
 
 impl std::fmt::Display for AdScheduleTargetDtoDayOfWeek {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Minute mark the schedule ends at
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/AdScheduleTargetDTO/properties/endMinute`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum AdScheduleTargetDtoEndMinute {
-    /// `ZERO`
-    Zero,
-    /// `FIFTEEN`
-    Fifteen,
-    /// `THIRTY`
-    Thirty,
-    /// `FORTY_FIVE`
-    FortyFive,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AdScheduleTargetDtoEndMinute {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Zero => "ZERO",
-            Self::Fifteen => "FIFTEEN",
-            Self::Thirty => "THIRTY",
-            Self::FortyFive => "FORTY_FIVE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AdScheduleTargetDtoEndMinute {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "ZERO" => Self::Zero,
-            "FIFTEEN" => Self::Fifteen,
-            "THIRTY" => Self::Thirty,
-            "FORTY_FIVE" => Self::FortyFive,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AdScheduleTargetDtoEndMinute> for String {
-    fn from(value: AdScheduleTargetDtoEndMinute) -> Self {
-        match value {
-            AdScheduleTargetDtoEndMinute::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AdScheduleTargetDtoEndMinute {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Minute mark the schedule starts at
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/AdScheduleTargetDTO/properties/startMinute`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum AdScheduleTargetDtoStartMinute {
-    /// `ZERO`
-    Zero,
-    /// `FIFTEEN`
-    Fifteen,
-    /// `THIRTY`
-    Thirty,
-    /// `FORTY_FIVE`
-    FortyFive,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AdScheduleTargetDtoStartMinute {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Zero => "ZERO",
-            Self::Fifteen => "FIFTEEN",
-            Self::Thirty => "THIRTY",
-            Self::FortyFive => "FORTY_FIVE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AdScheduleTargetDtoStartMinute {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "ZERO" => Self::Zero,
-            "FIFTEEN" => Self::Fifteen,
-            "THIRTY" => Self::Thirty,
-            "FORTY_FIVE" => Self::FortyFive,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AdScheduleTargetDtoStartMinute> for String {
-    fn from(value: AdScheduleTargetDtoStartMinute) -> Self {
-        match value {
-            AdScheduleTargetDtoStartMinute::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AdScheduleTargetDtoStartMinute {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -794,7 +506,7 @@ pub struct AudienceLocationDto {
     ///
     /// Example: `include`
     #[serde(rename = "selectionType")]
-    pub selection_type: AudienceLocationDtoSelectionType,
+    pub selection_type: SelectionType,
     /// Targeting radius around the location (for city/address types)
     ///
     /// Example: `25`
@@ -804,114 +516,10 @@ pub struct AudienceLocationDto {
     ///
     /// Example: `mi`
     #[serde(rename = "radiusUnit", default, skip_serializing_if = "Option::is_none")]
-    pub radius_unit: Option<AudienceLocationDtoRadiusUnit>,
+    pub radius_unit: Option<RadiusUnit>,
     /// Geometry data for address-based targeting
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub geometry: Option<AudienceLocationGeometry>,
-}
-
-/// Unit for the targeting radius
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/AudienceLocationDTO/properties/radiusUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum AudienceLocationDtoRadiusUnit {
-    /// `km`
-    Km,
-    /// `mi`
-    Mi,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AudienceLocationDtoRadiusUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Km => "km",
-            Self::Mi => "mi",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AudienceLocationDtoRadiusUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "km" => Self::Km,
-            "mi" => Self::Mi,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AudienceLocationDtoRadiusUnit> for String {
-    fn from(value: AudienceLocationDtoRadiusUnit) -> Self {
-        match value {
-            AudienceLocationDtoRadiusUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AudienceLocationDtoRadiusUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Whether the location is included or excluded from targeting
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/AudienceLocationDTO/properties/selectionType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum AudienceLocationDtoSelectionType {
-    /// `include`
-    Include,
-    /// `exclude`
-    Exclude,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AudienceLocationDtoSelectionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Include => "include",
-            Self::Exclude => "exclude",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AudienceLocationDtoSelectionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "include" => Self::Include,
-            "exclude" => Self::Exclude,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AudienceLocationDtoSelectionType> for String {
-    fn from(value: AudienceLocationDtoSelectionType) -> Self {
-        match value {
-            AudienceLocationDtoSelectionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AudienceLocationDtoSelectionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// Geographic location type
@@ -1064,7 +672,7 @@ pub struct Budget {
     ///
     /// Example: `DAILY`
     #[serde(rename = "budgetType")]
-    pub budget_type: BudgetBudgetType,
+    pub budget_type: BudgetType,
     /// Budget amount
     ///
     /// Example: `1000`
@@ -1091,12 +699,12 @@ pub struct Budget {
 
 /// Budget type
 ///
-/// Schema: `apps/ad-manager.json#/components/schemas/Budget/properties/budgetType`
+/// Schema: `apps/ad-manager.json#/components/schemas/Budget/properties/budgetType` and 2 identical schemas
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
-pub enum BudgetBudgetType {
+pub enum BudgetType {
     /// `DAILY`
     Daily,
     /// `LIFETIME`
@@ -1105,7 +713,7 @@ pub enum BudgetBudgetType {
     Unknown(String),
 }
 
-impl BudgetBudgetType {
+impl BudgetType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1116,7 +724,7 @@ impl BudgetBudgetType {
     }
 }
 
-impl From<String> for BudgetBudgetType {
+impl From<String> for BudgetType {
     fn from(value: String) -> Self {
         match value.as_str() {
             "DAILY" => Self::Daily,
@@ -1126,16 +734,16 @@ impl From<String> for BudgetBudgetType {
     }
 }
 
-impl From<BudgetBudgetType> for String {
-    fn from(value: BudgetBudgetType) -> Self {
+impl From<BudgetType> for String {
+    fn from(value: BudgetType) -> Self {
         match value {
-            BudgetBudgetType::Unknown(value) => value,
+            BudgetType::Unknown(value) => value,
             known => known.as_str().to_owned(),
         }
     }
 }
 
-impl std::fmt::Display for BudgetBudgetType {
+impl std::fmt::Display for BudgetType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -1256,7 +864,7 @@ pub struct CampaignDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub publishing_status: Option<CampaignDtoPublishingStatus>,
+    pub publishing_status: Option<PublishingStatus>,
     /// Google Ad account identifier
     #[serde(
         rename = "googleAdAccountId",
@@ -1466,90 +1074,6 @@ impl From<CampaignDtoGoalType> for String {
 }
 
 impl std::fmt::Display for CampaignDtoGoalType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Publishing status
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/CampaignDTO/properties/publishingStatus`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CampaignDtoPublishingStatus {
-    /// `DRAFT`
-    Draft,
-    /// `SCHEDULED`
-    Scheduled,
-    /// `PUBLISHED`
-    Published,
-    /// `PUBLISHING`
-    Publishing,
-    /// `FAILED`
-    Failed,
-    /// `IN_REVIEW`
-    InReview,
-    /// `PAUSED`
-    Paused,
-    /// `ARCHIVED`
-    Archived,
-    /// `WITH_ISSUES`
-    WithIssues,
-    /// `REJECTED`
-    Rejected,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CampaignDtoPublishingStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "DRAFT",
-            Self::Scheduled => "SCHEDULED",
-            Self::Published => "PUBLISHED",
-            Self::Publishing => "PUBLISHING",
-            Self::Failed => "FAILED",
-            Self::InReview => "IN_REVIEW",
-            Self::Paused => "PAUSED",
-            Self::Archived => "ARCHIVED",
-            Self::WithIssues => "WITH_ISSUES",
-            Self::Rejected => "REJECTED",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CampaignDtoPublishingStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "DRAFT" => Self::Draft,
-            "SCHEDULED" => Self::Scheduled,
-            "PUBLISHED" => Self::Published,
-            "PUBLISHING" => Self::Publishing,
-            "FAILED" => Self::Failed,
-            "IN_REVIEW" => Self::InReview,
-            "PAUSED" => Self::Paused,
-            "ARCHIVED" => Self::Archived,
-            "WITH_ISSUES" => Self::WithIssues,
-            "REJECTED" => Self::Rejected,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CampaignDtoPublishingStatus> for String {
-    fn from(value: CampaignDtoPublishingStatus) -> Self {
-        match value {
-            CampaignDtoPublishingStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CampaignDtoPublishingStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -1901,6 +1425,66 @@ pub struct CustomQuestionFieldDto {
     pub single_choice_answers: Vec<String>,
 }
 
+/// Minute mark the schedule ends at
+///
+/// Schema: `apps/ad-manager.json#/components/schemas/AdScheduleTargetDTO/properties/endMinute` and 1 identical schema (`apps/ad-manager.json#/components/schemas/AdScheduleTargetDTO/properties/startMinute`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum EndMinute {
+    /// `ZERO`
+    Zero,
+    /// `FIFTEEN`
+    Fifteen,
+    /// `THIRTY`
+    Thirty,
+    /// `FORTY_FIVE`
+    FortyFive,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl EndMinute {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Zero => "ZERO",
+            Self::Fifteen => "FIFTEEN",
+            Self::Thirty => "THIRTY",
+            Self::FortyFive => "FORTY_FIVE",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for EndMinute {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "ZERO" => Self::Zero,
+            "FIFTEEN" => Self::Fifteen,
+            "THIRTY" => Self::Thirty,
+            "FORTY_FIVE" => Self::FortyFive,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<EndMinute> for String {
+    fn from(value: EndMinute) -> Self {
+        match value {
+            EndMinute::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for EndMinute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The `audience` field of [`UpsertAdsetDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/FacebookAudienceDTO`
@@ -2159,9 +1743,9 @@ impl std::fmt::Display for FbGetEntityEntityType {
     }
 }
 
-/// The `type` parameter of `GET /ad-publishing/facebook/entity`.
+/// The `type` parameter of `GET /ad-publishing/facebook/entity`, the `type` parameter of `GET /ad-publishing/facebook/page/{pageId}/instagram`, the `type` parameter of `GET /ad-publishing/facebook/reporting` and 5 more places.
 ///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1entity/get/parameters/2/schema`
+/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1entity/get/parameters/2/schema` and 7 identical schemas
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -2206,58 +1790,6 @@ impl From<FbGetEntityType> for String {
 }
 
 impl std::fmt::Display for FbGetEntityType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `type` parameter of `GET /ad-publishing/facebook/page/{pageId}/instagram`.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1page~1{pageId}~1instagram/get/parameters/3/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum FbGetInstagramAccountsType {
-    /// `INTEGRATION`
-    Integration,
-    /// `AD_MANAGER`
-    AdManager,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl FbGetInstagramAccountsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Integration => "INTEGRATION",
-            Self::AdManager => "AD_MANAGER",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for FbGetInstagramAccountsType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "INTEGRATION" => Self::Integration,
-            "AD_MANAGER" => Self::AdManager,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<FbGetInstagramAccountsType> for String {
-    fn from(value: FbGetInstagramAccountsType) -> Self {
-        match value {
-            FbGetInstagramAccountsType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for FbGetInstagramAccountsType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2394,110 +1926,6 @@ impl From<FbGetReportingGroupBy> for String {
 }
 
 impl std::fmt::Display for FbGetReportingGroupBy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `type` parameter of `GET /ad-publishing/facebook/reporting/list`.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1reporting~1list/get/parameters/6/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum FbGetReportingListType {
-    /// `AD_MANAGER`
-    AdManager,
-    /// `INTEGRATION`
-    Integration,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl FbGetReportingListType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AdManager => "AD_MANAGER",
-            Self::Integration => "INTEGRATION",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for FbGetReportingListType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "AD_MANAGER" => Self::AdManager,
-            "INTEGRATION" => Self::Integration,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<FbGetReportingListType> for String {
-    fn from(value: FbGetReportingListType) -> Self {
-        match value {
-            FbGetReportingListType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for FbGetReportingListType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `type` parameter of `GET /ad-publishing/facebook/reporting`.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1facebook~1reporting/get/parameters/5/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum FbGetReportingType {
-    /// `AD_MANAGER`
-    AdManager,
-    /// `INTEGRATION`
-    Integration,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl FbGetReportingType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AdManager => "AD_MANAGER",
-            Self::Integration => "INTEGRATION",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for FbGetReportingType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "AD_MANAGER" => Self::AdManager,
-            "INTEGRATION" => Self::Integration,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<FbGetReportingType> for String {
-    fn from(value: FbGetReportingType) -> Self {
-        match value {
-            FbGetReportingType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for FbGetReportingType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -2795,59 +2223,7 @@ pub struct GeoLocationDto {
     ///
     /// Example: `include`
     #[serde(rename = "selectionType")]
-    pub selection_type: GeoLocationDtoSelectionType,
-}
-
-/// Selection type
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/GeoLocationDTO/properties/selectionType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GeoLocationDtoSelectionType {
-    /// `include`
-    Include,
-    /// `exclude`
-    Exclude,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GeoLocationDtoSelectionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Include => "include",
-            Self::Exclude => "exclude",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GeoLocationDtoSelectionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "include" => Self::Include,
-            "exclude" => Self::Exclude,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GeoLocationDtoSelectionType> for String {
-    fn from(value: GeoLocationDtoSelectionType) -> Self {
-        match value {
-            GeoLocationDtoSelectionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GeoLocationDtoSelectionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
+    pub selection_type: SelectionType,
 }
 
 /// The `viewport` field of [`GeoGeometryDto`].
@@ -2913,7 +2289,7 @@ pub struct GoogleAdContentDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub publishing_status: Option<GoogleAdContentDtoPublishingStatus>,
+    pub publishing_status: Option<PublishingStatus>,
     /// Internal ad identifier
     #[serde(rename = "adId", default, skip_serializing_if = "Option::is_none")]
     pub ad_id: Option<String>,
@@ -2953,7 +2329,7 @@ pub struct GoogleAdContentDto {
     pub carousel_cards: Option<Vec<GoogleCarouselCardDto>>,
     /// Channel placements
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub placements: Option<Vec<GoogleAdContentDtoPlacementsItem>>,
+    pub placements: Option<Vec<PlacementsItem>>,
     /// Custom channels flag
     #[serde(rename = "customChannels", default, skip_serializing_if = "Option::is_none")]
     pub custom_channels: Option<bool>,
@@ -3119,158 +2495,6 @@ impl std::fmt::Display for GoogleAdContentDtoMediaType {
     }
 }
 
-/// An item of the `placements` field of [`GoogleAdContentDto`].
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdContentDTO/properties/placements/items`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GoogleAdContentDtoPlacementsItem {
-    /// `GMAIL`
-    Gmail,
-    /// `YOUTUBE_IN_STREAM`
-    YoutubeInStream,
-    /// `YOUTUBE_SHORTS`
-    YoutubeShorts,
-    /// `YOUTUBE_IN_FEED`
-    YoutubeInFeed,
-    /// `DISCOVER`
-    Discover,
-    /// `DISPLAY`
-    Display,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoogleAdContentDtoPlacementsItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Gmail => "GMAIL",
-            Self::YoutubeInStream => "YOUTUBE_IN_STREAM",
-            Self::YoutubeShorts => "YOUTUBE_SHORTS",
-            Self::YoutubeInFeed => "YOUTUBE_IN_FEED",
-            Self::Discover => "DISCOVER",
-            Self::Display => "DISPLAY",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoogleAdContentDtoPlacementsItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "GMAIL" => Self::Gmail,
-            "YOUTUBE_IN_STREAM" => Self::YoutubeInStream,
-            "YOUTUBE_SHORTS" => Self::YoutubeShorts,
-            "YOUTUBE_IN_FEED" => Self::YoutubeInFeed,
-            "DISCOVER" => Self::Discover,
-            "DISPLAY" => Self::Display,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoogleAdContentDtoPlacementsItem> for String {
-    fn from(value: GoogleAdContentDtoPlacementsItem) -> Self {
-        match value {
-            GoogleAdContentDtoPlacementsItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoogleAdContentDtoPlacementsItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Ad publishing status
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdContentDTO/properties/publishingStatus`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GoogleAdContentDtoPublishingStatus {
-    /// `DRAFT`
-    Draft,
-    /// `SCHEDULED`
-    Scheduled,
-    /// `PUBLISHED`
-    Published,
-    /// `PUBLISHING`
-    Publishing,
-    /// `FAILED`
-    Failed,
-    /// `IN_REVIEW`
-    InReview,
-    /// `PAUSED`
-    Paused,
-    /// `ARCHIVED`
-    Archived,
-    /// `WITH_ISSUES`
-    WithIssues,
-    /// `REJECTED`
-    Rejected,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoogleAdContentDtoPublishingStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "DRAFT",
-            Self::Scheduled => "SCHEDULED",
-            Self::Published => "PUBLISHED",
-            Self::Publishing => "PUBLISHING",
-            Self::Failed => "FAILED",
-            Self::InReview => "IN_REVIEW",
-            Self::Paused => "PAUSED",
-            Self::Archived => "ARCHIVED",
-            Self::WithIssues => "WITH_ISSUES",
-            Self::Rejected => "REJECTED",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoogleAdContentDtoPublishingStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "DRAFT" => Self::Draft,
-            "SCHEDULED" => Self::Scheduled,
-            "PUBLISHED" => Self::Published,
-            "PUBLISHING" => Self::Publishing,
-            "FAILED" => Self::Failed,
-            "IN_REVIEW" => Self::InReview,
-            "PAUSED" => Self::Paused,
-            "ARCHIVED" => Self::Archived,
-            "WITH_ISSUES" => Self::WithIssues,
-            "REJECTED" => Self::Rejected,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoogleAdContentDtoPublishingStatus> for String {
-    fn from(value: GoogleAdContentDtoPublishingStatus) -> Self {
-        match value {
-            GoogleAdContentDtoPublishingStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoogleAdContentDtoPublishingStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The `audience` field of [`GoogleAdGroupDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdGroupAudienceDTO`
@@ -3315,7 +2539,7 @@ pub struct GoogleAdGroupDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub publishing_status: Option<GoogleAdGroupDtoPublishingStatus>,
+    pub publishing_status: Option<PublishingStatus>,
     /// Ad group-level error from Google
     #[serde(rename = "adGroupError", default, skip_serializing_if = "Option::is_none")]
     pub ad_group_error: Option<String>,
@@ -3335,7 +2559,7 @@ pub struct GoogleAdGroupDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub selected_channels: Option<Vec<GoogleAdGroupDtoSelectedChannelsItem>>,
+    pub selected_channels: Option<Vec<PlacementsItem>>,
     /// Google audience resource ID
     #[serde(
         rename = "googleAudienceId",
@@ -3346,158 +2570,6 @@ pub struct GoogleAdGroupDto {
     /// Ad group audience targeting
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audience: Option<GoogleAdGroupAudienceDto>,
-}
-
-/// Ad group publishing status
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdGroupDTO/properties/publishingStatus`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GoogleAdGroupDtoPublishingStatus {
-    /// `DRAFT`
-    Draft,
-    /// `SCHEDULED`
-    Scheduled,
-    /// `PUBLISHED`
-    Published,
-    /// `PUBLISHING`
-    Publishing,
-    /// `FAILED`
-    Failed,
-    /// `IN_REVIEW`
-    InReview,
-    /// `PAUSED`
-    Paused,
-    /// `ARCHIVED`
-    Archived,
-    /// `WITH_ISSUES`
-    WithIssues,
-    /// `REJECTED`
-    Rejected,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoogleAdGroupDtoPublishingStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "DRAFT",
-            Self::Scheduled => "SCHEDULED",
-            Self::Published => "PUBLISHED",
-            Self::Publishing => "PUBLISHING",
-            Self::Failed => "FAILED",
-            Self::InReview => "IN_REVIEW",
-            Self::Paused => "PAUSED",
-            Self::Archived => "ARCHIVED",
-            Self::WithIssues => "WITH_ISSUES",
-            Self::Rejected => "REJECTED",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoogleAdGroupDtoPublishingStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "DRAFT" => Self::Draft,
-            "SCHEDULED" => Self::Scheduled,
-            "PUBLISHED" => Self::Published,
-            "PUBLISHING" => Self::Publishing,
-            "FAILED" => Self::Failed,
-            "IN_REVIEW" => Self::InReview,
-            "PAUSED" => Self::Paused,
-            "ARCHIVED" => Self::Archived,
-            "WITH_ISSUES" => Self::WithIssues,
-            "REJECTED" => Self::Rejected,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoogleAdGroupDtoPublishingStatus> for String {
-    fn from(value: GoogleAdGroupDtoPublishingStatus) -> Self {
-        match value {
-            GoogleAdGroupDtoPublishingStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoogleAdGroupDtoPublishingStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An item of the `selectedChannels` field of [`GoogleAdGroupDto`].
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdGroupDTO/properties/selectedChannels/items`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GoogleAdGroupDtoSelectedChannelsItem {
-    /// `GMAIL`
-    Gmail,
-    /// `YOUTUBE_IN_STREAM`
-    YoutubeInStream,
-    /// `YOUTUBE_SHORTS`
-    YoutubeShorts,
-    /// `YOUTUBE_IN_FEED`
-    YoutubeInFeed,
-    /// `DISCOVER`
-    Discover,
-    /// `DISPLAY`
-    Display,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoogleAdGroupDtoSelectedChannelsItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Gmail => "GMAIL",
-            Self::YoutubeInStream => "YOUTUBE_IN_STREAM",
-            Self::YoutubeShorts => "YOUTUBE_SHORTS",
-            Self::YoutubeInFeed => "YOUTUBE_IN_FEED",
-            Self::Discover => "DISCOVER",
-            Self::Display => "DISPLAY",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoogleAdGroupDtoSelectedChannelsItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "GMAIL" => Self::Gmail,
-            "YOUTUBE_IN_STREAM" => Self::YoutubeInStream,
-            "YOUTUBE_SHORTS" => Self::YoutubeShorts,
-            "YOUTUBE_IN_FEED" => Self::YoutubeInFeed,
-            "DISCOVER" => Self::Discover,
-            "DISPLAY" => Self::Display,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoogleAdGroupDtoSelectedChannelsItem> for String {
-    fn from(value: GoogleAdGroupDtoSelectedChannelsItem) -> Self {
-        match value {
-            GoogleAdGroupDtoSelectedChannelsItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoogleAdGroupDtoSelectedChannelsItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// An item of the `adSchedule` field of [`CampaignDto`].
@@ -3670,7 +2742,7 @@ pub struct GoogleBiddingStrategyDto {
 pub struct GoogleBudgetDto {
     /// Budget type
     #[serde(rename = "budgetType", default, skip_serializing_if = "Option::is_none")]
-    pub budget_type: Option<GoogleBudgetDtoBudgetType>,
+    pub budget_type: Option<BudgetType>,
     /// Budget amount in micros
     ///
     /// Example: `5000`
@@ -3694,58 +2766,6 @@ pub struct GoogleBudgetDto {
         skip_serializing_if = "Option::is_none"
     )]
     pub schedule_end_date: Option<String>,
-}
-
-/// Budget type
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/GoogleBudgetDTO/properties/budgetType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GoogleBudgetDtoBudgetType {
-    /// `DAILY`
-    Daily,
-    /// `LIFETIME`
-    Lifetime,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoogleBudgetDtoBudgetType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Daily => "DAILY",
-            Self::Lifetime => "LIFETIME",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoogleBudgetDtoBudgetType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "DAILY" => Self::Daily,
-            "LIFETIME" => Self::Lifetime,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoogleBudgetDtoBudgetType> for String {
-    fn from(value: GoogleBudgetDtoBudgetType) -> Self {
-        match value {
-            GoogleBudgetDtoBudgetType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoogleBudgetDtoBudgetType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The `audience` field of [`CampaignDto`].
@@ -3880,58 +2900,6 @@ pub struct GoogleCarouselCardDto {
     pub media: Option<Vec<GoogleMediaDto>>,
 }
 
-/// The `type` parameter of `DELETE /ad-publishing/google/segments/{segmentId}`.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1segments~1{segmentId}/delete/parameters/3/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GoogleDeleteSegmentType {
-    /// `CUSTOM_SEGMENTS`
-    CustomSegments,
-    /// `DATA_SEGMENTS`
-    DataSegments,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoogleDeleteSegmentType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CustomSegments => "CUSTOM_SEGMENTS",
-            Self::DataSegments => "DATA_SEGMENTS",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoogleDeleteSegmentType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "CUSTOM_SEGMENTS" => Self::CustomSegments,
-            "DATA_SEGMENTS" => Self::DataSegments,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoogleDeleteSegmentType> for String {
-    fn from(value: GoogleDeleteSegmentType) -> Self {
-        match value {
-            GoogleDeleteSegmentType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoogleDeleteSegmentType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// An item of the `gender` field of [`GoogleCampaignAudienceDto`] and an item of the `ageRange` field of [`GoogleCampaignAudienceDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleDemographicTargetDTO`
@@ -3969,10 +2937,10 @@ pub struct GoogleGeoLocationDto {
     pub radius: Option<f64>,
     /// Radius unit
     #[serde(rename = "radiusUnit", default, skip_serializing_if = "Option::is_none")]
-    pub radius_unit: Option<GoogleGeoLocationDtoRadiusUnit>,
+    pub radius_unit: Option<RadiusUnit>,
     /// Include or exclude this location
     #[serde(rename = "selectionType", default, skip_serializing_if = "Option::is_none")]
-    pub selection_type: Option<GoogleGeoLocationDtoSelectionType>,
+    pub selection_type: Option<SelectionType>,
     /// Google Ads resource name
     #[serde(rename = "resourceName", default, skip_serializing_if = "Option::is_none")]
     pub resource_name: Option<String>,
@@ -3988,162 +2956,6 @@ pub struct GoogleGeoLocationDto {
     /// Address components from Google Geocoding API
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address_components: Option<Vec<GeoAddressComponentDto>>,
-}
-
-/// Radius unit
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/GoogleGeoLocationDTO/properties/radiusUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GoogleGeoLocationDtoRadiusUnit {
-    /// `km`
-    Km,
-    /// `mi`
-    Mi,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoogleGeoLocationDtoRadiusUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Km => "km",
-            Self::Mi => "mi",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoogleGeoLocationDtoRadiusUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "km" => Self::Km,
-            "mi" => Self::Mi,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoogleGeoLocationDtoRadiusUnit> for String {
-    fn from(value: GoogleGeoLocationDtoRadiusUnit) -> Self {
-        match value {
-            GoogleGeoLocationDtoRadiusUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoogleGeoLocationDtoRadiusUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Include or exclude this location
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/GoogleGeoLocationDTO/properties/selectionType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GoogleGeoLocationDtoSelectionType {
-    /// `include`
-    Include,
-    /// `exclude`
-    Exclude,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoogleGeoLocationDtoSelectionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Include => "include",
-            Self::Exclude => "exclude",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoogleGeoLocationDtoSelectionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "include" => Self::Include,
-            "exclude" => Self::Exclude,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoogleGeoLocationDtoSelectionType> for String {
-    fn from(value: GoogleGeoLocationDtoSelectionType) -> Self {
-        match value {
-            GoogleGeoLocationDtoSelectionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoogleGeoLocationDtoSelectionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `type` parameter of `GET /ad-publishing/google/ad-accounts`.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1ad-accounts/get/parameters/2/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GoogleGetAdAccountsType {
-    /// `INTEGRATION`
-    Integration,
-    /// `AD_MANAGER`
-    AdManager,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoogleGetAdAccountsType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Integration => "INTEGRATION",
-            Self::AdManager => "AD_MANAGER",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoogleGetAdAccountsType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "INTEGRATION" => Self::Integration,
-            "AD_MANAGER" => Self::AdManager,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoogleGetAdAccountsType> for String {
-    fn from(value: GoogleGetAdAccountsType) -> Self {
-        match value {
-            GoogleGetAdAccountsType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoogleGetAdAccountsType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The `type` parameter of `GET /ad-publishing/google/assets`.
@@ -4318,58 +3130,6 @@ impl std::fmt::Display for GoogleGetEntityEntityType {
     }
 }
 
-/// The `type` parameter of `GET /ad-publishing/google/entity`.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1entity/get/parameters/2/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GoogleGetEntityType {
-    /// `AD_MANAGER`
-    AdManager,
-    /// `INTEGRATION`
-    Integration,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoogleGetEntityType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AdManager => "AD_MANAGER",
-            Self::Integration => "INTEGRATION",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoogleGetEntityType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "AD_MANAGER" => Self::AdManager,
-            "INTEGRATION" => Self::Integration,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoogleGetEntityType> for String {
-    fn from(value: GoogleGetEntityType) -> Self {
-        match value {
-            GoogleGetEntityType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoogleGetEntityType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// An item of the `fields` parameter of `GET /ad-publishing/google/reporting`.
 ///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1reporting/get/parameters/6/schema/items`
@@ -4497,162 +3257,6 @@ impl From<GoogleGetReportingGroupBy> for String {
 }
 
 impl std::fmt::Display for GoogleGetReportingGroupBy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `type` parameter of `GET /ad-publishing/google/reporting/list`.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1reporting~1list/get/parameters/6/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GoogleGetReportingListType {
-    /// `AD_MANAGER`
-    AdManager,
-    /// `INTEGRATION`
-    Integration,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoogleGetReportingListType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AdManager => "AD_MANAGER",
-            Self::Integration => "INTEGRATION",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoogleGetReportingListType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "AD_MANAGER" => Self::AdManager,
-            "INTEGRATION" => Self::Integration,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoogleGetReportingListType> for String {
-    fn from(value: GoogleGetReportingListType) -> Self {
-        match value {
-            GoogleGetReportingListType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoogleGetReportingListType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `type` parameter of `GET /ad-publishing/google/reporting`.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1reporting/get/parameters/5/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GoogleGetReportingType {
-    /// `AD_MANAGER`
-    AdManager,
-    /// `INTEGRATION`
-    Integration,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoogleGetReportingType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AdManager => "AD_MANAGER",
-            Self::Integration => "INTEGRATION",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoogleGetReportingType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "AD_MANAGER" => Self::AdManager,
-            "INTEGRATION" => Self::Integration,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoogleGetReportingType> for String {
-    fn from(value: GoogleGetReportingType) -> Self {
-        match value {
-            GoogleGetReportingType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoogleGetReportingType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `type` parameter of `GET /ad-publishing/google/segments/{segmentId}`.
-///
-/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1segments~1{segmentId}/get/parameters/3/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GoogleGetSegmentByIdType {
-    /// `CUSTOM_SEGMENTS`
-    CustomSegments,
-    /// `DATA_SEGMENTS`
-    DataSegments,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GoogleGetSegmentByIdType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CustomSegments => "CUSTOM_SEGMENTS",
-            Self::DataSegments => "DATA_SEGMENTS",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GoogleGetSegmentByIdType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "CUSTOM_SEGMENTS" => Self::CustomSegments,
-            "DATA_SEGMENTS" => Self::DataSegments,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GoogleGetSegmentByIdType> for String {
-    fn from(value: GoogleGetSegmentByIdType) -> Self {
-        match value {
-            GoogleGetSegmentByIdType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GoogleGetSegmentByIdType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -4867,6 +3471,58 @@ pub struct GoogleTargetInterestsDto {
     /// In-market audience IDs
     #[serde(rename = "inMarket", default, skip_serializing_if = "Option::is_none")]
     pub in_market: Option<Vec<String>>,
+}
+
+/// The `type` parameter of `DELETE /ad-publishing/google/segments/{segmentId}` and the `type` parameter of `GET /ad-publishing/google/segments/{segmentId}`.
+///
+/// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1segments~1{segmentId}/delete/parameters/3/schema` and 1 identical schema (`apps/ad-manager.json#/paths/~1ad-publishing~1google~1segments~1{segmentId}/get/parameters/3/schema`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum GoogleType {
+    /// `CUSTOM_SEGMENTS`
+    CustomSegments,
+    /// `DATA_SEGMENTS`
+    DataSegments,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl GoogleType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CustomSegments => "CUSTOM_SEGMENTS",
+            Self::DataSegments => "DATA_SEGMENTS",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for GoogleType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "CUSTOM_SEGMENTS" => Self::CustomSegments,
+            "DATA_SEGMENTS" => Self::DataSegments,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<GoogleType> for String {
+    fn from(value: GoogleType) -> Self {
+        match value {
+            GoogleType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for GoogleType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The `type` parameter of `PUT /ad-publishing/google/segments`.
@@ -5084,9 +3740,7 @@ pub struct LeadFormAssetPayloadDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub post_submit_call_to_action_type: Option<
-        LeadFormAssetPayloadDtoPostSubmitCallToActionType,
-    >,
+    pub post_submit_call_to_action_type: Option<PostSubmitCallToActionType>,
     /// Final URL shown after form submission
     ///
     /// Example: `https://example.com/thank-you`
@@ -5245,66 +3899,6 @@ impl From<LeadFormAssetPayloadDtoDesiredIntent> for String {
 }
 
 impl std::fmt::Display for LeadFormAssetPayloadDtoDesiredIntent {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Post-submit CTA button type
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/LeadFormAssetPayloadDTO/properties/postSubmitCallToActionType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum LeadFormAssetPayloadDtoPostSubmitCallToActionType {
-    /// `VISIT_SITE`
-    VisitSite,
-    /// `DOWNLOAD`
-    Download,
-    /// `LEARN_MORE`
-    LearnMore,
-    /// `SHOP_NOW`
-    ShopNow,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl LeadFormAssetPayloadDtoPostSubmitCallToActionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::VisitSite => "VISIT_SITE",
-            Self::Download => "DOWNLOAD",
-            Self::LearnMore => "LEARN_MORE",
-            Self::ShopNow => "SHOP_NOW",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for LeadFormAssetPayloadDtoPostSubmitCallToActionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "VISIT_SITE" => Self::VisitSite,
-            "DOWNLOAD" => Self::Download,
-            "LEARN_MORE" => Self::LearnMore,
-            "SHOP_NOW" => Self::ShopNow,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<LeadFormAssetPayloadDtoPostSubmitCallToActionType> for String {
-    fn from(value: LeadFormAssetPayloadDtoPostSubmitCallToActionType) -> Self {
-        match value {
-            LeadFormAssetPayloadDtoPostSubmitCallToActionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for LeadFormAssetPayloadDtoPostSubmitCallToActionType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -5571,7 +4165,7 @@ pub struct LinkedInAdDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub publishing_status: Option<LinkedInAdDtoPublishingStatus>,
+    pub publishing_status: Option<PublishingStatus>,
     /// The `adCampaignGroupId` field.
     #[serde(
         rename = "adCampaignGroupId",
@@ -5590,172 +4184,10 @@ pub struct LinkedInAdDto {
     pub linked_in_error: Option<String>,
 }
 
-/// The `publishingStatus` field of [`LinkedInAdDto`].
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/LinkedInAdDTO/properties/publishingStatus`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum LinkedInAdDtoPublishingStatus {
-    /// `DRAFT`
-    Draft,
-    /// `SCHEDULED`
-    Scheduled,
-    /// `PUBLISHED`
-    Published,
-    /// `PUBLISHING`
-    Publishing,
-    /// `FAILED`
-    Failed,
-    /// `IN_REVIEW`
-    InReview,
-    /// `PAUSED`
-    Paused,
-    /// `ARCHIVED`
-    Archived,
-    /// `WITH_ISSUES`
-    WithIssues,
-    /// `REJECTED`
-    Rejected,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl LinkedInAdDtoPublishingStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "DRAFT",
-            Self::Scheduled => "SCHEDULED",
-            Self::Published => "PUBLISHED",
-            Self::Publishing => "PUBLISHING",
-            Self::Failed => "FAILED",
-            Self::InReview => "IN_REVIEW",
-            Self::Paused => "PAUSED",
-            Self::Archived => "ARCHIVED",
-            Self::WithIssues => "WITH_ISSUES",
-            Self::Rejected => "REJECTED",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for LinkedInAdDtoPublishingStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "DRAFT" => Self::Draft,
-            "SCHEDULED" => Self::Scheduled,
-            "PUBLISHED" => Self::Published,
-            "PUBLISHING" => Self::Publishing,
-            "FAILED" => Self::Failed,
-            "IN_REVIEW" => Self::InReview,
-            "PAUSED" => Self::Paused,
-            "ARCHIVED" => Self::Archived,
-            "WITH_ISSUES" => Self::WithIssues,
-            "REJECTED" => Self::Rejected,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<LinkedInAdDtoPublishingStatus> for String {
-    fn from(value: LinkedInAdDtoPublishingStatus) -> Self {
-        match value {
-            LinkedInAdDtoPublishingStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for LinkedInAdDtoPublishingStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The `budget` field of [`AdCampaignGroupDataDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInBudgetDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct LinkedInBudgetDto {
-    /// The `budgetType` field.
-    #[serde(rename = "budgetType", default, skip_serializing_if = "Option::is_none")]
-    pub budget_type: Option<LinkedInBudgetDtoBudgetType>,
-    /// The `amount` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<f64>,
-    /// Schedule start date (ISO 8601)
-    ///
-    /// Example: `2025-01-01`
-    #[serde(
-        rename = "scheduleStartDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub schedule_start_date: Option<String>,
-    /// Schedule end date (ISO 8601)
-    ///
-    /// Example: `2025-12-31`
-    #[serde(
-        rename = "scheduleEndDate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub schedule_end_date: Option<String>,
-}
-
-/// The `budgetType` field of [`LinkedInBudgetDto`].
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/LinkedInBudgetDTO/properties/budgetType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum LinkedInBudgetDtoBudgetType {
-    /// `DAILY`
-    Daily,
-    /// `LIFETIME`
-    Lifetime,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl LinkedInBudgetDtoBudgetType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Daily => "DAILY",
-            Self::Lifetime => "LIFETIME",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for LinkedInBudgetDtoBudgetType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "DAILY" => Self::Daily,
-            "LIFETIME" => Self::Lifetime,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<LinkedInBudgetDtoBudgetType> for String {
-    fn from(value: LinkedInBudgetDtoBudgetType) -> Self {
-        match value {
-            LinkedInBudgetDtoBudgetType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for LinkedInBudgetDtoBudgetType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub type LinkedInBudgetDto = GoogleBudgetDto;
 
 /// The body of `POST /ad-publishing/linkedin/{accountId}/form`.
 ///
@@ -5837,7 +4269,7 @@ impl std::fmt::Display for LinkedInCreateLeadFormBodyDtoState {
 pub struct LinkedInMediaDto {
     /// Media type
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<LinkedInMediaDtoType>,
+    pub type_: Option<Type>,
     /// Media source URL
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub src: Option<String>,
@@ -5862,58 +4294,6 @@ pub struct LinkedInMediaDto {
     /// File size in bytes
     #[serde(rename = "fileSizeBytes", default, skip_serializing_if = "Option::is_none")]
     pub file_size_bytes: Option<f64>,
-}
-
-/// Media type
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/LinkedInMediaDTO/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum LinkedInMediaDtoType {
-    /// `video`
-    Video,
-    /// `image`
-    Image,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl LinkedInMediaDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Video => "video",
-            Self::Image => "image",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for LinkedInMediaDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "video" => Self::Video,
-            "image" => Self::Image,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<LinkedInMediaDtoType> for String {
-    fn from(value: LinkedInMediaDtoType) -> Self {
-        match value {
-            LinkedInMediaDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for LinkedInMediaDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The body of `PATCH /ad-publishing/linkedin/{adId}/status`.
@@ -6048,17 +4428,7 @@ impl std::fmt::Display for LinkedInUpdateAdStatusBodyDtoType {
 /// The `locale` field of [`AdCampaignDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LocaleDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LocaleDto {
-    /// Country code
-    ///
-    /// Example: `US`
-    pub country: String,
-    /// Language code
-    ///
-    /// Example: `en`
-    pub language: String,
-}
+pub type LocaleDto = CreationLocaleDto;
 
 /// The `consent` field of [`ConsentDto`], the `description` field of [`LeadFormContentDto`], the `headline` field of [`LeadFormContentDto`] and 4 more places.
 ///
@@ -6104,7 +4474,7 @@ pub struct MediaDto {
     ///
     /// Example: `IMAGE`
     #[serde(rename = "type")]
-    pub type_: MediaDtoType,
+    pub type_: Type,
     /// Media file name
     ///
     /// Example: `ad_image.jpg`
@@ -6125,58 +4495,6 @@ pub struct MediaDto {
     /// Example: `https://example.com`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub link: Option<String>,
-}
-
-/// Media content type
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/MediaDTO/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum MediaDtoType {
-    /// `image`
-    Image,
-    /// `video`
-    Video,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl MediaDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Image => "image",
-            Self::Video => "video",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for MediaDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "image" => Self::Image,
-            "video" => Self::Video,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<MediaDtoType> for String {
-    fn from(value: MediaDtoType) -> Self {
-        match value {
-            MediaDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for MediaDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// An item of the `members` field of [`UpsertSegmentDto`].
@@ -6284,6 +4602,74 @@ pub struct MultipleChoiceQuestionDetailsDto {
     pub options: Vec<MultipleChoiceOptionDto>,
 }
 
+/// An item of the `placements` field of [`GoogleAdContentDto`] and an item of the `selectedChannels` field of [`GoogleAdGroupDto`].
+///
+/// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdContentDTO/properties/placements/items` and 1 identical schema (`apps/ad-manager.json#/components/schemas/GoogleAdGroupDTO/properties/selectedChannels/items`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum PlacementsItem {
+    /// `GMAIL`
+    Gmail,
+    /// `YOUTUBE_IN_STREAM`
+    YoutubeInStream,
+    /// `YOUTUBE_SHORTS`
+    YoutubeShorts,
+    /// `YOUTUBE_IN_FEED`
+    YoutubeInFeed,
+    /// `DISCOVER`
+    Discover,
+    /// `DISPLAY`
+    Display,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl PlacementsItem {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Gmail => "GMAIL",
+            Self::YoutubeInStream => "YOUTUBE_IN_STREAM",
+            Self::YoutubeShorts => "YOUTUBE_SHORTS",
+            Self::YoutubeInFeed => "YOUTUBE_IN_FEED",
+            Self::Discover => "DISCOVER",
+            Self::Display => "DISPLAY",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for PlacementsItem {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "GMAIL" => Self::Gmail,
+            "YOUTUBE_IN_STREAM" => Self::YoutubeInStream,
+            "YOUTUBE_SHORTS" => Self::YoutubeShorts,
+            "YOUTUBE_IN_FEED" => Self::YoutubeInFeed,
+            "DISCOVER" => Self::Discover,
+            "DISPLAY" => Self::Display,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<PlacementsItem> for String {
+    fn from(value: PlacementsItem) -> Self {
+        match value {
+            PlacementsItem::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for PlacementsItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The `callToAction` field of [`PostSubmissionInfoDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/PostSubmissionCallToActionDTO`
@@ -6385,16 +4771,153 @@ pub struct PostSubmissionInfoDto {
     pub call_to_action: PostSubmissionCallToActionDto,
 }
 
+/// Post-submit CTA button type
+///
+/// Schema: `apps/ad-manager.json#/components/schemas/LeadFormAssetPayloadDTO/properties/postSubmitCallToActionType`
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum PostSubmitCallToActionType {
+    /// `VISIT_SITE`
+    VisitSite,
+    /// `DOWNLOAD`
+    Download,
+    /// `LEARN_MORE`
+    LearnMore,
+    /// `SHOP_NOW`
+    ShopNow,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl PostSubmitCallToActionType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::VisitSite => "VISIT_SITE",
+            Self::Download => "DOWNLOAD",
+            Self::LearnMore => "LEARN_MORE",
+            Self::ShopNow => "SHOP_NOW",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for PostSubmitCallToActionType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "VISIT_SITE" => Self::VisitSite,
+            "DOWNLOAD" => Self::Download,
+            "LEARN_MORE" => Self::LearnMore,
+            "SHOP_NOW" => Self::ShopNow,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<PostSubmitCallToActionType> for String {
+    fn from(value: PostSubmitCallToActionType) -> Self {
+        match value {
+            PostSubmitCallToActionType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for PostSubmitCallToActionType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The body of `POST /ad-publishing/facebook/campaigns/{campaignId}/publish`.
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/PublishAdDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PublishAdDto {
-    /// Location identifier
-    ///
-    /// Example: `loc_abc123`
-    #[serde(rename = "locationId")]
-    pub location_id: String,
+pub type PublishAdDto = LocationIdBodyDto;
+
+/// Publishing status
+///
+/// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignDTO/properties/publishingStatus` and 5 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum PublishingStatus {
+    /// `DRAFT`
+    Draft,
+    /// `SCHEDULED`
+    Scheduled,
+    /// `PUBLISHED`
+    Published,
+    /// `PUBLISHING`
+    Publishing,
+    /// `FAILED`
+    Failed,
+    /// `IN_REVIEW`
+    InReview,
+    /// `PAUSED`
+    Paused,
+    /// `ARCHIVED`
+    Archived,
+    /// `WITH_ISSUES`
+    WithIssues,
+    /// `REJECTED`
+    Rejected,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl PublishingStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Draft => "DRAFT",
+            Self::Scheduled => "SCHEDULED",
+            Self::Published => "PUBLISHED",
+            Self::Publishing => "PUBLISHING",
+            Self::Failed => "FAILED",
+            Self::InReview => "IN_REVIEW",
+            Self::Paused => "PAUSED",
+            Self::Archived => "ARCHIVED",
+            Self::WithIssues => "WITH_ISSUES",
+            Self::Rejected => "REJECTED",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for PublishingStatus {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "DRAFT" => Self::Draft,
+            "SCHEDULED" => Self::Scheduled,
+            "PUBLISHED" => Self::Published,
+            "PUBLISHING" => Self::Publishing,
+            "FAILED" => Self::Failed,
+            "IN_REVIEW" => Self::InReview,
+            "PAUSED" => Self::Paused,
+            "ARCHIVED" => Self::Archived,
+            "WITH_ISSUES" => Self::WithIssues,
+            "REJECTED" => Self::Rejected,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<PublishingStatus> for String {
+    fn from(value: PublishingStatus) -> Self {
+        match value {
+            PublishingStatus::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for PublishingStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The `questionDetails` field of [`LeadFormQuestionDto`].
@@ -6416,6 +4939,58 @@ pub struct QuestionDetailsDto {
         skip_serializing_if = "Option::is_none"
     )]
     pub multiple_choice_question_details: Option<MultipleChoiceQuestionDetailsDto>,
+}
+
+/// Unit for the targeting radius
+///
+/// Schema: `apps/ad-manager.json#/components/schemas/AudienceLocationDTO/properties/radiusUnit` and 1 identical schema (`apps/ad-manager.json#/components/schemas/GoogleGeoLocationDTO/properties/radiusUnit`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum RadiusUnit {
+    /// `km`
+    Km,
+    /// `mi`
+    Mi,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl RadiusUnit {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Km => "km",
+            Self::Mi => "mi",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for RadiusUnit {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "km" => Self::Km,
+            "mi" => Self::Mi,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<RadiusUnit> for String {
+    fn from(value: RadiusUnit) -> Self {
+        match value {
+            RadiusUnit::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for RadiusUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The `ruleBasedUserList` field of [`UpsertSegmentDto`].
@@ -6601,6 +5176,58 @@ pub struct SelectedAttributeDto {
     pub facet: String,
 }
 
+/// Whether the location is included or excluded from targeting
+///
+/// Schema: `apps/ad-manager.json#/components/schemas/AudienceLocationDTO/properties/selectionType` and 2 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum SelectionType {
+    /// `include`
+    Include,
+    /// `exclude`
+    Exclude,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl SelectionType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Include => "include",
+            Self::Exclude => "exclude",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for SelectionType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "include" => Self::Include,
+            "exclude" => Self::Exclude,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<SelectionType> for String {
+    fn from(value: SelectionType) -> Self {
+        match value {
+            SelectionType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for SelectionType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A variant of [`UpsertAssetsDtoPayload`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/SitelinkAssetPayloadDTO`
@@ -6728,6 +5355,58 @@ pub struct ThankYouPage {
     /// Example: `US`
     #[serde(rename = "countryCode", default, skip_serializing_if = "Option::is_none")]
     pub country_code: Option<String>,
+}
+
+/// Media type
+///
+/// Schema: `apps/ad-manager.json#/components/schemas/LinkedInMediaDTO/properties/type` and 1 identical schema (`apps/ad-manager.json#/components/schemas/MediaDTO/properties/type`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Type {
+    /// `video`
+    Video,
+    /// `image`
+    Image,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl Type {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Video => "video",
+            Self::Image => "image",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for Type {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "video" => Self::Video,
+            "image" => Self::Image,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<Type> for String {
+    fn from(value: Type) -> Self {
+        match value {
+            Type::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The `unitCost` field of [`AdCampaignDto`].

@@ -234,13 +234,7 @@ pub struct CommissionListItemResponseDto {
 /// The `meta` field of [`GetCommissionListResponseDto`].
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/CommissionListMetaResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CommissionListMetaResponseDto {
-    /// Total commissions matching the filters
-    ///
-    /// Example: `42`
-    pub count: i64,
-}
+pub type CommissionListMetaResponseDto = AffiliateListMetaResponseDto;
 
 /// The response to `GET /affiliate-manager/{locationId}/affiliates/{affiliateId}`.
 ///
@@ -445,167 +439,7 @@ pub struct ListAffiliatesResponseDto {
 /// An item of the `affiliates` field of [`ListAffiliatesResponseDto`] and the `affiliate` field of [`PayoutListItemResponseDto`].
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/OAuthAffiliateListItemResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OAuthAffiliateListItemResponseDto {
-    /// Affiliate id
-    ///
-    /// Example: `63d147176c5bbc30e9e091a4`
-    #[serde(rename = "_id")]
-    pub id: String,
-    /// Affiliate first name
-    ///
-    /// Example: `John`
-    #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
-    pub first_name: Option<String>,
-    /// Affiliate last name
-    ///
-    /// Example: `Doe`
-    #[serde(rename = "lastName", default, skip_serializing_if = "Option::is_none")]
-    pub last_name: Option<String>,
-    /// Affiliate phone number
-    ///
-    /// Example: `+1 888 888-8888`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
-    /// Whether the affiliate is deleted
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deleted: Option<bool>,
-    /// Location id
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "locationId")]
-    pub location_id: String,
-    /// Whether the affiliate is active
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub active: Option<bool>,
-    /// Affiliate address
-    ///
-    /// Example: `123 Main St`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<String>,
-    /// Affiliate avatar URL
-    ///
-    /// Example: `https://example.com/avatar.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub avatar: Option<String>,
-    /// Created at timestamp
-    ///
-    /// Example: `2024-06-16T00:00:00.000Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    /// Created by audit info
-    #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<serde_json::Value>,
-    /// Facebook URL
-    ///
-    /// Example: `https://facebook.com/johndoe`
-    #[serde(rename = "facebookUrl", default, skip_serializing_if = "Option::is_none")]
-    pub facebook_url: Option<String>,
-    /// Instagram URL
-    ///
-    /// Example: `https://instagram.com/johndoe`
-    #[serde(rename = "instagramUrl", default, skip_serializing_if = "Option::is_none")]
-    pub instagram_url: Option<String>,
-    /// LinkedIn URL
-    ///
-    /// Example: `https://linkedin.com/in/johndoe`
-    #[serde(rename = "linkedInUrl", default, skip_serializing_if = "Option::is_none")]
-    pub linked_in_url: Option<String>,
-    /// Twitter URL
-    ///
-    /// Example: `https://twitter.com/johndoe`
-    #[serde(rename = "twitterUrl", default, skip_serializing_if = "Option::is_none")]
-    pub twitter_url: Option<String>,
-    /// YouTube URL
-    ///
-    /// Example: `https://youtube.com/channel`
-    #[serde(rename = "youtubeUrl", default, skip_serializing_if = "Option::is_none")]
-    pub youtube_url: Option<String>,
-    /// Website URL
-    ///
-    /// Example: `https://example.com`
-    #[serde(rename = "websiteUrl", default, skip_serializing_if = "Option::is_none")]
-    pub website_url: Option<String>,
-    /// Contact id associated with the affiliate
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
-    pub contact_id: Option<String>,
-    /// Campaign ids
-    #[serde(rename = "campaignIds", default, skip_serializing_if = "Option::is_none")]
-    pub campaign_ids: Option<Vec<String>>,
-    /// VAT ID
-    ///
-    /// Example: `VAT123`
-    #[serde(rename = "vatId", default, skip_serializing_if = "Option::is_none")]
-    pub vat_id: Option<String>,
-    /// Updated at timestamp
-    ///
-    /// Example: `2024-06-16T00:00:00.000Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
-    /// W8 form URL
-    #[serde(rename = "w8Form", default, skip_serializing_if = "Option::is_none")]
-    pub w8_form: Option<String>,
-    /// W9 form URL
-    #[serde(rename = "w9Form", default, skip_serializing_if = "Option::is_none")]
-    pub w9_form: Option<String>,
-    /// Last updated by audit info
-    #[serde(rename = "lastUpdatedBy", default, skip_serializing_if = "Option::is_none")]
-    pub last_updated_by: Option<serde_json::Value>,
-    /// Affiliate email
-    ///
-    /// Example: `john.doe@example.com`
-    pub email: String,
-    /// Affiliate revenue
-    ///
-    /// Example: `1250.5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revenue: Option<f64>,
-    /// Customer count
-    ///
-    /// Example: `15`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub customer: Option<i64>,
-    /// Lead count
-    ///
-    /// Example: `5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lead: Option<i64>,
-    /// Dropped customer count
-    ///
-    /// Example: `2`
-    #[serde(
-        rename = "droppedCustomer",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub dropped_customer: Option<i64>,
-    /// Click count
-    ///
-    /// Example: `100`
-    #[serde(rename = "clickCount", default, skip_serializing_if = "Option::is_none")]
-    pub click_count: Option<i64>,
-    /// Paid amount
-    ///
-    /// Example: `500`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub paid: Option<f64>,
-    /// Currency code
-    ///
-    /// Example: `USD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-    /// Owned amount
-    ///
-    /// Example: `750`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owned: Option<f64>,
-}
+pub type OAuthAffiliateListItemResponseDto = GetAffiliateResponseDto;
 
 /// An item of the `payouts` field of [`GetPayoutListResponseDto`].
 ///
@@ -721,10 +555,4 @@ pub struct PayoutListItemResponseDto {
 /// The `meta` field of [`GetPayoutListResponseDto`].
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/PayoutListMetaResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PayoutListMetaResponseDto {
-    /// Total payouts matching the filters
-    ///
-    /// Example: `42`
-    pub count: i64,
-}
+pub type PayoutListMetaResponseDto = AffiliateListMetaResponseDto;

@@ -48,7 +48,7 @@ pub struct CreatePublicAgentDto {
     /// Status of the agent
     ///
     /// Example: `active`
-    pub status: CreatePublicAgentDtoStatus,
+    pub status: Status,
     /// Version data for the agent including nodes, edges, and configuration
     pub version: serde_json::Value,
     /// Nodes array (deprecated, prefer using version.nodes)
@@ -57,62 +57,6 @@ pub struct CreatePublicAgentDto {
     /// Edges array (deprecated, prefer using version.edges)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub edges: Option<Vec<String>>,
-}
-
-/// Status of the agent
-///
-/// Schema: `apps/agent-studio.json#/components/schemas/CreatePublicAgentDTO/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreatePublicAgentDtoStatus {
-    /// `active`
-    Active,
-    /// `inactive`
-    Inactive,
-    /// `archived`
-    Archived,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreatePublicAgentDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Active => "active",
-            Self::Inactive => "inactive",
-            Self::Archived => "archived",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreatePublicAgentDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "active" => Self::Active,
-            "inactive" => Self::Inactive,
-            "archived" => Self::Archived,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreatePublicAgentDtoStatus> for String {
-    fn from(value: CreatePublicAgentDtoStatus) -> Self {
-        match value {
-            CreatePublicAgentDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreatePublicAgentDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The response to `POST /agent-studio/agent`.
@@ -408,6 +352,62 @@ pub struct PublicAttachmentSchema {
     pub image_url: String,
 }
 
+/// Status of the agent
+///
+/// Schema: `apps/agent-studio.json#/components/schemas/CreatePublicAgentDTO/properties/status` and 1 identical schema (`apps/agent-studio.json#/components/schemas/UpdatePublicAgentMetadataDTO/properties/status`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Status {
+    /// `active`
+    Active,
+    /// `inactive`
+    Inactive,
+    /// `archived`
+    Archived,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "active",
+            Self::Inactive => "inactive",
+            Self::Archived => "archived",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for Status {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "active" => Self::Active,
+            "inactive" => Self::Inactive,
+            "archived" => Self::Archived,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<Status> for String {
+    fn from(value: Status) -> Self {
+        match value {
+            Status::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The body of `PATCH /agent-studio/agent/{agentId}`.
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/UpdatePublicAgentMetadataDTO`
@@ -432,81 +432,13 @@ pub struct UpdatePublicAgentMetadataDto {
     ///
     /// Example: `active`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<UpdatePublicAgentMetadataDtoStatus>,
-}
-
-/// Status of the agent
-///
-/// Schema: `apps/agent-studio.json#/components/schemas/UpdatePublicAgentMetadataDTO/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdatePublicAgentMetadataDtoStatus {
-    /// `active`
-    Active,
-    /// `inactive`
-    Inactive,
-    /// `archived`
-    Archived,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdatePublicAgentMetadataDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Active => "active",
-            Self::Inactive => "inactive",
-            Self::Archived => "archived",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdatePublicAgentMetadataDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "active" => Self::Active,
-            "inactive" => Self::Inactive,
-            "archived" => Self::Archived,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdatePublicAgentMetadataDtoStatus> for String {
-    fn from(value: UpdatePublicAgentMetadataDtoStatus) -> Self {
-        match value {
-            UpdatePublicAgentMetadataDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdatePublicAgentMetadataDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
+    pub status: Option<Status>,
 }
 
 /// The response to `PATCH /agent-studio/agent/versions/{versionId}` and the response to `PATCH /agent-studio/agent/{agentId}`.
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/UpdatePublicAgentResponseDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdatePublicAgentResponseDto {
-    /// Success status
-    ///
-    /// Example: `true`
-    pub success: bool,
-    /// Response message
-    ///
-    /// Example: `Agent updated successfully`
-    pub message: String,
-    /// Updated agent or version data
-    pub data: serde_json::Value,
-}
+pub type UpdatePublicAgentResponseDto = PromoteAndPublishResponseDto;
 
 /// The body of `PATCH /agent-studio/agent/versions/{versionId}`.
 ///

@@ -307,52 +307,7 @@ pub struct CreateBlogPostParams {
 /// The body of `PUT /blogs/posts/{postId}`.
 ///
 /// Schema: `apps/blogs.json#/components/schemas/UpdateBlogPostParams`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateBlogPostParams {
-    /// Example: `Your blog title`
-    pub title: String,
-    /// Example: `Location ID`
-    #[serde(rename = "locationId")]
-    pub location_id: String,
-    /// You can find the blog id from blog site dashboard link
-    ///
-    /// Example: `Blog ID`
-    #[serde(rename = "blogId")]
-    pub blog_id: String,
-    /// Example: `Image URl`
-    #[serde(rename = "imageUrl")]
-    pub image_url: String,
-    /// Example: `A short description`
-    pub description: String,
-    /// Example: `<h1>Your blog content</h1>`
-    #[serde(rename = "rawHTML")]
-    pub raw_html: String,
-    /// The `status` field.
-    pub status: BlogPostStatus,
-    /// Example: `Alt text for your blog image`
-    #[serde(rename = "imageAltText")]
-    pub image_alt_text: String,
-    /// This needs to be array of category ids, which you can get from the category get api call.
-    pub categories: Vec<String>,
-    /// The `tags` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
-    /// This needs to be author id, which you can get from the author get api call.
-    ///
-    /// Example: `6683abde331c041f32c07aea`
-    pub author: String,
-    /// Example: `any-blog-post-url`
-    #[serde(rename = "urlSlug")]
-    pub url_slug: String,
-    /// Example: `https://tryghl.blog/post/testing-unsplash`
-    #[serde(rename = "canonicalLink", default, skip_serializing_if = "Option::is_none")]
-    pub canonical_link: Option<String>,
-    /// Provide ISO timestamp
-    ///
-    /// Example: `2025-02-05T18:30:47.000Z`
-    #[serde(rename = "publishedAt")]
-    pub published_at: String,
-}
+pub type UpdateBlogPostParams = CreateBlogPostParams;
 
 /// The response to `GET /blogs/posts/url-slug-exists`.
 ///

@@ -107,63 +107,7 @@ pub struct CreateBrandBoardParam {
     ///
     /// Example: `blank`
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<CreateBrandBoardParamType>,
-}
-
-/// Source type indicating how the brand board was created
-///
-/// Schema: `apps/brand-boards.json#/components/schemas/CreateBrandBoardParam/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateBrandBoardParamType {
-    /// `template`
-    Template,
-    /// `blank`
-    Blank,
-    /// `snapshot`
-    Snapshot,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateBrandBoardParamType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Template => "template",
-            Self::Blank => "blank",
-            Self::Snapshot => "snapshot",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateBrandBoardParamType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "template" => Self::Template,
-            "blank" => Self::Blank,
-            "snapshot" => Self::Snapshot,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateBrandBoardParamType> for String {
-    fn from(value: CreateBrandBoardParamType) -> Self {
-        match value {
-            CreateBrandBoardParamType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateBrandBoardParamType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
+    pub type_: Option<SourceType>,
 }
 
 /// An item of the `fonts` field of [`CreateBrandBoardParam`], an item of the `fonts` field of [`GetBrandBoardSuccessDto`] and an item of the `fonts` field of [`UpdateBrandBoardBody`].
@@ -330,63 +274,7 @@ pub struct MetaData {
     ///
     /// Example: `blank`
     #[serde(rename = "sourceType", default, skip_serializing_if = "Option::is_none")]
-    pub source_type: Option<MetaDataSourceType>,
-}
-
-/// How the brand board was created
-///
-/// Schema: `apps/brand-boards.json#/components/schemas/MetaData/properties/sourceType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum MetaDataSourceType {
-    /// `template`
-    Template,
-    /// `blank`
-    Blank,
-    /// `snapshot`
-    Snapshot,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl MetaDataSourceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Template => "template",
-            Self::Blank => "blank",
-            Self::Snapshot => "snapshot",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for MetaDataSourceType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "template" => Self::Template,
-            "blank" => Self::Blank,
-            "snapshot" => Self::Snapshot,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<MetaDataSourceType> for String {
-    fn from(value: MetaDataSourceType) -> Self {
-        match value {
-            MetaDataSourceType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for MetaDataSourceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
+    pub source_type: Option<SourceType>,
 }
 
 /// The `NotFoundDTO` schema.
@@ -403,6 +291,62 @@ pub struct NotFoundDto {
     /// Example: `The requested resource was not found`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// Source type indicating how the brand board was created
+///
+/// Schema: `apps/brand-boards.json#/components/schemas/CreateBrandBoardParam/properties/type` and 1 identical schema (`apps/brand-boards.json#/components/schemas/MetaData/properties/sourceType`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum SourceType {
+    /// `template`
+    Template,
+    /// `blank`
+    Blank,
+    /// `snapshot`
+    Snapshot,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl SourceType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Template => "template",
+            Self::Blank => "blank",
+            Self::Snapshot => "snapshot",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for SourceType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "template" => Self::Template,
+            "blank" => Self::Blank,
+            "snapshot" => Self::Snapshot,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<SourceType> for String {
+    fn from(value: SourceType) -> Self {
+        match value {
+            SourceType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for SourceType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The body of `PATCH /brand-boards/{locationId}/{id}`.

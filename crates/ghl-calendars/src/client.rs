@@ -760,7 +760,7 @@ impl CalendarsClient {
     /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
     pub async fn fetch_calendar_resources(
         &self,
-        resource_type: &types::FetchCalendarResourcesResourceType,
+        resource_type: &types::ResourceType,
         params: &FetchCalendarResourcesParams,
     ) -> Result<Vec<types::CalendarResourceByIdResponseDto>> {
         let path = [
@@ -802,7 +802,7 @@ impl CalendarsClient {
     /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
     pub async fn create_calendar_resource(
         &self,
-        resource_type: &types::CreateCalendarResourceResourceType,
+        resource_type: &types::ResourceType,
         body: &types::CreateCalendarResourceDto,
     ) -> Result<types::CalendarResourceByIdResponseDto> {
         if body.calendar_ids.len() > 100 {
@@ -851,7 +851,7 @@ impl CalendarsClient {
     /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
     pub async fn delete_calendar_resource(
         &self,
-        resource_type: &types::DeleteCalendarResourceResourceType,
+        resource_type: &types::ResourceType,
         id: &str,
     ) -> Result<types::ResourceDeleteResponseDto> {
         let path = [
@@ -893,7 +893,7 @@ impl CalendarsClient {
     /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
     pub async fn get_calendar_resource(
         &self,
-        resource_type: &types::GetCalendarResourceResourceType,
+        resource_type: &types::ResourceType,
         id: &str,
     ) -> Result<types::CalendarResourceByIdResponseDto> {
         let path = [
@@ -935,7 +935,7 @@ impl CalendarsClient {
     /// - `401`: [`Error::Unauthorized`](ghl_runtime::Error::Unauthorized) (or `AgencyTokenRequired`, `RouteNotSupported`)
     pub async fn update_calendar_resource(
         &self,
-        resource_type: &types::UpdateCalendarResourceResourceType,
+        resource_type: &types::ResourceType,
         id: &str,
         body: &types::UpdateCalendarResourceDto,
     ) -> Result<types::CalendarResourceResponseDto> {
@@ -1077,7 +1077,7 @@ impl CalendarsClient {
     pub async fn delete_schedule(
         &self,
         id: &str,
-    ) -> Result<types::DeleteScheduleResponse> {
+    ) -> Result<types::DeleteNoteSuccessfulResponseDto> {
         let path = ["/calendars/schedules/", &ghl_runtime::encode_path_segment(&id)]
             .concat();
         let request = Request::new(
@@ -1190,7 +1190,7 @@ impl CalendarsClient {
         &self,
         id: &str,
         calendar_id: &str,
-    ) -> Result<types::RemoveCalendarFromScheduleResponse> {
+    ) -> Result<types::DeleteNoteSuccessfulResponseDto> {
         let path = [
             "/calendars/schedules/",
             &ghl_runtime::encode_path_segment(&id),
@@ -1233,7 +1233,7 @@ impl CalendarsClient {
         &self,
         id: &str,
         calendar_id: &str,
-    ) -> Result<types::AddCalendarToScheduleResponse> {
+    ) -> Result<types::DeleteNoteSuccessfulResponseDto> {
         let path = [
             "/calendars/schedules/",
             &ghl_runtime::encode_path_segment(&id),

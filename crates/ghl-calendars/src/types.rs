@@ -5,16 +5,6 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The response to `PUT /calendars/schedules/{id}/associations/{calendarId}`.
-///
-/// Schema: `apps/calendars.json#/paths/~1calendars~1schedules~1{id}~1associations~1{calendarId}/put/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct AddCalendarToScheduleResponse {
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub success: Option<bool>,
-}
-
 /// The response to `GET /calendars/groups`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/AllGroupsSuccessfulResponseDTO`
@@ -23,6 +13,122 @@ pub struct AllGroupsSuccessfulResponseDto {
     /// The `groups` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groups: Option<Vec<GroupDto>>,
+}
+
+/// Unit for minimum scheduling notice
+///
+/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/allowBookingAfterUnit` and 2 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum AllowBookingAfterUnit {
+    /// `hours`
+    Hours,
+    /// `days`
+    Days,
+    /// `weeks`
+    Weeks,
+    /// `months`
+    Months,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl AllowBookingAfterUnit {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Hours => "hours",
+            Self::Days => "days",
+            Self::Weeks => "weeks",
+            Self::Months => "months",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for AllowBookingAfterUnit {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "hours" => Self::Hours,
+            "days" => Self::Days,
+            "weeks" => Self::Weeks,
+            "months" => Self::Months,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<AllowBookingAfterUnit> for String {
+    fn from(value: AllowBookingAfterUnit) -> Self {
+        match value {
+            AllowBookingAfterUnit::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for AllowBookingAfterUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Unit for controlling the duration for which booking would be allowed for
+///
+/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/allowBookingForUnit` and 2 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum AllowBookingForUnit {
+    /// `days`
+    Days,
+    /// `weeks`
+    Weeks,
+    /// `months`
+    Months,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl AllowBookingForUnit {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Days => "days",
+            Self::Weeks => "weeks",
+            Self::Months => "months",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for AllowBookingForUnit {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "days" => Self::Days,
+            "weeks" => Self::Weeks,
+            "months" => Self::Months,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<AllowBookingForUnit> for String {
+    fn from(value: AllowBookingForUnit) -> Self {
+        match value {
+            AllowBookingForUnit::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for AllowBookingForUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The body of `POST /calendars/events/appointments`.
@@ -44,7 +150,7 @@ pub struct AppointmentCreateSchema {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub meeting_location_type: Option<AppointmentCreateSchemaMeetingLocationType>,
+    pub meeting_location_type: Option<MeetingLocationType>,
     /// The unique identifier for the meeting location.
     /// - This value can be found in `calendar.locationConfigurations`or `calendar.teamMembers[].locationConfigurations`
     ///
@@ -72,7 +178,7 @@ pub struct AppointmentCreateSchema {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub appointment_status: Option<AppointmentCreateSchemaAppointmentStatus>,
+    pub appointment_status: Option<AppointmentStatus>,
     /// Assigned User Id
     ///
     /// Example: `0007BWpSzSwfiuSl0tR2`
@@ -141,147 +247,6 @@ pub struct AppointmentCreateSchema {
     pub end_time: Option<String>,
 }
 
-/// The `appointmentStatus` field of [`AppointmentCreateSchema`].
-///
-/// Schema: `apps/calendars.json#/components/schemas/AppointmentCreateSchema/properties/appointmentStatus`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum AppointmentCreateSchemaAppointmentStatus {
-    /// `new`
-    New,
-    /// `confirmed`
-    Confirmed,
-    /// `cancelled`
-    Cancelled,
-    /// `showed`
-    Showed,
-    /// `noshow`
-    Noshow,
-    /// `invalid`
-    Invalid,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AppointmentCreateSchemaAppointmentStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::New => "new",
-            Self::Confirmed => "confirmed",
-            Self::Cancelled => "cancelled",
-            Self::Showed => "showed",
-            Self::Noshow => "noshow",
-            Self::Invalid => "invalid",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AppointmentCreateSchemaAppointmentStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "new" => Self::New,
-            "confirmed" => Self::Confirmed,
-            "cancelled" => Self::Cancelled,
-            "showed" => Self::Showed,
-            "noshow" => Self::Noshow,
-            "invalid" => Self::Invalid,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AppointmentCreateSchemaAppointmentStatus> for String {
-    fn from(value: AppointmentCreateSchemaAppointmentStatus) -> Self {
-        match value {
-            AppointmentCreateSchemaAppointmentStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AppointmentCreateSchemaAppointmentStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Meeting location type.
-/// - If `address` is provided in the request body, the `meetingLocationType` defaults to **custom**.
-///
-/// Schema: `apps/calendars.json#/components/schemas/AppointmentCreateSchema/properties/meetingLocationType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum AppointmentCreateSchemaMeetingLocationType {
-    /// `custom`
-    Custom,
-    /// `zoom`
-    Zoom,
-    /// `gmeet`
-    Gmeet,
-    /// `phone`
-    Phone,
-    /// `address`
-    Address,
-    /// `ms_teams`
-    MsTeams,
-    /// `google`
-    Google,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AppointmentCreateSchemaMeetingLocationType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Custom => "custom",
-            Self::Zoom => "zoom",
-            Self::Gmeet => "gmeet",
-            Self::Phone => "phone",
-            Self::Address => "address",
-            Self::MsTeams => "ms_teams",
-            Self::Google => "google",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AppointmentCreateSchemaMeetingLocationType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "custom" => Self::Custom,
-            "zoom" => Self::Zoom,
-            "gmeet" => Self::Gmeet,
-            "phone" => Self::Phone,
-            "address" => Self::Address,
-            "ms_teams" => Self::MsTeams,
-            "google" => Self::Google,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AppointmentCreateSchemaMeetingLocationType> for String {
-    fn from(value: AppointmentCreateSchemaMeetingLocationType) -> Self {
-        match value {
-            AppointmentCreateSchemaMeetingLocationType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AppointmentCreateSchemaMeetingLocationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The body of `PUT /calendars/events/appointments/{eventId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/AppointmentEditSchema`
@@ -301,7 +266,7 @@ pub struct AppointmentEditSchema {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub meeting_location_type: Option<AppointmentEditSchemaMeetingLocationType>,
+    pub meeting_location_type: Option<MeetingLocationType>,
     /// The unique identifier for the meeting location.
     /// - This value can be found in `calendar.locationConfigurations`or `calendar.teamMembers[].locationConfigurations`
     ///
@@ -329,7 +294,7 @@ pub struct AppointmentEditSchema {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub appointment_status: Option<AppointmentEditSchemaAppointmentStatus>,
+    pub appointment_status: Option<AppointmentStatus>,
     /// Assigned User Id
     ///
     /// Example: `0007BWpSzSwfiuSl0tR2`
@@ -386,147 +351,6 @@ pub struct AppointmentEditSchema {
     /// Example: `2021-06-23T04:30:00+05:30`
     #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
     pub end_time: Option<String>,
-}
-
-/// The `appointmentStatus` field of [`AppointmentEditSchema`].
-///
-/// Schema: `apps/calendars.json#/components/schemas/AppointmentEditSchema/properties/appointmentStatus`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum AppointmentEditSchemaAppointmentStatus {
-    /// `new`
-    New,
-    /// `confirmed`
-    Confirmed,
-    /// `cancelled`
-    Cancelled,
-    /// `showed`
-    Showed,
-    /// `noshow`
-    Noshow,
-    /// `invalid`
-    Invalid,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AppointmentEditSchemaAppointmentStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::New => "new",
-            Self::Confirmed => "confirmed",
-            Self::Cancelled => "cancelled",
-            Self::Showed => "showed",
-            Self::Noshow => "noshow",
-            Self::Invalid => "invalid",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AppointmentEditSchemaAppointmentStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "new" => Self::New,
-            "confirmed" => Self::Confirmed,
-            "cancelled" => Self::Cancelled,
-            "showed" => Self::Showed,
-            "noshow" => Self::Noshow,
-            "invalid" => Self::Invalid,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AppointmentEditSchemaAppointmentStatus> for String {
-    fn from(value: AppointmentEditSchemaAppointmentStatus) -> Self {
-        match value {
-            AppointmentEditSchemaAppointmentStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AppointmentEditSchemaAppointmentStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Meeting location type.
-/// - If `address` is provided in the request body, the `meetingLocationType` defaults to **custom**.
-///
-/// Schema: `apps/calendars.json#/components/schemas/AppointmentEditSchema/properties/meetingLocationType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum AppointmentEditSchemaMeetingLocationType {
-    /// `custom`
-    Custom,
-    /// `zoom`
-    Zoom,
-    /// `gmeet`
-    Gmeet,
-    /// `phone`
-    Phone,
-    /// `address`
-    Address,
-    /// `ms_teams`
-    MsTeams,
-    /// `google`
-    Google,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AppointmentEditSchemaMeetingLocationType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Custom => "custom",
-            Self::Zoom => "zoom",
-            Self::Gmeet => "gmeet",
-            Self::Phone => "phone",
-            Self::Address => "address",
-            Self::MsTeams => "ms_teams",
-            Self::Google => "google",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AppointmentEditSchemaMeetingLocationType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "custom" => Self::Custom,
-            "zoom" => Self::Zoom,
-            "gmeet" => Self::Gmeet,
-            "phone" => Self::Phone,
-            "address" => Self::Address,
-            "ms_teams" => Self::MsTeams,
-            "google" => Self::Google,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AppointmentEditSchemaMeetingLocationType> for String {
-    fn from(value: AppointmentEditSchemaMeetingLocationType) -> Self {
-        match value {
-            AppointmentEditSchemaMeetingLocationType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AppointmentEditSchemaMeetingLocationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The response to `POST /calendars/events/appointments` and the response to `PUT /calendars/events/appointments/{eventId}`.
@@ -680,6 +504,74 @@ impl std::fmt::Display for AppointmentSchemaResponseAppointmentStatus {
     }
 }
 
+/// The `appointmentStatus` field of [`AppointmentCreateSchema`] and the `appointmentStatus` field of [`AppointmentEditSchema`].
+///
+/// Schema: `apps/calendars.json#/components/schemas/AppointmentCreateSchema/properties/appointmentStatus` and 1 identical schema (`apps/calendars.json#/components/schemas/AppointmentEditSchema/properties/appointmentStatus`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum AppointmentStatus {
+    /// `new`
+    New,
+    /// `confirmed`
+    Confirmed,
+    /// `cancelled`
+    Cancelled,
+    /// `showed`
+    Showed,
+    /// `noshow`
+    Noshow,
+    /// `invalid`
+    Invalid,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl AppointmentStatus {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::New => "new",
+            Self::Confirmed => "confirmed",
+            Self::Cancelled => "cancelled",
+            Self::Showed => "showed",
+            Self::Noshow => "noshow",
+            Self::Invalid => "invalid",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for AppointmentStatus {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "new" => Self::New,
+            "confirmed" => Self::Confirmed,
+            "cancelled" => Self::Cancelled,
+            "showed" => Self::Showed,
+            "noshow" => Self::Noshow,
+            "invalid" => Self::Invalid,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<AppointmentStatus> for String {
+    fn from(value: AppointmentStatus) -> Self {
+        match value {
+            AppointmentStatus::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for AppointmentStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An item of the `availabilities` field of [`CalendarCreateDto`] and an item of the `availabilities` field of [`CalendarDto`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/Availability`
@@ -736,39 +628,7 @@ pub struct BlockSlotCreateRequestDto {
 /// The body of `PUT /calendars/events/block-slots/{eventId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/BlockSlotEditRequestDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BlockSlotEditRequestDto {
-    /// Title
-    ///
-    /// Example: `Test Event`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// Either calendarId or assignedUserId can be set, not both.
-    ///
-    /// Example: `CVokAlI8fgw4WYWoCtQz`
-    #[serde(rename = "calendarId")]
-    pub calendar_id: String,
-    /// Either calendarId or assignedUserId can be set, not both.
-    ///
-    /// Example: `CVokAlI8fgw4WYWoCtQz`
-    #[serde(rename = "assignedUserId", default, skip_serializing_if = "Option::is_none")]
-    pub assigned_user_id: Option<String>,
-    /// Location Id
-    ///
-    /// Example: `C2QujeCh8ZnC7al2InWR`
-    #[serde(rename = "locationId")]
-    pub location_id: String,
-    /// Start Time
-    ///
-    /// Example: `2021-06-23T03:30:00+05:30`
-    #[serde(rename = "startTime", default, skip_serializing_if = "Option::is_none")]
-    pub start_time: Option<String>,
-    /// End Time
-    ///
-    /// Example: `2021-06-23T04:30:00+05:30`
-    #[serde(rename = "endTime", default, skip_serializing_if = "Option::is_none")]
-    pub end_time: Option<String>,
-}
+pub type BlockSlotEditRequestDto = BlockSlotCreateRequestDto;
 
 /// The response to `POST /calendars/events/block-slots` and the response to `PUT /calendars/events/block-slots/{eventId}`.
 ///
@@ -843,7 +703,7 @@ pub struct CalendarCreateDto {
     pub team_members: Option<Vec<TeamMember>>,
     /// The `eventType` field.
     #[serde(rename = "eventType", default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CalendarCreateDtoEventType>,
+    pub event_type: Option<EventType>,
     /// Example: `test calendar`
     pub name: String,
     /// Example: `this is used for testing`
@@ -857,12 +717,12 @@ pub struct CalendarCreateDto {
     pub widget_slug: Option<String>,
     /// The `calendarType` field.
     #[serde(rename = "calendarType", default, skip_serializing_if = "Option::is_none")]
-    pub calendar_type: Option<CalendarCreateDtoCalendarType>,
+    pub calendar_type: Option<CalendarType>,
     /// Calendar widget type. Choose "default" for "neo" and "classic" for "classic" layout.
     ///
     /// Example: `classic`
     #[serde(rename = "widgetType", default, skip_serializing_if = "Option::is_none")]
-    pub widget_type: Option<CalendarCreateDtoWidgetType>,
+    pub widget_type: Option<WidgetType>,
     /// The `eventTitle` field.
     #[serde(rename = "eventTitle", default, skip_serializing_if = "Option::is_none")]
     pub event_title: Option<String>,
@@ -892,7 +752,7 @@ pub struct CalendarCreateDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub slot_duration_unit: Option<CalendarCreateDtoSlotDurationUnit>,
+    pub slot_duration_unit: Option<PreBufferUnit>,
     /// Slot interval reflects the amount of time the between booking slots that will be shown in the calendar.
     #[serde(rename = "slotInterval", default, skip_serializing_if = "Option::is_none")]
     pub slot_interval: Option<f64>,
@@ -902,19 +762,19 @@ pub struct CalendarCreateDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub slot_interval_unit: Option<CalendarCreateDtoSlotIntervalUnit>,
+    pub slot_interval_unit: Option<PreBufferUnit>,
     /// Slot-Buffer is additional time that can be added after an appointment, allowing for extra time to wrap up
     #[serde(rename = "slotBuffer", default, skip_serializing_if = "Option::is_none")]
     pub slot_buffer: Option<f64>,
     /// Unit for slot buffer.
     #[serde(rename = "slotBufferUnit", default, skip_serializing_if = "Option::is_none")]
-    pub slot_buffer_unit: Option<CalendarCreateDtoSlotBufferUnit>,
+    pub slot_buffer_unit: Option<PreBufferUnit>,
     /// Pre-Buffer is additional time that can be added before an appointment, allowing for extra time to get ready
     #[serde(rename = "preBuffer", default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer: Option<f64>,
     /// Unit for pre-buffer.
     #[serde(rename = "preBufferUnit", default, skip_serializing_if = "Option::is_none")]
-    pub pre_buffer_unit: Option<CalendarCreateDtoPreBufferUnit>,
+    pub pre_buffer_unit: Option<PreBufferUnit>,
     /// Maximum bookings per slot (per user). Maximum seats per slot in case of Class Booking Calendar.
     #[serde(
         rename = "appoinmentPerSlot",
@@ -944,7 +804,7 @@ pub struct CalendarCreateDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub allow_booking_after_unit: Option<CalendarCreateDtoAllowBookingAfterUnit>,
+    pub allow_booking_after_unit: Option<AllowBookingAfterUnit>,
     /// Minimum number of days/weeks/months for which to allow booking events
     #[serde(
         rename = "allowBookingFor",
@@ -960,7 +820,7 @@ pub struct CalendarCreateDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub allow_booking_for_unit: Option<CalendarCreateDtoAllowBookingForUnit>,
+    pub allow_booking_for_unit: Option<AllowBookingForUnit>,
     /// This is only to set the standard availability. For custom availability, use the availabilities property
     #[serde(rename = "openHours", default, skip_serializing_if = "Option::is_none")]
     pub open_hours: Option<Vec<OpenHour>>,
@@ -1043,7 +903,7 @@ pub struct CalendarCreateDto {
     pub pixel_id: Option<String>,
     /// The `formSubmitType` field.
     #[serde(rename = "formSubmitType", default, skip_serializing_if = "Option::is_none")]
-    pub form_submit_type: Option<CalendarCreateDtoFormSubmitType>,
+    pub form_submit_type: Option<FormSubmitType>,
     /// The `formSubmitRedirectURL` field.
     #[serde(
         rename = "formSubmitRedirectURL",
@@ -1073,7 +933,7 @@ pub struct CalendarCreateDto {
     pub availabilities: Option<Vec<Availability>>,
     /// The `guestType` field.
     #[serde(rename = "guestType", default, skip_serializing_if = "Option::is_none")]
-    pub guest_type: Option<CalendarCreateDtoGuestType>,
+    pub guest_type: Option<GuestType>,
     /// The `consentLabel` field.
     #[serde(rename = "consentLabel", default, skip_serializing_if = "Option::is_none")]
     pub consent_label: Option<String>,
@@ -1087,614 +947,6 @@ pub struct CalendarCreateDto {
     /// Look Busy Configuration
     #[serde(rename = "lookBusyConfig", default, skip_serializing_if = "Option::is_none")]
     pub look_busy_config: Option<LookBusyConfiguration>,
-}
-
-/// Unit for minimum scheduling notice
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/allowBookingAfterUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarCreateDtoAllowBookingAfterUnit {
-    /// `hours`
-    Hours,
-    /// `days`
-    Days,
-    /// `weeks`
-    Weeks,
-    /// `months`
-    Months,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarCreateDtoAllowBookingAfterUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Hours => "hours",
-            Self::Days => "days",
-            Self::Weeks => "weeks",
-            Self::Months => "months",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarCreateDtoAllowBookingAfterUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "hours" => Self::Hours,
-            "days" => Self::Days,
-            "weeks" => Self::Weeks,
-            "months" => Self::Months,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarCreateDtoAllowBookingAfterUnit> for String {
-    fn from(value: CalendarCreateDtoAllowBookingAfterUnit) -> Self {
-        match value {
-            CalendarCreateDtoAllowBookingAfterUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarCreateDtoAllowBookingAfterUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit for controlling the duration for which booking would be allowed for
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/allowBookingForUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarCreateDtoAllowBookingForUnit {
-    /// `days`
-    Days,
-    /// `weeks`
-    Weeks,
-    /// `months`
-    Months,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarCreateDtoAllowBookingForUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Days => "days",
-            Self::Weeks => "weeks",
-            Self::Months => "months",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarCreateDtoAllowBookingForUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "days" => Self::Days,
-            "weeks" => Self::Weeks,
-            "months" => Self::Months,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarCreateDtoAllowBookingForUnit> for String {
-    fn from(value: CalendarCreateDtoAllowBookingForUnit) -> Self {
-        match value {
-            CalendarCreateDtoAllowBookingForUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarCreateDtoAllowBookingForUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `calendarType` field of [`CalendarCreateDto`].
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/calendarType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarCreateDtoCalendarType {
-    /// `round_robin`
-    RoundRobin,
-    /// `event`
-    Event,
-    /// `class_booking`
-    ClassBooking,
-    /// `collective`
-    Collective,
-    /// `service_booking`
-    ServiceBooking,
-    /// `personal`
-    Personal,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarCreateDtoCalendarType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RoundRobin => "round_robin",
-            Self::Event => "event",
-            Self::ClassBooking => "class_booking",
-            Self::Collective => "collective",
-            Self::ServiceBooking => "service_booking",
-            Self::Personal => "personal",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarCreateDtoCalendarType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "round_robin" => Self::RoundRobin,
-            "event" => Self::Event,
-            "class_booking" => Self::ClassBooking,
-            "collective" => Self::Collective,
-            "service_booking" => Self::ServiceBooking,
-            "personal" => Self::Personal,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarCreateDtoCalendarType> for String {
-    fn from(value: CalendarCreateDtoCalendarType) -> Self {
-        match value {
-            CalendarCreateDtoCalendarType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarCreateDtoCalendarType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `eventType` field of [`CalendarCreateDto`].
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/eventType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarCreateDtoEventType {
-    /// `RoundRobin_OptimizeForAvailability`
-    RoundRobinOptimizeForAvailability,
-    /// `RoundRobin_OptimizeForEqualDistribution`
-    RoundRobinOptimizeForEqualDistribution,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarCreateDtoEventType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RoundRobinOptimizeForAvailability => {
-                "RoundRobin_OptimizeForAvailability"
-            }
-            Self::RoundRobinOptimizeForEqualDistribution => {
-                "RoundRobin_OptimizeForEqualDistribution"
-            }
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarCreateDtoEventType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "RoundRobin_OptimizeForAvailability" => {
-                Self::RoundRobinOptimizeForAvailability
-            }
-            "RoundRobin_OptimizeForEqualDistribution" => {
-                Self::RoundRobinOptimizeForEqualDistribution
-            }
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarCreateDtoEventType> for String {
-    fn from(value: CalendarCreateDtoEventType) -> Self {
-        match value {
-            CalendarCreateDtoEventType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarCreateDtoEventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `formSubmitType` field of [`CalendarCreateDto`].
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/formSubmitType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarCreateDtoFormSubmitType {
-    /// `RedirectURL`
-    RedirectUrl,
-    /// `ThankYouMessage`
-    ThankYouMessage,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarCreateDtoFormSubmitType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RedirectUrl => "RedirectURL",
-            Self::ThankYouMessage => "ThankYouMessage",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarCreateDtoFormSubmitType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "RedirectURL" => Self::RedirectUrl,
-            "ThankYouMessage" => Self::ThankYouMessage,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarCreateDtoFormSubmitType> for String {
-    fn from(value: CalendarCreateDtoFormSubmitType) -> Self {
-        match value {
-            CalendarCreateDtoFormSubmitType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarCreateDtoFormSubmitType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `guestType` field of [`CalendarCreateDto`].
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/guestType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarCreateDtoGuestType {
-    /// `count_only`
-    CountOnly,
-    /// `collect_detail`
-    CollectDetail,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarCreateDtoGuestType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CountOnly => "count_only",
-            Self::CollectDetail => "collect_detail",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarCreateDtoGuestType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "count_only" => Self::CountOnly,
-            "collect_detail" => Self::CollectDetail,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarCreateDtoGuestType> for String {
-    fn from(value: CalendarCreateDtoGuestType) -> Self {
-        match value {
-            CalendarCreateDtoGuestType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarCreateDtoGuestType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit for pre-buffer.
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/preBufferUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarCreateDtoPreBufferUnit {
-    /// `mins`
-    Mins,
-    /// `hours`
-    Hours,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarCreateDtoPreBufferUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mins => "mins",
-            Self::Hours => "hours",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarCreateDtoPreBufferUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "mins" => Self::Mins,
-            "hours" => Self::Hours,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarCreateDtoPreBufferUnit> for String {
-    fn from(value: CalendarCreateDtoPreBufferUnit) -> Self {
-        match value {
-            CalendarCreateDtoPreBufferUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarCreateDtoPreBufferUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit for slot buffer.
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/slotBufferUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarCreateDtoSlotBufferUnit {
-    /// `mins`
-    Mins,
-    /// `hours`
-    Hours,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarCreateDtoSlotBufferUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mins => "mins",
-            Self::Hours => "hours",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarCreateDtoSlotBufferUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "mins" => Self::Mins,
-            "hours" => Self::Hours,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarCreateDtoSlotBufferUnit> for String {
-    fn from(value: CalendarCreateDtoSlotBufferUnit) -> Self {
-        match value {
-            CalendarCreateDtoSlotBufferUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarCreateDtoSlotBufferUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit for slot duration.
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/slotDurationUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarCreateDtoSlotDurationUnit {
-    /// `mins`
-    Mins,
-    /// `hours`
-    Hours,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarCreateDtoSlotDurationUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mins => "mins",
-            Self::Hours => "hours",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarCreateDtoSlotDurationUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "mins" => Self::Mins,
-            "hours" => Self::Hours,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarCreateDtoSlotDurationUnit> for String {
-    fn from(value: CalendarCreateDtoSlotDurationUnit) -> Self {
-        match value {
-            CalendarCreateDtoSlotDurationUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarCreateDtoSlotDurationUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit for slot interval.
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/slotIntervalUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarCreateDtoSlotIntervalUnit {
-    /// `mins`
-    Mins,
-    /// `hours`
-    Hours,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarCreateDtoSlotIntervalUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mins => "mins",
-            Self::Hours => "hours",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarCreateDtoSlotIntervalUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "mins" => Self::Mins,
-            "hours" => Self::Hours,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarCreateDtoSlotIntervalUnit> for String {
-    fn from(value: CalendarCreateDtoSlotIntervalUnit) -> Self {
-        match value {
-            CalendarCreateDtoSlotIntervalUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarCreateDtoSlotIntervalUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Calendar widget type. Choose "default" for "neo" and "classic" for "classic" layout.
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/widgetType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarCreateDtoWidgetType {
-    /// `default`
-    Default,
-    /// `classic`
-    Classic,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarCreateDtoWidgetType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Default => "default",
-            Self::Classic => "classic",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarCreateDtoWidgetType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "default" => Self::Default,
-            "classic" => Self::Classic,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarCreateDtoWidgetType> for String {
-    fn from(value: CalendarCreateDtoWidgetType) -> Self {
-        match value {
-            CalendarCreateDtoWidgetType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarCreateDtoWidgetType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The response to `DELETE /calendars/{calendarId}`.
@@ -1732,7 +984,7 @@ pub struct CalendarDto {
     pub team_members: Option<Vec<TeamMemberResponse>>,
     /// The `eventType` field.
     #[serde(rename = "eventType", default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CalendarDtoEventType>,
+    pub event_type: Option<EventType>,
     /// Example: `test calendar`
     pub name: String,
     /// Example: `this is used for testing`
@@ -1746,12 +998,12 @@ pub struct CalendarDto {
     pub widget_slug: Option<String>,
     /// The `calendarType` field.
     #[serde(rename = "calendarType", default, skip_serializing_if = "Option::is_none")]
-    pub calendar_type: Option<CalendarDtoCalendarType>,
+    pub calendar_type: Option<CalendarType>,
     /// Calendar widget type. Choose "default" for "neo" and "classic" for "classic" layout.
     ///
     /// Example: `classic`
     #[serde(rename = "widgetType", default, skip_serializing_if = "Option::is_none")]
-    pub widget_type: Option<CalendarDtoWidgetType>,
+    pub widget_type: Option<WidgetType>,
     /// The `eventTitle` field.
     #[serde(rename = "eventTitle", default, skip_serializing_if = "Option::is_none")]
     pub event_title: Option<String>,
@@ -1781,7 +1033,7 @@ pub struct CalendarDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub slot_duration_unit: Option<CalendarDtoSlotDurationUnit>,
+    pub slot_duration_unit: Option<PreBufferUnit>,
     /// Slot interval reflects the amount of time the between booking slots that will be shown in the calendar.
     #[serde(rename = "slotInterval", default, skip_serializing_if = "Option::is_none")]
     pub slot_interval: Option<f64>,
@@ -1791,19 +1043,19 @@ pub struct CalendarDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub slot_interval_unit: Option<CalendarDtoSlotIntervalUnit>,
+    pub slot_interval_unit: Option<PreBufferUnit>,
     /// Slot-Buffer is additional time that can be added after an appointment, allowing for extra time to wrap up
     #[serde(rename = "slotBuffer", default, skip_serializing_if = "Option::is_none")]
     pub slot_buffer: Option<f64>,
     /// Unit for slot buffer.
     #[serde(rename = "slotBufferUnit", default, skip_serializing_if = "Option::is_none")]
-    pub slot_buffer_unit: Option<CalendarDtoSlotBufferUnit>,
+    pub slot_buffer_unit: Option<PreBufferUnit>,
     /// Pre-Buffer is additional time that can be added before an appointment, allowing for extra time to get ready
     #[serde(rename = "preBuffer", default, skip_serializing_if = "Option::is_none")]
     pub pre_buffer: Option<f64>,
     /// Unit for pre-buffer.
     #[serde(rename = "preBufferUnit", default, skip_serializing_if = "Option::is_none")]
-    pub pre_buffer_unit: Option<CalendarDtoPreBufferUnit>,
+    pub pre_buffer_unit: Option<PreBufferUnit>,
     /// Maximum bookings per slot (per user). Maximum seats per slot in case of Class Booking Calendar.
     #[serde(
         rename = "appoinmentPerSlot",
@@ -1833,7 +1085,7 @@ pub struct CalendarDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub allow_booking_after_unit: Option<CalendarDtoAllowBookingAfterUnit>,
+    pub allow_booking_after_unit: Option<AllowBookingAfterUnit>,
     /// Minimum number of days/weeks/months for which to allow booking events
     #[serde(
         rename = "allowBookingFor",
@@ -1849,7 +1101,7 @@ pub struct CalendarDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub allow_booking_for_unit: Option<CalendarDtoAllowBookingForUnit>,
+    pub allow_booking_for_unit: Option<AllowBookingForUnit>,
     /// This is only to set the standard availability. For custom availability, use the availabilities property
     #[serde(rename = "openHours", default, skip_serializing_if = "Option::is_none")]
     pub open_hours: Option<Vec<OpenHour>>,
@@ -1932,7 +1184,7 @@ pub struct CalendarDto {
     pub pixel_id: Option<String>,
     /// The `formSubmitType` field.
     #[serde(rename = "formSubmitType", default, skip_serializing_if = "Option::is_none")]
-    pub form_submit_type: Option<CalendarDtoFormSubmitType>,
+    pub form_submit_type: Option<FormSubmitType>,
     /// The `formSubmitRedirectURL` field.
     #[serde(
         rename = "formSubmitRedirectURL",
@@ -1962,7 +1214,7 @@ pub struct CalendarDto {
     pub availabilities: Option<Vec<Availability>>,
     /// The `guestType` field.
     #[serde(rename = "guestType", default, skip_serializing_if = "Option::is_none")]
-    pub guest_type: Option<CalendarDtoGuestType>,
+    pub guest_type: Option<GuestType>,
     /// The `consentLabel` field.
     #[serde(rename = "consentLabel", default, skip_serializing_if = "Option::is_none")]
     pub consent_label: Option<String>,
@@ -1978,614 +1230,6 @@ pub struct CalendarDto {
     pub look_busy_config: Option<LookBusyConfiguration>,
     /// Example: `0TkCdp9PfvLeWKYRRvIz`
     pub id: String,
-}
-
-/// Unit for minimum scheduling notice
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarDTO/properties/allowBookingAfterUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarDtoAllowBookingAfterUnit {
-    /// `hours`
-    Hours,
-    /// `days`
-    Days,
-    /// `weeks`
-    Weeks,
-    /// `months`
-    Months,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarDtoAllowBookingAfterUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Hours => "hours",
-            Self::Days => "days",
-            Self::Weeks => "weeks",
-            Self::Months => "months",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarDtoAllowBookingAfterUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "hours" => Self::Hours,
-            "days" => Self::Days,
-            "weeks" => Self::Weeks,
-            "months" => Self::Months,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarDtoAllowBookingAfterUnit> for String {
-    fn from(value: CalendarDtoAllowBookingAfterUnit) -> Self {
-        match value {
-            CalendarDtoAllowBookingAfterUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarDtoAllowBookingAfterUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit for controlling the duration for which booking would be allowed for
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarDTO/properties/allowBookingForUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarDtoAllowBookingForUnit {
-    /// `days`
-    Days,
-    /// `weeks`
-    Weeks,
-    /// `months`
-    Months,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarDtoAllowBookingForUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Days => "days",
-            Self::Weeks => "weeks",
-            Self::Months => "months",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarDtoAllowBookingForUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "days" => Self::Days,
-            "weeks" => Self::Weeks,
-            "months" => Self::Months,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarDtoAllowBookingForUnit> for String {
-    fn from(value: CalendarDtoAllowBookingForUnit) -> Self {
-        match value {
-            CalendarDtoAllowBookingForUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarDtoAllowBookingForUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `calendarType` field of [`CalendarDto`].
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarDTO/properties/calendarType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarDtoCalendarType {
-    /// `round_robin`
-    RoundRobin,
-    /// `event`
-    Event,
-    /// `class_booking`
-    ClassBooking,
-    /// `collective`
-    Collective,
-    /// `service_booking`
-    ServiceBooking,
-    /// `personal`
-    Personal,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarDtoCalendarType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RoundRobin => "round_robin",
-            Self::Event => "event",
-            Self::ClassBooking => "class_booking",
-            Self::Collective => "collective",
-            Self::ServiceBooking => "service_booking",
-            Self::Personal => "personal",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarDtoCalendarType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "round_robin" => Self::RoundRobin,
-            "event" => Self::Event,
-            "class_booking" => Self::ClassBooking,
-            "collective" => Self::Collective,
-            "service_booking" => Self::ServiceBooking,
-            "personal" => Self::Personal,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarDtoCalendarType> for String {
-    fn from(value: CalendarDtoCalendarType) -> Self {
-        match value {
-            CalendarDtoCalendarType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarDtoCalendarType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `eventType` field of [`CalendarDto`].
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarDTO/properties/eventType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarDtoEventType {
-    /// `RoundRobin_OptimizeForAvailability`
-    RoundRobinOptimizeForAvailability,
-    /// `RoundRobin_OptimizeForEqualDistribution`
-    RoundRobinOptimizeForEqualDistribution,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarDtoEventType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RoundRobinOptimizeForAvailability => {
-                "RoundRobin_OptimizeForAvailability"
-            }
-            Self::RoundRobinOptimizeForEqualDistribution => {
-                "RoundRobin_OptimizeForEqualDistribution"
-            }
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarDtoEventType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "RoundRobin_OptimizeForAvailability" => {
-                Self::RoundRobinOptimizeForAvailability
-            }
-            "RoundRobin_OptimizeForEqualDistribution" => {
-                Self::RoundRobinOptimizeForEqualDistribution
-            }
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarDtoEventType> for String {
-    fn from(value: CalendarDtoEventType) -> Self {
-        match value {
-            CalendarDtoEventType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarDtoEventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `formSubmitType` field of [`CalendarDto`].
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarDTO/properties/formSubmitType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarDtoFormSubmitType {
-    /// `RedirectURL`
-    RedirectUrl,
-    /// `ThankYouMessage`
-    ThankYouMessage,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarDtoFormSubmitType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RedirectUrl => "RedirectURL",
-            Self::ThankYouMessage => "ThankYouMessage",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarDtoFormSubmitType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "RedirectURL" => Self::RedirectUrl,
-            "ThankYouMessage" => Self::ThankYouMessage,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarDtoFormSubmitType> for String {
-    fn from(value: CalendarDtoFormSubmitType) -> Self {
-        match value {
-            CalendarDtoFormSubmitType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarDtoFormSubmitType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `guestType` field of [`CalendarDto`].
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarDTO/properties/guestType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarDtoGuestType {
-    /// `count_only`
-    CountOnly,
-    /// `collect_detail`
-    CollectDetail,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarDtoGuestType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CountOnly => "count_only",
-            Self::CollectDetail => "collect_detail",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarDtoGuestType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "count_only" => Self::CountOnly,
-            "collect_detail" => Self::CollectDetail,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarDtoGuestType> for String {
-    fn from(value: CalendarDtoGuestType) -> Self {
-        match value {
-            CalendarDtoGuestType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarDtoGuestType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit for pre-buffer.
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarDTO/properties/preBufferUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarDtoPreBufferUnit {
-    /// `mins`
-    Mins,
-    /// `hours`
-    Hours,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarDtoPreBufferUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mins => "mins",
-            Self::Hours => "hours",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarDtoPreBufferUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "mins" => Self::Mins,
-            "hours" => Self::Hours,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarDtoPreBufferUnit> for String {
-    fn from(value: CalendarDtoPreBufferUnit) -> Self {
-        match value {
-            CalendarDtoPreBufferUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarDtoPreBufferUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit for slot buffer.
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarDTO/properties/slotBufferUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarDtoSlotBufferUnit {
-    /// `mins`
-    Mins,
-    /// `hours`
-    Hours,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarDtoSlotBufferUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mins => "mins",
-            Self::Hours => "hours",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarDtoSlotBufferUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "mins" => Self::Mins,
-            "hours" => Self::Hours,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarDtoSlotBufferUnit> for String {
-    fn from(value: CalendarDtoSlotBufferUnit) -> Self {
-        match value {
-            CalendarDtoSlotBufferUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarDtoSlotBufferUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit for slot duration.
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarDTO/properties/slotDurationUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarDtoSlotDurationUnit {
-    /// `mins`
-    Mins,
-    /// `hours`
-    Hours,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarDtoSlotDurationUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mins => "mins",
-            Self::Hours => "hours",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarDtoSlotDurationUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "mins" => Self::Mins,
-            "hours" => Self::Hours,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarDtoSlotDurationUnit> for String {
-    fn from(value: CalendarDtoSlotDurationUnit) -> Self {
-        match value {
-            CalendarDtoSlotDurationUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarDtoSlotDurationUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit for slot interval.
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarDTO/properties/slotIntervalUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarDtoSlotIntervalUnit {
-    /// `mins`
-    Mins,
-    /// `hours`
-    Hours,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarDtoSlotIntervalUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mins => "mins",
-            Self::Hours => "hours",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarDtoSlotIntervalUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "mins" => Self::Mins,
-            "hours" => Self::Hours,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarDtoSlotIntervalUnit> for String {
-    fn from(value: CalendarDtoSlotIntervalUnit) -> Self {
-        match value {
-            CalendarDtoSlotIntervalUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarDtoSlotIntervalUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Calendar widget type. Choose "default" for "neo" and "classic" for "classic" layout.
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarDTO/properties/widgetType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarDtoWidgetType {
-    /// `default`
-    Default,
-    /// `classic`
-    Classic,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarDtoWidgetType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Default => "default",
-            Self::Classic => "classic",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarDtoWidgetType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "default" => Self::Default,
-            "classic" => Self::Classic,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarDtoWidgetType> for String {
-    fn from(value: CalendarDtoWidgetType) -> Self {
-        match value {
-            CalendarDtoWidgetType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarDtoWidgetType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The `event` field of [`GetCalendarEventSuccessfulResponseDto`] and an item of the `events` field of [`GetCalendarEventsSuccessfulResponseDto`].
@@ -2739,7 +1383,7 @@ pub struct CalendarNotificationResponseDto {
     pub id: Option<String>,
     /// Example: `contact`
     #[serde(rename = "receiverType", default, skip_serializing_if = "Option::is_none")]
-    pub receiver_type: Option<CalendarNotificationResponseDtoReceiverType>,
+    pub receiver_type: Option<ReceiverType>,
     /// The `additionalEmailIds` field.
     #[serde(
         rename = "additionalEmailIds",
@@ -2756,14 +1400,14 @@ pub struct CalendarNotificationResponseDto {
     pub additional_phone_numbers: Option<Vec<String>>,
     /// Example: `email`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel: Option<CalendarNotificationResponseDtoChannel>,
+    pub channel: Option<Channel>,
     /// Example: `confirmation`
     #[serde(
         rename = "notificationType",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub notification_type: Option<CalendarNotificationResponseDtoNotificationType>,
+    pub notification_type: Option<NotificationType>,
     /// Example: `true`
     #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
@@ -2795,202 +1439,6 @@ pub struct CalendarNotificationResponseDto {
     /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted: Option<bool>,
-}
-
-/// The `channel` field of [`CalendarNotificationResponseDto`].
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationResponseDTO/properties/channel`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarNotificationResponseDtoChannel {
-    /// `email`
-    Email,
-    /// `inApp`
-    InApp,
-    /// `sms`
-    Sms,
-    /// `whatsapp`
-    Whatsapp,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarNotificationResponseDtoChannel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Email => "email",
-            Self::InApp => "inApp",
-            Self::Sms => "sms",
-            Self::Whatsapp => "whatsapp",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarNotificationResponseDtoChannel {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "email" => Self::Email,
-            "inApp" => Self::InApp,
-            "sms" => Self::Sms,
-            "whatsapp" => Self::Whatsapp,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarNotificationResponseDtoChannel> for String {
-    fn from(value: CalendarNotificationResponseDtoChannel) -> Self {
-        match value {
-            CalendarNotificationResponseDtoChannel::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarNotificationResponseDtoChannel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `notificationType` field of [`CalendarNotificationResponseDto`].
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationResponseDTO/properties/notificationType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarNotificationResponseDtoNotificationType {
-    /// `booked`
-    Booked,
-    /// `confirmation`
-    Confirmation,
-    /// `cancellation`
-    Cancellation,
-    /// `reminder`
-    Reminder,
-    /// `followup`
-    Followup,
-    /// `reschedule`
-    Reschedule,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarNotificationResponseDtoNotificationType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Booked => "booked",
-            Self::Confirmation => "confirmation",
-            Self::Cancellation => "cancellation",
-            Self::Reminder => "reminder",
-            Self::Followup => "followup",
-            Self::Reschedule => "reschedule",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarNotificationResponseDtoNotificationType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "booked" => Self::Booked,
-            "confirmation" => Self::Confirmation,
-            "cancellation" => Self::Cancellation,
-            "reminder" => Self::Reminder,
-            "followup" => Self::Followup,
-            "reschedule" => Self::Reschedule,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarNotificationResponseDtoNotificationType> for String {
-    fn from(value: CalendarNotificationResponseDtoNotificationType) -> Self {
-        match value {
-            CalendarNotificationResponseDtoNotificationType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarNotificationResponseDtoNotificationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `receiverType` field of [`CalendarNotificationResponseDto`].
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationResponseDTO/properties/receiverType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarNotificationResponseDtoReceiverType {
-    /// `contact`
-    Contact,
-    /// `guest`
-    Guest,
-    /// `assignedUser`
-    AssignedUser,
-    /// `emails`
-    Emails,
-    /// `phoneNumbers`
-    PhoneNumbers,
-    /// `business`
-    Business,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarNotificationResponseDtoReceiverType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Contact => "contact",
-            Self::Guest => "guest",
-            Self::AssignedUser => "assignedUser",
-            Self::Emails => "emails",
-            Self::PhoneNumbers => "phoneNumbers",
-            Self::Business => "business",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarNotificationResponseDtoReceiverType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "contact" => Self::Contact,
-            "guest" => Self::Guest,
-            "assignedUser" => Self::AssignedUser,
-            "emails" => Self::Emails,
-            "phoneNumbers" => Self::PhoneNumbers,
-            "business" => Self::Business,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarNotificationResponseDtoReceiverType> for String {
-    fn from(value: CalendarNotificationResponseDtoReceiverType) -> Self {
-        match value {
-            CalendarNotificationResponseDtoReceiverType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarNotificationResponseDtoReceiverType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// Calendar Notification
@@ -3055,7 +1503,7 @@ pub struct CalendarResourceByIdResponseDto {
     pub name: String,
     /// The `resourceType` field.
     #[serde(rename = "resourceType")]
-    pub resource_type: CalendarResourceByIdResponseDtoResourceType,
+    pub resource_type: ResourceType,
     /// Whether the resource is active
     #[serde(rename = "isActive")]
     pub is_active: bool,
@@ -3080,58 +1528,6 @@ pub struct CalendarResourceByIdResponseDto {
     pub calendar_ids: Vec<String>,
 }
 
-/// The `resourceType` field of [`CalendarResourceByIdResponseDto`].
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarResourceByIdResponseDTO/properties/resourceType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarResourceByIdResponseDtoResourceType {
-    /// `equipments`
-    Equipments,
-    /// `rooms`
-    Rooms,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarResourceByIdResponseDtoResourceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Equipments => "equipments",
-            Self::Rooms => "rooms",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarResourceByIdResponseDtoResourceType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "equipments" => Self::Equipments,
-            "rooms" => Self::Rooms,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarResourceByIdResponseDtoResourceType> for String {
-    fn from(value: CalendarResourceByIdResponseDtoResourceType) -> Self {
-        match value {
-            CalendarResourceByIdResponseDtoResourceType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarResourceByIdResponseDtoResourceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `PUT /calendars/resources/{resourceType}/{id}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarResourceResponseDTO`
@@ -3146,7 +1542,7 @@ pub struct CalendarResourceResponseDto {
     pub name: String,
     /// The `resourceType` field.
     #[serde(rename = "resourceType")]
-    pub resource_type: CalendarResourceResponseDtoResourceType,
+    pub resource_type: ResourceType,
     /// Whether the resource is active
     #[serde(rename = "isActive")]
     pub is_active: bool,
@@ -3168,53 +1564,69 @@ pub struct CalendarResourceResponseDto {
     pub capacity: Option<f64>,
 }
 
-/// The `resourceType` field of [`CalendarResourceResponseDto`].
+/// The `calendarType` field of [`CalendarCreateDto`] and the `calendarType` field of [`CalendarDto`].
 ///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarResourceResponseDTO/properties/resourceType`
+/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/calendarType` and 1 identical schema (`apps/calendars.json#/components/schemas/CalendarDTO/properties/calendarType`)
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
-pub enum CalendarResourceResponseDtoResourceType {
-    /// `equipments`
-    Equipments,
-    /// `rooms`
-    Rooms,
+pub enum CalendarType {
+    /// `round_robin`
+    RoundRobin,
+    /// `event`
+    Event,
+    /// `class_booking`
+    ClassBooking,
+    /// `collective`
+    Collective,
+    /// `service_booking`
+    ServiceBooking,
+    /// `personal`
+    Personal,
     /// A value the spec did not list.
     Unknown(String),
 }
 
-impl CalendarResourceResponseDtoResourceType {
+impl CalendarType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Equipments => "equipments",
-            Self::Rooms => "rooms",
+            Self::RoundRobin => "round_robin",
+            Self::Event => "event",
+            Self::ClassBooking => "class_booking",
+            Self::Collective => "collective",
+            Self::ServiceBooking => "service_booking",
+            Self::Personal => "personal",
             Self::Unknown(value) => value,
         }
     }
 }
 
-impl From<String> for CalendarResourceResponseDtoResourceType {
+impl From<String> for CalendarType {
     fn from(value: String) -> Self {
         match value.as_str() {
-            "equipments" => Self::Equipments,
-            "rooms" => Self::Rooms,
+            "round_robin" => Self::RoundRobin,
+            "event" => Self::Event,
+            "class_booking" => Self::ClassBooking,
+            "collective" => Self::Collective,
+            "service_booking" => Self::ServiceBooking,
+            "personal" => Self::Personal,
             _ => Self::Unknown(value),
         }
     }
 }
 
-impl From<CalendarResourceResponseDtoResourceType> for String {
-    fn from(value: CalendarResourceResponseDtoResourceType) -> Self {
+impl From<CalendarType> for String {
+    fn from(value: CalendarType) -> Self {
         match value {
-            CalendarResourceResponseDtoResourceType::Unknown(value) => value,
+            CalendarType::Unknown(value) => value,
             known => known.as_str().to_owned(),
         }
     }
 }
 
-impl std::fmt::Display for CalendarResourceResponseDtoResourceType {
+impl std::fmt::Display for CalendarType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -3238,7 +1650,7 @@ pub struct CalendarUpdateDto {
     pub team_members: Option<Vec<TeamMember>>,
     /// The `eventType` field.
     #[serde(rename = "eventType", default, skip_serializing_if = "Option::is_none")]
-    pub event_type: Option<CalendarUpdateDtoEventType>,
+    pub event_type: Option<EventType>,
     /// Example: `test calendar`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -3255,7 +1667,7 @@ pub struct CalendarUpdateDto {
     ///
     /// Example: `classic`
     #[serde(rename = "widgetType", default, skip_serializing_if = "Option::is_none")]
-    pub widget_type: Option<CalendarUpdateDtoWidgetType>,
+    pub widget_type: Option<WidgetType>,
     /// The `eventTitle` field.
     #[serde(rename = "eventTitle", default, skip_serializing_if = "Option::is_none")]
     pub event_title: Option<String>,
@@ -3285,10 +1697,10 @@ pub struct CalendarUpdateDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub slot_duration_unit: Option<CalendarUpdateDtoSlotDurationUnit>,
+    pub slot_duration_unit: Option<PreBufferUnit>,
     /// Unit for pre-buffer.
     #[serde(rename = "preBufferUnit", default, skip_serializing_if = "Option::is_none")]
-    pub pre_buffer_unit: Option<CalendarUpdateDtoPreBufferUnit>,
+    pub pre_buffer_unit: Option<PreBufferUnit>,
     /// Slot interval reflects the amount of time the between booking slots that will be shown in the calendar.
     #[serde(rename = "slotInterval", default, skip_serializing_if = "Option::is_none")]
     pub slot_interval: Option<f64>,
@@ -3298,7 +1710,7 @@ pub struct CalendarUpdateDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub slot_interval_unit: Option<CalendarUpdateDtoSlotIntervalUnit>,
+    pub slot_interval_unit: Option<PreBufferUnit>,
     /// Slot-Buffer is additional time that can be added after an appointment, allowing for extra time to wrap up
     #[serde(rename = "slotBuffer", default, skip_serializing_if = "Option::is_none")]
     pub slot_buffer: Option<f64>,
@@ -3334,7 +1746,7 @@ pub struct CalendarUpdateDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub allow_booking_after_unit: Option<CalendarUpdateDtoAllowBookingAfterUnit>,
+    pub allow_booking_after_unit: Option<AllowBookingAfterUnit>,
     /// Minimum number of days/weeks/months for which to allow booking events
     #[serde(
         rename = "allowBookingFor",
@@ -3350,7 +1762,7 @@ pub struct CalendarUpdateDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub allow_booking_for_unit: Option<CalendarUpdateDtoAllowBookingForUnit>,
+    pub allow_booking_for_unit: Option<AllowBookingForUnit>,
     /// The `openHours` field.
     #[serde(rename = "openHours", default, skip_serializing_if = "Option::is_none")]
     pub open_hours: Option<Vec<OpenHour>>,
@@ -3433,7 +1845,7 @@ pub struct CalendarUpdateDto {
     pub pixel_id: Option<String>,
     /// The `formSubmitType` field.
     #[serde(rename = "formSubmitType", default, skip_serializing_if = "Option::is_none")]
-    pub form_submit_type: Option<CalendarUpdateDtoFormSubmitType>,
+    pub form_submit_type: Option<FormSubmitType>,
     /// The `formSubmitRedirectURL` field.
     #[serde(
         rename = "formSubmitRedirectURL",
@@ -3463,7 +1875,7 @@ pub struct CalendarUpdateDto {
     pub availabilities: Option<Vec<UpdateAvailability>>,
     /// The `guestType` field.
     #[serde(rename = "guestType", default, skip_serializing_if = "Option::is_none")]
-    pub guest_type: Option<CalendarUpdateDtoGuestType>,
+    pub guest_type: Option<GuestType>,
     /// The `consentLabel` field.
     #[serde(rename = "consentLabel", default, skip_serializing_if = "Option::is_none")]
     pub consent_label: Option<String>,
@@ -3482,494 +1894,6 @@ pub struct CalendarUpdateDto {
     pub is_active: Option<bool>,
 }
 
-/// Unit for minimum scheduling notice
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarUpdateDTO/properties/allowBookingAfterUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarUpdateDtoAllowBookingAfterUnit {
-    /// `hours`
-    Hours,
-    /// `days`
-    Days,
-    /// `weeks`
-    Weeks,
-    /// `months`
-    Months,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarUpdateDtoAllowBookingAfterUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Hours => "hours",
-            Self::Days => "days",
-            Self::Weeks => "weeks",
-            Self::Months => "months",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarUpdateDtoAllowBookingAfterUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "hours" => Self::Hours,
-            "days" => Self::Days,
-            "weeks" => Self::Weeks,
-            "months" => Self::Months,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarUpdateDtoAllowBookingAfterUnit> for String {
-    fn from(value: CalendarUpdateDtoAllowBookingAfterUnit) -> Self {
-        match value {
-            CalendarUpdateDtoAllowBookingAfterUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarUpdateDtoAllowBookingAfterUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit for controlling the duration for which booking would be allowed for
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarUpdateDTO/properties/allowBookingForUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarUpdateDtoAllowBookingForUnit {
-    /// `days`
-    Days,
-    /// `weeks`
-    Weeks,
-    /// `months`
-    Months,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarUpdateDtoAllowBookingForUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Days => "days",
-            Self::Weeks => "weeks",
-            Self::Months => "months",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarUpdateDtoAllowBookingForUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "days" => Self::Days,
-            "weeks" => Self::Weeks,
-            "months" => Self::Months,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarUpdateDtoAllowBookingForUnit> for String {
-    fn from(value: CalendarUpdateDtoAllowBookingForUnit) -> Self {
-        match value {
-            CalendarUpdateDtoAllowBookingForUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarUpdateDtoAllowBookingForUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `eventType` field of [`CalendarUpdateDto`].
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarUpdateDTO/properties/eventType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarUpdateDtoEventType {
-    /// `RoundRobin_OptimizeForAvailability`
-    RoundRobinOptimizeForAvailability,
-    /// `RoundRobin_OptimizeForEqualDistribution`
-    RoundRobinOptimizeForEqualDistribution,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarUpdateDtoEventType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RoundRobinOptimizeForAvailability => {
-                "RoundRobin_OptimizeForAvailability"
-            }
-            Self::RoundRobinOptimizeForEqualDistribution => {
-                "RoundRobin_OptimizeForEqualDistribution"
-            }
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarUpdateDtoEventType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "RoundRobin_OptimizeForAvailability" => {
-                Self::RoundRobinOptimizeForAvailability
-            }
-            "RoundRobin_OptimizeForEqualDistribution" => {
-                Self::RoundRobinOptimizeForEqualDistribution
-            }
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarUpdateDtoEventType> for String {
-    fn from(value: CalendarUpdateDtoEventType) -> Self {
-        match value {
-            CalendarUpdateDtoEventType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarUpdateDtoEventType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `formSubmitType` field of [`CalendarUpdateDto`].
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarUpdateDTO/properties/formSubmitType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarUpdateDtoFormSubmitType {
-    /// `RedirectURL`
-    RedirectUrl,
-    /// `ThankYouMessage`
-    ThankYouMessage,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarUpdateDtoFormSubmitType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RedirectUrl => "RedirectURL",
-            Self::ThankYouMessage => "ThankYouMessage",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarUpdateDtoFormSubmitType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "RedirectURL" => Self::RedirectUrl,
-            "ThankYouMessage" => Self::ThankYouMessage,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarUpdateDtoFormSubmitType> for String {
-    fn from(value: CalendarUpdateDtoFormSubmitType) -> Self {
-        match value {
-            CalendarUpdateDtoFormSubmitType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarUpdateDtoFormSubmitType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `guestType` field of [`CalendarUpdateDto`].
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarUpdateDTO/properties/guestType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarUpdateDtoGuestType {
-    /// `count_only`
-    CountOnly,
-    /// `collect_detail`
-    CollectDetail,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarUpdateDtoGuestType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CountOnly => "count_only",
-            Self::CollectDetail => "collect_detail",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarUpdateDtoGuestType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "count_only" => Self::CountOnly,
-            "collect_detail" => Self::CollectDetail,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarUpdateDtoGuestType> for String {
-    fn from(value: CalendarUpdateDtoGuestType) -> Self {
-        match value {
-            CalendarUpdateDtoGuestType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarUpdateDtoGuestType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit for pre-buffer.
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarUpdateDTO/properties/preBufferUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarUpdateDtoPreBufferUnit {
-    /// `mins`
-    Mins,
-    /// `hours`
-    Hours,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarUpdateDtoPreBufferUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mins => "mins",
-            Self::Hours => "hours",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarUpdateDtoPreBufferUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "mins" => Self::Mins,
-            "hours" => Self::Hours,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarUpdateDtoPreBufferUnit> for String {
-    fn from(value: CalendarUpdateDtoPreBufferUnit) -> Self {
-        match value {
-            CalendarUpdateDtoPreBufferUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarUpdateDtoPreBufferUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit for slot duration.
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarUpdateDTO/properties/slotDurationUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarUpdateDtoSlotDurationUnit {
-    /// `mins`
-    Mins,
-    /// `hours`
-    Hours,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarUpdateDtoSlotDurationUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mins => "mins",
-            Self::Hours => "hours",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarUpdateDtoSlotDurationUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "mins" => Self::Mins,
-            "hours" => Self::Hours,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarUpdateDtoSlotDurationUnit> for String {
-    fn from(value: CalendarUpdateDtoSlotDurationUnit) -> Self {
-        match value {
-            CalendarUpdateDtoSlotDurationUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarUpdateDtoSlotDurationUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit for slot interval.
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarUpdateDTO/properties/slotIntervalUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarUpdateDtoSlotIntervalUnit {
-    /// `mins`
-    Mins,
-    /// `hours`
-    Hours,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarUpdateDtoSlotIntervalUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mins => "mins",
-            Self::Hours => "hours",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarUpdateDtoSlotIntervalUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "mins" => Self::Mins,
-            "hours" => Self::Hours,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarUpdateDtoSlotIntervalUnit> for String {
-    fn from(value: CalendarUpdateDtoSlotIntervalUnit) -> Self {
-        match value {
-            CalendarUpdateDtoSlotIntervalUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarUpdateDtoSlotIntervalUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Calendar widget type. Choose "default" for "neo" and "classic" for "classic" layout.
-///
-/// Schema: `apps/calendars.json#/components/schemas/CalendarUpdateDTO/properties/widgetType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CalendarUpdateDtoWidgetType {
-    /// `default`
-    Default,
-    /// `classic`
-    Classic,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CalendarUpdateDtoWidgetType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Default => "default",
-            Self::Classic => "classic",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CalendarUpdateDtoWidgetType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "default" => Self::Default,
-            "classic" => Self::Classic,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CalendarUpdateDtoWidgetType> for String {
-    fn from(value: CalendarUpdateDtoWidgetType) -> Self {
-        match value {
-            CalendarUpdateDtoWidgetType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CalendarUpdateDtoWidgetType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `GET /calendars/`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarsGetSuccessfulResponseDTO`
@@ -3980,6 +1904,66 @@ pub struct CalendarsGetSuccessfulResponseDto {
     pub calendars: Option<Vec<CalendarDto>>,
 }
 
+/// Notification channel
+///
+/// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationResponseDTO/properties/channel` and 2 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Channel {
+    /// `email`
+    Email,
+    /// `inApp`
+    InApp,
+    /// `sms`
+    Sms,
+    /// `whatsapp`
+    Whatsapp,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl Channel {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Email => "email",
+            Self::InApp => "inApp",
+            Self::Sms => "sms",
+            Self::Whatsapp => "whatsapp",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for Channel {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "email" => Self::Email,
+            "inApp" => Self::InApp,
+            "sms" => Self::Sms,
+            "whatsapp" => Self::Whatsapp,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<Channel> for String {
+    fn from(value: Channel) -> Self {
+        match value {
+            Channel::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An item of the body of `POST /calendars/{calendarId}/notifications`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CreateCalendarNotificationDTO`
@@ -3987,12 +1971,12 @@ pub struct CalendarsGetSuccessfulResponseDto {
 pub struct CreateCalendarNotificationDto {
     /// notification recipient type
     #[serde(rename = "receiverType")]
-    pub receiver_type: CreateCalendarNotificationDtoReceiverType,
+    pub receiver_type: ReceiverType,
     /// Notification channel
-    pub channel: CreateCalendarNotificationDtoChannel,
+    pub channel: Channel,
     /// Notification type
     #[serde(rename = "notificationType")]
-    pub notification_type: CreateCalendarNotificationDtoNotificationType,
+    pub notification_type: NotificationType,
     /// Is the notification active
     #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
@@ -4039,202 +2023,6 @@ pub struct CreateCalendarNotificationDto {
     pub from_number: Option<String>,
 }
 
-/// Notification channel
-///
-/// Schema: `apps/calendars.json#/components/schemas/CreateCalendarNotificationDTO/properties/channel`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateCalendarNotificationDtoChannel {
-    /// `email`
-    Email,
-    /// `inApp`
-    InApp,
-    /// `sms`
-    Sms,
-    /// `whatsapp`
-    Whatsapp,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateCalendarNotificationDtoChannel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Email => "email",
-            Self::InApp => "inApp",
-            Self::Sms => "sms",
-            Self::Whatsapp => "whatsapp",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateCalendarNotificationDtoChannel {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "email" => Self::Email,
-            "inApp" => Self::InApp,
-            "sms" => Self::Sms,
-            "whatsapp" => Self::Whatsapp,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateCalendarNotificationDtoChannel> for String {
-    fn from(value: CreateCalendarNotificationDtoChannel) -> Self {
-        match value {
-            CreateCalendarNotificationDtoChannel::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateCalendarNotificationDtoChannel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Notification type
-///
-/// Schema: `apps/calendars.json#/components/schemas/CreateCalendarNotificationDTO/properties/notificationType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateCalendarNotificationDtoNotificationType {
-    /// `booked`
-    Booked,
-    /// `confirmation`
-    Confirmation,
-    /// `cancellation`
-    Cancellation,
-    /// `reminder`
-    Reminder,
-    /// `followup`
-    Followup,
-    /// `reschedule`
-    Reschedule,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateCalendarNotificationDtoNotificationType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Booked => "booked",
-            Self::Confirmation => "confirmation",
-            Self::Cancellation => "cancellation",
-            Self::Reminder => "reminder",
-            Self::Followup => "followup",
-            Self::Reschedule => "reschedule",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateCalendarNotificationDtoNotificationType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "booked" => Self::Booked,
-            "confirmation" => Self::Confirmation,
-            "cancellation" => Self::Cancellation,
-            "reminder" => Self::Reminder,
-            "followup" => Self::Followup,
-            "reschedule" => Self::Reschedule,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateCalendarNotificationDtoNotificationType> for String {
-    fn from(value: CreateCalendarNotificationDtoNotificationType) -> Self {
-        match value {
-            CreateCalendarNotificationDtoNotificationType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateCalendarNotificationDtoNotificationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// notification recipient type
-///
-/// Schema: `apps/calendars.json#/components/schemas/CreateCalendarNotificationDTO/properties/receiverType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateCalendarNotificationDtoReceiverType {
-    /// `contact`
-    Contact,
-    /// `guest`
-    Guest,
-    /// `assignedUser`
-    AssignedUser,
-    /// `emails`
-    Emails,
-    /// `phoneNumbers`
-    PhoneNumbers,
-    /// `business`
-    Business,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateCalendarNotificationDtoReceiverType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Contact => "contact",
-            Self::Guest => "guest",
-            Self::AssignedUser => "assignedUser",
-            Self::Emails => "emails",
-            Self::PhoneNumbers => "phoneNumbers",
-            Self::Business => "business",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateCalendarNotificationDtoReceiverType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "contact" => Self::Contact,
-            "guest" => Self::Guest,
-            "assignedUser" => Self::AssignedUser,
-            "emails" => Self::Emails,
-            "phoneNumbers" => Self::PhoneNumbers,
-            "business" => Self::Business,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateCalendarNotificationDtoReceiverType> for String {
-    fn from(value: CreateCalendarNotificationDtoReceiverType) -> Self {
-        match value {
-            CreateCalendarNotificationDtoReceiverType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateCalendarNotificationDtoReceiverType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The body of `POST /calendars/resources/{resourceType}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CreateCalendarResourceDTO`
@@ -4263,58 +2051,6 @@ pub struct CreateCalendarResourceDto {
     /// One room can be mapped with multiple service calendars.
     #[serde(rename = "calendarIds")]
     pub calendar_ids: Vec<String>,
-}
-
-/// The `resourceType` parameter of `POST /calendars/resources/{resourceType}`.
-///
-/// Schema: `apps/calendars.json#/paths/~1calendars~1resources~1{resourceType}/post/parameters/1/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateCalendarResourceResourceType {
-    /// `equipments`
-    Equipments,
-    /// `rooms`
-    Rooms,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateCalendarResourceResourceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Equipments => "equipments",
-            Self::Rooms => "rooms",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateCalendarResourceResourceType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "equipments" => Self::Equipments,
-            "rooms" => Self::Rooms,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateCalendarResourceResourceType> for String {
-    fn from(value: CreateCalendarResourceResourceType) -> Self {
-        match value {
-            CreateCalendarResourceResourceType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateCalendarResourceResourceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The body of `POST /calendars/schedules`.
@@ -4365,58 +2101,6 @@ pub struct CreatedOrUpdatedBy {
 /// Schema: `apps/calendars.json#/components/schemas/DeleteAppointmentSchema`
 pub type DeleteAppointmentSchema = serde_json::Value;
 
-/// The `resourceType` parameter of `DELETE /calendars/resources/{resourceType}/{id}`.
-///
-/// Schema: `apps/calendars.json#/paths/~1calendars~1resources~1{resourceType}~1{id}/delete/parameters/1/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum DeleteCalendarResourceResourceType {
-    /// `equipments`
-    Equipments,
-    /// `rooms`
-    Rooms,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DeleteCalendarResourceResourceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Equipments => "equipments",
-            Self::Rooms => "rooms",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DeleteCalendarResourceResourceType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "equipments" => Self::Equipments,
-            "rooms" => Self::Rooms,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DeleteCalendarResourceResourceType> for String {
-    fn from(value: DeleteCalendarResourceResourceType) -> Self {
-        match value {
-            DeleteCalendarResourceResourceType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DeleteCalendarResourceResourceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `DELETE /calendars/events/{eventId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/DeleteEventSuccessfulResponseDto`
@@ -4427,9 +2111,9 @@ pub struct DeleteEventSuccessfulResponseDto {
     pub succeeded: Option<bool>,
 }
 
-/// The response to `DELETE /calendars/appointments/{appointmentId}/notes/{noteId}`.
+/// The response to `DELETE /calendars/appointments/{appointmentId}/notes/{noteId}`, the response to `DELETE /calendars/schedules/{id}`, the response to `DELETE /calendars/schedules/{id}/associations/{calendarId}` and 1 more place.
 ///
-/// Schema: `apps/calendars.json#/components/schemas/DeleteNoteSuccessfulResponseDto`
+/// Schema: `apps/calendars.json#/components/schemas/DeleteNoteSuccessfulResponseDto` and 3 identical schemas
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DeleteNoteSuccessfulResponseDto {
     /// Example: `true`
@@ -4437,65 +2121,113 @@ pub struct DeleteNoteSuccessfulResponseDto {
     pub success: Option<bool>,
 }
 
-/// The response to `DELETE /calendars/schedules/{id}`.
+/// The `eventType` field of [`CalendarCreateDto`], the `eventType` field of [`CalendarDto`] and the `eventType` field of [`CalendarUpdateDto`].
 ///
-/// Schema: `apps/calendars.json#/paths/~1calendars~1schedules~1{id}/delete/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct DeleteScheduleResponse {
-    /// Whether the deletion was successful
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub success: Option<bool>,
-}
-
-/// The `resourceType` parameter of `GET /calendars/resources/{resourceType}`.
-///
-/// Schema: `apps/calendars.json#/paths/~1calendars~1resources~1{resourceType}/get/parameters/1/schema`
+/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/eventType` and 2 identical schemas
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
-pub enum FetchCalendarResourcesResourceType {
-    /// `equipments`
-    Equipments,
-    /// `rooms`
-    Rooms,
+pub enum EventType {
+    /// `RoundRobin_OptimizeForAvailability`
+    RoundRobinOptimizeForAvailability,
+    /// `RoundRobin_OptimizeForEqualDistribution`
+    RoundRobinOptimizeForEqualDistribution,
     /// A value the spec did not list.
     Unknown(String),
 }
 
-impl FetchCalendarResourcesResourceType {
+impl EventType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Equipments => "equipments",
-            Self::Rooms => "rooms",
+            Self::RoundRobinOptimizeForAvailability => {
+                "RoundRobin_OptimizeForAvailability"
+            }
+            Self::RoundRobinOptimizeForEqualDistribution => {
+                "RoundRobin_OptimizeForEqualDistribution"
+            }
             Self::Unknown(value) => value,
         }
     }
 }
 
-impl From<String> for FetchCalendarResourcesResourceType {
+impl From<String> for EventType {
     fn from(value: String) -> Self {
         match value.as_str() {
-            "equipments" => Self::Equipments,
-            "rooms" => Self::Rooms,
+            "RoundRobin_OptimizeForAvailability" => {
+                Self::RoundRobinOptimizeForAvailability
+            }
+            "RoundRobin_OptimizeForEqualDistribution" => {
+                Self::RoundRobinOptimizeForEqualDistribution
+            }
             _ => Self::Unknown(value),
         }
     }
 }
 
-impl From<FetchCalendarResourcesResourceType> for String {
-    fn from(value: FetchCalendarResourcesResourceType) -> Self {
+impl From<EventType> for String {
+    fn from(value: EventType) -> Self {
         match value {
-            FetchCalendarResourcesResourceType::Unknown(value) => value,
+            EventType::Unknown(value) => value,
             known => known.as_str().to_owned(),
         }
     }
 }
 
-impl std::fmt::Display for FetchCalendarResourcesResourceType {
+impl std::fmt::Display for EventType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The `formSubmitType` field of [`CalendarCreateDto`], the `formSubmitType` field of [`CalendarDto`] and the `formSubmitType` field of [`CalendarUpdateDto`].
+///
+/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/formSubmitType` and 2 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum FormSubmitType {
+    /// `RedirectURL`
+    RedirectUrl,
+    /// `ThankYouMessage`
+    ThankYouMessage,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl FormSubmitType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::RedirectUrl => "RedirectURL",
+            Self::ThankYouMessage => "ThankYouMessage",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for FormSubmitType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "RedirectURL" => Self::RedirectUrl,
+            "ThankYouMessage" => Self::ThankYouMessage,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<FormSubmitType> for String {
+    fn from(value: FormSubmitType) -> Self {
+        match value {
+            FormSubmitType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for FormSubmitType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -4528,58 +2260,6 @@ pub struct GetCalendarEventsSuccessfulResponseDto {
     /// The `events` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub events: Option<Vec<CalendarEventDto>>,
-}
-
-/// The `resourceType` parameter of `GET /calendars/resources/{resourceType}/{id}`.
-///
-/// Schema: `apps/calendars.json#/paths/~1calendars~1resources~1{resourceType}~1{id}/get/parameters/1/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetCalendarResourceResourceType {
-    /// `equipments`
-    Equipments,
-    /// `rooms`
-    Rooms,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetCalendarResourceResourceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Equipments => "equipments",
-            Self::Rooms => "rooms",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetCalendarResourceResourceType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "equipments" => Self::Equipments,
-            "rooms" => Self::Rooms,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetCalendarResourceResourceType> for String {
-    fn from(value: GetCalendarResourceResourceType) -> Self {
-        match value {
-            GetCalendarResourceResourceType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetCalendarResourceResourceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The response to `POST /calendars/appointments/{appointmentId}/notes` and the response to `PUT /calendars/appointments/{appointmentId}/notes/{noteId}`.
@@ -4709,14 +2389,7 @@ pub struct GroupStatusUpdateParams {
 /// The response to `DELETE /calendars/groups/{groupId}` and the response to `PUT /calendars/groups/{groupId}/status`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GroupSuccessfulResponseDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GroupSuccessfulResponseDto {
-    /// Success
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub success: Option<bool>,
-}
+pub type GroupSuccessfulResponseDto = DeleteNoteSuccessfulResponseDto;
 
 /// The body of `PUT /calendars/groups/{groupId}`.
 ///
@@ -4729,6 +2402,58 @@ pub struct GroupUpdateDto {
     pub description: String,
     /// Example: `15-mins`
     pub slug: String,
+}
+
+/// The `guestType` field of [`CalendarCreateDto`], the `guestType` field of [`CalendarDto`] and the `guestType` field of [`CalendarUpdateDto`].
+///
+/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/guestType` and 2 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum GuestType {
+    /// `count_only`
+    CountOnly,
+    /// `collect_detail`
+    CollectDetail,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl GuestType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CountOnly => "count_only",
+            Self::CollectDetail => "collect_detail",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for GuestType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "count_only" => Self::CountOnly,
+            "collect_detail" => Self::CollectDetail,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<GuestType> for String {
+    fn from(value: GuestType) -> Self {
+        match value {
+            GuestType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for GuestType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// An item of the `hours` field of [`Availability`], an item of the `hours` field of [`OpenHour`] and an item of the `hours` field of [`UpdateAvailability`].
@@ -4750,28 +2475,14 @@ pub struct Hour {
     pub close_minute: f64,
 }
 
-/// An item of the `locationConfigurations` field of [`CalendarCreateDto`], an item of the `locationConfigurations` field of [`CalendarUpdateDto`] and an item of the `locationConfigurations` field of [`TeamMember`].
-///
-/// Schema: `apps/calendars.json#/components/schemas/LocationConfiguration`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LocationConfiguration {
-    /// Type of meeting location. zoom_conference/google_conference/ms_teams_conference is not supported in event calendar type
-    ///
-    /// Example: `custom`
-    pub kind: LocationConfigurationKind,
-    /// Address for meeting location. Not applicable on "zoom_conference", "google_conference" and "ms_teams_conference" kind
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<String>,
-}
-
 /// Type of meeting location. zoom_conference/google_conference/ms_teams_conference is not supported in event calendar type
 ///
-/// Schema: `apps/calendars.json#/components/schemas/LocationConfiguration/properties/kind`
+/// Schema: `apps/calendars.json#/components/schemas/LocationConfiguration/properties/kind` and 1 identical schema (`apps/calendars.json#/components/schemas/LocationConfigurationResponse/properties/kind`)
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
-pub enum LocationConfigurationKind {
+pub enum Kind {
     /// `custom`
     Custom,
     /// `zoom_conference`
@@ -4792,7 +2503,7 @@ pub enum LocationConfigurationKind {
     Unknown(String),
 }
 
-impl LocationConfigurationKind {
+impl Kind {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -4809,7 +2520,7 @@ impl LocationConfigurationKind {
     }
 }
 
-impl From<String> for LocationConfigurationKind {
+impl From<String> for Kind {
     fn from(value: String) -> Self {
         match value.as_str() {
             "custom" => Self::Custom,
@@ -4825,19 +2536,33 @@ impl From<String> for LocationConfigurationKind {
     }
 }
 
-impl From<LocationConfigurationKind> for String {
-    fn from(value: LocationConfigurationKind) -> Self {
+impl From<Kind> for String {
+    fn from(value: Kind) -> Self {
         match value {
-            LocationConfigurationKind::Unknown(value) => value,
+            Kind::Unknown(value) => value,
             known => known.as_str().to_owned(),
         }
     }
 }
 
-impl std::fmt::Display for LocationConfigurationKind {
+impl std::fmt::Display for Kind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// An item of the `locationConfigurations` field of [`CalendarCreateDto`], an item of the `locationConfigurations` field of [`CalendarUpdateDto`] and an item of the `locationConfigurations` field of [`TeamMember`].
+///
+/// Schema: `apps/calendars.json#/components/schemas/LocationConfiguration`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LocationConfiguration {
+    /// Type of meeting location. zoom_conference/google_conference/ms_teams_conference is not supported in event calendar type
+    ///
+    /// Example: `custom`
+    pub kind: Kind,
+    /// Address for meeting location. Not applicable on "zoom_conference", "google_conference" and "ms_teams_conference" kind
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
 }
 
 /// An item of the `locationConfigurations` field of [`CalendarDto`] and an item of the `locationConfigurations` field of [`TeamMemberResponse`].
@@ -4848,7 +2573,7 @@ pub struct LocationConfigurationResponse {
     /// Type of meeting location. zoom_conference/google_conference/ms_teams_conference is not supported in event calendar type
     ///
     /// Example: `custom`
-    pub kind: LocationConfigurationResponseKind,
+    pub kind: Kind,
     /// Address for meeting location. Not applicable on "zoom_conference", "google_conference" and "ms_teams_conference" kind
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
@@ -4857,82 +2582,6 @@ pub struct LocationConfigurationResponse {
     /// Example: `my_conference_id`
     #[serde(rename = "meetingId", default, skip_serializing_if = "Option::is_none")]
     pub meeting_id: Option<String>,
-}
-
-/// Type of meeting location. zoom_conference/google_conference/ms_teams_conference is not supported in event calendar type
-///
-/// Schema: `apps/calendars.json#/components/schemas/LocationConfigurationResponse/properties/kind`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum LocationConfigurationResponseKind {
-    /// `custom`
-    Custom,
-    /// `zoom_conference`
-    ZoomConference,
-    /// `google_conference`
-    GoogleConference,
-    /// `inbound_call`
-    InboundCall,
-    /// `outbound_call`
-    OutboundCall,
-    /// `physical`
-    Physical,
-    /// `booker`
-    Booker,
-    /// `ms_teams_conference`
-    MsTeamsConference,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl LocationConfigurationResponseKind {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Custom => "custom",
-            Self::ZoomConference => "zoom_conference",
-            Self::GoogleConference => "google_conference",
-            Self::InboundCall => "inbound_call",
-            Self::OutboundCall => "outbound_call",
-            Self::Physical => "physical",
-            Self::Booker => "booker",
-            Self::MsTeamsConference => "ms_teams_conference",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for LocationConfigurationResponseKind {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "custom" => Self::Custom,
-            "zoom_conference" => Self::ZoomConference,
-            "google_conference" => Self::GoogleConference,
-            "inbound_call" => Self::InboundCall,
-            "outbound_call" => Self::OutboundCall,
-            "physical" => Self::Physical,
-            "booker" => Self::Booker,
-            "ms_teams_conference" => Self::MsTeamsConference,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<LocationConfigurationResponseKind> for String {
-    fn from(value: LocationConfigurationResponseKind) -> Self {
-        match value {
-            LocationConfigurationResponseKind::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for LocationConfigurationResponseKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The `lookBusyConfig` field of [`CalendarCreateDto`], the `lookBusyConfig` field of [`CalendarDto`] and the `lookBusyConfig` field of [`CalendarUpdateDto`].
@@ -4947,6 +2596,79 @@ pub struct LookBusyConfiguration {
     /// Percentage of slots that will be hidden
     #[serde(rename = "LookBusyPercentage")]
     pub look_busy_percentage: f64,
+}
+
+/// Meeting location type.
+/// - If `address` is provided in the request body, the `meetingLocationType` defaults to **custom**.
+///
+/// Schema: `apps/calendars.json#/components/schemas/AppointmentCreateSchema/properties/meetingLocationType` and 1 identical schema (`apps/calendars.json#/components/schemas/AppointmentEditSchema/properties/meetingLocationType`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum MeetingLocationType {
+    /// `custom`
+    Custom,
+    /// `zoom`
+    Zoom,
+    /// `gmeet`
+    Gmeet,
+    /// `phone`
+    Phone,
+    /// `address`
+    Address,
+    /// `ms_teams`
+    MsTeams,
+    /// `google`
+    Google,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl MeetingLocationType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Custom => "custom",
+            Self::Zoom => "zoom",
+            Self::Gmeet => "gmeet",
+            Self::Phone => "phone",
+            Self::Address => "address",
+            Self::MsTeams => "ms_teams",
+            Self::Google => "google",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for MeetingLocationType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "custom" => Self::Custom,
+            "zoom" => Self::Zoom,
+            "gmeet" => Self::Gmeet,
+            "phone" => Self::Phone,
+            "address" => Self::Address,
+            "ms_teams" => Self::MsTeams,
+            "google" => Self::Google,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<MeetingLocationType> for String {
+    fn from(value: MeetingLocationType) -> Self {
+        match value {
+            MeetingLocationType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for MeetingLocationType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The `createdBy` field of [`GetNoteSchema`].
@@ -4976,6 +2698,74 @@ pub struct NotesDto {
     pub body: String,
 }
 
+/// Notification type
+///
+/// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationResponseDTO/properties/notificationType` and 2 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum NotificationType {
+    /// `booked`
+    Booked,
+    /// `confirmation`
+    Confirmation,
+    /// `cancellation`
+    Cancellation,
+    /// `reminder`
+    Reminder,
+    /// `followup`
+    Followup,
+    /// `reschedule`
+    Reschedule,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl NotificationType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Booked => "booked",
+            Self::Confirmation => "confirmation",
+            Self::Cancellation => "cancellation",
+            Self::Reminder => "reminder",
+            Self::Followup => "followup",
+            Self::Reschedule => "reschedule",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for NotificationType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "booked" => Self::Booked,
+            "confirmation" => Self::Confirmation,
+            "cancellation" => Self::Cancellation,
+            "reminder" => Self::Reminder,
+            "followup" => Self::Followup,
+            "reschedule" => Self::Reschedule,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<NotificationType> for String {
+    fn from(value: NotificationType) -> Self {
+        match value {
+            NotificationType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for NotificationType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An item of the `openHours` field of [`CalendarCreateDto`], an item of the `openHours` field of [`CalendarDto`] and an item of the `openHours` field of [`CalendarUpdateDto`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/OpenHour`
@@ -4986,6 +2776,126 @@ pub struct OpenHour {
     pub days_of_the_week: Vec<f64>,
     /// The `hours` field.
     pub hours: Vec<Hour>,
+}
+
+/// Unit for pre-buffer.
+///
+/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/preBufferUnit` and 10 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum PreBufferUnit {
+    /// `mins`
+    Mins,
+    /// `hours`
+    Hours,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl PreBufferUnit {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Mins => "mins",
+            Self::Hours => "hours",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for PreBufferUnit {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "mins" => Self::Mins,
+            "hours" => Self::Hours,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<PreBufferUnit> for String {
+    fn from(value: PreBufferUnit) -> Self {
+        match value {
+            PreBufferUnit::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for PreBufferUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// notification recipient type
+///
+/// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationResponseDTO/properties/receiverType` and 2 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum ReceiverType {
+    /// `contact`
+    Contact,
+    /// `guest`
+    Guest,
+    /// `assignedUser`
+    AssignedUser,
+    /// `emails`
+    Emails,
+    /// `phoneNumbers`
+    PhoneNumbers,
+    /// `business`
+    Business,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl ReceiverType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Contact => "contact",
+            Self::Guest => "guest",
+            Self::AssignedUser => "assignedUser",
+            Self::Emails => "emails",
+            Self::PhoneNumbers => "phoneNumbers",
+            Self::Business => "business",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for ReceiverType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "contact" => Self::Contact,
+            "guest" => Self::Guest,
+            "assignedUser" => Self::AssignedUser,
+            "emails" => Self::Emails,
+            "phoneNumbers" => Self::PhoneNumbers,
+            "business" => Self::Business,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<ReceiverType> for String {
+    fn from(value: ReceiverType) -> Self {
+        match value {
+            ReceiverType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for ReceiverType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The `recurring` field of [`CalendarCreateDto`], the `recurring` field of [`CalendarDto`] and the `recurring` field of [`CalendarUpdateDto`].
@@ -5175,26 +3085,61 @@ impl std::fmt::Display for RecurringFreq {
     }
 }
 
-/// The response to `DELETE /calendars/schedules/{id}/associations/{calendarId}`.
-///
-/// Schema: `apps/calendars.json#/paths/~1calendars~1schedules~1{id}~1associations~1{calendarId}/delete/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct RemoveCalendarFromScheduleResponse {
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub success: Option<bool>,
-}
-
 /// The response to `DELETE /calendars/resources/{resourceType}/{id}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/ResourceDeleteResponseDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct ResourceDeleteResponseDto {
-    /// Success
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub success: Option<bool>,
+pub type ResourceDeleteResponseDto = DeleteNoteSuccessfulResponseDto;
+
+/// The `resourceType` parameter of `GET /calendars/resources/{resourceType}`, the `resourceType` parameter of `POST /calendars/resources/{resourceType}`, the `resourceType` parameter of `DELETE /calendars/resources/{resourceType}/{id}` and 4 more places.
+///
+/// Schema: `apps/calendars.json#/components/schemas/CalendarResourceByIdResponseDTO/properties/resourceType` and 6 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum ResourceType {
+    /// `equipments`
+    Equipments,
+    /// `rooms`
+    Rooms,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl ResourceType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Equipments => "equipments",
+            Self::Rooms => "rooms",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for ResourceType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "equipments" => Self::Equipments,
+            "rooms" => Self::Rooms,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<ResourceType> for String {
+    fn from(value: ResourceType) -> Self {
+        match value {
+            ResourceType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for ResourceType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// An item of the `intervals` field of [`ScheduleRuleDto`].
@@ -5482,7 +3427,7 @@ pub struct TeamMember {
 
 /// 🚨 Deprecated! Use `locationConfigurations.kind` instead.
 ///
-/// Schema: `apps/calendars.json#/components/schemas/TeamMember/properties/meetingLocationType`
+/// Schema: `apps/calendars.json#/components/schemas/TeamMember/properties/meetingLocationType` and 1 identical schema (`apps/calendars.json#/components/schemas/TeamMemberResponse/properties/meetingLocationType`)
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -5571,7 +3516,7 @@ pub struct TeamMemberResponse {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub meeting_location_type: Option<TeamMemberResponseMeetingLocationType>,
+    pub meeting_location_type: Option<TeamMemberMeetingLocationType>,
     /// 🚨 Deprecated! Use `locationConfigurations.location` instead.
     #[serde(
         rename = "meetingLocation",
@@ -5589,78 +3534,6 @@ pub struct TeamMemberResponse {
         skip_serializing_if = "Option::is_none"
     )]
     pub location_configurations: Option<Vec<LocationConfigurationResponse>>,
-}
-
-/// 🚨 Deprecated! Use `locationConfigurations.kind` instead.
-///
-/// Schema: `apps/calendars.json#/components/schemas/TeamMemberResponse/properties/meetingLocationType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum TeamMemberResponseMeetingLocationType {
-    /// `custom`
-    Custom,
-    /// `zoom`
-    Zoom,
-    /// `gmeet`
-    Gmeet,
-    /// `phone`
-    Phone,
-    /// `address`
-    Address,
-    /// `teams`
-    Teams,
-    /// `booker`
-    Booker,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl TeamMemberResponseMeetingLocationType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Custom => "custom",
-            Self::Zoom => "zoom",
-            Self::Gmeet => "gmeet",
-            Self::Phone => "phone",
-            Self::Address => "address",
-            Self::Teams => "teams",
-            Self::Booker => "booker",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for TeamMemberResponseMeetingLocationType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "custom" => Self::Custom,
-            "zoom" => Self::Zoom,
-            "gmeet" => Self::Gmeet,
-            "phone" => Self::Phone,
-            "address" => Self::Address,
-            "teams" => Self::Teams,
-            "booker" => Self::Booker,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<TeamMemberResponseMeetingLocationType> for String {
-    fn from(value: TeamMemberResponseMeetingLocationType) -> Self {
-        match value {
-            TeamMemberResponseMeetingLocationType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for TeamMemberResponseMeetingLocationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// An item of the `availabilities` field of [`CalendarUpdateDto`].
@@ -5689,7 +3562,7 @@ pub struct UpdateAvailability {
 pub struct UpdateCalendarNotificationsDto {
     /// Notification recipient type
     #[serde(rename = "receiverType", default, skip_serializing_if = "Option::is_none")]
-    pub receiver_type: Option<UpdateCalendarNotificationsDtoReceiverType>,
+    pub receiver_type: Option<ReceiverType>,
     /// Additional email addresses to receive notifications.
     #[serde(
         rename = "additionalEmailIds",
@@ -5709,14 +3582,14 @@ pub struct UpdateCalendarNotificationsDto {
     pub selected_users: Option<Vec<String>>,
     /// Notification channel
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channel: Option<UpdateCalendarNotificationsDtoChannel>,
+    pub channel: Option<Channel>,
     /// Notification type
     #[serde(
         rename = "notificationType",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub notification_type: Option<UpdateCalendarNotificationsDtoNotificationType>,
+    pub notification_type: Option<NotificationType>,
     /// Is the notification active
     #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
@@ -5747,202 +3620,6 @@ pub struct UpdateCalendarNotificationsDto {
     /// From name for email/sms notification
     #[serde(rename = "fromName", default, skip_serializing_if = "Option::is_none")]
     pub from_name: Option<String>,
-}
-
-/// Notification channel
-///
-/// Schema: `apps/calendars.json#/components/schemas/UpdateCalendarNotificationsDTO/properties/channel`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateCalendarNotificationsDtoChannel {
-    /// `email`
-    Email,
-    /// `inApp`
-    InApp,
-    /// `sms`
-    Sms,
-    /// `whatsapp`
-    Whatsapp,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateCalendarNotificationsDtoChannel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Email => "email",
-            Self::InApp => "inApp",
-            Self::Sms => "sms",
-            Self::Whatsapp => "whatsapp",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateCalendarNotificationsDtoChannel {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "email" => Self::Email,
-            "inApp" => Self::InApp,
-            "sms" => Self::Sms,
-            "whatsapp" => Self::Whatsapp,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateCalendarNotificationsDtoChannel> for String {
-    fn from(value: UpdateCalendarNotificationsDtoChannel) -> Self {
-        match value {
-            UpdateCalendarNotificationsDtoChannel::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateCalendarNotificationsDtoChannel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Notification type
-///
-/// Schema: `apps/calendars.json#/components/schemas/UpdateCalendarNotificationsDTO/properties/notificationType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateCalendarNotificationsDtoNotificationType {
-    /// `booked`
-    Booked,
-    /// `confirmation`
-    Confirmation,
-    /// `cancellation`
-    Cancellation,
-    /// `reminder`
-    Reminder,
-    /// `followup`
-    Followup,
-    /// `reschedule`
-    Reschedule,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateCalendarNotificationsDtoNotificationType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Booked => "booked",
-            Self::Confirmation => "confirmation",
-            Self::Cancellation => "cancellation",
-            Self::Reminder => "reminder",
-            Self::Followup => "followup",
-            Self::Reschedule => "reschedule",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateCalendarNotificationsDtoNotificationType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "booked" => Self::Booked,
-            "confirmation" => Self::Confirmation,
-            "cancellation" => Self::Cancellation,
-            "reminder" => Self::Reminder,
-            "followup" => Self::Followup,
-            "reschedule" => Self::Reschedule,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateCalendarNotificationsDtoNotificationType> for String {
-    fn from(value: UpdateCalendarNotificationsDtoNotificationType) -> Self {
-        match value {
-            UpdateCalendarNotificationsDtoNotificationType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateCalendarNotificationsDtoNotificationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Notification recipient type
-///
-/// Schema: `apps/calendars.json#/components/schemas/UpdateCalendarNotificationsDTO/properties/receiverType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateCalendarNotificationsDtoReceiverType {
-    /// `contact`
-    Contact,
-    /// `guest`
-    Guest,
-    /// `assignedUser`
-    AssignedUser,
-    /// `emails`
-    Emails,
-    /// `phoneNumbers`
-    PhoneNumbers,
-    /// `business`
-    Business,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateCalendarNotificationsDtoReceiverType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Contact => "contact",
-            Self::Guest => "guest",
-            Self::AssignedUser => "assignedUser",
-            Self::Emails => "emails",
-            Self::PhoneNumbers => "phoneNumbers",
-            Self::Business => "business",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateCalendarNotificationsDtoReceiverType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "contact" => Self::Contact,
-            "guest" => Self::Guest,
-            "assignedUser" => Self::AssignedUser,
-            "emails" => Self::Emails,
-            "phoneNumbers" => Self::PhoneNumbers,
-            "business" => Self::Business,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateCalendarNotificationsDtoReceiverType> for String {
-    fn from(value: UpdateCalendarNotificationsDtoReceiverType) -> Self {
-        match value {
-            UpdateCalendarNotificationsDtoReceiverType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateCalendarNotificationsDtoReceiverType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The body of `PUT /calendars/resources/{resourceType}/{id}`.
@@ -5980,58 +3657,6 @@ pub struct UpdateCalendarResourceDto {
     /// The `isActive` field.
     #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
     pub is_active: Option<bool>,
-}
-
-/// The `resourceType` parameter of `PUT /calendars/resources/{resourceType}/{id}`.
-///
-/// Schema: `apps/calendars.json#/paths/~1calendars~1resources~1{resourceType}~1{id}/put/parameters/1/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateCalendarResourceResourceType {
-    /// `equipments`
-    Equipments,
-    /// `rooms`
-    Rooms,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateCalendarResourceResourceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Equipments => "equipments",
-            Self::Rooms => "rooms",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateCalendarResourceResourceType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "equipments" => Self::Equipments,
-            "rooms" => Self::Rooms,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateCalendarResourceResourceType> for String {
-    fn from(value: UpdateCalendarResourceResourceType) -> Self {
-        match value {
-            UpdateCalendarResourceResourceType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateCalendarResourceResourceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The body of `PUT /calendars/schedules/{id}`.
@@ -6077,4 +3702,56 @@ pub struct ValidateGroupSlugPostBody {
 pub struct ValidateGroupSlugSuccessResponseDto {
     /// The `available` field.
     pub available: bool,
+}
+
+/// Calendar widget type. Choose "default" for "neo" and "classic" for "classic" layout.
+///
+/// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/widgetType` and 2 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum WidgetType {
+    /// `default`
+    Default,
+    /// `classic`
+    Classic,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl WidgetType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Default => "default",
+            Self::Classic => "classic",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for WidgetType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "default" => Self::Default,
+            "classic" => Self::Classic,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<WidgetType> for String {
+    fn from(value: WidgetType) -> Self {
+        match value {
+            WidgetType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for WidgetType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }

@@ -446,7 +446,7 @@ impl ContactsClient {
     pub async fn remove_contact_from_every_campaign(
         &self,
         contact_id: &str,
-    ) -> Result<types::CreateDeleteCantactsCampaignsSuccessfulResponseDto> {
+    ) -> Result<types::CreateDeleteCantactsCampaignsSuccessfulResponse> {
         let path = [
             "/contacts/",
             &ghl_runtime::encode_path_segment(&contact_id),
@@ -486,7 +486,7 @@ impl ContactsClient {
         &self,
         contact_id: &str,
         campaign_id: &str,
-    ) -> Result<types::CreateDeleteCantactsCampaignsSuccessfulResponseDto> {
+    ) -> Result<types::CreateDeleteCantactsCampaignsSuccessfulResponse> {
         let path = [
             "/contacts/",
             &ghl_runtime::encode_path_segment(&contact_id),
@@ -530,7 +530,7 @@ impl ContactsClient {
         contact_id: &str,
         campaign_id: &str,
         body: &types::AddContactToCampaignDto,
-    ) -> Result<types::CreateDeleteCantactsCampaignsSuccessfulResponseDto> {
+    ) -> Result<types::CreateDeleteCantactsCampaignsSuccessfulResponse> {
         let path = [
             "/contacts/",
             &ghl_runtime::encode_path_segment(&contact_id),

@@ -70,7 +70,7 @@ pub struct AttributionSource {
     pub medium_id: Option<String>,
 }
 
-/// A variant of [`CreateContactDtoCustomFieldsItem`], a variant of [`UpdateContactDtoCustomFieldsItem`] and a variant of [`UpsertContactDtoCustomFieldsItem`].
+/// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CheckboxField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -620,7 +620,7 @@ pub struct CreateContactDto {
     pub tags: Option<Vec<String>>,
     /// The `customFields` field.
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
-    pub custom_fields: Option<Vec<CreateContactDtoCustomFieldsItem>>,
+    pub custom_fields: Option<Vec<CustomFieldsItem>>,
     /// Example: `public api`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
@@ -640,92 +640,6 @@ pub struct CreateContactDto {
     /// Example: `y0BeYjuRIlDwsDcOHOJo`
     #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
-}
-
-/// An item of the `customFields` field of [`CreateContactDto`].
-///
-/// Schema: `apps/contacts.json#/components/schemas/CreateContactDto/properties/customFields/items`
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum CreateContactDtoCustomFieldsItem {
-    /// A [`TextField`].
-    TextField(TextField),
-    /// A [`LargeTextField`].
-    LargeTextField(LargeTextField),
-    /// A [`SingleSelectField`].
-    SingleSelectField(SingleSelectField),
-    /// A [`RadioField`].
-    RadioField(RadioField),
-    /// A [`NumericField`].
-    NumericField(NumericField),
-    /// A [`MonetoryField`].
-    MonetoryField(MonetoryField),
-    /// A [`CheckboxField`].
-    CheckboxField(CheckboxField),
-    /// A [`MultiSelectField`].
-    MultiSelectField(MultiSelectField),
-    /// A [`FileField`].
-    FileField(FileField),
-}
-
-impl<'de> Deserialize<'de> for CreateContactDtoCustomFieldsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        const FIELDS: [&[&str]; 9] = [
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-        ];
-        let value = serde_json::Value::deserialize(deserializer)?;
-        let named = |fields: &[&str]| {
-            value
-                .as_object()
-                .map_or(
-                    0,
-                    |object| {
-                        object
-                            .keys()
-                            .filter(|key| fields.contains(&key.as_str()))
-                            .count()
-                    },
-                )
-        };
-        let mut order: Vec<(usize, usize)> = FIELDS
-            .iter()
-            .enumerate()
-            .map(|(index, fields)| (named(fields), index))
-            .collect();
-        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
-        for (_, index) in order {
-            let parsed = match index {
-                0 => serde_json::from_value(value.clone()).map(Self::TextField),
-                1 => serde_json::from_value(value.clone()).map(Self::LargeTextField),
-                2 => serde_json::from_value(value.clone()).map(Self::SingleSelectField),
-                3 => serde_json::from_value(value.clone()).map(Self::RadioField),
-                4 => serde_json::from_value(value.clone()).map(Self::NumericField),
-                5 => serde_json::from_value(value.clone()).map(Self::MonetoryField),
-                6 => serde_json::from_value(value.clone()).map(Self::CheckboxField),
-                7 => serde_json::from_value(value.clone()).map(Self::MultiSelectField),
-                8 => serde_json::from_value(value.clone()).map(Self::FileField),
-                _ => continue,
-            };
-            if let Ok(parsed) = parsed {
-                return Ok(parsed);
-            }
-        }
-        Err(
-            serde::de::Error::custom(
-                "the value matches no variant of CreateContactDtoCustomFieldsItem",
-            ),
-        )
-    }
 }
 
 /// The `contact` field of [`CreateContactsSuccessfulResponseDto`].
@@ -878,22 +792,12 @@ pub struct CreateContactsSuccessfulResponseDto {
 /// The response to `DELETE /contacts/{contactId}/campaigns/removeAll`, the response to `DELETE /contacts/{contactId}/campaigns/{campaignId}` and the response to `POST /contacts/{contactId}/campaigns/{campaignId}`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CreateDeleteCantactsCampaignsSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct CreateDeleteCantactsCampaignsSuccessfulResponseDto {
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub succeded: Option<bool>,
-}
+pub type CreateDeleteCantactsCampaignsSuccessfulResponse = ContactsWorkflowSuccessfulResponseDto;
 
 /// The response to `DELETE /contacts/{contactId}/tags`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CreateDeleteTagSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct CreateDeleteTagSuccessfulResponseDto {
-    /// The `tags` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tags: Option<Vec<String>>,
-}
+pub type CreateDeleteTagSuccessfulResponseDto = CreateAddTagSuccessfulResponseDto;
 
 /// The body of `POST /contacts/{contactId}/tasks`.
 ///
@@ -941,17 +845,7 @@ pub struct CustomFieldSchema {
 /// The `customFieldsInputArraySchema` schema.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/customFieldsInputArraySchema`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CustomFieldsInputArraySchema {
-    /// Example: `6dvNaf7VhkQ9snc5vnjJ`
-    pub id: String,
-    /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    /// The `field_value` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field_value: Option<Vec<String>>,
-}
+pub type CustomFieldsInputArraySchema = CheckboxField;
 
 /// The `customFieldsInputObjectSchema` schema.
 ///
@@ -988,6 +882,88 @@ pub struct CustomFieldsInputStringSchema {
     pub field_value: Option<String>,
 }
 
+/// An item of the `customFields` field of [`CreateContactDto`], an item of the `customFields` field of [`UpdateContactDto`] and an item of the `customFields` field of [`UpsertContactDto`].
+///
+/// Schema: `apps/contacts.json#/components/schemas/CreateContactDto/properties/customFields/items` and 2 identical schemas
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum CustomFieldsItem {
+    /// A [`TextField`].
+    TextField(TextField),
+    /// A [`LargeTextField`].
+    LargeTextField(LargeTextField),
+    /// A [`SingleSelectField`].
+    SingleSelectField(SingleSelectField),
+    /// A [`RadioField`].
+    RadioField(RadioField),
+    /// A [`NumericField`].
+    NumericField(NumericField),
+    /// A [`MonetoryField`].
+    MonetoryField(MonetoryField),
+    /// A [`CheckboxField`].
+    CheckboxField(CheckboxField),
+    /// A [`MultiSelectField`].
+    MultiSelectField(MultiSelectField),
+    /// A [`FileField`].
+    FileField(FileField),
+}
+
+impl<'de> Deserialize<'de> for CustomFieldsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: [&[&str]; 9] = [
+            &[],
+            &["id", "key", "field_value"],
+            &[],
+            &[],
+            &[],
+            &["id", "key", "field_value"],
+            &["id", "key", "field_value"],
+            &[],
+            &[],
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let named = |fields: &[&str]| {
+            value
+                .as_object()
+                .map_or(
+                    0,
+                    |object| {
+                        object
+                            .keys()
+                            .filter(|key| fields.contains(&key.as_str()))
+                            .count()
+                    },
+                )
+        };
+        let mut order: Vec<(usize, usize)> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(index, fields)| (named(fields), index))
+            .collect();
+        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
+        for (_, index) in order {
+            let parsed = match index {
+                0 => serde_json::from_value(value.clone()).map(Self::TextField),
+                1 => serde_json::from_value(value.clone()).map(Self::LargeTextField),
+                2 => serde_json::from_value(value.clone()).map(Self::SingleSelectField),
+                3 => serde_json::from_value(value.clone()).map(Self::RadioField),
+                4 => serde_json::from_value(value.clone()).map(Self::NumericField),
+                5 => serde_json::from_value(value.clone()).map(Self::MonetoryField),
+                6 => serde_json::from_value(value.clone()).map(Self::CheckboxField),
+                7 => serde_json::from_value(value.clone()).map(Self::MultiSelectField),
+                8 => serde_json::from_value(value.clone()).map(Self::FileField),
+                _ => continue,
+            };
+            if let Ok(parsed) = parsed {
+                return Ok(parsed);
+            }
+        }
+        Err(serde::de::Error::custom("the value matches no variant of CustomFieldsItem"))
+    }
+}
+
 /// The response to `DELETE /contacts/{contactId}`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/DeleteContactsSuccessfulResponseDto`
@@ -1020,22 +996,12 @@ pub struct DeleteFollowersSuccessfulResponseDto {
 /// The response to `DELETE /contacts/{contactId}/notes/{id}`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/DeleteNoteSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct DeleteNoteSuccessfulResponseDto {
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub succeded: Option<bool>,
-}
+pub type DeleteNoteSuccessfulResponseDto = ContactsWorkflowSuccessfulResponseDto;
 
 /// The response to `DELETE /contacts/{contactId}/tasks/{taskId}`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/DeleteTaskSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct DeleteTaskSuccessfulResponseDto {
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub succeded: Option<bool>,
-}
+pub type DeleteTaskSuccessfulResponseDto = ContactsWorkflowSuccessfulResponseDto;
 
 /// The `Call` field of [`DndSettingsSchema`], the `Email` field of [`DndSettingsSchema`], the `SMS` field of [`DndSettingsSchema`] and 3 more places.
 ///
@@ -1133,20 +1099,10 @@ pub struct DndSettingsSchema {
     pub fb: Option<DndSettingSchema>,
 }
 
-/// A variant of [`CreateContactDtoCustomFieldsItem`], a variant of [`UpdateContactDtoCustomFieldsItem`] and a variant of [`UpsertContactDtoCustomFieldsItem`].
+/// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/FileField`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FileField {
-    /// Example: `6dvNaf7VhkQ9snc5vnjJ`
-    pub id: String,
-    /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    /// The `field_value` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field_value: Option<serde_json::Value>,
-}
+pub type FileField = CustomFieldsInputObjectSchema;
 
 /// The body of `DELETE /contacts/{contactId}/followers` and the body of `POST /contacts/{contactId}/followers`.
 ///
@@ -1498,7 +1454,7 @@ pub struct InboundDndSettingsSchema {
     pub all: Option<InboundDndSettingSchema>,
 }
 
-/// A variant of [`CreateContactDtoCustomFieldsItem`], a variant of [`UpdateContactDtoCustomFieldsItem`] and a variant of [`UpsertContactDtoCustomFieldsItem`].
+/// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/LargeTextField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1513,7 +1469,7 @@ pub struct LargeTextField {
     pub field_value: Option<String>,
 }
 
-/// A variant of [`CreateContactDtoCustomFieldsItem`], a variant of [`UpdateContactDtoCustomFieldsItem`] and a variant of [`UpsertContactDtoCustomFieldsItem`].
+/// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/MonetoryField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1528,20 +1484,10 @@ pub struct MonetoryField {
     pub field_value: Option<f64>,
 }
 
-/// A variant of [`CreateContactDtoCustomFieldsItem`], a variant of [`UpdateContactDtoCustomFieldsItem`] and a variant of [`UpsertContactDtoCustomFieldsItem`].
+/// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/MultiSelectField`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MultiSelectField {
-    /// Example: `6dvNaf7VhkQ9snc5vnjJ`
-    pub id: String,
-    /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    /// The `field_value` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field_value: Option<Vec<String>>,
-}
+pub type MultiSelectField = CheckboxField;
 
 /// The body of `POST /contacts/{contactId}/notes`.
 ///
@@ -1564,50 +1510,20 @@ pub struct NotesDto {
     pub pinned: Option<bool>,
 }
 
-/// A variant of [`CreateContactDtoCustomFieldsItem`], a variant of [`UpdateContactDtoCustomFieldsItem`] and a variant of [`UpsertContactDtoCustomFieldsItem`].
+/// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/NumericField`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NumericField {
-    /// Example: `6dvNaf7VhkQ9snc5vnjJ`
-    pub id: String,
-    /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    /// Example: `100`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field_value: Option<f64>,
-}
+pub type NumericField = MonetoryField;
 
-/// A variant of [`CreateContactDtoCustomFieldsItem`], a variant of [`UpdateContactDtoCustomFieldsItem`] and a variant of [`UpsertContactDtoCustomFieldsItem`].
+/// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/RadioField`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RadioField {
-    /// Example: `6dvNaf7VhkQ9snc5vnjJ`
-    pub id: String,
-    /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    /// Example: `My Selected Option`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field_value: Option<String>,
-}
+pub type RadioField = LargeTextField;
 
-/// A variant of [`CreateContactDtoCustomFieldsItem`], a variant of [`UpdateContactDtoCustomFieldsItem`] and a variant of [`UpsertContactDtoCustomFieldsItem`].
+/// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/SingleSelectField`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SingleSelectField {
-    /// Example: `6dvNaf7VhkQ9snc5vnjJ`
-    pub id: String,
-    /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    /// Example: `My Selected Option`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field_value: Option<String>,
-}
+pub type SingleSelectField = LargeTextField;
 
 /// The body of `DELETE /contacts/{contactId}/tags` and the body of `POST /contacts/{contactId}/tags`.
 ///
@@ -1666,20 +1582,10 @@ pub struct TasksListSuccessfulResponseDto {
     pub tasks: Option<Vec<TaskSchema>>,
 }
 
-/// A variant of [`CreateContactDtoCustomFieldsItem`], a variant of [`UpdateContactDtoCustomFieldsItem`] and a variant of [`UpsertContactDtoCustomFieldsItem`].
+/// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/TextField`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TextField {
-    /// Example: `6dvNaf7VhkQ9snc5vnjJ`
-    pub id: String,
-    /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    /// Example: `My Text`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field_value: Option<String>,
-}
+pub type TextField = LargeTextField;
 
 /// The body of `PUT /contacts/{contactId}`.
 ///
@@ -1737,7 +1643,7 @@ pub struct UpdateContactDto {
     pub tags: Option<Vec<String>>,
     /// The `customFields` field.
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
-    pub custom_fields: Option<Vec<UpdateContactDtoCustomFieldsItem>>,
+    pub custom_fields: Option<Vec<CustomFieldsItem>>,
     /// Example: `public api`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
@@ -1754,92 +1660,6 @@ pub struct UpdateContactDto {
     /// Example: `y0BeYjuRIlDwsDcOHOJo`
     #[serde(rename = "assignedTo", default, skip_serializing_if = "Option::is_none")]
     pub assigned_to: Option<String>,
-}
-
-/// An item of the `customFields` field of [`UpdateContactDto`].
-///
-/// Schema: `apps/contacts.json#/components/schemas/UpdateContactDto/properties/customFields/items`
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum UpdateContactDtoCustomFieldsItem {
-    /// A [`TextField`].
-    TextField(TextField),
-    /// A [`LargeTextField`].
-    LargeTextField(LargeTextField),
-    /// A [`SingleSelectField`].
-    SingleSelectField(SingleSelectField),
-    /// A [`RadioField`].
-    RadioField(RadioField),
-    /// A [`NumericField`].
-    NumericField(NumericField),
-    /// A [`MonetoryField`].
-    MonetoryField(MonetoryField),
-    /// A [`CheckboxField`].
-    CheckboxField(CheckboxField),
-    /// A [`MultiSelectField`].
-    MultiSelectField(MultiSelectField),
-    /// A [`FileField`].
-    FileField(FileField),
-}
-
-impl<'de> Deserialize<'de> for UpdateContactDtoCustomFieldsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        const FIELDS: [&[&str]; 9] = [
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-        ];
-        let value = serde_json::Value::deserialize(deserializer)?;
-        let named = |fields: &[&str]| {
-            value
-                .as_object()
-                .map_or(
-                    0,
-                    |object| {
-                        object
-                            .keys()
-                            .filter(|key| fields.contains(&key.as_str()))
-                            .count()
-                    },
-                )
-        };
-        let mut order: Vec<(usize, usize)> = FIELDS
-            .iter()
-            .enumerate()
-            .map(|(index, fields)| (named(fields), index))
-            .collect();
-        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
-        for (_, index) in order {
-            let parsed = match index {
-                0 => serde_json::from_value(value.clone()).map(Self::TextField),
-                1 => serde_json::from_value(value.clone()).map(Self::LargeTextField),
-                2 => serde_json::from_value(value.clone()).map(Self::SingleSelectField),
-                3 => serde_json::from_value(value.clone()).map(Self::RadioField),
-                4 => serde_json::from_value(value.clone()).map(Self::NumericField),
-                5 => serde_json::from_value(value.clone()).map(Self::MonetoryField),
-                6 => serde_json::from_value(value.clone()).map(Self::CheckboxField),
-                7 => serde_json::from_value(value.clone()).map(Self::MultiSelectField),
-                8 => serde_json::from_value(value.clone()).map(Self::FileField),
-                _ => continue,
-            };
-            if let Ok(parsed) = parsed {
-                return Ok(parsed);
-            }
-        }
-        Err(
-            serde::de::Error::custom(
-                "the value matches no variant of UpdateContactDtoCustomFieldsItem",
-            ),
-        )
-    }
 }
 
 /// The response to `PUT /contacts/{contactId}`.
@@ -2009,7 +1829,7 @@ pub struct UpsertContactDto {
     pub tags: Option<Vec<String>>,
     /// The `customFields` field.
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
-    pub custom_fields: Option<Vec<UpsertContactDtoCustomFieldsItem>>,
+    pub custom_fields: Option<Vec<CustomFieldsItem>>,
     /// Example: `public api`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
@@ -2038,92 +1858,6 @@ pub struct UpsertContactDto {
         skip_serializing_if = "Option::is_none"
     )]
     pub create_new_if_duplicate_allowed: Option<bool>,
-}
-
-/// An item of the `customFields` field of [`UpsertContactDto`].
-///
-/// Schema: `apps/contacts.json#/components/schemas/UpsertContactDto/properties/customFields/items`
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum UpsertContactDtoCustomFieldsItem {
-    /// A [`TextField`].
-    TextField(TextField),
-    /// A [`LargeTextField`].
-    LargeTextField(LargeTextField),
-    /// A [`SingleSelectField`].
-    SingleSelectField(SingleSelectField),
-    /// A [`RadioField`].
-    RadioField(RadioField),
-    /// A [`NumericField`].
-    NumericField(NumericField),
-    /// A [`MonetoryField`].
-    MonetoryField(MonetoryField),
-    /// A [`CheckboxField`].
-    CheckboxField(CheckboxField),
-    /// A [`MultiSelectField`].
-    MultiSelectField(MultiSelectField),
-    /// A [`FileField`].
-    FileField(FileField),
-}
-
-impl<'de> Deserialize<'de> for UpsertContactDtoCustomFieldsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        const FIELDS: [&[&str]; 9] = [
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-        ];
-        let value = serde_json::Value::deserialize(deserializer)?;
-        let named = |fields: &[&str]| {
-            value
-                .as_object()
-                .map_or(
-                    0,
-                    |object| {
-                        object
-                            .keys()
-                            .filter(|key| fields.contains(&key.as_str()))
-                            .count()
-                    },
-                )
-        };
-        let mut order: Vec<(usize, usize)> = FIELDS
-            .iter()
-            .enumerate()
-            .map(|(index, fields)| (named(fields), index))
-            .collect();
-        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
-        for (_, index) in order {
-            let parsed = match index {
-                0 => serde_json::from_value(value.clone()).map(Self::TextField),
-                1 => serde_json::from_value(value.clone()).map(Self::LargeTextField),
-                2 => serde_json::from_value(value.clone()).map(Self::SingleSelectField),
-                3 => serde_json::from_value(value.clone()).map(Self::RadioField),
-                4 => serde_json::from_value(value.clone()).map(Self::NumericField),
-                5 => serde_json::from_value(value.clone()).map(Self::MonetoryField),
-                6 => serde_json::from_value(value.clone()).map(Self::CheckboxField),
-                7 => serde_json::from_value(value.clone()).map(Self::MultiSelectField),
-                8 => serde_json::from_value(value.clone()).map(Self::FileField),
-                _ => continue,
-            };
-            if let Ok(parsed) = parsed {
-                return Ok(parsed);
-            }
-        }
-        Err(
-            serde::de::Error::custom(
-                "the value matches no variant of UpsertContactDtoCustomFieldsItem",
-            ),
-        )
-    }
 }
 
 /// The response to `POST /contacts/upsert`.

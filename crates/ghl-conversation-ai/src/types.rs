@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The `data` field of [`CreateActionResponseDto`], the `data` field of [`FetchActionDetailsResponseDto`], an item of the `data` field of [`FetchActionsForEmployeeResponseDto`] and 1 more place.
+/// The `data` field of [`CreateActionResponseDto`] and an item of the `data` field of [`FetchActionsForEmployeeResponseDto`].
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/ActionDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,212 +22,14 @@ pub struct ActionDataDto {
     ///
     /// Example: `triggerWorkflow`
     #[serde(rename = "type")]
-    pub type_: ActionDataDtoType,
+    pub type_: Type,
     /// Agent ID where the action belongs
     ///
     /// Example: `agentId123`
     #[serde(rename = "agentId", default, skip_serializing_if = "Option::is_none")]
     pub agent_id: Option<String>,
     /// Action-specific details. The structure depends on the action type. For TRIGGER_WORKFLOW use triggerWorkflowDto, for UPDATE_CONTACT_FIELD use updateContactFieldDto, for APPOINTMENT_BOOKING use appointmentBookingDto, for STOP_BOT use stopBotDto, for HUMAN_HAND_OVER use humanHandOverDto, for ADVANCED_FOLLOWUP use advancedFollowupDto, and for TRANSFER_BOT use transferBotDto.
-    pub details: ActionDataDtoDetails,
-}
-
-/// Action-specific details. The structure depends on the action type. For TRIGGER_WORKFLOW use triggerWorkflowDto, for UPDATE_CONTACT_FIELD use updateContactFieldDto, for APPOINTMENT_BOOKING use appointmentBookingDto, for STOP_BOT use stopBotDto, for HUMAN_HAND_OVER use humanHandOverDto, for ADVANCED_FOLLOWUP use advancedFollowupDto, and for TRANSFER_BOT use transferBotDto.
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/ActionDataDTO/properties/details`
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum ActionDataDtoDetails {
-    /// A [`TriggerWorkflowDto`].
-    TriggerWorkflowDto(TriggerWorkflowDto),
-    /// A [`UpdateContactFieldDto`].
-    UpdateContactFieldDto(UpdateContactFieldDto),
-    /// A [`AppointmentBookingDto`].
-    AppointmentBookingDto(AppointmentBookingDto),
-    /// A [`StopBotDto`].
-    StopBotDto(StopBotDto),
-    /// A [`HumanHandOverDto`].
-    HumanHandOverDto(HumanHandOverDto),
-    /// A [`AdvancedFollowupDto`].
-    AdvancedFollowupDto(AdvancedFollowupDto),
-    /// A [`TransferBotDto`].
-    TransferBotDto(TransferBotDto),
-}
-
-impl<'de> Deserialize<'de> for ActionDataDtoDetails {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        const FIELDS: [&[&str]; 7] = [
-            &["workflowIds", "triggerCondition", "triggerMessage"],
-            &["contactFieldId", "description", "contactUpdateExamples"],
-            &[
-                "actionId",
-                "calendarId",
-                "onlySendLink",
-                "triggerWorkflow",
-                "workflowIds",
-                "sleepAfterBooking",
-                "sleepTimeUnit",
-                "sleepTime",
-                "transferBot",
-                "transferAgent",
-                "rescheduleEnabled",
-                "cancelEnabled",
-            ],
-            &[
-                "stopBotDetectionType",
-                "stopBotTriggerCondition",
-                "reactivateEnabled",
-                "sleepTimeUnit",
-                "sleepTime",
-                "enabled",
-                "stopBotExamples",
-                "finalMessage",
-                "tags",
-            ],
-            &[
-                "enabled",
-                "triggerCondition",
-                "examples",
-                "assignToUserId",
-                "skipAssignToUser",
-                "createTask",
-                "reactivateEnabled",
-                "sleepTimeUnit",
-                "sleepTime",
-                "finalMessage",
-                "tags",
-                "handoverType",
-            ],
-            &["enabled", "scenarioId", "followupSequence", "followupSettings"],
-            &[
-                "transferBotType",
-                "transferToBot",
-                "enabled",
-                "transferBotTriggerCondition",
-                "transferBotExamples",
-            ],
-        ];
-        let value = serde_json::Value::deserialize(deserializer)?;
-        let named = |fields: &[&str]| {
-            value
-                .as_object()
-                .map_or(
-                    0,
-                    |object| {
-                        object
-                            .keys()
-                            .filter(|key| fields.contains(&key.as_str()))
-                            .count()
-                    },
-                )
-        };
-        let mut order: Vec<(usize, usize)> = FIELDS
-            .iter()
-            .enumerate()
-            .map(|(index, fields)| (named(fields), index))
-            .collect();
-        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
-        for (_, index) in order {
-            let parsed = match index {
-                0 => serde_json::from_value(value.clone()).map(Self::TriggerWorkflowDto),
-                1 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::UpdateContactFieldDto)
-                }
-                2 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::AppointmentBookingDto)
-                }
-                3 => serde_json::from_value(value.clone()).map(Self::StopBotDto),
-                4 => serde_json::from_value(value.clone()).map(Self::HumanHandOverDto),
-                5 => serde_json::from_value(value.clone()).map(Self::AdvancedFollowupDto),
-                6 => serde_json::from_value(value.clone()).map(Self::TransferBotDto),
-                _ => continue,
-            };
-            if let Ok(parsed) = parsed {
-                return Ok(parsed);
-            }
-        }
-        Err(
-            serde::de::Error::custom(
-                "the value matches no variant of ActionDataDtoDetails",
-            ),
-        )
-    }
-}
-
-/// Type of the action
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/ActionDataDTO/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ActionDataDtoType {
-    /// `triggerWorkflow`
-    TriggerWorkflow,
-    /// `updateContactField`
-    UpdateContactField,
-    /// `appointmentBooking`
-    AppointmentBooking,
-    /// `stopBot`
-    StopBot,
-    /// `humanHandOver`
-    HumanHandOver,
-    /// `advancedFollowup`
-    AdvancedFollowup,
-    /// `transferBot`
-    TransferBot,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ActionDataDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TriggerWorkflow => "triggerWorkflow",
-            Self::UpdateContactField => "updateContactField",
-            Self::AppointmentBooking => "appointmentBooking",
-            Self::StopBot => "stopBot",
-            Self::HumanHandOver => "humanHandOver",
-            Self::AdvancedFollowup => "advancedFollowup",
-            Self::TransferBot => "transferBot",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ActionDataDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "triggerWorkflow" => Self::TriggerWorkflow,
-            "updateContactField" => Self::UpdateContactField,
-            "appointmentBooking" => Self::AppointmentBooking,
-            "stopBot" => Self::StopBot,
-            "humanHandOver" => Self::HumanHandOver,
-            "advancedFollowup" => Self::AdvancedFollowup,
-            "transferBot" => Self::TransferBot,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ActionDataDtoType> for String {
-    fn from(value: ActionDataDtoType) -> Self {
-        match value {
-            ActionDataDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ActionDataDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
+    pub details: Details,
 }
 
 /// An item of the `actions` field of [`EmployeeResponseDto`].
@@ -243,82 +45,10 @@ pub struct ActionsIdDto {
     ///
     /// Example: `triggerWorkflow`
     #[serde(rename = "type")]
-    pub type_: ActionsIdDtoType,
+    pub type_: Type,
 }
 
-/// type of action.
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/ActionsIdDto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ActionsIdDtoType {
-    /// `triggerWorkflow`
-    TriggerWorkflow,
-    /// `updateContactField`
-    UpdateContactField,
-    /// `appointmentBooking`
-    AppointmentBooking,
-    /// `stopBot`
-    StopBot,
-    /// `humanHandOver`
-    HumanHandOver,
-    /// `advancedFollowup`
-    AdvancedFollowup,
-    /// `transferBot`
-    TransferBot,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ActionsIdDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TriggerWorkflow => "triggerWorkflow",
-            Self::UpdateContactField => "updateContactField",
-            Self::AppointmentBooking => "appointmentBooking",
-            Self::StopBot => "stopBot",
-            Self::HumanHandOver => "humanHandOver",
-            Self::AdvancedFollowup => "advancedFollowup",
-            Self::TransferBot => "transferBot",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ActionsIdDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "triggerWorkflow" => Self::TriggerWorkflow,
-            "updateContactField" => Self::UpdateContactField,
-            "appointmentBooking" => Self::AppointmentBooking,
-            "stopBot" => Self::StopBot,
-            "humanHandOver" => Self::HumanHandOver,
-            "advancedFollowup" => Self::AdvancedFollowup,
-            "transferBot" => Self::TransferBot,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ActionsIdDtoType> for String {
-    fn from(value: ActionsIdDtoType) -> Self {
-        match value {
-            ActionsIdDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ActionsIdDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A variant of [`ActionDataDtoDetails`] and a variant of [`CreateActionDtoDetails`].
+/// A variant of [`Details`].
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/advancedFollowupDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -400,7 +130,7 @@ impl std::fmt::Display for AdvancedFollowupDtoScenarioId {
     }
 }
 
-/// A variant of [`ActionDataDtoDetails`] and a variant of [`CreateActionDtoDetails`].
+/// A variant of [`Details`].
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/appointmentBookingDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -437,7 +167,7 @@ pub struct AppointmentBookingDto {
     ///
     /// Example: `hours`
     #[serde(rename = "sleepTimeUnit", default, skip_serializing_if = "Option::is_none")]
-    pub sleep_time_unit: Option<AppointmentBookingDtoSleepTimeUnit>,
+    pub sleep_time_unit: Option<SleepTimeUnit>,
     /// Sleep duration (required when sleepAfterBooking is true)
     ///
     /// Example: `24`
@@ -465,57 +195,69 @@ pub struct AppointmentBookingDto {
     pub cancel_enabled: bool,
 }
 
-/// Unit for sleep time (required when sleepAfterBooking is true)
+/// An item of the `channels` field of [`CreateEmployeeDto`], an item of the `channels` field of [`EmployeeResponseDto`] and an item of the `channels` field of [`UpdateEmployeeDto`].
 ///
-/// Schema: `apps/conversation-ai.json#/components/schemas/appointmentBookingDto/properties/sleepTimeUnit`
+/// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/channels/items` and 2 identical schemas
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
-pub enum AppointmentBookingDtoSleepTimeUnit {
-    /// `days`
-    Days,
-    /// `hours`
-    Hours,
-    /// `minutes`
-    Minutes,
+pub enum ChannelsItem {
+    /// `IG`
+    Ig,
+    /// `FB`
+    Fb,
+    /// `SMS`
+    Sms,
+    /// `WebChat`
+    WebChat,
+    /// `WhatsApp`
+    WhatsApp,
+    /// `Live_Chat`
+    LiveChat,
     /// A value the spec did not list.
     Unknown(String),
 }
 
-impl AppointmentBookingDtoSleepTimeUnit {
+impl ChannelsItem {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Days => "days",
-            Self::Hours => "hours",
-            Self::Minutes => "minutes",
+            Self::Ig => "IG",
+            Self::Fb => "FB",
+            Self::Sms => "SMS",
+            Self::WebChat => "WebChat",
+            Self::WhatsApp => "WhatsApp",
+            Self::LiveChat => "Live_Chat",
             Self::Unknown(value) => value,
         }
     }
 }
 
-impl From<String> for AppointmentBookingDtoSleepTimeUnit {
+impl From<String> for ChannelsItem {
     fn from(value: String) -> Self {
         match value.as_str() {
-            "days" => Self::Days,
-            "hours" => Self::Hours,
-            "minutes" => Self::Minutes,
+            "IG" => Self::Ig,
+            "FB" => Self::Fb,
+            "SMS" => Self::Sms,
+            "WebChat" => Self::WebChat,
+            "WhatsApp" => Self::WhatsApp,
+            "Live_Chat" => Self::LiveChat,
             _ => Self::Unknown(value),
         }
     }
 }
 
-impl From<AppointmentBookingDtoSleepTimeUnit> for String {
-    fn from(value: AppointmentBookingDtoSleepTimeUnit) -> Self {
+impl From<ChannelsItem> for String {
+    fn from(value: ChannelsItem) -> Self {
         match value {
-            AppointmentBookingDtoSleepTimeUnit::Unknown(value) => value,
+            ChannelsItem::Unknown(value) => value,
             known => known.as_str().to_owned(),
         }
     }
 }
 
-impl std::fmt::Display for AppointmentBookingDtoSleepTimeUnit {
+impl std::fmt::Display for ChannelsItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -528,19 +270,241 @@ impl std::fmt::Display for AppointmentBookingDtoSleepTimeUnit {
 pub struct CreateActionDto {
     /// Example: `triggerWorkflow`
     #[serde(rename = "type")]
-    pub type_: CreateActionDtoType,
+    pub type_: Type,
     /// Example: `Trigger a Workflow`
     pub name: String,
     /// Action-specific details. The structure depends on the action type. For TRIGGER_WORKFLOW use triggerWorkflowDto, for UPDATE_CONTACT_FIELD use updateContactFieldDto, for APPOINTMENT_BOOKING use appointmentBookingDto, for STOP_BOT use stopBotDto, for HUMAN_HAND_OVER use humanHandOverDto, for ADVANCED_FOLLOWUP use advancedFollowupDto, and for TRANSFER_BOT use transferBotDto.
-    pub details: CreateActionDtoDetails,
+    pub details: Details,
+}
+
+/// The response to `POST /conversation-ai/agents/{agentId}/actions`.
+///
+/// Schema: `apps/conversation-ai.json#/components/schemas/createActionResponseDTO`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreateActionResponseDto {
+    /// Created action details
+    pub data: ActionDataDto,
+    /// Success status of the request
+    ///
+    /// Example: `true`
+    pub success: bool,
+}
+
+/// The body of `POST /conversation-ai/agents`.
+///
+/// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreateEmployeeDto {
+    /// Name of the agent.
+    ///
+    /// Example: `John Doe`
+    pub name: String,
+    /// Name of the business the agent represents.
+    ///
+    /// Example: `Tech Corp`
+    #[serde(rename = "businessName", default, skip_serializing_if = "Option::is_none")]
+    pub business_name: Option<String>,
+    /// Mode of operation - OFF, SUGGESTIVE, or AUTO_PILOT
+    ///
+    /// Example: `auto-pilot`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Mode>,
+    /// Communication channels the agent can operate on
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channels: Option<Vec<ChannelsItem>>,
+    /// Indicates if this agent is a primary agent.
+    ///
+    /// Example: `true`
+    #[serde(rename = "isPrimary", default, skip_serializing_if = "Option::is_none")]
+    pub is_primary: Option<bool>,
+    /// Wait time before agent responds (max 5 for minutes, 300 for seconds)
+    ///
+    /// Example: `2`
+    #[serde(rename = "waitTime", default, skip_serializing_if = "Option::is_none")]
+    pub wait_time: Option<f64>,
+    /// Unit for wait time - SECONDS or MINUTES
+    ///
+    /// Example: `seconds`
+    #[serde(rename = "waitTimeUnit", default, skip_serializing_if = "Option::is_none")]
+    pub wait_time_unit: Option<WaitTimeUnit>,
+    /// Indicates if sleep functionality is enabled.
+    ///
+    /// Example: `false`
+    #[serde(rename = "sleepEnabled", default, skip_serializing_if = "Option::is_none")]
+    pub sleep_enabled: Option<bool>,
+    /// Duration of sleep period (required if sleepEnabled is true). Set to null for indefinite sleep. (max 2880 for minutes, 172800 for seconds, 48 for hours)
+    ///
+    /// Example: `2`
+    #[serde(rename = "sleepTime", default, skip_serializing_if = "Option::is_none")]
+    pub sleep_time: Option<f64>,
+    /// Unit of sleep time - HOURS, MINUTES, or SECONDS (required if sleepEnabled is true). Set to null for indefinite sleep.
+    ///
+    /// Example: `hours`
+    #[serde(rename = "sleepTimeUnit", default, skip_serializing_if = "Option::is_none")]
+    pub sleep_time_unit: Option<CreateEmployeeDtoSleepTimeUnit>,
+    /// Personality traits of the agent.
+    ///
+    /// Example: `Friendly and helpful`
+    pub personality: String,
+    /// The goal of the agent.
+    ///
+    /// Example: `Assist customers with inquiries.`
+    pub goal: String,
+    /// Instructions for the agent.
+    ///
+    /// Example: `Provide  customer service.`
+    pub instructions: String,
+    /// Maximum number of messages in auto-pilot mode before requiring human intervention. (max: 100, min: 1)
+    ///
+    /// Example: `75`
+    #[serde(
+        rename = "autoPilotMaxMessages",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub auto_pilot_max_messages: Option<f64>,
+    /// Array of knowledge base IDs associated with this agent.
+    #[serde(
+        rename = "knowledgeBaseIds",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub knowledge_base_ids: Option<Vec<String>>,
+    /// Allow agent to respond to images
+    ///
+    /// Example: `true`
+    #[serde(
+        rename = "respondToImages",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub respond_to_images: Option<bool>,
+    /// Allow agent to respond to audio
+    ///
+    /// Example: `true`
+    #[serde(rename = "respondToAudio", default, skip_serializing_if = "Option::is_none")]
+    pub respond_to_audio: Option<bool>,
+    /// Enable sleep when a manual outbound message is sent.
+    ///
+    /// Example: `false`
+    #[serde(
+        rename = "sleepOnManualMessage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sleep_on_manual_message: Option<bool>,
+    /// Enable sleep when a workflow outbound message is sent.
+    ///
+    /// Example: `false`
+    #[serde(
+        rename = "sleepOnWorkflowMessage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sleep_on_workflow_message: Option<bool>,
+}
+
+/// Unit of sleep time - HOURS, MINUTES, or SECONDS (required if sleepEnabled is true). Set to null for indefinite sleep.
+///
+/// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/sleepTimeUnit` and 3 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum CreateEmployeeDtoSleepTimeUnit {
+    /// `hours`
+    Hours,
+    /// `minutes`
+    Minutes,
+    /// `seconds`
+    Seconds,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl CreateEmployeeDtoSleepTimeUnit {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Hours => "hours",
+            Self::Minutes => "minutes",
+            Self::Seconds => "seconds",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for CreateEmployeeDtoSleepTimeUnit {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "hours" => Self::Hours,
+            "minutes" => Self::Minutes,
+            "seconds" => Self::Seconds,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<CreateEmployeeDtoSleepTimeUnit> for String {
+    fn from(value: CreateEmployeeDtoSleepTimeUnit) -> Self {
+        match value {
+            CreateEmployeeDtoSleepTimeUnit::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for CreateEmployeeDtoSleepTimeUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The `data` field of [`DeleteActionResponseDto`].
+///
+/// Schema: `apps/conversation-ai.json#/components/schemas/DeleteActionDataDTO`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeleteActionDataDto {
+    /// ID of the deleted action
+    ///
+    /// Example: `actionId123`
+    pub id: String,
+}
+
+/// The response to `DELETE /conversation-ai/agents/{agentId}/actions/{actionId}`.
+///
+/// Schema: `apps/conversation-ai.json#/components/schemas/deleteActionResponseDTO`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeleteActionResponseDto {
+    /// Deleted action information
+    pub data: DeleteActionDataDto,
+    /// Success status of the request
+    ///
+    /// Example: `true`
+    pub success: bool,
+}
+
+/// The response to `DELETE /conversation-ai/agents/{agentId}`.
+///
+/// Schema: `apps/conversation-ai.json#/components/schemas/DeleteEmployeeResponseDTO`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeleteEmployeeResponseDto {
+    /// Indicates if the agent was deleted successfully.
+    ///
+    /// Example: `true`
+    pub success: bool,
+    /// Unique identifier of the deleted agent.
+    ///
+    /// Example: `emp_123`
+    pub id: String,
 }
 
 /// Action-specific details. The structure depends on the action type. For TRIGGER_WORKFLOW use triggerWorkflowDto, for UPDATE_CONTACT_FIELD use updateContactFieldDto, for APPOINTMENT_BOOKING use appointmentBookingDto, for STOP_BOT use stopBotDto, for HUMAN_HAND_OVER use humanHandOverDto, for ADVANCED_FOLLOWUP use advancedFollowupDto, and for TRANSFER_BOT use transferBotDto.
 ///
-/// Schema: `apps/conversation-ai.json#/components/schemas/CreateActionDTO/properties/details`
+/// Schema: `apps/conversation-ai.json#/components/schemas/ActionDataDTO/properties/details` and 1 identical schema (`apps/conversation-ai.json#/components/schemas/CreateActionDTO/properties/details`)
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
-pub enum CreateActionDtoDetails {
+pub enum Details {
     /// A [`TriggerWorkflowDto`].
     TriggerWorkflowDto(TriggerWorkflowDto),
     /// A [`UpdateContactFieldDto`].
@@ -557,7 +521,7 @@ pub enum CreateActionDtoDetails {
     TransferBotDto(TransferBotDto),
 }
 
-impl<'de> Deserialize<'de> for CreateActionDtoDetails {
+impl<'de> Deserialize<'de> for Details {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -653,482 +617,8 @@ impl<'de> Deserialize<'de> for CreateActionDtoDetails {
                 return Ok(parsed);
             }
         }
-        Err(
-            serde::de::Error::custom(
-                "the value matches no variant of CreateActionDtoDetails",
-            ),
-        )
+        Err(serde::de::Error::custom("the value matches no variant of Details"))
     }
-}
-
-/// The `type` field of [`CreateActionDto`].
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/CreateActionDTO/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateActionDtoType {
-    /// `triggerWorkflow`
-    TriggerWorkflow,
-    /// `updateContactField`
-    UpdateContactField,
-    /// `appointmentBooking`
-    AppointmentBooking,
-    /// `stopBot`
-    StopBot,
-    /// `humanHandOver`
-    HumanHandOver,
-    /// `advancedFollowup`
-    AdvancedFollowup,
-    /// `transferBot`
-    TransferBot,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateActionDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TriggerWorkflow => "triggerWorkflow",
-            Self::UpdateContactField => "updateContactField",
-            Self::AppointmentBooking => "appointmentBooking",
-            Self::StopBot => "stopBot",
-            Self::HumanHandOver => "humanHandOver",
-            Self::AdvancedFollowup => "advancedFollowup",
-            Self::TransferBot => "transferBot",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateActionDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "triggerWorkflow" => Self::TriggerWorkflow,
-            "updateContactField" => Self::UpdateContactField,
-            "appointmentBooking" => Self::AppointmentBooking,
-            "stopBot" => Self::StopBot,
-            "humanHandOver" => Self::HumanHandOver,
-            "advancedFollowup" => Self::AdvancedFollowup,
-            "transferBot" => Self::TransferBot,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateActionDtoType> for String {
-    fn from(value: CreateActionDtoType) -> Self {
-        match value {
-            CreateActionDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateActionDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The response to `POST /conversation-ai/agents/{agentId}/actions`.
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/createActionResponseDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateActionResponseDto {
-    /// Created action details
-    pub data: ActionDataDto,
-    /// Success status of the request
-    ///
-    /// Example: `true`
-    pub success: bool,
-}
-
-/// The body of `POST /conversation-ai/agents`.
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateEmployeeDto {
-    /// Name of the agent.
-    ///
-    /// Example: `John Doe`
-    pub name: String,
-    /// Name of the business the agent represents.
-    ///
-    /// Example: `Tech Corp`
-    #[serde(rename = "businessName", default, skip_serializing_if = "Option::is_none")]
-    pub business_name: Option<String>,
-    /// Mode of operation - OFF, SUGGESTIVE, or AUTO_PILOT
-    ///
-    /// Example: `auto-pilot`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mode: Option<CreateEmployeeDtoMode>,
-    /// Communication channels the agent can operate on
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channels: Option<Vec<CreateEmployeeDtoChannelsItem>>,
-    /// Indicates if this agent is a primary agent.
-    ///
-    /// Example: `true`
-    #[serde(rename = "isPrimary", default, skip_serializing_if = "Option::is_none")]
-    pub is_primary: Option<bool>,
-    /// Wait time before agent responds (max 5 for minutes, 300 for seconds)
-    ///
-    /// Example: `2`
-    #[serde(rename = "waitTime", default, skip_serializing_if = "Option::is_none")]
-    pub wait_time: Option<f64>,
-    /// Unit for wait time - SECONDS or MINUTES
-    ///
-    /// Example: `seconds`
-    #[serde(rename = "waitTimeUnit", default, skip_serializing_if = "Option::is_none")]
-    pub wait_time_unit: Option<CreateEmployeeDtoWaitTimeUnit>,
-    /// Indicates if sleep functionality is enabled.
-    ///
-    /// Example: `false`
-    #[serde(rename = "sleepEnabled", default, skip_serializing_if = "Option::is_none")]
-    pub sleep_enabled: Option<bool>,
-    /// Duration of sleep period (required if sleepEnabled is true). Set to null for indefinite sleep. (max 2880 for minutes, 172800 for seconds, 48 for hours)
-    ///
-    /// Example: `2`
-    #[serde(rename = "sleepTime", default, skip_serializing_if = "Option::is_none")]
-    pub sleep_time: Option<f64>,
-    /// Unit of sleep time - HOURS, MINUTES, or SECONDS (required if sleepEnabled is true). Set to null for indefinite sleep.
-    ///
-    /// Example: `hours`
-    #[serde(rename = "sleepTimeUnit", default, skip_serializing_if = "Option::is_none")]
-    pub sleep_time_unit: Option<CreateEmployeeDtoSleepTimeUnit>,
-    /// Personality traits of the agent.
-    ///
-    /// Example: `Friendly and helpful`
-    pub personality: String,
-    /// The goal of the agent.
-    ///
-    /// Example: `Assist customers with inquiries.`
-    pub goal: String,
-    /// Instructions for the agent.
-    ///
-    /// Example: `Provide  customer service.`
-    pub instructions: String,
-    /// Maximum number of messages in auto-pilot mode before requiring human intervention. (max: 100, min: 1)
-    ///
-    /// Example: `75`
-    #[serde(
-        rename = "autoPilotMaxMessages",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub auto_pilot_max_messages: Option<f64>,
-    /// Array of knowledge base IDs associated with this agent.
-    #[serde(
-        rename = "knowledgeBaseIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub knowledge_base_ids: Option<Vec<String>>,
-    /// Allow agent to respond to images
-    ///
-    /// Example: `true`
-    #[serde(
-        rename = "respondToImages",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub respond_to_images: Option<bool>,
-    /// Allow agent to respond to audio
-    ///
-    /// Example: `true`
-    #[serde(rename = "respondToAudio", default, skip_serializing_if = "Option::is_none")]
-    pub respond_to_audio: Option<bool>,
-    /// Enable sleep when a manual outbound message is sent.
-    ///
-    /// Example: `false`
-    #[serde(
-        rename = "sleepOnManualMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub sleep_on_manual_message: Option<bool>,
-    /// Enable sleep when a workflow outbound message is sent.
-    ///
-    /// Example: `false`
-    #[serde(
-        rename = "sleepOnWorkflowMessage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub sleep_on_workflow_message: Option<bool>,
-}
-
-/// An item of the `channels` field of [`CreateEmployeeDto`].
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/channels/items`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateEmployeeDtoChannelsItem {
-    /// `IG`
-    Ig,
-    /// `FB`
-    Fb,
-    /// `SMS`
-    Sms,
-    /// `WebChat`
-    WebChat,
-    /// `WhatsApp`
-    WhatsApp,
-    /// `Live_Chat`
-    LiveChat,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateEmployeeDtoChannelsItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ig => "IG",
-            Self::Fb => "FB",
-            Self::Sms => "SMS",
-            Self::WebChat => "WebChat",
-            Self::WhatsApp => "WhatsApp",
-            Self::LiveChat => "Live_Chat",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateEmployeeDtoChannelsItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "IG" => Self::Ig,
-            "FB" => Self::Fb,
-            "SMS" => Self::Sms,
-            "WebChat" => Self::WebChat,
-            "WhatsApp" => Self::WhatsApp,
-            "Live_Chat" => Self::LiveChat,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateEmployeeDtoChannelsItem> for String {
-    fn from(value: CreateEmployeeDtoChannelsItem) -> Self {
-        match value {
-            CreateEmployeeDtoChannelsItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateEmployeeDtoChannelsItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Mode of operation - OFF, SUGGESTIVE, or AUTO_PILOT
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/mode`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateEmployeeDtoMode {
-    /// `off`
-    Off,
-    /// `suggestive`
-    Suggestive,
-    /// `auto-pilot`
-    AutoPilot,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateEmployeeDtoMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Off => "off",
-            Self::Suggestive => "suggestive",
-            Self::AutoPilot => "auto-pilot",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateEmployeeDtoMode {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "off" => Self::Off,
-            "suggestive" => Self::Suggestive,
-            "auto-pilot" => Self::AutoPilot,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateEmployeeDtoMode> for String {
-    fn from(value: CreateEmployeeDtoMode) -> Self {
-        match value {
-            CreateEmployeeDtoMode::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateEmployeeDtoMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit of sleep time - HOURS, MINUTES, or SECONDS (required if sleepEnabled is true). Set to null for indefinite sleep.
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/sleepTimeUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateEmployeeDtoSleepTimeUnit {
-    /// `hours`
-    Hours,
-    /// `minutes`
-    Minutes,
-    /// `seconds`
-    Seconds,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateEmployeeDtoSleepTimeUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Hours => "hours",
-            Self::Minutes => "minutes",
-            Self::Seconds => "seconds",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateEmployeeDtoSleepTimeUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "hours" => Self::Hours,
-            "minutes" => Self::Minutes,
-            "seconds" => Self::Seconds,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateEmployeeDtoSleepTimeUnit> for String {
-    fn from(value: CreateEmployeeDtoSleepTimeUnit) -> Self {
-        match value {
-            CreateEmployeeDtoSleepTimeUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateEmployeeDtoSleepTimeUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit for wait time - SECONDS or MINUTES
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/waitTimeUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateEmployeeDtoWaitTimeUnit {
-    /// `minutes`
-    Minutes,
-    /// `seconds`
-    Seconds,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateEmployeeDtoWaitTimeUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Minutes => "minutes",
-            Self::Seconds => "seconds",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateEmployeeDtoWaitTimeUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "minutes" => Self::Minutes,
-            "seconds" => Self::Seconds,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateEmployeeDtoWaitTimeUnit> for String {
-    fn from(value: CreateEmployeeDtoWaitTimeUnit) -> Self {
-        match value {
-            CreateEmployeeDtoWaitTimeUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateEmployeeDtoWaitTimeUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `data` field of [`DeleteActionResponseDto`].
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/DeleteActionDataDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeleteActionDataDto {
-    /// ID of the deleted action
-    ///
-    /// Example: `actionId123`
-    pub id: String,
-}
-
-/// The response to `DELETE /conversation-ai/agents/{agentId}/actions/{actionId}`.
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/deleteActionResponseDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeleteActionResponseDto {
-    /// Deleted action information
-    pub data: DeleteActionDataDto,
-    /// Success status of the request
-    ///
-    /// Example: `true`
-    pub success: bool,
-}
-
-/// The response to `DELETE /conversation-ai/agents/{agentId}`.
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/DeleteEmployeeResponseDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeleteEmployeeResponseDto {
-    /// Indicates if the agent was deleted successfully.
-    ///
-    /// Example: `true`
-    pub success: bool,
-    /// Unique identifier of the deleted agent.
-    ///
-    /// Example: `emp_123`
-    pub id: String,
 }
 
 /// An item of the `agents` field of [`SearchEmployeeResponseDto`].
@@ -1152,7 +642,7 @@ pub struct EmployeeListItemDto {
     /// Current operating mode of the agent.
     ///
     /// Example: `auto-pilot`
-    pub mode: EmployeeListItemDtoMode,
+    pub mode: Mode,
     /// Communication channels the agent operates on.
     pub channels: Vec<String>,
     /// Wait time before agent responds.
@@ -1164,7 +654,7 @@ pub struct EmployeeListItemDto {
     ///
     /// Example: `seconds`
     #[serde(rename = "waitTimeUnit")]
-    pub wait_time_unit: EmployeeListItemDtoWaitTimeUnit,
+    pub wait_time_unit: WaitTimeUnit,
     /// Indicates if sleep functionality is enabled.
     ///
     /// Example: `false`
@@ -1179,7 +669,7 @@ pub struct EmployeeListItemDto {
     ///
     /// Example: `hours`
     #[serde(rename = "sleepTimeUnit", default, skip_serializing_if = "Option::is_none")]
-    pub sleep_time_unit: Option<EmployeeListItemDtoSleepTimeUnit>,
+    pub sleep_time_unit: Option<CreateEmployeeDtoSleepTimeUnit>,
     /// List of actions associated with this agent.
     pub actions: Vec<serde_json::Value>,
     /// Indicates if this agent is a primary agent. (First agent created for a location is primary by default)
@@ -1232,170 +722,6 @@ pub struct EmployeeListItemDto {
     pub sleep_on_workflow_message: Option<bool>,
 }
 
-/// Current operating mode of the agent.
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/EmployeeListItemDTO/properties/mode`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum EmployeeListItemDtoMode {
-    /// `off`
-    Off,
-    /// `suggestive`
-    Suggestive,
-    /// `auto-pilot`
-    AutoPilot,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl EmployeeListItemDtoMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Off => "off",
-            Self::Suggestive => "suggestive",
-            Self::AutoPilot => "auto-pilot",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for EmployeeListItemDtoMode {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "off" => Self::Off,
-            "suggestive" => Self::Suggestive,
-            "auto-pilot" => Self::AutoPilot,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<EmployeeListItemDtoMode> for String {
-    fn from(value: EmployeeListItemDtoMode) -> Self {
-        match value {
-            EmployeeListItemDtoMode::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for EmployeeListItemDtoMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit of sleep time.
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/EmployeeListItemDTO/properties/sleepTimeUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum EmployeeListItemDtoSleepTimeUnit {
-    /// `hours`
-    Hours,
-    /// `minutes`
-    Minutes,
-    /// `seconds`
-    Seconds,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl EmployeeListItemDtoSleepTimeUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Hours => "hours",
-            Self::Minutes => "minutes",
-            Self::Seconds => "seconds",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for EmployeeListItemDtoSleepTimeUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "hours" => Self::Hours,
-            "minutes" => Self::Minutes,
-            "seconds" => Self::Seconds,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<EmployeeListItemDtoSleepTimeUnit> for String {
-    fn from(value: EmployeeListItemDtoSleepTimeUnit) -> Self {
-        match value {
-            EmployeeListItemDtoSleepTimeUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for EmployeeListItemDtoSleepTimeUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit for wait time.
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/EmployeeListItemDTO/properties/waitTimeUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum EmployeeListItemDtoWaitTimeUnit {
-    /// `minutes`
-    Minutes,
-    /// `seconds`
-    Seconds,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl EmployeeListItemDtoWaitTimeUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Minutes => "minutes",
-            Self::Seconds => "seconds",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for EmployeeListItemDtoWaitTimeUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "minutes" => Self::Minutes,
-            "seconds" => Self::Seconds,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<EmployeeListItemDtoWaitTimeUnit> for String {
-    fn from(value: EmployeeListItemDtoWaitTimeUnit) -> Self {
-        match value {
-            EmployeeListItemDtoWaitTimeUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for EmployeeListItemDtoWaitTimeUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `POST /conversation-ai/agents`, the response to `GET /conversation-ai/agents/{agentId}` and the response to `PUT /conversation-ai/agents/{agentId}`.
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/EmployeeResponseDTO`
@@ -1417,9 +743,9 @@ pub struct EmployeeResponseDto {
     /// Current operating mode of the agent.
     ///
     /// Example: `auto-pilot`
-    pub mode: EmployeeResponseDtoMode,
+    pub mode: Mode,
     /// Communication channels the agent operates on.
-    pub channels: Vec<EmployeeResponseDtoChannelsItem>,
+    pub channels: Vec<ChannelsItem>,
     /// Wait time before agent responds.
     ///
     /// Example: `30`
@@ -1429,7 +755,7 @@ pub struct EmployeeResponseDto {
     ///
     /// Example: `seconds`
     #[serde(rename = "waitTimeUnit")]
-    pub wait_time_unit: EmployeeResponseDtoWaitTimeUnit,
+    pub wait_time_unit: WaitTimeUnit,
     /// Indicates if sleep functionality is enabled.
     ///
     /// Example: `false`
@@ -1444,7 +770,7 @@ pub struct EmployeeResponseDto {
     ///
     /// Example: `hours`
     #[serde(rename = "sleepTimeUnit", default, skip_serializing_if = "Option::is_none")]
-    pub sleep_time_unit: Option<EmployeeResponseDtoSleepTimeUnit>,
+    pub sleep_time_unit: Option<CreateEmployeeDtoSleepTimeUnit>,
     /// List of actions associated with this agent.
     pub actions: Vec<ActionsIdDto>,
     /// Indicates if this agent is a primary agent.
@@ -1499,250 +825,10 @@ pub struct EmployeeResponseDto {
     pub sleep_on_workflow_message: Option<bool>,
 }
 
-/// An item of the `channels` field of [`EmployeeResponseDto`].
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/EmployeeResponseDTO/properties/channels/items`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum EmployeeResponseDtoChannelsItem {
-    /// `IG`
-    Ig,
-    /// `FB`
-    Fb,
-    /// `SMS`
-    Sms,
-    /// `WebChat`
-    WebChat,
-    /// `WhatsApp`
-    WhatsApp,
-    /// `Live_Chat`
-    LiveChat,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl EmployeeResponseDtoChannelsItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ig => "IG",
-            Self::Fb => "FB",
-            Self::Sms => "SMS",
-            Self::WebChat => "WebChat",
-            Self::WhatsApp => "WhatsApp",
-            Self::LiveChat => "Live_Chat",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for EmployeeResponseDtoChannelsItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "IG" => Self::Ig,
-            "FB" => Self::Fb,
-            "SMS" => Self::Sms,
-            "WebChat" => Self::WebChat,
-            "WhatsApp" => Self::WhatsApp,
-            "Live_Chat" => Self::LiveChat,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<EmployeeResponseDtoChannelsItem> for String {
-    fn from(value: EmployeeResponseDtoChannelsItem) -> Self {
-        match value {
-            EmployeeResponseDtoChannelsItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for EmployeeResponseDtoChannelsItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Current operating mode of the agent.
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/EmployeeResponseDTO/properties/mode`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum EmployeeResponseDtoMode {
-    /// `off`
-    Off,
-    /// `suggestive`
-    Suggestive,
-    /// `auto-pilot`
-    AutoPilot,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl EmployeeResponseDtoMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Off => "off",
-            Self::Suggestive => "suggestive",
-            Self::AutoPilot => "auto-pilot",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for EmployeeResponseDtoMode {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "off" => Self::Off,
-            "suggestive" => Self::Suggestive,
-            "auto-pilot" => Self::AutoPilot,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<EmployeeResponseDtoMode> for String {
-    fn from(value: EmployeeResponseDtoMode) -> Self {
-        match value {
-            EmployeeResponseDtoMode::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for EmployeeResponseDtoMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit of sleep time.
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/EmployeeResponseDTO/properties/sleepTimeUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum EmployeeResponseDtoSleepTimeUnit {
-    /// `hours`
-    Hours,
-    /// `minutes`
-    Minutes,
-    /// `seconds`
-    Seconds,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl EmployeeResponseDtoSleepTimeUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Hours => "hours",
-            Self::Minutes => "minutes",
-            Self::Seconds => "seconds",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for EmployeeResponseDtoSleepTimeUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "hours" => Self::Hours,
-            "minutes" => Self::Minutes,
-            "seconds" => Self::Seconds,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<EmployeeResponseDtoSleepTimeUnit> for String {
-    fn from(value: EmployeeResponseDtoSleepTimeUnit) -> Self {
-        match value {
-            EmployeeResponseDtoSleepTimeUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for EmployeeResponseDtoSleepTimeUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit for wait time.
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/EmployeeResponseDTO/properties/waitTimeUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum EmployeeResponseDtoWaitTimeUnit {
-    /// `minutes`
-    Minutes,
-    /// `seconds`
-    Seconds,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl EmployeeResponseDtoWaitTimeUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Minutes => "minutes",
-            Self::Seconds => "seconds",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for EmployeeResponseDtoWaitTimeUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "minutes" => Self::Minutes,
-            "seconds" => Self::Seconds,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<EmployeeResponseDtoWaitTimeUnit> for String {
-    fn from(value: EmployeeResponseDtoWaitTimeUnit) -> Self {
-        match value {
-            EmployeeResponseDtoWaitTimeUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for EmployeeResponseDtoWaitTimeUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `GET /conversation-ai/agents/{agentId}/actions/{actionId}`.
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/fetchActionDetailsResponseDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FetchActionDetailsResponseDto {
-    /// Action details
-    pub data: ActionDataDto,
-    /// Success status of the request
-    ///
-    /// Example: `true`
-    pub success: bool,
-}
+pub type FetchActionDetailsResponseDto = CreateActionResponseDto;
 
 /// The response to `GET /conversation-ai/agents/{agentId}/actions/list`.
 ///
@@ -1815,7 +901,7 @@ pub struct FollowupSequence {
     ///
     /// Example: `hours`
     #[serde(rename = "followupTimeUnit")]
-    pub followup_time_unit: FollowupSequenceFollowupTimeUnit,
+    pub followup_time_unit: SleepTimeUnit,
     /// Time duration before followup (max: 60 minutes, 24 hours, or 180 days depending on unit)
     ///
     /// Example: `2`
@@ -1858,62 +944,6 @@ pub struct FollowupSequence {
         skip_serializing_if = "Option::is_none"
     )]
     pub contact_requested: Option<bool>,
-}
-
-/// Time unit for followup delay
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/FollowupSequence/properties/followupTimeUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum FollowupSequenceFollowupTimeUnit {
-    /// `days`
-    Days,
-    /// `hours`
-    Hours,
-    /// `minutes`
-    Minutes,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl FollowupSequenceFollowupTimeUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Days => "days",
-            Self::Hours => "hours",
-            Self::Minutes => "minutes",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for FollowupSequenceFollowupTimeUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "days" => Self::Days,
-            "hours" => Self::Hours,
-            "minutes" => Self::Minutes,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<FollowupSequenceFollowupTimeUnit> for String {
-    fn from(value: FollowupSequenceFollowupTimeUnit) -> Self {
-        match value {
-            FollowupSequenceFollowupTimeUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for FollowupSequenceFollowupTimeUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The `followupSettings` field of [`AdvancedFollowupDto`] and the `followupSettings` field of [`UpdateFollowupSettingsDto`].
@@ -2043,7 +1073,7 @@ impl std::fmt::Display for GetGenerationDetailsSource {
     }
 }
 
-/// A variant of [`ActionDataDtoDetails`] and a variant of [`CreateActionDtoDetails`].
+/// A variant of [`Details`].
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/humanHandOverDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -2088,7 +1118,7 @@ pub struct HumanHandOverDto {
     ///
     /// Example: `hours`
     #[serde(rename = "sleepTimeUnit", default, skip_serializing_if = "Option::is_none")]
-    pub sleep_time_unit: Option<HumanHandOverDtoSleepTimeUnit>,
+    pub sleep_time_unit: Option<SleepTimeUnit>,
     /// Time duration before reactivation (required when reactivateEnabled is true)
     ///
     /// Example: `24`
@@ -2169,62 +1199,6 @@ impl std::fmt::Display for HumanHandOverDtoHandoverType {
     }
 }
 
-/// Time unit for reactivation delay (required when reactivateEnabled is true)
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/humanHandOverDto/properties/sleepTimeUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum HumanHandOverDtoSleepTimeUnit {
-    /// `days`
-    Days,
-    /// `hours`
-    Hours,
-    /// `minutes`
-    Minutes,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl HumanHandOverDtoSleepTimeUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Days => "days",
-            Self::Hours => "hours",
-            Self::Minutes => "minutes",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for HumanHandOverDtoSleepTimeUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "days" => Self::Days,
-            "hours" => Self::Hours,
-            "minutes" => Self::Minutes,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<HumanHandOverDtoSleepTimeUnit> for String {
-    fn from(value: HumanHandOverDtoSleepTimeUnit) -> Self {
-        match value {
-            HumanHandOverDtoSleepTimeUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for HumanHandOverDtoSleepTimeUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// An item of the `intervals` field of [`WorkingHours`].
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/Interval`
@@ -2252,6 +1226,62 @@ pub struct Interval {
     pub end_minute: f64,
 }
 
+/// Mode of operation - OFF, SUGGESTIVE, or AUTO_PILOT
+///
+/// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/mode` and 3 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Mode {
+    /// `off`
+    Off,
+    /// `suggestive`
+    Suggestive,
+    /// `auto-pilot`
+    AutoPilot,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl Mode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Off => "off",
+            Self::Suggestive => "suggestive",
+            Self::AutoPilot => "auto-pilot",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for Mode {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "off" => Self::Off,
+            "suggestive" => Self::Suggestive,
+            "auto-pilot" => Self::AutoPilot,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<Mode> for String {
+    fn from(value: Mode) -> Self {
+        match value {
+            Mode::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The response to `GET /conversation-ai/agents/search`.
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/SearchEmployeeResponseDTO`
@@ -2270,7 +1300,63 @@ pub struct SearchEmployeeResponseDto {
     pub count: i64,
 }
 
-/// A variant of [`ActionDataDtoDetails`] and a variant of [`CreateActionDtoDetails`].
+/// Unit for sleep time (required when sleepAfterBooking is true)
+///
+/// Schema: `apps/conversation-ai.json#/components/schemas/appointmentBookingDto/properties/sleepTimeUnit` and 3 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum SleepTimeUnit {
+    /// `days`
+    Days,
+    /// `hours`
+    Hours,
+    /// `minutes`
+    Minutes,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl SleepTimeUnit {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Days => "days",
+            Self::Hours => "hours",
+            Self::Minutes => "minutes",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for SleepTimeUnit {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "days" => Self::Days,
+            "hours" => Self::Hours,
+            "minutes" => Self::Minutes,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<SleepTimeUnit> for String {
+    fn from(value: SleepTimeUnit) -> Self {
+        match value {
+            SleepTimeUnit::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for SleepTimeUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A variant of [`Details`].
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/stopBotDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -2294,7 +1380,7 @@ pub struct StopBotDto {
     ///
     /// Example: `hours`
     #[serde(rename = "sleepTimeUnit", default, skip_serializing_if = "Option::is_none")]
-    pub sleep_time_unit: Option<StopBotDtoSleepTimeUnit>,
+    pub sleep_time_unit: Option<SleepTimeUnit>,
     /// Time duration before reactivation (required when reactivateEnabled is true)
     ///
     /// Example: `24`
@@ -2315,62 +1401,6 @@ pub struct StopBotDto {
     /// Tags to apply when stopping the bot
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<String>>,
-}
-
-/// Time unit for reactivation delay (required when reactivateEnabled is true)
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/stopBotDto/properties/sleepTimeUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum StopBotDtoSleepTimeUnit {
-    /// `days`
-    Days,
-    /// `hours`
-    Hours,
-    /// `minutes`
-    Minutes,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl StopBotDtoSleepTimeUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Days => "days",
-            Self::Hours => "hours",
-            Self::Minutes => "minutes",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for StopBotDtoSleepTimeUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "days" => Self::Days,
-            "hours" => Self::Hours,
-            "minutes" => Self::Minutes,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<StopBotDtoSleepTimeUnit> for String {
-    fn from(value: StopBotDtoSleepTimeUnit) -> Self {
-        match value {
-            StopBotDtoSleepTimeUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for StopBotDtoSleepTimeUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// Type of stop bot detection - Goodbye or Custom
@@ -2425,7 +1455,7 @@ impl std::fmt::Display for StopBotDtoStopBotDetectionType {
     }
 }
 
-/// A variant of [`ActionDataDtoDetails`] and a variant of [`CreateActionDtoDetails`].
+/// A variant of [`Details`].
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/transferBotDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -2514,7 +1544,7 @@ impl std::fmt::Display for TransferBotDtoTransferBotType {
     }
 }
 
-/// A variant of [`ActionDataDtoDetails`] and a variant of [`CreateActionDtoDetails`].
+/// A variant of [`Details`].
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/triggerWorkflowDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -2534,20 +1564,84 @@ pub struct TriggerWorkflowDto {
     pub trigger_message: Option<String>,
 }
 
+/// Type of the action
+///
+/// Schema: `apps/conversation-ai.json#/components/schemas/ActionDataDTO/properties/type` and 2 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Type {
+    /// `triggerWorkflow`
+    TriggerWorkflow,
+    /// `updateContactField`
+    UpdateContactField,
+    /// `appointmentBooking`
+    AppointmentBooking,
+    /// `stopBot`
+    StopBot,
+    /// `humanHandOver`
+    HumanHandOver,
+    /// `advancedFollowup`
+    AdvancedFollowup,
+    /// `transferBot`
+    TransferBot,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl Type {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TriggerWorkflow => "triggerWorkflow",
+            Self::UpdateContactField => "updateContactField",
+            Self::AppointmentBooking => "appointmentBooking",
+            Self::StopBot => "stopBot",
+            Self::HumanHandOver => "humanHandOver",
+            Self::AdvancedFollowup => "advancedFollowup",
+            Self::TransferBot => "transferBot",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for Type {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "triggerWorkflow" => Self::TriggerWorkflow,
+            "updateContactField" => Self::UpdateContactField,
+            "appointmentBooking" => Self::AppointmentBooking,
+            "stopBot" => Self::StopBot,
+            "humanHandOver" => Self::HumanHandOver,
+            "advancedFollowup" => Self::AdvancedFollowup,
+            "transferBot" => Self::TransferBot,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<Type> for String {
+    fn from(value: Type) -> Self {
+        match value {
+            Type::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The response to `PUT /conversation-ai/agents/{agentId}/actions/{actionId}` and the response to `PATCH /conversation-ai/agents/{agentId}/followup-settings`.
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/updateActionResponseDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateActionResponseDto {
-    /// Updated action details
-    pub data: ActionDataDto,
-    /// Success status of the request
-    ///
-    /// Example: `true`
-    pub success: bool,
-}
+pub type UpdateActionResponseDto = CreateActionResponseDto;
 
-/// A variant of [`ActionDataDtoDetails`] and a variant of [`CreateActionDtoDetails`].
+/// A variant of [`Details`].
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/updateContactFieldDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -2587,10 +1681,10 @@ pub struct UpdateEmployeeDto {
     pub business_name: Option<String>,
     /// Mode of operation for the agent, required if primary is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mode: Option<UpdateEmployeeDtoMode>,
+    pub mode: Option<Mode>,
     /// Channels the agent can use.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub channels: Option<Vec<UpdateEmployeeDtoChannelsItem>>,
+    pub channels: Option<Vec<ChannelsItem>>,
     /// Indicates if this agent is a primary agent.
     ///
     /// Example: `true`
@@ -2605,7 +1699,7 @@ pub struct UpdateEmployeeDto {
     ///
     /// Example: `seconds`
     #[serde(rename = "waitTimeUnit", default, skip_serializing_if = "Option::is_none")]
-    pub wait_time_unit: Option<UpdateEmployeeDtoWaitTimeUnit>,
+    pub wait_time_unit: Option<WaitTimeUnit>,
     /// Indicates if sleep functionality is enabled.
     ///
     /// Example: `false`
@@ -2618,7 +1712,7 @@ pub struct UpdateEmployeeDto {
     pub sleep_time: Option<f64>,
     /// Unit of sleep time - HOURS, MINUTES, or SECONDS (required if sleepEnabled is true). Set to null for indefinite sleep.
     #[serde(rename = "sleepTimeUnit", default, skip_serializing_if = "Option::is_none")]
-    pub sleep_time_unit: Option<UpdateEmployeeDtoSleepTimeUnit>,
+    pub sleep_time_unit: Option<CreateEmployeeDtoSleepTimeUnit>,
     /// Personality traits of the agent.
     ///
     /// Example: `You re an AI assistant and you are friendly and helpful`
@@ -2678,238 +1772,6 @@ pub struct UpdateEmployeeDto {
     pub sleep_on_workflow_message: Option<bool>,
 }
 
-/// An item of the `channels` field of [`UpdateEmployeeDto`].
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/UpdateEmployeeDto/properties/channels/items`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateEmployeeDtoChannelsItem {
-    /// `IG`
-    Ig,
-    /// `FB`
-    Fb,
-    /// `SMS`
-    Sms,
-    /// `WebChat`
-    WebChat,
-    /// `WhatsApp`
-    WhatsApp,
-    /// `Live_Chat`
-    LiveChat,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateEmployeeDtoChannelsItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ig => "IG",
-            Self::Fb => "FB",
-            Self::Sms => "SMS",
-            Self::WebChat => "WebChat",
-            Self::WhatsApp => "WhatsApp",
-            Self::LiveChat => "Live_Chat",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateEmployeeDtoChannelsItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "IG" => Self::Ig,
-            "FB" => Self::Fb,
-            "SMS" => Self::Sms,
-            "WebChat" => Self::WebChat,
-            "WhatsApp" => Self::WhatsApp,
-            "Live_Chat" => Self::LiveChat,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateEmployeeDtoChannelsItem> for String {
-    fn from(value: UpdateEmployeeDtoChannelsItem) -> Self {
-        match value {
-            UpdateEmployeeDtoChannelsItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateEmployeeDtoChannelsItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Mode of operation for the agent, required if primary is enabled.
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/UpdateEmployeeDto/properties/mode`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateEmployeeDtoMode {
-    /// `off`
-    Off,
-    /// `suggestive`
-    Suggestive,
-    /// `auto-pilot`
-    AutoPilot,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateEmployeeDtoMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Off => "off",
-            Self::Suggestive => "suggestive",
-            Self::AutoPilot => "auto-pilot",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateEmployeeDtoMode {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "off" => Self::Off,
-            "suggestive" => Self::Suggestive,
-            "auto-pilot" => Self::AutoPilot,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateEmployeeDtoMode> for String {
-    fn from(value: UpdateEmployeeDtoMode) -> Self {
-        match value {
-            UpdateEmployeeDtoMode::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateEmployeeDtoMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit of sleep time - HOURS, MINUTES, or SECONDS (required if sleepEnabled is true). Set to null for indefinite sleep.
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/UpdateEmployeeDto/properties/sleepTimeUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateEmployeeDtoSleepTimeUnit {
-    /// `hours`
-    Hours,
-    /// `minutes`
-    Minutes,
-    /// `seconds`
-    Seconds,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateEmployeeDtoSleepTimeUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Hours => "hours",
-            Self::Minutes => "minutes",
-            Self::Seconds => "seconds",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateEmployeeDtoSleepTimeUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "hours" => Self::Hours,
-            "minutes" => Self::Minutes,
-            "seconds" => Self::Seconds,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateEmployeeDtoSleepTimeUnit> for String {
-    fn from(value: UpdateEmployeeDtoSleepTimeUnit) -> Self {
-        match value {
-            UpdateEmployeeDtoSleepTimeUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateEmployeeDtoSleepTimeUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Unit for wait time - SECONDS or MINUTES
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/UpdateEmployeeDto/properties/waitTimeUnit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateEmployeeDtoWaitTimeUnit {
-    /// `minutes`
-    Minutes,
-    /// `seconds`
-    Seconds,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateEmployeeDtoWaitTimeUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Minutes => "minutes",
-            Self::Seconds => "seconds",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateEmployeeDtoWaitTimeUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "minutes" => Self::Minutes,
-            "seconds" => Self::Seconds,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateEmployeeDtoWaitTimeUnit> for String {
-    fn from(value: UpdateEmployeeDtoWaitTimeUnit) -> Self {
-        match value {
-            UpdateEmployeeDtoWaitTimeUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateEmployeeDtoWaitTimeUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The body of `PATCH /conversation-ai/agents/{agentId}/followup-settings`.
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/UpdateFollowupSettingsDTO`
@@ -2921,6 +1783,58 @@ pub struct UpdateFollowupSettingsDto {
     /// The `followupSettings` field.
     #[serde(rename = "followupSettings")]
     pub followup_settings: FollowupSettings,
+}
+
+/// Unit for wait time - SECONDS or MINUTES
+///
+/// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/waitTimeUnit` and 3 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum WaitTimeUnit {
+    /// `minutes`
+    Minutes,
+    /// `seconds`
+    Seconds,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl WaitTimeUnit {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Minutes => "minutes",
+            Self::Seconds => "seconds",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for WaitTimeUnit {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "minutes" => Self::Minutes,
+            "seconds" => Self::Seconds,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<WaitTimeUnit> for String {
+    fn from(value: WaitTimeUnit) -> Self {
+        match value {
+            WaitTimeUnit::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for WaitTimeUnit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// An item of the `workingHours` field of [`FollowupSettings`].

@@ -1120,7 +1120,7 @@ pub struct SearchConversationParams {
     /// Search paramater as a string (`query`, query)
     pub query: Option<String>,
     /// Sort paramater - asc or desc (`sort`, query)
-    pub sort: Option<types::SearchConversationSort>,
+    pub sort: Option<types::ExportMessagesByLocationSortOrder>,
     /// Search to begin after the specified date - should contain the sort value of the last document (`startAfterDate`, query)
     pub start_after_date: Option<serde_json::Value>,
     /// Id of the conversation (`id`, query)
@@ -1128,11 +1128,11 @@ pub struct SearchConversationParams {
     /// Limit of conversations - Default is 20 (`limit`, query)
     pub limit: Option<i64>,
     /// Type of the last message in the conversation as a string (`lastMessageType`, query)
-    pub last_message_type: Option<types::SearchConversationLastMessageType>,
+    pub last_message_type: Option<types::LastMessageType>,
     /// Action of the last outbound message in the conversation as string. (`lastMessageAction`, query)
     pub last_message_action: Option<types::SearchConversationLastMessageAction>,
     /// Direction of the last message in the conversation as string. (`lastMessageDirection`, query)
-    pub last_message_direction: Option<types::SearchConversationLastMessageDirection>,
+    pub last_message_direction: Option<types::Direction>,
     /// The status of the conversation to be filtered - all, read, unread, starred (`status`, query)
     pub status: Option<types::SearchConversationStatus>,
     /// The sorting of the conversation to be filtered as - manual messages or all messages (`sortBy`, query)

@@ -33,17 +33,17 @@ pub struct CallDataDto {
     ///
     /// Example: `completed`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<CallDataDtoStatus>,
+    pub status: Option<CallStatus>,
 }
 
 /// Call status
 ///
-/// Schema: `apps/conversations.json#/components/schemas/CallDataDTO/properties/status`
+/// Schema: `apps/conversations.json#/components/schemas/CallDataDTO/properties/status` and 1 identical schema (`apps/conversations.json#/components/schemas/MessageMeta/properties/callStatus`)
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
-pub enum CallDataDtoStatus {
+pub enum CallStatus {
     /// `pending`
     Pending,
     /// `completed`
@@ -64,7 +64,7 @@ pub enum CallDataDtoStatus {
     Unknown(String),
 }
 
-impl CallDataDtoStatus {
+impl CallStatus {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -81,7 +81,7 @@ impl CallDataDtoStatus {
     }
 }
 
-impl From<String> for CallDataDtoStatus {
+impl From<String> for CallStatus {
     fn from(value: String) -> Self {
         match value.as_str() {
             "pending" => Self::Pending,
@@ -97,16 +97,16 @@ impl From<String> for CallDataDtoStatus {
     }
 }
 
-impl From<CallDataDtoStatus> for String {
-    fn from(value: CallDataDtoStatus) -> Self {
+impl From<CallStatus> for String {
+    fn from(value: CallStatus) -> Self {
         match value {
-            CallDataDtoStatus::Unknown(value) => value,
+            CallStatus::Unknown(value) => value,
             known => known.as_str().to_owned(),
         }
     }
 }
 
-impl std::fmt::Display for CallDataDtoStatus {
+impl std::fmt::Display for CallStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -271,7 +271,7 @@ pub struct ConversationDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub last_message_type: Option<ConversationDtoLastMessageType>,
+    pub last_message_type: Option<LastMessageType>,
     /// Count of unread messages in the conversation
     ///
     /// Example: `1`
@@ -291,218 +291,6 @@ pub struct ConversationDto {
     ///
     /// Example: `false`
     pub deleted: bool,
-}
-
-/// Type of the last message sent/received in the conversation.
-///
-/// Schema: `apps/conversations.json#/components/schemas/ConversationDto/properties/lastMessageType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ConversationDtoLastMessageType {
-    /// `TYPE_CALL`
-    TypeCall,
-    /// `TYPE_SMS`
-    TypeSms,
-    /// `TYPE_RCS`
-    TypeRcs,
-    /// `TYPE_EMAIL`
-    TypeEmail,
-    /// `TYPE_SMS_REVIEW_REQUEST`
-    TypeSmsReviewRequest,
-    /// `TYPE_WEBCHAT`
-    TypeWebchat,
-    /// `TYPE_SMS_NO_SHOW_REQUEST`
-    TypeSmsNoShowRequest,
-    /// `TYPE_CAMPAIGN_SMS`
-    TypeCampaignSms,
-    /// `TYPE_CAMPAIGN_CALL`
-    TypeCampaignCall,
-    /// `TYPE_CAMPAIGN_EMAIL`
-    TypeCampaignEmail,
-    /// `TYPE_CAMPAIGN_VOICEMAIL`
-    TypeCampaignVoicemail,
-    /// `TYPE_FACEBOOK`
-    TypeFacebook,
-    /// `TYPE_CAMPAIGN_FACEBOOK`
-    TypeCampaignFacebook,
-    /// `TYPE_CAMPAIGN_MANUAL_CALL`
-    TypeCampaignManualCall,
-    /// `TYPE_CAMPAIGN_MANUAL_SMS`
-    TypeCampaignManualSms,
-    /// `TYPE_GMB`
-    TypeGmb,
-    /// `TYPE_CAMPAIGN_GMB`
-    TypeCampaignGmb,
-    /// `TYPE_REVIEW`
-    TypeReview,
-    /// `TYPE_INSTAGRAM`
-    TypeInstagram,
-    /// `TYPE_WHATSAPP`
-    TypeWhatsapp,
-    /// `TYPE_CUSTOM_SMS`
-    TypeCustomSms,
-    /// `TYPE_CUSTOM_EMAIL`
-    TypeCustomEmail,
-    /// `TYPE_CUSTOM_PROVIDER_SMS`
-    TypeCustomProviderSms,
-    /// `TYPE_CUSTOM_PROVIDER_EMAIL`
-    TypeCustomProviderEmail,
-    /// `TYPE_IVR_CALL`
-    TypeIvrCall,
-    /// `TYPE_ACTIVITY_CONTACT`
-    TypeActivityContact,
-    /// `TYPE_ACTIVITY_INVOICE`
-    TypeActivityInvoice,
-    /// `TYPE_ACTIVITY_PAYMENT`
-    TypeActivityPayment,
-    /// `TYPE_ACTIVITY_OPPORTUNITY`
-    TypeActivityOpportunity,
-    /// `TYPE_LIVE_CHAT`
-    TypeLiveChat,
-    /// `TYPE_LIVE_CHAT_INFO_MESSAGE`
-    TypeLiveChatInfoMessage,
-    /// `TYPE_ACTIVITY_APPOINTMENT`
-    TypeActivityAppointment,
-    /// `TYPE_FACEBOOK_COMMENT`
-    TypeFacebookComment,
-    /// `TYPE_INSTAGRAM_COMMENT`
-    TypeInstagramComment,
-    /// `TYPE_CUSTOM_CALL`
-    TypeCustomCall,
-    /// `TYPE_INTERNAL_COMMENT`
-    TypeInternalComment,
-    /// `TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG`
-    TypeActivityEmployeeActionLog,
-    /// `TYPE_TIKTOK`
-    TypeTiktok,
-    /// `TYPE_TIKTOK_COMMENT`
-    TypeTiktokComment,
-    /// `TYPE_ACTIVITY_WHATSAPP`
-    TypeActivityWhatsapp,
-    /// `TYPE_FORM_SUBMISSION`
-    TypeFormSubmission,
-    /// `TYPE_SMS_REACTION`
-    TypeSmsReaction,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ConversationDtoLastMessageType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TypeCall => "TYPE_CALL",
-            Self::TypeSms => "TYPE_SMS",
-            Self::TypeRcs => "TYPE_RCS",
-            Self::TypeEmail => "TYPE_EMAIL",
-            Self::TypeSmsReviewRequest => "TYPE_SMS_REVIEW_REQUEST",
-            Self::TypeWebchat => "TYPE_WEBCHAT",
-            Self::TypeSmsNoShowRequest => "TYPE_SMS_NO_SHOW_REQUEST",
-            Self::TypeCampaignSms => "TYPE_CAMPAIGN_SMS",
-            Self::TypeCampaignCall => "TYPE_CAMPAIGN_CALL",
-            Self::TypeCampaignEmail => "TYPE_CAMPAIGN_EMAIL",
-            Self::TypeCampaignVoicemail => "TYPE_CAMPAIGN_VOICEMAIL",
-            Self::TypeFacebook => "TYPE_FACEBOOK",
-            Self::TypeCampaignFacebook => "TYPE_CAMPAIGN_FACEBOOK",
-            Self::TypeCampaignManualCall => "TYPE_CAMPAIGN_MANUAL_CALL",
-            Self::TypeCampaignManualSms => "TYPE_CAMPAIGN_MANUAL_SMS",
-            Self::TypeGmb => "TYPE_GMB",
-            Self::TypeCampaignGmb => "TYPE_CAMPAIGN_GMB",
-            Self::TypeReview => "TYPE_REVIEW",
-            Self::TypeInstagram => "TYPE_INSTAGRAM",
-            Self::TypeWhatsapp => "TYPE_WHATSAPP",
-            Self::TypeCustomSms => "TYPE_CUSTOM_SMS",
-            Self::TypeCustomEmail => "TYPE_CUSTOM_EMAIL",
-            Self::TypeCustomProviderSms => "TYPE_CUSTOM_PROVIDER_SMS",
-            Self::TypeCustomProviderEmail => "TYPE_CUSTOM_PROVIDER_EMAIL",
-            Self::TypeIvrCall => "TYPE_IVR_CALL",
-            Self::TypeActivityContact => "TYPE_ACTIVITY_CONTACT",
-            Self::TypeActivityInvoice => "TYPE_ACTIVITY_INVOICE",
-            Self::TypeActivityPayment => "TYPE_ACTIVITY_PAYMENT",
-            Self::TypeActivityOpportunity => "TYPE_ACTIVITY_OPPORTUNITY",
-            Self::TypeLiveChat => "TYPE_LIVE_CHAT",
-            Self::TypeLiveChatInfoMessage => "TYPE_LIVE_CHAT_INFO_MESSAGE",
-            Self::TypeActivityAppointment => "TYPE_ACTIVITY_APPOINTMENT",
-            Self::TypeFacebookComment => "TYPE_FACEBOOK_COMMENT",
-            Self::TypeInstagramComment => "TYPE_INSTAGRAM_COMMENT",
-            Self::TypeCustomCall => "TYPE_CUSTOM_CALL",
-            Self::TypeInternalComment => "TYPE_INTERNAL_COMMENT",
-            Self::TypeActivityEmployeeActionLog => "TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG",
-            Self::TypeTiktok => "TYPE_TIKTOK",
-            Self::TypeTiktokComment => "TYPE_TIKTOK_COMMENT",
-            Self::TypeActivityWhatsapp => "TYPE_ACTIVITY_WHATSAPP",
-            Self::TypeFormSubmission => "TYPE_FORM_SUBMISSION",
-            Self::TypeSmsReaction => "TYPE_SMS_REACTION",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ConversationDtoLastMessageType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "TYPE_CALL" => Self::TypeCall,
-            "TYPE_SMS" => Self::TypeSms,
-            "TYPE_RCS" => Self::TypeRcs,
-            "TYPE_EMAIL" => Self::TypeEmail,
-            "TYPE_SMS_REVIEW_REQUEST" => Self::TypeSmsReviewRequest,
-            "TYPE_WEBCHAT" => Self::TypeWebchat,
-            "TYPE_SMS_NO_SHOW_REQUEST" => Self::TypeSmsNoShowRequest,
-            "TYPE_CAMPAIGN_SMS" => Self::TypeCampaignSms,
-            "TYPE_CAMPAIGN_CALL" => Self::TypeCampaignCall,
-            "TYPE_CAMPAIGN_EMAIL" => Self::TypeCampaignEmail,
-            "TYPE_CAMPAIGN_VOICEMAIL" => Self::TypeCampaignVoicemail,
-            "TYPE_FACEBOOK" => Self::TypeFacebook,
-            "TYPE_CAMPAIGN_FACEBOOK" => Self::TypeCampaignFacebook,
-            "TYPE_CAMPAIGN_MANUAL_CALL" => Self::TypeCampaignManualCall,
-            "TYPE_CAMPAIGN_MANUAL_SMS" => Self::TypeCampaignManualSms,
-            "TYPE_GMB" => Self::TypeGmb,
-            "TYPE_CAMPAIGN_GMB" => Self::TypeCampaignGmb,
-            "TYPE_REVIEW" => Self::TypeReview,
-            "TYPE_INSTAGRAM" => Self::TypeInstagram,
-            "TYPE_WHATSAPP" => Self::TypeWhatsapp,
-            "TYPE_CUSTOM_SMS" => Self::TypeCustomSms,
-            "TYPE_CUSTOM_EMAIL" => Self::TypeCustomEmail,
-            "TYPE_CUSTOM_PROVIDER_SMS" => Self::TypeCustomProviderSms,
-            "TYPE_CUSTOM_PROVIDER_EMAIL" => Self::TypeCustomProviderEmail,
-            "TYPE_IVR_CALL" => Self::TypeIvrCall,
-            "TYPE_ACTIVITY_CONTACT" => Self::TypeActivityContact,
-            "TYPE_ACTIVITY_INVOICE" => Self::TypeActivityInvoice,
-            "TYPE_ACTIVITY_PAYMENT" => Self::TypeActivityPayment,
-            "TYPE_ACTIVITY_OPPORTUNITY" => Self::TypeActivityOpportunity,
-            "TYPE_LIVE_CHAT" => Self::TypeLiveChat,
-            "TYPE_LIVE_CHAT_INFO_MESSAGE" => Self::TypeLiveChatInfoMessage,
-            "TYPE_ACTIVITY_APPOINTMENT" => Self::TypeActivityAppointment,
-            "TYPE_FACEBOOK_COMMENT" => Self::TypeFacebookComment,
-            "TYPE_INSTAGRAM_COMMENT" => Self::TypeInstagramComment,
-            "TYPE_CUSTOM_CALL" => Self::TypeCustomCall,
-            "TYPE_INTERNAL_COMMENT" => Self::TypeInternalComment,
-            "TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG" => Self::TypeActivityEmployeeActionLog,
-            "TYPE_TIKTOK" => Self::TypeTiktok,
-            "TYPE_TIKTOK_COMMENT" => Self::TypeTiktokComment,
-            "TYPE_ACTIVITY_WHATSAPP" => Self::TypeActivityWhatsapp,
-            "TYPE_FORM_SUBMISSION" => Self::TypeFormSubmission,
-            "TYPE_SMS_REACTION" => Self::TypeSmsReaction,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ConversationDtoLastMessageType> for String {
-    fn from(value: ConversationDtoLastMessageType) -> Self {
-        match value {
-            ConversationDtoLastMessageType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ConversationDtoLastMessageType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// An item of the `conversations` field of [`SendConversationResponseDto`].
@@ -533,7 +321,7 @@ pub struct ConversationSchema {
     ///
     /// Example: `TYPE_SMS`
     #[serde(rename = "lastMessageType")]
-    pub last_message_type: ConversationSchemaLastMessageType,
+    pub last_message_type: LastMessageType,
     /// Primary channel/type of the conversation (Phone, Email, etc)
     ///
     /// Example: `TYPE_PHONE`
@@ -562,218 +350,6 @@ pub struct ConversationSchema {
     ///
     /// Example: `+15550001234`
     pub phone: String,
-}
-
-/// Channel/type of the most recent message (SMS, Email, Call, etc)
-///
-/// Schema: `apps/conversations.json#/components/schemas/ConversationSchema/properties/lastMessageType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ConversationSchemaLastMessageType {
-    /// `TYPE_CALL`
-    TypeCall,
-    /// `TYPE_SMS`
-    TypeSms,
-    /// `TYPE_RCS`
-    TypeRcs,
-    /// `TYPE_EMAIL`
-    TypeEmail,
-    /// `TYPE_SMS_REVIEW_REQUEST`
-    TypeSmsReviewRequest,
-    /// `TYPE_WEBCHAT`
-    TypeWebchat,
-    /// `TYPE_SMS_NO_SHOW_REQUEST`
-    TypeSmsNoShowRequest,
-    /// `TYPE_CAMPAIGN_SMS`
-    TypeCampaignSms,
-    /// `TYPE_CAMPAIGN_CALL`
-    TypeCampaignCall,
-    /// `TYPE_CAMPAIGN_EMAIL`
-    TypeCampaignEmail,
-    /// `TYPE_CAMPAIGN_VOICEMAIL`
-    TypeCampaignVoicemail,
-    /// `TYPE_FACEBOOK`
-    TypeFacebook,
-    /// `TYPE_CAMPAIGN_FACEBOOK`
-    TypeCampaignFacebook,
-    /// `TYPE_CAMPAIGN_MANUAL_CALL`
-    TypeCampaignManualCall,
-    /// `TYPE_CAMPAIGN_MANUAL_SMS`
-    TypeCampaignManualSms,
-    /// `TYPE_GMB`
-    TypeGmb,
-    /// `TYPE_CAMPAIGN_GMB`
-    TypeCampaignGmb,
-    /// `TYPE_REVIEW`
-    TypeReview,
-    /// `TYPE_INSTAGRAM`
-    TypeInstagram,
-    /// `TYPE_WHATSAPP`
-    TypeWhatsapp,
-    /// `TYPE_CUSTOM_SMS`
-    TypeCustomSms,
-    /// `TYPE_CUSTOM_EMAIL`
-    TypeCustomEmail,
-    /// `TYPE_CUSTOM_PROVIDER_SMS`
-    TypeCustomProviderSms,
-    /// `TYPE_CUSTOM_PROVIDER_EMAIL`
-    TypeCustomProviderEmail,
-    /// `TYPE_IVR_CALL`
-    TypeIvrCall,
-    /// `TYPE_ACTIVITY_CONTACT`
-    TypeActivityContact,
-    /// `TYPE_ACTIVITY_INVOICE`
-    TypeActivityInvoice,
-    /// `TYPE_ACTIVITY_PAYMENT`
-    TypeActivityPayment,
-    /// `TYPE_ACTIVITY_OPPORTUNITY`
-    TypeActivityOpportunity,
-    /// `TYPE_LIVE_CHAT`
-    TypeLiveChat,
-    /// `TYPE_LIVE_CHAT_INFO_MESSAGE`
-    TypeLiveChatInfoMessage,
-    /// `TYPE_ACTIVITY_APPOINTMENT`
-    TypeActivityAppointment,
-    /// `TYPE_FACEBOOK_COMMENT`
-    TypeFacebookComment,
-    /// `TYPE_INSTAGRAM_COMMENT`
-    TypeInstagramComment,
-    /// `TYPE_CUSTOM_CALL`
-    TypeCustomCall,
-    /// `TYPE_INTERNAL_COMMENT`
-    TypeInternalComment,
-    /// `TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG`
-    TypeActivityEmployeeActionLog,
-    /// `TYPE_TIKTOK`
-    TypeTiktok,
-    /// `TYPE_TIKTOK_COMMENT`
-    TypeTiktokComment,
-    /// `TYPE_ACTIVITY_WHATSAPP`
-    TypeActivityWhatsapp,
-    /// `TYPE_FORM_SUBMISSION`
-    TypeFormSubmission,
-    /// `TYPE_SMS_REACTION`
-    TypeSmsReaction,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ConversationSchemaLastMessageType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TypeCall => "TYPE_CALL",
-            Self::TypeSms => "TYPE_SMS",
-            Self::TypeRcs => "TYPE_RCS",
-            Self::TypeEmail => "TYPE_EMAIL",
-            Self::TypeSmsReviewRequest => "TYPE_SMS_REVIEW_REQUEST",
-            Self::TypeWebchat => "TYPE_WEBCHAT",
-            Self::TypeSmsNoShowRequest => "TYPE_SMS_NO_SHOW_REQUEST",
-            Self::TypeCampaignSms => "TYPE_CAMPAIGN_SMS",
-            Self::TypeCampaignCall => "TYPE_CAMPAIGN_CALL",
-            Self::TypeCampaignEmail => "TYPE_CAMPAIGN_EMAIL",
-            Self::TypeCampaignVoicemail => "TYPE_CAMPAIGN_VOICEMAIL",
-            Self::TypeFacebook => "TYPE_FACEBOOK",
-            Self::TypeCampaignFacebook => "TYPE_CAMPAIGN_FACEBOOK",
-            Self::TypeCampaignManualCall => "TYPE_CAMPAIGN_MANUAL_CALL",
-            Self::TypeCampaignManualSms => "TYPE_CAMPAIGN_MANUAL_SMS",
-            Self::TypeGmb => "TYPE_GMB",
-            Self::TypeCampaignGmb => "TYPE_CAMPAIGN_GMB",
-            Self::TypeReview => "TYPE_REVIEW",
-            Self::TypeInstagram => "TYPE_INSTAGRAM",
-            Self::TypeWhatsapp => "TYPE_WHATSAPP",
-            Self::TypeCustomSms => "TYPE_CUSTOM_SMS",
-            Self::TypeCustomEmail => "TYPE_CUSTOM_EMAIL",
-            Self::TypeCustomProviderSms => "TYPE_CUSTOM_PROVIDER_SMS",
-            Self::TypeCustomProviderEmail => "TYPE_CUSTOM_PROVIDER_EMAIL",
-            Self::TypeIvrCall => "TYPE_IVR_CALL",
-            Self::TypeActivityContact => "TYPE_ACTIVITY_CONTACT",
-            Self::TypeActivityInvoice => "TYPE_ACTIVITY_INVOICE",
-            Self::TypeActivityPayment => "TYPE_ACTIVITY_PAYMENT",
-            Self::TypeActivityOpportunity => "TYPE_ACTIVITY_OPPORTUNITY",
-            Self::TypeLiveChat => "TYPE_LIVE_CHAT",
-            Self::TypeLiveChatInfoMessage => "TYPE_LIVE_CHAT_INFO_MESSAGE",
-            Self::TypeActivityAppointment => "TYPE_ACTIVITY_APPOINTMENT",
-            Self::TypeFacebookComment => "TYPE_FACEBOOK_COMMENT",
-            Self::TypeInstagramComment => "TYPE_INSTAGRAM_COMMENT",
-            Self::TypeCustomCall => "TYPE_CUSTOM_CALL",
-            Self::TypeInternalComment => "TYPE_INTERNAL_COMMENT",
-            Self::TypeActivityEmployeeActionLog => "TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG",
-            Self::TypeTiktok => "TYPE_TIKTOK",
-            Self::TypeTiktokComment => "TYPE_TIKTOK_COMMENT",
-            Self::TypeActivityWhatsapp => "TYPE_ACTIVITY_WHATSAPP",
-            Self::TypeFormSubmission => "TYPE_FORM_SUBMISSION",
-            Self::TypeSmsReaction => "TYPE_SMS_REACTION",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ConversationSchemaLastMessageType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "TYPE_CALL" => Self::TypeCall,
-            "TYPE_SMS" => Self::TypeSms,
-            "TYPE_RCS" => Self::TypeRcs,
-            "TYPE_EMAIL" => Self::TypeEmail,
-            "TYPE_SMS_REVIEW_REQUEST" => Self::TypeSmsReviewRequest,
-            "TYPE_WEBCHAT" => Self::TypeWebchat,
-            "TYPE_SMS_NO_SHOW_REQUEST" => Self::TypeSmsNoShowRequest,
-            "TYPE_CAMPAIGN_SMS" => Self::TypeCampaignSms,
-            "TYPE_CAMPAIGN_CALL" => Self::TypeCampaignCall,
-            "TYPE_CAMPAIGN_EMAIL" => Self::TypeCampaignEmail,
-            "TYPE_CAMPAIGN_VOICEMAIL" => Self::TypeCampaignVoicemail,
-            "TYPE_FACEBOOK" => Self::TypeFacebook,
-            "TYPE_CAMPAIGN_FACEBOOK" => Self::TypeCampaignFacebook,
-            "TYPE_CAMPAIGN_MANUAL_CALL" => Self::TypeCampaignManualCall,
-            "TYPE_CAMPAIGN_MANUAL_SMS" => Self::TypeCampaignManualSms,
-            "TYPE_GMB" => Self::TypeGmb,
-            "TYPE_CAMPAIGN_GMB" => Self::TypeCampaignGmb,
-            "TYPE_REVIEW" => Self::TypeReview,
-            "TYPE_INSTAGRAM" => Self::TypeInstagram,
-            "TYPE_WHATSAPP" => Self::TypeWhatsapp,
-            "TYPE_CUSTOM_SMS" => Self::TypeCustomSms,
-            "TYPE_CUSTOM_EMAIL" => Self::TypeCustomEmail,
-            "TYPE_CUSTOM_PROVIDER_SMS" => Self::TypeCustomProviderSms,
-            "TYPE_CUSTOM_PROVIDER_EMAIL" => Self::TypeCustomProviderEmail,
-            "TYPE_IVR_CALL" => Self::TypeIvrCall,
-            "TYPE_ACTIVITY_CONTACT" => Self::TypeActivityContact,
-            "TYPE_ACTIVITY_INVOICE" => Self::TypeActivityInvoice,
-            "TYPE_ACTIVITY_PAYMENT" => Self::TypeActivityPayment,
-            "TYPE_ACTIVITY_OPPORTUNITY" => Self::TypeActivityOpportunity,
-            "TYPE_LIVE_CHAT" => Self::TypeLiveChat,
-            "TYPE_LIVE_CHAT_INFO_MESSAGE" => Self::TypeLiveChatInfoMessage,
-            "TYPE_ACTIVITY_APPOINTMENT" => Self::TypeActivityAppointment,
-            "TYPE_FACEBOOK_COMMENT" => Self::TypeFacebookComment,
-            "TYPE_INSTAGRAM_COMMENT" => Self::TypeInstagramComment,
-            "TYPE_CUSTOM_CALL" => Self::TypeCustomCall,
-            "TYPE_INTERNAL_COMMENT" => Self::TypeInternalComment,
-            "TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG" => Self::TypeActivityEmployeeActionLog,
-            "TYPE_TIKTOK" => Self::TypeTiktok,
-            "TYPE_TIKTOK_COMMENT" => Self::TypeTiktokComment,
-            "TYPE_ACTIVITY_WHATSAPP" => Self::TypeActivityWhatsapp,
-            "TYPE_FORM_SUBMISSION" => Self::TypeFormSubmission,
-            "TYPE_SMS_REACTION" => Self::TypeSmsReaction,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ConversationSchemaLastMessageType> for String {
-    fn from(value: ConversationSchemaLastMessageType) -> Self {
-        match value {
-            ConversationSchemaLastMessageType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ConversationSchemaLastMessageType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// Primary channel/type of the conversation (Phone, Email, etc)
@@ -958,12 +534,58 @@ pub struct CreateLiveChatMessageFeedbackResponse {
 /// The response to `DELETE /conversations/{conversationId}`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/DeleteConversationSuccessfulResponse`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeleteConversationSuccessfulResponse {
-    /// Boolean value as the API response.
-    ///
-    /// Example: `true`
-    pub success: bool,
+pub type DeleteConversationSuccessfulResponse = CreateLiveChatMessageFeedbackResponse;
+
+/// Message direction, if required can be set manually, default is outbound
+///
+/// Schema: `apps/conversations.json#/components/schemas/GetEmailMessageResponseDto/properties/direction` and 3 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Direction {
+    /// `inbound`
+    Inbound,
+    /// `outbound`
+    Outbound,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl Direction {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Inbound => "inbound",
+            Self::Outbound => "outbound",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for Direction {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "inbound" => Self::Inbound,
+            "outbound" => Self::Outbound,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<Direction> for String {
+    fn from(value: Direction) -> Self {
+        match value {
+            Direction::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Direction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The `error` field of [`UpdateMessageStatusDto`].
@@ -1106,9 +728,9 @@ impl std::fmt::Display for ExportMessagesByLocationSortBy {
     }
 }
 
-/// The `sortOrder` parameter of `GET /conversations/messages/export`.
+/// The `sortOrder` parameter of `GET /conversations/messages/export` and the `sort` parameter of `GET /conversations/search`.
 ///
-/// Schema: `apps/conversations.json#/paths/~1conversations~1messages~1export/get/parameters/5/schema`
+/// Schema: `apps/conversations.json#/paths/~1conversations~1messages~1export/get/parameters/5/schema` and 1 identical schema (`apps/conversations.json#/paths/~1conversations~1search/get/parameters/7/schema`)
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -1410,7 +1032,7 @@ pub struct GetEmailMessageResponseDto {
     /// Example: `Hi there`
     pub body: String,
     /// The `direction` field.
-    pub direction: GetEmailMessageResponseDtoDirection,
+    pub direction: Direction,
     /// The `status` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<GetEmailMessageResponseDtoStatus>,
@@ -1442,7 +1064,7 @@ pub struct GetEmailMessageResponseDto {
     pub reply_to_message_id: Option<String>,
     /// Email source
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<GetEmailMessageResponseDtoSource>,
+    pub source: Option<Source>,
     /// Conversation provider ID
     ///
     /// Example: `cI08i1Bls3iTB9bKgF01`
@@ -1452,122 +1074,6 @@ pub struct GetEmailMessageResponseDto {
         skip_serializing_if = "Option::is_none"
     )]
     pub conversation_provider_id: Option<String>,
-}
-
-/// The `direction` field of [`GetEmailMessageResponseDto`].
-///
-/// Schema: `apps/conversations.json#/components/schemas/GetEmailMessageResponseDto/properties/direction`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetEmailMessageResponseDtoDirection {
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetEmailMessageResponseDtoDirection {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetEmailMessageResponseDtoDirection {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "inbound" => Self::Inbound,
-            "outbound" => Self::Outbound,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetEmailMessageResponseDtoDirection> for String {
-    fn from(value: GetEmailMessageResponseDtoDirection) -> Self {
-        match value {
-            GetEmailMessageResponseDtoDirection::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetEmailMessageResponseDtoDirection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Email source
-///
-/// Schema: `apps/conversations.json#/components/schemas/GetEmailMessageResponseDto/properties/source`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetEmailMessageResponseDtoSource {
-    /// `workflow`
-    Workflow,
-    /// `bulk_actions`
-    BulkActions,
-    /// `campaign`
-    Campaign,
-    /// `api`
-    Api,
-    /// `app`
-    App,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetEmailMessageResponseDtoSource {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Workflow => "workflow",
-            Self::BulkActions => "bulk_actions",
-            Self::Campaign => "campaign",
-            Self::Api => "api",
-            Self::App => "app",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetEmailMessageResponseDtoSource {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "workflow" => Self::Workflow,
-            "bulk_actions" => Self::BulkActions,
-            "campaign" => Self::Campaign,
-            "api" => Self::Api,
-            "app" => Self::App,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetEmailMessageResponseDtoSource> for String {
-    fn from(value: GetEmailMessageResponseDtoSource) -> Self {
-        match value {
-            GetEmailMessageResponseDtoSource::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetEmailMessageResponseDtoSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The `status` field of [`GetEmailMessageResponseDto`].
@@ -1664,7 +1170,7 @@ pub struct GetMessageResponseDto {
     ///
     /// Example: `SMS`
     #[serde(rename = "messageType")]
-    pub message_type: GetMessageResponseDtoMessageType,
+    pub message_type: LastMessageType,
     /// Example: `ve9EPM428h8vShlRW1KT`
     #[serde(rename = "locationId")]
     pub location_id: String,
@@ -1681,7 +1187,7 @@ pub struct GetMessageResponseDto {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// The `direction` field.
-    pub direction: GetMessageResponseDtoDirection,
+    pub direction: Direction,
     /// The `status` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<GetMessageResponseDtoStatus>,
@@ -1696,7 +1202,7 @@ pub struct GetMessageResponseDto {
     pub meta: Option<MessageMeta>,
     /// Message source
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<GetMessageResponseDtoSource>,
+    pub source: Option<Source>,
     /// User Id
     ///
     /// Example: `ve9EPM428kjkvShlRW1KT`
@@ -1716,334 +1222,6 @@ pub struct GetMessageResponseDto {
     /// Example: `67b0cc8cf14b19d85ace7s35`
     #[serde(rename = "chatWidgetId", default, skip_serializing_if = "Option::is_none")]
     pub chat_widget_id: Option<String>,
-}
-
-/// The `direction` field of [`GetMessageResponseDto`].
-///
-/// Schema: `apps/conversations.json#/components/schemas/GetMessageResponseDto/properties/direction`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetMessageResponseDtoDirection {
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetMessageResponseDtoDirection {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetMessageResponseDtoDirection {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "inbound" => Self::Inbound,
-            "outbound" => Self::Outbound,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetMessageResponseDtoDirection> for String {
-    fn from(value: GetMessageResponseDtoDirection) -> Self {
-        match value {
-            GetMessageResponseDtoDirection::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetMessageResponseDtoDirection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of the message as a string
-///
-/// Schema: `apps/conversations.json#/components/schemas/GetMessageResponseDto/properties/messageType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetMessageResponseDtoMessageType {
-    /// `TYPE_CALL`
-    TypeCall,
-    /// `TYPE_SMS`
-    TypeSms,
-    /// `TYPE_RCS`
-    TypeRcs,
-    /// `TYPE_EMAIL`
-    TypeEmail,
-    /// `TYPE_SMS_REVIEW_REQUEST`
-    TypeSmsReviewRequest,
-    /// `TYPE_WEBCHAT`
-    TypeWebchat,
-    /// `TYPE_SMS_NO_SHOW_REQUEST`
-    TypeSmsNoShowRequest,
-    /// `TYPE_CAMPAIGN_SMS`
-    TypeCampaignSms,
-    /// `TYPE_CAMPAIGN_CALL`
-    TypeCampaignCall,
-    /// `TYPE_CAMPAIGN_EMAIL`
-    TypeCampaignEmail,
-    /// `TYPE_CAMPAIGN_VOICEMAIL`
-    TypeCampaignVoicemail,
-    /// `TYPE_FACEBOOK`
-    TypeFacebook,
-    /// `TYPE_CAMPAIGN_FACEBOOK`
-    TypeCampaignFacebook,
-    /// `TYPE_CAMPAIGN_MANUAL_CALL`
-    TypeCampaignManualCall,
-    /// `TYPE_CAMPAIGN_MANUAL_SMS`
-    TypeCampaignManualSms,
-    /// `TYPE_GMB`
-    TypeGmb,
-    /// `TYPE_CAMPAIGN_GMB`
-    TypeCampaignGmb,
-    /// `TYPE_REVIEW`
-    TypeReview,
-    /// `TYPE_INSTAGRAM`
-    TypeInstagram,
-    /// `TYPE_WHATSAPP`
-    TypeWhatsapp,
-    /// `TYPE_CUSTOM_SMS`
-    TypeCustomSms,
-    /// `TYPE_CUSTOM_EMAIL`
-    TypeCustomEmail,
-    /// `TYPE_CUSTOM_PROVIDER_SMS`
-    TypeCustomProviderSms,
-    /// `TYPE_CUSTOM_PROVIDER_EMAIL`
-    TypeCustomProviderEmail,
-    /// `TYPE_IVR_CALL`
-    TypeIvrCall,
-    /// `TYPE_ACTIVITY_CONTACT`
-    TypeActivityContact,
-    /// `TYPE_ACTIVITY_INVOICE`
-    TypeActivityInvoice,
-    /// `TYPE_ACTIVITY_PAYMENT`
-    TypeActivityPayment,
-    /// `TYPE_ACTIVITY_OPPORTUNITY`
-    TypeActivityOpportunity,
-    /// `TYPE_LIVE_CHAT`
-    TypeLiveChat,
-    /// `TYPE_LIVE_CHAT_INFO_MESSAGE`
-    TypeLiveChatInfoMessage,
-    /// `TYPE_ACTIVITY_APPOINTMENT`
-    TypeActivityAppointment,
-    /// `TYPE_FACEBOOK_COMMENT`
-    TypeFacebookComment,
-    /// `TYPE_INSTAGRAM_COMMENT`
-    TypeInstagramComment,
-    /// `TYPE_CUSTOM_CALL`
-    TypeCustomCall,
-    /// `TYPE_INTERNAL_COMMENT`
-    TypeInternalComment,
-    /// `TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG`
-    TypeActivityEmployeeActionLog,
-    /// `TYPE_TIKTOK`
-    TypeTiktok,
-    /// `TYPE_TIKTOK_COMMENT`
-    TypeTiktokComment,
-    /// `TYPE_ACTIVITY_WHATSAPP`
-    TypeActivityWhatsapp,
-    /// `TYPE_FORM_SUBMISSION`
-    TypeFormSubmission,
-    /// `TYPE_SMS_REACTION`
-    TypeSmsReaction,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetMessageResponseDtoMessageType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TypeCall => "TYPE_CALL",
-            Self::TypeSms => "TYPE_SMS",
-            Self::TypeRcs => "TYPE_RCS",
-            Self::TypeEmail => "TYPE_EMAIL",
-            Self::TypeSmsReviewRequest => "TYPE_SMS_REVIEW_REQUEST",
-            Self::TypeWebchat => "TYPE_WEBCHAT",
-            Self::TypeSmsNoShowRequest => "TYPE_SMS_NO_SHOW_REQUEST",
-            Self::TypeCampaignSms => "TYPE_CAMPAIGN_SMS",
-            Self::TypeCampaignCall => "TYPE_CAMPAIGN_CALL",
-            Self::TypeCampaignEmail => "TYPE_CAMPAIGN_EMAIL",
-            Self::TypeCampaignVoicemail => "TYPE_CAMPAIGN_VOICEMAIL",
-            Self::TypeFacebook => "TYPE_FACEBOOK",
-            Self::TypeCampaignFacebook => "TYPE_CAMPAIGN_FACEBOOK",
-            Self::TypeCampaignManualCall => "TYPE_CAMPAIGN_MANUAL_CALL",
-            Self::TypeCampaignManualSms => "TYPE_CAMPAIGN_MANUAL_SMS",
-            Self::TypeGmb => "TYPE_GMB",
-            Self::TypeCampaignGmb => "TYPE_CAMPAIGN_GMB",
-            Self::TypeReview => "TYPE_REVIEW",
-            Self::TypeInstagram => "TYPE_INSTAGRAM",
-            Self::TypeWhatsapp => "TYPE_WHATSAPP",
-            Self::TypeCustomSms => "TYPE_CUSTOM_SMS",
-            Self::TypeCustomEmail => "TYPE_CUSTOM_EMAIL",
-            Self::TypeCustomProviderSms => "TYPE_CUSTOM_PROVIDER_SMS",
-            Self::TypeCustomProviderEmail => "TYPE_CUSTOM_PROVIDER_EMAIL",
-            Self::TypeIvrCall => "TYPE_IVR_CALL",
-            Self::TypeActivityContact => "TYPE_ACTIVITY_CONTACT",
-            Self::TypeActivityInvoice => "TYPE_ACTIVITY_INVOICE",
-            Self::TypeActivityPayment => "TYPE_ACTIVITY_PAYMENT",
-            Self::TypeActivityOpportunity => "TYPE_ACTIVITY_OPPORTUNITY",
-            Self::TypeLiveChat => "TYPE_LIVE_CHAT",
-            Self::TypeLiveChatInfoMessage => "TYPE_LIVE_CHAT_INFO_MESSAGE",
-            Self::TypeActivityAppointment => "TYPE_ACTIVITY_APPOINTMENT",
-            Self::TypeFacebookComment => "TYPE_FACEBOOK_COMMENT",
-            Self::TypeInstagramComment => "TYPE_INSTAGRAM_COMMENT",
-            Self::TypeCustomCall => "TYPE_CUSTOM_CALL",
-            Self::TypeInternalComment => "TYPE_INTERNAL_COMMENT",
-            Self::TypeActivityEmployeeActionLog => "TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG",
-            Self::TypeTiktok => "TYPE_TIKTOK",
-            Self::TypeTiktokComment => "TYPE_TIKTOK_COMMENT",
-            Self::TypeActivityWhatsapp => "TYPE_ACTIVITY_WHATSAPP",
-            Self::TypeFormSubmission => "TYPE_FORM_SUBMISSION",
-            Self::TypeSmsReaction => "TYPE_SMS_REACTION",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetMessageResponseDtoMessageType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "TYPE_CALL" => Self::TypeCall,
-            "TYPE_SMS" => Self::TypeSms,
-            "TYPE_RCS" => Self::TypeRcs,
-            "TYPE_EMAIL" => Self::TypeEmail,
-            "TYPE_SMS_REVIEW_REQUEST" => Self::TypeSmsReviewRequest,
-            "TYPE_WEBCHAT" => Self::TypeWebchat,
-            "TYPE_SMS_NO_SHOW_REQUEST" => Self::TypeSmsNoShowRequest,
-            "TYPE_CAMPAIGN_SMS" => Self::TypeCampaignSms,
-            "TYPE_CAMPAIGN_CALL" => Self::TypeCampaignCall,
-            "TYPE_CAMPAIGN_EMAIL" => Self::TypeCampaignEmail,
-            "TYPE_CAMPAIGN_VOICEMAIL" => Self::TypeCampaignVoicemail,
-            "TYPE_FACEBOOK" => Self::TypeFacebook,
-            "TYPE_CAMPAIGN_FACEBOOK" => Self::TypeCampaignFacebook,
-            "TYPE_CAMPAIGN_MANUAL_CALL" => Self::TypeCampaignManualCall,
-            "TYPE_CAMPAIGN_MANUAL_SMS" => Self::TypeCampaignManualSms,
-            "TYPE_GMB" => Self::TypeGmb,
-            "TYPE_CAMPAIGN_GMB" => Self::TypeCampaignGmb,
-            "TYPE_REVIEW" => Self::TypeReview,
-            "TYPE_INSTAGRAM" => Self::TypeInstagram,
-            "TYPE_WHATSAPP" => Self::TypeWhatsapp,
-            "TYPE_CUSTOM_SMS" => Self::TypeCustomSms,
-            "TYPE_CUSTOM_EMAIL" => Self::TypeCustomEmail,
-            "TYPE_CUSTOM_PROVIDER_SMS" => Self::TypeCustomProviderSms,
-            "TYPE_CUSTOM_PROVIDER_EMAIL" => Self::TypeCustomProviderEmail,
-            "TYPE_IVR_CALL" => Self::TypeIvrCall,
-            "TYPE_ACTIVITY_CONTACT" => Self::TypeActivityContact,
-            "TYPE_ACTIVITY_INVOICE" => Self::TypeActivityInvoice,
-            "TYPE_ACTIVITY_PAYMENT" => Self::TypeActivityPayment,
-            "TYPE_ACTIVITY_OPPORTUNITY" => Self::TypeActivityOpportunity,
-            "TYPE_LIVE_CHAT" => Self::TypeLiveChat,
-            "TYPE_LIVE_CHAT_INFO_MESSAGE" => Self::TypeLiveChatInfoMessage,
-            "TYPE_ACTIVITY_APPOINTMENT" => Self::TypeActivityAppointment,
-            "TYPE_FACEBOOK_COMMENT" => Self::TypeFacebookComment,
-            "TYPE_INSTAGRAM_COMMENT" => Self::TypeInstagramComment,
-            "TYPE_CUSTOM_CALL" => Self::TypeCustomCall,
-            "TYPE_INTERNAL_COMMENT" => Self::TypeInternalComment,
-            "TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG" => Self::TypeActivityEmployeeActionLog,
-            "TYPE_TIKTOK" => Self::TypeTiktok,
-            "TYPE_TIKTOK_COMMENT" => Self::TypeTiktokComment,
-            "TYPE_ACTIVITY_WHATSAPP" => Self::TypeActivityWhatsapp,
-            "TYPE_FORM_SUBMISSION" => Self::TypeFormSubmission,
-            "TYPE_SMS_REACTION" => Self::TypeSmsReaction,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetMessageResponseDtoMessageType> for String {
-    fn from(value: GetMessageResponseDtoMessageType) -> Self {
-        match value {
-            GetMessageResponseDtoMessageType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetMessageResponseDtoMessageType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Message source
-///
-/// Schema: `apps/conversations.json#/components/schemas/GetMessageResponseDto/properties/source`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetMessageResponseDtoSource {
-    /// `workflow`
-    Workflow,
-    /// `bulk_actions`
-    BulkActions,
-    /// `campaign`
-    Campaign,
-    /// `api`
-    Api,
-    /// `app`
-    App,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetMessageResponseDtoSource {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Workflow => "workflow",
-            Self::BulkActions => "bulk_actions",
-            Self::Campaign => "campaign",
-            Self::Api => "api",
-            Self::App => "app",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetMessageResponseDtoSource {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "workflow" => Self::Workflow,
-            "bulk_actions" => Self::BulkActions,
-            "campaign" => Self::Campaign,
-            "api" => Self::Api,
-            "app" => Self::App,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetMessageResponseDtoSource> for String {
-    fn from(value: GetMessageResponseDtoSource) -> Self {
-        match value {
-            GetMessageResponseDtoSource::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetMessageResponseDtoSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The `status` field of [`GetMessageResponseDto`].
@@ -2391,6 +1569,218 @@ pub struct InitiateFileUploadResponseDto {
     pub max_file_size: f64,
 }
 
+/// Type of the last message sent/received in the conversation.
+///
+/// Schema: `apps/conversations.json#/components/schemas/ConversationDto/properties/lastMessageType` and 3 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum LastMessageType {
+    /// `TYPE_CALL`
+    TypeCall,
+    /// `TYPE_SMS`
+    TypeSms,
+    /// `TYPE_RCS`
+    TypeRcs,
+    /// `TYPE_EMAIL`
+    TypeEmail,
+    /// `TYPE_SMS_REVIEW_REQUEST`
+    TypeSmsReviewRequest,
+    /// `TYPE_WEBCHAT`
+    TypeWebchat,
+    /// `TYPE_SMS_NO_SHOW_REQUEST`
+    TypeSmsNoShowRequest,
+    /// `TYPE_CAMPAIGN_SMS`
+    TypeCampaignSms,
+    /// `TYPE_CAMPAIGN_CALL`
+    TypeCampaignCall,
+    /// `TYPE_CAMPAIGN_EMAIL`
+    TypeCampaignEmail,
+    /// `TYPE_CAMPAIGN_VOICEMAIL`
+    TypeCampaignVoicemail,
+    /// `TYPE_FACEBOOK`
+    TypeFacebook,
+    /// `TYPE_CAMPAIGN_FACEBOOK`
+    TypeCampaignFacebook,
+    /// `TYPE_CAMPAIGN_MANUAL_CALL`
+    TypeCampaignManualCall,
+    /// `TYPE_CAMPAIGN_MANUAL_SMS`
+    TypeCampaignManualSms,
+    /// `TYPE_GMB`
+    TypeGmb,
+    /// `TYPE_CAMPAIGN_GMB`
+    TypeCampaignGmb,
+    /// `TYPE_REVIEW`
+    TypeReview,
+    /// `TYPE_INSTAGRAM`
+    TypeInstagram,
+    /// `TYPE_WHATSAPP`
+    TypeWhatsapp,
+    /// `TYPE_CUSTOM_SMS`
+    TypeCustomSms,
+    /// `TYPE_CUSTOM_EMAIL`
+    TypeCustomEmail,
+    /// `TYPE_CUSTOM_PROVIDER_SMS`
+    TypeCustomProviderSms,
+    /// `TYPE_CUSTOM_PROVIDER_EMAIL`
+    TypeCustomProviderEmail,
+    /// `TYPE_IVR_CALL`
+    TypeIvrCall,
+    /// `TYPE_ACTIVITY_CONTACT`
+    TypeActivityContact,
+    /// `TYPE_ACTIVITY_INVOICE`
+    TypeActivityInvoice,
+    /// `TYPE_ACTIVITY_PAYMENT`
+    TypeActivityPayment,
+    /// `TYPE_ACTIVITY_OPPORTUNITY`
+    TypeActivityOpportunity,
+    /// `TYPE_LIVE_CHAT`
+    TypeLiveChat,
+    /// `TYPE_LIVE_CHAT_INFO_MESSAGE`
+    TypeLiveChatInfoMessage,
+    /// `TYPE_ACTIVITY_APPOINTMENT`
+    TypeActivityAppointment,
+    /// `TYPE_FACEBOOK_COMMENT`
+    TypeFacebookComment,
+    /// `TYPE_INSTAGRAM_COMMENT`
+    TypeInstagramComment,
+    /// `TYPE_CUSTOM_CALL`
+    TypeCustomCall,
+    /// `TYPE_INTERNAL_COMMENT`
+    TypeInternalComment,
+    /// `TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG`
+    TypeActivityEmployeeActionLog,
+    /// `TYPE_TIKTOK`
+    TypeTiktok,
+    /// `TYPE_TIKTOK_COMMENT`
+    TypeTiktokComment,
+    /// `TYPE_ACTIVITY_WHATSAPP`
+    TypeActivityWhatsapp,
+    /// `TYPE_FORM_SUBMISSION`
+    TypeFormSubmission,
+    /// `TYPE_SMS_REACTION`
+    TypeSmsReaction,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl LastMessageType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::TypeCall => "TYPE_CALL",
+            Self::TypeSms => "TYPE_SMS",
+            Self::TypeRcs => "TYPE_RCS",
+            Self::TypeEmail => "TYPE_EMAIL",
+            Self::TypeSmsReviewRequest => "TYPE_SMS_REVIEW_REQUEST",
+            Self::TypeWebchat => "TYPE_WEBCHAT",
+            Self::TypeSmsNoShowRequest => "TYPE_SMS_NO_SHOW_REQUEST",
+            Self::TypeCampaignSms => "TYPE_CAMPAIGN_SMS",
+            Self::TypeCampaignCall => "TYPE_CAMPAIGN_CALL",
+            Self::TypeCampaignEmail => "TYPE_CAMPAIGN_EMAIL",
+            Self::TypeCampaignVoicemail => "TYPE_CAMPAIGN_VOICEMAIL",
+            Self::TypeFacebook => "TYPE_FACEBOOK",
+            Self::TypeCampaignFacebook => "TYPE_CAMPAIGN_FACEBOOK",
+            Self::TypeCampaignManualCall => "TYPE_CAMPAIGN_MANUAL_CALL",
+            Self::TypeCampaignManualSms => "TYPE_CAMPAIGN_MANUAL_SMS",
+            Self::TypeGmb => "TYPE_GMB",
+            Self::TypeCampaignGmb => "TYPE_CAMPAIGN_GMB",
+            Self::TypeReview => "TYPE_REVIEW",
+            Self::TypeInstagram => "TYPE_INSTAGRAM",
+            Self::TypeWhatsapp => "TYPE_WHATSAPP",
+            Self::TypeCustomSms => "TYPE_CUSTOM_SMS",
+            Self::TypeCustomEmail => "TYPE_CUSTOM_EMAIL",
+            Self::TypeCustomProviderSms => "TYPE_CUSTOM_PROVIDER_SMS",
+            Self::TypeCustomProviderEmail => "TYPE_CUSTOM_PROVIDER_EMAIL",
+            Self::TypeIvrCall => "TYPE_IVR_CALL",
+            Self::TypeActivityContact => "TYPE_ACTIVITY_CONTACT",
+            Self::TypeActivityInvoice => "TYPE_ACTIVITY_INVOICE",
+            Self::TypeActivityPayment => "TYPE_ACTIVITY_PAYMENT",
+            Self::TypeActivityOpportunity => "TYPE_ACTIVITY_OPPORTUNITY",
+            Self::TypeLiveChat => "TYPE_LIVE_CHAT",
+            Self::TypeLiveChatInfoMessage => "TYPE_LIVE_CHAT_INFO_MESSAGE",
+            Self::TypeActivityAppointment => "TYPE_ACTIVITY_APPOINTMENT",
+            Self::TypeFacebookComment => "TYPE_FACEBOOK_COMMENT",
+            Self::TypeInstagramComment => "TYPE_INSTAGRAM_COMMENT",
+            Self::TypeCustomCall => "TYPE_CUSTOM_CALL",
+            Self::TypeInternalComment => "TYPE_INTERNAL_COMMENT",
+            Self::TypeActivityEmployeeActionLog => "TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG",
+            Self::TypeTiktok => "TYPE_TIKTOK",
+            Self::TypeTiktokComment => "TYPE_TIKTOK_COMMENT",
+            Self::TypeActivityWhatsapp => "TYPE_ACTIVITY_WHATSAPP",
+            Self::TypeFormSubmission => "TYPE_FORM_SUBMISSION",
+            Self::TypeSmsReaction => "TYPE_SMS_REACTION",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for LastMessageType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "TYPE_CALL" => Self::TypeCall,
+            "TYPE_SMS" => Self::TypeSms,
+            "TYPE_RCS" => Self::TypeRcs,
+            "TYPE_EMAIL" => Self::TypeEmail,
+            "TYPE_SMS_REVIEW_REQUEST" => Self::TypeSmsReviewRequest,
+            "TYPE_WEBCHAT" => Self::TypeWebchat,
+            "TYPE_SMS_NO_SHOW_REQUEST" => Self::TypeSmsNoShowRequest,
+            "TYPE_CAMPAIGN_SMS" => Self::TypeCampaignSms,
+            "TYPE_CAMPAIGN_CALL" => Self::TypeCampaignCall,
+            "TYPE_CAMPAIGN_EMAIL" => Self::TypeCampaignEmail,
+            "TYPE_CAMPAIGN_VOICEMAIL" => Self::TypeCampaignVoicemail,
+            "TYPE_FACEBOOK" => Self::TypeFacebook,
+            "TYPE_CAMPAIGN_FACEBOOK" => Self::TypeCampaignFacebook,
+            "TYPE_CAMPAIGN_MANUAL_CALL" => Self::TypeCampaignManualCall,
+            "TYPE_CAMPAIGN_MANUAL_SMS" => Self::TypeCampaignManualSms,
+            "TYPE_GMB" => Self::TypeGmb,
+            "TYPE_CAMPAIGN_GMB" => Self::TypeCampaignGmb,
+            "TYPE_REVIEW" => Self::TypeReview,
+            "TYPE_INSTAGRAM" => Self::TypeInstagram,
+            "TYPE_WHATSAPP" => Self::TypeWhatsapp,
+            "TYPE_CUSTOM_SMS" => Self::TypeCustomSms,
+            "TYPE_CUSTOM_EMAIL" => Self::TypeCustomEmail,
+            "TYPE_CUSTOM_PROVIDER_SMS" => Self::TypeCustomProviderSms,
+            "TYPE_CUSTOM_PROVIDER_EMAIL" => Self::TypeCustomProviderEmail,
+            "TYPE_IVR_CALL" => Self::TypeIvrCall,
+            "TYPE_ACTIVITY_CONTACT" => Self::TypeActivityContact,
+            "TYPE_ACTIVITY_INVOICE" => Self::TypeActivityInvoice,
+            "TYPE_ACTIVITY_PAYMENT" => Self::TypeActivityPayment,
+            "TYPE_ACTIVITY_OPPORTUNITY" => Self::TypeActivityOpportunity,
+            "TYPE_LIVE_CHAT" => Self::TypeLiveChat,
+            "TYPE_LIVE_CHAT_INFO_MESSAGE" => Self::TypeLiveChatInfoMessage,
+            "TYPE_ACTIVITY_APPOINTMENT" => Self::TypeActivityAppointment,
+            "TYPE_FACEBOOK_COMMENT" => Self::TypeFacebookComment,
+            "TYPE_INSTAGRAM_COMMENT" => Self::TypeInstagramComment,
+            "TYPE_CUSTOM_CALL" => Self::TypeCustomCall,
+            "TYPE_INTERNAL_COMMENT" => Self::TypeInternalComment,
+            "TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG" => Self::TypeActivityEmployeeActionLog,
+            "TYPE_TIKTOK" => Self::TypeTiktok,
+            "TYPE_TIKTOK_COMMENT" => Self::TypeTiktokComment,
+            "TYPE_ACTIVITY_WHATSAPP" => Self::TypeActivityWhatsapp,
+            "TYPE_FORM_SUBMISSION" => Self::TypeFormSubmission,
+            "TYPE_SMS_REACTION" => Self::TypeSmsReaction,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<LastMessageType> for String {
+    fn from(value: LastMessageType) -> Self {
+        match value {
+            LastMessageType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for LastMessageType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The `meta` field of [`GetMessageResponseDto`].
 ///
 /// Schema: `apps/conversations.json#/components/schemas/MessageMeta`
@@ -2405,86 +1795,10 @@ pub struct MessageMeta {
     ///
     /// Example: `completed`
     #[serde(rename = "callStatus", default, skip_serializing_if = "Option::is_none")]
-    pub call_status: Option<MessageMetaCallStatus>,
+    pub call_status: Option<CallStatus>,
     /// meta will contain email, for message type 3 (email). messageIds is list of all email message ids under the message thread
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<serde_json::Value>,
-}
-
-/// Call status - can be pending, completed, answered, busy, no-answer, failed, canceled, or voicemail
-///
-/// Schema: `apps/conversations.json#/components/schemas/MessageMeta/properties/callStatus`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum MessageMetaCallStatus {
-    /// `pending`
-    Pending,
-    /// `completed`
-    Completed,
-    /// `answered`
-    Answered,
-    /// `busy`
-    Busy,
-    /// `no-answer`
-    NoAnswer,
-    /// `failed`
-    Failed,
-    /// `canceled`
-    Canceled,
-    /// `voicemail`
-    Voicemail,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl MessageMetaCallStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Completed => "completed",
-            Self::Answered => "answered",
-            Self::Busy => "busy",
-            Self::NoAnswer => "no-answer",
-            Self::Failed => "failed",
-            Self::Canceled => "canceled",
-            Self::Voicemail => "voicemail",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for MessageMetaCallStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "pending" => Self::Pending,
-            "completed" => Self::Completed,
-            "answered" => Self::Answered,
-            "busy" => Self::Busy,
-            "no-answer" => Self::NoAnswer,
-            "failed" => Self::Failed,
-            "canceled" => Self::Canceled,
-            "voicemail" => Self::Voicemail,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<MessageMetaCallStatus> for String {
-    fn from(value: MessageMetaCallStatus) -> Self {
-        match value {
-            MessageMetaCallStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for MessageMetaCallStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The body of `POST /conversations/messages/inbound`.
@@ -2550,65 +1864,13 @@ pub struct ProcessMessageBodyDto {
     ///
     /// Example: `outbound`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub direction: Option<ProcessMessageBodyDtoDirection>,
+    pub direction: Option<Direction>,
     /// Date of the inbound message
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date: Option<String>,
     /// Phone call dialer and receiver information
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub call: Option<CallDataDto>,
-}
-
-/// Message direction, if required can be set manually, default is outbound
-///
-/// Schema: `apps/conversations.json#/components/schemas/ProcessMessageBodyDto/properties/direction`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ProcessMessageBodyDtoDirection {
-    /// `outbound`
-    Outbound,
-    /// `inbound`
-    Inbound,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ProcessMessageBodyDtoDirection {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Outbound => "outbound",
-            Self::Inbound => "inbound",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ProcessMessageBodyDtoDirection {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "outbound" => Self::Outbound,
-            "inbound" => Self::Inbound,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ProcessMessageBodyDtoDirection> for String {
-    fn from(value: ProcessMessageBodyDtoDirection) -> Self {
-        match value {
-            ProcessMessageBodyDtoDirection::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ProcessMessageBodyDtoDirection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// Message Type
@@ -2889,322 +2151,6 @@ impl std::fmt::Display for SearchConversationLastMessageAction {
     }
 }
 
-/// The `lastMessageDirection` parameter of `GET /conversations/search`.
-///
-/// Schema: `apps/conversations.json#/paths/~1conversations~1search/get/parameters/13/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum SearchConversationLastMessageDirection {
-    /// `inbound`
-    Inbound,
-    /// `outbound`
-    Outbound,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SearchConversationLastMessageDirection {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Inbound => "inbound",
-            Self::Outbound => "outbound",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SearchConversationLastMessageDirection {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "inbound" => Self::Inbound,
-            "outbound" => Self::Outbound,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SearchConversationLastMessageDirection> for String {
-    fn from(value: SearchConversationLastMessageDirection) -> Self {
-        match value {
-            SearchConversationLastMessageDirection::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SearchConversationLastMessageDirection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `lastMessageType` parameter of `GET /conversations/search`.
-///
-/// Schema: `apps/conversations.json#/paths/~1conversations~1search/get/parameters/11/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum SearchConversationLastMessageType {
-    /// `TYPE_CALL`
-    TypeCall,
-    /// `TYPE_SMS`
-    TypeSms,
-    /// `TYPE_RCS`
-    TypeRcs,
-    /// `TYPE_EMAIL`
-    TypeEmail,
-    /// `TYPE_SMS_REVIEW_REQUEST`
-    TypeSmsReviewRequest,
-    /// `TYPE_WEBCHAT`
-    TypeWebchat,
-    /// `TYPE_SMS_NO_SHOW_REQUEST`
-    TypeSmsNoShowRequest,
-    /// `TYPE_CAMPAIGN_SMS`
-    TypeCampaignSms,
-    /// `TYPE_CAMPAIGN_CALL`
-    TypeCampaignCall,
-    /// `TYPE_CAMPAIGN_EMAIL`
-    TypeCampaignEmail,
-    /// `TYPE_CAMPAIGN_VOICEMAIL`
-    TypeCampaignVoicemail,
-    /// `TYPE_FACEBOOK`
-    TypeFacebook,
-    /// `TYPE_CAMPAIGN_FACEBOOK`
-    TypeCampaignFacebook,
-    /// `TYPE_CAMPAIGN_MANUAL_CALL`
-    TypeCampaignManualCall,
-    /// `TYPE_CAMPAIGN_MANUAL_SMS`
-    TypeCampaignManualSms,
-    /// `TYPE_GMB`
-    TypeGmb,
-    /// `TYPE_CAMPAIGN_GMB`
-    TypeCampaignGmb,
-    /// `TYPE_REVIEW`
-    TypeReview,
-    /// `TYPE_INSTAGRAM`
-    TypeInstagram,
-    /// `TYPE_WHATSAPP`
-    TypeWhatsapp,
-    /// `TYPE_CUSTOM_SMS`
-    TypeCustomSms,
-    /// `TYPE_CUSTOM_EMAIL`
-    TypeCustomEmail,
-    /// `TYPE_CUSTOM_PROVIDER_SMS`
-    TypeCustomProviderSms,
-    /// `TYPE_CUSTOM_PROVIDER_EMAIL`
-    TypeCustomProviderEmail,
-    /// `TYPE_IVR_CALL`
-    TypeIvrCall,
-    /// `TYPE_ACTIVITY_CONTACT`
-    TypeActivityContact,
-    /// `TYPE_ACTIVITY_INVOICE`
-    TypeActivityInvoice,
-    /// `TYPE_ACTIVITY_PAYMENT`
-    TypeActivityPayment,
-    /// `TYPE_ACTIVITY_OPPORTUNITY`
-    TypeActivityOpportunity,
-    /// `TYPE_LIVE_CHAT`
-    TypeLiveChat,
-    /// `TYPE_LIVE_CHAT_INFO_MESSAGE`
-    TypeLiveChatInfoMessage,
-    /// `TYPE_ACTIVITY_APPOINTMENT`
-    TypeActivityAppointment,
-    /// `TYPE_FACEBOOK_COMMENT`
-    TypeFacebookComment,
-    /// `TYPE_INSTAGRAM_COMMENT`
-    TypeInstagramComment,
-    /// `TYPE_CUSTOM_CALL`
-    TypeCustomCall,
-    /// `TYPE_INTERNAL_COMMENT`
-    TypeInternalComment,
-    /// `TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG`
-    TypeActivityEmployeeActionLog,
-    /// `TYPE_TIKTOK`
-    TypeTiktok,
-    /// `TYPE_TIKTOK_COMMENT`
-    TypeTiktokComment,
-    /// `TYPE_ACTIVITY_WHATSAPP`
-    TypeActivityWhatsapp,
-    /// `TYPE_FORM_SUBMISSION`
-    TypeFormSubmission,
-    /// `TYPE_SMS_REACTION`
-    TypeSmsReaction,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SearchConversationLastMessageType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TypeCall => "TYPE_CALL",
-            Self::TypeSms => "TYPE_SMS",
-            Self::TypeRcs => "TYPE_RCS",
-            Self::TypeEmail => "TYPE_EMAIL",
-            Self::TypeSmsReviewRequest => "TYPE_SMS_REVIEW_REQUEST",
-            Self::TypeWebchat => "TYPE_WEBCHAT",
-            Self::TypeSmsNoShowRequest => "TYPE_SMS_NO_SHOW_REQUEST",
-            Self::TypeCampaignSms => "TYPE_CAMPAIGN_SMS",
-            Self::TypeCampaignCall => "TYPE_CAMPAIGN_CALL",
-            Self::TypeCampaignEmail => "TYPE_CAMPAIGN_EMAIL",
-            Self::TypeCampaignVoicemail => "TYPE_CAMPAIGN_VOICEMAIL",
-            Self::TypeFacebook => "TYPE_FACEBOOK",
-            Self::TypeCampaignFacebook => "TYPE_CAMPAIGN_FACEBOOK",
-            Self::TypeCampaignManualCall => "TYPE_CAMPAIGN_MANUAL_CALL",
-            Self::TypeCampaignManualSms => "TYPE_CAMPAIGN_MANUAL_SMS",
-            Self::TypeGmb => "TYPE_GMB",
-            Self::TypeCampaignGmb => "TYPE_CAMPAIGN_GMB",
-            Self::TypeReview => "TYPE_REVIEW",
-            Self::TypeInstagram => "TYPE_INSTAGRAM",
-            Self::TypeWhatsapp => "TYPE_WHATSAPP",
-            Self::TypeCustomSms => "TYPE_CUSTOM_SMS",
-            Self::TypeCustomEmail => "TYPE_CUSTOM_EMAIL",
-            Self::TypeCustomProviderSms => "TYPE_CUSTOM_PROVIDER_SMS",
-            Self::TypeCustomProviderEmail => "TYPE_CUSTOM_PROVIDER_EMAIL",
-            Self::TypeIvrCall => "TYPE_IVR_CALL",
-            Self::TypeActivityContact => "TYPE_ACTIVITY_CONTACT",
-            Self::TypeActivityInvoice => "TYPE_ACTIVITY_INVOICE",
-            Self::TypeActivityPayment => "TYPE_ACTIVITY_PAYMENT",
-            Self::TypeActivityOpportunity => "TYPE_ACTIVITY_OPPORTUNITY",
-            Self::TypeLiveChat => "TYPE_LIVE_CHAT",
-            Self::TypeLiveChatInfoMessage => "TYPE_LIVE_CHAT_INFO_MESSAGE",
-            Self::TypeActivityAppointment => "TYPE_ACTIVITY_APPOINTMENT",
-            Self::TypeFacebookComment => "TYPE_FACEBOOK_COMMENT",
-            Self::TypeInstagramComment => "TYPE_INSTAGRAM_COMMENT",
-            Self::TypeCustomCall => "TYPE_CUSTOM_CALL",
-            Self::TypeInternalComment => "TYPE_INTERNAL_COMMENT",
-            Self::TypeActivityEmployeeActionLog => "TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG",
-            Self::TypeTiktok => "TYPE_TIKTOK",
-            Self::TypeTiktokComment => "TYPE_TIKTOK_COMMENT",
-            Self::TypeActivityWhatsapp => "TYPE_ACTIVITY_WHATSAPP",
-            Self::TypeFormSubmission => "TYPE_FORM_SUBMISSION",
-            Self::TypeSmsReaction => "TYPE_SMS_REACTION",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SearchConversationLastMessageType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "TYPE_CALL" => Self::TypeCall,
-            "TYPE_SMS" => Self::TypeSms,
-            "TYPE_RCS" => Self::TypeRcs,
-            "TYPE_EMAIL" => Self::TypeEmail,
-            "TYPE_SMS_REVIEW_REQUEST" => Self::TypeSmsReviewRequest,
-            "TYPE_WEBCHAT" => Self::TypeWebchat,
-            "TYPE_SMS_NO_SHOW_REQUEST" => Self::TypeSmsNoShowRequest,
-            "TYPE_CAMPAIGN_SMS" => Self::TypeCampaignSms,
-            "TYPE_CAMPAIGN_CALL" => Self::TypeCampaignCall,
-            "TYPE_CAMPAIGN_EMAIL" => Self::TypeCampaignEmail,
-            "TYPE_CAMPAIGN_VOICEMAIL" => Self::TypeCampaignVoicemail,
-            "TYPE_FACEBOOK" => Self::TypeFacebook,
-            "TYPE_CAMPAIGN_FACEBOOK" => Self::TypeCampaignFacebook,
-            "TYPE_CAMPAIGN_MANUAL_CALL" => Self::TypeCampaignManualCall,
-            "TYPE_CAMPAIGN_MANUAL_SMS" => Self::TypeCampaignManualSms,
-            "TYPE_GMB" => Self::TypeGmb,
-            "TYPE_CAMPAIGN_GMB" => Self::TypeCampaignGmb,
-            "TYPE_REVIEW" => Self::TypeReview,
-            "TYPE_INSTAGRAM" => Self::TypeInstagram,
-            "TYPE_WHATSAPP" => Self::TypeWhatsapp,
-            "TYPE_CUSTOM_SMS" => Self::TypeCustomSms,
-            "TYPE_CUSTOM_EMAIL" => Self::TypeCustomEmail,
-            "TYPE_CUSTOM_PROVIDER_SMS" => Self::TypeCustomProviderSms,
-            "TYPE_CUSTOM_PROVIDER_EMAIL" => Self::TypeCustomProviderEmail,
-            "TYPE_IVR_CALL" => Self::TypeIvrCall,
-            "TYPE_ACTIVITY_CONTACT" => Self::TypeActivityContact,
-            "TYPE_ACTIVITY_INVOICE" => Self::TypeActivityInvoice,
-            "TYPE_ACTIVITY_PAYMENT" => Self::TypeActivityPayment,
-            "TYPE_ACTIVITY_OPPORTUNITY" => Self::TypeActivityOpportunity,
-            "TYPE_LIVE_CHAT" => Self::TypeLiveChat,
-            "TYPE_LIVE_CHAT_INFO_MESSAGE" => Self::TypeLiveChatInfoMessage,
-            "TYPE_ACTIVITY_APPOINTMENT" => Self::TypeActivityAppointment,
-            "TYPE_FACEBOOK_COMMENT" => Self::TypeFacebookComment,
-            "TYPE_INSTAGRAM_COMMENT" => Self::TypeInstagramComment,
-            "TYPE_CUSTOM_CALL" => Self::TypeCustomCall,
-            "TYPE_INTERNAL_COMMENT" => Self::TypeInternalComment,
-            "TYPE_ACTIVITY_EMPLOYEE_ACTION_LOG" => Self::TypeActivityEmployeeActionLog,
-            "TYPE_TIKTOK" => Self::TypeTiktok,
-            "TYPE_TIKTOK_COMMENT" => Self::TypeTiktokComment,
-            "TYPE_ACTIVITY_WHATSAPP" => Self::TypeActivityWhatsapp,
-            "TYPE_FORM_SUBMISSION" => Self::TypeFormSubmission,
-            "TYPE_SMS_REACTION" => Self::TypeSmsReaction,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SearchConversationLastMessageType> for String {
-    fn from(value: SearchConversationLastMessageType) -> Self {
-        match value {
-            SearchConversationLastMessageType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SearchConversationLastMessageType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `sort` parameter of `GET /conversations/search`.
-///
-/// Schema: `apps/conversations.json#/paths/~1conversations~1search/get/parameters/7/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum SearchConversationSort {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SearchConversationSort {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Asc => "asc",
-            Self::Desc => "desc",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SearchConversationSort {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "asc" => Self::Asc,
-            "desc" => Self::Desc,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SearchConversationSort> for String {
-    fn from(value: SearchConversationSort) -> Self {
-        match value {
-            SearchConversationSort::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SearchConversationSort {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The `sortBy` parameter of `GET /conversations/search`.
 ///
 /// Schema: `apps/conversations.json#/paths/~1conversations~1search/get/parameters/15/schema`
@@ -3469,7 +2415,7 @@ pub struct SendMessageBodyDto {
     ///
     /// Example: `delivered`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<SendMessageBodyDtoStatus>,
+    pub status: Option<Status>,
     /// Whether the scheduled email uses native AI for the email scheduling
     ///
     /// Example: `false`
@@ -3598,66 +2544,6 @@ impl std::fmt::Display for SendMessageBodyDtoOptimizationPeriod {
     }
 }
 
-/// Message status
-///
-/// Schema: `apps/conversations.json#/components/schemas/SendMessageBodyDto/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum SendMessageBodyDtoStatus {
-    /// `delivered`
-    Delivered,
-    /// `failed`
-    Failed,
-    /// `pending`
-    Pending,
-    /// `read`
-    Read,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SendMessageBodyDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Delivered => "delivered",
-            Self::Failed => "failed",
-            Self::Pending => "pending",
-            Self::Read => "read",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SendMessageBodyDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "delivered" => Self::Delivered,
-            "failed" => Self::Failed,
-            "pending" => Self::Pending,
-            "read" => Self::Read,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SendMessageBodyDtoStatus> for String {
-    fn from(value: SendMessageBodyDtoStatus) -> Self {
-        match value {
-            SendMessageBodyDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SendMessageBodyDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// Type of message being sent
 ///
 /// Schema: `apps/conversations.json#/components/schemas/SendMessageBodyDto/properties/type`
@@ -3772,67 +2658,7 @@ pub struct SendMessageResponseDto {
     /// Message status
     ///
     /// Example: `delivered`
-    pub status: SendMessageResponseDtoStatus,
-}
-
-/// Message status
-///
-/// Schema: `apps/conversations.json#/components/schemas/SendMessageResponseDto/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum SendMessageResponseDtoStatus {
-    /// `delivered`
-    Delivered,
-    /// `failed`
-    Failed,
-    /// `pending`
-    Pending,
-    /// `read`
-    Read,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SendMessageResponseDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Delivered => "delivered",
-            Self::Failed => "failed",
-            Self::Pending => "pending",
-            Self::Read => "read",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SendMessageResponseDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "delivered" => Self::Delivered,
-            "failed" => Self::Failed,
-            "pending" => Self::Pending,
-            "read" => Self::Read,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SendMessageResponseDtoStatus> for String {
-    fn from(value: SendMessageResponseDtoStatus) -> Self {
-        match value {
-            SendMessageResponseDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SendMessageResponseDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
+    pub status: Status,
 }
 
 /// The body of `POST /conversations/messages/review-reply`.
@@ -3856,6 +2682,70 @@ pub struct SendReviewReplyDto {
     pub message: String,
 }
 
+/// Email source
+///
+/// Schema: `apps/conversations.json#/components/schemas/GetEmailMessageResponseDto/properties/source` and 1 identical schema (`apps/conversations.json#/components/schemas/GetMessageResponseDto/properties/source`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Source {
+    /// `workflow`
+    Workflow,
+    /// `bulk_actions`
+    BulkActions,
+    /// `campaign`
+    Campaign,
+    /// `api`
+    Api,
+    /// `app`
+    App,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl Source {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Workflow => "workflow",
+            Self::BulkActions => "bulk_actions",
+            Self::Campaign => "campaign",
+            Self::Api => "api",
+            Self::App => "app",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for Source {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "workflow" => Self::Workflow,
+            "bulk_actions" => Self::BulkActions,
+            "campaign" => Self::Campaign,
+            "api" => Self::Api,
+            "app" => Self::App,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<Source> for String {
+    fn from(value: Source) -> Self {
+        match value {
+            Source::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The `StartAfterArrayNumberSchema` schema.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/StartAfterArrayNumberSchema`
@@ -3876,6 +2766,66 @@ pub struct StartAfterNumberSchema {
     /// Example: `1600854`
     #[serde(rename = "startAfterDate", default, skip_serializing_if = "Option::is_none")]
     pub start_after_date: Option<f64>,
+}
+
+/// Message status
+///
+/// Schema: `apps/conversations.json#/components/schemas/SendMessageBodyDto/properties/status` and 2 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Status {
+    /// `delivered`
+    Delivered,
+    /// `failed`
+    Failed,
+    /// `pending`
+    Pending,
+    /// `read`
+    Read,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Delivered => "delivered",
+            Self::Failed => "failed",
+            Self::Pending => "pending",
+            Self::Read => "read",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for Status {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "delivered" => Self::Delivered,
+            "failed" => Self::Failed,
+            "pending" => Self::Pending,
+            "read" => Self::Read,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<Status> for String {
+    fn from(value: Status) -> Self {
+        match value {
+            Status::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The `subscription_action` field of [`UserSubscriptionChangeDto`].
@@ -4120,7 +3070,7 @@ pub struct UpdateMessageStatusDto {
     /// Message status
     ///
     /// Example: `read`
-    pub status: UpdateMessageStatusDtoStatus,
+    pub status: Status,
     /// Error object from the conversation provider
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorDto>,
@@ -4132,66 +3082,6 @@ pub struct UpdateMessageStatusDto {
     /// Email delivery status for additional email recipients.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recipients: Option<Vec<String>>,
-}
-
-/// Message status
-///
-/// Schema: `apps/conversations.json#/components/schemas/UpdateMessageStatusDto/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateMessageStatusDtoStatus {
-    /// `delivered`
-    Delivered,
-    /// `failed`
-    Failed,
-    /// `pending`
-    Pending,
-    /// `read`
-    Read,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateMessageStatusDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Delivered => "delivered",
-            Self::Failed => "failed",
-            Self::Pending => "pending",
-            Self::Read => "read",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateMessageStatusDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "delivered" => Self::Delivered,
-            "failed" => Self::Failed,
-            "pending" => Self::Pending,
-            "read" => Self::Read,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateMessageStatusDtoStatus> for String {
-    fn from(value: UpdateMessageStatusDtoStatus) -> Self {
-        match value {
-            UpdateMessageStatusDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateMessageStatusDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The body of `POST /conversations/messages/upload`.
@@ -4230,17 +3120,7 @@ pub struct UploadFilesDto {
 /// The `UploadFilesErrorResponseDto` schema.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/UploadFilesErrorResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UploadFilesErrorResponseDto {
-    /// HTTP Status code of the request
-    ///
-    /// Example: `413`
-    pub status: f64,
-    /// Error message of the request
-    ///
-    /// Example: `Failed to upload the files`
-    pub message: String,
-}
+pub type UploadFilesErrorResponseDto = CancelScheduledResponseDto;
 
 /// The response to `POST /conversations/messages/upload`.
 ///

@@ -5,6 +5,94 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Allowed file formats for uploads. Options include: .pdf, .docx, .doc, .jpg, .jpeg, .png, .gif, .csv, .xlsx, .xls, all
+///
+/// Schema: `apps/custom-fields.json#/components/schemas/CreateCustomFieldsDTO/properties/acceptedFormats` and 2 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum AcceptedFormats {
+    /// `.pdf`
+    Pdf,
+    /// `.docx`
+    Docx,
+    /// `.doc`
+    Doc,
+    /// `.jpg`
+    Jpg,
+    /// `.jpeg`
+    Jpeg,
+    /// `.png`
+    Png,
+    /// `.gif`
+    Gif,
+    /// `.csv`
+    Csv,
+    /// `.xlsx`
+    Xlsx,
+    /// `.xls`
+    Xls,
+    /// `all`
+    All,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl AcceptedFormats {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pdf => ".pdf",
+            Self::Docx => ".docx",
+            Self::Doc => ".doc",
+            Self::Jpg => ".jpg",
+            Self::Jpeg => ".jpeg",
+            Self::Png => ".png",
+            Self::Gif => ".gif",
+            Self::Csv => ".csv",
+            Self::Xlsx => ".xlsx",
+            Self::Xls => ".xls",
+            Self::All => "all",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for AcceptedFormats {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            ".pdf" => Self::Pdf,
+            ".docx" => Self::Docx,
+            ".doc" => Self::Doc,
+            ".jpg" => Self::Jpg,
+            ".jpeg" => Self::Jpeg,
+            ".png" => Self::Png,
+            ".gif" => Self::Gif,
+            ".csv" => Self::Csv,
+            ".xlsx" => Self::Xlsx,
+            ".xls" => Self::Xls,
+            "all" => Self::All,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<AcceptedFormats> for String {
+    fn from(value: AcceptedFormats) -> Self {
+        match value {
+            AcceptedFormats::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for AcceptedFormats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The body of `POST /custom-fields/`.
 ///
 /// Schema: `apps/custom-fields.json#/components/schemas/CreateCustomFieldsDTO`
@@ -38,7 +126,7 @@ pub struct CreateCustomFieldsDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub accepted_formats: Option<CreateCustomFieldsDtoAcceptedFormats>,
+    pub accepted_formats: Option<AcceptedFormats>,
     /// Type of field that you are trying to create
     #[serde(rename = "dataType")]
     pub data_type: CreateCustomFieldsDtoDataType,
@@ -69,94 +157,6 @@ pub struct CreateCustomFieldsDto {
     /// ID of the parent folder
     #[serde(rename = "parentId")]
     pub parent_id: String,
-}
-
-/// Allowed file formats for uploads. Options include: .pdf, .docx, .doc, .jpg, .jpeg, .png, .gif, .csv, .xlsx, .xls, all
-///
-/// Schema: `apps/custom-fields.json#/components/schemas/CreateCustomFieldsDTO/properties/acceptedFormats`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateCustomFieldsDtoAcceptedFormats {
-    /// `.pdf`
-    Pdf,
-    /// `.docx`
-    Docx,
-    /// `.doc`
-    Doc,
-    /// `.jpg`
-    Jpg,
-    /// `.jpeg`
-    Jpeg,
-    /// `.png`
-    Png,
-    /// `.gif`
-    Gif,
-    /// `.csv`
-    Csv,
-    /// `.xlsx`
-    Xlsx,
-    /// `.xls`
-    Xls,
-    /// `all`
-    All,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateCustomFieldsDtoAcceptedFormats {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pdf => ".pdf",
-            Self::Docx => ".docx",
-            Self::Doc => ".doc",
-            Self::Jpg => ".jpg",
-            Self::Jpeg => ".jpeg",
-            Self::Png => ".png",
-            Self::Gif => ".gif",
-            Self::Csv => ".csv",
-            Self::Xlsx => ".xlsx",
-            Self::Xls => ".xls",
-            Self::All => "all",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateCustomFieldsDtoAcceptedFormats {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            ".pdf" => Self::Pdf,
-            ".docx" => Self::Docx,
-            ".doc" => Self::Doc,
-            ".jpg" => Self::Jpg,
-            ".jpeg" => Self::Jpeg,
-            ".png" => Self::Png,
-            ".gif" => Self::Gif,
-            ".csv" => Self::Csv,
-            ".xlsx" => Self::Xlsx,
-            ".xls" => Self::Xls,
-            "all" => Self::All,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateCustomFieldsDtoAcceptedFormats> for String {
-    fn from(value: CreateCustomFieldsDtoAcceptedFormats) -> Self {
-        match value {
-            CreateCustomFieldsDtoAcceptedFormats::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateCustomFieldsDtoAcceptedFormats {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// Type of field that you are trying to create
@@ -345,7 +345,7 @@ pub struct ICustomField {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub accepted_formats: Option<ICustomFieldAcceptedFormats>,
+    pub accepted_formats: Option<AcceptedFormats>,
     /// Unique identifier of the object
     pub id: String,
     /// The key for your custom / standard object. This key uniquely identifies the custom object. Example: "custom_object.pet" for a custom object related to pets.
@@ -386,94 +386,6 @@ pub struct ICustomField {
     /// Date and time when the object was last updated
     #[serde(rename = "dateUpdated")]
     pub date_updated: String,
-}
-
-/// Allowed file formats for uploads. Options include: .pdf, .docx, .doc, .jpg, .jpeg, .png, .gif, .csv, .xlsx, .xls, all
-///
-/// Schema: `apps/custom-fields.json#/components/schemas/ICustomField/properties/acceptedFormats`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ICustomFieldAcceptedFormats {
-    /// `.pdf`
-    Pdf,
-    /// `.docx`
-    Docx,
-    /// `.doc`
-    Doc,
-    /// `.jpg`
-    Jpg,
-    /// `.jpeg`
-    Jpeg,
-    /// `.png`
-    Png,
-    /// `.gif`
-    Gif,
-    /// `.csv`
-    Csv,
-    /// `.xlsx`
-    Xlsx,
-    /// `.xls`
-    Xls,
-    /// `all`
-    All,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ICustomFieldAcceptedFormats {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pdf => ".pdf",
-            Self::Docx => ".docx",
-            Self::Doc => ".doc",
-            Self::Jpg => ".jpg",
-            Self::Jpeg => ".jpeg",
-            Self::Png => ".png",
-            Self::Gif => ".gif",
-            Self::Csv => ".csv",
-            Self::Xlsx => ".xlsx",
-            Self::Xls => ".xls",
-            Self::All => "all",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ICustomFieldAcceptedFormats {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            ".pdf" => Self::Pdf,
-            ".docx" => Self::Docx,
-            ".doc" => Self::Doc,
-            ".jpg" => Self::Jpg,
-            ".jpeg" => Self::Jpeg,
-            ".png" => Self::Png,
-            ".gif" => Self::Gif,
-            ".csv" => Self::Csv,
-            ".xlsx" => Self::Xlsx,
-            ".xls" => Self::Xls,
-            "all" => Self::All,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ICustomFieldAcceptedFormats> for String {
-    fn from(value: ICustomFieldAcceptedFormats) -> Self {
-        match value {
-            ICustomFieldAcceptedFormats::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ICustomFieldAcceptedFormats {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// Type of field that you are trying to create
@@ -638,100 +550,12 @@ pub struct UpdateCustomFieldsDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub accepted_formats: Option<UpdateCustomFieldsDtoAcceptedFormats>,
+    pub accepted_formats: Option<AcceptedFormats>,
     /// Maximum file limit for uploads. Applicable only for fields with a data type of FILE_UPLOAD.
     ///
     /// Example: `2`
     #[serde(rename = "maxFileLimit", default, skip_serializing_if = "Option::is_none")]
     pub max_file_limit: Option<f64>,
-}
-
-/// Allowed file formats for uploads. Options include: .pdf, .docx, .doc, .jpg, .jpeg, .png, .gif, .csv, .xlsx, .xls, all
-///
-/// Schema: `apps/custom-fields.json#/components/schemas/UpdateCustomFieldsDTO/properties/acceptedFormats`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateCustomFieldsDtoAcceptedFormats {
-    /// `.pdf`
-    Pdf,
-    /// `.docx`
-    Docx,
-    /// `.doc`
-    Doc,
-    /// `.jpg`
-    Jpg,
-    /// `.jpeg`
-    Jpeg,
-    /// `.png`
-    Png,
-    /// `.gif`
-    Gif,
-    /// `.csv`
-    Csv,
-    /// `.xlsx`
-    Xlsx,
-    /// `.xls`
-    Xls,
-    /// `all`
-    All,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateCustomFieldsDtoAcceptedFormats {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pdf => ".pdf",
-            Self::Docx => ".docx",
-            Self::Doc => ".doc",
-            Self::Jpg => ".jpg",
-            Self::Jpeg => ".jpeg",
-            Self::Png => ".png",
-            Self::Gif => ".gif",
-            Self::Csv => ".csv",
-            Self::Xlsx => ".xlsx",
-            Self::Xls => ".xls",
-            Self::All => "all",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateCustomFieldsDtoAcceptedFormats {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            ".pdf" => Self::Pdf,
-            ".docx" => Self::Docx,
-            ".doc" => Self::Doc,
-            ".jpg" => Self::Jpg,
-            ".jpeg" => Self::Jpeg,
-            ".png" => Self::Png,
-            ".gif" => Self::Gif,
-            ".csv" => Self::Csv,
-            ".xlsx" => Self::Xlsx,
-            ".xls" => Self::Xls,
-            "all" => Self::All,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateCustomFieldsDtoAcceptedFormats> for String {
-    fn from(value: UpdateCustomFieldsDtoAcceptedFormats) -> Self {
-        match value {
-            UpdateCustomFieldsDtoAcceptedFormats::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateCustomFieldsDtoAcceptedFormats {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The body of `PUT /custom-fields/folder/{id}`.

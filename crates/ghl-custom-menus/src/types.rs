@@ -37,12 +37,12 @@ pub struct CreateCustomMenuDto {
     pub show_to_all_locations: bool,
     /// Mode for opening the menu link
     #[serde(rename = "openMode")]
-    pub open_mode: CreateCustomMenuDtoOpenMode,
+    pub open_mode: OpenMode,
     /// List of sub-account IDs where the menu should be shown. This list is applicable only when showOnLocation is true and showToAllLocations is false
     pub locations: Vec<String>,
     /// Which user-roles should the menu be accessible to?
     #[serde(rename = "userRole")]
-    pub user_role: CreateCustomMenuDtoUserRole,
+    pub user_role: UserRole,
     /// Whether to allow camera access (only for iframe mode)
     ///
     /// Example: `false`
@@ -57,118 +57,6 @@ pub struct CreateCustomMenuDto {
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_microphone: Option<bool>,
-}
-
-/// Mode for opening the menu link
-///
-/// Schema: `apps/custom-menus.json#/components/schemas/CreateCustomMenuDTO/properties/openMode`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateCustomMenuDtoOpenMode {
-    /// `iframe`
-    Iframe,
-    /// `new_tab`
-    NewTab,
-    /// `current_tab`
-    CurrentTab,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateCustomMenuDtoOpenMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Iframe => "iframe",
-            Self::NewTab => "new_tab",
-            Self::CurrentTab => "current_tab",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateCustomMenuDtoOpenMode {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "iframe" => Self::Iframe,
-            "new_tab" => Self::NewTab,
-            "current_tab" => Self::CurrentTab,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateCustomMenuDtoOpenMode> for String {
-    fn from(value: CreateCustomMenuDtoOpenMode) -> Self {
-        match value {
-            CreateCustomMenuDtoOpenMode::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateCustomMenuDtoOpenMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Which user-roles should the menu be accessible to?
-///
-/// Schema: `apps/custom-menus.json#/components/schemas/CreateCustomMenuDTO/properties/userRole`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateCustomMenuDtoUserRole {
-    /// `all`
-    All,
-    /// `admin`
-    Admin,
-    /// `user`
-    User,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateCustomMenuDtoUserRole {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::All => "all",
-            Self::Admin => "admin",
-            Self::User => "user",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateCustomMenuDtoUserRole {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "all" => Self::All,
-            "admin" => Self::Admin,
-            "user" => Self::User,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateCustomMenuDtoUserRole> for String {
-    fn from(value: CreateCustomMenuDtoUserRole) -> Self {
-        match value {
-            CreateCustomMenuDtoUserRole::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateCustomMenuDtoUserRole {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// An item of the `customMenus` field of [`GetCustomMenusResponseDto`], the `customMenu` field of [`GetSingleCustomMenusSuccessfulResponseDto`] and the `customMenu` field of [`UpdateCustomMenuLinkResponseDto`].
@@ -223,10 +111,10 @@ pub struct CustomMenuSchema {
     pub locations: Option<Vec<String>>,
     /// Mode for opening the menu link
     #[serde(rename = "openMode", default, skip_serializing_if = "Option::is_none")]
-    pub open_mode: Option<CustomMenuSchemaOpenMode>,
+    pub open_mode: Option<OpenMode>,
     /// Which user-roles should the menu be accessible to?
     #[serde(rename = "userRole", default, skip_serializing_if = "Option::is_none")]
-    pub user_role: Option<CustomMenuSchemaUserRole>,
+    pub user_role: Option<UserRole>,
     /// Indicates if camera access is allowed for this menu
     ///
     /// Example: `false`
@@ -241,118 +129,6 @@ pub struct CustomMenuSchema {
         skip_serializing_if = "Option::is_none"
     )]
     pub allow_microphone: Option<bool>,
-}
-
-/// Mode for opening the menu link
-///
-/// Schema: `apps/custom-menus.json#/components/schemas/CustomMenuSchema/properties/openMode`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CustomMenuSchemaOpenMode {
-    /// `iframe`
-    Iframe,
-    /// `new_tab`
-    NewTab,
-    /// `current_tab`
-    CurrentTab,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CustomMenuSchemaOpenMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Iframe => "iframe",
-            Self::NewTab => "new_tab",
-            Self::CurrentTab => "current_tab",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CustomMenuSchemaOpenMode {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "iframe" => Self::Iframe,
-            "new_tab" => Self::NewTab,
-            "current_tab" => Self::CurrentTab,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CustomMenuSchemaOpenMode> for String {
-    fn from(value: CustomMenuSchemaOpenMode) -> Self {
-        match value {
-            CustomMenuSchemaOpenMode::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CustomMenuSchemaOpenMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Which user-roles should the menu be accessible to?
-///
-/// Schema: `apps/custom-menus.json#/components/schemas/CustomMenuSchema/properties/userRole`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CustomMenuSchemaUserRole {
-    /// `all`
-    All,
-    /// `admin`
-    Admin,
-    /// `user`
-    User,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CustomMenuSchemaUserRole {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::All => "all",
-            Self::Admin => "admin",
-            Self::User => "user",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CustomMenuSchemaUserRole {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "all" => Self::All,
-            "admin" => Self::Admin,
-            "user" => Self::User,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CustomMenuSchemaUserRole> for String {
-    fn from(value: CustomMenuSchemaUserRole) -> Self {
-        match value {
-            CustomMenuSchemaUserRole::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CustomMenuSchemaUserRole {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The response to `DELETE /custom-menus/{customMenuId}`.
@@ -380,6 +156,62 @@ pub struct DeleteCustomMenuSuccessfulResponseDto {
     /// Example: `2023-09-12T15:30:45.123Z`
     #[serde(rename = "deletedAt", default, skip_serializing_if = "Option::is_none")]
     pub deleted_at: Option<String>,
+}
+
+/// Font family of the icon
+///
+/// Schema: `apps/custom-menus.json#/components/schemas/IconSchema/properties/fontFamily` and 1 identical schema (`apps/custom-menus.json#/components/schemas/IconSchemaOptional/properties/fontFamily`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum FontFamily {
+    /// `fab`
+    Fab,
+    /// `fas`
+    Fas,
+    /// `far`
+    Far,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl FontFamily {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Fab => "fab",
+            Self::Fas => "fas",
+            Self::Far => "far",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for FontFamily {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "fab" => Self::Fab,
+            "fas" => Self::Fas,
+            "far" => Self::Far,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<FontFamily> for String {
+    fn from(value: FontFamily) -> Self {
+        match value {
+            FontFamily::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for FontFamily {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The response to `GET /custom-menus/`.
@@ -418,63 +250,7 @@ pub struct IconSchema {
     pub name: String,
     /// Font family of the icon
     #[serde(rename = "fontFamily")]
-    pub font_family: IconSchemaFontFamily,
-}
-
-/// Font family of the icon
-///
-/// Schema: `apps/custom-menus.json#/components/schemas/IconSchema/properties/fontFamily`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum IconSchemaFontFamily {
-    /// `fab`
-    Fab,
-    /// `fas`
-    Fas,
-    /// `far`
-    Far,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl IconSchemaFontFamily {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Fab => "fab",
-            Self::Fas => "fas",
-            Self::Far => "far",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for IconSchemaFontFamily {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "fab" => Self::Fab,
-            "fas" => Self::Fas,
-            "far" => Self::Far,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<IconSchemaFontFamily> for String {
-    fn from(value: IconSchemaFontFamily) -> Self {
-        match value {
-            IconSchemaFontFamily::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for IconSchemaFontFamily {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
+    pub font_family: FontFamily,
 }
 
 /// The `icon` field of [`CustomMenuSchema`] and the `icon` field of [`UpdateCustomMenuDto`].
@@ -489,60 +265,60 @@ pub struct IconSchemaOptional {
     pub name: Option<String>,
     /// Font family of the icon
     #[serde(rename = "fontFamily", default, skip_serializing_if = "Option::is_none")]
-    pub font_family: Option<IconSchemaOptionalFontFamily>,
+    pub font_family: Option<FontFamily>,
 }
 
-/// Font family of the icon
+/// Mode for opening the menu link
 ///
-/// Schema: `apps/custom-menus.json#/components/schemas/IconSchemaOptional/properties/fontFamily`
+/// Schema: `apps/custom-menus.json#/components/schemas/CreateCustomMenuDTO/properties/openMode` and 2 identical schemas
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
-pub enum IconSchemaOptionalFontFamily {
-    /// `fab`
-    Fab,
-    /// `fas`
-    Fas,
-    /// `far`
-    Far,
+pub enum OpenMode {
+    /// `iframe`
+    Iframe,
+    /// `new_tab`
+    NewTab,
+    /// `current_tab`
+    CurrentTab,
     /// A value the spec did not list.
     Unknown(String),
 }
 
-impl IconSchemaOptionalFontFamily {
+impl OpenMode {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Fab => "fab",
-            Self::Fas => "fas",
-            Self::Far => "far",
+            Self::Iframe => "iframe",
+            Self::NewTab => "new_tab",
+            Self::CurrentTab => "current_tab",
             Self::Unknown(value) => value,
         }
     }
 }
 
-impl From<String> for IconSchemaOptionalFontFamily {
+impl From<String> for OpenMode {
     fn from(value: String) -> Self {
         match value.as_str() {
-            "fab" => Self::Fab,
-            "fas" => Self::Fas,
-            "far" => Self::Far,
+            "iframe" => Self::Iframe,
+            "new_tab" => Self::NewTab,
+            "current_tab" => Self::CurrentTab,
             _ => Self::Unknown(value),
         }
     }
 }
 
-impl From<IconSchemaOptionalFontFamily> for String {
-    fn from(value: IconSchemaOptionalFontFamily) -> Self {
+impl From<OpenMode> for String {
+    fn from(value: OpenMode) -> Self {
         match value {
-            IconSchemaOptionalFontFamily::Unknown(value) => value,
+            OpenMode::Unknown(value) => value,
             known => known.as_str().to_owned(),
         }
     }
 }
 
-impl std::fmt::Display for IconSchemaOptionalFontFamily {
+impl std::fmt::Display for OpenMode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -587,13 +363,13 @@ pub struct UpdateCustomMenuDto {
     pub show_to_all_locations: Option<bool>,
     /// Mode for opening the menu link
     #[serde(rename = "openMode", default, skip_serializing_if = "Option::is_none")]
-    pub open_mode: Option<UpdateCustomMenuDtoOpenMode>,
+    pub open_mode: Option<OpenMode>,
     /// List of sub-account IDs where the menu should be shown. This list is applicable only when showOnLocation is true and showToAllLocations is false
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locations: Option<Vec<String>>,
     /// Which user-roles should the menu be accessible to?
     #[serde(rename = "userRole", default, skip_serializing_if = "Option::is_none")]
-    pub user_role: Option<UpdateCustomMenuDtoUserRole>,
+    pub user_role: Option<UserRole>,
     /// Whether to allow camera access (only for iframe mode)
     ///
     /// Example: `false`
@@ -610,118 +386,6 @@ pub struct UpdateCustomMenuDto {
     pub allow_microphone: Option<bool>,
 }
 
-/// Mode for opening the menu link
-///
-/// Schema: `apps/custom-menus.json#/components/schemas/UpdateCustomMenuDTO/properties/openMode`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateCustomMenuDtoOpenMode {
-    /// `iframe`
-    Iframe,
-    /// `new_tab`
-    NewTab,
-    /// `current_tab`
-    CurrentTab,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateCustomMenuDtoOpenMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Iframe => "iframe",
-            Self::NewTab => "new_tab",
-            Self::CurrentTab => "current_tab",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateCustomMenuDtoOpenMode {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "iframe" => Self::Iframe,
-            "new_tab" => Self::NewTab,
-            "current_tab" => Self::CurrentTab,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateCustomMenuDtoOpenMode> for String {
-    fn from(value: UpdateCustomMenuDtoOpenMode) -> Self {
-        match value {
-            UpdateCustomMenuDtoOpenMode::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateCustomMenuDtoOpenMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Which user-roles should the menu be accessible to?
-///
-/// Schema: `apps/custom-menus.json#/components/schemas/UpdateCustomMenuDTO/properties/userRole`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateCustomMenuDtoUserRole {
-    /// `all`
-    All,
-    /// `admin`
-    Admin,
-    /// `user`
-    User,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateCustomMenuDtoUserRole {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::All => "all",
-            Self::Admin => "admin",
-            Self::User => "user",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateCustomMenuDtoUserRole {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "all" => Self::All,
-            "admin" => Self::Admin,
-            "user" => Self::User,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateCustomMenuDtoUserRole> for String {
-    fn from(value: UpdateCustomMenuDtoUserRole) -> Self {
-        match value {
-            UpdateCustomMenuDtoUserRole::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateCustomMenuDtoUserRole {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `PUT /custom-menus/{customMenuId}`.
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/UpdateCustomMenuLinkResponseDTO`
@@ -733,4 +397,60 @@ pub struct UpdateCustomMenuLinkResponseDto {
     /// Updated custom menu link
     #[serde(rename = "customMenu", default, skip_serializing_if = "Option::is_none")]
     pub custom_menu: Option<CustomMenuSchema>,
+}
+
+/// Which user-roles should the menu be accessible to?
+///
+/// Schema: `apps/custom-menus.json#/components/schemas/CreateCustomMenuDTO/properties/userRole` and 2 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum UserRole {
+    /// `all`
+    All,
+    /// `admin`
+    Admin,
+    /// `user`
+    User,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl UserRole {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::All => "all",
+            Self::Admin => "admin",
+            Self::User => "user",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for UserRole {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "all" => Self::All,
+            "admin" => Self::Admin,
+            "user" => Self::User,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<UserRole> for String {
+    fn from(value: UserRole) -> Self {
+        match value {
+            UserRole::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for UserRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }

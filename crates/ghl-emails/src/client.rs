@@ -221,7 +221,7 @@ pub struct FetchTemplateParams {
     /// `archived` (query)
     pub archived: Option<String>,
     /// `builderVersion` (query)
-    pub builder_version: Option<types::FetchTemplateBuilderVersion>,
+    pub builder_version: Option<types::BuilderVersion>,
     /// `name` (query)
     pub name: Option<String>,
     /// `parentId` (query)

@@ -36,6 +36,58 @@ pub struct BuilderUpdateSuccessfulDto {
     pub template_download_url: Option<String>,
 }
 
+/// The `builderVersion` parameter of `GET /emails/builder` and the `builderVersion` field of [`CreateBuilderDto`].
+///
+/// Schema: `apps/emails.json#/components/schemas/CreateBuilderDto/properties/builderVersion` and 1 identical schema (`apps/emails.json#/paths/~1emails~1builder/get/parameters/6/schema`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum BuilderVersion {
+    /// `1`
+    V1,
+    /// `2`
+    V2,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl BuilderVersion {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::V1 => "1",
+            Self::V2 => "2",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for BuilderVersion {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "1" => Self::V1,
+            "2" => Self::V2,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<BuilderVersion> for String {
+    fn from(value: BuilderVersion) -> Self {
+        match value {
+            BuilderVersion::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for BuilderVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The body of `POST /emails/builder`.
 ///
 /// Schema: `apps/emails.json#/components/schemas/CreateBuilderDto`
@@ -55,7 +107,7 @@ pub struct CreateBuilderDto {
     pub updated_by: Option<String>,
     /// The `builderVersion` field.
     #[serde(rename = "builderVersion", default, skip_serializing_if = "Option::is_none")]
-    pub builder_version: Option<CreateBuilderDtoBuilderVersion>,
+    pub builder_version: Option<BuilderVersion>,
     /// Example: `Template1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -81,58 +133,6 @@ pub struct CreateBuilderDto {
     /// Example: `false`
     #[serde(rename = "isPlainText", default, skip_serializing_if = "Option::is_none")]
     pub is_plain_text: Option<bool>,
-}
-
-/// The `builderVersion` field of [`CreateBuilderDto`].
-///
-/// Schema: `apps/emails.json#/components/schemas/CreateBuilderDto/properties/builderVersion`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateBuilderDtoBuilderVersion {
-    /// `1`
-    V1,
-    /// `2`
-    V2,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateBuilderDtoBuilderVersion {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "1",
-            Self::V2 => "2",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateBuilderDtoBuilderVersion {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "1" => Self::V1,
-            "2" => Self::V2,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateBuilderDtoBuilderVersion> for String {
-    fn from(value: CreateBuilderDtoBuilderVersion) -> Self {
-        match value {
-            CreateBuilderDtoBuilderVersion::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateBuilderDtoBuilderVersion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The `importProvider` field of [`CreateBuilderDto`].
@@ -511,58 +511,6 @@ impl From<FetchCampaignsStatus> for String {
 }
 
 impl std::fmt::Display for FetchCampaignsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `builderVersion` parameter of `GET /emails/builder`.
-///
-/// Schema: `apps/emails.json#/paths/~1emails~1builder/get/parameters/6/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum FetchTemplateBuilderVersion {
-    /// `1`
-    V1,
-    /// `2`
-    V2,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl FetchTemplateBuilderVersion {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "1",
-            Self::V2 => "2",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for FetchTemplateBuilderVersion {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "1" => Self::V1,
-            "2" => Self::V2,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<FetchTemplateBuilderVersion> for String {
-    fn from(value: FetchTemplateBuilderVersion) -> Self {
-        match value {
-            FetchTemplateBuilderVersion::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for FetchTemplateBuilderVersion {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }

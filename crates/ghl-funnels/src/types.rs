@@ -5,6 +5,66 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The `action` field of [`CreateRedirectParams`] and the `action` field of [`UpdateRedirectParams`].
+///
+/// Schema: `apps/funnels.json#/components/schemas/CreateRedirectParams/properties/action` and 1 identical schema (`apps/funnels.json#/components/schemas/UpdateRedirectParams/properties/action`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Action {
+    /// `funnel`
+    Funnel,
+    /// `website`
+    Website,
+    /// `url`
+    Url,
+    /// `all`
+    All,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl Action {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Funnel => "funnel",
+            Self::Website => "website",
+            Self::Url => "url",
+            Self::All => "all",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for Action {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "funnel" => Self::Funnel,
+            "website" => Self::Website,
+            "url" => Self::Url,
+            "all" => Self::All,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<Action> for String {
+    fn from(value: Action) -> Self {
+        match value {
+            Action::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The body of `POST /funnels/lookup/redirect`.
 ///
 /// Schema: `apps/funnels.json#/components/schemas/CreateRedirectParams`
@@ -20,67 +80,7 @@ pub struct CreateRedirectParams {
     /// Example: `https://www.google.com`
     pub target: String,
     /// Example: `URL`
-    pub action: CreateRedirectParamsAction,
-}
-
-/// The `action` field of [`CreateRedirectParams`].
-///
-/// Schema: `apps/funnels.json#/components/schemas/CreateRedirectParams/properties/action`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateRedirectParamsAction {
-    /// `funnel`
-    Funnel,
-    /// `website`
-    Website,
-    /// `url`
-    Url,
-    /// `all`
-    All,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateRedirectParamsAction {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Funnel => "funnel",
-            Self::Website => "website",
-            Self::Url => "url",
-            Self::All => "all",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateRedirectParamsAction {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "funnel" => Self::Funnel,
-            "website" => Self::Website,
-            "url" => Self::Url,
-            "all" => Self::All,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateRedirectParamsAction> for String {
-    fn from(value: CreateRedirectParamsAction) -> Self {
-        match value {
-            CreateRedirectParamsAction::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateRedirectParamsAction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
+    pub action: Action,
 }
 
 /// The response to `POST /funnels/lookup/redirect`.
@@ -153,13 +153,9 @@ pub struct FunnelPageResponseDto {
 /// The response to `GET /funnels/lookup/redirect/list`.
 ///
 /// Schema: `apps/funnels.json#/components/schemas/RedirectListResponseDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RedirectListResponseDto {
-    /// Object containing the count of redirects and an array of redirect data
-    pub data: serde_json::Value,
-}
+pub type RedirectListResponseDto = DeleteRedirectResponseDto;
 
-/// The `data` field of [`CreateRedirectResponseDto`] and the `data` field of [`UpdateRedirectResponseDto`].
+/// The `data` field of [`CreateRedirectResponseDto`].
 ///
 /// Schema: `apps/funnels.json#/components/schemas/RedirectResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -209,77 +205,13 @@ pub struct UpdateRedirectParams {
     /// Example: `https://www.google.com`
     pub target: String,
     /// Example: `URL`
-    pub action: UpdateRedirectParamsAction,
+    pub action: Action,
     /// Example: `6p2RxpgtMKQwO3E6IUaT`
     #[serde(rename = "locationId")]
     pub location_id: String,
 }
 
-/// The `action` field of [`UpdateRedirectParams`].
-///
-/// Schema: `apps/funnels.json#/components/schemas/UpdateRedirectParams/properties/action`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateRedirectParamsAction {
-    /// `funnel`
-    Funnel,
-    /// `website`
-    Website,
-    /// `url`
-    Url,
-    /// `all`
-    All,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateRedirectParamsAction {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Funnel => "funnel",
-            Self::Website => "website",
-            Self::Url => "url",
-            Self::All => "all",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateRedirectParamsAction {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "funnel" => Self::Funnel,
-            "website" => Self::Website,
-            "url" => Self::Url,
-            "all" => Self::All,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateRedirectParamsAction> for String {
-    fn from(value: UpdateRedirectParamsAction) -> Self {
-        match value {
-            UpdateRedirectParamsAction::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateRedirectParamsAction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `PATCH /funnels/lookup/redirect/{id}`.
 ///
 /// Schema: `apps/funnels.json#/components/schemas/UpdateRedirectResponseDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateRedirectResponseDto {
-    /// Data containing details of the updated redirect
-    pub data: RedirectResponseDto,
-}
+pub type UpdateRedirectResponseDto = CreateRedirectResponseDto;

@@ -1628,7 +1628,7 @@ pub struct ListInvoicesParams {
     /// location Id / company Id based on altType (`altId`, query)
     pub alt_id: String,
     /// Alt Type (`altType`, query)
-    pub alt_type: types::ListInvoicesAltType,
+    pub alt_type: types::AltType,
     /// status to be filtered (`status`, query)
     pub status: Option<String>,
     /// startAt in YYYY-MM-DD format (`startAt`, query)
@@ -1638,7 +1638,7 @@ pub struct ListInvoicesParams {
     /// To search for an invoice by id / name / email / phoneNo (`search`, query)
     pub search: Option<String>,
     /// payment mode (`paymentMode`, query)
-    pub payment_mode: Option<types::ListInvoicesPaymentMode>,
+    pub payment_mode: Option<types::ListPaymentMode>,
     /// Contact ID for the invoice (`contactId`, query)
     pub contact_id: Option<String>,
     /// Limit the number of items to return (`limit`, query)
@@ -1657,7 +1657,7 @@ pub struct ListEstimatesParams {
     /// Location Id or Agency Id (`altId`, query)
     pub alt_id: String,
     /// `altType` (query)
-    pub alt_type: types::ListEstimatesAltType,
+    pub alt_type: types::AltType,
     /// startAt in YYYY-MM-DD format (`startAt`, query)
     pub start_at: Option<String>,
     /// endAt in YYYY-MM-DD format (`endAt`, query)
@@ -1665,7 +1665,7 @@ pub struct ListEstimatesParams {
     /// search text for estimates name (`search`, query)
     pub search: Option<String>,
     /// estimate status (`status`, query)
-    pub status: Option<types::ListEstimatesStatus>,
+    pub status: Option<types::EstimateStatus>,
     /// Contact ID for the estimate (`contactId`, query)
     pub contact_id: Option<String>,
     /// Limit the number of items to return (`limit`, query)
@@ -1680,7 +1680,7 @@ pub struct GenerateEstimateNumberParams {
     /// Location Id or Agency Id (`altId`, query)
     pub alt_id: String,
     /// `altType` (query)
-    pub alt_type: types::GenerateEstimateNumberAltType,
+    pub alt_type: types::AltType,
 }
 
 /// Query and header parameters of [`InvoicesClient::list_estimate_templates`].
@@ -1689,7 +1689,7 @@ pub struct ListEstimateTemplatesParams {
     /// Location Id or Agency Id (`altId`, query)
     pub alt_id: String,
     /// `altType` (query)
-    pub alt_type: types::ListEstimateTemplatesAltType,
+    pub alt_type: types::AltType,
     /// To search for an estimate template by id / name (`search`, query)
     pub search: Option<String>,
     /// Limit the number of items to return (`limit`, query)
@@ -1704,7 +1704,7 @@ pub struct PreviewEstimateTemplateParams {
     /// Location Id or Agency Id (`altId`, query)
     pub alt_id: String,
     /// `altType` (query)
-    pub alt_type: types::PreviewEstimateTemplateAltType,
+    pub alt_type: types::AltType,
     /// Template Id (`templateId`, query)
     pub template_id: String,
 }
@@ -1715,7 +1715,7 @@ pub struct GenerateInvoiceNumberParams {
     /// Location Id (`altId`, query)
     pub alt_id: String,
     /// `altType` (query)
-    pub alt_type: types::GenerateInvoiceNumberAltType,
+    pub alt_type: types::AltType,
 }
 
 /// Query and header parameters of [`InvoicesClient::list_invoice_schedules`].
@@ -1724,7 +1724,7 @@ pub struct ListInvoiceSchedulesParams {
     /// location Id / company Id based on altType (`altId`, query)
     pub alt_id: String,
     /// Alt Type (`altType`, query)
-    pub alt_type: types::ListInvoiceSchedulesAltType,
+    pub alt_type: types::AltType,
     /// status to be filtered (`status`, query)
     pub status: Option<String>,
     /// startAt in YYYY-MM-DD format (`startAt`, query)
@@ -1734,7 +1734,7 @@ pub struct ListInvoiceSchedulesParams {
     /// To search for an invoice by id / name / email / phoneNo (`search`, query)
     pub search: Option<String>,
     /// payment mode (`paymentMode`, query)
-    pub payment_mode: Option<types::ListInvoiceSchedulesPaymentMode>,
+    pub payment_mode: Option<types::ListPaymentMode>,
     /// Limit the number of items to return (`limit`, query)
     pub limit: String,
     /// Number of items to skip (`offset`, query)
@@ -1747,7 +1747,7 @@ pub struct DeleteInvoiceScheduleParams {
     /// location Id / company Id based on altType (`altId`, query)
     pub alt_id: String,
     /// Alt Type (`altType`, query)
-    pub alt_type: types::DeleteInvoiceScheduleAltType,
+    pub alt_type: types::AltType,
 }
 
 /// Query and header parameters of [`InvoicesClient::get_invoice_schedule`].
@@ -1756,7 +1756,7 @@ pub struct GetInvoiceScheduleParams {
     /// location Id / company Id based on altType (`altId`, query)
     pub alt_id: String,
     /// Alt Type (`altType`, query)
-    pub alt_type: types::GetInvoiceScheduleAltType,
+    pub alt_type: types::AltType,
 }
 
 /// Query and header parameters of [`InvoicesClient::get_invoice_settings`].
@@ -1765,7 +1765,7 @@ pub struct GetInvoiceSettingsParams {
     /// Location Id or Agency Id (`altId`, query)
     pub alt_id: String,
     /// `altType` (query)
-    pub alt_type: types::GetInvoiceSettingsAltType,
+    pub alt_type: types::AltType,
 }
 
 /// Query and header parameters of [`InvoicesClient::list_invoice_templates`].
@@ -1774,7 +1774,7 @@ pub struct ListInvoiceTemplatesParams {
     /// location Id / company Id based on altType (`altId`, query)
     pub alt_id: String,
     /// Alt Type (`altType`, query)
-    pub alt_type: types::ListInvoiceTemplatesAltType,
+    pub alt_type: types::AltType,
     /// status to be filtered (`status`, query)
     pub status: Option<String>,
     /// startAt in YYYY-MM-DD format (`startAt`, query)
@@ -1784,7 +1784,7 @@ pub struct ListInvoiceTemplatesParams {
     /// To search for an invoice by id / name / email / phoneNo (`search`, query)
     pub search: Option<String>,
     /// payment mode (`paymentMode`, query)
-    pub payment_mode: Option<types::ListInvoiceTemplatesPaymentMode>,
+    pub payment_mode: Option<types::ListPaymentMode>,
     /// Limit the number of items to return (`limit`, query)
     pub limit: String,
     /// Number of items to skip (`offset`, query)
@@ -1797,7 +1797,7 @@ pub struct DeleteInvoiceTemplateParams {
     /// location Id / company Id based on altType (`altId`, query)
     pub alt_id: String,
     /// Alt Type (`altType`, query)
-    pub alt_type: types::DeleteInvoiceTemplateAltType,
+    pub alt_type: types::AltType,
 }
 
 /// Query and header parameters of [`InvoicesClient::get_invoice_template`].
@@ -1806,7 +1806,7 @@ pub struct GetInvoiceTemplateParams {
     /// location Id / company Id based on altType (`altId`, query)
     pub alt_id: String,
     /// Alt Type (`altType`, query)
-    pub alt_type: types::GetInvoiceTemplateAltType,
+    pub alt_type: types::AltType,
 }
 
 /// Query and header parameters of [`InvoicesClient::delete_invoice`].
@@ -1815,7 +1815,7 @@ pub struct DeleteInvoiceParams {
     /// location Id / company Id based on altType (`altId`, query)
     pub alt_id: String,
     /// Alt Type (`altType`, query)
-    pub alt_type: types::DeleteInvoiceAltType,
+    pub alt_type: types::AltType,
 }
 
 /// Query and header parameters of [`InvoicesClient::get_invoice`].
@@ -1824,5 +1824,5 @@ pub struct GetInvoiceParams {
     /// location Id / company Id based on altType (`altId`, query)
     pub alt_id: String,
     /// Alt Type (`altType`, query)
-    pub alt_type: types::GetInvoiceAltType,
+    pub alt_type: types::AltType,
 }

@@ -5,6 +5,66 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The `action` field of [`SendEstimateDto`] and the `action` field of [`SendInvoiceDto`].
+///
+/// Schema: `apps/invoices.json#/components/schemas/SendEstimateDto/properties/action` and 1 identical schema (`apps/invoices.json#/components/schemas/SendInvoiceDto/properties/action`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Action {
+    /// `sms_and_email`
+    SmsAndEmail,
+    /// `send_manually`
+    SendManually,
+    /// `email`
+    Email,
+    /// `sms`
+    Sms,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl Action {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::SmsAndEmail => "sms_and_email",
+            Self::SendManually => "send_manually",
+            Self::Email => "email",
+            Self::Sms => "sms",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for Action {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "sms_and_email" => Self::SmsAndEmail,
+            "send_manually" => Self::SendManually,
+            "email" => Self::Email,
+            "sms" => Self::Sms,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<Action> for String {
+    fn from(value: Action) -> Self {
+        match value {
+            Action::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An item of the `additionalEmails` field of [`ContactDetailsDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/AdditionalEmailsDto`
@@ -1120,24 +1180,24 @@ pub struct AltDto {
     pub alt_id: String,
     /// The `altType` field.
     #[serde(rename = "altType")]
-    pub alt_type: AltDtoAltType,
+    pub alt_type: AltType,
 }
 
-/// The `altType` field of [`AltDto`].
+/// Alt Type
 ///
-/// Schema: `apps/invoices.json#/components/schemas/AltDto/properties/altType`
+/// Schema: `apps/invoices.json#/components/schemas/AltDto/properties/altType` and 54 identical schemas
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
-pub enum AltDtoAltType {
+pub enum AltType {
     /// `location`
     Location,
     /// A value the spec did not list.
     Unknown(String),
 }
 
-impl AltDtoAltType {
+impl AltType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1147,7 +1207,7 @@ impl AltDtoAltType {
     }
 }
 
-impl From<String> for AltDtoAltType {
+impl From<String> for AltType {
     fn from(value: String) -> Self {
         match value.as_str() {
             "location" => Self::Location,
@@ -1156,16 +1216,16 @@ impl From<String> for AltDtoAltType {
     }
 }
 
-impl From<AltDtoAltType> for String {
-    fn from(value: AltDtoAltType) -> Self {
+impl From<AltType> for String {
+    fn from(value: AltType) -> Self {
         match value {
-            AltDtoAltType::Unknown(value) => value,
+            AltType::Unknown(value) => value,
             known => known.as_str().to_owned(),
         }
     }
 }
 
-impl std::fmt::Display for AltDtoAltType {
+impl std::fmt::Display for AltType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -1299,7 +1359,7 @@ pub struct AutoPaymentInvoiceScheduleResponseDto {
     pub alt_id: String,
     /// The `altType` field.
     #[serde(rename = "altType")]
-    pub alt_type: AutoPaymentInvoiceScheduleResponseDtoAltType,
+    pub alt_type: AltType,
     /// Name of the invoice
     ///
     /// Example: `New Invoice`
@@ -1354,54 +1414,6 @@ pub struct AutoPaymentInvoiceScheduleResponseDto {
     pub updated_at: String,
 }
 
-/// The `altType` field of [`AutoPaymentInvoiceScheduleResponseDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/AutoPaymentInvoiceScheduleResponseDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum AutoPaymentInvoiceScheduleResponseDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AutoPaymentInvoiceScheduleResponseDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AutoPaymentInvoiceScheduleResponseDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AutoPaymentInvoiceScheduleResponseDtoAltType> for String {
-    fn from(value: AutoPaymentInvoiceScheduleResponseDtoAltType) -> Self {
-        match value {
-            AutoPaymentInvoiceScheduleResponseDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AutoPaymentInvoiceScheduleResponseDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The body of `POST /invoices/schedule/{scheduleId}/auto-payment`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/AutoPaymentScheduleDto`
@@ -1416,60 +1428,12 @@ pub struct AutoPaymentScheduleDto {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: AutoPaymentScheduleDtoAltType,
+    pub alt_type: AltType,
     /// The `id` field.
     pub id: String,
     /// auto-payment configuration
     #[serde(rename = "autoPayment")]
     pub auto_payment: AutoPaymentDetailsDto,
-}
-
-/// Alt Type
-///
-/// Schema: `apps/invoices.json#/components/schemas/AutoPaymentScheduleDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum AutoPaymentScheduleDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AutoPaymentScheduleDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AutoPaymentScheduleDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AutoPaymentScheduleDtoAltType> for String {
-    fn from(value: AutoPaymentScheduleDtoAltType) -> Self {
-        match value {
-            AutoPaymentScheduleDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AutoPaymentScheduleDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The `bacsDirectDebit` field of [`AutoPaymentDetailsDto`].
@@ -1499,7 +1463,7 @@ pub struct BecsDirectDebitDto {
 /// Schema: `apps/invoices.json#/components/schemas/BusinessDetails`
 pub type BusinessDetails = serde_json::Value;
 
-/// The `businessDetails` field of [`AutoPaymentInvoiceScheduleResponseDto`], the `businessDetails` field of [`CancelInvoiceScheduleResponseDto`], the `businessDetails` field of [`CreateEstimatesDto`] and 17 more places.
+/// The `businessDetails` field of [`AutoPaymentInvoiceScheduleResponseDto`], the `businessDetails` field of [`CreateEstimatesDto`], the `businessDetails` field of [`CreateInvoiceDto`] and 9 more places.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/BusinessDetailsDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -1537,196 +1501,12 @@ pub struct BusinessDetailsDto {
 /// The body of `POST /invoices/schedule/{scheduleId}/cancel`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CancelInvoiceScheduleDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CancelInvoiceScheduleDto {
-    /// location Id / company Id based on altType
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
-    pub alt_id: String,
-    /// Alt Type
-    ///
-    /// Example: `location`
-    #[serde(rename = "altType")]
-    pub alt_type: CancelInvoiceScheduleDtoAltType,
-}
-
-/// Alt Type
-///
-/// Schema: `apps/invoices.json#/components/schemas/CancelInvoiceScheduleDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CancelInvoiceScheduleDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CancelInvoiceScheduleDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CancelInvoiceScheduleDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CancelInvoiceScheduleDtoAltType> for String {
-    fn from(value: CancelInvoiceScheduleDtoAltType) -> Self {
-        match value {
-            CancelInvoiceScheduleDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CancelInvoiceScheduleDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub type CancelInvoiceScheduleDto = AltDto;
 
 /// The response to `POST /invoices/schedule/{scheduleId}/cancel`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CancelInvoiceScheduleResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CancelInvoiceScheduleResponseDto {
-    /// Schedule Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "_id")]
-    pub id: String,
-    /// Schedule Status
-    ///
-    /// Example: `draft`
-    pub status: String,
-    /// Live Mode
-    ///
-    /// Example: `false`
-    #[serde(rename = "liveMode")]
-    pub live_mode: bool,
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
-    pub alt_id: String,
-    /// The `altType` field.
-    #[serde(rename = "altType")]
-    pub alt_type: CancelInvoiceScheduleResponseDtoAltType,
-    /// Name of the invoice
-    ///
-    /// Example: `New Invoice`
-    pub name: String,
-    /// The `schedule` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedule: Option<ScheduleOptionsDto>,
-    /// List of invoices
-    pub invoices: Vec<DefaultInvoiceResponseDto>,
-    /// Business Details
-    #[serde(rename = "businessDetails")]
-    pub business_details: BusinessDetailsDto,
-    /// Currency
-    ///
-    /// Example: `USD`
-    pub currency: String,
-    /// Contact Details
-    #[serde(rename = "contactDetails")]
-    pub contact_details: ContactDetailsDto,
-    /// Discount
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub discount: Option<DiscountDto>,
-    /// Invoice Items
-    pub items: Vec<String>,
-    /// Total Amount
-    ///
-    /// Example: `999`
-    pub total: f64,
-    /// Title
-    ///
-    /// Example: `INVOICE`
-    pub title: String,
-    /// Terms notes
-    ///
-    /// Example: `Confidential`
-    #[serde(rename = "termsNotes")]
-    pub terms_notes: String,
-    /// Compiled terms notes
-    ///
-    /// Example: `Confidential`
-    #[serde(rename = "compiledTermsNotes")]
-    pub compiled_terms_notes: String,
-    /// created at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "createdAt")]
-    pub created_at: String,
-    /// updated at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "updatedAt")]
-    pub updated_at: String,
-}
-
-/// The `altType` field of [`CancelInvoiceScheduleResponseDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/CancelInvoiceScheduleResponseDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CancelInvoiceScheduleResponseDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CancelInvoiceScheduleResponseDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CancelInvoiceScheduleResponseDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CancelInvoiceScheduleResponseDtoAltType> for String {
-    fn from(value: CancelInvoiceScheduleResponseDtoAltType) -> Self {
-        match value {
-            CancelInvoiceScheduleResponseDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CancelInvoiceScheduleResponseDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub type CancelInvoiceScheduleResponseDto = AutoPaymentInvoiceScheduleResponseDto;
 
 /// The `card` field of [`AutoPaymentDetailsDto`] and the `card` field of [`RecordPaymentDto`].
 ///
@@ -1755,7 +1535,7 @@ pub struct ChequeDto {
 /// Schema: `apps/invoices.json#/components/schemas/ContactDetails`
 pub type ContactDetails = serde_json::Value;
 
-/// The `contactDetails` field of [`AutoPaymentInvoiceScheduleResponseDto`], the `contactDetails` field of [`CancelInvoiceScheduleResponseDto`], the `contactDetails` field of [`CreateEstimatesDto`] and 11 more places.
+/// The `contactDetails` field of [`AutoPaymentInvoiceScheduleResponseDto`], the `contactDetails` field of [`CreateEstimatesDto`], the `contactDetails` field of [`CreateInvoiceDto`] and 5 more places.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/ContactDetailsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1809,7 +1589,7 @@ pub struct CreateEstimatesDto {
     pub alt_id: String,
     /// The `altType` field.
     #[serde(rename = "altType")]
-    pub alt_type: CreateEstimatesDtoAltType,
+    pub alt_type: AltType,
     /// Estimate Name
     ///
     /// Example: `Home Service Estimate`
@@ -1919,54 +1699,6 @@ pub struct CreateEstimatesDto {
     pub payment_schedule_config: Option<PaymentScheduleConfigDto>,
 }
 
-/// The `altType` field of [`CreateEstimatesDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/CreateEstimatesDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateEstimatesDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateEstimatesDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateEstimatesDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateEstimatesDtoAltType> for String {
-    fn from(value: CreateEstimatesDtoAltType) -> Self {
-        match value {
-            CreateEstimatesDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateEstimatesDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The body of `POST /invoices/`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceDto`
@@ -1981,7 +1713,7 @@ pub struct CreateInvoiceDto {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: CreateInvoiceDtoAltType,
+    pub alt_type: AltType,
     /// Invoice Name
     ///
     /// Example: `New Invoice`
@@ -2085,54 +1817,6 @@ pub struct CreateInvoiceDto {
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
-/// Alt Type
-///
-/// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateInvoiceDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateInvoiceDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateInvoiceDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateInvoiceDtoAltType> for String {
-    fn from(value: CreateInvoiceDtoAltType) -> Self {
-        match value {
-            CreateInvoiceDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateInvoiceDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The body of `POST /invoices/estimate/{estimateId}/invoice`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceFromEstimateDto`
@@ -2145,7 +1829,7 @@ pub struct CreateInvoiceFromEstimateDto {
     pub alt_id: String,
     /// The `altType` field.
     #[serde(rename = "altType")]
-    pub alt_type: CreateInvoiceFromEstimateDtoAltType,
+    pub alt_type: AltType,
     /// Mark Estimate as Invoiced
     ///
     /// Example: `true`
@@ -2156,54 +1840,6 @@ pub struct CreateInvoiceFromEstimateDto {
     /// Example: `v2`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<CreateInvoiceFromEstimateDtoVersion>,
-}
-
-/// The `altType` field of [`CreateInvoiceFromEstimateDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceFromEstimateDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateInvoiceFromEstimateDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateInvoiceFromEstimateDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateInvoiceFromEstimateDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateInvoiceFromEstimateDtoAltType> for String {
-    fn from(value: CreateInvoiceFromEstimateDtoAltType) -> Self {
-        match value {
-            CreateInvoiceFromEstimateDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateInvoiceFromEstimateDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// Version of the update request
@@ -2282,7 +1918,7 @@ pub struct CreateInvoiceResponseDto {
     /// Invoice Status
     ///
     /// Example: `draft`
-    pub status: CreateInvoiceResponseDtoStatus,
+    pub status: Status,
     /// Live Mode
     ///
     /// Example: `false`
@@ -2300,7 +1936,7 @@ pub struct CreateInvoiceResponseDto {
     pub alt_id: String,
     /// The `altType` field.
     #[serde(rename = "altType")]
-    pub alt_type: CreateInvoiceResponseDtoAltType,
+    pub alt_type: AltType,
     /// Name of the invoice
     ///
     /// Example: `New Invoice`
@@ -2386,122 +2022,6 @@ pub struct CreateInvoiceResponseDto {
     pub payment_schedule: Option<serde_json::Value>,
 }
 
-/// The `altType` field of [`CreateInvoiceResponseDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceResponseDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateInvoiceResponseDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateInvoiceResponseDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateInvoiceResponseDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateInvoiceResponseDtoAltType> for String {
-    fn from(value: CreateInvoiceResponseDtoAltType) -> Self {
-        match value {
-            CreateInvoiceResponseDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateInvoiceResponseDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Invoice Status
-///
-/// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceResponseDto/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateInvoiceResponseDtoStatus {
-    /// `draft`
-    Draft,
-    /// `sent`
-    Sent,
-    /// `payment_processing`
-    PaymentProcessing,
-    /// `paid`
-    Paid,
-    /// `void`
-    Void,
-    /// `partially_paid`
-    PartiallyPaid,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateInvoiceResponseDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "draft",
-            Self::Sent => "sent",
-            Self::PaymentProcessing => "payment_processing",
-            Self::Paid => "paid",
-            Self::Void => "void",
-            Self::PartiallyPaid => "partially_paid",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateInvoiceResponseDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "draft" => Self::Draft,
-            "sent" => Self::Sent,
-            "payment_processing" => Self::PaymentProcessing,
-            "paid" => Self::Paid,
-            "void" => Self::Void,
-            "partially_paid" => Self::PartiallyPaid,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateInvoiceResponseDtoStatus> for String {
-    fn from(value: CreateInvoiceResponseDtoStatus) -> Self {
-        match value {
-            CreateInvoiceResponseDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateInvoiceResponseDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The body of `POST /invoices/schedule`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceScheduleDto`
@@ -2516,7 +2036,7 @@ pub struct CreateInvoiceScheduleDto {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: CreateInvoiceScheduleDtoAltType,
+    pub alt_type: AltType,
     /// The `name` field.
     pub name: String,
     /// The `contactDetails` field.
@@ -2589,182 +2109,10 @@ pub struct CreateInvoiceScheduleDto {
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
-/// Alt Type
-///
-/// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceScheduleDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateInvoiceScheduleDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateInvoiceScheduleDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateInvoiceScheduleDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateInvoiceScheduleDtoAltType> for String {
-    fn from(value: CreateInvoiceScheduleDtoAltType) -> Self {
-        match value {
-            CreateInvoiceScheduleDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateInvoiceScheduleDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `POST /invoices/schedule`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceScheduleResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateInvoiceScheduleResponseDto {
-    /// Schedule Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "_id")]
-    pub id: String,
-    /// Schedule Status
-    ///
-    /// Example: `draft`
-    pub status: String,
-    /// Live Mode
-    ///
-    /// Example: `false`
-    #[serde(rename = "liveMode")]
-    pub live_mode: bool,
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
-    pub alt_id: String,
-    /// The `altType` field.
-    #[serde(rename = "altType")]
-    pub alt_type: CreateInvoiceScheduleResponseDtoAltType,
-    /// Name of the invoice
-    ///
-    /// Example: `New Invoice`
-    pub name: String,
-    /// The `schedule` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedule: Option<ScheduleOptionsDto>,
-    /// List of invoices
-    pub invoices: Vec<DefaultInvoiceResponseDto>,
-    /// Business Details
-    #[serde(rename = "businessDetails")]
-    pub business_details: BusinessDetailsDto,
-    /// Currency
-    ///
-    /// Example: `USD`
-    pub currency: String,
-    /// Contact Details
-    #[serde(rename = "contactDetails")]
-    pub contact_details: ContactDetailsDto,
-    /// Discount
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub discount: Option<DiscountDto>,
-    /// Invoice Items
-    pub items: Vec<String>,
-    /// Total Amount
-    ///
-    /// Example: `999`
-    pub total: f64,
-    /// Title
-    ///
-    /// Example: `INVOICE`
-    pub title: String,
-    /// Terms notes
-    ///
-    /// Example: `Confidential`
-    #[serde(rename = "termsNotes")]
-    pub terms_notes: String,
-    /// Compiled terms notes
-    ///
-    /// Example: `Confidential`
-    #[serde(rename = "compiledTermsNotes")]
-    pub compiled_terms_notes: String,
-    /// created at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "createdAt")]
-    pub created_at: String,
-    /// updated at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "updatedAt")]
-    pub updated_at: String,
-}
-
-/// The `altType` field of [`CreateInvoiceScheduleResponseDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceScheduleResponseDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateInvoiceScheduleResponseDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateInvoiceScheduleResponseDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateInvoiceScheduleResponseDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateInvoiceScheduleResponseDtoAltType> for String {
-    fn from(value: CreateInvoiceScheduleResponseDtoAltType) -> Self {
-        match value {
-            CreateInvoiceScheduleResponseDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateInvoiceScheduleResponseDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub type CreateInvoiceScheduleResponseDto = AutoPaymentInvoiceScheduleResponseDto;
 
 /// The body of `POST /invoices/template`.
 ///
@@ -2780,7 +2128,7 @@ pub struct CreateInvoiceTemplateDto {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: CreateInvoiceTemplateDtoAltType,
+    pub alt_type: AltType,
     /// The `internal` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub internal: Option<bool>,
@@ -2853,54 +2201,6 @@ pub struct CreateInvoiceTemplateDto {
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
-/// Alt Type
-///
-/// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceTemplateDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateInvoiceTemplateDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateInvoiceTemplateDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateInvoiceTemplateDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateInvoiceTemplateDtoAltType> for String {
-    fn from(value: CreateInvoiceTemplateDtoAltType) -> Self {
-        match value {
-            CreateInvoiceTemplateDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateInvoiceTemplateDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `POST /invoices/template`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceTemplateResponseDto`
@@ -2918,7 +2218,7 @@ pub struct CreateInvoiceTemplateResponseDto {
     pub alt_id: String,
     /// The `altType` field.
     #[serde(rename = "altType")]
-    pub alt_type: CreateInvoiceTemplateResponseDtoAltType,
+    pub alt_type: AltType,
     /// Name of the Template
     ///
     /// Example: `New Template`
@@ -2958,54 +2258,6 @@ pub struct CreateInvoiceTemplateResponseDto {
     /// Example: `2023-12-12T09:27:42.355Z`
     #[serde(rename = "updatedAt")]
     pub updated_at: String,
-}
-
-/// The `altType` field of [`CreateInvoiceTemplateResponseDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceTemplateResponseDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateInvoiceTemplateResponseDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateInvoiceTemplateResponseDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateInvoiceTemplateResponseDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateInvoiceTemplateResponseDtoAltType> for String {
-    fn from(value: CreateInvoiceTemplateResponseDtoAltType) -> Self {
-        match value {
-            CreateInvoiceTemplateResponseDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateInvoiceTemplateResponseDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The `customNotification` field of [`GetInvoiceSettingsResponseDto`].
@@ -3109,7 +2361,7 @@ pub struct CustomNotificationItemDto {
 pub struct CustomRRuleOptionsDto {
     /// Example: `monthly`
     #[serde(rename = "intervalType")]
-    pub interval_type: CustomRRuleOptionsDtoIntervalType,
+    pub interval_type: IntervalType,
     /// Example: `2`
     pub interval: f64,
     /// Start date in YYYY-MM-DD format
@@ -3246,78 +2498,6 @@ impl std::fmt::Display for CustomRRuleOptionsDtoDayOfWeek {
     }
 }
 
-/// The `intervalType` field of [`CustomRRuleOptionsDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/CustomRRuleOptionsDto/properties/intervalType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CustomRRuleOptionsDtoIntervalType {
-    /// `yearly`
-    Yearly,
-    /// `monthly`
-    Monthly,
-    /// `weekly`
-    Weekly,
-    /// `daily`
-    Daily,
-    /// `hourly`
-    Hourly,
-    /// `minutely`
-    Minutely,
-    /// `secondly`
-    Secondly,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CustomRRuleOptionsDtoIntervalType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Yearly => "yearly",
-            Self::Monthly => "monthly",
-            Self::Weekly => "weekly",
-            Self::Daily => "daily",
-            Self::Hourly => "hourly",
-            Self::Minutely => "minutely",
-            Self::Secondly => "secondly",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CustomRRuleOptionsDtoIntervalType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "yearly" => Self::Yearly,
-            "monthly" => Self::Monthly,
-            "weekly" => Self::Weekly,
-            "daily" => Self::Daily,
-            "hourly" => Self::Hourly,
-            "minutely" => Self::Minutely,
-            "secondly" => Self::Secondly,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CustomRRuleOptionsDtoIntervalType> for String {
-    fn from(value: CustomRRuleOptionsDtoIntervalType) -> Self {
-        match value {
-            CustomRRuleOptionsDtoIntervalType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CustomRRuleOptionsDtoIntervalType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The `monthOfYear` field of [`CustomRRuleOptionsDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CustomRRuleOptionsDto/properties/monthOfYear`
@@ -3410,567 +2590,15 @@ impl std::fmt::Display for CustomRRuleOptionsDtoMonthOfYear {
     }
 }
 
-/// An item of the `invoices` field of [`AutoPaymentInvoiceScheduleResponseDto`], an item of the `invoices` field of [`CancelInvoiceScheduleResponseDto`], the `invoice` field of [`CreateInvoiceFromEstimateResponseDto`] and 8 more places.
+/// An item of the `invoices` field of [`AutoPaymentInvoiceScheduleResponseDto`], the `invoice` field of [`CreateInvoiceFromEstimateResponseDto`], the `invoice` field of [`RecordPaymentResponseDto`] and 2 more places.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/DefaultInvoiceResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DefaultInvoiceResponseDto {
-    /// Invoice Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "_id")]
-    pub id: String,
-    /// Invoice Status
-    ///
-    /// Example: `draft`
-    pub status: DefaultInvoiceResponseDtoStatus,
-    /// Live Mode
-    ///
-    /// Example: `false`
-    #[serde(rename = "liveMode")]
-    pub live_mode: bool,
-    /// Amount Paid
-    ///
-    /// Example: `0`
-    #[serde(rename = "amountPaid")]
-    pub amount_paid: f64,
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
-    pub alt_id: String,
-    /// The `altType` field.
-    #[serde(rename = "altType")]
-    pub alt_type: DefaultInvoiceResponseDtoAltType,
-    /// Name of the invoice
-    ///
-    /// Example: `New Invoice`
-    pub name: String,
-    /// Business Details
-    #[serde(rename = "businessDetails")]
-    pub business_details: serde_json::Value,
-    /// Invoice Number
-    ///
-    /// Example: `19`
-    #[serde(rename = "invoiceNumber")]
-    pub invoice_number: f64,
-    /// Currency
-    ///
-    /// Example: `USD`
-    pub currency: String,
-    /// Contact Details
-    #[serde(rename = "contactDetails")]
-    pub contact_details: serde_json::Value,
-    /// Issue date in YYYY-MM-DD format
-    ///
-    /// Example: `2023-01-01`
-    #[serde(rename = "issueDate")]
-    pub issue_date: String,
-    /// Due date in YYYY-MM-DD format
-    ///
-    /// Example: `2023-01-01`
-    #[serde(rename = "dueDate")]
-    pub due_date: String,
-    /// Discount
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub discount: Option<serde_json::Value>,
-    /// Invoice Items
-    #[serde(rename = "invoiceItems")]
-    pub invoice_items: Vec<String>,
-    /// Total Amount
-    ///
-    /// Example: `999`
-    pub total: f64,
-    /// Title
-    ///
-    /// Example: `INVOICE`
-    pub title: String,
-    /// Total Amount Due
-    ///
-    /// Example: `999`
-    #[serde(rename = "amountDue")]
-    pub amount_due: f64,
-    /// created at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "createdAt")]
-    pub created_at: String,
-    /// updated at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "updatedAt")]
-    pub updated_at: String,
-    /// Automatic taxes enabled for the Invoice
-    ///
-    /// Example: `true`
-    #[serde(
-        rename = "automaticTaxesEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub automatic_taxes_enabled: Option<bool>,
-    /// Is Automatic taxes calculated for the Invoice items
-    ///
-    /// Example: `true`
-    #[serde(
-        rename = "automaticTaxesCalculated",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub automatic_taxes_calculated: Option<bool>,
-    /// split invoice into payment schedule summing up to full invoice amount
-    #[serde(
-        rename = "paymentSchedule",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub payment_schedule: Option<serde_json::Value>,
-}
-
-/// The `altType` field of [`DefaultInvoiceResponseDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/DefaultInvoiceResponseDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum DefaultInvoiceResponseDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DefaultInvoiceResponseDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DefaultInvoiceResponseDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DefaultInvoiceResponseDtoAltType> for String {
-    fn from(value: DefaultInvoiceResponseDtoAltType) -> Self {
-        match value {
-            DefaultInvoiceResponseDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DefaultInvoiceResponseDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Invoice Status
-///
-/// Schema: `apps/invoices.json#/components/schemas/DefaultInvoiceResponseDto/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum DefaultInvoiceResponseDtoStatus {
-    /// `draft`
-    Draft,
-    /// `sent`
-    Sent,
-    /// `payment_processing`
-    PaymentProcessing,
-    /// `paid`
-    Paid,
-    /// `void`
-    Void,
-    /// `partially_paid`
-    PartiallyPaid,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DefaultInvoiceResponseDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "draft",
-            Self::Sent => "sent",
-            Self::PaymentProcessing => "payment_processing",
-            Self::Paid => "paid",
-            Self::Void => "void",
-            Self::PartiallyPaid => "partially_paid",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DefaultInvoiceResponseDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "draft" => Self::Draft,
-            "sent" => Self::Sent,
-            "payment_processing" => Self::PaymentProcessing,
-            "paid" => Self::Paid,
-            "void" => Self::Void,
-            "partially_paid" => Self::PartiallyPaid,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DefaultInvoiceResponseDtoStatus> for String {
-    fn from(value: DefaultInvoiceResponseDtoStatus) -> Self {
-        match value {
-            DefaultInvoiceResponseDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DefaultInvoiceResponseDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `altType` parameter of `DELETE /invoices/{invoiceId}`.
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1{invoiceId}/delete/parameters/3/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum DeleteInvoiceAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DeleteInvoiceAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DeleteInvoiceAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DeleteInvoiceAltType> for String {
-    fn from(value: DeleteInvoiceAltType) -> Self {
-        match value {
-            DeleteInvoiceAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DeleteInvoiceAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub type DefaultInvoiceResponseDto = CreateInvoiceResponseDto;
 
 /// The response to `DELETE /invoices/{invoiceId}`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/DeleteInvoiceResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeleteInvoiceResponseDto {
-    /// Invoice Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "_id")]
-    pub id: String,
-    /// Invoice Status
-    ///
-    /// Example: `draft`
-    pub status: DeleteInvoiceResponseDtoStatus,
-    /// Live Mode
-    ///
-    /// Example: `false`
-    #[serde(rename = "liveMode")]
-    pub live_mode: bool,
-    /// Amount Paid
-    ///
-    /// Example: `0`
-    #[serde(rename = "amountPaid")]
-    pub amount_paid: f64,
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
-    pub alt_id: String,
-    /// The `altType` field.
-    #[serde(rename = "altType")]
-    pub alt_type: DeleteInvoiceResponseDtoAltType,
-    /// Name of the invoice
-    ///
-    /// Example: `New Invoice`
-    pub name: String,
-    /// Business Details
-    #[serde(rename = "businessDetails")]
-    pub business_details: serde_json::Value,
-    /// Invoice Number
-    ///
-    /// Example: `19`
-    #[serde(rename = "invoiceNumber")]
-    pub invoice_number: f64,
-    /// Currency
-    ///
-    /// Example: `USD`
-    pub currency: String,
-    /// Contact Details
-    #[serde(rename = "contactDetails")]
-    pub contact_details: serde_json::Value,
-    /// Issue date in YYYY-MM-DD format
-    ///
-    /// Example: `2023-01-01`
-    #[serde(rename = "issueDate")]
-    pub issue_date: String,
-    /// Due date in YYYY-MM-DD format
-    ///
-    /// Example: `2023-01-01`
-    #[serde(rename = "dueDate")]
-    pub due_date: String,
-    /// Discount
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub discount: Option<serde_json::Value>,
-    /// Invoice Items
-    #[serde(rename = "invoiceItems")]
-    pub invoice_items: Vec<String>,
-    /// Total Amount
-    ///
-    /// Example: `999`
-    pub total: f64,
-    /// Title
-    ///
-    /// Example: `INVOICE`
-    pub title: String,
-    /// Total Amount Due
-    ///
-    /// Example: `999`
-    #[serde(rename = "amountDue")]
-    pub amount_due: f64,
-    /// created at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "createdAt")]
-    pub created_at: String,
-    /// updated at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "updatedAt")]
-    pub updated_at: String,
-    /// Automatic taxes enabled for the Invoice
-    ///
-    /// Example: `true`
-    #[serde(
-        rename = "automaticTaxesEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub automatic_taxes_enabled: Option<bool>,
-    /// Is Automatic taxes calculated for the Invoice items
-    ///
-    /// Example: `true`
-    #[serde(
-        rename = "automaticTaxesCalculated",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub automatic_taxes_calculated: Option<bool>,
-    /// split invoice into payment schedule summing up to full invoice amount
-    #[serde(
-        rename = "paymentSchedule",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub payment_schedule: Option<serde_json::Value>,
-}
-
-/// The `altType` field of [`DeleteInvoiceResponseDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/DeleteInvoiceResponseDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum DeleteInvoiceResponseDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DeleteInvoiceResponseDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DeleteInvoiceResponseDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DeleteInvoiceResponseDtoAltType> for String {
-    fn from(value: DeleteInvoiceResponseDtoAltType) -> Self {
-        match value {
-            DeleteInvoiceResponseDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DeleteInvoiceResponseDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Invoice Status
-///
-/// Schema: `apps/invoices.json#/components/schemas/DeleteInvoiceResponseDto/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum DeleteInvoiceResponseDtoStatus {
-    /// `draft`
-    Draft,
-    /// `sent`
-    Sent,
-    /// `payment_processing`
-    PaymentProcessing,
-    /// `paid`
-    Paid,
-    /// `void`
-    Void,
-    /// `partially_paid`
-    PartiallyPaid,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DeleteInvoiceResponseDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "draft",
-            Self::Sent => "sent",
-            Self::PaymentProcessing => "payment_processing",
-            Self::Paid => "paid",
-            Self::Void => "void",
-            Self::PartiallyPaid => "partially_paid",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DeleteInvoiceResponseDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "draft" => Self::Draft,
-            "sent" => Self::Sent,
-            "payment_processing" => Self::PaymentProcessing,
-            "paid" => Self::Paid,
-            "void" => Self::Void,
-            "partially_paid" => Self::PartiallyPaid,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DeleteInvoiceResponseDtoStatus> for String {
-    fn from(value: DeleteInvoiceResponseDtoStatus) -> Self {
-        match value {
-            DeleteInvoiceResponseDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DeleteInvoiceResponseDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `altType` parameter of `DELETE /invoices/schedule/{scheduleId}`.
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1schedule~1{scheduleId}/delete/parameters/3/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum DeleteInvoiceScheduleAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DeleteInvoiceScheduleAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DeleteInvoiceScheduleAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DeleteInvoiceScheduleAltType> for String {
-    fn from(value: DeleteInvoiceScheduleAltType) -> Self {
-        match value {
-            DeleteInvoiceScheduleAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DeleteInvoiceScheduleAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub type DeleteInvoiceResponseDto = CreateInvoiceResponseDto;
 
 /// The response to `DELETE /invoices/schedule/{scheduleId}`.
 ///
@@ -3983,66 +2611,12 @@ pub struct DeleteInvoiceScheduleResponseDto {
     pub success: bool,
 }
 
-/// The `altType` parameter of `DELETE /invoices/template/{templateId}`.
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1template~1{templateId}/delete/parameters/3/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum DeleteInvoiceTemplateAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DeleteInvoiceTemplateAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DeleteInvoiceTemplateAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DeleteInvoiceTemplateAltType> for String {
-    fn from(value: DeleteInvoiceTemplateAltType) -> Self {
-        match value {
-            DeleteInvoiceTemplateAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DeleteInvoiceTemplateAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `DELETE /invoices/template/{templateId}`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/DeleteInvoiceTemplateResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeleteInvoiceTemplateResponseDto {
-    /// success
-    ///
-    /// Example: `true`
-    pub success: bool,
-}
+pub type DeleteInvoiceTemplateResponseDto = DeleteInvoiceScheduleResponseDto;
 
-/// The `discount` field of [`AutoPaymentInvoiceScheduleResponseDto`], the `discount` field of [`CancelInvoiceScheduleResponseDto`], the `discount` field of [`CreateEstimatesDto`] and 19 more places.
+/// The `discount` field of [`AutoPaymentInvoiceScheduleResponseDto`], the `discount` field of [`CreateEstimatesDto`], the `discount` field of [`CreateInvoiceDto`] and 11 more places.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/DiscountDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -4056,7 +2630,7 @@ pub struct DiscountDto {
     ///
     /// Example: `percentage`
     #[serde(rename = "type")]
-    pub type_: DiscountDtoType,
+    pub type_: Type,
     /// Product Ids on which discount is applicable
     ///
     /// Example: `[ '6579751d56f60276e5bd4154' ]`
@@ -4066,58 +2640,6 @@ pub struct DiscountDto {
         skip_serializing_if = "Option::is_none"
     )]
     pub valid_on_product_ids: Option<Vec<String>>,
-}
-
-/// Discount type
-///
-/// Schema: `apps/invoices.json#/components/schemas/DiscountDto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum DiscountDtoType {
-    /// `percentage`
-    Percentage,
-    /// `fixed`
-    Fixed,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DiscountDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Percentage => "percentage",
-            Self::Fixed => "fixed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DiscountDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "percentage" => Self::Percentage,
-            "fixed" => Self::Fixed,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DiscountDtoType> for String {
-    fn from(value: DiscountDtoType) -> Self {
-        match value {
-            DiscountDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DiscountDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The body of `PATCH /invoices/estimate/stats/last-visited-at`.
@@ -4200,7 +2722,7 @@ pub struct EstimateLineItemDto {
 
 /// Price type of the item
 ///
-/// Schema: `apps/invoices.json#/components/schemas/EstimateLineItemDto/properties/type`
+/// Schema: `apps/invoices.json#/components/schemas/EstimateLineItemDto/properties/type` and 1 identical schema (`apps/invoices.json#/components/schemas/InvoiceItemDto/properties/type`)
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -4262,7 +2784,7 @@ pub struct EstimateResponseDto {
     pub alt_id: String,
     /// The `altType` field.
     #[serde(rename = "altType")]
-    pub alt_type: EstimateResponseDtoAltType,
+    pub alt_type: AltType,
     /// Unique identifier
     ///
     /// Example: `67ac9a51106ee8311e911XXXX`
@@ -4402,49 +2924,73 @@ pub struct EstimateResponseDto {
     pub trace_id: String,
 }
 
-/// The `altType` field of [`EstimateResponseDto`].
+/// Estimate Status
 ///
-/// Schema: `apps/invoices.json#/components/schemas/EstimateResponseDto/properties/altType`
+/// Schema: `apps/invoices.json#/paths/~1invoices~1estimate~1list/get/parameters/6/schema` and 1 identical schema (`apps/invoices.json#/components/schemas/UpdateEstimateDto/properties/estimateStatus`)
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
-pub enum EstimateResponseDtoAltType {
-    /// `location`
-    Location,
+pub enum EstimateStatus {
+    /// `all`
+    All,
+    /// `draft`
+    Draft,
+    /// `sent`
+    Sent,
+    /// `accepted`
+    Accepted,
+    /// `declined`
+    Declined,
+    /// `invoiced`
+    Invoiced,
+    /// `viewed`
+    Viewed,
     /// A value the spec did not list.
     Unknown(String),
 }
 
-impl EstimateResponseDtoAltType {
+impl EstimateStatus {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Location => "location",
+            Self::All => "all",
+            Self::Draft => "draft",
+            Self::Sent => "sent",
+            Self::Accepted => "accepted",
+            Self::Declined => "declined",
+            Self::Invoiced => "invoiced",
+            Self::Viewed => "viewed",
             Self::Unknown(value) => value,
         }
     }
 }
 
-impl From<String> for EstimateResponseDtoAltType {
+impl From<String> for EstimateStatus {
     fn from(value: String) -> Self {
         match value.as_str() {
-            "location" => Self::Location,
+            "all" => Self::All,
+            "draft" => Self::Draft,
+            "sent" => Self::Sent,
+            "accepted" => Self::Accepted,
+            "declined" => Self::Declined,
+            "invoiced" => Self::Invoiced,
+            "viewed" => Self::Viewed,
             _ => Self::Unknown(value),
         }
     }
 }
 
-impl From<EstimateResponseDtoAltType> for String {
-    fn from(value: EstimateResponseDtoAltType) -> Self {
+impl From<EstimateStatus> for String {
+    fn from(value: EstimateStatus) -> Self {
         match value {
-            EstimateResponseDtoAltType::Unknown(value) => value,
+            EstimateStatus::Unknown(value) => value,
             known => known.as_str().to_owned(),
         }
     }
 }
 
-impl std::fmt::Display for EstimateResponseDtoAltType {
+impl std::fmt::Display for EstimateStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -4462,7 +3008,7 @@ pub struct EstimateTemplateResponseDto {
     pub alt_id: String,
     /// The `altType` field.
     #[serde(rename = "altType")]
-    pub alt_type: EstimateTemplateResponseDtoAltType,
+    pub alt_type: AltType,
     /// Unique identifier
     ///
     /// Example: `67ac9a51106ee8311e911XXXX`
@@ -4545,54 +3091,6 @@ pub struct EstimateTemplateResponseDto {
     pub terms_notes: Option<String>,
 }
 
-/// The `altType` field of [`EstimateTemplateResponseDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/EstimateTemplateResponseDTO/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum EstimateTemplateResponseDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl EstimateTemplateResponseDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for EstimateTemplateResponseDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<EstimateTemplateResponseDtoAltType> for String {
-    fn from(value: EstimateTemplateResponseDtoAltType) -> Self {
-        match value {
-            EstimateTemplateResponseDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for EstimateTemplateResponseDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The body of `POST /invoices/estimate/template` and the body of `PUT /invoices/estimate/template/{templateId}`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/EstimateTemplatesDto`
@@ -4605,7 +3103,7 @@ pub struct EstimateTemplatesDto {
     pub alt_id: String,
     /// The `altType` field.
     #[serde(rename = "altType")]
-    pub alt_type: EstimateTemplatesDtoAltType,
+    pub alt_type: AltType,
     /// Estimate Name
     ///
     /// Example: `Home Service Estimate Template`
@@ -4676,54 +3174,6 @@ pub struct EstimateTemplatesDto {
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
-/// The `altType` field of [`EstimateTemplatesDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/EstimateTemplatesDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum EstimateTemplatesDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl EstimateTemplatesDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for EstimateTemplatesDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<EstimateTemplatesDtoAltType> for String {
-    fn from(value: EstimateTemplatesDtoAltType) -> Self {
-        match value {
-            EstimateTemplatesDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for EstimateTemplatesDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The `frequencySettings` field of [`CreateEstimatesDto`], the `frequencySettings` field of [`EstimateResponseDto`] and the `frequencySettings` field of [`UpdateEstimateDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/FrequencySettingsDto`
@@ -4735,54 +3185,6 @@ pub struct FrequencySettingsDto {
     pub enabled: bool,
     /// schedule setting for the estimate
     pub schedule: ScheduleOptionsDto,
-}
-
-/// The `altType` parameter of `GET /invoices/estimate/number/generate`.
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1estimate~1number~1generate/get/parameters/2/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GenerateEstimateNumberAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GenerateEstimateNumberAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GenerateEstimateNumberAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GenerateEstimateNumberAltType> for String {
-    fn from(value: GenerateEstimateNumberAltType) -> Self {
-        match value {
-            GenerateEstimateNumberAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GenerateEstimateNumberAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The response to `GET /invoices/estimate/number/generate`.
@@ -4798,54 +3200,6 @@ pub struct GenerateEstimateNumberResponse {
     pub trace_id: String,
 }
 
-/// The `altType` parameter of `GET /invoices/generate-invoice-number`.
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1generate-invoice-number/get/parameters/2/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GenerateInvoiceNumberAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GenerateInvoiceNumberAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GenerateInvoiceNumberAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GenerateInvoiceNumberAltType> for String {
-    fn from(value: GenerateInvoiceNumberAltType) -> Self {
-        match value {
-            GenerateInvoiceNumberAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GenerateInvoiceNumberAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `GET /invoices/generate-invoice-number`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/GenerateInvoiceNumberResponseDto`
@@ -4856,54 +3210,6 @@ pub struct GenerateInvoiceNumberResponseDto {
     /// Example: `19`
     #[serde(rename = "invoiceNumber", default, skip_serializing_if = "Option::is_none")]
     pub invoice_number: Option<f64>,
-}
-
-/// The `altType` parameter of `GET /invoices/{invoiceId}`.
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1{invoiceId}/get/parameters/3/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetInvoiceAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetInvoiceAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetInvoiceAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetInvoiceAltType> for String {
-    fn from(value: GetInvoiceAltType) -> Self {
-        match value {
-            GetInvoiceAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetInvoiceAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The response to `GET /invoices/{invoiceId}` and an item of the `invoices` field of [`ListInvoicesResponseDto`].
@@ -4919,7 +3225,7 @@ pub struct GetInvoiceResponseDto {
     /// Invoice Status
     ///
     /// Example: `draft`
-    pub status: GetInvoiceResponseDtoStatus,
+    pub status: Status,
     /// Live Mode
     ///
     /// Example: `false`
@@ -4937,7 +3243,7 @@ pub struct GetInvoiceResponseDto {
     pub alt_id: String,
     /// The `altType` field.
     #[serde(rename = "altType")]
-    pub alt_type: GetInvoiceResponseDtoAltType,
+    pub alt_type: AltType,
     /// Name of the invoice
     ///
     /// Example: `New Invoice`
@@ -5033,218 +3339,6 @@ pub struct GetInvoiceResponseDto {
     pub reminders_configuration: Option<RemindersConfigurationDto>,
 }
 
-/// The `altType` field of [`GetInvoiceResponseDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/GetInvoiceResponseDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetInvoiceResponseDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetInvoiceResponseDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetInvoiceResponseDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetInvoiceResponseDtoAltType> for String {
-    fn from(value: GetInvoiceResponseDtoAltType) -> Self {
-        match value {
-            GetInvoiceResponseDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetInvoiceResponseDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Invoice Status
-///
-/// Schema: `apps/invoices.json#/components/schemas/GetInvoiceResponseDto/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetInvoiceResponseDtoStatus {
-    /// `draft`
-    Draft,
-    /// `sent`
-    Sent,
-    /// `payment_processing`
-    PaymentProcessing,
-    /// `paid`
-    Paid,
-    /// `void`
-    Void,
-    /// `partially_paid`
-    PartiallyPaid,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetInvoiceResponseDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "draft",
-            Self::Sent => "sent",
-            Self::PaymentProcessing => "payment_processing",
-            Self::Paid => "paid",
-            Self::Void => "void",
-            Self::PartiallyPaid => "partially_paid",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetInvoiceResponseDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "draft" => Self::Draft,
-            "sent" => Self::Sent,
-            "payment_processing" => Self::PaymentProcessing,
-            "paid" => Self::Paid,
-            "void" => Self::Void,
-            "partially_paid" => Self::PartiallyPaid,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetInvoiceResponseDtoStatus> for String {
-    fn from(value: GetInvoiceResponseDtoStatus) -> Self {
-        match value {
-            GetInvoiceResponseDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetInvoiceResponseDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `altType` parameter of `GET /invoices/schedule/{scheduleId}`.
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1schedule~1{scheduleId}/get/parameters/3/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetInvoiceScheduleAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetInvoiceScheduleAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetInvoiceScheduleAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetInvoiceScheduleAltType> for String {
-    fn from(value: GetInvoiceScheduleAltType) -> Self {
-        match value {
-            GetInvoiceScheduleAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetInvoiceScheduleAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `altType` parameter of `GET /invoices/settings`.
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1settings/get/parameters/2/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetInvoiceSettingsAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetInvoiceSettingsAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetInvoiceSettingsAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetInvoiceSettingsAltType> for String {
-    fn from(value: GetInvoiceSettingsAltType) -> Self {
-        match value {
-            GetInvoiceSettingsAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetInvoiceSettingsAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `GET /invoices/settings`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/GetInvoiceSettingsResponseDto`
@@ -5259,7 +3353,7 @@ pub struct GetInvoiceSettingsResponseDto {
     ///
     /// Example: `location`
     #[serde(rename = "altType", default, skip_serializing_if = "Option::is_none")]
-    pub alt_type: Option<GetInvoiceSettingsResponseDtoAltType>,
+    pub alt_type: Option<AltType>,
     /// Terms and conditions for invoices
     ///
     /// Example: `Payment is due within 30 days.`
@@ -5382,333 +3476,83 @@ pub struct GetInvoiceSettingsResponseDto {
     pub payment_methods: Option<PaymentMethodDto>,
 }
 
-/// Alt Type
-///
-/// Schema: `apps/invoices.json#/components/schemas/GetInvoiceSettingsResponseDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetInvoiceSettingsResponseDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetInvoiceSettingsResponseDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetInvoiceSettingsResponseDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetInvoiceSettingsResponseDtoAltType> for String {
-    fn from(value: GetInvoiceSettingsResponseDtoAltType) -> Self {
-        match value {
-            GetInvoiceSettingsResponseDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetInvoiceSettingsResponseDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `altType` parameter of `GET /invoices/template/{templateId}`.
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1template~1{templateId}/get/parameters/3/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetInvoiceTemplateAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetInvoiceTemplateAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetInvoiceTemplateAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetInvoiceTemplateAltType> for String {
-    fn from(value: GetInvoiceTemplateAltType) -> Self {
-        match value {
-            GetInvoiceTemplateAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetInvoiceTemplateAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `GET /invoices/schedule/{scheduleId}` and an item of the `schedules` field of [`ListSchedulesResponseDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/GetScheduleResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GetScheduleResponseDto {
-    /// Schedule Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "_id")]
-    pub id: String,
-    /// Schedule Status
-    ///
-    /// Example: `draft`
-    pub status: String,
-    /// Live Mode
-    ///
-    /// Example: `false`
-    #[serde(rename = "liveMode")]
-    pub live_mode: bool,
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
-    pub alt_id: String,
-    /// The `altType` field.
-    #[serde(rename = "altType")]
-    pub alt_type: GetScheduleResponseDtoAltType,
-    /// Name of the invoice
-    ///
-    /// Example: `New Invoice`
-    pub name: String,
-    /// The `schedule` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedule: Option<ScheduleOptionsDto>,
-    /// List of invoices
-    pub invoices: Vec<DefaultInvoiceResponseDto>,
-    /// Business Details
-    #[serde(rename = "businessDetails")]
-    pub business_details: BusinessDetailsDto,
-    /// Currency
-    ///
-    /// Example: `USD`
-    pub currency: String,
-    /// Contact Details
-    #[serde(rename = "contactDetails")]
-    pub contact_details: ContactDetailsDto,
-    /// Discount
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub discount: Option<DiscountDto>,
-    /// Invoice Items
-    pub items: Vec<String>,
-    /// Total Amount
-    ///
-    /// Example: `999`
-    pub total: f64,
-    /// Title
-    ///
-    /// Example: `INVOICE`
-    pub title: String,
-    /// Terms notes
-    ///
-    /// Example: `Confidential`
-    #[serde(rename = "termsNotes")]
-    pub terms_notes: String,
-    /// Compiled terms notes
-    ///
-    /// Example: `Confidential`
-    #[serde(rename = "compiledTermsNotes")]
-    pub compiled_terms_notes: String,
-    /// created at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "createdAt")]
-    pub created_at: String,
-    /// updated at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "updatedAt")]
-    pub updated_at: String,
-}
-
-/// The `altType` field of [`GetScheduleResponseDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/GetScheduleResponseDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetScheduleResponseDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetScheduleResponseDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetScheduleResponseDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetScheduleResponseDtoAltType> for String {
-    fn from(value: GetScheduleResponseDtoAltType) -> Self {
-        match value {
-            GetScheduleResponseDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetScheduleResponseDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub type GetScheduleResponseDto = AutoPaymentInvoiceScheduleResponseDto;
 
 /// The response to `GET /invoices/template/{templateId}` and an item of the `data` field of [`ListTemplatesResponseDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/GetTemplateResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GetTemplateResponseDto {
-    /// Template Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "_id")]
-    pub id: String,
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
-    pub alt_id: String,
-    /// The `altType` field.
-    #[serde(rename = "altType")]
-    pub alt_type: GetTemplateResponseDtoAltType,
-    /// Name of the Template
-    ///
-    /// Example: `New Template`
-    pub name: String,
-    /// Business Details
-    #[serde(rename = "businessDetails")]
-    pub business_details: BusinessDetailsDto,
-    /// Currency
-    ///
-    /// Example: `USD`
-    pub currency: String,
-    /// Discount
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub discount: Option<DiscountDto>,
-    /// Invoice Items
-    pub items: Vec<String>,
-    /// prefix for invoice number
-    ///
-    /// Example: `INV-`
-    #[serde(
-        rename = "invoiceNumberPrefix",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub invoice_number_prefix: Option<String>,
-    /// Total Amount
-    ///
-    /// Example: `999`
-    pub total: f64,
-    /// created at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "createdAt")]
-    pub created_at: String,
-    /// updated at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "updatedAt")]
-    pub updated_at: String,
-}
+pub type GetTemplateResponseDto = CreateInvoiceTemplateResponseDto;
 
-/// The `altType` field of [`GetTemplateResponseDto`].
+/// Interval type for the reminder
 ///
-/// Schema: `apps/invoices.json#/components/schemas/GetTemplateResponseDto/properties/altType`
+/// Schema: `apps/invoices.json#/components/schemas/CustomRRuleOptionsDto/properties/intervalType` and 1 identical schema (`apps/invoices.json#/components/schemas/ReminderDto/properties/intervalType`)
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
-pub enum GetTemplateResponseDtoAltType {
-    /// `location`
-    Location,
+pub enum IntervalType {
+    /// `yearly`
+    Yearly,
+    /// `monthly`
+    Monthly,
+    /// `weekly`
+    Weekly,
+    /// `daily`
+    Daily,
+    /// `hourly`
+    Hourly,
+    /// `minutely`
+    Minutely,
+    /// `secondly`
+    Secondly,
     /// A value the spec did not list.
     Unknown(String),
 }
 
-impl GetTemplateResponseDtoAltType {
+impl IntervalType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Location => "location",
+            Self::Yearly => "yearly",
+            Self::Monthly => "monthly",
+            Self::Weekly => "weekly",
+            Self::Daily => "daily",
+            Self::Hourly => "hourly",
+            Self::Minutely => "minutely",
+            Self::Secondly => "secondly",
             Self::Unknown(value) => value,
         }
     }
 }
 
-impl From<String> for GetTemplateResponseDtoAltType {
+impl From<String> for IntervalType {
     fn from(value: String) -> Self {
         match value.as_str() {
-            "location" => Self::Location,
+            "yearly" => Self::Yearly,
+            "monthly" => Self::Monthly,
+            "weekly" => Self::Weekly,
+            "daily" => Self::Daily,
+            "hourly" => Self::Hourly,
+            "minutely" => Self::Minutely,
+            "secondly" => Self::Secondly,
             _ => Self::Unknown(value),
         }
     }
 }
 
-impl From<GetTemplateResponseDtoAltType> for String {
-    fn from(value: GetTemplateResponseDtoAltType) -> Self {
+impl From<IntervalType> for String {
+    fn from(value: IntervalType) -> Self {
         match value {
-            GetTemplateResponseDtoAltType::Unknown(value) => value,
+            IntervalType::Unknown(value) => value,
             known => known.as_str().to_owned(),
         }
     }
 }
 
-impl std::fmt::Display for GetTemplateResponseDtoAltType {
+impl std::fmt::Display for IntervalType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -5769,64 +3613,12 @@ pub struct InvoiceItemDto {
     ///
     /// Example: `one_time`
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<InvoiceItemDtoType>,
+    pub type_: Option<EstimateLineItemDtoType>,
     /// true if item amount is tax inclusive
     ///
     /// Example: `true`
     #[serde(rename = "taxInclusive", default, skip_serializing_if = "Option::is_none")]
     pub tax_inclusive: Option<bool>,
-}
-
-/// Price type of the item
-///
-/// Schema: `apps/invoices.json#/components/schemas/InvoiceItemDto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum InvoiceItemDtoType {
-    /// `one_time`
-    OneTime,
-    /// `recurring`
-    Recurring,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl InvoiceItemDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OneTime => "one_time",
-            Self::Recurring => "recurring",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for InvoiceItemDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "one_time" => Self::OneTime,
-            "recurring" => Self::Recurring,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<InvoiceItemDtoType> for String {
-    fn from(value: InvoiceItemDtoType) -> Self {
-        match value {
-            InvoiceItemDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for InvoiceItemDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The `productSettings` field of [`GetInvoiceSettingsResponseDto`].
@@ -5983,7 +3775,7 @@ pub struct LateFeesConfigurationDto {
     ///
     /// Example: `fixed`
     #[serde(rename = "type")]
-    pub type_: LateFeesConfigurationDtoType,
+    pub type_: Type,
     /// Late Fees Frequency
     pub frequency: LateFeesFrequencyDto,
     /// Late Fees Grace
@@ -5992,58 +3784,6 @@ pub struct LateFeesConfigurationDto {
     /// Max late fees payable
     #[serde(rename = "maxLateFees", default, skip_serializing_if = "Option::is_none")]
     pub max_late_fees: Option<LateFeesMaxFeesDto>,
-}
-
-/// Late Fees Type
-///
-/// Schema: `apps/invoices.json#/components/schemas/LateFeesConfigurationDto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum LateFeesConfigurationDtoType {
-    /// `fixed`
-    Fixed,
-    /// `percentage`
-    Percentage,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl LateFeesConfigurationDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Fixed => "fixed",
-            Self::Percentage => "percentage",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for LateFeesConfigurationDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "fixed" => Self::Fixed,
-            "percentage" => Self::Percentage,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<LateFeesConfigurationDtoType> for String {
-    fn from(value: LateFeesConfigurationDtoType) -> Self {
-        match value {
-            LateFeesConfigurationDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for LateFeesConfigurationDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The `frequency` field of [`LateFeesConfigurationDto`].
@@ -6271,102 +4011,6 @@ pub struct ListEstimateTemplateResponseDto {
     pub trace_id: String,
 }
 
-/// The `altType` parameter of `GET /invoices/estimate/template`.
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1estimate~1template/get/parameters/2/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ListEstimateTemplatesAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListEstimateTemplatesAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListEstimateTemplatesAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListEstimateTemplatesAltType> for String {
-    fn from(value: ListEstimateTemplatesAltType) -> Self {
-        match value {
-            ListEstimateTemplatesAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListEstimateTemplatesAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `altType` parameter of `GET /invoices/estimate/list`.
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1estimate~1list/get/parameters/2/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ListEstimatesAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListEstimatesAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListEstimatesAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListEstimatesAltType> for String {
-    fn from(value: ListEstimatesAltType) -> Self {
-        match value {
-            ListEstimatesAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListEstimatesAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `GET /invoices/estimate/list`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/ListEstimatesResponseDTO`
@@ -6379,390 +4023,6 @@ pub struct ListEstimatesResponseDto {
     /// Unique identifier for tracing the request
     #[serde(rename = "traceId")]
     pub trace_id: String,
-}
-
-/// The `status` parameter of `GET /invoices/estimate/list`.
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1estimate~1list/get/parameters/6/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ListEstimatesStatus {
-    /// `all`
-    All,
-    /// `draft`
-    Draft,
-    /// `sent`
-    Sent,
-    /// `accepted`
-    Accepted,
-    /// `declined`
-    Declined,
-    /// `invoiced`
-    Invoiced,
-    /// `viewed`
-    Viewed,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListEstimatesStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::All => "all",
-            Self::Draft => "draft",
-            Self::Sent => "sent",
-            Self::Accepted => "accepted",
-            Self::Declined => "declined",
-            Self::Invoiced => "invoiced",
-            Self::Viewed => "viewed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListEstimatesStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "all" => Self::All,
-            "draft" => Self::Draft,
-            "sent" => Self::Sent,
-            "accepted" => Self::Accepted,
-            "declined" => Self::Declined,
-            "invoiced" => Self::Invoiced,
-            "viewed" => Self::Viewed,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListEstimatesStatus> for String {
-    fn from(value: ListEstimatesStatus) -> Self {
-        match value {
-            ListEstimatesStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListEstimatesStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `altType` parameter of `GET /invoices/schedule`.
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1schedule/get/parameters/2/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ListInvoiceSchedulesAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListInvoiceSchedulesAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListInvoiceSchedulesAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListInvoiceSchedulesAltType> for String {
-    fn from(value: ListInvoiceSchedulesAltType) -> Self {
-        match value {
-            ListInvoiceSchedulesAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListInvoiceSchedulesAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `paymentMode` parameter of `GET /invoices/schedule`.
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1schedule/get/parameters/7/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ListInvoiceSchedulesPaymentMode {
-    /// `default`
-    Default,
-    /// `live`
-    Live,
-    /// `test`
-    Test,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListInvoiceSchedulesPaymentMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Default => "default",
-            Self::Live => "live",
-            Self::Test => "test",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListInvoiceSchedulesPaymentMode {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "default" => Self::Default,
-            "live" => Self::Live,
-            "test" => Self::Test,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListInvoiceSchedulesPaymentMode> for String {
-    fn from(value: ListInvoiceSchedulesPaymentMode) -> Self {
-        match value {
-            ListInvoiceSchedulesPaymentMode::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListInvoiceSchedulesPaymentMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `altType` parameter of `GET /invoices/template`.
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1template/get/parameters/2/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ListInvoiceTemplatesAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListInvoiceTemplatesAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListInvoiceTemplatesAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListInvoiceTemplatesAltType> for String {
-    fn from(value: ListInvoiceTemplatesAltType) -> Self {
-        match value {
-            ListInvoiceTemplatesAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListInvoiceTemplatesAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `paymentMode` parameter of `GET /invoices/template`.
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1template/get/parameters/7/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ListInvoiceTemplatesPaymentMode {
-    /// `default`
-    Default,
-    /// `live`
-    Live,
-    /// `test`
-    Test,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListInvoiceTemplatesPaymentMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Default => "default",
-            Self::Live => "live",
-            Self::Test => "test",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListInvoiceTemplatesPaymentMode {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "default" => Self::Default,
-            "live" => Self::Live,
-            "test" => Self::Test,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListInvoiceTemplatesPaymentMode> for String {
-    fn from(value: ListInvoiceTemplatesPaymentMode) -> Self {
-        match value {
-            ListInvoiceTemplatesPaymentMode::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListInvoiceTemplatesPaymentMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `altType` parameter of `GET /invoices/`.
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1/get/parameters/2/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ListInvoicesAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListInvoicesAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListInvoicesAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListInvoicesAltType> for String {
-    fn from(value: ListInvoicesAltType) -> Self {
-        match value {
-            ListInvoicesAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListInvoicesAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `paymentMode` parameter of `GET /invoices/`.
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1/get/parameters/7/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ListInvoicesPaymentMode {
-    /// `default`
-    Default,
-    /// `live`
-    Live,
-    /// `test`
-    Test,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListInvoicesPaymentMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Default => "default",
-            Self::Live => "live",
-            Self::Test => "test",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListInvoicesPaymentMode {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "default" => Self::Default,
-            "live" => Self::Live,
-            "test" => Self::Test,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListInvoicesPaymentMode> for String {
-    fn from(value: ListInvoicesPaymentMode) -> Self {
-        match value {
-            ListInvoicesPaymentMode::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListInvoicesPaymentMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The response to `GET /invoices/`.
@@ -6878,6 +4138,62 @@ impl std::fmt::Display for ListInvoicesSortOrder {
     }
 }
 
+/// The `paymentMode` parameter of `GET /invoices/`, the `paymentMode` parameter of `GET /invoices/schedule` and the `paymentMode` parameter of `GET /invoices/template`.
+///
+/// Schema: `apps/invoices.json#/paths/~1invoices~1schedule/get/parameters/7/schema` and 2 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum ListPaymentMode {
+    /// `default`
+    Default,
+    /// `live`
+    Live,
+    /// `test`
+    Test,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl ListPaymentMode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Default => "default",
+            Self::Live => "live",
+            Self::Test => "test",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for ListPaymentMode {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "default" => Self::Default,
+            "live" => Self::Live,
+            "test" => Self::Test,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<ListPaymentMode> for String {
+    fn from(value: ListPaymentMode) -> Self {
+        match value {
+            ListPaymentMode::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for ListPaymentMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The response to `GET /invoices/schedule`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/ListSchedulesResponseDto`
@@ -6940,64 +4256,12 @@ pub struct PaymentScheduleConfigDto {
     ///
     /// Example: `fixed`
     #[serde(rename = "type")]
-    pub type_: PaymentScheduleConfigDtoType,
+    pub type_: Type,
     /// Due date type configuration
     #[serde(rename = "dateConfig")]
     pub date_config: PaymentScheduleDateConfigDto,
     /// Payment Schedule Items
     pub schedules: Vec<Vec<serde_json::Value>>,
-}
-
-/// Payment Schedule Type
-///
-/// Schema: `apps/invoices.json#/components/schemas/PaymentScheduleConfigDto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum PaymentScheduleConfigDtoType {
-    /// `fixed`
-    Fixed,
-    /// `percentage`
-    Percentage,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PaymentScheduleConfigDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Fixed => "fixed",
-            Self::Percentage => "percentage",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PaymentScheduleConfigDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "fixed" => Self::Fixed,
-            "percentage" => Self::Percentage,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PaymentScheduleConfigDtoType> for String {
-    fn from(value: PaymentScheduleConfigDtoType) -> Self {
-        match value {
-            PaymentScheduleConfigDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PaymentScheduleConfigDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The `dateConfig` field of [`PaymentScheduleConfigDto`].
@@ -7130,109 +4394,9 @@ pub struct PaymentScheduleDto {
     ///
     /// Example: `percentage`
     #[serde(rename = "type")]
-    pub type_: PaymentScheduleDtoType,
+    pub type_: Type,
     /// payment schedule item
     pub schedules: Vec<String>,
-}
-
-/// Payment schedule type
-///
-/// Schema: `apps/invoices.json#/components/schemas/PaymentScheduleDto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum PaymentScheduleDtoType {
-    /// `fixed`
-    Fixed,
-    /// `percentage`
-    Percentage,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PaymentScheduleDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Fixed => "fixed",
-            Self::Percentage => "percentage",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PaymentScheduleDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "fixed" => Self::Fixed,
-            "percentage" => Self::Percentage,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PaymentScheduleDtoType> for String {
-    fn from(value: PaymentScheduleDtoType) -> Self {
-        match value {
-            PaymentScheduleDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PaymentScheduleDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `altType` parameter of `GET /invoices/estimate/template/preview`.
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1estimate~1template~1preview/get/parameters/2/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum PreviewEstimateTemplateAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PreviewEstimateTemplateAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PreviewEstimateTemplateAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PreviewEstimateTemplateAltType> for String {
-    fn from(value: PreviewEstimateTemplateAltType) -> Self {
-        match value {
-            PreviewEstimateTemplateAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PreviewEstimateTemplateAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The `miscellaneousCharges` field of [`CreateEstimatesDto`], the `miscellaneousCharges` field of [`CreateInvoiceDto`], the `miscellaneousCharges` field of [`CreateInvoiceScheduleDto`] and 7 more places.
@@ -7294,7 +4458,7 @@ pub struct RecordPaymentDto {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: RecordPaymentDtoAltType,
+    pub alt_type: AltType,
     /// manual payment method
     ///
     /// Example: `card`
@@ -7329,54 +4493,6 @@ pub struct RecordPaymentDto {
     /// Example: `2025-03-19T05:03:00.000Z`
     #[serde(rename = "fulfilledAt", default, skip_serializing_if = "Option::is_none")]
     pub fulfilled_at: Option<String>,
-}
-
-/// Alt Type
-///
-/// Schema: `apps/invoices.json#/components/schemas/RecordPaymentDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum RecordPaymentDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl RecordPaymentDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for RecordPaymentDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<RecordPaymentDtoAltType> for String {
-    fn from(value: RecordPaymentDtoAltType) -> Self {
-        match value {
-            RecordPaymentDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for RecordPaymentDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// manual payment method
@@ -7499,7 +4615,7 @@ pub struct ReminderDto {
     ///
     /// Example: `daily`
     #[serde(rename = "intervalType")]
-    pub interval_type: ReminderDtoIntervalType,
+    pub interval_type: IntervalType,
     /// Maximum number of reminders that can be sent
     ///
     /// Example: `3`
@@ -7530,78 +4646,6 @@ pub struct ReminderDto {
     /// Example: `businessTZ`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
-}
-
-/// Interval type for the reminder
-///
-/// Schema: `apps/invoices.json#/components/schemas/ReminderDto/properties/intervalType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ReminderDtoIntervalType {
-    /// `yearly`
-    Yearly,
-    /// `monthly`
-    Monthly,
-    /// `weekly`
-    Weekly,
-    /// `daily`
-    Daily,
-    /// `hourly`
-    Hourly,
-    /// `minutely`
-    Minutely,
-    /// `secondly`
-    Secondly,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ReminderDtoIntervalType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Yearly => "yearly",
-            Self::Monthly => "monthly",
-            Self::Weekly => "weekly",
-            Self::Daily => "daily",
-            Self::Hourly => "hourly",
-            Self::Minutely => "minutely",
-            Self::Secondly => "secondly",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ReminderDtoIntervalType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "yearly" => Self::Yearly,
-            "monthly" => Self::Monthly,
-            "weekly" => Self::Weekly,
-            "daily" => Self::Daily,
-            "hourly" => Self::Hourly,
-            "minutely" => Self::Minutely,
-            "secondly" => Self::Secondly,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ReminderDtoIntervalType> for String {
-    fn from(value: ReminderDtoIntervalType) -> Self {
-        match value {
-            ReminderDtoIntervalType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ReminderDtoIntervalType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// Condition for sending the reminder
@@ -7754,7 +4798,7 @@ pub struct ScheduleInvoiceScheduleDto {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: ScheduleInvoiceScheduleDtoAltType,
+    pub alt_type: AltType,
     /// The `liveMode` field.
     #[serde(rename = "liveMode")]
     pub live_mode: bool,
@@ -7763,184 +4807,12 @@ pub struct ScheduleInvoiceScheduleDto {
     pub auto_payment: Option<AutoPaymentDetailsDto>,
 }
 
-/// Alt Type
-///
-/// Schema: `apps/invoices.json#/components/schemas/ScheduleInvoiceScheduleDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ScheduleInvoiceScheduleDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ScheduleInvoiceScheduleDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ScheduleInvoiceScheduleDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ScheduleInvoiceScheduleDtoAltType> for String {
-    fn from(value: ScheduleInvoiceScheduleDtoAltType) -> Self {
-        match value {
-            ScheduleInvoiceScheduleDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ScheduleInvoiceScheduleDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `POST /invoices/schedule/{scheduleId}/schedule`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/ScheduleInvoiceScheduleResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ScheduleInvoiceScheduleResponseDto {
-    /// Schedule Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "_id")]
-    pub id: String,
-    /// Schedule Status
-    ///
-    /// Example: `draft`
-    pub status: String,
-    /// Live Mode
-    ///
-    /// Example: `false`
-    #[serde(rename = "liveMode")]
-    pub live_mode: bool,
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
-    pub alt_id: String,
-    /// The `altType` field.
-    #[serde(rename = "altType")]
-    pub alt_type: ScheduleInvoiceScheduleResponseDtoAltType,
-    /// Name of the invoice
-    ///
-    /// Example: `New Invoice`
-    pub name: String,
-    /// The `schedule` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedule: Option<ScheduleOptionsDto>,
-    /// List of invoices
-    pub invoices: Vec<DefaultInvoiceResponseDto>,
-    /// Business Details
-    #[serde(rename = "businessDetails")]
-    pub business_details: BusinessDetailsDto,
-    /// Currency
-    ///
-    /// Example: `USD`
-    pub currency: String,
-    /// Contact Details
-    #[serde(rename = "contactDetails")]
-    pub contact_details: ContactDetailsDto,
-    /// Discount
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub discount: Option<DiscountDto>,
-    /// Invoice Items
-    pub items: Vec<String>,
-    /// Total Amount
-    ///
-    /// Example: `999`
-    pub total: f64,
-    /// Title
-    ///
-    /// Example: `INVOICE`
-    pub title: String,
-    /// Terms notes
-    ///
-    /// Example: `Confidential`
-    #[serde(rename = "termsNotes")]
-    pub terms_notes: String,
-    /// Compiled terms notes
-    ///
-    /// Example: `Confidential`
-    #[serde(rename = "compiledTermsNotes")]
-    pub compiled_terms_notes: String,
-    /// created at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "createdAt")]
-    pub created_at: String,
-    /// updated at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "updatedAt")]
-    pub updated_at: String,
-}
+pub type ScheduleInvoiceScheduleResponseDto = AutoPaymentInvoiceScheduleResponseDto;
 
-/// The `altType` field of [`ScheduleInvoiceScheduleResponseDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/ScheduleInvoiceScheduleResponseDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ScheduleInvoiceScheduleResponseDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ScheduleInvoiceScheduleResponseDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ScheduleInvoiceScheduleResponseDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ScheduleInvoiceScheduleResponseDtoAltType> for String {
-    fn from(value: ScheduleInvoiceScheduleResponseDtoAltType) -> Self {
-        match value {
-            ScheduleInvoiceScheduleResponseDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ScheduleInvoiceScheduleResponseDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `schedule` field of [`AutoPaymentInvoiceScheduleResponseDto`], the `schedule` field of [`CancelInvoiceScheduleResponseDto`], the `schedule` field of [`CreateInvoiceScheduleDto`] and 7 more places.
+/// The `schedule` field of [`AutoPaymentInvoiceScheduleResponseDto`], the `schedule` field of [`CreateInvoiceScheduleDto`], the `schedule` field of [`FrequencySettingsDto`] and 1 more place.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/ScheduleOptionsDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -7965,9 +4837,9 @@ pub struct SendEstimateDto {
     pub alt_id: String,
     /// The `altType` field.
     #[serde(rename = "altType")]
-    pub alt_type: SendEstimateDtoAltType,
+    pub alt_type: AltType,
     /// The `action` field.
-    pub action: SendEstimateDtoAction,
+    pub action: Action,
     /// livemode for estimate
     ///
     /// Example: `true`
@@ -7988,114 +4860,6 @@ pub struct SendEstimateDto {
     pub estimate_name: Option<String>,
 }
 
-/// The `action` field of [`SendEstimateDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/SendEstimateDto/properties/action`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum SendEstimateDtoAction {
-    /// `sms_and_email`
-    SmsAndEmail,
-    /// `send_manually`
-    SendManually,
-    /// `email`
-    Email,
-    /// `sms`
-    Sms,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SendEstimateDtoAction {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SmsAndEmail => "sms_and_email",
-            Self::SendManually => "send_manually",
-            Self::Email => "email",
-            Self::Sms => "sms",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SendEstimateDtoAction {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "sms_and_email" => Self::SmsAndEmail,
-            "send_manually" => Self::SendManually,
-            "email" => Self::Email,
-            "sms" => Self::Sms,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SendEstimateDtoAction> for String {
-    fn from(value: SendEstimateDtoAction) -> Self {
-        match value {
-            SendEstimateDtoAction::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SendEstimateDtoAction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `altType` field of [`SendEstimateDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/SendEstimateDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum SendEstimateDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SendEstimateDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SendEstimateDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SendEstimateDtoAltType> for String {
-    fn from(value: SendEstimateDtoAltType) -> Self {
-        match value {
-            SendEstimateDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SendEstimateDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The body of `POST /invoices/{invoiceId}/send`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/SendInvoiceDto`
@@ -8110,14 +4874,14 @@ pub struct SendInvoiceDto {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: SendInvoiceDtoAltType,
+    pub alt_type: AltType,
     /// Please ensure that the UserId corresponds to an authorized personnel, either by an employee ID or agency ID, to access this location. This account will serve as the primary channel for all future communications and updates.
     ///
     /// Example: `6578278e879ad2646715ba9c`
     #[serde(rename = "userId")]
     pub user_id: String,
     /// The `action` field.
-    pub action: SendInvoiceDtoAction,
+    pub action: Action,
     /// The `liveMode` field.
     #[serde(rename = "liveMode")]
     pub live_mode: bool,
@@ -8127,114 +4891,6 @@ pub struct SendInvoiceDto {
     /// auto-payment configuration
     #[serde(rename = "autoPayment", default, skip_serializing_if = "Option::is_none")]
     pub auto_payment: Option<AutoPaymentDetailsDto>,
-}
-
-/// The `action` field of [`SendInvoiceDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/SendInvoiceDto/properties/action`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum SendInvoiceDtoAction {
-    /// `sms_and_email`
-    SmsAndEmail,
-    /// `send_manually`
-    SendManually,
-    /// `email`
-    Email,
-    /// `sms`
-    Sms,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SendInvoiceDtoAction {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SmsAndEmail => "sms_and_email",
-            Self::SendManually => "send_manually",
-            Self::Email => "email",
-            Self::Sms => "sms",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SendInvoiceDtoAction {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "sms_and_email" => Self::SmsAndEmail,
-            "send_manually" => Self::SendManually,
-            "email" => Self::Email,
-            "sms" => Self::Sms,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SendInvoiceDtoAction> for String {
-    fn from(value: SendInvoiceDtoAction) -> Self {
-        match value {
-            SendInvoiceDtoAction::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SendInvoiceDtoAction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Alt Type
-///
-/// Schema: `apps/invoices.json#/components/schemas/SendInvoiceDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum SendInvoiceDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SendInvoiceDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SendInvoiceDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SendInvoiceDtoAltType> for String {
-    fn from(value: SendInvoiceDtoAltType) -> Self {
-        match value {
-            SendInvoiceDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SendInvoiceDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The response to `POST /invoices/{invoiceId}/send`.
@@ -8288,6 +4944,74 @@ pub struct SepaDirectDebitDto {
     pub branch_code: String,
 }
 
+/// Invoice Status
+///
+/// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceResponseDto/properties/status` and 5 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Status {
+    /// `draft`
+    Draft,
+    /// `sent`
+    Sent,
+    /// `payment_processing`
+    PaymentProcessing,
+    /// `paid`
+    Paid,
+    /// `void`
+    Void,
+    /// `partially_paid`
+    PartiallyPaid,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Draft => "draft",
+            Self::Sent => "sent",
+            Self::PaymentProcessing => "payment_processing",
+            Self::Paid => "paid",
+            Self::Void => "void",
+            Self::PartiallyPaid => "partially_paid",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for Status {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "draft" => Self::Draft,
+            "sent" => Self::Sent,
+            "payment_processing" => Self::PaymentProcessing,
+            "paid" => Self::Paid,
+            "void" => Self::Void,
+            "partially_paid" => Self::PartiallyPaid,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<Status> for String {
+    fn from(value: Status) -> Self {
+        match value {
+            Status::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The `stripe` field of [`PaymentMethodDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/StripePaymentMethodDto`
@@ -8314,7 +5038,7 @@ pub struct Text2PayDto {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: Text2PayDtoAltType,
+    pub alt_type: AltType,
     /// Invoice Name
     ///
     /// Example: `New Invoice`
@@ -8494,54 +5218,6 @@ impl std::fmt::Display for Text2PayDtoAction {
     }
 }
 
-/// Alt Type
-///
-/// Schema: `apps/invoices.json#/components/schemas/Text2PayDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum Text2PayDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Text2PayDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Text2PayDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Text2PayDtoAltType> for String {
-    fn from(value: Text2PayDtoAltType) -> Self {
-        match value {
-            Text2PayDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Text2PayDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `POST /invoices/text2pay`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/Text2PayInvoiceResponseDto`
@@ -8589,134 +5265,62 @@ pub struct TotalSummaryDto {
     pub tax: f64,
 }
 
-/// The response to `POST /invoices/schedule/{scheduleId}/updateAndSchedule`.
+/// Discount type
 ///
-/// Schema: `apps/invoices.json#/components/schemas/UpdateAndScheduleInvoiceScheduleResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateAndScheduleInvoiceScheduleResponseDto {
-    /// Schedule Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "_id")]
-    pub id: String,
-    /// Schedule Status
-    ///
-    /// Example: `draft`
-    pub status: String,
-    /// Live Mode
-    ///
-    /// Example: `false`
-    #[serde(rename = "liveMode")]
-    pub live_mode: bool,
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
-    pub alt_id: String,
-    /// The `altType` field.
-    #[serde(rename = "altType")]
-    pub alt_type: UpdateAndScheduleInvoiceScheduleResponseDtoAltType,
-    /// Name of the invoice
-    ///
-    /// Example: `New Invoice`
-    pub name: String,
-    /// The `schedule` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedule: Option<ScheduleOptionsDto>,
-    /// List of invoices
-    pub invoices: Vec<DefaultInvoiceResponseDto>,
-    /// Business Details
-    #[serde(rename = "businessDetails")]
-    pub business_details: BusinessDetailsDto,
-    /// Currency
-    ///
-    /// Example: `USD`
-    pub currency: String,
-    /// Contact Details
-    #[serde(rename = "contactDetails")]
-    pub contact_details: ContactDetailsDto,
-    /// Discount
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub discount: Option<DiscountDto>,
-    /// Invoice Items
-    pub items: Vec<String>,
-    /// Total Amount
-    ///
-    /// Example: `999`
-    pub total: f64,
-    /// Title
-    ///
-    /// Example: `INVOICE`
-    pub title: String,
-    /// Terms notes
-    ///
-    /// Example: `Confidential`
-    #[serde(rename = "termsNotes")]
-    pub terms_notes: String,
-    /// Compiled terms notes
-    ///
-    /// Example: `Confidential`
-    #[serde(rename = "compiledTermsNotes")]
-    pub compiled_terms_notes: String,
-    /// created at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "createdAt")]
-    pub created_at: String,
-    /// updated at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "updatedAt")]
-    pub updated_at: String,
-}
-
-/// The `altType` field of [`UpdateAndScheduleInvoiceScheduleResponseDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/UpdateAndScheduleInvoiceScheduleResponseDto/properties/altType`
+/// Schema: `apps/invoices.json#/components/schemas/DiscountDto/properties/type` and 3 identical schemas
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
-pub enum UpdateAndScheduleInvoiceScheduleResponseDtoAltType {
-    /// `location`
-    Location,
+pub enum Type {
+    /// `percentage`
+    Percentage,
+    /// `fixed`
+    Fixed,
     /// A value the spec did not list.
     Unknown(String),
 }
 
-impl UpdateAndScheduleInvoiceScheduleResponseDtoAltType {
+impl Type {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
-            Self::Location => "location",
+            Self::Percentage => "percentage",
+            Self::Fixed => "fixed",
             Self::Unknown(value) => value,
         }
     }
 }
 
-impl From<String> for UpdateAndScheduleInvoiceScheduleResponseDtoAltType {
+impl From<String> for Type {
     fn from(value: String) -> Self {
         match value.as_str() {
-            "location" => Self::Location,
+            "percentage" => Self::Percentage,
+            "fixed" => Self::Fixed,
             _ => Self::Unknown(value),
         }
     }
 }
 
-impl From<UpdateAndScheduleInvoiceScheduleResponseDtoAltType> for String {
-    fn from(value: UpdateAndScheduleInvoiceScheduleResponseDtoAltType) -> Self {
+impl From<Type> for String {
+    fn from(value: Type) -> Self {
         match value {
-            UpdateAndScheduleInvoiceScheduleResponseDtoAltType::Unknown(value) => value,
+            Type::Unknown(value) => value,
             known => known.as_str().to_owned(),
         }
     }
 }
 
-impl std::fmt::Display for UpdateAndScheduleInvoiceScheduleResponseDtoAltType {
+impl std::fmt::Display for Type {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
 }
+
+/// The response to `POST /invoices/schedule/{scheduleId}/updateAndSchedule`.
+///
+/// Schema: `apps/invoices.json#/components/schemas/UpdateAndScheduleInvoiceScheduleResponseDto`
+pub type UpdateAndScheduleInvoiceScheduleResponseDto = AutoPaymentInvoiceScheduleResponseDto;
 
 /// The body of `PUT /invoices/estimate/{estimateId}`.
 ///
@@ -8730,7 +5334,7 @@ pub struct UpdateEstimateDto {
     pub alt_id: String,
     /// The `altType` field.
     #[serde(rename = "altType")]
-    pub alt_type: UpdateEstimateDtoAltType,
+    pub alt_type: AltType,
     /// Estimate Name
     ///
     /// Example: `Home Service Estimate`
@@ -8842,127 +5446,7 @@ pub struct UpdateEstimateDto {
     ///
     /// Example: `sent`
     #[serde(rename = "estimateStatus", default, skip_serializing_if = "Option::is_none")]
-    pub estimate_status: Option<UpdateEstimateDtoEstimateStatus>,
-}
-
-/// The `altType` field of [`UpdateEstimateDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/UpdateEstimateDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateEstimateDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateEstimateDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateEstimateDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateEstimateDtoAltType> for String {
-    fn from(value: UpdateEstimateDtoAltType) -> Self {
-        match value {
-            UpdateEstimateDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateEstimateDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Estimate Status
-///
-/// Schema: `apps/invoices.json#/components/schemas/UpdateEstimateDto/properties/estimateStatus`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateEstimateDtoEstimateStatus {
-    /// `all`
-    All,
-    /// `draft`
-    Draft,
-    /// `sent`
-    Sent,
-    /// `accepted`
-    Accepted,
-    /// `declined`
-    Declined,
-    /// `invoiced`
-    Invoiced,
-    /// `viewed`
-    Viewed,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateEstimateDtoEstimateStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::All => "all",
-            Self::Draft => "draft",
-            Self::Sent => "sent",
-            Self::Accepted => "accepted",
-            Self::Declined => "declined",
-            Self::Invoiced => "invoiced",
-            Self::Viewed => "viewed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateEstimateDtoEstimateStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "all" => Self::All,
-            "draft" => Self::Draft,
-            "sent" => Self::Sent,
-            "accepted" => Self::Accepted,
-            "declined" => Self::Declined,
-            "invoiced" => Self::Invoiced,
-            "viewed" => Self::Viewed,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateEstimateDtoEstimateStatus> for String {
-    fn from(value: UpdateEstimateDtoEstimateStatus) -> Self {
-        match value {
-            UpdateEstimateDtoEstimateStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateEstimateDtoEstimateStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
+    pub estimate_status: Option<EstimateStatus>,
 }
 
 /// The body of `PUT /invoices/{invoiceId}`.
@@ -8979,7 +5463,7 @@ pub struct UpdateInvoiceDto {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: UpdateInvoiceDtoAltType,
+    pub alt_type: AltType,
     /// Name to be updated
     ///
     /// Example: `New Invoice`
@@ -9092,54 +5576,6 @@ pub struct UpdateInvoiceDto {
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
-/// Alt Type
-///
-/// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateInvoiceDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateInvoiceDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateInvoiceDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateInvoiceDtoAltType> for String {
-    fn from(value: UpdateInvoiceDtoAltType) -> Self {
-        match value {
-            UpdateInvoiceDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateInvoiceDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The body of `PATCH /invoices/template/{templateId}/late-fees-configuration` and the body of `PATCH /invoices/{invoiceId}/late-fees-configuration`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceLateFeesConfigurationDto`
@@ -9154,292 +5590,16 @@ pub struct UpdateInvoiceLateFeesConfigurationDto {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: UpdateInvoiceLateFeesConfigurationDtoAltType,
+    pub alt_type: AltType,
     /// late fees configuration
     #[serde(rename = "lateFeesConfiguration")]
     pub late_fees_configuration: LateFeesConfigurationDto,
 }
 
-/// Alt Type
-///
-/// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceLateFeesConfigurationDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateInvoiceLateFeesConfigurationDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateInvoiceLateFeesConfigurationDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateInvoiceLateFeesConfigurationDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateInvoiceLateFeesConfigurationDtoAltType> for String {
-    fn from(value: UpdateInvoiceLateFeesConfigurationDtoAltType) -> Self {
-        match value {
-            UpdateInvoiceLateFeesConfigurationDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateInvoiceLateFeesConfigurationDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `PUT /invoices/{invoiceId}` and the response to `PATCH /invoices/{invoiceId}/late-fees-configuration`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateInvoiceResponseDto {
-    /// Invoice Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "_id")]
-    pub id: String,
-    /// Invoice Status
-    ///
-    /// Example: `draft`
-    pub status: UpdateInvoiceResponseDtoStatus,
-    /// Live Mode
-    ///
-    /// Example: `false`
-    #[serde(rename = "liveMode")]
-    pub live_mode: bool,
-    /// Amount Paid
-    ///
-    /// Example: `0`
-    #[serde(rename = "amountPaid")]
-    pub amount_paid: f64,
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
-    pub alt_id: String,
-    /// The `altType` field.
-    #[serde(rename = "altType")]
-    pub alt_type: UpdateInvoiceResponseDtoAltType,
-    /// Name of the invoice
-    ///
-    /// Example: `New Invoice`
-    pub name: String,
-    /// Business Details
-    #[serde(rename = "businessDetails")]
-    pub business_details: serde_json::Value,
-    /// Invoice Number
-    ///
-    /// Example: `19`
-    #[serde(rename = "invoiceNumber")]
-    pub invoice_number: f64,
-    /// Currency
-    ///
-    /// Example: `USD`
-    pub currency: String,
-    /// Contact Details
-    #[serde(rename = "contactDetails")]
-    pub contact_details: serde_json::Value,
-    /// Issue date in YYYY-MM-DD format
-    ///
-    /// Example: `2023-01-01`
-    #[serde(rename = "issueDate")]
-    pub issue_date: String,
-    /// Due date in YYYY-MM-DD format
-    ///
-    /// Example: `2023-01-01`
-    #[serde(rename = "dueDate")]
-    pub due_date: String,
-    /// Discount
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub discount: Option<serde_json::Value>,
-    /// Invoice Items
-    #[serde(rename = "invoiceItems")]
-    pub invoice_items: Vec<String>,
-    /// Total Amount
-    ///
-    /// Example: `999`
-    pub total: f64,
-    /// Title
-    ///
-    /// Example: `INVOICE`
-    pub title: String,
-    /// Total Amount Due
-    ///
-    /// Example: `999`
-    #[serde(rename = "amountDue")]
-    pub amount_due: f64,
-    /// created at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "createdAt")]
-    pub created_at: String,
-    /// updated at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "updatedAt")]
-    pub updated_at: String,
-    /// Automatic taxes enabled for the Invoice
-    ///
-    /// Example: `true`
-    #[serde(
-        rename = "automaticTaxesEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub automatic_taxes_enabled: Option<bool>,
-    /// Is Automatic taxes calculated for the Invoice items
-    ///
-    /// Example: `true`
-    #[serde(
-        rename = "automaticTaxesCalculated",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub automatic_taxes_calculated: Option<bool>,
-    /// split invoice into payment schedule summing up to full invoice amount
-    #[serde(
-        rename = "paymentSchedule",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub payment_schedule: Option<serde_json::Value>,
-}
-
-/// The `altType` field of [`UpdateInvoiceResponseDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceResponseDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateInvoiceResponseDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateInvoiceResponseDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateInvoiceResponseDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateInvoiceResponseDtoAltType> for String {
-    fn from(value: UpdateInvoiceResponseDtoAltType) -> Self {
-        match value {
-            UpdateInvoiceResponseDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateInvoiceResponseDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Invoice Status
-///
-/// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceResponseDto/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateInvoiceResponseDtoStatus {
-    /// `draft`
-    Draft,
-    /// `sent`
-    Sent,
-    /// `payment_processing`
-    PaymentProcessing,
-    /// `paid`
-    Paid,
-    /// `void`
-    Void,
-    /// `partially_paid`
-    PartiallyPaid,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateInvoiceResponseDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "draft",
-            Self::Sent => "sent",
-            Self::PaymentProcessing => "payment_processing",
-            Self::Paid => "paid",
-            Self::Void => "void",
-            Self::PartiallyPaid => "partially_paid",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateInvoiceResponseDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "draft" => Self::Draft,
-            "sent" => Self::Sent,
-            "payment_processing" => Self::PaymentProcessing,
-            "paid" => Self::Paid,
-            "void" => Self::Void,
-            "partially_paid" => Self::PartiallyPaid,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateInvoiceResponseDtoStatus> for String {
-    fn from(value: UpdateInvoiceResponseDtoStatus) -> Self {
-        match value {
-            UpdateInvoiceResponseDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateInvoiceResponseDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub type UpdateInvoiceResponseDto = CreateInvoiceResponseDto;
 
 /// The body of `PUT /invoices/schedule/{scheduleId}`.
 ///
@@ -9455,7 +5615,7 @@ pub struct UpdateInvoiceScheduleDto {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: UpdateInvoiceScheduleDtoAltType,
+    pub alt_type: AltType,
     /// The `name` field.
     pub name: String,
     /// The `contactDetails` field.
@@ -9493,182 +5653,10 @@ pub struct UpdateInvoiceScheduleDto {
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
-/// Alt Type
-///
-/// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceScheduleDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateInvoiceScheduleDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateInvoiceScheduleDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateInvoiceScheduleDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateInvoiceScheduleDtoAltType> for String {
-    fn from(value: UpdateInvoiceScheduleDtoAltType) -> Self {
-        match value {
-            UpdateInvoiceScheduleDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateInvoiceScheduleDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `PUT /invoices/schedule/{scheduleId}`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceScheduleResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateInvoiceScheduleResponseDto {
-    /// Schedule Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "_id")]
-    pub id: String,
-    /// Schedule Status
-    ///
-    /// Example: `draft`
-    pub status: String,
-    /// Live Mode
-    ///
-    /// Example: `false`
-    #[serde(rename = "liveMode")]
-    pub live_mode: bool,
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
-    pub alt_id: String,
-    /// The `altType` field.
-    #[serde(rename = "altType")]
-    pub alt_type: UpdateInvoiceScheduleResponseDtoAltType,
-    /// Name of the invoice
-    ///
-    /// Example: `New Invoice`
-    pub name: String,
-    /// The `schedule` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedule: Option<ScheduleOptionsDto>,
-    /// List of invoices
-    pub invoices: Vec<DefaultInvoiceResponseDto>,
-    /// Business Details
-    #[serde(rename = "businessDetails")]
-    pub business_details: BusinessDetailsDto,
-    /// Currency
-    ///
-    /// Example: `USD`
-    pub currency: String,
-    /// Contact Details
-    #[serde(rename = "contactDetails")]
-    pub contact_details: ContactDetailsDto,
-    /// Discount
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub discount: Option<DiscountDto>,
-    /// Invoice Items
-    pub items: Vec<String>,
-    /// Total Amount
-    ///
-    /// Example: `999`
-    pub total: f64,
-    /// Title
-    ///
-    /// Example: `INVOICE`
-    pub title: String,
-    /// Terms notes
-    ///
-    /// Example: `Confidential`
-    #[serde(rename = "termsNotes")]
-    pub terms_notes: String,
-    /// Compiled terms notes
-    ///
-    /// Example: `Confidential`
-    #[serde(rename = "compiledTermsNotes")]
-    pub compiled_terms_notes: String,
-    /// created at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "createdAt")]
-    pub created_at: String,
-    /// updated at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "updatedAt")]
-    pub updated_at: String,
-}
-
-/// The `altType` field of [`UpdateInvoiceScheduleResponseDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceScheduleResponseDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateInvoiceScheduleResponseDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateInvoiceScheduleResponseDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateInvoiceScheduleResponseDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateInvoiceScheduleResponseDtoAltType> for String {
-    fn from(value: UpdateInvoiceScheduleResponseDtoAltType) -> Self {
-        match value {
-            UpdateInvoiceScheduleResponseDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateInvoiceScheduleResponseDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub type UpdateInvoiceScheduleResponseDto = AutoPaymentInvoiceScheduleResponseDto;
 
 /// The body of `PUT /invoices/template/{templateId}`.
 ///
@@ -9684,7 +5672,7 @@ pub struct UpdateInvoiceTemplateDto {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: UpdateInvoiceTemplateDtoAltType,
+    pub alt_type: AltType,
     /// The `internal` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub internal: Option<bool>,
@@ -9719,160 +5707,10 @@ pub struct UpdateInvoiceTemplateDto {
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
-/// Alt Type
-///
-/// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceTemplateDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateInvoiceTemplateDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateInvoiceTemplateDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateInvoiceTemplateDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateInvoiceTemplateDtoAltType> for String {
-    fn from(value: UpdateInvoiceTemplateDtoAltType) -> Self {
-        match value {
-            UpdateInvoiceTemplateDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateInvoiceTemplateDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `PUT /invoices/template/{templateId}`, the response to `PATCH /invoices/template/{templateId}/late-fees-configuration` and the response to `PATCH /invoices/template/{templateId}/payment-methods-configuration`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceTemplateResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateInvoiceTemplateResponseDto {
-    /// Template Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "_id")]
-    pub id: String,
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
-    pub alt_id: String,
-    /// The `altType` field.
-    #[serde(rename = "altType")]
-    pub alt_type: UpdateInvoiceTemplateResponseDtoAltType,
-    /// Name of the Template
-    ///
-    /// Example: `New Template`
-    pub name: String,
-    /// Business Details
-    #[serde(rename = "businessDetails")]
-    pub business_details: BusinessDetailsDto,
-    /// Currency
-    ///
-    /// Example: `USD`
-    pub currency: String,
-    /// Discount
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub discount: Option<DiscountDto>,
-    /// Invoice Items
-    pub items: Vec<String>,
-    /// prefix for invoice number
-    ///
-    /// Example: `INV-`
-    #[serde(
-        rename = "invoiceNumberPrefix",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub invoice_number_prefix: Option<String>,
-    /// Total Amount
-    ///
-    /// Example: `999`
-    pub total: f64,
-    /// created at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "createdAt")]
-    pub created_at: String,
-    /// updated at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "updatedAt")]
-    pub updated_at: String,
-}
-
-/// The `altType` field of [`UpdateInvoiceTemplateResponseDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceTemplateResponseDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateInvoiceTemplateResponseDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateInvoiceTemplateResponseDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateInvoiceTemplateResponseDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateInvoiceTemplateResponseDtoAltType> for String {
-    fn from(value: UpdateInvoiceTemplateResponseDtoAltType) -> Self {
-        match value {
-            UpdateInvoiceTemplateResponseDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateInvoiceTemplateResponseDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub type UpdateInvoiceTemplateResponseDto = CreateInvoiceTemplateResponseDto;
 
 /// The body of `PATCH /invoices/template/{templateId}/payment-methods-configuration`.
 ///
@@ -9888,58 +5726,10 @@ pub struct UpdatePaymentMethodsConfigurationDto {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: UpdatePaymentMethodsConfigurationDtoAltType,
+    pub alt_type: AltType,
     /// Payment Methods for Invoices
     #[serde(rename = "paymentMethods", default, skip_serializing_if = "Option::is_none")]
     pub payment_methods: Option<PaymentMethodDto>,
-}
-
-/// Alt Type
-///
-/// Schema: `apps/invoices.json#/components/schemas/UpdatePaymentMethodsConfigurationDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdatePaymentMethodsConfigurationDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdatePaymentMethodsConfigurationDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdatePaymentMethodsConfigurationDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdatePaymentMethodsConfigurationDtoAltType> for String {
-    fn from(value: UpdatePaymentMethodsConfigurationDtoAltType) -> Self {
-        match value {
-            UpdatePaymentMethodsConfigurationDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdatePaymentMethodsConfigurationDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The `usBankAccount` field of [`AutoPaymentDetailsDto`].
@@ -9956,297 +5746,9 @@ pub struct UsBankAccountDto {
 /// The body of `POST /invoices/{invoiceId}/void`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/VoidInvoiceDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VoidInvoiceDto {
-    /// location Id / company Id based on altType
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
-    pub alt_id: String,
-    /// Alt Type
-    ///
-    /// Example: `location`
-    #[serde(rename = "altType")]
-    pub alt_type: VoidInvoiceDtoAltType,
-}
-
-/// Alt Type
-///
-/// Schema: `apps/invoices.json#/components/schemas/VoidInvoiceDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum VoidInvoiceDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl VoidInvoiceDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for VoidInvoiceDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<VoidInvoiceDtoAltType> for String {
-    fn from(value: VoidInvoiceDtoAltType) -> Self {
-        match value {
-            VoidInvoiceDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for VoidInvoiceDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub type VoidInvoiceDto = AltDto;
 
 /// The response to `POST /invoices/{invoiceId}/void`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/VoidInvoiceResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VoidInvoiceResponseDto {
-    /// Invoice Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "_id")]
-    pub id: String,
-    /// Invoice Status
-    ///
-    /// Example: `draft`
-    pub status: VoidInvoiceResponseDtoStatus,
-    /// Live Mode
-    ///
-    /// Example: `false`
-    #[serde(rename = "liveMode")]
-    pub live_mode: bool,
-    /// Amount Paid
-    ///
-    /// Example: `0`
-    #[serde(rename = "amountPaid")]
-    pub amount_paid: f64,
-    /// Location Id or Agency Id
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "altId")]
-    pub alt_id: String,
-    /// The `altType` field.
-    #[serde(rename = "altType")]
-    pub alt_type: VoidInvoiceResponseDtoAltType,
-    /// Name of the invoice
-    ///
-    /// Example: `New Invoice`
-    pub name: String,
-    /// Business Details
-    #[serde(rename = "businessDetails")]
-    pub business_details: serde_json::Value,
-    /// Invoice Number
-    ///
-    /// Example: `19`
-    #[serde(rename = "invoiceNumber")]
-    pub invoice_number: f64,
-    /// Currency
-    ///
-    /// Example: `USD`
-    pub currency: String,
-    /// Contact Details
-    #[serde(rename = "contactDetails")]
-    pub contact_details: serde_json::Value,
-    /// Issue date in YYYY-MM-DD format
-    ///
-    /// Example: `2023-01-01`
-    #[serde(rename = "issueDate")]
-    pub issue_date: String,
-    /// Due date in YYYY-MM-DD format
-    ///
-    /// Example: `2023-01-01`
-    #[serde(rename = "dueDate")]
-    pub due_date: String,
-    /// Discount
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub discount: Option<serde_json::Value>,
-    /// Invoice Items
-    #[serde(rename = "invoiceItems")]
-    pub invoice_items: Vec<String>,
-    /// Total Amount
-    ///
-    /// Example: `999`
-    pub total: f64,
-    /// Title
-    ///
-    /// Example: `INVOICE`
-    pub title: String,
-    /// Total Amount Due
-    ///
-    /// Example: `999`
-    #[serde(rename = "amountDue")]
-    pub amount_due: f64,
-    /// created at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "createdAt")]
-    pub created_at: String,
-    /// updated at
-    ///
-    /// Example: `2023-12-12T09:27:42.355Z`
-    #[serde(rename = "updatedAt")]
-    pub updated_at: String,
-    /// Automatic taxes enabled for the Invoice
-    ///
-    /// Example: `true`
-    #[serde(
-        rename = "automaticTaxesEnabled",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub automatic_taxes_enabled: Option<bool>,
-    /// Is Automatic taxes calculated for the Invoice items
-    ///
-    /// Example: `true`
-    #[serde(
-        rename = "automaticTaxesCalculated",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub automatic_taxes_calculated: Option<bool>,
-    /// split invoice into payment schedule summing up to full invoice amount
-    #[serde(
-        rename = "paymentSchedule",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub payment_schedule: Option<serde_json::Value>,
-}
-
-/// The `altType` field of [`VoidInvoiceResponseDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/VoidInvoiceResponseDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum VoidInvoiceResponseDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl VoidInvoiceResponseDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for VoidInvoiceResponseDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<VoidInvoiceResponseDtoAltType> for String {
-    fn from(value: VoidInvoiceResponseDtoAltType) -> Self {
-        match value {
-            VoidInvoiceResponseDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for VoidInvoiceResponseDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Invoice Status
-///
-/// Schema: `apps/invoices.json#/components/schemas/VoidInvoiceResponseDto/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum VoidInvoiceResponseDtoStatus {
-    /// `draft`
-    Draft,
-    /// `sent`
-    Sent,
-    /// `payment_processing`
-    PaymentProcessing,
-    /// `paid`
-    Paid,
-    /// `void`
-    Void,
-    /// `partially_paid`
-    PartiallyPaid,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl VoidInvoiceResponseDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "draft",
-            Self::Sent => "sent",
-            Self::PaymentProcessing => "payment_processing",
-            Self::Paid => "paid",
-            Self::Void => "void",
-            Self::PartiallyPaid => "partially_paid",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for VoidInvoiceResponseDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "draft" => Self::Draft,
-            "sent" => Self::Sent,
-            "payment_processing" => Self::PaymentProcessing,
-            "paid" => Self::Paid,
-            "void" => Self::Void,
-            "partially_paid" => Self::PartiallyPaid,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<VoidInvoiceResponseDtoStatus> for String {
-    fn from(value: VoidInvoiceResponseDtoStatus) -> Self {
-        match value {
-            VoidInvoiceResponseDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for VoidInvoiceResponseDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub type VoidInvoiceResponseDto = CreateInvoiceResponseDto;

@@ -63,7 +63,7 @@ pub struct CrawledUrlDto {
     /// Current processing status of the URL
     ///
     /// Example: `Successful`
-    pub status: CrawledUrlDtoStatus,
+    pub status: Status,
     /// Location ID associated with this URL
     ///
     /// Example: `qIyivCmsuEOSnyoFYEej`
@@ -88,86 +88,6 @@ pub struct CrawledUrlDto {
     pub updated_at: String,
 }
 
-/// Current processing status of the URL
-///
-/// Schema: `apps/knowledge-base.json#/components/schemas/CrawledUrlDTO/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CrawledUrlDtoStatus {
-    /// `Pending`
-    Pending,
-    /// `Processing`
-    Processing,
-    /// `Successful`
-    Successful,
-    /// `Failed`
-    Failed,
-    /// `Existing`
-    Existing,
-    /// `Restricted`
-    Restricted,
-    /// `Cancelled`
-    Cancelled,
-    /// `Aborted`
-    Aborted,
-    /// `Training`
-    Training,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CrawledUrlDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "Pending",
-            Self::Processing => "Processing",
-            Self::Successful => "Successful",
-            Self::Failed => "Failed",
-            Self::Existing => "Existing",
-            Self::Restricted => "Restricted",
-            Self::Cancelled => "Cancelled",
-            Self::Aborted => "Aborted",
-            Self::Training => "Training",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CrawledUrlDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "Pending" => Self::Pending,
-            "Processing" => Self::Processing,
-            "Successful" => Self::Successful,
-            "Failed" => Self::Failed,
-            "Existing" => Self::Existing,
-            "Restricted" => Self::Restricted,
-            "Cancelled" => Self::Cancelled,
-            "Aborted" => Self::Aborted,
-            "Training" => Self::Training,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CrawledUrlDtoStatus> for String {
-    fn from(value: CrawledUrlDtoStatus) -> Self {
-        match value {
-            CrawledUrlDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CrawledUrlDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// An item of the `aggregate` field of [`CrawlingStatusDataDto`].
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/CrawlingAggregateDTO`
@@ -177,89 +97,9 @@ pub struct CrawlingAggregateDto {
     ///
     /// Example: `Failed`
     #[serde(rename = "_id")]
-    pub id: CrawlingAggregateDtoId,
+    pub id: Status,
     /// Array of records for this status
     pub records: Vec<CrawlingRecordDto>,
-}
-
-/// Status grouping identifier
-///
-/// Schema: `apps/knowledge-base.json#/components/schemas/CrawlingAggregateDTO/properties/_id`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CrawlingAggregateDtoId {
-    /// `Pending`
-    Pending,
-    /// `Processing`
-    Processing,
-    /// `Successful`
-    Successful,
-    /// `Failed`
-    Failed,
-    /// `Existing`
-    Existing,
-    /// `Restricted`
-    Restricted,
-    /// `Cancelled`
-    Cancelled,
-    /// `Aborted`
-    Aborted,
-    /// `Training`
-    Training,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CrawlingAggregateDtoId {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "Pending",
-            Self::Processing => "Processing",
-            Self::Successful => "Successful",
-            Self::Failed => "Failed",
-            Self::Existing => "Existing",
-            Self::Restricted => "Restricted",
-            Self::Cancelled => "Cancelled",
-            Self::Aborted => "Aborted",
-            Self::Training => "Training",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CrawlingAggregateDtoId {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "Pending" => Self::Pending,
-            "Processing" => Self::Processing,
-            "Successful" => Self::Successful,
-            "Failed" => Self::Failed,
-            "Existing" => Self::Existing,
-            "Restricted" => Self::Restricted,
-            "Cancelled" => Self::Cancelled,
-            "Aborted" => Self::Aborted,
-            "Training" => Self::Training,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CrawlingAggregateDtoId> for String {
-    fn from(value: CrawlingAggregateDtoId) -> Self {
-        match value {
-            CrawlingAggregateDtoId::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CrawlingAggregateDtoId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// An item of the `records` field of [`CrawlingAggregateDto`].
@@ -365,11 +205,7 @@ pub struct DeleteFaqResponseDto {
 /// The response to `DELETE /knowledge-bases/{knowledgeBaseId}`.
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/DeleteKnowledgeBaseResponseDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeleteKnowledgeBaseResponseDto {
-    /// The `success` field.
-    pub success: bool,
-}
+pub type DeleteKnowledgeBaseResponseDto = DeleteFaqResponseDto;
 
 /// The body of `DELETE /knowledge-bases/crawler`.
 ///
@@ -396,13 +232,7 @@ pub struct DeleteWebsiteUrlRequestDto {
 /// The response to `DELETE /knowledge-bases/crawler`.
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/DeleteWebsiteUrlResponseDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeleteWebsiteUrlResponseDto {
-    /// Indicates if the operation was successful
-    ///
-    /// Example: `true`
-    pub success: bool,
-}
+pub type DeleteWebsiteUrlResponseDto = DeleteFaqResponseDto;
 
 /// The `data` field of [`DiscoverWebsiteResponseDto`].
 ///
@@ -417,91 +247,11 @@ pub struct DiscoverWebsiteDataDto {
     /// Current status of the website discovery operation
     ///
     /// Example: `Processing`
-    pub status: DiscoverWebsiteDataDtoStatus,
+    pub status: Status,
     /// The URL being discovered/crawled
     ///
     /// Example: `https://developer.mozilla.org/en-US/blog/`
     pub url: String,
-}
-
-/// Current status of the website discovery operation
-///
-/// Schema: `apps/knowledge-base.json#/components/schemas/DiscoverWebsiteDataDTO/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum DiscoverWebsiteDataDtoStatus {
-    /// `Pending`
-    Pending,
-    /// `Processing`
-    Processing,
-    /// `Successful`
-    Successful,
-    /// `Failed`
-    Failed,
-    /// `Existing`
-    Existing,
-    /// `Restricted`
-    Restricted,
-    /// `Cancelled`
-    Cancelled,
-    /// `Aborted`
-    Aborted,
-    /// `Training`
-    Training,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DiscoverWebsiteDataDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "Pending",
-            Self::Processing => "Processing",
-            Self::Successful => "Successful",
-            Self::Failed => "Failed",
-            Self::Existing => "Existing",
-            Self::Restricted => "Restricted",
-            Self::Cancelled => "Cancelled",
-            Self::Aborted => "Aborted",
-            Self::Training => "Training",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DiscoverWebsiteDataDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "Pending" => Self::Pending,
-            "Processing" => Self::Processing,
-            "Successful" => Self::Successful,
-            "Failed" => Self::Failed,
-            "Existing" => Self::Existing,
-            "Restricted" => Self::Restricted,
-            "Cancelled" => Self::Cancelled,
-            "Aborted" => Self::Aborted,
-            "Training" => Self::Training,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DiscoverWebsiteDataDtoStatus> for String {
-    fn from(value: DiscoverWebsiteDataDtoStatus) -> Self {
-        match value {
-            DiscoverWebsiteDataDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DiscoverWebsiteDataDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The body of `POST /knowledge-bases/crawler`.
@@ -521,68 +271,12 @@ pub struct DiscoverWebsiteRequestDto {
     /// Mode as string
     ///
     /// Example: `Exact`
-    pub option: DiscoverWebsiteRequestDtoOption,
+    pub option: Mode,
     /// knowledge base ID as string
     ///
     /// Example: `tDtDnQdgm2LXpyiqYvZ6`
     #[serde(rename = "knowledgeBaseId")]
     pub knowledge_base_id: String,
-}
-
-/// Mode as string
-///
-/// Schema: `apps/knowledge-base.json#/components/schemas/DiscoverWebsiteRequestDTO/properties/option`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum DiscoverWebsiteRequestDtoOption {
-    /// `Exact`
-    Exact,
-    /// `Path`
-    Path,
-    /// `Domain`
-    Domain,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DiscoverWebsiteRequestDtoOption {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Exact => "Exact",
-            Self::Path => "Path",
-            Self::Domain => "Domain",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DiscoverWebsiteRequestDtoOption {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "Exact" => Self::Exact,
-            "Path" => Self::Path,
-            "Domain" => Self::Domain,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DiscoverWebsiteRequestDtoOption> for String {
-    fn from(value: DiscoverWebsiteRequestDtoOption) -> Self {
-        match value {
-            DiscoverWebsiteRequestDtoOption::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DiscoverWebsiteRequestDtoOption {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The response to `POST /knowledge-bases/crawler`.
@@ -797,15 +491,7 @@ pub struct GetKnowledgeBaseByIdResponseDto {
 /// The `InternalServerErrorDTO` schema.
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/InternalServerErrorDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct InternalServerErrorDto {
-    /// Example: `500`
-    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
-    pub status_code: Option<f64>,
-    /// Example: `Internal Server Error`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-}
+pub type InternalServerErrorDto = BadRequestDto;
 
 /// The `data` field of [`CreateKnowledgeBaseResponseDto`].
 ///
@@ -925,6 +611,62 @@ pub struct ListFaqsResponseDto {
     pub has_more: Option<bool>,
 }
 
+/// Mode as string
+///
+/// Schema: `apps/knowledge-base.json#/components/schemas/DiscoverWebsiteRequestDTO/properties/option` and 1 identical schema (`apps/knowledge-base.json#/components/schemas/OperationDetailsDTO/properties/mode`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Mode {
+    /// `Exact`
+    Exact,
+    /// `Path`
+    Path,
+    /// `Domain`
+    Domain,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl Mode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Exact => "Exact",
+            Self::Path => "Path",
+            Self::Domain => "Domain",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for Mode {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "Exact" => Self::Exact,
+            "Path" => Self::Path,
+            "Domain" => Self::Domain,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<Mode> for String {
+    fn from(value: Mode) -> Self {
+        match value {
+            Mode::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The `operationDetails` field of [`CrawlingStatusDataDto`].
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/OperationDetailsDTO`
@@ -953,7 +695,7 @@ pub struct OperationDetailsDto {
     /// Current operation status
     ///
     /// Example: `Pending`
-    pub status: OperationDetailsDtoStatus,
+    pub status: Status,
     /// Base URL being crawled
     ///
     /// Example: `https://developer.mozilla.org/en-US/blog/`
@@ -961,7 +703,7 @@ pub struct OperationDetailsDto {
     /// Crawling mode used
     ///
     /// Example: `Path`
-    pub mode: OperationDetailsDtoMode,
+    pub mode: Mode,
     /// Knowledge base ID
     ///
     /// Example: `CCNPhKqSCkTOG8O7dtbq`
@@ -987,70 +729,14 @@ pub struct OperationDetailsDto {
     pub robots_file_data: Option<String>,
 }
 
-/// Crawling mode used
+/// Current processing status of the URL
 ///
-/// Schema: `apps/knowledge-base.json#/components/schemas/OperationDetailsDTO/properties/mode`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum OperationDetailsDtoMode {
-    /// `Exact`
-    Exact,
-    /// `Path`
-    Path,
-    /// `Domain`
-    Domain,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl OperationDetailsDtoMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Exact => "Exact",
-            Self::Path => "Path",
-            Self::Domain => "Domain",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for OperationDetailsDtoMode {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "Exact" => Self::Exact,
-            "Path" => Self::Path,
-            "Domain" => Self::Domain,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<OperationDetailsDtoMode> for String {
-    fn from(value: OperationDetailsDtoMode) -> Self {
-        match value {
-            OperationDetailsDtoMode::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for OperationDetailsDtoMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Current operation status
-///
-/// Schema: `apps/knowledge-base.json#/components/schemas/OperationDetailsDTO/properties/status`
+/// Schema: `apps/knowledge-base.json#/components/schemas/CrawledUrlDTO/properties/status` and 3 identical schemas
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
-pub enum OperationDetailsDtoStatus {
+pub enum Status {
     /// `Pending`
     Pending,
     /// `Processing`
@@ -1073,7 +759,7 @@ pub enum OperationDetailsDtoStatus {
     Unknown(String),
 }
 
-impl OperationDetailsDtoStatus {
+impl Status {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1091,7 +777,7 @@ impl OperationDetailsDtoStatus {
     }
 }
 
-impl From<String> for OperationDetailsDtoStatus {
+impl From<String> for Status {
     fn from(value: String) -> Self {
         match value.as_str() {
             "Pending" => Self::Pending,
@@ -1108,16 +794,16 @@ impl From<String> for OperationDetailsDtoStatus {
     }
 }
 
-impl From<OperationDetailsDtoStatus> for String {
-    fn from(value: OperationDetailsDtoStatus) -> Self {
+impl From<Status> for String {
+    fn from(value: Status) -> Self {
         match value {
-            OperationDetailsDtoStatus::Unknown(value) => value,
+            Status::Unknown(value) => value,
             known => known.as_str().to_owned(),
         }
     }
 }
 
-impl std::fmt::Display for OperationDetailsDtoStatus {
+impl std::fmt::Display for Status {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -1151,13 +837,7 @@ pub struct TrainDiscoveredUrlsDto {
 /// The response to `POST /knowledge-bases/crawler/train`.
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/TrainDiscoveredUrlsResponseDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TrainDiscoveredUrlsResponseDto {
-    /// Indicates if the operation was successful
-    ///
-    /// Example: `true`
-    pub success: bool,
-}
+pub type TrainDiscoveredUrlsResponseDto = DeleteFaqResponseDto;
 
 /// The `UnauthorizedDTO` schema.
 ///
@@ -1209,13 +889,7 @@ pub struct UpdateFaqBodyDto {
 /// The response to `PUT /knowledge-bases/faqs/{id}`.
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/UpdateFaqResponseDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateFaqResponseDto {
-    /// Success status of the update operation
-    ///
-    /// Example: `true`
-    pub success: bool,
-}
+pub type UpdateFaqResponseDto = DeleteFaqResponseDto;
 
 /// The body of `PUT /knowledge-bases/{id}`.
 ///
@@ -1233,8 +907,4 @@ pub struct UpdateKnowledgeBaseDto {
 /// The response to `PUT /knowledge-bases/{id}`.
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/UpdateKnowledgeBaseResponseDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateKnowledgeBaseResponseDto {
-    /// The `success` field.
-    pub success: bool,
-}
+pub type UpdateKnowledgeBaseResponseDto = DeleteFaqResponseDto;

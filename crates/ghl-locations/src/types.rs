@@ -39,249 +39,14 @@ pub struct BusinessSchema {
     pub logo_url: Option<String>,
 }
 
-/// The body of `POST /locations/{locationId}/customFields`.
-///
-/// Schema: `apps/locations.json#/components/schemas/CreateCustomFieldsDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateCustomFieldsDto {
-    /// Example: `Custom Field`
-    pub name: String,
-    /// Example: `TEXT`
-    #[serde(rename = "dataType")]
-    pub data_type: String,
-    /// Example: `Placeholder Text`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub placeholder: Option<String>,
-    /// The `acceptedFormat` field.
-    #[serde(rename = "acceptedFormat", default, skip_serializing_if = "Option::is_none")]
-    pub accepted_format: Option<Vec<String>>,
-    /// Example: `false`
-    #[serde(rename = "isMultipleFile", default, skip_serializing_if = "Option::is_none")]
-    pub is_multiple_file: Option<bool>,
-    /// Example: `2`
-    #[serde(
-        rename = "maxNumberOfFiles",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub max_number_of_files: Option<f64>,
-    /// The `textBoxListOptions` field.
-    #[serde(
-        rename = "textBoxListOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub text_box_list_options: Option<Vec<CreateCustomFieldsDtoTextBoxListOptionsItem>>,
-    /// Example: `0`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub position: Option<f64>,
-    /// Model of the custom field you want to create
-    ///
-    /// Example: `opportunity`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub model: Option<CreateCustomFieldsDtoModel>,
-}
-
-/// Model of the custom field you want to create
-///
-/// Schema: `apps/locations.json#/components/schemas/CreateCustomFieldsDTO/properties/model`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateCustomFieldsDtoModel {
-    /// `contact`
-    Contact,
-    /// `opportunity`
-    Opportunity,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateCustomFieldsDtoModel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Contact => "contact",
-            Self::Opportunity => "opportunity",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateCustomFieldsDtoModel {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "contact" => Self::Contact,
-            "opportunity" => Self::Opportunity,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateCustomFieldsDtoModel> for String {
-    fn from(value: CreateCustomFieldsDtoModel) -> Self {
-        match value {
-            CreateCustomFieldsDtoModel::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateCustomFieldsDtoModel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An item of the `textBoxListOptions` field of [`CreateCustomFieldsDto`].
-///
-/// Schema: `apps/locations.json#/components/schemas/CreateCustomFieldsDTO/properties/textBoxListOptions/items`
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum CreateCustomFieldsDtoTextBoxListOptionsItem {
-    /// A [`TextBoxListOptionsSchema`].
-    TextBoxListOptionsSchema(TextBoxListOptionsSchema),
-    /// A [`TextBoxListOptionsSchema`].
-    TextBoxListOptionsSchema2(TextBoxListOptionsSchema),
-}
-
-impl<'de> Deserialize<'de> for CreateCustomFieldsDtoTextBoxListOptionsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        const FIELDS: [&[&str]; 2] = [
-            &["label", "prefillValue"],
-            &["label", "prefillValue"],
-        ];
-        let value = serde_json::Value::deserialize(deserializer)?;
-        let named = |fields: &[&str]| {
-            value
-                .as_object()
-                .map_or(
-                    0,
-                    |object| {
-                        object
-                            .keys()
-                            .filter(|key| fields.contains(&key.as_str()))
-                            .count()
-                    },
-                )
-        };
-        let mut order: Vec<(usize, usize)> = FIELDS
-            .iter()
-            .enumerate()
-            .map(|(index, fields)| (named(fields), index))
-            .collect();
-        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
-        for (_, index) in order {
-            let parsed = match index {
-                0 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::TextBoxListOptionsSchema)
-                }
-                1 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::TextBoxListOptionsSchema2)
-                }
-                _ => continue,
-            };
-            if let Ok(parsed) = parsed {
-                return Ok(parsed);
-            }
-        }
-        Err(
-            serde::de::Error::custom(
-                "the value matches no variant of CreateCustomFieldsDtoTextBoxListOptionsItem",
-            ),
-        )
-    }
-}
-
-/// The body of `POST /locations/`.
-///
-/// Schema: `apps/locations.json#/components/schemas/CreateLocationDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateLocationDto {
-    /// The name for the sub-account/location
-    ///
-    /// Example: `Mark Shoes`
-    pub name: String,
-    /// The phone number of the business for which sub-account is created with the appropriate country-code
-    ///
-    /// Example: `+1410039940`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
-    /// Company/Agency Id
-    ///
-    /// Example: `UAXssdawIWAWD`
-    #[serde(rename = "companyId")]
-    pub company_id: String,
-    /// The address of the business for which sub-account is created
-    ///
-    /// Example: `4th fleet street`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<String>,
-    /// The city where the business is located for which sub-account is created
-    ///
-    /// Example: `New York`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
-    /// The state in which the business operates for which sub-account is created
-    ///
-    /// Example: `Illinois`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
-    /// The 2 letter country-code in which the business is present for which sub-account is created
-    ///
-    /// Example: `US`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<CreateLocationDtoCountry>,
-    /// The postal code of the business for which sub-account is created
-    ///
-    /// Example: `567654`
-    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
-    pub postal_code: Option<String>,
-    /// The website of the business for which sub-account is created
-    ///
-    /// Example: `https://yourwebsite.com`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website: Option<String>,
-    /// The timezone of the business for which sub-account is created
-    ///
-    /// Example: `US/Central`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timezone: Option<String>,
-    /// The `prospectInfo` field.
-    #[serde(rename = "prospectInfo", default, skip_serializing_if = "Option::is_none")]
-    pub prospect_info: Option<ProspectInfoDto>,
-    /// The default settings for location
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub settings: Option<SettingsSchema>,
-    /// The social media links for location
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub social: Option<SocialSchema>,
-    /// The twilio credentials for location
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub twilio: Option<TwilioSchema>,
-    /// The mailgun credentials for location
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mailgun: Option<MailgunSchema>,
-    /// The snapshot ID to be loaded into the location.
-    ///
-    /// Example: `XXXXXXXXXXX`
-    #[serde(rename = "snapshotId", default, skip_serializing_if = "Option::is_none")]
-    pub snapshot_id: Option<String>,
-}
-
 /// The 2 letter country-code in which the business is present for which sub-account is created
 ///
-/// Schema: `apps/locations.json#/components/schemas/CreateLocationDto/properties/country`
+/// Schema: `apps/locations.json#/components/schemas/CreateLocationDto/properties/country` and 2 identical schemas
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
-pub enum CreateLocationDtoCountry {
+pub enum Country {
     /// `AF`
     Af,
     /// `AX`
@@ -780,7 +545,7 @@ pub enum CreateLocationDtoCountry {
     Unknown(String),
 }
 
-impl CreateLocationDtoCountry {
+impl Country {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -1036,7 +801,7 @@ impl CreateLocationDtoCountry {
     }
 }
 
-impl From<String> for CreateLocationDtoCountry {
+impl From<String> for Country {
     fn from(value: String) -> Self {
         match value.as_str() {
             "AF" => Self::Af,
@@ -1291,19 +1056,138 @@ impl From<String> for CreateLocationDtoCountry {
     }
 }
 
-impl From<CreateLocationDtoCountry> for String {
-    fn from(value: CreateLocationDtoCountry) -> Self {
+impl From<Country> for String {
+    fn from(value: Country) -> Self {
         match value {
-            CreateLocationDtoCountry::Unknown(value) => value,
+            Country::Unknown(value) => value,
             known => known.as_str().to_owned(),
         }
     }
 }
 
-impl std::fmt::Display for CreateLocationDtoCountry {
+impl std::fmt::Display for Country {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// The body of `POST /locations/{locationId}/customFields`.
+///
+/// Schema: `apps/locations.json#/components/schemas/CreateCustomFieldsDTO`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreateCustomFieldsDto {
+    /// Example: `Custom Field`
+    pub name: String,
+    /// Example: `TEXT`
+    #[serde(rename = "dataType")]
+    pub data_type: String,
+    /// Example: `Placeholder Text`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placeholder: Option<String>,
+    /// The `acceptedFormat` field.
+    #[serde(rename = "acceptedFormat", default, skip_serializing_if = "Option::is_none")]
+    pub accepted_format: Option<Vec<String>>,
+    /// Example: `false`
+    #[serde(rename = "isMultipleFile", default, skip_serializing_if = "Option::is_none")]
+    pub is_multiple_file: Option<bool>,
+    /// Example: `2`
+    #[serde(
+        rename = "maxNumberOfFiles",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_number_of_files: Option<f64>,
+    /// The `textBoxListOptions` field.
+    #[serde(
+        rename = "textBoxListOptions",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub text_box_list_options: Option<Vec<TextBoxListOptionsItem>>,
+    /// Example: `0`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<f64>,
+    /// Model of the custom field you want to create
+    ///
+    /// Example: `opportunity`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<Model>,
+}
+
+/// The body of `POST /locations/`.
+///
+/// Schema: `apps/locations.json#/components/schemas/CreateLocationDto`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreateLocationDto {
+    /// The name for the sub-account/location
+    ///
+    /// Example: `Mark Shoes`
+    pub name: String,
+    /// The phone number of the business for which sub-account is created with the appropriate country-code
+    ///
+    /// Example: `+1410039940`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    /// Company/Agency Id
+    ///
+    /// Example: `UAXssdawIWAWD`
+    #[serde(rename = "companyId")]
+    pub company_id: String,
+    /// The address of the business for which sub-account is created
+    ///
+    /// Example: `4th fleet street`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// The city where the business is located for which sub-account is created
+    ///
+    /// Example: `New York`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// The state in which the business operates for which sub-account is created
+    ///
+    /// Example: `Illinois`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// The 2 letter country-code in which the business is present for which sub-account is created
+    ///
+    /// Example: `US`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<Country>,
+    /// The postal code of the business for which sub-account is created
+    ///
+    /// Example: `567654`
+    #[serde(rename = "postalCode", default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    /// The website of the business for which sub-account is created
+    ///
+    /// Example: `https://yourwebsite.com`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website: Option<String>,
+    /// The timezone of the business for which sub-account is created
+    ///
+    /// Example: `US/Central`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// The `prospectInfo` field.
+    #[serde(rename = "prospectInfo", default, skip_serializing_if = "Option::is_none")]
+    pub prospect_info: Option<ProspectInfoDto>,
+    /// The default settings for location
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<SettingsSchema>,
+    /// The social media links for location
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub social: Option<SocialSchema>,
+    /// The twilio credentials for location
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub twilio: Option<TwilioSchema>,
+    /// The mailgun credentials for location
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mailgun: Option<MailgunSchema>,
+    /// The snapshot ID to be loaded into the location.
+    ///
+    /// Example: `XXXXXXXXXXX`
+    #[serde(rename = "snapshotId", default, skip_serializing_if = "Option::is_none")]
+    pub snapshot_id: Option<String>,
 }
 
 /// The response to `POST /locations/` and the response to `PUT /locations/{locationId}`.
@@ -1358,7 +1242,7 @@ pub struct CreateLocationSuccessfulResponseDto {
     ///
     /// Example: `US`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<CreateLocationSuccessfulResponseDtoCountry>,
+    pub country: Option<Country>,
     /// The postal code of the business for which sub-account is created
     ///
     /// Example: `567654`
@@ -1380,1038 +1264,6 @@ pub struct CreateLocationSuccessfulResponseDto {
     /// The social media links for location
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub social: Option<SocialSchema>,
-}
-
-/// The country in which the business is present for which sub-account is created
-///
-/// Schema: `apps/locations.json#/components/schemas/CreateLocationSuccessfulResponseDto/properties/country`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateLocationSuccessfulResponseDtoCountry {
-    /// `AF`
-    Af,
-    /// `AX`
-    Ax,
-    /// `AL`
-    Al,
-    /// `DZ`
-    Dz,
-    /// `AS`
-    As,
-    /// `AD`
-    Ad,
-    /// `AO`
-    Ao,
-    /// `AI`
-    Ai,
-    /// `AQ`
-    Aq,
-    /// `AG`
-    Ag,
-    /// `AR`
-    Ar,
-    /// `AM`
-    Am,
-    /// `AW`
-    Aw,
-    /// `AU`
-    Au,
-    /// `AT`
-    At,
-    /// `AZ`
-    Az,
-    /// `BS`
-    Bs,
-    /// `BH`
-    Bh,
-    /// `BD`
-    Bd,
-    /// `BB`
-    Bb,
-    /// `BY`
-    By,
-    /// `BE`
-    Be,
-    /// `BZ`
-    Bz,
-    /// `BJ`
-    Bj,
-    /// `BM`
-    Bm,
-    /// `BT`
-    Bt,
-    /// `BO`
-    Bo,
-    /// `BA`
-    Ba,
-    /// `BW`
-    Bw,
-    /// `BV`
-    Bv,
-    /// `BR`
-    Br,
-    /// `IO`
-    Io,
-    /// `BN`
-    Bn,
-    /// `BG`
-    Bg,
-    /// `BF`
-    Bf,
-    /// `BI`
-    Bi,
-    /// `KH`
-    Kh,
-    /// `CM`
-    Cm,
-    /// `CA`
-    Ca,
-    /// `CV`
-    Cv,
-    /// `KY`
-    Ky,
-    /// `CF`
-    Cf,
-    /// `TD`
-    Td,
-    /// `CL`
-    Cl,
-    /// `CN`
-    Cn,
-    /// `CX`
-    Cx,
-    /// `CC`
-    Cc,
-    /// `CO`
-    Co,
-    /// `KM`
-    Km,
-    /// `CG`
-    Cg,
-    /// `CD`
-    Cd,
-    /// `CK`
-    Ck,
-    /// `CR`
-    Cr,
-    /// `CI`
-    Ci,
-    /// `HR`
-    Hr,
-    /// `CU`
-    Cu,
-    /// `CY`
-    Cy,
-    /// `CZ`
-    Cz,
-    /// `DK`
-    Dk,
-    /// `DJ`
-    Dj,
-    /// `DM`
-    Dm,
-    /// `DO`
-    Do,
-    /// `EC`
-    Ec,
-    /// `EG`
-    Eg,
-    /// `SV`
-    Sv,
-    /// `GQ`
-    Gq,
-    /// `ER`
-    Er,
-    /// `EE`
-    Ee,
-    /// `ET`
-    Et,
-    /// `FK`
-    Fk,
-    /// `FO`
-    Fo,
-    /// `FJ`
-    Fj,
-    /// `FI`
-    Fi,
-    /// `FR`
-    Fr,
-    /// `GF`
-    Gf,
-    /// `PF`
-    Pf,
-    /// `TF`
-    Tf,
-    /// `GA`
-    Ga,
-    /// `GM`
-    Gm,
-    /// `GE`
-    Ge,
-    /// `DE`
-    De,
-    /// `GH`
-    Gh,
-    /// `GI`
-    Gi,
-    /// `GR`
-    Gr,
-    /// `GL`
-    Gl,
-    /// `GD`
-    Gd,
-    /// `GP`
-    Gp,
-    /// `GU`
-    Gu,
-    /// `GT`
-    Gt,
-    /// `GG`
-    Gg,
-    /// `GN`
-    Gn,
-    /// `GW`
-    Gw,
-    /// `GY`
-    Gy,
-    /// `HT`
-    Ht,
-    /// `HM`
-    Hm,
-    /// `VA`
-    Va,
-    /// `HN`
-    Hn,
-    /// `HK`
-    Hk,
-    /// `HU`
-    Hu,
-    /// `IS`
-    Is,
-    /// `IN`
-    In,
-    /// `ID`
-    Id,
-    /// `IR`
-    Ir,
-    /// `IQ`
-    Iq,
-    /// `IE`
-    Ie,
-    /// `IM`
-    Im,
-    /// `IL`
-    Il,
-    /// `IT`
-    It,
-    /// `JM`
-    Jm,
-    /// `JP`
-    Jp,
-    /// `JE`
-    Je,
-    /// `JO`
-    Jo,
-    /// `KZ`
-    Kz,
-    /// `KE`
-    Ke,
-    /// `KI`
-    Ki,
-    /// `KP`
-    Kp,
-    /// `KR`
-    Kr,
-    /// `XK`
-    Xk,
-    /// `KW`
-    Kw,
-    /// `KG`
-    Kg,
-    /// `LA`
-    La,
-    /// `LV`
-    Lv,
-    /// `LB`
-    Lb,
-    /// `LS`
-    Ls,
-    /// `LR`
-    Lr,
-    /// `LY`
-    Ly,
-    /// `LI`
-    Li,
-    /// `LT`
-    Lt,
-    /// `LU`
-    Lu,
-    /// `MO`
-    Mo,
-    /// `MK`
-    Mk,
-    /// `MG`
-    Mg,
-    /// `MW`
-    Mw,
-    /// `MY`
-    My,
-    /// `MV`
-    Mv,
-    /// `ML`
-    Ml,
-    /// `MT`
-    Mt,
-    /// `MH`
-    Mh,
-    /// `MQ`
-    Mq,
-    /// `MR`
-    Mr,
-    /// `MU`
-    Mu,
-    /// `YT`
-    Yt,
-    /// `MX`
-    Mx,
-    /// `FM`
-    Fm,
-    /// `MD`
-    Md,
-    /// `MC`
-    Mc,
-    /// `MN`
-    Mn,
-    /// `ME`
-    Me,
-    /// `MS`
-    Ms,
-    /// `MA`
-    Ma,
-    /// `MZ`
-    Mz,
-    /// `MM`
-    Mm,
-    /// `NA`
-    Na,
-    /// `NR`
-    Nr,
-    /// `NP`
-    Np,
-    /// `NL`
-    Nl,
-    /// `AN`
-    An,
-    /// `NC`
-    Nc,
-    /// `NZ`
-    Nz,
-    /// `NI`
-    Ni,
-    /// `NE`
-    Ne,
-    /// `NG`
-    Ng,
-    /// `NU`
-    Nu,
-    /// `NF`
-    Nf,
-    /// `MP`
-    Mp,
-    /// `NO`
-    No,
-    /// `OM`
-    Om,
-    /// `PK`
-    Pk,
-    /// `PW`
-    Pw,
-    /// `PS`
-    Ps,
-    /// `PA`
-    Pa,
-    /// `PG`
-    Pg,
-    /// `PY`
-    Py,
-    /// `PE`
-    Pe,
-    /// `PH`
-    Ph,
-    /// `PN`
-    Pn,
-    /// `PL`
-    Pl,
-    /// `PT`
-    Pt,
-    /// `PR`
-    Pr,
-    /// `QA`
-    Qa,
-    /// `RE`
-    Re,
-    /// `RO`
-    Ro,
-    /// `RU`
-    Ru,
-    /// `RW`
-    Rw,
-    /// `SH`
-    Sh,
-    /// `KN`
-    Kn,
-    /// `LC`
-    Lc,
-    /// `MF`
-    Mf,
-    /// `PM`
-    Pm,
-    /// `VC`
-    Vc,
-    /// `WS`
-    Ws,
-    /// `SM`
-    Sm,
-    /// `ST`
-    St,
-    /// `SA`
-    Sa,
-    /// `SN`
-    Sn,
-    /// `RS`
-    Rs,
-    /// `SC`
-    Sc,
-    /// `SL`
-    Sl,
-    /// `SG`
-    Sg,
-    /// `SX`
-    Sx,
-    /// `SK`
-    Sk,
-    /// `SI`
-    Si,
-    /// `SB`
-    Sb,
-    /// `SO`
-    So,
-    /// `ZA`
-    Za,
-    /// `GS`
-    Gs,
-    /// `ES`
-    Es,
-    /// `LK`
-    Lk,
-    /// `SD`
-    Sd,
-    /// `SR`
-    Sr,
-    /// `SJ`
-    Sj,
-    /// `SZ`
-    Sz,
-    /// `SE`
-    Se,
-    /// `CH`
-    Ch,
-    /// `SY`
-    Sy,
-    /// `TW`
-    Tw,
-    /// `TJ`
-    Tj,
-    /// `TZ`
-    Tz,
-    /// `TH`
-    Th,
-    /// `TL`
-    Tl,
-    /// `TG`
-    Tg,
-    /// `TK`
-    Tk,
-    /// `TO`
-    To,
-    /// `TT`
-    Tt,
-    /// `TN`
-    Tn,
-    /// `TR`
-    Tr,
-    /// `TM`
-    Tm,
-    /// `TC`
-    Tc,
-    /// `TV`
-    Tv,
-    /// `UG`
-    Ug,
-    /// `GB`
-    Gb,
-    /// `UA`
-    Ua,
-    /// `AE`
-    Ae,
-    /// `US`
-    Us,
-    /// `UM`
-    Um,
-    /// `UY`
-    Uy,
-    /// `UZ`
-    Uz,
-    /// `VU`
-    Vu,
-    /// `VE`
-    Ve,
-    /// `VN`
-    Vn,
-    /// `VG`
-    Vg,
-    /// `VI`
-    Vi,
-    /// `WF`
-    Wf,
-    /// `EH`
-    Eh,
-    /// `YE`
-    Ye,
-    /// `ZM`
-    Zm,
-    /// `ZW`
-    Zw,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateLocationSuccessfulResponseDtoCountry {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Af => "AF",
-            Self::Ax => "AX",
-            Self::Al => "AL",
-            Self::Dz => "DZ",
-            Self::As => "AS",
-            Self::Ad => "AD",
-            Self::Ao => "AO",
-            Self::Ai => "AI",
-            Self::Aq => "AQ",
-            Self::Ag => "AG",
-            Self::Ar => "AR",
-            Self::Am => "AM",
-            Self::Aw => "AW",
-            Self::Au => "AU",
-            Self::At => "AT",
-            Self::Az => "AZ",
-            Self::Bs => "BS",
-            Self::Bh => "BH",
-            Self::Bd => "BD",
-            Self::Bb => "BB",
-            Self::By => "BY",
-            Self::Be => "BE",
-            Self::Bz => "BZ",
-            Self::Bj => "BJ",
-            Self::Bm => "BM",
-            Self::Bt => "BT",
-            Self::Bo => "BO",
-            Self::Ba => "BA",
-            Self::Bw => "BW",
-            Self::Bv => "BV",
-            Self::Br => "BR",
-            Self::Io => "IO",
-            Self::Bn => "BN",
-            Self::Bg => "BG",
-            Self::Bf => "BF",
-            Self::Bi => "BI",
-            Self::Kh => "KH",
-            Self::Cm => "CM",
-            Self::Ca => "CA",
-            Self::Cv => "CV",
-            Self::Ky => "KY",
-            Self::Cf => "CF",
-            Self::Td => "TD",
-            Self::Cl => "CL",
-            Self::Cn => "CN",
-            Self::Cx => "CX",
-            Self::Cc => "CC",
-            Self::Co => "CO",
-            Self::Km => "KM",
-            Self::Cg => "CG",
-            Self::Cd => "CD",
-            Self::Ck => "CK",
-            Self::Cr => "CR",
-            Self::Ci => "CI",
-            Self::Hr => "HR",
-            Self::Cu => "CU",
-            Self::Cy => "CY",
-            Self::Cz => "CZ",
-            Self::Dk => "DK",
-            Self::Dj => "DJ",
-            Self::Dm => "DM",
-            Self::Do => "DO",
-            Self::Ec => "EC",
-            Self::Eg => "EG",
-            Self::Sv => "SV",
-            Self::Gq => "GQ",
-            Self::Er => "ER",
-            Self::Ee => "EE",
-            Self::Et => "ET",
-            Self::Fk => "FK",
-            Self::Fo => "FO",
-            Self::Fj => "FJ",
-            Self::Fi => "FI",
-            Self::Fr => "FR",
-            Self::Gf => "GF",
-            Self::Pf => "PF",
-            Self::Tf => "TF",
-            Self::Ga => "GA",
-            Self::Gm => "GM",
-            Self::Ge => "GE",
-            Self::De => "DE",
-            Self::Gh => "GH",
-            Self::Gi => "GI",
-            Self::Gr => "GR",
-            Self::Gl => "GL",
-            Self::Gd => "GD",
-            Self::Gp => "GP",
-            Self::Gu => "GU",
-            Self::Gt => "GT",
-            Self::Gg => "GG",
-            Self::Gn => "GN",
-            Self::Gw => "GW",
-            Self::Gy => "GY",
-            Self::Ht => "HT",
-            Self::Hm => "HM",
-            Self::Va => "VA",
-            Self::Hn => "HN",
-            Self::Hk => "HK",
-            Self::Hu => "HU",
-            Self::Is => "IS",
-            Self::In => "IN",
-            Self::Id => "ID",
-            Self::Ir => "IR",
-            Self::Iq => "IQ",
-            Self::Ie => "IE",
-            Self::Im => "IM",
-            Self::Il => "IL",
-            Self::It => "IT",
-            Self::Jm => "JM",
-            Self::Jp => "JP",
-            Self::Je => "JE",
-            Self::Jo => "JO",
-            Self::Kz => "KZ",
-            Self::Ke => "KE",
-            Self::Ki => "KI",
-            Self::Kp => "KP",
-            Self::Kr => "KR",
-            Self::Xk => "XK",
-            Self::Kw => "KW",
-            Self::Kg => "KG",
-            Self::La => "LA",
-            Self::Lv => "LV",
-            Self::Lb => "LB",
-            Self::Ls => "LS",
-            Self::Lr => "LR",
-            Self::Ly => "LY",
-            Self::Li => "LI",
-            Self::Lt => "LT",
-            Self::Lu => "LU",
-            Self::Mo => "MO",
-            Self::Mk => "MK",
-            Self::Mg => "MG",
-            Self::Mw => "MW",
-            Self::My => "MY",
-            Self::Mv => "MV",
-            Self::Ml => "ML",
-            Self::Mt => "MT",
-            Self::Mh => "MH",
-            Self::Mq => "MQ",
-            Self::Mr => "MR",
-            Self::Mu => "MU",
-            Self::Yt => "YT",
-            Self::Mx => "MX",
-            Self::Fm => "FM",
-            Self::Md => "MD",
-            Self::Mc => "MC",
-            Self::Mn => "MN",
-            Self::Me => "ME",
-            Self::Ms => "MS",
-            Self::Ma => "MA",
-            Self::Mz => "MZ",
-            Self::Mm => "MM",
-            Self::Na => "NA",
-            Self::Nr => "NR",
-            Self::Np => "NP",
-            Self::Nl => "NL",
-            Self::An => "AN",
-            Self::Nc => "NC",
-            Self::Nz => "NZ",
-            Self::Ni => "NI",
-            Self::Ne => "NE",
-            Self::Ng => "NG",
-            Self::Nu => "NU",
-            Self::Nf => "NF",
-            Self::Mp => "MP",
-            Self::No => "NO",
-            Self::Om => "OM",
-            Self::Pk => "PK",
-            Self::Pw => "PW",
-            Self::Ps => "PS",
-            Self::Pa => "PA",
-            Self::Pg => "PG",
-            Self::Py => "PY",
-            Self::Pe => "PE",
-            Self::Ph => "PH",
-            Self::Pn => "PN",
-            Self::Pl => "PL",
-            Self::Pt => "PT",
-            Self::Pr => "PR",
-            Self::Qa => "QA",
-            Self::Re => "RE",
-            Self::Ro => "RO",
-            Self::Ru => "RU",
-            Self::Rw => "RW",
-            Self::Sh => "SH",
-            Self::Kn => "KN",
-            Self::Lc => "LC",
-            Self::Mf => "MF",
-            Self::Pm => "PM",
-            Self::Vc => "VC",
-            Self::Ws => "WS",
-            Self::Sm => "SM",
-            Self::St => "ST",
-            Self::Sa => "SA",
-            Self::Sn => "SN",
-            Self::Rs => "RS",
-            Self::Sc => "SC",
-            Self::Sl => "SL",
-            Self::Sg => "SG",
-            Self::Sx => "SX",
-            Self::Sk => "SK",
-            Self::Si => "SI",
-            Self::Sb => "SB",
-            Self::So => "SO",
-            Self::Za => "ZA",
-            Self::Gs => "GS",
-            Self::Es => "ES",
-            Self::Lk => "LK",
-            Self::Sd => "SD",
-            Self::Sr => "SR",
-            Self::Sj => "SJ",
-            Self::Sz => "SZ",
-            Self::Se => "SE",
-            Self::Ch => "CH",
-            Self::Sy => "SY",
-            Self::Tw => "TW",
-            Self::Tj => "TJ",
-            Self::Tz => "TZ",
-            Self::Th => "TH",
-            Self::Tl => "TL",
-            Self::Tg => "TG",
-            Self::Tk => "TK",
-            Self::To => "TO",
-            Self::Tt => "TT",
-            Self::Tn => "TN",
-            Self::Tr => "TR",
-            Self::Tm => "TM",
-            Self::Tc => "TC",
-            Self::Tv => "TV",
-            Self::Ug => "UG",
-            Self::Gb => "GB",
-            Self::Ua => "UA",
-            Self::Ae => "AE",
-            Self::Us => "US",
-            Self::Um => "UM",
-            Self::Uy => "UY",
-            Self::Uz => "UZ",
-            Self::Vu => "VU",
-            Self::Ve => "VE",
-            Self::Vn => "VN",
-            Self::Vg => "VG",
-            Self::Vi => "VI",
-            Self::Wf => "WF",
-            Self::Eh => "EH",
-            Self::Ye => "YE",
-            Self::Zm => "ZM",
-            Self::Zw => "ZW",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateLocationSuccessfulResponseDtoCountry {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "AF" => Self::Af,
-            "AX" => Self::Ax,
-            "AL" => Self::Al,
-            "DZ" => Self::Dz,
-            "AS" => Self::As,
-            "AD" => Self::Ad,
-            "AO" => Self::Ao,
-            "AI" => Self::Ai,
-            "AQ" => Self::Aq,
-            "AG" => Self::Ag,
-            "AR" => Self::Ar,
-            "AM" => Self::Am,
-            "AW" => Self::Aw,
-            "AU" => Self::Au,
-            "AT" => Self::At,
-            "AZ" => Self::Az,
-            "BS" => Self::Bs,
-            "BH" => Self::Bh,
-            "BD" => Self::Bd,
-            "BB" => Self::Bb,
-            "BY" => Self::By,
-            "BE" => Self::Be,
-            "BZ" => Self::Bz,
-            "BJ" => Self::Bj,
-            "BM" => Self::Bm,
-            "BT" => Self::Bt,
-            "BO" => Self::Bo,
-            "BA" => Self::Ba,
-            "BW" => Self::Bw,
-            "BV" => Self::Bv,
-            "BR" => Self::Br,
-            "IO" => Self::Io,
-            "BN" => Self::Bn,
-            "BG" => Self::Bg,
-            "BF" => Self::Bf,
-            "BI" => Self::Bi,
-            "KH" => Self::Kh,
-            "CM" => Self::Cm,
-            "CA" => Self::Ca,
-            "CV" => Self::Cv,
-            "KY" => Self::Ky,
-            "CF" => Self::Cf,
-            "TD" => Self::Td,
-            "CL" => Self::Cl,
-            "CN" => Self::Cn,
-            "CX" => Self::Cx,
-            "CC" => Self::Cc,
-            "CO" => Self::Co,
-            "KM" => Self::Km,
-            "CG" => Self::Cg,
-            "CD" => Self::Cd,
-            "CK" => Self::Ck,
-            "CR" => Self::Cr,
-            "CI" => Self::Ci,
-            "HR" => Self::Hr,
-            "CU" => Self::Cu,
-            "CY" => Self::Cy,
-            "CZ" => Self::Cz,
-            "DK" => Self::Dk,
-            "DJ" => Self::Dj,
-            "DM" => Self::Dm,
-            "DO" => Self::Do,
-            "EC" => Self::Ec,
-            "EG" => Self::Eg,
-            "SV" => Self::Sv,
-            "GQ" => Self::Gq,
-            "ER" => Self::Er,
-            "EE" => Self::Ee,
-            "ET" => Self::Et,
-            "FK" => Self::Fk,
-            "FO" => Self::Fo,
-            "FJ" => Self::Fj,
-            "FI" => Self::Fi,
-            "FR" => Self::Fr,
-            "GF" => Self::Gf,
-            "PF" => Self::Pf,
-            "TF" => Self::Tf,
-            "GA" => Self::Ga,
-            "GM" => Self::Gm,
-            "GE" => Self::Ge,
-            "DE" => Self::De,
-            "GH" => Self::Gh,
-            "GI" => Self::Gi,
-            "GR" => Self::Gr,
-            "GL" => Self::Gl,
-            "GD" => Self::Gd,
-            "GP" => Self::Gp,
-            "GU" => Self::Gu,
-            "GT" => Self::Gt,
-            "GG" => Self::Gg,
-            "GN" => Self::Gn,
-            "GW" => Self::Gw,
-            "GY" => Self::Gy,
-            "HT" => Self::Ht,
-            "HM" => Self::Hm,
-            "VA" => Self::Va,
-            "HN" => Self::Hn,
-            "HK" => Self::Hk,
-            "HU" => Self::Hu,
-            "IS" => Self::Is,
-            "IN" => Self::In,
-            "ID" => Self::Id,
-            "IR" => Self::Ir,
-            "IQ" => Self::Iq,
-            "IE" => Self::Ie,
-            "IM" => Self::Im,
-            "IL" => Self::Il,
-            "IT" => Self::It,
-            "JM" => Self::Jm,
-            "JP" => Self::Jp,
-            "JE" => Self::Je,
-            "JO" => Self::Jo,
-            "KZ" => Self::Kz,
-            "KE" => Self::Ke,
-            "KI" => Self::Ki,
-            "KP" => Self::Kp,
-            "KR" => Self::Kr,
-            "XK" => Self::Xk,
-            "KW" => Self::Kw,
-            "KG" => Self::Kg,
-            "LA" => Self::La,
-            "LV" => Self::Lv,
-            "LB" => Self::Lb,
-            "LS" => Self::Ls,
-            "LR" => Self::Lr,
-            "LY" => Self::Ly,
-            "LI" => Self::Li,
-            "LT" => Self::Lt,
-            "LU" => Self::Lu,
-            "MO" => Self::Mo,
-            "MK" => Self::Mk,
-            "MG" => Self::Mg,
-            "MW" => Self::Mw,
-            "MY" => Self::My,
-            "MV" => Self::Mv,
-            "ML" => Self::Ml,
-            "MT" => Self::Mt,
-            "MH" => Self::Mh,
-            "MQ" => Self::Mq,
-            "MR" => Self::Mr,
-            "MU" => Self::Mu,
-            "YT" => Self::Yt,
-            "MX" => Self::Mx,
-            "FM" => Self::Fm,
-            "MD" => Self::Md,
-            "MC" => Self::Mc,
-            "MN" => Self::Mn,
-            "ME" => Self::Me,
-            "MS" => Self::Ms,
-            "MA" => Self::Ma,
-            "MZ" => Self::Mz,
-            "MM" => Self::Mm,
-            "NA" => Self::Na,
-            "NR" => Self::Nr,
-            "NP" => Self::Np,
-            "NL" => Self::Nl,
-            "AN" => Self::An,
-            "NC" => Self::Nc,
-            "NZ" => Self::Nz,
-            "NI" => Self::Ni,
-            "NE" => Self::Ne,
-            "NG" => Self::Ng,
-            "NU" => Self::Nu,
-            "NF" => Self::Nf,
-            "MP" => Self::Mp,
-            "NO" => Self::No,
-            "OM" => Self::Om,
-            "PK" => Self::Pk,
-            "PW" => Self::Pw,
-            "PS" => Self::Ps,
-            "PA" => Self::Pa,
-            "PG" => Self::Pg,
-            "PY" => Self::Py,
-            "PE" => Self::Pe,
-            "PH" => Self::Ph,
-            "PN" => Self::Pn,
-            "PL" => Self::Pl,
-            "PT" => Self::Pt,
-            "PR" => Self::Pr,
-            "QA" => Self::Qa,
-            "RE" => Self::Re,
-            "RO" => Self::Ro,
-            "RU" => Self::Ru,
-            "RW" => Self::Rw,
-            "SH" => Self::Sh,
-            "KN" => Self::Kn,
-            "LC" => Self::Lc,
-            "MF" => Self::Mf,
-            "PM" => Self::Pm,
-            "VC" => Self::Vc,
-            "WS" => Self::Ws,
-            "SM" => Self::Sm,
-            "ST" => Self::St,
-            "SA" => Self::Sa,
-            "SN" => Self::Sn,
-            "RS" => Self::Rs,
-            "SC" => Self::Sc,
-            "SL" => Self::Sl,
-            "SG" => Self::Sg,
-            "SX" => Self::Sx,
-            "SK" => Self::Sk,
-            "SI" => Self::Si,
-            "SB" => Self::Sb,
-            "SO" => Self::So,
-            "ZA" => Self::Za,
-            "GS" => Self::Gs,
-            "ES" => Self::Es,
-            "LK" => Self::Lk,
-            "SD" => Self::Sd,
-            "SR" => Self::Sr,
-            "SJ" => Self::Sj,
-            "SZ" => Self::Sz,
-            "SE" => Self::Se,
-            "CH" => Self::Ch,
-            "SY" => Self::Sy,
-            "TW" => Self::Tw,
-            "TJ" => Self::Tj,
-            "TZ" => Self::Tz,
-            "TH" => Self::Th,
-            "TL" => Self::Tl,
-            "TG" => Self::Tg,
-            "TK" => Self::Tk,
-            "TO" => Self::To,
-            "TT" => Self::Tt,
-            "TN" => Self::Tn,
-            "TR" => Self::Tr,
-            "TM" => Self::Tm,
-            "TC" => Self::Tc,
-            "TV" => Self::Tv,
-            "UG" => Self::Ug,
-            "GB" => Self::Gb,
-            "UA" => Self::Ua,
-            "AE" => Self::Ae,
-            "US" => Self::Us,
-            "UM" => Self::Um,
-            "UY" => Self::Uy,
-            "UZ" => Self::Uz,
-            "VU" => Self::Vu,
-            "VE" => Self::Ve,
-            "VN" => Self::Vn,
-            "VG" => Self::Vg,
-            "VI" => Self::Vi,
-            "WF" => Self::Wf,
-            "EH" => Self::Eh,
-            "YE" => Self::Ye,
-            "ZM" => Self::Zm,
-            "ZW" => Self::Zw,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateLocationSuccessfulResponseDtoCountry> for String {
-    fn from(value: CreateLocationSuccessfulResponseDtoCountry) -> Self {
-        match value {
-            CreateLocationSuccessfulResponseDtoCountry::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateLocationSuccessfulResponseDtoCountry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The response to `DELETE /locations/{locationId}/customFields/{id}`.
@@ -2485,59 +1337,7 @@ pub struct CustomFieldSchema {
     ///
     /// Example: `opportunity`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub model: Option<CustomFieldSchemaModel>,
-}
-
-/// Model of the custom field
-///
-/// Schema: `apps/locations.json#/components/schemas/CustomFieldSchema/properties/model`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CustomFieldSchemaModel {
-    /// `contact`
-    Contact,
-    /// `opportunity`
-    Opportunity,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CustomFieldSchemaModel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Contact => "contact",
-            Self::Opportunity => "opportunity",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CustomFieldSchemaModel {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "contact" => Self::Contact,
-            "opportunity" => Self::Opportunity,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CustomFieldSchemaModel> for String {
-    fn from(value: CustomFieldSchemaModel) -> Self {
-        match value {
-            CustomFieldSchemaModel::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CustomFieldSchemaModel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
+    pub model: Option<Model>,
 }
 
 /// The response to `POST /locations/{locationId}/customFields`, the response to `GET /locations/{locationId}/customFields/{id}` and the response to `PUT /locations/{locationId}/customFields/{id}`.
@@ -2753,12 +1553,7 @@ impl std::fmt::Display for CustomRRulesOptionsIntervalType {
 /// The response to `DELETE /locations/{locationId}/customValues/{id}`.
 ///
 /// Schema: `apps/locations.json#/components/schemas/CustomValueDeleteSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct CustomValueDeleteSuccessfulResponseDto {
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub succeded: Option<bool>,
-}
+pub type CustomValueDeleteSuccessfulResponseDto = CustomFieldDeleteSuccessfulResponseDto;
 
 /// The response to `POST /locations/{locationId}/customValues`, the response to `GET /locations/{locationId}/customValues/{id}` and the response to `PUT /locations/{locationId}/customValues/{id}`.
 ///
@@ -3287,12 +2082,7 @@ pub struct LocationDeletedSuccessfulResponseDto {
 /// The response to `DELETE /locations/{locationId}/tags/{tagId}`.
 ///
 /// Schema: `apps/locations.json#/components/schemas/LocationTagDeleteSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct LocationTagDeleteSuccessfulResponseDto {
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub succeded: Option<bool>,
-}
+pub type LocationTagDeleteSuccessfulResponseDto = CustomFieldDeleteSuccessfulResponseDto;
 
 /// The response to `POST /locations/{locationId}/tags`, the response to `GET /locations/{locationId}/tags/{tagId}` and the response to `PUT /locations/{locationId}/tags/{tagId}`.
 ///
@@ -3354,6 +2144,58 @@ pub struct MailgunSchema {
     ///
     /// Example: `replies.yourdomain.com`
     pub domain: String,
+}
+
+/// Model of the custom field you want to create
+///
+/// Schema: `apps/locations.json#/components/schemas/CreateCustomFieldsDTO/properties/model` and 2 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Model {
+    /// `contact`
+    Contact,
+    /// `opportunity`
+    Opportunity,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl Model {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Contact => "contact",
+            Self::Opportunity => "opportunity",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for Model {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "contact" => Self::Contact,
+            "opportunity" => Self::Opportunity,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<Model> for String {
+    fn from(value: Model) -> Self {
+        match value {
+            Model::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The `prospectInfo` field of [`CreateLocationDto`] and the `prospectInfo` field of [`UpdateLocationDto`].
@@ -3697,7 +2539,71 @@ pub struct TaskSearchParamsDto {
     pub business_id: Option<String>,
 }
 
-/// A variant of [`CreateCustomFieldsDtoTextBoxListOptionsItem`], a variant of [`CreateCustomFieldsDtoTextBoxListOptionsItem`], a variant of [`UpdateCustomFieldsDtoTextBoxListOptionsItem`] and 1 more place.
+/// An item of the `textBoxListOptions` field of [`CreateCustomFieldsDto`] and an item of the `textBoxListOptions` field of [`UpdateCustomFieldsDto`].
+///
+/// Schema: `apps/locations.json#/components/schemas/CreateCustomFieldsDTO/properties/textBoxListOptions/items` and 1 identical schema (`apps/locations.json#/components/schemas/UpdateCustomFieldsDTO/properties/textBoxListOptions/items`)
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum TextBoxListOptionsItem {
+    /// A [`TextBoxListOptionsSchema`].
+    TextBoxListOptionsSchema(TextBoxListOptionsSchema),
+    /// A [`TextBoxListOptionsSchema`].
+    TextBoxListOptionsSchema2(TextBoxListOptionsSchema),
+}
+
+impl<'de> Deserialize<'de> for TextBoxListOptionsItem {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
+        const FIELDS: [&[&str]; 2] = [
+            &["label", "prefillValue"],
+            &["label", "prefillValue"],
+        ];
+        let value = serde_json::Value::deserialize(deserializer)?;
+        let named = |fields: &[&str]| {
+            value
+                .as_object()
+                .map_or(
+                    0,
+                    |object| {
+                        object
+                            .keys()
+                            .filter(|key| fields.contains(&key.as_str()))
+                            .count()
+                    },
+                )
+        };
+        let mut order: Vec<(usize, usize)> = FIELDS
+            .iter()
+            .enumerate()
+            .map(|(index, fields)| (named(fields), index))
+            .collect();
+        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
+        for (_, index) in order {
+            let parsed = match index {
+                0 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::TextBoxListOptionsSchema)
+                }
+                1 => {
+                    serde_json::from_value(value.clone())
+                        .map(Self::TextBoxListOptionsSchema2)
+                }
+                _ => continue,
+            };
+            if let Ok(parsed) = parsed {
+                return Ok(parsed);
+            }
+        }
+        Err(
+            serde::de::Error::custom(
+                "the value matches no variant of TextBoxListOptionsItem",
+            ),
+        )
+    }
+}
+
+/// A variant of [`TextBoxListOptionsItem`] and a variant of [`TextBoxListOptionsItem`].
 ///
 /// Schema: `apps/locations.json#/components/schemas/textBoxListOptionsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -3755,7 +2661,7 @@ pub struct UpdateCustomFieldsDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub text_box_list_options: Option<Vec<UpdateCustomFieldsDtoTextBoxListOptionsItem>>,
+    pub text_box_list_options: Option<Vec<TextBoxListOptionsItem>>,
     /// Example: `0`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<f64>,
@@ -3763,123 +2669,7 @@ pub struct UpdateCustomFieldsDto {
     ///
     /// Example: `opportunity`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub model: Option<UpdateCustomFieldsDtoModel>,
-}
-
-/// Model of the custom field you want to update
-///
-/// Schema: `apps/locations.json#/components/schemas/UpdateCustomFieldsDTO/properties/model`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateCustomFieldsDtoModel {
-    /// `contact`
-    Contact,
-    /// `opportunity`
-    Opportunity,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateCustomFieldsDtoModel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Contact => "contact",
-            Self::Opportunity => "opportunity",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateCustomFieldsDtoModel {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "contact" => Self::Contact,
-            "opportunity" => Self::Opportunity,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateCustomFieldsDtoModel> for String {
-    fn from(value: UpdateCustomFieldsDtoModel) -> Self {
-        match value {
-            UpdateCustomFieldsDtoModel::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateCustomFieldsDtoModel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An item of the `textBoxListOptions` field of [`UpdateCustomFieldsDto`].
-///
-/// Schema: `apps/locations.json#/components/schemas/UpdateCustomFieldsDTO/properties/textBoxListOptions/items`
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum UpdateCustomFieldsDtoTextBoxListOptionsItem {
-    /// A [`TextBoxListOptionsSchema`].
-    TextBoxListOptionsSchema(TextBoxListOptionsSchema),
-    /// A [`TextBoxListOptionsSchema`].
-    TextBoxListOptionsSchema2(TextBoxListOptionsSchema),
-}
-
-impl<'de> Deserialize<'de> for UpdateCustomFieldsDtoTextBoxListOptionsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        const FIELDS: [&[&str]; 2] = [
-            &["label", "prefillValue"],
-            &["label", "prefillValue"],
-        ];
-        let value = serde_json::Value::deserialize(deserializer)?;
-        let named = |fields: &[&str]| {
-            value
-                .as_object()
-                .map_or(
-                    0,
-                    |object| {
-                        object
-                            .keys()
-                            .filter(|key| fields.contains(&key.as_str()))
-                            .count()
-                    },
-                )
-        };
-        let mut order: Vec<(usize, usize)> = FIELDS
-            .iter()
-            .enumerate()
-            .map(|(index, fields)| (named(fields), index))
-            .collect();
-        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
-        for (_, index) in order {
-            let parsed = match index {
-                0 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::TextBoxListOptionsSchema)
-                }
-                1 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::TextBoxListOptionsSchema2)
-                }
-                _ => continue,
-            };
-            if let Ok(parsed) = parsed {
-                return Ok(parsed);
-            }
-        }
-        Err(
-            serde::de::Error::custom(
-                "the value matches no variant of UpdateCustomFieldsDtoTextBoxListOptionsItem",
-            ),
-        )
-    }
+    pub model: Option<Model>,
 }
 
 /// The body of `PUT /locations/{locationId}`.
@@ -3921,7 +2711,7 @@ pub struct UpdateLocationDto {
     ///
     /// Example: `US`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<UpdateLocationDtoCountry>,
+    pub country: Option<Country>,
     /// The postal code of the business for which sub-account is created
     ///
     /// Example: `567654`
@@ -3955,1036 +2745,4 @@ pub struct UpdateLocationDto {
     /// The snapshot to be updated in the location.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<SnapshotPutSchema>,
-}
-
-/// The country in which the business is present for which sub-account is created
-///
-/// Schema: `apps/locations.json#/components/schemas/UpdateLocationDto/properties/country`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateLocationDtoCountry {
-    /// `AF`
-    Af,
-    /// `AX`
-    Ax,
-    /// `AL`
-    Al,
-    /// `DZ`
-    Dz,
-    /// `AS`
-    As,
-    /// `AD`
-    Ad,
-    /// `AO`
-    Ao,
-    /// `AI`
-    Ai,
-    /// `AQ`
-    Aq,
-    /// `AG`
-    Ag,
-    /// `AR`
-    Ar,
-    /// `AM`
-    Am,
-    /// `AW`
-    Aw,
-    /// `AU`
-    Au,
-    /// `AT`
-    At,
-    /// `AZ`
-    Az,
-    /// `BS`
-    Bs,
-    /// `BH`
-    Bh,
-    /// `BD`
-    Bd,
-    /// `BB`
-    Bb,
-    /// `BY`
-    By,
-    /// `BE`
-    Be,
-    /// `BZ`
-    Bz,
-    /// `BJ`
-    Bj,
-    /// `BM`
-    Bm,
-    /// `BT`
-    Bt,
-    /// `BO`
-    Bo,
-    /// `BA`
-    Ba,
-    /// `BW`
-    Bw,
-    /// `BV`
-    Bv,
-    /// `BR`
-    Br,
-    /// `IO`
-    Io,
-    /// `BN`
-    Bn,
-    /// `BG`
-    Bg,
-    /// `BF`
-    Bf,
-    /// `BI`
-    Bi,
-    /// `KH`
-    Kh,
-    /// `CM`
-    Cm,
-    /// `CA`
-    Ca,
-    /// `CV`
-    Cv,
-    /// `KY`
-    Ky,
-    /// `CF`
-    Cf,
-    /// `TD`
-    Td,
-    /// `CL`
-    Cl,
-    /// `CN`
-    Cn,
-    /// `CX`
-    Cx,
-    /// `CC`
-    Cc,
-    /// `CO`
-    Co,
-    /// `KM`
-    Km,
-    /// `CG`
-    Cg,
-    /// `CD`
-    Cd,
-    /// `CK`
-    Ck,
-    /// `CR`
-    Cr,
-    /// `CI`
-    Ci,
-    /// `HR`
-    Hr,
-    /// `CU`
-    Cu,
-    /// `CY`
-    Cy,
-    /// `CZ`
-    Cz,
-    /// `DK`
-    Dk,
-    /// `DJ`
-    Dj,
-    /// `DM`
-    Dm,
-    /// `DO`
-    Do,
-    /// `EC`
-    Ec,
-    /// `EG`
-    Eg,
-    /// `SV`
-    Sv,
-    /// `GQ`
-    Gq,
-    /// `ER`
-    Er,
-    /// `EE`
-    Ee,
-    /// `ET`
-    Et,
-    /// `FK`
-    Fk,
-    /// `FO`
-    Fo,
-    /// `FJ`
-    Fj,
-    /// `FI`
-    Fi,
-    /// `FR`
-    Fr,
-    /// `GF`
-    Gf,
-    /// `PF`
-    Pf,
-    /// `TF`
-    Tf,
-    /// `GA`
-    Ga,
-    /// `GM`
-    Gm,
-    /// `GE`
-    Ge,
-    /// `DE`
-    De,
-    /// `GH`
-    Gh,
-    /// `GI`
-    Gi,
-    /// `GR`
-    Gr,
-    /// `GL`
-    Gl,
-    /// `GD`
-    Gd,
-    /// `GP`
-    Gp,
-    /// `GU`
-    Gu,
-    /// `GT`
-    Gt,
-    /// `GG`
-    Gg,
-    /// `GN`
-    Gn,
-    /// `GW`
-    Gw,
-    /// `GY`
-    Gy,
-    /// `HT`
-    Ht,
-    /// `HM`
-    Hm,
-    /// `VA`
-    Va,
-    /// `HN`
-    Hn,
-    /// `HK`
-    Hk,
-    /// `HU`
-    Hu,
-    /// `IS`
-    Is,
-    /// `IN`
-    In,
-    /// `ID`
-    Id,
-    /// `IR`
-    Ir,
-    /// `IQ`
-    Iq,
-    /// `IE`
-    Ie,
-    /// `IM`
-    Im,
-    /// `IL`
-    Il,
-    /// `IT`
-    It,
-    /// `JM`
-    Jm,
-    /// `JP`
-    Jp,
-    /// `JE`
-    Je,
-    /// `JO`
-    Jo,
-    /// `KZ`
-    Kz,
-    /// `KE`
-    Ke,
-    /// `KI`
-    Ki,
-    /// `KP`
-    Kp,
-    /// `KR`
-    Kr,
-    /// `XK`
-    Xk,
-    /// `KW`
-    Kw,
-    /// `KG`
-    Kg,
-    /// `LA`
-    La,
-    /// `LV`
-    Lv,
-    /// `LB`
-    Lb,
-    /// `LS`
-    Ls,
-    /// `LR`
-    Lr,
-    /// `LY`
-    Ly,
-    /// `LI`
-    Li,
-    /// `LT`
-    Lt,
-    /// `LU`
-    Lu,
-    /// `MO`
-    Mo,
-    /// `MK`
-    Mk,
-    /// `MG`
-    Mg,
-    /// `MW`
-    Mw,
-    /// `MY`
-    My,
-    /// `MV`
-    Mv,
-    /// `ML`
-    Ml,
-    /// `MT`
-    Mt,
-    /// `MH`
-    Mh,
-    /// `MQ`
-    Mq,
-    /// `MR`
-    Mr,
-    /// `MU`
-    Mu,
-    /// `YT`
-    Yt,
-    /// `MX`
-    Mx,
-    /// `FM`
-    Fm,
-    /// `MD`
-    Md,
-    /// `MC`
-    Mc,
-    /// `MN`
-    Mn,
-    /// `ME`
-    Me,
-    /// `MS`
-    Ms,
-    /// `MA`
-    Ma,
-    /// `MZ`
-    Mz,
-    /// `MM`
-    Mm,
-    /// `NA`
-    Na,
-    /// `NR`
-    Nr,
-    /// `NP`
-    Np,
-    /// `NL`
-    Nl,
-    /// `AN`
-    An,
-    /// `NC`
-    Nc,
-    /// `NZ`
-    Nz,
-    /// `NI`
-    Ni,
-    /// `NE`
-    Ne,
-    /// `NG`
-    Ng,
-    /// `NU`
-    Nu,
-    /// `NF`
-    Nf,
-    /// `MP`
-    Mp,
-    /// `NO`
-    No,
-    /// `OM`
-    Om,
-    /// `PK`
-    Pk,
-    /// `PW`
-    Pw,
-    /// `PS`
-    Ps,
-    /// `PA`
-    Pa,
-    /// `PG`
-    Pg,
-    /// `PY`
-    Py,
-    /// `PE`
-    Pe,
-    /// `PH`
-    Ph,
-    /// `PN`
-    Pn,
-    /// `PL`
-    Pl,
-    /// `PT`
-    Pt,
-    /// `PR`
-    Pr,
-    /// `QA`
-    Qa,
-    /// `RE`
-    Re,
-    /// `RO`
-    Ro,
-    /// `RU`
-    Ru,
-    /// `RW`
-    Rw,
-    /// `SH`
-    Sh,
-    /// `KN`
-    Kn,
-    /// `LC`
-    Lc,
-    /// `MF`
-    Mf,
-    /// `PM`
-    Pm,
-    /// `VC`
-    Vc,
-    /// `WS`
-    Ws,
-    /// `SM`
-    Sm,
-    /// `ST`
-    St,
-    /// `SA`
-    Sa,
-    /// `SN`
-    Sn,
-    /// `RS`
-    Rs,
-    /// `SC`
-    Sc,
-    /// `SL`
-    Sl,
-    /// `SG`
-    Sg,
-    /// `SX`
-    Sx,
-    /// `SK`
-    Sk,
-    /// `SI`
-    Si,
-    /// `SB`
-    Sb,
-    /// `SO`
-    So,
-    /// `ZA`
-    Za,
-    /// `GS`
-    Gs,
-    /// `ES`
-    Es,
-    /// `LK`
-    Lk,
-    /// `SD`
-    Sd,
-    /// `SR`
-    Sr,
-    /// `SJ`
-    Sj,
-    /// `SZ`
-    Sz,
-    /// `SE`
-    Se,
-    /// `CH`
-    Ch,
-    /// `SY`
-    Sy,
-    /// `TW`
-    Tw,
-    /// `TJ`
-    Tj,
-    /// `TZ`
-    Tz,
-    /// `TH`
-    Th,
-    /// `TL`
-    Tl,
-    /// `TG`
-    Tg,
-    /// `TK`
-    Tk,
-    /// `TO`
-    To,
-    /// `TT`
-    Tt,
-    /// `TN`
-    Tn,
-    /// `TR`
-    Tr,
-    /// `TM`
-    Tm,
-    /// `TC`
-    Tc,
-    /// `TV`
-    Tv,
-    /// `UG`
-    Ug,
-    /// `GB`
-    Gb,
-    /// `UA`
-    Ua,
-    /// `AE`
-    Ae,
-    /// `US`
-    Us,
-    /// `UM`
-    Um,
-    /// `UY`
-    Uy,
-    /// `UZ`
-    Uz,
-    /// `VU`
-    Vu,
-    /// `VE`
-    Ve,
-    /// `VN`
-    Vn,
-    /// `VG`
-    Vg,
-    /// `VI`
-    Vi,
-    /// `WF`
-    Wf,
-    /// `EH`
-    Eh,
-    /// `YE`
-    Ye,
-    /// `ZM`
-    Zm,
-    /// `ZW`
-    Zw,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateLocationDtoCountry {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Af => "AF",
-            Self::Ax => "AX",
-            Self::Al => "AL",
-            Self::Dz => "DZ",
-            Self::As => "AS",
-            Self::Ad => "AD",
-            Self::Ao => "AO",
-            Self::Ai => "AI",
-            Self::Aq => "AQ",
-            Self::Ag => "AG",
-            Self::Ar => "AR",
-            Self::Am => "AM",
-            Self::Aw => "AW",
-            Self::Au => "AU",
-            Self::At => "AT",
-            Self::Az => "AZ",
-            Self::Bs => "BS",
-            Self::Bh => "BH",
-            Self::Bd => "BD",
-            Self::Bb => "BB",
-            Self::By => "BY",
-            Self::Be => "BE",
-            Self::Bz => "BZ",
-            Self::Bj => "BJ",
-            Self::Bm => "BM",
-            Self::Bt => "BT",
-            Self::Bo => "BO",
-            Self::Ba => "BA",
-            Self::Bw => "BW",
-            Self::Bv => "BV",
-            Self::Br => "BR",
-            Self::Io => "IO",
-            Self::Bn => "BN",
-            Self::Bg => "BG",
-            Self::Bf => "BF",
-            Self::Bi => "BI",
-            Self::Kh => "KH",
-            Self::Cm => "CM",
-            Self::Ca => "CA",
-            Self::Cv => "CV",
-            Self::Ky => "KY",
-            Self::Cf => "CF",
-            Self::Td => "TD",
-            Self::Cl => "CL",
-            Self::Cn => "CN",
-            Self::Cx => "CX",
-            Self::Cc => "CC",
-            Self::Co => "CO",
-            Self::Km => "KM",
-            Self::Cg => "CG",
-            Self::Cd => "CD",
-            Self::Ck => "CK",
-            Self::Cr => "CR",
-            Self::Ci => "CI",
-            Self::Hr => "HR",
-            Self::Cu => "CU",
-            Self::Cy => "CY",
-            Self::Cz => "CZ",
-            Self::Dk => "DK",
-            Self::Dj => "DJ",
-            Self::Dm => "DM",
-            Self::Do => "DO",
-            Self::Ec => "EC",
-            Self::Eg => "EG",
-            Self::Sv => "SV",
-            Self::Gq => "GQ",
-            Self::Er => "ER",
-            Self::Ee => "EE",
-            Self::Et => "ET",
-            Self::Fk => "FK",
-            Self::Fo => "FO",
-            Self::Fj => "FJ",
-            Self::Fi => "FI",
-            Self::Fr => "FR",
-            Self::Gf => "GF",
-            Self::Pf => "PF",
-            Self::Tf => "TF",
-            Self::Ga => "GA",
-            Self::Gm => "GM",
-            Self::Ge => "GE",
-            Self::De => "DE",
-            Self::Gh => "GH",
-            Self::Gi => "GI",
-            Self::Gr => "GR",
-            Self::Gl => "GL",
-            Self::Gd => "GD",
-            Self::Gp => "GP",
-            Self::Gu => "GU",
-            Self::Gt => "GT",
-            Self::Gg => "GG",
-            Self::Gn => "GN",
-            Self::Gw => "GW",
-            Self::Gy => "GY",
-            Self::Ht => "HT",
-            Self::Hm => "HM",
-            Self::Va => "VA",
-            Self::Hn => "HN",
-            Self::Hk => "HK",
-            Self::Hu => "HU",
-            Self::Is => "IS",
-            Self::In => "IN",
-            Self::Id => "ID",
-            Self::Ir => "IR",
-            Self::Iq => "IQ",
-            Self::Ie => "IE",
-            Self::Im => "IM",
-            Self::Il => "IL",
-            Self::It => "IT",
-            Self::Jm => "JM",
-            Self::Jp => "JP",
-            Self::Je => "JE",
-            Self::Jo => "JO",
-            Self::Kz => "KZ",
-            Self::Ke => "KE",
-            Self::Ki => "KI",
-            Self::Kp => "KP",
-            Self::Kr => "KR",
-            Self::Xk => "XK",
-            Self::Kw => "KW",
-            Self::Kg => "KG",
-            Self::La => "LA",
-            Self::Lv => "LV",
-            Self::Lb => "LB",
-            Self::Ls => "LS",
-            Self::Lr => "LR",
-            Self::Ly => "LY",
-            Self::Li => "LI",
-            Self::Lt => "LT",
-            Self::Lu => "LU",
-            Self::Mo => "MO",
-            Self::Mk => "MK",
-            Self::Mg => "MG",
-            Self::Mw => "MW",
-            Self::My => "MY",
-            Self::Mv => "MV",
-            Self::Ml => "ML",
-            Self::Mt => "MT",
-            Self::Mh => "MH",
-            Self::Mq => "MQ",
-            Self::Mr => "MR",
-            Self::Mu => "MU",
-            Self::Yt => "YT",
-            Self::Mx => "MX",
-            Self::Fm => "FM",
-            Self::Md => "MD",
-            Self::Mc => "MC",
-            Self::Mn => "MN",
-            Self::Me => "ME",
-            Self::Ms => "MS",
-            Self::Ma => "MA",
-            Self::Mz => "MZ",
-            Self::Mm => "MM",
-            Self::Na => "NA",
-            Self::Nr => "NR",
-            Self::Np => "NP",
-            Self::Nl => "NL",
-            Self::An => "AN",
-            Self::Nc => "NC",
-            Self::Nz => "NZ",
-            Self::Ni => "NI",
-            Self::Ne => "NE",
-            Self::Ng => "NG",
-            Self::Nu => "NU",
-            Self::Nf => "NF",
-            Self::Mp => "MP",
-            Self::No => "NO",
-            Self::Om => "OM",
-            Self::Pk => "PK",
-            Self::Pw => "PW",
-            Self::Ps => "PS",
-            Self::Pa => "PA",
-            Self::Pg => "PG",
-            Self::Py => "PY",
-            Self::Pe => "PE",
-            Self::Ph => "PH",
-            Self::Pn => "PN",
-            Self::Pl => "PL",
-            Self::Pt => "PT",
-            Self::Pr => "PR",
-            Self::Qa => "QA",
-            Self::Re => "RE",
-            Self::Ro => "RO",
-            Self::Ru => "RU",
-            Self::Rw => "RW",
-            Self::Sh => "SH",
-            Self::Kn => "KN",
-            Self::Lc => "LC",
-            Self::Mf => "MF",
-            Self::Pm => "PM",
-            Self::Vc => "VC",
-            Self::Ws => "WS",
-            Self::Sm => "SM",
-            Self::St => "ST",
-            Self::Sa => "SA",
-            Self::Sn => "SN",
-            Self::Rs => "RS",
-            Self::Sc => "SC",
-            Self::Sl => "SL",
-            Self::Sg => "SG",
-            Self::Sx => "SX",
-            Self::Sk => "SK",
-            Self::Si => "SI",
-            Self::Sb => "SB",
-            Self::So => "SO",
-            Self::Za => "ZA",
-            Self::Gs => "GS",
-            Self::Es => "ES",
-            Self::Lk => "LK",
-            Self::Sd => "SD",
-            Self::Sr => "SR",
-            Self::Sj => "SJ",
-            Self::Sz => "SZ",
-            Self::Se => "SE",
-            Self::Ch => "CH",
-            Self::Sy => "SY",
-            Self::Tw => "TW",
-            Self::Tj => "TJ",
-            Self::Tz => "TZ",
-            Self::Th => "TH",
-            Self::Tl => "TL",
-            Self::Tg => "TG",
-            Self::Tk => "TK",
-            Self::To => "TO",
-            Self::Tt => "TT",
-            Self::Tn => "TN",
-            Self::Tr => "TR",
-            Self::Tm => "TM",
-            Self::Tc => "TC",
-            Self::Tv => "TV",
-            Self::Ug => "UG",
-            Self::Gb => "GB",
-            Self::Ua => "UA",
-            Self::Ae => "AE",
-            Self::Us => "US",
-            Self::Um => "UM",
-            Self::Uy => "UY",
-            Self::Uz => "UZ",
-            Self::Vu => "VU",
-            Self::Ve => "VE",
-            Self::Vn => "VN",
-            Self::Vg => "VG",
-            Self::Vi => "VI",
-            Self::Wf => "WF",
-            Self::Eh => "EH",
-            Self::Ye => "YE",
-            Self::Zm => "ZM",
-            Self::Zw => "ZW",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateLocationDtoCountry {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "AF" => Self::Af,
-            "AX" => Self::Ax,
-            "AL" => Self::Al,
-            "DZ" => Self::Dz,
-            "AS" => Self::As,
-            "AD" => Self::Ad,
-            "AO" => Self::Ao,
-            "AI" => Self::Ai,
-            "AQ" => Self::Aq,
-            "AG" => Self::Ag,
-            "AR" => Self::Ar,
-            "AM" => Self::Am,
-            "AW" => Self::Aw,
-            "AU" => Self::Au,
-            "AT" => Self::At,
-            "AZ" => Self::Az,
-            "BS" => Self::Bs,
-            "BH" => Self::Bh,
-            "BD" => Self::Bd,
-            "BB" => Self::Bb,
-            "BY" => Self::By,
-            "BE" => Self::Be,
-            "BZ" => Self::Bz,
-            "BJ" => Self::Bj,
-            "BM" => Self::Bm,
-            "BT" => Self::Bt,
-            "BO" => Self::Bo,
-            "BA" => Self::Ba,
-            "BW" => Self::Bw,
-            "BV" => Self::Bv,
-            "BR" => Self::Br,
-            "IO" => Self::Io,
-            "BN" => Self::Bn,
-            "BG" => Self::Bg,
-            "BF" => Self::Bf,
-            "BI" => Self::Bi,
-            "KH" => Self::Kh,
-            "CM" => Self::Cm,
-            "CA" => Self::Ca,
-            "CV" => Self::Cv,
-            "KY" => Self::Ky,
-            "CF" => Self::Cf,
-            "TD" => Self::Td,
-            "CL" => Self::Cl,
-            "CN" => Self::Cn,
-            "CX" => Self::Cx,
-            "CC" => Self::Cc,
-            "CO" => Self::Co,
-            "KM" => Self::Km,
-            "CG" => Self::Cg,
-            "CD" => Self::Cd,
-            "CK" => Self::Ck,
-            "CR" => Self::Cr,
-            "CI" => Self::Ci,
-            "HR" => Self::Hr,
-            "CU" => Self::Cu,
-            "CY" => Self::Cy,
-            "CZ" => Self::Cz,
-            "DK" => Self::Dk,
-            "DJ" => Self::Dj,
-            "DM" => Self::Dm,
-            "DO" => Self::Do,
-            "EC" => Self::Ec,
-            "EG" => Self::Eg,
-            "SV" => Self::Sv,
-            "GQ" => Self::Gq,
-            "ER" => Self::Er,
-            "EE" => Self::Ee,
-            "ET" => Self::Et,
-            "FK" => Self::Fk,
-            "FO" => Self::Fo,
-            "FJ" => Self::Fj,
-            "FI" => Self::Fi,
-            "FR" => Self::Fr,
-            "GF" => Self::Gf,
-            "PF" => Self::Pf,
-            "TF" => Self::Tf,
-            "GA" => Self::Ga,
-            "GM" => Self::Gm,
-            "GE" => Self::Ge,
-            "DE" => Self::De,
-            "GH" => Self::Gh,
-            "GI" => Self::Gi,
-            "GR" => Self::Gr,
-            "GL" => Self::Gl,
-            "GD" => Self::Gd,
-            "GP" => Self::Gp,
-            "GU" => Self::Gu,
-            "GT" => Self::Gt,
-            "GG" => Self::Gg,
-            "GN" => Self::Gn,
-            "GW" => Self::Gw,
-            "GY" => Self::Gy,
-            "HT" => Self::Ht,
-            "HM" => Self::Hm,
-            "VA" => Self::Va,
-            "HN" => Self::Hn,
-            "HK" => Self::Hk,
-            "HU" => Self::Hu,
-            "IS" => Self::Is,
-            "IN" => Self::In,
-            "ID" => Self::Id,
-            "IR" => Self::Ir,
-            "IQ" => Self::Iq,
-            "IE" => Self::Ie,
-            "IM" => Self::Im,
-            "IL" => Self::Il,
-            "IT" => Self::It,
-            "JM" => Self::Jm,
-            "JP" => Self::Jp,
-            "JE" => Self::Je,
-            "JO" => Self::Jo,
-            "KZ" => Self::Kz,
-            "KE" => Self::Ke,
-            "KI" => Self::Ki,
-            "KP" => Self::Kp,
-            "KR" => Self::Kr,
-            "XK" => Self::Xk,
-            "KW" => Self::Kw,
-            "KG" => Self::Kg,
-            "LA" => Self::La,
-            "LV" => Self::Lv,
-            "LB" => Self::Lb,
-            "LS" => Self::Ls,
-            "LR" => Self::Lr,
-            "LY" => Self::Ly,
-            "LI" => Self::Li,
-            "LT" => Self::Lt,
-            "LU" => Self::Lu,
-            "MO" => Self::Mo,
-            "MK" => Self::Mk,
-            "MG" => Self::Mg,
-            "MW" => Self::Mw,
-            "MY" => Self::My,
-            "MV" => Self::Mv,
-            "ML" => Self::Ml,
-            "MT" => Self::Mt,
-            "MH" => Self::Mh,
-            "MQ" => Self::Mq,
-            "MR" => Self::Mr,
-            "MU" => Self::Mu,
-            "YT" => Self::Yt,
-            "MX" => Self::Mx,
-            "FM" => Self::Fm,
-            "MD" => Self::Md,
-            "MC" => Self::Mc,
-            "MN" => Self::Mn,
-            "ME" => Self::Me,
-            "MS" => Self::Ms,
-            "MA" => Self::Ma,
-            "MZ" => Self::Mz,
-            "MM" => Self::Mm,
-            "NA" => Self::Na,
-            "NR" => Self::Nr,
-            "NP" => Self::Np,
-            "NL" => Self::Nl,
-            "AN" => Self::An,
-            "NC" => Self::Nc,
-            "NZ" => Self::Nz,
-            "NI" => Self::Ni,
-            "NE" => Self::Ne,
-            "NG" => Self::Ng,
-            "NU" => Self::Nu,
-            "NF" => Self::Nf,
-            "MP" => Self::Mp,
-            "NO" => Self::No,
-            "OM" => Self::Om,
-            "PK" => Self::Pk,
-            "PW" => Self::Pw,
-            "PS" => Self::Ps,
-            "PA" => Self::Pa,
-            "PG" => Self::Pg,
-            "PY" => Self::Py,
-            "PE" => Self::Pe,
-            "PH" => Self::Ph,
-            "PN" => Self::Pn,
-            "PL" => Self::Pl,
-            "PT" => Self::Pt,
-            "PR" => Self::Pr,
-            "QA" => Self::Qa,
-            "RE" => Self::Re,
-            "RO" => Self::Ro,
-            "RU" => Self::Ru,
-            "RW" => Self::Rw,
-            "SH" => Self::Sh,
-            "KN" => Self::Kn,
-            "LC" => Self::Lc,
-            "MF" => Self::Mf,
-            "PM" => Self::Pm,
-            "VC" => Self::Vc,
-            "WS" => Self::Ws,
-            "SM" => Self::Sm,
-            "ST" => Self::St,
-            "SA" => Self::Sa,
-            "SN" => Self::Sn,
-            "RS" => Self::Rs,
-            "SC" => Self::Sc,
-            "SL" => Self::Sl,
-            "SG" => Self::Sg,
-            "SX" => Self::Sx,
-            "SK" => Self::Sk,
-            "SI" => Self::Si,
-            "SB" => Self::Sb,
-            "SO" => Self::So,
-            "ZA" => Self::Za,
-            "GS" => Self::Gs,
-            "ES" => Self::Es,
-            "LK" => Self::Lk,
-            "SD" => Self::Sd,
-            "SR" => Self::Sr,
-            "SJ" => Self::Sj,
-            "SZ" => Self::Sz,
-            "SE" => Self::Se,
-            "CH" => Self::Ch,
-            "SY" => Self::Sy,
-            "TW" => Self::Tw,
-            "TJ" => Self::Tj,
-            "TZ" => Self::Tz,
-            "TH" => Self::Th,
-            "TL" => Self::Tl,
-            "TG" => Self::Tg,
-            "TK" => Self::Tk,
-            "TO" => Self::To,
-            "TT" => Self::Tt,
-            "TN" => Self::Tn,
-            "TR" => Self::Tr,
-            "TM" => Self::Tm,
-            "TC" => Self::Tc,
-            "TV" => Self::Tv,
-            "UG" => Self::Ug,
-            "GB" => Self::Gb,
-            "UA" => Self::Ua,
-            "AE" => Self::Ae,
-            "US" => Self::Us,
-            "UM" => Self::Um,
-            "UY" => Self::Uy,
-            "UZ" => Self::Uz,
-            "VU" => Self::Vu,
-            "VE" => Self::Ve,
-            "VN" => Self::Vn,
-            "VG" => Self::Vg,
-            "VI" => Self::Vi,
-            "WF" => Self::Wf,
-            "EH" => Self::Eh,
-            "YE" => Self::Ye,
-            "ZM" => Self::Zm,
-            "ZW" => Self::Zw,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateLocationDtoCountry> for String {
-    fn from(value: UpdateLocationDtoCountry) -> Self {
-        match value {
-            UpdateLocationDtoCountry::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateLocationDtoCountry {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }

@@ -287,7 +287,7 @@ impl MarketplaceClient {
     pub async fn get_specific_charge(
         &self,
         charge_id: &str,
-    ) -> Result<types::GetSpecificChargeResponse> {
+    ) -> Result<types::ChargesItem> {
         let path = [
             "/marketplace/billing/charges/",
             &ghl_runtime::encode_path_segment(&charge_id),

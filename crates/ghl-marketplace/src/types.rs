@@ -22,6 +22,85 @@ pub struct ChargeResponse {
     pub charge_id: Option<String>,
 }
 
+/// The response to `GET /marketplace/billing/charges/{chargeId}` and an item of the `charges` field of [`GetChargesResponse`].
+///
+/// Schema: `apps/marketplace.json#/paths/~1marketplace~1billing~1charges/get/responses/200/content/application~1json/schema/properties/charges/items` and 1 identical schema (`apps/marketplace.json#/paths/~1marketplace~1billing~1charges~1{chargeId}/get/responses/200/content/application~1json/schema`)
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ChargesItem {
+    /// Value is 'true' if the charge has subsequently been refunded.
+    ///
+    /// Example: `false`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refunded: Option<bool>,
+    /// Currency of the transaction. We currently support USD only.
+    ///
+    /// Example: `USD`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// App ID
+    ///
+    /// Example: `6578278e879ad2646715ba9c`
+    #[serde(rename = "appId", default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
+    /// Billing Meter ID (you can find this on your app's pricing page)
+    ///
+    /// Example: `680b97022b4a34420f5f9b93`
+    #[serde(rename = "meterId", default, skip_serializing_if = "Option::is_none")]
+    pub meter_id: Option<String>,
+    /// Charge ID
+    ///
+    /// Example: `charge_123`
+    #[serde(rename = "chargeId", default, skip_serializing_if = "Option::is_none")]
+    pub charge_id: Option<String>,
+    /// Indicates who was charged? Currently, we support charges for 'location' only
+    ///
+    /// Example: `location`
+    #[serde(rename = "entityType", default, skip_serializing_if = "Option::is_none")]
+    pub entity_type: Option<String>,
+    /// If the entityType is Location, entityld would be locationld.
+    ///
+    /// Example: `ve9EPM428h8vShlRW1KT`
+    #[serde(rename = "entityId", default, skip_serializing_if = "Option::is_none")]
+    pub entity_id: Option<String>,
+    /// Total amount charged
+    ///
+    /// Example: `0.1`
+    #[serde(rename = "amountCharged", default, skip_serializing_if = "Option::is_none")]
+    pub amount_charged: Option<f64>,
+    /// Price per unit for the charge
+    ///
+    /// Example: `0.01`
+    #[serde(rename = "pricePerUnit", default, skip_serializing_if = "Option::is_none")]
+    pub price_per_unit: Option<f64>,
+    /// This can be one of two values - 'charge' or 'refund'
+    ///
+    /// Example: `charge`
+    #[serde(
+        rename = "transactionType",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub transaction_type: Option<String>,
+    /// Number of units that the sub-account was charged for
+    ///
+    /// Example: `10`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub units: Option<f64>,
+    /// meta object contains details that were sent while creating the charge via the API - eventID, description, eventTime, userld
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<serde_json::Value>,
+    /// Timestamp when the charge was created in our system
+    ///
+    /// Example: `2025-03-26T00:00:00.000Z`
+    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// Timestamp when the charge was last updated in our system
+    ///
+    /// Example: `2025-03-26T00:00:00.000Z`
+    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
 /// The response to `DELETE /marketplace/billing/charges/{chargeId}`.
 ///
 /// Schema: `apps/marketplace.json#/paths/~1marketplace~1billing~1charges~1{chargeId}/delete/responses/200/content/application~1json/schema`
@@ -74,7 +153,7 @@ pub struct DeleteIntegrationResponse {
 pub struct GetChargesResponse {
     /// List of wallet charges
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub charges: Option<Vec<GetChargesResponseChargesItem>>,
+    pub charges: Option<Vec<ChargesItem>>,
     /// Total number of charges
     ///
     /// Example: `100`
@@ -83,85 +162,6 @@ pub struct GetChargesResponse {
     /// Pagination metadata for the charges list
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pagination: Option<GetChargesResponsePagination>,
-}
-
-/// An item of the `charges` field of [`GetChargesResponse`].
-///
-/// Schema: `apps/marketplace.json#/paths/~1marketplace~1billing~1charges/get/responses/200/content/application~1json/schema/properties/charges/items`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetChargesResponseChargesItem {
-    /// Value is 'true' if the charge has subsequently been refunded.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refunded: Option<bool>,
-    /// Currency of the transaction. We currently support USD only.
-    ///
-    /// Example: `USD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-    /// App ID
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "appId", default, skip_serializing_if = "Option::is_none")]
-    pub app_id: Option<String>,
-    /// Billing Meter ID (you can find this on your app's pricing page)
-    ///
-    /// Example: `680b97022b4a34420f5f9b93`
-    #[serde(rename = "meterId", default, skip_serializing_if = "Option::is_none")]
-    pub meter_id: Option<String>,
-    /// Charge ID
-    ///
-    /// Example: `charge_123`
-    #[serde(rename = "chargeId", default, skip_serializing_if = "Option::is_none")]
-    pub charge_id: Option<String>,
-    /// Indicates who was charged? Currently, we support charges for 'location' only
-    ///
-    /// Example: `location`
-    #[serde(rename = "entityType", default, skip_serializing_if = "Option::is_none")]
-    pub entity_type: Option<String>,
-    /// If the entityType is Location, entityld would be locationld.
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "entityId", default, skip_serializing_if = "Option::is_none")]
-    pub entity_id: Option<String>,
-    /// Total amount charged
-    ///
-    /// Example: `0.1`
-    #[serde(rename = "amountCharged", default, skip_serializing_if = "Option::is_none")]
-    pub amount_charged: Option<f64>,
-    /// Price per unit for the charge
-    ///
-    /// Example: `0.01`
-    #[serde(rename = "pricePerUnit", default, skip_serializing_if = "Option::is_none")]
-    pub price_per_unit: Option<f64>,
-    /// This can be one of two values - 'charge' or 'refund'
-    ///
-    /// Example: `charge`
-    #[serde(
-        rename = "transactionType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub transaction_type: Option<String>,
-    /// Number of units that the sub-account was charged for
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub units: Option<f64>,
-    /// meta object contains details that were sent while creating the charge via the API - eventID, description, eventTime, userld
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<serde_json::Value>,
-    /// Timestamp when the charge was created in our system
-    ///
-    /// Example: `2025-03-26T00:00:00.000Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    /// Timestamp when the charge was last updated in our system
-    ///
-    /// Example: `2025-03-26T00:00:00.000Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
 }
 
 /// Pagination metadata for the charges list
@@ -203,85 +203,6 @@ pub struct GetInstallerDetailsResponseDto {
 pub struct GetRebillingConfigResponseDto {
     /// The rebilling plans configuration
     pub plans: PlansDto,
-}
-
-/// The response to `GET /marketplace/billing/charges/{chargeId}`.
-///
-/// Schema: `apps/marketplace.json#/paths/~1marketplace~1billing~1charges~1{chargeId}/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetSpecificChargeResponse {
-    /// Value is 'true' if the charge has subsequently been refunded.
-    ///
-    /// Example: `false`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refunded: Option<bool>,
-    /// Currency of the transaction. We currently support USD only.
-    ///
-    /// Example: `USD`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-    /// App ID
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "appId", default, skip_serializing_if = "Option::is_none")]
-    pub app_id: Option<String>,
-    /// Billing Meter ID (you can find this on your app's pricing page)
-    ///
-    /// Example: `680b97022b4a34420f5f9b93`
-    #[serde(rename = "meterId", default, skip_serializing_if = "Option::is_none")]
-    pub meter_id: Option<String>,
-    /// Charge ID
-    ///
-    /// Example: `charge_123`
-    #[serde(rename = "chargeId", default, skip_serializing_if = "Option::is_none")]
-    pub charge_id: Option<String>,
-    /// Indicates who was charged? Currently, we support charges for 'location' only
-    ///
-    /// Example: `location`
-    #[serde(rename = "entityType", default, skip_serializing_if = "Option::is_none")]
-    pub entity_type: Option<String>,
-    /// If the entityType is Location, entityld would be locationld.
-    ///
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    #[serde(rename = "entityId", default, skip_serializing_if = "Option::is_none")]
-    pub entity_id: Option<String>,
-    /// Total amount charged
-    ///
-    /// Example: `0.1`
-    #[serde(rename = "amountCharged", default, skip_serializing_if = "Option::is_none")]
-    pub amount_charged: Option<f64>,
-    /// Price per unit for the charge
-    ///
-    /// Example: `0.01`
-    #[serde(rename = "pricePerUnit", default, skip_serializing_if = "Option::is_none")]
-    pub price_per_unit: Option<f64>,
-    /// This can be one of two values - 'charge' or 'refund'
-    ///
-    /// Example: `charge`
-    #[serde(
-        rename = "transactionType",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub transaction_type: Option<String>,
-    /// Number of units that the sub-account was charged for
-    ///
-    /// Example: `10`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub units: Option<f64>,
-    /// meta object contains details that were sent while creating the charge via the API - eventID, description, eventTime, userld
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<serde_json::Value>,
-    /// Timestamp when the charge was created in our system
-    ///
-    /// Example: `2025-03-26T00:00:00.000Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    /// Timestamp when the charge was last updated in our system
-    ///
-    /// Example: `2025-03-26T00:00:00.000Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
 }
 
 /// The response to `GET /marketplace/billing/charges/has-funds`.

@@ -218,7 +218,7 @@ pub struct FetchMediaContentParams {
     /// Query text (`query`, query)
     pub query: Option<String>,
     /// AltType (`altType`, query)
-    pub alt_type: types::FetchMediaContentAltType,
+    pub alt_type: types::AltType,
     /// location Id (`altId`, query)
     pub alt_id: String,
     /// parent id or folder id (`parentId`, query)
@@ -231,7 +231,7 @@ pub struct FetchMediaContentParams {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeleteMediaContentParams {
     /// AltType (`altType`, query)
-    pub alt_type: types::DeleteMediaContentAltType,
+    pub alt_type: types::AltType,
     /// location Id (`altId`, query)
     pub alt_id: String,
 }

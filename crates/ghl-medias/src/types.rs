@@ -5,6 +5,54 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Type of entity (location only)
+///
+/// Schema: `apps/medias.json#/components/schemas/CreateFolderParams/properties/altType` and 7 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum AltType {
+    /// `location`
+    Location,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl AltType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Location => "location",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for AltType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "location" => Self::Location,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<AltType> for String {
+    fn from(value: AltType) -> Self {
+        match value {
+            AltType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for AltType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The body of `POST /medias/folder`.
 ///
 /// Schema: `apps/medias.json#/components/schemas/CreateFolderParams`
@@ -19,7 +67,7 @@ pub struct CreateFolderParams {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: CreateFolderParamsAltType,
+    pub alt_type: AltType,
     /// Name of the folder to be created
     ///
     /// Example: `New Folder`
@@ -29,102 +77,6 @@ pub struct CreateFolderParams {
     /// Example: `64af50c42d567a3b4f5989e0`
     #[serde(rename = "parentId", default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
-}
-
-/// Type of entity (location only)
-///
-/// Schema: `apps/medias.json#/components/schemas/CreateFolderParams/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateFolderParamsAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateFolderParamsAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateFolderParamsAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateFolderParamsAltType> for String {
-    fn from(value: CreateFolderParamsAltType) -> Self {
-        match value {
-            CreateFolderParamsAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateFolderParamsAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `altType` parameter of `DELETE /medias/{id}`.
-///
-/// Schema: `apps/medias.json#/paths/~1medias~1{id}/delete/parameters/2/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum DeleteMediaContentAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DeleteMediaContentAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DeleteMediaContentAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DeleteMediaContentAltType> for String {
-    fn from(value: DeleteMediaContentAltType) -> Self {
-        match value {
-            DeleteMediaContentAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DeleteMediaContentAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// An item of the `filesToBeDeleted` field of [`DeleteMediaObjectsBodyParams`].
@@ -151,7 +103,7 @@ pub struct DeleteMediaObjectsBodyParams {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: DeleteMediaObjectsBodyParamsAltType,
+    pub alt_type: AltType,
     /// Location identifier
     ///
     /// Example: `sx6wyHhbFdRXh302LLNR`
@@ -161,54 +113,6 @@ pub struct DeleteMediaObjectsBodyParams {
     ///
     /// Example: `deleted`
     pub status: DeleteMediaObjectsBodyParamsStatus,
-}
-
-/// Type of entity that owns the files
-///
-/// Schema: `apps/medias.json#/components/schemas/DeleteMediaObjectsBodyParams/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum DeleteMediaObjectsBodyParamsAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DeleteMediaObjectsBodyParamsAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DeleteMediaObjectsBodyParamsAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DeleteMediaObjectsBodyParamsAltType> for String {
-    fn from(value: DeleteMediaObjectsBodyParamsAltType) -> Self {
-        match value {
-            DeleteMediaObjectsBodyParamsAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DeleteMediaObjectsBodyParamsAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// Status to set for the files (deleted or trashed)
@@ -263,54 +167,6 @@ impl std::fmt::Display for DeleteMediaObjectsBodyParamsStatus {
     }
 }
 
-/// The `altType` parameter of `GET /medias/files`.
-///
-/// Schema: `apps/medias.json#/paths/~1medias~1files/get/parameters/7/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum FetchMediaContentAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl FetchMediaContentAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for FetchMediaContentAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<FetchMediaContentAltType> for String {
-    fn from(value: FetchMediaContentAltType) -> Self {
-        match value {
-            FetchMediaContentAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for FetchMediaContentAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `POST /medias/folder`.
 ///
 /// Schema: `apps/medias.json#/components/schemas/FolderDTO`
@@ -325,7 +181,7 @@ pub struct FolderDto {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: FolderDtoAltType,
+    pub alt_type: AltType,
     /// Name of the folder
     ///
     /// Example: `New Folder`
@@ -403,54 +259,6 @@ pub struct FolderDto {
     pub last_updated_by: Option<String>,
 }
 
-/// Type of entity that owns the folder
-///
-/// Schema: `apps/medias.json#/components/schemas/FolderDTO/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum FolderDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl FolderDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for FolderDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<FolderDtoAltType> for String {
-    fn from(value: FolderDtoAltType) -> Self {
-        match value {
-            FolderDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for FolderDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `GET /medias/files`.
 ///
 /// Schema: `apps/medias.json#/components/schemas/GetFilesResponseDTO`
@@ -506,58 +314,10 @@ pub struct UpdateMediaObjects {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: UpdateMediaObjectsAltType,
+    pub alt_type: AltType,
     /// Array of file objects to be updated
     #[serde(rename = "filesToBeUpdated")]
     pub files_to_be_updated: Vec<UpdateMediaObject>,
-}
-
-/// Type of entity that owns the files
-///
-/// Schema: `apps/medias.json#/components/schemas/UpdateMediaObjects/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateMediaObjectsAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateMediaObjectsAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateMediaObjectsAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateMediaObjectsAltType> for String {
-    fn from(value: UpdateMediaObjectsAltType) -> Self {
-        match value {
-            UpdateMediaObjectsAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateMediaObjectsAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The body of `POST /medias/{id}`.
@@ -573,60 +333,12 @@ pub struct UpdateObject {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: UpdateObjectAltType,
+    pub alt_type: AltType,
     /// Location identifier that owns the file or folder
     ///
     /// Example: `sx6wyHhbFdRXh302LLNR`
     #[serde(rename = "altId")]
     pub alt_id: String,
-}
-
-/// Type of entity that owns the file or folder
-///
-/// Schema: `apps/medias.json#/components/schemas/UpdateObject/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateObjectAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateObjectAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateObjectAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateObjectAltType> for String {
-    fn from(value: UpdateObjectAltType) -> Self {
-        match value {
-            UpdateObjectAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateObjectAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The response to `POST /medias/upload-file`.
@@ -670,56 +382,8 @@ pub struct UploadMediaContentBody {
     pub alt_id: Option<String>,
     /// What `altId` names: `location`.
     #[serde(rename = "altType", default, skip_serializing_if = "Option::is_none")]
-    pub alt_type: Option<UploadMediaContentBodyAltType>,
+    pub alt_type: Option<AltType>,
     /// The sub-account (location) id the file goes to, instead of `altId` and `altType`.
     #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
-}
-
-/// What `altId` names: `location`.
-///
-/// Schema: `apps/medias.json#/paths/~1medias~1upload-file/post/requestBody/content/multipart~1form-data/schema/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UploadMediaContentBodyAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UploadMediaContentBodyAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UploadMediaContentBodyAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UploadMediaContentBodyAltType> for String {
-    fn from(value: UploadMediaContentBodyAltType) -> Self {
-        match value {
-            UploadMediaContentBodyAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UploadMediaContentBodyAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }

@@ -487,7 +487,7 @@ pub struct SearchOpportunityParams {
     /// Contact Id (`contact_id`, query)
     pub contact_id: Option<String>,
     /// `status` (query)
-    pub status: Option<types::SearchOpportunityStatus>,
+    pub status: Option<types::Status>,
     /// `assigned_to` (query)
     pub assigned_to: Option<String>,
     /// Campaign Id (`campaignId`, query)

@@ -58,7 +58,7 @@ pub struct CreateDto {
     )]
     pub pipeline_stage_id: Option<String>,
     /// The `status` field.
-    pub status: CreateDtoStatus,
+    pub status: Status,
     /// Example: `mTkSCb1UBjb5tk4OvB69`
     #[serde(rename = "contactId")]
     pub contact_id: String,
@@ -70,15 +70,93 @@ pub struct CreateDto {
     pub assigned_to: Option<String>,
     /// Add custom fields to opportunities.
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
-    pub custom_fields: Option<Vec<CreateDtoCustomFieldsItem>>,
+    pub custom_fields: Option<Vec<CustomFieldsItem>>,
 }
 
-/// An item of the `customFields` field of [`CreateDto`].
+/// An item of the `customFields` field of [`SearchOpportunitiesResponseSchema`].
 ///
-/// Schema: `apps/opportunities.json#/components/schemas/CreateDto/properties/customFields/items`
+/// Schema: `apps/opportunities.json#/components/schemas/CustomFieldResponseSchema`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomFieldResponseSchema {
+    /// Example: `MgobCB14YMVKuE4Ka8p1`
+    pub id: String,
+    /// The value of the custom field
+    #[serde(rename = "fieldValue")]
+    pub field_value: CustomFieldResponseSchemaFieldValue,
+}
+
+/// The value of the custom field
+///
+/// Schema: `apps/opportunities.json#/components/schemas/CustomFieldResponseSchema/properties/fieldValue`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum CustomFieldResponseSchemaFieldValue {
+    /// A `String` value.
+    String(String),
+    /// A `Value` value.
+    Variant2(serde_json::Value),
+    /// A `Vec<String>` value.
+    List(Vec<String>),
+    /// A `Vec<Value>` value.
+    List2(Vec<serde_json::Value>),
+}
+
+/// A variant of [`CustomFieldsItem`].
+///
+/// Schema: `apps/opportunities.json#/components/schemas/customFieldsInputArraySchema`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomFieldsInputArraySchema {
+    /// Example: `6dvNaf7VhkQ9snc5vnjJ`
+    pub id: String,
+    /// Example: `my_custom_field`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The `field_value` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_value: Option<Vec<String>>,
+}
+
+/// A variant of [`CustomFieldsItem`].
+///
+/// Schema: `apps/opportunities.json#/components/schemas/customFieldsInputObjectSchema`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CustomFieldsInputObjectSchema {
+    /// Example: `6dvNaf7VhkQ9snc5vnjJ`
+    pub id: String,
+    /// Example: `my_custom_field`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The `field_value` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_value: Option<serde_json::Value>,
+}
+
+/// A variant of [`CustomFieldsItem`].
+///
+/// Schema: `apps/opportunities.json#/components/schemas/customFieldsInputStringSchema`
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct CustomFieldsInputStringSchema {
+    /// Pass either `id` or `key` of custom field
+    ///
+    /// Example: `6dvNaf7VhkQ9snc5vnjJ`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Pass either `id` or `key` of custom field
+    ///
+    /// Example: `my_custom_field`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// Example: `9039160788`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_value: Option<String>,
+}
+
+/// An item of the `customFields` field of [`CreateDto`] and an item of the `customFields` field of [`UpdateOpportunityDto`].
+///
+/// Schema: `apps/opportunities.json#/components/schemas/CreateDto/properties/customFields/items` and 1 identical schema (`apps/opportunities.json#/components/schemas/UpdateOpportunityDto/properties/customFields/items`)
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
-pub enum CreateDtoCustomFieldsItem {
+pub enum CustomFieldsItem {
     /// A [`CustomFieldsInputStringSchema`].
     CustomFieldsInputStringSchema(CustomFieldsInputStringSchema),
     /// A [`CustomFieldsInputArraySchema`].
@@ -87,7 +165,7 @@ pub enum CreateDtoCustomFieldsItem {
     CustomFieldsInputObjectSchema(CustomFieldsInputObjectSchema),
 }
 
-impl<'de> Deserialize<'de> for CreateDtoCustomFieldsItem {
+impl<'de> Deserialize<'de> for CustomFieldsItem {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -136,154 +214,8 @@ impl<'de> Deserialize<'de> for CreateDtoCustomFieldsItem {
                 return Ok(parsed);
             }
         }
-        Err(
-            serde::de::Error::custom(
-                "the value matches no variant of CreateDtoCustomFieldsItem",
-            ),
-        )
+        Err(serde::de::Error::custom("the value matches no variant of CustomFieldsItem"))
     }
-}
-
-/// The `status` field of [`CreateDto`].
-///
-/// Schema: `apps/opportunities.json#/components/schemas/CreateDto/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateDtoStatus {
-    /// `open`
-    Open,
-    /// `won`
-    Won,
-    /// `lost`
-    Lost,
-    /// `abandoned`
-    Abandoned,
-    /// `all`
-    All,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Open => "open",
-            Self::Won => "won",
-            Self::Lost => "lost",
-            Self::Abandoned => "abandoned",
-            Self::All => "all",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "open" => Self::Open,
-            "won" => Self::Won,
-            "lost" => Self::Lost,
-            "abandoned" => Self::Abandoned,
-            "all" => Self::All,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateDtoStatus> for String {
-    fn from(value: CreateDtoStatus) -> Self {
-        match value {
-            CreateDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An item of the `customFields` field of [`SearchOpportunitiesResponseSchema`].
-///
-/// Schema: `apps/opportunities.json#/components/schemas/CustomFieldResponseSchema`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CustomFieldResponseSchema {
-    /// Example: `MgobCB14YMVKuE4Ka8p1`
-    pub id: String,
-    /// The value of the custom field
-    #[serde(rename = "fieldValue")]
-    pub field_value: CustomFieldResponseSchemaFieldValue,
-}
-
-/// The value of the custom field
-///
-/// Schema: `apps/opportunities.json#/components/schemas/CustomFieldResponseSchema/properties/fieldValue`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum CustomFieldResponseSchemaFieldValue {
-    /// A `String` value.
-    String(String),
-    /// A `Value` value.
-    Variant2(serde_json::Value),
-    /// A `Vec<String>` value.
-    List(Vec<String>),
-    /// A `Vec<Value>` value.
-    List2(Vec<serde_json::Value>),
-}
-
-/// A variant of [`CreateDtoCustomFieldsItem`] and a variant of [`UpdateOpportunityDtoCustomFieldsItem`].
-///
-/// Schema: `apps/opportunities.json#/components/schemas/customFieldsInputArraySchema`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CustomFieldsInputArraySchema {
-    /// Example: `6dvNaf7VhkQ9snc5vnjJ`
-    pub id: String,
-    /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    /// The `field_value` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field_value: Option<Vec<String>>,
-}
-
-/// A variant of [`CreateDtoCustomFieldsItem`] and a variant of [`UpdateOpportunityDtoCustomFieldsItem`].
-///
-/// Schema: `apps/opportunities.json#/components/schemas/customFieldsInputObjectSchema`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CustomFieldsInputObjectSchema {
-    /// Example: `6dvNaf7VhkQ9snc5vnjJ`
-    pub id: String,
-    /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    /// The `field_value` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field_value: Option<serde_json::Value>,
-}
-
-/// A variant of [`CreateDtoCustomFieldsItem`] and a variant of [`UpdateOpportunityDtoCustomFieldsItem`].
-///
-/// Schema: `apps/opportunities.json#/components/schemas/customFieldsInputStringSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct CustomFieldsInputStringSchema {
-    /// Pass either `id` or `key` of custom field
-    ///
-    /// Example: `6dvNaf7VhkQ9snc5vnjJ`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Pass either `id` or `key` of custom field
-    ///
-    /// Example: `my_custom_field`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
-    /// Example: `9039160788`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field_value: Option<String>,
 }
 
 /// The response to `DELETE /opportunities/{id}/followers`.
@@ -662,70 +594,6 @@ pub struct SearchOpportunitiesResponseSchema {
     pub external_object_id: Option<String>,
 }
 
-/// The `status` parameter of `GET /opportunities/search`.
-///
-/// Schema: `apps/opportunities.json#/paths/~1opportunities~1search/get/parameters/6/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum SearchOpportunityStatus {
-    /// `open`
-    Open,
-    /// `won`
-    Won,
-    /// `lost`
-    Lost,
-    /// `abandoned`
-    Abandoned,
-    /// `all`
-    All,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SearchOpportunityStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Open => "open",
-            Self::Won => "won",
-            Self::Lost => "lost",
-            Self::Abandoned => "abandoned",
-            Self::All => "all",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SearchOpportunityStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "open" => Self::Open,
-            "won" => Self::Won,
-            "lost" => Self::Lost,
-            "abandoned" => Self::Abandoned,
-            "all" => Self::All,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SearchOpportunityStatus> for String {
-    fn from(value: SearchOpportunityStatus) -> Self {
-        match value {
-            SearchOpportunityStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SearchOpportunityStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `GET /opportunities/search`.
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/SearchSuccessfulResponseDto`
@@ -740,6 +608,70 @@ pub struct SearchSuccessfulResponseDto {
     /// The `aggregations` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aggregations: Option<serde_json::Value>,
+}
+
+/// The `status` parameter of `GET /opportunities/search`, the `status` field of [`CreateDto`], the `status` field of [`UpdateOpportunityDto`] and 2 more places.
+///
+/// Schema: `apps/opportunities.json#/components/schemas/CreateDto/properties/status` and 4 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Status {
+    /// `open`
+    Open,
+    /// `won`
+    Won,
+    /// `lost`
+    Lost,
+    /// `abandoned`
+    Abandoned,
+    /// `all`
+    All,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Open => "open",
+            Self::Won => "won",
+            Self::Lost => "lost",
+            Self::Abandoned => "abandoned",
+            Self::All => "all",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for Status {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "open" => Self::Open,
+            "won" => Self::Won,
+            "lost" => Self::Lost,
+            "abandoned" => Self::Abandoned,
+            "all" => Self::All,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<Status> for String {
+    fn from(value: Status) -> Self {
+        match value {
+            Status::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The body of `PUT /opportunities/{id}`.
@@ -764,7 +696,7 @@ pub struct UpdateOpportunityDto {
     pub pipeline_stage_id: Option<String>,
     /// The `status` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<UpdateOpportunityDtoStatus>,
+    pub status: Option<Status>,
     /// Example: `220`
     #[serde(rename = "monetaryValue", default, skip_serializing_if = "Option::is_none")]
     pub monetary_value: Option<f64>,
@@ -773,142 +705,7 @@ pub struct UpdateOpportunityDto {
     pub assigned_to: Option<String>,
     /// Update custom fields to opportunities.
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
-    pub custom_fields: Option<Vec<UpdateOpportunityDtoCustomFieldsItem>>,
-}
-
-/// An item of the `customFields` field of [`UpdateOpportunityDto`].
-///
-/// Schema: `apps/opportunities.json#/components/schemas/UpdateOpportunityDto/properties/customFields/items`
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum UpdateOpportunityDtoCustomFieldsItem {
-    /// A [`CustomFieldsInputStringSchema`].
-    CustomFieldsInputStringSchema(CustomFieldsInputStringSchema),
-    /// A [`CustomFieldsInputArraySchema`].
-    CustomFieldsInputArraySchema(CustomFieldsInputArraySchema),
-    /// A [`CustomFieldsInputObjectSchema`].
-    CustomFieldsInputObjectSchema(CustomFieldsInputObjectSchema),
-}
-
-impl<'de> Deserialize<'de> for UpdateOpportunityDtoCustomFieldsItem {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        const FIELDS: [&[&str]; 3] = [
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-            &["id", "key", "field_value"],
-        ];
-        let value = serde_json::Value::deserialize(deserializer)?;
-        let named = |fields: &[&str]| {
-            value
-                .as_object()
-                .map_or(
-                    0,
-                    |object| {
-                        object
-                            .keys()
-                            .filter(|key| fields.contains(&key.as_str()))
-                            .count()
-                    },
-                )
-        };
-        let mut order: Vec<(usize, usize)> = FIELDS
-            .iter()
-            .enumerate()
-            .map(|(index, fields)| (named(fields), index))
-            .collect();
-        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
-        for (_, index) in order {
-            let parsed = match index {
-                0 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::CustomFieldsInputStringSchema)
-                }
-                1 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::CustomFieldsInputArraySchema)
-                }
-                2 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::CustomFieldsInputObjectSchema)
-                }
-                _ => continue,
-            };
-            if let Ok(parsed) = parsed {
-                return Ok(parsed);
-            }
-        }
-        Err(
-            serde::de::Error::custom(
-                "the value matches no variant of UpdateOpportunityDtoCustomFieldsItem",
-            ),
-        )
-    }
-}
-
-/// The `status` field of [`UpdateOpportunityDto`].
-///
-/// Schema: `apps/opportunities.json#/components/schemas/UpdateOpportunityDto/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateOpportunityDtoStatus {
-    /// `open`
-    Open,
-    /// `won`
-    Won,
-    /// `lost`
-    Lost,
-    /// `abandoned`
-    Abandoned,
-    /// `all`
-    All,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateOpportunityDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Open => "open",
-            Self::Won => "won",
-            Self::Lost => "lost",
-            Self::Abandoned => "abandoned",
-            Self::All => "all",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateOpportunityDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "open" => Self::Open,
-            "won" => Self::Won,
-            "lost" => Self::Lost,
-            "abandoned" => Self::Abandoned,
-            "all" => Self::All,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateOpportunityDtoStatus> for String {
-    fn from(value: UpdateOpportunityDtoStatus) -> Self {
-        match value {
-            UpdateOpportunityDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateOpportunityDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
+    pub custom_fields: Option<Vec<CustomFieldsItem>>,
 }
 
 /// The body of `PUT /opportunities/{id}/status`.
@@ -917,76 +714,12 @@ impl std::fmt::Display for UpdateOpportunityDtoStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpdateStatusDto {
     /// The `status` field.
-    pub status: UpdateStatusDtoStatus,
+    pub status: Status,
     /// lost reason Id
     ///
     /// Example: `CLu7BaljjqrEjBGKTNNe`
     #[serde(rename = "lostReasonId", default, skip_serializing_if = "Option::is_none")]
     pub lost_reason_id: Option<String>,
-}
-
-/// The `status` field of [`UpdateStatusDto`].
-///
-/// Schema: `apps/opportunities.json#/components/schemas/UpdateStatusDto/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateStatusDtoStatus {
-    /// `open`
-    Open,
-    /// `won`
-    Won,
-    /// `lost`
-    Lost,
-    /// `abandoned`
-    Abandoned,
-    /// `all`
-    All,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateStatusDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Open => "open",
-            Self::Won => "won",
-            Self::Lost => "lost",
-            Self::Abandoned => "abandoned",
-            Self::All => "all",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateStatusDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "open" => Self::Open,
-            "won" => Self::Won,
-            "lost" => Self::Lost,
-            "abandoned" => Self::Abandoned,
-            "all" => Self::All,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateStatusDtoStatus> for String {
-    fn from(value: UpdateStatusDtoStatus) -> Self {
-        match value {
-            UpdateStatusDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateStatusDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The body of `POST /opportunities/upsert`.
@@ -1030,7 +763,7 @@ pub struct UpsertOpportunityDto {
     pub name: Option<String>,
     /// The `status` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<UpsertOpportunityDtoStatus>,
+    pub status: Option<Status>,
     /// Example: `7915dedc-8f18-44d5-8bc3-77c04e994a10`
     #[serde(
         rename = "pipelineStageId",
@@ -1098,70 +831,6 @@ impl From<UpsertOpportunityDtoFollowersActionType> for String {
 }
 
 impl std::fmt::Display for UpsertOpportunityDtoFollowersActionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `status` field of [`UpsertOpportunityDto`].
-///
-/// Schema: `apps/opportunities.json#/components/schemas/UpsertOpportunityDto/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpsertOpportunityDtoStatus {
-    /// `open`
-    Open,
-    /// `won`
-    Won,
-    /// `lost`
-    Lost,
-    /// `abandoned`
-    Abandoned,
-    /// `all`
-    All,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpsertOpportunityDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Open => "open",
-            Self::Won => "won",
-            Self::Lost => "lost",
-            Self::Abandoned => "abandoned",
-            Self::All => "all",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpsertOpportunityDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "open" => Self::Open,
-            "won" => Self::Won,
-            "lost" => Self::Lost,
-            "abandoned" => Self::Abandoned,
-            "all" => Self::All,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpsertOpportunityDtoStatus> for String {
-    fn from(value: UpsertOpportunityDtoStatus) -> Self {
-        match value {
-            UpsertOpportunityDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpsertOpportunityDtoStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }

@@ -868,7 +868,7 @@ pub struct GetCouponParams {
     /// Location Id (`altId`, query)
     pub alt_id: String,
     /// Alt Type (`altType`, query)
-    pub alt_type: types::GetCouponAltType,
+    pub alt_type: types::AltType,
     /// Coupon id (`id`, query)
     pub id: String,
     /// Coupon code (`code`, query)
@@ -881,13 +881,13 @@ pub struct ListCouponsParams {
     /// Location Id (`altId`, query)
     pub alt_id: String,
     /// Alt Type (`altType`, query)
-    pub alt_type: types::ListCouponsAltType,
+    pub alt_type: types::AltType,
     /// Maximum number of coupons to return (`limit`, query)
     pub limit: Option<i64>,
     /// Number of coupons to skip for pagination (`offset`, query)
     pub offset: Option<i64>,
     /// Filter coupons by status (`status`, query)
-    pub status: Option<types::ListCouponsStatus>,
+    pub status: Option<types::Status>,
     /// Search term to filter coupons by name or code (`search`, query)
     pub search: Option<String>,
 }
@@ -933,7 +933,7 @@ pub struct ListIntegrationProvidersParams {
     /// location Id / company Id based on altType (`altId`, query)
     pub alt_id: String,
     /// Alt Type (`altType`, query)
-    pub alt_type: types::ListIntegrationProvidersAltType,
+    pub alt_type: types::AltType,
     /// The maximum number of items to be included in a single page of results (`limit`, query)
     pub limit: Option<i64>,
     /// The starting index of the page, indicating the position from which the results should be retrieved. (`offset`, query)
@@ -986,7 +986,7 @@ pub struct ListOrderFulfillmentParams {
     /// Location Id or Agency Id (`altId`, query)
     pub alt_id: String,
     /// `altType` (query)
-    pub alt_type: types::ListOrderFulfillmentAltType,
+    pub alt_type: types::AltType,
 }
 
 /// Query and header parameters of [`PaymentsClient::list_order_notes`].
@@ -995,7 +995,7 @@ pub struct ListOrderNotesParams {
     /// Location Id or Agency Id (`altId`, query)
     pub alt_id: String,
     /// `altType` (query)
-    pub alt_type: types::ListOrderNotesAltType,
+    pub alt_type: types::AltType,
 }
 
 /// Query and header parameters of [`PaymentsClient::list_subscriptions`].
@@ -1004,7 +1004,7 @@ pub struct ListSubscriptionsParams {
     /// AltId is the unique identifier e.g: location id. (`altId`, query)
     pub alt_id: String,
     /// AltType is the type of identifier. (`altType`, query)
-    pub alt_type: types::ListSubscriptionsAltType,
+    pub alt_type: types::AltType,
     /// Entity id for filtering of subscriptions. (`entityId`, query)
     pub entity_id: Option<String>,
     /// Mode of payment. (`paymentMode`, query)
@@ -1035,7 +1035,7 @@ pub struct GetSubscriptionByIdParams {
     /// AltId is the unique identifier e.g: location id. (`altId`, query)
     pub alt_id: String,
     /// AltType is the type of identifier. (`altType`, query)
-    pub alt_type: types::GetSubscriptionByIdAltType,
+    pub alt_type: types::AltType,
 }
 
 /// Query and header parameters of [`PaymentsClient::list_transactions`].

@@ -5,6 +5,54 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Alt Type
+///
+/// Schema: `apps/payments.json#/components/schemas/CreateCouponParams/properties/altType` and 14 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum AltType {
+    /// `location`
+    Location,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl AltType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Location => "location",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for AltType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "location" => Self::Location,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<AltType> for String {
+    fn from(value: AltType) -> Self {
+        match value {
+            AltType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for AltType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The `amountSummary` field of [`GetOrderResponseSchema`].
 ///
 /// Schema: `apps/payments.json#/components/schemas/AmountSummary`
@@ -30,7 +78,7 @@ pub struct ApplyToFuturePaymentsConfig {
     ///
     /// Example: `forever | fixed`
     #[serde(rename = "type")]
-    pub type_: ApplyToFuturePaymentsConfigType,
+    pub type_: Type,
     /// Duration the coupon to be applied in a subscription
     ///
     /// Example: `5`
@@ -51,7 +99,7 @@ pub struct ApplyToFuturePaymentsConfigDto {
     ///
     /// Example: `fixed`
     #[serde(rename = "type")]
-    pub type_: ApplyToFuturePaymentsConfigDtoType,
+    pub type_: Type,
     /// Duration value for fixed type configurations
     ///
     /// Example: `3`
@@ -62,58 +110,6 @@ pub struct ApplyToFuturePaymentsConfigDto {
     /// Example: `months`
     #[serde(rename = "durationType", default, skip_serializing_if = "Option::is_none")]
     pub duration_type: Option<String>,
-}
-
-/// Type of future payments configuration
-///
-/// Schema: `apps/payments.json#/components/schemas/ApplyToFuturePaymentsConfigDto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ApplyToFuturePaymentsConfigDtoType {
-    /// `forever`
-    Forever,
-    /// `fixed`
-    Fixed,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ApplyToFuturePaymentsConfigDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Forever => "forever",
-            Self::Fixed => "fixed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ApplyToFuturePaymentsConfigDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "forever" => Self::Forever,
-            "fixed" => Self::Fixed,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ApplyToFuturePaymentsConfigDtoType> for String {
-    fn from(value: ApplyToFuturePaymentsConfigDtoType) -> Self {
-        match value {
-            ApplyToFuturePaymentsConfigDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ApplyToFuturePaymentsConfigDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// Type of the duration
@@ -159,58 +155,6 @@ impl From<ApplyToFuturePaymentsConfigDurationType> for String {
 }
 
 impl std::fmt::Display for ApplyToFuturePaymentsConfigDurationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Type of the config
-///
-/// Schema: `apps/payments.json#/components/schemas/ApplyToFuturePaymentsConfig/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ApplyToFuturePaymentsConfigType {
-    /// `forever`
-    Forever,
-    /// `fixed`
-    Fixed,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ApplyToFuturePaymentsConfigType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Forever => "forever",
-            Self::Fixed => "fixed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ApplyToFuturePaymentsConfigType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "forever" => Self::Forever,
-            "fixed" => Self::Fixed,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ApplyToFuturePaymentsConfigType> for String {
-    fn from(value: ApplyToFuturePaymentsConfigType) -> Self {
-        match value {
-            ApplyToFuturePaymentsConfigType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ApplyToFuturePaymentsConfigType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
@@ -421,7 +365,7 @@ pub struct CouponDto {
     ///
     /// Example: `percentage`
     #[serde(rename = "discountType")]
-    pub discount_type: CouponDtoDiscountType,
+    pub discount_type: DiscountType,
     /// Value of the discount (percentage or fixed amount)
     ///
     /// Example: `25`
@@ -430,7 +374,7 @@ pub struct CouponDto {
     /// Current status of the coupon
     ///
     /// Example: `scheduled`
-    pub status: CouponDtoStatus,
+    pub status: Status,
     /// Date when the coupon becomes active
     ///
     /// Example: `2025-04-30T18:30:00.000Z`
@@ -466,114 +410,6 @@ pub struct CouponDto {
     pub updated_at: String,
 }
 
-/// Type of discount (percentage or amount)
-///
-/// Schema: `apps/payments.json#/components/schemas/CouponDto/properties/discountType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CouponDtoDiscountType {
-    /// `percentage`
-    Percentage,
-    /// `amount`
-    Amount,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CouponDtoDiscountType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Percentage => "percentage",
-            Self::Amount => "amount",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CouponDtoDiscountType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "percentage" => Self::Percentage,
-            "amount" => Self::Amount,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CouponDtoDiscountType> for String {
-    fn from(value: CouponDtoDiscountType) -> Self {
-        match value {
-            CouponDtoDiscountType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CouponDtoDiscountType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Current status of the coupon
-///
-/// Schema: `apps/payments.json#/components/schemas/CouponDto/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CouponDtoStatus {
-    /// `scheduled`
-    Scheduled,
-    /// `active`
-    Active,
-    /// `expired`
-    Expired,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CouponDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Scheduled => "scheduled",
-            Self::Active => "active",
-            Self::Expired => "expired",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CouponDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "scheduled" => Self::Scheduled,
-            "active" => Self::Active,
-            "expired" => Self::Expired,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CouponDtoStatus> for String {
-    fn from(value: CouponDtoStatus) -> Self {
-        match value {
-            CouponDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CouponDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The body of `POST /payments/coupon`.
 ///
 /// Schema: `apps/payments.json#/components/schemas/CreateCouponParams`
@@ -588,7 +424,7 @@ pub struct CreateCouponParams {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: CreateCouponParamsAltType,
+    pub alt_type: AltType,
     /// Coupon Name
     ///
     /// Example: `New Year Sale`
@@ -601,7 +437,7 @@ pub struct CreateCouponParams {
     ///
     /// Example: `amount`
     #[serde(rename = "discountType")]
-    pub discount_type: CreateCouponParamsDiscountType,
+    pub discount_type: DiscountType,
     /// Discount Value
     ///
     /// Example: `10`
@@ -652,106 +488,6 @@ pub struct CreateCouponParams {
     pub limit_per_customer: Option<bool>,
 }
 
-/// Alt Type
-///
-/// Schema: `apps/payments.json#/components/schemas/CreateCouponParams/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateCouponParamsAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateCouponParamsAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateCouponParamsAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateCouponParamsAltType> for String {
-    fn from(value: CreateCouponParamsAltType) -> Self {
-        match value {
-            CreateCouponParamsAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateCouponParamsAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Discount Type
-///
-/// Schema: `apps/payments.json#/components/schemas/CreateCouponParams/properties/discountType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateCouponParamsDiscountType {
-    /// `percentage`
-    Percentage,
-    /// `amount`
-    Amount,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateCouponParamsDiscountType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Percentage => "percentage",
-            Self::Amount => "amount",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateCouponParamsDiscountType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "percentage" => Self::Percentage,
-            "amount" => Self::Amount,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateCouponParamsDiscountType> for String {
-    fn from(value: CreateCouponParamsDiscountType) -> Self {
-        match value {
-            CreateCouponParamsDiscountType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateCouponParamsDiscountType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `GET /payments/coupon`, the response to `POST /payments/coupon` and the response to `PUT /payments/coupon`.
 ///
 /// Schema: `apps/payments.json#/components/schemas/CreateCouponResponseDto`
@@ -794,7 +530,7 @@ pub struct CreateCouponResponseDto {
     ///
     /// Example: `percentage`
     #[serde(rename = "discountType")]
-    pub discount_type: CreateCouponResponseDtoDiscountType,
+    pub discount_type: DiscountType,
     /// Value of the discount (percentage or fixed amount)
     ///
     /// Example: `25`
@@ -803,7 +539,7 @@ pub struct CreateCouponResponseDto {
     /// Current status of the coupon
     ///
     /// Example: `scheduled`
-    pub status: CreateCouponResponseDtoStatus,
+    pub status: Status,
     /// Date when the coupon becomes active
     ///
     /// Example: `2025-04-30T18:30:00.000Z`
@@ -844,114 +580,6 @@ pub struct CreateCouponResponseDto {
     pub trace_id: String,
 }
 
-/// Type of discount (percentage or amount)
-///
-/// Schema: `apps/payments.json#/components/schemas/CreateCouponResponseDto/properties/discountType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateCouponResponseDtoDiscountType {
-    /// `percentage`
-    Percentage,
-    /// `amount`
-    Amount,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateCouponResponseDtoDiscountType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Percentage => "percentage",
-            Self::Amount => "amount",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateCouponResponseDtoDiscountType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "percentage" => Self::Percentage,
-            "amount" => Self::Amount,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateCouponResponseDtoDiscountType> for String {
-    fn from(value: CreateCouponResponseDtoDiscountType) -> Self {
-        match value {
-            CreateCouponResponseDtoDiscountType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateCouponResponseDtoDiscountType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Current status of the coupon
-///
-/// Schema: `apps/payments.json#/components/schemas/CreateCouponResponseDto/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateCouponResponseDtoStatus {
-    /// `scheduled`
-    Scheduled,
-    /// `active`
-    Active,
-    /// `expired`
-    Expired,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateCouponResponseDtoStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Scheduled => "scheduled",
-            Self::Active => "active",
-            Self::Expired => "expired",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateCouponResponseDtoStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "scheduled" => Self::Scheduled,
-            "active" => Self::Active,
-            "expired" => Self::Expired,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateCouponResponseDtoStatus> for String {
-    fn from(value: CreateCouponResponseDtoStatus) -> Self {
-        match value {
-            CreateCouponResponseDtoStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateCouponResponseDtoStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The body of `POST /payments/custom-provider/provider`.
 ///
 /// Schema: `apps/payments.json#/components/schemas/CreateCustomProvidersDto`
@@ -990,73 +618,7 @@ pub struct CreateCustomProvidersDto {
 /// The response to `POST /payments/custom-provider/provider`.
 ///
 /// Schema: `apps/payments.json#/components/schemas/CreateCustomProvidersResponseSchema`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateCustomProvidersResponseSchema {
-    /// The name of the custom provider
-    ///
-    /// Example: `Company Paypal Integration`
-    pub name: String,
-    /// Description of payment gateway. Shown on the payments integrations page as subtext
-    ///
-    /// Example: `This payment gateway supports payments in India via UPI, Net banking, cards and wallets.`
-    pub description: String,
-    /// This url will be loaded in iFrame to start a payment session.
-    ///
-    /// Example: `https://testpayment.paypal.com`
-    #[serde(rename = "paymentsUrl")]
-    pub payments_url: String,
-    /// The url used for querying payments related events. Ex. verify, refund, subscription etc.
-    ///
-    /// Example: `https://testsubscription.paypal.com`
-    #[serde(rename = "queryUrl")]
-    pub query_url: String,
-    /// Public image url for logo of the payment gateway displayed on the payments integrations page.
-    ///
-    /// Example: `https://testsubscription.paypal.com`
-    #[serde(rename = "imageUrl")]
-    pub image_url: String,
-    /// The unique identifier for the custom provider.
-    ///
-    /// Example: `662a44ad19a2a44d3cd9d749`
-    #[serde(rename = "_id")]
-    pub id: String,
-    /// Location id
-    ///
-    /// Example: `Lk3nlfk4lxlelVEwcW`
-    #[serde(rename = "locationId")]
-    pub location_id: String,
-    /// The application id of marketplace
-    ///
-    /// Example: `65f0b217a05c774da7f1efa5`
-    #[serde(rename = "marketplaceAppId")]
-    pub marketplace_app_id: String,
-    /// Payment provider details.
-    #[serde(
-        rename = "paymentProvider",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub payment_provider: Option<serde_json::Value>,
-    /// Whether the config is deleted or not. true represents config is deleted
-    ///
-    /// Example: `true`
-    pub deleted: bool,
-    /// The creation timestamp of the custom provider.
-    ///
-    /// Example: `2023-11-20T10:23:36.515Z`
-    #[serde(rename = "createdAt")]
-    pub created_at: String,
-    /// The last update timestamp of the custom provider.
-    ///
-    /// Example: `2024-01-23T09:57:04.846Z`
-    #[serde(rename = "updatedAt")]
-    pub updated_at: String,
-    /// Trace id of the custom provider.
-    ///
-    /// Example: `302d2cf4-1ba0-4bf5-bc3b-f8fa76fda58a`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
-    pub trace_id: Option<String>,
-}
+pub type CreateCustomProvidersResponseSchema = ConnectCustomProvidersResponseSchema;
 
 /// The body of `POST /payments/orders/{orderId}/fulfillments`.
 ///
@@ -1070,7 +632,7 @@ pub struct CreateFulfillmentDto {
     pub alt_id: String,
     /// The `altType` field.
     #[serde(rename = "altType")]
-    pub alt_type: CreateFulfillmentDtoAltType,
+    pub alt_type: AltType,
     /// Fulfillment tracking information
     pub trackings: Vec<FulfillmentTracking>,
     /// Fulfilled items
@@ -1080,54 +642,6 @@ pub struct CreateFulfillmentDto {
     /// Example: `true`
     #[serde(rename = "notifyCustomer")]
     pub notify_customer: bool,
-}
-
-/// The `altType` field of [`CreateFulfillmentDto`].
-///
-/// Schema: `apps/payments.json#/components/schemas/CreateFulfillmentDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateFulfillmentDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateFulfillmentDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateFulfillmentDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateFulfillmentDtoAltType> for String {
-    fn from(value: CreateFulfillmentDtoAltType) -> Self {
-        match value {
-            CreateFulfillmentDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateFulfillmentDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The response to `POST /payments/orders/{orderId}/fulfillments`.
@@ -1157,7 +671,7 @@ pub struct CreateWhiteLabelIntegrationProviderDto {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: CreateWhiteLabelIntegrationProviderDtoAltType,
+    pub alt_type: AltType,
     /// A unique name given to the integration provider, uniqueName must start and end with a character. Only lowercase characters and hyphens (-) are supported
     ///
     /// Example: `easy-direct`
@@ -1178,54 +692,6 @@ pub struct CreateWhiteLabelIntegrationProviderDto {
     /// Example: `https://example.com/image.jpg`
     #[serde(rename = "imageUrl")]
     pub image_url: String,
-}
-
-/// Alt Type
-///
-/// Schema: `apps/payments.json#/components/schemas/CreateWhiteLabelIntegrationProviderDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateWhiteLabelIntegrationProviderDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateWhiteLabelIntegrationProviderDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateWhiteLabelIntegrationProviderDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateWhiteLabelIntegrationProviderDtoAltType> for String {
-    fn from(value: CreateWhiteLabelIntegrationProviderDtoAltType) -> Self {
-        match value {
-            CreateWhiteLabelIntegrationProviderDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateWhiteLabelIntegrationProviderDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The type of payment provider associated with the integration provider.
@@ -1902,59 +1368,11 @@ pub struct DeleteCouponParams {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: DeleteCouponParamsAltType,
+    pub alt_type: AltType,
     /// Coupon Id
     ///
     /// Example: `6241712be68f7a98102ba272`
     pub id: String,
-}
-
-/// Alt Type
-///
-/// Schema: `apps/payments.json#/components/schemas/DeleteCouponParams/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum DeleteCouponParamsAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DeleteCouponParamsAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DeleteCouponParamsAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DeleteCouponParamsAltType> for String {
-    fn from(value: DeleteCouponParamsAltType) -> Self {
-        match value {
-            DeleteCouponParamsAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DeleteCouponParamsAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The response to `DELETE /payments/coupon`.
@@ -1999,12 +1417,58 @@ pub struct DeleteCustomProvidersResponseSchema {
 /// The response to `POST /payments/custom-provider/disconnect`.
 ///
 /// Schema: `apps/payments.json#/components/schemas/DisconnectCustomProvidersResponseSchema`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DisconnectCustomProvidersResponseSchema {
-    /// Whether the custom provider config is disconnect or not. true represents config is disconnect
-    ///
-    /// Example: `true`
-    pub success: bool,
+pub type DisconnectCustomProvidersResponseSchema = DeleteCustomProvidersResponseSchema;
+
+/// Type of discount (percentage or amount)
+///
+/// Schema: `apps/payments.json#/components/schemas/CouponDto/properties/discountType` and 3 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum DiscountType {
+    /// `percentage`
+    Percentage,
+    /// `amount`
+    Amount,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl DiscountType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Percentage => "percentage",
+            Self::Amount => "amount",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for DiscountType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "percentage" => Self::Percentage,
+            "amount" => Self::Amount,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<DiscountType> for String {
+    fn from(value: DiscountType) -> Self {
+        match value {
+            DiscountType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for DiscountType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// An item of the `items` field of [`FulfillmentSchema`].
@@ -2059,7 +1523,7 @@ pub struct FulfillmentSchema {
     pub alt_id: String,
     /// The `altType` field.
     #[serde(rename = "altType")]
-    pub alt_type: FulfillmentSchemaAltType,
+    pub alt_type: AltType,
     /// Fulfillment tracking information
     pub trackings: Vec<FulfillmentTracking>,
     /// The unique identifier for the fulfillment item.
@@ -2079,54 +1543,6 @@ pub struct FulfillmentSchema {
     /// Example: `2023-12-12T09:27:42.355Z`
     #[serde(rename = "updatedAt")]
     pub updated_at: String,
-}
-
-/// The `altType` field of [`FulfillmentSchema`].
-///
-/// Schema: `apps/payments.json#/components/schemas/FulfillmentSchema/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum FulfillmentSchemaAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl FulfillmentSchemaAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for FulfillmentSchemaAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<FulfillmentSchemaAltType> for String {
-    fn from(value: FulfillmentSchemaAltType) -> Self {
-        match value {
-            FulfillmentSchemaAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for FulfillmentSchemaAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// An item of the `trackings` field of [`CreateFulfillmentDto`] and an item of the `trackings` field of [`FulfillmentSchema`].
@@ -2155,124 +1571,10 @@ pub struct FulfillmentTracking {
     pub tracking_url: Option<String>,
 }
 
-/// The `altType` parameter of `GET /payments/coupon`.
-///
-/// Schema: `apps/payments.json#/paths/~1payments~1coupon/get/parameters/2/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetCouponAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetCouponAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetCouponAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetCouponAltType> for String {
-    fn from(value: GetCouponAltType) -> Self {
-        match value {
-            GetCouponAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetCouponAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `GET /payments/custom-provider/connect`.
 ///
 /// Schema: `apps/payments.json#/components/schemas/GetCustomProvidersResponseSchema`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GetCustomProvidersResponseSchema {
-    /// The name of the custom provider
-    ///
-    /// Example: `Company Paypal Integration`
-    pub name: String,
-    /// Description of payment gateway. Shown on the payments integrations page as subtext
-    ///
-    /// Example: `This payment gateway supports payments in India via UPI, Net banking, cards and wallets.`
-    pub description: String,
-    /// This url will be loaded in iFrame to start a payment session.
-    ///
-    /// Example: `https://testpayment.paypal.com`
-    #[serde(rename = "paymentsUrl")]
-    pub payments_url: String,
-    /// The url used for querying payments related events. Ex. verify, refund, subscription etc.
-    ///
-    /// Example: `https://testsubscription.paypal.com`
-    #[serde(rename = "queryUrl")]
-    pub query_url: String,
-    /// Public image url for logo of the payment gateway displayed on the payments integrations page.
-    ///
-    /// Example: `https://testsubscription.paypal.com`
-    #[serde(rename = "imageUrl")]
-    pub image_url: String,
-    /// The unique identifier for the custom provider.
-    ///
-    /// Example: `662a44ad19a2a44d3cd9d749`
-    #[serde(rename = "_id")]
-    pub id: String,
-    /// Location id
-    ///
-    /// Example: `Lk3nlfk4lxlelVEwcW`
-    #[serde(rename = "locationId")]
-    pub location_id: String,
-    /// The application id of marketplace
-    ///
-    /// Example: `65f0b217a05c774da7f1efa5`
-    #[serde(rename = "marketplaceAppId")]
-    pub marketplace_app_id: String,
-    /// Payment provider details.
-    #[serde(
-        rename = "paymentProvider",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub payment_provider: Option<serde_json::Value>,
-    /// Whether the config is deleted or not. true represents config is deleted
-    ///
-    /// Example: `true`
-    pub deleted: bool,
-    /// The creation timestamp of the custom provider.
-    ///
-    /// Example: `2023-11-20T10:23:36.515Z`
-    #[serde(rename = "createdAt")]
-    pub created_at: String,
-    /// The last update timestamp of the custom provider.
-    ///
-    /// Example: `2024-01-23T09:57:04.846Z`
-    #[serde(rename = "updatedAt")]
-    pub updated_at: String,
-    /// Trace id of the custom provider.
-    ///
-    /// Example: `302d2cf4-1ba0-4bf5-bc3b-f8fa76fda58a`
-    #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
-    pub trace_id: Option<String>,
-}
+pub type GetCustomProvidersResponseSchema = ConnectCustomProvidersResponseSchema;
 
 /// The response to `GET /payments/orders/{orderId}`.
 ///
@@ -2410,54 +1712,6 @@ pub struct GetOrderResponseSchema {
     /// Example: `user123`
     #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
-}
-
-/// The `altType` parameter of `GET /payments/subscriptions/{subscriptionId}`.
-///
-/// Schema: `apps/payments.json#/paths/~1payments~1subscriptions~1{subscriptionId}/get/parameters/3/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetSubscriptionByIdAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetSubscriptionByIdAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetSubscriptionByIdAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetSubscriptionByIdAltType> for String {
-    fn from(value: GetSubscriptionByIdAltType) -> Self {
-        match value {
-            GetSubscriptionByIdAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetSubscriptionByIdAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The response to `GET /payments/subscriptions/{subscriptionId}`.
@@ -2781,103 +2035,7 @@ pub struct GetTxnResponseSchema {
 /// The `providers` field of [`ListWhitelabelIntegrationProviderResponseDto`].
 ///
 /// Schema: `apps/payments.json#/components/schemas/IntegrationProviderSchema`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IntegrationProviderSchema {
-    /// The unique identifier of the integration provider.
-    ///
-    /// Example: `65cb47dda50f4f13ced4b870`
-    #[serde(rename = "_id")]
-    pub id: String,
-    /// The altId / locationId of the integration provider.
-    ///
-    /// Example: `Z4Bxl8J4SaPEPLq9IQ8g`
-    #[serde(rename = "altId")]
-    pub alt_id: String,
-    /// The altType of the integration provider.
-    ///
-    /// Example: `location`
-    #[serde(rename = "altType")]
-    pub alt_type: String,
-    /// The title or name of the integration provider.
-    ///
-    /// Example: `Example`
-    pub title: String,
-    /// The route name associated with the integration provider.
-    ///
-    /// Example: `epd`
-    pub route: String,
-    /// The payment provider associated with the integration provider.
-    ///
-    /// Example: `nmi`
-    pub provider: String,
-    /// A brief description providing additional information about the integration provider.
-    ///
-    /// Example: `Lorem`
-    pub description: String,
-    /// The URL to an image representing the integration provider.
-    ///
-    /// Example: `https://example.com/assets/pmd/img/payments/nmi-logo.webp`
-    #[serde(rename = "imageUrl")]
-    pub image_url: String,
-    /// The timestamp when the integration provider was created.
-    ///
-    /// Example: `2024-02-13T10:43:41.026Z`
-    #[serde(rename = "createdAt")]
-    pub created_at: String,
-    /// The timestamp when the integration provider was last updated.
-    ///
-    /// Example: `2024-02-13T10:43:41.026Z`
-    #[serde(rename = "updatedAt")]
-    pub updated_at: String,
-}
-
-/// The `altType` parameter of `GET /payments/coupon/list`.
-///
-/// Schema: `apps/payments.json#/paths/~1payments~1coupon~1list/get/parameters/2/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ListCouponsAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListCouponsAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListCouponsAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListCouponsAltType> for String {
-    fn from(value: ListCouponsAltType) -> Self {
-        match value {
-            ListCouponsAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListCouponsAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub type IntegrationProviderSchema = CreateWhitelabelIntegrationResponseDto;
 
 /// The response to `GET /payments/coupon/list`.
 ///
@@ -2898,62 +2056,6 @@ pub struct ListCouponsResponseDto {
     pub trace_id: String,
 }
 
-/// The `status` parameter of `GET /payments/coupon/list`.
-///
-/// Schema: `apps/payments.json#/paths/~1payments~1coupon~1list/get/parameters/5/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ListCouponsStatus {
-    /// `scheduled`
-    Scheduled,
-    /// `active`
-    Active,
-    /// `expired`
-    Expired,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListCouponsStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Scheduled => "scheduled",
-            Self::Active => "active",
-            Self::Expired => "expired",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListCouponsStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "scheduled" => Self::Scheduled,
-            "active" => Self::Active,
-            "expired" => Self::Expired,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListCouponsStatus> for String {
-    fn from(value: ListCouponsStatus) -> Self {
-        match value {
-            ListCouponsStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListCouponsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `GET /payments/orders/{orderId}/fulfillments`.
 ///
 /// Schema: `apps/payments.json#/components/schemas/ListFulfillmentResponseDto`
@@ -2965,150 +2067,6 @@ pub struct ListFulfillmentResponseDto {
     pub status: bool,
     /// An array of fulfilled items
     pub data: Vec<FulfillmentSchema>,
-}
-
-/// The `altType` parameter of `GET /payments/integrations/provider/whitelabel`.
-///
-/// Schema: `apps/payments.json#/paths/~1payments~1integrations~1provider~1whitelabel/get/parameters/2/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ListIntegrationProvidersAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListIntegrationProvidersAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListIntegrationProvidersAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListIntegrationProvidersAltType> for String {
-    fn from(value: ListIntegrationProvidersAltType) -> Self {
-        match value {
-            ListIntegrationProvidersAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListIntegrationProvidersAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `altType` parameter of `GET /payments/orders/{orderId}/fulfillments`.
-///
-/// Schema: `apps/payments.json#/paths/~1payments~1orders~1{orderId}~1fulfillments/get/parameters/2/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ListOrderFulfillmentAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListOrderFulfillmentAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListOrderFulfillmentAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListOrderFulfillmentAltType> for String {
-    fn from(value: ListOrderFulfillmentAltType) -> Self {
-        match value {
-            ListOrderFulfillmentAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListOrderFulfillmentAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `altType` parameter of `GET /payments/orders/{orderId}/notes`.
-///
-/// Schema: `apps/payments.json#/paths/~1payments~1orders~1{orderId}~1notes/get/parameters/2/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ListOrderNotesAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListOrderNotesAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListOrderNotesAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListOrderNotesAltType> for String {
-    fn from(value: ListOrderNotesAltType) -> Self {
-        match value {
-            ListOrderNotesAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListOrderNotesAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The `paymentStatus` parameter of `GET /payments/orders`.
@@ -3193,54 +2151,6 @@ pub struct ListSubscriptionResponseDto {
     /// total subscriptions count
     #[serde(rename = "totalCount")]
     pub total_count: i64,
-}
-
-/// The `altType` parameter of `GET /payments/subscriptions`.
-///
-/// Schema: `apps/payments.json#/paths/~1payments~1subscriptions/get/parameters/2/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ListSubscriptionsAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListSubscriptionsAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListSubscriptionsAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListSubscriptionsAltType> for String {
-    fn from(value: ListSubscriptionsAltType) -> Self {
-        match value {
-            ListSubscriptionsAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListSubscriptionsAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The response to `GET /payments/transactions`.
@@ -3684,7 +2594,7 @@ pub struct PostRecordOrderPaymentBody {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: PostRecordOrderPaymentBodyAltType,
+    pub alt_type: AltType,
     /// manual payment method
     ///
     /// Example: `card`
@@ -3715,54 +2625,6 @@ pub struct PostRecordOrderPaymentBody {
         skip_serializing_if = "Option::is_none"
     )]
     pub is_partial_payment: Option<bool>,
-}
-
-/// Alt Type
-///
-/// Schema: `apps/payments.json#/components/schemas/PostRecordOrderPaymentBody/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum PostRecordOrderPaymentBodyAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PostRecordOrderPaymentBodyAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PostRecordOrderPaymentBodyAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PostRecordOrderPaymentBodyAltType> for String {
-    fn from(value: PostRecordOrderPaymentBodyAltType) -> Self {
-        match value {
-            PostRecordOrderPaymentBodyAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PostRecordOrderPaymentBodyAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// manual payment method
@@ -3832,13 +2694,7 @@ impl std::fmt::Display for PostRecordOrderPaymentBodyMode {
 /// The response to `POST /payments/orders/{orderId}/record-payment`.
 ///
 /// Schema: `apps/payments.json#/components/schemas/PostRecordOrderPaymentResponse`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PostRecordOrderPaymentResponse {
-    /// Success status of the request
-    ///
-    /// Example: `true`
-    pub success: bool,
-}
+pub type PostRecordOrderPaymentResponse = DeleteCustomProvidersResponseSchema;
 
 /// The `label` field of [`DefaultProductResponseDto`].
 ///
@@ -3982,6 +2838,62 @@ pub struct ScheduleOptionsDto {
     pub rrule: Option<CustomRRuleOptionsDto>,
 }
 
+/// Current status of the coupon
+///
+/// Schema: `apps/payments.json#/components/schemas/CouponDto/properties/status` and 2 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Status {
+    /// `scheduled`
+    Scheduled,
+    /// `active`
+    Active,
+    /// `expired`
+    Expired,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl Status {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Scheduled => "scheduled",
+            Self::Active => "active",
+            Self::Expired => "expired",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for Status {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "scheduled" => Self::Scheduled,
+            "active" => Self::Active,
+            "expired" => Self::Expired,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<Status> for String {
+    fn from(value: Status) -> Self {
+        match value {
+            Status::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An item of the `data` field of [`ListSubscriptionResponseDto`].
 ///
 /// Schema: `apps/payments.json#/components/schemas/SubscriptionResponseSchema`
@@ -4001,7 +2913,7 @@ pub struct SubscriptionResponseSchema {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: SubscriptionResponseSchemaAltType,
+    pub alt_type: AltType,
     /// Contact id corresponding to the subscription.
     ///
     /// Example: `XPLSw2SVagl12LMDeTmQ`
@@ -4122,54 +3034,6 @@ pub struct SubscriptionResponseSchema {
     /// Example: `user123`
     #[serde(rename = "createdBy", default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
-}
-
-/// AltType is the type of identifier.
-///
-/// Schema: `apps/payments.json#/components/schemas/SubscriptionResponseSchema/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum SubscriptionResponseSchemaAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SubscriptionResponseSchemaAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SubscriptionResponseSchemaAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SubscriptionResponseSchemaAltType> for String {
-    fn from(value: SubscriptionResponseSchemaAltType) -> Self {
-        match value {
-            SubscriptionResponseSchemaAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SubscriptionResponseSchemaAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// An item of the `data` field of [`ListTxnsResponseDto`].
@@ -4350,6 +3214,58 @@ pub struct TxnResponseSchema {
     pub created_by: Option<String>,
 }
 
+/// Type of future payments configuration
+///
+/// Schema: `apps/payments.json#/components/schemas/ApplyToFuturePaymentsConfigDto/properties/type` and 1 identical schema (`apps/payments.json#/components/schemas/ApplyToFuturePaymentsConfig/properties/type`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Type {
+    /// `forever`
+    Forever,
+    /// `fixed`
+    Fixed,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl Type {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Forever => "forever",
+            Self::Fixed => "fixed",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for Type {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "forever" => Self::Forever,
+            "fixed" => Self::Fixed,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<Type> for String {
+    fn from(value: Type) -> Self {
+        match value {
+            Type::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The body of `PUT /payments/coupon`.
 ///
 /// Schema: `apps/payments.json#/components/schemas/UpdateCouponParams`
@@ -4364,7 +3280,7 @@ pub struct UpdateCouponParams {
     ///
     /// Example: `location`
     #[serde(rename = "altType")]
-    pub alt_type: UpdateCouponParamsAltType,
+    pub alt_type: AltType,
     /// Coupon Name
     ///
     /// Example: `New Year Sale`
@@ -4377,7 +3293,7 @@ pub struct UpdateCouponParams {
     ///
     /// Example: `amount`
     #[serde(rename = "discountType")]
-    pub discount_type: UpdateCouponParamsDiscountType,
+    pub discount_type: DiscountType,
     /// Discount Value
     ///
     /// Example: `10`
@@ -4432,106 +3348,6 @@ pub struct UpdateCouponParams {
     pub id: String,
 }
 
-/// Alt Type
-///
-/// Schema: `apps/payments.json#/components/schemas/UpdateCouponParams/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateCouponParamsAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateCouponParamsAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateCouponParamsAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateCouponParamsAltType> for String {
-    fn from(value: UpdateCouponParamsAltType) -> Self {
-        match value {
-            UpdateCouponParamsAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateCouponParamsAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Discount Type
-///
-/// Schema: `apps/payments.json#/components/schemas/UpdateCouponParams/properties/discountType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateCouponParamsDiscountType {
-    /// `percentage`
-    Percentage,
-    /// `amount`
-    Amount,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateCouponParamsDiscountType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Percentage => "percentage",
-            Self::Amount => "amount",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateCouponParamsDiscountType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "percentage" => Self::Percentage,
-            "amount" => Self::Amount,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateCouponParamsDiscountType> for String {
-    fn from(value: UpdateCouponParamsDiscountType) -> Self {
-        match value {
-            UpdateCouponParamsDiscountType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateCouponParamsDiscountType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The body of `PUT /payments/custom-provider/capabilities`.
 ///
 /// Schema: `apps/payments.json#/components/schemas/UpdateCustomProviderCapabilitiesDto`
@@ -4557,10 +3373,4 @@ pub struct UpdateCustomProviderCapabilitiesDto {
 /// The response to `PUT /payments/custom-provider/capabilities`.
 ///
 /// Schema: `apps/payments.json#/components/schemas/UpdateCustomProviderCapabilitiesResponseSchema`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateCustomProviderCapabilitiesResponseSchema {
-    /// Whether the custom provider capabilities are updated or not. true represents capabilities are updated
-    ///
-    /// Example: `true`
-    pub success: bool,
-}
+pub type UpdateCustomProviderCapabilitiesResponseSchema = DeleteCustomProvidersResponseSchema;

@@ -1086,7 +1086,7 @@ pub struct ListInvoicesParams {
     /// If the product is included in the online store (`availableInStore`, query)
     pub available_in_store: Option<bool>,
     /// The order of sort which should be applied for the date (`sortOrder`, query)
-    pub sort_order: Option<types::ListInvoicesSortOrder>,
+    pub sort_order: Option<types::GetProductReviewsSortOrder>,
 }
 
 /// Query and header parameters of [`ProductsClient::get_product_collection`].
@@ -1099,7 +1099,7 @@ pub struct GetProductCollectionParams {
     /// Location Id (`altId`, query)
     pub alt_id: String,
     /// The type of alt. For now it is only LOCATION (`altType`, query)
-    pub alt_type: types::GetProductCollectionAltType,
+    pub alt_type: types::AltType,
     /// Ids of the collections separated by comma(,) for search purposes (`collectionIds`, query)
     pub collection_ids: Option<String>,
     /// Query to search collection based on names (`name`, query)
@@ -1112,7 +1112,7 @@ pub struct DeleteProductCollectionParams {
     /// Location Id (`altId`, query)
     pub alt_id: String,
     /// The type of alt. For now it is only LOCATION (`altType`, query)
-    pub alt_type: types::DeleteProductCollectionAltType,
+    pub alt_type: types::AltType,
 }
 
 /// Query and header parameters of [`ProductsClient::get_product_collection_id`].
@@ -1132,7 +1132,7 @@ pub struct GetListInventoryParams {
     /// Location Id or Agency Id (`altId`, query)
     pub alt_id: String,
     /// `altType` (query)
-    pub alt_type: types::GetListInventoryAltType,
+    pub alt_type: types::AltType,
     /// Search string for Variant Search (`search`, query)
     pub search: Option<String>,
 }
@@ -1143,7 +1143,7 @@ pub struct GetProductReviewsParams {
     /// Location Id or Agency Id (`altId`, query)
     pub alt_id: String,
     /// `altType` (query)
-    pub alt_type: types::GetProductReviewsAltType,
+    pub alt_type: types::AltType,
     /// The maximum number of items to be included in a single page of results (`limit`, query)
     pub limit: Option<i64>,
     /// The starting index of the page, indicating the position from which the results should be retrieved. (`offset`, query)
@@ -1170,7 +1170,7 @@ pub struct GetReviewsCountParams {
     /// Location Id or Agency Id (`altId`, query)
     pub alt_id: String,
     /// `altType` (query)
-    pub alt_type: types::GetReviewsCountAltType,
+    pub alt_type: types::AltType,
     /// Key to filter the ratings (`rating`, query)
     pub rating: Option<f64>,
     /// The start date for filtering reviews (`startDate`, query)
@@ -1189,7 +1189,7 @@ pub struct DeleteProductReviewParams {
     /// Location Id or Agency Id (`altId`, query)
     pub alt_id: String,
     /// `altType` (query)
-    pub alt_type: types::DeleteProductReviewAltType,
+    pub alt_type: types::AltType,
     /// Product Id of the product (`productId`, query)
     pub product_id: String,
 }
@@ -1200,7 +1200,7 @@ pub struct GetProductStoreStatsParams {
     /// Location Id or Agency Id (`altId`, query)
     pub alt_id: String,
     /// `altType` (query)
-    pub alt_type: types::GetProductStoreStatsAltType,
+    pub alt_type: types::AltType,
     /// The name of the product for searching. (`search`, query)
     pub search: Option<String>,
     /// Filter by product collection Ids. Supports comma separated values (`collectionIds`, query)

@@ -5,6 +5,54 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The type of alt. For now it is only LOCATION
+///
+/// Schema: `apps/products.json#/components/schemas/BulkEditRequestDto/properties/altType` and 15 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum AltType {
+    /// `location`
+    Location,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl AltType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Location => "location",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for AltType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "location" => Self::Location,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<AltType> for String {
+    fn from(value: AltType) -> Self {
+        match value {
+            AltType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for AltType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// An item of the `prices` field of [`BulkEditProductDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/BulkEditPriceDto`
@@ -185,57 +233,9 @@ pub struct BulkEditRequestDto {
     pub alt_id: String,
     /// The `altType` field.
     #[serde(rename = "altType")]
-    pub alt_type: BulkEditRequestDtoAltType,
+    pub alt_type: AltType,
     /// Array of products to update. Note: The total count includes all prices within each product.
     pub products: Vec<BulkEditProductDto>,
-}
-
-/// The `altType` field of [`BulkEditRequestDto`].
-///
-/// Schema: `apps/products.json#/components/schemas/BulkEditRequestDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum BulkEditRequestDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl BulkEditRequestDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for BulkEditRequestDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<BulkEditRequestDtoAltType> for String {
-    fn from(value: BulkEditRequestDtoAltType) -> Self {
-        match value {
-            BulkEditRequestDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for BulkEditRequestDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The response to `POST /products/bulk-update/edit`.
@@ -270,7 +270,7 @@ pub struct BulkUpdateDto {
     pub alt_id: String,
     /// The `altType` field.
     #[serde(rename = "altType")]
-    pub alt_type: BulkUpdateDtoAltType,
+    pub alt_type: AltType,
     /// Type of bulk update operation
     ///
     /// Example: `bulk-update-price`
@@ -299,54 +299,6 @@ pub struct BulkUpdateDto {
     /// Example: `USD`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
-}
-
-/// The `altType` field of [`BulkUpdateDto`].
-///
-/// Schema: `apps/products.json#/components/schemas/BulkUpdateDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum BulkUpdateDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl BulkUpdateDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for BulkUpdateDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<BulkUpdateDtoAltType> for String {
-    fn from(value: BulkUpdateDtoAltType) -> Self {
-        match value {
-            BulkUpdateDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for BulkUpdateDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// Type of bulk update operation
@@ -542,7 +494,7 @@ pub struct CreatePriceDto {
     ///
     /// Example: `one_time`
     #[serde(rename = "type")]
-    pub type_: CreatePriceDtoType,
+    pub type_: Type,
     /// The currency of the price.
     ///
     /// Example: `USD`
@@ -657,58 +609,6 @@ pub struct CreatePriceDto {
     pub digital_delivery: Option<Vec<String>>,
 }
 
-/// The type of the price.
-///
-/// Schema: `apps/products.json#/components/schemas/CreatePriceDto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreatePriceDtoType {
-    /// `one_time`
-    OneTime,
-    /// `recurring`
-    Recurring,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreatePriceDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OneTime => "one_time",
-            Self::Recurring => "recurring",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreatePriceDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "one_time" => Self::OneTime,
-            "recurring" => Self::Recurring,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreatePriceDtoType> for String {
-    fn from(value: CreatePriceDtoType) -> Self {
-        match value {
-            CreatePriceDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreatePriceDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `POST /products/{productId}/price`.
 ///
 /// Schema: `apps/products.json#/components/schemas/CreatePriceResponseDto`
@@ -756,7 +656,7 @@ pub struct CreatePriceResponseDto {
     ///
     /// Example: `one_time`
     #[serde(rename = "type")]
-    pub type_: CreatePriceResponseDtoType,
+    pub type_: Type,
     /// The currency code for the price.
     ///
     /// Example: `INR`
@@ -806,58 +706,6 @@ pub struct CreatePriceResponseDto {
     pub allow_out_of_stock_purchases: Option<bool>,
 }
 
-/// The type of the price (e.g., one_time).
-///
-/// Schema: `apps/products.json#/components/schemas/CreatePriceResponseDto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreatePriceResponseDtoType {
-    /// `one_time`
-    OneTime,
-    /// `recurring`
-    Recurring,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreatePriceResponseDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OneTime => "one_time",
-            Self::Recurring => "recurring",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreatePriceResponseDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "one_time" => Self::OneTime,
-            "recurring" => Self::Recurring,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreatePriceResponseDtoType> for String {
-    fn from(value: CreatePriceResponseDtoType) -> Self {
-        match value {
-            CreatePriceResponseDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreatePriceResponseDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The body of `POST /products/collections`.
 ///
 /// Schema: `apps/products.json#/components/schemas/CreateProductCollectionsDto`
@@ -872,7 +720,7 @@ pub struct CreateProductCollectionsDto {
     ///
     /// Example: `LOCATION`
     #[serde(rename = "altType")]
-    pub alt_type: CreateProductCollectionsDtoAltType,
+    pub alt_type: AltType,
     /// Unique Identifier of the Product Collection, Mongo Id
     ///
     /// Example: `66057f9d28536eae584ec047`
@@ -896,54 +744,6 @@ pub struct CreateProductCollectionsDto {
     pub seo: Option<CollectionSeoDto>,
 }
 
-/// The type of alt. For now it is only LOCATION
-///
-/// Schema: `apps/products.json#/components/schemas/CreateProductCollectionsDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateProductCollectionsDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateProductCollectionsDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateProductCollectionsDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateProductCollectionsDtoAltType> for String {
-    fn from(value: CreateProductCollectionsDtoAltType) -> Self {
-        match value {
-            CreateProductCollectionsDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateProductCollectionsDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The body of `POST /products/`.
 ///
 /// Schema: `apps/products.json#/components/schemas/CreateProductDto`
@@ -965,7 +765,7 @@ pub struct CreateProductDto {
     pub description: Option<String>,
     /// The `productType` field.
     #[serde(rename = "productType")]
-    pub product_type: CreateProductDtoProductType,
+    pub product_type: ProductType,
     /// The URL for the product image.
     ///
     /// Example: `https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png`
@@ -1036,66 +836,6 @@ pub struct CreateProductDto {
     /// Example: `true`
     #[serde(rename = "taxInclusive", default, skip_serializing_if = "Option::is_none")]
     pub tax_inclusive: Option<bool>,
-}
-
-/// The `productType` field of [`CreateProductDto`].
-///
-/// Schema: `apps/products.json#/components/schemas/CreateProductDto/properties/productType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateProductDtoProductType {
-    /// `DIGITAL`
-    Digital,
-    /// `PHYSICAL`
-    Physical,
-    /// `SERVICE`
-    Service,
-    /// `PHYSICAL/DIGITAL`
-    PhysicalDigital,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateProductDtoProductType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Digital => "DIGITAL",
-            Self::Physical => "PHYSICAL",
-            Self::Service => "SERVICE",
-            Self::PhysicalDigital => "PHYSICAL/DIGITAL",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateProductDtoProductType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "DIGITAL" => Self::Digital,
-            "PHYSICAL" => Self::Physical,
-            "SERVICE" => Self::Service,
-            "PHYSICAL/DIGITAL" => Self::PhysicalDigital,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateProductDtoProductType> for String {
-    fn from(value: CreateProductDtoProductType) -> Self {
-        match value {
-            CreateProductDtoProductType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateProductDtoProductType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The response to `POST /products/`.
@@ -1209,246 +949,12 @@ pub struct DefaultCollectionResponseDto {
 /// An item of the `prices` field of [`ListPricesResponseDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/DefaultPriceResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DefaultPriceResponseDto {
-    /// The unique identifier for the price.
-    ///
-    /// Example: `655b33aa2209e60b6adb87a7`
-    #[serde(rename = "_id")]
-    pub id: String,
-    /// An array of membership offers associated with the price.
-    #[serde(
-        rename = "membershipOffers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub membership_offers: Option<Vec<MembershipOfferDto>>,
-    /// An array of variant option IDs associated with the price.
-    #[serde(
-        rename = "variantOptionIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub variant_option_ids: Option<Vec<String>>,
-    /// The unique identifier for the location.
-    ///
-    /// Example: `3SwdhCsvxI8Au3KsPJt6`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<String>,
-    /// The unique identifier for the associated product.
-    ///
-    /// Example: `655b33a82209e60b6adb87a5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub product: Option<String>,
-    /// The unique identifier for the user.
-    ///
-    /// Example: `6YAtzfzpmHAdj0e8GkKp`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
-    /// The name of the price.
-    ///
-    /// Example: `Red / S`
-    pub name: String,
-    /// The type of the price (e.g., one_time).
-    ///
-    /// Example: `one_time`
-    #[serde(rename = "type")]
-    pub type_: DefaultPriceResponseDtoType,
-    /// The currency code for the price.
-    ///
-    /// Example: `INR`
-    pub currency: String,
-    /// The amount of the price.
-    ///
-    /// Example: `199999`
-    pub amount: f64,
-    /// The recurring details of the price (if type is recurring).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recurring: Option<RecurringDto>,
-    /// The creation timestamp of the price.
-    ///
-    /// Example: `2023-11-20T10:23:38.645Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    /// The last update timestamp of the price.
-    ///
-    /// Example: `2024-01-23T09:57:04.852Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
-    /// The compare-at price for comparison purposes.
-    ///
-    /// Example: `2000000`
-    #[serde(rename = "compareAtPrice", default, skip_serializing_if = "Option::is_none")]
-    pub compare_at_price: Option<f64>,
-    /// Indicates whether inventory tracking is enabled.
-    #[serde(rename = "trackInventory", default, skip_serializing_if = "Option::is_none")]
-    pub track_inventory: Option<bool>,
-    /// Available inventory stock quantity
-    ///
-    /// Example: `5`
-    #[serde(
-        rename = "availableQuantity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub available_quantity: Option<f64>,
-    /// Continue selling when out of stock
-    ///
-    /// Example: `true`
-    #[serde(
-        rename = "allowOutOfStockPurchases",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub allow_out_of_stock_purchases: Option<bool>,
-}
-
-/// The type of the price (e.g., one_time).
-///
-/// Schema: `apps/products.json#/components/schemas/DefaultPriceResponseDto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum DefaultPriceResponseDtoType {
-    /// `one_time`
-    OneTime,
-    /// `recurring`
-    Recurring,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DefaultPriceResponseDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OneTime => "one_time",
-            Self::Recurring => "recurring",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DefaultPriceResponseDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "one_time" => Self::OneTime,
-            "recurring" => Self::Recurring,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DefaultPriceResponseDtoType> for String {
-    fn from(value: DefaultPriceResponseDtoType) -> Self {
-        match value {
-            DefaultPriceResponseDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DefaultPriceResponseDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub type DefaultPriceResponseDto = CreatePriceResponseDto;
 
 /// An item of the `products` field of [`ListProductsResponseDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/DefaultProductResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DefaultProductResponseDto {
-    /// The unique identifier for the product.
-    ///
-    /// Example: `655b33a82209e60b6adb87a5`
-    #[serde(rename = "_id")]
-    pub id: String,
-    /// product description
-    ///
-    /// Example: `This is a really awesome product`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// An array of variants for the product.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub variants: Option<Vec<ProductVariantDto>>,
-    /// The unique identifier for the location.
-    ///
-    /// Example: `3SwdhCsvxI8Au3KsPJt6`
-    #[serde(rename = "locationId")]
-    pub location_id: String,
-    /// The name of the product.
-    ///
-    /// Example: `Awesome Product`
-    pub name: String,
-    /// The type of the product (e.g., PHYSICAL).
-    ///
-    /// Example: `PHYSICAL`
-    #[serde(rename = "productType")]
-    pub product_type: String,
-    /// Indicates whether the product is available in-store.
-    ///
-    /// Example: `true`
-    #[serde(
-        rename = "availableInStore",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub available_in_store: Option<bool>,
-    /// The creation timestamp of the product.
-    ///
-    /// Example: `2023-11-20T10:23:36.515Z`
-    #[serde(rename = "createdAt")]
-    pub created_at: String,
-    /// The last update timestamp of the product.
-    ///
-    /// Example: `2024-01-23T09:57:04.846Z`
-    #[serde(rename = "updatedAt")]
-    pub updated_at: String,
-    /// The statement descriptor for the product.
-    ///
-    /// Example: `abcde`
-    #[serde(
-        rename = "statementDescriptor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub statement_descriptor: Option<String>,
-    /// The URL for the product image.
-    ///
-    /// Example: `https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub image: Option<String>,
-    /// An array of category Ids for the product
-    #[serde(rename = "collectionIds", default, skip_serializing_if = "Option::is_none")]
-    pub collection_ids: Option<Vec<String>>,
-    /// The field indicates whether taxes are enabled for the product or not.
-    ///
-    /// Example: `true`
-    #[serde(rename = "isTaxesEnabled", default, skip_serializing_if = "Option::is_none")]
-    pub is_taxes_enabled: Option<bool>,
-    /// An array of ids of Taxes attached to the Product. If the expand query includes tax, the taxes will be of type `ProductTaxDto`. Please refer to the `ProductTaxDto` for additional details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub taxes: Option<Vec<String>>,
-    /// Tax category ID for Automatic taxes calculation.
-    ///
-    /// Example: `65d71377c326ea78e1c47df5`
-    #[serde(
-        rename = "automaticTaxCategoryId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub automatic_tax_category_id: Option<String>,
-    /// The Product label details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<ProductLabelDto>,
-    /// The slug of the product by which the product will be navigated
-    ///
-    /// Example: `washing-machine`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub slug: Option<String>,
-}
+pub type DefaultProductResponseDto = CreateProductResponseDto;
 
 /// The response to `DELETE /products/{productId}/price/{priceId}`.
 ///
@@ -1461,144 +967,20 @@ pub struct DeletePriceResponseDto {
     pub status: bool,
 }
 
-/// The `altType` parameter of `DELETE /products/collections/{collectionId}`.
-///
-/// Schema: `apps/products.json#/paths/~1products~1collections~1{collectionId}/delete/parameters/3/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum DeleteProductCollectionAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DeleteProductCollectionAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DeleteProductCollectionAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DeleteProductCollectionAltType> for String {
-    fn from(value: DeleteProductCollectionAltType) -> Self {
-        match value {
-            DeleteProductCollectionAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DeleteProductCollectionAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `DELETE /products/collections/{collectionId}`.
 ///
 /// Schema: `apps/products.json#/components/schemas/DeleteProductCollectionResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeleteProductCollectionResponseDto {
-    /// Status of api action
-    ///
-    /// Example: `true`
-    pub status: bool,
-    /// Success message
-    ///
-    /// Example: `Successfully created`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-}
+pub type DeleteProductCollectionResponseDto = BulkUpdateResponseDto;
 
 /// The response to `DELETE /products/{productId}`.
 ///
 /// Schema: `apps/products.json#/components/schemas/DeleteProductResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeleteProductResponseDto {
-    /// returns true if the product is successfully deleted
-    ///
-    /// Example: `true`
-    pub status: bool,
-}
-
-/// The `altType` parameter of `DELETE /products/reviews/{reviewId}`.
-///
-/// Schema: `apps/products.json#/paths/~1products~1reviews~1{reviewId}/delete/parameters/3/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum DeleteProductReviewAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DeleteProductReviewAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DeleteProductReviewAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DeleteProductReviewAltType> for String {
-    fn from(value: DeleteProductReviewAltType) -> Self {
-        match value {
-            DeleteProductReviewAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DeleteProductReviewAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub type DeleteProductResponseDto = DeletePriceResponseDto;
 
 /// The response to `DELETE /products/reviews/{reviewId}`.
 ///
 /// Schema: `apps/products.json#/components/schemas/DeleteProductReviewResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DeleteProductReviewResponseDto {
-    /// Status of api action
-    ///
-    /// Example: `true`
-    pub status: bool,
-    /// Success message
-    ///
-    /// Example: `Successfully created`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-}
+pub type DeleteProductReviewResponseDto = BulkUpdateResponseDto;
 
 /// The response to `GET /products/inventory`.
 ///
@@ -1611,393 +993,15 @@ pub struct GetInventoryResponseDto {
     pub total: serde_json::Value,
 }
 
-/// The `altType` parameter of `GET /products/inventory`.
-///
-/// Schema: `apps/products.json#/paths/~1products~1inventory/get/parameters/4/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetListInventoryAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetListInventoryAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetListInventoryAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetListInventoryAltType> for String {
-    fn from(value: GetListInventoryAltType) -> Self {
-        match value {
-            GetListInventoryAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetListInventoryAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `GET /products/{productId}/price/{priceId}`.
 ///
 /// Schema: `apps/products.json#/components/schemas/GetPriceResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GetPriceResponseDto {
-    /// The unique identifier for the price.
-    ///
-    /// Example: `655b33aa2209e60b6adb87a7`
-    #[serde(rename = "_id")]
-    pub id: String,
-    /// An array of membership offers associated with the price.
-    #[serde(
-        rename = "membershipOffers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub membership_offers: Option<Vec<MembershipOfferDto>>,
-    /// An array of variant option IDs associated with the price.
-    #[serde(
-        rename = "variantOptionIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub variant_option_ids: Option<Vec<String>>,
-    /// The unique identifier for the location.
-    ///
-    /// Example: `3SwdhCsvxI8Au3KsPJt6`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<String>,
-    /// The unique identifier for the associated product.
-    ///
-    /// Example: `655b33a82209e60b6adb87a5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub product: Option<String>,
-    /// The unique identifier for the user.
-    ///
-    /// Example: `6YAtzfzpmHAdj0e8GkKp`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
-    /// The name of the price.
-    ///
-    /// Example: `Red / S`
-    pub name: String,
-    /// The type of the price (e.g., one_time).
-    ///
-    /// Example: `one_time`
-    #[serde(rename = "type")]
-    pub type_: GetPriceResponseDtoType,
-    /// The currency code for the price.
-    ///
-    /// Example: `INR`
-    pub currency: String,
-    /// The amount of the price.
-    ///
-    /// Example: `199999`
-    pub amount: f64,
-    /// The recurring details of the price (if type is recurring).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recurring: Option<RecurringDto>,
-    /// The creation timestamp of the price.
-    ///
-    /// Example: `2023-11-20T10:23:38.645Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    /// The last update timestamp of the price.
-    ///
-    /// Example: `2024-01-23T09:57:04.852Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
-    /// The compare-at price for comparison purposes.
-    ///
-    /// Example: `2000000`
-    #[serde(rename = "compareAtPrice", default, skip_serializing_if = "Option::is_none")]
-    pub compare_at_price: Option<f64>,
-    /// Indicates whether inventory tracking is enabled.
-    #[serde(rename = "trackInventory", default, skip_serializing_if = "Option::is_none")]
-    pub track_inventory: Option<bool>,
-    /// Available inventory stock quantity
-    ///
-    /// Example: `5`
-    #[serde(
-        rename = "availableQuantity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub available_quantity: Option<f64>,
-    /// Continue selling when out of stock
-    ///
-    /// Example: `true`
-    #[serde(
-        rename = "allowOutOfStockPurchases",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub allow_out_of_stock_purchases: Option<bool>,
-}
-
-/// The type of the price (e.g., one_time).
-///
-/// Schema: `apps/products.json#/components/schemas/GetPriceResponseDto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetPriceResponseDtoType {
-    /// `one_time`
-    OneTime,
-    /// `recurring`
-    Recurring,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetPriceResponseDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OneTime => "one_time",
-            Self::Recurring => "recurring",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetPriceResponseDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "one_time" => Self::OneTime,
-            "recurring" => Self::Recurring,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetPriceResponseDtoType> for String {
-    fn from(value: GetPriceResponseDtoType) -> Self {
-        match value {
-            GetPriceResponseDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetPriceResponseDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `altType` parameter of `GET /products/collections`.
-///
-/// Schema: `apps/products.json#/paths/~1products~1collections/get/parameters/4/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetProductCollectionAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetProductCollectionAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetProductCollectionAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetProductCollectionAltType> for String {
-    fn from(value: GetProductCollectionAltType) -> Self {
-        match value {
-            GetProductCollectionAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetProductCollectionAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub type GetPriceResponseDto = CreatePriceResponseDto;
 
 /// The response to `GET /products/{productId}`.
 ///
 /// Schema: `apps/products.json#/components/schemas/GetProductResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GetProductResponseDto {
-    /// The unique identifier for the product.
-    ///
-    /// Example: `655b33a82209e60b6adb87a5`
-    #[serde(rename = "_id")]
-    pub id: String,
-    /// product description
-    ///
-    /// Example: `This is a really awesome product`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// An array of variants for the product.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub variants: Option<Vec<ProductVariantDto>>,
-    /// The unique identifier for the location.
-    ///
-    /// Example: `3SwdhCsvxI8Au3KsPJt6`
-    #[serde(rename = "locationId")]
-    pub location_id: String,
-    /// The name of the product.
-    ///
-    /// Example: `Awesome Product`
-    pub name: String,
-    /// The type of the product (e.g., PHYSICAL).
-    ///
-    /// Example: `PHYSICAL`
-    #[serde(rename = "productType")]
-    pub product_type: String,
-    /// Indicates whether the product is available in-store.
-    ///
-    /// Example: `true`
-    #[serde(
-        rename = "availableInStore",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub available_in_store: Option<bool>,
-    /// The creation timestamp of the product.
-    ///
-    /// Example: `2023-11-20T10:23:36.515Z`
-    #[serde(rename = "createdAt")]
-    pub created_at: String,
-    /// The last update timestamp of the product.
-    ///
-    /// Example: `2024-01-23T09:57:04.846Z`
-    #[serde(rename = "updatedAt")]
-    pub updated_at: String,
-    /// The statement descriptor for the product.
-    ///
-    /// Example: `abcde`
-    #[serde(
-        rename = "statementDescriptor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub statement_descriptor: Option<String>,
-    /// The URL for the product image.
-    ///
-    /// Example: `https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub image: Option<String>,
-    /// An array of category Ids for the product
-    #[serde(rename = "collectionIds", default, skip_serializing_if = "Option::is_none")]
-    pub collection_ids: Option<Vec<String>>,
-    /// The field indicates whether taxes are enabled for the product or not.
-    ///
-    /// Example: `true`
-    #[serde(rename = "isTaxesEnabled", default, skip_serializing_if = "Option::is_none")]
-    pub is_taxes_enabled: Option<bool>,
-    /// An array of ids of Taxes attached to the Product. If the expand query includes tax, the taxes will be of type `ProductTaxDto`. Please refer to the `ProductTaxDto` for additional details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub taxes: Option<Vec<String>>,
-    /// Tax category ID for Automatic taxes calculation.
-    ///
-    /// Example: `65d71377c326ea78e1c47df5`
-    #[serde(
-        rename = "automaticTaxCategoryId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub automatic_tax_category_id: Option<String>,
-    /// The Product label details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<ProductLabelDto>,
-    /// The slug of the product by which the product will be navigated
-    ///
-    /// Example: `washing-machine`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub slug: Option<String>,
-}
-
-/// The `altType` parameter of `GET /products/reviews`.
-///
-/// Schema: `apps/products.json#/paths/~1products~1reviews/get/parameters/2/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetProductReviewsAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetProductReviewsAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetProductReviewsAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetProductReviewsAltType> for String {
-    fn from(value: GetProductReviewsAltType) -> Self {
-        match value {
-            GetProductReviewsAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetProductReviewsAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub type GetProductResponseDto = CreateProductResponseDto;
 
 /// The `sortField` parameter of `GET /products/reviews`.
 ///
@@ -2051,9 +1055,9 @@ impl std::fmt::Display for GetProductReviewsSortField {
     }
 }
 
-/// The `sortOrder` parameter of `GET /products/reviews`.
+/// The `sortOrder` parameter of `GET /products/` and the `sortOrder` parameter of `GET /products/reviews`.
 ///
-/// Schema: `apps/products.json#/paths/~1products~1reviews/get/parameters/6/schema`
+/// Schema: `apps/products.json#/paths/~1products~1reviews/get/parameters/6/schema` and 1 identical schema (`apps/products.json#/paths/~1products~1/get/parameters/12/schema`)
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -2125,102 +1129,6 @@ pub struct GetProductStatsResponseDto {
     pub excluded_from_store: i64,
 }
 
-/// The `altType` parameter of `GET /products/store/{storeId}/stats`.
-///
-/// Schema: `apps/products.json#/paths/~1products~1store~1{storeId}~1stats/get/parameters/3/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetProductStoreStatsAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetProductStoreStatsAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetProductStoreStatsAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetProductStoreStatsAltType> for String {
-    fn from(value: GetProductStoreStatsAltType) -> Self {
-        match value {
-            GetProductStoreStatsAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetProductStoreStatsAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `altType` parameter of `GET /products/reviews/count`.
-///
-/// Schema: `apps/products.json#/paths/~1products~1reviews~1count/get/parameters/2/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetReviewsCountAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetReviewsCountAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetReviewsCountAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetReviewsCountAltType> for String {
-    fn from(value: GetReviewsCountAltType) -> Self {
-        match value {
-            GetReviewsCountAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetReviewsCountAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// An item of the `inventory` field of [`GetInventoryResponseDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/InventoryItemDto`
@@ -2281,58 +1189,6 @@ pub struct ListCollectionResponseDto {
     pub total: i64,
 }
 
-/// The `sortOrder` parameter of `GET /products/`.
-///
-/// Schema: `apps/products.json#/paths/~1products~1/get/parameters/12/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ListInvoicesSortOrder {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListInvoicesSortOrder {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Asc => "asc",
-            Self::Desc => "desc",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListInvoicesSortOrder {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "asc" => Self::Asc,
-            "desc" => Self::Desc,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListInvoicesSortOrder> for String {
-    fn from(value: ListInvoicesSortOrder) -> Self {
-        match value {
-            ListInvoicesSortOrder::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListInvoicesSortOrder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `GET /products/{productId}/price`.
 ///
 /// Schema: `apps/products.json#/components/schemas/ListPricesResponseDto`
@@ -2347,13 +1203,7 @@ pub struct ListPricesResponseDto {
 /// The response to `GET /products/reviews`.
 ///
 /// Schema: `apps/products.json#/components/schemas/ListProductReviewsResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ListProductReviewsResponseDto {
-    /// Array of Collections
-    pub data: Vec<Vec<serde_json::Value>>,
-    /// The total count of the collections present, which is useful to calculate the pagination
-    pub total: i64,
-}
+pub type ListProductReviewsResponseDto = ListCollectionResponseDto;
 
 /// The response to `GET /products/`.
 ///
@@ -2377,7 +1227,7 @@ pub struct ListProductsStats {
     pub total: i64,
 }
 
-/// An item of the `membershipOffers` field of [`CreatePriceDto`], an item of the `membershipOffers` field of [`CreatePriceResponseDto`], an item of the `membershipOffers` field of [`DefaultPriceResponseDto`] and 3 more places.
+/// An item of the `membershipOffers` field of [`CreatePriceDto`] and an item of the `membershipOffers` field of [`CreatePriceResponseDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/MembershipOfferDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -2476,7 +1326,7 @@ impl std::fmt::Display for PriceDimensionsDtoUnit {
     }
 }
 
-/// The `meta` field of [`CreatePriceDto`] and the `meta` field of [`UpdatePriceDto`].
+/// The `meta` field of [`CreatePriceDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/PriceMetaDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -2716,7 +1566,7 @@ impl std::fmt::Display for PriceUpdateFieldType {
 /// Schema: `apps/products.json#/components/schemas/ProductCategories`
 pub type ProductCategories = serde_json::Value;
 
-/// The `label` field of [`CreateProductDto`], the `label` field of [`CreateProductResponseDto`], the `label` field of [`DefaultProductResponseDto`] and 3 more places.
+/// The `label` field of [`CreateProductDto`], the `label` field of [`CreateProductResponseDto`] and the `label` field of [`UpdateProductDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/ProductLabelDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -2844,21 +1694,69 @@ pub struct ProductReviewDto {
 /// The `seo` field of [`BulkEditProductDto`], the `seo` field of [`CreateProductDto`] and the `seo` field of [`UpdateProductDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/ProductSEODto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct ProductSeoDto {
-    /// SEO title
-    ///
-    /// Example: `Best Product - Buy Now`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// SEO description
-    ///
-    /// Example: `This is the best product you can buy online with amazing features and great value`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+pub type ProductSeoDto = CollectionSeoDto;
+
+/// The `productType` field of [`CreateProductDto`] and the `productType` field of [`UpdateProductDto`].
+///
+/// Schema: `apps/products.json#/components/schemas/CreateProductDto/properties/productType` and 1 identical schema (`apps/products.json#/components/schemas/UpdateProductDto/properties/productType`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum ProductType {
+    /// `DIGITAL`
+    Digital,
+    /// `PHYSICAL`
+    Physical,
+    /// `SERVICE`
+    Service,
+    /// `PHYSICAL/DIGITAL`
+    PhysicalDigital,
+    /// A value the spec did not list.
+    Unknown(String),
 }
 
-/// An item of the `variants` field of [`CreateProductDto`], an item of the `variants` field of [`CreateProductResponseDto`], an item of the `variants` field of [`DefaultProductResponseDto`] and 3 more places.
+impl ProductType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Digital => "DIGITAL",
+            Self::Physical => "PHYSICAL",
+            Self::Service => "SERVICE",
+            Self::PhysicalDigital => "PHYSICAL/DIGITAL",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for ProductType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "DIGITAL" => Self::Digital,
+            "PHYSICAL" => Self::Physical,
+            "SERVICE" => Self::Service,
+            "PHYSICAL/DIGITAL" => Self::PhysicalDigital,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<ProductType> for String {
+    fn from(value: ProductType) -> Self {
+        match value {
+            ProductType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for ProductType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An item of the `variants` field of [`CreateProductDto`], an item of the `variants` field of [`CreateProductResponseDto`] and an item of the `variants` field of [`UpdateProductDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/ProductVariantDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -2890,7 +1788,7 @@ pub struct ProductVariantOptionDto {
     pub name: String,
 }
 
-/// The `recurring` field of [`BulkEditPriceDto`], the `recurring` field of [`CreatePriceDto`], the `recurring` field of [`CreatePriceResponseDto`] and 4 more places.
+/// The `recurring` field of [`BulkEditPriceDto`], the `recurring` field of [`CreatePriceDto`] and the `recurring` field of [`CreatePriceResponseDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/RecurringDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -2966,7 +1864,7 @@ impl std::fmt::Display for RecurringDtoInterval {
     }
 }
 
-/// The `shippingOptions` field of [`BulkEditPriceDto`], the `shippingOptions` field of [`CreatePriceDto`] and the `shippingOptions` field of [`UpdatePriceDto`].
+/// The `shippingOptions` field of [`BulkEditPriceDto`] and the `shippingOptions` field of [`CreatePriceDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/ShippingOptionsDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -2977,6 +1875,58 @@ pub struct ShippingOptionsDto {
     /// Dimensions of the product
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dimensions: Option<PriceDimensionsDto>,
+}
+
+/// The type of the price.
+///
+/// Schema: `apps/products.json#/components/schemas/CreatePriceDto/properties/type` and 5 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Type {
+    /// `one_time`
+    OneTime,
+    /// `recurring`
+    Recurring,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl Type {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::OneTime => "one_time",
+            Self::Recurring => "recurring",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for Type {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "one_time" => Self::OneTime,
+            "recurring" => Self::Recurring,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<Type> for String {
+    fn from(value: Type) -> Self {
+        match value {
+            Type::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The body of `POST /products/store/{storeId}/priority`.
@@ -2991,57 +1941,9 @@ pub struct UpdateDisplayPriorityBodyDto {
     pub alt_id: String,
     /// The `altType` field.
     #[serde(rename = "altType")]
-    pub alt_type: UpdateDisplayPriorityBodyDtoAltType,
+    pub alt_type: AltType,
     /// Array of products with their display priorities
     pub products: Vec<Vec<serde_json::Value>>,
-}
-
-/// The `altType` field of [`UpdateDisplayPriorityBodyDto`].
-///
-/// Schema: `apps/products.json#/components/schemas/UpdateDisplayPriorityBodyDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateDisplayPriorityBodyDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateDisplayPriorityBodyDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateDisplayPriorityBodyDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateDisplayPriorityBodyDtoAltType> for String {
-    fn from(value: UpdateDisplayPriorityBodyDtoAltType) -> Self {
-        match value {
-            UpdateDisplayPriorityBodyDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateDisplayPriorityBodyDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The body of `POST /products/inventory`.
@@ -3056,57 +1958,9 @@ pub struct UpdateInventoryDto {
     pub alt_id: String,
     /// The `altType` field.
     #[serde(rename = "altType")]
-    pub alt_type: UpdateInventoryDtoAltType,
+    pub alt_type: AltType,
     /// Array of items to update in the inventory.
     pub items: Vec<UpdateInventoryItemDto>,
-}
-
-/// The `altType` field of [`UpdateInventoryDto`].
-///
-/// Schema: `apps/products.json#/components/schemas/UpdateInventoryDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateInventoryDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateInventoryDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateInventoryDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateInventoryDtoAltType> for String {
-    fn from(value: UpdateInventoryDtoAltType) -> Self {
-        match value {
-            UpdateInventoryDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateInventoryDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// An item of the `items` field of [`UpdateInventoryDto`].
@@ -3142,363 +1996,22 @@ pub struct UpdateInventoryItemDto {
 /// The response to `POST /products/inventory`.
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateInventoryResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateInventoryResponseDto {
-    /// Status of api action
-    ///
-    /// Example: `true`
-    pub status: bool,
-    /// Success message
-    ///
-    /// Example: `Successfully created`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-}
+pub type UpdateInventoryResponseDto = BulkUpdateResponseDto;
 
 /// The body of `PUT /products/{productId}/price/{priceId}`.
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdatePriceDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdatePriceDto {
-    /// The name of the price.
-    ///
-    /// Example: `Price Name`
-    pub name: String,
-    /// The type of the price.
-    ///
-    /// Example: `one_time`
-    #[serde(rename = "type")]
-    pub type_: UpdatePriceDtoType,
-    /// The currency of the price.
-    ///
-    /// Example: `USD`
-    pub currency: String,
-    /// The amount of the price. ( min: 0 )
-    ///
-    /// Example: `99.99`
-    pub amount: f64,
-    /// The recurring details of the price (if type is recurring).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recurring: Option<RecurringDto>,
-    /// A brief description of the price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// An array of membership offers associated with the price.
-    #[serde(
-        rename = "membershipOffers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub membership_offers: Option<Vec<MembershipOfferDto>>,
-    /// The trial period duration in days (if applicable).
-    ///
-    /// Example: `7`
-    #[serde(rename = "trialPeriod", default, skip_serializing_if = "Option::is_none")]
-    pub trial_period: Option<f64>,
-    /// The total number of billing cycles for the price. ( min: 1 )
-    ///
-    /// Example: `12`
-    #[serde(rename = "totalCycles", default, skip_serializing_if = "Option::is_none")]
-    pub total_cycles: Option<f64>,
-    /// The setup fee for the price.
-    ///
-    /// Example: `10.99`
-    #[serde(rename = "setupFee", default, skip_serializing_if = "Option::is_none")]
-    pub setup_fee: Option<f64>,
-    /// An array of variant option IDs associated with the price.
-    #[serde(
-        rename = "variantOptionIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub variant_option_ids: Option<Vec<String>>,
-    /// The compare at price for the price.
-    ///
-    /// Example: `19.99`
-    #[serde(rename = "compareAtPrice", default, skip_serializing_if = "Option::is_none")]
-    pub compare_at_price: Option<f64>,
-    /// The unique identifier of the location associated with the price.
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "locationId")]
-    pub location_id: String,
-    /// The unique identifier of the user who created the price.
-    ///
-    /// Example: `6578278e879ad2646715ba9c`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
-    /// Additional metadata associated with the price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<PriceMetaDto>,
-    /// Need to track inventory stock quantity
-    ///
-    /// Example: `true`
-    #[serde(rename = "trackInventory", default, skip_serializing_if = "Option::is_none")]
-    pub track_inventory: Option<bool>,
-    /// Available inventory stock quantity
-    ///
-    /// Example: `5`
-    #[serde(
-        rename = "availableQuantity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub available_quantity: Option<f64>,
-    /// Continue selling when out of stock
-    ///
-    /// Example: `true`
-    #[serde(
-        rename = "allowOutOfStockPurchases",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub allow_out_of_stock_purchases: Option<bool>,
-    /// The unique identifier of the SKU associated with the price
-    ///
-    /// Example: `sku_123`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sku: Option<String>,
-    /// Shipping options of the Price
-    #[serde(
-        rename = "shippingOptions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub shipping_options: Option<ShippingOptionsDto>,
-    /// Is the product a digital product
-    ///
-    /// Example: `true`
-    #[serde(
-        rename = "isDigitalProduct",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub is_digital_product: Option<bool>,
-    /// Digital delivery options
-    #[serde(
-        rename = "digitalDelivery",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub digital_delivery: Option<Vec<String>>,
-}
-
-/// The type of the price.
-///
-/// Schema: `apps/products.json#/components/schemas/UpdatePriceDto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdatePriceDtoType {
-    /// `one_time`
-    OneTime,
-    /// `recurring`
-    Recurring,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdatePriceDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OneTime => "one_time",
-            Self::Recurring => "recurring",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdatePriceDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "one_time" => Self::OneTime,
-            "recurring" => Self::Recurring,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdatePriceDtoType> for String {
-    fn from(value: UpdatePriceDtoType) -> Self {
-        match value {
-            UpdatePriceDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdatePriceDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub type UpdatePriceDto = CreatePriceDto;
 
 /// The response to `PUT /products/{productId}/price/{priceId}`.
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdatePriceResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdatePriceResponseDto {
-    /// The unique identifier for the price.
-    ///
-    /// Example: `655b33aa2209e60b6adb87a7`
-    #[serde(rename = "_id")]
-    pub id: String,
-    /// An array of membership offers associated with the price.
-    #[serde(
-        rename = "membershipOffers",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub membership_offers: Option<Vec<MembershipOfferDto>>,
-    /// An array of variant option IDs associated with the price.
-    #[serde(
-        rename = "variantOptionIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub variant_option_ids: Option<Vec<String>>,
-    /// The unique identifier for the location.
-    ///
-    /// Example: `3SwdhCsvxI8Au3KsPJt6`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<String>,
-    /// The unique identifier for the associated product.
-    ///
-    /// Example: `655b33a82209e60b6adb87a5`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub product: Option<String>,
-    /// The unique identifier for the user.
-    ///
-    /// Example: `6YAtzfzpmHAdj0e8GkKp`
-    #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
-    /// The name of the price.
-    ///
-    /// Example: `Red / S`
-    pub name: String,
-    /// The type of the price (e.g., one_time).
-    ///
-    /// Example: `one_time`
-    #[serde(rename = "type")]
-    pub type_: UpdatePriceResponseDtoType,
-    /// The currency code for the price.
-    ///
-    /// Example: `INR`
-    pub currency: String,
-    /// The amount of the price.
-    ///
-    /// Example: `199999`
-    pub amount: f64,
-    /// The recurring details of the price (if type is recurring).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recurring: Option<RecurringDto>,
-    /// The creation timestamp of the price.
-    ///
-    /// Example: `2023-11-20T10:23:38.645Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    /// The last update timestamp of the price.
-    ///
-    /// Example: `2024-01-23T09:57:04.852Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
-    /// The compare-at price for comparison purposes.
-    ///
-    /// Example: `2000000`
-    #[serde(rename = "compareAtPrice", default, skip_serializing_if = "Option::is_none")]
-    pub compare_at_price: Option<f64>,
-    /// Indicates whether inventory tracking is enabled.
-    #[serde(rename = "trackInventory", default, skip_serializing_if = "Option::is_none")]
-    pub track_inventory: Option<bool>,
-    /// Available inventory stock quantity
-    ///
-    /// Example: `5`
-    #[serde(
-        rename = "availableQuantity",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub available_quantity: Option<f64>,
-    /// Continue selling when out of stock
-    ///
-    /// Example: `true`
-    #[serde(
-        rename = "allowOutOfStockPurchases",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub allow_out_of_stock_purchases: Option<bool>,
-}
-
-/// The type of the price (e.g., one_time).
-///
-/// Schema: `apps/products.json#/components/schemas/UpdatePriceResponseDto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdatePriceResponseDtoType {
-    /// `one_time`
-    OneTime,
-    /// `recurring`
-    Recurring,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdatePriceResponseDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OneTime => "one_time",
-            Self::Recurring => "recurring",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdatePriceResponseDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "one_time" => Self::OneTime,
-            "recurring" => Self::Recurring,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdatePriceResponseDtoType> for String {
-    fn from(value: UpdatePriceResponseDtoType) -> Self {
-        match value {
-            UpdatePriceResponseDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdatePriceResponseDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub type UpdatePriceResponseDto = CreatePriceResponseDto;
 
 /// The response to `PUT /products/collections/{collectionId}`.
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductCollectionResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateProductCollectionResponseDto {
-    /// Status of api action
-    ///
-    /// Example: `true`
-    pub status: bool,
-    /// Success message
-    ///
-    /// Example: `Successfully created`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-}
+pub type UpdateProductCollectionResponseDto = BulkUpdateResponseDto;
 
 /// The body of `PUT /products/collections/{collectionId}`.
 ///
@@ -3514,7 +2027,7 @@ pub struct UpdateProductCollectionsDto {
     ///
     /// Example: `LOCATION`
     #[serde(rename = "altType")]
-    pub alt_type: UpdateProductCollectionsDtoAltType,
+    pub alt_type: AltType,
     /// Name of the Product Collection
     ///
     /// Example: `Best Sellers`
@@ -3533,54 +2046,6 @@ pub struct UpdateProductCollectionsDto {
     /// The metadata information which will be displayed in SEO previews
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seo: Option<CollectionSeoDto>,
-}
-
-/// The type of alt. For now it is only LOCATION
-///
-/// Schema: `apps/products.json#/components/schemas/UpdateProductCollectionsDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateProductCollectionsDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateProductCollectionsDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateProductCollectionsDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateProductCollectionsDtoAltType> for String {
-    fn from(value: UpdateProductCollectionsDtoAltType) -> Self {
-        match value {
-            UpdateProductCollectionsDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateProductCollectionsDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The body of `PUT /products/{productId}`.
@@ -3604,7 +2069,7 @@ pub struct UpdateProductDto {
     pub description: Option<String>,
     /// The `productType` field.
     #[serde(rename = "productType")]
-    pub product_type: UpdateProductDtoProductType,
+    pub product_type: ProductType,
     /// The URL for the product image.
     ///
     /// Example: `https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png`
@@ -3680,160 +2145,10 @@ pub struct UpdateProductDto {
     pub prices: Option<Vec<String>>,
 }
 
-/// The `productType` field of [`UpdateProductDto`].
-///
-/// Schema: `apps/products.json#/components/schemas/UpdateProductDto/properties/productType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateProductDtoProductType {
-    /// `DIGITAL`
-    Digital,
-    /// `PHYSICAL`
-    Physical,
-    /// `SERVICE`
-    Service,
-    /// `PHYSICAL/DIGITAL`
-    PhysicalDigital,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateProductDtoProductType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Digital => "DIGITAL",
-            Self::Physical => "PHYSICAL",
-            Self::Service => "SERVICE",
-            Self::PhysicalDigital => "PHYSICAL/DIGITAL",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateProductDtoProductType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "DIGITAL" => Self::Digital,
-            "PHYSICAL" => Self::Physical,
-            "SERVICE" => Self::Service,
-            "PHYSICAL/DIGITAL" => Self::PhysicalDigital,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateProductDtoProductType> for String {
-    fn from(value: UpdateProductDtoProductType) -> Self {
-        match value {
-            UpdateProductDtoProductType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateProductDtoProductType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `PUT /products/{productId}`.
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateProductResponseDto {
-    /// The unique identifier for the product.
-    ///
-    /// Example: `655b33a82209e60b6adb87a5`
-    #[serde(rename = "_id")]
-    pub id: String,
-    /// product description
-    ///
-    /// Example: `This is a really awesome product`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    /// An array of variants for the product.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub variants: Option<Vec<ProductVariantDto>>,
-    /// The unique identifier for the location.
-    ///
-    /// Example: `3SwdhCsvxI8Au3KsPJt6`
-    #[serde(rename = "locationId")]
-    pub location_id: String,
-    /// The name of the product.
-    ///
-    /// Example: `Awesome Product`
-    pub name: String,
-    /// The type of the product (e.g., PHYSICAL).
-    ///
-    /// Example: `PHYSICAL`
-    #[serde(rename = "productType")]
-    pub product_type: String,
-    /// Indicates whether the product is available in-store.
-    ///
-    /// Example: `true`
-    #[serde(
-        rename = "availableInStore",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub available_in_store: Option<bool>,
-    /// The creation timestamp of the product.
-    ///
-    /// Example: `2023-11-20T10:23:36.515Z`
-    #[serde(rename = "createdAt")]
-    pub created_at: String,
-    /// The last update timestamp of the product.
-    ///
-    /// Example: `2024-01-23T09:57:04.846Z`
-    #[serde(rename = "updatedAt")]
-    pub updated_at: String,
-    /// The statement descriptor for the product.
-    ///
-    /// Example: `abcde`
-    #[serde(
-        rename = "statementDescriptor",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub statement_descriptor: Option<String>,
-    /// The URL for the product image.
-    ///
-    /// Example: `https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub image: Option<String>,
-    /// An array of category Ids for the product
-    #[serde(rename = "collectionIds", default, skip_serializing_if = "Option::is_none")]
-    pub collection_ids: Option<Vec<String>>,
-    /// The field indicates whether taxes are enabled for the product or not.
-    ///
-    /// Example: `true`
-    #[serde(rename = "isTaxesEnabled", default, skip_serializing_if = "Option::is_none")]
-    pub is_taxes_enabled: Option<bool>,
-    /// An array of ids of Taxes attached to the Product. If the expand query includes tax, the taxes will be of type `ProductTaxDto`. Please refer to the `ProductTaxDto` for additional details.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub taxes: Option<Vec<String>>,
-    /// Tax category ID for Automatic taxes calculation.
-    ///
-    /// Example: `65d71377c326ea78e1c47df5`
-    #[serde(
-        rename = "automaticTaxCategoryId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub automatic_tax_category_id: Option<String>,
-    /// The Product label details
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub label: Option<ProductLabelDto>,
-    /// The slug of the product by which the product will be navigated
-    ///
-    /// Example: `washing-machine`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub slug: Option<String>,
-}
+pub type UpdateProductResponseDto = CreateProductResponseDto;
 
 /// The body of `PUT /products/reviews/{reviewId}`.
 ///
@@ -3847,7 +2162,7 @@ pub struct UpdateProductReviewDto {
     pub alt_id: String,
     /// The `altType` field.
     #[serde(rename = "altType")]
-    pub alt_type: UpdateProductReviewDtoAltType,
+    pub alt_type: AltType,
     /// Product Id
     ///
     /// Example: `6578278e879ad2646715ba9c`
@@ -3875,54 +2190,6 @@ pub struct UpdateProductReviewDto {
     /// Example: `The product is for sure a must and recommended buy`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
-}
-
-/// The `altType` field of [`UpdateProductReviewDto`].
-///
-/// Schema: `apps/products.json#/components/schemas/UpdateProductReviewDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateProductReviewDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateProductReviewDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateProductReviewDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateProductReviewDtoAltType> for String {
-    fn from(value: UpdateProductReviewDtoAltType) -> Self {
-        match value {
-            UpdateProductReviewDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateProductReviewDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// An item of the `reviews` field of [`UpdateProductReviewsDto`].
@@ -3959,7 +2226,7 @@ pub struct UpdateProductReviewsDto {
     pub alt_id: String,
     /// The `altType` field.
     #[serde(rename = "altType")]
-    pub alt_type: UpdateProductReviewsDtoAltType,
+    pub alt_type: AltType,
     /// Array of Product Reviews
     pub reviews: Vec<UpdateProductReviewObjectDto>,
     /// Status of the review
@@ -3968,69 +2235,10 @@ pub struct UpdateProductReviewsDto {
     pub status: String,
 }
 
-/// The `altType` field of [`UpdateProductReviewsDto`].
-///
-/// Schema: `apps/products.json#/components/schemas/UpdateProductReviewsDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateProductReviewsDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateProductReviewsDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateProductReviewsDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateProductReviewsDtoAltType> for String {
-    fn from(value: UpdateProductReviewsDtoAltType) -> Self {
-        match value {
-            UpdateProductReviewsDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateProductReviewsDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `POST /products/reviews/bulk-update` and the response to `PUT /products/reviews/{reviewId}`.
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductReviewsResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateProductReviewsResponseDto {
-    /// Status of api action
-    ///
-    /// Example: `true`
-    pub status: bool,
-    /// Success message
-    ///
-    /// Example: `Successfully created`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-}
+pub type UpdateProductReviewsResponseDto = BulkUpdateResponseDto;
 
 /// The body of `POST /products/store/{storeId}`.
 ///
@@ -4044,7 +2252,7 @@ pub struct UpdateProductStoreDto {
     pub alt_id: String,
     /// The `altType` field.
     #[serde(rename = "altType")]
-    pub alt_type: UpdateProductStoreDtoAltType,
+    pub alt_type: AltType,
     /// Action to include or exclude the product from the store
     ///
     /// Example: `include`
@@ -4106,69 +2314,10 @@ impl std::fmt::Display for UpdateProductStoreDtoAction {
     }
 }
 
-/// The `altType` field of [`UpdateProductStoreDto`].
-///
-/// Schema: `apps/products.json#/components/schemas/UpdateProductStoreDto/properties/altType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateProductStoreDtoAltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateProductStoreDtoAltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateProductStoreDtoAltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateProductStoreDtoAltType> for String {
-    fn from(value: UpdateProductStoreDtoAltType) -> Self {
-        match value {
-            UpdateProductStoreDtoAltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateProductStoreDtoAltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The response to `POST /products/store/{storeId}`.
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductStoreResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateProductStoreResponseDto {
-    /// Status of api action
-    ///
-    /// Example: `true`
-    pub status: bool,
-    /// Success message
-    ///
-    /// Example: `Successfully created`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-}
+pub type UpdateProductStoreResponseDto = BulkUpdateResponseDto;
 
 /// The `user` field of [`ProductReviewDto`].
 ///

@@ -159,9 +159,9 @@ pub struct ListDocumentsContractsParams {
     /// Location Id (`locationId`, query)
     pub location_id: String,
     /// Document status, pass as comma separated values (`status`, query)
-    pub status: Option<types::ListDocumentsContractsStatus>,
+    pub status: Option<types::StatusItem>,
     /// Payment status, pass as comma separated values (`paymentStatus`, query)
-    pub payment_status: Option<types::ListDocumentsContractsPaymentStatus>,
+    pub payment_status: Option<types::PaymentStatusItem>,
     /// Limit to fetch number of records (`limit`, query)
     pub limit: Option<i64>,
     /// Skip number of records (`skip`, query)

@@ -181,12 +181,12 @@ pub struct DocumentDto {
     /// Document status
     ///
     /// Example: `draft`
-    pub status: Vec<DocumentDtoStatusItem>,
+    pub status: Vec<StatusItem>,
     /// Payment status
     ///
     /// Example: `paid`
     #[serde(rename = "paymentStatus")]
-    pub payment_status: Vec<DocumentDtoPaymentStatusItem>,
+    pub payment_status: Vec<PaymentStatusItem>,
     /// Recipients
     pub recipients: Vec<RecipientItem>,
     /// Links for the document if its sent
@@ -201,126 +201,6 @@ pub struct DocumentDto {
     /// Example: `2025-02-14T18:29:59.999Z`
     #[serde(rename = "createdAt")]
     pub created_at: String,
-}
-
-/// An item of the `paymentStatus` field of [`DocumentDto`].
-///
-/// Schema: `apps/proposals.json#/components/schemas/DocumentDto/properties/paymentStatus/items`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum DocumentDtoPaymentStatusItem {
-    /// `waiting_for_payment`
-    WaitingForPayment,
-    /// `paid`
-    Paid,
-    /// `no_payment`
-    NoPayment,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DocumentDtoPaymentStatusItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::WaitingForPayment => "waiting_for_payment",
-            Self::Paid => "paid",
-            Self::NoPayment => "no_payment",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DocumentDtoPaymentStatusItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "waiting_for_payment" => Self::WaitingForPayment,
-            "paid" => Self::Paid,
-            "no_payment" => Self::NoPayment,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DocumentDtoPaymentStatusItem> for String {
-    fn from(value: DocumentDtoPaymentStatusItem) -> Self {
-        match value {
-            DocumentDtoPaymentStatusItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DocumentDtoPaymentStatusItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An item of the `status` field of [`DocumentDto`].
-///
-/// Schema: `apps/proposals.json#/components/schemas/DocumentDto/properties/status/items`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum DocumentDtoStatusItem {
-    /// `draft`
-    Draft,
-    /// `sent`
-    Sent,
-    /// `viewed`
-    Viewed,
-    /// `completed`
-    Completed,
-    /// `accepted`
-    Accepted,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DocumentDtoStatusItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "draft",
-            Self::Sent => "sent",
-            Self::Viewed => "viewed",
-            Self::Completed => "completed",
-            Self::Accepted => "accepted",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DocumentDtoStatusItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "draft" => Self::Draft,
-            "sent" => Self::Sent,
-            "viewed" => Self::Viewed,
-            "completed" => Self::Completed,
-            "accepted" => Self::Accepted,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DocumentDtoStatusItem> for String {
-    fn from(value: DocumentDtoStatusItem) -> Self {
-        match value {
-            DocumentDtoStatusItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DocumentDtoStatusItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The response to `GET /proposals/document`.
@@ -460,7 +340,7 @@ impl std::fmt::Display for ElementsLookup {
 
 /// Entity type
 ///
-/// Schema: `apps/proposals.json#/components/schemas/EntityReference`
+/// Schema: `apps/proposals.json#/components/schemas/EntityReference` and 1 identical schema (`apps/proposals.json#/components/schemas/ProposalEstimateLinksDto/properties/entityName`)
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -572,126 +452,6 @@ pub struct GrandTotalDto {
     pub discounts: Vec<DiscountDto>,
 }
 
-/// The `paymentStatus` parameter of `GET /proposals/document`.
-///
-/// Schema: `apps/proposals.json#/paths/~1proposals~1document/get/parameters/3/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ListDocumentsContractsPaymentStatus {
-    /// `waiting_for_payment`
-    WaitingForPayment,
-    /// `paid`
-    Paid,
-    /// `no_payment`
-    NoPayment,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListDocumentsContractsPaymentStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::WaitingForPayment => "waiting_for_payment",
-            Self::Paid => "paid",
-            Self::NoPayment => "no_payment",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListDocumentsContractsPaymentStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "waiting_for_payment" => Self::WaitingForPayment,
-            "paid" => Self::Paid,
-            "no_payment" => Self::NoPayment,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListDocumentsContractsPaymentStatus> for String {
-    fn from(value: ListDocumentsContractsPaymentStatus) -> Self {
-        match value {
-            ListDocumentsContractsPaymentStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListDocumentsContractsPaymentStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `status` parameter of `GET /proposals/document`.
-///
-/// Schema: `apps/proposals.json#/paths/~1proposals~1document/get/parameters/2/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ListDocumentsContractsStatus {
-    /// `draft`
-    Draft,
-    /// `sent`
-    Sent,
-    /// `viewed`
-    Viewed,
-    /// `completed`
-    Completed,
-    /// `accepted`
-    Accepted,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListDocumentsContractsStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "draft",
-            Self::Sent => "sent",
-            Self::Viewed => "viewed",
-            Self::Completed => "completed",
-            Self::Accepted => "accepted",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListDocumentsContractsStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "draft" => Self::Draft,
-            "sent" => Self::Sent,
-            "viewed" => Self::Viewed,
-            "completed" => Self::Completed,
-            "accepted" => Self::Accepted,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListDocumentsContractsStatus> for String {
-    fn from(value: ListDocumentsContractsStatus) -> Self {
-        match value {
-            ListDocumentsContractsStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListDocumentsContractsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The `receive` field of [`NotificationSettingsDto`].
 ///
 /// Schema: `apps/proposals.json#/components/schemas/NotificationSendSettingDto`
@@ -728,7 +488,63 @@ pub struct NotificationSettingsDto {
     pub sender: NotificationSenderSettingDto,
 }
 
-/// An item of the `links` field of [`DocumentDto`], an item of the `links` field of [`SendDocumentResponseDto`] and an item of the `links` field of [`SendTemplateResponseDto`].
+/// The `paymentStatus` parameter of `GET /proposals/document` and an item of the `paymentStatus` field of [`DocumentDto`].
+///
+/// Schema: `apps/proposals.json#/components/schemas/DocumentDto/properties/paymentStatus/items` and 1 identical schema (`apps/proposals.json#/paths/~1proposals~1document/get/parameters/3/schema`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum PaymentStatusItem {
+    /// `waiting_for_payment`
+    WaitingForPayment,
+    /// `paid`
+    Paid,
+    /// `no_payment`
+    NoPayment,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl PaymentStatusItem {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::WaitingForPayment => "waiting_for_payment",
+            Self::Paid => "paid",
+            Self::NoPayment => "no_payment",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for PaymentStatusItem {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "waiting_for_payment" => Self::WaitingForPayment,
+            "paid" => Self::Paid,
+            "no_payment" => Self::NoPayment,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<PaymentStatusItem> for String {
+    fn from(value: PaymentStatusItem) -> Self {
+        match value {
+            PaymentStatusItem::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for PaymentStatusItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An item of the `links` field of [`DocumentDto`] and an item of the `links` field of [`SendDocumentResponseDto`].
 ///
 /// Schema: `apps/proposals.json#/components/schemas/ProposalEstimateLinksDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -752,7 +568,7 @@ pub struct ProposalEstimateLinksDto {
     ///
     /// Example: `contacts`
     #[serde(rename = "entityName")]
-    pub entity_name: ProposalEstimateLinksDtoEntityName,
+    pub entity_name: EntityReference,
     /// Recipient category (recipient, cc, or bcc)
     ///
     /// Example: `recipient`
@@ -772,58 +588,6 @@ pub struct ProposalEstimateLinksDto {
     ///
     /// Example: `false`
     pub deleted: bool,
-}
-
-/// Entity name that the recipient belongs to
-///
-/// Schema: `apps/proposals.json#/components/schemas/ProposalEstimateLinksDto/properties/entityName`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ProposalEstimateLinksDtoEntityName {
-    /// `contacts`
-    Contacts,
-    /// `users`
-    Users,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ProposalEstimateLinksDtoEntityName {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Contacts => "contacts",
-            Self::Users => "users",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ProposalEstimateLinksDtoEntityName {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "contacts" => Self::Contacts,
-            "users" => Self::Users,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ProposalEstimateLinksDtoEntityName> for String {
-    fn from(value: ProposalEstimateLinksDtoEntityName) -> Self {
-        match value {
-            ProposalEstimateLinksDtoEntityName::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ProposalEstimateLinksDtoEntityName {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// Recipient category (recipient, cc, or bcc)
@@ -1185,14 +949,70 @@ pub struct SendDocumentResponseDto {
 /// The response to `POST /proposals/templates/send`.
 ///
 /// Schema: `apps/proposals.json#/components/schemas/SendTemplateResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SendTemplateResponseDto {
-    /// Success status
-    ///
-    /// Example: `true`
-    pub success: bool,
-    /// Links for all recipients
-    pub links: Vec<ProposalEstimateLinksDto>,
+pub type SendTemplateResponseDto = SendDocumentResponseDto;
+
+/// The `status` parameter of `GET /proposals/document` and an item of the `status` field of [`DocumentDto`].
+///
+/// Schema: `apps/proposals.json#/components/schemas/DocumentDto/properties/status/items` and 1 identical schema (`apps/proposals.json#/paths/~1proposals~1document/get/parameters/2/schema`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum StatusItem {
+    /// `draft`
+    Draft,
+    /// `sent`
+    Sent,
+    /// `viewed`
+    Viewed,
+    /// `completed`
+    Completed,
+    /// `accepted`
+    Accepted,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl StatusItem {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Draft => "draft",
+            Self::Sent => "sent",
+            Self::Viewed => "viewed",
+            Self::Completed => "completed",
+            Self::Accepted => "accepted",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for StatusItem {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "draft" => Self::Draft,
+            "sent" => Self::Sent,
+            "viewed" => Self::Viewed,
+            "completed" => Self::Completed,
+            "accepted" => Self::Accepted,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<StatusItem> for String {
+    fn from(value: StatusItem) -> Self {
+        match value {
+            StatusItem::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for StatusItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The response to `GET /proposals/templates`.

@@ -50,7 +50,7 @@ pub struct AgencyPlanResponseDto {
     #[serde(rename = "contactLimit", default, skip_serializing_if = "Option::is_none")]
     pub contact_limit: Option<f64>,
     /// Pricing information for the plan
-    pub prices: Vec<AgencyPlanResponseDtoPricesItem>,
+    pub prices: Vec<PricesItem>,
     /// Category ID for the plan
     ///
     /// Example: `66911cdc98508ec2731979b9`
@@ -92,99 +92,6 @@ pub struct AgencyPlanResponseDto {
     pub updated_at: String,
 }
 
-/// An item of the `prices` field of [`AgencyPlanResponseDto`].
-///
-/// Schema: `apps/saas-api.json#/components/schemas/AgencyPlanResponseDto/properties/prices/items`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct AgencyPlanResponseDtoPricesItem {
-    /// ID of the price
-    ///
-    /// Example: `66a9edbfcc6c505a22db7976`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Billing interval for the plan
-    ///
-    /// Example: `month`
-    #[serde(
-        rename = "billingInterval",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub billing_interval: Option<AgencyPlanResponseDtoPricesItemBillingInterval>,
-    /// Indicates if the price is active
-    ///
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub active: Option<bool>,
-    /// Amount of the price
-    ///
-    /// Example: `150`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<f64>,
-    /// Currency of the price
-    ///
-    /// Example: `AED`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-    /// Symbol of the price
-    ///
-    /// Example: `$`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub symbol: Option<String>,
-}
-
-/// Billing interval for the plan
-///
-/// Schema: `apps/saas-api.json#/components/schemas/AgencyPlanResponseDto/properties/prices/items/properties/billingInterval`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum AgencyPlanResponseDtoPricesItemBillingInterval {
-    /// `month`
-    Month,
-    /// `year`
-    Year,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AgencyPlanResponseDtoPricesItemBillingInterval {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Month => "month",
-            Self::Year => "year",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AgencyPlanResponseDtoPricesItemBillingInterval {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "month" => Self::Month,
-            "year" => Self::Year,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AgencyPlanResponseDtoPricesItemBillingInterval> for String {
-    fn from(value: AgencyPlanResponseDtoPricesItemBillingInterval) -> Self {
-        match value {
-            AgencyPlanResponseDtoPricesItemBillingInterval::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AgencyPlanResponseDtoPricesItemBillingInterval {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The `BadRequestDTO` schema.
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/BadRequestDTO`
@@ -200,6 +107,58 @@ pub struct BadRequestDto {
     /// Example: `Bad Request`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+/// Billing interval for the plan
+///
+/// Schema: `apps/saas-api.json#/components/schemas/AgencyPlanResponseDto/properties/prices/items/properties/billingInterval` and 1 identical schema (`apps/saas-api.json#/components/schemas/SaasPlanResponseDto/properties/prices/items/properties/billingInterval`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum BillingInterval {
+    /// `month`
+    Month,
+    /// `year`
+    Year,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl BillingInterval {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Month => "month",
+            Self::Year => "year",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for BillingInterval {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "month" => Self::Month,
+            "year" => Self::Year,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<BillingInterval> for String {
+    fn from(value: BillingInterval) -> Self {
+        match value {
+            BillingInterval::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for BillingInterval {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The body of `POST /saas-api/public-api/bulk-disable-saas/{companyId}` and the body of `POST /saas/bulk-disable-saas/{companyId}`.
@@ -369,11 +328,7 @@ pub struct EnableSaasDto {
 /// The response to `POST /saas-api/public-api/enable-saas/{locationId}`.
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/EnableSaasResponseDto`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EnableSaasResponseDto {
-    /// Response data from the enable SaaS operation
-    pub data: serde_json::Value,
-}
+pub type EnableSaasResponseDto = BulkDisableSaasResponseDto;
 
 /// The response to `GET /saas-api/public-api/saas-locations/{companyId}`.
 ///
@@ -426,19 +381,7 @@ pub struct GetSaasLocationsResponseDtoPagination {
 /// The `InternalServerErrorDTO` schema.
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/InternalServerErrorDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct InternalServerErrorDto {
-    /// Status code
-    ///
-    /// Example: `500`
-    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
-    pub status_code: Option<f64>,
-    /// Error message
-    ///
-    /// Example: `Internal Server Error`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-}
+pub type InternalServerErrorDto = BadRequestDto;
 
 /// The response to `GET /saas-api/public-api/get-saas-subscription/{locationId}`.
 ///
@@ -517,20 +460,51 @@ pub struct PauseLocationDto {
     pub company_id: String,
 }
 
+/// An item of the `prices` field of [`AgencyPlanResponseDto`] and an item of the `prices` field of [`SaasPlanResponseDto`].
+///
+/// Schema: `apps/saas-api.json#/components/schemas/AgencyPlanResponseDto/properties/prices/items` and 1 identical schema (`apps/saas-api.json#/components/schemas/SaasPlanResponseDto/properties/prices/items`)
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PricesItem {
+    /// ID of the price
+    ///
+    /// Example: `66a9edbfcc6c505a22db7976`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Billing interval for the plan
+    ///
+    /// Example: `month`
+    #[serde(
+        rename = "billingInterval",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub billing_interval: Option<BillingInterval>,
+    /// Indicates if the price is active
+    ///
+    /// Example: `true`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+    /// Amount of the price
+    ///
+    /// Example: `150`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<f64>,
+    /// Currency of the price
+    ///
+    /// Example: `AED`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    /// Symbol of the price
+    ///
+    /// Example: `$`
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symbol: Option<String>,
+}
+
 /// The `ResourceNotFoundDTO` schema.
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/ResourceNotFoundDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct ResourceNotFoundDto {
-    /// Status code
-    ///
-    /// Example: `404`
-    #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
-    pub status_code: Option<f64>,
-    /// Error message
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
-}
+pub type ResourceNotFoundDto = BadRequestDto;
 
 /// An item of the `locations` field of [`GetSaasLocationsResponseDto`].
 ///
@@ -650,7 +624,7 @@ pub struct SaasPlanResponseDto {
     #[serde(rename = "contactLimit", default, skip_serializing_if = "Option::is_none")]
     pub contact_limit: Option<f64>,
     /// Prices for the plan
-    pub prices: Vec<SaasPlanResponseDtoPricesItem>,
+    pub prices: Vec<PricesItem>,
     /// Category ID for the plan
     ///
     /// Example: `66911cdc98508ec2731979b9`
@@ -690,87 +664,6 @@ pub struct SaasPlanResponseDto {
     /// Example: `2025-04-01T12:27:29.167Z`
     #[serde(rename = "updatedAt")]
     pub updated_at: String,
-}
-
-/// An item of the `prices` field of [`SaasPlanResponseDto`].
-///
-/// Schema: `apps/saas-api.json#/components/schemas/SaasPlanResponseDto/properties/prices/items`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct SaasPlanResponseDtoPricesItem {
-    /// Example: `66a9edbfcc6c505a22db7976`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Example: `month`
-    #[serde(
-        rename = "billingInterval",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub billing_interval: Option<SaasPlanResponseDtoPricesItemBillingInterval>,
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub active: Option<bool>,
-    /// Example: `150`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub amount: Option<f64>,
-    /// Example: `AED`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub currency: Option<String>,
-    /// Example: `$`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub symbol: Option<String>,
-}
-
-/// The `billingInterval` field of [`SaasPlanResponseDtoPricesItem`].
-///
-/// Schema: `apps/saas-api.json#/components/schemas/SaasPlanResponseDto/properties/prices/items/properties/billingInterval`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum SaasPlanResponseDtoPricesItemBillingInterval {
-    /// `month`
-    Month,
-    /// `year`
-    Year,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SaasPlanResponseDtoPricesItemBillingInterval {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Month => "month",
-            Self::Year => "year",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SaasPlanResponseDtoPricesItemBillingInterval {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "month" => Self::Month,
-            "year" => Self::Year,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SaasPlanResponseDtoPricesItemBillingInterval> for String {
-    fn from(value: SaasPlanResponseDtoPricesItemBillingInterval) -> Self {
-        match value {
-            SaasPlanResponseDtoPricesItemBillingInterval::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SaasPlanResponseDtoPricesItemBillingInterval {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The `UnauthorizedDTO` schema.

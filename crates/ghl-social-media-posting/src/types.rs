@@ -114,7 +114,7 @@ pub struct AttachIgAccountDto {
 pub struct AttachLinkedinAccountDto {
     /// The `type` field.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<AttachLinkedinAccountDtoType>,
+    pub type_: Option<Type>,
     /// Example: `244405****11687`
     #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
@@ -134,70 +134,6 @@ pub struct AttachLinkedinAccountDto {
     pub company_id: Option<String>,
 }
 
-/// The `type` field of [`AttachLinkedinAccountDto`].
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/AttachLinkedinAccountDTO/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum AttachLinkedinAccountDtoType {
-    /// `page`
-    Page,
-    /// `group`
-    Group,
-    /// `profile`
-    Profile,
-    /// `location`
-    Location,
-    /// `business`
-    Business,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AttachLinkedinAccountDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Page => "page",
-            Self::Group => "group",
-            Self::Profile => "profile",
-            Self::Location => "location",
-            Self::Business => "business",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AttachLinkedinAccountDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "page" => Self::Page,
-            "group" => Self::Group,
-            "profile" => Self::Profile,
-            "location" => Self::Location,
-            "business" => Self::Business,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AttachLinkedinAccountDtoType> for String {
-    fn from(value: AttachLinkedinAccountDtoType) -> Self {
-        match value {
-            AttachLinkedinAccountDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AttachLinkedinAccountDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// The body of `POST /social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachTiktokAccountDTO`
@@ -205,7 +141,7 @@ impl std::fmt::Display for AttachLinkedinAccountDtoType {
 pub struct AttachTiktokAccountDto {
     /// The `type` field.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<AttachTiktokAccountDtoType>,
+    pub type_: Option<Type>,
     /// Example: `244405****11687`
     #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
     pub origin_id: Option<String>,
@@ -226,70 +162,6 @@ pub struct AttachTiktokAccountDto {
     /// Example: `sdfdsfdsfEWEsdfsdsW32dd`
     #[serde(rename = "companyId", default, skip_serializing_if = "Option::is_none")]
     pub company_id: Option<String>,
-}
-
-/// The `type` field of [`AttachTiktokAccountDto`].
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/AttachTiktokAccountDTO/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum AttachTiktokAccountDtoType {
-    /// `page`
-    Page,
-    /// `group`
-    Group,
-    /// `profile`
-    Profile,
-    /// `location`
-    Location,
-    /// `business`
-    Business,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AttachTiktokAccountDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Page => "page",
-            Self::Group => "group",
-            Self::Profile => "profile",
-            Self::Location => "location",
-            Self::Business => "business",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AttachTiktokAccountDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "page" => Self::Page,
-            "group" => Self::Group,
-            "profile" => Self::Profile,
-            "location" => Self::Location,
-            "business" => Self::Business,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AttachTiktokAccountDtoType> for String {
-    fn from(value: AttachTiktokAccountDtoType) -> Self {
-        match value {
-            AttachTiktokAccountDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AttachTiktokAccountDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The body of `POST /social-media-posting/oauth/{locationId}/twitter/accounts/{accountId}`.
@@ -763,7 +635,7 @@ pub struct CsvPostSchema {
     pub follow_up_comment: Option<String>,
     /// Example: `post`
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<CsvPostSchemaType>,
+    pub type_: Option<SocialPostType>,
     /// Tiktok Post Details
     #[serde(
         rename = "tiktokPostDetails",
@@ -777,62 +649,6 @@ pub struct CsvPostSchema {
     /// Error Description
     #[serde(rename = "errorMessage", default, skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
-}
-
-/// The `type` field of [`CsvPostSchema`].
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/CSVPostSchema/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CsvPostSchemaType {
-    /// `post`
-    Post,
-    /// `story`
-    Story,
-    /// `reel`
-    Reel,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CsvPostSchemaType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Post => "post",
-            Self::Story => "story",
-            Self::Reel => "reel",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CsvPostSchemaType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "post" => Self::Post,
-            "story" => Self::Story,
-            "reel" => Self::Reel,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CsvPostSchemaType> for String {
-    fn from(value: CsvPostSchemaType) -> Self {
-        match value {
-            CsvPostSchemaType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CsvPostSchemaType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The response to `PATCH /social-media-posting/{locationId}/csv/{id}`.
@@ -1138,6 +954,32 @@ pub struct FacebookPageSchema {
     /// Example: `true`
     #[serde(rename = "isConnected", default, skip_serializing_if = "Option::is_none")]
     pub is_connected: Option<bool>,
+}
+
+/// The `male` field of [`GetSocialMediaStatisticsResponseGenderTotals`], the `female` field of [`GetSocialMediaStatisticsResponseGenderTotals`] and the `unknown` field of [`GetSocialMediaStatisticsResponseGenderTotals`].
+///
+/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/gender/properties/totals/properties/female` and 2 identical schemas
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Female {
+    /// The `total` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<f64>,
+    /// The `percentage` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percentage: Option<f64>,
+}
+
+/// A value of the `impressions` field of [`GetSocialMediaStatisticsResponsePlatformTotals`], a value of the `followers` field of [`GetSocialMediaStatisticsResponsePlatformTotals`] and a value of the `likes` field of [`GetSocialMediaStatisticsResponsePlatformTotals`].
+///
+/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/platformTotals/properties/followers/additionalProperties` and 2 identical schemas
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct FollowersValue {
+    /// The `total` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<f64>,
+    /// The `series` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub series: Option<Vec<f64>>,
 }
 
 /// The `postApprovalDetails` field of [`GetPostFormattedSchema`].
@@ -1530,7 +1372,7 @@ pub struct GetLinkedInAccountsResponseDto {
     pub results: Option<GetLinkedInAccountSchema>,
 }
 
-/// The response to `POST /social-media-posting/{locationId}/posts`, the response to `GET /social-media-posting/{locationId}/posts/{id}`, the `post` field of [`CreatePostSuccessfulResponseSchema`] and 2 more places.
+/// The response to `POST /social-media-posting/{locationId}/posts`, the response to `GET /social-media-posting/{locationId}/posts/{id}`, the `post` field of [`CreatePostSuccessfulResponseSchema`] and 1 more place.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetPostFormattedSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1760,12 +1602,7 @@ pub struct GetPostSuccessfulResponseDto {
 /// The `results` field of [`GetPostSuccessfulResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetPostSuccessfulResponseSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetPostSuccessfulResponseSchema {
-    /// Post Data
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub post: Option<GetPostFormattedSchema>,
-}
+pub type GetPostSuccessfulResponseSchema = CreatePostSuccessfulResponseSchema;
 
 /// The body of `POST /social-media-posting/statistics`.
 ///
@@ -1868,210 +1705,11 @@ pub struct GetSocialMediaStatisticsResponse {
     pub trace_id: Option<String>,
 }
 
-/// Analytics data grouped by metrics and platforms
-///
-/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetSocialMediaStatisticsResponseResults {
-    /// Array of day names for the analytics period
-    #[serde(rename = "dayRange", default, skip_serializing_if = "Option::is_none")]
-    pub day_range: Option<Vec<String>>,
-    /// Aggregated metrics totals
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub totals: Option<GetSocialMediaStatisticsResponseResultsTotals>,
-    /// Post performance metrics over time
-    #[serde(
-        rename = "postPerformance",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub post_performance: Option<GetSocialMediaStatisticsResponseResultsPostPerformance>,
-    /// Detailed breakdowns by metric and platform
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub breakdowns: Option<GetSocialMediaStatisticsResponseResultsBreakdowns>,
-    /// Platform-wise totals with time series data
-    #[serde(rename = "platformTotals", default, skip_serializing_if = "Option::is_none")]
-    pub platform_totals: Option<GetSocialMediaStatisticsResponseResultsPlatformTotals>,
-    /// Demographic data breakdown
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub demographics: Option<GetSocialMediaStatisticsResponseResultsDemographics>,
-}
-
-/// Detailed breakdowns by metric and platform
-///
-/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetSocialMediaStatisticsResponseResultsBreakdowns {
-    /// The `posts` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub posts: Option<GetSocialMediaStatisticsResponseResultsBreakdownsPosts>,
-    /// The `impressions` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub impressions: Option<
-        GetSocialMediaStatisticsResponseResultsBreakdownsImpressions,
-    >,
-    /// The `reach` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reach: Option<GetSocialMediaStatisticsResponseResultsBreakdownsReach>,
-    /// The `engagement` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub engagement: Option<
-        std::collections::BTreeMap<
-            String,
-            GetSocialMediaStatisticsResponseResultsBreakdownsEngagementValue,
-        >,
-    >,
-}
-
-/// A value of the `engagement` field of [`GetSocialMediaStatisticsResponseResultsBreakdowns`].
-///
-/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns/properties/engagement/additionalProperties`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetSocialMediaStatisticsResponseResultsBreakdownsEngagementValue {
-    /// The `likes` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub likes: Option<f64>,
-    /// The `comments` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comments: Option<f64>,
-    /// The `shares` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub shares: Option<f64>,
-    /// The `change` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub change: Option<f64>,
-}
-
-/// The `impressions` field of [`GetSocialMediaStatisticsResponseResultsBreakdowns`].
-///
-/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns/properties/impressions`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetSocialMediaStatisticsResponseResultsBreakdownsImpressions {
-    /// The `total` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<f64>,
-    /// The `totalChange` field.
-    #[serde(rename = "totalChange", default, skip_serializing_if = "Option::is_none")]
-    pub total_change: Option<f64>,
-    /// The `platforms` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platforms: Option<
-        std::collections::BTreeMap<
-            String,
-            GetSocialMediaStatisticsResponseResultsBreakdownsImpressionsPlatformsValue,
-        >,
-    >,
-}
-
-/// A value of the `platforms` field of [`GetSocialMediaStatisticsResponseResultsBreakdownsImpressions`].
-///
-/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns/properties/impressions/properties/platforms/additionalProperties`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetSocialMediaStatisticsResponseResultsBreakdownsImpressionsPlatformsValue {
-    /// The `value` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<f64>,
-    /// The `change` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub change: Option<f64>,
-}
-
-/// The `posts` field of [`GetSocialMediaStatisticsResponseResultsBreakdowns`].
-///
-/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns/properties/posts`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetSocialMediaStatisticsResponseResultsBreakdownsPosts {
-    /// The `total` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<f64>,
-    /// The `totalChange` field.
-    #[serde(rename = "totalChange", default, skip_serializing_if = "Option::is_none")]
-    pub total_change: Option<f64>,
-    /// The `platforms` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platforms: Option<
-        std::collections::BTreeMap<
-            String,
-            GetSocialMediaStatisticsResponseResultsBreakdownsPostsPlatformsValue,
-        >,
-    >,
-}
-
-/// A value of the `platforms` field of [`GetSocialMediaStatisticsResponseResultsBreakdownsPosts`].
-///
-/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns/properties/posts/properties/platforms/additionalProperties`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetSocialMediaStatisticsResponseResultsBreakdownsPostsPlatformsValue {
-    /// The `value` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<f64>,
-    /// The `change` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub change: Option<f64>,
-}
-
-/// The `reach` field of [`GetSocialMediaStatisticsResponseResultsBreakdowns`].
-///
-/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns/properties/reach`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetSocialMediaStatisticsResponseResultsBreakdownsReach {
-    /// The `total` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<f64>,
-    /// The `totalChange` field.
-    #[serde(rename = "totalChange", default, skip_serializing_if = "Option::is_none")]
-    pub total_change: Option<f64>,
-    /// The `platforms` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platforms: Option<
-        std::collections::BTreeMap<
-            String,
-            GetSocialMediaStatisticsResponseResultsBreakdownsReachPlatformsValue,
-        >,
-    >,
-}
-
-/// A value of the `platforms` field of [`GetSocialMediaStatisticsResponseResultsBreakdownsReach`].
-///
-/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns/properties/reach/properties/platforms/additionalProperties`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetSocialMediaStatisticsResponseResultsBreakdownsReachPlatformsValue {
-    /// The `value` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<f64>,
-    /// The `change` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub change: Option<f64>,
-}
-
-/// Demographic data breakdown
-///
-/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetSocialMediaStatisticsResponseResultsDemographics {
-    /// The `gender` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub gender: Option<GetSocialMediaStatisticsResponseResultsDemographicsGender>,
-    /// The `age` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub age: Option<GetSocialMediaStatisticsResponseResultsDemographicsAge>,
-}
-
-/// The `age` field of [`GetSocialMediaStatisticsResponseResultsDemographics`].
-///
-/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/age`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetSocialMediaStatisticsResponseResultsDemographicsAge {
-    /// The `totals` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub totals: Option<GetSocialMediaStatisticsResponseResultsDemographicsAgeTotals>,
-}
-
-/// The `totals` field of [`GetSocialMediaStatisticsResponseResultsDemographicsAge`].
+/// The `totals` field of [`GetSocialMediaStatisticsResponseDemographicsAge`].
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/age/properties/totals`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetSocialMediaStatisticsResponseResultsDemographicsAgeTotals {
+pub struct GetSocialMediaStatisticsResponseAgeTotals {
     /// The `13-17` field.
     #[serde(rename = "13-17", default, skip_serializing_if = "Option::is_none")]
     pub x13_17: Option<f64>,
@@ -2095,152 +1733,119 @@ pub struct GetSocialMediaStatisticsResponseResultsDemographicsAgeTotals {
     pub x65_plus: Option<f64>,
 }
 
-/// The `gender` field of [`GetSocialMediaStatisticsResponseResultsDemographics`].
+/// Detailed breakdowns by metric and platform
+///
+/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns`
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct GetSocialMediaStatisticsResponseBreakdowns {
+    /// The `posts` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub posts: Option<Impressions>,
+    /// The `impressions` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub impressions: Option<Impressions>,
+    /// The `reach` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reach: Option<Impressions>,
+    /// The `engagement` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engagement: Option<
+        std::collections::BTreeMap<
+            String,
+            GetSocialMediaStatisticsResponseEngagementValue,
+        >,
+    >,
+}
+
+/// Demographic data breakdown
+///
+/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics`
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct GetSocialMediaStatisticsResponseDemographics {
+    /// The `gender` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gender: Option<GetSocialMediaStatisticsResponseGender>,
+    /// The `age` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age: Option<GetSocialMediaStatisticsResponseDemographicsAge>,
+}
+
+/// The `age` field of [`GetSocialMediaStatisticsResponseDemographics`].
+///
+/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/age`
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct GetSocialMediaStatisticsResponseDemographicsAge {
+    /// The `totals` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totals: Option<GetSocialMediaStatisticsResponseAgeTotals>,
+}
+
+/// A value of the `engagement` field of [`GetSocialMediaStatisticsResponseBreakdowns`].
+///
+/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns/properties/engagement/additionalProperties`
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct GetSocialMediaStatisticsResponseEngagementValue {
+    /// The `likes` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub likes: Option<f64>,
+    /// The `comments` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comments: Option<f64>,
+    /// The `shares` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shares: Option<f64>,
+    /// The `change` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<f64>,
+}
+
+/// The `gender` field of [`GetSocialMediaStatisticsResponseDemographics`].
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/gender`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetSocialMediaStatisticsResponseResultsDemographicsGender {
+pub struct GetSocialMediaStatisticsResponseGender {
     /// The `totals` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub totals: Option<GetSocialMediaStatisticsResponseResultsDemographicsGenderTotals>,
+    pub totals: Option<GetSocialMediaStatisticsResponseGenderTotals>,
 }
 
-/// The `totals` field of [`GetSocialMediaStatisticsResponseResultsDemographicsGender`].
+/// The `totals` field of [`GetSocialMediaStatisticsResponseGender`].
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/gender/properties/totals`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetSocialMediaStatisticsResponseResultsDemographicsGenderTotals {
+pub struct GetSocialMediaStatisticsResponseGenderTotals {
     /// The `male` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub male: Option<
-        GetSocialMediaStatisticsResponseResultsDemographicsGenderTotalsMale,
-    >,
+    pub male: Option<Female>,
     /// The `female` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub female: Option<
-        GetSocialMediaStatisticsResponseResultsDemographicsGenderTotalsFemale,
-    >,
+    pub female: Option<Female>,
     /// The `unknown` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unknown: Option<
-        GetSocialMediaStatisticsResponseResultsDemographicsGenderTotalsUnknown,
-    >,
-}
-
-/// The `female` field of [`GetSocialMediaStatisticsResponseResultsDemographicsGenderTotals`].
-///
-/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/gender/properties/totals/properties/female`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetSocialMediaStatisticsResponseResultsDemographicsGenderTotalsFemale {
-    /// The `total` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<f64>,
-    /// The `percentage` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub percentage: Option<f64>,
-}
-
-/// The `male` field of [`GetSocialMediaStatisticsResponseResultsDemographicsGenderTotals`].
-///
-/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/gender/properties/totals/properties/male`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetSocialMediaStatisticsResponseResultsDemographicsGenderTotalsMale {
-    /// The `total` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<f64>,
-    /// The `percentage` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub percentage: Option<f64>,
-}
-
-/// The `unknown` field of [`GetSocialMediaStatisticsResponseResultsDemographicsGenderTotals`].
-///
-/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/gender/properties/totals/properties/unknown`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetSocialMediaStatisticsResponseResultsDemographicsGenderTotalsUnknown {
-    /// The `total` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<f64>,
-    /// The `percentage` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub percentage: Option<f64>,
+    pub unknown: Option<Female>,
 }
 
 /// Platform-wise totals with time series data
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/platformTotals`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetSocialMediaStatisticsResponseResultsPlatformTotals {
+pub struct GetSocialMediaStatisticsResponsePlatformTotals {
     /// The `impressions` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub impressions: Option<
-        std::collections::BTreeMap<
-            String,
-            GetSocialMediaStatisticsResponseResultsPlatformTotalsImpressionsValue,
-        >,
-    >,
+    pub impressions: Option<std::collections::BTreeMap<String, FollowersValue>>,
     /// The `followers` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub followers: Option<
-        std::collections::BTreeMap<
-            String,
-            GetSocialMediaStatisticsResponseResultsPlatformTotalsFollowersValue,
-        >,
-    >,
+    pub followers: Option<std::collections::BTreeMap<String, FollowersValue>>,
     /// The `likes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub likes: Option<
-        std::collections::BTreeMap<
-            String,
-            GetSocialMediaStatisticsResponseResultsPlatformTotalsLikesValue,
-        >,
-    >,
-}
-
-/// A value of the `followers` field of [`GetSocialMediaStatisticsResponseResultsPlatformTotals`].
-///
-/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/platformTotals/properties/followers/additionalProperties`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetSocialMediaStatisticsResponseResultsPlatformTotalsFollowersValue {
-    /// The `total` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<f64>,
-    /// The `series` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub series: Option<Vec<f64>>,
-}
-
-/// A value of the `impressions` field of [`GetSocialMediaStatisticsResponseResultsPlatformTotals`].
-///
-/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/platformTotals/properties/impressions/additionalProperties`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetSocialMediaStatisticsResponseResultsPlatformTotalsImpressionsValue {
-    /// The `total` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<f64>,
-    /// The `series` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub series: Option<Vec<f64>>,
-}
-
-/// A value of the `likes` field of [`GetSocialMediaStatisticsResponseResultsPlatformTotals`].
-///
-/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/platformTotals/properties/likes/additionalProperties`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetSocialMediaStatisticsResponseResultsPlatformTotalsLikesValue {
-    /// The `total` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub total: Option<f64>,
-    /// The `series` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub series: Option<Vec<f64>>,
+    pub likes: Option<std::collections::BTreeMap<String, FollowersValue>>,
 }
 
 /// Post performance metrics over time
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/postPerformance`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetSocialMediaStatisticsResponseResultsPostPerformance {
+pub struct GetSocialMediaStatisticsResponsePostPerformance {
     /// The `posts` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub posts: Option<std::collections::BTreeMap<String, Vec<f64>>>,
@@ -2253,6 +1858,35 @@ pub struct GetSocialMediaStatisticsResponseResultsPostPerformance {
     /// The `comments` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub comments: Option<Vec<f64>>,
+}
+
+/// Analytics data grouped by metrics and platforms
+///
+/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results`
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct GetSocialMediaStatisticsResponseResults {
+    /// Array of day names for the analytics period
+    #[serde(rename = "dayRange", default, skip_serializing_if = "Option::is_none")]
+    pub day_range: Option<Vec<String>>,
+    /// Aggregated metrics totals
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub totals: Option<GetSocialMediaStatisticsResponseResultsTotals>,
+    /// Post performance metrics over time
+    #[serde(
+        rename = "postPerformance",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub post_performance: Option<GetSocialMediaStatisticsResponsePostPerformance>,
+    /// Detailed breakdowns by metric and platform
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breakdowns: Option<GetSocialMediaStatisticsResponseBreakdowns>,
+    /// Platform-wise totals with time series data
+    #[serde(rename = "platformTotals", default, skip_serializing_if = "Option::is_none")]
+    pub platform_totals: Option<GetSocialMediaStatisticsResponsePlatformTotals>,
+    /// Demographic data breakdown
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub demographics: Option<GetSocialMediaStatisticsResponseDemographics>,
 }
 
 /// Aggregated metrics totals
@@ -2411,12 +2045,7 @@ pub struct GetTiktokBusinessAccountResponseDto {
 /// The `results` field of [`GetTiktokBusinessAccountResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTiktokBusinessAccountSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct GetTiktokBusinessAccountSchema {
-    /// Tiktok Profile
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub profile: Option<Vec<TiktokProfileSchema>>,
-}
+pub type GetTiktokBusinessAccountSchema = GetTiktokAccountSchema;
 
 /// The response to `GET /social-media-posting/oauth/{locationId}/twitter/accounts/{accountId}`.
 ///
@@ -2729,6 +2358,22 @@ pub struct IOgTagsSchema {
     pub error: Option<String>,
 }
 
+/// The `posts` field of [`GetSocialMediaStatisticsResponseBreakdowns`], the `impressions` field of [`GetSocialMediaStatisticsResponseBreakdowns`] and the `reach` field of [`GetSocialMediaStatisticsResponseBreakdowns`].
+///
+/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns/properties/impressions` and 2 identical schemas
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Impressions {
+    /// The `total` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<f64>,
+    /// The `totalChange` field.
+    #[serde(rename = "totalChange", default, skip_serializing_if = "Option::is_none")]
+    pub total_change: Option<f64>,
+    /// The `platforms` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platforms: Option<std::collections::BTreeMap<String, PlatformsValue>>,
+}
+
 /// An item of the `accounts` field of [`GetInstagramAccountsSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/InstagramAccountSchema`
@@ -2784,32 +2429,7 @@ pub struct LinkedInPageSchema {
 /// An item of the `profile` field of [`GetLinkedInAccountSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/LinkedInProfileSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct LinkedInProfileSchema {
-    /// Id
-    ///
-    /// Example: `w37swmmLbA02zgqKPpxITe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Name of profile
-    ///
-    /// Example: `Profile Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Profile avatar
-    ///
-    /// Example: `w37swmmLbA02zgqKPpxITe`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub avatar: Option<String>,
-    /// URN
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub urn: Option<String>,
-    /// is connected to app
-    ///
-    /// Example: `true`
-    #[serde(rename = "isConnected", default, skip_serializing_if = "Option::is_none")]
-    pub is_connected: Option<bool>,
-}
+pub type LinkedInProfileSchema = LinkedInPageSchema;
 
 /// The response to `DELETE /social-media-posting/{locationId}/accounts/{id}`.
 ///
@@ -2877,6 +2497,19 @@ pub struct OgTagsSchema {
     /// Keys the schema does not name.
     #[serde(flatten)]
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+/// A value of the `platforms` field of [`Impressions`].
+///
+/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns/properties/impressions/properties/platforms/additionalProperties` and 2 identical schemas
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct PlatformsValue {
+    /// The `value` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    /// The `change` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<f64>,
 }
 
 /// The `postApprovalDetails` field of [`CreatePostDto`].
@@ -3073,22 +2706,7 @@ pub struct SetAccountsDto {
 /// The response to `POST /social-media-posting/{locationId}/set-accounts`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SetAccountsResponseDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SetAccountsResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
-    pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `201`
-    #[serde(rename = "statusCode")]
-    pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Accounts Set Successfully`
-    pub message: String,
-}
+pub type SetAccountsResponseDto = CsvPostStatusResponseDto;
 
 /// The `results` field of [`SocialMediaGmbAccountResponseDto`].
 ///
@@ -3181,57 +2799,7 @@ pub struct SocialInstagramPostDetails {
 /// The `results` field of [`SocialMediaFbAccountResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaFacebookAccountSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct SocialMediaFacebookAccountSchema {
-    /// Example: `65f2d989a4f2f1e5322c3856`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "oAuthId", default, skip_serializing_if = "Option::is_none")]
-    pub o_auth_id: Option<String>,
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "oldId", default, skip_serializing_if = "Option::is_none")]
-    pub old_id: Option<String>,
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<String>,
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
-    pub origin_id: Option<String>,
-    /// Example: `facebook`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platform: Option<String>,
-    /// type value must be page
-    ///
-    /// Example: `page`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
-    /// Example: `Account Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub avatar: Option<String>,
-    /// The `meta` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<serde_json::Value>,
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub active: Option<bool>,
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deleted: Option<bool>,
-    /// created date
-    ///
-    /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    /// updated date
-    ///
-    /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
-}
+pub type SocialMediaFacebookAccountSchema = SocialGoogleMediaAccountSchema;
 
 /// The response to `POST /social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}`.
 ///
@@ -3305,55 +2873,7 @@ pub struct SocialMediaInstagramAccountResponseDto {
 /// The `results` field of [`SocialMediaInstagramAccountResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaInstagramAccountSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct SocialMediaInstagramAccountSchema {
-    /// Example: `65f2d989a4f2f1e5322c3856`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "oAuthId", default, skip_serializing_if = "Option::is_none")]
-    pub o_auth_id: Option<String>,
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "oldId", default, skip_serializing_if = "Option::is_none")]
-    pub old_id: Option<String>,
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<String>,
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
-    pub origin_id: Option<String>,
-    /// Example: `instagram`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platform: Option<String>,
-    /// Example: `profile`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
-    /// Example: `Profile Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub avatar: Option<String>,
-    /// The `meta` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<serde_json::Value>,
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub active: Option<bool>,
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deleted: Option<bool>,
-    /// created date
-    ///
-    /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    /// updated date
-    ///
-    /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
-}
+pub type SocialMediaInstagramAccountSchema = SocialGoogleMediaAccountSchema;
 
 /// The response to `POST /social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}`.
 ///
@@ -3679,55 +3199,7 @@ pub struct SocialMediaTwitterAccountResponseDto {
 /// The `results` field of [`SocialMediaTwitterAccountResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTwitterAccountSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct SocialMediaTwitterAccountSchema {
-    /// Example: `65f2d989a4f2f1e5322c3856`
-    #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "oAuthId", default, skip_serializing_if = "Option::is_none")]
-    pub o_auth_id: Option<String>,
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "oldId", default, skip_serializing_if = "Option::is_none")]
-    pub old_id: Option<String>,
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
-    pub location_id: Option<String>,
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
-    pub origin_id: Option<String>,
-    /// Example: `twitter`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platform: Option<String>,
-    /// Example: `profile`
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<String>,
-    /// Example: `Profile Name`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Example: `u37swmmLbA02zgqKPpxITe2`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub avatar: Option<String>,
-    /// The `meta` field.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<serde_json::Value>,
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub active: Option<bool>,
-    /// Example: `true`
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub deleted: Option<bool>,
-    /// created date
-    ///
-    /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(rename = "createdAt", default, skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<String>,
-    /// updated date
-    ///
-    /// Example: `2024-03-14T11:03:37.015Z`
-    #[serde(rename = "updatedAt", default, skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<String>,
-}
+pub type SocialMediaTwitterAccountSchema = SocialGoogleMediaAccountSchema;
 
 /// Where a post's approval stands (the same values on read and write).
 ///
@@ -3901,7 +3373,7 @@ impl std::fmt::Display for SocialPostStatus {
 
 /// The kind of social post.
 ///
-/// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostType`
+/// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostType` and 1 identical schema (`apps/social-media-posting.json#/components/schemas/CSVPostSchema/properties/type`)
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -4081,7 +3553,7 @@ impl std::fmt::Display for TiktokPostSchemaPrivacyLevel {
     }
 }
 
-/// An item of the `profile` field of [`GetTiktokAccountSchema`] and an item of the `profile` field of [`GetTiktokBusinessAccountSchema`].
+/// An item of the `profile` field of [`GetTiktokAccountSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/TiktokProfileSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -4178,25 +3650,74 @@ pub struct TwitterProfileSchema {
     pub is_connected: Option<bool>,
 }
 
+/// The `type` field of [`AttachLinkedinAccountDto`] and the `type` field of [`AttachTiktokAccountDto`].
+///
+/// Schema: `apps/social-media-posting.json#/components/schemas/AttachLinkedinAccountDTO/properties/type` and 1 identical schema (`apps/social-media-posting.json#/components/schemas/AttachTiktokAccountDTO/properties/type`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Type {
+    /// `page`
+    Page,
+    /// `group`
+    Group,
+    /// `profile`
+    Profile,
+    /// `location`
+    Location,
+    /// `business`
+    Business,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl Type {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Page => "page",
+            Self::Group => "group",
+            Self::Profile => "profile",
+            Self::Location => "location",
+            Self::Business => "business",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for Type {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "page" => Self::Page,
+            "group" => Self::Group,
+            "profile" => Self::Profile,
+            "location" => Self::Location,
+            "business" => Self::Business,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<Type> for String {
+    fn from(value: Type) -> Self {
+        match value {
+            Type::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The response to `PUT /social-media-posting/{locationId}/posts/{id}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/UpdatePostSuccessfulResponseDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdatePostSuccessfulResponseDto {
-    /// Success or Failure
-    ///
-    /// Example: `true`
-    pub success: bool,
-    /// Status Code
-    ///
-    /// Example: `200`
-    #[serde(rename = "statusCode")]
-    pub status_code: f64,
-    /// Message
-    ///
-    /// Example: `Updated Post`
-    pub message: String,
-}
+pub type UpdatePostSuccessfulResponseDto = CsvPostStatusResponseDto;
 
 /// The body of `POST /social-media-posting/{locationId}/tags/details`.
 ///

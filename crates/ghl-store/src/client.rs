@@ -709,7 +709,7 @@ pub struct ListShippingCarriersParams {
     /// Location Id or Agency Id (`altId`, query)
     pub alt_id: String,
     /// `altType` (query)
-    pub alt_type: types::ListShippingCarriersAltType,
+    pub alt_type: types::AltType,
 }
 
 /// Query and header parameters of [`StoreClient::delete_shipping_carrier`].
@@ -718,7 +718,7 @@ pub struct DeleteShippingCarrierParams {
     /// Location Id or Agency Id (`altId`, query)
     pub alt_id: String,
     /// `altType` (query)
-    pub alt_type: types::DeleteShippingCarrierAltType,
+    pub alt_type: types::AltType,
 }
 
 /// Query and header parameters of [`StoreClient::get_shipping_carriers`].
@@ -727,7 +727,7 @@ pub struct GetShippingCarriersParams {
     /// Location Id or Agency Id (`altId`, query)
     pub alt_id: String,
     /// `altType` (query)
-    pub alt_type: types::GetShippingCarriersAltType,
+    pub alt_type: types::AltType,
 }
 
 /// Query and header parameters of [`StoreClient::list_shipping_zones`].
@@ -736,7 +736,7 @@ pub struct ListShippingZonesParams {
     /// Location Id or Agency Id (`altId`, query)
     pub alt_id: String,
     /// `altType` (query)
-    pub alt_type: types::ListShippingZonesAltType,
+    pub alt_type: types::AltType,
     /// The maximum number of items to be included in a single page of results (`limit`, query)
     pub limit: Option<i64>,
     /// The starting index of the page, indicating the position from which the results should be retrieved. (`offset`, query)
@@ -751,7 +751,7 @@ pub struct DeleteShippingZoneParams {
     /// Location Id or Agency Id (`altId`, query)
     pub alt_id: String,
     /// `altType` (query)
-    pub alt_type: types::DeleteShippingZoneAltType,
+    pub alt_type: types::AltType,
 }
 
 /// Query and header parameters of [`StoreClient::get_shipping_zones`].
@@ -760,7 +760,7 @@ pub struct GetShippingZonesParams {
     /// Location Id or Agency Id (`altId`, query)
     pub alt_id: String,
     /// `altType` (query)
-    pub alt_type: types::GetShippingZonesAltType,
+    pub alt_type: types::AltType,
     /// Include shipping rates array (`withShippingRate`, query)
     pub with_shipping_rate: Option<bool>,
 }
@@ -771,7 +771,7 @@ pub struct ListShippingRatesParams {
     /// Location Id or Agency Id (`altId`, query)
     pub alt_id: String,
     /// `altType` (query)
-    pub alt_type: types::ListShippingRatesAltType,
+    pub alt_type: types::AltType,
     /// The maximum number of items to be included in a single page of results (`limit`, query)
     pub limit: Option<i64>,
     /// The starting index of the page, indicating the position from which the results should be retrieved. (`offset`, query)
@@ -784,7 +784,7 @@ pub struct DeleteShippingRateParams {
     /// Location Id or Agency Id (`altId`, query)
     pub alt_id: String,
     /// `altType` (query)
-    pub alt_type: types::DeleteShippingRateAltType,
+    pub alt_type: types::AltType,
 }
 
 /// Query and header parameters of [`StoreClient::get_shipping_rates`].
@@ -793,7 +793,7 @@ pub struct GetShippingRatesParams {
     /// Location Id or Agency Id (`altId`, query)
     pub alt_id: String,
     /// `altType` (query)
-    pub alt_type: types::GetShippingRatesAltType,
+    pub alt_type: types::AltType,
 }
 
 /// Query and header parameters of [`StoreClient::get_store_settings`].
@@ -802,5 +802,5 @@ pub struct GetStoreSettingsParams {
     /// Location Id or Agency Id (`altId`, query)
     pub alt_id: String,
     /// `altType` (query)
-    pub alt_type: types::GetStoreSettingsAltType,
+    pub alt_type: types::AltType,
 }

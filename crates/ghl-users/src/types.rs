@@ -39,14 +39,14 @@ pub struct CreateUserDto {
     pub permissions: Option<PermissionsDto>,
     /// Scopes allowed for users. Only scopes that have been passed will be enabled. Note:- If passed empty all the scopes will be get disabled
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scopes: Option<Vec<CreateUserDtoScopesItem>>,
+    pub scopes: Option<Vec<Scopes>>,
     /// Assigned Scopes allowed for users. Only scopes that have been passed will be enabled. If passed empty all the assigned scopes will be get disabled
     #[serde(
         rename = "scopesAssignedToOnly",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub scopes_assigned_to_only: Option<Vec<CreateUserDtoScopesAssignedToOnlyItem>>,
+    pub scopes_assigned_to_only: Option<Vec<Scopes>>,
     /// Example: `https://img.png`
     #[serde(rename = "profilePhoto", default, skip_serializing_if = "Option::is_none")]
     pub profile_photo: Option<String>,
@@ -61,1831 +61,7 @@ pub struct CreateUserDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub platform_language: Option<CreateUserDtoPlatformLanguage>,
-}
-
-/// Platform language preference for the user
-///
-/// Schema: `apps/users.json#/components/schemas/CreateUserDto/properties/platformLanguage`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateUserDtoPlatformLanguage {
-    /// `en_US`
-    EnUs,
-    /// `es`
-    Es,
-    /// `fr_CA`
-    FrCa,
-    /// `fr_FR`
-    FrFr,
-    /// `nl`
-    Nl,
-    /// `de`
-    De,
-    /// `pt_PT`
-    PtPt,
-    /// `pt_BR`
-    PtBr,
-    /// `it`
-    It,
-    /// `sv`
-    Sv,
-    /// `da`
-    Da,
-    /// `fi`
-    Fi,
-    /// `no`
-    No,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateUserDtoPlatformLanguage {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::EnUs => "en_US",
-            Self::Es => "es",
-            Self::FrCa => "fr_CA",
-            Self::FrFr => "fr_FR",
-            Self::Nl => "nl",
-            Self::De => "de",
-            Self::PtPt => "pt_PT",
-            Self::PtBr => "pt_BR",
-            Self::It => "it",
-            Self::Sv => "sv",
-            Self::Da => "da",
-            Self::Fi => "fi",
-            Self::No => "no",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateUserDtoPlatformLanguage {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "en_US" => Self::EnUs,
-            "es" => Self::Es,
-            "fr_CA" => Self::FrCa,
-            "fr_FR" => Self::FrFr,
-            "nl" => Self::Nl,
-            "de" => Self::De,
-            "pt_PT" => Self::PtPt,
-            "pt_BR" => Self::PtBr,
-            "it" => Self::It,
-            "sv" => Self::Sv,
-            "da" => Self::Da,
-            "fi" => Self::Fi,
-            "no" => Self::No,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateUserDtoPlatformLanguage> for String {
-    fn from(value: CreateUserDtoPlatformLanguage) -> Self {
-        match value {
-            CreateUserDtoPlatformLanguage::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateUserDtoPlatformLanguage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An item of the `scopesAssignedToOnly` field of [`CreateUserDto`].
-///
-/// Schema: `apps/users.json#/components/schemas/CreateUserDto/properties/scopesAssignedToOnly/items`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateUserDtoScopesAssignedToOnlyItem {
-    /// `campaigns.readonly`
-    CampaignsReadonly,
-    /// `campaigns.write`
-    CampaignsWrite,
-    /// `calendars.readonly`
-    CalendarsReadonly,
-    /// `calendars/events.write`
-    CalendarsEventsWrite,
-    /// `calendars/groups.write`
-    CalendarsGroupsWrite,
-    /// `calendars.write`
-    CalendarsWrite,
-    /// `contacts.write`
-    ContactsWrite,
-    /// `contacts/bulkActions.write`
-    ContactsBulkActionsWrite,
-    /// `workflows.readonly`
-    WorkflowsReadonly,
-    /// `workflows.write`
-    WorkflowsWrite,
-    /// `triggers.write`
-    TriggersWrite,
-    /// `funnels.write`
-    FunnelsWrite,
-    /// `forms.write`
-    FormsWrite,
-    /// `surveys.write`
-    SurveysWrite,
-    /// `quizzes.write`
-    QuizzesWrite,
-    /// `websites.write`
-    WebsitesWrite,
-    /// `medias.write`
-    MediasWrite,
-    /// `medias.readonly`
-    MediasReadonly,
-    /// `opportunities.write`
-    OpportunitiesWrite,
-    /// `opportunities/leadValue.readonly`
-    OpportunitiesLeadValueReadonly,
-    /// `opportunities/bulkActions.write`
-    OpportunitiesBulkActionsWrite,
-    /// `reporting/phone.readonly`
-    ReportingPhoneReadonly,
-    /// `reporting/adwords.readonly`
-    ReportingAdwordsReadonly,
-    /// `reporting/facebookAds.readonly`
-    ReportingFacebookAdsReadonly,
-    /// `reporting/attributions.readonly`
-    ReportingAttributionsReadonly,
-    /// `prospecting/auditReport.write`
-    ProspectingAuditReportWrite,
-    /// `reporting/reports.readonly`
-    ReportingReportsReadonly,
-    /// `reporting/agent.readonly`
-    ReportingAgentReadonly,
-    /// `reporting/reports.write`
-    ReportingReportsWrite,
-    /// `reporting/stats.export`
-    ReportingStatsExport,
-    /// `payments.write`
-    PaymentsWrite,
-    /// `payments/records.write`
-    PaymentsRecordsWrite,
-    /// `payments/orders.readonly`
-    PaymentsOrdersReadonly,
-    /// `payments/orders.export`
-    PaymentsOrdersExport,
-    /// `payments/orders.import`
-    PaymentsOrdersImport,
-    /// `payments/orders.collectPayment`
-    PaymentsOrdersCollectPayment,
-    /// `payments/subscriptions.readonly`
-    PaymentsSubscriptionsReadonly,
-    /// `payments/subscriptions.write`
-    PaymentsSubscriptionsWrite,
-    /// `payments/subscriptions.update`
-    PaymentsSubscriptionsUpdate,
-    /// `payments/subscriptions.export`
-    PaymentsSubscriptionsExport,
-    /// `payments/subscriptions.pauseResumeCancel`
-    PaymentsSubscriptionsPauseResumeCancel,
-    /// `payments/subscriptions.sharePaymentMethod`
-    PaymentsSubscriptionsSharePaymentMethod,
-    /// `payments/transactions.readonly`
-    PaymentsTransactionsReadonly,
-    /// `payments/transactions.export`
-    PaymentsTransactionsExport,
-    /// `payments/transactions.import`
-    PaymentsTransactionsImport,
-    /// `payments/transactions.refund`
-    PaymentsTransactionsRefund,
-    /// `payments/transactions.viewReceipts`
-    PaymentsTransactionsViewReceipts,
-    /// `payments/taxesSettings.readonly`
-    PaymentsTaxesSettingsReadonly,
-    /// `payments/settings.readonly`
-    PaymentsSettingsReadonly,
-    /// `payments/taxesSettings.updateInclusiveExclusive`
-    PaymentsTaxesSettingsUpdateInclusiveExclusive,
-    /// `payments/taxesSettings.manageRates`
-    PaymentsTaxesSettingsManageRates,
-    /// `payments/taxesSettings.configureAutomatic`
-    PaymentsTaxesSettingsConfigureAutomatic,
-    /// `products.readonly`
-    ProductsReadonly,
-    /// `products.write`
-    ProductsWrite,
-    /// `products.delete`
-    ProductsDelete,
-    /// `products.duplicate`
-    ProductsDuplicate,
-    /// `products.bulkActions`
-    ProductsBulkActions,
-    /// `payments/settings.write`
-    PaymentsSettingsWrite,
-    /// `payments/settings.configureReceipt`
-    PaymentsSettingsConfigureReceipt,
-    /// `payments/settings.configureSubscription`
-    PaymentsSettingsConfigureSubscription,
-    /// `invoices.write`
-    InvoicesWrite,
-    /// `invoices.readonly`
-    InvoicesReadonly,
-    /// `invoices/schedule.readonly`
-    InvoicesScheduleReadonly,
-    /// `invoices/schedule.write`
-    InvoicesScheduleWrite,
-    /// `invoices/template.readonly`
-    InvoicesTemplateReadonly,
-    /// `invoices/template.write`
-    InvoicesTemplateWrite,
-    /// `reputation/review.write`
-    ReputationReviewWrite,
-    /// `reputation/listing.write`
-    ReputationListingWrite,
-    /// `reputation/reviewsAIAgents.write`
-    ReputationReviewsAiAgentsWrite,
-    /// `reputation/gbp.write`
-    ReputationGbpWrite,
-    /// `conversations.write`
-    ConversationsWrite,
-    /// `conversations.readonly`
-    ConversationsReadonly,
-    /// `conversations/message.readonly`
-    ConversationsMessageReadonly,
-    /// `conversations/message.write`
-    ConversationsMessageWrite,
-    /// `contentAI.write`
-    ContentAiWrite,
-    /// `dashboard/stats.readonly`
-    DashboardStatsReadonly,
-    /// `locations/tags.write`
-    LocationsTagsWrite,
-    /// `locations/tags.readonly`
-    LocationsTagsReadonly,
-    /// `marketing.write`
-    MarketingWrite,
-    /// `eliza.write`
-    ElizaWrite,
-    /// `settings.write`
-    SettingsWrite,
-    /// `socialplanner/post.write`
-    SocialplannerPostWrite,
-    /// `socialplanner/account.readonly`
-    SocialplannerAccountReadonly,
-    /// `socialplanner/account.write`
-    SocialplannerAccountWrite,
-    /// `socialplanner/category.readonly`
-    SocialplannerCategoryReadonly,
-    /// `socialplanner/category.write`
-    SocialplannerCategoryWrite,
-    /// `socialplanner/csv.readonly`
-    SocialplannerCsvReadonly,
-    /// `socialplanner/csv.write`
-    SocialplannerCsvWrite,
-    /// `socialplanner/group.write`
-    SocialplannerGroupWrite,
-    /// `socialplanner/hashtag.readonly`
-    SocialplannerHashtagReadonly,
-    /// `socialplanner/hashtag.write`
-    SocialplannerHashtagWrite,
-    /// `socialplanner/oauth.readonly`
-    SocialplannerOauthReadonly,
-    /// `socialplanner/oauth.write`
-    SocialplannerOauthWrite,
-    /// `socialplanner/post.readonly`
-    SocialplannerPostReadonly,
-    /// `socialplanner/recurring.readonly`
-    SocialplannerRecurringReadonly,
-    /// `socialplanner/recurring.write`
-    SocialplannerRecurringWrite,
-    /// `socialplanner/review.readonly`
-    SocialplannerReviewReadonly,
-    /// `socialplanner/review.write`
-    SocialplannerReviewWrite,
-    /// `socialplanner/rss.readonly`
-    SocialplannerRssReadonly,
-    /// `socialplanner/rss.write`
-    SocialplannerRssWrite,
-    /// `socialplanner/search.readonly`
-    SocialplannerSearchReadonly,
-    /// `socialplanner/setting.readonly`
-    SocialplannerSettingReadonly,
-    /// `socialplanner/setting.write`
-    SocialplannerSettingWrite,
-    /// `socialplanner/stat.readonly`
-    SocialplannerStatReadonly,
-    /// `socialplanner/tag.readonly`
-    SocialplannerTagReadonly,
-    /// `socialplanner/tag.write`
-    SocialplannerTagWrite,
-    /// `socialplanner/filters.readonly`
-    SocialplannerFiltersReadonly,
-    /// `socialplanner/medias.readonly`
-    SocialplannerMediasReadonly,
-    /// `socialplanner/medias.write`
-    SocialplannerMediasWrite,
-    /// `socialplanner/watermarks.readonly`
-    SocialplannerWatermarksReadonly,
-    /// `socialplanner/watermarks.write`
-    SocialplannerWatermarksWrite,
-    /// `socialplanner/metatag.readonly`
-    SocialplannerMetatagReadonly,
-    /// `socialplanner/facebook.readonly`
-    SocialplannerFacebookReadonly,
-    /// `socialplanner/linkedin.readonly`
-    SocialplannerLinkedinReadonly,
-    /// `socialplanner/twitter.readonly`
-    SocialplannerTwitterReadonly,
-    /// `socialplanner/notification.readonly`
-    SocialplannerNotificationReadonly,
-    /// `socialplanner/notification.write`
-    SocialplannerNotificationWrite,
-    /// `socialplanner/snapshot.readonly`
-    SocialplannerSnapshotReadonly,
-    /// `socialplanner/snapshot.write`
-    SocialplannerSnapshotWrite,
-    /// `marketing/affiliate.write`
-    MarketingAffiliateWrite,
-    /// `blogs.write`
-    BlogsWrite,
-    /// `membership.write`
-    MembershipWrite,
-    /// `communities.write`
-    CommunitiesWrite,
-    /// `gokollab.write`
-    GokollabWrite,
-    /// `certificates.write`
-    CertificatesWrite,
-    /// `certificates.readonly`
-    CertificatesReadonly,
-    /// `adPublishing.write`
-    AdPublishingWrite,
-    /// `adPublishing.readonly`
-    AdPublishingReadonly,
-    /// `prospecting.write`
-    ProspectingWrite,
-    /// `prospecting.readonly`
-    ProspectingReadonly,
-    /// `prospecting/reports.readonly`
-    ProspectingReportsReadonly,
-    /// `private-integration-location.readonly`
-    PrivateIntegrationLocationReadonly,
-    /// `private-integration-location.write`
-    PrivateIntegrationLocationWrite,
-    /// `private-integration-company.readonly`
-    PrivateIntegrationCompanyReadonly,
-    /// `private-integration-company.write`
-    PrivateIntegrationCompanyWrite,
-    /// `native-integrations.readonly`
-    NativeIntegrationsReadonly,
-    /// `native-integrations.write`
-    NativeIntegrationsWrite,
-    /// `wordpress.write`
-    WordpressWrite,
-    /// `wordpress.read`
-    WordpressRead,
-    /// `custom-menu-link.write`
-    CustomMenuLinkWrite,
-    /// `qrcodes.write`
-    QrcodesWrite,
-    /// `users/team-management.write`
-    UsersTeamManagementWrite,
-    /// `users/team-management.readonly`
-    UsersTeamManagementReadonly,
-    /// `loginas.write`
-    LoginasWrite,
-    /// `users-sso-login-management.write`
-    UsersSsoLoginManagementWrite,
-    /// `users-sso-login-management.readonly`
-    UsersSsoLoginManagementReadonly,
-    /// `sso-config.write`
-    SsoConfigWrite,
-    /// `snapshots/api.readonly`
-    SnapshotsApiReadonly,
-    /// `snapshots/api.create`
-    SnapshotsApiCreate,
-    /// `snapshots/api.edit`
-    SnapshotsApiEdit,
-    /// `snapshots/api.push`
-    SnapshotsApiPush,
-    /// `snapshots/api.refresh`
-    SnapshotsApiRefresh,
-    /// `snapshots/api.share`
-    SnapshotsApiShare,
-    /// `snapshots/api.delete`
-    SnapshotsApiDelete,
-    /// `internaltools.location-transfer.write`
-    InternaltoolsLocationTransferWrite,
-    /// `internaltools.location-transfer.readonly`
-    InternaltoolsLocationTransferReadonly,
-    /// `affiliateportal.write`
-    AffiliateportalWrite,
-    /// `affiliateportal.readonly`
-    AffiliateportalReadonly,
-    /// `companies.write`
-    CompaniesWrite,
-    /// `internaltools.billing.write`
-    InternaltoolsBillingWrite,
-    /// `internaltools.billing.readonly`
-    InternaltoolsBillingReadonly,
-    /// `internaltools.billing-common.readonly`
-    InternaltoolsBillingCommonReadonly,
-    /// `internaltools.billing-common.write`
-    InternaltoolsBillingCommonWrite,
-    /// `voice-ai-agents.write`
-    VoiceAiAgentsWrite,
-    /// `voice-ai-agents.readonly`
-    VoiceAiAgentsReadonly,
-    /// `voice-ai-common.readonly`
-    VoiceAiCommonReadonly,
-    /// `voice-ai-common.write`
-    VoiceAiCommonWrite,
-    /// `voice-ai-agent-goals.readonly`
-    VoiceAiAgentGoalsReadonly,
-    /// `voice-ai-agent-goals.write`
-    VoiceAiAgentGoalsWrite,
-    /// `voice-ai-dashboard.readonly`
-    VoiceAiDashboardReadonly,
-    /// `agency/launchpad.write`
-    AgencyLaunchpadWrite,
-    /// `agency/launchpad.readonly`
-    AgencyLaunchpadReadonly,
-    /// `launchpad/location.write`
-    LaunchpadLocationWrite,
-    /// `launchpad/location.readonly`
-    LaunchpadLocationReadonly,
-    /// `text-ai-agents.write`
-    TextAiAgentsWrite,
-    /// `text-ai-agent-goals.readonly`
-    TextAiAgentGoalsReadonly,
-    /// `text-ai-agent-goals.write`
-    TextAiAgentGoalsWrite,
-    /// `text-ai-agent-training.write`
-    TextAiAgentTrainingWrite,
-    /// `text-ai-agents-dashboard.readonly`
-    TextAiAgentsDashboardReadonly,
-    /// `locations.create`
-    LocationsCreate,
-    /// `locations.delete`
-    LocationsDelete,
-    /// `locations.export.list`
-    LocationsExportList,
-    /// `locations.features-limits.manage`
-    LocationsFeaturesLimitsManage,
-    /// `locations.pause-resume`
-    LocationsPauseResume,
-    /// `locations.agency-subaccounts.manage`
-    LocationsAgencySubaccountsManage,
-    /// `locations.billing.manage`
-    LocationsBillingManage,
-    /// `locations.details.manage`
-    LocationsDetailsManage,
-    /// `audit-logs.readonly`
-    AuditLogsReadonly,
-    /// `audit-logs.export`
-    AuditLogsExport,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateUserDtoScopesAssignedToOnlyItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CampaignsReadonly => "campaigns.readonly",
-            Self::CampaignsWrite => "campaigns.write",
-            Self::CalendarsReadonly => "calendars.readonly",
-            Self::CalendarsEventsWrite => "calendars/events.write",
-            Self::CalendarsGroupsWrite => "calendars/groups.write",
-            Self::CalendarsWrite => "calendars.write",
-            Self::ContactsWrite => "contacts.write",
-            Self::ContactsBulkActionsWrite => "contacts/bulkActions.write",
-            Self::WorkflowsReadonly => "workflows.readonly",
-            Self::WorkflowsWrite => "workflows.write",
-            Self::TriggersWrite => "triggers.write",
-            Self::FunnelsWrite => "funnels.write",
-            Self::FormsWrite => "forms.write",
-            Self::SurveysWrite => "surveys.write",
-            Self::QuizzesWrite => "quizzes.write",
-            Self::WebsitesWrite => "websites.write",
-            Self::MediasWrite => "medias.write",
-            Self::MediasReadonly => "medias.readonly",
-            Self::OpportunitiesWrite => "opportunities.write",
-            Self::OpportunitiesLeadValueReadonly => "opportunities/leadValue.readonly",
-            Self::OpportunitiesBulkActionsWrite => "opportunities/bulkActions.write",
-            Self::ReportingPhoneReadonly => "reporting/phone.readonly",
-            Self::ReportingAdwordsReadonly => "reporting/adwords.readonly",
-            Self::ReportingFacebookAdsReadonly => "reporting/facebookAds.readonly",
-            Self::ReportingAttributionsReadonly => "reporting/attributions.readonly",
-            Self::ProspectingAuditReportWrite => "prospecting/auditReport.write",
-            Self::ReportingReportsReadonly => "reporting/reports.readonly",
-            Self::ReportingAgentReadonly => "reporting/agent.readonly",
-            Self::ReportingReportsWrite => "reporting/reports.write",
-            Self::ReportingStatsExport => "reporting/stats.export",
-            Self::PaymentsWrite => "payments.write",
-            Self::PaymentsRecordsWrite => "payments/records.write",
-            Self::PaymentsOrdersReadonly => "payments/orders.readonly",
-            Self::PaymentsOrdersExport => "payments/orders.export",
-            Self::PaymentsOrdersImport => "payments/orders.import",
-            Self::PaymentsOrdersCollectPayment => "payments/orders.collectPayment",
-            Self::PaymentsSubscriptionsReadonly => "payments/subscriptions.readonly",
-            Self::PaymentsSubscriptionsWrite => "payments/subscriptions.write",
-            Self::PaymentsSubscriptionsUpdate => "payments/subscriptions.update",
-            Self::PaymentsSubscriptionsExport => "payments/subscriptions.export",
-            Self::PaymentsSubscriptionsPauseResumeCancel => {
-                "payments/subscriptions.pauseResumeCancel"
-            }
-            Self::PaymentsSubscriptionsSharePaymentMethod => {
-                "payments/subscriptions.sharePaymentMethod"
-            }
-            Self::PaymentsTransactionsReadonly => "payments/transactions.readonly",
-            Self::PaymentsTransactionsExport => "payments/transactions.export",
-            Self::PaymentsTransactionsImport => "payments/transactions.import",
-            Self::PaymentsTransactionsRefund => "payments/transactions.refund",
-            Self::PaymentsTransactionsViewReceipts => {
-                "payments/transactions.viewReceipts"
-            }
-            Self::PaymentsTaxesSettingsReadonly => "payments/taxesSettings.readonly",
-            Self::PaymentsSettingsReadonly => "payments/settings.readonly",
-            Self::PaymentsTaxesSettingsUpdateInclusiveExclusive => {
-                "payments/taxesSettings.updateInclusiveExclusive"
-            }
-            Self::PaymentsTaxesSettingsManageRates => {
-                "payments/taxesSettings.manageRates"
-            }
-            Self::PaymentsTaxesSettingsConfigureAutomatic => {
-                "payments/taxesSettings.configureAutomatic"
-            }
-            Self::ProductsReadonly => "products.readonly",
-            Self::ProductsWrite => "products.write",
-            Self::ProductsDelete => "products.delete",
-            Self::ProductsDuplicate => "products.duplicate",
-            Self::ProductsBulkActions => "products.bulkActions",
-            Self::PaymentsSettingsWrite => "payments/settings.write",
-            Self::PaymentsSettingsConfigureReceipt => {
-                "payments/settings.configureReceipt"
-            }
-            Self::PaymentsSettingsConfigureSubscription => {
-                "payments/settings.configureSubscription"
-            }
-            Self::InvoicesWrite => "invoices.write",
-            Self::InvoicesReadonly => "invoices.readonly",
-            Self::InvoicesScheduleReadonly => "invoices/schedule.readonly",
-            Self::InvoicesScheduleWrite => "invoices/schedule.write",
-            Self::InvoicesTemplateReadonly => "invoices/template.readonly",
-            Self::InvoicesTemplateWrite => "invoices/template.write",
-            Self::ReputationReviewWrite => "reputation/review.write",
-            Self::ReputationListingWrite => "reputation/listing.write",
-            Self::ReputationReviewsAiAgentsWrite => "reputation/reviewsAIAgents.write",
-            Self::ReputationGbpWrite => "reputation/gbp.write",
-            Self::ConversationsWrite => "conversations.write",
-            Self::ConversationsReadonly => "conversations.readonly",
-            Self::ConversationsMessageReadonly => "conversations/message.readonly",
-            Self::ConversationsMessageWrite => "conversations/message.write",
-            Self::ContentAiWrite => "contentAI.write",
-            Self::DashboardStatsReadonly => "dashboard/stats.readonly",
-            Self::LocationsTagsWrite => "locations/tags.write",
-            Self::LocationsTagsReadonly => "locations/tags.readonly",
-            Self::MarketingWrite => "marketing.write",
-            Self::ElizaWrite => "eliza.write",
-            Self::SettingsWrite => "settings.write",
-            Self::SocialplannerPostWrite => "socialplanner/post.write",
-            Self::SocialplannerAccountReadonly => "socialplanner/account.readonly",
-            Self::SocialplannerAccountWrite => "socialplanner/account.write",
-            Self::SocialplannerCategoryReadonly => "socialplanner/category.readonly",
-            Self::SocialplannerCategoryWrite => "socialplanner/category.write",
-            Self::SocialplannerCsvReadonly => "socialplanner/csv.readonly",
-            Self::SocialplannerCsvWrite => "socialplanner/csv.write",
-            Self::SocialplannerGroupWrite => "socialplanner/group.write",
-            Self::SocialplannerHashtagReadonly => "socialplanner/hashtag.readonly",
-            Self::SocialplannerHashtagWrite => "socialplanner/hashtag.write",
-            Self::SocialplannerOauthReadonly => "socialplanner/oauth.readonly",
-            Self::SocialplannerOauthWrite => "socialplanner/oauth.write",
-            Self::SocialplannerPostReadonly => "socialplanner/post.readonly",
-            Self::SocialplannerRecurringReadonly => "socialplanner/recurring.readonly",
-            Self::SocialplannerRecurringWrite => "socialplanner/recurring.write",
-            Self::SocialplannerReviewReadonly => "socialplanner/review.readonly",
-            Self::SocialplannerReviewWrite => "socialplanner/review.write",
-            Self::SocialplannerRssReadonly => "socialplanner/rss.readonly",
-            Self::SocialplannerRssWrite => "socialplanner/rss.write",
-            Self::SocialplannerSearchReadonly => "socialplanner/search.readonly",
-            Self::SocialplannerSettingReadonly => "socialplanner/setting.readonly",
-            Self::SocialplannerSettingWrite => "socialplanner/setting.write",
-            Self::SocialplannerStatReadonly => "socialplanner/stat.readonly",
-            Self::SocialplannerTagReadonly => "socialplanner/tag.readonly",
-            Self::SocialplannerTagWrite => "socialplanner/tag.write",
-            Self::SocialplannerFiltersReadonly => "socialplanner/filters.readonly",
-            Self::SocialplannerMediasReadonly => "socialplanner/medias.readonly",
-            Self::SocialplannerMediasWrite => "socialplanner/medias.write",
-            Self::SocialplannerWatermarksReadonly => "socialplanner/watermarks.readonly",
-            Self::SocialplannerWatermarksWrite => "socialplanner/watermarks.write",
-            Self::SocialplannerMetatagReadonly => "socialplanner/metatag.readonly",
-            Self::SocialplannerFacebookReadonly => "socialplanner/facebook.readonly",
-            Self::SocialplannerLinkedinReadonly => "socialplanner/linkedin.readonly",
-            Self::SocialplannerTwitterReadonly => "socialplanner/twitter.readonly",
-            Self::SocialplannerNotificationReadonly => {
-                "socialplanner/notification.readonly"
-            }
-            Self::SocialplannerNotificationWrite => "socialplanner/notification.write",
-            Self::SocialplannerSnapshotReadonly => "socialplanner/snapshot.readonly",
-            Self::SocialplannerSnapshotWrite => "socialplanner/snapshot.write",
-            Self::MarketingAffiliateWrite => "marketing/affiliate.write",
-            Self::BlogsWrite => "blogs.write",
-            Self::MembershipWrite => "membership.write",
-            Self::CommunitiesWrite => "communities.write",
-            Self::GokollabWrite => "gokollab.write",
-            Self::CertificatesWrite => "certificates.write",
-            Self::CertificatesReadonly => "certificates.readonly",
-            Self::AdPublishingWrite => "adPublishing.write",
-            Self::AdPublishingReadonly => "adPublishing.readonly",
-            Self::ProspectingWrite => "prospecting.write",
-            Self::ProspectingReadonly => "prospecting.readonly",
-            Self::ProspectingReportsReadonly => "prospecting/reports.readonly",
-            Self::PrivateIntegrationLocationReadonly => {
-                "private-integration-location.readonly"
-            }
-            Self::PrivateIntegrationLocationWrite => "private-integration-location.write",
-            Self::PrivateIntegrationCompanyReadonly => {
-                "private-integration-company.readonly"
-            }
-            Self::PrivateIntegrationCompanyWrite => "private-integration-company.write",
-            Self::NativeIntegrationsReadonly => "native-integrations.readonly",
-            Self::NativeIntegrationsWrite => "native-integrations.write",
-            Self::WordpressWrite => "wordpress.write",
-            Self::WordpressRead => "wordpress.read",
-            Self::CustomMenuLinkWrite => "custom-menu-link.write",
-            Self::QrcodesWrite => "qrcodes.write",
-            Self::UsersTeamManagementWrite => "users/team-management.write",
-            Self::UsersTeamManagementReadonly => "users/team-management.readonly",
-            Self::LoginasWrite => "loginas.write",
-            Self::UsersSsoLoginManagementWrite => "users-sso-login-management.write",
-            Self::UsersSsoLoginManagementReadonly => {
-                "users-sso-login-management.readonly"
-            }
-            Self::SsoConfigWrite => "sso-config.write",
-            Self::SnapshotsApiReadonly => "snapshots/api.readonly",
-            Self::SnapshotsApiCreate => "snapshots/api.create",
-            Self::SnapshotsApiEdit => "snapshots/api.edit",
-            Self::SnapshotsApiPush => "snapshots/api.push",
-            Self::SnapshotsApiRefresh => "snapshots/api.refresh",
-            Self::SnapshotsApiShare => "snapshots/api.share",
-            Self::SnapshotsApiDelete => "snapshots/api.delete",
-            Self::InternaltoolsLocationTransferWrite => {
-                "internaltools.location-transfer.write"
-            }
-            Self::InternaltoolsLocationTransferReadonly => {
-                "internaltools.location-transfer.readonly"
-            }
-            Self::AffiliateportalWrite => "affiliateportal.write",
-            Self::AffiliateportalReadonly => "affiliateportal.readonly",
-            Self::CompaniesWrite => "companies.write",
-            Self::InternaltoolsBillingWrite => "internaltools.billing.write",
-            Self::InternaltoolsBillingReadonly => "internaltools.billing.readonly",
-            Self::InternaltoolsBillingCommonReadonly => {
-                "internaltools.billing-common.readonly"
-            }
-            Self::InternaltoolsBillingCommonWrite => "internaltools.billing-common.write",
-            Self::VoiceAiAgentsWrite => "voice-ai-agents.write",
-            Self::VoiceAiAgentsReadonly => "voice-ai-agents.readonly",
-            Self::VoiceAiCommonReadonly => "voice-ai-common.readonly",
-            Self::VoiceAiCommonWrite => "voice-ai-common.write",
-            Self::VoiceAiAgentGoalsReadonly => "voice-ai-agent-goals.readonly",
-            Self::VoiceAiAgentGoalsWrite => "voice-ai-agent-goals.write",
-            Self::VoiceAiDashboardReadonly => "voice-ai-dashboard.readonly",
-            Self::AgencyLaunchpadWrite => "agency/launchpad.write",
-            Self::AgencyLaunchpadReadonly => "agency/launchpad.readonly",
-            Self::LaunchpadLocationWrite => "launchpad/location.write",
-            Self::LaunchpadLocationReadonly => "launchpad/location.readonly",
-            Self::TextAiAgentsWrite => "text-ai-agents.write",
-            Self::TextAiAgentGoalsReadonly => "text-ai-agent-goals.readonly",
-            Self::TextAiAgentGoalsWrite => "text-ai-agent-goals.write",
-            Self::TextAiAgentTrainingWrite => "text-ai-agent-training.write",
-            Self::TextAiAgentsDashboardReadonly => "text-ai-agents-dashboard.readonly",
-            Self::LocationsCreate => "locations.create",
-            Self::LocationsDelete => "locations.delete",
-            Self::LocationsExportList => "locations.export.list",
-            Self::LocationsFeaturesLimitsManage => "locations.features-limits.manage",
-            Self::LocationsPauseResume => "locations.pause-resume",
-            Self::LocationsAgencySubaccountsManage => {
-                "locations.agency-subaccounts.manage"
-            }
-            Self::LocationsBillingManage => "locations.billing.manage",
-            Self::LocationsDetailsManage => "locations.details.manage",
-            Self::AuditLogsReadonly => "audit-logs.readonly",
-            Self::AuditLogsExport => "audit-logs.export",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateUserDtoScopesAssignedToOnlyItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "campaigns.readonly" => Self::CampaignsReadonly,
-            "campaigns.write" => Self::CampaignsWrite,
-            "calendars.readonly" => Self::CalendarsReadonly,
-            "calendars/events.write" => Self::CalendarsEventsWrite,
-            "calendars/groups.write" => Self::CalendarsGroupsWrite,
-            "calendars.write" => Self::CalendarsWrite,
-            "contacts.write" => Self::ContactsWrite,
-            "contacts/bulkActions.write" => Self::ContactsBulkActionsWrite,
-            "workflows.readonly" => Self::WorkflowsReadonly,
-            "workflows.write" => Self::WorkflowsWrite,
-            "triggers.write" => Self::TriggersWrite,
-            "funnels.write" => Self::FunnelsWrite,
-            "forms.write" => Self::FormsWrite,
-            "surveys.write" => Self::SurveysWrite,
-            "quizzes.write" => Self::QuizzesWrite,
-            "websites.write" => Self::WebsitesWrite,
-            "medias.write" => Self::MediasWrite,
-            "medias.readonly" => Self::MediasReadonly,
-            "opportunities.write" => Self::OpportunitiesWrite,
-            "opportunities/leadValue.readonly" => Self::OpportunitiesLeadValueReadonly,
-            "opportunities/bulkActions.write" => Self::OpportunitiesBulkActionsWrite,
-            "reporting/phone.readonly" => Self::ReportingPhoneReadonly,
-            "reporting/adwords.readonly" => Self::ReportingAdwordsReadonly,
-            "reporting/facebookAds.readonly" => Self::ReportingFacebookAdsReadonly,
-            "reporting/attributions.readonly" => Self::ReportingAttributionsReadonly,
-            "prospecting/auditReport.write" => Self::ProspectingAuditReportWrite,
-            "reporting/reports.readonly" => Self::ReportingReportsReadonly,
-            "reporting/agent.readonly" => Self::ReportingAgentReadonly,
-            "reporting/reports.write" => Self::ReportingReportsWrite,
-            "reporting/stats.export" => Self::ReportingStatsExport,
-            "payments.write" => Self::PaymentsWrite,
-            "payments/records.write" => Self::PaymentsRecordsWrite,
-            "payments/orders.readonly" => Self::PaymentsOrdersReadonly,
-            "payments/orders.export" => Self::PaymentsOrdersExport,
-            "payments/orders.import" => Self::PaymentsOrdersImport,
-            "payments/orders.collectPayment" => Self::PaymentsOrdersCollectPayment,
-            "payments/subscriptions.readonly" => Self::PaymentsSubscriptionsReadonly,
-            "payments/subscriptions.write" => Self::PaymentsSubscriptionsWrite,
-            "payments/subscriptions.update" => Self::PaymentsSubscriptionsUpdate,
-            "payments/subscriptions.export" => Self::PaymentsSubscriptionsExport,
-            "payments/subscriptions.pauseResumeCancel" => {
-                Self::PaymentsSubscriptionsPauseResumeCancel
-            }
-            "payments/subscriptions.sharePaymentMethod" => {
-                Self::PaymentsSubscriptionsSharePaymentMethod
-            }
-            "payments/transactions.readonly" => Self::PaymentsTransactionsReadonly,
-            "payments/transactions.export" => Self::PaymentsTransactionsExport,
-            "payments/transactions.import" => Self::PaymentsTransactionsImport,
-            "payments/transactions.refund" => Self::PaymentsTransactionsRefund,
-            "payments/transactions.viewReceipts" => {
-                Self::PaymentsTransactionsViewReceipts
-            }
-            "payments/taxesSettings.readonly" => Self::PaymentsTaxesSettingsReadonly,
-            "payments/settings.readonly" => Self::PaymentsSettingsReadonly,
-            "payments/taxesSettings.updateInclusiveExclusive" => {
-                Self::PaymentsTaxesSettingsUpdateInclusiveExclusive
-            }
-            "payments/taxesSettings.manageRates" => {
-                Self::PaymentsTaxesSettingsManageRates
-            }
-            "payments/taxesSettings.configureAutomatic" => {
-                Self::PaymentsTaxesSettingsConfigureAutomatic
-            }
-            "products.readonly" => Self::ProductsReadonly,
-            "products.write" => Self::ProductsWrite,
-            "products.delete" => Self::ProductsDelete,
-            "products.duplicate" => Self::ProductsDuplicate,
-            "products.bulkActions" => Self::ProductsBulkActions,
-            "payments/settings.write" => Self::PaymentsSettingsWrite,
-            "payments/settings.configureReceipt" => {
-                Self::PaymentsSettingsConfigureReceipt
-            }
-            "payments/settings.configureSubscription" => {
-                Self::PaymentsSettingsConfigureSubscription
-            }
-            "invoices.write" => Self::InvoicesWrite,
-            "invoices.readonly" => Self::InvoicesReadonly,
-            "invoices/schedule.readonly" => Self::InvoicesScheduleReadonly,
-            "invoices/schedule.write" => Self::InvoicesScheduleWrite,
-            "invoices/template.readonly" => Self::InvoicesTemplateReadonly,
-            "invoices/template.write" => Self::InvoicesTemplateWrite,
-            "reputation/review.write" => Self::ReputationReviewWrite,
-            "reputation/listing.write" => Self::ReputationListingWrite,
-            "reputation/reviewsAIAgents.write" => Self::ReputationReviewsAiAgentsWrite,
-            "reputation/gbp.write" => Self::ReputationGbpWrite,
-            "conversations.write" => Self::ConversationsWrite,
-            "conversations.readonly" => Self::ConversationsReadonly,
-            "conversations/message.readonly" => Self::ConversationsMessageReadonly,
-            "conversations/message.write" => Self::ConversationsMessageWrite,
-            "contentAI.write" => Self::ContentAiWrite,
-            "dashboard/stats.readonly" => Self::DashboardStatsReadonly,
-            "locations/tags.write" => Self::LocationsTagsWrite,
-            "locations/tags.readonly" => Self::LocationsTagsReadonly,
-            "marketing.write" => Self::MarketingWrite,
-            "eliza.write" => Self::ElizaWrite,
-            "settings.write" => Self::SettingsWrite,
-            "socialplanner/post.write" => Self::SocialplannerPostWrite,
-            "socialplanner/account.readonly" => Self::SocialplannerAccountReadonly,
-            "socialplanner/account.write" => Self::SocialplannerAccountWrite,
-            "socialplanner/category.readonly" => Self::SocialplannerCategoryReadonly,
-            "socialplanner/category.write" => Self::SocialplannerCategoryWrite,
-            "socialplanner/csv.readonly" => Self::SocialplannerCsvReadonly,
-            "socialplanner/csv.write" => Self::SocialplannerCsvWrite,
-            "socialplanner/group.write" => Self::SocialplannerGroupWrite,
-            "socialplanner/hashtag.readonly" => Self::SocialplannerHashtagReadonly,
-            "socialplanner/hashtag.write" => Self::SocialplannerHashtagWrite,
-            "socialplanner/oauth.readonly" => Self::SocialplannerOauthReadonly,
-            "socialplanner/oauth.write" => Self::SocialplannerOauthWrite,
-            "socialplanner/post.readonly" => Self::SocialplannerPostReadonly,
-            "socialplanner/recurring.readonly" => Self::SocialplannerRecurringReadonly,
-            "socialplanner/recurring.write" => Self::SocialplannerRecurringWrite,
-            "socialplanner/review.readonly" => Self::SocialplannerReviewReadonly,
-            "socialplanner/review.write" => Self::SocialplannerReviewWrite,
-            "socialplanner/rss.readonly" => Self::SocialplannerRssReadonly,
-            "socialplanner/rss.write" => Self::SocialplannerRssWrite,
-            "socialplanner/search.readonly" => Self::SocialplannerSearchReadonly,
-            "socialplanner/setting.readonly" => Self::SocialplannerSettingReadonly,
-            "socialplanner/setting.write" => Self::SocialplannerSettingWrite,
-            "socialplanner/stat.readonly" => Self::SocialplannerStatReadonly,
-            "socialplanner/tag.readonly" => Self::SocialplannerTagReadonly,
-            "socialplanner/tag.write" => Self::SocialplannerTagWrite,
-            "socialplanner/filters.readonly" => Self::SocialplannerFiltersReadonly,
-            "socialplanner/medias.readonly" => Self::SocialplannerMediasReadonly,
-            "socialplanner/medias.write" => Self::SocialplannerMediasWrite,
-            "socialplanner/watermarks.readonly" => Self::SocialplannerWatermarksReadonly,
-            "socialplanner/watermarks.write" => Self::SocialplannerWatermarksWrite,
-            "socialplanner/metatag.readonly" => Self::SocialplannerMetatagReadonly,
-            "socialplanner/facebook.readonly" => Self::SocialplannerFacebookReadonly,
-            "socialplanner/linkedin.readonly" => Self::SocialplannerLinkedinReadonly,
-            "socialplanner/twitter.readonly" => Self::SocialplannerTwitterReadonly,
-            "socialplanner/notification.readonly" => {
-                Self::SocialplannerNotificationReadonly
-            }
-            "socialplanner/notification.write" => Self::SocialplannerNotificationWrite,
-            "socialplanner/snapshot.readonly" => Self::SocialplannerSnapshotReadonly,
-            "socialplanner/snapshot.write" => Self::SocialplannerSnapshotWrite,
-            "marketing/affiliate.write" => Self::MarketingAffiliateWrite,
-            "blogs.write" => Self::BlogsWrite,
-            "membership.write" => Self::MembershipWrite,
-            "communities.write" => Self::CommunitiesWrite,
-            "gokollab.write" => Self::GokollabWrite,
-            "certificates.write" => Self::CertificatesWrite,
-            "certificates.readonly" => Self::CertificatesReadonly,
-            "adPublishing.write" => Self::AdPublishingWrite,
-            "adPublishing.readonly" => Self::AdPublishingReadonly,
-            "prospecting.write" => Self::ProspectingWrite,
-            "prospecting.readonly" => Self::ProspectingReadonly,
-            "prospecting/reports.readonly" => Self::ProspectingReportsReadonly,
-            "private-integration-location.readonly" => {
-                Self::PrivateIntegrationLocationReadonly
-            }
-            "private-integration-location.write" => Self::PrivateIntegrationLocationWrite,
-            "private-integration-company.readonly" => {
-                Self::PrivateIntegrationCompanyReadonly
-            }
-            "private-integration-company.write" => Self::PrivateIntegrationCompanyWrite,
-            "native-integrations.readonly" => Self::NativeIntegrationsReadonly,
-            "native-integrations.write" => Self::NativeIntegrationsWrite,
-            "wordpress.write" => Self::WordpressWrite,
-            "wordpress.read" => Self::WordpressRead,
-            "custom-menu-link.write" => Self::CustomMenuLinkWrite,
-            "qrcodes.write" => Self::QrcodesWrite,
-            "users/team-management.write" => Self::UsersTeamManagementWrite,
-            "users/team-management.readonly" => Self::UsersTeamManagementReadonly,
-            "loginas.write" => Self::LoginasWrite,
-            "users-sso-login-management.write" => Self::UsersSsoLoginManagementWrite,
-            "users-sso-login-management.readonly" => {
-                Self::UsersSsoLoginManagementReadonly
-            }
-            "sso-config.write" => Self::SsoConfigWrite,
-            "snapshots/api.readonly" => Self::SnapshotsApiReadonly,
-            "snapshots/api.create" => Self::SnapshotsApiCreate,
-            "snapshots/api.edit" => Self::SnapshotsApiEdit,
-            "snapshots/api.push" => Self::SnapshotsApiPush,
-            "snapshots/api.refresh" => Self::SnapshotsApiRefresh,
-            "snapshots/api.share" => Self::SnapshotsApiShare,
-            "snapshots/api.delete" => Self::SnapshotsApiDelete,
-            "internaltools.location-transfer.write" => {
-                Self::InternaltoolsLocationTransferWrite
-            }
-            "internaltools.location-transfer.readonly" => {
-                Self::InternaltoolsLocationTransferReadonly
-            }
-            "affiliateportal.write" => Self::AffiliateportalWrite,
-            "affiliateportal.readonly" => Self::AffiliateportalReadonly,
-            "companies.write" => Self::CompaniesWrite,
-            "internaltools.billing.write" => Self::InternaltoolsBillingWrite,
-            "internaltools.billing.readonly" => Self::InternaltoolsBillingReadonly,
-            "internaltools.billing-common.readonly" => {
-                Self::InternaltoolsBillingCommonReadonly
-            }
-            "internaltools.billing-common.write" => Self::InternaltoolsBillingCommonWrite,
-            "voice-ai-agents.write" => Self::VoiceAiAgentsWrite,
-            "voice-ai-agents.readonly" => Self::VoiceAiAgentsReadonly,
-            "voice-ai-common.readonly" => Self::VoiceAiCommonReadonly,
-            "voice-ai-common.write" => Self::VoiceAiCommonWrite,
-            "voice-ai-agent-goals.readonly" => Self::VoiceAiAgentGoalsReadonly,
-            "voice-ai-agent-goals.write" => Self::VoiceAiAgentGoalsWrite,
-            "voice-ai-dashboard.readonly" => Self::VoiceAiDashboardReadonly,
-            "agency/launchpad.write" => Self::AgencyLaunchpadWrite,
-            "agency/launchpad.readonly" => Self::AgencyLaunchpadReadonly,
-            "launchpad/location.write" => Self::LaunchpadLocationWrite,
-            "launchpad/location.readonly" => Self::LaunchpadLocationReadonly,
-            "text-ai-agents.write" => Self::TextAiAgentsWrite,
-            "text-ai-agent-goals.readonly" => Self::TextAiAgentGoalsReadonly,
-            "text-ai-agent-goals.write" => Self::TextAiAgentGoalsWrite,
-            "text-ai-agent-training.write" => Self::TextAiAgentTrainingWrite,
-            "text-ai-agents-dashboard.readonly" => Self::TextAiAgentsDashboardReadonly,
-            "locations.create" => Self::LocationsCreate,
-            "locations.delete" => Self::LocationsDelete,
-            "locations.export.list" => Self::LocationsExportList,
-            "locations.features-limits.manage" => Self::LocationsFeaturesLimitsManage,
-            "locations.pause-resume" => Self::LocationsPauseResume,
-            "locations.agency-subaccounts.manage" => {
-                Self::LocationsAgencySubaccountsManage
-            }
-            "locations.billing.manage" => Self::LocationsBillingManage,
-            "locations.details.manage" => Self::LocationsDetailsManage,
-            "audit-logs.readonly" => Self::AuditLogsReadonly,
-            "audit-logs.export" => Self::AuditLogsExport,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateUserDtoScopesAssignedToOnlyItem> for String {
-    fn from(value: CreateUserDtoScopesAssignedToOnlyItem) -> Self {
-        match value {
-            CreateUserDtoScopesAssignedToOnlyItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateUserDtoScopesAssignedToOnlyItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An item of the `scopes` field of [`CreateUserDto`].
-///
-/// Schema: `apps/users.json#/components/schemas/CreateUserDto/properties/scopes/items`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateUserDtoScopesItem {
-    /// `campaigns.readonly`
-    CampaignsReadonly,
-    /// `campaigns.write`
-    CampaignsWrite,
-    /// `calendars.readonly`
-    CalendarsReadonly,
-    /// `calendars/events.write`
-    CalendarsEventsWrite,
-    /// `calendars/groups.write`
-    CalendarsGroupsWrite,
-    /// `calendars.write`
-    CalendarsWrite,
-    /// `contacts.write`
-    ContactsWrite,
-    /// `contacts/bulkActions.write`
-    ContactsBulkActionsWrite,
-    /// `workflows.readonly`
-    WorkflowsReadonly,
-    /// `workflows.write`
-    WorkflowsWrite,
-    /// `triggers.write`
-    TriggersWrite,
-    /// `funnels.write`
-    FunnelsWrite,
-    /// `forms.write`
-    FormsWrite,
-    /// `surveys.write`
-    SurveysWrite,
-    /// `quizzes.write`
-    QuizzesWrite,
-    /// `websites.write`
-    WebsitesWrite,
-    /// `medias.write`
-    MediasWrite,
-    /// `medias.readonly`
-    MediasReadonly,
-    /// `opportunities.write`
-    OpportunitiesWrite,
-    /// `opportunities/leadValue.readonly`
-    OpportunitiesLeadValueReadonly,
-    /// `opportunities/bulkActions.write`
-    OpportunitiesBulkActionsWrite,
-    /// `reporting/phone.readonly`
-    ReportingPhoneReadonly,
-    /// `reporting/adwords.readonly`
-    ReportingAdwordsReadonly,
-    /// `reporting/facebookAds.readonly`
-    ReportingFacebookAdsReadonly,
-    /// `reporting/attributions.readonly`
-    ReportingAttributionsReadonly,
-    /// `prospecting/auditReport.write`
-    ProspectingAuditReportWrite,
-    /// `reporting/reports.readonly`
-    ReportingReportsReadonly,
-    /// `reporting/agent.readonly`
-    ReportingAgentReadonly,
-    /// `reporting/reports.write`
-    ReportingReportsWrite,
-    /// `reporting/stats.export`
-    ReportingStatsExport,
-    /// `payments.write`
-    PaymentsWrite,
-    /// `payments/records.write`
-    PaymentsRecordsWrite,
-    /// `payments/orders.readonly`
-    PaymentsOrdersReadonly,
-    /// `payments/orders.export`
-    PaymentsOrdersExport,
-    /// `payments/orders.import`
-    PaymentsOrdersImport,
-    /// `payments/orders.collectPayment`
-    PaymentsOrdersCollectPayment,
-    /// `payments/subscriptions.readonly`
-    PaymentsSubscriptionsReadonly,
-    /// `payments/subscriptions.write`
-    PaymentsSubscriptionsWrite,
-    /// `payments/subscriptions.update`
-    PaymentsSubscriptionsUpdate,
-    /// `payments/subscriptions.export`
-    PaymentsSubscriptionsExport,
-    /// `payments/subscriptions.pauseResumeCancel`
-    PaymentsSubscriptionsPauseResumeCancel,
-    /// `payments/subscriptions.sharePaymentMethod`
-    PaymentsSubscriptionsSharePaymentMethod,
-    /// `payments/transactions.readonly`
-    PaymentsTransactionsReadonly,
-    /// `payments/transactions.export`
-    PaymentsTransactionsExport,
-    /// `payments/transactions.import`
-    PaymentsTransactionsImport,
-    /// `payments/transactions.refund`
-    PaymentsTransactionsRefund,
-    /// `payments/transactions.viewReceipts`
-    PaymentsTransactionsViewReceipts,
-    /// `payments/taxesSettings.readonly`
-    PaymentsTaxesSettingsReadonly,
-    /// `payments/settings.readonly`
-    PaymentsSettingsReadonly,
-    /// `payments/taxesSettings.updateInclusiveExclusive`
-    PaymentsTaxesSettingsUpdateInclusiveExclusive,
-    /// `payments/taxesSettings.manageRates`
-    PaymentsTaxesSettingsManageRates,
-    /// `payments/taxesSettings.configureAutomatic`
-    PaymentsTaxesSettingsConfigureAutomatic,
-    /// `products.readonly`
-    ProductsReadonly,
-    /// `products.write`
-    ProductsWrite,
-    /// `products.delete`
-    ProductsDelete,
-    /// `products.duplicate`
-    ProductsDuplicate,
-    /// `products.bulkActions`
-    ProductsBulkActions,
-    /// `payments/settings.write`
-    PaymentsSettingsWrite,
-    /// `payments/settings.configureReceipt`
-    PaymentsSettingsConfigureReceipt,
-    /// `payments/settings.configureSubscription`
-    PaymentsSettingsConfigureSubscription,
-    /// `invoices.write`
-    InvoicesWrite,
-    /// `invoices.readonly`
-    InvoicesReadonly,
-    /// `invoices/schedule.readonly`
-    InvoicesScheduleReadonly,
-    /// `invoices/schedule.write`
-    InvoicesScheduleWrite,
-    /// `invoices/template.readonly`
-    InvoicesTemplateReadonly,
-    /// `invoices/template.write`
-    InvoicesTemplateWrite,
-    /// `reputation/review.write`
-    ReputationReviewWrite,
-    /// `reputation/listing.write`
-    ReputationListingWrite,
-    /// `reputation/reviewsAIAgents.write`
-    ReputationReviewsAiAgentsWrite,
-    /// `reputation/gbp.write`
-    ReputationGbpWrite,
-    /// `conversations.write`
-    ConversationsWrite,
-    /// `conversations.readonly`
-    ConversationsReadonly,
-    /// `conversations/message.readonly`
-    ConversationsMessageReadonly,
-    /// `conversations/message.write`
-    ConversationsMessageWrite,
-    /// `contentAI.write`
-    ContentAiWrite,
-    /// `dashboard/stats.readonly`
-    DashboardStatsReadonly,
-    /// `locations/tags.write`
-    LocationsTagsWrite,
-    /// `locations/tags.readonly`
-    LocationsTagsReadonly,
-    /// `marketing.write`
-    MarketingWrite,
-    /// `eliza.write`
-    ElizaWrite,
-    /// `settings.write`
-    SettingsWrite,
-    /// `socialplanner/post.write`
-    SocialplannerPostWrite,
-    /// `socialplanner/account.readonly`
-    SocialplannerAccountReadonly,
-    /// `socialplanner/account.write`
-    SocialplannerAccountWrite,
-    /// `socialplanner/category.readonly`
-    SocialplannerCategoryReadonly,
-    /// `socialplanner/category.write`
-    SocialplannerCategoryWrite,
-    /// `socialplanner/csv.readonly`
-    SocialplannerCsvReadonly,
-    /// `socialplanner/csv.write`
-    SocialplannerCsvWrite,
-    /// `socialplanner/group.write`
-    SocialplannerGroupWrite,
-    /// `socialplanner/hashtag.readonly`
-    SocialplannerHashtagReadonly,
-    /// `socialplanner/hashtag.write`
-    SocialplannerHashtagWrite,
-    /// `socialplanner/oauth.readonly`
-    SocialplannerOauthReadonly,
-    /// `socialplanner/oauth.write`
-    SocialplannerOauthWrite,
-    /// `socialplanner/post.readonly`
-    SocialplannerPostReadonly,
-    /// `socialplanner/recurring.readonly`
-    SocialplannerRecurringReadonly,
-    /// `socialplanner/recurring.write`
-    SocialplannerRecurringWrite,
-    /// `socialplanner/review.readonly`
-    SocialplannerReviewReadonly,
-    /// `socialplanner/review.write`
-    SocialplannerReviewWrite,
-    /// `socialplanner/rss.readonly`
-    SocialplannerRssReadonly,
-    /// `socialplanner/rss.write`
-    SocialplannerRssWrite,
-    /// `socialplanner/search.readonly`
-    SocialplannerSearchReadonly,
-    /// `socialplanner/setting.readonly`
-    SocialplannerSettingReadonly,
-    /// `socialplanner/setting.write`
-    SocialplannerSettingWrite,
-    /// `socialplanner/stat.readonly`
-    SocialplannerStatReadonly,
-    /// `socialplanner/tag.readonly`
-    SocialplannerTagReadonly,
-    /// `socialplanner/tag.write`
-    SocialplannerTagWrite,
-    /// `socialplanner/filters.readonly`
-    SocialplannerFiltersReadonly,
-    /// `socialplanner/medias.readonly`
-    SocialplannerMediasReadonly,
-    /// `socialplanner/medias.write`
-    SocialplannerMediasWrite,
-    /// `socialplanner/watermarks.readonly`
-    SocialplannerWatermarksReadonly,
-    /// `socialplanner/watermarks.write`
-    SocialplannerWatermarksWrite,
-    /// `socialplanner/metatag.readonly`
-    SocialplannerMetatagReadonly,
-    /// `socialplanner/facebook.readonly`
-    SocialplannerFacebookReadonly,
-    /// `socialplanner/linkedin.readonly`
-    SocialplannerLinkedinReadonly,
-    /// `socialplanner/twitter.readonly`
-    SocialplannerTwitterReadonly,
-    /// `socialplanner/notification.readonly`
-    SocialplannerNotificationReadonly,
-    /// `socialplanner/notification.write`
-    SocialplannerNotificationWrite,
-    /// `socialplanner/snapshot.readonly`
-    SocialplannerSnapshotReadonly,
-    /// `socialplanner/snapshot.write`
-    SocialplannerSnapshotWrite,
-    /// `marketing/affiliate.write`
-    MarketingAffiliateWrite,
-    /// `blogs.write`
-    BlogsWrite,
-    /// `membership.write`
-    MembershipWrite,
-    /// `communities.write`
-    CommunitiesWrite,
-    /// `gokollab.write`
-    GokollabWrite,
-    /// `certificates.write`
-    CertificatesWrite,
-    /// `certificates.readonly`
-    CertificatesReadonly,
-    /// `adPublishing.write`
-    AdPublishingWrite,
-    /// `adPublishing.readonly`
-    AdPublishingReadonly,
-    /// `prospecting.write`
-    ProspectingWrite,
-    /// `prospecting.readonly`
-    ProspectingReadonly,
-    /// `prospecting/reports.readonly`
-    ProspectingReportsReadonly,
-    /// `private-integration-location.readonly`
-    PrivateIntegrationLocationReadonly,
-    /// `private-integration-location.write`
-    PrivateIntegrationLocationWrite,
-    /// `private-integration-company.readonly`
-    PrivateIntegrationCompanyReadonly,
-    /// `private-integration-company.write`
-    PrivateIntegrationCompanyWrite,
-    /// `native-integrations.readonly`
-    NativeIntegrationsReadonly,
-    /// `native-integrations.write`
-    NativeIntegrationsWrite,
-    /// `wordpress.write`
-    WordpressWrite,
-    /// `wordpress.read`
-    WordpressRead,
-    /// `custom-menu-link.write`
-    CustomMenuLinkWrite,
-    /// `qrcodes.write`
-    QrcodesWrite,
-    /// `users/team-management.write`
-    UsersTeamManagementWrite,
-    /// `users/team-management.readonly`
-    UsersTeamManagementReadonly,
-    /// `loginas.write`
-    LoginasWrite,
-    /// `users-sso-login-management.write`
-    UsersSsoLoginManagementWrite,
-    /// `users-sso-login-management.readonly`
-    UsersSsoLoginManagementReadonly,
-    /// `sso-config.write`
-    SsoConfigWrite,
-    /// `snapshots/api.readonly`
-    SnapshotsApiReadonly,
-    /// `snapshots/api.create`
-    SnapshotsApiCreate,
-    /// `snapshots/api.edit`
-    SnapshotsApiEdit,
-    /// `snapshots/api.push`
-    SnapshotsApiPush,
-    /// `snapshots/api.refresh`
-    SnapshotsApiRefresh,
-    /// `snapshots/api.share`
-    SnapshotsApiShare,
-    /// `snapshots/api.delete`
-    SnapshotsApiDelete,
-    /// `internaltools.location-transfer.write`
-    InternaltoolsLocationTransferWrite,
-    /// `internaltools.location-transfer.readonly`
-    InternaltoolsLocationTransferReadonly,
-    /// `affiliateportal.write`
-    AffiliateportalWrite,
-    /// `affiliateportal.readonly`
-    AffiliateportalReadonly,
-    /// `companies.write`
-    CompaniesWrite,
-    /// `internaltools.billing.write`
-    InternaltoolsBillingWrite,
-    /// `internaltools.billing.readonly`
-    InternaltoolsBillingReadonly,
-    /// `internaltools.billing-common.readonly`
-    InternaltoolsBillingCommonReadonly,
-    /// `internaltools.billing-common.write`
-    InternaltoolsBillingCommonWrite,
-    /// `voice-ai-agents.write`
-    VoiceAiAgentsWrite,
-    /// `voice-ai-agents.readonly`
-    VoiceAiAgentsReadonly,
-    /// `voice-ai-common.readonly`
-    VoiceAiCommonReadonly,
-    /// `voice-ai-common.write`
-    VoiceAiCommonWrite,
-    /// `voice-ai-agent-goals.readonly`
-    VoiceAiAgentGoalsReadonly,
-    /// `voice-ai-agent-goals.write`
-    VoiceAiAgentGoalsWrite,
-    /// `voice-ai-dashboard.readonly`
-    VoiceAiDashboardReadonly,
-    /// `agency/launchpad.write`
-    AgencyLaunchpadWrite,
-    /// `agency/launchpad.readonly`
-    AgencyLaunchpadReadonly,
-    /// `launchpad/location.write`
-    LaunchpadLocationWrite,
-    /// `launchpad/location.readonly`
-    LaunchpadLocationReadonly,
-    /// `text-ai-agents.write`
-    TextAiAgentsWrite,
-    /// `text-ai-agent-goals.readonly`
-    TextAiAgentGoalsReadonly,
-    /// `text-ai-agent-goals.write`
-    TextAiAgentGoalsWrite,
-    /// `text-ai-agent-training.write`
-    TextAiAgentTrainingWrite,
-    /// `text-ai-agents-dashboard.readonly`
-    TextAiAgentsDashboardReadonly,
-    /// `locations.create`
-    LocationsCreate,
-    /// `locations.delete`
-    LocationsDelete,
-    /// `locations.export.list`
-    LocationsExportList,
-    /// `locations.features-limits.manage`
-    LocationsFeaturesLimitsManage,
-    /// `locations.pause-resume`
-    LocationsPauseResume,
-    /// `locations.agency-subaccounts.manage`
-    LocationsAgencySubaccountsManage,
-    /// `locations.billing.manage`
-    LocationsBillingManage,
-    /// `locations.details.manage`
-    LocationsDetailsManage,
-    /// `audit-logs.readonly`
-    AuditLogsReadonly,
-    /// `audit-logs.export`
-    AuditLogsExport,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateUserDtoScopesItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CampaignsReadonly => "campaigns.readonly",
-            Self::CampaignsWrite => "campaigns.write",
-            Self::CalendarsReadonly => "calendars.readonly",
-            Self::CalendarsEventsWrite => "calendars/events.write",
-            Self::CalendarsGroupsWrite => "calendars/groups.write",
-            Self::CalendarsWrite => "calendars.write",
-            Self::ContactsWrite => "contacts.write",
-            Self::ContactsBulkActionsWrite => "contacts/bulkActions.write",
-            Self::WorkflowsReadonly => "workflows.readonly",
-            Self::WorkflowsWrite => "workflows.write",
-            Self::TriggersWrite => "triggers.write",
-            Self::FunnelsWrite => "funnels.write",
-            Self::FormsWrite => "forms.write",
-            Self::SurveysWrite => "surveys.write",
-            Self::QuizzesWrite => "quizzes.write",
-            Self::WebsitesWrite => "websites.write",
-            Self::MediasWrite => "medias.write",
-            Self::MediasReadonly => "medias.readonly",
-            Self::OpportunitiesWrite => "opportunities.write",
-            Self::OpportunitiesLeadValueReadonly => "opportunities/leadValue.readonly",
-            Self::OpportunitiesBulkActionsWrite => "opportunities/bulkActions.write",
-            Self::ReportingPhoneReadonly => "reporting/phone.readonly",
-            Self::ReportingAdwordsReadonly => "reporting/adwords.readonly",
-            Self::ReportingFacebookAdsReadonly => "reporting/facebookAds.readonly",
-            Self::ReportingAttributionsReadonly => "reporting/attributions.readonly",
-            Self::ProspectingAuditReportWrite => "prospecting/auditReport.write",
-            Self::ReportingReportsReadonly => "reporting/reports.readonly",
-            Self::ReportingAgentReadonly => "reporting/agent.readonly",
-            Self::ReportingReportsWrite => "reporting/reports.write",
-            Self::ReportingStatsExport => "reporting/stats.export",
-            Self::PaymentsWrite => "payments.write",
-            Self::PaymentsRecordsWrite => "payments/records.write",
-            Self::PaymentsOrdersReadonly => "payments/orders.readonly",
-            Self::PaymentsOrdersExport => "payments/orders.export",
-            Self::PaymentsOrdersImport => "payments/orders.import",
-            Self::PaymentsOrdersCollectPayment => "payments/orders.collectPayment",
-            Self::PaymentsSubscriptionsReadonly => "payments/subscriptions.readonly",
-            Self::PaymentsSubscriptionsWrite => "payments/subscriptions.write",
-            Self::PaymentsSubscriptionsUpdate => "payments/subscriptions.update",
-            Self::PaymentsSubscriptionsExport => "payments/subscriptions.export",
-            Self::PaymentsSubscriptionsPauseResumeCancel => {
-                "payments/subscriptions.pauseResumeCancel"
-            }
-            Self::PaymentsSubscriptionsSharePaymentMethod => {
-                "payments/subscriptions.sharePaymentMethod"
-            }
-            Self::PaymentsTransactionsReadonly => "payments/transactions.readonly",
-            Self::PaymentsTransactionsExport => "payments/transactions.export",
-            Self::PaymentsTransactionsImport => "payments/transactions.import",
-            Self::PaymentsTransactionsRefund => "payments/transactions.refund",
-            Self::PaymentsTransactionsViewReceipts => {
-                "payments/transactions.viewReceipts"
-            }
-            Self::PaymentsTaxesSettingsReadonly => "payments/taxesSettings.readonly",
-            Self::PaymentsSettingsReadonly => "payments/settings.readonly",
-            Self::PaymentsTaxesSettingsUpdateInclusiveExclusive => {
-                "payments/taxesSettings.updateInclusiveExclusive"
-            }
-            Self::PaymentsTaxesSettingsManageRates => {
-                "payments/taxesSettings.manageRates"
-            }
-            Self::PaymentsTaxesSettingsConfigureAutomatic => {
-                "payments/taxesSettings.configureAutomatic"
-            }
-            Self::ProductsReadonly => "products.readonly",
-            Self::ProductsWrite => "products.write",
-            Self::ProductsDelete => "products.delete",
-            Self::ProductsDuplicate => "products.duplicate",
-            Self::ProductsBulkActions => "products.bulkActions",
-            Self::PaymentsSettingsWrite => "payments/settings.write",
-            Self::PaymentsSettingsConfigureReceipt => {
-                "payments/settings.configureReceipt"
-            }
-            Self::PaymentsSettingsConfigureSubscription => {
-                "payments/settings.configureSubscription"
-            }
-            Self::InvoicesWrite => "invoices.write",
-            Self::InvoicesReadonly => "invoices.readonly",
-            Self::InvoicesScheduleReadonly => "invoices/schedule.readonly",
-            Self::InvoicesScheduleWrite => "invoices/schedule.write",
-            Self::InvoicesTemplateReadonly => "invoices/template.readonly",
-            Self::InvoicesTemplateWrite => "invoices/template.write",
-            Self::ReputationReviewWrite => "reputation/review.write",
-            Self::ReputationListingWrite => "reputation/listing.write",
-            Self::ReputationReviewsAiAgentsWrite => "reputation/reviewsAIAgents.write",
-            Self::ReputationGbpWrite => "reputation/gbp.write",
-            Self::ConversationsWrite => "conversations.write",
-            Self::ConversationsReadonly => "conversations.readonly",
-            Self::ConversationsMessageReadonly => "conversations/message.readonly",
-            Self::ConversationsMessageWrite => "conversations/message.write",
-            Self::ContentAiWrite => "contentAI.write",
-            Self::DashboardStatsReadonly => "dashboard/stats.readonly",
-            Self::LocationsTagsWrite => "locations/tags.write",
-            Self::LocationsTagsReadonly => "locations/tags.readonly",
-            Self::MarketingWrite => "marketing.write",
-            Self::ElizaWrite => "eliza.write",
-            Self::SettingsWrite => "settings.write",
-            Self::SocialplannerPostWrite => "socialplanner/post.write",
-            Self::SocialplannerAccountReadonly => "socialplanner/account.readonly",
-            Self::SocialplannerAccountWrite => "socialplanner/account.write",
-            Self::SocialplannerCategoryReadonly => "socialplanner/category.readonly",
-            Self::SocialplannerCategoryWrite => "socialplanner/category.write",
-            Self::SocialplannerCsvReadonly => "socialplanner/csv.readonly",
-            Self::SocialplannerCsvWrite => "socialplanner/csv.write",
-            Self::SocialplannerGroupWrite => "socialplanner/group.write",
-            Self::SocialplannerHashtagReadonly => "socialplanner/hashtag.readonly",
-            Self::SocialplannerHashtagWrite => "socialplanner/hashtag.write",
-            Self::SocialplannerOauthReadonly => "socialplanner/oauth.readonly",
-            Self::SocialplannerOauthWrite => "socialplanner/oauth.write",
-            Self::SocialplannerPostReadonly => "socialplanner/post.readonly",
-            Self::SocialplannerRecurringReadonly => "socialplanner/recurring.readonly",
-            Self::SocialplannerRecurringWrite => "socialplanner/recurring.write",
-            Self::SocialplannerReviewReadonly => "socialplanner/review.readonly",
-            Self::SocialplannerReviewWrite => "socialplanner/review.write",
-            Self::SocialplannerRssReadonly => "socialplanner/rss.readonly",
-            Self::SocialplannerRssWrite => "socialplanner/rss.write",
-            Self::SocialplannerSearchReadonly => "socialplanner/search.readonly",
-            Self::SocialplannerSettingReadonly => "socialplanner/setting.readonly",
-            Self::SocialplannerSettingWrite => "socialplanner/setting.write",
-            Self::SocialplannerStatReadonly => "socialplanner/stat.readonly",
-            Self::SocialplannerTagReadonly => "socialplanner/tag.readonly",
-            Self::SocialplannerTagWrite => "socialplanner/tag.write",
-            Self::SocialplannerFiltersReadonly => "socialplanner/filters.readonly",
-            Self::SocialplannerMediasReadonly => "socialplanner/medias.readonly",
-            Self::SocialplannerMediasWrite => "socialplanner/medias.write",
-            Self::SocialplannerWatermarksReadonly => "socialplanner/watermarks.readonly",
-            Self::SocialplannerWatermarksWrite => "socialplanner/watermarks.write",
-            Self::SocialplannerMetatagReadonly => "socialplanner/metatag.readonly",
-            Self::SocialplannerFacebookReadonly => "socialplanner/facebook.readonly",
-            Self::SocialplannerLinkedinReadonly => "socialplanner/linkedin.readonly",
-            Self::SocialplannerTwitterReadonly => "socialplanner/twitter.readonly",
-            Self::SocialplannerNotificationReadonly => {
-                "socialplanner/notification.readonly"
-            }
-            Self::SocialplannerNotificationWrite => "socialplanner/notification.write",
-            Self::SocialplannerSnapshotReadonly => "socialplanner/snapshot.readonly",
-            Self::SocialplannerSnapshotWrite => "socialplanner/snapshot.write",
-            Self::MarketingAffiliateWrite => "marketing/affiliate.write",
-            Self::BlogsWrite => "blogs.write",
-            Self::MembershipWrite => "membership.write",
-            Self::CommunitiesWrite => "communities.write",
-            Self::GokollabWrite => "gokollab.write",
-            Self::CertificatesWrite => "certificates.write",
-            Self::CertificatesReadonly => "certificates.readonly",
-            Self::AdPublishingWrite => "adPublishing.write",
-            Self::AdPublishingReadonly => "adPublishing.readonly",
-            Self::ProspectingWrite => "prospecting.write",
-            Self::ProspectingReadonly => "prospecting.readonly",
-            Self::ProspectingReportsReadonly => "prospecting/reports.readonly",
-            Self::PrivateIntegrationLocationReadonly => {
-                "private-integration-location.readonly"
-            }
-            Self::PrivateIntegrationLocationWrite => "private-integration-location.write",
-            Self::PrivateIntegrationCompanyReadonly => {
-                "private-integration-company.readonly"
-            }
-            Self::PrivateIntegrationCompanyWrite => "private-integration-company.write",
-            Self::NativeIntegrationsReadonly => "native-integrations.readonly",
-            Self::NativeIntegrationsWrite => "native-integrations.write",
-            Self::WordpressWrite => "wordpress.write",
-            Self::WordpressRead => "wordpress.read",
-            Self::CustomMenuLinkWrite => "custom-menu-link.write",
-            Self::QrcodesWrite => "qrcodes.write",
-            Self::UsersTeamManagementWrite => "users/team-management.write",
-            Self::UsersTeamManagementReadonly => "users/team-management.readonly",
-            Self::LoginasWrite => "loginas.write",
-            Self::UsersSsoLoginManagementWrite => "users-sso-login-management.write",
-            Self::UsersSsoLoginManagementReadonly => {
-                "users-sso-login-management.readonly"
-            }
-            Self::SsoConfigWrite => "sso-config.write",
-            Self::SnapshotsApiReadonly => "snapshots/api.readonly",
-            Self::SnapshotsApiCreate => "snapshots/api.create",
-            Self::SnapshotsApiEdit => "snapshots/api.edit",
-            Self::SnapshotsApiPush => "snapshots/api.push",
-            Self::SnapshotsApiRefresh => "snapshots/api.refresh",
-            Self::SnapshotsApiShare => "snapshots/api.share",
-            Self::SnapshotsApiDelete => "snapshots/api.delete",
-            Self::InternaltoolsLocationTransferWrite => {
-                "internaltools.location-transfer.write"
-            }
-            Self::InternaltoolsLocationTransferReadonly => {
-                "internaltools.location-transfer.readonly"
-            }
-            Self::AffiliateportalWrite => "affiliateportal.write",
-            Self::AffiliateportalReadonly => "affiliateportal.readonly",
-            Self::CompaniesWrite => "companies.write",
-            Self::InternaltoolsBillingWrite => "internaltools.billing.write",
-            Self::InternaltoolsBillingReadonly => "internaltools.billing.readonly",
-            Self::InternaltoolsBillingCommonReadonly => {
-                "internaltools.billing-common.readonly"
-            }
-            Self::InternaltoolsBillingCommonWrite => "internaltools.billing-common.write",
-            Self::VoiceAiAgentsWrite => "voice-ai-agents.write",
-            Self::VoiceAiAgentsReadonly => "voice-ai-agents.readonly",
-            Self::VoiceAiCommonReadonly => "voice-ai-common.readonly",
-            Self::VoiceAiCommonWrite => "voice-ai-common.write",
-            Self::VoiceAiAgentGoalsReadonly => "voice-ai-agent-goals.readonly",
-            Self::VoiceAiAgentGoalsWrite => "voice-ai-agent-goals.write",
-            Self::VoiceAiDashboardReadonly => "voice-ai-dashboard.readonly",
-            Self::AgencyLaunchpadWrite => "agency/launchpad.write",
-            Self::AgencyLaunchpadReadonly => "agency/launchpad.readonly",
-            Self::LaunchpadLocationWrite => "launchpad/location.write",
-            Self::LaunchpadLocationReadonly => "launchpad/location.readonly",
-            Self::TextAiAgentsWrite => "text-ai-agents.write",
-            Self::TextAiAgentGoalsReadonly => "text-ai-agent-goals.readonly",
-            Self::TextAiAgentGoalsWrite => "text-ai-agent-goals.write",
-            Self::TextAiAgentTrainingWrite => "text-ai-agent-training.write",
-            Self::TextAiAgentsDashboardReadonly => "text-ai-agents-dashboard.readonly",
-            Self::LocationsCreate => "locations.create",
-            Self::LocationsDelete => "locations.delete",
-            Self::LocationsExportList => "locations.export.list",
-            Self::LocationsFeaturesLimitsManage => "locations.features-limits.manage",
-            Self::LocationsPauseResume => "locations.pause-resume",
-            Self::LocationsAgencySubaccountsManage => {
-                "locations.agency-subaccounts.manage"
-            }
-            Self::LocationsBillingManage => "locations.billing.manage",
-            Self::LocationsDetailsManage => "locations.details.manage",
-            Self::AuditLogsReadonly => "audit-logs.readonly",
-            Self::AuditLogsExport => "audit-logs.export",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateUserDtoScopesItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "campaigns.readonly" => Self::CampaignsReadonly,
-            "campaigns.write" => Self::CampaignsWrite,
-            "calendars.readonly" => Self::CalendarsReadonly,
-            "calendars/events.write" => Self::CalendarsEventsWrite,
-            "calendars/groups.write" => Self::CalendarsGroupsWrite,
-            "calendars.write" => Self::CalendarsWrite,
-            "contacts.write" => Self::ContactsWrite,
-            "contacts/bulkActions.write" => Self::ContactsBulkActionsWrite,
-            "workflows.readonly" => Self::WorkflowsReadonly,
-            "workflows.write" => Self::WorkflowsWrite,
-            "triggers.write" => Self::TriggersWrite,
-            "funnels.write" => Self::FunnelsWrite,
-            "forms.write" => Self::FormsWrite,
-            "surveys.write" => Self::SurveysWrite,
-            "quizzes.write" => Self::QuizzesWrite,
-            "websites.write" => Self::WebsitesWrite,
-            "medias.write" => Self::MediasWrite,
-            "medias.readonly" => Self::MediasReadonly,
-            "opportunities.write" => Self::OpportunitiesWrite,
-            "opportunities/leadValue.readonly" => Self::OpportunitiesLeadValueReadonly,
-            "opportunities/bulkActions.write" => Self::OpportunitiesBulkActionsWrite,
-            "reporting/phone.readonly" => Self::ReportingPhoneReadonly,
-            "reporting/adwords.readonly" => Self::ReportingAdwordsReadonly,
-            "reporting/facebookAds.readonly" => Self::ReportingFacebookAdsReadonly,
-            "reporting/attributions.readonly" => Self::ReportingAttributionsReadonly,
-            "prospecting/auditReport.write" => Self::ProspectingAuditReportWrite,
-            "reporting/reports.readonly" => Self::ReportingReportsReadonly,
-            "reporting/agent.readonly" => Self::ReportingAgentReadonly,
-            "reporting/reports.write" => Self::ReportingReportsWrite,
-            "reporting/stats.export" => Self::ReportingStatsExport,
-            "payments.write" => Self::PaymentsWrite,
-            "payments/records.write" => Self::PaymentsRecordsWrite,
-            "payments/orders.readonly" => Self::PaymentsOrdersReadonly,
-            "payments/orders.export" => Self::PaymentsOrdersExport,
-            "payments/orders.import" => Self::PaymentsOrdersImport,
-            "payments/orders.collectPayment" => Self::PaymentsOrdersCollectPayment,
-            "payments/subscriptions.readonly" => Self::PaymentsSubscriptionsReadonly,
-            "payments/subscriptions.write" => Self::PaymentsSubscriptionsWrite,
-            "payments/subscriptions.update" => Self::PaymentsSubscriptionsUpdate,
-            "payments/subscriptions.export" => Self::PaymentsSubscriptionsExport,
-            "payments/subscriptions.pauseResumeCancel" => {
-                Self::PaymentsSubscriptionsPauseResumeCancel
-            }
-            "payments/subscriptions.sharePaymentMethod" => {
-                Self::PaymentsSubscriptionsSharePaymentMethod
-            }
-            "payments/transactions.readonly" => Self::PaymentsTransactionsReadonly,
-            "payments/transactions.export" => Self::PaymentsTransactionsExport,
-            "payments/transactions.import" => Self::PaymentsTransactionsImport,
-            "payments/transactions.refund" => Self::PaymentsTransactionsRefund,
-            "payments/transactions.viewReceipts" => {
-                Self::PaymentsTransactionsViewReceipts
-            }
-            "payments/taxesSettings.readonly" => Self::PaymentsTaxesSettingsReadonly,
-            "payments/settings.readonly" => Self::PaymentsSettingsReadonly,
-            "payments/taxesSettings.updateInclusiveExclusive" => {
-                Self::PaymentsTaxesSettingsUpdateInclusiveExclusive
-            }
-            "payments/taxesSettings.manageRates" => {
-                Self::PaymentsTaxesSettingsManageRates
-            }
-            "payments/taxesSettings.configureAutomatic" => {
-                Self::PaymentsTaxesSettingsConfigureAutomatic
-            }
-            "products.readonly" => Self::ProductsReadonly,
-            "products.write" => Self::ProductsWrite,
-            "products.delete" => Self::ProductsDelete,
-            "products.duplicate" => Self::ProductsDuplicate,
-            "products.bulkActions" => Self::ProductsBulkActions,
-            "payments/settings.write" => Self::PaymentsSettingsWrite,
-            "payments/settings.configureReceipt" => {
-                Self::PaymentsSettingsConfigureReceipt
-            }
-            "payments/settings.configureSubscription" => {
-                Self::PaymentsSettingsConfigureSubscription
-            }
-            "invoices.write" => Self::InvoicesWrite,
-            "invoices.readonly" => Self::InvoicesReadonly,
-            "invoices/schedule.readonly" => Self::InvoicesScheduleReadonly,
-            "invoices/schedule.write" => Self::InvoicesScheduleWrite,
-            "invoices/template.readonly" => Self::InvoicesTemplateReadonly,
-            "invoices/template.write" => Self::InvoicesTemplateWrite,
-            "reputation/review.write" => Self::ReputationReviewWrite,
-            "reputation/listing.write" => Self::ReputationListingWrite,
-            "reputation/reviewsAIAgents.write" => Self::ReputationReviewsAiAgentsWrite,
-            "reputation/gbp.write" => Self::ReputationGbpWrite,
-            "conversations.write" => Self::ConversationsWrite,
-            "conversations.readonly" => Self::ConversationsReadonly,
-            "conversations/message.readonly" => Self::ConversationsMessageReadonly,
-            "conversations/message.write" => Self::ConversationsMessageWrite,
-            "contentAI.write" => Self::ContentAiWrite,
-            "dashboard/stats.readonly" => Self::DashboardStatsReadonly,
-            "locations/tags.write" => Self::LocationsTagsWrite,
-            "locations/tags.readonly" => Self::LocationsTagsReadonly,
-            "marketing.write" => Self::MarketingWrite,
-            "eliza.write" => Self::ElizaWrite,
-            "settings.write" => Self::SettingsWrite,
-            "socialplanner/post.write" => Self::SocialplannerPostWrite,
-            "socialplanner/account.readonly" => Self::SocialplannerAccountReadonly,
-            "socialplanner/account.write" => Self::SocialplannerAccountWrite,
-            "socialplanner/category.readonly" => Self::SocialplannerCategoryReadonly,
-            "socialplanner/category.write" => Self::SocialplannerCategoryWrite,
-            "socialplanner/csv.readonly" => Self::SocialplannerCsvReadonly,
-            "socialplanner/csv.write" => Self::SocialplannerCsvWrite,
-            "socialplanner/group.write" => Self::SocialplannerGroupWrite,
-            "socialplanner/hashtag.readonly" => Self::SocialplannerHashtagReadonly,
-            "socialplanner/hashtag.write" => Self::SocialplannerHashtagWrite,
-            "socialplanner/oauth.readonly" => Self::SocialplannerOauthReadonly,
-            "socialplanner/oauth.write" => Self::SocialplannerOauthWrite,
-            "socialplanner/post.readonly" => Self::SocialplannerPostReadonly,
-            "socialplanner/recurring.readonly" => Self::SocialplannerRecurringReadonly,
-            "socialplanner/recurring.write" => Self::SocialplannerRecurringWrite,
-            "socialplanner/review.readonly" => Self::SocialplannerReviewReadonly,
-            "socialplanner/review.write" => Self::SocialplannerReviewWrite,
-            "socialplanner/rss.readonly" => Self::SocialplannerRssReadonly,
-            "socialplanner/rss.write" => Self::SocialplannerRssWrite,
-            "socialplanner/search.readonly" => Self::SocialplannerSearchReadonly,
-            "socialplanner/setting.readonly" => Self::SocialplannerSettingReadonly,
-            "socialplanner/setting.write" => Self::SocialplannerSettingWrite,
-            "socialplanner/stat.readonly" => Self::SocialplannerStatReadonly,
-            "socialplanner/tag.readonly" => Self::SocialplannerTagReadonly,
-            "socialplanner/tag.write" => Self::SocialplannerTagWrite,
-            "socialplanner/filters.readonly" => Self::SocialplannerFiltersReadonly,
-            "socialplanner/medias.readonly" => Self::SocialplannerMediasReadonly,
-            "socialplanner/medias.write" => Self::SocialplannerMediasWrite,
-            "socialplanner/watermarks.readonly" => Self::SocialplannerWatermarksReadonly,
-            "socialplanner/watermarks.write" => Self::SocialplannerWatermarksWrite,
-            "socialplanner/metatag.readonly" => Self::SocialplannerMetatagReadonly,
-            "socialplanner/facebook.readonly" => Self::SocialplannerFacebookReadonly,
-            "socialplanner/linkedin.readonly" => Self::SocialplannerLinkedinReadonly,
-            "socialplanner/twitter.readonly" => Self::SocialplannerTwitterReadonly,
-            "socialplanner/notification.readonly" => {
-                Self::SocialplannerNotificationReadonly
-            }
-            "socialplanner/notification.write" => Self::SocialplannerNotificationWrite,
-            "socialplanner/snapshot.readonly" => Self::SocialplannerSnapshotReadonly,
-            "socialplanner/snapshot.write" => Self::SocialplannerSnapshotWrite,
-            "marketing/affiliate.write" => Self::MarketingAffiliateWrite,
-            "blogs.write" => Self::BlogsWrite,
-            "membership.write" => Self::MembershipWrite,
-            "communities.write" => Self::CommunitiesWrite,
-            "gokollab.write" => Self::GokollabWrite,
-            "certificates.write" => Self::CertificatesWrite,
-            "certificates.readonly" => Self::CertificatesReadonly,
-            "adPublishing.write" => Self::AdPublishingWrite,
-            "adPublishing.readonly" => Self::AdPublishingReadonly,
-            "prospecting.write" => Self::ProspectingWrite,
-            "prospecting.readonly" => Self::ProspectingReadonly,
-            "prospecting/reports.readonly" => Self::ProspectingReportsReadonly,
-            "private-integration-location.readonly" => {
-                Self::PrivateIntegrationLocationReadonly
-            }
-            "private-integration-location.write" => Self::PrivateIntegrationLocationWrite,
-            "private-integration-company.readonly" => {
-                Self::PrivateIntegrationCompanyReadonly
-            }
-            "private-integration-company.write" => Self::PrivateIntegrationCompanyWrite,
-            "native-integrations.readonly" => Self::NativeIntegrationsReadonly,
-            "native-integrations.write" => Self::NativeIntegrationsWrite,
-            "wordpress.write" => Self::WordpressWrite,
-            "wordpress.read" => Self::WordpressRead,
-            "custom-menu-link.write" => Self::CustomMenuLinkWrite,
-            "qrcodes.write" => Self::QrcodesWrite,
-            "users/team-management.write" => Self::UsersTeamManagementWrite,
-            "users/team-management.readonly" => Self::UsersTeamManagementReadonly,
-            "loginas.write" => Self::LoginasWrite,
-            "users-sso-login-management.write" => Self::UsersSsoLoginManagementWrite,
-            "users-sso-login-management.readonly" => {
-                Self::UsersSsoLoginManagementReadonly
-            }
-            "sso-config.write" => Self::SsoConfigWrite,
-            "snapshots/api.readonly" => Self::SnapshotsApiReadonly,
-            "snapshots/api.create" => Self::SnapshotsApiCreate,
-            "snapshots/api.edit" => Self::SnapshotsApiEdit,
-            "snapshots/api.push" => Self::SnapshotsApiPush,
-            "snapshots/api.refresh" => Self::SnapshotsApiRefresh,
-            "snapshots/api.share" => Self::SnapshotsApiShare,
-            "snapshots/api.delete" => Self::SnapshotsApiDelete,
-            "internaltools.location-transfer.write" => {
-                Self::InternaltoolsLocationTransferWrite
-            }
-            "internaltools.location-transfer.readonly" => {
-                Self::InternaltoolsLocationTransferReadonly
-            }
-            "affiliateportal.write" => Self::AffiliateportalWrite,
-            "affiliateportal.readonly" => Self::AffiliateportalReadonly,
-            "companies.write" => Self::CompaniesWrite,
-            "internaltools.billing.write" => Self::InternaltoolsBillingWrite,
-            "internaltools.billing.readonly" => Self::InternaltoolsBillingReadonly,
-            "internaltools.billing-common.readonly" => {
-                Self::InternaltoolsBillingCommonReadonly
-            }
-            "internaltools.billing-common.write" => Self::InternaltoolsBillingCommonWrite,
-            "voice-ai-agents.write" => Self::VoiceAiAgentsWrite,
-            "voice-ai-agents.readonly" => Self::VoiceAiAgentsReadonly,
-            "voice-ai-common.readonly" => Self::VoiceAiCommonReadonly,
-            "voice-ai-common.write" => Self::VoiceAiCommonWrite,
-            "voice-ai-agent-goals.readonly" => Self::VoiceAiAgentGoalsReadonly,
-            "voice-ai-agent-goals.write" => Self::VoiceAiAgentGoalsWrite,
-            "voice-ai-dashboard.readonly" => Self::VoiceAiDashboardReadonly,
-            "agency/launchpad.write" => Self::AgencyLaunchpadWrite,
-            "agency/launchpad.readonly" => Self::AgencyLaunchpadReadonly,
-            "launchpad/location.write" => Self::LaunchpadLocationWrite,
-            "launchpad/location.readonly" => Self::LaunchpadLocationReadonly,
-            "text-ai-agents.write" => Self::TextAiAgentsWrite,
-            "text-ai-agent-goals.readonly" => Self::TextAiAgentGoalsReadonly,
-            "text-ai-agent-goals.write" => Self::TextAiAgentGoalsWrite,
-            "text-ai-agent-training.write" => Self::TextAiAgentTrainingWrite,
-            "text-ai-agents-dashboard.readonly" => Self::TextAiAgentsDashboardReadonly,
-            "locations.create" => Self::LocationsCreate,
-            "locations.delete" => Self::LocationsDelete,
-            "locations.export.list" => Self::LocationsExportList,
-            "locations.features-limits.manage" => Self::LocationsFeaturesLimitsManage,
-            "locations.pause-resume" => Self::LocationsPauseResume,
-            "locations.agency-subaccounts.manage" => {
-                Self::LocationsAgencySubaccountsManage
-            }
-            "locations.billing.manage" => Self::LocationsBillingManage,
-            "locations.details.manage" => Self::LocationsDetailsManage,
-            "audit-logs.readonly" => Self::AuditLogsReadonly,
-            "audit-logs.export" => Self::AuditLogsExport,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateUserDtoScopesItem> for String {
-    fn from(value: CreateUserDtoScopesItem) -> Self {
-        match value {
-            CreateUserDtoScopesItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateUserDtoScopesItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
+    pub platform_language: Option<PlatformLanguage>,
 }
 
 /// The response to `DELETE /users/{userId}`.
@@ -2192,6 +368,102 @@ pub struct PermissionsDto {
     pub export_payments_enabled: Option<bool>,
 }
 
+/// Platform language preference for the user
+///
+/// Schema: `apps/users.json#/components/schemas/CreateUserDto/properties/platformLanguage` and 3 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum PlatformLanguage {
+    /// `en_US`
+    EnUs,
+    /// `es`
+    Es,
+    /// `fr_CA`
+    FrCa,
+    /// `fr_FR`
+    FrFr,
+    /// `nl`
+    Nl,
+    /// `de`
+    De,
+    /// `pt_PT`
+    PtPt,
+    /// `pt_BR`
+    PtBr,
+    /// `it`
+    It,
+    /// `sv`
+    Sv,
+    /// `da`
+    Da,
+    /// `fi`
+    Fi,
+    /// `no`
+    No,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl PlatformLanguage {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::EnUs => "en_US",
+            Self::Es => "es",
+            Self::FrCa => "fr_CA",
+            Self::FrFr => "fr_FR",
+            Self::Nl => "nl",
+            Self::De => "de",
+            Self::PtPt => "pt_PT",
+            Self::PtBr => "pt_BR",
+            Self::It => "it",
+            Self::Sv => "sv",
+            Self::Da => "da",
+            Self::Fi => "fi",
+            Self::No => "no",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for PlatformLanguage {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "en_US" => Self::EnUs,
+            "es" => Self::Es,
+            "fr_CA" => Self::FrCa,
+            "fr_FR" => Self::FrFr,
+            "nl" => Self::Nl,
+            "de" => Self::De,
+            "pt_PT" => Self::PtPt,
+            "pt_BR" => Self::PtBr,
+            "it" => Self::It,
+            "sv" => Self::Sv,
+            "da" => Self::Da,
+            "fi" => Self::Fi,
+            "no" => Self::No,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<PlatformLanguage> for String {
+    fn from(value: PlatformLanguage) -> Self {
+        match value {
+            PlatformLanguage::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for PlatformLanguage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The `roles` field of [`UserSchema`] and the `roles` field of [`UserSuccessfulResponseDto`].
 ///
 /// Schema: `apps/users.json#/components/schemas/RoleSchema`
@@ -2213,6 +485,870 @@ pub struct RoleSchema {
         skip_serializing_if = "Option::is_none"
     )]
     pub restrict_sub_account: Option<bool>,
+}
+
+/// An item of the `scopes` field of [`CreateUserDto`], an item of the `scopesAssignedToOnly` field of [`CreateUserDto`], an item of the `scopes` field of [`UpdateUserDto`] and 3 more places.
+///
+/// Schema: `apps/users.json#/components/schemas/CreateUserDto/properties/scopesAssignedToOnly/items` and 5 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Scopes {
+    /// `campaigns.readonly`
+    CampaignsReadonly,
+    /// `campaigns.write`
+    CampaignsWrite,
+    /// `calendars.readonly`
+    CalendarsReadonly,
+    /// `calendars/events.write`
+    CalendarsEventsWrite,
+    /// `calendars/groups.write`
+    CalendarsGroupsWrite,
+    /// `calendars.write`
+    CalendarsWrite,
+    /// `contacts.write`
+    ContactsWrite,
+    /// `contacts/bulkActions.write`
+    ContactsBulkActionsWrite,
+    /// `workflows.readonly`
+    WorkflowsReadonly,
+    /// `workflows.write`
+    WorkflowsWrite,
+    /// `triggers.write`
+    TriggersWrite,
+    /// `funnels.write`
+    FunnelsWrite,
+    /// `forms.write`
+    FormsWrite,
+    /// `surveys.write`
+    SurveysWrite,
+    /// `quizzes.write`
+    QuizzesWrite,
+    /// `websites.write`
+    WebsitesWrite,
+    /// `medias.write`
+    MediasWrite,
+    /// `medias.readonly`
+    MediasReadonly,
+    /// `opportunities.write`
+    OpportunitiesWrite,
+    /// `opportunities/leadValue.readonly`
+    OpportunitiesLeadValueReadonly,
+    /// `opportunities/bulkActions.write`
+    OpportunitiesBulkActionsWrite,
+    /// `reporting/phone.readonly`
+    ReportingPhoneReadonly,
+    /// `reporting/adwords.readonly`
+    ReportingAdwordsReadonly,
+    /// `reporting/facebookAds.readonly`
+    ReportingFacebookAdsReadonly,
+    /// `reporting/attributions.readonly`
+    ReportingAttributionsReadonly,
+    /// `prospecting/auditReport.write`
+    ProspectingAuditReportWrite,
+    /// `reporting/reports.readonly`
+    ReportingReportsReadonly,
+    /// `reporting/agent.readonly`
+    ReportingAgentReadonly,
+    /// `reporting/reports.write`
+    ReportingReportsWrite,
+    /// `reporting/stats.export`
+    ReportingStatsExport,
+    /// `payments.write`
+    PaymentsWrite,
+    /// `payments/records.write`
+    PaymentsRecordsWrite,
+    /// `payments/orders.readonly`
+    PaymentsOrdersReadonly,
+    /// `payments/orders.export`
+    PaymentsOrdersExport,
+    /// `payments/orders.import`
+    PaymentsOrdersImport,
+    /// `payments/orders.collectPayment`
+    PaymentsOrdersCollectPayment,
+    /// `payments/subscriptions.readonly`
+    PaymentsSubscriptionsReadonly,
+    /// `payments/subscriptions.write`
+    PaymentsSubscriptionsWrite,
+    /// `payments/subscriptions.update`
+    PaymentsSubscriptionsUpdate,
+    /// `payments/subscriptions.export`
+    PaymentsSubscriptionsExport,
+    /// `payments/subscriptions.pauseResumeCancel`
+    PaymentsSubscriptionsPauseResumeCancel,
+    /// `payments/subscriptions.sharePaymentMethod`
+    PaymentsSubscriptionsSharePaymentMethod,
+    /// `payments/transactions.readonly`
+    PaymentsTransactionsReadonly,
+    /// `payments/transactions.export`
+    PaymentsTransactionsExport,
+    /// `payments/transactions.import`
+    PaymentsTransactionsImport,
+    /// `payments/transactions.refund`
+    PaymentsTransactionsRefund,
+    /// `payments/transactions.viewReceipts`
+    PaymentsTransactionsViewReceipts,
+    /// `payments/taxesSettings.readonly`
+    PaymentsTaxesSettingsReadonly,
+    /// `payments/settings.readonly`
+    PaymentsSettingsReadonly,
+    /// `payments/taxesSettings.updateInclusiveExclusive`
+    PaymentsTaxesSettingsUpdateInclusiveExclusive,
+    /// `payments/taxesSettings.manageRates`
+    PaymentsTaxesSettingsManageRates,
+    /// `payments/taxesSettings.configureAutomatic`
+    PaymentsTaxesSettingsConfigureAutomatic,
+    /// `products.readonly`
+    ProductsReadonly,
+    /// `products.write`
+    ProductsWrite,
+    /// `products.delete`
+    ProductsDelete,
+    /// `products.duplicate`
+    ProductsDuplicate,
+    /// `products.bulkActions`
+    ProductsBulkActions,
+    /// `payments/settings.write`
+    PaymentsSettingsWrite,
+    /// `payments/settings.configureReceipt`
+    PaymentsSettingsConfigureReceipt,
+    /// `payments/settings.configureSubscription`
+    PaymentsSettingsConfigureSubscription,
+    /// `invoices.write`
+    InvoicesWrite,
+    /// `invoices.readonly`
+    InvoicesReadonly,
+    /// `invoices/schedule.readonly`
+    InvoicesScheduleReadonly,
+    /// `invoices/schedule.write`
+    InvoicesScheduleWrite,
+    /// `invoices/template.readonly`
+    InvoicesTemplateReadonly,
+    /// `invoices/template.write`
+    InvoicesTemplateWrite,
+    /// `reputation/review.write`
+    ReputationReviewWrite,
+    /// `reputation/listing.write`
+    ReputationListingWrite,
+    /// `reputation/reviewsAIAgents.write`
+    ReputationReviewsAiAgentsWrite,
+    /// `reputation/gbp.write`
+    ReputationGbpWrite,
+    /// `conversations.write`
+    ConversationsWrite,
+    /// `conversations.readonly`
+    ConversationsReadonly,
+    /// `conversations/message.readonly`
+    ConversationsMessageReadonly,
+    /// `conversations/message.write`
+    ConversationsMessageWrite,
+    /// `contentAI.write`
+    ContentAiWrite,
+    /// `dashboard/stats.readonly`
+    DashboardStatsReadonly,
+    /// `locations/tags.write`
+    LocationsTagsWrite,
+    /// `locations/tags.readonly`
+    LocationsTagsReadonly,
+    /// `marketing.write`
+    MarketingWrite,
+    /// `eliza.write`
+    ElizaWrite,
+    /// `settings.write`
+    SettingsWrite,
+    /// `socialplanner/post.write`
+    SocialplannerPostWrite,
+    /// `socialplanner/account.readonly`
+    SocialplannerAccountReadonly,
+    /// `socialplanner/account.write`
+    SocialplannerAccountWrite,
+    /// `socialplanner/category.readonly`
+    SocialplannerCategoryReadonly,
+    /// `socialplanner/category.write`
+    SocialplannerCategoryWrite,
+    /// `socialplanner/csv.readonly`
+    SocialplannerCsvReadonly,
+    /// `socialplanner/csv.write`
+    SocialplannerCsvWrite,
+    /// `socialplanner/group.write`
+    SocialplannerGroupWrite,
+    /// `socialplanner/hashtag.readonly`
+    SocialplannerHashtagReadonly,
+    /// `socialplanner/hashtag.write`
+    SocialplannerHashtagWrite,
+    /// `socialplanner/oauth.readonly`
+    SocialplannerOauthReadonly,
+    /// `socialplanner/oauth.write`
+    SocialplannerOauthWrite,
+    /// `socialplanner/post.readonly`
+    SocialplannerPostReadonly,
+    /// `socialplanner/recurring.readonly`
+    SocialplannerRecurringReadonly,
+    /// `socialplanner/recurring.write`
+    SocialplannerRecurringWrite,
+    /// `socialplanner/review.readonly`
+    SocialplannerReviewReadonly,
+    /// `socialplanner/review.write`
+    SocialplannerReviewWrite,
+    /// `socialplanner/rss.readonly`
+    SocialplannerRssReadonly,
+    /// `socialplanner/rss.write`
+    SocialplannerRssWrite,
+    /// `socialplanner/search.readonly`
+    SocialplannerSearchReadonly,
+    /// `socialplanner/setting.readonly`
+    SocialplannerSettingReadonly,
+    /// `socialplanner/setting.write`
+    SocialplannerSettingWrite,
+    /// `socialplanner/stat.readonly`
+    SocialplannerStatReadonly,
+    /// `socialplanner/tag.readonly`
+    SocialplannerTagReadonly,
+    /// `socialplanner/tag.write`
+    SocialplannerTagWrite,
+    /// `socialplanner/filters.readonly`
+    SocialplannerFiltersReadonly,
+    /// `socialplanner/medias.readonly`
+    SocialplannerMediasReadonly,
+    /// `socialplanner/medias.write`
+    SocialplannerMediasWrite,
+    /// `socialplanner/watermarks.readonly`
+    SocialplannerWatermarksReadonly,
+    /// `socialplanner/watermarks.write`
+    SocialplannerWatermarksWrite,
+    /// `socialplanner/metatag.readonly`
+    SocialplannerMetatagReadonly,
+    /// `socialplanner/facebook.readonly`
+    SocialplannerFacebookReadonly,
+    /// `socialplanner/linkedin.readonly`
+    SocialplannerLinkedinReadonly,
+    /// `socialplanner/twitter.readonly`
+    SocialplannerTwitterReadonly,
+    /// `socialplanner/notification.readonly`
+    SocialplannerNotificationReadonly,
+    /// `socialplanner/notification.write`
+    SocialplannerNotificationWrite,
+    /// `socialplanner/snapshot.readonly`
+    SocialplannerSnapshotReadonly,
+    /// `socialplanner/snapshot.write`
+    SocialplannerSnapshotWrite,
+    /// `marketing/affiliate.write`
+    MarketingAffiliateWrite,
+    /// `blogs.write`
+    BlogsWrite,
+    /// `membership.write`
+    MembershipWrite,
+    /// `communities.write`
+    CommunitiesWrite,
+    /// `gokollab.write`
+    GokollabWrite,
+    /// `certificates.write`
+    CertificatesWrite,
+    /// `certificates.readonly`
+    CertificatesReadonly,
+    /// `adPublishing.write`
+    AdPublishingWrite,
+    /// `adPublishing.readonly`
+    AdPublishingReadonly,
+    /// `prospecting.write`
+    ProspectingWrite,
+    /// `prospecting.readonly`
+    ProspectingReadonly,
+    /// `prospecting/reports.readonly`
+    ProspectingReportsReadonly,
+    /// `private-integration-location.readonly`
+    PrivateIntegrationLocationReadonly,
+    /// `private-integration-location.write`
+    PrivateIntegrationLocationWrite,
+    /// `private-integration-company.readonly`
+    PrivateIntegrationCompanyReadonly,
+    /// `private-integration-company.write`
+    PrivateIntegrationCompanyWrite,
+    /// `native-integrations.readonly`
+    NativeIntegrationsReadonly,
+    /// `native-integrations.write`
+    NativeIntegrationsWrite,
+    /// `wordpress.write`
+    WordpressWrite,
+    /// `wordpress.read`
+    WordpressRead,
+    /// `custom-menu-link.write`
+    CustomMenuLinkWrite,
+    /// `qrcodes.write`
+    QrcodesWrite,
+    /// `users/team-management.write`
+    UsersTeamManagementWrite,
+    /// `users/team-management.readonly`
+    UsersTeamManagementReadonly,
+    /// `loginas.write`
+    LoginasWrite,
+    /// `users-sso-login-management.write`
+    UsersSsoLoginManagementWrite,
+    /// `users-sso-login-management.readonly`
+    UsersSsoLoginManagementReadonly,
+    /// `sso-config.write`
+    SsoConfigWrite,
+    /// `snapshots/api.readonly`
+    SnapshotsApiReadonly,
+    /// `snapshots/api.create`
+    SnapshotsApiCreate,
+    /// `snapshots/api.edit`
+    SnapshotsApiEdit,
+    /// `snapshots/api.push`
+    SnapshotsApiPush,
+    /// `snapshots/api.refresh`
+    SnapshotsApiRefresh,
+    /// `snapshots/api.share`
+    SnapshotsApiShare,
+    /// `snapshots/api.delete`
+    SnapshotsApiDelete,
+    /// `internaltools.location-transfer.write`
+    InternaltoolsLocationTransferWrite,
+    /// `internaltools.location-transfer.readonly`
+    InternaltoolsLocationTransferReadonly,
+    /// `affiliateportal.write`
+    AffiliateportalWrite,
+    /// `affiliateportal.readonly`
+    AffiliateportalReadonly,
+    /// `companies.write`
+    CompaniesWrite,
+    /// `internaltools.billing.write`
+    InternaltoolsBillingWrite,
+    /// `internaltools.billing.readonly`
+    InternaltoolsBillingReadonly,
+    /// `internaltools.billing-common.readonly`
+    InternaltoolsBillingCommonReadonly,
+    /// `internaltools.billing-common.write`
+    InternaltoolsBillingCommonWrite,
+    /// `voice-ai-agents.write`
+    VoiceAiAgentsWrite,
+    /// `voice-ai-agents.readonly`
+    VoiceAiAgentsReadonly,
+    /// `voice-ai-common.readonly`
+    VoiceAiCommonReadonly,
+    /// `voice-ai-common.write`
+    VoiceAiCommonWrite,
+    /// `voice-ai-agent-goals.readonly`
+    VoiceAiAgentGoalsReadonly,
+    /// `voice-ai-agent-goals.write`
+    VoiceAiAgentGoalsWrite,
+    /// `voice-ai-dashboard.readonly`
+    VoiceAiDashboardReadonly,
+    /// `agency/launchpad.write`
+    AgencyLaunchpadWrite,
+    /// `agency/launchpad.readonly`
+    AgencyLaunchpadReadonly,
+    /// `launchpad/location.write`
+    LaunchpadLocationWrite,
+    /// `launchpad/location.readonly`
+    LaunchpadLocationReadonly,
+    /// `text-ai-agents.write`
+    TextAiAgentsWrite,
+    /// `text-ai-agent-goals.readonly`
+    TextAiAgentGoalsReadonly,
+    /// `text-ai-agent-goals.write`
+    TextAiAgentGoalsWrite,
+    /// `text-ai-agent-training.write`
+    TextAiAgentTrainingWrite,
+    /// `text-ai-agents-dashboard.readonly`
+    TextAiAgentsDashboardReadonly,
+    /// `locations.create`
+    LocationsCreate,
+    /// `locations.delete`
+    LocationsDelete,
+    /// `locations.export.list`
+    LocationsExportList,
+    /// `locations.features-limits.manage`
+    LocationsFeaturesLimitsManage,
+    /// `locations.pause-resume`
+    LocationsPauseResume,
+    /// `locations.agency-subaccounts.manage`
+    LocationsAgencySubaccountsManage,
+    /// `locations.billing.manage`
+    LocationsBillingManage,
+    /// `locations.details.manage`
+    LocationsDetailsManage,
+    /// `audit-logs.readonly`
+    AuditLogsReadonly,
+    /// `audit-logs.export`
+    AuditLogsExport,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl Scopes {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::CampaignsReadonly => "campaigns.readonly",
+            Self::CampaignsWrite => "campaigns.write",
+            Self::CalendarsReadonly => "calendars.readonly",
+            Self::CalendarsEventsWrite => "calendars/events.write",
+            Self::CalendarsGroupsWrite => "calendars/groups.write",
+            Self::CalendarsWrite => "calendars.write",
+            Self::ContactsWrite => "contacts.write",
+            Self::ContactsBulkActionsWrite => "contacts/bulkActions.write",
+            Self::WorkflowsReadonly => "workflows.readonly",
+            Self::WorkflowsWrite => "workflows.write",
+            Self::TriggersWrite => "triggers.write",
+            Self::FunnelsWrite => "funnels.write",
+            Self::FormsWrite => "forms.write",
+            Self::SurveysWrite => "surveys.write",
+            Self::QuizzesWrite => "quizzes.write",
+            Self::WebsitesWrite => "websites.write",
+            Self::MediasWrite => "medias.write",
+            Self::MediasReadonly => "medias.readonly",
+            Self::OpportunitiesWrite => "opportunities.write",
+            Self::OpportunitiesLeadValueReadonly => "opportunities/leadValue.readonly",
+            Self::OpportunitiesBulkActionsWrite => "opportunities/bulkActions.write",
+            Self::ReportingPhoneReadonly => "reporting/phone.readonly",
+            Self::ReportingAdwordsReadonly => "reporting/adwords.readonly",
+            Self::ReportingFacebookAdsReadonly => "reporting/facebookAds.readonly",
+            Self::ReportingAttributionsReadonly => "reporting/attributions.readonly",
+            Self::ProspectingAuditReportWrite => "prospecting/auditReport.write",
+            Self::ReportingReportsReadonly => "reporting/reports.readonly",
+            Self::ReportingAgentReadonly => "reporting/agent.readonly",
+            Self::ReportingReportsWrite => "reporting/reports.write",
+            Self::ReportingStatsExport => "reporting/stats.export",
+            Self::PaymentsWrite => "payments.write",
+            Self::PaymentsRecordsWrite => "payments/records.write",
+            Self::PaymentsOrdersReadonly => "payments/orders.readonly",
+            Self::PaymentsOrdersExport => "payments/orders.export",
+            Self::PaymentsOrdersImport => "payments/orders.import",
+            Self::PaymentsOrdersCollectPayment => "payments/orders.collectPayment",
+            Self::PaymentsSubscriptionsReadonly => "payments/subscriptions.readonly",
+            Self::PaymentsSubscriptionsWrite => "payments/subscriptions.write",
+            Self::PaymentsSubscriptionsUpdate => "payments/subscriptions.update",
+            Self::PaymentsSubscriptionsExport => "payments/subscriptions.export",
+            Self::PaymentsSubscriptionsPauseResumeCancel => {
+                "payments/subscriptions.pauseResumeCancel"
+            }
+            Self::PaymentsSubscriptionsSharePaymentMethod => {
+                "payments/subscriptions.sharePaymentMethod"
+            }
+            Self::PaymentsTransactionsReadonly => "payments/transactions.readonly",
+            Self::PaymentsTransactionsExport => "payments/transactions.export",
+            Self::PaymentsTransactionsImport => "payments/transactions.import",
+            Self::PaymentsTransactionsRefund => "payments/transactions.refund",
+            Self::PaymentsTransactionsViewReceipts => {
+                "payments/transactions.viewReceipts"
+            }
+            Self::PaymentsTaxesSettingsReadonly => "payments/taxesSettings.readonly",
+            Self::PaymentsSettingsReadonly => "payments/settings.readonly",
+            Self::PaymentsTaxesSettingsUpdateInclusiveExclusive => {
+                "payments/taxesSettings.updateInclusiveExclusive"
+            }
+            Self::PaymentsTaxesSettingsManageRates => {
+                "payments/taxesSettings.manageRates"
+            }
+            Self::PaymentsTaxesSettingsConfigureAutomatic => {
+                "payments/taxesSettings.configureAutomatic"
+            }
+            Self::ProductsReadonly => "products.readonly",
+            Self::ProductsWrite => "products.write",
+            Self::ProductsDelete => "products.delete",
+            Self::ProductsDuplicate => "products.duplicate",
+            Self::ProductsBulkActions => "products.bulkActions",
+            Self::PaymentsSettingsWrite => "payments/settings.write",
+            Self::PaymentsSettingsConfigureReceipt => {
+                "payments/settings.configureReceipt"
+            }
+            Self::PaymentsSettingsConfigureSubscription => {
+                "payments/settings.configureSubscription"
+            }
+            Self::InvoicesWrite => "invoices.write",
+            Self::InvoicesReadonly => "invoices.readonly",
+            Self::InvoicesScheduleReadonly => "invoices/schedule.readonly",
+            Self::InvoicesScheduleWrite => "invoices/schedule.write",
+            Self::InvoicesTemplateReadonly => "invoices/template.readonly",
+            Self::InvoicesTemplateWrite => "invoices/template.write",
+            Self::ReputationReviewWrite => "reputation/review.write",
+            Self::ReputationListingWrite => "reputation/listing.write",
+            Self::ReputationReviewsAiAgentsWrite => "reputation/reviewsAIAgents.write",
+            Self::ReputationGbpWrite => "reputation/gbp.write",
+            Self::ConversationsWrite => "conversations.write",
+            Self::ConversationsReadonly => "conversations.readonly",
+            Self::ConversationsMessageReadonly => "conversations/message.readonly",
+            Self::ConversationsMessageWrite => "conversations/message.write",
+            Self::ContentAiWrite => "contentAI.write",
+            Self::DashboardStatsReadonly => "dashboard/stats.readonly",
+            Self::LocationsTagsWrite => "locations/tags.write",
+            Self::LocationsTagsReadonly => "locations/tags.readonly",
+            Self::MarketingWrite => "marketing.write",
+            Self::ElizaWrite => "eliza.write",
+            Self::SettingsWrite => "settings.write",
+            Self::SocialplannerPostWrite => "socialplanner/post.write",
+            Self::SocialplannerAccountReadonly => "socialplanner/account.readonly",
+            Self::SocialplannerAccountWrite => "socialplanner/account.write",
+            Self::SocialplannerCategoryReadonly => "socialplanner/category.readonly",
+            Self::SocialplannerCategoryWrite => "socialplanner/category.write",
+            Self::SocialplannerCsvReadonly => "socialplanner/csv.readonly",
+            Self::SocialplannerCsvWrite => "socialplanner/csv.write",
+            Self::SocialplannerGroupWrite => "socialplanner/group.write",
+            Self::SocialplannerHashtagReadonly => "socialplanner/hashtag.readonly",
+            Self::SocialplannerHashtagWrite => "socialplanner/hashtag.write",
+            Self::SocialplannerOauthReadonly => "socialplanner/oauth.readonly",
+            Self::SocialplannerOauthWrite => "socialplanner/oauth.write",
+            Self::SocialplannerPostReadonly => "socialplanner/post.readonly",
+            Self::SocialplannerRecurringReadonly => "socialplanner/recurring.readonly",
+            Self::SocialplannerRecurringWrite => "socialplanner/recurring.write",
+            Self::SocialplannerReviewReadonly => "socialplanner/review.readonly",
+            Self::SocialplannerReviewWrite => "socialplanner/review.write",
+            Self::SocialplannerRssReadonly => "socialplanner/rss.readonly",
+            Self::SocialplannerRssWrite => "socialplanner/rss.write",
+            Self::SocialplannerSearchReadonly => "socialplanner/search.readonly",
+            Self::SocialplannerSettingReadonly => "socialplanner/setting.readonly",
+            Self::SocialplannerSettingWrite => "socialplanner/setting.write",
+            Self::SocialplannerStatReadonly => "socialplanner/stat.readonly",
+            Self::SocialplannerTagReadonly => "socialplanner/tag.readonly",
+            Self::SocialplannerTagWrite => "socialplanner/tag.write",
+            Self::SocialplannerFiltersReadonly => "socialplanner/filters.readonly",
+            Self::SocialplannerMediasReadonly => "socialplanner/medias.readonly",
+            Self::SocialplannerMediasWrite => "socialplanner/medias.write",
+            Self::SocialplannerWatermarksReadonly => "socialplanner/watermarks.readonly",
+            Self::SocialplannerWatermarksWrite => "socialplanner/watermarks.write",
+            Self::SocialplannerMetatagReadonly => "socialplanner/metatag.readonly",
+            Self::SocialplannerFacebookReadonly => "socialplanner/facebook.readonly",
+            Self::SocialplannerLinkedinReadonly => "socialplanner/linkedin.readonly",
+            Self::SocialplannerTwitterReadonly => "socialplanner/twitter.readonly",
+            Self::SocialplannerNotificationReadonly => {
+                "socialplanner/notification.readonly"
+            }
+            Self::SocialplannerNotificationWrite => "socialplanner/notification.write",
+            Self::SocialplannerSnapshotReadonly => "socialplanner/snapshot.readonly",
+            Self::SocialplannerSnapshotWrite => "socialplanner/snapshot.write",
+            Self::MarketingAffiliateWrite => "marketing/affiliate.write",
+            Self::BlogsWrite => "blogs.write",
+            Self::MembershipWrite => "membership.write",
+            Self::CommunitiesWrite => "communities.write",
+            Self::GokollabWrite => "gokollab.write",
+            Self::CertificatesWrite => "certificates.write",
+            Self::CertificatesReadonly => "certificates.readonly",
+            Self::AdPublishingWrite => "adPublishing.write",
+            Self::AdPublishingReadonly => "adPublishing.readonly",
+            Self::ProspectingWrite => "prospecting.write",
+            Self::ProspectingReadonly => "prospecting.readonly",
+            Self::ProspectingReportsReadonly => "prospecting/reports.readonly",
+            Self::PrivateIntegrationLocationReadonly => {
+                "private-integration-location.readonly"
+            }
+            Self::PrivateIntegrationLocationWrite => "private-integration-location.write",
+            Self::PrivateIntegrationCompanyReadonly => {
+                "private-integration-company.readonly"
+            }
+            Self::PrivateIntegrationCompanyWrite => "private-integration-company.write",
+            Self::NativeIntegrationsReadonly => "native-integrations.readonly",
+            Self::NativeIntegrationsWrite => "native-integrations.write",
+            Self::WordpressWrite => "wordpress.write",
+            Self::WordpressRead => "wordpress.read",
+            Self::CustomMenuLinkWrite => "custom-menu-link.write",
+            Self::QrcodesWrite => "qrcodes.write",
+            Self::UsersTeamManagementWrite => "users/team-management.write",
+            Self::UsersTeamManagementReadonly => "users/team-management.readonly",
+            Self::LoginasWrite => "loginas.write",
+            Self::UsersSsoLoginManagementWrite => "users-sso-login-management.write",
+            Self::UsersSsoLoginManagementReadonly => {
+                "users-sso-login-management.readonly"
+            }
+            Self::SsoConfigWrite => "sso-config.write",
+            Self::SnapshotsApiReadonly => "snapshots/api.readonly",
+            Self::SnapshotsApiCreate => "snapshots/api.create",
+            Self::SnapshotsApiEdit => "snapshots/api.edit",
+            Self::SnapshotsApiPush => "snapshots/api.push",
+            Self::SnapshotsApiRefresh => "snapshots/api.refresh",
+            Self::SnapshotsApiShare => "snapshots/api.share",
+            Self::SnapshotsApiDelete => "snapshots/api.delete",
+            Self::InternaltoolsLocationTransferWrite => {
+                "internaltools.location-transfer.write"
+            }
+            Self::InternaltoolsLocationTransferReadonly => {
+                "internaltools.location-transfer.readonly"
+            }
+            Self::AffiliateportalWrite => "affiliateportal.write",
+            Self::AffiliateportalReadonly => "affiliateportal.readonly",
+            Self::CompaniesWrite => "companies.write",
+            Self::InternaltoolsBillingWrite => "internaltools.billing.write",
+            Self::InternaltoolsBillingReadonly => "internaltools.billing.readonly",
+            Self::InternaltoolsBillingCommonReadonly => {
+                "internaltools.billing-common.readonly"
+            }
+            Self::InternaltoolsBillingCommonWrite => "internaltools.billing-common.write",
+            Self::VoiceAiAgentsWrite => "voice-ai-agents.write",
+            Self::VoiceAiAgentsReadonly => "voice-ai-agents.readonly",
+            Self::VoiceAiCommonReadonly => "voice-ai-common.readonly",
+            Self::VoiceAiCommonWrite => "voice-ai-common.write",
+            Self::VoiceAiAgentGoalsReadonly => "voice-ai-agent-goals.readonly",
+            Self::VoiceAiAgentGoalsWrite => "voice-ai-agent-goals.write",
+            Self::VoiceAiDashboardReadonly => "voice-ai-dashboard.readonly",
+            Self::AgencyLaunchpadWrite => "agency/launchpad.write",
+            Self::AgencyLaunchpadReadonly => "agency/launchpad.readonly",
+            Self::LaunchpadLocationWrite => "launchpad/location.write",
+            Self::LaunchpadLocationReadonly => "launchpad/location.readonly",
+            Self::TextAiAgentsWrite => "text-ai-agents.write",
+            Self::TextAiAgentGoalsReadonly => "text-ai-agent-goals.readonly",
+            Self::TextAiAgentGoalsWrite => "text-ai-agent-goals.write",
+            Self::TextAiAgentTrainingWrite => "text-ai-agent-training.write",
+            Self::TextAiAgentsDashboardReadonly => "text-ai-agents-dashboard.readonly",
+            Self::LocationsCreate => "locations.create",
+            Self::LocationsDelete => "locations.delete",
+            Self::LocationsExportList => "locations.export.list",
+            Self::LocationsFeaturesLimitsManage => "locations.features-limits.manage",
+            Self::LocationsPauseResume => "locations.pause-resume",
+            Self::LocationsAgencySubaccountsManage => {
+                "locations.agency-subaccounts.manage"
+            }
+            Self::LocationsBillingManage => "locations.billing.manage",
+            Self::LocationsDetailsManage => "locations.details.manage",
+            Self::AuditLogsReadonly => "audit-logs.readonly",
+            Self::AuditLogsExport => "audit-logs.export",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for Scopes {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "campaigns.readonly" => Self::CampaignsReadonly,
+            "campaigns.write" => Self::CampaignsWrite,
+            "calendars.readonly" => Self::CalendarsReadonly,
+            "calendars/events.write" => Self::CalendarsEventsWrite,
+            "calendars/groups.write" => Self::CalendarsGroupsWrite,
+            "calendars.write" => Self::CalendarsWrite,
+            "contacts.write" => Self::ContactsWrite,
+            "contacts/bulkActions.write" => Self::ContactsBulkActionsWrite,
+            "workflows.readonly" => Self::WorkflowsReadonly,
+            "workflows.write" => Self::WorkflowsWrite,
+            "triggers.write" => Self::TriggersWrite,
+            "funnels.write" => Self::FunnelsWrite,
+            "forms.write" => Self::FormsWrite,
+            "surveys.write" => Self::SurveysWrite,
+            "quizzes.write" => Self::QuizzesWrite,
+            "websites.write" => Self::WebsitesWrite,
+            "medias.write" => Self::MediasWrite,
+            "medias.readonly" => Self::MediasReadonly,
+            "opportunities.write" => Self::OpportunitiesWrite,
+            "opportunities/leadValue.readonly" => Self::OpportunitiesLeadValueReadonly,
+            "opportunities/bulkActions.write" => Self::OpportunitiesBulkActionsWrite,
+            "reporting/phone.readonly" => Self::ReportingPhoneReadonly,
+            "reporting/adwords.readonly" => Self::ReportingAdwordsReadonly,
+            "reporting/facebookAds.readonly" => Self::ReportingFacebookAdsReadonly,
+            "reporting/attributions.readonly" => Self::ReportingAttributionsReadonly,
+            "prospecting/auditReport.write" => Self::ProspectingAuditReportWrite,
+            "reporting/reports.readonly" => Self::ReportingReportsReadonly,
+            "reporting/agent.readonly" => Self::ReportingAgentReadonly,
+            "reporting/reports.write" => Self::ReportingReportsWrite,
+            "reporting/stats.export" => Self::ReportingStatsExport,
+            "payments.write" => Self::PaymentsWrite,
+            "payments/records.write" => Self::PaymentsRecordsWrite,
+            "payments/orders.readonly" => Self::PaymentsOrdersReadonly,
+            "payments/orders.export" => Self::PaymentsOrdersExport,
+            "payments/orders.import" => Self::PaymentsOrdersImport,
+            "payments/orders.collectPayment" => Self::PaymentsOrdersCollectPayment,
+            "payments/subscriptions.readonly" => Self::PaymentsSubscriptionsReadonly,
+            "payments/subscriptions.write" => Self::PaymentsSubscriptionsWrite,
+            "payments/subscriptions.update" => Self::PaymentsSubscriptionsUpdate,
+            "payments/subscriptions.export" => Self::PaymentsSubscriptionsExport,
+            "payments/subscriptions.pauseResumeCancel" => {
+                Self::PaymentsSubscriptionsPauseResumeCancel
+            }
+            "payments/subscriptions.sharePaymentMethod" => {
+                Self::PaymentsSubscriptionsSharePaymentMethod
+            }
+            "payments/transactions.readonly" => Self::PaymentsTransactionsReadonly,
+            "payments/transactions.export" => Self::PaymentsTransactionsExport,
+            "payments/transactions.import" => Self::PaymentsTransactionsImport,
+            "payments/transactions.refund" => Self::PaymentsTransactionsRefund,
+            "payments/transactions.viewReceipts" => {
+                Self::PaymentsTransactionsViewReceipts
+            }
+            "payments/taxesSettings.readonly" => Self::PaymentsTaxesSettingsReadonly,
+            "payments/settings.readonly" => Self::PaymentsSettingsReadonly,
+            "payments/taxesSettings.updateInclusiveExclusive" => {
+                Self::PaymentsTaxesSettingsUpdateInclusiveExclusive
+            }
+            "payments/taxesSettings.manageRates" => {
+                Self::PaymentsTaxesSettingsManageRates
+            }
+            "payments/taxesSettings.configureAutomatic" => {
+                Self::PaymentsTaxesSettingsConfigureAutomatic
+            }
+            "products.readonly" => Self::ProductsReadonly,
+            "products.write" => Self::ProductsWrite,
+            "products.delete" => Self::ProductsDelete,
+            "products.duplicate" => Self::ProductsDuplicate,
+            "products.bulkActions" => Self::ProductsBulkActions,
+            "payments/settings.write" => Self::PaymentsSettingsWrite,
+            "payments/settings.configureReceipt" => {
+                Self::PaymentsSettingsConfigureReceipt
+            }
+            "payments/settings.configureSubscription" => {
+                Self::PaymentsSettingsConfigureSubscription
+            }
+            "invoices.write" => Self::InvoicesWrite,
+            "invoices.readonly" => Self::InvoicesReadonly,
+            "invoices/schedule.readonly" => Self::InvoicesScheduleReadonly,
+            "invoices/schedule.write" => Self::InvoicesScheduleWrite,
+            "invoices/template.readonly" => Self::InvoicesTemplateReadonly,
+            "invoices/template.write" => Self::InvoicesTemplateWrite,
+            "reputation/review.write" => Self::ReputationReviewWrite,
+            "reputation/listing.write" => Self::ReputationListingWrite,
+            "reputation/reviewsAIAgents.write" => Self::ReputationReviewsAiAgentsWrite,
+            "reputation/gbp.write" => Self::ReputationGbpWrite,
+            "conversations.write" => Self::ConversationsWrite,
+            "conversations.readonly" => Self::ConversationsReadonly,
+            "conversations/message.readonly" => Self::ConversationsMessageReadonly,
+            "conversations/message.write" => Self::ConversationsMessageWrite,
+            "contentAI.write" => Self::ContentAiWrite,
+            "dashboard/stats.readonly" => Self::DashboardStatsReadonly,
+            "locations/tags.write" => Self::LocationsTagsWrite,
+            "locations/tags.readonly" => Self::LocationsTagsReadonly,
+            "marketing.write" => Self::MarketingWrite,
+            "eliza.write" => Self::ElizaWrite,
+            "settings.write" => Self::SettingsWrite,
+            "socialplanner/post.write" => Self::SocialplannerPostWrite,
+            "socialplanner/account.readonly" => Self::SocialplannerAccountReadonly,
+            "socialplanner/account.write" => Self::SocialplannerAccountWrite,
+            "socialplanner/category.readonly" => Self::SocialplannerCategoryReadonly,
+            "socialplanner/category.write" => Self::SocialplannerCategoryWrite,
+            "socialplanner/csv.readonly" => Self::SocialplannerCsvReadonly,
+            "socialplanner/csv.write" => Self::SocialplannerCsvWrite,
+            "socialplanner/group.write" => Self::SocialplannerGroupWrite,
+            "socialplanner/hashtag.readonly" => Self::SocialplannerHashtagReadonly,
+            "socialplanner/hashtag.write" => Self::SocialplannerHashtagWrite,
+            "socialplanner/oauth.readonly" => Self::SocialplannerOauthReadonly,
+            "socialplanner/oauth.write" => Self::SocialplannerOauthWrite,
+            "socialplanner/post.readonly" => Self::SocialplannerPostReadonly,
+            "socialplanner/recurring.readonly" => Self::SocialplannerRecurringReadonly,
+            "socialplanner/recurring.write" => Self::SocialplannerRecurringWrite,
+            "socialplanner/review.readonly" => Self::SocialplannerReviewReadonly,
+            "socialplanner/review.write" => Self::SocialplannerReviewWrite,
+            "socialplanner/rss.readonly" => Self::SocialplannerRssReadonly,
+            "socialplanner/rss.write" => Self::SocialplannerRssWrite,
+            "socialplanner/search.readonly" => Self::SocialplannerSearchReadonly,
+            "socialplanner/setting.readonly" => Self::SocialplannerSettingReadonly,
+            "socialplanner/setting.write" => Self::SocialplannerSettingWrite,
+            "socialplanner/stat.readonly" => Self::SocialplannerStatReadonly,
+            "socialplanner/tag.readonly" => Self::SocialplannerTagReadonly,
+            "socialplanner/tag.write" => Self::SocialplannerTagWrite,
+            "socialplanner/filters.readonly" => Self::SocialplannerFiltersReadonly,
+            "socialplanner/medias.readonly" => Self::SocialplannerMediasReadonly,
+            "socialplanner/medias.write" => Self::SocialplannerMediasWrite,
+            "socialplanner/watermarks.readonly" => Self::SocialplannerWatermarksReadonly,
+            "socialplanner/watermarks.write" => Self::SocialplannerWatermarksWrite,
+            "socialplanner/metatag.readonly" => Self::SocialplannerMetatagReadonly,
+            "socialplanner/facebook.readonly" => Self::SocialplannerFacebookReadonly,
+            "socialplanner/linkedin.readonly" => Self::SocialplannerLinkedinReadonly,
+            "socialplanner/twitter.readonly" => Self::SocialplannerTwitterReadonly,
+            "socialplanner/notification.readonly" => {
+                Self::SocialplannerNotificationReadonly
+            }
+            "socialplanner/notification.write" => Self::SocialplannerNotificationWrite,
+            "socialplanner/snapshot.readonly" => Self::SocialplannerSnapshotReadonly,
+            "socialplanner/snapshot.write" => Self::SocialplannerSnapshotWrite,
+            "marketing/affiliate.write" => Self::MarketingAffiliateWrite,
+            "blogs.write" => Self::BlogsWrite,
+            "membership.write" => Self::MembershipWrite,
+            "communities.write" => Self::CommunitiesWrite,
+            "gokollab.write" => Self::GokollabWrite,
+            "certificates.write" => Self::CertificatesWrite,
+            "certificates.readonly" => Self::CertificatesReadonly,
+            "adPublishing.write" => Self::AdPublishingWrite,
+            "adPublishing.readonly" => Self::AdPublishingReadonly,
+            "prospecting.write" => Self::ProspectingWrite,
+            "prospecting.readonly" => Self::ProspectingReadonly,
+            "prospecting/reports.readonly" => Self::ProspectingReportsReadonly,
+            "private-integration-location.readonly" => {
+                Self::PrivateIntegrationLocationReadonly
+            }
+            "private-integration-location.write" => Self::PrivateIntegrationLocationWrite,
+            "private-integration-company.readonly" => {
+                Self::PrivateIntegrationCompanyReadonly
+            }
+            "private-integration-company.write" => Self::PrivateIntegrationCompanyWrite,
+            "native-integrations.readonly" => Self::NativeIntegrationsReadonly,
+            "native-integrations.write" => Self::NativeIntegrationsWrite,
+            "wordpress.write" => Self::WordpressWrite,
+            "wordpress.read" => Self::WordpressRead,
+            "custom-menu-link.write" => Self::CustomMenuLinkWrite,
+            "qrcodes.write" => Self::QrcodesWrite,
+            "users/team-management.write" => Self::UsersTeamManagementWrite,
+            "users/team-management.readonly" => Self::UsersTeamManagementReadonly,
+            "loginas.write" => Self::LoginasWrite,
+            "users-sso-login-management.write" => Self::UsersSsoLoginManagementWrite,
+            "users-sso-login-management.readonly" => {
+                Self::UsersSsoLoginManagementReadonly
+            }
+            "sso-config.write" => Self::SsoConfigWrite,
+            "snapshots/api.readonly" => Self::SnapshotsApiReadonly,
+            "snapshots/api.create" => Self::SnapshotsApiCreate,
+            "snapshots/api.edit" => Self::SnapshotsApiEdit,
+            "snapshots/api.push" => Self::SnapshotsApiPush,
+            "snapshots/api.refresh" => Self::SnapshotsApiRefresh,
+            "snapshots/api.share" => Self::SnapshotsApiShare,
+            "snapshots/api.delete" => Self::SnapshotsApiDelete,
+            "internaltools.location-transfer.write" => {
+                Self::InternaltoolsLocationTransferWrite
+            }
+            "internaltools.location-transfer.readonly" => {
+                Self::InternaltoolsLocationTransferReadonly
+            }
+            "affiliateportal.write" => Self::AffiliateportalWrite,
+            "affiliateportal.readonly" => Self::AffiliateportalReadonly,
+            "companies.write" => Self::CompaniesWrite,
+            "internaltools.billing.write" => Self::InternaltoolsBillingWrite,
+            "internaltools.billing.readonly" => Self::InternaltoolsBillingReadonly,
+            "internaltools.billing-common.readonly" => {
+                Self::InternaltoolsBillingCommonReadonly
+            }
+            "internaltools.billing-common.write" => Self::InternaltoolsBillingCommonWrite,
+            "voice-ai-agents.write" => Self::VoiceAiAgentsWrite,
+            "voice-ai-agents.readonly" => Self::VoiceAiAgentsReadonly,
+            "voice-ai-common.readonly" => Self::VoiceAiCommonReadonly,
+            "voice-ai-common.write" => Self::VoiceAiCommonWrite,
+            "voice-ai-agent-goals.readonly" => Self::VoiceAiAgentGoalsReadonly,
+            "voice-ai-agent-goals.write" => Self::VoiceAiAgentGoalsWrite,
+            "voice-ai-dashboard.readonly" => Self::VoiceAiDashboardReadonly,
+            "agency/launchpad.write" => Self::AgencyLaunchpadWrite,
+            "agency/launchpad.readonly" => Self::AgencyLaunchpadReadonly,
+            "launchpad/location.write" => Self::LaunchpadLocationWrite,
+            "launchpad/location.readonly" => Self::LaunchpadLocationReadonly,
+            "text-ai-agents.write" => Self::TextAiAgentsWrite,
+            "text-ai-agent-goals.readonly" => Self::TextAiAgentGoalsReadonly,
+            "text-ai-agent-goals.write" => Self::TextAiAgentGoalsWrite,
+            "text-ai-agent-training.write" => Self::TextAiAgentTrainingWrite,
+            "text-ai-agents-dashboard.readonly" => Self::TextAiAgentsDashboardReadonly,
+            "locations.create" => Self::LocationsCreate,
+            "locations.delete" => Self::LocationsDelete,
+            "locations.export.list" => Self::LocationsExportList,
+            "locations.features-limits.manage" => Self::LocationsFeaturesLimitsManage,
+            "locations.pause-resume" => Self::LocationsPauseResume,
+            "locations.agency-subaccounts.manage" => {
+                Self::LocationsAgencySubaccountsManage
+            }
+            "locations.billing.manage" => Self::LocationsBillingManage,
+            "locations.details.manage" => Self::LocationsDetailsManage,
+            "audit-logs.readonly" => Self::AuditLogsReadonly,
+            "audit-logs.export" => Self::AuditLogsExport,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<Scopes> for String {
+    fn from(value: Scopes) -> Self {
+        match value {
+            Scopes::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Scopes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The response to `GET /users/search` and the response to `POST /users/search/filter-by-email`.
@@ -2269,14 +1405,14 @@ pub struct UpdateUserDto {
     pub permissions: Option<PermissionsDto>,
     /// Scopes allowed for users. Only scopes that have been passed will be enabled. If passed empty all the scopes will be get disabled
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scopes: Option<Vec<UpdateUserDtoScopesItem>>,
+    pub scopes: Option<Vec<Scopes>>,
     /// Assigned Scopes allowed for users. Only scopes that have been passed will be enabled. If passed empty all the assigned scopes will be get disabled
     #[serde(
         rename = "scopesAssignedToOnly",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub scopes_assigned_to_only: Option<Vec<UpdateUserDtoScopesAssignedToOnlyItem>>,
+    pub scopes_assigned_to_only: Option<Vec<Scopes>>,
     /// Example: `https://img.png`
     #[serde(rename = "profilePhoto", default, skip_serializing_if = "Option::is_none")]
     pub profile_photo: Option<String>,
@@ -2291,1831 +1427,7 @@ pub struct UpdateUserDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub platform_language: Option<UpdateUserDtoPlatformLanguage>,
-}
-
-/// Platform language preference for the user
-///
-/// Schema: `apps/users.json#/components/schemas/UpdateUserDto/properties/platformLanguage`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateUserDtoPlatformLanguage {
-    /// `en_US`
-    EnUs,
-    /// `es`
-    Es,
-    /// `fr_CA`
-    FrCa,
-    /// `fr_FR`
-    FrFr,
-    /// `nl`
-    Nl,
-    /// `de`
-    De,
-    /// `pt_PT`
-    PtPt,
-    /// `pt_BR`
-    PtBr,
-    /// `it`
-    It,
-    /// `sv`
-    Sv,
-    /// `da`
-    Da,
-    /// `fi`
-    Fi,
-    /// `no`
-    No,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateUserDtoPlatformLanguage {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::EnUs => "en_US",
-            Self::Es => "es",
-            Self::FrCa => "fr_CA",
-            Self::FrFr => "fr_FR",
-            Self::Nl => "nl",
-            Self::De => "de",
-            Self::PtPt => "pt_PT",
-            Self::PtBr => "pt_BR",
-            Self::It => "it",
-            Self::Sv => "sv",
-            Self::Da => "da",
-            Self::Fi => "fi",
-            Self::No => "no",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateUserDtoPlatformLanguage {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "en_US" => Self::EnUs,
-            "es" => Self::Es,
-            "fr_CA" => Self::FrCa,
-            "fr_FR" => Self::FrFr,
-            "nl" => Self::Nl,
-            "de" => Self::De,
-            "pt_PT" => Self::PtPt,
-            "pt_BR" => Self::PtBr,
-            "it" => Self::It,
-            "sv" => Self::Sv,
-            "da" => Self::Da,
-            "fi" => Self::Fi,
-            "no" => Self::No,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateUserDtoPlatformLanguage> for String {
-    fn from(value: UpdateUserDtoPlatformLanguage) -> Self {
-        match value {
-            UpdateUserDtoPlatformLanguage::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateUserDtoPlatformLanguage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An item of the `scopesAssignedToOnly` field of [`UpdateUserDto`].
-///
-/// Schema: `apps/users.json#/components/schemas/UpdateUserDto/properties/scopesAssignedToOnly/items`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateUserDtoScopesAssignedToOnlyItem {
-    /// `campaigns.readonly`
-    CampaignsReadonly,
-    /// `campaigns.write`
-    CampaignsWrite,
-    /// `calendars.readonly`
-    CalendarsReadonly,
-    /// `calendars/events.write`
-    CalendarsEventsWrite,
-    /// `calendars/groups.write`
-    CalendarsGroupsWrite,
-    /// `calendars.write`
-    CalendarsWrite,
-    /// `contacts.write`
-    ContactsWrite,
-    /// `contacts/bulkActions.write`
-    ContactsBulkActionsWrite,
-    /// `workflows.readonly`
-    WorkflowsReadonly,
-    /// `workflows.write`
-    WorkflowsWrite,
-    /// `triggers.write`
-    TriggersWrite,
-    /// `funnels.write`
-    FunnelsWrite,
-    /// `forms.write`
-    FormsWrite,
-    /// `surveys.write`
-    SurveysWrite,
-    /// `quizzes.write`
-    QuizzesWrite,
-    /// `websites.write`
-    WebsitesWrite,
-    /// `medias.write`
-    MediasWrite,
-    /// `medias.readonly`
-    MediasReadonly,
-    /// `opportunities.write`
-    OpportunitiesWrite,
-    /// `opportunities/leadValue.readonly`
-    OpportunitiesLeadValueReadonly,
-    /// `opportunities/bulkActions.write`
-    OpportunitiesBulkActionsWrite,
-    /// `reporting/phone.readonly`
-    ReportingPhoneReadonly,
-    /// `reporting/adwords.readonly`
-    ReportingAdwordsReadonly,
-    /// `reporting/facebookAds.readonly`
-    ReportingFacebookAdsReadonly,
-    /// `reporting/attributions.readonly`
-    ReportingAttributionsReadonly,
-    /// `prospecting/auditReport.write`
-    ProspectingAuditReportWrite,
-    /// `reporting/reports.readonly`
-    ReportingReportsReadonly,
-    /// `reporting/agent.readonly`
-    ReportingAgentReadonly,
-    /// `reporting/reports.write`
-    ReportingReportsWrite,
-    /// `reporting/stats.export`
-    ReportingStatsExport,
-    /// `payments.write`
-    PaymentsWrite,
-    /// `payments/records.write`
-    PaymentsRecordsWrite,
-    /// `payments/orders.readonly`
-    PaymentsOrdersReadonly,
-    /// `payments/orders.export`
-    PaymentsOrdersExport,
-    /// `payments/orders.import`
-    PaymentsOrdersImport,
-    /// `payments/orders.collectPayment`
-    PaymentsOrdersCollectPayment,
-    /// `payments/subscriptions.readonly`
-    PaymentsSubscriptionsReadonly,
-    /// `payments/subscriptions.write`
-    PaymentsSubscriptionsWrite,
-    /// `payments/subscriptions.update`
-    PaymentsSubscriptionsUpdate,
-    /// `payments/subscriptions.export`
-    PaymentsSubscriptionsExport,
-    /// `payments/subscriptions.pauseResumeCancel`
-    PaymentsSubscriptionsPauseResumeCancel,
-    /// `payments/subscriptions.sharePaymentMethod`
-    PaymentsSubscriptionsSharePaymentMethod,
-    /// `payments/transactions.readonly`
-    PaymentsTransactionsReadonly,
-    /// `payments/transactions.export`
-    PaymentsTransactionsExport,
-    /// `payments/transactions.import`
-    PaymentsTransactionsImport,
-    /// `payments/transactions.refund`
-    PaymentsTransactionsRefund,
-    /// `payments/transactions.viewReceipts`
-    PaymentsTransactionsViewReceipts,
-    /// `payments/taxesSettings.readonly`
-    PaymentsTaxesSettingsReadonly,
-    /// `payments/settings.readonly`
-    PaymentsSettingsReadonly,
-    /// `payments/taxesSettings.updateInclusiveExclusive`
-    PaymentsTaxesSettingsUpdateInclusiveExclusive,
-    /// `payments/taxesSettings.manageRates`
-    PaymentsTaxesSettingsManageRates,
-    /// `payments/taxesSettings.configureAutomatic`
-    PaymentsTaxesSettingsConfigureAutomatic,
-    /// `products.readonly`
-    ProductsReadonly,
-    /// `products.write`
-    ProductsWrite,
-    /// `products.delete`
-    ProductsDelete,
-    /// `products.duplicate`
-    ProductsDuplicate,
-    /// `products.bulkActions`
-    ProductsBulkActions,
-    /// `payments/settings.write`
-    PaymentsSettingsWrite,
-    /// `payments/settings.configureReceipt`
-    PaymentsSettingsConfigureReceipt,
-    /// `payments/settings.configureSubscription`
-    PaymentsSettingsConfigureSubscription,
-    /// `invoices.write`
-    InvoicesWrite,
-    /// `invoices.readonly`
-    InvoicesReadonly,
-    /// `invoices/schedule.readonly`
-    InvoicesScheduleReadonly,
-    /// `invoices/schedule.write`
-    InvoicesScheduleWrite,
-    /// `invoices/template.readonly`
-    InvoicesTemplateReadonly,
-    /// `invoices/template.write`
-    InvoicesTemplateWrite,
-    /// `reputation/review.write`
-    ReputationReviewWrite,
-    /// `reputation/listing.write`
-    ReputationListingWrite,
-    /// `reputation/reviewsAIAgents.write`
-    ReputationReviewsAiAgentsWrite,
-    /// `reputation/gbp.write`
-    ReputationGbpWrite,
-    /// `conversations.write`
-    ConversationsWrite,
-    /// `conversations.readonly`
-    ConversationsReadonly,
-    /// `conversations/message.readonly`
-    ConversationsMessageReadonly,
-    /// `conversations/message.write`
-    ConversationsMessageWrite,
-    /// `contentAI.write`
-    ContentAiWrite,
-    /// `dashboard/stats.readonly`
-    DashboardStatsReadonly,
-    /// `locations/tags.write`
-    LocationsTagsWrite,
-    /// `locations/tags.readonly`
-    LocationsTagsReadonly,
-    /// `marketing.write`
-    MarketingWrite,
-    /// `eliza.write`
-    ElizaWrite,
-    /// `settings.write`
-    SettingsWrite,
-    /// `socialplanner/post.write`
-    SocialplannerPostWrite,
-    /// `socialplanner/account.readonly`
-    SocialplannerAccountReadonly,
-    /// `socialplanner/account.write`
-    SocialplannerAccountWrite,
-    /// `socialplanner/category.readonly`
-    SocialplannerCategoryReadonly,
-    /// `socialplanner/category.write`
-    SocialplannerCategoryWrite,
-    /// `socialplanner/csv.readonly`
-    SocialplannerCsvReadonly,
-    /// `socialplanner/csv.write`
-    SocialplannerCsvWrite,
-    /// `socialplanner/group.write`
-    SocialplannerGroupWrite,
-    /// `socialplanner/hashtag.readonly`
-    SocialplannerHashtagReadonly,
-    /// `socialplanner/hashtag.write`
-    SocialplannerHashtagWrite,
-    /// `socialplanner/oauth.readonly`
-    SocialplannerOauthReadonly,
-    /// `socialplanner/oauth.write`
-    SocialplannerOauthWrite,
-    /// `socialplanner/post.readonly`
-    SocialplannerPostReadonly,
-    /// `socialplanner/recurring.readonly`
-    SocialplannerRecurringReadonly,
-    /// `socialplanner/recurring.write`
-    SocialplannerRecurringWrite,
-    /// `socialplanner/review.readonly`
-    SocialplannerReviewReadonly,
-    /// `socialplanner/review.write`
-    SocialplannerReviewWrite,
-    /// `socialplanner/rss.readonly`
-    SocialplannerRssReadonly,
-    /// `socialplanner/rss.write`
-    SocialplannerRssWrite,
-    /// `socialplanner/search.readonly`
-    SocialplannerSearchReadonly,
-    /// `socialplanner/setting.readonly`
-    SocialplannerSettingReadonly,
-    /// `socialplanner/setting.write`
-    SocialplannerSettingWrite,
-    /// `socialplanner/stat.readonly`
-    SocialplannerStatReadonly,
-    /// `socialplanner/tag.readonly`
-    SocialplannerTagReadonly,
-    /// `socialplanner/tag.write`
-    SocialplannerTagWrite,
-    /// `socialplanner/filters.readonly`
-    SocialplannerFiltersReadonly,
-    /// `socialplanner/medias.readonly`
-    SocialplannerMediasReadonly,
-    /// `socialplanner/medias.write`
-    SocialplannerMediasWrite,
-    /// `socialplanner/watermarks.readonly`
-    SocialplannerWatermarksReadonly,
-    /// `socialplanner/watermarks.write`
-    SocialplannerWatermarksWrite,
-    /// `socialplanner/metatag.readonly`
-    SocialplannerMetatagReadonly,
-    /// `socialplanner/facebook.readonly`
-    SocialplannerFacebookReadonly,
-    /// `socialplanner/linkedin.readonly`
-    SocialplannerLinkedinReadonly,
-    /// `socialplanner/twitter.readonly`
-    SocialplannerTwitterReadonly,
-    /// `socialplanner/notification.readonly`
-    SocialplannerNotificationReadonly,
-    /// `socialplanner/notification.write`
-    SocialplannerNotificationWrite,
-    /// `socialplanner/snapshot.readonly`
-    SocialplannerSnapshotReadonly,
-    /// `socialplanner/snapshot.write`
-    SocialplannerSnapshotWrite,
-    /// `marketing/affiliate.write`
-    MarketingAffiliateWrite,
-    /// `blogs.write`
-    BlogsWrite,
-    /// `membership.write`
-    MembershipWrite,
-    /// `communities.write`
-    CommunitiesWrite,
-    /// `gokollab.write`
-    GokollabWrite,
-    /// `certificates.write`
-    CertificatesWrite,
-    /// `certificates.readonly`
-    CertificatesReadonly,
-    /// `adPublishing.write`
-    AdPublishingWrite,
-    /// `adPublishing.readonly`
-    AdPublishingReadonly,
-    /// `prospecting.write`
-    ProspectingWrite,
-    /// `prospecting.readonly`
-    ProspectingReadonly,
-    /// `prospecting/reports.readonly`
-    ProspectingReportsReadonly,
-    /// `private-integration-location.readonly`
-    PrivateIntegrationLocationReadonly,
-    /// `private-integration-location.write`
-    PrivateIntegrationLocationWrite,
-    /// `private-integration-company.readonly`
-    PrivateIntegrationCompanyReadonly,
-    /// `private-integration-company.write`
-    PrivateIntegrationCompanyWrite,
-    /// `native-integrations.readonly`
-    NativeIntegrationsReadonly,
-    /// `native-integrations.write`
-    NativeIntegrationsWrite,
-    /// `wordpress.write`
-    WordpressWrite,
-    /// `wordpress.read`
-    WordpressRead,
-    /// `custom-menu-link.write`
-    CustomMenuLinkWrite,
-    /// `qrcodes.write`
-    QrcodesWrite,
-    /// `users/team-management.write`
-    UsersTeamManagementWrite,
-    /// `users/team-management.readonly`
-    UsersTeamManagementReadonly,
-    /// `loginas.write`
-    LoginasWrite,
-    /// `users-sso-login-management.write`
-    UsersSsoLoginManagementWrite,
-    /// `users-sso-login-management.readonly`
-    UsersSsoLoginManagementReadonly,
-    /// `sso-config.write`
-    SsoConfigWrite,
-    /// `snapshots/api.readonly`
-    SnapshotsApiReadonly,
-    /// `snapshots/api.create`
-    SnapshotsApiCreate,
-    /// `snapshots/api.edit`
-    SnapshotsApiEdit,
-    /// `snapshots/api.push`
-    SnapshotsApiPush,
-    /// `snapshots/api.refresh`
-    SnapshotsApiRefresh,
-    /// `snapshots/api.share`
-    SnapshotsApiShare,
-    /// `snapshots/api.delete`
-    SnapshotsApiDelete,
-    /// `internaltools.location-transfer.write`
-    InternaltoolsLocationTransferWrite,
-    /// `internaltools.location-transfer.readonly`
-    InternaltoolsLocationTransferReadonly,
-    /// `affiliateportal.write`
-    AffiliateportalWrite,
-    /// `affiliateportal.readonly`
-    AffiliateportalReadonly,
-    /// `companies.write`
-    CompaniesWrite,
-    /// `internaltools.billing.write`
-    InternaltoolsBillingWrite,
-    /// `internaltools.billing.readonly`
-    InternaltoolsBillingReadonly,
-    /// `internaltools.billing-common.readonly`
-    InternaltoolsBillingCommonReadonly,
-    /// `internaltools.billing-common.write`
-    InternaltoolsBillingCommonWrite,
-    /// `voice-ai-agents.write`
-    VoiceAiAgentsWrite,
-    /// `voice-ai-agents.readonly`
-    VoiceAiAgentsReadonly,
-    /// `voice-ai-common.readonly`
-    VoiceAiCommonReadonly,
-    /// `voice-ai-common.write`
-    VoiceAiCommonWrite,
-    /// `voice-ai-agent-goals.readonly`
-    VoiceAiAgentGoalsReadonly,
-    /// `voice-ai-agent-goals.write`
-    VoiceAiAgentGoalsWrite,
-    /// `voice-ai-dashboard.readonly`
-    VoiceAiDashboardReadonly,
-    /// `agency/launchpad.write`
-    AgencyLaunchpadWrite,
-    /// `agency/launchpad.readonly`
-    AgencyLaunchpadReadonly,
-    /// `launchpad/location.write`
-    LaunchpadLocationWrite,
-    /// `launchpad/location.readonly`
-    LaunchpadLocationReadonly,
-    /// `text-ai-agents.write`
-    TextAiAgentsWrite,
-    /// `text-ai-agent-goals.readonly`
-    TextAiAgentGoalsReadonly,
-    /// `text-ai-agent-goals.write`
-    TextAiAgentGoalsWrite,
-    /// `text-ai-agent-training.write`
-    TextAiAgentTrainingWrite,
-    /// `text-ai-agents-dashboard.readonly`
-    TextAiAgentsDashboardReadonly,
-    /// `locations.create`
-    LocationsCreate,
-    /// `locations.delete`
-    LocationsDelete,
-    /// `locations.export.list`
-    LocationsExportList,
-    /// `locations.features-limits.manage`
-    LocationsFeaturesLimitsManage,
-    /// `locations.pause-resume`
-    LocationsPauseResume,
-    /// `locations.agency-subaccounts.manage`
-    LocationsAgencySubaccountsManage,
-    /// `locations.billing.manage`
-    LocationsBillingManage,
-    /// `locations.details.manage`
-    LocationsDetailsManage,
-    /// `audit-logs.readonly`
-    AuditLogsReadonly,
-    /// `audit-logs.export`
-    AuditLogsExport,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateUserDtoScopesAssignedToOnlyItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CampaignsReadonly => "campaigns.readonly",
-            Self::CampaignsWrite => "campaigns.write",
-            Self::CalendarsReadonly => "calendars.readonly",
-            Self::CalendarsEventsWrite => "calendars/events.write",
-            Self::CalendarsGroupsWrite => "calendars/groups.write",
-            Self::CalendarsWrite => "calendars.write",
-            Self::ContactsWrite => "contacts.write",
-            Self::ContactsBulkActionsWrite => "contacts/bulkActions.write",
-            Self::WorkflowsReadonly => "workflows.readonly",
-            Self::WorkflowsWrite => "workflows.write",
-            Self::TriggersWrite => "triggers.write",
-            Self::FunnelsWrite => "funnels.write",
-            Self::FormsWrite => "forms.write",
-            Self::SurveysWrite => "surveys.write",
-            Self::QuizzesWrite => "quizzes.write",
-            Self::WebsitesWrite => "websites.write",
-            Self::MediasWrite => "medias.write",
-            Self::MediasReadonly => "medias.readonly",
-            Self::OpportunitiesWrite => "opportunities.write",
-            Self::OpportunitiesLeadValueReadonly => "opportunities/leadValue.readonly",
-            Self::OpportunitiesBulkActionsWrite => "opportunities/bulkActions.write",
-            Self::ReportingPhoneReadonly => "reporting/phone.readonly",
-            Self::ReportingAdwordsReadonly => "reporting/adwords.readonly",
-            Self::ReportingFacebookAdsReadonly => "reporting/facebookAds.readonly",
-            Self::ReportingAttributionsReadonly => "reporting/attributions.readonly",
-            Self::ProspectingAuditReportWrite => "prospecting/auditReport.write",
-            Self::ReportingReportsReadonly => "reporting/reports.readonly",
-            Self::ReportingAgentReadonly => "reporting/agent.readonly",
-            Self::ReportingReportsWrite => "reporting/reports.write",
-            Self::ReportingStatsExport => "reporting/stats.export",
-            Self::PaymentsWrite => "payments.write",
-            Self::PaymentsRecordsWrite => "payments/records.write",
-            Self::PaymentsOrdersReadonly => "payments/orders.readonly",
-            Self::PaymentsOrdersExport => "payments/orders.export",
-            Self::PaymentsOrdersImport => "payments/orders.import",
-            Self::PaymentsOrdersCollectPayment => "payments/orders.collectPayment",
-            Self::PaymentsSubscriptionsReadonly => "payments/subscriptions.readonly",
-            Self::PaymentsSubscriptionsWrite => "payments/subscriptions.write",
-            Self::PaymentsSubscriptionsUpdate => "payments/subscriptions.update",
-            Self::PaymentsSubscriptionsExport => "payments/subscriptions.export",
-            Self::PaymentsSubscriptionsPauseResumeCancel => {
-                "payments/subscriptions.pauseResumeCancel"
-            }
-            Self::PaymentsSubscriptionsSharePaymentMethod => {
-                "payments/subscriptions.sharePaymentMethod"
-            }
-            Self::PaymentsTransactionsReadonly => "payments/transactions.readonly",
-            Self::PaymentsTransactionsExport => "payments/transactions.export",
-            Self::PaymentsTransactionsImport => "payments/transactions.import",
-            Self::PaymentsTransactionsRefund => "payments/transactions.refund",
-            Self::PaymentsTransactionsViewReceipts => {
-                "payments/transactions.viewReceipts"
-            }
-            Self::PaymentsTaxesSettingsReadonly => "payments/taxesSettings.readonly",
-            Self::PaymentsSettingsReadonly => "payments/settings.readonly",
-            Self::PaymentsTaxesSettingsUpdateInclusiveExclusive => {
-                "payments/taxesSettings.updateInclusiveExclusive"
-            }
-            Self::PaymentsTaxesSettingsManageRates => {
-                "payments/taxesSettings.manageRates"
-            }
-            Self::PaymentsTaxesSettingsConfigureAutomatic => {
-                "payments/taxesSettings.configureAutomatic"
-            }
-            Self::ProductsReadonly => "products.readonly",
-            Self::ProductsWrite => "products.write",
-            Self::ProductsDelete => "products.delete",
-            Self::ProductsDuplicate => "products.duplicate",
-            Self::ProductsBulkActions => "products.bulkActions",
-            Self::PaymentsSettingsWrite => "payments/settings.write",
-            Self::PaymentsSettingsConfigureReceipt => {
-                "payments/settings.configureReceipt"
-            }
-            Self::PaymentsSettingsConfigureSubscription => {
-                "payments/settings.configureSubscription"
-            }
-            Self::InvoicesWrite => "invoices.write",
-            Self::InvoicesReadonly => "invoices.readonly",
-            Self::InvoicesScheduleReadonly => "invoices/schedule.readonly",
-            Self::InvoicesScheduleWrite => "invoices/schedule.write",
-            Self::InvoicesTemplateReadonly => "invoices/template.readonly",
-            Self::InvoicesTemplateWrite => "invoices/template.write",
-            Self::ReputationReviewWrite => "reputation/review.write",
-            Self::ReputationListingWrite => "reputation/listing.write",
-            Self::ReputationReviewsAiAgentsWrite => "reputation/reviewsAIAgents.write",
-            Self::ReputationGbpWrite => "reputation/gbp.write",
-            Self::ConversationsWrite => "conversations.write",
-            Self::ConversationsReadonly => "conversations.readonly",
-            Self::ConversationsMessageReadonly => "conversations/message.readonly",
-            Self::ConversationsMessageWrite => "conversations/message.write",
-            Self::ContentAiWrite => "contentAI.write",
-            Self::DashboardStatsReadonly => "dashboard/stats.readonly",
-            Self::LocationsTagsWrite => "locations/tags.write",
-            Self::LocationsTagsReadonly => "locations/tags.readonly",
-            Self::MarketingWrite => "marketing.write",
-            Self::ElizaWrite => "eliza.write",
-            Self::SettingsWrite => "settings.write",
-            Self::SocialplannerPostWrite => "socialplanner/post.write",
-            Self::SocialplannerAccountReadonly => "socialplanner/account.readonly",
-            Self::SocialplannerAccountWrite => "socialplanner/account.write",
-            Self::SocialplannerCategoryReadonly => "socialplanner/category.readonly",
-            Self::SocialplannerCategoryWrite => "socialplanner/category.write",
-            Self::SocialplannerCsvReadonly => "socialplanner/csv.readonly",
-            Self::SocialplannerCsvWrite => "socialplanner/csv.write",
-            Self::SocialplannerGroupWrite => "socialplanner/group.write",
-            Self::SocialplannerHashtagReadonly => "socialplanner/hashtag.readonly",
-            Self::SocialplannerHashtagWrite => "socialplanner/hashtag.write",
-            Self::SocialplannerOauthReadonly => "socialplanner/oauth.readonly",
-            Self::SocialplannerOauthWrite => "socialplanner/oauth.write",
-            Self::SocialplannerPostReadonly => "socialplanner/post.readonly",
-            Self::SocialplannerRecurringReadonly => "socialplanner/recurring.readonly",
-            Self::SocialplannerRecurringWrite => "socialplanner/recurring.write",
-            Self::SocialplannerReviewReadonly => "socialplanner/review.readonly",
-            Self::SocialplannerReviewWrite => "socialplanner/review.write",
-            Self::SocialplannerRssReadonly => "socialplanner/rss.readonly",
-            Self::SocialplannerRssWrite => "socialplanner/rss.write",
-            Self::SocialplannerSearchReadonly => "socialplanner/search.readonly",
-            Self::SocialplannerSettingReadonly => "socialplanner/setting.readonly",
-            Self::SocialplannerSettingWrite => "socialplanner/setting.write",
-            Self::SocialplannerStatReadonly => "socialplanner/stat.readonly",
-            Self::SocialplannerTagReadonly => "socialplanner/tag.readonly",
-            Self::SocialplannerTagWrite => "socialplanner/tag.write",
-            Self::SocialplannerFiltersReadonly => "socialplanner/filters.readonly",
-            Self::SocialplannerMediasReadonly => "socialplanner/medias.readonly",
-            Self::SocialplannerMediasWrite => "socialplanner/medias.write",
-            Self::SocialplannerWatermarksReadonly => "socialplanner/watermarks.readonly",
-            Self::SocialplannerWatermarksWrite => "socialplanner/watermarks.write",
-            Self::SocialplannerMetatagReadonly => "socialplanner/metatag.readonly",
-            Self::SocialplannerFacebookReadonly => "socialplanner/facebook.readonly",
-            Self::SocialplannerLinkedinReadonly => "socialplanner/linkedin.readonly",
-            Self::SocialplannerTwitterReadonly => "socialplanner/twitter.readonly",
-            Self::SocialplannerNotificationReadonly => {
-                "socialplanner/notification.readonly"
-            }
-            Self::SocialplannerNotificationWrite => "socialplanner/notification.write",
-            Self::SocialplannerSnapshotReadonly => "socialplanner/snapshot.readonly",
-            Self::SocialplannerSnapshotWrite => "socialplanner/snapshot.write",
-            Self::MarketingAffiliateWrite => "marketing/affiliate.write",
-            Self::BlogsWrite => "blogs.write",
-            Self::MembershipWrite => "membership.write",
-            Self::CommunitiesWrite => "communities.write",
-            Self::GokollabWrite => "gokollab.write",
-            Self::CertificatesWrite => "certificates.write",
-            Self::CertificatesReadonly => "certificates.readonly",
-            Self::AdPublishingWrite => "adPublishing.write",
-            Self::AdPublishingReadonly => "adPublishing.readonly",
-            Self::ProspectingWrite => "prospecting.write",
-            Self::ProspectingReadonly => "prospecting.readonly",
-            Self::ProspectingReportsReadonly => "prospecting/reports.readonly",
-            Self::PrivateIntegrationLocationReadonly => {
-                "private-integration-location.readonly"
-            }
-            Self::PrivateIntegrationLocationWrite => "private-integration-location.write",
-            Self::PrivateIntegrationCompanyReadonly => {
-                "private-integration-company.readonly"
-            }
-            Self::PrivateIntegrationCompanyWrite => "private-integration-company.write",
-            Self::NativeIntegrationsReadonly => "native-integrations.readonly",
-            Self::NativeIntegrationsWrite => "native-integrations.write",
-            Self::WordpressWrite => "wordpress.write",
-            Self::WordpressRead => "wordpress.read",
-            Self::CustomMenuLinkWrite => "custom-menu-link.write",
-            Self::QrcodesWrite => "qrcodes.write",
-            Self::UsersTeamManagementWrite => "users/team-management.write",
-            Self::UsersTeamManagementReadonly => "users/team-management.readonly",
-            Self::LoginasWrite => "loginas.write",
-            Self::UsersSsoLoginManagementWrite => "users-sso-login-management.write",
-            Self::UsersSsoLoginManagementReadonly => {
-                "users-sso-login-management.readonly"
-            }
-            Self::SsoConfigWrite => "sso-config.write",
-            Self::SnapshotsApiReadonly => "snapshots/api.readonly",
-            Self::SnapshotsApiCreate => "snapshots/api.create",
-            Self::SnapshotsApiEdit => "snapshots/api.edit",
-            Self::SnapshotsApiPush => "snapshots/api.push",
-            Self::SnapshotsApiRefresh => "snapshots/api.refresh",
-            Self::SnapshotsApiShare => "snapshots/api.share",
-            Self::SnapshotsApiDelete => "snapshots/api.delete",
-            Self::InternaltoolsLocationTransferWrite => {
-                "internaltools.location-transfer.write"
-            }
-            Self::InternaltoolsLocationTransferReadonly => {
-                "internaltools.location-transfer.readonly"
-            }
-            Self::AffiliateportalWrite => "affiliateportal.write",
-            Self::AffiliateportalReadonly => "affiliateportal.readonly",
-            Self::CompaniesWrite => "companies.write",
-            Self::InternaltoolsBillingWrite => "internaltools.billing.write",
-            Self::InternaltoolsBillingReadonly => "internaltools.billing.readonly",
-            Self::InternaltoolsBillingCommonReadonly => {
-                "internaltools.billing-common.readonly"
-            }
-            Self::InternaltoolsBillingCommonWrite => "internaltools.billing-common.write",
-            Self::VoiceAiAgentsWrite => "voice-ai-agents.write",
-            Self::VoiceAiAgentsReadonly => "voice-ai-agents.readonly",
-            Self::VoiceAiCommonReadonly => "voice-ai-common.readonly",
-            Self::VoiceAiCommonWrite => "voice-ai-common.write",
-            Self::VoiceAiAgentGoalsReadonly => "voice-ai-agent-goals.readonly",
-            Self::VoiceAiAgentGoalsWrite => "voice-ai-agent-goals.write",
-            Self::VoiceAiDashboardReadonly => "voice-ai-dashboard.readonly",
-            Self::AgencyLaunchpadWrite => "agency/launchpad.write",
-            Self::AgencyLaunchpadReadonly => "agency/launchpad.readonly",
-            Self::LaunchpadLocationWrite => "launchpad/location.write",
-            Self::LaunchpadLocationReadonly => "launchpad/location.readonly",
-            Self::TextAiAgentsWrite => "text-ai-agents.write",
-            Self::TextAiAgentGoalsReadonly => "text-ai-agent-goals.readonly",
-            Self::TextAiAgentGoalsWrite => "text-ai-agent-goals.write",
-            Self::TextAiAgentTrainingWrite => "text-ai-agent-training.write",
-            Self::TextAiAgentsDashboardReadonly => "text-ai-agents-dashboard.readonly",
-            Self::LocationsCreate => "locations.create",
-            Self::LocationsDelete => "locations.delete",
-            Self::LocationsExportList => "locations.export.list",
-            Self::LocationsFeaturesLimitsManage => "locations.features-limits.manage",
-            Self::LocationsPauseResume => "locations.pause-resume",
-            Self::LocationsAgencySubaccountsManage => {
-                "locations.agency-subaccounts.manage"
-            }
-            Self::LocationsBillingManage => "locations.billing.manage",
-            Self::LocationsDetailsManage => "locations.details.manage",
-            Self::AuditLogsReadonly => "audit-logs.readonly",
-            Self::AuditLogsExport => "audit-logs.export",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateUserDtoScopesAssignedToOnlyItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "campaigns.readonly" => Self::CampaignsReadonly,
-            "campaigns.write" => Self::CampaignsWrite,
-            "calendars.readonly" => Self::CalendarsReadonly,
-            "calendars/events.write" => Self::CalendarsEventsWrite,
-            "calendars/groups.write" => Self::CalendarsGroupsWrite,
-            "calendars.write" => Self::CalendarsWrite,
-            "contacts.write" => Self::ContactsWrite,
-            "contacts/bulkActions.write" => Self::ContactsBulkActionsWrite,
-            "workflows.readonly" => Self::WorkflowsReadonly,
-            "workflows.write" => Self::WorkflowsWrite,
-            "triggers.write" => Self::TriggersWrite,
-            "funnels.write" => Self::FunnelsWrite,
-            "forms.write" => Self::FormsWrite,
-            "surveys.write" => Self::SurveysWrite,
-            "quizzes.write" => Self::QuizzesWrite,
-            "websites.write" => Self::WebsitesWrite,
-            "medias.write" => Self::MediasWrite,
-            "medias.readonly" => Self::MediasReadonly,
-            "opportunities.write" => Self::OpportunitiesWrite,
-            "opportunities/leadValue.readonly" => Self::OpportunitiesLeadValueReadonly,
-            "opportunities/bulkActions.write" => Self::OpportunitiesBulkActionsWrite,
-            "reporting/phone.readonly" => Self::ReportingPhoneReadonly,
-            "reporting/adwords.readonly" => Self::ReportingAdwordsReadonly,
-            "reporting/facebookAds.readonly" => Self::ReportingFacebookAdsReadonly,
-            "reporting/attributions.readonly" => Self::ReportingAttributionsReadonly,
-            "prospecting/auditReport.write" => Self::ProspectingAuditReportWrite,
-            "reporting/reports.readonly" => Self::ReportingReportsReadonly,
-            "reporting/agent.readonly" => Self::ReportingAgentReadonly,
-            "reporting/reports.write" => Self::ReportingReportsWrite,
-            "reporting/stats.export" => Self::ReportingStatsExport,
-            "payments.write" => Self::PaymentsWrite,
-            "payments/records.write" => Self::PaymentsRecordsWrite,
-            "payments/orders.readonly" => Self::PaymentsOrdersReadonly,
-            "payments/orders.export" => Self::PaymentsOrdersExport,
-            "payments/orders.import" => Self::PaymentsOrdersImport,
-            "payments/orders.collectPayment" => Self::PaymentsOrdersCollectPayment,
-            "payments/subscriptions.readonly" => Self::PaymentsSubscriptionsReadonly,
-            "payments/subscriptions.write" => Self::PaymentsSubscriptionsWrite,
-            "payments/subscriptions.update" => Self::PaymentsSubscriptionsUpdate,
-            "payments/subscriptions.export" => Self::PaymentsSubscriptionsExport,
-            "payments/subscriptions.pauseResumeCancel" => {
-                Self::PaymentsSubscriptionsPauseResumeCancel
-            }
-            "payments/subscriptions.sharePaymentMethod" => {
-                Self::PaymentsSubscriptionsSharePaymentMethod
-            }
-            "payments/transactions.readonly" => Self::PaymentsTransactionsReadonly,
-            "payments/transactions.export" => Self::PaymentsTransactionsExport,
-            "payments/transactions.import" => Self::PaymentsTransactionsImport,
-            "payments/transactions.refund" => Self::PaymentsTransactionsRefund,
-            "payments/transactions.viewReceipts" => {
-                Self::PaymentsTransactionsViewReceipts
-            }
-            "payments/taxesSettings.readonly" => Self::PaymentsTaxesSettingsReadonly,
-            "payments/settings.readonly" => Self::PaymentsSettingsReadonly,
-            "payments/taxesSettings.updateInclusiveExclusive" => {
-                Self::PaymentsTaxesSettingsUpdateInclusiveExclusive
-            }
-            "payments/taxesSettings.manageRates" => {
-                Self::PaymentsTaxesSettingsManageRates
-            }
-            "payments/taxesSettings.configureAutomatic" => {
-                Self::PaymentsTaxesSettingsConfigureAutomatic
-            }
-            "products.readonly" => Self::ProductsReadonly,
-            "products.write" => Self::ProductsWrite,
-            "products.delete" => Self::ProductsDelete,
-            "products.duplicate" => Self::ProductsDuplicate,
-            "products.bulkActions" => Self::ProductsBulkActions,
-            "payments/settings.write" => Self::PaymentsSettingsWrite,
-            "payments/settings.configureReceipt" => {
-                Self::PaymentsSettingsConfigureReceipt
-            }
-            "payments/settings.configureSubscription" => {
-                Self::PaymentsSettingsConfigureSubscription
-            }
-            "invoices.write" => Self::InvoicesWrite,
-            "invoices.readonly" => Self::InvoicesReadonly,
-            "invoices/schedule.readonly" => Self::InvoicesScheduleReadonly,
-            "invoices/schedule.write" => Self::InvoicesScheduleWrite,
-            "invoices/template.readonly" => Self::InvoicesTemplateReadonly,
-            "invoices/template.write" => Self::InvoicesTemplateWrite,
-            "reputation/review.write" => Self::ReputationReviewWrite,
-            "reputation/listing.write" => Self::ReputationListingWrite,
-            "reputation/reviewsAIAgents.write" => Self::ReputationReviewsAiAgentsWrite,
-            "reputation/gbp.write" => Self::ReputationGbpWrite,
-            "conversations.write" => Self::ConversationsWrite,
-            "conversations.readonly" => Self::ConversationsReadonly,
-            "conversations/message.readonly" => Self::ConversationsMessageReadonly,
-            "conversations/message.write" => Self::ConversationsMessageWrite,
-            "contentAI.write" => Self::ContentAiWrite,
-            "dashboard/stats.readonly" => Self::DashboardStatsReadonly,
-            "locations/tags.write" => Self::LocationsTagsWrite,
-            "locations/tags.readonly" => Self::LocationsTagsReadonly,
-            "marketing.write" => Self::MarketingWrite,
-            "eliza.write" => Self::ElizaWrite,
-            "settings.write" => Self::SettingsWrite,
-            "socialplanner/post.write" => Self::SocialplannerPostWrite,
-            "socialplanner/account.readonly" => Self::SocialplannerAccountReadonly,
-            "socialplanner/account.write" => Self::SocialplannerAccountWrite,
-            "socialplanner/category.readonly" => Self::SocialplannerCategoryReadonly,
-            "socialplanner/category.write" => Self::SocialplannerCategoryWrite,
-            "socialplanner/csv.readonly" => Self::SocialplannerCsvReadonly,
-            "socialplanner/csv.write" => Self::SocialplannerCsvWrite,
-            "socialplanner/group.write" => Self::SocialplannerGroupWrite,
-            "socialplanner/hashtag.readonly" => Self::SocialplannerHashtagReadonly,
-            "socialplanner/hashtag.write" => Self::SocialplannerHashtagWrite,
-            "socialplanner/oauth.readonly" => Self::SocialplannerOauthReadonly,
-            "socialplanner/oauth.write" => Self::SocialplannerOauthWrite,
-            "socialplanner/post.readonly" => Self::SocialplannerPostReadonly,
-            "socialplanner/recurring.readonly" => Self::SocialplannerRecurringReadonly,
-            "socialplanner/recurring.write" => Self::SocialplannerRecurringWrite,
-            "socialplanner/review.readonly" => Self::SocialplannerReviewReadonly,
-            "socialplanner/review.write" => Self::SocialplannerReviewWrite,
-            "socialplanner/rss.readonly" => Self::SocialplannerRssReadonly,
-            "socialplanner/rss.write" => Self::SocialplannerRssWrite,
-            "socialplanner/search.readonly" => Self::SocialplannerSearchReadonly,
-            "socialplanner/setting.readonly" => Self::SocialplannerSettingReadonly,
-            "socialplanner/setting.write" => Self::SocialplannerSettingWrite,
-            "socialplanner/stat.readonly" => Self::SocialplannerStatReadonly,
-            "socialplanner/tag.readonly" => Self::SocialplannerTagReadonly,
-            "socialplanner/tag.write" => Self::SocialplannerTagWrite,
-            "socialplanner/filters.readonly" => Self::SocialplannerFiltersReadonly,
-            "socialplanner/medias.readonly" => Self::SocialplannerMediasReadonly,
-            "socialplanner/medias.write" => Self::SocialplannerMediasWrite,
-            "socialplanner/watermarks.readonly" => Self::SocialplannerWatermarksReadonly,
-            "socialplanner/watermarks.write" => Self::SocialplannerWatermarksWrite,
-            "socialplanner/metatag.readonly" => Self::SocialplannerMetatagReadonly,
-            "socialplanner/facebook.readonly" => Self::SocialplannerFacebookReadonly,
-            "socialplanner/linkedin.readonly" => Self::SocialplannerLinkedinReadonly,
-            "socialplanner/twitter.readonly" => Self::SocialplannerTwitterReadonly,
-            "socialplanner/notification.readonly" => {
-                Self::SocialplannerNotificationReadonly
-            }
-            "socialplanner/notification.write" => Self::SocialplannerNotificationWrite,
-            "socialplanner/snapshot.readonly" => Self::SocialplannerSnapshotReadonly,
-            "socialplanner/snapshot.write" => Self::SocialplannerSnapshotWrite,
-            "marketing/affiliate.write" => Self::MarketingAffiliateWrite,
-            "blogs.write" => Self::BlogsWrite,
-            "membership.write" => Self::MembershipWrite,
-            "communities.write" => Self::CommunitiesWrite,
-            "gokollab.write" => Self::GokollabWrite,
-            "certificates.write" => Self::CertificatesWrite,
-            "certificates.readonly" => Self::CertificatesReadonly,
-            "adPublishing.write" => Self::AdPublishingWrite,
-            "adPublishing.readonly" => Self::AdPublishingReadonly,
-            "prospecting.write" => Self::ProspectingWrite,
-            "prospecting.readonly" => Self::ProspectingReadonly,
-            "prospecting/reports.readonly" => Self::ProspectingReportsReadonly,
-            "private-integration-location.readonly" => {
-                Self::PrivateIntegrationLocationReadonly
-            }
-            "private-integration-location.write" => Self::PrivateIntegrationLocationWrite,
-            "private-integration-company.readonly" => {
-                Self::PrivateIntegrationCompanyReadonly
-            }
-            "private-integration-company.write" => Self::PrivateIntegrationCompanyWrite,
-            "native-integrations.readonly" => Self::NativeIntegrationsReadonly,
-            "native-integrations.write" => Self::NativeIntegrationsWrite,
-            "wordpress.write" => Self::WordpressWrite,
-            "wordpress.read" => Self::WordpressRead,
-            "custom-menu-link.write" => Self::CustomMenuLinkWrite,
-            "qrcodes.write" => Self::QrcodesWrite,
-            "users/team-management.write" => Self::UsersTeamManagementWrite,
-            "users/team-management.readonly" => Self::UsersTeamManagementReadonly,
-            "loginas.write" => Self::LoginasWrite,
-            "users-sso-login-management.write" => Self::UsersSsoLoginManagementWrite,
-            "users-sso-login-management.readonly" => {
-                Self::UsersSsoLoginManagementReadonly
-            }
-            "sso-config.write" => Self::SsoConfigWrite,
-            "snapshots/api.readonly" => Self::SnapshotsApiReadonly,
-            "snapshots/api.create" => Self::SnapshotsApiCreate,
-            "snapshots/api.edit" => Self::SnapshotsApiEdit,
-            "snapshots/api.push" => Self::SnapshotsApiPush,
-            "snapshots/api.refresh" => Self::SnapshotsApiRefresh,
-            "snapshots/api.share" => Self::SnapshotsApiShare,
-            "snapshots/api.delete" => Self::SnapshotsApiDelete,
-            "internaltools.location-transfer.write" => {
-                Self::InternaltoolsLocationTransferWrite
-            }
-            "internaltools.location-transfer.readonly" => {
-                Self::InternaltoolsLocationTransferReadonly
-            }
-            "affiliateportal.write" => Self::AffiliateportalWrite,
-            "affiliateportal.readonly" => Self::AffiliateportalReadonly,
-            "companies.write" => Self::CompaniesWrite,
-            "internaltools.billing.write" => Self::InternaltoolsBillingWrite,
-            "internaltools.billing.readonly" => Self::InternaltoolsBillingReadonly,
-            "internaltools.billing-common.readonly" => {
-                Self::InternaltoolsBillingCommonReadonly
-            }
-            "internaltools.billing-common.write" => Self::InternaltoolsBillingCommonWrite,
-            "voice-ai-agents.write" => Self::VoiceAiAgentsWrite,
-            "voice-ai-agents.readonly" => Self::VoiceAiAgentsReadonly,
-            "voice-ai-common.readonly" => Self::VoiceAiCommonReadonly,
-            "voice-ai-common.write" => Self::VoiceAiCommonWrite,
-            "voice-ai-agent-goals.readonly" => Self::VoiceAiAgentGoalsReadonly,
-            "voice-ai-agent-goals.write" => Self::VoiceAiAgentGoalsWrite,
-            "voice-ai-dashboard.readonly" => Self::VoiceAiDashboardReadonly,
-            "agency/launchpad.write" => Self::AgencyLaunchpadWrite,
-            "agency/launchpad.readonly" => Self::AgencyLaunchpadReadonly,
-            "launchpad/location.write" => Self::LaunchpadLocationWrite,
-            "launchpad/location.readonly" => Self::LaunchpadLocationReadonly,
-            "text-ai-agents.write" => Self::TextAiAgentsWrite,
-            "text-ai-agent-goals.readonly" => Self::TextAiAgentGoalsReadonly,
-            "text-ai-agent-goals.write" => Self::TextAiAgentGoalsWrite,
-            "text-ai-agent-training.write" => Self::TextAiAgentTrainingWrite,
-            "text-ai-agents-dashboard.readonly" => Self::TextAiAgentsDashboardReadonly,
-            "locations.create" => Self::LocationsCreate,
-            "locations.delete" => Self::LocationsDelete,
-            "locations.export.list" => Self::LocationsExportList,
-            "locations.features-limits.manage" => Self::LocationsFeaturesLimitsManage,
-            "locations.pause-resume" => Self::LocationsPauseResume,
-            "locations.agency-subaccounts.manage" => {
-                Self::LocationsAgencySubaccountsManage
-            }
-            "locations.billing.manage" => Self::LocationsBillingManage,
-            "locations.details.manage" => Self::LocationsDetailsManage,
-            "audit-logs.readonly" => Self::AuditLogsReadonly,
-            "audit-logs.export" => Self::AuditLogsExport,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateUserDtoScopesAssignedToOnlyItem> for String {
-    fn from(value: UpdateUserDtoScopesAssignedToOnlyItem) -> Self {
-        match value {
-            UpdateUserDtoScopesAssignedToOnlyItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateUserDtoScopesAssignedToOnlyItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An item of the `scopes` field of [`UpdateUserDto`].
-///
-/// Schema: `apps/users.json#/components/schemas/UpdateUserDto/properties/scopes/items`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateUserDtoScopesItem {
-    /// `campaigns.readonly`
-    CampaignsReadonly,
-    /// `campaigns.write`
-    CampaignsWrite,
-    /// `calendars.readonly`
-    CalendarsReadonly,
-    /// `calendars/events.write`
-    CalendarsEventsWrite,
-    /// `calendars/groups.write`
-    CalendarsGroupsWrite,
-    /// `calendars.write`
-    CalendarsWrite,
-    /// `contacts.write`
-    ContactsWrite,
-    /// `contacts/bulkActions.write`
-    ContactsBulkActionsWrite,
-    /// `workflows.readonly`
-    WorkflowsReadonly,
-    /// `workflows.write`
-    WorkflowsWrite,
-    /// `triggers.write`
-    TriggersWrite,
-    /// `funnels.write`
-    FunnelsWrite,
-    /// `forms.write`
-    FormsWrite,
-    /// `surveys.write`
-    SurveysWrite,
-    /// `quizzes.write`
-    QuizzesWrite,
-    /// `websites.write`
-    WebsitesWrite,
-    /// `medias.write`
-    MediasWrite,
-    /// `medias.readonly`
-    MediasReadonly,
-    /// `opportunities.write`
-    OpportunitiesWrite,
-    /// `opportunities/leadValue.readonly`
-    OpportunitiesLeadValueReadonly,
-    /// `opportunities/bulkActions.write`
-    OpportunitiesBulkActionsWrite,
-    /// `reporting/phone.readonly`
-    ReportingPhoneReadonly,
-    /// `reporting/adwords.readonly`
-    ReportingAdwordsReadonly,
-    /// `reporting/facebookAds.readonly`
-    ReportingFacebookAdsReadonly,
-    /// `reporting/attributions.readonly`
-    ReportingAttributionsReadonly,
-    /// `prospecting/auditReport.write`
-    ProspectingAuditReportWrite,
-    /// `reporting/reports.readonly`
-    ReportingReportsReadonly,
-    /// `reporting/agent.readonly`
-    ReportingAgentReadonly,
-    /// `reporting/reports.write`
-    ReportingReportsWrite,
-    /// `reporting/stats.export`
-    ReportingStatsExport,
-    /// `payments.write`
-    PaymentsWrite,
-    /// `payments/records.write`
-    PaymentsRecordsWrite,
-    /// `payments/orders.readonly`
-    PaymentsOrdersReadonly,
-    /// `payments/orders.export`
-    PaymentsOrdersExport,
-    /// `payments/orders.import`
-    PaymentsOrdersImport,
-    /// `payments/orders.collectPayment`
-    PaymentsOrdersCollectPayment,
-    /// `payments/subscriptions.readonly`
-    PaymentsSubscriptionsReadonly,
-    /// `payments/subscriptions.write`
-    PaymentsSubscriptionsWrite,
-    /// `payments/subscriptions.update`
-    PaymentsSubscriptionsUpdate,
-    /// `payments/subscriptions.export`
-    PaymentsSubscriptionsExport,
-    /// `payments/subscriptions.pauseResumeCancel`
-    PaymentsSubscriptionsPauseResumeCancel,
-    /// `payments/subscriptions.sharePaymentMethod`
-    PaymentsSubscriptionsSharePaymentMethod,
-    /// `payments/transactions.readonly`
-    PaymentsTransactionsReadonly,
-    /// `payments/transactions.export`
-    PaymentsTransactionsExport,
-    /// `payments/transactions.import`
-    PaymentsTransactionsImport,
-    /// `payments/transactions.refund`
-    PaymentsTransactionsRefund,
-    /// `payments/transactions.viewReceipts`
-    PaymentsTransactionsViewReceipts,
-    /// `payments/taxesSettings.readonly`
-    PaymentsTaxesSettingsReadonly,
-    /// `payments/settings.readonly`
-    PaymentsSettingsReadonly,
-    /// `payments/taxesSettings.updateInclusiveExclusive`
-    PaymentsTaxesSettingsUpdateInclusiveExclusive,
-    /// `payments/taxesSettings.manageRates`
-    PaymentsTaxesSettingsManageRates,
-    /// `payments/taxesSettings.configureAutomatic`
-    PaymentsTaxesSettingsConfigureAutomatic,
-    /// `products.readonly`
-    ProductsReadonly,
-    /// `products.write`
-    ProductsWrite,
-    /// `products.delete`
-    ProductsDelete,
-    /// `products.duplicate`
-    ProductsDuplicate,
-    /// `products.bulkActions`
-    ProductsBulkActions,
-    /// `payments/settings.write`
-    PaymentsSettingsWrite,
-    /// `payments/settings.configureReceipt`
-    PaymentsSettingsConfigureReceipt,
-    /// `payments/settings.configureSubscription`
-    PaymentsSettingsConfigureSubscription,
-    /// `invoices.write`
-    InvoicesWrite,
-    /// `invoices.readonly`
-    InvoicesReadonly,
-    /// `invoices/schedule.readonly`
-    InvoicesScheduleReadonly,
-    /// `invoices/schedule.write`
-    InvoicesScheduleWrite,
-    /// `invoices/template.readonly`
-    InvoicesTemplateReadonly,
-    /// `invoices/template.write`
-    InvoicesTemplateWrite,
-    /// `reputation/review.write`
-    ReputationReviewWrite,
-    /// `reputation/listing.write`
-    ReputationListingWrite,
-    /// `reputation/reviewsAIAgents.write`
-    ReputationReviewsAiAgentsWrite,
-    /// `reputation/gbp.write`
-    ReputationGbpWrite,
-    /// `conversations.write`
-    ConversationsWrite,
-    /// `conversations.readonly`
-    ConversationsReadonly,
-    /// `conversations/message.readonly`
-    ConversationsMessageReadonly,
-    /// `conversations/message.write`
-    ConversationsMessageWrite,
-    /// `contentAI.write`
-    ContentAiWrite,
-    /// `dashboard/stats.readonly`
-    DashboardStatsReadonly,
-    /// `locations/tags.write`
-    LocationsTagsWrite,
-    /// `locations/tags.readonly`
-    LocationsTagsReadonly,
-    /// `marketing.write`
-    MarketingWrite,
-    /// `eliza.write`
-    ElizaWrite,
-    /// `settings.write`
-    SettingsWrite,
-    /// `socialplanner/post.write`
-    SocialplannerPostWrite,
-    /// `socialplanner/account.readonly`
-    SocialplannerAccountReadonly,
-    /// `socialplanner/account.write`
-    SocialplannerAccountWrite,
-    /// `socialplanner/category.readonly`
-    SocialplannerCategoryReadonly,
-    /// `socialplanner/category.write`
-    SocialplannerCategoryWrite,
-    /// `socialplanner/csv.readonly`
-    SocialplannerCsvReadonly,
-    /// `socialplanner/csv.write`
-    SocialplannerCsvWrite,
-    /// `socialplanner/group.write`
-    SocialplannerGroupWrite,
-    /// `socialplanner/hashtag.readonly`
-    SocialplannerHashtagReadonly,
-    /// `socialplanner/hashtag.write`
-    SocialplannerHashtagWrite,
-    /// `socialplanner/oauth.readonly`
-    SocialplannerOauthReadonly,
-    /// `socialplanner/oauth.write`
-    SocialplannerOauthWrite,
-    /// `socialplanner/post.readonly`
-    SocialplannerPostReadonly,
-    /// `socialplanner/recurring.readonly`
-    SocialplannerRecurringReadonly,
-    /// `socialplanner/recurring.write`
-    SocialplannerRecurringWrite,
-    /// `socialplanner/review.readonly`
-    SocialplannerReviewReadonly,
-    /// `socialplanner/review.write`
-    SocialplannerReviewWrite,
-    /// `socialplanner/rss.readonly`
-    SocialplannerRssReadonly,
-    /// `socialplanner/rss.write`
-    SocialplannerRssWrite,
-    /// `socialplanner/search.readonly`
-    SocialplannerSearchReadonly,
-    /// `socialplanner/setting.readonly`
-    SocialplannerSettingReadonly,
-    /// `socialplanner/setting.write`
-    SocialplannerSettingWrite,
-    /// `socialplanner/stat.readonly`
-    SocialplannerStatReadonly,
-    /// `socialplanner/tag.readonly`
-    SocialplannerTagReadonly,
-    /// `socialplanner/tag.write`
-    SocialplannerTagWrite,
-    /// `socialplanner/filters.readonly`
-    SocialplannerFiltersReadonly,
-    /// `socialplanner/medias.readonly`
-    SocialplannerMediasReadonly,
-    /// `socialplanner/medias.write`
-    SocialplannerMediasWrite,
-    /// `socialplanner/watermarks.readonly`
-    SocialplannerWatermarksReadonly,
-    /// `socialplanner/watermarks.write`
-    SocialplannerWatermarksWrite,
-    /// `socialplanner/metatag.readonly`
-    SocialplannerMetatagReadonly,
-    /// `socialplanner/facebook.readonly`
-    SocialplannerFacebookReadonly,
-    /// `socialplanner/linkedin.readonly`
-    SocialplannerLinkedinReadonly,
-    /// `socialplanner/twitter.readonly`
-    SocialplannerTwitterReadonly,
-    /// `socialplanner/notification.readonly`
-    SocialplannerNotificationReadonly,
-    /// `socialplanner/notification.write`
-    SocialplannerNotificationWrite,
-    /// `socialplanner/snapshot.readonly`
-    SocialplannerSnapshotReadonly,
-    /// `socialplanner/snapshot.write`
-    SocialplannerSnapshotWrite,
-    /// `marketing/affiliate.write`
-    MarketingAffiliateWrite,
-    /// `blogs.write`
-    BlogsWrite,
-    /// `membership.write`
-    MembershipWrite,
-    /// `communities.write`
-    CommunitiesWrite,
-    /// `gokollab.write`
-    GokollabWrite,
-    /// `certificates.write`
-    CertificatesWrite,
-    /// `certificates.readonly`
-    CertificatesReadonly,
-    /// `adPublishing.write`
-    AdPublishingWrite,
-    /// `adPublishing.readonly`
-    AdPublishingReadonly,
-    /// `prospecting.write`
-    ProspectingWrite,
-    /// `prospecting.readonly`
-    ProspectingReadonly,
-    /// `prospecting/reports.readonly`
-    ProspectingReportsReadonly,
-    /// `private-integration-location.readonly`
-    PrivateIntegrationLocationReadonly,
-    /// `private-integration-location.write`
-    PrivateIntegrationLocationWrite,
-    /// `private-integration-company.readonly`
-    PrivateIntegrationCompanyReadonly,
-    /// `private-integration-company.write`
-    PrivateIntegrationCompanyWrite,
-    /// `native-integrations.readonly`
-    NativeIntegrationsReadonly,
-    /// `native-integrations.write`
-    NativeIntegrationsWrite,
-    /// `wordpress.write`
-    WordpressWrite,
-    /// `wordpress.read`
-    WordpressRead,
-    /// `custom-menu-link.write`
-    CustomMenuLinkWrite,
-    /// `qrcodes.write`
-    QrcodesWrite,
-    /// `users/team-management.write`
-    UsersTeamManagementWrite,
-    /// `users/team-management.readonly`
-    UsersTeamManagementReadonly,
-    /// `loginas.write`
-    LoginasWrite,
-    /// `users-sso-login-management.write`
-    UsersSsoLoginManagementWrite,
-    /// `users-sso-login-management.readonly`
-    UsersSsoLoginManagementReadonly,
-    /// `sso-config.write`
-    SsoConfigWrite,
-    /// `snapshots/api.readonly`
-    SnapshotsApiReadonly,
-    /// `snapshots/api.create`
-    SnapshotsApiCreate,
-    /// `snapshots/api.edit`
-    SnapshotsApiEdit,
-    /// `snapshots/api.push`
-    SnapshotsApiPush,
-    /// `snapshots/api.refresh`
-    SnapshotsApiRefresh,
-    /// `snapshots/api.share`
-    SnapshotsApiShare,
-    /// `snapshots/api.delete`
-    SnapshotsApiDelete,
-    /// `internaltools.location-transfer.write`
-    InternaltoolsLocationTransferWrite,
-    /// `internaltools.location-transfer.readonly`
-    InternaltoolsLocationTransferReadonly,
-    /// `affiliateportal.write`
-    AffiliateportalWrite,
-    /// `affiliateportal.readonly`
-    AffiliateportalReadonly,
-    /// `companies.write`
-    CompaniesWrite,
-    /// `internaltools.billing.write`
-    InternaltoolsBillingWrite,
-    /// `internaltools.billing.readonly`
-    InternaltoolsBillingReadonly,
-    /// `internaltools.billing-common.readonly`
-    InternaltoolsBillingCommonReadonly,
-    /// `internaltools.billing-common.write`
-    InternaltoolsBillingCommonWrite,
-    /// `voice-ai-agents.write`
-    VoiceAiAgentsWrite,
-    /// `voice-ai-agents.readonly`
-    VoiceAiAgentsReadonly,
-    /// `voice-ai-common.readonly`
-    VoiceAiCommonReadonly,
-    /// `voice-ai-common.write`
-    VoiceAiCommonWrite,
-    /// `voice-ai-agent-goals.readonly`
-    VoiceAiAgentGoalsReadonly,
-    /// `voice-ai-agent-goals.write`
-    VoiceAiAgentGoalsWrite,
-    /// `voice-ai-dashboard.readonly`
-    VoiceAiDashboardReadonly,
-    /// `agency/launchpad.write`
-    AgencyLaunchpadWrite,
-    /// `agency/launchpad.readonly`
-    AgencyLaunchpadReadonly,
-    /// `launchpad/location.write`
-    LaunchpadLocationWrite,
-    /// `launchpad/location.readonly`
-    LaunchpadLocationReadonly,
-    /// `text-ai-agents.write`
-    TextAiAgentsWrite,
-    /// `text-ai-agent-goals.readonly`
-    TextAiAgentGoalsReadonly,
-    /// `text-ai-agent-goals.write`
-    TextAiAgentGoalsWrite,
-    /// `text-ai-agent-training.write`
-    TextAiAgentTrainingWrite,
-    /// `text-ai-agents-dashboard.readonly`
-    TextAiAgentsDashboardReadonly,
-    /// `locations.create`
-    LocationsCreate,
-    /// `locations.delete`
-    LocationsDelete,
-    /// `locations.export.list`
-    LocationsExportList,
-    /// `locations.features-limits.manage`
-    LocationsFeaturesLimitsManage,
-    /// `locations.pause-resume`
-    LocationsPauseResume,
-    /// `locations.agency-subaccounts.manage`
-    LocationsAgencySubaccountsManage,
-    /// `locations.billing.manage`
-    LocationsBillingManage,
-    /// `locations.details.manage`
-    LocationsDetailsManage,
-    /// `audit-logs.readonly`
-    AuditLogsReadonly,
-    /// `audit-logs.export`
-    AuditLogsExport,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateUserDtoScopesItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CampaignsReadonly => "campaigns.readonly",
-            Self::CampaignsWrite => "campaigns.write",
-            Self::CalendarsReadonly => "calendars.readonly",
-            Self::CalendarsEventsWrite => "calendars/events.write",
-            Self::CalendarsGroupsWrite => "calendars/groups.write",
-            Self::CalendarsWrite => "calendars.write",
-            Self::ContactsWrite => "contacts.write",
-            Self::ContactsBulkActionsWrite => "contacts/bulkActions.write",
-            Self::WorkflowsReadonly => "workflows.readonly",
-            Self::WorkflowsWrite => "workflows.write",
-            Self::TriggersWrite => "triggers.write",
-            Self::FunnelsWrite => "funnels.write",
-            Self::FormsWrite => "forms.write",
-            Self::SurveysWrite => "surveys.write",
-            Self::QuizzesWrite => "quizzes.write",
-            Self::WebsitesWrite => "websites.write",
-            Self::MediasWrite => "medias.write",
-            Self::MediasReadonly => "medias.readonly",
-            Self::OpportunitiesWrite => "opportunities.write",
-            Self::OpportunitiesLeadValueReadonly => "opportunities/leadValue.readonly",
-            Self::OpportunitiesBulkActionsWrite => "opportunities/bulkActions.write",
-            Self::ReportingPhoneReadonly => "reporting/phone.readonly",
-            Self::ReportingAdwordsReadonly => "reporting/adwords.readonly",
-            Self::ReportingFacebookAdsReadonly => "reporting/facebookAds.readonly",
-            Self::ReportingAttributionsReadonly => "reporting/attributions.readonly",
-            Self::ProspectingAuditReportWrite => "prospecting/auditReport.write",
-            Self::ReportingReportsReadonly => "reporting/reports.readonly",
-            Self::ReportingAgentReadonly => "reporting/agent.readonly",
-            Self::ReportingReportsWrite => "reporting/reports.write",
-            Self::ReportingStatsExport => "reporting/stats.export",
-            Self::PaymentsWrite => "payments.write",
-            Self::PaymentsRecordsWrite => "payments/records.write",
-            Self::PaymentsOrdersReadonly => "payments/orders.readonly",
-            Self::PaymentsOrdersExport => "payments/orders.export",
-            Self::PaymentsOrdersImport => "payments/orders.import",
-            Self::PaymentsOrdersCollectPayment => "payments/orders.collectPayment",
-            Self::PaymentsSubscriptionsReadonly => "payments/subscriptions.readonly",
-            Self::PaymentsSubscriptionsWrite => "payments/subscriptions.write",
-            Self::PaymentsSubscriptionsUpdate => "payments/subscriptions.update",
-            Self::PaymentsSubscriptionsExport => "payments/subscriptions.export",
-            Self::PaymentsSubscriptionsPauseResumeCancel => {
-                "payments/subscriptions.pauseResumeCancel"
-            }
-            Self::PaymentsSubscriptionsSharePaymentMethod => {
-                "payments/subscriptions.sharePaymentMethod"
-            }
-            Self::PaymentsTransactionsReadonly => "payments/transactions.readonly",
-            Self::PaymentsTransactionsExport => "payments/transactions.export",
-            Self::PaymentsTransactionsImport => "payments/transactions.import",
-            Self::PaymentsTransactionsRefund => "payments/transactions.refund",
-            Self::PaymentsTransactionsViewReceipts => {
-                "payments/transactions.viewReceipts"
-            }
-            Self::PaymentsTaxesSettingsReadonly => "payments/taxesSettings.readonly",
-            Self::PaymentsSettingsReadonly => "payments/settings.readonly",
-            Self::PaymentsTaxesSettingsUpdateInclusiveExclusive => {
-                "payments/taxesSettings.updateInclusiveExclusive"
-            }
-            Self::PaymentsTaxesSettingsManageRates => {
-                "payments/taxesSettings.manageRates"
-            }
-            Self::PaymentsTaxesSettingsConfigureAutomatic => {
-                "payments/taxesSettings.configureAutomatic"
-            }
-            Self::ProductsReadonly => "products.readonly",
-            Self::ProductsWrite => "products.write",
-            Self::ProductsDelete => "products.delete",
-            Self::ProductsDuplicate => "products.duplicate",
-            Self::ProductsBulkActions => "products.bulkActions",
-            Self::PaymentsSettingsWrite => "payments/settings.write",
-            Self::PaymentsSettingsConfigureReceipt => {
-                "payments/settings.configureReceipt"
-            }
-            Self::PaymentsSettingsConfigureSubscription => {
-                "payments/settings.configureSubscription"
-            }
-            Self::InvoicesWrite => "invoices.write",
-            Self::InvoicesReadonly => "invoices.readonly",
-            Self::InvoicesScheduleReadonly => "invoices/schedule.readonly",
-            Self::InvoicesScheduleWrite => "invoices/schedule.write",
-            Self::InvoicesTemplateReadonly => "invoices/template.readonly",
-            Self::InvoicesTemplateWrite => "invoices/template.write",
-            Self::ReputationReviewWrite => "reputation/review.write",
-            Self::ReputationListingWrite => "reputation/listing.write",
-            Self::ReputationReviewsAiAgentsWrite => "reputation/reviewsAIAgents.write",
-            Self::ReputationGbpWrite => "reputation/gbp.write",
-            Self::ConversationsWrite => "conversations.write",
-            Self::ConversationsReadonly => "conversations.readonly",
-            Self::ConversationsMessageReadonly => "conversations/message.readonly",
-            Self::ConversationsMessageWrite => "conversations/message.write",
-            Self::ContentAiWrite => "contentAI.write",
-            Self::DashboardStatsReadonly => "dashboard/stats.readonly",
-            Self::LocationsTagsWrite => "locations/tags.write",
-            Self::LocationsTagsReadonly => "locations/tags.readonly",
-            Self::MarketingWrite => "marketing.write",
-            Self::ElizaWrite => "eliza.write",
-            Self::SettingsWrite => "settings.write",
-            Self::SocialplannerPostWrite => "socialplanner/post.write",
-            Self::SocialplannerAccountReadonly => "socialplanner/account.readonly",
-            Self::SocialplannerAccountWrite => "socialplanner/account.write",
-            Self::SocialplannerCategoryReadonly => "socialplanner/category.readonly",
-            Self::SocialplannerCategoryWrite => "socialplanner/category.write",
-            Self::SocialplannerCsvReadonly => "socialplanner/csv.readonly",
-            Self::SocialplannerCsvWrite => "socialplanner/csv.write",
-            Self::SocialplannerGroupWrite => "socialplanner/group.write",
-            Self::SocialplannerHashtagReadonly => "socialplanner/hashtag.readonly",
-            Self::SocialplannerHashtagWrite => "socialplanner/hashtag.write",
-            Self::SocialplannerOauthReadonly => "socialplanner/oauth.readonly",
-            Self::SocialplannerOauthWrite => "socialplanner/oauth.write",
-            Self::SocialplannerPostReadonly => "socialplanner/post.readonly",
-            Self::SocialplannerRecurringReadonly => "socialplanner/recurring.readonly",
-            Self::SocialplannerRecurringWrite => "socialplanner/recurring.write",
-            Self::SocialplannerReviewReadonly => "socialplanner/review.readonly",
-            Self::SocialplannerReviewWrite => "socialplanner/review.write",
-            Self::SocialplannerRssReadonly => "socialplanner/rss.readonly",
-            Self::SocialplannerRssWrite => "socialplanner/rss.write",
-            Self::SocialplannerSearchReadonly => "socialplanner/search.readonly",
-            Self::SocialplannerSettingReadonly => "socialplanner/setting.readonly",
-            Self::SocialplannerSettingWrite => "socialplanner/setting.write",
-            Self::SocialplannerStatReadonly => "socialplanner/stat.readonly",
-            Self::SocialplannerTagReadonly => "socialplanner/tag.readonly",
-            Self::SocialplannerTagWrite => "socialplanner/tag.write",
-            Self::SocialplannerFiltersReadonly => "socialplanner/filters.readonly",
-            Self::SocialplannerMediasReadonly => "socialplanner/medias.readonly",
-            Self::SocialplannerMediasWrite => "socialplanner/medias.write",
-            Self::SocialplannerWatermarksReadonly => "socialplanner/watermarks.readonly",
-            Self::SocialplannerWatermarksWrite => "socialplanner/watermarks.write",
-            Self::SocialplannerMetatagReadonly => "socialplanner/metatag.readonly",
-            Self::SocialplannerFacebookReadonly => "socialplanner/facebook.readonly",
-            Self::SocialplannerLinkedinReadonly => "socialplanner/linkedin.readonly",
-            Self::SocialplannerTwitterReadonly => "socialplanner/twitter.readonly",
-            Self::SocialplannerNotificationReadonly => {
-                "socialplanner/notification.readonly"
-            }
-            Self::SocialplannerNotificationWrite => "socialplanner/notification.write",
-            Self::SocialplannerSnapshotReadonly => "socialplanner/snapshot.readonly",
-            Self::SocialplannerSnapshotWrite => "socialplanner/snapshot.write",
-            Self::MarketingAffiliateWrite => "marketing/affiliate.write",
-            Self::BlogsWrite => "blogs.write",
-            Self::MembershipWrite => "membership.write",
-            Self::CommunitiesWrite => "communities.write",
-            Self::GokollabWrite => "gokollab.write",
-            Self::CertificatesWrite => "certificates.write",
-            Self::CertificatesReadonly => "certificates.readonly",
-            Self::AdPublishingWrite => "adPublishing.write",
-            Self::AdPublishingReadonly => "adPublishing.readonly",
-            Self::ProspectingWrite => "prospecting.write",
-            Self::ProspectingReadonly => "prospecting.readonly",
-            Self::ProspectingReportsReadonly => "prospecting/reports.readonly",
-            Self::PrivateIntegrationLocationReadonly => {
-                "private-integration-location.readonly"
-            }
-            Self::PrivateIntegrationLocationWrite => "private-integration-location.write",
-            Self::PrivateIntegrationCompanyReadonly => {
-                "private-integration-company.readonly"
-            }
-            Self::PrivateIntegrationCompanyWrite => "private-integration-company.write",
-            Self::NativeIntegrationsReadonly => "native-integrations.readonly",
-            Self::NativeIntegrationsWrite => "native-integrations.write",
-            Self::WordpressWrite => "wordpress.write",
-            Self::WordpressRead => "wordpress.read",
-            Self::CustomMenuLinkWrite => "custom-menu-link.write",
-            Self::QrcodesWrite => "qrcodes.write",
-            Self::UsersTeamManagementWrite => "users/team-management.write",
-            Self::UsersTeamManagementReadonly => "users/team-management.readonly",
-            Self::LoginasWrite => "loginas.write",
-            Self::UsersSsoLoginManagementWrite => "users-sso-login-management.write",
-            Self::UsersSsoLoginManagementReadonly => {
-                "users-sso-login-management.readonly"
-            }
-            Self::SsoConfigWrite => "sso-config.write",
-            Self::SnapshotsApiReadonly => "snapshots/api.readonly",
-            Self::SnapshotsApiCreate => "snapshots/api.create",
-            Self::SnapshotsApiEdit => "snapshots/api.edit",
-            Self::SnapshotsApiPush => "snapshots/api.push",
-            Self::SnapshotsApiRefresh => "snapshots/api.refresh",
-            Self::SnapshotsApiShare => "snapshots/api.share",
-            Self::SnapshotsApiDelete => "snapshots/api.delete",
-            Self::InternaltoolsLocationTransferWrite => {
-                "internaltools.location-transfer.write"
-            }
-            Self::InternaltoolsLocationTransferReadonly => {
-                "internaltools.location-transfer.readonly"
-            }
-            Self::AffiliateportalWrite => "affiliateportal.write",
-            Self::AffiliateportalReadonly => "affiliateportal.readonly",
-            Self::CompaniesWrite => "companies.write",
-            Self::InternaltoolsBillingWrite => "internaltools.billing.write",
-            Self::InternaltoolsBillingReadonly => "internaltools.billing.readonly",
-            Self::InternaltoolsBillingCommonReadonly => {
-                "internaltools.billing-common.readonly"
-            }
-            Self::InternaltoolsBillingCommonWrite => "internaltools.billing-common.write",
-            Self::VoiceAiAgentsWrite => "voice-ai-agents.write",
-            Self::VoiceAiAgentsReadonly => "voice-ai-agents.readonly",
-            Self::VoiceAiCommonReadonly => "voice-ai-common.readonly",
-            Self::VoiceAiCommonWrite => "voice-ai-common.write",
-            Self::VoiceAiAgentGoalsReadonly => "voice-ai-agent-goals.readonly",
-            Self::VoiceAiAgentGoalsWrite => "voice-ai-agent-goals.write",
-            Self::VoiceAiDashboardReadonly => "voice-ai-dashboard.readonly",
-            Self::AgencyLaunchpadWrite => "agency/launchpad.write",
-            Self::AgencyLaunchpadReadonly => "agency/launchpad.readonly",
-            Self::LaunchpadLocationWrite => "launchpad/location.write",
-            Self::LaunchpadLocationReadonly => "launchpad/location.readonly",
-            Self::TextAiAgentsWrite => "text-ai-agents.write",
-            Self::TextAiAgentGoalsReadonly => "text-ai-agent-goals.readonly",
-            Self::TextAiAgentGoalsWrite => "text-ai-agent-goals.write",
-            Self::TextAiAgentTrainingWrite => "text-ai-agent-training.write",
-            Self::TextAiAgentsDashboardReadonly => "text-ai-agents-dashboard.readonly",
-            Self::LocationsCreate => "locations.create",
-            Self::LocationsDelete => "locations.delete",
-            Self::LocationsExportList => "locations.export.list",
-            Self::LocationsFeaturesLimitsManage => "locations.features-limits.manage",
-            Self::LocationsPauseResume => "locations.pause-resume",
-            Self::LocationsAgencySubaccountsManage => {
-                "locations.agency-subaccounts.manage"
-            }
-            Self::LocationsBillingManage => "locations.billing.manage",
-            Self::LocationsDetailsManage => "locations.details.manage",
-            Self::AuditLogsReadonly => "audit-logs.readonly",
-            Self::AuditLogsExport => "audit-logs.export",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateUserDtoScopesItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "campaigns.readonly" => Self::CampaignsReadonly,
-            "campaigns.write" => Self::CampaignsWrite,
-            "calendars.readonly" => Self::CalendarsReadonly,
-            "calendars/events.write" => Self::CalendarsEventsWrite,
-            "calendars/groups.write" => Self::CalendarsGroupsWrite,
-            "calendars.write" => Self::CalendarsWrite,
-            "contacts.write" => Self::ContactsWrite,
-            "contacts/bulkActions.write" => Self::ContactsBulkActionsWrite,
-            "workflows.readonly" => Self::WorkflowsReadonly,
-            "workflows.write" => Self::WorkflowsWrite,
-            "triggers.write" => Self::TriggersWrite,
-            "funnels.write" => Self::FunnelsWrite,
-            "forms.write" => Self::FormsWrite,
-            "surveys.write" => Self::SurveysWrite,
-            "quizzes.write" => Self::QuizzesWrite,
-            "websites.write" => Self::WebsitesWrite,
-            "medias.write" => Self::MediasWrite,
-            "medias.readonly" => Self::MediasReadonly,
-            "opportunities.write" => Self::OpportunitiesWrite,
-            "opportunities/leadValue.readonly" => Self::OpportunitiesLeadValueReadonly,
-            "opportunities/bulkActions.write" => Self::OpportunitiesBulkActionsWrite,
-            "reporting/phone.readonly" => Self::ReportingPhoneReadonly,
-            "reporting/adwords.readonly" => Self::ReportingAdwordsReadonly,
-            "reporting/facebookAds.readonly" => Self::ReportingFacebookAdsReadonly,
-            "reporting/attributions.readonly" => Self::ReportingAttributionsReadonly,
-            "prospecting/auditReport.write" => Self::ProspectingAuditReportWrite,
-            "reporting/reports.readonly" => Self::ReportingReportsReadonly,
-            "reporting/agent.readonly" => Self::ReportingAgentReadonly,
-            "reporting/reports.write" => Self::ReportingReportsWrite,
-            "reporting/stats.export" => Self::ReportingStatsExport,
-            "payments.write" => Self::PaymentsWrite,
-            "payments/records.write" => Self::PaymentsRecordsWrite,
-            "payments/orders.readonly" => Self::PaymentsOrdersReadonly,
-            "payments/orders.export" => Self::PaymentsOrdersExport,
-            "payments/orders.import" => Self::PaymentsOrdersImport,
-            "payments/orders.collectPayment" => Self::PaymentsOrdersCollectPayment,
-            "payments/subscriptions.readonly" => Self::PaymentsSubscriptionsReadonly,
-            "payments/subscriptions.write" => Self::PaymentsSubscriptionsWrite,
-            "payments/subscriptions.update" => Self::PaymentsSubscriptionsUpdate,
-            "payments/subscriptions.export" => Self::PaymentsSubscriptionsExport,
-            "payments/subscriptions.pauseResumeCancel" => {
-                Self::PaymentsSubscriptionsPauseResumeCancel
-            }
-            "payments/subscriptions.sharePaymentMethod" => {
-                Self::PaymentsSubscriptionsSharePaymentMethod
-            }
-            "payments/transactions.readonly" => Self::PaymentsTransactionsReadonly,
-            "payments/transactions.export" => Self::PaymentsTransactionsExport,
-            "payments/transactions.import" => Self::PaymentsTransactionsImport,
-            "payments/transactions.refund" => Self::PaymentsTransactionsRefund,
-            "payments/transactions.viewReceipts" => {
-                Self::PaymentsTransactionsViewReceipts
-            }
-            "payments/taxesSettings.readonly" => Self::PaymentsTaxesSettingsReadonly,
-            "payments/settings.readonly" => Self::PaymentsSettingsReadonly,
-            "payments/taxesSettings.updateInclusiveExclusive" => {
-                Self::PaymentsTaxesSettingsUpdateInclusiveExclusive
-            }
-            "payments/taxesSettings.manageRates" => {
-                Self::PaymentsTaxesSettingsManageRates
-            }
-            "payments/taxesSettings.configureAutomatic" => {
-                Self::PaymentsTaxesSettingsConfigureAutomatic
-            }
-            "products.readonly" => Self::ProductsReadonly,
-            "products.write" => Self::ProductsWrite,
-            "products.delete" => Self::ProductsDelete,
-            "products.duplicate" => Self::ProductsDuplicate,
-            "products.bulkActions" => Self::ProductsBulkActions,
-            "payments/settings.write" => Self::PaymentsSettingsWrite,
-            "payments/settings.configureReceipt" => {
-                Self::PaymentsSettingsConfigureReceipt
-            }
-            "payments/settings.configureSubscription" => {
-                Self::PaymentsSettingsConfigureSubscription
-            }
-            "invoices.write" => Self::InvoicesWrite,
-            "invoices.readonly" => Self::InvoicesReadonly,
-            "invoices/schedule.readonly" => Self::InvoicesScheduleReadonly,
-            "invoices/schedule.write" => Self::InvoicesScheduleWrite,
-            "invoices/template.readonly" => Self::InvoicesTemplateReadonly,
-            "invoices/template.write" => Self::InvoicesTemplateWrite,
-            "reputation/review.write" => Self::ReputationReviewWrite,
-            "reputation/listing.write" => Self::ReputationListingWrite,
-            "reputation/reviewsAIAgents.write" => Self::ReputationReviewsAiAgentsWrite,
-            "reputation/gbp.write" => Self::ReputationGbpWrite,
-            "conversations.write" => Self::ConversationsWrite,
-            "conversations.readonly" => Self::ConversationsReadonly,
-            "conversations/message.readonly" => Self::ConversationsMessageReadonly,
-            "conversations/message.write" => Self::ConversationsMessageWrite,
-            "contentAI.write" => Self::ContentAiWrite,
-            "dashboard/stats.readonly" => Self::DashboardStatsReadonly,
-            "locations/tags.write" => Self::LocationsTagsWrite,
-            "locations/tags.readonly" => Self::LocationsTagsReadonly,
-            "marketing.write" => Self::MarketingWrite,
-            "eliza.write" => Self::ElizaWrite,
-            "settings.write" => Self::SettingsWrite,
-            "socialplanner/post.write" => Self::SocialplannerPostWrite,
-            "socialplanner/account.readonly" => Self::SocialplannerAccountReadonly,
-            "socialplanner/account.write" => Self::SocialplannerAccountWrite,
-            "socialplanner/category.readonly" => Self::SocialplannerCategoryReadonly,
-            "socialplanner/category.write" => Self::SocialplannerCategoryWrite,
-            "socialplanner/csv.readonly" => Self::SocialplannerCsvReadonly,
-            "socialplanner/csv.write" => Self::SocialplannerCsvWrite,
-            "socialplanner/group.write" => Self::SocialplannerGroupWrite,
-            "socialplanner/hashtag.readonly" => Self::SocialplannerHashtagReadonly,
-            "socialplanner/hashtag.write" => Self::SocialplannerHashtagWrite,
-            "socialplanner/oauth.readonly" => Self::SocialplannerOauthReadonly,
-            "socialplanner/oauth.write" => Self::SocialplannerOauthWrite,
-            "socialplanner/post.readonly" => Self::SocialplannerPostReadonly,
-            "socialplanner/recurring.readonly" => Self::SocialplannerRecurringReadonly,
-            "socialplanner/recurring.write" => Self::SocialplannerRecurringWrite,
-            "socialplanner/review.readonly" => Self::SocialplannerReviewReadonly,
-            "socialplanner/review.write" => Self::SocialplannerReviewWrite,
-            "socialplanner/rss.readonly" => Self::SocialplannerRssReadonly,
-            "socialplanner/rss.write" => Self::SocialplannerRssWrite,
-            "socialplanner/search.readonly" => Self::SocialplannerSearchReadonly,
-            "socialplanner/setting.readonly" => Self::SocialplannerSettingReadonly,
-            "socialplanner/setting.write" => Self::SocialplannerSettingWrite,
-            "socialplanner/stat.readonly" => Self::SocialplannerStatReadonly,
-            "socialplanner/tag.readonly" => Self::SocialplannerTagReadonly,
-            "socialplanner/tag.write" => Self::SocialplannerTagWrite,
-            "socialplanner/filters.readonly" => Self::SocialplannerFiltersReadonly,
-            "socialplanner/medias.readonly" => Self::SocialplannerMediasReadonly,
-            "socialplanner/medias.write" => Self::SocialplannerMediasWrite,
-            "socialplanner/watermarks.readonly" => Self::SocialplannerWatermarksReadonly,
-            "socialplanner/watermarks.write" => Self::SocialplannerWatermarksWrite,
-            "socialplanner/metatag.readonly" => Self::SocialplannerMetatagReadonly,
-            "socialplanner/facebook.readonly" => Self::SocialplannerFacebookReadonly,
-            "socialplanner/linkedin.readonly" => Self::SocialplannerLinkedinReadonly,
-            "socialplanner/twitter.readonly" => Self::SocialplannerTwitterReadonly,
-            "socialplanner/notification.readonly" => {
-                Self::SocialplannerNotificationReadonly
-            }
-            "socialplanner/notification.write" => Self::SocialplannerNotificationWrite,
-            "socialplanner/snapshot.readonly" => Self::SocialplannerSnapshotReadonly,
-            "socialplanner/snapshot.write" => Self::SocialplannerSnapshotWrite,
-            "marketing/affiliate.write" => Self::MarketingAffiliateWrite,
-            "blogs.write" => Self::BlogsWrite,
-            "membership.write" => Self::MembershipWrite,
-            "communities.write" => Self::CommunitiesWrite,
-            "gokollab.write" => Self::GokollabWrite,
-            "certificates.write" => Self::CertificatesWrite,
-            "certificates.readonly" => Self::CertificatesReadonly,
-            "adPublishing.write" => Self::AdPublishingWrite,
-            "adPublishing.readonly" => Self::AdPublishingReadonly,
-            "prospecting.write" => Self::ProspectingWrite,
-            "prospecting.readonly" => Self::ProspectingReadonly,
-            "prospecting/reports.readonly" => Self::ProspectingReportsReadonly,
-            "private-integration-location.readonly" => {
-                Self::PrivateIntegrationLocationReadonly
-            }
-            "private-integration-location.write" => Self::PrivateIntegrationLocationWrite,
-            "private-integration-company.readonly" => {
-                Self::PrivateIntegrationCompanyReadonly
-            }
-            "private-integration-company.write" => Self::PrivateIntegrationCompanyWrite,
-            "native-integrations.readonly" => Self::NativeIntegrationsReadonly,
-            "native-integrations.write" => Self::NativeIntegrationsWrite,
-            "wordpress.write" => Self::WordpressWrite,
-            "wordpress.read" => Self::WordpressRead,
-            "custom-menu-link.write" => Self::CustomMenuLinkWrite,
-            "qrcodes.write" => Self::QrcodesWrite,
-            "users/team-management.write" => Self::UsersTeamManagementWrite,
-            "users/team-management.readonly" => Self::UsersTeamManagementReadonly,
-            "loginas.write" => Self::LoginasWrite,
-            "users-sso-login-management.write" => Self::UsersSsoLoginManagementWrite,
-            "users-sso-login-management.readonly" => {
-                Self::UsersSsoLoginManagementReadonly
-            }
-            "sso-config.write" => Self::SsoConfigWrite,
-            "snapshots/api.readonly" => Self::SnapshotsApiReadonly,
-            "snapshots/api.create" => Self::SnapshotsApiCreate,
-            "snapshots/api.edit" => Self::SnapshotsApiEdit,
-            "snapshots/api.push" => Self::SnapshotsApiPush,
-            "snapshots/api.refresh" => Self::SnapshotsApiRefresh,
-            "snapshots/api.share" => Self::SnapshotsApiShare,
-            "snapshots/api.delete" => Self::SnapshotsApiDelete,
-            "internaltools.location-transfer.write" => {
-                Self::InternaltoolsLocationTransferWrite
-            }
-            "internaltools.location-transfer.readonly" => {
-                Self::InternaltoolsLocationTransferReadonly
-            }
-            "affiliateportal.write" => Self::AffiliateportalWrite,
-            "affiliateportal.readonly" => Self::AffiliateportalReadonly,
-            "companies.write" => Self::CompaniesWrite,
-            "internaltools.billing.write" => Self::InternaltoolsBillingWrite,
-            "internaltools.billing.readonly" => Self::InternaltoolsBillingReadonly,
-            "internaltools.billing-common.readonly" => {
-                Self::InternaltoolsBillingCommonReadonly
-            }
-            "internaltools.billing-common.write" => Self::InternaltoolsBillingCommonWrite,
-            "voice-ai-agents.write" => Self::VoiceAiAgentsWrite,
-            "voice-ai-agents.readonly" => Self::VoiceAiAgentsReadonly,
-            "voice-ai-common.readonly" => Self::VoiceAiCommonReadonly,
-            "voice-ai-common.write" => Self::VoiceAiCommonWrite,
-            "voice-ai-agent-goals.readonly" => Self::VoiceAiAgentGoalsReadonly,
-            "voice-ai-agent-goals.write" => Self::VoiceAiAgentGoalsWrite,
-            "voice-ai-dashboard.readonly" => Self::VoiceAiDashboardReadonly,
-            "agency/launchpad.write" => Self::AgencyLaunchpadWrite,
-            "agency/launchpad.readonly" => Self::AgencyLaunchpadReadonly,
-            "launchpad/location.write" => Self::LaunchpadLocationWrite,
-            "launchpad/location.readonly" => Self::LaunchpadLocationReadonly,
-            "text-ai-agents.write" => Self::TextAiAgentsWrite,
-            "text-ai-agent-goals.readonly" => Self::TextAiAgentGoalsReadonly,
-            "text-ai-agent-goals.write" => Self::TextAiAgentGoalsWrite,
-            "text-ai-agent-training.write" => Self::TextAiAgentTrainingWrite,
-            "text-ai-agents-dashboard.readonly" => Self::TextAiAgentsDashboardReadonly,
-            "locations.create" => Self::LocationsCreate,
-            "locations.delete" => Self::LocationsDelete,
-            "locations.export.list" => Self::LocationsExportList,
-            "locations.features-limits.manage" => Self::LocationsFeaturesLimitsManage,
-            "locations.pause-resume" => Self::LocationsPauseResume,
-            "locations.agency-subaccounts.manage" => {
-                Self::LocationsAgencySubaccountsManage
-            }
-            "locations.billing.manage" => Self::LocationsBillingManage,
-            "locations.details.manage" => Self::LocationsDetailsManage,
-            "audit-logs.readonly" => Self::AuditLogsReadonly,
-            "audit-logs.export" => Self::AuditLogsExport,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateUserDtoScopesItem> for String {
-    fn from(value: UpdateUserDtoScopesItem) -> Self {
-        match value {
-            UpdateUserDtoScopesItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateUserDtoScopesItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
+    pub platform_language: Option<PlatformLanguage>,
 }
 
 /// An item of the `users` field of [`LocationSuccessfulResponseDto`] and an item of the `users` field of [`SearchUserSuccessfulResponseDto`].
@@ -4149,7 +1461,7 @@ pub struct UserSchema {
     pub permissions: Option<PermissionsDto>,
     /// The `scopes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scopes: Option<UserSchemaScopes>,
+    pub scopes: Option<Scopes>,
     /// The `roles` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<RoleSchema>,
@@ -4167,967 +1479,7 @@ pub struct UserSchema {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub platform_language: Option<UserSchemaPlatformLanguage>,
-}
-
-/// Platform language preference for the user
-///
-/// Schema: `apps/users.json#/components/schemas/UserSchema/properties/platformLanguage`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UserSchemaPlatformLanguage {
-    /// `en_US`
-    EnUs,
-    /// `es`
-    Es,
-    /// `fr_CA`
-    FrCa,
-    /// `fr_FR`
-    FrFr,
-    /// `nl`
-    Nl,
-    /// `de`
-    De,
-    /// `pt_PT`
-    PtPt,
-    /// `pt_BR`
-    PtBr,
-    /// `it`
-    It,
-    /// `sv`
-    Sv,
-    /// `da`
-    Da,
-    /// `fi`
-    Fi,
-    /// `no`
-    No,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UserSchemaPlatformLanguage {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::EnUs => "en_US",
-            Self::Es => "es",
-            Self::FrCa => "fr_CA",
-            Self::FrFr => "fr_FR",
-            Self::Nl => "nl",
-            Self::De => "de",
-            Self::PtPt => "pt_PT",
-            Self::PtBr => "pt_BR",
-            Self::It => "it",
-            Self::Sv => "sv",
-            Self::Da => "da",
-            Self::Fi => "fi",
-            Self::No => "no",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UserSchemaPlatformLanguage {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "en_US" => Self::EnUs,
-            "es" => Self::Es,
-            "fr_CA" => Self::FrCa,
-            "fr_FR" => Self::FrFr,
-            "nl" => Self::Nl,
-            "de" => Self::De,
-            "pt_PT" => Self::PtPt,
-            "pt_BR" => Self::PtBr,
-            "it" => Self::It,
-            "sv" => Self::Sv,
-            "da" => Self::Da,
-            "fi" => Self::Fi,
-            "no" => Self::No,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UserSchemaPlatformLanguage> for String {
-    fn from(value: UserSchemaPlatformLanguage) -> Self {
-        match value {
-            UserSchemaPlatformLanguage::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UserSchemaPlatformLanguage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `scopes` field of [`UserSchema`].
-///
-/// Schema: `apps/users.json#/components/schemas/UserSchema/properties/scopes`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UserSchemaScopes {
-    /// `campaigns.readonly`
-    CampaignsReadonly,
-    /// `campaigns.write`
-    CampaignsWrite,
-    /// `calendars.readonly`
-    CalendarsReadonly,
-    /// `calendars/events.write`
-    CalendarsEventsWrite,
-    /// `calendars/groups.write`
-    CalendarsGroupsWrite,
-    /// `calendars.write`
-    CalendarsWrite,
-    /// `contacts.write`
-    ContactsWrite,
-    /// `contacts/bulkActions.write`
-    ContactsBulkActionsWrite,
-    /// `workflows.readonly`
-    WorkflowsReadonly,
-    /// `workflows.write`
-    WorkflowsWrite,
-    /// `triggers.write`
-    TriggersWrite,
-    /// `funnels.write`
-    FunnelsWrite,
-    /// `forms.write`
-    FormsWrite,
-    /// `surveys.write`
-    SurveysWrite,
-    /// `quizzes.write`
-    QuizzesWrite,
-    /// `websites.write`
-    WebsitesWrite,
-    /// `medias.write`
-    MediasWrite,
-    /// `medias.readonly`
-    MediasReadonly,
-    /// `opportunities.write`
-    OpportunitiesWrite,
-    /// `opportunities/leadValue.readonly`
-    OpportunitiesLeadValueReadonly,
-    /// `opportunities/bulkActions.write`
-    OpportunitiesBulkActionsWrite,
-    /// `reporting/phone.readonly`
-    ReportingPhoneReadonly,
-    /// `reporting/adwords.readonly`
-    ReportingAdwordsReadonly,
-    /// `reporting/facebookAds.readonly`
-    ReportingFacebookAdsReadonly,
-    /// `reporting/attributions.readonly`
-    ReportingAttributionsReadonly,
-    /// `prospecting/auditReport.write`
-    ProspectingAuditReportWrite,
-    /// `reporting/reports.readonly`
-    ReportingReportsReadonly,
-    /// `reporting/agent.readonly`
-    ReportingAgentReadonly,
-    /// `reporting/reports.write`
-    ReportingReportsWrite,
-    /// `reporting/stats.export`
-    ReportingStatsExport,
-    /// `payments.write`
-    PaymentsWrite,
-    /// `payments/records.write`
-    PaymentsRecordsWrite,
-    /// `payments/orders.readonly`
-    PaymentsOrdersReadonly,
-    /// `payments/orders.export`
-    PaymentsOrdersExport,
-    /// `payments/orders.import`
-    PaymentsOrdersImport,
-    /// `payments/orders.collectPayment`
-    PaymentsOrdersCollectPayment,
-    /// `payments/subscriptions.readonly`
-    PaymentsSubscriptionsReadonly,
-    /// `payments/subscriptions.write`
-    PaymentsSubscriptionsWrite,
-    /// `payments/subscriptions.update`
-    PaymentsSubscriptionsUpdate,
-    /// `payments/subscriptions.export`
-    PaymentsSubscriptionsExport,
-    /// `payments/subscriptions.pauseResumeCancel`
-    PaymentsSubscriptionsPauseResumeCancel,
-    /// `payments/subscriptions.sharePaymentMethod`
-    PaymentsSubscriptionsSharePaymentMethod,
-    /// `payments/transactions.readonly`
-    PaymentsTransactionsReadonly,
-    /// `payments/transactions.export`
-    PaymentsTransactionsExport,
-    /// `payments/transactions.import`
-    PaymentsTransactionsImport,
-    /// `payments/transactions.refund`
-    PaymentsTransactionsRefund,
-    /// `payments/transactions.viewReceipts`
-    PaymentsTransactionsViewReceipts,
-    /// `payments/taxesSettings.readonly`
-    PaymentsTaxesSettingsReadonly,
-    /// `payments/settings.readonly`
-    PaymentsSettingsReadonly,
-    /// `payments/taxesSettings.updateInclusiveExclusive`
-    PaymentsTaxesSettingsUpdateInclusiveExclusive,
-    /// `payments/taxesSettings.manageRates`
-    PaymentsTaxesSettingsManageRates,
-    /// `payments/taxesSettings.configureAutomatic`
-    PaymentsTaxesSettingsConfigureAutomatic,
-    /// `products.readonly`
-    ProductsReadonly,
-    /// `products.write`
-    ProductsWrite,
-    /// `products.delete`
-    ProductsDelete,
-    /// `products.duplicate`
-    ProductsDuplicate,
-    /// `products.bulkActions`
-    ProductsBulkActions,
-    /// `payments/settings.write`
-    PaymentsSettingsWrite,
-    /// `payments/settings.configureReceipt`
-    PaymentsSettingsConfigureReceipt,
-    /// `payments/settings.configureSubscription`
-    PaymentsSettingsConfigureSubscription,
-    /// `invoices.write`
-    InvoicesWrite,
-    /// `invoices.readonly`
-    InvoicesReadonly,
-    /// `invoices/schedule.readonly`
-    InvoicesScheduleReadonly,
-    /// `invoices/schedule.write`
-    InvoicesScheduleWrite,
-    /// `invoices/template.readonly`
-    InvoicesTemplateReadonly,
-    /// `invoices/template.write`
-    InvoicesTemplateWrite,
-    /// `reputation/review.write`
-    ReputationReviewWrite,
-    /// `reputation/listing.write`
-    ReputationListingWrite,
-    /// `reputation/reviewsAIAgents.write`
-    ReputationReviewsAiAgentsWrite,
-    /// `reputation/gbp.write`
-    ReputationGbpWrite,
-    /// `conversations.write`
-    ConversationsWrite,
-    /// `conversations.readonly`
-    ConversationsReadonly,
-    /// `conversations/message.readonly`
-    ConversationsMessageReadonly,
-    /// `conversations/message.write`
-    ConversationsMessageWrite,
-    /// `contentAI.write`
-    ContentAiWrite,
-    /// `dashboard/stats.readonly`
-    DashboardStatsReadonly,
-    /// `locations/tags.write`
-    LocationsTagsWrite,
-    /// `locations/tags.readonly`
-    LocationsTagsReadonly,
-    /// `marketing.write`
-    MarketingWrite,
-    /// `eliza.write`
-    ElizaWrite,
-    /// `settings.write`
-    SettingsWrite,
-    /// `socialplanner/post.write`
-    SocialplannerPostWrite,
-    /// `socialplanner/account.readonly`
-    SocialplannerAccountReadonly,
-    /// `socialplanner/account.write`
-    SocialplannerAccountWrite,
-    /// `socialplanner/category.readonly`
-    SocialplannerCategoryReadonly,
-    /// `socialplanner/category.write`
-    SocialplannerCategoryWrite,
-    /// `socialplanner/csv.readonly`
-    SocialplannerCsvReadonly,
-    /// `socialplanner/csv.write`
-    SocialplannerCsvWrite,
-    /// `socialplanner/group.write`
-    SocialplannerGroupWrite,
-    /// `socialplanner/hashtag.readonly`
-    SocialplannerHashtagReadonly,
-    /// `socialplanner/hashtag.write`
-    SocialplannerHashtagWrite,
-    /// `socialplanner/oauth.readonly`
-    SocialplannerOauthReadonly,
-    /// `socialplanner/oauth.write`
-    SocialplannerOauthWrite,
-    /// `socialplanner/post.readonly`
-    SocialplannerPostReadonly,
-    /// `socialplanner/recurring.readonly`
-    SocialplannerRecurringReadonly,
-    /// `socialplanner/recurring.write`
-    SocialplannerRecurringWrite,
-    /// `socialplanner/review.readonly`
-    SocialplannerReviewReadonly,
-    /// `socialplanner/review.write`
-    SocialplannerReviewWrite,
-    /// `socialplanner/rss.readonly`
-    SocialplannerRssReadonly,
-    /// `socialplanner/rss.write`
-    SocialplannerRssWrite,
-    /// `socialplanner/search.readonly`
-    SocialplannerSearchReadonly,
-    /// `socialplanner/setting.readonly`
-    SocialplannerSettingReadonly,
-    /// `socialplanner/setting.write`
-    SocialplannerSettingWrite,
-    /// `socialplanner/stat.readonly`
-    SocialplannerStatReadonly,
-    /// `socialplanner/tag.readonly`
-    SocialplannerTagReadonly,
-    /// `socialplanner/tag.write`
-    SocialplannerTagWrite,
-    /// `socialplanner/filters.readonly`
-    SocialplannerFiltersReadonly,
-    /// `socialplanner/medias.readonly`
-    SocialplannerMediasReadonly,
-    /// `socialplanner/medias.write`
-    SocialplannerMediasWrite,
-    /// `socialplanner/watermarks.readonly`
-    SocialplannerWatermarksReadonly,
-    /// `socialplanner/watermarks.write`
-    SocialplannerWatermarksWrite,
-    /// `socialplanner/metatag.readonly`
-    SocialplannerMetatagReadonly,
-    /// `socialplanner/facebook.readonly`
-    SocialplannerFacebookReadonly,
-    /// `socialplanner/linkedin.readonly`
-    SocialplannerLinkedinReadonly,
-    /// `socialplanner/twitter.readonly`
-    SocialplannerTwitterReadonly,
-    /// `socialplanner/notification.readonly`
-    SocialplannerNotificationReadonly,
-    /// `socialplanner/notification.write`
-    SocialplannerNotificationWrite,
-    /// `socialplanner/snapshot.readonly`
-    SocialplannerSnapshotReadonly,
-    /// `socialplanner/snapshot.write`
-    SocialplannerSnapshotWrite,
-    /// `marketing/affiliate.write`
-    MarketingAffiliateWrite,
-    /// `blogs.write`
-    BlogsWrite,
-    /// `membership.write`
-    MembershipWrite,
-    /// `communities.write`
-    CommunitiesWrite,
-    /// `gokollab.write`
-    GokollabWrite,
-    /// `certificates.write`
-    CertificatesWrite,
-    /// `certificates.readonly`
-    CertificatesReadonly,
-    /// `adPublishing.write`
-    AdPublishingWrite,
-    /// `adPublishing.readonly`
-    AdPublishingReadonly,
-    /// `prospecting.write`
-    ProspectingWrite,
-    /// `prospecting.readonly`
-    ProspectingReadonly,
-    /// `prospecting/reports.readonly`
-    ProspectingReportsReadonly,
-    /// `private-integration-location.readonly`
-    PrivateIntegrationLocationReadonly,
-    /// `private-integration-location.write`
-    PrivateIntegrationLocationWrite,
-    /// `private-integration-company.readonly`
-    PrivateIntegrationCompanyReadonly,
-    /// `private-integration-company.write`
-    PrivateIntegrationCompanyWrite,
-    /// `native-integrations.readonly`
-    NativeIntegrationsReadonly,
-    /// `native-integrations.write`
-    NativeIntegrationsWrite,
-    /// `wordpress.write`
-    WordpressWrite,
-    /// `wordpress.read`
-    WordpressRead,
-    /// `custom-menu-link.write`
-    CustomMenuLinkWrite,
-    /// `qrcodes.write`
-    QrcodesWrite,
-    /// `users/team-management.write`
-    UsersTeamManagementWrite,
-    /// `users/team-management.readonly`
-    UsersTeamManagementReadonly,
-    /// `loginas.write`
-    LoginasWrite,
-    /// `users-sso-login-management.write`
-    UsersSsoLoginManagementWrite,
-    /// `users-sso-login-management.readonly`
-    UsersSsoLoginManagementReadonly,
-    /// `sso-config.write`
-    SsoConfigWrite,
-    /// `snapshots/api.readonly`
-    SnapshotsApiReadonly,
-    /// `snapshots/api.create`
-    SnapshotsApiCreate,
-    /// `snapshots/api.edit`
-    SnapshotsApiEdit,
-    /// `snapshots/api.push`
-    SnapshotsApiPush,
-    /// `snapshots/api.refresh`
-    SnapshotsApiRefresh,
-    /// `snapshots/api.share`
-    SnapshotsApiShare,
-    /// `snapshots/api.delete`
-    SnapshotsApiDelete,
-    /// `internaltools.location-transfer.write`
-    InternaltoolsLocationTransferWrite,
-    /// `internaltools.location-transfer.readonly`
-    InternaltoolsLocationTransferReadonly,
-    /// `affiliateportal.write`
-    AffiliateportalWrite,
-    /// `affiliateportal.readonly`
-    AffiliateportalReadonly,
-    /// `companies.write`
-    CompaniesWrite,
-    /// `internaltools.billing.write`
-    InternaltoolsBillingWrite,
-    /// `internaltools.billing.readonly`
-    InternaltoolsBillingReadonly,
-    /// `internaltools.billing-common.readonly`
-    InternaltoolsBillingCommonReadonly,
-    /// `internaltools.billing-common.write`
-    InternaltoolsBillingCommonWrite,
-    /// `voice-ai-agents.write`
-    VoiceAiAgentsWrite,
-    /// `voice-ai-agents.readonly`
-    VoiceAiAgentsReadonly,
-    /// `voice-ai-common.readonly`
-    VoiceAiCommonReadonly,
-    /// `voice-ai-common.write`
-    VoiceAiCommonWrite,
-    /// `voice-ai-agent-goals.readonly`
-    VoiceAiAgentGoalsReadonly,
-    /// `voice-ai-agent-goals.write`
-    VoiceAiAgentGoalsWrite,
-    /// `voice-ai-dashboard.readonly`
-    VoiceAiDashboardReadonly,
-    /// `agency/launchpad.write`
-    AgencyLaunchpadWrite,
-    /// `agency/launchpad.readonly`
-    AgencyLaunchpadReadonly,
-    /// `launchpad/location.write`
-    LaunchpadLocationWrite,
-    /// `launchpad/location.readonly`
-    LaunchpadLocationReadonly,
-    /// `text-ai-agents.write`
-    TextAiAgentsWrite,
-    /// `text-ai-agent-goals.readonly`
-    TextAiAgentGoalsReadonly,
-    /// `text-ai-agent-goals.write`
-    TextAiAgentGoalsWrite,
-    /// `text-ai-agent-training.write`
-    TextAiAgentTrainingWrite,
-    /// `text-ai-agents-dashboard.readonly`
-    TextAiAgentsDashboardReadonly,
-    /// `locations.create`
-    LocationsCreate,
-    /// `locations.delete`
-    LocationsDelete,
-    /// `locations.export.list`
-    LocationsExportList,
-    /// `locations.features-limits.manage`
-    LocationsFeaturesLimitsManage,
-    /// `locations.pause-resume`
-    LocationsPauseResume,
-    /// `locations.agency-subaccounts.manage`
-    LocationsAgencySubaccountsManage,
-    /// `locations.billing.manage`
-    LocationsBillingManage,
-    /// `locations.details.manage`
-    LocationsDetailsManage,
-    /// `audit-logs.readonly`
-    AuditLogsReadonly,
-    /// `audit-logs.export`
-    AuditLogsExport,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UserSchemaScopes {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CampaignsReadonly => "campaigns.readonly",
-            Self::CampaignsWrite => "campaigns.write",
-            Self::CalendarsReadonly => "calendars.readonly",
-            Self::CalendarsEventsWrite => "calendars/events.write",
-            Self::CalendarsGroupsWrite => "calendars/groups.write",
-            Self::CalendarsWrite => "calendars.write",
-            Self::ContactsWrite => "contacts.write",
-            Self::ContactsBulkActionsWrite => "contacts/bulkActions.write",
-            Self::WorkflowsReadonly => "workflows.readonly",
-            Self::WorkflowsWrite => "workflows.write",
-            Self::TriggersWrite => "triggers.write",
-            Self::FunnelsWrite => "funnels.write",
-            Self::FormsWrite => "forms.write",
-            Self::SurveysWrite => "surveys.write",
-            Self::QuizzesWrite => "quizzes.write",
-            Self::WebsitesWrite => "websites.write",
-            Self::MediasWrite => "medias.write",
-            Self::MediasReadonly => "medias.readonly",
-            Self::OpportunitiesWrite => "opportunities.write",
-            Self::OpportunitiesLeadValueReadonly => "opportunities/leadValue.readonly",
-            Self::OpportunitiesBulkActionsWrite => "opportunities/bulkActions.write",
-            Self::ReportingPhoneReadonly => "reporting/phone.readonly",
-            Self::ReportingAdwordsReadonly => "reporting/adwords.readonly",
-            Self::ReportingFacebookAdsReadonly => "reporting/facebookAds.readonly",
-            Self::ReportingAttributionsReadonly => "reporting/attributions.readonly",
-            Self::ProspectingAuditReportWrite => "prospecting/auditReport.write",
-            Self::ReportingReportsReadonly => "reporting/reports.readonly",
-            Self::ReportingAgentReadonly => "reporting/agent.readonly",
-            Self::ReportingReportsWrite => "reporting/reports.write",
-            Self::ReportingStatsExport => "reporting/stats.export",
-            Self::PaymentsWrite => "payments.write",
-            Self::PaymentsRecordsWrite => "payments/records.write",
-            Self::PaymentsOrdersReadonly => "payments/orders.readonly",
-            Self::PaymentsOrdersExport => "payments/orders.export",
-            Self::PaymentsOrdersImport => "payments/orders.import",
-            Self::PaymentsOrdersCollectPayment => "payments/orders.collectPayment",
-            Self::PaymentsSubscriptionsReadonly => "payments/subscriptions.readonly",
-            Self::PaymentsSubscriptionsWrite => "payments/subscriptions.write",
-            Self::PaymentsSubscriptionsUpdate => "payments/subscriptions.update",
-            Self::PaymentsSubscriptionsExport => "payments/subscriptions.export",
-            Self::PaymentsSubscriptionsPauseResumeCancel => {
-                "payments/subscriptions.pauseResumeCancel"
-            }
-            Self::PaymentsSubscriptionsSharePaymentMethod => {
-                "payments/subscriptions.sharePaymentMethod"
-            }
-            Self::PaymentsTransactionsReadonly => "payments/transactions.readonly",
-            Self::PaymentsTransactionsExport => "payments/transactions.export",
-            Self::PaymentsTransactionsImport => "payments/transactions.import",
-            Self::PaymentsTransactionsRefund => "payments/transactions.refund",
-            Self::PaymentsTransactionsViewReceipts => {
-                "payments/transactions.viewReceipts"
-            }
-            Self::PaymentsTaxesSettingsReadonly => "payments/taxesSettings.readonly",
-            Self::PaymentsSettingsReadonly => "payments/settings.readonly",
-            Self::PaymentsTaxesSettingsUpdateInclusiveExclusive => {
-                "payments/taxesSettings.updateInclusiveExclusive"
-            }
-            Self::PaymentsTaxesSettingsManageRates => {
-                "payments/taxesSettings.manageRates"
-            }
-            Self::PaymentsTaxesSettingsConfigureAutomatic => {
-                "payments/taxesSettings.configureAutomatic"
-            }
-            Self::ProductsReadonly => "products.readonly",
-            Self::ProductsWrite => "products.write",
-            Self::ProductsDelete => "products.delete",
-            Self::ProductsDuplicate => "products.duplicate",
-            Self::ProductsBulkActions => "products.bulkActions",
-            Self::PaymentsSettingsWrite => "payments/settings.write",
-            Self::PaymentsSettingsConfigureReceipt => {
-                "payments/settings.configureReceipt"
-            }
-            Self::PaymentsSettingsConfigureSubscription => {
-                "payments/settings.configureSubscription"
-            }
-            Self::InvoicesWrite => "invoices.write",
-            Self::InvoicesReadonly => "invoices.readonly",
-            Self::InvoicesScheduleReadonly => "invoices/schedule.readonly",
-            Self::InvoicesScheduleWrite => "invoices/schedule.write",
-            Self::InvoicesTemplateReadonly => "invoices/template.readonly",
-            Self::InvoicesTemplateWrite => "invoices/template.write",
-            Self::ReputationReviewWrite => "reputation/review.write",
-            Self::ReputationListingWrite => "reputation/listing.write",
-            Self::ReputationReviewsAiAgentsWrite => "reputation/reviewsAIAgents.write",
-            Self::ReputationGbpWrite => "reputation/gbp.write",
-            Self::ConversationsWrite => "conversations.write",
-            Self::ConversationsReadonly => "conversations.readonly",
-            Self::ConversationsMessageReadonly => "conversations/message.readonly",
-            Self::ConversationsMessageWrite => "conversations/message.write",
-            Self::ContentAiWrite => "contentAI.write",
-            Self::DashboardStatsReadonly => "dashboard/stats.readonly",
-            Self::LocationsTagsWrite => "locations/tags.write",
-            Self::LocationsTagsReadonly => "locations/tags.readonly",
-            Self::MarketingWrite => "marketing.write",
-            Self::ElizaWrite => "eliza.write",
-            Self::SettingsWrite => "settings.write",
-            Self::SocialplannerPostWrite => "socialplanner/post.write",
-            Self::SocialplannerAccountReadonly => "socialplanner/account.readonly",
-            Self::SocialplannerAccountWrite => "socialplanner/account.write",
-            Self::SocialplannerCategoryReadonly => "socialplanner/category.readonly",
-            Self::SocialplannerCategoryWrite => "socialplanner/category.write",
-            Self::SocialplannerCsvReadonly => "socialplanner/csv.readonly",
-            Self::SocialplannerCsvWrite => "socialplanner/csv.write",
-            Self::SocialplannerGroupWrite => "socialplanner/group.write",
-            Self::SocialplannerHashtagReadonly => "socialplanner/hashtag.readonly",
-            Self::SocialplannerHashtagWrite => "socialplanner/hashtag.write",
-            Self::SocialplannerOauthReadonly => "socialplanner/oauth.readonly",
-            Self::SocialplannerOauthWrite => "socialplanner/oauth.write",
-            Self::SocialplannerPostReadonly => "socialplanner/post.readonly",
-            Self::SocialplannerRecurringReadonly => "socialplanner/recurring.readonly",
-            Self::SocialplannerRecurringWrite => "socialplanner/recurring.write",
-            Self::SocialplannerReviewReadonly => "socialplanner/review.readonly",
-            Self::SocialplannerReviewWrite => "socialplanner/review.write",
-            Self::SocialplannerRssReadonly => "socialplanner/rss.readonly",
-            Self::SocialplannerRssWrite => "socialplanner/rss.write",
-            Self::SocialplannerSearchReadonly => "socialplanner/search.readonly",
-            Self::SocialplannerSettingReadonly => "socialplanner/setting.readonly",
-            Self::SocialplannerSettingWrite => "socialplanner/setting.write",
-            Self::SocialplannerStatReadonly => "socialplanner/stat.readonly",
-            Self::SocialplannerTagReadonly => "socialplanner/tag.readonly",
-            Self::SocialplannerTagWrite => "socialplanner/tag.write",
-            Self::SocialplannerFiltersReadonly => "socialplanner/filters.readonly",
-            Self::SocialplannerMediasReadonly => "socialplanner/medias.readonly",
-            Self::SocialplannerMediasWrite => "socialplanner/medias.write",
-            Self::SocialplannerWatermarksReadonly => "socialplanner/watermarks.readonly",
-            Self::SocialplannerWatermarksWrite => "socialplanner/watermarks.write",
-            Self::SocialplannerMetatagReadonly => "socialplanner/metatag.readonly",
-            Self::SocialplannerFacebookReadonly => "socialplanner/facebook.readonly",
-            Self::SocialplannerLinkedinReadonly => "socialplanner/linkedin.readonly",
-            Self::SocialplannerTwitterReadonly => "socialplanner/twitter.readonly",
-            Self::SocialplannerNotificationReadonly => {
-                "socialplanner/notification.readonly"
-            }
-            Self::SocialplannerNotificationWrite => "socialplanner/notification.write",
-            Self::SocialplannerSnapshotReadonly => "socialplanner/snapshot.readonly",
-            Self::SocialplannerSnapshotWrite => "socialplanner/snapshot.write",
-            Self::MarketingAffiliateWrite => "marketing/affiliate.write",
-            Self::BlogsWrite => "blogs.write",
-            Self::MembershipWrite => "membership.write",
-            Self::CommunitiesWrite => "communities.write",
-            Self::GokollabWrite => "gokollab.write",
-            Self::CertificatesWrite => "certificates.write",
-            Self::CertificatesReadonly => "certificates.readonly",
-            Self::AdPublishingWrite => "adPublishing.write",
-            Self::AdPublishingReadonly => "adPublishing.readonly",
-            Self::ProspectingWrite => "prospecting.write",
-            Self::ProspectingReadonly => "prospecting.readonly",
-            Self::ProspectingReportsReadonly => "prospecting/reports.readonly",
-            Self::PrivateIntegrationLocationReadonly => {
-                "private-integration-location.readonly"
-            }
-            Self::PrivateIntegrationLocationWrite => "private-integration-location.write",
-            Self::PrivateIntegrationCompanyReadonly => {
-                "private-integration-company.readonly"
-            }
-            Self::PrivateIntegrationCompanyWrite => "private-integration-company.write",
-            Self::NativeIntegrationsReadonly => "native-integrations.readonly",
-            Self::NativeIntegrationsWrite => "native-integrations.write",
-            Self::WordpressWrite => "wordpress.write",
-            Self::WordpressRead => "wordpress.read",
-            Self::CustomMenuLinkWrite => "custom-menu-link.write",
-            Self::QrcodesWrite => "qrcodes.write",
-            Self::UsersTeamManagementWrite => "users/team-management.write",
-            Self::UsersTeamManagementReadonly => "users/team-management.readonly",
-            Self::LoginasWrite => "loginas.write",
-            Self::UsersSsoLoginManagementWrite => "users-sso-login-management.write",
-            Self::UsersSsoLoginManagementReadonly => {
-                "users-sso-login-management.readonly"
-            }
-            Self::SsoConfigWrite => "sso-config.write",
-            Self::SnapshotsApiReadonly => "snapshots/api.readonly",
-            Self::SnapshotsApiCreate => "snapshots/api.create",
-            Self::SnapshotsApiEdit => "snapshots/api.edit",
-            Self::SnapshotsApiPush => "snapshots/api.push",
-            Self::SnapshotsApiRefresh => "snapshots/api.refresh",
-            Self::SnapshotsApiShare => "snapshots/api.share",
-            Self::SnapshotsApiDelete => "snapshots/api.delete",
-            Self::InternaltoolsLocationTransferWrite => {
-                "internaltools.location-transfer.write"
-            }
-            Self::InternaltoolsLocationTransferReadonly => {
-                "internaltools.location-transfer.readonly"
-            }
-            Self::AffiliateportalWrite => "affiliateportal.write",
-            Self::AffiliateportalReadonly => "affiliateportal.readonly",
-            Self::CompaniesWrite => "companies.write",
-            Self::InternaltoolsBillingWrite => "internaltools.billing.write",
-            Self::InternaltoolsBillingReadonly => "internaltools.billing.readonly",
-            Self::InternaltoolsBillingCommonReadonly => {
-                "internaltools.billing-common.readonly"
-            }
-            Self::InternaltoolsBillingCommonWrite => "internaltools.billing-common.write",
-            Self::VoiceAiAgentsWrite => "voice-ai-agents.write",
-            Self::VoiceAiAgentsReadonly => "voice-ai-agents.readonly",
-            Self::VoiceAiCommonReadonly => "voice-ai-common.readonly",
-            Self::VoiceAiCommonWrite => "voice-ai-common.write",
-            Self::VoiceAiAgentGoalsReadonly => "voice-ai-agent-goals.readonly",
-            Self::VoiceAiAgentGoalsWrite => "voice-ai-agent-goals.write",
-            Self::VoiceAiDashboardReadonly => "voice-ai-dashboard.readonly",
-            Self::AgencyLaunchpadWrite => "agency/launchpad.write",
-            Self::AgencyLaunchpadReadonly => "agency/launchpad.readonly",
-            Self::LaunchpadLocationWrite => "launchpad/location.write",
-            Self::LaunchpadLocationReadonly => "launchpad/location.readonly",
-            Self::TextAiAgentsWrite => "text-ai-agents.write",
-            Self::TextAiAgentGoalsReadonly => "text-ai-agent-goals.readonly",
-            Self::TextAiAgentGoalsWrite => "text-ai-agent-goals.write",
-            Self::TextAiAgentTrainingWrite => "text-ai-agent-training.write",
-            Self::TextAiAgentsDashboardReadonly => "text-ai-agents-dashboard.readonly",
-            Self::LocationsCreate => "locations.create",
-            Self::LocationsDelete => "locations.delete",
-            Self::LocationsExportList => "locations.export.list",
-            Self::LocationsFeaturesLimitsManage => "locations.features-limits.manage",
-            Self::LocationsPauseResume => "locations.pause-resume",
-            Self::LocationsAgencySubaccountsManage => {
-                "locations.agency-subaccounts.manage"
-            }
-            Self::LocationsBillingManage => "locations.billing.manage",
-            Self::LocationsDetailsManage => "locations.details.manage",
-            Self::AuditLogsReadonly => "audit-logs.readonly",
-            Self::AuditLogsExport => "audit-logs.export",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UserSchemaScopes {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "campaigns.readonly" => Self::CampaignsReadonly,
-            "campaigns.write" => Self::CampaignsWrite,
-            "calendars.readonly" => Self::CalendarsReadonly,
-            "calendars/events.write" => Self::CalendarsEventsWrite,
-            "calendars/groups.write" => Self::CalendarsGroupsWrite,
-            "calendars.write" => Self::CalendarsWrite,
-            "contacts.write" => Self::ContactsWrite,
-            "contacts/bulkActions.write" => Self::ContactsBulkActionsWrite,
-            "workflows.readonly" => Self::WorkflowsReadonly,
-            "workflows.write" => Self::WorkflowsWrite,
-            "triggers.write" => Self::TriggersWrite,
-            "funnels.write" => Self::FunnelsWrite,
-            "forms.write" => Self::FormsWrite,
-            "surveys.write" => Self::SurveysWrite,
-            "quizzes.write" => Self::QuizzesWrite,
-            "websites.write" => Self::WebsitesWrite,
-            "medias.write" => Self::MediasWrite,
-            "medias.readonly" => Self::MediasReadonly,
-            "opportunities.write" => Self::OpportunitiesWrite,
-            "opportunities/leadValue.readonly" => Self::OpportunitiesLeadValueReadonly,
-            "opportunities/bulkActions.write" => Self::OpportunitiesBulkActionsWrite,
-            "reporting/phone.readonly" => Self::ReportingPhoneReadonly,
-            "reporting/adwords.readonly" => Self::ReportingAdwordsReadonly,
-            "reporting/facebookAds.readonly" => Self::ReportingFacebookAdsReadonly,
-            "reporting/attributions.readonly" => Self::ReportingAttributionsReadonly,
-            "prospecting/auditReport.write" => Self::ProspectingAuditReportWrite,
-            "reporting/reports.readonly" => Self::ReportingReportsReadonly,
-            "reporting/agent.readonly" => Self::ReportingAgentReadonly,
-            "reporting/reports.write" => Self::ReportingReportsWrite,
-            "reporting/stats.export" => Self::ReportingStatsExport,
-            "payments.write" => Self::PaymentsWrite,
-            "payments/records.write" => Self::PaymentsRecordsWrite,
-            "payments/orders.readonly" => Self::PaymentsOrdersReadonly,
-            "payments/orders.export" => Self::PaymentsOrdersExport,
-            "payments/orders.import" => Self::PaymentsOrdersImport,
-            "payments/orders.collectPayment" => Self::PaymentsOrdersCollectPayment,
-            "payments/subscriptions.readonly" => Self::PaymentsSubscriptionsReadonly,
-            "payments/subscriptions.write" => Self::PaymentsSubscriptionsWrite,
-            "payments/subscriptions.update" => Self::PaymentsSubscriptionsUpdate,
-            "payments/subscriptions.export" => Self::PaymentsSubscriptionsExport,
-            "payments/subscriptions.pauseResumeCancel" => {
-                Self::PaymentsSubscriptionsPauseResumeCancel
-            }
-            "payments/subscriptions.sharePaymentMethod" => {
-                Self::PaymentsSubscriptionsSharePaymentMethod
-            }
-            "payments/transactions.readonly" => Self::PaymentsTransactionsReadonly,
-            "payments/transactions.export" => Self::PaymentsTransactionsExport,
-            "payments/transactions.import" => Self::PaymentsTransactionsImport,
-            "payments/transactions.refund" => Self::PaymentsTransactionsRefund,
-            "payments/transactions.viewReceipts" => {
-                Self::PaymentsTransactionsViewReceipts
-            }
-            "payments/taxesSettings.readonly" => Self::PaymentsTaxesSettingsReadonly,
-            "payments/settings.readonly" => Self::PaymentsSettingsReadonly,
-            "payments/taxesSettings.updateInclusiveExclusive" => {
-                Self::PaymentsTaxesSettingsUpdateInclusiveExclusive
-            }
-            "payments/taxesSettings.manageRates" => {
-                Self::PaymentsTaxesSettingsManageRates
-            }
-            "payments/taxesSettings.configureAutomatic" => {
-                Self::PaymentsTaxesSettingsConfigureAutomatic
-            }
-            "products.readonly" => Self::ProductsReadonly,
-            "products.write" => Self::ProductsWrite,
-            "products.delete" => Self::ProductsDelete,
-            "products.duplicate" => Self::ProductsDuplicate,
-            "products.bulkActions" => Self::ProductsBulkActions,
-            "payments/settings.write" => Self::PaymentsSettingsWrite,
-            "payments/settings.configureReceipt" => {
-                Self::PaymentsSettingsConfigureReceipt
-            }
-            "payments/settings.configureSubscription" => {
-                Self::PaymentsSettingsConfigureSubscription
-            }
-            "invoices.write" => Self::InvoicesWrite,
-            "invoices.readonly" => Self::InvoicesReadonly,
-            "invoices/schedule.readonly" => Self::InvoicesScheduleReadonly,
-            "invoices/schedule.write" => Self::InvoicesScheduleWrite,
-            "invoices/template.readonly" => Self::InvoicesTemplateReadonly,
-            "invoices/template.write" => Self::InvoicesTemplateWrite,
-            "reputation/review.write" => Self::ReputationReviewWrite,
-            "reputation/listing.write" => Self::ReputationListingWrite,
-            "reputation/reviewsAIAgents.write" => Self::ReputationReviewsAiAgentsWrite,
-            "reputation/gbp.write" => Self::ReputationGbpWrite,
-            "conversations.write" => Self::ConversationsWrite,
-            "conversations.readonly" => Self::ConversationsReadonly,
-            "conversations/message.readonly" => Self::ConversationsMessageReadonly,
-            "conversations/message.write" => Self::ConversationsMessageWrite,
-            "contentAI.write" => Self::ContentAiWrite,
-            "dashboard/stats.readonly" => Self::DashboardStatsReadonly,
-            "locations/tags.write" => Self::LocationsTagsWrite,
-            "locations/tags.readonly" => Self::LocationsTagsReadonly,
-            "marketing.write" => Self::MarketingWrite,
-            "eliza.write" => Self::ElizaWrite,
-            "settings.write" => Self::SettingsWrite,
-            "socialplanner/post.write" => Self::SocialplannerPostWrite,
-            "socialplanner/account.readonly" => Self::SocialplannerAccountReadonly,
-            "socialplanner/account.write" => Self::SocialplannerAccountWrite,
-            "socialplanner/category.readonly" => Self::SocialplannerCategoryReadonly,
-            "socialplanner/category.write" => Self::SocialplannerCategoryWrite,
-            "socialplanner/csv.readonly" => Self::SocialplannerCsvReadonly,
-            "socialplanner/csv.write" => Self::SocialplannerCsvWrite,
-            "socialplanner/group.write" => Self::SocialplannerGroupWrite,
-            "socialplanner/hashtag.readonly" => Self::SocialplannerHashtagReadonly,
-            "socialplanner/hashtag.write" => Self::SocialplannerHashtagWrite,
-            "socialplanner/oauth.readonly" => Self::SocialplannerOauthReadonly,
-            "socialplanner/oauth.write" => Self::SocialplannerOauthWrite,
-            "socialplanner/post.readonly" => Self::SocialplannerPostReadonly,
-            "socialplanner/recurring.readonly" => Self::SocialplannerRecurringReadonly,
-            "socialplanner/recurring.write" => Self::SocialplannerRecurringWrite,
-            "socialplanner/review.readonly" => Self::SocialplannerReviewReadonly,
-            "socialplanner/review.write" => Self::SocialplannerReviewWrite,
-            "socialplanner/rss.readonly" => Self::SocialplannerRssReadonly,
-            "socialplanner/rss.write" => Self::SocialplannerRssWrite,
-            "socialplanner/search.readonly" => Self::SocialplannerSearchReadonly,
-            "socialplanner/setting.readonly" => Self::SocialplannerSettingReadonly,
-            "socialplanner/setting.write" => Self::SocialplannerSettingWrite,
-            "socialplanner/stat.readonly" => Self::SocialplannerStatReadonly,
-            "socialplanner/tag.readonly" => Self::SocialplannerTagReadonly,
-            "socialplanner/tag.write" => Self::SocialplannerTagWrite,
-            "socialplanner/filters.readonly" => Self::SocialplannerFiltersReadonly,
-            "socialplanner/medias.readonly" => Self::SocialplannerMediasReadonly,
-            "socialplanner/medias.write" => Self::SocialplannerMediasWrite,
-            "socialplanner/watermarks.readonly" => Self::SocialplannerWatermarksReadonly,
-            "socialplanner/watermarks.write" => Self::SocialplannerWatermarksWrite,
-            "socialplanner/metatag.readonly" => Self::SocialplannerMetatagReadonly,
-            "socialplanner/facebook.readonly" => Self::SocialplannerFacebookReadonly,
-            "socialplanner/linkedin.readonly" => Self::SocialplannerLinkedinReadonly,
-            "socialplanner/twitter.readonly" => Self::SocialplannerTwitterReadonly,
-            "socialplanner/notification.readonly" => {
-                Self::SocialplannerNotificationReadonly
-            }
-            "socialplanner/notification.write" => Self::SocialplannerNotificationWrite,
-            "socialplanner/snapshot.readonly" => Self::SocialplannerSnapshotReadonly,
-            "socialplanner/snapshot.write" => Self::SocialplannerSnapshotWrite,
-            "marketing/affiliate.write" => Self::MarketingAffiliateWrite,
-            "blogs.write" => Self::BlogsWrite,
-            "membership.write" => Self::MembershipWrite,
-            "communities.write" => Self::CommunitiesWrite,
-            "gokollab.write" => Self::GokollabWrite,
-            "certificates.write" => Self::CertificatesWrite,
-            "certificates.readonly" => Self::CertificatesReadonly,
-            "adPublishing.write" => Self::AdPublishingWrite,
-            "adPublishing.readonly" => Self::AdPublishingReadonly,
-            "prospecting.write" => Self::ProspectingWrite,
-            "prospecting.readonly" => Self::ProspectingReadonly,
-            "prospecting/reports.readonly" => Self::ProspectingReportsReadonly,
-            "private-integration-location.readonly" => {
-                Self::PrivateIntegrationLocationReadonly
-            }
-            "private-integration-location.write" => Self::PrivateIntegrationLocationWrite,
-            "private-integration-company.readonly" => {
-                Self::PrivateIntegrationCompanyReadonly
-            }
-            "private-integration-company.write" => Self::PrivateIntegrationCompanyWrite,
-            "native-integrations.readonly" => Self::NativeIntegrationsReadonly,
-            "native-integrations.write" => Self::NativeIntegrationsWrite,
-            "wordpress.write" => Self::WordpressWrite,
-            "wordpress.read" => Self::WordpressRead,
-            "custom-menu-link.write" => Self::CustomMenuLinkWrite,
-            "qrcodes.write" => Self::QrcodesWrite,
-            "users/team-management.write" => Self::UsersTeamManagementWrite,
-            "users/team-management.readonly" => Self::UsersTeamManagementReadonly,
-            "loginas.write" => Self::LoginasWrite,
-            "users-sso-login-management.write" => Self::UsersSsoLoginManagementWrite,
-            "users-sso-login-management.readonly" => {
-                Self::UsersSsoLoginManagementReadonly
-            }
-            "sso-config.write" => Self::SsoConfigWrite,
-            "snapshots/api.readonly" => Self::SnapshotsApiReadonly,
-            "snapshots/api.create" => Self::SnapshotsApiCreate,
-            "snapshots/api.edit" => Self::SnapshotsApiEdit,
-            "snapshots/api.push" => Self::SnapshotsApiPush,
-            "snapshots/api.refresh" => Self::SnapshotsApiRefresh,
-            "snapshots/api.share" => Self::SnapshotsApiShare,
-            "snapshots/api.delete" => Self::SnapshotsApiDelete,
-            "internaltools.location-transfer.write" => {
-                Self::InternaltoolsLocationTransferWrite
-            }
-            "internaltools.location-transfer.readonly" => {
-                Self::InternaltoolsLocationTransferReadonly
-            }
-            "affiliateportal.write" => Self::AffiliateportalWrite,
-            "affiliateportal.readonly" => Self::AffiliateportalReadonly,
-            "companies.write" => Self::CompaniesWrite,
-            "internaltools.billing.write" => Self::InternaltoolsBillingWrite,
-            "internaltools.billing.readonly" => Self::InternaltoolsBillingReadonly,
-            "internaltools.billing-common.readonly" => {
-                Self::InternaltoolsBillingCommonReadonly
-            }
-            "internaltools.billing-common.write" => Self::InternaltoolsBillingCommonWrite,
-            "voice-ai-agents.write" => Self::VoiceAiAgentsWrite,
-            "voice-ai-agents.readonly" => Self::VoiceAiAgentsReadonly,
-            "voice-ai-common.readonly" => Self::VoiceAiCommonReadonly,
-            "voice-ai-common.write" => Self::VoiceAiCommonWrite,
-            "voice-ai-agent-goals.readonly" => Self::VoiceAiAgentGoalsReadonly,
-            "voice-ai-agent-goals.write" => Self::VoiceAiAgentGoalsWrite,
-            "voice-ai-dashboard.readonly" => Self::VoiceAiDashboardReadonly,
-            "agency/launchpad.write" => Self::AgencyLaunchpadWrite,
-            "agency/launchpad.readonly" => Self::AgencyLaunchpadReadonly,
-            "launchpad/location.write" => Self::LaunchpadLocationWrite,
-            "launchpad/location.readonly" => Self::LaunchpadLocationReadonly,
-            "text-ai-agents.write" => Self::TextAiAgentsWrite,
-            "text-ai-agent-goals.readonly" => Self::TextAiAgentGoalsReadonly,
-            "text-ai-agent-goals.write" => Self::TextAiAgentGoalsWrite,
-            "text-ai-agent-training.write" => Self::TextAiAgentTrainingWrite,
-            "text-ai-agents-dashboard.readonly" => Self::TextAiAgentsDashboardReadonly,
-            "locations.create" => Self::LocationsCreate,
-            "locations.delete" => Self::LocationsDelete,
-            "locations.export.list" => Self::LocationsExportList,
-            "locations.features-limits.manage" => Self::LocationsFeaturesLimitsManage,
-            "locations.pause-resume" => Self::LocationsPauseResume,
-            "locations.agency-subaccounts.manage" => {
-                Self::LocationsAgencySubaccountsManage
-            }
-            "locations.billing.manage" => Self::LocationsBillingManage,
-            "locations.details.manage" => Self::LocationsDetailsManage,
-            "audit-logs.readonly" => Self::AuditLogsReadonly,
-            "audit-logs.export" => Self::AuditLogsExport,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UserSchemaScopes> for String {
-    fn from(value: UserSchemaScopes) -> Self {
-        match value {
-            UserSchemaScopes::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UserSchemaScopes {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
+    pub platform_language: Option<PlatformLanguage>,
 }
 
 /// The response to `POST /users/`, the response to `GET /users/{userId}` and the response to `PUT /users/{userId}`.
@@ -5161,7 +1513,7 @@ pub struct UserSuccessfulResponseDto {
     pub permissions: Option<PermissionsDto>,
     /// The `scopes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scopes: Option<UserSuccessfulResponseDtoScopes>,
+    pub scopes: Option<Scopes>,
     /// The `roles` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub roles: Option<RoleSchema>,
@@ -5176,965 +1528,5 @@ pub struct UserSuccessfulResponseDto {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub platform_language: Option<UserSuccessfulResponseDtoPlatformLanguage>,
-}
-
-/// Platform language preference for the user
-///
-/// Schema: `apps/users.json#/components/schemas/UserSuccessfulResponseDto/properties/platformLanguage`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UserSuccessfulResponseDtoPlatformLanguage {
-    /// `en_US`
-    EnUs,
-    /// `es`
-    Es,
-    /// `fr_CA`
-    FrCa,
-    /// `fr_FR`
-    FrFr,
-    /// `nl`
-    Nl,
-    /// `de`
-    De,
-    /// `pt_PT`
-    PtPt,
-    /// `pt_BR`
-    PtBr,
-    /// `it`
-    It,
-    /// `sv`
-    Sv,
-    /// `da`
-    Da,
-    /// `fi`
-    Fi,
-    /// `no`
-    No,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UserSuccessfulResponseDtoPlatformLanguage {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::EnUs => "en_US",
-            Self::Es => "es",
-            Self::FrCa => "fr_CA",
-            Self::FrFr => "fr_FR",
-            Self::Nl => "nl",
-            Self::De => "de",
-            Self::PtPt => "pt_PT",
-            Self::PtBr => "pt_BR",
-            Self::It => "it",
-            Self::Sv => "sv",
-            Self::Da => "da",
-            Self::Fi => "fi",
-            Self::No => "no",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UserSuccessfulResponseDtoPlatformLanguage {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "en_US" => Self::EnUs,
-            "es" => Self::Es,
-            "fr_CA" => Self::FrCa,
-            "fr_FR" => Self::FrFr,
-            "nl" => Self::Nl,
-            "de" => Self::De,
-            "pt_PT" => Self::PtPt,
-            "pt_BR" => Self::PtBr,
-            "it" => Self::It,
-            "sv" => Self::Sv,
-            "da" => Self::Da,
-            "fi" => Self::Fi,
-            "no" => Self::No,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UserSuccessfulResponseDtoPlatformLanguage> for String {
-    fn from(value: UserSuccessfulResponseDtoPlatformLanguage) -> Self {
-        match value {
-            UserSuccessfulResponseDtoPlatformLanguage::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UserSuccessfulResponseDtoPlatformLanguage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `scopes` field of [`UserSuccessfulResponseDto`].
-///
-/// Schema: `apps/users.json#/components/schemas/UserSuccessfulResponseDto/properties/scopes`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UserSuccessfulResponseDtoScopes {
-    /// `campaigns.readonly`
-    CampaignsReadonly,
-    /// `campaigns.write`
-    CampaignsWrite,
-    /// `calendars.readonly`
-    CalendarsReadonly,
-    /// `calendars/events.write`
-    CalendarsEventsWrite,
-    /// `calendars/groups.write`
-    CalendarsGroupsWrite,
-    /// `calendars.write`
-    CalendarsWrite,
-    /// `contacts.write`
-    ContactsWrite,
-    /// `contacts/bulkActions.write`
-    ContactsBulkActionsWrite,
-    /// `workflows.readonly`
-    WorkflowsReadonly,
-    /// `workflows.write`
-    WorkflowsWrite,
-    /// `triggers.write`
-    TriggersWrite,
-    /// `funnels.write`
-    FunnelsWrite,
-    /// `forms.write`
-    FormsWrite,
-    /// `surveys.write`
-    SurveysWrite,
-    /// `quizzes.write`
-    QuizzesWrite,
-    /// `websites.write`
-    WebsitesWrite,
-    /// `medias.write`
-    MediasWrite,
-    /// `medias.readonly`
-    MediasReadonly,
-    /// `opportunities.write`
-    OpportunitiesWrite,
-    /// `opportunities/leadValue.readonly`
-    OpportunitiesLeadValueReadonly,
-    /// `opportunities/bulkActions.write`
-    OpportunitiesBulkActionsWrite,
-    /// `reporting/phone.readonly`
-    ReportingPhoneReadonly,
-    /// `reporting/adwords.readonly`
-    ReportingAdwordsReadonly,
-    /// `reporting/facebookAds.readonly`
-    ReportingFacebookAdsReadonly,
-    /// `reporting/attributions.readonly`
-    ReportingAttributionsReadonly,
-    /// `prospecting/auditReport.write`
-    ProspectingAuditReportWrite,
-    /// `reporting/reports.readonly`
-    ReportingReportsReadonly,
-    /// `reporting/agent.readonly`
-    ReportingAgentReadonly,
-    /// `reporting/reports.write`
-    ReportingReportsWrite,
-    /// `reporting/stats.export`
-    ReportingStatsExport,
-    /// `payments.write`
-    PaymentsWrite,
-    /// `payments/records.write`
-    PaymentsRecordsWrite,
-    /// `payments/orders.readonly`
-    PaymentsOrdersReadonly,
-    /// `payments/orders.export`
-    PaymentsOrdersExport,
-    /// `payments/orders.import`
-    PaymentsOrdersImport,
-    /// `payments/orders.collectPayment`
-    PaymentsOrdersCollectPayment,
-    /// `payments/subscriptions.readonly`
-    PaymentsSubscriptionsReadonly,
-    /// `payments/subscriptions.write`
-    PaymentsSubscriptionsWrite,
-    /// `payments/subscriptions.update`
-    PaymentsSubscriptionsUpdate,
-    /// `payments/subscriptions.export`
-    PaymentsSubscriptionsExport,
-    /// `payments/subscriptions.pauseResumeCancel`
-    PaymentsSubscriptionsPauseResumeCancel,
-    /// `payments/subscriptions.sharePaymentMethod`
-    PaymentsSubscriptionsSharePaymentMethod,
-    /// `payments/transactions.readonly`
-    PaymentsTransactionsReadonly,
-    /// `payments/transactions.export`
-    PaymentsTransactionsExport,
-    /// `payments/transactions.import`
-    PaymentsTransactionsImport,
-    /// `payments/transactions.refund`
-    PaymentsTransactionsRefund,
-    /// `payments/transactions.viewReceipts`
-    PaymentsTransactionsViewReceipts,
-    /// `payments/taxesSettings.readonly`
-    PaymentsTaxesSettingsReadonly,
-    /// `payments/settings.readonly`
-    PaymentsSettingsReadonly,
-    /// `payments/taxesSettings.updateInclusiveExclusive`
-    PaymentsTaxesSettingsUpdateInclusiveExclusive,
-    /// `payments/taxesSettings.manageRates`
-    PaymentsTaxesSettingsManageRates,
-    /// `payments/taxesSettings.configureAutomatic`
-    PaymentsTaxesSettingsConfigureAutomatic,
-    /// `products.readonly`
-    ProductsReadonly,
-    /// `products.write`
-    ProductsWrite,
-    /// `products.delete`
-    ProductsDelete,
-    /// `products.duplicate`
-    ProductsDuplicate,
-    /// `products.bulkActions`
-    ProductsBulkActions,
-    /// `payments/settings.write`
-    PaymentsSettingsWrite,
-    /// `payments/settings.configureReceipt`
-    PaymentsSettingsConfigureReceipt,
-    /// `payments/settings.configureSubscription`
-    PaymentsSettingsConfigureSubscription,
-    /// `invoices.write`
-    InvoicesWrite,
-    /// `invoices.readonly`
-    InvoicesReadonly,
-    /// `invoices/schedule.readonly`
-    InvoicesScheduleReadonly,
-    /// `invoices/schedule.write`
-    InvoicesScheduleWrite,
-    /// `invoices/template.readonly`
-    InvoicesTemplateReadonly,
-    /// `invoices/template.write`
-    InvoicesTemplateWrite,
-    /// `reputation/review.write`
-    ReputationReviewWrite,
-    /// `reputation/listing.write`
-    ReputationListingWrite,
-    /// `reputation/reviewsAIAgents.write`
-    ReputationReviewsAiAgentsWrite,
-    /// `reputation/gbp.write`
-    ReputationGbpWrite,
-    /// `conversations.write`
-    ConversationsWrite,
-    /// `conversations.readonly`
-    ConversationsReadonly,
-    /// `conversations/message.readonly`
-    ConversationsMessageReadonly,
-    /// `conversations/message.write`
-    ConversationsMessageWrite,
-    /// `contentAI.write`
-    ContentAiWrite,
-    /// `dashboard/stats.readonly`
-    DashboardStatsReadonly,
-    /// `locations/tags.write`
-    LocationsTagsWrite,
-    /// `locations/tags.readonly`
-    LocationsTagsReadonly,
-    /// `marketing.write`
-    MarketingWrite,
-    /// `eliza.write`
-    ElizaWrite,
-    /// `settings.write`
-    SettingsWrite,
-    /// `socialplanner/post.write`
-    SocialplannerPostWrite,
-    /// `socialplanner/account.readonly`
-    SocialplannerAccountReadonly,
-    /// `socialplanner/account.write`
-    SocialplannerAccountWrite,
-    /// `socialplanner/category.readonly`
-    SocialplannerCategoryReadonly,
-    /// `socialplanner/category.write`
-    SocialplannerCategoryWrite,
-    /// `socialplanner/csv.readonly`
-    SocialplannerCsvReadonly,
-    /// `socialplanner/csv.write`
-    SocialplannerCsvWrite,
-    /// `socialplanner/group.write`
-    SocialplannerGroupWrite,
-    /// `socialplanner/hashtag.readonly`
-    SocialplannerHashtagReadonly,
-    /// `socialplanner/hashtag.write`
-    SocialplannerHashtagWrite,
-    /// `socialplanner/oauth.readonly`
-    SocialplannerOauthReadonly,
-    /// `socialplanner/oauth.write`
-    SocialplannerOauthWrite,
-    /// `socialplanner/post.readonly`
-    SocialplannerPostReadonly,
-    /// `socialplanner/recurring.readonly`
-    SocialplannerRecurringReadonly,
-    /// `socialplanner/recurring.write`
-    SocialplannerRecurringWrite,
-    /// `socialplanner/review.readonly`
-    SocialplannerReviewReadonly,
-    /// `socialplanner/review.write`
-    SocialplannerReviewWrite,
-    /// `socialplanner/rss.readonly`
-    SocialplannerRssReadonly,
-    /// `socialplanner/rss.write`
-    SocialplannerRssWrite,
-    /// `socialplanner/search.readonly`
-    SocialplannerSearchReadonly,
-    /// `socialplanner/setting.readonly`
-    SocialplannerSettingReadonly,
-    /// `socialplanner/setting.write`
-    SocialplannerSettingWrite,
-    /// `socialplanner/stat.readonly`
-    SocialplannerStatReadonly,
-    /// `socialplanner/tag.readonly`
-    SocialplannerTagReadonly,
-    /// `socialplanner/tag.write`
-    SocialplannerTagWrite,
-    /// `socialplanner/filters.readonly`
-    SocialplannerFiltersReadonly,
-    /// `socialplanner/medias.readonly`
-    SocialplannerMediasReadonly,
-    /// `socialplanner/medias.write`
-    SocialplannerMediasWrite,
-    /// `socialplanner/watermarks.readonly`
-    SocialplannerWatermarksReadonly,
-    /// `socialplanner/watermarks.write`
-    SocialplannerWatermarksWrite,
-    /// `socialplanner/metatag.readonly`
-    SocialplannerMetatagReadonly,
-    /// `socialplanner/facebook.readonly`
-    SocialplannerFacebookReadonly,
-    /// `socialplanner/linkedin.readonly`
-    SocialplannerLinkedinReadonly,
-    /// `socialplanner/twitter.readonly`
-    SocialplannerTwitterReadonly,
-    /// `socialplanner/notification.readonly`
-    SocialplannerNotificationReadonly,
-    /// `socialplanner/notification.write`
-    SocialplannerNotificationWrite,
-    /// `socialplanner/snapshot.readonly`
-    SocialplannerSnapshotReadonly,
-    /// `socialplanner/snapshot.write`
-    SocialplannerSnapshotWrite,
-    /// `marketing/affiliate.write`
-    MarketingAffiliateWrite,
-    /// `blogs.write`
-    BlogsWrite,
-    /// `membership.write`
-    MembershipWrite,
-    /// `communities.write`
-    CommunitiesWrite,
-    /// `gokollab.write`
-    GokollabWrite,
-    /// `certificates.write`
-    CertificatesWrite,
-    /// `certificates.readonly`
-    CertificatesReadonly,
-    /// `adPublishing.write`
-    AdPublishingWrite,
-    /// `adPublishing.readonly`
-    AdPublishingReadonly,
-    /// `prospecting.write`
-    ProspectingWrite,
-    /// `prospecting.readonly`
-    ProspectingReadonly,
-    /// `prospecting/reports.readonly`
-    ProspectingReportsReadonly,
-    /// `private-integration-location.readonly`
-    PrivateIntegrationLocationReadonly,
-    /// `private-integration-location.write`
-    PrivateIntegrationLocationWrite,
-    /// `private-integration-company.readonly`
-    PrivateIntegrationCompanyReadonly,
-    /// `private-integration-company.write`
-    PrivateIntegrationCompanyWrite,
-    /// `native-integrations.readonly`
-    NativeIntegrationsReadonly,
-    /// `native-integrations.write`
-    NativeIntegrationsWrite,
-    /// `wordpress.write`
-    WordpressWrite,
-    /// `wordpress.read`
-    WordpressRead,
-    /// `custom-menu-link.write`
-    CustomMenuLinkWrite,
-    /// `qrcodes.write`
-    QrcodesWrite,
-    /// `users/team-management.write`
-    UsersTeamManagementWrite,
-    /// `users/team-management.readonly`
-    UsersTeamManagementReadonly,
-    /// `loginas.write`
-    LoginasWrite,
-    /// `users-sso-login-management.write`
-    UsersSsoLoginManagementWrite,
-    /// `users-sso-login-management.readonly`
-    UsersSsoLoginManagementReadonly,
-    /// `sso-config.write`
-    SsoConfigWrite,
-    /// `snapshots/api.readonly`
-    SnapshotsApiReadonly,
-    /// `snapshots/api.create`
-    SnapshotsApiCreate,
-    /// `snapshots/api.edit`
-    SnapshotsApiEdit,
-    /// `snapshots/api.push`
-    SnapshotsApiPush,
-    /// `snapshots/api.refresh`
-    SnapshotsApiRefresh,
-    /// `snapshots/api.share`
-    SnapshotsApiShare,
-    /// `snapshots/api.delete`
-    SnapshotsApiDelete,
-    /// `internaltools.location-transfer.write`
-    InternaltoolsLocationTransferWrite,
-    /// `internaltools.location-transfer.readonly`
-    InternaltoolsLocationTransferReadonly,
-    /// `affiliateportal.write`
-    AffiliateportalWrite,
-    /// `affiliateportal.readonly`
-    AffiliateportalReadonly,
-    /// `companies.write`
-    CompaniesWrite,
-    /// `internaltools.billing.write`
-    InternaltoolsBillingWrite,
-    /// `internaltools.billing.readonly`
-    InternaltoolsBillingReadonly,
-    /// `internaltools.billing-common.readonly`
-    InternaltoolsBillingCommonReadonly,
-    /// `internaltools.billing-common.write`
-    InternaltoolsBillingCommonWrite,
-    /// `voice-ai-agents.write`
-    VoiceAiAgentsWrite,
-    /// `voice-ai-agents.readonly`
-    VoiceAiAgentsReadonly,
-    /// `voice-ai-common.readonly`
-    VoiceAiCommonReadonly,
-    /// `voice-ai-common.write`
-    VoiceAiCommonWrite,
-    /// `voice-ai-agent-goals.readonly`
-    VoiceAiAgentGoalsReadonly,
-    /// `voice-ai-agent-goals.write`
-    VoiceAiAgentGoalsWrite,
-    /// `voice-ai-dashboard.readonly`
-    VoiceAiDashboardReadonly,
-    /// `agency/launchpad.write`
-    AgencyLaunchpadWrite,
-    /// `agency/launchpad.readonly`
-    AgencyLaunchpadReadonly,
-    /// `launchpad/location.write`
-    LaunchpadLocationWrite,
-    /// `launchpad/location.readonly`
-    LaunchpadLocationReadonly,
-    /// `text-ai-agents.write`
-    TextAiAgentsWrite,
-    /// `text-ai-agent-goals.readonly`
-    TextAiAgentGoalsReadonly,
-    /// `text-ai-agent-goals.write`
-    TextAiAgentGoalsWrite,
-    /// `text-ai-agent-training.write`
-    TextAiAgentTrainingWrite,
-    /// `text-ai-agents-dashboard.readonly`
-    TextAiAgentsDashboardReadonly,
-    /// `locations.create`
-    LocationsCreate,
-    /// `locations.delete`
-    LocationsDelete,
-    /// `locations.export.list`
-    LocationsExportList,
-    /// `locations.features-limits.manage`
-    LocationsFeaturesLimitsManage,
-    /// `locations.pause-resume`
-    LocationsPauseResume,
-    /// `locations.agency-subaccounts.manage`
-    LocationsAgencySubaccountsManage,
-    /// `locations.billing.manage`
-    LocationsBillingManage,
-    /// `locations.details.manage`
-    LocationsDetailsManage,
-    /// `audit-logs.readonly`
-    AuditLogsReadonly,
-    /// `audit-logs.export`
-    AuditLogsExport,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UserSuccessfulResponseDtoScopes {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CampaignsReadonly => "campaigns.readonly",
-            Self::CampaignsWrite => "campaigns.write",
-            Self::CalendarsReadonly => "calendars.readonly",
-            Self::CalendarsEventsWrite => "calendars/events.write",
-            Self::CalendarsGroupsWrite => "calendars/groups.write",
-            Self::CalendarsWrite => "calendars.write",
-            Self::ContactsWrite => "contacts.write",
-            Self::ContactsBulkActionsWrite => "contacts/bulkActions.write",
-            Self::WorkflowsReadonly => "workflows.readonly",
-            Self::WorkflowsWrite => "workflows.write",
-            Self::TriggersWrite => "triggers.write",
-            Self::FunnelsWrite => "funnels.write",
-            Self::FormsWrite => "forms.write",
-            Self::SurveysWrite => "surveys.write",
-            Self::QuizzesWrite => "quizzes.write",
-            Self::WebsitesWrite => "websites.write",
-            Self::MediasWrite => "medias.write",
-            Self::MediasReadonly => "medias.readonly",
-            Self::OpportunitiesWrite => "opportunities.write",
-            Self::OpportunitiesLeadValueReadonly => "opportunities/leadValue.readonly",
-            Self::OpportunitiesBulkActionsWrite => "opportunities/bulkActions.write",
-            Self::ReportingPhoneReadonly => "reporting/phone.readonly",
-            Self::ReportingAdwordsReadonly => "reporting/adwords.readonly",
-            Self::ReportingFacebookAdsReadonly => "reporting/facebookAds.readonly",
-            Self::ReportingAttributionsReadonly => "reporting/attributions.readonly",
-            Self::ProspectingAuditReportWrite => "prospecting/auditReport.write",
-            Self::ReportingReportsReadonly => "reporting/reports.readonly",
-            Self::ReportingAgentReadonly => "reporting/agent.readonly",
-            Self::ReportingReportsWrite => "reporting/reports.write",
-            Self::ReportingStatsExport => "reporting/stats.export",
-            Self::PaymentsWrite => "payments.write",
-            Self::PaymentsRecordsWrite => "payments/records.write",
-            Self::PaymentsOrdersReadonly => "payments/orders.readonly",
-            Self::PaymentsOrdersExport => "payments/orders.export",
-            Self::PaymentsOrdersImport => "payments/orders.import",
-            Self::PaymentsOrdersCollectPayment => "payments/orders.collectPayment",
-            Self::PaymentsSubscriptionsReadonly => "payments/subscriptions.readonly",
-            Self::PaymentsSubscriptionsWrite => "payments/subscriptions.write",
-            Self::PaymentsSubscriptionsUpdate => "payments/subscriptions.update",
-            Self::PaymentsSubscriptionsExport => "payments/subscriptions.export",
-            Self::PaymentsSubscriptionsPauseResumeCancel => {
-                "payments/subscriptions.pauseResumeCancel"
-            }
-            Self::PaymentsSubscriptionsSharePaymentMethod => {
-                "payments/subscriptions.sharePaymentMethod"
-            }
-            Self::PaymentsTransactionsReadonly => "payments/transactions.readonly",
-            Self::PaymentsTransactionsExport => "payments/transactions.export",
-            Self::PaymentsTransactionsImport => "payments/transactions.import",
-            Self::PaymentsTransactionsRefund => "payments/transactions.refund",
-            Self::PaymentsTransactionsViewReceipts => {
-                "payments/transactions.viewReceipts"
-            }
-            Self::PaymentsTaxesSettingsReadonly => "payments/taxesSettings.readonly",
-            Self::PaymentsSettingsReadonly => "payments/settings.readonly",
-            Self::PaymentsTaxesSettingsUpdateInclusiveExclusive => {
-                "payments/taxesSettings.updateInclusiveExclusive"
-            }
-            Self::PaymentsTaxesSettingsManageRates => {
-                "payments/taxesSettings.manageRates"
-            }
-            Self::PaymentsTaxesSettingsConfigureAutomatic => {
-                "payments/taxesSettings.configureAutomatic"
-            }
-            Self::ProductsReadonly => "products.readonly",
-            Self::ProductsWrite => "products.write",
-            Self::ProductsDelete => "products.delete",
-            Self::ProductsDuplicate => "products.duplicate",
-            Self::ProductsBulkActions => "products.bulkActions",
-            Self::PaymentsSettingsWrite => "payments/settings.write",
-            Self::PaymentsSettingsConfigureReceipt => {
-                "payments/settings.configureReceipt"
-            }
-            Self::PaymentsSettingsConfigureSubscription => {
-                "payments/settings.configureSubscription"
-            }
-            Self::InvoicesWrite => "invoices.write",
-            Self::InvoicesReadonly => "invoices.readonly",
-            Self::InvoicesScheduleReadonly => "invoices/schedule.readonly",
-            Self::InvoicesScheduleWrite => "invoices/schedule.write",
-            Self::InvoicesTemplateReadonly => "invoices/template.readonly",
-            Self::InvoicesTemplateWrite => "invoices/template.write",
-            Self::ReputationReviewWrite => "reputation/review.write",
-            Self::ReputationListingWrite => "reputation/listing.write",
-            Self::ReputationReviewsAiAgentsWrite => "reputation/reviewsAIAgents.write",
-            Self::ReputationGbpWrite => "reputation/gbp.write",
-            Self::ConversationsWrite => "conversations.write",
-            Self::ConversationsReadonly => "conversations.readonly",
-            Self::ConversationsMessageReadonly => "conversations/message.readonly",
-            Self::ConversationsMessageWrite => "conversations/message.write",
-            Self::ContentAiWrite => "contentAI.write",
-            Self::DashboardStatsReadonly => "dashboard/stats.readonly",
-            Self::LocationsTagsWrite => "locations/tags.write",
-            Self::LocationsTagsReadonly => "locations/tags.readonly",
-            Self::MarketingWrite => "marketing.write",
-            Self::ElizaWrite => "eliza.write",
-            Self::SettingsWrite => "settings.write",
-            Self::SocialplannerPostWrite => "socialplanner/post.write",
-            Self::SocialplannerAccountReadonly => "socialplanner/account.readonly",
-            Self::SocialplannerAccountWrite => "socialplanner/account.write",
-            Self::SocialplannerCategoryReadonly => "socialplanner/category.readonly",
-            Self::SocialplannerCategoryWrite => "socialplanner/category.write",
-            Self::SocialplannerCsvReadonly => "socialplanner/csv.readonly",
-            Self::SocialplannerCsvWrite => "socialplanner/csv.write",
-            Self::SocialplannerGroupWrite => "socialplanner/group.write",
-            Self::SocialplannerHashtagReadonly => "socialplanner/hashtag.readonly",
-            Self::SocialplannerHashtagWrite => "socialplanner/hashtag.write",
-            Self::SocialplannerOauthReadonly => "socialplanner/oauth.readonly",
-            Self::SocialplannerOauthWrite => "socialplanner/oauth.write",
-            Self::SocialplannerPostReadonly => "socialplanner/post.readonly",
-            Self::SocialplannerRecurringReadonly => "socialplanner/recurring.readonly",
-            Self::SocialplannerRecurringWrite => "socialplanner/recurring.write",
-            Self::SocialplannerReviewReadonly => "socialplanner/review.readonly",
-            Self::SocialplannerReviewWrite => "socialplanner/review.write",
-            Self::SocialplannerRssReadonly => "socialplanner/rss.readonly",
-            Self::SocialplannerRssWrite => "socialplanner/rss.write",
-            Self::SocialplannerSearchReadonly => "socialplanner/search.readonly",
-            Self::SocialplannerSettingReadonly => "socialplanner/setting.readonly",
-            Self::SocialplannerSettingWrite => "socialplanner/setting.write",
-            Self::SocialplannerStatReadonly => "socialplanner/stat.readonly",
-            Self::SocialplannerTagReadonly => "socialplanner/tag.readonly",
-            Self::SocialplannerTagWrite => "socialplanner/tag.write",
-            Self::SocialplannerFiltersReadonly => "socialplanner/filters.readonly",
-            Self::SocialplannerMediasReadonly => "socialplanner/medias.readonly",
-            Self::SocialplannerMediasWrite => "socialplanner/medias.write",
-            Self::SocialplannerWatermarksReadonly => "socialplanner/watermarks.readonly",
-            Self::SocialplannerWatermarksWrite => "socialplanner/watermarks.write",
-            Self::SocialplannerMetatagReadonly => "socialplanner/metatag.readonly",
-            Self::SocialplannerFacebookReadonly => "socialplanner/facebook.readonly",
-            Self::SocialplannerLinkedinReadonly => "socialplanner/linkedin.readonly",
-            Self::SocialplannerTwitterReadonly => "socialplanner/twitter.readonly",
-            Self::SocialplannerNotificationReadonly => {
-                "socialplanner/notification.readonly"
-            }
-            Self::SocialplannerNotificationWrite => "socialplanner/notification.write",
-            Self::SocialplannerSnapshotReadonly => "socialplanner/snapshot.readonly",
-            Self::SocialplannerSnapshotWrite => "socialplanner/snapshot.write",
-            Self::MarketingAffiliateWrite => "marketing/affiliate.write",
-            Self::BlogsWrite => "blogs.write",
-            Self::MembershipWrite => "membership.write",
-            Self::CommunitiesWrite => "communities.write",
-            Self::GokollabWrite => "gokollab.write",
-            Self::CertificatesWrite => "certificates.write",
-            Self::CertificatesReadonly => "certificates.readonly",
-            Self::AdPublishingWrite => "adPublishing.write",
-            Self::AdPublishingReadonly => "adPublishing.readonly",
-            Self::ProspectingWrite => "prospecting.write",
-            Self::ProspectingReadonly => "prospecting.readonly",
-            Self::ProspectingReportsReadonly => "prospecting/reports.readonly",
-            Self::PrivateIntegrationLocationReadonly => {
-                "private-integration-location.readonly"
-            }
-            Self::PrivateIntegrationLocationWrite => "private-integration-location.write",
-            Self::PrivateIntegrationCompanyReadonly => {
-                "private-integration-company.readonly"
-            }
-            Self::PrivateIntegrationCompanyWrite => "private-integration-company.write",
-            Self::NativeIntegrationsReadonly => "native-integrations.readonly",
-            Self::NativeIntegrationsWrite => "native-integrations.write",
-            Self::WordpressWrite => "wordpress.write",
-            Self::WordpressRead => "wordpress.read",
-            Self::CustomMenuLinkWrite => "custom-menu-link.write",
-            Self::QrcodesWrite => "qrcodes.write",
-            Self::UsersTeamManagementWrite => "users/team-management.write",
-            Self::UsersTeamManagementReadonly => "users/team-management.readonly",
-            Self::LoginasWrite => "loginas.write",
-            Self::UsersSsoLoginManagementWrite => "users-sso-login-management.write",
-            Self::UsersSsoLoginManagementReadonly => {
-                "users-sso-login-management.readonly"
-            }
-            Self::SsoConfigWrite => "sso-config.write",
-            Self::SnapshotsApiReadonly => "snapshots/api.readonly",
-            Self::SnapshotsApiCreate => "snapshots/api.create",
-            Self::SnapshotsApiEdit => "snapshots/api.edit",
-            Self::SnapshotsApiPush => "snapshots/api.push",
-            Self::SnapshotsApiRefresh => "snapshots/api.refresh",
-            Self::SnapshotsApiShare => "snapshots/api.share",
-            Self::SnapshotsApiDelete => "snapshots/api.delete",
-            Self::InternaltoolsLocationTransferWrite => {
-                "internaltools.location-transfer.write"
-            }
-            Self::InternaltoolsLocationTransferReadonly => {
-                "internaltools.location-transfer.readonly"
-            }
-            Self::AffiliateportalWrite => "affiliateportal.write",
-            Self::AffiliateportalReadonly => "affiliateportal.readonly",
-            Self::CompaniesWrite => "companies.write",
-            Self::InternaltoolsBillingWrite => "internaltools.billing.write",
-            Self::InternaltoolsBillingReadonly => "internaltools.billing.readonly",
-            Self::InternaltoolsBillingCommonReadonly => {
-                "internaltools.billing-common.readonly"
-            }
-            Self::InternaltoolsBillingCommonWrite => "internaltools.billing-common.write",
-            Self::VoiceAiAgentsWrite => "voice-ai-agents.write",
-            Self::VoiceAiAgentsReadonly => "voice-ai-agents.readonly",
-            Self::VoiceAiCommonReadonly => "voice-ai-common.readonly",
-            Self::VoiceAiCommonWrite => "voice-ai-common.write",
-            Self::VoiceAiAgentGoalsReadonly => "voice-ai-agent-goals.readonly",
-            Self::VoiceAiAgentGoalsWrite => "voice-ai-agent-goals.write",
-            Self::VoiceAiDashboardReadonly => "voice-ai-dashboard.readonly",
-            Self::AgencyLaunchpadWrite => "agency/launchpad.write",
-            Self::AgencyLaunchpadReadonly => "agency/launchpad.readonly",
-            Self::LaunchpadLocationWrite => "launchpad/location.write",
-            Self::LaunchpadLocationReadonly => "launchpad/location.readonly",
-            Self::TextAiAgentsWrite => "text-ai-agents.write",
-            Self::TextAiAgentGoalsReadonly => "text-ai-agent-goals.readonly",
-            Self::TextAiAgentGoalsWrite => "text-ai-agent-goals.write",
-            Self::TextAiAgentTrainingWrite => "text-ai-agent-training.write",
-            Self::TextAiAgentsDashboardReadonly => "text-ai-agents-dashboard.readonly",
-            Self::LocationsCreate => "locations.create",
-            Self::LocationsDelete => "locations.delete",
-            Self::LocationsExportList => "locations.export.list",
-            Self::LocationsFeaturesLimitsManage => "locations.features-limits.manage",
-            Self::LocationsPauseResume => "locations.pause-resume",
-            Self::LocationsAgencySubaccountsManage => {
-                "locations.agency-subaccounts.manage"
-            }
-            Self::LocationsBillingManage => "locations.billing.manage",
-            Self::LocationsDetailsManage => "locations.details.manage",
-            Self::AuditLogsReadonly => "audit-logs.readonly",
-            Self::AuditLogsExport => "audit-logs.export",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UserSuccessfulResponseDtoScopes {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "campaigns.readonly" => Self::CampaignsReadonly,
-            "campaigns.write" => Self::CampaignsWrite,
-            "calendars.readonly" => Self::CalendarsReadonly,
-            "calendars/events.write" => Self::CalendarsEventsWrite,
-            "calendars/groups.write" => Self::CalendarsGroupsWrite,
-            "calendars.write" => Self::CalendarsWrite,
-            "contacts.write" => Self::ContactsWrite,
-            "contacts/bulkActions.write" => Self::ContactsBulkActionsWrite,
-            "workflows.readonly" => Self::WorkflowsReadonly,
-            "workflows.write" => Self::WorkflowsWrite,
-            "triggers.write" => Self::TriggersWrite,
-            "funnels.write" => Self::FunnelsWrite,
-            "forms.write" => Self::FormsWrite,
-            "surveys.write" => Self::SurveysWrite,
-            "quizzes.write" => Self::QuizzesWrite,
-            "websites.write" => Self::WebsitesWrite,
-            "medias.write" => Self::MediasWrite,
-            "medias.readonly" => Self::MediasReadonly,
-            "opportunities.write" => Self::OpportunitiesWrite,
-            "opportunities/leadValue.readonly" => Self::OpportunitiesLeadValueReadonly,
-            "opportunities/bulkActions.write" => Self::OpportunitiesBulkActionsWrite,
-            "reporting/phone.readonly" => Self::ReportingPhoneReadonly,
-            "reporting/adwords.readonly" => Self::ReportingAdwordsReadonly,
-            "reporting/facebookAds.readonly" => Self::ReportingFacebookAdsReadonly,
-            "reporting/attributions.readonly" => Self::ReportingAttributionsReadonly,
-            "prospecting/auditReport.write" => Self::ProspectingAuditReportWrite,
-            "reporting/reports.readonly" => Self::ReportingReportsReadonly,
-            "reporting/agent.readonly" => Self::ReportingAgentReadonly,
-            "reporting/reports.write" => Self::ReportingReportsWrite,
-            "reporting/stats.export" => Self::ReportingStatsExport,
-            "payments.write" => Self::PaymentsWrite,
-            "payments/records.write" => Self::PaymentsRecordsWrite,
-            "payments/orders.readonly" => Self::PaymentsOrdersReadonly,
-            "payments/orders.export" => Self::PaymentsOrdersExport,
-            "payments/orders.import" => Self::PaymentsOrdersImport,
-            "payments/orders.collectPayment" => Self::PaymentsOrdersCollectPayment,
-            "payments/subscriptions.readonly" => Self::PaymentsSubscriptionsReadonly,
-            "payments/subscriptions.write" => Self::PaymentsSubscriptionsWrite,
-            "payments/subscriptions.update" => Self::PaymentsSubscriptionsUpdate,
-            "payments/subscriptions.export" => Self::PaymentsSubscriptionsExport,
-            "payments/subscriptions.pauseResumeCancel" => {
-                Self::PaymentsSubscriptionsPauseResumeCancel
-            }
-            "payments/subscriptions.sharePaymentMethod" => {
-                Self::PaymentsSubscriptionsSharePaymentMethod
-            }
-            "payments/transactions.readonly" => Self::PaymentsTransactionsReadonly,
-            "payments/transactions.export" => Self::PaymentsTransactionsExport,
-            "payments/transactions.import" => Self::PaymentsTransactionsImport,
-            "payments/transactions.refund" => Self::PaymentsTransactionsRefund,
-            "payments/transactions.viewReceipts" => {
-                Self::PaymentsTransactionsViewReceipts
-            }
-            "payments/taxesSettings.readonly" => Self::PaymentsTaxesSettingsReadonly,
-            "payments/settings.readonly" => Self::PaymentsSettingsReadonly,
-            "payments/taxesSettings.updateInclusiveExclusive" => {
-                Self::PaymentsTaxesSettingsUpdateInclusiveExclusive
-            }
-            "payments/taxesSettings.manageRates" => {
-                Self::PaymentsTaxesSettingsManageRates
-            }
-            "payments/taxesSettings.configureAutomatic" => {
-                Self::PaymentsTaxesSettingsConfigureAutomatic
-            }
-            "products.readonly" => Self::ProductsReadonly,
-            "products.write" => Self::ProductsWrite,
-            "products.delete" => Self::ProductsDelete,
-            "products.duplicate" => Self::ProductsDuplicate,
-            "products.bulkActions" => Self::ProductsBulkActions,
-            "payments/settings.write" => Self::PaymentsSettingsWrite,
-            "payments/settings.configureReceipt" => {
-                Self::PaymentsSettingsConfigureReceipt
-            }
-            "payments/settings.configureSubscription" => {
-                Self::PaymentsSettingsConfigureSubscription
-            }
-            "invoices.write" => Self::InvoicesWrite,
-            "invoices.readonly" => Self::InvoicesReadonly,
-            "invoices/schedule.readonly" => Self::InvoicesScheduleReadonly,
-            "invoices/schedule.write" => Self::InvoicesScheduleWrite,
-            "invoices/template.readonly" => Self::InvoicesTemplateReadonly,
-            "invoices/template.write" => Self::InvoicesTemplateWrite,
-            "reputation/review.write" => Self::ReputationReviewWrite,
-            "reputation/listing.write" => Self::ReputationListingWrite,
-            "reputation/reviewsAIAgents.write" => Self::ReputationReviewsAiAgentsWrite,
-            "reputation/gbp.write" => Self::ReputationGbpWrite,
-            "conversations.write" => Self::ConversationsWrite,
-            "conversations.readonly" => Self::ConversationsReadonly,
-            "conversations/message.readonly" => Self::ConversationsMessageReadonly,
-            "conversations/message.write" => Self::ConversationsMessageWrite,
-            "contentAI.write" => Self::ContentAiWrite,
-            "dashboard/stats.readonly" => Self::DashboardStatsReadonly,
-            "locations/tags.write" => Self::LocationsTagsWrite,
-            "locations/tags.readonly" => Self::LocationsTagsReadonly,
-            "marketing.write" => Self::MarketingWrite,
-            "eliza.write" => Self::ElizaWrite,
-            "settings.write" => Self::SettingsWrite,
-            "socialplanner/post.write" => Self::SocialplannerPostWrite,
-            "socialplanner/account.readonly" => Self::SocialplannerAccountReadonly,
-            "socialplanner/account.write" => Self::SocialplannerAccountWrite,
-            "socialplanner/category.readonly" => Self::SocialplannerCategoryReadonly,
-            "socialplanner/category.write" => Self::SocialplannerCategoryWrite,
-            "socialplanner/csv.readonly" => Self::SocialplannerCsvReadonly,
-            "socialplanner/csv.write" => Self::SocialplannerCsvWrite,
-            "socialplanner/group.write" => Self::SocialplannerGroupWrite,
-            "socialplanner/hashtag.readonly" => Self::SocialplannerHashtagReadonly,
-            "socialplanner/hashtag.write" => Self::SocialplannerHashtagWrite,
-            "socialplanner/oauth.readonly" => Self::SocialplannerOauthReadonly,
-            "socialplanner/oauth.write" => Self::SocialplannerOauthWrite,
-            "socialplanner/post.readonly" => Self::SocialplannerPostReadonly,
-            "socialplanner/recurring.readonly" => Self::SocialplannerRecurringReadonly,
-            "socialplanner/recurring.write" => Self::SocialplannerRecurringWrite,
-            "socialplanner/review.readonly" => Self::SocialplannerReviewReadonly,
-            "socialplanner/review.write" => Self::SocialplannerReviewWrite,
-            "socialplanner/rss.readonly" => Self::SocialplannerRssReadonly,
-            "socialplanner/rss.write" => Self::SocialplannerRssWrite,
-            "socialplanner/search.readonly" => Self::SocialplannerSearchReadonly,
-            "socialplanner/setting.readonly" => Self::SocialplannerSettingReadonly,
-            "socialplanner/setting.write" => Self::SocialplannerSettingWrite,
-            "socialplanner/stat.readonly" => Self::SocialplannerStatReadonly,
-            "socialplanner/tag.readonly" => Self::SocialplannerTagReadonly,
-            "socialplanner/tag.write" => Self::SocialplannerTagWrite,
-            "socialplanner/filters.readonly" => Self::SocialplannerFiltersReadonly,
-            "socialplanner/medias.readonly" => Self::SocialplannerMediasReadonly,
-            "socialplanner/medias.write" => Self::SocialplannerMediasWrite,
-            "socialplanner/watermarks.readonly" => Self::SocialplannerWatermarksReadonly,
-            "socialplanner/watermarks.write" => Self::SocialplannerWatermarksWrite,
-            "socialplanner/metatag.readonly" => Self::SocialplannerMetatagReadonly,
-            "socialplanner/facebook.readonly" => Self::SocialplannerFacebookReadonly,
-            "socialplanner/linkedin.readonly" => Self::SocialplannerLinkedinReadonly,
-            "socialplanner/twitter.readonly" => Self::SocialplannerTwitterReadonly,
-            "socialplanner/notification.readonly" => {
-                Self::SocialplannerNotificationReadonly
-            }
-            "socialplanner/notification.write" => Self::SocialplannerNotificationWrite,
-            "socialplanner/snapshot.readonly" => Self::SocialplannerSnapshotReadonly,
-            "socialplanner/snapshot.write" => Self::SocialplannerSnapshotWrite,
-            "marketing/affiliate.write" => Self::MarketingAffiliateWrite,
-            "blogs.write" => Self::BlogsWrite,
-            "membership.write" => Self::MembershipWrite,
-            "communities.write" => Self::CommunitiesWrite,
-            "gokollab.write" => Self::GokollabWrite,
-            "certificates.write" => Self::CertificatesWrite,
-            "certificates.readonly" => Self::CertificatesReadonly,
-            "adPublishing.write" => Self::AdPublishingWrite,
-            "adPublishing.readonly" => Self::AdPublishingReadonly,
-            "prospecting.write" => Self::ProspectingWrite,
-            "prospecting.readonly" => Self::ProspectingReadonly,
-            "prospecting/reports.readonly" => Self::ProspectingReportsReadonly,
-            "private-integration-location.readonly" => {
-                Self::PrivateIntegrationLocationReadonly
-            }
-            "private-integration-location.write" => Self::PrivateIntegrationLocationWrite,
-            "private-integration-company.readonly" => {
-                Self::PrivateIntegrationCompanyReadonly
-            }
-            "private-integration-company.write" => Self::PrivateIntegrationCompanyWrite,
-            "native-integrations.readonly" => Self::NativeIntegrationsReadonly,
-            "native-integrations.write" => Self::NativeIntegrationsWrite,
-            "wordpress.write" => Self::WordpressWrite,
-            "wordpress.read" => Self::WordpressRead,
-            "custom-menu-link.write" => Self::CustomMenuLinkWrite,
-            "qrcodes.write" => Self::QrcodesWrite,
-            "users/team-management.write" => Self::UsersTeamManagementWrite,
-            "users/team-management.readonly" => Self::UsersTeamManagementReadonly,
-            "loginas.write" => Self::LoginasWrite,
-            "users-sso-login-management.write" => Self::UsersSsoLoginManagementWrite,
-            "users-sso-login-management.readonly" => {
-                Self::UsersSsoLoginManagementReadonly
-            }
-            "sso-config.write" => Self::SsoConfigWrite,
-            "snapshots/api.readonly" => Self::SnapshotsApiReadonly,
-            "snapshots/api.create" => Self::SnapshotsApiCreate,
-            "snapshots/api.edit" => Self::SnapshotsApiEdit,
-            "snapshots/api.push" => Self::SnapshotsApiPush,
-            "snapshots/api.refresh" => Self::SnapshotsApiRefresh,
-            "snapshots/api.share" => Self::SnapshotsApiShare,
-            "snapshots/api.delete" => Self::SnapshotsApiDelete,
-            "internaltools.location-transfer.write" => {
-                Self::InternaltoolsLocationTransferWrite
-            }
-            "internaltools.location-transfer.readonly" => {
-                Self::InternaltoolsLocationTransferReadonly
-            }
-            "affiliateportal.write" => Self::AffiliateportalWrite,
-            "affiliateportal.readonly" => Self::AffiliateportalReadonly,
-            "companies.write" => Self::CompaniesWrite,
-            "internaltools.billing.write" => Self::InternaltoolsBillingWrite,
-            "internaltools.billing.readonly" => Self::InternaltoolsBillingReadonly,
-            "internaltools.billing-common.readonly" => {
-                Self::InternaltoolsBillingCommonReadonly
-            }
-            "internaltools.billing-common.write" => Self::InternaltoolsBillingCommonWrite,
-            "voice-ai-agents.write" => Self::VoiceAiAgentsWrite,
-            "voice-ai-agents.readonly" => Self::VoiceAiAgentsReadonly,
-            "voice-ai-common.readonly" => Self::VoiceAiCommonReadonly,
-            "voice-ai-common.write" => Self::VoiceAiCommonWrite,
-            "voice-ai-agent-goals.readonly" => Self::VoiceAiAgentGoalsReadonly,
-            "voice-ai-agent-goals.write" => Self::VoiceAiAgentGoalsWrite,
-            "voice-ai-dashboard.readonly" => Self::VoiceAiDashboardReadonly,
-            "agency/launchpad.write" => Self::AgencyLaunchpadWrite,
-            "agency/launchpad.readonly" => Self::AgencyLaunchpadReadonly,
-            "launchpad/location.write" => Self::LaunchpadLocationWrite,
-            "launchpad/location.readonly" => Self::LaunchpadLocationReadonly,
-            "text-ai-agents.write" => Self::TextAiAgentsWrite,
-            "text-ai-agent-goals.readonly" => Self::TextAiAgentGoalsReadonly,
-            "text-ai-agent-goals.write" => Self::TextAiAgentGoalsWrite,
-            "text-ai-agent-training.write" => Self::TextAiAgentTrainingWrite,
-            "text-ai-agents-dashboard.readonly" => Self::TextAiAgentsDashboardReadonly,
-            "locations.create" => Self::LocationsCreate,
-            "locations.delete" => Self::LocationsDelete,
-            "locations.export.list" => Self::LocationsExportList,
-            "locations.features-limits.manage" => Self::LocationsFeaturesLimitsManage,
-            "locations.pause-resume" => Self::LocationsPauseResume,
-            "locations.agency-subaccounts.manage" => {
-                Self::LocationsAgencySubaccountsManage
-            }
-            "locations.billing.manage" => Self::LocationsBillingManage,
-            "locations.details.manage" => Self::LocationsDetailsManage,
-            "audit-logs.readonly" => Self::AuditLogsReadonly,
-            "audit-logs.export" => Self::AuditLogsExport,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UserSuccessfulResponseDtoScopes> for String {
-    fn from(value: UserSuccessfulResponseDtoScopes) -> Self {
-        match value {
-            UserSuccessfulResponseDtoScopes::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UserSuccessfulResponseDtoScopes {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
+    pub platform_language: Option<PlatformLanguage>,
 }

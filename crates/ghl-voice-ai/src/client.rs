@@ -547,7 +547,7 @@ pub struct GetCallLogsParams {
     /// End date filter (Unix timestamp). Must be greater than startDate. Both startDate and endDate must be provided together. (`endDate`, query)
     pub end_date: Option<f64>,
     /// Action type filter for call logs (comma-separated ACTION_TYPE values) (`actionType`, query)
-    pub action_type: Option<types::GetCallLogsActionType>,
+    pub action_type: Option<types::ActionType>,
     /// Field to sort by. Defaults to newest if omitted. (`sortBy`, query)
     pub sort_by: Option<types::GetCallLogsSortBy>,
     /// Sort direction. Applies only when sortBy is provided. (`sort`, query)

@@ -5,35 +5,12 @@
 
 use serde::{Deserialize, Serialize};
 
-/// An item of the `actions` field of [`GetAgentResponseDto`].
-///
-/// Schema: `apps/voice-ai.json#/components/schemas/AgentActionResponseDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AgentActionResponseDto {
-    /// Unique identifier for this action
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    pub id: String,
-    /// Type of action
-    ///
-    /// Example: `CALL_TRANSFER`
-    #[serde(rename = "actionType")]
-    pub action_type: AgentActionResponseDtoActionType,
-    /// Human-readable name for this action
-    ///
-    /// Example: `Transfer to Manager`
-    pub name: String,
-    /// Action parameters - structure varies by actionType
-    #[serde(rename = "actionParameters")]
-    pub action_parameters: AgentActionResponseDtoActionParameters,
-}
-
 /// Action parameters - structure varies by actionType
 ///
-/// Schema: `apps/voice-ai.json#/components/schemas/AgentActionResponseDTO/properties/actionParameters`
+/// Schema: `apps/voice-ai.json#/components/schemas/AgentActionResponseDTO/properties/actionParameters` and 6 identical schemas
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
-pub enum AgentActionResponseDtoActionParameters {
+pub enum ActionParameters {
     /// A [`CallTransferActionParameters`].
     CallTransferActionParameters(CallTransferActionParameters),
     /// A [`DataExtractionActionParameters`].
@@ -52,7 +29,7 @@ pub enum AgentActionResponseDtoActionParameters {
     KnowledgeBaseParameters(KnowledgeBaseParameters),
 }
 
-impl<'de> Deserialize<'de> for AgentActionResponseDtoActionParameters {
+impl<'de> Deserialize<'de> for ActionParameters {
     fn deserialize<D: serde::Deserializer<'de>>(
         deserializer: D,
     ) -> Result<Self, D::Error> {
@@ -65,7 +42,7 @@ impl<'de> Deserialize<'de> for AgentActionResponseDtoActionParameters {
                 "hearWhisperMessage",
             ],
             &["contactFieldId", "description", "examples", "overwriteExistingValue"],
-            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
+            &[],
             &["triggerPrompt", "triggerMessage", "workflowId"],
             &["triggerPrompt", "triggerMessage", "messageBody"],
             &["calendarId", "daysOfOfferingDates", "slotsPerDay", "hoursBetweenSlots"],
@@ -129,22 +106,18 @@ impl<'de> Deserialize<'de> for AgentActionResponseDtoActionParameters {
                 return Ok(parsed);
             }
         }
-        Err(
-            serde::de::Error::custom(
-                "the value matches no variant of AgentActionResponseDtoActionParameters",
-            ),
-        )
+        Err(serde::de::Error::custom("the value matches no variant of ActionParameters"))
     }
 }
 
 /// Type of action
 ///
-/// Schema: `apps/voice-ai.json#/components/schemas/AgentActionResponseDTO/properties/actionType`
+/// Schema: `apps/voice-ai.json#/components/schemas/AgentActionResponseDTO/properties/actionType` and 7 identical schemas
 ///
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
-pub enum AgentActionResponseDtoActionType {
+pub enum ActionType {
     /// `CALL_TRANSFER`
     CallTransfer,
     /// `DATA_EXTRACTION`
@@ -165,7 +138,7 @@ pub enum AgentActionResponseDtoActionType {
     Unknown(String),
 }
 
-impl AgentActionResponseDtoActionType {
+impl ActionType {
     /// The value as sent on the wire.
     pub fn as_str(&self) -> &str {
         match self {
@@ -182,7 +155,7 @@ impl AgentActionResponseDtoActionType {
     }
 }
 
-impl From<String> for AgentActionResponseDtoActionType {
+impl From<String> for ActionType {
     fn from(value: String) -> Self {
         match value.as_str() {
             "CALL_TRANSFER" => Self::CallTransfer,
@@ -198,19 +171,42 @@ impl From<String> for AgentActionResponseDtoActionType {
     }
 }
 
-impl From<AgentActionResponseDtoActionType> for String {
-    fn from(value: AgentActionResponseDtoActionType) -> Self {
+impl From<ActionType> for String {
+    fn from(value: ActionType) -> Self {
         match value {
-            AgentActionResponseDtoActionType::Unknown(value) => value,
+            ActionType::Unknown(value) => value,
             known => known.as_str().to_owned(),
         }
     }
 }
 
-impl std::fmt::Display for AgentActionResponseDtoActionType {
+impl std::fmt::Display for ActionType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// An item of the `actions` field of [`GetAgentResponseDto`].
+///
+/// Schema: `apps/voice-ai.json#/components/schemas/AgentActionResponseDTO`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentActionResponseDto {
+    /// Unique identifier for this action
+    ///
+    /// Example: `507f1f77bcf86cd799439011`
+    pub id: String,
+    /// Type of action
+    ///
+    /// Example: `CALL_TRANSFER`
+    #[serde(rename = "actionType")]
+    pub action_type: ActionType,
+    /// Human-readable name for this action
+    ///
+    /// Example: `Transfer to Manager`
+    pub name: String,
+    /// Action parameters - structure varies by actionType
+    #[serde(rename = "actionParameters")]
+    pub action_parameters: ActionParameters,
 }
 
 /// The body of `POST /voice-ai/agents`.
@@ -331,7 +327,7 @@ pub struct AgentCreationRequestDto {
     pub translation: Option<TranslationDto>,
 }
 
-/// An item of the `agentWorkingHours` field of [`AgentCreationRequestDto`], an item of the `agentWorkingHours` field of [`CreateAgentResponseDto`], an item of the `agentWorkingHours` field of [`GetAgentResponseDto`] and 2 more places.
+/// An item of the `agentWorkingHours` field of [`AgentCreationRequestDto`], an item of the `agentWorkingHours` field of [`CreateAgentResponseDto`], an item of the `agentWorkingHours` field of [`GetAgentResponseDto`] and 1 more place.
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/AgentWorkingHoursDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -345,7 +341,7 @@ pub struct AgentWorkingHoursDto {
     pub intervals: Vec<IntervalDto>,
 }
 
-/// A variant of [`AgentActionResponseDtoActionParameters`], a variant of [`CallActionSchemaActionParameters`], a variant of [`CreateActionResponseDtoActionParameters`] and 4 more places.
+/// A variant of [`ActionParameters`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/AppointmentBookingActionParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -386,7 +382,7 @@ pub struct CallActionSchema {
     ///
     /// Example: `SMS`
     #[serde(rename = "actionType")]
-    pub action_type: CallActionSchemaActionType,
+    pub action_type: ActionType,
     /// Action name
     ///
     /// Example: `Send SMS Confirmation`
@@ -398,7 +394,7 @@ pub struct CallActionSchema {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub action_parameters: Option<CallActionSchemaActionParameters>,
+    pub action_parameters: Option<ActionParameters>,
     /// When the action was executed
     ///
     /// Example: `2024-01-15T10:32:00.000Z`
@@ -413,191 +409,6 @@ pub struct CallActionSchema {
         skip_serializing_if = "Option::is_none"
     )]
     pub trigger_received_at: Option<String>,
-}
-
-/// Action parameters - structure varies by actionType
-///
-/// Schema: `apps/voice-ai.json#/components/schemas/CallActionSchema/properties/actionParameters`
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum CallActionSchemaActionParameters {
-    /// A [`CallTransferActionParameters`].
-    CallTransferActionParameters(CallTransferActionParameters),
-    /// A [`DataExtractionActionParameters`].
-    DataExtractionActionParameters(DataExtractionActionParameters),
-    /// A [`InCallDataExtractionActionParameters`].
-    InCallDataExtractionActionParameters(InCallDataExtractionActionParameters),
-    /// A [`WorkflowTriggerParameters`].
-    WorkflowTriggerParameters(WorkflowTriggerParameters),
-    /// A [`SmsParameters`].
-    SmsParameters(SmsParameters),
-    /// A [`AppointmentBookingActionParameters`].
-    AppointmentBookingActionParameters(AppointmentBookingActionParameters),
-    /// A [`CustomActionParameters`].
-    CustomActionParameters(CustomActionParameters),
-    /// A [`KnowledgeBaseParameters`].
-    KnowledgeBaseParameters(KnowledgeBaseParameters),
-}
-
-impl<'de> Deserialize<'de> for CallActionSchemaActionParameters {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        const FIELDS: [&[&str]; 8] = [
-            &[
-                "triggerPrompt",
-                "transferToType",
-                "transferToValue",
-                "triggerMessage",
-                "hearWhisperMessage",
-            ],
-            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
-            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
-            &["triggerPrompt", "triggerMessage", "workflowId"],
-            &["triggerPrompt", "triggerMessage", "messageBody"],
-            &["calendarId", "daysOfOfferingDates", "slotsPerDay", "hoursBetweenSlots"],
-            &["triggerPrompt", "triggerMessage", "apiDetails", "selectedPaths"],
-            &["triggerPrompt", "knowledgeBaseId"],
-        ];
-        let value = serde_json::Value::deserialize(deserializer)?;
-        let named = |fields: &[&str]| {
-            value
-                .as_object()
-                .map_or(
-                    0,
-                    |object| {
-                        object
-                            .keys()
-                            .filter(|key| fields.contains(&key.as_str()))
-                            .count()
-                    },
-                )
-        };
-        let mut order: Vec<(usize, usize)> = FIELDS
-            .iter()
-            .enumerate()
-            .map(|(index, fields)| (named(fields), index))
-            .collect();
-        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
-        for (_, index) in order {
-            let parsed = match index {
-                0 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::CallTransferActionParameters)
-                }
-                1 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::DataExtractionActionParameters)
-                }
-                2 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::InCallDataExtractionActionParameters)
-                }
-                3 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::WorkflowTriggerParameters)
-                }
-                4 => serde_json::from_value(value.clone()).map(Self::SmsParameters),
-                5 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::AppointmentBookingActionParameters)
-                }
-                6 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::CustomActionParameters)
-                }
-                7 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::KnowledgeBaseParameters)
-                }
-                _ => continue,
-            };
-            if let Ok(parsed) = parsed {
-                return Ok(parsed);
-            }
-        }
-        Err(
-            serde::de::Error::custom(
-                "the value matches no variant of CallActionSchemaActionParameters",
-            ),
-        )
-    }
-}
-
-/// Action type
-///
-/// Schema: `apps/voice-ai.json#/components/schemas/CallActionSchema/properties/actionType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CallActionSchemaActionType {
-    /// `CALL_TRANSFER`
-    CallTransfer,
-    /// `DATA_EXTRACTION`
-    DataExtraction,
-    /// `IN_CALL_DATA_EXTRACTION`
-    InCallDataExtraction,
-    /// `WORKFLOW_TRIGGER`
-    WorkflowTrigger,
-    /// `SMS`
-    Sms,
-    /// `APPOINTMENT_BOOKING`
-    AppointmentBooking,
-    /// `CUSTOM_ACTION`
-    CustomAction,
-    /// `KNOWLEDGE_BASE`
-    KnowledgeBase,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CallActionSchemaActionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallTransfer => "CALL_TRANSFER",
-            Self::DataExtraction => "DATA_EXTRACTION",
-            Self::InCallDataExtraction => "IN_CALL_DATA_EXTRACTION",
-            Self::WorkflowTrigger => "WORKFLOW_TRIGGER",
-            Self::Sms => "SMS",
-            Self::AppointmentBooking => "APPOINTMENT_BOOKING",
-            Self::CustomAction => "CUSTOM_ACTION",
-            Self::KnowledgeBase => "KNOWLEDGE_BASE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CallActionSchemaActionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "CALL_TRANSFER" => Self::CallTransfer,
-            "DATA_EXTRACTION" => Self::DataExtraction,
-            "IN_CALL_DATA_EXTRACTION" => Self::InCallDataExtraction,
-            "WORKFLOW_TRIGGER" => Self::WorkflowTrigger,
-            "SMS" => Self::Sms,
-            "APPOINTMENT_BOOKING" => Self::AppointmentBooking,
-            "CUSTOM_ACTION" => Self::CustomAction,
-            "KNOWLEDGE_BASE" => Self::KnowledgeBase,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CallActionSchemaActionType> for String {
-    fn from(value: CallActionSchemaActionType) -> Self {
-        match value {
-            CallActionSchemaActionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CallActionSchemaActionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The response to `GET /voice-ai/dashboard/call-logs/{callId}` and an item of the `callLogs` field of [`CallLogsResponseDto`].
@@ -688,7 +499,7 @@ pub struct CallLogsResponseDto {
     pub call_logs: Vec<CallLogDto>,
 }
 
-/// A variant of [`AgentActionResponseDtoActionParameters`], a variant of [`CallActionSchemaActionParameters`], a variant of [`CreateActionResponseDtoActionParameters`] and 4 more places.
+/// A variant of [`ActionParameters`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CallTransferActionParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -775,210 +586,7 @@ impl std::fmt::Display for CallTransferActionParametersTransferToType {
 /// The response to `POST /voice-ai/actions`.
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CreateActionResponseDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreateActionResponseDto {
-    /// Unique identifier for the created action
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    pub id: String,
-    /// Type of action
-    ///
-    /// Example: `CALL_TRANSFER`
-    #[serde(rename = "actionType")]
-    pub action_type: CreateActionResponseDtoActionType,
-    /// Human-readable name for this action
-    ///
-    /// Example: `Transfer to Manager`
-    pub name: String,
-    /// Action parameters - structure varies by actionType
-    #[serde(rename = "actionParameters")]
-    pub action_parameters: CreateActionResponseDtoActionParameters,
-}
-
-/// Action parameters - structure varies by actionType
-///
-/// Schema: `apps/voice-ai.json#/components/schemas/CreateActionResponseDTO/properties/actionParameters`
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum CreateActionResponseDtoActionParameters {
-    /// A [`CallTransferActionParameters`].
-    CallTransferActionParameters(CallTransferActionParameters),
-    /// A [`DataExtractionActionParameters`].
-    DataExtractionActionParameters(DataExtractionActionParameters),
-    /// A [`InCallDataExtractionActionParameters`].
-    InCallDataExtractionActionParameters(InCallDataExtractionActionParameters),
-    /// A [`WorkflowTriggerParameters`].
-    WorkflowTriggerParameters(WorkflowTriggerParameters),
-    /// A [`SmsParameters`].
-    SmsParameters(SmsParameters),
-    /// A [`AppointmentBookingActionParameters`].
-    AppointmentBookingActionParameters(AppointmentBookingActionParameters),
-    /// A [`CustomActionParameters`].
-    CustomActionParameters(CustomActionParameters),
-    /// A [`KnowledgeBaseParameters`].
-    KnowledgeBaseParameters(KnowledgeBaseParameters),
-}
-
-impl<'de> Deserialize<'de> for CreateActionResponseDtoActionParameters {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        const FIELDS: [&[&str]; 8] = [
-            &[
-                "triggerPrompt",
-                "transferToType",
-                "transferToValue",
-                "triggerMessage",
-                "hearWhisperMessage",
-            ],
-            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
-            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
-            &["triggerPrompt", "triggerMessage", "workflowId"],
-            &["triggerPrompt", "triggerMessage", "messageBody"],
-            &["calendarId", "daysOfOfferingDates", "slotsPerDay", "hoursBetweenSlots"],
-            &["triggerPrompt", "triggerMessage", "apiDetails", "selectedPaths"],
-            &["triggerPrompt", "knowledgeBaseId"],
-        ];
-        let value = serde_json::Value::deserialize(deserializer)?;
-        let named = |fields: &[&str]| {
-            value
-                .as_object()
-                .map_or(
-                    0,
-                    |object| {
-                        object
-                            .keys()
-                            .filter(|key| fields.contains(&key.as_str()))
-                            .count()
-                    },
-                )
-        };
-        let mut order: Vec<(usize, usize)> = FIELDS
-            .iter()
-            .enumerate()
-            .map(|(index, fields)| (named(fields), index))
-            .collect();
-        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
-        for (_, index) in order {
-            let parsed = match index {
-                0 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::CallTransferActionParameters)
-                }
-                1 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::DataExtractionActionParameters)
-                }
-                2 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::InCallDataExtractionActionParameters)
-                }
-                3 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::WorkflowTriggerParameters)
-                }
-                4 => serde_json::from_value(value.clone()).map(Self::SmsParameters),
-                5 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::AppointmentBookingActionParameters)
-                }
-                6 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::CustomActionParameters)
-                }
-                7 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::KnowledgeBaseParameters)
-                }
-                _ => continue,
-            };
-            if let Ok(parsed) = parsed {
-                return Ok(parsed);
-            }
-        }
-        Err(
-            serde::de::Error::custom(
-                "the value matches no variant of CreateActionResponseDtoActionParameters",
-            ),
-        )
-    }
-}
-
-/// Type of action
-///
-/// Schema: `apps/voice-ai.json#/components/schemas/CreateActionResponseDTO/properties/actionType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateActionResponseDtoActionType {
-    /// `CALL_TRANSFER`
-    CallTransfer,
-    /// `DATA_EXTRACTION`
-    DataExtraction,
-    /// `IN_CALL_DATA_EXTRACTION`
-    InCallDataExtraction,
-    /// `WORKFLOW_TRIGGER`
-    WorkflowTrigger,
-    /// `SMS`
-    Sms,
-    /// `APPOINTMENT_BOOKING`
-    AppointmentBooking,
-    /// `CUSTOM_ACTION`
-    CustomAction,
-    /// `KNOWLEDGE_BASE`
-    KnowledgeBase,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateActionResponseDtoActionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallTransfer => "CALL_TRANSFER",
-            Self::DataExtraction => "DATA_EXTRACTION",
-            Self::InCallDataExtraction => "IN_CALL_DATA_EXTRACTION",
-            Self::WorkflowTrigger => "WORKFLOW_TRIGGER",
-            Self::Sms => "SMS",
-            Self::AppointmentBooking => "APPOINTMENT_BOOKING",
-            Self::CustomAction => "CUSTOM_ACTION",
-            Self::KnowledgeBase => "KNOWLEDGE_BASE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateActionResponseDtoActionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "CALL_TRANSFER" => Self::CallTransfer,
-            "DATA_EXTRACTION" => Self::DataExtraction,
-            "IN_CALL_DATA_EXTRACTION" => Self::InCallDataExtraction,
-            "WORKFLOW_TRIGGER" => Self::WorkflowTrigger,
-            "SMS" => Self::Sms,
-            "APPOINTMENT_BOOKING" => Self::AppointmentBooking,
-            "CUSTOM_ACTION" => Self::CustomAction,
-            "KNOWLEDGE_BASE" => Self::KnowledgeBase,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateActionResponseDtoActionType> for String {
-    fn from(value: CreateActionResponseDtoActionType) -> Self {
-        match value {
-            CreateActionResponseDtoActionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateActionResponseDtoActionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub type CreateActionResponseDto = AgentActionResponseDto;
 
 /// The response to `POST /voice-ai/agents`.
 ///
@@ -1107,199 +715,14 @@ pub struct CreateSingleActionDto {
     ///
     /// Example: `CALL_TRANSFER`
     #[serde(rename = "actionType")]
-    pub action_type: CreateSingleActionDtoActionType,
+    pub action_type: ActionType,
     /// Human-readable name for this action
     ///
     /// Example: `Transfer to Manager`
     pub name: String,
     /// Action parameters - structure varies by actionType
     #[serde(rename = "actionParameters")]
-    pub action_parameters: CreateSingleActionDtoActionParameters,
-}
-
-/// Action parameters - structure varies by actionType
-///
-/// Schema: `apps/voice-ai.json#/components/schemas/CreateSingleActionDTO/properties/actionParameters`
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum CreateSingleActionDtoActionParameters {
-    /// A [`CallTransferActionParameters`].
-    CallTransferActionParameters(CallTransferActionParameters),
-    /// A [`DataExtractionActionParameters`].
-    DataExtractionActionParameters(DataExtractionActionParameters),
-    /// A [`InCallDataExtractionActionParameters`].
-    InCallDataExtractionActionParameters(InCallDataExtractionActionParameters),
-    /// A [`WorkflowTriggerParameters`].
-    WorkflowTriggerParameters(WorkflowTriggerParameters),
-    /// A [`SmsParameters`].
-    SmsParameters(SmsParameters),
-    /// A [`AppointmentBookingActionParameters`].
-    AppointmentBookingActionParameters(AppointmentBookingActionParameters),
-    /// A [`CustomActionParameters`].
-    CustomActionParameters(CustomActionParameters),
-    /// A [`KnowledgeBaseParameters`].
-    KnowledgeBaseParameters(KnowledgeBaseParameters),
-}
-
-impl<'de> Deserialize<'de> for CreateSingleActionDtoActionParameters {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        const FIELDS: [&[&str]; 8] = [
-            &[
-                "triggerPrompt",
-                "transferToType",
-                "transferToValue",
-                "triggerMessage",
-                "hearWhisperMessage",
-            ],
-            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
-            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
-            &["triggerPrompt", "triggerMessage", "workflowId"],
-            &["triggerPrompt", "triggerMessage", "messageBody"],
-            &["calendarId", "daysOfOfferingDates", "slotsPerDay", "hoursBetweenSlots"],
-            &["triggerPrompt", "triggerMessage", "apiDetails", "selectedPaths"],
-            &["triggerPrompt", "knowledgeBaseId"],
-        ];
-        let value = serde_json::Value::deserialize(deserializer)?;
-        let named = |fields: &[&str]| {
-            value
-                .as_object()
-                .map_or(
-                    0,
-                    |object| {
-                        object
-                            .keys()
-                            .filter(|key| fields.contains(&key.as_str()))
-                            .count()
-                    },
-                )
-        };
-        let mut order: Vec<(usize, usize)> = FIELDS
-            .iter()
-            .enumerate()
-            .map(|(index, fields)| (named(fields), index))
-            .collect();
-        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
-        for (_, index) in order {
-            let parsed = match index {
-                0 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::CallTransferActionParameters)
-                }
-                1 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::DataExtractionActionParameters)
-                }
-                2 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::InCallDataExtractionActionParameters)
-                }
-                3 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::WorkflowTriggerParameters)
-                }
-                4 => serde_json::from_value(value.clone()).map(Self::SmsParameters),
-                5 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::AppointmentBookingActionParameters)
-                }
-                6 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::CustomActionParameters)
-                }
-                7 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::KnowledgeBaseParameters)
-                }
-                _ => continue,
-            };
-            if let Ok(parsed) = parsed {
-                return Ok(parsed);
-            }
-        }
-        Err(
-            serde::de::Error::custom(
-                "the value matches no variant of CreateSingleActionDtoActionParameters",
-            ),
-        )
-    }
-}
-
-/// Type of action
-///
-/// Schema: `apps/voice-ai.json#/components/schemas/CreateSingleActionDTO/properties/actionType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum CreateSingleActionDtoActionType {
-    /// `CALL_TRANSFER`
-    CallTransfer,
-    /// `DATA_EXTRACTION`
-    DataExtraction,
-    /// `IN_CALL_DATA_EXTRACTION`
-    InCallDataExtraction,
-    /// `WORKFLOW_TRIGGER`
-    WorkflowTrigger,
-    /// `SMS`
-    Sms,
-    /// `APPOINTMENT_BOOKING`
-    AppointmentBooking,
-    /// `CUSTOM_ACTION`
-    CustomAction,
-    /// `KNOWLEDGE_BASE`
-    KnowledgeBase,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateSingleActionDtoActionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallTransfer => "CALL_TRANSFER",
-            Self::DataExtraction => "DATA_EXTRACTION",
-            Self::InCallDataExtraction => "IN_CALL_DATA_EXTRACTION",
-            Self::WorkflowTrigger => "WORKFLOW_TRIGGER",
-            Self::Sms => "SMS",
-            Self::AppointmentBooking => "APPOINTMENT_BOOKING",
-            Self::CustomAction => "CUSTOM_ACTION",
-            Self::KnowledgeBase => "KNOWLEDGE_BASE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateSingleActionDtoActionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "CALL_TRANSFER" => Self::CallTransfer,
-            "DATA_EXTRACTION" => Self::DataExtraction,
-            "IN_CALL_DATA_EXTRACTION" => Self::InCallDataExtraction,
-            "WORKFLOW_TRIGGER" => Self::WorkflowTrigger,
-            "SMS" => Self::Sms,
-            "APPOINTMENT_BOOKING" => Self::AppointmentBooking,
-            "CUSTOM_ACTION" => Self::CustomAction,
-            "KNOWLEDGE_BASE" => Self::KnowledgeBase,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateSingleActionDtoActionType> for String {
-    fn from(value: CreateSingleActionDtoActionType) -> Self {
-        match value {
-            CreateSingleActionDtoActionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateSingleActionDtoActionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
+    pub action_parameters: ActionParameters,
 }
 
 /// The `apiDetails` field of [`CustomActionParameters`].
@@ -1434,7 +857,7 @@ pub struct CustomActionParameterDto {
     pub example: Option<String>,
 }
 
-/// A variant of [`AgentActionResponseDtoActionParameters`], a variant of [`CallActionSchemaActionParameters`], a variant of [`CreateActionResponseDtoActionParameters`] and 4 more places.
+/// A variant of [`ActionParameters`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CustomActionParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1457,7 +880,7 @@ pub struct CustomActionParameters {
     pub selected_paths: Option<Vec<String>>,
 }
 
-/// A variant of [`AgentActionResponseDtoActionParameters`], a variant of [`CallActionSchemaActionParameters`], a variant of [`CreateActionResponseDtoActionParameters`] and 4 more places.
+/// A variant of [`ActionParameters`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/DataExtractionActionParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1492,210 +915,7 @@ pub type ExtractedDataSchema = serde_json::Value;
 /// The response to `GET /voice-ai/actions/{actionId}`.
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/GetActionResponseDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct GetActionResponseDto {
-    /// Unique identifier for the action
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    pub id: String,
-    /// Type of action
-    ///
-    /// Example: `CALL_TRANSFER`
-    #[serde(rename = "actionType")]
-    pub action_type: GetActionResponseDtoActionType,
-    /// Human-readable name for this action
-    ///
-    /// Example: `Transfer to Manager`
-    pub name: String,
-    /// Action parameters - structure varies by actionType
-    #[serde(rename = "actionParameters")]
-    pub action_parameters: GetActionResponseDtoActionParameters,
-}
-
-/// Action parameters - structure varies by actionType
-///
-/// Schema: `apps/voice-ai.json#/components/schemas/GetActionResponseDTO/properties/actionParameters`
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum GetActionResponseDtoActionParameters {
-    /// A [`CallTransferActionParameters`].
-    CallTransferActionParameters(CallTransferActionParameters),
-    /// A [`DataExtractionActionParameters`].
-    DataExtractionActionParameters(DataExtractionActionParameters),
-    /// A [`InCallDataExtractionActionParameters`].
-    InCallDataExtractionActionParameters(InCallDataExtractionActionParameters),
-    /// A [`WorkflowTriggerParameters`].
-    WorkflowTriggerParameters(WorkflowTriggerParameters),
-    /// A [`SmsParameters`].
-    SmsParameters(SmsParameters),
-    /// A [`AppointmentBookingActionParameters`].
-    AppointmentBookingActionParameters(AppointmentBookingActionParameters),
-    /// A [`CustomActionParameters`].
-    CustomActionParameters(CustomActionParameters),
-    /// A [`KnowledgeBaseParameters`].
-    KnowledgeBaseParameters(KnowledgeBaseParameters),
-}
-
-impl<'de> Deserialize<'de> for GetActionResponseDtoActionParameters {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        const FIELDS: [&[&str]; 8] = [
-            &[
-                "triggerPrompt",
-                "transferToType",
-                "transferToValue",
-                "triggerMessage",
-                "hearWhisperMessage",
-            ],
-            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
-            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
-            &["triggerPrompt", "triggerMessage", "workflowId"],
-            &["triggerPrompt", "triggerMessage", "messageBody"],
-            &["calendarId", "daysOfOfferingDates", "slotsPerDay", "hoursBetweenSlots"],
-            &["triggerPrompt", "triggerMessage", "apiDetails", "selectedPaths"],
-            &["triggerPrompt", "knowledgeBaseId"],
-        ];
-        let value = serde_json::Value::deserialize(deserializer)?;
-        let named = |fields: &[&str]| {
-            value
-                .as_object()
-                .map_or(
-                    0,
-                    |object| {
-                        object
-                            .keys()
-                            .filter(|key| fields.contains(&key.as_str()))
-                            .count()
-                    },
-                )
-        };
-        let mut order: Vec<(usize, usize)> = FIELDS
-            .iter()
-            .enumerate()
-            .map(|(index, fields)| (named(fields), index))
-            .collect();
-        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
-        for (_, index) in order {
-            let parsed = match index {
-                0 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::CallTransferActionParameters)
-                }
-                1 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::DataExtractionActionParameters)
-                }
-                2 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::InCallDataExtractionActionParameters)
-                }
-                3 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::WorkflowTriggerParameters)
-                }
-                4 => serde_json::from_value(value.clone()).map(Self::SmsParameters),
-                5 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::AppointmentBookingActionParameters)
-                }
-                6 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::CustomActionParameters)
-                }
-                7 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::KnowledgeBaseParameters)
-                }
-                _ => continue,
-            };
-            if let Ok(parsed) = parsed {
-                return Ok(parsed);
-            }
-        }
-        Err(
-            serde::de::Error::custom(
-                "the value matches no variant of GetActionResponseDtoActionParameters",
-            ),
-        )
-    }
-}
-
-/// Type of action
-///
-/// Schema: `apps/voice-ai.json#/components/schemas/GetActionResponseDTO/properties/actionType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetActionResponseDtoActionType {
-    /// `CALL_TRANSFER`
-    CallTransfer,
-    /// `DATA_EXTRACTION`
-    DataExtraction,
-    /// `IN_CALL_DATA_EXTRACTION`
-    InCallDataExtraction,
-    /// `WORKFLOW_TRIGGER`
-    WorkflowTrigger,
-    /// `SMS`
-    Sms,
-    /// `APPOINTMENT_BOOKING`
-    AppointmentBooking,
-    /// `CUSTOM_ACTION`
-    CustomAction,
-    /// `KNOWLEDGE_BASE`
-    KnowledgeBase,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetActionResponseDtoActionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallTransfer => "CALL_TRANSFER",
-            Self::DataExtraction => "DATA_EXTRACTION",
-            Self::InCallDataExtraction => "IN_CALL_DATA_EXTRACTION",
-            Self::WorkflowTrigger => "WORKFLOW_TRIGGER",
-            Self::Sms => "SMS",
-            Self::AppointmentBooking => "APPOINTMENT_BOOKING",
-            Self::CustomAction => "CUSTOM_ACTION",
-            Self::KnowledgeBase => "KNOWLEDGE_BASE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetActionResponseDtoActionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "CALL_TRANSFER" => Self::CallTransfer,
-            "DATA_EXTRACTION" => Self::DataExtraction,
-            "IN_CALL_DATA_EXTRACTION" => Self::InCallDataExtraction,
-            "WORKFLOW_TRIGGER" => Self::WorkflowTrigger,
-            "SMS" => Self::Sms,
-            "APPOINTMENT_BOOKING" => Self::AppointmentBooking,
-            "CUSTOM_ACTION" => Self::CustomAction,
-            "KNOWLEDGE_BASE" => Self::KnowledgeBase,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetActionResponseDtoActionType> for String {
-    fn from(value: GetActionResponseDtoActionType) -> Self {
-        match value {
-            GetActionResponseDtoActionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetActionResponseDtoActionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub type GetActionResponseDto = AgentActionResponseDto;
 
 /// The response to `GET /voice-ai/agents/{agentId}` and an item of the `agents` field of [`GetAgentsResponseDto`].
 ///
@@ -1827,82 +1047,6 @@ pub struct GetAgentsResponseDto {
     pub page_size: i64,
     /// The `agents` field.
     pub agents: Vec<GetAgentResponseDto>,
-}
-
-/// The `actionType` parameter of `GET /voice-ai/dashboard/call-logs`.
-///
-/// Schema: `apps/voice-ai.json#/paths/~1voice-ai~1dashboard~1call-logs/get/parameters/7/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetCallLogsActionType {
-    /// `CALL_TRANSFER`
-    CallTransfer,
-    /// `DATA_EXTRACTION`
-    DataExtraction,
-    /// `IN_CALL_DATA_EXTRACTION`
-    InCallDataExtraction,
-    /// `WORKFLOW_TRIGGER`
-    WorkflowTrigger,
-    /// `SMS`
-    Sms,
-    /// `APPOINTMENT_BOOKING`
-    AppointmentBooking,
-    /// `CUSTOM_ACTION`
-    CustomAction,
-    /// `KNOWLEDGE_BASE`
-    KnowledgeBase,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetCallLogsActionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallTransfer => "CALL_TRANSFER",
-            Self::DataExtraction => "DATA_EXTRACTION",
-            Self::InCallDataExtraction => "IN_CALL_DATA_EXTRACTION",
-            Self::WorkflowTrigger => "WORKFLOW_TRIGGER",
-            Self::Sms => "SMS",
-            Self::AppointmentBooking => "APPOINTMENT_BOOKING",
-            Self::CustomAction => "CUSTOM_ACTION",
-            Self::KnowledgeBase => "KNOWLEDGE_BASE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetCallLogsActionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "CALL_TRANSFER" => Self::CallTransfer,
-            "DATA_EXTRACTION" => Self::DataExtraction,
-            "IN_CALL_DATA_EXTRACTION" => Self::InCallDataExtraction,
-            "WORKFLOW_TRIGGER" => Self::WorkflowTrigger,
-            "SMS" => Self::Sms,
-            "APPOINTMENT_BOOKING" => Self::AppointmentBooking,
-            "CUSTOM_ACTION" => Self::CustomAction,
-            "KNOWLEDGE_BASE" => Self::KnowledgeBase,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetCallLogsActionType> for String {
-    fn from(value: GetCallLogsActionType) -> Self {
-        match value {
-            GetCallLogsActionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetCallLogsActionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// The `callType` parameter of `GET /voice-ai/dashboard/call-logs`.
@@ -2061,32 +1205,10 @@ impl std::fmt::Display for GetCallLogsSortBy {
     }
 }
 
-/// A variant of [`AgentActionResponseDtoActionParameters`], a variant of [`CallActionSchemaActionParameters`], a variant of [`CreateActionResponseDtoActionParameters`] and 4 more places.
+/// A variant of [`ActionParameters`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/InCallDataExtractionActionParameters`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct InCallDataExtractionActionParameters {
-    /// ID of the contact field to be updated with the extracted data
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "contactFieldId")]
-    pub contact_field_id: String,
-    /// Description of what data to extract
-    ///
-    /// Example: `Caller's phone number`
-    pub description: String,
-    /// Example values to help Agent understand the expected format. At least one example is required, maximum 5 examples allowed.
-    pub examples: Vec<String>,
-    /// Whether to overwrite existing field value if already set, default is false
-    ///
-    /// Example: `false`
-    #[serde(
-        rename = "overwriteExistingValue",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub overwrite_existing_value: Option<bool>,
-}
+pub type InCallDataExtractionActionParameters = DataExtractionActionParameters;
 
 /// An item of the `intervals` field of [`AgentWorkingHoursDto`].
 ///
@@ -2115,7 +1237,7 @@ pub struct IntervalDto {
     pub end_minute: f64,
 }
 
-/// A variant of [`AgentActionResponseDtoActionParameters`], a variant of [`CallActionSchemaActionParameters`], a variant of [`CreateActionResponseDtoActionParameters`] and 4 more places.
+/// A variant of [`ActionParameters`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/KnowledgeBaseParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -2248,110 +1370,7 @@ pub struct PatchAgentDto {
 /// The response to `PATCH /voice-ai/agents/{agentId}`.
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/PatchAgentResponseDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PatchAgentResponseDto {
-    /// Unique identifier for the created agent
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    pub id: String,
-    /// Unique identifier for the location where this agent operates
-    ///
-    /// Example: `LOC123456789ABCDEF`
-    #[serde(rename = "locationId")]
-    pub location_id: String,
-    /// Display name of the voice AI agent
-    ///
-    /// Example: `Customer Support Agent`
-    #[serde(rename = "agentName")]
-    pub agent_name: String,
-    /// Name of the business this agent represents
-    ///
-    /// Example: `Acme Corporation`
-    #[serde(rename = "businessName")]
-    pub business_name: String,
-    /// Greeting message spoken when the agent answers calls
-    ///
-    /// Example: `Hello! Thank you for calling. How can I assist you today?`
-    #[serde(rename = "welcomeMessage")]
-    pub welcome_message: String,
-    /// Custom instructions defining the agent's behavior
-    ///
-    /// Example: `You are a helpful customer service representative.`
-    #[serde(rename = "agentPrompt")]
-    pub agent_prompt: String,
-    /// Identifier for the speech synthesis voice being used
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "voiceId")]
-    pub voice_id: String,
-    /// Language code for the agent's speech and understanding
-    ///
-    /// Example: `en-US`
-    pub language: String,
-    /// Current tolerance level for caller response delays
-    ///
-    /// Example: `medium`
-    #[serde(rename = "patienceLevel")]
-    pub patience_level: String,
-    /// Maximum call duration in seconds, between 180-900
-    ///
-    /// Example: `600`
-    #[serde(rename = "maxCallDuration")]
-    pub max_call_duration: f64,
-    /// Indicates whether automatic idle reminders are enabled
-    ///
-    /// Example: `true`
-    #[serde(rename = "sendUserIdleReminders")]
-    pub send_user_idle_reminders: bool,
-    /// Seconds to wait before sending idle reminders, between 1-20
-    ///
-    /// Example: `5`
-    #[serde(rename = "reminderAfterIdleTimeSeconds")]
-    pub reminder_after_idle_time_seconds: f64,
-    /// Phone number for receiving inbound calls
-    ///
-    /// Example: `+1234567890`
-    #[serde(rename = "inboundNumber", default, skip_serializing_if = "Option::is_none")]
-    pub inbound_number: Option<String>,
-    /// Identifier for the number pool managing this agent's phone allocation
-    ///
-    /// Example: `pool_507f1f77bcf86cd799439011`
-    #[serde(rename = "numberPoolId", default, skip_serializing_if = "Option::is_none")]
-    pub number_pool_id: Option<String>,
-    /// Array of workflow IDs triggered automatically when calls end
-    #[serde(
-        rename = "callEndWorkflowIds",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub call_end_workflow_ids: Option<Vec<String>>,
-    /// Current post-call notification settings including recipient configuration
-    #[serde(
-        rename = "sendPostCallNotificationTo",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub send_post_call_notification_to: Option<SendPostCallNotificationSchema>,
-    /// Time intervals when the agent accepts calls, organized by day of week
-    #[serde(
-        rename = "agentWorkingHours",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub agent_working_hours: Option<Vec<AgentWorkingHoursDto>>,
-    /// IANA timezone identifier for working hours and scheduling
-    ///
-    /// Example: `America/New_York`
-    pub timezone: String,
-    /// Indicates whether this agent is excluded from backup scenarios
-    ///
-    /// Example: `false`
-    #[serde(rename = "isAgentAsBackupDisabled")]
-    pub is_agent_as_backup_disabled: bool,
-    /// Current language translation settings including enablement status and target language
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub translation: Option<TranslationSchema>,
-}
+pub type PatchAgentResponseDto = CreateAgentResponseDto;
 
 /// Tolerance level for caller response delays. Default: "high"
 ///
@@ -2436,7 +1455,7 @@ pub struct SendPostCallNotificationDto {
     pub custom_emails: Vec<String>,
 }
 
-/// The `sendPostCallNotificationTo` field of [`CreateAgentResponseDto`], the `sendPostCallNotificationTo` field of [`GetAgentResponseDto`] and the `sendPostCallNotificationTo` field of [`PatchAgentResponseDto`].
+/// The `sendPostCallNotificationTo` field of [`CreateAgentResponseDto`] and the `sendPostCallNotificationTo` field of [`GetAgentResponseDto`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/SendPostCallNotificationSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -2468,7 +1487,7 @@ pub struct SendPostCallNotificationSchema {
     pub custom_emails: Option<Vec<String>>,
 }
 
-/// A variant of [`AgentActionResponseDtoActionParameters`], a variant of [`CallActionSchemaActionParameters`], a variant of [`CreateActionResponseDtoActionParameters`] and 4 more places.
+/// A variant of [`ActionParameters`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/SMSParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -2506,7 +1525,7 @@ pub struct TranslationDto {
     pub language: Option<String>,
 }
 
-/// The `translation` field of [`CallLogDto`], the `translation` field of [`CreateAgentResponseDto`], the `translation` field of [`GetAgentResponseDto`] and 1 more place.
+/// The `translation` field of [`CallLogDto`], the `translation` field of [`CreateAgentResponseDto`] and the `translation` field of [`GetAgentResponseDto`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/TranslationSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -2526,424 +1545,12 @@ pub struct TranslationSchema {
 /// The response to `PUT /voice-ai/actions/{actionId}`.
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/UpdateActionResponseDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateActionResponseDto {
-    /// Unique identifier for the created action
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    pub id: String,
-    /// Type of action
-    ///
-    /// Example: `CALL_TRANSFER`
-    #[serde(rename = "actionType")]
-    pub action_type: UpdateActionResponseDtoActionType,
-    /// Human-readable name for this action
-    ///
-    /// Example: `Transfer to Manager`
-    pub name: String,
-    /// Action parameters - structure varies by actionType
-    #[serde(rename = "actionParameters")]
-    pub action_parameters: UpdateActionResponseDtoActionParameters,
-}
-
-/// Action parameters - structure varies by actionType
-///
-/// Schema: `apps/voice-ai.json#/components/schemas/UpdateActionResponseDTO/properties/actionParameters`
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum UpdateActionResponseDtoActionParameters {
-    /// A [`CallTransferActionParameters`].
-    CallTransferActionParameters(CallTransferActionParameters),
-    /// A [`DataExtractionActionParameters`].
-    DataExtractionActionParameters(DataExtractionActionParameters),
-    /// A [`InCallDataExtractionActionParameters`].
-    InCallDataExtractionActionParameters(InCallDataExtractionActionParameters),
-    /// A [`WorkflowTriggerParameters`].
-    WorkflowTriggerParameters(WorkflowTriggerParameters),
-    /// A [`SmsParameters`].
-    SmsParameters(SmsParameters),
-    /// A [`AppointmentBookingActionParameters`].
-    AppointmentBookingActionParameters(AppointmentBookingActionParameters),
-    /// A [`CustomActionParameters`].
-    CustomActionParameters(CustomActionParameters),
-    /// A [`KnowledgeBaseParameters`].
-    KnowledgeBaseParameters(KnowledgeBaseParameters),
-}
-
-impl<'de> Deserialize<'de> for UpdateActionResponseDtoActionParameters {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        const FIELDS: [&[&str]; 8] = [
-            &[
-                "triggerPrompt",
-                "transferToType",
-                "transferToValue",
-                "triggerMessage",
-                "hearWhisperMessage",
-            ],
-            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
-            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
-            &["triggerPrompt", "triggerMessage", "workflowId"],
-            &["triggerPrompt", "triggerMessage", "messageBody"],
-            &["calendarId", "daysOfOfferingDates", "slotsPerDay", "hoursBetweenSlots"],
-            &["triggerPrompt", "triggerMessage", "apiDetails", "selectedPaths"],
-            &["triggerPrompt", "knowledgeBaseId"],
-        ];
-        let value = serde_json::Value::deserialize(deserializer)?;
-        let named = |fields: &[&str]| {
-            value
-                .as_object()
-                .map_or(
-                    0,
-                    |object| {
-                        object
-                            .keys()
-                            .filter(|key| fields.contains(&key.as_str()))
-                            .count()
-                    },
-                )
-        };
-        let mut order: Vec<(usize, usize)> = FIELDS
-            .iter()
-            .enumerate()
-            .map(|(index, fields)| (named(fields), index))
-            .collect();
-        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
-        for (_, index) in order {
-            let parsed = match index {
-                0 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::CallTransferActionParameters)
-                }
-                1 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::DataExtractionActionParameters)
-                }
-                2 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::InCallDataExtractionActionParameters)
-                }
-                3 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::WorkflowTriggerParameters)
-                }
-                4 => serde_json::from_value(value.clone()).map(Self::SmsParameters),
-                5 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::AppointmentBookingActionParameters)
-                }
-                6 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::CustomActionParameters)
-                }
-                7 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::KnowledgeBaseParameters)
-                }
-                _ => continue,
-            };
-            if let Ok(parsed) = parsed {
-                return Ok(parsed);
-            }
-        }
-        Err(
-            serde::de::Error::custom(
-                "the value matches no variant of UpdateActionResponseDtoActionParameters",
-            ),
-        )
-    }
-}
-
-/// Type of action
-///
-/// Schema: `apps/voice-ai.json#/components/schemas/UpdateActionResponseDTO/properties/actionType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateActionResponseDtoActionType {
-    /// `CALL_TRANSFER`
-    CallTransfer,
-    /// `DATA_EXTRACTION`
-    DataExtraction,
-    /// `IN_CALL_DATA_EXTRACTION`
-    InCallDataExtraction,
-    /// `WORKFLOW_TRIGGER`
-    WorkflowTrigger,
-    /// `SMS`
-    Sms,
-    /// `APPOINTMENT_BOOKING`
-    AppointmentBooking,
-    /// `CUSTOM_ACTION`
-    CustomAction,
-    /// `KNOWLEDGE_BASE`
-    KnowledgeBase,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateActionResponseDtoActionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallTransfer => "CALL_TRANSFER",
-            Self::DataExtraction => "DATA_EXTRACTION",
-            Self::InCallDataExtraction => "IN_CALL_DATA_EXTRACTION",
-            Self::WorkflowTrigger => "WORKFLOW_TRIGGER",
-            Self::Sms => "SMS",
-            Self::AppointmentBooking => "APPOINTMENT_BOOKING",
-            Self::CustomAction => "CUSTOM_ACTION",
-            Self::KnowledgeBase => "KNOWLEDGE_BASE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateActionResponseDtoActionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "CALL_TRANSFER" => Self::CallTransfer,
-            "DATA_EXTRACTION" => Self::DataExtraction,
-            "IN_CALL_DATA_EXTRACTION" => Self::InCallDataExtraction,
-            "WORKFLOW_TRIGGER" => Self::WorkflowTrigger,
-            "SMS" => Self::Sms,
-            "APPOINTMENT_BOOKING" => Self::AppointmentBooking,
-            "CUSTOM_ACTION" => Self::CustomAction,
-            "KNOWLEDGE_BASE" => Self::KnowledgeBase,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateActionResponseDtoActionType> for String {
-    fn from(value: UpdateActionResponseDtoActionType) -> Self {
-        match value {
-            UpdateActionResponseDtoActionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateActionResponseDtoActionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub type UpdateActionResponseDto = AgentActionResponseDto;
 
 /// The body of `PUT /voice-ai/actions/{actionId}`.
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/UpdateSingleActionDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct UpdateSingleActionDto {
-    /// Agent ID to attach the action to
-    ///
-    /// Example: `507f1f77bcf86cd799439011`
-    #[serde(rename = "agentId")]
-    pub agent_id: String,
-    /// Location ID
-    ///
-    /// Example: `507f1f77bcf86cd799439012`
-    #[serde(rename = "locationId")]
-    pub location_id: String,
-    /// Type of action
-    ///
-    /// Example: `CALL_TRANSFER`
-    #[serde(rename = "actionType")]
-    pub action_type: UpdateSingleActionDtoActionType,
-    /// Human-readable name for this action
-    ///
-    /// Example: `Transfer to Manager`
-    pub name: String,
-    /// Action parameters - structure varies by actionType
-    #[serde(rename = "actionParameters")]
-    pub action_parameters: UpdateSingleActionDtoActionParameters,
-}
-
-/// Action parameters - structure varies by actionType
-///
-/// Schema: `apps/voice-ai.json#/components/schemas/UpdateSingleActionDTO/properties/actionParameters`
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum UpdateSingleActionDtoActionParameters {
-    /// A [`CallTransferActionParameters`].
-    CallTransferActionParameters(CallTransferActionParameters),
-    /// A [`DataExtractionActionParameters`].
-    DataExtractionActionParameters(DataExtractionActionParameters),
-    /// A [`InCallDataExtractionActionParameters`].
-    InCallDataExtractionActionParameters(InCallDataExtractionActionParameters),
-    /// A [`WorkflowTriggerParameters`].
-    WorkflowTriggerParameters(WorkflowTriggerParameters),
-    /// A [`SmsParameters`].
-    SmsParameters(SmsParameters),
-    /// A [`AppointmentBookingActionParameters`].
-    AppointmentBookingActionParameters(AppointmentBookingActionParameters),
-    /// A [`CustomActionParameters`].
-    CustomActionParameters(CustomActionParameters),
-    /// A [`KnowledgeBaseParameters`].
-    KnowledgeBaseParameters(KnowledgeBaseParameters),
-}
-
-impl<'de> Deserialize<'de> for UpdateSingleActionDtoActionParameters {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        const FIELDS: [&[&str]; 8] = [
-            &[
-                "triggerPrompt",
-                "transferToType",
-                "transferToValue",
-                "triggerMessage",
-                "hearWhisperMessage",
-            ],
-            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
-            &["contactFieldId", "description", "examples", "overwriteExistingValue"],
-            &["triggerPrompt", "triggerMessage", "workflowId"],
-            &["triggerPrompt", "triggerMessage", "messageBody"],
-            &["calendarId", "daysOfOfferingDates", "slotsPerDay", "hoursBetweenSlots"],
-            &["triggerPrompt", "triggerMessage", "apiDetails", "selectedPaths"],
-            &["triggerPrompt", "knowledgeBaseId"],
-        ];
-        let value = serde_json::Value::deserialize(deserializer)?;
-        let named = |fields: &[&str]| {
-            value
-                .as_object()
-                .map_or(
-                    0,
-                    |object| {
-                        object
-                            .keys()
-                            .filter(|key| fields.contains(&key.as_str()))
-                            .count()
-                    },
-                )
-        };
-        let mut order: Vec<(usize, usize)> = FIELDS
-            .iter()
-            .enumerate()
-            .map(|(index, fields)| (named(fields), index))
-            .collect();
-        order.sort_by_key(|&(named, _)| std::cmp::Reverse(named));
-        for (_, index) in order {
-            let parsed = match index {
-                0 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::CallTransferActionParameters)
-                }
-                1 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::DataExtractionActionParameters)
-                }
-                2 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::InCallDataExtractionActionParameters)
-                }
-                3 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::WorkflowTriggerParameters)
-                }
-                4 => serde_json::from_value(value.clone()).map(Self::SmsParameters),
-                5 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::AppointmentBookingActionParameters)
-                }
-                6 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::CustomActionParameters)
-                }
-                7 => {
-                    serde_json::from_value(value.clone())
-                        .map(Self::KnowledgeBaseParameters)
-                }
-                _ => continue,
-            };
-            if let Ok(parsed) = parsed {
-                return Ok(parsed);
-            }
-        }
-        Err(
-            serde::de::Error::custom(
-                "the value matches no variant of UpdateSingleActionDtoActionParameters",
-            ),
-        )
-    }
-}
-
-/// Type of action
-///
-/// Schema: `apps/voice-ai.json#/components/schemas/UpdateSingleActionDTO/properties/actionType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateSingleActionDtoActionType {
-    /// `CALL_TRANSFER`
-    CallTransfer,
-    /// `DATA_EXTRACTION`
-    DataExtraction,
-    /// `IN_CALL_DATA_EXTRACTION`
-    InCallDataExtraction,
-    /// `WORKFLOW_TRIGGER`
-    WorkflowTrigger,
-    /// `SMS`
-    Sms,
-    /// `APPOINTMENT_BOOKING`
-    AppointmentBooking,
-    /// `CUSTOM_ACTION`
-    CustomAction,
-    /// `KNOWLEDGE_BASE`
-    KnowledgeBase,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateSingleActionDtoActionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallTransfer => "CALL_TRANSFER",
-            Self::DataExtraction => "DATA_EXTRACTION",
-            Self::InCallDataExtraction => "IN_CALL_DATA_EXTRACTION",
-            Self::WorkflowTrigger => "WORKFLOW_TRIGGER",
-            Self::Sms => "SMS",
-            Self::AppointmentBooking => "APPOINTMENT_BOOKING",
-            Self::CustomAction => "CUSTOM_ACTION",
-            Self::KnowledgeBase => "KNOWLEDGE_BASE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateSingleActionDtoActionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "CALL_TRANSFER" => Self::CallTransfer,
-            "DATA_EXTRACTION" => Self::DataExtraction,
-            "IN_CALL_DATA_EXTRACTION" => Self::InCallDataExtraction,
-            "WORKFLOW_TRIGGER" => Self::WorkflowTrigger,
-            "SMS" => Self::Sms,
-            "APPOINTMENT_BOOKING" => Self::AppointmentBooking,
-            "CUSTOM_ACTION" => Self::CustomAction,
-            "KNOWLEDGE_BASE" => Self::KnowledgeBase,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateSingleActionDtoActionType> for String {
-    fn from(value: UpdateSingleActionDtoActionType) -> Self {
-        match value {
-            UpdateSingleActionDtoActionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateSingleActionDtoActionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub type UpdateSingleActionDto = CreateSingleActionDto;
 
 /// Language code for the agent's speech and understanding. Default: "en-US"
 ///
@@ -3021,7 +1628,7 @@ impl std::fmt::Display for VoiceAiLanguage {
     }
 }
 
-/// A variant of [`AgentActionResponseDtoActionParameters`], a variant of [`CallActionSchemaActionParameters`], a variant of [`CreateActionResponseDtoActionParameters`] and 4 more places.
+/// A variant of [`ActionParameters`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/WorkflowTriggerParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -379,7 +379,10 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .fb_publish_campaign("campaignId", &value("{\"locationId\":\"loc_abc123\"}"))
+        .fb_publish_campaign(
+            "campaignId",
+            &value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
+        )
         .await;
     server
         .expect(
@@ -1532,7 +1535,7 @@ async fn ad_manager() {
     let _ = api
         .li_upsert_campaign_group(
             &value(
-                "{\"locationId\":\"example\",\"budget\":{\"scheduleStartDate\":\"2025-01-01\",\"scheduleEndDate\":\"2025-12-31\"},\"adCampaigns\":[{\"locale\":{\"country\":\"US\",\"language\":\"en\"},\"audience\":{\"geo_locations\":[{\"name\":\"India\",\"urn\":\"urn:li:geo:12321321\",\"facetUrn\":\"urn:li:adTargetingFacet:locations\",\"selectionType\":\"include\"}]},\"unitCost\":{\"amount\":500}}]}",
+                "{\"locationId\":\"example\",\"budget\":{\"amount\":5000,\"scheduleStartDate\":\"2024-01-01\",\"scheduleEndDate\":\"2024-12-31\"},\"adCampaigns\":[{\"locale\":{\"country\":\"US\",\"language\":\"en\"},\"audience\":{\"geo_locations\":[{\"name\":\"India\",\"urn\":\"urn:li:geo:12321321\",\"facetUrn\":\"urn:li:adTargetingFacet:locations\",\"selectionType\":\"include\"}]},\"unitCost\":{\"amount\":500}}]}",
             ),
         )
         .await;
@@ -7844,7 +7847,7 @@ async fn products() {
     let _ = api
         .create_product(
             &value(
-                "{\"name\":\"Awesome Product\",\"locationId\":\"3SwdhCsvxI8Au3KsPJt6\",\"description\":\"Product description goes here.\",\"productType\":\"DIGITAL\",\"image\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png\",\"statementDescriptor\":\"abcde\",\"availableInStore\":true,\"medias\":[{\"id\":\"fzrgusiuu0m\",\"title\":\"1dd7dcd0-e71d-4cf7-a06b-6d47723d6a29.png\",\"url\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/sample.png\",\"type\":\"image\",\"isFeatured\":true}],\"variants\":[{\"id\":\"38s63qmxfr4\",\"name\":\"Size\",\"options\":[{\"id\":\"h4z7u0im2q8\",\"name\":\"XL\"}]}],\"collectionIds\":[\"65d71377c326ea78e1c47df5\",\"65d71377c326ea78e1c47d34\"],\"isTaxesEnabled\":true,\"taxes\":[\"654492a4e6bef380114de15a\"],\"automaticTaxCategoryId\":\"65d71377c326ea78e1c47df5\",\"isLabelEnabled\":true,\"label\":{\"title\":\"Featured\",\"startDate\":\"2024-06-26T05:43:35.000Z\",\"endDate\":\"2024-06-30T05:43:39.000Z\"},\"slug\":\"awesome-product\",\"seo\":{\"title\":\"Best Product - Buy Now\",\"description\":\"This is the best product you can buy online with amazing features and great value\"},\"taxInclusive\":true}",
+                "{\"name\":\"Awesome Product\",\"locationId\":\"3SwdhCsvxI8Au3KsPJt6\",\"description\":\"Product description goes here.\",\"productType\":\"DIGITAL\",\"image\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png\",\"statementDescriptor\":\"abcde\",\"availableInStore\":true,\"medias\":[{\"id\":\"fzrgusiuu0m\",\"title\":\"1dd7dcd0-e71d-4cf7-a06b-6d47723d6a29.png\",\"url\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/sample.png\",\"type\":\"image\",\"isFeatured\":true}],\"variants\":[{\"id\":\"38s63qmxfr4\",\"name\":\"Size\",\"options\":[{\"id\":\"h4z7u0im2q8\",\"name\":\"XL\"}]}],\"collectionIds\":[\"65d71377c326ea78e1c47df5\",\"65d71377c326ea78e1c47d34\"],\"isTaxesEnabled\":true,\"taxes\":[\"654492a4e6bef380114de15a\"],\"automaticTaxCategoryId\":\"65d71377c326ea78e1c47df5\",\"isLabelEnabled\":true,\"label\":{\"title\":\"Featured\",\"startDate\":\"2024-06-26T05:43:35.000Z\",\"endDate\":\"2024-06-30T05:43:39.000Z\"},\"slug\":\"awesome-product\",\"seo\":{\"title\":\"Best Sellers\",\"description\":\"Collections where all the best products are available\"},\"taxInclusive\":true}",
             ),
         )
         .await;
@@ -7878,7 +7881,7 @@ async fn products() {
     let _ = api
         .bulk_edit(
             &value(
-                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"products\":[{\"_id\":\"64a1b2c3d4e5f67890123456\",\"name\":\"Premium Product\",\"description\":\"A high-quality premium product with excellent features and durability\",\"image\":\"https://example.com/product-image.jpg\",\"availableInStore\":true,\"prices\":[{\"_id\":\"64a1b2c3d4e5f67890123456\",\"name\":\"Standard Plan\",\"amount\":99.99,\"currency\":\"USD\",\"compareAtPrice\":129.99,\"availableQuantity\":100,\"trackInventory\":true,\"allowOutOfStockPurchases\":false,\"sku\":\"SKU-001\",\"trialPeriod\":7,\"totalCycles\":12,\"setupFee\":25,\"shippingOptions\":{\"weight\":{\"value\":10,\"unit\":\"kg\"},\"dimensions\":{\"height\":10,\"width\":10,\"length\":10,\"unit\":\"cm\"}},\"recurring\":{\"interval\":\"day\",\"intervalCount\":1}}],\"collectionIds\":[\"64a1b2c3d4e5f67890123458\",\"64a1b2c3d4e5f67890123459\"],\"isLabelEnabled\":true,\"isTaxesEnabled\":true,\"seo\":{\"title\":\"Best Product - Buy Now\",\"description\":\"This is the best product you can buy online with amazing features and great value\"},\"slug\":\"premium-product\",\"automaticTaxCategoryId\":\"64a1b2c3d4e5f67890123460\",\"taxInclusive\":false}]}",
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"products\":[{\"_id\":\"64a1b2c3d4e5f67890123456\",\"name\":\"Premium Product\",\"description\":\"A high-quality premium product with excellent features and durability\",\"image\":\"https://example.com/product-image.jpg\",\"availableInStore\":true,\"prices\":[{\"_id\":\"64a1b2c3d4e5f67890123456\",\"name\":\"Standard Plan\",\"amount\":99.99,\"currency\":\"USD\",\"compareAtPrice\":129.99,\"availableQuantity\":100,\"trackInventory\":true,\"allowOutOfStockPurchases\":false,\"sku\":\"SKU-001\",\"trialPeriod\":7,\"totalCycles\":12,\"setupFee\":25,\"shippingOptions\":{\"weight\":{\"value\":10,\"unit\":\"kg\"},\"dimensions\":{\"height\":10,\"width\":10,\"length\":10,\"unit\":\"cm\"}},\"recurring\":{\"interval\":\"day\",\"intervalCount\":1}}],\"collectionIds\":[\"64a1b2c3d4e5f67890123458\",\"64a1b2c3d4e5f67890123459\"],\"isLabelEnabled\":true,\"isTaxesEnabled\":true,\"seo\":{\"title\":\"Best Sellers\",\"description\":\"Collections where all the best products are available\"},\"slug\":\"premium-product\",\"automaticTaxCategoryId\":\"64a1b2c3d4e5f67890123460\",\"taxInclusive\":false}]}",
             ),
         )
         .await;
@@ -8228,7 +8231,7 @@ async fn products() {
         .update_product_by_id(
             "productId",
             &value(
-                "{\"name\":\"Awesome Product\",\"locationId\":\"3SwdhCsvxI8Au3KsPJt6\",\"description\":\"Product description goes here.\",\"productType\":\"DIGITAL\",\"image\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png\",\"statementDescriptor\":\"abcde\",\"availableInStore\":true,\"medias\":[{\"id\":\"fzrgusiuu0m\",\"title\":\"1dd7dcd0-e71d-4cf7-a06b-6d47723d6a29.png\",\"url\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/sample.png\",\"type\":\"image\",\"isFeatured\":true}],\"variants\":[{\"id\":\"38s63qmxfr4\",\"name\":\"Size\",\"options\":[{\"id\":\"h4z7u0im2q8\",\"name\":\"XL\"}]}],\"collectionIds\":[\"65d71377c326ea78e1c47df5\",\"65d71377c326ea78e1c47d34\"],\"isTaxesEnabled\":true,\"taxes\":[\"654492a4e6bef380114de15a\"],\"automaticTaxCategoryId\":\"65d71377c326ea78e1c47df5\",\"isLabelEnabled\":true,\"label\":{\"title\":\"Featured\",\"startDate\":\"2024-06-26T05:43:35.000Z\",\"endDate\":\"2024-06-30T05:43:39.000Z\"},\"slug\":\"awesome-product\",\"seo\":{\"title\":\"Best Product - Buy Now\",\"description\":\"This is the best product you can buy online with amazing features and great value\"},\"taxInclusive\":true}",
+                "{\"name\":\"Awesome Product\",\"locationId\":\"3SwdhCsvxI8Au3KsPJt6\",\"description\":\"Product description goes here.\",\"productType\":\"DIGITAL\",\"image\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png\",\"statementDescriptor\":\"abcde\",\"availableInStore\":true,\"medias\":[{\"id\":\"fzrgusiuu0m\",\"title\":\"1dd7dcd0-e71d-4cf7-a06b-6d47723d6a29.png\",\"url\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/sample.png\",\"type\":\"image\",\"isFeatured\":true}],\"variants\":[{\"id\":\"38s63qmxfr4\",\"name\":\"Size\",\"options\":[{\"id\":\"h4z7u0im2q8\",\"name\":\"XL\"}]}],\"collectionIds\":[\"65d71377c326ea78e1c47df5\",\"65d71377c326ea78e1c47d34\"],\"isTaxesEnabled\":true,\"taxes\":[\"654492a4e6bef380114de15a\"],\"automaticTaxCategoryId\":\"65d71377c326ea78e1c47df5\",\"isLabelEnabled\":true,\"label\":{\"title\":\"Featured\",\"startDate\":\"2024-06-26T05:43:35.000Z\",\"endDate\":\"2024-06-30T05:43:39.000Z\"},\"slug\":\"awesome-product\",\"seo\":{\"title\":\"Best Sellers\",\"description\":\"Collections where all the best products are available\"},\"taxInclusive\":true}",
             ),
         )
         .await;
@@ -9880,7 +9883,7 @@ async fn store() {
     let _ = api
         .create_store_setting(
             &value(
-                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"shippingOrigin\":{\"name\":\"ABC Store\",\"country\":0,\"state\":\"VA\",\"city\":\"Tokyo\",\"street1\":\"Street 1\",\"street2\":\"Street 2\",\"zip\":\"674561\",\"phone\":\"+1-214-559-6993\",\"email\":\"john@deo.com\"},\"storeOrderNotification\":{\"enabled\":true,\"subject\":\"Your order is placed !\",\"emailTemplateId\":\"6788d542f0462ffd6bc29bb9\",\"defaultEmailTemplateId\":\"6788d542f0462ffd6bc29bb9\"},\"storeOrderFulfillmentNotification\":{\"enabled\":true,\"subject\":\"Order fulfilled\",\"emailTemplateId\":\"6788d542f0462ffd6bc29bb9\",\"defaultEmailTemplateId\":\"6788d542f0462ffd6bc29bb9\"}}",
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"shippingOrigin\":{\"name\":\"ABC Store\",\"country\":0,\"state\":\"VA\",\"city\":\"Tokyo\",\"street1\":\"Street 1\",\"street2\":\"Street 2\",\"zip\":\"674561\",\"phone\":\"+1-214-559-6993\",\"email\":\"john@deo.com\"},\"storeOrderNotification\":{\"enabled\":true,\"subject\":\"Order fulfilled\",\"emailTemplateId\":\"6788d542f0462ffd6bc29bb9\",\"defaultEmailTemplateId\":\"6788d542f0462ffd6bc29bb9\"},\"storeOrderFulfillmentNotification\":{\"enabled\":true,\"subject\":\"Order fulfilled\",\"emailTemplateId\":\"6788d542f0462ffd6bc29bb9\",\"defaultEmailTemplateId\":\"6788d542f0462ffd6bc29bb9\"}}",
             ),
         )
         .await;

@@ -145,7 +145,7 @@ async fn a_file_over_25_mb_is_refused_before_sending() {
         .upload_media_content(&UploadMediaContentBody {
             file: Some(FilePart::new(bytes, "scan.pdf", "application/pdf")),
             alt_id: Some("ve9EPM428h8vShlRW1KT".to_owned()),
-            alt_type: Some(ghl_medias::types::UploadMediaContentBodyAltType::Location),
+            alt_type: Some(ghl_medias::types::AltType::Location),
             ..UploadMediaContentBody::default()
         })
         .await
@@ -193,7 +193,7 @@ async fn an_upload_names_its_sub_account() {
         .upload_media_content(&UploadMediaContentBody {
             file: Some(FilePart::new(b"GIF89a".to_vec(), "dot.gif", "image/gif")),
             alt_id: Some("ve9EPM428h8vShlRW1KT".to_owned()),
-            alt_type: Some(ghl_medias::types::UploadMediaContentBodyAltType::Location),
+            alt_type: Some(ghl_medias::types::AltType::Location),
             ..UploadMediaContentBody::default()
         })
         .await

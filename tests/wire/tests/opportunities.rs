@@ -7,8 +7,8 @@ mod common;
 use common::*;
 use ghl_opportunities::OpportunitiesClient;
 use ghl_opportunities::types::{
-    CreateDto, CreateDtoStatus, UpdateOpportunityDto, UpdateOpportunityDtoStatus,
-    UpsertOpportunityDto, UpsertOpportunityDtoFollowersActionType, UpsertOpportunityDtoStatus,
+    CreateDto, Status, UpdateOpportunityDto, UpsertOpportunityDto,
+    UpsertOpportunityDtoFollowersActionType,
 };
 use serde_json::json;
 
@@ -55,7 +55,7 @@ async fn upsert_sends_monetary_value_as_a_number() {
             is_remove_all_followers: false,
             followers_action_type: UpsertOpportunityDtoFollowersActionType::Add,
             name: Some("First Opps".to_owned()),
-            status: Some(UpsertOpportunityDtoStatus::Open),
+            status: Some(Status::Open),
             pipeline_stage_id: None,
             monetary_value: Some(220.5),
             assigned_to: None,
@@ -94,7 +94,7 @@ async fn create_and_update_send_monetary_value_as_a_number() {
             location_id: LOCATION.to_owned(),
             name: "First Opps".to_owned(),
             pipeline_stage_id: None,
-            status: CreateDtoStatus::Open,
+            status: Status::Open,
             contact_id: "mTkSCb1UBjb5tk4OvB69".to_owned(),
             monetary_value: Some(500.0),
             assigned_to: None,
@@ -110,7 +110,7 @@ async fn create_and_update_send_monetary_value_as_a_number() {
                 pipeline_id: None,
                 name: None,
                 pipeline_stage_id: None,
-                status: Some(UpdateOpportunityDtoStatus::Won),
+                status: Some(Status::Won),
                 monetary_value: Some(1234.56),
                 assigned_to: None,
                 custom_fields: None,

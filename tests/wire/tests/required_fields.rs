@@ -9,7 +9,7 @@ use common::*;
 use ghl_emails::EmailsClient;
 use ghl_emails::types::{SaveBuilderDataDto, SaveBuilderDataDtoEditorType};
 use ghl_invoices::InvoicesClient;
-use ghl_invoices::types::{RecordPaymentDto, RecordPaymentDtoAltType, RecordPaymentDtoMode};
+use ghl_invoices::types::{RecordPaymentDto, AltType, RecordPaymentDtoMode};
 use serde_json::json;
 
 const LOCATION: &str = "ve9EPM428h8vShlRW1KT";
@@ -21,7 +21,7 @@ async fn a_cash_payment_is_recorded_without_card_or_cheque_details() {
     let server = server_answering(200, json!({ "success": true, "invoice": {} })).await;
     let body = RecordPaymentDto {
         alt_id: LOCATION.to_owned(),
-        alt_type: RecordPaymentDtoAltType::Location,
+        alt_type: AltType::Location,
         mode: RecordPaymentDtoMode::Cash,
         card: None,
         cheque: None,

@@ -52,7 +52,8 @@ pub fn run(args: &DiffArgs) -> anyhow::Result<ExitCode> {
             (label_dir(&args.first), specs::load_unlocked(&args.first)?),
         ),
     };
-    let report = diff_sets(&old_label, &old, &new_label, &new)?;
+    let names = regen::type_names(&root.join("crates"))?;
+    let report = diff_sets(&old_label, &old, &new_label, &new, &names)?;
     let text = if args.json {
         format!("{}\n", report.to_json()?)
     } else {
@@ -78,10 +79,17 @@ pub fn bench(old_dir: &Path, new_dir: Option<&Path>, runs: usize) -> anyhow::Res
             .map(PathBuf::from)
             .unwrap_or_else(|| root.join("../shared/specs/highlevel-api-docs")),
     };
+    let names = regen::type_names(&root.join("crates"))?;
     let once = || -> anyhow::Result<(Report, usize)> {
         let old = specs::load_unlocked(old_dir)?;
         let new = specs::load_unlocked(&new_dir)?;
-        let report = diff_sets(&label_dir(old_dir), &old, &label_dir(&new_dir), &new)?;
+        let report = diff_sets(
+            &label_dir(old_dir),
+            &old,
+            &label_dir(&new_dir),
+            &new,
+            &names,
+        )?;
         let text = markdown(&report);
         Ok((report, text.len()))
     };

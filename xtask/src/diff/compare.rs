@@ -7,13 +7,14 @@ use anyhow::{Context, anyhow};
 
 use super::types::{diff_types, input_types};
 use super::{Change, Class, CrateDiff, Kind, Report, Scope, Status};
-use crate::ir::{Api, Body, Operation, Param, ParamLocation, Response, Short};
+use crate::ir::{Api, Body, Operation, Param, ParamLocation, Response, Short, TypeNames};
 use crate::pipeline;
 use crate::specs::SpecSet;
 
-/// The model of every crate of a release, as published (no overrides).
-pub fn build(set: &SpecSet) -> anyhow::Result<Vec<Api>> {
-    Ok(pipeline::build_apis(set, &[])
+/// The model of every crate of a release, as published (no overrides), inline types named as
+/// `names` says (both releases with the same names, so an untouched type keeps its name).
+pub fn build(set: &SpecSet, names: &TypeNames) -> anyhow::Result<Vec<Api>> {
+    Ok(pipeline::build_apis(set, &[], names)
         .with_context(|| format!("building the API model of {}", set.origin))?
         .apis)
 }
@@ -24,14 +25,15 @@ pub fn diff_sets(
     old: &SpecSet,
     new_label: &str,
     new: &SpecSet,
+    names: &TypeNames,
 ) -> anyhow::Result<Report> {
     let (old_apis, new_apis) = std::thread::scope(|scope| {
         // As deep a stack as the generator's own threads: specs are walked recursively.
         let old_side = std::thread::Builder::new()
             .stack_size(pipeline::STACK_SIZE)
-            .spawn_scoped(scope, || build(old))
+            .spawn_scoped(scope, || build(old, names))
             .context("starting a thread to build the old release")?;
-        let new_apis = build(new);
+        let new_apis = build(new, names);
         let old_apis = old_side
             .join()
             .map_err(|_| anyhow!("building {} panicked", old.origin))?;

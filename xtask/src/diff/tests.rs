@@ -17,7 +17,7 @@ fn things(schemas: serde_json::Value, paths: serde_json::Value) -> Api {
         bytes: serde_json::to_vec(&spec).unwrap(),
     };
     let loaded = crate::load::load(&file, None).unwrap();
-    let mut api = crate::ir::build(&loaded, None).unwrap();
+    let mut api = crate::ir::build(&loaded, None, &Default::default()).unwrap();
     api.crate_name = "ghl-things".into();
     api
 }
@@ -194,4 +194,36 @@ fn bumps_follow_semver_for_0x_and_1x() {
     assert_eq!(bump("1.2.3", Class::Breaking).unwrap(), "2.0.0");
     assert_eq!(bump("1.2.3", Class::Additive).unwrap(), "1.3.0");
     assert!(bump("0.1", Class::Additive).is_err());
+}
+
+#[test]
+fn a_type_whose_schema_became_identical_to_another_is_reported_merged_not_dropped() {
+    let status =
+        |values: serde_json::Value| serde_json::json!({ "type": "string", "enum": values });
+    let old = things(
+        serde_json::json!({
+            "Order": { "type": "object", "properties": { "state": status(serde_json::json!(["open"])) } },
+            "Refund": { "type": "object", "properties": {
+                "state": status(serde_json::json!(["open", "done"])), "id": { "type": "string" },
+            } },
+        }),
+        serde_json::json!({}),
+    );
+    let new = things(
+        serde_json::json!({
+            "Order": { "type": "object", "properties": { "state": status(serde_json::json!(["open", "done"])) } },
+            "Refund": { "type": "object", "properties": {
+                "state": status(serde_json::json!(["open", "done"])), "id": { "type": "string" },
+            } },
+        }),
+        serde_json::json!({}),
+    );
+    let report = compare("old", &[old], "new", &[new]);
+    let found = details(&report);
+    assert!(
+        found
+            .iter()
+            .any(|line| line.starts_with("breaking RefundState: enum merged into `")),
+        "{found:#?}"
+    );
 }

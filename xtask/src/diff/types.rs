@@ -31,6 +31,22 @@ pub(super) fn diff_types(old: &Api, new: &Api, inputs: &BTreeSet<String>, out: &
         .iter()
         .map(|def| (def.name.as_str(), &def.kind))
         .collect();
+    // Where each new type's schemas sit: an old type whose place is now another type's was
+    // merged into it (or renamed), not dropped.
+    let new_places: BTreeMap<&str, &str> = new
+        .types
+        .iter()
+        .flat_map(|def| {
+            std::iter::once(&def.origin)
+                .chain(&def.also)
+                .map(move |place| (place.as_str(), def.name.as_str()))
+        })
+        .collect();
+    let old_origins: BTreeMap<&str, &str> = old
+        .types
+        .iter()
+        .map(|def| (def.name.as_str(), def.origin.as_str()))
+        .collect();
     let names: BTreeSet<&str> = old_types.keys().chain(new_types.keys()).copied().collect();
     for name in names {
         let mut push = |class, kind, detail: String| {
@@ -49,11 +65,19 @@ pub(super) fn diff_types(old: &Api, new: &Api, inputs: &BTreeSet<String>, out: &
                 Kind::Added,
                 format!("new {}", kind_name(kind)),
             ),
-            (Some(kind), None) => push(
-                Class::Breaking,
-                Kind::Removed,
-                format!("{} removed", kind_name(kind)),
-            ),
+            (Some(kind), None) => {
+                let now = old_origins
+                    .get(name)
+                    .and_then(|origin| new_places.get(origin));
+                let detail = match now {
+                    Some(now) => format!(
+                        "{} merged into `{now}`: its schema is now identical to others, and identical schemas are one type",
+                        kind_name(kind)
+                    ),
+                    None => format!("{} removed", kind_name(kind)),
+                };
+                push(Class::Breaking, Kind::Removed, detail)
+            }
             (Some(old_kind), Some(new_kind)) => {
                 for (class, detail) in type_changes(old_kind, new_kind, inputs.contains(name)) {
                     push(class, Kind::Changed, detail);

@@ -202,8 +202,8 @@ pub(super) fn usages(api: &Api) -> BTreeMap<String, Vec<String>> {
                     add(ty, &format!("a variant of [`{}`]", def.name));
                 }
             }
-            TypeKind::Alias(ty) => add(ty, &format!("[`{}`]", def.name)),
-            TypeKind::Enum { .. } => {}
+            // An alias is another name for its type, not a use of it.
+            TypeKind::Alias(_) | TypeKind::Enum { .. } => {}
         }
     }
     found

@@ -36,6 +36,8 @@ pub struct EmitOptions {
     pub metadata: CrateMetadata,
     /// Per-crate versions and changelogs kept in `specs/` (see [`releases`]).
     pub releases: Releases,
+    /// The names earlier generations gave inline types (`crates/type-names.json`).
+    pub type_names: crate::ir::TypeNames,
 }
 
 /// What `specs/versions.toml` and `specs/changelog/` say about each generated crate.

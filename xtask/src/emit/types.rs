@@ -40,7 +40,12 @@ fn type_doc(def: &TypeDef, usages: &BTreeMap<String, Vec<String>>) -> TokenStrea
             .and_then(|phrases| usage_sentence(phrases))
             .unwrap_or_else(|| format!("The `{}` schema.", schema_name(&def.origin))),
     };
-    doc_attrs(&format!("{summary}\n\nSchema: `{}`", def.origin))
+    let places = match def.also.len() {
+        0 => String::new(),
+        1 => format!(" and 1 identical schema (`{}`)", def.also[0]),
+        more => format!(" and {more} identical schemas"),
+    };
+    doc_attrs(&format!("{summary}\n\nSchema: `{}`{places}", def.origin))
 }
 
 /// The last segment of a JSON pointer, unescaped: the schema's name in its spec.

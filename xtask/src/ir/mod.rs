@@ -12,8 +12,10 @@
 
 pub mod access;
 mod cycles;
+mod dedup;
 mod merge;
 pub mod model;
+mod names;
 mod operations;
 mod render;
 mod responses;
@@ -30,6 +32,7 @@ use crate::naming::{self, Scope};
 
 pub use access::Access;
 pub use model::*;
+pub use names::TypeNames;
 pub use render::{Leaf, Short, Spelling, Wrapper};
 use schema::Builder;
 
@@ -67,7 +70,7 @@ impl CommonTypes {
 fn component_names(document: &OpenAPI, scope: &mut Scope) -> BTreeMap<String, String> {
     sorted_schemas(document)
         .into_iter()
-        .map(|(raw, _)| (raw.to_owned(), scope.claim(&naming::type_name(raw))))
+        .map(|(raw, _)| (raw.to_owned(), scope.claim(&naming::schema_type_name(raw))))
         .collect()
 }
 
@@ -83,7 +86,14 @@ fn sorted_schemas(document: &OpenAPI) -> Vec<(&str, &ReferenceOr<Schema>)> {
 }
 
 /// Builds the model of one crate. `common` is `None` while building the common crate itself.
-pub fn build(spec: &LoadedSpec, common: Option<&CommonTypes>) -> Result<Api, SpecError> {
+///
+/// `locked` maps places (`file#pointer`) to the names earlier generations gave the inline types
+/// there (see [`TypeNames`]).
+pub fn build(
+    spec: &LoadedSpec,
+    common: Option<&CommonTypes>,
+    locked: &BTreeMap<String, String>,
+) -> Result<Api, SpecError> {
     let mut builder = Builder {
         file: &spec.path,
         document: &spec.document,
@@ -99,7 +109,7 @@ pub fn build(spec: &LoadedSpec, common: Option<&CommonTypes>) -> Result<Api, Spe
     let collisions = builder
         .local_names
         .iter()
-        .filter(|(raw, name)| **name != naming::type_name(raw))
+        .filter(|(raw, name)| **name != naming::schema_type_name(raw))
         .count();
     for _ in 0..collisions {
         builder.repair("schema name collision after case conversion");
@@ -109,8 +119,10 @@ pub fn build(spec: &LoadedSpec, common: Option<&CommonTypes>) -> Result<Api, Spe
         let pointer = pointer_push("/components/schemas", raw);
         builder.define_component(&name, schema, &pointer)?;
     }
-    let operations = builder.operations()?;
+    let mut operations = builder.operations()?;
     let mut types = std::mem::take(&mut builder.types);
+    builder.stats.merged_types = dedup::merge_identical(&mut types, &mut operations);
+    names::name_inline_types(&mut types, &mut operations, locked);
     cycles::mark_boxed_fields(&mut types);
     types.sort_by(|a, b| a.name.cmp(&b.name));
     let info = &spec.document.info;
@@ -136,6 +148,8 @@ pub fn build(spec: &LoadedSpec, common: Option<&CommonTypes>) -> Result<Api, Spe
 /// Models of small inline specs, for the unit tests of each concern.
 #[cfg(test)]
 pub(crate) mod testing {
+    use std::collections::BTreeMap;
+
     use serde_json::{Value, json};
 
     use super::{Api, CommonTypes};
@@ -158,7 +172,15 @@ pub(crate) mod testing {
     /// `apps/things.json` with these schemas and paths, built without a common crate.
     pub fn try_build(schemas: Value, paths: Value) -> Result<Api, String> {
         let spec = loaded("apps/things.json", schemas, paths)?;
-        super::build(&spec, None).map_err(|error| error.to_string())
+        super::build(&spec, None, &BTreeMap::new()).map_err(|error| error.to_string())
+    }
+
+    /// [`build`] with the names an earlier generation gave (place -> name).
+    pub fn build_locked(schemas: Value, paths: Value, locked: &BTreeMap<String, String>) -> Api {
+        let spec =
+            loaded("apps/things.json", schemas, paths).unwrap_or_else(|error| panic!("{error}"));
+        super::build(&spec, None, locked)
+            .unwrap_or_else(|error| panic!("the spec should build: {error}"))
     }
 
     /// [`try_build`] that must succeed.
@@ -170,7 +192,8 @@ pub(crate) mod testing {
     pub fn build_with_common(common: Value, schemas: Value, paths: Value) -> Result<Api, String> {
         let common = loaded("common/common-schemas.json", common, json!({}))?;
         let spec = loaded("apps/things.json", schemas, paths)?;
-        super::build(&spec, Some(&CommonTypes::new(&common))).map_err(|error| error.to_string())
+        super::build(&spec, Some(&CommonTypes::new(&common)), &BTreeMap::new())
+            .map_err(|error| error.to_string())
     }
 
     /// The named type of `api`.
@@ -240,11 +263,7 @@ mod tests {
         assert_eq!(
             fields(&api, "Post"),
             [
-                (
-                    "author".into(),
-                    "author".into(),
-                    "Option<PostAuthor2>".into()
-                ),
+                ("author".into(), "author".into(), "Option<Author>".into()),
                 (
                     "tags".into(),
                     "tags".into(),

@@ -32,6 +32,8 @@ pub struct Stats {
     pub value_fallbacks: BTreeMap<&'static str, usize>,
     /// Defects absorbed, by kind (pre-pass repairs included).
     pub repairs: BTreeMap<&'static str, usize>,
+    /// Types not emitted because an identical one is (see `dedup`).
+    pub merged_types: usize,
 }
 
 impl Stats {
@@ -46,6 +48,7 @@ impl Stats {
         for (kind, count) in &other.repairs {
             *self.repairs.entry(kind).or_default() += count;
         }
+        self.merged_types += other.merged_types;
     }
 }
 
@@ -55,6 +58,13 @@ pub struct TypeDef {
     pub doc: Option<String>,
     /// Where the type comes from: `file#pointer`.
     pub origin: String,
+    /// Other places whose schemas were identical and became this one type, sorted.
+    pub also: Vec<String>,
+    /// How an inline schema is named: the named schema, operation or parameter it sits in, then
+    /// the properties leading to it (`["Post", "Author"]`, lists and maps glued on:
+    /// `["Post", "TagsItem"]`); one path per merged place. Empty for a component schema: the
+    /// spec names those.
+    pub paths: Vec<Vec<String>>,
     pub kind: TypeKind,
     /// The schema's own `example`, if it gives one.
     pub example: Option<Value>,
@@ -251,4 +261,92 @@ pub enum Response {
     Json(Ty),
     /// A 2xx without a body.
     Empty,
+}
+
+impl Ty {
+    /// Every leaf of this type, mutably (the type inside lists and maps included).
+    pub fn leaves_mut(&mut self, f: &mut impl FnMut(&mut Ty)) {
+        match self {
+            Ty::Array(inner) | Ty::Map(inner) => inner.leaves_mut(f),
+            leaf => f(leaf),
+        }
+    }
+}
+
+/// Calls `f` on every type leaf the types and operations of a crate use.
+pub fn for_each_ty_mut(
+    types: &mut [TypeDef],
+    operations: &mut [Operation],
+    mut f: impl FnMut(&mut Ty),
+) {
+    for def in types {
+        match &mut def.kind {
+            TypeKind::Struct { fields, additional } => {
+                for field in fields {
+                    field.ty.leaves_mut(&mut f);
+                }
+                if let Some(ty) = additional {
+                    ty.leaves_mut(&mut f);
+                }
+            }
+            TypeKind::Enum { .. } => {}
+            TypeKind::Untagged { variants } => {
+                for (_, ty) in variants {
+                    ty.leaves_mut(&mut f);
+                }
+            }
+            TypeKind::Alias(ty) => ty.leaves_mut(&mut f),
+        }
+    }
+    for operation in operations {
+        for param in operation
+            .path_params
+            .iter_mut()
+            .chain(&mut operation.params)
+        {
+            param.ty.leaves_mut(&mut f);
+        }
+        match &mut operation.body {
+            Some(Body::Json { ty, .. } | Body::Form { ty, .. }) => ty.leaves_mut(&mut f),
+            Some(Body::Multipart { ty }) => {
+                let mut named = Ty::Named(std::mem::take(ty));
+                f(&mut named);
+                if let Ty::Named(name) = named {
+                    *ty = name;
+                }
+            }
+            Some(Body::MultipartRaw | Body::Bytes { .. }) | None => {}
+        }
+        if let Response::Json(ty) = &mut operation.response {
+            ty.leaves_mut(&mut f);
+        }
+        for error in &mut operation.errors {
+            if let Some(ty) = &mut error.body {
+                ty.leaves_mut(&mut f);
+            }
+        }
+    }
+}
+
+/// Points every use of a renamed type of this crate at its new name.
+pub fn rename_types(
+    types: &mut [TypeDef],
+    operations: &mut [Operation],
+    renamed: &BTreeMap<String, String>,
+) {
+    if renamed.is_empty() {
+        return;
+    }
+    for def in types.iter_mut() {
+        if let Some(new) = renamed.get(&def.name) {
+            def.name = new.clone();
+        }
+    }
+    for_each_ty_mut(types, operations, |ty| {
+        if let Ty::Named(name) = ty {
+            if let Some(new) = renamed.get(name) {
+                *name = new.clone();
+            }
+        }
+    });
 }

@@ -92,7 +92,7 @@ impl<'a> Builder<'a> {
                 }
                 let schema_pointer = pointer_push(&parameter_pointer, "schema");
                 let site = Site {
-                    hint: format!("{camel}{}", data.name.to_upper_camel_case()),
+                    path: vec![format!("{camel}{}", data.name.to_upper_camel_case())],
                     pointer: &schema_pointer,
                 };
                 let ty = match &data.format {
@@ -297,7 +297,7 @@ impl<'a> Builder<'a> {
             Some(schema) => Some(self.ty_of(
                 schema.into(),
                 &Site {
-                    hint: hint.to_owned(),
+                    path: vec![hint.to_owned()],
                     pointer: &schema_pointer,
                 },
             )?),

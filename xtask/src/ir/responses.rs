@@ -117,7 +117,7 @@ impl<'a> Builder<'a> {
                         (Some(schema), None) => self.ty_of(
                             schema.into(),
                             &Site {
-                                hint: format!("{camel}Response"),
+                                path: vec![format!("{camel}Response")],
                                 pointer: &schema_pointer,
                             },
                         )?,
@@ -127,7 +127,7 @@ impl<'a> Builder<'a> {
                             self.ty_of(
                                 inner_schema,
                                 &Site {
-                                    hint: format!("{camel}Response"),
+                                    path: vec![format!("{camel}Response")],
                                     pointer: &inner_pointer,
                                 },
                             )?

@@ -26,8 +26,9 @@ pub(super) struct Builder<'a> {
 
 /// Where a schema sits, for naming the types it may need and for error messages.
 pub(super) struct Site<'p> {
-    /// Name for an inline type defined here.
-    pub(super) hint: String,
+    /// How to name an inline type defined here: the named schema, operation or parameter it
+    /// sits in, then the properties leading to it (see [`TypeDef::path`]).
+    pub(super) path: Vec<String>,
     pub(super) pointer: &'p str,
 }
 
@@ -120,7 +121,7 @@ impl<'a> Builder<'a> {
         pointer: &str,
     ) -> Result<(), SpecError> {
         let site = Site {
-            hint: name.to_owned(),
+            path: vec![name.to_owned()],
             pointer,
         };
         let origin = format!("{}#{pointer}", self.file);
@@ -141,6 +142,8 @@ impl<'a> Builder<'a> {
             name: name.to_owned(),
             doc,
             origin,
+            also: Vec::new(),
+            paths: Vec::new(),
             kind,
             example,
         });
@@ -180,7 +183,7 @@ impl<'a> Builder<'a> {
                     ReferenceOr::Item(_) => format!("Variant{}", index + 1),
                 };
                 let member_site = Site {
-                    hint: format!("{}{label}", site.hint),
+                    path: glued(&site.path, &label),
                     pointer: &member_pointer,
                 };
                 let ty = self.ty_of(member.into(), &member_site)?;
@@ -244,7 +247,7 @@ impl<'a> Builder<'a> {
             Additional::Schema(schema) => {
                 let pointer = pointer_push(site.pointer, "additionalProperties");
                 let inner = Site {
-                    hint: format!("{}Value", site.hint),
+                    path: glued(&site.path, "Value"),
                     pointer: &pointer,
                 };
                 Some(self.ty_of(*schema, &inner)?)
@@ -283,8 +286,10 @@ impl<'a> Builder<'a> {
         for ((wire, schema), name) in properties.iter().zip(names) {
             let name = name.unwrap_or_default();
             let pointer = pointer_push(&properties_pointer, wire);
+            let mut path = site.path.clone();
+            path.push(wire.to_upper_camel_case());
             let field_site = Site {
-                hint: format!("{}{}", site.hint, wire.to_upper_camel_case()),
+                path,
                 pointer: &pointer,
             };
             let ty = self.ty_of(*schema, &field_site)?;
@@ -337,7 +342,7 @@ impl<'a> Builder<'a> {
             return self.ty_of(
                 (&view.all_of[0]).into(),
                 &Site {
-                    hint: site.hint.clone(),
+                    path: site.path.clone(),
                     pointer: &pointer,
                 },
             );
@@ -347,23 +352,19 @@ impl<'a> Builder<'a> {
             return self.ty_of(
                 (&view.one_of[0]).into(),
                 &Site {
-                    hint: site.hint.clone(),
+                    path: site.path.clone(),
                     pointer: &pointer,
                 },
             );
         }
-        let name = self.claim_type_name(&site.hint);
-        if let Some(kind) = self.compound_kind(
-            &view,
-            &Site {
-                hint: name.clone(),
-                pointer: site.pointer,
-            },
-        )? {
+        let name = self.claim_type_name(&site.path.concat());
+        if let Some(kind) = self.compound_kind(&view, site)? {
             self.types.push(TypeDef {
                 name: name.clone(),
                 doc: description(&schema.schema_data),
                 origin: format!("{}#{}", self.file, site.pointer),
+                also: Vec::new(),
+                paths: vec![site.path.clone()],
                 kind,
                 example: schema.schema_data.example.clone(),
             });
@@ -388,7 +389,7 @@ impl<'a> Builder<'a> {
                     let item = self.ty_of(
                         items,
                         &Site {
-                            hint: format!("{}Item", site.hint),
+                            path: glued(&site.path, "Item"),
                             pointer: &pointer,
                         },
                     )?;
@@ -403,6 +404,17 @@ impl<'a> Builder<'a> {
             },
         })
     }
+}
+
+/// `path` with `suffix` added to its last segment: a list's items and a map's values are named
+/// after the property that holds them (`TagsItem`), never on their own.
+pub(super) fn glued(path: &[String], suffix: &str) -> Vec<String> {
+    let mut path = path.to_vec();
+    match path.last_mut() {
+        Some(last) => last.push_str(suffix),
+        None => path.push(suffix.to_owned()),
+    }
+    path
 }
 
 /// What a schema says about itself: its `description`, else its `title`.

@@ -53,6 +53,7 @@ pub fn options() -> EmitOptions {
         source: "test".to_owned(),
         metadata: workspace_metadata(&workspace_root()).expect("workspace metadata"),
         releases: Default::default(),
+        type_names: Default::default(),
     }
 }
 
