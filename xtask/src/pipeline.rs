@@ -163,6 +163,7 @@ pub fn build_apis(
             listed.join("\n")
         );
     }
+    ir::share_enums(&mut apis, 0, &names.places(COMMON_CRATE));
     Ok(Built {
         apis,
         overrides_applied,

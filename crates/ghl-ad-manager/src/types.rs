@@ -5176,57 +5176,7 @@ pub struct SelectedAttributeDto {
     pub facet: String,
 }
 
-/// Whether the location is included or excluded from targeting
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/AudienceLocationDTO/properties/selectionType` and 2 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum SelectionType {
-    /// `include`
-    Include,
-    /// `exclude`
-    Exclude,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SelectionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Include => "include",
-            Self::Exclude => "exclude",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SelectionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "include" => Self::Include,
-            "exclude" => Self::Exclude,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SelectionType> for String {
-    fn from(value: SelectionType) -> Self {
-        match value {
-            SelectionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SelectionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::SelectionType;
 
 /// A variant of [`UpsertAssetsDtoPayload`].
 ///
@@ -5357,57 +5307,7 @@ pub struct ThankYouPage {
     pub country_code: Option<String>,
 }
 
-/// Media type
-///
-/// Schema: `apps/ad-manager.json#/components/schemas/LinkedInMediaDTO/properties/type` and 1 identical schema (`apps/ad-manager.json#/components/schemas/MediaDTO/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum Type {
-    /// `video`
-    Video,
-    /// `image`
-    Image,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Type {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Video => "video",
-            Self::Image => "image",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Type {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "video" => Self::Video,
-            "image" => Self::Image,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Type> for String {
-    fn from(value: Type) -> Self {
-        match value {
-            Type::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Type {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::Type;
 
 /// The `unitCost` field of [`AdCampaignDto`].
 ///

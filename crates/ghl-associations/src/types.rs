@@ -124,57 +124,7 @@ pub struct GetPostSuccessfulResponseDto {
     pub association_type: GetPostSuccessfulResponseDtoAssociationType,
 }
 
-/// Association Type can be USER_DEFINED or SYSTEM_DEFINED
-///
-/// Schema: `apps/associations.json#/components/schemas/GetPostSuccessfulResponseDto/properties/associationType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetPostSuccessfulResponseDtoAssociationType {
-    /// `USER_DEFINED`
-    UserDefined,
-    /// `SYSTEM_DEFINED`
-    SystemDefined,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetPostSuccessfulResponseDtoAssociationType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::UserDefined => "USER_DEFINED",
-            Self::SystemDefined => "SYSTEM_DEFINED",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetPostSuccessfulResponseDtoAssociationType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "USER_DEFINED" => Self::UserDefined,
-            "SYSTEM_DEFINED" => Self::SystemDefined,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetPostSuccessfulResponseDtoAssociationType> for String {
-    fn from(value: GetPostSuccessfulResponseDtoAssociationType) -> Self {
-        match value {
-            GetPostSuccessfulResponseDtoAssociationType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetPostSuccessfulResponseDtoAssociationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::AssociationType as GetPostSuccessfulResponseDtoAssociationType;
 
 /// The body of `PUT /associations/{associationId}`.
 ///

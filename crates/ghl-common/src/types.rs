@@ -5,6 +5,194 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Allowed file formats for uploads. Options include: .pdf, .docx, .doc, .jpg, .jpeg, .png, .gif, .csv, .xlsx, .xls, all
+///
+/// Schema: `apps/custom-fields.json#/components/schemas/CreateCustomFieldsDTO/properties/acceptedFormats` and 3 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum AcceptedFormats {
+    /// `.pdf`
+    Pdf,
+    /// `.docx`
+    Docx,
+    /// `.doc`
+    Doc,
+    /// `.jpg`
+    Jpg,
+    /// `.jpeg`
+    Jpeg,
+    /// `.png`
+    Png,
+    /// `.gif`
+    Gif,
+    /// `.csv`
+    Csv,
+    /// `.xlsx`
+    Xlsx,
+    /// `.xls`
+    Xls,
+    /// `all`
+    All,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl AcceptedFormats {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Pdf => ".pdf",
+            Self::Docx => ".docx",
+            Self::Doc => ".doc",
+            Self::Jpg => ".jpg",
+            Self::Jpeg => ".jpeg",
+            Self::Png => ".png",
+            Self::Gif => ".gif",
+            Self::Csv => ".csv",
+            Self::Xlsx => ".xlsx",
+            Self::Xls => ".xls",
+            Self::All => "all",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for AcceptedFormats {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            ".pdf" => Self::Pdf,
+            ".docx" => Self::Docx,
+            ".doc" => Self::Doc,
+            ".jpg" => Self::Jpg,
+            ".jpeg" => Self::Jpeg,
+            ".png" => Self::Png,
+            ".gif" => Self::Gif,
+            ".csv" => Self::Csv,
+            ".xlsx" => Self::Xlsx,
+            ".xls" => Self::Xls,
+            "all" => Self::All,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<AcceptedFormats> for String {
+    fn from(value: AcceptedFormats) -> Self {
+        match value {
+            AcceptedFormats::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for AcceptedFormats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Alt Type
+///
+/// Schema: `apps/invoices.json#/components/schemas/AltDto/properties/altType` and 115 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum AltType {
+    /// `location`
+    Location,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl AltType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Location => "location",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for AltType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "location" => Self::Location,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<AltType> for String {
+    fn from(value: AltType) -> Self {
+        match value {
+            AltType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for AltType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Association Type can be USER_DEFINED or SYSTEM_DEFINED
+///
+/// Schema: `apps/associations.json#/components/schemas/GetPostSuccessfulResponseDto/properties/associationType` and 1 identical schema (`apps/objects.json#/components/schemas/ICustomObjectSchema/properties/type`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum AssociationType {
+    /// `USER_DEFINED`
+    UserDefined,
+    /// `SYSTEM_DEFINED`
+    SystemDefined,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl AssociationType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::UserDefined => "USER_DEFINED",
+            Self::SystemDefined => "SYSTEM_DEFINED",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for AssociationType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "USER_DEFINED" => Self::UserDefined,
+            "SYSTEM_DEFINED" => Self::SystemDefined,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<AssociationType> for String {
+    fn from(value: AssociationType) -> Self {
+        match value {
+            AssociationType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for AssociationType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The `BadRequestDTO` schema.
 ///
 /// Schema: `common/common-schemas.json#/components/schemas/BadRequestDTO`
@@ -16,6 +204,1854 @@ pub struct BadRequestDto {
     /// Example: `Bad Request`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+/// The 2 letter country-code in which the business is present for which sub-account is created
+///
+/// Schema: `apps/invoices.json#/components/schemas/Address/properties/countryCode` and 6 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Country {
+    /// `AF`
+    Af,
+    /// `AX`
+    Ax,
+    /// `AL`
+    Al,
+    /// `DZ`
+    Dz,
+    /// `AS`
+    As,
+    /// `AD`
+    Ad,
+    /// `AO`
+    Ao,
+    /// `AI`
+    Ai,
+    /// `AQ`
+    Aq,
+    /// `AG`
+    Ag,
+    /// `AR`
+    Ar,
+    /// `AM`
+    Am,
+    /// `AW`
+    Aw,
+    /// `AU`
+    Au,
+    /// `AT`
+    At,
+    /// `AZ`
+    Az,
+    /// `BS`
+    Bs,
+    /// `BH`
+    Bh,
+    /// `BD`
+    Bd,
+    /// `BB`
+    Bb,
+    /// `BY`
+    By,
+    /// `BE`
+    Be,
+    /// `BZ`
+    Bz,
+    /// `BJ`
+    Bj,
+    /// `BM`
+    Bm,
+    /// `BT`
+    Bt,
+    /// `BO`
+    Bo,
+    /// `BA`
+    Ba,
+    /// `BW`
+    Bw,
+    /// `BV`
+    Bv,
+    /// `BR`
+    Br,
+    /// `IO`
+    Io,
+    /// `BN`
+    Bn,
+    /// `BG`
+    Bg,
+    /// `BF`
+    Bf,
+    /// `BI`
+    Bi,
+    /// `KH`
+    Kh,
+    /// `CM`
+    Cm,
+    /// `CA`
+    Ca,
+    /// `CV`
+    Cv,
+    /// `KY`
+    Ky,
+    /// `CF`
+    Cf,
+    /// `TD`
+    Td,
+    /// `CL`
+    Cl,
+    /// `CN`
+    Cn,
+    /// `CX`
+    Cx,
+    /// `CC`
+    Cc,
+    /// `CO`
+    Co,
+    /// `KM`
+    Km,
+    /// `CG`
+    Cg,
+    /// `CD`
+    Cd,
+    /// `CK`
+    Ck,
+    /// `CR`
+    Cr,
+    /// `CI`
+    Ci,
+    /// `HR`
+    Hr,
+    /// `CU`
+    Cu,
+    /// `CY`
+    Cy,
+    /// `CZ`
+    Cz,
+    /// `DK`
+    Dk,
+    /// `DJ`
+    Dj,
+    /// `DM`
+    Dm,
+    /// `DO`
+    Do,
+    /// `EC`
+    Ec,
+    /// `EG`
+    Eg,
+    /// `SV`
+    Sv,
+    /// `GQ`
+    Gq,
+    /// `ER`
+    Er,
+    /// `EE`
+    Ee,
+    /// `ET`
+    Et,
+    /// `FK`
+    Fk,
+    /// `FO`
+    Fo,
+    /// `FJ`
+    Fj,
+    /// `FI`
+    Fi,
+    /// `FR`
+    Fr,
+    /// `GF`
+    Gf,
+    /// `PF`
+    Pf,
+    /// `TF`
+    Tf,
+    /// `GA`
+    Ga,
+    /// `GM`
+    Gm,
+    /// `GE`
+    Ge,
+    /// `DE`
+    De,
+    /// `GH`
+    Gh,
+    /// `GI`
+    Gi,
+    /// `GR`
+    Gr,
+    /// `GL`
+    Gl,
+    /// `GD`
+    Gd,
+    /// `GP`
+    Gp,
+    /// `GU`
+    Gu,
+    /// `GT`
+    Gt,
+    /// `GG`
+    Gg,
+    /// `GN`
+    Gn,
+    /// `GW`
+    Gw,
+    /// `GY`
+    Gy,
+    /// `HT`
+    Ht,
+    /// `HM`
+    Hm,
+    /// `VA`
+    Va,
+    /// `HN`
+    Hn,
+    /// `HK`
+    Hk,
+    /// `HU`
+    Hu,
+    /// `IS`
+    Is,
+    /// `IN`
+    In,
+    /// `ID`
+    Id,
+    /// `IR`
+    Ir,
+    /// `IQ`
+    Iq,
+    /// `IE`
+    Ie,
+    /// `IM`
+    Im,
+    /// `IL`
+    Il,
+    /// `IT`
+    It,
+    /// `JM`
+    Jm,
+    /// `JP`
+    Jp,
+    /// `JE`
+    Je,
+    /// `JO`
+    Jo,
+    /// `KZ`
+    Kz,
+    /// `KE`
+    Ke,
+    /// `KI`
+    Ki,
+    /// `KP`
+    Kp,
+    /// `KR`
+    Kr,
+    /// `XK`
+    Xk,
+    /// `KW`
+    Kw,
+    /// `KG`
+    Kg,
+    /// `LA`
+    La,
+    /// `LV`
+    Lv,
+    /// `LB`
+    Lb,
+    /// `LS`
+    Ls,
+    /// `LR`
+    Lr,
+    /// `LY`
+    Ly,
+    /// `LI`
+    Li,
+    /// `LT`
+    Lt,
+    /// `LU`
+    Lu,
+    /// `MO`
+    Mo,
+    /// `MK`
+    Mk,
+    /// `MG`
+    Mg,
+    /// `MW`
+    Mw,
+    /// `MY`
+    My,
+    /// `MV`
+    Mv,
+    /// `ML`
+    Ml,
+    /// `MT`
+    Mt,
+    /// `MH`
+    Mh,
+    /// `MQ`
+    Mq,
+    /// `MR`
+    Mr,
+    /// `MU`
+    Mu,
+    /// `YT`
+    Yt,
+    /// `MX`
+    Mx,
+    /// `FM`
+    Fm,
+    /// `MD`
+    Md,
+    /// `MC`
+    Mc,
+    /// `MN`
+    Mn,
+    /// `ME`
+    Me,
+    /// `MS`
+    Ms,
+    /// `MA`
+    Ma,
+    /// `MZ`
+    Mz,
+    /// `MM`
+    Mm,
+    /// `NA`
+    Na,
+    /// `NR`
+    Nr,
+    /// `NP`
+    Np,
+    /// `NL`
+    Nl,
+    /// `AN`
+    An,
+    /// `NC`
+    Nc,
+    /// `NZ`
+    Nz,
+    /// `NI`
+    Ni,
+    /// `NE`
+    Ne,
+    /// `NG`
+    Ng,
+    /// `NU`
+    Nu,
+    /// `NF`
+    Nf,
+    /// `MP`
+    Mp,
+    /// `NO`
+    No,
+    /// `OM`
+    Om,
+    /// `PK`
+    Pk,
+    /// `PW`
+    Pw,
+    /// `PS`
+    Ps,
+    /// `PA`
+    Pa,
+    /// `PG`
+    Pg,
+    /// `PY`
+    Py,
+    /// `PE`
+    Pe,
+    /// `PH`
+    Ph,
+    /// `PN`
+    Pn,
+    /// `PL`
+    Pl,
+    /// `PT`
+    Pt,
+    /// `PR`
+    Pr,
+    /// `QA`
+    Qa,
+    /// `RE`
+    Re,
+    /// `RO`
+    Ro,
+    /// `RU`
+    Ru,
+    /// `RW`
+    Rw,
+    /// `SH`
+    Sh,
+    /// `KN`
+    Kn,
+    /// `LC`
+    Lc,
+    /// `MF`
+    Mf,
+    /// `PM`
+    Pm,
+    /// `VC`
+    Vc,
+    /// `WS`
+    Ws,
+    /// `SM`
+    Sm,
+    /// `ST`
+    St,
+    /// `SA`
+    Sa,
+    /// `SN`
+    Sn,
+    /// `RS`
+    Rs,
+    /// `SC`
+    Sc,
+    /// `SL`
+    Sl,
+    /// `SG`
+    Sg,
+    /// `SX`
+    Sx,
+    /// `SK`
+    Sk,
+    /// `SI`
+    Si,
+    /// `SB`
+    Sb,
+    /// `SO`
+    So,
+    /// `ZA`
+    Za,
+    /// `GS`
+    Gs,
+    /// `ES`
+    Es,
+    /// `LK`
+    Lk,
+    /// `SD`
+    Sd,
+    /// `SR`
+    Sr,
+    /// `SJ`
+    Sj,
+    /// `SZ`
+    Sz,
+    /// `SE`
+    Se,
+    /// `CH`
+    Ch,
+    /// `SY`
+    Sy,
+    /// `TW`
+    Tw,
+    /// `TJ`
+    Tj,
+    /// `TZ`
+    Tz,
+    /// `TH`
+    Th,
+    /// `TL`
+    Tl,
+    /// `TG`
+    Tg,
+    /// `TK`
+    Tk,
+    /// `TO`
+    To,
+    /// `TT`
+    Tt,
+    /// `TN`
+    Tn,
+    /// `TR`
+    Tr,
+    /// `TM`
+    Tm,
+    /// `TC`
+    Tc,
+    /// `TV`
+    Tv,
+    /// `UG`
+    Ug,
+    /// `GB`
+    Gb,
+    /// `UA`
+    Ua,
+    /// `AE`
+    Ae,
+    /// `US`
+    Us,
+    /// `UM`
+    Um,
+    /// `UY`
+    Uy,
+    /// `UZ`
+    Uz,
+    /// `VU`
+    Vu,
+    /// `VE`
+    Ve,
+    /// `VN`
+    Vn,
+    /// `VG`
+    Vg,
+    /// `VI`
+    Vi,
+    /// `WF`
+    Wf,
+    /// `EH`
+    Eh,
+    /// `YE`
+    Ye,
+    /// `ZM`
+    Zm,
+    /// `ZW`
+    Zw,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl Country {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Af => "AF",
+            Self::Ax => "AX",
+            Self::Al => "AL",
+            Self::Dz => "DZ",
+            Self::As => "AS",
+            Self::Ad => "AD",
+            Self::Ao => "AO",
+            Self::Ai => "AI",
+            Self::Aq => "AQ",
+            Self::Ag => "AG",
+            Self::Ar => "AR",
+            Self::Am => "AM",
+            Self::Aw => "AW",
+            Self::Au => "AU",
+            Self::At => "AT",
+            Self::Az => "AZ",
+            Self::Bs => "BS",
+            Self::Bh => "BH",
+            Self::Bd => "BD",
+            Self::Bb => "BB",
+            Self::By => "BY",
+            Self::Be => "BE",
+            Self::Bz => "BZ",
+            Self::Bj => "BJ",
+            Self::Bm => "BM",
+            Self::Bt => "BT",
+            Self::Bo => "BO",
+            Self::Ba => "BA",
+            Self::Bw => "BW",
+            Self::Bv => "BV",
+            Self::Br => "BR",
+            Self::Io => "IO",
+            Self::Bn => "BN",
+            Self::Bg => "BG",
+            Self::Bf => "BF",
+            Self::Bi => "BI",
+            Self::Kh => "KH",
+            Self::Cm => "CM",
+            Self::Ca => "CA",
+            Self::Cv => "CV",
+            Self::Ky => "KY",
+            Self::Cf => "CF",
+            Self::Td => "TD",
+            Self::Cl => "CL",
+            Self::Cn => "CN",
+            Self::Cx => "CX",
+            Self::Cc => "CC",
+            Self::Co => "CO",
+            Self::Km => "KM",
+            Self::Cg => "CG",
+            Self::Cd => "CD",
+            Self::Ck => "CK",
+            Self::Cr => "CR",
+            Self::Ci => "CI",
+            Self::Hr => "HR",
+            Self::Cu => "CU",
+            Self::Cy => "CY",
+            Self::Cz => "CZ",
+            Self::Dk => "DK",
+            Self::Dj => "DJ",
+            Self::Dm => "DM",
+            Self::Do => "DO",
+            Self::Ec => "EC",
+            Self::Eg => "EG",
+            Self::Sv => "SV",
+            Self::Gq => "GQ",
+            Self::Er => "ER",
+            Self::Ee => "EE",
+            Self::Et => "ET",
+            Self::Fk => "FK",
+            Self::Fo => "FO",
+            Self::Fj => "FJ",
+            Self::Fi => "FI",
+            Self::Fr => "FR",
+            Self::Gf => "GF",
+            Self::Pf => "PF",
+            Self::Tf => "TF",
+            Self::Ga => "GA",
+            Self::Gm => "GM",
+            Self::Ge => "GE",
+            Self::De => "DE",
+            Self::Gh => "GH",
+            Self::Gi => "GI",
+            Self::Gr => "GR",
+            Self::Gl => "GL",
+            Self::Gd => "GD",
+            Self::Gp => "GP",
+            Self::Gu => "GU",
+            Self::Gt => "GT",
+            Self::Gg => "GG",
+            Self::Gn => "GN",
+            Self::Gw => "GW",
+            Self::Gy => "GY",
+            Self::Ht => "HT",
+            Self::Hm => "HM",
+            Self::Va => "VA",
+            Self::Hn => "HN",
+            Self::Hk => "HK",
+            Self::Hu => "HU",
+            Self::Is => "IS",
+            Self::In => "IN",
+            Self::Id => "ID",
+            Self::Ir => "IR",
+            Self::Iq => "IQ",
+            Self::Ie => "IE",
+            Self::Im => "IM",
+            Self::Il => "IL",
+            Self::It => "IT",
+            Self::Jm => "JM",
+            Self::Jp => "JP",
+            Self::Je => "JE",
+            Self::Jo => "JO",
+            Self::Kz => "KZ",
+            Self::Ke => "KE",
+            Self::Ki => "KI",
+            Self::Kp => "KP",
+            Self::Kr => "KR",
+            Self::Xk => "XK",
+            Self::Kw => "KW",
+            Self::Kg => "KG",
+            Self::La => "LA",
+            Self::Lv => "LV",
+            Self::Lb => "LB",
+            Self::Ls => "LS",
+            Self::Lr => "LR",
+            Self::Ly => "LY",
+            Self::Li => "LI",
+            Self::Lt => "LT",
+            Self::Lu => "LU",
+            Self::Mo => "MO",
+            Self::Mk => "MK",
+            Self::Mg => "MG",
+            Self::Mw => "MW",
+            Self::My => "MY",
+            Self::Mv => "MV",
+            Self::Ml => "ML",
+            Self::Mt => "MT",
+            Self::Mh => "MH",
+            Self::Mq => "MQ",
+            Self::Mr => "MR",
+            Self::Mu => "MU",
+            Self::Yt => "YT",
+            Self::Mx => "MX",
+            Self::Fm => "FM",
+            Self::Md => "MD",
+            Self::Mc => "MC",
+            Self::Mn => "MN",
+            Self::Me => "ME",
+            Self::Ms => "MS",
+            Self::Ma => "MA",
+            Self::Mz => "MZ",
+            Self::Mm => "MM",
+            Self::Na => "NA",
+            Self::Nr => "NR",
+            Self::Np => "NP",
+            Self::Nl => "NL",
+            Self::An => "AN",
+            Self::Nc => "NC",
+            Self::Nz => "NZ",
+            Self::Ni => "NI",
+            Self::Ne => "NE",
+            Self::Ng => "NG",
+            Self::Nu => "NU",
+            Self::Nf => "NF",
+            Self::Mp => "MP",
+            Self::No => "NO",
+            Self::Om => "OM",
+            Self::Pk => "PK",
+            Self::Pw => "PW",
+            Self::Ps => "PS",
+            Self::Pa => "PA",
+            Self::Pg => "PG",
+            Self::Py => "PY",
+            Self::Pe => "PE",
+            Self::Ph => "PH",
+            Self::Pn => "PN",
+            Self::Pl => "PL",
+            Self::Pt => "PT",
+            Self::Pr => "PR",
+            Self::Qa => "QA",
+            Self::Re => "RE",
+            Self::Ro => "RO",
+            Self::Ru => "RU",
+            Self::Rw => "RW",
+            Self::Sh => "SH",
+            Self::Kn => "KN",
+            Self::Lc => "LC",
+            Self::Mf => "MF",
+            Self::Pm => "PM",
+            Self::Vc => "VC",
+            Self::Ws => "WS",
+            Self::Sm => "SM",
+            Self::St => "ST",
+            Self::Sa => "SA",
+            Self::Sn => "SN",
+            Self::Rs => "RS",
+            Self::Sc => "SC",
+            Self::Sl => "SL",
+            Self::Sg => "SG",
+            Self::Sx => "SX",
+            Self::Sk => "SK",
+            Self::Si => "SI",
+            Self::Sb => "SB",
+            Self::So => "SO",
+            Self::Za => "ZA",
+            Self::Gs => "GS",
+            Self::Es => "ES",
+            Self::Lk => "LK",
+            Self::Sd => "SD",
+            Self::Sr => "SR",
+            Self::Sj => "SJ",
+            Self::Sz => "SZ",
+            Self::Se => "SE",
+            Self::Ch => "CH",
+            Self::Sy => "SY",
+            Self::Tw => "TW",
+            Self::Tj => "TJ",
+            Self::Tz => "TZ",
+            Self::Th => "TH",
+            Self::Tl => "TL",
+            Self::Tg => "TG",
+            Self::Tk => "TK",
+            Self::To => "TO",
+            Self::Tt => "TT",
+            Self::Tn => "TN",
+            Self::Tr => "TR",
+            Self::Tm => "TM",
+            Self::Tc => "TC",
+            Self::Tv => "TV",
+            Self::Ug => "UG",
+            Self::Gb => "GB",
+            Self::Ua => "UA",
+            Self::Ae => "AE",
+            Self::Us => "US",
+            Self::Um => "UM",
+            Self::Uy => "UY",
+            Self::Uz => "UZ",
+            Self::Vu => "VU",
+            Self::Ve => "VE",
+            Self::Vn => "VN",
+            Self::Vg => "VG",
+            Self::Vi => "VI",
+            Self::Wf => "WF",
+            Self::Eh => "EH",
+            Self::Ye => "YE",
+            Self::Zm => "ZM",
+            Self::Zw => "ZW",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for Country {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "AF" => Self::Af,
+            "AX" => Self::Ax,
+            "AL" => Self::Al,
+            "DZ" => Self::Dz,
+            "AS" => Self::As,
+            "AD" => Self::Ad,
+            "AO" => Self::Ao,
+            "AI" => Self::Ai,
+            "AQ" => Self::Aq,
+            "AG" => Self::Ag,
+            "AR" => Self::Ar,
+            "AM" => Self::Am,
+            "AW" => Self::Aw,
+            "AU" => Self::Au,
+            "AT" => Self::At,
+            "AZ" => Self::Az,
+            "BS" => Self::Bs,
+            "BH" => Self::Bh,
+            "BD" => Self::Bd,
+            "BB" => Self::Bb,
+            "BY" => Self::By,
+            "BE" => Self::Be,
+            "BZ" => Self::Bz,
+            "BJ" => Self::Bj,
+            "BM" => Self::Bm,
+            "BT" => Self::Bt,
+            "BO" => Self::Bo,
+            "BA" => Self::Ba,
+            "BW" => Self::Bw,
+            "BV" => Self::Bv,
+            "BR" => Self::Br,
+            "IO" => Self::Io,
+            "BN" => Self::Bn,
+            "BG" => Self::Bg,
+            "BF" => Self::Bf,
+            "BI" => Self::Bi,
+            "KH" => Self::Kh,
+            "CM" => Self::Cm,
+            "CA" => Self::Ca,
+            "CV" => Self::Cv,
+            "KY" => Self::Ky,
+            "CF" => Self::Cf,
+            "TD" => Self::Td,
+            "CL" => Self::Cl,
+            "CN" => Self::Cn,
+            "CX" => Self::Cx,
+            "CC" => Self::Cc,
+            "CO" => Self::Co,
+            "KM" => Self::Km,
+            "CG" => Self::Cg,
+            "CD" => Self::Cd,
+            "CK" => Self::Ck,
+            "CR" => Self::Cr,
+            "CI" => Self::Ci,
+            "HR" => Self::Hr,
+            "CU" => Self::Cu,
+            "CY" => Self::Cy,
+            "CZ" => Self::Cz,
+            "DK" => Self::Dk,
+            "DJ" => Self::Dj,
+            "DM" => Self::Dm,
+            "DO" => Self::Do,
+            "EC" => Self::Ec,
+            "EG" => Self::Eg,
+            "SV" => Self::Sv,
+            "GQ" => Self::Gq,
+            "ER" => Self::Er,
+            "EE" => Self::Ee,
+            "ET" => Self::Et,
+            "FK" => Self::Fk,
+            "FO" => Self::Fo,
+            "FJ" => Self::Fj,
+            "FI" => Self::Fi,
+            "FR" => Self::Fr,
+            "GF" => Self::Gf,
+            "PF" => Self::Pf,
+            "TF" => Self::Tf,
+            "GA" => Self::Ga,
+            "GM" => Self::Gm,
+            "GE" => Self::Ge,
+            "DE" => Self::De,
+            "GH" => Self::Gh,
+            "GI" => Self::Gi,
+            "GR" => Self::Gr,
+            "GL" => Self::Gl,
+            "GD" => Self::Gd,
+            "GP" => Self::Gp,
+            "GU" => Self::Gu,
+            "GT" => Self::Gt,
+            "GG" => Self::Gg,
+            "GN" => Self::Gn,
+            "GW" => Self::Gw,
+            "GY" => Self::Gy,
+            "HT" => Self::Ht,
+            "HM" => Self::Hm,
+            "VA" => Self::Va,
+            "HN" => Self::Hn,
+            "HK" => Self::Hk,
+            "HU" => Self::Hu,
+            "IS" => Self::Is,
+            "IN" => Self::In,
+            "ID" => Self::Id,
+            "IR" => Self::Ir,
+            "IQ" => Self::Iq,
+            "IE" => Self::Ie,
+            "IM" => Self::Im,
+            "IL" => Self::Il,
+            "IT" => Self::It,
+            "JM" => Self::Jm,
+            "JP" => Self::Jp,
+            "JE" => Self::Je,
+            "JO" => Self::Jo,
+            "KZ" => Self::Kz,
+            "KE" => Self::Ke,
+            "KI" => Self::Ki,
+            "KP" => Self::Kp,
+            "KR" => Self::Kr,
+            "XK" => Self::Xk,
+            "KW" => Self::Kw,
+            "KG" => Self::Kg,
+            "LA" => Self::La,
+            "LV" => Self::Lv,
+            "LB" => Self::Lb,
+            "LS" => Self::Ls,
+            "LR" => Self::Lr,
+            "LY" => Self::Ly,
+            "LI" => Self::Li,
+            "LT" => Self::Lt,
+            "LU" => Self::Lu,
+            "MO" => Self::Mo,
+            "MK" => Self::Mk,
+            "MG" => Self::Mg,
+            "MW" => Self::Mw,
+            "MY" => Self::My,
+            "MV" => Self::Mv,
+            "ML" => Self::Ml,
+            "MT" => Self::Mt,
+            "MH" => Self::Mh,
+            "MQ" => Self::Mq,
+            "MR" => Self::Mr,
+            "MU" => Self::Mu,
+            "YT" => Self::Yt,
+            "MX" => Self::Mx,
+            "FM" => Self::Fm,
+            "MD" => Self::Md,
+            "MC" => Self::Mc,
+            "MN" => Self::Mn,
+            "ME" => Self::Me,
+            "MS" => Self::Ms,
+            "MA" => Self::Ma,
+            "MZ" => Self::Mz,
+            "MM" => Self::Mm,
+            "NA" => Self::Na,
+            "NR" => Self::Nr,
+            "NP" => Self::Np,
+            "NL" => Self::Nl,
+            "AN" => Self::An,
+            "NC" => Self::Nc,
+            "NZ" => Self::Nz,
+            "NI" => Self::Ni,
+            "NE" => Self::Ne,
+            "NG" => Self::Ng,
+            "NU" => Self::Nu,
+            "NF" => Self::Nf,
+            "MP" => Self::Mp,
+            "NO" => Self::No,
+            "OM" => Self::Om,
+            "PK" => Self::Pk,
+            "PW" => Self::Pw,
+            "PS" => Self::Ps,
+            "PA" => Self::Pa,
+            "PG" => Self::Pg,
+            "PY" => Self::Py,
+            "PE" => Self::Pe,
+            "PH" => Self::Ph,
+            "PN" => Self::Pn,
+            "PL" => Self::Pl,
+            "PT" => Self::Pt,
+            "PR" => Self::Pr,
+            "QA" => Self::Qa,
+            "RE" => Self::Re,
+            "RO" => Self::Ro,
+            "RU" => Self::Ru,
+            "RW" => Self::Rw,
+            "SH" => Self::Sh,
+            "KN" => Self::Kn,
+            "LC" => Self::Lc,
+            "MF" => Self::Mf,
+            "PM" => Self::Pm,
+            "VC" => Self::Vc,
+            "WS" => Self::Ws,
+            "SM" => Self::Sm,
+            "ST" => Self::St,
+            "SA" => Self::Sa,
+            "SN" => Self::Sn,
+            "RS" => Self::Rs,
+            "SC" => Self::Sc,
+            "SL" => Self::Sl,
+            "SG" => Self::Sg,
+            "SX" => Self::Sx,
+            "SK" => Self::Sk,
+            "SI" => Self::Si,
+            "SB" => Self::Sb,
+            "SO" => Self::So,
+            "ZA" => Self::Za,
+            "GS" => Self::Gs,
+            "ES" => Self::Es,
+            "LK" => Self::Lk,
+            "SD" => Self::Sd,
+            "SR" => Self::Sr,
+            "SJ" => Self::Sj,
+            "SZ" => Self::Sz,
+            "SE" => Self::Se,
+            "CH" => Self::Ch,
+            "SY" => Self::Sy,
+            "TW" => Self::Tw,
+            "TJ" => Self::Tj,
+            "TZ" => Self::Tz,
+            "TH" => Self::Th,
+            "TL" => Self::Tl,
+            "TG" => Self::Tg,
+            "TK" => Self::Tk,
+            "TO" => Self::To,
+            "TT" => Self::Tt,
+            "TN" => Self::Tn,
+            "TR" => Self::Tr,
+            "TM" => Self::Tm,
+            "TC" => Self::Tc,
+            "TV" => Self::Tv,
+            "UG" => Self::Ug,
+            "GB" => Self::Gb,
+            "UA" => Self::Ua,
+            "AE" => Self::Ae,
+            "US" => Self::Us,
+            "UM" => Self::Um,
+            "UY" => Self::Uy,
+            "UZ" => Self::Uz,
+            "VU" => Self::Vu,
+            "VE" => Self::Ve,
+            "VN" => Self::Vn,
+            "VG" => Self::Vg,
+            "VI" => Self::Vi,
+            "WF" => Self::Wf,
+            "EH" => Self::Eh,
+            "YE" => Self::Ye,
+            "ZM" => Self::Zm,
+            "ZW" => Self::Zw,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<Country> for String {
+    fn from(value: Country) -> Self {
+        match value {
+            Country::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Country {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Type of field that you are trying to create
+///
+/// Schema: `apps/custom-fields.json#/components/schemas/ICustomField/properties/dataType` and 1 identical schema (`apps/objects.json#/components/schemas/ICustomField/properties/dataType`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum DataType {
+    /// `TEXT`
+    Text,
+    /// `LARGE_TEXT`
+    LargeText,
+    /// `NUMERICAL`
+    Numerical,
+    /// `PHONE`
+    Phone,
+    /// `MONETORY`
+    Monetory,
+    /// `CHECKBOX`
+    Checkbox,
+    /// `SINGLE_OPTIONS`
+    SingleOptions,
+    /// `MULTIPLE_OPTIONS`
+    MultipleOptions,
+    /// `DATE`
+    Date,
+    /// `TEXTBOX_LIST`
+    TextboxList,
+    /// `FILE_UPLOAD`
+    FileUpload,
+    /// `RADIO`
+    Radio,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl DataType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Text => "TEXT",
+            Self::LargeText => "LARGE_TEXT",
+            Self::Numerical => "NUMERICAL",
+            Self::Phone => "PHONE",
+            Self::Monetory => "MONETORY",
+            Self::Checkbox => "CHECKBOX",
+            Self::SingleOptions => "SINGLE_OPTIONS",
+            Self::MultipleOptions => "MULTIPLE_OPTIONS",
+            Self::Date => "DATE",
+            Self::TextboxList => "TEXTBOX_LIST",
+            Self::FileUpload => "FILE_UPLOAD",
+            Self::Radio => "RADIO",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for DataType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "TEXT" => Self::Text,
+            "LARGE_TEXT" => Self::LargeText,
+            "NUMERICAL" => Self::Numerical,
+            "PHONE" => Self::Phone,
+            "MONETORY" => Self::Monetory,
+            "CHECKBOX" => Self::Checkbox,
+            "SINGLE_OPTIONS" => Self::SingleOptions,
+            "MULTIPLE_OPTIONS" => Self::MultipleOptions,
+            "DATE" => Self::Date,
+            "TEXTBOX_LIST" => Self::TextboxList,
+            "FILE_UPLOAD" => Self::FileUpload,
+            "RADIO" => Self::Radio,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<DataType> for String {
+    fn from(value: DataType) -> Self {
+        match value {
+            DataType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for DataType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The `dayOfWeek` schema.
+///
+/// Schema: `apps/invoices.json#/components/schemas/CustomRRuleOptionsDto/properties/dayOfWeek` and 1 identical schema (`apps/payments.json#/components/schemas/CustomRRuleOptionsDto/properties/dayOfWeek`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum DayOfWeek {
+    /// `mo`
+    Mo,
+    /// `tu`
+    Tu,
+    /// `we`
+    We,
+    /// `th`
+    Th,
+    /// `fr`
+    Fr,
+    /// `sa`
+    Sa,
+    /// `su`
+    Su,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl DayOfWeek {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Mo => "mo",
+            Self::Tu => "tu",
+            Self::We => "we",
+            Self::Th => "th",
+            Self::Fr => "fr",
+            Self::Sa => "sa",
+            Self::Su => "su",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for DayOfWeek {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "mo" => Self::Mo,
+            "tu" => Self::Tu,
+            "we" => Self::We,
+            "th" => Self::Th,
+            "fr" => Self::Fr,
+            "sa" => Self::Sa,
+            "su" => Self::Su,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<DayOfWeek> for String {
+    fn from(value: DayOfWeek) -> Self {
+        match value {
+            DayOfWeek::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for DayOfWeek {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Price type of the item
+///
+/// Schema: `apps/invoices.json#/components/schemas/EstimateLineItemDto/properties/type` and 8 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum DefaultPriceResponseDtoType {
+    /// `one_time`
+    OneTime,
+    /// `recurring`
+    Recurring,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl DefaultPriceResponseDtoType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::OneTime => "one_time",
+            Self::Recurring => "recurring",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for DefaultPriceResponseDtoType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "one_time" => Self::OneTime,
+            "recurring" => Self::Recurring,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<DefaultPriceResponseDtoType> for String {
+    fn from(value: DefaultPriceResponseDtoType) -> Self {
+        match value {
+            DefaultPriceResponseDtoType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for DefaultPriceResponseDtoType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Ascending or descending.
+///
+/// Schema: `apps/contacts.json#/components/schemas/ContactSearchSort/properties/direction` and 4 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Direction {
+    /// `asc`
+    Asc,
+    /// `desc`
+    Desc,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl Direction {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Asc => "asc",
+            Self::Desc => "desc",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for Direction {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "asc" => Self::Asc,
+            "desc" => Self::Desc,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<Direction> for String {
+    fn from(value: Direction) -> Self {
+        match value {
+            Direction::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Direction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The `schema` schema.
+///
+/// Schema: `apps/invoices.json#/paths/~1invoices~1/get/parameters/12/schema` and 1 identical schema (`apps/voice-ai.json#/paths/~1voice-ai~1dashboard~1call-logs/get/parameters/9/schema`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum GetCallLogsSort {
+    /// `ascend`
+    Ascend,
+    /// `descend`
+    Descend,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl GetCallLogsSort {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Ascend => "ascend",
+            Self::Descend => "descend",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for GetCallLogsSort {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "ascend" => Self::Ascend,
+            "descend" => Self::Descend,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<GetCallLogsSort> for String {
+    fn from(value: GetCallLogsSort) -> Self {
+        match value {
+            GetCallLogsSort::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for GetCallLogsSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The interval at which the recurring event occurs.
+///
+/// Schema: `apps/payments.json#/components/schemas/RecurringDto/properties/interval` and 1 identical schema (`apps/products.json#/components/schemas/RecurringDto/properties/interval`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Interval {
+    /// `day`
+    Day,
+    /// `month`
+    Month,
+    /// `week`
+    Week,
+    /// `year`
+    Year,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl Interval {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Day => "day",
+            Self::Month => "month",
+            Self::Week => "week",
+            Self::Year => "year",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for Interval {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "day" => Self::Day,
+            "month" => Self::Month,
+            "week" => Self::Week,
+            "year" => Self::Year,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<Interval> for String {
+    fn from(value: Interval) -> Self {
+        match value {
+            Interval::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Interval {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Interval type for the reminder
+///
+/// Schema: `apps/invoices.json#/components/schemas/CustomRRuleOptionsDto/properties/intervalType` and 2 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum IntervalType {
+    /// `yearly`
+    Yearly,
+    /// `monthly`
+    Monthly,
+    /// `weekly`
+    Weekly,
+    /// `daily`
+    Daily,
+    /// `hourly`
+    Hourly,
+    /// `minutely`
+    Minutely,
+    /// `secondly`
+    Secondly,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl IntervalType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Yearly => "yearly",
+            Self::Monthly => "monthly",
+            Self::Weekly => "weekly",
+            Self::Daily => "daily",
+            Self::Hourly => "hourly",
+            Self::Minutely => "minutely",
+            Self::Secondly => "secondly",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for IntervalType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "yearly" => Self::Yearly,
+            "monthly" => Self::Monthly,
+            "weekly" => Self::Weekly,
+            "daily" => Self::Daily,
+            "hourly" => Self::Hourly,
+            "minutely" => Self::Minutely,
+            "secondly" => Self::Secondly,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<IntervalType> for String {
+    fn from(value: IntervalType) -> Self {
+        match value {
+            IntervalType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for IntervalType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// manual payment method
+///
+/// Schema: `apps/invoices.json#/components/schemas/RecordPaymentDto/properties/mode` and 1 identical schema (`apps/payments.json#/components/schemas/PostRecordOrderPaymentBody/properties/mode`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Mode {
+    /// `cash`
+    Cash,
+    /// `card`
+    Card,
+    /// `cheque`
+    Cheque,
+    /// `bank_transfer`
+    BankTransfer,
+    /// `other`
+    Other,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl Mode {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Cash => "cash",
+            Self::Card => "card",
+            Self::Cheque => "cheque",
+            Self::BankTransfer => "bank_transfer",
+            Self::Other => "other",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for Mode {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "cash" => Self::Cash,
+            "card" => Self::Card,
+            "cheque" => Self::Cheque,
+            "bank_transfer" => Self::BankTransfer,
+            "other" => Self::Other,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<Mode> for String {
+    fn from(value: Mode) -> Self {
+        match value {
+            Mode::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The `monthOfYear` schema.
+///
+/// Schema: `apps/invoices.json#/components/schemas/CustomRRuleOptionsDto/properties/monthOfYear` and 1 identical schema (`apps/payments.json#/components/schemas/CustomRRuleOptionsDto/properties/monthOfYear`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum MonthOfYear {
+    /// `jan`
+    Jan,
+    /// `feb`
+    Feb,
+    /// `mar`
+    Mar,
+    /// `apr`
+    Apr,
+    /// `may`
+    May,
+    /// `jun`
+    Jun,
+    /// `jul`
+    Jul,
+    /// `aug`
+    Aug,
+    /// `sep`
+    Sep,
+    /// `oct`
+    Oct,
+    /// `nov`
+    Nov,
+    /// `dec`
+    Dec,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl MonthOfYear {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Jan => "jan",
+            Self::Feb => "feb",
+            Self::Mar => "mar",
+            Self::Apr => "apr",
+            Self::May => "may",
+            Self::Jun => "jun",
+            Self::Jul => "jul",
+            Self::Aug => "aug",
+            Self::Sep => "sep",
+            Self::Oct => "oct",
+            Self::Nov => "nov",
+            Self::Dec => "dec",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for MonthOfYear {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "jan" => Self::Jan,
+            "feb" => Self::Feb,
+            "mar" => Self::Mar,
+            "apr" => Self::Apr,
+            "may" => Self::May,
+            "jun" => Self::Jun,
+            "jul" => Self::Jul,
+            "aug" => Self::Aug,
+            "sep" => Self::Sep,
+            "oct" => Self::Oct,
+            "nov" => Self::Nov,
+            "dec" => Self::Dec,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<MonthOfYear> for String {
+    fn from(value: MonthOfYear) -> Self {
+        match value {
+            MonthOfYear::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for MonthOfYear {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Source of order
+///
+/// Schema: `apps/payments.json#/components/schemas/OrderSource/properties/type` and 1 identical schema (`apps/store.json#/components/schemas/OrderSource/properties/type`)
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum OrderSourceType {
+    /// `funnel`
+    Funnel,
+    /// `website`
+    Website,
+    /// `invoice`
+    Invoice,
+    /// `calendar`
+    Calendar,
+    /// `text2Pay`
+    Text2Pay,
+    /// `document_contracts`
+    DocumentContracts,
+    /// `membership`
+    Membership,
+    /// `mobile_app`
+    MobileApp,
+    /// `communities`
+    Communities,
+    /// `point_of_sale`
+    PointOfSale,
+    /// `manual`
+    Manual,
+    /// `form`
+    Form,
+    /// `survey`
+    Survey,
+    /// `payment_link`
+    PaymentLink,
+    /// `external`
+    External,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl OrderSourceType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Funnel => "funnel",
+            Self::Website => "website",
+            Self::Invoice => "invoice",
+            Self::Calendar => "calendar",
+            Self::Text2Pay => "text2Pay",
+            Self::DocumentContracts => "document_contracts",
+            Self::Membership => "membership",
+            Self::MobileApp => "mobile_app",
+            Self::Communities => "communities",
+            Self::PointOfSale => "point_of_sale",
+            Self::Manual => "manual",
+            Self::Form => "form",
+            Self::Survey => "survey",
+            Self::PaymentLink => "payment_link",
+            Self::External => "external",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for OrderSourceType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "funnel" => Self::Funnel,
+            "website" => Self::Website,
+            "invoice" => Self::Invoice,
+            "calendar" => Self::Calendar,
+            "text2Pay" => Self::Text2Pay,
+            "document_contracts" => Self::DocumentContracts,
+            "membership" => Self::Membership,
+            "mobile_app" => Self::MobileApp,
+            "communities" => Self::Communities,
+            "point_of_sale" => Self::PointOfSale,
+            "manual" => Self::Manual,
+            "form" => Self::Form,
+            "survey" => Self::Survey,
+            "payment_link" => Self::PaymentLink,
+            "external" => Self::External,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<OrderSourceType> for String {
+    fn from(value: OrderSourceType) -> Self {
+        match value {
+            OrderSourceType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for OrderSourceType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether the location is included or excluded from targeting
+///
+/// Schema: `apps/ad-manager.json#/components/schemas/AudienceLocationDTO/properties/selectionType` and 3 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum SelectionType {
+    /// `include`
+    Include,
+    /// `exclude`
+    Exclude,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl SelectionType {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Include => "include",
+            Self::Exclude => "exclude",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for SelectionType {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "include" => Self::Include,
+            "exclude" => Self::Exclude,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<SelectionType> for String {
+    fn from(value: SelectionType) -> Self {
+        match value {
+            SelectionType::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for SelectionType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Media type
+///
+/// Schema: `apps/ad-manager.json#/components/schemas/LinkedInMediaDTO/properties/type` and 2 identical schemas
+///
+/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Type {
+    /// `video`
+    Video,
+    /// `image`
+    Image,
+    /// A value the spec did not list.
+    Unknown(String),
+}
+
+impl Type {
+    /// The value as sent on the wire.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Video => "video",
+            Self::Image => "image",
+            Self::Unknown(value) => value,
+        }
+    }
+}
+
+impl From<String> for Type {
+    fn from(value: String) -> Self {
+        match value.as_str() {
+            "video" => Self::Video,
+            "image" => Self::Image,
+            _ => Self::Unknown(value),
+        }
+    }
+}
+
+impl From<Type> for String {
+    fn from(value: Type) -> Self {
+        match value {
+            Type::Unknown(value) => value,
+            known => known.as_str().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for Type {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// The `UnauthorizedDTO` schema.

@@ -350,57 +350,7 @@ pub struct ContactSearchSort {
     pub direction: ContactSearchSortDirection,
 }
 
-/// Ascending or descending.
-///
-/// Schema: `apps/contacts.json#/components/schemas/ContactSearchSort/properties/direction`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ContactSearchSortDirection {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ContactSearchSortDirection {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Asc => "asc",
-            Self::Desc => "desc",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ContactSearchSortDirection {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "asc" => Self::Asc,
-            "desc" => Self::Desc,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ContactSearchSortDirection> for String {
-    fn from(value: ContactSearchSortDirection) -> Self {
-        match value {
-            ContactSearchSortDirection::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ContactSearchSortDirection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::Direction as ContactSearchSortDirection;
 
 /// The response to `POST /contacts/bulk/business`.
 ///

@@ -728,57 +728,7 @@ impl std::fmt::Display for ExportMessagesByLocationSortBy {
     }
 }
 
-/// The `sortOrder` parameter of `GET /conversations/messages/export` and the `sort` parameter of `GET /conversations/search`.
-///
-/// Schema: `apps/conversations.json#/paths/~1conversations~1messages~1export/get/parameters/5/schema` and 1 identical schema (`apps/conversations.json#/paths/~1conversations~1search/get/parameters/7/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ExportMessagesByLocationSortOrder {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ExportMessagesByLocationSortOrder {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Asc => "asc",
-            Self::Desc => "desc",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ExportMessagesByLocationSortOrder {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "asc" => Self::Asc,
-            "desc" => Self::Desc,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ExportMessagesByLocationSortOrder> for String {
-    fn from(value: ExportMessagesByLocationSortOrder) -> Self {
-        match value {
-            ExportMessagesByLocationSortOrder::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ExportMessagesByLocationSortOrder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::Direction as ExportMessagesByLocationSortOrder;
 
 /// The response to `GET /conversations/messages/export`.
 ///

@@ -30,3 +30,6 @@ mod client;
 pub use client::*;
 
 pub use ghl_runtime::{Client, Error, Result};
+
+/// The shared schemas (error bodies and the like) this API refers to.
+pub use ghl_common as common;

@@ -5,53 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The type of alt. For now it is only LOCATION
-///
-/// Schema: `apps/products.json#/components/schemas/BulkEditRequestDto/properties/altType` and 15 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum AltType {
-    /// `location`
-    Location,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AltType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Location => "location",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AltType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "location" => Self::Location,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AltType> for String {
-    fn from(value: AltType) -> Self {
-        match value {
-            AltType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AltType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::AltType;
 
 /// An item of the `prices` field of [`BulkEditProductDto`].
 ///
@@ -1055,57 +1009,7 @@ impl std::fmt::Display for GetProductReviewsSortField {
     }
 }
 
-/// The `sortOrder` parameter of `GET /products/` and the `sortOrder` parameter of `GET /products/reviews`.
-///
-/// Schema: `apps/products.json#/paths/~1products~1reviews/get/parameters/6/schema` and 1 identical schema (`apps/products.json#/paths/~1products~1/get/parameters/12/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetProductReviewsSortOrder {
-    /// `asc`
-    Asc,
-    /// `desc`
-    Desc,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetProductReviewsSortOrder {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Asc => "asc",
-            Self::Desc => "desc",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetProductReviewsSortOrder {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "asc" => Self::Asc,
-            "desc" => Self::Desc,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetProductReviewsSortOrder> for String {
-    fn from(value: GetProductReviewsSortOrder) -> Self {
-        match value {
-            GetProductReviewsSortOrder::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetProductReviewsSortOrder {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::Direction as GetProductReviewsSortOrder;
 
 /// The response to `GET /products/store/{storeId}/stats`.
 ///
@@ -1622,57 +1526,7 @@ pub struct ProductMediaDto {
     pub price_ids: Option<Vec<Vec<serde_json::Value>>>,
 }
 
-/// The type of the media file (e.g., image, video will be supporting soon).
-///
-/// Schema: `apps/products.json#/components/schemas/ProductMediaDto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum ProductMediaDtoType {
-    /// `image`
-    Image,
-    /// `video`
-    Video,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ProductMediaDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Image => "image",
-            Self::Video => "video",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ProductMediaDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "image" => Self::Image,
-            "video" => Self::Video,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ProductMediaDtoType> for String {
-    fn from(value: ProductMediaDtoType) -> Self {
-        match value {
-            ProductMediaDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ProductMediaDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::Type as ProductMediaDtoType;
 
 /// An item of the `reply` field of [`UpdateProductReviewDto`].
 ///
@@ -1804,65 +1658,7 @@ pub struct RecurringDto {
     pub interval_count: f64,
 }
 
-/// The interval at which the recurring event occurs.
-///
-/// Schema: `apps/products.json#/components/schemas/RecurringDto/properties/interval`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum RecurringDtoInterval {
-    /// `day`
-    Day,
-    /// `month`
-    Month,
-    /// `week`
-    Week,
-    /// `year`
-    Year,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl RecurringDtoInterval {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Day => "day",
-            Self::Month => "month",
-            Self::Week => "week",
-            Self::Year => "year",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for RecurringDtoInterval {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "day" => Self::Day,
-            "month" => Self::Month,
-            "week" => Self::Week,
-            "year" => Self::Year,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<RecurringDtoInterval> for String {
-    fn from(value: RecurringDtoInterval) -> Self {
-        match value {
-            RecurringDtoInterval::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for RecurringDtoInterval {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::Interval as RecurringDtoInterval;
 
 /// The `shippingOptions` field of [`BulkEditPriceDto`] and the `shippingOptions` field of [`CreatePriceDto`].
 ///
@@ -1877,57 +1673,7 @@ pub struct ShippingOptionsDto {
     pub dimensions: Option<PriceDimensionsDto>,
 }
 
-/// The type of the price.
-///
-/// Schema: `apps/products.json#/components/schemas/CreatePriceDto/properties/type` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum Type {
-    /// `one_time`
-    OneTime,
-    /// `recurring`
-    Recurring,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Type {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OneTime => "one_time",
-            Self::Recurring => "recurring",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Type {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "one_time" => Self::OneTime,
-            "recurring" => Self::Recurring,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Type> for String {
-    fn from(value: Type) -> Self {
-        match value {
-            Type::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Type {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::DefaultPriceResponseDtoType as Type;
 
 /// The body of `POST /products/store/{storeId}/priority`.
 ///
@@ -2262,57 +2008,7 @@ pub struct UpdateProductStoreDto {
     pub product_ids: Vec<String>,
 }
 
-/// Action to include or exclude the product from the store
-///
-/// Schema: `apps/products.json#/components/schemas/UpdateProductStoreDto/properties/action`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum UpdateProductStoreDtoAction {
-    /// `include`
-    Include,
-    /// `exclude`
-    Exclude,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpdateProductStoreDtoAction {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Include => "include",
-            Self::Exclude => "exclude",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpdateProductStoreDtoAction {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "include" => Self::Include,
-            "exclude" => Self::Exclude,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpdateProductStoreDtoAction> for String {
-    fn from(value: UpdateProductStoreDtoAction) -> Self {
-        match value {
-            UpdateProductStoreDtoAction::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpdateProductStoreDtoAction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::SelectionType as UpdateProductStoreDtoAction;
 
 /// The response to `POST /products/store/{storeId}`.
 ///

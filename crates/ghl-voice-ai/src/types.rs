@@ -1101,57 +1101,7 @@ impl std::fmt::Display for GetCallLogsCallType {
     }
 }
 
-/// The `sort` parameter of `GET /voice-ai/dashboard/call-logs`.
-///
-/// Schema: `apps/voice-ai.json#/paths/~1voice-ai~1dashboard~1call-logs/get/parameters/9/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum GetCallLogsSort {
-    /// `ascend`
-    Ascend,
-    /// `descend`
-    Descend,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetCallLogsSort {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ascend => "ascend",
-            Self::Descend => "descend",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetCallLogsSort {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "ascend" => Self::Ascend,
-            "descend" => Self::Descend,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetCallLogsSort> for String {
-    fn from(value: GetCallLogsSort) -> Self {
-        match value {
-            GetCallLogsSort::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetCallLogsSort {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::GetCallLogsSort;
 
 /// The `sortBy` parameter of `GET /voice-ai/dashboard/call-logs`.
 ///

@@ -16,10 +16,11 @@ pub fn types_rs(api: &Api) -> TokenStream {
         api.title, api.spec_path
     ));
     let uses_serde = api.types.iter().any(|def| {
-        matches!(
-            def.kind,
-            TypeKind::Struct { .. } | TypeKind::Enum { .. } | TypeKind::Untagged { .. }
-        )
+        def.shared.is_none()
+            && matches!(
+                def.kind,
+                TypeKind::Struct { .. } | TypeKind::Enum { .. } | TypeKind::Untagged { .. }
+            )
     });
     let imports = uses_serde.then(|| quote! { use serde::{Deserialize, Serialize}; });
     let usages = usages(api);
@@ -55,8 +56,17 @@ fn schema_name(origin: &str) -> String {
 }
 
 fn type_def(api: &Api, def: &TypeDef, usages: &BTreeMap<String, Vec<String>>) -> TokenStream {
-    let doc = type_doc(def, usages);
     let name = format_ident!("{}", def.name);
+    if let Some(shared) = &def.shared {
+        // Identical in several crates: defined once in the common crate, its docs come along.
+        let shared = format_ident!("{}", shared);
+        return if shared == name {
+            quote! { pub use ghl_common::types::#name; }
+        } else {
+            quote! { pub use ghl_common::types::#shared as #name; }
+        };
+    }
+    let doc = type_doc(def, usages);
     match &def.kind {
         TypeKind::Struct { fields, additional } => {
             struct_def(&doc, &name, fields, additional.as_ref())

@@ -21,6 +21,7 @@ mod render;
 mod responses;
 mod schema;
 mod shape;
+mod share;
 
 use std::collections::BTreeMap;
 
@@ -35,6 +36,7 @@ pub use model::*;
 pub use names::TypeNames;
 pub use render::{Leaf, Short, Spelling, Wrapper};
 use schema::Builder;
+pub use share::share_enums;
 
 /// The `Version` header value for operations whose spec declares none.
 pub const DEFAULT_VERSION: &str = "2021-07-28";

@@ -65,6 +65,9 @@ pub struct TypeDef {
     /// `["Post", "TagsItem"]`); one path per merged place. Empty for a component schema: the
     /// spec names those.
     pub paths: Vec<Vec<String>>,
+    /// Defined once in the common crate under this name (identical in several crates, see
+    /// `share`): here only a re-export under [`TypeDef::name`].
+    pub shared: Option<String>,
     pub kind: TypeKind,
     /// The schema's own `example`, if it gives one.
     pub example: Option<Value>,

@@ -80,12 +80,12 @@ impl TypeNames {
 }
 
 /// Gives every inline type its final name and repoints its uses. `locked`: place -> the name
-/// the previous generation gave it.
+/// the previous generation gave it. Returns old name -> new name.
 pub(super) fn name_inline_types(
     types: &mut [TypeDef],
     operations: &mut [Operation],
     locked: &BTreeMap<String, String>,
-) {
+) -> BTreeMap<String, String> {
     let mut scope = Scope::new();
     for def in types.iter().filter(|def| def.paths.is_empty()) {
         scope.claim(&def.name);
@@ -171,6 +171,7 @@ pub(super) fn name_inline_types(
         }
     }
     rename_types(types, operations, &renamed);
+    renamed
 }
 
 #[cfg(test)]

@@ -144,6 +144,7 @@ impl<'a> Builder<'a> {
             origin,
             also: Vec::new(),
             paths: Vec::new(),
+            shared: None,
             kind,
             example,
         });
@@ -365,6 +366,7 @@ impl<'a> Builder<'a> {
                 origin: format!("{}#{}", self.file, site.pointer),
                 also: Vec::new(),
                 paths: vec![site.path.clone()],
+                shared: None,
                 kind,
                 example: schema.schema_data.example.clone(),
             });
