@@ -23,7 +23,8 @@ pub const COMMON_CRATE: &str = "ghl-common";
 pub struct Generation {
     /// The crates, relative to the output directory (`crates/`).
     pub files: Vec<GeneratedFile>,
-    /// The test crate checking the crates against the specs, relative to `tests/`.
+    /// The test crate checking the crates against the specs, relative to `tests/` (empty
+    /// unless [`EmitOptions::test_crate`]).
     pub test_files: Vec<GeneratedFile>,
     pub apis: Vec<Api>,
     pub stats: Stats,
@@ -249,7 +250,11 @@ pub fn generate(
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let (cases, example_stats) = examples::collect(&apis);
-    let test_files = spec_tests::emit(&apis, &cases, &example_stats, &options.metadata)?;
+    let test_files = if options.test_crate {
+        spec_tests::emit(&apis, &cases, &example_stats, &options.metadata)?
+    } else {
+        Vec::new()
+    };
     Ok(Generation {
         files,
         test_files,

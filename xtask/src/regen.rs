@@ -119,6 +119,7 @@ pub fn run_in(root: &Path, args: &RegenArgs) -> anyhow::Result<ExitCode> {
         metadata: emit::workspace_metadata(&root)?,
         releases: emit::releases(&root)?,
         type_names: type_names(&out_dir)?,
+        test_crate: out_dir == default_out,
     };
     let override_files = if args.no_overrides {
         Vec::new()
@@ -269,6 +270,7 @@ pub fn bench(specs_dir: Option<&Path>, runs: usize) -> anyhow::Result<ExitCode> 
         metadata: emit::workspace_metadata(&root)?,
         releases: emit::releases(&root)?,
         type_names: type_names(&root.join("crates"))?,
+        test_crate: true,
     };
     let override_files = overrides::load_dir(&root.join("overrides"))?;
     let figures = bench::measure(runs, || generate(&set, &override_files, &options))?;

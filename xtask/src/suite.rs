@@ -168,15 +168,23 @@ fn regen_and_check(root: &Path, specs: &Path, out: &Path, label: &str) -> anyhow
         bail!("regenerating {label} failed");
     }
     let manifest = out.join("Cargo.toml");
-    cargo(
-        root,
-        &[
-            "check",
-            "--quiet",
-            "--manifest-path",
-            &manifest.to_string_lossy(),
-        ],
-    )
+    let manifest = manifest.to_string_lossy();
+    // Cargo names a path package's artifacts by its place relative to its workspace, so the
+    // `ghl-common` of two `--out` workspaces share artifacts in the shared target directory and
+    // the second would be taken as up to date. Clean this workspace's crates first.
+    let mut members: Vec<String> = std::fs::read_dir(out)
+        .with_context(|| format!("listing {}", out.display()))?
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().join("Cargo.toml").is_file())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .collect();
+    members.sort();
+    let mut clean = vec!["clean", "--quiet", "--manifest-path", &manifest];
+    for member in &members {
+        clean.extend(["-p", member.as_str()]);
+    }
+    cargo(root, &clean)?;
+    cargo(root, &["check", "--quiet", "--manifest-path", &manifest])
 }
 
 /// Lays the flat fixture specs out as a release (`apps/<name>.json`,

@@ -38,6 +38,9 @@ pub struct EmitOptions {
     pub releases: Releases,
     /// The names earlier generations gave inline types (`crates/type-names.json`).
     pub type_names: crate::ir::TypeNames,
+    /// Also generate the test crate `tests/spec-tests`: it tests this workspace's crates, so a
+    /// regen into another directory (`--out`) skips it.
+    pub test_crate: bool,
 }
 
 /// What `specs/versions.toml` and `specs/changelog/` say about each generated crate.

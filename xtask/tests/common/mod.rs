@@ -54,6 +54,7 @@ pub fn options() -> EmitOptions {
         metadata: workspace_metadata(&workspace_root()).expect("workspace metadata"),
         releases: Default::default(),
         type_names: Default::default(),
+        test_crate: true,
     }
 }
 
