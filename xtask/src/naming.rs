@@ -196,38 +196,23 @@ pub fn shared_candidates(paths: &[Vec<String>]) -> Vec<String> {
             out.push(name);
         }
     };
-    let mut last_counts: BTreeMap<String, usize> = BTreeMap::new();
-    for path in paths.iter().filter(|path| path.len() > 1) {
-        if let Some(last) = path.last() {
-            *last_counts
-                .entry(type_name(&spelled_out(last).to_upper_camel_case()))
-                .or_default() += 1;
-        }
-    }
-    let mut by_count: Vec<(usize, String)> = last_counts
-        .into_iter()
-        .map(|(name, count)| (count, name))
-        .collect();
-    by_count.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-    if let Some((_, name)) = by_count.first() {
+    let named_paths = || paths.iter().filter(|path| path.len() > 1);
+    let last = most_common(
+        named_paths()
+            .filter_map(|path| path.last())
+            .map(|last| type_name(&spelled_out(last).to_upper_camel_case())),
+    );
+    if let Some((_, name)) = last {
         if GENERIC_WORDS.contains(&name.as_str()) {
             // `Type` says little: the property with what holds it (`DiscountType`) first, when
             // places share that.
-            let mut tails: BTreeMap<String, usize> = BTreeMap::new();
-            for path in paths.iter().filter(|path| path.len() > 1) {
-                let tail = type_name(&path[path.len() - 2..].concat());
-                *tails.entry(tail).or_default() += 1;
-            }
-            let mut tails: Vec<(usize, String)> = tails
-                .into_iter()
-                .map(|(name, count)| (count, name))
-                .collect();
-            tails.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-            if let Some((_, tail)) = tails.first().filter(|(count, _)| *count > 1) {
-                push(tail.clone());
+            let tail =
+                most_common(named_paths().map(|path| type_name(&path[path.len() - 2..].concat())));
+            if let Some((_, tail)) = tail.filter(|(count, _)| *count > 1) {
+                push(tail);
             }
         }
-        push(name.clone());
+        push(name);
     }
     let shortest = paths.iter().map(Vec::len).min().unwrap_or(0);
     let shared_tail = (0..shortest)
@@ -253,6 +238,18 @@ pub fn shared_candidates(paths: &[Vec<String>]) -> Vec<String> {
         }
     }
     out
+}
+
+/// The name given most often (ties: the first in order) and how often.
+fn most_common(names: impl Iterator<Item = String>) -> Option<(usize, String)> {
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for name in names {
+        *counts.entry(name).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|(name, count)| (count, name))
+        .min_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)))
 }
 
 /// The words of an UpperCamel name: `DeleteNoteResponse` -> `Delete`, `Note`, `Response`.

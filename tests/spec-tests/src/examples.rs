@@ -2,7 +2,7 @@
 
 //! The specs' own examples, deserialized into the generated types and serialized back.
 //!
-//! 901 instances assembled from 4155 examples that match their schema; 299 examples contradict their own schema and are not tested.
+//! 901 instances assembled from 4155 examples that match their schema; 302 examples contradict their own schema and are not tested.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

@@ -37,8 +37,7 @@ pub(super) fn diff_types(old: &Api, new: &Api, inputs: &BTreeSet<String>, out: &
         .types
         .iter()
         .flat_map(|def| {
-            std::iter::once(&def.origin)
-                .chain(&def.also)
+            def.places()
                 .map(move |place| (place.as_str(), def.name.as_str()))
         })
         .collect();

@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Field, Operation, TypeDef, TypeKind, rename_types};
+use super::{Field, Operation, TypeDef, TypeKind, rename_types, sorted_values};
 
 /// Merges identical types and repoints their uses; returns how many types were merged away.
 pub(super) fn merge_identical(types: &mut Vec<TypeDef>, operations: &mut [Operation]) -> usize {
@@ -39,7 +39,8 @@ pub(super) fn merge_identical(types: &mut Vec<TypeDef>, operations: &mut [Operat
                 } else {
                     renamed.insert(types[other].name.clone(), types[keep].name.clone());
                     removed.insert(other);
-                    absorb(types, keep, other);
+                    let other = types[other].clone();
+                    absorb(&mut types[keep], &other);
                 }
             }
         }
@@ -59,23 +60,20 @@ pub(super) fn merge_identical(types: &mut Vec<TypeDef>, operations: &mut [Operat
     }
 }
 
-/// Moves what `other` knows about itself into `keep`: its places, its naming paths, and docs or
-/// an example `keep` lacks.
-fn absorb(types: &mut [TypeDef], keep: usize, other: usize) {
-    let other = types[other].clone();
-    let keep = &mut types[keep];
-    keep.also.push(other.origin);
-    keep.also.extend(other.also);
+/// Moves what `other` (identical to `keep`) knows about itself into `keep`: its places, its
+/// naming paths (unless `keep` is named by the spec), and docs or an example `keep` lacks.
+pub(super) fn absorb(keep: &mut TypeDef, other: &TypeDef) {
+    keep.also.extend(other.places().cloned());
     keep.also.sort();
     if !keep.paths.is_empty() {
-        keep.paths.extend(other.paths);
+        keep.paths.extend(other.paths.iter().cloned());
         keep.paths.sort();
     }
     if keep.doc.is_none() {
-        keep.doc = other.doc;
+        keep.doc.clone_from(&other.doc);
     }
     if keep.example.is_none() {
-        keep.example = other.example;
+        keep.example.clone_from(&other.example);
     }
     if let (TypeKind::Struct { fields, .. }, TypeKind::Struct { fields: theirs, .. }) =
         (&mut keep.kind, &other.kind)
@@ -100,14 +98,7 @@ fn structure_key(kind: &TypeKind) -> Option<String> {
             Some(format!("struct {fields:?} {additional:?}"))
         }
         // The same values in another order are the same enum.
-        TypeKind::Enum { variants } => {
-            let mut wires: Vec<&str> = variants
-                .iter()
-                .map(|variant| variant.wire.as_str())
-                .collect();
-            wires.sort_unstable();
-            Some(format!("enum {wires:?}"))
-        }
+        TypeKind::Enum { variants } => Some(format!("enum {:?}", sorted_values(variants))),
         TypeKind::Untagged { variants } => Some(format!("untagged {variants:?}")),
         TypeKind::Alias(_) => None,
     }

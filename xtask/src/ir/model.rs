@@ -266,6 +266,23 @@ pub enum Response {
     Empty,
 }
 
+impl TypeDef {
+    /// Every place (`file#pointer`) this type stands for: its origin, then the merged ones.
+    pub fn places(&self) -> impl Iterator<Item = &String> {
+        std::iter::once(&self.origin).chain(&self.also)
+    }
+}
+
+/// An enum's wire values, sorted: the same values in another order are the same enum.
+pub fn sorted_values(variants: &[Variant]) -> Vec<&str> {
+    let mut values: Vec<&str> = variants
+        .iter()
+        .map(|variant| variant.wire.as_str())
+        .collect();
+    values.sort_unstable();
+    values
+}
+
 impl Ty {
     /// Every leaf of this type, mutably (the type inside lists and maps included).
     pub fn leaves_mut(&mut self, f: &mut impl FnMut(&mut Ty)) {

@@ -58,8 +58,7 @@ impl TypeNames {
                 .iter()
                 .filter(|def| !def.paths.is_empty())
                 .map(|def| {
-                    let mut places = vec![def.origin.clone()];
-                    places.extend(def.also.iter().cloned());
+                    let mut places: Vec<String> = def.places().cloned().collect();
                     places.sort();
                     (def.name.clone(), places)
                 })
@@ -104,40 +103,34 @@ pub(super) fn name_inline_types(
         let rank = |def: &TypeDef| (def.paths.len() > 1, std::cmp::Reverse(def.paths.len()));
         rank(a).cmp(&rank(b)).then_with(|| a.name.cmp(&b.name))
     });
-    // Types whose places had names keep the name most of their places had.
-    let mut previous: Vec<Option<String>> = vec![None; types.len()];
-    let mut locked_order: Vec<(usize, usize)> = Vec::new();
-    for &index in &order {
-        let def = &types[index];
-        let mut counts: BTreeMap<&String, usize> = BTreeMap::new();
-        for place in std::iter::once(&def.origin).chain(&def.also) {
-            if let Some(name) = locked.get(place) {
-                *counts.entry(name).or_default() += 1;
+    // Types whose places had names keep the name most of their places had; the type holding
+    // more of a name's places wins it.
+    let mut locked_names: Vec<(usize, usize, &String)> = order
+        .iter()
+        .filter_map(|&index| {
+            let mut counts: BTreeMap<&String, usize> = BTreeMap::new();
+            for place in types[index].places() {
+                if let Some(name) = locked.get(place) {
+                    *counts.entry(name).or_default() += 1;
+                }
             }
-        }
-        let best = counts
-            .into_iter()
-            .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)));
-        if let Some((name, count)) = best {
-            previous[index] = Some(name.clone());
-            locked_order.push((index, count));
-        }
-    }
-    // The type holding more of a name's places wins it.
-    locked_order.sort_by(|a, b| {
+            let (name, count) = counts
+                .into_iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))?;
+            Some((index, count, name))
+        })
+        .collect();
+    locked_names.sort_by(|a, b| {
         b.1.cmp(&a.1)
             .then_with(|| types[a.0].name.cmp(&types[b.0].name))
     });
     let mut renamed = BTreeMap::new();
     let mut named = vec![false; types.len()];
-    for (index, _) in locked_order {
-        let Some(name) = previous[index].clone() else {
-            continue;
-        };
-        if scope.contains(&name) {
+    for (index, _, name) in locked_names {
+        if scope.contains(name) {
             continue;
         }
-        let name = scope.claim(&name);
+        let name = scope.claim(name);
         named[index] = true;
         if name != types[index].name {
             renamed.insert(types[index].name.clone(), name);
@@ -224,7 +217,7 @@ mod tests {
         // Pretend the first release named it differently; the lock decides.
         let mut locked = BTreeMap::new();
         for def in first.types.iter().filter(|def| !def.paths.is_empty()) {
-            for place in std::iter::once(&def.origin).chain(&def.also) {
+            for place in def.places() {
                 locked.insert(place.clone(), "InvoiceAltType".to_owned());
             }
         }

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Api, TypeDef, TypeKind, names};
+use super::{Api, TypeDef, TypeKind, dedup, names, sorted_values};
 
 /// Moves enums found in two or more crates of `apis` into `apis[common]`. `locked`: place ->
 /// name, the common crate's [`super::TypeNames`] entry. Returns how many types moved.
@@ -19,8 +19,10 @@ pub fn share_enums(apis: &mut [Api], common: usize, locked: &BTreeMap<String, St
     for (index, api) in apis.iter().enumerate() {
         for def in &api.types {
             if let TypeKind::Enum { variants } = &def.kind {
-                let mut values: Vec<String> = variants.iter().map(|v| v.wire.clone()).collect();
-                values.sort();
+                let values: Vec<String> = sorted_values(variants)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect();
                 groups
                     .entry(values)
                     .or_default()
@@ -48,32 +50,20 @@ pub fn share_enums(apis: &mut [Api], common: usize, locked: &BTreeMap<String, St
                     else {
                         continue;
                     };
+                    let mut def = def.clone();
                     // A named schema's place is named after it.
-                    let paths = if def.paths.is_empty() {
-                        vec![vec![member.clone()]]
-                    } else {
-                        def.paths.clone()
-                    };
+                    if def.paths.is_empty() {
+                        def.paths = vec![vec![member.clone()]];
+                    }
                     match &mut shared {
                         None => {
-                            let mut def = def.clone();
                             def.name = name.clone();
-                            def.paths = paths;
                             shared = Some(def);
                         }
-                        Some(shared) => {
-                            shared.also.push(def.origin.clone());
-                            shared.also.extend(def.also.iter().cloned());
-                            shared.paths.extend(paths);
-                            if shared.doc.is_none() {
-                                shared.doc.clone_from(&def.doc);
-                            }
-                        }
+                        Some(shared) => dedup::absorb(shared, &def),
                     }
                 }
-                let Some(mut shared) = shared else { continue };
-                shared.also.sort();
-                shared.paths.sort();
+                let Some(shared) = shared else { continue };
                 apis[common].types.push(shared);
                 name
             }
