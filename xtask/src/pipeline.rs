@@ -165,6 +165,7 @@ pub fn build_apis(
         );
     }
     ir::share_enums(&mut apis, 0, &names.places(COMMON_CRATE));
+    ir::mark_inputs(&mut apis, COMMON_CRATE);
     Ok(Built {
         apis,
         overrides_applied,

@@ -246,32 +246,29 @@ fn operation_call<'a>(
     let name = format_ident!("{}", op.fn_name);
     let mut args = Vec::new();
     let mut expected_path = op.path.clone();
+    let mut setters = Vec::new();
     for param in &op.path_params {
         let json = argument_json(instances, krate, param)?;
         expected_path =
             expected_path.replacen(&format!("{{{}}}", param.wire), &path_segment(&json), 1);
+    }
+    // The method's arguments, in its order: path parameters, required query and header
+    // parameters, then a required body. Strings are literals (the method takes
+    // `impl Into<String>`); everything else is decoded from JSON into the argument's type.
+    for param in op
+        .path_params
+        .iter()
+        .chain(&op.params)
+        .filter(|param| param.required)
+    {
+        let json = argument_json(instances, krate, param)?;
         args.push(match param.ty {
             Ty::String => {
                 let text = path_segment(&json);
                 quote! { #text }
             }
-            Ty::Number | Ty::Integer | Ty::Boolean => quote! { value(#json) },
-            _ => quote! { &value(#json) },
+            _ => quote! { value(#json) },
         });
-    }
-    if let Some(params_type) = &op.params_type {
-        let ty = format_ident!("{}", params_type);
-        let mut fields = Vec::new();
-        for param in &op.params {
-            let field = format_ident!("{}", param.name);
-            if param.required {
-                let json = argument_json(instances, krate, param)?;
-                fields.push(quote! { #field: value(#json) });
-            } else {
-                fields.push(quote! { #field: None });
-            }
-        }
-        args.push(quote! { &#crate_ident::#ty { #(#fields),* } });
     }
     let body_json = |instances: &mut Instances<'a>, ty: &Ty| -> anyhow::Result<String> {
         instances
@@ -282,21 +279,25 @@ fn operation_call<'a>(
     match &op.body {
         Some(Body::Json { ty, required } | Body::Form { ty, required }) => {
             let json = body_json(instances, ty)?;
-            args.push(if *required {
-                quote! { &value(#json) }
-            } else {
-                quote! { Some(&value(#json)) }
-            });
+            match (required, ty) {
+                (true, _) => args.push(quote! { value(#json) }),
+                // The setter takes `impl Into<_>`: name the type to decode into.
+                (false, Ty::Named(name)) => {
+                    let name = format_ident!("{}", name);
+                    setters.push(quote! { .body(value::<#crate_ident::types::#name>(#json)) });
+                }
+                (false, _) => {}
+            }
         }
         Some(Body::Multipart { ty }) => {
             let json = body_json(instances, &Ty::Named(ty.clone()))?;
-            args.push(quote! { &value(#json) });
+            args.push(quote! { value(#json) });
         }
         Some(Body::MultipartRaw) => args.push(quote! { ghl_runtime::Multipart::new() }),
         Some(Body::Bytes { required: true, .. }) => args.push(quote! { b"body".to_vec() }),
         Some(Body::Bytes {
             required: false, ..
-        }) => args.push(quote! { Some(b"body".to_vec()) }),
+        }) => setters.push(quote! { .body(b"body".to_vec()) }),
         None => {}
     }
     let method = op.method.as_str();
@@ -312,7 +313,7 @@ fn operation_call<'a>(
         quote! { Some("Bearer test-token") }
     };
     Ok(quote! {
-        let _ = api.#name(#(#args),*).await;
+        let _ = api.#name(#(#args),*) #(#setters)* .send().await;
         server.expect(#fn_name, #method, #expected_path, #version, #authorization, &[#(#headers),*]).await;
     })
 }

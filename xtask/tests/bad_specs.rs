@@ -448,7 +448,7 @@ fn a_parameter_without_schema_or_content_is_a_string() {
     let client =
         std::fs::read_to_string(case.out().join("ghl-blogs/src/client.rs")).expect("client");
     assert!(
-        client.contains("pub untyped: Option<String>"),
+        client.contains("pub fn untyped(mut self, untyped: impl Into<String>) -> Self"),
         "untyped parameter not generated as a string"
     );
 }

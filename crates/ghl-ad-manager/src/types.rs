@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AdCampaignDto {
     /// The `id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,6 +60,111 @@ pub struct AdCampaignDto {
     pub meta: Option<serde_json::Value>,
 }
 
+impl AdCampaignDto {
+    /// An empty `AdCampaignDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            id: None,
+            locale: None,
+            name: None,
+            publishing_status: None,
+            media_type: None,
+            audience: None,
+            unit_cost: None,
+            campaign_type: None,
+            ad_campaign_group_id: None,
+            ad_campaign_id: None,
+            ads: None,
+            linked_in_error: None,
+            meta: None,
+        }
+    }
+
+    /// Sets [`id`](Self::id).
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets [`locale`](Self::locale).
+    pub fn locale(mut self, locale: impl Into<LocaleDto>) -> Self {
+        self.locale = Some(locale.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`publishing_status`](Self::publishing_status).
+    pub fn publishing_status(
+        mut self,
+        publishing_status: impl Into<PublishingStatus>,
+    ) -> Self {
+        self.publishing_status = Some(publishing_status.into());
+        self
+    }
+
+    /// Sets [`media_type`](Self::media_type).
+    pub fn media_type(mut self, media_type: impl Into<AdCampaignDtoMediaType>) -> Self {
+        self.media_type = Some(media_type.into());
+        self
+    }
+
+    /// Sets [`audience`](Self::audience).
+    pub fn audience(mut self, audience: impl Into<AudienceDto>) -> Self {
+        self.audience = Some(audience.into());
+        self
+    }
+
+    /// Sets [`unit_cost`](Self::unit_cost).
+    pub fn unit_cost(mut self, unit_cost: impl Into<UnitCostDto>) -> Self {
+        self.unit_cost = Some(unit_cost.into());
+        self
+    }
+
+    /// Sets [`campaign_type`](Self::campaign_type).
+    pub fn campaign_type(mut self, campaign_type: impl Into<String>) -> Self {
+        self.campaign_type = Some(campaign_type.into());
+        self
+    }
+
+    /// Sets [`ad_campaign_group_id`](Self::ad_campaign_group_id).
+    pub fn ad_campaign_group_id(
+        mut self,
+        ad_campaign_group_id: impl Into<String>,
+    ) -> Self {
+        self.ad_campaign_group_id = Some(ad_campaign_group_id.into());
+        self
+    }
+
+    /// Sets [`ad_campaign_id`](Self::ad_campaign_id).
+    pub fn ad_campaign_id(mut self, ad_campaign_id: impl Into<String>) -> Self {
+        self.ad_campaign_id = Some(ad_campaign_id.into());
+        self
+    }
+
+    /// Sets [`ads`](Self::ads).
+    pub fn ads(mut self, ads: impl Into<Vec<LinkedInAdDto>>) -> Self {
+        self.ads = Some(ads.into());
+        self
+    }
+
+    /// Sets [`linked_in_error`](Self::linked_in_error).
+    pub fn linked_in_error(mut self, linked_in_error: impl Into<String>) -> Self {
+        self.linked_in_error = Some(linked_in_error.into());
+        self
+    }
+
+    /// Sets [`meta`](Self::meta).
+    pub fn meta(mut self, meta: impl Into<serde_json::Value>) -> Self {
+        self.meta = Some(meta.into());
+        self
+    }
+}
+
 /// Campaign audience targeting
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignDTO/properties/mediaType`
@@ -66,6 +172,7 @@ pub struct AdCampaignDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum AdCampaignDtoMediaType {
     /// `STANDARD_UPDATE`
     StandardUpdate,
@@ -119,6 +226,7 @@ impl std::fmt::Display for AdCampaignDtoMediaType {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignGroupDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AdCampaignGroupDataDto {
     /// The `id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -181,6 +289,114 @@ pub struct AdCampaignGroupDataDto {
     pub linked_in_error: Option<String>,
 }
 
+impl AdCampaignGroupDataDto {
+    /// A `AdCampaignGroupDataDto` with its required fields (`location_id`); set the others with the setters.
+    pub fn new(location_id: impl Into<String>) -> Self {
+        Self {
+            id: None,
+            location_id: location_id.into(),
+            budget: None,
+            ad_campaigns: None,
+            ad_budget_optimization: None,
+            objective_type: None,
+            name: None,
+            ad_campaign_group_id: None,
+            publishing_status: None,
+            linked_in_ad_account_id: None,
+            unpublished_changes: None,
+            meta: None,
+            linked_in_error: None,
+        }
+    }
+
+    /// Sets [`id`](Self::id).
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets [`budget`](Self::budget).
+    pub fn budget(mut self, budget: impl Into<LinkedInBudgetDto>) -> Self {
+        self.budget = Some(budget.into());
+        self
+    }
+
+    /// Sets [`ad_campaigns`](Self::ad_campaigns).
+    pub fn ad_campaigns(mut self, ad_campaigns: impl Into<Vec<AdCampaignDto>>) -> Self {
+        self.ad_campaigns = Some(ad_campaigns.into());
+        self
+    }
+
+    /// Sets [`ad_budget_optimization`](Self::ad_budget_optimization).
+    pub fn ad_budget_optimization(
+        mut self,
+        ad_budget_optimization: impl Into<AdCampaignGroupDataDtoAdBudgetOptimization>,
+    ) -> Self {
+        self.ad_budget_optimization = Some(ad_budget_optimization.into());
+        self
+    }
+
+    /// Sets [`objective_type`](Self::objective_type).
+    pub fn objective_type(
+        mut self,
+        objective_type: impl Into<AdCampaignGroupDataDtoObjectiveType>,
+    ) -> Self {
+        self.objective_type = Some(objective_type.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`ad_campaign_group_id`](Self::ad_campaign_group_id).
+    pub fn ad_campaign_group_id(
+        mut self,
+        ad_campaign_group_id: impl Into<String>,
+    ) -> Self {
+        self.ad_campaign_group_id = Some(ad_campaign_group_id.into());
+        self
+    }
+
+    /// Sets [`publishing_status`](Self::publishing_status).
+    pub fn publishing_status(
+        mut self,
+        publishing_status: impl Into<PublishingStatus>,
+    ) -> Self {
+        self.publishing_status = Some(publishing_status.into());
+        self
+    }
+
+    /// Sets [`linked_in_ad_account_id`](Self::linked_in_ad_account_id).
+    pub fn linked_in_ad_account_id(
+        mut self,
+        linked_in_ad_account_id: impl Into<String>,
+    ) -> Self {
+        self.linked_in_ad_account_id = Some(linked_in_ad_account_id.into());
+        self
+    }
+
+    /// Sets [`unpublished_changes`](Self::unpublished_changes).
+    pub fn unpublished_changes(mut self, unpublished_changes: bool) -> Self {
+        self.unpublished_changes = Some(unpublished_changes);
+        self
+    }
+
+    /// Sets [`meta`](Self::meta).
+    pub fn meta(mut self, meta: impl Into<serde_json::Value>) -> Self {
+        self.meta = Some(meta.into());
+        self
+    }
+
+    /// Sets [`linked_in_error`](Self::linked_in_error).
+    pub fn linked_in_error(mut self, linked_in_error: impl Into<String>) -> Self {
+        self.linked_in_error = Some(linked_in_error.into());
+        self
+    }
+}
+
 /// The `adBudgetOptimization` field of [`AdCampaignGroupDataDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AdCampaignGroupDataDTO/properties/adBudgetOptimization`
@@ -188,6 +404,7 @@ pub struct AdCampaignGroupDataDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum AdCampaignGroupDataDtoAdBudgetOptimization {
     /// `MAXIMUM_DELIVERY`
     MaximumDelivery,
@@ -240,6 +457,7 @@ impl std::fmt::Display for AdCampaignGroupDataDtoAdBudgetOptimization {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum AdCampaignGroupDataDtoObjectiveType {
     /// `LEAD_GENERATION`
     LeadGeneration,
@@ -289,6 +507,7 @@ impl std::fmt::Display for AdCampaignGroupDataDtoObjectiveType {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AdScheduleTargetDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AdScheduleTargetDto {
     /// Minute mark the schedule starts at
     ///
@@ -317,6 +536,25 @@ pub struct AdScheduleTargetDto {
     pub end_hour: f64,
 }
 
+impl AdScheduleTargetDto {
+    /// A `AdScheduleTargetDto` with its required fields (`start_minute`, `end_minute`, `day_of_week`, `start_hour`, `end_hour`); set the others with the setters.
+    pub fn new(
+        start_minute: EndMinute,
+        end_minute: EndMinute,
+        day_of_week: AdScheduleTargetDtoDayOfWeek,
+        start_hour: f64,
+        end_hour: f64,
+    ) -> Self {
+        Self {
+            start_minute,
+            end_minute,
+            day_of_week,
+            start_hour,
+            end_hour,
+        }
+    }
+}
+
 /// Day of the week for this schedule
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AdScheduleTargetDTO/properties/dayOfWeek`
@@ -324,6 +562,7 @@ pub struct AdScheduleTargetDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum AdScheduleTargetDtoDayOfWeek {
     /// `MONDAY`
     Monday,
@@ -393,6 +632,7 @@ impl std::fmt::Display for AdScheduleTargetDtoDayOfWeek {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AudienceCustomAudienceItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AudienceCustomAudienceItemDto {
     /// Custom audience ID
     ///
@@ -404,10 +644,21 @@ pub struct AudienceCustomAudienceItemDto {
     pub name: String,
 }
 
+impl AudienceCustomAudienceItemDto {
+    /// A `AudienceCustomAudienceItemDto` with its required fields (`id`, `name`); set the others with the setters.
+    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+        }
+    }
+}
+
 /// The `dimensions` field of [`UpsertAudienceDto`] and the `exclusionDimension` field of [`UpsertAudienceDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AudienceDimensionDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AudienceDimensionDto {
     /// Include unknown age
     ///
@@ -436,10 +687,60 @@ pub struct AudienceDimensionDto {
     pub audience_segments: Option<AudienceSegmentsDto>,
 }
 
+impl AudienceDimensionDto {
+    /// An empty `AudienceDimensionDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            is_age_unknown: None,
+            age_ranges: None,
+            genders: None,
+            parental_statuses: None,
+            audience_segments: None,
+        }
+    }
+
+    /// Sets [`is_age_unknown`](Self::is_age_unknown).
+    pub fn is_age_unknown(mut self, is_age_unknown: bool) -> Self {
+        self.is_age_unknown = Some(is_age_unknown);
+        self
+    }
+
+    /// Sets [`age_ranges`](Self::age_ranges).
+    pub fn age_ranges(mut self, age_ranges: impl Into<Vec<String>>) -> Self {
+        self.age_ranges = Some(age_ranges.into());
+        self
+    }
+
+    /// Sets [`genders`](Self::genders).
+    pub fn genders(mut self, genders: impl Into<Vec<String>>) -> Self {
+        self.genders = Some(genders.into());
+        self
+    }
+
+    /// Sets [`parental_statuses`](Self::parental_statuses).
+    pub fn parental_statuses(
+        mut self,
+        parental_statuses: impl Into<Vec<String>>,
+    ) -> Self {
+        self.parental_statuses = Some(parental_statuses.into());
+        self
+    }
+
+    /// Sets [`audience_segments`](Self::audience_segments).
+    pub fn audience_segments(
+        mut self,
+        audience_segments: impl Into<AudienceSegmentsDto>,
+    ) -> Self {
+        self.audience_segments = Some(audience_segments.into());
+        self
+    }
+}
+
 /// The `audience` field of [`AdCampaignDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AudienceDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AudienceDto {
     /// Geographic location targets
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -449,10 +750,39 @@ pub struct AudienceDto {
     pub target_audience: Option<TargetAudienceDto>,
 }
 
+impl AudienceDto {
+    /// An empty `AudienceDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            geo_locations: None,
+            target_audience: None,
+        }
+    }
+
+    /// Sets [`geo_locations`](Self::geo_locations).
+    pub fn geo_locations(
+        mut self,
+        geo_locations: impl Into<Vec<GeoLocationDto>>,
+    ) -> Self {
+        self.geo_locations = Some(geo_locations.into());
+        self
+    }
+
+    /// Sets [`target_audience`](Self::target_audience).
+    pub fn target_audience(
+        mut self,
+        target_audience: impl Into<TargetAudienceDto>,
+    ) -> Self {
+        self.target_audience = Some(target_audience.into());
+        self
+    }
+}
+
 /// An item of the `interests` field of [`FacebookAudienceDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AudienceInterestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AudienceInterestDto {
     /// Interest ID
     ///
@@ -469,10 +799,28 @@ pub struct AudienceInterestDto {
     pub type_: Option<String>,
 }
 
+impl AudienceInterestDto {
+    /// A `AudienceInterestDto` with its required fields (`id`, `name`); set the others with the setters.
+    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            type_: None,
+        }
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn type_(mut self, type_: impl Into<String>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+}
+
 /// An item of the `locales` field of [`FacebookAudienceDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AudienceLocaleDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AudienceLocaleDto {
     /// Locale display name
     ///
@@ -484,10 +832,18 @@ pub struct AudienceLocaleDto {
     pub key: f64,
 }
 
+impl AudienceLocaleDto {
+    /// A `AudienceLocaleDto` with its required fields (`name`, `key`); set the others with the setters.
+    pub fn new(name: impl Into<String>, key: f64) -> Self {
+        Self { name: name.into(), key }
+    }
+}
+
 /// An item of the `geo_locations` field of [`FacebookAudienceDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AudienceLocationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AudienceLocationDto {
     /// Facebook location key
     ///
@@ -522,6 +878,44 @@ pub struct AudienceLocationDto {
     pub geometry: Option<AudienceLocationGeometry>,
 }
 
+impl AudienceLocationDto {
+    /// A `AudienceLocationDto` with its required fields (`key`, `name`, `type_`, `selection_type`); set the others with the setters.
+    pub fn new(
+        key: impl Into<String>,
+        name: impl Into<String>,
+        type_: AudienceLocationDtoType,
+        selection_type: SelectionType,
+    ) -> Self {
+        Self {
+            key: key.into(),
+            name: name.into(),
+            type_,
+            selection_type,
+            radius: None,
+            radius_unit: None,
+            geometry: None,
+        }
+    }
+
+    /// Sets [`radius`](Self::radius).
+    pub fn radius(mut self, radius: f64) -> Self {
+        self.radius = Some(radius);
+        self
+    }
+
+    /// Sets [`radius_unit`](Self::radius_unit).
+    pub fn radius_unit(mut self, radius_unit: impl Into<RadiusUnit>) -> Self {
+        self.radius_unit = Some(radius_unit.into());
+        self
+    }
+
+    /// Sets [`geometry`](Self::geometry).
+    pub fn geometry(mut self, geometry: impl Into<AudienceLocationGeometry>) -> Self {
+        self.geometry = Some(geometry.into());
+        self
+    }
+}
+
 /// Geographic location type
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AudienceLocationDTO/properties/type`
@@ -529,6 +923,7 @@ pub struct AudienceLocationDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum AudienceLocationDtoType {
     /// `country`
     Country,
@@ -618,6 +1013,7 @@ impl std::fmt::Display for AudienceLocationDtoType {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AudienceLocationGeometry`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AudienceLocationGeometry {
     /// Geographic coordinates
     pub location: serde_json::Value,
@@ -627,10 +1023,21 @@ pub struct AudienceLocationGeometry {
     pub location_type: String,
 }
 
+impl AudienceLocationGeometry {
+    /// A `AudienceLocationGeometry` with its required fields (`location`, `location_type`); set the others with the setters.
+    pub fn new(location: serde_json::Value, location_type: impl Into<String>) -> Self {
+        Self {
+            location,
+            location_type: location_type.into(),
+        }
+    }
+}
+
 /// The `placements` field of [`FacebookAudienceDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AudiencePlacementsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AudiencePlacementsDto {
     /// Facebook placement positions
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -643,10 +1050,40 @@ pub struct AudiencePlacementsDto {
     pub messenger: Option<Vec<String>>,
 }
 
+impl AudiencePlacementsDto {
+    /// An empty `AudiencePlacementsDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            facebook: None,
+            instagram: None,
+            messenger: None,
+        }
+    }
+
+    /// Sets [`facebook`](Self::facebook).
+    pub fn facebook(mut self, facebook: impl Into<Vec<String>>) -> Self {
+        self.facebook = Some(facebook.into());
+        self
+    }
+
+    /// Sets [`instagram`](Self::instagram).
+    pub fn instagram(mut self, instagram: impl Into<Vec<String>>) -> Self {
+        self.instagram = Some(instagram.into());
+        self
+    }
+
+    /// Sets [`messenger`](Self::messenger).
+    pub fn messenger(mut self, messenger: impl Into<Vec<String>>) -> Self {
+        self.messenger = Some(messenger.into());
+        self
+    }
+}
+
 /// The `audienceSegments` field of [`AudienceDimensionDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AudienceSegmentsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AudienceSegmentsDto {
     /// Resource names of custom audience segments
     #[serde(
@@ -663,10 +1100,40 @@ pub struct AudienceSegmentsDto {
     pub user_interests: Option<Vec<String>>,
 }
 
+impl AudienceSegmentsDto {
+    /// An empty `AudienceSegmentsDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            custom_audiences: None,
+            user_lists: None,
+            user_interests: None,
+        }
+    }
+
+    /// Sets [`custom_audiences`](Self::custom_audiences).
+    pub fn custom_audiences(mut self, custom_audiences: impl Into<Vec<String>>) -> Self {
+        self.custom_audiences = Some(custom_audiences.into());
+        self
+    }
+
+    /// Sets [`user_lists`](Self::user_lists).
+    pub fn user_lists(mut self, user_lists: impl Into<Vec<String>>) -> Self {
+        self.user_lists = Some(user_lists.into());
+        self
+    }
+
+    /// Sets [`user_interests`](Self::user_interests).
+    pub fn user_interests(mut self, user_interests: impl Into<Vec<String>>) -> Self {
+        self.user_interests = Some(user_interests.into());
+        self
+    }
+}
+
 /// The `budget` field of [`UpsertAdsetDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/Budget`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Budget {
     /// Budget type
     ///
@@ -697,6 +1164,33 @@ pub struct Budget {
     pub schedule_end_date: Option<String>,
 }
 
+impl Budget {
+    /// A `Budget` with its required fields (`budget_type`, `amount`); set the others with the setters.
+    pub fn new(budget_type: BudgetType, amount: f64) -> Self {
+        Self {
+            budget_type,
+            amount,
+            schedule_start_date: None,
+            schedule_end_date: None,
+        }
+    }
+
+    /// Sets [`schedule_start_date`](Self::schedule_start_date).
+    pub fn schedule_start_date(
+        mut self,
+        schedule_start_date: impl Into<String>,
+    ) -> Self {
+        self.schedule_start_date = Some(schedule_start_date.into());
+        self
+    }
+
+    /// Sets [`schedule_end_date`](Self::schedule_end_date).
+    pub fn schedule_end_date(mut self, schedule_end_date: impl Into<String>) -> Self {
+        self.schedule_end_date = Some(schedule_end_date.into());
+        self
+    }
+}
+
 /// Budget type
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/Budget/properties/budgetType` and 2 identical schemas
@@ -704,6 +1198,7 @@ pub struct Budget {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum BudgetType {
     /// `DAILY`
     Daily,
@@ -753,6 +1248,7 @@ impl std::fmt::Display for BudgetType {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/CallAssetPayloadDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CallAssetPayloadDto {
     /// Phone number for call ads
     ///
@@ -787,10 +1283,51 @@ pub struct CallAssetPayloadDto {
     pub resource_name: Option<String>,
 }
 
+impl CallAssetPayloadDto {
+    /// A `CallAssetPayloadDto` with its required fields (`phone_number`, `country_code`); set the others with the setters.
+    pub fn new(
+        phone_number: impl Into<String>,
+        country_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            phone_number: phone_number.into(),
+            country_code: country_code.into(),
+            call_conversion_action: None,
+            ad_schedule_targets: None,
+            resource_name: None,
+        }
+    }
+
+    /// Sets [`call_conversion_action`](Self::call_conversion_action).
+    pub fn call_conversion_action(
+        mut self,
+        call_conversion_action: impl Into<String>,
+    ) -> Self {
+        self.call_conversion_action = Some(call_conversion_action.into());
+        self
+    }
+
+    /// Sets [`ad_schedule_targets`](Self::ad_schedule_targets).
+    pub fn ad_schedule_targets(
+        mut self,
+        ad_schedule_targets: impl Into<Vec<AdScheduleTargetDto>>,
+    ) -> Self {
+        self.ad_schedule_targets = Some(ad_schedule_targets.into());
+        self
+    }
+
+    /// Sets [`resource_name`](Self::resource_name).
+    pub fn resource_name(mut self, resource_name: impl Into<String>) -> Self {
+        self.resource_name = Some(resource_name.into());
+        self
+    }
+}
+
 /// The body of `PUT /ad-publishing/google/ads`.
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/CampaignDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CampaignDto {
     /// Campaign identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -903,6 +1440,178 @@ pub struct CampaignDto {
     pub advanced_options: Option<serde_json::Value>,
 }
 
+impl CampaignDto {
+    /// A `CampaignDto` with its required fields (`name`, `location_id`, `advertising_channel_type`); set the others with the setters.
+    pub fn new(
+        name: impl Into<String>,
+        location_id: impl Into<String>,
+        advertising_channel_type: CampaignDtoAdvertisingChannelType,
+    ) -> Self {
+        Self {
+            id: None,
+            name: name.into(),
+            location_id: location_id.into(),
+            advertising_channel_type,
+            advertising_channel_sub_type: None,
+            goal_type: None,
+            budget: None,
+            audience: None,
+            network_settings: None,
+            bidding_strategy: None,
+            assets: None,
+            is_eu_political_ads: None,
+            ad_groups: None,
+            campaign_goal: None,
+            ad_schedule: None,
+            publishing_status: None,
+            google_ad_account_id: None,
+            unpublished_changes: None,
+            maximum_cpc: None,
+            google_campaign_id: None,
+            source: None,
+            advanced_options: None,
+        }
+    }
+
+    /// Sets [`id`](Self::id).
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets [`advertising_channel_sub_type`](Self::advertising_channel_sub_type).
+    pub fn advertising_channel_sub_type(
+        mut self,
+        advertising_channel_sub_type: impl Into<CampaignDtoAdvertisingChannelSubType>,
+    ) -> Self {
+        self.advertising_channel_sub_type = Some(advertising_channel_sub_type.into());
+        self
+    }
+
+    /// Sets [`goal_type`](Self::goal_type).
+    pub fn goal_type(mut self, goal_type: impl Into<CampaignDtoGoalType>) -> Self {
+        self.goal_type = Some(goal_type.into());
+        self
+    }
+
+    /// Sets [`budget`](Self::budget).
+    pub fn budget(mut self, budget: impl Into<GoogleBudgetDto>) -> Self {
+        self.budget = Some(budget.into());
+        self
+    }
+
+    /// Sets [`audience`](Self::audience).
+    pub fn audience(mut self, audience: impl Into<GoogleCampaignAudienceDto>) -> Self {
+        self.audience = Some(audience.into());
+        self
+    }
+
+    /// Sets [`network_settings`](Self::network_settings).
+    pub fn network_settings(
+        mut self,
+        network_settings: impl Into<GoogleNetworkSettingsDto>,
+    ) -> Self {
+        self.network_settings = Some(network_settings.into());
+        self
+    }
+
+    /// Sets [`bidding_strategy`](Self::bidding_strategy).
+    pub fn bidding_strategy(
+        mut self,
+        bidding_strategy: impl Into<GoogleBiddingStrategyDto>,
+    ) -> Self {
+        self.bidding_strategy = Some(bidding_strategy.into());
+        self
+    }
+
+    /// Sets [`assets`](Self::assets).
+    pub fn assets(mut self, assets: impl Into<GoogleAssetsDto>) -> Self {
+        self.assets = Some(assets.into());
+        self
+    }
+
+    /// Sets [`is_eu_political_ads`](Self::is_eu_political_ads).
+    pub fn is_eu_political_ads(mut self, is_eu_political_ads: bool) -> Self {
+        self.is_eu_political_ads = Some(is_eu_political_ads);
+        self
+    }
+
+    /// Sets [`ad_groups`](Self::ad_groups).
+    pub fn ad_groups(mut self, ad_groups: impl Into<Vec<GoogleAdGroupDto>>) -> Self {
+        self.ad_groups = Some(ad_groups.into());
+        self
+    }
+
+    /// Sets [`campaign_goal`](Self::campaign_goal).
+    pub fn campaign_goal(
+        mut self,
+        campaign_goal: impl Into<GoogleCampaignGoalDto>,
+    ) -> Self {
+        self.campaign_goal = Some(campaign_goal.into());
+        self
+    }
+
+    /// Sets [`ad_schedule`](Self::ad_schedule).
+    pub fn ad_schedule(
+        mut self,
+        ad_schedule: impl Into<Vec<GoogleAdScheduleDto>>,
+    ) -> Self {
+        self.ad_schedule = Some(ad_schedule.into());
+        self
+    }
+
+    /// Sets [`publishing_status`](Self::publishing_status).
+    pub fn publishing_status(
+        mut self,
+        publishing_status: impl Into<PublishingStatus>,
+    ) -> Self {
+        self.publishing_status = Some(publishing_status.into());
+        self
+    }
+
+    /// Sets [`google_ad_account_id`](Self::google_ad_account_id).
+    pub fn google_ad_account_id(
+        mut self,
+        google_ad_account_id: impl Into<String>,
+    ) -> Self {
+        self.google_ad_account_id = Some(google_ad_account_id.into());
+        self
+    }
+
+    /// Sets [`unpublished_changes`](Self::unpublished_changes).
+    pub fn unpublished_changes(mut self, unpublished_changes: bool) -> Self {
+        self.unpublished_changes = Some(unpublished_changes);
+        self
+    }
+
+    /// Sets [`maximum_cpc`](Self::maximum_cpc).
+    pub fn maximum_cpc(mut self, maximum_cpc: f64) -> Self {
+        self.maximum_cpc = Some(maximum_cpc);
+        self
+    }
+
+    /// Sets [`google_campaign_id`](Self::google_campaign_id).
+    pub fn google_campaign_id(mut self, google_campaign_id: impl Into<String>) -> Self {
+        self.google_campaign_id = Some(google_campaign_id.into());
+        self
+    }
+
+    /// Sets [`source`](Self::source).
+    pub fn source(mut self, source: impl Into<String>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// Sets [`advanced_options`](Self::advanced_options).
+    pub fn advanced_options(
+        mut self,
+        advanced_options: impl Into<serde_json::Value>,
+    ) -> Self {
+        self.advanced_options = Some(advanced_options.into());
+        self
+    }
+}
+
 /// Channel sub type
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/CampaignDTO/properties/advertisingChannelSubType`
@@ -910,6 +1619,7 @@ pub struct CampaignDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum CampaignDtoAdvertisingChannelSubType {
     /// `DEMAND_GEN`
     DemandGen,
@@ -958,6 +1668,7 @@ impl std::fmt::Display for CampaignDtoAdvertisingChannelSubType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum CampaignDtoAdvertisingChannelType {
     /// `SEARCH`
     Search,
@@ -1034,6 +1745,7 @@ impl std::fmt::Display for CampaignDtoAdvertisingChannelType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum CampaignDtoGoalType {
     /// `WEBSITE_TRAFFIC`
     WebsiteTraffic,
@@ -1083,6 +1795,7 @@ impl std::fmt::Display for CampaignDtoGoalType {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/ConsentDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ConsentDto {
     /// Whether consent checkbox is required
     ///
@@ -1097,10 +1810,22 @@ pub struct ConsentDto {
     pub consent: LocalizedStringDto,
 }
 
+impl ConsentDto {
+    /// A `ConsentDto` with its required fields (`check_required`, `id`, `consent`); set the others with the setters.
+    pub fn new(check_required: bool, id: f64, consent: LocalizedStringDto) -> Self {
+        Self {
+            check_required,
+            id,
+            consent,
+        }
+    }
+}
+
 /// The `valueSettings` field of [`UpsertConversionDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/ConversionValueSettings`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ConversionValueSettings {
     /// Default monetary value assigned to each conversion
     ///
@@ -1119,10 +1844,26 @@ pub struct ConversionValueSettings {
     pub always_use_default_value: bool,
 }
 
+impl ConversionValueSettings {
+    /// A `ConversionValueSettings` with its required fields (`default_value`, `default_currency_code`, `always_use_default_value`); set the others with the setters.
+    pub fn new(
+        default_value: f64,
+        default_currency_code: impl Into<String>,
+        always_use_default_value: bool,
+    ) -> Self {
+        Self {
+            default_value,
+            default_currency_code: default_currency_code.into(),
+            always_use_default_value,
+        }
+    }
+}
+
 /// The body of `POST /ad-publishing/facebook/conversation-forms`.
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/CreateConversationFormDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateConversationFormDto {
     /// Location identifier
     ///
@@ -1141,10 +1882,28 @@ pub struct CreateConversationFormDto {
     pub questions: Vec<WelcomeMessageQuestion>,
 }
 
+impl CreateConversationFormDto {
+    /// A `CreateConversationFormDto` with its required fields (`location_id`, `name`, `text`, `questions`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        name: impl Into<String>,
+        text: impl Into<String>,
+        questions: Vec<WelcomeMessageQuestion>,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            name: name.into(),
+            text: text.into(),
+            questions,
+        }
+    }
+}
+
 /// The body of `POST /ad-publishing/google/integration`.
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/CreateGoogleIntegrationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateGoogleIntegrationDto {
     /// Location identifier
     ///
@@ -1163,10 +1922,26 @@ pub struct CreateGoogleIntegrationDto {
     pub mcc_id: String,
 }
 
+impl CreateGoogleIntegrationDto {
+    /// A `CreateGoogleIntegrationDto` with its required fields (`location_id`, `ad_account_id`, `mcc_id`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        ad_account_id: impl Into<String>,
+        mcc_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            ad_account_id: ad_account_id.into(),
+            mcc_id: mcc_id.into(),
+        }
+    }
+}
+
 /// The body of `POST /ad-publishing/facebook/integration`.
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/CreateIntegrationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateIntegrationDto {
     /// Location identifier
     ///
@@ -1185,10 +1960,28 @@ pub struct CreateIntegrationDto {
     pub ad_account_id: Option<String>,
 }
 
+impl CreateIntegrationDto {
+    /// A `CreateIntegrationDto` with its required fields (`location_id`, `page_id`); set the others with the setters.
+    pub fn new(location_id: impl Into<String>, page_id: impl Into<String>) -> Self {
+        Self {
+            location_id: location_id.into(),
+            page_id: page_id.into(),
+            ad_account_id: None,
+        }
+    }
+
+    /// Sets [`ad_account_id`](Self::ad_account_id).
+    pub fn ad_account_id(mut self, ad_account_id: impl Into<String>) -> Self {
+        self.ad_account_id = Some(ad_account_id.into());
+        self
+    }
+}
+
 /// The body of `POST /ad-publishing/facebook/page/{pageId}/forms`.
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/CreateLeadFormDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateLeadFormDto {
     /// Lead form type
     ///
@@ -1244,6 +2037,64 @@ pub struct CreateLeadFormDto {
     pub thank_you_page: ThankYouPage,
 }
 
+impl CreateLeadFormDto {
+    /// A `CreateLeadFormDto` with its required fields (`type_`, `name`, `location_id`, `questions`, `privacy_policy_link`, `thank_you_page`); set the others with the setters.
+    pub fn new(
+        type_: CreateLeadFormDtoType,
+        name: impl Into<String>,
+        location_id: impl Into<String>,
+        questions: Vec<FormQuestion>,
+        privacy_policy_link: impl Into<String>,
+        thank_you_page: ThankYouPage,
+    ) -> Self {
+        Self {
+            type_,
+            name: name.into(),
+            location_id: location_id.into(),
+            greeting_card: None,
+            questions,
+            question_page_headline: None,
+            privacy_policy_link: privacy_policy_link.into(),
+            privacy_policy_text: None,
+            custom_disclaimer: None,
+            thank_you_page,
+        }
+    }
+
+    /// Sets [`greeting_card`](Self::greeting_card).
+    pub fn greeting_card(mut self, greeting_card: impl Into<GreetingCard>) -> Self {
+        self.greeting_card = Some(greeting_card.into());
+        self
+    }
+
+    /// Sets [`question_page_headline`](Self::question_page_headline).
+    pub fn question_page_headline(
+        mut self,
+        question_page_headline: impl Into<String>,
+    ) -> Self {
+        self.question_page_headline = Some(question_page_headline.into());
+        self
+    }
+
+    /// Sets [`privacy_policy_text`](Self::privacy_policy_text).
+    pub fn privacy_policy_text(
+        mut self,
+        privacy_policy_text: impl Into<String>,
+    ) -> Self {
+        self.privacy_policy_text = Some(privacy_policy_text.into());
+        self
+    }
+
+    /// Sets [`custom_disclaimer`](Self::custom_disclaimer).
+    pub fn custom_disclaimer(
+        mut self,
+        custom_disclaimer: impl Into<CustomDisclaimer>,
+    ) -> Self {
+        self.custom_disclaimer = Some(custom_disclaimer.into());
+        self
+    }
+}
+
 /// Lead form type
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/CreateLeadFormDTO/properties/type`
@@ -1251,6 +2102,7 @@ pub struct CreateLeadFormDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum CreateLeadFormDtoType {
     /// `MORE_VOLUME`
     MoreVolume,
@@ -1300,6 +2152,7 @@ impl std::fmt::Display for CreateLeadFormDtoType {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/CreateLinkedinIntegrationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateLinkedinIntegrationDto {
     /// Location identifier
     ///
@@ -1328,10 +2181,30 @@ pub struct CreateLinkedinIntegrationDto {
     pub organization_id: String,
 }
 
+impl CreateLinkedinIntegrationDto {
+    /// A `CreateLinkedinIntegrationDto` with its required fields (`location_id`, `ad_account_id`, `ad_account_name`, `currency_code`, `organization_id`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        ad_account_id: impl Into<String>,
+        ad_account_name: impl Into<String>,
+        currency_code: impl Into<String>,
+        organization_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            ad_account_id: ad_account_id.into(),
+            ad_account_name: ad_account_name.into(),
+            currency_code: currency_code.into(),
+            organization_id: organization_id.into(),
+        }
+    }
+}
+
 /// The body of `POST /ad-publishing/google/segments/offline-user-list-job`.
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/CreateOfflineUserListJobDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateOfflineUserListJobDto {
     /// Location identifier
     ///
@@ -1358,10 +2231,48 @@ pub struct CreateOfflineUserListJobDto {
     pub is_dynamic: Option<bool>,
 }
 
+impl CreateOfflineUserListJobDto {
+    /// A `CreateOfflineUserListJobDto` with its required fields (`location_id`); set the others with the setters.
+    pub fn new(location_id: impl Into<String>) -> Self {
+        Self {
+            location_id: location_id.into(),
+            smart_list_ids: None,
+            csv_path: None,
+            user_list_id: None,
+            is_dynamic: None,
+        }
+    }
+
+    /// Sets [`smart_list_ids`](Self::smart_list_ids).
+    pub fn smart_list_ids(mut self, smart_list_ids: impl Into<Vec<String>>) -> Self {
+        self.smart_list_ids = Some(smart_list_ids.into());
+        self
+    }
+
+    /// Sets [`csv_path`](Self::csv_path).
+    pub fn csv_path(mut self, csv_path: impl Into<String>) -> Self {
+        self.csv_path = Some(csv_path.into());
+        self
+    }
+
+    /// Sets [`user_list_id`](Self::user_list_id).
+    pub fn user_list_id(mut self, user_list_id: impl Into<String>) -> Self {
+        self.user_list_id = Some(user_list_id.into());
+        self
+    }
+
+    /// Sets [`is_dynamic`](Self::is_dynamic).
+    pub fn is_dynamic(mut self, is_dynamic: bool) -> Self {
+        self.is_dynamic = Some(is_dynamic);
+        self
+    }
+}
+
 /// The `creationLocale` field of [`LinkedInCreateLeadFormBodyDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/CreationLocaleDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreationLocaleDto {
     /// Country code
     ///
@@ -1373,10 +2284,21 @@ pub struct CreationLocaleDto {
     pub language: String,
 }
 
+impl CreationLocaleDto {
+    /// A `CreationLocaleDto` with its required fields (`country`, `language`); set the others with the setters.
+    pub fn new(country: impl Into<String>, language: impl Into<String>) -> Self {
+        Self {
+            country: country.into(),
+            language: language.into(),
+        }
+    }
+}
+
 /// The `customDisclaimer` field of [`CreateLeadFormDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/CustomDisclaimer`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomDisclaimer {
     /// Disclaimer title
     ///
@@ -1391,10 +2313,31 @@ pub struct CustomDisclaimer {
     pub checkboxes: Option<Vec<CustomDisclaimerCheckbox>>,
 }
 
+impl CustomDisclaimer {
+    /// A `CustomDisclaimer` with its required fields (`title`, `body`); set the others with the setters.
+    pub fn new(title: impl Into<String>, body: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            body: body.into(),
+            checkboxes: None,
+        }
+    }
+
+    /// Sets [`checkboxes`](Self::checkboxes).
+    pub fn checkboxes(
+        mut self,
+        checkboxes: impl Into<Vec<CustomDisclaimerCheckbox>>,
+    ) -> Self {
+        self.checkboxes = Some(checkboxes.into());
+        self
+    }
+}
+
 /// An item of the `checkboxes` field of [`CustomDisclaimer`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/CustomDisclaimerCheckbox`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomDisclaimerCheckbox {
     /// Checkbox required flag
     ///
@@ -1410,10 +2353,26 @@ pub struct CustomDisclaimerCheckbox {
     pub key: String,
 }
 
+impl CustomDisclaimerCheckbox {
+    /// A `CustomDisclaimerCheckbox` with its required fields (`is_required`, `text`, `key`); set the others with the setters.
+    pub fn new(
+        is_required: bool,
+        text: impl Into<String>,
+        key: impl Into<String>,
+    ) -> Self {
+        Self {
+            is_required,
+            text: text.into(),
+            key: key.into(),
+        }
+    }
+}
+
 /// An item of the `customQuestionFields` field of [`LeadFormAssetPayloadDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/CustomQuestionFieldDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomQuestionFieldDto {
     /// Custom question text shown to the user
     ///
@@ -1425,6 +2384,19 @@ pub struct CustomQuestionFieldDto {
     pub single_choice_answers: Vec<String>,
 }
 
+impl CustomQuestionFieldDto {
+    /// A `CustomQuestionFieldDto` with its required fields (`custom_question_text`, `single_choice_answers`); set the others with the setters.
+    pub fn new(
+        custom_question_text: impl Into<String>,
+        single_choice_answers: Vec<String>,
+    ) -> Self {
+        Self {
+            custom_question_text: custom_question_text.into(),
+            single_choice_answers,
+        }
+    }
+}
+
 /// Minute mark the schedule ends at
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AdScheduleTargetDTO/properties/endMinute` and 1 identical schema (`apps/ad-manager.json#/components/schemas/AdScheduleTargetDTO/properties/startMinute`)
@@ -1432,6 +2404,7 @@ pub struct CustomQuestionFieldDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum EndMinute {
     /// `ZERO`
     Zero,
@@ -1489,6 +2462,7 @@ impl std::fmt::Display for EndMinute {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/FacebookAudienceDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FacebookAudienceDto {
     /// Geographic locations to target or exclude
     pub geo_locations: Vec<AudienceLocationDto>,
@@ -1527,6 +2501,87 @@ pub struct FacebookAudienceDto {
     pub genders: Option<Vec<f64>>,
 }
 
+impl FacebookAudienceDto {
+    /// A `FacebookAudienceDto` with its required fields (`geo_locations`); set the others with the setters.
+    pub fn new(geo_locations: Vec<AudienceLocationDto>) -> Self {
+        Self {
+            geo_locations,
+            locales: None,
+            placements: None,
+            placement_type: None,
+            lookalike: None,
+            retargeting: None,
+            interests: None,
+            age_min: None,
+            age_max: None,
+            genders: None,
+        }
+    }
+
+    /// Sets [`locales`](Self::locales).
+    pub fn locales(mut self, locales: impl Into<Vec<AudienceLocaleDto>>) -> Self {
+        self.locales = Some(locales.into());
+        self
+    }
+
+    /// Sets [`placements`](Self::placements).
+    pub fn placements(mut self, placements: impl Into<AudiencePlacementsDto>) -> Self {
+        self.placements = Some(placements.into());
+        self
+    }
+
+    /// Sets [`placement_type`](Self::placement_type).
+    pub fn placement_type(
+        mut self,
+        placement_type: impl Into<FacebookAudienceDtoPlacementType>,
+    ) -> Self {
+        self.placement_type = Some(placement_type.into());
+        self
+    }
+
+    /// Sets [`lookalike`](Self::lookalike).
+    pub fn lookalike(
+        mut self,
+        lookalike: impl Into<Vec<AudienceCustomAudienceItemDto>>,
+    ) -> Self {
+        self.lookalike = Some(lookalike.into());
+        self
+    }
+
+    /// Sets [`retargeting`](Self::retargeting).
+    pub fn retargeting(
+        mut self,
+        retargeting: impl Into<Vec<AudienceCustomAudienceItemDto>>,
+    ) -> Self {
+        self.retargeting = Some(retargeting.into());
+        self
+    }
+
+    /// Sets [`interests`](Self::interests).
+    pub fn interests(mut self, interests: impl Into<Vec<AudienceInterestDto>>) -> Self {
+        self.interests = Some(interests.into());
+        self
+    }
+
+    /// Sets [`age_min`](Self::age_min).
+    pub fn age_min(mut self, age_min: f64) -> Self {
+        self.age_min = Some(age_min);
+        self
+    }
+
+    /// Sets [`age_max`](Self::age_max).
+    pub fn age_max(mut self, age_max: f64) -> Self {
+        self.age_max = Some(age_max);
+        self
+    }
+
+    /// Sets [`genders`](Self::genders).
+    pub fn genders(mut self, genders: impl Into<Vec<f64>>) -> Self {
+        self.genders = Some(genders.into());
+        self
+    }
+}
+
 /// Placement strategy — "auto" lets Facebook choose, "manual" uses the placements config
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/FacebookAudienceDTO/properties/placementType`
@@ -1534,6 +2589,7 @@ pub struct FacebookAudienceDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum FacebookAudienceDtoPlacementType {
     /// `auto`
     Auto,
@@ -1586,6 +2642,7 @@ impl std::fmt::Display for FacebookAudienceDtoPlacementType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum FbGetCustomAudiencesSource {
     /// `ad_manager`
     AdManager,
@@ -1638,6 +2695,7 @@ impl std::fmt::Display for FbGetCustomAudiencesSource {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum FbGetCustomAudiencesType {
     /// `lookalike`
     Lookalike,
@@ -1694,6 +2752,7 @@ impl std::fmt::Display for FbGetCustomAudiencesType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum FbGetEntityEntityType {
     /// `CAMPAIGN`
     Campaign,
@@ -1750,6 +2809,7 @@ impl std::fmt::Display for FbGetEntityEntityType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum FbGetEntityType {
     /// `AD_MANAGER`
     AdManager,
@@ -1802,6 +2862,7 @@ impl std::fmt::Display for FbGetEntityType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum FbGetReportingFieldsItem {
     /// `impressions`
     Impressions,
@@ -1882,6 +2943,7 @@ impl std::fmt::Display for FbGetReportingFieldsItem {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum FbGetReportingGroupBy {
     /// `day`
     Day,
@@ -1935,6 +2997,7 @@ impl std::fmt::Display for FbGetReportingGroupBy {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/FbSetDefaultPageBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FbSetDefaultPageBodyDto {
     /// Facebook page identifier
     ///
@@ -1943,10 +3006,18 @@ pub struct FbSetDefaultPageBodyDto {
     pub page_id: String,
 }
 
+impl FbSetDefaultPageBodyDto {
+    /// A `FbSetDefaultPageBodyDto` with its required fields (`page_id`); set the others with the setters.
+    pub fn new(page_id: impl Into<String>) -> Self {
+        Self { page_id: page_id.into() }
+    }
+}
+
 /// The body of `PUT /ad-publishing/facebook/custom-audience/{audienceId}`.
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/FbUpdateAudienceBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FbUpdateAudienceBodyDto {
     /// Location identifier
     ///
@@ -1963,10 +3034,26 @@ pub struct FbUpdateAudienceBodyDto {
     pub description: String,
 }
 
+impl FbUpdateAudienceBodyDto {
+    /// A `FbUpdateAudienceBodyDto` with its required fields (`location_id`, `name`, `description`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        name: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            name: name.into(),
+            description: description.into(),
+        }
+    }
+}
+
 /// The `flexibleRuleUserList` field of [`RuleBasedUserListDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/FlexibleRuleUserListDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FlexibleRuleUserListDto {
     /// Operator for combining inclusive operands
     ///
@@ -1985,10 +3072,34 @@ pub struct FlexibleRuleUserListDto {
     pub exclusive_operands: Vec<RuleOperandDto>,
 }
 
+impl FlexibleRuleUserListDto {
+    /// A `FlexibleRuleUserListDto` with its required fields (`inclusive_operands`, `exclusive_operands`); set the others with the setters.
+    pub fn new(
+        inclusive_operands: Vec<RuleOperandDto>,
+        exclusive_operands: Vec<RuleOperandDto>,
+    ) -> Self {
+        Self {
+            inclusive_rule_operator: None,
+            inclusive_operands,
+            exclusive_operands,
+        }
+    }
+
+    /// Sets [`inclusive_rule_operator`](Self::inclusive_rule_operator).
+    pub fn inclusive_rule_operator(
+        mut self,
+        inclusive_rule_operator: impl Into<String>,
+    ) -> Self {
+        self.inclusive_rule_operator = Some(inclusive_rule_operator.into());
+        self
+    }
+}
+
 /// An item of the `questions` field of [`CreateLeadFormDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/FormQuestion`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FormQuestion {
     /// Question label text shown to the user
     ///
@@ -2009,10 +3120,35 @@ pub struct FormQuestion {
     pub options: Option<Vec<FormQuestionOption>>,
 }
 
+impl FormQuestion {
+    /// A `FormQuestion` with its required fields (`key`, `type_`); set the others with the setters.
+    pub fn new(key: impl Into<String>, type_: FormQuestionType) -> Self {
+        Self {
+            label: None,
+            key: key.into(),
+            type_,
+            options: None,
+        }
+    }
+
+    /// Sets [`label`](Self::label).
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// Sets [`options`](Self::options).
+    pub fn options(mut self, options: impl Into<Vec<FormQuestionOption>>) -> Self {
+        self.options = Some(options.into());
+        self
+    }
+}
+
 /// An item of the `options` field of [`FormQuestion`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/FormQuestionOption`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FormQuestionOption {
     /// Option key
     ///
@@ -2024,6 +3160,16 @@ pub struct FormQuestionOption {
     pub value: String,
 }
 
+impl FormQuestionOption {
+    /// A `FormQuestionOption` with its required fields (`key`, `value`); set the others with the setters.
+    pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+}
+
 /// Question input type — use a prefilled type for standard fields or CUSTOM / SHORT_ANSWER for freeform questions
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/FormQuestion/properties/type`
@@ -2031,6 +3177,7 @@ pub struct FormQuestionOption {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum FormQuestionType {
     /// `CUSTOM`
     Custom,
@@ -2160,6 +3307,7 @@ impl std::fmt::Display for FormQuestionType {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GeoAddressComponentDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GeoAddressComponentDto {
     /// Full name of the address component
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2172,10 +3320,40 @@ pub struct GeoAddressComponentDto {
     pub types: Option<Vec<String>>,
 }
 
+impl GeoAddressComponentDto {
+    /// An empty `GeoAddressComponentDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            long_name: None,
+            short_name: None,
+            types: None,
+        }
+    }
+
+    /// Sets [`long_name`](Self::long_name).
+    pub fn long_name(mut self, long_name: impl Into<String>) -> Self {
+        self.long_name = Some(long_name.into());
+        self
+    }
+
+    /// Sets [`short_name`](Self::short_name).
+    pub fn short_name(mut self, short_name: impl Into<String>) -> Self {
+        self.short_name = Some(short_name.into());
+        self
+    }
+
+    /// Sets [`types`](Self::types).
+    pub fn types(mut self, types: impl Into<Vec<String>>) -> Self {
+        self.types = Some(types.into());
+        self
+    }
+}
+
 /// The `geometry` field of [`GoogleGeoLocationDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GeoGeometryDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GeoGeometryDto {
     /// Location coordinates
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2188,10 +3366,40 @@ pub struct GeoGeometryDto {
     pub viewport: Option<GeoViewportDto>,
 }
 
+impl GeoGeometryDto {
+    /// An empty `GeoGeometryDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            location: None,
+            location_type: None,
+            viewport: None,
+        }
+    }
+
+    /// Sets [`location`](Self::location).
+    pub fn location(mut self, location: impl Into<GeoLatLngDto>) -> Self {
+        self.location = Some(location.into());
+        self
+    }
+
+    /// Sets [`location_type`](Self::location_type).
+    pub fn location_type(mut self, location_type: impl Into<String>) -> Self {
+        self.location_type = Some(location_type.into());
+        self
+    }
+
+    /// Sets [`viewport`](Self::viewport).
+    pub fn viewport(mut self, viewport: impl Into<GeoViewportDto>) -> Self {
+        self.viewport = Some(viewport.into());
+        self
+    }
+}
+
 /// The `location` field of [`GeoGeometryDto`], the `northeast` field of [`GeoViewportDto`] and the `southwest` field of [`GeoViewportDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GeoLatLngDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GeoLatLngDto {
     /// Latitude
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2201,10 +3409,30 @@ pub struct GeoLatLngDto {
     pub lng: Option<f64>,
 }
 
+impl GeoLatLngDto {
+    /// An empty `GeoLatLngDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self { lat: None, lng: None }
+    }
+
+    /// Sets [`lat`](Self::lat).
+    pub fn lat(mut self, lat: f64) -> Self {
+        self.lat = Some(lat);
+        self
+    }
+
+    /// Sets [`lng`](Self::lng).
+    pub fn lng(mut self, lng: f64) -> Self {
+        self.lng = Some(lng);
+        self
+    }
+}
+
 /// An item of the `geo_locations` field of [`AudienceDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GeoLocationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GeoLocationDto {
     /// Location display name
     ///
@@ -2226,10 +3454,28 @@ pub struct GeoLocationDto {
     pub selection_type: SelectionType,
 }
 
+impl GeoLocationDto {
+    /// A `GeoLocationDto` with its required fields (`name`, `urn`, `facet_urn`, `selection_type`); set the others with the setters.
+    pub fn new(
+        name: impl Into<String>,
+        urn: impl Into<String>,
+        facet_urn: impl Into<String>,
+        selection_type: SelectionType,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            urn: urn.into(),
+            facet_urn: facet_urn.into(),
+            selection_type,
+        }
+    }
+}
+
 /// The `viewport` field of [`GeoGeometryDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GeoViewportDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GeoViewportDto {
     /// Northeast corner of the viewport
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2239,10 +3485,33 @@ pub struct GeoViewportDto {
     pub southwest: Option<GeoLatLngDto>,
 }
 
+impl GeoViewportDto {
+    /// An empty `GeoViewportDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            northeast: None,
+            southwest: None,
+        }
+    }
+
+    /// Sets [`northeast`](Self::northeast).
+    pub fn northeast(mut self, northeast: impl Into<GeoLatLngDto>) -> Self {
+        self.northeast = Some(northeast.into());
+        self
+    }
+
+    /// Sets [`southwest`](Self::southwest).
+    pub fn southwest(mut self, southwest: impl Into<GeoLatLngDto>) -> Self {
+        self.southwest = Some(southwest.into());
+        self
+    }
+}
+
 /// An item of the `adContent` field of [`GoogleAdGroupDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdContentDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GoogleAdContentDto {
     /// Ad identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2335,6 +3604,190 @@ pub struct GoogleAdContentDto {
     pub custom_channels: Option<bool>,
 }
 
+impl GoogleAdContentDto {
+    /// An empty `GoogleAdContentDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            id: None,
+            name: None,
+            media_type: None,
+            headlines: None,
+            long_headlines: None,
+            descriptions: None,
+            final_url: None,
+            path1: None,
+            path2: None,
+            is_deleted: None,
+            ad_error: None,
+            publishing_status: None,
+            ad_id: None,
+            ad_campaign_id: None,
+            ad_group_id: None,
+            google_ad_id: None,
+            media: None,
+            call_to_action_label: None,
+            business_name: None,
+            youtube_video_links: None,
+            carousel_cards: None,
+            placements: None,
+            custom_channels: None,
+        }
+    }
+
+    /// Sets [`id`](Self::id).
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`media_type`](Self::media_type).
+    pub fn media_type(
+        mut self,
+        media_type: impl Into<GoogleAdContentDtoMediaType>,
+    ) -> Self {
+        self.media_type = Some(media_type.into());
+        self
+    }
+
+    /// Sets [`headlines`](Self::headlines).
+    pub fn headlines(mut self, headlines: impl Into<Vec<String>>) -> Self {
+        self.headlines = Some(headlines.into());
+        self
+    }
+
+    /// Sets [`long_headlines`](Self::long_headlines).
+    pub fn long_headlines(mut self, long_headlines: impl Into<Vec<String>>) -> Self {
+        self.long_headlines = Some(long_headlines.into());
+        self
+    }
+
+    /// Sets [`descriptions`](Self::descriptions).
+    pub fn descriptions(mut self, descriptions: impl Into<Vec<String>>) -> Self {
+        self.descriptions = Some(descriptions.into());
+        self
+    }
+
+    /// Sets [`final_url`](Self::final_url).
+    pub fn final_url(mut self, final_url: impl Into<String>) -> Self {
+        self.final_url = Some(final_url.into());
+        self
+    }
+
+    /// Sets [`path1`](Self::path1).
+    pub fn path1(mut self, path1: impl Into<String>) -> Self {
+        self.path1 = Some(path1.into());
+        self
+    }
+
+    /// Sets [`path2`](Self::path2).
+    pub fn path2(mut self, path2: impl Into<String>) -> Self {
+        self.path2 = Some(path2.into());
+        self
+    }
+
+    /// Sets [`is_deleted`](Self::is_deleted).
+    pub fn is_deleted(mut self, is_deleted: bool) -> Self {
+        self.is_deleted = Some(is_deleted);
+        self
+    }
+
+    /// Sets [`ad_error`](Self::ad_error).
+    pub fn ad_error(mut self, ad_error: impl Into<String>) -> Self {
+        self.ad_error = Some(ad_error.into());
+        self
+    }
+
+    /// Sets [`publishing_status`](Self::publishing_status).
+    pub fn publishing_status(
+        mut self,
+        publishing_status: impl Into<PublishingStatus>,
+    ) -> Self {
+        self.publishing_status = Some(publishing_status.into());
+        self
+    }
+
+    /// Sets [`ad_id`](Self::ad_id).
+    pub fn ad_id(mut self, ad_id: impl Into<String>) -> Self {
+        self.ad_id = Some(ad_id.into());
+        self
+    }
+
+    /// Sets [`ad_campaign_id`](Self::ad_campaign_id).
+    pub fn ad_campaign_id(mut self, ad_campaign_id: impl Into<String>) -> Self {
+        self.ad_campaign_id = Some(ad_campaign_id.into());
+        self
+    }
+
+    /// Sets [`ad_group_id`](Self::ad_group_id).
+    pub fn ad_group_id(mut self, ad_group_id: impl Into<String>) -> Self {
+        self.ad_group_id = Some(ad_group_id.into());
+        self
+    }
+
+    /// Sets [`google_ad_id`](Self::google_ad_id).
+    pub fn google_ad_id(mut self, google_ad_id: impl Into<String>) -> Self {
+        self.google_ad_id = Some(google_ad_id.into());
+        self
+    }
+
+    /// Sets [`media`](Self::media).
+    pub fn media(mut self, media: impl Into<Vec<GoogleMediaDto>>) -> Self {
+        self.media = Some(media.into());
+        self
+    }
+
+    /// Sets [`call_to_action_label`](Self::call_to_action_label).
+    pub fn call_to_action_label(
+        mut self,
+        call_to_action_label: impl Into<GoogleAdContentDtoCallToActionLabel>,
+    ) -> Self {
+        self.call_to_action_label = Some(call_to_action_label.into());
+        self
+    }
+
+    /// Sets [`business_name`](Self::business_name).
+    pub fn business_name(mut self, business_name: impl Into<String>) -> Self {
+        self.business_name = Some(business_name.into());
+        self
+    }
+
+    /// Sets [`youtube_video_links`](Self::youtube_video_links).
+    pub fn youtube_video_links(
+        mut self,
+        youtube_video_links: impl Into<Vec<GoogleYouTubeVideoLinkDto>>,
+    ) -> Self {
+        self.youtube_video_links = Some(youtube_video_links.into());
+        self
+    }
+
+    /// Sets [`carousel_cards`](Self::carousel_cards).
+    pub fn carousel_cards(
+        mut self,
+        carousel_cards: impl Into<Vec<GoogleCarouselCardDto>>,
+    ) -> Self {
+        self.carousel_cards = Some(carousel_cards.into());
+        self
+    }
+
+    /// Sets [`placements`](Self::placements).
+    pub fn placements(mut self, placements: impl Into<Vec<PlacementsItem>>) -> Self {
+        self.placements = Some(placements.into());
+        self
+    }
+
+    /// Sets [`custom_channels`](Self::custom_channels).
+    pub fn custom_channels(mut self, custom_channels: bool) -> Self {
+        self.custom_channels = Some(custom_channels);
+        self
+    }
+}
+
 /// Call to action label
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdContentDTO/properties/callToActionLabel`
@@ -2342,6 +3795,7 @@ pub struct GoogleAdContentDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GoogleAdContentDtoCallToActionLabel {
     /// `AUTOMATED`
     Automated,
@@ -2446,6 +3900,7 @@ impl std::fmt::Display for GoogleAdContentDtoCallToActionLabel {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GoogleAdContentDtoMediaType {
     /// `IMAGE`
     Image,
@@ -2499,6 +3954,7 @@ impl std::fmt::Display for GoogleAdContentDtoMediaType {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdGroupAudienceDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GoogleAdGroupAudienceDto {
     /// Geo-location targeting
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2508,10 +3964,36 @@ pub struct GoogleAdGroupAudienceDto {
     pub locales: Option<Vec<GoogleLocaleDto>>,
 }
 
+impl GoogleAdGroupAudienceDto {
+    /// An empty `GoogleAdGroupAudienceDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            geo_locations: None,
+            locales: None,
+        }
+    }
+
+    /// Sets [`geo_locations`](Self::geo_locations).
+    pub fn geo_locations(
+        mut self,
+        geo_locations: impl Into<Vec<GoogleGeoLocationDto>>,
+    ) -> Self {
+        self.geo_locations = Some(geo_locations.into());
+        self
+    }
+
+    /// Sets [`locales`](Self::locales).
+    pub fn locales(mut self, locales: impl Into<Vec<GoogleLocaleDto>>) -> Self {
+        self.locales = Some(locales.into());
+        self
+    }
+}
+
 /// An item of the `adGroups` field of [`CampaignDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdGroupDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GoogleAdGroupDto {
     /// Ad group identifier
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2572,10 +4054,116 @@ pub struct GoogleAdGroupDto {
     pub audience: Option<GoogleAdGroupAudienceDto>,
 }
 
+impl GoogleAdGroupDto {
+    /// An empty `GoogleAdGroupDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            id: None,
+            ad_group_id: None,
+            name: None,
+            ad_campaign_id: None,
+            ad_content: None,
+            keywords: None,
+            publishing_status: None,
+            ad_group_error: None,
+            google_ad_group_id: None,
+            custom_channels: None,
+            selected_channels: None,
+            google_audience_id: None,
+            audience: None,
+        }
+    }
+
+    /// Sets [`id`](Self::id).
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets [`ad_group_id`](Self::ad_group_id).
+    pub fn ad_group_id(mut self, ad_group_id: impl Into<String>) -> Self {
+        self.ad_group_id = Some(ad_group_id.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`ad_campaign_id`](Self::ad_campaign_id).
+    pub fn ad_campaign_id(mut self, ad_campaign_id: impl Into<String>) -> Self {
+        self.ad_campaign_id = Some(ad_campaign_id.into());
+        self
+    }
+
+    /// Sets [`ad_content`](Self::ad_content).
+    pub fn ad_content(mut self, ad_content: impl Into<Vec<GoogleAdContentDto>>) -> Self {
+        self.ad_content = Some(ad_content.into());
+        self
+    }
+
+    /// Sets [`keywords`](Self::keywords).
+    pub fn keywords(mut self, keywords: impl Into<GoogleKeywordsDto>) -> Self {
+        self.keywords = Some(keywords.into());
+        self
+    }
+
+    /// Sets [`publishing_status`](Self::publishing_status).
+    pub fn publishing_status(
+        mut self,
+        publishing_status: impl Into<PublishingStatus>,
+    ) -> Self {
+        self.publishing_status = Some(publishing_status.into());
+        self
+    }
+
+    /// Sets [`ad_group_error`](Self::ad_group_error).
+    pub fn ad_group_error(mut self, ad_group_error: impl Into<String>) -> Self {
+        self.ad_group_error = Some(ad_group_error.into());
+        self
+    }
+
+    /// Sets [`google_ad_group_id`](Self::google_ad_group_id).
+    pub fn google_ad_group_id(mut self, google_ad_group_id: impl Into<String>) -> Self {
+        self.google_ad_group_id = Some(google_ad_group_id.into());
+        self
+    }
+
+    /// Sets [`custom_channels`](Self::custom_channels).
+    pub fn custom_channels(mut self, custom_channels: bool) -> Self {
+        self.custom_channels = Some(custom_channels);
+        self
+    }
+
+    /// Sets [`selected_channels`](Self::selected_channels).
+    pub fn selected_channels(
+        mut self,
+        selected_channels: impl Into<Vec<PlacementsItem>>,
+    ) -> Self {
+        self.selected_channels = Some(selected_channels.into());
+        self
+    }
+
+    /// Sets [`google_audience_id`](Self::google_audience_id).
+    pub fn google_audience_id(mut self, google_audience_id: impl Into<String>) -> Self {
+        self.google_audience_id = Some(google_audience_id.into());
+        self
+    }
+
+    /// Sets [`audience`](Self::audience).
+    pub fn audience(mut self, audience: impl Into<GoogleAdGroupAudienceDto>) -> Self {
+        self.audience = Some(audience.into());
+        self
+    }
+}
+
 /// An item of the `adSchedule` field of [`CampaignDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdScheduleDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GoogleAdScheduleDto {
     /// Day of week
     #[serde(rename = "dayOfWeek")]
@@ -2590,6 +4178,21 @@ pub struct GoogleAdScheduleDto {
     pub to: String,
 }
 
+impl GoogleAdScheduleDto {
+    /// A `GoogleAdScheduleDto` with its required fields (`day_of_week`, `from`, `to`); set the others with the setters.
+    pub fn new(
+        day_of_week: GoogleAdScheduleDtoDayOfWeek,
+        from: impl Into<String>,
+        to: impl Into<String>,
+    ) -> Self {
+        Self {
+            day_of_week,
+            from: from.into(),
+            to: to.into(),
+        }
+    }
+}
+
 /// Day of week
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAdScheduleDTO/properties/dayOfWeek`
@@ -2597,6 +4200,7 @@ pub struct GoogleAdScheduleDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GoogleAdScheduleDtoDayOfWeek {
     /// `FRIDAY`
     Friday,
@@ -2686,6 +4290,7 @@ impl std::fmt::Display for GoogleAdScheduleDtoDayOfWeek {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAssetImageDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GoogleAssetImageDto {
     /// Image URL
     pub url: String,
@@ -2700,10 +4305,41 @@ pub struct GoogleAssetImageDto {
     pub error: Option<String>,
 }
 
+impl GoogleAssetImageDto {
+    /// A `GoogleAssetImageDto` with its required fields (`url`); set the others with the setters.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            resource_name: None,
+            name: None,
+            error: None,
+        }
+    }
+
+    /// Sets [`resource_name`](Self::resource_name).
+    pub fn resource_name(mut self, resource_name: impl Into<String>) -> Self {
+        self.resource_name = Some(resource_name.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`error`](Self::error).
+    pub fn error(mut self, error: impl Into<String>) -> Self {
+        self.error = Some(error.into());
+        self
+    }
+}
+
 /// The `assets` field of [`CampaignDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleAssetsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GoogleAssetsDto {
     /// Call extension asset resource names
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2722,10 +4358,57 @@ pub struct GoogleAssetsDto {
     pub business_logo: Option<GoogleAssetImageDto>,
 }
 
+impl GoogleAssetsDto {
+    /// An empty `GoogleAssetsDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            calls: None,
+            sitelinks: None,
+            lead_form: None,
+            images: None,
+            business_logo: None,
+        }
+    }
+
+    /// Sets [`calls`](Self::calls).
+    pub fn calls(mut self, calls: impl Into<Vec<String>>) -> Self {
+        self.calls = Some(calls.into());
+        self
+    }
+
+    /// Sets [`sitelinks`](Self::sitelinks).
+    pub fn sitelinks(mut self, sitelinks: impl Into<Vec<String>>) -> Self {
+        self.sitelinks = Some(sitelinks.into());
+        self
+    }
+
+    /// Sets [`lead_form`](Self::lead_form).
+    pub fn lead_form(mut self, lead_form: impl Into<String>) -> Self {
+        self.lead_form = Some(lead_form.into());
+        self
+    }
+
+    /// Sets [`images`](Self::images).
+    pub fn images(mut self, images: impl Into<Vec<GoogleAssetImageDto>>) -> Self {
+        self.images = Some(images.into());
+        self
+    }
+
+    /// Sets [`business_logo`](Self::business_logo).
+    pub fn business_logo(
+        mut self,
+        business_logo: impl Into<GoogleAssetImageDto>,
+    ) -> Self {
+        self.business_logo = Some(business_logo.into());
+        self
+    }
+}
+
 /// The `biddingStrategy` field of [`CampaignDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleBiddingStrategyDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GoogleBiddingStrategyDto {
     /// Bidding strategy type
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -2735,10 +4418,30 @@ pub struct GoogleBiddingStrategyDto {
     pub value: Option<f64>,
 }
 
+impl GoogleBiddingStrategyDto {
+    /// An empty `GoogleBiddingStrategyDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self { type_: None, value: None }
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn type_(mut self, type_: impl Into<String>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+
+    /// Sets [`value`](Self::value).
+    pub fn value(mut self, value: f64) -> Self {
+        self.value = Some(value);
+        self
+    }
+}
+
 /// The `budget` field of [`CampaignDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleBudgetDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GoogleBudgetDto {
     /// Budget type
     #[serde(rename = "budgetType", default, skip_serializing_if = "Option::is_none")]
@@ -2768,10 +4471,50 @@ pub struct GoogleBudgetDto {
     pub schedule_end_date: Option<String>,
 }
 
+impl GoogleBudgetDto {
+    /// An empty `GoogleBudgetDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            budget_type: None,
+            amount: None,
+            schedule_start_date: None,
+            schedule_end_date: None,
+        }
+    }
+
+    /// Sets [`budget_type`](Self::budget_type).
+    pub fn budget_type(mut self, budget_type: impl Into<BudgetType>) -> Self {
+        self.budget_type = Some(budget_type.into());
+        self
+    }
+
+    /// Sets [`amount`](Self::amount).
+    pub fn amount(mut self, amount: f64) -> Self {
+        self.amount = Some(amount);
+        self
+    }
+
+    /// Sets [`schedule_start_date`](Self::schedule_start_date).
+    pub fn schedule_start_date(
+        mut self,
+        schedule_start_date: impl Into<String>,
+    ) -> Self {
+        self.schedule_start_date = Some(schedule_start_date.into());
+        self
+    }
+
+    /// Sets [`schedule_end_date`](Self::schedule_end_date).
+    pub fn schedule_end_date(mut self, schedule_end_date: impl Into<String>) -> Self {
+        self.schedule_end_date = Some(schedule_end_date.into());
+        self
+    }
+}
+
 /// The `audience` field of [`CampaignDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleCampaignAudienceDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GoogleCampaignAudienceDto {
     /// Geo-location targeting
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2797,10 +4540,70 @@ pub struct GoogleCampaignAudienceDto {
     pub target_interests: Option<GoogleTargetInterestsDto>,
 }
 
+impl GoogleCampaignAudienceDto {
+    /// An empty `GoogleCampaignAudienceDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            geo_locations: None,
+            locales: None,
+            gender: None,
+            age_range: None,
+            segments: None,
+            target_interests: None,
+        }
+    }
+
+    /// Sets [`geo_locations`](Self::geo_locations).
+    pub fn geo_locations(
+        mut self,
+        geo_locations: impl Into<Vec<GoogleGeoLocationDto>>,
+    ) -> Self {
+        self.geo_locations = Some(geo_locations.into());
+        self
+    }
+
+    /// Sets [`locales`](Self::locales).
+    pub fn locales(mut self, locales: impl Into<Vec<GoogleLocaleDto>>) -> Self {
+        self.locales = Some(locales.into());
+        self
+    }
+
+    /// Sets [`gender`](Self::gender).
+    pub fn gender(mut self, gender: impl Into<Vec<GoogleDemographicTargetDto>>) -> Self {
+        self.gender = Some(gender.into());
+        self
+    }
+
+    /// Sets [`age_range`](Self::age_range).
+    pub fn age_range(
+        mut self,
+        age_range: impl Into<Vec<GoogleDemographicTargetDto>>,
+    ) -> Self {
+        self.age_range = Some(age_range.into());
+        self
+    }
+
+    /// Sets [`segments`](Self::segments).
+    pub fn segments(mut self, segments: impl Into<Vec<GoogleSegmentTargetDto>>) -> Self {
+        self.segments = Some(segments.into());
+        self
+    }
+
+    /// Sets [`target_interests`](Self::target_interests).
+    pub fn target_interests(
+        mut self,
+        target_interests: impl Into<GoogleTargetInterestsDto>,
+    ) -> Self {
+        self.target_interests = Some(target_interests.into());
+        self
+    }
+}
+
 /// The `campaignGoal` field of [`CampaignDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleCampaignGoalDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GoogleCampaignGoalDto {
     /// Campaign goal type
     #[serde(rename = "type")]
@@ -2817,6 +4620,29 @@ pub struct GoogleCampaignGoalDto {
     pub is_custom_conversion_goal: Option<bool>,
 }
 
+impl GoogleCampaignGoalDto {
+    /// A `GoogleCampaignGoalDto` with its required fields (`type_`); set the others with the setters.
+    pub fn new(type_: GoogleCampaignGoalDtoType) -> Self {
+        Self {
+            type_,
+            value: None,
+            is_custom_conversion_goal: None,
+        }
+    }
+
+    /// Sets [`value`](Self::value).
+    pub fn value(mut self, value: impl Into<String>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+
+    /// Sets [`is_custom_conversion_goal`](Self::is_custom_conversion_goal).
+    pub fn is_custom_conversion_goal(mut self, is_custom_conversion_goal: bool) -> Self {
+        self.is_custom_conversion_goal = Some(is_custom_conversion_goal);
+        self
+    }
+}
+
 /// Campaign goal type
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleCampaignGoalDTO/properties/type`
@@ -2824,6 +4650,7 @@ pub struct GoogleCampaignGoalDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GoogleCampaignGoalDtoType {
     /// `CONVERSIONS`
     Conversions,
@@ -2877,6 +4704,7 @@ impl std::fmt::Display for GoogleCampaignGoalDtoType {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleCarouselCardDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GoogleCarouselCardDto {
     /// Card headline
     ///
@@ -2900,10 +4728,50 @@ pub struct GoogleCarouselCardDto {
     pub media: Option<Vec<GoogleMediaDto>>,
 }
 
+impl GoogleCarouselCardDto {
+    /// An empty `GoogleCarouselCardDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            headline: None,
+            final_url: None,
+            call_to_action_label: None,
+            media: None,
+        }
+    }
+
+    /// Sets [`headline`](Self::headline).
+    pub fn headline(mut self, headline: impl Into<String>) -> Self {
+        self.headline = Some(headline.into());
+        self
+    }
+
+    /// Sets [`final_url`](Self::final_url).
+    pub fn final_url(mut self, final_url: impl Into<String>) -> Self {
+        self.final_url = Some(final_url.into());
+        self
+    }
+
+    /// Sets [`call_to_action_label`](Self::call_to_action_label).
+    pub fn call_to_action_label(
+        mut self,
+        call_to_action_label: impl Into<String>,
+    ) -> Self {
+        self.call_to_action_label = Some(call_to_action_label.into());
+        self
+    }
+
+    /// Sets [`media`](Self::media).
+    pub fn media(mut self, media: impl Into<Vec<GoogleMediaDto>>) -> Self {
+        self.media = Some(media.into());
+        self
+    }
+}
+
 /// An item of the `gender` field of [`GoogleCampaignAudienceDto`] and an item of the `ageRange` field of [`GoogleCampaignAudienceDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleDemographicTargetDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GoogleDemographicTargetDto {
     /// Demographic enum value
     #[serde(rename = "enum")]
@@ -2912,10 +4780,21 @@ pub struct GoogleDemographicTargetDto {
     pub negative: bool,
 }
 
+impl GoogleDemographicTargetDto {
+    /// A `GoogleDemographicTargetDto` with its required fields (`enum_`, `negative`); set the others with the setters.
+    pub fn new(enum_: impl Into<String>, negative: bool) -> Self {
+        Self {
+            enum_: enum_.into(),
+            negative,
+        }
+    }
+}
+
 /// An item of the `geo_locations` field of [`GoogleAdGroupAudienceDto`] and an item of the `geo_locations` field of [`GoogleCampaignAudienceDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleGeoLocationDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GoogleGeoLocationDto {
     /// Geo target constant resource name
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2958,6 +4837,108 @@ pub struct GoogleGeoLocationDto {
     pub address_components: Option<Vec<GeoAddressComponentDto>>,
 }
 
+impl GoogleGeoLocationDto {
+    /// An empty `GoogleGeoLocationDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            key: None,
+            id: None,
+            name: None,
+            country_name: None,
+            type_: None,
+            radius: None,
+            radius_unit: None,
+            selection_type: None,
+            resource_name: None,
+            place_id: None,
+            formatted_address: None,
+            geometry: None,
+            address_components: None,
+        }
+    }
+
+    /// Sets [`key`](Self::key).
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// Sets [`id`](Self::id).
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`country_name`](Self::country_name).
+    pub fn country_name(mut self, country_name: impl Into<String>) -> Self {
+        self.country_name = Some(country_name.into());
+        self
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn type_(mut self, type_: impl Into<String>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+
+    /// Sets [`radius`](Self::radius).
+    pub fn radius(mut self, radius: f64) -> Self {
+        self.radius = Some(radius);
+        self
+    }
+
+    /// Sets [`radius_unit`](Self::radius_unit).
+    pub fn radius_unit(mut self, radius_unit: impl Into<RadiusUnit>) -> Self {
+        self.radius_unit = Some(radius_unit.into());
+        self
+    }
+
+    /// Sets [`selection_type`](Self::selection_type).
+    pub fn selection_type(mut self, selection_type: impl Into<SelectionType>) -> Self {
+        self.selection_type = Some(selection_type.into());
+        self
+    }
+
+    /// Sets [`resource_name`](Self::resource_name).
+    pub fn resource_name(mut self, resource_name: impl Into<String>) -> Self {
+        self.resource_name = Some(resource_name.into());
+        self
+    }
+
+    /// Sets [`place_id`](Self::place_id).
+    pub fn place_id(mut self, place_id: impl Into<String>) -> Self {
+        self.place_id = Some(place_id.into());
+        self
+    }
+
+    /// Sets [`formatted_address`](Self::formatted_address).
+    pub fn formatted_address(mut self, formatted_address: impl Into<String>) -> Self {
+        self.formatted_address = Some(formatted_address.into());
+        self
+    }
+
+    /// Sets [`geometry`](Self::geometry).
+    pub fn geometry(mut self, geometry: impl Into<GeoGeometryDto>) -> Self {
+        self.geometry = Some(geometry.into());
+        self
+    }
+
+    /// Sets [`address_components`](Self::address_components).
+    pub fn address_components(
+        mut self,
+        address_components: impl Into<Vec<GeoAddressComponentDto>>,
+    ) -> Self {
+        self.address_components = Some(address_components.into());
+        self
+    }
+}
+
 /// The `type` parameter of `GET /ad-publishing/google/assets`.
 ///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1assets/get/parameters/2/schema`
@@ -2965,6 +4946,7 @@ pub struct GoogleGeoLocationDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GoogleGetAssetsType {
     /// `CALL`
     Call,
@@ -3029,6 +5011,7 @@ impl std::fmt::Display for GoogleGetAssetsType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GoogleGetConversionsType {
     /// `AD_MANAGER`
     AdManager,
@@ -3081,6 +5064,7 @@ impl std::fmt::Display for GoogleGetConversionsType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GoogleGetEntityEntityType {
     /// `CAMPAIGN`
     Campaign,
@@ -3137,6 +5121,7 @@ impl std::fmt::Display for GoogleGetEntityEntityType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GoogleGetReportingFieldsItem {
     /// `impressions`
     Impressions,
@@ -3213,6 +5198,7 @@ impl std::fmt::Display for GoogleGetReportingFieldsItem {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GoogleGetReportingGroupBy {
     /// `date`
     Date,
@@ -3269,6 +5255,7 @@ impl std::fmt::Display for GoogleGetReportingGroupBy {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GoogleGetTargetInterestsType {
     /// `AFFINITY`
     Affinity,
@@ -3318,6 +5305,7 @@ impl std::fmt::Display for GoogleGetTargetInterestsType {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleKeywordItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GoogleKeywordItemDto {
     /// Keyword text
     pub keyword: String,
@@ -3326,10 +5314,21 @@ pub struct GoogleKeywordItemDto {
     pub match_type: String,
 }
 
+impl GoogleKeywordItemDto {
+    /// A `GoogleKeywordItemDto` with its required fields (`keyword`, `match_type`); set the others with the setters.
+    pub fn new(keyword: impl Into<String>, match_type: impl Into<String>) -> Self {
+        Self {
+            keyword: keyword.into(),
+            match_type: match_type.into(),
+        }
+    }
+}
+
 /// The `keywords` field of [`GoogleAdGroupDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleKeywordsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GoogleKeywordsDto {
     /// Positive keywords
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3339,10 +5338,33 @@ pub struct GoogleKeywordsDto {
     pub negatives: Option<Vec<GoogleKeywordItemDto>>,
 }
 
+impl GoogleKeywordsDto {
+    /// An empty `GoogleKeywordsDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            positives: None,
+            negatives: None,
+        }
+    }
+
+    /// Sets [`positives`](Self::positives).
+    pub fn positives(mut self, positives: impl Into<Vec<GoogleKeywordItemDto>>) -> Self {
+        self.positives = Some(positives.into());
+        self
+    }
+
+    /// Sets [`negatives`](Self::negatives).
+    pub fn negatives(mut self, negatives: impl Into<Vec<GoogleKeywordItemDto>>) -> Self {
+        self.negatives = Some(negatives.into());
+        self
+    }
+}
+
 /// An item of the `locales` field of [`GoogleAdGroupAudienceDto`] and an item of the `locales` field of [`GoogleCampaignAudienceDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleLocaleDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GoogleLocaleDto {
     /// Language display name
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3358,10 +5380,47 @@ pub struct GoogleLocaleDto {
     pub resource_name: Option<String>,
 }
 
+impl GoogleLocaleDto {
+    /// An empty `GoogleLocaleDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            key: None,
+            id: None,
+            resource_name: None,
+        }
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`key`](Self::key).
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// Sets [`id`](Self::id).
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets [`resource_name`](Self::resource_name).
+    pub fn resource_name(mut self, resource_name: impl Into<String>) -> Self {
+        self.resource_name = Some(resource_name.into());
+        self
+    }
+}
+
 /// An item of the `media` field of [`GoogleAdContentDto`] and an item of the `media` field of [`GoogleCarouselCardDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleMediaDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GoogleMediaDto {
     /// Media type
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -3387,6 +5446,56 @@ pub struct GoogleMediaDto {
     pub image_type: Option<String>,
 }
 
+impl GoogleMediaDto {
+    /// An empty `GoogleMediaDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            type_: None,
+            src: None,
+            is_logo: None,
+            error: None,
+            url: None,
+            image_type: None,
+        }
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn type_(mut self, type_: impl Into<GoogleMediaDtoType>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+
+    /// Sets [`src`](Self::src).
+    pub fn src(mut self, src: impl Into<String>) -> Self {
+        self.src = Some(src.into());
+        self
+    }
+
+    /// Sets [`is_logo`](Self::is_logo).
+    pub fn is_logo(mut self, is_logo: bool) -> Self {
+        self.is_logo = Some(is_logo);
+        self
+    }
+
+    /// Sets [`error`](Self::error).
+    pub fn error(mut self, error: impl Into<String>) -> Self {
+        self.error = Some(error.into());
+        self
+    }
+
+    /// Sets [`url`](Self::url).
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// Sets [`image_type`](Self::image_type).
+    pub fn image_type(mut self, image_type: impl Into<String>) -> Self {
+        self.image_type = Some(image_type.into());
+        self
+    }
+}
+
 /// Media type
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleMediaDTO/properties/type`
@@ -3394,6 +5503,7 @@ pub struct GoogleMediaDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GoogleMediaDtoType {
     /// `IMAGE`
     Image,
@@ -3439,6 +5549,7 @@ impl std::fmt::Display for GoogleMediaDtoType {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleNetworkSettingsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GoogleNetworkSettingsDto {
     /// Target Google Search Network
     #[serde(rename = "targetSearchNetwork")]
@@ -3448,10 +5559,21 @@ pub struct GoogleNetworkSettingsDto {
     pub target_content_network: bool,
 }
 
+impl GoogleNetworkSettingsDto {
+    /// A `GoogleNetworkSettingsDto` with its required fields (`target_search_network`, `target_content_network`); set the others with the setters.
+    pub fn new(target_search_network: bool, target_content_network: bool) -> Self {
+        Self {
+            target_search_network,
+            target_content_network,
+        }
+    }
+}
+
 /// An item of the `segments` field of [`GoogleCampaignAudienceDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleSegmentTargetDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GoogleSegmentTargetDto {
     /// Segment type
     #[serde(rename = "type")]
@@ -3460,10 +5582,21 @@ pub struct GoogleSegmentTargetDto {
     pub id: String,
 }
 
+impl GoogleSegmentTargetDto {
+    /// A `GoogleSegmentTargetDto` with its required fields (`type_`, `id`); set the others with the setters.
+    pub fn new(type_: impl Into<String>, id: impl Into<String>) -> Self {
+        Self {
+            type_: type_.into(),
+            id: id.into(),
+        }
+    }
+}
+
 /// The `targetInterests` field of [`GoogleCampaignAudienceDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleTargetInterestsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GoogleTargetInterestsDto {
     /// Affinity audience IDs
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3473,6 +5606,28 @@ pub struct GoogleTargetInterestsDto {
     pub in_market: Option<Vec<String>>,
 }
 
+impl GoogleTargetInterestsDto {
+    /// An empty `GoogleTargetInterestsDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            affinity: None,
+            in_market: None,
+        }
+    }
+
+    /// Sets [`affinity`](Self::affinity).
+    pub fn affinity(mut self, affinity: impl Into<Vec<String>>) -> Self {
+        self.affinity = Some(affinity.into());
+        self
+    }
+
+    /// Sets [`in_market`](Self::in_market).
+    pub fn in_market(mut self, in_market: impl Into<Vec<String>>) -> Self {
+        self.in_market = Some(in_market.into());
+        self
+    }
+}
+
 /// The `type` parameter of `DELETE /ad-publishing/google/segments/{segmentId}` and the `type` parameter of `GET /ad-publishing/google/segments/{segmentId}`.
 ///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1google~1segments~1{segmentId}/delete/parameters/3/schema` and 1 identical schema (`apps/ad-manager.json#/paths/~1ad-publishing~1google~1segments~1{segmentId}/get/parameters/3/schema`)
@@ -3480,6 +5635,7 @@ pub struct GoogleTargetInterestsDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GoogleType {
     /// `CUSTOM_SEGMENTS`
     CustomSegments,
@@ -3532,6 +5688,7 @@ impl std::fmt::Display for GoogleType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GoogleUpsertSegmentType {
     /// `CUSTOM_SEGMENTS`
     CustomSegments,
@@ -3589,16 +5746,27 @@ impl std::fmt::Display for GoogleUpsertSegmentType {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GoogleYouTubeVideoLinkDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GoogleYouTubeVideoLinkDto {
     /// YouTube video ID
     #[serde(rename = "youtubeVideoId")]
     pub youtube_video_id: String,
 }
 
+impl GoogleYouTubeVideoLinkDto {
+    /// A `GoogleYouTubeVideoLinkDto` with its required fields (`youtube_video_id`); set the others with the setters.
+    pub fn new(youtube_video_id: impl Into<String>) -> Self {
+        Self {
+            youtube_video_id: youtube_video_id.into(),
+        }
+    }
+}
+
 /// The `greetingCard` field of [`CreateLeadFormDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/GreetingCard`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GreetingCard {
     /// Greeting card title
     ///
@@ -3612,10 +5780,26 @@ pub struct GreetingCard {
     pub content: Vec<String>,
 }
 
+impl GreetingCard {
+    /// A `GreetingCard` with its required fields (`title`, `style`, `content`); set the others with the setters.
+    pub fn new(
+        title: impl Into<String>,
+        style: impl Into<String>,
+        content: Vec<String>,
+    ) -> Self {
+        Self {
+            title: title.into(),
+            style: style.into(),
+            content,
+        }
+    }
+}
+
 /// An item of the `hiddenFields` field of [`LinkedInCreateLeadFormBodyDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/HiddenFieldDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct HiddenFieldDto {
     /// Field name
     ///
@@ -3627,10 +5811,21 @@ pub struct HiddenFieldDto {
     pub value: String,
 }
 
+impl HiddenFieldDto {
+    /// A `HiddenFieldDto` with its required fields (`name`, `value`); set the others with the setters.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+}
+
 /// The body of `POST /ad-publishing/google/keyword-ideas`.
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/KeywordSuggestionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct KeywordSuggestionDto {
     /// Target URL
     ///
@@ -3649,10 +5844,41 @@ pub struct KeywordSuggestionDto {
     pub keywords: Option<Vec<String>>,
 }
 
+impl KeywordSuggestionDto {
+    /// A `KeywordSuggestionDto` with its required fields (`url`); set the others with the setters.
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            language_code: None,
+            locations: None,
+            keywords: None,
+        }
+    }
+
+    /// Sets [`language_code`](Self::language_code).
+    pub fn language_code(mut self, language_code: impl Into<String>) -> Self {
+        self.language_code = Some(language_code.into());
+        self
+    }
+
+    /// Sets [`locations`](Self::locations).
+    pub fn locations(mut self, locations: impl Into<Vec<String>>) -> Self {
+        self.locations = Some(locations.into());
+        self
+    }
+
+    /// Sets [`keywords`](Self::keywords).
+    pub fn keywords(mut self, keywords: impl Into<Vec<String>>) -> Self {
+        self.keywords = Some(keywords.into());
+        self
+    }
+}
+
 /// A variant of [`UpsertAssetsDtoPayload`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LeadFormAssetPayloadDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LeadFormAssetPayloadDto {
     /// Google Ads resource name for an existing lead form asset
     ///
@@ -3748,6 +5974,113 @@ pub struct LeadFormAssetPayloadDto {
     pub final_urls: Option<String>,
 }
 
+impl LeadFormAssetPayloadDto {
+    /// A `LeadFormAssetPayloadDto` with its required fields (`headline`, `description`, `business_name`, `privacy_policy_url`, `fields`, `call_to_action_type`); set the others with the setters.
+    pub fn new(
+        headline: impl Into<String>,
+        description: impl Into<String>,
+        business_name: impl Into<String>,
+        privacy_policy_url: impl Into<String>,
+        fields: Vec<LeadFormFieldDto>,
+        call_to_action_type: LeadFormAssetPayloadDtoCallToActionType,
+    ) -> Self {
+        Self {
+            resource_name: None,
+            headline: headline.into(),
+            description: description.into(),
+            business_name: business_name.into(),
+            privacy_policy_url: privacy_policy_url.into(),
+            fields,
+            call_to_action_type,
+            call_to_action_description: None,
+            background_image_asset: None,
+            desired_intent: None,
+            custom_question_fields: None,
+            post_submit_headline: None,
+            post_submit_description: None,
+            post_submit_call_to_action_type: None,
+            final_urls: None,
+        }
+    }
+
+    /// Sets [`resource_name`](Self::resource_name).
+    pub fn resource_name(mut self, resource_name: impl Into<String>) -> Self {
+        self.resource_name = Some(resource_name.into());
+        self
+    }
+
+    /// Sets [`call_to_action_description`](Self::call_to_action_description).
+    pub fn call_to_action_description(
+        mut self,
+        call_to_action_description: impl Into<String>,
+    ) -> Self {
+        self.call_to_action_description = Some(call_to_action_description.into());
+        self
+    }
+
+    /// Sets [`background_image_asset`](Self::background_image_asset).
+    pub fn background_image_asset(
+        mut self,
+        background_image_asset: impl Into<String>,
+    ) -> Self {
+        self.background_image_asset = Some(background_image_asset.into());
+        self
+    }
+
+    /// Sets [`desired_intent`](Self::desired_intent).
+    pub fn desired_intent(
+        mut self,
+        desired_intent: impl Into<LeadFormAssetPayloadDtoDesiredIntent>,
+    ) -> Self {
+        self.desired_intent = Some(desired_intent.into());
+        self
+    }
+
+    /// Sets [`custom_question_fields`](Self::custom_question_fields).
+    pub fn custom_question_fields(
+        mut self,
+        custom_question_fields: impl Into<Vec<CustomQuestionFieldDto>>,
+    ) -> Self {
+        self.custom_question_fields = Some(custom_question_fields.into());
+        self
+    }
+
+    /// Sets [`post_submit_headline`](Self::post_submit_headline).
+    pub fn post_submit_headline(
+        mut self,
+        post_submit_headline: impl Into<String>,
+    ) -> Self {
+        self.post_submit_headline = Some(post_submit_headline.into());
+        self
+    }
+
+    /// Sets [`post_submit_description`](Self::post_submit_description).
+    pub fn post_submit_description(
+        mut self,
+        post_submit_description: impl Into<String>,
+    ) -> Self {
+        self.post_submit_description = Some(post_submit_description.into());
+        self
+    }
+
+    /// Sets [`post_submit_call_to_action_type`](Self::post_submit_call_to_action_type).
+    pub fn post_submit_call_to_action_type(
+        mut self,
+        post_submit_call_to_action_type: impl Into<PostSubmitCallToActionType>,
+    ) -> Self {
+        self.post_submit_call_to_action_type = Some(
+            post_submit_call_to_action_type.into(),
+        );
+        self
+    }
+
+    /// Sets [`final_urls`](Self::final_urls).
+    pub fn final_urls(mut self, final_urls: impl Into<String>) -> Self {
+        self.final_urls = Some(final_urls.into());
+        self
+    }
+}
+
 /// Call to action button type
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LeadFormAssetPayloadDTO/properties/callToActionType`
@@ -3755,6 +6088,7 @@ pub struct LeadFormAssetPayloadDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum LeadFormAssetPayloadDtoCallToActionType {
     /// `LEARN_MORE`
     LearnMore,
@@ -3859,6 +6193,7 @@ impl std::fmt::Display for LeadFormAssetPayloadDtoCallToActionType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum LeadFormAssetPayloadDtoDesiredIntent {
     /// `LOW_INTENT`
     LowIntent,
@@ -3908,6 +6243,7 @@ impl std::fmt::Display for LeadFormAssetPayloadDtoDesiredIntent {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LeadFormContentDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LeadFormContentDto {
     /// Form questions
     pub questions: Vec<LeadFormQuestionDto>,
@@ -3924,10 +6260,35 @@ pub struct LeadFormContentDto {
     pub legal_info: LegalInfoDto,
 }
 
+impl LeadFormContentDto {
+    /// A `LeadFormContentDto` with its required fields (`questions`, `headline`, `post_submission_info`, `legal_info`); set the others with the setters.
+    pub fn new(
+        questions: Vec<LeadFormQuestionDto>,
+        headline: LocalizedStringDto,
+        post_submission_info: PostSubmissionInfoDto,
+        legal_info: LegalInfoDto,
+    ) -> Self {
+        Self {
+            questions,
+            description: None,
+            headline,
+            post_submission_info,
+            legal_info,
+        }
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<LocalizedStringDto>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+}
+
 /// An item of the `fields` field of [`LeadFormAssetPayloadDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LeadFormFieldDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LeadFormFieldDto {
     /// Field input type from Google Ads LeadFormFieldUserInputType
     ///
@@ -3943,10 +6304,30 @@ pub struct LeadFormFieldDto {
     pub single_choice_answers: Option<Vec<String>>,
 }
 
+impl LeadFormFieldDto {
+    /// A `LeadFormFieldDto` with its required fields (`input_type`); set the others with the setters.
+    pub fn new(input_type: impl Into<String>) -> Self {
+        Self {
+            input_type: input_type.into(),
+            single_choice_answers: None,
+        }
+    }
+
+    /// Sets [`single_choice_answers`](Self::single_choice_answers).
+    pub fn single_choice_answers(
+        mut self,
+        single_choice_answers: impl Into<Vec<String>>,
+    ) -> Self {
+        self.single_choice_answers = Some(single_choice_answers.into());
+        self
+    }
+}
+
 /// An item of the `questions` field of [`LeadFormContentDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LeadFormQuestionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LeadFormQuestionDto {
     /// Question text
     pub question: LocalizedStringDto,
@@ -3968,10 +6349,33 @@ pub struct LeadFormQuestionDto {
     pub predefined_field: Option<String>,
 }
 
+impl LeadFormQuestionDto {
+    /// A `LeadFormQuestionDto` with its required fields (`question`, `name`, `question_details`); set the others with the setters.
+    pub fn new(
+        question: LocalizedStringDto,
+        name: impl Into<String>,
+        question_details: QuestionDetailsDto,
+    ) -> Self {
+        Self {
+            question,
+            name: name.into(),
+            question_details,
+            predefined_field: None,
+        }
+    }
+
+    /// Sets [`predefined_field`](Self::predefined_field).
+    pub fn predefined_field(mut self, predefined_field: impl Into<String>) -> Self {
+        self.predefined_field = Some(predefined_field.into());
+        self
+    }
+}
+
 /// The `legalInfo` field of [`LeadFormContentDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LegalInfoDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LegalInfoDto {
     /// Consent entries
     pub consents: Vec<ConsentDto>,
@@ -3989,6 +6393,29 @@ pub struct LegalInfoDto {
     pub legal_disclaimer: Option<LocalizedStringDto>,
 }
 
+impl LegalInfoDto {
+    /// A `LegalInfoDto` with its required fields (`consents`, `privacy_policy_url`); set the others with the setters.
+    pub fn new(
+        consents: Vec<ConsentDto>,
+        privacy_policy_url: impl Into<String>,
+    ) -> Self {
+        Self {
+            consents,
+            privacy_policy_url: privacy_policy_url.into(),
+            legal_disclaimer: None,
+        }
+    }
+
+    /// Sets [`legal_disclaimer`](Self::legal_disclaimer).
+    pub fn legal_disclaimer(
+        mut self,
+        legal_disclaimer: impl Into<LocalizedStringDto>,
+    ) -> Self {
+        self.legal_disclaimer = Some(legal_disclaimer.into());
+        self
+    }
+}
+
 /// The `groupBy` parameter of `GET /ad-publishing/linkedin/reporting`.
 ///
 /// Schema: `apps/ad-manager.json#/paths/~1ad-publishing~1linkedin~1reporting/get/parameters/3/schema`
@@ -3996,6 +6423,7 @@ pub struct LegalInfoDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum LiGetAdAnalyticsGroupBy {
     /// `day`
     Day,
@@ -4052,6 +6480,7 @@ impl std::fmt::Display for LiGetAdAnalyticsGroupBy {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum LiGetAdAnalyticsPivot {
     /// `ACCOUNT`
     Account,
@@ -4109,6 +6538,7 @@ impl std::fmt::Display for LiGetAdAnalyticsPivot {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInAdDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LinkedInAdDto {
     /// The `id` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -4184,6 +6614,141 @@ pub struct LinkedInAdDto {
     pub linked_in_error: Option<String>,
 }
 
+impl LinkedInAdDto {
+    /// An empty `LinkedInAdDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            id: None,
+            name: None,
+            introductory_text: None,
+            destination_url: None,
+            call_to_action_label: None,
+            destination_form_id: None,
+            content_reference_string: None,
+            media: None,
+            ad_campaign_id: None,
+            ad_id: None,
+            headline: None,
+            publishing_status: None,
+            ad_campaign_group_id: None,
+            description: None,
+            meta: None,
+            linked_in_error: None,
+        }
+    }
+
+    /// Sets [`id`](Self::id).
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`introductory_text`](Self::introductory_text).
+    pub fn introductory_text(mut self, introductory_text: impl Into<String>) -> Self {
+        self.introductory_text = Some(introductory_text.into());
+        self
+    }
+
+    /// Sets [`destination_url`](Self::destination_url).
+    pub fn destination_url(mut self, destination_url: impl Into<String>) -> Self {
+        self.destination_url = Some(destination_url.into());
+        self
+    }
+
+    /// Sets [`call_to_action_label`](Self::call_to_action_label).
+    pub fn call_to_action_label(
+        mut self,
+        call_to_action_label: impl Into<String>,
+    ) -> Self {
+        self.call_to_action_label = Some(call_to_action_label.into());
+        self
+    }
+
+    /// Sets [`destination_form_id`](Self::destination_form_id).
+    pub fn destination_form_id(
+        mut self,
+        destination_form_id: impl Into<String>,
+    ) -> Self {
+        self.destination_form_id = Some(destination_form_id.into());
+        self
+    }
+
+    /// Sets [`content_reference_string`](Self::content_reference_string).
+    pub fn content_reference_string(
+        mut self,
+        content_reference_string: impl Into<String>,
+    ) -> Self {
+        self.content_reference_string = Some(content_reference_string.into());
+        self
+    }
+
+    /// Sets [`media`](Self::media).
+    pub fn media(mut self, media: impl Into<Vec<LinkedInMediaDto>>) -> Self {
+        self.media = Some(media.into());
+        self
+    }
+
+    /// Sets [`ad_campaign_id`](Self::ad_campaign_id).
+    pub fn ad_campaign_id(mut self, ad_campaign_id: impl Into<String>) -> Self {
+        self.ad_campaign_id = Some(ad_campaign_id.into());
+        self
+    }
+
+    /// Sets [`ad_id`](Self::ad_id).
+    pub fn ad_id(mut self, ad_id: impl Into<String>) -> Self {
+        self.ad_id = Some(ad_id.into());
+        self
+    }
+
+    /// Sets [`headline`](Self::headline).
+    pub fn headline(mut self, headline: impl Into<String>) -> Self {
+        self.headline = Some(headline.into());
+        self
+    }
+
+    /// Sets [`publishing_status`](Self::publishing_status).
+    pub fn publishing_status(
+        mut self,
+        publishing_status: impl Into<PublishingStatus>,
+    ) -> Self {
+        self.publishing_status = Some(publishing_status.into());
+        self
+    }
+
+    /// Sets [`ad_campaign_group_id`](Self::ad_campaign_group_id).
+    pub fn ad_campaign_group_id(
+        mut self,
+        ad_campaign_group_id: impl Into<String>,
+    ) -> Self {
+        self.ad_campaign_group_id = Some(ad_campaign_group_id.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`meta`](Self::meta).
+    pub fn meta(mut self, meta: impl Into<serde_json::Value>) -> Self {
+        self.meta = Some(meta.into());
+        self
+    }
+
+    /// Sets [`linked_in_error`](Self::linked_in_error).
+    pub fn linked_in_error(mut self, linked_in_error: impl Into<String>) -> Self {
+        self.linked_in_error = Some(linked_in_error.into());
+        self
+    }
+}
+
 /// The `budget` field of [`AdCampaignGroupDataDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInBudgetDTO`
@@ -4193,6 +6758,7 @@ pub type LinkedInBudgetDto = GoogleBudgetDto;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInCreateLeadFormBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LinkedInCreateLeadFormBodyDto {
     /// Form owner
     pub owner: SponsoredAccountOwnerDto,
@@ -4214,6 +6780,35 @@ pub struct LinkedInCreateLeadFormBodyDto {
     pub hidden_fields: Option<Vec<HiddenFieldDto>>,
 }
 
+impl LinkedInCreateLeadFormBodyDto {
+    /// A `LinkedInCreateLeadFormBodyDto` with its required fields (`owner`, `creation_locale`, `name`, `state`, `content`); set the others with the setters.
+    pub fn new(
+        owner: SponsoredAccountOwnerDto,
+        creation_locale: CreationLocaleDto,
+        name: impl Into<String>,
+        state: LinkedInCreateLeadFormBodyDtoState,
+        content: LeadFormContentDto,
+    ) -> Self {
+        Self {
+            owner,
+            creation_locale,
+            name: name.into(),
+            state,
+            content,
+            hidden_fields: None,
+        }
+    }
+
+    /// Sets [`hidden_fields`](Self::hidden_fields).
+    pub fn hidden_fields(
+        mut self,
+        hidden_fields: impl Into<Vec<HiddenFieldDto>>,
+    ) -> Self {
+        self.hidden_fields = Some(hidden_fields.into());
+        self
+    }
+}
+
 /// Form state
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInCreateLeadFormBodyDTO/properties/state`
@@ -4221,6 +6816,7 @@ pub struct LinkedInCreateLeadFormBodyDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum LinkedInCreateLeadFormBodyDtoState {
     /// `PUBLISHED`
     Published,
@@ -4266,6 +6862,7 @@ impl std::fmt::Display for LinkedInCreateLeadFormBodyDtoState {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInMediaDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LinkedInMediaDto {
     /// Media type
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -4296,10 +6893,82 @@ pub struct LinkedInMediaDto {
     pub file_size_bytes: Option<f64>,
 }
 
+impl LinkedInMediaDto {
+    /// An empty `LinkedInMediaDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            type_: None,
+            src: None,
+            frames: None,
+            selected_poster: None,
+            thumbnail_url: None,
+            name: None,
+            headline: None,
+            destination_url: None,
+            file_size_bytes: None,
+        }
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn type_(mut self, type_: impl Into<Type>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+
+    /// Sets [`src`](Self::src).
+    pub fn src(mut self, src: impl Into<String>) -> Self {
+        self.src = Some(src.into());
+        self
+    }
+
+    /// Sets [`frames`](Self::frames).
+    pub fn frames(mut self, frames: impl Into<Vec<String>>) -> Self {
+        self.frames = Some(frames.into());
+        self
+    }
+
+    /// Sets [`selected_poster`](Self::selected_poster).
+    pub fn selected_poster(mut self, selected_poster: f64) -> Self {
+        self.selected_poster = Some(selected_poster);
+        self
+    }
+
+    /// Sets [`thumbnail_url`](Self::thumbnail_url).
+    pub fn thumbnail_url(mut self, thumbnail_url: impl Into<String>) -> Self {
+        self.thumbnail_url = Some(thumbnail_url.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`headline`](Self::headline).
+    pub fn headline(mut self, headline: impl Into<String>) -> Self {
+        self.headline = Some(headline.into());
+        self
+    }
+
+    /// Sets [`destination_url`](Self::destination_url).
+    pub fn destination_url(mut self, destination_url: impl Into<String>) -> Self {
+        self.destination_url = Some(destination_url.into());
+        self
+    }
+
+    /// Sets [`file_size_bytes`](Self::file_size_bytes).
+    pub fn file_size_bytes(mut self, file_size_bytes: f64) -> Self {
+        self.file_size_bytes = Some(file_size_bytes);
+        self
+    }
+}
+
 /// The body of `PATCH /ad-publishing/linkedin/{adId}/status`.
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInUpdateAdStatusBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LinkedInUpdateAdStatusBodyDto {
     /// Update operation
     ///
@@ -4313,6 +6982,16 @@ pub struct LinkedInUpdateAdStatusBodyDto {
     pub type_: LinkedInUpdateAdStatusBodyDtoType,
 }
 
+impl LinkedInUpdateAdStatusBodyDto {
+    /// A `LinkedInUpdateAdStatusBodyDto` with its required fields (`operation_type`, `type_`); set the others with the setters.
+    pub fn new(
+        operation_type: LinkedInUpdateAdStatusBodyDtoOperationType,
+        type_: LinkedInUpdateAdStatusBodyDtoType,
+    ) -> Self {
+        Self { operation_type, type_ }
+    }
+}
+
 /// Update operation
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LinkedInUpdateAdStatusBodyDTO/properties/operationType`
@@ -4320,6 +6999,7 @@ pub struct LinkedInUpdateAdStatusBodyDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum LinkedInUpdateAdStatusBodyDtoOperationType {
     /// `PAUSED`
     Paused,
@@ -4376,6 +7056,7 @@ impl std::fmt::Display for LinkedInUpdateAdStatusBodyDtoOperationType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum LinkedInUpdateAdStatusBodyDtoType {
     /// `adGroup`
     AdGroup,
@@ -4434,15 +7115,24 @@ pub type LocaleDto = CreationLocaleDto;
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LocalizedStringDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LocalizedStringDto {
     /// Locale-keyed string map
     pub localized: serde_json::Value,
+}
+
+impl LocalizedStringDto {
+    /// A `LocalizedStringDto` with its required fields (`localized`); set the others with the setters.
+    pub fn new(localized: serde_json::Value) -> Self {
+        Self { localized }
+    }
 }
 
 /// The body of `DELETE /ad-publishing/facebook/ad-accounts/{adAccountId}`, the body of `DELETE /ad-publishing/facebook/ads/{adId}`, the body of `POST /ad-publishing/facebook/ads/{adId}/pause` and 11 more places.
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/LocationIdBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LocationIdBodyDto {
     /// Location identifier
     ///
@@ -4451,10 +7141,20 @@ pub struct LocationIdBodyDto {
     pub location_id: String,
 }
 
+impl LocationIdBodyDto {
+    /// A `LocationIdBodyDto` with its required fields (`location_id`); set the others with the setters.
+    pub fn new(location_id: impl Into<String>) -> Self {
+        Self {
+            location_id: location_id.into(),
+        }
+    }
+}
+
 /// An item of the `media` field of [`UpsertAdDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/MediaDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MediaDto {
     /// Media source URL
     ///
@@ -4497,10 +7197,63 @@ pub struct MediaDto {
     pub link: Option<String>,
 }
 
+impl MediaDto {
+    /// A `MediaDto` with its required fields (`src`, `type_`); set the others with the setters.
+    pub fn new(src: impl Into<String>, type_: Type) -> Self {
+        Self {
+            src: src.into(),
+            thumbnail_url: None,
+            selected_poster: None,
+            type_,
+            name: None,
+            headline: None,
+            description: None,
+            link: None,
+        }
+    }
+
+    /// Sets [`thumbnail_url`](Self::thumbnail_url).
+    pub fn thumbnail_url(mut self, thumbnail_url: impl Into<String>) -> Self {
+        self.thumbnail_url = Some(thumbnail_url.into());
+        self
+    }
+
+    /// Sets [`selected_poster`](Self::selected_poster).
+    pub fn selected_poster(mut self, selected_poster: f64) -> Self {
+        self.selected_poster = Some(selected_poster);
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`headline`](Self::headline).
+    pub fn headline(mut self, headline: impl Into<String>) -> Self {
+        self.headline = Some(headline.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`link`](Self::link).
+    pub fn link(mut self, link: impl Into<String>) -> Self {
+        self.link = Some(link.into());
+        self
+    }
+}
+
 /// An item of the `members` field of [`UpsertSegmentDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/MemberDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MemberDto {
     /// Member type
     ///
@@ -4524,6 +7277,36 @@ pub struct MemberDto {
     pub app: Option<String>,
 }
 
+impl MemberDto {
+    /// A `MemberDto` with its required fields (`member_type`); set the others with the setters.
+    pub fn new(member_type: MemberDtoMemberType) -> Self {
+        Self {
+            member_type,
+            keyword: None,
+            url: None,
+            app: None,
+        }
+    }
+
+    /// Sets [`keyword`](Self::keyword).
+    pub fn keyword(mut self, keyword: impl Into<String>) -> Self {
+        self.keyword = Some(keyword.into());
+        self
+    }
+
+    /// Sets [`url`](Self::url).
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// Sets [`app`](Self::app).
+    pub fn app(mut self, app: impl Into<String>) -> Self {
+        self.app = Some(app.into());
+        self
+    }
+}
+
 /// Member type
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/MemberDTO/properties/memberType`
@@ -4531,6 +7314,7 @@ pub struct MemberDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum MemberDtoMemberType {
     /// `KEYWORD`
     Keyword,
@@ -4584,6 +7368,7 @@ impl std::fmt::Display for MemberDtoMemberType {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/MultipleChoiceOptionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MultipleChoiceOptionDto {
     /// Option ID
     ///
@@ -4593,13 +7378,28 @@ pub struct MultipleChoiceOptionDto {
     pub text: LocalizedStringDto,
 }
 
+impl MultipleChoiceOptionDto {
+    /// A `MultipleChoiceOptionDto` with its required fields (`id`, `text`); set the others with the setters.
+    pub fn new(id: f64, text: LocalizedStringDto) -> Self {
+        Self { id, text }
+    }
+}
+
 /// The `multipleChoiceQuestionDetails` field of [`QuestionDetailsDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/MultipleChoiceQuestionDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MultipleChoiceQuestionDetailsDto {
     /// Choice options
     pub options: Vec<MultipleChoiceOptionDto>,
+}
+
+impl MultipleChoiceQuestionDetailsDto {
+    /// A `MultipleChoiceQuestionDetailsDto` with its required fields (`options`); set the others with the setters.
+    pub fn new(options: Vec<MultipleChoiceOptionDto>) -> Self {
+        Self { options }
+    }
 }
 
 /// An item of the `placements` field of [`GoogleAdContentDto`] and an item of the `selectedChannels` field of [`GoogleAdGroupDto`].
@@ -4609,6 +7409,7 @@ pub struct MultipleChoiceQuestionDetailsDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum PlacementsItem {
     /// `GMAIL`
     Gmail,
@@ -4674,6 +7475,7 @@ impl std::fmt::Display for PlacementsItem {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/PostSubmissionCallToActionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PostSubmissionCallToActionDto {
     /// Call to action target
     #[serde(rename = "callToActionTarget")]
@@ -4683,6 +7485,19 @@ pub struct PostSubmissionCallToActionDto {
     pub call_to_action_label: PostSubmissionCallToActionDtoCallToActionLabel,
 }
 
+impl PostSubmissionCallToActionDto {
+    /// A `PostSubmissionCallToActionDto` with its required fields (`call_to_action_target`, `call_to_action_label`); set the others with the setters.
+    pub fn new(
+        call_to_action_target: PostSubmissionCallToActionTargetDto,
+        call_to_action_label: PostSubmissionCallToActionDtoCallToActionLabel,
+    ) -> Self {
+        Self {
+            call_to_action_target,
+            call_to_action_label,
+        }
+    }
+}
+
 /// Call to action label
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/PostSubmissionCallToActionDTO/properties/callToActionLabel`
@@ -4690,6 +7505,7 @@ pub struct PostSubmissionCallToActionDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum PostSubmissionCallToActionDtoCallToActionLabel {
     /// `VISIT_COMPANY_WEBSITE`
     VisitCompanyWebsite,
@@ -4751,6 +7567,7 @@ impl std::fmt::Display for PostSubmissionCallToActionDtoCallToActionLabel {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/PostSubmissionCallToActionTargetDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PostSubmissionCallToActionTargetDto {
     /// Landing page URL
     ///
@@ -4759,16 +7576,36 @@ pub struct PostSubmissionCallToActionTargetDto {
     pub landing_page_url: String,
 }
 
+impl PostSubmissionCallToActionTargetDto {
+    /// A `PostSubmissionCallToActionTargetDto` with its required fields (`landing_page_url`); set the others with the setters.
+    pub fn new(landing_page_url: impl Into<String>) -> Self {
+        Self {
+            landing_page_url: landing_page_url.into(),
+        }
+    }
+}
+
 /// The `postSubmissionInfo` field of [`LeadFormContentDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/PostSubmissionInfoDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PostSubmissionInfoDto {
     /// Thank-you message
     pub message: LocalizedStringDto,
     /// Post-submission call to action
     #[serde(rename = "callToAction")]
     pub call_to_action: PostSubmissionCallToActionDto,
+}
+
+impl PostSubmissionInfoDto {
+    /// A `PostSubmissionInfoDto` with its required fields (`message`, `call_to_action`); set the others with the setters.
+    pub fn new(
+        message: LocalizedStringDto,
+        call_to_action: PostSubmissionCallToActionDto,
+    ) -> Self {
+        Self { message, call_to_action }
+    }
 }
 
 /// Post-submit CTA button type
@@ -4778,6 +7615,7 @@ pub struct PostSubmissionInfoDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum PostSubmitCallToActionType {
     /// `VISIT_SITE`
     VisitSite,
@@ -4843,6 +7681,7 @@ pub type PublishAdDto = LocationIdBodyDto;
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum PublishingStatus {
     /// `DRAFT`
     Draft,
@@ -4924,6 +7763,7 @@ impl std::fmt::Display for PublishingStatus {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/QuestionDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct QuestionDetailsDto {
     /// Text question details (empty object for text questions)
     #[serde(
@@ -4941,6 +7781,36 @@ pub struct QuestionDetailsDto {
     pub multiple_choice_question_details: Option<MultipleChoiceQuestionDetailsDto>,
 }
 
+impl QuestionDetailsDto {
+    /// An empty `QuestionDetailsDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            text_question_details: None,
+            multiple_choice_question_details: None,
+        }
+    }
+
+    /// Sets [`text_question_details`](Self::text_question_details).
+    pub fn text_question_details(
+        mut self,
+        text_question_details: impl Into<serde_json::Value>,
+    ) -> Self {
+        self.text_question_details = Some(text_question_details.into());
+        self
+    }
+
+    /// Sets [`multiple_choice_question_details`](Self::multiple_choice_question_details).
+    pub fn multiple_choice_question_details(
+        mut self,
+        multiple_choice_question_details: impl Into<MultipleChoiceQuestionDetailsDto>,
+    ) -> Self {
+        self.multiple_choice_question_details = Some(
+            multiple_choice_question_details.into(),
+        );
+        self
+    }
+}
+
 /// Unit for the targeting radius
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/AudienceLocationDTO/properties/radiusUnit` and 1 identical schema (`apps/ad-manager.json#/components/schemas/GoogleGeoLocationDTO/properties/radiusUnit`)
@@ -4948,6 +7818,7 @@ pub struct QuestionDetailsDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum RadiusUnit {
     /// `km`
     Km,
@@ -4997,6 +7868,7 @@ impl std::fmt::Display for RadiusUnit {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/RuleBasedUserListDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RuleBasedUserListDto {
     /// Prepopulation status
     ///
@@ -5012,6 +7884,25 @@ pub struct RuleBasedUserListDto {
     pub flexible_rule_user_list: FlexibleRuleUserListDto,
 }
 
+impl RuleBasedUserListDto {
+    /// A `RuleBasedUserListDto` with its required fields (`flexible_rule_user_list`); set the others with the setters.
+    pub fn new(flexible_rule_user_list: FlexibleRuleUserListDto) -> Self {
+        Self {
+            prepopulation_status: None,
+            flexible_rule_user_list,
+        }
+    }
+
+    /// Sets [`prepopulation_status`](Self::prepopulation_status).
+    pub fn prepopulation_status(
+        mut self,
+        prepopulation_status: impl Into<RuleBasedUserListDtoPrepopulationStatus>,
+    ) -> Self {
+        self.prepopulation_status = Some(prepopulation_status.into());
+        self
+    }
+}
+
 /// Prepopulation status
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/RuleBasedUserListDTO/properties/prepopulationStatus`
@@ -5019,6 +7910,7 @@ pub struct RuleBasedUserListDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum RuleBasedUserListDtoPrepopulationStatus {
     /// `REQUESTED`
     Requested,
@@ -5064,16 +7956,25 @@ impl std::fmt::Display for RuleBasedUserListDtoPrepopulationStatus {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/RuleDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RuleDto {
     /// List of rule item groups
     #[serde(rename = "ruleItemGroups")]
     pub rule_item_groups: Vec<RuleItemGroupDto>,
 }
 
+impl RuleDto {
+    /// A `RuleDto` with its required fields (`rule_item_groups`); set the others with the setters.
+    pub fn new(rule_item_groups: Vec<RuleItemGroupDto>) -> Self {
+        Self { rule_item_groups }
+    }
+}
+
 /// An item of the `ruleItems` field of [`RuleItemGroupDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/RuleItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RuleItemDto {
     /// Rule item name
     ///
@@ -5084,6 +7985,13 @@ pub struct RuleItemDto {
     pub string_rule_item: StringRuleItemDto,
 }
 
+impl RuleItemDto {
+    /// A `RuleItemDto` with its required fields (`name`, `string_rule_item`); set the others with the setters.
+    pub fn new(name: RuleItemDtoName, string_rule_item: StringRuleItemDto) -> Self {
+        Self { name, string_rule_item }
+    }
+}
+
 /// Rule item name
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/RuleItemDTO/properties/name`
@@ -5091,6 +7999,7 @@ pub struct RuleItemDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum RuleItemDtoName {
     /// `url__`
     Url,
@@ -5140,16 +8049,25 @@ impl std::fmt::Display for RuleItemDtoName {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/RuleItemGroupDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RuleItemGroupDto {
     /// List of rule items
     #[serde(rename = "ruleItems")]
     pub rule_items: Vec<RuleItemDto>,
 }
 
+impl RuleItemGroupDto {
+    /// A `RuleItemGroupDto` with its required fields (`rule_items`); set the others with the setters.
+    pub fn new(rule_items: Vec<RuleItemDto>) -> Self {
+        Self { rule_items }
+    }
+}
+
 /// An item of the `inclusiveOperands` field of [`FlexibleRuleUserListDto`] and an item of the `exclusiveOperands` field of [`FlexibleRuleUserListDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/RuleOperandDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RuleOperandDto {
     /// Lookback window in days
     ///
@@ -5160,10 +8078,18 @@ pub struct RuleOperandDto {
     pub rule: RuleDto,
 }
 
+impl RuleOperandDto {
+    /// A `RuleOperandDto` with its required fields (`lookback_window_days`, `rule`); set the others with the setters.
+    pub fn new(lookback_window_days: f64, rule: RuleDto) -> Self {
+        Self { lookback_window_days, rule }
+    }
+}
+
 /// An item of the `include` field of [`TargetAudienceDto`] and an item of the `exclude` field of [`TargetAudienceDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/SelectedAttributeDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SelectedAttributeDto {
     /// Targeting attribute URN
     pub urn: String,
@@ -5176,12 +8102,30 @@ pub struct SelectedAttributeDto {
     pub facet: String,
 }
 
+impl SelectedAttributeDto {
+    /// A `SelectedAttributeDto` with its required fields (`urn`, `name`, `category_name`, `facet`); set the others with the setters.
+    pub fn new(
+        urn: impl Into<String>,
+        name: impl Into<String>,
+        category_name: impl Into<String>,
+        facet: impl Into<String>,
+    ) -> Self {
+        Self {
+            urn: urn.into(),
+            name: name.into(),
+            category_name: category_name.into(),
+            facet: facet.into(),
+        }
+    }
+}
+
 pub use ghl_common::types::SelectionType;
 
 /// A variant of [`UpsertAssetsDtoPayload`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/SitelinkAssetPayloadDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SitelinkAssetPayloadDto {
     /// Google Ads resource name for an existing sitelink asset
     ///
@@ -5227,10 +8171,66 @@ pub struct SitelinkAssetPayloadDto {
     pub ad_schedule_targets: Option<Vec<AdScheduleTargetDto>>,
 }
 
+impl SitelinkAssetPayloadDto {
+    /// A `SitelinkAssetPayloadDto` with its required fields (`link_text`, `final_urls`); set the others with the setters.
+    pub fn new(link_text: impl Into<String>, final_urls: impl Into<String>) -> Self {
+        Self {
+            resource_name: None,
+            link_text: link_text.into(),
+            final_urls: final_urls.into(),
+            description1: None,
+            description2: None,
+            start_date: None,
+            end_date: None,
+            ad_schedule_targets: None,
+        }
+    }
+
+    /// Sets [`resource_name`](Self::resource_name).
+    pub fn resource_name(mut self, resource_name: impl Into<String>) -> Self {
+        self.resource_name = Some(resource_name.into());
+        self
+    }
+
+    /// Sets [`description1`](Self::description1).
+    pub fn description1(mut self, description1: impl Into<String>) -> Self {
+        self.description1 = Some(description1.into());
+        self
+    }
+
+    /// Sets [`description2`](Self::description2).
+    pub fn description2(mut self, description2: impl Into<String>) -> Self {
+        self.description2 = Some(description2.into());
+        self
+    }
+
+    /// Sets [`start_date`](Self::start_date).
+    pub fn start_date(mut self, start_date: impl Into<String>) -> Self {
+        self.start_date = Some(start_date.into());
+        self
+    }
+
+    /// Sets [`end_date`](Self::end_date).
+    pub fn end_date(mut self, end_date: impl Into<String>) -> Self {
+        self.end_date = Some(end_date.into());
+        self
+    }
+
+    /// Sets [`ad_schedule_targets`](Self::ad_schedule_targets).
+    pub fn ad_schedule_targets(
+        mut self,
+        ad_schedule_targets: impl Into<Vec<AdScheduleTargetDto>>,
+    ) -> Self {
+        self.ad_schedule_targets = Some(ad_schedule_targets.into());
+        self
+    }
+}
+
 /// The `owner` field of [`LinkedInCreateLeadFormBodyDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/SponsoredAccountOwnerDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SponsoredAccountOwnerDto {
     /// Sponsored account URN
     ///
@@ -5239,10 +8239,20 @@ pub struct SponsoredAccountOwnerDto {
     pub sponsored_account: String,
 }
 
+impl SponsoredAccountOwnerDto {
+    /// A `SponsoredAccountOwnerDto` with its required fields (`sponsored_account`); set the others with the setters.
+    pub fn new(sponsored_account: impl Into<String>) -> Self {
+        Self {
+            sponsored_account: sponsored_account.into(),
+        }
+    }
+}
+
 /// The `stringRuleItem` field of [`RuleItemDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/StringRuleItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StringRuleItemDto {
     /// Rule operator
     ///
@@ -5254,10 +8264,21 @@ pub struct StringRuleItemDto {
     pub value: String,
 }
 
+impl StringRuleItemDto {
+    /// A `StringRuleItemDto` with its required fields (`operator`, `value`); set the others with the setters.
+    pub fn new(operator: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            operator: operator.into(),
+            value: value.into(),
+        }
+    }
+}
+
 /// The `targetAudience` field of [`AudienceDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/TargetAudienceDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TargetAudienceDto {
     /// Included targeting attributes (groups of ANDed attributes, ORed together)
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -5267,10 +8288,39 @@ pub struct TargetAudienceDto {
     pub exclude: Option<Vec<Vec<SelectedAttributeDto>>>,
 }
 
+impl TargetAudienceDto {
+    /// An empty `TargetAudienceDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            include: None,
+            exclude: None,
+        }
+    }
+
+    /// Sets [`include`](Self::include).
+    pub fn include(
+        mut self,
+        include: impl Into<Vec<Vec<SelectedAttributeDto>>>,
+    ) -> Self {
+        self.include = Some(include.into());
+        self
+    }
+
+    /// Sets [`exclude`](Self::exclude).
+    pub fn exclude(
+        mut self,
+        exclude: impl Into<Vec<Vec<SelectedAttributeDto>>>,
+    ) -> Self {
+        self.exclude = Some(exclude.into());
+        self
+    }
+}
+
 /// The `thankYouPage` field of [`CreateLeadFormDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/ThankYouPage`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ThankYouPage {
     /// Thank you page title
     ///
@@ -5307,12 +8357,51 @@ pub struct ThankYouPage {
     pub country_code: Option<String>,
 }
 
+impl ThankYouPage {
+    /// A `ThankYouPage` with its required fields (`title`, `body`, `button_text`, `button_type`); set the others with the setters.
+    pub fn new(
+        title: impl Into<String>,
+        body: impl Into<String>,
+        button_text: impl Into<String>,
+        button_type: impl Into<String>,
+    ) -> Self {
+        Self {
+            title: title.into(),
+            body: body.into(),
+            button_text: button_text.into(),
+            button_type: button_type.into(),
+            button_link: None,
+            business_phone: None,
+            country_code: None,
+        }
+    }
+
+    /// Sets [`button_link`](Self::button_link).
+    pub fn button_link(mut self, button_link: impl Into<String>) -> Self {
+        self.button_link = Some(button_link.into());
+        self
+    }
+
+    /// Sets [`business_phone`](Self::business_phone).
+    pub fn business_phone(mut self, business_phone: impl Into<String>) -> Self {
+        self.business_phone = Some(business_phone.into());
+        self
+    }
+
+    /// Sets [`country_code`](Self::country_code).
+    pub fn country_code(mut self, country_code: impl Into<String>) -> Self {
+        self.country_code = Some(country_code.into());
+        self
+    }
+}
+
 pub use ghl_common::types::Type;
 
 /// The `unitCost` field of [`AdCampaignDto`].
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UnitCostDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UnitCostDto {
     /// Bid amount in currency minor units
     ///
@@ -5320,10 +8409,18 @@ pub struct UnitCostDto {
     pub amount: f64,
 }
 
+impl UnitCostDto {
+    /// A `UnitCostDto` with its required fields (`amount`); set the others with the setters.
+    pub fn new(amount: f64) -> Self {
+        Self { amount }
+    }
+}
+
 /// The body of `PUT /ad-publishing/facebook/custom-audience/{audienceId}/member/batch`.
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpdateCustomAudienceBatchDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateCustomAudienceBatchDto {
     /// Location identifier
     ///
@@ -5354,10 +8451,45 @@ pub struct UpdateCustomAudienceBatchDto {
     pub dynamic_audience: Option<String>,
 }
 
+impl UpdateCustomAudienceBatchDto {
+    /// A `UpdateCustomAudienceBatchDto` with its required fields (`location_id`, `operation_type`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        operation_type: impl Into<String>,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            csv_path: None,
+            operation_type: operation_type.into(),
+            smartlist_ids: None,
+            dynamic_audience: None,
+        }
+    }
+
+    /// Sets [`csv_path`](Self::csv_path).
+    pub fn csv_path(mut self, csv_path: impl Into<String>) -> Self {
+        self.csv_path = Some(csv_path.into());
+        self
+    }
+
+    /// Sets [`smartlist_ids`](Self::smartlist_ids).
+    pub fn smartlist_ids(mut self, smartlist_ids: impl Into<Vec<String>>) -> Self {
+        self.smartlist_ids = Some(smartlist_ids.into());
+        self
+    }
+
+    /// Sets [`dynamic_audience`](Self::dynamic_audience).
+    pub fn dynamic_audience(mut self, dynamic_audience: impl Into<String>) -> Self {
+        self.dynamic_audience = Some(dynamic_audience.into());
+        self
+    }
+}
+
 /// The body of `DELETE /ad-publishing/facebook/custom-audience/{audienceId}/member` and the body of `PUT /ad-publishing/facebook/custom-audience/{audienceId}/member`.
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpdateCustomAudienceDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateCustomAudienceDto {
     /// Location identifier
     ///
@@ -5376,10 +8508,28 @@ pub struct UpdateCustomAudienceDto {
     pub fb_ad_account_id: Option<String>,
 }
 
+impl UpdateCustomAudienceDto {
+    /// A `UpdateCustomAudienceDto` with its required fields (`location_id`, `contact_id`); set the others with the setters.
+    pub fn new(location_id: impl Into<String>, contact_id: impl Into<String>) -> Self {
+        Self {
+            location_id: location_id.into(),
+            contact_id: contact_id.into(),
+            fb_ad_account_id: None,
+        }
+    }
+
+    /// Sets [`fb_ad_account_id`](Self::fb_ad_account_id).
+    pub fn fb_ad_account_id(mut self, fb_ad_account_id: impl Into<String>) -> Self {
+        self.fb_ad_account_id = Some(fb_ad_account_id.into());
+        self
+    }
+}
+
 /// The body of `PUT /ad-publishing/facebook/ads-v2`.
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertAdDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpsertAdDto {
     /// Ad identifier
     ///
@@ -5475,6 +8625,118 @@ pub struct UpsertAdDto {
     pub destination_form_id: Option<String>,
 }
 
+impl UpsertAdDto {
+    /// A `UpsertAdDto` with its required fields (`location_id`, `campaign_id`, `adset_id`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        campaign_id: impl Into<String>,
+        adset_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: None,
+            location_id: location_id.into(),
+            name: None,
+            primary_text: None,
+            headline: None,
+            description: None,
+            image_url: None,
+            media_type: None,
+            media: None,
+            multi_advertiser_ads: None,
+            campaign_id: campaign_id.into(),
+            adset_id: adset_id.into(),
+            cta: None,
+            conversation_form_id: None,
+            destination_link: None,
+            destination_form_id: None,
+        }
+    }
+
+    /// Sets [`id`](Self::id).
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`primary_text`](Self::primary_text).
+    pub fn primary_text(mut self, primary_text: impl Into<String>) -> Self {
+        self.primary_text = Some(primary_text.into());
+        self
+    }
+
+    /// Sets [`headline`](Self::headline).
+    pub fn headline(mut self, headline: impl Into<String>) -> Self {
+        self.headline = Some(headline.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`image_url`](Self::image_url).
+    pub fn image_url(mut self, image_url: impl Into<String>) -> Self {
+        self.image_url = Some(image_url.into());
+        self
+    }
+
+    /// Sets [`media_type`](Self::media_type).
+    pub fn media_type(mut self, media_type: impl Into<UpsertAdDtoMediaType>) -> Self {
+        self.media_type = Some(media_type.into());
+        self
+    }
+
+    /// Sets [`media`](Self::media).
+    pub fn media(mut self, media: impl Into<Vec<MediaDto>>) -> Self {
+        self.media = Some(media.into());
+        self
+    }
+
+    /// Sets [`multi_advertiser_ads`](Self::multi_advertiser_ads).
+    pub fn multi_advertiser_ads(mut self, multi_advertiser_ads: bool) -> Self {
+        self.multi_advertiser_ads = Some(multi_advertiser_ads);
+        self
+    }
+
+    /// Sets [`cta`](Self::cta).
+    pub fn cta(mut self, cta: impl Into<String>) -> Self {
+        self.cta = Some(cta.into());
+        self
+    }
+
+    /// Sets [`conversation_form_id`](Self::conversation_form_id).
+    pub fn conversation_form_id(
+        mut self,
+        conversation_form_id: impl Into<String>,
+    ) -> Self {
+        self.conversation_form_id = Some(conversation_form_id.into());
+        self
+    }
+
+    /// Sets [`destination_link`](Self::destination_link).
+    pub fn destination_link(mut self, destination_link: impl Into<String>) -> Self {
+        self.destination_link = Some(destination_link.into());
+        self
+    }
+
+    /// Sets [`destination_form_id`](Self::destination_form_id).
+    pub fn destination_form_id(
+        mut self,
+        destination_form_id: impl Into<String>,
+    ) -> Self {
+        self.destination_form_id = Some(destination_form_id.into());
+        self
+    }
+}
+
 /// Ad media type
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertAdDTO/properties/mediaType`
@@ -5482,6 +8744,7 @@ pub struct UpsertAdDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum UpsertAdDtoMediaType {
     /// `SINGLE`
     Single,
@@ -5531,6 +8794,7 @@ impl std::fmt::Display for UpsertAdDtoMediaType {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertAdsetDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpsertAdsetDto {
     /// Ad set identifier
     ///
@@ -5609,6 +8873,99 @@ pub struct UpsertAdsetDto {
     pub campaign_id: String,
 }
 
+impl UpsertAdsetDto {
+    /// A `UpsertAdsetDto` with its required fields (`location_id`, `campaign_id`); set the others with the setters.
+    pub fn new(location_id: impl Into<String>, campaign_id: impl Into<String>) -> Self {
+        Self {
+            id: None,
+            location_id: location_id.into(),
+            name: None,
+            page_id: None,
+            instagram_actor_id: None,
+            messaging_platforms: None,
+            whatsapp_number: None,
+            audience: None,
+            budget: None,
+            conversion_location: None,
+            custom_event_type: None,
+            pixel_id: None,
+            campaign_id: campaign_id.into(),
+        }
+    }
+
+    /// Sets [`id`](Self::id).
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`page_id`](Self::page_id).
+    pub fn page_id(mut self, page_id: impl Into<String>) -> Self {
+        self.page_id = Some(page_id.into());
+        self
+    }
+
+    /// Sets [`instagram_actor_id`](Self::instagram_actor_id).
+    pub fn instagram_actor_id(mut self, instagram_actor_id: impl Into<String>) -> Self {
+        self.instagram_actor_id = Some(instagram_actor_id.into());
+        self
+    }
+
+    /// Sets [`messaging_platforms`](Self::messaging_platforms).
+    pub fn messaging_platforms(
+        mut self,
+        messaging_platforms: impl Into<UpsertAdsetDtoMessagingPlatforms>,
+    ) -> Self {
+        self.messaging_platforms = Some(messaging_platforms.into());
+        self
+    }
+
+    /// Sets [`whatsapp_number`](Self::whatsapp_number).
+    pub fn whatsapp_number(mut self, whatsapp_number: impl Into<String>) -> Self {
+        self.whatsapp_number = Some(whatsapp_number.into());
+        self
+    }
+
+    /// Sets [`audience`](Self::audience).
+    pub fn audience(mut self, audience: impl Into<FacebookAudienceDto>) -> Self {
+        self.audience = Some(audience.into());
+        self
+    }
+
+    /// Sets [`budget`](Self::budget).
+    pub fn budget(mut self, budget: impl Into<Budget>) -> Self {
+        self.budget = Some(budget.into());
+        self
+    }
+
+    /// Sets [`conversion_location`](Self::conversion_location).
+    pub fn conversion_location(
+        mut self,
+        conversion_location: impl Into<String>,
+    ) -> Self {
+        self.conversion_location = Some(conversion_location.into());
+        self
+    }
+
+    /// Sets [`custom_event_type`](Self::custom_event_type).
+    pub fn custom_event_type(mut self, custom_event_type: impl Into<String>) -> Self {
+        self.custom_event_type = Some(custom_event_type.into());
+        self
+    }
+
+    /// Sets [`pixel_id`](Self::pixel_id).
+    pub fn pixel_id(mut self, pixel_id: impl Into<String>) -> Self {
+        self.pixel_id = Some(pixel_id.into());
+        self
+    }
+}
+
 /// Messaging platforms
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertAdsetDTO/properties/messagingPlatforms`
@@ -5616,6 +8973,7 @@ pub struct UpsertAdsetDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum UpsertAdsetDtoMessagingPlatforms {
     /// `WHATSAPP`
     Whatsapp,
@@ -5669,6 +9027,7 @@ impl std::fmt::Display for UpsertAdsetDtoMessagingPlatforms {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertAssetsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpsertAssetsDto {
     /// Location identifier
     ///
@@ -5684,11 +9043,27 @@ pub struct UpsertAssetsDto {
     pub payload: UpsertAssetsDtoPayload,
 }
 
+impl UpsertAssetsDto {
+    /// A `UpsertAssetsDto` with its required fields (`location_id`, `type_`, `payload`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        type_: UpsertAssetsDtoType,
+        payload: UpsertAssetsDtoPayload,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            type_,
+            payload,
+        }
+    }
+}
+
 /// Asset payload — shape depends on the type field: CallAssetPayload (CALL), SitelinkAssetPayload (SITELINK), or LeadFormAssetPayload (LEAD_FORM)
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertAssetsDTO/properties/payload`
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum UpsertAssetsDtoPayload {
     /// A [`CallAssetPayloadDto`].
     CallAssetPayloadDto(CallAssetPayloadDto),
@@ -5790,6 +9165,7 @@ impl<'de> Deserialize<'de> for UpsertAssetsDtoPayload {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum UpsertAssetsDtoType {
     /// `CALL`
     Call,
@@ -5843,6 +9219,7 @@ impl std::fmt::Display for UpsertAssetsDtoType {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertAudienceDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpsertAudienceDto {
     /// Location identifier
     ///
@@ -5870,10 +9247,45 @@ pub struct UpsertAudienceDto {
     pub exclusion_dimension: Option<AudienceDimensionDto>,
 }
 
+impl UpsertAudienceDto {
+    /// A `UpsertAudienceDto` with its required fields (`location_id`, `name`); set the others with the setters.
+    pub fn new(location_id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            location_id: location_id.into(),
+            resource_name: None,
+            name: name.into(),
+            dimensions: None,
+            exclusion_dimension: None,
+        }
+    }
+
+    /// Sets [`resource_name`](Self::resource_name).
+    pub fn resource_name(mut self, resource_name: impl Into<String>) -> Self {
+        self.resource_name = Some(resource_name.into());
+        self
+    }
+
+    /// Sets [`dimensions`](Self::dimensions).
+    pub fn dimensions(mut self, dimensions: impl Into<AudienceDimensionDto>) -> Self {
+        self.dimensions = Some(dimensions.into());
+        self
+    }
+
+    /// Sets [`exclusion_dimension`](Self::exclusion_dimension).
+    pub fn exclusion_dimension(
+        mut self,
+        exclusion_dimension: impl Into<AudienceDimensionDto>,
+    ) -> Self {
+        self.exclusion_dimension = Some(exclusion_dimension.into());
+        self
+    }
+}
+
 /// The body of `PUT /ad-publishing/facebook/campaigns`.
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertCampaignDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpsertCampaignDto {
     /// Campaign identifier
     ///
@@ -5909,6 +9321,56 @@ pub struct UpsertCampaignDto {
     pub source: Option<String>,
 }
 
+impl UpsertCampaignDto {
+    /// A `UpsertCampaignDto` with its required fields (`location_id`); set the others with the setters.
+    pub fn new(location_id: impl Into<String>) -> Self {
+        Self {
+            id: None,
+            location_id: location_id.into(),
+            name: None,
+            objective: None,
+            special_ad_categories: None,
+            source: None,
+        }
+    }
+
+    /// Sets [`id`](Self::id).
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`objective`](Self::objective).
+    pub fn objective(
+        mut self,
+        objective: impl Into<UpsertCampaignDtoObjective>,
+    ) -> Self {
+        self.objective = Some(objective.into());
+        self
+    }
+
+    /// Sets [`special_ad_categories`](Self::special_ad_categories).
+    pub fn special_ad_categories(
+        mut self,
+        special_ad_categories: impl Into<UpsertCampaignDtoSpecialAdCategories>,
+    ) -> Self {
+        self.special_ad_categories = Some(special_ad_categories.into());
+        self
+    }
+
+    /// Sets [`source`](Self::source).
+    pub fn source(mut self, source: impl Into<String>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+}
+
 /// Campaign objective
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertCampaignDTO/properties/objective`
@@ -5916,6 +9378,7 @@ pub struct UpsertCampaignDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum UpsertCampaignDtoObjective {
     /// `OUTCOME_LEADS`
     OutcomeLeads,
@@ -5976,6 +9439,7 @@ impl std::fmt::Display for UpsertCampaignDtoObjective {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum UpsertCampaignDtoSpecialAdCategories {
     /// `EMPLOYMENT`
     Employment,
@@ -6045,6 +9509,7 @@ impl std::fmt::Display for UpsertCampaignDtoSpecialAdCategories {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertConversionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpsertConversionDto {
     /// Location identifier
     ///
@@ -6089,6 +9554,38 @@ pub struct UpsertConversionDto {
     pub click_through_window: f64,
 }
 
+impl UpsertConversionDto {
+    /// A `UpsertConversionDto` with its required fields (`location_id`, `name`, `type_`, `category`, `value_settings`, `counting_type`, `attribution_model`, `click_through_window`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        name: impl Into<String>,
+        type_: UpsertConversionDtoType,
+        category: impl Into<String>,
+        value_settings: ConversionValueSettings,
+        counting_type: UpsertConversionDtoCountingType,
+        attribution_model: UpsertConversionDtoAttributionModel,
+        click_through_window: f64,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            conversion_id: None,
+            name: name.into(),
+            type_,
+            category: category.into(),
+            value_settings,
+            counting_type,
+            attribution_model,
+            click_through_window,
+        }
+    }
+
+    /// Sets [`conversion_id`](Self::conversion_id).
+    pub fn conversion_id(mut self, conversion_id: impl Into<String>) -> Self {
+        self.conversion_id = Some(conversion_id.into());
+        self
+    }
+}
+
 /// Attribution model used to credit conversions
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertConversionDTO/properties/attributionModel`
@@ -6096,6 +9593,7 @@ pub struct UpsertConversionDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum UpsertConversionDtoAttributionModel {
     /// `GOOGLE_SEARCH_ATTRIBUTION_DATA_DRIVEN`
     GoogleSearchAttributionDataDriven,
@@ -6152,6 +9650,7 @@ impl std::fmt::Display for UpsertConversionDtoAttributionModel {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum UpsertConversionDtoCountingType {
     /// `ONE_PER_CLICK`
     OnePerClick,
@@ -6204,6 +9703,7 @@ impl std::fmt::Display for UpsertConversionDtoCountingType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum UpsertConversionDtoType {
     /// `UPLOAD_CLICKS`
     UploadClicks,
@@ -6261,6 +9761,7 @@ impl std::fmt::Display for UpsertConversionDtoType {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertConversionPixelDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpsertConversionPixelDto {
     /// Location identifier
     ///
@@ -6293,10 +9794,45 @@ pub struct UpsertConversionPixelDto {
     pub type_: String,
 }
 
+impl UpsertConversionPixelDto {
+    /// A `UpsertConversionPixelDto` with its required fields (`location_id`, `type_`); set the others with the setters.
+    pub fn new(location_id: impl Into<String>, type_: impl Into<String>) -> Self {
+        Self {
+            location_id: location_id.into(),
+            conversion_pixel_id: None,
+            name: None,
+            ig_user_id: None,
+            type_: type_.into(),
+        }
+    }
+
+    /// Sets [`conversion_pixel_id`](Self::conversion_pixel_id).
+    pub fn conversion_pixel_id(
+        mut self,
+        conversion_pixel_id: impl Into<String>,
+    ) -> Self {
+        self.conversion_pixel_id = Some(conversion_pixel_id.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`ig_user_id`](Self::ig_user_id).
+    pub fn ig_user_id(mut self, ig_user_id: impl Into<String>) -> Self {
+        self.ig_user_id = Some(ig_user_id.into());
+        self
+    }
+}
+
 /// The body of `PUT /ad-publishing/google/segments`.
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertSegmentDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpsertSegmentDto {
     /// Segment name
     ///
@@ -6367,6 +9903,101 @@ pub struct UpsertSegmentDto {
     pub expansion_level: Option<UpsertSegmentDtoExpansionLevel>,
 }
 
+impl UpsertSegmentDto {
+    /// A `UpsertSegmentDto` with its required fields (`name`); set the others with the setters.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            description: None,
+            members: None,
+            status: None,
+            type_: None,
+            id: None,
+            membership_status: None,
+            rule_based_user_list: None,
+            membership_life_span: None,
+            seed_user_list_ids: None,
+            country_codes: None,
+            expansion_level: None,
+        }
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`members`](Self::members).
+    pub fn members(mut self, members: impl Into<Vec<MemberDto>>) -> Self {
+        self.members = Some(members.into());
+        self
+    }
+
+    /// Sets [`status`](Self::status).
+    pub fn status(mut self, status: impl Into<String>) -> Self {
+        self.status = Some(status.into());
+        self
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn type_(mut self, type_: impl Into<String>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+
+    /// Sets [`id`](Self::id).
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets [`membership_status`](Self::membership_status).
+    pub fn membership_status(mut self, membership_status: impl Into<String>) -> Self {
+        self.membership_status = Some(membership_status.into());
+        self
+    }
+
+    /// Sets [`rule_based_user_list`](Self::rule_based_user_list).
+    pub fn rule_based_user_list(
+        mut self,
+        rule_based_user_list: impl Into<RuleBasedUserListDto>,
+    ) -> Self {
+        self.rule_based_user_list = Some(rule_based_user_list.into());
+        self
+    }
+
+    /// Sets [`membership_life_span`](Self::membership_life_span).
+    pub fn membership_life_span(mut self, membership_life_span: f64) -> Self {
+        self.membership_life_span = Some(membership_life_span);
+        self
+    }
+
+    /// Sets [`seed_user_list_ids`](Self::seed_user_list_ids).
+    pub fn seed_user_list_ids(
+        mut self,
+        seed_user_list_ids: impl Into<Vec<String>>,
+    ) -> Self {
+        self.seed_user_list_ids = Some(seed_user_list_ids.into());
+        self
+    }
+
+    /// Sets [`country_codes`](Self::country_codes).
+    pub fn country_codes(mut self, country_codes: impl Into<Vec<String>>) -> Self {
+        self.country_codes = Some(country_codes.into());
+        self
+    }
+
+    /// Sets [`expansion_level`](Self::expansion_level).
+    pub fn expansion_level(
+        mut self,
+        expansion_level: impl Into<UpsertSegmentDtoExpansionLevel>,
+    ) -> Self {
+        self.expansion_level = Some(expansion_level.into());
+        self
+    }
+}
+
 /// Expansion level
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/UpsertSegmentDTO/properties/expansionLevel`
@@ -6374,6 +10005,7 @@ pub struct UpsertSegmentDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum UpsertSegmentDtoExpansionLevel {
     /// `BALANCED`
     Balanced,
@@ -6427,6 +10059,7 @@ impl std::fmt::Display for UpsertSegmentDtoExpansionLevel {
 ///
 /// Schema: `apps/ad-manager.json#/components/schemas/WelcomeMessageQuestion`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct WelcomeMessageQuestion {
     /// Question title text
     ///
@@ -6437,4 +10070,20 @@ pub struct WelcomeMessageQuestion {
     /// Example: `Thanks for reaching out`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub response: Option<String>,
+}
+
+impl WelcomeMessageQuestion {
+    /// A `WelcomeMessageQuestion` with its required fields (`question`); set the others with the setters.
+    pub fn new(question: impl Into<String>) -> Self {
+        Self {
+            question: question.into(),
+            response: None,
+        }
+    }
+
+    /// Sets [`response`](Self::response).
+    pub fn response(mut self, response: impl Into<String>) -> Self {
+        self.response = Some(response.into());
+        self
+    }
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/AffiliateListMetaResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AffiliateListMetaResponseDto {
     /// Total affiliates matching the applied filters
     ///
@@ -19,7 +20,8 @@ pub struct AffiliateListMetaResponseDto {
 /// The `affiliate` field of [`CommissionListItemResponseDto`].
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/CommissionAffiliateResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CommissionAffiliateResponseDto {
     /// Affiliate id
     ///
@@ -41,7 +43,8 @@ pub struct CommissionAffiliateResponseDto {
 /// The `campaign` field of [`CommissionListItemResponseDto`].
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/CommissionCampaignResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CommissionCampaignResponseDto {
     /// Campaign id
     ///
@@ -63,7 +66,8 @@ pub struct CommissionCampaignResponseDto {
 /// The `customer` field of [`CommissionListItemResponseDto`].
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/CommissionCustomerResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CommissionCustomerResponseDto {
     /// Customer id
     ///
@@ -96,6 +100,7 @@ pub struct CommissionCustomerResponseDto {
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/CommissionListItemResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CommissionListItemResponseDto {
     /// Commission id
     ///
@@ -240,6 +245,7 @@ pub type CommissionListMetaResponseDto = AffiliateListMetaResponseDto;
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/GetAffiliateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetAffiliateResponseDto {
     /// Affiliate id
     ///
@@ -405,6 +411,7 @@ pub struct GetAffiliateResponseDto {
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/GetCommissionListResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetCommissionListResponseDto {
     /// Commission list
     pub commissions: Vec<CommissionListItemResponseDto>,
@@ -417,6 +424,7 @@ pub struct GetCommissionListResponseDto {
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/GetPayoutListResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetPayoutListResponseDto {
     /// Payout list
     pub payouts: Vec<PayoutListItemResponseDto>,
@@ -429,6 +437,7 @@ pub struct GetPayoutListResponseDto {
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/ListAffiliatesResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListAffiliatesResponseDto {
     /// Affiliate list
     pub affiliates: Vec<OAuthAffiliateListItemResponseDto>,
@@ -445,6 +454,7 @@ pub type OAuthAffiliateListItemResponseDto = GetAffiliateResponseDto;
 ///
 /// Schema: `apps/affiliate-manager.json#/components/schemas/PayoutListItemResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PayoutListItemResponseDto {
     /// Payout id
     ///

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/CreatePublicAgentDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreatePublicAgentDto {
     /// Location ID
     ///
@@ -59,10 +60,82 @@ pub struct CreatePublicAgentDto {
     pub edges: Option<Vec<String>>,
 }
 
+impl CreatePublicAgentDto {
+    /// A `CreatePublicAgentDto` with its required fields (`location_id`, `status`, `version`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        status: Status,
+        version: serde_json::Value,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            name: None,
+            description: None,
+            agency_id: None,
+            author_id: None,
+            author_name: None,
+            author_email: None,
+            status,
+            version,
+            nodes: None,
+            edges: None,
+        }
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`agency_id`](Self::agency_id).
+    pub fn agency_id(mut self, agency_id: impl Into<String>) -> Self {
+        self.agency_id = Some(agency_id.into());
+        self
+    }
+
+    /// Sets [`author_id`](Self::author_id).
+    pub fn author_id(mut self, author_id: impl Into<String>) -> Self {
+        self.author_id = Some(author_id.into());
+        self
+    }
+
+    /// Sets [`author_name`](Self::author_name).
+    pub fn author_name(mut self, author_name: impl Into<String>) -> Self {
+        self.author_name = Some(author_name.into());
+        self
+    }
+
+    /// Sets [`author_email`](Self::author_email).
+    pub fn author_email(mut self, author_email: impl Into<String>) -> Self {
+        self.author_email = Some(author_email.into());
+        self
+    }
+
+    /// Sets [`nodes`](Self::nodes).
+    pub fn nodes(mut self, nodes: impl Into<Vec<String>>) -> Self {
+        self.nodes = Some(nodes.into());
+        self
+    }
+
+    /// Sets [`edges`](Self::edges).
+    pub fn edges(mut self, edges: impl Into<Vec<String>>) -> Self {
+        self.edges = Some(edges.into());
+        self
+    }
+}
+
 /// The response to `POST /agent-studio/agent`.
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/CreatePublicAgentResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreatePublicAgentResponseDto {
     /// Success status
     ///
@@ -82,6 +155,7 @@ pub struct CreatePublicAgentResponseDto {
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/DeletePublicAgentResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeletePublicAgentResponseDto {
     /// Success status
     ///
@@ -102,6 +176,7 @@ pub struct DeletePublicAgentResponseDto {
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/ExecutePublicAgentDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ExecutePublicAgentDto {
     /// Message to send to the agent
     ///
@@ -135,10 +210,62 @@ pub struct ExecutePublicAgentDto {
     pub contact_id: Option<String>,
 }
 
+impl ExecutePublicAgentDto {
+    /// A `ExecutePublicAgentDto` with its required fields (`message`, `location_id`); set the others with the setters.
+    pub fn new(message: impl Into<String>, location_id: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            execution_id: None,
+            input_variables: None,
+            version_id: None,
+            attachments: None,
+            location_id: location_id.into(),
+            contact_id: None,
+        }
+    }
+
+    /// Sets [`execution_id`](Self::execution_id).
+    pub fn execution_id(mut self, execution_id: impl Into<String>) -> Self {
+        self.execution_id = Some(execution_id.into());
+        self
+    }
+
+    /// Sets [`input_variables`](Self::input_variables).
+    pub fn input_variables(
+        mut self,
+        input_variables: impl Into<serde_json::Value>,
+    ) -> Self {
+        self.input_variables = Some(input_variables.into());
+        self
+    }
+
+    /// Sets [`version_id`](Self::version_id).
+    pub fn version_id(mut self, version_id: impl Into<String>) -> Self {
+        self.version_id = Some(version_id.into());
+        self
+    }
+
+    /// Sets [`attachments`](Self::attachments).
+    pub fn attachments(
+        mut self,
+        attachments: impl Into<Vec<PublicAttachmentSchema>>,
+    ) -> Self {
+        self.attachments = Some(attachments.into());
+        self
+    }
+
+    /// Sets [`contact_id`](Self::contact_id).
+    pub fn contact_id(mut self, contact_id: impl Into<String>) -> Self {
+        self.contact_id = Some(contact_id.into());
+        self
+    }
+}
+
 /// The response to `POST /agent-studio/agent/{agentId}/execute` and the response to `POST /agent-studio/public-api/agents/{agentId}/execute`.
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/ExecutePublicAgentResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ExecutePublicAgentResponseDto {
     /// Success status
     ///
@@ -194,6 +321,7 @@ pub struct ExecutePublicAgentResponseDto {
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/GetAgentByIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetAgentByIdResponseDto {
     /// Success status
     ///
@@ -216,6 +344,7 @@ pub struct GetAgentByIdResponseDto {
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/GetPublishedAgentsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetPublishedAgentsResponseDto {
     /// Success status
     ///
@@ -234,7 +363,8 @@ pub struct GetPublishedAgentsResponseDto {
 /// An item of the `agents` field of [`GetPublishedAgentsResponseDto`].
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/GetPublishedAgentsResponseDTO/properties/agents/items`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetPublishedAgentsResponseDtoAgentsItem {
     /// Agent ID
     #[serde(rename = "agentId", default, skip_serializing_if = "Option::is_none")]
@@ -262,7 +392,8 @@ pub struct GetPublishedAgentsResponseDtoAgentsItem {
 /// Pagination metadata
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/GetPublishedAgentsResponseDTO/properties/pagination`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetPublishedAgentsResponseDtoPagination {
     /// Total number of agents
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -281,7 +412,8 @@ pub struct GetPublishedAgentsResponseDtoPagination {
 /// The `InternalServerErrorDTO` schema.
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/InternalServerErrorDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct InternalServerErrorDto {
     /// Example: `500`
     #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
@@ -295,6 +427,7 @@ pub struct InternalServerErrorDto {
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/PromoteAndPublishDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PromoteAndPublishDto {
     /// Location ID for authorization
     ///
@@ -318,10 +451,41 @@ pub struct PromoteAndPublishDto {
     pub user_email: Option<String>,
 }
 
+impl PromoteAndPublishDto {
+    /// A `PromoteAndPublishDto` with its required fields (`location_id`); set the others with the setters.
+    pub fn new(location_id: impl Into<String>) -> Self {
+        Self {
+            location_id: location_id.into(),
+            user_id: None,
+            user_name: None,
+            user_email: None,
+        }
+    }
+
+    /// Sets [`user_id`](Self::user_id).
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
+
+    /// Sets [`user_name`](Self::user_name).
+    pub fn user_name(mut self, user_name: impl Into<String>) -> Self {
+        self.user_name = Some(user_name.into());
+        self
+    }
+
+    /// Sets [`user_email`](Self::user_email).
+    pub fn user_email(mut self, user_email: impl Into<String>) -> Self {
+        self.user_email = Some(user_email.into());
+        self
+    }
+}
+
 /// The response to `POST /agent-studio/agent/versions/{versionId}/publish`.
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/PromoteAndPublishResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PromoteAndPublishResponseDto {
     /// Success status
     ///
@@ -339,6 +503,7 @@ pub struct PromoteAndPublishResponseDto {
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/PublicAttachmentSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PublicAttachmentSchema {
     /// Type of attachment
     ///
@@ -352,6 +517,16 @@ pub struct PublicAttachmentSchema {
     pub image_url: String,
 }
 
+impl PublicAttachmentSchema {
+    /// A `PublicAttachmentSchema` with its required fields (`type_`, `image_url`); set the others with the setters.
+    pub fn new(type_: impl Into<String>, image_url: impl Into<String>) -> Self {
+        Self {
+            type_: type_.into(),
+            image_url: image_url.into(),
+        }
+    }
+}
+
 /// Status of the agent
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/CreatePublicAgentDTO/properties/status` and 1 identical schema (`apps/agent-studio.json#/components/schemas/UpdatePublicAgentMetadataDTO/properties/status`)
@@ -359,6 +534,7 @@ pub struct PublicAttachmentSchema {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Status {
     /// `active`
     Active,
@@ -412,6 +588,7 @@ impl std::fmt::Display for Status {
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/UpdatePublicAgentMetadataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdatePublicAgentMetadataDto {
     /// Location ID for authorization (cannot be updated)
     ///
@@ -435,6 +612,36 @@ pub struct UpdatePublicAgentMetadataDto {
     pub status: Option<Status>,
 }
 
+impl UpdatePublicAgentMetadataDto {
+    /// A `UpdatePublicAgentMetadataDto` with its required fields (`location_id`); set the others with the setters.
+    pub fn new(location_id: impl Into<String>) -> Self {
+        Self {
+            location_id: location_id.into(),
+            name: None,
+            description: None,
+            status: None,
+        }
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`status`](Self::status).
+    pub fn status(mut self, status: impl Into<Status>) -> Self {
+        self.status = Some(status.into());
+        self
+    }
+}
+
 /// The response to `PATCH /agent-studio/agent/versions/{versionId}` and the response to `PATCH /agent-studio/agent/{agentId}`.
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/UpdatePublicAgentResponseDTO`
@@ -444,6 +651,7 @@ pub type UpdatePublicAgentResponseDto = PromoteAndPublishResponseDto;
 ///
 /// Schema: `apps/agent-studio.json#/components/schemas/UpdatePublicAgentVersionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdatePublicAgentVersionDto {
     /// Location ID for authorization
     ///
@@ -496,4 +704,92 @@ pub struct UpdatePublicAgentVersionDto {
     /// Example: `John Doe`
     #[serde(rename = "userName", default, skip_serializing_if = "Option::is_none")]
     pub user_name: Option<String>,
+}
+
+impl UpdatePublicAgentVersionDto {
+    /// A `UpdatePublicAgentVersionDto` with its required fields (`location_id`); set the others with the setters.
+    pub fn new(location_id: impl Into<String>) -> Self {
+        Self {
+            location_id: location_id.into(),
+            version_name: None,
+            description: None,
+            nodes: None,
+            edges: None,
+            global_variables: None,
+            input_variables: None,
+            runtime_variables: None,
+            global_config: None,
+            user_id: None,
+            user_name: None,
+        }
+    }
+
+    /// Sets [`version_name`](Self::version_name).
+    pub fn version_name(mut self, version_name: impl Into<String>) -> Self {
+        self.version_name = Some(version_name.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`nodes`](Self::nodes).
+    pub fn nodes(mut self, nodes: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.nodes = Some(nodes.into());
+        self
+    }
+
+    /// Sets [`edges`](Self::edges).
+    pub fn edges(mut self, edges: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.edges = Some(edges.into());
+        self
+    }
+
+    /// Sets [`global_variables`](Self::global_variables).
+    pub fn global_variables(
+        mut self,
+        global_variables: impl Into<Vec<serde_json::Value>>,
+    ) -> Self {
+        self.global_variables = Some(global_variables.into());
+        self
+    }
+
+    /// Sets [`input_variables`](Self::input_variables).
+    pub fn input_variables(
+        mut self,
+        input_variables: impl Into<Vec<serde_json::Value>>,
+    ) -> Self {
+        self.input_variables = Some(input_variables.into());
+        self
+    }
+
+    /// Sets [`runtime_variables`](Self::runtime_variables).
+    pub fn runtime_variables(
+        mut self,
+        runtime_variables: impl Into<Vec<serde_json::Value>>,
+    ) -> Self {
+        self.runtime_variables = Some(runtime_variables.into());
+        self
+    }
+
+    /// Sets [`global_config`](Self::global_config).
+    pub fn global_config(mut self, global_config: impl Into<serde_json::Value>) -> Self {
+        self.global_config = Some(global_config.into());
+        self
+    }
+
+    /// Sets [`user_id`](Self::user_id).
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
+
+    /// Sets [`user_name`](Self::user_name).
+    pub fn user_name(mut self, user_name: impl Into<String>) -> Self {
+        self.user_name = Some(user_name.into());
+        self
+    }
 }

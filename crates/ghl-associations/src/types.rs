@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/associations.json#/components/schemas/createAssociationReqDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateAssociationReqDto {
     /// Example: `string`
     #[serde(rename = "locationId")]
@@ -39,10 +40,32 @@ pub struct CreateAssociationReqDto {
     pub second_object_key: String,
 }
 
+impl CreateAssociationReqDto {
+    /// A `CreateAssociationReqDto` with its required fields (`location_id`, `key`, `first_object_label`, `first_object_key`, `second_object_label`, `second_object_key`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        key: impl Into<String>,
+        first_object_label: impl Into<String>,
+        first_object_key: impl Into<String>,
+        second_object_label: impl Into<String>,
+        second_object_key: impl Into<String>,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            key: key.into(),
+            first_object_label: first_object_label.into(),
+            first_object_key: first_object_key.into(),
+            second_object_label: second_object_label.into(),
+            second_object_key: second_object_key.into(),
+        }
+    }
+}
+
 /// The body of `POST /associations/relations`.
 ///
 /// Schema: `apps/associations.json#/components/schemas/createRelationReqDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateRelationReqDto {
     /// Your Sub Account's ID
     ///
@@ -66,10 +89,28 @@ pub struct CreateRelationReqDto {
     pub second_record_id: String,
 }
 
+impl CreateRelationReqDto {
+    /// A `CreateRelationReqDto` with its required fields (`location_id`, `association_id`, `first_record_id`, `second_record_id`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        association_id: impl Into<String>,
+        first_record_id: impl Into<String>,
+        second_record_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            association_id: association_id.into(),
+            first_record_id: first_record_id.into(),
+            second_record_id: second_record_id.into(),
+        }
+    }
+}
+
 /// The response to `DELETE /associations/{associationId}`.
 ///
 /// Schema: `apps/associations.json#/components/schemas/DeleteAssociationsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteAssociationsResponseDto {
     /// Deletion status
     ///
@@ -87,6 +128,7 @@ pub struct DeleteAssociationsResponseDto {
 ///
 /// Schema: `apps/associations.json#/components/schemas/GetPostSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetPostSuccessfulResponseDto {
     /// Example: `string`
     #[serde(rename = "locationId")]
@@ -130,6 +172,7 @@ pub use ghl_common::types::AssociationType as GetPostSuccessfulResponseDtoAssoci
 ///
 /// Schema: `apps/associations.json#/components/schemas/UpdateAssociationReqDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateAssociationReqDto {
     /// Example: `student`
     #[serde(rename = "firstObjectLabel")]
@@ -137,4 +180,17 @@ pub struct UpdateAssociationReqDto {
     /// Example: `tutor`
     #[serde(rename = "secondObjectLabel")]
     pub second_object_label: String,
+}
+
+impl UpdateAssociationReqDto {
+    /// A `UpdateAssociationReqDto` with its required fields (`first_object_label`, `second_object_label`); set the others with the setters.
+    pub fn new(
+        first_object_label: impl Into<String>,
+        second_object_label: impl Into<String>,
+    ) -> Self {
+        Self {
+            first_object_label: first_object_label.into(),
+            second_object_label: second_object_label.into(),
+        }
+    }
 }

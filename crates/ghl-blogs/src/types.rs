@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/blogs.json#/components/schemas/AuthorResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AuthorResponseDto {
     /// Example: `lMOzIQZne5m6zQ528sT6`
     #[serde(rename = "_id")]
@@ -30,6 +31,7 @@ pub struct AuthorResponseDto {
 ///
 /// Schema: `apps/blogs.json#/components/schemas/AuthorsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AuthorsResponseDto {
     /// Array of authors
     pub authors: Vec<AuthorResponseDto>,
@@ -42,6 +44,7 @@ pub struct AuthorsResponseDto {
 ///
 /// Schema: `apps/blogs.json#/components/schemas/BlogGetResponseWrapperDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BlogGetResponseWrapperDto {
     /// Object containing response data of blog
     pub data: Vec<BlogResponseDto>,
@@ -51,6 +54,7 @@ pub struct BlogGetResponseWrapperDto {
 ///
 /// Schema: `apps/blogs.json#/components/schemas/BlogPostCreateResponseWrapperDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BlogPostCreateResponseWrapperDto {
     /// The `data` field.
     pub data: BlogPostResponseDto,
@@ -60,6 +64,7 @@ pub struct BlogPostCreateResponseWrapperDto {
 ///
 /// Schema: `apps/blogs.json#/components/schemas/BlogPostGetResponseWrapperDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BlogPostGetResponseWrapperDto {
     /// Object containing response data of blog posts
     pub blogs: Vec<BlogPostResponseDto>,
@@ -69,6 +74,7 @@ pub struct BlogPostGetResponseWrapperDto {
 ///
 /// Schema: `apps/blogs.json#/components/schemas/BlogPostResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BlogPostResponseDto {
     /// Array of category IDs associated with the blog post
     pub categories: Vec<String>,
@@ -138,6 +144,7 @@ pub struct BlogPostResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum BlogPostStatus {
     /// `DRAFT`
     Draft,
@@ -195,6 +202,7 @@ impl std::fmt::Display for BlogPostStatus {
 ///
 /// Schema: `apps/blogs.json#/components/schemas/BlogPostUpdateResponseWrapperDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BlogPostUpdateResponseWrapperDto {
     /// The `updatedBlogPost` field.
     #[serde(rename = "updatedBlogPost")]
@@ -205,6 +213,7 @@ pub struct BlogPostUpdateResponseWrapperDto {
 ///
 /// Schema: `apps/blogs.json#/components/schemas/BlogResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BlogResponseDto {
     /// Unique identifier of the blog
     ///
@@ -221,6 +230,7 @@ pub struct BlogResponseDto {
 ///
 /// Schema: `apps/blogs.json#/components/schemas/CategoriesResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CategoriesResponseDto {
     /// Array of categories
     pub categories: Vec<CategoryResponseDto>,
@@ -233,6 +243,7 @@ pub struct CategoriesResponseDto {
 ///
 /// Schema: `apps/blogs.json#/components/schemas/CategoryResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CategoryResponseDto {
     /// Example: `lMOzIQZne5m6zQ528sT6`
     #[serde(rename = "_id")]
@@ -258,6 +269,7 @@ pub struct CategoryResponseDto {
 ///
 /// Schema: `apps/blogs.json#/components/schemas/CreateBlogPostParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateBlogPostParams {
     /// Example: `Your blog title`
     pub title: String,
@@ -304,6 +316,53 @@ pub struct CreateBlogPostParams {
     pub published_at: String,
 }
 
+impl CreateBlogPostParams {
+    /// A `CreateBlogPostParams` with its required fields (`title`, `location_id`, `blog_id`, `image_url`, `description`, `raw_html`, `status`, `image_alt_text`, `categories`, `author`, `url_slug`, `published_at`); set the others with the setters.
+    pub fn new(
+        title: impl Into<String>,
+        location_id: impl Into<String>,
+        blog_id: impl Into<String>,
+        image_url: impl Into<String>,
+        description: impl Into<String>,
+        raw_html: impl Into<String>,
+        status: BlogPostStatus,
+        image_alt_text: impl Into<String>,
+        categories: Vec<String>,
+        author: impl Into<String>,
+        url_slug: impl Into<String>,
+        published_at: impl Into<String>,
+    ) -> Self {
+        Self {
+            title: title.into(),
+            location_id: location_id.into(),
+            blog_id: blog_id.into(),
+            image_url: image_url.into(),
+            description: description.into(),
+            raw_html: raw_html.into(),
+            status,
+            image_alt_text: image_alt_text.into(),
+            categories,
+            tags: None,
+            author: author.into(),
+            url_slug: url_slug.into(),
+            canonical_link: None,
+            published_at: published_at.into(),
+        }
+    }
+
+    /// Sets [`tags`](Self::tags).
+    pub fn tags(mut self, tags: impl Into<Vec<String>>) -> Self {
+        self.tags = Some(tags.into());
+        self
+    }
+
+    /// Sets [`canonical_link`](Self::canonical_link).
+    pub fn canonical_link(mut self, canonical_link: impl Into<String>) -> Self {
+        self.canonical_link = Some(canonical_link.into());
+        self
+    }
+}
+
 /// The body of `PUT /blogs/posts/{postId}`.
 ///
 /// Schema: `apps/blogs.json#/components/schemas/UpdateBlogPostParams`
@@ -313,6 +372,7 @@ pub type UpdateBlogPostParams = CreateBlogPostParams;
 ///
 /// Schema: `apps/blogs.json#/components/schemas/UrlSlugCheckResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UrlSlugCheckResponseDto {
     /// Indicates whether the url slug exists or not
     pub exists: bool,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/BrandBoardListItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BrandBoardListItemDto {
     /// Brand board ID
     ///
@@ -38,6 +39,7 @@ pub struct BrandBoardListItemDto {
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/Color`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Color {
     /// Unique identifier for the color
     ///
@@ -65,10 +67,32 @@ pub struct Color {
     pub label: String,
 }
 
+impl Color {
+    /// A `Color` with its required fields (`id`, `hexa`, `rgba`, `hex`, `rgb`, `label`); set the others with the setters.
+    pub fn new(
+        id: impl Into<String>,
+        hexa: impl Into<String>,
+        rgba: impl Into<String>,
+        hex: impl Into<String>,
+        rgb: impl Into<String>,
+        label: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            hexa: hexa.into(),
+            rgba: rgba.into(),
+            hex: hex.into(),
+            rgb: rgb.into(),
+            label: label.into(),
+        }
+    }
+}
+
 /// The body of `POST /brand-boards/`.
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/CreateBrandBoardParam`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateBrandBoardParam {
     /// Location ID where the brand board will be created
     ///
@@ -110,10 +134,70 @@ pub struct CreateBrandBoardParam {
     pub type_: Option<SourceType>,
 }
 
+impl CreateBrandBoardParam {
+    /// A `CreateBrandBoardParam` with its required fields (`location_id`, `name`); set the others with the setters.
+    pub fn new(location_id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            location_id: location_id.into(),
+            name: name.into(),
+            logos: None,
+            colors: None,
+            fonts: None,
+            default: None,
+            brand_board_id: None,
+            parent_id: None,
+            type_: None,
+        }
+    }
+
+    /// Sets [`logos`](Self::logos).
+    pub fn logos(mut self, logos: impl Into<Vec<Logo>>) -> Self {
+        self.logos = Some(logos.into());
+        self
+    }
+
+    /// Sets [`colors`](Self::colors).
+    pub fn colors(mut self, colors: impl Into<Vec<Color>>) -> Self {
+        self.colors = Some(colors.into());
+        self
+    }
+
+    /// Sets [`fonts`](Self::fonts).
+    pub fn fonts(mut self, fonts: impl Into<Vec<Font>>) -> Self {
+        self.fonts = Some(fonts.into());
+        self
+    }
+
+    /// Sets [`default`](Self::default).
+    pub fn default(mut self, default: bool) -> Self {
+        self.default = Some(default);
+        self
+    }
+
+    /// Sets [`brand_board_id`](Self::brand_board_id).
+    pub fn brand_board_id(mut self, brand_board_id: impl Into<String>) -> Self {
+        self.brand_board_id = Some(brand_board_id.into());
+        self
+    }
+
+    /// Sets [`parent_id`](Self::parent_id).
+    pub fn parent_id(mut self, parent_id: impl Into<String>) -> Self {
+        self.parent_id = Some(parent_id.into());
+        self
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn type_(mut self, type_: impl Into<SourceType>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+}
+
 /// An item of the `fonts` field of [`CreateBrandBoardParam`], an item of the `fonts` field of [`GetBrandBoardSuccessDto`] and an item of the `fonts` field of [`UpdateBrandBoardBody`].
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/Font`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Font {
     /// Unique identifier for the font
     ///
@@ -133,10 +217,28 @@ pub struct Font {
     pub label: String,
 }
 
+impl Font {
+    /// A `Font` with its required fields (`id`, `font`, `fallback`, `label`); set the others with the setters.
+    pub fn new(
+        id: impl Into<String>,
+        font: impl Into<String>,
+        fallback: impl Into<String>,
+        label: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            font: font.into(),
+            fallback: fallback.into(),
+            label: label.into(),
+        }
+    }
+}
+
 /// The response to `POST /brand-boards/`, the response to `DELETE /brand-boards/{locationId}/{id}`, the response to `GET /brand-boards/{locationId}/{id}` and 1 more place.
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/GetBrandBoardSuccessDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetBrandBoardSuccessDto {
     /// Brand board ID
     ///
@@ -203,6 +305,7 @@ pub struct GetBrandBoardSuccessDto {
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/GetBrandBoardsByLocationSuccessDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetBrandBoardsByLocationSuccessDto {
     /// Array of brand boards for the location
     #[serde(rename = "brandBoards")]
@@ -217,7 +320,8 @@ pub struct GetBrandBoardsByLocationSuccessDto {
 /// The `InvalidLocationDTO` schema.
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/InvalidLocationDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct InvalidLocationDto {
     /// Example: `403`
     #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
@@ -231,6 +335,7 @@ pub struct InvalidLocationDto {
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/Logo`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Logo {
     /// Unique identifier for the logo
     ///
@@ -250,10 +355,28 @@ pub struct Logo {
     pub path: String,
 }
 
+impl Logo {
+    /// A `Logo` with its required fields (`id`, `url`, `label`, `path`); set the others with the setters.
+    pub fn new(
+        id: impl Into<String>,
+        url: impl Into<String>,
+        label: impl Into<String>,
+        path: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            url: url.into(),
+            label: label.into(),
+            path: path.into(),
+        }
+    }
+}
+
 /// The `meta` field of [`BrandBoardListItemDto`] and the `meta` field of [`GetBrandBoardSuccessDto`].
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/MetaData`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MetaData {
     /// User ID who last updated the brand board
     ///
@@ -280,7 +403,8 @@ pub struct MetaData {
 /// The `NotFoundDTO` schema.
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/NotFoundDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NotFoundDto {
     /// Example: `404`
     #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
@@ -300,6 +424,7 @@ pub struct NotFoundDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum SourceType {
     /// `template`
     Template,
@@ -353,6 +478,7 @@ impl std::fmt::Display for SourceType {
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/UpdateBrandBoardBody`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateBrandBoardBody {
     /// Name of the brand board
     ///
@@ -378,4 +504,54 @@ pub struct UpdateBrandBoardBody {
     /// Example: `507f1f77bcf86cd799439011`
     #[serde(rename = "parentId", default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<String>,
+}
+
+impl UpdateBrandBoardBody {
+    /// An empty `UpdateBrandBoardBody`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            logos: None,
+            colors: None,
+            fonts: None,
+            default: None,
+            parent_id: None,
+        }
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`logos`](Self::logos).
+    pub fn logos(mut self, logos: impl Into<Vec<Logo>>) -> Self {
+        self.logos = Some(logos.into());
+        self
+    }
+
+    /// Sets [`colors`](Self::colors).
+    pub fn colors(mut self, colors: impl Into<Vec<Color>>) -> Self {
+        self.colors = Some(colors.into());
+        self
+    }
+
+    /// Sets [`fonts`](Self::fonts).
+    pub fn fonts(mut self, fonts: impl Into<Vec<Font>>) -> Self {
+        self.fonts = Some(fonts.into());
+        self
+    }
+
+    /// Sets [`default`](Self::default).
+    pub fn default(mut self, default: bool) -> Self {
+        self.default = Some(default);
+        self
+    }
+
+    /// Sets [`parent_id`](Self::parent_id).
+    pub fn parent_id(mut self, parent_id: impl Into<String>) -> Self {
+        self.parent_id = Some(parent_id.into());
+        self
+    }
 }

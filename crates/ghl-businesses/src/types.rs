@@ -14,6 +14,7 @@ pub type BusinessCreatedByOrUpdatedBy = serde_json::Value;
 ///
 /// Schema: `apps/businesses.json#/components/schemas/BusinessDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BusinessDto {
     /// Business Id
     ///
@@ -77,6 +78,7 @@ pub struct BusinessDto {
 ///
 /// Schema: `apps/businesses.json#/components/schemas/CreateBusinessDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateBusinessDto {
     /// Example: `Microsoft`
     pub name: String,
@@ -112,10 +114,84 @@ pub struct CreateBusinessDto {
     pub description: Option<String>,
 }
 
+impl CreateBusinessDto {
+    /// A `CreateBusinessDto` with its required fields (`name`, `location_id`); set the others with the setters.
+    pub fn new(name: impl Into<String>, location_id: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            location_id: location_id.into(),
+            phone: None,
+            email: None,
+            website: None,
+            address: None,
+            city: None,
+            postal_code: None,
+            state: None,
+            country: None,
+            description: None,
+        }
+    }
+
+    /// Sets [`phone`](Self::phone).
+    pub fn phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
+    }
+
+    /// Sets [`email`](Self::email).
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// Sets [`website`](Self::website).
+    pub fn website(mut self, website: impl Into<String>) -> Self {
+        self.website = Some(website.into());
+        self
+    }
+
+    /// Sets [`address`](Self::address).
+    pub fn address(mut self, address: impl Into<String>) -> Self {
+        self.address = Some(address.into());
+        self
+    }
+
+    /// Sets [`city`](Self::city).
+    pub fn city(mut self, city: impl Into<String>) -> Self {
+        self.city = Some(city.into());
+        self
+    }
+
+    /// Sets [`postal_code`](Self::postal_code).
+    pub fn postal_code(mut self, postal_code: impl Into<String>) -> Self {
+        self.postal_code = Some(postal_code.into());
+        self
+    }
+
+    /// Sets [`state`](Self::state).
+    pub fn state(mut self, state: impl Into<String>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Sets [`country`](Self::country).
+    pub fn country(mut self, country: impl Into<String>) -> Self {
+        self.country = Some(country.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+}
+
 /// The response to `DELETE /businesses/{businessId}`.
 ///
 /// Schema: `apps/businesses.json#/components/schemas/DeleteBusinessResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteBusinessResponseDto {
     /// Success value
     ///
@@ -127,6 +203,7 @@ pub struct DeleteBusinessResponseDto {
 ///
 /// Schema: `apps/businesses.json#/components/schemas/GetBusinessByIdResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetBusinessByIdResponseDto {
     /// Business Response
     pub business: BusinessDto,
@@ -136,6 +213,7 @@ pub struct GetBusinessByIdResponseDto {
 ///
 /// Schema: `apps/businesses.json#/components/schemas/GetBusinessByLocationResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetBusinessByLocationResponseDto {
     /// Business Response
     pub businesses: Vec<BusinessDto>,
@@ -145,6 +223,7 @@ pub struct GetBusinessByLocationResponseDto {
 ///
 /// Schema: `apps/businesses.json#/components/schemas/UpdateBusinessDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateBusinessDto {
     /// Example: `Microsoft`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -178,10 +257,89 @@ pub struct UpdateBusinessDto {
     pub description: Option<String>,
 }
 
+impl UpdateBusinessDto {
+    /// An empty `UpdateBusinessDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            phone: None,
+            email: None,
+            postal_code: None,
+            website: None,
+            address: None,
+            state: None,
+            city: None,
+            country: None,
+            description: None,
+        }
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`phone`](Self::phone).
+    pub fn phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
+    }
+
+    /// Sets [`email`](Self::email).
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// Sets [`postal_code`](Self::postal_code).
+    pub fn postal_code(mut self, postal_code: impl Into<String>) -> Self {
+        self.postal_code = Some(postal_code.into());
+        self
+    }
+
+    /// Sets [`website`](Self::website).
+    pub fn website(mut self, website: impl Into<String>) -> Self {
+        self.website = Some(website.into());
+        self
+    }
+
+    /// Sets [`address`](Self::address).
+    pub fn address(mut self, address: impl Into<String>) -> Self {
+        self.address = Some(address.into());
+        self
+    }
+
+    /// Sets [`state`](Self::state).
+    pub fn state(mut self, state: impl Into<String>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Sets [`city`](Self::city).
+    pub fn city(mut self, city: impl Into<String>) -> Self {
+        self.city = Some(city.into());
+        self
+    }
+
+    /// Sets [`country`](Self::country).
+    pub fn country(mut self, country: impl Into<String>) -> Self {
+        self.country = Some(country.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+}
+
 /// The response to `POST /businesses/` and the response to `PUT /businesses/{businessId}`.
 ///
 /// Schema: `apps/businesses.json#/components/schemas/UpdateBusinessResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateBusinessResponseDto {
     /// Success Value
     ///

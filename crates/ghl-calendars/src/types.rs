@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 /// The response to `GET /calendars/groups`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/AllGroupsSuccessfulResponseDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AllGroupsSuccessfulResponseDto {
     /// The `groups` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -22,6 +23,7 @@ pub struct AllGroupsSuccessfulResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum AllowBookingAfterUnit {
     /// `hours`
     Hours,
@@ -82,6 +84,7 @@ impl std::fmt::Display for AllowBookingAfterUnit {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum AllowBookingForUnit {
     /// `days`
     Days,
@@ -135,6 +138,7 @@ impl std::fmt::Display for AllowBookingForUnit {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/AppointmentCreateSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AppointmentCreateSchema {
     /// Title
     ///
@@ -247,10 +251,131 @@ pub struct AppointmentCreateSchema {
     pub end_time: Option<String>,
 }
 
+impl AppointmentCreateSchema {
+    /// A `AppointmentCreateSchema` with its required fields (`calendar_id`, `location_id`, `contact_id`, `start_time`); set the others with the setters.
+    pub fn new(
+        calendar_id: impl Into<String>,
+        location_id: impl Into<String>,
+        contact_id: impl Into<String>,
+        start_time: impl Into<String>,
+    ) -> Self {
+        Self {
+            title: None,
+            meeting_location_type: None,
+            meeting_location_id: None,
+            override_location_config: None,
+            appointment_status: None,
+            assigned_user_id: None,
+            description: None,
+            address: None,
+            ignore_date_range: None,
+            to_notify: None,
+            ignore_free_slot_validation: None,
+            rrule: None,
+            calendar_id: calendar_id.into(),
+            location_id: location_id.into(),
+            contact_id: contact_id.into(),
+            start_time: start_time.into(),
+            end_time: None,
+        }
+    }
+
+    /// Sets [`title`](Self::title).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`meeting_location_type`](Self::meeting_location_type).
+    pub fn meeting_location_type(
+        mut self,
+        meeting_location_type: impl Into<MeetingLocationType>,
+    ) -> Self {
+        self.meeting_location_type = Some(meeting_location_type.into());
+        self
+    }
+
+    /// Sets [`meeting_location_id`](Self::meeting_location_id).
+    pub fn meeting_location_id(
+        mut self,
+        meeting_location_id: impl Into<String>,
+    ) -> Self {
+        self.meeting_location_id = Some(meeting_location_id.into());
+        self
+    }
+
+    /// Sets [`override_location_config`](Self::override_location_config).
+    pub fn override_location_config(mut self, override_location_config: bool) -> Self {
+        self.override_location_config = Some(override_location_config);
+        self
+    }
+
+    /// Sets [`appointment_status`](Self::appointment_status).
+    pub fn appointment_status(
+        mut self,
+        appointment_status: impl Into<AppointmentStatus>,
+    ) -> Self {
+        self.appointment_status = Some(appointment_status.into());
+        self
+    }
+
+    /// Sets [`assigned_user_id`](Self::assigned_user_id).
+    pub fn assigned_user_id(mut self, assigned_user_id: impl Into<String>) -> Self {
+        self.assigned_user_id = Some(assigned_user_id.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`address`](Self::address).
+    pub fn address(mut self, address: impl Into<String>) -> Self {
+        self.address = Some(address.into());
+        self
+    }
+
+    /// Sets [`ignore_date_range`](Self::ignore_date_range).
+    pub fn ignore_date_range(mut self, ignore_date_range: bool) -> Self {
+        self.ignore_date_range = Some(ignore_date_range);
+        self
+    }
+
+    /// Sets [`to_notify`](Self::to_notify).
+    pub fn to_notify(mut self, to_notify: bool) -> Self {
+        self.to_notify = Some(to_notify);
+        self
+    }
+
+    /// Sets [`ignore_free_slot_validation`](Self::ignore_free_slot_validation).
+    pub fn ignore_free_slot_validation(
+        mut self,
+        ignore_free_slot_validation: bool,
+    ) -> Self {
+        self.ignore_free_slot_validation = Some(ignore_free_slot_validation);
+        self
+    }
+
+    /// Sets [`rrule`](Self::rrule).
+    pub fn rrule(mut self, rrule: impl Into<String>) -> Self {
+        self.rrule = Some(rrule.into());
+        self
+    }
+
+    /// Sets [`end_time`](Self::end_time).
+    pub fn end_time(mut self, end_time: impl Into<String>) -> Self {
+        self.end_time = Some(end_time.into());
+        self
+    }
+}
+
 /// The body of `PUT /calendars/events/appointments/{eventId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/AppointmentEditSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AppointmentEditSchema {
     /// Title
     ///
@@ -353,10 +478,136 @@ pub struct AppointmentEditSchema {
     pub end_time: Option<String>,
 }
 
+impl AppointmentEditSchema {
+    /// An empty `AppointmentEditSchema`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            title: None,
+            meeting_location_type: None,
+            meeting_location_id: None,
+            override_location_config: None,
+            appointment_status: None,
+            assigned_user_id: None,
+            description: None,
+            address: None,
+            ignore_date_range: None,
+            to_notify: None,
+            ignore_free_slot_validation: None,
+            rrule: None,
+            calendar_id: None,
+            start_time: None,
+            end_time: None,
+        }
+    }
+
+    /// Sets [`title`](Self::title).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`meeting_location_type`](Self::meeting_location_type).
+    pub fn meeting_location_type(
+        mut self,
+        meeting_location_type: impl Into<MeetingLocationType>,
+    ) -> Self {
+        self.meeting_location_type = Some(meeting_location_type.into());
+        self
+    }
+
+    /// Sets [`meeting_location_id`](Self::meeting_location_id).
+    pub fn meeting_location_id(
+        mut self,
+        meeting_location_id: impl Into<String>,
+    ) -> Self {
+        self.meeting_location_id = Some(meeting_location_id.into());
+        self
+    }
+
+    /// Sets [`override_location_config`](Self::override_location_config).
+    pub fn override_location_config(mut self, override_location_config: bool) -> Self {
+        self.override_location_config = Some(override_location_config);
+        self
+    }
+
+    /// Sets [`appointment_status`](Self::appointment_status).
+    pub fn appointment_status(
+        mut self,
+        appointment_status: impl Into<AppointmentStatus>,
+    ) -> Self {
+        self.appointment_status = Some(appointment_status.into());
+        self
+    }
+
+    /// Sets [`assigned_user_id`](Self::assigned_user_id).
+    pub fn assigned_user_id(mut self, assigned_user_id: impl Into<String>) -> Self {
+        self.assigned_user_id = Some(assigned_user_id.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`address`](Self::address).
+    pub fn address(mut self, address: impl Into<String>) -> Self {
+        self.address = Some(address.into());
+        self
+    }
+
+    /// Sets [`ignore_date_range`](Self::ignore_date_range).
+    pub fn ignore_date_range(mut self, ignore_date_range: bool) -> Self {
+        self.ignore_date_range = Some(ignore_date_range);
+        self
+    }
+
+    /// Sets [`to_notify`](Self::to_notify).
+    pub fn to_notify(mut self, to_notify: bool) -> Self {
+        self.to_notify = Some(to_notify);
+        self
+    }
+
+    /// Sets [`ignore_free_slot_validation`](Self::ignore_free_slot_validation).
+    pub fn ignore_free_slot_validation(
+        mut self,
+        ignore_free_slot_validation: bool,
+    ) -> Self {
+        self.ignore_free_slot_validation = Some(ignore_free_slot_validation);
+        self
+    }
+
+    /// Sets [`rrule`](Self::rrule).
+    pub fn rrule(mut self, rrule: impl Into<String>) -> Self {
+        self.rrule = Some(rrule.into());
+        self
+    }
+
+    /// Sets [`calendar_id`](Self::calendar_id).
+    pub fn calendar_id(mut self, calendar_id: impl Into<String>) -> Self {
+        self.calendar_id = Some(calendar_id.into());
+        self
+    }
+
+    /// Sets [`start_time`](Self::start_time).
+    pub fn start_time(mut self, start_time: impl Into<String>) -> Self {
+        self.start_time = Some(start_time.into());
+        self
+    }
+
+    /// Sets [`end_time`](Self::end_time).
+    pub fn end_time(mut self, end_time: impl Into<String>) -> Self {
+        self.end_time = Some(end_time.into());
+        self
+    }
+}
+
 /// The response to `POST /calendars/events/appointments` and the response to `PUT /calendars/events/appointments/{eventId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/AppointmentSchemaResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AppointmentSchemaResponse {
     /// Calendar Id
     ///
@@ -435,6 +686,7 @@ pub struct AppointmentSchemaResponse {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum AppointmentSchemaResponseAppointmentStatus {
     /// `new`
     New,
@@ -511,6 +763,7 @@ impl std::fmt::Display for AppointmentSchemaResponseAppointmentStatus {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum AppointmentStatus {
     /// `new`
     New,
@@ -576,6 +829,7 @@ impl std::fmt::Display for AppointmentStatus {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/Availability`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Availability {
     /// Formulate the date string in the format of `<YYYY-MM-DD in local timezone>T00:00:00.000Z`.
     ///
@@ -588,10 +842,28 @@ pub struct Availability {
     pub deleted: Option<bool>,
 }
 
+impl Availability {
+    /// A `Availability` with its required fields (`date`, `hours`); set the others with the setters.
+    pub fn new(date: impl Into<String>, hours: Vec<Hour>) -> Self {
+        Self {
+            date: date.into(),
+            hours,
+            deleted: None,
+        }
+    }
+
+    /// Sets [`deleted`](Self::deleted).
+    pub fn deleted(mut self, deleted: bool) -> Self {
+        self.deleted = Some(deleted);
+        self
+    }
+}
+
 /// The body of `POST /calendars/events/block-slots`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/BlockSlotCreateRequestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BlockSlotCreateRequestDto {
     /// Title
     ///
@@ -625,6 +897,44 @@ pub struct BlockSlotCreateRequestDto {
     pub end_time: Option<String>,
 }
 
+impl BlockSlotCreateRequestDto {
+    /// A `BlockSlotCreateRequestDto` with its required fields (`calendar_id`, `location_id`); set the others with the setters.
+    pub fn new(calendar_id: impl Into<String>, location_id: impl Into<String>) -> Self {
+        Self {
+            title: None,
+            calendar_id: calendar_id.into(),
+            assigned_user_id: None,
+            location_id: location_id.into(),
+            start_time: None,
+            end_time: None,
+        }
+    }
+
+    /// Sets [`title`](Self::title).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`assigned_user_id`](Self::assigned_user_id).
+    pub fn assigned_user_id(mut self, assigned_user_id: impl Into<String>) -> Self {
+        self.assigned_user_id = Some(assigned_user_id.into());
+        self
+    }
+
+    /// Sets [`start_time`](Self::start_time).
+    pub fn start_time(mut self, start_time: impl Into<String>) -> Self {
+        self.start_time = Some(start_time.into());
+        self
+    }
+
+    /// Sets [`end_time`](Self::end_time).
+    pub fn end_time(mut self, end_time: impl Into<String>) -> Self {
+        self.end_time = Some(end_time.into());
+        self
+    }
+}
+
 /// The body of `PUT /calendars/events/block-slots/{eventId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/BlockSlotEditRequestDTO`
@@ -634,6 +944,7 @@ pub type BlockSlotEditRequestDto = BlockSlotCreateRequestDto;
 ///
 /// Schema: `apps/calendars.json#/components/schemas/BlockedSlotSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BlockedSlotSuccessfulResponseDto {
     /// Id
     ///
@@ -674,6 +985,7 @@ pub struct BlockedSlotSuccessfulResponseDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarByIdSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CalendarByIdSuccessfulResponseDto {
     /// The `calendar` field.
     pub calendar: CalendarDto,
@@ -683,6 +995,7 @@ pub struct CalendarByIdSuccessfulResponseDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CalendarCreateDto {
     /// Should the created calendar be active or draft
     #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
@@ -949,10 +1262,446 @@ pub struct CalendarCreateDto {
     pub look_busy_config: Option<LookBusyConfiguration>,
 }
 
+impl CalendarCreateDto {
+    /// A `CalendarCreateDto` with its required fields (`location_id`, `name`); set the others with the setters.
+    pub fn new(location_id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            is_active: None,
+            notifications: None,
+            location_id: location_id.into(),
+            group_id: None,
+            team_members: None,
+            event_type: None,
+            name: name.into(),
+            description: None,
+            slug: None,
+            widget_slug: None,
+            calendar_type: None,
+            widget_type: None,
+            event_title: None,
+            event_color: None,
+            meeting_location: None,
+            location_configurations: None,
+            slot_duration: None,
+            slot_duration_unit: None,
+            slot_interval: None,
+            slot_interval_unit: None,
+            slot_buffer: None,
+            slot_buffer_unit: None,
+            pre_buffer: None,
+            pre_buffer_unit: None,
+            appoinment_per_slot: None,
+            appoinment_per_day: None,
+            allow_booking_after: None,
+            allow_booking_after_unit: None,
+            allow_booking_for: None,
+            allow_booking_for_unit: None,
+            open_hours: None,
+            enable_recurring: None,
+            recurring: None,
+            form_id: None,
+            sticky_contact: None,
+            is_live_payment_mode: None,
+            auto_confirm: None,
+            should_send_alert_emails_to_assigned_member: None,
+            alert_email: None,
+            google_invitation_emails: None,
+            allow_reschedule: None,
+            allow_cancellation: None,
+            should_assign_contact_to_team_member: None,
+            should_skip_assigning_contact_for_existing: None,
+            notes: None,
+            pixel_id: None,
+            form_submit_type: None,
+            form_submit_redirect_url: None,
+            form_submit_thanks_message: None,
+            availability_type: None,
+            availabilities: None,
+            guest_type: None,
+            consent_label: None,
+            calendar_cover_image: None,
+            look_busy_config: None,
+        }
+    }
+
+    /// Sets [`is_active`](Self::is_active).
+    pub fn is_active(mut self, is_active: bool) -> Self {
+        self.is_active = Some(is_active);
+        self
+    }
+
+    /// Sets [`notifications`](Self::notifications).
+    pub fn notifications(
+        mut self,
+        notifications: impl Into<Vec<CalendarNotification>>,
+    ) -> Self {
+        self.notifications = Some(notifications.into());
+        self
+    }
+
+    /// Sets [`group_id`](Self::group_id).
+    pub fn group_id(mut self, group_id: impl Into<String>) -> Self {
+        self.group_id = Some(group_id.into());
+        self
+    }
+
+    /// Sets [`team_members`](Self::team_members).
+    pub fn team_members(mut self, team_members: impl Into<Vec<TeamMember>>) -> Self {
+        self.team_members = Some(team_members.into());
+        self
+    }
+
+    /// Sets [`event_type`](Self::event_type).
+    pub fn event_type(mut self, event_type: impl Into<EventType>) -> Self {
+        self.event_type = Some(event_type.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`slug`](Self::slug).
+    pub fn slug(mut self, slug: impl Into<String>) -> Self {
+        self.slug = Some(slug.into());
+        self
+    }
+
+    /// Sets [`widget_slug`](Self::widget_slug).
+    pub fn widget_slug(mut self, widget_slug: impl Into<String>) -> Self {
+        self.widget_slug = Some(widget_slug.into());
+        self
+    }
+
+    /// Sets [`calendar_type`](Self::calendar_type).
+    pub fn calendar_type(mut self, calendar_type: impl Into<CalendarType>) -> Self {
+        self.calendar_type = Some(calendar_type.into());
+        self
+    }
+
+    /// Sets [`widget_type`](Self::widget_type).
+    pub fn widget_type(mut self, widget_type: impl Into<WidgetType>) -> Self {
+        self.widget_type = Some(widget_type.into());
+        self
+    }
+
+    /// Sets [`event_title`](Self::event_title).
+    pub fn event_title(mut self, event_title: impl Into<String>) -> Self {
+        self.event_title = Some(event_title.into());
+        self
+    }
+
+    /// Sets [`event_color`](Self::event_color).
+    pub fn event_color(mut self, event_color: impl Into<String>) -> Self {
+        self.event_color = Some(event_color.into());
+        self
+    }
+
+    /// Sets [`meeting_location`](Self::meeting_location).
+    pub fn meeting_location(mut self, meeting_location: impl Into<String>) -> Self {
+        self.meeting_location = Some(meeting_location.into());
+        self
+    }
+
+    /// Sets [`location_configurations`](Self::location_configurations).
+    pub fn location_configurations(
+        mut self,
+        location_configurations: impl Into<Vec<LocationConfiguration>>,
+    ) -> Self {
+        self.location_configurations = Some(location_configurations.into());
+        self
+    }
+
+    /// Sets [`slot_duration`](Self::slot_duration).
+    pub fn slot_duration(mut self, slot_duration: f64) -> Self {
+        self.slot_duration = Some(slot_duration);
+        self
+    }
+
+    /// Sets [`slot_duration_unit`](Self::slot_duration_unit).
+    pub fn slot_duration_unit(
+        mut self,
+        slot_duration_unit: impl Into<PreBufferUnit>,
+    ) -> Self {
+        self.slot_duration_unit = Some(slot_duration_unit.into());
+        self
+    }
+
+    /// Sets [`slot_interval`](Self::slot_interval).
+    pub fn slot_interval(mut self, slot_interval: f64) -> Self {
+        self.slot_interval = Some(slot_interval);
+        self
+    }
+
+    /// Sets [`slot_interval_unit`](Self::slot_interval_unit).
+    pub fn slot_interval_unit(
+        mut self,
+        slot_interval_unit: impl Into<PreBufferUnit>,
+    ) -> Self {
+        self.slot_interval_unit = Some(slot_interval_unit.into());
+        self
+    }
+
+    /// Sets [`slot_buffer`](Self::slot_buffer).
+    pub fn slot_buffer(mut self, slot_buffer: f64) -> Self {
+        self.slot_buffer = Some(slot_buffer);
+        self
+    }
+
+    /// Sets [`slot_buffer_unit`](Self::slot_buffer_unit).
+    pub fn slot_buffer_unit(
+        mut self,
+        slot_buffer_unit: impl Into<PreBufferUnit>,
+    ) -> Self {
+        self.slot_buffer_unit = Some(slot_buffer_unit.into());
+        self
+    }
+
+    /// Sets [`pre_buffer`](Self::pre_buffer).
+    pub fn pre_buffer(mut self, pre_buffer: f64) -> Self {
+        self.pre_buffer = Some(pre_buffer);
+        self
+    }
+
+    /// Sets [`pre_buffer_unit`](Self::pre_buffer_unit).
+    pub fn pre_buffer_unit(mut self, pre_buffer_unit: impl Into<PreBufferUnit>) -> Self {
+        self.pre_buffer_unit = Some(pre_buffer_unit.into());
+        self
+    }
+
+    /// Sets [`appoinment_per_slot`](Self::appoinment_per_slot).
+    pub fn appoinment_per_slot(mut self, appoinment_per_slot: f64) -> Self {
+        self.appoinment_per_slot = Some(appoinment_per_slot);
+        self
+    }
+
+    /// Sets [`appoinment_per_day`](Self::appoinment_per_day).
+    pub fn appoinment_per_day(mut self, appoinment_per_day: f64) -> Self {
+        self.appoinment_per_day = Some(appoinment_per_day);
+        self
+    }
+
+    /// Sets [`allow_booking_after`](Self::allow_booking_after).
+    pub fn allow_booking_after(mut self, allow_booking_after: f64) -> Self {
+        self.allow_booking_after = Some(allow_booking_after);
+        self
+    }
+
+    /// Sets [`allow_booking_after_unit`](Self::allow_booking_after_unit).
+    pub fn allow_booking_after_unit(
+        mut self,
+        allow_booking_after_unit: impl Into<AllowBookingAfterUnit>,
+    ) -> Self {
+        self.allow_booking_after_unit = Some(allow_booking_after_unit.into());
+        self
+    }
+
+    /// Sets [`allow_booking_for`](Self::allow_booking_for).
+    pub fn allow_booking_for(mut self, allow_booking_for: f64) -> Self {
+        self.allow_booking_for = Some(allow_booking_for);
+        self
+    }
+
+    /// Sets [`allow_booking_for_unit`](Self::allow_booking_for_unit).
+    pub fn allow_booking_for_unit(
+        mut self,
+        allow_booking_for_unit: impl Into<AllowBookingForUnit>,
+    ) -> Self {
+        self.allow_booking_for_unit = Some(allow_booking_for_unit.into());
+        self
+    }
+
+    /// Sets [`open_hours`](Self::open_hours).
+    pub fn open_hours(mut self, open_hours: impl Into<Vec<OpenHour>>) -> Self {
+        self.open_hours = Some(open_hours.into());
+        self
+    }
+
+    /// Sets [`enable_recurring`](Self::enable_recurring).
+    pub fn enable_recurring(mut self, enable_recurring: bool) -> Self {
+        self.enable_recurring = Some(enable_recurring);
+        self
+    }
+
+    /// Sets [`recurring`](Self::recurring).
+    pub fn recurring(mut self, recurring: impl Into<Recurring>) -> Self {
+        self.recurring = Some(recurring.into());
+        self
+    }
+
+    /// Sets [`form_id`](Self::form_id).
+    pub fn form_id(mut self, form_id: impl Into<String>) -> Self {
+        self.form_id = Some(form_id.into());
+        self
+    }
+
+    /// Sets [`sticky_contact`](Self::sticky_contact).
+    pub fn sticky_contact(mut self, sticky_contact: bool) -> Self {
+        self.sticky_contact = Some(sticky_contact);
+        self
+    }
+
+    /// Sets [`is_live_payment_mode`](Self::is_live_payment_mode).
+    pub fn is_live_payment_mode(mut self, is_live_payment_mode: bool) -> Self {
+        self.is_live_payment_mode = Some(is_live_payment_mode);
+        self
+    }
+
+    /// Sets [`auto_confirm`](Self::auto_confirm).
+    pub fn auto_confirm(mut self, auto_confirm: bool) -> Self {
+        self.auto_confirm = Some(auto_confirm);
+        self
+    }
+
+    /// Sets [`should_send_alert_emails_to_assigned_member`](Self::should_send_alert_emails_to_assigned_member).
+    pub fn should_send_alert_emails_to_assigned_member(
+        mut self,
+        should_send_alert_emails_to_assigned_member: bool,
+    ) -> Self {
+        self.should_send_alert_emails_to_assigned_member = Some(
+            should_send_alert_emails_to_assigned_member,
+        );
+        self
+    }
+
+    /// Sets [`alert_email`](Self::alert_email).
+    pub fn alert_email(mut self, alert_email: impl Into<String>) -> Self {
+        self.alert_email = Some(alert_email.into());
+        self
+    }
+
+    /// Sets [`google_invitation_emails`](Self::google_invitation_emails).
+    pub fn google_invitation_emails(mut self, google_invitation_emails: bool) -> Self {
+        self.google_invitation_emails = Some(google_invitation_emails);
+        self
+    }
+
+    /// Sets [`allow_reschedule`](Self::allow_reschedule).
+    pub fn allow_reschedule(mut self, allow_reschedule: bool) -> Self {
+        self.allow_reschedule = Some(allow_reschedule);
+        self
+    }
+
+    /// Sets [`allow_cancellation`](Self::allow_cancellation).
+    pub fn allow_cancellation(mut self, allow_cancellation: bool) -> Self {
+        self.allow_cancellation = Some(allow_cancellation);
+        self
+    }
+
+    /// Sets [`should_assign_contact_to_team_member`](Self::should_assign_contact_to_team_member).
+    pub fn should_assign_contact_to_team_member(
+        mut self,
+        should_assign_contact_to_team_member: bool,
+    ) -> Self {
+        self.should_assign_contact_to_team_member = Some(
+            should_assign_contact_to_team_member,
+        );
+        self
+    }
+
+    /// Sets [`should_skip_assigning_contact_for_existing`](Self::should_skip_assigning_contact_for_existing).
+    pub fn should_skip_assigning_contact_for_existing(
+        mut self,
+        should_skip_assigning_contact_for_existing: bool,
+    ) -> Self {
+        self.should_skip_assigning_contact_for_existing = Some(
+            should_skip_assigning_contact_for_existing,
+        );
+        self
+    }
+
+    /// Sets [`notes`](Self::notes).
+    pub fn notes(mut self, notes: impl Into<String>) -> Self {
+        self.notes = Some(notes.into());
+        self
+    }
+
+    /// Sets [`pixel_id`](Self::pixel_id).
+    pub fn pixel_id(mut self, pixel_id: impl Into<String>) -> Self {
+        self.pixel_id = Some(pixel_id.into());
+        self
+    }
+
+    /// Sets [`form_submit_type`](Self::form_submit_type).
+    pub fn form_submit_type(
+        mut self,
+        form_submit_type: impl Into<FormSubmitType>,
+    ) -> Self {
+        self.form_submit_type = Some(form_submit_type.into());
+        self
+    }
+
+    /// Sets [`form_submit_redirect_url`](Self::form_submit_redirect_url).
+    pub fn form_submit_redirect_url(
+        mut self,
+        form_submit_redirect_url: impl Into<String>,
+    ) -> Self {
+        self.form_submit_redirect_url = Some(form_submit_redirect_url.into());
+        self
+    }
+
+    /// Sets [`form_submit_thanks_message`](Self::form_submit_thanks_message).
+    pub fn form_submit_thanks_message(
+        mut self,
+        form_submit_thanks_message: impl Into<String>,
+    ) -> Self {
+        self.form_submit_thanks_message = Some(form_submit_thanks_message.into());
+        self
+    }
+
+    /// Sets [`availability_type`](Self::availability_type).
+    pub fn availability_type(mut self, availability_type: f64) -> Self {
+        self.availability_type = Some(availability_type);
+        self
+    }
+
+    /// Sets [`availabilities`](Self::availabilities).
+    pub fn availabilities(
+        mut self,
+        availabilities: impl Into<Vec<Availability>>,
+    ) -> Self {
+        self.availabilities = Some(availabilities.into());
+        self
+    }
+
+    /// Sets [`guest_type`](Self::guest_type).
+    pub fn guest_type(mut self, guest_type: impl Into<GuestType>) -> Self {
+        self.guest_type = Some(guest_type.into());
+        self
+    }
+
+    /// Sets [`consent_label`](Self::consent_label).
+    pub fn consent_label(mut self, consent_label: impl Into<String>) -> Self {
+        self.consent_label = Some(consent_label.into());
+        self
+    }
+
+    /// Sets [`calendar_cover_image`](Self::calendar_cover_image).
+    pub fn calendar_cover_image(
+        mut self,
+        calendar_cover_image: impl Into<String>,
+    ) -> Self {
+        self.calendar_cover_image = Some(calendar_cover_image.into());
+        self
+    }
+
+    /// Sets [`look_busy_config`](Self::look_busy_config).
+    pub fn look_busy_config(
+        mut self,
+        look_busy_config: impl Into<LookBusyConfiguration>,
+    ) -> Self {
+        self.look_busy_config = Some(look_busy_config.into());
+        self
+    }
+}
+
 /// The response to `DELETE /calendars/{calendarId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarDeleteSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CalendarDeleteSuccessfulResponseDto {
     /// Success
     ///
@@ -964,6 +1713,7 @@ pub struct CalendarDeleteSuccessfulResponseDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CalendarDto {
     /// Should the created calendar be active or draft
     #[serde(rename = "isActive", default, skip_serializing_if = "Option::is_none")]
@@ -1236,6 +1986,7 @@ pub struct CalendarDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarEventDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CalendarEventDto {
     /// Event Id or Instance id for a recurring event
     pub id: String,
@@ -1339,6 +2090,7 @@ pub struct CalendarEventDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarNotification`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CalendarNotification {
     /// Calendar Notification
     ///
@@ -1364,10 +2116,37 @@ pub struct CalendarNotification {
     pub selected_users: String,
 }
 
+impl CalendarNotification {
+    /// A `CalendarNotification` with its required fields (`should_send_to_contact`, `should_send_to_guest`, `should_send_to_user`, `should_send_to_selected_users`, `selected_users`); set the others with the setters.
+    pub fn new(
+        should_send_to_contact: bool,
+        should_send_to_guest: bool,
+        should_send_to_user: bool,
+        should_send_to_selected_users: bool,
+        selected_users: impl Into<String>,
+    ) -> Self {
+        Self {
+            type_: None,
+            should_send_to_contact,
+            should_send_to_guest,
+            should_send_to_user,
+            should_send_to_selected_users,
+            selected_users: selected_users.into(),
+        }
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn type_(mut self, type_: impl Into<CalendarNotificationType>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+}
+
 /// The response to `DELETE /calendars/{calendarId}/notifications/{notificationId}` and the response to `PUT /calendars/{calendarId}/notifications/{notificationId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationDeleteResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CalendarNotificationDeleteResponseDto {
     /// Result of delete/update operation
     pub message: String,
@@ -1376,7 +2155,8 @@ pub struct CalendarNotificationDeleteResponseDto {
 /// An item of the response to `GET /calendars/{calendarId}/notifications`, an item of the response to `POST /calendars/{calendarId}/notifications` and the response to `GET /calendars/{calendarId}/notifications/{notificationId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationResponseDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CalendarNotificationResponseDto {
     /// Notification ID
     #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
@@ -1448,6 +2228,7 @@ pub struct CalendarNotificationResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum CalendarNotificationType {
     /// `email`
     Email,
@@ -1493,6 +2274,7 @@ impl std::fmt::Display for CalendarNotificationType {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarResourceByIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CalendarResourceByIdResponseDto {
     /// Location ID of the resource
     #[serde(rename = "locationId")]
@@ -1532,6 +2314,7 @@ pub struct CalendarResourceByIdResponseDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarResourceResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CalendarResourceResponseDto {
     /// Location ID of the resource
     #[serde(rename = "locationId")]
@@ -1571,6 +2354,7 @@ pub struct CalendarResourceResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum CalendarType {
     /// `round_robin`
     RoundRobin,
@@ -1636,6 +2420,7 @@ impl std::fmt::Display for CalendarType {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarUpdateDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CalendarUpdateDto {
     /// 🚨 Deprecated! Please use 'Calendar Notifications APIs' instead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1894,10 +2679,434 @@ pub struct CalendarUpdateDto {
     pub is_active: Option<bool>,
 }
 
+impl CalendarUpdateDto {
+    /// An empty `CalendarUpdateDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            notifications: None,
+            group_id: None,
+            team_members: None,
+            event_type: None,
+            name: None,
+            description: None,
+            slug: None,
+            widget_slug: None,
+            widget_type: None,
+            event_title: None,
+            event_color: None,
+            location_configurations: None,
+            meeting_location: None,
+            slot_duration: None,
+            slot_duration_unit: None,
+            pre_buffer_unit: None,
+            slot_interval: None,
+            slot_interval_unit: None,
+            slot_buffer: None,
+            pre_buffer: None,
+            appoinment_per_slot: None,
+            appoinment_per_day: None,
+            allow_booking_after: None,
+            allow_booking_after_unit: None,
+            allow_booking_for: None,
+            allow_booking_for_unit: None,
+            open_hours: None,
+            enable_recurring: None,
+            recurring: None,
+            form_id: None,
+            sticky_contact: None,
+            is_live_payment_mode: None,
+            auto_confirm: None,
+            should_send_alert_emails_to_assigned_member: None,
+            alert_email: None,
+            google_invitation_emails: None,
+            allow_reschedule: None,
+            allow_cancellation: None,
+            should_assign_contact_to_team_member: None,
+            should_skip_assigning_contact_for_existing: None,
+            notes: None,
+            pixel_id: None,
+            form_submit_type: None,
+            form_submit_redirect_url: None,
+            form_submit_thanks_message: None,
+            availability_type: None,
+            availabilities: None,
+            guest_type: None,
+            consent_label: None,
+            calendar_cover_image: None,
+            look_busy_config: None,
+            is_active: None,
+        }
+    }
+
+    /// Sets [`notifications`](Self::notifications).
+    pub fn notifications(
+        mut self,
+        notifications: impl Into<Vec<CalendarNotification>>,
+    ) -> Self {
+        self.notifications = Some(notifications.into());
+        self
+    }
+
+    /// Sets [`group_id`](Self::group_id).
+    pub fn group_id(mut self, group_id: impl Into<String>) -> Self {
+        self.group_id = Some(group_id.into());
+        self
+    }
+
+    /// Sets [`team_members`](Self::team_members).
+    pub fn team_members(mut self, team_members: impl Into<Vec<TeamMember>>) -> Self {
+        self.team_members = Some(team_members.into());
+        self
+    }
+
+    /// Sets [`event_type`](Self::event_type).
+    pub fn event_type(mut self, event_type: impl Into<EventType>) -> Self {
+        self.event_type = Some(event_type.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`slug`](Self::slug).
+    pub fn slug(mut self, slug: impl Into<String>) -> Self {
+        self.slug = Some(slug.into());
+        self
+    }
+
+    /// Sets [`widget_slug`](Self::widget_slug).
+    pub fn widget_slug(mut self, widget_slug: impl Into<String>) -> Self {
+        self.widget_slug = Some(widget_slug.into());
+        self
+    }
+
+    /// Sets [`widget_type`](Self::widget_type).
+    pub fn widget_type(mut self, widget_type: impl Into<WidgetType>) -> Self {
+        self.widget_type = Some(widget_type.into());
+        self
+    }
+
+    /// Sets [`event_title`](Self::event_title).
+    pub fn event_title(mut self, event_title: impl Into<String>) -> Self {
+        self.event_title = Some(event_title.into());
+        self
+    }
+
+    /// Sets [`event_color`](Self::event_color).
+    pub fn event_color(mut self, event_color: impl Into<String>) -> Self {
+        self.event_color = Some(event_color.into());
+        self
+    }
+
+    /// Sets [`location_configurations`](Self::location_configurations).
+    pub fn location_configurations(
+        mut self,
+        location_configurations: impl Into<Vec<LocationConfiguration>>,
+    ) -> Self {
+        self.location_configurations = Some(location_configurations.into());
+        self
+    }
+
+    /// Sets [`meeting_location`](Self::meeting_location).
+    pub fn meeting_location(mut self, meeting_location: impl Into<String>) -> Self {
+        self.meeting_location = Some(meeting_location.into());
+        self
+    }
+
+    /// Sets [`slot_duration`](Self::slot_duration).
+    pub fn slot_duration(mut self, slot_duration: f64) -> Self {
+        self.slot_duration = Some(slot_duration);
+        self
+    }
+
+    /// Sets [`slot_duration_unit`](Self::slot_duration_unit).
+    pub fn slot_duration_unit(
+        mut self,
+        slot_duration_unit: impl Into<PreBufferUnit>,
+    ) -> Self {
+        self.slot_duration_unit = Some(slot_duration_unit.into());
+        self
+    }
+
+    /// Sets [`pre_buffer_unit`](Self::pre_buffer_unit).
+    pub fn pre_buffer_unit(mut self, pre_buffer_unit: impl Into<PreBufferUnit>) -> Self {
+        self.pre_buffer_unit = Some(pre_buffer_unit.into());
+        self
+    }
+
+    /// Sets [`slot_interval`](Self::slot_interval).
+    pub fn slot_interval(mut self, slot_interval: f64) -> Self {
+        self.slot_interval = Some(slot_interval);
+        self
+    }
+
+    /// Sets [`slot_interval_unit`](Self::slot_interval_unit).
+    pub fn slot_interval_unit(
+        mut self,
+        slot_interval_unit: impl Into<PreBufferUnit>,
+    ) -> Self {
+        self.slot_interval_unit = Some(slot_interval_unit.into());
+        self
+    }
+
+    /// Sets [`slot_buffer`](Self::slot_buffer).
+    pub fn slot_buffer(mut self, slot_buffer: f64) -> Self {
+        self.slot_buffer = Some(slot_buffer);
+        self
+    }
+
+    /// Sets [`pre_buffer`](Self::pre_buffer).
+    pub fn pre_buffer(mut self, pre_buffer: f64) -> Self {
+        self.pre_buffer = Some(pre_buffer);
+        self
+    }
+
+    /// Sets [`appoinment_per_slot`](Self::appoinment_per_slot).
+    pub fn appoinment_per_slot(mut self, appoinment_per_slot: f64) -> Self {
+        self.appoinment_per_slot = Some(appoinment_per_slot);
+        self
+    }
+
+    /// Sets [`appoinment_per_day`](Self::appoinment_per_day).
+    pub fn appoinment_per_day(mut self, appoinment_per_day: f64) -> Self {
+        self.appoinment_per_day = Some(appoinment_per_day);
+        self
+    }
+
+    /// Sets [`allow_booking_after`](Self::allow_booking_after).
+    pub fn allow_booking_after(mut self, allow_booking_after: f64) -> Self {
+        self.allow_booking_after = Some(allow_booking_after);
+        self
+    }
+
+    /// Sets [`allow_booking_after_unit`](Self::allow_booking_after_unit).
+    pub fn allow_booking_after_unit(
+        mut self,
+        allow_booking_after_unit: impl Into<AllowBookingAfterUnit>,
+    ) -> Self {
+        self.allow_booking_after_unit = Some(allow_booking_after_unit.into());
+        self
+    }
+
+    /// Sets [`allow_booking_for`](Self::allow_booking_for).
+    pub fn allow_booking_for(mut self, allow_booking_for: f64) -> Self {
+        self.allow_booking_for = Some(allow_booking_for);
+        self
+    }
+
+    /// Sets [`allow_booking_for_unit`](Self::allow_booking_for_unit).
+    pub fn allow_booking_for_unit(
+        mut self,
+        allow_booking_for_unit: impl Into<AllowBookingForUnit>,
+    ) -> Self {
+        self.allow_booking_for_unit = Some(allow_booking_for_unit.into());
+        self
+    }
+
+    /// Sets [`open_hours`](Self::open_hours).
+    pub fn open_hours(mut self, open_hours: impl Into<Vec<OpenHour>>) -> Self {
+        self.open_hours = Some(open_hours.into());
+        self
+    }
+
+    /// Sets [`enable_recurring`](Self::enable_recurring).
+    pub fn enable_recurring(mut self, enable_recurring: bool) -> Self {
+        self.enable_recurring = Some(enable_recurring);
+        self
+    }
+
+    /// Sets [`recurring`](Self::recurring).
+    pub fn recurring(mut self, recurring: impl Into<Recurring>) -> Self {
+        self.recurring = Some(recurring.into());
+        self
+    }
+
+    /// Sets [`form_id`](Self::form_id).
+    pub fn form_id(mut self, form_id: impl Into<String>) -> Self {
+        self.form_id = Some(form_id.into());
+        self
+    }
+
+    /// Sets [`sticky_contact`](Self::sticky_contact).
+    pub fn sticky_contact(mut self, sticky_contact: bool) -> Self {
+        self.sticky_contact = Some(sticky_contact);
+        self
+    }
+
+    /// Sets [`is_live_payment_mode`](Self::is_live_payment_mode).
+    pub fn is_live_payment_mode(mut self, is_live_payment_mode: bool) -> Self {
+        self.is_live_payment_mode = Some(is_live_payment_mode);
+        self
+    }
+
+    /// Sets [`auto_confirm`](Self::auto_confirm).
+    pub fn auto_confirm(mut self, auto_confirm: bool) -> Self {
+        self.auto_confirm = Some(auto_confirm);
+        self
+    }
+
+    /// Sets [`should_send_alert_emails_to_assigned_member`](Self::should_send_alert_emails_to_assigned_member).
+    pub fn should_send_alert_emails_to_assigned_member(
+        mut self,
+        should_send_alert_emails_to_assigned_member: bool,
+    ) -> Self {
+        self.should_send_alert_emails_to_assigned_member = Some(
+            should_send_alert_emails_to_assigned_member,
+        );
+        self
+    }
+
+    /// Sets [`alert_email`](Self::alert_email).
+    pub fn alert_email(mut self, alert_email: impl Into<String>) -> Self {
+        self.alert_email = Some(alert_email.into());
+        self
+    }
+
+    /// Sets [`google_invitation_emails`](Self::google_invitation_emails).
+    pub fn google_invitation_emails(mut self, google_invitation_emails: bool) -> Self {
+        self.google_invitation_emails = Some(google_invitation_emails);
+        self
+    }
+
+    /// Sets [`allow_reschedule`](Self::allow_reschedule).
+    pub fn allow_reschedule(mut self, allow_reschedule: bool) -> Self {
+        self.allow_reschedule = Some(allow_reschedule);
+        self
+    }
+
+    /// Sets [`allow_cancellation`](Self::allow_cancellation).
+    pub fn allow_cancellation(mut self, allow_cancellation: bool) -> Self {
+        self.allow_cancellation = Some(allow_cancellation);
+        self
+    }
+
+    /// Sets [`should_assign_contact_to_team_member`](Self::should_assign_contact_to_team_member).
+    pub fn should_assign_contact_to_team_member(
+        mut self,
+        should_assign_contact_to_team_member: bool,
+    ) -> Self {
+        self.should_assign_contact_to_team_member = Some(
+            should_assign_contact_to_team_member,
+        );
+        self
+    }
+
+    /// Sets [`should_skip_assigning_contact_for_existing`](Self::should_skip_assigning_contact_for_existing).
+    pub fn should_skip_assigning_contact_for_existing(
+        mut self,
+        should_skip_assigning_contact_for_existing: bool,
+    ) -> Self {
+        self.should_skip_assigning_contact_for_existing = Some(
+            should_skip_assigning_contact_for_existing,
+        );
+        self
+    }
+
+    /// Sets [`notes`](Self::notes).
+    pub fn notes(mut self, notes: impl Into<String>) -> Self {
+        self.notes = Some(notes.into());
+        self
+    }
+
+    /// Sets [`pixel_id`](Self::pixel_id).
+    pub fn pixel_id(mut self, pixel_id: impl Into<String>) -> Self {
+        self.pixel_id = Some(pixel_id.into());
+        self
+    }
+
+    /// Sets [`form_submit_type`](Self::form_submit_type).
+    pub fn form_submit_type(
+        mut self,
+        form_submit_type: impl Into<FormSubmitType>,
+    ) -> Self {
+        self.form_submit_type = Some(form_submit_type.into());
+        self
+    }
+
+    /// Sets [`form_submit_redirect_url`](Self::form_submit_redirect_url).
+    pub fn form_submit_redirect_url(
+        mut self,
+        form_submit_redirect_url: impl Into<String>,
+    ) -> Self {
+        self.form_submit_redirect_url = Some(form_submit_redirect_url.into());
+        self
+    }
+
+    /// Sets [`form_submit_thanks_message`](Self::form_submit_thanks_message).
+    pub fn form_submit_thanks_message(
+        mut self,
+        form_submit_thanks_message: impl Into<String>,
+    ) -> Self {
+        self.form_submit_thanks_message = Some(form_submit_thanks_message.into());
+        self
+    }
+
+    /// Sets [`availability_type`](Self::availability_type).
+    pub fn availability_type(mut self, availability_type: f64) -> Self {
+        self.availability_type = Some(availability_type);
+        self
+    }
+
+    /// Sets [`availabilities`](Self::availabilities).
+    pub fn availabilities(
+        mut self,
+        availabilities: impl Into<Vec<UpdateAvailability>>,
+    ) -> Self {
+        self.availabilities = Some(availabilities.into());
+        self
+    }
+
+    /// Sets [`guest_type`](Self::guest_type).
+    pub fn guest_type(mut self, guest_type: impl Into<GuestType>) -> Self {
+        self.guest_type = Some(guest_type.into());
+        self
+    }
+
+    /// Sets [`consent_label`](Self::consent_label).
+    pub fn consent_label(mut self, consent_label: impl Into<String>) -> Self {
+        self.consent_label = Some(consent_label.into());
+        self
+    }
+
+    /// Sets [`calendar_cover_image`](Self::calendar_cover_image).
+    pub fn calendar_cover_image(
+        mut self,
+        calendar_cover_image: impl Into<String>,
+    ) -> Self {
+        self.calendar_cover_image = Some(calendar_cover_image.into());
+        self
+    }
+
+    /// Sets [`look_busy_config`](Self::look_busy_config).
+    pub fn look_busy_config(
+        mut self,
+        look_busy_config: impl Into<LookBusyConfiguration>,
+    ) -> Self {
+        self.look_busy_config = Some(look_busy_config.into());
+        self
+    }
+
+    /// Sets [`is_active`](Self::is_active).
+    pub fn is_active(mut self, is_active: bool) -> Self {
+        self.is_active = Some(is_active);
+        self
+    }
+}
+
 /// The response to `GET /calendars/`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarsGetSuccessfulResponseDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CalendarsGetSuccessfulResponseDto {
     /// The `calendars` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1911,6 +3120,7 @@ pub struct CalendarsGetSuccessfulResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Channel {
     /// `email`
     Email,
@@ -1968,6 +3178,7 @@ impl std::fmt::Display for Channel {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CreateCalendarNotificationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateCalendarNotificationDto {
     /// notification recipient type
     #[serde(rename = "receiverType")]
@@ -2023,10 +3234,116 @@ pub struct CreateCalendarNotificationDto {
     pub from_number: Option<String>,
 }
 
+impl CreateCalendarNotificationDto {
+    /// A `CreateCalendarNotificationDto` with its required fields (`receiver_type`, `channel`, `notification_type`); set the others with the setters.
+    pub fn new(
+        receiver_type: ReceiverType,
+        channel: Channel,
+        notification_type: NotificationType,
+    ) -> Self {
+        Self {
+            receiver_type,
+            channel,
+            notification_type,
+            is_active: None,
+            template_id: None,
+            body: None,
+            subject: None,
+            after_time: None,
+            before_time: None,
+            additional_email_ids: None,
+            additional_phone_numbers: None,
+            selected_users: None,
+            from_address: None,
+            from_name: None,
+            from_number: None,
+        }
+    }
+
+    /// Sets [`is_active`](Self::is_active).
+    pub fn is_active(mut self, is_active: bool) -> Self {
+        self.is_active = Some(is_active);
+        self
+    }
+
+    /// Sets [`template_id`](Self::template_id).
+    pub fn template_id(mut self, template_id: impl Into<String>) -> Self {
+        self.template_id = Some(template_id.into());
+        self
+    }
+
+    /// Sets [`body`](Self::body).
+    pub fn body(mut self, body: impl Into<String>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// Sets [`subject`](Self::subject).
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    /// Sets [`after_time`](Self::after_time).
+    pub fn after_time(mut self, after_time: impl Into<Vec<SchedulesDto>>) -> Self {
+        self.after_time = Some(after_time.into());
+        self
+    }
+
+    /// Sets [`before_time`](Self::before_time).
+    pub fn before_time(mut self, before_time: impl Into<Vec<SchedulesDto>>) -> Self {
+        self.before_time = Some(before_time.into());
+        self
+    }
+
+    /// Sets [`additional_email_ids`](Self::additional_email_ids).
+    pub fn additional_email_ids(
+        mut self,
+        additional_email_ids: impl Into<Vec<String>>,
+    ) -> Self {
+        self.additional_email_ids = Some(additional_email_ids.into());
+        self
+    }
+
+    /// Sets [`additional_phone_numbers`](Self::additional_phone_numbers).
+    pub fn additional_phone_numbers(
+        mut self,
+        additional_phone_numbers: impl Into<Vec<String>>,
+    ) -> Self {
+        self.additional_phone_numbers = Some(additional_phone_numbers.into());
+        self
+    }
+
+    /// Sets [`selected_users`](Self::selected_users).
+    pub fn selected_users(mut self, selected_users: impl Into<Vec<String>>) -> Self {
+        self.selected_users = Some(selected_users.into());
+        self
+    }
+
+    /// Sets [`from_address`](Self::from_address).
+    pub fn from_address(mut self, from_address: impl Into<String>) -> Self {
+        self.from_address = Some(from_address.into());
+        self
+    }
+
+    /// Sets [`from_name`](Self::from_name).
+    pub fn from_name(mut self, from_name: impl Into<String>) -> Self {
+        self.from_name = Some(from_name.into());
+        self
+    }
+
+    /// Sets [`from_number`](Self::from_number).
+    pub fn from_number(mut self, from_number: impl Into<String>) -> Self {
+        self.from_number = Some(from_number.into());
+        self
+    }
+}
+
 /// The body of `POST /calendars/resources/{resourceType}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CreateCalendarResourceDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateCalendarResourceDto {
     /// The `locationId` field.
     #[serde(rename = "locationId")]
@@ -2053,10 +3370,34 @@ pub struct CreateCalendarResourceDto {
     pub calendar_ids: Vec<String>,
 }
 
+impl CreateCalendarResourceDto {
+    /// A `CreateCalendarResourceDto` with its required fields (`location_id`, `name`, `description`, `quantity`, `out_of_service`, `capacity`, `calendar_ids`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        name: impl Into<String>,
+        description: impl Into<String>,
+        quantity: f64,
+        out_of_service: f64,
+        capacity: f64,
+        calendar_ids: Vec<String>,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            name: name.into(),
+            description: description.into(),
+            quantity,
+            out_of_service,
+            capacity,
+            calendar_ids,
+        }
+    }
+}
+
 /// The body of `POST /calendars/schedules`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CreateScheduleDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateScheduleDto {
     /// Schedule rules defining when the schedule is active
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2084,10 +3425,42 @@ pub struct CreateScheduleDto {
     pub calendar_ids: Option<Vec<String>>,
 }
 
+impl CreateScheduleDto {
+    /// A `CreateScheduleDto` with its required fields (`timezone`, `location_id`, `name`, `user_id`); set the others with the setters.
+    pub fn new(
+        timezone: impl Into<String>,
+        location_id: impl Into<String>,
+        name: impl Into<String>,
+        user_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            rules: None,
+            timezone: timezone.into(),
+            location_id: location_id.into(),
+            name: name.into(),
+            user_id: user_id.into(),
+            calendar_ids: None,
+        }
+    }
+
+    /// Sets [`rules`](Self::rules).
+    pub fn rules(mut self, rules: impl Into<Vec<ScheduleRuleDto>>) -> Self {
+        self.rules = Some(rules.into());
+        self
+    }
+
+    /// Sets [`calendar_ids`](Self::calendar_ids).
+    pub fn calendar_ids(mut self, calendar_ids: impl Into<Vec<String>>) -> Self {
+        self.calendar_ids = Some(calendar_ids.into());
+        self
+    }
+}
+
 /// The `createdBy` field of [`CalendarEventDto`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CreatedOrUpdatedBy`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreatedOrUpdatedBy {
     /// The ID of the user who created or updated the appointment
     #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
@@ -2104,7 +3477,8 @@ pub type DeleteAppointmentSchema = serde_json::Value;
 /// The response to `DELETE /calendars/events/{eventId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/DeleteEventSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteEventSuccessfulResponseDto {
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2114,7 +3488,8 @@ pub struct DeleteEventSuccessfulResponseDto {
 /// The response to `DELETE /calendars/appointments/{appointmentId}/notes/{noteId}`, the response to `DELETE /calendars/schedules/{id}`, the response to `DELETE /calendars/schedules/{id}/associations/{calendarId}` and 1 more place.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/DeleteNoteSuccessfulResponseDto` and 3 identical schemas
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteNoteSuccessfulResponseDto {
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2128,6 +3503,7 @@ pub struct DeleteNoteSuccessfulResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum EventType {
     /// `RoundRobin_OptimizeForAvailability`
     RoundRobinOptimizeForAvailability,
@@ -2188,6 +3564,7 @@ impl std::fmt::Display for EventType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum FormSubmitType {
     /// `RedirectURL`
     RedirectUrl,
@@ -2237,6 +3614,7 @@ impl std::fmt::Display for FormSubmitType {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GetAllSchedulesResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetAllSchedulesResponseDto {
     /// Array of schedules
     pub schedules: Vec<ScheduleObjectResponseDto>,
@@ -2245,7 +3623,8 @@ pub struct GetAllSchedulesResponseDto {
 /// The response to `GET /calendars/events/appointments/{eventId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GetCalendarEventSuccessfulResponseDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetCalendarEventSuccessfulResponseDto {
     /// The `event` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2255,7 +3634,8 @@ pub struct GetCalendarEventSuccessfulResponseDto {
 /// The response to `GET /calendars/blocked-slots` and the response to `GET /calendars/events`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GetCalendarEventsSuccessfulResponseDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetCalendarEventsSuccessfulResponseDto {
     /// The `events` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2265,7 +3645,8 @@ pub struct GetCalendarEventsSuccessfulResponseDto {
 /// The response to `POST /calendars/appointments/{appointmentId}/notes` and the response to `PUT /calendars/appointments/{appointmentId}/notes/{noteId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GetCreateUpdateNoteSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetCreateUpdateNoteSuccessfulResponseDto {
     /// The `note` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2275,7 +3656,8 @@ pub struct GetCreateUpdateNoteSuccessfulResponseDto {
 /// The `note` field of [`GetCreateUpdateNoteSuccessfulResponseDto`] and an item of the `notes` field of [`GetNotesListSuccessfulResponseDto`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GetNoteSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetNoteSchema {
     /// Example: `HGPcayliwcdoUFzvbTok`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2300,7 +3682,8 @@ pub struct GetNoteSchema {
 /// The response to `GET /calendars/appointments/{appointmentId}/notes`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GetNotesListSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetNotesListSuccessfulResponseDto {
     /// The `notes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2313,7 +3696,8 @@ pub struct GetNotesListSuccessfulResponseDto {
 /// The response to `GET /calendars/{calendarId}/free-slots`.
 ///
 /// Schema: `apps/calendars.json#/paths/~1calendars~1{calendarId}~1free-slots/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetSlotsResponse {
     /// Request trace id (sits beside the date keys)
     #[serde(rename = "traceId", default, skip_serializing_if = "Option::is_none")]
@@ -2327,6 +3711,7 @@ pub struct GetSlotsResponse {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GroupCreateDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GroupCreateDto {
     /// Example: `ocQHyuzHvysMo5N5VsXc`
     #[serde(rename = "locationId")]
@@ -2342,10 +3727,35 @@ pub struct GroupCreateDto {
     pub is_active: Option<bool>,
 }
 
+impl GroupCreateDto {
+    /// A `GroupCreateDto` with its required fields (`location_id`, `name`, `description`, `slug`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        name: impl Into<String>,
+        description: impl Into<String>,
+        slug: impl Into<String>,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            name: name.into(),
+            description: description.into(),
+            slug: slug.into(),
+            is_active: None,
+        }
+    }
+
+    /// Sets [`is_active`](Self::is_active).
+    pub fn is_active(mut self, is_active: bool) -> Self {
+        self.is_active = Some(is_active);
+        self
+    }
+}
+
 /// The response to `POST /calendars/groups` and the response to `PUT /calendars/groups/{groupId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GroupCreateSuccessfulResponseDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GroupCreateSuccessfulResponseDto {
     /// The `group` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2356,6 +3766,7 @@ pub struct GroupCreateSuccessfulResponseDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GroupDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GroupDto {
     /// Example: `ocQHyuzHvysMo5N5VsXc`
     #[serde(rename = "locationId")]
@@ -2378,12 +3789,20 @@ pub struct GroupDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GroupStatusUpdateParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GroupStatusUpdateParams {
     /// Is Active?
     ///
     /// Example: `true`
     #[serde(rename = "isActive")]
     pub is_active: bool,
+}
+
+impl GroupStatusUpdateParams {
+    /// A `GroupStatusUpdateParams` with its required fields (`is_active`); set the others with the setters.
+    pub fn new(is_active: bool) -> Self {
+        Self { is_active }
+    }
 }
 
 /// The response to `DELETE /calendars/groups/{groupId}` and the response to `PUT /calendars/groups/{groupId}/status`.
@@ -2395,6 +3814,7 @@ pub type GroupSuccessfulResponseDto = DeleteNoteSuccessfulResponseDto;
 ///
 /// Schema: `apps/calendars.json#/components/schemas/GroupUpdateDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GroupUpdateDto {
     /// Example: `group a`
     pub name: String,
@@ -2404,6 +3824,21 @@ pub struct GroupUpdateDto {
     pub slug: String,
 }
 
+impl GroupUpdateDto {
+    /// A `GroupUpdateDto` with its required fields (`name`, `description`, `slug`); set the others with the setters.
+    pub fn new(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        slug: impl Into<String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            description: description.into(),
+            slug: slug.into(),
+        }
+    }
+}
+
 /// The `guestType` field of [`CalendarCreateDto`], the `guestType` field of [`CalendarDto`] and the `guestType` field of [`CalendarUpdateDto`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarCreateDTO/properties/guestType` and 2 identical schemas
@@ -2411,6 +3846,7 @@ pub struct GroupUpdateDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GuestType {
     /// `count_only`
     CountOnly,
@@ -2460,6 +3896,7 @@ impl std::fmt::Display for GuestType {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/Hour`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Hour {
     /// The `openHour` field.
     #[serde(rename = "openHour")]
@@ -2475,6 +3912,23 @@ pub struct Hour {
     pub close_minute: f64,
 }
 
+impl Hour {
+    /// A `Hour` with its required fields (`open_hour`, `open_minute`, `close_hour`, `close_minute`); set the others with the setters.
+    pub fn new(
+        open_hour: f64,
+        open_minute: f64,
+        close_hour: f64,
+        close_minute: f64,
+    ) -> Self {
+        Self {
+            open_hour,
+            open_minute,
+            close_hour,
+            close_minute,
+        }
+    }
+}
+
 /// Type of meeting location. zoom_conference/google_conference/ms_teams_conference is not supported in event calendar type
 ///
 /// Schema: `apps/calendars.json#/components/schemas/LocationConfiguration/properties/kind` and 1 identical schema (`apps/calendars.json#/components/schemas/LocationConfigurationResponse/properties/kind`)
@@ -2482,6 +3936,7 @@ pub struct Hour {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Kind {
     /// `custom`
     Custom,
@@ -2555,6 +4010,7 @@ impl std::fmt::Display for Kind {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/LocationConfiguration`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LocationConfiguration {
     /// Type of meeting location. zoom_conference/google_conference/ms_teams_conference is not supported in event calendar type
     ///
@@ -2565,10 +4021,24 @@ pub struct LocationConfiguration {
     pub location: Option<String>,
 }
 
+impl LocationConfiguration {
+    /// A `LocationConfiguration` with its required fields (`kind`); set the others with the setters.
+    pub fn new(kind: Kind) -> Self {
+        Self { kind, location: None }
+    }
+
+    /// Sets [`location`](Self::location).
+    pub fn location(mut self, location: impl Into<String>) -> Self {
+        self.location = Some(location.into());
+        self
+    }
+}
+
 /// An item of the `locationConfigurations` field of [`CalendarDto`] and an item of the `locationConfigurations` field of [`TeamMemberResponse`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/LocationConfigurationResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LocationConfigurationResponse {
     /// Type of meeting location. zoom_conference/google_conference/ms_teams_conference is not supported in event calendar type
     ///
@@ -2588,6 +4058,7 @@ pub struct LocationConfigurationResponse {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/LookBusyConfiguration`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LookBusyConfiguration {
     /// Apply Look Busy
     ///
@@ -2598,6 +4069,16 @@ pub struct LookBusyConfiguration {
     pub look_busy_percentage: f64,
 }
 
+impl LookBusyConfiguration {
+    /// A `LookBusyConfiguration` with its required fields (`enabled`, `look_busy_percentage`); set the others with the setters.
+    pub fn new(enabled: bool, look_busy_percentage: f64) -> Self {
+        Self {
+            enabled,
+            look_busy_percentage,
+        }
+    }
+}
+
 /// Meeting location type.
 /// - If `address` is provided in the request body, the `meetingLocationType` defaults to **custom**.
 ///
@@ -2606,6 +4087,7 @@ pub struct LookBusyConfiguration {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum MeetingLocationType {
     /// `custom`
     Custom,
@@ -2674,7 +4156,8 @@ impl std::fmt::Display for MeetingLocationType {
 /// The `createdBy` field of [`GetNoteSchema`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/NoteCreatedBySchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NoteCreatedBySchema {
     /// Example: `TUcmRxWr`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2688,6 +4171,7 @@ pub struct NoteCreatedBySchema {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/NotesDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NotesDto {
     /// Example: `GCs5KuzPqTls7vWclkEV`
     #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
@@ -2698,6 +4182,22 @@ pub struct NotesDto {
     pub body: String,
 }
 
+impl NotesDto {
+    /// A `NotesDto` with its required fields (`body`); set the others with the setters.
+    pub fn new(body: impl Into<String>) -> Self {
+        Self {
+            user_id: None,
+            body: body.into(),
+        }
+    }
+
+    /// Sets [`user_id`](Self::user_id).
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
+}
+
 /// Notification type
 ///
 /// Schema: `apps/calendars.json#/components/schemas/CalendarNotificationResponseDTO/properties/notificationType` and 2 identical schemas
@@ -2705,6 +4205,7 @@ pub struct NotesDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum NotificationType {
     /// `booked`
     Booked,
@@ -2770,12 +4271,20 @@ impl std::fmt::Display for NotificationType {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/OpenHour`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OpenHour {
     /// The `daysOfTheWeek` field.
     #[serde(rename = "daysOfTheWeek")]
     pub days_of_the_week: Vec<f64>,
     /// The `hours` field.
     pub hours: Vec<Hour>,
+}
+
+impl OpenHour {
+    /// A `OpenHour` with its required fields (`days_of_the_week`, `hours`); set the others with the setters.
+    pub fn new(days_of_the_week: Vec<f64>, hours: Vec<Hour>) -> Self {
+        Self { days_of_the_week, hours }
+    }
 }
 
 /// Unit for pre-buffer.
@@ -2785,6 +4294,7 @@ pub struct OpenHour {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum PreBufferUnit {
     /// `mins`
     Mins,
@@ -2837,6 +4347,7 @@ impl std::fmt::Display for PreBufferUnit {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ReceiverType {
     /// `contact`
     Contact,
@@ -2902,6 +4413,7 @@ impl std::fmt::Display for ReceiverType {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/Recurring`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Recurring {
     /// The `freq` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2921,6 +4433,50 @@ pub struct Recurring {
     pub booking_overlap_default_status: Option<RecurringBookingOverlapDefaultStatus>,
 }
 
+impl Recurring {
+    /// An empty `Recurring`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            freq: None,
+            count: None,
+            booking_option: None,
+            booking_overlap_default_status: None,
+        }
+    }
+
+    /// Sets [`freq`](Self::freq).
+    pub fn freq(mut self, freq: impl Into<RecurringFreq>) -> Self {
+        self.freq = Some(freq.into());
+        self
+    }
+
+    /// Sets [`count`](Self::count).
+    pub fn count(mut self, count: i64) -> Self {
+        self.count = Some(count);
+        self
+    }
+
+    /// Sets [`booking_option`](Self::booking_option).
+    pub fn booking_option(
+        mut self,
+        booking_option: impl Into<RecurringBookingOption>,
+    ) -> Self {
+        self.booking_option = Some(booking_option.into());
+        self
+    }
+
+    /// Sets [`booking_overlap_default_status`](Self::booking_overlap_default_status).
+    pub fn booking_overlap_default_status(
+        mut self,
+        booking_overlap_default_status: impl Into<RecurringBookingOverlapDefaultStatus>,
+    ) -> Self {
+        self.booking_overlap_default_status = Some(
+            booking_overlap_default_status.into(),
+        );
+        self
+    }
+}
+
 /// This setting contols what to do incase a recurring slot is unavailable
 ///
 /// Schema: `apps/calendars.json#/components/schemas/Recurring/properties/bookingOption`
@@ -2928,6 +4484,7 @@ pub struct Recurring {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum RecurringBookingOption {
     /// `skip`
     Skip,
@@ -2984,6 +4541,7 @@ impl std::fmt::Display for RecurringBookingOption {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum RecurringBookingOverlapDefaultStatus {
     /// `confirmed`
     Confirmed,
@@ -3036,6 +4594,7 @@ impl std::fmt::Display for RecurringBookingOverlapDefaultStatus {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum RecurringFreq {
     /// `DAILY`
     Daily,
@@ -3097,6 +4656,7 @@ pub type ResourceDeleteResponseDto = DeleteNoteSuccessfulResponseDto;
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ResourceType {
     /// `equipments`
     Equipments,
@@ -3146,6 +4706,7 @@ impl std::fmt::Display for ResourceType {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/ScheduleIntervalDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ScheduleIntervalDto {
     /// Start time in HH:MM format (24-hour format)
     ///
@@ -3157,10 +4718,21 @@ pub struct ScheduleIntervalDto {
     pub to: String,
 }
 
+impl ScheduleIntervalDto {
+    /// A `ScheduleIntervalDto` with its required fields (`from`, `to`); set the others with the setters.
+    pub fn new(from: impl Into<String>, to: impl Into<String>) -> Self {
+        Self {
+            from: from.into(),
+            to: to.into(),
+        }
+    }
+}
+
 /// An item of the `schedules` field of [`GetAllSchedulesResponseDto`] and the `schedule` field of [`ScheduleResponseDto`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/ScheduleObjectResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ScheduleObjectResponseDto {
     /// Unique identifier for the schedule
     ///
@@ -3209,6 +4781,7 @@ pub struct ScheduleObjectResponseDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/ScheduleResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ScheduleResponseDto {
     /// Schedule
     pub schedule: ScheduleObjectResponseDto,
@@ -3218,6 +4791,7 @@ pub struct ScheduleResponseDto {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/ScheduleRuleDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ScheduleRuleDto {
     /// Type of schedule rule - weekday (recurring) or date (specific date)
     ///
@@ -3238,6 +4812,30 @@ pub struct ScheduleRuleDto {
     pub day: Option<ScheduleRuleDtoDay>,
 }
 
+impl ScheduleRuleDto {
+    /// A `ScheduleRuleDto` with its required fields (`type_`, `intervals`); set the others with the setters.
+    pub fn new(type_: ScheduleRuleDtoType, intervals: Vec<ScheduleIntervalDto>) -> Self {
+        Self {
+            type_,
+            intervals,
+            date: None,
+            day: None,
+        }
+    }
+
+    /// Sets [`date`](Self::date).
+    pub fn date(mut self, date: impl Into<String>) -> Self {
+        self.date = Some(date.into());
+        self
+    }
+
+    /// Sets [`day`](Self::day).
+    pub fn day(mut self, day: impl Into<ScheduleRuleDtoDay>) -> Self {
+        self.day = Some(day.into());
+        self
+    }
+}
+
 /// Day of week (only for weekday-type rules)
 ///
 /// Schema: `apps/calendars.json#/components/schemas/ScheduleRuleDTO/properties/day`
@@ -3245,6 +4843,7 @@ pub struct ScheduleRuleDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ScheduleRuleDtoDay {
     /// `sunday`
     Sunday,
@@ -3317,6 +4916,7 @@ impl std::fmt::Display for ScheduleRuleDtoDay {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ScheduleRuleDtoType {
     /// `wday`
     Wday,
@@ -3366,6 +4966,7 @@ impl std::fmt::Display for ScheduleRuleDtoType {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/SchedulesDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SchedulesDto {
     /// The `timeOffset` field.
     #[serde(rename = "timeOffset", default, skip_serializing_if = "Option::is_none")]
@@ -3375,10 +4976,33 @@ pub struct SchedulesDto {
     pub unit: Option<String>,
 }
 
+impl SchedulesDto {
+    /// An empty `SchedulesDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            time_offset: None,
+            unit: None,
+        }
+    }
+
+    /// Sets [`time_offset`](Self::time_offset).
+    pub fn time_offset(mut self, time_offset: f64) -> Self {
+        self.time_offset = Some(time_offset);
+        self
+    }
+
+    /// Sets [`unit`](Self::unit).
+    pub fn unit(mut self, unit: impl Into<String>) -> Self {
+        self.unit = Some(unit.into());
+        self
+    }
+}
+
 /// The other keys of [`GetSlotsResponse`].
 ///
 /// Schema: `apps/calendars.json#/components/schemas/SlotsSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SlotsSchema {
     /// The `slots` field.
     pub slots: Vec<String>,
@@ -3388,6 +5012,7 @@ pub struct SlotsSchema {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/TeamMember`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TeamMember {
     /// Example: `ocQHyuzHvysMo5N5VsXc`
     #[serde(rename = "userId")]
@@ -3425,6 +5050,56 @@ pub struct TeamMember {
     pub location_configurations: Option<Vec<LocationConfiguration>>,
 }
 
+impl TeamMember {
+    /// A `TeamMember` with its required fields (`user_id`); set the others with the setters.
+    pub fn new(user_id: impl Into<String>) -> Self {
+        Self {
+            user_id: user_id.into(),
+            priority: None,
+            meeting_location_type: None,
+            meeting_location: None,
+            is_primary: None,
+            location_configurations: None,
+        }
+    }
+
+    /// Sets [`priority`](Self::priority).
+    pub fn priority(mut self, priority: f64) -> Self {
+        self.priority = Some(priority);
+        self
+    }
+
+    /// Sets [`meeting_location_type`](Self::meeting_location_type).
+    pub fn meeting_location_type(
+        mut self,
+        meeting_location_type: impl Into<TeamMemberMeetingLocationType>,
+    ) -> Self {
+        self.meeting_location_type = Some(meeting_location_type.into());
+        self
+    }
+
+    /// Sets [`meeting_location`](Self::meeting_location).
+    pub fn meeting_location(mut self, meeting_location: impl Into<String>) -> Self {
+        self.meeting_location = Some(meeting_location.into());
+        self
+    }
+
+    /// Sets [`is_primary`](Self::is_primary).
+    pub fn is_primary(mut self, is_primary: bool) -> Self {
+        self.is_primary = Some(is_primary);
+        self
+    }
+
+    /// Sets [`location_configurations`](Self::location_configurations).
+    pub fn location_configurations(
+        mut self,
+        location_configurations: impl Into<Vec<LocationConfiguration>>,
+    ) -> Self {
+        self.location_configurations = Some(location_configurations.into());
+        self
+    }
+}
+
 /// 🚨 Deprecated! Use `locationConfigurations.kind` instead.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/TeamMember/properties/meetingLocationType` and 1 identical schema (`apps/calendars.json#/components/schemas/TeamMemberResponse/properties/meetingLocationType`)
@@ -3432,6 +5107,7 @@ pub struct TeamMember {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum TeamMemberMeetingLocationType {
     /// `custom`
     Custom,
@@ -3501,6 +5177,7 @@ impl std::fmt::Display for TeamMemberMeetingLocationType {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/TeamMemberResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TeamMemberResponse {
     /// Example: `ocQHyuzHvysMo5N5VsXc`
     #[serde(rename = "userId")]
@@ -3540,6 +5217,7 @@ pub struct TeamMemberResponse {
 ///
 /// Schema: `apps/calendars.json#/components/schemas/UpdateAvailability`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateAvailability {
     /// Formulate the date string in the format of `<YYYY-MM-DD in local timezone>T00:00:00.000Z`.
     ///
@@ -3555,10 +5233,35 @@ pub struct UpdateAvailability {
     pub id: Option<String>,
 }
 
+impl UpdateAvailability {
+    /// A `UpdateAvailability` with its required fields (`date`, `hours`); set the others with the setters.
+    pub fn new(date: impl Into<String>, hours: Vec<Hour>) -> Self {
+        Self {
+            date: date.into(),
+            hours,
+            deleted: None,
+            id: None,
+        }
+    }
+
+    /// Sets [`deleted`](Self::deleted).
+    pub fn deleted(mut self, deleted: bool) -> Self {
+        self.deleted = Some(deleted);
+        self
+    }
+
+    /// Sets [`id`](Self::id).
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+}
+
 /// The body of `PUT /calendars/{calendarId}/notifications/{notificationId}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/UpdateCalendarNotificationsDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateCalendarNotificationsDto {
     /// Notification recipient type
     #[serde(rename = "receiverType", default, skip_serializing_if = "Option::is_none")]
@@ -3622,10 +5325,140 @@ pub struct UpdateCalendarNotificationsDto {
     pub from_name: Option<String>,
 }
 
+impl UpdateCalendarNotificationsDto {
+    /// An empty `UpdateCalendarNotificationsDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            receiver_type: None,
+            additional_email_ids: None,
+            additional_phone_numbers: None,
+            selected_users: None,
+            channel: None,
+            notification_type: None,
+            is_active: None,
+            deleted: None,
+            template_id: None,
+            body: None,
+            subject: None,
+            after_time: None,
+            before_time: None,
+            from_address: None,
+            from_number: None,
+            from_name: None,
+        }
+    }
+
+    /// Sets [`receiver_type`](Self::receiver_type).
+    pub fn receiver_type(mut self, receiver_type: impl Into<ReceiverType>) -> Self {
+        self.receiver_type = Some(receiver_type.into());
+        self
+    }
+
+    /// Sets [`additional_email_ids`](Self::additional_email_ids).
+    pub fn additional_email_ids(
+        mut self,
+        additional_email_ids: impl Into<Vec<String>>,
+    ) -> Self {
+        self.additional_email_ids = Some(additional_email_ids.into());
+        self
+    }
+
+    /// Sets [`additional_phone_numbers`](Self::additional_phone_numbers).
+    pub fn additional_phone_numbers(
+        mut self,
+        additional_phone_numbers: impl Into<Vec<String>>,
+    ) -> Self {
+        self.additional_phone_numbers = Some(additional_phone_numbers.into());
+        self
+    }
+
+    /// Sets [`selected_users`](Self::selected_users).
+    pub fn selected_users(mut self, selected_users: impl Into<Vec<String>>) -> Self {
+        self.selected_users = Some(selected_users.into());
+        self
+    }
+
+    /// Sets [`channel`](Self::channel).
+    pub fn channel(mut self, channel: impl Into<Channel>) -> Self {
+        self.channel = Some(channel.into());
+        self
+    }
+
+    /// Sets [`notification_type`](Self::notification_type).
+    pub fn notification_type(
+        mut self,
+        notification_type: impl Into<NotificationType>,
+    ) -> Self {
+        self.notification_type = Some(notification_type.into());
+        self
+    }
+
+    /// Sets [`is_active`](Self::is_active).
+    pub fn is_active(mut self, is_active: bool) -> Self {
+        self.is_active = Some(is_active);
+        self
+    }
+
+    /// Sets [`deleted`](Self::deleted).
+    pub fn deleted(mut self, deleted: bool) -> Self {
+        self.deleted = Some(deleted);
+        self
+    }
+
+    /// Sets [`template_id`](Self::template_id).
+    pub fn template_id(mut self, template_id: impl Into<String>) -> Self {
+        self.template_id = Some(template_id.into());
+        self
+    }
+
+    /// Sets [`body`](Self::body).
+    pub fn body(mut self, body: impl Into<String>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// Sets [`subject`](Self::subject).
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    /// Sets [`after_time`](Self::after_time).
+    pub fn after_time(mut self, after_time: impl Into<Vec<SchedulesDto>>) -> Self {
+        self.after_time = Some(after_time.into());
+        self
+    }
+
+    /// Sets [`before_time`](Self::before_time).
+    pub fn before_time(mut self, before_time: impl Into<Vec<SchedulesDto>>) -> Self {
+        self.before_time = Some(before_time.into());
+        self
+    }
+
+    /// Sets [`from_address`](Self::from_address).
+    pub fn from_address(mut self, from_address: impl Into<String>) -> Self {
+        self.from_address = Some(from_address.into());
+        self
+    }
+
+    /// Sets [`from_number`](Self::from_number).
+    pub fn from_number(mut self, from_number: impl Into<String>) -> Self {
+        self.from_number = Some(from_number.into());
+        self
+    }
+
+    /// Sets [`from_name`](Self::from_name).
+    pub fn from_name(mut self, from_name: impl Into<String>) -> Self {
+        self.from_name = Some(from_name.into());
+        self
+    }
+}
+
 /// The body of `PUT /calendars/resources/{resourceType}/{id}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/UpdateCalendarResourceDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateCalendarResourceDto {
     /// The `locationId` field.
     #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
@@ -3659,10 +5492,75 @@ pub struct UpdateCalendarResourceDto {
     pub is_active: Option<bool>,
 }
 
+impl UpdateCalendarResourceDto {
+    /// An empty `UpdateCalendarResourceDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            location_id: None,
+            name: None,
+            description: None,
+            quantity: None,
+            out_of_service: None,
+            capacity: None,
+            calendar_ids: None,
+            is_active: None,
+        }
+    }
+
+    /// Sets [`location_id`](Self::location_id).
+    pub fn location_id(mut self, location_id: impl Into<String>) -> Self {
+        self.location_id = Some(location_id.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`quantity`](Self::quantity).
+    pub fn quantity(mut self, quantity: f64) -> Self {
+        self.quantity = Some(quantity);
+        self
+    }
+
+    /// Sets [`out_of_service`](Self::out_of_service).
+    pub fn out_of_service(mut self, out_of_service: f64) -> Self {
+        self.out_of_service = Some(out_of_service);
+        self
+    }
+
+    /// Sets [`capacity`](Self::capacity).
+    pub fn capacity(mut self, capacity: f64) -> Self {
+        self.capacity = Some(capacity);
+        self
+    }
+
+    /// Sets [`calendar_ids`](Self::calendar_ids).
+    pub fn calendar_ids(mut self, calendar_ids: impl Into<Vec<String>>) -> Self {
+        self.calendar_ids = Some(calendar_ids.into());
+        self
+    }
+
+    /// Sets [`is_active`](Self::is_active).
+    pub fn is_active(mut self, is_active: bool) -> Self {
+        self.is_active = Some(is_active);
+        self
+    }
+}
+
 /// The body of `PUT /calendars/schedules/{id}`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/UpdateScheduleDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateScheduleDto {
     /// Human-readable name for the schedule
     ///
@@ -3679,10 +5577,40 @@ pub struct UpdateScheduleDto {
     pub timezone: Option<String>,
 }
 
+impl UpdateScheduleDto {
+    /// An empty `UpdateScheduleDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            rules: None,
+            timezone: None,
+        }
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`rules`](Self::rules).
+    pub fn rules(mut self, rules: impl Into<Vec<ScheduleRuleDto>>) -> Self {
+        self.rules = Some(rules.into());
+        self
+    }
+
+    /// Sets [`timezone`](Self::timezone).
+    pub fn timezone(mut self, timezone: impl Into<String>) -> Self {
+        self.timezone = Some(timezone.into());
+        self
+    }
+}
+
 /// The body of `POST /calendars/groups/validate-slug`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/ValidateGroupSlugPostBody`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ValidateGroupSlugPostBody {
     /// Location Id
     ///
@@ -3695,10 +5623,21 @@ pub struct ValidateGroupSlugPostBody {
     pub slug: String,
 }
 
+impl ValidateGroupSlugPostBody {
+    /// A `ValidateGroupSlugPostBody` with its required fields (`location_id`, `slug`); set the others with the setters.
+    pub fn new(location_id: impl Into<String>, slug: impl Into<String>) -> Self {
+        Self {
+            location_id: location_id.into(),
+            slug: slug.into(),
+        }
+    }
+}
+
 /// The response to `POST /calendars/groups/validate-slug`.
 ///
 /// Schema: `apps/calendars.json#/components/schemas/ValidateGroupSlugSuccessResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ValidateGroupSlugSuccessResponseDto {
     /// The `available` field.
     pub available: bool,
@@ -3711,6 +5650,7 @@ pub struct ValidateGroupSlugSuccessResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum WidgetType {
     /// `default`
     Default,

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 /// An item of the `campaigns` field of [`CampaignsSuccessfulResponseDto`].
 ///
 /// Schema: `apps/campaigns.json#/components/schemas/campaignsSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CampaignsSchema {
     /// Example: `mIVALPYuTD7YjUHnFEx4`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27,7 +28,8 @@ pub struct CampaignsSchema {
 /// The response to `GET /campaigns/`.
 ///
 /// Schema: `apps/campaigns.json#/components/schemas/CampaignsSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CampaignsSuccessfulResponseDto {
     /// The `campaigns` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]

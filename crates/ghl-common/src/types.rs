@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum AcceptedFormats {
     /// `.pdf`
     Pdf,
@@ -100,6 +101,7 @@ impl std::fmt::Display for AcceptedFormats {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum AltType {
     /// `location`
     Location,
@@ -148,6 +150,7 @@ impl std::fmt::Display for AltType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum AssociationType {
     /// `USER_DEFINED`
     UserDefined,
@@ -196,7 +199,8 @@ impl std::fmt::Display for AssociationType {
 /// The `BadRequestDTO` schema.
 ///
 /// Schema: `common/common-schemas.json#/components/schemas/BadRequestDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BadRequestDto {
     /// Example: `400`
     #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
@@ -213,6 +217,7 @@ pub struct BadRequestDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Country {
     /// `AF`
     Af,
@@ -1245,6 +1250,7 @@ impl std::fmt::Display for Country {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum DataType {
     /// `TEXT`
     Text,
@@ -1337,6 +1343,7 @@ impl std::fmt::Display for DataType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum DayOfWeek {
     /// `mo`
     Mo,
@@ -1409,6 +1416,7 @@ impl std::fmt::Display for DayOfWeek {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum DefaultPriceResponseDtoType {
     /// `one_time`
     OneTime,
@@ -1461,6 +1469,7 @@ impl std::fmt::Display for DefaultPriceResponseDtoType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Direction {
     /// `asc`
     Asc,
@@ -1513,6 +1522,7 @@ impl std::fmt::Display for Direction {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GetCallLogsSort {
     /// `ascend`
     Ascend,
@@ -1565,6 +1575,7 @@ impl std::fmt::Display for GetCallLogsSort {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Interval {
     /// `day`
     Day,
@@ -1625,6 +1636,7 @@ impl std::fmt::Display for Interval {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum IntervalType {
     /// `yearly`
     Yearly,
@@ -1697,6 +1709,7 @@ impl std::fmt::Display for IntervalType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Mode {
     /// `cash`
     Cash,
@@ -1761,6 +1774,7 @@ impl std::fmt::Display for Mode {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum MonthOfYear {
     /// `jan`
     Jan,
@@ -1853,6 +1867,7 @@ impl std::fmt::Display for MonthOfYear {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum OrderSourceType {
     /// `funnel`
     Funnel,
@@ -1957,6 +1972,7 @@ impl std::fmt::Display for OrderSourceType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum SelectionType {
     /// `include`
     Include,
@@ -2009,6 +2025,7 @@ impl std::fmt::Display for SelectionType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Type {
     /// `video`
     Video,
@@ -2057,7 +2074,8 @@ impl std::fmt::Display for Type {
 /// The `UnauthorizedDTO` schema.
 ///
 /// Schema: `common/common-schemas.json#/components/schemas/UnauthorizedDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UnauthorizedDto {
     /// Example: `401`
     #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
@@ -2073,7 +2091,8 @@ pub struct UnauthorizedDto {
 /// The `UnprocessableDTO` schema.
 ///
 /// Schema: `common/common-schemas.json#/components/schemas/UnprocessableDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UnprocessableDto {
     /// Example: `422`
     #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 /// The `company` field of [`GetCompanyByIdSuccessfulResponseDto`].
 ///
 /// Schema: `apps/companies.json#/components/schemas/GetCompanyByIdSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetCompanyByIdSchema {
     /// Example: `seD4PfOuKoVMLkEZqohJ`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -284,7 +285,8 @@ pub struct GetCompanyByIdSchema {
 /// The response to `GET /companies/{companyId}`.
 ///
 /// Schema: `apps/companies.json#/components/schemas/GetCompanyByIdSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetCompanyByIdSuccessfulResponseDto {
     /// The `company` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -295,6 +297,7 @@ pub struct GetCompanyByIdSuccessfulResponseDto {
 ///
 /// Schema: `apps/companies.json#/components/schemas/IOnboardingDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct IOnboardingDto {
     /// Example: `true`
     pub pending: bool,

@@ -14,6 +14,7 @@ pub type AddContactToCampaignDto = serde_json::Value;
 ///
 /// Schema: `apps/contacts.json#/components/schemas/AttributionSource`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AttributionSource {
     /// Example: `Trigger Link`
     pub url: String,
@@ -74,6 +75,7 @@ pub struct AttributionSource {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CheckboxField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CheckboxField {
     /// Example: `6dvNaf7VhkQ9snc5vnjJ`
     pub id: String,
@@ -85,10 +87,34 @@ pub struct CheckboxField {
     pub field_value: Option<Vec<String>>,
 }
 
+impl CheckboxField {
+    /// A `CheckboxField` with its required fields (`id`); set the others with the setters.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            key: None,
+            field_value: None,
+        }
+    }
+
+    /// Sets [`key`](Self::key).
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// Sets [`field_value`](Self::field_value).
+    pub fn field_value(mut self, field_value: impl Into<Vec<String>>) -> Self {
+        self.field_value = Some(field_value.into());
+        self
+    }
+}
+
 /// Body of POST /contacts/search: filters (AND by default, or grouped), sort, a full-text query and a page. Page with `page` up to 10,000 records, beyond that with the `searchAfter` of the last contact read (never both).
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactSearchBody`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContactSearchBody {
     /// The sub-account (location) to search in.
     #[serde(rename = "locationId")]
@@ -113,10 +139,59 @@ pub struct ContactSearchBody {
     pub query: Option<String>,
 }
 
+impl ContactSearchBody {
+    /// A `ContactSearchBody` with its required fields (`location_id`, `page_limit`); set the others with the setters.
+    pub fn new(location_id: impl Into<String>, page_limit: i64) -> Self {
+        Self {
+            location_id: location_id.into(),
+            page: None,
+            page_limit,
+            search_after: None,
+            filters: None,
+            sort: None,
+            query: None,
+        }
+    }
+
+    /// Sets [`page`](Self::page).
+    pub fn page(mut self, page: i64) -> Self {
+        self.page = Some(page);
+        self
+    }
+
+    /// Sets [`search_after`](Self::search_after).
+    pub fn search_after(
+        mut self,
+        search_after: impl Into<Vec<serde_json::Value>>,
+    ) -> Self {
+        self.search_after = Some(search_after.into());
+        self
+    }
+
+    /// Sets [`filters`](Self::filters).
+    pub fn filters(mut self, filters: impl Into<Vec<ContactSearchFilter>>) -> Self {
+        self.filters = Some(filters.into());
+        self
+    }
+
+    /// Sets [`sort`](Self::sort).
+    pub fn sort(mut self, sort: impl Into<Vec<ContactSearchSort>>) -> Self {
+        self.sort = Some(sort.into());
+        self
+    }
+
+    /// Sets [`query`](Self::query).
+    pub fn query(mut self, query: impl Into<String>) -> Self {
+        self.query = Some(query.into());
+        self
+    }
+}
+
 /// A condition: `field` `operator` `value`, e.g. `firstNameLowerCase` `eq` `"alex"`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactSearchCondition`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContactSearchCondition {
     /// The contact field, e.g. `firstNameLowerCase`, `dnd`, `tags`, `dateAdded` or `customFields.{id}`.
     pub field: String,
@@ -127,11 +202,29 @@ pub struct ContactSearchCondition {
     pub value: Option<serde_json::Value>,
 }
 
+impl ContactSearchCondition {
+    /// A `ContactSearchCondition` with its required fields (`field`, `operator`); set the others with the setters.
+    pub fn new(field: impl Into<String>, operator: ContactSearchOperator) -> Self {
+        Self {
+            field: field.into(),
+            operator,
+            value: None,
+        }
+    }
+
+    /// Sets [`value`](Self::value).
+    pub fn value(mut self, value: impl Into<serde_json::Value>) -> Self {
+        self.value = Some(value.into());
+        self
+    }
+}
+
 /// One condition on a contact field, or a group of filters joined by AND or OR.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactSearchFilter`
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum ContactSearchFilter {
     /// A [`ContactSearchCondition`].
     ContactSearchCondition(ContactSearchCondition),
@@ -192,11 +285,22 @@ impl<'de> Deserialize<'de> for ContactSearchFilter {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactSearchGroup`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContactSearchGroup {
     /// How the group's filters combine.
     pub group: ContactSearchGroupGroup,
     /// The group's conditions and nested groups.
     pub filters: Vec<ContactSearchFilter>,
+}
+
+impl ContactSearchGroup {
+    /// A `ContactSearchGroup` with its required fields (`group`, `filters`); set the others with the setters.
+    pub fn new(
+        group: ContactSearchGroupGroup,
+        filters: Vec<ContactSearchFilter>,
+    ) -> Self {
+        Self { group, filters }
+    }
 }
 
 /// How the group's filters combine.
@@ -206,6 +310,7 @@ pub struct ContactSearchGroup {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ContactSearchGroupGroup {
     /// `AND`
     And,
@@ -258,6 +363,7 @@ impl std::fmt::Display for ContactSearchGroupGroup {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ContactSearchOperator {
     /// `eq`
     Eq,
@@ -327,6 +433,7 @@ impl std::fmt::Display for ContactSearchOperator {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactSearchResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContactSearchResponse {
     /// Matching contacts, same shape as GET /contacts/{contactId}
     pub contacts: Vec<GetContectByIdSchema>,
@@ -343,11 +450,22 @@ pub struct ContactSearchResponse {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactSearchSort`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContactSearchSort {
     /// The contact field to sort by, e.g. `dateAdded`.
     pub field: String,
     /// Ascending or descending.
     pub direction: ContactSearchSortDirection,
+}
+
+impl ContactSearchSort {
+    /// A `ContactSearchSort` with its required fields (`field`, `direction`); set the others with the setters.
+    pub fn new(field: impl Into<String>, direction: ContactSearchSortDirection) -> Self {
+        Self {
+            field: field.into(),
+            direction,
+        }
+    }
 }
 
 pub use ghl_common::types::Direction as ContactSearchSortDirection;
@@ -356,6 +474,7 @@ pub use ghl_common::types::Direction as ContactSearchSortDirection;
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactsBulkUpateResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContactsBulkUpateResponse {
     /// Example: `true`
     pub success: bool,
@@ -367,6 +486,7 @@ pub struct ContactsBulkUpateResponse {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactsBusinessUpdate`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContactsBusinessUpdate {
     /// Example: `PX8m5VwxEbcpFlzYEPVG`
     #[serde(rename = "locationId")]
@@ -378,10 +498,28 @@ pub struct ContactsBusinessUpdate {
     pub business_id: Option<String>,
 }
 
+impl ContactsBusinessUpdate {
+    /// A `ContactsBusinessUpdate` with its required fields (`location_id`, `ids`); set the others with the setters.
+    pub fn new(location_id: impl Into<String>, ids: Vec<String>) -> Self {
+        Self {
+            location_id: location_id.into(),
+            ids,
+            business_id: None,
+        }
+    }
+
+    /// Sets [`business_id`](Self::business_id).
+    pub fn business_id(mut self, business_id: impl Into<String>) -> Self {
+        self.business_id = Some(business_id.into());
+        self
+    }
+}
+
 /// The response to `GET /contacts/{contactId}`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactsByIdSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContactsByIdSuccessfulResponseDto {
     /// The `contact` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -391,7 +529,8 @@ pub struct ContactsByIdSuccessfulResponseDto {
 /// The `meta` field of [`ContactsSearchSuccessfulResponseDto`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactsMetaSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContactsMetaSchema {
     /// Example: `50`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -419,7 +558,8 @@ pub struct ContactsMetaSchema {
 /// An item of the `contacts` field of [`ContactsSearchSuccessfulResponseDto`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactsSearchSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContactsSearchSchema {
     /// Example: `ocQHyuzHvysMo5N5VsXc`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -462,7 +602,8 @@ pub struct ContactsSearchSchema {
 /// The response to `GET /contacts/` and the response to `GET /contacts/business/{businessId}`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactsSearchSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContactsSearchSuccessfulResponseDto {
     /// The `contacts` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -478,7 +619,8 @@ pub struct ContactsSearchSuccessfulResponseDto {
 /// The response to `DELETE /contacts/{contactId}/workflow/{workflowId}` and the response to `POST /contacts/{contactId}/workflow/{workflowId}`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/ContactsWorkflowSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContactsWorkflowSuccessfulResponseDto {
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -488,7 +630,8 @@ pub struct ContactsWorkflowSuccessfulResponseDto {
 /// The response to `POST /contacts/{contactId}/followers`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CreateAddFollowersSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateAddFollowersSuccessfulResponseDto {
     /// The `followers` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -501,7 +644,8 @@ pub struct CreateAddFollowersSuccessfulResponseDto {
 /// The response to `POST /contacts/{contactId}/tags`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CreateAddTagSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateAddTagSuccessfulResponseDto {
     /// The `tags` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -512,6 +656,7 @@ pub struct CreateAddTagSuccessfulResponseDto {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CreateContactDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateContactDto {
     /// Example: `Rosan`
     #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
@@ -592,10 +737,180 @@ pub struct CreateContactDto {
     pub assigned_to: Option<String>,
 }
 
+impl CreateContactDto {
+    /// A `CreateContactDto` with its required fields (`location_id`); set the others with the setters.
+    pub fn new(location_id: impl Into<String>) -> Self {
+        Self {
+            first_name: None,
+            last_name: None,
+            name: None,
+            email: None,
+            location_id: location_id.into(),
+            gender: None,
+            phone: None,
+            address1: None,
+            city: None,
+            state: None,
+            postal_code: None,
+            website: None,
+            timezone: None,
+            dnd: None,
+            dnd_settings: None,
+            inbound_dnd_settings: None,
+            tags: None,
+            custom_fields: None,
+            source: None,
+            date_of_birth: None,
+            country: None,
+            company_name: None,
+            assigned_to: None,
+        }
+    }
+
+    /// Sets [`first_name`](Self::first_name).
+    pub fn first_name(mut self, first_name: impl Into<String>) -> Self {
+        self.first_name = Some(first_name.into());
+        self
+    }
+
+    /// Sets [`last_name`](Self::last_name).
+    pub fn last_name(mut self, last_name: impl Into<String>) -> Self {
+        self.last_name = Some(last_name.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`email`](Self::email).
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// Sets [`gender`](Self::gender).
+    pub fn gender(mut self, gender: impl Into<String>) -> Self {
+        self.gender = Some(gender.into());
+        self
+    }
+
+    /// Sets [`phone`](Self::phone).
+    pub fn phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
+    }
+
+    /// Sets [`address1`](Self::address1).
+    pub fn address1(mut self, address1: impl Into<String>) -> Self {
+        self.address1 = Some(address1.into());
+        self
+    }
+
+    /// Sets [`city`](Self::city).
+    pub fn city(mut self, city: impl Into<String>) -> Self {
+        self.city = Some(city.into());
+        self
+    }
+
+    /// Sets [`state`](Self::state).
+    pub fn state(mut self, state: impl Into<String>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Sets [`postal_code`](Self::postal_code).
+    pub fn postal_code(mut self, postal_code: impl Into<String>) -> Self {
+        self.postal_code = Some(postal_code.into());
+        self
+    }
+
+    /// Sets [`website`](Self::website).
+    pub fn website(mut self, website: impl Into<String>) -> Self {
+        self.website = Some(website.into());
+        self
+    }
+
+    /// Sets [`timezone`](Self::timezone).
+    pub fn timezone(mut self, timezone: impl Into<String>) -> Self {
+        self.timezone = Some(timezone.into());
+        self
+    }
+
+    /// Sets [`dnd`](Self::dnd).
+    pub fn dnd(mut self, dnd: bool) -> Self {
+        self.dnd = Some(dnd);
+        self
+    }
+
+    /// Sets [`dnd_settings`](Self::dnd_settings).
+    pub fn dnd_settings(mut self, dnd_settings: impl Into<DndSettingsSchema>) -> Self {
+        self.dnd_settings = Some(dnd_settings.into());
+        self
+    }
+
+    /// Sets [`inbound_dnd_settings`](Self::inbound_dnd_settings).
+    pub fn inbound_dnd_settings(
+        mut self,
+        inbound_dnd_settings: impl Into<InboundDndSettingsSchema>,
+    ) -> Self {
+        self.inbound_dnd_settings = Some(inbound_dnd_settings.into());
+        self
+    }
+
+    /// Sets [`tags`](Self::tags).
+    pub fn tags(mut self, tags: impl Into<Vec<String>>) -> Self {
+        self.tags = Some(tags.into());
+        self
+    }
+
+    /// Sets [`custom_fields`](Self::custom_fields).
+    pub fn custom_fields(
+        mut self,
+        custom_fields: impl Into<Vec<CustomFieldsItem>>,
+    ) -> Self {
+        self.custom_fields = Some(custom_fields.into());
+        self
+    }
+
+    /// Sets [`source`](Self::source).
+    pub fn source(mut self, source: impl Into<String>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// Sets [`date_of_birth`](Self::date_of_birth).
+    pub fn date_of_birth(mut self, date_of_birth: impl Into<String>) -> Self {
+        self.date_of_birth = Some(date_of_birth.into());
+        self
+    }
+
+    /// Sets [`country`](Self::country).
+    pub fn country(mut self, country: impl Into<String>) -> Self {
+        self.country = Some(country.into());
+        self
+    }
+
+    /// Sets [`company_name`](Self::company_name).
+    pub fn company_name(mut self, company_name: impl Into<String>) -> Self {
+        self.company_name = Some(company_name.into());
+        self
+    }
+
+    /// Sets [`assigned_to`](Self::assigned_to).
+    pub fn assigned_to(mut self, assigned_to: impl Into<String>) -> Self {
+        self.assigned_to = Some(assigned_to.into());
+        self
+    }
+}
+
 /// The `contact` field of [`CreateContactsSuccessfulResponseDto`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CreateContactSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateContactSchema {
     /// Example: `seD4PfOuKoVMLkEZqohJ`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -732,7 +1047,8 @@ pub struct CreateContactSchema {
 /// The response to `POST /contacts/`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CreateContactsSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateContactsSuccessfulResponseDto {
     /// The `contact` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -753,6 +1069,7 @@ pub type CreateDeleteTagSuccessfulResponseDto = CreateAddTagSuccessfulResponseDt
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CreateTaskParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateTaskParams {
     /// Example: `First Task`
     pub title: String,
@@ -769,20 +1086,64 @@ pub struct CreateTaskParams {
     pub assigned_to: Option<String>,
 }
 
+impl CreateTaskParams {
+    /// A `CreateTaskParams` with its required fields (`title`, `due_date`, `completed`); set the others with the setters.
+    pub fn new(
+        title: impl Into<String>,
+        due_date: impl Into<String>,
+        completed: bool,
+    ) -> Self {
+        Self {
+            title: title.into(),
+            body: None,
+            due_date: due_date.into(),
+            completed,
+            assigned_to: None,
+        }
+    }
+
+    /// Sets [`body`](Self::body).
+    pub fn body(mut self, body: impl Into<String>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// Sets [`assigned_to`](Self::assigned_to).
+    pub fn assigned_to(mut self, assigned_to: impl Into<String>) -> Self {
+        self.assigned_to = Some(assigned_to.into());
+        self
+    }
+}
+
 /// The body of `DELETE /contacts/{contactId}/workflow/{workflowId}` and the body of `POST /contacts/{contactId}/workflow/{workflowId}`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CreateWorkflowDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateWorkflowDto {
     /// Example: `2021-06-23T03:30:00+01:00`
     #[serde(rename = "eventStartTime", default, skip_serializing_if = "Option::is_none")]
     pub event_start_time: Option<String>,
 }
 
+impl CreateWorkflowDto {
+    /// An empty `CreateWorkflowDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self { event_start_time: None }
+    }
+
+    /// Sets [`event_start_time`](Self::event_start_time).
+    pub fn event_start_time(mut self, event_start_time: impl Into<String>) -> Self {
+        self.event_start_time = Some(event_start_time.into());
+        self
+    }
+}
+
 /// An item of the `customFields` field of [`ContactsSearchSchema`], an item of the `customFields` field of [`CreateContactSchema`] and an item of the `customFields` field of [`GetContectByIdSchema`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CustomFieldSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomFieldSchema {
     /// Example: `MgobCB14YMVKuE4Ka8p1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -801,6 +1162,7 @@ pub type CustomFieldsInputArraySchema = CheckboxField;
 ///
 /// Schema: `apps/contacts.json#/components/schemas/customFieldsInputObjectSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomFieldsInputObjectSchema {
     /// Example: `6dvNaf7VhkQ9snc5vnjJ`
     pub id: String,
@@ -812,10 +1174,34 @@ pub struct CustomFieldsInputObjectSchema {
     pub field_value: Option<serde_json::Value>,
 }
 
+impl CustomFieldsInputObjectSchema {
+    /// A `CustomFieldsInputObjectSchema` with its required fields (`id`); set the others with the setters.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            key: None,
+            field_value: None,
+        }
+    }
+
+    /// Sets [`key`](Self::key).
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// Sets [`field_value`](Self::field_value).
+    pub fn field_value(mut self, field_value: impl Into<serde_json::Value>) -> Self {
+        self.field_value = Some(field_value.into());
+        self
+    }
+}
+
 /// The `customFieldsInputStringSchema` schema.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/customFieldsInputStringSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomFieldsInputStringSchema {
     /// Pass either `id` or `key` of custom field
     ///
@@ -837,6 +1223,7 @@ pub struct CustomFieldsInputStringSchema {
 /// Schema: `apps/contacts.json#/components/schemas/CreateContactDto/properties/customFields/items` and 2 identical schemas
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum CustomFieldsItem {
     /// A [`TextField`].
     TextField(TextField),
@@ -917,7 +1304,8 @@ impl<'de> Deserialize<'de> for CustomFieldsItem {
 /// The response to `DELETE /contacts/{contactId}`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/DeleteContactsSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteContactsSuccessfulResponseDto {
     /// Whether the contact was deleted.
     ///
@@ -929,7 +1317,8 @@ pub struct DeleteContactsSuccessfulResponseDto {
 /// The response to `DELETE /contacts/{contactId}/followers`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/DeleteFollowersSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteFollowersSuccessfulResponseDto {
     /// The `followers` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -957,6 +1346,7 @@ pub type DeleteTaskSuccessfulResponseDto = ContactsWorkflowSuccessfulResponseDto
 ///
 /// Schema: `apps/contacts.json#/components/schemas/DndSettingSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DndSettingSchema {
     /// The `status` field.
     pub status: DndSettingSchemaStatus,
@@ -968,6 +1358,29 @@ pub struct DndSettingSchema {
     pub code: Option<String>,
 }
 
+impl DndSettingSchema {
+    /// A `DndSettingSchema` with its required fields (`status`); set the others with the setters.
+    pub fn new(status: DndSettingSchemaStatus) -> Self {
+        Self {
+            status,
+            message: None,
+            code: None,
+        }
+    }
+
+    /// Sets [`message`](Self::message).
+    pub fn message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+
+    /// Sets [`code`](Self::code).
+    pub fn code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+}
+
 /// The `status` field of [`DndSettingSchema`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/DndSettingSchema/properties/status`
@@ -975,6 +1388,7 @@ pub struct DndSettingSchema {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum DndSettingSchemaStatus {
     /// `active`
     Active,
@@ -1028,6 +1442,7 @@ impl std::fmt::Display for DndSettingSchemaStatus {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/DndSettingsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DndSettingsSchema {
     /// The `Call` field.
     #[serde(rename = "Call", default, skip_serializing_if = "Option::is_none")]
@@ -1049,6 +1464,56 @@ pub struct DndSettingsSchema {
     pub fb: Option<DndSettingSchema>,
 }
 
+impl DndSettingsSchema {
+    /// An empty `DndSettingsSchema`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            call: None,
+            email: None,
+            sms: None,
+            whats_app: None,
+            gmb: None,
+            fb: None,
+        }
+    }
+
+    /// Sets [`call`](Self::call).
+    pub fn call(mut self, call: impl Into<DndSettingSchema>) -> Self {
+        self.call = Some(call.into());
+        self
+    }
+
+    /// Sets [`email`](Self::email).
+    pub fn email(mut self, email: impl Into<DndSettingSchema>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// Sets [`sms`](Self::sms).
+    pub fn sms(mut self, sms: impl Into<DndSettingSchema>) -> Self {
+        self.sms = Some(sms.into());
+        self
+    }
+
+    /// Sets [`whats_app`](Self::whats_app).
+    pub fn whats_app(mut self, whats_app: impl Into<DndSettingSchema>) -> Self {
+        self.whats_app = Some(whats_app.into());
+        self
+    }
+
+    /// Sets [`gmb`](Self::gmb).
+    pub fn gmb(mut self, gmb: impl Into<DndSettingSchema>) -> Self {
+        self.gmb = Some(gmb.into());
+        self
+    }
+
+    /// Sets [`fb`](Self::fb).
+    pub fn fb(mut self, fb: impl Into<DndSettingSchema>) -> Self {
+        self.fb = Some(fb.into());
+        self
+    }
+}
+
 /// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/FileField`
@@ -1058,15 +1523,24 @@ pub type FileField = CustomFieldsInputObjectSchema;
 ///
 /// Schema: `apps/contacts.json#/components/schemas/FollowersDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FollowersDto {
     /// The `followers` field.
     pub followers: Vec<String>,
 }
 
+impl FollowersDto {
+    /// A `FollowersDto` with its required fields (`followers`); set the others with the setters.
+    pub fn new(followers: Vec<String>) -> Self {
+        Self { followers }
+    }
+}
+
 /// An item of the `contacts` field of [`ContactSearchResponse`], the `contact` field of [`ContactsByIdSuccessfulResponseDto`], the `contact` field of [`UpdateContactsSuccessfulResponseDto`] and 1 more place.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/GetContectByIdSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetContectByIdSchema {
     /// Example: `seD4PfOuKoVMLkEZqohJ`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1206,7 +1680,8 @@ pub struct GetContectByIdSchema {
 /// The response to `POST /contacts/{contactId}/notes`, the response to `GET /contacts/{contactId}/notes/{id}` and the response to `PUT /contacts/{contactId}/notes/{id}`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/GetCreateUpdateNoteSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetCreateUpdateNoteSuccessfulResponseDto {
     /// The `note` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1216,7 +1691,8 @@ pub struct GetCreateUpdateNoteSuccessfulResponseDto {
 /// An item of the `events` field of [`GetEventsSuccessfulResponseDto`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/GetEventSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetEventSchema {
     /// Example: `YS3jaqqeehkR2Is80miy`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1282,7 +1758,8 @@ pub struct GetEventSchema {
 /// The response to `GET /contacts/{contactId}/appointments`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/GetEventsSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetEventsSuccessfulResponseDto {
     /// The `events` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1292,7 +1769,8 @@ pub struct GetEventsSuccessfulResponseDto {
 /// The `note` field of [`GetCreateUpdateNoteSuccessfulResponseDto`] and an item of the `notes` field of [`GetNotesListSuccessfulResponseDto`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/GetNoteSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetNoteSchema {
     /// Example: `HGPcayliwcdoUFzvbTok`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1323,7 +1801,8 @@ pub struct GetNoteSchema {
 /// The response to `GET /contacts/{contactId}/notes`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/GetNotesListSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetNotesListSuccessfulResponseDto {
     /// The `notes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1334,12 +1813,26 @@ pub struct GetNotesListSuccessfulResponseDto {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/InboundDndSettingSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct InboundDndSettingSchema {
     /// The `status` field.
     pub status: InboundDndSettingSchemaStatus,
     /// The `message` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+}
+
+impl InboundDndSettingSchema {
+    /// A `InboundDndSettingSchema` with its required fields (`status`); set the others with the setters.
+    pub fn new(status: InboundDndSettingSchemaStatus) -> Self {
+        Self { status, message: None }
+    }
+
+    /// Sets [`message`](Self::message).
+    pub fn message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
 }
 
 /// The `status` field of [`InboundDndSettingSchema`].
@@ -1349,6 +1842,7 @@ pub struct InboundDndSettingSchema {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum InboundDndSettingSchemaStatus {
     /// `active`
     Active,
@@ -1398,16 +1892,31 @@ impl std::fmt::Display for InboundDndSettingSchemaStatus {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/InboundDndSettingsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct InboundDndSettingsSchema {
     /// The `all` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub all: Option<InboundDndSettingSchema>,
 }
 
+impl InboundDndSettingsSchema {
+    /// An empty `InboundDndSettingsSchema`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self { all: None }
+    }
+
+    /// Sets [`all`](Self::all).
+    pub fn all(mut self, all: impl Into<InboundDndSettingSchema>) -> Self {
+        self.all = Some(all.into());
+        self
+    }
+}
+
 /// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/LargeTextField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LargeTextField {
     /// Example: `6dvNaf7VhkQ9snc5vnjJ`
     pub id: String,
@@ -1419,10 +1928,34 @@ pub struct LargeTextField {
     pub field_value: Option<String>,
 }
 
+impl LargeTextField {
+    /// A `LargeTextField` with its required fields (`id`); set the others with the setters.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            key: None,
+            field_value: None,
+        }
+    }
+
+    /// Sets [`key`](Self::key).
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// Sets [`field_value`](Self::field_value).
+    pub fn field_value(mut self, field_value: impl Into<String>) -> Self {
+        self.field_value = Some(field_value.into());
+        self
+    }
+}
+
 /// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/MonetoryField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MonetoryField {
     /// Example: `6dvNaf7VhkQ9snc5vnjJ`
     pub id: String,
@@ -1434,6 +1967,29 @@ pub struct MonetoryField {
     pub field_value: Option<f64>,
 }
 
+impl MonetoryField {
+    /// A `MonetoryField` with its required fields (`id`); set the others with the setters.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            key: None,
+            field_value: None,
+        }
+    }
+
+    /// Sets [`key`](Self::key).
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// Sets [`field_value`](Self::field_value).
+    pub fn field_value(mut self, field_value: f64) -> Self {
+        self.field_value = Some(field_value);
+        self
+    }
+}
+
 /// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/MultiSelectField`
@@ -1443,6 +1999,7 @@ pub type MultiSelectField = CheckboxField;
 ///
 /// Schema: `apps/contacts.json#/components/schemas/NotesDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NotesDto {
     /// Example: `GCs5KuzPqTls7vWclkEV`
     #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
@@ -1458,6 +2015,43 @@ pub struct NotesDto {
     /// Example: `false`
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pinned: Option<bool>,
+}
+
+impl NotesDto {
+    /// A `NotesDto` with its required fields (`body`); set the others with the setters.
+    pub fn new(body: impl Into<String>) -> Self {
+        Self {
+            user_id: None,
+            body: body.into(),
+            title: None,
+            color: None,
+            pinned: None,
+        }
+    }
+
+    /// Sets [`user_id`](Self::user_id).
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
+
+    /// Sets [`title`](Self::title).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`color`](Self::color).
+    pub fn color(mut self, color: impl Into<String>) -> Self {
+        self.color = Some(color.into());
+        self
+    }
+
+    /// Sets [`pinned`](Self::pinned).
+    pub fn pinned(mut self, pinned: bool) -> Self {
+        self.pinned = Some(pinned);
+        self
+    }
 }
 
 /// A variant of [`CustomFieldsItem`].
@@ -1479,15 +2073,24 @@ pub type SingleSelectField = LargeTextField;
 ///
 /// Schema: `apps/contacts.json#/components/schemas/TagsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TagsDto {
     /// The `tags` field.
     pub tags: Vec<String>,
 }
 
+impl TagsDto {
+    /// A `TagsDto` with its required fields (`tags`); set the others with the setters.
+    pub fn new(tags: Vec<String>) -> Self {
+        Self { tags }
+    }
+}
+
 /// The response to `POST /contacts/{contactId}/tasks`, the response to `GET /contacts/{contactId}/tasks/{taskId}`, the response to `PUT /contacts/{contactId}/tasks/{taskId}` and 1 more place.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/TaskByIsSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TaskByIsSuccessfulResponseDto {
     /// The `task` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1497,7 +2100,8 @@ pub struct TaskByIsSuccessfulResponseDto {
 /// The `task` field of [`TaskByIsSuccessfulResponseDto`] and an item of the `tasks` field of [`TasksListSuccessfulResponseDto`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/TaskSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TaskSchema {
     /// Example: `lJpzYrWdpkC2hX6t2yue`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1525,7 +2129,8 @@ pub struct TaskSchema {
 /// The response to `GET /contacts/{contactId}/tasks`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/TasksListSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TasksListSuccessfulResponseDto {
     /// The `tasks` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1541,6 +2146,7 @@ pub type TextField = LargeTextField;
 ///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateContactDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateContactDto {
     /// Example: `rosan`
     #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
@@ -1612,10 +2218,165 @@ pub struct UpdateContactDto {
     pub assigned_to: Option<String>,
 }
 
+impl UpdateContactDto {
+    /// An empty `UpdateContactDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            first_name: None,
+            last_name: None,
+            name: None,
+            email: None,
+            phone: None,
+            address1: None,
+            city: None,
+            state: None,
+            postal_code: None,
+            website: None,
+            timezone: None,
+            dnd: None,
+            dnd_settings: None,
+            inbound_dnd_settings: None,
+            tags: None,
+            custom_fields: None,
+            source: None,
+            date_of_birth: None,
+            country: None,
+            assigned_to: None,
+        }
+    }
+
+    /// Sets [`first_name`](Self::first_name).
+    pub fn first_name(mut self, first_name: impl Into<String>) -> Self {
+        self.first_name = Some(first_name.into());
+        self
+    }
+
+    /// Sets [`last_name`](Self::last_name).
+    pub fn last_name(mut self, last_name: impl Into<String>) -> Self {
+        self.last_name = Some(last_name.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`email`](Self::email).
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// Sets [`phone`](Self::phone).
+    pub fn phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
+    }
+
+    /// Sets [`address1`](Self::address1).
+    pub fn address1(mut self, address1: impl Into<String>) -> Self {
+        self.address1 = Some(address1.into());
+        self
+    }
+
+    /// Sets [`city`](Self::city).
+    pub fn city(mut self, city: impl Into<String>) -> Self {
+        self.city = Some(city.into());
+        self
+    }
+
+    /// Sets [`state`](Self::state).
+    pub fn state(mut self, state: impl Into<String>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Sets [`postal_code`](Self::postal_code).
+    pub fn postal_code(mut self, postal_code: impl Into<String>) -> Self {
+        self.postal_code = Some(postal_code.into());
+        self
+    }
+
+    /// Sets [`website`](Self::website).
+    pub fn website(mut self, website: impl Into<String>) -> Self {
+        self.website = Some(website.into());
+        self
+    }
+
+    /// Sets [`timezone`](Self::timezone).
+    pub fn timezone(mut self, timezone: impl Into<String>) -> Self {
+        self.timezone = Some(timezone.into());
+        self
+    }
+
+    /// Sets [`dnd`](Self::dnd).
+    pub fn dnd(mut self, dnd: bool) -> Self {
+        self.dnd = Some(dnd);
+        self
+    }
+
+    /// Sets [`dnd_settings`](Self::dnd_settings).
+    pub fn dnd_settings(mut self, dnd_settings: impl Into<DndSettingsSchema>) -> Self {
+        self.dnd_settings = Some(dnd_settings.into());
+        self
+    }
+
+    /// Sets [`inbound_dnd_settings`](Self::inbound_dnd_settings).
+    pub fn inbound_dnd_settings(
+        mut self,
+        inbound_dnd_settings: impl Into<InboundDndSettingsSchema>,
+    ) -> Self {
+        self.inbound_dnd_settings = Some(inbound_dnd_settings.into());
+        self
+    }
+
+    /// Sets [`tags`](Self::tags).
+    pub fn tags(mut self, tags: impl Into<Vec<String>>) -> Self {
+        self.tags = Some(tags.into());
+        self
+    }
+
+    /// Sets [`custom_fields`](Self::custom_fields).
+    pub fn custom_fields(
+        mut self,
+        custom_fields: impl Into<Vec<CustomFieldsItem>>,
+    ) -> Self {
+        self.custom_fields = Some(custom_fields.into());
+        self
+    }
+
+    /// Sets [`source`](Self::source).
+    pub fn source(mut self, source: impl Into<String>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// Sets [`date_of_birth`](Self::date_of_birth).
+    pub fn date_of_birth(mut self, date_of_birth: impl Into<String>) -> Self {
+        self.date_of_birth = Some(date_of_birth.into());
+        self
+    }
+
+    /// Sets [`country`](Self::country).
+    pub fn country(mut self, country: impl Into<String>) -> Self {
+        self.country = Some(country.into());
+        self
+    }
+
+    /// Sets [`assigned_to`](Self::assigned_to).
+    pub fn assigned_to(mut self, assigned_to: impl Into<String>) -> Self {
+        self.assigned_to = Some(assigned_to.into());
+        self
+    }
+}
+
 /// The response to `PUT /contacts/{contactId}`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateContactsSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateContactsSuccessfulResponseDto {
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1629,6 +2390,7 @@ pub struct UpdateContactsSuccessfulResponseDto {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateNoteDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateNoteDto {
     /// Example: `GCs5KuzPqTls7vWclkEV`
     #[serde(rename = "userId", default, skip_serializing_if = "Option::is_none")]
@@ -1647,10 +2409,54 @@ pub struct UpdateNoteDto {
     pub pinned: Option<bool>,
 }
 
+impl UpdateNoteDto {
+    /// An empty `UpdateNoteDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            user_id: None,
+            body: None,
+            title: None,
+            color: None,
+            pinned: None,
+        }
+    }
+
+    /// Sets [`user_id`](Self::user_id).
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
+
+    /// Sets [`body`](Self::body).
+    pub fn body(mut self, body: impl Into<String>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// Sets [`title`](Self::title).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`color`](Self::color).
+    pub fn color(mut self, color: impl Into<String>) -> Self {
+        self.color = Some(color.into());
+        self
+    }
+
+    /// Sets [`pinned`](Self::pinned).
+    pub fn pinned(mut self, pinned: bool) -> Self {
+        self.pinned = Some(pinned);
+        self
+    }
+}
+
 /// The body of `POST /contacts/bulk/tags/update/{type}`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateTagsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateTagsDto {
     /// list of contact ids to be processed
     pub contacts: Vec<String>,
@@ -1668,10 +2474,33 @@ pub struct UpdateTagsDto {
     pub remove_all_tags: Option<bool>,
 }
 
+impl UpdateTagsDto {
+    /// A `UpdateTagsDto` with its required fields (`contacts`, `tags`, `location_id`); set the others with the setters.
+    pub fn new(
+        contacts: Vec<String>,
+        tags: Vec<String>,
+        location_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            contacts,
+            tags,
+            location_id: location_id.into(),
+            remove_all_tags: None,
+        }
+    }
+
+    /// Sets [`remove_all_tags`](Self::remove_all_tags).
+    pub fn remove_all_tags(mut self, remove_all_tags: bool) -> Self {
+        self.remove_all_tags = Some(remove_all_tags);
+        self
+    }
+}
+
 /// The response to `POST /contacts/bulk/tags/update/{type}`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateTagsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateTagsResponseDto {
     /// Indicates if the operation was successful
     ///
@@ -1690,6 +2519,7 @@ pub struct UpdateTagsResponseDto {
 ///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateTaskBody`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateTaskBody {
     /// Example: `First Task`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1708,19 +2538,71 @@ pub struct UpdateTaskBody {
     pub assigned_to: Option<String>,
 }
 
+impl UpdateTaskBody {
+    /// An empty `UpdateTaskBody`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            title: None,
+            body: None,
+            due_date: None,
+            completed: None,
+            assigned_to: None,
+        }
+    }
+
+    /// Sets [`title`](Self::title).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`body`](Self::body).
+    pub fn body(mut self, body: impl Into<String>) -> Self {
+        self.body = Some(body.into());
+        self
+    }
+
+    /// Sets [`due_date`](Self::due_date).
+    pub fn due_date(mut self, due_date: impl Into<String>) -> Self {
+        self.due_date = Some(due_date.into());
+        self
+    }
+
+    /// Sets [`completed`](Self::completed).
+    pub fn completed(mut self, completed: bool) -> Self {
+        self.completed = Some(completed);
+        self
+    }
+
+    /// Sets [`assigned_to`](Self::assigned_to).
+    pub fn assigned_to(mut self, assigned_to: impl Into<String>) -> Self {
+        self.assigned_to = Some(assigned_to.into());
+        self
+    }
+}
+
 /// The body of `PUT /contacts/{contactId}/tasks/{taskId}/completed`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/UpdateTaskStatusParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateTaskStatusParams {
     /// Example: `true`
     pub completed: bool,
+}
+
+impl UpdateTaskStatusParams {
+    /// A `UpdateTaskStatusParams` with its required fields (`completed`); set the others with the setters.
+    pub fn new(completed: bool) -> Self {
+        Self { completed }
+    }
 }
 
 /// The body of `POST /contacts/upsert`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/UpsertContactDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpsertContactDto {
     /// Example: `Rosan`
     #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
@@ -1810,10 +2692,190 @@ pub struct UpsertContactDto {
     pub create_new_if_duplicate_allowed: Option<bool>,
 }
 
+impl UpsertContactDto {
+    /// A `UpsertContactDto` with its required fields (`location_id`); set the others with the setters.
+    pub fn new(location_id: impl Into<String>) -> Self {
+        Self {
+            first_name: None,
+            last_name: None,
+            name: None,
+            email: None,
+            location_id: location_id.into(),
+            gender: None,
+            phone: None,
+            address1: None,
+            city: None,
+            state: None,
+            postal_code: None,
+            website: None,
+            timezone: None,
+            dnd: None,
+            dnd_settings: None,
+            inbound_dnd_settings: None,
+            tags: None,
+            custom_fields: None,
+            source: None,
+            date_of_birth: None,
+            country: None,
+            company_name: None,
+            assigned_to: None,
+            create_new_if_duplicate_allowed: None,
+        }
+    }
+
+    /// Sets [`first_name`](Self::first_name).
+    pub fn first_name(mut self, first_name: impl Into<String>) -> Self {
+        self.first_name = Some(first_name.into());
+        self
+    }
+
+    /// Sets [`last_name`](Self::last_name).
+    pub fn last_name(mut self, last_name: impl Into<String>) -> Self {
+        self.last_name = Some(last_name.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`email`](Self::email).
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// Sets [`gender`](Self::gender).
+    pub fn gender(mut self, gender: impl Into<String>) -> Self {
+        self.gender = Some(gender.into());
+        self
+    }
+
+    /// Sets [`phone`](Self::phone).
+    pub fn phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
+    }
+
+    /// Sets [`address1`](Self::address1).
+    pub fn address1(mut self, address1: impl Into<String>) -> Self {
+        self.address1 = Some(address1.into());
+        self
+    }
+
+    /// Sets [`city`](Self::city).
+    pub fn city(mut self, city: impl Into<String>) -> Self {
+        self.city = Some(city.into());
+        self
+    }
+
+    /// Sets [`state`](Self::state).
+    pub fn state(mut self, state: impl Into<String>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Sets [`postal_code`](Self::postal_code).
+    pub fn postal_code(mut self, postal_code: impl Into<String>) -> Self {
+        self.postal_code = Some(postal_code.into());
+        self
+    }
+
+    /// Sets [`website`](Self::website).
+    pub fn website(mut self, website: impl Into<String>) -> Self {
+        self.website = Some(website.into());
+        self
+    }
+
+    /// Sets [`timezone`](Self::timezone).
+    pub fn timezone(mut self, timezone: impl Into<String>) -> Self {
+        self.timezone = Some(timezone.into());
+        self
+    }
+
+    /// Sets [`dnd`](Self::dnd).
+    pub fn dnd(mut self, dnd: bool) -> Self {
+        self.dnd = Some(dnd);
+        self
+    }
+
+    /// Sets [`dnd_settings`](Self::dnd_settings).
+    pub fn dnd_settings(mut self, dnd_settings: impl Into<DndSettingsSchema>) -> Self {
+        self.dnd_settings = Some(dnd_settings.into());
+        self
+    }
+
+    /// Sets [`inbound_dnd_settings`](Self::inbound_dnd_settings).
+    pub fn inbound_dnd_settings(
+        mut self,
+        inbound_dnd_settings: impl Into<InboundDndSettingsSchema>,
+    ) -> Self {
+        self.inbound_dnd_settings = Some(inbound_dnd_settings.into());
+        self
+    }
+
+    /// Sets [`tags`](Self::tags).
+    pub fn tags(mut self, tags: impl Into<Vec<String>>) -> Self {
+        self.tags = Some(tags.into());
+        self
+    }
+
+    /// Sets [`custom_fields`](Self::custom_fields).
+    pub fn custom_fields(
+        mut self,
+        custom_fields: impl Into<Vec<CustomFieldsItem>>,
+    ) -> Self {
+        self.custom_fields = Some(custom_fields.into());
+        self
+    }
+
+    /// Sets [`source`](Self::source).
+    pub fn source(mut self, source: impl Into<String>) -> Self {
+        self.source = Some(source.into());
+        self
+    }
+
+    /// Sets [`date_of_birth`](Self::date_of_birth).
+    pub fn date_of_birth(mut self, date_of_birth: impl Into<String>) -> Self {
+        self.date_of_birth = Some(date_of_birth.into());
+        self
+    }
+
+    /// Sets [`country`](Self::country).
+    pub fn country(mut self, country: impl Into<String>) -> Self {
+        self.country = Some(country.into());
+        self
+    }
+
+    /// Sets [`company_name`](Self::company_name).
+    pub fn company_name(mut self, company_name: impl Into<String>) -> Self {
+        self.company_name = Some(company_name.into());
+        self
+    }
+
+    /// Sets [`assigned_to`](Self::assigned_to).
+    pub fn assigned_to(mut self, assigned_to: impl Into<String>) -> Self {
+        self.assigned_to = Some(assigned_to.into());
+        self
+    }
+
+    /// Sets [`create_new_if_duplicate_allowed`](Self::create_new_if_duplicate_allowed).
+    pub fn create_new_if_duplicate_allowed(
+        mut self,
+        create_new_if_duplicate_allowed: bool,
+    ) -> Self {
+        self.create_new_if_duplicate_allowed = Some(create_new_if_duplicate_allowed);
+        self
+    }
+}
+
 /// The response to `POST /contacts/upsert`.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/UpsertContactsSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpsertContactsSuccessfulResponseDto {
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]

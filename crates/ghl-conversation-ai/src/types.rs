@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/ActionDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ActionDataDto {
     /// Unique identifier for the action
     ///
@@ -36,6 +37,7 @@ pub struct ActionDataDto {
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/ActionsIdDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ActionsIdDto {
     /// Unique identifier for the action.
     ///
@@ -52,6 +54,7 @@ pub struct ActionsIdDto {
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/advancedFollowupDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AdvancedFollowupDto {
     /// Whether advanced followup is enabled
     ///
@@ -74,6 +77,31 @@ pub struct AdvancedFollowupDto {
     pub followup_settings: Option<FollowupSettings>,
 }
 
+impl AdvancedFollowupDto {
+    /// A `AdvancedFollowupDto` with its required fields (`enabled`, `scenario_id`, `followup_sequence`); set the others with the setters.
+    pub fn new(
+        enabled: bool,
+        scenario_id: AdvancedFollowupDtoScenarioId,
+        followup_sequence: Vec<FollowupSequence>,
+    ) -> Self {
+        Self {
+            enabled,
+            scenario_id,
+            followup_sequence,
+            followup_settings: None,
+        }
+    }
+
+    /// Sets [`followup_settings`](Self::followup_settings).
+    pub fn followup_settings(
+        mut self,
+        followup_settings: impl Into<FollowupSettings>,
+    ) -> Self {
+        self.followup_settings = Some(followup_settings.into());
+        self
+    }
+}
+
 /// ID of the followup scenario
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/advancedFollowupDto/properties/scenarioId`
@@ -81,6 +109,7 @@ pub struct AdvancedFollowupDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum AdvancedFollowupDtoScenarioId {
     /// `contactStoppedReplying`
     ContactStoppedReplying,
@@ -134,6 +163,7 @@ impl std::fmt::Display for AdvancedFollowupDtoScenarioId {
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/appointmentBookingDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AppointmentBookingDto {
     /// Optional action ID reference
     ///
@@ -195,6 +225,64 @@ pub struct AppointmentBookingDto {
     pub cancel_enabled: bool,
 }
 
+impl AppointmentBookingDto {
+    /// A `AppointmentBookingDto` with its required fields (`calendar_id`, `only_send_link`, `trigger_workflow`, `sleep_after_booking`, `transfer_bot`, `reschedule_enabled`, `cancel_enabled`); set the others with the setters.
+    pub fn new(
+        calendar_id: impl Into<String>,
+        only_send_link: bool,
+        trigger_workflow: bool,
+        sleep_after_booking: bool,
+        transfer_bot: bool,
+        reschedule_enabled: bool,
+        cancel_enabled: bool,
+    ) -> Self {
+        Self {
+            action_id: None,
+            calendar_id: calendar_id.into(),
+            only_send_link,
+            trigger_workflow,
+            workflow_ids: None,
+            sleep_after_booking,
+            sleep_time_unit: None,
+            sleep_time: None,
+            transfer_bot,
+            transfer_agent: None,
+            reschedule_enabled,
+            cancel_enabled,
+        }
+    }
+
+    /// Sets [`action_id`](Self::action_id).
+    pub fn action_id(mut self, action_id: impl Into<String>) -> Self {
+        self.action_id = Some(action_id.into());
+        self
+    }
+
+    /// Sets [`workflow_ids`](Self::workflow_ids).
+    pub fn workflow_ids(mut self, workflow_ids: impl Into<Vec<String>>) -> Self {
+        self.workflow_ids = Some(workflow_ids.into());
+        self
+    }
+
+    /// Sets [`sleep_time_unit`](Self::sleep_time_unit).
+    pub fn sleep_time_unit(mut self, sleep_time_unit: impl Into<SleepTimeUnit>) -> Self {
+        self.sleep_time_unit = Some(sleep_time_unit.into());
+        self
+    }
+
+    /// Sets [`sleep_time`](Self::sleep_time).
+    pub fn sleep_time(mut self, sleep_time: f64) -> Self {
+        self.sleep_time = Some(sleep_time);
+        self
+    }
+
+    /// Sets [`transfer_agent`](Self::transfer_agent).
+    pub fn transfer_agent(mut self, transfer_agent: impl Into<String>) -> Self {
+        self.transfer_agent = Some(transfer_agent.into());
+        self
+    }
+}
+
 /// An item of the `channels` field of [`CreateEmployeeDto`], an item of the `channels` field of [`EmployeeResponseDto`] and an item of the `channels` field of [`UpdateEmployeeDto`].
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/channels/items` and 2 identical schemas
@@ -202,6 +290,7 @@ pub struct AppointmentBookingDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ChannelsItem {
     /// `IG`
     Ig,
@@ -267,6 +356,7 @@ impl std::fmt::Display for ChannelsItem {
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/CreateActionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateActionDto {
     /// Example: `triggerWorkflow`
     #[serde(rename = "type")]
@@ -277,10 +367,22 @@ pub struct CreateActionDto {
     pub details: Details,
 }
 
+impl CreateActionDto {
+    /// A `CreateActionDto` with its required fields (`type_`, `name`, `details`); set the others with the setters.
+    pub fn new(type_: Type, name: impl Into<String>, details: Details) -> Self {
+        Self {
+            type_,
+            name: name.into(),
+            details,
+        }
+    }
+}
+
 /// The response to `POST /conversation-ai/agents/{agentId}/actions`.
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/createActionResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateActionResponseDto {
     /// Created action details
     pub data: ActionDataDto,
@@ -294,6 +396,7 @@ pub struct CreateActionResponseDto {
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateEmployeeDto {
     /// Name of the agent.
     ///
@@ -404,6 +507,134 @@ pub struct CreateEmployeeDto {
     pub sleep_on_workflow_message: Option<bool>,
 }
 
+impl CreateEmployeeDto {
+    /// A `CreateEmployeeDto` with its required fields (`name`, `personality`, `goal`, `instructions`); set the others with the setters.
+    pub fn new(
+        name: impl Into<String>,
+        personality: impl Into<String>,
+        goal: impl Into<String>,
+        instructions: impl Into<String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            business_name: None,
+            mode: None,
+            channels: None,
+            is_primary: None,
+            wait_time: None,
+            wait_time_unit: None,
+            sleep_enabled: None,
+            sleep_time: None,
+            sleep_time_unit: None,
+            personality: personality.into(),
+            goal: goal.into(),
+            instructions: instructions.into(),
+            auto_pilot_max_messages: None,
+            knowledge_base_ids: None,
+            respond_to_images: None,
+            respond_to_audio: None,
+            sleep_on_manual_message: None,
+            sleep_on_workflow_message: None,
+        }
+    }
+
+    /// Sets [`business_name`](Self::business_name).
+    pub fn business_name(mut self, business_name: impl Into<String>) -> Self {
+        self.business_name = Some(business_name.into());
+        self
+    }
+
+    /// Sets [`mode`](Self::mode).
+    pub fn mode(mut self, mode: impl Into<Mode>) -> Self {
+        self.mode = Some(mode.into());
+        self
+    }
+
+    /// Sets [`channels`](Self::channels).
+    pub fn channels(mut self, channels: impl Into<Vec<ChannelsItem>>) -> Self {
+        self.channels = Some(channels.into());
+        self
+    }
+
+    /// Sets [`is_primary`](Self::is_primary).
+    pub fn is_primary(mut self, is_primary: bool) -> Self {
+        self.is_primary = Some(is_primary);
+        self
+    }
+
+    /// Sets [`wait_time`](Self::wait_time).
+    pub fn wait_time(mut self, wait_time: f64) -> Self {
+        self.wait_time = Some(wait_time);
+        self
+    }
+
+    /// Sets [`wait_time_unit`](Self::wait_time_unit).
+    pub fn wait_time_unit(mut self, wait_time_unit: impl Into<WaitTimeUnit>) -> Self {
+        self.wait_time_unit = Some(wait_time_unit.into());
+        self
+    }
+
+    /// Sets [`sleep_enabled`](Self::sleep_enabled).
+    pub fn sleep_enabled(mut self, sleep_enabled: bool) -> Self {
+        self.sleep_enabled = Some(sleep_enabled);
+        self
+    }
+
+    /// Sets [`sleep_time`](Self::sleep_time).
+    pub fn sleep_time(mut self, sleep_time: f64) -> Self {
+        self.sleep_time = Some(sleep_time);
+        self
+    }
+
+    /// Sets [`sleep_time_unit`](Self::sleep_time_unit).
+    pub fn sleep_time_unit(
+        mut self,
+        sleep_time_unit: impl Into<CreateEmployeeDtoSleepTimeUnit>,
+    ) -> Self {
+        self.sleep_time_unit = Some(sleep_time_unit.into());
+        self
+    }
+
+    /// Sets [`auto_pilot_max_messages`](Self::auto_pilot_max_messages).
+    pub fn auto_pilot_max_messages(mut self, auto_pilot_max_messages: f64) -> Self {
+        self.auto_pilot_max_messages = Some(auto_pilot_max_messages);
+        self
+    }
+
+    /// Sets [`knowledge_base_ids`](Self::knowledge_base_ids).
+    pub fn knowledge_base_ids(
+        mut self,
+        knowledge_base_ids: impl Into<Vec<String>>,
+    ) -> Self {
+        self.knowledge_base_ids = Some(knowledge_base_ids.into());
+        self
+    }
+
+    /// Sets [`respond_to_images`](Self::respond_to_images).
+    pub fn respond_to_images(mut self, respond_to_images: bool) -> Self {
+        self.respond_to_images = Some(respond_to_images);
+        self
+    }
+
+    /// Sets [`respond_to_audio`](Self::respond_to_audio).
+    pub fn respond_to_audio(mut self, respond_to_audio: bool) -> Self {
+        self.respond_to_audio = Some(respond_to_audio);
+        self
+    }
+
+    /// Sets [`sleep_on_manual_message`](Self::sleep_on_manual_message).
+    pub fn sleep_on_manual_message(mut self, sleep_on_manual_message: bool) -> Self {
+        self.sleep_on_manual_message = Some(sleep_on_manual_message);
+        self
+    }
+
+    /// Sets [`sleep_on_workflow_message`](Self::sleep_on_workflow_message).
+    pub fn sleep_on_workflow_message(mut self, sleep_on_workflow_message: bool) -> Self {
+        self.sleep_on_workflow_message = Some(sleep_on_workflow_message);
+        self
+    }
+}
+
 /// Unit of sleep time - HOURS, MINUTES, or SECONDS (required if sleepEnabled is true). Set to null for indefinite sleep.
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/sleepTimeUnit` and 3 identical schemas
@@ -411,6 +642,7 @@ pub struct CreateEmployeeDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum CreateEmployeeDtoSleepTimeUnit {
     /// `hours`
     Hours,
@@ -464,6 +696,7 @@ impl std::fmt::Display for CreateEmployeeDtoSleepTimeUnit {
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/DeleteActionDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteActionDataDto {
     /// ID of the deleted action
     ///
@@ -475,6 +708,7 @@ pub struct DeleteActionDataDto {
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/deleteActionResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteActionResponseDto {
     /// Deleted action information
     pub data: DeleteActionDataDto,
@@ -488,6 +722,7 @@ pub struct DeleteActionResponseDto {
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/DeleteEmployeeResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteEmployeeResponseDto {
     /// Indicates if the agent was deleted successfully.
     ///
@@ -504,6 +739,7 @@ pub struct DeleteEmployeeResponseDto {
 /// Schema: `apps/conversation-ai.json#/components/schemas/ActionDataDTO/properties/details` and 1 identical schema (`apps/conversation-ai.json#/components/schemas/CreateActionDTO/properties/details`)
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum Details {
     /// A [`TriggerWorkflowDto`].
     TriggerWorkflowDto(TriggerWorkflowDto),
@@ -625,6 +861,7 @@ impl<'de> Deserialize<'de> for Details {
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/EmployeeListItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EmployeeListItemDto {
     /// Unique identifier for the agent.
     ///
@@ -726,6 +963,7 @@ pub struct EmployeeListItemDto {
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/EmployeeResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EmployeeResponseDto {
     /// Unique identifier for the agent.
     ///
@@ -834,6 +1072,7 @@ pub type FetchActionDetailsResponseDto = CreateActionResponseDto;
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/fetchActionsForEmployeeResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FetchActionsForEmployeeResponseDto {
     /// Grouped actions by type
     pub data: Vec<ActionDataDto>,
@@ -847,6 +1086,7 @@ pub struct FetchActionsForEmployeeResponseDto {
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/FetchAIResponseDetailsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FetchAiResponseDetailsResponseDto {
     /// The complete prompt used for the AI response.
     pub prompt: String,
@@ -892,6 +1132,7 @@ pub struct FetchAiResponseDetailsResponseDto {
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/FollowupSequence`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FollowupSequence {
     /// Unique identifier for this followup step
     ///
@@ -946,10 +1187,57 @@ pub struct FollowupSequence {
     pub contact_requested: Option<bool>,
 }
 
+impl FollowupSequence {
+    /// A `FollowupSequence` with its required fields (`id`, `followup_time_unit`, `followup_time`); set the others with the setters.
+    pub fn new(id: f64, followup_time_unit: SleepTimeUnit, followup_time: f64) -> Self {
+        Self {
+            id,
+            followup_time_unit,
+            followup_time,
+            ai_enabled_message: None,
+            trigger_workflow: None,
+            custom_message: None,
+            workflow_id: None,
+            contact_requested: None,
+        }
+    }
+
+    /// Sets [`ai_enabled_message`](Self::ai_enabled_message).
+    pub fn ai_enabled_message(mut self, ai_enabled_message: bool) -> Self {
+        self.ai_enabled_message = Some(ai_enabled_message);
+        self
+    }
+
+    /// Sets [`trigger_workflow`](Self::trigger_workflow).
+    pub fn trigger_workflow(mut self, trigger_workflow: bool) -> Self {
+        self.trigger_workflow = Some(trigger_workflow);
+        self
+    }
+
+    /// Sets [`custom_message`](Self::custom_message).
+    pub fn custom_message(mut self, custom_message: impl Into<String>) -> Self {
+        self.custom_message = Some(custom_message.into());
+        self
+    }
+
+    /// Sets [`workflow_id`](Self::workflow_id).
+    pub fn workflow_id(mut self, workflow_id: impl Into<String>) -> Self {
+        self.workflow_id = Some(workflow_id.into());
+        self
+    }
+
+    /// Sets [`contact_requested`](Self::contact_requested).
+    pub fn contact_requested(mut self, contact_requested: bool) -> Self {
+        self.contact_requested = Some(contact_requested);
+        self
+    }
+}
+
 /// The `followupSettings` field of [`AdvancedFollowupDto`] and the `followupSettings` field of [`UpdateFollowupSettingsDto`].
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/FollowupSettings`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FollowupSettings {
     /// Whether to dynamically switch channels for followups
     ///
@@ -969,6 +1257,39 @@ pub struct FollowupSettings {
     pub timezone_to_use: Option<FollowupSettingsTimezoneToUse>,
 }
 
+impl FollowupSettings {
+    /// A `FollowupSettings` with its required fields (`dynamic_channel_switching`); set the others with the setters.
+    pub fn new(dynamic_channel_switching: bool) -> Self {
+        Self {
+            dynamic_channel_switching,
+            follow_up_hours: None,
+            working_hours: None,
+            timezone_to_use: None,
+        }
+    }
+
+    /// Sets [`follow_up_hours`](Self::follow_up_hours).
+    pub fn follow_up_hours(mut self, follow_up_hours: bool) -> Self {
+        self.follow_up_hours = Some(follow_up_hours);
+        self
+    }
+
+    /// Sets [`working_hours`](Self::working_hours).
+    pub fn working_hours(mut self, working_hours: impl Into<Vec<WorkingHours>>) -> Self {
+        self.working_hours = Some(working_hours.into());
+        self
+    }
+
+    /// Sets [`timezone_to_use`](Self::timezone_to_use).
+    pub fn timezone_to_use(
+        mut self,
+        timezone_to_use: impl Into<FollowupSettingsTimezoneToUse>,
+    ) -> Self {
+        self.timezone_to_use = Some(timezone_to_use.into());
+        self
+    }
+}
+
 /// Timezone to use for followups, contact or location
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/FollowupSettings/properties/timezoneToUse`
@@ -976,6 +1297,7 @@ pub struct FollowupSettings {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum FollowupSettingsTimezoneToUse {
     /// `contact`
     Contact,
@@ -1028,6 +1350,7 @@ impl std::fmt::Display for FollowupSettingsTimezoneToUse {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GetGenerationDetailsSource {
     /// `conversation`
     Conversation,
@@ -1077,6 +1400,7 @@ impl std::fmt::Display for GetGenerationDetailsSource {
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/humanHandOverDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct HumanHandOverDto {
     /// Whether human handover action is enabled
     ///
@@ -1139,6 +1463,74 @@ pub struct HumanHandOverDto {
     pub handover_type: HumanHandOverDtoHandoverType,
 }
 
+impl HumanHandOverDto {
+    /// A `HumanHandOverDto` with its required fields (`enabled`, `trigger_condition`, `reactivate_enabled`, `final_message`, `handover_type`); set the others with the setters.
+    pub fn new(
+        enabled: bool,
+        trigger_condition: impl Into<String>,
+        reactivate_enabled: bool,
+        final_message: impl Into<String>,
+        handover_type: HumanHandOverDtoHandoverType,
+    ) -> Self {
+        Self {
+            enabled,
+            trigger_condition: trigger_condition.into(),
+            examples: None,
+            assign_to_user_id: None,
+            skip_assign_to_user: None,
+            create_task: None,
+            reactivate_enabled,
+            sleep_time_unit: None,
+            sleep_time: None,
+            final_message: final_message.into(),
+            tags: None,
+            handover_type,
+        }
+    }
+
+    /// Sets [`examples`](Self::examples).
+    pub fn examples(mut self, examples: impl Into<Vec<String>>) -> Self {
+        self.examples = Some(examples.into());
+        self
+    }
+
+    /// Sets [`assign_to_user_id`](Self::assign_to_user_id).
+    pub fn assign_to_user_id(mut self, assign_to_user_id: impl Into<String>) -> Self {
+        self.assign_to_user_id = Some(assign_to_user_id.into());
+        self
+    }
+
+    /// Sets [`skip_assign_to_user`](Self::skip_assign_to_user).
+    pub fn skip_assign_to_user(mut self, skip_assign_to_user: bool) -> Self {
+        self.skip_assign_to_user = Some(skip_assign_to_user);
+        self
+    }
+
+    /// Sets [`create_task`](Self::create_task).
+    pub fn create_task(mut self, create_task: bool) -> Self {
+        self.create_task = Some(create_task);
+        self
+    }
+
+    /// Sets [`sleep_time_unit`](Self::sleep_time_unit).
+    pub fn sleep_time_unit(mut self, sleep_time_unit: impl Into<SleepTimeUnit>) -> Self {
+        self.sleep_time_unit = Some(sleep_time_unit.into());
+        self
+    }
+
+    /// Sets [`sleep_time`](Self::sleep_time).
+    pub fn sleep_time(mut self, sleep_time: f64) -> Self {
+        self.sleep_time = Some(sleep_time);
+        self
+    }
+
+    /// Sets [`tags`](Self::tags).
+    pub fn tags(mut self, tags: impl Into<Vec<String>>) -> Self {
+        self.tags = Some(tags.into());
+        self
+    }
+}
+
 /// Type of human handover detection
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/humanHandOverDto/properties/handoverType`
@@ -1146,6 +1538,7 @@ pub struct HumanHandOverDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum HumanHandOverDtoHandoverType {
     /// `contactRequest`
     ContactRequest,
@@ -1203,6 +1596,7 @@ impl std::fmt::Display for HumanHandOverDtoHandoverType {
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/Interval`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Interval {
     /// Start hour (24-hour format)
     ///
@@ -1226,6 +1620,23 @@ pub struct Interval {
     pub end_minute: f64,
 }
 
+impl Interval {
+    /// A `Interval` with its required fields (`start_hour`, `start_minute`, `end_hour`, `end_minute`); set the others with the setters.
+    pub fn new(
+        start_hour: f64,
+        start_minute: f64,
+        end_hour: f64,
+        end_minute: f64,
+    ) -> Self {
+        Self {
+            start_hour,
+            start_minute,
+            end_hour,
+            end_minute,
+        }
+    }
+}
+
 /// Mode of operation - OFF, SUGGESTIVE, or AUTO_PILOT
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/mode` and 3 identical schemas
@@ -1233,6 +1644,7 @@ pub struct Interval {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Mode {
     /// `off`
     Off,
@@ -1286,6 +1698,7 @@ impl std::fmt::Display for Mode {
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/SearchEmployeeResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SearchEmployeeResponseDto {
     /// List of agents matching the search criteria.
     pub agents: Vec<EmployeeListItemDto>,
@@ -1307,6 +1720,7 @@ pub struct SearchEmployeeResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum SleepTimeUnit {
     /// `days`
     Days,
@@ -1360,6 +1774,7 @@ impl std::fmt::Display for SleepTimeUnit {
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/stopBotDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StopBotDto {
     /// Type of stop bot detection - Goodbye or Custom
     ///
@@ -1403,6 +1818,48 @@ pub struct StopBotDto {
     pub tags: Option<Vec<String>>,
 }
 
+impl StopBotDto {
+    /// A `StopBotDto` with its required fields (`stop_bot_detection_type`, `stop_bot_trigger_condition`, `reactivate_enabled`, `enabled`, `stop_bot_examples`, `final_message`); set the others with the setters.
+    pub fn new(
+        stop_bot_detection_type: StopBotDtoStopBotDetectionType,
+        stop_bot_trigger_condition: impl Into<String>,
+        reactivate_enabled: bool,
+        enabled: bool,
+        stop_bot_examples: Vec<String>,
+        final_message: impl Into<String>,
+    ) -> Self {
+        Self {
+            stop_bot_detection_type,
+            stop_bot_trigger_condition: stop_bot_trigger_condition.into(),
+            reactivate_enabled,
+            sleep_time_unit: None,
+            sleep_time: None,
+            enabled,
+            stop_bot_examples,
+            final_message: final_message.into(),
+            tags: None,
+        }
+    }
+
+    /// Sets [`sleep_time_unit`](Self::sleep_time_unit).
+    pub fn sleep_time_unit(mut self, sleep_time_unit: impl Into<SleepTimeUnit>) -> Self {
+        self.sleep_time_unit = Some(sleep_time_unit.into());
+        self
+    }
+
+    /// Sets [`sleep_time`](Self::sleep_time).
+    pub fn sleep_time(mut self, sleep_time: f64) -> Self {
+        self.sleep_time = Some(sleep_time);
+        self
+    }
+
+    /// Sets [`tags`](Self::tags).
+    pub fn tags(mut self, tags: impl Into<Vec<String>>) -> Self {
+        self.tags = Some(tags.into());
+        self
+    }
+}
+
 /// Type of stop bot detection - Goodbye or Custom
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/stopBotDto/properties/stopBotDetectionType`
@@ -1410,6 +1867,7 @@ pub struct StopBotDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum StopBotDtoStopBotDetectionType {
     /// `Goodbye`
     Goodbye,
@@ -1459,6 +1917,7 @@ impl std::fmt::Display for StopBotDtoStopBotDetectionType {
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/transferBotDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TransferBotDto {
     /// Type of transfer - Default or Custom
     ///
@@ -1492,6 +1951,43 @@ pub struct TransferBotDto {
     pub transfer_bot_examples: Option<Vec<String>>,
 }
 
+impl TransferBotDto {
+    /// A `TransferBotDto` with its required fields (`transfer_bot_type`, `transfer_to_bot`, `enabled`); set the others with the setters.
+    pub fn new(
+        transfer_bot_type: TransferBotDtoTransferBotType,
+        transfer_to_bot: impl Into<String>,
+        enabled: bool,
+    ) -> Self {
+        Self {
+            transfer_bot_type,
+            transfer_to_bot: transfer_to_bot.into(),
+            enabled,
+            transfer_bot_trigger_condition: None,
+            transfer_bot_examples: None,
+        }
+    }
+
+    /// Sets [`transfer_bot_trigger_condition`](Self::transfer_bot_trigger_condition).
+    pub fn transfer_bot_trigger_condition(
+        mut self,
+        transfer_bot_trigger_condition: impl Into<String>,
+    ) -> Self {
+        self.transfer_bot_trigger_condition = Some(
+            transfer_bot_trigger_condition.into(),
+        );
+        self
+    }
+
+    /// Sets [`transfer_bot_examples`](Self::transfer_bot_examples).
+    pub fn transfer_bot_examples(
+        mut self,
+        transfer_bot_examples: impl Into<Vec<String>>,
+    ) -> Self {
+        self.transfer_bot_examples = Some(transfer_bot_examples.into());
+        self
+    }
+}
+
 /// Type of transfer - Default or Custom
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/transferBotDto/properties/transferBotType`
@@ -1499,6 +1995,7 @@ pub struct TransferBotDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum TransferBotDtoTransferBotType {
     /// `Default`
     Default,
@@ -1548,6 +2045,7 @@ impl std::fmt::Display for TransferBotDtoTransferBotType {
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/triggerWorkflowDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TriggerWorkflowDto {
     /// Array of workflow IDs to trigger
     #[serde(rename = "workflowIds")]
@@ -1564,6 +2062,23 @@ pub struct TriggerWorkflowDto {
     pub trigger_message: Option<String>,
 }
 
+impl TriggerWorkflowDto {
+    /// A `TriggerWorkflowDto` with its required fields (`workflow_ids`, `trigger_condition`); set the others with the setters.
+    pub fn new(workflow_ids: Vec<String>, trigger_condition: impl Into<String>) -> Self {
+        Self {
+            workflow_ids,
+            trigger_condition: trigger_condition.into(),
+            trigger_message: None,
+        }
+    }
+
+    /// Sets [`trigger_message`](Self::trigger_message).
+    pub fn trigger_message(mut self, trigger_message: impl Into<String>) -> Self {
+        self.trigger_message = Some(trigger_message.into());
+        self
+    }
+}
+
 /// Type of the action
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/ActionDataDTO/properties/type` and 2 identical schemas
@@ -1571,6 +2086,7 @@ pub struct TriggerWorkflowDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Type {
     /// `triggerWorkflow`
     TriggerWorkflow,
@@ -1645,6 +2161,7 @@ pub type UpdateActionResponseDto = CreateActionResponseDto;
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/updateContactFieldDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateContactFieldDto {
     /// ID of the contact field in Contacts Table
     ///
@@ -1664,10 +2181,34 @@ pub struct UpdateContactFieldDto {
     pub contact_update_examples: Option<Vec<String>>,
 }
 
+impl UpdateContactFieldDto {
+    /// A `UpdateContactFieldDto` with its required fields (`contact_field_id`, `description`); set the others with the setters.
+    pub fn new(
+        contact_field_id: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
+        Self {
+            contact_field_id: contact_field_id.into(),
+            description: description.into(),
+            contact_update_examples: None,
+        }
+    }
+
+    /// Sets [`contact_update_examples`](Self::contact_update_examples).
+    pub fn contact_update_examples(
+        mut self,
+        contact_update_examples: impl Into<Vec<String>>,
+    ) -> Self {
+        self.contact_update_examples = Some(contact_update_examples.into());
+        self
+    }
+}
+
 /// The body of `PUT /conversation-ai/agents/{agentId}`.
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/UpdateEmployeeDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateEmployeeDto {
     /// Name of the agent.
     ///
@@ -1772,10 +2313,152 @@ pub struct UpdateEmployeeDto {
     pub sleep_on_workflow_message: Option<bool>,
 }
 
+impl UpdateEmployeeDto {
+    /// A `UpdateEmployeeDto` with its required fields (`auto_pilot_max_messages`); set the others with the setters.
+    pub fn new(auto_pilot_max_messages: f64) -> Self {
+        Self {
+            name: None,
+            business_name: None,
+            mode: None,
+            channels: None,
+            is_primary: None,
+            wait_time: None,
+            wait_time_unit: None,
+            sleep_enabled: None,
+            sleep_time: None,
+            sleep_time_unit: None,
+            personality: None,
+            goal: None,
+            instructions: None,
+            auto_pilot_max_messages,
+            knowledge_base_ids: None,
+            respond_to_images: None,
+            respond_to_audio: None,
+            sleep_on_manual_message: None,
+            sleep_on_workflow_message: None,
+        }
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`business_name`](Self::business_name).
+    pub fn business_name(mut self, business_name: impl Into<String>) -> Self {
+        self.business_name = Some(business_name.into());
+        self
+    }
+
+    /// Sets [`mode`](Self::mode).
+    pub fn mode(mut self, mode: impl Into<Mode>) -> Self {
+        self.mode = Some(mode.into());
+        self
+    }
+
+    /// Sets [`channels`](Self::channels).
+    pub fn channels(mut self, channels: impl Into<Vec<ChannelsItem>>) -> Self {
+        self.channels = Some(channels.into());
+        self
+    }
+
+    /// Sets [`is_primary`](Self::is_primary).
+    pub fn is_primary(mut self, is_primary: bool) -> Self {
+        self.is_primary = Some(is_primary);
+        self
+    }
+
+    /// Sets [`wait_time`](Self::wait_time).
+    pub fn wait_time(mut self, wait_time: f64) -> Self {
+        self.wait_time = Some(wait_time);
+        self
+    }
+
+    /// Sets [`wait_time_unit`](Self::wait_time_unit).
+    pub fn wait_time_unit(mut self, wait_time_unit: impl Into<WaitTimeUnit>) -> Self {
+        self.wait_time_unit = Some(wait_time_unit.into());
+        self
+    }
+
+    /// Sets [`sleep_enabled`](Self::sleep_enabled).
+    pub fn sleep_enabled(mut self, sleep_enabled: bool) -> Self {
+        self.sleep_enabled = Some(sleep_enabled);
+        self
+    }
+
+    /// Sets [`sleep_time`](Self::sleep_time).
+    pub fn sleep_time(mut self, sleep_time: f64) -> Self {
+        self.sleep_time = Some(sleep_time);
+        self
+    }
+
+    /// Sets [`sleep_time_unit`](Self::sleep_time_unit).
+    pub fn sleep_time_unit(
+        mut self,
+        sleep_time_unit: impl Into<CreateEmployeeDtoSleepTimeUnit>,
+    ) -> Self {
+        self.sleep_time_unit = Some(sleep_time_unit.into());
+        self
+    }
+
+    /// Sets [`personality`](Self::personality).
+    pub fn personality(mut self, personality: impl Into<String>) -> Self {
+        self.personality = Some(personality.into());
+        self
+    }
+
+    /// Sets [`goal`](Self::goal).
+    pub fn goal(mut self, goal: impl Into<String>) -> Self {
+        self.goal = Some(goal.into());
+        self
+    }
+
+    /// Sets [`instructions`](Self::instructions).
+    pub fn instructions(mut self, instructions: impl Into<String>) -> Self {
+        self.instructions = Some(instructions.into());
+        self
+    }
+
+    /// Sets [`knowledge_base_ids`](Self::knowledge_base_ids).
+    pub fn knowledge_base_ids(
+        mut self,
+        knowledge_base_ids: impl Into<Vec<String>>,
+    ) -> Self {
+        self.knowledge_base_ids = Some(knowledge_base_ids.into());
+        self
+    }
+
+    /// Sets [`respond_to_images`](Self::respond_to_images).
+    pub fn respond_to_images(mut self, respond_to_images: bool) -> Self {
+        self.respond_to_images = Some(respond_to_images);
+        self
+    }
+
+    /// Sets [`respond_to_audio`](Self::respond_to_audio).
+    pub fn respond_to_audio(mut self, respond_to_audio: bool) -> Self {
+        self.respond_to_audio = Some(respond_to_audio);
+        self
+    }
+
+    /// Sets [`sleep_on_manual_message`](Self::sleep_on_manual_message).
+    pub fn sleep_on_manual_message(mut self, sleep_on_manual_message: bool) -> Self {
+        self.sleep_on_manual_message = Some(sleep_on_manual_message);
+        self
+    }
+
+    /// Sets [`sleep_on_workflow_message`](Self::sleep_on_workflow_message).
+    pub fn sleep_on_workflow_message(mut self, sleep_on_workflow_message: bool) -> Self {
+        self.sleep_on_workflow_message = Some(sleep_on_workflow_message);
+        self
+    }
+}
+
 /// The body of `PATCH /conversation-ai/agents/{agentId}/followup-settings`.
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/UpdateFollowupSettingsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateFollowupSettingsDto {
     /// The `actionIds` field.
     #[serde(rename = "actionIds")]
@@ -1785,6 +2468,16 @@ pub struct UpdateFollowupSettingsDto {
     pub followup_settings: FollowupSettings,
 }
 
+impl UpdateFollowupSettingsDto {
+    /// A `UpdateFollowupSettingsDto` with its required fields (`action_ids`, `followup_settings`); set the others with the setters.
+    pub fn new(action_ids: Vec<String>, followup_settings: FollowupSettings) -> Self {
+        Self {
+            action_ids,
+            followup_settings,
+        }
+    }
+}
+
 /// Unit for wait time - SECONDS or MINUTES
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/waitTimeUnit` and 3 identical schemas
@@ -1792,6 +2485,7 @@ pub struct UpdateFollowupSettingsDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum WaitTimeUnit {
     /// `minutes`
     Minutes,
@@ -1841,6 +2535,7 @@ impl std::fmt::Display for WaitTimeUnit {
 ///
 /// Schema: `apps/conversation-ai.json#/components/schemas/WorkingHours`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct WorkingHours {
     /// Day of the week (0=Sunday, 1=Monday, etc.)
     ///
@@ -1850,4 +2545,20 @@ pub struct WorkingHours {
     /// Time intervals for this day
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub intervals: Option<Vec<Interval>>,
+}
+
+impl WorkingHours {
+    /// A `WorkingHours` with its required fields (`day_of_the_week`); set the others with the setters.
+    pub fn new(day_of_the_week: f64) -> Self {
+        Self {
+            day_of_the_week,
+            intervals: None,
+        }
+    }
+
+    /// Sets [`intervals`](Self::intervals).
+    pub fn intervals(mut self, intervals: impl Into<Vec<Interval>>) -> Self {
+        self.intervals = Some(intervals.into());
+        self
+    }
 }

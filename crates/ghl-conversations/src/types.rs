@@ -9,15 +9,24 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/conversations.json#/components/schemas/AddMessageAttachmentsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AddMessageAttachmentsDto {
     /// Array of attachment URLs to set on the message (replaces existing). Maximum 5 URLs.
     pub attachments: Vec<String>,
+}
+
+impl AddMessageAttachmentsDto {
+    /// A `AddMessageAttachmentsDto` with its required fields (`attachments`); set the others with the setters.
+    pub fn new(attachments: Vec<String>) -> Self {
+        Self { attachments }
+    }
 }
 
 /// The `call` field of [`ProcessMessageBodyDto`] and the `call` field of [`ProcessOutboundMessageBodyDto`].
 ///
 /// Schema: `apps/conversations.json#/components/schemas/CallDataDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CallDataDto {
     /// Phone number of the receiver
     ///
@@ -36,6 +45,35 @@ pub struct CallDataDto {
     pub status: Option<CallStatus>,
 }
 
+impl CallDataDto {
+    /// An empty `CallDataDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            to: None,
+            from: None,
+            status: None,
+        }
+    }
+
+    /// Sets [`to`](Self::to).
+    pub fn to(mut self, to: impl Into<String>) -> Self {
+        self.to = Some(to.into());
+        self
+    }
+
+    /// Sets [`from`](Self::from).
+    pub fn from(mut self, from: impl Into<String>) -> Self {
+        self.from = Some(from.into());
+        self
+    }
+
+    /// Sets [`status`](Self::status).
+    pub fn status(mut self, status: impl Into<CallStatus>) -> Self {
+        self.status = Some(status.into());
+        self
+    }
+}
+
 /// Call status
 ///
 /// Schema: `apps/conversations.json#/components/schemas/CallDataDTO/properties/status` and 1 identical schema (`apps/conversations.json#/components/schemas/MessageMeta/properties/callStatus`)
@@ -43,6 +81,7 @@ pub struct CallDataDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum CallStatus {
     /// `pending`
     Pending,
@@ -116,6 +155,7 @@ impl std::fmt::Display for CallStatus {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/CancelScheduledResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CancelScheduledResponseDto {
     /// HTTP Status code of the request
     ///
@@ -131,6 +171,7 @@ pub struct CancelScheduledResponseDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/CompleteFileUploadDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CompleteFileUploadDto {
     /// Upload ID from request response
     ///
@@ -158,10 +199,30 @@ pub struct CompleteFileUploadDto {
     pub filename: String,
 }
 
+impl CompleteFileUploadDto {
+    /// A `CompleteFileUploadDto` with its required fields (`upload_id`, `file_path`, `location_id`, `conversation_id`, `filename`); set the others with the setters.
+    pub fn new(
+        upload_id: impl Into<String>,
+        file_path: impl Into<String>,
+        location_id: impl Into<String>,
+        conversation_id: impl Into<String>,
+        filename: impl Into<String>,
+    ) -> Self {
+        Self {
+            upload_id: upload_id.into(),
+            file_path: file_path.into(),
+            location_id: location_id.into(),
+            conversation_id: conversation_id.into(),
+            filename: filename.into(),
+        }
+    }
+}
+
 /// The response to `POST /conversations/messages/upload/complete`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/CompleteFileUploadResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CompleteFileUploadResponseDto {
     /// Map of filename to public URL
     #[serde(rename = "uploadedFiles")]
@@ -174,6 +235,7 @@ pub struct CompleteFileUploadResponseDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ConversationCreateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ConversationCreateResponseDto {
     /// Unique identifier for the conversation
     ///
@@ -219,6 +281,7 @@ pub struct ConversationCreateResponseDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ConversationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ConversationDto {
     /// Contact ID as string
     ///
@@ -297,6 +360,7 @@ pub struct ConversationDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ConversationSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ConversationSchema {
     /// Conversation Id
     ///
@@ -359,6 +423,7 @@ pub struct ConversationSchema {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ConversationSchemaType {
     /// `TYPE_PHONE`
     TypePhone,
@@ -420,6 +485,7 @@ impl std::fmt::Display for ConversationSchemaType {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/CreateConversationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateConversationDto {
     /// Location ID as string
     ///
@@ -433,10 +499,21 @@ pub struct CreateConversationDto {
     pub contact_id: String,
 }
 
+impl CreateConversationDto {
+    /// A `CreateConversationDto` with its required fields (`location_id`, `contact_id`); set the others with the setters.
+    pub fn new(location_id: impl Into<String>, contact_id: impl Into<String>) -> Self {
+        Self {
+            location_id: location_id.into(),
+            contact_id: contact_id.into(),
+        }
+    }
+}
+
 /// The response to `POST /conversations/`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/CreateConversationSuccessResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateConversationSuccessResponse {
     /// Indicates whether the API request was successful.
     ///
@@ -450,6 +527,7 @@ pub struct CreateConversationSuccessResponse {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/CreateCustomSubtypeDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateCustomSubtypeDto {
     /// Name of the custom subtype (max 100 characters)
     ///
@@ -470,6 +548,28 @@ pub struct CreateCustomSubtypeDto {
     pub language: String,
 }
 
+impl CreateCustomSubtypeDto {
+    /// A `CreateCustomSubtypeDto` with its required fields (`name`, `channel`, `language`); set the others with the setters.
+    pub fn new(
+        name: impl Into<String>,
+        channel: CreateCustomSubtypeDtoChannel,
+        language: impl Into<String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            description: None,
+            channel,
+            language: language.into(),
+        }
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+}
+
 /// Communication channel
 ///
 /// Schema: `apps/conversations.json#/components/schemas/CreateCustomSubtypeDto/properties/channel`
@@ -477,6 +577,7 @@ pub struct CreateCustomSubtypeDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum CreateCustomSubtypeDtoChannel {
     /// `email`
     Email,
@@ -526,6 +627,7 @@ impl std::fmt::Display for CreateCustomSubtypeDtoChannel {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/CreateLiveChatMessageFeedbackResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateLiveChatMessageFeedbackResponse {
     /// The `success` field.
     pub success: bool,
@@ -543,6 +645,7 @@ pub type DeleteConversationSuccessfulResponse = CreateLiveChatMessageFeedbackRes
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Direction {
     /// `inbound`
     Inbound,
@@ -592,6 +695,7 @@ impl std::fmt::Display for Direction {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ErrorDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ErrorDto {
     /// Error Code
     ///
@@ -608,6 +712,21 @@ pub struct ErrorDto {
     pub message: String,
 }
 
+impl ErrorDto {
+    /// A `ErrorDto` with its required fields (`code`, `type_`, `message`); set the others with the setters.
+    pub fn new(
+        code: impl Into<String>,
+        type_: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            code: code.into(),
+            type_: type_.into(),
+            message: message.into(),
+        }
+    }
+}
+
 /// The `channel` parameter of `GET /conversations/messages/export`.
 ///
 /// Schema: `apps/conversations.json#/paths/~1conversations~1messages~1export/get/parameters/8/schema`
@@ -615,6 +734,7 @@ pub struct ErrorDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ExportMessagesByLocationChannel {
     /// `Call`
     Call,
@@ -683,6 +803,7 @@ impl std::fmt::Display for ExportMessagesByLocationChannel {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ExportMessagesByLocationSortBy {
     /// `createdAt`
     CreatedAt,
@@ -734,6 +855,7 @@ pub use ghl_common::types::Direction as ExportMessagesByLocationSortOrder;
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ExportMessagesResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ExportMessagesResponseDto {
     /// Array of messages
     pub messages: Vec<GetMessageResponseDto>,
@@ -752,6 +874,7 @@ pub struct ExportMessagesResponseDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ForwardConfigDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ForwardConfigDto {
     /// Specify if this is a forwarded email
     ///
@@ -820,10 +943,85 @@ pub struct ForwardConfigDto {
     pub recipient_conversation_id: Option<String>,
 }
 
+impl ForwardConfigDto {
+    /// A `ForwardConfigDto` with its required fields (`is_forwarded`); set the others with the setters.
+    pub fn new(is_forwarded: bool) -> Self {
+        Self {
+            is_forwarded,
+            forward_whole_thread: None,
+            message_id: None,
+            email_message_id: None,
+            source_contact_id: None,
+            source_conversation_id: None,
+            to_email: None,
+            recipient_contact_id: None,
+            recipient_conversation_id: None,
+        }
+    }
+
+    /// Sets [`forward_whole_thread`](Self::forward_whole_thread).
+    pub fn forward_whole_thread(mut self, forward_whole_thread: bool) -> Self {
+        self.forward_whole_thread = Some(forward_whole_thread);
+        self
+    }
+
+    /// Sets [`message_id`](Self::message_id).
+    pub fn message_id(mut self, message_id: impl Into<String>) -> Self {
+        self.message_id = Some(message_id.into());
+        self
+    }
+
+    /// Sets [`email_message_id`](Self::email_message_id).
+    pub fn email_message_id(mut self, email_message_id: impl Into<String>) -> Self {
+        self.email_message_id = Some(email_message_id.into());
+        self
+    }
+
+    /// Sets [`source_contact_id`](Self::source_contact_id).
+    pub fn source_contact_id(mut self, source_contact_id: impl Into<String>) -> Self {
+        self.source_contact_id = Some(source_contact_id.into());
+        self
+    }
+
+    /// Sets [`source_conversation_id`](Self::source_conversation_id).
+    pub fn source_conversation_id(
+        mut self,
+        source_conversation_id: impl Into<String>,
+    ) -> Self {
+        self.source_conversation_id = Some(source_conversation_id.into());
+        self
+    }
+
+    /// Sets [`to_email`](Self::to_email).
+    pub fn to_email(mut self, to_email: impl Into<String>) -> Self {
+        self.to_email = Some(to_email.into());
+        self
+    }
+
+    /// Sets [`recipient_contact_id`](Self::recipient_contact_id).
+    pub fn recipient_contact_id(
+        mut self,
+        recipient_contact_id: impl Into<String>,
+    ) -> Self {
+        self.recipient_contact_id = Some(recipient_contact_id.into());
+        self
+    }
+
+    /// Sets [`recipient_conversation_id`](Self::recipient_conversation_id).
+    pub fn recipient_conversation_id(
+        mut self,
+        recipient_conversation_id: impl Into<String>,
+    ) -> Self {
+        self.recipient_conversation_id = Some(recipient_conversation_id.into());
+        self
+    }
+}
+
 /// The `forwardData` field of [`SendMessageResponseDto`].
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ForwardResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ForwardResponseDto {
     /// Whether the entire thread was forwarded
     ///
@@ -891,6 +1089,7 @@ pub struct ForwardResponseDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/GetConversationByIdResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetConversationByIdResponse {
     /// Unique identifier of the contact associated with this conversation
     ///
@@ -938,6 +1137,7 @@ pub struct GetConversationByIdResponse {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/GetConversationSuccessfulResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetConversationSuccessfulResponse {
     /// Boolean value as the API response.
     ///
@@ -951,6 +1151,7 @@ pub struct GetConversationSuccessfulResponse {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/GetEmailMessageResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetEmailMessageResponseDto {
     /// Example: `ve9EPM428h8vShlRW1KT`
     pub id: String,
@@ -1033,6 +1234,7 @@ pub struct GetEmailMessageResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GetEmailMessageResponseDtoStatus {
     /// `pending`
     Pending,
@@ -1110,6 +1312,7 @@ impl std::fmt::Display for GetEmailMessageResponseDtoStatus {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/GetMessageResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetMessageResponseDto {
     /// Example: `ve9EPM428h8vShlRW1KT`
     pub id: String,
@@ -1181,6 +1384,7 @@ pub struct GetMessageResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GetMessageResponseDtoStatus {
     /// `connected`
     Connected,
@@ -1270,6 +1474,7 @@ impl std::fmt::Display for GetMessageResponseDtoStatus {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/GetMessageTranscriptionResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetMessageTranscriptionResponseDto {
     /// Media channel describes the user interaction channel
     ///
@@ -1305,6 +1510,7 @@ pub struct GetMessageTranscriptionResponseDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/GetMessagesByConversationEnvelopeDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetMessagesByConversationEnvelopeDto {
     /// The `messages` field.
     pub messages: GetMessagesByConversationResponseDto,
@@ -1317,6 +1523,7 @@ pub struct GetMessagesByConversationEnvelopeDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/GetMessagesByConversationResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetMessagesByConversationResponseDto {
     /// Id of the last message in the messages array
     ///
@@ -1339,6 +1546,7 @@ pub struct GetMessagesByConversationResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GetMessagesType {
     /// `TYPE_CALL`
     TypeCall,
@@ -1456,6 +1664,7 @@ impl std::fmt::Display for GetMessagesType {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/InitiateFileUploadDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct InitiateFileUploadDto {
     /// Location ID
     ///
@@ -1487,10 +1696,37 @@ pub struct InitiateFileUploadDto {
     pub channel: String,
 }
 
+impl InitiateFileUploadDto {
+    /// A `InitiateFileUploadDto` with its required fields (`location_id`, `conversation_id`, `filename`, `content_type`, `channel`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        conversation_id: impl Into<String>,
+        filename: impl Into<String>,
+        content_type: impl Into<String>,
+        channel: impl Into<String>,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            conversation_id: conversation_id.into(),
+            filename: filename.into(),
+            content_type: content_type.into(),
+            file_size: None,
+            channel: channel.into(),
+        }
+    }
+
+    /// Sets [`file_size`](Self::file_size).
+    pub fn file_size(mut self, file_size: f64) -> Self {
+        self.file_size = Some(file_size);
+        self
+    }
+}
+
 /// The response to `POST /conversations/messages/upload/initiate`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/InitiateFileUploadResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct InitiateFileUploadResponseDto {
     /// Signed URL for direct upload to GCS. Use PUT request with file content.
     ///
@@ -1526,6 +1762,7 @@ pub struct InitiateFileUploadResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum LastMessageType {
     /// `TYPE_CALL`
     TypeCall,
@@ -1734,7 +1971,8 @@ impl std::fmt::Display for LastMessageType {
 /// The `meta` field of [`GetMessageResponseDto`].
 ///
 /// Schema: `apps/conversations.json#/components/schemas/MessageMeta`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MessageMeta {
     /// Call duration in seconds
     ///
@@ -1755,6 +1993,7 @@ pub struct MessageMeta {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ProcessMessageBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ProcessMessageBodyDto {
     /// Message Type
     ///
@@ -1823,6 +2062,114 @@ pub struct ProcessMessageBodyDto {
     pub call: Option<CallDataDto>,
 }
 
+impl ProcessMessageBodyDto {
+    /// A `ProcessMessageBodyDto` with its required fields (`type_`, `conversation_id`, `contact_id`, `conversation_provider_id`); set the others with the setters.
+    pub fn new(
+        type_: ProcessMessageBodyDtoType,
+        conversation_id: impl Into<String>,
+        contact_id: impl Into<String>,
+        conversation_provider_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            type_,
+            attachments: None,
+            message: None,
+            conversation_id: conversation_id.into(),
+            contact_id: contact_id.into(),
+            conversation_provider_id: conversation_provider_id.into(),
+            html: None,
+            subject: None,
+            email_from: None,
+            email_to: None,
+            email_cc: None,
+            email_bcc: None,
+            email_message_id: None,
+            alt_id: None,
+            direction: None,
+            date: None,
+            call: None,
+        }
+    }
+
+    /// Sets [`attachments`](Self::attachments).
+    pub fn attachments(mut self, attachments: impl Into<Vec<String>>) -> Self {
+        self.attachments = Some(attachments.into());
+        self
+    }
+
+    /// Sets [`message`](Self::message).
+    pub fn message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+
+    /// Sets [`html`](Self::html).
+    pub fn html(mut self, html: impl Into<String>) -> Self {
+        self.html = Some(html.into());
+        self
+    }
+
+    /// Sets [`subject`](Self::subject).
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    /// Sets [`email_from`](Self::email_from).
+    pub fn email_from(mut self, email_from: impl Into<String>) -> Self {
+        self.email_from = Some(email_from.into());
+        self
+    }
+
+    /// Sets [`email_to`](Self::email_to).
+    pub fn email_to(mut self, email_to: impl Into<String>) -> Self {
+        self.email_to = Some(email_to.into());
+        self
+    }
+
+    /// Sets [`email_cc`](Self::email_cc).
+    pub fn email_cc(mut self, email_cc: impl Into<Vec<String>>) -> Self {
+        self.email_cc = Some(email_cc.into());
+        self
+    }
+
+    /// Sets [`email_bcc`](Self::email_bcc).
+    pub fn email_bcc(mut self, email_bcc: impl Into<Vec<String>>) -> Self {
+        self.email_bcc = Some(email_bcc.into());
+        self
+    }
+
+    /// Sets [`email_message_id`](Self::email_message_id).
+    pub fn email_message_id(mut self, email_message_id: impl Into<String>) -> Self {
+        self.email_message_id = Some(email_message_id.into());
+        self
+    }
+
+    /// Sets [`alt_id`](Self::alt_id).
+    pub fn alt_id(mut self, alt_id: impl Into<String>) -> Self {
+        self.alt_id = Some(alt_id.into());
+        self
+    }
+
+    /// Sets [`direction`](Self::direction).
+    pub fn direction(mut self, direction: impl Into<Direction>) -> Self {
+        self.direction = Some(direction.into());
+        self
+    }
+
+    /// Sets [`date`](Self::date).
+    pub fn date(mut self, date: impl Into<String>) -> Self {
+        self.date = Some(date.into());
+        self
+    }
+
+    /// Sets [`call`](Self::call).
+    pub fn call(mut self, call: impl Into<CallDataDto>) -> Self {
+        self.call = Some(call.into());
+        self
+    }
+}
+
 /// Message Type
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ProcessMessageBodyDto/properties/type`
@@ -1830,6 +2177,7 @@ pub struct ProcessMessageBodyDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ProcessMessageBodyDtoType {
     /// `SMS`
     Sms,
@@ -1939,6 +2287,7 @@ impl std::fmt::Display for ProcessMessageBodyDtoType {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ProcessMessageResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ProcessMessageResponseDto {
     /// The `success` field.
     pub success: bool,
@@ -1969,6 +2318,7 @@ pub struct ProcessMessageResponseDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ProcessOutboundMessageBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ProcessOutboundMessageBodyDto {
     /// Message Type
     ///
@@ -2001,6 +2351,49 @@ pub struct ProcessOutboundMessageBodyDto {
     pub call: Option<CallDataDto>,
 }
 
+impl ProcessOutboundMessageBodyDto {
+    /// A `ProcessOutboundMessageBodyDto` with its required fields (`type_`, `conversation_id`, `conversation_provider_id`); set the others with the setters.
+    pub fn new(
+        type_: ProcessOutboundMessageBodyDtoType,
+        conversation_id: impl Into<String>,
+        conversation_provider_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            type_,
+            attachments: None,
+            conversation_id: conversation_id.into(),
+            conversation_provider_id: conversation_provider_id.into(),
+            alt_id: None,
+            date: None,
+            call: None,
+        }
+    }
+
+    /// Sets [`attachments`](Self::attachments).
+    pub fn attachments(mut self, attachments: impl Into<Vec<String>>) -> Self {
+        self.attachments = Some(attachments.into());
+        self
+    }
+
+    /// Sets [`alt_id`](Self::alt_id).
+    pub fn alt_id(mut self, alt_id: impl Into<String>) -> Self {
+        self.alt_id = Some(alt_id.into());
+        self
+    }
+
+    /// Sets [`date`](Self::date).
+    pub fn date(mut self, date: impl Into<String>) -> Self {
+        self.date = Some(date.into());
+        self
+    }
+
+    /// Sets [`call`](Self::call).
+    pub fn call(mut self, call: impl Into<CallDataDto>) -> Self {
+        self.call = Some(call.into());
+        self
+    }
+}
+
 /// Message Type
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ProcessOutboundMessageBodyDto/properties/type`
@@ -2008,6 +2401,7 @@ pub struct ProcessOutboundMessageBodyDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ProcessOutboundMessageBodyDtoType {
     /// `Call`
     Call,
@@ -2056,6 +2450,7 @@ impl std::fmt::Display for ProcessOutboundMessageBodyDtoType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum SearchConversationLastMessageAction {
     /// `automated`
     Automated,
@@ -2108,6 +2503,7 @@ impl std::fmt::Display for SearchConversationLastMessageAction {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum SearchConversationSortBy {
     /// `last_manual_message_date`
     LastManualMessageDate,
@@ -2172,6 +2568,7 @@ impl std::fmt::Display for SearchConversationSortBy {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum SearchConversationStatus {
     /// `all`
     All,
@@ -2233,6 +2630,7 @@ impl std::fmt::Display for SearchConversationStatus {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/SendConversationResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SendConversationResponseDto {
     /// The list of all conversations found for the given query
     pub conversations: Vec<ConversationSchema>,
@@ -2246,6 +2644,7 @@ pub struct SendConversationResponseDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/SendMessageBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SendMessageBodyDto {
     /// Type of message being sent
     ///
@@ -2386,6 +2785,186 @@ pub struct SendMessageBodyDto {
     pub optimization_period: Option<SendMessageBodyDtoOptimizationPeriod>,
 }
 
+impl SendMessageBodyDto {
+    /// A `SendMessageBodyDto` with its required fields (`type_`, `contact_id`); set the others with the setters.
+    pub fn new(type_: SendMessageBodyDtoType, contact_id: impl Into<String>) -> Self {
+        Self {
+            type_,
+            sub_type: None,
+            contact_id: contact_id.into(),
+            appointment_id: None,
+            attachments: None,
+            email_from: None,
+            email_cc: None,
+            email_bcc: None,
+            html: None,
+            message: None,
+            subject: None,
+            reply_message_id: None,
+            template_id: None,
+            thread_id: None,
+            scheduled_timestamp: None,
+            conversation_provider_id: None,
+            email_to: None,
+            custom_subtype_id: None,
+            email_reply_mode: None,
+            from_number: None,
+            to_number: None,
+            forward: None,
+            status: None,
+            uses_native_scheduling_ai: None,
+            optimization_period: None,
+        }
+    }
+
+    /// Sets [`sub_type`](Self::sub_type).
+    pub fn sub_type(mut self, sub_type: impl Into<String>) -> Self {
+        self.sub_type = Some(sub_type.into());
+        self
+    }
+
+    /// Sets [`appointment_id`](Self::appointment_id).
+    pub fn appointment_id(mut self, appointment_id: impl Into<String>) -> Self {
+        self.appointment_id = Some(appointment_id.into());
+        self
+    }
+
+    /// Sets [`attachments`](Self::attachments).
+    pub fn attachments(mut self, attachments: impl Into<Vec<String>>) -> Self {
+        self.attachments = Some(attachments.into());
+        self
+    }
+
+    /// Sets [`email_from`](Self::email_from).
+    pub fn email_from(mut self, email_from: impl Into<String>) -> Self {
+        self.email_from = Some(email_from.into());
+        self
+    }
+
+    /// Sets [`email_cc`](Self::email_cc).
+    pub fn email_cc(mut self, email_cc: impl Into<Vec<String>>) -> Self {
+        self.email_cc = Some(email_cc.into());
+        self
+    }
+
+    /// Sets [`email_bcc`](Self::email_bcc).
+    pub fn email_bcc(mut self, email_bcc: impl Into<Vec<String>>) -> Self {
+        self.email_bcc = Some(email_bcc.into());
+        self
+    }
+
+    /// Sets [`html`](Self::html).
+    pub fn html(mut self, html: impl Into<String>) -> Self {
+        self.html = Some(html.into());
+        self
+    }
+
+    /// Sets [`message`](Self::message).
+    pub fn message(mut self, message: impl Into<String>) -> Self {
+        self.message = Some(message.into());
+        self
+    }
+
+    /// Sets [`subject`](Self::subject).
+    pub fn subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = Some(subject.into());
+        self
+    }
+
+    /// Sets [`reply_message_id`](Self::reply_message_id).
+    pub fn reply_message_id(mut self, reply_message_id: impl Into<String>) -> Self {
+        self.reply_message_id = Some(reply_message_id.into());
+        self
+    }
+
+    /// Sets [`template_id`](Self::template_id).
+    pub fn template_id(mut self, template_id: impl Into<String>) -> Self {
+        self.template_id = Some(template_id.into());
+        self
+    }
+
+    /// Sets [`thread_id`](Self::thread_id).
+    pub fn thread_id(mut self, thread_id: impl Into<String>) -> Self {
+        self.thread_id = Some(thread_id.into());
+        self
+    }
+
+    /// Sets [`scheduled_timestamp`](Self::scheduled_timestamp).
+    pub fn scheduled_timestamp(mut self, scheduled_timestamp: f64) -> Self {
+        self.scheduled_timestamp = Some(scheduled_timestamp);
+        self
+    }
+
+    /// Sets [`conversation_provider_id`](Self::conversation_provider_id).
+    pub fn conversation_provider_id(
+        mut self,
+        conversation_provider_id: impl Into<String>,
+    ) -> Self {
+        self.conversation_provider_id = Some(conversation_provider_id.into());
+        self
+    }
+
+    /// Sets [`email_to`](Self::email_to).
+    pub fn email_to(mut self, email_to: impl Into<String>) -> Self {
+        self.email_to = Some(email_to.into());
+        self
+    }
+
+    /// Sets [`custom_subtype_id`](Self::custom_subtype_id).
+    pub fn custom_subtype_id(mut self, custom_subtype_id: impl Into<String>) -> Self {
+        self.custom_subtype_id = Some(custom_subtype_id.into());
+        self
+    }
+
+    /// Sets [`email_reply_mode`](Self::email_reply_mode).
+    pub fn email_reply_mode(
+        mut self,
+        email_reply_mode: impl Into<SendMessageBodyDtoEmailReplyMode>,
+    ) -> Self {
+        self.email_reply_mode = Some(email_reply_mode.into());
+        self
+    }
+
+    /// Sets [`from_number`](Self::from_number).
+    pub fn from_number(mut self, from_number: impl Into<String>) -> Self {
+        self.from_number = Some(from_number.into());
+        self
+    }
+
+    /// Sets [`to_number`](Self::to_number).
+    pub fn to_number(mut self, to_number: impl Into<String>) -> Self {
+        self.to_number = Some(to_number.into());
+        self
+    }
+
+    /// Sets [`forward`](Self::forward).
+    pub fn forward(mut self, forward: impl Into<ForwardConfigDto>) -> Self {
+        self.forward = Some(forward.into());
+        self
+    }
+
+    /// Sets [`status`](Self::status).
+    pub fn status(mut self, status: impl Into<Status>) -> Self {
+        self.status = Some(status.into());
+        self
+    }
+
+    /// Sets [`uses_native_scheduling_ai`](Self::uses_native_scheduling_ai).
+    pub fn uses_native_scheduling_ai(mut self, uses_native_scheduling_ai: bool) -> Self {
+        self.uses_native_scheduling_ai = Some(uses_native_scheduling_ai);
+        self
+    }
+
+    /// Sets [`optimization_period`](Self::optimization_period).
+    pub fn optimization_period(
+        mut self,
+        optimization_period: impl Into<SendMessageBodyDtoOptimizationPeriod>,
+    ) -> Self {
+        self.optimization_period = Some(optimization_period.into());
+        self
+    }
+}
+
 /// Mode for email replies
 ///
 /// Schema: `apps/conversations.json#/components/schemas/SendMessageBodyDto/properties/emailReplyMode`
@@ -2393,6 +2972,7 @@ pub struct SendMessageBodyDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum SendMessageBodyDtoEmailReplyMode {
     /// `reply`
     Reply,
@@ -2445,6 +3025,7 @@ impl std::fmt::Display for SendMessageBodyDtoEmailReplyMode {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum SendMessageBodyDtoOptimizationPeriod {
     /// `24h`
     V24h,
@@ -2501,6 +3082,7 @@ impl std::fmt::Display for SendMessageBodyDtoOptimizationPeriod {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum SendMessageBodyDtoType {
     /// `SMS`
     Sms,
@@ -2578,6 +3160,7 @@ impl std::fmt::Display for SendMessageBodyDtoType {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/SendMessageResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SendMessageResponseDto {
     /// Conversation ID.
     ///
@@ -2615,6 +3198,7 @@ pub struct SendMessageResponseDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/SendReviewReplyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SendReviewReplyDto {
     /// Conversation ID (must have reviewId)
     ///
@@ -2632,6 +3216,21 @@ pub struct SendReviewReplyDto {
     pub message: String,
 }
 
+impl SendReviewReplyDto {
+    /// A `SendReviewReplyDto` with its required fields (`conversation_id`, `location_id`, `message`); set the others with the setters.
+    pub fn new(
+        conversation_id: impl Into<String>,
+        location_id: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            conversation_id: conversation_id.into(),
+            location_id: location_id.into(),
+            message: message.into(),
+        }
+    }
+}
+
 /// Email source
 ///
 /// Schema: `apps/conversations.json#/components/schemas/GetEmailMessageResponseDto/properties/source` and 1 identical schema (`apps/conversations.json#/components/schemas/GetMessageResponseDto/properties/source`)
@@ -2639,6 +3238,7 @@ pub struct SendReviewReplyDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Source {
     /// `workflow`
     Workflow,
@@ -2699,7 +3299,8 @@ impl std::fmt::Display for Source {
 /// The `StartAfterArrayNumberSchema` schema.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/StartAfterArrayNumberSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StartAfterArrayNumberSchema {
     /// Search to begin after the specified date - should contain the sort value of the last document
     #[serde(rename = "startAfterDate", default, skip_serializing_if = "Option::is_none")]
@@ -2709,7 +3310,8 @@ pub struct StartAfterArrayNumberSchema {
 /// The `StartAfterNumberSchema` schema.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/StartAfterNumberSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StartAfterNumberSchema {
     /// Search to begin after the specified date - should contain the sort value of the last document
     ///
@@ -2725,6 +3327,7 @@ pub struct StartAfterNumberSchema {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Status {
     /// `delivered`
     Delivered,
@@ -2782,6 +3385,7 @@ impl std::fmt::Display for Status {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/SubscriptionActionDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SubscriptionActionDto {
     /// Type of subscription action
     ///
@@ -2804,6 +3408,36 @@ pub struct SubscriptionActionDto {
     pub subtype_status: SubscriptionActionDtoSubtypeStatus,
 }
 
+impl SubscriptionActionDto {
+    /// A `SubscriptionActionDto` with its required fields (`type_`, `subtype_status`); set the others with the setters.
+    pub fn new(
+        type_: SubscriptionActionDtoType,
+        subtype_status: SubscriptionActionDtoSubtypeStatus,
+    ) -> Self {
+        Self {
+            type_,
+            subtype_name: None,
+            subtype_id: None,
+            subtype_status,
+        }
+    }
+
+    /// Sets [`subtype_name`](Self::subtype_name).
+    pub fn subtype_name(
+        mut self,
+        subtype_name: impl Into<SubscriptionActionDtoSubtypeName>,
+    ) -> Self {
+        self.subtype_name = Some(subtype_name.into());
+        self
+    }
+
+    /// Sets [`subtype_id`](Self::subtype_id).
+    pub fn subtype_id(mut self, subtype_id: impl Into<String>) -> Self {
+        self.subtype_id = Some(subtype_id.into());
+        self
+    }
+}
+
 /// Subscription type name (required for default types: "One on One")
 ///
 /// Schema: `apps/conversations.json#/components/schemas/SubscriptionActionDto/properties/subtype_name`
@@ -2811,6 +3445,7 @@ pub struct SubscriptionActionDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum SubscriptionActionDtoSubtypeName {
     /// `One on One`
     OneOnOne,
@@ -2859,6 +3494,7 @@ impl std::fmt::Display for SubscriptionActionDtoSubtypeName {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum SubscriptionActionDtoSubtypeStatus {
     /// `subscribed`
     Subscribed,
@@ -2911,6 +3547,7 @@ impl std::fmt::Display for SubscriptionActionDtoSubtypeStatus {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum SubscriptionActionDtoType {
     /// `default`
     Default,
@@ -2964,6 +3601,7 @@ impl std::fmt::Display for SubscriptionActionDtoType {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/UpdateConversationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateConversationDto {
     /// Location ID as string
     ///
@@ -2985,10 +3623,41 @@ pub struct UpdateConversationDto {
     pub feedback: Option<serde_json::Value>,
 }
 
+impl UpdateConversationDto {
+    /// A `UpdateConversationDto` with its required fields (`location_id`); set the others with the setters.
+    pub fn new(location_id: impl Into<String>) -> Self {
+        Self {
+            location_id: location_id.into(),
+            unread_count: None,
+            starred: None,
+            feedback: None,
+        }
+    }
+
+    /// Sets [`unread_count`](Self::unread_count).
+    pub fn unread_count(mut self, unread_count: i64) -> Self {
+        self.unread_count = Some(unread_count);
+        self
+    }
+
+    /// Sets [`starred`](Self::starred).
+    pub fn starred(mut self, starred: bool) -> Self {
+        self.starred = Some(starred);
+        self
+    }
+
+    /// Sets [`feedback`](Self::feedback).
+    pub fn feedback(mut self, feedback: impl Into<serde_json::Value>) -> Self {
+        self.feedback = Some(feedback.into());
+        self
+    }
+}
+
 /// The body of `PUT /conversations/preferences/custom-subtypes/{id}`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/UpdateCustomSubtypeDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateCustomSubtypeDto {
     /// Name of the custom subtype (max 100 characters)
     ///
@@ -3012,10 +3681,50 @@ pub struct UpdateCustomSubtypeDto {
     pub resubscription_legal_form_id: Option<String>,
 }
 
+impl UpdateCustomSubtypeDto {
+    /// An empty `UpdateCustomSubtypeDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            description: None,
+            archived: None,
+            resubscription_legal_form_id: None,
+        }
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`archived`](Self::archived).
+    pub fn archived(mut self, archived: bool) -> Self {
+        self.archived = Some(archived);
+        self
+    }
+
+    /// Sets [`resubscription_legal_form_id`](Self::resubscription_legal_form_id).
+    pub fn resubscription_legal_form_id(
+        mut self,
+        resubscription_legal_form_id: impl Into<String>,
+    ) -> Self {
+        self.resubscription_legal_form_id = Some(resubscription_legal_form_id.into());
+        self
+    }
+}
+
 /// The body of `PUT /conversations/messages/{messageId}/status`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/UpdateMessageStatusDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateMessageStatusDto {
     /// Message status
     ///
@@ -3034,10 +3743,41 @@ pub struct UpdateMessageStatusDto {
     pub recipients: Option<Vec<String>>,
 }
 
+impl UpdateMessageStatusDto {
+    /// A `UpdateMessageStatusDto` with its required fields (`status`); set the others with the setters.
+    pub fn new(status: Status) -> Self {
+        Self {
+            status,
+            error: None,
+            email_message_id: None,
+            recipients: None,
+        }
+    }
+
+    /// Sets [`error`](Self::error).
+    pub fn error(mut self, error: impl Into<ErrorDto>) -> Self {
+        self.error = Some(error.into());
+        self
+    }
+
+    /// Sets [`email_message_id`](Self::email_message_id).
+    pub fn email_message_id(mut self, email_message_id: impl Into<String>) -> Self {
+        self.email_message_id = Some(email_message_id.into());
+        self
+    }
+
+    /// Sets [`recipients`](Self::recipients).
+    pub fn recipients(mut self, recipients: impl Into<Vec<String>>) -> Self {
+        self.recipients = Some(recipients.into());
+        self
+    }
+}
+
 /// The body of `POST /conversations/messages/upload`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/UploadFilesDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UploadFilesDto {
     /// Conversation Id
     ///
@@ -3067,6 +3807,37 @@ pub struct UploadFilesDto {
     pub is_group_sms: Option<String>,
 }
 
+impl UploadFilesDto {
+    /// A `UploadFilesDto` with its required fields (`conversation_id`, `contact_id`, `location_id`, `attachment_urls`); set the others with the setters.
+    pub fn new(
+        conversation_id: impl Into<String>,
+        contact_id: impl Into<String>,
+        location_id: impl Into<String>,
+        attachment_urls: Vec<String>,
+    ) -> Self {
+        Self {
+            conversation_id: conversation_id.into(),
+            contact_id: contact_id.into(),
+            location_id: location_id.into(),
+            attachment_urls,
+            chat_service_sid: None,
+            is_group_sms: None,
+        }
+    }
+
+    /// Sets [`chat_service_sid`](Self::chat_service_sid).
+    pub fn chat_service_sid(mut self, chat_service_sid: impl Into<String>) -> Self {
+        self.chat_service_sid = Some(chat_service_sid.into());
+        self
+    }
+
+    /// Sets [`is_group_sms`](Self::is_group_sms).
+    pub fn is_group_sms(mut self, is_group_sms: impl Into<String>) -> Self {
+        self.is_group_sms = Some(is_group_sms.into());
+        self
+    }
+}
+
 /// The `UploadFilesErrorResponseDto` schema.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/UploadFilesErrorResponseDto`
@@ -3076,6 +3847,7 @@ pub type UploadFilesErrorResponseDto = CancelScheduledResponseDto;
 ///
 /// Schema: `apps/conversations.json#/components/schemas/UploadFilesResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UploadFilesResponseDto {
     /// The `uploadedFiles` field.
     #[serde(rename = "uploadedFiles")]
@@ -3093,6 +3865,7 @@ pub struct UploadFilesResponseDto {
 ///
 /// Schema: `apps/conversations.json#/components/schemas/UserSubscriptionChangeDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UserSubscriptionChangeDto {
     /// Location Id
     ///
@@ -3122,10 +3895,42 @@ pub struct UserSubscriptionChangeDto {
     pub legal_description: Option<String>,
 }
 
+impl UserSubscriptionChangeDto {
+    /// A `UserSubscriptionChangeDto` with its required fields (`location_id`, `contact_id`, `email`, `subscription_action`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        contact_id: impl Into<String>,
+        email: impl Into<String>,
+        subscription_action: SubscriptionActionDto,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            contact_id: contact_id.into(),
+            email: email.into(),
+            subscription_action,
+            legal_reason: None,
+            legal_description: None,
+        }
+    }
+
+    /// Sets [`legal_reason`](Self::legal_reason).
+    pub fn legal_reason(mut self, legal_reason: impl Into<String>) -> Self {
+        self.legal_reason = Some(legal_reason.into());
+        self
+    }
+
+    /// Sets [`legal_description`](Self::legal_description).
+    pub fn legal_description(mut self, legal_description: impl Into<String>) -> Self {
+        self.legal_description = Some(legal_description.into());
+        self
+    }
+}
+
 /// The body of `POST /conversations/providers/live-chat/typing`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/UserTypingBody`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UserTypingBody {
     /// Location Id
     ///
@@ -3147,4 +3952,21 @@ pub struct UserTypingBody {
     /// Example: `ve9EPM428h8vShlRW1KT`
     #[serde(rename = "conversationId")]
     pub conversation_id: String,
+}
+
+impl UserTypingBody {
+    /// A `UserTypingBody` with its required fields (`location_id`, `is_typing`, `visitor_id`, `conversation_id`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        is_typing: impl Into<String>,
+        visitor_id: impl Into<String>,
+        conversation_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            is_typing: is_typing.into(),
+            visitor_id: visitor_id.into(),
+            conversation_id: conversation_id.into(),
+        }
+    }
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/courses.json#/components/schemas/CategoryInterface`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CategoryInterface {
     /// The `title` field.
     pub title: String,
@@ -25,6 +26,40 @@ pub struct CategoryInterface {
     pub sub_categories: Option<Vec<SubCategoryInterface>>,
 }
 
+impl CategoryInterface {
+    /// A `CategoryInterface` with its required fields (`title`, `visibility`); set the others with the setters.
+    pub fn new(title: impl Into<String>, visibility: Visibility) -> Self {
+        Self {
+            title: title.into(),
+            visibility,
+            thumbnail_url: None,
+            posts: None,
+            sub_categories: None,
+        }
+    }
+
+    /// Sets [`thumbnail_url`](Self::thumbnail_url).
+    pub fn thumbnail_url(mut self, thumbnail_url: impl Into<String>) -> Self {
+        self.thumbnail_url = Some(thumbnail_url.into());
+        self
+    }
+
+    /// Sets [`posts`](Self::posts).
+    pub fn posts(mut self, posts: impl Into<Vec<PostInterface>>) -> Self {
+        self.posts = Some(posts.into());
+        self
+    }
+
+    /// Sets [`sub_categories`](Self::sub_categories).
+    pub fn sub_categories(
+        mut self,
+        sub_categories: impl Into<Vec<SubCategoryInterface>>,
+    ) -> Self {
+        self.sub_categories = Some(sub_categories.into());
+        self
+    }
+}
+
 /// The `contentType` field of [`PostInterface`].
 ///
 /// Schema: `apps/courses.json#/components/schemas/contentType`
@@ -32,6 +67,7 @@ pub struct CategoryInterface {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ContentType {
     /// `video`
     Video,
@@ -85,6 +121,7 @@ impl std::fmt::Display for ContentType {
 ///
 /// Schema: `apps/courses.json#/components/schemas/InstructorDetails`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct InstructorDetails {
     /// The `name` field.
     pub name: String,
@@ -92,10 +129,21 @@ pub struct InstructorDetails {
     pub description: String,
 }
 
+impl InstructorDetails {
+    /// A `InstructorDetails` with its required fields (`name`, `description`); set the others with the setters.
+    pub fn new(name: impl Into<String>, description: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            description: description.into(),
+        }
+    }
+}
+
 /// An item of the `posts` field of [`CategoryInterface`] and an item of the `posts` field of [`SubCategoryInterface`].
 ///
 /// Schema: `apps/courses.json#/components/schemas/PostInterface`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PostInterface {
     /// The `title` field.
     pub title: String,
@@ -117,10 +165,52 @@ pub struct PostInterface {
     pub post_materials: Option<Vec<PostMaterialInterface>>,
 }
 
+impl PostInterface {
+    /// A `PostInterface` with its required fields (`title`, `visibility`, `content_type`, `description`); set the others with the setters.
+    pub fn new(
+        title: impl Into<String>,
+        visibility: Visibility,
+        content_type: ContentType,
+        description: impl Into<String>,
+    ) -> Self {
+        Self {
+            title: title.into(),
+            visibility,
+            thumbnail_url: None,
+            content_type,
+            description: description.into(),
+            bucket_video_url: None,
+            post_materials: None,
+        }
+    }
+
+    /// Sets [`thumbnail_url`](Self::thumbnail_url).
+    pub fn thumbnail_url(mut self, thumbnail_url: impl Into<String>) -> Self {
+        self.thumbnail_url = Some(thumbnail_url.into());
+        self
+    }
+
+    /// Sets [`bucket_video_url`](Self::bucket_video_url).
+    pub fn bucket_video_url(mut self, bucket_video_url: impl Into<String>) -> Self {
+        self.bucket_video_url = Some(bucket_video_url.into());
+        self
+    }
+
+    /// Sets [`post_materials`](Self::post_materials).
+    pub fn post_materials(
+        mut self,
+        post_materials: impl Into<Vec<PostMaterialInterface>>,
+    ) -> Self {
+        self.post_materials = Some(post_materials.into());
+        self
+    }
+}
+
 /// An item of the `postMaterials` field of [`PostInterface`].
 ///
 /// Schema: `apps/courses.json#/components/schemas/PostMaterialInterface`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PostMaterialInterface {
     /// The `title` field.
     pub title: String,
@@ -131,10 +221,22 @@ pub struct PostMaterialInterface {
     pub url: String,
 }
 
+impl PostMaterialInterface {
+    /// A `PostMaterialInterface` with its required fields (`title`, `type_`, `url`); set the others with the setters.
+    pub fn new(title: impl Into<String>, type_: Type, url: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            type_,
+            url: url.into(),
+        }
+    }
+}
+
 /// An item of the `products` field of [`PublicExporterPayload`].
 ///
 /// Schema: `apps/courses.json#/components/schemas/ProductInterface`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ProductInterface {
     /// The `title` field.
     pub title: String,
@@ -154,10 +256,43 @@ pub struct ProductInterface {
     pub instructor_details: Option<InstructorDetails>,
 }
 
+impl ProductInterface {
+    /// A `ProductInterface` with its required fields (`title`, `description`, `categories`); set the others with the setters.
+    pub fn new(
+        title: impl Into<String>,
+        description: impl Into<String>,
+        categories: Vec<CategoryInterface>,
+    ) -> Self {
+        Self {
+            title: title.into(),
+            description: description.into(),
+            image_url: None,
+            categories,
+            instructor_details: None,
+        }
+    }
+
+    /// Sets [`image_url`](Self::image_url).
+    pub fn image_url(mut self, image_url: impl Into<String>) -> Self {
+        self.image_url = Some(image_url.into());
+        self
+    }
+
+    /// Sets [`instructor_details`](Self::instructor_details).
+    pub fn instructor_details(
+        mut self,
+        instructor_details: impl Into<InstructorDetails>,
+    ) -> Self {
+        self.instructor_details = Some(instructor_details.into());
+        self
+    }
+}
+
 /// The body of `POST /courses/courses-exporter/public/import`.
 ///
 /// Schema: `apps/courses.json#/components/schemas/PublicExporterPayload`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PublicExporterPayload {
     /// The `locationId` field.
     #[serde(rename = "locationId")]
@@ -169,10 +304,28 @@ pub struct PublicExporterPayload {
     pub products: Vec<ProductInterface>,
 }
 
+impl PublicExporterPayload {
+    /// A `PublicExporterPayload` with its required fields (`location_id`, `products`); set the others with the setters.
+    pub fn new(location_id: impl Into<String>, products: Vec<ProductInterface>) -> Self {
+        Self {
+            location_id: location_id.into(),
+            user_id: None,
+            products,
+        }
+    }
+
+    /// Sets [`user_id`](Self::user_id).
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
+}
+
 /// An item of the `subCategories` field of [`CategoryInterface`].
 ///
 /// Schema: `apps/courses.json#/components/schemas/SubCategoryInterface`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SubCategoryInterface {
     /// The `title` field.
     pub title: String,
@@ -186,6 +339,30 @@ pub struct SubCategoryInterface {
     pub posts: Option<Vec<PostInterface>>,
 }
 
+impl SubCategoryInterface {
+    /// A `SubCategoryInterface` with its required fields (`title`, `visibility`); set the others with the setters.
+    pub fn new(title: impl Into<String>, visibility: Visibility) -> Self {
+        Self {
+            title: title.into(),
+            visibility,
+            thumbnail_url: None,
+            posts: None,
+        }
+    }
+
+    /// Sets [`thumbnail_url`](Self::thumbnail_url).
+    pub fn thumbnail_url(mut self, thumbnail_url: impl Into<String>) -> Self {
+        self.thumbnail_url = Some(thumbnail_url.into());
+        self
+    }
+
+    /// Sets [`posts`](Self::posts).
+    pub fn posts(mut self, posts: impl Into<Vec<PostInterface>>) -> Self {
+        self.posts = Some(posts.into());
+        self
+    }
+}
+
 /// The `type` field of [`PostMaterialInterface`].
 ///
 /// Schema: `apps/courses.json#/components/schemas/type`
@@ -193,6 +370,7 @@ pub struct SubCategoryInterface {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Type {
     /// `pdf`
     Pdf,
@@ -449,6 +627,7 @@ impl std::fmt::Display for Type {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Visibility {
     /// `published`
     Published,

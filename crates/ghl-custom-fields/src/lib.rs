@@ -7,13 +7,13 @@
 //!
 //! Custom fields are data points that allow you to capture and store specific information tailored to your business requirements. You can create fields across field types like text, numeric, selection options and special fields like date/time or signature
 //!
-//! Every call sends the `Version` header its endpoint needs; callers never pass `Version` or `Authorization`.
+//! Every call sends the `Version` header its endpoint needs; callers never pass `Version` or `Authorization`. A client method takes the operation's required inputs and returns a builder: set optional inputs on it, then `.send().await`.
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), ghl_runtime::Error> {
 //! let client = ghl_runtime::Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
 //! let api = ghl_custom_fields::CustomFieldsClient::new(client);
-//! // api.create_custom_field(...).await?;
+//! // api.create_custom_field(/* required inputs */).send().await?;
 //! # Ok(()) }
 //! ```
 

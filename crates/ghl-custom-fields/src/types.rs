@@ -11,6 +11,7 @@ pub use ghl_common::types::AcceptedFormats;
 ///
 /// Schema: `apps/custom-fields.json#/components/schemas/CreateCustomFieldsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateCustomFieldsDto {
     /// Location Id
     ///
@@ -73,6 +74,79 @@ pub struct CreateCustomFieldsDto {
     pub parent_id: String,
 }
 
+impl CreateCustomFieldsDto {
+    /// A `CreateCustomFieldsDto` with its required fields (`location_id`, `show_in_forms`, `data_type`, `field_key`, `object_key`, `parent_id`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        show_in_forms: bool,
+        data_type: CreateCustomFieldsDtoDataType,
+        field_key: impl Into<String>,
+        object_key: impl Into<String>,
+        parent_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            name: None,
+            description: None,
+            placeholder: None,
+            show_in_forms,
+            options: None,
+            accepted_formats: None,
+            data_type,
+            field_key: field_key.into(),
+            object_key: object_key.into(),
+            max_file_limit: None,
+            allow_custom_option: None,
+            parent_id: parent_id.into(),
+        }
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`placeholder`](Self::placeholder).
+    pub fn placeholder(mut self, placeholder: impl Into<String>) -> Self {
+        self.placeholder = Some(placeholder.into());
+        self
+    }
+
+    /// Sets [`options`](Self::options).
+    pub fn options(mut self, options: impl Into<Vec<OptionDto>>) -> Self {
+        self.options = Some(options.into());
+        self
+    }
+
+    /// Sets [`accepted_formats`](Self::accepted_formats).
+    pub fn accepted_formats(
+        mut self,
+        accepted_formats: impl Into<AcceptedFormats>,
+    ) -> Self {
+        self.accepted_formats = Some(accepted_formats.into());
+        self
+    }
+
+    /// Sets [`max_file_limit`](Self::max_file_limit).
+    pub fn max_file_limit(mut self, max_file_limit: f64) -> Self {
+        self.max_file_limit = Some(max_file_limit);
+        self
+    }
+
+    /// Sets [`allow_custom_option`](Self::allow_custom_option).
+    pub fn allow_custom_option(mut self, allow_custom_option: bool) -> Self {
+        self.allow_custom_option = Some(allow_custom_option);
+        self
+    }
+}
+
 /// Type of field that you are trying to create
 ///
 /// Schema: `apps/custom-fields.json#/components/schemas/CreateCustomFieldsDTO/properties/dataType`
@@ -80,6 +154,7 @@ pub struct CreateCustomFieldsDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum CreateCustomFieldsDtoDataType {
     /// `TEXT`
     Text,
@@ -173,6 +248,7 @@ impl std::fmt::Display for CreateCustomFieldsDtoDataType {
 ///
 /// Schema: `apps/custom-fields.json#/components/schemas/CreateFolder`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateFolder {
     /// The key for your custom object. This key uniquely identifies the custom object. Example: "custom_object.pet" for a custom object related to pets.
     ///
@@ -190,10 +266,26 @@ pub struct CreateFolder {
     pub location_id: String,
 }
 
+impl CreateFolder {
+    /// A `CreateFolder` with its required fields (`object_key`, `name`, `location_id`); set the others with the setters.
+    pub fn new(
+        object_key: impl Into<String>,
+        name: impl Into<String>,
+        location_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            object_key: object_key.into(),
+            name: name.into(),
+            location_id: location_id.into(),
+        }
+    }
+}
+
 /// The response to `POST /custom-fields/`, the response to `GET /custom-fields/{id}` and the response to `PUT /custom-fields/{id}`.
 ///
 /// Schema: `apps/custom-fields.json#/components/schemas/CustomFieldSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomFieldSuccessfulResponseDto {
     /// The `field` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -203,7 +295,8 @@ pub struct CustomFieldSuccessfulResponseDto {
 /// The response to `GET /custom-fields/object-key/{objectKey}`.
 ///
 /// Schema: `apps/custom-fields.json#/components/schemas/CustomFieldsResponseDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomFieldsResponseDto {
     /// Custom Fields for the object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -217,6 +310,7 @@ pub struct CustomFieldsResponseDto {
 ///
 /// Schema: `apps/custom-fields.json#/components/schemas/CustomFolderDeleteResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomFolderDeleteResponseDto {
     /// Example: `true`
     pub succeded: bool,
@@ -230,6 +324,7 @@ pub struct CustomFolderDeleteResponseDto {
 ///
 /// Schema: `apps/custom-fields.json#/components/schemas/ICustomField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ICustomField {
     /// Location Id
     ///
@@ -308,6 +403,7 @@ pub use ghl_common::types::DataType as ICustomFieldDataType;
 ///
 /// Schema: `apps/custom-fields.json#/components/schemas/ICustomFieldFolder`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ICustomFieldFolder {
     /// Unique identifier of the object
     pub id: String,
@@ -331,6 +427,7 @@ pub struct ICustomFieldFolder {
 ///
 /// Schema: `apps/custom-fields.json#/components/schemas/OptionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OptionDto {
     /// Key of the option (Included in Create and Response, excluded in Update)
     pub key: String,
@@ -341,10 +438,28 @@ pub struct OptionDto {
     pub url: Option<String>,
 }
 
+impl OptionDto {
+    /// A `OptionDto` with its required fields (`key`, `label`); set the others with the setters.
+    pub fn new(key: impl Into<String>, label: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            label: label.into(),
+            url: None,
+        }
+    }
+
+    /// Sets [`url`](Self::url).
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+}
+
 /// The body of `PUT /custom-fields/{id}`.
 ///
 /// Schema: `apps/custom-fields.json#/components/schemas/UpdateCustomFieldsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateCustomFieldsDto {
     /// Location Id
     ///
@@ -382,10 +497,66 @@ pub struct UpdateCustomFieldsDto {
     pub max_file_limit: Option<f64>,
 }
 
+impl UpdateCustomFieldsDto {
+    /// A `UpdateCustomFieldsDto` with its required fields (`location_id`, `show_in_forms`); set the others with the setters.
+    pub fn new(location_id: impl Into<String>, show_in_forms: bool) -> Self {
+        Self {
+            location_id: location_id.into(),
+            name: None,
+            description: None,
+            placeholder: None,
+            show_in_forms,
+            options: None,
+            accepted_formats: None,
+            max_file_limit: None,
+        }
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`placeholder`](Self::placeholder).
+    pub fn placeholder(mut self, placeholder: impl Into<String>) -> Self {
+        self.placeholder = Some(placeholder.into());
+        self
+    }
+
+    /// Sets [`options`](Self::options).
+    pub fn options(mut self, options: impl Into<Vec<OptionDto>>) -> Self {
+        self.options = Some(options.into());
+        self
+    }
+
+    /// Sets [`accepted_formats`](Self::accepted_formats).
+    pub fn accepted_formats(
+        mut self,
+        accepted_formats: impl Into<AcceptedFormats>,
+    ) -> Self {
+        self.accepted_formats = Some(accepted_formats.into());
+        self
+    }
+
+    /// Sets [`max_file_limit`](Self::max_file_limit).
+    pub fn max_file_limit(mut self, max_file_limit: f64) -> Self {
+        self.max_file_limit = Some(max_file_limit);
+        self
+    }
+}
+
 /// The body of `PUT /custom-fields/folder/{id}`.
 ///
 /// Schema: `apps/custom-fields.json#/components/schemas/UpdateFolder`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateFolder {
     /// Field name
     ///
@@ -396,4 +567,14 @@ pub struct UpdateFolder {
     /// Example: `ve9EPM428h8vShlRW1KT`
     #[serde(rename = "locationId")]
     pub location_id: String,
+}
+
+impl UpdateFolder {
+    /// A `UpdateFolder` with its required fields (`name`, `location_id`); set the others with the setters.
+    pub fn new(name: impl Into<String>, location_id: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            location_id: location_id.into(),
+        }
+    }
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/CreateCustomMenuDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateCustomMenuDto {
     /// Title of the custom menu
     ///
@@ -59,10 +60,52 @@ pub struct CreateCustomMenuDto {
     pub allow_microphone: Option<bool>,
 }
 
+impl CreateCustomMenuDto {
+    /// A `CreateCustomMenuDto` with its required fields (`title`, `url`, `icon`, `show_on_company`, `show_on_location`, `show_to_all_locations`, `open_mode`, `locations`, `user_role`); set the others with the setters.
+    pub fn new(
+        title: impl Into<String>,
+        url: impl Into<String>,
+        icon: IconSchema,
+        show_on_company: bool,
+        show_on_location: bool,
+        show_to_all_locations: bool,
+        open_mode: OpenMode,
+        locations: Vec<String>,
+        user_role: UserRole,
+    ) -> Self {
+        Self {
+            title: title.into(),
+            url: url.into(),
+            icon,
+            show_on_company,
+            show_on_location,
+            show_to_all_locations,
+            open_mode,
+            locations,
+            user_role,
+            allow_camera: None,
+            allow_microphone: None,
+        }
+    }
+
+    /// Sets [`allow_camera`](Self::allow_camera).
+    pub fn allow_camera(mut self, allow_camera: bool) -> Self {
+        self.allow_camera = Some(allow_camera);
+        self
+    }
+
+    /// Sets [`allow_microphone`](Self::allow_microphone).
+    pub fn allow_microphone(mut self, allow_microphone: bool) -> Self {
+        self.allow_microphone = Some(allow_microphone);
+        self
+    }
+}
+
 /// An item of the `customMenus` field of [`GetCustomMenusResponseDto`], the `customMenu` field of [`GetSingleCustomMenusSuccessfulResponseDto`] and the `customMenu` field of [`UpdateCustomMenuLinkResponseDto`].
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/CustomMenuSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomMenuSchema {
     /// Unique identifier for the custom menu
     ///
@@ -134,7 +177,8 @@ pub struct CustomMenuSchema {
 /// The response to `DELETE /custom-menus/{customMenuId}`.
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/DeleteCustomMenuSuccessfulResponseDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteCustomMenuSuccessfulResponseDto {
     /// Indicates whether the custom menu was successfully deleted
     ///
@@ -165,6 +209,7 @@ pub struct DeleteCustomMenuSuccessfulResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum FontFamily {
     /// `fab`
     Fab,
@@ -217,7 +262,8 @@ impl std::fmt::Display for FontFamily {
 /// The response to `GET /custom-menus/`.
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/GetCustomMenusResponseDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetCustomMenusResponseDto {
     /// Array of custom menu links
     #[serde(rename = "customMenus", default, skip_serializing_if = "Option::is_none")]
@@ -232,7 +278,8 @@ pub struct GetCustomMenusResponseDto {
 /// The response to `POST /custom-menus/` and the response to `GET /custom-menus/{customMenuId}`.
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/GetSingleCustomMenusSuccessfulResponseDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetSingleCustomMenusSuccessfulResponseDto {
     /// Single Custom menu link object
     #[serde(rename = "customMenu", default, skip_serializing_if = "Option::is_none")]
@@ -243,6 +290,7 @@ pub struct GetSingleCustomMenusSuccessfulResponseDto {
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/IconSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct IconSchema {
     /// Name of the icon
     ///
@@ -253,10 +301,21 @@ pub struct IconSchema {
     pub font_family: FontFamily,
 }
 
+impl IconSchema {
+    /// A `IconSchema` with its required fields (`name`, `font_family`); set the others with the setters.
+    pub fn new(name: impl Into<String>, font_family: FontFamily) -> Self {
+        Self {
+            name: name.into(),
+            font_family,
+        }
+    }
+}
+
 /// The `icon` field of [`CustomMenuSchema`] and the `icon` field of [`UpdateCustomMenuDto`].
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/IconSchemaOptional`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct IconSchemaOptional {
     /// Name of the icon
     ///
@@ -268,6 +327,28 @@ pub struct IconSchemaOptional {
     pub font_family: Option<FontFamily>,
 }
 
+impl IconSchemaOptional {
+    /// An empty `IconSchemaOptional`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            font_family: None,
+        }
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`font_family`](Self::font_family).
+    pub fn font_family(mut self, font_family: impl Into<FontFamily>) -> Self {
+        self.font_family = Some(font_family.into());
+        self
+    }
+}
+
 /// Mode for opening the menu link
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/CreateCustomMenuDTO/properties/openMode` and 2 identical schemas
@@ -275,6 +356,7 @@ pub struct IconSchemaOptional {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum OpenMode {
     /// `iframe`
     Iframe,
@@ -328,6 +410,7 @@ impl std::fmt::Display for OpenMode {
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/UpdateCustomMenuDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateCustomMenuDto {
     /// Title of the custom menu
     ///
@@ -386,10 +469,96 @@ pub struct UpdateCustomMenuDto {
     pub allow_microphone: Option<bool>,
 }
 
+impl UpdateCustomMenuDto {
+    /// An empty `UpdateCustomMenuDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            title: None,
+            url: None,
+            icon: None,
+            show_on_company: None,
+            show_on_location: None,
+            show_to_all_locations: None,
+            open_mode: None,
+            locations: None,
+            user_role: None,
+            allow_camera: None,
+            allow_microphone: None,
+        }
+    }
+
+    /// Sets [`title`](Self::title).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`url`](Self::url).
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// Sets [`icon`](Self::icon).
+    pub fn icon(mut self, icon: impl Into<IconSchemaOptional>) -> Self {
+        self.icon = Some(icon.into());
+        self
+    }
+
+    /// Sets [`show_on_company`](Self::show_on_company).
+    pub fn show_on_company(mut self, show_on_company: bool) -> Self {
+        self.show_on_company = Some(show_on_company);
+        self
+    }
+
+    /// Sets [`show_on_location`](Self::show_on_location).
+    pub fn show_on_location(mut self, show_on_location: bool) -> Self {
+        self.show_on_location = Some(show_on_location);
+        self
+    }
+
+    /// Sets [`show_to_all_locations`](Self::show_to_all_locations).
+    pub fn show_to_all_locations(mut self, show_to_all_locations: bool) -> Self {
+        self.show_to_all_locations = Some(show_to_all_locations);
+        self
+    }
+
+    /// Sets [`open_mode`](Self::open_mode).
+    pub fn open_mode(mut self, open_mode: impl Into<OpenMode>) -> Self {
+        self.open_mode = Some(open_mode.into());
+        self
+    }
+
+    /// Sets [`locations`](Self::locations).
+    pub fn locations(mut self, locations: impl Into<Vec<String>>) -> Self {
+        self.locations = Some(locations.into());
+        self
+    }
+
+    /// Sets [`user_role`](Self::user_role).
+    pub fn user_role(mut self, user_role: impl Into<UserRole>) -> Self {
+        self.user_role = Some(user_role.into());
+        self
+    }
+
+    /// Sets [`allow_camera`](Self::allow_camera).
+    pub fn allow_camera(mut self, allow_camera: bool) -> Self {
+        self.allow_camera = Some(allow_camera);
+        self
+    }
+
+    /// Sets [`allow_microphone`](Self::allow_microphone).
+    pub fn allow_microphone(mut self, allow_microphone: bool) -> Self {
+        self.allow_microphone = Some(allow_microphone);
+        self
+    }
+}
+
 /// The response to `PUT /custom-menus/{customMenuId}`.
 ///
 /// Schema: `apps/custom-menus.json#/components/schemas/UpdateCustomMenuLinkResponseDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateCustomMenuLinkResponseDto {
     /// Status of update
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -406,6 +575,7 @@ pub struct UpdateCustomMenuLinkResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum UserRole {
     /// `all`
     All,

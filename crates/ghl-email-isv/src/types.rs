@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/email-isv.json#/components/schemas/EmailNotVerifiedResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EmailNotVerifiedResponseDto {
     /// Email verification not processed
     ///
@@ -30,6 +31,7 @@ pub struct EmailNotVerifiedResponseDto {
 ///
 /// Schema: `apps/email-isv.json#/components/schemas/EmailVerifiedResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EmailVerifiedResponseDto {
     /// Reason for email verification failure
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -58,6 +60,7 @@ pub struct EmailVerifiedResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum EmailVerifiedResponseDtoResult {
     /// `deliverable`
     Deliverable,
@@ -122,6 +125,7 @@ impl std::fmt::Display for EmailVerifiedResponseDtoResult {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum EmailVerifiedResponseDtoRisk {
     /// `high`
     High,
@@ -178,7 +182,8 @@ impl std::fmt::Display for EmailVerifiedResponseDtoRisk {
 /// The `leadconnectorRecomendation` field of [`EmailVerifiedResponseDto`].
 ///
 /// Schema: `apps/email-isv.json#/components/schemas/LeadConnectorRecomandationDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LeadConnectorRecomandationDto {
     /// Email verification status
     ///
@@ -191,6 +196,7 @@ pub struct LeadConnectorRecomandationDto {
 ///
 /// Schema: `apps/email-isv.json#/components/schemas/VerificationBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct VerificationBodyDto {
     /// Email Verification type
     ///
@@ -203,6 +209,16 @@ pub struct VerificationBodyDto {
     pub verify: String,
 }
 
+impl VerificationBodyDto {
+    /// A `VerificationBodyDto` with its required fields (`type_`, `verify`); set the others with the setters.
+    pub fn new(type_: VerificationBodyDtoType, verify: impl Into<String>) -> Self {
+        Self {
+            type_,
+            verify: verify.into(),
+        }
+    }
+}
+
 /// Email Verification type
 ///
 /// Schema: `apps/email-isv.json#/components/schemas/VerificationBodyDto/properties/type`
@@ -210,6 +226,7 @@ pub struct VerificationBodyDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum VerificationBodyDtoType {
     /// `email`
     Email,
@@ -260,6 +277,7 @@ impl std::fmt::Display for VerificationBodyDtoType {
 /// Schema: `apps/email-isv.json#/paths/~1email~1verify/post/responses/201/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum VerifyEmailResponse {
     /// A [`EmailVerifiedResponseDto`].
     EmailVerifiedResponseDto(EmailVerifiedResponseDto),

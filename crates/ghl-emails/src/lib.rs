@@ -7,13 +7,13 @@
 //!
 //! Documentation for emails API
 //!
-//! Every call sends the `Version` header its endpoint needs; callers never pass `Version` or `Authorization`.
+//! Every call sends the `Version` header its endpoint needs; callers never pass `Version` or `Authorization`. A client method takes the operation's required inputs and returns a builder: set optional inputs on it, then `.send().await`.
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), ghl_runtime::Error> {
 //! let client = ghl_runtime::Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
 //! let api = ghl_emails::EmailsClient::new(client);
-//! // api.fetch_template(...).await?;
+//! // api.fetch_template(/* required inputs */).send().await?;
 //! # Ok(()) }
 //! ```
 

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 /// The response to `POST /emails/builder/data`.
 ///
 /// Schema: `apps/emails.json#/components/schemas/BuilderUpdateSuccessfulDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BuilderUpdateSuccessfulDto {
     /// ok
     ///
@@ -43,6 +44,7 @@ pub struct BuilderUpdateSuccessfulDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum BuilderVersion {
     /// `1`
     V1,
@@ -92,6 +94,7 @@ impl std::fmt::Display for BuilderVersion {
 ///
 /// Schema: `apps/emails.json#/components/schemas/CreateBuilderDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateBuilderDto {
     /// Example: `ve9EPM428h8vShlRW1KT`
     #[serde(rename = "locationId")]
@@ -135,6 +138,87 @@ pub struct CreateBuilderDto {
     pub is_plain_text: Option<bool>,
 }
 
+impl CreateBuilderDto {
+    /// A `CreateBuilderDto` with its required fields (`location_id`, `type_`, `import_provider`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        type_: CreateBuilderDtoType,
+        import_provider: CreateBuilderDtoImportProvider,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            title: None,
+            type_,
+            updated_by: None,
+            builder_version: None,
+            name: None,
+            parent_id: None,
+            template_data_url: None,
+            import_provider,
+            import_url: None,
+            template_source: None,
+            is_plain_text: None,
+        }
+    }
+
+    /// Sets [`title`](Self::title).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`updated_by`](Self::updated_by).
+    pub fn updated_by(mut self, updated_by: impl Into<String>) -> Self {
+        self.updated_by = Some(updated_by.into());
+        self
+    }
+
+    /// Sets [`builder_version`](Self::builder_version).
+    pub fn builder_version(
+        mut self,
+        builder_version: impl Into<BuilderVersion>,
+    ) -> Self {
+        self.builder_version = Some(builder_version.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`parent_id`](Self::parent_id).
+    pub fn parent_id(mut self, parent_id: impl Into<String>) -> Self {
+        self.parent_id = Some(parent_id.into());
+        self
+    }
+
+    /// Sets [`template_data_url`](Self::template_data_url).
+    pub fn template_data_url(mut self, template_data_url: impl Into<String>) -> Self {
+        self.template_data_url = Some(template_data_url.into());
+        self
+    }
+
+    /// Sets [`import_url`](Self::import_url).
+    pub fn import_url(mut self, import_url: impl Into<String>) -> Self {
+        self.import_url = Some(import_url.into());
+        self
+    }
+
+    /// Sets [`template_source`](Self::template_source).
+    pub fn template_source(mut self, template_source: impl Into<String>) -> Self {
+        self.template_source = Some(template_source.into());
+        self
+    }
+
+    /// Sets [`is_plain_text`](Self::is_plain_text).
+    pub fn is_plain_text(mut self, is_plain_text: bool) -> Self {
+        self.is_plain_text = Some(is_plain_text);
+        self
+    }
+}
+
 /// The `importProvider` field of [`CreateBuilderDto`].
 ///
 /// Schema: `apps/emails.json#/components/schemas/CreateBuilderDto/properties/importProvider`
@@ -142,6 +226,7 @@ pub struct CreateBuilderDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum CreateBuilderDtoImportProvider {
     /// `mailchimp`
     Mailchimp,
@@ -198,6 +283,7 @@ impl std::fmt::Display for CreateBuilderDtoImportProvider {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum CreateBuilderDtoType {
     /// `html`
     Html,
@@ -259,6 +345,7 @@ impl std::fmt::Display for CreateBuilderDtoType {
 ///
 /// Schema: `apps/emails.json#/components/schemas/CreateBuilderSuccesfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateBuilderSuccesfulResponseDto {
     /// template id
     ///
@@ -274,7 +361,8 @@ pub struct CreateBuilderSuccesfulResponseDto {
 /// The response to `DELETE /emails/builder/{locationId}/{templateId}`.
 ///
 /// Schema: `apps/emails.json#/components/schemas/DeleteBuilderSuccesfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteBuilderSuccesfulResponseDto {
     /// ok
     ///
@@ -291,7 +379,8 @@ pub struct DeleteBuilderSuccesfulResponseDto {
 /// The response to `GET /emails/builder`.
 ///
 /// Schema: `apps/emails.json#/components/schemas/FetchBuilderSuccesfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FetchBuilderSuccesfulResponseDto {
     /// template name
     ///
@@ -347,6 +436,7 @@ pub struct FetchBuilderSuccesfulResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum FetchCampaignsEmailStatus {
     /// `all`
     All,
@@ -451,6 +541,7 @@ impl std::fmt::Display for FetchCampaignsEmailStatus {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum FetchCampaignsStatus {
     /// `active`
     Active,
@@ -520,6 +611,7 @@ impl std::fmt::Display for FetchCampaignsStatus {
 ///
 /// Schema: `apps/emails.json#/components/schemas/IBuilderJsonMapper`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct IBuilderJsonMapper {
     /// The `elements` field.
     pub elements: Vec<String>,
@@ -530,10 +622,26 @@ pub struct IBuilderJsonMapper {
     pub template_settings: TemplateSettings,
 }
 
+impl IBuilderJsonMapper {
+    /// A `IBuilderJsonMapper` with its required fields (`elements`, `attrs`, `template_settings`); set the others with the setters.
+    pub fn new(
+        elements: Vec<String>,
+        attrs: serde_json::Value,
+        template_settings: TemplateSettings,
+    ) -> Self {
+        Self {
+            elements,
+            attrs,
+            template_settings,
+        }
+    }
+}
+
 /// The `InvalidLocationDTO` schema.
 ///
 /// Schema: `apps/emails.json#/components/schemas/InvalidLocationDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct InvalidLocationDto {
     /// Example: `403`
     #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
@@ -546,7 +654,8 @@ pub struct InvalidLocationDto {
 /// The `NotFoundDTO` schema.
 ///
 /// Schema: `apps/emails.json#/components/schemas/NotFoundDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NotFoundDto {
     /// Example: `404`
     #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
@@ -563,6 +672,7 @@ pub struct NotFoundDto {
 ///
 /// Schema: `apps/emails.json#/components/schemas/SaveBuilderDataDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SaveBuilderDataDto {
     /// Example: `ve9EPM428h8vShlRW1KT`
     #[serde(rename = "locationId")]
@@ -590,6 +700,51 @@ pub struct SaveBuilderDataDto {
     pub is_plain_text: Option<bool>,
 }
 
+impl SaveBuilderDataDto {
+    /// A `SaveBuilderDataDto` with its required fields (`location_id`, `template_id`, `updated_by`, `editor_type`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        template_id: impl Into<String>,
+        updated_by: impl Into<String>,
+        editor_type: SaveBuilderDataDtoEditorType,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            template_id: template_id.into(),
+            updated_by: updated_by.into(),
+            dnd: None,
+            html: None,
+            editor_type,
+            preview_text: None,
+            is_plain_text: None,
+        }
+    }
+
+    /// Sets [`dnd`](Self::dnd).
+    pub fn dnd(mut self, dnd: impl Into<IBuilderJsonMapper>) -> Self {
+        self.dnd = Some(dnd.into());
+        self
+    }
+
+    /// Sets [`html`](Self::html).
+    pub fn html(mut self, html: impl Into<String>) -> Self {
+        self.html = Some(html.into());
+        self
+    }
+
+    /// Sets [`preview_text`](Self::preview_text).
+    pub fn preview_text(mut self, preview_text: impl Into<String>) -> Self {
+        self.preview_text = Some(preview_text.into());
+        self
+    }
+
+    /// Sets [`is_plain_text`](Self::is_plain_text).
+    pub fn is_plain_text(mut self, is_plain_text: bool) -> Self {
+        self.is_plain_text = Some(is_plain_text);
+        self
+    }
+}
+
 /// The `editorType` field of [`SaveBuilderDataDto`].
 ///
 /// Schema: `apps/emails.json#/components/schemas/SaveBuilderDataDto/properties/editorType`
@@ -597,6 +752,7 @@ pub struct SaveBuilderDataDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum SaveBuilderDataDtoEditorType {
     /// `html`
     Html,
@@ -646,6 +802,7 @@ impl std::fmt::Display for SaveBuilderDataDtoEditorType {
 ///
 /// Schema: `apps/emails.json#/components/schemas/ScheduleDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ScheduleDto {
     /// Example: `Untitled new campaign`
     pub name: String,
@@ -727,6 +884,7 @@ pub struct ScheduleDto {
 ///
 /// Schema: `apps/emails.json#/components/schemas/ScheduleFetchSuccessfulDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ScheduleFetchSuccessfulDto {
     /// The list of campaigns
     pub schedules: Vec<ScheduleDto>,

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 /// The `contactSessionIds` field of [`EventDataSchema`].
 ///
 /// Schema: `apps/forms.json#/components/schemas/ContactSessionIds`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContactSessionIds {
     /// The `ids` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18,7 +19,8 @@ pub struct ContactSessionIds {
 /// The `eventData` field of [`OthersSchema`].
 ///
 /// Schema: `apps/forms.json#/components/schemas/EventDataSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EventDataSchema {
     /// Example: `fb.1.123456789.987654321`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -83,7 +85,8 @@ pub struct EventDataSchema {
 /// An item of the `forms` field of [`FormsSuccessfulResponseDto`].
 ///
 /// Schema: `apps/forms.json#/components/schemas/FormsParams`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FormsParams {
     /// Example: `YSWdvS4Is98wtIDGnpmI`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -99,7 +102,8 @@ pub struct FormsParams {
 /// An item of the `submissions` field of [`FormsSubmissionsSuccessfulResponseDto`].
 ///
 /// Schema: `apps/forms.json#/components/schemas/FormsSubmissionsSubmissionsSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FormsSubmissionsSubmissionsSchema {
     /// Example: `38303ec7-629a-49e2-888a-cf8bf0b1f97e`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -127,7 +131,8 @@ pub struct FormsSubmissionsSubmissionsSchema {
 /// The response to `GET /forms/submissions`.
 ///
 /// Schema: `apps/forms.json#/components/schemas/FormsSubmissionsSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FormsSubmissionsSuccessfulResponseDto {
     /// The `submissions` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -140,7 +145,8 @@ pub struct FormsSubmissionsSuccessfulResponseDto {
 /// The response to `GET /forms/`.
 ///
 /// Schema: `apps/forms.json#/components/schemas/FormsSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FormsSuccessfulResponseDto {
     /// The `forms` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -155,7 +161,8 @@ pub struct FormsSuccessfulResponseDto {
 /// The `meta` field of [`FormsSubmissionsSuccessfulResponseDto`].
 ///
 /// Schema: `apps/forms.json#/components/schemas/metaSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MetaSchema {
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -174,7 +181,8 @@ pub struct MetaSchema {
 /// The `others` field of [`FormsSubmissionsSubmissionsSchema`].
 ///
 /// Schema: `apps/forms.json#/components/schemas/othersSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OthersSchema {
     /// Example: `john@deo.com`
     #[serde(
@@ -205,7 +213,8 @@ pub struct OthersSchema {
 /// The `page` field of [`EventDataSchema`].
 ///
 /// Schema: `apps/forms.json#/components/schemas/PageDetailsSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PageDetailsSchema {
     /// Example: `https://example.com`
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Action {
     /// `funnel`
     Funnel,
@@ -69,6 +70,7 @@ impl std::fmt::Display for Action {
 ///
 /// Schema: `apps/funnels.json#/components/schemas/CreateRedirectParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateRedirectParams {
     /// Example: `6p2RxpgtMKQwO3E6IUaT`
     #[serde(rename = "locationId")]
@@ -83,10 +85,30 @@ pub struct CreateRedirectParams {
     pub action: Action,
 }
 
+impl CreateRedirectParams {
+    /// A `CreateRedirectParams` with its required fields (`location_id`, `domain`, `path`, `target`, `action`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        domain: impl Into<String>,
+        path: impl Into<String>,
+        target: impl Into<String>,
+        action: Action,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            domain: domain.into(),
+            path: path.into(),
+            target: target.into(),
+            action,
+        }
+    }
+}
+
 /// The response to `POST /funnels/lookup/redirect`.
 ///
 /// Schema: `apps/funnels.json#/components/schemas/CreateRedirectResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateRedirectResponseDto {
     /// Data containing details of the created redirect
     pub data: RedirectResponseDto,
@@ -96,6 +118,7 @@ pub struct CreateRedirectResponseDto {
 ///
 /// Schema: `apps/funnels.json#/components/schemas/DeleteRedirectResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteRedirectResponseDto {
     /// Status of the delete operation
     pub data: serde_json::Value,
@@ -105,6 +128,7 @@ pub struct DeleteRedirectResponseDto {
 ///
 /// Schema: `apps/funnels.json#/components/schemas/FunnelListResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FunnelListResponseDto {
     /// The `funnels` field.
     pub funnels: serde_json::Value,
@@ -119,6 +143,7 @@ pub struct FunnelListResponseDto {
 ///
 /// Schema: `apps/funnels.json#/components/schemas/FunnelPageCountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FunnelPageCountResponseDto {
     /// Example: `20`
     pub count: i64,
@@ -128,6 +153,7 @@ pub struct FunnelPageCountResponseDto {
 ///
 /// Schema: `apps/funnels.json#/components/schemas/FunnelPageResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FunnelPageResponseDto {
     /// Example: `0yJbP3q7t7pLmeTWRAE2`
     #[serde(rename = "_id")]
@@ -159,6 +185,7 @@ pub type RedirectListResponseDto = DeleteRedirectResponseDto;
 ///
 /// Schema: `apps/funnels.json#/components/schemas/RedirectResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RedirectResponseDto {
     /// Unique identifier of the redirect
     ///
@@ -201,6 +228,7 @@ pub struct RedirectResponseDto {
 ///
 /// Schema: `apps/funnels.json#/components/schemas/UpdateRedirectParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateRedirectParams {
     /// Example: `https://www.google.com`
     pub target: String,
@@ -209,6 +237,21 @@ pub struct UpdateRedirectParams {
     /// Example: `6p2RxpgtMKQwO3E6IUaT`
     #[serde(rename = "locationId")]
     pub location_id: String,
+}
+
+impl UpdateRedirectParams {
+    /// A `UpdateRedirectParams` with its required fields (`target`, `action`, `location_id`); set the others with the setters.
+    pub fn new(
+        target: impl Into<String>,
+        action: Action,
+        location_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            target: target.into(),
+            action,
+            location_id: location_id.into(),
+        }
+    }
 }
 
 /// The response to `PATCH /funnels/lookup/redirect/{id}`.

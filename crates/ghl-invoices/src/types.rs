@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Action {
     /// `sms_and_email`
     SmsAndEmail,
@@ -69,15 +70,24 @@ impl std::fmt::Display for Action {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/AdditionalEmailsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AdditionalEmailsDto {
     /// Example: `alex@example.com`
     pub email: String,
 }
 
+impl AdditionalEmailsDto {
+    /// A `AdditionalEmailsDto` with its required fields (`email`); set the others with the setters.
+    pub fn new(email: impl Into<String>) -> Self {
+        Self { email: email.into() }
+    }
+}
+
 /// The `address` field of [`InvoiceSettingsBusinessDetailsDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/Address`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Address {
     /// The `addressLine1` field.
     #[serde(rename = "addressLine1", default, skip_serializing_if = "Option::is_none")]
@@ -105,6 +115,7 @@ pub use ghl_common::types::Country as AddressCountryCode;
 ///
 /// Schema: `apps/invoices.json#/components/schemas/AddressDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AddressDto {
     /// Address Line 1
     ///
@@ -138,10 +149,61 @@ pub struct AddressDto {
     pub postal_code: Option<String>,
 }
 
+impl AddressDto {
+    /// An empty `AddressDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            address_line1: None,
+            address_line2: None,
+            city: None,
+            state: None,
+            country_code: None,
+            postal_code: None,
+        }
+    }
+
+    /// Sets [`address_line1`](Self::address_line1).
+    pub fn address_line1(mut self, address_line1: impl Into<String>) -> Self {
+        self.address_line1 = Some(address_line1.into());
+        self
+    }
+
+    /// Sets [`address_line2`](Self::address_line2).
+    pub fn address_line2(mut self, address_line2: impl Into<String>) -> Self {
+        self.address_line2 = Some(address_line2.into());
+        self
+    }
+
+    /// Sets [`city`](Self::city).
+    pub fn city(mut self, city: impl Into<String>) -> Self {
+        self.city = Some(city.into());
+        self
+    }
+
+    /// Sets [`state`](Self::state).
+    pub fn state(mut self, state: impl Into<String>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Sets [`country_code`](Self::country_code).
+    pub fn country_code(mut self, country_code: impl Into<String>) -> Self {
+        self.country_code = Some(country_code.into());
+        self
+    }
+
+    /// Sets [`postal_code`](Self::postal_code).
+    pub fn postal_code(mut self, postal_code: impl Into<String>) -> Self {
+        self.postal_code = Some(postal_code.into());
+        self
+    }
+}
+
 /// The body of `DELETE /invoices/estimate/template/{templateId}` and the body of `DELETE /invoices/estimate/{estimateId}`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/AltDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AltDto {
     /// Location Id or Agency Id
     ///
@@ -153,12 +215,23 @@ pub struct AltDto {
     pub alt_type: AltType,
 }
 
+impl AltDto {
+    /// A `AltDto` with its required fields (`alt_id`, `alt_type`); set the others with the setters.
+    pub fn new(alt_id: impl Into<String>, alt_type: AltType) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+        }
+    }
+}
+
 pub use ghl_common::types::AltType;
 
 /// An item of the `attachments` field of [`CreateEstimatesDto`], an item of the `attachments` field of [`CreateInvoiceDto`], an item of the `attachments` field of [`CreateInvoiceScheduleDto`] and 7 more places.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/AttachmentsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AttachmentsDto {
     /// Id of the file selected
     ///
@@ -181,6 +254,25 @@ pub struct AttachmentsDto {
     pub size: f64,
 }
 
+impl AttachmentsDto {
+    /// A `AttachmentsDto` with its required fields (`id`, `name`, `url`, `type_`, `size`); set the others with the setters.
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        url: impl Into<String>,
+        type_: impl Into<String>,
+        size: f64,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            url: url.into(),
+            type_: type_.into(),
+            size,
+        }
+    }
+}
+
 /// The `autoInvoice` field of [`EstimateResponseDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/AutoInvoice`
@@ -190,6 +282,7 @@ pub type AutoInvoice = serde_json::Value;
 ///
 /// Schema: `apps/invoices.json#/components/schemas/AutoInvoicingDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AutoInvoicingDto {
     /// Enable Auto Invoice
     ///
@@ -202,10 +295,27 @@ pub struct AutoInvoicingDto {
     pub direct_payments: Option<bool>,
 }
 
+impl AutoInvoicingDto {
+    /// A `AutoInvoicingDto` with its required fields (`enabled`); set the others with the setters.
+    pub fn new(enabled: bool) -> Self {
+        Self {
+            enabled,
+            direct_payments: None,
+        }
+    }
+
+    /// Sets [`direct_payments`](Self::direct_payments).
+    pub fn direct_payments(mut self, direct_payments: bool) -> Self {
+        self.direct_payments = Some(direct_payments);
+        self
+    }
+}
+
 /// The `autoPayment` field of [`AutoPaymentScheduleDto`], the `autoPayment` field of [`ScheduleInvoiceScheduleDto`] and the `autoPayment` field of [`SendInvoiceDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/AutoPaymentDetailsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AutoPaymentDetailsDto {
     /// The `enable` field.
     pub enable: bool,
@@ -257,10 +367,102 @@ pub struct AutoPaymentDetailsDto {
     pub provider: Option<serde_json::Value>,
 }
 
+impl AutoPaymentDetailsDto {
+    /// A `AutoPaymentDetailsDto` with its required fields (`enable`); set the others with the setters.
+    pub fn new(enable: bool) -> Self {
+        Self {
+            enable,
+            type_: None,
+            payment_method_id: None,
+            customer_id: None,
+            card: None,
+            us_bank_account: None,
+            sepa_direct_debit: None,
+            bacs_direct_debit: None,
+            becs_direct_debit: None,
+            card_id: None,
+            provider: None,
+        }
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn type_(mut self, type_: impl Into<String>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+
+    /// Sets [`payment_method_id`](Self::payment_method_id).
+    pub fn payment_method_id(mut self, payment_method_id: impl Into<String>) -> Self {
+        self.payment_method_id = Some(payment_method_id.into());
+        self
+    }
+
+    /// Sets [`customer_id`](Self::customer_id).
+    pub fn customer_id(mut self, customer_id: impl Into<String>) -> Self {
+        self.customer_id = Some(customer_id.into());
+        self
+    }
+
+    /// Sets [`card`](Self::card).
+    pub fn card(mut self, card: impl Into<CardDto>) -> Self {
+        self.card = Some(card.into());
+        self
+    }
+
+    /// Sets [`us_bank_account`](Self::us_bank_account).
+    pub fn us_bank_account(
+        mut self,
+        us_bank_account: impl Into<UsBankAccountDto>,
+    ) -> Self {
+        self.us_bank_account = Some(us_bank_account.into());
+        self
+    }
+
+    /// Sets [`sepa_direct_debit`](Self::sepa_direct_debit).
+    pub fn sepa_direct_debit(
+        mut self,
+        sepa_direct_debit: impl Into<SepaDirectDebitDto>,
+    ) -> Self {
+        self.sepa_direct_debit = Some(sepa_direct_debit.into());
+        self
+    }
+
+    /// Sets [`bacs_direct_debit`](Self::bacs_direct_debit).
+    pub fn bacs_direct_debit(
+        mut self,
+        bacs_direct_debit: impl Into<BacsDirectDebitDto>,
+    ) -> Self {
+        self.bacs_direct_debit = Some(bacs_direct_debit.into());
+        self
+    }
+
+    /// Sets [`becs_direct_debit`](Self::becs_direct_debit).
+    pub fn becs_direct_debit(
+        mut self,
+        becs_direct_debit: impl Into<BecsDirectDebitDto>,
+    ) -> Self {
+        self.becs_direct_debit = Some(becs_direct_debit.into());
+        self
+    }
+
+    /// Sets [`card_id`](Self::card_id).
+    pub fn card_id(mut self, card_id: impl Into<String>) -> Self {
+        self.card_id = Some(card_id.into());
+        self
+    }
+
+    /// Sets [`provider`](Self::provider).
+    pub fn provider(mut self, provider: impl Into<serde_json::Value>) -> Self {
+        self.provider = Some(provider.into());
+        self
+    }
+}
+
 /// The response to `POST /invoices/schedule/{scheduleId}/auto-payment`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/AutoPaymentInvoiceScheduleResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AutoPaymentInvoiceScheduleResponseDto {
     /// Schedule Id
     ///
@@ -342,6 +544,7 @@ pub struct AutoPaymentInvoiceScheduleResponseDto {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/AutoPaymentScheduleDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AutoPaymentScheduleDto {
     /// location Id / company Id based on altType
     ///
@@ -360,10 +563,28 @@ pub struct AutoPaymentScheduleDto {
     pub auto_payment: AutoPaymentDetailsDto,
 }
 
+impl AutoPaymentScheduleDto {
+    /// A `AutoPaymentScheduleDto` with its required fields (`alt_id`, `alt_type`, `id`, `auto_payment`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        id: impl Into<String>,
+        auto_payment: AutoPaymentDetailsDto,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            id: id.into(),
+            auto_payment,
+        }
+    }
+}
+
 /// The `bacsDirectDebit` field of [`AutoPaymentDetailsDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/BacsDirectDebitDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BacsDirectDebitDto {
     /// The `sort_code` field.
     pub sort_code: String,
@@ -371,15 +592,36 @@ pub struct BacsDirectDebitDto {
     pub last4: String,
 }
 
+impl BacsDirectDebitDto {
+    /// A `BacsDirectDebitDto` with its required fields (`sort_code`, `last4`); set the others with the setters.
+    pub fn new(sort_code: impl Into<String>, last4: impl Into<String>) -> Self {
+        Self {
+            sort_code: sort_code.into(),
+            last4: last4.into(),
+        }
+    }
+}
+
 /// The `becsDirectDebit` field of [`AutoPaymentDetailsDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/BecsDirectDebitDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BecsDirectDebitDto {
     /// The `bsb_number` field.
     pub bsb_number: String,
     /// The `last4` field.
     pub last4: String,
+}
+
+impl BecsDirectDebitDto {
+    /// A `BecsDirectDebitDto` with its required fields (`bsb_number`, `last4`); set the others with the setters.
+    pub fn new(bsb_number: impl Into<String>, last4: impl Into<String>) -> Self {
+        Self {
+            bsb_number: bsb_number.into(),
+            last4: last4.into(),
+        }
+    }
 }
 
 /// The `businessDetails` field of [`EstimateResponseDto`] and the `businessDetails` field of [`EstimateTemplateResponseDto`].
@@ -391,6 +633,7 @@ pub type BusinessDetails = serde_json::Value;
 ///
 /// Schema: `apps/invoices.json#/components/schemas/BusinessDetailsDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BusinessDetailsDto {
     /// Business Logo URL
     ///
@@ -422,6 +665,56 @@ pub struct BusinessDetailsDto {
     pub custom_values: Option<Vec<String>>,
 }
 
+impl BusinessDetailsDto {
+    /// An empty `BusinessDetailsDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            logo_url: None,
+            name: None,
+            phone_no: None,
+            address: None,
+            website: None,
+            custom_values: None,
+        }
+    }
+
+    /// Sets [`logo_url`](Self::logo_url).
+    pub fn logo_url(mut self, logo_url: impl Into<String>) -> Self {
+        self.logo_url = Some(logo_url.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`phone_no`](Self::phone_no).
+    pub fn phone_no(mut self, phone_no: impl Into<String>) -> Self {
+        self.phone_no = Some(phone_no.into());
+        self
+    }
+
+    /// Sets [`address`](Self::address).
+    pub fn address(mut self, address: impl Into<AddressDto>) -> Self {
+        self.address = Some(address.into());
+        self
+    }
+
+    /// Sets [`website`](Self::website).
+    pub fn website(mut self, website: impl Into<String>) -> Self {
+        self.website = Some(website.into());
+        self
+    }
+
+    /// Sets [`custom_values`](Self::custom_values).
+    pub fn custom_values(mut self, custom_values: impl Into<Vec<String>>) -> Self {
+        self.custom_values = Some(custom_values.into());
+        self
+    }
+}
+
 /// The body of `POST /invoices/schedule/{scheduleId}/cancel`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CancelInvoiceScheduleDto`
@@ -436,6 +729,7 @@ pub type CancelInvoiceScheduleResponseDto = AutoPaymentInvoiceScheduleResponseDt
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CardDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CardDto {
     /// The `brand` field.
     pub brand: String,
@@ -443,15 +737,33 @@ pub struct CardDto {
     pub last4: String,
 }
 
+impl CardDto {
+    /// A `CardDto` with its required fields (`brand`, `last4`); set the others with the setters.
+    pub fn new(brand: impl Into<String>, last4: impl Into<String>) -> Self {
+        Self {
+            brand: brand.into(),
+            last4: last4.into(),
+        }
+    }
+}
+
 /// The `cheque` field of [`RecordPaymentDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/ChequeDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ChequeDto {
     /// check number
     ///
     /// Example: `129-129-129-912`
     pub number: String,
+}
+
+impl ChequeDto {
+    /// A `ChequeDto` with its required fields (`number`); set the others with the setters.
+    pub fn new(number: impl Into<String>) -> Self {
+        Self { number: number.into() }
+    }
 }
 
 /// The `contactDetails` field of [`EstimateResponseDto`].
@@ -463,6 +775,7 @@ pub type ContactDetails = serde_json::Value;
 ///
 /// Schema: `apps/invoices.json#/components/schemas/ContactDetailsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContactDetailsDto {
     /// Contact ID
     ///
@@ -501,10 +814,59 @@ pub struct ContactDetailsDto {
     pub custom_fields: Option<Vec<String>>,
 }
 
+impl ContactDetailsDto {
+    /// A `ContactDetailsDto` with its required fields (`id`, `name`, `phone_no`, `email`); set the others with the setters.
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        phone_no: impl Into<String>,
+        email: impl Into<String>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            phone_no: phone_no.into(),
+            email: email.into(),
+            additional_emails: None,
+            company_name: None,
+            address: None,
+            custom_fields: None,
+        }
+    }
+
+    /// Sets [`additional_emails`](Self::additional_emails).
+    pub fn additional_emails(
+        mut self,
+        additional_emails: impl Into<Vec<AdditionalEmailsDto>>,
+    ) -> Self {
+        self.additional_emails = Some(additional_emails.into());
+        self
+    }
+
+    /// Sets [`company_name`](Self::company_name).
+    pub fn company_name(mut self, company_name: impl Into<String>) -> Self {
+        self.company_name = Some(company_name.into());
+        self
+    }
+
+    /// Sets [`address`](Self::address).
+    pub fn address(mut self, address: impl Into<AddressDto>) -> Self {
+        self.address = Some(address.into());
+        self
+    }
+
+    /// Sets [`custom_fields`](Self::custom_fields).
+    pub fn custom_fields(mut self, custom_fields: impl Into<Vec<String>>) -> Self {
+        self.custom_fields = Some(custom_fields.into());
+        self
+    }
+}
+
 /// The body of `POST /invoices/estimate`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CreateEstimatesDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateEstimatesDto {
     /// Location Id or Agency Id
     ///
@@ -623,10 +985,162 @@ pub struct CreateEstimatesDto {
     pub payment_schedule_config: Option<PaymentScheduleConfigDto>,
 }
 
+impl CreateEstimatesDto {
+    /// A `CreateEstimatesDto` with its required fields (`alt_id`, `alt_type`, `name`, `business_details`, `currency`, `items`, `discount`, `contact_details`, `frequency_settings`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        name: impl Into<String>,
+        business_details: BusinessDetailsDto,
+        currency: impl Into<String>,
+        items: Vec<EstimateLineItemDto>,
+        discount: DiscountDto,
+        contact_details: ContactDetailsDto,
+        frequency_settings: FrequencySettingsDto,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            name: name.into(),
+            business_details,
+            currency: currency.into(),
+            items,
+            live_mode: None,
+            discount,
+            terms_notes: None,
+            title: None,
+            contact_details,
+            estimate_number: None,
+            issue_date: None,
+            expiry_date: None,
+            sent_to: None,
+            automatic_taxes_enabled: None,
+            meta: None,
+            send_estimate_details: None,
+            frequency_settings,
+            estimate_number_prefix: None,
+            user_id: None,
+            attachments: None,
+            auto_invoice: None,
+            miscellaneous_charges: None,
+            payment_schedule_config: None,
+        }
+    }
+
+    /// Sets [`live_mode`](Self::live_mode).
+    pub fn live_mode(mut self, live_mode: bool) -> Self {
+        self.live_mode = Some(live_mode);
+        self
+    }
+
+    /// Sets [`terms_notes`](Self::terms_notes).
+    pub fn terms_notes(mut self, terms_notes: impl Into<String>) -> Self {
+        self.terms_notes = Some(terms_notes.into());
+        self
+    }
+
+    /// Sets [`title`](Self::title).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`estimate_number`](Self::estimate_number).
+    pub fn estimate_number(mut self, estimate_number: f64) -> Self {
+        self.estimate_number = Some(estimate_number);
+        self
+    }
+
+    /// Sets [`issue_date`](Self::issue_date).
+    pub fn issue_date(mut self, issue_date: impl Into<String>) -> Self {
+        self.issue_date = Some(issue_date.into());
+        self
+    }
+
+    /// Sets [`expiry_date`](Self::expiry_date).
+    pub fn expiry_date(mut self, expiry_date: impl Into<String>) -> Self {
+        self.expiry_date = Some(expiry_date.into());
+        self
+    }
+
+    /// Sets [`sent_to`](Self::sent_to).
+    pub fn sent_to(mut self, sent_to: impl Into<SentToDto>) -> Self {
+        self.sent_to = Some(sent_to.into());
+        self
+    }
+
+    /// Sets [`automatic_taxes_enabled`](Self::automatic_taxes_enabled).
+    pub fn automatic_taxes_enabled(mut self, automatic_taxes_enabled: bool) -> Self {
+        self.automatic_taxes_enabled = Some(automatic_taxes_enabled);
+        self
+    }
+
+    /// Sets [`meta`](Self::meta).
+    pub fn meta(mut self, meta: impl Into<serde_json::Value>) -> Self {
+        self.meta = Some(meta.into());
+        self
+    }
+
+    /// Sets [`send_estimate_details`](Self::send_estimate_details).
+    pub fn send_estimate_details(
+        mut self,
+        send_estimate_details: impl Into<SendEstimateDto>,
+    ) -> Self {
+        self.send_estimate_details = Some(send_estimate_details.into());
+        self
+    }
+
+    /// Sets [`estimate_number_prefix`](Self::estimate_number_prefix).
+    pub fn estimate_number_prefix(
+        mut self,
+        estimate_number_prefix: impl Into<String>,
+    ) -> Self {
+        self.estimate_number_prefix = Some(estimate_number_prefix.into());
+        self
+    }
+
+    /// Sets [`user_id`](Self::user_id).
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
+
+    /// Sets [`attachments`](Self::attachments).
+    pub fn attachments(mut self, attachments: impl Into<Vec<AttachmentsDto>>) -> Self {
+        self.attachments = Some(attachments.into());
+        self
+    }
+
+    /// Sets [`auto_invoice`](Self::auto_invoice).
+    pub fn auto_invoice(mut self, auto_invoice: impl Into<AutoInvoicingDto>) -> Self {
+        self.auto_invoice = Some(auto_invoice.into());
+        self
+    }
+
+    /// Sets [`miscellaneous_charges`](Self::miscellaneous_charges).
+    pub fn miscellaneous_charges(
+        mut self,
+        miscellaneous_charges: impl Into<ProcessingFeeDto>,
+    ) -> Self {
+        self.miscellaneous_charges = Some(miscellaneous_charges.into());
+        self
+    }
+
+    /// Sets [`payment_schedule_config`](Self::payment_schedule_config).
+    pub fn payment_schedule_config(
+        mut self,
+        payment_schedule_config: impl Into<PaymentScheduleConfigDto>,
+    ) -> Self {
+        self.payment_schedule_config = Some(payment_schedule_config.into());
+        self
+    }
+}
+
 /// The body of `POST /invoices/`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateInvoiceDto {
     /// location Id / company Id based on altType
     ///
@@ -741,10 +1255,144 @@ pub struct CreateInvoiceDto {
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
+impl CreateInvoiceDto {
+    /// A `CreateInvoiceDto` with its required fields (`alt_id`, `alt_type`, `name`, `business_details`, `currency`, `items`, `discount`, `contact_details`, `issue_date`, `sent_to`, `live_mode`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        name: impl Into<String>,
+        business_details: BusinessDetailsDto,
+        currency: impl Into<String>,
+        items: Vec<InvoiceItemDto>,
+        discount: DiscountDto,
+        contact_details: ContactDetailsDto,
+        issue_date: impl Into<String>,
+        sent_to: SentToDto,
+        live_mode: bool,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            name: name.into(),
+            business_details,
+            currency: currency.into(),
+            items,
+            discount,
+            terms_notes: None,
+            title: None,
+            contact_details,
+            invoice_number: None,
+            issue_date: issue_date.into(),
+            due_date: None,
+            sent_to,
+            live_mode,
+            automatic_taxes_enabled: None,
+            payment_schedule: None,
+            late_fees_configuration: None,
+            tips_configuration: None,
+            invoice_number_prefix: None,
+            payment_methods: None,
+            attachments: None,
+            miscellaneous_charges: None,
+        }
+    }
+
+    /// Sets [`terms_notes`](Self::terms_notes).
+    pub fn terms_notes(mut self, terms_notes: impl Into<String>) -> Self {
+        self.terms_notes = Some(terms_notes.into());
+        self
+    }
+
+    /// Sets [`title`](Self::title).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`invoice_number`](Self::invoice_number).
+    pub fn invoice_number(mut self, invoice_number: impl Into<String>) -> Self {
+        self.invoice_number = Some(invoice_number.into());
+        self
+    }
+
+    /// Sets [`due_date`](Self::due_date).
+    pub fn due_date(mut self, due_date: impl Into<String>) -> Self {
+        self.due_date = Some(due_date.into());
+        self
+    }
+
+    /// Sets [`automatic_taxes_enabled`](Self::automatic_taxes_enabled).
+    pub fn automatic_taxes_enabled(mut self, automatic_taxes_enabled: bool) -> Self {
+        self.automatic_taxes_enabled = Some(automatic_taxes_enabled);
+        self
+    }
+
+    /// Sets [`payment_schedule`](Self::payment_schedule).
+    pub fn payment_schedule(
+        mut self,
+        payment_schedule: impl Into<PaymentScheduleDto>,
+    ) -> Self {
+        self.payment_schedule = Some(payment_schedule.into());
+        self
+    }
+
+    /// Sets [`late_fees_configuration`](Self::late_fees_configuration).
+    pub fn late_fees_configuration(
+        mut self,
+        late_fees_configuration: impl Into<LateFeesConfigurationDto>,
+    ) -> Self {
+        self.late_fees_configuration = Some(late_fees_configuration.into());
+        self
+    }
+
+    /// Sets [`tips_configuration`](Self::tips_configuration).
+    pub fn tips_configuration(
+        mut self,
+        tips_configuration: impl Into<TipsConfigurationDto>,
+    ) -> Self {
+        self.tips_configuration = Some(tips_configuration.into());
+        self
+    }
+
+    /// Sets [`invoice_number_prefix`](Self::invoice_number_prefix).
+    pub fn invoice_number_prefix(
+        mut self,
+        invoice_number_prefix: impl Into<String>,
+    ) -> Self {
+        self.invoice_number_prefix = Some(invoice_number_prefix.into());
+        self
+    }
+
+    /// Sets [`payment_methods`](Self::payment_methods).
+    pub fn payment_methods(
+        mut self,
+        payment_methods: impl Into<PaymentMethodDto>,
+    ) -> Self {
+        self.payment_methods = Some(payment_methods.into());
+        self
+    }
+
+    /// Sets [`attachments`](Self::attachments).
+    pub fn attachments(mut self, attachments: impl Into<Vec<AttachmentsDto>>) -> Self {
+        self.attachments = Some(attachments.into());
+        self
+    }
+
+    /// Sets [`miscellaneous_charges`](Self::miscellaneous_charges).
+    pub fn miscellaneous_charges(
+        mut self,
+        miscellaneous_charges: impl Into<ProcessingFeeDto>,
+    ) -> Self {
+        self.miscellaneous_charges = Some(miscellaneous_charges.into());
+        self
+    }
+}
+
 /// The body of `POST /invoices/estimate/{estimateId}/invoice`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceFromEstimateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateInvoiceFromEstimateDto {
     /// Location Id or Agency Id
     ///
@@ -766,6 +1414,31 @@ pub struct CreateInvoiceFromEstimateDto {
     pub version: Option<CreateInvoiceFromEstimateDtoVersion>,
 }
 
+impl CreateInvoiceFromEstimateDto {
+    /// A `CreateInvoiceFromEstimateDto` with its required fields (`alt_id`, `alt_type`, `mark_as_invoiced`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        mark_as_invoiced: bool,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            mark_as_invoiced,
+            version: None,
+        }
+    }
+
+    /// Sets [`version`](Self::version).
+    pub fn version(
+        mut self,
+        version: impl Into<CreateInvoiceFromEstimateDtoVersion>,
+    ) -> Self {
+        self.version = Some(version.into());
+        self
+    }
+}
+
 /// Version of the update request
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceFromEstimateDto/properties/version`
@@ -773,6 +1446,7 @@ pub struct CreateInvoiceFromEstimateDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum CreateInvoiceFromEstimateDtoVersion {
     /// `v1`
     V1,
@@ -822,6 +1496,7 @@ impl std::fmt::Display for CreateInvoiceFromEstimateDtoVersion {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceFromEstimateResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateInvoiceFromEstimateResponseDto {
     /// Estimate details
     pub estimate: EstimateResponseDto,
@@ -833,6 +1508,7 @@ pub struct CreateInvoiceFromEstimateResponseDto {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateInvoiceResponseDto {
     /// Invoice Id
     ///
@@ -950,6 +1626,7 @@ pub struct CreateInvoiceResponseDto {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceScheduleDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateInvoiceScheduleDto {
     /// location Id / company Id based on altType
     ///
@@ -1033,6 +1710,113 @@ pub struct CreateInvoiceScheduleDto {
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
+impl CreateInvoiceScheduleDto {
+    /// A `CreateInvoiceScheduleDto` with its required fields (`alt_id`, `alt_type`, `name`, `contact_details`, `schedule`, `live_mode`, `business_details`, `currency`, `items`, `discount`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        name: impl Into<String>,
+        contact_details: ContactDetailsDto,
+        schedule: ScheduleOptionsDto,
+        live_mode: bool,
+        business_details: BusinessDetailsDto,
+        currency: impl Into<String>,
+        items: Vec<InvoiceItemDto>,
+        discount: DiscountDto,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            name: name.into(),
+            contact_details,
+            schedule,
+            live_mode,
+            business_details,
+            currency: currency.into(),
+            items,
+            automatic_taxes_enabled: None,
+            discount,
+            terms_notes: None,
+            title: None,
+            tips_configuration: None,
+            late_fees_configuration: None,
+            invoice_number_prefix: None,
+            payment_methods: None,
+            attachments: None,
+            miscellaneous_charges: None,
+        }
+    }
+
+    /// Sets [`automatic_taxes_enabled`](Self::automatic_taxes_enabled).
+    pub fn automatic_taxes_enabled(mut self, automatic_taxes_enabled: bool) -> Self {
+        self.automatic_taxes_enabled = Some(automatic_taxes_enabled);
+        self
+    }
+
+    /// Sets [`terms_notes`](Self::terms_notes).
+    pub fn terms_notes(mut self, terms_notes: impl Into<String>) -> Self {
+        self.terms_notes = Some(terms_notes.into());
+        self
+    }
+
+    /// Sets [`title`](Self::title).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`tips_configuration`](Self::tips_configuration).
+    pub fn tips_configuration(
+        mut self,
+        tips_configuration: impl Into<TipsConfigurationDto>,
+    ) -> Self {
+        self.tips_configuration = Some(tips_configuration.into());
+        self
+    }
+
+    /// Sets [`late_fees_configuration`](Self::late_fees_configuration).
+    pub fn late_fees_configuration(
+        mut self,
+        late_fees_configuration: impl Into<LateFeesConfigurationDto>,
+    ) -> Self {
+        self.late_fees_configuration = Some(late_fees_configuration.into());
+        self
+    }
+
+    /// Sets [`invoice_number_prefix`](Self::invoice_number_prefix).
+    pub fn invoice_number_prefix(
+        mut self,
+        invoice_number_prefix: impl Into<String>,
+    ) -> Self {
+        self.invoice_number_prefix = Some(invoice_number_prefix.into());
+        self
+    }
+
+    /// Sets [`payment_methods`](Self::payment_methods).
+    pub fn payment_methods(
+        mut self,
+        payment_methods: impl Into<PaymentMethodDto>,
+    ) -> Self {
+        self.payment_methods = Some(payment_methods.into());
+        self
+    }
+
+    /// Sets [`attachments`](Self::attachments).
+    pub fn attachments(mut self, attachments: impl Into<Vec<AttachmentsDto>>) -> Self {
+        self.attachments = Some(attachments.into());
+        self
+    }
+
+    /// Sets [`miscellaneous_charges`](Self::miscellaneous_charges).
+    pub fn miscellaneous_charges(
+        mut self,
+        miscellaneous_charges: impl Into<ProcessingFeeDto>,
+    ) -> Self {
+        self.miscellaneous_charges = Some(miscellaneous_charges.into());
+        self
+    }
+}
+
 /// The response to `POST /invoices/schedule`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceScheduleResponseDto`
@@ -1042,6 +1826,7 @@ pub type CreateInvoiceScheduleResponseDto = AutoPaymentInvoiceScheduleResponseDt
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceTemplateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateInvoiceTemplateDto {
     /// location Id / company Id based on altType
     ///
@@ -1125,10 +1910,124 @@ pub struct CreateInvoiceTemplateDto {
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
+impl CreateInvoiceTemplateDto {
+    /// A `CreateInvoiceTemplateDto` with its required fields (`alt_id`, `alt_type`, `name`, `business_details`, `currency`, `items`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        name: impl Into<String>,
+        business_details: BusinessDetailsDto,
+        currency: impl Into<String>,
+        items: Vec<InvoiceItemDto>,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            internal: None,
+            name: name.into(),
+            business_details,
+            currency: currency.into(),
+            items,
+            automatic_taxes_enabled: None,
+            discount: None,
+            terms_notes: None,
+            title: None,
+            tips_configuration: None,
+            late_fees_configuration: None,
+            invoice_number_prefix: None,
+            payment_methods: None,
+            attachments: None,
+            miscellaneous_charges: None,
+        }
+    }
+
+    /// Sets [`internal`](Self::internal).
+    pub fn internal(mut self, internal: bool) -> Self {
+        self.internal = Some(internal);
+        self
+    }
+
+    /// Sets [`automatic_taxes_enabled`](Self::automatic_taxes_enabled).
+    pub fn automatic_taxes_enabled(mut self, automatic_taxes_enabled: bool) -> Self {
+        self.automatic_taxes_enabled = Some(automatic_taxes_enabled);
+        self
+    }
+
+    /// Sets [`discount`](Self::discount).
+    pub fn discount(mut self, discount: impl Into<DiscountDto>) -> Self {
+        self.discount = Some(discount.into());
+        self
+    }
+
+    /// Sets [`terms_notes`](Self::terms_notes).
+    pub fn terms_notes(mut self, terms_notes: impl Into<String>) -> Self {
+        self.terms_notes = Some(terms_notes.into());
+        self
+    }
+
+    /// Sets [`title`](Self::title).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`tips_configuration`](Self::tips_configuration).
+    pub fn tips_configuration(
+        mut self,
+        tips_configuration: impl Into<TipsConfigurationDto>,
+    ) -> Self {
+        self.tips_configuration = Some(tips_configuration.into());
+        self
+    }
+
+    /// Sets [`late_fees_configuration`](Self::late_fees_configuration).
+    pub fn late_fees_configuration(
+        mut self,
+        late_fees_configuration: impl Into<LateFeesConfigurationDto>,
+    ) -> Self {
+        self.late_fees_configuration = Some(late_fees_configuration.into());
+        self
+    }
+
+    /// Sets [`invoice_number_prefix`](Self::invoice_number_prefix).
+    pub fn invoice_number_prefix(
+        mut self,
+        invoice_number_prefix: impl Into<String>,
+    ) -> Self {
+        self.invoice_number_prefix = Some(invoice_number_prefix.into());
+        self
+    }
+
+    /// Sets [`payment_methods`](Self::payment_methods).
+    pub fn payment_methods(
+        mut self,
+        payment_methods: impl Into<PaymentMethodDto>,
+    ) -> Self {
+        self.payment_methods = Some(payment_methods.into());
+        self
+    }
+
+    /// Sets [`attachments`](Self::attachments).
+    pub fn attachments(mut self, attachments: impl Into<Vec<String>>) -> Self {
+        self.attachments = Some(attachments.into());
+        self
+    }
+
+    /// Sets [`miscellaneous_charges`](Self::miscellaneous_charges).
+    pub fn miscellaneous_charges(
+        mut self,
+        miscellaneous_charges: impl Into<ProcessingFeeDto>,
+    ) -> Self {
+        self.miscellaneous_charges = Some(miscellaneous_charges.into());
+        self
+    }
+}
+
 /// The response to `POST /invoices/template`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceTemplateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateInvoiceTemplateResponseDto {
     /// Template Id
     ///
@@ -1188,6 +2087,7 @@ pub struct CreateInvoiceTemplateResponseDto {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CustomNotificationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomNotificationDto {
     /// The `customerSendInvoice` field.
     #[serde(rename = "customerSendInvoice")]
@@ -1243,6 +2143,7 @@ pub struct CustomNotificationDto {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CustomNotificationItemDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomNotificationItemDto {
     /// Flag indicating if the notification is enabled or not
     pub enabled: bool,
@@ -1282,6 +2183,7 @@ pub struct CustomNotificationItemDto {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CustomRRuleOptionsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomRRuleOptionsDto {
     /// Example: `monthly`
     #[serde(rename = "intervalType")]
@@ -1350,6 +2252,109 @@ pub struct CustomRRuleOptionsDto {
     pub end_type: Option<String>,
 }
 
+impl CustomRRuleOptionsDto {
+    /// A `CustomRRuleOptionsDto` with its required fields (`interval_type`, `interval`, `start_date`); set the others with the setters.
+    pub fn new(
+        interval_type: IntervalType,
+        interval: f64,
+        start_date: impl Into<String>,
+    ) -> Self {
+        Self {
+            interval_type,
+            interval,
+            start_date: start_date.into(),
+            start_time: None,
+            end_date: None,
+            end_time: None,
+            day_of_month: None,
+            day_of_week: None,
+            num_of_week: None,
+            month_of_year: None,
+            count: None,
+            days_before: None,
+            use_start_as_primary_user_accepted: None,
+            end_type: None,
+        }
+    }
+
+    /// Sets [`start_time`](Self::start_time).
+    pub fn start_time(mut self, start_time: impl Into<String>) -> Self {
+        self.start_time = Some(start_time.into());
+        self
+    }
+
+    /// Sets [`end_date`](Self::end_date).
+    pub fn end_date(mut self, end_date: impl Into<String>) -> Self {
+        self.end_date = Some(end_date.into());
+        self
+    }
+
+    /// Sets [`end_time`](Self::end_time).
+    pub fn end_time(mut self, end_time: impl Into<String>) -> Self {
+        self.end_time = Some(end_time.into());
+        self
+    }
+
+    /// Sets [`day_of_month`](Self::day_of_month).
+    pub fn day_of_month(mut self, day_of_month: f64) -> Self {
+        self.day_of_month = Some(day_of_month);
+        self
+    }
+
+    /// Sets [`day_of_week`](Self::day_of_week).
+    pub fn day_of_week(
+        mut self,
+        day_of_week: impl Into<CustomRRuleOptionsDtoDayOfWeek>,
+    ) -> Self {
+        self.day_of_week = Some(day_of_week.into());
+        self
+    }
+
+    /// Sets [`num_of_week`](Self::num_of_week).
+    pub fn num_of_week(mut self, num_of_week: f64) -> Self {
+        self.num_of_week = Some(num_of_week);
+        self
+    }
+
+    /// Sets [`month_of_year`](Self::month_of_year).
+    pub fn month_of_year(
+        mut self,
+        month_of_year: impl Into<CustomRRuleOptionsDtoMonthOfYear>,
+    ) -> Self {
+        self.month_of_year = Some(month_of_year.into());
+        self
+    }
+
+    /// Sets [`count`](Self::count).
+    pub fn count(mut self, count: i64) -> Self {
+        self.count = Some(count);
+        self
+    }
+
+    /// Sets [`days_before`](Self::days_before).
+    pub fn days_before(mut self, days_before: f64) -> Self {
+        self.days_before = Some(days_before);
+        self
+    }
+
+    /// Sets [`use_start_as_primary_user_accepted`](Self::use_start_as_primary_user_accepted).
+    pub fn use_start_as_primary_user_accepted(
+        mut self,
+        use_start_as_primary_user_accepted: bool,
+    ) -> Self {
+        self.use_start_as_primary_user_accepted = Some(
+            use_start_as_primary_user_accepted,
+        );
+        self
+    }
+
+    /// Sets [`end_type`](Self::end_type).
+    pub fn end_type(mut self, end_type: impl Into<String>) -> Self {
+        self.end_type = Some(end_type.into());
+        self
+    }
+}
+
 pub use ghl_common::types::DayOfWeek as CustomRRuleOptionsDtoDayOfWeek;
 
 pub use ghl_common::types::MonthOfYear as CustomRRuleOptionsDtoMonthOfYear;
@@ -1368,6 +2373,7 @@ pub type DeleteInvoiceResponseDto = CreateInvoiceResponseDto;
 ///
 /// Schema: `apps/invoices.json#/components/schemas/DeleteInvoiceScheduleResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteInvoiceScheduleResponseDto {
     /// success
     ///
@@ -1384,6 +2390,7 @@ pub type DeleteInvoiceTemplateResponseDto = DeleteInvoiceScheduleResponseDto;
 ///
 /// Schema: `apps/invoices.json#/components/schemas/DiscountDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DiscountDto {
     /// Discount Value
     ///
@@ -1406,10 +2413,37 @@ pub struct DiscountDto {
     pub valid_on_product_ids: Option<Vec<String>>,
 }
 
+impl DiscountDto {
+    /// A `DiscountDto` with its required fields (`type_`); set the others with the setters.
+    pub fn new(type_: Type) -> Self {
+        Self {
+            value: None,
+            type_,
+            valid_on_product_ids: None,
+        }
+    }
+
+    /// Sets [`value`](Self::value).
+    pub fn value(mut self, value: f64) -> Self {
+        self.value = Some(value);
+        self
+    }
+
+    /// Sets [`valid_on_product_ids`](Self::valid_on_product_ids).
+    pub fn valid_on_product_ids(
+        mut self,
+        valid_on_product_ids: impl Into<Vec<String>>,
+    ) -> Self {
+        self.valid_on_product_ids = Some(valid_on_product_ids.into());
+        self
+    }
+}
+
 /// The body of `PATCH /invoices/estimate/stats/last-visited-at`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/EstimateIdParam`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EstimateIdParam {
     /// Estimate Id
     ///
@@ -1418,10 +2452,20 @@ pub struct EstimateIdParam {
     pub estimate_id: String,
 }
 
+impl EstimateIdParam {
+    /// A `EstimateIdParam` with its required fields (`estimate_id`); set the others with the setters.
+    pub fn new(estimate_id: impl Into<String>) -> Self {
+        Self {
+            estimate_id: estimate_id.into(),
+        }
+    }
+}
+
 /// An item of the `items` field of [`CreateEstimatesDto`] and an item of the `items` field of [`UpdateEstimateDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/EstimateLineItemDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EstimateLineItemDto {
     /// Invoice Item Name
     ///
@@ -1484,12 +2528,96 @@ pub struct EstimateLineItemDto {
     pub attachments: Option<Vec<String>>,
 }
 
+impl EstimateLineItemDto {
+    /// A `EstimateLineItemDto` with its required fields (`name`, `currency`, `amount`, `qty`); set the others with the setters.
+    pub fn new(
+        name: impl Into<String>,
+        currency: impl Into<String>,
+        amount: f64,
+        qty: f64,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            description: None,
+            product_id: None,
+            price_id: None,
+            currency: currency.into(),
+            amount,
+            qty,
+            taxes: None,
+            automatic_tax_category_id: None,
+            is_setup_fee_item: None,
+            type_: None,
+            tax_inclusive: None,
+            attachments: None,
+        }
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`product_id`](Self::product_id).
+    pub fn product_id(mut self, product_id: impl Into<String>) -> Self {
+        self.product_id = Some(product_id.into());
+        self
+    }
+
+    /// Sets [`price_id`](Self::price_id).
+    pub fn price_id(mut self, price_id: impl Into<String>) -> Self {
+        self.price_id = Some(price_id.into());
+        self
+    }
+
+    /// Sets [`taxes`](Self::taxes).
+    pub fn taxes(mut self, taxes: impl Into<Vec<ItemTaxDto>>) -> Self {
+        self.taxes = Some(taxes.into());
+        self
+    }
+
+    /// Sets [`automatic_tax_category_id`](Self::automatic_tax_category_id).
+    pub fn automatic_tax_category_id(
+        mut self,
+        automatic_tax_category_id: impl Into<String>,
+    ) -> Self {
+        self.automatic_tax_category_id = Some(automatic_tax_category_id.into());
+        self
+    }
+
+    /// Sets [`is_setup_fee_item`](Self::is_setup_fee_item).
+    pub fn is_setup_fee_item(mut self, is_setup_fee_item: bool) -> Self {
+        self.is_setup_fee_item = Some(is_setup_fee_item);
+        self
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn type_(mut self, type_: impl Into<EstimateLineItemDtoType>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+
+    /// Sets [`tax_inclusive`](Self::tax_inclusive).
+    pub fn tax_inclusive(mut self, tax_inclusive: bool) -> Self {
+        self.tax_inclusive = Some(tax_inclusive);
+        self
+    }
+
+    /// Sets [`attachments`](Self::attachments).
+    pub fn attachments(mut self, attachments: impl Into<Vec<String>>) -> Self {
+        self.attachments = Some(attachments.into());
+        self
+    }
+}
+
 pub use ghl_common::types::DefaultPriceResponseDtoType as EstimateLineItemDtoType;
 
 /// The response to `POST /invoices/estimate`, the response to `DELETE /invoices/estimate/{estimateId}`, the response to `PUT /invoices/estimate/{estimateId}` and 2 more places.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/EstimateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EstimateResponseDto {
     /// Location Id or Agency Id
     ///
@@ -1645,6 +2773,7 @@ pub struct EstimateResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum EstimateStatus {
     /// `all`
     All,
@@ -1714,6 +2843,7 @@ impl std::fmt::Display for EstimateStatus {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/EstimateTemplateResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EstimateTemplateResponseDto {
     /// Location Id or Agency Id
     ///
@@ -1809,6 +2939,7 @@ pub struct EstimateTemplateResponseDto {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/EstimateTemplatesDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EstimateTemplatesDto {
     /// Location Id or Agency Id
     ///
@@ -1888,10 +3019,106 @@ pub struct EstimateTemplatesDto {
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
+impl EstimateTemplatesDto {
+    /// A `EstimateTemplatesDto` with its required fields (`alt_id`, `alt_type`, `name`, `business_details`, `currency`, `items`, `discount`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        name: impl Into<String>,
+        business_details: BusinessDetailsDto,
+        currency: impl Into<String>,
+        items: Vec<Vec<serde_json::Value>>,
+        discount: DiscountDto,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            name: name.into(),
+            business_details,
+            currency: currency.into(),
+            items,
+            live_mode: None,
+            discount,
+            terms_notes: None,
+            title: None,
+            automatic_taxes_enabled: None,
+            meta: None,
+            send_estimate_details: None,
+            estimate_number_prefix: None,
+            attachments: None,
+            miscellaneous_charges: None,
+        }
+    }
+
+    /// Sets [`live_mode`](Self::live_mode).
+    pub fn live_mode(mut self, live_mode: bool) -> Self {
+        self.live_mode = Some(live_mode);
+        self
+    }
+
+    /// Sets [`terms_notes`](Self::terms_notes).
+    pub fn terms_notes(mut self, terms_notes: impl Into<String>) -> Self {
+        self.terms_notes = Some(terms_notes.into());
+        self
+    }
+
+    /// Sets [`title`](Self::title).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`automatic_taxes_enabled`](Self::automatic_taxes_enabled).
+    pub fn automatic_taxes_enabled(mut self, automatic_taxes_enabled: bool) -> Self {
+        self.automatic_taxes_enabled = Some(automatic_taxes_enabled);
+        self
+    }
+
+    /// Sets [`meta`](Self::meta).
+    pub fn meta(mut self, meta: impl Into<serde_json::Value>) -> Self {
+        self.meta = Some(meta.into());
+        self
+    }
+
+    /// Sets [`send_estimate_details`](Self::send_estimate_details).
+    pub fn send_estimate_details(
+        mut self,
+        send_estimate_details: impl Into<SendEstimateDto>,
+    ) -> Self {
+        self.send_estimate_details = Some(send_estimate_details.into());
+        self
+    }
+
+    /// Sets [`estimate_number_prefix`](Self::estimate_number_prefix).
+    pub fn estimate_number_prefix(
+        mut self,
+        estimate_number_prefix: impl Into<String>,
+    ) -> Self {
+        self.estimate_number_prefix = Some(estimate_number_prefix.into());
+        self
+    }
+
+    /// Sets [`attachments`](Self::attachments).
+    pub fn attachments(mut self, attachments: impl Into<Vec<AttachmentsDto>>) -> Self {
+        self.attachments = Some(attachments.into());
+        self
+    }
+
+    /// Sets [`miscellaneous_charges`](Self::miscellaneous_charges).
+    pub fn miscellaneous_charges(
+        mut self,
+        miscellaneous_charges: impl Into<ProcessingFeeDto>,
+    ) -> Self {
+        self.miscellaneous_charges = Some(miscellaneous_charges.into());
+        self
+    }
+}
+
 /// The `frequencySettings` field of [`CreateEstimatesDto`], the `frequencySettings` field of [`EstimateResponseDto`] and the `frequencySettings` field of [`UpdateEstimateDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/FrequencySettingsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FrequencySettingsDto {
     /// enabled for the frequency settings
     ///
@@ -1901,10 +3128,18 @@ pub struct FrequencySettingsDto {
     pub schedule: ScheduleOptionsDto,
 }
 
+impl FrequencySettingsDto {
+    /// A `FrequencySettingsDto` with its required fields (`enabled`, `schedule`); set the others with the setters.
+    pub fn new(enabled: bool, schedule: ScheduleOptionsDto) -> Self {
+        Self { enabled, schedule }
+    }
+}
+
 /// The response to `GET /invoices/estimate/number/generate`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/GenerateEstimateNumberResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GenerateEstimateNumberResponse {
     /// The `estimateNumber` field.
     #[serde(rename = "estimateNumber")]
@@ -1917,7 +3152,8 @@ pub struct GenerateEstimateNumberResponse {
 /// The response to `GET /invoices/generate-invoice-number`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/GenerateInvoiceNumberResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GenerateInvoiceNumberResponseDto {
     /// Invoice Number
     ///
@@ -1930,6 +3166,7 @@ pub struct GenerateInvoiceNumberResponseDto {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/GetInvoiceResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetInvoiceResponseDto {
     /// Invoice Id
     ///
@@ -2056,7 +3293,8 @@ pub struct GetInvoiceResponseDto {
 /// The response to `GET /invoices/settings`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/GetInvoiceSettingsResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetInvoiceSettingsResponseDto {
     /// Sub-Account Id
     ///
@@ -2206,6 +3444,7 @@ pub use ghl_common::types::IntervalType;
 ///
 /// Schema: `apps/invoices.json#/components/schemas/InvoiceItemDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct InvoiceItemDto {
     /// Invoice Item Name
     ///
@@ -2265,10 +3504,87 @@ pub struct InvoiceItemDto {
     pub tax_inclusive: Option<bool>,
 }
 
+impl InvoiceItemDto {
+    /// A `InvoiceItemDto` with its required fields (`name`, `currency`, `amount`, `qty`); set the others with the setters.
+    pub fn new(
+        name: impl Into<String>,
+        currency: impl Into<String>,
+        amount: f64,
+        qty: f64,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            description: None,
+            product_id: None,
+            price_id: None,
+            currency: currency.into(),
+            amount,
+            qty,
+            taxes: None,
+            automatic_tax_category_id: None,
+            is_setup_fee_item: None,
+            type_: None,
+            tax_inclusive: None,
+        }
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`product_id`](Self::product_id).
+    pub fn product_id(mut self, product_id: impl Into<String>) -> Self {
+        self.product_id = Some(product_id.into());
+        self
+    }
+
+    /// Sets [`price_id`](Self::price_id).
+    pub fn price_id(mut self, price_id: impl Into<String>) -> Self {
+        self.price_id = Some(price_id.into());
+        self
+    }
+
+    /// Sets [`taxes`](Self::taxes).
+    pub fn taxes(mut self, taxes: impl Into<Vec<ItemTaxDto>>) -> Self {
+        self.taxes = Some(taxes.into());
+        self
+    }
+
+    /// Sets [`automatic_tax_category_id`](Self::automatic_tax_category_id).
+    pub fn automatic_tax_category_id(
+        mut self,
+        automatic_tax_category_id: impl Into<String>,
+    ) -> Self {
+        self.automatic_tax_category_id = Some(automatic_tax_category_id.into());
+        self
+    }
+
+    /// Sets [`is_setup_fee_item`](Self::is_setup_fee_item).
+    pub fn is_setup_fee_item(mut self, is_setup_fee_item: bool) -> Self {
+        self.is_setup_fee_item = Some(is_setup_fee_item);
+        self
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn type_(mut self, type_: impl Into<EstimateLineItemDtoType>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+
+    /// Sets [`tax_inclusive`](Self::tax_inclusive).
+    pub fn tax_inclusive(mut self, tax_inclusive: bool) -> Self {
+        self.tax_inclusive = Some(tax_inclusive);
+        self
+    }
+}
+
 /// The `productSettings` field of [`GetInvoiceSettingsResponseDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/InvoiceProductSettingsDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct InvoiceProductSettingsDto {
     /// Flag indicating if the product description import is enabled or not
     ///
@@ -2294,6 +3610,7 @@ pub struct InvoiceProductSettingsDto {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/InvoiceSettingsBusinessDetailsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct InvoiceSettingsBusinessDetailsDto {
     /// The `logoUrl` field.
     #[serde(rename = "logoUrl", default, skip_serializing_if = "Option::is_none")]
@@ -2318,6 +3635,7 @@ pub struct InvoiceSettingsBusinessDetailsDto {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/InvoiceSettingsSenderConfigurationDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct InvoiceSettingsSenderConfigurationDto {
     /// Sender name to be used while sending email notification
     ///
@@ -2331,10 +3649,33 @@ pub struct InvoiceSettingsSenderConfigurationDto {
     pub from_email: Option<String>,
 }
 
+impl InvoiceSettingsSenderConfigurationDto {
+    /// An empty `InvoiceSettingsSenderConfigurationDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            from_name: None,
+            from_email: None,
+        }
+    }
+
+    /// Sets [`from_name`](Self::from_name).
+    pub fn from_name(mut self, from_name: impl Into<String>) -> Self {
+        self.from_name = Some(from_name.into());
+        self
+    }
+
+    /// Sets [`from_email`](Self::from_email).
+    pub fn from_email(mut self, from_email: impl Into<String>) -> Self {
+        self.from_email = Some(from_email.into());
+        self
+    }
+}
+
 /// An item of the `taxes` field of [`EstimateLineItemDto`] and an item of the `taxes` field of [`InvoiceItemDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/ItemTaxDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ItemTaxDto {
     /// The `_id` field.
     #[serde(rename = "_id")]
@@ -2354,6 +3695,38 @@ pub struct ItemTaxDto {
     pub tax_id: Option<String>,
 }
 
+impl ItemTaxDto {
+    /// A `ItemTaxDto` with its required fields (`id`, `name`, `rate`); set the others with the setters.
+    pub fn new(id: impl Into<String>, name: impl Into<String>, rate: f64) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            rate,
+            calculation: None,
+            description: None,
+            tax_id: None,
+        }
+    }
+
+    /// Sets [`calculation`](Self::calculation).
+    pub fn calculation(mut self, calculation: impl Into<ItemTaxDtoCalculation>) -> Self {
+        self.calculation = Some(calculation.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`tax_id`](Self::tax_id).
+    pub fn tax_id(mut self, tax_id: impl Into<String>) -> Self {
+        self.tax_id = Some(tax_id.into());
+        self
+    }
+}
+
 /// The `calculation` field of [`ItemTaxDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/ItemTaxDto/properties/calculation`
@@ -2361,6 +3734,7 @@ pub struct ItemTaxDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ItemTaxDtoCalculation {
     /// `exclusive`
     Exclusive,
@@ -2406,6 +3780,7 @@ impl std::fmt::Display for ItemTaxDtoCalculation {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/LateFeesConfigurationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LateFeesConfigurationDto {
     /// Enable late fees
     ///
@@ -2430,10 +3805,45 @@ pub struct LateFeesConfigurationDto {
     pub max_late_fees: Option<LateFeesMaxFeesDto>,
 }
 
+impl LateFeesConfigurationDto {
+    /// A `LateFeesConfigurationDto` with its required fields (`enable`, `value`, `type_`, `frequency`); set the others with the setters.
+    pub fn new(
+        enable: bool,
+        value: f64,
+        type_: Type,
+        frequency: LateFeesFrequencyDto,
+    ) -> Self {
+        Self {
+            enable,
+            value,
+            type_,
+            frequency,
+            grace: None,
+            max_late_fees: None,
+        }
+    }
+
+    /// Sets [`grace`](Self::grace).
+    pub fn grace(mut self, grace: impl Into<LateFeesGraceDto>) -> Self {
+        self.grace = Some(grace.into());
+        self
+    }
+
+    /// Sets [`max_late_fees`](Self::max_late_fees).
+    pub fn max_late_fees(
+        mut self,
+        max_late_fees: impl Into<LateFeesMaxFeesDto>,
+    ) -> Self {
+        self.max_late_fees = Some(max_late_fees.into());
+        self
+    }
+}
+
 /// The `frequency` field of [`LateFeesConfigurationDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/LateFeesFrequencyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LateFeesFrequencyDto {
     /// Late fees interval count
     ///
@@ -2446,6 +3856,13 @@ pub struct LateFeesFrequencyDto {
     pub interval: LateFeesFrequencyDtoInterval,
 }
 
+impl LateFeesFrequencyDto {
+    /// A `LateFeesFrequencyDto` with its required fields (`interval_count`, `interval`); set the others with the setters.
+    pub fn new(interval_count: f64, interval: LateFeesFrequencyDtoInterval) -> Self {
+        Self { interval_count, interval }
+    }
+}
+
 /// Late fees interval
 ///
 /// Schema: `apps/invoices.json#/components/schemas/LateFeesFrequencyDto/properties/interval`
@@ -2453,6 +3870,7 @@ pub struct LateFeesFrequencyDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum LateFeesFrequencyDtoInterval {
     /// `minute`
     Minute,
@@ -2518,6 +3936,7 @@ impl std::fmt::Display for LateFeesFrequencyDtoInterval {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/LateFeesGraceDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LateFeesGraceDto {
     /// Late fees grace interval count
     ///
@@ -2530,6 +3949,13 @@ pub struct LateFeesGraceDto {
     pub interval: LateFeesGraceDtoInterval,
 }
 
+impl LateFeesGraceDto {
+    /// A `LateFeesGraceDto` with its required fields (`interval_count`, `interval`); set the others with the setters.
+    pub fn new(interval_count: f64, interval: LateFeesGraceDtoInterval) -> Self {
+        Self { interval_count, interval }
+    }
+}
+
 /// Late fees grace interval
 ///
 /// Schema: `apps/invoices.json#/components/schemas/LateFeesGraceDto/properties/interval`
@@ -2537,6 +3963,7 @@ pub struct LateFeesGraceDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum LateFeesGraceDtoInterval {
     /// `day`
     Day,
@@ -2582,6 +4009,7 @@ impl std::fmt::Display for LateFeesGraceDtoInterval {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/LateFeesMaxFeesDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LateFeesMaxFeesDto {
     /// Example: `fixed`
     #[serde(rename = "type")]
@@ -2592,6 +4020,13 @@ pub struct LateFeesMaxFeesDto {
     pub value: f64,
 }
 
+impl LateFeesMaxFeesDto {
+    /// A `LateFeesMaxFeesDto` with its required fields (`type_`, `value`); set the others with the setters.
+    pub fn new(type_: LateFeesMaxFeesDtoType, value: f64) -> Self {
+        Self { type_, value }
+    }
+}
+
 /// The `type` field of [`LateFeesMaxFeesDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/LateFeesMaxFeesDto/properties/type`
@@ -2599,6 +4034,7 @@ pub struct LateFeesMaxFeesDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum LateFeesMaxFeesDtoType {
     /// `fixed`
     Fixed,
@@ -2644,6 +4080,7 @@ impl std::fmt::Display for LateFeesMaxFeesDtoType {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/ListEstimateTemplateResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListEstimateTemplateResponseDto {
     /// List of estimate templates
     pub data: Vec<String>,
@@ -2659,6 +4096,7 @@ pub struct ListEstimateTemplateResponseDto {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/ListEstimatesResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListEstimatesResponseDto {
     /// List of estimates
     pub estimates: Vec<String>,
@@ -2673,6 +4111,7 @@ pub struct ListEstimatesResponseDto {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/ListInvoicesResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListInvoicesResponseDto {
     /// The `invoices` field.
     pub invoices: Vec<GetInvoiceResponseDto>,
@@ -2689,6 +4128,7 @@ pub struct ListInvoicesResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ListInvoicesSortField {
     /// `issueDate`
     IssueDate,
@@ -2739,6 +4179,7 @@ pub use ghl_common::types::GetCallLogsSort as ListInvoicesSortOrder;
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ListPaymentMode {
     /// `default`
     Default,
@@ -2792,6 +4233,7 @@ impl std::fmt::Display for ListPaymentMode {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/ListSchedulesResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListSchedulesResponseDto {
     /// The `schedules` field.
     pub schedules: Vec<GetScheduleResponseDto>,
@@ -2805,6 +4247,7 @@ pub struct ListSchedulesResponseDto {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/ListTemplatesResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListTemplatesResponseDto {
     /// The `data` field.
     pub data: Vec<GetTemplateResponseDto>,
@@ -2824,6 +4267,7 @@ pub type OldCreateInvoiceDto = serde_json::Value;
 ///
 /// Schema: `apps/invoices.json#/components/schemas/PatchInvoiceStatsLastViewedDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PatchInvoiceStatsLastViewedDto {
     /// Invoice Id
     ///
@@ -2832,19 +4276,37 @@ pub struct PatchInvoiceStatsLastViewedDto {
     pub invoice_id: String,
 }
 
+impl PatchInvoiceStatsLastViewedDto {
+    /// A `PatchInvoiceStatsLastViewedDto` with its required fields (`invoice_id`); set the others with the setters.
+    pub fn new(invoice_id: impl Into<String>) -> Self {
+        Self {
+            invoice_id: invoice_id.into(),
+        }
+    }
+}
+
 /// The `paymentMethods` field of [`CreateInvoiceDto`], the `paymentMethods` field of [`CreateInvoiceScheduleDto`], the `paymentMethods` field of [`CreateInvoiceTemplateDto`] and 4 more places.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/PaymentMethodDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PaymentMethodDto {
     /// Payment Method
     pub stripe: StripePaymentMethodDto,
+}
+
+impl PaymentMethodDto {
+    /// A `PaymentMethodDto` with its required fields (`stripe`); set the others with the setters.
+    pub fn new(stripe: StripePaymentMethodDto) -> Self {
+        Self { stripe }
+    }
 }
 
 /// The `paymentScheduleConfig` field of [`CreateEstimatesDto`] and the `paymentScheduleConfig` field of [`UpdateEstimateDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/PaymentScheduleConfigDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PaymentScheduleConfigDto {
     /// Payment Schedule Type
     ///
@@ -2858,10 +4320,26 @@ pub struct PaymentScheduleConfigDto {
     pub schedules: Vec<Vec<serde_json::Value>>,
 }
 
+impl PaymentScheduleConfigDto {
+    /// A `PaymentScheduleConfigDto` with its required fields (`type_`, `date_config`, `schedules`); set the others with the setters.
+    pub fn new(
+        type_: Type,
+        date_config: PaymentScheduleDateConfigDto,
+        schedules: Vec<Vec<serde_json::Value>>,
+    ) -> Self {
+        Self {
+            type_,
+            date_config,
+            schedules,
+        }
+    }
+}
+
 /// The `dateConfig` field of [`PaymentScheduleConfigDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/PaymentScheduleDateConfigDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PaymentScheduleDateConfigDto {
     /// Deposit date type
     ///
@@ -2875,6 +4353,19 @@ pub struct PaymentScheduleDateConfigDto {
     pub schedule_date_type: PaymentScheduleDateConfigDtoScheduleDateType,
 }
 
+impl PaymentScheduleDateConfigDto {
+    /// A `PaymentScheduleDateConfigDto` with its required fields (`deposit_date_type`, `schedule_date_type`); set the others with the setters.
+    pub fn new(
+        deposit_date_type: PaymentScheduleDateConfigDtoDepositDateType,
+        schedule_date_type: PaymentScheduleDateConfigDtoScheduleDateType,
+    ) -> Self {
+        Self {
+            deposit_date_type,
+            schedule_date_type,
+        }
+    }
+}
+
 /// Deposit date type
 ///
 /// Schema: `apps/invoices.json#/components/schemas/PaymentScheduleDateConfigDto/properties/depositDateType`
@@ -2882,6 +4373,7 @@ pub struct PaymentScheduleDateConfigDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum PaymentScheduleDateConfigDtoDepositDateType {
     /// `estimate_accepted`
     EstimateAccepted,
@@ -2934,6 +4426,7 @@ impl std::fmt::Display for PaymentScheduleDateConfigDtoDepositDateType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum PaymentScheduleDateConfigDtoScheduleDateType {
     /// `regular_interval`
     RegularInterval,
@@ -2983,6 +4476,7 @@ impl std::fmt::Display for PaymentScheduleDateConfigDtoScheduleDateType {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/PaymentScheduleDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PaymentScheduleDto {
     /// Payment schedule type
     ///
@@ -2993,10 +4487,18 @@ pub struct PaymentScheduleDto {
     pub schedules: Vec<String>,
 }
 
+impl PaymentScheduleDto {
+    /// A `PaymentScheduleDto` with its required fields (`type_`, `schedules`); set the others with the setters.
+    pub fn new(type_: Type, schedules: Vec<String>) -> Self {
+        Self { type_, schedules }
+    }
+}
+
 /// The `miscellaneousCharges` field of [`CreateEstimatesDto`], the `miscellaneousCharges` field of [`CreateInvoiceDto`], the `miscellaneousCharges` field of [`CreateInvoiceScheduleDto`] and 7 more places.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/ProcessingFeeDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ProcessingFeeDto {
     /// charges for the processing fee
     pub charges: Vec<Vec<serde_json::Value>>,
@@ -3014,10 +4516,40 @@ pub struct ProcessingFeeDto {
     pub paid_charges: Option<Vec<ProcessingFeePaidChargeDto>>,
 }
 
+impl ProcessingFeeDto {
+    /// A `ProcessingFeeDto` with its required fields (`charges`); set the others with the setters.
+    pub fn new(charges: Vec<Vec<serde_json::Value>>) -> Self {
+        Self {
+            charges,
+            collected_miscellaneous_charges: None,
+            paid_charges: None,
+        }
+    }
+
+    /// Sets [`collected_miscellaneous_charges`](Self::collected_miscellaneous_charges).
+    pub fn collected_miscellaneous_charges(
+        mut self,
+        collected_miscellaneous_charges: f64,
+    ) -> Self {
+        self.collected_miscellaneous_charges = Some(collected_miscellaneous_charges);
+        self
+    }
+
+    /// Sets [`paid_charges`](Self::paid_charges).
+    pub fn paid_charges(
+        mut self,
+        paid_charges: impl Into<Vec<ProcessingFeePaidChargeDto>>,
+    ) -> Self {
+        self.paid_charges = Some(paid_charges.into());
+        self
+    }
+}
+
 /// An item of the `paidCharges` field of [`ProcessingFeeDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/ProcessingFeePaidChargeDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ProcessingFeePaidChargeDto {
     /// name of the processing fee
     ///
@@ -3038,10 +4570,28 @@ pub struct ProcessingFeePaidChargeDto {
     pub id: String,
 }
 
+impl ProcessingFeePaidChargeDto {
+    /// A `ProcessingFeePaidChargeDto` with its required fields (`name`, `charge`, `amount`, `id`); set the others with the setters.
+    pub fn new(
+        name: impl Into<String>,
+        charge: f64,
+        amount: f64,
+        id: impl Into<String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            charge,
+            amount,
+            id: id.into(),
+        }
+    }
+}
+
 /// The body of `POST /invoices/{invoiceId}/record-payment`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/RecordPaymentDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RecordPaymentDto {
     /// location Id / company Id based on altType
     ///
@@ -3089,12 +4639,75 @@ pub struct RecordPaymentDto {
     pub fulfilled_at: Option<String>,
 }
 
+impl RecordPaymentDto {
+    /// A `RecordPaymentDto` with its required fields (`alt_id`, `alt_type`, `mode`, `notes`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        mode: RecordPaymentDtoMode,
+        notes: impl Into<String>,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            mode,
+            card: None,
+            cheque: None,
+            notes: notes.into(),
+            amount: None,
+            meta: None,
+            payment_schedule_ids: None,
+            fulfilled_at: None,
+        }
+    }
+
+    /// Sets [`card`](Self::card).
+    pub fn card(mut self, card: impl Into<CardDto>) -> Self {
+        self.card = Some(card.into());
+        self
+    }
+
+    /// Sets [`cheque`](Self::cheque).
+    pub fn cheque(mut self, cheque: impl Into<ChequeDto>) -> Self {
+        self.cheque = Some(cheque.into());
+        self
+    }
+
+    /// Sets [`amount`](Self::amount).
+    pub fn amount(mut self, amount: f64) -> Self {
+        self.amount = Some(amount);
+        self
+    }
+
+    /// Sets [`meta`](Self::meta).
+    pub fn meta(mut self, meta: impl Into<serde_json::Value>) -> Self {
+        self.meta = Some(meta.into());
+        self
+    }
+
+    /// Sets [`payment_schedule_ids`](Self::payment_schedule_ids).
+    pub fn payment_schedule_ids(
+        mut self,
+        payment_schedule_ids: impl Into<Vec<String>>,
+    ) -> Self {
+        self.payment_schedule_ids = Some(payment_schedule_ids.into());
+        self
+    }
+
+    /// Sets [`fulfilled_at`](Self::fulfilled_at).
+    pub fn fulfilled_at(mut self, fulfilled_at: impl Into<String>) -> Self {
+        self.fulfilled_at = Some(fulfilled_at.into());
+        self
+    }
+}
+
 pub use ghl_common::types::Mode as RecordPaymentDtoMode;
 
 /// The response to `POST /invoices/{invoiceId}/record-payment`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/RecordPaymentResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RecordPaymentResponseDto {
     /// status
     ///
@@ -3108,6 +4721,7 @@ pub struct RecordPaymentResponseDto {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/ReminderDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ReminderDto {
     /// Flag indicating if the reminder is enabled or not
     ///
@@ -3187,6 +4801,7 @@ pub struct ReminderDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ReminderDtoReminderInvoiceCondition {
     /// `invoice_sent`
     InvoiceSent,
@@ -3239,6 +4854,7 @@ impl std::fmt::Display for ReminderDtoReminderInvoiceCondition {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ReminderDtoReminderTime {
     /// `before`
     Before,
@@ -3293,6 +4909,7 @@ pub type ReminderExecutionDetailsList = serde_json::Value;
 ///
 /// Schema: `apps/invoices.json#/components/schemas/ReminderSettingsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ReminderSettingsDto {
     /// default template Id of reminder
     ///
@@ -3307,6 +4924,7 @@ pub struct ReminderSettingsDto {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/RemindersConfigurationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RemindersConfigurationDto {
     /// List of reminders
     #[serde(rename = "reminderExecutionDetailsList")]
@@ -3320,6 +4938,7 @@ pub struct RemindersConfigurationDto {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/ScheduleInvoiceScheduleDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ScheduleInvoiceScheduleDto {
     /// location Id / company Id based on altType
     ///
@@ -3339,6 +4958,27 @@ pub struct ScheduleInvoiceScheduleDto {
     pub auto_payment: Option<AutoPaymentDetailsDto>,
 }
 
+impl ScheduleInvoiceScheduleDto {
+    /// A `ScheduleInvoiceScheduleDto` with its required fields (`alt_id`, `alt_type`, `live_mode`); set the others with the setters.
+    pub fn new(alt_id: impl Into<String>, alt_type: AltType, live_mode: bool) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            live_mode,
+            auto_payment: None,
+        }
+    }
+
+    /// Sets [`auto_payment`](Self::auto_payment).
+    pub fn auto_payment(
+        mut self,
+        auto_payment: impl Into<AutoPaymentDetailsDto>,
+    ) -> Self {
+        self.auto_payment = Some(auto_payment.into());
+        self
+    }
+}
+
 /// The response to `POST /invoices/schedule/{scheduleId}/schedule`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/ScheduleInvoiceScheduleResponseDto`
@@ -3348,6 +4988,7 @@ pub type ScheduleInvoiceScheduleResponseDto = AutoPaymentInvoiceScheduleResponse
 ///
 /// Schema: `apps/invoices.json#/components/schemas/ScheduleOptionsDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ScheduleOptionsDto {
     /// The `executeAt` field.
     #[serde(rename = "executeAt", default, skip_serializing_if = "Option::is_none")]
@@ -3357,10 +4998,33 @@ pub struct ScheduleOptionsDto {
     pub rrule: Option<CustomRRuleOptionsDto>,
 }
 
+impl ScheduleOptionsDto {
+    /// An empty `ScheduleOptionsDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            execute_at: None,
+            rrule: None,
+        }
+    }
+
+    /// Sets [`execute_at`](Self::execute_at).
+    pub fn execute_at(mut self, execute_at: impl Into<String>) -> Self {
+        self.execute_at = Some(execute_at.into());
+        self
+    }
+
+    /// Sets [`rrule`](Self::rrule).
+    pub fn rrule(mut self, rrule: impl Into<CustomRRuleOptionsDto>) -> Self {
+        self.rrule = Some(rrule.into());
+        self
+    }
+}
+
 /// The body of `POST /invoices/estimate/{estimateId}/send`, the `sendEstimateDetails` field of [`CreateEstimatesDto`], the `sendEstimateDetails` field of [`EstimateTemplatesDto`] and 1 more place.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/SendEstimateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SendEstimateDto {
     /// Location Id or Agency Id
     ///
@@ -3392,10 +5056,47 @@ pub struct SendEstimateDto {
     pub estimate_name: Option<String>,
 }
 
+impl SendEstimateDto {
+    /// A `SendEstimateDto` with its required fields (`alt_id`, `alt_type`, `action`, `live_mode`, `user_id`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        action: Action,
+        live_mode: bool,
+        user_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            action,
+            live_mode,
+            user_id: user_id.into(),
+            sent_from: None,
+            estimate_name: None,
+        }
+    }
+
+    /// Sets [`sent_from`](Self::sent_from).
+    pub fn sent_from(
+        mut self,
+        sent_from: impl Into<InvoiceSettingsSenderConfigurationDto>,
+    ) -> Self {
+        self.sent_from = Some(sent_from.into());
+        self
+    }
+
+    /// Sets [`estimate_name`](Self::estimate_name).
+    pub fn estimate_name(mut self, estimate_name: impl Into<String>) -> Self {
+        self.estimate_name = Some(estimate_name.into());
+        self
+    }
+}
+
 /// The body of `POST /invoices/{invoiceId}/send`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/SendInvoiceDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SendInvoiceDto {
     /// location Id / company Id based on altType
     ///
@@ -3425,10 +5126,50 @@ pub struct SendInvoiceDto {
     pub auto_payment: Option<AutoPaymentDetailsDto>,
 }
 
+impl SendInvoiceDto {
+    /// A `SendInvoiceDto` with its required fields (`alt_id`, `alt_type`, `user_id`, `action`, `live_mode`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        user_id: impl Into<String>,
+        action: Action,
+        live_mode: bool,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            user_id: user_id.into(),
+            action,
+            live_mode,
+            sent_from: None,
+            auto_payment: None,
+        }
+    }
+
+    /// Sets [`sent_from`](Self::sent_from).
+    pub fn sent_from(
+        mut self,
+        sent_from: impl Into<InvoiceSettingsSenderConfigurationDto>,
+    ) -> Self {
+        self.sent_from = Some(sent_from.into());
+        self
+    }
+
+    /// Sets [`auto_payment`](Self::auto_payment).
+    pub fn auto_payment(
+        mut self,
+        auto_payment: impl Into<AutoPaymentDetailsDto>,
+    ) -> Self {
+        self.auto_payment = Some(auto_payment.into());
+        self
+    }
+}
+
 /// The response to `POST /invoices/{invoiceId}/send`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/SendInvoicesResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SendInvoicesResponseDto {
     /// The `invoice` field.
     pub invoice: DefaultInvoiceResponseDto,
@@ -3449,6 +5190,7 @@ pub type SentTo = serde_json::Value;
 ///
 /// Schema: `apps/invoices.json#/components/schemas/SentToDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SentToDto {
     /// Email Address
     pub email: Vec<String>,
@@ -3463,10 +5205,41 @@ pub struct SentToDto {
     pub phone_no: Option<Vec<String>>,
 }
 
+impl SentToDto {
+    /// A `SentToDto` with its required fields (`email`); set the others with the setters.
+    pub fn new(email: Vec<String>) -> Self {
+        Self {
+            email,
+            email_cc: None,
+            email_bcc: None,
+            phone_no: None,
+        }
+    }
+
+    /// Sets [`email_cc`](Self::email_cc).
+    pub fn email_cc(mut self, email_cc: impl Into<Vec<String>>) -> Self {
+        self.email_cc = Some(email_cc.into());
+        self
+    }
+
+    /// Sets [`email_bcc`](Self::email_bcc).
+    pub fn email_bcc(mut self, email_bcc: impl Into<Vec<String>>) -> Self {
+        self.email_bcc = Some(email_bcc.into());
+        self
+    }
+
+    /// Sets [`phone_no`](Self::phone_no).
+    pub fn phone_no(mut self, phone_no: impl Into<Vec<String>>) -> Self {
+        self.phone_no = Some(phone_no.into());
+        self
+    }
+}
+
 /// The `sepaDirectDebit` field of [`AutoPaymentDetailsDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/SepaDirectDebitDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SepaDirectDebitDto {
     /// The `bank_code` field.
     pub bank_code: String,
@@ -3476,6 +5249,21 @@ pub struct SepaDirectDebitDto {
     pub branch_code: String,
 }
 
+impl SepaDirectDebitDto {
+    /// A `SepaDirectDebitDto` with its required fields (`bank_code`, `last4`, `branch_code`); set the others with the setters.
+    pub fn new(
+        bank_code: impl Into<String>,
+        last4: impl Into<String>,
+        branch_code: impl Into<String>,
+    ) -> Self {
+        Self {
+            bank_code: bank_code.into(),
+            last4: last4.into(),
+            branch_code: branch_code.into(),
+        }
+    }
+}
+
 /// Invoice Status
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceResponseDto/properties/status` and 5 identical schemas
@@ -3483,6 +5271,7 @@ pub struct SepaDirectDebitDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Status {
     /// `draft`
     Draft,
@@ -3548,6 +5337,7 @@ impl std::fmt::Display for Status {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/StripePaymentMethodDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StripePaymentMethodDto {
     /// Enable Bank Debit Only
     ///
@@ -3556,10 +5346,18 @@ pub struct StripePaymentMethodDto {
     pub enable_bank_debit_only: bool,
 }
 
+impl StripePaymentMethodDto {
+    /// A `StripePaymentMethodDto` with its required fields (`enable_bank_debit_only`); set the others with the setters.
+    pub fn new(enable_bank_debit_only: bool) -> Self {
+        Self { enable_bank_debit_only }
+    }
+}
+
 /// The body of `POST /invoices/text2pay`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/Text2PayDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Text2PayDto {
     /// location Id / company Id based on altType
     ///
@@ -3698,6 +5496,170 @@ pub struct Text2PayDto {
     pub business_details: Option<BusinessDetailsDto>,
 }
 
+impl Text2PayDto {
+    /// A `Text2PayDto` with its required fields (`alt_id`, `alt_type`, `name`, `currency`, `items`, `contact_details`, `issue_date`, `sent_to`, `live_mode`, `action`, `user_id`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        name: impl Into<String>,
+        currency: impl Into<String>,
+        items: Vec<InvoiceItemDto>,
+        contact_details: ContactDetailsDto,
+        issue_date: impl Into<String>,
+        sent_to: SentToDto,
+        live_mode: bool,
+        action: Text2PayDtoAction,
+        user_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            name: name.into(),
+            currency: currency.into(),
+            items,
+            terms_notes: None,
+            title: None,
+            contact_details,
+            invoice_number: None,
+            issue_date: issue_date.into(),
+            due_date: None,
+            sent_to,
+            live_mode,
+            automatic_taxes_enabled: None,
+            payment_schedule: None,
+            late_fees_configuration: None,
+            tips_configuration: None,
+            invoice_number_prefix: None,
+            payment_methods: None,
+            attachments: None,
+            miscellaneous_charges: None,
+            id: None,
+            include_terms_note: None,
+            action,
+            user_id: user_id.into(),
+            discount: None,
+            business_details: None,
+        }
+    }
+
+    /// Sets [`terms_notes`](Self::terms_notes).
+    pub fn terms_notes(mut self, terms_notes: impl Into<String>) -> Self {
+        self.terms_notes = Some(terms_notes.into());
+        self
+    }
+
+    /// Sets [`title`](Self::title).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`invoice_number`](Self::invoice_number).
+    pub fn invoice_number(mut self, invoice_number: impl Into<String>) -> Self {
+        self.invoice_number = Some(invoice_number.into());
+        self
+    }
+
+    /// Sets [`due_date`](Self::due_date).
+    pub fn due_date(mut self, due_date: impl Into<String>) -> Self {
+        self.due_date = Some(due_date.into());
+        self
+    }
+
+    /// Sets [`automatic_taxes_enabled`](Self::automatic_taxes_enabled).
+    pub fn automatic_taxes_enabled(mut self, automatic_taxes_enabled: bool) -> Self {
+        self.automatic_taxes_enabled = Some(automatic_taxes_enabled);
+        self
+    }
+
+    /// Sets [`payment_schedule`](Self::payment_schedule).
+    pub fn payment_schedule(
+        mut self,
+        payment_schedule: impl Into<PaymentScheduleDto>,
+    ) -> Self {
+        self.payment_schedule = Some(payment_schedule.into());
+        self
+    }
+
+    /// Sets [`late_fees_configuration`](Self::late_fees_configuration).
+    pub fn late_fees_configuration(
+        mut self,
+        late_fees_configuration: impl Into<LateFeesConfigurationDto>,
+    ) -> Self {
+        self.late_fees_configuration = Some(late_fees_configuration.into());
+        self
+    }
+
+    /// Sets [`tips_configuration`](Self::tips_configuration).
+    pub fn tips_configuration(
+        mut self,
+        tips_configuration: impl Into<TipsConfigurationDto>,
+    ) -> Self {
+        self.tips_configuration = Some(tips_configuration.into());
+        self
+    }
+
+    /// Sets [`invoice_number_prefix`](Self::invoice_number_prefix).
+    pub fn invoice_number_prefix(
+        mut self,
+        invoice_number_prefix: impl Into<String>,
+    ) -> Self {
+        self.invoice_number_prefix = Some(invoice_number_prefix.into());
+        self
+    }
+
+    /// Sets [`payment_methods`](Self::payment_methods).
+    pub fn payment_methods(
+        mut self,
+        payment_methods: impl Into<PaymentMethodDto>,
+    ) -> Self {
+        self.payment_methods = Some(payment_methods.into());
+        self
+    }
+
+    /// Sets [`attachments`](Self::attachments).
+    pub fn attachments(mut self, attachments: impl Into<Vec<AttachmentsDto>>) -> Self {
+        self.attachments = Some(attachments.into());
+        self
+    }
+
+    /// Sets [`miscellaneous_charges`](Self::miscellaneous_charges).
+    pub fn miscellaneous_charges(
+        mut self,
+        miscellaneous_charges: impl Into<ProcessingFeeDto>,
+    ) -> Self {
+        self.miscellaneous_charges = Some(miscellaneous_charges.into());
+        self
+    }
+
+    /// Sets [`id`](Self::id).
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets [`include_terms_note`](Self::include_terms_note).
+    pub fn include_terms_note(mut self, include_terms_note: bool) -> Self {
+        self.include_terms_note = Some(include_terms_note);
+        self
+    }
+
+    /// Sets [`discount`](Self::discount).
+    pub fn discount(mut self, discount: impl Into<DiscountDto>) -> Self {
+        self.discount = Some(discount.into());
+        self
+    }
+
+    /// Sets [`business_details`](Self::business_details).
+    pub fn business_details(
+        mut self,
+        business_details: impl Into<BusinessDetailsDto>,
+    ) -> Self {
+        self.business_details = Some(business_details.into());
+        self
+    }
+}
+
 /// create invoice in draft mode or send mode
 ///
 /// Schema: `apps/invoices.json#/components/schemas/Text2PayDto/properties/action`
@@ -3705,6 +5667,7 @@ pub struct Text2PayDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Text2PayDtoAction {
     /// `draft`
     Draft,
@@ -3754,6 +5717,7 @@ impl std::fmt::Display for Text2PayDtoAction {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/Text2PayInvoiceResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Text2PayInvoiceResponseDto {
     /// The `invoice` field.
     pub invoice: DefaultInvoiceResponseDto,
@@ -3766,6 +5730,7 @@ pub struct Text2PayInvoiceResponseDto {
 ///
 /// Schema: `apps/invoices.json#/components/schemas/TipsConfigurationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TipsConfigurationDto {
     /// Percentage of tips allowed
     #[serde(rename = "tipsPercentage")]
@@ -3777,10 +5742,21 @@ pub struct TipsConfigurationDto {
     pub tips_enabled: bool,
 }
 
+impl TipsConfigurationDto {
+    /// A `TipsConfigurationDto` with its required fields (`tips_percentage`, `tips_enabled`); set the others with the setters.
+    pub fn new(tips_percentage: Vec<String>, tips_enabled: bool) -> Self {
+        Self {
+            tips_percentage,
+            tips_enabled,
+        }
+    }
+}
+
 /// The `totalSummary` field of [`GetInvoiceResponseDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/TotalSummaryDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TotalSummaryDto {
     /// subTotal
     ///
@@ -3804,6 +5780,7 @@ pub struct TotalSummaryDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Type {
     /// `percentage`
     Percentage,
@@ -3858,6 +5835,7 @@ pub type UpdateAndScheduleInvoiceScheduleResponseDto = AutoPaymentInvoiceSchedul
 ///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateEstimateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateEstimateDto {
     /// Location Id or Agency Id
     ///
@@ -3981,10 +5959,172 @@ pub struct UpdateEstimateDto {
     pub estimate_status: Option<EstimateStatus>,
 }
 
+impl UpdateEstimateDto {
+    /// A `UpdateEstimateDto` with its required fields (`alt_id`, `alt_type`, `name`, `business_details`, `currency`, `items`, `discount`, `contact_details`, `frequency_settings`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        name: impl Into<String>,
+        business_details: BusinessDetailsDto,
+        currency: impl Into<String>,
+        items: Vec<EstimateLineItemDto>,
+        discount: DiscountDto,
+        contact_details: ContactDetailsDto,
+        frequency_settings: FrequencySettingsDto,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            name: name.into(),
+            business_details,
+            currency: currency.into(),
+            items,
+            live_mode: None,
+            discount,
+            terms_notes: None,
+            title: None,
+            contact_details,
+            estimate_number: None,
+            issue_date: None,
+            expiry_date: None,
+            sent_to: None,
+            automatic_taxes_enabled: None,
+            meta: None,
+            send_estimate_details: None,
+            frequency_settings,
+            estimate_number_prefix: None,
+            user_id: None,
+            attachments: None,
+            auto_invoice: None,
+            miscellaneous_charges: None,
+            payment_schedule_config: None,
+            estimate_status: None,
+        }
+    }
+
+    /// Sets [`live_mode`](Self::live_mode).
+    pub fn live_mode(mut self, live_mode: bool) -> Self {
+        self.live_mode = Some(live_mode);
+        self
+    }
+
+    /// Sets [`terms_notes`](Self::terms_notes).
+    pub fn terms_notes(mut self, terms_notes: impl Into<String>) -> Self {
+        self.terms_notes = Some(terms_notes.into());
+        self
+    }
+
+    /// Sets [`title`](Self::title).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`estimate_number`](Self::estimate_number).
+    pub fn estimate_number(mut self, estimate_number: f64) -> Self {
+        self.estimate_number = Some(estimate_number);
+        self
+    }
+
+    /// Sets [`issue_date`](Self::issue_date).
+    pub fn issue_date(mut self, issue_date: impl Into<String>) -> Self {
+        self.issue_date = Some(issue_date.into());
+        self
+    }
+
+    /// Sets [`expiry_date`](Self::expiry_date).
+    pub fn expiry_date(mut self, expiry_date: impl Into<String>) -> Self {
+        self.expiry_date = Some(expiry_date.into());
+        self
+    }
+
+    /// Sets [`sent_to`](Self::sent_to).
+    pub fn sent_to(mut self, sent_to: impl Into<SentToDto>) -> Self {
+        self.sent_to = Some(sent_to.into());
+        self
+    }
+
+    /// Sets [`automatic_taxes_enabled`](Self::automatic_taxes_enabled).
+    pub fn automatic_taxes_enabled(mut self, automatic_taxes_enabled: bool) -> Self {
+        self.automatic_taxes_enabled = Some(automatic_taxes_enabled);
+        self
+    }
+
+    /// Sets [`meta`](Self::meta).
+    pub fn meta(mut self, meta: impl Into<serde_json::Value>) -> Self {
+        self.meta = Some(meta.into());
+        self
+    }
+
+    /// Sets [`send_estimate_details`](Self::send_estimate_details).
+    pub fn send_estimate_details(
+        mut self,
+        send_estimate_details: impl Into<SendEstimateDto>,
+    ) -> Self {
+        self.send_estimate_details = Some(send_estimate_details.into());
+        self
+    }
+
+    /// Sets [`estimate_number_prefix`](Self::estimate_number_prefix).
+    pub fn estimate_number_prefix(
+        mut self,
+        estimate_number_prefix: impl Into<String>,
+    ) -> Self {
+        self.estimate_number_prefix = Some(estimate_number_prefix.into());
+        self
+    }
+
+    /// Sets [`user_id`](Self::user_id).
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
+
+    /// Sets [`attachments`](Self::attachments).
+    pub fn attachments(mut self, attachments: impl Into<Vec<AttachmentsDto>>) -> Self {
+        self.attachments = Some(attachments.into());
+        self
+    }
+
+    /// Sets [`auto_invoice`](Self::auto_invoice).
+    pub fn auto_invoice(mut self, auto_invoice: impl Into<AutoInvoicingDto>) -> Self {
+        self.auto_invoice = Some(auto_invoice.into());
+        self
+    }
+
+    /// Sets [`miscellaneous_charges`](Self::miscellaneous_charges).
+    pub fn miscellaneous_charges(
+        mut self,
+        miscellaneous_charges: impl Into<ProcessingFeeDto>,
+    ) -> Self {
+        self.miscellaneous_charges = Some(miscellaneous_charges.into());
+        self
+    }
+
+    /// Sets [`payment_schedule_config`](Self::payment_schedule_config).
+    pub fn payment_schedule_config(
+        mut self,
+        payment_schedule_config: impl Into<PaymentScheduleConfigDto>,
+    ) -> Self {
+        self.payment_schedule_config = Some(payment_schedule_config.into());
+        self
+    }
+
+    /// Sets [`estimate_status`](Self::estimate_status).
+    pub fn estimate_status(
+        mut self,
+        estimate_status: impl Into<EstimateStatus>,
+    ) -> Self {
+        self.estimate_status = Some(estimate_status.into());
+        self
+    }
+}
+
 /// The body of `PUT /invoices/{invoiceId}`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateInvoiceDto {
     /// location Id / company Id based on altType
     ///
@@ -4108,10 +6248,174 @@ pub struct UpdateInvoiceDto {
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
+impl UpdateInvoiceDto {
+    /// A `UpdateInvoiceDto` with its required fields (`alt_id`, `alt_type`, `name`, `currency`, `invoice_items`, `issue_date`, `due_date`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        name: impl Into<String>,
+        currency: impl Into<String>,
+        invoice_items: Vec<InvoiceItemDto>,
+        issue_date: impl Into<String>,
+        due_date: impl Into<String>,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            name: name.into(),
+            title: None,
+            currency: currency.into(),
+            description: None,
+            business_details: None,
+            invoice_number: None,
+            contact_id: None,
+            contact_details: None,
+            terms_notes: None,
+            discount: None,
+            invoice_items,
+            automatic_taxes_enabled: None,
+            live_mode: None,
+            issue_date: issue_date.into(),
+            due_date: due_date.into(),
+            payment_schedule: None,
+            tips_configuration: None,
+            xero_details: None,
+            invoice_number_prefix: None,
+            payment_methods: None,
+            attachments: None,
+            miscellaneous_charges: None,
+        }
+    }
+
+    /// Sets [`title`](Self::title).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`business_details`](Self::business_details).
+    pub fn business_details(
+        mut self,
+        business_details: impl Into<BusinessDetailsDto>,
+    ) -> Self {
+        self.business_details = Some(business_details.into());
+        self
+    }
+
+    /// Sets [`invoice_number`](Self::invoice_number).
+    pub fn invoice_number(mut self, invoice_number: impl Into<String>) -> Self {
+        self.invoice_number = Some(invoice_number.into());
+        self
+    }
+
+    /// Sets [`contact_id`](Self::contact_id).
+    pub fn contact_id(mut self, contact_id: impl Into<String>) -> Self {
+        self.contact_id = Some(contact_id.into());
+        self
+    }
+
+    /// Sets [`contact_details`](Self::contact_details).
+    pub fn contact_details(
+        mut self,
+        contact_details: impl Into<ContactDetailsDto>,
+    ) -> Self {
+        self.contact_details = Some(contact_details.into());
+        self
+    }
+
+    /// Sets [`terms_notes`](Self::terms_notes).
+    pub fn terms_notes(mut self, terms_notes: impl Into<String>) -> Self {
+        self.terms_notes = Some(terms_notes.into());
+        self
+    }
+
+    /// Sets [`discount`](Self::discount).
+    pub fn discount(mut self, discount: impl Into<DiscountDto>) -> Self {
+        self.discount = Some(discount.into());
+        self
+    }
+
+    /// Sets [`automatic_taxes_enabled`](Self::automatic_taxes_enabled).
+    pub fn automatic_taxes_enabled(mut self, automatic_taxes_enabled: bool) -> Self {
+        self.automatic_taxes_enabled = Some(automatic_taxes_enabled);
+        self
+    }
+
+    /// Sets [`live_mode`](Self::live_mode).
+    pub fn live_mode(mut self, live_mode: bool) -> Self {
+        self.live_mode = Some(live_mode);
+        self
+    }
+
+    /// Sets [`payment_schedule`](Self::payment_schedule).
+    pub fn payment_schedule(
+        mut self,
+        payment_schedule: impl Into<PaymentScheduleDto>,
+    ) -> Self {
+        self.payment_schedule = Some(payment_schedule.into());
+        self
+    }
+
+    /// Sets [`tips_configuration`](Self::tips_configuration).
+    pub fn tips_configuration(
+        mut self,
+        tips_configuration: impl Into<TipsConfigurationDto>,
+    ) -> Self {
+        self.tips_configuration = Some(tips_configuration.into());
+        self
+    }
+
+    /// Sets [`xero_details`](Self::xero_details).
+    pub fn xero_details(mut self, xero_details: impl Into<serde_json::Value>) -> Self {
+        self.xero_details = Some(xero_details.into());
+        self
+    }
+
+    /// Sets [`invoice_number_prefix`](Self::invoice_number_prefix).
+    pub fn invoice_number_prefix(
+        mut self,
+        invoice_number_prefix: impl Into<String>,
+    ) -> Self {
+        self.invoice_number_prefix = Some(invoice_number_prefix.into());
+        self
+    }
+
+    /// Sets [`payment_methods`](Self::payment_methods).
+    pub fn payment_methods(
+        mut self,
+        payment_methods: impl Into<PaymentMethodDto>,
+    ) -> Self {
+        self.payment_methods = Some(payment_methods.into());
+        self
+    }
+
+    /// Sets [`attachments`](Self::attachments).
+    pub fn attachments(mut self, attachments: impl Into<Vec<AttachmentsDto>>) -> Self {
+        self.attachments = Some(attachments.into());
+        self
+    }
+
+    /// Sets [`miscellaneous_charges`](Self::miscellaneous_charges).
+    pub fn miscellaneous_charges(
+        mut self,
+        miscellaneous_charges: impl Into<ProcessingFeeDto>,
+    ) -> Self {
+        self.miscellaneous_charges = Some(miscellaneous_charges.into());
+        self
+    }
+}
+
 /// The body of `PATCH /invoices/template/{templateId}/late-fees-configuration` and the body of `PATCH /invoices/{invoiceId}/late-fees-configuration`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceLateFeesConfigurationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateInvoiceLateFeesConfigurationDto {
     /// location Id / company Id based on altType
     ///
@@ -4128,6 +6432,21 @@ pub struct UpdateInvoiceLateFeesConfigurationDto {
     pub late_fees_configuration: LateFeesConfigurationDto,
 }
 
+impl UpdateInvoiceLateFeesConfigurationDto {
+    /// A `UpdateInvoiceLateFeesConfigurationDto` with its required fields (`alt_id`, `alt_type`, `late_fees_configuration`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        late_fees_configuration: LateFeesConfigurationDto,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            late_fees_configuration,
+        }
+    }
+}
+
 /// The response to `PUT /invoices/{invoiceId}` and the response to `PATCH /invoices/{invoiceId}/late-fees-configuration`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceResponseDto`
@@ -4137,6 +6456,7 @@ pub type UpdateInvoiceResponseDto = CreateInvoiceResponseDto;
 ///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceScheduleDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateInvoiceScheduleDto {
     /// location Id / company Id based on altType
     ///
@@ -4185,6 +6505,66 @@ pub struct UpdateInvoiceScheduleDto {
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
+impl UpdateInvoiceScheduleDto {
+    /// A `UpdateInvoiceScheduleDto` with its required fields (`alt_id`, `alt_type`, `name`, `contact_details`, `schedule`, `live_mode`, `business_details`, `currency`, `items`, `discount`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        name: impl Into<String>,
+        contact_details: ContactDetailsDto,
+        schedule: ScheduleOptionsDto,
+        live_mode: bool,
+        business_details: BusinessDetailsDto,
+        currency: impl Into<String>,
+        items: Vec<InvoiceItemDto>,
+        discount: DiscountDto,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            name: name.into(),
+            contact_details,
+            schedule,
+            live_mode,
+            business_details,
+            currency: currency.into(),
+            items,
+            discount,
+            terms_notes: None,
+            title: None,
+            attachments: None,
+            miscellaneous_charges: None,
+        }
+    }
+
+    /// Sets [`terms_notes`](Self::terms_notes).
+    pub fn terms_notes(mut self, terms_notes: impl Into<String>) -> Self {
+        self.terms_notes = Some(terms_notes.into());
+        self
+    }
+
+    /// Sets [`title`](Self::title).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`attachments`](Self::attachments).
+    pub fn attachments(mut self, attachments: impl Into<Vec<AttachmentsDto>>) -> Self {
+        self.attachments = Some(attachments.into());
+        self
+    }
+
+    /// Sets [`miscellaneous_charges`](Self::miscellaneous_charges).
+    pub fn miscellaneous_charges(
+        mut self,
+        miscellaneous_charges: impl Into<ProcessingFeeDto>,
+    ) -> Self {
+        self.miscellaneous_charges = Some(miscellaneous_charges.into());
+        self
+    }
+}
+
 /// The response to `PUT /invoices/schedule/{scheduleId}`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceScheduleResponseDto`
@@ -4194,6 +6574,7 @@ pub type UpdateInvoiceScheduleResponseDto = AutoPaymentInvoiceScheduleResponseDt
 ///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceTemplateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateInvoiceTemplateDto {
     /// location Id / company Id based on altType
     ///
@@ -4239,6 +6620,65 @@ pub struct UpdateInvoiceTemplateDto {
     pub miscellaneous_charges: Option<ProcessingFeeDto>,
 }
 
+impl UpdateInvoiceTemplateDto {
+    /// A `UpdateInvoiceTemplateDto` with its required fields (`alt_id`, `alt_type`, `name`, `business_details`, `currency`, `items`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        name: impl Into<String>,
+        business_details: BusinessDetailsDto,
+        currency: impl Into<String>,
+        items: Vec<InvoiceItemDto>,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            internal: None,
+            name: name.into(),
+            business_details,
+            currency: currency.into(),
+            items,
+            discount: None,
+            terms_notes: None,
+            title: None,
+            miscellaneous_charges: None,
+        }
+    }
+
+    /// Sets [`internal`](Self::internal).
+    pub fn internal(mut self, internal: bool) -> Self {
+        self.internal = Some(internal);
+        self
+    }
+
+    /// Sets [`discount`](Self::discount).
+    pub fn discount(mut self, discount: impl Into<DiscountDto>) -> Self {
+        self.discount = Some(discount.into());
+        self
+    }
+
+    /// Sets [`terms_notes`](Self::terms_notes).
+    pub fn terms_notes(mut self, terms_notes: impl Into<String>) -> Self {
+        self.terms_notes = Some(terms_notes.into());
+        self
+    }
+
+    /// Sets [`title`](Self::title).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`miscellaneous_charges`](Self::miscellaneous_charges).
+    pub fn miscellaneous_charges(
+        mut self,
+        miscellaneous_charges: impl Into<ProcessingFeeDto>,
+    ) -> Self {
+        self.miscellaneous_charges = Some(miscellaneous_charges.into());
+        self
+    }
+}
+
 /// The response to `PUT /invoices/template/{templateId}`, the response to `PATCH /invoices/template/{templateId}/late-fees-configuration` and the response to `PATCH /invoices/template/{templateId}/payment-methods-configuration`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceTemplateResponseDto`
@@ -4248,6 +6688,7 @@ pub type UpdateInvoiceTemplateResponseDto = CreateInvoiceTemplateResponseDto;
 ///
 /// Schema: `apps/invoices.json#/components/schemas/UpdatePaymentMethodsConfigurationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdatePaymentMethodsConfigurationDto {
     /// location Id / company Id based on altType
     ///
@@ -4264,15 +6705,46 @@ pub struct UpdatePaymentMethodsConfigurationDto {
     pub payment_methods: Option<PaymentMethodDto>,
 }
 
+impl UpdatePaymentMethodsConfigurationDto {
+    /// A `UpdatePaymentMethodsConfigurationDto` with its required fields (`alt_id`, `alt_type`); set the others with the setters.
+    pub fn new(alt_id: impl Into<String>, alt_type: AltType) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            payment_methods: None,
+        }
+    }
+
+    /// Sets [`payment_methods`](Self::payment_methods).
+    pub fn payment_methods(
+        mut self,
+        payment_methods: impl Into<PaymentMethodDto>,
+    ) -> Self {
+        self.payment_methods = Some(payment_methods.into());
+        self
+    }
+}
+
 /// The `usBankAccount` field of [`AutoPaymentDetailsDto`].
 ///
 /// Schema: `apps/invoices.json#/components/schemas/USBankAccountDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UsBankAccountDto {
     /// The `bank_name` field.
     pub bank_name: String,
     /// The `last4` field.
     pub last4: String,
+}
+
+impl UsBankAccountDto {
+    /// A `UsBankAccountDto` with its required fields (`bank_name`, `last4`); set the others with the setters.
+    pub fn new(bank_name: impl Into<String>, last4: impl Into<String>) -> Self {
+        Self {
+            bank_name: bank_name.into(),
+            last4: last4.into(),
+        }
+    }
 }
 
 /// The body of `POST /invoices/{invoiceId}/void`.

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/AddFaqDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AddFaqDto {
     /// location ID as string
     ///
@@ -30,10 +31,28 @@ pub struct AddFaqDto {
     pub knowledge_base_id: String,
 }
 
+impl AddFaqDto {
+    /// A `AddFaqDto` with its required fields (`location_id`, `question`, `answer`, `knowledge_base_id`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        question: impl Into<String>,
+        answer: impl Into<String>,
+        knowledge_base_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            question: question.into(),
+            answer: answer.into(),
+            knowledge_base_id: knowledge_base_id.into(),
+        }
+    }
+}
+
 /// The `BadRequestDTO` schema.
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/BadRequestDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BadRequestDto {
     /// Example: `400`
     #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
@@ -47,6 +66,7 @@ pub struct BadRequestDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/CrawledUrlDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CrawledUrlDto {
     /// Unique identifier for the URL
     ///
@@ -92,6 +112,7 @@ pub struct CrawledUrlDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/CrawlingAggregateDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CrawlingAggregateDto {
     /// Status grouping identifier
     ///
@@ -106,6 +127,7 @@ pub struct CrawlingAggregateDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/CrawlingRecordDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CrawlingRecordDto {
     /// URL being crawled
     ///
@@ -129,6 +151,7 @@ pub struct CrawlingRecordDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/CrawlingStatusDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CrawlingStatusDataDto {
     /// Aggregated crawling results by status
     pub aggregate: Vec<CrawlingAggregateDto>,
@@ -141,6 +164,7 @@ pub struct CrawlingStatusDataDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/CrawlingStatusResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CrawlingStatusResponseDto {
     /// Indicates if the operation was successful
     ///
@@ -154,6 +178,7 @@ pub struct CrawlingStatusResponseDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/CreateFaqResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateFaqResponseDto {
     /// Success status of the operation
     ///
@@ -167,6 +192,7 @@ pub struct CreateFaqResponseDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/CreateKnowledgeBaseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateKnowledgeBaseDto {
     /// The `name` field.
     pub name: String,
@@ -178,10 +204,28 @@ pub struct CreateKnowledgeBaseDto {
     pub location_id: String,
 }
 
+impl CreateKnowledgeBaseDto {
+    /// A `CreateKnowledgeBaseDto` with its required fields (`name`, `location_id`); set the others with the setters.
+    pub fn new(name: impl Into<String>, location_id: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            description: None,
+            location_id: location_id.into(),
+        }
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+}
+
 /// The response to `POST /knowledge-bases/`.
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/CreateKnowledgeBaseResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateKnowledgeBaseResponseDto {
     /// Success status of the operation
     ///
@@ -195,6 +239,7 @@ pub struct CreateKnowledgeBaseResponseDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/DeleteFaqResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteFaqResponseDto {
     /// Success status of the delete operation
     ///
@@ -211,6 +256,7 @@ pub type DeleteKnowledgeBaseResponseDto = DeleteFaqResponseDto;
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/DeleteWebsiteUrlRequestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteWebsiteUrlRequestDto {
     /// knowledge base ID as string
     ///
@@ -229,6 +275,21 @@ pub struct DeleteWebsiteUrlRequestDto {
     pub url_ids: Vec<String>,
 }
 
+impl DeleteWebsiteUrlRequestDto {
+    /// A `DeleteWebsiteUrlRequestDto` with its required fields (`knowledge_base_id`, `location_id`, `url_ids`); set the others with the setters.
+    pub fn new(
+        knowledge_base_id: impl Into<String>,
+        location_id: impl Into<String>,
+        url_ids: Vec<String>,
+    ) -> Self {
+        Self {
+            knowledge_base_id: knowledge_base_id.into(),
+            location_id: location_id.into(),
+            url_ids,
+        }
+    }
+}
+
 /// The response to `DELETE /knowledge-bases/crawler`.
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/DeleteWebsiteUrlResponseDTO`
@@ -238,6 +299,7 @@ pub type DeleteWebsiteUrlResponseDto = DeleteFaqResponseDto;
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/DiscoverWebsiteDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DiscoverWebsiteDataDto {
     /// Operation ID for tracking the discovery process
     ///
@@ -258,6 +320,7 @@ pub struct DiscoverWebsiteDataDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/DiscoverWebsiteRequestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DiscoverWebsiteRequestDto {
     /// Location ID as string
     ///
@@ -279,10 +342,28 @@ pub struct DiscoverWebsiteRequestDto {
     pub knowledge_base_id: String,
 }
 
+impl DiscoverWebsiteRequestDto {
+    /// A `DiscoverWebsiteRequestDto` with its required fields (`location_id`, `url`, `option`, `knowledge_base_id`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        url: impl Into<String>,
+        option: Mode,
+        knowledge_base_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            url: url.into(),
+            option,
+            knowledge_base_id: knowledge_base_id.into(),
+        }
+    }
+}
+
 /// The response to `POST /knowledge-bases/crawler`.
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/DiscoverWebsiteResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DiscoverWebsiteResponseDto {
     /// Indicates if the operation was successful
     ///
@@ -296,6 +377,7 @@ pub struct DiscoverWebsiteResponseDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/ErrorDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ErrorDetailsDto {
     /// Error stack trace
     pub stack: String,
@@ -324,6 +406,7 @@ pub struct ErrorDetailsDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/FaqResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FaqResponseDto {
     /// FAQ ID as string
     ///
@@ -377,6 +460,7 @@ pub struct FaqResponseDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/GetAllKnowledgeBasesPaginatedDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetAllKnowledgeBasesPaginatedDataDto {
     /// Array of knowledge bases
     #[serde(rename = "knowledgeBases")]
@@ -406,6 +490,7 @@ pub struct GetAllKnowledgeBasesPaginatedDataDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/GetAllKnowledgeBasesPaginatedResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetAllKnowledgeBasesPaginatedResponseDto {
     /// Success status of the operation
     ///
@@ -419,6 +504,7 @@ pub struct GetAllKnowledgeBasesPaginatedResponseDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/GetAllUrlsByKnowledgeBaseResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetAllUrlsByKnowledgeBaseResponseDto {
     /// Total count of URLs in the knowledge base
     ///
@@ -432,6 +518,7 @@ pub struct GetAllUrlsByKnowledgeBaseResponseDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/GetKnowledgeBaseByIdDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetKnowledgeBaseByIdDataDto {
     /// Knowledge base ID
     ///
@@ -479,6 +566,7 @@ pub struct GetKnowledgeBaseByIdDataDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/GetKnowledgeBaseByIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetKnowledgeBaseByIdResponseDto {
     /// Success status of the operation
     ///
@@ -497,6 +585,7 @@ pub type InternalServerErrorDto = BadRequestDto;
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/KnowledgeBaseDataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct KnowledgeBaseDataDto {
     /// Knowledge base ID
     ///
@@ -539,6 +628,7 @@ pub struct KnowledgeBaseDataDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/KnowledgeBaseListItemDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct KnowledgeBaseListItemDto {
     /// Knowledge base ID
     ///
@@ -559,6 +649,7 @@ pub struct KnowledgeBaseListItemDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/KnowledgeBaseMetadataDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct KnowledgeBaseMetadataDto {
     /// Number of FAQs in the knowledge base
     ///
@@ -592,6 +683,7 @@ pub struct KnowledgeBaseMetadataDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/ListFaqsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListFaqsResponseDto {
     /// Total count of all FAQs in the knowledge base
     ///
@@ -618,6 +710,7 @@ pub struct ListFaqsResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Mode {
     /// `Exact`
     Exact,
@@ -671,6 +764,7 @@ impl std::fmt::Display for Mode {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/OperationDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OperationDetailsDto {
     /// Number of URLs discovered
     ///
@@ -736,6 +830,7 @@ pub struct OperationDetailsDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Status {
     /// `Pending`
     Pending,
@@ -813,6 +908,7 @@ impl std::fmt::Display for Status {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/TrainDiscoveredUrlsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TrainDiscoveredUrlsDto {
     /// Location ID as string
     ///
@@ -834,6 +930,23 @@ pub struct TrainDiscoveredUrlsDto {
     pub operation_id: String,
 }
 
+impl TrainDiscoveredUrlsDto {
+    /// A `TrainDiscoveredUrlsDto` with its required fields (`location_id`, `url_ids`, `knowledge_base_id`, `operation_id`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        url_ids: Vec<String>,
+        knowledge_base_id: impl Into<String>,
+        operation_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            url_ids,
+            knowledge_base_id: knowledge_base_id.into(),
+            operation_id: operation_id.into(),
+        }
+    }
+}
+
 /// The response to `POST /knowledge-bases/crawler/train`.
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/TrainDiscoveredUrlsResponseDTO`
@@ -842,7 +955,8 @@ pub type TrainDiscoveredUrlsResponseDto = DeleteFaqResponseDto;
 /// The `UnauthorizedDTO` schema.
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/UnauthorizedDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UnauthorizedDto {
     /// Example: `401`
     #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
@@ -858,7 +972,8 @@ pub struct UnauthorizedDto {
 /// The `UnprocessableDTO` schema.
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/UnprocessableDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UnprocessableDto {
     /// Example: `422`
     #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
@@ -875,6 +990,7 @@ pub struct UnprocessableDto {
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/UpdateFaqBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateFaqBodyDto {
     /// faq question as a string
     ///
@@ -886,6 +1002,16 @@ pub struct UpdateFaqBodyDto {
     pub answer: String,
 }
 
+impl UpdateFaqBodyDto {
+    /// A `UpdateFaqBodyDto` with its required fields (`question`, `answer`); set the others with the setters.
+    pub fn new(question: impl Into<String>, answer: impl Into<String>) -> Self {
+        Self {
+            question: question.into(),
+            answer: answer.into(),
+        }
+    }
+}
+
 /// The response to `PUT /knowledge-bases/faqs/{id}`.
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/UpdateFaqResponseDTO`
@@ -895,6 +1021,7 @@ pub type UpdateFaqResponseDto = DeleteFaqResponseDto;
 ///
 /// Schema: `apps/knowledge-base.json#/components/schemas/UpdateKnowledgeBaseDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateKnowledgeBaseDto {
     /// field to update the name of the knowledge base
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -902,6 +1029,28 @@ pub struct UpdateKnowledgeBaseDto {
     /// field to update the description of the knowledge base
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+}
+
+impl UpdateKnowledgeBaseDto {
+    /// An empty `UpdateKnowledgeBaseDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            name: None,
+            description: None,
+        }
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
 }
 
 /// The response to `PUT /knowledge-bases/{id}`.

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 /// The response to `DELETE /links/{linkId}`.
 ///
 /// Schema: `apps/links.json#/components/schemas/DeleteLinksSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteLinksSuccessfulResponseDto {
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18,7 +19,8 @@ pub struct DeleteLinksSuccessfulResponseDto {
 /// The response to `POST /links/`, the response to `GET /links/id/{linkId}` and the response to `PUT /links/{linkId}`.
 ///
 /// Schema: `apps/links.json#/components/schemas/GetLinkSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetLinkSuccessfulResponseDto {
     /// The `link` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -28,7 +30,8 @@ pub struct GetLinkSuccessfulResponseDto {
 /// The response to `GET /links/` and the response to `GET /links/search`.
 ///
 /// Schema: `apps/links.json#/components/schemas/GetLinksSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetLinksSuccessfulResponseDto {
     /// The `links` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -38,7 +41,8 @@ pub struct GetLinksSuccessfulResponseDto {
 /// The `link` field of [`GetLinkSuccessfulResponseDto`] and an item of the `links` field of [`GetLinksSuccessfulResponseDto`].
 ///
 /// Schema: `apps/links.json#/components/schemas/LinkSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LinkSchema {
     /// Example: `n4AriwEnFrGh3tu08W0U`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -61,6 +65,7 @@ pub struct LinkSchema {
 ///
 /// Schema: `apps/links.json#/components/schemas/LinkUpdateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LinkUpdateDto {
     /// Example: `first tag`
     pub name: String,
@@ -69,10 +74,21 @@ pub struct LinkUpdateDto {
     pub redirect_to: String,
 }
 
+impl LinkUpdateDto {
+    /// A `LinkUpdateDto` with its required fields (`name`, `redirect_to`); set the others with the setters.
+    pub fn new(name: impl Into<String>, redirect_to: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            redirect_to: redirect_to.into(),
+        }
+    }
+}
+
 /// The body of `POST /links/`.
 ///
 /// Schema: `apps/links.json#/components/schemas/LinksDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LinksDto {
     /// Example: `ve9EPM428h8vShlRW1KT`
     #[serde(rename = "locationId")]
@@ -82,4 +98,19 @@ pub struct LinksDto {
     /// Example: `https://www.google.com/`
     #[serde(rename = "redirectTo")]
     pub redirect_to: String,
+}
+
+impl LinksDto {
+    /// A `LinksDto` with its required fields (`location_id`, `name`, `redirect_to`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        name: impl Into<String>,
+        redirect_to: impl Into<String>,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            name: name.into(),
+            redirect_to: redirect_to.into(),
+        }
+    }
 }

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 /// The `business` field of [`GetLocationByIdSchema`].
 ///
 /// Schema: `apps/locations.json#/components/schemas/BusinessSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BusinessSchema {
     /// Example: `dentist`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -45,6 +46,7 @@ pub use ghl_common::types::Country;
 ///
 /// Schema: `apps/locations.json#/components/schemas/CreateCustomFieldsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateCustomFieldsDto {
     /// Example: `Custom Field`
     pub name: String,
@@ -84,10 +86,73 @@ pub struct CreateCustomFieldsDto {
     pub model: Option<Model>,
 }
 
+impl CreateCustomFieldsDto {
+    /// A `CreateCustomFieldsDto` with its required fields (`name`, `data_type`); set the others with the setters.
+    pub fn new(name: impl Into<String>, data_type: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            data_type: data_type.into(),
+            placeholder: None,
+            accepted_format: None,
+            is_multiple_file: None,
+            max_number_of_files: None,
+            text_box_list_options: None,
+            position: None,
+            model: None,
+        }
+    }
+
+    /// Sets [`placeholder`](Self::placeholder).
+    pub fn placeholder(mut self, placeholder: impl Into<String>) -> Self {
+        self.placeholder = Some(placeholder.into());
+        self
+    }
+
+    /// Sets [`accepted_format`](Self::accepted_format).
+    pub fn accepted_format(mut self, accepted_format: impl Into<Vec<String>>) -> Self {
+        self.accepted_format = Some(accepted_format.into());
+        self
+    }
+
+    /// Sets [`is_multiple_file`](Self::is_multiple_file).
+    pub fn is_multiple_file(mut self, is_multiple_file: bool) -> Self {
+        self.is_multiple_file = Some(is_multiple_file);
+        self
+    }
+
+    /// Sets [`max_number_of_files`](Self::max_number_of_files).
+    pub fn max_number_of_files(mut self, max_number_of_files: f64) -> Self {
+        self.max_number_of_files = Some(max_number_of_files);
+        self
+    }
+
+    /// Sets [`text_box_list_options`](Self::text_box_list_options).
+    pub fn text_box_list_options(
+        mut self,
+        text_box_list_options: impl Into<Vec<TextBoxListOptionsItem>>,
+    ) -> Self {
+        self.text_box_list_options = Some(text_box_list_options.into());
+        self
+    }
+
+    /// Sets [`position`](Self::position).
+    pub fn position(mut self, position: f64) -> Self {
+        self.position = Some(position);
+        self
+    }
+
+    /// Sets [`model`](Self::model).
+    pub fn model(mut self, model: impl Into<Model>) -> Self {
+        self.model = Some(model.into());
+        self
+    }
+}
+
 /// The body of `POST /locations/`.
 ///
 /// Schema: `apps/locations.json#/components/schemas/CreateLocationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateLocationDto {
     /// The name for the sub-account/location
     ///
@@ -160,10 +225,119 @@ pub struct CreateLocationDto {
     pub snapshot_id: Option<String>,
 }
 
+impl CreateLocationDto {
+    /// A `CreateLocationDto` with its required fields (`name`, `company_id`); set the others with the setters.
+    pub fn new(name: impl Into<String>, company_id: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            phone: None,
+            company_id: company_id.into(),
+            address: None,
+            city: None,
+            state: None,
+            country: None,
+            postal_code: None,
+            website: None,
+            timezone: None,
+            prospect_info: None,
+            settings: None,
+            social: None,
+            twilio: None,
+            mailgun: None,
+            snapshot_id: None,
+        }
+    }
+
+    /// Sets [`phone`](Self::phone).
+    pub fn phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
+    }
+
+    /// Sets [`address`](Self::address).
+    pub fn address(mut self, address: impl Into<String>) -> Self {
+        self.address = Some(address.into());
+        self
+    }
+
+    /// Sets [`city`](Self::city).
+    pub fn city(mut self, city: impl Into<String>) -> Self {
+        self.city = Some(city.into());
+        self
+    }
+
+    /// Sets [`state`](Self::state).
+    pub fn state(mut self, state: impl Into<String>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Sets [`country`](Self::country).
+    pub fn country(mut self, country: impl Into<Country>) -> Self {
+        self.country = Some(country.into());
+        self
+    }
+
+    /// Sets [`postal_code`](Self::postal_code).
+    pub fn postal_code(mut self, postal_code: impl Into<String>) -> Self {
+        self.postal_code = Some(postal_code.into());
+        self
+    }
+
+    /// Sets [`website`](Self::website).
+    pub fn website(mut self, website: impl Into<String>) -> Self {
+        self.website = Some(website.into());
+        self
+    }
+
+    /// Sets [`timezone`](Self::timezone).
+    pub fn timezone(mut self, timezone: impl Into<String>) -> Self {
+        self.timezone = Some(timezone.into());
+        self
+    }
+
+    /// Sets [`prospect_info`](Self::prospect_info).
+    pub fn prospect_info(mut self, prospect_info: impl Into<ProspectInfoDto>) -> Self {
+        self.prospect_info = Some(prospect_info.into());
+        self
+    }
+
+    /// Sets [`settings`](Self::settings).
+    pub fn settings(mut self, settings: impl Into<SettingsSchema>) -> Self {
+        self.settings = Some(settings.into());
+        self
+    }
+
+    /// Sets [`social`](Self::social).
+    pub fn social(mut self, social: impl Into<SocialSchema>) -> Self {
+        self.social = Some(social.into());
+        self
+    }
+
+    /// Sets [`twilio`](Self::twilio).
+    pub fn twilio(mut self, twilio: impl Into<TwilioSchema>) -> Self {
+        self.twilio = Some(twilio.into());
+        self
+    }
+
+    /// Sets [`mailgun`](Self::mailgun).
+    pub fn mailgun(mut self, mailgun: impl Into<MailgunSchema>) -> Self {
+        self.mailgun = Some(mailgun.into());
+        self
+    }
+
+    /// Sets [`snapshot_id`](Self::snapshot_id).
+    pub fn snapshot_id(mut self, snapshot_id: impl Into<String>) -> Self {
+        self.snapshot_id = Some(snapshot_id.into());
+        self
+    }
+}
+
 /// The response to `POST /locations/` and the response to `PUT /locations/{locationId}`.
 ///
 /// Schema: `apps/locations.json#/components/schemas/CreateLocationSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateLocationSuccessfulResponseDto {
     /// Location Id
     ///
@@ -239,7 +413,8 @@ pub struct CreateLocationSuccessfulResponseDto {
 /// The response to `DELETE /locations/{locationId}/customFields/{id}`.
 ///
 /// Schema: `apps/locations.json#/components/schemas/CustomFieldDeleteSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomFieldDeleteSuccessfulResponseDto {
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -249,7 +424,8 @@ pub struct CustomFieldDeleteSuccessfulResponseDto {
 /// The `customField` field of [`CustomFieldSuccessfulResponseDto`] and an item of the `customFields` field of [`CustomFieldsListSuccessfulResponseDto`].
 ///
 /// Schema: `apps/locations.json#/components/schemas/CustomFieldSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomFieldSchema {
     /// Example: `3sv6UEo51C9Bmpo1cKTq`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -313,7 +489,8 @@ pub struct CustomFieldSchema {
 /// The response to `POST /locations/{locationId}/customFields`, the response to `GET /locations/{locationId}/customFields/{id}` and the response to `PUT /locations/{locationId}/customFields/{id}`.
 ///
 /// Schema: `apps/locations.json#/components/schemas/CustomFieldSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomFieldSuccessfulResponseDto {
     /// The `customField` field.
     #[serde(rename = "customField", default, skip_serializing_if = "Option::is_none")]
@@ -323,7 +500,8 @@ pub struct CustomFieldSuccessfulResponseDto {
 /// The response to `GET /locations/{locationId}/customFields`.
 ///
 /// Schema: `apps/locations.json#/components/schemas/CustomFieldsListSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomFieldsListSuccessfulResponseDto {
     /// The `customFields` field.
     #[serde(rename = "customFields", default, skip_serializing_if = "Option::is_none")]
@@ -334,6 +512,7 @@ pub struct CustomFieldsListSuccessfulResponseDto {
 ///
 /// Schema: `apps/locations.json#/components/schemas/CustomRRulesOptions`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomRRulesOptions {
     /// Example: `monthly`
     #[serde(rename = "intervalType")]
@@ -384,6 +563,68 @@ pub struct CustomRRulesOptions {
     pub due_after_seconds: f64,
 }
 
+impl CustomRRulesOptions {
+    /// A `CustomRRulesOptions` with its required fields (`interval_type`, `interval`, `start_date`, `due_after_seconds`); set the others with the setters.
+    pub fn new(
+        interval_type: CustomRRulesOptionsIntervalType,
+        interval: f64,
+        start_date: impl Into<String>,
+        due_after_seconds: f64,
+    ) -> Self {
+        Self {
+            interval_type,
+            interval,
+            start_date: start_date.into(),
+            end_date: None,
+            day_of_month: None,
+            day_of_week: None,
+            month_of_year: None,
+            count: None,
+            create_task_if_over_due: None,
+            due_after_seconds,
+        }
+    }
+
+    /// Sets [`end_date`](Self::end_date).
+    pub fn end_date(mut self, end_date: impl Into<String>) -> Self {
+        self.end_date = Some(end_date.into());
+        self
+    }
+
+    /// Sets [`day_of_month`](Self::day_of_month).
+    pub fn day_of_month(mut self, day_of_month: f64) -> Self {
+        self.day_of_month = Some(day_of_month);
+        self
+    }
+
+    /// Sets [`day_of_week`](Self::day_of_week).
+    pub fn day_of_week(
+        mut self,
+        day_of_week: impl Into<CustomRRulesOptionsDayOfWeek>,
+    ) -> Self {
+        self.day_of_week = Some(day_of_week.into());
+        self
+    }
+
+    /// Sets [`month_of_year`](Self::month_of_year).
+    pub fn month_of_year(mut self, month_of_year: f64) -> Self {
+        self.month_of_year = Some(month_of_year);
+        self
+    }
+
+    /// Sets [`count`](Self::count).
+    pub fn count(mut self, count: i64) -> Self {
+        self.count = Some(count);
+        self
+    }
+
+    /// Sets [`create_task_if_over_due`](Self::create_task_if_over_due).
+    pub fn create_task_if_over_due(mut self, create_task_if_over_due: bool) -> Self {
+        self.create_task_if_over_due = Some(create_task_if_over_due);
+        self
+    }
+}
+
 /// The `dayOfWeek` field of [`CustomRRulesOptions`].
 ///
 /// Schema: `apps/locations.json#/components/schemas/CustomRRulesOptions/properties/dayOfWeek`
@@ -391,6 +632,7 @@ pub struct CustomRRulesOptions {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum CustomRRulesOptionsDayOfWeek {
     /// `MO`
     Mo,
@@ -463,6 +705,7 @@ impl std::fmt::Display for CustomRRulesOptionsDayOfWeek {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum CustomRRulesOptionsIntervalType {
     /// `yearly`
     Yearly,
@@ -528,7 +771,8 @@ pub type CustomValueDeleteSuccessfulResponseDto = CustomFieldDeleteSuccessfulRes
 /// The response to `POST /locations/{locationId}/customValues`, the response to `GET /locations/{locationId}/customValues/{id}` and the response to `PUT /locations/{locationId}/customValues/{id}`.
 ///
 /// Schema: `apps/locations.json#/components/schemas/CustomValueIdSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomValueIdSuccessfulResponseDto {
     /// The `customValue` field.
     #[serde(rename = "customValue", default, skip_serializing_if = "Option::is_none")]
@@ -538,7 +782,8 @@ pub struct CustomValueIdSuccessfulResponseDto {
 /// The `customValue` field of [`CustomValueIdSuccessfulResponseDto`] and an item of the `customValues` field of [`CustomValuesListSuccessfulResponseDto`].
 ///
 /// Schema: `apps/locations.json#/components/schemas/CustomValueSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomValueSchema {
     /// Example: `rWQ709Pb62syqGLceg1x`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -561,6 +806,7 @@ pub struct CustomValueSchema {
 ///
 /// Schema: `apps/locations.json#/components/schemas/customValuesDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomValuesDto {
     /// Example: `Custom Field Name`
     pub name: String,
@@ -568,10 +814,21 @@ pub struct CustomValuesDto {
     pub value: String,
 }
 
+impl CustomValuesDto {
+    /// A `CustomValuesDto` with its required fields (`name`, `value`); set the others with the setters.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+}
+
 /// The response to `GET /locations/{locationId}/customValues`.
 ///
 /// Schema: `apps/locations.json#/components/schemas/CustomValuesListSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomValuesListSuccessfulResponseDto {
     /// The `customValues` field.
     #[serde(rename = "customValues", default, skip_serializing_if = "Option::is_none")]
@@ -582,6 +839,7 @@ pub struct CustomValuesListSuccessfulResponseDto {
 ///
 /// Schema: `apps/locations.json#/components/schemas/DeleteRecurringTaskResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteRecurringTaskResponseDto {
     /// Recurring Task Id
     ///
@@ -596,7 +854,8 @@ pub struct DeleteRecurringTaskResponseDto {
 /// The `template` field of [`GetEmailTemplateResponseSchema`].
 ///
 /// Schema: `apps/locations.json#/components/schemas/EmailTemplateSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EmailTemplateSchema {
     /// Example: `subject text`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -613,6 +872,7 @@ pub struct EmailTemplateSchema {
 ///
 /// Schema: `apps/locations.json#/components/schemas/FileUploadBody`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FileUploadBody {
     /// Id(Contact Id/Opportunity Id/Custom Field Id)
     ///
@@ -626,10 +886,30 @@ pub struct FileUploadBody {
     pub max_files: Option<String>,
 }
 
+impl FileUploadBody {
+    /// An empty `FileUploadBody`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self { id: None, max_files: None }
+    }
+
+    /// Sets [`id`](Self::id).
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets [`max_files`](Self::max_files).
+    pub fn max_files(mut self, max_files: impl Into<String>) -> Self {
+        self.max_files = Some(max_files.into());
+        self
+    }
+}
+
 /// The response to `POST /locations/{locationId}/customFields/upload`.
 ///
 /// Schema: `apps/locations.json#/components/schemas/FileUploadResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FileUploadResponseDto {
     /// Uploaded files
     #[serde(rename = "uploadedFiles", default, skip_serializing_if = "Option::is_none")]
@@ -646,6 +926,7 @@ pub struct FileUploadResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GetAllOrEmailSmsTemplatesType {
     /// `sms`
     Sms,
@@ -702,6 +983,7 @@ impl std::fmt::Display for GetAllOrEmailSmsTemplatesType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GetCustomFieldsModel {
     /// `contact`
     Contact,
@@ -754,7 +1036,8 @@ impl std::fmt::Display for GetCustomFieldsModel {
 /// A variant of [`GetTemplatesSuccessfulResponseDtoTemplatesItem`].
 ///
 /// Schema: `apps/locations.json#/components/schemas/GetEmailTemplateResponseSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetEmailTemplateResponseSchema {
     /// Example: `2yMwhgTNO19bpintqrap`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -779,7 +1062,8 @@ pub struct GetEmailTemplateResponseSchema {
 /// The `location` field of [`GetLocationByIdSuccessfulResponseDto`].
 ///
 /// Schema: `apps/locations.json#/components/schemas/GetLocationByIdSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetLocationByIdSchema {
     /// Example: `ve9EPM428h8vShlRW1KT`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -846,7 +1130,8 @@ pub struct GetLocationByIdSchema {
 /// The response to `GET /locations/{locationId}`.
 ///
 /// Schema: `apps/locations.json#/components/schemas/GetLocationByIdSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetLocationByIdSuccessfulResponseDto {
     /// The `location` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -856,7 +1141,8 @@ pub struct GetLocationByIdSuccessfulResponseDto {
 /// An item of the `locations` field of [`SearchSuccessfulResponseDto`].
 ///
 /// Schema: `apps/locations.json#/components/schemas/GetLocationSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetLocationSchema {
     /// Location Id
     ///
@@ -924,7 +1210,8 @@ pub struct GetLocationSchema {
 /// A variant of [`GetTemplatesSuccessfulResponseDtoTemplatesItem`].
 ///
 /// Schema: `apps/locations.json#/components/schemas/GetSmsTemplateResponseSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetSmsTemplateResponseSchema {
     /// Example: `2yMwhgTNO19bpintqrap`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -952,7 +1239,8 @@ pub struct GetSmsTemplateResponseSchema {
 /// The response to `GET /locations/{locationId}/templates`.
 ///
 /// Schema: `apps/locations.json#/components/schemas/GetTemplatesSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetTemplatesSuccessfulResponseDto {
     /// The `templates` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -967,6 +1255,7 @@ pub struct GetTemplatesSuccessfulResponseDto {
 /// Schema: `apps/locations.json#/components/schemas/GetTemplatesSuccessfulResponseDto/properties/templates/items`
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum GetTemplatesSuccessfulResponseDtoTemplatesItem {
     /// A [`GetSmsTemplateResponseSchema`].
     GetSmsTemplateResponseSchema(GetSmsTemplateResponseSchema),
@@ -1038,6 +1327,7 @@ impl<'de> Deserialize<'de> for GetTemplatesSuccessfulResponseDtoTemplatesItem {
 ///
 /// Schema: `apps/locations.json#/components/schemas/LocationDeletedSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LocationDeletedSuccessfulResponseDto {
     /// Success status of the API
     ///
@@ -1057,7 +1347,8 @@ pub type LocationTagDeleteSuccessfulResponseDto = CustomFieldDeleteSuccessfulRes
 /// The response to `POST /locations/{locationId}/tags`, the response to `GET /locations/{locationId}/tags/{tagId}` and the response to `PUT /locations/{locationId}/tags/{tagId}`.
 ///
 /// Schema: `apps/locations.json#/components/schemas/LocationTagSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LocationTagSuccessfulResponseDto {
     /// The `tag` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1067,7 +1358,8 @@ pub struct LocationTagSuccessfulResponseDto {
 /// The `tag` field of [`LocationTagSuccessfulResponseDto`] and an item of the `tags` field of [`LocationTagsSuccessfulResponseDto`].
 ///
 /// Schema: `apps/locations.json#/components/schemas/LocationTagsSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LocationTagsSchema {
     /// Example: `minim aliquip anim`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1083,7 +1375,8 @@ pub struct LocationTagsSchema {
 /// The response to `GET /locations/{locationId}/tags`.
 ///
 /// Schema: `apps/locations.json#/components/schemas/LocationTagsSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LocationTagsSuccessfulResponseDto {
     /// The `tags` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1093,7 +1386,8 @@ pub struct LocationTagsSuccessfulResponseDto {
 /// The response to `POST /locations/{locationId}/tasks/search`.
 ///
 /// Schema: `apps/locations.json#/components/schemas/LocationTaskListSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LocationTaskListSuccessfulResponseDto {
     /// The `tasks` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1104,6 +1398,7 @@ pub struct LocationTaskListSuccessfulResponseDto {
 ///
 /// Schema: `apps/locations.json#/components/schemas/MailgunSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MailgunSchema {
     /// API key provided by Mailgun
     ///
@@ -1116,6 +1411,16 @@ pub struct MailgunSchema {
     pub domain: String,
 }
 
+impl MailgunSchema {
+    /// A `MailgunSchema` with its required fields (`api_key`, `domain`); set the others with the setters.
+    pub fn new(api_key: impl Into<String>, domain: impl Into<String>) -> Self {
+        Self {
+            api_key: api_key.into(),
+            domain: domain.into(),
+        }
+    }
+}
+
 /// Model of the custom field you want to create
 ///
 /// Schema: `apps/locations.json#/components/schemas/CreateCustomFieldsDTO/properties/model` and 2 identical schemas
@@ -1123,6 +1428,7 @@ pub struct MailgunSchema {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Model {
     /// `contact`
     Contact,
@@ -1172,6 +1478,7 @@ impl std::fmt::Display for Model {
 ///
 /// Schema: `apps/locations.json#/components/schemas/ProspectInfoDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ProspectInfoDto {
     /// First name of the prospect
     ///
@@ -1189,10 +1496,26 @@ pub struct ProspectInfoDto {
     pub email: String,
 }
 
+impl ProspectInfoDto {
+    /// A `ProspectInfoDto` with its required fields (`first_name`, `last_name`, `email`); set the others with the setters.
+    pub fn new(
+        first_name: impl Into<String>,
+        last_name: impl Into<String>,
+        email: impl Into<String>,
+    ) -> Self {
+        Self {
+            first_name: first_name.into(),
+            last_name: last_name.into(),
+            email: email.into(),
+        }
+    }
+}
+
 /// The body of `POST /locations/{locationId}/recurring-tasks`.
 ///
 /// Schema: `apps/locations.json#/components/schemas/RecurringTaskCreateDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RecurringTaskCreateDto {
     /// Name of the task
     ///
@@ -1223,10 +1546,49 @@ pub struct RecurringTaskCreateDto {
     pub ignore_task_creation: Option<bool>,
 }
 
+impl RecurringTaskCreateDto {
+    /// A `RecurringTaskCreateDto` with its required fields (`title`, `rrule_options`); set the others with the setters.
+    pub fn new(title: impl Into<String>, rrule_options: CustomRRulesOptions) -> Self {
+        Self {
+            title: title.into(),
+            description: None,
+            contact_ids: None,
+            owners: None,
+            rrule_options,
+            ignore_task_creation: None,
+        }
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`contact_ids`](Self::contact_ids).
+    pub fn contact_ids(mut self, contact_ids: impl Into<Vec<String>>) -> Self {
+        self.contact_ids = Some(contact_ids.into());
+        self
+    }
+
+    /// Sets [`owners`](Self::owners).
+    pub fn owners(mut self, owners: impl Into<Vec<String>>) -> Self {
+        self.owners = Some(owners.into());
+        self
+    }
+
+    /// Sets [`ignore_task_creation`](Self::ignore_task_creation).
+    pub fn ignore_task_creation(mut self, ignore_task_creation: bool) -> Self {
+        self.ignore_task_creation = Some(ignore_task_creation);
+        self
+    }
+}
+
 /// The `recurringTask` field of [`RecurringTaskSingleResponseDto`].
 ///
 /// Schema: `apps/locations.json#/components/schemas/RecurringTaskResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RecurringTaskResponseDto {
     /// Recurring Task Id
     ///
@@ -1283,6 +1645,7 @@ pub struct RecurringTaskResponseDto {
 ///
 /// Schema: `apps/locations.json#/components/schemas/RecurringTaskSingleResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RecurringTaskSingleResponseDto {
     /// Recurring Tasks
     #[serde(rename = "recurringTask")]
@@ -1293,6 +1656,7 @@ pub struct RecurringTaskSingleResponseDto {
 ///
 /// Schema: `apps/locations.json#/components/schemas/RecurringTaskUpdateDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RecurringTaskUpdateDto {
     /// Name of the task
     ///
@@ -1324,10 +1688,64 @@ pub struct RecurringTaskUpdateDto {
     pub ignore_task_creation: Option<bool>,
 }
 
+impl RecurringTaskUpdateDto {
+    /// An empty `RecurringTaskUpdateDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            title: None,
+            description: None,
+            contact_ids: None,
+            owners: None,
+            rrule_options: None,
+            ignore_task_creation: None,
+        }
+    }
+
+    /// Sets [`title`](Self::title).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`contact_ids`](Self::contact_ids).
+    pub fn contact_ids(mut self, contact_ids: impl Into<Vec<String>>) -> Self {
+        self.contact_ids = Some(contact_ids.into());
+        self
+    }
+
+    /// Sets [`owners`](Self::owners).
+    pub fn owners(mut self, owners: impl Into<Vec<String>>) -> Self {
+        self.owners = Some(owners.into());
+        self
+    }
+
+    /// Sets [`rrule_options`](Self::rrule_options).
+    pub fn rrule_options(
+        mut self,
+        rrule_options: impl Into<CustomRRulesOptions>,
+    ) -> Self {
+        self.rrule_options = Some(rrule_options.into());
+        self
+    }
+
+    /// Sets [`ignore_task_creation`](Self::ignore_task_creation).
+    pub fn ignore_task_creation(mut self, ignore_task_creation: bool) -> Self {
+        self.ignore_task_creation = Some(ignore_task_creation);
+        self
+    }
+}
+
 /// The response to `GET /locations/search`.
 ///
 /// Schema: `apps/locations.json#/components/schemas/SearchSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SearchSuccessfulResponseDto {
     /// The `locations` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1338,6 +1756,7 @@ pub struct SearchSuccessfulResponseDto {
 ///
 /// Schema: `apps/locations.json#/components/schemas/SettingsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SettingsSchema {
     /// Example: `false`
     #[serde(
@@ -1369,10 +1788,50 @@ pub struct SettingsSchema {
     pub disable_contact_timezone: Option<bool>,
 }
 
+impl SettingsSchema {
+    /// An empty `SettingsSchema`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            allow_duplicate_contact: None,
+            allow_duplicate_opportunity: None,
+            allow_facebook_name_merge: None,
+            disable_contact_timezone: None,
+        }
+    }
+
+    /// Sets [`allow_duplicate_contact`](Self::allow_duplicate_contact).
+    pub fn allow_duplicate_contact(mut self, allow_duplicate_contact: bool) -> Self {
+        self.allow_duplicate_contact = Some(allow_duplicate_contact);
+        self
+    }
+
+    /// Sets [`allow_duplicate_opportunity`](Self::allow_duplicate_opportunity).
+    pub fn allow_duplicate_opportunity(
+        mut self,
+        allow_duplicate_opportunity: bool,
+    ) -> Self {
+        self.allow_duplicate_opportunity = Some(allow_duplicate_opportunity);
+        self
+    }
+
+    /// Sets [`allow_facebook_name_merge`](Self::allow_facebook_name_merge).
+    pub fn allow_facebook_name_merge(mut self, allow_facebook_name_merge: bool) -> Self {
+        self.allow_facebook_name_merge = Some(allow_facebook_name_merge);
+        self
+    }
+
+    /// Sets [`disable_contact_timezone`](Self::disable_contact_timezone).
+    pub fn disable_contact_timezone(mut self, disable_contact_timezone: bool) -> Self {
+        self.disable_contact_timezone = Some(disable_contact_timezone);
+        self
+    }
+}
+
 /// The `template` field of [`GetSmsTemplateResponseSchema`].
 ///
 /// Schema: `apps/locations.json#/components/schemas/SmsTemplateSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SmsTemplateSchema {
     /// Example: `sms body`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1386,6 +1845,7 @@ pub struct SmsTemplateSchema {
 ///
 /// Schema: `apps/locations.json#/components/schemas/SnapshotPutSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SnapshotPutSchema {
     /// Snaptshot ID
     ///
@@ -1398,10 +1858,27 @@ pub struct SnapshotPutSchema {
     pub override_: Option<bool>,
 }
 
+impl SnapshotPutSchema {
+    /// A `SnapshotPutSchema` with its required fields (`id`); set the others with the setters.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            override_: None,
+        }
+    }
+
+    /// Sets [`override_`](Self::override_).
+    pub fn override_(mut self, override_: bool) -> Self {
+        self.override_ = Some(override_);
+        self
+    }
+}
+
 /// The `social` field of [`CreateLocationDto`], the `social` field of [`CreateLocationSuccessfulResponseDto`], the `social` field of [`GetLocationByIdSchema`] and 2 more places.
 ///
 /// Schema: `apps/locations.json#/components/schemas/SocialSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SocialSchema {
     /// Facebook URL
     ///
@@ -1460,10 +1937,96 @@ pub struct SocialSchema {
     pub google_places_id: Option<String>,
 }
 
+impl SocialSchema {
+    /// An empty `SocialSchema`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            facebook_url: None,
+            google_plus: None,
+            linked_in: None,
+            foursquare: None,
+            twitter: None,
+            yelp: None,
+            instagram: None,
+            youtube: None,
+            pinterest: None,
+            blog_rss: None,
+            google_places_id: None,
+        }
+    }
+
+    /// Sets [`facebook_url`](Self::facebook_url).
+    pub fn facebook_url(mut self, facebook_url: impl Into<String>) -> Self {
+        self.facebook_url = Some(facebook_url.into());
+        self
+    }
+
+    /// Sets [`google_plus`](Self::google_plus).
+    pub fn google_plus(mut self, google_plus: impl Into<String>) -> Self {
+        self.google_plus = Some(google_plus.into());
+        self
+    }
+
+    /// Sets [`linked_in`](Self::linked_in).
+    pub fn linked_in(mut self, linked_in: impl Into<String>) -> Self {
+        self.linked_in = Some(linked_in.into());
+        self
+    }
+
+    /// Sets [`foursquare`](Self::foursquare).
+    pub fn foursquare(mut self, foursquare: impl Into<String>) -> Self {
+        self.foursquare = Some(foursquare.into());
+        self
+    }
+
+    /// Sets [`twitter`](Self::twitter).
+    pub fn twitter(mut self, twitter: impl Into<String>) -> Self {
+        self.twitter = Some(twitter.into());
+        self
+    }
+
+    /// Sets [`yelp`](Self::yelp).
+    pub fn yelp(mut self, yelp: impl Into<String>) -> Self {
+        self.yelp = Some(yelp.into());
+        self
+    }
+
+    /// Sets [`instagram`](Self::instagram).
+    pub fn instagram(mut self, instagram: impl Into<String>) -> Self {
+        self.instagram = Some(instagram.into());
+        self
+    }
+
+    /// Sets [`youtube`](Self::youtube).
+    pub fn youtube(mut self, youtube: impl Into<String>) -> Self {
+        self.youtube = Some(youtube.into());
+        self
+    }
+
+    /// Sets [`pinterest`](Self::pinterest).
+    pub fn pinterest(mut self, pinterest: impl Into<String>) -> Self {
+        self.pinterest = Some(pinterest.into());
+        self
+    }
+
+    /// Sets [`blog_rss`](Self::blog_rss).
+    pub fn blog_rss(mut self, blog_rss: impl Into<String>) -> Self {
+        self.blog_rss = Some(blog_rss.into());
+        self
+    }
+
+    /// Sets [`google_places_id`](Self::google_places_id).
+    pub fn google_places_id(mut self, google_places_id: impl Into<String>) -> Self {
+        self.google_places_id = Some(google_places_id.into());
+        self
+    }
+}
+
 /// The body of `POST /locations/{locationId}/tags` and the body of `PUT /locations/{locationId}/tags/{tagId}`.
 ///
 /// Schema: `apps/locations.json#/components/schemas/tagBody`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TagBody {
     /// Tag name
     ///
@@ -1471,10 +2034,18 @@ pub struct TagBody {
     pub name: String,
 }
 
+impl TagBody {
+    /// A `TagBody` with its required fields (`name`); set the others with the setters.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self { name: name.into() }
+    }
+}
+
 /// The body of `POST /locations/{locationId}/tasks/search`.
 ///
 /// Schema: `apps/locations.json#/components/schemas/TaskSearchParamsDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TaskSearchParamsDto {
     /// Contact Ids
     #[serde(rename = "contactId", default, skip_serializing_if = "Option::is_none")]
@@ -1509,11 +2080,69 @@ pub struct TaskSearchParamsDto {
     pub business_id: Option<String>,
 }
 
+impl TaskSearchParamsDto {
+    /// An empty `TaskSearchParamsDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            contact_id: None,
+            completed: None,
+            assigned_to: None,
+            query: None,
+            limit: None,
+            skip: None,
+            business_id: None,
+        }
+    }
+
+    /// Sets [`contact_id`](Self::contact_id).
+    pub fn contact_id(mut self, contact_id: impl Into<Vec<String>>) -> Self {
+        self.contact_id = Some(contact_id.into());
+        self
+    }
+
+    /// Sets [`completed`](Self::completed).
+    pub fn completed(mut self, completed: bool) -> Self {
+        self.completed = Some(completed);
+        self
+    }
+
+    /// Sets [`assigned_to`](Self::assigned_to).
+    pub fn assigned_to(mut self, assigned_to: impl Into<Vec<String>>) -> Self {
+        self.assigned_to = Some(assigned_to.into());
+        self
+    }
+
+    /// Sets [`query`](Self::query).
+    pub fn query(mut self, query: impl Into<String>) -> Self {
+        self.query = Some(query.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Sets [`skip`](Self::skip).
+    pub fn skip(mut self, skip: i64) -> Self {
+        self.skip = Some(skip);
+        self
+    }
+
+    /// Sets [`business_id`](Self::business_id).
+    pub fn business_id(mut self, business_id: impl Into<String>) -> Self {
+        self.business_id = Some(business_id.into());
+        self
+    }
+}
+
 /// An item of the `textBoxListOptions` field of [`CreateCustomFieldsDto`] and an item of the `textBoxListOptions` field of [`UpdateCustomFieldsDto`].
 ///
 /// Schema: `apps/locations.json#/components/schemas/CreateCustomFieldsDTO/properties/textBoxListOptions/items` and 1 identical schema (`apps/locations.json#/components/schemas/UpdateCustomFieldsDTO/properties/textBoxListOptions/items`)
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum TextBoxListOptionsItem {
     /// A [`TextBoxListOptionsSchema`].
     TextBoxListOptionsSchema(TextBoxListOptionsSchema),
@@ -1577,6 +2206,7 @@ impl<'de> Deserialize<'de> for TextBoxListOptionsItem {
 ///
 /// Schema: `apps/locations.json#/components/schemas/textBoxListOptionsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TextBoxListOptionsSchema {
     /// Example: `First`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1586,10 +2216,33 @@ pub struct TextBoxListOptionsSchema {
     pub prefill_value: Option<String>,
 }
 
+impl TextBoxListOptionsSchema {
+    /// An empty `TextBoxListOptionsSchema`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            label: None,
+            prefill_value: None,
+        }
+    }
+
+    /// Sets [`label`](Self::label).
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// Sets [`prefill_value`](Self::prefill_value).
+    pub fn prefill_value(mut self, prefill_value: impl Into<String>) -> Self {
+        self.prefill_value = Some(prefill_value.into());
+        self
+    }
+}
+
 /// The `twilio` field of [`CreateLocationDto`] and the `twilio` field of [`UpdateLocationDto`].
 ///
 /// Schema: `apps/locations.json#/components/schemas/TwilioSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TwilioSchema {
     /// SID provided by Twilio
     ///
@@ -1602,10 +2255,21 @@ pub struct TwilioSchema {
     pub auth_token: String,
 }
 
+impl TwilioSchema {
+    /// A `TwilioSchema` with its required fields (`sid`, `auth_token`); set the others with the setters.
+    pub fn new(sid: impl Into<String>, auth_token: impl Into<String>) -> Self {
+        Self {
+            sid: sid.into(),
+            auth_token: auth_token.into(),
+        }
+    }
+}
+
 /// The body of `PUT /locations/{locationId}/customFields/{id}`.
 ///
 /// Schema: `apps/locations.json#/components/schemas/UpdateCustomFieldsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateCustomFieldsDto {
     /// Example: `Custom Field`
     pub name: String,
@@ -1642,10 +2306,72 @@ pub struct UpdateCustomFieldsDto {
     pub model: Option<Model>,
 }
 
+impl UpdateCustomFieldsDto {
+    /// A `UpdateCustomFieldsDto` with its required fields (`name`); set the others with the setters.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            placeholder: None,
+            accepted_format: None,
+            is_multiple_file: None,
+            max_number_of_files: None,
+            text_box_list_options: None,
+            position: None,
+            model: None,
+        }
+    }
+
+    /// Sets [`placeholder`](Self::placeholder).
+    pub fn placeholder(mut self, placeholder: impl Into<String>) -> Self {
+        self.placeholder = Some(placeholder.into());
+        self
+    }
+
+    /// Sets [`accepted_format`](Self::accepted_format).
+    pub fn accepted_format(mut self, accepted_format: impl Into<Vec<String>>) -> Self {
+        self.accepted_format = Some(accepted_format.into());
+        self
+    }
+
+    /// Sets [`is_multiple_file`](Self::is_multiple_file).
+    pub fn is_multiple_file(mut self, is_multiple_file: bool) -> Self {
+        self.is_multiple_file = Some(is_multiple_file);
+        self
+    }
+
+    /// Sets [`max_number_of_files`](Self::max_number_of_files).
+    pub fn max_number_of_files(mut self, max_number_of_files: f64) -> Self {
+        self.max_number_of_files = Some(max_number_of_files);
+        self
+    }
+
+    /// Sets [`text_box_list_options`](Self::text_box_list_options).
+    pub fn text_box_list_options(
+        mut self,
+        text_box_list_options: impl Into<Vec<TextBoxListOptionsItem>>,
+    ) -> Self {
+        self.text_box_list_options = Some(text_box_list_options.into());
+        self
+    }
+
+    /// Sets [`position`](Self::position).
+    pub fn position(mut self, position: f64) -> Self {
+        self.position = Some(position);
+        self
+    }
+
+    /// Sets [`model`](Self::model).
+    pub fn model(mut self, model: impl Into<Model>) -> Self {
+        self.model = Some(model.into());
+        self
+    }
+}
+
 /// The body of `PUT /locations/{locationId}`.
 ///
 /// Schema: `apps/locations.json#/components/schemas/UpdateLocationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateLocationDto {
     /// The name for the sub-account/location
     ///
@@ -1715,4 +2441,118 @@ pub struct UpdateLocationDto {
     /// The snapshot to be updated in the location.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshot: Option<SnapshotPutSchema>,
+}
+
+impl UpdateLocationDto {
+    /// A `UpdateLocationDto` with its required fields (`company_id`); set the others with the setters.
+    pub fn new(company_id: impl Into<String>) -> Self {
+        Self {
+            name: None,
+            phone: None,
+            company_id: company_id.into(),
+            address: None,
+            city: None,
+            state: None,
+            country: None,
+            postal_code: None,
+            website: None,
+            timezone: None,
+            prospect_info: None,
+            settings: None,
+            social: None,
+            twilio: None,
+            mailgun: None,
+            snapshot: None,
+        }
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`phone`](Self::phone).
+    pub fn phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
+    }
+
+    /// Sets [`address`](Self::address).
+    pub fn address(mut self, address: impl Into<String>) -> Self {
+        self.address = Some(address.into());
+        self
+    }
+
+    /// Sets [`city`](Self::city).
+    pub fn city(mut self, city: impl Into<String>) -> Self {
+        self.city = Some(city.into());
+        self
+    }
+
+    /// Sets [`state`](Self::state).
+    pub fn state(mut self, state: impl Into<String>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Sets [`country`](Self::country).
+    pub fn country(mut self, country: impl Into<Country>) -> Self {
+        self.country = Some(country.into());
+        self
+    }
+
+    /// Sets [`postal_code`](Self::postal_code).
+    pub fn postal_code(mut self, postal_code: impl Into<String>) -> Self {
+        self.postal_code = Some(postal_code.into());
+        self
+    }
+
+    /// Sets [`website`](Self::website).
+    pub fn website(mut self, website: impl Into<String>) -> Self {
+        self.website = Some(website.into());
+        self
+    }
+
+    /// Sets [`timezone`](Self::timezone).
+    pub fn timezone(mut self, timezone: impl Into<String>) -> Self {
+        self.timezone = Some(timezone.into());
+        self
+    }
+
+    /// Sets [`prospect_info`](Self::prospect_info).
+    pub fn prospect_info(mut self, prospect_info: impl Into<ProspectInfoDto>) -> Self {
+        self.prospect_info = Some(prospect_info.into());
+        self
+    }
+
+    /// Sets [`settings`](Self::settings).
+    pub fn settings(mut self, settings: impl Into<SettingsSchema>) -> Self {
+        self.settings = Some(settings.into());
+        self
+    }
+
+    /// Sets [`social`](Self::social).
+    pub fn social(mut self, social: impl Into<SocialSchema>) -> Self {
+        self.social = Some(social.into());
+        self
+    }
+
+    /// Sets [`twilio`](Self::twilio).
+    pub fn twilio(mut self, twilio: impl Into<TwilioSchema>) -> Self {
+        self.twilio = Some(twilio.into());
+        self
+    }
+
+    /// Sets [`mailgun`](Self::mailgun).
+    pub fn mailgun(mut self, mailgun: impl Into<MailgunSchema>) -> Self {
+        self.mailgun = Some(mailgun.into());
+        self
+    }
+
+    /// Sets [`snapshot`](Self::snapshot).
+    pub fn snapshot(mut self, snapshot: impl Into<SnapshotPutSchema>) -> Self {
+        self.snapshot = Some(snapshot.into());
+        self
+    }
 }

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 /// The response to `POST /marketplace/billing/charges`.
 ///
 /// Schema: `apps/marketplace.json#/paths/~1marketplace~1billing~1charges/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ChargeResponse {
     /// Indicates whether the charge was created successfully
     ///
@@ -25,7 +26,8 @@ pub struct ChargeResponse {
 /// The response to `GET /marketplace/billing/charges/{chargeId}` and an item of the `charges` field of [`GetChargesResponse`].
 ///
 /// Schema: `apps/marketplace.json#/paths/~1marketplace~1billing~1charges/get/responses/200/content/application~1json/schema/properties/charges/items` and 1 identical schema (`apps/marketplace.json#/paths/~1marketplace~1billing~1charges~1{chargeId}/get/responses/200/content/application~1json/schema`)
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ChargesItem {
     /// Value is 'true' if the charge has subsequently been refunded.
     ///
@@ -104,7 +106,8 @@ pub struct ChargesItem {
 /// The response to `DELETE /marketplace/billing/charges/{chargeId}`.
 ///
 /// Schema: `apps/marketplace.json#/paths/~1marketplace~1billing~1charges~1{chargeId}/delete/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteChargeResponse {
     /// Indicates whether the charge was deleted successfully
     ///
@@ -117,6 +120,7 @@ pub struct DeleteChargeResponse {
 ///
 /// Schema: `apps/marketplace.json#/components/schemas/DeleteIntegrationBodyDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteIntegrationBodyDto {
     /// The company id from which the application is to be uninstalled. If you pass agency token, then companyId is required. It will uninstall application from agency as well as all sub-accounts.
     ///
@@ -135,10 +139,40 @@ pub struct DeleteIntegrationBodyDto {
     pub reason: Option<String>,
 }
 
+impl DeleteIntegrationBodyDto {
+    /// An empty `DeleteIntegrationBodyDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            company_id: None,
+            location_id: None,
+            reason: None,
+        }
+    }
+
+    /// Sets [`company_id`](Self::company_id).
+    pub fn company_id(mut self, company_id: impl Into<String>) -> Self {
+        self.company_id = Some(company_id.into());
+        self
+    }
+
+    /// Sets [`location_id`](Self::location_id).
+    pub fn location_id(mut self, location_id: impl Into<String>) -> Self {
+        self.location_id = Some(location_id.into());
+        self
+    }
+
+    /// Sets [`reason`](Self::reason).
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+}
+
 /// The response to `DELETE /marketplace/app/{appId}/installations`.
 ///
 /// Schema: `apps/marketplace.json#/components/schemas/DeleteIntegrationResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteIntegrationResponse {
     /// The status of the uninstallation of the application
     ///
@@ -149,7 +183,8 @@ pub struct DeleteIntegrationResponse {
 /// The response to `GET /marketplace/billing/charges`.
 ///
 /// Schema: `apps/marketplace.json#/paths/~1marketplace~1billing~1charges/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetChargesResponse {
     /// List of wallet charges
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -167,7 +202,8 @@ pub struct GetChargesResponse {
 /// Pagination metadata for the charges list
 ///
 /// Schema: `apps/marketplace.json#/paths/~1marketplace~1billing~1charges/get/responses/200/content/application~1json/schema/properties/pagination`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetChargesResponsePagination {
     /// Total number of charges
     ///
@@ -190,6 +226,7 @@ pub struct GetChargesResponsePagination {
 ///
 /// Schema: `apps/marketplace.json#/components/schemas/GetInstallerDetailsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetInstallerDetailsResponseDto {
     /// Installation details
     #[serde(rename = "installationDetails")]
@@ -200,6 +237,7 @@ pub struct GetInstallerDetailsResponseDto {
 ///
 /// Schema: `apps/marketplace.json#/components/schemas/GetRebillingConfigResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetRebillingConfigResponseDto {
     /// The rebilling plans configuration
     pub plans: PlansDto,
@@ -208,7 +246,8 @@ pub struct GetRebillingConfigResponseDto {
 /// The response to `GET /marketplace/billing/charges/has-funds`.
 ///
 /// Schema: `apps/marketplace.json#/paths/~1marketplace~1billing~1charges~1has-funds/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct HasFundsResponse {
     /// Indicates whether the sub-account has sufficient funds to be charged
     ///
@@ -221,6 +260,7 @@ pub struct HasFundsResponse {
 ///
 /// Schema: `apps/marketplace.json#/components/schemas/InstallerDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct InstallerDetailsDto {
     /// Company ID
     ///
@@ -301,7 +341,8 @@ pub struct InstallerDetailsDto {
 /// The `InternalServerErrorDTO` schema.
 ///
 /// Schema: `apps/marketplace.json#/components/schemas/InternalServerErrorDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct InternalServerErrorDto {
     /// HTTP status code
     ///
@@ -319,6 +360,7 @@ pub struct InternalServerErrorDto {
 ///
 /// Schema: `apps/marketplace.json#/components/schemas/MigrateConnectionDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MigrateConnectionDto {
     /// Type of authentication - basic or oauth2
     ///
@@ -392,6 +434,91 @@ pub struct MigrateConnectionDto {
     pub is_default: Option<bool>,
 }
 
+impl MigrateConnectionDto {
+    /// A `MigrateConnectionDto` with its required fields (`type_`, `location_id`, `app_id`, `app_version_id`, `account_id`); set the others with the setters.
+    pub fn new(
+        type_: MigrateConnectionDtoType,
+        location_id: impl Into<String>,
+        app_id: impl Into<String>,
+        app_version_id: impl Into<String>,
+        account_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            type_,
+            location_id: location_id.into(),
+            app_id: app_id.into(),
+            app_version_id: app_version_id.into(),
+            account_id: account_id.into(),
+            api_key: None,
+            basic_credentials: None,
+            access_token: None,
+            refresh_token: None,
+            expiry_in: None,
+            expiry_at: None,
+            scopes: None,
+            display_name: None,
+            is_default: None,
+        }
+    }
+
+    /// Sets [`api_key`](Self::api_key).
+    pub fn api_key(mut self, api_key: impl Into<String>) -> Self {
+        self.api_key = Some(api_key.into());
+        self
+    }
+
+    /// Sets [`basic_credentials`](Self::basic_credentials).
+    pub fn basic_credentials(
+        mut self,
+        basic_credentials: impl Into<serde_json::Value>,
+    ) -> Self {
+        self.basic_credentials = Some(basic_credentials.into());
+        self
+    }
+
+    /// Sets [`access_token`](Self::access_token).
+    pub fn access_token(mut self, access_token: impl Into<String>) -> Self {
+        self.access_token = Some(access_token.into());
+        self
+    }
+
+    /// Sets [`refresh_token`](Self::refresh_token).
+    pub fn refresh_token(mut self, refresh_token: impl Into<String>) -> Self {
+        self.refresh_token = Some(refresh_token.into());
+        self
+    }
+
+    /// Sets [`expiry_in`](Self::expiry_in).
+    pub fn expiry_in(mut self, expiry_in: f64) -> Self {
+        self.expiry_in = Some(expiry_in);
+        self
+    }
+
+    /// Sets [`expiry_at`](Self::expiry_at).
+    pub fn expiry_at(mut self, expiry_at: f64) -> Self {
+        self.expiry_at = Some(expiry_at);
+        self
+    }
+
+    /// Sets [`scopes`](Self::scopes).
+    pub fn scopes(mut self, scopes: impl Into<Vec<String>>) -> Self {
+        self.scopes = Some(scopes.into());
+        self
+    }
+
+    /// Sets [`display_name`](Self::display_name).
+    pub fn display_name(mut self, display_name: impl Into<String>) -> Self {
+        self.display_name = Some(display_name.into());
+        self
+    }
+
+    /// Sets [`is_default`](Self::is_default).
+    pub fn is_default(mut self, is_default: bool) -> Self {
+        self.is_default = Some(is_default);
+        self
+    }
+}
+
 /// Type of authentication - basic or oauth2
 ///
 /// Schema: `apps/marketplace.json#/components/schemas/MigrateConnectionDto/properties/type`
@@ -399,6 +526,7 @@ pub struct MigrateConnectionDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum MigrateConnectionDtoType {
     /// `oauth2`
     Oauth2,
@@ -448,6 +576,7 @@ impl std::fmt::Display for MigrateConnectionDtoType {
 ///
 /// Schema: `apps/marketplace.json#/components/schemas/MigrateConnectionResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MigrateConnectionResponseDto {
     /// Indicates if the migration was successful
     ///
@@ -468,6 +597,7 @@ pub struct MigrateConnectionResponseDto {
 ///
 /// Schema: `apps/marketplace.json#/components/schemas/PlansDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PlansDto {
     /// Subscription plans
     pub subscription: Vec<SubscriptionPlanDto>,
@@ -479,6 +609,7 @@ pub struct PlansDto {
 ///
 /// Schema: `apps/marketplace.json#/components/schemas/RaiseChargeBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RaiseChargeBodyDto {
     /// App ID of the App
     ///
@@ -530,10 +661,55 @@ pub struct RaiseChargeBodyDto {
     pub event_time: Option<String>,
 }
 
+impl RaiseChargeBodyDto {
+    /// A `RaiseChargeBodyDto` with its required fields (`app_id`, `meter_id`, `event_id`, `location_id`, `company_id`, `description`, `units`); set the others with the setters.
+    pub fn new(
+        app_id: impl Into<String>,
+        meter_id: impl Into<String>,
+        event_id: impl Into<String>,
+        location_id: impl Into<String>,
+        company_id: impl Into<String>,
+        description: impl Into<String>,
+        units: f64,
+    ) -> Self {
+        Self {
+            app_id: app_id.into(),
+            meter_id: meter_id.into(),
+            event_id: event_id.into(),
+            user_id: None,
+            location_id: location_id.into(),
+            company_id: company_id.into(),
+            description: description.into(),
+            price: None,
+            units,
+            event_time: None,
+        }
+    }
+
+    /// Sets [`user_id`](Self::user_id).
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
+
+    /// Sets [`price`](Self::price).
+    pub fn price(mut self, price: f64) -> Self {
+        self.price = Some(price);
+        self
+    }
+
+    /// Sets [`event_time`](Self::event_time).
+    pub fn event_time(mut self, event_time: impl Into<String>) -> Self {
+        self.event_time = Some(event_time.into());
+        self
+    }
+}
+
 /// An item of the `subscription` field of [`PlansDto`].
 ///
 /// Schema: `apps/marketplace.json#/components/schemas/SubscriptionPlanDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SubscriptionPlanDto {
     /// The reselling amount
     ///
@@ -572,6 +748,7 @@ pub struct SubscriptionPlanDto {
 ///
 /// Schema: `apps/marketplace.json#/components/schemas/UsagePlanDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UsagePlanDto {
     /// The product type
     ///
@@ -632,6 +809,7 @@ pub struct UsagePlanDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum UsagePlanDtoPriceType {
     /// `fixed`
     Fixed,
@@ -681,6 +859,7 @@ impl std::fmt::Display for UsagePlanDtoPriceType {
 ///
 /// Schema: `apps/marketplace.json#/components/schemas/WhitelabelDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct WhitelabelDetailsDto {
     /// Domain of the whitelabel company
     ///

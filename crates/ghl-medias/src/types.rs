@@ -11,6 +11,7 @@ pub use ghl_common::types::AltType;
 ///
 /// Schema: `apps/medias.json#/components/schemas/CreateFolderParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateFolderParams {
     /// Location Id
     ///
@@ -33,10 +34,33 @@ pub struct CreateFolderParams {
     pub parent_id: Option<String>,
 }
 
+impl CreateFolderParams {
+    /// A `CreateFolderParams` with its required fields (`alt_id`, `alt_type`, `name`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        name: impl Into<String>,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            name: name.into(),
+            parent_id: None,
+        }
+    }
+
+    /// Sets [`parent_id`](Self::parent_id).
+    pub fn parent_id(mut self, parent_id: impl Into<String>) -> Self {
+        self.parent_id = Some(parent_id.into());
+        self
+    }
+}
+
 /// An item of the `filesToBeDeleted` field of [`DeleteMediaObjectsBodyParams`].
 ///
 /// Schema: `apps/medias.json#/components/schemas/DeleteMediaObjectItem`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteMediaObjectItem {
     /// Unique identifier of the file or folder to be deleted
     ///
@@ -45,10 +69,18 @@ pub struct DeleteMediaObjectItem {
     pub id: String,
 }
 
+impl DeleteMediaObjectItem {
+    /// A `DeleteMediaObjectItem` with its required fields (`id`); set the others with the setters.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into() }
+    }
+}
+
 /// The body of `PUT /medias/delete-files`.
 ///
 /// Schema: `apps/medias.json#/components/schemas/DeleteMediaObjectsBodyParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteMediaObjectsBodyParams {
     /// Array of file objects to be deleted or trashed
     #[serde(rename = "filesToBeDeleted")]
@@ -69,6 +101,23 @@ pub struct DeleteMediaObjectsBodyParams {
     pub status: DeleteMediaObjectsBodyParamsStatus,
 }
 
+impl DeleteMediaObjectsBodyParams {
+    /// A `DeleteMediaObjectsBodyParams` with its required fields (`files_to_be_deleted`, `alt_type`, `alt_id`, `status`); set the others with the setters.
+    pub fn new(
+        files_to_be_deleted: Vec<DeleteMediaObjectItem>,
+        alt_type: AltType,
+        alt_id: impl Into<String>,
+        status: DeleteMediaObjectsBodyParamsStatus,
+    ) -> Self {
+        Self {
+            files_to_be_deleted,
+            alt_type,
+            alt_id: alt_id.into(),
+            status,
+        }
+    }
+}
+
 /// Status to set for the files (deleted or trashed)
 ///
 /// Schema: `apps/medias.json#/components/schemas/DeleteMediaObjectsBodyParams/properties/status`
@@ -76,6 +125,7 @@ pub struct DeleteMediaObjectsBodyParams {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum DeleteMediaObjectsBodyParamsStatus {
     /// `deleted`
     Deleted,
@@ -125,6 +175,7 @@ impl std::fmt::Display for DeleteMediaObjectsBodyParamsStatus {
 ///
 /// Schema: `apps/medias.json#/components/schemas/FolderDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FolderDto {
     /// Location identifier that owns this folder
     ///
@@ -217,6 +268,7 @@ pub struct FolderDto {
 ///
 /// Schema: `apps/medias.json#/components/schemas/GetFilesResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetFilesResponseDto {
     /// Array of File Objects
     pub files: Vec<String>,
@@ -226,6 +278,7 @@ pub struct GetFilesResponseDto {
 ///
 /// Schema: `apps/medias.json#/components/schemas/MoveOrDeleteObjectParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MoveOrDeleteObjectParams {
     /// The `altType` field.
     #[serde(rename = "altType")]
@@ -242,6 +295,7 @@ pub struct MoveOrDeleteObjectParams {
 ///
 /// Schema: `apps/medias.json#/components/schemas/UpdateMediaObject`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateMediaObject {
     /// Unique identifier of the file or folder to be updated
     ///
@@ -254,10 +308,24 @@ pub struct UpdateMediaObject {
     pub name: Option<String>,
 }
 
+impl UpdateMediaObject {
+    /// A `UpdateMediaObject` with its required fields (`id`); set the others with the setters.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into(), name: None }
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+}
+
 /// The body of `PUT /medias/update-files`.
 ///
 /// Schema: `apps/medias.json#/components/schemas/UpdateMediaObjects`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateMediaObjects {
     /// Location identifier
     ///
@@ -274,10 +342,26 @@ pub struct UpdateMediaObjects {
     pub files_to_be_updated: Vec<UpdateMediaObject>,
 }
 
+impl UpdateMediaObjects {
+    /// A `UpdateMediaObjects` with its required fields (`alt_id`, `alt_type`, `files_to_be_updated`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        files_to_be_updated: Vec<UpdateMediaObject>,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            files_to_be_updated,
+        }
+    }
+}
+
 /// The body of `POST /medias/{id}`.
 ///
 /// Schema: `apps/medias.json#/components/schemas/UpdateObject`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateObject {
     /// New name for the file or folder
     ///
@@ -295,10 +379,26 @@ pub struct UpdateObject {
     pub alt_id: String,
 }
 
+impl UpdateObject {
+    /// A `UpdateObject` with its required fields (`name`, `alt_type`, `alt_id`); set the others with the setters.
+    pub fn new(
+        name: impl Into<String>,
+        alt_type: AltType,
+        alt_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            alt_type,
+            alt_id: alt_id.into(),
+        }
+    }
+}
+
 /// The response to `POST /medias/upload-file`.
 ///
 /// Schema: `apps/medias.json#/components/schemas/UploadFileResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UploadFileResponseDto {
     /// ID of the uploaded file
     ///
@@ -315,6 +415,7 @@ pub struct UploadFileResponseDto {
 ///
 /// Schema: `apps/medias.json#/paths/~1medias~1upload-file/post/requestBody/content/multipart~1form-data/schema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UploadMediaContentBody {
     /// The file's bytes: at most 25 MB, or 500 MB for a video.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -340,4 +441,68 @@ pub struct UploadMediaContentBody {
     /// The sub-account (location) id the file goes to, instead of `altId` and `altType`.
     #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
+}
+
+impl UploadMediaContentBody {
+    /// An empty `UploadMediaContentBody`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            file: None,
+            hosted: None,
+            file_url: None,
+            name: None,
+            parent_id: None,
+            alt_id: None,
+            alt_type: None,
+            location_id: None,
+        }
+    }
+
+    /// Sets [`file`](Self::file).
+    pub fn file(mut self, file: impl Into<ghl_runtime::FilePart>) -> Self {
+        self.file = Some(file.into());
+        self
+    }
+
+    /// Sets [`hosted`](Self::hosted).
+    pub fn hosted(mut self, hosted: bool) -> Self {
+        self.hosted = Some(hosted);
+        self
+    }
+
+    /// Sets [`file_url`](Self::file_url).
+    pub fn file_url(mut self, file_url: impl Into<String>) -> Self {
+        self.file_url = Some(file_url.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`parent_id`](Self::parent_id).
+    pub fn parent_id(mut self, parent_id: impl Into<String>) -> Self {
+        self.parent_id = Some(parent_id.into());
+        self
+    }
+
+    /// Sets [`alt_id`](Self::alt_id).
+    pub fn alt_id(mut self, alt_id: impl Into<String>) -> Self {
+        self.alt_id = Some(alt_id.into());
+        self
+    }
+
+    /// Sets [`alt_type`](Self::alt_type).
+    pub fn alt_type(mut self, alt_type: impl Into<AltType>) -> Self {
+        self.alt_type = Some(alt_type.into());
+        self
+    }
+
+    /// Sets [`location_id`](Self::location_id).
+    pub fn location_id(mut self, location_id: impl Into<String>) -> Self {
+        self.location_id = Some(location_id.into());
+        self
+    }
 }

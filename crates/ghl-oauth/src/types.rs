@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/oauth.json#/components/schemas/GetAccessCodeSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetAccessCodeSuccessfulResponseDto {
     /// Example: `ab12dc0ae1234a7898f9ff06d4f69gh`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -86,6 +87,7 @@ pub struct GetAccessCodeSuccessfulResponseDto {
 ///
 /// Schema: `apps/oauth.json#/components/schemas/GetAccessCodebodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetAccessCodebodyDto {
     /// The ID provided by GHL for your integration
     pub client_id: String,
@@ -111,6 +113,52 @@ pub struct GetAccessCodebodyDto {
     pub redirect_uri: Option<String>,
 }
 
+impl GetAccessCodebodyDto {
+    /// A `GetAccessCodebodyDto` with its required fields (`client_id`, `client_secret`, `grant_type`); set the others with the setters.
+    pub fn new(
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+        grant_type: GetAccessCodebodyDtoGrantType,
+    ) -> Self {
+        Self {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            grant_type,
+            code: None,
+            refresh_token: None,
+            user_type: None,
+            redirect_uri: None,
+        }
+    }
+
+    /// Sets [`code`](Self::code).
+    pub fn code(mut self, code: impl Into<String>) -> Self {
+        self.code = Some(code.into());
+        self
+    }
+
+    /// Sets [`refresh_token`](Self::refresh_token).
+    pub fn refresh_token(mut self, refresh_token: impl Into<String>) -> Self {
+        self.refresh_token = Some(refresh_token.into());
+        self
+    }
+
+    /// Sets [`user_type`](Self::user_type).
+    pub fn user_type(
+        mut self,
+        user_type: impl Into<GetAccessCodebodyDtoUserType>,
+    ) -> Self {
+        self.user_type = Some(user_type.into());
+        self
+    }
+
+    /// Sets [`redirect_uri`](Self::redirect_uri).
+    pub fn redirect_uri(mut self, redirect_uri: impl Into<String>) -> Self {
+        self.redirect_uri = Some(redirect_uri.into());
+        self
+    }
+}
+
 /// The `grant_type` field of [`GetAccessCodebodyDto`].
 ///
 /// Schema: `apps/oauth.json#/components/schemas/GetAccessCodebodyDto/properties/grant_type`
@@ -118,6 +166,7 @@ pub struct GetAccessCodebodyDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GetAccessCodebodyDtoGrantType {
     /// `authorization_code`
     AuthorizationCode,
@@ -174,6 +223,7 @@ impl std::fmt::Display for GetAccessCodebodyDtoGrantType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GetAccessCodebodyDtoUserType {
     /// `Company`
     Company,
@@ -222,7 +272,8 @@ impl std::fmt::Display for GetAccessCodebodyDtoUserType {
 /// The response to `GET /oauth/installedLocations`.
 ///
 /// Schema: `apps/oauth.json#/components/schemas/GetInstalledLocationsSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetInstalledLocationsSuccessfulResponseDto {
     /// The `locations` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -247,6 +298,7 @@ pub struct GetInstalledLocationsSuccessfulResponseDto {
 ///
 /// Schema: `apps/oauth.json#/components/schemas/GetLocationAccessCodeBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetLocationAccessCodeBodyDto {
     /// Company Id of location you want to request token for
     #[serde(rename = "companyId")]
@@ -256,10 +308,21 @@ pub struct GetLocationAccessCodeBodyDto {
     pub location_id: String,
 }
 
+impl GetLocationAccessCodeBodyDto {
+    /// A `GetLocationAccessCodeBodyDto` with its required fields (`company_id`, `location_id`); set the others with the setters.
+    pub fn new(company_id: impl Into<String>, location_id: impl Into<String>) -> Self {
+        Self {
+            company_id: company_id.into(),
+            location_id: location_id.into(),
+        }
+    }
+}
+
 /// The response to `POST /oauth/locationToken`.
 ///
 /// Schema: `apps/oauth.json#/components/schemas/GetLocationAccessTokenSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetLocationAccessTokenSuccessfulResponseDto {
     /// Location access token which can be used to authenticate & authorize API under following scope
     ///
@@ -310,6 +373,7 @@ pub struct GetLocationAccessTokenSuccessfulResponseDto {
 ///
 /// Schema: `apps/oauth.json#/components/schemas/InstalledLocationSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct InstalledLocationSchema {
     /// Location ID
     ///

@@ -7,13 +7,13 @@
 //!
 //! Custom objects are completely customizable objects that allow you to store and manage information tailored to your unique business needs. With custom objects, you can create custom fields, establish relationships, and integrate them into workflows, providing flexibility beyond standard objects like Contacts, Opportunities or Companies.
 //!
-//! Every call sends the `Version` header its endpoint needs; callers never pass `Version` or `Authorization`.
+//! Every call sends the `Version` header its endpoint needs; callers never pass `Version` or `Authorization`. A client method takes the operation's required inputs and returns a builder: set optional inputs on it, then `.send().await`.
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), ghl_runtime::Error> {
 //! let client = ghl_runtime::Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
 //! let api = ghl_objects::ObjectsClient::new(client);
-//! // api.get_object_by_location_id(...).await?;
+//! // api.get_object_by_location_id(/* required inputs */).send().await?;
 //! # Ok(()) }
 //! ```
 

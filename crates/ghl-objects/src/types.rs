@@ -14,6 +14,7 @@ pub type CreateCustomObjectRecordDto = serde_json::Value;
 ///
 /// Schema: `apps/objects.json#/components/schemas/CreateCustomObjectSchemaDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateCustomObjectSchemaDto {
     /// This is what your custom object will be called. These labels will be used to display your custom object on the UI
     pub labels: CustomObjectLabelDto,
@@ -36,10 +37,35 @@ pub struct CreateCustomObjectSchemaDto {
     pub primary_display_property_details: CustomObjectDisplayPropertyDetails,
 }
 
+impl CreateCustomObjectSchemaDto {
+    /// A `CreateCustomObjectSchemaDto` with its required fields (`labels`, `key`, `location_id`, `primary_display_property_details`); set the others with the setters.
+    pub fn new(
+        labels: CustomObjectLabelDto,
+        key: impl Into<String>,
+        location_id: impl Into<String>,
+        primary_display_property_details: CustomObjectDisplayPropertyDetails,
+    ) -> Self {
+        Self {
+            labels,
+            key: key.into(),
+            description: None,
+            location_id: location_id.into(),
+            primary_display_property_details,
+        }
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+}
+
 /// The `createdBy` field of [`RecordResponseDto`] and the `lastUpdatedBy` field of [`RecordResponseDto`].
 ///
 /// Schema: `apps/objects.json#/components/schemas/CreatedByResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreatedByResponseDto {
     /// Creation Channel
     ///
@@ -65,6 +91,7 @@ pub struct CreatedByResponseDto {
 ///
 /// Schema: `apps/objects.json#/components/schemas/CustomObjectByIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomObjectByIdResponseDto {
     /// The `object` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -82,6 +109,7 @@ pub struct CustomObjectByIdResponseDto {
 ///
 /// Schema: `apps/objects.json#/components/schemas/CustomObjectDisplayPropertyDetails`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomObjectDisplayPropertyDetails {
     /// key that would be used to refer the custom field internally (lowercase + underscore_separated). 'custom_objects.{{objectKey}}' would be added as prefix by default is not passed
     ///
@@ -98,10 +126,26 @@ pub struct CustomObjectDisplayPropertyDetails {
     pub data_type: String,
 }
 
+impl CustomObjectDisplayPropertyDetails {
+    /// A `CustomObjectDisplayPropertyDetails` with its required fields (`key`, `name`, `data_type`); set the others with the setters.
+    pub fn new(
+        key: impl Into<String>,
+        name: impl Into<String>,
+        data_type: impl Into<String>,
+    ) -> Self {
+        Self {
+            key: key.into(),
+            name: name.into(),
+            data_type: data_type.into(),
+        }
+    }
+}
+
 /// The `labels` field of [`CreateCustomObjectSchemaDto`] and the `labels` field of [`ICustomObjectSchema`].
 ///
 /// Schema: `apps/objects.json#/components/schemas/CustomObjectLabelDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomObjectLabelDto {
     /// Singular name of the custom object
     ///
@@ -113,10 +157,21 @@ pub struct CustomObjectLabelDto {
     pub plural: String,
 }
 
+impl CustomObjectLabelDto {
+    /// A `CustomObjectLabelDto` with its required fields (`singular`, `plural`); set the others with the setters.
+    pub fn new(singular: impl Into<String>, plural: impl Into<String>) -> Self {
+        Self {
+            singular: singular.into(),
+            plural: plural.into(),
+        }
+    }
+}
+
 /// The `labels` field of [`UpdateCustomObjectSchemaDto`].
 ///
 /// Schema: `apps/objects.json#/components/schemas/CustomObjectLabelUpdateDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomObjectLabelUpdateDto {
     /// Singular name of the custom object
     ///
@@ -130,10 +185,33 @@ pub struct CustomObjectLabelUpdateDto {
     pub plural: Option<String>,
 }
 
+impl CustomObjectLabelUpdateDto {
+    /// An empty `CustomObjectLabelUpdateDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            singular: None,
+            plural: None,
+        }
+    }
+
+    /// Sets [`singular`](Self::singular).
+    pub fn singular(mut self, singular: impl Into<String>) -> Self {
+        self.singular = Some(singular.into());
+        self
+    }
+
+    /// Sets [`plural`](Self::plural).
+    pub fn plural(mut self, plural: impl Into<String>) -> Self {
+        self.plural = Some(plural.into());
+        self
+    }
+}
+
 /// The response to `GET /objects/`.
 ///
 /// Schema: `apps/objects.json#/components/schemas/CustomObjectListResponseDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomObjectListResponseDto {
     /// The `objects` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -143,7 +221,8 @@ pub struct CustomObjectListResponseDto {
 /// The response to `POST /objects/` and the response to `PUT /objects/{key}`.
 ///
 /// Schema: `apps/objects.json#/components/schemas/CustomObjectResponseDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomObjectResponseDto {
     /// The `object` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -154,6 +233,7 @@ pub struct CustomObjectResponseDto {
 ///
 /// Schema: `apps/objects.json#/components/schemas/ICustomField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ICustomField {
     /// Location Id
     ///
@@ -234,6 +314,7 @@ pub use ghl_common::types::DataType as ICustomFieldDataType;
 ///
 /// Schema: `apps/objects.json#/components/schemas/ICustomObjectSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ICustomObjectSchema {
     /// id of the custom / standard object schema
     ///
@@ -283,6 +364,7 @@ pub use ghl_common::types::AssociationType as ICustomObjectSchemaType;
 ///
 /// Schema: `apps/objects.json#/components/schemas/IRecordSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct IRecordSchema {
     /// id of the record
     ///
@@ -305,7 +387,8 @@ pub struct IRecordSchema {
 /// The response to `DELETE /objects/{schemaKey}/records/{id}`.
 ///
 /// Schema: `apps/objects.json#/components/schemas/ObjectRecordDeleteResponseDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ObjectRecordDeleteResponseDto {
     /// id of the deleted object
     ///
@@ -323,6 +406,7 @@ pub struct ObjectRecordDeleteResponseDto {
 ///
 /// Schema: `apps/objects.json#/components/schemas/OptionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OptionDto {
     /// Key of the option (Included in Create and Response, excluded in Update)
     pub key: String,
@@ -336,7 +420,8 @@ pub struct OptionDto {
 /// The response to `POST /objects/{schemaKey}/records`, the response to `GET /objects/{schemaKey}/records/{id}` and the response to `PUT /objects/{schemaKey}/records/{id}`.
 ///
 /// Schema: `apps/objects.json#/components/schemas/RecordByIdResponseDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RecordByIdResponseDto {
     /// The `record` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -347,6 +432,7 @@ pub struct RecordByIdResponseDto {
 ///
 /// Schema: `apps/objects.json#/components/schemas/RecordResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RecordResponseDto {
     /// id of the record
     ///
@@ -394,6 +480,7 @@ pub struct RecordResponseDto {
 ///
 /// Schema: `apps/objects.json#/components/schemas/SearchRecordResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SearchRecordResponseDto {
     /// Records
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -408,6 +495,7 @@ pub struct SearchRecordResponseDto {
 ///
 /// Schema: `apps/objects.json#/components/schemas/SearchRecordsBody`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SearchRecordsBody {
     /// Location Id
     ///
@@ -432,6 +520,25 @@ pub struct SearchRecordsBody {
     pub search_after: Vec<String>,
 }
 
+impl SearchRecordsBody {
+    /// A `SearchRecordsBody` with its required fields (`location_id`, `page`, `page_limit`, `query`, `search_after`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        page: i64,
+        page_limit: i64,
+        query: impl Into<String>,
+        search_after: Vec<String>,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            page,
+            page_limit,
+            query: query.into(),
+            search_after,
+        }
+    }
+}
+
 /// The body of `PUT /objects/{schemaKey}/records/{id}`.
 ///
 /// Schema: `apps/objects.json#/components/schemas/UpdateCustomObjectRecordDto`
@@ -441,6 +548,7 @@ pub type UpdateCustomObjectRecordDto = serde_json::Value;
 ///
 /// Schema: `apps/objects.json#/components/schemas/UpdateCustomObjectSchemaDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateCustomObjectSchemaDto {
     /// This is how your custom object will  be  displayed
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -458,4 +566,31 @@ pub struct UpdateCustomObjectSchemaDto {
     /// Searchable Fields: Provide the field key of your object that you want to search on, using the format (custom_object.<object_name>.<field_key>).
     #[serde(rename = "searchableProperties")]
     pub searchable_properties: Vec<String>,
+}
+
+impl UpdateCustomObjectSchemaDto {
+    /// A `UpdateCustomObjectSchemaDto` with its required fields (`location_id`, `searchable_properties`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        searchable_properties: Vec<String>,
+    ) -> Self {
+        Self {
+            labels: None,
+            description: None,
+            location_id: location_id.into(),
+            searchable_properties,
+        }
+    }
+
+    /// Sets [`labels`](Self::labels).
+    pub fn labels(mut self, labels: impl Into<CustomObjectLabelUpdateDto>) -> Self {
+        self.labels = Some(labels.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
 }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/AdditionalDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AdditionalDetailsDto {
     /// The `notes` field.
     pub notes: bool,
@@ -22,10 +23,28 @@ pub struct AdditionalDetailsDto {
     pub un_read_conversations: bool,
 }
 
+impl AdditionalDetailsDto {
+    /// A `AdditionalDetailsDto` with its required fields (`notes`, `tasks`, `calendar_events`, `un_read_conversations`); set the others with the setters.
+    pub fn new(
+        notes: bool,
+        tasks: bool,
+        calendar_events: bool,
+        un_read_conversations: bool,
+    ) -> Self {
+        Self {
+            notes,
+            tasks,
+            calendar_events,
+            un_read_conversations,
+        }
+    }
+}
+
 /// The response to `POST /opportunities/{id}/followers`.
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/CreateAddFollowersSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateAddFollowersSuccessfulResponseDto {
     /// The `followers` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -39,6 +58,7 @@ pub struct CreateAddFollowersSuccessfulResponseDto {
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/CreateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateDto {
     /// pipeline Id
     ///
@@ -73,10 +93,61 @@ pub struct CreateDto {
     pub custom_fields: Option<Vec<CustomFieldsItem>>,
 }
 
+impl CreateDto {
+    /// A `CreateDto` with its required fields (`pipeline_id`, `location_id`, `name`, `status`, `contact_id`); set the others with the setters.
+    pub fn new(
+        pipeline_id: impl Into<String>,
+        location_id: impl Into<String>,
+        name: impl Into<String>,
+        status: Status,
+        contact_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            pipeline_id: pipeline_id.into(),
+            location_id: location_id.into(),
+            name: name.into(),
+            pipeline_stage_id: None,
+            status,
+            contact_id: contact_id.into(),
+            monetary_value: None,
+            assigned_to: None,
+            custom_fields: None,
+        }
+    }
+
+    /// Sets [`pipeline_stage_id`](Self::pipeline_stage_id).
+    pub fn pipeline_stage_id(mut self, pipeline_stage_id: impl Into<String>) -> Self {
+        self.pipeline_stage_id = Some(pipeline_stage_id.into());
+        self
+    }
+
+    /// Sets [`monetary_value`](Self::monetary_value).
+    pub fn monetary_value(mut self, monetary_value: f64) -> Self {
+        self.monetary_value = Some(monetary_value);
+        self
+    }
+
+    /// Sets [`assigned_to`](Self::assigned_to).
+    pub fn assigned_to(mut self, assigned_to: impl Into<String>) -> Self {
+        self.assigned_to = Some(assigned_to.into());
+        self
+    }
+
+    /// Sets [`custom_fields`](Self::custom_fields).
+    pub fn custom_fields(
+        mut self,
+        custom_fields: impl Into<Vec<CustomFieldsItem>>,
+    ) -> Self {
+        self.custom_fields = Some(custom_fields.into());
+        self
+    }
+}
+
 /// An item of the `customFields` field of [`SearchOpportunitiesResponseSchema`].
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/CustomFieldResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomFieldResponseSchema {
     /// Example: `MgobCB14YMVKuE4Ka8p1`
     pub id: String,
@@ -90,6 +161,7 @@ pub struct CustomFieldResponseSchema {
 /// Schema: `apps/opportunities.json#/components/schemas/CustomFieldResponseSchema/properties/fieldValue`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum CustomFieldResponseSchemaFieldValue {
     /// A `String` value.
     String(String),
@@ -105,6 +177,7 @@ pub enum CustomFieldResponseSchemaFieldValue {
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/customFieldsInputArraySchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomFieldsInputArraySchema {
     /// Example: `6dvNaf7VhkQ9snc5vnjJ`
     pub id: String,
@@ -116,10 +189,34 @@ pub struct CustomFieldsInputArraySchema {
     pub field_value: Option<Vec<String>>,
 }
 
+impl CustomFieldsInputArraySchema {
+    /// A `CustomFieldsInputArraySchema` with its required fields (`id`); set the others with the setters.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            key: None,
+            field_value: None,
+        }
+    }
+
+    /// Sets [`key`](Self::key).
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// Sets [`field_value`](Self::field_value).
+    pub fn field_value(mut self, field_value: impl Into<Vec<String>>) -> Self {
+        self.field_value = Some(field_value.into());
+        self
+    }
+}
+
 /// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/customFieldsInputObjectSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomFieldsInputObjectSchema {
     /// Example: `6dvNaf7VhkQ9snc5vnjJ`
     pub id: String,
@@ -131,10 +228,34 @@ pub struct CustomFieldsInputObjectSchema {
     pub field_value: Option<serde_json::Value>,
 }
 
+impl CustomFieldsInputObjectSchema {
+    /// A `CustomFieldsInputObjectSchema` with its required fields (`id`); set the others with the setters.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            key: None,
+            field_value: None,
+        }
+    }
+
+    /// Sets [`key`](Self::key).
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// Sets [`field_value`](Self::field_value).
+    pub fn field_value(mut self, field_value: impl Into<serde_json::Value>) -> Self {
+        self.field_value = Some(field_value.into());
+        self
+    }
+}
+
 /// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/customFieldsInputStringSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomFieldsInputStringSchema {
     /// Pass either `id` or `key` of custom field
     ///
@@ -151,11 +272,41 @@ pub struct CustomFieldsInputStringSchema {
     pub field_value: Option<String>,
 }
 
+impl CustomFieldsInputStringSchema {
+    /// An empty `CustomFieldsInputStringSchema`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            id: None,
+            key: None,
+            field_value: None,
+        }
+    }
+
+    /// Sets [`id`](Self::id).
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets [`key`](Self::key).
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// Sets [`field_value`](Self::field_value).
+    pub fn field_value(mut self, field_value: impl Into<String>) -> Self {
+        self.field_value = Some(field_value.into());
+        self
+    }
+}
+
 /// An item of the `customFields` field of [`CreateDto`] and an item of the `customFields` field of [`UpdateOpportunityDto`].
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/CreateDto/properties/customFields/items` and 1 identical schema (`apps/opportunities.json#/components/schemas/UpdateOpportunityDto/properties/customFields/items`)
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum CustomFieldsItem {
     /// A [`CustomFieldsInputStringSchema`].
     CustomFieldsInputStringSchema(CustomFieldsInputStringSchema),
@@ -221,7 +372,8 @@ impl<'de> Deserialize<'de> for CustomFieldsItem {
 /// The response to `DELETE /opportunities/{id}/followers`.
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/DeleteFollowersSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteFollowersSuccessfulResponseDto {
     /// The `followers` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -238,7 +390,8 @@ pub struct DeleteFollowersSuccessfulResponseDto {
 /// The response to `DELETE /opportunities/{id}` and the response to `PUT /opportunities/{id}/status`.
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/DeleteUpdateOpportunitySuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteUpdateOpportunitySuccessfulResponseDto {
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -249,15 +402,24 @@ pub struct DeleteUpdateOpportunitySuccessfulResponseDto {
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/FollowersDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FollowersDto {
     /// The `followers` field.
     pub followers: Vec<String>,
 }
 
+impl FollowersDto {
+    /// A `FollowersDto` with its required fields (`followers`); set the others with the setters.
+    pub fn new(followers: Vec<String>) -> Self {
+        Self { followers }
+    }
+}
+
 /// The response to `GET /opportunities/pipelines`.
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/GetPipelinesSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetPipelinesSuccessfulResponseDto {
     /// The `pipelines` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -267,7 +429,8 @@ pub struct GetPipelinesSuccessfulResponseDto {
 /// The response to `POST /opportunities/`, the response to `GET /opportunities/{id}` and the response to `PUT /opportunities/{id}`.
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/GetPostOpportunitySuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetPostOpportunitySuccessfulResponseDto {
     /// The `opportunity` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -277,7 +440,8 @@ pub struct GetPostOpportunitySuccessfulResponseDto {
 /// An item of the `lostReasons` field of [`LostReasonsResponseSchema`].
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/LostReasonResponseSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LostReasonResponseSchema {
     /// lost reason id
     ///
@@ -309,7 +473,8 @@ pub struct LostReasonResponseSchema {
 /// The response to `GET /opportunities/lost-reason`.
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/LostReasonsResponseSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LostReasonsResponseSchema {
     /// The `lostReasons` field.
     #[serde(rename = "lostReasons", default, skip_serializing_if = "Option::is_none")]
@@ -323,6 +488,7 @@ pub struct LostReasonsResponseSchema {
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/OpportunitySearchBodyDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OpportunitySearchBodyDto {
     /// Location Id
     ///
@@ -343,10 +509,32 @@ pub struct OpportunitySearchBodyDto {
     pub additional_details: AdditionalDetailsDto,
 }
 
+impl OpportunitySearchBodyDto {
+    /// A `OpportunitySearchBodyDto` with its required fields (`location_id`, `query`, `limit`, `page`, `search_after`, `additional_details`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        query: impl Into<String>,
+        limit: i64,
+        page: i64,
+        search_after: Vec<String>,
+        additional_details: AdditionalDetailsDto,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            query: query.into(),
+            limit,
+            page,
+            search_after,
+            additional_details,
+        }
+    }
+}
+
 /// An item of the `pipelines` field of [`GetPipelinesSuccessfulResponseDto`].
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/PipelinesResponseSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PipelinesResponseSchema {
     /// Example: `aWdODOBVOlH1RUFKWQke`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -382,6 +570,7 @@ pub struct PipelinesResponseSchema {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum PipelinesResponseSchemaColorRenderMode {
     /// `dot`
     Dot,
@@ -435,6 +624,7 @@ impl std::fmt::Display for PipelinesResponseSchemaColorRenderMode {
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/PostSearchSuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PostSearchSuccessfulResponseDto {
     /// The `opportunities` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -449,7 +639,8 @@ pub struct PostSearchSuccessfulResponseDto {
 /// The `meta` field of [`SearchSuccessfulResponseDto`].
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/SearchMetaResponseSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SearchMetaResponseSchema {
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -477,7 +668,8 @@ pub struct SearchMetaResponseSchema {
 /// The `contact` field of [`SearchOpportunitiesResponseSchema`].
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/SearchOpportunitiesContactResponseSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SearchOpportunitiesContactResponseSchema {
     /// Example: `byMEV0NQinDhq8ZfiOi2`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -502,7 +694,8 @@ pub struct SearchOpportunitiesContactResponseSchema {
 /// The `opportunity` field of [`GetPostOpportunitySuccessfulResponseDto`], an item of the `opportunities` field of [`PostSearchSuccessfulResponseDto`] and an item of the `opportunities` field of [`SearchSuccessfulResponseDto`].
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/SearchOpportunitiesResponseSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SearchOpportunitiesResponseSchema {
     /// Example: `yWQobCRIhRguQtD2llvk`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -597,7 +790,8 @@ pub struct SearchOpportunitiesResponseSchema {
 /// The response to `GET /opportunities/search`.
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/SearchSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SearchSuccessfulResponseDto {
     /// The `opportunities` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -617,6 +811,7 @@ pub struct SearchSuccessfulResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Status {
     /// `open`
     Open,
@@ -678,6 +873,7 @@ impl std::fmt::Display for Status {
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/UpdateOpportunityDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateOpportunityDto {
     /// pipeline Id
     ///
@@ -708,10 +904,71 @@ pub struct UpdateOpportunityDto {
     pub custom_fields: Option<Vec<CustomFieldsItem>>,
 }
 
+impl UpdateOpportunityDto {
+    /// An empty `UpdateOpportunityDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            pipeline_id: None,
+            name: None,
+            pipeline_stage_id: None,
+            status: None,
+            monetary_value: None,
+            assigned_to: None,
+            custom_fields: None,
+        }
+    }
+
+    /// Sets [`pipeline_id`](Self::pipeline_id).
+    pub fn pipeline_id(mut self, pipeline_id: impl Into<String>) -> Self {
+        self.pipeline_id = Some(pipeline_id.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`pipeline_stage_id`](Self::pipeline_stage_id).
+    pub fn pipeline_stage_id(mut self, pipeline_stage_id: impl Into<String>) -> Self {
+        self.pipeline_stage_id = Some(pipeline_stage_id.into());
+        self
+    }
+
+    /// Sets [`status`](Self::status).
+    pub fn status(mut self, status: impl Into<Status>) -> Self {
+        self.status = Some(status.into());
+        self
+    }
+
+    /// Sets [`monetary_value`](Self::monetary_value).
+    pub fn monetary_value(mut self, monetary_value: f64) -> Self {
+        self.monetary_value = Some(monetary_value);
+        self
+    }
+
+    /// Sets [`assigned_to`](Self::assigned_to).
+    pub fn assigned_to(mut self, assigned_to: impl Into<String>) -> Self {
+        self.assigned_to = Some(assigned_to.into());
+        self
+    }
+
+    /// Sets [`custom_fields`](Self::custom_fields).
+    pub fn custom_fields(
+        mut self,
+        custom_fields: impl Into<Vec<CustomFieldsItem>>,
+    ) -> Self {
+        self.custom_fields = Some(custom_fields.into());
+        self
+    }
+}
+
 /// The body of `PUT /opportunities/{id}/status`.
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/UpdateStatusDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateStatusDto {
     /// The `status` field.
     pub status: Status,
@@ -722,10 +979,27 @@ pub struct UpdateStatusDto {
     pub lost_reason_id: Option<String>,
 }
 
+impl UpdateStatusDto {
+    /// A `UpdateStatusDto` with its required fields (`status`); set the others with the setters.
+    pub fn new(status: Status) -> Self {
+        Self {
+            status,
+            lost_reason_id: None,
+        }
+    }
+
+    /// Sets [`lost_reason_id`](Self::lost_reason_id).
+    pub fn lost_reason_id(mut self, lost_reason_id: impl Into<String>) -> Self {
+        self.lost_reason_id = Some(lost_reason_id.into());
+        self
+    }
+}
+
 /// The body of `POST /opportunities/upsert`.
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/UpsertOpportunityDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpsertOpportunityDto {
     /// opportunityId
     ///
@@ -784,6 +1058,74 @@ pub struct UpsertOpportunityDto {
     pub lost_reason_id: Option<String>,
 }
 
+impl UpsertOpportunityDto {
+    /// A `UpsertOpportunityDto` with its required fields (`pipeline_id`, `location_id`, `followers`, `is_remove_all_followers`, `followers_action_type`); set the others with the setters.
+    pub fn new(
+        pipeline_id: impl Into<String>,
+        location_id: impl Into<String>,
+        followers: Vec<String>,
+        is_remove_all_followers: bool,
+        followers_action_type: UpsertOpportunityDtoFollowersActionType,
+    ) -> Self {
+        Self {
+            id: None,
+            pipeline_id: pipeline_id.into(),
+            location_id: location_id.into(),
+            followers,
+            is_remove_all_followers,
+            followers_action_type,
+            name: None,
+            status: None,
+            pipeline_stage_id: None,
+            monetary_value: None,
+            assigned_to: None,
+            lost_reason_id: None,
+        }
+    }
+
+    /// Sets [`id`](Self::id).
+    pub fn id(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`status`](Self::status).
+    pub fn status(mut self, status: impl Into<Status>) -> Self {
+        self.status = Some(status.into());
+        self
+    }
+
+    /// Sets [`pipeline_stage_id`](Self::pipeline_stage_id).
+    pub fn pipeline_stage_id(mut self, pipeline_stage_id: impl Into<String>) -> Self {
+        self.pipeline_stage_id = Some(pipeline_stage_id.into());
+        self
+    }
+
+    /// Sets [`monetary_value`](Self::monetary_value).
+    pub fn monetary_value(mut self, monetary_value: f64) -> Self {
+        self.monetary_value = Some(monetary_value);
+        self
+    }
+
+    /// Sets [`assigned_to`](Self::assigned_to).
+    pub fn assigned_to(mut self, assigned_to: impl Into<String>) -> Self {
+        self.assigned_to = Some(assigned_to.into());
+        self
+    }
+
+    /// Sets [`lost_reason_id`](Self::lost_reason_id).
+    pub fn lost_reason_id(mut self, lost_reason_id: impl Into<String>) -> Self {
+        self.lost_reason_id = Some(lost_reason_id.into());
+        self
+    }
+}
+
 /// followers action type
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/UpsertOpportunityDto/properties/followersActionType`
@@ -791,6 +1133,7 @@ pub struct UpsertOpportunityDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum UpsertOpportunityDtoFollowersActionType {
     /// `add`
     Add,
@@ -840,6 +1183,7 @@ impl std::fmt::Display for UpsertOpportunityDtoFollowersActionType {
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/UpsertOpportunitySuccessfulResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpsertOpportunitySuccessfulResponseDto {
     /// Updated / New Opportunity
     pub opportunity: serde_json::Value,

@@ -11,6 +11,7 @@ pub use ghl_common::types::AltType;
 ///
 /// Schema: `apps/payments.json#/components/schemas/AmountSummary`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AmountSummary {
     /// Order sub-total value.
     ///
@@ -27,6 +28,7 @@ pub struct AmountSummary {
 ///
 /// Schema: `apps/payments.json#/components/schemas/ApplyToFuturePaymentsConfig`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ApplyToFuturePaymentsConfig {
     /// Type of the config
     ///
@@ -44,10 +46,26 @@ pub struct ApplyToFuturePaymentsConfig {
     pub duration_type: ApplyToFuturePaymentsConfigDurationType,
 }
 
+impl ApplyToFuturePaymentsConfig {
+    /// A `ApplyToFuturePaymentsConfig` with its required fields (`type_`, `duration`, `duration_type`); set the others with the setters.
+    pub fn new(
+        type_: Type,
+        duration: f64,
+        duration_type: ApplyToFuturePaymentsConfigDurationType,
+    ) -> Self {
+        Self {
+            type_,
+            duration,
+            duration_type,
+        }
+    }
+}
+
 /// The `applyToFuturePaymentsConfig` field of [`CouponDto`] and the `applyToFuturePaymentsConfig` field of [`CreateCouponResponseDto`].
 ///
 /// Schema: `apps/payments.json#/components/schemas/ApplyToFuturePaymentsConfigDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ApplyToFuturePaymentsConfigDto {
     /// Type of future payments configuration
     ///
@@ -73,6 +91,7 @@ pub struct ApplyToFuturePaymentsConfigDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ApplyToFuturePaymentsConfigDurationType {
     /// `months`
     Months,
@@ -118,6 +137,7 @@ impl std::fmt::Display for ApplyToFuturePaymentsConfigDurationType {
 ///
 /// Schema: `apps/payments.json#/components/schemas/CardDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CardDto {
     /// Example: `mastercard`
     #[serde(rename = "type")]
@@ -128,6 +148,13 @@ pub struct CardDto {
     pub last4: String,
 }
 
+impl CardDto {
+    /// A `CardDto` with its required fields (`type_`, `last4`); set the others with the setters.
+    pub fn new(type_: CardDtoType, last4: impl Into<String>) -> Self {
+        Self { type_, last4: last4.into() }
+    }
+}
+
 /// The `type` field of [`CardDto`].
 ///
 /// Schema: `apps/payments.json#/components/schemas/CardDto/properties/type`
@@ -135,6 +162,7 @@ pub struct CardDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum CardDtoType {
     /// `visa`
     Visa,
@@ -188,6 +216,7 @@ impl std::fmt::Display for CardDtoType {
 ///
 /// Schema: `apps/payments.json#/components/schemas/ChequeDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ChequeDto {
     /// check number
     ///
@@ -195,10 +224,18 @@ pub struct ChequeDto {
     pub number: String,
 }
 
+impl ChequeDto {
+    /// A `ChequeDto` with its required fields (`number`); set the others with the setters.
+    pub fn new(number: impl Into<String>) -> Self {
+        Self { number: number.into() }
+    }
+}
+
 /// The body of `POST /payments/custom-provider/connect`.
 ///
 /// Schema: `apps/payments.json#/components/schemas/ConnectCustomProvidersConfigDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ConnectCustomProvidersConfigDto {
     /// Live config containing api-key and publishable key for live payments
     pub live: CustomProviderKeys,
@@ -206,10 +243,18 @@ pub struct ConnectCustomProvidersConfigDto {
     pub test: CustomProviderKeys,
 }
 
+impl ConnectCustomProvidersConfigDto {
+    /// A `ConnectCustomProvidersConfigDto` with its required fields (`live`, `test`); set the others with the setters.
+    pub fn new(live: CustomProviderKeys, test: CustomProviderKeys) -> Self {
+        Self { live, test }
+    }
+}
+
 /// The response to `POST /payments/custom-provider/connect`.
 ///
 /// Schema: `apps/payments.json#/components/schemas/ConnectCustomProvidersResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ConnectCustomProvidersResponseSchema {
     /// The name of the custom provider
     ///
@@ -281,6 +326,7 @@ pub struct ConnectCustomProvidersResponseSchema {
 ///
 /// Schema: `apps/payments.json#/components/schemas/CouponDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CouponDto {
     /// Unique MongoDB identifier for the coupon
     ///
@@ -368,6 +414,7 @@ pub struct CouponDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/CreateCouponParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateCouponParams {
     /// Location Id
     ///
@@ -442,10 +489,81 @@ pub struct CreateCouponParams {
     pub limit_per_customer: Option<bool>,
 }
 
+impl CreateCouponParams {
+    /// A `CreateCouponParams` with its required fields (`alt_id`, `alt_type`, `name`, `code`, `discount_type`, `discount_value`, `start_date`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        name: impl Into<String>,
+        code: impl Into<String>,
+        discount_type: DiscountType,
+        discount_value: f64,
+        start_date: impl Into<String>,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            name: name.into(),
+            code: code.into(),
+            discount_type,
+            discount_value,
+            start_date: start_date.into(),
+            end_date: None,
+            usage_limit: None,
+            product_ids: None,
+            apply_to_future_payments: None,
+            apply_to_future_payments_config: None,
+            limit_per_customer: None,
+        }
+    }
+
+    /// Sets [`end_date`](Self::end_date).
+    pub fn end_date(mut self, end_date: impl Into<String>) -> Self {
+        self.end_date = Some(end_date.into());
+        self
+    }
+
+    /// Sets [`usage_limit`](Self::usage_limit).
+    pub fn usage_limit(mut self, usage_limit: f64) -> Self {
+        self.usage_limit = Some(usage_limit);
+        self
+    }
+
+    /// Sets [`product_ids`](Self::product_ids).
+    pub fn product_ids(mut self, product_ids: impl Into<Vec<String>>) -> Self {
+        self.product_ids = Some(product_ids.into());
+        self
+    }
+
+    /// Sets [`apply_to_future_payments`](Self::apply_to_future_payments).
+    pub fn apply_to_future_payments(mut self, apply_to_future_payments: bool) -> Self {
+        self.apply_to_future_payments = Some(apply_to_future_payments);
+        self
+    }
+
+    /// Sets [`apply_to_future_payments_config`](Self::apply_to_future_payments_config).
+    pub fn apply_to_future_payments_config(
+        mut self,
+        apply_to_future_payments_config: impl Into<ApplyToFuturePaymentsConfig>,
+    ) -> Self {
+        self.apply_to_future_payments_config = Some(
+            apply_to_future_payments_config.into(),
+        );
+        self
+    }
+
+    /// Sets [`limit_per_customer`](Self::limit_per_customer).
+    pub fn limit_per_customer(mut self, limit_per_customer: bool) -> Self {
+        self.limit_per_customer = Some(limit_per_customer);
+        self
+    }
+}
+
 /// The response to `GET /payments/coupon`, the response to `POST /payments/coupon` and the response to `PUT /payments/coupon`.
 ///
 /// Schema: `apps/payments.json#/components/schemas/CreateCouponResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateCouponResponseDto {
     /// Unique MongoDB identifier for the coupon
     ///
@@ -538,6 +656,7 @@ pub struct CreateCouponResponseDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/CreateCustomProvidersDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateCustomProvidersDto {
     /// The name of the custom provider
     ///
@@ -569,6 +688,27 @@ pub struct CreateCustomProvidersDto {
     pub supports_subscription_schedule: bool,
 }
 
+impl CreateCustomProvidersDto {
+    /// A `CreateCustomProvidersDto` with its required fields (`name`, `description`, `payments_url`, `query_url`, `image_url`, `supports_subscription_schedule`); set the others with the setters.
+    pub fn new(
+        name: impl Into<String>,
+        description: impl Into<String>,
+        payments_url: impl Into<String>,
+        query_url: impl Into<String>,
+        image_url: impl Into<String>,
+        supports_subscription_schedule: bool,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            description: description.into(),
+            payments_url: payments_url.into(),
+            query_url: query_url.into(),
+            image_url: image_url.into(),
+            supports_subscription_schedule,
+        }
+    }
+}
+
 /// The response to `POST /payments/custom-provider/provider`.
 ///
 /// Schema: `apps/payments.json#/components/schemas/CreateCustomProvidersResponseSchema`
@@ -578,6 +718,7 @@ pub type CreateCustomProvidersResponseSchema = ConnectCustomProvidersResponseSch
 ///
 /// Schema: `apps/payments.json#/components/schemas/CreateFulfillmentDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateFulfillmentDto {
     /// Location Id or Agency Id
     ///
@@ -598,10 +739,30 @@ pub struct CreateFulfillmentDto {
     pub notify_customer: bool,
 }
 
+impl CreateFulfillmentDto {
+    /// A `CreateFulfillmentDto` with its required fields (`alt_id`, `alt_type`, `trackings`, `items`, `notify_customer`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        trackings: Vec<FulfillmentTracking>,
+        items: Vec<FulfillmentItems>,
+        notify_customer: bool,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            trackings,
+            items,
+            notify_customer,
+        }
+    }
+}
+
 /// The response to `POST /payments/orders/{orderId}/fulfillments`.
 ///
 /// Schema: `apps/payments.json#/components/schemas/CreateFulfillmentResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateFulfillmentResponseDto {
     /// Status of api action
     ///
@@ -615,6 +776,7 @@ pub struct CreateFulfillmentResponseDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/CreateWhiteLabelIntegrationProviderDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateWhiteLabelIntegrationProviderDto {
     /// location Id / company Id based on altType
     ///
@@ -648,6 +810,29 @@ pub struct CreateWhiteLabelIntegrationProviderDto {
     pub image_url: String,
 }
 
+impl CreateWhiteLabelIntegrationProviderDto {
+    /// A `CreateWhiteLabelIntegrationProviderDto` with its required fields (`alt_id`, `alt_type`, `unique_name`, `title`, `provider`, `description`, `image_url`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        unique_name: impl Into<String>,
+        title: impl Into<String>,
+        provider: CreateWhiteLabelIntegrationProviderDtoProvider,
+        description: impl Into<String>,
+        image_url: impl Into<String>,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            unique_name: unique_name.into(),
+            title: title.into(),
+            provider,
+            description: description.into(),
+            image_url: image_url.into(),
+        }
+    }
+}
+
 /// The type of payment provider associated with the integration provider.
 ///
 /// Schema: `apps/payments.json#/components/schemas/CreateWhiteLabelIntegrationProviderDto/properties/provider`
@@ -655,6 +840,7 @@ pub struct CreateWhiteLabelIntegrationProviderDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum CreateWhiteLabelIntegrationProviderDtoProvider {
     /// `authorize-net`
     AuthorizeNet,
@@ -704,6 +890,7 @@ impl std::fmt::Display for CreateWhiteLabelIntegrationProviderDtoProvider {
 ///
 /// Schema: `apps/payments.json#/components/schemas/CreateWhitelabelIntegrationResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateWhitelabelIntegrationResponseDto {
     /// The unique identifier of the integration provider.
     ///
@@ -757,6 +944,7 @@ pub struct CreateWhitelabelIntegrationResponseDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/CustomProviderKeys`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomProviderKeys {
     /// Api-key for custom payment provider config
     ///
@@ -770,10 +958,21 @@ pub struct CustomProviderKeys {
     pub publishable_key: String,
 }
 
+impl CustomProviderKeys {
+    /// A `CustomProviderKeys` with its required fields (`api_key`, `publishable_key`); set the others with the setters.
+    pub fn new(api_key: impl Into<String>, publishable_key: impl Into<String>) -> Self {
+        Self {
+            api_key: api_key.into(),
+            publishable_key: publishable_key.into(),
+        }
+    }
+}
+
 /// The `rrule` field of [`ScheduleOptionsDto`].
 ///
 /// Schema: `apps/payments.json#/components/schemas/CustomRRuleOptionsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomRRuleOptionsDto {
     /// Example: `monthly`
     #[serde(rename = "intervalType")]
@@ -838,6 +1037,7 @@ pub use ghl_common::types::MonthOfYear as CustomRRuleOptionsDtoMonthOfYear;
 ///
 /// Schema: `apps/payments.json#/components/schemas/DefaultPriceResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DefaultPriceResponseDto {
     /// The unique identifier for the price.
     ///
@@ -937,6 +1137,7 @@ pub use ghl_common::types::DefaultPriceResponseDtoType;
 ///
 /// Schema: `apps/payments.json#/components/schemas/DefaultProductResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DefaultProductResponseDto {
     /// The unique identifier for the product.
     ///
@@ -1032,6 +1233,7 @@ pub struct DefaultProductResponseDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/DeleteCouponParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteCouponParams {
     /// Location Id
     ///
@@ -1049,10 +1251,26 @@ pub struct DeleteCouponParams {
     pub id: String,
 }
 
+impl DeleteCouponParams {
+    /// A `DeleteCouponParams` with its required fields (`alt_id`, `alt_type`, `id`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        id: impl Into<String>,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            id: id.into(),
+        }
+    }
+}
+
 /// The response to `DELETE /payments/coupon`.
 ///
 /// Schema: `apps/payments.json#/components/schemas/DeleteCouponResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteCouponResponseDto {
     /// Indicates whether the delete was successful
     ///
@@ -1069,6 +1287,7 @@ pub struct DeleteCouponResponseDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/DeleteCustomProvidersConfigDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteCustomProvidersConfigDto {
     /// Whether the config is for test mode or live mode. true represents config is for live payments
     ///
@@ -1077,10 +1296,18 @@ pub struct DeleteCustomProvidersConfigDto {
     pub live_mode: bool,
 }
 
+impl DeleteCustomProvidersConfigDto {
+    /// A `DeleteCustomProvidersConfigDto` with its required fields (`live_mode`); set the others with the setters.
+    pub fn new(live_mode: bool) -> Self {
+        Self { live_mode }
+    }
+}
+
 /// The response to `DELETE /payments/custom-provider/provider`.
 ///
 /// Schema: `apps/payments.json#/components/schemas/DeleteCustomProvidersResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteCustomProvidersResponseSchema {
     /// Whether the custom provider config is disconnect or not. true represents config is disconnect
     ///
@@ -1100,6 +1327,7 @@ pub type DisconnectCustomProvidersResponseSchema = DeleteCustomProvidersResponse
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum DiscountType {
     /// `percentage`
     Percentage,
@@ -1149,6 +1377,7 @@ impl std::fmt::Display for DiscountType {
 ///
 /// Schema: `apps/payments.json#/components/schemas/FulfilledItem`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FulfilledItem {
     /// The id of product price
     ///
@@ -1173,6 +1402,7 @@ pub struct FulfilledItem {
 ///
 /// Schema: `apps/payments.json#/components/schemas/FulfillmentItems`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FulfillmentItems {
     /// The id of product price
     ///
@@ -1185,10 +1415,21 @@ pub struct FulfillmentItems {
     pub qty: f64,
 }
 
+impl FulfillmentItems {
+    /// A `FulfillmentItems` with its required fields (`price_id`, `qty`); set the others with the setters.
+    pub fn new(price_id: impl Into<String>, qty: f64) -> Self {
+        Self {
+            price_id: price_id.into(),
+            qty,
+        }
+    }
+}
+
 /// The `data` field of [`CreateFulfillmentResponseDto`] and an item of the `data` field of [`ListFulfillmentResponseDto`].
 ///
 /// Schema: `apps/payments.json#/components/schemas/FulfillmentSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FulfillmentSchema {
     /// Location Id or Agency Id
     ///
@@ -1223,6 +1464,7 @@ pub struct FulfillmentSchema {
 ///
 /// Schema: `apps/payments.json#/components/schemas/FulfillmentTracking`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FulfillmentTracking {
     /// Tracking number provided by the shipping carrier
     ///
@@ -1245,6 +1487,35 @@ pub struct FulfillmentTracking {
     pub tracking_url: Option<String>,
 }
 
+impl FulfillmentTracking {
+    /// An empty `FulfillmentTracking`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            tracking_number: None,
+            shipping_carrier: None,
+            tracking_url: None,
+        }
+    }
+
+    /// Sets [`tracking_number`](Self::tracking_number).
+    pub fn tracking_number(mut self, tracking_number: impl Into<String>) -> Self {
+        self.tracking_number = Some(tracking_number.into());
+        self
+    }
+
+    /// Sets [`shipping_carrier`](Self::shipping_carrier).
+    pub fn shipping_carrier(mut self, shipping_carrier: impl Into<String>) -> Self {
+        self.shipping_carrier = Some(shipping_carrier.into());
+        self
+    }
+
+    /// Sets [`tracking_url`](Self::tracking_url).
+    pub fn tracking_url(mut self, tracking_url: impl Into<String>) -> Self {
+        self.tracking_url = Some(tracking_url.into());
+        self
+    }
+}
+
 /// The response to `GET /payments/custom-provider/connect`.
 ///
 /// Schema: `apps/payments.json#/components/schemas/GetCustomProvidersResponseSchema`
@@ -1254,6 +1525,7 @@ pub type GetCustomProvidersResponseSchema = ConnectCustomProvidersResponseSchema
 ///
 /// Schema: `apps/payments.json#/components/schemas/GetOrderResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetOrderResponseSchema {
     /// The unique identifier for the order.
     ///
@@ -1392,6 +1664,7 @@ pub struct GetOrderResponseSchema {
 ///
 /// Schema: `apps/payments.json#/components/schemas/GetSubscriptionResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetSubscriptionResponseSchema {
     /// The unique identifier for the subscription.
     ///
@@ -1545,6 +1818,7 @@ pub struct GetSubscriptionResponseSchema {
 ///
 /// Schema: `apps/payments.json#/components/schemas/GetTxnResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetTxnResponseSchema {
     /// The unique identifier for the transaction.
     ///
@@ -1715,6 +1989,7 @@ pub type IntegrationProviderSchema = CreateWhitelabelIntegrationResponseDto;
 ///
 /// Schema: `apps/payments.json#/components/schemas/ListCouponsResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListCouponsResponseDto {
     /// Array of coupon objects
     pub data: Vec<CouponDto>,
@@ -1734,6 +2009,7 @@ pub struct ListCouponsResponseDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/ListFulfillmentResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListFulfillmentResponseDto {
     /// Status of api action
     ///
@@ -1750,6 +2026,7 @@ pub struct ListFulfillmentResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ListOrdersPaymentStatus {
     /// `paid`
     Paid,
@@ -1807,6 +2084,7 @@ impl std::fmt::Display for ListOrdersPaymentStatus {
 ///
 /// Schema: `apps/payments.json#/components/schemas/ListOrdersResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListOrdersResponseDto {
     /// An array of orders
     pub data: Vec<OrderResponseSchema>,
@@ -1819,6 +2097,7 @@ pub struct ListOrdersResponseDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/ListSubscriptionResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListSubscriptionResponseDto {
     /// An array of subscriptions
     pub data: Vec<SubscriptionResponseSchema>,
@@ -1831,6 +2110,7 @@ pub struct ListSubscriptionResponseDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/ListTxnsResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListTxnsResponseDto {
     /// An array of transactions
     pub data: Vec<TxnResponseSchema>,
@@ -1843,6 +2123,7 @@ pub struct ListTxnsResponseDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/ListWhitelabelIntegrationProviderResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListWhitelabelIntegrationProviderResponseDto {
     /// list of integration provider.
     pub providers: IntegrationProviderSchema,
@@ -1852,6 +2133,7 @@ pub struct ListWhitelabelIntegrationProviderResponseDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/MembershipOfferDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MembershipOfferDto {
     /// Membership offer label
     ///
@@ -1872,6 +2154,7 @@ pub struct MembershipOfferDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/OrderResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OrderResponseSchema {
     /// The unique identifier for the order.
     ///
@@ -2013,6 +2296,7 @@ pub struct OrderResponseSchema {
 ///
 /// Schema: `apps/payments.json#/components/schemas/OrderSource`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OrderSource {
     /// The `type` field.
     #[serde(rename = "type")]
@@ -2037,6 +2321,7 @@ pub struct OrderSource {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum OrderSourceSubType {
     /// `one_step_order_form`
     OneStepOrderForm,
@@ -2156,6 +2441,7 @@ pub use ghl_common::types::OrderSourceType;
 ///
 /// Schema: `apps/payments.json#/components/schemas/PostRecordOrderPaymentBody`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PostRecordOrderPaymentBody {
     /// location Id / company Id based on altType
     ///
@@ -2199,6 +2485,63 @@ pub struct PostRecordOrderPaymentBody {
     pub is_partial_payment: Option<bool>,
 }
 
+impl PostRecordOrderPaymentBody {
+    /// A `PostRecordOrderPaymentBody` with its required fields (`alt_id`, `alt_type`, `mode`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        mode: PostRecordOrderPaymentBodyMode,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            mode,
+            card: None,
+            cheque: None,
+            notes: None,
+            amount: None,
+            meta: None,
+            is_partial_payment: None,
+        }
+    }
+
+    /// Sets [`card`](Self::card).
+    pub fn card(mut self, card: impl Into<CardDto>) -> Self {
+        self.card = Some(card.into());
+        self
+    }
+
+    /// Sets [`cheque`](Self::cheque).
+    pub fn cheque(mut self, cheque: impl Into<ChequeDto>) -> Self {
+        self.cheque = Some(cheque.into());
+        self
+    }
+
+    /// Sets [`notes`](Self::notes).
+    pub fn notes(mut self, notes: impl Into<String>) -> Self {
+        self.notes = Some(notes.into());
+        self
+    }
+
+    /// Sets [`amount`](Self::amount).
+    pub fn amount(mut self, amount: f64) -> Self {
+        self.amount = Some(amount);
+        self
+    }
+
+    /// Sets [`meta`](Self::meta).
+    pub fn meta(mut self, meta: impl Into<serde_json::Value>) -> Self {
+        self.meta = Some(meta.into());
+        self
+    }
+
+    /// Sets [`is_partial_payment`](Self::is_partial_payment).
+    pub fn is_partial_payment(mut self, is_partial_payment: bool) -> Self {
+        self.is_partial_payment = Some(is_partial_payment);
+        self
+    }
+}
+
 pub use ghl_common::types::Mode as PostRecordOrderPaymentBodyMode;
 
 /// The response to `POST /payments/orders/{orderId}/record-payment`.
@@ -2210,6 +2553,7 @@ pub type PostRecordOrderPaymentResponse = DeleteCustomProvidersResponseSchema;
 ///
 /// Schema: `apps/payments.json#/components/schemas/ProductLabelDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ProductLabelDto {
     /// The content for the product label.
     ///
@@ -2231,6 +2575,7 @@ pub struct ProductLabelDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/ProductVariantDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ProductVariantDto {
     /// A unique identifier for the variant.
     ///
@@ -2248,6 +2593,7 @@ pub struct ProductVariantDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/ProductVariantOptionDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ProductVariantOptionDto {
     /// The unique identifier for the option.
     ///
@@ -2263,6 +2609,7 @@ pub struct ProductVariantOptionDto {
 ///
 /// Schema: `apps/payments.json#/components/schemas/RecurringDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RecurringDto {
     /// The interval at which the recurring event occurs.
     ///
@@ -2280,7 +2627,8 @@ pub use ghl_common::types::Interval as RecurringDtoInterval;
 /// The `schedule` field of [`GetSubscriptionResponseSchema`].
 ///
 /// Schema: `apps/payments.json#/components/schemas/ScheduleOptionsDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ScheduleOptionsDto {
     /// The `executeAt` field.
     #[serde(rename = "executeAt", default, skip_serializing_if = "Option::is_none")]
@@ -2297,6 +2645,7 @@ pub struct ScheduleOptionsDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Status {
     /// `scheduled`
     Scheduled,
@@ -2350,6 +2699,7 @@ impl std::fmt::Display for Status {
 ///
 /// Schema: `apps/payments.json#/components/schemas/SubscriptionResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SubscriptionResponseSchema {
     /// The unique identifier for the subscription.
     ///
@@ -2492,6 +2842,7 @@ pub struct SubscriptionResponseSchema {
 ///
 /// Schema: `apps/payments.json#/components/schemas/TxnResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TxnResponseSchema {
     /// The unique identifier for the transaction.
     ///
@@ -2673,6 +3024,7 @@ pub struct TxnResponseSchema {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Type {
     /// `forever`
     Forever,
@@ -2722,6 +3074,7 @@ impl std::fmt::Display for Type {
 ///
 /// Schema: `apps/payments.json#/components/schemas/UpdateCouponParams`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateCouponParams {
     /// Location Id
     ///
@@ -2800,10 +3153,83 @@ pub struct UpdateCouponParams {
     pub id: String,
 }
 
+impl UpdateCouponParams {
+    /// A `UpdateCouponParams` with its required fields (`alt_id`, `alt_type`, `name`, `code`, `discount_type`, `discount_value`, `start_date`, `id`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        name: impl Into<String>,
+        code: impl Into<String>,
+        discount_type: DiscountType,
+        discount_value: f64,
+        start_date: impl Into<String>,
+        id: impl Into<String>,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            name: name.into(),
+            code: code.into(),
+            discount_type,
+            discount_value,
+            start_date: start_date.into(),
+            end_date: None,
+            usage_limit: None,
+            product_ids: None,
+            apply_to_future_payments: None,
+            apply_to_future_payments_config: None,
+            limit_per_customer: None,
+            id: id.into(),
+        }
+    }
+
+    /// Sets [`end_date`](Self::end_date).
+    pub fn end_date(mut self, end_date: impl Into<String>) -> Self {
+        self.end_date = Some(end_date.into());
+        self
+    }
+
+    /// Sets [`usage_limit`](Self::usage_limit).
+    pub fn usage_limit(mut self, usage_limit: f64) -> Self {
+        self.usage_limit = Some(usage_limit);
+        self
+    }
+
+    /// Sets [`product_ids`](Self::product_ids).
+    pub fn product_ids(mut self, product_ids: impl Into<Vec<String>>) -> Self {
+        self.product_ids = Some(product_ids.into());
+        self
+    }
+
+    /// Sets [`apply_to_future_payments`](Self::apply_to_future_payments).
+    pub fn apply_to_future_payments(mut self, apply_to_future_payments: bool) -> Self {
+        self.apply_to_future_payments = Some(apply_to_future_payments);
+        self
+    }
+
+    /// Sets [`apply_to_future_payments_config`](Self::apply_to_future_payments_config).
+    pub fn apply_to_future_payments_config(
+        mut self,
+        apply_to_future_payments_config: impl Into<ApplyToFuturePaymentsConfig>,
+    ) -> Self {
+        self.apply_to_future_payments_config = Some(
+            apply_to_future_payments_config.into(),
+        );
+        self
+    }
+
+    /// Sets [`limit_per_customer`](Self::limit_per_customer).
+    pub fn limit_per_customer(mut self, limit_per_customer: bool) -> Self {
+        self.limit_per_customer = Some(limit_per_customer);
+        self
+    }
+}
+
 /// The body of `PUT /payments/custom-provider/capabilities`.
 ///
 /// Schema: `apps/payments.json#/components/schemas/UpdateCustomProviderCapabilitiesDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateCustomProviderCapabilitiesDto {
     /// Whether the marketplace app supports subscription schedules or not
     ///
@@ -2820,6 +3246,29 @@ pub struct UpdateCustomProviderCapabilitiesDto {
     /// Example: `Yjnwuduw83e8x30sm0`
     #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
     pub location_id: Option<String>,
+}
+
+impl UpdateCustomProviderCapabilitiesDto {
+    /// A `UpdateCustomProviderCapabilitiesDto` with its required fields (`supports_subscription_schedules`); set the others with the setters.
+    pub fn new(supports_subscription_schedules: bool) -> Self {
+        Self {
+            supports_subscription_schedules,
+            company_id: None,
+            location_id: None,
+        }
+    }
+
+    /// Sets [`company_id`](Self::company_id).
+    pub fn company_id(mut self, company_id: impl Into<String>) -> Self {
+        self.company_id = Some(company_id.into());
+        self
+    }
+
+    /// Sets [`location_id`](Self::location_id).
+    pub fn location_id(mut self, location_id: impl Into<String>) -> Self {
+        self.location_id = Some(location_id.into());
+        self
+    }
 }
 
 /// The response to `PUT /payments/custom-provider/capabilities`.

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/phone-system.json#/paths/~1phone-system~1numbers~1location~1{locationId}/get/responses/200/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ActiveNumbersResponse {
     /// Array of phone number objects with detailed configuration
     pub numbers: Vec<DetailedPhoneNumberDto>,
@@ -40,6 +41,7 @@ pub struct ActiveNumbersResponse {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ActiveNumbersResponseAccountStatus {
     /// `active`
     Active,
@@ -93,6 +95,7 @@ impl std::fmt::Display for ActiveNumbersResponseAccountStatus {
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/AvailableNumbersResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AvailableNumbersResponseDto {
     /// Unique fingerprint ID for this search result, required when purchasing one of the returned numbers
     ///
@@ -107,6 +110,7 @@ pub struct AvailableNumbersResponseDto {
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/AvailablePhoneNumberDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AvailablePhoneNumberDto {
     /// E.164 formatted phone number
     ///
@@ -181,6 +185,7 @@ pub struct AvailablePhoneNumberDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum AvailablePhoneNumberDtoAddressRequirements {
     /// `none`
     None,
@@ -237,7 +242,8 @@ impl std::fmt::Display for AvailablePhoneNumberDtoAddressRequirements {
 /// Communication capabilities supported by this number
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/AvailablePhoneNumberDto/properties/capabilities`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AvailablePhoneNumberDtoCapabilities {
     /// Example: `true`
     #[serde(rename = "MMS", default, skip_serializing_if = "Option::is_none")]
@@ -253,7 +259,8 @@ pub struct AvailablePhoneNumberDtoCapabilities {
 /// Pricing information for this number
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/AvailablePhoneNumberDto/properties/price`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AvailablePhoneNumberDtoPrice {
     /// Type of number for billing purposes
     ///
@@ -276,6 +283,7 @@ pub struct AvailablePhoneNumberDtoPrice {
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/DetailedPhoneNumberDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DetailedPhoneNumberDto {
     /// E.164 formatted phone number
     ///
@@ -367,7 +375,8 @@ pub struct DetailedPhoneNumberDto {
 /// Communication capabilities supported by this number
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/DetailedPhoneNumberDto/properties/capabilities`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DetailedPhoneNumberDtoCapabilities {
     /// Whether the number supports voice calls
     ///
@@ -394,7 +403,8 @@ pub struct DetailedPhoneNumberDtoCapabilities {
 /// Configuration for inbound call handling service
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/DetailedPhoneNumberDto/properties/inboundCallService`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DetailedPhoneNumberDtoInboundCallService {
     /// Type of inbound call service
     ///
@@ -415,6 +425,7 @@ pub struct DetailedPhoneNumberDtoInboundCallService {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum DetailedPhoneNumberDtoInboundCallServiceType {
     /// `voice_ai`
     VoiceAi,
@@ -471,6 +482,7 @@ impl std::fmt::Display for DetailedPhoneNumberDtoInboundCallServiceType {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum DetailedPhoneNumberDtoOrigin {
     /// `twilio`
     Twilio,
@@ -527,6 +539,7 @@ impl std::fmt::Display for DetailedPhoneNumberDtoOrigin {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum DetailedPhoneNumberDtoType {
     /// `local`
     Local,
@@ -583,7 +596,8 @@ impl std::fmt::Display for DetailedPhoneNumberDtoType {
 /// The response to `GET /phone-system/number-pools`.
 ///
 /// Schema: `apps/phone-system.json#/paths/~1phone-system~1number-pools/get/responses/200/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetNumberPoolListResponse {
     /// Indicates if the request was successful
     ///
@@ -603,7 +617,8 @@ pub struct GetNumberPoolListResponse {
 /// An item of the `data` field of [`GetNumberPoolListResponse`].
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/NumberPoolDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NumberPoolDto {
     /// Unique identifier for the number pool
     ///
@@ -664,7 +679,8 @@ pub struct NumberPoolDto {
 /// Inbound call service configuration
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/NumberPoolDto/properties/inboundCallService`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NumberPoolDtoInboundCallService {
     /// Type of inbound call service
     ///
@@ -681,7 +697,8 @@ pub struct NumberPoolDtoInboundCallService {
 /// An item of the `numbers` field of [`NumberPoolDto`].
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/NumberPoolDto/properties/numbers/items`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NumberPoolDtoNumbersItem {
     /// E.164 formatted phone number
     ///
@@ -699,6 +716,7 @@ pub struct NumberPoolDtoNumbersItem {
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/PurchasePhoneNumberBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PurchasePhoneNumberBodyDto {
     /// The phone number to purchase
     ///
@@ -751,6 +769,74 @@ pub struct PurchasePhoneNumberBodyDto {
     pub skip_location_kyc: Option<bool>,
 }
 
+impl PurchasePhoneNumberBodyDto {
+    /// A `PurchasePhoneNumberBodyDto` with its required fields (`phone_number`); set the others with the setters.
+    pub fn new(phone_number: impl Into<String>) -> Self {
+        Self {
+            phone_number: phone_number.into(),
+            country_code: None,
+            number_type: None,
+            address_sid: None,
+            bundle_sid: None,
+            locality: None,
+            region: None,
+            fingerprint_id: None,
+            skip_location_kyc: None,
+        }
+    }
+
+    /// Sets [`country_code`](Self::country_code).
+    pub fn country_code(mut self, country_code: impl Into<String>) -> Self {
+        self.country_code = Some(country_code.into());
+        self
+    }
+
+    /// Sets [`number_type`](Self::number_type).
+    pub fn number_type(
+        mut self,
+        number_type: impl Into<PurchasePhoneNumberBodyDtoNumberType>,
+    ) -> Self {
+        self.number_type = Some(number_type.into());
+        self
+    }
+
+    /// Sets [`address_sid`](Self::address_sid).
+    pub fn address_sid(mut self, address_sid: impl Into<String>) -> Self {
+        self.address_sid = Some(address_sid.into());
+        self
+    }
+
+    /// Sets [`bundle_sid`](Self::bundle_sid).
+    pub fn bundle_sid(mut self, bundle_sid: impl Into<String>) -> Self {
+        self.bundle_sid = Some(bundle_sid.into());
+        self
+    }
+
+    /// Sets [`locality`](Self::locality).
+    pub fn locality(mut self, locality: impl Into<String>) -> Self {
+        self.locality = Some(locality.into());
+        self
+    }
+
+    /// Sets [`region`](Self::region).
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Sets [`fingerprint_id`](Self::fingerprint_id).
+    pub fn fingerprint_id(mut self, fingerprint_id: impl Into<String>) -> Self {
+        self.fingerprint_id = Some(fingerprint_id.into());
+        self
+    }
+
+    /// Sets [`skip_location_kyc`](Self::skip_location_kyc).
+    pub fn skip_location_kyc(mut self, skip_location_kyc: bool) -> Self {
+        self.skip_location_kyc = Some(skip_location_kyc);
+        self
+    }
+}
+
 /// Type of phone number
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/PurchasePhoneNumberBodyDto/properties/numberType`
@@ -758,6 +844,7 @@ pub struct PurchasePhoneNumberBodyDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum PurchasePhoneNumberBodyDtoNumberType {
     /// `local`
     Local,
@@ -811,6 +898,7 @@ impl std::fmt::Display for PurchasePhoneNumberBodyDtoNumberType {
 ///
 /// Schema: `apps/phone-system.json#/components/schemas/TwilioAccountResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TwilioAccountResponseDto {
     /// Unique identifier of the Twilio account record
     ///

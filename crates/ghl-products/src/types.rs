@@ -11,6 +11,7 @@ pub use ghl_common::types::AltType;
 ///
 /// Schema: `apps/products.json#/components/schemas/BulkEditPriceDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BulkEditPriceDto {
     /// Price ID
     ///
@@ -92,10 +93,117 @@ pub struct BulkEditPriceDto {
     pub recurring: Option<RecurringDto>,
 }
 
+impl BulkEditPriceDto {
+    /// A `BulkEditPriceDto` with its required fields (`id`); set the others with the setters.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: None,
+            amount: None,
+            currency: None,
+            compare_at_price: None,
+            available_quantity: None,
+            track_inventory: None,
+            allow_out_of_stock_purchases: None,
+            sku: None,
+            trial_period: None,
+            total_cycles: None,
+            setup_fee: None,
+            shipping_options: None,
+            recurring: None,
+        }
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`amount`](Self::amount).
+    pub fn amount(mut self, amount: f64) -> Self {
+        self.amount = Some(amount);
+        self
+    }
+
+    /// Sets [`currency`](Self::currency).
+    pub fn currency(mut self, currency: impl Into<String>) -> Self {
+        self.currency = Some(currency.into());
+        self
+    }
+
+    /// Sets [`compare_at_price`](Self::compare_at_price).
+    pub fn compare_at_price(mut self, compare_at_price: f64) -> Self {
+        self.compare_at_price = Some(compare_at_price);
+        self
+    }
+
+    /// Sets [`available_quantity`](Self::available_quantity).
+    pub fn available_quantity(mut self, available_quantity: f64) -> Self {
+        self.available_quantity = Some(available_quantity);
+        self
+    }
+
+    /// Sets [`track_inventory`](Self::track_inventory).
+    pub fn track_inventory(mut self, track_inventory: bool) -> Self {
+        self.track_inventory = Some(track_inventory);
+        self
+    }
+
+    /// Sets [`allow_out_of_stock_purchases`](Self::allow_out_of_stock_purchases).
+    pub fn allow_out_of_stock_purchases(
+        mut self,
+        allow_out_of_stock_purchases: bool,
+    ) -> Self {
+        self.allow_out_of_stock_purchases = Some(allow_out_of_stock_purchases);
+        self
+    }
+
+    /// Sets [`sku`](Self::sku).
+    pub fn sku(mut self, sku: impl Into<String>) -> Self {
+        self.sku = Some(sku.into());
+        self
+    }
+
+    /// Sets [`trial_period`](Self::trial_period).
+    pub fn trial_period(mut self, trial_period: f64) -> Self {
+        self.trial_period = Some(trial_period);
+        self
+    }
+
+    /// Sets [`total_cycles`](Self::total_cycles).
+    pub fn total_cycles(mut self, total_cycles: f64) -> Self {
+        self.total_cycles = Some(total_cycles);
+        self
+    }
+
+    /// Sets [`setup_fee`](Self::setup_fee).
+    pub fn setup_fee(mut self, setup_fee: f64) -> Self {
+        self.setup_fee = Some(setup_fee);
+        self
+    }
+
+    /// Sets [`shipping_options`](Self::shipping_options).
+    pub fn shipping_options(
+        mut self,
+        shipping_options: impl Into<ShippingOptionsDto>,
+    ) -> Self {
+        self.shipping_options = Some(shipping_options.into());
+        self
+    }
+
+    /// Sets [`recurring`](Self::recurring).
+    pub fn recurring(mut self, recurring: impl Into<RecurringDto>) -> Self {
+        self.recurring = Some(recurring.into());
+        self
+    }
+}
+
 /// An item of the `products` field of [`BulkEditRequestDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/BulkEditProductDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BulkEditProductDto {
     /// Product ID
     ///
@@ -175,10 +283,128 @@ pub struct BulkEditProductDto {
     pub label: Option<serde_json::Value>,
 }
 
+impl BulkEditProductDto {
+    /// A `BulkEditProductDto` with its required fields (`id`); set the others with the setters.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: None,
+            description: None,
+            image: None,
+            available_in_store: None,
+            prices: None,
+            collection_ids: None,
+            is_label_enabled: None,
+            is_taxes_enabled: None,
+            seo: None,
+            slug: None,
+            automatic_tax_category_id: None,
+            tax_inclusive: None,
+            taxes: None,
+            medias: None,
+            label: None,
+        }
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`image`](Self::image).
+    pub fn image(mut self, image: impl Into<String>) -> Self {
+        self.image = Some(image.into());
+        self
+    }
+
+    /// Sets [`available_in_store`](Self::available_in_store).
+    pub fn available_in_store(mut self, available_in_store: bool) -> Self {
+        self.available_in_store = Some(available_in_store);
+        self
+    }
+
+    /// Sets [`prices`](Self::prices).
+    pub fn prices(mut self, prices: impl Into<Vec<BulkEditPriceDto>>) -> Self {
+        self.prices = Some(prices.into());
+        self
+    }
+
+    /// Sets [`collection_ids`](Self::collection_ids).
+    pub fn collection_ids(mut self, collection_ids: impl Into<Vec<String>>) -> Self {
+        self.collection_ids = Some(collection_ids.into());
+        self
+    }
+
+    /// Sets [`is_label_enabled`](Self::is_label_enabled).
+    pub fn is_label_enabled(mut self, is_label_enabled: bool) -> Self {
+        self.is_label_enabled = Some(is_label_enabled);
+        self
+    }
+
+    /// Sets [`is_taxes_enabled`](Self::is_taxes_enabled).
+    pub fn is_taxes_enabled(mut self, is_taxes_enabled: bool) -> Self {
+        self.is_taxes_enabled = Some(is_taxes_enabled);
+        self
+    }
+
+    /// Sets [`seo`](Self::seo).
+    pub fn seo(mut self, seo: impl Into<ProductSeoDto>) -> Self {
+        self.seo = Some(seo.into());
+        self
+    }
+
+    /// Sets [`slug`](Self::slug).
+    pub fn slug(mut self, slug: impl Into<String>) -> Self {
+        self.slug = Some(slug.into());
+        self
+    }
+
+    /// Sets [`automatic_tax_category_id`](Self::automatic_tax_category_id).
+    pub fn automatic_tax_category_id(
+        mut self,
+        automatic_tax_category_id: impl Into<String>,
+    ) -> Self {
+        self.automatic_tax_category_id = Some(automatic_tax_category_id.into());
+        self
+    }
+
+    /// Sets [`tax_inclusive`](Self::tax_inclusive).
+    pub fn tax_inclusive(mut self, tax_inclusive: bool) -> Self {
+        self.tax_inclusive = Some(tax_inclusive);
+        self
+    }
+
+    /// Sets [`taxes`](Self::taxes).
+    pub fn taxes(mut self, taxes: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.taxes = Some(taxes.into());
+        self
+    }
+
+    /// Sets [`medias`](Self::medias).
+    pub fn medias(mut self, medias: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.medias = Some(medias.into());
+        self
+    }
+
+    /// Sets [`label`](Self::label).
+    pub fn label(mut self, label: impl Into<serde_json::Value>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+}
+
 /// The body of `POST /products/bulk-update/edit`.
 ///
 /// Schema: `apps/products.json#/components/schemas/BulkEditRequestDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BulkEditRequestDto {
     /// Location Id or Agency Id
     ///
@@ -192,10 +418,26 @@ pub struct BulkEditRequestDto {
     pub products: Vec<BulkEditProductDto>,
 }
 
+impl BulkEditRequestDto {
+    /// A `BulkEditRequestDto` with its required fields (`alt_id`, `alt_type`, `products`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        products: Vec<BulkEditProductDto>,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            products,
+        }
+    }
+}
+
 /// The response to `POST /products/bulk-update/edit`.
 ///
 /// Schema: `apps/products.json#/components/schemas/BulkEditResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BulkEditResponseDto {
     /// Success message
     ///
@@ -216,6 +458,7 @@ pub struct BulkEditResponseDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/BulkUpdateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BulkUpdateDto {
     /// Location Id or Agency Id
     ///
@@ -255,6 +498,68 @@ pub struct BulkUpdateDto {
     pub currency: Option<String>,
 }
 
+impl BulkUpdateDto {
+    /// A `BulkUpdateDto` with its required fields (`alt_id`, `alt_type`, `type_`, `product_ids`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        type_: BulkUpdateDtoType,
+        product_ids: Vec<String>,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            type_,
+            product_ids,
+            filters: None,
+            price: None,
+            compare_at_price: None,
+            availability: None,
+            collection_ids: None,
+            currency: None,
+        }
+    }
+
+    /// Sets [`filters`](Self::filters).
+    pub fn filters(mut self, filters: impl Into<BulkUpdateFilters>) -> Self {
+        self.filters = Some(filters.into());
+        self
+    }
+
+    /// Sets [`price`](Self::price).
+    pub fn price(mut self, price: impl Into<PriceUpdateField>) -> Self {
+        self.price = Some(price.into());
+        self
+    }
+
+    /// Sets [`compare_at_price`](Self::compare_at_price).
+    pub fn compare_at_price(
+        mut self,
+        compare_at_price: impl Into<PriceUpdateField>,
+    ) -> Self {
+        self.compare_at_price = Some(compare_at_price.into());
+        self
+    }
+
+    /// Sets [`availability`](Self::availability).
+    pub fn availability(mut self, availability: bool) -> Self {
+        self.availability = Some(availability);
+        self
+    }
+
+    /// Sets [`collection_ids`](Self::collection_ids).
+    pub fn collection_ids(mut self, collection_ids: impl Into<Vec<String>>) -> Self {
+        self.collection_ids = Some(collection_ids.into());
+        self
+    }
+
+    /// Sets [`currency`](Self::currency).
+    pub fn currency(mut self, currency: impl Into<String>) -> Self {
+        self.currency = Some(currency.into());
+        self
+    }
+}
+
 /// Type of bulk update operation
 ///
 /// Schema: `apps/products.json#/components/schemas/BulkUpdateDto/properties/type`
@@ -262,6 +567,7 @@ pub struct BulkUpdateDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum BulkUpdateDtoType {
     /// `bulk-update-price`
     BulkUpdatePrice,
@@ -323,6 +629,7 @@ impl std::fmt::Display for BulkUpdateDtoType {
 ///
 /// Schema: `apps/products.json#/components/schemas/BulkUpdateFilters`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BulkUpdateFilters {
     /// Filter by collection IDs
     #[serde(rename = "collectionIds", default, skip_serializing_if = "Option::is_none")]
@@ -348,10 +655,47 @@ pub struct BulkUpdateFilters {
     pub search: Option<String>,
 }
 
+impl BulkUpdateFilters {
+    /// An empty `BulkUpdateFilters`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            collection_ids: None,
+            product_type: None,
+            available_in_store: None,
+            search: None,
+        }
+    }
+
+    /// Sets [`collection_ids`](Self::collection_ids).
+    pub fn collection_ids(mut self, collection_ids: impl Into<Vec<String>>) -> Self {
+        self.collection_ids = Some(collection_ids.into());
+        self
+    }
+
+    /// Sets [`product_type`](Self::product_type).
+    pub fn product_type(mut self, product_type: impl Into<String>) -> Self {
+        self.product_type = Some(product_type.into());
+        self
+    }
+
+    /// Sets [`available_in_store`](Self::available_in_store).
+    pub fn available_in_store(mut self, available_in_store: bool) -> Self {
+        self.available_in_store = Some(available_in_store);
+        self
+    }
+
+    /// Sets [`search`](Self::search).
+    pub fn search(mut self, search: impl Into<String>) -> Self {
+        self.search = Some(search.into());
+        self
+    }
+}
+
 /// The response to `POST /products/bulk-update`.
 ///
 /// Schema: `apps/products.json#/components/schemas/BulkUpdateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BulkUpdateResponseDto {
     /// Status of api action
     ///
@@ -368,6 +712,7 @@ pub struct BulkUpdateResponseDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/CollectionSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CollectionSchema {
     /// The unique identifier for the collection
     ///
@@ -404,6 +749,7 @@ pub struct CollectionSchema {
 ///
 /// Schema: `apps/products.json#/components/schemas/CollectionSEODto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CollectionSeoDto {
     /// The title which will be displayed as an SEO format
     ///
@@ -417,10 +763,33 @@ pub struct CollectionSeoDto {
     pub description: Option<String>,
 }
 
+impl CollectionSeoDto {
+    /// An empty `CollectionSeoDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            title: None,
+            description: None,
+        }
+    }
+
+    /// Sets [`title`](Self::title).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+}
+
 /// The response to `GET /products/reviews/count`.
 ///
 /// Schema: `apps/products.json#/components/schemas/CountReviewsByStatusResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CountReviewsByStatusResponseDto {
     /// Array of review status counts
     pub data: Vec<Vec<serde_json::Value>>,
@@ -430,6 +799,7 @@ pub struct CountReviewsByStatusResponseDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/CreateCollectionResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateCollectionResponseDto {
     /// created Collection
     pub data: CollectionSchema,
@@ -439,6 +809,7 @@ pub struct CreateCollectionResponseDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/CreatePriceDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreatePriceDto {
     /// The name of the price.
     ///
@@ -563,10 +934,161 @@ pub struct CreatePriceDto {
     pub digital_delivery: Option<Vec<String>>,
 }
 
+impl CreatePriceDto {
+    /// A `CreatePriceDto` with its required fields (`name`, `type_`, `currency`, `amount`, `location_id`); set the others with the setters.
+    pub fn new(
+        name: impl Into<String>,
+        type_: Type,
+        currency: impl Into<String>,
+        amount: f64,
+        location_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            type_,
+            currency: currency.into(),
+            amount,
+            recurring: None,
+            description: None,
+            membership_offers: None,
+            trial_period: None,
+            total_cycles: None,
+            setup_fee: None,
+            variant_option_ids: None,
+            compare_at_price: None,
+            location_id: location_id.into(),
+            user_id: None,
+            meta: None,
+            track_inventory: None,
+            available_quantity: None,
+            allow_out_of_stock_purchases: None,
+            sku: None,
+            shipping_options: None,
+            is_digital_product: None,
+            digital_delivery: None,
+        }
+    }
+
+    /// Sets [`recurring`](Self::recurring).
+    pub fn recurring(mut self, recurring: impl Into<RecurringDto>) -> Self {
+        self.recurring = Some(recurring.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`membership_offers`](Self::membership_offers).
+    pub fn membership_offers(
+        mut self,
+        membership_offers: impl Into<Vec<MembershipOfferDto>>,
+    ) -> Self {
+        self.membership_offers = Some(membership_offers.into());
+        self
+    }
+
+    /// Sets [`trial_period`](Self::trial_period).
+    pub fn trial_period(mut self, trial_period: f64) -> Self {
+        self.trial_period = Some(trial_period);
+        self
+    }
+
+    /// Sets [`total_cycles`](Self::total_cycles).
+    pub fn total_cycles(mut self, total_cycles: f64) -> Self {
+        self.total_cycles = Some(total_cycles);
+        self
+    }
+
+    /// Sets [`setup_fee`](Self::setup_fee).
+    pub fn setup_fee(mut self, setup_fee: f64) -> Self {
+        self.setup_fee = Some(setup_fee);
+        self
+    }
+
+    /// Sets [`variant_option_ids`](Self::variant_option_ids).
+    pub fn variant_option_ids(
+        mut self,
+        variant_option_ids: impl Into<Vec<String>>,
+    ) -> Self {
+        self.variant_option_ids = Some(variant_option_ids.into());
+        self
+    }
+
+    /// Sets [`compare_at_price`](Self::compare_at_price).
+    pub fn compare_at_price(mut self, compare_at_price: f64) -> Self {
+        self.compare_at_price = Some(compare_at_price);
+        self
+    }
+
+    /// Sets [`user_id`](Self::user_id).
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
+
+    /// Sets [`meta`](Self::meta).
+    pub fn meta(mut self, meta: impl Into<PriceMetaDto>) -> Self {
+        self.meta = Some(meta.into());
+        self
+    }
+
+    /// Sets [`track_inventory`](Self::track_inventory).
+    pub fn track_inventory(mut self, track_inventory: bool) -> Self {
+        self.track_inventory = Some(track_inventory);
+        self
+    }
+
+    /// Sets [`available_quantity`](Self::available_quantity).
+    pub fn available_quantity(mut self, available_quantity: f64) -> Self {
+        self.available_quantity = Some(available_quantity);
+        self
+    }
+
+    /// Sets [`allow_out_of_stock_purchases`](Self::allow_out_of_stock_purchases).
+    pub fn allow_out_of_stock_purchases(
+        mut self,
+        allow_out_of_stock_purchases: bool,
+    ) -> Self {
+        self.allow_out_of_stock_purchases = Some(allow_out_of_stock_purchases);
+        self
+    }
+
+    /// Sets [`sku`](Self::sku).
+    pub fn sku(mut self, sku: impl Into<String>) -> Self {
+        self.sku = Some(sku.into());
+        self
+    }
+
+    /// Sets [`shipping_options`](Self::shipping_options).
+    pub fn shipping_options(
+        mut self,
+        shipping_options: impl Into<ShippingOptionsDto>,
+    ) -> Self {
+        self.shipping_options = Some(shipping_options.into());
+        self
+    }
+
+    /// Sets [`is_digital_product`](Self::is_digital_product).
+    pub fn is_digital_product(mut self, is_digital_product: bool) -> Self {
+        self.is_digital_product = Some(is_digital_product);
+        self
+    }
+
+    /// Sets [`digital_delivery`](Self::digital_delivery).
+    pub fn digital_delivery(mut self, digital_delivery: impl Into<Vec<String>>) -> Self {
+        self.digital_delivery = Some(digital_delivery.into());
+        self
+    }
+}
+
 /// The response to `POST /products/{productId}/price`.
 ///
 /// Schema: `apps/products.json#/components/schemas/CreatePriceResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreatePriceResponseDto {
     /// The unique identifier for the price.
     ///
@@ -664,6 +1186,7 @@ pub struct CreatePriceResponseDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/CreateProductCollectionsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateProductCollectionsDto {
     /// Location Id
     ///
@@ -698,10 +1221,49 @@ pub struct CreateProductCollectionsDto {
     pub seo: Option<CollectionSeoDto>,
 }
 
+impl CreateProductCollectionsDto {
+    /// A `CreateProductCollectionsDto` with its required fields (`alt_id`, `alt_type`, `name`, `slug`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        name: impl Into<String>,
+        slug: impl Into<String>,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            collection_id: None,
+            name: name.into(),
+            slug: slug.into(),
+            image: None,
+            seo: None,
+        }
+    }
+
+    /// Sets [`collection_id`](Self::collection_id).
+    pub fn collection_id(mut self, collection_id: impl Into<String>) -> Self {
+        self.collection_id = Some(collection_id.into());
+        self
+    }
+
+    /// Sets [`image`](Self::image).
+    pub fn image(mut self, image: impl Into<String>) -> Self {
+        self.image = Some(image.into());
+        self
+    }
+
+    /// Sets [`seo`](Self::seo).
+    pub fn seo(mut self, seo: impl Into<CollectionSeoDto>) -> Self {
+        self.seo = Some(seo.into());
+        self
+    }
+}
+
 /// The body of `POST /products/`.
 ///
 /// Schema: `apps/products.json#/components/schemas/CreateProductDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateProductDto {
     /// The name of the product.
     ///
@@ -792,10 +1354,137 @@ pub struct CreateProductDto {
     pub tax_inclusive: Option<bool>,
 }
 
+impl CreateProductDto {
+    /// A `CreateProductDto` with its required fields (`name`, `location_id`, `product_type`); set the others with the setters.
+    pub fn new(
+        name: impl Into<String>,
+        location_id: impl Into<String>,
+        product_type: ProductType,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            location_id: location_id.into(),
+            description: None,
+            product_type,
+            image: None,
+            statement_descriptor: None,
+            available_in_store: None,
+            medias: None,
+            variants: None,
+            collection_ids: None,
+            is_taxes_enabled: None,
+            taxes: None,
+            automatic_tax_category_id: None,
+            is_label_enabled: None,
+            label: None,
+            slug: None,
+            seo: None,
+            tax_inclusive: None,
+        }
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`image`](Self::image).
+    pub fn image(mut self, image: impl Into<String>) -> Self {
+        self.image = Some(image.into());
+        self
+    }
+
+    /// Sets [`statement_descriptor`](Self::statement_descriptor).
+    pub fn statement_descriptor(
+        mut self,
+        statement_descriptor: impl Into<String>,
+    ) -> Self {
+        self.statement_descriptor = Some(statement_descriptor.into());
+        self
+    }
+
+    /// Sets [`available_in_store`](Self::available_in_store).
+    pub fn available_in_store(mut self, available_in_store: bool) -> Self {
+        self.available_in_store = Some(available_in_store);
+        self
+    }
+
+    /// Sets [`medias`](Self::medias).
+    pub fn medias(mut self, medias: impl Into<Vec<ProductMediaDto>>) -> Self {
+        self.medias = Some(medias.into());
+        self
+    }
+
+    /// Sets [`variants`](Self::variants).
+    pub fn variants(mut self, variants: impl Into<Vec<ProductVariantDto>>) -> Self {
+        self.variants = Some(variants.into());
+        self
+    }
+
+    /// Sets [`collection_ids`](Self::collection_ids).
+    pub fn collection_ids(mut self, collection_ids: impl Into<Vec<String>>) -> Self {
+        self.collection_ids = Some(collection_ids.into());
+        self
+    }
+
+    /// Sets [`is_taxes_enabled`](Self::is_taxes_enabled).
+    pub fn is_taxes_enabled(mut self, is_taxes_enabled: bool) -> Self {
+        self.is_taxes_enabled = Some(is_taxes_enabled);
+        self
+    }
+
+    /// Sets [`taxes`](Self::taxes).
+    pub fn taxes(mut self, taxes: impl Into<Vec<String>>) -> Self {
+        self.taxes = Some(taxes.into());
+        self
+    }
+
+    /// Sets [`automatic_tax_category_id`](Self::automatic_tax_category_id).
+    pub fn automatic_tax_category_id(
+        mut self,
+        automatic_tax_category_id: impl Into<String>,
+    ) -> Self {
+        self.automatic_tax_category_id = Some(automatic_tax_category_id.into());
+        self
+    }
+
+    /// Sets [`is_label_enabled`](Self::is_label_enabled).
+    pub fn is_label_enabled(mut self, is_label_enabled: bool) -> Self {
+        self.is_label_enabled = Some(is_label_enabled);
+        self
+    }
+
+    /// Sets [`label`](Self::label).
+    pub fn label(mut self, label: impl Into<ProductLabelDto>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// Sets [`slug`](Self::slug).
+    pub fn slug(mut self, slug: impl Into<String>) -> Self {
+        self.slug = Some(slug.into());
+        self
+    }
+
+    /// Sets [`seo`](Self::seo).
+    pub fn seo(mut self, seo: impl Into<ProductSeoDto>) -> Self {
+        self.seo = Some(seo.into());
+        self
+    }
+
+    /// Sets [`tax_inclusive`](Self::tax_inclusive).
+    pub fn tax_inclusive(mut self, tax_inclusive: bool) -> Self {
+        self.tax_inclusive = Some(tax_inclusive);
+        self
+    }
+}
+
 /// The response to `POST /products/`.
 ///
 /// Schema: `apps/products.json#/components/schemas/CreateProductResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateProductResponseDto {
     /// The unique identifier for the product.
     ///
@@ -891,6 +1580,7 @@ pub struct CreateProductResponseDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/DefaultCollectionResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DefaultCollectionResponseDto {
     /// Collection Data
     pub data: ProductCategories,
@@ -914,6 +1604,7 @@ pub type DefaultProductResponseDto = CreateProductResponseDto;
 ///
 /// Schema: `apps/products.json#/components/schemas/DeletePriceResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeletePriceResponseDto {
     /// returns true if the price is successfully deleted
     ///
@@ -940,6 +1631,7 @@ pub type DeleteProductReviewResponseDto = BulkUpdateResponseDto;
 ///
 /// Schema: `apps/products.json#/components/schemas/GetInventoryResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetInventoryResponseDto {
     /// List of inventory items
     pub inventory: Vec<InventoryItemDto>,
@@ -964,6 +1656,7 @@ pub type GetProductResponseDto = CreateProductResponseDto;
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GetProductReviewsSortField {
     /// `createdAt`
     CreatedAt,
@@ -1015,6 +1708,7 @@ pub use ghl_common::types::Direction as GetProductReviewsSortOrder;
 ///
 /// Schema: `apps/products.json#/components/schemas/GetProductStatsResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetProductStatsResponseDto {
     /// Total number of products
     ///
@@ -1037,6 +1731,7 @@ pub struct GetProductStatsResponseDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/InventoryItemDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct InventoryItemDto {
     /// The unique identifier for the price
     ///
@@ -1086,6 +1781,7 @@ pub struct InventoryItemDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/ListCollectionResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListCollectionResponseDto {
     /// Array of Collections
     pub data: Vec<Vec<serde_json::Value>>,
@@ -1097,6 +1793,7 @@ pub struct ListCollectionResponseDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/ListPricesResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListPricesResponseDto {
     /// An array of prices
     pub prices: Vec<DefaultPriceResponseDto>,
@@ -1113,6 +1810,7 @@ pub type ListProductReviewsResponseDto = ListCollectionResponseDto;
 ///
 /// Schema: `apps/products.json#/components/schemas/ListProductsResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListProductsResponseDto {
     /// An array of products
     pub products: Vec<DefaultProductResponseDto>,
@@ -1124,6 +1822,7 @@ pub struct ListProductsResponseDto {
 ///
 /// Schema: `apps/products.json#/components/schemas/ListProductsStats`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListProductsStats {
     /// Total number of products
     ///
@@ -1135,6 +1834,7 @@ pub struct ListProductsStats {
 ///
 /// Schema: `apps/products.json#/components/schemas/MembershipOfferDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MembershipOfferDto {
     /// Membership offer label
     ///
@@ -1151,10 +1851,26 @@ pub struct MembershipOfferDto {
     pub id: String,
 }
 
+impl MembershipOfferDto {
+    /// A `MembershipOfferDto` with its required fields (`label`, `value`, `id`); set the others with the setters.
+    pub fn new(
+        label: impl Into<String>,
+        value: impl Into<String>,
+        id: impl Into<String>,
+    ) -> Self {
+        Self {
+            label: label.into(),
+            value: value.into(),
+            id: id.into(),
+        }
+    }
+}
+
 /// The `dimensions` field of [`ShippingOptionsDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/PriceDimensionsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PriceDimensionsDto {
     /// Height of the price
     ///
@@ -1174,6 +1890,23 @@ pub struct PriceDimensionsDto {
     pub unit: PriceDimensionsDtoUnit,
 }
 
+impl PriceDimensionsDto {
+    /// A `PriceDimensionsDto` with its required fields (`height`, `width`, `length`, `unit`); set the others with the setters.
+    pub fn new(
+        height: f64,
+        width: f64,
+        length: f64,
+        unit: PriceDimensionsDtoUnit,
+    ) -> Self {
+        Self {
+            height,
+            width,
+            length,
+            unit,
+        }
+    }
+}
+
 /// Unit of the price dimensions
 ///
 /// Schema: `apps/products.json#/components/schemas/PriceDimensionsDto/properties/unit`
@@ -1181,6 +1914,7 @@ pub struct PriceDimensionsDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum PriceDimensionsDtoUnit {
     /// `cm`
     Cm,
@@ -1234,6 +1968,7 @@ impl std::fmt::Display for PriceDimensionsDtoUnit {
 ///
 /// Schema: `apps/products.json#/components/schemas/PriceMetaDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PriceMetaDto {
     /// The source of the price.
     ///
@@ -1256,6 +1991,28 @@ pub struct PriceMetaDto {
     pub internal_source: PriceMetaDtoInternalSource,
 }
 
+impl PriceMetaDto {
+    /// A `PriceMetaDto` with its required fields (`source`, `stripe_price_id`, `internal_source`); set the others with the setters.
+    pub fn new(
+        source: PriceMetaDtoSource,
+        stripe_price_id: impl Into<String>,
+        internal_source: PriceMetaDtoInternalSource,
+    ) -> Self {
+        Self {
+            source,
+            source_id: None,
+            stripe_price_id: stripe_price_id.into(),
+            internal_source,
+        }
+    }
+
+    /// Sets [`source_id`](Self::source_id).
+    pub fn source_id(mut self, source_id: impl Into<String>) -> Self {
+        self.source_id = Some(source_id.into());
+        self
+    }
+}
+
 /// The internal source of the price.
 ///
 /// Schema: `apps/products.json#/components/schemas/PriceMetaDto/properties/internalSource`
@@ -1263,6 +2020,7 @@ pub struct PriceMetaDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum PriceMetaDtoInternalSource {
     /// `agency_plan`
     AgencyPlan,
@@ -1331,6 +2089,7 @@ impl std::fmt::Display for PriceMetaDtoInternalSource {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum PriceMetaDtoSource {
     /// `stripe`
     Stripe,
@@ -1384,6 +2143,7 @@ impl std::fmt::Display for PriceMetaDtoSource {
 ///
 /// Schema: `apps/products.json#/components/schemas/PriceUpdateField`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PriceUpdateField {
     /// Type of price update
     ///
@@ -1401,6 +2161,23 @@ pub struct PriceUpdateField {
     pub round_to_whole: Option<bool>,
 }
 
+impl PriceUpdateField {
+    /// A `PriceUpdateField` with its required fields (`type_`, `value`); set the others with the setters.
+    pub fn new(type_: PriceUpdateFieldType, value: f64) -> Self {
+        Self {
+            type_,
+            value,
+            round_to_whole: None,
+        }
+    }
+
+    /// Sets [`round_to_whole`](Self::round_to_whole).
+    pub fn round_to_whole(mut self, round_to_whole: bool) -> Self {
+        self.round_to_whole = Some(round_to_whole);
+        self
+    }
+}
+
 /// Type of price update
 ///
 /// Schema: `apps/products.json#/components/schemas/PriceUpdateField/properties/type`
@@ -1408,6 +2185,7 @@ pub struct PriceUpdateField {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum PriceUpdateFieldType {
     /// `INCREASE_BY_AMOUNT`
     IncreaseByAmount,
@@ -1474,6 +2252,7 @@ pub type ProductCategories = serde_json::Value;
 ///
 /// Schema: `apps/products.json#/components/schemas/ProductLabelDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ProductLabelDto {
     /// The content for the product label.
     ///
@@ -1491,10 +2270,34 @@ pub struct ProductLabelDto {
     pub end_date: Option<String>,
 }
 
+impl ProductLabelDto {
+    /// A `ProductLabelDto` with its required fields (`title`); set the others with the setters.
+    pub fn new(title: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            start_date: None,
+            end_date: None,
+        }
+    }
+
+    /// Sets [`start_date`](Self::start_date).
+    pub fn start_date(mut self, start_date: impl Into<String>) -> Self {
+        self.start_date = Some(start_date.into());
+        self
+    }
+
+    /// Sets [`end_date`](Self::end_date).
+    pub fn end_date(mut self, end_date: impl Into<String>) -> Self {
+        self.end_date = Some(end_date.into());
+        self
+    }
+}
+
 /// An item of the `medias` field of [`CreateProductDto`] and an item of the `medias` field of [`UpdateProductDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/ProductMediaDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ProductMediaDto {
     /// The unique identifier for the media.
     ///
@@ -1526,12 +2329,52 @@ pub struct ProductMediaDto {
     pub price_ids: Option<Vec<Vec<serde_json::Value>>>,
 }
 
+impl ProductMediaDto {
+    /// A `ProductMediaDto` with its required fields (`id`, `url`, `type_`); set the others with the setters.
+    pub fn new(
+        id: impl Into<String>,
+        url: impl Into<String>,
+        type_: ProductMediaDtoType,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            title: None,
+            url: url.into(),
+            type_,
+            is_featured: None,
+            price_ids: None,
+        }
+    }
+
+    /// Sets [`title`](Self::title).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`is_featured`](Self::is_featured).
+    pub fn is_featured(mut self, is_featured: bool) -> Self {
+        self.is_featured = Some(is_featured);
+        self
+    }
+
+    /// Sets [`price_ids`](Self::price_ids).
+    pub fn price_ids(
+        mut self,
+        price_ids: impl Into<Vec<Vec<serde_json::Value>>>,
+    ) -> Self {
+        self.price_ids = Some(price_ids.into());
+        self
+    }
+}
+
 pub use ghl_common::types::Type as ProductMediaDtoType;
 
 /// An item of the `reply` field of [`UpdateProductReviewDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/ProductReviewDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ProductReviewDto {
     /// Headline of the Review
     ///
@@ -1543,6 +2386,21 @@ pub struct ProductReviewDto {
     pub comment: String,
     /// User who is giving the review/reply
     pub user: UserDetailsDto,
+}
+
+impl ProductReviewDto {
+    /// A `ProductReviewDto` with its required fields (`headline`, `comment`, `user`); set the others with the setters.
+    pub fn new(
+        headline: impl Into<String>,
+        comment: impl Into<String>,
+        user: UserDetailsDto,
+    ) -> Self {
+        Self {
+            headline: headline.into(),
+            comment: comment.into(),
+            user,
+        }
+    }
 }
 
 /// The `seo` field of [`BulkEditProductDto`], the `seo` field of [`CreateProductDto`] and the `seo` field of [`UpdateProductDto`].
@@ -1557,6 +2415,7 @@ pub type ProductSeoDto = CollectionSeoDto;
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ProductType {
     /// `DIGITAL`
     Digital,
@@ -1614,6 +2473,7 @@ impl std::fmt::Display for ProductType {
 ///
 /// Schema: `apps/products.json#/components/schemas/ProductVariantDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ProductVariantDto {
     /// A unique identifier for the variant.
     ///
@@ -1627,10 +2487,26 @@ pub struct ProductVariantDto {
     pub options: Vec<ProductVariantOptionDto>,
 }
 
+impl ProductVariantDto {
+    /// A `ProductVariantDto` with its required fields (`id`, `name`, `options`); set the others with the setters.
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        options: Vec<ProductVariantOptionDto>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            options,
+        }
+    }
+}
+
 /// An item of the `options` field of [`ProductVariantDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/ProductVariantOptionDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ProductVariantOptionDto {
     /// The unique identifier for the option.
     ///
@@ -1642,10 +2518,21 @@ pub struct ProductVariantOptionDto {
     pub name: String,
 }
 
+impl ProductVariantOptionDto {
+    /// A `ProductVariantOptionDto` with its required fields (`id`, `name`); set the others with the setters.
+    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+        }
+    }
+}
+
 /// The `recurring` field of [`BulkEditPriceDto`], the `recurring` field of [`CreatePriceDto`] and the `recurring` field of [`CreatePriceResponseDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/RecurringDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RecurringDto {
     /// The interval at which the recurring event occurs.
     ///
@@ -1658,12 +2545,20 @@ pub struct RecurringDto {
     pub interval_count: f64,
 }
 
+impl RecurringDto {
+    /// A `RecurringDto` with its required fields (`interval`, `interval_count`); set the others with the setters.
+    pub fn new(interval: RecurringDtoInterval, interval_count: f64) -> Self {
+        Self { interval, interval_count }
+    }
+}
+
 pub use ghl_common::types::Interval as RecurringDtoInterval;
 
 /// The `shippingOptions` field of [`BulkEditPriceDto`] and the `shippingOptions` field of [`CreatePriceDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/ShippingOptionsDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ShippingOptionsDto {
     /// Weight options of the product
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1673,12 +2568,35 @@ pub struct ShippingOptionsDto {
     pub dimensions: Option<PriceDimensionsDto>,
 }
 
+impl ShippingOptionsDto {
+    /// An empty `ShippingOptionsDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            weight: None,
+            dimensions: None,
+        }
+    }
+
+    /// Sets [`weight`](Self::weight).
+    pub fn weight(mut self, weight: impl Into<WeightOptionsDto>) -> Self {
+        self.weight = Some(weight.into());
+        self
+    }
+
+    /// Sets [`dimensions`](Self::dimensions).
+    pub fn dimensions(mut self, dimensions: impl Into<PriceDimensionsDto>) -> Self {
+        self.dimensions = Some(dimensions.into());
+        self
+    }
+}
+
 pub use ghl_common::types::DefaultPriceResponseDtoType as Type;
 
 /// The body of `POST /products/store/{storeId}/priority`.
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateDisplayPriorityBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateDisplayPriorityBodyDto {
     /// Location Id or Agency Id
     ///
@@ -1692,10 +2610,26 @@ pub struct UpdateDisplayPriorityBodyDto {
     pub products: Vec<Vec<serde_json::Value>>,
 }
 
+impl UpdateDisplayPriorityBodyDto {
+    /// A `UpdateDisplayPriorityBodyDto` with its required fields (`alt_id`, `alt_type`, `products`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        products: Vec<Vec<serde_json::Value>>,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            products,
+        }
+    }
+}
+
 /// The body of `POST /products/inventory`.
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateInventoryDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateInventoryDto {
     /// Location Id or Agency Id
     ///
@@ -1709,10 +2643,26 @@ pub struct UpdateInventoryDto {
     pub items: Vec<UpdateInventoryItemDto>,
 }
 
+impl UpdateInventoryDto {
+    /// A `UpdateInventoryDto` with its required fields (`alt_id`, `alt_type`, `items`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        items: Vec<UpdateInventoryItemDto>,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            items,
+        }
+    }
+}
+
 /// An item of the `items` field of [`UpdateInventoryDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateInventoryItemDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateInventoryItemDto {
     /// The unique identifier for the price, in MongoDB ID format.
     ///
@@ -1739,6 +2689,32 @@ pub struct UpdateInventoryItemDto {
     pub allow_out_of_stock_purchases: Option<bool>,
 }
 
+impl UpdateInventoryItemDto {
+    /// A `UpdateInventoryItemDto` with its required fields (`price_id`); set the others with the setters.
+    pub fn new(price_id: impl Into<String>) -> Self {
+        Self {
+            price_id: price_id.into(),
+            available_quantity: None,
+            allow_out_of_stock_purchases: None,
+        }
+    }
+
+    /// Sets [`available_quantity`](Self::available_quantity).
+    pub fn available_quantity(mut self, available_quantity: f64) -> Self {
+        self.available_quantity = Some(available_quantity);
+        self
+    }
+
+    /// Sets [`allow_out_of_stock_purchases`](Self::allow_out_of_stock_purchases).
+    pub fn allow_out_of_stock_purchases(
+        mut self,
+        allow_out_of_stock_purchases: bool,
+    ) -> Self {
+        self.allow_out_of_stock_purchases = Some(allow_out_of_stock_purchases);
+        self
+    }
+}
+
 /// The response to `POST /products/inventory`.
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateInventoryResponseDto`
@@ -1763,6 +2739,7 @@ pub type UpdateProductCollectionResponseDto = BulkUpdateResponseDto;
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductCollectionsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateProductCollectionsDto {
     /// Location Id
     ///
@@ -1794,10 +2771,49 @@ pub struct UpdateProductCollectionsDto {
     pub seo: Option<CollectionSeoDto>,
 }
 
+impl UpdateProductCollectionsDto {
+    /// A `UpdateProductCollectionsDto` with its required fields (`alt_id`, `alt_type`); set the others with the setters.
+    pub fn new(alt_id: impl Into<String>, alt_type: AltType) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            name: None,
+            slug: None,
+            image: None,
+            seo: None,
+        }
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`slug`](Self::slug).
+    pub fn slug(mut self, slug: impl Into<String>) -> Self {
+        self.slug = Some(slug.into());
+        self
+    }
+
+    /// Sets [`image`](Self::image).
+    pub fn image(mut self, image: impl Into<String>) -> Self {
+        self.image = Some(image.into());
+        self
+    }
+
+    /// Sets [`seo`](Self::seo).
+    pub fn seo(mut self, seo: impl Into<CollectionSeoDto>) -> Self {
+        self.seo = Some(seo.into());
+        self
+    }
+}
+
 /// The body of `PUT /products/{productId}`.
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateProductDto {
     /// The name of the product.
     ///
@@ -1891,6 +2907,139 @@ pub struct UpdateProductDto {
     pub prices: Option<Vec<String>>,
 }
 
+impl UpdateProductDto {
+    /// A `UpdateProductDto` with its required fields (`name`, `location_id`, `product_type`); set the others with the setters.
+    pub fn new(
+        name: impl Into<String>,
+        location_id: impl Into<String>,
+        product_type: ProductType,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            location_id: location_id.into(),
+            description: None,
+            product_type,
+            image: None,
+            statement_descriptor: None,
+            available_in_store: None,
+            medias: None,
+            variants: None,
+            collection_ids: None,
+            is_taxes_enabled: None,
+            taxes: None,
+            automatic_tax_category_id: None,
+            is_label_enabled: None,
+            label: None,
+            slug: None,
+            seo: None,
+            tax_inclusive: None,
+            prices: None,
+        }
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`image`](Self::image).
+    pub fn image(mut self, image: impl Into<String>) -> Self {
+        self.image = Some(image.into());
+        self
+    }
+
+    /// Sets [`statement_descriptor`](Self::statement_descriptor).
+    pub fn statement_descriptor(
+        mut self,
+        statement_descriptor: impl Into<String>,
+    ) -> Self {
+        self.statement_descriptor = Some(statement_descriptor.into());
+        self
+    }
+
+    /// Sets [`available_in_store`](Self::available_in_store).
+    pub fn available_in_store(mut self, available_in_store: bool) -> Self {
+        self.available_in_store = Some(available_in_store);
+        self
+    }
+
+    /// Sets [`medias`](Self::medias).
+    pub fn medias(mut self, medias: impl Into<Vec<ProductMediaDto>>) -> Self {
+        self.medias = Some(medias.into());
+        self
+    }
+
+    /// Sets [`variants`](Self::variants).
+    pub fn variants(mut self, variants: impl Into<Vec<ProductVariantDto>>) -> Self {
+        self.variants = Some(variants.into());
+        self
+    }
+
+    /// Sets [`collection_ids`](Self::collection_ids).
+    pub fn collection_ids(mut self, collection_ids: impl Into<Vec<String>>) -> Self {
+        self.collection_ids = Some(collection_ids.into());
+        self
+    }
+
+    /// Sets [`is_taxes_enabled`](Self::is_taxes_enabled).
+    pub fn is_taxes_enabled(mut self, is_taxes_enabled: bool) -> Self {
+        self.is_taxes_enabled = Some(is_taxes_enabled);
+        self
+    }
+
+    /// Sets [`taxes`](Self::taxes).
+    pub fn taxes(mut self, taxes: impl Into<Vec<String>>) -> Self {
+        self.taxes = Some(taxes.into());
+        self
+    }
+
+    /// Sets [`automatic_tax_category_id`](Self::automatic_tax_category_id).
+    pub fn automatic_tax_category_id(
+        mut self,
+        automatic_tax_category_id: impl Into<String>,
+    ) -> Self {
+        self.automatic_tax_category_id = Some(automatic_tax_category_id.into());
+        self
+    }
+
+    /// Sets [`is_label_enabled`](Self::is_label_enabled).
+    pub fn is_label_enabled(mut self, is_label_enabled: bool) -> Self {
+        self.is_label_enabled = Some(is_label_enabled);
+        self
+    }
+
+    /// Sets [`label`](Self::label).
+    pub fn label(mut self, label: impl Into<ProductLabelDto>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
+    /// Sets [`slug`](Self::slug).
+    pub fn slug(mut self, slug: impl Into<String>) -> Self {
+        self.slug = Some(slug.into());
+        self
+    }
+
+    /// Sets [`seo`](Self::seo).
+    pub fn seo(mut self, seo: impl Into<ProductSeoDto>) -> Self {
+        self.seo = Some(seo.into());
+        self
+    }
+
+    /// Sets [`tax_inclusive`](Self::tax_inclusive).
+    pub fn tax_inclusive(mut self, tax_inclusive: bool) -> Self {
+        self.tax_inclusive = Some(tax_inclusive);
+        self
+    }
+
+    /// Sets [`prices`](Self::prices).
+    pub fn prices(mut self, prices: impl Into<Vec<String>>) -> Self {
+        self.prices = Some(prices.into());
+        self
+    }
+}
+
 /// The response to `PUT /products/{productId}`.
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductResponseDto`
@@ -1900,6 +3049,7 @@ pub type UpdateProductResponseDto = CreateProductResponseDto;
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductReviewDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateProductReviewDto {
     /// Location Id or Agency Id
     ///
@@ -1938,10 +3088,56 @@ pub struct UpdateProductReviewDto {
     pub detail: Option<String>,
 }
 
+impl UpdateProductReviewDto {
+    /// A `UpdateProductReviewDto` with its required fields (`alt_id`, `alt_type`, `product_id`, `status`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        product_id: impl Into<String>,
+        status: impl Into<String>,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            product_id: product_id.into(),
+            status: status.into(),
+            reply: None,
+            rating: None,
+            headline: None,
+            detail: None,
+        }
+    }
+
+    /// Sets [`reply`](Self::reply).
+    pub fn reply(mut self, reply: impl Into<Vec<ProductReviewDto>>) -> Self {
+        self.reply = Some(reply.into());
+        self
+    }
+
+    /// Sets [`rating`](Self::rating).
+    pub fn rating(mut self, rating: f64) -> Self {
+        self.rating = Some(rating);
+        self
+    }
+
+    /// Sets [`headline`](Self::headline).
+    pub fn headline(mut self, headline: impl Into<String>) -> Self {
+        self.headline = Some(headline.into());
+        self
+    }
+
+    /// Sets [`detail`](Self::detail).
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
 /// An item of the `reviews` field of [`UpdateProductReviewsDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductReviewObjectDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateProductReviewObjectDto {
     /// Review Id
     ///
@@ -1960,10 +3156,26 @@ pub struct UpdateProductReviewObjectDto {
     pub store_id: String,
 }
 
+impl UpdateProductReviewObjectDto {
+    /// A `UpdateProductReviewObjectDto` with its required fields (`review_id`, `product_id`, `store_id`); set the others with the setters.
+    pub fn new(
+        review_id: impl Into<String>,
+        product_id: impl Into<String>,
+        store_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            review_id: review_id.into(),
+            product_id: product_id.into(),
+            store_id: store_id.into(),
+        }
+    }
+}
+
 /// The body of `POST /products/reviews/bulk-update`.
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductReviewsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateProductReviewsDto {
     /// Location Id or Agency Id
     ///
@@ -1981,6 +3193,23 @@ pub struct UpdateProductReviewsDto {
     pub status: String,
 }
 
+impl UpdateProductReviewsDto {
+    /// A `UpdateProductReviewsDto` with its required fields (`alt_id`, `alt_type`, `reviews`, `status`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        reviews: Vec<UpdateProductReviewObjectDto>,
+        status: impl Into<String>,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            reviews,
+            status: status.into(),
+        }
+    }
+}
+
 /// The response to `POST /products/reviews/bulk-update` and the response to `PUT /products/reviews/{reviewId}`.
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductReviewsResponseDto`
@@ -1990,6 +3219,7 @@ pub type UpdateProductReviewsResponseDto = BulkUpdateResponseDto;
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductStoreDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateProductStoreDto {
     /// Location Id or Agency Id
     ///
@@ -2008,6 +3238,23 @@ pub struct UpdateProductStoreDto {
     pub product_ids: Vec<String>,
 }
 
+impl UpdateProductStoreDto {
+    /// A `UpdateProductStoreDto` with its required fields (`alt_id`, `alt_type`, `action`, `product_ids`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        action: UpdateProductStoreDtoAction,
+        product_ids: Vec<String>,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            action,
+            product_ids,
+        }
+    }
+}
+
 pub use ghl_common::types::SelectionType as UpdateProductStoreDtoAction;
 
 /// The response to `POST /products/store/{storeId}`.
@@ -2019,6 +3266,7 @@ pub type UpdateProductStoreResponseDto = BulkUpdateResponseDto;
 ///
 /// Schema: `apps/products.json#/components/schemas/UserDetailsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UserDetailsDto {
     /// Name of the customer
     ///
@@ -2040,10 +3288,35 @@ pub struct UserDetailsDto {
     pub is_customer: Option<bool>,
 }
 
+impl UserDetailsDto {
+    /// A `UserDetailsDto` with its required fields (`name`, `email`); set the others with the setters.
+    pub fn new(name: impl Into<String>, email: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            email: email.into(),
+            phone: None,
+            is_customer: None,
+        }
+    }
+
+    /// Sets [`phone`](Self::phone).
+    pub fn phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
+    }
+
+    /// Sets [`is_customer`](Self::is_customer).
+    pub fn is_customer(mut self, is_customer: bool) -> Self {
+        self.is_customer = Some(is_customer);
+        self
+    }
+}
+
 /// The `weight` field of [`ShippingOptionsDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/WeightOptionsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct WeightOptionsDto {
     /// Actual weight of the product
     ///
@@ -2055,6 +3328,13 @@ pub struct WeightOptionsDto {
     pub unit: WeightOptionsDtoUnit,
 }
 
+impl WeightOptionsDto {
+    /// A `WeightOptionsDto` with its required fields (`value`, `unit`); set the others with the setters.
+    pub fn new(value: f64, unit: WeightOptionsDtoUnit) -> Self {
+        Self { value, unit }
+    }
+}
+
 /// Weight unit of the product
 ///
 /// Schema: `apps/products.json#/components/schemas/WeightOptionsDto/properties/unit`
@@ -2062,6 +3342,7 @@ pub struct WeightOptionsDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum WeightOptionsDtoUnit {
     /// `kg`
     Kg,

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 /// The `BadRequestDTO` schema.
 ///
 /// Schema: `apps/proposals.json#/components/schemas/BadRequestDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BadRequestDto {
     /// Example: `400`
     #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]
@@ -22,6 +23,7 @@ pub struct BadRequestDto {
 ///
 /// Schema: `apps/proposals.json#/components/schemas/CCRecipientItem`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CcRecipientItem {
     /// Email
     ///
@@ -53,10 +55,32 @@ pub struct CcRecipientItem {
     pub last_name: String,
 }
 
+impl CcRecipientItem {
+    /// A `CcRecipientItem` with its required fields (`email`, `id`, `image_url`, `contact_name`, `first_name`, `last_name`); set the others with the setters.
+    pub fn new(
+        email: impl Into<String>,
+        id: impl Into<String>,
+        image_url: impl Into<String>,
+        contact_name: impl Into<String>,
+        first_name: impl Into<String>,
+        last_name: impl Into<String>,
+    ) -> Self {
+        Self {
+            email: email.into(),
+            id: id.into(),
+            image_url: image_url.into(),
+            contact_name: contact_name.into(),
+            first_name: first_name.into(),
+            last_name: last_name.into(),
+        }
+    }
+}
+
 /// An item of the `discounts` field of [`GrandTotalDto`].
 ///
 /// Schema: `apps/proposals.json#/components/schemas/DiscountDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DiscountDto {
     /// Unique identifier for the discount
     ///
@@ -80,6 +104,7 @@ pub struct DiscountDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum DiscountDtoType {
     /// `percentage`
     Percentage,
@@ -129,6 +154,7 @@ impl std::fmt::Display for DiscountDtoType {
 ///
 /// Schema: `apps/proposals.json#/components/schemas/DocumentDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DocumentDto {
     /// Location Id
     ///
@@ -207,6 +233,7 @@ pub struct DocumentDto {
 ///
 /// Schema: `apps/proposals.json#/components/schemas/DocumentListResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DocumentListResponseDto {
     /// List of documents
     pub documents: Vec<DocumentDto>,
@@ -241,6 +268,7 @@ pub struct DocumentListResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ElementsLookup {
     /// `Page`
     Page,
@@ -345,6 +373,7 @@ impl std::fmt::Display for ElementsLookup {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum EntityReference {
     /// `contacts`
     Contacts,
@@ -394,6 +423,7 @@ impl std::fmt::Display for EntityReference {
 ///
 /// Schema: `apps/proposals.json#/components/schemas/FillableFieldsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FillableFieldsDto {
     /// Field Id
     ///
@@ -434,6 +464,7 @@ pub struct FillableFieldsDto {
 ///
 /// Schema: `apps/proposals.json#/components/schemas/GrandTotalDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GrandTotalDto {
     /// Total amount before discounts
     ///
@@ -456,6 +487,7 @@ pub struct GrandTotalDto {
 ///
 /// Schema: `apps/proposals.json#/components/schemas/NotificationSendSettingDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NotificationSendSettingDto {
     /// The `templateId` field.
     #[serde(rename = "templateId")]
@@ -464,10 +496,21 @@ pub struct NotificationSendSettingDto {
     pub subject: String,
 }
 
+impl NotificationSendSettingDto {
+    /// A `NotificationSendSettingDto` with its required fields (`template_id`, `subject`); set the others with the setters.
+    pub fn new(template_id: impl Into<String>, subject: impl Into<String>) -> Self {
+        Self {
+            template_id: template_id.into(),
+            subject: subject.into(),
+        }
+    }
+}
+
 /// The `sender` field of [`NotificationSettingsDto`].
 ///
 /// Schema: `apps/proposals.json#/components/schemas/NotificationSenderSettingDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NotificationSenderSettingDto {
     /// The `fromEmail` field.
     #[serde(rename = "fromEmail")]
@@ -477,15 +520,36 @@ pub struct NotificationSenderSettingDto {
     pub from_name: String,
 }
 
+impl NotificationSenderSettingDto {
+    /// A `NotificationSenderSettingDto` with its required fields (`from_email`, `from_name`); set the others with the setters.
+    pub fn new(from_email: impl Into<String>, from_name: impl Into<String>) -> Self {
+        Self {
+            from_email: from_email.into(),
+            from_name: from_name.into(),
+        }
+    }
+}
+
 /// The `notificationSettings` field of [`SendDocumentDto`].
 ///
 /// Schema: `apps/proposals.json#/components/schemas/NotificationSettingsDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NotificationSettingsDto {
     /// The `receive` field.
     pub receive: NotificationSendSettingDto,
     /// The `sender` field.
     pub sender: NotificationSenderSettingDto,
+}
+
+impl NotificationSettingsDto {
+    /// A `NotificationSettingsDto` with its required fields (`receive`, `sender`); set the others with the setters.
+    pub fn new(
+        receive: NotificationSendSettingDto,
+        sender: NotificationSenderSettingDto,
+    ) -> Self {
+        Self { receive, sender }
+    }
 }
 
 /// The `paymentStatus` parameter of `GET /proposals/document` and an item of the `paymentStatus` field of [`DocumentDto`].
@@ -495,6 +559,7 @@ pub struct NotificationSettingsDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum PaymentStatusItem {
     /// `waiting_for_payment`
     WaitingForPayment,
@@ -548,6 +613,7 @@ impl std::fmt::Display for PaymentStatusItem {
 ///
 /// Schema: `apps/proposals.json#/components/schemas/ProposalEstimateLinksDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ProposalEstimateLinksDto {
     /// Reference ID
     ///
@@ -597,6 +663,7 @@ pub struct ProposalEstimateLinksDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ProposalEstimateLinksDtoRecipientCategory {
     /// `recipient`
     Recipient,
@@ -650,6 +717,7 @@ impl std::fmt::Display for ProposalEstimateLinksDtoRecipientCategory {
 ///
 /// Schema: `apps/proposals.json#/components/schemas/RecipientItem`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RecipientItem {
     /// Recipient Id
     ///
@@ -757,6 +825,7 @@ pub struct RecipientItem {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum RecipientItemRole {
     /// `user`
     User,
@@ -806,6 +875,7 @@ impl std::fmt::Display for RecipientItemRole {
 ///
 /// Schema: `apps/proposals.json#/components/schemas/SendDocumentDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SendDocumentDto {
     /// Location Id
     ///
@@ -844,6 +914,55 @@ pub struct SendDocumentDto {
     pub sent_by: String,
 }
 
+impl SendDocumentDto {
+    /// A `SendDocumentDto` with its required fields (`location_id`, `document_id`, `sent_by`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        document_id: impl Into<String>,
+        sent_by: impl Into<String>,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            document_id: document_id.into(),
+            document_name: None,
+            medium: None,
+            cc_recipients: None,
+            notification_settings: None,
+            sent_by: sent_by.into(),
+        }
+    }
+
+    /// Sets [`document_name`](Self::document_name).
+    pub fn document_name(mut self, document_name: impl Into<String>) -> Self {
+        self.document_name = Some(document_name.into());
+        self
+    }
+
+    /// Sets [`medium`](Self::medium).
+    pub fn medium(mut self, medium: impl Into<SendDocumentDtoMedium>) -> Self {
+        self.medium = Some(medium.into());
+        self
+    }
+
+    /// Sets [`cc_recipients`](Self::cc_recipients).
+    pub fn cc_recipients(
+        mut self,
+        cc_recipients: impl Into<Vec<CcRecipientItem>>,
+    ) -> Self {
+        self.cc_recipients = Some(cc_recipients.into());
+        self
+    }
+
+    /// Sets [`notification_settings`](Self::notification_settings).
+    pub fn notification_settings(
+        mut self,
+        notification_settings: impl Into<NotificationSettingsDto>,
+    ) -> Self {
+        self.notification_settings = Some(notification_settings.into());
+        self
+    }
+}
+
 /// Medium to be used for sending the document
 ///
 /// Schema: `apps/proposals.json#/components/schemas/SendDocumentDto/properties/medium`
@@ -851,6 +970,7 @@ pub struct SendDocumentDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum SendDocumentDtoMedium {
     /// `link`
     Link,
@@ -900,6 +1020,7 @@ impl std::fmt::Display for SendDocumentDtoMedium {
 ///
 /// Schema: `apps/proposals.json#/components/schemas/SendDocumentFromPublicApiBodyDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SendDocumentFromPublicApiBodyDto {
     /// Template Id
     ///
@@ -933,10 +1054,42 @@ pub struct SendDocumentFromPublicApiBodyDto {
     pub opportunity_id: Option<String>,
 }
 
+impl SendDocumentFromPublicApiBodyDto {
+    /// A `SendDocumentFromPublicApiBodyDto` with its required fields (`template_id`, `user_id`, `location_id`, `contact_id`); set the others with the setters.
+    pub fn new(
+        template_id: impl Into<String>,
+        user_id: impl Into<String>,
+        location_id: impl Into<String>,
+        contact_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            template_id: template_id.into(),
+            user_id: user_id.into(),
+            send_document: None,
+            location_id: location_id.into(),
+            contact_id: contact_id.into(),
+            opportunity_id: None,
+        }
+    }
+
+    /// Sets [`send_document`](Self::send_document).
+    pub fn send_document(mut self, send_document: bool) -> Self {
+        self.send_document = Some(send_document);
+        self
+    }
+
+    /// Sets [`opportunity_id`](Self::opportunity_id).
+    pub fn opportunity_id(mut self, opportunity_id: impl Into<String>) -> Self {
+        self.opportunity_id = Some(opportunity_id.into());
+        self
+    }
+}
+
 /// The response to `POST /proposals/document/send`.
 ///
 /// Schema: `apps/proposals.json#/components/schemas/SendDocumentResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SendDocumentResponseDto {
     /// Success status
     ///
@@ -958,6 +1111,7 @@ pub type SendTemplateResponseDto = SendDocumentResponseDto;
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum StatusItem {
     /// `draft`
     Draft,
@@ -1019,6 +1173,7 @@ impl std::fmt::Display for StatusItem {
 ///
 /// Schema: `apps/proposals.json#/components/schemas/TemplateListPaginationResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TemplateListPaginationResponseDto {
     /// Array of templates
     pub data: Vec<TemplateListResponseDto>,
@@ -1037,6 +1192,7 @@ pub struct TemplateListPaginationResponseDto {
 ///
 /// Schema: `apps/proposals.json#/components/schemas/TemplateListResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TemplateListResponseDto {
     /// Template ID
     ///
@@ -1108,6 +1264,7 @@ pub struct TemplateListResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum TemplateListResponseDtoType {
     /// `proposal`
     Proposal,
@@ -1160,7 +1317,8 @@ impl std::fmt::Display for TemplateListResponseDtoType {
 /// The `UnauthorizedDTO` schema.
 ///
 /// Schema: `apps/proposals.json#/components/schemas/UnauthorizedDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UnauthorizedDto {
     /// Example: `401`
     #[serde(rename = "statusCode", default, skip_serializing_if = "Option::is_none")]

@@ -18,7 +18,8 @@ use crate::auth::{
 };
 use crate::error::{self, excerpt};
 use crate::ratelimit::{OwnerSlot, RateLimitConfig, RateLimitSnapshot, RateLimiter, Refusal};
-use crate::request::{Body, TokenKinds, is_sensitive_header};
+use crate::request::{Answer, Body, TokenKinds, is_sensitive_header};
+use crate::response::Response;
 use crate::retry::{RetryBudget, RetryPolicy};
 use crate::{
     DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_USER_AGENT, Error, Method, Request, Result,
@@ -388,6 +389,8 @@ struct CallInfo {
     path: &'static str,
     /// The answer may carry tokens: errors must not quote it.
     redact: bool,
+    /// What of the body to decode.
+    answer: Answer,
 }
 
 impl CallInfo {
@@ -396,6 +399,42 @@ impl CallInfo {
             method: request.method.clone(),
             path: request.path_template,
             redact: request.sensitive_response(),
+            answer: request.answer(),
+        }
+    }
+
+    /// Decodes what the request asked for of a 2xx body.
+    fn decode<T: DeserializeOwned>(&self, body: &[u8]) -> Result<T> {
+        match self.answer {
+            Answer::Body => decode(&self.method, self.path, body, self.redact),
+            Answer::Ignored => T::deserialize(serde_json::Value::Null)
+                .map_err(|e| decode_error(&self.method, self.path, ".".to_owned(), b"", false, e)),
+            Answer::At(at) => {
+                let mut envelope: serde_json::Value =
+                    decode(&self.method, self.path, body, self.redact)?;
+                let inner = envelope
+                    .pointer_mut(at)
+                    .map(serde_json::Value::take)
+                    .unwrap_or_default();
+                serde_path_to_error::deserialize(inner).map_err(|e| {
+                    let prefix = pointer_to_path(at);
+                    let rest = e.path().to_string();
+                    let json_path = match (prefix.is_empty(), rest.as_str()) {
+                        (true, _) => rest,
+                        (false, ".") => prefix,
+                        (false, r) if r.starts_with('[') => format!("{prefix}{r}"),
+                        (false, r) => format!("{prefix}.{r}"),
+                    };
+                    decode_error(
+                        &self.method,
+                        self.path,
+                        json_path,
+                        body,
+                        self.redact,
+                        e.into_inner(),
+                    )
+                })
+            }
         }
     }
 }
@@ -448,9 +487,10 @@ impl Client {
         Client::builder().token(token).build()
     }
 
-    /// Sends `request`; on a 2xx answer decodes the JSON body into `T` (an empty body
-    /// decodes as JSON `null`, so `serde_json::Value` and `Option<_>` work), otherwise
-    /// returns the matching [`Error`].
+    /// Sends `request`; on a 2xx answer decodes the JSON body into `T` (an empty body is
+    /// JSON `null`; see [`Request::unwrap_at`] and [`Request::ignore_body`] for decoding
+    /// part of it or none), otherwise returns the matching [`Error`]. A decode failure
+    /// names the JSON path of the offending value.
     ///
     /// (The `send*` methods return their futures from plain functions: an `async fn` would
     /// keep the request twice in its future, as the argument and as a local.)
@@ -465,58 +505,42 @@ impl Client {
         async move {
             let call = CallInfo::of(&request);
             let raw = execute!(self, request)?;
-            decode(&call.method, call.path, &raw.body, call.redact)
+            call.decode(&raw.body)
         }
     }
 
-    /// Sends `request`; on a 2xx answer decodes the value at the JSON pointer `at` of the
-    /// body (e.g. `/results/post`) into `T`, for endpoints that wrap their payload in an
-    /// envelope the caller has no use for. A missing value decodes as JSON `null`. A decode
-    /// failure names the full JSON path from the body's root (e.g.
-    /// `results.post.media[0].type`).
+    /// [`Client::send`], keeping the status, the headers and the body's `traceId` beside
+    /// the decoded body.
     #[expect(
         clippy::manual_async_fn,
         reason = "an async fn would hold the request twice in its future"
     )]
-    pub fn send_at<T: DeserializeOwned>(
+    pub fn send_with_response<T: DeserializeOwned>(
         &self,
         mut request: Request,
-        at: &'static str,
-    ) -> impl Future<Output = Result<T>> + '_ {
+    ) -> impl Future<Output = Result<Response<T>>> + '_ {
         async move {
-            let CallInfo {
-                method,
-                path,
-                redact,
-            } = CallInfo::of(&request);
+            let call = CallInfo::of(&request);
             let raw = execute!(self, request)?;
-            let mut envelope: serde_json::Value = decode(&method, path, &raw.body, redact)?;
-            let inner = envelope
-                .pointer_mut(at)
-                .map(serde_json::Value::take)
-                .unwrap_or_default();
-            serde_path_to_error::deserialize(inner).map_err(|e| {
-                let prefix = pointer_to_path(at);
-                let rest = e.path().to_string();
-                let json_path = match (prefix.is_empty(), rest.as_str()) {
-                    (true, _) => rest,
-                    (false, ".") => prefix,
-                    (false, r) if r.starts_with('[') => format!("{prefix}{r}"),
-                    (false, r) => format!("{prefix}.{r}"),
-                };
-                decode_error(&method, path, json_path, &raw.body, redact, e.into_inner())
-            })
+            let body = call.decode(&raw.body)?;
+            Ok(Response::new(raw.status, raw.headers, &raw.body, body))
         }
     }
 
-    /// Sends `request`; on a 2xx answer ignores the body, otherwise returns the matching
-    /// [`Error`].
-    #[expect(
-        clippy::manual_async_fn,
-        reason = "an async fn would hold the request twice in its future"
-    )]
-    pub fn send_empty(&self, mut request: Request) -> impl Future<Output = Result<()>> + '_ {
-        async move { execute!(self, request).map(|_| ()) }
+    /// [`Client::send`] of `request.unwrap_at(at)`: decodes the value at the JSON pointer
+    /// `at` of the body.
+    pub fn send_at<T: DeserializeOwned>(
+        &self,
+        request: Request,
+        at: &'static str,
+    ) -> impl Future<Output = Result<T>> + '_ {
+        self.send(request.unwrap_at(at))
+    }
+
+    /// [`Client::send`] of `request.ignore_body()`: on a 2xx answer ignores the body,
+    /// otherwise returns the matching [`Error`].
+    pub fn send_empty(&self, request: Request) -> impl Future<Output = Result<()>> + '_ {
+        self.send(request.ignore_body())
     }
 
     /// The limits the server last reported for this client's token owner.

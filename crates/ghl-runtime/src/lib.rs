@@ -72,6 +72,7 @@ mod client;
 mod error;
 pub mod ratelimit;
 mod request;
+mod response;
 mod retry;
 pub mod store;
 pub mod timestamp;
@@ -83,6 +84,7 @@ pub use client::{Client, ClientBuilder};
 pub use error::Error;
 pub use request::{FilePart, Multipart, Request, TokenKinds, encode_path_segment};
 pub use reqwest::Method;
+pub use response::Response;
 pub use retry::RetryPolicy;
 
 /// Installs rustls' `ring` crypto provider as the process default, if none is installed.

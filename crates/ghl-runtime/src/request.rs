@@ -412,7 +412,7 @@ impl TokenKinds {
 /// One HTTP call as a generated operation describes it.
 ///
 /// Built by generated code and sent with [`Client::send`](crate::Client::send) or
-/// [`Client::send_empty`](crate::Client::send_empty). Errors while building (a parameter
+/// [`Client::send_with_response`](crate::Client::send_with_response). Errors while building (a parameter
 /// that cannot be serialized) are kept and returned by `send`, so the builder methods
 /// never fail.
 #[must_use = "a Request does nothing until it is sent with Client::send"]
@@ -433,6 +433,21 @@ pub struct Request {
     pub(crate) token_kinds: Option<TokenKinds>,
     /// Boxed: the request is held in every call's future, and errors are rare.
     pub(crate) error: Option<Box<Error>>,
+    /// Decode only the value at this JSON pointer of a 2xx body.
+    pub(crate) unwrap_at: Option<&'static str>,
+    /// Decode nothing of a 2xx body (beside `auth`: no room taken).
+    pub(crate) ignore_body: bool,
+}
+
+/// What of a 2xx body a request decodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Answer {
+    /// The whole body.
+    Body,
+    /// The value at this JSON pointer (the payload of an envelope).
+    At(&'static str),
+    /// Nothing: the body is ignored and decodes as JSON `null` (so `()`).
+    Ignored,
 }
 
 impl Request {
@@ -461,7 +476,24 @@ impl Request {
             auth: true,
             token_kinds: None,
             error: None,
+            unwrap_at: None,
+            ignore_body: false,
         }
+    }
+
+    /// Decodes only the value at the JSON pointer `at` of a 2xx body (e.g. `/results/post`),
+    /// for endpoints that wrap their payload in an envelope the caller has no use for. A
+    /// missing value decodes as JSON `null`; a decode failure names the full JSON path from
+    /// the body's root (e.g. `results.post.media[0].type`).
+    pub fn unwrap_at(mut self, at: &'static str) -> Request {
+        self.unwrap_at = Some(at);
+        self
+    }
+
+    /// Ignores a 2xx body: the answer decodes as JSON `null`, so as `()`.
+    pub fn ignore_body(mut self) -> Request {
+        self.ignore_body = true;
+        self
     }
 
     fn fail(&mut self, message: String) {
@@ -622,6 +654,15 @@ impl Request {
     }
 
     /// Responses of these carry tokens: never show their bodies.
+    /// What of a 2xx body to decode.
+    pub(crate) fn answer(&self) -> Answer {
+        match (self.ignore_body, self.unwrap_at) {
+            (true, _) => Answer::Ignored,
+            (false, Some(at)) => Answer::At(at),
+            (false, None) => Answer::Body,
+        }
+    }
+
     pub(crate) fn sensitive_response(&self) -> bool {
         self.path_template.starts_with("/oauth/")
     }
@@ -1102,11 +1143,12 @@ mod tests {
 
     /// The request is held in every call's future: keep it small. 216 bytes before route
     /// metadata; the scopes slice added 16, boxing the (rare) multipart body saved 8, the
-    /// token kinds fit beside `auth`.
+    /// token kinds fit beside `auth`. What to decode (`unwrap_at`) added 16, which `send_at`
+    /// kept beside the request in its future before.
     #[test]
     fn request_stays_small() {
         assert!(
-            std::mem::size_of::<Request>() <= 224,
+            std::mem::size_of::<Request>() <= 240,
             "{}",
             std::mem::size_of::<Request>()
         );

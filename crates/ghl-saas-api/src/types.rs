@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/AgencyPlanResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AgencyPlanResponseDto {
     /// Unique identifier for the plan
     ///
@@ -95,7 +96,8 @@ pub struct AgencyPlanResponseDto {
 /// The `BadRequestDTO` schema.
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/BadRequestDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BadRequestDto {
     /// Status code
     ///
@@ -116,6 +118,7 @@ pub struct BadRequestDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum BillingInterval {
     /// `month`
     Month,
@@ -165,16 +168,25 @@ impl std::fmt::Display for BillingInterval {
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/BulkDisableSaasDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BulkDisableSaasDto {
     /// Location IDs
     #[serde(rename = "locationIds")]
     pub location_ids: Vec<String>,
 }
 
+impl BulkDisableSaasDto {
+    /// A `BulkDisableSaasDto` with its required fields (`location_ids`); set the others with the setters.
+    pub fn new(location_ids: Vec<String>) -> Self {
+        Self { location_ids }
+    }
+}
+
 /// The response to `POST /saas-api/public-api/bulk-disable-saas/{companyId}`.
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/BulkDisableSaasResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BulkDisableSaasResponseDto {
     /// Response data from the bulk disable SaaS operation
     pub data: serde_json::Value,
@@ -184,6 +196,7 @@ pub struct BulkDisableSaasResponseDto {
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/BulkEnableSaasActionPayloadDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BulkEnableSaasActionPayloadDto {
     /// Price ID for the SaaS plan
     ///
@@ -215,10 +228,44 @@ pub struct BulkEnableSaasActionPayloadDto {
     pub provider_location_id: Option<String>,
 }
 
+impl BulkEnableSaasActionPayloadDto {
+    /// A `BulkEnableSaasActionPayloadDto` with its required fields (`saas_plan_id`); set the others with the setters.
+    pub fn new(saas_plan_id: impl Into<String>) -> Self {
+        Self {
+            price_id: None,
+            stripe_account_id: None,
+            saas_plan_id: saas_plan_id.into(),
+            provider_location_id: None,
+        }
+    }
+
+    /// Sets [`price_id`](Self::price_id).
+    pub fn price_id(mut self, price_id: impl Into<String>) -> Self {
+        self.price_id = Some(price_id.into());
+        self
+    }
+
+    /// Sets [`stripe_account_id`](Self::stripe_account_id).
+    pub fn stripe_account_id(mut self, stripe_account_id: impl Into<String>) -> Self {
+        self.stripe_account_id = Some(stripe_account_id.into());
+        self
+    }
+
+    /// Sets [`provider_location_id`](Self::provider_location_id).
+    pub fn provider_location_id(
+        mut self,
+        provider_location_id: impl Into<String>,
+    ) -> Self {
+        self.provider_location_id = Some(provider_location_id.into());
+        self
+    }
+}
+
 /// The body of `POST /saas-api/public-api/bulk-enable-saas/{companyId}` and the body of `POST /saas/bulk-enable-saas/{companyId}`.
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/BulkEnableSaasRequestDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BulkEnableSaasRequestDto {
     /// Array of location IDs to enable SaaS for
     #[serde(rename = "locationIds")]
@@ -233,10 +280,26 @@ pub struct BulkEnableSaasRequestDto {
     pub action_payload: BulkEnableSaasActionPayloadDto,
 }
 
+impl BulkEnableSaasRequestDto {
+    /// A `BulkEnableSaasRequestDto` with its required fields (`location_ids`, `is_saa_sv2`, `action_payload`); set the others with the setters.
+    pub fn new(
+        location_ids: Vec<String>,
+        is_saa_sv2: bool,
+        action_payload: BulkEnableSaasActionPayloadDto,
+    ) -> Self {
+        Self {
+            location_ids,
+            is_saa_sv2,
+            action_payload,
+        }
+    }
+}
+
 /// The response to `POST /saas-api/public-api/bulk-enable-saas/{companyId}`.
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/BulkEnableSaasResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BulkEnableSaasResponseDto {
     /// Indicates if the bulk enable SaaS operation was successful
     ///
@@ -257,6 +320,7 @@ pub struct BulkEnableSaasResponseDto {
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/EnableSaasDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EnableSaasDto {
     /// Stripe account id(Required only for SaaS V1)
     ///
@@ -325,6 +389,82 @@ pub struct EnableSaasDto {
     pub price_id: Option<String>,
 }
 
+impl EnableSaasDto {
+    /// A `EnableSaasDto` with its required fields (`company_id`, `is_saa_sv2`); set the others with the setters.
+    pub fn new(company_id: impl Into<String>, is_saa_sv2: bool) -> Self {
+        Self {
+            stripe_account_id: None,
+            name: None,
+            email: None,
+            stripe_customer_id: None,
+            company_id: company_id.into(),
+            is_saa_sv2,
+            contact_id: None,
+            provider_location_id: None,
+            description: None,
+            saas_plan_id: None,
+            price_id: None,
+        }
+    }
+
+    /// Sets [`stripe_account_id`](Self::stripe_account_id).
+    pub fn stripe_account_id(mut self, stripe_account_id: impl Into<String>) -> Self {
+        self.stripe_account_id = Some(stripe_account_id.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`email`](Self::email).
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// Sets [`stripe_customer_id`](Self::stripe_customer_id).
+    pub fn stripe_customer_id(mut self, stripe_customer_id: impl Into<String>) -> Self {
+        self.stripe_customer_id = Some(stripe_customer_id.into());
+        self
+    }
+
+    /// Sets [`contact_id`](Self::contact_id).
+    pub fn contact_id(mut self, contact_id: impl Into<String>) -> Self {
+        self.contact_id = Some(contact_id.into());
+        self
+    }
+
+    /// Sets [`provider_location_id`](Self::provider_location_id).
+    pub fn provider_location_id(
+        mut self,
+        provider_location_id: impl Into<String>,
+    ) -> Self {
+        self.provider_location_id = Some(provider_location_id.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`saas_plan_id`](Self::saas_plan_id).
+    pub fn saas_plan_id(mut self, saas_plan_id: impl Into<String>) -> Self {
+        self.saas_plan_id = Some(saas_plan_id.into());
+        self
+    }
+
+    /// Sets [`price_id`](Self::price_id).
+    pub fn price_id(mut self, price_id: impl Into<String>) -> Self {
+        self.price_id = Some(price_id.into());
+        self
+    }
+}
+
 /// The response to `POST /saas-api/public-api/enable-saas/{locationId}`.
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/EnableSaasResponseDto`
@@ -334,6 +474,7 @@ pub type EnableSaasResponseDto = BulkDisableSaasResponseDto;
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/GetSaasLocationsResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetSaasLocationsResponseDto {
     /// Array of SaaS locations
     pub locations: Vec<SaasLocationDto>,
@@ -344,7 +485,8 @@ pub struct GetSaasLocationsResponseDto {
 /// The `pagination` field of [`GetSaasLocationsResponseDto`].
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/GetSaasLocationsResponseDto/properties/pagination`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetSaasLocationsResponseDtoPagination {
     /// Page number
     ///
@@ -387,6 +529,7 @@ pub type InternalServerErrorDto = BadRequestDto;
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/LocationSubscriptionResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LocationSubscriptionResponseDto {
     /// Location ID
     ///
@@ -448,6 +591,7 @@ pub struct LocationSubscriptionResponseDto {
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/PauseLocationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PauseLocationDto {
     /// Paused
     ///
@@ -460,10 +604,21 @@ pub struct PauseLocationDto {
     pub company_id: String,
 }
 
+impl PauseLocationDto {
+    /// A `PauseLocationDto` with its required fields (`paused`, `company_id`); set the others with the setters.
+    pub fn new(paused: bool, company_id: impl Into<String>) -> Self {
+        Self {
+            paused,
+            company_id: company_id.into(),
+        }
+    }
+}
+
 /// An item of the `prices` field of [`AgencyPlanResponseDto`] and an item of the `prices` field of [`SaasPlanResponseDto`].
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/AgencyPlanResponseDto/properties/prices/items` and 1 identical schema (`apps/saas-api.json#/components/schemas/SaasPlanResponseDto/properties/prices/items`)
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PricesItem {
     /// ID of the price
     ///
@@ -510,6 +665,7 @@ pub type ResourceNotFoundDto = BadRequestDto;
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/SaasLocationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SaasLocationDto {
     /// Location ID
     ///
@@ -573,6 +729,7 @@ pub struct SaasLocationDto {
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/SaasPlanResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SaasPlanResponseDto {
     /// Unique identifier for the SaaS plan
     ///
@@ -669,7 +826,8 @@ pub struct SaasPlanResponseDto {
 /// The `UnauthorizedDTO` schema.
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/UnauthorizedDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UnauthorizedDto {
     /// Status code
     ///
@@ -692,6 +850,7 @@ pub struct UnauthorizedDto {
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/UpdateRebillingDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateRebillingDto {
     /// The product to update rebilling for
     ///
@@ -704,10 +863,26 @@ pub struct UpdateRebillingDto {
     pub config: UpdateRebillingDtoConfig,
 }
 
+impl UpdateRebillingDto {
+    /// A `UpdateRebillingDto` with its required fields (`product`, `location_ids`, `config`); set the others with the setters.
+    pub fn new(
+        product: UpdateRebillingDtoProduct,
+        location_ids: Vec<String>,
+        config: UpdateRebillingDtoConfig,
+    ) -> Self {
+        Self {
+            product,
+            location_ids,
+            config,
+        }
+    }
+}
+
 /// Configuration for rebilling settings
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/UpdateRebillingDto/properties/config`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateRebillingDtoConfig {
     /// Enable the product for the locations
     ///
@@ -726,6 +901,35 @@ pub struct UpdateRebillingDtoConfig {
     pub markup: Option<f64>,
 }
 
+impl UpdateRebillingDtoConfig {
+    /// An empty `UpdateRebillingDtoConfig`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            opt_in: None,
+            enabled: None,
+            markup: None,
+        }
+    }
+
+    /// Sets [`opt_in`](Self::opt_in).
+    pub fn opt_in(mut self, opt_in: bool) -> Self {
+        self.opt_in = Some(opt_in);
+        self
+    }
+
+    /// Sets [`enabled`](Self::enabled).
+    pub fn enabled(mut self, enabled: bool) -> Self {
+        self.enabled = Some(enabled);
+        self
+    }
+
+    /// Sets [`markup`](Self::markup).
+    pub fn markup(mut self, markup: f64) -> Self {
+        self.markup = Some(markup);
+        self
+    }
+}
+
 /// The product to update rebilling for
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/UpdateRebillingDto/properties/product`
@@ -733,6 +937,7 @@ pub struct UpdateRebillingDtoConfig {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum UpdateRebillingDtoProduct {
     /// `contentAI`
     ContentAi,
@@ -842,6 +1047,7 @@ impl std::fmt::Display for UpdateRebillingDtoProduct {
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/UpdateRebillingResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateRebillingResponseDto {
     /// Indicates if the rebilling update was successful
     ///
@@ -853,6 +1059,7 @@ pub struct UpdateRebillingResponseDto {
 ///
 /// Schema: `apps/saas-api.json#/components/schemas/UpdateSubscriptionDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateSubscriptionDto {
     /// Subscription ID
     ///
@@ -869,4 +1076,19 @@ pub struct UpdateSubscriptionDto {
     /// Example: `companyId1`
     #[serde(rename = "companyId")]
     pub company_id: String,
+}
+
+impl UpdateSubscriptionDto {
+    /// A `UpdateSubscriptionDto` with its required fields (`subscription_id`, `customer_id`, `company_id`); set the others with the setters.
+    pub fn new(
+        subscription_id: impl Into<String>,
+        customer_id: impl Into<String>,
+        company_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            subscription_id: subscription_id.into(),
+            customer_id: customer_id.into(),
+            company_id: company_id.into(),
+        }
+    }
 }

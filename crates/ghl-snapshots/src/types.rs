@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/snapshots.json#/components/schemas/CreateSnapshotShareLinkRequestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateSnapshotShareLinkRequestDto {
     /// id for snapshot to be shared
     ///
@@ -30,6 +31,36 @@ pub struct CreateSnapshotShareLinkRequestDto {
     pub share_location_id: Option<String>,
 }
 
+impl CreateSnapshotShareLinkRequestDto {
+    /// A `CreateSnapshotShareLinkRequestDto` with its required fields (`snapshot_id`, `share_type`); set the others with the setters.
+    pub fn new(
+        snapshot_id: impl Into<String>,
+        share_type: CreateSnapshotShareLinkRequestDtoShareType,
+    ) -> Self {
+        Self {
+            snapshot_id: snapshot_id.into(),
+            share_type,
+            relationship_number: None,
+            share_location_id: None,
+        }
+    }
+
+    /// Sets [`relationship_number`](Self::relationship_number).
+    pub fn relationship_number(
+        mut self,
+        relationship_number: impl Into<String>,
+    ) -> Self {
+        self.relationship_number = Some(relationship_number.into());
+        self
+    }
+
+    /// Sets [`share_location_id`](Self::share_location_id).
+    pub fn share_location_id(mut self, share_location_id: impl Into<String>) -> Self {
+        self.share_location_id = Some(share_location_id.into());
+        self
+    }
+}
+
 /// Type of share link to generate
 ///
 /// Schema: `apps/snapshots.json#/components/schemas/CreateSnapshotShareLinkRequestDTO/properties/share_type`
@@ -37,6 +68,7 @@ pub struct CreateSnapshotShareLinkRequestDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum CreateSnapshotShareLinkRequestDtoShareType {
     /// `link`
     Link,
@@ -93,7 +125,8 @@ impl std::fmt::Display for CreateSnapshotShareLinkRequestDtoShareType {
 /// The response to `POST /snapshots/share/link`.
 ///
 /// Schema: `apps/snapshots.json#/components/schemas/CreateSnapshotShareLinkSuccessfulResponseDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateSnapshotShareLinkSuccessfulResponseDto {
     /// id for shared snapshot
     ///
@@ -110,7 +143,8 @@ pub struct CreateSnapshotShareLinkSuccessfulResponseDto {
 /// The response to `GET /snapshots/snapshot-status/{snapshotId}/location/{locationId}`.
 ///
 /// Schema: `apps/snapshots.json#/components/schemas/GetLatestSnapshotPushStatusSuccessfulResponseDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetLatestSnapshotPushStatusSuccessfulResponseDto {
     /// The `data` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -120,7 +154,8 @@ pub struct GetLatestSnapshotPushStatusSuccessfulResponseDto {
 /// The response to `GET /snapshots/snapshot-status/{snapshotId}`.
 ///
 /// Schema: `apps/snapshots.json#/components/schemas/GetSnapshotPushStatusSuccessfulResponseDTO`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetSnapshotPushStatusSuccessfulResponseDto {
     /// The `data` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -130,7 +165,8 @@ pub struct GetSnapshotPushStatusSuccessfulResponseDto {
 /// The response to `GET /snapshots/`.
 ///
 /// Schema: `apps/snapshots.json#/components/schemas/GetSnapshotsSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetSnapshotsSuccessfulResponseDto {
     /// The `snapshots` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -140,7 +176,8 @@ pub struct GetSnapshotsSuccessfulResponseDto {
 /// An item of the `data` field of [`GetSnapshotPushStatusSuccessfulResponseDto`].
 ///
 /// Schema: `apps/snapshots.json#/components/schemas/SnapshotStatusSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SnapshotStatusSchema {
     /// Document id
     ///
@@ -167,7 +204,8 @@ pub struct SnapshotStatusSchema {
 /// The `data` field of [`GetLatestSnapshotPushStatusSuccessfulResponseDto`].
 ///
 /// Schema: `apps/snapshots.json#/components/schemas/SnapshotStatusSchemaWithAssets`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SnapshotStatusSchemaWithAssets {
     /// Document id
     ///
@@ -199,7 +237,8 @@ pub struct SnapshotStatusSchemaWithAssets {
 /// An item of the `snapshots` field of [`GetSnapshotsSuccessfulResponseDto`].
 ///
 /// Schema: `apps/snapshots.json#/components/schemas/SnapshotsSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SnapshotsSchema {
     /// Snapshot Id.
     ///

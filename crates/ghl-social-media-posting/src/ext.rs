@@ -14,10 +14,10 @@
 //! ```no_run
 //! # async fn example(api: ghl_social_media_posting::SocialMediaPostingClient) -> ghl_runtime::Result<()> {
 //! use ghl_social_media_posting::types::CreatePostDto;
-//! let post = api.get_post("location-id", "post-id").await?;
+//! let post = api.get_post("location-id", "post-id").send().await?;
 //! let mut body = CreatePostDto::from_read(&post, "fallback-user-id");
 //! body.summary = "Edited text".to_owned();
-//! api.edit_post("location-id", "post-id", &body).await?;
+//! api.edit_post("location-id", "post-id", body).send().await?;
 //! # Ok(()) }
 //! ```
 

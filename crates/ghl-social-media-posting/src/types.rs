@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AccountsListResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AccountsListResponseDto {
     /// Success or Failure
     ///
@@ -31,7 +32,8 @@ pub struct AccountsListResponseDto {
 /// The `results` field of [`AccountsListResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AccountsListResponseSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AccountsListResponseSchema {
     /// The `accounts` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -45,6 +47,7 @@ pub struct AccountsListResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachFBAccountDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AttachFbAccountDto {
     /// Example: `page`
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -65,10 +68,54 @@ pub struct AttachFbAccountDto {
     pub company_id: Option<String>,
 }
 
+impl AttachFbAccountDto {
+    /// An empty `AttachFbAccountDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            type_: None,
+            origin_id: None,
+            name: None,
+            avatar: None,
+            company_id: None,
+        }
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn type_(mut self, type_: impl Into<String>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+
+    /// Sets [`origin_id`](Self::origin_id).
+    pub fn origin_id(mut self, origin_id: impl Into<String>) -> Self {
+        self.origin_id = Some(origin_id.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`avatar`](Self::avatar).
+    pub fn avatar(mut self, avatar: impl Into<String>) -> Self {
+        self.avatar = Some(avatar.into());
+        self
+    }
+
+    /// Sets [`company_id`](Self::company_id).
+    pub fn company_id(mut self, company_id: impl Into<String>) -> Self {
+        self.company_id = Some(company_id.into());
+        self
+    }
+}
+
 /// The body of `POST /social-media-posting/oauth/{locationId}/google/locations/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachGMBLocationDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AttachGmbLocationDto {
     /// The `location` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -83,10 +130,40 @@ pub struct AttachGmbLocationDto {
     pub company_id: Option<String>,
 }
 
+impl AttachGmbLocationDto {
+    /// An empty `AttachGmbLocationDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            location: None,
+            account: None,
+            company_id: None,
+        }
+    }
+
+    /// Sets [`location`](Self::location).
+    pub fn location(mut self, location: impl Into<serde_json::Value>) -> Self {
+        self.location = Some(location.into());
+        self
+    }
+
+    /// Sets [`account`](Self::account).
+    pub fn account(mut self, account: impl Into<serde_json::Value>) -> Self {
+        self.account = Some(account.into());
+        self
+    }
+
+    /// Sets [`company_id`](Self::company_id).
+    pub fn company_id(mut self, company_id: impl Into<String>) -> Self {
+        self.company_id = Some(company_id.into());
+        self
+    }
+}
+
 /// The body of `POST /social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachIGAccountDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AttachIgAccountDto {
     /// Example: `244405****11687`
     #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
@@ -107,10 +184,48 @@ pub struct AttachIgAccountDto {
     pub company_id: Option<String>,
 }
 
+impl AttachIgAccountDto {
+    /// A `AttachIgAccountDto` with its required fields (`page_id`); set the others with the setters.
+    pub fn new(page_id: impl Into<String>) -> Self {
+        Self {
+            origin_id: None,
+            name: None,
+            avatar: None,
+            page_id: page_id.into(),
+            company_id: None,
+        }
+    }
+
+    /// Sets [`origin_id`](Self::origin_id).
+    pub fn origin_id(mut self, origin_id: impl Into<String>) -> Self {
+        self.origin_id = Some(origin_id.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`avatar`](Self::avatar).
+    pub fn avatar(mut self, avatar: impl Into<String>) -> Self {
+        self.avatar = Some(avatar.into());
+        self
+    }
+
+    /// Sets [`company_id`](Self::company_id).
+    pub fn company_id(mut self, company_id: impl Into<String>) -> Self {
+        self.company_id = Some(company_id.into());
+        self
+    }
+}
+
 /// The body of `POST /social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachLinkedinAccountDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AttachLinkedinAccountDto {
     /// The `type` field.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -134,10 +249,61 @@ pub struct AttachLinkedinAccountDto {
     pub company_id: Option<String>,
 }
 
+impl AttachLinkedinAccountDto {
+    /// An empty `AttachLinkedinAccountDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            type_: None,
+            origin_id: None,
+            name: None,
+            avatar: None,
+            urn: None,
+            company_id: None,
+        }
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn type_(mut self, type_: impl Into<Type>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+
+    /// Sets [`origin_id`](Self::origin_id).
+    pub fn origin_id(mut self, origin_id: impl Into<String>) -> Self {
+        self.origin_id = Some(origin_id.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`avatar`](Self::avatar).
+    pub fn avatar(mut self, avatar: impl Into<String>) -> Self {
+        self.avatar = Some(avatar.into());
+        self
+    }
+
+    /// Sets [`urn`](Self::urn).
+    pub fn urn(mut self, urn: impl Into<String>) -> Self {
+        self.urn = Some(urn.into());
+        self
+    }
+
+    /// Sets [`company_id`](Self::company_id).
+    pub fn company_id(mut self, company_id: impl Into<String>) -> Self {
+        self.company_id = Some(company_id.into());
+        self
+    }
+}
+
 /// The body of `POST /social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachTiktokAccountDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AttachTiktokAccountDto {
     /// The `type` field.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -164,10 +330,68 @@ pub struct AttachTiktokAccountDto {
     pub company_id: Option<String>,
 }
 
+impl AttachTiktokAccountDto {
+    /// An empty `AttachTiktokAccountDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            type_: None,
+            origin_id: None,
+            name: None,
+            avatar: None,
+            verified: None,
+            username: None,
+            company_id: None,
+        }
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn type_(mut self, type_: impl Into<Type>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+
+    /// Sets [`origin_id`](Self::origin_id).
+    pub fn origin_id(mut self, origin_id: impl Into<String>) -> Self {
+        self.origin_id = Some(origin_id.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`avatar`](Self::avatar).
+    pub fn avatar(mut self, avatar: impl Into<String>) -> Self {
+        self.avatar = Some(avatar.into());
+        self
+    }
+
+    /// Sets [`verified`](Self::verified).
+    pub fn verified(mut self, verified: bool) -> Self {
+        self.verified = Some(verified);
+        self
+    }
+
+    /// Sets [`username`](Self::username).
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self
+    }
+
+    /// Sets [`company_id`](Self::company_id).
+    pub fn company_id(mut self, company_id: impl Into<String>) -> Self {
+        self.company_id = Some(company_id.into());
+        self
+    }
+}
+
 /// The body of `POST /social-media-posting/oauth/{locationId}/twitter/accounts/{accountId}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/AttachTwitterAccountDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AttachTwitterAccountDto {
     /// Example: `244405****11687`
     #[serde(rename = "originId", default, skip_serializing_if = "Option::is_none")]
@@ -194,10 +418,68 @@ pub struct AttachTwitterAccountDto {
     pub company_id: Option<String>,
 }
 
+impl AttachTwitterAccountDto {
+    /// An empty `AttachTwitterAccountDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            origin_id: None,
+            name: None,
+            username: None,
+            avatar: None,
+            protected: None,
+            verified: None,
+            company_id: None,
+        }
+    }
+
+    /// Sets [`origin_id`](Self::origin_id).
+    pub fn origin_id(mut self, origin_id: impl Into<String>) -> Self {
+        self.origin_id = Some(origin_id.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`username`](Self::username).
+    pub fn username(mut self, username: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self
+    }
+
+    /// Sets [`avatar`](Self::avatar).
+    pub fn avatar(mut self, avatar: impl Into<String>) -> Self {
+        self.avatar = Some(avatar.into());
+        self
+    }
+
+    /// Sets [`protected`](Self::protected).
+    pub fn protected(mut self, protected: bool) -> Self {
+        self.protected = Some(protected);
+        self
+    }
+
+    /// Sets [`verified`](Self::verified).
+    pub fn verified(mut self, verified: bool) -> Self {
+        self.verified = Some(verified);
+        self
+    }
+
+    /// Sets [`company_id`](Self::company_id).
+    pub fn company_id(mut self, company_id: impl Into<String>) -> Self {
+        self.company_id = Some(company_id.into());
+        self
+    }
+}
+
 /// The `BulkDeletePostSuccessfulResponseSchema` schema.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/BulkDeletePostSuccessfulResponseSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BulkDeletePostSuccessfulResponseSchema {
     /// The `deletedCount` field.
     #[serde(rename = "deletedCount", default, skip_serializing_if = "Option::is_none")]
@@ -208,6 +490,7 @@ pub struct BulkDeletePostSuccessfulResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/BulkDeleteResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct BulkDeleteResponseDto {
     /// Success or Failure
     ///
@@ -230,6 +513,7 @@ pub struct BulkDeleteResponseDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CategorySchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CategorySchema {
     /// Category Name
     ///
@@ -277,6 +561,7 @@ pub struct CategorySchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CreatePostDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreatePostDto {
     /// Account Ids
     #[serde(rename = "accountIds")]
@@ -363,10 +648,117 @@ pub struct CreatePostDto {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+impl CreatePostDto {
+    /// A `CreatePostDto` with its required fields (`account_ids`, `summary`, `media`, `status`, `created_by`, `type_`, `user_id`); set the others with the setters.
+    pub fn new(
+        account_ids: Vec<String>,
+        summary: impl Into<String>,
+        media: Vec<SocialPostMediaWrite>,
+        status: SocialPostStatus,
+        created_by: impl Into<String>,
+        type_: SocialPostType,
+        user_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            account_ids,
+            summary: summary.into(),
+            media,
+            status,
+            schedule_date: None,
+            created_by: created_by.into(),
+            follow_up_comment: None,
+            og_tags_details: None,
+            type_,
+            post_approval_details: None,
+            schedule_time_updated: None,
+            tags: None,
+            category_id: None,
+            tiktok_post_details: None,
+            gmb_post_details: None,
+            user_id: user_id.into(),
+            instagram_post_details: None,
+            additional_properties: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// Sets [`schedule_date`](Self::schedule_date).
+    pub fn schedule_date(mut self, schedule_date: impl Into<String>) -> Self {
+        self.schedule_date = Some(schedule_date.into());
+        self
+    }
+
+    /// Sets [`follow_up_comment`](Self::follow_up_comment).
+    pub fn follow_up_comment(mut self, follow_up_comment: impl Into<String>) -> Self {
+        self.follow_up_comment = Some(follow_up_comment.into());
+        self
+    }
+
+    /// Sets [`og_tags_details`](Self::og_tags_details).
+    pub fn og_tags_details(mut self, og_tags_details: impl Into<OgTagsSchema>) -> Self {
+        self.og_tags_details = Some(og_tags_details.into());
+        self
+    }
+
+    /// Sets [`post_approval_details`](Self::post_approval_details).
+    pub fn post_approval_details(
+        mut self,
+        post_approval_details: impl Into<PostApprovalSchema>,
+    ) -> Self {
+        self.post_approval_details = Some(post_approval_details.into());
+        self
+    }
+
+    /// Sets [`schedule_time_updated`](Self::schedule_time_updated).
+    pub fn schedule_time_updated(mut self, schedule_time_updated: bool) -> Self {
+        self.schedule_time_updated = Some(schedule_time_updated);
+        self
+    }
+
+    /// Sets [`tags`](Self::tags).
+    pub fn tags(mut self, tags: impl Into<Vec<String>>) -> Self {
+        self.tags = Some(tags.into());
+        self
+    }
+
+    /// Sets [`category_id`](Self::category_id).
+    pub fn category_id(mut self, category_id: impl Into<String>) -> Self {
+        self.category_id = Some(category_id.into());
+        self
+    }
+
+    /// Sets [`tiktok_post_details`](Self::tiktok_post_details).
+    pub fn tiktok_post_details(
+        mut self,
+        tiktok_post_details: impl Into<TiktokPostSchema>,
+    ) -> Self {
+        self.tiktok_post_details = Some(tiktok_post_details.into());
+        self
+    }
+
+    /// Sets [`gmb_post_details`](Self::gmb_post_details).
+    pub fn gmb_post_details(
+        mut self,
+        gmb_post_details: impl Into<GmbPostSchema>,
+    ) -> Self {
+        self.gmb_post_details = Some(gmb_post_details.into());
+        self
+    }
+
+    /// Sets [`instagram_post_details`](Self::instagram_post_details).
+    pub fn instagram_post_details(
+        mut self,
+        instagram_post_details: impl Into<SocialInstagramPostDetails>,
+    ) -> Self {
+        self.instagram_post_details = Some(instagram_post_details.into());
+        self
+    }
+}
+
 /// The `CreatePostSuccessfulResponseDTO` schema.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CreatePostSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreatePostSuccessfulResponseDto {
     /// Success or Failure
     ///
@@ -389,7 +781,8 @@ pub struct CreatePostSuccessfulResponseDto {
 /// The `results` field of [`CreatePostSuccessfulResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CreatePostSuccessfulResponseSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreatePostSuccessfulResponseSchema {
     /// Post Data
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -400,6 +793,7 @@ pub struct CreatePostSuccessfulResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CSVDefaultDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CsvDefaultDto {
     /// User ID
     ///
@@ -408,10 +802,24 @@ pub struct CsvDefaultDto {
     pub user_id: Option<String>,
 }
 
+impl CsvDefaultDto {
+    /// An empty `CsvDefaultDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self { user_id: None }
+    }
+
+    /// Sets [`user_id`](Self::user_id).
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
+}
+
 /// The `csv` field of [`GetCsvPostResponseSchema`] and the `csvs` field of [`GetUploadStatusResponseSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CSVImportSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CsvImportSchema {
     /// Csv Id
     ///
@@ -476,7 +884,8 @@ pub struct CsvImportSchema {
 /// An item of the `medias` field of [`CsvPostSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CSVMediaResponseSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CsvMediaResponseSchema {
     /// Media Url
     ///
@@ -609,7 +1018,8 @@ pub struct CsvMediaResponseSchema {
 /// An item of the `posts` field of [`GetCsvPostResponseSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CSVPostSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CsvPostSchema {
     /// Account Ids
     #[serde(rename = "accountIds", default, skip_serializing_if = "Option::is_none")]
@@ -655,6 +1065,7 @@ pub struct CsvPostSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CsvPostStatusResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CsvPostStatusResponseDto {
     /// Success or Failure
     ///
@@ -674,7 +1085,8 @@ pub struct CsvPostStatusResponseDto {
 /// The `csv` field of [`CsvResponseSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CsvResponse`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CsvResponse {
     /// Example: `Location Name`
     #[serde(rename = "locationId", default, skip_serializing_if = "Option::is_none")]
@@ -713,7 +1125,8 @@ pub struct CsvResponse {
 /// The `results` field of [`DeleteCsvResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CSVResponseSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CsvResponseSchema {
     /// CSV Data
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -727,6 +1140,7 @@ pub struct CsvResponseSchema {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum CsvResponseStatus {
     /// `pending`
     Pending,
@@ -796,6 +1210,7 @@ impl std::fmt::Display for CsvResponseStatus {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DateSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DateSchema {
     /// Example: `2022`
     pub year: f64,
@@ -805,10 +1220,18 @@ pub struct DateSchema {
     pub day: f64,
 }
 
+impl DateSchema {
+    /// A `DateSchema` with its required fields (`year`, `month`, `day`); set the others with the setters.
+    pub fn new(year: f64, month: f64, day: f64) -> Self {
+        Self { year, month, day }
+    }
+}
+
 /// The `results` field of [`LocationAndAccountDeleteResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeleteAccountResponseSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteAccountResponseSchema {
     /// Location Id
     ///
@@ -826,6 +1249,7 @@ pub struct DeleteAccountResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeleteCsvResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteCsvResponseDto {
     /// Success or Failure
     ///
@@ -849,6 +1273,7 @@ pub struct DeleteCsvResponseDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeletePostResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeletePostResponseDto {
     /// Success or Failure
     ///
@@ -872,6 +1297,7 @@ pub struct DeletePostResponseDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeletePostResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeletePostResponseSchema {
     /// Post Id
     #[serde(rename = "postId")]
@@ -882,6 +1308,7 @@ pub struct DeletePostResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeletePostSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeletePostSuccessfulResponseDto {
     /// Success or Failure
     ///
@@ -904,7 +1331,8 @@ pub struct DeletePostSuccessfulResponseDto {
 /// The `results` field of [`DeletePostSuccessfulResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeletePostSuccessfulResponseSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeletePostSuccessfulResponseSchema {
     /// The `postId` field.
     #[serde(rename = "postId", default, skip_serializing_if = "Option::is_none")]
@@ -915,16 +1343,31 @@ pub struct DeletePostSuccessfulResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeletePostsDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeletePostsDto {
     /// Requested Results
     #[serde(rename = "postIds", default, skip_serializing_if = "Option::is_none")]
     pub post_ids: Option<Vec<String>>,
 }
 
+impl DeletePostsDto {
+    /// An empty `DeletePostsDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self { post_ids: None }
+    }
+
+    /// Sets [`post_ids`](Self::post_ids).
+    pub fn post_ids(mut self, post_ids: impl Into<Vec<String>>) -> Self {
+        self.post_ids = Some(post_ids.into());
+        self
+    }
+}
+
 /// The `endDate` field of [`GmbPostSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/EndDateSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EndDateSchema {
     /// End Date
     #[serde(rename = "endDate", default, skip_serializing_if = "Option::is_none")]
@@ -934,10 +1377,33 @@ pub struct EndDateSchema {
     pub end_time: Option<TimeSchema>,
 }
 
+impl EndDateSchema {
+    /// An empty `EndDateSchema`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            end_date: None,
+            end_time: None,
+        }
+    }
+
+    /// Sets [`end_date`](Self::end_date).
+    pub fn end_date(mut self, end_date: impl Into<DateSchema>) -> Self {
+        self.end_date = Some(end_date.into());
+        self
+    }
+
+    /// Sets [`end_time`](Self::end_time).
+    pub fn end_time(mut self, end_time: impl Into<TimeSchema>) -> Self {
+        self.end_time = Some(end_time.into());
+        self
+    }
+}
+
 /// An item of the `pages` field of [`GetFacebookAccountsSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/FacebookPageSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FacebookPageSchema {
     /// Example: `u37swmmLbA02zgqKPpxITe2`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -959,7 +1425,8 @@ pub struct FacebookPageSchema {
 /// The `male` field of [`GetSocialMediaStatisticsResponseGenderTotals`], the `female` field of [`GetSocialMediaStatisticsResponseGenderTotals`] and the `unknown` field of [`GetSocialMediaStatisticsResponseGenderTotals`].
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/gender/properties/totals/properties/female` and 2 identical schemas
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Female {
     /// The `total` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -972,7 +1439,8 @@ pub struct Female {
 /// A value of the `impressions` field of [`GetSocialMediaStatisticsResponsePlatformTotals`], a value of the `followers` field of [`GetSocialMediaStatisticsResponsePlatformTotals`] and a value of the `likes` field of [`GetSocialMediaStatisticsResponsePlatformTotals`].
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/platformTotals/properties/followers/additionalProperties` and 2 identical schemas
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FollowersValue {
     /// The `total` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -985,7 +1453,8 @@ pub struct FollowersValue {
 /// The `postApprovalDetails` field of [`GetPostFormattedSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/FormatedApprovalDetails`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FormatedApprovalDetails {
     /// Approver
     ///
@@ -1013,7 +1482,8 @@ pub struct FormatedApprovalDetails {
 /// An item of the `accounts` field of [`AccountsListResponseSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetAccountSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetAccountSchema {
     /// Example: `aF3KhyL8JIuBwzK3m7Ly_Lx1EI6YIgQYMQi0ytFXv_12554616564525983496`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1050,6 +1520,7 @@ pub struct GetAccountSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetByIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetByIdResponseDto {
     /// Success or Failure
     ///
@@ -1073,6 +1544,7 @@ pub struct GetByIdResponseDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetByIdResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetByIdResponseSchema {
     /// Category Name
     ///
@@ -1125,6 +1597,7 @@ pub struct GetByIdResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetByLocationIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetByLocationIdResponseDto {
     /// Success or Failure
     ///
@@ -1148,6 +1621,7 @@ pub struct GetByLocationIdResponseDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetByLocationIdResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetByLocationIdResponseSchema {
     /// Count
     ///
@@ -1160,7 +1634,8 @@ pub struct GetByLocationIdResponseSchema {
 /// The `results` field of [`GetByIdResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetCategorySchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetCategorySchema {
     /// Category Schema
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1171,6 +1646,7 @@ pub struct GetCategorySchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetCsvPostResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetCsvPostResponseDto {
     /// Success or Failure
     ///
@@ -1193,7 +1669,8 @@ pub struct GetCsvPostResponseDto {
 /// The `results` field of [`GetCsvPostResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetCsvPostResponseSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetCsvPostResponseSchema {
     /// CSV Data
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1210,6 +1687,7 @@ pub struct GetCsvPostResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetFacebookAccountsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetFacebookAccountsResponseDto {
     /// Success or Failure
     ///
@@ -1232,7 +1710,8 @@ pub struct GetFacebookAccountsResponseDto {
 /// The `results` field of [`GetFacebookAccountsResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetFacebookAccountsSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetFacebookAccountsSchema {
     /// Facebook Pages Details
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1242,7 +1721,8 @@ pub struct GetFacebookAccountsSchema {
 /// The `results` field of [`GetGoogleLocationResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetGoogleLocationAccountSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetGoogleLocationAccountSchema {
     /// Locations
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1253,6 +1733,7 @@ pub struct GetGoogleLocationAccountSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetGoogleLocationResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetGoogleLocationResponseDto {
     /// Success or Failure
     ///
@@ -1275,7 +1756,8 @@ pub struct GetGoogleLocationResponseDto {
 /// The `locations` field of [`GetGoogleLocationAccountSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetGoogleLocationSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetGoogleLocationSchema {
     /// Google Location Details
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1289,6 +1771,7 @@ pub struct GetGoogleLocationSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetGroupSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetGroupSchema {
     /// Group Id
     ///
@@ -1307,6 +1790,7 @@ pub struct GetGroupSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetInstagramAccountsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetInstagramAccountsResponseDto {
     /// Success or Failure
     ///
@@ -1329,7 +1813,8 @@ pub struct GetInstagramAccountsResponseDto {
 /// The `results` field of [`GetInstagramAccountsResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetInstagramAccountsSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetInstagramAccountsSchema {
     /// Instagram Account Details
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1339,7 +1824,8 @@ pub struct GetInstagramAccountsSchema {
 /// The `results` field of [`GetLinkedInAccountsResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetLinkedInAccountSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetLinkedInAccountSchema {
     /// LinkedIn Pages
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1353,6 +1839,7 @@ pub struct GetLinkedInAccountSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetLinkedInAccountsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetLinkedInAccountsResponseDto {
     /// Success or Failure
     ///
@@ -1376,6 +1863,7 @@ pub struct GetLinkedInAccountsResponseDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetPostFormattedSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetPostFormattedSchema {
     /// Example: `61bb16833b3f2791f9715be2`
     #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
@@ -1519,6 +2007,7 @@ pub struct GetPostFormattedSchema {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GetPostFormattedSchemaSource {
     /// `composer`
     Composer,
@@ -1580,6 +2069,7 @@ impl std::fmt::Display for GetPostFormattedSchemaSource {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetPostSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetPostSuccessfulResponseDto {
     /// Success or Failure
     ///
@@ -1608,6 +2098,7 @@ pub type GetPostSuccessfulResponseSchema = CreatePostSuccessfulResponseSchema;
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/requestBody/content/application~1json/schema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetSocialMediaStatisticsBody {
     /// Array of connected social media account IDs to fetch analytics for. This can be found as 'profileId' in /accounts api.
     #[serde(rename = "profileIds")]
@@ -1617,6 +2108,25 @@ pub struct GetSocialMediaStatisticsBody {
     pub platforms: Option<Vec<GetSocialMediaStatisticsBodyPlatformsItem>>,
 }
 
+impl GetSocialMediaStatisticsBody {
+    /// A `GetSocialMediaStatisticsBody` with its required fields (`profile_ids`); set the others with the setters.
+    pub fn new(profile_ids: Vec<String>) -> Self {
+        Self {
+            profile_ids,
+            platforms: None,
+        }
+    }
+
+    /// Sets [`platforms`](Self::platforms).
+    pub fn platforms(
+        mut self,
+        platforms: impl Into<Vec<GetSocialMediaStatisticsBodyPlatformsItem>>,
+    ) -> Self {
+        self.platforms = Some(platforms.into());
+        self
+    }
+}
+
 /// An item of the `platforms` field of [`GetSocialMediaStatisticsBody`].
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/requestBody/content/application~1json/schema/properties/platforms/items`
@@ -1624,6 +2134,7 @@ pub struct GetSocialMediaStatisticsBody {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GetSocialMediaStatisticsBodyPlatformsItem {
     /// `facebook`
     Facebook,
@@ -1692,7 +2203,8 @@ impl std::fmt::Display for GetSocialMediaStatisticsBodyPlatformsItem {
 /// The response to `POST /social-media-posting/statistics`.
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponse {
     /// Analytics data grouped by metrics and platforms
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1708,7 +2220,8 @@ pub struct GetSocialMediaStatisticsResponse {
 /// The `totals` field of [`GetSocialMediaStatisticsResponseDemographicsAge`].
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/age/properties/totals`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponseAgeTotals {
     /// The `13-17` field.
     #[serde(rename = "13-17", default, skip_serializing_if = "Option::is_none")]
@@ -1736,7 +2249,8 @@ pub struct GetSocialMediaStatisticsResponseAgeTotals {
 /// Detailed breakdowns by metric and platform
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponseBreakdowns {
     /// The `posts` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1760,7 +2274,8 @@ pub struct GetSocialMediaStatisticsResponseBreakdowns {
 /// Demographic data breakdown
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponseDemographics {
     /// The `gender` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1773,7 +2288,8 @@ pub struct GetSocialMediaStatisticsResponseDemographics {
 /// The `age` field of [`GetSocialMediaStatisticsResponseDemographics`].
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/age`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponseDemographicsAge {
     /// The `totals` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1783,7 +2299,8 @@ pub struct GetSocialMediaStatisticsResponseDemographicsAge {
 /// A value of the `engagement` field of [`GetSocialMediaStatisticsResponseBreakdowns`].
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns/properties/engagement/additionalProperties`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponseEngagementValue {
     /// The `likes` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1802,7 +2319,8 @@ pub struct GetSocialMediaStatisticsResponseEngagementValue {
 /// The `gender` field of [`GetSocialMediaStatisticsResponseDemographics`].
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/gender`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponseGender {
     /// The `totals` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1812,7 +2330,8 @@ pub struct GetSocialMediaStatisticsResponseGender {
 /// The `totals` field of [`GetSocialMediaStatisticsResponseGender`].
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/demographics/properties/gender/properties/totals`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponseGenderTotals {
     /// The `male` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1828,7 +2347,8 @@ pub struct GetSocialMediaStatisticsResponseGenderTotals {
 /// Platform-wise totals with time series data
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/platformTotals`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponsePlatformTotals {
     /// The `impressions` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1844,7 +2364,8 @@ pub struct GetSocialMediaStatisticsResponsePlatformTotals {
 /// Post performance metrics over time
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/postPerformance`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponsePostPerformance {
     /// The `posts` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1863,7 +2384,8 @@ pub struct GetSocialMediaStatisticsResponsePostPerformance {
 /// Analytics data grouped by metrics and platforms
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponseResults {
     /// Array of day names for the analytics period
     #[serde(rename = "dayRange", default, skip_serializing_if = "Option::is_none")]
@@ -1892,7 +2414,8 @@ pub struct GetSocialMediaStatisticsResponseResults {
 /// Aggregated metrics totals
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/totals`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetSocialMediaStatisticsResponseResultsTotals {
     /// The `posts` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1915,6 +2438,7 @@ pub struct GetSocialMediaStatisticsResponseResultsTotals {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTagsByIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetTagsByIdResponseDto {
     /// Success or Failure
     ///
@@ -1938,6 +2462,7 @@ pub struct GetTagsByIdResponseDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTagsByIdResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetTagsByIdResponseSchema {
     /// Social Media Tag Data
     pub tags: Vec<SocialMediaTagSchema>,
@@ -1952,6 +2477,7 @@ pub struct GetTagsByIdResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTagsByLocationIdResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetTagsByLocationIdResponseDto {
     /// Success or Failure
     ///
@@ -1974,7 +2500,8 @@ pub struct GetTagsByLocationIdResponseDto {
 /// The `results` field of [`GetTagsByLocationIdResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTagsByLocationIdResponseSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetTagsByLocationIdResponseSchema {
     /// Tags Data
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1990,6 +2517,7 @@ pub struct GetTagsByLocationIdResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTiktokAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetTiktokAccountResponseDto {
     /// Success or Failure
     ///
@@ -2012,7 +2540,8 @@ pub struct GetTiktokAccountResponseDto {
 /// The `results` field of [`GetTiktokAccountResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTiktokAccountSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetTiktokAccountSchema {
     /// Tiktok Business Account
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2023,6 +2552,7 @@ pub struct GetTiktokAccountSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTiktokBusinessAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetTiktokBusinessAccountResponseDto {
     /// Success or Failure
     ///
@@ -2051,6 +2581,7 @@ pub type GetTiktokBusinessAccountSchema = GetTiktokAccountSchema;
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTwitterAccountsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetTwitterAccountsResponseDto {
     /// Success or Failure
     ///
@@ -2073,7 +2604,8 @@ pub struct GetTwitterAccountsResponseDto {
 /// The `results` field of [`GetTwitterAccountsResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetTwitterAccountsSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetTwitterAccountsSchema {
     /// Twitter Profile Details
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2084,6 +2616,7 @@ pub struct GetTwitterAccountsSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetUploadStatusResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetUploadStatusResponseDto {
     /// Success or Failure
     ///
@@ -2107,6 +2640,7 @@ pub struct GetUploadStatusResponseDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetUploadStatusResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetUploadStatusResponseSchema {
     /// CSV Data
     pub csvs: CsvImportSchema,
@@ -2118,6 +2652,7 @@ pub struct GetUploadStatusResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GMBPostSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GmbPostSchema {
     /// gmbEventType must be one of the following values: STANDARD, EVENT, OFFER
     ///
@@ -2178,6 +2713,88 @@ pub struct GmbPostSchema {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+impl GmbPostSchema {
+    /// An empty `GmbPostSchema`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            gmb_event_type: None,
+            title: None,
+            offer_title: None,
+            start_date: None,
+            end_date: None,
+            terms_conditions: None,
+            url: None,
+            coupon_code: None,
+            redeem_online_url: None,
+            action_type: None,
+            additional_properties: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// Sets [`gmb_event_type`](Self::gmb_event_type).
+    pub fn gmb_event_type(mut self, gmb_event_type: impl Into<String>) -> Self {
+        self.gmb_event_type = Some(gmb_event_type.into());
+        self
+    }
+
+    /// Sets [`title`](Self::title).
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets [`offer_title`](Self::offer_title).
+    pub fn offer_title(mut self, offer_title: impl Into<String>) -> Self {
+        self.offer_title = Some(offer_title.into());
+        self
+    }
+
+    /// Sets [`start_date`](Self::start_date).
+    pub fn start_date(mut self, start_date: impl Into<StartDateSchema>) -> Self {
+        self.start_date = Some(start_date.into());
+        self
+    }
+
+    /// Sets [`end_date`](Self::end_date).
+    pub fn end_date(mut self, end_date: impl Into<EndDateSchema>) -> Self {
+        self.end_date = Some(end_date.into());
+        self
+    }
+
+    /// Sets [`terms_conditions`](Self::terms_conditions).
+    pub fn terms_conditions(mut self, terms_conditions: impl Into<String>) -> Self {
+        self.terms_conditions = Some(terms_conditions.into());
+        self
+    }
+
+    /// Sets [`url`](Self::url).
+    pub fn url(mut self, url: impl Into<String>) -> Self {
+        self.url = Some(url.into());
+        self
+    }
+
+    /// Sets [`coupon_code`](Self::coupon_code).
+    pub fn coupon_code(mut self, coupon_code: impl Into<String>) -> Self {
+        self.coupon_code = Some(coupon_code.into());
+        self
+    }
+
+    /// Sets [`redeem_online_url`](Self::redeem_online_url).
+    pub fn redeem_online_url(mut self, redeem_online_url: impl Into<String>) -> Self {
+        self.redeem_online_url = Some(redeem_online_url.into());
+        self
+    }
+
+    /// Sets [`action_type`](Self::action_type).
+    pub fn action_type(
+        mut self,
+        action_type: impl Into<GmbPostSchemaActionType>,
+    ) -> Self {
+        self.action_type = Some(action_type.into());
+        self
+    }
+}
+
 /// Action Type must be one of the following values: none, order, book, shop, learn_more, call, sign_up
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GMBPostSchema/properties/actionType`
@@ -2185,6 +2802,7 @@ pub struct GmbPostSchema {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GmbPostSchemaActionType {
     /// `none`
     None,
@@ -2253,7 +2871,8 @@ impl std::fmt::Display for GmbPostSchemaActionType {
 /// The `account` field of [`GetGoogleLocationSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GoogleAccountsSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GoogleAccountsSchema {
     /// Example: `accounts/114659701071209971352`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2279,7 +2898,8 @@ pub struct GoogleAccountsSchema {
 /// The `location` field of [`GetGoogleLocationSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GoogleLocationSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GoogleLocationSchema {
     /// Example: `accounts/114659701071209971352`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2321,7 +2941,8 @@ pub struct GoogleLocationSchema {
 /// The `link` field of [`CsvPostSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/IOgTagsSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct IOgTagsSchema {
     /// Tag url
     ///
@@ -2361,7 +2982,8 @@ pub struct IOgTagsSchema {
 /// The `posts` field of [`GetSocialMediaStatisticsResponseBreakdowns`], the `impressions` field of [`GetSocialMediaStatisticsResponseBreakdowns`] and the `reach` field of [`GetSocialMediaStatisticsResponseBreakdowns`].
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns/properties/impressions` and 2 identical schemas
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Impressions {
     /// The `total` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2377,7 +2999,8 @@ pub struct Impressions {
 /// An item of the `accounts` field of [`GetInstagramAccountsSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/InstagramAccountSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct InstagramAccountSchema {
     /// Example: `idu37swmmLbA02zgqKPpxITe2`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2399,7 +3022,8 @@ pub struct InstagramAccountSchema {
 /// An item of the `pages` field of [`GetLinkedInAccountSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/LinkedInPageSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LinkedInPageSchema {
     /// Page ID
     ///
@@ -2435,6 +3059,7 @@ pub type LinkedInProfileSchema = LinkedInPageSchema;
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/LocationAndAccountDeleteResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LocationAndAccountDeleteResponseDto {
     /// Success or Failure
     ///
@@ -2457,7 +3082,8 @@ pub struct LocationAndAccountDeleteResponseDto {
 /// The `ogImage` field of [`IOgTagsSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/OgImageSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OgImageSchema {
     /// Image url
     ///
@@ -2485,6 +3111,7 @@ pub struct OgImageSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/OgTagsSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OgTagsSchema {
     /// Meta Image
     ///
@@ -2499,10 +3126,34 @@ pub struct OgTagsSchema {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+impl OgTagsSchema {
+    /// An empty `OgTagsSchema`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            meta_image: None,
+            meta_link: None,
+            additional_properties: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// Sets [`meta_image`](Self::meta_image).
+    pub fn meta_image(mut self, meta_image: impl Into<String>) -> Self {
+        self.meta_image = Some(meta_image.into());
+        self
+    }
+
+    /// Sets [`meta_link`](Self::meta_link).
+    pub fn meta_link(mut self, meta_link: impl Into<String>) -> Self {
+        self.meta_link = Some(meta_link.into());
+        self
+    }
+}
+
 /// A value of the `platforms` field of [`Impressions`].
 ///
 /// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/responses/201/content/application~1json/schema/properties/results/properties/breakdowns/properties/impressions/properties/platforms/additionalProperties` and 2 identical schemas
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PlatformsValue {
     /// The `value` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2516,6 +3167,7 @@ pub struct PlatformsValue {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/PostApprovalSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PostApprovalSchema {
     /// Approver
     ///
@@ -2537,10 +3189,50 @@ pub struct PostApprovalSchema {
     pub approval_status: Option<SocialPostApprovalStatus>,
 }
 
+impl PostApprovalSchema {
+    /// An empty `PostApprovalSchema`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            approver: None,
+            requester_note: None,
+            approver_note: None,
+            approval_status: None,
+        }
+    }
+
+    /// Sets [`approver`](Self::approver).
+    pub fn approver(mut self, approver: impl Into<String>) -> Self {
+        self.approver = Some(approver.into());
+        self
+    }
+
+    /// Sets [`requester_note`](Self::requester_note).
+    pub fn requester_note(mut self, requester_note: impl Into<String>) -> Self {
+        self.requester_note = Some(requester_note.into());
+        self
+    }
+
+    /// Sets [`approver_note`](Self::approver_note).
+    pub fn approver_note(mut self, approver_note: impl Into<String>) -> Self {
+        self.approver_note = Some(approver_note.into());
+        self
+    }
+
+    /// Sets [`approval_status`](Self::approval_status).
+    pub fn approval_status(
+        mut self,
+        approval_status: impl Into<SocialPostApprovalStatus>,
+    ) -> Self {
+        self.approval_status = Some(approval_status.into());
+        self
+    }
+}
+
 /// An item of the `media` field of [`GetPostFormattedSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/PostMediaSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PostMediaSchema {
     /// Example: `https://i0.wp.com/www.lifeofanarchitect.com/wp-content/uploads/2021/10/architectural-model-making-stairs.jpg`
     pub url: String,
@@ -2565,6 +3257,7 @@ pub struct PostMediaSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/PostSuccessfulResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PostSuccessfulResponseDto {
     /// Success or Failure
     ///
@@ -2587,7 +3280,8 @@ pub struct PostSuccessfulResponseDto {
 /// The response to `POST /social-media-posting/{locationId}/posts/list` and the `results` field of [`PostSuccessfulResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/PostSuccessfulResponseSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PostSuccessfulResponseSchema {
     /// Post Data
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -2601,6 +3295,7 @@ pub struct PostSuccessfulResponseSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/PostUserSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PostUserSchema {
     /// User Id
     ///
@@ -2639,6 +3334,7 @@ pub struct PostUserSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SearchPostDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SearchPostDto {
     /// type must be one of the following values: recent, all, scheduled, draft, failed, in_review, published, in_progress and deleted
     ///
@@ -2670,10 +3366,51 @@ pub struct SearchPostDto {
     pub account_ids: Option<Vec<String>>,
 }
 
+impl SearchPostDto {
+    /// A `SearchPostDto` with its required fields (`skip`, `limit`, `from_date`, `to_date`, `include_users`); set the others with the setters.
+    pub fn new(
+        skip: i64,
+        limit: i64,
+        from_date: impl Into<String>,
+        to_date: impl Into<String>,
+        include_users: bool,
+    ) -> Self {
+        Self {
+            type_: None,
+            post_type: None,
+            skip,
+            limit,
+            from_date: from_date.into(),
+            to_date: to_date.into(),
+            include_users,
+            account_ids: None,
+        }
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn type_(mut self, type_: impl Into<String>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+
+    /// Sets [`post_type`](Self::post_type).
+    pub fn post_type(mut self, post_type: impl Into<SocialPostType>) -> Self {
+        self.post_type = Some(post_type.into());
+        self
+    }
+
+    /// Sets [`account_ids`](Self::account_ids).
+    pub fn account_ids(mut self, account_ids: impl Into<Vec<String>>) -> Self {
+        self.account_ids = Some(account_ids.into());
+        self
+    }
+}
+
 /// The body of `POST /social-media-posting/{locationId}/set-accounts`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SetAccountsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SetAccountsDto {
     /// Account Ids
     #[serde(rename = "accountIds")]
@@ -2703,6 +3440,37 @@ pub struct SetAccountsDto {
     pub user_id: Option<String>,
 }
 
+impl SetAccountsDto {
+    /// A `SetAccountsDto` with its required fields (`account_ids`, `file_path`, `rows_count`, `file_name`); set the others with the setters.
+    pub fn new(
+        account_ids: Vec<String>,
+        file_path: impl Into<String>,
+        rows_count: i64,
+        file_name: impl Into<String>,
+    ) -> Self {
+        Self {
+            account_ids,
+            file_path: file_path.into(),
+            rows_count,
+            file_name: file_name.into(),
+            approver: None,
+            user_id: None,
+        }
+    }
+
+    /// Sets [`approver`](Self::approver).
+    pub fn approver(mut self, approver: impl Into<String>) -> Self {
+        self.approver = Some(approver.into());
+        self
+    }
+
+    /// Sets [`user_id`](Self::user_id).
+    pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
+        self.user_id = Some(user_id.into());
+        self
+    }
+}
+
 /// The response to `POST /social-media-posting/{locationId}/set-accounts`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SetAccountsResponseDTO`
@@ -2711,7 +3479,8 @@ pub type SetAccountsResponseDto = CsvPostStatusResponseDto;
 /// The `results` field of [`SocialMediaGmbAccountResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialGoogleMediaAccountSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SocialGoogleMediaAccountSchema {
     /// Example: `65f2d989a4f2f1e5322c3856`
     #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
@@ -2765,6 +3534,7 @@ pub struct SocialGoogleMediaAccountSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialInstagramPostDetails`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SocialInstagramPostDetails {
     /// The `type` field.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -2796,6 +3566,70 @@ pub struct SocialInstagramPostDetails {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+impl SocialInstagramPostDetails {
+    /// An empty `SocialInstagramPostDetails`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            type_: None,
+            collaborators: None,
+            user_tags: None,
+            cover_photo: None,
+            show_on_feed: None,
+            publish_via_push_notification: None,
+            publisher_note: None,
+            additional_properties: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn type_(mut self, type_: impl Into<SocialPostType>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+
+    /// Sets [`collaborators`](Self::collaborators).
+    pub fn collaborators(
+        mut self,
+        collaborators: impl Into<std::collections::BTreeMap<String, Vec<String>>>,
+    ) -> Self {
+        self.collaborators = Some(collaborators.into());
+        self
+    }
+
+    /// Sets [`user_tags`](Self::user_tags).
+    pub fn user_tags(mut self, user_tags: impl Into<Vec<serde_json::Value>>) -> Self {
+        self.user_tags = Some(user_tags.into());
+        self
+    }
+
+    /// Sets [`cover_photo`](Self::cover_photo).
+    pub fn cover_photo(mut self, cover_photo: impl Into<serde_json::Value>) -> Self {
+        self.cover_photo = Some(cover_photo.into());
+        self
+    }
+
+    /// Sets [`show_on_feed`](Self::show_on_feed).
+    pub fn show_on_feed(mut self, show_on_feed: bool) -> Self {
+        self.show_on_feed = Some(show_on_feed);
+        self
+    }
+
+    /// Sets [`publish_via_push_notification`](Self::publish_via_push_notification).
+    pub fn publish_via_push_notification(
+        mut self,
+        publish_via_push_notification: bool,
+    ) -> Self {
+        self.publish_via_push_notification = Some(publish_via_push_notification);
+        self
+    }
+
+    /// Sets [`publisher_note`](Self::publisher_note).
+    pub fn publisher_note(mut self, publisher_note: impl Into<String>) -> Self {
+        self.publisher_note = Some(publisher_note.into());
+        self
+    }
+}
+
 /// The `results` field of [`SocialMediaFbAccountResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaFacebookAccountSchema`
@@ -2805,6 +3639,7 @@ pub type SocialMediaFacebookAccountSchema = SocialGoogleMediaAccountSchema;
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaFBAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SocialMediaFbAccountResponseDto {
     /// Success or Failure
     ///
@@ -2828,6 +3663,7 @@ pub struct SocialMediaFbAccountResponseDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaGmbAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SocialMediaGmbAccountResponseDto {
     /// Success or Failure
     ///
@@ -2851,6 +3687,7 @@ pub struct SocialMediaGmbAccountResponseDto {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaInstagramAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SocialMediaInstagramAccountResponseDto {
     /// Success or Failure
     ///
@@ -2879,6 +3716,7 @@ pub type SocialMediaInstagramAccountSchema = SocialGoogleMediaAccountSchema;
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaLinkedInAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SocialMediaLinkedInAccountResponseDto {
     /// Success or Failure
     ///
@@ -2901,7 +3739,8 @@ pub struct SocialMediaLinkedInAccountResponseDto {
 /// The `results` field of [`SocialMediaLinkedInAccountResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaLinkedInAccountSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SocialMediaLinkedInAccountSchema {
     /// Example: `65f2d989a4f2f1e5322c3856`
     #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
@@ -2960,6 +3799,7 @@ pub struct SocialMediaLinkedInAccountSchema {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum SocialMediaLinkedInAccountSchemaType {
     /// `page`
     Page,
@@ -3008,7 +3848,8 @@ impl std::fmt::Display for SocialMediaLinkedInAccountSchemaType {
 /// An item of the `tags` field of [`GetTagsByIdResponseSchema`] and an item of the `tags` field of [`GetTagsByLocationIdResponseSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTagSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SocialMediaTagSchema {
     /// Tag Name
     ///
@@ -3047,6 +3888,7 @@ pub struct SocialMediaTagSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTiktokAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SocialMediaTiktokAccountResponseDto {
     /// Success or Failure
     ///
@@ -3069,7 +3911,8 @@ pub struct SocialMediaTiktokAccountResponseDto {
 /// The `results` field of [`SocialMediaTiktokAccountResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTiktokAccountSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SocialMediaTiktokAccountSchema {
     /// Example: `65f2d989a4f2f1e5322c3856`
     #[serde(rename = "_id", default, skip_serializing_if = "Option::is_none")]
@@ -3128,6 +3971,7 @@ pub struct SocialMediaTiktokAccountSchema {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum SocialMediaTiktokAccountSchemaType {
     /// `profile`
     Profile,
@@ -3177,6 +4021,7 @@ impl std::fmt::Display for SocialMediaTiktokAccountSchemaType {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTwitterAccountResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SocialMediaTwitterAccountResponseDto {
     /// Success or Failure
     ///
@@ -3208,6 +4053,7 @@ pub type SocialMediaTwitterAccountSchema = SocialGoogleMediaAccountSchema;
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum SocialPostApprovalStatus {
     /// `pending`
     Pending,
@@ -3264,7 +4110,8 @@ impl std::fmt::Display for SocialPostApprovalStatus {
 /// Engagement counts of a published post, filled in asynchronously by the server.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostInsights`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SocialPostInsights {
     /// Likes (or the platform's reactions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -3284,6 +4131,7 @@ pub struct SocialPostInsights {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostMediaWrite`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SocialPostMediaWrite {
     /// Public URL of the media file.
     pub url: String,
@@ -3295,6 +4143,23 @@ pub struct SocialPostMediaWrite {
     pub caption: Option<String>,
 }
 
+impl SocialPostMediaWrite {
+    /// A `SocialPostMediaWrite` with its required fields (`url`, `type_`); set the others with the setters.
+    pub fn new(url: impl Into<String>, type_: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            type_: type_.into(),
+            caption: None,
+        }
+    }
+
+    /// Sets [`caption`](Self::caption).
+    pub fn caption(mut self, caption: impl Into<String>) -> Self {
+        self.caption = Some(caption.into());
+        self
+    }
+}
+
 /// Where a social post stands.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostStatus`
@@ -3302,6 +4167,7 @@ pub struct SocialPostMediaWrite {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum SocialPostStatus {
     /// `draft`
     Draft,
@@ -3378,6 +4244,7 @@ impl std::fmt::Display for SocialPostStatus {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum SocialPostType {
     /// `post`
     Post,
@@ -3431,6 +4298,7 @@ impl std::fmt::Display for SocialPostType {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/StartDateSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StartDateSchema {
     /// Start Date
     #[serde(rename = "startDate", default, skip_serializing_if = "Option::is_none")]
@@ -3440,10 +4308,33 @@ pub struct StartDateSchema {
     pub start_time: Option<TimeSchema>,
 }
 
+impl StartDateSchema {
+    /// An empty `StartDateSchema`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            start_date: None,
+            start_time: None,
+        }
+    }
+
+    /// Sets [`start_date`](Self::start_date).
+    pub fn start_date(mut self, start_date: impl Into<DateSchema>) -> Self {
+        self.start_date = Some(start_date.into());
+        self
+    }
+
+    /// Sets [`start_time`](Self::start_time).
+    pub fn start_time(mut self, start_time: impl Into<TimeSchema>) -> Self {
+        self.start_time = Some(start_time.into());
+        self
+    }
+}
+
 /// The `tiktokPostDetails` field of [`CreatePostDto`], the `tiktokPostDetails` field of [`CsvPostSchema`] and the `tiktokPostDetails` field of [`GetPostFormattedSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/TiktokPostSchema`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TiktokPostSchema {
     /// privacy level is an enum and must be one of the following values: PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, SELF_ONLY
     ///
@@ -3497,6 +4388,67 @@ pub struct TiktokPostSchema {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
+impl TiktokPostSchema {
+    /// An empty `TiktokPostSchema`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            privacy_level: None,
+            promote_other_brand: None,
+            enable_comment: None,
+            enable_duet: None,
+            enable_stitch: None,
+            video_disclosure: None,
+            promote_your_brand: None,
+            additional_properties: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// Sets [`privacy_level`](Self::privacy_level).
+    pub fn privacy_level(
+        mut self,
+        privacy_level: impl Into<TiktokPostSchemaPrivacyLevel>,
+    ) -> Self {
+        self.privacy_level = Some(privacy_level.into());
+        self
+    }
+
+    /// Sets [`promote_other_brand`](Self::promote_other_brand).
+    pub fn promote_other_brand(mut self, promote_other_brand: bool) -> Self {
+        self.promote_other_brand = Some(promote_other_brand);
+        self
+    }
+
+    /// Sets [`enable_comment`](Self::enable_comment).
+    pub fn enable_comment(mut self, enable_comment: bool) -> Self {
+        self.enable_comment = Some(enable_comment);
+        self
+    }
+
+    /// Sets [`enable_duet`](Self::enable_duet).
+    pub fn enable_duet(mut self, enable_duet: bool) -> Self {
+        self.enable_duet = Some(enable_duet);
+        self
+    }
+
+    /// Sets [`enable_stitch`](Self::enable_stitch).
+    pub fn enable_stitch(mut self, enable_stitch: bool) -> Self {
+        self.enable_stitch = Some(enable_stitch);
+        self
+    }
+
+    /// Sets [`video_disclosure`](Self::video_disclosure).
+    pub fn video_disclosure(mut self, video_disclosure: bool) -> Self {
+        self.video_disclosure = Some(video_disclosure);
+        self
+    }
+
+    /// Sets [`promote_your_brand`](Self::promote_your_brand).
+    pub fn promote_your_brand(mut self, promote_your_brand: bool) -> Self {
+        self.promote_your_brand = Some(promote_your_brand);
+        self
+    }
+}
+
 /// privacy level is an enum and must be one of the following values: PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, SELF_ONLY
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/TiktokPostSchema/properties/privacyLevel`
@@ -3504,6 +4456,7 @@ pub struct TiktokPostSchema {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum TiktokPostSchemaPrivacyLevel {
     /// `PUBLIC_TO_EVERYONE`
     PublicToEveryone,
@@ -3556,7 +4509,8 @@ impl std::fmt::Display for TiktokPostSchemaPrivacyLevel {
 /// An item of the `profile` field of [`GetTiktokAccountSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/TiktokProfileSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TiktokProfileSchema {
     /// Id
     ///
@@ -3599,6 +4553,7 @@ pub struct TiktokProfileSchema {
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/TimeSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TimeSchema {
     /// Example: `23`
     pub hours: f64,
@@ -3608,10 +4563,18 @@ pub struct TimeSchema {
     pub seconds: f64,
 }
 
+impl TimeSchema {
+    /// A `TimeSchema` with its required fields (`hours`, `minutes`, `seconds`); set the others with the setters.
+    pub fn new(hours: f64, minutes: f64, seconds: f64) -> Self {
+        Self { hours, minutes, seconds }
+    }
+}
+
 /// An item of the `profile` field of [`GetTwitterAccountsSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/TwitterProfileSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TwitterProfileSchema {
     /// ID of profile
     ///
@@ -3657,6 +4620,7 @@ pub struct TwitterProfileSchema {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Type {
     /// `page`
     Page,
@@ -3723,26 +4687,49 @@ pub type UpdatePostSuccessfulResponseDto = CsvPostStatusResponseDto;
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/UpdateTagDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateTagDto {
     /// Array of Tag Ids
     #[serde(rename = "tagIds")]
     pub tag_ids: Vec<String>,
 }
 
+impl UpdateTagDto {
+    /// A `UpdateTagDto` with its required fields (`tag_ids`); set the others with the setters.
+    pub fn new(tag_ids: Vec<String>) -> Self {
+        Self { tag_ids }
+    }
+}
+
 /// The body of `POST /social-media-posting/{locationId}/csv`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/UploadCSVDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UploadCsvdto {
     /// The `file` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<ghl_runtime::FilePart>,
 }
 
+impl UploadCsvdto {
+    /// An empty `UploadCsvdto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self { file: None }
+    }
+
+    /// Sets [`file`](Self::file).
+    pub fn file(mut self, file: impl Into<ghl_runtime::FilePart>) -> Self {
+        self.file = Some(file.into());
+        self
+    }
+}
+
 /// The response to `POST /social-media-posting/{locationId}/csv`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/UploadFileResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UploadFileResponseDto {
     /// Success or Failure
     ///
@@ -3765,7 +4752,8 @@ pub struct UploadFileResponseDto {
 /// The `results` field of [`UploadFileResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/UploadFileResponseSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UploadFileResponseSchema {
     /// Example: `omaDY3RbWtTP511e/social-import/d23d68c2-82c0-1db6e2.csv`
     #[serde(rename = "filePath", default, skip_serializing_if = "Option::is_none")]

@@ -11,6 +11,7 @@ pub use ghl_common::types::AltType;
 ///
 /// Schema: `apps/store.json#/components/schemas/AvailableShippingRate`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AvailableShippingRate {
     /// Name of the shipping zone
     ///
@@ -74,6 +75,7 @@ pub struct AvailableShippingRate {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ConditionType {
     /// `none`
     None,
@@ -127,6 +129,7 @@ impl std::fmt::Display for ConditionType {
 ///
 /// Schema: `apps/store.json#/components/schemas/ContactAddress`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContactAddress {
     /// Name of the customer
     ///
@@ -174,12 +177,78 @@ pub struct ContactAddress {
     pub email: Option<String>,
 }
 
+impl ContactAddress {
+    /// A `ContactAddress` with its required fields (`country`); set the others with the setters.
+    pub fn new(country: Country) -> Self {
+        Self {
+            name: None,
+            company_name: None,
+            address_line1: None,
+            country,
+            state: None,
+            city: None,
+            zip: None,
+            phone: None,
+            email: None,
+        }
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`company_name`](Self::company_name).
+    pub fn company_name(mut self, company_name: impl Into<String>) -> Self {
+        self.company_name = Some(company_name.into());
+        self
+    }
+
+    /// Sets [`address_line1`](Self::address_line1).
+    pub fn address_line1(mut self, address_line1: impl Into<String>) -> Self {
+        self.address_line1 = Some(address_line1.into());
+        self
+    }
+
+    /// Sets [`state`](Self::state).
+    pub fn state(mut self, state: impl Into<State>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Sets [`city`](Self::city).
+    pub fn city(mut self, city: impl Into<String>) -> Self {
+        self.city = Some(city.into());
+        self
+    }
+
+    /// Sets [`zip`](Self::zip).
+    pub fn zip(mut self, zip: impl Into<String>) -> Self {
+        self.zip = Some(zip.into());
+        self
+    }
+
+    /// Sets [`phone`](Self::phone).
+    pub fn phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
+    }
+
+    /// Sets [`email`](Self::email).
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+}
+
 pub use ghl_common::types::Country;
 
 /// The body of `POST /store/shipping-carrier`.
 ///
 /// Schema: `apps/store.json#/components/schemas/CreateShippingCarrierDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateShippingCarrierDto {
     /// Location Id or Agency Id
     ///
@@ -212,10 +281,48 @@ pub struct CreateShippingCarrierDto {
     pub allows_multiple_service_selection: Option<bool>,
 }
 
+impl CreateShippingCarrierDto {
+    /// A `CreateShippingCarrierDto` with its required fields (`alt_id`, `alt_type`, `name`, `callback_url`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        name: impl Into<String>,
+        callback_url: impl Into<String>,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            name: name.into(),
+            callback_url: callback_url.into(),
+            services: None,
+            allows_multiple_service_selection: None,
+        }
+    }
+
+    /// Sets [`services`](Self::services).
+    pub fn services(
+        mut self,
+        services: impl Into<Vec<ShippingCarrierServiceDto>>,
+    ) -> Self {
+        self.services = Some(services.into());
+        self
+    }
+
+    /// Sets [`allows_multiple_service_selection`](Self::allows_multiple_service_selection).
+    pub fn allows_multiple_service_selection(
+        mut self,
+        allows_multiple_service_selection: bool,
+    ) -> Self {
+        self.allows_multiple_service_selection = Some(allows_multiple_service_selection);
+        self
+    }
+}
+
 /// The response to `POST /store/shipping-carrier`.
 ///
 /// Schema: `apps/store.json#/components/schemas/CreateShippingCarrierResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateShippingCarrierResponseDto {
     /// Status of api action
     ///
@@ -234,6 +341,7 @@ pub struct CreateShippingCarrierResponseDto {
 ///
 /// Schema: `apps/store.json#/components/schemas/CreateShippingRateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateShippingRateDto {
     /// Location Id or Agency Id
     ///
@@ -303,10 +411,69 @@ pub struct CreateShippingRateDto {
     pub shipping_carrier_services: Option<Vec<ShippingCarrierServiceDto>>,
 }
 
+impl CreateShippingRateDto {
+    /// A `CreateShippingRateDto` with its required fields (`alt_id`, `alt_type`, `name`, `currency`, `amount`, `condition_type`, `min_condition`, `max_condition`, `shipping_carrier_id`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        name: impl Into<String>,
+        currency: impl Into<String>,
+        amount: f64,
+        condition_type: ConditionType,
+        min_condition: f64,
+        max_condition: f64,
+        shipping_carrier_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            name: name.into(),
+            description: None,
+            currency: currency.into(),
+            amount,
+            condition_type,
+            min_condition,
+            max_condition,
+            is_carrier_rate: None,
+            shipping_carrier_id: shipping_carrier_id.into(),
+            percentage_of_rate_fee: None,
+            shipping_carrier_services: None,
+        }
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`is_carrier_rate`](Self::is_carrier_rate).
+    pub fn is_carrier_rate(mut self, is_carrier_rate: bool) -> Self {
+        self.is_carrier_rate = Some(is_carrier_rate);
+        self
+    }
+
+    /// Sets [`percentage_of_rate_fee`](Self::percentage_of_rate_fee).
+    pub fn percentage_of_rate_fee(mut self, percentage_of_rate_fee: f64) -> Self {
+        self.percentage_of_rate_fee = Some(percentage_of_rate_fee);
+        self
+    }
+
+    /// Sets [`shipping_carrier_services`](Self::shipping_carrier_services).
+    pub fn shipping_carrier_services(
+        mut self,
+        shipping_carrier_services: impl Into<Vec<ShippingCarrierServiceDto>>,
+    ) -> Self {
+        self.shipping_carrier_services = Some(shipping_carrier_services.into());
+        self
+    }
+}
+
 /// The response to `POST /store/shipping-zone/{shippingZoneId}/shipping-rate`.
 ///
 /// Schema: `apps/store.json#/components/schemas/CreateShippingRateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateShippingRateResponseDto {
     /// Status of api action
     ///
@@ -325,6 +492,7 @@ pub struct CreateShippingRateResponseDto {
 ///
 /// Schema: `apps/store.json#/components/schemas/CreateShippingZoneDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateShippingZoneDto {
     /// Location Id or Agency Id
     ///
@@ -342,10 +510,28 @@ pub struct CreateShippingZoneDto {
     pub countries: Vec<ShippingZoneCountryDto>,
 }
 
+impl CreateShippingZoneDto {
+    /// A `CreateShippingZoneDto` with its required fields (`alt_id`, `alt_type`, `name`, `countries`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        name: impl Into<String>,
+        countries: Vec<ShippingZoneCountryDto>,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            name: name.into(),
+            countries,
+        }
+    }
+}
+
 /// The response to `POST /store/shipping-zone`.
 ///
 /// Schema: `apps/store.json#/components/schemas/CreateShippingZoneResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateShippingZoneResponseDto {
     /// Status of api action
     ///
@@ -364,6 +550,7 @@ pub struct CreateShippingZoneResponseDto {
 ///
 /// Schema: `apps/store.json#/components/schemas/CreateStoreSettingDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateStoreSettingDto {
     /// Location Id or Agency Id
     ///
@@ -394,10 +581,50 @@ pub struct CreateStoreSettingDto {
     >,
 }
 
+impl CreateStoreSettingDto {
+    /// A `CreateStoreSettingDto` with its required fields (`alt_id`, `alt_type`, `shipping_origin`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        shipping_origin: StoreShippingOriginDto,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            shipping_origin,
+            store_order_notification: None,
+            store_order_fulfillment_notification: None,
+        }
+    }
+
+    /// Sets [`store_order_notification`](Self::store_order_notification).
+    pub fn store_order_notification(
+        mut self,
+        store_order_notification: impl Into<StoreOrderNotificationDto>,
+    ) -> Self {
+        self.store_order_notification = Some(store_order_notification.into());
+        self
+    }
+
+    /// Sets [`store_order_fulfillment_notification`](Self::store_order_fulfillment_notification).
+    pub fn store_order_fulfillment_notification(
+        mut self,
+        store_order_fulfillment_notification: impl Into<
+            StoreOrderFulfillmentNotificationDto,
+        >,
+    ) -> Self {
+        self.store_order_fulfillment_notification = Some(
+            store_order_fulfillment_notification.into(),
+        );
+        self
+    }
+}
+
 /// The response to `POST /store/store-setting`.
 ///
 /// Schema: `apps/store.json#/components/schemas/CreateStoreSettingResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateStoreSettingResponseDto {
     /// Status of api action
     ///
@@ -416,6 +643,7 @@ pub struct CreateStoreSettingResponseDto {
 ///
 /// Schema: `apps/store.json#/components/schemas/DeleteShippingCarrierResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteShippingCarrierResponseDto {
     /// Status of api action
     ///
@@ -442,6 +670,7 @@ pub type DeleteShippingZoneResponseDto = DeleteShippingCarrierResponseDto;
 ///
 /// Schema: `apps/store.json#/components/schemas/GetAvailableShippingRates`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetAvailableShippingRates {
     /// Location Id or Agency Id
     ///
@@ -497,10 +726,62 @@ pub struct GetAvailableShippingRates {
     pub coupon_code: Option<String>,
 }
 
+impl GetAvailableShippingRates {
+    /// A `GetAvailableShippingRates` with its required fields (`alt_id`, `alt_type`, `country`, `total_order_amount`, `total_order_weight`, `source`, `products`); set the others with the setters.
+    pub fn new(
+        alt_id: impl Into<String>,
+        alt_type: AltType,
+        country: Country,
+        total_order_amount: f64,
+        total_order_weight: f64,
+        source: OrderSource,
+        products: Vec<ProductItem>,
+    ) -> Self {
+        Self {
+            alt_id: alt_id.into(),
+            alt_type,
+            country,
+            address: None,
+            amount_available: None,
+            total_order_amount,
+            weight_available: None,
+            total_order_weight,
+            source,
+            products,
+            coupon_code: None,
+        }
+    }
+
+    /// Sets [`address`](Self::address).
+    pub fn address(mut self, address: impl Into<ContactAddress>) -> Self {
+        self.address = Some(address.into());
+        self
+    }
+
+    /// Sets [`amount_available`](Self::amount_available).
+    pub fn amount_available(mut self, amount_available: impl Into<Country>) -> Self {
+        self.amount_available = Some(amount_available.into());
+        self
+    }
+
+    /// Sets [`weight_available`](Self::weight_available).
+    pub fn weight_available(mut self, weight_available: bool) -> Self {
+        self.weight_available = Some(weight_available);
+        self
+    }
+
+    /// Sets [`coupon_code`](Self::coupon_code).
+    pub fn coupon_code(mut self, coupon_code: impl Into<String>) -> Self {
+        self.coupon_code = Some(coupon_code.into());
+        self
+    }
+}
+
 /// The response to `POST /store/shipping-zone/shipping-rates`.
 ///
 /// Schema: `apps/store.json#/components/schemas/GetAvailableShippingRatesResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetAvailableShippingRatesResponseDto {
     /// Status of api action
     ///
@@ -539,6 +820,7 @@ pub type GetStoreSettingResponseDto = CreateStoreSettingResponseDto;
 ///
 /// Schema: `apps/store.json#/components/schemas/ListShippingCarrierResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListShippingCarrierResponseDto {
     /// Status of api action
     ///
@@ -557,6 +839,7 @@ pub struct ListShippingCarrierResponseDto {
 ///
 /// Schema: `apps/store.json#/components/schemas/ListShippingRateResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListShippingRateResponseDto {
     /// Total number of items
     ///
@@ -570,6 +853,7 @@ pub struct ListShippingRateResponseDto {
 ///
 /// Schema: `apps/store.json#/components/schemas/ListShippingZoneResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ListShippingZoneResponseDto {
     /// Total number of items
     ///
@@ -583,6 +867,7 @@ pub struct ListShippingZoneResponseDto {
 ///
 /// Schema: `apps/store.json#/components/schemas/OrderSource`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OrderSource {
     /// Source of order
     ///
@@ -596,6 +881,19 @@ pub struct OrderSource {
     pub sub_type: Option<OrderSourceSubType>,
 }
 
+impl OrderSource {
+    /// A `OrderSource` with its required fields (`type_`); set the others with the setters.
+    pub fn new(type_: OrderSourceType) -> Self {
+        Self { type_, sub_type: None }
+    }
+
+    /// Sets [`sub_type`](Self::sub_type).
+    pub fn sub_type(mut self, sub_type: impl Into<OrderSourceSubType>) -> Self {
+        self.sub_type = Some(sub_type.into());
+        self
+    }
+}
+
 /// Source subtype of order
 ///
 /// Schema: `apps/store.json#/components/schemas/OrderSource/properties/subType`
@@ -603,6 +901,7 @@ pub struct OrderSource {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum OrderSourceSubType {
     /// `one_step_order_form`
     OneStepOrderForm,
@@ -714,6 +1013,7 @@ pub use ghl_common::types::OrderSourceType;
 ///
 /// Schema: `apps/store.json#/components/schemas/ProductItem`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ProductItem {
     /// id of product
     pub id: String,
@@ -721,10 +1021,18 @@ pub struct ProductItem {
     pub qty: f64,
 }
 
+impl ProductItem {
+    /// A `ProductItem` with its required fields (`id`, `qty`); set the others with the setters.
+    pub fn new(id: impl Into<String>, qty: f64) -> Self {
+        Self { id: id.into(), qty }
+    }
+}
+
 /// The `data` field of [`CreateShippingCarrierResponseDto`] and an item of the `data` field of [`ListShippingCarrierResponseDto`].
 ///
 /// Schema: `apps/store.json#/components/schemas/ShippingCarrierSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ShippingCarrierSchema {
     /// Location Id or Agency Id
     ///
@@ -781,6 +1089,7 @@ pub struct ShippingCarrierSchema {
 ///
 /// Schema: `apps/store.json#/components/schemas/ShippingCarrierServiceDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ShippingCarrierServiceDto {
     /// Name of the shipping carrier service
     ///
@@ -792,10 +1101,21 @@ pub struct ShippingCarrierServiceDto {
     pub value: String,
 }
 
+impl ShippingCarrierServiceDto {
+    /// A `ShippingCarrierServiceDto` with its required fields (`name`, `value`); set the others with the setters.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            value: value.into(),
+        }
+    }
+}
+
 /// The `data` field of [`CreateShippingRateResponseDto`], an item of the `data` field of [`ListShippingRateResponseDto`] and an item of the `shippingRates` field of [`ShippingZoneSchema`].
 ///
 /// Schema: `apps/store.json#/components/schemas/ShippingRateSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ShippingRateSchema {
     /// Location Id or Agency Id
     ///
@@ -889,6 +1209,7 @@ pub struct ShippingRateSchema {
 ///
 /// Schema: `apps/store.json#/components/schemas/ShippingZoneCountryDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ShippingZoneCountryDto {
     /// Country code
     ///
@@ -899,10 +1220,27 @@ pub struct ShippingZoneCountryDto {
     pub states: Option<Vec<ShippingZoneCountryStateDto>>,
 }
 
+impl ShippingZoneCountryDto {
+    /// A `ShippingZoneCountryDto` with its required fields (`code`); set the others with the setters.
+    pub fn new(code: f64) -> Self {
+        Self { code, states: None }
+    }
+
+    /// Sets [`states`](Self::states).
+    pub fn states(
+        mut self,
+        states: impl Into<Vec<ShippingZoneCountryStateDto>>,
+    ) -> Self {
+        self.states = Some(states.into());
+        self
+    }
+}
+
 /// An item of the `states` field of [`ShippingZoneCountryDto`].
 ///
 /// Schema: `apps/store.json#/components/schemas/ShippingZoneCountryStateDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ShippingZoneCountryStateDto {
     /// State code
     ///
@@ -910,10 +1248,18 @@ pub struct ShippingZoneCountryStateDto {
     pub code: State,
 }
 
+impl ShippingZoneCountryStateDto {
+    /// A `ShippingZoneCountryStateDto` with its required fields (`code`); set the others with the setters.
+    pub fn new(code: State) -> Self {
+        Self { code }
+    }
+}
+
 /// The `data` field of [`CreateShippingZoneResponseDto`] and an item of the `data` field of [`ListShippingZoneResponseDto`].
 ///
 /// Schema: `apps/store.json#/components/schemas/ShippingZoneSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ShippingZoneSchema {
     /// Location Id or Agency Id
     ///
@@ -956,6 +1302,7 @@ pub struct ShippingZoneSchema {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum State {
     /// `AL`
     Al,
@@ -3349,6 +3696,7 @@ impl std::fmt::Display for State {
 ///
 /// Schema: `apps/store.json#/components/schemas/StoreOrderFulfillmentNotificationDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StoreOrderFulfillmentNotificationDto {
     /// Store order fulfillment notification enabled
     ///
@@ -3370,6 +3718,23 @@ pub struct StoreOrderFulfillmentNotificationDto {
     pub default_email_template_id: String,
 }
 
+impl StoreOrderFulfillmentNotificationDto {
+    /// A `StoreOrderFulfillmentNotificationDto` with its required fields (`enabled`, `subject`, `email_template_id`, `default_email_template_id`); set the others with the setters.
+    pub fn new(
+        enabled: bool,
+        subject: impl Into<String>,
+        email_template_id: impl Into<String>,
+        default_email_template_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            enabled,
+            subject: subject.into(),
+            email_template_id: email_template_id.into(),
+            default_email_template_id: default_email_template_id.into(),
+        }
+    }
+}
+
 /// The `storeOrderNotification` field of [`CreateStoreSettingDto`] and the `storeOrderNotification` field of [`StoreSettingSchema`].
 ///
 /// Schema: `apps/store.json#/components/schemas/StoreOrderNotificationDto`
@@ -3379,6 +3744,7 @@ pub type StoreOrderNotificationDto = StoreOrderFulfillmentNotificationDto;
 ///
 /// Schema: `apps/store.json#/components/schemas/StoreSettingSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StoreSettingSchema {
     /// Location Id or Agency Id
     ///
@@ -3428,6 +3794,7 @@ pub struct StoreSettingSchema {
 ///
 /// Schema: `apps/store.json#/components/schemas/StoreShippingOriginDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StoreShippingOriginDto {
     /// Name of the store / company
     ///
@@ -3471,10 +3838,58 @@ pub struct StoreShippingOriginDto {
     pub email: Option<String>,
 }
 
+impl StoreShippingOriginDto {
+    /// A `StoreShippingOriginDto` with its required fields (`name`, `country`, `city`, `street1`, `zip`); set the others with the setters.
+    pub fn new(
+        name: impl Into<String>,
+        country: f64,
+        city: impl Into<String>,
+        street1: impl Into<String>,
+        zip: impl Into<String>,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            country,
+            state: None,
+            city: city.into(),
+            street1: street1.into(),
+            street2: None,
+            zip: zip.into(),
+            phone: None,
+            email: None,
+        }
+    }
+
+    /// Sets [`state`](Self::state).
+    pub fn state(mut self, state: impl Into<State>) -> Self {
+        self.state = Some(state.into());
+        self
+    }
+
+    /// Sets [`street2`](Self::street2).
+    pub fn street2(mut self, street2: impl Into<String>) -> Self {
+        self.street2 = Some(street2.into());
+        self
+    }
+
+    /// Sets [`phone`](Self::phone).
+    pub fn phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
+    }
+
+    /// Sets [`email`](Self::email).
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+}
+
 /// The body of `PUT /store/shipping-carrier/{shippingCarrierId}`.
 ///
 /// Schema: `apps/store.json#/components/schemas/UpdateShippingCarrierDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateShippingCarrierDto {
     /// Location Id or Agency Id
     ///
@@ -3508,6 +3923,62 @@ pub struct UpdateShippingCarrierDto {
     pub allows_multiple_service_selection: Option<bool>,
 }
 
+impl UpdateShippingCarrierDto {
+    /// An empty `UpdateShippingCarrierDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            alt_id: None,
+            alt_type: None,
+            name: None,
+            callback_url: None,
+            services: None,
+            allows_multiple_service_selection: None,
+        }
+    }
+
+    /// Sets [`alt_id`](Self::alt_id).
+    pub fn alt_id(mut self, alt_id: impl Into<String>) -> Self {
+        self.alt_id = Some(alt_id.into());
+        self
+    }
+
+    /// Sets [`alt_type`](Self::alt_type).
+    pub fn alt_type(mut self, alt_type: impl Into<AltType>) -> Self {
+        self.alt_type = Some(alt_type.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`callback_url`](Self::callback_url).
+    pub fn callback_url(mut self, callback_url: impl Into<String>) -> Self {
+        self.callback_url = Some(callback_url.into());
+        self
+    }
+
+    /// Sets [`services`](Self::services).
+    pub fn services(
+        mut self,
+        services: impl Into<Vec<ShippingCarrierServiceDto>>,
+    ) -> Self {
+        self.services = Some(services.into());
+        self
+    }
+
+    /// Sets [`allows_multiple_service_selection`](Self::allows_multiple_service_selection).
+    pub fn allows_multiple_service_selection(
+        mut self,
+        allows_multiple_service_selection: bool,
+    ) -> Self {
+        self.allows_multiple_service_selection = Some(allows_multiple_service_selection);
+        self
+    }
+}
+
 /// The response to `PUT /store/shipping-carrier/{shippingCarrierId}`.
 ///
 /// Schema: `apps/store.json#/components/schemas/UpdateShippingCarrierResponseDto`
@@ -3517,6 +3988,7 @@ pub type UpdateShippingCarrierResponseDto = CreateShippingCarrierResponseDto;
 ///
 /// Schema: `apps/store.json#/components/schemas/UpdateShippingRateDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateShippingRateDto {
     /// Location Id or Agency Id
     ///
@@ -3593,6 +4065,111 @@ pub struct UpdateShippingRateDto {
     pub shipping_carrier_services: Option<Vec<ShippingCarrierServiceDto>>,
 }
 
+impl UpdateShippingRateDto {
+    /// An empty `UpdateShippingRateDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            alt_id: None,
+            alt_type: None,
+            name: None,
+            description: None,
+            currency: None,
+            amount: None,
+            condition_type: None,
+            min_condition: None,
+            max_condition: None,
+            is_carrier_rate: None,
+            shipping_carrier_id: None,
+            percentage_of_rate_fee: None,
+            shipping_carrier_services: None,
+        }
+    }
+
+    /// Sets [`alt_id`](Self::alt_id).
+    pub fn alt_id(mut self, alt_id: impl Into<String>) -> Self {
+        self.alt_id = Some(alt_id.into());
+        self
+    }
+
+    /// Sets [`alt_type`](Self::alt_type).
+    pub fn alt_type(mut self, alt_type: impl Into<AltType>) -> Self {
+        self.alt_type = Some(alt_type.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`currency`](Self::currency).
+    pub fn currency(mut self, currency: impl Into<String>) -> Self {
+        self.currency = Some(currency.into());
+        self
+    }
+
+    /// Sets [`amount`](Self::amount).
+    pub fn amount(mut self, amount: f64) -> Self {
+        self.amount = Some(amount);
+        self
+    }
+
+    /// Sets [`condition_type`](Self::condition_type).
+    pub fn condition_type(mut self, condition_type: impl Into<ConditionType>) -> Self {
+        self.condition_type = Some(condition_type.into());
+        self
+    }
+
+    /// Sets [`min_condition`](Self::min_condition).
+    pub fn min_condition(mut self, min_condition: f64) -> Self {
+        self.min_condition = Some(min_condition);
+        self
+    }
+
+    /// Sets [`max_condition`](Self::max_condition).
+    pub fn max_condition(mut self, max_condition: f64) -> Self {
+        self.max_condition = Some(max_condition);
+        self
+    }
+
+    /// Sets [`is_carrier_rate`](Self::is_carrier_rate).
+    pub fn is_carrier_rate(mut self, is_carrier_rate: bool) -> Self {
+        self.is_carrier_rate = Some(is_carrier_rate);
+        self
+    }
+
+    /// Sets [`shipping_carrier_id`](Self::shipping_carrier_id).
+    pub fn shipping_carrier_id(
+        mut self,
+        shipping_carrier_id: impl Into<String>,
+    ) -> Self {
+        self.shipping_carrier_id = Some(shipping_carrier_id.into());
+        self
+    }
+
+    /// Sets [`percentage_of_rate_fee`](Self::percentage_of_rate_fee).
+    pub fn percentage_of_rate_fee(mut self, percentage_of_rate_fee: f64) -> Self {
+        self.percentage_of_rate_fee = Some(percentage_of_rate_fee);
+        self
+    }
+
+    /// Sets [`shipping_carrier_services`](Self::shipping_carrier_services).
+    pub fn shipping_carrier_services(
+        mut self,
+        shipping_carrier_services: impl Into<Vec<ShippingCarrierServiceDto>>,
+    ) -> Self {
+        self.shipping_carrier_services = Some(shipping_carrier_services.into());
+        self
+    }
+}
+
 /// The response to `PUT /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}`.
 ///
 /// Schema: `apps/store.json#/components/schemas/UpdateShippingRateResponseDto`
@@ -3602,6 +4179,7 @@ pub type UpdateShippingRateResponseDto = CreateShippingRateResponseDto;
 ///
 /// Schema: `apps/store.json#/components/schemas/UpdateShippingZoneDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateShippingZoneDto {
     /// Location Id or Agency Id
     ///
@@ -3619,6 +4197,45 @@ pub struct UpdateShippingZoneDto {
     /// List of countries that are available
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub countries: Option<Vec<ShippingZoneCountryDto>>,
+}
+
+impl UpdateShippingZoneDto {
+    /// An empty `UpdateShippingZoneDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            alt_id: None,
+            alt_type: None,
+            name: None,
+            countries: None,
+        }
+    }
+
+    /// Sets [`alt_id`](Self::alt_id).
+    pub fn alt_id(mut self, alt_id: impl Into<String>) -> Self {
+        self.alt_id = Some(alt_id.into());
+        self
+    }
+
+    /// Sets [`alt_type`](Self::alt_type).
+    pub fn alt_type(mut self, alt_type: impl Into<AltType>) -> Self {
+        self.alt_type = Some(alt_type.into());
+        self
+    }
+
+    /// Sets [`name`](Self::name).
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Sets [`countries`](Self::countries).
+    pub fn countries(
+        mut self,
+        countries: impl Into<Vec<ShippingZoneCountryDto>>,
+    ) -> Self {
+        self.countries = Some(countries.into());
+        self
+    }
 }
 
 /// The response to `PUT /store/shipping-zone/{shippingZoneId}`.

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 /// The `contactSessionIds` field of [`EventDataSchema`].
 ///
 /// Schema: `apps/surveys.json#/components/schemas/ContactSessionIds`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ContactSessionIds {
     /// The `ids` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18,7 +19,8 @@ pub struct ContactSessionIds {
 /// The `eventData` field of [`OthersSchema`].
 ///
 /// Schema: `apps/surveys.json#/components/schemas/EventDataSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EventDataSchema {
     /// Example: `fb.1.123456789.987654321`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -83,7 +85,8 @@ pub struct EventDataSchema {
 /// An item of the `surveys` field of [`GetSurveysSuccessfulResponseDto`].
 ///
 /// Schema: `apps/surveys.json#/components/schemas/GetSurveysSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetSurveysSchema {
     /// Example: `I5GFa3d3cKjojpe4VVUx`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -99,7 +102,8 @@ pub struct GetSurveysSchema {
 /// The response to `GET /surveys/submissions`.
 ///
 /// Schema: `apps/surveys.json#/components/schemas/GetSurveysSubmissionSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetSurveysSubmissionSuccessfulResponseDto {
     /// The `submissions` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -112,7 +116,8 @@ pub struct GetSurveysSubmissionSuccessfulResponseDto {
 /// The response to `GET /surveys/`.
 ///
 /// Schema: `apps/surveys.json#/components/schemas/GetSurveysSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetSurveysSuccessfulResponseDto {
     /// The `surveys` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -127,7 +132,8 @@ pub struct GetSurveysSuccessfulResponseDto {
 /// The `meta` field of [`GetSurveysSubmissionSuccessfulResponseDto`].
 ///
 /// Schema: `apps/surveys.json#/components/schemas/metaSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MetaSchema {
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -146,7 +152,8 @@ pub struct MetaSchema {
 /// The `others` field of [`SubmissionSchema`].
 ///
 /// Schema: `apps/surveys.json#/components/schemas/othersSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct OthersSchema {
     /// Example: `john@deo.com`
     #[serde(
@@ -177,7 +184,8 @@ pub struct OthersSchema {
 /// The `page` field of [`EventDataSchema`].
 ///
 /// Schema: `apps/surveys.json#/components/schemas/PageDetailsSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PageDetailsSchema {
     /// Example: `https://example.com`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -190,7 +198,8 @@ pub struct PageDetailsSchema {
 /// An item of the `submissions` field of [`GetSurveysSubmissionSuccessfulResponseDto`].
 ///
 /// Schema: `apps/surveys.json#/components/schemas/SubmissionSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SubmissionSchema {
     /// Example: `be759b9a-c3ec-4b29-ba07-fc3c89c77673`
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 ///
 /// Schema: `apps/users.json#/components/schemas/CreateUserDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateUserDto {
     /// Example: `ve9EPM428h8vShlRW1KT`
     #[serde(rename = "companyId")]
@@ -64,10 +65,94 @@ pub struct CreateUserDto {
     pub platform_language: Option<PlatformLanguage>,
 }
 
+impl CreateUserDto {
+    /// A `CreateUserDto` with its required fields (`company_id`, `first_name`, `last_name`, `email`, `password`, `type_`, `role`, `location_ids`); set the others with the setters.
+    pub fn new(
+        company_id: impl Into<String>,
+        first_name: impl Into<String>,
+        last_name: impl Into<String>,
+        email: impl Into<String>,
+        password: impl Into<String>,
+        type_: impl Into<String>,
+        role: impl Into<String>,
+        location_ids: Vec<String>,
+    ) -> Self {
+        Self {
+            company_id: company_id.into(),
+            first_name: first_name.into(),
+            last_name: last_name.into(),
+            email: email.into(),
+            password: password.into(),
+            phone: None,
+            type_: type_.into(),
+            role: role.into(),
+            location_ids,
+            permissions: None,
+            scopes: None,
+            scopes_assigned_to_only: None,
+            profile_photo: None,
+            twilio_phone: None,
+            platform_language: None,
+        }
+    }
+
+    /// Sets [`phone`](Self::phone).
+    pub fn phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
+    }
+
+    /// Sets [`permissions`](Self::permissions).
+    pub fn permissions(mut self, permissions: impl Into<PermissionsDto>) -> Self {
+        self.permissions = Some(permissions.into());
+        self
+    }
+
+    /// Sets [`scopes`](Self::scopes).
+    pub fn scopes(mut self, scopes: impl Into<Vec<Scopes>>) -> Self {
+        self.scopes = Some(scopes.into());
+        self
+    }
+
+    /// Sets [`scopes_assigned_to_only`](Self::scopes_assigned_to_only).
+    pub fn scopes_assigned_to_only(
+        mut self,
+        scopes_assigned_to_only: impl Into<Vec<Scopes>>,
+    ) -> Self {
+        self.scopes_assigned_to_only = Some(scopes_assigned_to_only.into());
+        self
+    }
+
+    /// Sets [`profile_photo`](Self::profile_photo).
+    pub fn profile_photo(mut self, profile_photo: impl Into<String>) -> Self {
+        self.profile_photo = Some(profile_photo.into());
+        self
+    }
+
+    /// Sets [`twilio_phone`](Self::twilio_phone).
+    pub fn twilio_phone(
+        mut self,
+        twilio_phone: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.twilio_phone = Some(twilio_phone.into());
+        self
+    }
+
+    /// Sets [`platform_language`](Self::platform_language).
+    pub fn platform_language(
+        mut self,
+        platform_language: impl Into<PlatformLanguage>,
+    ) -> Self {
+        self.platform_language = Some(platform_language.into());
+        self
+    }
+}
+
 /// The response to `DELETE /users/{userId}`.
 ///
 /// Schema: `apps/users.json#/components/schemas/DeleteUserSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DeleteUserSuccessfulResponseDto {
     /// Example: `true`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -81,6 +166,7 @@ pub struct DeleteUserSuccessfulResponseDto {
 ///
 /// Schema: `apps/users.json#/components/schemas/FilterByEmailDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FilterByEmailDto {
     /// Company ID to filter users
     ///
@@ -113,10 +199,49 @@ pub struct FilterByEmailDto {
     pub projection: Option<String>,
 }
 
+impl FilterByEmailDto {
+    /// A `FilterByEmailDto` with its required fields (`company_id`, `emails`); set the others with the setters.
+    pub fn new(company_id: impl Into<String>, emails: impl Into<String>) -> Self {
+        Self {
+            company_id: company_id.into(),
+            emails: emails.into(),
+            deleted: None,
+            skip: None,
+            limit: None,
+            projection: None,
+        }
+    }
+
+    /// Sets [`deleted`](Self::deleted).
+    pub fn deleted(mut self, deleted: bool) -> Self {
+        self.deleted = Some(deleted);
+        self
+    }
+
+    /// Sets [`skip`](Self::skip).
+    pub fn skip(mut self, skip: impl Into<String>) -> Self {
+        self.skip = Some(skip.into());
+        self
+    }
+
+    /// Sets [`limit`](Self::limit).
+    pub fn limit(mut self, limit: impl Into<String>) -> Self {
+        self.limit = Some(limit.into());
+        self
+    }
+
+    /// Sets [`projection`](Self::projection).
+    pub fn projection(mut self, projection: impl Into<String>) -> Self {
+        self.projection = Some(projection.into());
+        self
+    }
+}
+
 /// The response to `GET /users/`.
 ///
 /// Schema: `apps/users.json#/components/schemas/LocationSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct LocationSuccessfulResponseDto {
     /// The `users` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -127,6 +252,7 @@ pub struct LocationSuccessfulResponseDto {
 ///
 /// Schema: `apps/users.json#/components/schemas/PermissionsDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PermissionsDto {
     /// Example: `true`
     #[serde(
@@ -368,6 +494,289 @@ pub struct PermissionsDto {
     pub export_payments_enabled: Option<bool>,
 }
 
+impl PermissionsDto {
+    /// An empty `PermissionsDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            campaigns_enabled: None,
+            campaigns_read_only: None,
+            contacts_enabled: None,
+            workflows_enabled: None,
+            workflows_read_only: None,
+            triggers_enabled: None,
+            funnels_enabled: None,
+            websites_enabled: None,
+            opportunities_enabled: None,
+            dashboard_stats_enabled: None,
+            bulk_requests_enabled: None,
+            appointments_enabled: None,
+            reviews_enabled: None,
+            online_listings_enabled: None,
+            phone_call_enabled: None,
+            conversations_enabled: None,
+            assigned_data_only: None,
+            adwords_reporting_enabled: None,
+            membership_enabled: None,
+            facebook_ads_reporting_enabled: None,
+            attributions_reporting_enabled: None,
+            settings_enabled: None,
+            tags_enabled: None,
+            lead_value_enabled: None,
+            marketing_enabled: None,
+            agent_reporting_enabled: None,
+            bot_service: None,
+            social_planner: None,
+            blogging_enabled: None,
+            invoice_enabled: None,
+            affiliate_manager_enabled: None,
+            content_ai_enabled: None,
+            refunds_enabled: None,
+            record_payment_enabled: None,
+            cancel_subscription_enabled: None,
+            payments_enabled: None,
+            communities_enabled: None,
+            export_payments_enabled: None,
+        }
+    }
+
+    /// Sets [`campaigns_enabled`](Self::campaigns_enabled).
+    pub fn campaigns_enabled(mut self, campaigns_enabled: bool) -> Self {
+        self.campaigns_enabled = Some(campaigns_enabled);
+        self
+    }
+
+    /// Sets [`campaigns_read_only`](Self::campaigns_read_only).
+    pub fn campaigns_read_only(mut self, campaigns_read_only: bool) -> Self {
+        self.campaigns_read_only = Some(campaigns_read_only);
+        self
+    }
+
+    /// Sets [`contacts_enabled`](Self::contacts_enabled).
+    pub fn contacts_enabled(mut self, contacts_enabled: bool) -> Self {
+        self.contacts_enabled = Some(contacts_enabled);
+        self
+    }
+
+    /// Sets [`workflows_enabled`](Self::workflows_enabled).
+    pub fn workflows_enabled(mut self, workflows_enabled: bool) -> Self {
+        self.workflows_enabled = Some(workflows_enabled);
+        self
+    }
+
+    /// Sets [`workflows_read_only`](Self::workflows_read_only).
+    pub fn workflows_read_only(mut self, workflows_read_only: bool) -> Self {
+        self.workflows_read_only = Some(workflows_read_only);
+        self
+    }
+
+    /// Sets [`triggers_enabled`](Self::triggers_enabled).
+    pub fn triggers_enabled(mut self, triggers_enabled: bool) -> Self {
+        self.triggers_enabled = Some(triggers_enabled);
+        self
+    }
+
+    /// Sets [`funnels_enabled`](Self::funnels_enabled).
+    pub fn funnels_enabled(mut self, funnels_enabled: bool) -> Self {
+        self.funnels_enabled = Some(funnels_enabled);
+        self
+    }
+
+    /// Sets [`websites_enabled`](Self::websites_enabled).
+    pub fn websites_enabled(mut self, websites_enabled: bool) -> Self {
+        self.websites_enabled = Some(websites_enabled);
+        self
+    }
+
+    /// Sets [`opportunities_enabled`](Self::opportunities_enabled).
+    pub fn opportunities_enabled(mut self, opportunities_enabled: bool) -> Self {
+        self.opportunities_enabled = Some(opportunities_enabled);
+        self
+    }
+
+    /// Sets [`dashboard_stats_enabled`](Self::dashboard_stats_enabled).
+    pub fn dashboard_stats_enabled(mut self, dashboard_stats_enabled: bool) -> Self {
+        self.dashboard_stats_enabled = Some(dashboard_stats_enabled);
+        self
+    }
+
+    /// Sets [`bulk_requests_enabled`](Self::bulk_requests_enabled).
+    pub fn bulk_requests_enabled(mut self, bulk_requests_enabled: bool) -> Self {
+        self.bulk_requests_enabled = Some(bulk_requests_enabled);
+        self
+    }
+
+    /// Sets [`appointments_enabled`](Self::appointments_enabled).
+    pub fn appointments_enabled(mut self, appointments_enabled: bool) -> Self {
+        self.appointments_enabled = Some(appointments_enabled);
+        self
+    }
+
+    /// Sets [`reviews_enabled`](Self::reviews_enabled).
+    pub fn reviews_enabled(mut self, reviews_enabled: bool) -> Self {
+        self.reviews_enabled = Some(reviews_enabled);
+        self
+    }
+
+    /// Sets [`online_listings_enabled`](Self::online_listings_enabled).
+    pub fn online_listings_enabled(mut self, online_listings_enabled: bool) -> Self {
+        self.online_listings_enabled = Some(online_listings_enabled);
+        self
+    }
+
+    /// Sets [`phone_call_enabled`](Self::phone_call_enabled).
+    pub fn phone_call_enabled(mut self, phone_call_enabled: bool) -> Self {
+        self.phone_call_enabled = Some(phone_call_enabled);
+        self
+    }
+
+    /// Sets [`conversations_enabled`](Self::conversations_enabled).
+    pub fn conversations_enabled(mut self, conversations_enabled: bool) -> Self {
+        self.conversations_enabled = Some(conversations_enabled);
+        self
+    }
+
+    /// Sets [`assigned_data_only`](Self::assigned_data_only).
+    pub fn assigned_data_only(mut self, assigned_data_only: bool) -> Self {
+        self.assigned_data_only = Some(assigned_data_only);
+        self
+    }
+
+    /// Sets [`adwords_reporting_enabled`](Self::adwords_reporting_enabled).
+    pub fn adwords_reporting_enabled(mut self, adwords_reporting_enabled: bool) -> Self {
+        self.adwords_reporting_enabled = Some(adwords_reporting_enabled);
+        self
+    }
+
+    /// Sets [`membership_enabled`](Self::membership_enabled).
+    pub fn membership_enabled(mut self, membership_enabled: bool) -> Self {
+        self.membership_enabled = Some(membership_enabled);
+        self
+    }
+
+    /// Sets [`facebook_ads_reporting_enabled`](Self::facebook_ads_reporting_enabled).
+    pub fn facebook_ads_reporting_enabled(
+        mut self,
+        facebook_ads_reporting_enabled: bool,
+    ) -> Self {
+        self.facebook_ads_reporting_enabled = Some(facebook_ads_reporting_enabled);
+        self
+    }
+
+    /// Sets [`attributions_reporting_enabled`](Self::attributions_reporting_enabled).
+    pub fn attributions_reporting_enabled(
+        mut self,
+        attributions_reporting_enabled: bool,
+    ) -> Self {
+        self.attributions_reporting_enabled = Some(attributions_reporting_enabled);
+        self
+    }
+
+    /// Sets [`settings_enabled`](Self::settings_enabled).
+    pub fn settings_enabled(mut self, settings_enabled: bool) -> Self {
+        self.settings_enabled = Some(settings_enabled);
+        self
+    }
+
+    /// Sets [`tags_enabled`](Self::tags_enabled).
+    pub fn tags_enabled(mut self, tags_enabled: bool) -> Self {
+        self.tags_enabled = Some(tags_enabled);
+        self
+    }
+
+    /// Sets [`lead_value_enabled`](Self::lead_value_enabled).
+    pub fn lead_value_enabled(mut self, lead_value_enabled: bool) -> Self {
+        self.lead_value_enabled = Some(lead_value_enabled);
+        self
+    }
+
+    /// Sets [`marketing_enabled`](Self::marketing_enabled).
+    pub fn marketing_enabled(mut self, marketing_enabled: bool) -> Self {
+        self.marketing_enabled = Some(marketing_enabled);
+        self
+    }
+
+    /// Sets [`agent_reporting_enabled`](Self::agent_reporting_enabled).
+    pub fn agent_reporting_enabled(mut self, agent_reporting_enabled: bool) -> Self {
+        self.agent_reporting_enabled = Some(agent_reporting_enabled);
+        self
+    }
+
+    /// Sets [`bot_service`](Self::bot_service).
+    pub fn bot_service(mut self, bot_service: bool) -> Self {
+        self.bot_service = Some(bot_service);
+        self
+    }
+
+    /// Sets [`social_planner`](Self::social_planner).
+    pub fn social_planner(mut self, social_planner: bool) -> Self {
+        self.social_planner = Some(social_planner);
+        self
+    }
+
+    /// Sets [`blogging_enabled`](Self::blogging_enabled).
+    pub fn blogging_enabled(mut self, blogging_enabled: bool) -> Self {
+        self.blogging_enabled = Some(blogging_enabled);
+        self
+    }
+
+    /// Sets [`invoice_enabled`](Self::invoice_enabled).
+    pub fn invoice_enabled(mut self, invoice_enabled: bool) -> Self {
+        self.invoice_enabled = Some(invoice_enabled);
+        self
+    }
+
+    /// Sets [`affiliate_manager_enabled`](Self::affiliate_manager_enabled).
+    pub fn affiliate_manager_enabled(mut self, affiliate_manager_enabled: bool) -> Self {
+        self.affiliate_manager_enabled = Some(affiliate_manager_enabled);
+        self
+    }
+
+    /// Sets [`content_ai_enabled`](Self::content_ai_enabled).
+    pub fn content_ai_enabled(mut self, content_ai_enabled: bool) -> Self {
+        self.content_ai_enabled = Some(content_ai_enabled);
+        self
+    }
+
+    /// Sets [`refunds_enabled`](Self::refunds_enabled).
+    pub fn refunds_enabled(mut self, refunds_enabled: bool) -> Self {
+        self.refunds_enabled = Some(refunds_enabled);
+        self
+    }
+
+    /// Sets [`record_payment_enabled`](Self::record_payment_enabled).
+    pub fn record_payment_enabled(mut self, record_payment_enabled: bool) -> Self {
+        self.record_payment_enabled = Some(record_payment_enabled);
+        self
+    }
+
+    /// Sets [`cancel_subscription_enabled`](Self::cancel_subscription_enabled).
+    pub fn cancel_subscription_enabled(
+        mut self,
+        cancel_subscription_enabled: bool,
+    ) -> Self {
+        self.cancel_subscription_enabled = Some(cancel_subscription_enabled);
+        self
+    }
+
+    /// Sets [`payments_enabled`](Self::payments_enabled).
+    pub fn payments_enabled(mut self, payments_enabled: bool) -> Self {
+        self.payments_enabled = Some(payments_enabled);
+        self
+    }
+
+    /// Sets [`communities_enabled`](Self::communities_enabled).
+    pub fn communities_enabled(mut self, communities_enabled: bool) -> Self {
+        self.communities_enabled = Some(communities_enabled);
+        self
+    }
+
+    /// Sets [`export_payments_enabled`](Self::export_payments_enabled).
+    pub fn export_payments_enabled(mut self, export_payments_enabled: bool) -> Self {
+        self.export_payments_enabled = Some(export_payments_enabled);
+        self
+    }
+}
+
 /// Platform language preference for the user
 ///
 /// Schema: `apps/users.json#/components/schemas/CreateUserDto/properties/platformLanguage` and 3 identical schemas
@@ -375,6 +784,7 @@ pub struct PermissionsDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum PlatformLanguage {
     /// `en_US`
     EnUs,
@@ -467,7 +877,8 @@ impl std::fmt::Display for PlatformLanguage {
 /// The `roles` field of [`UserSchema`] and the `roles` field of [`UserSuccessfulResponseDto`].
 ///
 /// Schema: `apps/users.json#/components/schemas/RoleSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RoleSchema {
     /// Example: `account`
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -494,6 +905,7 @@ pub struct RoleSchema {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum Scopes {
     /// `campaigns.readonly`
     CampaignsReadonly,
@@ -1354,7 +1766,8 @@ impl std::fmt::Display for Scopes {
 /// The response to `GET /users/search` and the response to `POST /users/search/filter-by-email`.
 ///
 /// Schema: `apps/users.json#/components/schemas/SearchUserSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SearchUserSuccessfulResponseDto {
     /// The `users` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1368,6 +1781,7 @@ pub struct SearchUserSuccessfulResponseDto {
 ///
 /// Schema: `apps/users.json#/components/schemas/UpdateUserDto`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UpdateUserDto {
     /// Example: `John`
     #[serde(rename = "firstName", default, skip_serializing_if = "Option::is_none")]
@@ -1430,10 +1844,133 @@ pub struct UpdateUserDto {
     pub platform_language: Option<PlatformLanguage>,
 }
 
+impl UpdateUserDto {
+    /// An empty `UpdateUserDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            first_name: None,
+            last_name: None,
+            email: None,
+            password: None,
+            phone: None,
+            type_: None,
+            role: None,
+            company_id: None,
+            location_ids: None,
+            permissions: None,
+            scopes: None,
+            scopes_assigned_to_only: None,
+            profile_photo: None,
+            twilio_phone: None,
+            platform_language: None,
+        }
+    }
+
+    /// Sets [`first_name`](Self::first_name).
+    pub fn first_name(mut self, first_name: impl Into<String>) -> Self {
+        self.first_name = Some(first_name.into());
+        self
+    }
+
+    /// Sets [`last_name`](Self::last_name).
+    pub fn last_name(mut self, last_name: impl Into<String>) -> Self {
+        self.last_name = Some(last_name.into());
+        self
+    }
+
+    /// Sets [`email`](Self::email).
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = Some(email.into());
+        self
+    }
+
+    /// Sets [`password`](Self::password).
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.password = Some(password.into());
+        self
+    }
+
+    /// Sets [`phone`](Self::phone).
+    pub fn phone(mut self, phone: impl Into<String>) -> Self {
+        self.phone = Some(phone.into());
+        self
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn type_(mut self, type_: impl Into<String>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+
+    /// Sets [`role`](Self::role).
+    pub fn role(mut self, role: impl Into<String>) -> Self {
+        self.role = Some(role.into());
+        self
+    }
+
+    /// Sets [`company_id`](Self::company_id).
+    pub fn company_id(mut self, company_id: impl Into<String>) -> Self {
+        self.company_id = Some(company_id.into());
+        self
+    }
+
+    /// Sets [`location_ids`](Self::location_ids).
+    pub fn location_ids(mut self, location_ids: impl Into<Vec<String>>) -> Self {
+        self.location_ids = Some(location_ids.into());
+        self
+    }
+
+    /// Sets [`permissions`](Self::permissions).
+    pub fn permissions(mut self, permissions: impl Into<PermissionsDto>) -> Self {
+        self.permissions = Some(permissions.into());
+        self
+    }
+
+    /// Sets [`scopes`](Self::scopes).
+    pub fn scopes(mut self, scopes: impl Into<Vec<Scopes>>) -> Self {
+        self.scopes = Some(scopes.into());
+        self
+    }
+
+    /// Sets [`scopes_assigned_to_only`](Self::scopes_assigned_to_only).
+    pub fn scopes_assigned_to_only(
+        mut self,
+        scopes_assigned_to_only: impl Into<Vec<Scopes>>,
+    ) -> Self {
+        self.scopes_assigned_to_only = Some(scopes_assigned_to_only.into());
+        self
+    }
+
+    /// Sets [`profile_photo`](Self::profile_photo).
+    pub fn profile_photo(mut self, profile_photo: impl Into<String>) -> Self {
+        self.profile_photo = Some(profile_photo.into());
+        self
+    }
+
+    /// Sets [`twilio_phone`](Self::twilio_phone).
+    pub fn twilio_phone(
+        mut self,
+        twilio_phone: impl Into<std::collections::BTreeMap<String, String>>,
+    ) -> Self {
+        self.twilio_phone = Some(twilio_phone.into());
+        self
+    }
+
+    /// Sets [`platform_language`](Self::platform_language).
+    pub fn platform_language(
+        mut self,
+        platform_language: impl Into<PlatformLanguage>,
+    ) -> Self {
+        self.platform_language = Some(platform_language.into());
+        self
+    }
+}
+
 /// An item of the `users` field of [`LocationSuccessfulResponseDto`] and an item of the `users` field of [`SearchUserSuccessfulResponseDto`].
 ///
 /// Schema: `apps/users.json#/components/schemas/UserSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UserSchema {
     /// Example: `0IHuJvc2ofPAAA8GzTRi`
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -1485,7 +2022,8 @@ pub struct UserSchema {
 /// The response to `POST /users/`, the response to `GET /users/{userId}` and the response to `PUT /users/{userId}`.
 ///
 /// Schema: `apps/users.json#/components/schemas/UserSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UserSuccessfulResponseDto {
     /// Example: `0IHuJvc2ofPAAA8GzTRi`
     #[serde(default, skip_serializing_if = "Option::is_none")]

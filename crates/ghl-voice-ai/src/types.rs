@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// Schema: `apps/voice-ai.json#/components/schemas/AgentActionResponseDTO/properties/actionParameters` and 6 identical schemas
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum ActionParameters {
     /// A [`CallTransferActionParameters`].
     CallTransferActionParameters(CallTransferActionParameters),
@@ -117,6 +118,7 @@ impl<'de> Deserialize<'de> for ActionParameters {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum ActionType {
     /// `CALL_TRANSFER`
     CallTransfer,
@@ -190,6 +192,7 @@ impl std::fmt::Display for ActionType {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/AgentActionResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AgentActionResponseDto {
     /// Unique identifier for this action
     ///
@@ -213,6 +216,7 @@ pub struct AgentActionResponseDto {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/AgentCreationRequestDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AgentCreationRequestDto {
     /// Unique identifier for the location where this agent will operate
     ///
@@ -327,10 +331,163 @@ pub struct AgentCreationRequestDto {
     pub translation: Option<TranslationDto>,
 }
 
+impl AgentCreationRequestDto {
+    /// A `AgentCreationRequestDto` with its required fields (`location_id`); set the others with the setters.
+    pub fn new(location_id: impl Into<String>) -> Self {
+        Self {
+            location_id: location_id.into(),
+            agent_name: None,
+            business_name: None,
+            welcome_message: None,
+            agent_prompt: None,
+            voice_id: None,
+            language: None,
+            patience_level: None,
+            max_call_duration: None,
+            send_user_idle_reminders: None,
+            reminder_after_idle_time_seconds: None,
+            inbound_number: None,
+            number_pool_id: None,
+            call_end_workflow_ids: None,
+            send_post_call_notification_to: None,
+            agent_working_hours: None,
+            timezone: None,
+            is_agent_as_backup_disabled: None,
+            translation: None,
+        }
+    }
+
+    /// Sets [`agent_name`](Self::agent_name).
+    pub fn agent_name(mut self, agent_name: impl Into<String>) -> Self {
+        self.agent_name = Some(agent_name.into());
+        self
+    }
+
+    /// Sets [`business_name`](Self::business_name).
+    pub fn business_name(mut self, business_name: impl Into<String>) -> Self {
+        self.business_name = Some(business_name.into());
+        self
+    }
+
+    /// Sets [`welcome_message`](Self::welcome_message).
+    pub fn welcome_message(mut self, welcome_message: impl Into<String>) -> Self {
+        self.welcome_message = Some(welcome_message.into());
+        self
+    }
+
+    /// Sets [`agent_prompt`](Self::agent_prompt).
+    pub fn agent_prompt(mut self, agent_prompt: impl Into<String>) -> Self {
+        self.agent_prompt = Some(agent_prompt.into());
+        self
+    }
+
+    /// Sets [`voice_id`](Self::voice_id).
+    pub fn voice_id(mut self, voice_id: impl Into<String>) -> Self {
+        self.voice_id = Some(voice_id.into());
+        self
+    }
+
+    /// Sets [`language`](Self::language).
+    pub fn language(mut self, language: impl Into<VoiceAiLanguage>) -> Self {
+        self.language = Some(language.into());
+        self
+    }
+
+    /// Sets [`patience_level`](Self::patience_level).
+    pub fn patience_level(mut self, patience_level: impl Into<PatienceLevel>) -> Self {
+        self.patience_level = Some(patience_level.into());
+        self
+    }
+
+    /// Sets [`max_call_duration`](Self::max_call_duration).
+    pub fn max_call_duration(mut self, max_call_duration: f64) -> Self {
+        self.max_call_duration = Some(max_call_duration);
+        self
+    }
+
+    /// Sets [`send_user_idle_reminders`](Self::send_user_idle_reminders).
+    pub fn send_user_idle_reminders(mut self, send_user_idle_reminders: bool) -> Self {
+        self.send_user_idle_reminders = Some(send_user_idle_reminders);
+        self
+    }
+
+    /// Sets [`reminder_after_idle_time_seconds`](Self::reminder_after_idle_time_seconds).
+    pub fn reminder_after_idle_time_seconds(
+        mut self,
+        reminder_after_idle_time_seconds: f64,
+    ) -> Self {
+        self.reminder_after_idle_time_seconds = Some(reminder_after_idle_time_seconds);
+        self
+    }
+
+    /// Sets [`inbound_number`](Self::inbound_number).
+    pub fn inbound_number(mut self, inbound_number: impl Into<String>) -> Self {
+        self.inbound_number = Some(inbound_number.into());
+        self
+    }
+
+    /// Sets [`number_pool_id`](Self::number_pool_id).
+    pub fn number_pool_id(mut self, number_pool_id: impl Into<String>) -> Self {
+        self.number_pool_id = Some(number_pool_id.into());
+        self
+    }
+
+    /// Sets [`call_end_workflow_ids`](Self::call_end_workflow_ids).
+    pub fn call_end_workflow_ids(
+        mut self,
+        call_end_workflow_ids: impl Into<Vec<String>>,
+    ) -> Self {
+        self.call_end_workflow_ids = Some(call_end_workflow_ids.into());
+        self
+    }
+
+    /// Sets [`send_post_call_notification_to`](Self::send_post_call_notification_to).
+    pub fn send_post_call_notification_to(
+        mut self,
+        send_post_call_notification_to: impl Into<SendPostCallNotificationDto>,
+    ) -> Self {
+        self.send_post_call_notification_to = Some(
+            send_post_call_notification_to.into(),
+        );
+        self
+    }
+
+    /// Sets [`agent_working_hours`](Self::agent_working_hours).
+    pub fn agent_working_hours(
+        mut self,
+        agent_working_hours: impl Into<Vec<AgentWorkingHoursDto>>,
+    ) -> Self {
+        self.agent_working_hours = Some(agent_working_hours.into());
+        self
+    }
+
+    /// Sets [`timezone`](Self::timezone).
+    pub fn timezone(mut self, timezone: impl Into<String>) -> Self {
+        self.timezone = Some(timezone.into());
+        self
+    }
+
+    /// Sets [`is_agent_as_backup_disabled`](Self::is_agent_as_backup_disabled).
+    pub fn is_agent_as_backup_disabled(
+        mut self,
+        is_agent_as_backup_disabled: bool,
+    ) -> Self {
+        self.is_agent_as_backup_disabled = Some(is_agent_as_backup_disabled);
+        self
+    }
+
+    /// Sets [`translation`](Self::translation).
+    pub fn translation(mut self, translation: impl Into<TranslationDto>) -> Self {
+        self.translation = Some(translation.into());
+        self
+    }
+}
+
 /// An item of the `agentWorkingHours` field of [`AgentCreationRequestDto`], an item of the `agentWorkingHours` field of [`CreateAgentResponseDto`], an item of the `agentWorkingHours` field of [`GetAgentResponseDto`] and 1 more place.
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/AgentWorkingHoursDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AgentWorkingHoursDto {
     /// Day of the week for this working hours configuration (Monday=1 to Sunday=7)
     ///
@@ -341,10 +498,18 @@ pub struct AgentWorkingHoursDto {
     pub intervals: Vec<IntervalDto>,
 }
 
+impl AgentWorkingHoursDto {
+    /// A `AgentWorkingHoursDto` with its required fields (`day_of_the_week`, `intervals`); set the others with the setters.
+    pub fn new(day_of_the_week: f64, intervals: Vec<IntervalDto>) -> Self {
+        Self { day_of_the_week, intervals }
+    }
+}
+
 /// A variant of [`ActionParameters`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/AppointmentBookingActionParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AppointmentBookingActionParameters {
     /// Calendar ID to book appointments in
     ///
@@ -368,10 +533,28 @@ pub struct AppointmentBookingActionParameters {
     pub hours_between_slots: f64,
 }
 
+impl AppointmentBookingActionParameters {
+    /// A `AppointmentBookingActionParameters` with its required fields (`calendar_id`, `days_of_offering_dates`, `slots_per_day`, `hours_between_slots`); set the others with the setters.
+    pub fn new(
+        calendar_id: impl Into<String>,
+        days_of_offering_dates: f64,
+        slots_per_day: f64,
+        hours_between_slots: f64,
+    ) -> Self {
+        Self {
+            calendar_id: calendar_id.into(),
+            days_of_offering_dates,
+            slots_per_day,
+            hours_between_slots,
+        }
+    }
+}
+
 /// An item of the `executedCallActions` field of [`CallLogDto`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CallActionSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CallActionSchema {
     /// Action ID reference
     ///
@@ -415,6 +598,7 @@ pub struct CallActionSchema {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CallLogDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CallLogDto {
     /// Unique identifier for the call
     ///
@@ -480,6 +664,7 @@ pub struct CallLogDto {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CallLogsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CallLogsResponseDto {
     /// Total number of items
     ///
@@ -503,6 +688,7 @@ pub struct CallLogsResponseDto {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CallTransferActionParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CallTransferActionParameters {
     /// When to trigger this action during the call
     ///
@@ -535,6 +721,30 @@ pub struct CallTransferActionParameters {
     pub hear_whisper_message: Option<bool>,
 }
 
+impl CallTransferActionParameters {
+    /// A `CallTransferActionParameters` with its required fields (`trigger_prompt`, `transfer_to_type`, `transfer_to_value`, `trigger_message`); set the others with the setters.
+    pub fn new(
+        trigger_prompt: impl Into<String>,
+        transfer_to_type: CallTransferActionParametersTransferToType,
+        transfer_to_value: impl Into<String>,
+        trigger_message: impl Into<String>,
+    ) -> Self {
+        Self {
+            trigger_prompt: trigger_prompt.into(),
+            transfer_to_type,
+            transfer_to_value: transfer_to_value.into(),
+            trigger_message: trigger_message.into(),
+            hear_whisper_message: None,
+        }
+    }
+
+    /// Sets [`hear_whisper_message`](Self::hear_whisper_message).
+    pub fn hear_whisper_message(mut self, hear_whisper_message: bool) -> Self {
+        self.hear_whisper_message = Some(hear_whisper_message);
+        self
+    }
+}
+
 /// Type of transfer destination (currently only "number" is supported)
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CallTransferActionParameters/properties/transferToType`
@@ -542,6 +752,7 @@ pub struct CallTransferActionParameters {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum CallTransferActionParametersTransferToType {
     /// `number`
     Number,
@@ -592,6 +803,7 @@ pub type CreateActionResponseDto = AgentActionResponseDto;
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CreateAgentResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateAgentResponseDto {
     /// Unique identifier for the created agent
     ///
@@ -700,6 +912,7 @@ pub struct CreateAgentResponseDto {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CreateSingleActionDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CreateSingleActionDto {
     /// Agent ID to attach the action to
     ///
@@ -725,10 +938,30 @@ pub struct CreateSingleActionDto {
     pub action_parameters: ActionParameters,
 }
 
+impl CreateSingleActionDto {
+    /// A `CreateSingleActionDto` with its required fields (`agent_id`, `location_id`, `action_type`, `name`, `action_parameters`); set the others with the setters.
+    pub fn new(
+        agent_id: impl Into<String>,
+        location_id: impl Into<String>,
+        action_type: ActionType,
+        name: impl Into<String>,
+        action_parameters: ActionParameters,
+    ) -> Self {
+        Self {
+            agent_id: agent_id.into(),
+            location_id: location_id.into(),
+            action_type,
+            name: name.into(),
+            action_parameters,
+        }
+    }
+}
+
 /// The `apiDetails` field of [`CustomActionParameters`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CustomActionApiDetailsDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomActionApiDetailsDto {
     /// API endpoint URL
     ///
@@ -764,6 +997,50 @@ pub struct CustomActionApiDetailsDto {
     pub parameters: Option<Vec<CustomActionParameterDto>>,
 }
 
+impl CustomActionApiDetailsDto {
+    /// A `CustomActionApiDetailsDto` with its required fields (`url`, `method`); set the others with the setters.
+    pub fn new(url: impl Into<String>, method: CustomActionApiDetailsDtoMethod) -> Self {
+        Self {
+            url: url.into(),
+            method,
+            authentication_required: None,
+            authentication_value: None,
+            headers: None,
+            parameters: None,
+        }
+    }
+
+    /// Sets [`authentication_required`](Self::authentication_required).
+    pub fn authentication_required(mut self, authentication_required: bool) -> Self {
+        self.authentication_required = Some(authentication_required);
+        self
+    }
+
+    /// Sets [`authentication_value`](Self::authentication_value).
+    pub fn authentication_value(
+        mut self,
+        authentication_value: impl Into<String>,
+    ) -> Self {
+        self.authentication_value = Some(authentication_value.into());
+        self
+    }
+
+    /// Sets [`headers`](Self::headers).
+    pub fn headers(mut self, headers: impl Into<Vec<CustomActionHeaderDto>>) -> Self {
+        self.headers = Some(headers.into());
+        self
+    }
+
+    /// Sets [`parameters`](Self::parameters).
+    pub fn parameters(
+        mut self,
+        parameters: impl Into<Vec<CustomActionParameterDto>>,
+    ) -> Self {
+        self.parameters = Some(parameters.into());
+        self
+    }
+}
+
 /// HTTP method
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CustomActionApiDetailsDTO/properties/method`
@@ -771,6 +1048,7 @@ pub struct CustomActionApiDetailsDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum CustomActionApiDetailsDtoMethod {
     /// `POST`
     Post,
@@ -820,6 +1098,7 @@ impl std::fmt::Display for CustomActionApiDetailsDtoMethod {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CustomActionHeaderDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomActionHeaderDto {
     /// HTTP header name
     ///
@@ -831,10 +1110,21 @@ pub struct CustomActionHeaderDto {
     pub value: String,
 }
 
+impl CustomActionHeaderDto {
+    /// A `CustomActionHeaderDto` with its required fields (`key`, `value`); set the others with the setters.
+    pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
+        Self {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+}
+
 /// An item of the `parameters` field of [`CustomActionApiDetailsDto`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CustomActionParameterDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomActionParameterDto {
     /// Parameter name
     ///
@@ -857,10 +1147,41 @@ pub struct CustomActionParameterDto {
     pub example: Option<String>,
 }
 
+impl CustomActionParameterDto {
+    /// A `CustomActionParameterDto` with its required fields (`name`); set the others with the setters.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            description: None,
+            type_: None,
+            example: None,
+        }
+    }
+
+    /// Sets [`description`](Self::description).
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets [`type_`](Self::type_).
+    pub fn type_(mut self, type_: impl Into<String>) -> Self {
+        self.type_ = Some(type_.into());
+        self
+    }
+
+    /// Sets [`example`](Self::example).
+    pub fn example(mut self, example: impl Into<String>) -> Self {
+        self.example = Some(example.into());
+        self
+    }
+}
+
 /// A variant of [`ActionParameters`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/CustomActionParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CustomActionParameters {
     /// When to call the custom API
     ///
@@ -880,10 +1201,33 @@ pub struct CustomActionParameters {
     pub selected_paths: Option<Vec<String>>,
 }
 
+impl CustomActionParameters {
+    /// A `CustomActionParameters` with its required fields (`trigger_prompt`, `trigger_message`, `api_details`); set the others with the setters.
+    pub fn new(
+        trigger_prompt: impl Into<String>,
+        trigger_message: impl Into<String>,
+        api_details: CustomActionApiDetailsDto,
+    ) -> Self {
+        Self {
+            trigger_prompt: trigger_prompt.into(),
+            trigger_message: trigger_message.into(),
+            api_details,
+            selected_paths: None,
+        }
+    }
+
+    /// Sets [`selected_paths`](Self::selected_paths).
+    pub fn selected_paths(mut self, selected_paths: impl Into<Vec<String>>) -> Self {
+        self.selected_paths = Some(selected_paths.into());
+        self
+    }
+}
+
 /// A variant of [`ActionParameters`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/DataExtractionActionParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DataExtractionActionParameters {
     /// ID of the contact field to be updated with the extracted data
     ///
@@ -907,6 +1251,28 @@ pub struct DataExtractionActionParameters {
     pub overwrite_existing_value: Option<bool>,
 }
 
+impl DataExtractionActionParameters {
+    /// A `DataExtractionActionParameters` with its required fields (`contact_field_id`, `description`, `examples`); set the others with the setters.
+    pub fn new(
+        contact_field_id: impl Into<String>,
+        description: impl Into<String>,
+        examples: Vec<String>,
+    ) -> Self {
+        Self {
+            contact_field_id: contact_field_id.into(),
+            description: description.into(),
+            examples,
+            overwrite_existing_value: None,
+        }
+    }
+
+    /// Sets [`overwrite_existing_value`](Self::overwrite_existing_value).
+    pub fn overwrite_existing_value(mut self, overwrite_existing_value: bool) -> Self {
+        self.overwrite_existing_value = Some(overwrite_existing_value);
+        self
+    }
+}
+
 /// The `extractedData` field of [`CallLogDto`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/ExtractedDataSchema`
@@ -921,6 +1287,7 @@ pub type GetActionResponseDto = AgentActionResponseDto;
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/GetAgentResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetAgentResponseDto {
     /// Unique identifier for the created agent
     ///
@@ -1031,6 +1398,7 @@ pub struct GetAgentResponseDto {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/GetAgentsResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetAgentsResponseDto {
     /// Total number of items
     ///
@@ -1056,6 +1424,7 @@ pub struct GetAgentsResponseDto {
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GetCallLogsCallType {
     /// `LIVE`
     Live,
@@ -1110,6 +1479,7 @@ pub use ghl_common::types::GetCallLogsSort;
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum GetCallLogsSortBy {
     /// `duration`
     Duration,
@@ -1164,6 +1534,7 @@ pub type InCallDataExtractionActionParameters = DataExtractionActionParameters;
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/IntervalDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct IntervalDto {
     /// Starting hour of the working interval in 24-hour format (0-23)
     ///
@@ -1187,10 +1558,28 @@ pub struct IntervalDto {
     pub end_minute: f64,
 }
 
+impl IntervalDto {
+    /// A `IntervalDto` with its required fields (`start_hour`, `end_hour`, `start_minute`, `end_minute`); set the others with the setters.
+    pub fn new(
+        start_hour: f64,
+        end_hour: f64,
+        start_minute: f64,
+        end_minute: f64,
+    ) -> Self {
+        Self {
+            start_hour,
+            end_hour,
+            start_minute,
+            end_minute,
+        }
+    }
+}
+
 /// A variant of [`ActionParameters`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/KnowledgeBaseParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct KnowledgeBaseParameters {
     /// When to query the knowledge base
     ///
@@ -1204,10 +1593,24 @@ pub struct KnowledgeBaseParameters {
     pub knowledge_base_id: String,
 }
 
+impl KnowledgeBaseParameters {
+    /// A `KnowledgeBaseParameters` with its required fields (`trigger_prompt`, `knowledge_base_id`); set the others with the setters.
+    pub fn new(
+        trigger_prompt: impl Into<String>,
+        knowledge_base_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            trigger_prompt: trigger_prompt.into(),
+            knowledge_base_id: knowledge_base_id.into(),
+        }
+    }
+}
+
 /// The body of `PATCH /voice-ai/agents/{agentId}`.
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/PatchAgentDTO`
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PatchAgentDto {
     /// Display name for the voice AI agent, between 1-40 characters. Default: "My Agent {random 3 digit number}"
     ///
@@ -1317,6 +1720,157 @@ pub struct PatchAgentDto {
     pub translation: Option<TranslationDto>,
 }
 
+impl PatchAgentDto {
+    /// An empty `PatchAgentDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self {
+            agent_name: None,
+            business_name: None,
+            welcome_message: None,
+            agent_prompt: None,
+            voice_id: None,
+            language: None,
+            patience_level: None,
+            max_call_duration: None,
+            send_user_idle_reminders: None,
+            reminder_after_idle_time_seconds: None,
+            inbound_number: None,
+            number_pool_id: None,
+            call_end_workflow_ids: None,
+            send_post_call_notification_to: None,
+            agent_working_hours: None,
+            timezone: None,
+            is_agent_as_backup_disabled: None,
+            translation: None,
+        }
+    }
+
+    /// Sets [`agent_name`](Self::agent_name).
+    pub fn agent_name(mut self, agent_name: impl Into<String>) -> Self {
+        self.agent_name = Some(agent_name.into());
+        self
+    }
+
+    /// Sets [`business_name`](Self::business_name).
+    pub fn business_name(mut self, business_name: impl Into<String>) -> Self {
+        self.business_name = Some(business_name.into());
+        self
+    }
+
+    /// Sets [`welcome_message`](Self::welcome_message).
+    pub fn welcome_message(mut self, welcome_message: impl Into<String>) -> Self {
+        self.welcome_message = Some(welcome_message.into());
+        self
+    }
+
+    /// Sets [`agent_prompt`](Self::agent_prompt).
+    pub fn agent_prompt(mut self, agent_prompt: impl Into<String>) -> Self {
+        self.agent_prompt = Some(agent_prompt.into());
+        self
+    }
+
+    /// Sets [`voice_id`](Self::voice_id).
+    pub fn voice_id(mut self, voice_id: impl Into<String>) -> Self {
+        self.voice_id = Some(voice_id.into());
+        self
+    }
+
+    /// Sets [`language`](Self::language).
+    pub fn language(mut self, language: impl Into<VoiceAiLanguage>) -> Self {
+        self.language = Some(language.into());
+        self
+    }
+
+    /// Sets [`patience_level`](Self::patience_level).
+    pub fn patience_level(mut self, patience_level: impl Into<PatienceLevel>) -> Self {
+        self.patience_level = Some(patience_level.into());
+        self
+    }
+
+    /// Sets [`max_call_duration`](Self::max_call_duration).
+    pub fn max_call_duration(mut self, max_call_duration: f64) -> Self {
+        self.max_call_duration = Some(max_call_duration);
+        self
+    }
+
+    /// Sets [`send_user_idle_reminders`](Self::send_user_idle_reminders).
+    pub fn send_user_idle_reminders(mut self, send_user_idle_reminders: bool) -> Self {
+        self.send_user_idle_reminders = Some(send_user_idle_reminders);
+        self
+    }
+
+    /// Sets [`reminder_after_idle_time_seconds`](Self::reminder_after_idle_time_seconds).
+    pub fn reminder_after_idle_time_seconds(
+        mut self,
+        reminder_after_idle_time_seconds: f64,
+    ) -> Self {
+        self.reminder_after_idle_time_seconds = Some(reminder_after_idle_time_seconds);
+        self
+    }
+
+    /// Sets [`inbound_number`](Self::inbound_number).
+    pub fn inbound_number(mut self, inbound_number: impl Into<String>) -> Self {
+        self.inbound_number = Some(inbound_number.into());
+        self
+    }
+
+    /// Sets [`number_pool_id`](Self::number_pool_id).
+    pub fn number_pool_id(mut self, number_pool_id: impl Into<String>) -> Self {
+        self.number_pool_id = Some(number_pool_id.into());
+        self
+    }
+
+    /// Sets [`call_end_workflow_ids`](Self::call_end_workflow_ids).
+    pub fn call_end_workflow_ids(
+        mut self,
+        call_end_workflow_ids: impl Into<Vec<String>>,
+    ) -> Self {
+        self.call_end_workflow_ids = Some(call_end_workflow_ids.into());
+        self
+    }
+
+    /// Sets [`send_post_call_notification_to`](Self::send_post_call_notification_to).
+    pub fn send_post_call_notification_to(
+        mut self,
+        send_post_call_notification_to: impl Into<SendPostCallNotificationDto>,
+    ) -> Self {
+        self.send_post_call_notification_to = Some(
+            send_post_call_notification_to.into(),
+        );
+        self
+    }
+
+    /// Sets [`agent_working_hours`](Self::agent_working_hours).
+    pub fn agent_working_hours(
+        mut self,
+        agent_working_hours: impl Into<Vec<AgentWorkingHoursDto>>,
+    ) -> Self {
+        self.agent_working_hours = Some(agent_working_hours.into());
+        self
+    }
+
+    /// Sets [`timezone`](Self::timezone).
+    pub fn timezone(mut self, timezone: impl Into<String>) -> Self {
+        self.timezone = Some(timezone.into());
+        self
+    }
+
+    /// Sets [`is_agent_as_backup_disabled`](Self::is_agent_as_backup_disabled).
+    pub fn is_agent_as_backup_disabled(
+        mut self,
+        is_agent_as_backup_disabled: bool,
+    ) -> Self {
+        self.is_agent_as_backup_disabled = Some(is_agent_as_backup_disabled);
+        self
+    }
+
+    /// Sets [`translation`](Self::translation).
+    pub fn translation(mut self, translation: impl Into<TranslationDto>) -> Self {
+        self.translation = Some(translation.into());
+        self
+    }
+}
+
 /// The response to `PATCH /voice-ai/agents/{agentId}`.
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/PatchAgentResponseDTO`
@@ -1329,6 +1883,7 @@ pub type PatchAgentResponseDto = CreateAgentResponseDto;
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum PatienceLevel {
     /// `low`
     Low,
@@ -1382,6 +1937,7 @@ impl std::fmt::Display for PatienceLevel {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/SendPostCallNotificationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SendPostCallNotificationDto {
     /// Enables post-call notifications to all admin users in the location. Default: true
     ///
@@ -1405,10 +1961,30 @@ pub struct SendPostCallNotificationDto {
     pub custom_emails: Vec<String>,
 }
 
+impl SendPostCallNotificationDto {
+    /// A `SendPostCallNotificationDto` with its required fields (`admins`, `all_users`, `contact_assigned_user`, `specific_users`, `custom_emails`); set the others with the setters.
+    pub fn new(
+        admins: bool,
+        all_users: bool,
+        contact_assigned_user: bool,
+        specific_users: Vec<String>,
+        custom_emails: Vec<String>,
+    ) -> Self {
+        Self {
+            admins,
+            all_users,
+            contact_assigned_user,
+            specific_users,
+            custom_emails,
+        }
+    }
+}
+
 /// The `sendPostCallNotificationTo` field of [`CreateAgentResponseDto`] and the `sendPostCallNotificationTo` field of [`GetAgentResponseDto`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/SendPostCallNotificationSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SendPostCallNotificationSchema {
     /// Send notifications to admins
     ///
@@ -1441,6 +2017,7 @@ pub struct SendPostCallNotificationSchema {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/SMSParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SmsParameters {
     /// When to send the SMS
     ///
@@ -1459,10 +2036,26 @@ pub struct SmsParameters {
     pub message_body: String,
 }
 
+impl SmsParameters {
+    /// A `SmsParameters` with its required fields (`trigger_prompt`, `trigger_message`, `message_body`); set the others with the setters.
+    pub fn new(
+        trigger_prompt: impl Into<String>,
+        trigger_message: impl Into<String>,
+        message_body: impl Into<String>,
+    ) -> Self {
+        Self {
+            trigger_prompt: trigger_prompt.into(),
+            trigger_message: trigger_message.into(),
+            message_body: message_body.into(),
+        }
+    }
+}
+
 /// The `translation` field of [`AgentCreationRequestDto`] and the `translation` field of [`PatchAgentDto`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/TranslationDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TranslationDto {
     /// Enables language translation for agent conversations. Default: false
     ///
@@ -1475,10 +2068,24 @@ pub struct TranslationDto {
     pub language: Option<String>,
 }
 
+impl TranslationDto {
+    /// A `TranslationDto` with its required fields (`enabled`); set the others with the setters.
+    pub fn new(enabled: bool) -> Self {
+        Self { enabled, language: None }
+    }
+
+    /// Sets [`language`](Self::language).
+    pub fn language(mut self, language: impl Into<String>) -> Self {
+        self.language = Some(language.into());
+        self
+    }
+}
+
 /// The `translation` field of [`CallLogDto`], the `translation` field of [`CreateAgentResponseDto`] and the `translation` field of [`GetAgentResponseDto`].
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/TranslationSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TranslationSchema {
     /// Whether translation is enabled
     ///
@@ -1509,6 +2116,7 @@ pub type UpdateSingleActionDto = CreateSingleActionDto;
 /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(from = "String", into = "String")]
+#[non_exhaustive]
 pub enum VoiceAiLanguage {
     /// `en-US`
     EnUs,
@@ -1582,6 +2190,7 @@ impl std::fmt::Display for VoiceAiLanguage {
 ///
 /// Schema: `apps/voice-ai.json#/components/schemas/WorkflowTriggerParameters`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct WorkflowTriggerParameters {
     /// When to trigger this workflow
     ///
@@ -1598,4 +2207,19 @@ pub struct WorkflowTriggerParameters {
     /// Example: `507f1f77bcf86cd799439011`
     #[serde(rename = "workflowId")]
     pub workflow_id: String,
+}
+
+impl WorkflowTriggerParameters {
+    /// A `WorkflowTriggerParameters` with its required fields (`trigger_prompt`, `trigger_message`, `workflow_id`); set the others with the setters.
+    pub fn new(
+        trigger_prompt: impl Into<String>,
+        trigger_message: impl Into<String>,
+        workflow_id: impl Into<String>,
+    ) -> Self {
+        Self {
+            trigger_prompt: trigger_prompt.into(),
+            trigger_message: trigger_message.into(),
+            workflow_id: workflow_id.into(),
+        }
+    }
 }

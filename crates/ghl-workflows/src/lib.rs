@@ -7,13 +7,13 @@
 //!
 //! Documentation for workflows API
 //!
-//! Every call sends the `Version` header its endpoint needs; callers never pass `Version` or `Authorization`.
+//! Every call sends the `Version` header its endpoint needs; callers never pass `Version` or `Authorization`. A client method takes the operation's required inputs and returns a builder: set optional inputs on it, then `.send().await`.
 //!
 //! ```no_run
 //! # async fn example() -> Result<(), ghl_runtime::Error> {
 //! let client = ghl_runtime::Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
 //! let api = ghl_workflows::WorkflowsClient::new(client);
-//! // api.get_workflow(...).await?;
+//! // api.get_workflow(/* required inputs */).send().await?;
 //! # Ok(()) }
 //! ```
 

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 /// The response to `GET /workflows/`.
 ///
 /// Schema: `apps/workflows.json#/components/schemas/GetWorkflowSuccessfulResponseDto`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetWorkflowSuccessfulResponseDto {
     /// The `workflows` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -18,7 +19,8 @@ pub struct GetWorkflowSuccessfulResponseDto {
 /// An item of the `workflows` field of [`GetWorkflowSuccessfulResponseDto`].
 ///
 /// Schema: `apps/workflows.json#/components/schemas/WorkflowSchema`
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct WorkflowSchema {
     /// Example: `78559bb3-b920-461e-b010-7b2a2816d2a9`
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -104,17 +104,7 @@ impl Server {
 async fn ad_manager() {
     let server = Server::start().await;
     let api = ghl_ad_manager::AdManagerClient::new(server.client());
-    let _ = api
-        .fb_get_ad_accounts(
-            &ghl_ad_manager::FbGetAdAccountsParams {
-                location_id: value("\"locationId\""),
-                type_: None,
-                next: None,
-                fetch_all: None,
-                limit: None,
-            },
-        )
-        .await;
+    let _ = api.fb_get_ad_accounts("locationId").send().await;
     server
         .expect(
             "fb_get_ad_accounts",
@@ -128,8 +118,9 @@ async fn ad_manager() {
     let _ = api
         .fb_delete_ad_account(
             "adAccountId",
-            &value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
+            value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -141,14 +132,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .fb_get_ad_account(
-            "adAccountId",
-            &ghl_ad_manager::FbGetAdAccountParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.fb_get_ad_account("adAccountId", "locationId").send().await;
     server
         .expect(
             "fb_get_ad_account",
@@ -161,10 +145,11 @@ async fn ad_manager() {
         .await;
     let _ = api
         .fb_upsert_ad(
-            &value(
+            value(
                 "{\"id\":\"ad_123\",\"locationId\":\"loc_abc123\",\"name\":\"My Ad Creative\",\"primaryText\":\"Check out our offer!\",\"headline\":\"Great Deal\",\"description\":\"Limited time offer\",\"imageUrl\":\"https://example.com/img.jpg\",\"media\":[{\"src\":\"https://example.com/image.jpg\",\"thumbnailUrl\":\"https://example.com/thumb.jpg\",\"selectedPoster\":0,\"type\":\"IMAGE\",\"name\":\"ad_image.jpg\"}],\"multiAdvertiserAds\":false,\"campaignId\":\"camp_123\",\"adsetId\":\"adset_123\",\"cta\":\"LEARN_MORE\",\"conversationFormId\":\"conv_123\",\"destinationLink\":\"https://example.com\",\"destinationFormId\":\"form_123\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -177,7 +162,8 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .fb_delete_ad("adId", &value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"))
+        .fb_delete_ad("adId", value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"))
+        .send()
         .await;
     server
         .expect(
@@ -189,7 +175,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.fb_duplicate_ad("adId").await;
+    let _ = api.fb_duplicate_ad("adId").send().await;
     server
         .expect(
             "fb_duplicate_ad",
@@ -201,7 +187,8 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .fb_pause_ad("adId", &value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"))
+        .fb_pause_ad("adId", value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"))
+        .send()
         .await;
     server
         .expect(
@@ -214,7 +201,8 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .fb_resume_ad("adId", &value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"))
+        .fb_resume_ad("adId", value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"))
+        .send()
         .await;
     server
         .expect(
@@ -228,10 +216,11 @@ async fn ad_manager() {
         .await;
     let _ = api
         .fb_upsert_adset(
-            &value(
+            value(
                 "{\"id\":\"adset_123\",\"locationId\":\"loc_abc123\",\"name\":\"Targeting Group A\",\"pageId\":\"123456789\",\"instagramActorId\":\"ig_123\",\"whatsappNumber\":\"+1234567890\",\"audience\":{\"geo_locations\":[{\"key\":\"US\",\"name\":\"United States\",\"type\":\"country\",\"selectionType\":\"include\"},{\"key\":\"2421836\",\"name\":\"New York\",\"type\":\"city\",\"selectionType\":\"include\",\"radius\":25,\"radiusUnit\":\"mile\"}],\"locales\":[{\"name\":\"English (US)\",\"key\":6}],\"placements\":{\"facebook\":[\"feed\",\"right_hand_column\",\"marketplace\"],\"instagram\":[\"stream\",\"story\",\"explore\"],\"messenger\":[\"messenger_home\"]},\"placementType\":\"auto\",\"lookalike\":[{\"id\":\"23851234567890\",\"name\":\"Lookalike - Website Visitors\"}],\"retargeting\":[{\"id\":\"23851234567891\",\"name\":\"Website Visitors - Last 30 Days\"}],\"interests\":[{\"id\":\"6003139266461\",\"name\":\"Fitness and wellness\",\"type\":\"interests\"}],\"age_min\":18,\"age_max\":65,\"genders\":[1,2]},\"budget\":{\"budgetType\":\"DAILY\",\"amount\":1000,\"scheduleStartDate\":\"2024-01-01\",\"scheduleEndDate\":\"2024-01-31\"},\"conversionLocation\":\"website\",\"customEventType\":\"Purchase\",\"pixelId\":\"px_123\",\"campaignId\":\"camp_123\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -244,7 +233,8 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .fb_delete_adset("adsetId", &value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"))
+        .fb_delete_adset("adsetId", value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"))
+        .send()
         .await;
     server
         .expect(
@@ -256,7 +246,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.fb_duplicate_adset("adsetId").await;
+    let _ = api.fb_duplicate_adset("adsetId").send().await;
     server
         .expect(
             "fb_duplicate_adset",
@@ -268,7 +258,8 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .fb_pause_adset("adsetId", &value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"))
+        .fb_pause_adset("adsetId", value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"))
+        .send()
         .await;
     server
         .expect(
@@ -281,7 +272,8 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .fb_resume_adset("adsetId", &value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"))
+        .fb_resume_adset("adsetId", value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"))
+        .send()
         .await;
     server
         .expect(
@@ -293,16 +285,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .fb_get_campaign(
-            "campaignId",
-            &ghl_ad_manager::FbGetCampaignParams {
-                location_id: value("\"locationId\""),
-                fields: None,
-                source: None,
-            },
-        )
-        .await;
+    let _ = api.fb_get_campaign("campaignId", "locationId").send().await;
     server
         .expect(
             "fb_get_campaign",
@@ -315,10 +298,11 @@ async fn ad_manager() {
         .await;
     let _ = api
         .fb_upsert_campaign(
-            &value(
+            value(
                 "{\"id\":\"camp_123\",\"locationId\":\"loc_abc123\",\"name\":\"Summer Campaign\",\"objective\":\"LEAD_GENERATION\",\"source\":\"facebook\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -333,8 +317,9 @@ async fn ad_manager() {
     let _ = api
         .fb_delete_campaign(
             "campaignId",
-            &value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
+            value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -349,8 +334,9 @@ async fn ad_manager() {
     let _ = api
         .fb_duplicate_campaign(
             "campaignId",
-            &value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
+            value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -365,8 +351,9 @@ async fn ad_manager() {
     let _ = api
         .fb_pause_campaign(
             "campaignId",
-            &value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
+            value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -381,8 +368,9 @@ async fn ad_manager() {
     let _ = api
         .fb_publish_campaign(
             "campaignId",
-            &value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
+            value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -397,8 +385,9 @@ async fn ad_manager() {
     let _ = api
         .fb_resume_campaign(
             "campaignId",
-            &value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
+            value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -410,13 +399,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .fb_get_conversation_forms(
-            &ghl_ad_manager::FbGetConversationFormsParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.fb_get_conversation_forms("locationId").send().await;
     server
         .expect(
             "fb_get_conversation_forms",
@@ -429,10 +412,11 @@ async fn ad_manager() {
         .await;
     let _ = api
         .fb_create_conversation_form(
-            &value(
+            value(
                 "{\"locationId\":\"loc_abc123\",\"name\":\"Welcome Form\",\"text\":\"Hi! How can we help?\",\"questions\":[{\"question\":\"How can we help?\",\"response\":\"Thanks for reaching out! A team member will assist you shortly.\"},{\"question\":\"I want to learn more\",\"response\":\"Great! Here is a link to our services.\"}]}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -445,14 +429,8 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .fb_get_custom_audiences(
-            &ghl_ad_manager::FbGetCustomAudiencesParams {
-                location_id: value("\"locationId\""),
-                type_: value("\"lookalike\""),
-                source: None,
-                ad_account_id: value("\"adAccountId\""),
-            },
-        )
+        .fb_get_custom_audiences("locationId", value("\"lookalike\""), "adAccountId")
+        .send()
         .await;
     server
         .expect(
@@ -464,14 +442,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .fb_delete_custom_audience(
-            "audienceId",
-            &ghl_ad_manager::FbDeleteCustomAudienceParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.fb_delete_custom_audience("audienceId", "locationId").send().await;
     server
         .expect(
             "fb_delete_custom_audience",
@@ -482,14 +453,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .fb_get_custom_audience_by_id(
-            "audienceId",
-            &ghl_ad_manager::FbGetCustomAudienceByIdParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.fb_get_custom_audience_by_id("audienceId", "locationId").send().await;
     server
         .expect(
             "fb_get_custom_audience_by_id",
@@ -503,10 +467,11 @@ async fn ad_manager() {
     let _ = api
         .fb_update_custom_audience(
             "audienceId",
-            &value(
+            value(
                 "{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\",\"name\":\"My Custom Audience\",\"description\":\"Lookalike audience from website visitors\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -521,10 +486,11 @@ async fn ad_manager() {
     let _ = api
         .fb_remove_custom_audience_member(
             "audienceId",
-            &value(
+            value(
                 "{\"locationId\":\"loc_abc123\",\"contactId\":\"contact_123\",\"fbAdAccountId\":\"act_123456\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -539,10 +505,11 @@ async fn ad_manager() {
     let _ = api
         .fb_add_custom_audience_member(
             "audienceId",
-            &value(
+            value(
                 "{\"locationId\":\"loc_abc123\",\"contactId\":\"contact_123\",\"fbAdAccountId\":\"act_123456\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -557,10 +524,11 @@ async fn ad_manager() {
     let _ = api
         .fb_batch_update_audience_members(
             "audienceId",
-            &value(
+            value(
                 "{\"locationId\":\"loc_abc123\",\"csvPath\":\"/uploads/audience.csv\",\"operationType\":\"ADD\",\"smartlistIds\":[\"list_1\",\"list_2\"],\"dynamicAudience\":\"true\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -573,19 +541,8 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .fb_get_entity(
-            &ghl_ad_manager::FbGetEntityParams {
-                location_id: value("\"locationId\""),
-                type_: value("\"AD_MANAGER\""),
-                next: None,
-                fetch_all: None,
-                campaign_id: None,
-                ad_set_id: None,
-                entity_type: value("\"CAMPAIGN\""),
-                search_id: None,
-                selected_ad_account_id: None,
-            },
-        )
+        .fb_get_entity("locationId", value("\"AD_MANAGER\""), value("\"CAMPAIGN\""))
+        .send()
         .await;
     server
         .expect(
@@ -598,7 +555,8 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .fb_delete_integration(&value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"))
+        .fb_delete_integration(value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"))
+        .send()
         .await;
     server
         .expect(
@@ -610,13 +568,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .fb_get_integration(
-            &ghl_ad_manager::FbGetIntegrationParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.fb_get_integration("locationId").send().await;
     server
         .expect(
             "fb_get_integration",
@@ -629,10 +581,11 @@ async fn ad_manager() {
         .await;
     let _ = api
         .fb_create_integration(
-            &value(
+            value(
                 "{\"locationId\":\"loc_abc123\",\"pageId\":\"123456789\",\"adAccountId\":\"act_123456\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -644,14 +597,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .fb_get_lead_form(
-            "leadFormId",
-            &ghl_ad_manager::FbGetLeadFormParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.fb_get_lead_form("leadFormId", "locationId").send().await;
     server
         .expect(
             "fb_get_lead_form",
@@ -662,13 +608,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .fb_get_current_user(
-            &ghl_ad_manager::FbGetCurrentUserParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.fb_get_current_user("locationId").send().await;
     server
         .expect(
             "fb_get_current_user",
@@ -679,14 +619,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .fb_delete_page(
-            &ghl_ad_manager::FbDeletePageParams {
-                location_id: value("\"locationId\""),
-                page_id: value("\"pageId\""),
-            },
-        )
-        .await;
+    let _ = api.fb_delete_page("locationId", "pageId").send().await;
     server
         .expect(
             "fb_delete_page",
@@ -698,12 +631,8 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .fb_set_default_page(
-            &ghl_ad_manager::FbSetDefaultPageParams {
-                location_id: value("\"locationId\""),
-            },
-            &value("{\"pageId\":\"103456789012345\"}"),
-        )
+        .fb_set_default_page("locationId", value("{\"pageId\":\"103456789012345\"}"))
+        .send()
         .await;
     server
         .expect(
@@ -715,14 +644,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .fb_get_page_lead_forms(
-            "pageId",
-            &ghl_ad_manager::FbGetPageLeadFormsParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.fb_get_page_lead_forms("pageId", "locationId").send().await;
     server
         .expect(
             "fb_get_page_lead_forms",
@@ -736,10 +658,11 @@ async fn ad_manager() {
     let _ = api
         .fb_create_page_lead_form(
             "pageId",
-            &value(
+            value(
                 "{\"type\":\"MORE_VOLUME\",\"name\":\"Contact Form\",\"locationId\":\"loc_abc123\",\"greetingCard\":{\"title\":\"Welcome!\",\"style\":\"LIST_STYLE\",\"content\":[\"Learn more about our services\"]},\"questions\":[{\"label\":\"What is your name?\",\"key\":\"name\",\"type\":\"SHORT_ANSWER\",\"options\":[{\"key\":\"option 1\",\"value\":\"Option 1\"}]}],\"questionPageHeadline\":\"Tell us about yourself\",\"privacyPolicyLink\":\"https://example.com/privacy\",\"privacyPolicyText\":\"We respect your privacy\",\"customDisclaimer\":{\"title\":\"Terms & Conditions\",\"body\":\"By submitting...\",\"checkboxes\":[{\"is_required\":true,\"text\":\"I agree to the Terms & Conditions\",\"key\":\"terms_checkbox\"},{\"is_required\":false,\"text\":\"I would like to receive marketing emails\",\"key\":\"marketing_optin\"}]},\"thankYouPage\":{\"title\":\"Thank You!\",\"body\":\"We will contact you soon\",\"buttonText\":\"Visit Website\",\"buttonType\":\"VIEW_WEBSITE\",\"buttonLink\":\"https://example.com\",\"businessPhone\":\"+1234567890\",\"countryCode\":\"US\"}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -751,15 +674,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .fb_get_instagram_accounts(
-            "pageId",
-            &ghl_ad_manager::FbGetInstagramAccountsParams {
-                location_id: value("\"locationId\""),
-                type_: None,
-            },
-        )
-        .await;
+    let _ = api.fb_get_instagram_accounts("pageId", "locationId").send().await;
     server
         .expect(
             "fb_get_instagram_accounts",
@@ -770,14 +685,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .fb_get_pages(
-            &ghl_ad_manager::FbGetPagesParams {
-                location_id: value("\"locationId\""),
-                fetch_existing: None,
-            },
-        )
-        .await;
+    let _ = api.fb_get_pages("locationId").send().await;
     server
         .expect(
             "fb_get_pages",
@@ -788,16 +696,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .fb_get_pixels(
-            &ghl_ad_manager::FbGetPixelsParams {
-                location_id: value("\"locationId\""),
-                channel: None,
-                page_id: None,
-                ig_user_id: None,
-            },
-        )
-        .await;
+    let _ = api.fb_get_pixels("locationId").send().await;
     server
         .expect(
             "fb_get_pixels",
@@ -810,10 +709,11 @@ async fn ad_manager() {
         .await;
     let _ = api
         .fb_upsert_pixel(
-            &value(
+            value(
                 "{\"locationId\":\"loc_abc123\",\"conversionPixelId\":\"px_123\",\"name\":\"My Pixel\",\"igUserId\":\"ig_user_123\",\"type\":\"LEAD_EVENT\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -827,15 +727,14 @@ async fn ad_manager() {
         .await;
     let _ = api
         .fb_get_reporting(
-            &ghl_ad_manager::FbGetReportingParams {
-                location_id: value("\"locationId\""),
-                group_by: value("\"day\""),
-                start_date: value("\"startDate\""),
-                end_date: value("\"endDate\""),
-                type_: value("\"AD_MANAGER\""),
-                fields: value("[]"),
-            },
+            "locationId",
+            value("\"day\""),
+            "startDate",
+            "endDate",
+            value("\"AD_MANAGER\""),
+            value("[]"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -848,14 +747,8 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .fb_get_campaign_reporting(
-            "campaignId",
-            &ghl_ad_manager::FbGetCampaignReportingParams {
-                location_id: value("\"locationId\""),
-                start_date: value("\"startDate\""),
-                end_date: value("\"endDate\""),
-            },
-        )
+        .fb_get_campaign_reporting("campaignId", "locationId", "startDate", "endDate")
+        .send()
         .await;
     server
         .expect(
@@ -869,15 +762,14 @@ async fn ad_manager() {
         .await;
     let _ = api
         .fb_get_reporting_list(
-            &ghl_ad_manager::FbGetReportingListParams {
-                location_id: value("\"locationId\""),
-                list_type: value("\"listType\""),
-                start_date: value("\"startDate\""),
-                end_date: value("\"endDate\""),
-                campaign_id: value("\"campaignId\""),
-                type_: value("\"AD_MANAGER\""),
-            },
+            "locationId",
+            "listType",
+            "startDate",
+            "endDate",
+            "campaignId",
+            value("\"AD_MANAGER\""),
         )
+        .send()
         .await;
     server
         .expect(
@@ -889,15 +781,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .fb_search_targeting(
-            &ghl_ad_manager::FbSearchTargetingParams {
-                type_: value("\"type\""),
-                query: value("\"query\""),
-                search_type: None,
-            },
-        )
-        .await;
+    let _ = api.fb_search_targeting("type", "query").send().await;
     server
         .expect(
             "fb_search_targeting",
@@ -908,14 +792,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .google_get_ad_accounts(
-            &ghl_ad_manager::GoogleGetAdAccountsParams {
-                location_id: value("\"locationId\""),
-                type_: None,
-            },
-        )
-        .await;
+    let _ = api.google_get_ad_accounts("locationId").send().await;
     server
         .expect(
             "google_get_ad_accounts",
@@ -929,8 +806,9 @@ async fn ad_manager() {
     let _ = api
         .google_delete_ad_account(
             "adAccountId",
-            &value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
+            value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -942,14 +820,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .google_get_ad_account_details(
-            "adAccountId",
-            &ghl_ad_manager::GoogleGetAdAccountDetailsParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.google_get_ad_account_details("adAccountId", "locationId").send().await;
     server
         .expect(
             "google_get_ad_account_details",
@@ -962,10 +833,11 @@ async fn ad_manager() {
         .await;
     let _ = api
         .google_upsert_campaign(
-            &value(
+            value(
                 "{\"name\":\"My Campaign\",\"locationId\":\"loc_abc123\",\"advertisingChannelType\":\"SEARCH\",\"budget\":{\"amount\":5000,\"scheduleStartDate\":\"2024-01-01\",\"scheduleEndDate\":\"2024-12-31\"},\"audience\":{\"geo_locations\":[{\"address_components\":[{\"types\":[\"locality\",\"political\"]}]}]},\"isEuPoliticalAds\":false,\"adGroups\":[{\"name\":\"Ad Group 1\",\"adContent\":[{\"headlines\":[\"Buy Now\",\"Best Deals\"],\"longHeadlines\":[\"Discover Great Deals Today\"],\"descriptions\":[\"Great products\"],\"finalUrl\":\"https://example.com\",\"path1\":\"products\",\"path2\":\"deals\",\"media\":[{\"src\":\"https://example.com/image.jpg\",\"isLogo\":false}],\"businessName\":\"Acme Corp\",\"carouselCards\":[{\"headline\":\"Shop Now\",\"finalUrl\":\"https://example.com\",\"media\":[{\"src\":\"https://example.com/image.jpg\",\"isLogo\":false}]}]}],\"audience\":{\"geo_locations\":[{\"address_components\":[{\"types\":[\"locality\",\"political\"]}]}]}}],\"adSchedule\":[{\"dayOfWeek\":\"FRIDAY\",\"from\":\"09:00\",\"to\":\"17:00\"}],\"source\":\"WEBSITE\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -977,14 +849,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .google_get_campaign_by_id(
-            "adId",
-            &ghl_ad_manager::GoogleGetCampaignByIdParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.google_get_campaign_by_id("adId", "locationId").send().await;
     server
         .expect(
             "google_get_campaign_by_id",
@@ -995,7 +860,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.google_publish_ad("adId").await;
+    let _ = api.google_publish_ad("adId").send().await;
     server
         .expect(
             "google_publish_ad",
@@ -1006,16 +871,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .google_get_assets(
-            &ghl_ad_manager::GoogleGetAssetsParams {
-                location_id: value("\"locationId\""),
-                type_: value("\"CALL\""),
-                id: None,
-                advertiser_only: None,
-            },
-        )
-        .await;
+    let _ = api.google_get_assets("locationId", value("\"CALL\"")).send().await;
     server
         .expect(
             "google_get_assets",
@@ -1028,10 +884,11 @@ async fn ad_manager() {
         .await;
     let _ = api
         .google_upsert_assets(
-            &value(
+            value(
                 "{\"locationId\":\"loc_abc123\",\"type\":\"CALL\",\"payload\":{\"phoneNumber\":\"+14155551234\",\"countryCode\":\"US\",\"callConversionAction\":\"customers/123/conversionActions/456\",\"adScheduleTargets\":[{\"startMinute\":\"ZERO\",\"endMinute\":\"ZERO\",\"dayOfWeek\":\"MONDAY\",\"startHour\":9,\"endHour\":17}],\"resourceName\":\"customers/123/assets/456\"}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -1043,13 +900,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .google_get_audiences(
-            &ghl_ad_manager::GoogleGetAudiencesParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.google_get_audiences("locationId").send().await;
     server
         .expect(
             "google_get_audiences",
@@ -1062,10 +913,11 @@ async fn ad_manager() {
         .await;
     let _ = api
         .google_upsert_audience(
-            &value(
+            value(
                 "{\"locationId\":\"loc_abc123\",\"resourceName\":\"customers/123/audiences/456\",\"name\":\"My Audience\",\"dimensions\":{\"isAgeUnknown\":false,\"genders\":[\"MALE\",\"FEMALE\"],\"parentalStatuses\":[\"PARENT\"],\"audienceSegments\":{\"customAudiences\":[\"customers/123/customAudiences/456\"],\"userLists\":[\"customers/123/userLists/789\"],\"userInterests\":[\"customers/123/userInterests/321\"]}},\"exclusionDimension\":{\"isAgeUnknown\":false,\"genders\":[\"MALE\",\"FEMALE\"],\"parentalStatuses\":[\"PARENT\"],\"audienceSegments\":{\"customAudiences\":[\"customers/123/customAudiences/456\"],\"userLists\":[\"customers/123/userLists/789\"],\"userInterests\":[\"customers/123/userInterests/321\"]}}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -1077,14 +929,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .google_get_audience_by_id(
-            "audienceId",
-            &ghl_ad_manager::GoogleGetAudienceByIdParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.google_get_audience_by_id("audienceId", "locationId").send().await;
     server
         .expect(
             "google_get_audience_by_id",
@@ -1095,13 +940,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .google_get_conversion_goals(
-            &ghl_ad_manager::GoogleGetConversionGoalsParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.google_get_conversion_goals("locationId").send().await;
     server
         .expect(
             "google_get_conversion_goals",
@@ -1112,18 +951,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .google_get_conversions(
-            &ghl_ad_manager::GoogleGetConversionsParams {
-                location_id: value("\"locationId\""),
-                type_: None,
-                conversion_type: None,
-                category: None,
-                start_date: None,
-                end_date: None,
-            },
-        )
-        .await;
+    let _ = api.google_get_conversions("locationId").send().await;
     server
         .expect(
             "google_get_conversions",
@@ -1136,10 +964,11 @@ async fn ad_manager() {
         .await;
     let _ = api
         .google_upsert_conversion(
-            &value(
+            value(
                 "{\"locationId\":\"loc_abc123\",\"conversionId\":\"conv_456\",\"name\":\"Purchase Conversion\",\"type\":\"WEBPAGE\",\"category\":\"PURCHASE\",\"valueSettings\":{\"defaultValue\":10,\"defaultCurrencyCode\":\"USD\",\"alwaysUseDefaultValue\":false},\"countingType\":\"ONE_PER_CLICK\",\"attributionModel\":\"GOOGLE_ADS_LAST_CLICK\",\"clickThroughWindow\":30}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -1151,14 +980,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .google_delete_conversion(
-            "conversionId",
-            &ghl_ad_manager::GoogleDeleteConversionParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.google_delete_conversion("conversionId", "locationId").send().await;
     server
         .expect(
             "google_delete_conversion",
@@ -1169,14 +991,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .google_get_conversion_by_id(
-            "conversionId",
-            &ghl_ad_manager::GoogleGetConversionByIdParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.google_get_conversion_by_id("conversionId", "locationId").send().await;
     server
         .expect(
             "google_get_conversion_by_id",
@@ -1188,19 +1003,8 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .google_get_entity(
-            &ghl_ad_manager::GoogleGetEntityParams {
-                location_id: value("\"locationId\""),
-                type_: value("\"AD_MANAGER\""),
-                campaign_id: None,
-                ad_group_id: None,
-                entity_type: value("\"CAMPAIGN\""),
-                search_id: None,
-                start_date: None,
-                end_date: None,
-                selected_ad_account_id: None,
-            },
-        )
+        .google_get_entity("locationId", value("\"AD_MANAGER\""), value("\"CAMPAIGN\""))
+        .send()
         .await;
     server
         .expect(
@@ -1212,13 +1016,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .google_get_integration(
-            &ghl_ad_manager::GoogleGetIntegrationParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.google_get_integration("locationId").send().await;
     server
         .expect(
             "google_get_integration",
@@ -1231,10 +1029,11 @@ async fn ad_manager() {
         .await;
     let _ = api
         .google_create_integration(
-            &value(
+            value(
                 "{\"locationId\":\"loc_abc123\",\"adAccountId\":\"123-456-7890\",\"mccId\":\"987-654-3210\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -1248,13 +1047,12 @@ async fn ad_manager() {
         .await;
     let _ = api
         .google_get_keyword_ideas(
-            &ghl_ad_manager::GoogleGetKeywordIdeasParams {
-                location_id: value("\"locationId\""),
-            },
-            &value(
+            "locationId",
+            value(
                 "{\"url\":\"https://example.com\",\"languageCode\":\"en\",\"locations\":[\"US\",\"CA\"],\"keywords\":[\"marketing\"]}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -1266,13 +1064,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .google_get_current_user(
-            &ghl_ad_manager::GoogleGetCurrentUserParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.google_get_current_user("locationId").send().await;
     server
         .expect(
             "google_get_current_user",
@@ -1285,15 +1077,13 @@ async fn ad_manager() {
         .await;
     let _ = api
         .google_get_reporting(
-            &ghl_ad_manager::GoogleGetReportingParams {
-                location_id: value("\"locationId\""),
-                group_by: None,
-                start_date: value("\"startDate\""),
-                end_date: value("\"endDate\""),
-                type_: value("\"AD_MANAGER\""),
-                fields: value("[]"),
-            },
+            "locationId",
+            "startDate",
+            "endDate",
+            value("\"AD_MANAGER\""),
+            value("[]"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -1308,12 +1098,11 @@ async fn ad_manager() {
     let _ = api
         .google_get_campaign_reporting(
             "campaignId",
-            &ghl_ad_manager::GoogleGetCampaignReportingParams {
-                location_id: value("\"locationId\""),
-                start_date: value("\"startDate\""),
-                end_date: value("\"endDate\""),
-            },
+            "locationId",
+            "startDate",
+            "endDate",
         )
+        .send()
         .await;
     server
         .expect(
@@ -1327,15 +1116,13 @@ async fn ad_manager() {
         .await;
     let _ = api
         .google_get_reporting_list(
-            &ghl_ad_manager::GoogleGetReportingListParams {
-                location_id: value("\"locationId\""),
-                list_type: value("\"listType\""),
-                start_date: value("\"startDate\""),
-                end_date: value("\"endDate\""),
-                campaign_id: None,
-                type_: value("\"AD_MANAGER\""),
-            },
+            "locationId",
+            "listType",
+            "startDate",
+            "endDate",
+            value("\"AD_MANAGER\""),
         )
+        .send()
         .await;
     server
         .expect(
@@ -1347,14 +1134,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .google_get_segments(
-            &ghl_ad_manager::GoogleGetSegmentsParams {
-                location_id: value("\"locationId\""),
-                type_: None,
-            },
-        )
-        .await;
+    let _ = api.google_get_segments("locationId").send().await;
     server
         .expect(
             "google_get_segments",
@@ -1367,14 +1147,13 @@ async fn ad_manager() {
         .await;
     let _ = api
         .google_upsert_segment(
-            &ghl_ad_manager::GoogleUpsertSegmentParams {
-                location_id: value("\"locationId\""),
-                type_: value("\"CUSTOM_SEGMENTS\""),
-            },
-            &value(
+            "locationId",
+            value("\"CUSTOM_SEGMENTS\""),
+            value(
                 "{\"name\":\"My Segment\",\"description\":\"Target audience segment\",\"members\":[{\"memberType\":\"KEYWORD\",\"keyword\":\"digital marketing\"},{\"memberType\":\"URL\",\"url\":\"https://example.com\"},{\"memberType\":\"APP\",\"app\":\"com.example.app\"}],\"status\":\"ENABLED\",\"type\":\"CUSTOM_SEGMENTS\",\"id\":\"seg_123\",\"membershipStatus\":\"OPEN\",\"ruleBasedUserList\":{\"prepopulationStatus\":\"REQUESTED\",\"flexibleRuleUserList\":{\"inclusiveRuleOperator\":\"AND\",\"inclusiveOperands\":[{\"lookbackWindowDays\":30,\"rule\":{\"ruleItemGroups\":[]}}],\"exclusiveOperands\":[{\"lookbackWindowDays\":30,\"rule\":{\"ruleItemGroups\":[]}}]}},\"membershipLifeSpan\":30,\"seedUserListIds\":[\"list_1\"],\"countryCodes\":[\"US\",\"CA\"],\"expansionLevel\":\"BALANCED\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -1388,10 +1167,11 @@ async fn ad_manager() {
         .await;
     let _ = api
         .google_create_offline_user_list_job(
-            &value(
+            value(
                 "{\"locationId\":\"loc_abc123\",\"smartListIds\":[\"sl_123\"],\"csvPath\":\"/uploads/users.csv\",\"userListId\":\"ul_123\",\"isDynamic\":false}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -1404,13 +1184,8 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .google_delete_segment(
-            "segmentId",
-            &ghl_ad_manager::GoogleDeleteSegmentParams {
-                location_id: value("\"locationId\""),
-                type_: value("\"CUSTOM_SEGMENTS\""),
-            },
-        )
+        .google_delete_segment("segmentId", "locationId", value("\"CUSTOM_SEGMENTS\""))
+        .send()
         .await;
     server
         .expect(
@@ -1425,11 +1200,10 @@ async fn ad_manager() {
     let _ = api
         .google_get_segment_by_id(
             "segmentId",
-            &ghl_ad_manager::GoogleGetSegmentByIdParams {
-                location_id: value("\"locationId\""),
-                type_: value("\"CUSTOM_SEGMENTS\""),
-            },
+            "locationId",
+            value("\"CUSTOM_SEGMENTS\""),
         )
+        .send()
         .await;
     server
         .expect(
@@ -1443,12 +1217,11 @@ async fn ad_manager() {
         .await;
     let _ = api
         .google_get_target_interests(
-            &ghl_ad_manager::GoogleGetTargetInterestsParams {
-                location_id: value("\"locationId\""),
-                type_: value("\"AFFINITY\""),
-                advertising_channel_type: value("\"advertisingChannelType\""),
-            },
+            "locationId",
+            value("\"AFFINITY\""),
+            "advertisingChannelType",
         )
+        .send()
         .await;
     server
         .expect(
@@ -1460,15 +1233,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .google_search_targeting(
-            &ghl_ad_manager::GoogleSearchTargetingParams {
-                type_: value("\"type\""),
-                query: None,
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.google_search_targeting("type", "locationId").send().await;
     server
         .expect(
             "google_search_targeting",
@@ -1479,14 +1244,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .li_delete_ad_account(
-            &ghl_ad_manager::LiDeleteAdAccountParams {
-                location_id: value("\"locationId\""),
-                ad_account_id: value("\"adAccountId\""),
-            },
-        )
-        .await;
+    let _ = api.li_delete_ad_account("locationId", "adAccountId").send().await;
     server
         .expect(
             "li_delete_ad_account",
@@ -1497,14 +1255,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .li_get_ad_account_details(
-            &ghl_ad_manager::LiGetAdAccountDetailsParams {
-                location_id: value("\"locationId\""),
-                ad_account_id: value("\"adAccountId\""),
-            },
-        )
-        .await;
+    let _ = api.li_get_ad_account_details("locationId", "adAccountId").send().await;
     server
         .expect(
             "li_get_ad_account_details",
@@ -1515,13 +1266,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .li_get_ad_accounts(
-            &ghl_ad_manager::LiGetAdAccountsParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.li_get_ad_accounts("locationId").send().await;
     server
         .expect(
             "li_get_ad_accounts",
@@ -1534,10 +1279,11 @@ async fn ad_manager() {
         .await;
     let _ = api
         .li_upsert_campaign_group(
-            &value(
+            value(
                 "{\"locationId\":\"example\",\"budget\":{\"amount\":5000,\"scheduleStartDate\":\"2024-01-01\",\"scheduleEndDate\":\"2024-12-31\"},\"adCampaigns\":[{\"locale\":{\"country\":\"US\",\"language\":\"en\"},\"audience\":{\"geo_locations\":[{\"name\":\"India\",\"urn\":\"urn:li:geo:12321321\",\"facetUrn\":\"urn:li:adTargetingFacet:locations\",\"selectionType\":\"include\"}]},\"unitCost\":{\"amount\":500}}]}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -1549,14 +1295,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .li_get_campaign_group(
-            "adId",
-            &ghl_ad_manager::LiGetCampaignGroupParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.li_get_campaign_group("adId", "locationId").send().await;
     server
         .expect(
             "li_get_campaign_group",
@@ -1570,8 +1309,9 @@ async fn ad_manager() {
     let _ = api
         .li_publish_campaign_group(
             "adId",
-            &value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
+            value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -1583,13 +1323,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .li_get_integration(
-            &ghl_ad_manager::LiGetIntegrationParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.li_get_integration("locationId").send().await;
     server
         .expect(
             "li_get_integration",
@@ -1602,10 +1336,11 @@ async fn ad_manager() {
         .await;
     let _ = api
         .li_create_integration(
-            &value(
+            value(
                 "{\"locationId\":\"loc_123\",\"adAccountId\":\"12345678\",\"adAccountName\":\"My Ad Account\",\"currencyCode\":\"USD\",\"organizationId\":\"12345678\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -1617,13 +1352,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .li_get_current_user(
-            &ghl_ad_manager::LiGetCurrentUserParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.li_get_current_user("locationId").send().await;
     server
         .expect(
             "li_get_current_user",
@@ -1634,19 +1363,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .li_get_ad_analytics(
-            &ghl_ad_manager::LiGetAdAnalyticsParams {
-                location_id: value("\"locationId\""),
-                pivot: None,
-                group_by: None,
-                start_date: value("\"startDate\""),
-                end_date: value("\"endDate\""),
-                entity_urns: None,
-                fields: None,
-            },
-        )
-        .await;
+    let _ = api.li_get_ad_analytics("locationId", "startDate", "endDate").send().await;
     server
         .expect(
             "li_get_ad_analytics",
@@ -1660,14 +1377,11 @@ async fn ad_manager() {
     let _ = api
         .li_get_campaign_group_reporting(
             "campaignGroupId",
-            &ghl_ad_manager::LiGetCampaignGroupReportingParams {
-                location_id: value("\"locationId\""),
-                start_date: value("\"startDate\""),
-                end_date: value("\"endDate\""),
-                fields: None,
-                campaign_group_id_2: None,
-            },
+            "locationId",
+            "startDate",
+            "endDate",
         )
+        .send()
         .await;
     server
         .expect(
@@ -1681,16 +1395,14 @@ async fn ad_manager() {
         .await;
     let _ = api
         .li_get_reporting_list(
-            &ghl_ad_manager::LiGetReportingListParams {
-                location_id: value("\"locationId\""),
-                list_type: value("\"listType\""),
-                campaign_id: value("\"campaignId\""),
-                campaign_group_id: value("\"campaignGroupId\""),
-                start_date: value("\"startDate\""),
-                end_date: value("\"endDate\""),
-                fields: None,
-            },
+            "locationId",
+            "listType",
+            "campaignId",
+            "campaignGroupId",
+            "startDate",
+            "endDate",
         )
+        .send()
         .await;
     server
         .expect(
@@ -1702,16 +1414,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .li_search_targeting(
-            &ghl_ad_manager::LiSearchTargetingParams {
-                location_id: value("\"locationId\""),
-                facet: value("\"facet\""),
-                query: None,
-                q: None,
-            },
-        )
-        .await;
+    let _ = api.li_search_targeting("locationId", "facet").send().await;
     server
         .expect(
             "li_search_targeting",
@@ -1725,13 +1428,12 @@ async fn ad_manager() {
     let _ = api
         .li_create_lead_form(
             "accountId",
-            &ghl_ad_manager::LiCreateLeadFormParams {
-                location_id: value("\"locationId\""),
-            },
-            &value(
+            "locationId",
+            value(
                 "{\"owner\":{\"sponsoredAccount\":\"urn:li:sponsoredAccount:123456\"},\"creationLocale\":{\"country\":\"US\",\"language\":\"en\"},\"name\":\"Contact Us\",\"state\":\"PUBLISHED\",\"content\":{\"questions\":[{\"question\":{\"localized\":{\"en_US\":\"Hello\"}},\"name\":\"firstName\",\"questionDetails\":{\"multipleChoiceQuestionDetails\":{\"options\":[{\"id\":1,\"text\":{\"localized\":{\"en_US\":\"Hello\"}}}]}},\"predefinedField\":\"FIRST_NAME\"}],\"description\":{\"localized\":{\"en_US\":\"Hello\"}},\"headline\":{\"localized\":{\"en_US\":\"Hello\"}},\"postSubmissionInfo\":{\"message\":{\"localized\":{\"en_US\":\"Hello\"}},\"callToAction\":{\"callToActionTarget\":{\"landingPageUrl\":\"https://example.com/thank-you\"},\"callToActionLabel\":\"VISIT_COMPANY_WEBSITE\"}},\"legalInfo\":{\"consents\":[{\"checkRequired\":true,\"id\":1,\"consent\":{\"localized\":{\"en_US\":\"Hello\"}}}],\"privacyPolicyUrl\":\"https://example.com/privacy\",\"legalDisclaimer\":{\"localized\":{\"en_US\":\"Hello\"}}}},\"hiddenFields\":[{\"name\":\"utm_source\",\"value\":\"linkedin\"}]}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -1743,14 +1445,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .li_get_lead_forms(
-            "accountId",
-            &ghl_ad_manager::LiGetLeadFormsParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.li_get_lead_forms("accountId", "locationId").send().await;
     server
         .expect(
             "li_get_lead_forms",
@@ -1764,11 +1459,10 @@ async fn ad_manager() {
     let _ = api
         .li_update_ad_status(
             "adId",
-            &ghl_ad_manager::LiUpdateAdStatusParams {
-                location_id: value("\"locationId\""),
-            },
-            &value("{\"operationType\":\"PAUSED\",\"type\":\"adCampaign\"}"),
+            "locationId",
+            value("{\"operationType\":\"PAUSED\",\"type\":\"adCampaign\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -1786,20 +1480,7 @@ async fn ad_manager() {
 async fn affiliate_manager() {
     let server = Server::start().await;
     let api = ghl_affiliate_manager::AffiliateManagerClient::new(server.client());
-    let _ = api
-        .list_affiliates(
-            "locationId",
-            &ghl_affiliate_manager::ListAffiliatesParams {
-                query: None,
-                active: None,
-                campaign_id: None,
-                skip: None,
-                limit: None,
-                from_date: None,
-                to_date: None,
-            },
-        )
-        .await;
+    let _ = api.list_affiliates("locationId").send().await;
     server
         .expect(
             "list_affiliates",
@@ -1810,7 +1491,7 @@ async fn affiliate_manager() {
             &[],
         )
         .await;
-    let _ = api.get_affiliate("locationId", "affiliateId").await;
+    let _ = api.get_affiliate("locationId", "affiliateId").send().await;
     server
         .expect(
             "get_affiliate",
@@ -1821,21 +1502,7 @@ async fn affiliate_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .list_commissions(
-            "locationId",
-            &ghl_affiliate_manager::ListCommissionsParams {
-                campaign_id: None,
-                affiliate_id: None,
-                status: None,
-                query: None,
-                skip: None,
-                limit: None,
-                from_date: None,
-                to_date: None,
-            },
-        )
-        .await;
+    let _ = api.list_commissions("locationId").send().await;
     server
         .expect(
             "list_commissions",
@@ -1846,21 +1513,7 @@ async fn affiliate_manager() {
             &[],
         )
         .await;
-    let _ = api
-        .list_payouts(
-            "locationId",
-            &ghl_affiliate_manager::ListPayoutsParams {
-                status: None,
-                query: None,
-                affiliate_id: None,
-                campaign_id: None,
-                skip: None,
-                limit: None,
-                start: None,
-                end: None,
-            },
-        )
-        .await;
+    let _ = api.list_payouts("locationId").send().await;
     server
         .expect(
             "list_payouts",
@@ -1878,17 +1531,7 @@ async fn affiliate_manager() {
 async fn agent_studio() {
     let server = Server::start().await;
     let api = ghl_agent_studio::AgentStudioClient::new(server.client());
-    let _ = api
-        .get_agents(
-            &ghl_agent_studio::GetAgentsParams {
-                location_id: value("\"locationId\""),
-                is_published: None,
-                limit: value("\"limit\""),
-                offset: value("\"offset\""),
-                source: None,
-            },
-        )
-        .await;
+    let _ = api.get_agents("locationId", "limit", "offset").send().await;
     server
         .expect(
             "get_agents",
@@ -1901,13 +1544,11 @@ async fn agent_studio() {
         .await;
     let _ = api
         .create_agent(
-            &ghl_agent_studio::CreateAgentParams {
-                source: None,
-            },
-            &value(
+            value(
                 "{\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"name\":\"Customer Support Agent\",\"description\":\"AI agent specialized in handling customer inquiries and support tickets\",\"agencyId\":\"gjL2sFNXJfJYa3d2OYSN\",\"authorId\":\"usr_abc123def456\",\"authorName\":\"John Doe\",\"authorEmail\":\"john@example.com\",\"status\":\"active\",\"version\":{\"versionName\":\"Version 1\",\"description\":\"Initial version\",\"nodes\":[],\"edges\":[],\"uiNodes\":[],\"uiEdges\":[],\"globalVariables\":[],\"inputVariables\":[],\"runtimeVariables\":[],\"scopes\":[]},\"nodes\":[],\"edges\":[]}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -1922,13 +1563,11 @@ async fn agent_studio() {
     let _ = api
         .update_agent_version(
             "versionId",
-            &ghl_agent_studio::UpdateAgentVersionParams {
-                source: None,
-            },
-            &value(
+            value(
                 "{\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"versionName\":\"Customer Support Agent v2\",\"description\":\"Updated version with improved customer handling logic\",\"nodes\":[{\"nodeId\":\"node_1\",\"nodeName\":\"Start\",\"type\":\"start\",\"isStartNode\":true},{\"nodeId\":\"node_2\",\"nodeName\":\"LLM Node\",\"type\":\"llm\",\"nodeConfig\":{\"prompt\":\"How can I help you?\",\"llmProvider\":\"openai\",\"llmModel\":\"gpt-4\"}}],\"edges\":[{\"startNode\":\"node_1\",\"endNode\":\"node_2\"}],\"globalVariables\":[{\"key\":\"apiKey\",\"type\":\"string\",\"value\":\"your-api-key\"}],\"inputVariables\":[{\"key\":\"customerName\",\"type\":\"string\",\"description\":\"Customer name for personalization\"}],\"runtimeVariables\":[{\"key\":\"sessionId\",\"type\":\"string\",\"description\":\"Current session identifier\"}],\"globalConfig\":{\"globalPrompt\":{\"currentPrompt\":\"You are a helpful customer support assistant.\",\"history\":[]}},\"userId\":\"usr_abc123def456\",\"userName\":\"John Doe\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -1943,13 +1582,11 @@ async fn agent_studio() {
     let _ = api
         .promote_and_publish(
             "versionId",
-            &ghl_agent_studio::PromoteAndPublishParams {
-                source: None,
-            },
-            &value(
+            value(
                 "{\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"userId\":\"usr_abc123def456\",\"userName\":\"John Doe\",\"userEmail\":\"john.doe@example.com\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -1961,15 +1598,7 @@ async fn agent_studio() {
             &[],
         )
         .await;
-    let _ = api
-        .delete_agent(
-            "agentId",
-            &ghl_agent_studio::DeleteAgentParams {
-                location_id: value("\"locationId\""),
-                source: None,
-            },
-        )
-        .await;
+    let _ = api.delete_agent("agentId", "locationId").send().await;
     server
         .expect(
             "delete_agent",
@@ -1980,15 +1609,7 @@ async fn agent_studio() {
             &[],
         )
         .await;
-    let _ = api
-        .get_agent_by_id(
-            "agentId",
-            &ghl_agent_studio::GetAgentByIdParams {
-                location_id: value("\"locationId\""),
-                source: None,
-            },
-        )
-        .await;
+    let _ = api.get_agent_by_id("agentId", "locationId").send().await;
     server
         .expect(
             "get_agent_by_id",
@@ -2002,13 +1623,11 @@ async fn agent_studio() {
     let _ = api
         .update_agent_metadata(
             "agentId",
-            &ghl_agent_studio::UpdateAgentMetadataParams {
-                source: None,
-            },
-            &value(
+            value(
                 "{\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"name\":\"Updated Customer Support Agent\",\"description\":\"Updated AI agent with enhanced customer support capabilities\",\"status\":\"active\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -2023,13 +1642,11 @@ async fn agent_studio() {
     let _ = api
         .execute_agent(
             "agentId",
-            &ghl_agent_studio::ExecuteAgentParams {
-                source: None,
-            },
-            &value(
+            value(
                 "{\"message\":\"How can you help me with my marketing?\",\"executionId\":\"a1b2c3d4e5f6g7h8i9j0k1l2\",\"inputVariables\":{\"customerName\":\"John Doe\",\"orderNumber\":\"ORD-12345\"},\"versionId\":\"b2b1c1d2-3e4f-5a6b-7c8d-9e0f1a2b3c4d\",\"attachments\":[{\"type\":\"image\",\"imageUrl\":\"https://example.com/image.png\"}],\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"contactId\":\"cid_abc123def456\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -2041,16 +1658,7 @@ async fn agent_studio() {
             &[],
         )
         .await;
-    let _ = api
-        .get_agents_deprecated(
-            &ghl_agent_studio::GetAgentsDeprecatedParams {
-                location_id: value("\"locationId\""),
-                limit: value("\"limit\""),
-                offset: value("\"offset\""),
-                source: None,
-            },
-        )
-        .await;
+    let _ = api.get_agents_deprecated("locationId", "limit", "offset").send().await;
     server
         .expect(
             "get_agents_deprecated",
@@ -2061,15 +1669,7 @@ async fn agent_studio() {
             &[],
         )
         .await;
-    let _ = api
-        .get_agent_by_id_deprecated(
-            "agentId",
-            &ghl_agent_studio::GetAgentByIdDeprecatedParams {
-                location_id: value("\"locationId\""),
-                source: None,
-            },
-        )
-        .await;
+    let _ = api.get_agent_by_id_deprecated("agentId", "locationId").send().await;
     server
         .expect(
             "get_agent_by_id_deprecated",
@@ -2083,13 +1683,11 @@ async fn agent_studio() {
     let _ = api
         .execute_agent_deprecated(
             "agentId",
-            &ghl_agent_studio::ExecuteAgentDeprecatedParams {
-                source: None,
-            },
-            &value(
+            value(
                 "{\"message\":\"How can you help me with my marketing?\",\"executionId\":\"a1b2c3d4e5f6g7h8i9j0k1l2\",\"inputVariables\":{\"customerName\":\"John Doe\",\"orderNumber\":\"ORD-12345\"},\"versionId\":\"b2b1c1d2-3e4f-5a6b-7c8d-9e0f1a2b3c4d\",\"attachments\":[{\"type\":\"image\",\"imageUrl\":\"https://example.com/image.png\"}],\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"contactId\":\"cid_abc123def456\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -2107,15 +1705,7 @@ async fn agent_studio() {
 async fn associations() {
     let server = Server::start().await;
     let api = ghl_associations::AssociationsClient::new(server.client());
-    let _ = api
-        .find_associations(
-            &ghl_associations::FindAssociationsParams {
-                location_id: value("\"locationId\""),
-                skip: value("1"),
-                limit: value("1"),
-            },
-        )
-        .await;
+    let _ = api.find_associations("locationId", value("1"), value("1")).send().await;
     server
         .expect(
             "find_associations",
@@ -2128,10 +1718,11 @@ async fn associations() {
         .await;
     let _ = api
         .create_association(
-            &value(
+            value(
                 "{\"locationId\":\"string\",\"key\":\"student_teacher\",\"firstObjectLabel\":\"student\",\"firstObjectKey\":\"custom_objects.children\",\"secondObjectLabel\":\"Teacher\",\"secondObjectKey\":\"contact\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -2143,14 +1734,7 @@ async fn associations() {
             &[],
         )
         .await;
-    let _ = api
-        .get_association_key_by_key_name(
-            "key_name",
-            &ghl_associations::GetAssociationKeyByKeyNameParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.get_association_key_by_key_name("key_name", "locationId").send().await;
     server
         .expect(
             "get_association_key_by_key_name",
@@ -2161,14 +1745,7 @@ async fn associations() {
             &[],
         )
         .await;
-    let _ = api
-        .get_association_by_object_keys(
-            "objectKey",
-            &ghl_associations::GetAssociationByObjectKeysParams {
-                location_id: None,
-            },
-        )
-        .await;
+    let _ = api.get_association_by_object_keys("objectKey").send().await;
     server
         .expect(
             "get_association_by_object_keys",
@@ -2181,10 +1758,11 @@ async fn associations() {
         .await;
     let _ = api
         .create_relation(
-            &value(
+            value(
                 "{\"locationId\":\"clF1LD04GTUKN3b3XuOj\",\"associationId\":\"ve9EPM428h8vShlRW1KT\",\"firstRecordId\":\"ve9EPM428h8vShlRW1KT\",\"secondRecordId\":\"ve9EPM428h8vShlRW1KT\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -2197,15 +1775,8 @@ async fn associations() {
         )
         .await;
     let _ = api
-        .get_relations_by_record_id(
-            "recordId",
-            &ghl_associations::GetRelationsByRecordIdParams {
-                location_id: value("\"locationId\""),
-                skip: value("1"),
-                limit: value("1"),
-                association_ids: None,
-            },
-        )
+        .get_relations_by_record_id("recordId", "locationId", value("1"), value("1"))
+        .send()
         .await;
     server
         .expect(
@@ -2217,14 +1788,7 @@ async fn associations() {
             &[],
         )
         .await;
-    let _ = api
-        .delete_relation(
-            "relationId",
-            &ghl_associations::DeleteRelationParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.delete_relation("relationId", "locationId").send().await;
     server
         .expect(
             "delete_relation",
@@ -2235,7 +1799,7 @@ async fn associations() {
             &[],
         )
         .await;
-    let _ = api.delete_association("associationId").await;
+    let _ = api.delete_association("associationId").send().await;
     server
         .expect(
             "delete_association",
@@ -2246,7 +1810,7 @@ async fn associations() {
             &[],
         )
         .await;
-    let _ = api.get_association_by_id("associationId").await;
+    let _ = api.get_association_by_id("associationId").send().await;
     server
         .expect(
             "get_association_by_id",
@@ -2260,8 +1824,9 @@ async fn associations() {
     let _ = api
         .update_association(
             "associationId",
-            &value("{\"firstObjectLabel\":\"student\",\"secondObjectLabel\":\"tutor\"}"),
+            value("{\"firstObjectLabel\":\"student\",\"secondObjectLabel\":\"tutor\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -2280,13 +1845,8 @@ async fn blogs() {
     let server = Server::start().await;
     let api = ghl_blogs::BlogsClient::new(server.client());
     let _ = api
-        .get_all_blog_authors_by_location(
-            &ghl_blogs::GetAllBlogAuthorsByLocationParams {
-                location_id: value("\"locationId\""),
-                limit: value("1"),
-                offset: value("0"),
-            },
-        )
+        .get_all_blog_authors_by_location("locationId", value("1"), value("0"))
+        .send()
         .await;
     server
         .expect(
@@ -2304,13 +1864,8 @@ async fn blogs() {
         )
         .await;
     let _ = api
-        .get_all_categories_by_location(
-            &ghl_blogs::GetAllCategoriesByLocationParams {
-                location_id: value("\"locationId\""),
-                limit: value("1"),
-                offset: value("0"),
-            },
-        )
+        .get_all_categories_by_location("locationId", value("1"), value("0"))
+        .send()
         .await;
     server
         .expect(
@@ -2329,10 +1884,11 @@ async fn blogs() {
         .await;
     let _ = api
         .create_blog_post(
-            &value(
+            value(
                 "{\"title\":\"Your blog title\",\"locationId\":\"Location ID\",\"blogId\":\"Blog ID\",\"imageUrl\":\"Image URl\",\"description\":\"A short description\",\"rawHTML\":\"<h1>Your blog content</h1>\",\"status\":\"DRAFT\",\"imageAltText\":\"Alt text for your blog image\",\"categories\":[\"9c48df2694a849b6089f9d0d3513efe\",\"6683abde331c041f32c07aee\"],\"tags\":[\"blog\",\"seo\"],\"author\":\"6683abde331c041f32c07aea\",\"urlSlug\":\"any-blog-post-url\",\"canonicalLink\":\"https://tryghl.blog/post/testing-unsplash\",\"publishedAt\":\"2025-02-05T18:30:47.000Z\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -2350,16 +1906,8 @@ async fn blogs() {
         )
         .await;
     let _ = api
-        .get_blog_post(
-            &ghl_blogs::GetBlogPostParams {
-                location_id: value("\"locationId\""),
-                blog_id: value("\"blogId\""),
-                limit: value("1"),
-                offset: value("0"),
-                search_term: None,
-                status: None,
-            },
-        )
+        .get_blog_post("locationId", "blogId", value("1"), value("0"))
+        .send()
         .await;
     server
         .expect(
@@ -2376,15 +1924,7 @@ async fn blogs() {
             ],
         )
         .await;
-    let _ = api
-        .check_url_slug_exists(
-            &ghl_blogs::CheckUrlSlugExistsParams {
-                url_slug: value("\"urlSlug\""),
-                location_id: value("\"locationId\""),
-                post_id: None,
-            },
-        )
-        .await;
+    let _ = api.check_url_slug_exists("urlSlug", "locationId").send().await;
     server
         .expect(
             "check_url_slug_exists",
@@ -2403,10 +1943,11 @@ async fn blogs() {
     let _ = api
         .update_blog_post(
             "postId",
-            &value(
+            value(
                 "{\"title\":\"Your blog title\",\"locationId\":\"Location ID\",\"blogId\":\"Blog ID\",\"imageUrl\":\"Image URl\",\"description\":\"A short description\",\"rawHTML\":\"<h1>Your blog content</h1>\",\"status\":\"DRAFT\",\"imageAltText\":\"Alt text for your blog image\",\"categories\":[\"9c48df2694a849b6089f9d0d3513efe\",\"6683abde331c041f32c07aee\"],\"tags\":[\"blog\",\"seo\"],\"author\":\"6683abde331c041f32c07aea\",\"urlSlug\":\"any-blog-post-url\",\"canonicalLink\":\"https://tryghl.blog/post/testing-unsplash\",\"publishedAt\":\"2025-02-05T18:30:47.000Z\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -2423,16 +1964,7 @@ async fn blogs() {
             ],
         )
         .await;
-    let _ = api
-        .get_blogs(
-            &ghl_blogs::GetBlogsParams {
-                location_id: value("\"locationId\""),
-                skip: value("0"),
-                limit: value("1"),
-                search_term: None,
-            },
-        )
-        .await;
+    let _ = api.get_blogs("locationId", value("0"), value("1")).send().await;
     server
         .expect(
             "get_blogs",
@@ -2456,10 +1988,11 @@ async fn brand_boards() {
     let api = ghl_brand_boards::BrandBoardsClient::new(server.client());
     let _ = api
         .create_brand_board(
-            &value(
+            value(
                 "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"My Brand Board\",\"logos\":[{\"id\":\"logo_abc123\",\"url\":\"https://storage.googleapis.com/bucket/logos/my-logo.png\",\"label\":\"Primary Logo\",\"path\":\"/locations/ve9EPM428h8vShlRW1KT/logos/my-logo.png\"}],\"colors\":[{\"id\":\"color_xyz789\",\"hexa\":\"#FF5733FF\",\"rgba\":\"rgba(255, 87, 51, 1)\",\"hex\":\"#FF5733\",\"rgb\":\"rgb(255, 87, 51)\",\"label\":\"Brand Orange\"}],\"fonts\":[{\"id\":\"font_def456\",\"font\":\"Montserrat\",\"fallback\":\"sans-serif\",\"label\":\"Heading Font\"}],\"default\":true,\"brandBoardId\":\"507f1f77bcf86cd799439011\",\"parentId\":\"507f1f77bcf86cd799439011\",\"type\":\"blank\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -2471,17 +2004,7 @@ async fn brand_boards() {
             &[],
         )
         .await;
-    let _ = api
-        .get_brand_boards_by_location(
-            "locationId",
-            &ghl_brand_boards::GetBrandBoardsByLocationParams {
-                limit: None,
-                offset: None,
-                search: None,
-                deleted: None,
-            },
-        )
-        .await;
+    let _ = api.get_brand_boards_by_location("locationId").send().await;
     server
         .expect(
             "get_brand_boards_by_location",
@@ -2492,7 +2015,7 @@ async fn brand_boards() {
             &[],
         )
         .await;
-    let _ = api.delete_brand_board("locationId", "id").await;
+    let _ = api.delete_brand_board("locationId", "id").send().await;
     server
         .expect(
             "delete_brand_board",
@@ -2503,7 +2026,7 @@ async fn brand_boards() {
             &[],
         )
         .await;
-    let _ = api.get_brand_board_by_id("locationId", "id").await;
+    let _ = api.get_brand_board_by_id("locationId", "id").send().await;
     server
         .expect(
             "get_brand_board_by_id",
@@ -2518,10 +2041,11 @@ async fn brand_boards() {
         .update_brand_board(
             "locationId",
             "id",
-            &value(
+            value(
                 "{\"name\":\"My Brandboard 2\",\"logos\":[{\"id\":\"logo_abc123\",\"url\":\"https://storage.googleapis.com/bucket/logos/my-logo.png\",\"label\":\"Primary Logo\",\"path\":\"/locations/ve9EPM428h8vShlRW1KT/logos/my-logo.png\"}],\"colors\":[{\"id\":\"color_xyz789\",\"hexa\":\"#FF5733FF\",\"rgba\":\"rgba(255, 87, 51, 1)\",\"hex\":\"#FF5733\",\"rgb\":\"rgb(255, 87, 51)\",\"label\":\"Brand Orange\"}],\"fonts\":[{\"id\":\"font_def456\",\"font\":\"Montserrat\",\"fallback\":\"sans-serif\",\"label\":\"Heading Font\"}],\"default\":true,\"parentId\":\"507f1f77bcf86cd799439011\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -2539,15 +2063,7 @@ async fn brand_boards() {
 async fn businesses() {
     let server = Server::start().await;
     let api = ghl_businesses::BusinessesClient::new(server.client());
-    let _ = api
-        .get_businesses_by_location(
-            &ghl_businesses::GetBusinessesByLocationParams {
-                location_id: value("\"locationId\""),
-                limit: None,
-                skip: None,
-            },
-        )
-        .await;
+    let _ = api.get_businesses_by_location("locationId").send().await;
     server
         .expect(
             "get_businesses_by_location",
@@ -2560,10 +2076,11 @@ async fn businesses() {
         .await;
     let _ = api
         .create_business(
-            &value(
+            value(
                 "{\"name\":\"Microsoft\",\"locationId\":\"5DP4iH6HLkQsiKESj6rh\",\"phone\":\"+18832327657\",\"email\":\"john@deo.com\",\"website\":\"www.xyz.com\",\"address\":\"street adress\",\"city\":\"new york\",\"postalCode\":\"12312312\",\"state\":\"new york\",\"country\":\"us\",\"description\":\"business description\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -2575,7 +2092,7 @@ async fn businesses() {
             &[],
         )
         .await;
-    let _ = api.delete_business("businessId").await;
+    let _ = api.delete_business("businessId").send().await;
     server
         .expect(
             "delete_business",
@@ -2586,7 +2103,7 @@ async fn businesses() {
             &[],
         )
         .await;
-    let _ = api.get_business("businessId").await;
+    let _ = api.get_business("businessId").send().await;
     server
         .expect(
             "get_business",
@@ -2600,10 +2117,11 @@ async fn businesses() {
     let _ = api
         .update_business(
             "businessId",
-            &value(
+            value(
                 "{\"name\":\"Microsoft\",\"phone\":\"+18832327657\",\"email\":\"john@deo.com\",\"postalCode\":\"12312312\",\"website\":\"www.xyz.com\",\"address\":\"street adress\",\"state\":\"new york\",\"city\":\"new york\",\"country\":\"us\",\"description\":\"business description\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -2621,15 +2139,7 @@ async fn businesses() {
 async fn calendars() {
     let server = Server::start().await;
     let api = ghl_calendars::CalendarsClient::new(server.client());
-    let _ = api
-        .get_calendars(
-            &ghl_calendars::GetCalendarsParams {
-                location_id: value("\"locationId\""),
-                group_id: None,
-                show_drafted: None,
-            },
-        )
-        .await;
+    let _ = api.get_calendars("locationId").send().await;
     server
         .expect(
             "get_calendars",
@@ -2642,10 +2152,11 @@ async fn calendars() {
         .await;
     let _ = api
         .create_calendar(
-            &value(
+            value(
                 "{\"notifications\":[{\"type\":\"email\",\"shouldSendToContact\":false,\"shouldSendToGuest\":false,\"shouldSendToUser\":false,\"shouldSendToSelectedUsers\":false,\"selectedUsers\":\"user1@testemail.com,user2@testemail.com\"}],\"locationId\":\"ocQHyuzHvysMo5N5VsXc\",\"groupId\":\"BqTwX8QFwXzpegMve9EQ\",\"teamMembers\":[{\"userId\":\"ocQHyuzHvysMo5N5VsXc\",\"meetingLocationType\":\"custom\",\"locationConfigurations\":[{\"kind\":\"custom\"}]}],\"name\":\"test calendar\",\"description\":\"this is used for testing\",\"slug\":\"test1\",\"widgetSlug\":\"test1\",\"widgetType\":\"classic\",\"locationConfigurations\":[{\"kind\":\"custom\"}],\"allowBookingAfterUnit\":\"days\",\"allowBookingForUnit\":\"days\",\"availabilities\":[{\"date\":\"2023-09-24T00:00:00.000Z\",\"hours\":[]}],\"calendarCoverImage\":\"https://path-to-image.com\",\"lookBusyConfig\":{\"enabled\":true,\"LookBusyPercentage\":0}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -2658,13 +2169,8 @@ async fn calendars() {
         )
         .await;
     let _ = api
-        .get_appointment_notes(
-            "appointmentId",
-            &ghl_calendars::GetAppointmentNotesParams {
-                limit: value("1"),
-                offset: value("0"),
-            },
-        )
+        .get_appointment_notes("appointmentId", value("1"), value("0"))
+        .send()
         .await;
     server
         .expect(
@@ -2679,8 +2185,9 @@ async fn calendars() {
     let _ = api
         .create_appointment_note(
             "appointmentId",
-            &value("{\"userId\":\"GCs5KuzPqTls7vWclkEV\",\"body\":\"lorem ipsum\"}"),
+            value("{\"userId\":\"GCs5KuzPqTls7vWclkEV\",\"body\":\"lorem ipsum\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -2692,7 +2199,7 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api.delete_appointment_note("appointmentId", "noteId").await;
+    let _ = api.delete_appointment_note("appointmentId", "noteId").send().await;
     server
         .expect(
             "delete_appointment_note",
@@ -2707,8 +2214,9 @@ async fn calendars() {
         .update_appointment_note(
             "appointmentId",
             "noteId",
-            &value("{\"userId\":\"GCs5KuzPqTls7vWclkEV\",\"body\":\"lorem ipsum\"}"),
+            value("{\"userId\":\"GCs5KuzPqTls7vWclkEV\",\"body\":\"lorem ipsum\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -2720,18 +2228,7 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api
-        .get_blocked_slots(
-            &ghl_calendars::GetBlockedSlotsParams {
-                location_id: value("\"locationId\""),
-                user_id: None,
-                calendar_id: None,
-                group_id: None,
-                start_time: value("\"startTime\""),
-                end_time: value("\"endTime\""),
-            },
-        )
-        .await;
+    let _ = api.get_blocked_slots("locationId", "startTime", "endTime").send().await;
     server
         .expect(
             "get_blocked_slots",
@@ -2742,18 +2239,7 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api
-        .get_calendar_events(
-            &ghl_calendars::GetCalendarEventsParams {
-                location_id: value("\"locationId\""),
-                user_id: None,
-                calendar_id: None,
-                group_id: None,
-                start_time: value("\"startTime\""),
-                end_time: value("\"endTime\""),
-            },
-        )
-        .await;
+    let _ = api.get_calendar_events("locationId", "startTime", "endTime").send().await;
     server
         .expect(
             "get_calendar_events",
@@ -2766,10 +2252,11 @@ async fn calendars() {
         .await;
     let _ = api
         .create_appointment(
-            &value(
+            value(
                 "{\"title\":\"Test Event\",\"meetingLocationType\":\"custom\",\"meetingLocationId\":\"custom_0\",\"overrideLocationConfig\":true,\"appointmentStatus\":\"confirmed\",\"assignedUserId\":\"0007BWpSzSwfiuSl0tR2\",\"description\":\"Booking a call to discuss the project\",\"address\":\"Zoom\",\"ignoreDateRange\":false,\"toNotify\":false,\"ignoreFreeSlotValidation\":true,\"calendarId\":\"CVokAlI8fgw4WYWoCtQz\",\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"contactId\":\"0007BWpSzSwfiuSl0tR2\",\"startTime\":\"2021-06-23T03:30:00+05:30\",\"endTime\":\"2021-06-23T04:30:00+05:30\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -2781,7 +2268,7 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api.get_appointment("eventId").await;
+    let _ = api.get_appointment("eventId").send().await;
     server
         .expect(
             "get_appointment",
@@ -2795,10 +2282,11 @@ async fn calendars() {
     let _ = api
         .edit_appointment(
             "eventId",
-            &value(
+            value(
                 "{\"title\":\"Test Event\",\"meetingLocationType\":\"custom\",\"meetingLocationId\":\"custom_0\",\"overrideLocationConfig\":true,\"appointmentStatus\":\"confirmed\",\"assignedUserId\":\"0007BWpSzSwfiuSl0tR2\",\"description\":\"Booking a call to discuss the project\",\"address\":\"Zoom\",\"ignoreDateRange\":false,\"toNotify\":false,\"ignoreFreeSlotValidation\":true,\"calendarId\":\"CVokAlI8fgw4WYWoCtQz\",\"startTime\":\"2021-06-23T03:30:00+05:30\",\"endTime\":\"2021-06-23T04:30:00+05:30\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -2812,10 +2300,11 @@ async fn calendars() {
         .await;
     let _ = api
         .create_block_slot(
-            &value(
+            value(
                 "{\"title\":\"Test Event\",\"calendarId\":\"CVokAlI8fgw4WYWoCtQz\",\"assignedUserId\":\"CVokAlI8fgw4WYWoCtQz\",\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"startTime\":\"2021-06-23T03:30:00+05:30\",\"endTime\":\"2021-06-23T04:30:00+05:30\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -2830,10 +2319,11 @@ async fn calendars() {
     let _ = api
         .edit_block_slot(
             "eventId",
-            &value(
+            value(
                 "{\"title\":\"Test Event\",\"calendarId\":\"CVokAlI8fgw4WYWoCtQz\",\"assignedUserId\":\"CVokAlI8fgw4WYWoCtQz\",\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"startTime\":\"2021-06-23T03:30:00+05:30\",\"endTime\":\"2021-06-23T04:30:00+05:30\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -2845,7 +2335,7 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api.delete_event("eventId", &value("null")).await;
+    let _ = api.delete_event("eventId", value("null")).send().await;
     server
         .expect(
             "delete_event",
@@ -2856,13 +2346,7 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api
-        .get_groups(
-            &ghl_calendars::GetGroupsParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.get_groups("locationId").send().await;
     server
         .expect(
             "get_groups",
@@ -2875,10 +2359,11 @@ async fn calendars() {
         .await;
     let _ = api
         .create_calendar_group(
-            &value(
+            value(
                 "{\"locationId\":\"ocQHyuzHvysMo5N5VsXc\",\"name\":\"group a\",\"description\":\"group description\",\"slug\":\"15-mins\",\"isActive\":true}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -2892,8 +2377,9 @@ async fn calendars() {
         .await;
     let _ = api
         .validate_groups_slug(
-            &value("{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"slug\":\"calendar-1\"}"),
+            value("{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"slug\":\"calendar-1\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -2905,7 +2391,7 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api.delete_group("groupId").await;
+    let _ = api.delete_group("groupId").send().await;
     server
         .expect(
             "delete_group",
@@ -2919,10 +2405,11 @@ async fn calendars() {
     let _ = api
         .edit_group(
             "groupId",
-            &value(
+            value(
                 "{\"name\":\"group a\",\"description\":\"group description\",\"slug\":\"15-mins\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -2934,7 +2421,7 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api.disable_group("groupId", &value("{\"isActive\":true}")).await;
+    let _ = api.disable_group("groupId", value("{\"isActive\":true}")).send().await;
     server
         .expect(
             "disable_group",
@@ -2947,13 +2434,12 @@ async fn calendars() {
         .await;
     let _ = api
         .fetch_calendar_resources(
-            &value("\"equipments\""),
-            &ghl_calendars::FetchCalendarResourcesParams {
-                location_id: value("\"locationId\""),
-                limit: value("1"),
-                skip: value("1"),
-            },
+            value("\"equipments\""),
+            "locationId",
+            value("1"),
+            value("1"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -2967,11 +2453,12 @@ async fn calendars() {
         .await;
     let _ = api
         .create_calendar_resource(
-            &value("\"equipments\""),
-            &value(
+            value("\"equipments\""),
+            value(
                 "{\"locationId\":\"example\",\"name\":\"example\",\"description\":\"example\",\"quantity\":0,\"outOfService\":0,\"capacity\":0,\"calendarIds\":[]}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -2983,7 +2470,7 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api.delete_calendar_resource(&value("\"equipments\""), "id").await;
+    let _ = api.delete_calendar_resource(value("\"equipments\""), "id").send().await;
     server
         .expect(
             "delete_calendar_resource",
@@ -2994,7 +2481,7 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api.get_calendar_resource(&value("\"equipments\""), "id").await;
+    let _ = api.get_calendar_resource(value("\"equipments\""), "id").send().await;
     server
         .expect(
             "get_calendar_resource",
@@ -3006,7 +2493,8 @@ async fn calendars() {
         )
         .await;
     let _ = api
-        .update_calendar_resource(&value("\"equipments\""), "id", &value("{}"))
+        .update_calendar_resource(value("\"equipments\""), "id", value("{}"))
+        .send()
         .await;
     server
         .expect(
@@ -3020,10 +2508,11 @@ async fn calendars() {
         .await;
     let _ = api
         .create_schedule(
-            &value(
+            value(
                 "{\"rules\":[{\"type\":\"wday\",\"day\":\"monday\",\"intervals\":[{\"from\":\"09:00\",\"to\":\"17:00\"}]}],\"timezone\":\"America/New_York\",\"locationId\":\"IkqiJlXJ7o9h61tCHHod\",\"name\":\"Business Hours Schedule\",\"userId\":\"IkqiJlXJ7o9h61tCHHod\",\"calendarIds\":[\"WvVX9LpvlBO6K506xLbp\",\"XyZ8MnQrStUvWxYzAbCdEf\"]}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -3035,17 +2524,7 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api
-        .get_all_schedules(
-            &ghl_calendars::GetAllSchedulesParams {
-                location_id: value("\"locationId\""),
-                user_id: value("\"userId\""),
-                calendar_id: None,
-                skip: None,
-                limit: None,
-            },
-        )
-        .await;
+    let _ = api.get_all_schedules("locationId", "userId").send().await;
     server
         .expect(
             "get_all_schedules",
@@ -3056,7 +2535,7 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api.delete_schedule("id").await;
+    let _ = api.delete_schedule("id").send().await;
     server
         .expect(
             "delete_schedule",
@@ -3067,7 +2546,7 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api.get_schedule_by_id("id").await;
+    let _ = api.get_schedule_by_id("id").send().await;
     server
         .expect(
             "get_schedule_by_id",
@@ -3081,10 +2560,11 @@ async fn calendars() {
     let _ = api
         .update_schedule(
             "id",
-            &value(
+            value(
                 "{\"name\":\"Updated Business Hours\",\"rules\":[{\"type\":\"wday\",\"day\":\"monday\",\"intervals\":[{\"from\":\"08:00\",\"to\":\"18:00\"}]}],\"timezone\":\"America/Los_Angeles\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -3096,7 +2576,7 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api.remove_calendar_from_schedule("id", "calendarId").await;
+    let _ = api.remove_calendar_from_schedule("id", "calendarId").send().await;
     server
         .expect(
             "remove_calendar_from_schedule",
@@ -3107,7 +2587,7 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api.add_calendar_to_schedule("id", "calendarId").await;
+    let _ = api.add_calendar_to_schedule("id", "calendarId").send().await;
     server
         .expect(
             "add_calendar_to_schedule",
@@ -3118,7 +2598,7 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api.delete_calendar("calendarId").await;
+    let _ = api.delete_calendar("calendarId").send().await;
     server
         .expect(
             "delete_calendar",
@@ -3129,7 +2609,7 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api.get_calendar("calendarId").await;
+    let _ = api.get_calendar("calendarId").send().await;
     server
         .expect(
             "get_calendar",
@@ -3143,10 +2623,11 @@ async fn calendars() {
     let _ = api
         .update_calendar(
             "calendarId",
-            &value(
+            value(
                 "{\"notifications\":[{\"type\":\"email\",\"shouldSendToContact\":false,\"shouldSendToGuest\":false,\"shouldSendToUser\":false,\"shouldSendToSelectedUsers\":false,\"selectedUsers\":\"user1@testemail.com,user2@testemail.com\"}],\"groupId\":\"BqTwX8QFwXzpegMve9EQ\",\"teamMembers\":[{\"userId\":\"ocQHyuzHvysMo5N5VsXc\",\"meetingLocationType\":\"custom\",\"locationConfigurations\":[{\"kind\":\"custom\"}]}],\"name\":\"test calendar\",\"description\":\"this is used for testing\",\"slug\":\"test1\",\"widgetSlug\":\"test1\",\"widgetType\":\"classic\",\"locationConfigurations\":[{\"kind\":\"custom\"}],\"allowBookingAfterUnit\":\"days\",\"allowBookingForUnit\":\"days\",\"availabilities\":[{\"date\":\"2023-09-24T00:00:00.000Z\",\"hours\":[]}],\"lookBusyConfig\":{\"enabled\":true,\"LookBusyPercentage\":0}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -3158,18 +2639,7 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api
-        .get_slots(
-            "calendarId",
-            &ghl_calendars::GetSlotsParams {
-                start_date: value("1"),
-                end_date: value("1"),
-                timezone: None,
-                user_id: None,
-                user_ids: None,
-            },
-        )
-        .await;
+    let _ = api.get_slots("calendarId", value("1"), value("1")).send().await;
     server
         .expect(
             "get_slots",
@@ -3180,17 +2650,7 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api
-        .get_event_notification(
-            "calendarId",
-            &ghl_calendars::GetEventNotificationParams {
-                is_active: None,
-                deleted: None,
-                limit: None,
-                skip: None,
-            },
-        )
-        .await;
+    let _ = api.get_event_notification("calendarId").send().await;
     server
         .expect(
             "get_event_notification",
@@ -3201,7 +2661,7 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api.create_event_notification("calendarId", &value("[]")).await;
+    let _ = api.create_event_notification("calendarId", value("[]")).send().await;
     server
         .expect(
             "create_event_notification",
@@ -3212,7 +2672,7 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api.delete_event_notification("calendarId", "notificationId").await;
+    let _ = api.delete_event_notification("calendarId", "notificationId").send().await;
     server
         .expect(
             "delete_event_notification",
@@ -3223,7 +2683,7 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api.find_event_notification("calendarId", "notificationId").await;
+    let _ = api.find_event_notification("calendarId", "notificationId").send().await;
     server
         .expect(
             "find_event_notification",
@@ -3238,10 +2698,11 @@ async fn calendars() {
         .update_event_notification(
             "calendarId",
             "notificationId",
-            &value(
+            value(
                 "{\"additionalEmailIds\":[\"example1@email.com\",\"example2@email.com\"],\"additionalPhoneNumbers\":[\"+919876744444\",\"+919876744445\"],\"selectedUsers\":[\"userId1\",\"userId2\",\"sub_account_admin\"],\"afterTime\":[{\"timeOffset\":1,\"unit\":\"hours\"}],\"beforeTime\":[{\"timeOffset\":1,\"unit\":\"hours\"}]}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -3259,14 +2720,7 @@ async fn calendars() {
 async fn campaigns() {
     let server = Server::start().await;
     let api = ghl_campaigns::CampaignsClient::new(server.client());
-    let _ = api
-        .get_campaigns(
-            &ghl_campaigns::GetCampaignsParams {
-                location_id: value("\"locationId\""),
-                status: None,
-            },
-        )
-        .await;
+    let _ = api.get_campaigns("locationId").send().await;
     server
         .expect(
             "get_campaigns",
@@ -3283,7 +2737,7 @@ async fn campaigns() {
 async fn companies() {
     let server = Server::start().await;
     let api = ghl_companies::CompaniesClient::new(server.client());
-    let _ = api.get_company("companyId").await;
+    let _ = api.get_company("companyId").send().await;
     server
         .expect(
             "get_company",
@@ -3301,17 +2755,7 @@ async fn companies() {
 async fn contacts() {
     let server = Server::start().await;
     let api = ghl_contacts::ContactsClient::new(server.client());
-    let _ = api
-        .get_contacts(
-            &ghl_contacts::GetContactsParams {
-                location_id: value("\"locationId\""),
-                start_after_id: None,
-                start_after: None,
-                query: None,
-                limit: None,
-            },
-        )
-        .await;
+    let _ = api.get_contacts("locationId").send().await;
     server
         .expect(
             "get_contacts",
@@ -3324,10 +2768,11 @@ async fn contacts() {
         .await;
     let _ = api
         .create_contact(
-            &value(
+            value(
                 "{\"firstName\":\"Rosan\",\"lastName\":\"Deo\",\"name\":\"Rosan Deo\",\"email\":\"rosan@deos.com\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"gender\":\"male\",\"phone\":\"+1 888-888-8888\",\"address1\":\"3535 1st St N\",\"city\":\"Dolomite\",\"state\":\"AL\",\"postalCode\":\"35061\",\"website\":\"https://www.tesla.com\",\"timezone\":\"America/Chihuahua\",\"dnd\":true,\"tags\":[\"nisi sint commodo amet\",\"consequat\"],\"customFields\":[{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"field_value\":\"My Text\"}],\"source\":\"public api\",\"dateOfBirth\":\"1990-09-25\",\"country\":\"US\",\"companyName\":\"DGS VolMAX\",\"assignedTo\":\"y0BeYjuRIlDwsDcOHOJo\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -3341,10 +2786,11 @@ async fn contacts() {
         .await;
     let _ = api
         .add_remove_contact_from_business(
-            &value(
+            value(
                 "{\"locationId\":\"PX8m5VwxEbcpFlzYEPVG\",\"ids\":[\"IDqvFHGColiyK6jiatuz\",\"pOC0uJ97VYOKH2m3fkMD\"],\"businessId\":\"63b7ec34ea409a9a8bd2a4ff\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -3359,10 +2805,11 @@ async fn contacts() {
     let _ = api
         .create_association(
             "type",
-            &value(
+            value(
                 "{\"contacts\":[\"qFSqySFkVvNzOSqgGqFi\",\"abcdef\",\"qFSqySFkVvNzOSqgGqFi\",\"3ualbhnV7j3n3a9r2moD\"],\"tags\":[\"tag-1\",\"tag-2\"],\"locationId\":\"asdrwHvLUxlfw5SqKVCN\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -3374,17 +2821,7 @@ async fn contacts() {
             &[],
         )
         .await;
-    let _ = api
-        .get_contacts_by_business_id(
-            "businessId",
-            &ghl_contacts::GetContactsByBusinessIdParams {
-                limit: None,
-                location_id: value("\"locationId\""),
-                skip: None,
-                query: None,
-            },
-        )
-        .await;
+    let _ = api.get_contacts_by_business_id("businessId", "locationId").send().await;
     server
         .expect(
             "get_contacts_by_business_id",
@@ -3396,7 +2833,8 @@ async fn contacts() {
         )
         .await;
     let _ = api
-        .search_contacts_advanced(&value("{\"locationId\":\"example\",\"pageLimit\":0}"))
+        .search_contacts_advanced(value("{\"locationId\":\"example\",\"pageLimit\":0}"))
+        .send()
         .await;
     server
         .expect(
@@ -3408,15 +2846,7 @@ async fn contacts() {
             &[],
         )
         .await;
-    let _ = api
-        .get_duplicate_contact(
-            &ghl_contacts::GetDuplicateContactParams {
-                location_id: value("\"locationId\""),
-                number: None,
-                email: None,
-            },
-        )
-        .await;
+    let _ = api.get_duplicate_contact("locationId").send().await;
     server
         .expect(
             "get_duplicate_contact",
@@ -3429,10 +2859,11 @@ async fn contacts() {
         .await;
     let _ = api
         .upsert_contact(
-            &value(
+            value(
                 "{\"firstName\":\"Rosan\",\"lastName\":\"Deo\",\"name\":\"Rosan Deo\",\"email\":\"rosan@deos.com\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"gender\":\"male\",\"phone\":\"+1 888-888-8888\",\"address1\":\"3535 1st St N\",\"city\":\"Dolomite\",\"state\":\"AL\",\"postalCode\":\"35061\",\"website\":\"https://www.tesla.com\",\"timezone\":\"America/Chihuahua\",\"dnd\":true,\"tags\":[\"nisi sint commodo amet\",\"consequat\"],\"customFields\":[{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"field_value\":\"My Text\"}],\"source\":\"public api\",\"dateOfBirth\":\"1990-09-25\",\"country\":\"US\",\"companyName\":\"DGS VolMAX\",\"assignedTo\":\"y0BeYjuRIlDwsDcOHOJo\",\"createNewIfDuplicateAllowed\":false}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -3444,7 +2875,7 @@ async fn contacts() {
             &[],
         )
         .await;
-    let _ = api.delete_contact("contactId").await;
+    let _ = api.delete_contact("contactId").send().await;
     server
         .expect(
             "delete_contact",
@@ -3455,7 +2886,7 @@ async fn contacts() {
             &[],
         )
         .await;
-    let _ = api.get_contact("contactId").await;
+    let _ = api.get_contact("contactId").send().await;
     server
         .expect(
             "get_contact",
@@ -3469,10 +2900,11 @@ async fn contacts() {
     let _ = api
         .update_contact(
             "contactId",
-            &value(
+            value(
                 "{\"firstName\":\"rosan\",\"lastName\":\"Deo\",\"name\":\"rosan Deo\",\"email\":\"rosan@deos.com\",\"phone\":\"+1 888-888-8888\",\"address1\":\"3535 1st St N\",\"city\":\"Dolomite\",\"state\":\"AL\",\"postalCode\":\"35061\",\"website\":\"https://www.tesla.com\",\"timezone\":\"America/Chihuahua\",\"dnd\":true,\"tags\":[\"nisi sint commodo amet\",\"consequat\"],\"customFields\":[{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"field_value\":\"My Text\"}],\"source\":\"public api\",\"dateOfBirth\":\"1990-09-25\",\"country\":\"US\",\"assignedTo\":\"y0BeYjuRIlDwsDcOHOJo\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -3484,7 +2916,7 @@ async fn contacts() {
             &[],
         )
         .await;
-    let _ = api.get_appointments_for_contact("contactId").await;
+    let _ = api.get_appointments_for_contact("contactId").send().await;
     server
         .expect(
             "get_appointments_for_contact",
@@ -3495,7 +2927,7 @@ async fn contacts() {
             &[],
         )
         .await;
-    let _ = api.remove_contact_from_every_campaign("contactId").await;
+    let _ = api.remove_contact_from_every_campaign("contactId").send().await;
     server
         .expect(
             "remove_contact_from_every_campaign",
@@ -3506,7 +2938,7 @@ async fn contacts() {
             &[],
         )
         .await;
-    let _ = api.remove_contact_from_campaign("contactId", "campaignId").await;
+    let _ = api.remove_contact_from_campaign("contactId", "campaignId").send().await;
     server
         .expect(
             "remove_contact_from_campaign",
@@ -3517,7 +2949,10 @@ async fn contacts() {
             &[],
         )
         .await;
-    let _ = api.add_contact_to_campaign("contactId", "campaignId", &value("null")).await;
+    let _ = api
+        .add_contact_to_campaign("contactId", "campaignId", value("null"))
+        .send()
+        .await;
     server
         .expect(
             "add_contact_to_campaign",
@@ -3531,8 +2966,9 @@ async fn contacts() {
     let _ = api
         .remove_followers_contact(
             "contactId",
-            &value("{\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"sx6wyHhbFdRXh302Lunr\"]}"),
+            value("{\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"sx6wyHhbFdRXh302Lunr\"]}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -3547,8 +2983,9 @@ async fn contacts() {
     let _ = api
         .add_followers_contact(
             "contactId",
-            &value("{\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"sx6wyHhbFdRXh302Lunr\"]}"),
+            value("{\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"sx6wyHhbFdRXh302Lunr\"]}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -3560,7 +2997,7 @@ async fn contacts() {
             &[],
         )
         .await;
-    let _ = api.get_all_notes("contactId").await;
+    let _ = api.get_all_notes("contactId").send().await;
     server
         .expect(
             "get_all_notes",
@@ -3574,10 +3011,11 @@ async fn contacts() {
     let _ = api
         .create_note(
             "contactId",
-            &value(
+            value(
                 "{\"userId\":\"GCs5KuzPqTls7vWclkEV\",\"body\":\"lorem ipsum\",\"title\":\"Follow-up summary\",\"color\":\"#FFAA00\",\"pinned\":false}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -3589,7 +3027,7 @@ async fn contacts() {
             &[],
         )
         .await;
-    let _ = api.delete_note("contactId", "id").await;
+    let _ = api.delete_note("contactId", "id").send().await;
     server
         .expect(
             "delete_note",
@@ -3600,7 +3038,7 @@ async fn contacts() {
             &[],
         )
         .await;
-    let _ = api.get_note("contactId", "id").await;
+    let _ = api.get_note("contactId", "id").send().await;
     server
         .expect(
             "get_note",
@@ -3615,10 +3053,11 @@ async fn contacts() {
         .update_note(
             "contactId",
             "id",
-            &value(
+            value(
                 "{\"userId\":\"GCs5KuzPqTls7vWclkEV\",\"body\":\"lorem ipsum\",\"title\":\"Follow-up summary\",\"color\":\"#FFAA00\",\"pinned\":false}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -3631,7 +3070,8 @@ async fn contacts() {
         )
         .await;
     let _ = api
-        .remove_tags("contactId", &value("{\"tags\":[\"minim\",\"velit magna\"]}"))
+        .remove_tags("contactId", value("{\"tags\":[\"minim\",\"velit magna\"]}"))
+        .send()
         .await;
     server
         .expect(
@@ -3644,7 +3084,8 @@ async fn contacts() {
         )
         .await;
     let _ = api
-        .add_tags("contactId", &value("{\"tags\":[\"minim\",\"velit magna\"]}"))
+        .add_tags("contactId", value("{\"tags\":[\"minim\",\"velit magna\"]}"))
+        .send()
         .await;
     server
         .expect(
@@ -3656,7 +3097,7 @@ async fn contacts() {
             &[],
         )
         .await;
-    let _ = api.get_all_tasks("contactId").await;
+    let _ = api.get_all_tasks("contactId").send().await;
     server
         .expect(
             "get_all_tasks",
@@ -3670,10 +3111,11 @@ async fn contacts() {
     let _ = api
         .create_task(
             "contactId",
-            &value(
+            value(
                 "{\"title\":\"First Task\",\"body\":\"loram ipsum\",\"dueDate\":\"2020-10-25T11:00:00Z\",\"completed\":true,\"assignedTo\":\"hxHGVRb1YJUscrCB8eXK\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -3685,7 +3127,7 @@ async fn contacts() {
             &[],
         )
         .await;
-    let _ = api.delete_task("contactId", "taskId").await;
+    let _ = api.delete_task("contactId", "taskId").send().await;
     server
         .expect(
             "delete_task",
@@ -3696,7 +3138,7 @@ async fn contacts() {
             &[],
         )
         .await;
-    let _ = api.get_task("contactId", "taskId").await;
+    let _ = api.get_task("contactId", "taskId").send().await;
     server
         .expect(
             "get_task",
@@ -3711,10 +3153,11 @@ async fn contacts() {
         .update_task(
             "contactId",
             "taskId",
-            &value(
+            value(
                 "{\"title\":\"First Task\",\"body\":\"loram ipsum\",\"dueDate\":\"2020-10-25T11:00:00Z\",\"completed\":true,\"assignedTo\":\"hxHGVRb1YJUscrCB8eXK\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -3727,7 +3170,8 @@ async fn contacts() {
         )
         .await;
     let _ = api
-        .update_task_completed("contactId", "taskId", &value("{\"completed\":true}"))
+        .update_task_completed("contactId", "taskId", value("{\"completed\":true}"))
+        .send()
         .await;
     server
         .expect(
@@ -3743,8 +3187,9 @@ async fn contacts() {
         .delete_contact_from_workflow(
             "contactId",
             "workflowId",
-            &value("{\"eventStartTime\":\"2021-06-23T03:30:00+01:00\"}"),
+            value("{\"eventStartTime\":\"2021-06-23T03:30:00+01:00\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -3760,8 +3205,9 @@ async fn contacts() {
         .add_contact_to_workflow(
             "contactId",
             "workflowId",
-            &value("{\"eventStartTime\":\"2021-06-23T03:30:00+01:00\"}"),
+            value("{\"eventStartTime\":\"2021-06-23T03:30:00+01:00\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -3781,10 +3227,11 @@ async fn conversation_ai() {
     let api = ghl_conversation_ai::ConversationAiClient::new(server.client());
     let _ = api
         .create_agent(
-            &value(
+            value(
                 "{\"name\":\"John Doe\",\"businessName\":\"Tech Corp\",\"mode\":\"auto-pilot\",\"channels\":[\"SMS\",\"Live_Chat\",\"WhatsApp\"],\"isPrimary\":true,\"waitTime\":2,\"waitTimeUnit\":\"seconds\",\"sleepEnabled\":false,\"sleepTime\":2,\"sleepTimeUnit\":\"hours\",\"personality\":\"Friendly and helpful\",\"goal\":\"Assist customers with inquiries.\",\"instructions\":\"Provide  customer service.\",\"autoPilotMaxMessages\":75,\"respondToImages\":true,\"respondToAudio\":true,\"sleepOnManualMessage\":false,\"sleepOnWorkflowMessage\":false}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -3796,15 +3243,7 @@ async fn conversation_ai() {
             &[],
         )
         .await;
-    let _ = api
-        .search_agent(
-            &ghl_conversation_ai::SearchAgentParams {
-                start_after: None,
-                limit: None,
-                query: None,
-            },
-        )
-        .await;
+    let _ = api.search_agent().send().await;
     server
         .expect(
             "search_agent",
@@ -3815,7 +3254,7 @@ async fn conversation_ai() {
             &[],
         )
         .await;
-    let _ = api.delete_agent("agentId").await;
+    let _ = api.delete_agent("agentId").send().await;
     server
         .expect(
             "delete_agent",
@@ -3826,7 +3265,7 @@ async fn conversation_ai() {
             &[],
         )
         .await;
-    let _ = api.get_agent("agentId").await;
+    let _ = api.get_agent("agentId").send().await;
     server
         .expect(
             "get_agent",
@@ -3840,10 +3279,11 @@ async fn conversation_ai() {
     let _ = api
         .update_agent(
             "agentId",
-            &value(
+            value(
                 "{\"name\":\"John Doe\",\"businessName\":\"Tech Corp\",\"isPrimary\":true,\"waitTime\":30,\"waitTimeUnit\":\"seconds\",\"sleepEnabled\":false,\"sleepTime\":10,\"personality\":\"You re an AI assistant and you are friendly and helpful\",\"goal\":\"You are an AI assistant and you are helping customers with inquiries.\",\"instructions\":\"Provide excellent customer service.\",\"autoPilotMaxMessages\":0,\"respondToImages\":true,\"respondToAudio\":true,\"sleepOnManualMessage\":false,\"sleepOnWorkflowMessage\":false}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -3858,10 +3298,11 @@ async fn conversation_ai() {
     let _ = api
         .create_action(
             "agentId",
-            &value(
+            value(
                 "{\"type\":\"triggerWorkflow\",\"name\":\"Trigger a Workflow\",\"details\":{\"workflowIds\":[\"workflow123\",\"workflow456\"],\"triggerCondition\":\"When user requests appointment\",\"triggerMessage\":\"Workflow triggered successfully\"}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -3873,7 +3314,7 @@ async fn conversation_ai() {
             &[],
         )
         .await;
-    let _ = api.list_actions("agentId").await;
+    let _ = api.list_actions("agentId").send().await;
     server
         .expect(
             "list_actions",
@@ -3884,7 +3325,7 @@ async fn conversation_ai() {
             &[],
         )
         .await;
-    let _ = api.delete_action("agentId", "actionId").await;
+    let _ = api.delete_action("agentId", "actionId").send().await;
     server
         .expect(
             "delete_action",
@@ -3895,7 +3336,7 @@ async fn conversation_ai() {
             &[],
         )
         .await;
-    let _ = api.get_action_by_id("agentId", "actionId").await;
+    let _ = api.get_action_by_id("agentId", "actionId").send().await;
     server
         .expect(
             "get_action_by_id",
@@ -3910,10 +3351,11 @@ async fn conversation_ai() {
         .update_action(
             "agentId",
             "actionId",
-            &value(
+            value(
                 "{\"type\":\"triggerWorkflow\",\"name\":\"Trigger a Workflow\",\"details\":{\"workflowIds\":[\"workflow123\",\"workflow456\"],\"triggerCondition\":\"When user requests appointment\",\"triggerMessage\":\"Workflow triggered successfully\"}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -3928,10 +3370,11 @@ async fn conversation_ai() {
     let _ = api
         .update_followup_settings(
             "agentId",
-            &value(
+            value(
                 "{\"actionIds\":[\"edxcfghbnjkimd\"],\"followupSettings\":{\"dynamicChannelSwitching\":true,\"followUpHours\":true,\"workingHours\":[{\"dayOfTheWeek\":1,\"intervals\":[{\"startHour\":9,\"startMinute\":0,\"endHour\":17,\"endMinute\":30}]}]}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -3944,12 +3387,8 @@ async fn conversation_ai() {
         )
         .await;
     let _ = api
-        .get_generation_details(
-            &ghl_conversation_ai::GetGenerationDetailsParams {
-                message_id: value("\"messageId\""),
-                source: value("\"conversation\""),
-            },
-        )
+        .get_generation_details("messageId", value("\"conversation\""))
+        .send()
         .await;
     server
         .expect(
@@ -3969,10 +3408,11 @@ async fn conversations() {
     let api = ghl_conversations::ConversationsClient::new(server.client());
     let _ = api
         .create_conversation(
-            &value(
+            value(
                 "{\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"contactId\":\"tDtDnQdgm2LXpyiqYvZ6\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -3984,7 +3424,7 @@ async fn conversations() {
             &[],
         )
         .await;
-    let _ = api.get_message_transcription("locationId", "messageId").await;
+    let _ = api.get_message_transcription("locationId", "messageId").send().await;
     server
         .expect(
             "get_message_transcription",
@@ -3995,7 +3435,7 @@ async fn conversations() {
             &[],
         )
         .await;
-    let _ = api.download_message_transcription("locationId", "messageId").await;
+    let _ = api.download_message_transcription("locationId", "messageId").send().await;
     server
         .expect(
             "download_message_transcription",
@@ -4008,10 +3448,11 @@ async fn conversations() {
         .await;
     let _ = api
         .send_a_new_message(
-            &value(
+            value(
                 "{\"type\":\"Email\",\"subType\":\"Email\",\"contactId\":\"abc123def456\",\"appointmentId\":\"appt123\",\"attachments\":[\"https://storage.com/file1.pdf\",\"https://storage.com/file2.jpg\"],\"emailFrom\":\"sender@company.com\",\"emailCc\":[\"cc1@company.com\",\"cc2@company.com\"],\"emailBcc\":[\"bcc1@company.com\",\"bcc2@company.com\"],\"html\":\"<p>Hello World</p>\",\"message\":\"Hello, how can I help you today?\",\"subject\":\"Important Update\",\"replyMessageId\":\"msg123\",\"templateId\":\"template123\",\"threadId\":\"thread123\",\"scheduledTimestamp\":1669287863,\"conversationProviderId\":\"provider123\",\"emailTo\":\"recipient@company.com\",\"customSubtypeId\":\"507f1f77bcf86cd799439011\",\"emailReplyMode\":\"reply_all\",\"fromNumber\":\"+1499499299\",\"toNumber\":\"+1439499299\",\"forward\":{\"isForwarded\":true,\"forwardWholeThread\":false,\"messageId\":\"t22c6DQcTDf3MjRhwf77\",\"emailMessageId\":\"rnGyqh2F6uBrIkfhFo9A\",\"toEmail\":\"forward@example.com\",\"recipientContactId\":\"DEF56h2F6uBrIkfXYacd\"},\"status\":\"delivered\",\"usesNativeSchedulingAi\":false,\"optimizationPeriod\":\"24h\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4023,7 +3464,7 @@ async fn conversations() {
             &[],
         )
         .await;
-    let _ = api.cancel_scheduled_email_message("emailMessageId").await;
+    let _ = api.cancel_scheduled_email_message("emailMessageId").send().await;
     server
         .expect(
             "cancel_scheduled_email_message",
@@ -4034,7 +3475,7 @@ async fn conversations() {
             &[],
         )
         .await;
-    let _ = api.get_email_by_id("id").await;
+    let _ = api.get_email_by_id("id").send().await;
     server
         .expect(
             "get_email_by_id",
@@ -4045,22 +3486,7 @@ async fn conversations() {
             &[],
         )
         .await;
-    let _ = api
-        .export_messages_by_location(
-            &ghl_conversations::ExportMessagesByLocationParams {
-                location_id: value("\"locationId\""),
-                limit: None,
-                cursor: None,
-                sort_by: None,
-                sort_order: None,
-                conversation_id: None,
-                contact_id: None,
-                channel: None,
-                start_date: None,
-                end_date: None,
-            },
-        )
-        .await;
+    let _ = api.export_messages_by_location("locationId").send().await;
     server
         .expect(
             "export_messages_by_location",
@@ -4073,10 +3499,11 @@ async fn conversations() {
         .await;
     let _ = api
         .add_an_inbound_message(
-            &value(
+            value(
                 "{\"type\":\"SMS\",\"conversationId\":\"ve9EPM428h8vShlRW1KT\",\"contactId\":\"ve9EPM428h8vShlRW1KT\",\"conversationProviderId\":\"61d6d1f9cdac7612faf80753\",\"emailFrom\":\"sender@company.com\",\"emailCc\":[\"john1@doe.com\",\"john2@doe.com\"],\"emailBcc\":[\"john1@doe.com\",\"john2@doe.com\"],\"altId\":\"61d6d1f9cdac7612faf80753\",\"direction\":\"outbound\",\"call\":{\"to\":\"+15037081210\",\"from\":\"+15037081210\",\"status\":\"completed\"}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4090,10 +3517,11 @@ async fn conversations() {
         .await;
     let _ = api
         .add_an_outbound_message(
-            &value(
+            value(
                 "{\"type\":\"Call\",\"conversationId\":\"ve9EPM428h8vShlRW1KT\",\"conversationProviderId\":\"61d6d1f9cdac7612faf80753\",\"altId\":\"61d6d1f9cdac7612faf80753\",\"call\":{\"to\":\"+15037081210\",\"from\":\"+15037081210\",\"status\":\"completed\"}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4107,10 +3535,11 @@ async fn conversations() {
         .await;
     let _ = api
         .send_review_reply(
-            &value(
+            value(
                 "{\"conversationId\":\"conv123\",\"locationId\":\"loc123\",\"message\":\"Thank you for your review!\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4124,10 +3553,11 @@ async fn conversations() {
         .await;
     let _ = api
         .upload_file_attachments(
-            &value(
+            value(
                 "{\"conversationId\":\"ve9EPM428h8vShlRW1KT\",\"contactId\":\"ve9EPM428h8vShlRW1KT\",\"locationId\":\"example\",\"attachmentUrls\":[],\"chatServiceSid\":\"ISxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\",\"isGroupSms\":\"true\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4141,10 +3571,11 @@ async fn conversations() {
         .await;
     let _ = api
         .complete_file_upload(
-            &value(
+            value(
                 "{\"uploadId\":\"a1b2c3d4-e5f6-7890-abcd-ef1234567890\",\"filePath\":\"location/loc123/conversations/conv456/uuid.mp4\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"conversationId\":\"ve9EPM428h8vShlRW1KT\",\"filename\":\"video.mp4\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4158,10 +3589,11 @@ async fn conversations() {
         .await;
     let _ = api
         .initiate_file_upload(
-            &value(
+            value(
                 "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"conversationId\":\"ve9EPM428h8vShlRW1KT\",\"filename\":\"video.mp4\",\"contentType\":\"video/mp4\",\"fileSize\":52428800,\"channel\":\"WHATSAPP\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4173,7 +3605,7 @@ async fn conversations() {
             &[],
         )
         .await;
-    let _ = api.get_message("id").await;
+    let _ = api.get_message("id").send().await;
     server
         .expect(
             "get_message",
@@ -4187,10 +3619,9 @@ async fn conversations() {
     let _ = api
         .add_message_attachments(
             "messageId",
-            &value(
-                "{\"attachments\":[\"https://provider.com/recordings/call-123.mp3\"]}",
-            ),
+            value("{\"attachments\":[\"https://provider.com/recordings/call-123.mp3\"]}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4202,7 +3633,7 @@ async fn conversations() {
             &[],
         )
         .await;
-    let _ = api.get_message_recording("messageId", "locationId").await;
+    let _ = api.get_message_recording("messageId", "locationId").send().await;
     server
         .expect(
             "get_message_recording",
@@ -4213,7 +3644,7 @@ async fn conversations() {
             &[],
         )
         .await;
-    let _ = api.cancel_scheduled_message("messageId").await;
+    let _ = api.cancel_scheduled_message("messageId").send().await;
     server
         .expect(
             "cancel_scheduled_message",
@@ -4227,10 +3658,11 @@ async fn conversations() {
     let _ = api
         .update_message_status(
             "messageId",
-            &value(
+            value(
                 "{\"status\":\"read\",\"error\":{\"code\":\"1\",\"type\":\"saas\",\"message\":\"There was an error from the provider\"},\"emailMessageId\":\"ve9EPM428h8vShlRW1KT\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4242,13 +3674,7 @@ async fn conversations() {
             &[],
         )
         .await;
-    let _ = api
-        .get_all_custom_subtypes(
-            &ghl_conversations::GetAllCustomSubtypesParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.get_all_custom_subtypes("locationId").send().await;
     server
         .expect(
             "get_all_custom_subtypes",
@@ -4261,13 +3687,12 @@ async fn conversations() {
         .await;
     let _ = api
         .create_custom_subtype(
-            &ghl_conversations::CreateCustomSubtypeParams {
-                location_id: value("\"locationId\""),
-            },
-            &value(
+            "locationId",
+            value(
                 "{\"name\":\"Newsletter Subscription\",\"description\":\"Weekly newsletter subscription preferences\",\"channel\":\"email\",\"language\":\"en\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4282,13 +3707,12 @@ async fn conversations() {
     let _ = api
         .update_custom_subtype(
             "id",
-            &ghl_conversations::UpdateCustomSubtypeParams {
-                location_id: value("\"locationId\""),
-            },
-            &value(
+            "locationId",
+            value(
                 "{\"name\":\"Newsletter Subscription\",\"description\":\"Updated weekly newsletter subscription preferences\",\"archived\":false,\"resubscription_legal_form_id\":\"form_123456\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4301,13 +3725,8 @@ async fn conversations() {
         )
         .await;
     let _ = api
-        .get_contact_unsubscription_status(
-            &ghl_conversations::GetContactUnsubscriptionStatusParams {
-                location_id: value("\"locationId\""),
-                contact_id: value("\"contactId\""),
-                email: None,
-            },
-        )
+        .get_contact_unsubscription_status("locationId", "contactId")
+        .send()
         .await;
     server
         .expect(
@@ -4321,10 +3740,11 @@ async fn conversations() {
         .await;
     let _ = api
         .user_subscription_change(
-            &value(
+            value(
                 "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"contactId\":\"OP7z4LCyPACyH5fcEIZa\",\"email\":\"user@example.com\",\"subscription_action\":{\"type\":\"custom\",\"subtype_name\":\"One on One\",\"subtype_id\":\"ve9EPM428h8vShlRW1KT\",\"subtype_status\":\"unsubscribed\"},\"legal_reason\":\"User requested resubscribe via customer service\",\"legal_description\":\"Customer called support on 2024-01-15 requesting to be removed from newsletter\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4338,10 +3758,11 @@ async fn conversations() {
         .await;
     let _ = api
         .live_chat_agent_typing(
-            &value(
+            value(
                 "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"isTyping\":\"example\",\"visitorId\":\"ve9EPM428h8vShlRW1KT\",\"conversationId\":\"ve9EPM428h8vShlRW1KT\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4353,33 +3774,7 @@ async fn conversations() {
             &[],
         )
         .await;
-    let _ = api
-        .search_conversation(
-            &ghl_conversations::SearchConversationParams {
-                location_id: value("\"locationId\""),
-                contact_id: None,
-                assigned_to: None,
-                followers: None,
-                mentions: None,
-                query: None,
-                sort: None,
-                start_after_date: None,
-                id: None,
-                limit: None,
-                last_message_type: None,
-                last_message_action: None,
-                last_message_direction: None,
-                status: None,
-                sort_by: None,
-                sort_score_profile: None,
-                score_profile: None,
-                score_profile_min: None,
-                score_profile_max: None,
-                start_date: None,
-                end_date: None,
-            },
-        )
-        .await;
+    let _ = api.search_conversation("locationId").send().await;
     server
         .expect(
             "search_conversation",
@@ -4390,7 +3785,7 @@ async fn conversations() {
             &[],
         )
         .await;
-    let _ = api.delete_conversation("conversationId").await;
+    let _ = api.delete_conversation("conversationId").send().await;
     server
         .expect(
             "delete_conversation",
@@ -4401,7 +3796,7 @@ async fn conversations() {
             &[],
         )
         .await;
-    let _ = api.get_conversation("conversationId").await;
+    let _ = api.get_conversation("conversationId").send().await;
     server
         .expect(
             "get_conversation",
@@ -4415,10 +3810,11 @@ async fn conversations() {
     let _ = api
         .update_conversation(
             "conversationId",
-            &value(
+            value(
                 "{\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"unreadCount\":1,\"starred\":true}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4430,16 +3826,7 @@ async fn conversations() {
             &[],
         )
         .await;
-    let _ = api
-        .get_messages(
-            "conversationId",
-            &ghl_conversations::GetMessagesParams {
-                last_message_id: None,
-                limit: None,
-                type_: None,
-            },
-        )
-        .await;
+    let _ = api.get_messages("conversationId").send().await;
     server
         .expect(
             "get_messages",
@@ -4457,7 +3844,8 @@ async fn courses() {
     let server = Server::start().await;
     let api = ghl_courses::CoursesClient::new(server.client());
     let _ = api
-        .import_courses(&value("{\"locationId\":\"example\",\"products\":[]}"))
+        .import_courses(value("{\"locationId\":\"example\",\"products\":[]}"))
+        .send()
         .await;
     server
         .expect(
@@ -4477,10 +3865,11 @@ async fn custom_fields() {
     let api = ghl_custom_fields::CustomFieldsClient::new(server.client());
     let _ = api
         .create_custom_field(
-            &value(
+            value(
                 "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"Name\",\"showInForms\":false,\"dataType\":\"TEXT\",\"fieldKey\":\"custom_object.pet.name\",\"objectKey\":\"custom_object.pet\",\"maxFileLimit\":2,\"allowCustomOption\":true,\"parentId\":\"example\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4494,10 +3883,11 @@ async fn custom_fields() {
         .await;
     let _ = api
         .create_custom_field_folder(
-            &value(
+            value(
                 "{\"objectKey\":\"custom_object.pet\",\"name\":\"Name\",\"locationId\":\"ve9EPM428h8vShlRW1KT\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4509,14 +3899,7 @@ async fn custom_fields() {
             &[],
         )
         .await;
-    let _ = api
-        .delete_custom_field_folder(
-            "id",
-            &ghl_custom_fields::DeleteCustomFieldFolderParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.delete_custom_field_folder("id", "locationId").send().await;
     server
         .expect(
             "delete_custom_field_folder",
@@ -4530,8 +3913,9 @@ async fn custom_fields() {
     let _ = api
         .update_custom_field_folder(
             "id",
-            &value("{\"name\":\"Name\",\"locationId\":\"ve9EPM428h8vShlRW1KT\"}"),
+            value("{\"name\":\"Name\",\"locationId\":\"ve9EPM428h8vShlRW1KT\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4543,14 +3927,7 @@ async fn custom_fields() {
             &[],
         )
         .await;
-    let _ = api
-        .get_custom_fields_by_object_key(
-            "objectKey",
-            &ghl_custom_fields::GetCustomFieldsByObjectKeyParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.get_custom_fields_by_object_key("objectKey", "locationId").send().await;
     server
         .expect(
             "get_custom_fields_by_object_key",
@@ -4561,7 +3938,7 @@ async fn custom_fields() {
             &[],
         )
         .await;
-    let _ = api.delete_custom_field("id").await;
+    let _ = api.delete_custom_field("id").send().await;
     server
         .expect(
             "delete_custom_field",
@@ -4572,7 +3949,7 @@ async fn custom_fields() {
             &[],
         )
         .await;
-    let _ = api.get_custom_field_by_id("id").await;
+    let _ = api.get_custom_field_by_id("id").send().await;
     server
         .expect(
             "get_custom_field_by_id",
@@ -4586,10 +3963,11 @@ async fn custom_fields() {
     let _ = api
         .update_custom_field(
             "id",
-            &value(
+            value(
                 "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"Name\",\"showInForms\":false,\"maxFileLimit\":2}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4607,17 +3985,7 @@ async fn custom_fields() {
 async fn custom_menus() {
     let server = Server::start().await;
     let api = ghl_custom_menus::CustomMenusClient::new(server.client());
-    let _ = api
-        .get_custom_menus(
-            &ghl_custom_menus::GetCustomMenusParams {
-                location_id: None,
-                skip: None,
-                limit: None,
-                query: None,
-                show_on_company: None,
-            },
-        )
-        .await;
+    let _ = api.get_custom_menus().send().await;
     server
         .expect(
             "get_custom_menus",
@@ -4630,10 +3998,11 @@ async fn custom_menus() {
         .await;
     let _ = api
         .create_custom_menu(
-            &value(
+            value(
                 "{\"title\":\"Custom Menu\",\"url\":\"https://custom-menus.com/\",\"icon\":{\"name\":\"yin-yang\",\"fontFamily\":\"fab\"},\"showOnCompany\":true,\"showOnLocation\":true,\"showToAllLocations\":true,\"openMode\":\"iframe\",\"locations\":[\"gfWreTIHL8pDbggBb7af\",\"67WreTIHL8pDbggBb7ty\"],\"userRole\":\"all\",\"allowCamera\":false,\"allowMicrophone\":false}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4645,7 +4014,7 @@ async fn custom_menus() {
             &[],
         )
         .await;
-    let _ = api.delete_custom_menu("customMenuId").await;
+    let _ = api.delete_custom_menu("customMenuId").send().await;
     server
         .expect(
             "delete_custom_menu",
@@ -4656,7 +4025,7 @@ async fn custom_menus() {
             &[],
         )
         .await;
-    let _ = api.get_custom_menu_by_id("customMenuId").await;
+    let _ = api.get_custom_menu_by_id("customMenuId").send().await;
     server
         .expect(
             "get_custom_menu_by_id",
@@ -4670,10 +4039,11 @@ async fn custom_menus() {
     let _ = api
         .update_custom_menu(
             "customMenuId",
-            &value(
+            value(
                 "{\"title\":\"Custom Menu\",\"url\":\"https://custom-menus.com/\",\"icon\":{\"name\":\"yin-yang\"},\"showOnCompany\":true,\"showOnLocation\":true,\"showToAllLocations\":true,\"locations\":[\"gfWreTIHL8pDbggBb7af\",\"67WreTIHL8pDbggBb7ty\"],\"allowCamera\":false,\"allowMicrophone\":false}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4693,11 +4063,10 @@ async fn email_isv() {
     let api = ghl_email_isv::EmailIsvClient::new(server.client());
     let _ = api
         .verify_email(
-            &ghl_email_isv::VerifyEmailParams {
-                location_id: value("\"locationId\""),
-            },
-            &value("{\"type\":\"email\",\"verify\":\"abc@xyz.com\"}"),
+            "locationId",
+            value("{\"type\":\"email\",\"verify\":\"abc@xyz.com\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4715,23 +4084,7 @@ async fn email_isv() {
 async fn emails() {
     let server = Server::start().await;
     let api = ghl_emails::EmailsClient::new(server.client());
-    let _ = api
-        .fetch_template(
-            &ghl_emails::FetchTemplateParams {
-                location_id: value("\"locationId\""),
-                limit: None,
-                offset: None,
-                search: None,
-                sort_by_date: None,
-                archived: None,
-                builder_version: None,
-                name: None,
-                parent_id: None,
-                origin_id: None,
-                templates_only: None,
-            },
-        )
-        .await;
+    let _ = api.fetch_template("locationId").send().await;
     server
         .expect(
             "fetch_template",
@@ -4744,10 +4097,11 @@ async fn emails() {
         .await;
     let _ = api
         .create_template(
-            &value(
+            value(
                 "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"title\":\"template title\",\"type\":\"html\",\"updatedBy\":\"zYy3YOUuHxgomU1uYJty\",\"name\":\"Template1\",\"parentId\":\"zYy3YOUuHxgomU1uYJty\",\"templateDataUrl\":\"\",\"importProvider\":\"mailchimp\",\"importURL\":\"https://tplshare.com/fhYJ3Mi\",\"templateSource\":\"template_library\",\"isPlainText\":false}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4761,10 +4115,11 @@ async fn emails() {
         .await;
     let _ = api
         .update_template(
-            &value(
+            value(
                 "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"templateId\":\"zYy3YOUuHxgomU1uYJty\",\"updatedBy\":\"zYy3YOUuHxgomU1uYJty\",\"html\":\"\",\"editorType\":\"html\",\"previewText\":\"zYy3YOUuHxgomU1uYJty\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4776,7 +4131,7 @@ async fn emails() {
             &[],
         )
         .await;
-    let _ = api.delete_template("locationId", "templateId").await;
+    let _ = api.delete_template("locationId", "templateId").send().await;
     server
         .expect(
             "delete_template",
@@ -4787,23 +4142,7 @@ async fn emails() {
             &[],
         )
         .await;
-    let _ = api
-        .fetch_campaigns(
-            &ghl_emails::FetchCampaignsParams {
-                location_id: value("\"locationId\""),
-                limit: None,
-                offset: None,
-                status: None,
-                email_status: None,
-                name: None,
-                parent_id: None,
-                limited_fields: None,
-                archived: None,
-                campaigns_only: None,
-                show_stats: None,
-            },
-        )
-        .await;
+    let _ = api.fetch_campaigns("locationId").send().await;
     server
         .expect(
             "fetch_campaigns",
@@ -4820,16 +4159,7 @@ async fn emails() {
 async fn forms() {
     let server = Server::start().await;
     let api = ghl_forms::FormsClient::new(server.client());
-    let _ = api
-        .get_forms(
-            &ghl_forms::GetFormsParams {
-                location_id: value("\"locationId\""),
-                skip: None,
-                limit: None,
-                type_: None,
-            },
-        )
-        .await;
+    let _ = api.get_forms("locationId").send().await;
     server
         .expect(
             "get_forms",
@@ -4840,19 +4170,7 @@ async fn forms() {
             &[],
         )
         .await;
-    let _ = api
-        .get_forms_submissions(
-            &ghl_forms::GetFormsSubmissionsParams {
-                location_id: value("\"locationId\""),
-                page: None,
-                limit: None,
-                form_id: None,
-                q: None,
-                start_at: None,
-                end_at: None,
-            },
-        )
-        .await;
+    let _ = api.get_forms_submissions("locationId").send().await;
     server
         .expect(
             "get_forms_submissions",
@@ -4865,12 +4183,11 @@ async fn forms() {
         .await;
     let _ = api
         .upload_to_custom_fields(
-            &ghl_forms::UploadToCustomFieldsParams {
-                contact_id: value("\"contactId\""),
-                location_id: value("\"locationId\""),
-            },
+            "contactId",
+            "locationId",
             ghl_runtime::Multipart::new(),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4888,19 +4205,7 @@ async fn forms() {
 async fn funnels() {
     let server = Server::start().await;
     let api = ghl_funnels::FunnelsClient::new(server.client());
-    let _ = api
-        .get_funnels(
-            &ghl_funnels::GetFunnelsParams {
-                location_id: value("\"locationId\""),
-                type_: None,
-                category: None,
-                offset: None,
-                limit: None,
-                parent_id: None,
-                name: None,
-            },
-        )
-        .await;
+    let _ = api.get_funnels("locationId").send().await;
     server
         .expect(
             "get_funnels",
@@ -4913,10 +4218,11 @@ async fn funnels() {
         .await;
     let _ = api
         .create_redirect(
-            &value(
+            value(
                 "{\"locationId\":\"6p2RxpgtMKQwO3E6IUaT\",\"domain\":\"example.com\",\"path\":\"/Hello\",\"target\":\"https://www.google.com\",\"action\":\"URL\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4928,16 +4234,7 @@ async fn funnels() {
             &[],
         )
         .await;
-    let _ = api
-        .fetch_redirects_list(
-            &ghl_funnels::FetchRedirectsListParams {
-                location_id: value("\"locationId\""),
-                limit: value("1"),
-                offset: value("1"),
-                search: None,
-            },
-        )
-        .await;
+    let _ = api.fetch_redirects_list("locationId", value("1"), value("1")).send().await;
     server
         .expect(
             "fetch_redirects_list",
@@ -4948,14 +4245,7 @@ async fn funnels() {
             &[],
         )
         .await;
-    let _ = api
-        .delete_redirect_by_id(
-            "id",
-            &ghl_funnels::DeleteRedirectByIdParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.delete_redirect_by_id("id", "locationId").send().await;
     server
         .expect(
             "delete_redirect_by_id",
@@ -4969,10 +4259,11 @@ async fn funnels() {
     let _ = api
         .update_redirect_by_id(
             "id",
-            &value(
+            value(
                 "{\"target\":\"https://www.google.com\",\"action\":\"URL\",\"locationId\":\"6p2RxpgtMKQwO3E6IUaT\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -4985,15 +4276,8 @@ async fn funnels() {
         )
         .await;
     let _ = api
-        .get_pages_by_funnel_id(
-            &ghl_funnels::GetPagesByFunnelIdParams {
-                location_id: value("\"locationId\""),
-                funnel_id: value("\"funnelId\""),
-                name: None,
-                limit: value("1"),
-                offset: value("1"),
-            },
-        )
+        .get_pages_by_funnel_id("locationId", "funnelId", value("1"), value("1"))
+        .send()
         .await;
     server
         .expect(
@@ -5005,15 +4289,7 @@ async fn funnels() {
             &[],
         )
         .await;
-    let _ = api
-        .get_pages_count_by_funnel_id(
-            &ghl_funnels::GetPagesCountByFunnelIdParams {
-                location_id: value("\"locationId\""),
-                funnel_id: value("\"funnelId\""),
-                name: None,
-            },
-        )
-        .await;
+    let _ = api.get_pages_count_by_funnel_id("locationId", "funnelId").send().await;
     server
         .expect(
             "get_pages_count_by_funnel_id",
@@ -5031,22 +4307,8 @@ async fn invoices() {
     let server = Server::start().await;
     let api = ghl_invoices::InvoicesClient::new(server.client());
     let _ = api
-        .list_invoices(
-            &ghl_invoices::ListInvoicesParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-                status: None,
-                start_at: None,
-                end_at: None,
-                search: None,
-                payment_mode: None,
-                contact_id: None,
-                limit: value("\"limit\""),
-                offset: value("\"offset\""),
-                sort_field: None,
-                sort_order: None,
-            },
-        )
+        .list_invoices("altId", value("\"location\""), "limit", "offset")
+        .send()
         .await;
     server
         .expect(
@@ -5060,10 +4322,11 @@ async fn invoices() {
         .await;
     let _ = api
         .create_invoice(
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Invoice\",\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"USD\",\"items\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true}],\"discount\":{\"value\":10,\"type\":\"percentage\"},\"termsNotes\":\"<p>This is a default terms.</p>\",\"title\":\"INVOICE\",\"contactDetails\":{\"id\":\"6578278e879ad2646715ba9c\",\"name\":\"Alex\",\"phoneNo\":\"+1234567890\",\"email\":\"alex@example.com\",\"additionalEmails\":[{\"email\":\"alex@example.com\"}],\"companyName\":\"ABC Corp.\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"}},\"invoiceNumber\":\"1001\",\"issueDate\":\"2023-01-01\",\"dueDate\":\"2023-01-14\",\"sentTo\":{\"email\":[\"alex@example.com\"],\"emailCc\":[\"alex@example.com\"],\"emailBcc\":[\"alex@example.com\"],\"phoneNo\":[\"+1-214-559-6993\"]},\"liveMode\":false,\"automaticTaxesEnabled\":true,\"paymentSchedule\":{\"type\":\"percentage\",\"schedules\":[]},\"lateFeesConfiguration\":{\"enable\":true,\"value\":10,\"type\":\"fixed\",\"frequency\":{\"intervalCount\":10,\"interval\":\"day\"},\"grace\":{\"intervalCount\":10,\"interval\":\"day\"},\"maxLateFees\":{\"type\":\"fixed\",\"value\":0}},\"tipsConfiguration\":{\"tipsPercentage\":[],\"tipsEnabled\":true},\"invoiceNumberPrefix\":\"INV-\",\"paymentMethods\":{\"stripe\":{\"enableBankDebitOnly\":false}},\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5077,10 +4340,11 @@ async fn invoices() {
         .await;
     let _ = api
         .create_new_estimate(
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"Home Service Estimate\",\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"USD\",\"items\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true,\"attachments\":[\"https://example.com/file1.jpg\",\"https://example.com/file2.png\"]}],\"liveMode\":true,\"discount\":{\"value\":10,\"type\":\"percentage\"},\"termsNotes\":\"<p>This is a default terms.</p>\",\"title\":\"ESTIMATE\",\"contactDetails\":{\"id\":\"6578278e879ad2646715ba9c\",\"name\":\"Alex\",\"phoneNo\":\"+1234567890\",\"email\":\"alex@example.com\",\"additionalEmails\":[{\"email\":\"alex@example.com\"}],\"companyName\":\"ABC Corp.\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"}},\"estimateNumber\":1001,\"issueDate\":\"2024-08-07\",\"expiryDate\":\"2024-08-10\",\"sentTo\":{\"email\":[\"alex@example.com\"],\"emailCc\":[\"alex@example.com\"],\"emailBcc\":[\"alex@example.com\"],\"phoneNo\":[\"+1-214-559-6993\"]},\"automaticTaxesEnabled\":true,\"meta\":{\"key\":\"value\"},\"sendEstimateDetails\":{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"action\":\"sms_and_email\",\"liveMode\":true,\"userId\":\"6578278e879ad2646715ba9c\",\"sentFrom\":{\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\"},\"estimateName\":\"Estimate\"},\"frequencySettings\":{\"enabled\":true,\"schedule\":{\"rrule\":{\"intervalType\":\"monthly\",\"interval\":2,\"startDate\":\"2023-01-01\",\"startTime\":\"20:45:00\",\"endDate\":\"2029-11-01\",\"endTime\":\"18:45:00\",\"dayOfMonth\":15,\"dayOfWeek\":\"mo\",\"numOfWeek\":-1,\"monthOfYear\":\"jan\",\"count\":10,\"daysBefore\":5,\"useStartAsPrimaryUserAccepted\":true,\"endType\":\"by\"}}},\"estimateNumberPrefix\":\"EST-\",\"userId\":\"6578278e879ad2646715ba9c\",\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"autoInvoice\":{\"enabled\":true,\"directPayments\":true},\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]},\"paymentScheduleConfig\":{\"type\":\"fixed\",\"dateConfig\":{\"depositDateType\":\"estimate_accepted\",\"scheduleDateType\":\"regular_interval\"},\"schedules\":[]}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5093,19 +4357,8 @@ async fn invoices() {
         )
         .await;
     let _ = api
-        .list_estimates(
-            &ghl_invoices::ListEstimatesParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-                start_at: None,
-                end_at: None,
-                search: None,
-                status: None,
-                contact_id: None,
-                limit: value("\"limit\""),
-                offset: value("\"offset\""),
-            },
-        )
+        .list_estimates("altId", value("\"location\""), "limit", "offset")
+        .send()
         .await;
     server
         .expect(
@@ -5117,14 +4370,7 @@ async fn invoices() {
             &[],
         )
         .await;
-    let _ = api
-        .generate_estimate_number(
-            &ghl_invoices::GenerateEstimateNumberParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-            },
-        )
-        .await;
+    let _ = api.generate_estimate_number("altId", value("\"location\"")).send().await;
     server
         .expect(
             "generate_estimate_number",
@@ -5137,8 +4383,9 @@ async fn invoices() {
         .await;
     let _ = api
         .update_estimate_last_visited_at(
-            &value("{\"estimateId\":\"5f9d6d8b1b2d2c001f2d9e4b\"}"),
+            value("{\"estimateId\":\"5f9d6d8b1b2d2c001f2d9e4b\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5151,15 +4398,8 @@ async fn invoices() {
         )
         .await;
     let _ = api
-        .list_estimate_templates(
-            &ghl_invoices::ListEstimateTemplatesParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-                search: None,
-                limit: value("\"limit\""),
-                offset: value("\"offset\""),
-            },
-        )
+        .list_estimate_templates("altId", value("\"location\""), "limit", "offset")
+        .send()
         .await;
     server
         .expect(
@@ -5173,10 +4413,11 @@ async fn invoices() {
         .await;
     let _ = api
         .create_estimate_template(
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"Home Service Estimate Template\",\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"USD\",\"items\":[],\"liveMode\":true,\"discount\":{\"value\":10,\"type\":\"percentage\"},\"termsNotes\":\"<p>This is a default terms.</p>\",\"title\":\"ESTIMATE\",\"automaticTaxesEnabled\":true,\"meta\":{\"key\":\"value\"},\"sendEstimateDetails\":{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"action\":\"sms_and_email\",\"liveMode\":true,\"userId\":\"6578278e879ad2646715ba9c\",\"sentFrom\":{\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\"},\"estimateName\":\"Estimate\"},\"estimateNumberPrefix\":\"EST-\",\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5189,13 +4430,8 @@ async fn invoices() {
         )
         .await;
     let _ = api
-        .preview_estimate_template(
-            &ghl_invoices::PreviewEstimateTemplateParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-                template_id: value("\"templateId\""),
-            },
-        )
+        .preview_estimate_template("altId", value("\"location\""), "templateId")
+        .send()
         .await;
     server
         .expect(
@@ -5210,8 +4446,9 @@ async fn invoices() {
     let _ = api
         .delete_estimate_template(
             "templateId",
-            &value("{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\"}"),
+            value("{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5226,10 +4463,11 @@ async fn invoices() {
     let _ = api
         .update_estimate_template(
             "templateId",
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"Home Service Estimate Template\",\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"USD\",\"items\":[],\"liveMode\":true,\"discount\":{\"value\":10,\"type\":\"percentage\"},\"termsNotes\":\"<p>This is a default terms.</p>\",\"title\":\"ESTIMATE\",\"automaticTaxesEnabled\":true,\"meta\":{\"key\":\"value\"},\"sendEstimateDetails\":{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"action\":\"sms_and_email\",\"liveMode\":true,\"userId\":\"6578278e879ad2646715ba9c\",\"sentFrom\":{\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\"},\"estimateName\":\"Estimate\"},\"estimateNumberPrefix\":\"EST-\",\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5244,8 +4482,9 @@ async fn invoices() {
     let _ = api
         .delete_estimate(
             "estimateId",
-            &value("{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\"}"),
+            value("{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5260,10 +4499,11 @@ async fn invoices() {
     let _ = api
         .update_estimate(
             "estimateId",
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"Home Service Estimate\",\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"USD\",\"items\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true,\"attachments\":[\"https://example.com/file1.jpg\",\"https://example.com/file2.png\"]}],\"liveMode\":true,\"discount\":{\"value\":10,\"type\":\"percentage\"},\"termsNotes\":\"<p>This is a default terms.</p>\",\"title\":\"ESTIMATE\",\"contactDetails\":{\"id\":\"6578278e879ad2646715ba9c\",\"name\":\"Alex\",\"phoneNo\":\"+1234567890\",\"email\":\"alex@example.com\",\"additionalEmails\":[{\"email\":\"alex@example.com\"}],\"companyName\":\"ABC Corp.\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"}},\"estimateNumber\":1001,\"issueDate\":\"2024-08-07\",\"expiryDate\":\"2024-08-10\",\"sentTo\":{\"email\":[\"alex@example.com\"],\"emailCc\":[\"alex@example.com\"],\"emailBcc\":[\"alex@example.com\"],\"phoneNo\":[\"+1-214-559-6993\"]},\"automaticTaxesEnabled\":true,\"meta\":{\"key\":\"value\"},\"sendEstimateDetails\":{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"action\":\"sms_and_email\",\"liveMode\":true,\"userId\":\"6578278e879ad2646715ba9c\",\"sentFrom\":{\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\"},\"estimateName\":\"Estimate\"},\"frequencySettings\":{\"enabled\":true,\"schedule\":{\"rrule\":{\"intervalType\":\"monthly\",\"interval\":2,\"startDate\":\"2023-01-01\",\"startTime\":\"20:45:00\",\"endDate\":\"2029-11-01\",\"endTime\":\"18:45:00\",\"dayOfMonth\":15,\"dayOfWeek\":\"mo\",\"numOfWeek\":-1,\"monthOfYear\":\"jan\",\"count\":10,\"daysBefore\":5,\"useStartAsPrimaryUserAccepted\":true,\"endType\":\"by\"}}},\"estimateNumberPrefix\":\"EST-\",\"userId\":\"6578278e879ad2646715ba9c\",\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"autoInvoice\":{\"enabled\":true,\"directPayments\":true},\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]},\"paymentScheduleConfig\":{\"type\":\"fixed\",\"dateConfig\":{\"depositDateType\":\"estimate_accepted\",\"scheduleDateType\":\"regular_interval\"},\"schedules\":[]},\"estimateStatus\":\"sent\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5278,10 +4518,11 @@ async fn invoices() {
     let _ = api
         .create_invoice_from_estimate(
             "estimateId",
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"markAsInvoiced\":true,\"version\":\"v2\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5296,10 +4537,11 @@ async fn invoices() {
     let _ = api
         .send_estimate(
             "estimateId",
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"action\":\"sms_and_email\",\"liveMode\":true,\"userId\":\"6578278e879ad2646715ba9c\",\"sentFrom\":{\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\"},\"estimateName\":\"Estimate\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5311,14 +4553,7 @@ async fn invoices() {
             &[],
         )
         .await;
-    let _ = api
-        .generate_invoice_number(
-            &ghl_invoices::GenerateInvoiceNumberParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-            },
-        )
-        .await;
+    let _ = api.generate_invoice_number("altId", value("\"location\"")).send().await;
     server
         .expect(
             "generate_invoice_number",
@@ -5330,19 +4565,8 @@ async fn invoices() {
         )
         .await;
     let _ = api
-        .list_invoice_schedules(
-            &ghl_invoices::ListInvoiceSchedulesParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-                status: None,
-                start_at: None,
-                end_at: None,
-                search: None,
-                payment_mode: None,
-                limit: value("\"limit\""),
-                offset: value("\"offset\""),
-            },
-        )
+        .list_invoice_schedules("altId", value("\"location\""), "limit", "offset")
+        .send()
         .await;
     server
         .expect(
@@ -5356,10 +4580,11 @@ async fn invoices() {
         .await;
     let _ = api
         .create_invoice_schedule(
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"example\",\"contactDetails\":{\"id\":\"6578278e879ad2646715ba9c\",\"name\":\"Alex\",\"phoneNo\":\"+1234567890\",\"email\":\"alex@example.com\",\"additionalEmails\":[{\"email\":\"alex@example.com\"}],\"companyName\":\"ABC Corp.\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"}},\"schedule\":{\"rrule\":{\"intervalType\":\"monthly\",\"interval\":2,\"startDate\":\"2023-01-01\",\"startTime\":\"20:45:00\",\"endDate\":\"2029-11-01\",\"endTime\":\"18:45:00\",\"dayOfMonth\":15,\"dayOfWeek\":\"mo\",\"numOfWeek\":-1,\"monthOfYear\":\"jan\",\"count\":10,\"daysBefore\":5,\"useStartAsPrimaryUserAccepted\":true,\"endType\":\"by\"}},\"liveMode\":false,\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"example\",\"items\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true}],\"automaticTaxesEnabled\":true,\"discount\":{\"value\":10,\"type\":\"percentage\"},\"tipsConfiguration\":{\"tipsPercentage\":[],\"tipsEnabled\":true},\"lateFeesConfiguration\":{\"enable\":true,\"value\":10,\"type\":\"fixed\",\"frequency\":{\"intervalCount\":10,\"interval\":\"day\"},\"grace\":{\"intervalCount\":10,\"interval\":\"day\"},\"maxLateFees\":{\"type\":\"fixed\",\"value\":0}},\"invoiceNumberPrefix\":\"INV-\",\"paymentMethods\":{\"stripe\":{\"enableBankDebitOnly\":false}},\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5372,13 +4597,8 @@ async fn invoices() {
         )
         .await;
     let _ = api
-        .delete_invoice_schedule(
-            "scheduleId",
-            &ghl_invoices::DeleteInvoiceScheduleParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-            },
-        )
+        .delete_invoice_schedule("scheduleId", "altId", value("\"location\""))
+        .send()
         .await;
     server
         .expect(
@@ -5391,13 +4611,8 @@ async fn invoices() {
         )
         .await;
     let _ = api
-        .get_invoice_schedule(
-            "scheduleId",
-            &ghl_invoices::GetInvoiceScheduleParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-            },
-        )
+        .get_invoice_schedule("scheduleId", "altId", value("\"location\""))
+        .send()
         .await;
     server
         .expect(
@@ -5412,10 +4627,11 @@ async fn invoices() {
     let _ = api
         .update_invoice_schedule(
             "scheduleId",
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"example\",\"contactDetails\":{\"id\":\"6578278e879ad2646715ba9c\",\"name\":\"Alex\",\"phoneNo\":\"+1234567890\",\"email\":\"alex@example.com\",\"additionalEmails\":[{\"email\":\"alex@example.com\"}],\"companyName\":\"ABC Corp.\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"}},\"schedule\":{\"rrule\":{\"intervalType\":\"monthly\",\"interval\":2,\"startDate\":\"2023-01-01\",\"startTime\":\"20:45:00\",\"endDate\":\"2029-11-01\",\"endTime\":\"18:45:00\",\"dayOfMonth\":15,\"dayOfWeek\":\"mo\",\"numOfWeek\":-1,\"monthOfYear\":\"jan\",\"count\":10,\"daysBefore\":5,\"useStartAsPrimaryUserAccepted\":true,\"endType\":\"by\"}},\"liveMode\":false,\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"example\",\"items\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true}],\"discount\":{\"value\":10,\"type\":\"percentage\"},\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5430,10 +4646,11 @@ async fn invoices() {
     let _ = api
         .auto_payment_invoice_schedule(
             "scheduleId",
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"id\":\"example\",\"autoPayment\":{\"enable\":false}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5448,8 +4665,9 @@ async fn invoices() {
     let _ = api
         .cancel_invoice_schedule(
             "scheduleId",
-            &value("{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\"}"),
+            value("{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5464,10 +4682,11 @@ async fn invoices() {
     let _ = api
         .schedule_invoice_schedule(
             "scheduleId",
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"liveMode\":false}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5479,7 +4698,7 @@ async fn invoices() {
             &[],
         )
         .await;
-    let _ = api.update_and_schedule_invoice_schedule("scheduleId").await;
+    let _ = api.update_and_schedule_invoice_schedule("scheduleId").send().await;
     server
         .expect(
             "update_and_schedule_invoice_schedule",
@@ -5490,14 +4709,7 @@ async fn invoices() {
             &[],
         )
         .await;
-    let _ = api
-        .get_invoice_settings(
-            &ghl_invoices::GetInvoiceSettingsParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-            },
-        )
-        .await;
+    let _ = api.get_invoice_settings("altId", value("\"location\"")).send().await;
     server
         .expect(
             "get_invoice_settings",
@@ -5510,8 +4722,9 @@ async fn invoices() {
         .await;
     let _ = api
         .update_invoice_last_visited_at(
-            &value("{\"invoiceId\":\"6578278e879ad2646715ba9c\"}"),
+            value("{\"invoiceId\":\"6578278e879ad2646715ba9c\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5524,19 +4737,8 @@ async fn invoices() {
         )
         .await;
     let _ = api
-        .list_invoice_templates(
-            &ghl_invoices::ListInvoiceTemplatesParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-                status: None,
-                start_at: None,
-                end_at: None,
-                search: None,
-                payment_mode: None,
-                limit: value("\"limit\""),
-                offset: value("\"offset\""),
-            },
-        )
+        .list_invoice_templates("altId", value("\"location\""), "limit", "offset")
+        .send()
         .await;
     server
         .expect(
@@ -5550,10 +4752,11 @@ async fn invoices() {
         .await;
     let _ = api
         .create_invoice_template(
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Template\",\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"example\",\"items\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true}],\"automaticTaxesEnabled\":true,\"discount\":{\"value\":10,\"type\":\"percentage\"},\"title\":\"New Template\",\"tipsConfiguration\":{\"tipsPercentage\":[],\"tipsEnabled\":true},\"lateFeesConfiguration\":{\"enable\":true,\"value\":10,\"type\":\"fixed\",\"frequency\":{\"intervalCount\":10,\"interval\":\"day\"},\"grace\":{\"intervalCount\":10,\"interval\":\"day\"},\"maxLateFees\":{\"type\":\"fixed\",\"value\":0}},\"invoiceNumberPrefix\":\"INV-\",\"paymentMethods\":{\"stripe\":{\"enableBankDebitOnly\":false}},\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5566,13 +4769,8 @@ async fn invoices() {
         )
         .await;
     let _ = api
-        .delete_invoice_template(
-            "templateId",
-            &ghl_invoices::DeleteInvoiceTemplateParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-            },
-        )
+        .delete_invoice_template("templateId", "altId", value("\"location\""))
+        .send()
         .await;
     server
         .expect(
@@ -5585,13 +4783,8 @@ async fn invoices() {
         )
         .await;
     let _ = api
-        .get_invoice_template(
-            "templateId",
-            &ghl_invoices::GetInvoiceTemplateParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-            },
-        )
+        .get_invoice_template("templateId", "altId", value("\"location\""))
+        .send()
         .await;
     server
         .expect(
@@ -5606,10 +4799,11 @@ async fn invoices() {
     let _ = api
         .update_invoice_template(
             "templateId",
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Template\",\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"example\",\"items\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true}],\"discount\":{\"value\":10,\"type\":\"percentage\"},\"title\":\"New Template\",\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5624,10 +4818,11 @@ async fn invoices() {
     let _ = api
         .update_invoice_template_late_fees_configuration(
             "templateId",
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"lateFeesConfiguration\":{\"enable\":true,\"value\":10,\"type\":\"fixed\",\"frequency\":{\"intervalCount\":10,\"interval\":\"day\"},\"grace\":{\"intervalCount\":10,\"interval\":\"day\"},\"maxLateFees\":{\"type\":\"fixed\",\"value\":0}}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5642,10 +4837,11 @@ async fn invoices() {
     let _ = api
         .update_invoice_payment_methods_configuration(
             "templateId",
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"paymentMethods\":{\"stripe\":{\"enableBankDebitOnly\":false}}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5659,10 +4855,11 @@ async fn invoices() {
         .await;
     let _ = api
         .text2pay_invoice(
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Invoice\",\"currency\":\"USD\",\"items\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true}],\"termsNotes\":\"<p>This is a default terms.</p>\",\"title\":\"INVOICE\",\"contactDetails\":{\"id\":\"6578278e879ad2646715ba9c\",\"name\":\"Alex\",\"phoneNo\":\"+1234567890\",\"email\":\"alex@example.com\",\"additionalEmails\":[{\"email\":\"alex@example.com\"}],\"companyName\":\"ABC Corp.\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"}},\"invoiceNumber\":\"1001\",\"issueDate\":\"2023-01-01\",\"dueDate\":\"2023-01-14\",\"sentTo\":{\"email\":[\"alex@example.com\"],\"emailCc\":[\"alex@example.com\"],\"emailBcc\":[\"alex@example.com\"],\"phoneNo\":[\"+1-214-559-6993\"]},\"liveMode\":false,\"automaticTaxesEnabled\":true,\"paymentSchedule\":{\"type\":\"percentage\",\"schedules\":[]},\"lateFeesConfiguration\":{\"enable\":true,\"value\":10,\"type\":\"fixed\",\"frequency\":{\"intervalCount\":10,\"interval\":\"day\"},\"grace\":{\"intervalCount\":10,\"interval\":\"day\"},\"maxLateFees\":{\"type\":\"fixed\",\"value\":0}},\"tipsConfiguration\":{\"tipsPercentage\":[],\"tipsEnabled\":true},\"invoiceNumberPrefix\":\"INV-\",\"paymentMethods\":{\"stripe\":{\"enableBankDebitOnly\":false}},\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]},\"includeTermsNote\":true,\"action\":\"draft\",\"userId\":\"example\",\"discount\":{\"value\":10,\"type\":\"percentage\"},\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5674,15 +4871,7 @@ async fn invoices() {
             &[],
         )
         .await;
-    let _ = api
-        .delete_invoice(
-            "invoiceId",
-            &ghl_invoices::DeleteInvoiceParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-            },
-        )
-        .await;
+    let _ = api.delete_invoice("invoiceId", "altId", value("\"location\"")).send().await;
     server
         .expect(
             "delete_invoice",
@@ -5693,15 +4882,7 @@ async fn invoices() {
             &[],
         )
         .await;
-    let _ = api
-        .get_invoice(
-            "invoiceId",
-            &ghl_invoices::GetInvoiceParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-            },
-        )
-        .await;
+    let _ = api.get_invoice("invoiceId", "altId", value("\"location\"")).send().await;
     server
         .expect(
             "get_invoice",
@@ -5715,10 +4896,11 @@ async fn invoices() {
     let _ = api
         .update_invoice(
             "invoiceId",
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Invoice\",\"title\":\"INVOICE\",\"currency\":\"USD\",\"description\":\"ABC Corp payments\",\"businessDetails\":{\"name\":\"Alex\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"USA\",\"postalCode\":\"559-6993\"},\"phoneNo\":\"+1-214-559-6993\",\"website\":\"www.example.com\"},\"invoiceNumber\":\"1001\",\"contactId\":\"6578278e879ad2646715ba9c\",\"contactDetails\":{\"id\":\"6578278e879ad2646715ba9c\",\"name\":\"Alex\",\"phoneNo\":\"+1234567890\",\"email\":\"alex@example.com\",\"additionalEmails\":[{\"email\":\"alex@example.com\"}],\"companyName\":\"ABC Corp.\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"}},\"termsNotes\":\"<p>This is a default terms.</p>\",\"discount\":{\"value\":10,\"type\":\"percentage\"},\"invoiceItems\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true}],\"automaticTaxesEnabled\":true,\"issueDate\":\"2023-01-01\",\"dueDate\":\"2023-01-14\",\"paymentSchedule\":{\"type\":\"percentage\",\"schedules\":[]},\"tipsConfiguration\":{\"tipsPercentage\":[],\"tipsEnabled\":true},\"invoiceNumberPrefix\":\"INV-\",\"paymentMethods\":{\"stripe\":{\"enableBankDebitOnly\":false}},\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5733,10 +4915,11 @@ async fn invoices() {
     let _ = api
         .update_invoice_late_fees_configuration(
             "invoiceId",
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"lateFeesConfiguration\":{\"enable\":true,\"value\":10,\"type\":\"fixed\",\"frequency\":{\"intervalCount\":10,\"interval\":\"day\"},\"grace\":{\"intervalCount\":10,\"interval\":\"day\"},\"maxLateFees\":{\"type\":\"fixed\",\"value\":0}}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5751,10 +4934,11 @@ async fn invoices() {
     let _ = api
         .record_invoice(
             "invoiceId",
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"mode\":\"card\",\"cheque\":{\"number\":\"129-129-129-912\"},\"notes\":\"This was a direct payment\",\"amount\":999,\"paymentScheduleIds\":[\"6578278e879ad2646715ba9c\"],\"fulfilledAt\":\"2025-03-19T05:03:00.000Z\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5769,10 +4953,11 @@ async fn invoices() {
     let _ = api
         .send_invoice(
             "invoiceId",
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"userId\":\"6578278e879ad2646715ba9c\",\"action\":\"sms_and_email\",\"liveMode\":false,\"sentFrom\":{\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\"}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5787,8 +4972,9 @@ async fn invoices() {
     let _ = api
         .void_invoice(
             "invoiceId",
-            &value("{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\"}"),
+            value("{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5806,16 +4992,7 @@ async fn invoices() {
 async fn knowledge_base() {
     let server = Server::start().await;
     let api = ghl_knowledge_base::KnowledgeBaseClient::new(server.client());
-    let _ = api
-        .list_all_knowledge_bases_paginated(
-            &ghl_knowledge_base::ListAllKnowledgeBasesPaginatedParams {
-                location_id: value("\"locationId\""),
-                query: None,
-                limit: None,
-                last_knowledge_base_id: None,
-            },
-        )
-        .await;
+    let _ = api.list_all_knowledge_bases_paginated("locationId").send().await;
     server
         .expect(
             "list_all_knowledge_bases_paginated",
@@ -5828,8 +5005,9 @@ async fn knowledge_base() {
         .await;
     let _ = api
         .create_knowledge_base(
-            &value("{\"name\":\"example\",\"locationId\":\"example\"}"),
+            value("{\"name\":\"example\",\"locationId\":\"example\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5843,10 +5021,11 @@ async fn knowledge_base() {
         .await;
     let _ = api
         .delete_trained_urls_for_knowledge_base(
-            &value(
+            value(
                 "{\"knowledgeBaseId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"urlIds\":[]}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5859,15 +5038,8 @@ async fn knowledge_base() {
         )
         .await;
     let _ = api
-        .get_all_website_urls_data_by_knowledge_base(
-            &ghl_knowledge_base::GetAllWebsiteUrlsDataByKnowledgeBaseParams {
-                knowledge_base_id: value("\"knowledgeBaseId\""),
-                location_id: value("\"locationId\""),
-                page: None,
-                page_length: None,
-                query: None,
-            },
-        )
+        .get_all_website_urls_data_by_knowledge_base("knowledgeBaseId", "locationId")
+        .send()
         .await;
     server
         .expect(
@@ -5881,10 +5053,11 @@ async fn knowledge_base() {
         .await;
     let _ = api
         .discover_website(
-            &value(
+            value(
                 "{\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"url\":\"https://kubernetes.io/tDtDnQdgm2LXpyiqYvZ6\",\"option\":\"Exact\",\"knowledgeBaseId\":\"tDtDnQdgm2LXpyiqYvZ6\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5898,12 +5071,11 @@ async fn knowledge_base() {
         .await;
     let _ = api
         .get_crawling_status_for_latest_operation(
-            &ghl_knowledge_base::GetCrawlingStatusForLatestOperationParams {
-                location_id: value("\"locationId\""),
-                operation_id: value("\"operationId\""),
-                knowledge_base_id: value("\"knowledgeBaseId\""),
-            },
+            "locationId",
+            "operationId",
+            "knowledgeBaseId",
         )
+        .send()
         .await;
     server
         .expect(
@@ -5917,10 +5089,11 @@ async fn knowledge_base() {
         .await;
     let _ = api
         .train_discovered_urls(
-            &value(
+            value(
                 "{\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"urlIds\":[\"688b640bcb02d498102a13ec\",\"688b640bcb02d498102a13ea\"],\"knowledgeBaseId\":\"jjkkxftgvbhjmn,\",\"operationId\":\"688b640bcb02d498102a13f0,\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5932,16 +5105,7 @@ async fn knowledge_base() {
             &[],
         )
         .await;
-    let _ = api
-        .list(
-            &ghl_knowledge_base::ListParams {
-                knowledge_base_id: value("\"knowledgeBaseId\""),
-                location_id: value("\"locationId\""),
-                limit: None,
-                last_faq_id: None,
-            },
-        )
-        .await;
+    let _ = api.list("knowledgeBaseId", "locationId").send().await;
     server
         .expect(
             "list",
@@ -5954,10 +5118,11 @@ async fn knowledge_base() {
         .await;
     let _ = api
         .create(
-            &value(
+            value(
                 "{\"locationId\":\"HqDZpF8GH3qvgJTmKCoL\",\"question\":\"What is the capital of France?\",\"answer\":\"The capital of France is Paris.\",\"knowledgeBaseId\":\"710KoEzy793Fxubft0bc\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5969,7 +5134,7 @@ async fn knowledge_base() {
             &[],
         )
         .await;
-    let _ = api.delete("id").await;
+    let _ = api.delete("id").send().await;
     server
         .expect(
             "delete",
@@ -5983,10 +5148,11 @@ async fn knowledge_base() {
     let _ = api
         .update(
             "id",
-            &value(
+            value(
                 "{\"question\":\"What is the capital of France?\",\"answer\":\"The capital of France is Paris.\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -5998,7 +5164,7 @@ async fn knowledge_base() {
             &[],
         )
         .await;
-    let _ = api.update_knowledge_base("id", &value("{}")).await;
+    let _ = api.update_knowledge_base("id", value("{}")).send().await;
     server
         .expect(
             "update_knowledge_base",
@@ -6009,7 +5175,7 @@ async fn knowledge_base() {
             &[],
         )
         .await;
-    let _ = api.delete_knowledge_base("knowledgeBaseId").await;
+    let _ = api.delete_knowledge_base("knowledgeBaseId").send().await;
     server
         .expect(
             "delete_knowledge_base",
@@ -6020,7 +5186,7 @@ async fn knowledge_base() {
             &[],
         )
         .await;
-    let _ = api.get_knowledge_base_by_id("knowledgeBaseId").await;
+    let _ = api.get_knowledge_base_by_id("knowledgeBaseId").send().await;
     server
         .expect(
             "get_knowledge_base_by_id",
@@ -6037,13 +5203,7 @@ async fn knowledge_base() {
 async fn links() {
     let server = Server::start().await;
     let api = ghl_links::LinksClient::new(server.client());
-    let _ = api
-        .get_links(
-            &ghl_links::GetLinksParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.get_links("locationId").send().await;
     server
         .expect(
             "get_links",
@@ -6056,10 +5216,11 @@ async fn links() {
         .await;
     let _ = api
         .create_link(
-            &value(
+            value(
                 "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"first tag\",\"redirectTo\":\"https://www.google.com/\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -6071,14 +5232,7 @@ async fn links() {
             &[],
         )
         .await;
-    let _ = api
-        .get_link_by_id(
-            "linkId",
-            &ghl_links::GetLinkByIdParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.get_link_by_id("linkId", "locationId").send().await;
     server
         .expect(
             "get_link_by_id",
@@ -6089,16 +5243,7 @@ async fn links() {
             &[],
         )
         .await;
-    let _ = api
-        .search_trigger_links(
-            &ghl_links::SearchTriggerLinksParams {
-                location_id: value("\"locationId\""),
-                query: None,
-                skip: None,
-                limit: None,
-            },
-        )
-        .await;
+    let _ = api.search_trigger_links("locationId").send().await;
     server
         .expect(
             "search_trigger_links",
@@ -6109,7 +5254,7 @@ async fn links() {
             &[],
         )
         .await;
-    let _ = api.delete_link("linkId").await;
+    let _ = api.delete_link("linkId").send().await;
     server
         .expect(
             "delete_link",
@@ -6123,8 +5268,9 @@ async fn links() {
     let _ = api
         .update_link(
             "linkId",
-            &value("{\"name\":\"first tag\",\"redirectTo\":\"https://www.google.com/\"}"),
+            value("{\"name\":\"first tag\",\"redirectTo\":\"https://www.google.com/\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -6144,10 +5290,11 @@ async fn locations() {
     let api = ghl_locations::LocationsClient::new(server.client());
     let _ = api
         .create_location(
-            &value(
+            value(
                 "{\"name\":\"Mark Shoes\",\"phone\":\"+1410039940\",\"companyId\":\"UAXssdawIWAWD\",\"address\":\"4th fleet street\",\"city\":\"New York\",\"state\":\"Illinois\",\"country\":\"US\",\"postalCode\":\"567654\",\"website\":\"https://yourwebsite.com\",\"timezone\":\"US/Central\",\"prospectInfo\":{\"firstName\":\"John\",\"lastName\":\"Doe\",\"email\":\"john.doe@mail.com\"},\"settings\":{\"allowDuplicateContact\":false,\"allowDuplicateOpportunity\":false,\"allowFacebookNameMerge\":false,\"disableContactTimezone\":false},\"social\":{\"facebookUrl\":\"https://www.facebook.com/\",\"googlePlus\":\"https://www.googleplus.com/\",\"linkedIn\":\"https://www.linkedIn.com/\",\"foursquare\":\"https://www.foursquare.com/\",\"twitter\":\"https://www.foutwitterrsquare.com/\",\"yelp\":\"https://www.yelp.com/\",\"instagram\":\"https://www.instagram.com/\",\"youtube\":\"https://www.youtube.com/\",\"pinterest\":\"https://www.pinterest.com/\",\"blogRss\":\"https://www.blogRss.com/\",\"googlePlacesId\":\"ChIJJGPdVbQTrjsRGUkefteUeFk\"},\"twilio\":{\"sid\":\"AC_XXXXXXXXXXX\",\"authToken\":\"77_XXXXXXXXXXX\"},\"mailgun\":{\"apiKey\":\"key-XXXXXXXXXXX\",\"domain\":\"replies.yourdomain.com\"},\"snapshotId\":\"XXXXXXXXXXX\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -6159,17 +5306,7 @@ async fn locations() {
             &[],
         )
         .await;
-    let _ = api
-        .search_locations(
-            &ghl_locations::SearchLocationsParams {
-                company_id: None,
-                skip: None,
-                limit: None,
-                order: None,
-                email: None,
-            },
-        )
-        .await;
+    let _ = api.search_locations().send().await;
     server
         .expect(
             "search_locations",
@@ -6180,14 +5317,7 @@ async fn locations() {
             &[],
         )
         .await;
-    let _ = api
-        .delete_location(
-            "locationId",
-            &ghl_locations::DeleteLocationParams {
-                delete_twilio_account: value("false"),
-            },
-        )
-        .await;
+    let _ = api.delete_location("locationId", value("false")).send().await;
     server
         .expect(
             "delete_location",
@@ -6198,7 +5328,7 @@ async fn locations() {
             &[],
         )
         .await;
-    let _ = api.get_location("locationId").await;
+    let _ = api.get_location("locationId").send().await;
     server
         .expect(
             "get_location",
@@ -6212,10 +5342,11 @@ async fn locations() {
     let _ = api
         .put_location(
             "locationId",
-            &value(
+            value(
                 "{\"name\":\"Mark Shoes\",\"phone\":\"+1410039940\",\"companyId\":\"UAXssdawIWAWD\",\"address\":\"4th fleet street\",\"city\":\"New York\",\"state\":\"Illinois\",\"country\":\"US\",\"postalCode\":\"567654\",\"website\":\"https://yourwebsite.com\",\"timezone\":\"US/Central\",\"prospectInfo\":{\"firstName\":\"John\",\"lastName\":\"Doe\",\"email\":\"john.doe@mail.com\"},\"settings\":{\"allowDuplicateContact\":false,\"allowDuplicateOpportunity\":false,\"allowFacebookNameMerge\":false,\"disableContactTimezone\":false},\"social\":{\"facebookUrl\":\"https://www.facebook.com/\",\"googlePlus\":\"https://www.googleplus.com/\",\"linkedIn\":\"https://www.linkedIn.com/\",\"foursquare\":\"https://www.foursquare.com/\",\"twitter\":\"https://www.foutwitterrsquare.com/\",\"yelp\":\"https://www.yelp.com/\",\"instagram\":\"https://www.instagram.com/\",\"youtube\":\"https://www.youtube.com/\",\"pinterest\":\"https://www.pinterest.com/\",\"blogRss\":\"https://www.blogRss.com/\",\"googlePlacesId\":\"ChIJJGPdVbQTrjsRGUkefteUeFk\"},\"twilio\":{\"sid\":\"AC_XXXXXXXXXXX\",\"authToken\":\"77_XXXXXXXXXXX\"},\"mailgun\":{\"apiKey\":\"key-XXXXXXXXXXX\",\"domain\":\"replies.yourdomain.com\"},\"snapshot\":{\"id\":\"XXXXXXXXXXX\",\"override\":false}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -6227,14 +5358,7 @@ async fn locations() {
             &[],
         )
         .await;
-    let _ = api
-        .get_custom_fields(
-            "locationId",
-            &ghl_locations::GetCustomFieldsParams {
-                model: None,
-            },
-        )
-        .await;
+    let _ = api.get_custom_fields("locationId").send().await;
     server
         .expect(
             "get_custom_fields",
@@ -6248,10 +5372,11 @@ async fn locations() {
     let _ = api
         .create_custom_field(
             "locationId",
-            &value(
+            value(
                 "{\"name\":\"Custom Field\",\"dataType\":\"TEXT\",\"placeholder\":\"Placeholder Text\",\"acceptedFormat\":[\".pdf\",\".docx\",\".jpeg\"],\"isMultipleFile\":false,\"maxNumberOfFiles\":2,\"textBoxListOptions\":[{\"label\":\"First\",\"prefillValue\":\"\"}],\"position\":0,\"model\":\"opportunity\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -6266,8 +5391,9 @@ async fn locations() {
     let _ = api
         .upload_file_custom_fields(
             "locationId",
-            &value("{\"id\":\"aWdODOBVOlH1RUFKWQke\",\"maxFiles\":\"15\"}"),
+            value("{\"id\":\"aWdODOBVOlH1RUFKWQke\",\"maxFiles\":\"15\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -6279,7 +5405,7 @@ async fn locations() {
             &[],
         )
         .await;
-    let _ = api.delete_custom_field("locationId", "id").await;
+    let _ = api.delete_custom_field("locationId", "id").send().await;
     server
         .expect(
             "delete_custom_field",
@@ -6290,7 +5416,7 @@ async fn locations() {
             &[],
         )
         .await;
-    let _ = api.get_custom_field("locationId", "id").await;
+    let _ = api.get_custom_field("locationId", "id").send().await;
     server
         .expect(
             "get_custom_field",
@@ -6305,10 +5431,11 @@ async fn locations() {
         .update_custom_field(
             "locationId",
             "id",
-            &value(
+            value(
                 "{\"name\":\"Custom Field\",\"placeholder\":\"Placeholder Text\",\"acceptedFormat\":[\".pdf\",\".docx\",\".jpeg\"],\"isMultipleFile\":false,\"maxNumberOfFiles\":2,\"textBoxListOptions\":[{\"label\":\"First\",\"prefillValue\":\"\"}],\"position\":0,\"model\":\"opportunity\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -6320,7 +5447,7 @@ async fn locations() {
             &[],
         )
         .await;
-    let _ = api.get_custom_values("locationId").await;
+    let _ = api.get_custom_values("locationId").send().await;
     server
         .expect(
             "get_custom_values",
@@ -6334,8 +5461,9 @@ async fn locations() {
     let _ = api
         .create_custom_value(
             "locationId",
-            &value("{\"name\":\"Custom Field Name\",\"value\":\"Value\"}"),
+            value("{\"name\":\"Custom Field Name\",\"value\":\"Value\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -6347,7 +5475,7 @@ async fn locations() {
             &[],
         )
         .await;
-    let _ = api.delete_custom_value("locationId", "id").await;
+    let _ = api.delete_custom_value("locationId", "id").send().await;
     server
         .expect(
             "delete_custom_value",
@@ -6358,7 +5486,7 @@ async fn locations() {
             &[],
         )
         .await;
-    let _ = api.get_custom_value("locationId", "id").await;
+    let _ = api.get_custom_value("locationId", "id").send().await;
     server
         .expect(
             "get_custom_value",
@@ -6373,8 +5501,9 @@ async fn locations() {
         .update_custom_value(
             "locationId",
             "id",
-            &value("{\"name\":\"Custom Field Name\",\"value\":\"Value\"}"),
+            value("{\"name\":\"Custom Field Name\",\"value\":\"Value\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -6389,10 +5518,11 @@ async fn locations() {
     let _ = api
         .create_recurring_task(
             "locationId",
-            &value(
+            value(
                 "{\"title\":\"Task Name\",\"description\":\"Task Description\",\"contactIds\":[\"sx6wyHhbFdRXh302Lunr\"],\"owners\":[\"sx6wyHhbFdRXh302Lunr\"],\"rruleOptions\":{\"intervalType\":\"hourly\",\"interval\":1,\"startDate\":\"2025-07-23T10:00:00.000Z\",\"dueAfterSeconds\":600},\"ignoreTaskCreation\":true}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -6404,7 +5534,7 @@ async fn locations() {
             &[],
         )
         .await;
-    let _ = api.delete_recurring_task("locationId", "id").await;
+    let _ = api.delete_recurring_task("locationId", "id").send().await;
     server
         .expect(
             "delete_recurring_task",
@@ -6415,7 +5545,7 @@ async fn locations() {
             &[],
         )
         .await;
-    let _ = api.get_recurring_task_by_id("locationId", "id").await;
+    let _ = api.get_recurring_task_by_id("locationId", "id").send().await;
     server
         .expect(
             "get_recurring_task_by_id",
@@ -6430,10 +5560,11 @@ async fn locations() {
         .update_recurring_task(
             "locationId",
             "id",
-            &value(
+            value(
                 "{\"title\":\"Task Name\",\"description\":\"Task Description\",\"contactIds\":[\"sx6wyHhbFdRXh302Lunr\"],\"owners\":[\"sx6wyHhbFdRXh302Lunr\"],\"rruleOptions\":{\"intervalType\":\"hourly\",\"interval\":1,\"startDate\":\"2025-07-23T10:00:00.000Z\",\"dueAfterSeconds\":600},\"ignoreTaskCreation\":true}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -6445,7 +5576,7 @@ async fn locations() {
             &[],
         )
         .await;
-    let _ = api.get_location_tags("locationId").await;
+    let _ = api.get_location_tags("locationId").send().await;
     server
         .expect(
             "get_location_tags",
@@ -6456,7 +5587,7 @@ async fn locations() {
             &[],
         )
         .await;
-    let _ = api.create_tag("locationId", &value("{\"name\":\"Tag\"}")).await;
+    let _ = api.create_tag("locationId", value("{\"name\":\"Tag\"}")).send().await;
     server
         .expect(
             "create_tag",
@@ -6467,7 +5598,7 @@ async fn locations() {
             &[],
         )
         .await;
-    let _ = api.delete_tag("locationId", "tagId").await;
+    let _ = api.delete_tag("locationId", "tagId").send().await;
     server
         .expect(
             "delete_tag",
@@ -6478,7 +5609,7 @@ async fn locations() {
             &[],
         )
         .await;
-    let _ = api.get_tag_by_id("locationId", "tagId").await;
+    let _ = api.get_tag_by_id("locationId", "tagId").send().await;
     server
         .expect(
             "get_tag_by_id",
@@ -6489,7 +5620,10 @@ async fn locations() {
             &[],
         )
         .await;
-    let _ = api.update_tag("locationId", "tagId", &value("{\"name\":\"Tag\"}")).await;
+    let _ = api
+        .update_tag("locationId", "tagId", value("{\"name\":\"Tag\"}"))
+        .send()
+        .await;
     server
         .expect(
             "update_tag",
@@ -6503,10 +5637,11 @@ async fn locations() {
     let _ = api
         .task_search(
             "locationId",
-            &value(
+            value(
                 "{\"contactId\":[\"dSMo5jnqkJyh8YeGXM7k\",\"j5WESpmRj816VtyUuWwh\"],\"completed\":true,\"assignedTo\":[\"0004Mtfsd11SBU1mBPgd\"],\"query\":\"Task Name\",\"limit\":10,\"skip\":10,\"businessId\":\"6348240b98722079e5417332\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -6518,18 +5653,7 @@ async fn locations() {
             &[],
         )
         .await;
-    let _ = api
-        .get_all_or_email_sms_templates(
-            "locationId",
-            &ghl_locations::GetAllOrEmailSmsTemplatesParams {
-                deleted: None,
-                skip: None,
-                limit: None,
-                type_: None,
-                origin_id: value("\"originId\""),
-            },
-        )
-        .await;
+    let _ = api.get_all_or_email_sms_templates("locationId", "originId").send().await;
     server
         .expect(
             "get_all_or_email_sms_templates",
@@ -6540,7 +5664,7 @@ async fn locations() {
             &[],
         )
         .await;
-    let _ = api.delete_an_email_sms_template("locationId", "id").await;
+    let _ = api.delete_an_email_sms_template("locationId", "id").send().await;
     server
         .expect(
             "delete_an_email_sms_template",
@@ -6551,7 +5675,7 @@ async fn locations() {
             &[],
         )
         .await;
-    let _ = api.get_timezones("locationId").await;
+    let _ = api.get_timezones("locationId").send().await;
     server
         .expect(
             "get_timezones",
@@ -6571,10 +5695,11 @@ async fn marketplace() {
     let _ = api
         .uninstall_application(
             "appId",
-            &value(
+            value(
                 "{\"companyId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"reason\":\"Application is not working as expected\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -6586,7 +5711,7 @@ async fn marketplace() {
             &[],
         )
         .await;
-    let _ = api.get_installer_details("appId").await;
+    let _ = api.get_installer_details("appId").send().await;
     server
         .expect(
             "get_installer_details",
@@ -6597,7 +5722,7 @@ async fn marketplace() {
             &[],
         )
         .await;
-    let _ = api.get_rebilling_config_for_app("appId", "locationId").await;
+    let _ = api.get_rebilling_config_for_app("appId", "locationId").send().await;
     server
         .expect(
             "get_rebilling_config_for_app",
@@ -6608,19 +5733,7 @@ async fn marketplace() {
             &[],
         )
         .await;
-    let _ = api
-        .get_charges(
-            &ghl_marketplace::GetChargesParams {
-                meter_id: None,
-                event_id: None,
-                user_id: None,
-                start_date: None,
-                end_date: None,
-                skip: None,
-                limit: None,
-            },
-        )
-        .await;
+    let _ = api.get_charges().send().await;
     server
         .expect(
             "get_charges",
@@ -6633,10 +5746,11 @@ async fn marketplace() {
         .await;
     let _ = api
         .charge(
-            &value(
+            value(
                 "{\"appId\":\"6578278e879ad2646715ba9c\",\"meterId\":\"680b97022b4a34420f5f9b93\",\"eventId\":\"evt_abc123\",\"userId\":\"user_abc123\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"companyId\":\"company_abc123\",\"description\":\"Charge for sending 10 SMS messages\",\"price\":0.01,\"units\":10,\"eventTime\":\"2025-03-26T00:00:000Z\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -6648,7 +5762,7 @@ async fn marketplace() {
             &[],
         )
         .await;
-    let _ = api.has_funds().await;
+    let _ = api.has_funds().send().await;
     server
         .expect(
             "has_funds",
@@ -6659,7 +5773,7 @@ async fn marketplace() {
             &[],
         )
         .await;
-    let _ = api.delete_charge("chargeId").await;
+    let _ = api.delete_charge("chargeId").send().await;
     server
         .expect(
             "delete_charge",
@@ -6670,7 +5784,7 @@ async fn marketplace() {
             &[],
         )
         .await;
-    let _ = api.get_specific_charge("chargeId").await;
+    let _ = api.get_specific_charge("chargeId").send().await;
     server
         .expect(
             "get_specific_charge",
@@ -6683,10 +5797,11 @@ async fn marketplace() {
         .await;
     let _ = api
         .migrate_connection(
-            &value(
+            value(
                 "{\"type\":\"oauth2\",\"locationId\":\"location_12345\",\"appId\":\"507f1f77bcf86cd799439011\",\"appVersionId\":\"507f1f77bcf86cd799439012\",\"accountId\":\"my-connection-identifier\",\"apiKey\":\"sk_test_1234567890\",\"basicCredentials\":{\"email\":\"user@example.com\",\"password\":\"p@ssw0rd\"},\"accessToken\":\"ya29.a0AfH6SMBx...\",\"refreshToken\":\"1//0gHq5F...\",\"expiryIn\":3600000,\"expiryAt\":1735689600000,\"scopes\":[\"contacts.readonly\",\"contacts.write\"],\"displayName\":\"My Connection Display Name\",\"isDefault\":false}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -6706,10 +5821,11 @@ async fn medias() {
     let api = ghl_medias::MediasClient::new(server.client());
     let _ = api
         .bulk_delete_media_objects(
-            &value(
+            value(
                 "{\"filesToBeDeleted\":[{\"_id\":\"686f630df0d3166d68fbcec2\"}],\"altType\":\"location\",\"altId\":\"sx6wyHhbFdRXh302LLNR\",\"status\":\"deleted\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -6723,19 +5839,13 @@ async fn medias() {
         .await;
     let _ = api
         .fetch_media_content(
-            &ghl_medias::FetchMediaContentParams {
-                offset: None,
-                limit: None,
-                sort_by: value("\"sortBy\""),
-                sort_order: value("\"sortOrder\""),
-                type_: value("\"type\""),
-                query: None,
-                alt_type: value("\"location\""),
-                alt_id: value("\"altId\""),
-                parent_id: None,
-                fetch_all: None,
-            },
+            "sortBy",
+            "sortOrder",
+            "type",
+            value("\"location\""),
+            "altId",
         )
+        .send()
         .await;
     server
         .expect(
@@ -6749,10 +5859,11 @@ async fn medias() {
         .await;
     let _ = api
         .create_media_folder(
-            &value(
+            value(
                 "{\"altId\":\"sx6wyHhbFdRXh302LLNR\",\"altType\":\"location\",\"name\":\"New Folder\",\"parentId\":\"64af50c42d567a3b4f5989e0\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -6766,10 +5877,11 @@ async fn medias() {
         .await;
     let _ = api
         .bulk_update_media_objects(
-            &value(
+            value(
                 "{\"altId\":\"sx6wyHhbFdRXh302LLNR\",\"altType\":\"location\",\"filesToBeUpdated\":[{\"id\":\"686f9817f0d3165be9fbcef6\",\"name\":\"Updated File Name.pdf\"}]}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -6781,7 +5893,7 @@ async fn medias() {
             &[],
         )
         .await;
-    let _ = api.upload_media_content(&value("{}")).await;
+    let _ = api.upload_media_content(value("{}")).send().await;
     server
         .expect(
             "upload_media_content",
@@ -6792,15 +5904,7 @@ async fn medias() {
             &[],
         )
         .await;
-    let _ = api
-        .delete_media_content(
-            "id",
-            &ghl_medias::DeleteMediaContentParams {
-                alt_type: value("\"location\""),
-                alt_id: value("\"altId\""),
-            },
-        )
-        .await;
+    let _ = api.delete_media_content("id", value("\"location\""), "altId").send().await;
     server
         .expect(
             "delete_media_content",
@@ -6814,10 +5918,11 @@ async fn medias() {
     let _ = api
         .update_media_object(
             "id",
-            &value(
+            value(
                 "{\"name\":\"Updated File Name.pdf\",\"altType\":\"location\",\"altId\":\"sx6wyHhbFdRXh302LLNR\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -6835,22 +5940,7 @@ async fn medias() {
 async fn oauth() {
     let server = Server::start().await;
     let api = ghl_oauth::OauthClient::new(server.client());
-    let _ = api
-        .get_installed_location(
-            &ghl_oauth::GetInstalledLocationParams {
-                skip: None,
-                limit: None,
-                query: None,
-                is_installed: None,
-                company_id: value("\"companyId\""),
-                app_id: value("\"appId\""),
-                version_id: None,
-                on_trial: None,
-                plan_id: None,
-                location_id: None,
-            },
-        )
-        .await;
+    let _ = api.get_installed_location("companyId", "appId").send().await;
     server
         .expect(
             "get_installed_location",
@@ -6863,8 +5953,9 @@ async fn oauth() {
         .await;
     let _ = api
         .get_location_access_token(
-            &value("{\"companyId\":\"example\",\"locationId\":\"example\"}"),
+            value("{\"companyId\":\"example\",\"locationId\":\"example\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -6878,10 +5969,11 @@ async fn oauth() {
         .await;
     let _ = api
         .get_access_token(
-            &value(
+            value(
                 "{\"client_id\":\"example\",\"client_secret\":\"example\",\"grant_type\":\"authorization_code\",\"user_type\":\"Location\",\"redirect_uri\":\"https://myapp.com/oauth/callback/gohighlevel\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect("get_access_token", "POST", "/oauth/token", "2021-07-28", None, &[])
@@ -6892,13 +5984,7 @@ async fn oauth() {
 async fn objects() {
     let server = Server::start().await;
     let api = ghl_objects::ObjectsClient::new(server.client());
-    let _ = api
-        .get_object_by_location_id(
-            &ghl_objects::GetObjectByLocationIdParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.get_object_by_location_id("locationId").send().await;
     server
         .expect(
             "get_object_by_location_id",
@@ -6911,10 +5997,11 @@ async fn objects() {
         .await;
     let _ = api
         .create_custom_object_schema(
-            &value(
+            value(
                 "{\"labels\":{\"singular\":\"Pet\",\"plural\":\"Pets\"},\"key\":\"custom_objects.pet\",\"description\":\"These are non vaccinated pets\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"primaryDisplayPropertyDetails\":{\"key\":\"custom_objects.pet.name\",\"name\":\"Pet name\",\"dataType\":\"TEXT\"}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -6926,15 +6013,7 @@ async fn objects() {
             &[],
         )
         .await;
-    let _ = api
-        .get_object_schema_by_key(
-            "key",
-            &ghl_objects::GetObjectSchemaByKeyParams {
-                location_id: value("\"locationId\""),
-                fetch_properties: None,
-            },
-        )
-        .await;
+    let _ = api.get_object_schema_by_key("key", "locationId").send().await;
     server
         .expect(
             "get_object_schema_by_key",
@@ -6948,10 +6027,11 @@ async fn objects() {
     let _ = api
         .update_custom_object(
             "key",
-            &value(
+            value(
                 "{\"labels\":{\"singular\":\"Pet\",\"plural\":\"Pets\"},\"description\":\"These are non vaccinated pets\",\"locationId\":\"632c34b4c9b7da3358ac9891\",\"searchableProperties\":[\"custom_objects.mad.mad\",\"custom_objects.mad.record_1\",\"custom_objects.mad.nn\"]}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -6963,7 +6043,7 @@ async fn objects() {
             &[],
         )
         .await;
-    let _ = api.create_object_record("schemaKey", &value("null")).await;
+    let _ = api.create_object_record("schemaKey", value("null")).send().await;
     server
         .expect(
             "create_object_record",
@@ -6977,10 +6057,11 @@ async fn objects() {
     let _ = api
         .search_object_records(
             "schemaKey",
-            &value(
+            value(
                 "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"page\":1,\"pageLimit\":10,\"query\":\"Buddy\",\"searchAfter\":[\"sx6wyHhbFdRXh302Lunr\",\"sx6wyHhbFdRXh302Lunr\"]}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -6992,7 +6073,7 @@ async fn objects() {
             &[],
         )
         .await;
-    let _ = api.delete_object_record("schemaKey", "id").await;
+    let _ = api.delete_object_record("schemaKey", "id").send().await;
     server
         .expect(
             "delete_object_record",
@@ -7003,7 +6084,7 @@ async fn objects() {
             &[],
         )
         .await;
-    let _ = api.get_record_by_id("schemaKey", "id").await;
+    let _ = api.get_record_by_id("schemaKey", "id").send().await;
     server
         .expect(
             "get_record_by_id",
@@ -7015,14 +6096,8 @@ async fn objects() {
         )
         .await;
     let _ = api
-        .update_object_record(
-            "schemaKey",
-            "id",
-            &ghl_objects::UpdateObjectRecordParams {
-                location_id: value("\"locationId\""),
-            },
-            &value("null"),
-        )
+        .update_object_record("schemaKey", "id", "locationId", value("null"))
+        .send()
         .await;
     server
         .expect(
@@ -7042,10 +6117,11 @@ async fn opportunities() {
     let api = ghl_opportunities::OpportunitiesClient::new(server.client());
     let _ = api
         .create_opportunity(
-            &value(
+            value(
                 "{\"pipelineId\":\"VDm7RPYC2GLUvdpKmBfC\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"First Opps\",\"pipelineStageId\":\"7915dedc-8f18-44d5-8bc3-77c04e994a10\",\"status\":\"open\",\"contactId\":\"mTkSCb1UBjb5tk4OvB69\",\"monetaryValue\":220,\"assignedTo\":\"082goXVW3lIExEQPOnd3\",\"customFields\":[{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"field_value\":\"9039160788\"}]}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -7057,19 +6133,7 @@ async fn opportunities() {
             &[],
         )
         .await;
-    let _ = api
-        .get_lost_reason(
-            &ghl_opportunities::GetLostReasonParams {
-                location_id: value("\"locationId\""),
-                name: None,
-                deleted: None,
-                query: None,
-                skip: None,
-                limit: None,
-                get_count: None,
-            },
-        )
-        .await;
+    let _ = api.get_lost_reason("locationId").send().await;
     server
         .expect(
             "get_lost_reason",
@@ -7080,13 +6144,7 @@ async fn opportunities() {
             &[],
         )
         .await;
-    let _ = api
-        .get_pipelines(
-            &ghl_opportunities::GetPipelinesParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.get_pipelines("locationId").send().await;
     server
         .expect(
             "get_pipelines",
@@ -7097,32 +6155,7 @@ async fn opportunities() {
             &[],
         )
         .await;
-    let _ = api
-        .search_opportunity(
-            &ghl_opportunities::SearchOpportunityParams {
-                q: None,
-                location_id: value("\"location_id\""),
-                pipeline_id: None,
-                pipeline_stage_id: None,
-                contact_id: None,
-                status: None,
-                assigned_to: None,
-                campaign_id: None,
-                id: None,
-                order: None,
-                end_date: None,
-                start_after: None,
-                start_after_id: None,
-                date: None,
-                country: None,
-                page: None,
-                limit: None,
-                get_tasks: None,
-                get_notes: None,
-                get_calendar_events: None,
-            },
-        )
-        .await;
+    let _ = api.search_opportunity("location_id").send().await;
     server
         .expect(
             "search_opportunity",
@@ -7135,10 +6168,11 @@ async fn opportunities() {
         .await;
     let _ = api
         .search_opportunities_advanced(
-            &value(
+            value(
                 "{\"locationId\":\"i2SpAtBVHSVea1sL6oah\",\"query\":\"example\",\"limit\":0,\"page\":0,\"searchAfter\":[],\"additionalDetails\":{\"notes\":false,\"tasks\":false,\"calendarEvents\":false,\"unReadConversations\":false}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -7152,10 +6186,11 @@ async fn opportunities() {
         .await;
     let _ = api
         .upsert_opportunity(
-            &value(
+            value(
                 "{\"id\":\"yWQobCRIhRguQtD2llvk\",\"pipelineId\":\"bCkKGpDsyPP4peuKowkG\",\"locationId\":\"CLu7BaljjqrEjBGKTNNe\",\"followers\":[],\"isRemoveAllFollowers\":true,\"followersActionType\":\"add\",\"name\":\"opportunity name\",\"pipelineStageId\":\"7915dedc-8f18-44d5-8bc3-77c04e994a10\",\"monetaryValue\":220,\"assignedTo\":\"082goXVW3lIExEQPOnd3\",\"lostReasonId\":\"CLu7BaljjqrEjBGKTNNe\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -7167,7 +6202,7 @@ async fn opportunities() {
             &[],
         )
         .await;
-    let _ = api.delete_opportunity("id").await;
+    let _ = api.delete_opportunity("id").send().await;
     server
         .expect(
             "delete_opportunity",
@@ -7178,7 +6213,7 @@ async fn opportunities() {
             &[],
         )
         .await;
-    let _ = api.get_opportunity("id").await;
+    let _ = api.get_opportunity("id").send().await;
     server
         .expect(
             "get_opportunity",
@@ -7192,10 +6227,11 @@ async fn opportunities() {
     let _ = api
         .update_opportunity(
             "id",
-            &value(
+            value(
                 "{\"pipelineId\":\"bCkKGpDsyPP4peuKowkG\",\"name\":\"First Opps\",\"pipelineStageId\":\"7915dedc-8f18-44d5-8bc3-77c04e994a10\",\"monetaryValue\":220,\"assignedTo\":\"082goXVW3lIExEQPOnd3\",\"customFields\":[{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"field_value\":\"9039160788\"}]}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -7210,11 +6246,9 @@ async fn opportunities() {
     let _ = api
         .remove_followers_opportunity(
             "id",
-            &ghl_opportunities::RemoveFollowersOpportunityParams {
-                is_remove_all_followers: None,
-            },
-            &value("{\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"sx6wyHhbFdRXh302Lunr\"]}"),
+            value("{\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"sx6wyHhbFdRXh302Lunr\"]}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -7229,8 +6263,9 @@ async fn opportunities() {
     let _ = api
         .add_followers_opportunity(
             "id",
-            &value("{\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"sx6wyHhbFdRXh302Lunr\"]}"),
+            value("{\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"sx6wyHhbFdRXh302Lunr\"]}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -7245,8 +6280,9 @@ async fn opportunities() {
     let _ = api
         .update_opportunity_status(
             "id",
-            &value("{\"status\":\"open\",\"lostReasonId\":\"CLu7BaljjqrEjBGKTNNe\"}"),
+            value("{\"status\":\"open\",\"lostReasonId\":\"CLu7BaljjqrEjBGKTNNe\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -7266,10 +6302,11 @@ async fn payments() {
     let api = ghl_payments::PaymentsClient::new(server.client());
     let _ = api
         .delete_coupon(
-            &value(
+            value(
                 "{\"altId\":\"BQdAwxa0ky1iK2sstLGJ\",\"altType\":\"location\",\"id\":\"6241712be68f7a98102ba272\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -7281,16 +6318,7 @@ async fn payments() {
             &[],
         )
         .await;
-    let _ = api
-        .get_coupon(
-            &ghl_payments::GetCouponParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-                id: value("\"id\""),
-                code: value("\"code\""),
-            },
-        )
-        .await;
+    let _ = api.get_coupon("altId", value("\"location\""), "id", "code").send().await;
     server
         .expect(
             "get_coupon",
@@ -7303,10 +6331,11 @@ async fn payments() {
         .await;
     let _ = api
         .create_coupon(
-            &value(
+            value(
                 "{\"altId\":\"BQdAwxa0ky1iK2sstLGJ\",\"altType\":\"location\",\"name\":\"New Year Sale\",\"code\":\"LEVELUPDAY2022\",\"discountType\":\"amount\",\"discountValue\":10,\"startDate\":\"2023-01-01T22:45:00.000Z\",\"endDate\":\"2023-01-31T22:45:00.000Z\",\"usageLimit\":10,\"productIds\":[\"6241712be68f7a98102ba272\"],\"applyToFuturePayments\":true,\"applyToFuturePaymentsConfig\":{\"type\":\"forever | fixed\",\"duration\":5,\"durationType\":\"months\"},\"limitPerCustomer\":true}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -7320,10 +6349,11 @@ async fn payments() {
         .await;
     let _ = api
         .update_coupon(
-            &value(
+            value(
                 "{\"altId\":\"BQdAwxa0ky1iK2sstLGJ\",\"altType\":\"location\",\"name\":\"New Year Sale\",\"code\":\"LEVELUPDAY2022\",\"discountType\":\"amount\",\"discountValue\":10,\"startDate\":\"2023-01-01T22:45:00.000Z\",\"endDate\":\"2023-01-31T22:45:00.000Z\",\"usageLimit\":10,\"productIds\":[\"6241712be68f7a98102ba272\"],\"applyToFuturePayments\":true,\"applyToFuturePaymentsConfig\":{\"type\":\"forever | fixed\",\"duration\":5,\"durationType\":\"months\"},\"limitPerCustomer\":true,\"id\":\"6241712be68f7a98102ba272\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -7335,18 +6365,7 @@ async fn payments() {
             &[],
         )
         .await;
-    let _ = api
-        .list_coupons(
-            &ghl_payments::ListCouponsParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-                limit: None,
-                offset: None,
-                status: None,
-                search: None,
-            },
-        )
-        .await;
+    let _ = api.list_coupons("altId", value("\"location\"")).send().await;
     server
         .expect(
             "list_coupons",
@@ -7359,10 +6378,11 @@ async fn payments() {
         .await;
     let _ = api
         .custom_provider_marketplace_app_update_capabilities(
-            &value(
+            value(
                 "{\"supportsSubscriptionSchedules\":true,\"companyId\":\"Yjnwuduw83e8x30sm0\",\"locationId\":\"Yjnwuduw83e8x30sm0\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -7374,13 +6394,7 @@ async fn payments() {
             &[],
         )
         .await;
-    let _ = api
-        .fetch_config(
-            &ghl_payments::FetchConfigParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.fetch_config("locationId").send().await;
     server
         .expect(
             "fetch_config",
@@ -7393,13 +6407,12 @@ async fn payments() {
         .await;
     let _ = api
         .create_config(
-            &ghl_payments::CreateConfigParams {
-                location_id: value("\"locationId\""),
-            },
-            &value(
+            "locationId",
+            value(
                 "{\"live\":{\"apiKey\":\"y5ZQxryRFXZHvUJZdLeXXXXX\",\"publishableKey\":\"rzp_test_zPRoVMLOa0XXXX\"},\"test\":{\"apiKey\":\"y5ZQxryRFXZHvUJZdLeXXXXX\",\"publishableKey\":\"rzp_test_zPRoVMLOa0XXXX\"}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -7412,12 +6425,8 @@ async fn payments() {
         )
         .await;
     let _ = api
-        .disconnect_config(
-            &ghl_payments::DisconnectConfigParams {
-                location_id: value("\"locationId\""),
-            },
-            &value("{\"liveMode\":false}"),
-        )
+        .disconnect_config("locationId", value("{\"liveMode\":false}"))
+        .send()
         .await;
     server
         .expect(
@@ -7429,13 +6438,7 @@ async fn payments() {
             &[],
         )
         .await;
-    let _ = api
-        .delete_integration(
-            &ghl_payments::DeleteIntegrationParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.delete_integration("locationId").send().await;
     server
         .expect(
             "delete_integration",
@@ -7448,13 +6451,12 @@ async fn payments() {
         .await;
     let _ = api
         .create_integration(
-            &ghl_payments::CreateIntegrationParams {
-                location_id: value("\"locationId\""),
-            },
-            &value(
+            "locationId",
+            value(
                 "{\"name\":\"Company Paypal Integration\",\"description\":\"This payment gateway supports payments in India via UPI, Net banking, cards and wallets.\",\"paymentsUrl\":\"https://testpayment.paypal.com\",\"queryUrl\":\"https://testsubscription.paypal.com\",\"imageUrl\":\"https://testsubscription.paypal.com\",\"supportsSubscriptionSchedule\":true}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -7466,16 +6468,7 @@ async fn payments() {
             &[],
         )
         .await;
-    let _ = api
-        .list_integration_providers(
-            &ghl_payments::ListIntegrationProvidersParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-                limit: None,
-                offset: None,
-            },
-        )
-        .await;
+    let _ = api.list_integration_providers("altId", value("\"location\"")).send().await;
     server
         .expect(
             "list_integration_providers",
@@ -7488,10 +6481,11 @@ async fn payments() {
         .await;
     let _ = api
         .create_integration_provider(
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"uniqueName\":\"easy-direct\",\"title\":\"Title\",\"provider\":\"authorize-net\",\"description\":\"Description\",\"imageUrl\":\"https://example.com/image.jpg\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -7503,25 +6497,7 @@ async fn payments() {
             &[],
         )
         .await;
-    let _ = api
-        .list_orders(
-            &ghl_payments::ListOrdersParams {
-                location_id: None,
-                alt_id: value("\"altId\""),
-                status: None,
-                payment_status: None,
-                payment_mode: None,
-                start_at: None,
-                end_at: None,
-                search: None,
-                contact_id: None,
-                funnel_product_ids: None,
-                source_id: None,
-                limit: None,
-                offset: None,
-            },
-        )
-        .await;
+    let _ = api.list_orders("altId").send().await;
     server
         .expect(
             "list_orders",
@@ -7532,15 +6508,7 @@ async fn payments() {
             &[],
         )
         .await;
-    let _ = api
-        .get_order_by_id(
-            "orderId",
-            &ghl_payments::GetOrderByIdParams {
-                location_id: None,
-                alt_id: value("\"altId\""),
-            },
-        )
-        .await;
+    let _ = api.get_order_by_id("orderId", "altId").send().await;
     server
         .expect(
             "get_order_by_id",
@@ -7552,13 +6520,8 @@ async fn payments() {
         )
         .await;
     let _ = api
-        .list_order_fulfillment(
-            "orderId",
-            &ghl_payments::ListOrderFulfillmentParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-            },
-        )
+        .list_order_fulfillment("orderId", "altId", value("\"location\""))
+        .send()
         .await;
     server
         .expect(
@@ -7573,10 +6536,11 @@ async fn payments() {
     let _ = api
         .create_order_fulfillment(
             "orderId",
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"trackings\":[{\"trackingNumber\":\"40012345678\",\"shippingCarrier\":\"FedEx\",\"trackingUrl\":\"https://www.fedex.com/wtrk/track/?trknbr=40012345678\"}],\"items\":[{\"priceId\":\"6578278e879ad2646715ba9c\",\"qty\":1}],\"notifyCustomer\":true}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -7588,15 +6552,7 @@ async fn payments() {
             &[],
         )
         .await;
-    let _ = api
-        .list_order_notes(
-            "orderId",
-            &ghl_payments::ListOrderNotesParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-            },
-        )
-        .await;
+    let _ = api.list_order_notes("orderId", "altId", value("\"location\"")).send().await;
     server
         .expect(
             "list_order_notes",
@@ -7610,10 +6566,11 @@ async fn payments() {
     let _ = api
         .record_order_payment(
             "orderId",
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"mode\":\"card\",\"card\":{\"type\":\"mastercard\",\"last4\":\"1234\"},\"cheque\":{\"number\":\"129-129-129-912\"},\"notes\":\"This was a direct payment\",\"amount\":100}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -7625,25 +6582,7 @@ async fn payments() {
             &[],
         )
         .await;
-    let _ = api
-        .list_subscriptions(
-            &ghl_payments::ListSubscriptionsParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-                entity_id: None,
-                payment_mode: None,
-                start_at: None,
-                end_at: None,
-                entity_source_type: None,
-                search: None,
-                contact_id: None,
-                id: None,
-                limit: None,
-                offset: None,
-                get_payments_collected_count: None,
-            },
-        )
-        .await;
+    let _ = api.list_subscriptions("altId", value("\"location\"")).send().await;
     server
         .expect(
             "list_subscriptions",
@@ -7655,13 +6594,8 @@ async fn payments() {
         )
         .await;
     let _ = api
-        .get_subscription_by_id(
-            "subscriptionId",
-            &ghl_payments::GetSubscriptionByIdParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-            },
-        )
+        .get_subscription_by_id("subscriptionId", "altId", value("\"location\""))
+        .send()
         .await;
     server
         .expect(
@@ -7673,26 +6607,7 @@ async fn payments() {
             &[],
         )
         .await;
-    let _ = api
-        .list_transactions(
-            &ghl_payments::ListTransactionsParams {
-                location_id: None,
-                alt_id: value("\"altId\""),
-                alt_type: value("\"altType\""),
-                payment_mode: None,
-                start_at: None,
-                end_at: None,
-                entity_source_type: None,
-                entity_source_sub_type: None,
-                search: None,
-                subscription_id: None,
-                entity_id: None,
-                contact_id: None,
-                limit: None,
-                offset: None,
-            },
-        )
-        .await;
+    let _ = api.list_transactions("altId", "altType").send().await;
     server
         .expect(
             "list_transactions",
@@ -7703,16 +6618,7 @@ async fn payments() {
             &[],
         )
         .await;
-    let _ = api
-        .get_transaction_by_id(
-            "transactionId",
-            &ghl_payments::GetTransactionByIdParams {
-                location_id: None,
-                alt_id: value("\"altId\""),
-                alt_type: value("\"altType\""),
-            },
-        )
-        .await;
+    let _ = api.get_transaction_by_id("transactionId", "altId", "altType").send().await;
     server
         .expect(
             "get_transaction_by_id",
@@ -7729,13 +6635,7 @@ async fn payments() {
 async fn phone_system() {
     let server = Server::start().await;
     let api = ghl_phone_system::PhoneSystemClient::new(server.client());
-    let _ = api
-        .get_number_pool_list(
-            &ghl_phone_system::GetNumberPoolListParams {
-                location_id: None,
-            },
-        )
-        .await;
+    let _ = api.get_number_pool_list().send().await;
     server
         .expect(
             "get_number_pool_list",
@@ -7746,17 +6646,7 @@ async fn phone_system() {
             &[],
         )
         .await;
-    let _ = api
-        .active_numbers(
-            "locationId",
-            &ghl_phone_system::ActiveNumbersParams {
-                page_size: None,
-                page: None,
-                search_filter: None,
-                skip_number_pool: None,
-            },
-        )
-        .await;
+    let _ = api.active_numbers("locationId").send().await;
     server
         .expect(
             "active_numbers",
@@ -7767,21 +6657,7 @@ async fn phone_system() {
             &[],
         )
         .await;
-    let _ = api
-        .available_numbers(
-            "locationId",
-            &ghl_phone_system::AvailableNumbersParams {
-                country_code: value("\"countryCode\""),
-                number_types: None,
-                first_part: None,
-                last_part: None,
-                anywhere: None,
-                sms_enabled: None,
-                mms_enabled: None,
-                voice_enabled: None,
-            },
-        )
-        .await;
+    let _ = api.available_numbers("locationId", "countryCode").send().await;
     server
         .expect(
             "available_numbers",
@@ -7795,10 +6671,11 @@ async fn phone_system() {
     let _ = api
         .purchase_phone_number(
             "locationId",
-            &value(
+            value(
                 "{\"phoneNumber\":\"+18305551234\",\"countryCode\":\"US\",\"numberType\":\"local\",\"addressSid\":\"AD1234567890abcdef1234567890abcde\",\"bundleSid\":\"BU1234567890abcdef1234567890abcde\",\"locality\":\"San Antonio\",\"region\":\"TX\",\"fingerprintId\":\"fp_abc123def456\",\"skipLocationKYC\":false}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -7816,24 +6693,7 @@ async fn phone_system() {
 async fn products() {
     let server = Server::start().await;
     let api = ghl_products::ProductsClient::new(server.client());
-    let _ = api
-        .list_invoices(
-            &ghl_products::ListInvoicesParams {
-                limit: None,
-                offset: None,
-                location_id: value("\"locationId\""),
-                search: None,
-                collection_ids: None,
-                collection_slug: None,
-                expand: None,
-                product_ids: None,
-                store_id: None,
-                included_in_store: None,
-                available_in_store: None,
-                sort_order: None,
-            },
-        )
-        .await;
+    let _ = api.list_invoices("locationId").send().await;
     server
         .expect(
             "list_invoices",
@@ -7846,10 +6706,11 @@ async fn products() {
         .await;
     let _ = api
         .create_product(
-            &value(
+            value(
                 "{\"name\":\"Awesome Product\",\"locationId\":\"3SwdhCsvxI8Au3KsPJt6\",\"description\":\"Product description goes here.\",\"productType\":\"DIGITAL\",\"image\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png\",\"statementDescriptor\":\"abcde\",\"availableInStore\":true,\"medias\":[{\"id\":\"fzrgusiuu0m\",\"title\":\"1dd7dcd0-e71d-4cf7-a06b-6d47723d6a29.png\",\"url\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/sample.png\",\"type\":\"image\",\"isFeatured\":true}],\"variants\":[{\"id\":\"38s63qmxfr4\",\"name\":\"Size\",\"options\":[{\"id\":\"h4z7u0im2q8\",\"name\":\"XL\"}]}],\"collectionIds\":[\"65d71377c326ea78e1c47df5\",\"65d71377c326ea78e1c47d34\"],\"isTaxesEnabled\":true,\"taxes\":[\"654492a4e6bef380114de15a\"],\"automaticTaxCategoryId\":\"65d71377c326ea78e1c47df5\",\"isLabelEnabled\":true,\"label\":{\"title\":\"Featured\",\"startDate\":\"2024-06-26T05:43:35.000Z\",\"endDate\":\"2024-06-30T05:43:39.000Z\"},\"slug\":\"awesome-product\",\"seo\":{\"title\":\"Best Sellers\",\"description\":\"Collections where all the best products are available\"},\"taxInclusive\":true}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -7863,10 +6724,11 @@ async fn products() {
         .await;
     let _ = api
         .bulk_update(
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"type\":\"bulk-update-price\",\"productIds\":[\"5f8d0d55b54764421b7156c1\"],\"filters\":{\"collectionIds\":[\"5f8d0d55b54764421b7156c1\",\"5f8d0d55b54764421b7156c2\"],\"productType\":\"one-time\",\"availableInStore\":true,\"search\":\"blue t-shirt\"},\"price\":{\"type\":\"INCREASE_BY_AMOUNT\",\"value\":100,\"roundToWhole\":true},\"compareAtPrice\":{\"type\":\"INCREASE_BY_AMOUNT\",\"value\":100,\"roundToWhole\":true},\"currency\":\"USD\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -7880,10 +6742,11 @@ async fn products() {
         .await;
     let _ = api
         .bulk_edit(
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"products\":[{\"_id\":\"64a1b2c3d4e5f67890123456\",\"name\":\"Premium Product\",\"description\":\"A high-quality premium product with excellent features and durability\",\"image\":\"https://example.com/product-image.jpg\",\"availableInStore\":true,\"prices\":[{\"_id\":\"64a1b2c3d4e5f67890123456\",\"name\":\"Standard Plan\",\"amount\":99.99,\"currency\":\"USD\",\"compareAtPrice\":129.99,\"availableQuantity\":100,\"trackInventory\":true,\"allowOutOfStockPurchases\":false,\"sku\":\"SKU-001\",\"trialPeriod\":7,\"totalCycles\":12,\"setupFee\":25,\"shippingOptions\":{\"weight\":{\"value\":10,\"unit\":\"kg\"},\"dimensions\":{\"height\":10,\"width\":10,\"length\":10,\"unit\":\"cm\"}},\"recurring\":{\"interval\":\"day\",\"intervalCount\":1}}],\"collectionIds\":[\"64a1b2c3d4e5f67890123458\",\"64a1b2c3d4e5f67890123459\"],\"isLabelEnabled\":true,\"isTaxesEnabled\":true,\"seo\":{\"title\":\"Best Sellers\",\"description\":\"Collections where all the best products are available\"},\"slug\":\"premium-product\",\"automaticTaxCategoryId\":\"64a1b2c3d4e5f67890123460\",\"taxInclusive\":false}]}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -7895,18 +6758,7 @@ async fn products() {
             &[],
         )
         .await;
-    let _ = api
-        .get_product_collection(
-            &ghl_products::GetProductCollectionParams {
-                limit: None,
-                offset: None,
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-                collection_ids: None,
-                name: None,
-            },
-        )
-        .await;
+    let _ = api.get_product_collection("altId", value("\"location\"")).send().await;
     server
         .expect(
             "get_product_collection",
@@ -7919,10 +6771,11 @@ async fn products() {
         .await;
     let _ = api
         .create_product_collection(
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"LOCATION\",\"collectionId\":\"66057f9d28536eae584ec047\",\"name\":\"Best Sellers\",\"slug\":\"best-sellers\",\"image\":\"http://example.com/watermark.png\",\"seo\":{\"title\":\"Best Sellers\",\"description\":\"Collections where all the best products are available\"}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -7935,13 +6788,8 @@ async fn products() {
         )
         .await;
     let _ = api
-        .delete_product_collection(
-            "collectionId",
-            &ghl_products::DeleteProductCollectionParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-            },
-        )
+        .delete_product_collection("collectionId", "altId", value("\"location\""))
+        .send()
         .await;
     server
         .expect(
@@ -7953,14 +6801,7 @@ async fn products() {
             &[],
         )
         .await;
-    let _ = api
-        .get_product_collection_id(
-            "collectionId",
-            &ghl_products::GetProductCollectionIdParams {
-                alt_id: value("\"altId\""),
-            },
-        )
-        .await;
+    let _ = api.get_product_collection_id("collectionId", "altId").send().await;
     server
         .expect(
             "get_product_collection_id",
@@ -7974,10 +6815,11 @@ async fn products() {
     let _ = api
         .update_product_collection(
             "collectionId",
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"LOCATION\",\"name\":\"Best Sellers\",\"slug\":\"best-sellers\",\"image\":\"http://example.com/watermark.png\",\"seo\":{\"title\":\"Best Sellers\",\"description\":\"Collections where all the best products are available\"}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -7989,17 +6831,7 @@ async fn products() {
             &[],
         )
         .await;
-    let _ = api
-        .get_list_inventory(
-            &ghl_products::GetListInventoryParams {
-                limit: None,
-                offset: None,
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-                search: None,
-            },
-        )
-        .await;
+    let _ = api.get_list_inventory("altId", value("\"location\"")).send().await;
     server
         .expect(
             "get_list_inventory",
@@ -8012,10 +6844,11 @@ async fn products() {
         .await;
     let _ = api
         .update_inventory(
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"items\":[{\"priceId\":\"5e9f8f8f8f8f8f8f8f8f8f8\",\"availableQuantity\":10,\"allowOutOfStockPurchases\":false}]}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -8027,23 +6860,7 @@ async fn products() {
             &[],
         )
         .await;
-    let _ = api
-        .get_product_reviews(
-            &ghl_products::GetProductReviewsParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-                limit: None,
-                offset: None,
-                sort_field: None,
-                sort_order: None,
-                rating: None,
-                start_date: None,
-                end_date: None,
-                product_id: None,
-                store_id: None,
-            },
-        )
-        .await;
+    let _ = api.get_product_reviews("altId", value("\"location\"")).send().await;
     server
         .expect(
             "get_product_reviews",
@@ -8056,10 +6873,11 @@ async fn products() {
         .await;
     let _ = api
         .bulk_update_product_review(
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"reviews\":[{\"reviewId\":\"6578278e879ad2646715ba9c\",\"productId\":\"6578278e879ad2646715ba9d\",\"storeId\":\"a1b2c3d4e5f6g7h8i9j0k1l2\"}],\"status\":\"approved\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -8071,19 +6889,7 @@ async fn products() {
             &[],
         )
         .await;
-    let _ = api
-        .get_reviews_count(
-            &ghl_products::GetReviewsCountParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-                rating: None,
-                start_date: None,
-                end_date: None,
-                product_id: None,
-                store_id: None,
-            },
-        )
-        .await;
+    let _ = api.get_reviews_count("altId", value("\"location\"")).send().await;
     server
         .expect(
             "get_reviews_count",
@@ -8095,14 +6901,8 @@ async fn products() {
         )
         .await;
     let _ = api
-        .delete_product_review(
-            "reviewId",
-            &ghl_products::DeleteProductReviewParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-                product_id: value("\"productId\""),
-            },
-        )
+        .delete_product_review("reviewId", "altId", value("\"location\""), "productId")
+        .send()
         .await;
     server
         .expect(
@@ -8117,10 +6917,11 @@ async fn products() {
     let _ = api
         .update_product_review(
             "reviewId",
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"productId\":\"6578278e879ad2646715ba9c\",\"status\":\"approved\",\"reply\":[{\"headline\":\"Amazing product with great quality\",\"comment\":\"This product exceeded my expectations in terms of quality and performance. Highly recommended!\",\"user\":{\"name\":\"John Doe\",\"email\":\"example@example.com\",\"phone\":\"+1-555-555-5555\",\"isCustomer\":true}}],\"headline\":\"Amazing product with great quality\",\"detail\":\"The product is for sure a must and recommended buy\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -8135,10 +6936,11 @@ async fn products() {
     let _ = api
         .update_store_status(
             "storeId",
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"action\":\"include\",\"productIds\":[\"productId1\",\"productId2\"]}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -8153,10 +6955,11 @@ async fn products() {
     let _ = api
         .update_display_priority(
             "storeId",
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"products\":[]}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -8169,15 +6972,8 @@ async fn products() {
         )
         .await;
     let _ = api
-        .get_product_store_stats(
-            "storeId",
-            &ghl_products::GetProductStoreStatsParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-                search: None,
-                collection_ids: None,
-            },
-        )
+        .get_product_store_stats("storeId", "altId", value("\"location\""))
+        .send()
         .await;
     server
         .expect(
@@ -8189,15 +6985,7 @@ async fn products() {
             &[],
         )
         .await;
-    let _ = api
-        .delete_product_by_id(
-            "productId",
-            &ghl_products::DeleteProductByIdParams {
-                location_id: value("\"locationId\""),
-                send_wishlist_status: None,
-            },
-        )
-        .await;
+    let _ = api.delete_product_by_id("productId", "locationId").send().await;
     server
         .expect(
             "delete_product_by_id",
@@ -8208,15 +6996,7 @@ async fn products() {
             &[],
         )
         .await;
-    let _ = api
-        .get_product_by_id(
-            "productId",
-            &ghl_products::GetProductByIdParams {
-                location_id: value("\"locationId\""),
-                send_wishlist_status: None,
-            },
-        )
-        .await;
+    let _ = api.get_product_by_id("productId", "locationId").send().await;
     server
         .expect(
             "get_product_by_id",
@@ -8230,10 +7010,11 @@ async fn products() {
     let _ = api
         .update_product_by_id(
             "productId",
-            &value(
+            value(
                 "{\"name\":\"Awesome Product\",\"locationId\":\"3SwdhCsvxI8Au3KsPJt6\",\"description\":\"Product description goes here.\",\"productType\":\"DIGITAL\",\"image\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png\",\"statementDescriptor\":\"abcde\",\"availableInStore\":true,\"medias\":[{\"id\":\"fzrgusiuu0m\",\"title\":\"1dd7dcd0-e71d-4cf7-a06b-6d47723d6a29.png\",\"url\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/sample.png\",\"type\":\"image\",\"isFeatured\":true}],\"variants\":[{\"id\":\"38s63qmxfr4\",\"name\":\"Size\",\"options\":[{\"id\":\"h4z7u0im2q8\",\"name\":\"XL\"}]}],\"collectionIds\":[\"65d71377c326ea78e1c47df5\",\"65d71377c326ea78e1c47d34\"],\"isTaxesEnabled\":true,\"taxes\":[\"654492a4e6bef380114de15a\"],\"automaticTaxCategoryId\":\"65d71377c326ea78e1c47df5\",\"isLabelEnabled\":true,\"label\":{\"title\":\"Featured\",\"startDate\":\"2024-06-26T05:43:35.000Z\",\"endDate\":\"2024-06-30T05:43:39.000Z\"},\"slug\":\"awesome-product\",\"seo\":{\"title\":\"Best Sellers\",\"description\":\"Collections where all the best products are available\"},\"taxInclusive\":true}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -8245,17 +7026,7 @@ async fn products() {
             &[],
         )
         .await;
-    let _ = api
-        .list_prices_for_product(
-            "productId",
-            &ghl_products::ListPricesForProductParams {
-                limit: None,
-                offset: None,
-                location_id: value("\"locationId\""),
-                ids: None,
-            },
-        )
-        .await;
+    let _ = api.list_prices_for_product("productId", "locationId").send().await;
     server
         .expect(
             "list_prices_for_product",
@@ -8269,10 +7040,11 @@ async fn products() {
     let _ = api
         .create_price_for_product(
             "productId",
-            &value(
+            value(
                 "{\"name\":\"Price Name\",\"type\":\"one_time\",\"currency\":\"USD\",\"amount\":99.99,\"recurring\":{\"interval\":\"day\",\"intervalCount\":1},\"membershipOffers\":[{\"label\":\"top_50\",\"value\":\"50\",\"_id\":\"655b33aa2209e60b6adb87a7\"}],\"trialPeriod\":7,\"totalCycles\":12,\"setupFee\":10.99,\"variantOptionIds\":[\"option_id_1\",\"option_id_2\"],\"compareAtPrice\":19.99,\"locationId\":\"6578278e879ad2646715ba9c\",\"userId\":\"6578278e879ad2646715ba9c\",\"meta\":{\"source\":\"stripe\",\"sourceId\":\"123\",\"stripePriceId\":\"price_123\",\"internalSource\":\"agency_plan\"},\"trackInventory\":true,\"availableQuantity\":5,\"allowOutOfStockPurchases\":true,\"sku\":\"sku_123\",\"shippingOptions\":{\"weight\":{\"value\":10,\"unit\":\"kg\"},\"dimensions\":{\"height\":10,\"width\":10,\"length\":10,\"unit\":\"cm\"}},\"isDigitalProduct\":true}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -8285,13 +7057,8 @@ async fn products() {
         )
         .await;
     let _ = api
-        .delete_price_by_id_for_product(
-            "productId",
-            "priceId",
-            &ghl_products::DeletePriceByIdForProductParams {
-                location_id: value("\"locationId\""),
-            },
-        )
+        .delete_price_by_id_for_product("productId", "priceId", "locationId")
+        .send()
         .await;
     server
         .expect(
@@ -8304,13 +7071,8 @@ async fn products() {
         )
         .await;
     let _ = api
-        .get_price_by_id_for_product(
-            "productId",
-            "priceId",
-            &ghl_products::GetPriceByIdForProductParams {
-                location_id: value("\"locationId\""),
-            },
-        )
+        .get_price_by_id_for_product("productId", "priceId", "locationId")
+        .send()
         .await;
     server
         .expect(
@@ -8326,10 +7088,11 @@ async fn products() {
         .update_price_by_id_for_product(
             "productId",
             "priceId",
-            &value(
+            value(
                 "{\"name\":\"Price Name\",\"type\":\"one_time\",\"currency\":\"USD\",\"amount\":99.99,\"recurring\":{\"interval\":\"day\",\"intervalCount\":1},\"membershipOffers\":[{\"label\":\"top_50\",\"value\":\"50\",\"_id\":\"655b33aa2209e60b6adb87a7\"}],\"trialPeriod\":7,\"totalCycles\":12,\"setupFee\":10.99,\"variantOptionIds\":[\"option_id_1\",\"option_id_2\"],\"compareAtPrice\":19.99,\"locationId\":\"6578278e879ad2646715ba9c\",\"userId\":\"6578278e879ad2646715ba9c\",\"meta\":{\"source\":\"stripe\",\"sourceId\":\"123\",\"stripePriceId\":\"price_123\",\"internalSource\":\"agency_plan\"},\"trackInventory\":true,\"availableQuantity\":5,\"allowOutOfStockPurchases\":true,\"sku\":\"sku_123\",\"shippingOptions\":{\"weight\":{\"value\":10,\"unit\":\"kg\"},\"dimensions\":{\"height\":10,\"width\":10,\"length\":10,\"unit\":\"cm\"}},\"isDigitalProduct\":true}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -8347,20 +7110,7 @@ async fn products() {
 async fn proposals() {
     let server = Server::start().await;
     let api = ghl_proposals::ProposalsClient::new(server.client());
-    let _ = api
-        .list_documents_contracts(
-            &ghl_proposals::ListDocumentsContractsParams {
-                location_id: value("\"locationId\""),
-                status: None,
-                payment_status: None,
-                limit: None,
-                skip: None,
-                query: None,
-                date_from: None,
-                date_to: None,
-            },
-        )
-        .await;
+    let _ = api.list_documents_contracts("locationId").send().await;
     server
         .expect(
             "list_documents_contracts",
@@ -8373,10 +7123,11 @@ async fn proposals() {
         .await;
     let _ = api
         .send_documents_contracts(
-            &value(
+            value(
                 "{\"locationId\":\"hTlkh7t8gujsahgg93\",\"documentId\":\"hTlkh7t8gujsahgg93\",\"documentName\":\"new Document\",\"medium\":\"email\",\"ccRecipients\":[{\"id\":\"u240JcS0E5qE0ziHnwMm\",\"email\":\"jim@gmail.com\",\"imageUrl\":\"\",\"contactName\":\"Jim Anton\",\"firstName\":\"Jim\",\"lastName\":\"Anton\"}],\"notificationSettings\":{\"sender\":{\"fromName\":\"\",\"fromEmail\":\"\"},\"receive\":{\"subject\":\"\",\"templateId\":\"\"}},\"sentBy\":\"1234567890\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -8388,21 +7139,7 @@ async fn proposals() {
             &[],
         )
         .await;
-    let _ = api
-        .list_documents_contracts_templates(
-            &ghl_proposals::ListDocumentsContractsTemplatesParams {
-                location_id: value("\"locationId\""),
-                date_from: None,
-                date_to: None,
-                type_: None,
-                name: None,
-                is_public_document: None,
-                user_id: None,
-                limit: None,
-                skip: None,
-            },
-        )
-        .await;
+    let _ = api.list_documents_contracts_templates("locationId").send().await;
     server
         .expect(
             "list_documents_contracts_templates",
@@ -8415,10 +7152,11 @@ async fn proposals() {
         .await;
     let _ = api
         .send_documents_contracts_template(
-            &value(
+            value(
                 "{\"templateId\":\"hTlkh7t8gujsahgg93\",\"userId\":\"hTlkh7t8gujsahgg93\",\"sendDocument\":true,\"locationId\":\"hTlkh7t8gujsahgg93\",\"contactId\":\"hTlkh7t8gujsahgg93\",\"opportunityId\":\"hTlkh7t8gujsahgg93\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -8437,7 +7175,7 @@ async fn proposals() {
 async fn saas_api() {
     let server = Server::start().await;
     let api = ghl_saas_api::SaasApiClient::new(server.client());
-    let _ = api.get_agency_plans_deprecated("companyId").await;
+    let _ = api.get_agency_plans_deprecated("companyId").send().await;
     server
         .expect(
             "get_agency_plans_deprecated",
@@ -8451,8 +7189,9 @@ async fn saas_api() {
     let _ = api
         .bulk_disable_saas_deprecated(
             "companyId",
-            &value("{\"locationIds\":[\"locationId1\",\"locationId2\"]}"),
+            value("{\"locationIds\":[\"locationId1\",\"locationId2\"]}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -8467,10 +7206,11 @@ async fn saas_api() {
     let _ = api
         .bulk_enable_saas_deprecated(
             "companyId",
-            &value(
+            value(
                 "{\"locationIds\":[\"locationId1\",\"locationId2\"],\"isSaaSV2\":true,\"actionPayload\":{\"priceId\":\"price_1QDPY5FpU9DlKp7RQ8BXfywx\",\"stripeAccountId\":\"acct_1QDPY5FpU9DlKp7RQ8BXfywx\",\"saasPlanId\":\"66c4d36534f21f900dc2a265\",\"providerLocationId\":\"r06mdj4OrrERzYDvsOdh\"}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -8485,10 +7225,11 @@ async fn saas_api() {
     let _ = api
         .enable_saas_location_deprecated(
             "locationId",
-            &value(
+            value(
                 "{\"stripeAccountId\":\"acct_1QDPY5FpU9DlKp7RQ8BXfywx\",\"name\":\"John Doe\",\"email\":\"john.doe@example.com\",\"stripeCustomerId\":\"cus_1QDPY5FpU9DlKp7RQ8BXfywx\",\"companyId\":\"example\",\"isSaaSV2\":true,\"contactId\":\"1QDPY5FpU9DlKp7RQ8BXfywx\",\"providerLocationId\":\"r06mdj4OrrERzYDvsOdh\",\"description\":\"Description\",\"saasPlanId\":\"1QDPY5FpU9DlKp7RQ8BXfywx\",\"priceId\":\"price_1QDPY5FpU9DlKp7RQ8BXfywx\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -8501,12 +7242,8 @@ async fn saas_api() {
         )
         .await;
     let _ = api
-        .get_location_subscription_deprecated(
-            "locationId",
-            &ghl_saas_api::GetLocationSubscriptionDeprecatedParams {
-                company_id: value("\"companyId\""),
-            },
-        )
+        .get_location_subscription_deprecated("locationId", "companyId")
+        .send()
         .await;
     server
         .expect(
@@ -8518,15 +7255,7 @@ async fn saas_api() {
             &[],
         )
         .await;
-    let _ = api
-        .locations_deprecated(
-            &ghl_saas_api::LocationsDeprecatedParams {
-                customer_id: None,
-                subscription_id: None,
-                company_id: value("\"companyId\""),
-            },
-        )
-        .await;
+    let _ = api.locations_deprecated("companyId").send().await;
     server
         .expect(
             "locations_deprecated",
@@ -8540,8 +7269,9 @@ async fn saas_api() {
     let _ = api
         .pause_location_deprecated(
             "locationId",
-            &value("{\"paused\":true,\"companyId\":\"companyId1\"}"),
+            value("{\"paused\":true,\"companyId\":\"companyId1\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -8553,14 +7283,7 @@ async fn saas_api() {
             &[],
         )
         .await;
-    let _ = api
-        .get_saas_locations_deprecated(
-            "companyId",
-            &ghl_saas_api::GetSaasLocationsDeprecatedParams {
-                page: None,
-            },
-        )
-        .await;
+    let _ = api.get_saas_locations_deprecated("companyId").send().await;
     server
         .expect(
             "get_saas_locations_deprecated",
@@ -8571,14 +7294,7 @@ async fn saas_api() {
             &[],
         )
         .await;
-    let _ = api
-        .get_saas_plan_deprecated(
-            "planId",
-            &ghl_saas_api::GetSaasPlanDeprecatedParams {
-                company_id: value("\"companyId\""),
-            },
-        )
-        .await;
+    let _ = api.get_saas_plan_deprecated("planId", "companyId").send().await;
     server
         .expect(
             "get_saas_plan_deprecated",
@@ -8592,10 +7308,11 @@ async fn saas_api() {
     let _ = api
         .update_rebilling_deprecated(
             "companyId",
-            &value(
+            value(
                 "{\"product\":\"contentAI\",\"locationIds\":[\"zzyG7A4x6bRJl5SlhQhH\",\"Vygq7VgXCDfg3xnl8TBR\"],\"config\":{\"optIn\":true,\"enabled\":true,\"markup\":5}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -8610,10 +7327,11 @@ async fn saas_api() {
     let _ = api
         .update_saas_subscription_deprecated(
             "locationId",
-            &value(
+            value(
                 "{\"subscriptionId\":\"sub_1QDPY5FpU9DlKp7RQ8BXfywx\",\"customerId\":\"cus_1QDPY5FpU9DlKp7RQ8BXfywx\",\"companyId\":\"companyId1\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -8625,7 +7343,7 @@ async fn saas_api() {
             &[],
         )
         .await;
-    let _ = api.get_agency_plans("companyId").await;
+    let _ = api.get_agency_plans("companyId").send().await;
     server
         .expect(
             "get_agency_plans",
@@ -8639,8 +7357,9 @@ async fn saas_api() {
     let _ = api
         .bulk_disable_saas(
             "companyId",
-            &value("{\"locationIds\":[\"locationId1\",\"locationId2\"]}"),
+            value("{\"locationIds\":[\"locationId1\",\"locationId2\"]}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -8655,10 +7374,11 @@ async fn saas_api() {
     let _ = api
         .bulk_enable_saas(
             "companyId",
-            &value(
+            value(
                 "{\"locationIds\":[\"locationId1\",\"locationId2\"],\"isSaaSV2\":true,\"actionPayload\":{\"priceId\":\"price_1QDPY5FpU9DlKp7RQ8BXfywx\",\"stripeAccountId\":\"acct_1QDPY5FpU9DlKp7RQ8BXfywx\",\"saasPlanId\":\"66c4d36534f21f900dc2a265\",\"providerLocationId\":\"r06mdj4OrrERzYDvsOdh\"}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -8673,10 +7393,11 @@ async fn saas_api() {
     let _ = api
         .enable_saas_location(
             "locationId",
-            &value(
+            value(
                 "{\"stripeAccountId\":\"acct_1QDPY5FpU9DlKp7RQ8BXfywx\",\"name\":\"John Doe\",\"email\":\"john.doe@example.com\",\"stripeCustomerId\":\"cus_1QDPY5FpU9DlKp7RQ8BXfywx\",\"companyId\":\"example\",\"isSaaSV2\":true,\"contactId\":\"1QDPY5FpU9DlKp7RQ8BXfywx\",\"providerLocationId\":\"r06mdj4OrrERzYDvsOdh\",\"description\":\"Description\",\"saasPlanId\":\"1QDPY5FpU9DlKp7RQ8BXfywx\",\"priceId\":\"price_1QDPY5FpU9DlKp7RQ8BXfywx\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -8688,14 +7409,7 @@ async fn saas_api() {
             &[],
         )
         .await;
-    let _ = api
-        .get_location_subscription(
-            "locationId",
-            &ghl_saas_api::GetLocationSubscriptionParams {
-                company_id: value("\"companyId\""),
-            },
-        )
-        .await;
+    let _ = api.get_location_subscription("locationId", "companyId").send().await;
     server
         .expect(
             "get_location_subscription",
@@ -8706,15 +7420,7 @@ async fn saas_api() {
             &[],
         )
         .await;
-    let _ = api
-        .locations(
-            &ghl_saas_api::LocationsParams {
-                customer_id: value("\"customerId\""),
-                subscription_id: value("\"subscriptionId\""),
-                company_id: value("\"companyId\""),
-            },
-        )
-        .await;
+    let _ = api.locations("customerId", "subscriptionId", "companyId").send().await;
     server
         .expect(
             "locations",
@@ -8728,8 +7434,9 @@ async fn saas_api() {
     let _ = api
         .pause_location(
             "locationId",
-            &value("{\"paused\":true,\"companyId\":\"companyId1\"}"),
+            value("{\"paused\":true,\"companyId\":\"companyId1\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -8741,14 +7448,7 @@ async fn saas_api() {
             &[],
         )
         .await;
-    let _ = api
-        .get_saas_locations(
-            "companyId",
-            &ghl_saas_api::GetSaasLocationsParams {
-                page: value("1"),
-            },
-        )
-        .await;
+    let _ = api.get_saas_locations("companyId", value("1")).send().await;
     server
         .expect(
             "get_saas_locations",
@@ -8759,14 +7459,7 @@ async fn saas_api() {
             &[],
         )
         .await;
-    let _ = api
-        .get_saas_plan(
-            "planId",
-            &ghl_saas_api::GetSaasPlanParams {
-                company_id: value("\"companyId\""),
-            },
-        )
-        .await;
+    let _ = api.get_saas_plan("planId", "companyId").send().await;
     server
         .expect(
             "get_saas_plan",
@@ -8780,10 +7473,11 @@ async fn saas_api() {
     let _ = api
         .update_rebilling(
             "companyId",
-            &value(
+            value(
                 "{\"product\":\"contentAI\",\"locationIds\":[\"zzyG7A4x6bRJl5SlhQhH\",\"Vygq7VgXCDfg3xnl8TBR\"],\"config\":{\"optIn\":true,\"enabled\":true,\"markup\":5}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -8798,10 +7492,11 @@ async fn saas_api() {
     let _ = api
         .generate_payment_link(
             "locationId",
-            &value(
+            value(
                 "{\"subscriptionId\":\"sub_1QDPY5FpU9DlKp7RQ8BXfywx\",\"customerId\":\"cus_1QDPY5FpU9DlKp7RQ8BXfywx\",\"companyId\":\"companyId1\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -8819,13 +7514,7 @@ async fn saas_api() {
 async fn snapshots() {
     let server = Server::start().await;
     let api = ghl_snapshots::SnapshotsClient::new(server.client());
-    let _ = api
-        .get_custom_snapshots(
-            &ghl_snapshots::GetCustomSnapshotsParams {
-                company_id: value("\"companyId\""),
-            },
-        )
-        .await;
+    let _ = api.get_custom_snapshots("companyId").send().await;
     server
         .expect(
             "get_custom_snapshots",
@@ -8838,13 +7527,12 @@ async fn snapshots() {
         .await;
     let _ = api
         .create_snapshot_share_link(
-            &ghl_snapshots::CreateSnapshotShareLinkParams {
-                company_id: value("\"companyId\""),
-            },
-            &value(
+            "companyId",
+            value(
                 "{\"snapshot_id\":\"1eM2UgkfaECOYyUdCo9Pa\",\"share_type\":\"permanent_link\",\"relationship_number\":\"0-128-926,1-208-926,2-008-926\",\"share_location_id\":\"l1C08ntBrFjLS0elLIYU, U1C08ntBrFjLS0elKIYP\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -8857,16 +7545,8 @@ async fn snapshots() {
         )
         .await;
     let _ = api
-        .get_snapshot_push(
-            "snapshotId",
-            &ghl_snapshots::GetSnapshotPushParams {
-                company_id: value("\"companyId\""),
-                from: value("\"from\""),
-                to: value("\"to\""),
-                last_doc: value("\"lastDoc\""),
-                limit: value("\"limit\""),
-            },
-        )
+        .get_snapshot_push("snapshotId", "companyId", "from", "to", "lastDoc", "limit")
+        .send()
         .await;
     server
         .expect(
@@ -8879,13 +7559,8 @@ async fn snapshots() {
         )
         .await;
     let _ = api
-        .get_latest_snapshot_push(
-            "snapshotId",
-            "locationId",
-            &ghl_snapshots::GetLatestSnapshotPushParams {
-                company_id: value("\"companyId\""),
-            },
-        )
+        .get_latest_snapshot_push("snapshotId", "locationId", "companyId")
+        .send()
         .await;
     server
         .expect(
@@ -8904,16 +7579,7 @@ async fn snapshots() {
 async fn social_media_posting() {
     let server = Server::start().await;
     let api = ghl_social_media_posting::SocialMediaPostingClient::new(server.client());
-    let _ = api
-        .start_facebook_oauth(
-            &ghl_social_media_posting::StartFacebookOauthParams {
-                location_id: value("\"locationId\""),
-                user_id: value("\"userId\""),
-                page: None,
-                reconnect: None,
-            },
-        )
-        .await;
+    let _ = api.start_facebook_oauth("locationId", "userId").send().await;
     server
         .expect(
             "start_facebook_oauth",
@@ -8924,16 +7590,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api
-        .start_google_oauth(
-            &ghl_social_media_posting::StartGoogleOauthParams {
-                location_id: value("\"locationId\""),
-                user_id: value("\"userId\""),
-                page: None,
-                reconnect: None,
-            },
-        )
-        .await;
+    let _ = api.start_google_oauth("locationId", "userId").send().await;
     server
         .expect(
             "start_google_oauth",
@@ -8944,16 +7601,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api
-        .start_instagram_oauth(
-            &ghl_social_media_posting::StartInstagramOauthParams {
-                location_id: value("\"locationId\""),
-                user_id: value("\"userId\""),
-                page: None,
-                reconnect: None,
-            },
-        )
-        .await;
+    let _ = api.start_instagram_oauth("locationId", "userId").send().await;
     server
         .expect(
             "start_instagram_oauth",
@@ -8964,16 +7612,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api
-        .start_linkedin_oauth(
-            &ghl_social_media_posting::StartLinkedinOauthParams {
-                location_id: value("\"locationId\""),
-                user_id: value("\"userId\""),
-                page: None,
-                reconnect: None,
-            },
-        )
-        .await;
+    let _ = api.start_linkedin_oauth("locationId", "userId").send().await;
     server
         .expect(
             "start_linkedin_oauth",
@@ -8984,16 +7623,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api
-        .start_tiktok_business_oauth(
-            &ghl_social_media_posting::StartTiktokBusinessOauthParams {
-                location_id: value("\"locationId\""),
-                user_id: value("\"userId\""),
-                page: None,
-                reconnect: None,
-            },
-        )
-        .await;
+    let _ = api.start_tiktok_business_oauth("locationId", "userId").send().await;
     server
         .expect(
             "start_tiktok_business_oauth",
@@ -9004,16 +7634,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api
-        .start_tiktok_oauth(
-            &ghl_social_media_posting::StartTiktokOauthParams {
-                location_id: value("\"locationId\""),
-                user_id: value("\"userId\""),
-                page: None,
-                reconnect: None,
-            },
-        )
-        .await;
+    let _ = api.start_tiktok_oauth("locationId", "userId").send().await;
     server
         .expect(
             "start_tiktok_oauth",
@@ -9024,16 +7645,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api
-        .start_twitter_oauth(
-            &ghl_social_media_posting::StartTwitterOauthParams {
-                location_id: value("\"locationId\""),
-                user_id: value("\"userId\""),
-                page: None,
-                reconnect: None,
-            },
-        )
-        .await;
+    let _ = api.start_twitter_oauth("locationId", "userId").send().await;
     server
         .expect(
             "start_twitter_oauth",
@@ -9044,7 +7656,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api.get_facebook_page_group("locationId", "accountId").await;
+    let _ = api.get_facebook_page_group("locationId", "accountId").send().await;
     server
         .expect(
             "get_facebook_page_group",
@@ -9059,10 +7671,11 @@ async fn social_media_posting() {
         .attach_facebook_page_group(
             "locationId",
             "accountId",
-            &value(
+            value(
                 "{\"type\":\"page\",\"originId\":\"244405****11687\",\"name\":\"JOHN_DEO\",\"avatar\":\"https://storage.googleapis.com/2ad21ebc23/test\",\"companyId\":\"sdfdsfdsfEWEsdfsdsW32dd\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9074,7 +7687,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api.get_google_locations("locationId", "accountId").await;
+    let _ = api.get_google_locations("locationId", "accountId").send().await;
     server
         .expect(
             "get_google_locations",
@@ -9089,8 +7702,9 @@ async fn social_media_posting() {
         .set_google_locations(
             "locationId",
             "accountId",
-            &value("{\"companyId\":\"sdfdsfdsfEWEsdfsdsW32dd\"}"),
+            value("{\"companyId\":\"sdfdsfdsfEWEsdfsdsW32dd\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9102,7 +7716,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api.get_instagram_page_group("locationId", "accountId").await;
+    let _ = api.get_instagram_page_group("locationId", "accountId").send().await;
     server
         .expect(
             "get_instagram_page_group",
@@ -9117,10 +7731,11 @@ async fn social_media_posting() {
         .attach_instagram_page_group(
             "locationId",
             "accountId",
-            &value(
+            value(
                 "{\"originId\":\"244405****11687\",\"name\":\"JOHN_DEO\",\"pageId\":\"234234234242sd\",\"companyId\":\"sdfdsfdsfEWEsdfsdsW32dd\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9132,7 +7747,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api.get_linkedin_page_profile("locationId", "accountId").await;
+    let _ = api.get_linkedin_page_profile("locationId", "accountId").send().await;
     server
         .expect(
             "get_linkedin_page_profile",
@@ -9147,10 +7762,11 @@ async fn social_media_posting() {
         .attach_linkedin_page_profile(
             "locationId",
             "accountId",
-            &value(
+            value(
                 "{\"originId\":\"244405****11687\",\"name\":\"JOHN_DEO\",\"companyId\":\"sdfdsfdsfEWEsdfsdsW32dd\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9162,7 +7778,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api.get_tiktok_business_profile("locationId", "accountId").await;
+    let _ = api.get_tiktok_business_profile("locationId", "accountId").send().await;
     server
         .expect(
             "get_tiktok_business_profile",
@@ -9173,7 +7789,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api.get_tiktok_profile("locationId", "accountId").await;
+    let _ = api.get_tiktok_profile("locationId", "accountId").send().await;
     server
         .expect(
             "get_tiktok_profile",
@@ -9188,10 +7804,11 @@ async fn social_media_posting() {
         .attach_tiktok_profile(
             "locationId",
             "accountId",
-            &value(
+            value(
                 "{\"originId\":\"244405****11687\",\"name\":\"JOHN_DEO\",\"verified\":true,\"username\":\"JOHN_DEO\",\"companyId\":\"sdfdsfdsfEWEsdfsdsW32dd\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9203,7 +7820,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api.get_twitter_profile("locationId", "accountId").await;
+    let _ = api.get_twitter_profile("locationId", "accountId").send().await;
     server
         .expect(
             "get_twitter_profile",
@@ -9218,10 +7835,11 @@ async fn social_media_posting() {
         .attach_twitter_profile(
             "locationId",
             "accountId",
-            &value(
+            value(
                 "{\"originId\":\"244405****11687\",\"name\":\"JOHN_DEO\",\"username\":\"user_name\",\"protected\":true,\"verified\":true,\"companyId\":\"sdfdsfdsfEWEsdfsdsW32dd\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9234,16 +7852,15 @@ async fn social_media_posting() {
         )
         .await;
     let _ = api
-        .get_social_media_statistics(
-            &ghl_social_media_posting::GetSocialMediaStatisticsParams {
-                location_id: value("\"locationId\""),
-            },
-            Some(
-                &value(
-                    "{\"profileIds\":[\"67a5a9aa776c837de4aa5b12\"],\"platforms\":[\"facebook\",\"instagram\"]}",
-                ),
+        .get_social_media_statistics("locationId")
+        .body(
+            value::<
+                ghl_social_media_posting::types::GetSocialMediaStatisticsBody,
+            >(
+                "{\"profileIds\":[\"67a5a9aa776c837de4aa5b12\"],\"platforms\":[\"facebook\",\"instagram\"]}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9255,7 +7872,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api.get_account("locationId").await;
+    let _ = api.get_account("locationId").send().await;
     server
         .expect(
             "get_account",
@@ -9266,16 +7883,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api
-        .delete_account(
-            "locationId",
-            "id",
-            &ghl_social_media_posting::DeleteAccountParams {
-                company_id: None,
-                user_id: None,
-            },
-        )
-        .await;
+    let _ = api.delete_account("locationId", "id").send().await;
     server
         .expect(
             "delete_account",
@@ -9286,16 +7894,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api
-        .get_categories_location_id(
-            "locationId",
-            &ghl_social_media_posting::GetCategoriesLocationIdParams {
-                search_text: None,
-                limit: None,
-                skip: None,
-            },
-        )
-        .await;
+    let _ = api.get_categories_location_id("locationId").send().await;
     server
         .expect(
             "get_categories_location_id",
@@ -9306,7 +7905,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api.get_categories_id("locationId", "id").await;
+    let _ = api.get_categories_id("locationId", "id").send().await;
     server
         .expect(
             "get_categories_id",
@@ -9317,17 +7916,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api
-        .get_upload_status(
-            "locationId",
-            &ghl_social_media_posting::GetUploadStatusParams {
-                skip: None,
-                limit: None,
-                include_users: None,
-                user_id: None,
-            },
-        )
-        .await;
+    let _ = api.get_upload_status("locationId").send().await;
     server
         .expect(
             "get_upload_status",
@@ -9338,7 +7927,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api.upload_csv("locationId", &value("{}")).await;
+    let _ = api.upload_csv("locationId", value("{}")).send().await;
     server
         .expect(
             "upload_csv",
@@ -9349,7 +7938,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api.delete_csv_post("locationId", "csvId", "postId").await;
+    let _ = api.delete_csv_post("locationId", "csvId", "postId").send().await;
     server
         .expect(
             "delete_csv_post",
@@ -9360,7 +7949,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api.delete_csv("locationId", "id").await;
+    let _ = api.delete_csv("locationId", "id").send().await;
     server
         .expect(
             "delete_csv",
@@ -9371,16 +7960,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api
-        .get_csv_post(
-            "locationId",
-            "id",
-            &ghl_social_media_posting::GetCsvPostParams {
-                skip: None,
-                limit: None,
-            },
-        )
-        .await;
+    let _ = api.get_csv_post("locationId", "id").send().await;
     server
         .expect(
             "get_csv_post",
@@ -9395,8 +7975,9 @@ async fn social_media_posting() {
         .start_csv_finalize(
             "locationId",
             "id",
-            &value("{\"userId\":\"sdfdsfdsfEWEsdfsdsW32dd\"}"),
+            value("{\"userId\":\"sdfdsfdsfEWEsdfsdsW32dd\"}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9411,10 +7992,11 @@ async fn social_media_posting() {
     let _ = api
         .create_post(
             "locationId",
-            &value(
+            value(
                 "{\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Hello World\",\"media\":[],\"status\":\"draft\",\"createdBy\":\"example\",\"followUpComment\":\"First comment\",\"ogTagsDetails\":{\"metaImage\":\"https://wwww.lifeofanarchitect.com/wp-content/uploads/2021/10/architectural-model-making-stairs.jpg\"},\"type\":\"post\",\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"requesterNote\":\"Test suggestion\",\"approverNote\":\"Test suggestion\"},\"scheduleTimeUpdated\":true,\"tags\":[\"65f151c99bc2bf3aaf970d72\"],\"categoryId\":\"65f151c99bc2bf3aaf970d72\",\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"promoteOtherBrand\":true,\"enableComment\":true,\"enableDuet\":true,\"enableStitch\":true,\"videoDisclosure\":true,\"promoteYourBrand\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"title\":\"Event Title\",\"offerTitle\":\"Hey\",\"startDate\":{\"startDate\":{\"year\":2022,\"month\":1,\"day\":1},\"startTime\":{\"hours\":23,\"minutes\":56,\"seconds\":34}},\"endDate\":{\"endDate\":{\"year\":2022,\"month\":1,\"day\":1},\"endTime\":{\"hours\":23,\"minutes\":56,\"seconds\":34}},\"termsConditions\":\"https://google.com/privacy\",\"url\":\"https://google.com\",\"couponCode\":\"BOGO-50\",\"redeemOnlineUrl\":\"https://google.com\",\"actionType\":\"book\"},\"userId\":\"sdfdsfdsfEWEsdfsdsW32dd\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9429,8 +8011,9 @@ async fn social_media_posting() {
     let _ = api
         .bulk_delete_social_planner_posts(
             "locationId",
-            &value("{\"postIds\":[\"662791ee3f216822d7da0c8c\"]}"),
+            value("{\"postIds\":[\"662791ee3f216822d7da0c8c\"]}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9445,10 +8028,11 @@ async fn social_media_posting() {
     let _ = api
         .get_posts(
             "locationId",
-            &value(
+            value(
                 "{\"type\":\"Filter type\",\"skip\":0,\"limit\":0,\"fromDate\":\"2024-01-22T05:32:49.463Z\",\"toDate\":\"2024-03-20T05:32:49.463Z\",\"includeUsers\":false}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9460,7 +8044,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api.delete_post("locationId", "id").await;
+    let _ = api.delete_post("locationId", "id").send().await;
     server
         .expect(
             "delete_post",
@@ -9471,7 +8055,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api.get_post("locationId", "id").await;
+    let _ = api.get_post("locationId", "id").send().await;
     server
         .expect(
             "get_post",
@@ -9486,10 +8070,11 @@ async fn social_media_posting() {
         .edit_post(
             "locationId",
             "id",
-            &value(
+            value(
                 "{\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Hello World\",\"media\":[],\"status\":\"draft\",\"createdBy\":\"example\",\"followUpComment\":\"First comment\",\"ogTagsDetails\":{\"metaImage\":\"https://wwww.lifeofanarchitect.com/wp-content/uploads/2021/10/architectural-model-making-stairs.jpg\"},\"type\":\"post\",\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"requesterNote\":\"Test suggestion\",\"approverNote\":\"Test suggestion\"},\"scheduleTimeUpdated\":true,\"tags\":[\"65f151c99bc2bf3aaf970d72\"],\"categoryId\":\"65f151c99bc2bf3aaf970d72\",\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"promoteOtherBrand\":true,\"enableComment\":true,\"enableDuet\":true,\"enableStitch\":true,\"videoDisclosure\":true,\"promoteYourBrand\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"title\":\"Event Title\",\"offerTitle\":\"Hey\",\"startDate\":{\"startDate\":{\"year\":2022,\"month\":1,\"day\":1},\"startTime\":{\"hours\":23,\"minutes\":56,\"seconds\":34}},\"endDate\":{\"endDate\":{\"year\":2022,\"month\":1,\"day\":1},\"endTime\":{\"hours\":23,\"minutes\":56,\"seconds\":34}},\"termsConditions\":\"https://google.com/privacy\",\"url\":\"https://google.com\",\"couponCode\":\"BOGO-50\",\"redeemOnlineUrl\":\"https://google.com\",\"actionType\":\"book\"},\"userId\":\"sdfdsfdsfEWEsdfsdsW32dd\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9504,10 +8089,11 @@ async fn social_media_posting() {
     let _ = api
         .set_accounts(
             "locationId",
-            &value(
+            value(
                 "{\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"filePath\":\"o6241QsiRwUIJHyjuhos/social-planner-import/a6d04a26-0401-4e52-8f48-dbb274050fab.csv\",\"rowsCount\":1,\"fileName\":\"test.csv\",\"approver\":\"o6241QsiRwUIJHyjuhos\",\"userId\":\"sdfdsfdsfEWEsdfsdsW32dd\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9519,16 +8105,7 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api
-        .get_tags_location_id(
-            "locationId",
-            &ghl_social_media_posting::GetTagsLocationIdParams {
-                search_text: None,
-                limit: None,
-                skip: None,
-            },
-        )
-        .await;
+    let _ = api.get_tags_location_id("locationId").send().await;
     server
         .expect(
             "get_tags_location_id",
@@ -9542,8 +8119,9 @@ async fn social_media_posting() {
     let _ = api
         .get_tags_by_ids(
             "locationId",
-            &value("{\"tagIds\":[\"65fbdcfecc884f07e645ea8b\"]}"),
+            value("{\"tagIds\":[\"65fbdcfecc884f07e645ea8b\"]}"),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9561,14 +8139,7 @@ async fn social_media_posting() {
 async fn store() {
     let server = Server::start().await;
     let api = ghl_store::StoreClient::new(server.client());
-    let _ = api
-        .list_shipping_carriers(
-            &ghl_store::ListShippingCarriersParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-            },
-        )
-        .await;
+    let _ = api.list_shipping_carriers("altId", value("\"location\"")).send().await;
     server
         .expect(
             "list_shipping_carriers",
@@ -9581,10 +8152,11 @@ async fn store() {
         .await;
     let _ = api
         .create_shipping_carrier(
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"FedEx\",\"callbackUrl\":\"https://example.com/get-shipping-rates\",\"services\":[{\"name\":\"Priority Mail Express International\",\"value\":\"PriorityMailExpressInternational\"}],\"allowsMultipleServiceSelection\":true}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9597,13 +8169,8 @@ async fn store() {
         )
         .await;
     let _ = api
-        .delete_shipping_carrier(
-            "shippingCarrierId",
-            &ghl_store::DeleteShippingCarrierParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-            },
-        )
+        .delete_shipping_carrier("shippingCarrierId", "altId", value("\"location\""))
+        .send()
         .await;
     server
         .expect(
@@ -9616,13 +8183,8 @@ async fn store() {
         )
         .await;
     let _ = api
-        .get_shipping_carriers(
-            "shippingCarrierId",
-            &ghl_store::GetShippingCarriersParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-            },
-        )
+        .get_shipping_carriers("shippingCarrierId", "altId", value("\"location\""))
+        .send()
         .await;
     server
         .expect(
@@ -9637,10 +8199,11 @@ async fn store() {
     let _ = api
         .update_shipping_carrier(
             "shippingCarrierId",
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"name\":\"FedEx\",\"callbackUrl\":\"https://example.com/get-shipping-rates\",\"services\":[{\"name\":\"Priority Mail Express International\",\"value\":\"PriorityMailExpressInternational\"}],\"allowsMultipleServiceSelection\":true}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9652,17 +8215,7 @@ async fn store() {
             &[],
         )
         .await;
-    let _ = api
-        .list_shipping_zones(
-            &ghl_store::ListShippingZonesParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-                limit: None,
-                offset: None,
-                with_shipping_rate: None,
-            },
-        )
-        .await;
+    let _ = api.list_shipping_zones("altId", value("\"location\"")).send().await;
     server
         .expect(
             "list_shipping_zones",
@@ -9675,10 +8228,11 @@ async fn store() {
         .await;
     let _ = api
         .create_shipping_zone(
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"North zone\",\"countries\":[{\"code\":0,\"states\":[{\"code\":\"VA\"}]}]}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9692,10 +8246,11 @@ async fn store() {
         .await;
     let _ = api
         .get_available_shipping_zones(
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"country\":\"US\",\"address\":{\"name\":\"John Doe\",\"companyName\":\"ABC Company\",\"addressLine1\":\"123 Main St.\",\"country\":\"US\",\"state\":\"US\",\"city\":\"New York\",\"zip\":\"12345\",\"phone\":\"1234567890\",\"email\":\"abu@example.com\"},\"amountAvailable\":\"US\",\"totalOrderAmount\":99.99,\"weightAvailable\":true,\"totalOrderWeight\":10,\"source\":{\"type\":\"order\",\"subType\":\"store\"},\"products\":[],\"couponCode\":\"TEST\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9708,13 +8263,8 @@ async fn store() {
         )
         .await;
     let _ = api
-        .delete_shipping_zone(
-            "shippingZoneId",
-            &ghl_store::DeleteShippingZoneParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-            },
-        )
+        .delete_shipping_zone("shippingZoneId", "altId", value("\"location\""))
+        .send()
         .await;
     server
         .expect(
@@ -9727,14 +8277,8 @@ async fn store() {
         )
         .await;
     let _ = api
-        .get_shipping_zones(
-            "shippingZoneId",
-            &ghl_store::GetShippingZonesParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-                with_shipping_rate: None,
-            },
-        )
+        .get_shipping_zones("shippingZoneId", "altId", value("\"location\""))
+        .send()
         .await;
     server
         .expect(
@@ -9749,10 +8293,11 @@ async fn store() {
     let _ = api
         .update_shipping_zone(
             "shippingZoneId",
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"name\":\"North zone\",\"countries\":[{\"code\":0,\"states\":[{\"code\":\"VA\"}]}]}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9765,15 +8310,8 @@ async fn store() {
         )
         .await;
     let _ = api
-        .list_shipping_rates(
-            "shippingZoneId",
-            &ghl_store::ListShippingRatesParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-                limit: None,
-                offset: None,
-            },
-        )
+        .list_shipping_rates("shippingZoneId", "altId", value("\"location\""))
+        .send()
         .await;
     server
         .expect(
@@ -9788,10 +8326,11 @@ async fn store() {
     let _ = api
         .create_shipping_rate(
             "shippingZoneId",
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"North zone\",\"description\":\"Ships next day\",\"currency\":\"USD\",\"amount\":99.99,\"conditionType\":\"price\",\"minCondition\":99.99,\"maxCondition\":99.99,\"isCarrierRate\":true,\"shippingCarrierId\":\"655b33a82209e60b6adb87a5\",\"percentageOfRateFee\":10.99,\"shippingCarrierServices\":[{\"name\":\"Priority Mail Express International\",\"value\":\"PriorityMailExpressInternational\"}]}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9807,11 +8346,10 @@ async fn store() {
         .delete_shipping_rate(
             "shippingZoneId",
             "shippingRateId",
-            &ghl_store::DeleteShippingRateParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-            },
+            "altId",
+            value("\"location\""),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9827,11 +8365,10 @@ async fn store() {
         .get_shipping_rates(
             "shippingZoneId",
             "shippingRateId",
-            &ghl_store::GetShippingRatesParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-            },
+            "altId",
+            value("\"location\""),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9847,10 +8384,11 @@ async fn store() {
         .update_shipping_rate(
             "shippingZoneId",
             "shippingRateId",
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"name\":\"North zone\",\"description\":\"Ships next day\",\"currency\":\"USD\",\"amount\":99.99,\"conditionType\":\"price\",\"minCondition\":99.99,\"maxCondition\":99.99,\"isCarrierRate\":true,\"shippingCarrierId\":\"655b33a82209e60b6adb87a5\",\"percentageOfRateFee\":10.99,\"shippingCarrierServices\":[{\"name\":\"Priority Mail Express International\",\"value\":\"PriorityMailExpressInternational\"}]}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9862,14 +8400,7 @@ async fn store() {
             &[],
         )
         .await;
-    let _ = api
-        .get_store_settings(
-            &ghl_store::GetStoreSettingsParams {
-                alt_id: value("\"altId\""),
-                alt_type: value("\"location\""),
-            },
-        )
-        .await;
+    let _ = api.get_store_settings("altId", value("\"location\"")).send().await;
     server
         .expect(
             "get_store_settings",
@@ -9882,10 +8413,11 @@ async fn store() {
         .await;
     let _ = api
         .create_store_setting(
-            &value(
+            value(
                 "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"shippingOrigin\":{\"name\":\"ABC Store\",\"country\":0,\"state\":\"VA\",\"city\":\"Tokyo\",\"street1\":\"Street 1\",\"street2\":\"Street 2\",\"zip\":\"674561\",\"phone\":\"+1-214-559-6993\",\"email\":\"john@deo.com\"},\"storeOrderNotification\":{\"enabled\":true,\"subject\":\"Order fulfilled\",\"emailTemplateId\":\"6788d542f0462ffd6bc29bb9\",\"defaultEmailTemplateId\":\"6788d542f0462ffd6bc29bb9\"},\"storeOrderFulfillmentNotification\":{\"enabled\":true,\"subject\":\"Order fulfilled\",\"emailTemplateId\":\"6788d542f0462ffd6bc29bb9\",\"defaultEmailTemplateId\":\"6788d542f0462ffd6bc29bb9\"}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9903,16 +8435,7 @@ async fn store() {
 async fn surveys() {
     let server = Server::start().await;
     let api = ghl_surveys::SurveysClient::new(server.client());
-    let _ = api
-        .get_surveys(
-            &ghl_surveys::GetSurveysParams {
-                location_id: value("\"locationId\""),
-                skip: None,
-                limit: None,
-                type_: None,
-            },
-        )
-        .await;
+    let _ = api.get_surveys("locationId").send().await;
     server
         .expect(
             "get_surveys",
@@ -9923,19 +8446,7 @@ async fn surveys() {
             &[],
         )
         .await;
-    let _ = api
-        .get_surveys_submissions(
-            &ghl_surveys::GetSurveysSubmissionsParams {
-                location_id: value("\"locationId\""),
-                page: None,
-                limit: None,
-                survey_id: None,
-                q: None,
-                start_at: None,
-                end_at: None,
-            },
-        )
-        .await;
+    let _ = api.get_surveys_submissions("locationId").send().await;
     server
         .expect(
             "get_surveys_submissions",
@@ -9953,13 +8464,7 @@ async fn surveys() {
 async fn users() {
     let server = Server::start().await;
     let api = ghl_users::UsersClient::new(server.client());
-    let _ = api
-        .get_user_by_location(
-            &ghl_users::GetUserByLocationParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.get_user_by_location("locationId").send().await;
     server
         .expect(
             "get_user_by_location",
@@ -9972,10 +8477,11 @@ async fn users() {
         .await;
     let _ = api
         .create_user(
-            &value(
+            value(
                 "{\"companyId\":\"ve9EPM428h8vShlRW1KT\",\"firstName\":\"John\",\"lastName\":\"Deo\",\"email\":\"john@deo.com\",\"password\":\"*******\",\"phone\":\"+18832327657\",\"type\":\"account\",\"role\":\"admin\",\"locationIds\":[\"C2QujeCh8ZnC7al2InWR\"],\"permissions\":{\"campaignsEnabled\":true,\"campaignsReadOnly\":false,\"contactsEnabled\":true,\"workflowsEnabled\":true,\"workflowsReadOnly\":true,\"triggersEnabled\":true,\"funnelsEnabled\":true,\"websitesEnabled\":false,\"opportunitiesEnabled\":true,\"dashboardStatsEnabled\":true,\"bulkRequestsEnabled\":true,\"appointmentsEnabled\":true,\"reviewsEnabled\":true,\"onlineListingsEnabled\":true,\"phoneCallEnabled\":true,\"conversationsEnabled\":true,\"assignedDataOnly\":false,\"adwordsReportingEnabled\":false,\"membershipEnabled\":false,\"facebookAdsReportingEnabled\":false,\"attributionsReportingEnabled\":false,\"settingsEnabled\":true,\"tagsEnabled\":true,\"leadValueEnabled\":true,\"marketingEnabled\":true,\"agentReportingEnabled\":true,\"botService\":false,\"socialPlanner\":true,\"bloggingEnabled\":true,\"invoiceEnabled\":true,\"affiliateManagerEnabled\":true,\"contentAiEnabled\":true,\"refundsEnabled\":true,\"recordPaymentEnabled\":true,\"cancelSubscriptionEnabled\":true,\"paymentsEnabled\":true,\"communitiesEnabled\":true,\"exportPaymentsEnabled\":true},\"scopes\":[\"contacts.write\",\"campaigns.readonly\"],\"scopesAssignedToOnly\":[\"contacts.write\",\"campaigns.readonly\"],\"profilePhoto\":\"https://img.png\",\"twilioPhone\":{\"C2QujeCh8ZnC7al2InWR\":\"+18832327657\",\"M2QrtfVt8ZnC7cv2InDL\":\"+18832327657\"},\"platformLanguage\":\"en_US\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -9987,23 +8493,7 @@ async fn users() {
             &[],
         )
         .await;
-    let _ = api
-        .search_users(
-            &ghl_users::SearchUsersParams {
-                company_id: value("\"companyId\""),
-                query: None,
-                skip: None,
-                limit: None,
-                location_id: None,
-                type_: None,
-                role: None,
-                ids: None,
-                sort: None,
-                sort_direction: None,
-                enabled2way_sync: None,
-            },
-        )
-        .await;
+    let _ = api.search_users("companyId").send().await;
     server
         .expect(
             "search_users",
@@ -10016,10 +8506,11 @@ async fn users() {
         .await;
     let _ = api
         .filter_users_by_email(
-            &value(
+            value(
                 "{\"companyId\":\"5DP41231LkQsiKESj6rh\",\"emails\":\"user1@example.com,user2@example.com\",\"deleted\":false,\"skip\":\"1\",\"limit\":\"10\",\"projection\":\"all\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -10031,7 +8522,7 @@ async fn users() {
             &[],
         )
         .await;
-    let _ = api.delete_user("userId").await;
+    let _ = api.delete_user("userId").send().await;
     server
         .expect(
             "delete_user",
@@ -10042,7 +8533,7 @@ async fn users() {
             &[],
         )
         .await;
-    let _ = api.get_user("userId").await;
+    let _ = api.get_user("userId").send().await;
     server
         .expect(
             "get_user",
@@ -10056,10 +8547,11 @@ async fn users() {
     let _ = api
         .update_user(
             "userId",
-            &value(
+            value(
                 "{\"firstName\":\"John\",\"lastName\":\"Deo\",\"email\":\"john@deo.com\",\"password\":\"*******\",\"phone\":\"+18832327657\",\"type\":\"account\",\"role\":\"admin\",\"companyId\":\"UAXssdawIWAWD\",\"locationIds\":[\"C2QujeCh8ZnC7al2InWR\"],\"permissions\":{\"campaignsEnabled\":true,\"campaignsReadOnly\":false,\"contactsEnabled\":true,\"workflowsEnabled\":true,\"workflowsReadOnly\":true,\"triggersEnabled\":true,\"funnelsEnabled\":true,\"websitesEnabled\":false,\"opportunitiesEnabled\":true,\"dashboardStatsEnabled\":true,\"bulkRequestsEnabled\":true,\"appointmentsEnabled\":true,\"reviewsEnabled\":true,\"onlineListingsEnabled\":true,\"phoneCallEnabled\":true,\"conversationsEnabled\":true,\"assignedDataOnly\":false,\"adwordsReportingEnabled\":false,\"membershipEnabled\":false,\"facebookAdsReportingEnabled\":false,\"attributionsReportingEnabled\":false,\"settingsEnabled\":true,\"tagsEnabled\":true,\"leadValueEnabled\":true,\"marketingEnabled\":true,\"agentReportingEnabled\":true,\"botService\":false,\"socialPlanner\":true,\"bloggingEnabled\":true,\"invoiceEnabled\":true,\"affiliateManagerEnabled\":true,\"contentAiEnabled\":true,\"refundsEnabled\":true,\"recordPaymentEnabled\":true,\"cancelSubscriptionEnabled\":true,\"paymentsEnabled\":true,\"communitiesEnabled\":true,\"exportPaymentsEnabled\":true},\"scopes\":[\"contacts.write\",\"campaigns.readonly\"],\"scopesAssignedToOnly\":[\"contacts.write\",\"campaigns.readonly\"],\"profilePhoto\":\"https://img.png\",\"twilioPhone\":{\"C2QujeCh8ZnC7al2InWR\":\"+18832327657\",\"M2QrtfVt8ZnC7cv2InDL\":\"+18832327657\"},\"platformLanguage\":\"en_US\"}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -10079,10 +8571,11 @@ async fn voice_ai() {
     let api = ghl_voice_ai::VoiceAiClient::new(server.client());
     let _ = api
         .create_action(
-            &value(
+            value(
                 "{\"agentId\":\"507f1f77bcf86cd799439011\",\"locationId\":\"507f1f77bcf86cd799439012\",\"actionType\":\"CALL_TRANSFER\",\"name\":\"Transfer to Manager\",\"actionParameters\":{\"triggerPrompt\":\"When the caller asks to speak to a manager\",\"transferToType\":\"number\",\"transferToValue\":\"+12345678901\",\"triggerMessage\":\"Let me transfer you to a manager right away\",\"hearWhisperMessage\":true}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -10094,15 +8587,7 @@ async fn voice_ai() {
             &[],
         )
         .await;
-    let _ = api
-        .delete_action(
-            "actionId",
-            &ghl_voice_ai::DeleteActionParams {
-                location_id: value("\"locationId\""),
-                agent_id: value("\"agentId\""),
-            },
-        )
-        .await;
+    let _ = api.delete_action("actionId", "locationId", "agentId").send().await;
     server
         .expect(
             "delete_action",
@@ -10113,14 +8598,7 @@ async fn voice_ai() {
             &[],
         )
         .await;
-    let _ = api
-        .get_action(
-            "actionId",
-            &ghl_voice_ai::GetActionParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.get_action("actionId", "locationId").send().await;
     server
         .expect(
             "get_action",
@@ -10134,10 +8612,11 @@ async fn voice_ai() {
     let _ = api
         .update_action(
             "actionId",
-            &value(
+            value(
                 "{\"agentId\":\"507f1f77bcf86cd799439011\",\"locationId\":\"507f1f77bcf86cd799439012\",\"actionType\":\"CALL_TRANSFER\",\"name\":\"Transfer to Manager\",\"actionParameters\":{\"triggerPrompt\":\"When the caller asks to speak to a manager\",\"transferToType\":\"number\",\"transferToValue\":\"+12345678901\",\"triggerMessage\":\"Let me transfer you to a manager right away\",\"hearWhisperMessage\":true}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -10149,16 +8628,7 @@ async fn voice_ai() {
             &[],
         )
         .await;
-    let _ = api
-        .get_agents(
-            &ghl_voice_ai::GetAgentsParams {
-                page: None,
-                page_size: None,
-                location_id: value("\"locationId\""),
-                query: None,
-            },
-        )
-        .await;
+    let _ = api.get_agents("locationId").send().await;
     server
         .expect(
             "get_agents",
@@ -10171,10 +8641,11 @@ async fn voice_ai() {
         .await;
     let _ = api
         .create_agent(
-            &value(
+            value(
                 "{\"locationId\":\"LOC123456789ABCDEF\",\"agentName\":\"Customer Support Agent\",\"businessName\":\"Acme Corporation\",\"welcomeMessage\":\"Hello! Thank you for calling Acme Corporation. How can I assist you today?\",\"agentPrompt\":\"You are a helpful customer service representative. Always be polite and professional.\",\"voiceId\":\"507f1f77bcf86cd799439011\",\"maxCallDuration\":600,\"sendUserIdleReminders\":true,\"reminderAfterIdleTimeSeconds\":5,\"inboundNumber\":\"+1234567890\",\"numberPoolId\":\"pool_507f1f77bcf86cd799439011\",\"callEndWorkflowIds\":[\"wf_507f1f77bcf86cd799439011\",\"wf_507f1f77bcf86cd799439012\"],\"sendPostCallNotificationTo\":{\"admins\":true,\"allUsers\":false,\"contactAssignedUser\":false,\"specificUsers\":[\"user_507f1f77bcf86cd799439011\"],\"customEmails\":[\"manager@company.com\"]},\"agentWorkingHours\":[{\"dayOfTheWeek\":1,\"intervals\":[{\"startHour\":9,\"startMinute\":0,\"endHour\":17,\"endMinute\":30}]}],\"timezone\":\"America/New_York\",\"isAgentAsBackupDisabled\":false,\"translation\":{\"enabled\":false,\"language\":\"es\"}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -10186,14 +8657,7 @@ async fn voice_ai() {
             &[],
         )
         .await;
-    let _ = api
-        .delete_agent(
-            "agentId",
-            &ghl_voice_ai::DeleteAgentParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.delete_agent("agentId", "locationId").send().await;
     server
         .expect(
             "delete_agent",
@@ -10204,14 +8668,7 @@ async fn voice_ai() {
             &[],
         )
         .await;
-    let _ = api
-        .get_agent(
-            "agentId",
-            &ghl_voice_ai::GetAgentParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.get_agent("agentId", "locationId").send().await;
     server
         .expect(
             "get_agent",
@@ -10225,13 +8682,12 @@ async fn voice_ai() {
     let _ = api
         .patch_agent(
             "agentId",
-            &ghl_voice_ai::PatchAgentParams {
-                location_id: value("\"locationId\""),
-            },
-            &value(
+            "locationId",
+            value(
                 "{\"agentName\":\"Customer Support Agent\",\"businessName\":\"Acme Corporation\",\"welcomeMessage\":\"Hello! Thank you for calling Acme Corporation. How can I assist you today?\",\"agentPrompt\":\"You are a helpful customer service representative. Always be polite and professional.\",\"voiceId\":\"507f1f77bcf86cd799439011\",\"maxCallDuration\":600,\"sendUserIdleReminders\":true,\"reminderAfterIdleTimeSeconds\":5,\"inboundNumber\":\"+1234567890\",\"numberPoolId\":\"pool_507f1f77bcf86cd799439011\",\"callEndWorkflowIds\":[\"wf_507f1f77bcf86cd799439011\",\"wf_507f1f77bcf86cd799439012\"],\"sendPostCallNotificationTo\":{\"admins\":true,\"allUsers\":false,\"contactAssignedUser\":false,\"specificUsers\":[\"user_507f1f77bcf86cd799439011\"],\"customEmails\":[\"manager@company.com\"]},\"agentWorkingHours\":[{\"dayOfTheWeek\":1,\"intervals\":[{\"startHour\":9,\"startMinute\":0,\"endHour\":17,\"endMinute\":30}]}],\"timezone\":\"America/New_York\",\"isAgentAsBackupDisabled\":false,\"translation\":{\"enabled\":false,\"language\":\"es\"}}",
             ),
         )
+        .send()
         .await;
     server
         .expect(
@@ -10243,23 +8699,7 @@ async fn voice_ai() {
             &[],
         )
         .await;
-    let _ = api
-        .get_call_logs(
-            &ghl_voice_ai::GetCallLogsParams {
-                location_id: value("\"locationId\""),
-                agent_id: None,
-                contact_id: None,
-                call_type: None,
-                start_date: None,
-                end_date: None,
-                action_type: None,
-                sort_by: None,
-                sort: None,
-                page: None,
-                page_size: None,
-            },
-        )
-        .await;
+    let _ = api.get_call_logs("locationId").send().await;
     server
         .expect(
             "get_call_logs",
@@ -10270,14 +8710,7 @@ async fn voice_ai() {
             &[],
         )
         .await;
-    let _ = api
-        .get_call_log(
-            "callId",
-            &ghl_voice_ai::GetCallLogParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.get_call_log("callId", "locationId").send().await;
     server
         .expect(
             "get_call_log",
@@ -10294,13 +8727,7 @@ async fn voice_ai() {
 async fn workflows() {
     let server = Server::start().await;
     let api = ghl_workflows::WorkflowsClient::new(server.client());
-    let _ = api
-        .get_workflow(
-            &ghl_workflows::GetWorkflowParams {
-                location_id: value("\"locationId\""),
-            },
-        )
-        .await;
+    let _ = api.get_workflow("locationId").send().await;
     server
         .expect(
             "get_workflow",

@@ -8,7 +8,7 @@ mod common;
 
 use common::*;
 use ghl_contacts::ContactsClient;
-use ghl_locations::{LocationsClient, SearchLocationsParams};
+use ghl_locations::LocationsClient;
 use ghl_runtime::Error;
 use serde_json::json;
 
@@ -22,6 +22,7 @@ async fn a_403_names_the_scope_the_route_requires() {
     .await;
     let err = ContactsClient::new(client(&server))
         .get_contact("c1")
+        .send()
         .await
         .unwrap_err();
     match &err {
@@ -45,13 +46,11 @@ async fn a_403_names_the_scope_the_route_requires() {
 /// `overrides/locations.yaml` corrects it): its 401 says an agency token is needed.
 #[tokio::test]
 async fn a_401_on_an_agency_route_asks_for_an_agency_token() {
-    let server = server_answering(
-        401,
-        json!({ "statusCode": 401, "message": "Invalid JWT" }),
-    )
-    .await;
+    let server =
+        server_answering(401, json!({ "statusCode": 401, "message": "Invalid JWT" })).await;
     let err = LocationsClient::new(client(&server))
-        .search_locations(&SearchLocationsParams::default())
+        .search_locations()
+        .send()
         .await
         .unwrap_err();
     assert!(
@@ -65,13 +64,11 @@ async fn a_401_on_an_agency_route_asks_for_an_agency_token() {
 /// The same 401 on a sub-account route is a plain token problem, not a wrong token kind.
 #[tokio::test]
 async fn a_401_on_a_location_route_is_unauthorized() {
-    let server = server_answering(
-        401,
-        json!({ "statusCode": 401, "message": "Invalid JWT" }),
-    )
-    .await;
+    let server =
+        server_answering(401, json!({ "statusCode": 401, "message": "Invalid JWT" })).await;
     let err = ContactsClient::new(client(&server))
         .get_contact("c1")
+        .send()
         .await
         .unwrap_err();
     assert!(

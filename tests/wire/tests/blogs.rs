@@ -9,10 +9,7 @@ use ghl_blogs::types::{
     AuthorsResponseDto, BlogPostStatus, CategoriesResponseDto, CreateBlogPostParams,
     UpdateBlogPostParams,
 };
-use ghl_blogs::{
-    BlogsClient, CheckUrlSlugExistsParams, GetAllBlogAuthorsByLocationParams,
-    GetAllCategoriesByLocationParams, GetBlogPostParams, GetBlogsParams,
-};
+use ghl_blogs::{BlogsClient, GetBlogPost};
 use ghl_runtime::Error;
 use serde_json::json;
 
@@ -24,34 +21,30 @@ fn api(server: &wiremock::MockServer) -> BlogsClient {
     BlogsClient::new(client(server))
 }
 
-fn list_params(limit: i64, status: Option<BlogPostStatus>) -> GetBlogPostParams {
-    GetBlogPostParams {
-        location_id: LOCATION.to_owned(),
-        blog_id: BLOG.to_owned(),
-        limit,
-        offset: 0,
-        search_term: None,
-        status,
+/// The posts list of `BLOG` at offset 0, filtered by `status` when given.
+fn list_posts(api: &BlogsClient, limit: i64, status: Option<BlogPostStatus>) -> GetBlogPost {
+    let call = api.get_blog_post(LOCATION, BLOG, limit, 0);
+    match status {
+        Some(status) => call.status(status),
+        None => call,
     }
 }
 
 fn create_params(status: BlogPostStatus) -> CreateBlogPostParams {
-    CreateBlogPostParams {
-        title: "Banana is good source of energy".to_owned(),
-        location_id: LOCATION.to_owned(),
-        blog_id: BLOG.to_owned(),
-        image_url: "https://storage.googleapis.com/ghl-test/loc/media/banana.jpeg".to_owned(),
-        description: "Why bananas".to_owned(),
-        raw_html: "<h1>Bananas</h1><p>Potassium.</p>".to_owned(),
+    CreateBlogPostParams::new(
+        "Banana is good source of energy",
+        LOCATION,
+        BLOG,
+        "https://storage.googleapis.com/ghl-test/loc/media/banana.jpeg",
+        "Why bananas",
+        "<h1>Bananas</h1><p>Potassium.</p>",
         status,
-        image_alt_text: "A banana".to_owned(),
-        categories: vec!["6683abde331c041f32c07aeb".to_owned()],
-        tags: None,
-        author: "6683abde331c041f32c07aea".to_owned(),
-        url_slug: "banana-good-energy".to_owned(),
-        canonical_link: None,
-        published_at: "2025-02-05T18:30:47.000Z".to_owned(),
-    }
+        "A banana",
+        vec!["6683abde331c041f32c07aeb".to_owned()],
+        "6683abde331c041f32c07aea",
+        "banana-good-energy",
+        "2025-02-05T18:30:47.000Z",
+    )
 }
 
 /// The create body `create_params(status)` must put on the wire: optional fields left out,
@@ -111,41 +104,24 @@ async fn every_blogs_call_forces_the_chrome_user_agent_over_the_configured_one()
 
     // The answers do not matter here (`{}` does not decode): only what was sent.
     let _ = api
-        .get_all_blog_authors_by_location(&GetAllBlogAuthorsByLocationParams {
-            location_id: LOCATION.to_owned(),
-            limit: 10,
-            offset: 0,
-        })
+        .get_all_blog_authors_by_location(LOCATION, 10, 0)
+        .send()
         .await;
     let _ = api
-        .get_all_categories_by_location(&GetAllCategoriesByLocationParams {
-            location_id: LOCATION.to_owned(),
-            limit: 10,
-            offset: 0,
-        })
+        .get_all_categories_by_location(LOCATION, 10, 0)
+        .send()
         .await;
     let _ = api
-        .create_blog_post(&create_params(BlogPostStatus::Draft))
+        .create_blog_post(create_params(BlogPostStatus::Draft))
+        .send()
         .await;
-    let _ = api.get_blog_post(&list_params(10, None)).await;
+    let _ = list_posts(&api, 10, None).send().await;
+    let _ = api.check_url_slug_exists("banana", LOCATION).send().await;
     let _ = api
-        .check_url_slug_exists(&CheckUrlSlugExistsParams {
-            url_slug: "banana".to_owned(),
-            location_id: LOCATION.to_owned(),
-            post_id: None,
-        })
+        .update_blog_post(POST, update_params(BlogPostStatus::Published))
+        .send()
         .await;
-    let _ = api
-        .update_blog_post(POST, &update_params(BlogPostStatus::Published))
-        .await;
-    let _ = api
-        .get_blogs(&GetBlogsParams {
-            location_id: LOCATION.to_owned(),
-            skip: 0,
-            limit: 10,
-            search_term: None,
-        })
-        .await;
+    let _ = api.get_blogs(LOCATION, 0, 10).send().await;
 
     let all = received(&server).await;
     assert_eq!(all.len(), 7, "one request per operation");
@@ -194,10 +170,13 @@ async fn list_posts_sends_the_exact_query_and_parses_posts_under_blogs() {
         json!({ "blogs": [post_json("PUBLISHED"), post_json("DRAFT")] }),
     )
     .await;
-    let mut params = list_params(20, Some(BlogPostStatus::Draft));
-    params.offset = 40;
-    params.search_term = Some("banana split".to_owned());
-    let posts = api(&server).get_blog_post(&params).await.unwrap();
+    let posts = api(&server)
+        .get_blog_post(LOCATION, BLOG, 20, 40)
+        .search_term("banana split")
+        .status(BlogPostStatus::Draft)
+        .send()
+        .await
+        .unwrap();
 
     let req = only_request(&server).await;
     assert_call(
@@ -229,10 +208,7 @@ async fn list_posts_sends_the_exact_query_and_parses_posts_under_blogs() {
 #[tokio::test]
 async fn list_posts_without_optional_filters_sends_only_the_required_keys() {
     let server = server_answering(200, json!({ "blogs": [] })).await;
-    let posts = api(&server)
-        .get_blog_post(&list_params(50, None))
-        .await
-        .unwrap();
+    let posts = list_posts(&api(&server), 50, None).send().await.unwrap();
     assert!(posts.blogs.is_empty());
     let req = only_request(&server).await;
     assert_call(
@@ -250,10 +226,7 @@ async fn list_posts_limit_over_50_fails_before_any_request() {
     let server = server_answering(200, json!({ "blogs": [] })).await;
     let api = api(&server);
     for bad in [51, 100, 0, -1] {
-        let err = api
-            .get_blog_post(&list_params(bad, None))
-            .await
-            .unwrap_err();
+        let err = list_posts(&api, bad, None).send().await.unwrap_err();
         match &err {
             Error::InvalidRequest { operation, message } => {
                 assert_eq!(*operation, "get_blog_post");
@@ -264,7 +237,7 @@ async fn list_posts_limit_over_50_fails_before_any_request() {
         assert!(!err.is_retryable());
         assert_eq!(err.status(), None);
     }
-    let over = api.get_blog_post(&list_params(51, None)).await.unwrap_err();
+    let over = list_posts(&api, 51, None).send().await.unwrap_err();
     assert!(over.to_string().contains("at most 50"), "{over}");
     assert!(
         received(&server).await.is_empty(),
@@ -272,7 +245,7 @@ async fn list_posts_limit_over_50_fails_before_any_request() {
     );
 
     // The bound itself is allowed.
-    api.get_blog_post(&list_params(50, None)).await.unwrap();
+    list_posts(&api, 50, None).send().await.unwrap();
     assert_eq!(received(&server).await.len(), 1);
 }
 
@@ -281,38 +254,24 @@ async fn list_posts_limit_over_50_fails_before_any_request() {
 async fn negative_offsets_and_skips_fail_before_any_request() {
     let server = server_answering(200, json!({})).await;
     let api = api(&server);
-    let mut list = list_params(10, None);
-    list.offset = -1;
     assert!(matches!(
-        api.get_blog_post(&list).await,
+        api.get_blog_post(LOCATION, BLOG, 10, -1).send().await,
         Err(Error::InvalidRequest { .. })
     ));
-    let authors = GetAllBlogAuthorsByLocationParams {
-        location_id: LOCATION.to_owned(),
-        limit: 10,
-        offset: -5,
-    };
     assert!(matches!(
-        api.get_all_blog_authors_by_location(&authors).await,
+        api.get_all_blog_authors_by_location(LOCATION, 10, -5)
+            .send()
+            .await,
         Err(Error::InvalidRequest { .. })
     ));
-    let categories = GetAllCategoriesByLocationParams {
-        location_id: LOCATION.to_owned(),
-        limit: 10,
-        offset: -5,
-    };
     assert!(matches!(
-        api.get_all_categories_by_location(&categories).await,
+        api.get_all_categories_by_location(LOCATION, 10, -5)
+            .send()
+            .await,
         Err(Error::InvalidRequest { .. })
     ));
-    let sites = GetBlogsParams {
-        location_id: LOCATION.to_owned(),
-        skip: -1,
-        limit: 10,
-        search_term: None,
-    };
     assert!(matches!(
-        api.get_blogs(&sites).await,
+        api.get_blogs(LOCATION, -1, 10).send().await,
         Err(Error::InvalidRequest { .. })
     ));
     assert!(received(&server).await.is_empty());
@@ -347,11 +306,8 @@ async fn authors_hits_blogs_authors_and_parses_authors_and_count() {
     )
     .await;
     let authors: AuthorsResponseDto = api(&server)
-        .get_all_blog_authors_by_location(&GetAllBlogAuthorsByLocationParams {
-            location_id: LOCATION.to_owned(),
-            limit: 5,
-            offset: 10,
-        })
+        .get_all_blog_authors_by_location(LOCATION, 5, 10)
+        .send()
         .await
         .unwrap();
     let req = only_request(&server).await;
@@ -390,11 +346,8 @@ async fn categories_parses_categories_and_count() {
     )
     .await;
     let categories: CategoriesResponseDto = api(&server)
-        .get_all_categories_by_location(&GetAllCategoriesByLocationParams {
-            location_id: LOCATION.to_owned(),
-            limit: 10,
-            offset: 0,
-        })
+        .get_all_categories_by_location(LOCATION, 10, 0)
+        .send()
         .await
         .unwrap();
     let req = only_request(&server).await;
@@ -423,12 +376,9 @@ async fn blog_sites_list_sends_skip_and_limit_and_parses_data() {
     )
     .await;
     let sites = api(&server)
-        .get_blogs(&GetBlogsParams {
-            location_id: LOCATION.to_owned(),
-            skip: 5,
-            limit: 25,
-            search_term: Some("news".to_owned()),
-        })
+        .get_blogs(LOCATION, 5, 25)
+        .search_term("news")
+        .send()
         .await
         .unwrap();
     let req = only_request(&server).await;
@@ -450,11 +400,8 @@ async fn blog_sites_list_sends_skip_and_limit_and_parses_data() {
 async fn slug_check_never_sends_blog_id_and_parses_exists() {
     let server = server_answering(200, json!({ "exists": true })).await;
     let exists = api(&server)
-        .check_url_slug_exists(&CheckUrlSlugExistsParams {
-            url_slug: "banana-good-energy".to_owned(),
-            location_id: LOCATION.to_owned(),
-            post_id: None,
-        })
+        .check_url_slug_exists("banana-good-energy", LOCATION)
+        .send()
         .await
         .unwrap();
     assert!(exists.exists);
@@ -475,11 +422,9 @@ async fn slug_check_never_sends_blog_id_and_parses_exists() {
 async fn slug_check_with_post_id_still_has_no_blog_id() {
     let server = server_answering(200, json!({ "exists": false })).await;
     let exists = api(&server)
-        .check_url_slug_exists(&CheckUrlSlugExistsParams {
-            url_slug: "banana".to_owned(),
-            location_id: LOCATION.to_owned(),
-            post_id: Some(POST.to_owned()),
-        })
+        .check_url_slug_exists("banana", LOCATION)
+        .post_id(POST)
+        .send()
         .await
         .unwrap();
     assert!(!exists.exists);
@@ -495,7 +440,8 @@ async fn slug_check_with_post_id_still_has_no_blog_id() {
 async fn create_sends_the_exact_body_with_upper_case_status() {
     let server = server_answering(201, json!({ "data": post_json("DRAFT") })).await;
     let created = api(&server)
-        .create_blog_post(&create_params(BlogPostStatus::Draft))
+        .create_blog_post(create_params(BlogPostStatus::Draft))
+        .send()
         .await
         .unwrap();
     let req = only_request(&server).await;
@@ -509,10 +455,10 @@ async fn create_sends_the_exact_body_with_upper_case_status() {
 #[tokio::test]
 async fn create_sends_tags_and_canonical_link_when_set() {
     let server = server_answering(201, json!({ "data": post_json("SCHEDULED") })).await;
-    let mut params = create_params(BlogPostStatus::Scheduled);
-    params.tags = Some(vec!["fruit".to_owned(), "health".to_owned()]);
-    params.canonical_link = Some("https://blog.example.com/post/banana".to_owned());
-    api(&server).create_blog_post(&params).await.unwrap();
+    let params = create_params(BlogPostStatus::Scheduled)
+        .tags(vec!["fruit".to_owned(), "health".to_owned()])
+        .canonical_link("https://blog.example.com/post/banana");
+    api(&server).create_blog_post(params).send().await.unwrap();
     let mut expected = create_body("SCHEDULED");
     expected["tags"] = json!(["fruit", "health"]);
     expected["canonicalLink"] = json!("https://blog.example.com/post/banana");
@@ -520,23 +466,7 @@ async fn create_sends_tags_and_canonical_link_when_set() {
 }
 
 fn update_params(status: BlogPostStatus) -> UpdateBlogPostParams {
-    let c = create_params(status);
-    UpdateBlogPostParams {
-        title: c.title,
-        location_id: c.location_id,
-        blog_id: c.blog_id,
-        image_url: c.image_url,
-        description: c.description,
-        raw_html: c.raw_html,
-        status: c.status,
-        image_alt_text: c.image_alt_text,
-        categories: c.categories,
-        tags: c.tags,
-        author: c.author,
-        url_slug: c.url_slug,
-        canonical_link: c.canonical_link,
-        published_at: c.published_at,
-    }
+    create_params(status)
 }
 
 /// Deviation: `PUT /blogs/posts/{postId}` takes the full create body (any status, PUBLISHED
@@ -545,7 +475,8 @@ fn update_params(status: BlogPostStatus) -> UpdateBlogPostParams {
 async fn update_is_a_put_of_the_full_body_and_parses_updated_blog_post() {
     let server = server_answering(200, json!({ "updatedBlogPost": post_json("PUBLISHED") })).await;
     let updated = api(&server)
-        .update_blog_post(POST, &update_params(BlogPostStatus::Published))
+        .update_blog_post(POST, update_params(BlogPostStatus::Published))
+        .send()
         .await
         .unwrap();
     let req = only_request(&server).await;
@@ -567,7 +498,8 @@ async fn update_is_a_put_of_the_full_body_and_parses_updated_blog_post() {
 async fn update_percent_encodes_the_post_id() {
     let server = server_answering(200, json!({ "updatedBlogPost": post_json("ARCHIVED") })).await;
     api(&server)
-        .update_blog_post("a/b c", &update_params(BlogPostStatus::Archived))
+        .update_blog_post("a/b c", update_params(BlogPostStatus::Archived))
+        .send()
         .await
         .unwrap();
     let req = only_request(&server).await;
@@ -589,10 +521,12 @@ async fn every_status_is_upper_case_in_bodies_and_in_the_list_filter() {
     for (status, wire) in cases {
         let server = server_answering(201, json!({ "data": post_json(wire), "blogs": [] })).await;
         let api = api(&server);
-        api.create_blog_post(&create_params(status.clone()))
+        api.create_blog_post(create_params(status.clone()))
+            .send()
             .await
             .unwrap();
-        api.get_blog_post(&list_params(10, Some(status.clone())))
+        list_posts(&api, 10, Some(status.clone()))
+            .send()
             .await
             .unwrap();
         let all = received(&server).await;
@@ -616,10 +550,7 @@ async fn an_unknown_status_from_the_server_is_kept_as_unknown() {
         json!({ "blogs": [post_json("IN_REVIEW"), post_json("PUBLISHED")] }),
     )
     .await;
-    let posts = api(&server)
-        .get_blog_post(&list_params(10, None))
-        .await
-        .unwrap();
+    let posts = list_posts(&api(&server), 10, None).send().await.unwrap();
     assert_eq!(
         posts.blogs[0].status,
         BlogPostStatus::Unknown("IN_REVIEW".to_owned())
@@ -634,8 +565,9 @@ async fn an_unknown_status_from_the_server_is_kept_as_unknown() {
     api(&server)
         .update_blog_post(
             POST,
-            &update_params(BlogPostStatus::Unknown("IN_REVIEW".to_owned())),
+            update_params(BlogPostStatus::Unknown("IN_REVIEW".to_owned())),
         )
+        .send()
         .await
         .unwrap();
     assert_eq!(

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use ghl_calendars::{CalendarsClient, GetSlotsParams};
+use ghl_calendars::CalendarsClient;
 use serde_json::json;
 
 const CALENDAR: &str = "ocQHyuzHvysMo5N5VsXc";
@@ -25,16 +25,10 @@ async fn free_slots_is_a_map_of_days_beside_a_trace_id() {
     )
     .await;
     let slots = CalendarsClient::new(client(&server))
-        .get_slots(
-            CALENDAR,
-            &GetSlotsParams {
-                start_date: 1_730_073_600_000.0,
-                end_date: 1_730_678_400_000.0,
-                timezone: Some("America/New_York".to_owned()),
-                user_id: None,
-                user_ids: Some(vec!["u1".to_owned(), "u2".to_owned()]),
-            },
-        )
+        .get_slots(CALENDAR, 1_730_073_600_000.0, 1_730_678_400_000.0)
+        .timezone("America/New_York")
+        .user_ids(["u1".to_owned(), "u2".to_owned()])
+        .send()
         .await
         .unwrap();
     let req = only_request(&server).await;
@@ -69,16 +63,8 @@ async fn free_slots_is_a_map_of_days_beside_a_trace_id() {
 async fn free_slots_with_no_days_parses() {
     let server = server_answering(200, json!({ "traceId": "t" })).await;
     let slots = CalendarsClient::new(client(&server))
-        .get_slots(
-            CALENDAR,
-            &GetSlotsParams {
-                start_date: 1_730_073_600_000.0,
-                end_date: 1_730_678_400_000.0,
-                timezone: None,
-                user_id: None,
-                user_ids: None,
-            },
-        )
+        .get_slots(CALENDAR, 1_730_073_600_000.0, 1_730_678_400_000.0)
+        .send()
         .await
         .unwrap();
     assert!(slots.additional_properties.is_empty());

@@ -5,12 +5,12 @@
 mod common;
 
 use common::*;
+use ghl_contacts::ContactsClient;
 use ghl_contacts::types::{
     ContactSearchBody, ContactSearchCondition, ContactSearchFilter, ContactSearchGroup,
     ContactSearchGroupGroup, ContactSearchOperator, ContactSearchResponse, ContactSearchSort,
     ContactSearchSortDirection, ContactsSearchSuccessfulResponseDto,
 };
-use ghl_contacts::{ContactsClient, GetContactsParams};
 use serde_json::json;
 
 const LOCATION: &str = "ve9EPM428h8vShlRW1KT";
@@ -73,7 +73,11 @@ async fn search_is_a_post_and_parses_contacts_total_and_trace_id() {
         "sort": [ { "field": "dateAdded", "direction": "desc" } ]
     });
     let body: ContactSearchBody = serde_json::from_value(query.clone()).unwrap();
-    let found: ContactSearchResponse = api(&server).search_contacts_advanced(&body).await.unwrap();
+    let found: ContactSearchResponse = api(&server)
+        .search_contacts_advanced(body)
+        .send()
+        .await
+        .unwrap();
     let req = only_request(&server).await;
     assert_call(&req, "POST", "/contacts/search", "", "2021-07-28");
     assert_json_body(&req, &query);
@@ -98,15 +102,8 @@ async fn search_is_a_post_and_parses_contacts_total_and_trace_id() {
 async fn an_empty_search_parses() {
     let server = server_answering(200, json!({ "contacts": [], "total": 0 })).await;
     let found = api(&server)
-        .search_contacts_advanced(&ContactSearchBody {
-            location_id: LOCATION.to_owned(),
-            page: None,
-            page_limit: 1,
-            search_after: None,
-            filters: None,
-            sort: None,
-            query: None,
-        })
+        .search_contacts_advanced(ContactSearchBody::new(LOCATION, 1))
+        .send()
         .await
         .unwrap();
     assert!(found.contacts.is_empty());
@@ -156,13 +153,11 @@ async fn the_deprecated_list_pages_by_cursor_meta() {
     )
     .await;
     let page: ContactsSearchSuccessfulResponseDto = api(&server)
-        .get_contacts(&GetContactsParams {
-            location_id: LOCATION.to_owned(),
-            start_after_id: Some("prevCursorId".to_owned()),
-            start_after: Some(1_631_000_000_000),
-            query: None,
-            limit: Some(20),
-        })
+        .get_contacts(LOCATION)
+        .start_after_id("prevCursorId")
+        .start_after(1_631_000_000_000)
+        .limit(20)
+        .send()
         .await
         .unwrap();
     let req = only_request(&server).await;
@@ -195,39 +190,44 @@ async fn the_deprecated_list_pages_by_cursor_meta() {
 async fn the_search_body_is_typed_filters_groups_sort_and_cursor() {
     let server = server_answering(200, json!({ "contacts": [], "total": 0 })).await;
     let condition = |field: &str, operator, value: serde_json::Value| {
-        ContactSearchFilter::ContactSearchCondition(ContactSearchCondition {
-            field: field.to_owned(),
-            operator,
-            value: Some(value),
-        })
+        ContactSearchFilter::ContactSearchCondition(
+            ContactSearchCondition::new(field, operator).value(value),
+        )
     };
-    let search = ContactSearchBody {
-        location_id: LOCATION.to_owned(),
-        page: None,
-        page_limit: 20,
-        search_after: Some(vec![json!(1_717_000_000_000_i64), json!("c20")]),
-        filters: Some(vec![
+    let search = ContactSearchBody::new(LOCATION, 20)
+        .search_after(vec![json!(1_717_000_000_000_i64), json!("c20")])
+        .filters(vec![
             condition("dnd", ContactSearchOperator::Eq, json!(true)),
-            ContactSearchFilter::ContactSearchGroup(ContactSearchGroup {
-                group: ContactSearchGroupGroup::Or,
-                filters: vec![
-                    condition("firstNameLowerCase", ContactSearchOperator::Eq, json!("alex")),
-                    condition("dateAdded", ContactSearchOperator::Range, json!({ "gte": "2024-01-01", "lte": "2024-06-30" })),
+            ContactSearchFilter::ContactSearchGroup(ContactSearchGroup::new(
+                ContactSearchGroupGroup::Or,
+                vec![
+                    condition(
+                        "firstNameLowerCase",
+                        ContactSearchOperator::Eq,
+                        json!("alex"),
+                    ),
+                    condition(
+                        "dateAdded",
+                        ContactSearchOperator::Range,
+                        json!({ "gte": "2024-01-01", "lte": "2024-06-30" }),
+                    ),
                 ],
-            }),
-            ContactSearchFilter::ContactSearchCondition(ContactSearchCondition {
-                field: "email".to_owned(),
-                operator: ContactSearchOperator::Exists,
-                value: None,
-            }),
-        ]),
-        sort: Some(vec![ContactSearchSort {
-            field: "firstNameLowerCase".to_owned(),
-            direction: ContactSearchSortDirection::Desc,
-        }]),
-        query: Some("tom".to_owned()),
-    };
-    api(&server).search_contacts_advanced(&search).await.unwrap();
+            )),
+            ContactSearchFilter::ContactSearchCondition(ContactSearchCondition::new(
+                "email",
+                ContactSearchOperator::Exists,
+            )),
+        ])
+        .sort(vec![ContactSearchSort::new(
+            "firstNameLowerCase",
+            ContactSearchSortDirection::Desc,
+        )])
+        .query("tom");
+    api(&server)
+        .search_contacts_advanced(search.clone())
+        .send()
+        .await
+        .unwrap();
     let req = only_request(&server).await;
     assert_json_body(
         &req,

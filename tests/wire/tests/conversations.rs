@@ -5,8 +5,8 @@
 mod common;
 
 use common::*;
+use ghl_conversations::ConversationsClient;
 use ghl_conversations::types::{GetMessagesType, SendMessageBodyDto};
-use ghl_conversations::{ConversationsClient, GetMessagesParams};
 use serde_json::json;
 
 const CONVERSATION: &str = "tDtDnQdgm2LXpyiqYvZ6";
@@ -47,14 +47,11 @@ async fn messages_come_nested_under_messages_messages() {
     )
     .await;
     let page = ConversationsClient::new(client(&server))
-        .get_messages(
-            CONVERSATION,
-            &GetMessagesParams {
-                last_message_id: Some("m0".to_owned()),
-                limit: Some(20),
-                type_: Some(GetMessagesType::TypeSms),
-            },
-        )
+        .get_messages(CONVERSATION)
+        .last_message_id("m0")
+        .limit(20)
+        .type_(GetMessagesType::TypeSms)
+        .send()
         .await
         .unwrap();
     let req = only_request(&server).await;
@@ -89,7 +86,8 @@ async fn the_flat_spec_shape_is_refused_with_a_decode_error() {
     )
     .await;
     let err = ConversationsClient::new(client(&server))
-        .get_messages(CONVERSATION, &GetMessagesParams::default())
+        .get_messages(CONVERSATION)
+        .send()
         .await
         .unwrap_err();
     assert!(
@@ -118,7 +116,8 @@ async fn an_sms_is_sent_with_type_contact_and_message_only() {
         (body.sub_type.clone(), body.status.clone());
     assert_eq!((sub_type, status), (None, None));
     let answer = ConversationsClient::new(client(&server))
-        .send_a_new_message(&body)
+        .send_a_new_message(body)
+        .send()
         .await
         .unwrap();
     assert_eq!(answer.message_id, "m9");
@@ -143,7 +142,8 @@ async fn an_email_adds_subject_and_html() {
     });
     let body: SendMessageBodyDto = serde_json::from_value(sent.clone()).unwrap();
     let _ = ConversationsClient::new(client(&server))
-        .send_a_new_message(&body)
+        .send_a_new_message(body)
+        .send()
         .await;
     let req = only_request(&server).await;
     assert_call(&req, "POST", "/conversations/messages", "", "2021-04-15");
@@ -156,8 +156,8 @@ async fn an_email_adds_subject_and_html() {
 async fn the_email_message_routes_send_2021_04_15() {
     let server = server_answering(200, json!({})).await;
     let api = ConversationsClient::new(client(&server));
-    let _ = api.get_email_by_id("em1").await;
-    let _ = api.cancel_scheduled_email_message("em2").await;
+    let _ = api.get_email_by_id("em1").send().await;
+    let _ = api.cancel_scheduled_email_message("em2").send().await;
     let all = received(&server).await;
     assert_eq!(all.len(), 2);
     assert_call(

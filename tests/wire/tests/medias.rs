@@ -28,14 +28,14 @@ async fn upload_a_file_is_multipart_with_file_and_hosted_false() {
     let server = server_answering(200, uploaded()).await;
     let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR-not-really".to_vec();
     let answer = MediasClient::new(client(&server))
-        .upload_media_content(&UploadMediaContentBody {
-            file: Some(FilePart::new(png.clone(), "banner.png", "image/png")),
-            hosted: Some(false),
-            file_url: None,
-            name: Some("Spring banner".to_owned()),
-            parent_id: Some("folder123".to_owned()),
-            ..UploadMediaContentBody::default()
-        })
+        .upload_media_content(
+            UploadMediaContentBody::new()
+                .file(FilePart::new(png.clone(), "banner.png", "image/png"))
+                .hosted(false)
+                .name("Spring banner")
+                .parent_id("folder123"),
+        )
+        .send()
         .await
         .unwrap();
     assert_eq!(answer.file_id, "6707a1c2b5f3e4d2a1c0b9a8");
@@ -67,12 +67,12 @@ async fn upload_a_file_is_multipart_with_file_and_hosted_false() {
 async fn upload_by_url_is_multipart_with_file_url_and_hosted_true() {
     let server = server_answering(200, uploaded()).await;
     MediasClient::new(client(&server))
-        .upload_media_content(&UploadMediaContentBody {
-            file: None,
-            hosted: Some(true),
-            file_url: Some("https://cdn.example.com/banner.png".to_owned()),
-            ..UploadMediaContentBody::default()
-        })
+        .upload_media_content(
+            UploadMediaContentBody::new()
+                .hosted(true)
+                .file_url("https://cdn.example.com/banner.png"),
+        )
+        .send()
         .await
         .unwrap();
     let req = only_request(&server).await;
@@ -104,11 +104,12 @@ async fn an_oversized_file_is_a_413_file_too_large() {
     )
     .await;
     let err = MediasClient::new(client(&server))
-        .upload_media_content(&UploadMediaContentBody {
-            file: Some(FilePart::new(vec![0_u8; 1024], "big.mp4", "video/mp4")),
-            hosted: Some(false),
-            ..UploadMediaContentBody::default()
-        })
+        .upload_media_content(
+            UploadMediaContentBody::new()
+                .file(FilePart::new(vec![0_u8; 1024], "big.mp4", "video/mp4"))
+                .hosted(false),
+        )
+        .send()
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(413));
@@ -142,12 +143,13 @@ async fn a_file_over_25_mb_is_refused_before_sending() {
     let server = server_answering(200, uploaded()).await;
     let bytes = vec![0_u8; FILE_CAP as usize + 1];
     let err = MediasClient::new(client(&server))
-        .upload_media_content(&UploadMediaContentBody {
-            file: Some(FilePart::new(bytes, "scan.pdf", "application/pdf")),
-            alt_id: Some("ve9EPM428h8vShlRW1KT".to_owned()),
-            alt_type: Some(ghl_medias::types::AltType::Location),
-            ..UploadMediaContentBody::default()
-        })
+        .upload_media_content(
+            UploadMediaContentBody::new()
+                .file(FilePart::new(bytes, "scan.pdf", "application/pdf"))
+                .alt_id("ve9EPM428h8vShlRW1KT")
+                .alt_type(ghl_medias::types::AltType::Location),
+        )
+        .send()
         .await
         .unwrap_err();
     match &err {
@@ -174,11 +176,12 @@ async fn a_video_over_25_mb_is_sent() {
     let server = server_answering(200, uploaded()).await;
     let bytes = vec![0_u8; 30 * 1024 * 1024];
     MediasClient::new(client(&server))
-        .upload_media_content(&UploadMediaContentBody {
-            file: Some(FilePart::new(bytes, "reel.mp4", "video/mp4")),
-            location_id: Some("ve9EPM428h8vShlRW1KT".to_owned()),
-            ..UploadMediaContentBody::default()
-        })
+        .upload_media_content(
+            UploadMediaContentBody::new()
+                .file(FilePart::new(bytes, "reel.mp4", "video/mp4"))
+                .location_id("ve9EPM428h8vShlRW1KT"),
+        )
+        .send()
         .await
         .unwrap();
     assert_eq!(received(&server).await.len(), 1);
@@ -190,12 +193,13 @@ async fn a_video_over_25_mb_is_sent() {
 async fn an_upload_names_its_sub_account() {
     let server = server_answering(200, uploaded()).await;
     MediasClient::new(client(&server))
-        .upload_media_content(&UploadMediaContentBody {
-            file: Some(FilePart::new(b"GIF89a".to_vec(), "dot.gif", "image/gif")),
-            alt_id: Some("ve9EPM428h8vShlRW1KT".to_owned()),
-            alt_type: Some(ghl_medias::types::AltType::Location),
-            ..UploadMediaContentBody::default()
-        })
+        .upload_media_content(
+            UploadMediaContentBody::new()
+                .file(FilePart::new(b"GIF89a".to_vec(), "dot.gif", "image/gif"))
+                .alt_id("ve9EPM428h8vShlRW1KT")
+                .alt_type(ghl_medias::types::AltType::Location),
+        )
+        .send()
         .await
         .unwrap();
     let req = only_request(&server).await;

@@ -47,20 +47,19 @@ async fn upsert_sends_monetary_value_as_a_number() {
     )
     .await;
     let answer = api(&server)
-        .upsert_opportunity(&UpsertOpportunityDto {
-            id: None,
-            pipeline_id: PIPELINE.to_owned(),
-            location_id: LOCATION.to_owned(),
-            followers: vec![],
-            is_remove_all_followers: false,
-            followers_action_type: UpsertOpportunityDtoFollowersActionType::Add,
-            name: Some("First Opps".to_owned()),
-            status: Some(Status::Open),
-            pipeline_stage_id: None,
-            monetary_value: Some(220.5),
-            assigned_to: None,
-            lost_reason_id: None,
-        })
+        .upsert_opportunity(
+            UpsertOpportunityDto::new(
+                PIPELINE,
+                LOCATION,
+                vec![],
+                false,
+                UpsertOpportunityDtoFollowersActionType::Add,
+            )
+            .name("First Opps")
+            .status(Status::Open)
+            .monetary_value(220.5),
+        )
+        .send()
         .await
         .unwrap();
     assert!(answer.new);
@@ -89,33 +88,28 @@ async fn create_and_update_send_monetary_value_as_a_number() {
     let server = server_answering(200, json!({ "opportunity": opportunity(json!(500)) })).await;
     let api = api(&server);
     let created = api
-        .create_opportunity(&CreateDto {
-            pipeline_id: PIPELINE.to_owned(),
-            location_id: LOCATION.to_owned(),
-            name: "First Opps".to_owned(),
-            pipeline_stage_id: None,
-            status: Status::Open,
-            contact_id: "mTkSCb1UBjb5tk4OvB69".to_owned(),
-            monetary_value: Some(500.0),
-            assigned_to: None,
-            custom_fields: None,
-        })
+        .create_opportunity(
+            CreateDto::new(
+                PIPELINE,
+                LOCATION,
+                "First Opps",
+                Status::Open,
+                "mTkSCb1UBjb5tk4OvB69",
+            )
+            .monetary_value(500.0),
+        )
+        .send()
         .await
         .unwrap();
     assert_eq!(created.opportunity.unwrap().monetary_value, Some(500.0));
     let updated = api
         .update_opportunity(
             OPPORTUNITY,
-            &UpdateOpportunityDto {
-                pipeline_id: None,
-                name: None,
-                pipeline_stage_id: None,
-                status: Some(Status::Won),
-                monetary_value: Some(1234.56),
-                assigned_to: None,
-                custom_fields: None,
-            },
+            UpdateOpportunityDto::new()
+                .status(Status::Won)
+                .monetary_value(1234.56),
         )
+        .send()
         .await
         .unwrap();
     assert_eq!(
@@ -147,7 +141,11 @@ async fn create_and_update_send_monetary_value_as_a_number() {
 #[tokio::test]
 async fn a_read_parses_monetary_value_as_a_number() {
     let server = server_answering(200, json!({ "opportunity": opportunity(json!(99.99)) })).await;
-    let read = api(&server).get_opportunity(OPPORTUNITY).await.unwrap();
+    let read = api(&server)
+        .get_opportunity(OPPORTUNITY)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(read.opportunity.unwrap().monetary_value, Some(99.99));
     let req = only_request(&server).await;
     assert_call(

@@ -9,7 +9,7 @@ use common::*;
 use ghl_emails::EmailsClient;
 use ghl_emails::types::{SaveBuilderDataDto, SaveBuilderDataDtoEditorType};
 use ghl_invoices::InvoicesClient;
-use ghl_invoices::types::{RecordPaymentDto, AltType, RecordPaymentDtoMode};
+use ghl_invoices::types::{AltType, RecordPaymentDto, RecordPaymentDtoMode};
 use serde_json::json;
 
 const LOCATION: &str = "ve9EPM428h8vShlRW1KT";
@@ -19,20 +19,16 @@ const LOCATION: &str = "ve9EPM428h8vShlRW1KT";
 #[tokio::test]
 async fn a_cash_payment_is_recorded_without_card_or_cheque_details() {
     let server = server_answering(200, json!({ "success": true, "invoice": {} })).await;
-    let body = RecordPaymentDto {
-        alt_id: LOCATION.to_owned(),
-        alt_type: AltType::Location,
-        mode: RecordPaymentDtoMode::Cash,
-        card: None,
-        cheque: None,
-        notes: "Paid at the front desk".to_owned(),
-        amount: Some(120.0),
-        meta: None,
-        payment_schedule_ids: None,
-        fulfilled_at: None,
-    };
+    let body = RecordPaymentDto::new(
+        LOCATION,
+        AltType::Location,
+        RecordPaymentDtoMode::Cash,
+        "Paid at the front desk",
+    )
+    .amount(120.0);
     let _ = InvoicesClient::new(client(&server))
-        .record_invoice("inv1", &body)
+        .record_invoice("inv1", body)
+        .send()
         .await;
     let req = only_request(&server).await;
     assert_call(
@@ -59,18 +55,16 @@ async fn a_cash_payment_is_recorded_without_card_or_cheque_details() {
 #[tokio::test]
 async fn an_html_template_is_saved_without_a_builder_document() {
     let server = server_answering(200, json!({ "ok": true })).await;
-    let body = SaveBuilderDataDto {
-        location_id: LOCATION.to_owned(),
-        template_id: "tpl1".to_owned(),
-        updated_by: "user1".to_owned(),
-        dnd: None,
-        html: Some("<p>Hello</p>".to_owned()),
-        editor_type: SaveBuilderDataDtoEditorType::Html,
-        preview_text: None,
-        is_plain_text: None,
-    };
+    let body = SaveBuilderDataDto::new(
+        LOCATION,
+        "tpl1",
+        "user1",
+        SaveBuilderDataDtoEditorType::Html,
+    )
+    .html("<p>Hello</p>");
     let _ = EmailsClient::new(client(&server))
-        .update_template(&body)
+        .update_template(body)
+        .send()
         .await;
     let req = only_request(&server).await;
     assert_call(&req, "POST", "/emails/builder/data", "", "2021-07-28");

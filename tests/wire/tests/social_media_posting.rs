@@ -8,8 +8,8 @@ use common::*;
 use ghl_runtime::Error;
 use ghl_social_media_posting::SocialMediaPostingClient;
 use ghl_social_media_posting::types::{
-    CreatePostDto, GetPostFormattedSchema, SearchPostDto, SocialPostMediaWrite, SocialPostStatus,
-    SocialPostType,
+    CreatePostDto, DeletePostsDto, GetPostFormattedSchema, SearchPostDto, SocialPostMediaWrite,
+    SocialPostStatus, SocialPostType,
 };
 use serde_json::json;
 
@@ -71,26 +71,15 @@ fn read_post(status: &str) -> serde_json::Value {
 }
 
 fn text_draft() -> CreatePostDto {
-    CreatePostDto {
-        account_ids: vec![ACCOUNT.to_owned()],
-        summary: "Hello World".to_owned(),
-        media: Vec::new(),
-        status: SocialPostStatus::Draft,
-        schedule_date: None,
-        created_by: USER.to_owned(),
-        follow_up_comment: None,
-        og_tags_details: None,
-        type_: SocialPostType::Post,
-        post_approval_details: None,
-        schedule_time_updated: None,
-        tags: None,
-        category_id: None,
-        tiktok_post_details: None,
-        gmb_post_details: None,
-        instagram_post_details: None,
-        user_id: USER.to_owned(),
-        additional_properties: Default::default(),
-    }
+    CreatePostDto::new(
+        vec![ACCOUNT.to_owned()],
+        "Hello World",
+        Vec::new(),
+        SocialPostStatus::Draft,
+        USER,
+        SocialPostType::Post,
+        USER,
+    )
 }
 
 // --- Create ---------------------------------------------------------------------------------
@@ -106,7 +95,8 @@ async fn create_text_draft_sends_every_required_key_and_unwraps_results_post() {
     )
     .await;
     let created = api(&server)
-        .create_post(LOCATION, &text_draft())
+        .create_post(LOCATION, text_draft())
+        .send()
         .await
         .unwrap();
     let req = only_request(&server).await;
@@ -147,24 +137,21 @@ async fn create_scheduled_post_sends_media_as_url_and_mime_type() {
         ),
     )
     .await;
-    let mut body = text_draft();
+    let mut body = text_draft()
+        .schedule_date("2030-03-01T10:00:00.000Z")
+        .follow_up_comment("Link in bio");
     body.status = SocialPostStatus::Scheduled;
     body.type_ = SocialPostType::Reel;
-    body.schedule_date = Some("2030-03-01T10:00:00.000Z".to_owned());
-    body.follow_up_comment = Some("Link in bio".to_owned());
     body.media = vec![
-        SocialPostMediaWrite {
-            url: "https://cdn.example.com/a.jpg".to_owned(),
-            type_: "image/jpeg".to_owned(),
-            caption: None,
-        },
-        SocialPostMediaWrite {
-            url: "https://cdn.example.com/b.mov".to_owned(),
-            type_: "video/quicktime".to_owned(),
-            caption: Some("Behind the scenes".to_owned()),
-        },
+        SocialPostMediaWrite::new("https://cdn.example.com/a.jpg", "image/jpeg"),
+        SocialPostMediaWrite::new("https://cdn.example.com/b.mov", "video/quicktime")
+            .caption("Behind the scenes"),
     ];
-    let created = api(&server).create_post(LOCATION, &body).await.unwrap();
+    let created = api(&server)
+        .create_post(LOCATION, body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(created.status, Some(SocialPostStatus::Scheduled));
     assert_json_body(
         &only_request(&server).await,
@@ -200,7 +187,7 @@ async fn get_post_unwraps_results_post_and_parses_read_media() {
         ),
     )
     .await;
-    let post = api(&server).get_post(LOCATION, POST).await.unwrap();
+    let post = api(&server).get_post(LOCATION, POST).send().await.unwrap();
     let req = only_request(&server).await;
     assert_call(
         &req,
@@ -253,7 +240,7 @@ async fn status_and_type_are_plain_lower_case_strings() {
     let mut odd = read_post("queued");
     odd["type"] = json!("carousel");
     let server = server_answering(200, envelope(200, "Fetched Post", json!({ "post": odd }))).await;
-    let post = api(&server).get_post(LOCATION, POST).await.unwrap();
+    let post = api(&server).get_post(LOCATION, POST).send().await.unwrap();
     assert_eq!(
         post.status,
         Some(SocialPostStatus::Unknown("queued".to_owned()))
@@ -274,7 +261,11 @@ async fn edit_post_is_a_put_of_the_full_create_body() {
     .await;
     let mut body = text_draft();
     body.summary = "Edited".to_owned();
-    let answer = api(&server).edit_post(LOCATION, POST, &body).await.unwrap();
+    let answer = api(&server)
+        .edit_post(LOCATION, POST, body)
+        .send()
+        .await
+        .unwrap();
     assert!(answer.success);
     assert_eq!(answer.message, "Updated Post");
     let req = only_request(&server).await;
@@ -350,10 +341,10 @@ async fn read_then_full_update_normalises_media_to_mime_types() {
     )
     .await;
     let api = api(&server);
-    let post: GetPostFormattedSchema = api.get_post(LOCATION, POST).await.unwrap();
+    let post: GetPostFormattedSchema = api.get_post(LOCATION, POST).send().await.unwrap();
     let mut body = CreatePostDto::from_read(&post, USER);
     body.summary = "Spring sale extended".to_owned();
-    let _ = api.edit_post(LOCATION, POST, &body).await; // the answer (an envelope) is not the point
+    let _ = api.edit_post(LOCATION, POST, body).send().await; // the answer (an envelope) is not the point
 
     let all = received(&server).await;
     assert_eq!(all.len(), 2);
@@ -415,7 +406,8 @@ async fn a_rejected_update_surfaces_the_validation_messages() {
     )
     .await;
     let err = api(&server)
-        .edit_post(LOCATION, POST, &text_draft())
+        .edit_post(LOCATION, POST, text_draft())
+        .send()
         .await
         .unwrap_err();
     match err {
@@ -455,17 +447,18 @@ async fn list_is_a_post_with_numeric_skip_and_limit_and_unwraps_results() {
     let list = api(&server)
         .get_posts(
             LOCATION,
-            &SearchPostDto {
-                type_: Some("all".to_owned()),
-                account_ids: Some(vec![ACCOUNT.to_owned()]),
-                skip: 20,
-                limit: 10,
-                from_date: "2024-01-22T05:32:49.463Z".to_owned(),
-                to_date: "2024-03-20T05:32:49.463Z".to_owned(),
-                include_users: true,
-                post_type: Some(SocialPostType::Post),
-            },
+            SearchPostDto::new(
+                20,
+                10,
+                "2024-01-22T05:32:49.463Z",
+                "2024-03-20T05:32:49.463Z",
+                true,
+            )
+            .type_("all")
+            .account_ids(vec![ACCOUNT.to_owned()])
+            .post_type(SocialPostType::Post),
         )
+        .send()
         .await
         .unwrap();
     let req = only_request(&server).await;
@@ -507,7 +500,11 @@ async fn delete_post_is_a_delete_on_the_post() {
         envelope(200, "Deleted Post", json!({ "postId": POST })),
     )
     .await;
-    let answer = api(&server).delete_post(LOCATION, POST).await.unwrap();
+    let answer = api(&server)
+        .delete_post(LOCATION, POST)
+        .send()
+        .await
+        .unwrap();
     assert!(answer.success);
     assert_eq!(
         answer.results.and_then(|r| r.post_id).as_deref(),
@@ -629,10 +626,10 @@ async fn read_modify_write(
     let server =
         server_answering(200, envelope(200, "Fetched Post", json!({ "post": post }))).await;
     let api = api(&server);
-    let read = api.get_post(LOCATION, POST).await.unwrap();
+    let read = api.get_post(LOCATION, POST).send().await.unwrap();
     let mut update = CreatePostDto::from_read_at(&read, USER, now);
     update.summary = "Spring sale extended".to_owned();
-    let _ = api.edit_post(LOCATION, POST, &update).await;
+    let _ = api.edit_post(LOCATION, POST, update).send().await;
     let all = received(&server).await;
     assert_eq!(all.len(), 2);
     assert_call(
@@ -727,7 +724,7 @@ async fn a_live_post_reads_into_typed_fields() {
         ),
     )
     .await;
-    let post = api(&server).get_post(LOCATION, POST).await.unwrap();
+    let post = api(&server).get_post(LOCATION, POST).send().await.unwrap();
     assert_eq!(
         post.schedule_date.as_deref(),
         Some("2030-03-01T10:00:00.000Z")
@@ -762,12 +759,8 @@ async fn bulk_delete_over_fifty_ids_fails_before_sending() {
     let server = server_answering(200, json!({})).await;
     let ids: Vec<String> = (0..51).map(|i| format!("post{i:02}")).collect();
     let err = api(&server)
-        .bulk_delete_social_planner_posts(
-            LOCATION,
-            &ghl_social_media_posting::types::DeletePostsDto {
-                post_ids: Some(ids),
-            },
-        )
+        .bulk_delete_social_planner_posts(LOCATION, DeletePostsDto::new().post_ids(ids))
+        .send()
         .await
         .unwrap_err();
     assert!(
@@ -785,12 +778,8 @@ async fn bulk_delete_of_fifty_ids_is_sent() {
         server_answering(200, envelope(200, "Deleted", json!({ "deletedCount": 50 }))).await;
     let ids: Vec<String> = (0..50).map(|i| format!("post{i:02}")).collect();
     let _ = api(&server)
-        .bulk_delete_social_planner_posts(
-            LOCATION,
-            &ghl_social_media_posting::types::DeletePostsDto {
-                post_ids: Some(ids.clone()),
-            },
-        )
+        .bulk_delete_social_planner_posts(LOCATION, DeletePostsDto::new().post_ids(ids.clone()))
+        .send()
         .await;
     let req = only_request(&server).await;
     assert_eq!(body(&req), json!({ "postIds": ids }));

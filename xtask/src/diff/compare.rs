@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context, anyhow};
 
-use super::types::{diff_types, input_types};
+use super::types::diff_types;
 use super::{Change, Class, CrateDiff, Kind, Report, Scope, Status};
+use crate::ir::input_types;
 use crate::ir::{Api, Body, Operation, Param, ParamLocation, Response, Short, TypeNames};
 use crate::pipeline;
 use crate::specs::SpecSet;
@@ -52,7 +53,7 @@ pub fn compare(old_label: &str, old: &[Api], new_label: &str, new: &[Api]) -> Re
         .iter()
         .map(|api| (api.crate_name.as_str(), api))
         .collect();
-    let inputs = input_types(new);
+    let inputs = input_types(new, super::COMMON_CRATE);
     let no_inputs = BTreeSet::new();
     let names: BTreeSet<&str> = old_by_name
         .keys()
@@ -273,17 +274,32 @@ fn operation_changes(old: &Operation, new: &Operation) -> Vec<(Class, String)> {
             format!("path parameters `({new_path})` (were `({old_path})`)"),
         ));
     }
-    match (&old.params_type, &new.params_type) {
-        (None, Some(ty)) => changes.push((Class::Breaking, format!("now takes parameters `{ty}`"))),
-        (Some(ty), None) => changes.push((
+    if old.builder != new.builder {
+        changes.push((
             Class::Breaking,
-            format!("no longer takes parameters `{ty}`"),
-        )),
-        (Some(old_ty), Some(new_ty)) if old_ty != new_ty => changes.push((
+            format!("builder renamed `{}` -> `{}`", old.builder, new.builder),
+        ));
+    }
+    // The method takes the required parameters in order: the same ones in another order move
+    // values between arguments (silently, when their types agree).
+    let required = |op: &Operation| {
+        op.params
+            .iter()
+            .filter(|param| param.required)
+            .map(|param| param.name.clone())
+            .collect::<Vec<_>>()
+    };
+    let (old_required, new_required) = (required(old), required(new));
+    let sorted = |names: &[String]| names.iter().cloned().collect::<BTreeSet<String>>();
+    if old_required != new_required && sorted(&old_required) == sorted(&new_required) {
+        changes.push((
             Class::Breaking,
-            format!("parameters struct renamed `{old_ty}` -> `{new_ty}`"),
-        )),
-        _ => {}
+            format!(
+                "takes its required parameters as `({})` (was `({})`)",
+                new_required.join(", "),
+                old_required.join(", ")
+            ),
+        ));
     }
     let old_params: BTreeMap<&str, &Param> = old
         .params

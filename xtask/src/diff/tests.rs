@@ -82,6 +82,39 @@ fn required_fields_break_requests_but_not_responses() {
 }
 
 #[test]
+fn reordered_required_inputs_break_the_calls_that_take_them() {
+    let thing_in = |first: &str, second: &str| {
+        serde_json::json!({
+            "ThingIn": { "type": "object", "required": [first, second], "properties": {
+                first: { "type": "string" }, second: { "type": "string" } } },
+            "ThingOut": { "type": "object", "required": [first, second], "properties": {
+                first: { "type": "string" }, second: { "type": "string" } } },
+        })
+    };
+    let mut old_paths = create_thing("ThingIn", "ThingOut");
+    old_paths["/things"]["post"]["parameters"] = serde_json::json!([
+        { "name": "a", "in": "query", "required": true, "schema": { "type": "string" } },
+        { "name": "b", "in": "query", "required": true, "schema": { "type": "string" } },
+    ]);
+    let mut new_paths = old_paths.clone();
+    new_paths["/things"]["post"]["parameters"] = serde_json::json!([
+        { "name": "b", "in": "query", "required": true, "schema": { "type": "string" } },
+        { "name": "a", "in": "query", "required": true, "schema": { "type": "string" } },
+    ]);
+    let old = things(thing_in("name", "kind"), old_paths);
+    let new = things(thing_in("kind", "name"), new_paths);
+    let report = compare("old", &[old], "new", &[new]);
+    // Only inputs are built from positional arguments: the response type's order is free.
+    assert_eq!(
+        details(&report),
+        vec![
+            "breaking create_thing: takes its required parameters as `(b, a)` (was `(a, b)`)",
+            "breaking ThingIn: `new` takes `(kind, name)` (was `(name, kind)`)",
+        ]
+    );
+}
+
+#[test]
 fn removed_and_retyped_fields_and_variants_break_new_variants_do_not() {
     let old = things(
         serde_json::json!({
@@ -142,7 +175,6 @@ fn operations_added_removed_and_changed() {
             "additive create_thing: new optional query parameter `dry_run: Option<bool>`",
             "additive create_thing: sends `Version: 2021-04-15` (was `2021-07-28`)",
             "additive get_thing: new operation",
-            "breaking create_thing: now takes parameters `CreateThingParams`",
             "breaking create_thing: returns `ThingIn` (was `ThingOut`)",
         ]
     );

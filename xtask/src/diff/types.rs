@@ -3,8 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{COMMON_CRATE, Change, Class, Kind, Scope};
-use crate::ir::{Api, Body, Field, Short, Ty, TypeKind};
+use super::{Change, Class, Kind, Scope};
+use crate::ir::{Api, Field, Short, Ty, TypeKind};
 
 /// A field's Rust type as users see it.
 fn field_ty(field: &Field) -> String {
@@ -174,6 +174,27 @@ fn type_changes(old: &TypeKind, new: &TypeKind, input: bool) -> Vec<(Class, Stri
                 )),
                 _ => {}
             }
+            // `new` takes the required fields in declaration order: the same fields in another
+            // order move values between arguments (silently, when their types agree).
+            let required = |fields: &[Field]| -> Vec<String> {
+                fields
+                    .iter()
+                    .filter(|field| !field.optional())
+                    .map(|field| field.name.clone())
+                    .collect()
+            };
+            let (old_required, new_required) = (required(old_fields), required(new_fields));
+            let set = |names: &[String]| names.iter().cloned().collect::<BTreeSet<String>>();
+            if input && old_required != new_required && set(&old_required) == set(&new_required) {
+                changes.push((
+                    Class::Breaking,
+                    format!(
+                        "`new` takes `({})` (was `({})`)",
+                        new_required.join(", "),
+                        old_required.join(", ")
+                    ),
+                ));
+            }
         }
         (TypeKind::Enum { variants: old_vs }, TypeKind::Enum { variants: new_vs }) => {
             let old_by: BTreeMap<&str, &str> = old_vs
@@ -248,72 +269,4 @@ fn type_changes(old: &TypeKind, new: &TypeKind, input: bool) -> Vec<(Class, Stri
         )),
     }
     changes
-}
-
-/// Per crate, the types users build for requests: everything reachable from a request body or a
-/// parameter. The common crate's types count when any crate's requests reach them.
-pub(super) fn input_types(apis: &[Api]) -> BTreeMap<String, BTreeSet<String>> {
-    let by_name: BTreeMap<&str, &Api> = apis
-        .iter()
-        .map(|api| (api.crate_name.as_str(), api))
-        .collect();
-    let mut reached: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut queue: Vec<(String, String)> = Vec::new();
-    fn enqueue(ty: &Ty, crate_name: &str, queue: &mut Vec<(String, String)>) {
-        match ty {
-            Ty::Named(name) => queue.push((crate_name.to_owned(), name.clone())),
-            Ty::Common(name) => queue.push((COMMON_CRATE.to_owned(), name.clone())),
-            Ty::Array(inner) | Ty::Map(inner) => enqueue(inner, crate_name, queue),
-            _ => {}
-        }
-    }
-    for api in apis {
-        for op in &api.operations {
-            for param in op.path_params.iter().chain(&op.params) {
-                enqueue(&param.ty, &api.crate_name, &mut queue);
-            }
-            match &op.body {
-                Some(Body::Json { ty, .. } | Body::Form { ty, .. }) => {
-                    enqueue(ty, &api.crate_name, &mut queue);
-                }
-                Some(Body::Multipart { ty }) => {
-                    queue.push((api.crate_name.clone(), ty.clone()));
-                }
-                Some(Body::MultipartRaw | Body::Bytes { .. }) | None => {}
-            }
-        }
-    }
-    while let Some((crate_name, name)) = queue.pop() {
-        if !reached
-            .entry(crate_name.clone())
-            .or_default()
-            .insert(name.clone())
-        {
-            continue;
-        }
-        let Some(def) = by_name
-            .get(crate_name.as_str())
-            .and_then(|api| api.types.iter().find(|def| def.name == name))
-        else {
-            continue;
-        };
-        match &def.kind {
-            TypeKind::Struct { fields, additional } => {
-                for field in fields {
-                    enqueue(&field.ty, &crate_name, &mut queue);
-                }
-                if let Some(ty) = additional {
-                    enqueue(ty, &crate_name, &mut queue);
-                }
-            }
-            TypeKind::Untagged { variants } => {
-                for (_, ty) in variants {
-                    enqueue(ty, &crate_name, &mut queue);
-                }
-            }
-            TypeKind::Alias(ty) => enqueue(ty, &crate_name, &mut queue),
-            TypeKind::Enum { .. } => {}
-        }
-    }
-    reached
 }

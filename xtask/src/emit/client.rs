@@ -5,11 +5,9 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::docs::spec_markdown;
-use super::{Code, doc_attrs, inner_doc, mentions_local, ty_tokens};
+use super::{Code, doc_attrs, inner_doc, mentions_local, setter_arg, ty_tokens};
 use crate::ir::Access;
-use crate::ir::{
-    Api, Body, ErrorResponse, Operation, Param, ParamLocation, Response, Ty, TypeKind,
-};
+use crate::ir::{Api, Body, ErrorResponse, Operation, ParamLocation, Response, Ty, TypeKind};
 
 pub fn lib_rs(api: &Api) -> TokenStream {
     let first_op = api
@@ -32,12 +30,13 @@ pub fn lib_rs(api: &Api) -> TokenStream {
     } else {
         format!(
             "# {crate_name}\n\nTyped client for the GoHighLevel **{title}** API (LeadConnector API v2), generated from `{spec}`.\n\n{description}\n\n\
-             Every call sends the `Version` header its endpoint needs; callers never pass `Version` or `Authorization`.\n\n\
+             Every call sends the `Version` header its endpoint needs; callers never pass `Version` or `Authorization`. \
+             A client method takes the operation's required inputs and returns a builder: set optional inputs on it, then `.send().await`.\n\n\
              ```no_run\n\
              # async fn example() -> Result<(), ghl_runtime::Error> {{\n\
              let client = ghl_runtime::Client::with_token(std::env::var(\"GHL_TOKEN\").unwrap_or_default())?;\n\
              let api = {ident}::{client_name}::new(client);\n\
-             // api.{first_op}(...).await?;\n\
+             // api.{first_op}(/* required inputs */).send().await?;\n\
              # Ok(()) }}\n\
              ```",
             crate_name = api.crate_name,
@@ -81,15 +80,11 @@ pub fn lib_rs(api: &Api) -> TokenStream {
 pub fn client_rs(api: &Api) -> TokenStream {
     let client = format_ident!("{}", api.client_name);
     let client_doc = doc_attrs(&format!(
-        "Client for the {} API: one method per operation of `{}`.\n\nCheap to clone; clones share the connection pool, auth and rate limits of the [`ghl_runtime::Client`] they wrap.",
+        "Client for the {} API: one method per operation of `{}`.\n\nEach method takes the operation's required inputs and returns a builder: set optional inputs on it, then `.send().await`.\n\nCheap to clone; clones share the connection pool, auth and rate limits of the [`ghl_runtime::Client`] they wrap.",
         api.title, api.spec_path
     ));
-    let methods: Vec<TokenStream> = api.operations.iter().map(|op| method(api, op)).collect();
-    let params: Vec<TokenStream> = api
-        .operations
-        .iter()
-        .filter_map(|op| params_struct(api, op))
-        .collect();
+    let methods: Vec<TokenStream> = api.operations.iter().map(method).collect();
+    let builders: Vec<TokenStream> = api.operations.iter().map(|op| builder(api, op)).collect();
     let uses_types = api.operations.iter().any(|op| {
         op.path_params
             .iter()
@@ -104,7 +99,7 @@ pub fn client_rs(api: &Api) -> TokenStream {
     });
     let types_import = uses_types.then(|| quote! { use crate::types; });
     quote! {
-        //! The resource client and the parameter structs of its operations.
+        //! The resource client and one builder per operation.
         use ghl_runtime::{Client, Method, Request, Result};
         #types_import
 
@@ -128,48 +123,198 @@ pub fn client_rs(api: &Api) -> TokenStream {
             #(#methods)*
         }
 
-        #(#params)*
+        #(#builders)*
     }
 }
 
-fn method(api: &Api, op: &Operation) -> TokenStream {
+/// One input of an operation's builder: a path, query or header parameter, or the body.
+struct Input {
+    ident: proc_macro2::Ident,
+    /// The type it is kept as in the builder.
+    stored: TokenStream,
+    /// A method argument (required) or a setter (optional).
+    required: bool,
+    /// Required: the argument's type and how it becomes the stored value (`None`: as it is).
+    /// Optional: the setter's argument type and how it becomes the stored value (`Some(...)`
+    /// added).
+    arg: TokenStream,
+    convert: Option<TokenStream>,
+    doc: String,
+}
+
+/// Required: `impl Into<String>` for strings, `T` otherwise. Optional: see [`setter_arg`].
+fn input_arg(
+    ty: &Ty,
+    required: bool,
+    ident: &proc_macro2::Ident,
+) -> (TokenStream, Option<TokenStream>) {
+    if required && *ty != Ty::String {
+        return (ty_tokens(ty, false), None);
+    }
+    let (arg, into) = setter_arg(ty, false);
+    (arg, into.then(|| quote! { #ident.into() }))
+}
+
+fn inputs(op: &Operation) -> Vec<Input> {
+    let mut inputs = Vec::new();
+    for param in op.path_params.iter().chain(&op.params) {
+        let ident = format_ident!("{}", param.name);
+        let required = param.required;
+        let (arg, convert) = input_arg(&param.ty, required, &ident);
+        let where_ = match param.location {
+            ParamLocation::Path => "path",
+            ParamLocation::Header => "header",
+            ParamLocation::Query => "query",
+        };
+        let doc = match &param.doc {
+            Some(doc) => format!("{} (`{}`, {where_})", spec_markdown(doc.trim()), param.wire),
+            None => format!("`{}` ({where_})", param.wire),
+        };
+        inputs.push(Input {
+            stored: param.render_ty(&Code::OUTSIDE_TYPES),
+            ident,
+            required,
+            arg,
+            convert,
+            doc,
+        });
+    }
+    let ident = format_ident!("body");
+    let body = match &op.body {
+        Some(Body::Json { ty, required } | Body::Form { ty, required }) => {
+            Some((ty_tokens(ty, false), *required))
+        }
+        Some(Body::Multipart { ty }) => {
+            let ty = format_ident!("{}", ty);
+            Some((quote! { types::#ty }, true))
+        }
+        Some(Body::MultipartRaw) => Some((quote! { ghl_runtime::Multipart }, true)),
+        Some(Body::Bytes { required, .. }) => Some((quote! { Vec<u8> }, *required)),
+        None => None,
+    };
+    if let Some((ty, required)) = body {
+        let (stored, arg, convert) = if required {
+            (ty.clone(), ty, None)
+        } else {
+            (
+                quote! { Option<#ty> },
+                quote! { impl Into<#ty> },
+                Some(quote! { body.into() }),
+            )
+        };
+        inputs.push(Input {
+            ident,
+            stored,
+            required,
+            arg,
+            convert,
+            doc: "The request body.".to_owned(),
+        });
+    }
+    inputs
+}
+
+/// The client's method: takes the required inputs, returns the builder.
+fn method(op: &Operation) -> TokenStream {
     let name = format_ident!("{}", op.fn_name);
+    let builder = format_ident!("{}", op.builder);
     let doc = doc_attrs(&method_doc(op));
     let deprecated = op
         .deprecated
         .then(|| quote! { #[deprecated(note = "deprecated in the spec")] });
-    let mut args = Vec::new();
-    for param in &op.path_params {
-        let ident = format_ident!("{}", param.name);
-        let ty = path_arg_ty(&param.ty);
-        args.push(quote! { #ident: #ty });
-    }
-    if let Some(params_type) = &op.params_type {
-        let ty = format_ident!("{}", params_type);
-        args.push(quote! { params: &#ty });
-    }
-    let body_arg = match &op.body {
-        Some(Body::Json { ty, required } | Body::Form { ty, required }) => {
-            let ty = ty_tokens(ty, false);
-            Some(if *required {
-                quote! { body: &#ty }
-            } else {
-                quote! { body: Option<&#ty> }
-            })
+    let inputs = inputs(op);
+    let args = inputs.iter().filter(|input| input.required).map(|input| {
+        let (ident, arg) = (&input.ident, &input.arg);
+        quote! { #ident: #arg }
+    });
+    let values = inputs.iter().map(|input| {
+        let ident = &input.ident;
+        if !input.required {
+            quote! { #ident: None }
+        } else if let Some(convert) = &input.convert {
+            quote! { #ident: #convert }
+        } else {
+            quote! { #ident }
         }
-        Some(Body::Multipart { ty }) => {
-            let ty = format_ident!("{}", ty);
-            Some(quote! { body: &types::#ty })
+    });
+    quote! {
+        #doc
+        #deprecated
+        pub fn #name(&self, #(#args),*) -> #builder {
+            #builder { client: self.client.clone(), #(#values,)* }
         }
-        Some(Body::MultipartRaw) => Some(quote! { body: ghl_runtime::Multipart }),
-        Some(Body::Bytes { required: true, .. }) => Some(quote! { body: Vec<u8> }),
-        Some(Body::Bytes {
-            required: false, ..
-        }) => Some(quote! { body: Option<Vec<u8>> }),
-        None => None,
-    };
-    args.extend(body_arg);
+    }
+}
 
+/// The builder of one operation: its inputs, a setter per optional one, and `send`.
+fn builder(api: &Api, op: &Operation) -> TokenStream {
+    let name = format_ident!("{}", op.builder);
+    let doc = doc_attrs(&format!(
+        "A [`{client}::{method}`] call: set optional inputs, then [`send`]({name}::send) it.",
+        client = api.client_name,
+        method = op.fn_name,
+    ));
+    let inputs = inputs(op);
+    let fields = inputs.iter().map(|input| {
+        let (ident, stored) = (&input.ident, &input.stored);
+        quote! { #ident: #stored, }
+    });
+    let setters = inputs.iter().filter(|input| !input.required).map(|input| {
+        let (ident, arg) = (&input.ident, &input.arg);
+        let value = input.convert.clone().unwrap_or_else(|| quote! { #ident });
+        let doc = doc_attrs(&input.doc);
+        quote! {
+            #doc
+            pub fn #ident(mut self, #ident: #arg) -> Self {
+                self.#ident = Some(#value);
+                self
+            }
+        }
+    });
+    let idents: Vec<&proc_macro2::Ident> = inputs.iter().map(|input| &input.ident).collect();
+    let into_request = into_request(api, op);
+    let ret = match &op.response {
+        Response::Json(ty) => ty_tokens(ty, false),
+        Response::Empty => quote! { () },
+    };
+    quote! {
+        #doc
+        #[derive(Debug, Clone)]
+        #[must_use = "a call does nothing until it is sent"]
+        pub struct #name {
+            client: Client,
+            #(#fields)*
+        }
+
+        impl #name {
+            #(#setters)*
+
+            /// Sends the call and decodes the answer.
+            pub async fn send(self) -> Result<#ret> {
+                let (client, request) = self.into_request()?;
+                client.send(request).await
+            }
+
+            /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
+            /// beside the decoded body.
+            pub async fn send_with_response(self) -> Result<ghl_runtime::Response<#ret>> {
+                let (client, request) = self.into_request()?;
+                client.send_with_response(request).await
+            }
+
+            /// Checks the inputs and builds the HTTP request.
+            fn into_request(self) -> Result<(Client, Request)> {
+                let Self { client, #(#idents),* } = self;
+                #into_request
+                Ok((client, request))
+            }
+        }
+    }
+}
+
+/// The body of `into_request`: checks, then the request with its parameters, headers, access
+/// and body. The inputs are locals of the same names.
+fn into_request(api: &Api, op: &Operation) -> TokenStream {
     let method = format_ident!("{}", op.method.as_str());
     let template = &op.path;
     let version = &op.version;
@@ -186,30 +331,30 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
         let ident = format_ident!("{}", param.name);
         match (param.location, param.required) {
             (ParamLocation::Header, true) => {
-                chain.push(quote! { .header(#wire, params.#ident.to_string()) })
+                chain.push(quote! { .header(#wire, #ident.to_string()) })
             }
             (ParamLocation::Header, false) => optional_headers.push(quote! {
-                let request = match &params.#ident {
+                let request = match &#ident {
                     Some(value) => request.header(#wire, value.to_string()),
                     None => request,
                 };
             }),
-            (_, true) => chain.push(quote! { .query(#wire, &params.#ident) }),
-            (_, false) => chain.push(quote! { .query_opt(#wire, params.#ident.as_ref()) }),
+            (_, true) => chain.push(quote! { .query(#wire, &#ident) }),
+            (_, false) => chain.push(quote! { .query_opt(#wire, #ident.as_ref()) }),
         }
     }
     let body = match &op.body {
-        Some(Body::Json { required: true, .. }) => quote! { let request = request.json(body); },
-        Some(Body::Form { required: true, .. }) => quote! { let request = request.form(body); },
+        Some(Body::Json { required: true, .. }) => quote! { let request = request.json(&body); },
+        Some(Body::Form { required: true, .. }) => quote! { let request = request.form(&body); },
         Some(Body::Json {
             required: false, ..
         }) => quote! {
-            let request = match body { Some(body) => request.json(body), None => request };
+            let request = match &body { Some(body) => request.json(body), None => request };
         },
         Some(Body::Form {
             required: false, ..
         }) => quote! {
-            let request = match body { Some(body) => request.form(body), None => request };
+            let request = match &body { Some(body) => request.form(body), None => request };
         },
         Some(Body::Multipart { ty }) => {
             let (parts, file_lists) = multipart_parts(api, ty);
@@ -237,19 +382,11 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
         },
         None => quote! {},
     };
-    let (ret, send) = match &op.response {
-        Response::Json(ty) => {
-            let ty = ty_tokens(ty, false);
-            match &op.unwrap {
-                Some(inner) => (ty, quote! { self.client.send_at(request, #inner).await }),
-                None => (ty, quote! { self.client.send(request).await }),
-            }
-        }
-        Response::Empty => (
-            quote! { () },
-            quote! { self.client.send_empty(request).await },
-        ),
-    };
+    match (&op.response, &op.unwrap) {
+        (Response::Json(_), Some(inner)) => chain.push(quote! { .unwrap_at(#inner) }),
+        (Response::Json(_), None) => {}
+        (Response::Empty, _) => chain.push(quote! { .ignore_body() }),
+    }
     for (name, value) in &op.forced_headers {
         chain.push(quote! { .force_header(#name, #value) });
     }
@@ -261,16 +398,11 @@ fn method(api: &Api, op: &Operation) -> TokenStream {
     let mut checks = bound_checks(op);
     checks.extend(body_item_checks(api, op));
     quote! {
-        #doc
-        #deprecated
-        pub async fn #name(&self, #(#args),*) -> Result<#ret> {
-            #(#checks)*
-            #path_binding
-            let request = Request::new(Method::#method, #template, #path_arg, #version) #(#chain)*;
-            #(#optional_headers)*
-            #body
-            #send
-        }
+        #(#checks)*
+        #path_binding
+        let request = Request::new(Method::#method, #template, #path_arg, #version) #(#chain)*;
+        #(#optional_headers)*
+        #body
     }
 }
 
@@ -279,12 +411,7 @@ fn bound_checks(op: &Operation) -> Vec<TokenStream> {
     let mut checks = Vec::new();
     let fn_name = &op.fn_name;
     for param in op.path_params.iter().chain(&op.params) {
-        let ident = format_ident!("{}", param.name);
-        let value = if param.location == ParamLocation::Path {
-            quote! { #ident }
-        } else {
-            quote! { params.#ident }
-        };
+        let value = format_ident!("{}", param.name);
         for (bound, violated, word) in [
             (param.minimum, quote! { < }, "least"),
             (param.maximum, quote! { > }, "most"),
@@ -358,7 +485,7 @@ fn body_item_checks(api: &Api, op: &Operation) -> Vec<TokenStream> {
             Some(if *required {
                 check
             } else {
-                quote! { if let Some(body) = body { #check } }
+                quote! { if let Some(body) = &body { #check } }
             })
         })
         .collect()
@@ -386,6 +513,8 @@ fn method_doc(op: &Operation) -> String {
     let documented: Vec<String> = op
         .path_params
         .iter()
+        .chain(&op.params)
+        .filter(|param| param.required)
         .filter_map(|param| {
             param
                 .doc
@@ -393,6 +522,36 @@ fn method_doc(op: &Operation) -> String {
                 .map(|doc| format!("- `{}`: {}", param.name, spec_markdown(&one_line(doc))))
         })
         .collect();
+    let optional: Vec<String> = op
+        .params
+        .iter()
+        .filter(|param| !param.required)
+        .map(|param| {
+            format!(
+                "[`{name}`]({builder}::{name})",
+                name = param.name,
+                builder = op.builder
+            )
+        })
+        .chain(
+            op.body
+                .as_ref()
+                .filter(|body| !body.required())
+                .map(|_| format!("[`body`]({}::body)", op.builder)),
+        )
+        .collect();
+    text.push_str(&if optional.is_empty() {
+        format!(
+            "\n\nReturns a [`{}`]: `.send().await` runs the call.",
+            op.builder
+        )
+    } else {
+        format!(
+            "\n\nReturns a [`{}`] to set optional inputs on ({}); `.send().await` runs the call.",
+            op.builder,
+            optional.join(", ")
+        )
+    });
     if let Some(access) = access_doc(&op.access) {
         text.push_str("\n\n");
         text.push_str(&access);
@@ -468,19 +627,6 @@ fn access_calls(access: &Access) -> Vec<TokenStream> {
 
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn path_arg_ty(ty: &Ty) -> TokenStream {
-    match ty {
-        Ty::String => quote! { &str },
-        Ty::Number => quote! { f64 },
-        Ty::Integer => quote! { i64 },
-        Ty::Boolean => quote! { bool },
-        other => {
-            let ty = ty_tokens(other, false);
-            quote! { &#ty }
-        }
-    }
 }
 
 /// `format!("/blogs/posts/{}", encode(post_id))`, or a plain string without variables.
@@ -559,37 +705,4 @@ fn multipart_parts(api: &Api, ty: &str) -> (Vec<TokenStream>, Vec<TokenStream>) 
         }
     }
     (parts, file_lists)
-}
-
-fn params_struct(api: &Api, op: &Operation) -> Option<TokenStream> {
-    let name = format_ident!("{}", op.params_type.as_ref()?);
-    let doc = doc_attrs(&format!(
-        "Query and header parameters of [`{}::{}`].",
-        api.client_name, op.fn_name
-    ));
-    let all_optional = op.params.iter().all(|param| !param.required);
-    let default = all_optional.then(|| quote! { Default, });
-    let fields = op.params.iter().map(param_field);
-    Some(quote! {
-        #doc
-        #[derive(Debug, Clone, PartialEq, #default)]
-        pub struct #name {
-            #(#fields)*
-        }
-    })
-}
-
-fn param_field(param: &Param) -> TokenStream {
-    let where_ = match param.location {
-        ParamLocation::Header => "header",
-        _ => "query",
-    };
-    let text = match &param.doc {
-        Some(doc) => format!("{} (`{}`, {where_})", spec_markdown(doc.trim()), param.wire),
-        None => format!("`{}` ({where_})", param.wire),
-    };
-    let doc = doc_attrs(&text);
-    let ident = format_ident!("{}", param.name);
-    let ty = param.render_ty(&Code::OUTSIDE_TYPES);
-    quote! { #doc pub #ident: #ty, }
 }

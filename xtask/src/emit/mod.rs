@@ -267,6 +267,17 @@ fn ty_tokens(ty: &Ty, in_types_module: bool) -> TokenStream {
     ty.render(&Code { in_types_module })
 }
 
+/// How a setter takes a value of `ty`: numbers and booleans as they are (with `impl Into<i64>` an
+/// integer literal would be an `i32`, and epoch milliseconds overflow it), anything else as
+/// `impl Into<_>`. The argument's type, and whether the value needs `.into()`.
+fn setter_arg(ty: &Ty, in_types_module: bool) -> (TokenStream, bool) {
+    let inner = ty_tokens(ty, in_types_module);
+    match ty {
+        Ty::Integer | Ty::Number | Ty::Boolean => (inner, false),
+        _ => (quote! { impl Into<#inner> }, true),
+    }
+}
+
 /// Whether a type mentions one of this crate's own types.
 fn mentions_local(ty: &Ty) -> bool {
     match ty {

@@ -6,7 +6,7 @@ use quote::{format_ident, quote};
 use std::collections::BTreeMap;
 
 use super::docs::{spec_markdown, usage_sentence, usages};
-use super::{Code, doc_attrs, inner_doc, ty_tokens};
+use super::{Code, doc_attrs, inner_doc, setter_arg, ty_tokens};
 use crate::ir::{Api, Field, Ty, TypeDef, TypeKind, Variant};
 use crate::naming::Scope;
 
@@ -69,7 +69,7 @@ fn type_def(api: &Api, def: &TypeDef, usages: &BTreeMap<String, Vec<String>>) ->
     let doc = type_doc(def, usages);
     match &def.kind {
         TypeKind::Struct { fields, additional } => {
-            struct_def(&doc, &name, fields, additional.as_ref())
+            struct_def(&doc, &name, fields, additional.as_ref(), def.input)
         }
         TypeKind::Enum { variants } => enum_def(&doc, &name, variants),
         TypeKind::Untagged { variants } => untagged_def(api, &doc, &name, variants),
@@ -119,6 +119,7 @@ fn untagged_def(
             #doc
             #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
             #[serde(untagged)]
+            #[non_exhaustive]
             pub enum #name { #( #docs #idents(#tys), )* }
         };
     }
@@ -133,6 +134,7 @@ fn untagged_def(
         #doc
         #[derive(Debug, Clone, PartialEq, Serialize)]
         #[serde(untagged)]
+        #[non_exhaustive]
         pub enum #name { #( #docs #idents(#tys), )* }
 
         impl<'de> Deserialize<'de> for #name {
@@ -168,14 +170,17 @@ fn untagged_variant_doc(ty: &Ty) -> String {
     }
 }
 
+/// A struct. `#[non_exhaustive]`, so a field the spec adds later breaks no caller; a type sent
+/// in requests (`input`) gets a constructor taking its required fields and a setter per optional
+/// one, since callers cannot write it as a literal. Other structs do not derive `Default`: one
+/// that gains a required field would silently lose it.
 fn struct_def(
     doc: &TokenStream,
     name: &proc_macro2::Ident,
     fields: &[Field],
     additional: Option<&Ty>,
+    input: bool,
 ) -> TokenStream {
-    let all_optional = fields.iter().all(Field::optional);
-    let default = all_optional.then(|| quote! { Default, });
     let rendered = fields.iter().map(|field| {
         let doc = doc_attrs(&match field.doc.as_deref().map(str::trim) {
             Some(doc) if !doc.is_empty() => spec_markdown(doc),
@@ -195,12 +200,14 @@ fn struct_def(
         };
         quote! { #doc #serde pub #ident: #ty, }
     });
-    let extra = additional.map(|ty| {
-        let mut scope = Scope::new();
+    let extra_ident = additional.map(|_| {
+        let mut scope = Scope::with_reserved(&["new"]);
         for field in fields {
             scope.claim(&field.name);
         }
-        let ident = format_ident!("{}", scope.claim("additional_properties"));
+        format_ident!("{}", scope.claim("additional_properties"))
+    });
+    let extra = additional.zip(extra_ident.as_ref()).map(|(ty, ident)| {
         let ty = ty_tokens(ty, true);
         quote! {
             /// Keys the schema does not name.
@@ -208,12 +215,92 @@ fn struct_def(
             pub #ident: std::collections::BTreeMap<String, #ty>,
         }
     });
+    let constructor = input.then(|| constructor(name, fields, extra_ident.as_ref()));
+    // An input with nothing required starts empty: `new()`, and `Default` beside it. (A
+    // required field added later changes `new`'s arguments anyway: the diff calls it breaking.)
+    let default = (input && fields.iter().all(Field::optional)).then(|| quote! { Default, });
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, #default Serialize, Deserialize)]
+        #[non_exhaustive]
         pub struct #name {
             #(#rendered)*
             #extra
+        }
+
+        #constructor
+    }
+}
+
+/// `new(required...)` and a setter per optional field.
+fn constructor(
+    name: &proc_macro2::Ident,
+    fields: &[Field],
+    extra: Option<&proc_macro2::Ident>,
+) -> TokenStream {
+    let required: Vec<&Field> = fields.iter().filter(|field| !field.optional()).collect();
+    let args = required.iter().map(|field| {
+        let ident = format_ident!("{}", field.name);
+        let ty = field.render_ty(&Code::IN_TYPES);
+        if field.ty == Ty::String && !field.boxed {
+            quote! { #ident: impl Into<String> }
+        } else {
+            quote! { #ident: #ty }
+        }
+    });
+    let values = fields.iter().map(|field| {
+        let ident = format_ident!("{}", field.name);
+        if field.optional() {
+            quote! { #ident: None }
+        } else if field.ty == Ty::String && !field.boxed {
+            quote! { #ident: #ident.into() }
+        } else {
+            quote! { #ident }
+        }
+    });
+    let extra = extra.map(|ident| quote! { #ident: std::collections::BTreeMap::new(), });
+    let setters = fields.iter().filter(|field| field.optional()).map(|field| {
+        let ident = format_ident!("{}", field.name);
+        let (arg, into) = setter_arg(&field.ty, true);
+        let value = if into {
+            quote! { #ident.into() }
+        } else {
+            quote! { #ident }
+        };
+        let value = if field.boxed {
+            quote! { Box::new(#value) }
+        } else {
+            value
+        };
+        let doc = doc_attrs(&format!("Sets [`{}`](Self::{}).", field.name, field.name));
+        quote! {
+            #doc
+            pub fn #ident(mut self, #ident: #arg) -> Self {
+                self.#ident = Some(#value);
+                self
+            }
+        }
+    });
+    let new_doc = doc_attrs(&if required.is_empty() {
+        format!("An empty `{name}`: set what you need with the setters.")
+    } else {
+        let listed: Vec<String> = required
+            .iter()
+            .map(|field| format!("`{}`", field.name))
+            .collect();
+        format!(
+            "A `{name}` with its required fields ({}); set the others with the setters.",
+            listed.join(", ")
+        )
+    });
+    quote! {
+        impl #name {
+            #new_doc
+            pub fn new(#(#args),*) -> Self {
+                Self { #(#values,)* #extra }
+            }
+
+            #(#setters)*
         }
     }
 }
@@ -234,6 +321,7 @@ fn enum_def(doc: &TokenStream, name: &proc_macro2::Ident, variants: &[Variant]) 
         /// Values this crate does not know yet deserialize to `Unknown` instead of failing.
         #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(from = "String", into = "String")]
+        #[non_exhaustive]
         pub enum #name {
             #( #variant_docs #idents, )*
             /// A value the spec did not list.

@@ -13,6 +13,7 @@
 pub mod access;
 mod cycles;
 mod dedup;
+mod inputs;
 mod merge;
 pub mod model;
 mod names;
@@ -32,6 +33,7 @@ use crate::load::LoadedSpec;
 use crate::naming::{self, Scope};
 
 pub use access::Access;
+pub use inputs::{input_types, mark_inputs};
 pub use model::*;
 pub use names::TypeNames;
 pub use render::{Leaf, Short, Spelling, Wrapper};
@@ -121,7 +123,8 @@ pub fn build(
         let pointer = pointer_push("/components/schemas", raw);
         builder.define_component(&name, schema, &pointer)?;
     }
-    let mut operations = builder.operations()?;
+    let client_name = naming::client_type_name(&spec.resource);
+    let mut operations = builder.operations(&client_name)?;
     let mut types = std::mem::take(&mut builder.types);
     builder.stats.merged_types = dedup::merge_identical(&mut types, &mut operations);
     names::name_inline_types(&mut types, &mut operations, locked);
@@ -138,7 +141,7 @@ pub fn build(
             .description
             .clone()
             .filter(|text| !text.trim().is_empty()),
-        client_name: naming::client_type_name(&spec.resource),
+        client_name,
         types,
         operations,
         uses_common: builder.uses_common,

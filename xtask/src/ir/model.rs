@@ -68,6 +68,9 @@ pub struct TypeDef {
     /// Defined once in the common crate under this name (identical in several crates, see
     /// `share`): here only a re-export under [`TypeDef::name`].
     pub shared: Option<String>,
+    /// Reachable from a request (see [`super::mark_inputs`]): callers build it, so it gets a
+    /// constructor and setters.
+    pub input: bool,
     pub kind: TypeKind,
     /// The schema's own `example`, if it gives one.
     pub example: Option<Value>,
@@ -191,9 +194,11 @@ pub struct Operation {
     pub deprecated: bool,
     /// In the order they appear in the path template.
     pub path_params: Vec<Param>,
-    /// Query and header parameters, gathered in a generated `*Params` struct.
+    /// Query and header parameters.
     pub params: Vec<Param>,
-    pub params_type: Option<String>,
+    /// The type that collects the inputs and sends the call (`GetPost`): the client's method
+    /// takes the required ones, setters the rest.
+    pub builder: String,
     pub body: Option<Body>,
     pub response: Response,
     /// Non-2xx responses the spec documents.
@@ -257,6 +262,18 @@ pub enum Body {
         content_type: String,
         required: bool,
     },
+}
+
+impl Body {
+    /// The caller must give a body (the method takes it), rather than may (a setter).
+    pub fn required(&self) -> bool {
+        match self {
+            Body::Json { required, .. }
+            | Body::Form { required, .. }
+            | Body::Bytes { required, .. } => *required,
+            Body::Multipart { .. } | Body::MultipartRaw => true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

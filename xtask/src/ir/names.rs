@@ -89,11 +89,6 @@ pub(super) fn name_inline_types(
     for def in types.iter().filter(|def| def.paths.is_empty()) {
         scope.claim(&def.name);
     }
-    for operation in operations.iter() {
-        if let Some(name) = &operation.params_type {
-            scope.claim(name);
-        }
-    }
     let mut order: Vec<usize> = (0..types.len())
         .filter(|&index| !types[index].paths.is_empty())
         .collect();

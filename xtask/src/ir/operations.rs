@@ -13,7 +13,9 @@ use crate::naming::{self, Scope};
 use crate::overrides;
 
 impl<'a> Builder<'a> {
-    pub(super) fn operations(&mut self) -> Result<Vec<Operation>, SpecError> {
+    /// The operations, sorted by path and method. `client_name` is the resource client's type,
+    /// which no operation's builder may be called.
+    pub(super) fn operations(&mut self, client_name: &str) -> Result<Vec<Operation>, SpecError> {
         let document = self.document;
         let mut found = Vec::new();
         for (path, item) in &document.paths.paths {
@@ -37,6 +39,9 @@ impl<'a> Builder<'a> {
         }
         found.sort_by(|a, b| (a.0, a.1.as_str()).cmp(&(b.0, b.1.as_str())));
         let mut scope = Scope::with_reserved(&["new", "client"]);
+        // Builders sit beside the client and the runtime's re-exported names.
+        let mut builders =
+            Scope::with_reserved(&["Client", "Error", "Result", "Response", client_name]);
         let mut operations = Vec::with_capacity(found.len());
         for (path, method, raw_method, item, operation, pointer) in found {
             let operation_id = operation
@@ -45,10 +50,21 @@ impl<'a> Builder<'a> {
                 .unwrap_or_else(|| format!("{raw_method} {path}"));
             let fn_name = scope.claim(&naming::function_name(&operation_id));
             let camel = fn_name.to_upper_camel_case();
+            let builder = builders.claim(&camel);
             let mut version = None;
             let mut path_params = Vec::new();
             let mut params = Vec::new();
-            let mut param_scope = Scope::with_reserved(&["params", "body"]);
+            // The builder's own fields and methods.
+            let mut param_scope = Scope::with_reserved(&[
+                "body",
+                "client",
+                "send",
+                "send_with_response",
+                "into_request",
+                "pages",
+                "items",
+                "max_items",
+            ]);
             for (index, parameter) in item
                 .parameters
                 .iter()
@@ -141,8 +157,6 @@ impl<'a> Builder<'a> {
                     }
                 }
             }
-            let params_type =
-                (!params.is_empty()).then(|| self.claim_type_name(&format!("{camel}Params")));
             let body = match &operation.request_body {
                 None => None,
                 Some(ReferenceOr::Reference { .. }) => {
@@ -199,7 +213,7 @@ impl<'a> Builder<'a> {
                 deprecated: operation.deprecated,
                 path_params: ordered,
                 params,
-                params_type,
+                builder,
                 body,
                 response,
                 errors,
@@ -427,7 +441,7 @@ mod tests {
             (limit.location, &limit.ty, limit.minimum, limit.maximum),
             (ParamLocation::Query, &Ty::Integer, Some(1.0), Some(50.0))
         );
-        assert_eq!(op.params_type.as_deref(), Some("GetPostParams"));
+        assert_eq!(op.builder, "GetPost");
         assert_eq!(op.response, Response::Json(Ty::Named("Post".into())));
         for repair in [
             "undeclared path variable added as a parameter",

@@ -145,6 +145,7 @@ impl<'a> Builder<'a> {
             also: Vec::new(),
             paths: Vec::new(),
             shared: None,
+            input: false,
             kind,
             example,
         });
@@ -367,6 +368,7 @@ impl<'a> Builder<'a> {
                 also: Vec::new(),
                 paths: vec![site.path.clone()],
                 shared: None,
+                input: false,
                 kind,
                 example: schema.schema_data.example.clone(),
             });
