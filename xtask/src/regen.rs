@@ -202,6 +202,7 @@ pub fn run_in(root: &Path, args: &RegenArgs) -> anyhow::Result<ExitCode> {
         outcome.unchanged += written.unchanged;
     }
     print_report(&generation.stats, &generation.example_stats);
+    println!("{}", paging_report(&generation.apis, &generation.stats));
     if !generation.overrides_applied.is_empty() {
         println!("{}", overrides::report(&generation.overrides_applied));
     }
@@ -243,6 +244,31 @@ fn print_report(stats: &Stats, examples: &ExampleStats) {
         "spec examples: {} match their schema and are tested, {} contradict it",
         examples.matching, examples.mismatched
     );
+}
+
+/// How many operations page, by style and by where that was learnt; and how many take an
+/// offset or page number without saying where their list is.
+fn paging_report(apis: &[Api], stats: &Stats) -> String {
+    let paged: Vec<&crate::ir::Paging> = apis
+        .iter()
+        .flat_map(|api| &api.operations)
+        .filter_map(|op| op.paging.as_ref())
+        .collect();
+    let count = |style: fn(&crate::ir::PageStyle) -> bool| {
+        paged.iter().filter(|paging| style(&paging.style)).count()
+    };
+    format!(
+        "paged operations: {} ({} by offset, {} by page number, {} by cursor; {} from overrides); {} take an offset or page number but answer no single list",
+        paged.len(),
+        count(|style| matches!(style, crate::ir::PageStyle::Offset { .. })),
+        count(|style| matches!(style, crate::ir::PageStyle::Page { .. })),
+        count(|style| matches!(style, crate::ir::PageStyle::Cursor { .. })),
+        paged
+            .iter()
+            .filter(|paging| paging.origin.is_some())
+            .count(),
+        stats.unpaged_lists,
+    )
 }
 
 /// Crates generated outside `crates/` get a workspace of their own so `cargo build` works there.

@@ -242,6 +242,26 @@ impl ListAffiliates {
         client.send_with_response(request).await
     }
 
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `skip`; the page size is the query parameter `limit`; the items are at `/affiliates`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::ListAffiliatesResponseDto,
+        types::OAuthAffiliateListItemResponseDto,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("skip"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/affiliates",
+            total: None,
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
+    }
+
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self {
@@ -407,6 +427,26 @@ impl ListCommissions {
         client.send_with_response(request).await
     }
 
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `skip`; the page size is the query parameter `limit`; the items are at `/commissions`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::GetCommissionListResponseDto,
+        types::CommissionListItemResponseDto,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("skip"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/commissions",
+            total: None,
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
+    }
+
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self {
@@ -525,6 +565,26 @@ impl ListPayouts {
     ) -> Result<ghl_runtime::Response<types::GetPayoutListResponseDto>> {
         let (client, request) = self.into_request()?;
         client.send_with_response(request).await
+    }
+
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `skip`; the page size is the query parameter `limit`; the items are at `/payouts`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::GetPayoutListResponseDto,
+        types::PayoutListItemResponseDto,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("skip"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/payouts",
+            total: None,
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
     }
 
     /// Checks the inputs and builds the HTTP request.

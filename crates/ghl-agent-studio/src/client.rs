@@ -438,6 +438,26 @@ impl GetAgents {
         client.send_with_response(request).await
     }
 
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `offset`; the page size is the query parameter `limit`; the items are at `/agents`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::GetPublishedAgentsResponseDto,
+        types::GetPublishedAgentsResponseDtoAgentsItem,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("offset"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/agents",
+            total: None,
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
+    }
+
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, is_published, limit, offset, source } = self;
@@ -854,6 +874,26 @@ impl GetAgentsDeprecated {
     ) -> Result<ghl_runtime::Response<types::GetPublishedAgentsResponseDto>> {
         let (client, request) = self.into_request()?;
         client.send_with_response(request).await
+    }
+
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `offset`; the page size is the query parameter `limit`; the items are at `/agents`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::GetPublishedAgentsResponseDto,
+        types::GetPublishedAgentsResponseDtoAgentsItem,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("offset"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/agents",
+            total: None,
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
     }
 
     /// Checks the inputs and builds the HTTP request.

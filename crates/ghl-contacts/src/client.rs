@@ -1043,6 +1043,36 @@ impl GetContacts {
         client.send_with_response(request).await
     }
 
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation sends the query parameter `startAfter` from `/meta/startAfter` and query parameter `startAfterId` from `/meta/startAfterId` with the next request; the page size is the query parameter `limit`; the items are at `/contacts` and the total at `/meta/total`. (From `overrides/contacts.yaml`: the spec does not say.)
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::ContactsSearchSuccessfulResponseDto,
+        types::ContactsSearchSchema,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Cursor {
+                next: &[
+                    (
+                        ghl_runtime::paging::Slot::Query("startAfter"),
+                        ghl_runtime::paging::Source::Page("/meta/startAfter"),
+                    ),
+                    (
+                        ghl_runtime::paging::Slot::Query("startAfterId"),
+                        ghl_runtime::paging::Source::Page("/meta/startAfterId"),
+                    ),
+                ],
+                more: None,
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/contacts",
+            total: Some("/meta/total"),
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
+    }
+
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, start_after_id, start_after, query, limit } = self;
@@ -1231,6 +1261,26 @@ impl GetContactsByBusinessId {
         client.send_with_response(request).await
     }
 
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `skip`; the page size is the query parameter `limit`; the items are at `/contacts`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::ContactsSearchSuccessfulResponseDto,
+        types::ContactsSearchSchema,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("skip"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/contacts",
+            total: None,
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
+    }
+
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, business_id, limit, location_id, skip, query } = self;
@@ -1277,6 +1327,27 @@ impl SearchContactsAdvanced {
     ) -> Result<ghl_runtime::Response<types::ContactSearchResponse>> {
         let (client, request) = self.into_request()?;
         client.send_with_response(request).await
+    }
+
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation numbers pages with the body field `page` (from 1); the page size is the body field `pageLimit`; the items are at `/contacts` and the total at `/total`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::ContactSearchResponse,
+        types::GetContectByIdSchema,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Page {
+                page: ghl_runtime::paging::Slot::Body("page"),
+                first: 1u64,
+            },
+            limit: Some(ghl_runtime::paging::Slot::Body("pageLimit")),
+            items: "/contacts",
+            total: Some("/total"),
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
     }
 
     /// Checks the inputs and builds the HTTP request.

@@ -1229,6 +1229,32 @@ impl ExportMessagesByLocation {
         client.send_with_response(request).await
     }
 
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation sends the query parameter `cursor` from `/nextCursor` with the next request; the page size is the query parameter `limit`; the items are at `/messages` and the total at `/total`. (From `overrides/conversations.yaml`: the spec does not say.)
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::ExportMessagesResponseDto,
+        types::GetMessageResponseDto,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Cursor {
+                next: &[
+                    (
+                        ghl_runtime::paging::Slot::Query("cursor"),
+                        ghl_runtime::paging::Source::Page("/nextCursor"),
+                    ),
+                ],
+                more: None,
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/messages",
+            total: Some("/total"),
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
+    }
+
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self {
@@ -2418,6 +2444,32 @@ impl GetMessages {
     ) -> Result<ghl_runtime::Response<types::GetMessagesByConversationEnvelopeDto>> {
         let (client, request) = self.into_request()?;
         client.send_with_response(request).await
+    }
+
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation sends the query parameter `lastMessageId` from `/messages/lastMessageId` with the next request; the page size is the query parameter `limit`; the items are at `/messages/messages`. (From `overrides/conversations.yaml`: the spec does not say.)
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::GetMessagesByConversationEnvelopeDto,
+        types::GetMessageResponseDto,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Cursor {
+                next: &[
+                    (
+                        ghl_runtime::paging::Slot::Query("lastMessageId"),
+                        ghl_runtime::paging::Source::Page("/messages/lastMessageId"),
+                    ),
+                ],
+                more: Some("/messages/nextPage"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/messages/messages",
+            total: None,
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
     }
 
     /// Checks the inputs and builds the HTTP request.

@@ -612,6 +612,27 @@ impl GetAllWebsiteUrlsDataByKnowledgeBase {
         client.send_with_response(request).await
     }
 
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation numbers pages with the query parameter `page` (from 1); the items are at `/urls`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::GetAllUrlsByKnowledgeBaseResponseDto,
+        types::CrawledUrlDto,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Page {
+                page: ghl_runtime::paging::Slot::Query("page"),
+                first: 1u64,
+            },
+            limit: None,
+            items: "/urls",
+            total: None,
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
+    }
+
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, knowledge_base_id, location_id, page, page_length, query } = self;

@@ -355,6 +355,26 @@ impl SearchTriggerLinks {
         client.send_with_response(request).await
     }
 
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `skip`; the page size is the query parameter `limit`; the items are at `/links`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::GetLinksSuccessfulResponseDto,
+        types::LinkSchema,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("skip"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/links",
+            total: None,
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
+    }
+
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, query, skip, limit } = self;

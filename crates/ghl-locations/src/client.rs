@@ -1034,6 +1034,26 @@ impl SearchLocations {
         client.send_with_response(request).await
     }
 
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `skip`; the page size is the query parameter `limit`; the items are at `/locations`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::SearchSuccessfulResponseDto,
+        types::GetLocationSchema,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("skip"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/locations",
+            total: None,
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
+    }
+
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, company_id, skip, limit, order, email } = self;
@@ -2146,6 +2166,26 @@ impl TaskSearch {
         client.send_with_response(request).await
     }
 
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the body field `skip`; the page size is the body field `limit`; the items are at `/tasks`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::LocationTaskListSuccessfulResponseDto,
+        Vec<serde_json::Value>,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Body("skip"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Body("limit")),
+            items: "/tasks",
+            total: None,
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
+    }
+
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
@@ -2222,6 +2262,26 @@ impl GetAllOrEmailSmsTemplates {
     ) -> Result<ghl_runtime::Response<types::GetTemplatesSuccessfulResponseDto>> {
         let (client, request) = self.into_request()?;
         client.send_with_response(request).await
+    }
+
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `skip`; the page size is the query parameter `limit`; the items are at `/templates` and the total at `/totalCount`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::GetTemplatesSuccessfulResponseDto,
+        types::GetTemplatesSuccessfulResponseDtoTemplatesItem,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("skip"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/templates",
+            total: Some("/totalCount"),
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
     }
 
     /// Checks the inputs and builds the HTTP request.

@@ -555,6 +555,27 @@ impl SearchObjectRecords {
         client.send_with_response(request).await
     }
 
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation numbers pages with the body field `page` (from 1); the page size is the body field `pageLimit`; the items are at `/records` and the total at `/total`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::SearchRecordResponseDto,
+        types::RecordResponseDto,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Page {
+                page: ghl_runtime::paging::Slot::Body("page"),
+                first: 1u64,
+            },
+            limit: Some(ghl_runtime::paging::Slot::Body("pageLimit")),
+            items: "/records",
+            total: Some("/total"),
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
+    }
+
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, schema_key, body } = self;

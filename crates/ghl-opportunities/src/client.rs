@@ -484,6 +484,26 @@ impl GetLostReason {
         client.send_with_response(request).await
     }
 
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `skip`; the page size is the query parameter `limit`; the items are at `/lostReasons` and the total at `/total`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::LostReasonsResponseSchema,
+        types::LostReasonResponseSchema,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("skip"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/lostReasons",
+            total: Some("/total"),
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
+    }
+
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, name, deleted, query, skip, limit, get_count } = self;
@@ -703,6 +723,27 @@ impl SearchOpportunity {
         client.send_with_response(request).await
     }
 
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation numbers pages with the query parameter `page` (from 1); the page size is the query parameter `limit`; the items are at `/opportunities`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::SearchSuccessfulResponseDto,
+        types::SearchOpportunitiesResponseSchema,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Page {
+                page: ghl_runtime::paging::Slot::Query("page"),
+                first: 1u64,
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/opportunities",
+            total: None,
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
+    }
+
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self {
@@ -782,6 +823,27 @@ impl SearchOpportunitiesAdvanced {
     ) -> Result<ghl_runtime::Response<types::PostSearchSuccessfulResponseDto>> {
         let (client, request) = self.into_request()?;
         client.send_with_response(request).await
+    }
+
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation numbers pages with the body field `page` (from 1); the page size is the body field `limit`; the items are at `/opportunities` and the total at `/total`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::PostSearchSuccessfulResponseDto,
+        types::SearchOpportunitiesResponseSchema,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Page {
+                page: ghl_runtime::paging::Slot::Body("page"),
+                first: 1u64,
+            },
+            limit: Some(ghl_runtime::paging::Slot::Body("limit")),
+            items: "/opportunities",
+            total: Some("/total"),
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
     }
 
     /// Checks the inputs and builds the HTTP request.

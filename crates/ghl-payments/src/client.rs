@@ -1014,6 +1014,23 @@ impl ListCoupons {
         client.send_with_response(request).await
     }
 
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `offset`; the page size is the query parameter `limit`; the items are at `/data` and the total at `/totalCount`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<types::ListCouponsResponseDto, types::CouponDto> {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("offset"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/data",
+            total: Some("/totalCount"),
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
+    }
+
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, alt_id, alt_type, limit, offset, status, search } = self;
@@ -1498,6 +1515,26 @@ impl ListOrders {
         client.send_with_response(request).await
     }
 
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `offset`; the page size is the query parameter `limit`; the items are at `/data` and the total at `/totalCount`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::ListOrdersResponseDto,
+        types::OrderResponseSchema,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("offset"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/data",
+            total: Some("/totalCount"),
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
+    }
+
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self {
@@ -1887,6 +1924,26 @@ impl ListSubscriptions {
         client.send_with_response(request).await
     }
 
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `offset`; the page size is the query parameter `limit`; the items are at `/data` and the total at `/totalCount`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::ListSubscriptionResponseDto,
+        types::SubscriptionResponseSchema,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("offset"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/data",
+            total: Some("/totalCount"),
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
+    }
+
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self {
@@ -2091,6 +2148,23 @@ impl ListTransactions {
     ) -> Result<ghl_runtime::Response<types::ListTxnsResponseDto>> {
         let (client, request) = self.into_request()?;
         client.send_with_response(request).await
+    }
+
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `offset`; the page size is the query parameter `limit`; the items are at `/data` and the total at `/totalCount`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<types::ListTxnsResponseDto, types::TxnResponseSchema> {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("offset"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/data",
+            total: Some("/totalCount"),
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
     }
 
     /// Checks the inputs and builds the HTTP request.

@@ -1033,6 +1033,26 @@ impl ListInvoices {
         client.send_with_response(request).await
     }
 
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `offset`; the page size is the query parameter `limit`; the items are at `/products` and the total at `/total/0/total`. (From `overrides/products.yaml`: the spec does not say.)
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::ListProductsResponseDto,
+        types::DefaultProductResponseDto,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("offset"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/products",
+            total: Some("/total/0/total"),
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
+    }
+
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self {
@@ -1243,6 +1263,26 @@ impl GetProductCollection {
     ) -> Result<ghl_runtime::Response<types::ListCollectionResponseDto>> {
         let (client, request) = self.into_request()?;
         client.send_with_response(request).await
+    }
+
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `offset`; the page size is the query parameter `limit`; the items are at `/data` and the total at `/total`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::ListCollectionResponseDto,
+        Vec<serde_json::Value>,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("offset"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/data",
+            total: Some("/total"),
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1492,6 +1532,26 @@ impl GetListInventory {
         client.send_with_response(request).await
     }
 
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `offset`; the page size is the query parameter `limit`; the items are at `/inventory`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::GetInventoryResponseDto,
+        types::InventoryItemDto,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("offset"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/inventory",
+            total: None,
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
+    }
+
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, limit, offset, alt_id, alt_type, search } = self;
@@ -1644,6 +1704,26 @@ impl GetProductReviews {
     ) -> Result<ghl_runtime::Response<types::ListProductReviewsResponseDto>> {
         let (client, request) = self.into_request()?;
         client.send_with_response(request).await
+    }
+
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `offset`; the page size is the query parameter `limit`; the items are at `/data` and the total at `/total`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::ListProductReviewsResponseDto,
+        Vec<serde_json::Value>,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("offset"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/data",
+            total: Some("/total"),
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2248,6 +2328,26 @@ impl ListPricesForProduct {
     ) -> Result<ghl_runtime::Response<types::ListPricesResponseDto>> {
         let (client, request) = self.into_request()?;
         client.send_with_response(request).await
+    }
+
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `offset`; the page size is the query parameter `limit`; the items are at `/prices` and the total at `/total`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::ListPricesResponseDto,
+        types::DefaultPriceResponseDto,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("offset"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/prices",
+            total: Some("/total"),
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
     }
 
     /// Checks the inputs and builds the HTTP request.

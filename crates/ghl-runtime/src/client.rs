@@ -382,6 +382,16 @@ struct Raw {
     body: Bytes,
 }
 
+/// One page of a paged call, as [`Client::send_page`] reads it.
+pub(crate) struct Page<P, I> {
+    pub(crate) page: P,
+    pub(crate) items: Vec<I>,
+    /// The page (after any unwrapping) as JSON.
+    pub(crate) json: serde_json::Value,
+    /// Its items as JSON (an empty array when absent).
+    pub(crate) items_json: serde_json::Value,
+}
+
 /// What decoding an answer needs to know of its call, taken before the request is sent
 /// (the OAuth path moves the request).
 struct CallInfo {
@@ -541,6 +551,50 @@ impl Client {
     /// otherwise returns the matching [`Error`].
     pub fn send_empty(&self, request: Request) -> impl Future<Output = Result<()>> + '_ {
         self.send(request.ignore_body())
+    }
+
+    /// Sends one page's request of a [`Paginator`](crate::Paginator): the page decoded as
+    /// [`Client::send`] would, its items (at the JSON pointer `items` of the page) and the
+    /// page as JSON, to read the total and the next cursor from.
+    pub(crate) async fn send_page<P: DeserializeOwned, I: DeserializeOwned>(
+        &self,
+        mut request: Request,
+        items: &'static str,
+    ) -> Result<Page<P, I>> {
+        let call = CallInfo::of(&request);
+        let raw = execute!(self, request)?;
+        let page = call.decode(&raw.body)?;
+        let body: serde_json::Value = decode(&call.method, call.path, &raw.body, call.redact)?;
+        let json = match call.answer {
+            Answer::At(at) => body.pointer(at).cloned().unwrap_or_default(),
+            _ => body,
+        };
+        let items_json = match json.pointer(items) {
+            Some(serde_json::Value::Null) | None => serde_json::Value::Array(Vec::new()),
+            Some(found) => found.clone(),
+        };
+        let decoded = serde_path_to_error::deserialize(&items_json).map_err(|e| {
+            let prefix = pointer_to_path(items);
+            let json_path = match e.path().to_string().as_str() {
+                "." => prefix,
+                rest if rest.starts_with('[') => format!("{prefix}{rest}"),
+                rest => format!("{prefix}.{rest}"),
+            };
+            decode_error(
+                &call.method,
+                call.path,
+                json_path,
+                &raw.body,
+                call.redact,
+                e.into_inner(),
+            )
+        })?;
+        Ok(Page {
+            page,
+            items: decoded,
+            json,
+            items_json,
+        })
     }
 
     /// The limits the server last reported for this client's token owner.

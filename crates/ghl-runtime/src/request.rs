@@ -654,6 +654,27 @@ impl Request {
     }
 
     /// Responses of these carry tokens: never show their bodies.
+    /// A copy to send again (a paginator's next page). A deferred error is not copied: a
+    /// request that holds one is never sent.
+    pub(crate) fn duplicate(&self) -> Request {
+        Request {
+            method: self.method.clone(),
+            path_template: self.path_template,
+            path: self.path.clone(),
+            version: self.version,
+            query: self.query.clone(),
+            headers: self.headers.clone(),
+            forced_headers: self.forced_headers.clone(),
+            body: self.body.clone(),
+            scopes: self.scopes,
+            auth: self.auth,
+            token_kinds: self.token_kinds,
+            error: None,
+            unwrap_at: self.unwrap_at,
+            ignore_body: self.ignore_body,
+        }
+    }
+
     /// What of a 2xx body to decode.
     pub(crate) fn answer(&self) -> Answer {
         match (self.ignore_body, self.unwrap_at) {

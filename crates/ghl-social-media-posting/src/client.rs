@@ -2767,6 +2767,26 @@ impl GetCategoriesLocationId {
         client.send_with_response(request).await
     }
 
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `skip`; the page size is the query parameter `limit`; the items are at `/results/categories`. (From `overrides/social-media-posting.yaml`: the spec does not say.)
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::GetByLocationIdResponseDto,
+        types::CategorySchema,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("skip"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/results/categories",
+            total: None,
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
+    }
+
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, search_text, limit, skip } = self;
@@ -3292,6 +3312,26 @@ impl GetPosts {
         client.send_with_response(request).await
     }
 
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the body field `skip`; the page size is the body field `limit`; the items are at `/posts`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::PostSuccessfulResponseSchema,
+        types::GetPostFormattedSchema,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Body("skip"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Body("limit")),
+            items: "/posts",
+            total: None,
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
+    }
+
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, body } = self;
@@ -3546,6 +3586,26 @@ impl GetTagsLocationId {
     ) -> Result<ghl_runtime::Response<types::GetTagsByLocationIdResponseDto>> {
         let (client, request) = self.into_request()?;
         client.send_with_response(request).await
+    }
+
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `skip`; the page size is the query parameter `limit`; the items are at `/results/tags`. (From `overrides/social-media-posting.yaml`: the spec does not say.)
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::GetTagsByLocationIdResponseDto,
+        types::SocialMediaTagSchema,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("skip"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/results/tags",
+            total: None,
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
     }
 
     /// Checks the inputs and builds the HTTP request.

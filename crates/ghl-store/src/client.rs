@@ -897,6 +897,26 @@ impl ListShippingZones {
         client.send_with_response(request).await
     }
 
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `offset`; the page size is the query parameter `limit`; the items are at `/data` and the total at `/total`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::ListShippingZoneResponseDto,
+        types::ShippingZoneSchema,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("offset"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/data",
+            total: Some("/total"),
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
+    }
+
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, alt_id, alt_type, limit, offset, with_shipping_rate } = self;
@@ -1178,6 +1198,26 @@ impl ListShippingRates {
     ) -> Result<ghl_runtime::Response<types::ListShippingRateResponseDto>> {
         let (client, request) = self.into_request()?;
         client.send_with_response(request).await
+    }
+
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `offset`; the page size is the query parameter `limit`; the items are at `/data` and the total at `/total`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::ListShippingRateResponseDto,
+        types::ShippingRateSchema,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("offset"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/data",
+            total: Some("/total"),
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
     }
 
     /// Checks the inputs and builds the HTTP request.

@@ -128,6 +128,26 @@ impl GetSurveys {
         client.send_with_response(request).await
     }
 
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `skip`; the page size is the query parameter `limit`; the items are at `/surveys` and the total at `/total`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::GetSurveysSuccessfulResponseDto,
+        types::GetSurveysSchema,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("skip"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/surveys",
+            total: Some("/total"),
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
+    }
+
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, location_id, skip, limit, type_ } = self;
@@ -213,6 +233,27 @@ impl GetSurveysSubmissions {
     > {
         let (client, request) = self.into_request()?;
         client.send_with_response(request).await
+    }
+
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation numbers pages with the query parameter `page` (from 1); the page size is the query parameter `limit`; the items are at `/submissions`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::GetSurveysSubmissionSuccessfulResponseDto,
+        types::SubmissionSchema,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Page {
+                page: ghl_runtime::paging::Slot::Query("page"),
+                first: 1u64,
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/submissions",
+            total: None,
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
     }
 
     /// Checks the inputs and builds the HTTP request.

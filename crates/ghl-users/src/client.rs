@@ -389,6 +389,26 @@ impl SearchUsers {
         client.send_with_response(request).await
     }
 
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the query parameter `skip`; the page size is the query parameter `limit`; the items are at `/users`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::SearchUserSuccessfulResponseDto,
+        types::UserSchema,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Query("skip"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("limit")),
+            items: "/users",
+            total: None,
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
+    }
+
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self {
@@ -450,6 +470,26 @@ impl FilterUsersByEmail {
     ) -> Result<ghl_runtime::Response<types::SearchUserSuccessfulResponseDto>> {
         let (client, request) = self.into_request()?;
         client.send_with_response(request).await
+    }
+
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation skips items with the body field `skip`; the page size is the body field `limit`; the items are at `/users`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::SearchUserSuccessfulResponseDto,
+        types::UserSchema,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Offset {
+                offset: ghl_runtime::paging::Slot::Body("skip"),
+            },
+            limit: Some(ghl_runtime::paging::Slot::Body("limit")),
+            items: "/users",
+            total: None,
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
     }
 
     /// Checks the inputs and builds the HTTP request.

@@ -600,6 +600,27 @@ impl GetAgents {
         client.send_with_response(request).await
     }
 
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation numbers pages with the query parameter `page` (from 1); the page size is the query parameter `pageSize`; the items are at `/agents` and the total at `/total`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<
+        types::GetAgentsResponseDto,
+        types::GetAgentResponseDto,
+    > {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Page {
+                page: ghl_runtime::paging::Slot::Query("page"),
+                first: 1u64,
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("pageSize")),
+            items: "/agents",
+            total: Some("/total"),
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
+    }
+
     /// Checks the inputs and builds the HTTP request.
     fn into_request(self) -> Result<(Client, Request)> {
         let Self { client, page, page_size, location_id, query } = self;
@@ -932,6 +953,24 @@ impl GetCallLogs {
     ) -> Result<ghl_runtime::Response<types::CallLogsResponseDto>> {
         let (client, request) = self.into_request()?;
         client.send_with_response(request).await
+    }
+
+    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    ///
+    /// This operation numbers pages with the query parameter `page` (from 1); the page size is the query parameter `pageSize`; the items are at `/callLogs` and the total at `/total`.
+    pub fn paginate(
+        self,
+    ) -> ghl_runtime::Paginator<types::CallLogsResponseDto, types::CallLogDto> {
+        static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+            style: ghl_runtime::paging::Style::Page {
+                page: ghl_runtime::paging::Slot::Query("page"),
+                first: 1u64,
+            },
+            limit: Some(ghl_runtime::paging::Slot::Query("pageSize")),
+            items: "/callLogs",
+            total: Some("/total"),
+        };
+        ghl_runtime::Paginator::new(self.into_request(), &PAGING)
     }
 
     /// Checks the inputs and builds the HTTP request.

@@ -230,6 +230,37 @@ fn response_text(response: &Response) -> String {
     }
 }
 
+/// `skip, limit, items /posts, total /count`: how an operation pages, in a few words.
+fn paging_text(paging: &crate::ir::Paging) -> String {
+    use crate::ir::{PageStyle, Slot};
+    let slot = |slot: &Slot| match slot {
+        Slot::Query(name) => format!("`{name}`"),
+        Slot::Body(name) => format!("body `{name}`"),
+    };
+    let mut parts = vec![match &paging.style {
+        PageStyle::Offset { offset } => format!("offset {}", slot(offset)),
+        PageStyle::Page { page, .. } => format!("page {}", slot(page)),
+        PageStyle::Cursor { next, .. } => {
+            let inputs: Vec<String> = next.iter().map(|(to, _)| slot(to)).collect();
+            format!("cursor {}", inputs.join(" + "))
+        }
+    }];
+    parts.extend(
+        paging
+            .limit
+            .as_ref()
+            .map(|limit| format!("limit {}", slot(limit))),
+    );
+    parts.push(format!("items `{}`", paging.items));
+    parts.extend(
+        paging
+            .total
+            .as_ref()
+            .map(|total| format!("total `{total}`")),
+    );
+    parts.join(", ")
+}
+
 fn bounds(param: &Param) -> String {
     let show = |bound: Option<f64>| bound.map_or("-".to_owned(), |value| value.to_string());
     format!("{}..{}", show(param.minimum), show(param.maximum))
@@ -273,6 +304,35 @@ fn operation_changes(old: &Operation, new: &Operation) -> Vec<(Class, String)> {
             Class::Breaking,
             format!("path parameters `({new_path})` (were `({old_path})`)"),
         ));
+    }
+    // `paginate()` comes and goes with paging; its stream's item type is the caller's too.
+    match (&old.paging, &new.paging) {
+        (None, Some(paging)) => changes.push((
+            Class::Additive,
+            format!("now pages: `paginate()` over `{}`", paging.item),
+        )),
+        (Some(_), None) => changes.push((
+            Class::Breaking,
+            "no longer pages: `paginate()` removed".to_owned(),
+        )),
+        (Some(old_paging), Some(new_paging)) if old_paging.item != new_paging.item => {
+            changes.push((
+                Class::Breaking,
+                format!(
+                    "pages over `{}` (was `{}`)",
+                    new_paging.item, old_paging.item
+                ),
+            ))
+        }
+        (Some(old_paging), Some(new_paging)) if old_paging != new_paging => changes.push((
+            Class::Additive,
+            format!(
+                "pages by {} (was {})",
+                paging_text(new_paging),
+                paging_text(old_paging)
+            ),
+        )),
+        _ => {}
     }
     if old.builder != new.builder {
         changes.push((

@@ -1,5 +1,5 @@
-//! `src/lib.rs` and `src/client.rs` of a generated crate: the crate root and one async method per
-//! operation on the resource client.
+//! `src/lib.rs` and `src/client.rs` of a generated crate: the crate root, the resource client
+//! with one method per operation, and the builder each method returns.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -7,7 +7,10 @@ use quote::{format_ident, quote};
 use super::docs::spec_markdown;
 use super::{Code, doc_attrs, inner_doc, mentions_local, setter_arg, ty_tokens};
 use crate::ir::Access;
-use crate::ir::{Api, Body, ErrorResponse, Operation, ParamLocation, Response, Ty, TypeKind};
+use crate::ir::{
+    Api, Body, ErrorResponse, Operation, PageStyle, Paging, ParamLocation, Response, Slot, Source,
+    Ty, TypeKind,
+};
 
 pub fn lib_rs(api: &Api) -> TokenStream {
     let first_op = api
@@ -273,6 +276,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
     });
     let idents: Vec<&proc_macro2::Ident> = inputs.iter().map(|input| &input.ident).collect();
     let into_request = into_request(api, op);
+    let paginate = op.paging.as_ref().map(|paging| paginate(op, paging));
     let ret = match &op.response {
         Response::Json(ty) => ty_tokens(ty, false),
         Response::Empty => quote! { () },
@@ -302,12 +306,122 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
                 client.send_with_response(request).await
             }
 
+            #paginate
+
             /// Checks the inputs and builds the HTTP request.
             fn into_request(self) -> Result<(Client, Request)> {
                 let Self { client, #(#idents),* } = self;
                 #into_request
                 Ok((client, request))
             }
+        }
+    }
+}
+
+/// `paginate()`: every page, or every item, as a stream (see `ghl_runtime::Paginator`).
+fn paginate(op: &Operation, paging: &Paging) -> TokenStream {
+    let page = match &op.response {
+        Response::Json(ty) => ty_tokens(ty, false),
+        Response::Empty => quote! { () },
+    };
+    let item = ty_tokens(&paging.item, false);
+    let slot = |slot: &Slot| match slot {
+        Slot::Query(name) => quote! { ghl_runtime::paging::Slot::Query(#name) },
+        Slot::Body(name) => quote! { ghl_runtime::paging::Slot::Body(#name) },
+    };
+    let input = |slot: &Slot| match slot {
+        Slot::Query(name) => format!("query parameter `{name}`"),
+        Slot::Body(name) => format!("body field `{name}`"),
+    };
+    let (style, how) = match &paging.style {
+        PageStyle::Offset { offset } => (
+            {
+                let offset = slot(offset);
+                quote! { ghl_runtime::paging::Style::Offset { offset: #offset } }
+            },
+            format!("skips items with the {}", input(offset)),
+        ),
+        PageStyle::Page { page, first } => (
+            {
+                let page_slot = slot(page);
+                quote! { ghl_runtime::paging::Style::Page { page: #page_slot, first: #first } }
+            },
+            format!("numbers pages with the {} (from {first})", input(page)),
+        ),
+        PageStyle::Cursor { next, more } => {
+            let pairs = next.iter().map(|(to, from)| {
+                let to = slot(to);
+                let from = match from {
+                    Source::Page(pointer) => quote! { ghl_runtime::paging::Source::Page(#pointer) },
+                    Source::LastItem(pointer) => {
+                        quote! { ghl_runtime::paging::Source::LastItem(#pointer) }
+                    }
+                };
+                quote! { (#to, #from) }
+            });
+            let more_tokens = match more {
+                Some(more) => quote! { Some(#more) },
+                None => quote! { None },
+            };
+            let sources: Vec<String> = next
+                .iter()
+                .map(|(to, from)| match from {
+                    Source::Page(pointer) => format!("{} from `{pointer}`", input(to)),
+                    Source::LastItem(pointer) => {
+                        format!("{} from the last item's `{pointer}`", input(to))
+                    }
+                })
+                .collect();
+            (
+                quote! { ghl_runtime::paging::Style::Cursor { next: &[#(#pairs),*], more: #more_tokens } },
+                format!("sends the {} with the next request", sources.join(" and ")),
+            )
+        }
+    };
+    let limit = match &paging.limit {
+        Some(limit) => {
+            let limit = slot(limit);
+            quote! { Some(#limit) }
+        }
+        None => quote! { None },
+    };
+    let items = &paging.items;
+    let total = match &paging.total {
+        Some(total) => quote! { Some(#total) },
+        None => quote! { None },
+    };
+    let mut text = format!(
+        "Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].\n\nThis operation {how}"
+    );
+    if let Some(limit) = &paging.limit {
+        text.push_str(&format!("; the page size is the {}", input(limit)));
+    }
+    text.push_str(&match &paging.items[..] {
+        "" => "; the answer is the list".to_owned(),
+        items => format!("; the items are at `{items}`"),
+    });
+    if let Some(total) = &paging.total {
+        text.push_str(&format!(" and the total at `{total}`"));
+    }
+    text.push('.');
+    if let Some(origin) = &paging.origin {
+        // The file, not the line: moving an entry must not change the generated code.
+        let file = origin
+            .rsplit_once(':')
+            .map_or(origin.as_str(), |(file, _)| file);
+        text.push_str(&format!(" (From `{file}`: the spec does not say.)"));
+    }
+    let doc = doc_attrs(&text);
+    quote! {
+        #doc
+        pub fn paginate(self) -> ghl_runtime::Paginator<#page, #item> {
+            static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
+                style: #style,
+                limit: #limit,
+                items: #items,
+                total: #total,
+            };
+            ghl_runtime::Paginator::new(self.into_request(), &PAGING)
         }
     }
 }

@@ -18,6 +18,7 @@ mod merge;
 pub mod model;
 mod names;
 mod operations;
+mod paging;
 mod render;
 mod responses;
 mod schema;
@@ -107,6 +108,7 @@ pub fn build(
         types: Vec::new(),
         stats: Stats::default(),
         uses_common: false,
+        paging_overrides: BTreeMap::new(),
     };
     builder.stats.repairs = spec.repairs.clone();
     builder.local_names = component_names(&spec.document, &mut builder.scope);
@@ -129,6 +131,13 @@ pub fn build(
     builder.stats.merged_types = dedup::merge_identical(&mut types, &mut operations);
     names::name_inline_types(&mut types, &mut operations, locked);
     cycles::mark_boxed_fields(&mut types);
+    paging::resolve(
+        &spec.path,
+        &types,
+        &mut operations,
+        &builder.paging_overrides,
+        &mut builder.stats,
+    )?;
     types.sort_by(|a, b| a.name.cmp(&b.name));
     let info = &spec.document.info;
     Ok(Api {

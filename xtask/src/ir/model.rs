@@ -34,6 +34,9 @@ pub struct Stats {
     pub repairs: BTreeMap<&'static str, usize>,
     /// Types not emitted because an identical one is (see `dedup`).
     pub merged_types: usize,
+    /// Operations that take an offset or page number but are not paged: their answer holds no
+    /// single list and no override says which (see `paging`).
+    pub unpaged_lists: usize,
 }
 
 impl Stats {
@@ -49,6 +52,7 @@ impl Stats {
             *self.repairs.entry(kind).or_default() += count;
         }
         self.merged_types += other.merged_types;
+        self.unpaged_lists += other.unpaged_lists;
     }
 }
 
@@ -211,6 +215,52 @@ pub struct Operation {
     pub without_auth: bool,
     /// The scopes and token kinds its `security` names.
     pub access: Access,
+    /// How it pages, when it does (see [`super::paging`]).
+    pub paging: Option<Paging>,
+}
+
+/// How an operation pages: what `ghl_runtime::Paging` says at run time, plus the item type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paging {
+    pub style: PageStyle,
+    /// The page-size input.
+    pub limit: Option<Slot>,
+    /// JSON pointer to the items in the page (the decoded answer); `""` when the page is the list.
+    pub items: String,
+    /// JSON pointer to the total number of items, when the page reports it.
+    pub total: Option<String>,
+    /// The type of one item.
+    pub item: Ty,
+    /// The override entry that says how it pages (`overrides/x.yaml:12`); `None`: read from the
+    /// spec.
+    pub origin: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PageStyle {
+    /// Skip that many items (`skip`, `offset`).
+    Offset { offset: Slot },
+    /// A page number counted from `first` (`page`).
+    Page { page: Slot, first: u64 },
+    /// Inputs of the next request taken from the answer, and a "more pages" flag.
+    Cursor {
+        next: Vec<(Slot, Source)>,
+        more: Option<String>,
+    },
+}
+
+/// Where a paging input goes, by wire name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Slot {
+    Query(String),
+    Body(String),
+}
+
+/// Where a cursor value comes from: a JSON pointer into the page or into its last item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Page(String),
+    LastItem(String),
 }
 
 /// A failure the spec documents: its status and, when it names one, the type of its body.

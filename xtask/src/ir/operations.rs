@@ -61,9 +61,7 @@ impl<'a> Builder<'a> {
                 "send",
                 "send_with_response",
                 "into_request",
-                "pages",
-                "items",
-                "max_items",
+                "paginate",
             ]);
             for (index, parameter) in item
                 .parameters
@@ -180,6 +178,10 @@ impl<'a> Builder<'a> {
                 &pointer_push(&pointer, "responses"),
                 unwrap.as_deref(),
             )?;
+            if let Some(paging) = operation.extensions.get(overrides::EXT_PAGING) {
+                self.paging_overrides
+                    .insert(fn_name.clone(), (paging.clone(), pointer.clone()));
+            }
             let forced_headers = operation
                 .extensions
                 .get(overrides::EXT_HEADERS)
@@ -222,6 +224,7 @@ impl<'a> Builder<'a> {
                 without_auth: operation.extensions.get(overrides::EXT_WITHOUT_AUTH)
                     == Some(&Value::Bool(true)),
                 access: access::access(self.document, operation.security.as_ref()),
+                paging: None,
             });
         }
         Ok(operations)

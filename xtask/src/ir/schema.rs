@@ -22,6 +22,8 @@ pub(super) struct Builder<'a> {
     pub(super) types: Vec<TypeDef>,
     pub(super) stats: Stats,
     pub(super) uses_common: bool,
+    /// Function name -> the `x-ghl-paging` an override gave the operation, and its pointer.
+    pub(super) paging_overrides: BTreeMap<String, (Value, String)>,
 }
 
 /// Where a schema sits, for naming the types it may need and for error messages.

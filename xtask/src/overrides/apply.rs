@@ -5,8 +5,8 @@
 use serde_json::{Map, Value};
 
 use super::{
-    Action, EXT_HEADERS, EXT_UNWRAP, EXT_WITHOUT_AUTH, Entry, METHODS, OverrideError, OverrideFile,
-    Target,
+    Action, EXT_HEADERS, EXT_PAGING, EXT_UNWRAP, EXT_WITHOUT_AUTH, Entry, METHODS, OverrideError,
+    OverrideFile, Target,
 };
 use crate::diagnostics::pointer_push;
 
@@ -412,6 +412,14 @@ fn apply_to_operation(spec: &mut Value, pointer: &str, action: &Action) -> Appli
                 return Err(format!("{ALREADY}; delete the entry"));
             }
             operation.insert(EXT_WITHOUT_AUTH.to_owned(), Value::Bool(true));
+            Ok(())
+        }
+        Action::Paging(paging) => {
+            let paging = Value::Object(paging.clone());
+            if operation.get(EXT_PAGING) == Some(&paging) {
+                return Err(format!("{ALREADY}; delete the entry"));
+            }
+            operation.insert(EXT_PAGING.to_owned(), paging);
             Ok(())
         }
         Action::Unwrap(inner) => {

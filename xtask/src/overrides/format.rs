@@ -52,6 +52,7 @@ struct RawEntry {
     request: Option<Value>,
     response: Option<Value>,
     unwrap: Option<String>,
+    paging: Option<Map<String, Value>>,
     without_auth: Option<bool>,
     define: Option<Map<String, Value>>,
 }
@@ -156,6 +157,14 @@ fn parse_entry(raw: RawEntry, line: usize, display: &str) -> Result<Entry, Overr
     if let Some(pointer) = raw.unwrap {
         actions.push(Action::Unwrap(pointer));
     }
+    if let Some(mut paging) = raw.paging {
+        // The generator checks the entry against the operation's types; its errors name it.
+        paging.insert(
+            "origin".to_owned(),
+            Value::String(format!("{display}:{line}")),
+        );
+        actions.push(Action::Paging(paging));
+    }
     match raw.without_auth {
         Some(true) => actions.push(Action::WithoutAuth),
         Some(false) => {
@@ -170,7 +179,7 @@ fn parse_entry(raw: RawEntry, line: usize, display: &str) -> Result<Entry, Overr
     }
     let action = match actions.len() {
         1 => actions.remove(0),
-        0 => return Err(error("no action: give one of version, header, remove, replace, merge, required, request, response, unwrap, without_auth, define".to_owned())),
+        0 => return Err(error("no action: give one of version, header, remove, replace, merge, required, request, response, unwrap, paging, without_auth, define".to_owned())),
         _ => {
             let names: Vec<&str> = actions.iter().map(Action::name).collect();
             return Err(error(format!("one action per entry, found {}", names.join(", "))));

@@ -7,7 +7,7 @@
 //! overrides honest when HighLevel republishes the specs.
 //!
 //! Changes the OpenAPI model cannot express travel to the IR as vendor extensions on the
-//! operation: [`EXT_HEADERS`] and [`EXT_UNWRAP`].
+//! operation: [`EXT_HEADERS`], [`EXT_UNWRAP`], [`EXT_PAGING`] and [`EXT_WITHOUT_AUTH`].
 //!
 //! [`format`] reads the YAML files, [`apply`] patches a spec with them.
 
@@ -28,6 +28,8 @@ pub use format::load_dir;
 pub const EXT_HEADERS: &str = "x-ghl-headers";
 /// Operation extension: a JSON pointer into the 2xx body; the method returns what is there.
 pub const EXT_UNWRAP: &str = "x-ghl-unwrap";
+/// Operation extension: how the operation pages (see `ir::paging`), with `origin`: the entry.
+pub const EXT_PAGING: &str = "x-ghl-paging";
 /// Operation extension: `true` when the call must go without the `Authorization` header.
 pub const EXT_WITHOUT_AUTH: &str = "x-ghl-without-auth";
 
@@ -104,14 +106,22 @@ impl fmt::Display for Target {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     Version(String),
-    Header { name: String, value: String },
+    Header {
+        name: String,
+        value: String,
+    },
     Remove,
     Replace(Value),
     Merge(Map<String, Value>),
-    Required { add: Vec<String>, drop: Vec<String> },
+    Required {
+        add: Vec<String>,
+        drop: Vec<String>,
+    },
     Request(Value),
     Response(Value),
     Unwrap(String),
+    /// How the operation pages (`ir::paging` reads it), with `origin` (file:line) added.
+    Paging(Map<String, Value>),
     WithoutAuth,
     Define(Map<String, Value>),
 }
@@ -128,6 +138,7 @@ impl Action {
             Action::Request(_) => "request",
             Action::Response(_) => "response",
             Action::Unwrap(_) => "unwrap",
+            Action::Paging(_) => "paging",
             Action::WithoutAuth => "without_auth",
             Action::Define(_) => "define",
         }
