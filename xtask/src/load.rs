@@ -242,6 +242,15 @@ fn repair_parameters(parameters: Option<&mut Value>, repairs: &mut BTreeMap<&'st
     }
     for parameter in parameters {
         if let Some(object) = parameter.as_object_mut() {
+            let name = object
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if COUNT_INPUTS.contains(&name) {
+                if let Some(schema) = object.get_mut("schema") {
+                    integer_count(schema, repairs);
+                }
+            }
             // A parameter must say its type (`schema` or `content`); one that does not can only
             // be sent as text.
             if !object.contains_key("$ref")
@@ -296,6 +305,60 @@ fn repair_header(header: &mut Value, repairs: &mut BTreeMap<&'static str, usize>
     }
 }
 
+/// Names of limits, skips, offsets and page numbers. The specs declare them `number` or
+/// `string` (there is no `type: integer` in them); on the wire and for callers they are whole
+/// numbers (api-deviations.md, "Response and request shapes"). `total` and `count` are not
+/// here: `total` is also an amount of money.
+const COUNT_INPUTS: &[&str] = &[
+    "limit",
+    "skip",
+    "offset",
+    "page",
+    "pageLimit",
+    "pageSize",
+    "perPage",
+    "pageNumber",
+];
+
+/// A [`COUNT_INPUTS`] schema declared `number` or plain `string` becomes `integer` (a string
+/// default or example that is a whole number becomes that number). Enums, formatted strings
+/// and other types stay as they are.
+fn integer_count(schema: &mut Value, repairs: &mut BTreeMap<&'static str, usize>) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    let plain = match object.get("type").and_then(Value::as_str) {
+        Some("number") => true,
+        Some("string") => !object.contains_key("format") && !object.contains_key("enum"),
+        _ => false,
+    };
+    if !plain {
+        return;
+    }
+    object.insert("type".to_owned(), Value::from("integer"));
+    for key in ["default", "example"] {
+        let whole = match object.get(key) {
+            Some(Value::String(text)) => text.trim().parse::<i64>().ok(),
+            Some(Value::Number(number)) => number.as_i64().or_else(|| {
+                number
+                    .as_f64()
+                    .filter(|f| f.fract() == 0.0)
+                    .map(|f| f as i64)
+            }),
+            _ => continue,
+        };
+        match whole {
+            Some(whole) => {
+                object.insert(key.to_owned(), Value::from(whole));
+            }
+            None => {
+                object.remove(key);
+            }
+        }
+    }
+    bump(repairs, "limit, skip, offset or page number typed integer");
+}
+
 fn repair_schema(schema: &mut Value, repairs: &mut BTreeMap<&'static str, usize>) {
     let Some(object) = schema.as_object_mut() else {
         return;
@@ -330,7 +393,10 @@ fn repair_schema(schema: &mut Value, repairs: &mut BTreeMap<&'static str, usize>
         }
     }
     if let Some(properties) = object.get_mut("properties").and_then(Value::as_object_mut) {
-        for property in properties.values_mut() {
+        for (name, property) in properties.iter_mut() {
+            if COUNT_INPUTS.contains(&name.as_str()) {
+                integer_count(property, repairs);
+            }
             repair_schema(property, repairs);
         }
     }
@@ -428,7 +494,7 @@ mod tests {
                 "parameters": [
                     {"name": "plain", "in": "query"},
                     {"name": "session", "in": "cookie", "schema": {"type": "string"}},
-                    {"name": "limit", "in": "query", "schema": {"type": "string", "default": 10}}
+                    {"name": "size", "in": "query", "schema": {"type": "string", "default": 10}}
                 ],
                 "responses": {"200": {"description": "ok"}}
             }}}
@@ -445,6 +511,48 @@ mod tests {
             .and_then(|item| item.get.as_ref())
             .unwrap();
         assert_eq!(operation.parameters.len(), 2);
+    }
+
+    #[test]
+    fn limits_skips_offsets_and_pages_are_integers_totals_are_not() {
+        let mut raw = serde_json::json!({
+            "paths": {"/a": {"get": {"parameters": [
+                {"name": "limit", "in": "query", "schema": {"type": "string", "default": "10"}},
+                {"name": "page", "in": "query", "schema": {"type": "number", "example": 2.0}},
+                {"name": "offset", "in": "query", "schema": {"type": "string", "enum": ["0"]}},
+                {"name": "skip", "in": "query", "schema": {"type": "string", "format": "date"}}
+            ]}}},
+            "components": {"schemas": {"List": {"type": "object", "properties": {
+                "skip": {"type": "string", "example": "first"},
+                "total": {"type": "number"},
+                "pageSize": {"type": "number"}
+            }}}}
+        });
+        let mut repairs = BTreeMap::new();
+        repair_document(&mut raw, &mut repairs);
+        let parameter =
+            |index: usize| raw["paths"]["/a"]["get"]["parameters"][index]["schema"].clone();
+        assert_eq!(
+            parameter(0),
+            serde_json::json!({"type": "integer", "default": 10})
+        );
+        assert_eq!(
+            parameter(1),
+            serde_json::json!({"type": "integer", "example": 2})
+        );
+        // An enum or a formatted string is something else than a count.
+        assert_eq!(parameter(2)["type"], "string");
+        assert_eq!(parameter(3)["type"], "string");
+        let list = &raw["components"]["schemas"]["List"]["properties"];
+        // An example that is no whole number is dropped with the string type.
+        assert_eq!(list["skip"], serde_json::json!({"type": "integer"}));
+        assert_eq!(list["pageSize"]["type"], "integer");
+        // `total` is also an amount of money: left to overrides.
+        assert_eq!(list["total"]["type"], "number");
+        assert_eq!(
+            repairs["limit, skip, offset or page number typed integer"],
+            4
+        );
     }
 
     #[test]

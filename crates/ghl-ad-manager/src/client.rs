@@ -3119,7 +3119,7 @@ pub struct FbGetAdAccounts {
     type_: Option<String>,
     next: Option<String>,
     fetch_all: Option<String>,
-    limit: Option<String>,
+    limit: Option<i64>,
 }
 
 impl FbGetAdAccounts {
@@ -3142,8 +3142,8 @@ impl FbGetAdAccounts {
     }
 
     /// Results page limit (`limit`, query)
-    pub fn limit(mut self, limit: impl Into<String>) -> Self {
-        self.limit = Some(limit.into());
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
         self
     }
 

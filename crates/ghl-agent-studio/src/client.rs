@@ -48,15 +48,15 @@ impl AgentStudioClient {
     pub fn get_agents(
         &self,
         location_id: impl Into<String>,
-        limit: impl Into<String>,
-        offset: impl Into<String>,
+        limit: i64,
+        offset: i64,
     ) -> GetAgents {
         GetAgents {
             client: self.client.clone(),
             location_id: location_id.into(),
             is_published: None,
-            limit: limit.into(),
-            offset: offset.into(),
+            limit,
+            offset,
             source: None,
         }
     }
@@ -309,14 +309,14 @@ impl AgentStudioClient {
     pub fn get_agents_deprecated(
         &self,
         location_id: impl Into<String>,
-        limit: impl Into<String>,
-        offset: impl Into<String>,
+        limit: i64,
+        offset: i64,
     ) -> GetAgentsDeprecated {
         GetAgentsDeprecated {
             client: self.client.clone(),
             location_id: location_id.into(),
-            limit: limit.into(),
-            offset: offset.into(),
+            limit,
+            offset,
             source: None,
         }
     }
@@ -405,8 +405,8 @@ pub struct GetAgents {
     client: Client,
     location_id: String,
     is_published: Option<String>,
-    limit: String,
-    offset: String,
+    limit: i64,
+    offset: i64,
     source: Option<String>,
 }
 
@@ -849,8 +849,8 @@ impl ExecuteAgent {
 pub struct GetAgentsDeprecated {
     client: Client,
     location_id: String,
-    limit: String,
-    offset: String,
+    limit: i64,
+    offset: i64,
     source: Option<String>,
 }
 

@@ -153,20 +153,20 @@ impl BusinessesClient {
 pub struct GetBusinessesByLocation {
     client: Client,
     location_id: String,
-    limit: Option<String>,
-    skip: Option<String>,
+    limit: Option<i64>,
+    skip: Option<i64>,
 }
 
 impl GetBusinessesByLocation {
     /// `limit` (query)
-    pub fn limit(mut self, limit: impl Into<String>) -> Self {
-        self.limit = Some(limit.into());
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
         self
     }
 
     /// `skip` (query)
-    pub fn skip(mut self, skip: impl Into<String>) -> Self {
-        self.skip = Some(skip.into());
+    pub fn skip(mut self, skip: i64) -> Self {
+        self.skip = Some(skip);
         self
     }
 

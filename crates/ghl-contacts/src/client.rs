@@ -1221,22 +1221,22 @@ impl CreateAssociation {
 pub struct GetContactsByBusinessId {
     client: Client,
     business_id: String,
-    limit: Option<String>,
+    limit: Option<i64>,
     location_id: String,
-    skip: Option<String>,
+    skip: Option<i64>,
     query: Option<String>,
 }
 
 impl GetContactsByBusinessId {
     /// `limit` (query)
-    pub fn limit(mut self, limit: impl Into<String>) -> Self {
-        self.limit = Some(limit.into());
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
         self
     }
 
     /// `skip` (query)
-    pub fn skip(mut self, skip: impl Into<String>) -> Self {
-        self.skip = Some(skip.into());
+    pub fn skip(mut self, skip: i64) -> Self {
+        self.skip = Some(skip);
         self
     }
 

@@ -181,8 +181,8 @@ impl EmailsClient {
 pub struct FetchTemplate {
     client: Client,
     location_id: String,
-    limit: Option<String>,
-    offset: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
     search: Option<String>,
     sort_by_date: Option<String>,
     archived: Option<String>,
@@ -195,14 +195,14 @@ pub struct FetchTemplate {
 
 impl FetchTemplate {
     /// `limit` (query)
-    pub fn limit(mut self, limit: impl Into<String>) -> Self {
-        self.limit = Some(limit.into());
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
         self
     }
 
     /// `offset` (query)
-    pub fn offset(mut self, offset: impl Into<String>) -> Self {
-        self.offset = Some(offset.into());
+    pub fn offset(mut self, offset: i64) -> Self {
+        self.offset = Some(offset);
         self
     }
 

@@ -212,8 +212,8 @@ pub struct GetFunnels {
     location_id: String,
     type_: Option<String>,
     category: Option<String>,
-    offset: Option<String>,
-    limit: Option<String>,
+    offset: Option<i64>,
+    limit: Option<i64>,
     parent_id: Option<String>,
     name: Option<String>,
 }
@@ -232,14 +232,14 @@ impl GetFunnels {
     }
 
     /// `offset` (query)
-    pub fn offset(mut self, offset: impl Into<String>) -> Self {
-        self.offset = Some(offset.into());
+    pub fn offset(mut self, offset: i64) -> Self {
+        self.offset = Some(offset);
         self
     }
 
     /// `limit` (query)
-    pub fn limit(mut self, limit: impl Into<String>) -> Self {
-        self.limit = Some(limit.into());
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
         self
     }
 

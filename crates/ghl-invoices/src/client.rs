@@ -55,8 +55,8 @@ impl InvoicesClient {
         &self,
         alt_id: impl Into<String>,
         alt_type: types::AltType,
-        limit: impl Into<String>,
-        offset: impl Into<String>,
+        limit: i64,
+        offset: i64,
     ) -> ListInvoices {
         ListInvoices {
             client: self.client.clone(),
@@ -68,8 +68,8 @@ impl InvoicesClient {
             search: None,
             payment_mode: None,
             contact_id: None,
-            limit: limit.into(),
-            offset: offset.into(),
+            limit,
+            offset,
             sort_field: None,
             sort_order: None,
         }
@@ -153,8 +153,8 @@ impl InvoicesClient {
         &self,
         alt_id: impl Into<String>,
         alt_type: types::AltType,
-        limit: impl Into<String>,
-        offset: impl Into<String>,
+        limit: i64,
+        offset: i64,
     ) -> ListEstimates {
         ListEstimates {
             client: self.client.clone(),
@@ -165,8 +165,8 @@ impl InvoicesClient {
             search: None,
             status: None,
             contact_id: None,
-            limit: limit.into(),
-            offset: offset.into(),
+            limit,
+            offset,
         }
     }
 
@@ -256,16 +256,16 @@ impl InvoicesClient {
         &self,
         alt_id: impl Into<String>,
         alt_type: types::AltType,
-        limit: impl Into<String>,
-        offset: impl Into<String>,
+        limit: i64,
+        offset: i64,
     ) -> ListEstimateTemplates {
         ListEstimateTemplates {
             client: self.client.clone(),
             alt_id: alt_id.into(),
             alt_type,
             search: None,
-            limit: limit.into(),
-            offset: offset.into(),
+            limit,
+            offset,
         }
     }
 
@@ -591,8 +591,8 @@ impl InvoicesClient {
         &self,
         alt_id: impl Into<String>,
         alt_type: types::AltType,
-        limit: impl Into<String>,
-        offset: impl Into<String>,
+        limit: i64,
+        offset: i64,
     ) -> ListInvoiceSchedules {
         ListInvoiceSchedules {
             client: self.client.clone(),
@@ -603,8 +603,8 @@ impl InvoicesClient {
             end_at: None,
             search: None,
             payment_mode: None,
-            limit: limit.into(),
-            offset: offset.into(),
+            limit,
+            offset,
         }
     }
 
@@ -959,8 +959,8 @@ impl InvoicesClient {
         &self,
         alt_id: impl Into<String>,
         alt_type: types::AltType,
-        limit: impl Into<String>,
-        offset: impl Into<String>,
+        limit: i64,
+        offset: i64,
     ) -> ListInvoiceTemplates {
         ListInvoiceTemplates {
             client: self.client.clone(),
@@ -971,8 +971,8 @@ impl InvoicesClient {
             end_at: None,
             search: None,
             payment_mode: None,
-            limit: limit.into(),
-            offset: offset.into(),
+            limit,
+            offset,
         }
     }
 
@@ -1453,8 +1453,8 @@ pub struct ListInvoices {
     search: Option<String>,
     payment_mode: Option<types::ListPaymentMode>,
     contact_id: Option<String>,
-    limit: String,
-    offset: String,
+    limit: i64,
+    offset: i64,
     sort_field: Option<types::ListInvoicesSortField>,
     sort_order: Option<types::ListInvoicesSortOrder>,
 }
@@ -1685,8 +1685,8 @@ pub struct ListEstimates {
     search: Option<String>,
     status: Option<types::EstimateStatus>,
     contact_id: Option<String>,
-    limit: String,
-    offset: String,
+    limit: i64,
+    offset: i64,
 }
 
 impl ListEstimates {
@@ -1875,8 +1875,8 @@ pub struct ListEstimateTemplates {
     alt_id: String,
     alt_type: types::AltType,
     search: Option<String>,
-    limit: String,
-    offset: String,
+    limit: i64,
+    offset: i64,
 }
 
 impl ListEstimateTemplates {
@@ -2354,8 +2354,8 @@ pub struct ListInvoiceSchedules {
     end_at: Option<String>,
     search: Option<String>,
     payment_mode: Option<types::ListPaymentMode>,
-    limit: String,
-    offset: String,
+    limit: i64,
+    offset: i64,
 }
 
 impl ListInvoiceSchedules {
@@ -2926,8 +2926,8 @@ pub struct ListInvoiceTemplates {
     end_at: Option<String>,
     search: Option<String>,
     payment_mode: Option<types::ListPaymentMode>,
-    limit: String,
-    offset: String,
+    limit: i64,
+    offset: i64,
 }
 
 impl ListInvoiceTemplates {

@@ -982,8 +982,8 @@ impl CreateLocation {
 pub struct SearchLocations {
     client: Client,
     company_id: Option<String>,
-    skip: Option<String>,
-    limit: Option<String>,
+    skip: Option<i64>,
+    limit: Option<i64>,
     order: Option<String>,
     email: Option<String>,
 }
@@ -996,14 +996,14 @@ impl SearchLocations {
     }
 
     /// The value by which the results should be skipped. Default will be 0 (`skip`, query)
-    pub fn skip(mut self, skip: impl Into<String>) -> Self {
-        self.skip = Some(skip.into());
+    pub fn skip(mut self, skip: i64) -> Self {
+        self.skip = Some(skip);
         self
     }
 
     /// The value by which the results should be limited. Default will be 10 (`limit`, query)
-    pub fn limit(mut self, limit: impl Into<String>) -> Self {
-        self.limit = Some(limit.into());
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
         self
     }
 
@@ -2215,8 +2215,8 @@ pub struct GetAllOrEmailSmsTemplates {
     client: Client,
     location_id: String,
     deleted: Option<bool>,
-    skip: Option<String>,
-    limit: Option<String>,
+    skip: Option<i64>,
+    limit: Option<i64>,
     type_: Option<types::GetAllOrEmailSmsTemplatesType>,
     origin_id: String,
 }
@@ -2229,14 +2229,14 @@ impl GetAllOrEmailSmsTemplates {
     }
 
     /// `skip` (query)
-    pub fn skip(mut self, skip: impl Into<String>) -> Self {
-        self.skip = Some(skip.into());
+    pub fn skip(mut self, skip: i64) -> Self {
+        self.skip = Some(skip);
         self
     }
 
     /// `limit` (query)
-    pub fn limit(mut self, limit: impl Into<String>) -> Self {
-        self.limit = Some(limit.into());
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
         self
     }
 

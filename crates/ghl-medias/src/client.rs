@@ -241,8 +241,8 @@ impl BulkDeleteMediaObjects {
 #[must_use = "a call does nothing until it is sent"]
 pub struct FetchMediaContent {
     client: Client,
-    offset: Option<String>,
-    limit: Option<String>,
+    offset: Option<i64>,
+    limit: Option<i64>,
     sort_by: String,
     sort_order: String,
     type_: String,
@@ -255,14 +255,14 @@ pub struct FetchMediaContent {
 
 impl FetchMediaContent {
     /// Number of files to skip in listing (`offset`, query)
-    pub fn offset(mut self, offset: impl Into<String>) -> Self {
-        self.offset = Some(offset.into());
+    pub fn offset(mut self, offset: i64) -> Self {
+        self.offset = Some(offset);
         self
     }
 
     /// Number of files to show in the listing (`limit`, query)
-    pub fn limit(mut self, limit: impl Into<String>) -> Self {
-        self.limit = Some(limit.into());
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
         self
     }
 

@@ -124,8 +124,8 @@ impl OauthClient {
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetInstalledLocation {
     client: Client,
-    skip: Option<String>,
-    limit: Option<String>,
+    skip: Option<i64>,
+    limit: Option<i64>,
     query: Option<String>,
     is_installed: Option<bool>,
     company_id: String,
@@ -138,14 +138,14 @@ pub struct GetInstalledLocation {
 
 impl GetInstalledLocation {
     /// Parameter to skip the number installed locations (`skip`, query)
-    pub fn skip(mut self, skip: impl Into<String>) -> Self {
-        self.skip = Some(skip.into());
+    pub fn skip(mut self, skip: i64) -> Self {
+        self.skip = Some(skip);
         self
     }
 
     /// Parameter to limit the number installed locations (`limit`, query)
-    pub fn limit(mut self, limit: impl Into<String>) -> Self {
-        self.limit = Some(limit.into());
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
         self
     }
 

@@ -327,8 +327,8 @@ pub struct ListDocumentsContractsTemplates {
     name: Option<String>,
     is_public_document: Option<bool>,
     user_id: Option<String>,
-    limit: Option<String>,
-    skip: Option<String>,
+    limit: Option<i64>,
+    skip: Option<i64>,
 }
 
 impl ListDocumentsContractsTemplates {
@@ -369,14 +369,14 @@ impl ListDocumentsContractsTemplates {
     }
 
     /// Limit (`limit`, query)
-    pub fn limit(mut self, limit: impl Into<String>) -> Self {
-        self.limit = Some(limit.into());
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
         self
     }
 
     /// Skip (`skip`, query)
-    pub fn skip(mut self, skip: impl Into<String>) -> Self {
-        self.skip = Some(skip.into());
+    pub fn skip(mut self, skip: i64) -> Self {
+        self.skip = Some(skip);
         self
     }
 

@@ -112,7 +112,7 @@ impl SnapshotsClient {
         from: impl Into<String>,
         to: impl Into<String>,
         last_doc: impl Into<String>,
-        limit: impl Into<String>,
+        limit: i64,
     ) -> GetSnapshotPush {
         GetSnapshotPush {
             client: self.client.clone(),
@@ -121,7 +121,7 @@ impl SnapshotsClient {
             from: from.into(),
             to: to.into(),
             last_doc: last_doc.into(),
-            limit: limit.into(),
+            limit,
         }
     }
 
@@ -250,7 +250,7 @@ pub struct GetSnapshotPush {
     from: String,
     to: String,
     last_doc: String,
-    limit: String,
+    limit: i64,
 }
 
 impl GetSnapshotPush {

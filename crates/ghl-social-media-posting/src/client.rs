@@ -1568,14 +1568,14 @@ pub struct StartFacebookOauth {
     client: Client,
     location_id: String,
     user_id: String,
-    page: Option<String>,
+    page: Option<i64>,
     reconnect: Option<String>,
 }
 
 impl StartFacebookOauth {
     /// Facebook Page (`page`, query)
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
+    pub fn page(mut self, page: i64) -> Self {
+        self.page = Some(page);
         self
     }
 
@@ -1624,14 +1624,14 @@ pub struct StartGoogleOauth {
     client: Client,
     location_id: String,
     user_id: String,
-    page: Option<String>,
+    page: Option<i64>,
     reconnect: Option<String>,
 }
 
 impl StartGoogleOauth {
     /// Page (`page`, query)
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
+    pub fn page(mut self, page: i64) -> Self {
+        self.page = Some(page);
         self
     }
 
@@ -1681,14 +1681,14 @@ pub struct StartInstagramOauth {
     client: Client,
     location_id: String,
     user_id: String,
-    page: Option<String>,
+    page: Option<i64>,
     reconnect: Option<String>,
 }
 
 impl StartInstagramOauth {
     /// Page (`page`, query)
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
+    pub fn page(mut self, page: i64) -> Self {
+        self.page = Some(page);
         self
     }
 
@@ -1738,14 +1738,14 @@ pub struct StartLinkedinOauth {
     client: Client,
     location_id: String,
     user_id: String,
-    page: Option<String>,
+    page: Option<i64>,
     reconnect: Option<String>,
 }
 
 impl StartLinkedinOauth {
     /// Page (`page`, query)
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
+    pub fn page(mut self, page: i64) -> Self {
+        self.page = Some(page);
         self
     }
 
@@ -1794,14 +1794,14 @@ pub struct StartTiktokBusinessOauth {
     client: Client,
     location_id: String,
     user_id: String,
-    page: Option<String>,
+    page: Option<i64>,
     reconnect: Option<String>,
 }
 
 impl StartTiktokBusinessOauth {
     /// Page (`page`, query)
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
+    pub fn page(mut self, page: i64) -> Self {
+        self.page = Some(page);
         self
     }
 
@@ -1851,14 +1851,14 @@ pub struct StartTiktokOauth {
     client: Client,
     location_id: String,
     user_id: String,
-    page: Option<String>,
+    page: Option<i64>,
     reconnect: Option<String>,
 }
 
 impl StartTiktokOauth {
     /// Page (`page`, query)
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
+    pub fn page(mut self, page: i64) -> Self {
+        self.page = Some(page);
         self
     }
 
@@ -1908,14 +1908,14 @@ pub struct StartTwitterOauth {
     client: Client,
     location_id: String,
     user_id: String,
-    page: Option<String>,
+    page: Option<i64>,
     reconnect: Option<String>,
 }
 
 impl StartTwitterOauth {
     /// Page (`page`, query)
-    pub fn page(mut self, page: impl Into<String>) -> Self {
-        self.page = Some(page.into());
+    pub fn page(mut self, page: i64) -> Self {
+        self.page = Some(page);
         self
     }
 
@@ -2729,8 +2729,8 @@ pub struct GetCategoriesLocationId {
     client: Client,
     location_id: String,
     search_text: Option<String>,
-    limit: Option<String>,
-    skip: Option<String>,
+    limit: Option<i64>,
+    skip: Option<i64>,
 }
 
 impl GetCategoriesLocationId {
@@ -2741,14 +2741,14 @@ impl GetCategoriesLocationId {
     }
 
     /// Limit (`limit`, query)
-    pub fn limit(mut self, limit: impl Into<String>) -> Self {
-        self.limit = Some(limit.into());
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
         self
     }
 
     /// Skip (`skip`, query)
-    pub fn skip(mut self, skip: impl Into<String>) -> Self {
-        self.skip = Some(skip.into());
+    pub fn skip(mut self, skip: i64) -> Self {
+        self.skip = Some(skip);
         self
     }
 
@@ -2863,22 +2863,22 @@ impl GetCategoriesId {
 pub struct GetUploadStatus {
     client: Client,
     location_id: String,
-    skip: Option<String>,
-    limit: Option<String>,
+    skip: Option<i64>,
+    limit: Option<i64>,
     include_users: Option<String>,
     user_id: Option<String>,
 }
 
 impl GetUploadStatus {
     /// `skip` (query)
-    pub fn skip(mut self, skip: impl Into<String>) -> Self {
-        self.skip = Some(skip.into());
+    pub fn skip(mut self, skip: i64) -> Self {
+        self.skip = Some(skip);
         self
     }
 
     /// `limit` (query)
-    pub fn limit(mut self, limit: impl Into<String>) -> Self {
-        self.limit = Some(limit.into());
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
         self
     }
 
@@ -3083,20 +3083,20 @@ pub struct GetCsvPost {
     client: Client,
     location_id: String,
     id: String,
-    skip: Option<String>,
-    limit: Option<String>,
+    skip: Option<i64>,
+    limit: Option<i64>,
 }
 
 impl GetCsvPost {
     /// `skip` (query)
-    pub fn skip(mut self, skip: impl Into<String>) -> Self {
-        self.skip = Some(skip.into());
+    pub fn skip(mut self, skip: i64) -> Self {
+        self.skip = Some(skip);
         self
     }
 
     /// `limit` (query)
-    pub fn limit(mut self, limit: impl Into<String>) -> Self {
-        self.limit = Some(limit.into());
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
         self
     }
 
@@ -3550,8 +3550,8 @@ pub struct GetTagsLocationId {
     client: Client,
     location_id: String,
     search_text: Option<String>,
-    limit: Option<String>,
-    skip: Option<String>,
+    limit: Option<i64>,
+    skip: Option<i64>,
 }
 
 impl GetTagsLocationId {
@@ -3562,14 +3562,14 @@ impl GetTagsLocationId {
     }
 
     /// Limit (`limit`, query)
-    pub fn limit(mut self, limit: impl Into<String>) -> Self {
-        self.limit = Some(limit.into());
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
         self
     }
 
     /// Skip (`skip`, query)
-    pub fn skip(mut self, skip: impl Into<String>) -> Self {
-        self.skip = Some(skip.into());
+    pub fn skip(mut self, skip: i64) -> Self {
+        self.skip = Some(skip);
         self
     }
 

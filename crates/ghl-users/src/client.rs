@@ -302,8 +302,8 @@ pub struct SearchUsers {
     client: Client,
     company_id: String,
     query: Option<String>,
-    skip: Option<String>,
-    limit: Option<String>,
+    skip: Option<i64>,
+    limit: Option<i64>,
     location_id: Option<String>,
     type_: Option<String>,
     role: Option<String>,
@@ -321,14 +321,14 @@ impl SearchUsers {
     }
 
     /// No of results to be skipped before returning the result (`skip`, query)
-    pub fn skip(mut self, skip: impl Into<String>) -> Self {
-        self.skip = Some(skip.into());
+    pub fn skip(mut self, skip: i64) -> Self {
+        self.skip = Some(skip);
         self
     }
 
     /// No of results to be limited before returning the result (`limit`, query)
-    pub fn limit(mut self, limit: impl Into<String>) -> Self {
-        self.limit = Some(limit.into());
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
         self
     }
 

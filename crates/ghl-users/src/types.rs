@@ -186,12 +186,12 @@ pub struct FilterByEmailDto {
     ///
     /// Example: `1`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub skip: Option<String>,
+    pub skip: Option<i64>,
     /// No of results to be limited before returning the result
     ///
     /// Example: `10`
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub limit: Option<String>,
+    pub limit: Option<i64>,
     /// Projection fields to return. Use "all" for all fields, or specify comma-separated field names. Default returns only id and email
     ///
     /// Example: `all`
@@ -219,14 +219,14 @@ impl FilterByEmailDto {
     }
 
     /// Sets [`skip`](Self::skip).
-    pub fn skip(mut self, skip: impl Into<String>) -> Self {
-        self.skip = Some(skip.into());
+    pub fn skip(mut self, skip: i64) -> Self {
+        self.skip = Some(skip);
         self
     }
 
     /// Sets [`limit`](Self::limit).
-    pub fn limit(mut self, limit: impl Into<String>) -> Self {
-        self.limit = Some(limit.into());
+    pub fn limit(mut self, limit: i64) -> Self {
+        self.limit = Some(limit);
         self
     }
 

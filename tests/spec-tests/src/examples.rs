@@ -5395,7 +5395,7 @@ fn users() {
         ghl_users::types::FilterByEmailDto,
     >(
         "apps/users.json#/components/schemas/FilterByEmailDto",
-        "{\"companyId\":\"5DP41231LkQsiKESj6rh\",\"emails\":\"user1@example.com,user2@example.com\",\"deleted\":false,\"skip\":\"1\",\"limit\":\"10\",\"projection\":\"all\"}",
+        "{\"companyId\":\"5DP41231LkQsiKESj6rh\",\"emails\":\"user1@example.com,user2@example.com\",\"deleted\":false,\"skip\":1,\"limit\":10,\"projection\":\"all\"}",
     );
     round_trip::<
         ghl_users::types::LocationSuccessfulResponseDto,

@@ -1531,7 +1531,7 @@ async fn affiliate_manager() {
 async fn agent_studio() {
     let server = Server::start().await;
     let api = ghl_agent_studio::AgentStudioClient::new(server.client());
-    let _ = api.get_agents("locationId", "limit", "offset").send().await;
+    let _ = api.get_agents("locationId", value("1"), value("1")).send().await;
     server
         .expect(
             "get_agents",
@@ -1658,7 +1658,7 @@ async fn agent_studio() {
             &[],
         )
         .await;
-    let _ = api.get_agents_deprecated("locationId", "limit", "offset").send().await;
+    let _ = api.get_agents_deprecated("locationId", value("1"), value("1")).send().await;
     server
         .expect(
             "get_agents_deprecated",
@@ -4307,7 +4307,7 @@ async fn invoices() {
     let server = Server::start().await;
     let api = ghl_invoices::InvoicesClient::new(server.client());
     let _ = api
-        .list_invoices("altId", value("\"location\""), "limit", "offset")
+        .list_invoices("altId", value("\"location\""), value("1"), value("1"))
         .send()
         .await;
     server
@@ -4357,7 +4357,7 @@ async fn invoices() {
         )
         .await;
     let _ = api
-        .list_estimates("altId", value("\"location\""), "limit", "offset")
+        .list_estimates("altId", value("\"location\""), value("1"), value("1"))
         .send()
         .await;
     server
@@ -4398,7 +4398,7 @@ async fn invoices() {
         )
         .await;
     let _ = api
-        .list_estimate_templates("altId", value("\"location\""), "limit", "offset")
+        .list_estimate_templates("altId", value("\"location\""), value("1"), value("1"))
         .send()
         .await;
     server
@@ -4565,7 +4565,7 @@ async fn invoices() {
         )
         .await;
     let _ = api
-        .list_invoice_schedules("altId", value("\"location\""), "limit", "offset")
+        .list_invoice_schedules("altId", value("\"location\""), value("1"), value("1"))
         .send()
         .await;
     server
@@ -4737,7 +4737,7 @@ async fn invoices() {
         )
         .await;
     let _ = api
-        .list_invoice_templates("altId", value("\"location\""), "limit", "offset")
+        .list_invoice_templates("altId", value("\"location\""), value("1"), value("1"))
         .send()
         .await;
     server
@@ -7545,7 +7545,14 @@ async fn snapshots() {
         )
         .await;
     let _ = api
-        .get_snapshot_push("snapshotId", "companyId", "from", "to", "lastDoc", "limit")
+        .get_snapshot_push(
+            "snapshotId",
+            "companyId",
+            "from",
+            "to",
+            "lastDoc",
+            value("1"),
+        )
         .send()
         .await;
     server
@@ -8507,7 +8514,7 @@ async fn users() {
     let _ = api
         .filter_users_by_email(
             value(
-                "{\"companyId\":\"5DP41231LkQsiKESj6rh\",\"emails\":\"user1@example.com,user2@example.com\",\"deleted\":false,\"skip\":\"1\",\"limit\":\"10\",\"projection\":\"all\"}",
+                "{\"companyId\":\"5DP41231LkQsiKESj6rh\",\"emails\":\"user1@example.com,user2@example.com\",\"deleted\":false,\"skip\":1,\"limit\":10,\"projection\":\"all\"}",
             ),
         )
         .send()
