@@ -33,6 +33,7 @@ pub mod overrides;
 pub mod pipeline;
 pub mod regen;
 pub mod safe_fs;
+pub mod semver;
 pub mod spec_tests;
 pub mod specs;
 pub mod suite;

@@ -105,13 +105,12 @@ pub fn run() -> anyhow::Result<ExitCode> {
 
     let older = root.join(OLDER_RELEASE);
     if older.is_dir() {
-        regen_and_check(
-            &root,
-            &older,
-            &root.join("target").join("release-2025-10-31"),
-            OLDER_RELEASE,
-        )?;
+        let old_out = root.join("target").join("release-2025-10-31");
+        // Named with the workspace's lock, as `cargo xtask diff` names both releases.
+        seed_type_names(&root, &old_out)?;
+        regen_and_check(&root, &older, &old_out, OLDER_RELEASE)?;
         println!("crates generated from the 2025-10-31 release compile");
+        semver_probes(&root, &older, &old_out)?;
     } else {
         println!(
             "skipped: {OLDER_RELEASE} is not here, so the --out build of the older release is not checked"
@@ -185,6 +184,81 @@ fn regen_and_check(root: &Path, specs: &Path, out: &Path, label: &str) -> anyhow
     }
     cargo(root, &clean)?;
     cargo(root, &["check", "--quiet", "--manifest-path", &manifest])
+}
+
+/// Copies the workspace's type-name lock (`crates/type-names.json`) into `out`, so a regen
+/// there names types as the diff does.
+fn seed_type_names(root: &Path, out: &Path) -> anyhow::Result<()> {
+    let lock = root.join("crates").join(crate::ir::TypeNames::FILE);
+    let text = std::fs::read(&lock).with_context(|| format!("reading {}", lock.display()))?;
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    crate::safe_fs::write_atomic(&out.join(crate::ir::TypeNames::FILE), &text)
+}
+
+/// The diff's classes against the compiler (see [`crate::semver`]): the pinned release is
+/// generated as the diff sees it (no overrides, the workspace's names) next to the older one.
+fn semver_probes(root: &Path, older: &Path, old_out: &Path) -> anyhow::Result<()> {
+    let new_out = root.join("target").join("semver").join("pinned");
+    seed_type_names(root, &new_out)?;
+    println!(
+        "\n==> cargo xtask regen --no-overrides --out {}",
+        new_out.display()
+    );
+    let args = RegenArgs {
+        specs: None,
+        unlocked: false,
+        out: Some(new_out.clone()),
+        check: false,
+        overrides: None,
+        no_overrides: true,
+    };
+    if regen::run(&args)? != ExitCode::SUCCESS {
+        bail!("regenerating the pinned release without overrides failed");
+    }
+    let names = regen::type_names(&root.join("crates"))?;
+    let old_set = crate::specs::load_unlocked(older)?;
+    let new_set = crate::specs::load_locked(root, None)?;
+    let report = crate::diff::diff_sets(OLDER_RELEASE, &old_set, "pinned", &new_set, &names)?;
+    let old_apis = crate::diff::build(&old_set, &names)?;
+    let check = |dir: &Path| -> anyhow::Result<(bool, String)> {
+        let manifest = dir.join("Cargo.toml");
+        let manifest = manifest.to_string_lossy();
+        let output = cargo_command(
+            root,
+            &[
+                "check",
+                "--quiet",
+                "--message-format",
+                "short",
+                "--manifest-path",
+                &manifest,
+            ],
+        )
+        .output()
+        .context("running cargo")?;
+        Ok((
+            output.status.success(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        ))
+    };
+    let outcome = crate::semver::run(
+        &report,
+        &old_apis,
+        (old_out, &new_out),
+        &root.join("target").join("semver"),
+        &check,
+    )?;
+    println!(
+        "a program using all of {} as of 2025-10-31 compiles unchanged against the pinned release (the diff calls them additive)",
+        outcome.additive.join(", ")
+    );
+    match outcome.breaking {
+        Some((krate, item)) => println!(
+            "the same program over {krate} (breaking) fails at `{item}`, where the diff says"
+        ),
+        None => println!("no crate in both releases is breaking: nothing to refuse"),
+    }
+    Ok(())
 }
 
 /// Lays the flat fixture specs out as a release (`apps/<name>.json`,

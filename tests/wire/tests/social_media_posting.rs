@@ -315,7 +315,7 @@ fn there_is_no_patch_on_posts() {
     assert_eq!(
         patches,
         [
-            "| PATCH | `/social-media-posting/{locationId}/csv/{id}` | `start_csv_finalize` | `2021-07-28` |"
+            "| PATCH | `/social-media-posting/{locationId}/csv/{id}` | `start_csv_finalize` | `2021-07-28` |  |"
         ]
     );
     let types_rs = std::fs::read_to_string(format!("{crate_dir}/src/types.rs")).unwrap();

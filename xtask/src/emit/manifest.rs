@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Context;
 
 use super::EmitOptions;
-use crate::ir::Api;
+use crate::ir::{Api, PageStyle};
 use crate::naming;
 
 /// Package metadata shared by every generated crate, taken from the workspace's
@@ -149,11 +149,18 @@ pub fn readme(api: &Api, options: &EmitOptions) -> String {
             spec = api.spec_path,
         );
     }
-    let mut table =
-        String::from("| method | path | function | `Version` |\n| --- | --- | --- | --- |\n");
+    let mut table = String::from(
+        "| method | path | function | `Version` | pages by |\n| --- | --- | --- | --- | --- |\n",
+    );
     for op in &api.operations {
+        let pages = match op.paging.as_ref().map(|paging| &paging.style) {
+            Some(PageStyle::Offset { .. }) => "offset",
+            Some(PageStyle::Page { .. }) => "page number",
+            Some(PageStyle::Cursor { .. }) => "cursor",
+            None => "",
+        };
         table.push_str(&format!(
-            "| {} | `{}` | `{}` | `{}` |\n",
+            "| {} | `{}` | `{}` | `{}` | {pages} |\n",
             op.method.as_str(),
             op.path,
             op.fn_name,
@@ -171,6 +178,9 @@ pub fn readme(api: &Api, options: &EmitOptions) -> String {
          let api = {ident}::{client}::new(client);\n\
          # Ok(()) }}\n\
          ```\n\n\
+         Each function below takes the operation's required inputs and returns a builder: set optional inputs on it, then `.send().await` \
+         (or `.send_with_response().await` for the status and headers too). Operations with a *pages by* entry also have `.paginate()`, \
+         whose `.items()` and `.pages()` are streams across every page.\n\n\
          ## Operations\n\n{table}",
         name = api.crate_name,
         title = api.title,
