@@ -204,18 +204,22 @@ pub struct GetLinks {
 
 impl GetLinks {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetLinksSuccessfulResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::GetLinksSuccessfulResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetLinksSuccessfulResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::GetLinksSuccessfulResponseDto>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -244,18 +248,22 @@ pub struct CreateLink {
 
 impl CreateLink {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetLinkSuccessfulResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::GetLinkSuccessfulResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetLinkSuccessfulResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::GetLinkSuccessfulResponseDto>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -285,18 +293,22 @@ pub struct GetLinkById {
 
 impl GetLinkById {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetLinkSuccessfulResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::GetLinkSuccessfulResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetLinkSuccessfulResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::GetLinkSuccessfulResponseDto>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -341,18 +353,22 @@ impl SearchTriggerLinks {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetLinksSuccessfulResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::GetLinksSuccessfulResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetLinksSuccessfulResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::GetLinksSuccessfulResponseDto>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -403,18 +419,22 @@ pub struct DeleteLink {
 
 impl DeleteLink {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::DeleteLinksSuccessfulResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::DeleteLinksSuccessfulResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::DeleteLinksSuccessfulResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::DeleteLinksSuccessfulResponseDto>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -439,18 +459,22 @@ pub struct UpdateLink {
 
 impl UpdateLink {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetLinkSuccessfulResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::GetLinkSuccessfulResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetLinkSuccessfulResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::GetLinkSuccessfulResponseDto>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.

@@ -186,22 +186,24 @@ impl GetInstalledLocation {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<types::GetInstalledLocationsSuccessfulResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    ) -> impl Future<
+        Output = Result<types::GetInstalledLocationsSuccessfulResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        ghl_runtime::Response<types::GetInstalledLocationsSuccessfulResponseDto>,
-    > {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<
+            ghl_runtime::Response<types::GetInstalledLocationsSuccessfulResponseDto>,
+        >,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -271,22 +273,24 @@ pub struct GetLocationAccessToken {
 
 impl GetLocationAccessToken {
     /// Sends the call and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<types::GetLocationAccessTokenSuccessfulResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    ) -> impl Future<
+        Output = Result<types::GetLocationAccessTokenSuccessfulResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        ghl_runtime::Response<types::GetLocationAccessTokenSuccessfulResponseDto>,
-    > {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<
+            ghl_runtime::Response<types::GetLocationAccessTokenSuccessfulResponseDto>,
+        >,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -315,18 +319,22 @@ pub struct GetAccessToken {
 
 impl GetAccessToken {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetAccessCodeSuccessfulResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::GetAccessCodeSuccessfulResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetAccessCodeSuccessfulResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::GetAccessCodeSuccessfulResponseDto>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.

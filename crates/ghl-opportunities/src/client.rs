@@ -388,18 +388,24 @@ pub struct CreateOpportunity {
 
 impl CreateOpportunity {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetPostOpportunitySuccessfulResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::GetPostOpportunitySuccessfulResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetPostOpportunitySuccessfulResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<
+            ghl_runtime::Response<types::GetPostOpportunitySuccessfulResponseDto>,
+        >,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -470,18 +476,22 @@ impl GetLostReason {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::LostReasonsResponseSchema> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::LostReasonsResponseSchema>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::LostReasonsResponseSchema>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::LostReasonsResponseSchema>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -536,18 +546,22 @@ pub struct GetPipelines {
 
 impl GetPipelines {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetPipelinesSuccessfulResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::GetPipelinesSuccessfulResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetPipelinesSuccessfulResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::GetPipelinesSuccessfulResponseDto>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -709,18 +723,22 @@ impl SearchOpportunity {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::SearchSuccessfulResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::SearchSuccessfulResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::SearchSuccessfulResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::SearchSuccessfulResponseDto>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -811,18 +829,22 @@ pub struct SearchOpportunitiesAdvanced {
 
 impl SearchOpportunitiesAdvanced {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::PostSearchSuccessfulResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::PostSearchSuccessfulResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::PostSearchSuccessfulResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::PostSearchSuccessfulResponseDto>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -872,18 +894,24 @@ pub struct UpsertOpportunity {
 
 impl UpsertOpportunity {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::UpsertOpportunitySuccessfulResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::UpsertOpportunitySuccessfulResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::UpsertOpportunitySuccessfulResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<
+            ghl_runtime::Response<types::UpsertOpportunitySuccessfulResponseDto>,
+        >,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -912,22 +940,24 @@ pub struct DeleteOpportunity {
 
 impl DeleteOpportunity {
     /// Sends the call and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<types::DeleteUpdateOpportunitySuccessfulResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    ) -> impl Future<
+        Output = Result<types::DeleteUpdateOpportunitySuccessfulResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        ghl_runtime::Response<types::DeleteUpdateOpportunitySuccessfulResponseDto>,
-    > {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<
+            ghl_runtime::Response<types::DeleteUpdateOpportunitySuccessfulResponseDto>,
+        >,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -956,18 +986,24 @@ pub struct GetOpportunity {
 
 impl GetOpportunity {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetPostOpportunitySuccessfulResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::GetPostOpportunitySuccessfulResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetPostOpportunitySuccessfulResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<
+            ghl_runtime::Response<types::GetPostOpportunitySuccessfulResponseDto>,
+        >,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -997,18 +1033,24 @@ pub struct UpdateOpportunity {
 
 impl UpdateOpportunity {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetPostOpportunitySuccessfulResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::GetPostOpportunitySuccessfulResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetPostOpportunitySuccessfulResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<
+            ghl_runtime::Response<types::GetPostOpportunitySuccessfulResponseDto>,
+        >,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1046,18 +1088,24 @@ impl RemoveFollowersOpportunity {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::DeleteFollowersSuccessfulResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::DeleteFollowersSuccessfulResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::DeleteFollowersSuccessfulResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<
+            ghl_runtime::Response<types::DeleteFollowersSuccessfulResponseDto>,
+        >,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1094,18 +1142,24 @@ pub struct AddFollowersOpportunity {
 
 impl AddFollowersOpportunity {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CreateAddFollowersSuccessfulResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::CreateAddFollowersSuccessfulResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CreateAddFollowersSuccessfulResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<
+            ghl_runtime::Response<types::CreateAddFollowersSuccessfulResponseDto>,
+        >,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1141,22 +1195,24 @@ pub struct UpdateOpportunityStatus {
 
 impl UpdateOpportunityStatus {
     /// Sends the call and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<types::DeleteUpdateOpportunitySuccessfulResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    ) -> impl Future<
+        Output = Result<types::DeleteUpdateOpportunitySuccessfulResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        ghl_runtime::Response<types::DeleteUpdateOpportunitySuccessfulResponseDto>,
-    > {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<
+            ghl_runtime::Response<types::DeleteUpdateOpportunitySuccessfulResponseDto>,
+        >,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.

@@ -805,18 +805,20 @@ pub struct DeleteCoupon {
 
 impl DeleteCoupon {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::DeleteCouponResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::DeleteCouponResponseDto>> + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::DeleteCouponResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::DeleteCouponResponseDto>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -848,18 +850,20 @@ pub struct GetCoupon {
 
 impl GetCoupon {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CreateCouponResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::CreateCouponResponseDto>> + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CreateCouponResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::CreateCouponResponseDto>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -891,18 +895,20 @@ pub struct CreateCoupon {
 
 impl CreateCoupon {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CreateCouponResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::CreateCouponResponseDto>> + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CreateCouponResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::CreateCouponResponseDto>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -931,18 +937,20 @@ pub struct UpdateCoupon {
 
 impl UpdateCoupon {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CreateCouponResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::CreateCouponResponseDto>> + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CreateCouponResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::CreateCouponResponseDto>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1000,18 +1008,20 @@ impl ListCoupons {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::ListCouponsResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ListCouponsResponseDto>> + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::ListCouponsResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::ListCouponsResponseDto>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1062,22 +1072,24 @@ pub struct CustomProviderMarketplaceAppUpdateCapabilities {
 
 impl CustomProviderMarketplaceAppUpdateCapabilities {
     /// Sends the call and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<types::UpdateCustomProviderCapabilitiesResponseSchema> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    ) -> impl Future<
+        Output = Result<types::UpdateCustomProviderCapabilitiesResponseSchema>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        ghl_runtime::Response<types::UpdateCustomProviderCapabilitiesResponseSchema>,
-    > {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<
+            ghl_runtime::Response<types::UpdateCustomProviderCapabilitiesResponseSchema>,
+        >,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1106,18 +1118,22 @@ pub struct FetchConfig {
 
 impl FetchConfig {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetCustomProvidersResponseSchema> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::GetCustomProvidersResponseSchema>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetCustomProvidersResponseSchema>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::GetCustomProvidersResponseSchema>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1147,18 +1163,24 @@ pub struct CreateConfig {
 
 impl CreateConfig {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::ConnectCustomProvidersResponseSchema> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::ConnectCustomProvidersResponseSchema>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::ConnectCustomProvidersResponseSchema>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<
+            ghl_runtime::Response<types::ConnectCustomProvidersResponseSchema>,
+        >,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1189,18 +1211,24 @@ pub struct DisconnectConfig {
 
 impl DisconnectConfig {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::DisconnectCustomProvidersResponseSchema> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::DisconnectCustomProvidersResponseSchema>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::DisconnectCustomProvidersResponseSchema>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<
+            ghl_runtime::Response<types::DisconnectCustomProvidersResponseSchema>,
+        >,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1230,18 +1258,24 @@ pub struct DeleteIntegration {
 
 impl DeleteIntegration {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::DeleteCustomProvidersResponseSchema> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::DeleteCustomProvidersResponseSchema>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::DeleteCustomProvidersResponseSchema>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<
+            ghl_runtime::Response<types::DeleteCustomProvidersResponseSchema>,
+        >,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1271,18 +1305,24 @@ pub struct CreateIntegration {
 
 impl CreateIntegration {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CreateCustomProvidersResponseSchema> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::CreateCustomProvidersResponseSchema>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CreateCustomProvidersResponseSchema>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<
+            ghl_runtime::Response<types::CreateCustomProvidersResponseSchema>,
+        >,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1327,22 +1367,24 @@ impl ListIntegrationProviders {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<types::ListWhitelabelIntegrationProviderResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    ) -> impl Future<
+        Output = Result<types::ListWhitelabelIntegrationProviderResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        ghl_runtime::Response<types::ListWhitelabelIntegrationProviderResponseDto>,
-    > {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<
+            ghl_runtime::Response<types::ListWhitelabelIntegrationProviderResponseDto>,
+        >,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1374,18 +1416,24 @@ pub struct CreateIntegrationProvider {
 
 impl CreateIntegrationProvider {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CreateWhitelabelIntegrationResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::CreateWhitelabelIntegrationResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CreateWhitelabelIntegrationResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<
+            ghl_runtime::Response<types::CreateWhitelabelIntegrationResponseDto>,
+        >,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1501,18 +1549,20 @@ impl ListOrders {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::ListOrdersResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ListOrdersResponseDto>> + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::ListOrdersResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::ListOrdersResponseDto>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -1596,18 +1646,20 @@ impl GetOrderById {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetOrderResponseSchema> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::GetOrderResponseSchema>> + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetOrderResponseSchema>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::GetOrderResponseSchema>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1641,18 +1693,22 @@ pub struct ListOrderFulfillment {
 
 impl ListOrderFulfillment {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::ListFulfillmentResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::ListFulfillmentResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::ListFulfillmentResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::ListFulfillmentResponseDto>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1689,18 +1745,22 @@ pub struct CreateOrderFulfillment {
 
 impl CreateOrderFulfillment {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::CreateFulfillmentResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::CreateFulfillmentResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::CreateFulfillmentResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::CreateFulfillmentResponseDto>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1737,16 +1797,16 @@ pub struct ListOrderNotes {
 
 impl ListOrderNotes {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<()> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(self) -> impl Future<Output = Result<()>> + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(self) -> Result<ghl_runtime::Response<()>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    pub fn send_with_response(
+        self,
+    ) -> impl Future<Output = Result<ghl_runtime::Response<()>>> + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1783,18 +1843,22 @@ pub struct RecordOrderPayment {
 
 impl RecordOrderPayment {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::PostRecordOrderPaymentResponse> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::PostRecordOrderPaymentResponse>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::PostRecordOrderPaymentResponse>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::PostRecordOrderPaymentResponse>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -1910,18 +1974,22 @@ impl ListSubscriptions {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::ListSubscriptionResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::ListSubscriptionResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::ListSubscriptionResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::ListSubscriptionResponseDto>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -2002,18 +2070,22 @@ pub struct GetSubscriptionById {
 
 impl GetSubscriptionById {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetSubscriptionResponseSchema> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::GetSubscriptionResponseSchema>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetSubscriptionResponseSchema>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::GetSubscriptionResponseSchema>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -2136,18 +2208,20 @@ impl ListTransactions {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::ListTxnsResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ListTxnsResponseDto>> + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::ListTxnsResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::ListTxnsResponseDto>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -2231,18 +2305,20 @@ impl GetTransactionById {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetTxnResponseSchema> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::GetTxnResponseSchema>> + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetTxnResponseSchema>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::GetTxnResponseSchema>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.

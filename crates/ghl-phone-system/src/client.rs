@@ -175,18 +175,22 @@ impl GetNumberPoolList {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetNumberPoolListResponse> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::GetNumberPoolListResponse>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetNumberPoolListResponse>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::GetNumberPoolListResponse>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -243,18 +247,20 @@ impl ActiveNumbers {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::ActiveNumbersResponse> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::ActiveNumbersResponse>> + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::ActiveNumbersResponse>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::ActiveNumbersResponse>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
@@ -393,18 +399,22 @@ impl AvailableNumbers {
     }
 
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::AvailableNumbersResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::AvailableNumbersResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::AvailableNumbersResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::AvailableNumbersResponseDto>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -458,18 +468,20 @@ pub struct PurchasePhoneNumber {
 
 impl PurchasePhoneNumber {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::TwilioAccountResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<Output = Result<types::TwilioAccountResponseDto>> + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::TwilioAccountResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::TwilioAccountResponseDto>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.

@@ -521,19 +521,65 @@ impl Client {
 
     /// [`Client::send`], keeping the status, the headers and the body's `traceId` beside
     /// the decoded body.
+    ///
+    /// Only the decoding is generic: the call itself is one future shared by every `T`, so
+    /// offering this next to `send` for every operation adds little to what dependents
+    /// compile.
+    pub fn send_with_response<T: DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> impl Future<Output = Result<Response<T>>> + '_ {
+        let answer = self.send_raw(request);
+        async move {
+            let (call, raw) = answer.await?;
+            let body = call.decode(&raw.body)?;
+            Ok(Response::new(raw.status, raw.headers, &raw.body, body))
+        }
+    }
+
+    /// Sends `request` and returns the 2xx answer undecoded, with what decoding it needs.
     #[expect(
         clippy::manual_async_fn,
         reason = "an async fn would hold the request twice in its future"
     )]
-    pub fn send_with_response<T: DeserializeOwned>(
-        &self,
-        mut request: Request,
-    ) -> impl Future<Output = Result<Response<T>>> + '_ {
+    fn send_raw(&self, mut request: Request) -> impl Future<Output = Result<(CallInfo, Raw)>> + '_ {
         async move {
             let call = CallInfo::of(&request);
             let raw = execute!(self, request)?;
-            let body = call.decode(&raw.body)?;
-            Ok(Response::new(raw.status, raw.headers, &raw.body, body))
+            Ok((call, raw))
+        }
+    }
+
+    /// [`Client::send`] for a call a generated builder prepared: the client it goes through
+    /// and its request, or why the request could not be built. The future owns both, so
+    /// a builder's `send()` is this one future, with no second state machine around it.
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "an async fn would hold the request twice in its future"
+    )]
+    pub fn send_prepared<T: DeserializeOwned>(
+        call: Result<(Client, Request)>,
+    ) -> impl Future<Output = Result<T>> + Send + 'static {
+        async move {
+            let (client, mut request) = call?;
+            let info = CallInfo::of(&request);
+            let raw = execute!(client, request)?;
+            info.decode(&raw.body)
+        }
+    }
+
+    /// [`Client::send_with_response`] for a call a generated builder prepared (see
+    /// [`Client::send_prepared`]).
+    #[expect(
+        clippy::manual_async_fn,
+        reason = "the signature states what generated code relies on: Send and 'static"
+    )]
+    pub fn send_prepared_with_response<T: DeserializeOwned>(
+        call: Result<(Client, Request)>,
+    ) -> impl Future<Output = Result<Response<T>>> + Send + 'static {
+        async move {
+            let (client, request) = call?;
+            client.send_with_response(request).await
         }
     }
 
@@ -558,11 +604,10 @@ impl Client {
     /// page as JSON, to read the total and the next cursor from.
     pub(crate) async fn send_page<P: DeserializeOwned, I: DeserializeOwned>(
         &self,
-        mut request: Request,
+        request: Request,
         items: &'static str,
     ) -> Result<Page<P, I>> {
-        let call = CallInfo::of(&request);
-        let raw = execute!(self, request)?;
+        let (call, raw) = self.send_raw(request).await?;
         let page = call.decode(&raw.body)?;
         let body: serde_json::Value = decode(&call.method, call.path, &raw.body, call.redact)?;
         let json = match call.answer {

@@ -166,18 +166,22 @@ pub struct GetCustomSnapshots {
 
 impl GetCustomSnapshots {
     /// Sends the call and decodes the answer.
-    pub async fn send(self) -> Result<types::GetSnapshotsSuccessfulResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    pub fn send(
+        self,
+    ) -> impl Future<
+        Output = Result<types::GetSnapshotsSuccessfulResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<ghl_runtime::Response<types::GetSnapshotsSuccessfulResponseDto>> {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<ghl_runtime::Response<types::GetSnapshotsSuccessfulResponseDto>>,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -206,22 +210,24 @@ pub struct CreateSnapshotShareLink {
 
 impl CreateSnapshotShareLink {
     /// Sends the call and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<types::CreateSnapshotShareLinkSuccessfulResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    ) -> impl Future<
+        Output = Result<types::CreateSnapshotShareLinkSuccessfulResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        ghl_runtime::Response<types::CreateSnapshotShareLinkSuccessfulResponseDto>,
-    > {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<
+            ghl_runtime::Response<types::CreateSnapshotShareLinkSuccessfulResponseDto>,
+        >,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -255,22 +261,24 @@ pub struct GetSnapshotPush {
 
 impl GetSnapshotPush {
     /// Sends the call and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<types::GetSnapshotPushStatusSuccessfulResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    ) -> impl Future<
+        Output = Result<types::GetSnapshotPushStatusSuccessfulResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        ghl_runtime::Response<types::GetSnapshotPushStatusSuccessfulResponseDto>,
-    > {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<
+            ghl_runtime::Response<types::GetSnapshotPushStatusSuccessfulResponseDto>,
+        >,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.
@@ -309,22 +317,26 @@ pub struct GetLatestSnapshotPush {
 
 impl GetLatestSnapshotPush {
     /// Sends the call and decodes the answer.
-    pub async fn send(
+    pub fn send(
         self,
-    ) -> Result<types::GetLatestSnapshotPushStatusSuccessfulResponseDto> {
-        let (client, request) = self.into_request()?;
-        client.send(request).await
+    ) -> impl Future<
+        Output = Result<types::GetLatestSnapshotPushStatusSuccessfulResponseDto>,
+    > + Send + 'static {
+        Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
     /// beside the decoded body.
-    pub async fn send_with_response(
+    pub fn send_with_response(
         self,
-    ) -> Result<
-        ghl_runtime::Response<types::GetLatestSnapshotPushStatusSuccessfulResponseDto>,
-    > {
-        let (client, request) = self.into_request()?;
-        client.send_with_response(request).await
+    ) -> impl Future<
+        Output = Result<
+            ghl_runtime::Response<
+                types::GetLatestSnapshotPushStatusSuccessfulResponseDto,
+            >,
+        >,
+    > + Send + 'static {
+        Client::send_prepared_with_response(self.into_request())
     }
 
     /// Checks the inputs and builds the HTTP request.

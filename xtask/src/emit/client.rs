@@ -294,16 +294,16 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
             #(#setters)*
 
             /// Sends the call and decodes the answer.
-            pub async fn send(self) -> Result<#ret> {
-                let (client, request) = self.into_request()?;
-                client.send(request).await
+            pub fn send(self) -> impl Future<Output = Result<#ret>> + Send + 'static {
+                Client::send_prepared(self.into_request())
             }
 
             /// Like [`send`](Self::send), keeping the answer's status, headers and `traceId`
             /// beside the decoded body.
-            pub async fn send_with_response(self) -> Result<ghl_runtime::Response<#ret>> {
-                let (client, request) = self.into_request()?;
-                client.send_with_response(request).await
+            pub fn send_with_response(
+                self,
+            ) -> impl Future<Output = Result<ghl_runtime::Response<#ret>>> + Send + 'static {
+                Client::send_prepared_with_response(self.into_request())
             }
 
             #paginate
