@@ -129,8 +129,10 @@ where
         }
     }
 
-    /// Asks for `size` items per page (the operation's limit input; its bounds still apply).
-    /// Without it, pages are the size the call was built with.
+    /// Asks for `size` items per page, in the operation's limit input. Without it, pages are
+    /// the size the call was built with. The call checks its bounds on the limit it was built
+    /// with, not on this one: keep `size` within what the operation accepts (a server refuses
+    /// more, e.g. blog posts with a 422 over 50).
     pub fn page_size(mut self, size: u64) -> Self {
         self.page_size = Some(size);
         self
