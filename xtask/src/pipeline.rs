@@ -10,11 +10,14 @@ use crate::emit::{self, EmitOptions, GeneratedFile};
 use crate::examples::{self, ExampleStats};
 use crate::ir::{self, Api, CommonTypes, Stats, TypeNames};
 use crate::overrides::OverrideFile;
-use crate::specs::SpecSet;
+use crate::specs::{SpecFile, SpecSet};
 use crate::{load, spec_tests};
 
 /// The file every v2 spec refers to for shared schemas.
 pub const COMMON_SPEC: &str = "common/common-schemas.json";
+
+/// The v3 specs' shared schemas; merged into [`COMMON_CRATE`] with [`COMMON_SPEC`].
+pub const V3_COMMON_SPEC: &str = crate::specs::V3_COMMON_SCHEMAS;
 
 /// The crate generated from [`COMMON_SPEC`].
 pub const COMMON_CRATE: &str = "ghl-common";
@@ -88,17 +91,8 @@ pub fn build_apis(
         overrides.iter().find(|file| file.resource == resource)
     };
     let mut overrides_applied = BTreeMap::new();
-    let common_file = set
-        .files
-        .iter()
-        .find(|file| file.path == COMMON_SPEC)
-        .with_context(|| {
-            format!(
-                "{} has no {COMMON_SPEC}; every v2 spec refers to it",
-                set.origin
-            )
-        })?;
-    let common_spec = load::load(common_file, overrides_for(&common_file.path))?;
+    let common_file = common_of_both_surfaces(set)?;
+    let common_spec = load::load(&common_file, overrides_for(&common_file.path))?;
     if common_spec.overrides_applied > 0 {
         overrides_applied.insert(common_spec.resource.clone(), common_spec.overrides_applied);
     }
@@ -110,7 +104,7 @@ pub fn build_apis(
     let resources: Vec<_> = set
         .files
         .iter()
-        .filter(|file| file.path != COMMON_SPEC)
+        .filter(|file| !crate::specs::is_common(&file.path))
         .collect();
     if resources.is_empty() {
         bail!("{} holds no resource specs (apps/*.json)", set.origin);
@@ -166,9 +160,77 @@ pub fn build_apis(
     }
     ir::share_enums(&mut apis, 0, &names.places(COMMON_CRATE));
     ir::mark_inputs(&mut apis, COMMON_CRATE);
+    ir::pair_surfaces(&mut apis);
     Ok(Built {
         apis,
         overrides_applied,
+    })
+}
+
+/// The shared schemas of both surfaces as one document, named [`COMMON_SPEC`]: the v2 file, plus
+/// the schemas only the v3 file ([`V3_COMMON_SPEC`]) has. Both surfaces' shared types then live
+/// once, in [`COMMON_CRATE`], and a v3 crate's `ForbiddenDTO` is the v2 crates' type too. A schema
+/// both files define must be the same in both: one name cannot be two types in one crate.
+fn common_of_both_surfaces(set: &SpecSet) -> anyhow::Result<SpecFile> {
+    let file = |path: &str| set.files.iter().find(|file| file.path == path);
+    let common = file(COMMON_SPEC).with_context(|| {
+        format!(
+            "{} has no {COMMON_SPEC}; every v2 spec refers to it",
+            set.origin
+        )
+    })?;
+    let Some(v3) = file(V3_COMMON_SPEC) else {
+        return Ok(common.clone());
+    };
+    // On its own first, so a defect in it is reported against its own file.
+    load::load(v3, None)?;
+    let mut merged = crate::validate::parse(&common.path, &common.bytes)?;
+    let extra = crate::validate::parse(&v3.path, &v3.bytes)?;
+    let schemas = |doc: &serde_json::Value| {
+        doc.pointer("/components/schemas")
+            .and_then(serde_json::Value::as_object)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let known = schemas(&merged);
+    let mut added = serde_json::Map::new();
+    for (name, schema) in schemas(&extra) {
+        match known.get(&name) {
+            Some(same) if *same == schema => {}
+            Some(_) => bail!(
+                "{V3_COMMON_SPEC}#{} differs from the schema of that name in {COMMON_SPEC}: the \
+                 shared schemas of both surfaces are generated once, into {COMMON_CRATE}, and one \
+                 name cannot be two types there. Stay on the pinned release until the two files \
+                 agree again (`cargo xtask specs update` re-pins)",
+                crate::diagnostics::pointer_push("/components/schemas", &name)
+            ),
+            None => {
+                added.insert(name, schema);
+            }
+        }
+    }
+    if added.is_empty() {
+        return Ok(common.clone());
+    }
+    let root = merged
+        .as_object_mut()
+        .context("the common schemas are not a JSON object")?;
+    let components = root
+        .entry("components")
+        .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+    let Some(components) = components.as_object_mut() else {
+        bail!("{COMMON_SPEC}#/components is not an object");
+    };
+    let target = components
+        .entry("schemas")
+        .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
+    let Some(target) = target.as_object_mut() else {
+        bail!("{COMMON_SPEC}#/components/schemas is not an object");
+    };
+    target.extend(added);
+    Ok(SpecFile {
+        path: COMMON_SPEC.to_owned(),
+        bytes: serde_json::to_vec(&merged).context("cannot serialize the merged common schemas")?,
     })
 }
 

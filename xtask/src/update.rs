@@ -108,6 +108,7 @@ fn short(commit: &str) -> &str {
 /// The changelog entry of one crate for this update.
 fn changelog_entry(
     diff: &diff::CrateDiff,
+    spec_changed: bool,
     version: &str,
     date: &str,
     old_commit: &str,
@@ -135,10 +136,20 @@ fn changelog_entry(
                 diff.spec_path
             );
         }
-        Status::Changed => {
+        Status::Changed if spec_changed => {
             let _ = write!(
                 entry,
                 "## {version} ({date})\n\nHighLevel republished `{}` ({source}): {} change(s).\n\n",
+                diff.spec_path,
+                diff.class.as_str()
+            );
+            entry.push_str(&diff::crate_markdown(diff, "###"));
+        }
+        Status::Changed => {
+            // The common crate also holds what other specs share, so it changes with them.
+            let _ = write!(
+                entry,
+                "## {version} ({date})\n\n`{}` is unchanged, but other specs of the release changed what this crate holds ({source}): {} change(s).\n\n",
                 diff.spec_path,
                 diff.class.as_str()
             );
@@ -198,8 +209,8 @@ fn validate_commit(commit: &str) -> anyhow::Result<String> {
     Ok(commit)
 }
 
-/// The v2 files of the commit's tree: `apps/*.json` (not subdirectories) and the common file.
-fn v2_paths(tree: &serde_json::Value, url: &str) -> anyhow::Result<Vec<String>> {
+/// The generator's input files of the commit's tree ([`specs::is_input`]).
+fn input_paths(tree: &serde_json::Value, url: &str) -> anyhow::Result<Vec<String>> {
     ensure!(
         tree.get("truncated") != Some(&serde_json::Value::Bool(true)),
         "{url}: GitHub truncated the file list; download the commit and use --from DIR"
@@ -212,11 +223,7 @@ fn v2_paths(tree: &serde_json::Value, url: &str) -> anyhow::Result<Vec<String>> 
         .iter()
         .filter(|entry| entry.get("type").and_then(serde_json::Value::as_str) == Some("blob"))
         .filter_map(|entry| entry.get("path").and_then(serde_json::Value::as_str))
-        .filter(|path| {
-            path.strip_prefix("apps/")
-                .is_some_and(|name| name.ends_with(".json") && !name.contains('/'))
-                || *path == pipeline::COMMON_SPEC
-        })
+        .filter(|path| specs::is_input(path))
         .map(str::to_owned)
         .collect();
     for path in &paths {
@@ -234,7 +241,7 @@ fn v2_paths(tree: &serde_json::Value, url: &str) -> anyhow::Result<Vec<String>> 
     Ok(paths)
 }
 
-/// Downloads the v2 files of `upstream` at `commit` into `target/spec-cache/<commit>/`. Nothing
+/// Downloads the input files ([`specs::is_input`]) of `upstream` at `commit` into `target/spec-cache/<commit>/`. Nothing
 /// can be verified yet (there is no lock for it): the hashes of what arrived become the lock.
 fn download(root: &Path, upstream: &str, commit: &str) -> anyhow::Result<PathBuf> {
     let env_or = |name: &str, default: &str| {
@@ -267,7 +274,7 @@ fn download_from(
     );
     let tree: serde_json::Value = serde_json::from_slice(&specs::download(&agent, &tree_url)?)
         .with_context(|| format!("{tree_url}: the answer is not JSON"))?;
-    let paths = v2_paths(&tree, &tree_url)?;
+    let paths = input_paths(&tree, &tree_url)?;
     let cache = root.join("target/spec-cache");
     let final_dir = cache.join(commit);
     let staging = Staging::unique(&cache, &format!("update-{commit}"))?;
@@ -374,6 +381,16 @@ pub fn update(root: &Path, args: &UpdateArgs) -> anyhow::Result<Option<Updated>>
         &crate::regen::type_names(&root.join("crates"))?,
     )?;
 
+    let old_files: BTreeMap<&str, &str> = old_lock
+        .files
+        .iter()
+        .map(|file| (file.path.as_str(), file.sha256.as_str()))
+        .collect();
+    let new_files: BTreeMap<&str, &str> = new_lock
+        .files
+        .iter()
+        .map(|file| (file.path.as_str(), file.sha256.as_str()))
+        .collect();
     let default_version = emit::workspace_metadata(root)?.version;
     let mut versions = read_versions(root)?;
     let mut bumps = BTreeMap::new();
@@ -397,7 +414,14 @@ pub fn update(root: &Path, args: &UpdateArgs) -> anyhow::Result<Option<Updated>>
         }
         entries.push((
             diff.crate_name.clone(),
-            changelog_entry(diff, &next, &date, &old_lock.commit, &commit),
+            changelog_entry(
+                diff,
+                old_files.get(diff.spec_path.as_str()) != new_files.get(diff.spec_path.as_str()),
+                &next,
+                &date,
+                &old_lock.commit,
+                &commit,
+            ),
         ));
         versions.insert(diff.crate_name.clone(), next);
     }
@@ -407,16 +431,6 @@ pub fn update(root: &Path, args: &UpdateArgs) -> anyhow::Result<Option<Updated>>
             .or_insert_with(|| default_version.clone());
     }
 
-    let old_files: BTreeMap<&str, &str> = old_lock
-        .files
-        .iter()
-        .map(|file| (file.path.as_str(), file.sha256.as_str()))
-        .collect();
-    let new_files: BTreeMap<&str, &str> = new_lock
-        .files
-        .iter()
-        .map(|file| (file.path.as_str(), file.sha256.as_str()))
-        .collect();
     let paths: BTreeSet<&str> = old_files.keys().chain(new_files.keys()).copied().collect();
     let (mut files_added, mut files_removed, mut files_changed) = (vec![], vec![], vec![]);
     for path in paths {
@@ -526,12 +540,14 @@ mod tests {
     }
 
     #[test]
-    fn download_lists_the_tree_and_fetches_only_v2_files() {
+    fn download_lists_the_tree_and_fetches_only_input_files() {
         let commit = "1".repeat(40);
         let tree = serde_json::json!({ "truncated": false, "tree": [
             { "path": "apps", "type": "tree" },
             { "path": "apps/blogs.json", "type": "blob" },
-            { "path": "apps/v3/blogs.json", "type": "blob" },
+            { "path": "apps/v3/blogs-v3.json", "type": "blob" },
+            { "path": "apps/v3/common/common-schemas.json", "type": "blob" },
+            { "path": "apps/v3/examples/post.json", "type": "blob" },
             { "path": "common/common-schemas.json", "type": "blob" },
             { "path": "README.md", "type": "blob" },
         ] });
@@ -542,18 +558,38 @@ mod tests {
             ),
             (format!("/o/r/{commit}/apps/blogs.json"), b"{}".to_vec()),
             (
+                format!("/o/r/{commit}/apps/v3/blogs-v3.json"),
+                b"{\"v\":3}".to_vec(),
+            ),
+            (
+                format!("/o/r/{commit}/apps/v3/common/common-schemas.json"),
+                b"{\"c\":3}".to_vec(),
+            ),
+            (
                 format!("/o/r/{commit}/common/common-schemas.json"),
                 b"{\"c\":1}".to_vec(),
             ),
         ]);
-        let base = serve(routes, 3);
-        let paths = v2_paths(&tree, "tree").unwrap();
-        assert_eq!(paths, vec!["apps/blogs.json", "common/common-schemas.json"]);
+        let base = serve(routes, 5);
+        let paths = input_paths(&tree, "tree").unwrap();
+        assert_eq!(
+            paths,
+            vec![
+                "apps/blogs.json",
+                "apps/v3/blogs-v3.json",
+                "apps/v3/common/common-schemas.json",
+                "common/common-schemas.json"
+            ]
+        );
         let tmp = tempfile::tempdir().unwrap();
         let dir = download_from(tmp.path(), "o/r", &commit, &base, &base).unwrap();
         assert_eq!(fs::read(dir.join("apps/blogs.json")).unwrap(), b"{}");
-        assert!(!dir.join("apps/v3").exists());
+        assert_eq!(
+            fs::read(dir.join("apps/v3/blogs-v3.json")).unwrap(),
+            b"{\"v\":3}"
+        );
+        assert!(!dir.join("apps/v3/examples").exists());
         let lock = Lock::from_dir("o/r", &commit, &dir).unwrap();
-        assert_eq!(lock.files.len(), 2);
+        assert_eq!(lock.files.len(), 4);
     }
 }

@@ -220,7 +220,7 @@ impl<'de> Visitor<'de> for StrictValue<'_> {
 
 /// Checks a parsed document against OpenAPI 3.0 before anything is repaired. `path` is the
 /// file's place in the release (`apps/blogs.json`, `common/common-schemas.json`): only the
-/// shared components file may go without `paths` (the published one does).
+/// shared components files may go without `paths` (the published ones do).
 pub fn check(path: &str, raw: &Value) -> Result<(), SpecError> {
     let error = |pointer: &str, message: String| SpecError::new(path, pointer, message, HINT_SPEC);
     let Some(root) = raw.as_object() else {
@@ -242,7 +242,7 @@ pub fn check(path: &str, raw: &Value) -> Result<(), SpecError> {
             ));
         }
     }
-    let components_only = path.starts_with("common/");
+    let components_only = crate::specs::is_common(path);
     match root.get("paths") {
         Some(Value::Object(paths)) => check_paths(paths, &error)?,
         Some(_) => return Err(error("/paths", "`paths` is not an object".to_owned())),

@@ -21,8 +21,8 @@ fn every_resource_api_matches_its_snapshot() {
         generate(&set, &overrides(), &common::options()).expect("pinned specs generate");
     assert_eq!(
         generation.apis.len(),
-        42,
-        "41 resources and the common schemas"
+        84,
+        "41 v2 and 42 v3 resources, and the common schemas"
     );
     insta::assert_snapshot!("overrides_applied", report(&generation.overrides_applied));
     for api in &generation.apis {

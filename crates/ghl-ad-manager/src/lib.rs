@@ -3,7 +3,7 @@
 
 //! # ghl-ad-manager
 //!
-//! Typed client for the GoHighLevel **Ad Manager** API (LeadConnector API v2), generated from `apps/ad-manager.json`.
+//! Typed client for the GoHighLevel **Ad Manager** API (LeadConnector API v2), generated from `apps/ad-manager.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-ad-publishing-v3`](https://docs.rs/ghl-ad-publishing-v3) the v3 one.
 //!
 //! Documentation for Ad-publishing API
 //!

@@ -3,7 +3,7 @@
 
 //! # ghl-affiliate-manager
 //!
-//! Typed client for the GoHighLevel **Affiliate Manager** API (LeadConnector API v2), generated from `apps/affiliate-manager.json`.
+//! Typed client for the GoHighLevel **Affiliate Manager** API (LeadConnector API v2), generated from `apps/affiliate-manager.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-affiliate-manager-v3`](https://docs.rs/ghl-affiliate-manager-v3) the v3 one.
 //!
 //! Documentation for Affiliate Manager API
 //!

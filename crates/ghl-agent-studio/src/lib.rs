@@ -3,7 +3,7 @@
 
 //! # ghl-agent-studio
 //!
-//! Typed client for the GoHighLevel **Agent Studio APIs** API (LeadConnector API v2), generated from `apps/agent-studio.json`.
+//! Typed client for the GoHighLevel **Agent Studio APIs** API (LeadConnector API v2), generated from `apps/agent-studio.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-agent-studio-v3`](https://docs.rs/ghl-agent-studio-v3) the v3 one.
 //!
 //! Documentation for Agent Studio APIs
 //!

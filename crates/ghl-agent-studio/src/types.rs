@@ -527,62 +527,7 @@ impl PublicAttachmentSchema {
     }
 }
 
-/// Status of the agent
-///
-/// Schema: `apps/agent-studio.json#/components/schemas/CreatePublicAgentDTO/properties/status` and 1 identical schema (`apps/agent-studio.json#/components/schemas/UpdatePublicAgentMetadataDTO/properties/status`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Status {
-    /// `active`
-    Active,
-    /// `inactive`
-    Inactive,
-    /// `archived`
-    Archived,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Status {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Active => "active",
-            Self::Inactive => "inactive",
-            Self::Archived => "archived",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Status {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "active" => Self::Active,
-            "inactive" => Self::Inactive,
-            "archived" => Self::Archived,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Status> for String {
-    fn from(value: Status) -> Self {
-        match value {
-            Status::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::CreatePublicAgentDtoStatus as Status;
 
 /// The body of `PATCH /agent-studio/agent/{agentId}`.
 ///

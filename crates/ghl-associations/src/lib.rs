@@ -3,7 +3,7 @@
 
 //! # ghl-associations
 //!
-//! Typed client for the GoHighLevel **Associations** API (LeadConnector API v2), generated from `apps/associations.json`.
+//! Typed client for the GoHighLevel **Associations** API (LeadConnector API v2), generated from `apps/associations.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-associations-v3`](https://docs.rs/ghl-associations-v3) the v3 one.
 //!
 //! Documentation for Associations API
 //!

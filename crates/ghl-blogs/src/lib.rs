@@ -3,7 +3,7 @@
 
 //! # ghl-blogs
 //!
-//! Typed client for the GoHighLevel **Blogs** API (LeadConnector API v2), generated from `apps/blogs.json`.
+//! Typed client for the GoHighLevel **Blogs** API (LeadConnector API v2), generated from `apps/blogs.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-blogs-v3`](https://docs.rs/ghl-blogs-v3) the v3 one.
 //!
 //! Documentation for Blog public API
 //!

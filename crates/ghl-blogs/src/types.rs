@@ -137,66 +137,7 @@ pub struct BlogPostResponseDto {
     pub updated_at: String,
 }
 
-/// Publication status of a blog post.
-///
-/// Schema: `apps/blogs.json#/components/schemas/BlogPostStatus`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum BlogPostStatus {
-    /// `DRAFT`
-    Draft,
-    /// `PUBLISHED`
-    Published,
-    /// `SCHEDULED`
-    Scheduled,
-    /// `ARCHIVED`
-    Archived,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl BlogPostStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "DRAFT",
-            Self::Published => "PUBLISHED",
-            Self::Scheduled => "SCHEDULED",
-            Self::Archived => "ARCHIVED",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for BlogPostStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "DRAFT" => Self::Draft,
-            "PUBLISHED" => Self::Published,
-            "SCHEDULED" => Self::Scheduled,
-            "ARCHIVED" => Self::Archived,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<BlogPostStatus> for String {
-    fn from(value: BlogPostStatus) -> Self {
-        match value {
-            BlogPostStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for BlogPostStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::BlogPostStatus;
 
 /// The response to `PUT /blogs/posts/{postId}`.
 ///

@@ -3,7 +3,7 @@
 
 //! # ghl-brand-boards
 //!
-//! Typed client for the GoHighLevel **Brand Boards** API (LeadConnector API v2), generated from `apps/brand-boards.json`.
+//! Typed client for the GoHighLevel **Brand Boards** API (LeadConnector API v2), generated from `apps/brand-boards.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-brand-boards-v3`](https://docs.rs/ghl-brand-boards-v3) the v3 one.
 //!
 //! Documentation for Brand Boards API
 //!

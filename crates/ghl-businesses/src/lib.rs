@@ -3,7 +3,7 @@
 
 //! # ghl-businesses
 //!
-//! Typed client for the GoHighLevel **Business** API (LeadConnector API v2), generated from `apps/businesses.json`.
+//! Typed client for the GoHighLevel **Business** API (LeadConnector API v2), generated from `apps/businesses.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-businesses-v3`](https://docs.rs/ghl-businesses-v3) the v3 one.
 //!
 //! Documentation for business API
 //!

@@ -3,7 +3,7 @@
 
 //! # ghl-calendars
 //!
-//! Typed client for the GoHighLevel **Calendars** API (LeadConnector API v2), generated from `apps/calendars.json`.
+//! Typed client for the GoHighLevel **Calendars** API (LeadConnector API v2), generated from `apps/calendars.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-calendars-v3`](https://docs.rs/ghl-calendars-v3) the v3 one.
 //!
 //! Documentation for Calendars API
 //!

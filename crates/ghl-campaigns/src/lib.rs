@@ -3,7 +3,7 @@
 
 //! # ghl-campaigns
 //!
-//! Typed client for the GoHighLevel **Campaigns** API (LeadConnector API v2), generated from `apps/campaigns.json`.
+//! Typed client for the GoHighLevel **Campaigns** API (LeadConnector API v2), generated from `apps/campaigns.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-campaigns-v3`](https://docs.rs/ghl-campaigns-v3) the v3 one.
 //!
 //! Documentation for campaigns API
 //!

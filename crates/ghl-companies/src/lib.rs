@@ -3,7 +3,7 @@
 
 //! # ghl-companies
 //!
-//! Typed client for the GoHighLevel **Companies** API (LeadConnector API v2), generated from `apps/companies.json`.
+//! Typed client for the GoHighLevel **Companies** API (LeadConnector API v2), generated from `apps/companies.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-companies-v3`](https://docs.rs/ghl-companies-v3) the v3 one.
 //!
 //! Documentation for Companies API
 //!

@@ -3,7 +3,7 @@
 
 //! # ghl-contacts
 //!
-//! Typed client for the GoHighLevel **Contacts** API (LeadConnector API v2), generated from `apps/contacts.json`.
+//! Typed client for the GoHighLevel **Contacts** API (LeadConnector API v2), generated from `apps/contacts.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-contacts-v3`](https://docs.rs/ghl-contacts-v3) the v3 one.
 //!
 //! Documentation for Contacts API
 //!

@@ -303,131 +303,9 @@ impl ContactSearchGroup {
     }
 }
 
-/// How the group's filters combine.
-///
-/// Schema: `apps/contacts.json#/components/schemas/ContactSearchGroup/properties/group`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ContactSearchGroupGroup {
-    /// `AND`
-    And,
-    /// `OR`
-    Or,
-    /// A value the spec did not list.
-    Unknown(String),
-}
+pub use ghl_common::types::Group as ContactSearchGroupGroup;
 
-impl ContactSearchGroupGroup {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::And => "AND",
-            Self::Or => "OR",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ContactSearchGroupGroup {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "AND" => Self::And,
-            "OR" => Self::Or,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ContactSearchGroupGroup> for String {
-    fn from(value: ContactSearchGroupGroup) -> Self {
-        match value {
-            ContactSearchGroupGroup::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ContactSearchGroupGroup {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// How a condition compares its field with its value.
-///
-/// Schema: `apps/contacts.json#/components/schemas/ContactSearchOperator`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ContactSearchOperator {
-    /// `eq`
-    Eq,
-    /// `not_eq`
-    NotEq,
-    /// `contains`
-    Contains,
-    /// `not_contains`
-    NotContains,
-    /// `exists`
-    Exists,
-    /// `not_exists`
-    NotExists,
-    /// `range`
-    Range,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ContactSearchOperator {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Eq => "eq",
-            Self::NotEq => "not_eq",
-            Self::Contains => "contains",
-            Self::NotContains => "not_contains",
-            Self::Exists => "exists",
-            Self::NotExists => "not_exists",
-            Self::Range => "range",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ContactSearchOperator {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "eq" => Self::Eq,
-            "not_eq" => Self::NotEq,
-            "contains" => Self::Contains,
-            "not_contains" => Self::NotContains,
-            "exists" => Self::Exists,
-            "not_exists" => Self::NotExists,
-            "range" => Self::Range,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ContactSearchOperator> for String {
-    fn from(value: ContactSearchOperator) -> Self {
-        match value {
-            ContactSearchOperator::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ContactSearchOperator {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::ContactSearchOperator;
 
 /// Body of POST /contacts/search (not in the published spec).
 ///
@@ -1381,62 +1259,7 @@ impl DndSettingSchema {
     }
 }
 
-/// The `status` field of [`DndSettingSchema`].
-///
-/// Schema: `apps/contacts.json#/components/schemas/DndSettingSchema/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum DndSettingSchemaStatus {
-    /// `active`
-    Active,
-    /// `inactive`
-    Inactive,
-    /// `permanent`
-    Permanent,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DndSettingSchemaStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Active => "active",
-            Self::Inactive => "inactive",
-            Self::Permanent => "permanent",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DndSettingSchemaStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "active" => Self::Active,
-            "inactive" => Self::Inactive,
-            "permanent" => Self::Permanent,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DndSettingSchemaStatus> for String {
-    fn from(value: DndSettingSchemaStatus) -> Self {
-        match value {
-            DndSettingSchemaStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DndSettingSchemaStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::DndSettingSchemaStatus;
 
 /// The `dndSettings` field of [`CreateContactDto`], the `dndSettings` field of [`CreateContactSchema`], the `dndSettings` field of [`GetContectByIdSchema`] and 2 more places.
 ///
@@ -1835,58 +1658,7 @@ impl InboundDndSettingSchema {
     }
 }
 
-/// The `status` field of [`InboundDndSettingSchema`].
-///
-/// Schema: `apps/contacts.json#/components/schemas/InboundDndSettingSchema/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum InboundDndSettingSchemaStatus {
-    /// `active`
-    Active,
-    /// `inactive`
-    Inactive,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl InboundDndSettingSchemaStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Active => "active",
-            Self::Inactive => "inactive",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for InboundDndSettingSchemaStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "active" => Self::Active,
-            "inactive" => Self::Inactive,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<InboundDndSettingSchemaStatus> for String {
-    fn from(value: InboundDndSettingSchemaStatus) -> Self {
-        match value {
-            InboundDndSettingSchemaStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for InboundDndSettingSchemaStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::InboundDndSettingSchemaStatus;
 
 /// The `inboundDndSettings` field of [`CreateContactDto`], the `inboundDndSettings` field of [`UpdateContactDto`] and the `inboundDndSettings` field of [`UpsertContactDto`].
 ///

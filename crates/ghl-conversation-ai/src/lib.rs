@@ -3,7 +3,7 @@
 
 //! # ghl-conversation-ai
 //!
-//! Typed client for the GoHighLevel **Conversation AI** API (LeadConnector API v2), generated from `apps/conversation-ai.json`.
+//! Typed client for the GoHighLevel **Conversation AI** API (LeadConnector API v2), generated from `apps/conversation-ai.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-conversation-ai-v3`](https://docs.rs/ghl-conversation-ai-v3) the v3 one.
 //!
 //! Documentation for AI Employees API
 //!

@@ -102,62 +102,7 @@ impl AdvancedFollowupDto {
     }
 }
 
-/// ID of the followup scenario
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/advancedFollowupDto/properties/scenarioId`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum AdvancedFollowupDtoScenarioId {
-    /// `contactStoppedReplying`
-    ContactStoppedReplying,
-    /// `contactIsBusy`
-    ContactIsBusy,
-    /// `contactRequested`
-    ContactRequested,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl AdvancedFollowupDtoScenarioId {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ContactStoppedReplying => "contactStoppedReplying",
-            Self::ContactIsBusy => "contactIsBusy",
-            Self::ContactRequested => "contactRequested",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for AdvancedFollowupDtoScenarioId {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "contactStoppedReplying" => Self::ContactStoppedReplying,
-            "contactIsBusy" => Self::ContactIsBusy,
-            "contactRequested" => Self::ContactRequested,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<AdvancedFollowupDtoScenarioId> for String {
-    fn from(value: AdvancedFollowupDtoScenarioId) -> Self {
-        match value {
-            AdvancedFollowupDtoScenarioId::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for AdvancedFollowupDtoScenarioId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::ScenarioId as AdvancedFollowupDtoScenarioId;
 
 /// A variant of [`Details`].
 ///
@@ -283,74 +228,7 @@ impl AppointmentBookingDto {
     }
 }
 
-/// An item of the `channels` field of [`CreateEmployeeDto`], an item of the `channels` field of [`EmployeeResponseDto`] and an item of the `channels` field of [`UpdateEmployeeDto`].
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/channels/items` and 2 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ChannelsItem {
-    /// `IG`
-    Ig,
-    /// `FB`
-    Fb,
-    /// `SMS`
-    Sms,
-    /// `WebChat`
-    WebChat,
-    /// `WhatsApp`
-    WhatsApp,
-    /// `Live_Chat`
-    LiveChat,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ChannelsItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ig => "IG",
-            Self::Fb => "FB",
-            Self::Sms => "SMS",
-            Self::WebChat => "WebChat",
-            Self::WhatsApp => "WhatsApp",
-            Self::LiveChat => "Live_Chat",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ChannelsItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "IG" => Self::Ig,
-            "FB" => Self::Fb,
-            "SMS" => Self::Sms,
-            "WebChat" => Self::WebChat,
-            "WhatsApp" => Self::WhatsApp,
-            "Live_Chat" => Self::LiveChat,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ChannelsItem> for String {
-    fn from(value: ChannelsItem) -> Self {
-        match value {
-            ChannelsItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ChannelsItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::ChannelsItem;
 
 /// The body of `POST /conversation-ai/agents/{agentId}/actions` and the body of `PUT /conversation-ai/agents/{agentId}/actions/{actionId}`.
 ///
@@ -635,62 +513,7 @@ impl CreateEmployeeDto {
     }
 }
 
-/// Unit of sleep time - HOURS, MINUTES, or SECONDS (required if sleepEnabled is true). Set to null for indefinite sleep.
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/sleepTimeUnit` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CreateEmployeeDtoSleepTimeUnit {
-    /// `hours`
-    Hours,
-    /// `minutes`
-    Minutes,
-    /// `seconds`
-    Seconds,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateEmployeeDtoSleepTimeUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Hours => "hours",
-            Self::Minutes => "minutes",
-            Self::Seconds => "seconds",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateEmployeeDtoSleepTimeUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "hours" => Self::Hours,
-            "minutes" => Self::Minutes,
-            "seconds" => Self::Seconds,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateEmployeeDtoSleepTimeUnit> for String {
-    fn from(value: CreateEmployeeDtoSleepTimeUnit) -> Self {
-        match value {
-            CreateEmployeeDtoSleepTimeUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateEmployeeDtoSleepTimeUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::CreateEmployeeDtoSleepTimeUnit;
 
 /// The `data` field of [`DeleteActionResponseDto`].
 ///
@@ -1290,111 +1113,9 @@ impl FollowupSettings {
     }
 }
 
-/// Timezone to use for followups, contact or location
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/FollowupSettings/properties/timezoneToUse`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum FollowupSettingsTimezoneToUse {
-    /// `contact`
-    Contact,
-    /// `business`
-    Business,
-    /// A value the spec did not list.
-    Unknown(String),
-}
+pub use ghl_common::types::TimezoneToUse as FollowupSettingsTimezoneToUse;
 
-impl FollowupSettingsTimezoneToUse {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Contact => "contact",
-            Self::Business => "business",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for FollowupSettingsTimezoneToUse {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "contact" => Self::Contact,
-            "business" => Self::Business,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<FollowupSettingsTimezoneToUse> for String {
-    fn from(value: FollowupSettingsTimezoneToUse) -> Self {
-        match value {
-            FollowupSettingsTimezoneToUse::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for FollowupSettingsTimezoneToUse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The `source` parameter of `GET /conversation-ai/generations`.
-///
-/// Schema: `apps/conversation-ai.json#/paths/~1conversation-ai~1generations/get/parameters/2/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GetGenerationDetailsSource {
-    /// `conversation`
-    Conversation,
-    /// `workflow`
-    Workflow,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetGenerationDetailsSource {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Conversation => "conversation",
-            Self::Workflow => "workflow",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetGenerationDetailsSource {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "conversation" => Self::Conversation,
-            "workflow" => Self::Workflow,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetGenerationDetailsSource> for String {
-    fn from(value: GetGenerationDetailsSource) -> Self {
-        match value {
-            GetGenerationDetailsSource::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetGenerationDetailsSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::GetGenerationDetailsSource;
 
 /// A variant of [`Details`].
 ///
@@ -1531,66 +1252,7 @@ impl HumanHandOverDto {
     }
 }
 
-/// Type of human handover detection
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/humanHandOverDto/properties/handoverType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum HumanHandOverDtoHandoverType {
-    /// `contactRequest`
-    ContactRequest,
-    /// `lackOfInformation`
-    LackOfInformation,
-    /// `failedToResolveIssue`
-    FailedToResolveIssue,
-    /// `custom`
-    Custom,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl HumanHandOverDtoHandoverType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ContactRequest => "contactRequest",
-            Self::LackOfInformation => "lackOfInformation",
-            Self::FailedToResolveIssue => "failedToResolveIssue",
-            Self::Custom => "custom",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for HumanHandOverDtoHandoverType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "contactRequest" => Self::ContactRequest,
-            "lackOfInformation" => Self::LackOfInformation,
-            "failedToResolveIssue" => Self::FailedToResolveIssue,
-            "custom" => Self::Custom,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<HumanHandOverDtoHandoverType> for String {
-    fn from(value: HumanHandOverDtoHandoverType) -> Self {
-        match value {
-            HumanHandOverDtoHandoverType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for HumanHandOverDtoHandoverType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::HandoverType as HumanHandOverDtoHandoverType;
 
 /// An item of the `intervals` field of [`WorkingHours`].
 ///
@@ -1637,62 +1299,7 @@ impl Interval {
     }
 }
 
-/// Mode of operation - OFF, SUGGESTIVE, or AUTO_PILOT
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/mode` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Mode {
-    /// `off`
-    Off,
-    /// `suggestive`
-    Suggestive,
-    /// `auto-pilot`
-    AutoPilot,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Mode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Off => "off",
-            Self::Suggestive => "suggestive",
-            Self::AutoPilot => "auto-pilot",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Mode {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "off" => Self::Off,
-            "suggestive" => Self::Suggestive,
-            "auto-pilot" => Self::AutoPilot,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Mode> for String {
-    fn from(value: Mode) -> Self {
-        match value {
-            Mode::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Mode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::CreateEmployeeDtoMode as Mode;
 
 /// The response to `GET /conversation-ai/agents/search`.
 ///
@@ -1713,62 +1320,7 @@ pub struct SearchEmployeeResponseDto {
     pub count: i64,
 }
 
-/// Unit for sleep time (required when sleepAfterBooking is true)
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/appointmentBookingDto/properties/sleepTimeUnit` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SleepTimeUnit {
-    /// `days`
-    Days,
-    /// `hours`
-    Hours,
-    /// `minutes`
-    Minutes,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SleepTimeUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Days => "days",
-            Self::Hours => "hours",
-            Self::Minutes => "minutes",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SleepTimeUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "days" => Self::Days,
-            "hours" => Self::Hours,
-            "minutes" => Self::Minutes,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SleepTimeUnit> for String {
-    fn from(value: SleepTimeUnit) -> Self {
-        match value {
-            SleepTimeUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SleepTimeUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::SleepTimeUnit;
 
 /// A variant of [`Details`].
 ///
@@ -1860,58 +1412,7 @@ impl StopBotDto {
     }
 }
 
-/// Type of stop bot detection - Goodbye or Custom
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/stopBotDto/properties/stopBotDetectionType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum StopBotDtoStopBotDetectionType {
-    /// `Goodbye`
-    Goodbye,
-    /// `Custom`
-    Custom,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl StopBotDtoStopBotDetectionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Goodbye => "Goodbye",
-            Self::Custom => "Custom",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for StopBotDtoStopBotDetectionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "Goodbye" => Self::Goodbye,
-            "Custom" => Self::Custom,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<StopBotDtoStopBotDetectionType> for String {
-    fn from(value: StopBotDtoStopBotDetectionType) -> Self {
-        match value {
-            StopBotDtoStopBotDetectionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for StopBotDtoStopBotDetectionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::StopBotDetectionType as StopBotDtoStopBotDetectionType;
 
 /// A variant of [`Details`].
 ///
@@ -1988,58 +1489,7 @@ impl TransferBotDto {
     }
 }
 
-/// Type of transfer - Default or Custom
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/transferBotDto/properties/transferBotType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum TransferBotDtoTransferBotType {
-    /// `Default`
-    Default,
-    /// `Custom`
-    Custom,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl TransferBotDtoTransferBotType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Default => "Default",
-            Self::Custom => "Custom",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for TransferBotDtoTransferBotType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "Default" => Self::Default,
-            "Custom" => Self::Custom,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<TransferBotDtoTransferBotType> for String {
-    fn from(value: TransferBotDtoTransferBotType) -> Self {
-        match value {
-            TransferBotDtoTransferBotType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for TransferBotDtoTransferBotType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::TransferBotType as TransferBotDtoTransferBotType;
 
 /// A variant of [`Details`].
 ///
@@ -2079,78 +1529,7 @@ impl TriggerWorkflowDto {
     }
 }
 
-/// Type of the action
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/ActionDataDTO/properties/type` and 2 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Type {
-    /// `triggerWorkflow`
-    TriggerWorkflow,
-    /// `updateContactField`
-    UpdateContactField,
-    /// `appointmentBooking`
-    AppointmentBooking,
-    /// `stopBot`
-    StopBot,
-    /// `humanHandOver`
-    HumanHandOver,
-    /// `advancedFollowup`
-    AdvancedFollowup,
-    /// `transferBot`
-    TransferBot,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Type {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TriggerWorkflow => "triggerWorkflow",
-            Self::UpdateContactField => "updateContactField",
-            Self::AppointmentBooking => "appointmentBooking",
-            Self::StopBot => "stopBot",
-            Self::HumanHandOver => "humanHandOver",
-            Self::AdvancedFollowup => "advancedFollowup",
-            Self::TransferBot => "transferBot",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Type {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "triggerWorkflow" => Self::TriggerWorkflow,
-            "updateContactField" => Self::UpdateContactField,
-            "appointmentBooking" => Self::AppointmentBooking,
-            "stopBot" => Self::StopBot,
-            "humanHandOver" => Self::HumanHandOver,
-            "advancedFollowup" => Self::AdvancedFollowup,
-            "transferBot" => Self::TransferBot,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Type> for String {
-    fn from(value: Type) -> Self {
-        match value {
-            Type::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Type {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::ActionDataDtoType as Type;
 
 /// The response to `PUT /conversation-ai/agents/{agentId}/actions/{actionId}` and the response to `PATCH /conversation-ai/agents/{agentId}/followup-settings`.
 ///
@@ -2478,58 +1857,7 @@ impl UpdateFollowupSettingsDto {
     }
 }
 
-/// Unit for wait time - SECONDS or MINUTES
-///
-/// Schema: `apps/conversation-ai.json#/components/schemas/CreateEmployeeDto/properties/waitTimeUnit` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum WaitTimeUnit {
-    /// `minutes`
-    Minutes,
-    /// `seconds`
-    Seconds,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl WaitTimeUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Minutes => "minutes",
-            Self::Seconds => "seconds",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for WaitTimeUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "minutes" => Self::Minutes,
-            "seconds" => Self::Seconds,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<WaitTimeUnit> for String {
-    fn from(value: WaitTimeUnit) -> Self {
-        match value {
-            WaitTimeUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for WaitTimeUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::WaitTimeUnit;
 
 /// An item of the `workingHours` field of [`FollowupSettings`].
 ///

@@ -3,7 +3,7 @@
 
 //! # ghl-conversations
 //!
-//! Typed client for the GoHighLevel **Conversations** API (LeadConnector API v2), generated from `apps/conversations.json`.
+//! Typed client for the GoHighLevel **Conversations** API (LeadConnector API v2), generated from `apps/conversations.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-conversations-v3`](https://docs.rs/ghl-conversations-v3) the v3 one.
 //!
 //! Documentation for Conversations API
 //!

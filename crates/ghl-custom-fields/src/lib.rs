@@ -3,7 +3,7 @@
 
 //! # ghl-custom-fields
 //!
-//! Typed client for the GoHighLevel **Custom Fields V2** API (LeadConnector API v2), generated from `apps/custom-fields.json`.
+//! Typed client for the GoHighLevel **Custom Fields V2** API (LeadConnector API v2), generated from `apps/custom-fields.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-custom-fields-v3`](https://docs.rs/ghl-custom-fields-v3) the v3 one.
 //!
 //! Custom fields are data points that allow you to capture and store specific information tailored to your business requirements. You can create fields across field types like text, numeric, selection options and special fields like date/time or signature
 //!

@@ -3,7 +3,7 @@
 
 //! # ghl-custom-menus
 //!
-//! Typed client for the GoHighLevel **Custom menus** API (LeadConnector API v2), generated from `apps/custom-menus.json`.
+//! Typed client for the GoHighLevel **Custom menus** API (LeadConnector API v2), generated from `apps/custom-menus.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-custom-menus-v3`](https://docs.rs/ghl-custom-menus-v3) the v3 one.
 //!
 //! Documentation for Custom menus API
 //!

@@ -202,62 +202,7 @@ pub struct DeleteCustomMenuSuccessfulResponseDto {
     pub deleted_at: Option<String>,
 }
 
-/// Font family of the icon
-///
-/// Schema: `apps/custom-menus.json#/components/schemas/IconSchema/properties/fontFamily` and 1 identical schema (`apps/custom-menus.json#/components/schemas/IconSchemaOptional/properties/fontFamily`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum FontFamily {
-    /// `fab`
-    Fab,
-    /// `fas`
-    Fas,
-    /// `far`
-    Far,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl FontFamily {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Fab => "fab",
-            Self::Fas => "fas",
-            Self::Far => "far",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for FontFamily {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "fab" => Self::Fab,
-            "fas" => Self::Fas,
-            "far" => Self::Far,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<FontFamily> for String {
-    fn from(value: FontFamily) -> Self {
-        match value {
-            FontFamily::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for FontFamily {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::FontFamily;
 
 /// The response to `GET /custom-menus/`.
 ///
@@ -349,62 +294,7 @@ impl IconSchemaOptional {
     }
 }
 
-/// Mode for opening the menu link
-///
-/// Schema: `apps/custom-menus.json#/components/schemas/CreateCustomMenuDTO/properties/openMode` and 2 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum OpenMode {
-    /// `iframe`
-    Iframe,
-    /// `new_tab`
-    NewTab,
-    /// `current_tab`
-    CurrentTab,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl OpenMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Iframe => "iframe",
-            Self::NewTab => "new_tab",
-            Self::CurrentTab => "current_tab",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for OpenMode {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "iframe" => Self::Iframe,
-            "new_tab" => Self::NewTab,
-            "current_tab" => Self::CurrentTab,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<OpenMode> for String {
-    fn from(value: OpenMode) -> Self {
-        match value {
-            OpenMode::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for OpenMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::OpenMode;
 
 /// The body of `PUT /custom-menus/{customMenuId}`.
 ///
@@ -568,59 +458,4 @@ pub struct UpdateCustomMenuLinkResponseDto {
     pub custom_menu: Option<CustomMenuSchema>,
 }
 
-/// Which user-roles should the menu be accessible to?
-///
-/// Schema: `apps/custom-menus.json#/components/schemas/CreateCustomMenuDTO/properties/userRole` and 2 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum UserRole {
-    /// `all`
-    All,
-    /// `admin`
-    Admin,
-    /// `user`
-    User,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UserRole {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::All => "all",
-            Self::Admin => "admin",
-            Self::User => "user",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UserRole {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "all" => Self::All,
-            "admin" => Self::Admin,
-            "user" => Self::User,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UserRole> for String {
-    fn from(value: UserRole) -> Self {
-        match value {
-            UserRole::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UserRole {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::UserRole;

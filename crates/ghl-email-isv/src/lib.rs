@@ -3,7 +3,7 @@
 
 //! # ghl-email-isv
 //!
-//! Typed client for the GoHighLevel **Email ISV** API (LeadConnector API v2), generated from `apps/email-isv.json`.
+//! Typed client for the GoHighLevel **Email ISV** API (LeadConnector API v2), generated from `apps/email-isv.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-email-isv-v3`](https://docs.rs/ghl-email-isv-v3) the v3 one.
 //!
 //! Documentation for Email ISV API
 //!

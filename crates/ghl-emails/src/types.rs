@@ -37,58 +37,7 @@ pub struct BuilderUpdateSuccessfulDto {
     pub template_download_url: Option<String>,
 }
 
-/// The `builderVersion` parameter of `GET /emails/builder` and the `builderVersion` field of [`CreateBuilderDto`].
-///
-/// Schema: `apps/emails.json#/components/schemas/CreateBuilderDto/properties/builderVersion` and 1 identical schema (`apps/emails.json#/paths/~1emails~1builder/get/parameters/6/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum BuilderVersion {
-    /// `1`
-    V1,
-    /// `2`
-    V2,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl BuilderVersion {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "1",
-            Self::V2 => "2",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for BuilderVersion {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "1" => Self::V1,
-            "2" => Self::V2,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<BuilderVersion> for String {
-    fn from(value: BuilderVersion) -> Self {
-        match value {
-            BuilderVersion::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for BuilderVersion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::BuilderVersion;
 
 /// The body of `POST /emails/builder`.
 ///
@@ -745,58 +694,7 @@ impl SaveBuilderDataDto {
     }
 }
 
-/// The `editorType` field of [`SaveBuilderDataDto`].
-///
-/// Schema: `apps/emails.json#/components/schemas/SaveBuilderDataDto/properties/editorType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SaveBuilderDataDtoEditorType {
-    /// `html`
-    Html,
-    /// `builder`
-    Builder,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SaveBuilderDataDtoEditorType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Html => "html",
-            Self::Builder => "builder",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SaveBuilderDataDtoEditorType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "html" => Self::Html,
-            "builder" => Self::Builder,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SaveBuilderDataDtoEditorType> for String {
-    fn from(value: SaveBuilderDataDtoEditorType) -> Self {
-        match value {
-            SaveBuilderDataDtoEditorType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SaveBuilderDataDtoEditorType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::EditorType as SaveBuilderDataDtoEditorType;
 
 /// An item of the `schedules` field of [`ScheduleFetchSuccessfulDto`].
 ///

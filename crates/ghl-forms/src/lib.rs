@@ -3,7 +3,7 @@
 
 //! # ghl-forms
 //!
-//! Typed client for the GoHighLevel **Forms** API (LeadConnector API v2), generated from `apps/forms.json`.
+//! Typed client for the GoHighLevel **Forms** API (LeadConnector API v2), generated from `apps/forms.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-forms-v3`](https://docs.rs/ghl-forms-v3) the v3 one.
 //!
 //! Documentation for forms API
 //!

@@ -3,7 +3,7 @@
 
 //! # ghl-funnels
 //!
-//! Typed client for the GoHighLevel **Funnels** API (LeadConnector API v2), generated from `apps/funnels.json`.
+//! Typed client for the GoHighLevel **Funnels** API (LeadConnector API v2), generated from `apps/funnels.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-funnels-v3`](https://docs.rs/ghl-funnels-v3) the v3 one.
 //!
 //! Documentation for funnels API
 //!

@@ -5,66 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The `action` field of [`CreateRedirectParams`] and the `action` field of [`UpdateRedirectParams`].
-///
-/// Schema: `apps/funnels.json#/components/schemas/CreateRedirectParams/properties/action` and 1 identical schema (`apps/funnels.json#/components/schemas/UpdateRedirectParams/properties/action`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Action {
-    /// `funnel`
-    Funnel,
-    /// `website`
-    Website,
-    /// `url`
-    Url,
-    /// `all`
-    All,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Action {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Funnel => "funnel",
-            Self::Website => "website",
-            Self::Url => "url",
-            Self::All => "all",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Action {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "funnel" => Self::Funnel,
-            "website" => Self::Website,
-            "url" => Self::Url,
-            "all" => Self::All,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Action> for String {
-    fn from(value: Action) -> Self {
-        match value {
-            Action::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Action {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::Action;
 
 /// The body of `POST /funnels/lookup/redirect`.
 ///

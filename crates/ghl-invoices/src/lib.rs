@@ -3,7 +3,7 @@
 
 //! # ghl-invoices
 //!
-//! Typed client for the GoHighLevel **Invoice** API (LeadConnector API v2), generated from `apps/invoices.json`.
+//! Typed client for the GoHighLevel **Invoice** API (LeadConnector API v2), generated from `apps/invoices.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-invoices-v3`](https://docs.rs/ghl-invoices-v3) the v3 one.
 //!
 //! Documentation for invoice API
 //!

@@ -5,66 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The `action` field of [`SendEstimateDto`] and the `action` field of [`SendInvoiceDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/SendEstimateDto/properties/action` and 1 identical schema (`apps/invoices.json#/components/schemas/SendInvoiceDto/properties/action`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Action {
-    /// `sms_and_email`
-    SmsAndEmail,
-    /// `send_manually`
-    SendManually,
-    /// `email`
-    Email,
-    /// `sms`
-    Sms,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Action {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SmsAndEmail => "sms_and_email",
-            Self::SendManually => "send_manually",
-            Self::Email => "email",
-            Self::Sms => "sms",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Action {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "sms_and_email" => Self::SmsAndEmail,
-            "send_manually" => Self::SendManually,
-            "email" => Self::Email,
-            "sms" => Self::Sms,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Action> for String {
-    fn from(value: Action) -> Self {
-        match value {
-            Action::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Action {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::SendEstimateDtoAction as Action;
 
 /// An item of the `additionalEmails` field of [`ContactDetailsDto`].
 ///
@@ -1439,58 +1380,7 @@ impl CreateInvoiceFromEstimateDto {
     }
 }
 
-/// Version of the update request
-///
-/// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceFromEstimateDto/properties/version`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CreateInvoiceFromEstimateDtoVersion {
-    /// `v1`
-    V1,
-    /// `v2`
-    V2,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateInvoiceFromEstimateDtoVersion {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::V1 => "v1",
-            Self::V2 => "v2",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateInvoiceFromEstimateDtoVersion {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "v1" => Self::V1,
-            "v2" => Self::V2,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateInvoiceFromEstimateDtoVersion> for String {
-    fn from(value: CreateInvoiceFromEstimateDtoVersion) -> Self {
-        match value {
-            CreateInvoiceFromEstimateDtoVersion::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateInvoiceFromEstimateDtoVersion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::Version as CreateInvoiceFromEstimateDtoVersion;
 
 /// The response to `POST /invoices/estimate/{estimateId}/invoice`.
 ///
@@ -2766,78 +2656,7 @@ pub struct EstimateResponseDto {
     pub trace_id: String,
 }
 
-/// Estimate Status
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1estimate~1list/get/parameters/6/schema` and 1 identical schema (`apps/invoices.json#/components/schemas/UpdateEstimateDto/properties/estimateStatus`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum EstimateStatus {
-    /// `all`
-    All,
-    /// `draft`
-    Draft,
-    /// `sent`
-    Sent,
-    /// `accepted`
-    Accepted,
-    /// `declined`
-    Declined,
-    /// `invoiced`
-    Invoiced,
-    /// `viewed`
-    Viewed,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl EstimateStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::All => "all",
-            Self::Draft => "draft",
-            Self::Sent => "sent",
-            Self::Accepted => "accepted",
-            Self::Declined => "declined",
-            Self::Invoiced => "invoiced",
-            Self::Viewed => "viewed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for EstimateStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "all" => Self::All,
-            "draft" => Self::Draft,
-            "sent" => Self::Sent,
-            "accepted" => Self::Accepted,
-            "declined" => Self::Declined,
-            "invoiced" => Self::Invoiced,
-            "viewed" => Self::Viewed,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<EstimateStatus> for String {
-    fn from(value: EstimateStatus) -> Self {
-        match value {
-            EstimateStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for EstimateStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::EstimateStatus;
 
 /// The response to `POST /invoices/estimate/template`, the response to `GET /invoices/estimate/template/preview`, the response to `DELETE /invoices/estimate/template/{templateId}` and 1 more place.
 ///
@@ -3727,54 +3546,7 @@ impl ItemTaxDto {
     }
 }
 
-/// The `calculation` field of [`ItemTaxDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/ItemTaxDto/properties/calculation`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ItemTaxDtoCalculation {
-    /// `exclusive`
-    Exclusive,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ItemTaxDtoCalculation {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Exclusive => "exclusive",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ItemTaxDtoCalculation {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "exclusive" => Self::Exclusive,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ItemTaxDtoCalculation> for String {
-    fn from(value: ItemTaxDtoCalculation) -> Self {
-        match value {
-            ItemTaxDtoCalculation::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ItemTaxDtoCalculation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::Calculation as ItemTaxDtoCalculation;
 
 /// The `lateFeesConfiguration` field of [`CreateInvoiceDto`], the `lateFeesConfiguration` field of [`CreateInvoiceScheduleDto`], the `lateFeesConfiguration` field of [`CreateInvoiceTemplateDto`] and 3 more places.
 ///
@@ -3863,74 +3635,7 @@ impl LateFeesFrequencyDto {
     }
 }
 
-/// Late fees interval
-///
-/// Schema: `apps/invoices.json#/components/schemas/LateFeesFrequencyDto/properties/interval`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum LateFeesFrequencyDtoInterval {
-    /// `minute`
-    Minute,
-    /// `hour`
-    Hour,
-    /// `day`
-    Day,
-    /// `week`
-    Week,
-    /// `month`
-    Month,
-    /// `one_time`
-    OneTime,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl LateFeesFrequencyDtoInterval {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Minute => "minute",
-            Self::Hour => "hour",
-            Self::Day => "day",
-            Self::Week => "week",
-            Self::Month => "month",
-            Self::OneTime => "one_time",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for LateFeesFrequencyDtoInterval {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "minute" => Self::Minute,
-            "hour" => Self::Hour,
-            "day" => Self::Day,
-            "week" => Self::Week,
-            "month" => Self::Month,
-            "one_time" => Self::OneTime,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<LateFeesFrequencyDtoInterval> for String {
-    fn from(value: LateFeesFrequencyDtoInterval) -> Self {
-        match value {
-            LateFeesFrequencyDtoInterval::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for LateFeesFrequencyDtoInterval {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::LateFeesFrequencyDtoInterval;
 
 /// The `grace` field of [`LateFeesConfigurationDto`].
 ///
@@ -3956,54 +3661,7 @@ impl LateFeesGraceDto {
     }
 }
 
-/// Late fees grace interval
-///
-/// Schema: `apps/invoices.json#/components/schemas/LateFeesGraceDto/properties/interval`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum LateFeesGraceDtoInterval {
-    /// `day`
-    Day,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl LateFeesGraceDtoInterval {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Day => "day",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for LateFeesGraceDtoInterval {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "day" => Self::Day,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<LateFeesGraceDtoInterval> for String {
-    fn from(value: LateFeesGraceDtoInterval) -> Self {
-        match value {
-            LateFeesGraceDtoInterval::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for LateFeesGraceDtoInterval {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::LateFeesGraceDtoInterval;
 
 /// The `maxLateFees` field of [`LateFeesConfigurationDto`].
 ///
@@ -4027,54 +3685,7 @@ impl LateFeesMaxFeesDto {
     }
 }
 
-/// The `type` field of [`LateFeesMaxFeesDto`].
-///
-/// Schema: `apps/invoices.json#/components/schemas/LateFeesMaxFeesDto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum LateFeesMaxFeesDtoType {
-    /// `fixed`
-    Fixed,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl LateFeesMaxFeesDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Fixed => "fixed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for LateFeesMaxFeesDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "fixed" => Self::Fixed,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<LateFeesMaxFeesDtoType> for String {
-    fn from(value: LateFeesMaxFeesDtoType) -> Self {
-        match value {
-            LateFeesMaxFeesDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for LateFeesMaxFeesDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::LateFeesMaxFeesDtoType;
 
 /// The response to `GET /invoices/estimate/template`.
 ///
@@ -4121,113 +3732,11 @@ pub struct ListInvoicesResponseDto {
     pub total: i64,
 }
 
-/// The `sortField` parameter of `GET /invoices/`.
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1/get/parameters/11/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ListInvoicesSortField {
-    /// `issueDate`
-    IssueDate,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListInvoicesSortField {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::IssueDate => "issueDate",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListInvoicesSortField {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "issueDate" => Self::IssueDate,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListInvoicesSortField> for String {
-    fn from(value: ListInvoicesSortField) -> Self {
-        match value {
-            ListInvoicesSortField::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListInvoicesSortField {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::ListInvoicesSortField;
 
 pub use ghl_common::types::GetCallLogsSort as ListInvoicesSortOrder;
 
-/// The `paymentMode` parameter of `GET /invoices/`, the `paymentMode` parameter of `GET /invoices/schedule` and the `paymentMode` parameter of `GET /invoices/template`.
-///
-/// Schema: `apps/invoices.json#/paths/~1invoices~1schedule/get/parameters/7/schema` and 2 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ListPaymentMode {
-    /// `default`
-    Default,
-    /// `live`
-    Live,
-    /// `test`
-    Test,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListPaymentMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Default => "default",
-            Self::Live => "live",
-            Self::Test => "test",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListPaymentMode {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "default" => Self::Default,
-            "live" => Self::Live,
-            "test" => Self::Test,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListPaymentMode> for String {
-    fn from(value: ListPaymentMode) -> Self {
-        match value {
-            ListPaymentMode::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListPaymentMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::ListPaymentMode;
 
 /// The response to `GET /invoices/schedule`.
 ///
@@ -4366,111 +3875,9 @@ impl PaymentScheduleDateConfigDto {
     }
 }
 
-/// Deposit date type
-///
-/// Schema: `apps/invoices.json#/components/schemas/PaymentScheduleDateConfigDto/properties/depositDateType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PaymentScheduleDateConfigDtoDepositDateType {
-    /// `estimate_accepted`
-    EstimateAccepted,
-    /// `custom`
-    Custom,
-    /// A value the spec did not list.
-    Unknown(String),
-}
+pub use ghl_common::types::DepositDateType as PaymentScheduleDateConfigDtoDepositDateType;
 
-impl PaymentScheduleDateConfigDtoDepositDateType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::EstimateAccepted => "estimate_accepted",
-            Self::Custom => "custom",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PaymentScheduleDateConfigDtoDepositDateType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "estimate_accepted" => Self::EstimateAccepted,
-            "custom" => Self::Custom,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PaymentScheduleDateConfigDtoDepositDateType> for String {
-    fn from(value: PaymentScheduleDateConfigDtoDepositDateType) -> Self {
-        match value {
-            PaymentScheduleDateConfigDtoDepositDateType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PaymentScheduleDateConfigDtoDepositDateType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Payment Schedule Date Type
-///
-/// Schema: `apps/invoices.json#/components/schemas/PaymentScheduleDateConfigDto/properties/scheduleDateType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PaymentScheduleDateConfigDtoScheduleDateType {
-    /// `regular_interval`
-    RegularInterval,
-    /// `custom`
-    Custom,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PaymentScheduleDateConfigDtoScheduleDateType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::RegularInterval => "regular_interval",
-            Self::Custom => "custom",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PaymentScheduleDateConfigDtoScheduleDateType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "regular_interval" => Self::RegularInterval,
-            "custom" => Self::Custom,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PaymentScheduleDateConfigDtoScheduleDateType> for String {
-    fn from(value: PaymentScheduleDateConfigDtoScheduleDateType) -> Self {
-        match value {
-            PaymentScheduleDateConfigDtoScheduleDateType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PaymentScheduleDateConfigDtoScheduleDateType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::ScheduleDateType as PaymentScheduleDateConfigDtoScheduleDateType;
 
 /// The `paymentSchedule` field of [`CreateInvoiceDto`], the `paymentSchedule` field of [`Text2PayDto`] and the `paymentSchedule` field of [`UpdateInvoiceDto`].
 ///
@@ -4794,111 +4201,9 @@ pub struct ReminderDto {
     pub timezone: Option<String>,
 }
 
-/// Condition for sending the reminder
-///
-/// Schema: `apps/invoices.json#/components/schemas/ReminderDto/properties/reminderInvoiceCondition`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ReminderDtoReminderInvoiceCondition {
-    /// `invoice_sent`
-    InvoiceSent,
-    /// `invoice_overdue`
-    InvoiceOverdue,
-    /// A value the spec did not list.
-    Unknown(String),
-}
+pub use ghl_common::types::ReminderInvoiceCondition as ReminderDtoReminderInvoiceCondition;
 
-impl ReminderDtoReminderInvoiceCondition {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InvoiceSent => "invoice_sent",
-            Self::InvoiceOverdue => "invoice_overdue",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ReminderDtoReminderInvoiceCondition {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "invoice_sent" => Self::InvoiceSent,
-            "invoice_overdue" => Self::InvoiceOverdue,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ReminderDtoReminderInvoiceCondition> for String {
-    fn from(value: ReminderDtoReminderInvoiceCondition) -> Self {
-        match value {
-            ReminderDtoReminderInvoiceCondition::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ReminderDtoReminderInvoiceCondition {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Time condition for the reminder
-///
-/// Schema: `apps/invoices.json#/components/schemas/ReminderDto/properties/reminderTime`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ReminderDtoReminderTime {
-    /// `before`
-    Before,
-    /// `after`
-    After,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ReminderDtoReminderTime {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Before => "before",
-            Self::After => "after",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ReminderDtoReminderTime {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "before" => Self::Before,
-            "after" => Self::After,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ReminderDtoReminderTime> for String {
-    fn from(value: ReminderDtoReminderTime) -> Self {
-        match value {
-            ReminderDtoReminderTime::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ReminderDtoReminderTime {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::ReminderTime as ReminderDtoReminderTime;
 
 /// The `reminderExecutionDetailsList` field of [`RemindersConfigurationDto`].
 ///
@@ -5264,74 +4569,7 @@ impl SepaDirectDebitDto {
     }
 }
 
-/// Invoice Status
-///
-/// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceResponseDto/properties/status` and 5 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Status {
-    /// `draft`
-    Draft,
-    /// `sent`
-    Sent,
-    /// `payment_processing`
-    PaymentProcessing,
-    /// `paid`
-    Paid,
-    /// `void`
-    Void,
-    /// `partially_paid`
-    PartiallyPaid,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Status {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "draft",
-            Self::Sent => "sent",
-            Self::PaymentProcessing => "payment_processing",
-            Self::Paid => "paid",
-            Self::Void => "void",
-            Self::PartiallyPaid => "partially_paid",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Status {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "draft" => Self::Draft,
-            "sent" => Self::Sent,
-            "payment_processing" => Self::PaymentProcessing,
-            "paid" => Self::Paid,
-            "void" => Self::Void,
-            "partially_paid" => Self::PartiallyPaid,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Status> for String {
-    fn from(value: Status) -> Self {
-        match value {
-            Status::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::CreateInvoiceResponseDtoStatus as Status;
 
 /// The `stripe` field of [`PaymentMethodDto`].
 ///
@@ -5660,58 +4898,7 @@ impl Text2PayDto {
     }
 }
 
-/// create invoice in draft mode or send mode
-///
-/// Schema: `apps/invoices.json#/components/schemas/Text2PayDto/properties/action`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Text2PayDtoAction {
-    /// `draft`
-    Draft,
-    /// `send`
-    Send,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Text2PayDtoAction {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "draft",
-            Self::Send => "send",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Text2PayDtoAction {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "draft" => Self::Draft,
-            "send" => Self::Send,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Text2PayDtoAction> for String {
-    fn from(value: Text2PayDtoAction) -> Self {
-        match value {
-            Text2PayDtoAction::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Text2PayDtoAction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::Text2PayDtoAction;
 
 /// The response to `POST /invoices/text2pay`.
 ///
@@ -5773,58 +4960,7 @@ pub struct TotalSummaryDto {
     pub tax: f64,
 }
 
-/// Discount type
-///
-/// Schema: `apps/invoices.json#/components/schemas/DiscountDto/properties/type` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Type {
-    /// `percentage`
-    Percentage,
-    /// `fixed`
-    Fixed,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Type {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Percentage => "percentage",
-            Self::Fixed => "fixed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Type {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "percentage" => Self::Percentage,
-            "fixed" => Self::Fixed,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Type> for String {
-    fn from(value: Type) -> Self {
-        match value {
-            Type::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Type {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::DiscountDtoType as Type;
 
 /// The response to `POST /invoices/schedule/{scheduleId}/updateAndSchedule`.
 ///

@@ -3,7 +3,7 @@
 
 //! # ghl-knowledge-base
 //!
-//! Typed client for the GoHighLevel **Knowledge Base** API (LeadConnector API v2), generated from `apps/knowledge-base.json`.
+//! Typed client for the GoHighLevel **Knowledge Base** API (LeadConnector API v2), generated from `apps/knowledge-base.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-knowledge-base-v3`](https://docs.rs/ghl-knowledge-base-v3) the v3 one.
 //!
 //! Documentation for Knowledge Base API
 //!
@@ -30,3 +30,6 @@ mod client;
 pub use client::*;
 
 pub use ghl_runtime::{Client, Error, Result};
+
+/// The shared schemas (error bodies and the like) this API refers to.
+pub use ghl_common as common;

@@ -703,62 +703,7 @@ pub struct ListFaqsResponseDto {
     pub has_more: Option<bool>,
 }
 
-/// Mode as string
-///
-/// Schema: `apps/knowledge-base.json#/components/schemas/DiscoverWebsiteRequestDTO/properties/option` and 1 identical schema (`apps/knowledge-base.json#/components/schemas/OperationDetailsDTO/properties/mode`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Mode {
-    /// `Exact`
-    Exact,
-    /// `Path`
-    Path,
-    /// `Domain`
-    Domain,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Mode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Exact => "Exact",
-            Self::Path => "Path",
-            Self::Domain => "Domain",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Mode {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "Exact" => Self::Exact,
-            "Path" => Self::Path,
-            "Domain" => Self::Domain,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Mode> for String {
-    fn from(value: Mode) -> Self {
-        match value {
-            Mode::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Mode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::DiscoverWebsiteRequestDtoOption as Mode;
 
 /// The `operationDetails` field of [`CrawlingStatusDataDto`].
 ///
@@ -823,86 +768,7 @@ pub struct OperationDetailsDto {
     pub robots_file_data: Option<String>,
 }
 
-/// Current processing status of the URL
-///
-/// Schema: `apps/knowledge-base.json#/components/schemas/CrawledUrlDTO/properties/status` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Status {
-    /// `Pending`
-    Pending,
-    /// `Processing`
-    Processing,
-    /// `Successful`
-    Successful,
-    /// `Failed`
-    Failed,
-    /// `Existing`
-    Existing,
-    /// `Restricted`
-    Restricted,
-    /// `Cancelled`
-    Cancelled,
-    /// `Aborted`
-    Aborted,
-    /// `Training`
-    Training,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Status {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "Pending",
-            Self::Processing => "Processing",
-            Self::Successful => "Successful",
-            Self::Failed => "Failed",
-            Self::Existing => "Existing",
-            Self::Restricted => "Restricted",
-            Self::Cancelled => "Cancelled",
-            Self::Aborted => "Aborted",
-            Self::Training => "Training",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Status {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "Pending" => Self::Pending,
-            "Processing" => Self::Processing,
-            "Successful" => Self::Successful,
-            "Failed" => Self::Failed,
-            "Existing" => Self::Existing,
-            "Restricted" => Self::Restricted,
-            "Cancelled" => Self::Cancelled,
-            "Aborted" => Self::Aborted,
-            "Training" => Self::Training,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Status> for String {
-    fn from(value: Status) -> Self {
-        match value {
-            Status::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::CrawledUrlDtoStatus as Status;
 
 /// The body of `POST /knowledge-bases/crawler/train`.
 ///

@@ -3,7 +3,7 @@
 
 //! # ghl-links
 //!
-//! Typed client for the GoHighLevel **Trigger Links** API (LeadConnector API v2), generated from `apps/links.json`.
+//! Typed client for the GoHighLevel **Trigger Links** API (LeadConnector API v2), generated from `apps/links.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-links-v3`](https://docs.rs/ghl-links-v3) the v3 one.
 //!
 //! Documentation for links API
 //!

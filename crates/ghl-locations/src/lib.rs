@@ -3,7 +3,7 @@
 
 //! # ghl-locations
 //!
-//! Typed client for the GoHighLevel **Sub-Account (Formerly location)** API (LeadConnector API v2), generated from `apps/locations.json`.
+//! Typed client for the GoHighLevel **Sub-Account (Formerly location)** API (LeadConnector API v2), generated from `apps/locations.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-locations-v3`](https://docs.rs/ghl-locations-v3) the v3 one.
 //!
 //! Documentation for Sub-Account (Formerly location) API
 //!

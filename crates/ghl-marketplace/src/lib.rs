@@ -3,7 +3,7 @@
 
 //! # ghl-marketplace
 //!
-//! Typed client for the GoHighLevel **Developer marketplace** API (LeadConnector API v2), generated from `apps/marketplace.json`.
+//! Typed client for the GoHighLevel **Developer marketplace** API (LeadConnector API v2), generated from `apps/marketplace.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-marketplace-v3`](https://docs.rs/ghl-marketplace-v3) the v3 one.
 //!
 //! Documentation for Marketplace API
 //!

@@ -519,58 +519,7 @@ impl MigrateConnectionDto {
     }
 }
 
-/// Type of authentication - basic or oauth2
-///
-/// Schema: `apps/marketplace.json#/components/schemas/MigrateConnectionDto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum MigrateConnectionDtoType {
-    /// `oauth2`
-    Oauth2,
-    /// `basic`
-    Basic,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl MigrateConnectionDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Oauth2 => "oauth2",
-            Self::Basic => "basic",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for MigrateConnectionDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "oauth2" => Self::Oauth2,
-            "basic" => Self::Basic,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<MigrateConnectionDtoType> for String {
-    fn from(value: MigrateConnectionDtoType) -> Self {
-        match value {
-            MigrateConnectionDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for MigrateConnectionDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::MigrateConnectionDtoType;
 
 /// The response to `POST /marketplace/external-auth/migration`.
 ///
@@ -802,58 +751,7 @@ pub struct UsagePlanDto {
     pub execution_limit_per_cycle: f64,
 }
 
-/// The price type
-///
-/// Schema: `apps/marketplace.json#/components/schemas/UsagePlanDTO/properties/priceType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum UsagePlanDtoPriceType {
-    /// `fixed`
-    Fixed,
-    /// `dynamic`
-    Dynamic,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UsagePlanDtoPriceType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Fixed => "fixed",
-            Self::Dynamic => "dynamic",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UsagePlanDtoPriceType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "fixed" => Self::Fixed,
-            "dynamic" => Self::Dynamic,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UsagePlanDtoPriceType> for String {
-    fn from(value: UsagePlanDtoPriceType) -> Self {
-        match value {
-            UsagePlanDtoPriceType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UsagePlanDtoPriceType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::PriceType as UsagePlanDtoPriceType;
 
 /// The `whitelabelDetails` field of [`InstallerDetailsDto`].
 ///

@@ -3,7 +3,7 @@
 
 //! # ghl-medias
 //!
-//! Typed client for the GoHighLevel **Media Storage** API (LeadConnector API v2), generated from `apps/medias.json`.
+//! Typed client for the GoHighLevel **Media Storage** API (LeadConnector API v2), generated from `apps/medias.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-medias-v3`](https://docs.rs/ghl-medias-v3) the v3 one.
 //!
 //! Documentation for Files API
 //!

@@ -118,58 +118,7 @@ impl DeleteMediaObjectsBodyParams {
     }
 }
 
-/// Status to set for the files (deleted or trashed)
-///
-/// Schema: `apps/medias.json#/components/schemas/DeleteMediaObjectsBodyParams/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum DeleteMediaObjectsBodyParamsStatus {
-    /// `deleted`
-    Deleted,
-    /// `trashed`
-    Trashed,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DeleteMediaObjectsBodyParamsStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Deleted => "deleted",
-            Self::Trashed => "trashed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DeleteMediaObjectsBodyParamsStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "deleted" => Self::Deleted,
-            "trashed" => Self::Trashed,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DeleteMediaObjectsBodyParamsStatus> for String {
-    fn from(value: DeleteMediaObjectsBodyParamsStatus) -> Self {
-        match value {
-            DeleteMediaObjectsBodyParamsStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DeleteMediaObjectsBodyParamsStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::DeleteMediaObjectsBodyParamsStatus;
 
 /// The response to `POST /medias/folder`.
 ///

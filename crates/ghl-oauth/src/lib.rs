@@ -3,7 +3,7 @@
 
 //! # ghl-oauth
 //!
-//! Typed client for the GoHighLevel **OAuth 2.0** API (LeadConnector API v2), generated from `apps/oauth.json`.
+//! Typed client for the GoHighLevel **OAuth 2.0** API (LeadConnector API v2), generated from `apps/oauth.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-oauth-v3`](https://docs.rs/ghl-oauth-v3) the v3 one.
 //!
 //! Documentation for OAuth 2.0 API
 //!

@@ -3,7 +3,7 @@
 
 //! # ghl-objects
 //!
-//! Typed client for the GoHighLevel **CUSTOM_OBJECTS** API (LeadConnector API v2), generated from `apps/objects.json`.
+//! Typed client for the GoHighLevel **CUSTOM_OBJECTS** API (LeadConnector API v2), generated from `apps/objects.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-objects-v3`](https://docs.rs/ghl-objects-v3) the v3 one.
 //!
 //! Custom objects are completely customizable objects that allow you to store and manage information tailored to your unique business needs. With custom objects, you can create custom fields, establish relationships, and integrate them into workflows, providing flexibility beyond standard objects like Contacts, Opportunities or Companies.
 //!

@@ -3,7 +3,7 @@
 
 //! # ghl-opportunities
 //!
-//! Typed client for the GoHighLevel **Opportunities** API (LeadConnector API v2), generated from `apps/opportunities.json`.
+//! Typed client for the GoHighLevel **Opportunities** API (LeadConnector API v2), generated from `apps/opportunities.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-opportunities-v3`](https://docs.rs/ghl-opportunities-v3) the v3 one.
 //!
 //! Documentation for Opportunities API
 //!

@@ -563,62 +563,7 @@ pub struct PipelinesResponseSchema {
     pub color_render_mode: Option<PipelinesResponseSchemaColorRenderMode>,
 }
 
-/// How pipeline/stage colors are rendered
-///
-/// Schema: `apps/opportunities.json#/components/schemas/PipelinesResponseSchema/properties/colorRenderMode`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PipelinesResponseSchemaColorRenderMode {
-    /// `dot`
-    Dot,
-    /// `bg-tint`
-    BgTint,
-    /// `none`
-    None,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PipelinesResponseSchemaColorRenderMode {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Dot => "dot",
-            Self::BgTint => "bg-tint",
-            Self::None => "none",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PipelinesResponseSchemaColorRenderMode {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "dot" => Self::Dot,
-            "bg-tint" => Self::BgTint,
-            "none" => Self::None,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PipelinesResponseSchemaColorRenderMode> for String {
-    fn from(value: PipelinesResponseSchemaColorRenderMode) -> Self {
-        match value {
-            PipelinesResponseSchemaColorRenderMode::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PipelinesResponseSchemaColorRenderMode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::ColorRenderMode as PipelinesResponseSchemaColorRenderMode;
 
 /// The response to `POST /opportunities/search`.
 ///
@@ -804,70 +749,7 @@ pub struct SearchSuccessfulResponseDto {
     pub aggregations: Option<serde_json::Value>,
 }
 
-/// The `status` parameter of `GET /opportunities/search`, the `status` field of [`CreateDto`], the `status` field of [`UpdateOpportunityDto`] and 2 more places.
-///
-/// Schema: `apps/opportunities.json#/components/schemas/CreateDto/properties/status` and 4 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Status {
-    /// `open`
-    Open,
-    /// `won`
-    Won,
-    /// `lost`
-    Lost,
-    /// `abandoned`
-    Abandoned,
-    /// `all`
-    All,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Status {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Open => "open",
-            Self::Won => "won",
-            Self::Lost => "lost",
-            Self::Abandoned => "abandoned",
-            Self::All => "all",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Status {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "open" => Self::Open,
-            "won" => Self::Won,
-            "lost" => Self::Lost,
-            "abandoned" => Self::Abandoned,
-            "all" => Self::All,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Status> for String {
-    fn from(value: Status) -> Self {
-        match value {
-            Status::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::UpdateStatusDtoStatus as Status;
 
 /// The body of `PUT /opportunities/{id}`.
 ///
@@ -1126,58 +1008,7 @@ impl UpsertOpportunityDto {
     }
 }
 
-/// followers action type
-///
-/// Schema: `apps/opportunities.json#/components/schemas/UpsertOpportunityDto/properties/followersActionType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum UpsertOpportunityDtoFollowersActionType {
-    /// `add`
-    Add,
-    /// `remove`
-    Remove,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl UpsertOpportunityDtoFollowersActionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Add => "add",
-            Self::Remove => "remove",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for UpsertOpportunityDtoFollowersActionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "add" => Self::Add,
-            "remove" => Self::Remove,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<UpsertOpportunityDtoFollowersActionType> for String {
-    fn from(value: UpsertOpportunityDtoFollowersActionType) -> Self {
-        match value {
-            UpsertOpportunityDtoFollowersActionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for UpsertOpportunityDtoFollowersActionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::FollowersActionType as UpsertOpportunityDtoFollowersActionType;
 
 /// The response to `POST /opportunities/upsert`.
 ///

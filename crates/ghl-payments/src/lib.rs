@@ -3,7 +3,7 @@
 
 //! # ghl-payments
 //!
-//! Typed client for the GoHighLevel **Payments** API (LeadConnector API v2), generated from `apps/payments.json`.
+//! Typed client for the GoHighLevel **Payments** API (LeadConnector API v2), generated from `apps/payments.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-payments-v3`](https://docs.rs/ghl-payments-v3) the v3 one.
 //!
 //! Documentation for payments API
 //!

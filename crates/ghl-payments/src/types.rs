@@ -84,54 +84,7 @@ pub struct ApplyToFuturePaymentsConfigDto {
     pub duration_type: Option<String>,
 }
 
-/// Type of the duration
-///
-/// Schema: `apps/payments.json#/components/schemas/ApplyToFuturePaymentsConfig/properties/durationType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ApplyToFuturePaymentsConfigDurationType {
-    /// `months`
-    Months,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ApplyToFuturePaymentsConfigDurationType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Months => "months",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ApplyToFuturePaymentsConfigDurationType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "months" => Self::Months,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ApplyToFuturePaymentsConfigDurationType> for String {
-    fn from(value: ApplyToFuturePaymentsConfigDurationType) -> Self {
-        match value {
-            ApplyToFuturePaymentsConfigDurationType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ApplyToFuturePaymentsConfigDurationType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::DurationType as ApplyToFuturePaymentsConfigDurationType;
 
 /// The `card` field of [`PostRecordOrderPaymentBody`].
 ///
@@ -155,62 +108,7 @@ impl CardDto {
     }
 }
 
-/// The `type` field of [`CardDto`].
-///
-/// Schema: `apps/payments.json#/components/schemas/CardDto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CardDtoType {
-    /// `visa`
-    Visa,
-    /// `mastercard`
-    Mastercard,
-    /// `other`
-    Other,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CardDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Visa => "visa",
-            Self::Mastercard => "mastercard",
-            Self::Other => "other",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CardDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "visa" => Self::Visa,
-            "mastercard" => Self::Mastercard,
-            "other" => Self::Other,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CardDtoType> for String {
-    fn from(value: CardDtoType) -> Self {
-        match value {
-            CardDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CardDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::CardDtoType;
 
 /// The `cheque` field of [`PostRecordOrderPaymentBody`].
 ///
@@ -833,58 +731,7 @@ impl CreateWhiteLabelIntegrationProviderDto {
     }
 }
 
-/// The type of payment provider associated with the integration provider.
-///
-/// Schema: `apps/payments.json#/components/schemas/CreateWhiteLabelIntegrationProviderDto/properties/provider`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CreateWhiteLabelIntegrationProviderDtoProvider {
-    /// `authorize-net`
-    AuthorizeNet,
-    /// `nmi`
-    Nmi,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateWhiteLabelIntegrationProviderDtoProvider {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AuthorizeNet => "authorize-net",
-            Self::Nmi => "nmi",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateWhiteLabelIntegrationProviderDtoProvider {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "authorize-net" => Self::AuthorizeNet,
-            "nmi" => Self::Nmi,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateWhiteLabelIntegrationProviderDtoProvider> for String {
-    fn from(value: CreateWhiteLabelIntegrationProviderDtoProvider) -> Self {
-        match value {
-            CreateWhiteLabelIntegrationProviderDtoProvider::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateWhiteLabelIntegrationProviderDtoProvider {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::Provider as CreateWhiteLabelIntegrationProviderDtoProvider;
 
 /// The response to `POST /payments/integrations/provider/whitelabel`.
 ///
@@ -1320,58 +1167,7 @@ pub struct DeleteCustomProvidersResponseSchema {
 /// Schema: `apps/payments.json#/components/schemas/DisconnectCustomProvidersResponseSchema`
 pub type DisconnectCustomProvidersResponseSchema = DeleteCustomProvidersResponseSchema;
 
-/// Type of discount (percentage or amount)
-///
-/// Schema: `apps/payments.json#/components/schemas/CouponDto/properties/discountType` and 3 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum DiscountType {
-    /// `percentage`
-    Percentage,
-    /// `amount`
-    Amount,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DiscountType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Percentage => "percentage",
-            Self::Amount => "amount",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DiscountType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "percentage" => Self::Percentage,
-            "amount" => Self::Amount,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DiscountType> for String {
-    fn from(value: DiscountType) -> Self {
-        match value {
-            DiscountType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DiscountType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::DiscountType;
 
 /// An item of the `items` field of [`FulfillmentSchema`].
 ///
@@ -2019,66 +1815,7 @@ pub struct ListFulfillmentResponseDto {
     pub data: Vec<FulfillmentSchema>,
 }
 
-/// The `paymentStatus` parameter of `GET /payments/orders`.
-///
-/// Schema: `apps/payments.json#/paths/~1payments~1orders/get/parameters/4/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ListOrdersPaymentStatus {
-    /// `paid`
-    Paid,
-    /// `unpaid`
-    Unpaid,
-    /// `refunded`
-    Refunded,
-    /// `partially_paid`
-    PartiallyPaid,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ListOrdersPaymentStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Paid => "paid",
-            Self::Unpaid => "unpaid",
-            Self::Refunded => "refunded",
-            Self::PartiallyPaid => "partially_paid",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ListOrdersPaymentStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "paid" => Self::Paid,
-            "unpaid" => Self::Unpaid,
-            "refunded" => Self::Refunded,
-            "partially_paid" => Self::PartiallyPaid,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ListOrdersPaymentStatus> for String {
-    fn from(value: ListOrdersPaymentStatus) -> Self {
-        match value {
-            ListOrdersPaymentStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ListOrdersPaymentStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::ListOrdersPaymentStatus;
 
 /// The response to `GET /payments/orders`.
 ///
@@ -2314,126 +2051,7 @@ pub struct OrderSource {
     pub meta: Option<serde_json::Value>,
 }
 
-/// The `subType` field of [`OrderSource`].
-///
-/// Schema: `apps/payments.json#/components/schemas/OrderSource/properties/subType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum OrderSourceSubType {
-    /// `one_step_order_form`
-    OneStepOrderForm,
-    /// `two_step_order_form`
-    TwoStepOrderForm,
-    /// `upsell`
-    Upsell,
-    /// `tap_to_pay`
-    TapToPay,
-    /// `card_payment`
-    CardPayment,
-    /// `store`
-    Store,
-    /// `contact_view`
-    ContactView,
-    /// `email_campaign`
-    EmailCampaign,
-    /// `payments_dashboard`
-    PaymentsDashboard,
-    /// `shopify`
-    Shopify,
-    /// `subscription_view`
-    SubscriptionView,
-    /// `store_upsell`
-    StoreUpsell,
-    /// `woocommerce`
-    Woocommerce,
-    /// `service`
-    Service,
-    /// `meeting`
-    Meeting,
-    /// `imported_csv`
-    ImportedCsv,
-    /// `qr_code`
-    QrCode,
-    /// `saas_one_time`
-    SaasOneTime,
-    /// `saas_subscription`
-    SaasSubscription,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl OrderSourceSubType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::OneStepOrderForm => "one_step_order_form",
-            Self::TwoStepOrderForm => "two_step_order_form",
-            Self::Upsell => "upsell",
-            Self::TapToPay => "tap_to_pay",
-            Self::CardPayment => "card_payment",
-            Self::Store => "store",
-            Self::ContactView => "contact_view",
-            Self::EmailCampaign => "email_campaign",
-            Self::PaymentsDashboard => "payments_dashboard",
-            Self::Shopify => "shopify",
-            Self::SubscriptionView => "subscription_view",
-            Self::StoreUpsell => "store_upsell",
-            Self::Woocommerce => "woocommerce",
-            Self::Service => "service",
-            Self::Meeting => "meeting",
-            Self::ImportedCsv => "imported_csv",
-            Self::QrCode => "qr_code",
-            Self::SaasOneTime => "saas_one_time",
-            Self::SaasSubscription => "saas_subscription",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for OrderSourceSubType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "one_step_order_form" => Self::OneStepOrderForm,
-            "two_step_order_form" => Self::TwoStepOrderForm,
-            "upsell" => Self::Upsell,
-            "tap_to_pay" => Self::TapToPay,
-            "card_payment" => Self::CardPayment,
-            "store" => Self::Store,
-            "contact_view" => Self::ContactView,
-            "email_campaign" => Self::EmailCampaign,
-            "payments_dashboard" => Self::PaymentsDashboard,
-            "shopify" => Self::Shopify,
-            "subscription_view" => Self::SubscriptionView,
-            "store_upsell" => Self::StoreUpsell,
-            "woocommerce" => Self::Woocommerce,
-            "service" => Self::Service,
-            "meeting" => Self::Meeting,
-            "imported_csv" => Self::ImportedCsv,
-            "qr_code" => Self::QrCode,
-            "saas_one_time" => Self::SaasOneTime,
-            "saas_subscription" => Self::SaasSubscription,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<OrderSourceSubType> for String {
-    fn from(value: OrderSourceSubType) -> Self {
-        match value {
-            OrderSourceSubType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for OrderSourceSubType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::SubType as OrderSourceSubType;
 
 pub use ghl_common::types::OrderSourceType;
 
@@ -2638,62 +2256,7 @@ pub struct ScheduleOptionsDto {
     pub rrule: Option<CustomRRuleOptionsDto>,
 }
 
-/// Current status of the coupon
-///
-/// Schema: `apps/payments.json#/components/schemas/CouponDto/properties/status` and 2 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Status {
-    /// `scheduled`
-    Scheduled,
-    /// `active`
-    Active,
-    /// `expired`
-    Expired,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Status {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Scheduled => "scheduled",
-            Self::Active => "active",
-            Self::Expired => "expired",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Status {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "scheduled" => Self::Scheduled,
-            "active" => Self::Active,
-            "expired" => Self::Expired,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Status> for String {
-    fn from(value: Status) -> Self {
-        match value {
-            Status::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Status {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::CouponDtoStatus as Status;
 
 /// An item of the `data` field of [`ListSubscriptionResponseDto`].
 ///
@@ -3017,58 +2580,7 @@ pub struct TxnResponseSchema {
     pub created_by: Option<String>,
 }
 
-/// Type of future payments configuration
-///
-/// Schema: `apps/payments.json#/components/schemas/ApplyToFuturePaymentsConfigDto/properties/type` and 1 identical schema (`apps/payments.json#/components/schemas/ApplyToFuturePaymentsConfig/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Type {
-    /// `forever`
-    Forever,
-    /// `fixed`
-    Fixed,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Type {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Forever => "forever",
-            Self::Fixed => "fixed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Type {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "forever" => Self::Forever,
-            "fixed" => Self::Fixed,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Type> for String {
-    fn from(value: Type) -> Self {
-        match value {
-            Type::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Type {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::ApplyToFuturePaymentsConfigDtoType as Type;
 
 /// The body of `PUT /payments/coupon`.
 ///

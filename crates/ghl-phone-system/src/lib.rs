@@ -3,7 +3,7 @@
 
 //! # ghl-phone-system
 //!
-//! Typed client for the GoHighLevel **Phone System** API (LeadConnector API v2), generated from `apps/phone-system.json`.
+//! Typed client for the GoHighLevel **Phone System** API (LeadConnector API v2), generated from `apps/phone-system.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-phone-system-v3`](https://docs.rs/ghl-phone-system-v3) the v3 one.
 //!
 //! Documentation for Phone System API
 //!

@@ -3,7 +3,7 @@
 
 //! # ghl-products
 //!
-//! Typed client for the GoHighLevel **Products** API (LeadConnector API v2), generated from `apps/products.json`.
+//! Typed client for the GoHighLevel **Products** API (LeadConnector API v2), generated from `apps/products.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-products-v3`](https://docs.rs/ghl-products-v3) the v3 one.
 //!
 //! Documentation for products API
 //!

@@ -560,70 +560,7 @@ impl BulkUpdateDto {
     }
 }
 
-/// Type of bulk update operation
-///
-/// Schema: `apps/products.json#/components/schemas/BulkUpdateDto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum BulkUpdateDtoType {
-    /// `bulk-update-price`
-    BulkUpdatePrice,
-    /// `bulk-update-availability`
-    BulkUpdateAvailability,
-    /// `bulk-update-product-collection`
-    BulkUpdateProductCollection,
-    /// `bulk-delete-products`
-    BulkDeleteProducts,
-    /// `bulk-update-currency`
-    BulkUpdateCurrency,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl BulkUpdateDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::BulkUpdatePrice => "bulk-update-price",
-            Self::BulkUpdateAvailability => "bulk-update-availability",
-            Self::BulkUpdateProductCollection => "bulk-update-product-collection",
-            Self::BulkDeleteProducts => "bulk-delete-products",
-            Self::BulkUpdateCurrency => "bulk-update-currency",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for BulkUpdateDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "bulk-update-price" => Self::BulkUpdatePrice,
-            "bulk-update-availability" => Self::BulkUpdateAvailability,
-            "bulk-update-product-collection" => Self::BulkUpdateProductCollection,
-            "bulk-delete-products" => Self::BulkDeleteProducts,
-            "bulk-update-currency" => Self::BulkUpdateCurrency,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<BulkUpdateDtoType> for String {
-    fn from(value: BulkUpdateDtoType) -> Self {
-        match value {
-            BulkUpdateDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for BulkUpdateDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::BulkUpdateDtoType;
 
 /// The `filters` field of [`BulkUpdateDto`].
 ///
@@ -1649,58 +1586,7 @@ pub type GetPriceResponseDto = CreatePriceResponseDto;
 /// Schema: `apps/products.json#/components/schemas/GetProductResponseDto`
 pub type GetProductResponseDto = CreateProductResponseDto;
 
-/// The `sortField` parameter of `GET /products/reviews`.
-///
-/// Schema: `apps/products.json#/paths/~1products~1reviews/get/parameters/5/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GetProductReviewsSortField {
-    /// `createdAt`
-    CreatedAt,
-    /// `rating`
-    Rating,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetProductReviewsSortField {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CreatedAt => "createdAt",
-            Self::Rating => "rating",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetProductReviewsSortField {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "createdAt" => Self::CreatedAt,
-            "rating" => Self::Rating,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetProductReviewsSortField> for String {
-    fn from(value: GetProductReviewsSortField) -> Self {
-        match value {
-            GetProductReviewsSortField::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetProductReviewsSortField {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::GetProductReviewsSortField;
 
 pub use ghl_common::types::Direction as GetProductReviewsSortOrder;
 
@@ -1907,62 +1793,7 @@ impl PriceDimensionsDto {
     }
 }
 
-/// Unit of the price dimensions
-///
-/// Schema: `apps/products.json#/components/schemas/PriceDimensionsDto/properties/unit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PriceDimensionsDtoUnit {
-    /// `cm`
-    Cm,
-    /// `in`
-    In,
-    /// `m`
-    M,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PriceDimensionsDtoUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Cm => "cm",
-            Self::In => "in",
-            Self::M => "m",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PriceDimensionsDtoUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "cm" => Self::Cm,
-            "in" => Self::In,
-            "m" => Self::M,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PriceDimensionsDtoUnit> for String {
-    fn from(value: PriceDimensionsDtoUnit) -> Self {
-        match value {
-            PriceDimensionsDtoUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PriceDimensionsDtoUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::Unit as PriceDimensionsDtoUnit;
 
 /// The `meta` field of [`CreatePriceDto`].
 ///
@@ -2013,131 +1844,9 @@ impl PriceMetaDto {
     }
 }
 
-/// The internal source of the price.
-///
-/// Schema: `apps/products.json#/components/schemas/PriceMetaDto/properties/internalSource`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PriceMetaDtoInternalSource {
-    /// `agency_plan`
-    AgencyPlan,
-    /// `funnel`
-    Funnel,
-    /// `membership`
-    Membership,
-    /// `communities`
-    Communities,
-    /// `gokollab`
-    Gokollab,
-    /// `calendar`
-    Calendar,
-    /// A value the spec did not list.
-    Unknown(String),
-}
+pub use ghl_common::types::InternalSource as PriceMetaDtoInternalSource;
 
-impl PriceMetaDtoInternalSource {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AgencyPlan => "agency_plan",
-            Self::Funnel => "funnel",
-            Self::Membership => "membership",
-            Self::Communities => "communities",
-            Self::Gokollab => "gokollab",
-            Self::Calendar => "calendar",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PriceMetaDtoInternalSource {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "agency_plan" => Self::AgencyPlan,
-            "funnel" => Self::Funnel,
-            "membership" => Self::Membership,
-            "communities" => Self::Communities,
-            "gokollab" => Self::Gokollab,
-            "calendar" => Self::Calendar,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PriceMetaDtoInternalSource> for String {
-    fn from(value: PriceMetaDtoInternalSource) -> Self {
-        match value {
-            PriceMetaDtoInternalSource::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PriceMetaDtoInternalSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The source of the price.
-///
-/// Schema: `apps/products.json#/components/schemas/PriceMetaDto/properties/source`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PriceMetaDtoSource {
-    /// `stripe`
-    Stripe,
-    /// `woocommerce`
-    Woocommerce,
-    /// `shopify`
-    Shopify,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PriceMetaDtoSource {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Stripe => "stripe",
-            Self::Woocommerce => "woocommerce",
-            Self::Shopify => "shopify",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PriceMetaDtoSource {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "stripe" => Self::Stripe,
-            "woocommerce" => Self::Woocommerce,
-            "shopify" => Self::Shopify,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PriceMetaDtoSource> for String {
-    fn from(value: PriceMetaDtoSource) -> Self {
-        match value {
-            PriceMetaDtoSource::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PriceMetaDtoSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::PriceMetaDtoSource;
 
 /// The `price` field of [`BulkUpdateDto`] and the `compareAtPrice` field of [`BulkUpdateDto`].
 ///
@@ -2178,70 +1887,7 @@ impl PriceUpdateField {
     }
 }
 
-/// Type of price update
-///
-/// Schema: `apps/products.json#/components/schemas/PriceUpdateField/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PriceUpdateFieldType {
-    /// `INCREASE_BY_AMOUNT`
-    IncreaseByAmount,
-    /// `REDUCE_BY_AMOUNT`
-    ReduceByAmount,
-    /// `SET_NEW_PRICE`
-    SetNewPrice,
-    /// `INCREASE_BY_PERCENTAGE`
-    IncreaseByPercentage,
-    /// `REDUCE_BY_PERCENTAGE`
-    ReduceByPercentage,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PriceUpdateFieldType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::IncreaseByAmount => "INCREASE_BY_AMOUNT",
-            Self::ReduceByAmount => "REDUCE_BY_AMOUNT",
-            Self::SetNewPrice => "SET_NEW_PRICE",
-            Self::IncreaseByPercentage => "INCREASE_BY_PERCENTAGE",
-            Self::ReduceByPercentage => "REDUCE_BY_PERCENTAGE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PriceUpdateFieldType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "INCREASE_BY_AMOUNT" => Self::IncreaseByAmount,
-            "REDUCE_BY_AMOUNT" => Self::ReduceByAmount,
-            "SET_NEW_PRICE" => Self::SetNewPrice,
-            "INCREASE_BY_PERCENTAGE" => Self::IncreaseByPercentage,
-            "REDUCE_BY_PERCENTAGE" => Self::ReduceByPercentage,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PriceUpdateFieldType> for String {
-    fn from(value: PriceUpdateFieldType) -> Self {
-        match value {
-            PriceUpdateFieldType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PriceUpdateFieldType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::PriceUpdateFieldType;
 
 /// The `data` field of [`DefaultCollectionResponseDto`].
 ///
@@ -2408,66 +2054,7 @@ impl ProductReviewDto {
 /// Schema: `apps/products.json#/components/schemas/ProductSEODto`
 pub type ProductSeoDto = CollectionSeoDto;
 
-/// The `productType` field of [`CreateProductDto`] and the `productType` field of [`UpdateProductDto`].
-///
-/// Schema: `apps/products.json#/components/schemas/CreateProductDto/properties/productType` and 1 identical schema (`apps/products.json#/components/schemas/UpdateProductDto/properties/productType`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ProductType {
-    /// `DIGITAL`
-    Digital,
-    /// `PHYSICAL`
-    Physical,
-    /// `SERVICE`
-    Service,
-    /// `PHYSICAL/DIGITAL`
-    PhysicalDigital,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ProductType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Digital => "DIGITAL",
-            Self::Physical => "PHYSICAL",
-            Self::Service => "SERVICE",
-            Self::PhysicalDigital => "PHYSICAL/DIGITAL",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ProductType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "DIGITAL" => Self::Digital,
-            "PHYSICAL" => Self::Physical,
-            "SERVICE" => Self::Service,
-            "PHYSICAL/DIGITAL" => Self::PhysicalDigital,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ProductType> for String {
-    fn from(value: ProductType) -> Self {
-        match value {
-            ProductType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ProductType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::ProductType;
 
 /// An item of the `variants` field of [`CreateProductDto`], an item of the `variants` field of [`CreateProductResponseDto`] and an item of the `variants` field of [`UpdateProductDto`].
 ///
@@ -3335,63 +2922,4 @@ impl WeightOptionsDto {
     }
 }
 
-/// Weight unit of the product
-///
-/// Schema: `apps/products.json#/components/schemas/WeightOptionsDto/properties/unit`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum WeightOptionsDtoUnit {
-    /// `kg`
-    Kg,
-    /// `lb`
-    Lb,
-    /// `g`
-    G,
-    /// `oz`
-    Oz,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl WeightOptionsDtoUnit {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Kg => "kg",
-            Self::Lb => "lb",
-            Self::G => "g",
-            Self::Oz => "oz",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for WeightOptionsDtoUnit {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "kg" => Self::Kg,
-            "lb" => Self::Lb,
-            "g" => Self::G,
-            "oz" => Self::Oz,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<WeightOptionsDtoUnit> for String {
-    fn from(value: WeightOptionsDtoUnit) -> Self {
-        match value {
-            WeightOptionsDtoUnit::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for WeightOptionsDtoUnit {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::WeightOptionsDtoUnit;

@@ -3,7 +3,7 @@
 
 //! # ghl-proposals
 //!
-//! Typed client for the GoHighLevel **Documents and Contracts** API (LeadConnector API v2), generated from `apps/proposals.json`.
+//! Typed client for the GoHighLevel **Documents and Contracts** API (LeadConnector API v2), generated from `apps/proposals.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-proposals-v3`](https://docs.rs/ghl-proposals-v3) the v3 one.
 //!
 //! Documentation for Documents and Contracts API
 //!
@@ -30,3 +30,6 @@ mod client;
 pub use client::*;
 
 pub use ghl_runtime::{Client, Error, Result};
+
+/// The shared schemas (error bodies and the like) this API refers to.
+pub use ghl_common as common;

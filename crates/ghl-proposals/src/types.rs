@@ -97,58 +97,7 @@ pub struct DiscountDto {
     pub type_: DiscountDtoType,
 }
 
-/// Type of discount
-///
-/// Schema: `apps/proposals.json#/components/schemas/DiscountDto/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum DiscountDtoType {
-    /// `percentage`
-    Percentage,
-    /// `custom_amount`
-    CustomAmount,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl DiscountDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Percentage => "percentage",
-            Self::CustomAmount => "custom_amount",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for DiscountDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "percentage" => Self::Percentage,
-            "custom_amount" => Self::CustomAmount,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<DiscountDtoType> for String {
-    fn from(value: DiscountDtoType) -> Self {
-        match value {
-            DiscountDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for DiscountDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::Type2 as DiscountDtoType;
 
 /// An item of the `documents` field of [`DocumentListResponseDto`].
 ///
@@ -261,163 +210,9 @@ pub struct DocumentListResponseDto {
     pub white_label_base_url_for_invoice: Option<f64>,
 }
 
-/// Element type
-///
-/// Schema: `apps/proposals.json#/components/schemas/ELEMENTS_LOOKUP`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ElementsLookup {
-    /// `Page`
-    Page,
-    /// `Text`
-    Text,
-    /// `Image`
-    Image,
-    /// `Video`
-    Video,
-    /// `Table`
-    Table,
-    /// `ProductList`
-    ProductList,
-    /// `PageBreak`
-    PageBreak,
-    /// `Signature`
-    Signature,
-    /// `PaymentDetails`
-    PaymentDetails,
-    /// `TextField`
-    TextField,
-    /// `DateField`
-    DateField,
-    /// `InitialsField`
-    InitialsField,
-    /// `Checkbox`
-    Checkbox,
-    /// `Row`
-    Row,
-    /// `Column`
-    Column,
-    /// A value the spec did not list.
-    Unknown(String),
-}
+pub use ghl_common::types::ElementsLookup;
 
-impl ElementsLookup {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Page => "Page",
-            Self::Text => "Text",
-            Self::Image => "Image",
-            Self::Video => "Video",
-            Self::Table => "Table",
-            Self::ProductList => "ProductList",
-            Self::PageBreak => "PageBreak",
-            Self::Signature => "Signature",
-            Self::PaymentDetails => "PaymentDetails",
-            Self::TextField => "TextField",
-            Self::DateField => "DateField",
-            Self::InitialsField => "InitialsField",
-            Self::Checkbox => "Checkbox",
-            Self::Row => "Row",
-            Self::Column => "Column",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ElementsLookup {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "Page" => Self::Page,
-            "Text" => Self::Text,
-            "Image" => Self::Image,
-            "Video" => Self::Video,
-            "Table" => Self::Table,
-            "ProductList" => Self::ProductList,
-            "PageBreak" => Self::PageBreak,
-            "Signature" => Self::Signature,
-            "PaymentDetails" => Self::PaymentDetails,
-            "TextField" => Self::TextField,
-            "DateField" => Self::DateField,
-            "InitialsField" => Self::InitialsField,
-            "Checkbox" => Self::Checkbox,
-            "Row" => Self::Row,
-            "Column" => Self::Column,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ElementsLookup> for String {
-    fn from(value: ElementsLookup) -> Self {
-        match value {
-            ElementsLookup::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ElementsLookup {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Entity type
-///
-/// Schema: `apps/proposals.json#/components/schemas/EntityReference` and 1 identical schema (`apps/proposals.json#/components/schemas/ProposalEstimateLinksDto/properties/entityName`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum EntityReference {
-    /// `contacts`
-    Contacts,
-    /// `users`
-    Users,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl EntityReference {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Contacts => "contacts",
-            Self::Users => "users",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for EntityReference {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "contacts" => Self::Contacts,
-            "users" => Self::Users,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<EntityReference> for String {
-    fn from(value: EntityReference) -> Self {
-        match value {
-            EntityReference::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for EntityReference {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::EntityReference;
 
 /// An item of the `fillableFields` field of [`DocumentDto`].
 ///
@@ -552,62 +347,7 @@ impl NotificationSettingsDto {
     }
 }
 
-/// The `paymentStatus` parameter of `GET /proposals/document` and an item of the `paymentStatus` field of [`DocumentDto`].
-///
-/// Schema: `apps/proposals.json#/components/schemas/DocumentDto/properties/paymentStatus/items` and 1 identical schema (`apps/proposals.json#/paths/~1proposals~1document/get/parameters/3/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PaymentStatusItem {
-    /// `waiting_for_payment`
-    WaitingForPayment,
-    /// `paid`
-    Paid,
-    /// `no_payment`
-    NoPayment,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PaymentStatusItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::WaitingForPayment => "waiting_for_payment",
-            Self::Paid => "paid",
-            Self::NoPayment => "no_payment",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PaymentStatusItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "waiting_for_payment" => Self::WaitingForPayment,
-            "paid" => Self::Paid,
-            "no_payment" => Self::NoPayment,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PaymentStatusItem> for String {
-    fn from(value: PaymentStatusItem) -> Self {
-        match value {
-            PaymentStatusItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PaymentStatusItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::PaymentStatusItem;
 
 /// An item of the `links` field of [`DocumentDto`] and an item of the `links` field of [`SendDocumentResponseDto`].
 ///
@@ -656,62 +396,7 @@ pub struct ProposalEstimateLinksDto {
     pub deleted: bool,
 }
 
-/// Recipient category (recipient, cc, or bcc)
-///
-/// Schema: `apps/proposals.json#/components/schemas/ProposalEstimateLinksDto/properties/recipientCategory`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ProposalEstimateLinksDtoRecipientCategory {
-    /// `recipient`
-    Recipient,
-    /// `cc`
-    Cc,
-    /// `bcc`
-    Bcc,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ProposalEstimateLinksDtoRecipientCategory {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Recipient => "recipient",
-            Self::Cc => "cc",
-            Self::Bcc => "bcc",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ProposalEstimateLinksDtoRecipientCategory {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "recipient" => Self::Recipient,
-            "cc" => Self::Cc,
-            "bcc" => Self::Bcc,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ProposalEstimateLinksDtoRecipientCategory> for String {
-    fn from(value: ProposalEstimateLinksDtoRecipientCategory) -> Self {
-        match value {
-            ProposalEstimateLinksDtoRecipientCategory::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ProposalEstimateLinksDtoRecipientCategory {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::RecipientCategory as ProposalEstimateLinksDtoRecipientCategory;
 
 /// An item of the `recipients` field of [`DocumentDto`].
 ///
@@ -818,58 +503,7 @@ pub struct RecipientItem {
     pub share_link: Option<String>,
 }
 
-/// Recipient role
-///
-/// Schema: `apps/proposals.json#/components/schemas/RecipientItem/properties/role`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum RecipientItemRole {
-    /// `user`
-    User,
-    /// `signer`
-    Signer,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl RecipientItemRole {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::User => "user",
-            Self::Signer => "signer",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for RecipientItemRole {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "user" => Self::User,
-            "signer" => Self::Signer,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<RecipientItemRole> for String {
-    fn from(value: RecipientItemRole) -> Self {
-        match value {
-            RecipientItemRole::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for RecipientItemRole {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::Role as RecipientItemRole;
 
 /// The body of `POST /proposals/document/send`.
 ///
@@ -963,58 +597,7 @@ impl SendDocumentDto {
     }
 }
 
-/// Medium to be used for sending the document
-///
-/// Schema: `apps/proposals.json#/components/schemas/SendDocumentDto/properties/medium`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SendDocumentDtoMedium {
-    /// `link`
-    Link,
-    /// `email`
-    Email,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SendDocumentDtoMedium {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Link => "link",
-            Self::Email => "email",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SendDocumentDtoMedium {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "link" => Self::Link,
-            "email" => Self::Email,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SendDocumentDtoMedium> for String {
-    fn from(value: SendDocumentDtoMedium) -> Self {
-        match value {
-            SendDocumentDtoMedium::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SendDocumentDtoMedium {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::Medium as SendDocumentDtoMedium;
 
 /// The body of `POST /proposals/templates/send`.
 ///
@@ -1104,70 +687,7 @@ pub struct SendDocumentResponseDto {
 /// Schema: `apps/proposals.json#/components/schemas/SendTemplateResponseDto`
 pub type SendTemplateResponseDto = SendDocumentResponseDto;
 
-/// The `status` parameter of `GET /proposals/document` and an item of the `status` field of [`DocumentDto`].
-///
-/// Schema: `apps/proposals.json#/components/schemas/DocumentDto/properties/status/items` and 1 identical schema (`apps/proposals.json#/paths/~1proposals~1document/get/parameters/2/schema`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum StatusItem {
-    /// `draft`
-    Draft,
-    /// `sent`
-    Sent,
-    /// `viewed`
-    Viewed,
-    /// `completed`
-    Completed,
-    /// `accepted`
-    Accepted,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl StatusItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "draft",
-            Self::Sent => "sent",
-            Self::Viewed => "viewed",
-            Self::Completed => "completed",
-            Self::Accepted => "accepted",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for StatusItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "draft" => Self::Draft,
-            "sent" => Self::Sent,
-            "viewed" => Self::Viewed,
-            "completed" => Self::Completed,
-            "accepted" => Self::Accepted,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<StatusItem> for String {
-    fn from(value: StatusItem) -> Self {
-        match value {
-            StatusItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for StatusItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::StatusItem;
 
 /// The response to `GET /proposals/templates`.
 ///
@@ -1257,62 +777,7 @@ pub struct TemplateListResponseDto {
     pub doc_form_url: Option<String>,
 }
 
-/// Template type
-///
-/// Schema: `apps/proposals.json#/components/schemas/TemplateListResponseDTO/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum TemplateListResponseDtoType {
-    /// `proposal`
-    Proposal,
-    /// `estimate`
-    Estimate,
-    /// `contentLibrary`
-    ContentLibrary,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl TemplateListResponseDtoType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Proposal => "proposal",
-            Self::Estimate => "estimate",
-            Self::ContentLibrary => "contentLibrary",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for TemplateListResponseDtoType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "proposal" => Self::Proposal,
-            "estimate" => Self::Estimate,
-            "contentLibrary" => Self::ContentLibrary,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<TemplateListResponseDtoType> for String {
-    fn from(value: TemplateListResponseDtoType) -> Self {
-        match value {
-            TemplateListResponseDtoType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for TemplateListResponseDtoType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::TemplateListResponseDtoType;
 
 /// The `UnauthorizedDTO` schema.
 ///

@@ -3,7 +3,7 @@
 
 //! # ghl-saas-api
 //!
-//! Typed client for the GoHighLevel **SaaS** API (LeadConnector API v2), generated from `apps/saas-api.json`.
+//! Typed client for the GoHighLevel **SaaS** API (LeadConnector API v2), generated from `apps/saas-api.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-saas-v3`](https://docs.rs/ghl-saas-v3) the v3 one.
 //!
 //! API Service for SaaS
 //!
@@ -30,3 +30,6 @@ mod client;
 pub use client::*;
 
 pub use ghl_runtime::{Client, Error, Result};
+
+/// The shared schemas (error bodies and the like) this API refers to.
+pub use ghl_common as common;

@@ -3,7 +3,7 @@
 
 //! # ghl-snapshots
 //!
-//! Typed client for the GoHighLevel **Snapshots** API (LeadConnector API v2), generated from `apps/snapshots.json`.
+//! Typed client for the GoHighLevel **Snapshots** API (LeadConnector API v2), generated from `apps/snapshots.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-snapshots-v3`](https://docs.rs/ghl-snapshots-v3) the v3 one.
 //!
 //! Documentation for Snapshots API
 //!

@@ -61,66 +61,7 @@ impl CreateSnapshotShareLinkRequestDto {
     }
 }
 
-/// Type of share link to generate
-///
-/// Schema: `apps/snapshots.json#/components/schemas/CreateSnapshotShareLinkRequestDTO/properties/share_type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CreateSnapshotShareLinkRequestDtoShareType {
-    /// `link`
-    Link,
-    /// `permanent_link`
-    PermanentLink,
-    /// `agency_link`
-    AgencyLink,
-    /// `location_link`
-    LocationLink,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CreateSnapshotShareLinkRequestDtoShareType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Link => "link",
-            Self::PermanentLink => "permanent_link",
-            Self::AgencyLink => "agency_link",
-            Self::LocationLink => "location_link",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CreateSnapshotShareLinkRequestDtoShareType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "link" => Self::Link,
-            "permanent_link" => Self::PermanentLink,
-            "agency_link" => Self::AgencyLink,
-            "location_link" => Self::LocationLink,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CreateSnapshotShareLinkRequestDtoShareType> for String {
-    fn from(value: CreateSnapshotShareLinkRequestDtoShareType) -> Self {
-        match value {
-            CreateSnapshotShareLinkRequestDtoShareType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CreateSnapshotShareLinkRequestDtoShareType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::ShareType as CreateSnapshotShareLinkRequestDtoShareType;
 
 /// The response to `POST /snapshots/share/link`.
 ///

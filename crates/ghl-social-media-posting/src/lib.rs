@@ -3,7 +3,7 @@
 
 //! # ghl-social-media-posting
 //!
-//! Typed client for the GoHighLevel **Social Media Posting** API (LeadConnector API v2), generated from `apps/social-media-posting.json`.
+//! Typed client for the GoHighLevel **Social Media Posting** API (LeadConnector API v2), generated from `apps/social-media-posting.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-social-planner-v3`](https://docs.rs/ghl-social-planner-v3) the v3 one.
 //!
 //! Documentation for Social Media Posting API
 //!

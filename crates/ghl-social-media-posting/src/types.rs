@@ -1133,78 +1133,7 @@ pub struct CsvResponseSchema {
     pub csv: Option<CsvResponse>,
 }
 
-/// status must be one of the following values: pending, in_progress, completed, failed, in_review, importing, deleted
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/CsvResponse/properties/status`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CsvResponseStatus {
-    /// `pending`
-    Pending,
-    /// `in_progress`
-    InProgress,
-    /// `completed`
-    Completed,
-    /// `failed`
-    Failed,
-    /// `in_review`
-    InReview,
-    /// `importing`
-    Importing,
-    /// `deleted`
-    Deleted,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CsvResponseStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::InProgress => "in_progress",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::InReview => "in_review",
-            Self::Importing => "importing",
-            Self::Deleted => "deleted",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CsvResponseStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "pending" => Self::Pending,
-            "in_progress" => Self::InProgress,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            "in_review" => Self::InReview,
-            "importing" => Self::Importing,
-            "deleted" => Self::Deleted,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CsvResponseStatus> for String {
-    fn from(value: CsvResponseStatus) -> Self {
-        match value {
-            CsvResponseStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CsvResponseStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::CsvResponseStatus;
 
 /// The `endDate` field of [`EndDateSchema`] and the `startDate` field of [`StartDateSchema`].
 ///
@@ -2000,70 +1929,7 @@ pub struct GetPostFormattedSchema {
     pub additional_properties: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
-/// source must be one of the following values: composer, recurring, csv
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/GetPostFormattedSchema/properties/source`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GetPostFormattedSchemaSource {
-    /// `composer`
-    Composer,
-    /// `csv`
-    Csv,
-    /// `recurring`
-    Recurring,
-    /// `review`
-    Review,
-    /// `rss`
-    Rss,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetPostFormattedSchemaSource {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Composer => "composer",
-            Self::Csv => "csv",
-            Self::Recurring => "recurring",
-            Self::Review => "review",
-            Self::Rss => "rss",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetPostFormattedSchemaSource {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "composer" => Self::Composer,
-            "csv" => Self::Csv,
-            "recurring" => Self::Recurring,
-            "review" => Self::Review,
-            "rss" => Self::Rss,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetPostFormattedSchemaSource> for String {
-    fn from(value: GetPostFormattedSchemaSource) -> Self {
-        match value {
-            GetPostFormattedSchemaSource::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetPostFormattedSchemaSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::GetPostFormattedSchemaSource;
 
 /// The `GetPostSuccessfulResponseDTO` schema.
 ///
@@ -2127,78 +1993,7 @@ impl GetSocialMediaStatisticsBody {
     }
 }
 
-/// An item of the `platforms` field of [`GetSocialMediaStatisticsBody`].
-///
-/// Schema: `apps/social-media-posting.json#/paths/~1social-media-posting~1statistics/post/requestBody/content/application~1json/schema/properties/platforms/items`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GetSocialMediaStatisticsBodyPlatformsItem {
-    /// `facebook`
-    Facebook,
-    /// `instagram`
-    Instagram,
-    /// `linkedin`
-    Linkedin,
-    /// `google`
-    Google,
-    /// `pinterest`
-    Pinterest,
-    /// `youtube`
-    Youtube,
-    /// `tiktok`
-    Tiktok,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetSocialMediaStatisticsBodyPlatformsItem {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Facebook => "facebook",
-            Self::Instagram => "instagram",
-            Self::Linkedin => "linkedin",
-            Self::Google => "google",
-            Self::Pinterest => "pinterest",
-            Self::Youtube => "youtube",
-            Self::Tiktok => "tiktok",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetSocialMediaStatisticsBodyPlatformsItem {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "facebook" => Self::Facebook,
-            "instagram" => Self::Instagram,
-            "linkedin" => Self::Linkedin,
-            "google" => Self::Google,
-            "pinterest" => Self::Pinterest,
-            "youtube" => Self::Youtube,
-            "tiktok" => Self::Tiktok,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetSocialMediaStatisticsBodyPlatformsItem> for String {
-    fn from(value: GetSocialMediaStatisticsBodyPlatformsItem) -> Self {
-        match value {
-            GetSocialMediaStatisticsBodyPlatformsItem::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetSocialMediaStatisticsBodyPlatformsItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::PlatformsItem as GetSocialMediaStatisticsBodyPlatformsItem;
 
 /// The response to `POST /social-media-posting/statistics`.
 ///
@@ -2795,78 +2590,7 @@ impl GmbPostSchema {
     }
 }
 
-/// Action Type must be one of the following values: none, order, book, shop, learn_more, call, sign_up
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/GMBPostSchema/properties/actionType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GmbPostSchemaActionType {
-    /// `none`
-    None,
-    /// `order`
-    Order,
-    /// `book`
-    Book,
-    /// `shop`
-    Shop,
-    /// `learn_more`
-    LearnMore,
-    /// `call`
-    Call,
-    /// `sign_up`
-    SignUp,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GmbPostSchemaActionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::None => "none",
-            Self::Order => "order",
-            Self::Book => "book",
-            Self::Shop => "shop",
-            Self::LearnMore => "learn_more",
-            Self::Call => "call",
-            Self::SignUp => "sign_up",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GmbPostSchemaActionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "none" => Self::None,
-            "order" => Self::Order,
-            "book" => Self::Book,
-            "shop" => Self::Shop,
-            "learn_more" => Self::LearnMore,
-            "call" => Self::Call,
-            "sign_up" => Self::SignUp,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GmbPostSchemaActionType> for String {
-    fn from(value: GmbPostSchemaActionType) -> Self {
-        match value {
-            GmbPostSchemaActionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GmbPostSchemaActionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::GmbPostSchemaActionType;
 
 /// The `account` field of [`GetGoogleLocationSchema`].
 ///
@@ -3792,58 +3516,7 @@ pub struct SocialMediaLinkedInAccountSchema {
     pub updated_at: Option<String>,
 }
 
-/// type must be one of the following values: page, profile
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaLinkedInAccountSchema/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SocialMediaLinkedInAccountSchemaType {
-    /// `page`
-    Page,
-    /// `profile`
-    Profile,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SocialMediaLinkedInAccountSchemaType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Page => "page",
-            Self::Profile => "profile",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SocialMediaLinkedInAccountSchemaType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "page" => Self::Page,
-            "profile" => Self::Profile,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SocialMediaLinkedInAccountSchemaType> for String {
-    fn from(value: SocialMediaLinkedInAccountSchemaType) -> Self {
-        match value {
-            SocialMediaLinkedInAccountSchemaType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SocialMediaLinkedInAccountSchemaType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::SocialMediaLinkedInAccountSchemaType;
 
 /// An item of the `tags` field of [`GetTagsByIdResponseSchema`] and an item of the `tags` field of [`GetTagsByLocationIdResponseSchema`].
 ///
@@ -3964,58 +3637,7 @@ pub struct SocialMediaTiktokAccountSchema {
     pub updated_at: Option<String>,
 }
 
-/// type must be one of the following values: profile, business
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTiktokAccountSchema/properties/type`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SocialMediaTiktokAccountSchemaType {
-    /// `profile`
-    Profile,
-    /// `business`
-    Business,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SocialMediaTiktokAccountSchemaType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Profile => "profile",
-            Self::Business => "business",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SocialMediaTiktokAccountSchemaType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "profile" => Self::Profile,
-            "business" => Self::Business,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SocialMediaTiktokAccountSchemaType> for String {
-    fn from(value: SocialMediaTiktokAccountSchemaType) -> Self {
-        match value {
-            SocialMediaTiktokAccountSchemaType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SocialMediaTiktokAccountSchemaType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::SocialMediaTiktokAccountSchemaType;
 
 /// The response to `POST /social-media-posting/oauth/{locationId}/twitter/accounts/{accountId}`.
 ///
@@ -4046,66 +3668,7 @@ pub struct SocialMediaTwitterAccountResponseDto {
 /// Schema: `apps/social-media-posting.json#/components/schemas/SocialMediaTwitterAccountSchema`
 pub type SocialMediaTwitterAccountSchema = SocialGoogleMediaAccountSchema;
 
-/// Where a post's approval stands (the same values on read and write).
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostApprovalStatus`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SocialPostApprovalStatus {
-    /// `pending`
-    Pending,
-    /// `approved`
-    Approved,
-    /// `rejected`
-    Rejected,
-    /// `not_required`
-    NotRequired,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SocialPostApprovalStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Approved => "approved",
-            Self::Rejected => "rejected",
-            Self::NotRequired => "not_required",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SocialPostApprovalStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "pending" => Self::Pending,
-            "approved" => Self::Approved,
-            "rejected" => Self::Rejected,
-            "not_required" => Self::NotRequired,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SocialPostApprovalStatus> for String {
-    fn from(value: SocialPostApprovalStatus) -> Self {
-        match value {
-            SocialPostApprovalStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SocialPostApprovalStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::ApprovalStatus as SocialPostApprovalStatus;
 
 /// Engagement counts of a published post, filled in asynchronously by the server.
 ///
@@ -4160,139 +3723,9 @@ impl SocialPostMediaWrite {
     }
 }
 
-/// Where a social post stands.
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostStatus`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SocialPostStatus {
-    /// `draft`
-    Draft,
-    /// `scheduled`
-    Scheduled,
-    /// `published`
-    Published,
-    /// `in_review`
-    InReview,
-    /// `in_progress`
-    InProgress,
-    /// `failed`
-    Failed,
-    /// `deleted`
-    Deleted,
-    /// `notification_sent`
-    NotificationSent,
-    /// A value the spec did not list.
-    Unknown(String),
-}
+pub use ghl_common::types::SocialPostStatus;
 
-impl SocialPostStatus {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Draft => "draft",
-            Self::Scheduled => "scheduled",
-            Self::Published => "published",
-            Self::InReview => "in_review",
-            Self::InProgress => "in_progress",
-            Self::Failed => "failed",
-            Self::Deleted => "deleted",
-            Self::NotificationSent => "notification_sent",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SocialPostStatus {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "draft" => Self::Draft,
-            "scheduled" => Self::Scheduled,
-            "published" => Self::Published,
-            "in_review" => Self::InReview,
-            "in_progress" => Self::InProgress,
-            "failed" => Self::Failed,
-            "deleted" => Self::Deleted,
-            "notification_sent" => Self::NotificationSent,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SocialPostStatus> for String {
-    fn from(value: SocialPostStatus) -> Self {
-        match value {
-            SocialPostStatus::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SocialPostStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The kind of social post.
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/SocialPostType` and 1 identical schema (`apps/social-media-posting.json#/components/schemas/CSVPostSchema/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum SocialPostType {
-    /// `post`
-    Post,
-    /// `story`
-    Story,
-    /// `reel`
-    Reel,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl SocialPostType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Post => "post",
-            Self::Story => "story",
-            Self::Reel => "reel",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for SocialPostType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "post" => Self::Post,
-            "story" => Self::Story,
-            "reel" => Self::Reel,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<SocialPostType> for String {
-    fn from(value: SocialPostType) -> Self {
-        match value {
-            SocialPostType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for SocialPostType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::CreatePostDtoType as SocialPostType;
 
 /// The `startDate` field of [`GmbPostSchema`].
 ///
@@ -4449,62 +3882,7 @@ impl TiktokPostSchema {
     }
 }
 
-/// privacy level is an enum and must be one of the following values: PUBLIC_TO_EVERYONE, MUTUAL_FOLLOW_FRIENDS, SELF_ONLY
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/TiktokPostSchema/properties/privacyLevel`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum TiktokPostSchemaPrivacyLevel {
-    /// `PUBLIC_TO_EVERYONE`
-    PublicToEveryone,
-    /// `MUTUAL_FOLLOW_FRIENDS`
-    MutualFollowFriends,
-    /// `SELF_ONLY`
-    SelfOnly,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl TiktokPostSchemaPrivacyLevel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PublicToEveryone => "PUBLIC_TO_EVERYONE",
-            Self::MutualFollowFriends => "MUTUAL_FOLLOW_FRIENDS",
-            Self::SelfOnly => "SELF_ONLY",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for TiktokPostSchemaPrivacyLevel {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "PUBLIC_TO_EVERYONE" => Self::PublicToEveryone,
-            "MUTUAL_FOLLOW_FRIENDS" => Self::MutualFollowFriends,
-            "SELF_ONLY" => Self::SelfOnly,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<TiktokPostSchemaPrivacyLevel> for String {
-    fn from(value: TiktokPostSchemaPrivacyLevel) -> Self {
-        match value {
-            TiktokPostSchemaPrivacyLevel::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for TiktokPostSchemaPrivacyLevel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::PrivacyLevel as TiktokPostSchemaPrivacyLevel;
 
 /// An item of the `profile` field of [`GetTiktokAccountSchema`].
 ///
@@ -4613,70 +3991,7 @@ pub struct TwitterProfileSchema {
     pub is_connected: Option<bool>,
 }
 
-/// The `type` field of [`AttachLinkedinAccountDto`] and the `type` field of [`AttachTiktokAccountDto`].
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/AttachLinkedinAccountDTO/properties/type` and 1 identical schema (`apps/social-media-posting.json#/components/schemas/AttachTiktokAccountDTO/properties/type`)
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum Type {
-    /// `page`
-    Page,
-    /// `group`
-    Group,
-    /// `profile`
-    Profile,
-    /// `location`
-    Location,
-    /// `business`
-    Business,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl Type {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Page => "page",
-            Self::Group => "group",
-            Self::Profile => "profile",
-            Self::Location => "location",
-            Self::Business => "business",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for Type {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "page" => Self::Page,
-            "group" => Self::Group,
-            "profile" => Self::Profile,
-            "location" => Self::Location,
-            "business" => Self::Business,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<Type> for String {
-    fn from(value: Type) -> Self {
-        match value {
-            Type::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for Type {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::AttachLinkedinAccountDtoType as Type;
 
 /// The response to `PUT /social-media-posting/{locationId}/posts/{id}`.
 ///

@@ -3,7 +3,7 @@
 
 //! # ghl-store
 //!
-//! Typed client for the GoHighLevel **Store** API (LeadConnector API v2), generated from `apps/store.json`.
+//! Typed client for the GoHighLevel **Store** API (LeadConnector API v2), generated from `apps/store.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-store-v3`](https://docs.rs/ghl-store-v3) the v3 one.
 //!
 //! Documentation for store API
 //!

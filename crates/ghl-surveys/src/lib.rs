@@ -3,7 +3,7 @@
 
 //! # ghl-surveys
 //!
-//! Typed client for the GoHighLevel **Surveys** API (LeadConnector API v2), generated from `apps/surveys.json`.
+//! Typed client for the GoHighLevel **Surveys** API (LeadConnector API v2), generated from `apps/surveys.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-surveys-v3`](https://docs.rs/ghl-surveys-v3) the v3 one.
 //!
 //! Documentation for surveys API
 //!

@@ -3,7 +3,7 @@
 
 //! # ghl-users
 //!
-//! Typed client for the GoHighLevel **Users** API (LeadConnector API v2), generated from `apps/users.json`.
+//! Typed client for the GoHighLevel **Users** API (LeadConnector API v2), generated from `apps/users.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-users-v3`](https://docs.rs/ghl-users-v3) the v3 one.
 //!
 //! Documentation for users API
 //!

@@ -3,7 +3,7 @@
 
 //! # ghl-voice-ai
 //!
-//! Typed client for the GoHighLevel **Voice AI** API (LeadConnector API v2), generated from `apps/voice-ai.json`.
+//! Typed client for the GoHighLevel **Voice AI** API (LeadConnector API v2), generated from `apps/voice-ai.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-voice-ai-v3`](https://docs.rs/ghl-voice-ai-v3) the v3 one.
 //!
 //! Documentation for Voice AI API
 //!

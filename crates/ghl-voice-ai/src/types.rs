@@ -111,82 +111,7 @@ impl<'de> Deserialize<'de> for ActionParameters {
     }
 }
 
-/// Type of action
-///
-/// Schema: `apps/voice-ai.json#/components/schemas/AgentActionResponseDTO/properties/actionType` and 7 identical schemas
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum ActionType {
-    /// `CALL_TRANSFER`
-    CallTransfer,
-    /// `DATA_EXTRACTION`
-    DataExtraction,
-    /// `IN_CALL_DATA_EXTRACTION`
-    InCallDataExtraction,
-    /// `WORKFLOW_TRIGGER`
-    WorkflowTrigger,
-    /// `SMS`
-    Sms,
-    /// `APPOINTMENT_BOOKING`
-    AppointmentBooking,
-    /// `CUSTOM_ACTION`
-    CustomAction,
-    /// `KNOWLEDGE_BASE`
-    KnowledgeBase,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl ActionType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::CallTransfer => "CALL_TRANSFER",
-            Self::DataExtraction => "DATA_EXTRACTION",
-            Self::InCallDataExtraction => "IN_CALL_DATA_EXTRACTION",
-            Self::WorkflowTrigger => "WORKFLOW_TRIGGER",
-            Self::Sms => "SMS",
-            Self::AppointmentBooking => "APPOINTMENT_BOOKING",
-            Self::CustomAction => "CUSTOM_ACTION",
-            Self::KnowledgeBase => "KNOWLEDGE_BASE",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for ActionType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "CALL_TRANSFER" => Self::CallTransfer,
-            "DATA_EXTRACTION" => Self::DataExtraction,
-            "IN_CALL_DATA_EXTRACTION" => Self::InCallDataExtraction,
-            "WORKFLOW_TRIGGER" => Self::WorkflowTrigger,
-            "SMS" => Self::Sms,
-            "APPOINTMENT_BOOKING" => Self::AppointmentBooking,
-            "CUSTOM_ACTION" => Self::CustomAction,
-            "KNOWLEDGE_BASE" => Self::KnowledgeBase,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<ActionType> for String {
-    fn from(value: ActionType) -> Self {
-        match value {
-            ActionType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for ActionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::ActionType;
 
 /// An item of the `actions` field of [`GetAgentResponseDto`].
 ///
@@ -745,54 +670,7 @@ impl CallTransferActionParameters {
     }
 }
 
-/// Type of transfer destination (currently only "number" is supported)
-///
-/// Schema: `apps/voice-ai.json#/components/schemas/CallTransferActionParameters/properties/transferToType`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CallTransferActionParametersTransferToType {
-    /// `number`
-    Number,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CallTransferActionParametersTransferToType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Number => "number",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CallTransferActionParametersTransferToType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "number" => Self::Number,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CallTransferActionParametersTransferToType> for String {
-    fn from(value: CallTransferActionParametersTransferToType) -> Self {
-        match value {
-            CallTransferActionParametersTransferToType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CallTransferActionParametersTransferToType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::TransferToType as CallTransferActionParametersTransferToType;
 
 /// The response to `POST /voice-ai/actions`.
 ///
@@ -1041,58 +919,7 @@ impl CustomActionApiDetailsDto {
     }
 }
 
-/// HTTP method
-///
-/// Schema: `apps/voice-ai.json#/components/schemas/CustomActionApiDetailsDTO/properties/method`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum CustomActionApiDetailsDtoMethod {
-    /// `POST`
-    Post,
-    /// `GET`
-    Get,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl CustomActionApiDetailsDtoMethod {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Post => "POST",
-            Self::Get => "GET",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for CustomActionApiDetailsDtoMethod {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "POST" => Self::Post,
-            "GET" => Self::Get,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<CustomActionApiDetailsDtoMethod> for String {
-    fn from(value: CustomActionApiDetailsDtoMethod) -> Self {
-        match value {
-            CustomActionApiDetailsDtoMethod::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for CustomActionApiDetailsDtoMethod {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::MethodModel as CustomActionApiDetailsDtoMethod;
 
 /// An item of the `headers` field of [`CustomActionApiDetailsDto`].
 ///
@@ -1417,113 +1244,11 @@ pub struct GetAgentsResponseDto {
     pub agents: Vec<GetAgentResponseDto>,
 }
 
-/// The `callType` parameter of `GET /voice-ai/dashboard/call-logs`.
-///
-/// Schema: `apps/voice-ai.json#/paths/~1voice-ai~1dashboard~1call-logs/get/parameters/4/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GetCallLogsCallType {
-    /// `LIVE`
-    Live,
-    /// `TRIAL`
-    Trial,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetCallLogsCallType {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Live => "LIVE",
-            Self::Trial => "TRIAL",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetCallLogsCallType {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "LIVE" => Self::Live,
-            "TRIAL" => Self::Trial,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetCallLogsCallType> for String {
-    fn from(value: GetCallLogsCallType) -> Self {
-        match value {
-            GetCallLogsCallType::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetCallLogsCallType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::GetCallLogsCallType;
 
 pub use ghl_common::types::GetCallLogsSort;
 
-/// The `sortBy` parameter of `GET /voice-ai/dashboard/call-logs`.
-///
-/// Schema: `apps/voice-ai.json#/paths/~1voice-ai~1dashboard~1call-logs/get/parameters/8/schema`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum GetCallLogsSortBy {
-    /// `duration`
-    Duration,
-    /// `createdAt`
-    CreatedAt,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl GetCallLogsSortBy {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Duration => "duration",
-            Self::CreatedAt => "createdAt",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for GetCallLogsSortBy {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "duration" => Self::Duration,
-            "createdAt" => Self::CreatedAt,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<GetCallLogsSortBy> for String {
-    fn from(value: GetCallLogsSortBy) -> Self {
-        match value {
-            GetCallLogsSortBy::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for GetCallLogsSortBy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::GetCallLogsSortBy;
 
 /// A variant of [`ActionParameters`].
 ///
@@ -1876,62 +1601,7 @@ impl PatchAgentDto {
 /// Schema: `apps/voice-ai.json#/components/schemas/PatchAgentResponseDTO`
 pub type PatchAgentResponseDto = CreateAgentResponseDto;
 
-/// Tolerance level for caller response delays. Default: "high"
-///
-/// Schema: `apps/voice-ai.json#/components/schemas/PatienceLevel`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum PatienceLevel {
-    /// `low`
-    Low,
-    /// `medium`
-    Medium,
-    /// `high`
-    High,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl PatienceLevel {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Low => "low",
-            Self::Medium => "medium",
-            Self::High => "high",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for PatienceLevel {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "low" => Self::Low,
-            "medium" => Self::Medium,
-            "high" => Self::High,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<PatienceLevel> for String {
-    fn from(value: PatienceLevel) -> Self {
-        match value {
-            PatienceLevel::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for PatienceLevel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::PatienceLevel;
 
 /// The `sendPostCallNotificationTo` field of [`AgentCreationRequestDto`] and the `sendPostCallNotificationTo` field of [`PatchAgentDto`].
 ///
@@ -2109,82 +1779,7 @@ pub type UpdateActionResponseDto = AgentActionResponseDto;
 /// Schema: `apps/voice-ai.json#/components/schemas/UpdateSingleActionDTO`
 pub type UpdateSingleActionDto = CreateSingleActionDto;
 
-/// Language code for the agent's speech and understanding. Default: "en-US"
-///
-/// Schema: `apps/voice-ai.json#/components/schemas/VoiceAILanguage`
-///
-/// Values this crate does not know yet deserialize to `Unknown` instead of failing.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-#[non_exhaustive]
-pub enum VoiceAiLanguage {
-    /// `en-US`
-    EnUs,
-    /// `pt-BR`
-    PtBr,
-    /// `es`
-    Es,
-    /// `fr`
-    Fr,
-    /// `de`
-    De,
-    /// `it`
-    It,
-    /// `nl-NL`
-    NlNl,
-    /// `multi`
-    Multi,
-    /// A value the spec did not list.
-    Unknown(String),
-}
-
-impl VoiceAiLanguage {
-    /// The value as sent on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::EnUs => "en-US",
-            Self::PtBr => "pt-BR",
-            Self::Es => "es",
-            Self::Fr => "fr",
-            Self::De => "de",
-            Self::It => "it",
-            Self::NlNl => "nl-NL",
-            Self::Multi => "multi",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<String> for VoiceAiLanguage {
-    fn from(value: String) -> Self {
-        match value.as_str() {
-            "en-US" => Self::EnUs,
-            "pt-BR" => Self::PtBr,
-            "es" => Self::Es,
-            "fr" => Self::Fr,
-            "de" => Self::De,
-            "it" => Self::It,
-            "nl-NL" => Self::NlNl,
-            "multi" => Self::Multi,
-            _ => Self::Unknown(value),
-        }
-    }
-}
-
-impl From<VoiceAiLanguage> for String {
-    fn from(value: VoiceAiLanguage) -> Self {
-        match value {
-            VoiceAiLanguage::Unknown(value) => value,
-            known => known.as_str().to_owned(),
-        }
-    }
-}
-
-impl std::fmt::Display for VoiceAiLanguage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use ghl_common::types::VoiceAiLanguage;
 
 /// A variant of [`ActionParameters`].
 ///

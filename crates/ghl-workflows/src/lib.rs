@@ -3,7 +3,7 @@
 
 //! # ghl-workflows
 //!
-//! Typed client for the GoHighLevel **workflows** API (LeadConnector API v2), generated from `apps/workflows.json`.
+//! Typed client for the GoHighLevel **workflows** API (LeadConnector API v2), generated from `apps/workflows.json`. HighLevel publishes this resource on two surfaces, which take different `Version` headers: this crate is the v2 one, [`ghl-workflows-v3`](https://docs.rs/ghl-workflows-v3) the v3 one.
 //!
 //! Documentation for workflows API
 //!

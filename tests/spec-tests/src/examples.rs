@@ -2,7 +2,7 @@
 
 //! The specs' own examples, deserialized into the generated types and serialized back.
 //!
-//! 901 instances assembled from 4155 examples that match their schema; 302 examples contradict their own schema and are not tested.
+//! 2088 instances assembled from 10062 examples that match their schema; 860 examples contradict their own schema and are not tested.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -544,6 +544,646 @@ fn ad_manager() {
 }
 
 #[test]
+fn ad_publishing_v3() {
+    round_trip::<
+        ghl_ad_publishing_v3::types::AdCampaignDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/AdCampaignDTO",
+        "{\"id\":\"camp_abc123\",\"locale\":{\"country\":\"US\",\"language\":\"en\"},\"name\":\"Q1 Lead Gen Campaign\",\"publishingStatus\":\"PUBLISHED\",\"mediaType\":\"STANDARD_UPDATE\",\"audience\":{\"geoLocations\":[],\"targetAudience\":{\"include\":[],\"exclude\":[]}},\"unitCost\":{\"amount\":500},\"campaignType\":\"SPONSORED_UPDATES\",\"adCampaignGroupId\":\"cg_abc123\",\"adCampaignId\":\"123456789\",\"ads\":[{\"name\":\"Ad 1\",\"headline\":\"Your next career move\"}],\"linkedInError\":\"Bid below minimum\",\"meta\":{}}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::AdCampaignGroupDataDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/AdCampaignGroupDataDTO",
+        "{\"id\":\"cg_abc123\",\"locationId\":\"loc_abc123\",\"budget\":{\"budgetType\":\"DAILY\",\"amount\":10000},\"adCampaigns\":[{\"name\":\"Campaign 1\",\"publishingStatus\":\"PUBLISHED\"}],\"adBudgetOptimization\":\"MAX_REACH\",\"objectiveType\":\"LEAD_GENERATION\",\"name\":\"Q1 Lead Gen\",\"adCampaignGroupId\":\"123456789\",\"publishingStatus\":\"PUBLISHED\",\"linkedInAdAccountId\":\"12345678\",\"unpublishedChanges\":false,\"meta\":{},\"linkedInError\":\"Budget below minimum\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::AdScheduleTargetDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/AdScheduleTargetDTO",
+        "{\"startMinute\":\"ZERO\",\"endMinute\":\"ZERO\",\"dayOfWeek\":\"MONDAY\",\"startHour\":9,\"endHour\":17}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::AudienceCustomAudienceItemDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/AudienceCustomAudienceItemDTO",
+        "{\"id\":\"23851234567890\",\"name\":\"Website Visitors - Last 30 Days\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::AudienceDimensionDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/AudienceDimensionDTO",
+        "{\"isAgeUnknown\":false,\"genders\":[\"MALE\",\"FEMALE\"],\"parentalStatuses\":[\"PARENT\"],\"audienceSegments\":{\"customAudiences\":[\"customers/123/customAudiences/456\"],\"userLists\":[],\"userInterests\":[]}}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::AudienceDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/AudienceDTO",
+        "{\"geoLocations\":[{\"name\":\"India\",\"urn\":\"urn:li:geo:102713980\",\"facetUrn\":\"urn:li:adTargetingFacet:locations\",\"selectionType\":\"include\"}],\"targetAudience\":{\"include\":[],\"exclude\":[]}}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::AudienceInterestDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/AudienceInterestDTO",
+        "{\"id\":\"6003139266461\",\"name\":\"Fitness and wellness\",\"type\":\"interests\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::AudienceLocaleDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/AudienceLocaleDTO",
+        "{\"name\":\"English (US)\",\"key\":6}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::AudienceLocationDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/AudienceLocationDTO",
+        "{\"key\":\"US\",\"name\":\"United States\",\"type\":\"country\",\"selectionType\":\"include\",\"radius\":25,\"radiusUnit\":\"mi\",\"geometry\":{\"location\":{\"lat\":40.7128,\"lng\":-74.006},\"locationType\":\"APPROXIMATE\"}}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::AudienceLocationGeometry,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/AudienceLocationGeometry",
+        "{\"location\":{\"lat\":40.7128,\"lng\":-74.006},\"locationType\":\"APPROXIMATE\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::AudiencePlacementsDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/AudiencePlacementsDTO",
+        "{\"facebook\":[\"feed\",\"right_hand_column\",\"marketplace\"],\"instagram\":[\"stream\",\"story\",\"explore\"],\"messenger\":[\"messenger_home\"]}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::AudienceSegmentsDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/AudienceSegmentsDTO",
+        "{\"customAudiences\":[\"customers/123/customAudiences/456\"],\"userLists\":[\"customers/123/userLists/789\"],\"userInterests\":[\"customers/123/userInterests/321\"]}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::Budget,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/Budget",
+        "{\"budgetType\":\"DAILY\",\"amount\":1000,\"scheduleStartDate\":\"2024-01-01\",\"scheduleEndDate\":\"2024-01-31\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::CallAssetPayloadDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/CallAssetPayloadDTO",
+        "{\"phoneNumber\":\"+14155551234\",\"countryCode\":\"US\",\"callConversionAction\":\"customers/123/conversionActions/456\",\"adScheduleTargets\":[{\"startMinute\":\"ZERO\",\"endMinute\":\"ZERO\",\"dayOfWeek\":\"MONDAY\",\"startHour\":9,\"endHour\":17}],\"resourceName\":\"customers/123/assets/456\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::CampaignDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/CampaignDTO",
+        "{\"id\":\"camp_abc123\",\"name\":\"My Campaign\",\"locationId\":\"loc_abc123\",\"advertisingChannelType\":\"SEARCH\",\"advertisingChannelSubType\":\"SEARCH_MOBILE_APP\",\"goalType\":\"WEBSITE_TRAFFIC\",\"budget\":{\"budgetType\":\"DAILY\",\"amount\":5000,\"scheduleStartDate\":\"2024-01-01\"},\"audience\":{\"geoLocations\":[{\"key\":\"geoTargetConstants/2840\",\"name\":\"United States\"}]},\"networkSettings\":{\"targetSearchNetwork\":true,\"targetContentNetwork\":false},\"biddingStrategy\":{\"type\":\"MAXIMIZE_CONVERSIONS\",\"value\":1000000},\"assets\":{\"calls\":[],\"sitelinks\":[],\"images\":[]},\"isEuPoliticalAds\":false,\"adGroups\":[{\"id\":\"ag_1\",\"name\":\"Ad Group 1\",\"adContent\":[]}],\"campaignGoal\":{\"type\":\"WEBSITE_TRAFFIC\",\"isCustomConversionGoal\":false},\"adSchedule\":[{\"dayOfWeek\":\"MONDAY\",\"from\":\"09:00\",\"to\":\"17:00\"}],\"publishingStatus\":\"PUBLISHED\",\"googleAdAccountId\":\"123-456-7890\",\"unpublishedChanges\":false,\"maximumCpc\":2000000,\"googleCampaignId\":\"customers/123/campaigns/456\",\"source\":\"WEBSITE\",\"advancedOptions\":{\"source\":\"WEBSITE\",\"postId\":\"post_abc123\"}}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::ConsentDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/ConsentDTO",
+        "{\"checkRequired\":true,\"id\":1,\"consent\":{\"localized\":{\"en_US\":\"I agree to receive marketing communications\"}}}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::ConversionValueSettings,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/ConversionValueSettings",
+        "{\"defaultValue\":10,\"defaultCurrencyCode\":\"USD\",\"alwaysUseDefaultValue\":false}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::CreateConversationFormDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/CreateConversationFormDTO",
+        "{\"locationId\":\"loc_abc123\",\"name\":\"Welcome Form\",\"text\":\"Hi! How can we help?\",\"questions\":[{\"question\":\"How can we help?\",\"response\":\"Thanks for reaching out! A team member will assist you shortly.\"},{\"question\":\"I want to learn more\",\"response\":\"Great! Here is a link to our services.\"}]}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::CreateGoogleIntegrationDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/CreateGoogleIntegrationDTO",
+        "{\"locationId\":\"loc_abc123\",\"adAccountId\":\"123-456-7890\",\"mccId\":\"987-654-3210\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::CreateIntegrationDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/CreateIntegrationDTO",
+        "{\"locationId\":\"loc_abc123\",\"pageId\":\"123456789\",\"adAccountId\":\"act_123456\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::CreateLeadFormDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/CreateLeadFormDTO",
+        "{\"type\":\"MORE_VOLUME\",\"name\":\"Contact Form\",\"locationId\":\"loc_abc123\",\"greetingCard\":{\"title\":\"Welcome!\",\"style\":\"LIST_STYLE\",\"content\":[\"Learn more about our services\"]},\"questions\":[{\"label\":\"What is your name?\",\"key\":\"name\",\"type\":\"SHORT_ANSWER\",\"options\":[{\"key\":\"option 1\",\"value\":\"Option 1\"}]}],\"questionPageHeadline\":\"Tell us about yourself\",\"privacyPolicyLink\":\"https://example.com/privacy\",\"privacyPolicyText\":\"We respect your privacy\",\"customDisclaimer\":{\"title\":\"Terms & Conditions\",\"body\":\"By submitting...\",\"checkboxes\":[{\"isRequired\":true,\"text\":\"I agree\",\"key\":\"terms\"}]},\"thankYouPage\":{\"title\":\"Thank You!\",\"body\":\"We will contact you soon\",\"buttonText\":\"Visit Website\",\"buttonType\":\"VIEW_WEBSITE\",\"buttonLink\":\"https://example.com\"},\"isDraft\":true,\"draftFormId\":\"1234567890\",\"locale\":\"EN_US\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::CreateLinkedinIntegrationDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/CreateLinkedinIntegrationDTO",
+        "{\"locationId\":\"loc_123\",\"adAccountId\":\"12345678\",\"adAccountName\":\"My Ad Account\",\"currencyCode\":\"USD\",\"organizationId\":\"12345678\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::CreateOfflineUserListJobDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/CreateOfflineUserListJobDTO",
+        "{\"locationId\":\"loc_abc123\",\"smartListIds\":[\"sl_123\"],\"csvPath\":\"/uploads/users.csv\",\"userListId\":\"ul_123\",\"isDynamic\":false}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::CreationLocaleDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/CreationLocaleDTO",
+        "{\"country\":\"US\",\"language\":\"en\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::CustomDisclaimer,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/CustomDisclaimer",
+        "{\"title\":\"Terms & Conditions\",\"body\":\"By submitting...\",\"checkboxes\":[{\"isRequired\":true,\"text\":\"I agree to the Terms & Conditions\",\"key\":\"terms_checkbox\"},{\"isRequired\":false,\"text\":\"I would like to receive marketing emails\",\"key\":\"marketing_optin\"}]}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::CustomDisclaimerCheckbox,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/CustomDisclaimerCheckbox",
+        "{\"isRequired\":true,\"text\":\"I agree to terms\",\"key\":\"terms_checkbox\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::CustomQuestionFieldDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/CustomQuestionFieldDTO",
+        "{\"customQuestionText\":\"What service are you interested in?\",\"singleChoiceAnswers\":[]}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::FacebookAudienceDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/FacebookAudienceDTO",
+        "{\"geoLocations\":[{\"key\":\"US\",\"name\":\"United States\",\"type\":\"country\",\"selectionType\":\"include\"},{\"key\":\"2421836\",\"name\":\"New York\",\"type\":\"city\",\"selectionType\":\"include\",\"radius\":25,\"radiusUnit\":\"mile\"}],\"locales\":[{\"name\":\"English (US)\",\"key\":6}],\"placements\":{\"facebook\":[\"feed\"],\"instagram\":[\"story\"],\"messenger\":[\"messenger_home\"]},\"placementType\":\"auto\",\"lookalike\":[{\"id\":\"23851234567890\",\"name\":\"Lookalike - Website Visitors\"}],\"retargeting\":[{\"id\":\"23851234567891\",\"name\":\"Website Visitors - Last 30 Days\"}],\"interests\":[{\"id\":\"6003139266461\",\"name\":\"Fitness and wellness\",\"type\":\"interests\"}],\"ageMin\":18,\"ageMax\":65,\"genders\":[1,2]}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::FbSetDefaultPageBodyDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/FbSetDefaultPageBodyDTO",
+        "{\"pageId\":\"103456789012345\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::FbUpdateAudienceBodyDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/FbUpdateAudienceBodyDTO",
+        "{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\",\"name\":\"My Custom Audience\",\"description\":\"Lookalike audience from website visitors\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::FlexibleRuleUserListDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/FlexibleRuleUserListDTO",
+        "{\"inclusiveRuleOperator\":\"AND\",\"inclusiveOperands\":[{\"lookbackWindowDays\":30,\"rule\":{\"ruleItemGroups\":[]}}],\"exclusiveOperands\":[]}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::FormQuestion,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/FormQuestion",
+        "{\"label\":\"What is your name?\",\"key\":\"name\",\"type\":\"SHORT_ANSWER\",\"options\":[{\"key\":\"option 1\",\"value\":\"Option 1\"}]}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::FormQuestionOption,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/FormQuestionOption",
+        "{\"key\":\"option 1\",\"value\":\"Option 1\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GeoAddressComponentDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GeoAddressComponentDTO",
+        "{\"longName\":\"New York\",\"shortName\":\"NY\",\"types\":[\"locality\",\"political\"]}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GeoGeometryDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GeoGeometryDTO",
+        "{\"location\":{\"lat\":40.7128,\"lng\":-74.006},\"locationType\":\"APPROXIMATE\",\"viewport\":{\"northeast\":{\"lat\":40.8,\"lng\":-73.9},\"southwest\":{\"lat\":40.6,\"lng\":-74.1}}}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GeoLatLngDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GeoLatLngDTO",
+        "{\"lat\":40.7128,\"lng\":-74.006}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GeoLocationDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GeoLocationDTO",
+        "{\"name\":\"India\",\"urn\":\"urn:li:geo:12321321\",\"facetUrn\":\"urn:li:adTargetingFacet:locations\",\"selectionType\":\"include\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GeoViewportDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GeoViewportDTO",
+        "{\"northeast\":{\"lat\":40.8,\"lng\":-73.9},\"southwest\":{\"lat\":40.6,\"lng\":-74.1}}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GoogleAdContentDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAdContentDTO",
+        "{\"id\":\"ad_abc123\",\"name\":\"Summer Sale Ad\",\"mediaType\":\"IMAGE\",\"headlines\":[\"Buy Now\",\"Best Deals\"],\"longHeadlines\":[\"Discover Great Deals Today\"],\"descriptions\":[\"Great products\"],\"finalUrl\":\"https://example.com\",\"path1\":\"products\",\"path2\":\"deals\",\"isDeleted\":false,\"adError\":\"Landing page URL is invalid\",\"publishingStatus\":\"PUBLISHED\",\"adId\":\"ad_internal_abc\",\"adCampaignId\":\"camp_abc123\",\"adGroupId\":\"ag_abc123\",\"googleAdId\":\"customers/123/ads/456\",\"media\":[{\"type\":\"IMAGE\",\"src\":\"https://example.com/ad.jpg\"}],\"callToActionLabel\":\"LEARN_MORE\",\"businessName\":\"Acme Corp\",\"youtubeVideoLinks\":[{\"youtubeVideoId\":\"dQw4w9WgXcQ\"}],\"carouselCards\":[{\"headline\":\"Shop Now\",\"finalUrl\":\"https://example.com\",\"callToActionLabel\":\"LEARN_MORE\"}],\"placements\":[\"YOUTUBE\"],\"customChannels\":false}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GoogleAdGroupAudienceDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAdGroupAudienceDTO",
+        "{\"geoLocations\":[{\"key\":\"geoTargetConstants/2840\",\"name\":\"United States\",\"type\":\"country\"}],\"locales\":[{\"name\":\"English\",\"key\":\"1000\"}]}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GoogleAdGroupDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAdGroupDTO",
+        "{\"id\":\"ag_abc123\",\"adGroupId\":\"customers/123/adGroups/456\",\"name\":\"Ad Group 1\",\"adCampaignId\":\"camp_abc123\",\"adContent\":[{\"id\":\"ad_1\",\"name\":\"Summer Sale Ad\",\"mediaType\":\"IMAGE\"}],\"keywords\":{\"positives\":[{\"keyword\":\"digital marketing\",\"matchType\":\"BROAD\"}],\"negatives\":[]},\"publishingStatus\":\"PUBLISHED\",\"adGroupError\":\"Keyword policy violation\",\"googleAdGroupId\":\"customers/123/adGroups/456\",\"customChannels\":false,\"selectedChannels\":[\"YOUTUBE\"],\"googleAudienceId\":\"customers/123/audiences/789\",\"audience\":{\"geoLocations\":[{\"key\":\"geoTargetConstants/2840\",\"name\":\"United States\"}],\"locales\":[]}}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GoogleAdScheduleDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAdScheduleDTO",
+        "{\"dayOfWeek\":\"MONDAY\",\"from\":\"09:00\",\"to\":\"17:00\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GoogleAssetImageDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAssetImageDTO",
+        "{\"url\":\"https://example.com/logo.png\",\"resourceName\":\"customers/123/assets/456\",\"name\":\"Logo\",\"error\":\"Image too large\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GoogleAssetsDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GoogleAssetsDTO",
+        "{\"calls\":[\"customers/123/assets/456\"],\"sitelinks\":[\"customers/123/assets/789\"],\"leadForm\":\"customers/123/assets/321\",\"images\":[{\"url\":\"https://example.com/logo.png\",\"name\":\"Logo\"}],\"businessLogo\":{\"url\":\"https://example.com/logo.png\",\"name\":\"Business Logo\"}}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GoogleBiddingStrategyDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GoogleBiddingStrategyDTO",
+        "{\"type\":\"MAXIMIZE_CONVERSIONS\",\"value\":1000000}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GoogleBudgetDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GoogleBudgetDTO",
+        "{\"budgetType\":\"DAILY\",\"amount\":5000,\"scheduleStartDate\":\"2024-01-01\",\"scheduleEndDate\":\"2024-12-31\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GoogleCampaignAudienceDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GoogleCampaignAudienceDTO",
+        "{\"geoLocations\":[{\"key\":\"geoTargetConstants/2840\",\"name\":\"United States\",\"type\":\"country\"}],\"locales\":[{\"name\":\"English\",\"key\":\"1000\"}],\"gender\":[{\"enum\":\"MALE\",\"negative\":false}],\"ageRange\":[{\"enum\":\"AGE_RANGE_25_34\",\"negative\":false}],\"segments\":[{\"type\":\"USER_LIST\",\"id\":\"customers/123/userLists/456\"}],\"targetInterests\":{\"affinity\":[\"customers/123/userInterests/789\"],\"inMarket\":[]}}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GoogleCampaignGoalDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GoogleCampaignGoalDTO",
+        "{\"type\":\"WEBSITE_TRAFFIC\",\"value\":\"customers/123/conversionActions/456\",\"isCustomConversionGoal\":false}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GoogleCarouselCardDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GoogleCarouselCardDTO",
+        "{\"headline\":\"Shop Now\",\"finalUrl\":\"https://example.com\",\"callToActionLabel\":\"LEARN_MORE\",\"media\":[{\"type\":\"IMAGE\",\"src\":\"https://example.com/card.jpg\"}]}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GoogleDemographicTargetDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GoogleDemographicTargetDTO",
+        "{\"enum\":\"MALE\",\"negative\":false}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GoogleGeoLocationDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GoogleGeoLocationDTO",
+        "{\"key\":\"geoTargetConstants/2840\",\"id\":\"ChIJOwg_06VPwokRYv534QaPC8g\",\"name\":\"New York\",\"countryName\":\"United States\",\"type\":\"city\",\"radius\":25,\"radiusUnit\":\"mi\",\"selectionType\":\"include\",\"resourceName\":\"customers/123/geoTargetConstants/2840\",\"placeId\":\"ChIJOwg_06VPwokRYv534QaPC8g\",\"formattedAddress\":\"New York, NY, USA\",\"geometry\":{\"location\":{\"lat\":40.7128,\"lng\":-74.006},\"locationType\":\"APPROXIMATE\"},\"addressComponents\":[{\"longName\":\"New York\",\"shortName\":\"NY\",\"types\":[\"locality\",\"political\"]}]}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GoogleKeywordItemDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GoogleKeywordItemDTO",
+        "{\"keyword\":\"digital marketing\",\"matchType\":\"BROAD\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GoogleKeywordsDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GoogleKeywordsDTO",
+        "{\"positives\":[{\"keyword\":\"digital marketing\",\"matchType\":\"BROAD\"}],\"negatives\":[{\"keyword\":\"free\",\"matchType\":\"EXACT\"}]}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GoogleLocaleDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GoogleLocaleDTO",
+        "{\"name\":\"English\",\"key\":\"1000\",\"id\":\"1000\",\"resourceName\":\"languageConstants/1000\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GoogleMediaDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GoogleMediaDTO",
+        "{\"type\":\"IMAGE\",\"src\":\"https://example.com/image.jpg\",\"isLogo\":false,\"error\":\"Invalid format\",\"url\":\"https://example.com/image.jpg\",\"imageType\":\"SQUARE\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GoogleNetworkSettingsDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GoogleNetworkSettingsDTO",
+        "{\"targetSearchNetwork\":true,\"targetContentNetwork\":false}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GoogleSegmentTargetDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GoogleSegmentTargetDTO",
+        "{\"type\":\"USER_LIST\",\"id\":\"customers/123/userLists/456\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GoogleTargetInterestsDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GoogleTargetInterestsDTO",
+        "{\"affinity\":[\"customers/123/userInterests/789\"],\"inMarket\":[\"customers/123/userInterests/321\"]}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GoogleYouTubeVideoLinkDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GoogleYouTubeVideoLinkDTO",
+        "{\"youtubeVideoId\":\"dQw4w9WgXcQ\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::GreetingCard,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/GreetingCard",
+        "{\"title\":\"Welcome!\",\"style\":\"LIST_STYLE\",\"content\":[\"Learn more about our services\"]}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::HiddenFieldDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/HiddenFieldDTO",
+        "{\"name\":\"utm_source\",\"value\":\"linkedin\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::KeywordSuggestionDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/KeywordSuggestionDTO",
+        "{\"url\":\"https://example.com\",\"languageCode\":\"en\",\"locations\":[\"US\",\"CA\"],\"keywords\":[\"marketing\"]}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::LeadFormAssetPayloadDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/LeadFormAssetPayloadDTO",
+        "{\"resourceName\":\"customers/123/assets/456\",\"headline\":\"Get a free quote\",\"description\":\"Fill out this form and we will contact you within 24 hours\",\"businessName\":\"Acme Corp\",\"privacyPolicyUrl\":\"https://example.com/privacy\",\"fields\":[{\"inputType\":\"FULL_NAME\",\"singleChoiceAnswers\":[]},{\"inputType\":\"EMAIL\",\"singleChoiceAnswers\":[]}],\"callToActionType\":\"GET_QUOTE\",\"callToActionDescription\":\"Request your free quote now\",\"backgroundImageAsset\":\"customers/123/assets/789\",\"desiredIntent\":\"HIGH_INTENT\",\"customQuestionFields\":[{\"customQuestionText\":\"What service are you interested in?\",\"singleChoiceAnswers\":[]}],\"postSubmitHeadline\":\"Thank you!\",\"postSubmitDescription\":\"We will be in touch shortly\",\"postSubmitCallToActionType\":\"VISIT_SITE\",\"finalUrls\":\"https://example.com/thank-you\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::LeadFormContentDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/LeadFormContentDTO",
+        "{\"questions\":[{\"question\":{\"localized\":{\"en_US\":\"First name\"}},\"name\":\"firstName\",\"questionDetails\":{\"textQuestionDetails\":{}}}],\"description\":{\"localized\":{\"en_US\":\"Fill out this quick form\"}},\"headline\":{\"localized\":{\"en_US\":\"Get in touch\"}},\"postSubmissionInfo\":{\"message\":{\"localized\":{\"en_US\":\"Thank you!\"}},\"callToAction\":{\"callToActionTarget\":{\"landingPageUrl\":\"https://example.com/thank-you\"},\"callToActionLabel\":\"LEARN_MORE\"}},\"legalInfo\":{\"consents\":[{\"checkRequired\":true,\"id\":1,\"consent\":{\"localized\":{\"en_US\":\"I agree\"}}}],\"privacyPolicyUrl\":\"https://example.com/privacy\"}}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::LeadFormFieldDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/LeadFormFieldDTO",
+        "{\"inputType\":\"FULL_NAME\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::LeadFormQuestionDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/LeadFormQuestionDTO",
+        "{\"question\":{\"localized\":{\"en_US\":\"What is your first name?\"}},\"name\":\"firstName\",\"questionDetails\":{\"textQuestionDetails\":{}},\"predefinedField\":\"FIRST_NAME\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::LegalInfoDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/LegalInfoDTO",
+        "{\"consents\":[{\"checkRequired\":true,\"id\":1,\"consent\":{\"localized\":{\"en_US\":\"I agree to terms\"}}}],\"privacyPolicyUrl\":\"https://example.com/privacy\",\"legalDisclaimer\":{\"localized\":{\"en_US\":\"By submitting, you accept our Privacy Policy\"}}}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::LinkedInAdDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/LinkedInAdDTO",
+        "{\"id\":\"ad_abc123\",\"name\":\"Summer Sale Ad\",\"introductoryText\":\"Check out our summer sale!\",\"destinationUrl\":\"https://example.com\",\"callToActionLabel\":\"LEARN_MORE\",\"destinationFormId\":\"form_abc123\",\"contentReferenceString\":\"urn:li:share:123\",\"media\":[{\"type\":\"image\",\"src\":\"https://example.com/image.jpg\"}],\"adCampaignId\":\"camp_abc123\",\"adId\":\"12345678\",\"headline\":\"Your next career move starts here\",\"publishingStatus\":\"PUBLISHED\",\"adCampaignGroupId\":\"cg_abc123\",\"description\":\"Join thousands who already made the switch\",\"meta\":{\"tone\":\"professional\"},\"linkedInError\":\"Ad rejected by policy\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::LinkedInCreateLeadFormBodyDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/LinkedInCreateLeadFormBodyDTO",
+        "{\"owner\":{\"sponsoredAccount\":\"urn:li:sponsoredAccount:123456\"},\"creationLocale\":{\"country\":\"US\",\"language\":\"en\"},\"name\":\"Contact Us\",\"state\":\"PUBLISHED\",\"content\":{\"questions\":[{\"question\":{\"localized\":{\"en_US\":\"First name\"}},\"name\":\"firstName\",\"questionDetails\":{\"textQuestionDetails\":{}}}],\"description\":{\"localized\":{\"en_US\":\"Fill out this quick form\"}},\"headline\":{\"localized\":{\"en_US\":\"Get in touch\"}},\"postSubmissionInfo\":{\"message\":{\"localized\":{\"en_US\":\"Thank you!\"}},\"callToAction\":{\"callToActionTarget\":{\"landingPageUrl\":\"https://example.com/thank-you\"},\"callToActionLabel\":\"LEARN_MORE\"}},\"legalInfo\":{\"consents\":[{\"checkRequired\":true,\"id\":1,\"consent\":{\"localized\":{\"en_US\":\"I agree\"}}}],\"privacyPolicyUrl\":\"https://example.com/privacy\"}},\"hiddenFields\":[{\"name\":\"utm_source\",\"value\":\"linkedin\"}]}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::LinkedInMediaDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/LinkedInMediaDTO",
+        "{\"type\":\"image\",\"src\":\"https://example.com/image.jpg\",\"frames\":[\"https://example.com/frame1.jpg\"],\"selectedPoster\":0,\"thumbnailUrl\":\"https://example.com/thumb.jpg\",\"name\":\"ad_image.jpg\",\"headline\":\"Get started today\",\"destinationUrl\":\"https://example.com\",\"fileSizeBytes\":102400}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::LinkedInUpdateAdStatusBodyDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/LinkedInUpdateAdStatusBodyDTO",
+        "{\"operationType\":\"PAUSED\",\"type\":\"adCampaign\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::LocalizedStringDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/LocalizedStringDTO",
+        "{\"localized\":{\"en_US\":\"Hello\"}}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::LocationIdBodyDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/LocationIdBodyDTO",
+        "{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::MediaDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/MediaDTO",
+        "{\"src\":\"https://example.com/image.jpg\",\"thumbnailUrl\":\"https://example.com/thumb.jpg\",\"selectedPoster\":0,\"type\":\"IMAGE\",\"name\":\"ad_image.jpg\",\"headline\":\"Great Offer\",\"description\":\"Click to learn more\",\"link\":\"https://example.com\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::MemberDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/MemberDTO",
+        "{\"memberType\":\"KEYWORD\",\"keyword\":\"marketing\",\"url\":\"https://example.com\",\"app\":\"com.example.app\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::MultipleChoiceOptionDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/MultipleChoiceOptionDTO",
+        "{\"id\":1,\"text\":{\"localized\":{\"en_US\":\"Yes\"}}}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::MultipleChoiceQuestionDetailsDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/MultipleChoiceQuestionDetailsDTO",
+        "{\"options\":[{\"id\":1,\"text\":{\"localized\":{\"en_US\":\"Yes\"}}}]}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::PostSubmissionCallToActionDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/PostSubmissionCallToActionDTO",
+        "{\"callToActionTarget\":{\"landingPageUrl\":\"https://example.com/thank-you\"},\"callToActionLabel\":\"LEARN_MORE\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::PostSubmissionCallToActionTargetDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/PostSubmissionCallToActionTargetDTO",
+        "{\"landingPageUrl\":\"https://example.com/thank-you\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::PostSubmissionInfoDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/PostSubmissionInfoDTO",
+        "{\"message\":{\"localized\":{\"en_US\":\"Thank you!\"}},\"callToAction\":{\"callToActionTarget\":{\"landingPageUrl\":\"https://example.com/thank-you\"},\"callToActionLabel\":\"LEARN_MORE\"}}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::PublishingProgressResponseDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/PublishingProgressResponseDTO",
+        "{\"campaignId\":\"507f1f77bcf86cd799439011\",\"publishingStatus\":\"PUBLISHING\",\"total\":5,\"processed\":2,\"isComplete\":false,\"hasFailed\":false}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::QuestionDetailsDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/QuestionDetailsDTO",
+        "{\"textQuestionDetails\":{},\"multipleChoiceQuestionDetails\":{\"options\":[{\"id\":1,\"text\":{\"localized\":{\"en_US\":\"Yes\"}}}]}}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::RuleBasedUserListDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/RuleBasedUserListDTO",
+        "{\"prepopulationStatus\":\"REQUESTED\",\"flexibleRuleUserList\":{\"inclusiveRuleOperator\":\"AND\",\"inclusiveOperands\":[],\"exclusiveOperands\":[]}}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::RuleDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/RuleDTO",
+        "{\"ruleItemGroups\":[{\"ruleItems\":[{\"name\":\"url__\",\"stringRuleItem\":{\"operator\":\"CONTAINS\",\"value\":\"/products\"}}]}]}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::RuleItemDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/RuleItemDTO",
+        "{\"name\":\"url__\",\"stringRuleItem\":{\"operator\":\"CONTAINS\",\"value\":\"/products\"}}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::RuleItemGroupDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/RuleItemGroupDTO",
+        "{\"ruleItems\":[{\"name\":\"url__\",\"stringRuleItem\":{\"operator\":\"CONTAINS\",\"value\":\"/products\"}}]}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::RuleOperandDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/RuleOperandDTO",
+        "{\"lookbackWindowDays\":30,\"rule\":{\"ruleItemGroups\":[{\"ruleItems\":[{\"name\":\"url__\",\"stringRuleItem\":{\"operator\":\"CONTAINS\",\"value\":\"/products\"}}]}]}}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::SelectedAttributeDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/SelectedAttributeDTO",
+        "{\"urn\":\"urn:li:geo:103644278\",\"name\":\"United States\",\"categoryName\":\"Location\",\"facet\":\"urn:li:adTargetingFacet:locations\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::SitelinkAssetPayloadDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/SitelinkAssetPayloadDTO",
+        "{\"resourceName\":\"customers/123/assets/456\",\"linkText\":\"Pricing\",\"finalUrls\":\"https://example.com/pricing\",\"description1\":\"See our plans and pricing\",\"description2\":\"Starting at $9/month\",\"startDate\":\"2024-01-01\",\"endDate\":\"2024-12-31\",\"adScheduleTargets\":[{\"startMinute\":\"ZERO\",\"endMinute\":\"ZERO\",\"dayOfWeek\":\"MONDAY\",\"startHour\":9,\"endHour\":17}]}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::SponsoredAccountOwnerDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/SponsoredAccountOwnerDTO",
+        "{\"sponsoredAccount\":\"urn:li:sponsoredAccount:123456\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::StringRuleItemDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/StringRuleItemDTO",
+        "{\"operator\":\"CONTAINS\",\"value\":\"/products\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::TargetAudienceDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/TargetAudienceDTO",
+        "{\"include\":[[{\"urn\":\"urn:li:geo:103644278\",\"name\":\"United States\",\"categoryName\":\"Location\",\"facet\":\"urn:li:adTargetingFacet:locations\"}]],\"exclude\":[]}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::ThankYouPage,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/ThankYouPage",
+        "{\"title\":\"Thank You!\",\"body\":\"We will contact you soon\",\"buttonText\":\"Visit Website\",\"buttonType\":\"VIEW_WEBSITE\",\"buttonLink\":\"https://example.com\",\"businessPhone\":\"+1234567890\",\"countryCode\":\"US\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::UnitCostDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/UnitCostDTO",
+        "{\"amount\":500}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::UpdateCustomAudienceBatchDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/UpdateCustomAudienceBatchDTO",
+        "{\"locationId\":\"loc_abc123\",\"csvPath\":\"/uploads/audience.csv\",\"operationType\":\"ADD\",\"smartlistIds\":[\"list_1\",\"list_2\"],\"dynamicAudience\":\"true\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::UpdateCustomAudienceDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/UpdateCustomAudienceDTO",
+        "{\"locationId\":\"loc_abc123\",\"contactId\":\"contact_123\",\"fbAdAccountId\":\"act_123456\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::UpsertAdDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/UpsertAdDTO",
+        "{\"id\":\"ad_123\",\"locationId\":\"loc_abc123\",\"name\":\"My Ad Creative\",\"primaryText\":\"Check out our offer!\",\"headline\":\"Great Deal\",\"description\":\"Limited time offer\",\"imageUrl\":\"https://example.com/img.jpg\",\"mediaType\":\"SINGLE\",\"media\":[{\"src\":\"https://example.com/image.jpg\",\"thumbnailUrl\":\"https://example.com/thumb.jpg\",\"selectedPoster\":0,\"type\":\"IMAGE\",\"name\":\"ad_image.jpg\"}],\"multiAdvertiserAds\":false,\"campaignId\":\"camp_123\",\"adsetId\":\"adset_123\",\"cta\":\"LEARN_MORE\",\"conversationFormId\":\"conv_123\",\"destinationLink\":\"https://example.com\",\"destinationFormId\":\"form_123\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::UpsertAdsetDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/UpsertAdsetDTO",
+        "{\"id\":\"adset_123\",\"locationId\":\"loc_abc123\",\"name\":\"Targeting Group A\",\"pageId\":\"123456789\",\"instagramActorId\":\"ig_123\",\"messagingPlatforms\":[\"WHATSAPP\"],\"whatsappNumber\":\"+1234567890\",\"audience\":{\"geoLocations\":[{\"key\":\"US\",\"name\":\"United States\",\"type\":\"country\",\"selectionType\":\"include\"}],\"ageMin\":18,\"ageMax\":65,\"genders\":[1,2]},\"budget\":{\"budgetType\":\"DAILY\",\"amount\":1000,\"scheduleStartDate\":\"2024-01-01\",\"scheduleEndDate\":\"2024-01-31\"},\"conversionLocation\":\"website\",\"customEventType\":\"Purchase\",\"pixelId\":\"px_123\",\"campaignId\":\"camp_123\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::UpsertAssetsDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/UpsertAssetsDTO",
+        "{\"locationId\":\"loc_abc123\",\"type\":\"CALL\",\"payload\":{\"phoneNumber\":\"+14155551234\",\"countryCode\":\"US\"}}",
+    );
+    parses::<
+        ghl_ad_publishing_v3::types::UpsertAssetsDtoPayload,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/UpsertAssetsDTO/properties/payload",
+        "{\"phoneNumber\":\"+14155551234\",\"countryCode\":\"US\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::UpsertAudienceDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/UpsertAudienceDTO",
+        "{\"locationId\":\"loc_abc123\",\"resourceName\":\"customers/123/audiences/456\",\"name\":\"My Audience\",\"dimensions\":{\"isAgeUnknown\":false,\"genders\":[\"MALE\",\"FEMALE\"],\"parentalStatuses\":[\"PARENT\"],\"audienceSegments\":{\"customAudiences\":[\"customers/123/customAudiences/456\"],\"userLists\":[],\"userInterests\":[]}},\"exclusionDimension\":{\"genders\":[\"UNDETERMINED\"]}}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::UpsertCampaignDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/UpsertCampaignDTO",
+        "{\"id\":\"camp_123\",\"locationId\":\"loc_abc123\",\"name\":\"Summer Campaign\",\"objective\":\"LEAD_GENERATION\",\"specialAdCategories\":[\"NONE\"],\"source\":\"facebook\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::UpsertConversionDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/UpsertConversionDTO",
+        "{\"locationId\":\"loc_abc123\",\"conversionId\":\"conv_456\",\"name\":\"Purchase Conversion\",\"type\":\"WEBPAGE\",\"category\":\"PURCHASE\",\"valueSettings\":{\"defaultValue\":10,\"defaultCurrencyCode\":\"USD\",\"alwaysUseDefaultValue\":false},\"countingType\":\"ONE_PER_CLICK\",\"attributionModel\":\"GOOGLE_ADS_LAST_CLICK\",\"clickThroughWindow\":30}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::UpsertConversionPixelDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/UpsertConversionPixelDTO",
+        "{\"locationId\":\"loc_abc123\",\"conversionPixelId\":\"px_123\",\"name\":\"My Pixel\",\"igUserId\":\"ig_user_123\",\"type\":\"LEAD_EVENT\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::UpsertSegmentDto,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/UpsertSegmentDTO",
+        "{\"name\":\"My Segment\",\"description\":\"Target audience segment\",\"members\":[{\"memberType\":\"KEYWORD\",\"keyword\":\"digital marketing\"},{\"memberType\":\"URL\",\"url\":\"https://example.com\"},{\"memberType\":\"APP\",\"app\":\"com.example.app\"}],\"status\":\"ENABLED\",\"type\":\"CUSTOM_SEGMENTS\",\"id\":\"seg_123\",\"membershipStatus\":\"OPEN\",\"ruleBasedUserList\":{\"prepopulationStatus\":\"REQUESTED\",\"flexibleRuleUserList\":{\"inclusiveOperands\":[],\"exclusiveOperands\":[]}},\"membershipLifeSpan\":30,\"seedUserListIds\":[\"list_1\"],\"countryCodes\":[\"US\",\"CA\"],\"expansionLevel\":\"BALANCED\"}",
+    );
+    round_trip::<
+        ghl_ad_publishing_v3::types::WelcomeMessageQuestion,
+    >(
+        "apps/v3/ad-publishing-v3.json#/components/schemas/WelcomeMessageQuestion",
+        "{\"question\":\"How can we help?\",\"response\":\"Thanks for reaching out\"}",
+    );
+}
+
+#[test]
 fn affiliate_manager() {
     round_trip::<
         ghl_affiliate_manager::types::AffiliateListMetaResponseDto,
@@ -603,6 +1243,70 @@ fn affiliate_manager() {
         ghl_affiliate_manager::types::PayoutListItemResponseDto,
     >(
         "apps/affiliate-manager.json#/components/schemas/PayoutListItemResponseDto",
+        "{\"_id\":\"65df04201e428a0c5ebb6571\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"affiliateId\":\"65df04201e428a0c5ebb6572\",\"campaignId\":\"65df04201e428a0c5ebb6573\",\"currency\":\"USD\",\"amount\":150,\"status\":\"pending\",\"payoutMonth\":\"2024-06-01T00:00:00.000Z\",\"dueAt\":\"2024-06-30T00:00:00.000Z\",\"paidAt\":\"2024-06-30T00:00:00.000Z\",\"paidMethod\":\"manual\",\"altId\":\"alt_123\",\"deleted\":false,\"isMigrated\":false,\"createdAt\":\"2024-06-16T00:00:00.000Z\",\"updatedAt\":\"2024-06-17T00:00:00.000Z\",\"campaign\":\"Summer Promo\",\"affiliateName\":\"John Doe\",\"affiliateEmail\":\"john.doe@example.com\",\"payoutMethod\":\"paypal\",\"affiliate\":{\"_id\":\"63d147176c5bbc30e9e091a4\",\"firstName\":\"John\",\"lastName\":\"Doe\",\"phone\":\"+1 888 888-8888\",\"deleted\":false,\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"active\":true,\"address\":\"123 Main St\",\"avatar\":\"https://example.com/avatar.png\",\"createdAt\":\"2024-06-16T00:00:00.000Z\",\"facebookUrl\":\"https://facebook.com/johndoe\",\"instagramUrl\":\"https://instagram.com/johndoe\",\"linkedInUrl\":\"https://linkedin.com/in/johndoe\",\"twitterUrl\":\"https://twitter.com/johndoe\",\"youtubeUrl\":\"https://youtube.com/channel\",\"websiteUrl\":\"https://example.com\",\"contactId\":\"ve9EPM428h8vShlRW1KT\",\"campaignIds\":[\"650173614761b33c46d33b19\"],\"vatId\":\"VAT123\",\"updatedAt\":\"2024-06-16T00:00:00.000Z\",\"email\":\"john.doe@example.com\",\"revenue\":1250.5,\"customer\":15,\"lead\":5,\"droppedCustomer\":2,\"clickCount\":100,\"paid\":500,\"currency\":\"USD\",\"owned\":750}}",
+    );
+}
+
+#[test]
+fn affiliate_manager_v3() {
+    round_trip::<
+        ghl_affiliate_manager_v3::types::AffiliateListMetaResponseDto,
+    >(
+        "apps/v3/affiliate-manager-v3.json#/components/schemas/AffiliateListMetaResponseDto",
+        "{\"count\":42}",
+    );
+    round_trip::<
+        ghl_affiliate_manager_v3::types::CommissionAffiliateResponseDto,
+    >(
+        "apps/v3/affiliate-manager-v3.json#/components/schemas/CommissionAffiliateResponseDto",
+        "{\"_id\":\"6385d230f6d19db03eef6fb2\",\"name\":\"John Doe\",\"email\":\"affiliate@example.com\"}",
+    );
+    round_trip::<
+        ghl_affiliate_manager_v3::types::CommissionCampaignResponseDto,
+    >(
+        "apps/v3/affiliate-manager-v3.json#/components/schemas/CommissionCampaignResponseDto",
+        "{\"id\":\"6385d230f6d19db03eef6fb2\",\"name\":\"Summer Promo\",\"liveMode\":true}",
+    );
+    round_trip::<
+        ghl_affiliate_manager_v3::types::CommissionCustomerResponseDto,
+    >(
+        "apps/v3/affiliate-manager-v3.json#/components/schemas/CommissionCustomerResponseDto",
+        "{\"_id\":\"6385d230f6d19db03eef6fb2\",\"firstName\":\"John\",\"lastName\":\"Doe\",\"email\":\"john@example.com\",\"type\":\"customer\"}",
+    );
+    round_trip::<
+        ghl_affiliate_manager_v3::types::CommissionListItemResponseDto,
+    >(
+        "apps/v3/affiliate-manager-v3.json#/components/schemas/CommissionListItemResponseDto",
+        "{\"_id\":\"6385d230f6d19db03eef6fb2\",\"productId\":\"6385d230f6d19db03eef6fb2\",\"productName\":\"Basic Plan\",\"qty\":1,\"productCommission\":25,\"commissionAmount\":25,\"amount\":100,\"unitDiscount\":5,\"campaignName\":\"Summer Promo\",\"commission\":25,\"commissionType\":\"percentage\",\"transactionAt\":\"2024-06-16T00:00:00.000Z\",\"transactionId\":\"txn_123\",\"affiliateId\":\"6385d230f6d19db03eef6fb2\",\"payoutId\":\"6385d230f6d19db03eef6fb2\",\"status\":\"pending\",\"currency\":\"USD\",\"isTrial\":false,\"customer\":{\"_id\":\"6385d230f6d19db03eef6fb2\",\"firstName\":\"John\",\"lastName\":\"Doe\",\"email\":\"john@example.com\",\"type\":\"customer\"},\"createdAt\":\"2024-06-16T00:00:00.000Z\",\"eventId\":\"evt_123\",\"campaign\":{\"id\":\"6385d230f6d19db03eef6fb2\",\"name\":\"Summer Promo\",\"liveMode\":true},\"affiliate\":{\"_id\":\"6385d230f6d19db03eef6fb2\",\"name\":\"John Doe\",\"email\":\"affiliate@example.com\"},\"dueAt\":\"2024-06-30T00:00:00.000Z\",\"liveMode\":true,\"tier\":1}",
+    );
+    round_trip::<
+        ghl_affiliate_manager_v3::types::GetAffiliateResponseDto,
+    >(
+        "apps/v3/affiliate-manager-v3.json#/components/schemas/GetAffiliateResponseDto",
+        "{\"_id\":\"63d147176c5bbc30e9e091a4\",\"firstName\":\"John\",\"lastName\":\"Doe\",\"phone\":\"+1 888 888-8888\",\"deleted\":false,\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"active\":true,\"address\":\"123 Main St\",\"avatar\":\"https://example.com/avatar.png\",\"createdAt\":\"2024-06-16T00:00:00.000Z\",\"facebookUrl\":\"https://facebook.com/johndoe\",\"instagramUrl\":\"https://instagram.com/johndoe\",\"linkedInUrl\":\"https://linkedin.com/in/johndoe\",\"twitterUrl\":\"https://twitter.com/johndoe\",\"youtubeUrl\":\"https://youtube.com/channel\",\"websiteUrl\":\"https://example.com\",\"contactId\":\"ve9EPM428h8vShlRW1KT\",\"campaignIds\":[\"650173614761b33c46d33b19\"],\"vatId\":\"VAT123\",\"updatedAt\":\"2024-06-16T00:00:00.000Z\",\"email\":\"john.doe@example.com\",\"revenue\":1250.5,\"customer\":15,\"lead\":5,\"droppedCustomer\":2,\"clickCount\":100,\"paid\":500,\"currency\":\"USD\",\"owned\":750}",
+    );
+    round_trip::<
+        ghl_affiliate_manager_v3::types::GetCommissionListResponseDto,
+    >(
+        "apps/v3/affiliate-manager-v3.json#/components/schemas/GetCommissionListResponseDto",
+        "{\"commissions\":[{\"_id\":\"6385d230f6d19db03eef6fb2\",\"productId\":\"6385d230f6d19db03eef6fb2\",\"productName\":\"Basic Plan\",\"qty\":1,\"productCommission\":25,\"commissionAmount\":25,\"amount\":100,\"unitDiscount\":5,\"campaignName\":\"Summer Promo\",\"commission\":25,\"commissionType\":\"percentage\",\"transactionAt\":\"2024-06-16T00:00:00.000Z\",\"transactionId\":\"txn_123\",\"affiliateId\":\"6385d230f6d19db03eef6fb2\",\"payoutId\":\"6385d230f6d19db03eef6fb2\",\"status\":\"pending\",\"currency\":\"USD\",\"isTrial\":false,\"customer\":{\"_id\":\"6385d230f6d19db03eef6fb2\",\"firstName\":\"John\",\"lastName\":\"Doe\",\"email\":\"john@example.com\",\"type\":\"customer\"},\"createdAt\":\"2024-06-16T00:00:00.000Z\",\"eventId\":\"evt_123\",\"campaign\":{\"id\":\"6385d230f6d19db03eef6fb2\",\"name\":\"Summer Promo\",\"liveMode\":true},\"affiliate\":{\"_id\":\"6385d230f6d19db03eef6fb2\",\"name\":\"John Doe\",\"email\":\"affiliate@example.com\"},\"dueAt\":\"2024-06-30T00:00:00.000Z\",\"liveMode\":true,\"tier\":1}],\"meta\":{\"count\":42}}",
+    );
+    round_trip::<
+        ghl_affiliate_manager_v3::types::GetPayoutListResponseDto,
+    >(
+        "apps/v3/affiliate-manager-v3.json#/components/schemas/GetPayoutListResponseDto",
+        "{\"payouts\":[{\"_id\":\"65df04201e428a0c5ebb6571\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"affiliateId\":\"65df04201e428a0c5ebb6572\",\"campaignId\":\"65df04201e428a0c5ebb6573\",\"currency\":\"USD\",\"amount\":150,\"status\":\"pending\",\"payoutMonth\":\"2024-06-01T00:00:00.000Z\",\"dueAt\":\"2024-06-30T00:00:00.000Z\",\"paidAt\":\"2024-06-30T00:00:00.000Z\",\"paidMethod\":\"manual\",\"altId\":\"alt_123\",\"deleted\":false,\"isMigrated\":false,\"createdAt\":\"2024-06-16T00:00:00.000Z\",\"updatedAt\":\"2024-06-17T00:00:00.000Z\",\"campaign\":\"Summer Promo\",\"affiliateName\":\"John Doe\",\"affiliateEmail\":\"john.doe@example.com\",\"payoutMethod\":\"paypal\",\"affiliate\":{\"_id\":\"63d147176c5bbc30e9e091a4\",\"firstName\":\"John\",\"lastName\":\"Doe\",\"phone\":\"+1 888 888-8888\",\"deleted\":false,\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"active\":true,\"address\":\"123 Main St\",\"avatar\":\"https://example.com/avatar.png\",\"createdAt\":\"2024-06-16T00:00:00.000Z\",\"facebookUrl\":\"https://facebook.com/johndoe\",\"instagramUrl\":\"https://instagram.com/johndoe\",\"linkedInUrl\":\"https://linkedin.com/in/johndoe\",\"twitterUrl\":\"https://twitter.com/johndoe\",\"youtubeUrl\":\"https://youtube.com/channel\",\"websiteUrl\":\"https://example.com\",\"contactId\":\"ve9EPM428h8vShlRW1KT\",\"campaignIds\":[\"650173614761b33c46d33b19\"],\"vatId\":\"VAT123\",\"updatedAt\":\"2024-06-16T00:00:00.000Z\",\"email\":\"john.doe@example.com\",\"revenue\":1250.5,\"customer\":15,\"lead\":5,\"droppedCustomer\":2,\"clickCount\":100,\"paid\":500,\"currency\":\"USD\",\"owned\":750}}],\"meta\":{\"count\":42}}",
+    );
+    round_trip::<
+        ghl_affiliate_manager_v3::types::ListAffiliatesResponseDto,
+    >(
+        "apps/v3/affiliate-manager-v3.json#/components/schemas/ListAffiliatesResponseDto",
+        "{\"affiliates\":[{\"_id\":\"63d147176c5bbc30e9e091a4\",\"firstName\":\"John\",\"lastName\":\"Doe\",\"phone\":\"+1 888 888-8888\",\"deleted\":false,\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"active\":true,\"address\":\"123 Main St\",\"avatar\":\"https://example.com/avatar.png\",\"createdAt\":\"2024-06-16T00:00:00.000Z\",\"facebookUrl\":\"https://facebook.com/johndoe\",\"instagramUrl\":\"https://instagram.com/johndoe\",\"linkedInUrl\":\"https://linkedin.com/in/johndoe\",\"twitterUrl\":\"https://twitter.com/johndoe\",\"youtubeUrl\":\"https://youtube.com/channel\",\"websiteUrl\":\"https://example.com\",\"contactId\":\"ve9EPM428h8vShlRW1KT\",\"campaignIds\":[\"650173614761b33c46d33b19\"],\"vatId\":\"VAT123\",\"updatedAt\":\"2024-06-16T00:00:00.000Z\",\"email\":\"john.doe@example.com\",\"revenue\":1250.5,\"customer\":15,\"lead\":5,\"droppedCustomer\":2,\"clickCount\":100,\"paid\":500,\"currency\":\"USD\",\"owned\":750}],\"meta\":{\"count\":42}}",
+    );
+    round_trip::<
+        ghl_affiliate_manager_v3::types::PayoutListItemResponseDto,
+    >(
+        "apps/v3/affiliate-manager-v3.json#/components/schemas/PayoutListItemResponseDto",
         "{\"_id\":\"65df04201e428a0c5ebb6571\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"affiliateId\":\"65df04201e428a0c5ebb6572\",\"campaignId\":\"65df04201e428a0c5ebb6573\",\"currency\":\"USD\",\"amount\":150,\"status\":\"pending\",\"payoutMonth\":\"2024-06-01T00:00:00.000Z\",\"dueAt\":\"2024-06-30T00:00:00.000Z\",\"paidAt\":\"2024-06-30T00:00:00.000Z\",\"paidMethod\":\"manual\",\"altId\":\"alt_123\",\"deleted\":false,\"isMigrated\":false,\"createdAt\":\"2024-06-16T00:00:00.000Z\",\"updatedAt\":\"2024-06-17T00:00:00.000Z\",\"campaign\":\"Summer Promo\",\"affiliateName\":\"John Doe\",\"affiliateEmail\":\"john.doe@example.com\",\"payoutMethod\":\"paypal\",\"affiliate\":{\"_id\":\"63d147176c5bbc30e9e091a4\",\"firstName\":\"John\",\"lastName\":\"Doe\",\"phone\":\"+1 888 888-8888\",\"deleted\":false,\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"active\":true,\"address\":\"123 Main St\",\"avatar\":\"https://example.com/avatar.png\",\"createdAt\":\"2024-06-16T00:00:00.000Z\",\"facebookUrl\":\"https://facebook.com/johndoe\",\"instagramUrl\":\"https://instagram.com/johndoe\",\"linkedInUrl\":\"https://linkedin.com/in/johndoe\",\"twitterUrl\":\"https://twitter.com/johndoe\",\"youtubeUrl\":\"https://youtube.com/channel\",\"websiteUrl\":\"https://example.com\",\"contactId\":\"ve9EPM428h8vShlRW1KT\",\"campaignIds\":[\"650173614761b33c46d33b19\"],\"vatId\":\"VAT123\",\"updatedAt\":\"2024-06-16T00:00:00.000Z\",\"email\":\"john.doe@example.com\",\"revenue\":1250.5,\"customer\":15,\"lead\":5,\"droppedCustomer\":2,\"clickCount\":100,\"paid\":500,\"currency\":\"USD\",\"owned\":750}}",
     );
 }
@@ -696,6 +1400,94 @@ fn agent_studio() {
 }
 
 #[test]
+fn agent_studio_v3() {
+    round_trip::<
+        ghl_agent_studio_v3::types::CreatePublicAgentDto,
+    >(
+        "apps/v3/agent-studio-v3.json#/components/schemas/CreatePublicAgentDTO",
+        "{\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"name\":\"Customer Support Agent\",\"description\":\"AI agent specialized in handling customer inquiries and support tickets\",\"agencyId\":\"gjL2sFNXJfJYa3d2OYSN\",\"authorId\":\"usr_abc123def456\",\"authorName\":\"John Doe\",\"authorEmail\":\"john@example.com\",\"status\":\"active\",\"version\":{\"versionName\":\"Version 1\",\"description\":\"Initial version\",\"nodes\":[],\"edges\":[],\"uiNodes\":[],\"uiEdges\":[],\"globalVariables\":[],\"inputVariables\":[],\"runtimeVariables\":[],\"scopes\":[]},\"nodes\":[],\"edges\":[]}",
+    );
+    round_trip::<
+        ghl_agent_studio_v3::types::CreatePublicAgentResponseDto,
+    >(
+        "apps/v3/agent-studio-v3.json#/components/schemas/CreatePublicAgentResponseDTO",
+        "{\"success\":true,\"message\":\"Agent created successfully with staging version.\",\"agent\":{\"agentId\":\"p1q2r3s4t5u6v7w8x9y0z1a2\",\"name\":\"Customer Support Agent\",\"description\":\"AI agent specialized in handling customer inquiries and support tickets\",\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"agencyId\":\"gjL2sFNXJfJYa3d2OYSN\",\"status\":\"active\",\"authorId\":\"usr_abc123def456\",\"folderId\":\"C2QujeCh8ZnC7al2InWR\",\"folderName\":null,\"createdAt\":\"2024-02-27T10:30:00.000Z\",\"updatedAt\":\"2024-02-27T10:30:00.000Z\"},\"versions\":[{\"versionId\":\"v1a2b3c4d5e6f7g8h9i0\",\"agentId\":\"p1q2r3s4t5u6v7w8x9y0z1a2\",\"versionName\":\"Customer Support Agent v1\",\"state\":\"staging\",\"isPublished\":false,\"version\":1,\"createdAt\":\"2024-02-27T10:30:00.000Z\"}]}",
+    );
+    round_trip::<
+        ghl_agent_studio_v3::types::DeletePublicAgentResponseDto,
+    >(
+        "apps/v3/agent-studio-v3.json#/components/schemas/DeletePublicAgentResponseDTO",
+        "{\"success\":true,\"message\":\"Agent deleted successfully\",\"agentId\":\"p1q2r3s4t5u6v7w8x9y0z1a2\"}",
+    );
+    round_trip::<
+        ghl_agent_studio_v3::types::ExecutePublicAgentDto,
+    >(
+        "apps/v3/agent-studio-v3.json#/components/schemas/ExecutePublicAgentDTO",
+        "{\"message\":\"How can you help me with my marketing?\",\"executionId\":\"a1b2c3d4e5f6g7h8i9j0k1l2\",\"inputVariables\":{\"customerName\":\"John Doe\",\"orderNumber\":\"ORD-12345\"},\"versionId\":\"b2b1c1d2-3e4f-5a6b-7c8d-9e0f1a2b3c4d\",\"attachments\":[{\"type\":\"image\",\"imageUrl\":\"https://example.com/image.png\"}],\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"contactId\":\"cid_abc123def456\"}",
+    );
+    round_trip::<
+        ghl_agent_studio_v3::types::ExecutePublicAgentResponseDto,
+    >(
+        "apps/v3/agent-studio-v3.json#/components/schemas/ExecutePublicAgentResponseDTO",
+        "{\"success\":true,\"executionId\":\"a1b2c3d4e5f6g7h8i9j0k1l2\",\"interactionId\":\"m9n8o7p6q5r4s3t2u1v0w9x8\",\"response\":\"I can help you with various tasks...\",\"type\":\"text\",\"nextExpectedInput\":\"text\",\"goalCompletion\":false,\"executionStatus\":\"completed\",\"flowSwitch\":false,\"attachments\":[],\"generativeOutputs\":[]}",
+    );
+    round_trip::<
+        ghl_agent_studio_v3::types::GetAgentByIdResponseDto,
+    >(
+        "apps/v3/agent-studio-v3.json#/components/schemas/GetAgentByIdResponseDTO",
+        "{\"success\":true,\"message\":\"Agent retrieved successfully\",\"agent\":{\"id\":\"d6a6792d-0d50-4e8f-9c3b-ecd8096d0bdd\",\"agentId\":\"AgfS2JXWsSN8aXb5c4d2\",\"name\":\"Customer Support Agent\",\"description\":\"AI agent for customer support\",\"agencyId\":\"5DP4iH6HLkQsiKESj6rh\",\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"productSlug\":\"agent_studio\",\"productId\":\"agent_studio\",\"authorId\":\"usr_123\",\"status\":\"active\",\"folderId\":\"vEoIigWSAw1BQA9DEchD\",\"folderName\":\"Default Agents\",\"createdAt\":\"2026-03-06T10:37:01.013Z\",\"updatedAt\":\"2026-03-06T10:37:01.014Z\",\"deleted\":false,\"productionVersion\":{\"versionId\":\"Ver1K8sSF2nC7al5InWz\",\"versionName\":\"Content Creation Agent v1\",\"isPublished\":true,\"inputVariables\":[],\"updatedAt\":\"2026-03-02T06:53:40.570Z\"},\"versions\":[{\"id\":\"3f9d9ab7-5ca4-4e64-8472-eab9e77a0fe3\",\"versionId\":\"Ver1K8sSF2nC7al5InWz\",\"agentId\":\"AgfS2JXWsSN8aXb5c4d2\",\"agencyId\":\"5DP4iH6HLkQsiKESj6rh\",\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"versionName\":\"v1\",\"description\":\"AI agent for customer support\",\"state\":\"staging\",\"isPublished\":false,\"scopes\":[],\"nodes\":[],\"edges\":[],\"uiNodes\":[],\"uiEdges\":[],\"globalVariables\":[],\"inputVariables\":[],\"runtimeVariables\":[],\"viewport\":{\"x\":0,\"y\":0,\"zoom\":1},\"globalConfig\":{},\"createdAt\":\"2026-03-06T10:37:01.079Z\",\"updatedAt\":\"2026-03-06T10:37:01.079Z\",\"deleted\":false,\"storedInBucket\":true,\"bucketFilePath\":\"agent-definitions/5DP4iH6HLkQsiKESj6rh/vEoIigWSAw1BQA9DEchD/d6a6792d-0d50-4e8f-9c3b-ecd8096d0bdd/3f9d9ab7-5ca4-4e64-8472-eab9e77a0fe3.json\"}]},\"traceId\":\"22dbda99-13d3-4b4d-a30e-c468334e2178\"}",
+    );
+    round_trip::<
+        ghl_agent_studio_v3::types::GetPublishedAgentsResponseDto,
+    >(
+        "apps/v3/agent-studio-v3.json#/components/schemas/GetPublishedAgentsResponseDTO",
+        "{\"success\":true,\"message\":\"Agents retrieved successfully\",\"agents\":[{\"agentId\":\"p1q2r3s4t5u6v7w8x9y0z1a2\",\"name\":\"Marketing Assistant\",\"description\":\"AI agent specialized in marketing strategy and content creation\",\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"status\":\"active\",\"createdAt\":\"2024-01-15T10:30:00.000Z\",\"updatedAt\":\"2024-02-20T14:45:00.000Z\"},{\"agentId\":\"b3c4d5e6f7g8h9i0j1k2l3m4\",\"name\":\"Customer Support Bot\",\"description\":\"AI agent for handling customer inquiries and support tickets\",\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"status\":\"active\",\"createdAt\":\"2024-01-10T09:15:00.000Z\",\"updatedAt\":\"2024-02-18T16:20:00.000Z\"}],\"pagination\":{\"total\":25,\"limit\":20,\"offset\":0,\"hasMore\":true}}",
+    );
+    parses::<
+        ghl_agent_studio_v3::types::GetPublishedAgentsResponseDtoPagination,
+    >(
+        "apps/v3/agent-studio-v3.json#/components/schemas/GetPublishedAgentsResponseDTO/properties/pagination",
+        "{\"total\":25,\"limit\":20,\"offset\":0,\"hasMore\":true}",
+    );
+    round_trip::<
+        ghl_agent_studio_v3::types::InternalServerErrorDto,
+    >(
+        "apps/v3/agent-studio-v3.json#/components/schemas/InternalServerErrorDTO",
+        "{\"statusCode\":500,\"message\":\"Internal Server Error\"}",
+    );
+    round_trip::<
+        ghl_agent_studio_v3::types::PromoteAndPublishDto,
+    >(
+        "apps/v3/agent-studio-v3.json#/components/schemas/PromoteAndPublishDTO",
+        "{\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"userId\":\"usr_abc123def456\",\"userName\":\"John Doe\",\"userEmail\":\"john.doe@example.com\"}",
+    );
+    round_trip::<
+        ghl_agent_studio_v3::types::PromoteAndPublishResponseDto,
+    >(
+        "apps/v3/agent-studio-v3.json#/components/schemas/PromoteAndPublishResponseDTO",
+        "{\"success\":true,\"message\":\"Draft published to production successfully. New draft version created for future edits.\",\"data\":{\"productionVersion\":{\"versionId\":\"v1a2b3c4d5e6f7g8h9i0\",\"agentId\":\"p1q2r3s4t5u6v7w8x9y0z1a2\",\"versionName\":\"Customer Support Agent v2\",\"state\":\"prod\",\"isPublished\":true,\"version\":2,\"publishedAt\":\"2024-02-27T12:00:00.000Z\",\"publishedBy\":\"usr_abc123def456\",\"publishedByName\":\"John Doe\",\"publishedByEmail\":\"john.doe@example.com\"},\"newDraftVersion\":{\"versionId\":\"v2b3c4d5e6f7g8h9i0j1\",\"agentId\":\"p1q2r3s4t5u6v7w8x9y0z1a2\",\"versionName\":\"Customer Support Agent v3\",\"state\":\"draft\",\"isPublished\":false,\"version\":3,\"createdAt\":\"2024-02-27T12:00:00.000Z\"}}}",
+    );
+    round_trip::<
+        ghl_agent_studio_v3::types::PublicAttachmentSchema,
+    >(
+        "apps/v3/agent-studio-v3.json#/components/schemas/PublicAttachmentSchema",
+        "{\"type\":\"image\",\"imageUrl\":\"https://example.com/image.png\"}",
+    );
+    round_trip::<
+        ghl_agent_studio_v3::types::UpdatePublicAgentMetadataDto,
+    >(
+        "apps/v3/agent-studio-v3.json#/components/schemas/UpdatePublicAgentMetadataDTO",
+        "{\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"name\":\"Updated Customer Support Agent\",\"description\":\"Updated AI agent with enhanced customer support capabilities\",\"status\":\"active\"}",
+    );
+    round_trip::<
+        ghl_agent_studio_v3::types::UpdatePublicAgentVersionDto,
+    >(
+        "apps/v3/agent-studio-v3.json#/components/schemas/UpdatePublicAgentVersionDTO",
+        "{\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"versionName\":\"Customer Support Agent v2\",\"description\":\"Updated version with improved customer handling logic\",\"nodes\":[{\"nodeId\":\"node_1\",\"nodeName\":\"Start\",\"type\":\"start\",\"isStartNode\":true},{\"nodeId\":\"node_2\",\"nodeName\":\"LLM Node\",\"type\":\"llm\",\"nodeConfig\":{\"prompt\":\"How can I help you?\",\"llmProvider\":\"openai\",\"llmModel\":\"gpt-4\"}}],\"edges\":[{\"startNode\":\"node_1\",\"endNode\":\"node_2\"}],\"globalVariables\":[{\"key\":\"apiKey\",\"type\":\"string\",\"value\":\"your-api-key\"}],\"inputVariables\":[{\"key\":\"customerName\",\"type\":\"string\",\"description\":\"Customer name for personalization\"}],\"runtimeVariables\":[{\"key\":\"sessionId\",\"type\":\"string\",\"description\":\"Current session identifier\"}],\"globalConfig\":{\"globalPrompt\":{\"currentPrompt\":\"You are a helpful customer support assistant.\",\"history\":[]}},\"userId\":\"usr_abc123def456\",\"userName\":\"John Doe\"}",
+    );
+}
+
+#[test]
 fn associations() {
     round_trip::<
         ghl_associations::types::CreateAssociationReqDto,
@@ -725,6 +1517,40 @@ fn associations() {
         ghl_associations::types::UpdateAssociationReqDto,
     >(
         "apps/associations.json#/components/schemas/UpdateAssociationReqDto",
+        "{\"firstObjectLabel\":\"student\",\"secondObjectLabel\":\"tutor\"}",
+    );
+}
+
+#[test]
+fn associations_v3() {
+    round_trip::<
+        ghl_associations_v3::types::CreateAssociationReqDto,
+    >(
+        "apps/v3/associations-v3.json#/components/schemas/createAssociationReqDto",
+        "{\"locationId\":\"string\",\"key\":\"student_teacher\",\"firstObjectLabel\":\"student\",\"firstObjectKey\":\"custom_objects.children\",\"secondObjectLabel\":\"Teacher\",\"secondObjectKey\":\"contact\"}",
+    );
+    round_trip::<
+        ghl_associations_v3::types::CreateRelationReqDto,
+    >(
+        "apps/v3/associations-v3.json#/components/schemas/createRelationReqDto",
+        "{\"locationId\":\"clF1LD04GTUKN3b3XuOj\",\"associationId\":\"ve9EPM428h8vShlRW1KT\",\"firstRecordId\":\"ve9EPM428h8vShlRW1KT\",\"secondRecordId\":\"ve9EPM428h8vShlRW1KT\"}",
+    );
+    round_trip::<
+        ghl_associations_v3::types::DeleteAssociationsResponseDto,
+    >(
+        "apps/v3/associations-v3.json#/components/schemas/DeleteAssociationsResponseDTO",
+        "{\"deleted\":true,\"id\":\"6d6f6e676f5f6576656e7473\",\"message\":\"Association deleted successfully\"}",
+    );
+    round_trip::<
+        ghl_associations_v3::types::GetPostSuccessfulResponseDto,
+    >(
+        "apps/v3/associations-v3.json#/components/schemas/GetPostSuccessfulResponseDto",
+        "{\"locationId\":\"string\",\"id\":\"ve9EPM428h8vShlRW1KT\",\"key\":\"student\",\"firstObjectLabel\":\"student\",\"firstObjectKey\":\"custom_objects.children\",\"secondObjectLabel\":\"Teacher\",\"secondObjectKey\":\"contact\",\"associationType\":\"USER_DEFINED\"}",
+    );
+    round_trip::<
+        ghl_associations_v3::types::UpdateAssociationReqDto,
+    >(
+        "apps/v3/associations-v3.json#/components/schemas/UpdateAssociationReqDto",
         "{\"firstObjectLabel\":\"student\",\"secondObjectLabel\":\"tutor\"}",
     );
 }
@@ -800,6 +1626,82 @@ fn blogs() {
 }
 
 #[test]
+fn blogs_v3() {
+    round_trip::<
+        ghl_blogs_v3::types::AuthorResponseDto,
+    >(
+        "apps/v3/blogs-v3.json#/components/schemas/AuthorResponseDTO",
+        "{\"_id\":\"lMOzIQZne5m6zQ528sT6\",\"name\":\"HighLevel\",\"locationId\":\"lMOzIQZne5m6zQ528sT6\",\"updatedAt\":\"2025-01-03T11:06:35.822Z\",\"canonicalLink\":\"https://tryghl.blog/post/technology\"}",
+    );
+    round_trip::<
+        ghl_blogs_v3::types::AuthorsResponseDto,
+    >(
+        "apps/v3/blogs-v3.json#/components/schemas/AuthorsResponseDTO",
+        "{\"authors\":[{\"_id\":\"lMOzIQZne5m6zQ528sT6\",\"name\":\"HighLevel\",\"locationId\":\"lMOzIQZne5m6zQ528sT6\",\"updatedAt\":\"2025-01-03T11:06:35.822Z\",\"canonicalLink\":\"https://tryghl.blog/post/technology\"}]}",
+    );
+    round_trip::<
+        ghl_blogs_v3::types::BlogGetResponseWrapperDto,
+    >(
+        "apps/v3/blogs-v3.json#/components/schemas/BlogGetResponseWrapperDTO",
+        "{\"data\":[{\"_id\":\"lMOzIQZne5m6zQ528sT6\",\"name\":\"My blog\"}]}",
+    );
+    round_trip::<
+        ghl_blogs_v3::types::BlogPostCreateResponseWrapperDto,
+    >(
+        "apps/v3/blogs-v3.json#/components/schemas/BlogPostCreateResponseWrapperDTO",
+        "{\"data\":{\"categories\":[\"659ecabc4a37969a2b7cc370\",\"6683abde331c041f32c07aee\"],\"tags\":[\"Apple\",\"Banana\"],\"archived\":false,\"_id\":\"66c381b38be80858b9af62b6\",\"title\":\"Banana is good source of energy\",\"description\":\"Description\",\"imageUrl\":\"https://storage.googleapis.com/ghl-test/fACm0Ojm5oC70G3DcFmE/media/66b5aa3b1745b2713a8d033f.jpeg\",\"status\":\"DRAFT\",\"imageAltText\":\"alt\",\"urlSlug\":\"banana-good-energy\",\"canonicalLink\":\"https://blog.chatgpts.agency/post/test-8384\",\"author\":\"659ec9634a3796e4e47cc360\",\"publishedAt\":\"2024-08-19T17:14:57.000Z\",\"updatedAt\":\"2024-08-19T17:32:36.182Z\"}}",
+    );
+    round_trip::<
+        ghl_blogs_v3::types::BlogPostGetResponseWrapperDto,
+    >(
+        "apps/v3/blogs-v3.json#/components/schemas/BlogPostGetResponseWrapperDTO",
+        "{\"blogs\":[{\"categories\":[\"659ecabc4a37969a2b7cc370\",\"6683abde331c041f32c07aee\"],\"tags\":[\"Apple\",\"Banana\"],\"archived\":false,\"_id\":\"66c381b38be80858b9af62b6\",\"title\":\"Banana is good source of energy\",\"description\":\"Description\",\"imageUrl\":\"https://storage.googleapis.com/ghl-test/fACm0Ojm5oC70G3DcFmE/media/66b5aa3b1745b2713a8d033f.jpeg\",\"status\":\"DRAFT\",\"imageAltText\":\"alt\",\"urlSlug\":\"banana-good-energy\",\"canonicalLink\":\"https://blog.chatgpts.agency/post/test-8384\",\"author\":\"659ec9634a3796e4e47cc360\",\"publishedAt\":\"2024-08-19T17:14:57.000Z\",\"updatedAt\":\"2024-08-19T17:32:36.182Z\"}]}",
+    );
+    round_trip::<
+        ghl_blogs_v3::types::BlogPostResponseDto,
+    >(
+        "apps/v3/blogs-v3.json#/components/schemas/BlogPostResponseDTO",
+        "{\"categories\":[\"659ecabc4a37969a2b7cc370\",\"6683abde331c041f32c07aee\"],\"tags\":[\"Apple\",\"Banana\"],\"archived\":false,\"_id\":\"66c381b38be80858b9af62b6\",\"title\":\"Banana is good source of energy\",\"description\":\"Description\",\"imageUrl\":\"https://storage.googleapis.com/ghl-test/fACm0Ojm5oC70G3DcFmE/media/66b5aa3b1745b2713a8d033f.jpeg\",\"status\":\"DRAFT\",\"imageAltText\":\"alt\",\"urlSlug\":\"banana-good-energy\",\"canonicalLink\":\"https://blog.chatgpts.agency/post/test-8384\",\"author\":\"659ec9634a3796e4e47cc360\",\"publishedAt\":\"2024-08-19T17:14:57.000Z\",\"updatedAt\":\"2024-08-19T17:32:36.182Z\"}",
+    );
+    round_trip::<
+        ghl_blogs_v3::types::BlogPostUpdateResponseWrapperDto,
+    >(
+        "apps/v3/blogs-v3.json#/components/schemas/BlogPostUpdateResponseWrapperDTO",
+        "{\"updatedBlogPost\":{\"categories\":[\"659ecabc4a37969a2b7cc370\",\"6683abde331c041f32c07aee\"],\"tags\":[\"Apple\",\"Banana\"],\"archived\":false,\"_id\":\"66c381b38be80858b9af62b6\",\"title\":\"Banana is good source of energy\",\"description\":\"Description\",\"imageUrl\":\"https://storage.googleapis.com/ghl-test/fACm0Ojm5oC70G3DcFmE/media/66b5aa3b1745b2713a8d033f.jpeg\",\"status\":\"DRAFT\",\"imageAltText\":\"alt\",\"urlSlug\":\"banana-good-energy\",\"canonicalLink\":\"https://blog.chatgpts.agency/post/test-8384\",\"author\":\"659ec9634a3796e4e47cc360\",\"publishedAt\":\"2024-08-19T17:14:57.000Z\",\"updatedAt\":\"2024-08-19T17:32:36.182Z\"}}",
+    );
+    round_trip::<
+        ghl_blogs_v3::types::BlogResponseDto,
+    >(
+        "apps/v3/blogs-v3.json#/components/schemas/BlogResponseDTO",
+        "{\"_id\":\"lMOzIQZne5m6zQ528sT6\",\"name\":\"My blog\"}",
+    );
+    round_trip::<
+        ghl_blogs_v3::types::CategoriesResponseDto,
+    >(
+        "apps/v3/blogs-v3.json#/components/schemas/CategoriesResponseDTO",
+        "{\"categories\":[{\"_id\":\"lMOzIQZne5m6zQ528sT6\",\"label\":\"HighLevel\",\"locationId\":\"lMOzIQZne5m6zQ528sT6\",\"updatedAt\":\"2025-01-03T11:06:35.822Z\",\"canonicalLink\":\"https://tryghl.blog/doc/category/agency-growth\",\"urlSlug\":\"agency-growth\"}]}",
+    );
+    round_trip::<
+        ghl_blogs_v3::types::CategoryResponseDto,
+    >(
+        "apps/v3/blogs-v3.json#/components/schemas/CategoryResponseDTO",
+        "{\"_id\":\"lMOzIQZne5m6zQ528sT6\",\"label\":\"HighLevel\",\"locationId\":\"lMOzIQZne5m6zQ528sT6\",\"updatedAt\":\"2025-01-03T11:06:35.822Z\",\"canonicalLink\":\"https://tryghl.blog/doc/category/agency-growth\",\"urlSlug\":\"agency-growth\"}",
+    );
+    round_trip::<
+        ghl_blogs_v3::types::CreateBlogPostParams,
+    >(
+        "apps/v3/blogs-v3.json#/components/schemas/CreateBlogPostParams",
+        "{\"title\":\"Your blog title\",\"locationId\":\"Location ID\",\"blogId\":\"Blog ID\",\"imageUrl\":\"Image URl\",\"description\":\"A short description\",\"rawHTML\":\"<h1>Your blog content</h1>\",\"status\":\"DRAFT\",\"imageAltText\":\"Alt text for your blog image\",\"categories\":[\"9c48df2694a849b6089f9d0d3513efe\",\"6683abde331c041f32c07aee\"],\"tags\":[\"blog\",\"seo\"],\"author\":\"6683abde331c041f32c07aea\",\"urlSlug\":\"any-blog-post-url\",\"canonicalLink\":\"https://tryghl.blog/post/testing-unsplash\",\"publishedAt\":\"2025-02-05T18:30:47.000Z\"}",
+    );
+    round_trip::<
+        ghl_blogs_v3::types::UpdateBlogPostParams,
+    >(
+        "apps/v3/blogs-v3.json#/components/schemas/UpdateBlogPostParams",
+        "{\"title\":\"Your blog title\",\"locationId\":\"Location ID\",\"blogId\":\"Blog ID\",\"imageUrl\":\"Image URl\",\"description\":\"A short description\",\"rawHTML\":\"<h1>Your blog content</h1>\",\"status\":\"DRAFT\",\"imageAltText\":\"Alt text for your blog image\",\"categories\":[\"9c48df2694a849b6089f9d0d3513efe\",\"6683abde331c041f32c07aee\"],\"tags\":[\"blog\",\"seo\"],\"author\":\"6683abde331c041f32c07aea\",\"urlSlug\":\"any-blog-post-url\",\"wordCount\":100,\"canonicalLink\":\"https://tryghl.blog/post/testing-unsplash\",\"publishedAt\":\"2025-02-05T18:30:47.000Z\"}",
+    );
+}
+
+#[test]
 fn brand_boards() {
     round_trip::<
         ghl_brand_boards::types::BrandBoardListItemDto,
@@ -870,6 +1772,136 @@ fn brand_boards() {
 }
 
 #[test]
+fn brand_boards_v3() {
+    round_trip::<
+        ghl_brand_boards_v3::types::BrandBoardListItemDto,
+    >(
+        "apps/v3/brand-boards-v3.json#/components/schemas/BrandBoardListItemDTO",
+        "{\"_id\":\"507f1f77bcf86cd799439011\",\"name\":\"My Brand Board\",\"updatedAt\":\"2024-01-05T12:00:00.000Z\",\"default\":false,\"meta\":{\"updatedBy\":\"user_abc123\",\"lastAction\":\"UPDATE\",\"sourceId\":\"507f1f77bcf86cd799439011\",\"sourceType\":\"blank\"}}",
+    );
+    round_trip::<
+        ghl_brand_boards_v3::types::BrandVoiceAnswersDto,
+    >(
+        "apps/v3/brand-boards-v3.json#/components/schemas/BrandVoiceAnswersDto",
+        "{\"brandName\":\"Acme Inc\",\"toneOfVoice\":\"Professional and friendly\",\"targetAudience\":\"Small business owners\",\"customerPainPoints\":\"Difficulty with time management\",\"businessType\":\"Software Development\",\"companyWebsite\":\"https://example.com\",\"companyEmail\":\"contact@example.com\",\"companyAddress\":\"123 Main St, Anytown, CA\",\"phone\":{\"phoneNumber\":\"5551234567\",\"countryCode\":\"US\"},\"businessHours\":\"Mon-Fri 9am-5pm\",\"brandPromise\":\"We deliver on time, every time\",\"brandValues\":\"Integrity, Excellence, Innovation\",\"brandPurpose\":\"To empower small businesses with technology\",\"competitiveAdvantage\":\"Proprietary AI technology\",\"risksOfInaction\":\"Falling behind competitors\",\"uniqueSellingProposition\":\"The only solution that integrates with all major platforms\",\"callToAction\":\"Schedule a demo today\"}",
+    );
+    round_trip::<
+        ghl_brand_boards_v3::types::BrandVoiceAnswersPublicV1Dto,
+    >(
+        "apps/v3/brand-boards-v3.json#/components/schemas/BrandVoiceAnswersPublicV1Dto",
+        "{\"brandName\":\"Acme Inc\",\"toneOfVoice\":\"Professional and friendly\",\"targetAudience\":\"Small business owners\",\"customerPainPoints\":\"Difficulty with time management\",\"businessType\":\"Software Development\",\"companyWebsite\":\"https://example.com\",\"companyEmail\":\"contact@example.com\",\"companyAddress\":\"123 Main St, Anytown, CA\",\"phone\":{\"phoneNumber\":\"5551234567\",\"countryCode\":\"US\"},\"businessHours\":\"Mon-Fri 9am-5pm\",\"brandPromise\":\"We deliver on time, every time\",\"brandValues\":\"Integrity, Excellence, Innovation\",\"brandPurpose\":\"To empower small businesses with technology\",\"competitiveAdvantage\":\"Proprietary AI technology\",\"risksOfInaction\":\"Falling behind competitors\",\"uniqueSellingProposition\":\"The only solution that integrates with all major platforms\",\"callToAction\":\"Schedule a demo today\"}",
+    );
+    round_trip::<
+        ghl_brand_boards_v3::types::BrandVoicePublicV1Dto,
+    >(
+        "apps/v3/brand-boards-v3.json#/components/schemas/BrandVoicePublicV1Dto",
+        "{\"id\":\"507f1f77bcf86cd799439011\",\"name\":\"My Brand Voice\",\"isDefault\":false,\"createdAt\":\"2024-01-05T12:00:00.000Z\",\"updatedAt\":\"2024-01-05T12:00:00.000Z\"}",
+    );
+    round_trip::<
+        ghl_brand_boards_v3::types::Color,
+    >(
+        "apps/v3/brand-boards-v3.json#/components/schemas/Color",
+        "{\"id\":\"color_xyz789\",\"hexa\":\"#FF5733FF\",\"rgba\":\"rgba(255, 87, 51, 1)\",\"hex\":\"#FF5733\",\"rgb\":\"rgb(255, 87, 51)\",\"label\":\"Brand Orange\"}",
+    );
+    round_trip::<
+        ghl_brand_boards_v3::types::CreateBrandBoardParam,
+    >(
+        "apps/v3/brand-boards-v3.json#/components/schemas/CreateBrandBoardParam",
+        "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"My Brand Board\",\"logos\":[{\"url\":\"https://storage.googleapis.com/bucket/logos/my-logo.png\",\"label\":\"Primary Logo\",\"path\":\"/locations/ve9EPM428h8vShlRW1KT/logos/my-logo.png\"}],\"colors\":[{\"hexa\":\"#FF5733FF\",\"rgba\":\"rgba(255, 87, 51, 1)\",\"hex\":\"#FF5733\",\"rgb\":\"rgb(255, 87, 51)\",\"label\":\"Brand Orange\"}],\"fonts\":[{\"font\":\"Montserrat\",\"fallback\":\"sans-serif\",\"label\":\"Heading Font\"}],\"default\":true,\"brandBoardId\":\"507f1f77bcf86cd799439011\",\"parentId\":\"507f1f77bcf86cd799439011\",\"type\":\"blank\",\"url\":\"https://example.com\"}",
+    );
+    round_trip::<
+        ghl_brand_boards_v3::types::CreateBrandVoicePublicV1BodyDto,
+    >(
+        "apps/v3/brand-boards-v3.json#/components/schemas/CreateBrandVoicePublicV1BodyDto",
+        "{\"name\":\"My Brand Voice\",\"type\":\"manual\",\"url\":\"https://example.com\",\"description\":\"We are a tech company focused on innovative solutions for small businesses\",\"answers\":{\"brandName\":\"Acme Inc\",\"toneOfVoice\":\"Professional and friendly\",\"targetAudience\":\"Small business owners\",\"customerPainPoints\":\"Difficulty with time management\"}}",
+    );
+    round_trip::<
+        ghl_brand_boards_v3::types::CreateBrandVoicePublicV1ResponseDto,
+    >(
+        "apps/v3/brand-boards-v3.json#/components/schemas/CreateBrandVoicePublicV1ResponseDto",
+        "{\"id\":\"507f1f77bcf86cd799439011\",\"name\":\"My Brand Voice\",\"isDefault\":false,\"createdAt\":\"2024-01-05T12:00:00.000Z\",\"updatedAt\":\"2024-01-05T12:00:00.000Z\",\"locationId\":\"oHJiAh0wDG3BzmzACVD6\",\"deleted\":false,\"answers\":{\"brandName\":\"Acme Inc\",\"toneOfVoice\":\"Professional and friendly\",\"targetAudience\":\"Small business owners\",\"customerPainPoints\":\"Difficulty with time management\",\"businessType\":\"Software Development\",\"companyWebsite\":\"https://example.com\",\"companyEmail\":\"contact@example.com\",\"companyAddress\":\"123 Main St, Anytown, CA\",\"phone\":{\"phoneNumber\":\"5551234567\",\"countryCode\":\"US\"},\"businessHours\":\"Mon-Fri 9am-5pm\",\"brandPromise\":\"We deliver on time, every time\",\"brandValues\":\"Integrity, Excellence, Innovation\",\"brandPurpose\":\"To empower small businesses with technology\",\"competitiveAdvantage\":\"Proprietary AI technology\",\"risksOfInaction\":\"Falling behind competitors\",\"uniqueSellingProposition\":\"The only solution that integrates with all major platforms\",\"callToAction\":\"Schedule a demo today\"},\"traceId\":\"019e4ef5-a65e-4198-8cf9-8e93dca9bda4\"}",
+    );
+    round_trip::<
+        ghl_brand_boards_v3::types::DeleteBrandVoicePublicV1ResponseDto,
+    >(
+        "apps/v3/brand-boards-v3.json#/components/schemas/DeleteBrandVoicePublicV1ResponseDto",
+        "{\"deleted\":true,\"traceId\":\"019e4ef5-a65e-4198-8cf9-8e93dca9bda4\"}",
+    );
+    round_trip::<
+        ghl_brand_boards_v3::types::Font,
+    >(
+        "apps/v3/brand-boards-v3.json#/components/schemas/Font",
+        "{\"id\":\"font_def456\",\"font\":\"Montserrat\",\"fallback\":\"sans-serif\",\"label\":\"Heading Font\"}",
+    );
+    round_trip::<
+        ghl_brand_boards_v3::types::GetBrandBoardSuccessDto,
+    >(
+        "apps/v3/brand-boards-v3.json#/components/schemas/GetBrandBoardSuccessDTO",
+        "{\"_id\":\"507f1f77bcf86cd799439011\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"My Brand Board\",\"logos\":[{\"url\":\"https://storage.googleapis.com/bucket/logos/my-logo.png\",\"label\":\"Primary Logo\",\"path\":\"/locations/ve9EPM428h8vShlRW1KT/logos/my-logo.png\"}],\"colors\":[{\"hexa\":\"#FF5733FF\",\"rgba\":\"rgba(255, 87, 51, 1)\",\"hex\":\"#FF5733\",\"rgb\":\"rgb(255, 87, 51)\",\"label\":\"Brand Orange\"}],\"fonts\":[{\"font\":\"Montserrat\",\"fallback\":\"sans-serif\",\"label\":\"Heading Font\"}],\"default\":false,\"deleted\":false,\"parentId\":\"507f1f77bcf86cd799439011\",\"folderId\":\"507f1f77bcf86cd799439011\",\"originId\":\"507f1f77bcf86cd799439011\",\"meta\":{\"updatedBy\":\"user_abc123\",\"lastAction\":\"UPDATE\",\"sourceId\":\"507f1f77bcf86cd799439011\",\"sourceType\":\"blank\"},\"missingAssets\":{\"logos\":[\"Footer\"],\"fonts\":[\"Arial\"],\"colors\":[]},\"createdAt\":\"2024-01-05T12:00:00.000Z\",\"updatedAt\":\"2024-01-05T12:00:00.000Z\"}",
+    );
+    round_trip::<
+        ghl_brand_boards_v3::types::GetBrandBoardsByLocationSuccessDto,
+    >(
+        "apps/v3/brand-boards-v3.json#/components/schemas/GetBrandBoardsByLocationSuccessDTO",
+        "{\"brandBoards\":[{\"_id\":\"507f1f77bcf86cd799439011\",\"name\":\"My Brand Board\",\"updatedAt\":\"2024-01-05T12:00:00.000Z\",\"default\":true,\"meta\":{\"updatedBy\":\"user_abc123\",\"lastAction\":\"UPDATE\",\"sourceType\":\"blank\"}}],\"totalCount\":42}",
+    );
+    round_trip::<
+        ghl_brand_boards_v3::types::InvalidLocationDto,
+    >(
+        "apps/v3/brand-boards-v3.json#/components/schemas/InvalidLocationDTO",
+        "{\"statusCode\":403,\"message\":\"The token does not have access to this location\"}",
+    );
+    round_trip::<
+        ghl_brand_boards_v3::types::ListBrandVoicesPublicV1ResponseDto,
+    >(
+        "apps/v3/brand-boards-v3.json#/components/schemas/ListBrandVoicesPublicV1ResponseDto",
+        "{\"items\":[{\"id\":\"507f1f77bcf86cd799439011\",\"name\":\"My Brand Voice\",\"isDefault\":false,\"createdAt\":\"2024-01-05T12:00:00.000Z\",\"updatedAt\":\"2024-01-05T12:00:00.000Z\"}],\"total\":25,\"traceId\":\"019e4ef5-a65e-4198-8cf9-8e93dca9bda4\"}",
+    );
+    round_trip::<
+        ghl_brand_boards_v3::types::Logo,
+    >(
+        "apps/v3/brand-boards-v3.json#/components/schemas/Logo",
+        "{\"id\":\"logo_abc123\",\"url\":\"https://storage.googleapis.com/bucket/logos/my-logo.png\",\"label\":\"Primary Logo\",\"path\":\"/locations/ve9EPM428h8vShlRW1KT/logos/my-logo.png\"}",
+    );
+    round_trip::<
+        ghl_brand_boards_v3::types::MetaData,
+    >(
+        "apps/v3/brand-boards-v3.json#/components/schemas/MetaData",
+        "{\"updatedBy\":\"user_abc123\",\"lastAction\":\"UPDATE\",\"sourceId\":\"507f1f77bcf86cd799439011\",\"sourceType\":\"blank\"}",
+    );
+    round_trip::<
+        ghl_brand_boards_v3::types::MissingAssets,
+    >(
+        "apps/v3/brand-boards-v3.json#/components/schemas/MissingAssets",
+        "{\"logos\":[\"Footer\"],\"fonts\":[\"Arial\"],\"colors\":[]}",
+    );
+    round_trip::<
+        ghl_brand_boards_v3::types::NotFoundDto,
+    >(
+        "apps/v3/brand-boards-v3.json#/components/schemas/NotFoundDTO",
+        "{\"statusCode\":404,\"message\":\"Not Found\",\"error\":\"The requested resource was not found\"}",
+    );
+    round_trip::<
+        ghl_brand_boards_v3::types::SetDefaultBrandVoicePublicV1ResponseDto,
+    >(
+        "apps/v3/brand-boards-v3.json#/components/schemas/SetDefaultBrandVoicePublicV1ResponseDto",
+        "{\"success\":true,\"brandVoiceId\":\"507f1f77bcf86cd799439011\",\"traceId\":\"019e4ef5-a65e-4198-8cf9-8e93dca9bda4\"}",
+    );
+    round_trip::<
+        ghl_brand_boards_v3::types::UpdateBrandBoardBody,
+    >(
+        "apps/v3/brand-boards-v3.json#/components/schemas/UpdateBrandBoardBody",
+        "{\"name\":\"My Brandboard 2\",\"logos\":[{\"url\":\"https://storage.googleapis.com/bucket/logos/my-logo.png\",\"label\":\"Primary Logo\",\"path\":\"/locations/ve9EPM428h8vShlRW1KT/logos/my-logo.png\"}],\"colors\":[{\"hexa\":\"#FF5733FF\",\"rgba\":\"rgba(255, 87, 51, 1)\",\"hex\":\"#FF5733\",\"rgb\":\"rgb(255, 87, 51)\",\"label\":\"Brand Orange\"}],\"fonts\":[{\"font\":\"Montserrat\",\"fallback\":\"sans-serif\",\"label\":\"Heading Font\"}],\"default\":true,\"parentId\":\"507f1f77bcf86cd799439011\"}",
+    );
+    round_trip::<
+        ghl_brand_boards_v3::types::UpdateBrandVoicePublicV1BodyDto,
+    >(
+        "apps/v3/brand-boards-v3.json#/components/schemas/UpdateBrandVoicePublicV1BodyDto",
+        "{\"name\":\"My Brand Voice\",\"answers\":{\"brandName\":\"Brand Name\",\"toneOfVoice\":\"Friendly\"}}",
+    );
+}
+
+#[test]
 fn businesses() {
     round_trip::<
         ghl_businesses::types::BusinessDto,
@@ -911,6 +1943,52 @@ fn businesses() {
         ghl_businesses::types::UpdateBusinessResponseDto,
     >(
         "apps/businesses.json#/components/schemas/UpdateBusinessResponseDto",
+        "{\"success\":true,\"buiseness\":{\"id\":\"63771dcac1116f0e21de8e12\",\"name\":\"Microsoft\",\"email\":\"abc@microsoft.com\",\"website\":\"microsoft.com\",\"country\":\"united states\",\"locationId\":\"example\"}}",
+    );
+}
+
+#[test]
+fn businesses_v3() {
+    round_trip::<
+        ghl_businesses_v3::types::BusinessDto,
+    >(
+        "apps/v3/businesses-v3.json#/components/schemas/BusinessDto",
+        "{\"id\":\"63771dcac1116f0e21de8e12\",\"name\":\"Microsoft\",\"email\":\"abc@microsoft.com\",\"website\":\"microsoft.com\",\"country\":\"united states\",\"locationId\":\"example\"}",
+    );
+    round_trip::<
+        ghl_businesses_v3::types::CreateBusinessDto,
+    >(
+        "apps/v3/businesses-v3.json#/components/schemas/CreateBusinessDto",
+        "{\"name\":\"Microsoft\",\"locationId\":\"5DP4iH6HLkQsiKESj6rh\",\"phone\":\"+18832327657\",\"email\":\"john@deo.com\",\"website\":\"www.xyz.com\",\"address\":\"street adress\",\"city\":\"new york\",\"postalCode\":\"12312312\",\"state\":\"new york\",\"country\":\"us\",\"description\":\"business description\"}",
+    );
+    round_trip::<
+        ghl_businesses_v3::types::DeleteBusinessResponseDto,
+    >(
+        "apps/v3/businesses-v3.json#/components/schemas/DeleteBusinessResponseDto",
+        "{\"success\":true}",
+    );
+    round_trip::<
+        ghl_businesses_v3::types::GetBusinessByIdResponseDto,
+    >(
+        "apps/v3/businesses-v3.json#/components/schemas/GetBusinessByIdResponseDto",
+        "{\"business\":{\"id\":\"63771dcac1116f0e21de8e12\",\"name\":\"Microsoft\",\"email\":\"abc@microsoft.com\",\"website\":\"microsoft.com\",\"country\":\"united states\",\"locationId\":\"example\"}}",
+    );
+    round_trip::<
+        ghl_businesses_v3::types::GetBusinessByLocationResponseDto,
+    >(
+        "apps/v3/businesses-v3.json#/components/schemas/GetBusinessByLocationResponseDto",
+        "{\"businesses\":[{\"id\":\"63771dcac1116f0e21de8e12\",\"name\":\"Microsoft\",\"email\":\"abc@microsoft.com\",\"website\":\"microsoft.com\",\"country\":\"united states\",\"locationId\":\"example\"}]}",
+    );
+    round_trip::<
+        ghl_businesses_v3::types::UpdateBusinessDto,
+    >(
+        "apps/v3/businesses-v3.json#/components/schemas/UpdateBusinessDto",
+        "{\"name\":\"Microsoft\",\"phone\":\"+18832327657\",\"email\":\"john@deo.com\",\"postalCode\":\"12312312\",\"website\":\"www.xyz.com\",\"address\":\"street adress\",\"state\":\"new york\",\"city\":\"new york\",\"country\":\"us\",\"description\":\"business description\"}",
+    );
+    round_trip::<
+        ghl_businesses_v3::types::UpdateBusinessResponseDto,
+    >(
+        "apps/v3/businesses-v3.json#/components/schemas/UpdateBusinessResponseDto",
         "{\"success\":true,\"buiseness\":{\"id\":\"63771dcac1116f0e21de8e12\",\"name\":\"Microsoft\",\"email\":\"abc@microsoft.com\",\"website\":\"microsoft.com\",\"country\":\"united states\",\"locationId\":\"example\"}}",
     );
 }
@@ -1214,6 +2292,484 @@ fn calendars() {
 }
 
 #[test]
+fn calendars_v3() {
+    round_trip::<
+        ghl_calendars_v3::types::AllGroupsSuccessfulResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/AllGroupsSuccessfulResponseDTO",
+        "{\"groups\":[{\"locationId\":\"ocQHyuzHvysMo5N5VsXc\",\"name\":\"group a\",\"description\":\"group description\",\"slug\":\"15-mins\",\"isActive\":true,\"id\":\"ocQHyuzHvysMo5N5VsXc\"}]}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::AppointmentCreateSchema,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/AppointmentCreateSchema",
+        "{\"title\":\"Test Event\",\"meetingLocationType\":\"custom\",\"meetingLocationId\":\"custom_0\",\"overrideLocationConfig\":true,\"appointmentStatus\":\"confirmed\",\"assignedUserId\":\"0007BWpSzSwfiuSl0tR2\",\"description\":\"Booking a call to discuss the project\",\"address\":\"Zoom\",\"ignoreDateRange\":false,\"toNotify\":false,\"ignoreFreeSlotValidation\":true,\"calendarId\":\"CVokAlI8fgw4WYWoCtQz\",\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"contactId\":\"0007BWpSzSwfiuSl0tR2\",\"startTime\":\"2021-06-23T03:30:00+05:30\",\"endTime\":\"2021-06-23T04:30:00+05:30\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::AppointmentEditSchema,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/AppointmentEditSchema",
+        "{\"title\":\"Test Event\",\"meetingLocationType\":\"custom\",\"meetingLocationId\":\"custom_0\",\"overrideLocationConfig\":true,\"appointmentStatus\":\"confirmed\",\"assignedUserId\":\"0007BWpSzSwfiuSl0tR2\",\"description\":\"Booking a call to discuss the project\",\"address\":\"Zoom\",\"ignoreDateRange\":false,\"toNotify\":false,\"ignoreFreeSlotValidation\":true,\"calendarId\":\"CVokAlI8fgw4WYWoCtQz\",\"startTime\":\"2021-06-23T03:30:00+05:30\",\"endTime\":\"2021-06-23T04:30:00+05:30\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::AppointmentSchemaResponse,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/AppointmentSchemaResponse",
+        "{\"calendarId\":\"CVokAlI8fgw4WYWoCtQz\",\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"contactId\":\"0007BWpSzSwfiuSl0tR2\",\"startTime\":\"2021-06-23T03:30:00+05:30\",\"endTime\":\"2021-06-23T04:30:00+05:30\",\"title\":\"Test Event\",\"meetingLocationType\":\"custom\",\"appointmentStatus\":\"confirmed\",\"assignedUserId\":\"0007BWpSzSwfiuSl0tR2\",\"address\":\"Zoom\",\"dateAdded\":\"2021-06-23T03:30:00+05:30\",\"dateUpdated\":\"2021-06-23T04:30:00+05:30\",\"id\":\"0TkCdp9PfvLeWKYRRvIz\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::Availability,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/Availability",
+        "{\"date\":\"2023-09-24T00:00:00.000Z\",\"hours\":[]}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::BlockSlotCreateRequestDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/BlockSlotCreateRequestDTO",
+        "{\"title\":\"Test Event\",\"calendarId\":\"CVokAlI8fgw4WYWoCtQz\",\"assignedUserId\":\"CVokAlI8fgw4WYWoCtQz\",\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"startTime\":\"2021-06-23T03:30:00+05:30\",\"endTime\":\"2021-06-23T04:30:00+05:30\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::BlockedSlotSuccessfulResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/BlockedSlotSuccessfulResponseDto",
+        "{\"id\":\"0TkCdp9PfvLeWKYRRvIz\",\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"title\":\"My event\",\"startTime\":\"2021-06-23T03:30:00+05:30\",\"endTime\":\"2021-06-23T04:30:00+05:30\",\"calendarId\":\"CVokAlI8fgw4WYWoCtQz\",\"assignedUserId\":\"0007BWpSzSwfiuSl0tR2\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::CalendarByIdSuccessfulResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/CalendarByIdSuccessfulResponseDTO",
+        "{\"calendar\":{\"notifications\":[{\"type\":\"email\",\"shouldSendToContact\":false,\"shouldSendToGuest\":false,\"shouldSendToUser\":false,\"shouldSendToSelectedUsers\":false,\"selectedUsers\":\"user1@testemail.com,user2@testemail.com\"}],\"locationId\":\"ocQHyuzHvysMo5N5VsXc\",\"groupId\":\"BqTwX8QFwXzpegMve9EQ\",\"teamMembers\":[{\"userId\":\"ocQHyuzHvysMo5N5VsXc\",\"meetingLocationType\":\"custom\",\"locationConfigurations\":[{\"kind\":\"custom\",\"meetingId\":\"my_conference_id\"}]}],\"name\":\"test calendar\",\"description\":\"this is used for testing\",\"slug\":\"test1\",\"widgetSlug\":\"test1\",\"widgetType\":\"classic\",\"locationConfigurations\":[{\"kind\":\"custom\",\"meetingId\":\"my_conference_id\"}],\"allowBookingAfterUnit\":\"days\",\"allowBookingForUnit\":\"days\",\"availabilities\":[{\"date\":\"2023-09-24T00:00:00.000Z\",\"hours\":[]}],\"calendarCoverImage\":\"https://path-to-image.com\",\"lookBusyConfig\":{\"enabled\":true,\"LookBusyPercentage\":0},\"id\":\"0TkCdp9PfvLeWKYRRvIz\"}}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::CalendarCreateDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/CalendarCreateDTO",
+        "{\"notifications\":[{\"type\":\"email\",\"shouldSendToContact\":false,\"shouldSendToGuest\":false,\"shouldSendToUser\":false,\"shouldSendToSelectedUsers\":false,\"selectedUsers\":\"user1@testemail.com,user2@testemail.com\"}],\"locationId\":\"ocQHyuzHvysMo5N5VsXc\",\"groupId\":\"BqTwX8QFwXzpegMve9EQ\",\"teamMembers\":[{\"userId\":\"ocQHyuzHvysMo5N5VsXc\",\"meetingLocationType\":\"custom\",\"locationConfigurations\":[{\"kind\":\"custom\"}]}],\"name\":\"test calendar\",\"description\":\"this is used for testing\",\"slug\":\"test1\",\"widgetSlug\":\"test1\",\"widgetType\":\"classic\",\"locationConfigurations\":[{\"kind\":\"custom\"}],\"allowBookingAfterUnit\":\"days\",\"allowBookingForUnit\":\"days\",\"availabilities\":[{\"date\":\"2023-09-24T00:00:00.000Z\",\"hours\":[]}],\"calendarCoverImage\":\"https://path-to-image.com\",\"lookBusyConfig\":{\"enabled\":true,\"LookBusyPercentage\":0}}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::CalendarDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/CalendarDTO",
+        "{\"notifications\":[{\"type\":\"email\",\"shouldSendToContact\":false,\"shouldSendToGuest\":false,\"shouldSendToUser\":false,\"shouldSendToSelectedUsers\":false,\"selectedUsers\":\"user1@testemail.com,user2@testemail.com\"}],\"locationId\":\"ocQHyuzHvysMo5N5VsXc\",\"groupId\":\"BqTwX8QFwXzpegMve9EQ\",\"teamMembers\":[{\"userId\":\"ocQHyuzHvysMo5N5VsXc\",\"meetingLocationType\":\"custom\",\"locationConfigurations\":[{\"kind\":\"custom\",\"meetingId\":\"my_conference_id\"}]}],\"name\":\"test calendar\",\"description\":\"this is used for testing\",\"slug\":\"test1\",\"widgetSlug\":\"test1\",\"widgetType\":\"classic\",\"locationConfigurations\":[{\"kind\":\"custom\",\"meetingId\":\"my_conference_id\"}],\"allowBookingAfterUnit\":\"days\",\"allowBookingForUnit\":\"days\",\"availabilities\":[{\"date\":\"2023-09-24T00:00:00.000Z\",\"hours\":[]}],\"calendarCoverImage\":\"https://path-to-image.com\",\"lookBusyConfig\":{\"enabled\":true,\"LookBusyPercentage\":0},\"id\":\"0TkCdp9PfvLeWKYRRvIz\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::CalendarEventDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/CalendarEventDTO",
+        "{\"id\":\"example\",\"address\":\"https://meet.google.com/yqp-gogr-wve\",\"title\":\"Appointment with GHL Dev team\",\"calendarId\":\"BqTwX8QFwXzpegMve9EQ\",\"locationId\":\"0007BWpSzSwfiuSl0tR2\",\"contactId\":\"9NkT25Vor1v4aQatFsv2\",\"groupId\":\"9NkT25Vor1v4aQatFsv2\",\"appointmentStatus\":\"confirmed\",\"assignedUserId\":\"YlWd2wuCAZQzh2cH1fVZ\",\"users\":[\"YlWd2wuCAZQzh2cH1fVZ\",\"9NkT25Vor1v4aQatFsv2\"],\"notes\":\"Some dummy note\",\"description\":\"Some dummy description\",\"deleted\":false,\"startTime\":\"2023-09-25T16:00:00+05:30\",\"endTime\":\"2023-09-25T16:00:00+05:30\",\"dateAdded\":\"2023-09-25T16:00:00+05:30\",\"dateUpdated\":\"2023-09-25T16:00:00+05:30\",\"masterEventId\":\"ocWd2wuBGAQzh2cH1fSZ\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::CalendarNotification,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/CalendarNotification",
+        "{\"type\":\"email\",\"shouldSendToContact\":false,\"shouldSendToGuest\":false,\"shouldSendToUser\":false,\"shouldSendToSelectedUsers\":false,\"selectedUsers\":\"user1@testemail.com,user2@testemail.com\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::CalendarNotificationResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/CalendarNotificationResponseDTO",
+        "{\"receiverType\":\"contact\",\"additionalEmailIds\":[\"example1@email.com\",\"example2@email.com\"],\"additionalPhoneNumbers\":[\"+919876744444\",\"+919876744445\"],\"channel\":\"email\",\"notificationType\":\"confirmation\",\"isActive\":true,\"additionalWhatsappNumbers\":[\"+919876744444\",\"+919876744445\"],\"templateId\":\"0as9d8as0d\",\"body\":\"This is a test notification\",\"subject\":\"Test Notification\",\"afterTime\":[{\"timeOffset\":1,\"unit\":\"hours\"}],\"beforeTime\":[{\"timeOffset\":1,\"unit\":\"hours\"}],\"selectedUsers\":[\"user1\",\"user2\"],\"deleted\":false}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::CalendarResourceByIdResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/CalendarResourceByIdResponseDTO",
+        "{\"locationId\":\"example\",\"name\":\"yoga room\",\"resourceType\":\"equipments\",\"isActive\":false,\"outOfService\":0,\"capacity\":85,\"calendarIds\":[\"Jsj0xnlDDjw0SuvX1J13\",\"oCM5feFC86FAAbcO7lJK\"]}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::CalendarResourceResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/CalendarResourceResponseDTO",
+        "{\"locationId\":\"example\",\"name\":\"yoga room\",\"resourceType\":\"equipments\",\"isActive\":false,\"outOfService\":0,\"capacity\":85}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::CalendarUpdateDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/CalendarUpdateDTO",
+        "{\"notifications\":[{\"type\":\"email\",\"shouldSendToContact\":false,\"shouldSendToGuest\":false,\"shouldSendToUser\":false,\"shouldSendToSelectedUsers\":false,\"selectedUsers\":\"user1@testemail.com,user2@testemail.com\"}],\"groupId\":\"BqTwX8QFwXzpegMve9EQ\",\"teamMembers\":[{\"userId\":\"ocQHyuzHvysMo5N5VsXc\",\"meetingLocationType\":\"custom\",\"locationConfigurations\":[{\"kind\":\"custom\"}]}],\"name\":\"test calendar\",\"description\":\"this is used for testing\",\"slug\":\"test1\",\"widgetSlug\":\"test1\",\"widgetType\":\"classic\",\"locationConfigurations\":[{\"kind\":\"custom\"}],\"allowBookingAfterUnit\":\"days\",\"allowBookingForUnit\":\"days\",\"availabilities\":[{\"date\":\"2023-09-24T00:00:00.000Z\",\"hours\":[]}],\"lookBusyConfig\":{\"enabled\":true,\"LookBusyPercentage\":0}}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::CalendarsGetSuccessfulResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/CalendarsGetSuccessfulResponseDTO",
+        "{\"calendars\":[{\"notifications\":[{\"type\":\"email\",\"shouldSendToContact\":false,\"shouldSendToGuest\":false,\"shouldSendToUser\":false,\"shouldSendToSelectedUsers\":false,\"selectedUsers\":\"user1@testemail.com,user2@testemail.com\"}],\"locationId\":\"ocQHyuzHvysMo5N5VsXc\",\"groupId\":\"BqTwX8QFwXzpegMve9EQ\",\"teamMembers\":[{\"userId\":\"ocQHyuzHvysMo5N5VsXc\",\"meetingLocationType\":\"custom\",\"locationConfigurations\":[{\"kind\":\"custom\",\"meetingId\":\"my_conference_id\"}]}],\"name\":\"test calendar\",\"description\":\"this is used for testing\",\"slug\":\"test1\",\"widgetSlug\":\"test1\",\"widgetType\":\"classic\",\"locationConfigurations\":[{\"kind\":\"custom\",\"meetingId\":\"my_conference_id\"}],\"allowBookingAfterUnit\":\"days\",\"allowBookingForUnit\":\"days\",\"availabilities\":[{\"date\":\"2023-09-24T00:00:00.000Z\",\"hours\":[]}],\"calendarCoverImage\":\"https://path-to-image.com\",\"lookBusyConfig\":{\"enabled\":true,\"LookBusyPercentage\":0},\"id\":\"0TkCdp9PfvLeWKYRRvIz\"}]}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::CreateBookingServiceDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/CreateBookingServiceDTO",
+        "{\"id\":\"a3b4c5d6e7f8901234567890\",\"staffId\":\"8MkU36Wps2w5bRbuGtw3\",\"position\":0,\"addOns\":[{\"id\":\"6985f6dfacf123513228d384\",\"quantity\":2,\"duration\":30}]}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::CreateCalendarNotificationDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/CreateCalendarNotificationDTO",
+        "{\"receiverType\":\"contact\",\"channel\":\"email\",\"notificationType\":\"booked\",\"afterTime\":[{\"timeOffset\":1,\"unit\":\"hours\"}],\"beforeTime\":[{\"timeOffset\":1,\"unit\":\"hours\"}],\"additionalEmailIds\":[\"example1@email.com\",\"example2@email.com\"],\"additionalPhoneNumbers\":[\"+919876744444\",\"+919876744445\"],\"selectedUsers\":[\"userId1\",\"userId2\",\"sub_account_admin\"]}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::CreateEventCalendarScheduleDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/CreateEventCalendarScheduleDTO",
+        "{\"rules\":[{\"type\":\"wday\",\"day\":\"monday\",\"intervals\":[{\"from\":\"09:00\",\"to\":\"17:00\"}]}],\"timezone\":\"America/New_York\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::CreateOrUpdateServiceBookingResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/CreateOrUpdateServiceBookingResponseDTO",
+        "{\"bookingId\":\"7NkT25Vor1v4aQatFsv2\",\"locationId\":\"0007BWpSzSwfiuSl0tR2\",\"contactId\":\"9NkT25Vor1v4aQatFsv2\",\"serviceLocationId\":\"65e5f6dfacf123513228d384\",\"title\":\"John Doe - Hair Styling\",\"startTime\":\"2023-09-25T16:00:00+05:30\",\"endTime\":\"2023-09-25T16:30:00+05:30\",\"services\":[{\"id\":\"68e5f6dfacf123513228d384\",\"serviceCategoryId\":\"3c4d5e6f7890123456789abc\",\"serviceStaffId\":\"7NkT25Vor1v4aQatFsv2\",\"serviceStartTime\":\"2023-09-25T16:00:00+05:30\",\"serviceEndTime\":\"2023-09-25T16:30:00+05:30\",\"serviceResources\":[{\"id\":\"6985f6dfacf123513228d384\"}],\"serviceAddOns\":[{\"id\":\"6985f6dfacf123513228d384\",\"quantity\":2}]}],\"timezone\":\"America/New_York\",\"status\":\"confirmed\",\"deleted\":false,\"dateAdded\":\"2023-09-25T16:00:00+05:30\",\"dateUpdated\":\"2023-09-25T16:00:00+05:30\",\"createdBy\":{\"source\":\"example\"},\"meetingLocation\":\"123 Main St, Anytown, USA\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::CreatePublicServiceBookingDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/CreatePublicServiceBookingDTO",
+        "{\"locationId\":\"0007BWpSzSwfiuSl0tR2\",\"contactId\":\"9NkT25Vor1v4aQatFsv2\",\"startTime\":\"2021-06-23T03:30:00+05:30\",\"endTime\":\"2023-09-25T16:30:00+05:30\",\"timezone\":\"America/New_York\",\"services\":[{\"id\":\"a3b4c5d6e7f8901234567890\",\"staffId\":\"8MkU36Wps2w5bRbuGtw3\",\"position\":0,\"addOns\":[{\"id\":\"6985f6dfacf123513228d384\",\"quantity\":2,\"duration\":30}]}],\"serviceLocationId\":\"65e5f6dfacf123513228d384\",\"meetingLocation\":\"123 Main St, Anytown, USA\",\"title\":\"Service Appointment\",\"status\":\"confirmed\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::CreateScheduleDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/CreateScheduleDTO",
+        "{\"rules\":[{\"type\":\"wday\",\"day\":\"monday\",\"intervals\":[{\"from\":\"09:00\",\"to\":\"17:00\"}]}],\"timezone\":\"America/New_York\",\"locationId\":\"IkqiJlXJ7o9h61tCHHod\",\"name\":\"Business Hours Schedule\",\"userId\":\"IkqiJlXJ7o9h61tCHHod\",\"calendarIds\":[\"WvVX9LpvlBO6K506xLbp\",\"XyZ8MnQrStUvWxYzAbCdEf\"]}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::CreateServiceDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/CreateServiceDTO",
+        "{\"locationId\":\"0007BWpSzSwfiuSl0tR2\",\"name\":\"Hair Styling\",\"slug\":\"hair-styling\",\"staff\":[{\"id\":\"6985f6dfacf123513228d384\"}],\"description\":\"Full hair styling session\",\"eventColor\":\"#66C61C\",\"coverImage\":\"https://example.com/cover.jpg\",\"serviceCategoryId\":\"65e5f6dfacf123513228d381\",\"payment\":{\"amount\":50,\"deposit\":20,\"depositType\":\"amount\"},\"serviceDuration\":30,\"serviceDurationUnit\":\"mins\",\"preBuffer\":10,\"preBufferUnit\":\"mins\",\"postBuffer\":15,\"postBufferUnit\":\"mins\",\"isPrivate\":false,\"formId\":\"65e5f6dfacf123513228d390\",\"variations\":[{\"serviceDuration\":30,\"serviceDurationUnit\":\"mins\",\"preBuffer\":10,\"preBufferUnit\":\"mins\",\"postBuffer\":15,\"postBufferUnit\":\"mins\",\"payment\":{\"amount\":50,\"deposit\":20,\"depositType\":\"amount\"},\"name\":\"Standard Haircut\"}]}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::CreateServiceLocationDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/CreateServiceLocationDTO",
+        "{\"locationId\":\"0007BWpSzSwfiuSl0tR2\",\"name\":\"Midtown Therapy Studio\",\"slug\":\"midtown-therapy-studio\",\"phone\":\"+1-212-555-0174\",\"address\":\"789 5th Avenue, Floor 3, New York, NY 10022 / Home Service\",\"coverImage\":\"https://storage.example.com/locations/midtown-therapy-studio/cover.jpg\",\"locationType\":\"offline\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::CreateServiceVariationDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/CreateServiceVariationDTO",
+        "{\"serviceDuration\":30,\"serviceDurationUnit\":\"mins\",\"preBuffer\":10,\"preBufferUnit\":\"mins\",\"postBuffer\":15,\"postBufferUnit\":\"mins\",\"payment\":{\"amount\":50,\"deposit\":20,\"depositType\":\"amount\"},\"name\":\"Standard Haircut\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::DeleteEventSuccessfulResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/DeleteEventSuccessfulResponseDto",
+        "{\"succeeded\":true}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::DeleteNoteSuccessfulResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/DeleteNoteSuccessfulResponseDto",
+        "{\"success\":true}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::DeleteServiceBookingResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/DeleteServiceBookingResponseDTO",
+        "{\"success\":true,\"message\":\"Service booking deleted successfully\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::DeleteServiceLocationResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/DeleteServiceLocationResponseDTO",
+        "{\"success\":true,\"message\":\"Service deleted successfully\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::EventCalendarScheduleResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/EventCalendarScheduleResponseDTO",
+        "{\"timezone\":\"America/New_York\",\"rules\":[{\"type\":\"wday\",\"intervals\":[{\"from\":\"09:00\",\"to\":\"17:00\"}],\"date\":\"2023-04-15\",\"day\":\"monday\"}],\"calendarId\":\"WvVX9LpvlBO6K506xLbp\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::EventCalendarScheduleWrapperDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/EventCalendarScheduleWrapperDTO",
+        "{\"schedule\":{\"timezone\":\"America/New_York\",\"rules\":[{\"type\":\"wday\",\"intervals\":[{\"from\":\"09:00\",\"to\":\"17:00\"}],\"date\":\"2023-04-15\",\"day\":\"monday\"}],\"calendarId\":\"WvVX9LpvlBO6K506xLbp\"}}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::GetAllSchedulesResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/GetAllSchedulesResponseDTO",
+        "{\"schedules\":[{\"id\":\"IkqiJlXJ7o9h61tCHHod\",\"name\":\"Business Hours Schedule\",\"locationId\":\"IkqiJlXJ7o9h61tCHHod\",\"rules\":[{\"type\":\"wday\",\"intervals\":[{\"from\":\"09:00\",\"to\":\"17:00\"}],\"date\":\"2023-04-15\",\"day\":\"monday\"}],\"timezone\":\"America/New_York\",\"dateAdded\":\"2023-01-15T10:30:00.000Z\",\"dateUpdated\":\"2023-01-20T14:45:00.000Z\",\"userId\":\"IkqiJlXJ7o9h61tCHHod\",\"deleted\":false}]}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::GetCalendarEventSuccessfulResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/GetCalendarEventSuccessfulResponseDTO",
+        "{\"event\":{\"id\":\"example\",\"address\":\"https://meet.google.com/yqp-gogr-wve\",\"title\":\"Appointment with GHL Dev team\",\"calendarId\":\"BqTwX8QFwXzpegMve9EQ\",\"locationId\":\"0007BWpSzSwfiuSl0tR2\",\"contactId\":\"9NkT25Vor1v4aQatFsv2\",\"groupId\":\"9NkT25Vor1v4aQatFsv2\",\"appointmentStatus\":\"confirmed\",\"assignedUserId\":\"YlWd2wuCAZQzh2cH1fVZ\",\"users\":[\"YlWd2wuCAZQzh2cH1fVZ\",\"9NkT25Vor1v4aQatFsv2\"],\"notes\":\"Some dummy note\",\"description\":\"Some dummy description\",\"deleted\":false,\"startTime\":\"2023-09-25T16:00:00+05:30\",\"endTime\":\"2023-09-25T16:00:00+05:30\",\"dateAdded\":\"2023-09-25T16:00:00+05:30\",\"dateUpdated\":\"2023-09-25T16:00:00+05:30\",\"masterEventId\":\"ocWd2wuBGAQzh2cH1fSZ\"}}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::GetCalendarEventsSuccessfulResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/GetCalendarEventsSuccessfulResponseDTO",
+        "{\"events\":[{\"id\":\"example\",\"address\":\"https://meet.google.com/yqp-gogr-wve\",\"title\":\"Appointment with GHL Dev team\",\"calendarId\":\"BqTwX8QFwXzpegMve9EQ\",\"locationId\":\"0007BWpSzSwfiuSl0tR2\",\"contactId\":\"9NkT25Vor1v4aQatFsv2\",\"groupId\":\"9NkT25Vor1v4aQatFsv2\",\"appointmentStatus\":\"confirmed\",\"assignedUserId\":\"YlWd2wuCAZQzh2cH1fVZ\",\"users\":[\"YlWd2wuCAZQzh2cH1fVZ\",\"9NkT25Vor1v4aQatFsv2\"],\"notes\":\"Some dummy note\",\"description\":\"Some dummy description\",\"deleted\":false,\"startTime\":\"2023-09-25T16:00:00+05:30\",\"endTime\":\"2023-09-25T16:00:00+05:30\",\"dateAdded\":\"2023-09-25T16:00:00+05:30\",\"dateUpdated\":\"2023-09-25T16:00:00+05:30\",\"masterEventId\":\"ocWd2wuBGAQzh2cH1fSZ\"}]}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::GetCreateUpdateNoteSuccessfulResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/GetCreateUpdateNoteSuccessfulResponseDto",
+        "{\"note\":{\"id\":\"HGPcayliwcdoUFzvbTok\",\"body\":\"lorem ipsum\",\"userId\":\"TUcmRxWrjqzJS8EjkxNK\",\"dateAdded\":\"2021-07-08T12:02:11.285Z\",\"contactId\":\"TUcmRxWrjqzJS8EjkxNK\",\"createdBy\":{\"id\":\"TUcmRxWr\",\"name\":\"John Doe\"}}}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::GetNoteSchema,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/GetNoteSchema",
+        "{\"id\":\"HGPcayliwcdoUFzvbTok\",\"body\":\"lorem ipsum\",\"userId\":\"TUcmRxWrjqzJS8EjkxNK\",\"dateAdded\":\"2021-07-08T12:02:11.285Z\",\"contactId\":\"TUcmRxWrjqzJS8EjkxNK\",\"createdBy\":{\"id\":\"TUcmRxWr\",\"name\":\"John Doe\"}}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::GetNotesListSuccessfulResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/GetNotesListSuccessfulResponseDto",
+        "{\"notes\":[{\"id\":\"HGPcayliwcdoUFzvbTok\",\"body\":\"lorem ipsum\",\"userId\":\"TUcmRxWrjqzJS8EjkxNK\",\"dateAdded\":\"2021-07-08T12:02:11.285Z\",\"contactId\":\"TUcmRxWrjqzJS8EjkxNK\",\"createdBy\":{\"id\":\"TUcmRxWr\",\"name\":\"John Doe\"}}],\"hasMore\":true}",
+    );
+    parses::<
+        ghl_calendars_v3::types::GetSlotsResponse,
+    >(
+        "apps/v3/calendars-v3.json#/paths/~1calendars~1{calendarId}~1free-slots/get/responses/200/content/application~1json/schema",
+        "{\"2024-10-28\":{\"slots\":[\"2024-10-28T10:00:00-05:00\",\"2024-10-28T11:00:00-05:00\"]},\"2024-10-29\":{\"slots\":[\"2024-10-29T10:00:00-05:00\",\"2024-10-29T14:30:00-05:00\"]}}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::GroupCreateDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/GroupCreateDTO",
+        "{\"locationId\":\"ocQHyuzHvysMo5N5VsXc\",\"name\":\"group a\",\"description\":\"group description\",\"slug\":\"15-mins\",\"isActive\":true}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::GroupCreateSuccessfulResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/GroupCreateSuccessfulResponseDTO",
+        "{\"group\":{\"locationId\":\"ocQHyuzHvysMo5N5VsXc\",\"name\":\"group a\",\"description\":\"group description\",\"slug\":\"15-mins\",\"isActive\":true,\"id\":\"ocQHyuzHvysMo5N5VsXc\"}}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::GroupDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/GroupDTO",
+        "{\"locationId\":\"ocQHyuzHvysMo5N5VsXc\",\"name\":\"group a\",\"description\":\"group description\",\"slug\":\"15-mins\",\"isActive\":true,\"id\":\"ocQHyuzHvysMo5N5VsXc\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::GroupStatusUpdateParams,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/GroupStatusUpdateParams",
+        "{\"isActive\":true}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::GroupUpdateDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/GroupUpdateDTO",
+        "{\"name\":\"group a\",\"description\":\"group description\",\"slug\":\"15-mins\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::LocationConfiguration,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/LocationConfiguration",
+        "{\"kind\":\"custom\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::LocationConfigurationResponse,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/LocationConfigurationResponse",
+        "{\"kind\":\"custom\",\"meetingId\":\"my_conference_id\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::LookBusyConfiguration,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/LookBusyConfiguration",
+        "{\"enabled\":true,\"LookBusyPercentage\":0}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::NoteCreatedBySchema,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/NoteCreatedBySchema",
+        "{\"id\":\"TUcmRxWr\",\"name\":\"John Doe\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::NotesDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/NotesDTO",
+        "{\"userId\":\"GCs5KuzPqTls7vWclkEV\",\"body\":\"lorem ipsum\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::PaymentDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/PaymentDTO",
+        "{\"amount\":50,\"deposit\":20,\"depositType\":\"amount\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::ScheduleIntervalDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/ScheduleIntervalDTO",
+        "{\"from\":\"09:00\",\"to\":\"17:00\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::ScheduleObjectResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/ScheduleObjectResponseDTO",
+        "{\"id\":\"IkqiJlXJ7o9h61tCHHod\",\"name\":\"Business Hours Schedule\",\"locationId\":\"IkqiJlXJ7o9h61tCHHod\",\"rules\":[{\"type\":\"wday\",\"intervals\":[{\"from\":\"09:00\",\"to\":\"17:00\"}],\"date\":\"2023-04-15\",\"day\":\"monday\"}],\"timezone\":\"America/New_York\",\"dateAdded\":\"2023-01-15T10:30:00.000Z\",\"dateUpdated\":\"2023-01-20T14:45:00.000Z\",\"userId\":\"IkqiJlXJ7o9h61tCHHod\",\"deleted\":false}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::ScheduleResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/ScheduleResponseDTO",
+        "{\"schedule\":{\"id\":\"IkqiJlXJ7o9h61tCHHod\",\"name\":\"Business Hours Schedule\",\"locationId\":\"IkqiJlXJ7o9h61tCHHod\",\"rules\":[{\"type\":\"wday\",\"intervals\":[{\"from\":\"09:00\",\"to\":\"17:00\"}],\"date\":\"2023-04-15\",\"day\":\"monday\"}],\"timezone\":\"America/New_York\",\"dateAdded\":\"2023-01-15T10:30:00.000Z\",\"dateUpdated\":\"2023-01-20T14:45:00.000Z\",\"userId\":\"IkqiJlXJ7o9h61tCHHod\",\"deleted\":false}}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::ScheduleRuleDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/ScheduleRuleDTO",
+        "{\"type\":\"wday\",\"intervals\":[{\"from\":\"09:00\",\"to\":\"17:00\"}],\"date\":\"2023-04-15\",\"day\":\"monday\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::ServiceAddOnDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/ServiceAddOnDTO",
+        "{\"id\":\"6985f6dfacf123513228d384\",\"quantity\":2,\"duration\":30}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::ServiceAddOnResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/ServiceAddOnResponseDTO",
+        "{\"id\":\"6985f6dfacf123513228d384\",\"quantity\":2}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::ServiceBookingQueryDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/ServiceBookingQueryDTO",
+        "{\"overrideAvailability\":false,\"skipSchedulingNotice\":false}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::ServiceBookingResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/ServiceBookingResponseDTO",
+        "{\"bookingId\":\"7NkT25Vor1v4aQatFsv2\",\"locationId\":\"0007BWpSzSwfiuSl0tR2\",\"contactId\":\"9NkT25Vor1v4aQatFsv2\",\"serviceLocationId\":\"65e5f6dfacf123513228d384\",\"title\":\"John Doe - Hair Styling\",\"startTime\":\"2023-09-25T16:00:00+05:30\",\"endTime\":\"2023-09-25T16:30:00+05:30\",\"services\":[{\"id\":\"68e5f6dfacf123513228d384\",\"serviceCategoryId\":\"3c4d5e6f7890123456789abc\",\"serviceStaffId\":\"7NkT25Vor1v4aQatFsv2\",\"serviceStartTime\":\"2023-09-25T16:00:00+05:30\",\"serviceEndTime\":\"2023-09-25T16:30:00+05:30\",\"serviceResources\":[{\"id\":\"6985f6dfacf123513228d384\"}],\"serviceAddOns\":[{\"id\":\"6985f6dfacf123513228d384\",\"quantity\":2}]}],\"timezone\":\"America/New_York\",\"status\":\"confirmed\",\"deleted\":false,\"dateAdded\":\"2023-09-25T16:00:00+05:30\",\"dateUpdated\":\"2023-09-25T16:00:00+05:30\",\"createdBy\":{\"source\":\"example\"},\"meetingLocation\":\"123 Main St, Anytown, USA\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::ServiceBookingsListResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/ServiceBookingsListResponseDTO",
+        "{\"bookings\":[{\"bookingId\":\"7NkT25Vor1v4aQatFsv2\",\"locationId\":\"0007BWpSzSwfiuSl0tR2\",\"contactId\":\"9NkT25Vor1v4aQatFsv2\",\"serviceLocationId\":\"65e5f6dfacf123513228d384\",\"title\":\"John Doe - Hair Styling\",\"startTime\":\"2023-09-25T16:00:00+05:30\",\"endTime\":\"2023-09-25T16:30:00+05:30\",\"services\":[{\"id\":\"68e5f6dfacf123513228d384\",\"serviceCategoryId\":\"3c4d5e6f7890123456789abc\",\"serviceStaffId\":\"7NkT25Vor1v4aQatFsv2\",\"serviceStartTime\":\"2023-09-25T16:00:00+05:30\",\"serviceEndTime\":\"2023-09-25T16:30:00+05:30\",\"serviceResources\":[{\"id\":\"6985f6dfacf123513228d384\"}],\"serviceAddOns\":[{\"id\":\"6985f6dfacf123513228d384\",\"quantity\":2}]}],\"timezone\":\"America/New_York\",\"status\":\"confirmed\",\"deleted\":false,\"dateAdded\":\"2023-09-25T16:00:00+05:30\",\"dateUpdated\":\"2023-09-25T16:00:00+05:30\",\"createdBy\":{\"source\":\"example\"},\"meetingLocation\":\"123 Main St, Anytown, USA\"}]}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::ServiceDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/ServiceDTO",
+        "{\"id\":\"68e5f6dfacf123513228d384\",\"serviceCategoryId\":\"3c4d5e6f7890123456789abc\",\"serviceStaffId\":\"7NkT25Vor1v4aQatFsv2\",\"serviceStartTime\":\"2023-09-25T16:00:00+05:30\",\"serviceEndTime\":\"2023-09-25T16:30:00+05:30\",\"serviceResources\":[{\"id\":\"6985f6dfacf123513228d384\"}],\"serviceAddOns\":[{\"id\":\"6985f6dfacf123513228d384\",\"quantity\":2}]}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::ServiceLocationListResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/ServiceLocationListResponseDTO",
+        "{\"serviceLocations\":[{\"id\":\"65e5f6dfacf123513228d384\",\"locationId\":\"0007BWpSzSwfiuSl0tR2\",\"name\":\"Downtown Wellness Center\",\"slug\":\"downtown-wellness-center\",\"isActive\":true,\"isPrivate\":false,\"coverImage\":\"https://storage.example.com/locations/downtown-wellness-center/cover.jpg\",\"locationType\":\"offline\",\"address\":\"456 Market Street, Suite 200, San Francisco, CA 94105\",\"phone\":\"+1-415-555-0198\"}]}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::ServiceLocationResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/ServiceLocationResponseDTO",
+        "{\"id\":\"65e5f6dfacf123513228d384\",\"locationId\":\"0007BWpSzSwfiuSl0tR2\",\"name\":\"Downtown Wellness Center\",\"slug\":\"downtown-wellness-center\",\"isActive\":true,\"isPrivate\":false,\"coverImage\":\"https://storage.example.com/locations/downtown-wellness-center/cover.jpg\",\"locationType\":\"offline\",\"address\":\"456 Market Street, Suite 200, San Francisco, CA 94105\",\"phone\":\"+1-415-555-0198\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::ServiceResourceDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/ServiceResourceDTO",
+        "{\"id\":\"6985f6dfacf123513228d384\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::ServiceResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/ServiceResponseDTO",
+        "{\"id\":\"65e5f6dfacf123513228d384\",\"locationId\":\"0007BWpSzSwfiuSl0tR2\",\"name\":\"Hair Styling\",\"description\":\"Full hair styling session\",\"slug\":\"hair-styling\",\"eventColor\":\"#66C61C\",\"coverImage\":\"https://example.com/cover.jpg\",\"serviceCategoryId\":\"65e5f6dfacf123513228d381\",\"payment\":{\"amount\":50,\"deposit\":20,\"depositType\":\"amount\"},\"serviceDuration\":60,\"serviceDurationUnit\":\"mins\",\"preBuffer\":10,\"preBufferUnit\":\"mins\",\"postBuffer\":15,\"postBufferUnit\":\"mins\",\"isPrivate\":false,\"formId\":\"65e5f6dfacf123513228d390\",\"variations\":[{\"id\":\"65e5f6dfacf123513228d384\",\"name\":\"Standard Haircut\",\"serviceDuration\":30,\"serviceDurationUnit\":\"mins\",\"payment\":{\"amount\":50,\"deposit\":20,\"depositType\":\"amount\"},\"preBuffer\":10,\"preBufferUnit\":\"mins\",\"postBuffer\":15,\"postBufferUnit\":\"mins\"}],\"staff\":[{\"id\":\"6985f6dfacf123513228d384\"}]}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::ServiceResponseWrapperDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/ServiceResponseWrapperDTO",
+        "{\"service\":{\"id\":\"65e5f6dfacf123513228d384\",\"locationId\":\"0007BWpSzSwfiuSl0tR2\",\"name\":\"Hair Styling\",\"description\":\"Full hair styling session\",\"slug\":\"hair-styling\",\"eventColor\":\"#66C61C\",\"coverImage\":\"https://example.com/cover.jpg\",\"serviceCategoryId\":\"65e5f6dfacf123513228d381\",\"payment\":{\"amount\":50,\"deposit\":20,\"depositType\":\"amount\"},\"serviceDuration\":60,\"serviceDurationUnit\":\"mins\",\"preBuffer\":10,\"preBufferUnit\":\"mins\",\"postBuffer\":15,\"postBufferUnit\":\"mins\",\"isPrivate\":false,\"formId\":\"65e5f6dfacf123513228d390\",\"variations\":[{\"id\":\"65e5f6dfacf123513228d384\",\"name\":\"Standard Haircut\",\"serviceDuration\":30,\"serviceDurationUnit\":\"mins\",\"payment\":{\"amount\":50,\"deposit\":20,\"depositType\":\"amount\"},\"preBuffer\":10,\"preBufferUnit\":\"mins\",\"postBuffer\":15,\"postBufferUnit\":\"mins\"}],\"staff\":[{\"id\":\"6985f6dfacf123513228d384\"}]}}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::ServiceVariationDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/ServiceVariationDTO",
+        "{\"id\":\"65e5f6dfacf123513228d384\",\"name\":\"Standard Haircut\",\"serviceDuration\":30,\"serviceDurationUnit\":\"mins\",\"payment\":{\"amount\":50,\"deposit\":20,\"depositType\":\"amount\"},\"preBuffer\":10,\"preBufferUnit\":\"mins\",\"postBuffer\":15,\"postBufferUnit\":\"mins\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::ServicesListResponseDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/ServicesListResponseDTO",
+        "{\"services\":[{\"id\":\"65e5f6dfacf123513228d384\",\"locationId\":\"0007BWpSzSwfiuSl0tR2\",\"name\":\"Hair Styling\",\"description\":\"Full hair styling session\",\"slug\":\"hair-styling\",\"eventColor\":\"#66C61C\",\"coverImage\":\"https://example.com/cover.jpg\",\"serviceCategoryId\":\"65e5f6dfacf123513228d381\",\"payment\":{\"amount\":50,\"deposit\":20,\"depositType\":\"amount\"},\"serviceDuration\":60,\"serviceDurationUnit\":\"mins\",\"preBuffer\":10,\"preBufferUnit\":\"mins\",\"postBuffer\":15,\"postBufferUnit\":\"mins\",\"isPrivate\":false,\"formId\":\"65e5f6dfacf123513228d390\",\"variations\":[{\"id\":\"65e5f6dfacf123513228d384\",\"name\":\"Standard Haircut\",\"serviceDuration\":30,\"serviceDurationUnit\":\"mins\",\"payment\":{\"amount\":50,\"deposit\":20,\"depositType\":\"amount\"},\"preBuffer\":10,\"preBufferUnit\":\"mins\",\"postBuffer\":15,\"postBufferUnit\":\"mins\"}],\"staff\":[{\"id\":\"6985f6dfacf123513228d384\"}]}]}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::SlotsSchema,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/SlotsSchema",
+        "{\"slots\":[\"2024-10-28T10:00:00-05:00\",\"2024-10-28T11:00:00-05:00\"]}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::TeamMember,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/TeamMember",
+        "{\"userId\":\"ocQHyuzHvysMo5N5VsXc\",\"meetingLocationType\":\"custom\",\"locationConfigurations\":[{\"kind\":\"custom\"}]}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::TeamMemberResponse,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/TeamMemberResponse",
+        "{\"userId\":\"ocQHyuzHvysMo5N5VsXc\",\"meetingLocationType\":\"custom\",\"locationConfigurations\":[{\"kind\":\"custom\",\"meetingId\":\"my_conference_id\"}]}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::UpdateAvailability,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/UpdateAvailability",
+        "{\"date\":\"2023-09-24T00:00:00.000Z\",\"hours\":[]}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::UpdateCalendarNotificationsDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/UpdateCalendarNotificationsDTO",
+        "{\"additionalEmailIds\":[\"example1@email.com\",\"example2@email.com\"],\"additionalPhoneNumbers\":[\"+919876744444\",\"+919876744445\"],\"selectedUsers\":[\"userId1\",\"userId2\",\"sub_account_admin\"],\"afterTime\":[{\"timeOffset\":1,\"unit\":\"hours\"}],\"beforeTime\":[{\"timeOffset\":1,\"unit\":\"hours\"}]}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::UpdateEventCalendarScheduleDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/UpdateEventCalendarScheduleDTO",
+        "{\"rules\":[{\"type\":\"wday\",\"day\":\"monday\",\"intervals\":[{\"from\":\"08:00\",\"to\":\"18:00\"}]}],\"timezone\":\"America/Los_Angeles\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::UpdateScheduleDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/UpdateScheduleDTO",
+        "{\"name\":\"Updated Business Hours\",\"rules\":[{\"type\":\"wday\",\"day\":\"monday\",\"intervals\":[{\"from\":\"08:00\",\"to\":\"18:00\"}]}],\"timezone\":\"America/Los_Angeles\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::UpdateServiceBookingDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/UpdateServiceBookingDTO",
+        "{\"serviceLocationId\":\"65e5f6dfacf123513228d384\",\"meetingLocation\":\"123 Main St, Anytown, USA\",\"title\":\"Service Appointment\",\"status\":\"confirmed\",\"startTime\":\"2021-06-23T03:30:00+05:30\",\"endTime\":\"2023-09-25T16:30:00+05:30\",\"timezone\":\"America/New_York\",\"services\":[{\"id\":\"a3b4c5d6e7f8901234567890\",\"staffId\":\"8MkU36Wps2w5bRbuGtw3\",\"position\":0,\"addOns\":[{\"id\":\"6985f6dfacf123513228d384\",\"quantity\":2,\"duration\":30}]}]}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::UpdateServiceDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/UpdateServiceDTO",
+        "{\"name\":\"Hair Styling\",\"description\":\"Full hair styling session\",\"slug\":\"hair-styling\",\"eventColor\":\"#66C61C\",\"coverImage\":\"https://example.com/cover.jpg\",\"serviceCategoryId\":\"65e5f6dfacf123513228d381\",\"payment\":{\"amount\":50,\"deposit\":20,\"depositType\":\"amount\"},\"serviceDuration\":60,\"serviceDurationUnit\":\"mins\",\"preBuffer\":10,\"preBufferUnit\":\"mins\",\"postBuffer\":15,\"postBufferUnit\":\"mins\",\"isPrivate\":false,\"formId\":\"65e5f6dfacf123513228d390\",\"staff\":[{\"id\":\"6985f6dfacf123513228d384\"}],\"variations\":[{\"serviceDuration\":30,\"serviceDurationUnit\":\"mins\",\"preBuffer\":10,\"preBufferUnit\":\"mins\",\"postBuffer\":15,\"postBufferUnit\":\"mins\",\"payment\":{\"amount\":50,\"deposit\":20,\"depositType\":\"amount\"},\"id\":\"65e5f6dfacf123513228d385\",\"name\":\"Standard Haircut\"}]}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::UpdateServiceLocationDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/UpdateServiceLocationDTO",
+        "{\"name\":\"California Location\",\"slug\":\"midtown-wellness-therapy-studio\",\"phone\":\"+1-212-555-0199\",\"address\":\"789 5th Avenue, Floor 5, New York, NY 10022\",\"coverImage\":\"https://storage.example.com/locations/midtown-wellness-studio/cover-v2.jpg\",\"locationType\":\"offline\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::UpdateServiceVariationDto,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/UpdateServiceVariationDTO",
+        "{\"serviceDuration\":30,\"serviceDurationUnit\":\"mins\",\"preBuffer\":10,\"preBufferUnit\":\"mins\",\"postBuffer\":15,\"postBufferUnit\":\"mins\",\"payment\":{\"amount\":50,\"deposit\":20,\"depositType\":\"amount\"},\"id\":\"65e5f6dfacf123513228d385\",\"name\":\"Standard Haircut\"}",
+    );
+    round_trip::<
+        ghl_calendars_v3::types::ValidateGroupSlugPostBody,
+    >(
+        "apps/v3/calendars-v3.json#/components/schemas/ValidateGroupSlugPostBody",
+        "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"slug\":\"calendar-1\"}",
+    );
+}
+
+#[test]
 fn campaigns() {
     round_trip::<
         ghl_campaigns::types::CampaignsSchema,
@@ -1230,6 +2786,116 @@ fn campaigns() {
 }
 
 #[test]
+fn campaigns_v3() {
+    round_trip::<
+        ghl_campaigns_v3::types::CampaignsSchema,
+    >(
+        "apps/v3/campaigns-v3.json#/components/schemas/campaignsSchema",
+        "{\"id\":\"mIVALPYuTD7YjUHnFEx4\",\"name\":\"test\",\"status\":\"published\",\"locationId\":\"ve9EPM428h8vShlRW1KT\"}",
+    );
+    round_trip::<
+        ghl_campaigns_v3::types::CampaignsSuccessfulResponseDto,
+    >(
+        "apps/v3/campaigns-v3.json#/components/schemas/CampaignsSuccessfulResponseDto",
+        "{\"campaigns\":[{\"id\":\"mIVALPYuTD7YjUHnFEx4\",\"name\":\"test\",\"status\":\"published\",\"locationId\":\"ve9EPM428h8vShlRW1KT\"}]}",
+    );
+}
+
+#[test]
+fn chat_widget_v3() {
+    round_trip::<
+        ghl_chat_widget_v3::types::A2pComplianceDto,
+    >(
+        "apps/v3/chat-widget-v3.json#/components/schemas/A2PComplianceDTO",
+        "{\"enableA2PCompliance\":true,\"a2pOptInForm1\":\"I agree to receive marketing communications from [business name]\",\"a2pOptInForm1ShowCheckbox\":true,\"a2pOptInForm1PreChecked\":false,\"isA2POptInForm2\":true,\"a2pOptInForm2\":\"I agree to receive marketing communications from [business name]\",\"a2pOptInForm2ShowCheckbox\":true,\"a2pOptInForm2PreChecked\":false,\"privacyPolicyLink\":\"https://example.com/privacy-policy\",\"termsOfServiceLink\":\"https://example.com/terms-of-service\",\"isA2POptInForm1\":true,\"messageType\":\"A2P\"}",
+    );
+    round_trip::<
+        ghl_chat_widget_v3::types::AcknowledgementDetailsDto,
+    >(
+        "apps/v3/chat-widget-v3.json#/components/schemas/AcknowledgementDetailsDTO",
+        "{\"icon\":\"check\",\"placeholderColor\":\"#000\",\"liveChatIcon\":\"check\",\"liveChatPlaceholderColor\":\"#000\"}",
+    );
+    round_trip::<
+        ghl_chat_widget_v3::types::AdvanceSettingsDto,
+    >(
+        "apps/v3/chat-widget-v3.json#/components/schemas/AdvanceSettingsDTO",
+        "{\"brandingTitle\":\"Agency\",\"redirect\":{\"redirectAction\":false,\"redirectWebsite\":\"https://example.com\"},\"enableContactForm\":true,\"defaultConsentCheck\":true,\"businessOfficeHours\":{\"enableBusinessHours\":false,\"timezone\":\"UTC\"},\"allInOneChatTypes\":[\"liveChat\",\"waChat\"],\"allInOneInitialMsg\":\"Choose a chat option to get started.\",\"contactFormIntroMessage\":\"Please share contact details\",\"contactFormSystemMessage\":\"Please share contact details\",\"prefilledMessageText\":\"I want to know more\",\"voiceAiAgent\":{},\"fbPage\":{\"facebookPageId\":\"1234567890\",\"facebookPageName\":\"My Page\"},\"instagramPage\":{\"instagramPageId\":\"1234567890\",\"instagramUsername\":\"mypage\"},\"playNotificationSound\":false,\"voiceAiSendActionText\":\"Call Now\",\"aTwoPCompliance\":{\"enableA2PCompliance\":true,\"a2pOptInForm1\":\"I agree to receive marketing communications from [business name]\",\"a2pOptInForm1ShowCheckbox\":true,\"a2pOptInForm1PreChecked\":false,\"isA2POptInForm2\":true,\"a2pOptInForm2\":\"I agree to receive marketing communications from [business name]\",\"a2pOptInForm2ShowCheckbox\":true,\"a2pOptInForm2PreChecked\":false,\"privacyPolicyLink\":\"https://example.com/privacy-policy\",\"termsOfServiceLink\":\"https://example.com/terms-of-service\",\"isA2POptInForm1\":true,\"messageType\":\"A2P\"}}",
+    );
+    round_trip::<
+        ghl_chat_widget_v3::types::BusinessOfficeHoursDto,
+    >(
+        "apps/v3/chat-widget-v3.json#/components/schemas/BusinessOfficeHoursDTO",
+        "{\"enableBusinessHours\":false,\"timezone\":\"UTC\",\"outsideOfficeHoursWelcomeMsg\":\"Asia/Calcutta\"}",
+    );
+    round_trip::<
+        ghl_chat_widget_v3::types::CloneChatWidgetDto,
+    >(
+        "apps/v3/chat-widget-v3.json#/components/schemas/CloneChatWidgetDTO",
+        "{\"locationId\":\"oHJiAh0wDG3BzmzACVD6\",\"chatWidgetId\":\"oHJiAh0wDG3BzmzACVD6\",\"name\":\"Chat Widget 1 (copy)\"}",
+    );
+    round_trip::<
+        ghl_chat_widget_v3::types::CreateWidgetDto,
+    >(
+        "apps/v3/chat-widget-v3.json#/components/schemas/CreateWidgetDTO",
+        "{\"version\":2,\"chatType\":\"emailChat\",\"name\":\"Chat Widget 1\",\"locationId\":\"oHJiAh0wDG3BzmzACVD6\",\"deleted\":false,\"default\":false,\"settings\":{\"acknowledgementDetails\":{\"icon\":\"check\",\"placeholderColor\":\"#000\"},\"agencyName\":\"Example Agency\",\"agencyWebsite\":\"https://example.com\",\"allowAvatarImage\":true,\"autoCountryCode\":true,\"countryCode\":\"US\",\"chatType\":\"emailChat\",\"promptType\":\"avatar\",\"chatIcon\":\"messageChatCircle\",\"enableRevisitMessage\":true,\"heading\":\"Welcome to Our Website\",\"legalMsg\":\"By using this website, you agree to our terms and conditions.\",\"liveChatAckMsg\":\"Thank you for reaching out. How may I assist you today?\",\"liveChatEndedMsg\":\"Thank you for chatting with us. Have a great day!\",\"liveChatFeedbackMsg\":\"We would appreciate your feedback. Please rate your experience.\",\"liveChatFeedbackNote\":\"Your feedback helps us improve our services.\",\"liveChatIntroMsg\":\"Hello! Welcome to our live chat support. How can I assist you today?\",\"liveChatUserInactiveMsg\":\"Are you still there? Please let us know if you need assistance.\",\"liveChatUserInactiveTime\":\"5 minutes\",\"liveChatVisitorInactiveMsg\":\"Looks like you stepped away. Feel free to return whenever you need help.\",\"liveChatVisitorInactiveTime\":\"10 minutes\",\"locale\":\"en_US\",\"promptAvatar\":\"avatar.jpg\",\"promptAvatarAltText\":\"company logo\",\"isPromptAvatarImageOptimize\":false,\"promptMsg\":\"Need assistance? Feel free to ask us anything!\",\"revisitPromptMsg\":\"Welcome back! How can we help you today?\",\"sendActionText\":\"Send\",\"showAgencyBranding\":true,\"showConsentCheckbox\":true,\"showLiveChatWelcomeMsg\":true,\"showPrompt\":true,\"subHeading\":\"We are here to help you!\",\"successMsg\":\"Your message has been sent successfully.\",\"supportContact\":\"support@example.com\",\"thankYouMsg\":\"Thank you for visiting our website!\",\"theme\":{\"name\":\"theme1\"},\"useEmailField\":true,\"waNumber\":\"+1234567890\",\"widgetPrimaryColor\":\"#4285F4\",\"representativeAssignedMessage\":\"#4285F4\",\"dimensions\":{\"position\":\"right\"},\"advanceSettings\":{\"enableContactForm\":true},\"locationCountryCode\":\"US\",\"widgetId\":\"92929283937922\",\"widgetPlacement\":\"embedded\"}}",
+    );
+    round_trip::<
+        ghl_chat_widget_v3::types::FbPageDto,
+    >(
+        "apps/v3/chat-widget-v3.json#/components/schemas/FBPageDTO",
+        "{\"facebookPageId\":\"1234567890\",\"facebookPageName\":\"Facebook Page Name\"}",
+    );
+    round_trip::<
+        ghl_chat_widget_v3::types::InstagramPageDto,
+    >(
+        "apps/v3/chat-widget-v3.json#/components/schemas/InstagramPageDTO",
+        "{\"facebookPageId\":\"1234567890\",\"facebookPageName\":\"Facebook Page Name\",\"instagramPageId\":\"1234567890\",\"instagramUsername\":\"Instagram UserName\"}",
+    );
+    round_trip::<
+        ghl_chat_widget_v3::types::RedirectDto,
+    >(
+        "apps/v3/chat-widget-v3.json#/components/schemas/RedirectDTO",
+        "{\"redirectAction\":false,\"redirectWebsite\":\"www.gohighlevel.com\",\"redirectText\":\"Click here\"}",
+    );
+    round_trip::<
+        ghl_chat_widget_v3::types::UpdateWidgetDto,
+    >(
+        "apps/v3/chat-widget-v3.json#/components/schemas/UpdateWidgetDTO",
+        "{\"version\":2,\"chatType\":\"emailChat\",\"name\":\"Chat Widget 1\",\"default\":false,\"settings\":{\"acknowledgementDetails\":{\"icon\":\"check\",\"placeholderColor\":\"#000\"},\"agencyName\":\"Example Agency\",\"agencyWebsite\":\"https://example.com\",\"allowAvatarImage\":true,\"autoCountryCode\":true,\"countryCode\":\"US\",\"chatType\":\"emailChat\",\"promptType\":\"avatar\",\"chatIcon\":\"messageChatCircle\",\"enableRevisitMessage\":true,\"heading\":\"Welcome to Our Website\",\"legalMsg\":\"By using this website, you agree to our terms and conditions.\",\"liveChatAckMsg\":\"Thank you for reaching out. How may I assist you today?\",\"liveChatEndedMsg\":\"Thank you for chatting with us. Have a great day!\",\"liveChatFeedbackMsg\":\"We would appreciate your feedback. Please rate your experience.\",\"liveChatFeedbackNote\":\"Your feedback helps us improve our services.\",\"liveChatIntroMsg\":\"Hello! Welcome to our live chat support. How can I assist you today?\",\"liveChatUserInactiveMsg\":\"Are you still there? Please let us know if you need assistance.\",\"liveChatUserInactiveTime\":\"5 minutes\",\"liveChatVisitorInactiveMsg\":\"Looks like you stepped away. Feel free to return whenever you need help.\",\"liveChatVisitorInactiveTime\":\"10 minutes\",\"locale\":\"en_US\",\"promptAvatar\":\"avatar.jpg\",\"promptAvatarAltText\":\"company logo\",\"isPromptAvatarImageOptimize\":false,\"promptMsg\":\"Need assistance? Feel free to ask us anything!\",\"revisitPromptMsg\":\"Welcome back! How can we help you today?\",\"sendActionText\":\"Send\",\"showAgencyBranding\":true,\"showConsentCheckbox\":true,\"showLiveChatWelcomeMsg\":true,\"showPrompt\":true,\"subHeading\":\"We are here to help you!\",\"successMsg\":\"Your message has been sent successfully.\",\"supportContact\":\"support@example.com\",\"thankYouMsg\":\"Thank you for visiting our website!\",\"theme\":{\"name\":\"theme1\"},\"useEmailField\":true,\"waNumber\":\"+1234567890\",\"widgetPrimaryColor\":\"#4285F4\",\"representativeAssignedMessage\":\"#4285F4\",\"dimensions\":{\"position\":\"right\"},\"advanceSettings\":{\"enableContactForm\":true},\"locationCountryCode\":\"US\",\"widgetId\":\"92929283937922\",\"widgetPlacement\":\"embedded\"}}",
+    );
+    round_trip::<
+        ghl_chat_widget_v3::types::WidgetSettingsCustomizationDto,
+    >(
+        "apps/v3/chat-widget-v3.json#/components/schemas/WidgetSettingsCustomizationDTO",
+        "{\"position\":\"left\",\"sizes\":{\"width\":360,\"height\":600}}",
+    );
+    round_trip::<
+        ghl_chat_widget_v3::types::WidgetSettingsCustomizationSizeDto,
+    >(
+        "apps/v3/chat-widget-v3.json#/components/schemas/WidgetSettingsCustomizationSizeDTO",
+        "{\"width\":360,\"height\":360}",
+    );
+    round_trip::<
+        ghl_chat_widget_v3::types::WidgetSettingsDto,
+    >(
+        "apps/v3/chat-widget-v3.json#/components/schemas/WidgetSettingsDTO",
+        "{\"acknowledgementDetails\":{\"icon\":\"check\",\"placeholderColor\":\"#000\"},\"agencyName\":\"Example Agency\",\"agencyWebsite\":\"https://example.com\",\"allowAvatarImage\":true,\"autoCountryCode\":true,\"countryCode\":\"US\",\"chatType\":\"emailChat\",\"promptType\":\"avatar\",\"chatIcon\":\"messageChatCircle\",\"enableRevisitMessage\":true,\"heading\":\"Welcome to Our Website\",\"legalMsg\":\"By using this website, you agree to our terms and conditions.\",\"liveChatAckMsg\":\"Thank you for reaching out. How may I assist you today?\",\"liveChatEndedMsg\":\"Thank you for chatting with us. Have a great day!\",\"liveChatFeedbackMsg\":\"We would appreciate your feedback. Please rate your experience.\",\"liveChatFeedbackNote\":\"Your feedback helps us improve our services.\",\"liveChatIntroMsg\":\"Hello! Welcome to our live chat support. How can I assist you today?\",\"liveChatUserInactiveMsg\":\"Are you still there? Please let us know if you need assistance.\",\"liveChatUserInactiveTime\":\"5 minutes\",\"liveChatVisitorInactiveMsg\":\"Looks like you stepped away. Feel free to return whenever you need help.\",\"liveChatVisitorInactiveTime\":\"10 minutes\",\"locale\":\"en_US\",\"promptAvatar\":\"avatar.jpg\",\"promptAvatarAltText\":\"company logo\",\"isPromptAvatarImageOptimize\":false,\"promptMsg\":\"Need assistance? Feel free to ask us anything!\",\"revisitPromptMsg\":\"Welcome back! How can we help you today?\",\"sendActionText\":\"Send\",\"showAgencyBranding\":true,\"showConsentCheckbox\":true,\"showLiveChatWelcomeMsg\":true,\"showPrompt\":true,\"subHeading\":\"We are here to help you!\",\"successMsg\":\"Your message has been sent successfully.\",\"supportContact\":\"support@example.com\",\"thankYouMsg\":\"Thank you for visiting our website!\",\"theme\":{\"name\":\"theme1\"},\"useEmailField\":true,\"waNumber\":\"+1234567890\",\"widgetPrimaryColor\":\"#4285F4\",\"representativeAssignedMessage\":\"#4285F4\",\"dimensions\":{\"position\":\"right\"},\"advanceSettings\":{\"enableContactForm\":true},\"locationCountryCode\":\"US\",\"widgetId\":\"92929283937922\",\"widgetPlacement\":\"embedded\"}",
+    );
+    round_trip::<
+        ghl_chat_widget_v3::types::WidgetSettingsThemeCustomColorDto,
+    >(
+        "apps/v3/chat-widget-v3.json#/components/schemas/WidgetSettingsThemeCustomColorDTO",
+        "{\"chatBubbleColor\":\"#fffff\",\"backgroundColor\":\"#fffff\",\"headerColor\":\"#fffff\",\"buttonColor\":\"#fffff\",\"avatarBackgroundColor\":\"#fffff\",\"avatarBorderColor\":\"#fffff\",\"senderMessageColor\":\"#fffff\",\"receivedMessageColor\":\"#fffff\"}",
+    );
+    round_trip::<
+        ghl_chat_widget_v3::types::WidgetSettingsThemeDto,
+    >(
+        "apps/v3/chat-widget-v3.json#/components/schemas/WidgetSettingsThemeDTO",
+        "{\"name\":\"theme1\",\"colors\":{\"chatBubbleColor\":\"#fffff\",\"backgroundColor\":\"#fffff\",\"headerColor\":\"#fffff\",\"buttonColor\":\"#fffff\",\"avatarBackgroundColor\":\"#fffff\",\"avatarBorderColor\":\"#fffff\",\"senderMessageColor\":\"#fffff\",\"receivedMessageColor\":\"#fffff\"}}",
+    );
+}
+
+#[test]
 fn common() {
     round_trip::<
         ghl_common::types::BadRequestDto,
@@ -1238,10 +2904,10 @@ fn common() {
         "{\"statusCode\":400,\"message\":\"Bad Request\"}",
     );
     round_trip::<
-        ghl_common::types::UnauthorizedDto,
+        ghl_common::types::ForbiddenDto,
     >(
-        "common/common-schemas.json#/components/schemas/UnauthorizedDTO",
-        "{\"statusCode\":401,\"message\":\"Invalid token: access token is invalid\",\"error\":\"Unauthorized\"}",
+        "common/common-schemas.json#/components/schemas/ForbiddenDTO",
+        "{\"statusCode\":403,\"message\":\"You do not have permission to access this resource\",\"error\":\"Forbidden\"}",
     );
     round_trip::<
         ghl_common::types::UnprocessableDto,
@@ -1269,6 +2935,28 @@ fn companies() {
         ghl_companies::types::IOnboardingDto,
     >(
         "apps/companies.json#/components/schemas/IOnboardingDto",
+        "{\"pending\":false,\"websiteUrl\":\"\",\"industryServed\":\"\",\"customerCount\":\"\",\"locationId\":\"\",\"snapshotId\":\"\",\"planId\":\"plan_EOi37NLV12u68i\",\"affiliateSignup\":true,\"hasJoinedKickoffCall\":true,\"kickoffActionTaken\":true,\"hasJoinedImplementationCall\":true,\"version\":\"1\",\"metaData\":true}",
+    );
+}
+
+#[test]
+fn companies_v3() {
+    round_trip::<
+        ghl_companies_v3::types::GetCompanyByIdSchema,
+    >(
+        "apps/v3/companies-v3.json#/components/schemas/GetCompanyByIdSchema",
+        "{\"id\":\"seD4PfOuKoVMLkEZqohJ\",\"name\":\"Tesla inc\",\"email\":\"john@deo.com\",\"logoUrl\":\"https://firebasestorage.googleapis.com/v0/b/highlevel-staging.appspot.com/o/companyPhotos%2F5DP4iH6HLkQsiKESj6rh.gif?alt=media&token=2aec9720-59a7-46af-a187-d4a2774ee873\",\"phone\":\"+1202-555-0107\",\"website\":\"https://www.tesla.com\",\"domain\":\"https://app.myawesomedomain.com\",\"spareDomain\":\"link.msgsndr.com\",\"privacyPolicy\":\"https://app.gohighlevel.com/privacy_policy\",\"termsConditions\":\"https://app.gohighlevel.com/terms-of-service\",\"address\":\"3500 Deer Creek Road\",\"city\":\"Palo Alto\",\"postalCode\":\"94304\",\"country\":\"US\",\"state\":\"CA\",\"timezone\":\"US/Central\",\"relationshipNumber\":\"x-xxx-xxx\",\"subdomain\":\"https://app.myawesomedomain.com/subdomain\",\"plan\":1,\"currency\":\"\",\"customerType\":\"agency\",\"termsOfServiceVersion\":\"06/01/2022\",\"termsOfServiceAcceptedBy\":\"SDfdf355Dfggdee\",\"twilioTrialMode\":true,\"twilioFreeCredits\":100,\"termsOfServiceAcceptedDate\":\"\",\"privacyPolicyVersion\":\"06/01/2022\",\"privacyPolicyAcceptedBy\":\"SDfdf355Dfggdee\",\"privacyPolicyAcceptedDate\":\"\",\"affiliatePolicyVersion\":\"06/01/2022\",\"affiliatePolicyAcceptedBy\":\"SDfdf355Dfggdee\",\"affiliatePolicyAcceptedDate\":\"\",\"isReselling\":true,\"onboardingInfo\":{\"pending\":false,\"websiteUrl\":\"\",\"industryServed\":\"\",\"customerCount\":\"\",\"locationId\":\"\",\"snapshotId\":\"\",\"planId\":\"plan_EOi37NLV12u68i\",\"affiliateSignup\":true,\"hasJoinedKickoffCall\":true,\"kickoffActionTaken\":true,\"hasJoinedImplementationCall\":true,\"version\":\"1\",\"metaData\":true},\"upgradeEnabledForClients\":true,\"cancelEnabledForClients\":true,\"autoSuspendEnabled\":true,\"saasSettings\":{\"agencyDashboardVisibleTo\":\"string\",\"stripeConnectInitiatedBy\":\"string\"},\"stripeConnectId\":\"\",\"enableDepreciatedFeatures\":true,\"premiumUpgraded\":false,\"status\":\"active-trial\",\"locationCount\":10,\"disableEmailService\":false,\"referralId\":\"john-doe-21\",\"isEnterpriseAccount\":true,\"businessNiche\":\"Accounting School\",\"businessCategory\":\"Automotive\",\"businessAffinityGroup\":\"Vehicle Dealerships\",\"isSandboxAccount\":true,\"enableNewSubAccountDefaultData\":false}",
+    );
+    round_trip::<
+        ghl_companies_v3::types::GetCompanyByIdSuccessfulResponseDto,
+    >(
+        "apps/v3/companies-v3.json#/components/schemas/GetCompanyByIdSuccessfulResponseDto",
+        "{\"company\":{\"id\":\"seD4PfOuKoVMLkEZqohJ\",\"name\":\"Tesla inc\",\"email\":\"john@deo.com\",\"logoUrl\":\"https://firebasestorage.googleapis.com/v0/b/highlevel-staging.appspot.com/o/companyPhotos%2F5DP4iH6HLkQsiKESj6rh.gif?alt=media&token=2aec9720-59a7-46af-a187-d4a2774ee873\",\"phone\":\"+1202-555-0107\",\"website\":\"https://www.tesla.com\",\"domain\":\"https://app.myawesomedomain.com\",\"spareDomain\":\"link.msgsndr.com\",\"privacyPolicy\":\"https://app.gohighlevel.com/privacy_policy\",\"termsConditions\":\"https://app.gohighlevel.com/terms-of-service\",\"address\":\"3500 Deer Creek Road\",\"city\":\"Palo Alto\",\"postalCode\":\"94304\",\"country\":\"US\",\"state\":\"CA\",\"timezone\":\"US/Central\",\"relationshipNumber\":\"x-xxx-xxx\",\"subdomain\":\"https://app.myawesomedomain.com/subdomain\",\"plan\":1,\"currency\":\"\",\"customerType\":\"agency\",\"termsOfServiceVersion\":\"06/01/2022\",\"termsOfServiceAcceptedBy\":\"SDfdf355Dfggdee\",\"twilioTrialMode\":true,\"twilioFreeCredits\":100,\"termsOfServiceAcceptedDate\":\"\",\"privacyPolicyVersion\":\"06/01/2022\",\"privacyPolicyAcceptedBy\":\"SDfdf355Dfggdee\",\"privacyPolicyAcceptedDate\":\"\",\"affiliatePolicyVersion\":\"06/01/2022\",\"affiliatePolicyAcceptedBy\":\"SDfdf355Dfggdee\",\"affiliatePolicyAcceptedDate\":\"\",\"isReselling\":true,\"onboardingInfo\":{\"pending\":false,\"websiteUrl\":\"\",\"industryServed\":\"\",\"customerCount\":\"\",\"locationId\":\"\",\"snapshotId\":\"\",\"planId\":\"plan_EOi37NLV12u68i\",\"affiliateSignup\":true,\"hasJoinedKickoffCall\":true,\"kickoffActionTaken\":true,\"hasJoinedImplementationCall\":true,\"version\":\"1\",\"metaData\":true},\"upgradeEnabledForClients\":true,\"cancelEnabledForClients\":true,\"autoSuspendEnabled\":true,\"saasSettings\":{\"agencyDashboardVisibleTo\":\"string\",\"stripeConnectInitiatedBy\":\"string\"},\"stripeConnectId\":\"\",\"enableDepreciatedFeatures\":true,\"premiumUpgraded\":false,\"status\":\"active-trial\",\"locationCount\":10,\"disableEmailService\":false,\"referralId\":\"john-doe-21\",\"isEnterpriseAccount\":true,\"businessNiche\":\"Accounting School\",\"businessCategory\":\"Automotive\",\"businessAffinityGroup\":\"Vehicle Dealerships\",\"isSandboxAccount\":true,\"enableNewSubAccountDefaultData\":false}}",
+    );
+    round_trip::<
+        ghl_companies_v3::types::IOnboardingDto,
+    >(
+        "apps/v3/companies-v3.json#/components/schemas/IOnboardingDto",
         "{\"pending\":false,\"websiteUrl\":\"\",\"industryServed\":\"\",\"customerCount\":\"\",\"locationId\":\"\",\"snapshotId\":\"\",\"planId\":\"plan_EOi37NLV12u68i\",\"affiliateSignup\":true,\"hasJoinedKickoffCall\":true,\"kickoffActionTaken\":true,\"hasJoinedImplementationCall\":true,\"version\":\"1\",\"metaData\":true}",
     );
 }
@@ -1548,6 +3236,292 @@ fn contacts() {
 }
 
 #[test]
+fn contacts_v3() {
+    round_trip::<
+        ghl_contacts_v3::types::AttributionSource,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/AttributionSource",
+        "{\"url\":\"Trigger Link\",\"campaign\":\"Summer Sale 2024\",\"utmSource\":\"google\",\"utmMedium\":\"cpc\",\"utmContent\":\"ad_variation_1\",\"referrer\":\"https://www.google.com\",\"campaignId\":\"641c094001436dbc2081e642\",\"fbclid\":\"fb.1.1674748390986.1171287961\",\"gclid\":\"CjOKCQjwnNyUBhCZARISAI9AYIFtNnIcWcYGIOQINz_ZoFI5SSLRRugSoPZoiEu27IZBY£1-MAIWmEaAo2VEALW_WCB\",\"msclikid\":\"MS!AzEREREDJKSJD\",\"dclid\":\"EAIaIQobChMIw\",\"fbc\":\"fb.1.1674748390986.1171287961\",\"fbp\":\"fb. 1.1674748390986.1171287961\",\"fbEventId\":\"Mozilla/5.0\",\"userAgent\":\"Mozilla/5.0\",\"ip\":\"58.111.106.198\",\"medium\":\"survey\",\"mediumId\":\"FglfHAn30PRwsZVyQlKp\"}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::CheckboxField,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/CheckboxField",
+        "{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"fieldValue\":[\"test\",\"test2\"],\"field_value\":[\"test\",\"test2\"]}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::ContactSearchResponse,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/ContactSearchResponse",
+        "{\"contacts\":[{\"id\":\"seD4PfOuKoVMLkEZqohJ\",\"name\":\"rubika deo\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"firstName\":\"rubika\",\"lastName\":\"Deo\",\"email\":\"rubika@deos.com\",\"emailLowerCase\":\"rubika@deos.com\",\"timezone\":\"Asia/Calcutta\",\"companyName\":\"DGS VolMAX\",\"phone\":\"+18832327657\",\"dnd\":true,\"type\":\"lead\",\"source\":\"public api\",\"assignedTo\":\"ve9EPM428h8vShlRW1KT\",\"address1\":\"3535 1st St N\",\"city\":\"Birmingham\",\"state\":\"AL\",\"country\":\"US\",\"postalCode\":\"35061\",\"website\":\"https://www.tesla.com\",\"tags\":[\"nisi sint commodo amet\",\"consequat\"],\"dateOfBirth\":\"1990-09-25\",\"dateAdded\":\"2021-07-02T05:18:26.704Z\",\"dateUpdated\":\"2021-07-02T05:18:26.704Z\",\"ssn\":\"123-45-6789\",\"keyword\":\"test\",\"firstNameLowerCase\":\"rubika\",\"fullNameLowerCase\":\"rubika deo\",\"lastNameLowerCase\":\"deo\",\"lastActivity\":\"2021-07-16T11:39:30.564Z\",\"customFields\":[{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"value\":\"My Text\"}],\"businessId\":\"641c094001436dbc2081e642\",\"attributionSource\":{\"url\":\"Trigger Link\",\"campaign\":\"Summer Sale\"},\"lastAttributionSource\":{\"url\":\"Organic Search\",\"campaign\":\"Brand Awareness\"},\"visitorId\":\"ve9EPM428h8vShlRW1KT\",\"dndSettings\":{\"call\":{\"status\":\"active\",\"message\":\"Do not call\"},\"email\":{\"status\":\"inactive\"}}}],\"total\":120}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::ContactsBulkUpateResponse,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/ContactsBulkUpateResponse",
+        "{\"success\":true,\"ids\":[\"pOC0uJ97VYOKH2m3fkMD\"]}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::ContactsBusinessUpdate,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/ContactsBusinessUpdate",
+        "{\"locationId\":\"PX8m5VwxEbcpFlzYEPVG\",\"ids\":[\"IDqvFHGColiyK6jiatuz\",\"pOC0uJ97VYOKH2m3fkMD\"],\"businessId\":\"63b7ec34ea409a9a8bd2a4ff\"}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::ContactsByIdSuccessfulResponseDtoV3,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/ContactsByIdSuccessfulResponseDtoV3",
+        "{\"contact\":{\"id\":\"seD4PfOuKoVMLkEZqohJ\",\"name\":\"rubika deo\",\"firstName\":\"rubika\",\"lastName\":\"Deo\",\"email\":\"rubika@deos.com\",\"phone\":\"+18832327657\",\"locationId\":\"ve9EPM428h8vShlRW1KT\"}}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::ContactsMetaSchema,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/ContactsMetaSchema",
+        "{\"total\":50,\"nextPageUrl\":\"http://localhost:5058/contacts/?locationId=ve9EPM428h8vShlRW1KT&startAfter=1631087949919&startAfterId=yd0jdjOavGk2o6Nh5Ndb\",\"startAfterId\":\"yd0jdjOavGk2o6Nh5Ndb\",\"startAfter\":1631087949919,\"currentPage\":2,\"nextPage\":3,\"prevPage\":1}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::ContactsSearchSchema,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/ContactsSearchSchema",
+        "{\"id\":\"ocQHyuzHvysMo5N5VsXc\",\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"email\":\"JohnDeo@gmail.com\",\"timezone\":\"Asia/Calcutta\",\"country\":\"DE\",\"source\":\"xyz form\",\"dateAdded\":\"2020-10-29T09:31:30.255Z\",\"customFields\":[{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"value\":\"My Text\"}],\"tags\":[\"nisi sint commodo amet\",\"consequat\"],\"businessId\":\"641c094001436dbc2081e642\",\"attributions\":[{\"url\":\"Trigger Link\",\"campaign\":\"Summer Sale\"}],\"followers\":[\"641c094001436dbc2081e642\"]}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::ContactsSearchSuccessfulResponseDto,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/ContactsSearchSuccessfulResponseDto",
+        "{\"contacts\":[{\"id\":\"ocQHyuzHvysMo5N5VsXc\",\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"email\":\"JohnDeo@gmail.com\",\"country\":\"DE\",\"source\":\"xyz form\",\"dateAdded\":\"2020-10-29T09:31:30.255Z\"}],\"count\":10,\"meta\":{\"total\":50,\"nextPageUrl\":\"http://localhost:5058/contacts/?locationId=ve9EPM428h8vShlRW1KT&startAfter=1631087949919&startAfterId=yd0jdjOavGk2o6Nh5Ndb\",\"startAfterId\":\"yd0jdjOavGk2o6Nh5Ndb\",\"startAfter\":1631087949919,\"currentPage\":2,\"nextPage\":3,\"prevPage\":1}}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::ContactsWorkflowSuccessfulResponseDto,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/ContactsWorkflowSuccessfulResponseDto",
+        "{\"succeeded\":true,\"succeded\":true}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::CreateAddFollowersSuccessfulResponseDto,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/CreateAddFollowersSuccessfulResponseDto",
+        "{\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"sx6wyHhbFdRXh302LLss\"],\"followersAdded\":[\"Mx6wyHhbFdRXh302Luer\",\"Ka6wyHhbFdRXh302LLsAm\"]}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::CreateAddTagSuccessfulResponseDto,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/CreateAddTagSuccessfulResponseDto",
+        "{\"tags\":[\"minim\",\"velit magna\"]}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::CreateContactDtoV3,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/CreateContactDtoV3",
+        "{\"firstName\":\"Rosan\",\"lastName\":\"Deo\",\"name\":\"Rosan Deo\",\"email\":\"rosan@deos.com\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"gender\":\"male\",\"phone\":\"+1 888-888-8888\",\"address1\":\"3535 1st St N\",\"city\":\"Dolomite\",\"state\":\"AL\",\"postalCode\":\"35061\",\"website\":\"https://www.tesla.com\",\"timezone\":\"America/Chihuahua\",\"dnd\":true,\"inboundDndSettings\":{\"all\":{\"status\":\"active\",\"message\":\"Do not contact me\"}},\"tags\":[\"nisi sint commodo amet\",\"consequat\"],\"customFields\":[{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"fieldValue\":\"My Text\"}],\"source\":\"public api\",\"dateOfBirth\":\"1990-09-25\",\"country\":\"US\",\"companyName\":\"DGS VolMAX\",\"assignedTo\":\"y0BeYjuRIlDwsDcOHOJo\",\"dndSettings\":{\"call\":{\"status\":\"active\",\"message\":\"Do not call\"},\"email\":{\"status\":\"inactive\"}}}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::CreateTaskParams,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/CreateTaskParams",
+        "{\"title\":\"First Task\",\"body\":\"loram ipsum\",\"dueDate\":\"2020-10-25T11:00:00Z\",\"completed\":true,\"assignedTo\":\"hxHGVRb1YJUscrCB8eXK\"}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::CreateWorkflowDto,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/CreateWorkflowDto",
+        "{\"eventStartTime\":\"2021-06-23T03:30:00+01:00\"}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::CustomFieldSchema,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/CustomFieldSchema",
+        "{\"id\":\"MgobCB14YMVKuE4Ka8p1\",\"value\":\"name\"}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::CustomFieldsInputObjectSchema,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/customFieldsInputObjectSchema",
+        "{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"fieldValue\":{},\"field_value\":{}}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::CustomFieldsInputStringSchema,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/customFieldsInputStringSchema",
+        "{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"fieldValue\":\"9039160788\",\"field_value\":\"9039160788\"}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::DeleteContactsSuccessfulResponseDto,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/DeleteContactsSuccessfulResponseDto",
+        "{\"succeeded\":true}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::DeleteFollowersSuccessfulResponseDto,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/DeleteFollowersSuccessfulResponseDto",
+        "{\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"sx6wyHhbFdRXh302LLss\"],\"followersRemoved\":[\"Mx6wyHhbFdRXh302Luer\",\"Ka6wyHhbFdRXh302LLsAm\"]}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::DndSettingSchema,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/DndSettingSchema",
+        "{\"status\":\"active\",\"message\":\"Do not contact via this channel\",\"code\":\"OPTED_OUT\"}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::DndSettingsSchemaV3,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/DndSettingsSchemaV3",
+        "{\"call\":{\"status\":\"active\",\"message\":\"Do not call\",\"code\":\"all\"},\"email\":{\"status\":\"active\",\"message\":\"Do not email\",\"code\":\"all\"},\"sms\":{\"status\":\"active\",\"message\":\"Do not SMS\",\"code\":\"all\"},\"whatsApp\":{\"status\":\"active\",\"message\":\"Do not WhatsApp\",\"code\":\"all\"},\"gmb\":{\"status\":\"active\",\"message\":\"Do not contact via GMB\",\"code\":\"all\"},\"fb\":{\"status\":\"active\",\"message\":\"Do not contact via FB\",\"code\":\"all\"}}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::FollowersDto,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/FollowersDTO",
+        "{\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"sx6wyHhbFdRXh302Lunr\"]}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::GetContactByIdSchemaV3,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/GetContactByIdSchemaV3",
+        "{\"id\":\"seD4PfOuKoVMLkEZqohJ\",\"name\":\"rubika deo\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"firstName\":\"rubika\",\"lastName\":\"Deo\",\"email\":\"rubika@deos.com\",\"emailLowerCase\":\"rubika@deos.com\",\"timezone\":\"Asia/Calcutta\",\"companyName\":\"DGS VolMAX\",\"phone\":\"+18832327657\",\"dnd\":true,\"type\":\"lead\",\"source\":\"public api\",\"assignedTo\":\"ve9EPM428h8vShlRW1KT\",\"address1\":\"3535 1st St N\",\"city\":\"Birmingham\",\"state\":\"AL\",\"country\":\"US\",\"postalCode\":\"35061\",\"website\":\"https://www.tesla.com\",\"tags\":[\"nisi sint commodo amet\",\"consequat\"],\"dateOfBirth\":\"1990-09-25\",\"dateAdded\":\"2021-07-02T05:18:26.704Z\",\"dateUpdated\":\"2021-07-02T05:18:26.704Z\",\"ssn\":\"123-45-6789\",\"keyword\":\"test\",\"firstNameLowerCase\":\"rubika\",\"fullNameLowerCase\":\"rubika deo\",\"lastNameLowerCase\":\"deo\",\"lastActivity\":\"2021-07-16T11:39:30.564Z\",\"customFields\":[{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"value\":\"My Text\"}],\"businessId\":\"641c094001436dbc2081e642\",\"attributionSource\":{\"url\":\"Trigger Link\",\"campaign\":\"Summer Sale\"},\"lastAttributionSource\":{\"url\":\"Organic Search\",\"campaign\":\"Brand Awareness\"},\"visitorId\":\"ve9EPM428h8vShlRW1KT\",\"dndSettings\":{\"call\":{\"status\":\"active\",\"message\":\"Do not call\"},\"email\":{\"status\":\"inactive\"}}}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::GetCreateUpdateNoteSuccessfulResponseDto,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/GetCreateUpdateNoteSuccessfulResponseDto",
+        "{\"note\":{\"id\":\"HGPcayliwcdoUFzvbTok\",\"body\":\"lorem ipsum\",\"userId\":\"TUcmRxWrjqzJS8EjkxNK\",\"dateAdded\":\"2021-07-08T12:02:11.285Z\",\"contactId\":\"TUcmRxWrjqzJS8EjkxNK\"}}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::GetEventSchema,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/GetEventSchema",
+        "{\"id\":\"YS3jaqqeehkR2Is80miy\",\"calendarId\":\"YlWd2wuCAZQzh2cH1fVZ\",\"status\":\"booked\",\"title\":\"Test\",\"assignedUserId\":\"YlWd2wuCAZQzh2cH1fVZ\",\"notes\":\"test\",\"startTime\":\"2021-07-16 11:00:00\",\"endTime\":\"2021-07-16 11:30:00\",\"address\":\"Address\",\"locationId\":\"YlWd2wuCAZQzh2cH1fVZ\",\"contactId\":\"YlWd2wuCAZQzh2cH1fVZ\",\"groupId\":\"YlWd2wuCAZQzh2cH1fVZ\",\"appointmentStatus\":\"booked\",\"users\":[\"YlWd2wuCAZQzh2cH1fVZ\",\"YlWd2wuCAZQzh2cH1fVZ\"],\"dateAdded\":\"2021-07-16 11:00:00\",\"dateUpdated\":\"2021-07-16 11:30:00\",\"assignedResources\":[\"YlWd2wuCAZQzh2cH1fVZ\",\"YlWd2wuCAZQzh2cH1fVZ\"]}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::GetEventsSuccessfulResponseDto,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/GetEventsSuccessfulResponseDto",
+        "{\"events\":[{\"id\":\"YS3jaqqeehkR2Is80miy\",\"calendarId\":\"YlWd2wuCAZQzh2cH1fVZ\",\"status\":\"booked\",\"title\":\"Test\",\"assignedUserId\":\"YlWd2wuCAZQzh2cH1fVZ\",\"notes\":\"test\",\"startTime\":\"2021-07-16 11:00:00\",\"endTime\":\"2021-07-16 11:30:00\"}]}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::GetNoteSchema,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/GetNoteSchema",
+        "{\"id\":\"HGPcayliwcdoUFzvbTok\",\"body\":\"lorem ipsum\",\"userId\":\"TUcmRxWrjqzJS8EjkxNK\",\"dateAdded\":\"2021-07-08T12:02:11.285Z\",\"contactId\":\"TUcmRxWrjqzJS8EjkxNK\",\"title\":\"Follow-up summary\",\"color\":\"#FFAA00\",\"pinned\":false}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::GetNotesListSuccessfulResponseDto,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/GetNotesListSuccessfulResponseDto",
+        "{\"notes\":[{\"id\":\"HGPcayliwcdoUFzvbTok\",\"body\":\"lorem ipsum\",\"userId\":\"TUcmRxWrjqzJS8EjkxNK\",\"dateAdded\":\"2021-07-08T12:02:11.285Z\",\"contactId\":\"TUcmRxWrjqzJS8EjkxNK\"}]}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::InboundDndSettingSchema,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/InboundDndSettingSchema",
+        "{\"status\":\"active\",\"message\":\"Please do not contact me via this channel\"}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::InboundDndSettingsSchema,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/InboundDndSettingsSchema",
+        "{\"all\":{\"status\":\"active\",\"message\":\"Do not contact me\"}}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::LargeTextField,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/LargeTextField",
+        "{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"fieldValue\":\"My Text\",\"field_value\":\"My Text\"}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::MonetoryField,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/MonetoryField",
+        "{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"fieldValue\":100.5,\"field_value\":100.5}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::NotesDto,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/NotesDTO",
+        "{\"userId\":\"GCs5KuzPqTls7vWclkEV\",\"body\":\"lorem ipsum\",\"title\":\"Follow-up summary\",\"color\":\"#FFAA00\",\"pinned\":false}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::TagsDto,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/TagsDTO",
+        "{\"tags\":[\"minim\",\"velit magna\"]}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::TaskByIsSuccessfulResponseDto,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/TaskByIsSuccessfulResponseDto",
+        "{\"task\":{\"id\":\"lJpzYrWdpkC2hX6t2yue\",\"title\":\"test\",\"body\":\"testing\",\"assignedTo\":\"tesTUcmRxWrjqzJS8EjkxNK\",\"dueDate\":\"2021-07-08T02:30:00.000Z\",\"completed\":true,\"contactId\":\"lJpzYrWdpkC2hX6t2yue\"}}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::TaskSchema,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/TaskSchema",
+        "{\"id\":\"lJpzYrWdpkC2hX6t2yue\",\"title\":\"test\",\"body\":\"testing\",\"assignedTo\":\"tesTUcmRxWrjqzJS8EjkxNKting\",\"dueDate\":\"2021-07-08T02:30:00.000Z\",\"completed\":true,\"contactId\":\"lJpzYrWdpkC2hX6t2yue\"}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::TasksListSuccessfulResponseDto,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/TasksListSuccessfulResponseDto",
+        "{\"tasks\":[{\"id\":\"lJpzYrWdpkC2hX6t2yue\",\"title\":\"test\",\"body\":\"testing\",\"assignedTo\":\"tesTUcmRxWrjqzJS8EjkxNK\",\"dueDate\":\"2021-07-08T02:30:00.000Z\",\"completed\":true,\"contactId\":\"lJpzYrWdpkC2hX6t2yue\"}]}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::UpdateContactDtoV3,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/UpdateContactDtoV3",
+        "{\"firstName\":\"rosan\",\"lastName\":\"Deo\",\"name\":\"rosan Deo\",\"email\":\"rosan@deos.com\",\"phone\":\"+1 888-888-8888\",\"address1\":\"3535 1st St N\",\"city\":\"Dolomite\",\"state\":\"AL\",\"postalCode\":\"35061\",\"website\":\"https://www.tesla.com\",\"timezone\":\"America/Chihuahua\",\"dnd\":true,\"inboundDndSettings\":{\"all\":{\"status\":\"active\",\"message\":\"Do not contact me\"}},\"tags\":[\"nisi sint commodo amet\",\"consequat\"],\"customFields\":[{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"fieldValue\":\"My Text\"}],\"source\":\"public api\",\"dateOfBirth\":\"1990-09-25\",\"country\":\"US\",\"assignedTo\":\"y0BeYjuRIlDwsDcOHOJo\",\"dndSettings\":{\"call\":{\"status\":\"active\",\"message\":\"Do not call\"},\"email\":{\"status\":\"inactive\"}}}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::UpdateContactsSuccessfulResponseDtoV3,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/UpdateContactsSuccessfulResponseDtoV3",
+        "{\"succeeded\":true,\"contact\":{\"id\":\"seD4PfOuKoVMLkEZqohJ\",\"name\":\"rubika deo\",\"email\":\"rubika@deos.com\",\"locationId\":\"ve9EPM428h8vShlRW1KT\"}}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::UpdateNoteDto,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/UpdateNoteDTO",
+        "{\"userId\":\"GCs5KuzPqTls7vWclkEV\",\"body\":\"lorem ipsum\",\"title\":\"Follow-up summary\",\"color\":\"#FFAA00\",\"pinned\":false}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::UpdateTagsDto,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/UpdateTagsDTO",
+        "{\"contacts\":[\"qFSqySFkVvNzOSqgGqFi\",\"abcdef\",\"qFSqySFkVvNzOSqgGqFi\",\"3ualbhnV7j3n3a9r2moD\"],\"tags\":[\"tag-1\",\"tag-2\"],\"locationId\":\"asdrwHvLUxlfw5SqKVCN\"}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::UpdateTagsResponseDto,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/UpdateTagsResponseDTO",
+        "{\"succeeded\":true,\"succeded\":true,\"errorCount\":0,\"responses\":[]}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::UpdateTaskBody,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/UpdateTaskBody",
+        "{\"title\":\"First Task\",\"body\":\"loram ipsum\",\"dueDate\":\"2020-10-25T11:00:00Z\",\"completed\":true,\"assignedTo\":\"hxHGVRb1YJUscrCB8eXK\"}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::UpdateTaskStatusParams,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/UpdateTaskStatusParams",
+        "{\"completed\":true}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::UpsertContactDtoV3,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/UpsertContactDtoV3",
+        "{\"firstName\":\"Rosan\",\"lastName\":\"Deo\",\"name\":\"Rosan Deo\",\"email\":\"rosan@deos.com\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"gender\":\"male\",\"phone\":\"+1 888-888-8888\",\"address1\":\"3535 1st St N\",\"city\":\"Dolomite\",\"state\":\"AL\",\"postalCode\":\"35061\",\"website\":\"https://www.tesla.com\",\"timezone\":\"America/Chihuahua\",\"dnd\":true,\"inboundDndSettings\":{\"all\":{\"status\":\"active\",\"message\":\"Do not contact me\"}},\"tags\":[\"nisi sint commodo amet\",\"consequat\"],\"customFields\":[{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"fieldValue\":\"My Text\"}],\"source\":\"public api\",\"dateOfBirth\":\"1990-09-25\",\"country\":\"US\",\"companyName\":\"DGS VolMAX\",\"assignedTo\":\"y0BeYjuRIlDwsDcOHOJo\",\"createNewIfDuplicateAllowed\":false,\"dndSettings\":{\"call\":{\"status\":\"active\",\"message\":\"Do not call\"},\"email\":{\"status\":\"inactive\"}}}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::UpsertContactsSuccessfulResponseDtoV3,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/UpsertContactsSuccessfulResponseDtoV3",
+        "{\"new\":true,\"contact\":{\"id\":\"seD4PfOuKoVMLkEZqohJ\",\"name\":\"rubika deo\",\"email\":\"rubika@deos.com\",\"locationId\":\"ve9EPM428h8vShlRW1KT\"},\"traceId\":\"abc123trace\"}",
+    );
+}
+
+#[test]
 fn conversation_ai() {
     round_trip::<
         ghl_conversation_ai::types::ActionDataDto,
@@ -1703,6 +3677,166 @@ fn conversation_ai() {
         ghl_conversation_ai::types::WorkingHours,
     >(
         "apps/conversation-ai.json#/components/schemas/WorkingHours",
+        "{\"dayOfTheWeek\":1,\"intervals\":[{\"startHour\":9,\"startMinute\":0,\"endHour\":17,\"endMinute\":30}]}",
+    );
+}
+
+#[test]
+fn conversation_ai_v3() {
+    round_trip::<
+        ghl_conversation_ai_v3::types::ActionDataDto,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/ActionDataDTO",
+        "{\"id\":\"actionId123\",\"name\":\"Trigger Workflow\",\"type\":\"triggerWorkflow\",\"agentId\":\"agentId123\",\"details\":{\"workflowIds\":[\"workflow123\",\"workflow456\"],\"triggerCondition\":\"When user requests appointment\",\"triggerMessage\":\"Workflow triggered successfully\"}}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::ActionsIdDto,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/ActionsIdDto",
+        "{\"id\":\"actionId123\",\"type\":\"triggerWorkflow\"}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::AdvancedFollowupDto,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/advancedFollowupDto",
+        "{\"enabled\":true,\"scenarioId\":\"contactIsBusy\",\"followupSequence\":[{\"id\":1,\"followupTimeUnit\":\"hours\",\"followupTime\":2,\"aiEnabledMessage\":true,\"triggerWorkflow\":false,\"customMessage\":\"Hi! Just following up on our previous conversation. Do you have any questions?\",\"workflowId\":\"workflow789\",\"contactRequested\":false}],\"followupSettings\":{\"dynamicChannelSwitching\":true,\"followUpHours\":true,\"workingHours\":[{\"dayOfTheWeek\":1,\"intervals\":[{\"startHour\":9,\"startMinute\":0,\"endHour\":17,\"endMinute\":30}]}]}}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::AppointmentBookingDto,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/appointmentBookingDto",
+        "{\"actionId\":\"action123\",\"calendarId\":\"calendar123\",\"onlySendLink\":false,\"triggerWorkflow\":true,\"workflowIds\":[\"workflow123\"],\"sleepAfterBooking\":true,\"sleepTimeUnit\":\"hours\",\"sleepTime\":24,\"transferBot\":false,\"transferAgent\":\"employee456\",\"rescheduleEnabled\":true,\"cancelEnabled\":true}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::CreateActionDto,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/CreateActionDTO",
+        "{\"type\":\"triggerWorkflow\",\"name\":\"Trigger a Workflow\",\"details\":{\"workflowIds\":[\"workflow123\",\"workflow456\"],\"triggerCondition\":\"When user requests appointment\",\"triggerMessage\":\"Workflow triggered successfully\"}}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::CreateActionResponseDto,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/createActionResponseDTO",
+        "{\"data\":{\"id\":\"actionId123\",\"name\":\"Trigger Workflow\",\"type\":\"triggerWorkflow\",\"agentId\":\"agentId123\",\"details\":{\"workflowIds\":[\"workflow123\",\"workflow456\"],\"triggerCondition\":\"When user requests appointment\",\"triggerMessage\":\"Workflow triggered successfully\"}},\"success\":true}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::CreateEmployeeDto,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/CreateEmployeeDto",
+        "{\"name\":\"John Doe\",\"businessName\":\"Tech Corp\",\"mode\":\"auto-pilot\",\"channels\":[\"SMS\",\"Live_Chat\",\"WhatsApp\"],\"isPrimary\":true,\"waitTime\":2,\"waitTimeUnit\":\"seconds\",\"sleepEnabled\":false,\"sleepTime\":2,\"sleepTimeUnit\":\"hours\",\"personality\":\"Friendly and helpful\",\"goal\":\"Assist customers with inquiries.\",\"instructions\":\"Provide  customer service.\",\"autoPilotMaxMessages\":75,\"respondToImages\":true,\"respondToAudio\":true,\"sleepOnManualMessage\":false,\"sleepOnWorkflowMessage\":false}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::DeleteActionDataDto,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/DeleteActionDataDTO",
+        "{\"id\":\"actionId123\"}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::DeleteActionResponseDto,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/deleteActionResponseDTO",
+        "{\"data\":{\"id\":\"actionId123\"},\"success\":true}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::DeleteEmployeeResponseDto,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/DeleteEmployeeResponseDTO",
+        "{\"success\":true,\"id\":\"emp_123\"}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::EmployeeListItemDto,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/EmployeeListItemDTO",
+        "{\"id\":\"emp_123\",\"name\":\"John Doe\",\"businessName\":\"Tech Corp\",\"mode\":\"auto-pilot\",\"channels\":[\"SMS\",\"LIVE_CHAT\"],\"waitTime\":30,\"waitTimeUnit\":\"seconds\",\"sleepEnabled\":false,\"sleepTime\":2,\"sleepTimeUnit\":\"hours\",\"actions\":[{\"id\":\"action_123\",\"type\":\"triggerWorkflow\"}],\"isPrimary\":false,\"autoPilotMaxMessages\":25,\"goal\":{\"prompt\":\"Assist customers\",\"type\":\"custom\",\"actionId\":null},\"knowledgeBaseIds\":[\"kb_123\",\"kb_456\"],\"createdAt\":\"2024-01-01T00:00:00Z\",\"updatedAt\":\"2024-01-01T00:00:00Z\",\"sleepOnManualMessage\":false,\"sleepOnWorkflowMessage\":false}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::EmployeeResponseDto,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/EmployeeResponseDTO",
+        "{\"id\":\"emp_123\",\"name\":\"John Doe\",\"businessName\":\"Tech Corp\",\"mode\":\"auto-pilot\",\"channels\":[\"SMS\",\"Live_Chat\"],\"waitTime\":30,\"waitTimeUnit\":\"seconds\",\"sleepEnabled\":false,\"sleepTime\":2,\"sleepTimeUnit\":\"hours\",\"actions\":[{\"id\":\"actionId123\",\"type\":\"triggerWorkflow\"}],\"isPrimary\":false,\"autoPilotMaxMessages\":25,\"goal\":\"Assist customers with inquiries\",\"personality\":\"Friendly and helpful\",\"instructions\":\"Provide excellent customer service\",\"knowledgeBaseIds\":[\"kb_123\",\"kb_456\"],\"sleepOnManualMessage\":false,\"sleepOnWorkflowMessage\":false}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::FetchActionsForEmployeeResponseDto,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/fetchActionsForEmployeeResponseDTO",
+        "{\"data\":[{\"id\":\"actionId123\",\"name\":\"Trigger Workflow\",\"type\":\"triggerWorkflow\",\"agentId\":\"agentId123\",\"details\":{\"workflowIds\":[\"workflow123\",\"workflow456\"],\"triggerCondition\":\"When user requests appointment\",\"triggerMessage\":\"Workflow triggered successfully\"}}],\"success\":true}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::FetchAiResponseDetailsResponseDto,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/FetchAIResponseDetailsResponseDTO",
+        "{\"prompt\":\"Personality:\\nFriendly and professional,\\n\\nIntent:\\nAssist customers with inquiries\\n\\nAdditional Information:\\nHandle basic support queries\",\"intent\":\"Assist customers with product inquiries and support\",\"responseMessage\":\"Hello! I understand you're interested in our products. How can I assist you today?\",\"faqs\":[{\"id\":\"chunk_123\",\"content\":\"Our return policy allows returns within 30 days of purchase.\",\"title\":\"Return Policy FAQ\"}],\"website\":[{\"id\":\"chunk_456\",\"content\":\"We offer free shipping on orders over $50.\",\"url\":\"https://example.com/shipping\"}],\"agentId\":\"emp_123\",\"input\":\"What is your return policy?\",\"actionLogs\":[{\"contactUpdateAction\":[{\"fieldId\":\"field_123\",\"value\":\"John Doe\"}]}],\"history\":[{\"role\":\"user\",\"content\":\"Hi, I have a question about returns\"},{\"role\":\"assistant\",\"content\":\"I'll be happy to help you with information about our return policy.\"}],\"mode\":\"auto-pilot\"}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::FollowupSequence,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/FollowupSequence",
+        "{\"id\":1,\"followupTimeUnit\":\"hours\",\"followupTime\":2,\"aiEnabledMessage\":true,\"triggerWorkflow\":false,\"customMessage\":\"Hi! Just following up on our previous conversation. Do you have any questions?\",\"workflowId\":\"workflow789\",\"contactRequested\":false}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::FollowupSettings,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/FollowupSettings",
+        "{\"dynamicChannelSwitching\":true,\"followUpHours\":true,\"workingHours\":[{\"dayOfTheWeek\":1,\"intervals\":[{\"startHour\":9,\"startMinute\":0,\"endHour\":17,\"endMinute\":30}]}]}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::HumanHandOverDto,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/humanHandOverDto",
+        "{\"enabled\":true,\"triggerCondition\":\"When the user requests to speak with a human agent or expresses frustration\",\"examples\":[\"speak to human\",\"talk to agent\",\"need help from person\"],\"assignToUserId\":\"user123\",\"skipAssignToUser\":false,\"createTask\":true,\"reactivateEnabled\":true,\"sleepTimeUnit\":\"hours\",\"sleepTime\":24,\"finalMessage\":\"I am transferring you to a human agent who will assist you shortly.\",\"tags\":[\"escalated\",\"human-requested\"],\"handoverType\":\"contactRequest\"}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::Interval,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/Interval",
+        "{\"startHour\":9,\"startMinute\":0,\"endHour\":17,\"endMinute\":30}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::SearchEmployeeResponseDto,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/SearchEmployeeResponseDTO",
+        "{\"agents\":[{\"id\":\"emp_123\",\"name\":\"John Doe\",\"businessName\":\"Tech Corp\",\"mode\":\"auto-pilot\",\"channels\":[\"SMS\",\"LIVE_CHAT\"],\"waitTime\":30,\"waitTimeUnit\":\"seconds\",\"sleepEnabled\":false,\"sleepTime\":2,\"sleepTimeUnit\":\"hours\",\"actions\":[{\"id\":\"action_123\",\"type\":\"triggerWorkflow\"}],\"isPrimary\":false,\"autoPilotMaxMessages\":25,\"goal\":{\"prompt\":\"Assist customers\",\"type\":\"custom\",\"actionId\":null},\"knowledgeBaseIds\":[\"kb_123\",\"kb_456\"],\"createdAt\":\"2024-01-01T00:00:00Z\",\"updatedAt\":\"2024-01-01T00:00:00Z\",\"sleepOnManualMessage\":false,\"sleepOnWorkflowMessage\":false}],\"totalCount\":100,\"count\":25}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::StopBotDto,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/stopBotDto",
+        "{\"stopBotDetectionType\":\"Custom\",\"stopBotTriggerCondition\":\"When the user says they no longer need assistance or want to end the conversation\",\"reactivateEnabled\":true,\"sleepTimeUnit\":\"hours\",\"sleepTime\":24,\"enabled\":true,\"stopBotExamples\":[\"goodbye\",\"thank you\",\"no more questions\"],\"finalMessage\":\"Thank you for contacting us. Have a great day!\",\"tags\":[\"resolved\",\"no-response\"]}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::TransferBotDto,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/transferBotDto",
+        "{\"transferBotType\":\"Custom\",\"transferToBot\":\"employee789\",\"enabled\":true,\"transferBotTriggerCondition\":\"When the user asks to speak with sales or needs pricing information\",\"transferBotExamples\":[\"talk to sales\",\"pricing information\",\"speak to specialist\"]}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::TriggerWorkflowDto,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/triggerWorkflowDto",
+        "{\"workflowIds\":[\"workflow123\",\"workflow456\"],\"triggerCondition\":\"When user requests appointment\",\"triggerMessage\":\"Workflow triggered successfully\"}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::UpdateContactFieldDto,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/updateContactFieldDto",
+        "{\"contactFieldId\":\"123\",\"description\":\"Business Name\",\"contactUpdateExamples\":[\"Example 1\"]}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::UpdateEmployeeDto,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/UpdateEmployeeDto",
+        "{\"name\":\"John Doe\",\"businessName\":\"Tech Corp\",\"isPrimary\":true,\"waitTime\":30,\"waitTimeUnit\":\"seconds\",\"sleepEnabled\":false,\"sleepTime\":10,\"personality\":\"You re an AI assistant and you are friendly and helpful\",\"goal\":\"You are an AI assistant and you are helping customers with inquiries.\",\"instructions\":\"Provide excellent customer service.\",\"autoPilotMaxMessages\":0,\"respondToImages\":true,\"respondToAudio\":true,\"sleepOnManualMessage\":false,\"sleepOnWorkflowMessage\":false}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::UpdateFollowupSettingsDto,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/UpdateFollowupSettingsDTO",
+        "{\"actionIds\":[\"edxcfghbnjkimd\"],\"followupSettings\":{\"dynamicChannelSwitching\":true,\"followUpHours\":true,\"workingHours\":[{\"dayOfTheWeek\":1,\"intervals\":[{\"startHour\":9,\"startMinute\":0,\"endHour\":17,\"endMinute\":30}]}]}}",
+    );
+    round_trip::<
+        ghl_conversation_ai_v3::types::WorkingHours,
+    >(
+        "apps/v3/conversation-ai-v3.json#/components/schemas/WorkingHours",
         "{\"dayOfTheWeek\":1,\"intervals\":[{\"startHour\":9,\"startMinute\":0,\"endHour\":17,\"endMinute\":30}]}",
     );
 }
@@ -1958,6 +4092,262 @@ fn conversations() {
 }
 
 #[test]
+fn conversations_v3() {
+    round_trip::<
+        ghl_conversations_v3::types::AddMessageAttachmentsDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/AddMessageAttachmentsDto",
+        "{\"attachments\":[\"https://provider.com/recordings/call-123.mp3\"]}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::CallDataDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/CallDataDTO",
+        "{\"to\":\"+15037081210\",\"from\":\"+15037081210\",\"status\":\"completed\"}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::CancelScheduledResponseDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/CancelScheduledResponseDto",
+        "{\"status\":404,\"message\":\"Failed cancel the scheduled message\"}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::CompleteFileUploadDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/CompleteFileUploadDto",
+        "{\"uploadId\":\"a1b2c3d4-e5f6-7890-abcd-ef1234567890\",\"filePath\":\"location/loc123/conversations/conv456/uuid.mp4\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"conversationId\":\"ve9EPM428h8vShlRW1KT\",\"filename\":\"video.mp4\"}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::CompleteFileUploadResponseDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/CompleteFileUploadResponseDto",
+        "{\"uploadedFiles\":{\"video.mp4\":\"https://your-domain.com/conversations-assets/location/.../video.mp4\"},\"metadata\":{\"size\":52428800,\"contentType\":\"video/mp4\"}}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::ConversationCreateResponseDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/ConversationCreateResponseDto",
+        "{\"id\":\"tDtDnQdgm2LXpyiqYvZ6\",\"dateUpdated\":\"2023-10-01T12:00:00Z\",\"dateAdded\":\"2023-10-01T12:00:00Z\",\"deleted\":false,\"contactId\":\"ve9EPM428kjkvShlRW1KT\",\"locationId\":\"ve9EPM428kjkvShlRW1KT\",\"lastMessageDate\":\"2023-10-01T12:00:00Z\",\"assignedTo\":\"ve9EPM428kjkvShlRW1KT\"}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::ConversationDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/ConversationDto",
+        "{\"id\":\"tDtDnQdgm2LXpyiqYvZ6\",\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"contactId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"assignedTo\":\"tDtDnQdgm2LXpyiqYvZ6\",\"userId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"lastMessageBody\":\"Hello, this is the message body\",\"lastMessageDate\":\"1628008053263\",\"lastMessageType\":\"TYPE_CALL\",\"unreadCount\":1,\"inbox\":true,\"starred\":true,\"deleted\":false}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::ConversationSchema,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/ConversationSchema",
+        "{\"id\":\"ABCHkzuJQ8ZMd4Te84GK\",\"contactId\":\"ABCHkzuJQ8ZMd4Te84GK\",\"locationId\":\"ABCHkzuJQ8ZMd4Te84GK\",\"lastMessageBody\":\"This is a sample message body\",\"lastMessageType\":\"TYPE_SMS\",\"type\":\"TYPE_PHONE\",\"unreadCount\":1,\"fullName\":\"John Doe\",\"contactName\":\"John Doe Company\",\"email\":\"johndoe@mailingdomain.com\",\"phone\":\"+15550001234\"}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::CreateConversationDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/CreateConversationDto",
+        "{\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"contactId\":\"tDtDnQdgm2LXpyiqYvZ6\"}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::CreateConversationSuccessResponse,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/CreateConversationSuccessResponse",
+        "{\"success\":true,\"conversation\":{\"id\":\"tDtDnQdgm2LXpyiqYvZ6\",\"dateUpdated\":\"2023-10-01T12:00:00Z\",\"dateAdded\":\"2023-10-01T12:00:00Z\",\"deleted\":false,\"contactId\":\"ve9EPM428kjkvShlRW1KT\",\"locationId\":\"ve9EPM428kjkvShlRW1KT\",\"lastMessageDate\":\"2023-10-01T12:00:00Z\",\"assignedTo\":\"ve9EPM428kjkvShlRW1KT\"}}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::CreateLiveChatMessageFeedbackResponse,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/CreateLiveChatMessageFeedbackResponse",
+        "{\"success\":true}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::EmailEventsDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/EmailEventsDto",
+        "{\"delivered\":1,\"opened\":3,\"clicked\":1,\"replied\":1,\"failed\":0,\"accepted\":1,\"rejected\":0,\"unsubscribed\":0,\"complained\":0,\"stored\":0}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::ErrorDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/ErrorDto",
+        "{\"code\":\"1\",\"type\":\"saas\",\"message\":\"There was an error from the provider\"}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::ExportMessagesResponseDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/ExportMessagesResponseDto",
+        "{\"messages\":[],\"nextCursor\":\"a748514c-f49e-4fa8-9954-b53afc78d81d\",\"total\":1234}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::ForwardConfigDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/ForwardConfigDto",
+        "{\"isForwarded\":true,\"forwardWholeThread\":false,\"messageId\":\"t22c6DQcTDf3MjRhwf77\",\"emailMessageId\":\"rnGyqh2F6uBrIkfhFo9A\",\"sourceContactId\":\"ABC12h2F6uBrIkfXYazb\",\"sourceConversationId\":\"XYZ12h2F6uBrIkfXYacd\",\"toEmail\":\"forward@example.com\",\"recipientContactId\":\"DEF56h2F6uBrIkfXYacd\",\"recipientConversationId\":\"GHI78h2F6uBrIkfXYefg\"}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::ForwardResponseDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/ForwardResponseDto",
+        "{\"forwardWholeThread\":false,\"messageId\":\"t22c6DQcTDf3MjRhwf77\",\"emailMessageId\":\"rnGyqh2F6uBrIkfhFo9A\",\"sourceContactId\":\"ABC12h2F6uBrIkfXYazb\",\"sourceConversationId\":\"XYZ12h2F6uBrIkfXYacd\",\"forwardToEmail\":\"recipient@example.com\",\"recipientContactId\":\"DEF56h2F6uBrIkfXYacd\",\"recipientConversationId\":\"GHI78h2F6uBrIkfXYefg\"}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::GetConversationByIdResponse,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/GetConversationByIdResponse",
+        "{\"contactId\":\"ve9EPM428kjkvShlRW1KT\",\"locationId\":\"ve9EPM428kjkvShlRW1KT\",\"deleted\":false,\"inbox\":true,\"type\":2,\"unreadCount\":1,\"assignedTo\":\"ve9EPM428kjkvShlRW1KT\",\"id\":\"ve9EPM428kjkvShlRW1KT\",\"starred\":true}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::GetConversationSuccessfulResponse,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/GetConversationSuccessfulResponse",
+        "{\"success\":true,\"conversation\":{\"id\":\"tDtDnQdgm2LXpyiqYvZ6\",\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"contactId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"assignedTo\":\"tDtDnQdgm2LXpyiqYvZ6\",\"userId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"lastMessageBody\":\"Hello, this is the message body\",\"lastMessageDate\":\"1628008053263\",\"lastMessageType\":\"TYPE_CALL\",\"unreadCount\":1,\"inbox\":true,\"starred\":true,\"deleted\":false}}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::GetEmailMessageResponseDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/GetEmailMessageResponseDto",
+        "{\"id\":\"ve9EPM428h8vShlRW1KT\",\"altId\":\"ve9EPM428h8vShlRW1KT\",\"threadId\":\"ve9EPM428h8vShlRW1KT\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"contactId\":\"ve9EPM428h8vShlRW1KT\",\"conversationId\":\"ve9EPM428h8vShlRW1KT\",\"dateAdded\":\"2024-03-27T18:13:49.000Z\",\"subject\":\"Order confirm\",\"body\":\"Hi there\",\"direction\":\"outbound\",\"status\":\"delivered\",\"contentType\":\"text/plain\",\"attachments\":[\"https://example.com/files/invoice.pdf\"],\"provider\":\"Leadconnector Gmail\",\"from\":\"Support Team <support@example.com>\",\"to\":[\"customer@example.com\"],\"cc\":[\"manager@example.com\"],\"bcc\":[\"audit@example.com\"],\"replyToMessageId\":\"rnGyqh2F6uBrIkfhFo9A\",\"source\":\"api\",\"conversationProviderId\":\"cI08i1Bls3iTB9bKgF01\"}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::GetMessageResponseDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/GetMessageResponseDto",
+        "{\"id\":\"ve9EPM428h8vShlRW1KT\",\"type\":1,\"messageType\":\"SMS\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"contactId\":\"ve9EPM428h8vShlRW1KT\",\"conversationId\":\"ve9EPM428h8vShlRW1KT\",\"dateAdded\":\"2024-03-27T18:13:49.000Z\",\"body\":\"Hi there\",\"direction\":\"outbound\",\"status\":\"delivered\",\"contentType\":\"text/plain\",\"attachments\":[\"https://example.com/files/recording.mp3\"],\"meta\":{\"callStatus\":\"completed\",\"email\":{\"email\":{\"messageIds\":[\"ve9EPM428kjkvShlRW1KT\",\"ve9EPs1028kjkvShlRW1KT\"]}}},\"source\":\"api\",\"userId\":\"ve9EPM428kjkvShlRW1KT\",\"conversationProviderId\":\"ve9EPM428kjkvShlRW1KT\",\"chatWidgetId\":\"67b0cc8cf14b19d85ace7s35\"}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::GetMessageTranscriptionResponseDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/GetMessageTranscriptionResponseDto",
+        "{\"mediaChannel\":0,\"sentenceIndex\":0,\"startTime\":0,\"endTime\":0,\"transcript\":\"This call may be recorded for quality assurance purposes.\",\"confidence\":0}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::GetMessagesByConversationEnvelopeDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/GetMessagesByConversationEnvelopeDto",
+        "{\"messages\":{\"lastMessageId\":\"p1mRSHeLDhAms5q0LMr4\",\"nextPage\":true,\"messages\":[]}}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::GetMessagesByConversationResponseDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/GetMessagesByConversationResponseDto",
+        "{\"lastMessageId\":\"p1mRSHeLDhAms5q0LMr4\",\"nextPage\":true,\"messages\":[]}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::InitiateFileUploadDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/InitiateFileUploadDto",
+        "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"conversationId\":\"ve9EPM428h8vShlRW1KT\",\"filename\":\"video.mp4\",\"contentType\":\"video/mp4\",\"fileSize\":52428800,\"channel\":\"WHATSAPP\"}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::InitiateFileUploadResponseDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/InitiateFileUploadResponseDto",
+        "{\"uploadUrl\":\"https://storage.googleapis.com/bucket/path?X-Goog-Algorithm=...\",\"uploadId\":\"a1b2c3d4-e5f6-7890-abcd-ef1234567890\",\"filePath\":\"location/loc123/conversations/conv456/uuid.mp4\",\"expiresAt\":1701619200000,\"maxFileSize\":104857600}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::MessageMeta,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/MessageMeta",
+        "{\"callStatus\":\"completed\",\"email\":{\"email\":{\"messageIds\":[\"ve9EPM428kjkvShlRW1KT\",\"ve9EPs1028kjkvShlRW1KT\"]}}}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::ProcessMessageBodyDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/ProcessMessageBodyDto",
+        "{\"type\":\"SMS\",\"attachments\":[\"https://example.com/files/image.png\"],\"message\":\"Hello from the contact.\",\"conversationId\":\"ve9EPM428h8vShlRW1KT\",\"contactId\":\"ve9EPM428h8vShlRW1KT\",\"conversationProviderId\":\"61d6d1f9cdac7612faf80753\",\"html\":\"<p>Hello from the contact.</p>\",\"subject\":\"Welcome email\",\"emailFrom\":\"sender@company.com\",\"emailTo\":\"recipient@example.com\",\"emailCc\":[\"john1@doe.com\",\"john2@doe.com\"],\"emailBcc\":[\"john1@doe.com\",\"john2@doe.com\"],\"emailMessageId\":\"rnGyqh2F6uBrIkfhFo9A\",\"altId\":\"61d6d1f9cdac7612faf80753\",\"direction\":\"outbound\",\"date\":\"2024-03-27T18:13:49.000Z\",\"call\":{\"to\":\"+15037081210\",\"from\":\"+15037081211\",\"status\":\"completed\"}}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::ProcessMessageResponseDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/ProcessMessageResponseDto",
+        "{\"success\":true,\"conversationId\":\"ABC12h2F6uBrIkfXYazb\",\"messageId\":\"t22c6DQcTDf3MjRhwf77\",\"message\":\"Message queued successfully.\",\"contactId\":\"ABC12h2F6uBrIkfXYazb\",\"dateAdded\":\"2024-03-27T18:13:49.000Z\",\"emailMessageId\":\"rnGyqh2F6uBrIkfhFo9A\"}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::ProcessOutboundMessageBodyDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/ProcessOutboundMessageBodyDto",
+        "{\"type\":\"Call\",\"attachments\":[\"https://example.com/files/recording.mp3\"],\"conversationId\":\"ve9EPM428h8vShlRW1KT\",\"conversationProviderId\":\"61d6d1f9cdac7612faf80753\",\"altId\":\"61d6d1f9cdac7612faf80753\",\"date\":\"2024-03-27T18:13:49.000Z\",\"call\":{\"to\":\"+15037081210\",\"from\":\"+15037081211\",\"status\":\"completed\"}}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::SendConversationResponseDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/SendConversationResponseDto",
+        "{\"conversations\":[],\"total\":100}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::SendMessageBodyDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/SendMessageBodyDto",
+        "{\"type\":\"Email\",\"subType\":\"Email\",\"contactId\":\"abc123def456\",\"appointmentId\":\"appt123\",\"attachments\":[\"https://storage.com/file1.pdf\",\"https://storage.com/file2.jpg\"],\"emailFrom\":\"sender@company.com\",\"emailCc\":[\"cc1@company.com\",\"cc2@company.com\"],\"emailBcc\":[\"bcc1@company.com\",\"bcc2@company.com\"],\"html\":\"<p>Hello World</p>\",\"message\":\"Hello, how can I help you today?\",\"subject\":\"Important Update\",\"replyMessageId\":\"msg123\",\"templateId\":\"template123\",\"threadId\":\"thread123\",\"scheduledTimestamp\":1669287863,\"conversationProviderId\":\"provider123\",\"emailTo\":\"recipient@company.com\",\"customSubtypeId\":\"507f1f77bcf86cd799439011\",\"emailReplyMode\":\"reply_all\",\"fromNumber\":\"+1499499299\",\"toNumber\":\"+1439499299\",\"forward\":{\"isForwarded\":true,\"forwardWholeThread\":false,\"messageId\":\"t22c6DQcTDf3MjRhwf77\",\"emailMessageId\":\"rnGyqh2F6uBrIkfhFo9A\",\"toEmail\":\"forward@example.com\",\"recipientContactId\":\"DEF56h2F6uBrIkfXYacd\"},\"status\":\"delivered\",\"usesNativeSchedulingAi\":false,\"optimizationPeriod\":\"24h\"}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::SendMessageResponseDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/SendMessageResponseDto",
+        "{\"conversationId\":\"ABC12h2F6uBrIkfXYazb\",\"emailMessageId\":\"rnGyqh2F6uBrIkfhFo9A\",\"messageId\":\"t22c6DQcTDf3MjRhwf77\",\"messageIds\":[\"t22c6DQcTDf3MjRhwf77\"],\"msg\":\"Message queued successfully.\",\"forwardData\":{\"forwardWholeThread\":false,\"messageId\":\"t22c6DQcTDf3MjRhwf77\",\"emailMessageId\":\"rnGyqh2F6uBrIkfhFo9A\",\"forwardToEmail\":\"recipient@example.com\",\"recipientContactId\":\"DEF56h2F6uBrIkfXYacd\"},\"status\":\"delivered\"}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::SendReviewReplyDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/SendReviewReplyDto",
+        "{\"conversationId\":\"conv123\",\"locationId\":\"loc123\",\"message\":\"Thank you for your review!\"}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::StartAfterNumberSchema,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/StartAfterNumberSchema",
+        "{\"startAfterDate\":1600854}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::UpdateConversationDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/UpdateConversationDto",
+        "{\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"unreadCount\":1,\"starred\":true,\"feedback\":\"positive\"}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::UpdateEmailMessageStatusDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/UpdateEmailMessageStatusDto",
+        "{\"events\":{\"delivered\":1,\"opened\":1},\"recipients\":[{\"emailId\":\"john@example.com\",\"status\":\"delivered\"}],\"status\":\"delivered\"}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::UpdateEmailMessageStatusResponseDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/UpdateEmailMessageStatusResponseDto",
+        "{\"success\":true,\"message\":\"Updated email message successfully\"}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::UpdateMessageStatusDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/UpdateMessageStatusDto",
+        "{\"status\":\"read\",\"error\":{\"code\":\"1\",\"type\":\"saas\",\"message\":\"There was an error from the provider\"},\"emailMessageId\":\"ve9EPM428h8vShlRW1KT\"}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::UpdateRecipientMessageStatusDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/UpdateRecipientMessageStatusDto",
+        "{\"emailId\":\"john@doe.com\",\"status\":\"delivered\",\"failReason\":\"Mailbox not found\"}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::UploadFilesDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/UploadFilesDto",
+        "{\"conversationId\":\"ve9EPM428h8vShlRW1KT\",\"contactId\":\"ve9EPM428h8vShlRW1KT\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"attachmentUrls\":[\"https://example.com/files/invoice.pdf\"],\"chatServiceSid\":\"ISxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\",\"isGroupSms\":\"true\"}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::UploadFilesResponseDto,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/UploadFilesResponseDto",
+        "{\"uploadedFiles\":{\"invoice.pdf\":\"https://example.com/files/invoice.pdf\"},\"twilioMediaSids\":[\"MExxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"]}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::UserTypingBody,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/UserTypingBody",
+        "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"isTyping\":\"example\",\"visitorId\":\"ve9EPM428h8vShlRW1KT\",\"conversationId\":\"ve9EPM428h8vShlRW1KT\"}",
+    );
+}
+
+#[test]
 fn custom_fields() {
     round_trip::<
         ghl_custom_fields::types::CreateCustomFieldsDto,
@@ -2011,6 +4401,64 @@ fn custom_fields() {
         ghl_custom_fields::types::UpdateFolder,
     >(
         "apps/custom-fields.json#/components/schemas/UpdateFolder",
+        "{\"name\":\"Name\",\"locationId\":\"ve9EPM428h8vShlRW1KT\"}",
+    );
+}
+
+#[test]
+fn custom_fields_v3() {
+    round_trip::<
+        ghl_custom_fields_v3::types::CreateCustomFieldsDto,
+    >(
+        "apps/v3/custom-fields-v3.json#/components/schemas/CreateCustomFieldsDTO",
+        "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"Name\",\"showInForms\":false,\"dataType\":\"TEXT\",\"fieldKey\":\"custom_object.pet.name\",\"objectKey\":\"custom_object.pet\",\"maxFileLimit\":2,\"allowCustomOption\":true,\"parentId\":\"example\"}",
+    );
+    round_trip::<
+        ghl_custom_fields_v3::types::CreateFolder,
+    >(
+        "apps/v3/custom-fields-v3.json#/components/schemas/CreateFolder",
+        "{\"objectKey\":\"custom_object.pet\",\"name\":\"Name\",\"locationId\":\"ve9EPM428h8vShlRW1KT\"}",
+    );
+    round_trip::<
+        ghl_custom_fields_v3::types::CustomFieldSuccessfulResponseDto,
+    >(
+        "apps/v3/custom-fields-v3.json#/components/schemas/CustomFieldSuccessfulResponseDto",
+        "{\"field\":{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"Name\",\"showInForms\":false,\"id\":\"example\",\"objectKey\":\"custom_object.pet\",\"dataType\":\"TEXT\",\"parentId\":\"3v34PM428h8vShlRW1KT\",\"fieldKey\":\"custom_object.pet.name\",\"allowCustomOption\":true,\"maxFileLimit\":2,\"dateAdded\":\"example\",\"dateUpdated\":\"example\"}}",
+    );
+    round_trip::<
+        ghl_custom_fields_v3::types::CustomFieldsResponseDto,
+    >(
+        "apps/v3/custom-fields-v3.json#/components/schemas/CustomFieldsResponseDTO",
+        "{\"fields\":[{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"Name\",\"showInForms\":false,\"id\":\"example\",\"objectKey\":\"custom_object.pet\",\"dataType\":\"TEXT\",\"parentId\":\"3v34PM428h8vShlRW1KT\",\"fieldKey\":\"custom_object.pet.name\",\"allowCustomOption\":true,\"maxFileLimit\":2,\"dateAdded\":\"example\",\"dateUpdated\":\"example\"}],\"folders\":[{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"Name\",\"showInForms\":false,\"id\":\"example\",\"objectKey\":\"custom_object.pet\",\"dataType\":\"TEXT\",\"parentId\":\"3v34PM428h8vShlRW1KT\",\"fieldKey\":\"custom_object.pet.name\",\"allowCustomOption\":true,\"maxFileLimit\":2,\"dateAdded\":\"example\",\"dateUpdated\":\"example\"}]}",
+    );
+    round_trip::<
+        ghl_custom_fields_v3::types::CustomFolderDeleteResponseDto,
+    >(
+        "apps/v3/custom-fields-v3.json#/components/schemas/CustomFolderDeleteResponseDto",
+        "{\"succeded\":true,\"id\":\"3v34PM428h8vShlRW1KT\",\"key\":\"custom_object.pet.name\"}",
+    );
+    round_trip::<
+        ghl_custom_fields_v3::types::ICustomField,
+    >(
+        "apps/v3/custom-fields-v3.json#/components/schemas/ICustomField",
+        "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"Name\",\"showInForms\":false,\"id\":\"example\",\"objectKey\":\"custom_object.pet\",\"dataType\":\"TEXT\",\"parentId\":\"3v34PM428h8vShlRW1KT\",\"fieldKey\":\"custom_object.pet.name\",\"allowCustomOption\":true,\"maxFileLimit\":2,\"dateAdded\":\"example\",\"dateUpdated\":\"example\"}",
+    );
+    round_trip::<
+        ghl_custom_fields_v3::types::ICustomFieldFolder,
+    >(
+        "apps/v3/custom-fields-v3.json#/components/schemas/ICustomFieldFolder",
+        "{\"id\":\"example\",\"objectKey\":\"custom_object.pet\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"Name\"}",
+    );
+    round_trip::<
+        ghl_custom_fields_v3::types::UpdateCustomFieldsDto,
+    >(
+        "apps/v3/custom-fields-v3.json#/components/schemas/UpdateCustomFieldsDTO",
+        "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"Name\",\"showInForms\":false,\"maxFileLimit\":2}",
+    );
+    round_trip::<
+        ghl_custom_fields_v3::types::UpdateFolder,
+    >(
+        "apps/v3/custom-fields-v3.json#/components/schemas/UpdateFolder",
         "{\"name\":\"Name\",\"locationId\":\"ve9EPM428h8vShlRW1KT\"}",
     );
 }
@@ -2074,6 +4522,64 @@ fn custom_menus() {
 }
 
 #[test]
+fn custom_menus_v3() {
+    round_trip::<
+        ghl_custom_menus_v3::types::CreateCustomMenuDto,
+    >(
+        "apps/v3/custom-menus-v3.json#/components/schemas/CreateCustomMenuDTO",
+        "{\"title\":\"Custom Menu\",\"url\":\"https://custom-menus.com/\",\"icon\":{\"name\":\"yin-yang\",\"fontFamily\":\"fab\"},\"showOnCompany\":true,\"showOnLocation\":true,\"showToAllLocations\":true,\"openMode\":\"iframe\",\"locations\":[\"gfWreTIHL8pDbggBb7af\",\"67WreTIHL8pDbggBb7ty\"],\"userRole\":\"all\",\"allowCamera\":false,\"allowMicrophone\":false}",
+    );
+    round_trip::<
+        ghl_custom_menus_v3::types::CustomMenuSchema,
+    >(
+        "apps/v3/custom-menus-v3.json#/components/schemas/CustomMenuSchema",
+        "{\"id\":\"12345\",\"icon\":{\"name\":\"yin-yang\"},\"title\":\"Dashboard\",\"url\":\"/dashboard\",\"order\":1,\"showOnCompany\":true,\"showOnLocation\":true,\"showToAllLocations\":true,\"locations\":[\"gfWreTIHL8pDbggBb7af\",\"67WreTIHL8pDbggBb7ty\"],\"allowCamera\":false,\"allowMicrophone\":false}",
+    );
+    round_trip::<
+        ghl_custom_menus_v3::types::DeleteCustomMenuSuccessfulResponseDto,
+    >(
+        "apps/v3/custom-menus-v3.json#/components/schemas/DeleteCustomMenuSuccessfulResponseDTO",
+        "{\"success\":true,\"message\":\"Custom menu successfully deleted\",\"deletedMenuId\":\"12345abcde\",\"deletedAt\":\"2023-09-12T15:30:45.123Z\"}",
+    );
+    round_trip::<
+        ghl_custom_menus_v3::types::GetCustomMenusResponseDto,
+    >(
+        "apps/v3/custom-menus-v3.json#/components/schemas/GetCustomMenusResponseDTO",
+        "{\"customMenus\":[{\"id\":\"12345\",\"icon\":{\"name\":\"yin-yang\"},\"title\":\"Dashboard\",\"url\":\"/dashboard\",\"order\":1,\"showOnCompany\":true,\"showOnLocation\":true,\"showToAllLocations\":true,\"locations\":[\"gfWreTIHL8pDbggBb7af\",\"67WreTIHL8pDbggBb7ty\"],\"allowCamera\":false,\"allowMicrophone\":false}],\"totalLinks\":100}",
+    );
+    round_trip::<
+        ghl_custom_menus_v3::types::GetSingleCustomMenusSuccessfulResponseDto,
+    >(
+        "apps/v3/custom-menus-v3.json#/components/schemas/GetSingleCustomMenusSuccessfulResponseDTO",
+        "{\"customMenu\":{\"id\":\"12345\",\"icon\":{\"name\":\"yin-yang\"},\"title\":\"Dashboard\",\"url\":\"/dashboard\",\"order\":1,\"showOnCompany\":true,\"showOnLocation\":true,\"showToAllLocations\":true,\"locations\":[\"gfWreTIHL8pDbggBb7af\",\"67WreTIHL8pDbggBb7ty\"],\"allowCamera\":false,\"allowMicrophone\":false}}",
+    );
+    round_trip::<
+        ghl_custom_menus_v3::types::IconSchema,
+    >(
+        "apps/v3/custom-menus-v3.json#/components/schemas/IconSchema",
+        "{\"name\":\"yin-yang\",\"fontFamily\":\"fab\"}",
+    );
+    round_trip::<
+        ghl_custom_menus_v3::types::IconSchemaOptional,
+    >(
+        "apps/v3/custom-menus-v3.json#/components/schemas/IconSchemaOptional",
+        "{\"name\":\"yin-yang\"}",
+    );
+    round_trip::<
+        ghl_custom_menus_v3::types::UpdateCustomMenuDto,
+    >(
+        "apps/v3/custom-menus-v3.json#/components/schemas/UpdateCustomMenuDTO",
+        "{\"title\":\"Custom Menu\",\"url\":\"https://custom-menus.com/\",\"icon\":{\"name\":\"yin-yang\"},\"showOnCompany\":true,\"showOnLocation\":true,\"showToAllLocations\":true,\"locations\":[\"gfWreTIHL8pDbggBb7af\",\"67WreTIHL8pDbggBb7ty\"],\"allowCamera\":false,\"allowMicrophone\":false}",
+    );
+    round_trip::<
+        ghl_custom_menus_v3::types::UpdateCustomMenuLinkResponseDto,
+    >(
+        "apps/v3/custom-menus-v3.json#/components/schemas/UpdateCustomMenuLinkResponseDTO",
+        "{\"customMenu\":{\"id\":\"12345\",\"icon\":{\"name\":\"yin-yang\"},\"title\":\"Dashboard\",\"url\":\"/dashboard\",\"order\":1,\"showOnCompany\":true,\"showOnLocation\":true,\"showToAllLocations\":true,\"locations\":[\"gfWreTIHL8pDbggBb7af\",\"67WreTIHL8pDbggBb7ty\"],\"allowCamera\":false,\"allowMicrophone\":false}}",
+    );
+}
+
+#[test]
 fn email_isv() {
     round_trip::<
         ghl_email_isv::types::EmailNotVerifiedResponseDto,
@@ -2097,6 +4603,34 @@ fn email_isv() {
         ghl_email_isv::types::VerificationBodyDto,
     >(
         "apps/email-isv.json#/components/schemas/VerificationBodyDto",
+        "{\"type\":\"email\",\"verify\":\"abc@xyz.com\"}",
+    );
+}
+
+#[test]
+fn email_isv_v3() {
+    round_trip::<
+        ghl_email_isv_v3::types::EmailNotVerifiedResponseDto,
+    >(
+        "apps/v3/email-isv-v3.json#/components/schemas/EmailNotVerifiedResponseDto",
+        "{\"verified\":false,\"message\":\"Validation is disabled / proper config not found\",\"address\":\"abc@xyz.com\"}",
+    );
+    round_trip::<
+        ghl_email_isv_v3::types::EmailVerifiedV3ResponseDto,
+    >(
+        "apps/v3/email-isv-v3.json#/components/schemas/EmailVerifiedV3ResponseDto",
+        "{\"reason\":[\"mailbox_does_not_exist\"],\"result\":\"undeliverable\",\"risk\":\"low\",\"address\":\"abc@xyz.com\",\"leadConnectorRecommendation\":{\"isEmailValid\":false}}",
+    );
+    round_trip::<
+        ghl_email_isv_v3::types::LeadConnectorRecommendationDto,
+    >(
+        "apps/v3/email-isv-v3.json#/components/schemas/LeadConnectorRecommendationDto",
+        "{\"isEmailValid\":false}",
+    );
+    round_trip::<
+        ghl_email_isv_v3::types::VerificationBodyDto,
+    >(
+        "apps/v3/email-isv-v3.json#/components/schemas/VerificationBodyDto",
         "{\"type\":\"email\",\"verify\":\"abc@xyz.com\"}",
     );
 }
@@ -2166,6 +4700,382 @@ fn emails() {
 }
 
 #[test]
+fn emails_v3() {
+    round_trip::<
+        ghl_emails_v3::types::BuilderAttributePublicV2Dto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/BuilderAttributePublicV2Dto",
+        "{\"name\":\"padding\",\"default\":\"10px\",\"unit\":\"px\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::BuilderCustomFlagsPublicV2Dto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/BuilderCustomFlagsPublicV2Dto",
+        "{\"layoutId\":\"hero-layout\",\"theme\":\"clean\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::BuilderEditorContentPublicV2Dto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/BuilderEditorContentPublicV2Dto",
+        "{\"elements\":[{\"id\":\"mj-body-1\",\"tagName\":\"mj-body\",\"children\":[]}],\"attrs\":{\"mj-text-123\":{\"tagName\":\"mj-text\",\"attributes\":[{\"name\":\"padding\",\"default\":\"10px\"}]}},\"templateSettings\":{\"mj-all\":[{\"name\":\"font-family\",\"default\":\"Arial, sans-serif\"}]}}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::BuilderElementNodePublicV2Dto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/BuilderElementNodePublicV2Dto",
+        "{\"id\":\"mj-text-123\",\"tagName\":\"mj-text\",\"children\":[{\"id\":\"mj-column-1\",\"tagName\":\"mj-column\"}]}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::BuilderNodeAttrsPublicV2Dto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/BuilderNodeAttrsPublicV2Dto",
+        "{\"tagName\":\"mj-text\",\"attributes\":[{\"name\":\"padding\",\"default\":\"10px\",\"unit\":\"px\"}],\"content\":\"Hello world\",\"customFlags\":{\"layoutId\":\"hero-layout\",\"theme\":\"clean\"}}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::BuilderUpdateSuccessfulDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/BuilderUpdateSuccessfulDTO",
+        "{\"ok\":\"true\",\"traceId\":\"0c52e980-41f6-4be7-8c4b-32332ss\",\"previewUrl\":\"https://example.com\",\"templateDownloadUrl\":\"https://example.com\",\"versionId\":\"507f1f77bcf86cd799439011\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::BulkActionCampaignDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/BulkActionCampaignDto",
+        "{\"id\":\"OI72xYec4Mho6VBykTvj\",\"name\":\"Test Mail\",\"status\":\"complete\",\"scheduleType\":\"NOW\",\"createdBy\":\"John Doe\",\"deleted\":false,\"createdAt\":\"2025-07-24T11:55:43.598Z\",\"updatedAt\":\"2026-02-09T04:49:12.322Z\",\"completedAt\":\"2025-07-24T11:55:48.000Z\",\"emailMetadata\":{\"subject\":\"Welcome to our platform\",\"from\":\"John Doe <john@example.com>\",\"name\":\"John Doe\",\"templateId\":\"6790aeb53c8d1288f555f92b\"}}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::BulkActionCampaignEmailDetailsDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/BulkActionCampaignEmailDetailsDto",
+        "{\"subject\":\"Welcome to our platform\",\"from\":\"John Doe <john@example.com>\",\"name\":\"John Doe\",\"templateId\":\"6790aeb53c8d1288f555f92b\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::BulkActionCampaignPublicV2Dto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/BulkActionCampaignPublicV2Dto",
+        "{\"id\":\"OI72xYec4Mho6VBykTvj\",\"source\":\"email-marketing\",\"sourceId\":\"115b9030-907c-474c-90a5-2debd838a024\",\"name\":\"Test Mail\",\"status\":\"complete\",\"scheduleType\":\"SCHEDULED\",\"deleted\":false,\"createdAt\":\"2025-07-24T11:55:43.598Z\",\"updatedAt\":\"2026-02-09T04:49:12.322Z\",\"completedAt\":\"2025-07-24T11:55:48.000Z\",\"emailMetadata\":{\"subject\":\"Welcome to our platform\",\"from\":\"John Doe <john@example.com>\",\"templateId\":\"6790aeb53c8d1288f555f92b\"}}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::CreateBuilderDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/CreateBuilderDto",
+        "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"title\":\"template title\",\"type\":\"html\",\"updatedBy\":\"zYy3YOUuHxgomU1uYJty\",\"name\":\"Template1\",\"parentId\":\"zYy3YOUuHxgomU1uYJty\",\"templateDataUrl\":\"\",\"importProvider\":\"mailchimp\",\"importURL\":\"https://tplshare.com/fhYJ3Mi\",\"templateSource\":\"template_library\",\"isPlainText\":false,\"subjectLine\":\"Email Subject\",\"fromName\":\"Name of sender\",\"fromEmail\":\"test@abc.com\",\"previewText\":\"preview text\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::CreateBuilderSuccesfulResponseDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/CreateBuilderSuccesfulResponseDto",
+        "{\"redirect\":\"66e811229245fc098765590\",\"traceId\":\"0c52e980-41f6-4be7-8c4b-e2c5a13dc3c2\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::CreateEmailCampaignPublicV2BodyDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/CreateEmailCampaignPublicV2BodyDto",
+        "{\"name\":\"Untitled campaign name\",\"editorType\":\"html\",\"templateId\":\"507f1f77bcf86cd799439011\",\"editorContent\":\"<html><body>Hello World</body></html>\",\"parentFolderId\":\"67f15c2ae99226d5bcccb8f0\",\"timeZone\":\"Asia/Kolkata\",\"userId\":\"507f1f77bcf86cd799439099\",\"userName\":\"John Doe\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::CreateEmailCampaignPublicV2ResponseDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/CreateEmailCampaignPublicV2ResponseDto",
+        "{\"id\":\"67f15c2ae99226d5bcccb8f3\",\"source\":\"email-campaign\",\"sourceId\":\"bulkRequest_abc123\",\"name\":\"February Newsletter\",\"status\":\"sent\",\"campaignType\":\"bulk-email\",\"campaignCategory\":\"email-campaign\",\"variations\":[{\"sourceId\":\"9MhVcU7dTdLI7XOU1Vdt\",\"isWinner\":true}],\"deleted\":false,\"createdAt\":\"2025-07-24T11:55:43.598Z\",\"updatedAt\":\"2026-02-09T04:49:12.322Z\",\"traceId\":\"019e4ef5-a65e-4198-8cf9-8e93dca9bda4\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::CreateTemplateFolderPublicV2BodyDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/CreateTemplateFolderPublicV2BodyDto",
+        "{\"name\":\"Spring Campaigns\",\"userId\":\"507f1f77bcf86cd799439011\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::CreateTemplateFolderPublicV2ResponseDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/CreateTemplateFolderPublicV2ResponseDto",
+        "{\"id\":\"67f15c2ae99226d5bcccb8f3\",\"name\":\"Spring Campaigns\",\"createdAt\":\"2025-07-24T11:55:43.598Z\",\"updatedAt\":\"2025-07-24T11:55:43.598Z\",\"traceId\":\"019e4ef5-a65e-4198-8cf9-8e93dca9bda4\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::CreateTemplatePublicV2BodyDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/CreateTemplatePublicV2BodyDto",
+        "{\"name\":\"Newsletter Template\",\"editorType\":\"html\",\"editorContent\":\"<html><body>Hello World</body></html>\",\"parentFolderId\":\"67f15c2ae99226d5bcccb8f0\",\"subjectLine\":\"Welcome to our newsletter\",\"fromName\":\"John Doe\",\"fromEmail\":\"john@example.com\",\"previewText\":\"Email preview text\",\"userId\":\"507f1f77bcf86cd799439011\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::CreateTemplatePublicV2ResponseDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/CreateTemplatePublicV2ResponseDto",
+        "{\"id\":\"507f1f77bcf86cd799439011\",\"name\":\"Newsletter Template\",\"editorType\":\"html\",\"isPlainText\":false,\"parentFolderId\":\"67f15c2ae99226d5bcccb8f0\",\"fromName\":\"John Doe\",\"fromEmail\":\"john@example.com\",\"subjectLine\":\"Welcome to our newsletter\",\"previewText\":\"Email preview text\",\"previewUrl\":\"https://example.com/preview/template123\",\"createdAt\":\"2025-07-24T11:55:43.598Z\",\"updatedAt\":\"2025-07-24T11:55:43.598Z\",\"traceId\":\"019e4ef5-a65e-4198-8cf9-8e93dca9bda4\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::DeleteBuilderSuccesfulResponseDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/DeleteBuilderSuccesfulResponseDto",
+        "{\"ok\":\"true\",\"traceId\":\"0c52e980-41f6-4be7-8c4b-32332ss\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::DeleteCampaignPublicV2ResponseDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/DeleteCampaignPublicV2ResponseDto",
+        "{\"deleted\":true,\"traceId\":\"0c52e980-41f6-4be7-8c4b-32332ss\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::EmailCampaignPublicV2Dto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/EmailCampaignPublicV2Dto",
+        "{\"id\":\"67f15c2ae99226d5bcccb8f3\",\"source\":\"email-campaign\",\"sourceId\":\"bulkRequest_abc123\",\"name\":\"February Newsletter\",\"status\":\"sent\",\"campaignType\":\"bulk-email\",\"campaignCategory\":\"email-campaign\",\"variations\":[{\"sourceId\":\"9MhVcU7dTdLI7XOU1Vdt\",\"isWinner\":true}],\"deleted\":false,\"createdAt\":\"2025-07-24T11:55:43.598Z\",\"updatedAt\":\"2026-02-09T04:49:12.322Z\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::EmailCampaignVariationPublicV2Dto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/EmailCampaignVariationPublicV2Dto",
+        "{\"sourceId\":\"9MhVcU7dTdLI7XOU1Vdt\",\"isWinner\":true}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::EmailStatsNumbersDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/EmailStatsNumbersDto",
+        "{\"delivered\":1000,\"opened\":450,\"clicked\":120,\"unsubscribed\":5,\"complained\":2,\"permanentFail\":15,\"temporaryFail\":3,\"rejected\":10,\"failed\":5,\"replied\":25}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::EmailStatsNumbersPublicV2Dto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/EmailStatsNumbersPublicV2Dto",
+        "{\"sent\":1020,\"accepted\":5,\"delivered\":1000,\"opened\":450,\"clicked\":120,\"unsubscribed\":5,\"complained\":2,\"permanentFail\":15,\"temporaryFail\":3,\"rejected\":10,\"failed\":5,\"replied\":25,\"openRate\":45,\"clickRate\":12,\"unsubscribeRate\":0.5,\"complaintRate\":0.2,\"bounceRate\":1.76,\"replyRate\":2.5}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::FetchBuilderSuccesfulResponseDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/FetchBuilderSuccesfulResponseDto",
+        "{\"name\":\"New Template\",\"updatedBy\":\"John Doe\",\"lastUpdated\":\"2024-11-12T12:34:36.070Z\",\"dateAdded\":\"2024-11-12T12:34:36.070Z\",\"previewUrl\":\"https://example.com\",\"id\":\"67334b231f2fad724062f52b5\",\"version\":\"1\",\"templateType\":\"builder\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::GetBulkActionCampaignPublicV2ResponseDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/GetBulkActionCampaignPublicV2ResponseDto",
+        "{\"id\":\"OI72xYec4Mho6VBykTvj\",\"source\":\"email-marketing\",\"sourceId\":\"115b9030-907c-474c-90a5-2debd838a024\",\"name\":\"Test Mail\",\"status\":\"complete\",\"scheduleType\":\"SCHEDULED\",\"fromName\":\"John Doe\",\"fromEmail\":\"john@example.com\",\"subject\":\"Welcome to our newsletter\",\"replyToAddress\":\"reply@example.com\",\"previewText\":\"Check out our latest updates\",\"editorType\":\"html\",\"isPlainText\":false,\"editorContentUrl\":\"https://storage.googleapis.com/email-templates/abc123.html\",\"deleted\":false,\"createdAt\":\"2025-07-24T11:55:43.598Z\",\"updatedAt\":\"2026-02-09T04:49:12.322Z\",\"completedAt\":\"2025-07-24T11:55:48.000Z\",\"traceId\":\"019e4ef5-a65e-4198-8cf9-8e93dca9bda4\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::GetBulkActionCampaignsResponseDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/GetBulkActionCampaignsResponseDto",
+        "{\"campaigns\":[{\"id\":\"OI72xYec4Mho6VBykTvj\",\"name\":\"Test Mail\",\"status\":\"complete\",\"scheduleType\":\"NOW\",\"createdBy\":\"John Doe\",\"deleted\":false,\"createdAt\":\"2025-07-24T11:55:43.598Z\",\"updatedAt\":\"2026-02-09T04:49:12.322Z\",\"completedAt\":\"2025-07-24T11:55:48.000Z\",\"emailMetadata\":{\"subject\":\"Welcome to our platform\",\"from\":\"John Doe <john@example.com>\",\"name\":\"John Doe\",\"templateId\":\"6790aeb53c8d1288f555f92b\"}}],\"total\":25}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::GetCampaignStatsPublicV2ResponseDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/GetCampaignStatsPublicV2ResponseDto",
+        "{\"locationId\":\"abc123\",\"source\":\"email-campaigns\",\"sourceId\":\"campaign123\",\"subSourceId\":\"step001\",\"stats\":{\"sent\":1020,\"accepted\":5,\"delivered\":1000,\"opened\":450,\"clicked\":120,\"unsubscribed\":5,\"complained\":2,\"permanentFail\":15,\"temporaryFail\":3,\"rejected\":10,\"failed\":5,\"replied\":25,\"openRate\":45,\"clickRate\":12,\"unsubscribeRate\":0.5,\"complaintRate\":0.2,\"bounceRate\":1.76,\"replyRate\":2.5},\"traceId\":\"019e4ef5-a65e-4198-8cf9-8e93dca9bda4\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::GetCampaignStatsResponseDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/GetCampaignStatsResponseDto",
+        "{\"locationId\":\"abc123\",\"source\":\"email-campaigns\",\"sourceId\":\"campaign123\",\"subSourceId\":\"step001\",\"stats\":{\"delivered\":1000,\"opened\":450,\"clicked\":120,\"unsubscribed\":5,\"complained\":2,\"permanentFail\":15,\"temporaryFail\":3,\"rejected\":10,\"failed\":5,\"replied\":25}}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::GetEmailCampaignPublicV2ResponseDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/GetEmailCampaignPublicV2ResponseDto",
+        "{\"id\":\"67f15c2ae99226d5bcccb8f3\",\"source\":\"email-campaign\",\"sourceId\":\"bulkRequest_abc123\",\"name\":\"February Newsletter\",\"status\":\"sent\",\"campaignType\":\"bulk-email\",\"campaignCategory\":\"normal\",\"variations\":[{\"sourceId\":\"9MhVcU7dTdLI7XOU1Vdt\",\"isWinner\":true}],\"editorType\":\"html\",\"isPlainText\":false,\"editorContentUrl\":\"https://storage.googleapis.com/email-templates/abc123.html\",\"fromName\":\"John Doe\",\"fromEmail\":\"john@example.com\",\"subject\":\"Welcome to our newsletter\",\"replyToAddress\":\"reply@example.com\",\"previewText\":\"Check out our latest updates\",\"deleted\":false,\"createdAt\":\"2025-07-24T11:55:43.598Z\",\"updatedAt\":\"2026-02-09T04:49:12.322Z\",\"traceId\":\"019e4ef5-a65e-4198-8cf9-8e93dca9bda4\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::GetTemplatePublicV2ResponseDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/GetTemplatePublicV2ResponseDto",
+        "{\"id\":\"507f1f77bcf86cd799439011\",\"name\":\"Newsletter Template\",\"editorType\":\"html\",\"isPlainText\":false,\"parentFolderId\":\"67f15c2ae99226d5bcccb8f0\",\"fromName\":\"John Doe\",\"fromEmail\":\"john@example.com\",\"subject\":\"Welcome to our newsletter\",\"previewText\":\"Email preview text\",\"editorContentUrl\":\"https://storage.googleapis.com/email-templates/abc123.html\",\"deleted\":false,\"createdAt\":\"2025-07-24T11:55:43.598Z\",\"updatedAt\":\"2025-07-24T11:55:43.598Z\",\"traceId\":\"019e4ef5-a65e-4198-8cf9-8e93dca9bda4\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::GetWorkflowCampaignPublicV2ResponseDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/GetWorkflowCampaignPublicV2ResponseDto",
+        "{\"id\":\"693bd14ea6b50a8df0180e9a\",\"name\":\"sorting workflow\",\"status\":\"published\",\"source\":\"workflow\",\"sourceId\":\"115b9030-907c-474c-90a5-2debd838a024\",\"subSources\":[{\"id\":\"a3f1c0e2-6d4b-4f3a-9c1e-7b2d8f5a4c01\",\"name\":\"Send welcome email\",\"subject\":\"Welcome to our newsletter\",\"fromName\":\"John Doe\",\"fromEmail\":\"john@example.com\",\"previewText\":\"Check out our latest updates\",\"editorType\":\"html\",\"isPlainText\":false,\"editorContentUrl\":\"https://storage.googleapis.com/email-templates/abc123.html\",\"createdAt\":\"2025-12-12T08:24:46.700Z\",\"updatedAt\":\"2026-01-23T05:58:48.453Z\"},{\"id\":\"b7d9e4f1-2a0c-4f8e-bf2a-5e1d3c9b6a02\",\"name\":\"Follow-up after 3 days\",\"subject\":\"Quick follow-up\",\"fromName\":\"John Doe\",\"fromEmail\":\"john@example.com\",\"editorType\":\"builder\",\"isPlainText\":false,\"createdAt\":\"2025-12-13T10:15:22.300Z\",\"updatedAt\":\"2026-01-20T09:42:11.100Z\"}],\"deleted\":false,\"createdAt\":\"2025-12-12T08:24:46.700Z\",\"updatedAt\":\"2026-01-23T05:58:48.453Z\",\"traceId\":\"019e4ef5-a65e-4198-8cf9-8e93dca9bda4\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::GetWorkflowCampaignsPublicResponseDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/GetWorkflowCampaignsPublicResponseDto",
+        "{\"campaigns\":[{\"id\":\"693bd14ea6b50a8df0180e9a\",\"name\":\"sorting workflow\",\"status\":\"published\",\"sourceId\":\"115b9030-907c-474c-90a5-2debd838a024\",\"deleted\":false,\"createdAt\":\"2025-12-12T08:24:46.700Z\",\"updatedAt\":\"2026-01-23T05:58:48.453Z\"}],\"total\":50}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::ImportTemplatePublicV2BodyDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/ImportTemplatePublicV2BodyDto",
+        "{\"importProvider\":\"mailchimp\",\"importUrl\":\"https://templates.example.com/public/template-123\",\"name\":\"Imported Template\",\"parentFolderId\":\"67f15c2ae99226d5bcccb8f0\",\"userId\":\"507f1f77bcf86cd799439011\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::InvalidLocationDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/InvalidLocationDTO",
+        "{\"statusCode\":403,\"message\":\"The token does not have access to this location\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::ListBulkActionCampaignsPublicV2ResponseDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/ListBulkActionCampaignsPublicV2ResponseDto",
+        "{\"campaigns\":[{\"id\":\"OI72xYec4Mho6VBykTvj\",\"name\":\"Test Mail\",\"status\":\"complete\",\"deleted\":false,\"createdAt\":\"2025-07-24T11:55:43.598Z\",\"updatedAt\":\"2026-02-09T04:49:12.322Z\"}],\"total\":25,\"traceId\":\"019e4ef5-a65e-4198-8cf9-8e93dca9bda4\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::ListEmailCampaignsPublicV2ResponseDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/ListEmailCampaignsPublicV2ResponseDto",
+        "{\"campaigns\":[{\"id\":\"67f15c2ae99226d5bcccb8f3\",\"name\":\"February Newsletter\",\"status\":\"sent\",\"deleted\":false,\"createdAt\":\"2025-07-24T11:55:43.598Z\",\"updatedAt\":\"2026-02-09T04:49:12.322Z\"}],\"total\":25,\"traceId\":\"019e4ef5-a65e-4198-8cf9-8e93dca9bda4\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::ListTemplatesPublicV2ResponseDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/ListTemplatesPublicV2ResponseDto",
+        "{\"items\":[{\"id\":\"67f15c2ae99226d5bcccb8f3\",\"name\":\"February Newsletter\",\"type\":\"template\"}],\"total\":25,\"traceId\":\"019e4ef5-a65e-4198-8cf9-8e93dca9bda4\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::ListWorkflowCampaignsPublicV2ResponseDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/ListWorkflowCampaignsPublicV2ResponseDto",
+        "{\"campaigns\":[{\"id\":\"693bd14ea6b50a8df0180e9a\",\"name\":\"sorting workflow\",\"status\":\"published\",\"createdAt\":\"2025-12-12T08:24:46.700Z\",\"updatedAt\":\"2026-01-23T05:58:48.453Z\"}],\"total\":50,\"traceId\":\"019e4ef5-a65e-4198-8cf9-8e93dca9bda4\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::NotFoundDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/NotFoundDTO",
+        "{\"statusCode\":404,\"message\":\"Not Found\",\"error\":\"The requested resource was not found\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::SaveBuilderDataDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/SaveBuilderDataDto",
+        "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"templateId\":\"zYy3YOUuHxgomU1uYJty\",\"updatedBy\":\"zYy3YOUuHxgomU1uYJty\",\"dnd\":{\"elements\":[],\"attrs\":null,\"templateSettings\":null},\"html\":\"\",\"editorType\":\"html\",\"previewText\":\"zYy3YOUuHxgomU1uYJty\",\"usedEmailAI\":false}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::ScheduleCampaignAbTestConfigPublicV2Dto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignABTestConfigPublicV2Dto",
+        "{\"testType\":\"subjectLine\",\"testDuration\":3600,\"variationCount\":2,\"testSize\":30,\"winningCriteria\":\"openRate\",\"variations\":[{\"subject\":\"Subject A\"},{\"subject\":\"Subject B\"}]}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::ScheduleCampaignAbTestVariationPublicV2Dto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignABTestVariationPublicV2Dto",
+        "{\"subject\":\"Subject A\",\"documentId\":\"507f1f77bcf86cd799439011\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::ScheduleCampaignBatchConfigPublicV2Dto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignBatchConfigPublicV2Dto",
+        "{\"batchSize\":100,\"interval\":2,\"intervalUnit\":\"hours\",\"skipDays\":[\"Sat\",\"Sun\"],\"windowStart\":\"09:00 AM\",\"windowEnd\":\"05:00 PM\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::ScheduleCampaignEmailMetaPublicV2Dto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignEmailMetaPublicV2Dto",
+        "{\"subject\":\"Our February Newsletter\",\"fromName\":\"John Doe\",\"fromEmail\":\"john@example.com\",\"replyToAddress\":\"reply@example.com\",\"previewText\":\"Check out our latest news\",\"attachments\":[\"https://example.com/file.pdf\"]}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::ScheduleCampaignPublicV2BodyDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignPublicV2BodyDto",
+        "{\"scheduleType\":\"immediate\",\"timeZone\":\"America/New_York\",\"userId\":\"507f1f77bcf86cd799439099\",\"userName\":\"John Doe\",\"emailMeta\":{\"subject\":\"Our February Newsletter\",\"fromName\":\"John Doe\",\"fromEmail\":\"john@example.com\"},\"recipients\":{\"type\":\"contact\",\"contactIds\":[\"contactId1\",\"contactId2\"]},\"sendDays\":[\"Mon\",\"Tue\",\"Wed\",\"Thu\",\"Fri\",\"Sat\",\"Sun\"],\"scheduleConfig\":{\"sendAt\":\"2026-04-01 09:00 AM\"},\"rssConfig\":{\"name\":\"Weekly Digest\",\"rssFeedURL\":\"https://example.com/rss\",\"repeatAfter\":\"every_day\",\"repeatAfterTime\":\"09:00 AM\"},\"abTestConfig\":{\"testType\":\"subjectLine\",\"testDuration\":3600,\"variationCount\":2,\"testSize\":30,\"winningCriteria\":\"openRate\",\"variations\":[{\"subject\":\"Subject A\"},{\"subject\":\"Subject B\"}]}}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::ScheduleCampaignPublicV2ResponseDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignPublicV2ResponseDto",
+        "{\"campaignId\":\"67f15c2ae99226d5bcccb8f3\",\"sourceId\":\"B67vyPIAfq3Bnk3FVioE\",\"traceId\":\"019e4ef5-a65e-4198-8cf9-8e93dca9bda4\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::ScheduleCampaignRecipientsPublicV2Dto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignRecipientsPublicV2Dto",
+        "{\"type\":\"contact\",\"contactIds\":[\"contactId1\",\"contactId2\"],\"tagIds\":[\"tagId1\",\"tagId2\"],\"segment\":\"engaged_last_7_days\",\"freezeList\":true}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::ScheduleCampaignResendPublicV2Dto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignResendPublicV2Dto",
+        "{\"enabled\":false,\"waitHours\":12,\"subject\":\"Did you miss this?\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::ScheduleCampaignRssConfigPublicV2Dto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignRssConfigPublicV2Dto",
+        "{\"name\":\"Weekly Digest\",\"rssFeedURL\":\"https://example.com/rss\",\"repeatAfter\":\"every_day\",\"repeatAfterTime\":\"09:00 AM\",\"rssFeedLimit\":10,\"startAtDay\":\"Monday\",\"startAtMonthDay\":\"15\",\"firstExecutionDate\":\"2026-04-01 10:00:00\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::ScheduleCampaignScheduleConfigPublicV2Dto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignScheduleConfigPublicV2Dto",
+        "{\"sendAt\":\"2026-04-01 09:00 AM\",\"batch\":{\"batchSize\":100,\"interval\":2,\"intervalUnit\":\"hours\"},\"tracking\":{\"clickTracking\":true,\"utmTracking\":false},\"resend\":{\"enabled\":false},\"emailPreferenceId\":\"preference-type-id\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::ScheduleCampaignTrackingPublicV2Dto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/ScheduleCampaignTrackingPublicV2Dto",
+        "{\"clickTracking\":true,\"utmTracking\":false}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::ScheduleDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/ScheduleDto",
+        "{\"name\":\"Untitled new campaign\",\"repeatAfter\":\"example\",\"id\":\"example\",\"parentId\":\"example\",\"childCount\":0,\"campaignType\":\"example\",\"bulkActionVersion\":\"example\",\"_id\":\"example\",\"status\":\"example\",\"sendDays\":[],\"deleted\":false,\"migrated\":false,\"archived\":false,\"hasTracking\":false,\"isPlainText\":false,\"hasUtmTracking\":false,\"enableResendToUnopened\":false,\"locationId\":\"example\",\"templateId\":\"example\",\"templateType\":\"example\",\"createdAt\":\"example\",\"updatedAt\":\"example\",\"__v\":0,\"documentId\":\"example\",\"downloadUrl\":\"example\",\"templateDataDownloadUrl\":\"example\",\"child\":[]}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::ScheduleFetchSuccessfulDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/ScheduleFetchSuccessfulDTO",
+        "{\"schedules\":[{\"name\":\"Untitled new campaign\",\"repeatAfter\":\"example\",\"id\":\"example\",\"parentId\":\"example\",\"childCount\":0,\"campaignType\":\"example\",\"bulkActionVersion\":\"example\",\"_id\":\"example\",\"status\":\"example\",\"sendDays\":[],\"deleted\":false,\"migrated\":false,\"archived\":false,\"hasTracking\":false,\"isPlainText\":false,\"hasUtmTracking\":false,\"enableResendToUnopened\":false,\"locationId\":\"example\",\"templateId\":\"example\",\"templateType\":\"example\",\"createdAt\":\"example\",\"updatedAt\":\"example\",\"__v\":0,\"documentId\":\"example\",\"downloadUrl\":\"example\",\"templateDataDownloadUrl\":\"example\",\"child\":[]}],\"total\":[],\"traceId\":\"example\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::TemplateListItemPublicV2Dto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/TemplateListItemPublicV2Dto",
+        "{\"id\":\"67f15c2ae99226d5bcccb8f3\",\"name\":\"February Newsletter\",\"type\":\"template\",\"isPlainText\":false,\"updatedAt\":\"2026-02-09T04:49:12.322Z\",\"createdAt\":\"2025-07-24T11:55:43.598Z\",\"previewUrl\":\"https://example.com/preview\",\"editorType\":\"builder\",\"childCount\":3,\"hasChildren\":true,\"parentFolderId\":\"67f15c2ae99226d5bcccb8f0\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::UpdateEmailCampaignPublicV2BodyDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/UpdateEmailCampaignPublicV2BodyDto",
+        "{\"name\":\"Untitled campaign name\",\"editorContent\":\"<html><body>Hello World</body></html>\",\"editorType\":\"html\",\"userId\":\"507f1f77bcf86cd799439011\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::UpdateEmailTemplateDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/UpdateEmailTemplateDto",
+        "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"updatedBy\":\"zYy3YOUuHxgomU1uYJty\",\"editorType\":\"html\",\"previewText\":\"Email preview text\",\"subjectLine\":\"Welcome to our newsletter\",\"fromName\":\"John Doe\",\"fromEmail\":\"john@example.com\",\"name\":\"Newsletter Template\",\"archived\":false,\"fieldDefaults\":{\"subjectLine\":{\"contact.first_name:0\":\"Friend\"}}}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::UpdateEmailTemplateResponseDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/UpdateEmailTemplateResponseDto",
+        "{\"ok\":true,\"id\":\"507f1f77bcf86cd799439011\",\"name\":\"My Email Template\",\"archived\":false,\"builderVersion\":\"2\",\"fromName\":\"John Doe\",\"fromEmail\":\"john@example.com\",\"subjectLine\":\"Welcome to our newsletter\",\"previewText\":\"Check out our latest updates\",\"previewUrl\":\"https://example.com/preview/template123\",\"type\":\"builder\",\"lastUpdated\":\"2024-01-15T10:30:00Z\",\"createdAt\":\"2024-01-01T08:00:00Z\",\"isPlainText\":false,\"fieldDefaults\":{\"subjectLine\":{\"contact.first_name:0\":\"Friend\"}}}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::UpdateTemplatePublicV2BodyDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/UpdateTemplatePublicV2BodyDto",
+        "{\"name\":\"Newsletter Template\",\"editorContent\":\"<html><body>Hello World</body></html>\",\"editorType\":\"html\",\"previewText\":\"Email preview text\",\"subjectLine\":\"Welcome to our newsletter\",\"fromName\":\"John Doe\",\"fromEmail\":\"john@example.com\",\"archived\":false,\"parentFolderId\":\"67f15c2ae99226d5bcccb8f0\",\"userId\":\"507f1f77bcf86cd799439011\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::UpdateTemplatePublicV2ResponseDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/UpdateTemplatePublicV2ResponseDto",
+        "{\"id\":\"507f1f77bcf86cd799439011\",\"name\":\"My Email Template\",\"archived\":false,\"fromName\":\"John Doe\",\"fromEmail\":\"john@example.com\",\"subjectLine\":\"Welcome to our newsletter\",\"previewText\":\"Check out our latest updates\",\"previewUrl\":\"https://example.com/preview/template123\",\"editorType\":\"html\",\"isPlainText\":false,\"parentFolderId\":\"67f15c2ae99226d5bcccb8f0\",\"updatedAt\":\"2025-07-24T11:55:43.598Z\",\"createdAt\":\"2025-07-24T11:55:43.598Z\",\"traceId\":\"019e4ef5-a65e-4198-8cf9-8e93dca9bda4\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::WorkflowCampaignPublicDto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/WorkflowCampaignPublicDto",
+        "{\"id\":\"693bd14ea6b50a8df0180e9a\",\"name\":\"sorting workflow\",\"status\":\"published\",\"sourceId\":\"115b9030-907c-474c-90a5-2debd838a024\",\"deleted\":false,\"createdAt\":\"2025-12-12T08:24:46.700Z\",\"updatedAt\":\"2026-01-23T05:58:48.453Z\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::WorkflowCampaignPublicV2Dto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/WorkflowCampaignPublicV2Dto",
+        "{\"id\":\"693bd14ea6b50a8df0180e9a\",\"name\":\"sorting workflow\",\"status\":\"published\",\"source\":\"workflow\",\"sourceId\":\"115b9030-907c-474c-90a5-2debd838a024\",\"deleted\":false,\"createdAt\":\"2025-12-12T08:24:46.700Z\",\"updatedAt\":\"2026-01-23T05:58:48.453Z\"}",
+    );
+    round_trip::<
+        ghl_emails_v3::types::WorkflowCampaignSubSourcePublicV2Dto,
+    >(
+        "apps/v3/emails-v3.json#/components/schemas/WorkflowCampaignSubSourcePublicV2Dto",
+        "{\"id\":\"a3f1c0e2-6d4b-4f3a-9c1e-7b2d8f5a4c01\",\"name\":\"Send welcome email\",\"subject\":\"Welcome to our newsletter\",\"fromName\":\"John Doe\",\"fromEmail\":\"john@example.com\",\"previewText\":\"Check out our latest updates\",\"editorType\":\"html\",\"isPlainText\":false,\"editorContentUrl\":\"https://storage.googleapis.com/email-templates/abc123.html\",\"createdAt\":\"2025-12-12T08:24:46.700Z\",\"updatedAt\":\"2026-01-23T05:58:48.453Z\"}",
+    );
+}
+
+#[test]
 fn forms() {
     round_trip::<
         ghl_forms::types::ContactSessionIds,
@@ -2224,6 +5134,64 @@ fn forms() {
 }
 
 #[test]
+fn forms_v3() {
+    round_trip::<
+        ghl_forms_v3::types::ContactSessionIds,
+    >(
+        "apps/v3/forms-v3.json#/components/schemas/ContactSessionIds",
+        "{\"ids\":[\"session1\",\"session2\"]}",
+    );
+    round_trip::<
+        ghl_forms_v3::types::EventDataSchema,
+    >(
+        "apps/v3/forms-v3.json#/components/schemas/EventDataSchema",
+        "{\"fbc\":\"fb.1.123456789.987654321\",\"fbp\":\"fbp.1.987654321.123456789\",\"page\":{\"url\":\"https://example.com\",\"title\":\"Example Page\"},\"type\":\"page-visit\",\"domain\":\"example.com\",\"medium\":\"form\",\"source\":\"Direct traffic\",\"version\":\"v3\",\"adSource\":\"example-ad-source\",\"mediumId\":\"medium-id-123\",\"parentId\":\"parent-id-456\",\"referrer\":\"https://staging.gohighlevel.com\",\"fbEventId\":\"event-id-789\",\"timestamp\":1234567890,\"parentName\":\"Parent Form\",\"fingerprint\":\"example-fingerprint\",\"pageVisitType\":\"form\",\"contactSessionIds\":{\"ids\":[\"session1\",\"session2\"]}}",
+    );
+    round_trip::<
+        ghl_forms_v3::types::FormsParams,
+    >(
+        "apps/v3/forms-v3.json#/components/schemas/FormsParams",
+        "{\"id\":\"YSWdvS4Is98wtIDGnpmI\",\"name\":\"Form 1\",\"locationId\":\"ve9EPM428h8vShlRW1KT\"}",
+    );
+    round_trip::<
+        ghl_forms_v3::types::FormsSubmissionsSubmissionsSchema,
+    >(
+        "apps/v3/forms-v3.json#/components/schemas/FormsSubmissionsSubmissionsSchema",
+        "{\"id\":\"38303ec7-629a-49e2-888a-cf8bf0b1f97e\",\"contactId\":\"DWQ45t2IPVxi9LDu1wBl\",\"createdAt\":\"2021-06-23T06:07:04.000Z\",\"formId\":\"YSWdvS4Is98wtIDGnpmI\",\"name\":\"test\",\"email\":\"test@test.com\",\"others\":{\"__submissions_other_field__\":\"john@deo.com\",\"__custom_field_id__\":\"20\",\"eventData\":{\"fbc\":\"fb.1.123456789.987654321\",\"fbp\":\"fbp.1.987654321.123456789\",\"page\":{\"url\":\"https://example.com\",\"title\":\"Example Page\"},\"type\":\"page-visit\",\"domain\":\"example.com\",\"medium\":\"form\",\"source\":\"Direct traffic\",\"version\":\"v3\",\"adSource\":\"example-ad-source\",\"mediumId\":\"medium-id-123\",\"parentId\":\"parent-id-456\",\"referrer\":\"https://staging.gohighlevel.com\",\"fbEventId\":\"event-id-789\",\"timestamp\":1234567890,\"parentName\":\"Parent Form\",\"fingerprint\":\"example-fingerprint\",\"pageVisitType\":\"form\",\"contactSessionIds\":{\"ids\":[\"session1\",\"session2\"]}},\"fieldsOriSequance\":[\"full_name\",\"first_name\",\"last_name\",\"phone\",\"email\"]}}",
+    );
+    round_trip::<
+        ghl_forms_v3::types::FormsSubmissionsSuccessfulResponseDto,
+    >(
+        "apps/v3/forms-v3.json#/components/schemas/FormsSubmissionsSuccessfulResponseDto",
+        "{\"submissions\":[{\"id\":\"38303ec7-629a-49e2-888a-cf8bf0b1f97e\",\"contactId\":\"DWQ45t2IPVxi9LDu1wBl\",\"createdAt\":\"2021-06-23T06:07:04.000Z\",\"formId\":\"YSWdvS4Is98wtIDGnpmI\",\"name\":\"test\",\"email\":\"test@test.com\",\"others\":{\"__submissions_other_field__\":\"john@deo.com\",\"__custom_field_id__\":\"20\",\"eventData\":{\"fbc\":\"fb.1.123456789.987654321\",\"fbp\":\"fbp.1.987654321.123456789\",\"page\":{\"url\":\"https://example.com\",\"title\":\"Example Page\"},\"type\":\"page-visit\",\"domain\":\"example.com\",\"medium\":\"form\",\"source\":\"Direct traffic\",\"version\":\"v3\",\"adSource\":\"example-ad-source\",\"mediumId\":\"medium-id-123\",\"parentId\":\"parent-id-456\",\"referrer\":\"https://staging.gohighlevel.com\",\"fbEventId\":\"event-id-789\",\"timestamp\":1234567890,\"parentName\":\"Parent Form\",\"fingerprint\":\"example-fingerprint\",\"pageVisitType\":\"form\",\"contactSessionIds\":{\"ids\":[\"session1\",\"session2\"]}},\"fieldsOriSequance\":[\"full_name\",\"first_name\",\"last_name\",\"phone\",\"email\"]}}],\"meta\":{\"total\":1,\"currentPage\":1}}",
+    );
+    round_trip::<
+        ghl_forms_v3::types::FormsSuccessfulResponseDto,
+    >(
+        "apps/v3/forms-v3.json#/components/schemas/FormsSuccessfulResponseDto",
+        "{\"forms\":[{\"id\":\"YSWdvS4Is98wtIDGnpmI\",\"name\":\"Form 1\",\"locationId\":\"ve9EPM428h8vShlRW1KT\"}]}",
+    );
+    round_trip::<
+        ghl_forms_v3::types::MetaSchema,
+    >(
+        "apps/v3/forms-v3.json#/components/schemas/metaSchema",
+        "{\"total\":1,\"currentPage\":1}",
+    );
+    round_trip::<
+        ghl_forms_v3::types::OthersSchema,
+    >(
+        "apps/v3/forms-v3.json#/components/schemas/othersSchema",
+        "{\"__submissions_other_field__\":\"john@deo.com\",\"__custom_field_id__\":\"20\",\"eventData\":{\"fbc\":\"fb.1.123456789.987654321\",\"fbp\":\"fbp.1.987654321.123456789\",\"page\":{\"url\":\"https://example.com\",\"title\":\"Example Page\"},\"type\":\"page-visit\",\"domain\":\"example.com\",\"medium\":\"form\",\"source\":\"Direct traffic\",\"version\":\"v3\",\"adSource\":\"example-ad-source\",\"mediumId\":\"medium-id-123\",\"parentId\":\"parent-id-456\",\"referrer\":\"https://staging.gohighlevel.com\",\"fbEventId\":\"event-id-789\",\"timestamp\":1234567890,\"parentName\":\"Parent Form\",\"fingerprint\":\"example-fingerprint\",\"pageVisitType\":\"form\",\"contactSessionIds\":{\"ids\":[\"session1\",\"session2\"]}},\"fieldsOriSequance\":[\"full_name\",\"first_name\",\"last_name\",\"phone\",\"email\"]}",
+    );
+    round_trip::<
+        ghl_forms_v3::types::PageDetailsSchema,
+    >(
+        "apps/v3/forms-v3.json#/components/schemas/PageDetailsSchema",
+        "{\"url\":\"https://example.com\",\"title\":\"Example Page\"}",
+    );
+}
+
+#[test]
 fn funnels() {
     round_trip::<
         ghl_funnels::types::CreateRedirectParams,
@@ -2271,6 +5239,58 @@ fn funnels() {
         ghl_funnels::types::UpdateRedirectParams,
     >(
         "apps/funnels.json#/components/schemas/UpdateRedirectParams",
+        "{\"target\":\"https://www.google.com\",\"action\":\"URL\",\"locationId\":\"6p2RxpgtMKQwO3E6IUaT\"}",
+    );
+}
+
+#[test]
+fn funnels_v3() {
+    round_trip::<
+        ghl_funnels_v3::types::CreateRedirectParams,
+    >(
+        "apps/v3/funnels-v3.json#/components/schemas/CreateRedirectParams",
+        "{\"locationId\":\"6p2RxpgtMKQwO3E6IUaT\",\"domain\":\"example.com\",\"path\":\"/Hello\",\"target\":\"https://www.google.com\",\"action\":\"URL\"}",
+    );
+    round_trip::<
+        ghl_funnels_v3::types::CreateRedirectResponseDto,
+    >(
+        "apps/v3/funnels-v3.json#/components/schemas/CreateRedirectResponseDTO",
+        "{\"data\":{\"id\":\"6p2RxpgtMKQwO3E6IUaT\",\"locationId\":\"6p2RxpgtMKQwO3E6IUaT\",\"domain\":\"www.example.com\",\"path\":\"/old-path\",\"pathLowercase\":\"/old-path\",\"type\":\"Permanent\",\"target\":\"https://www.example.com/new-path\",\"action\":\"url\"}}",
+    );
+    round_trip::<
+        ghl_funnels_v3::types::DeleteRedirectResponseDto,
+    >(
+        "apps/v3/funnels-v3.json#/components/schemas/DeleteRedirectResponseDTO",
+        "{\"data\":{\"status\":\"ok\"}}",
+    );
+    round_trip::<
+        ghl_funnels_v3::types::FunnelListResponseDto,
+    >(
+        "apps/v3/funnels-v3.json#/components/schemas/FunnelListResponseDTO",
+        "{\"funnels\":{\"_id\":\"SkIDfu0S4m3NYQyvWHC6\",\"dateAdded\":\"2024-04-29T15:00:05.681Z\",\"dateUpdated\":\"2024-04-29T15:00:28.465Z\",\"deleted\":false,\"domainId\":\"\",\"locationId\":\"ojQjykmwNIU88vfsfzvH\",\"name\":\"Chaitanya Copy\",\"orderFormVersion\":2,\"originId\":\"hAmyh7jrJH5FfEEKAJ9z\",\"steps\":[{\"id\":\"f5d178c0-8bbb-4cd4-927c-691c68a62c59\",\"name\":\"Step 1\",\"originId\":\"80b2f227-5bc8-4ca5-980d-817745ea4e8b\",\"pages\":[\"2IhBmBcQRx9JXV1JZsRt\"],\"products\":[],\"sequence\":1,\"type\":\"optin_funnel_page\",\"url\":\"/newtestifypath\"}],\"type\":\"funnel\",\"updatedAt\":\"2024-04-29T15:00:34.233Z\",\"faviconUrl\":\"\",\"globalSectionVersion\":1,\"globalSectionsPath\":\"funnel/SkIDfu0S4m3NYQyvWHC6/global-sections-1\",\"globalSectionsUrl\":\"https://firebasestorage.googleapis.com/v0/b/highlevel-staging.appspot.com/o/funnel%2FSkIDfu0S4m3NYQyvWHC6%2Fglobal-sections-1?alt=media&token=9cc5c211-093b-4751-aeba-19282ac92955\",\"isStoreActive\":false,\"trackingCodeBody\":\"\",\"trackingCodeHead\":\"\",\"url\":\"/chaitanya\"},\"count\":24,\"traceId\":\"03774d31-a57e-4b4f-95c7-315ce61969f1\"}",
+    );
+    round_trip::<
+        ghl_funnels_v3::types::FunnelPageCountResponseDto,
+    >(
+        "apps/v3/funnels-v3.json#/components/schemas/FunnelPageCountResponseDTO",
+        "{\"count\":20}",
+    );
+    round_trip::<
+        ghl_funnels_v3::types::FunnelPageResponseDto,
+    >(
+        "apps/v3/funnels-v3.json#/components/schemas/FunnelPageResponseDTO",
+        "{\"_id\":\"0yJbP3q7t7pLmeTWRAE2\",\"locationId\":\"ojQjykmwNIU88vfsfzvH\",\"funnelId\":\"iucJ6TdFZiddhq9f6znh\",\"name\":\"Home\",\"stepId\":\"343bf634-3aa6-4ade-b963-2d3cd0bf2ede\",\"deleted\":\"example\",\"updatedAt\":\"2024-04-18T12:25:23.029Z\"}",
+    );
+    round_trip::<
+        ghl_funnels_v3::types::RedirectResponseDto,
+    >(
+        "apps/v3/funnels-v3.json#/components/schemas/RedirectResponseDTO",
+        "{\"id\":\"6p2RxpgtMKQwO3E6IUaT\",\"locationId\":\"6p2RxpgtMKQwO3E6IUaT\",\"domain\":\"www.example.com\",\"path\":\"/old-path\",\"pathLowercase\":\"/old-path\",\"type\":\"Permanent\",\"target\":\"https://www.example.com/new-path\",\"action\":\"url\"}",
+    );
+    round_trip::<
+        ghl_funnels_v3::types::UpdateRedirectParams,
+    >(
+        "apps/v3/funnels-v3.json#/components/schemas/UpdateRedirectParams",
         "{\"target\":\"https://www.google.com\",\"action\":\"URL\",\"locationId\":\"6p2RxpgtMKQwO3E6IUaT\"}",
     );
 }
@@ -2700,6 +5720,430 @@ fn invoices() {
 }
 
 #[test]
+fn invoices_v3() {
+    round_trip::<
+        ghl_invoices_v3::types::AdditionalEmailsDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/AdditionalEmailsDto",
+        "{\"email\":\"alex@example.com\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::AddressDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/AddressDto",
+        "{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::AltDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/AltDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::AttachmentsDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/AttachmentsDto",
+        "{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::AutoInvoicingDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/AutoInvoicingDto",
+        "{\"enabled\":true,\"directPayments\":true}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::AutoPaymentInvoiceScheduleResponseDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/AutoPaymentInvoiceScheduleResponseDto",
+        "{\"_id\":\"6578278e879ad2646715ba9c\",\"status\":\"draft\",\"liveMode\":false,\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Invoice\",\"schedule\":{\"rrule\":{\"intervalType\":\"monthly\",\"interval\":2,\"startDate\":\"2023-01-01\",\"startTime\":\"20:45:00\",\"endDate\":\"2029-11-01\",\"endTime\":\"18:45:00\",\"dayOfMonth\":15,\"dayOfWeek\":\"mo\",\"numOfWeek\":-1,\"monthOfYear\":\"jan\",\"count\":10,\"daysBefore\":5,\"useStartAsPrimaryUserAccepted\":true,\"endType\":\"by\"}},\"invoices\":[{\"_id\":\"6578278e879ad2646715ba9c\",\"status\":\"draft\",\"liveMode\":false,\"amountPaid\":0,\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Invoice\",\"businessDetails\":{\"name\":\"Alex\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"USA\",\"postalCode\":\"559-6993\"},\"phoneNo\":\"+1-214-559-6993\",\"website\":\"www.example.com\"},\"invoiceNumber\":0,\"currency\":\"USD\",\"contactDetails\":{\"id\":\"c6tZZU0rJBf30ZXx9Gli\",\"phoneNo\":\"+1-214-559-6993\",\"email\":\"alex@example.com\",\"customFields\":[],\"name\":\"Alex\",\"address\":{\"countryCode\":\"US\"}},\"issueDate\":\"2023-01-01\",\"dueDate\":\"2023-01-01\",\"discount\":{\"type\":\"percentage\",\"value\":0},\"invoiceItems\":[],\"total\":999,\"title\":\"INVOICE\",\"amountDue\":999,\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\",\"automaticTaxesEnabled\":true,\"automaticTaxesCalculated\":true}],\"businessDetails\":{\"name\":\"Alex\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"USA\",\"postalCode\":\"559-6993\"},\"phoneNo\":\"+1-214-559-6993\",\"website\":\"www.example.com\"},\"currency\":\"USD\",\"contactDetails\":{\"id\":\"c6tZZU0rJBf30ZXx9Gli\",\"phoneNo\":\"+1-214-559-6993\",\"email\":\"alex@example.com\",\"customFields\":[],\"name\":\"Alex\",\"address\":{\"countryCode\":\"US\"}},\"discount\":{\"type\":\"percentage\",\"value\":0},\"items\":[],\"total\":999,\"title\":\"INVOICE\",\"termsNotes\":\"Confidential\",\"compiledTermsNotes\":\"Confidential\",\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::AutoPaymentScheduleDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/AutoPaymentScheduleDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"id\":\"example\",\"autoPayment\":{\"enable\":false}}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::BusinessDetailsDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/BusinessDetailsDto",
+        "{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::ChequeDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/ChequeDto",
+        "{\"number\":\"129-129-129-912\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::ContactDetailsDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/ContactDetailsDto",
+        "{\"id\":\"6578278e879ad2646715ba9c\",\"name\":\"Alex\",\"phoneNo\":\"+1234567890\",\"email\":\"alex@example.com\",\"additionalEmails\":[{\"email\":\"alex@example.com\"}],\"companyName\":\"ABC Corp.\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"}}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::CreateEstimatesDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/CreateEstimatesDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"Home Service Estimate\",\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"USD\",\"items\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true,\"attachments\":[\"https://example.com/file1.jpg\",\"https://example.com/file2.png\"]}],\"liveMode\":true,\"discount\":{\"value\":10,\"type\":\"percentage\"},\"termsNotes\":\"<p>This is a default terms.</p>\",\"title\":\"ESTIMATE\",\"contactDetails\":{\"id\":\"6578278e879ad2646715ba9c\",\"name\":\"Alex\",\"phoneNo\":\"+1234567890\",\"email\":\"alex@example.com\",\"additionalEmails\":[{\"email\":\"alex@example.com\"}],\"companyName\":\"ABC Corp.\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"}},\"estimateNumber\":1001,\"issueDate\":\"2024-08-07\",\"expiryDate\":\"2024-08-10\",\"sentTo\":{\"email\":[\"alex@example.com\"],\"emailCc\":[\"alex@example.com\"],\"emailBcc\":[\"alex@example.com\"],\"phoneNo\":[\"+1-214-559-6993\"]},\"automaticTaxesEnabled\":true,\"meta\":{\"key\":\"value\"},\"sendEstimateDetails\":{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"action\":\"sms_and_email\",\"liveMode\":true,\"userId\":\"6578278e879ad2646715ba9c\",\"sentFrom\":{\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\"},\"estimateName\":\"Estimate\"},\"frequencySettings\":{\"enabled\":true,\"schedule\":{\"rrule\":{\"intervalType\":\"monthly\",\"interval\":2,\"startDate\":\"2023-01-01\",\"startTime\":\"20:45:00\",\"endDate\":\"2029-11-01\",\"endTime\":\"18:45:00\",\"dayOfMonth\":15,\"dayOfWeek\":\"mo\",\"numOfWeek\":-1,\"monthOfYear\":\"jan\",\"count\":10,\"daysBefore\":5,\"useStartAsPrimaryUserAccepted\":true,\"endType\":\"by\"}}},\"estimateNumberPrefix\":\"EST-\",\"userId\":\"6578278e879ad2646715ba9c\",\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"autoInvoice\":{\"enabled\":true,\"directPayments\":true},\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]},\"paymentScheduleConfig\":{\"type\":\"fixed\",\"dateConfig\":{\"depositDateType\":\"estimate_accepted\",\"scheduleDateType\":\"regular_interval\"},\"schedules\":[]}}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::CreateInvoiceDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/CreateInvoiceDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Invoice\",\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"USD\",\"items\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true}],\"discount\":{\"value\":10,\"type\":\"percentage\"},\"termsNotes\":\"<p>This is a default terms.</p>\",\"title\":\"INVOICE\",\"contactDetails\":{\"id\":\"6578278e879ad2646715ba9c\",\"name\":\"Alex\",\"phoneNo\":\"+1234567890\",\"email\":\"alex@example.com\",\"additionalEmails\":[{\"email\":\"alex@example.com\"}],\"companyName\":\"ABC Corp.\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"}},\"invoiceNumber\":\"1001\",\"issueDate\":\"2023-01-01\",\"dueDate\":\"2023-01-14\",\"sentTo\":{\"email\":[\"alex@example.com\"],\"emailCc\":[\"alex@example.com\"],\"emailBcc\":[\"alex@example.com\"],\"phoneNo\":[\"+1-214-559-6993\"]},\"liveMode\":false,\"automaticTaxesEnabled\":true,\"paymentSchedule\":{\"type\":\"percentage\",\"schedules\":[]},\"lateFeesConfiguration\":{\"enable\":true,\"value\":10,\"type\":\"fixed\",\"frequency\":{\"intervalCount\":10,\"interval\":\"day\"},\"grace\":{\"intervalCount\":10,\"interval\":\"day\"},\"maxLateFees\":{\"type\":\"fixed\",\"value\":0}},\"tipsConfiguration\":{\"tipsPercentage\":[],\"tipsEnabled\":true},\"invoiceNumberPrefix\":\"INV-\",\"paymentMethods\":{\"stripe\":{\"enableBankDebitOnly\":false}},\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]}}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::CreateInvoiceFromEstimateDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/CreateInvoiceFromEstimateDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"markAsInvoiced\":true,\"version\":\"v2\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::CreateInvoiceFromEstimateResponseDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/CreateInvoiceFromEstimateResponseDTO",
+        "{\"estimate\":{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"_id\":\"67ac9a51106ee8311e911XXXX\",\"liveMode\":true,\"deleted\":false,\"name\":\"Estimate Name\",\"currency\":\"USD\",\"businessDetails\":{\"logoUrl\":\"your_image-url\",\"name\":\"Business name\",\"address\":{\"addressLine1\":\"address line 1\",\"city\":\"Test City\",\"state\":\"State Name\",\"countryCode\":\"US\",\"postalCode\":\"12345\"},\"phoneNo\":\"+1 1234567890\",\"website\":\"www.example.com\",\"customValues\":[{\"name\":\"Test\",\"fieldKey\":\"{{custom_values.test}}\",\"id\":\"5DYTWoiQvWiIJZXX44XXX\",\"value\":\"Test's Custom Value\"}]},\"items\":[],\"discount\":{\"type\":\"percentage\",\"value\":0},\"title\":\"ESTIMATE\",\"estimateNumberPrefix\":\"EST-\",\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"updatedBy\":\"3HIpOF9NIc5ltriQXXXX\",\"total\":1222.03,\"createdAt\":\"2025-02-12T13:17:47.416Z\",\"updatedAt\":\"2025-02-12T13:17:47.416Z\",\"__v\":0,\"automaticTaxesEnabled\":false,\"termsNotes\":\"<p>All services are subject to availability.</p>\",\"companyId\":\"COMP12345\",\"contactDetails\":{\"id\":\"jvzfKTNdE7OYXXXXXX\",\"name\":\"Contact Name\",\"phoneNo\":\"+911111111114\",\"email\":\"email@test.com\",\"address\":{\"countryCode\":\"US\"}},\"issueDate\":\"2023-06-15T00:00:00.000Z\",\"expiryDate\":\"2023-07-15T00:00:00.000Z\",\"sentBy\":\"user@example.com\",\"automaticTaxesCalculated\":true,\"meta\":{\"key\":\"value\"},\"estimateActionHistory\":[],\"sentTo\":{\"email\":[\"test@example.com\"],\"phoneNo\":[\"+1 99444444444\"]},\"frequencySettings\":{\"enabled\":true,\"schedule\":{\"rrule\":{\"intervalType\":\"monthly\",\"interval\":2,\"startDate\":\"2023-01-01\",\"startTime\":\"20:45:00\",\"endDate\":\"2029-11-01\",\"endTime\":\"18:45:00\",\"dayOfMonth\":15,\"dayOfWeek\":\"mo\",\"numOfWeek\":-1,\"monthOfYear\":\"jan\",\"count\":10,\"daysBefore\":5,\"useStartAsPrimaryUserAccepted\":true,\"endType\":\"by\"}}},\"lastVisitedAt\":\"2023-06-20T08:30:00.000Z\",\"totalamountInUSD\":1500.75,\"autoInvoice\":{\"enabled\":true,\"directPayments\":false},\"traceId\":\"010c7a01-857f-4619-970d-xyxyxyxy\"},\"invoice\":{\"_id\":\"6578278e879ad2646715ba9c\",\"status\":\"draft\",\"liveMode\":false,\"amountPaid\":0,\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Invoice\",\"businessDetails\":{\"name\":\"Alex\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"USA\",\"postalCode\":\"559-6993\"},\"phoneNo\":\"+1-214-559-6993\",\"website\":\"www.example.com\"},\"invoiceNumber\":0,\"currency\":\"USD\",\"contactDetails\":{\"id\":\"c6tZZU0rJBf30ZXx9Gli\",\"phoneNo\":\"+1-214-559-6993\",\"email\":\"alex@example.com\",\"customFields\":[],\"name\":\"Alex\",\"address\":{\"countryCode\":\"US\"}},\"issueDate\":\"2023-01-01\",\"dueDate\":\"2023-01-01\",\"discount\":{\"type\":\"percentage\",\"value\":0},\"invoiceItems\":[],\"total\":999,\"title\":\"INVOICE\",\"amountDue\":999,\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\",\"automaticTaxesEnabled\":true,\"automaticTaxesCalculated\":true}}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::CreateInvoiceResponseDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/CreateInvoiceResponseDto",
+        "{\"_id\":\"6578278e879ad2646715ba9c\",\"status\":\"draft\",\"liveMode\":false,\"amountPaid\":0,\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Invoice\",\"businessDetails\":{\"name\":\"Alex\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"USA\",\"postalCode\":\"559-6993\"},\"phoneNo\":\"+1-214-559-6993\",\"website\":\"www.example.com\"},\"invoiceNumber\":0,\"currency\":\"USD\",\"contactDetails\":{\"id\":\"c6tZZU0rJBf30ZXx9Gli\",\"phoneNo\":\"+1-214-559-6993\",\"email\":\"alex@example.com\",\"customFields\":[],\"name\":\"Alex\",\"address\":{\"countryCode\":\"US\"}},\"issueDate\":\"2023-01-01\",\"dueDate\":\"2023-01-01\",\"discount\":{\"type\":\"percentage\",\"value\":0},\"invoiceItems\":[],\"total\":999,\"title\":\"INVOICE\",\"amountDue\":999,\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\",\"automaticTaxesEnabled\":true,\"automaticTaxesCalculated\":true}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::CreateInvoiceScheduleDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/CreateInvoiceScheduleDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"example\",\"contactDetails\":{\"id\":\"6578278e879ad2646715ba9c\",\"name\":\"Alex\",\"phoneNo\":\"+1234567890\",\"email\":\"alex@example.com\",\"additionalEmails\":[{\"email\":\"alex@example.com\"}],\"companyName\":\"ABC Corp.\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"}},\"schedule\":{\"rrule\":{\"intervalType\":\"monthly\",\"interval\":2,\"startDate\":\"2023-01-01\",\"startTime\":\"20:45:00\",\"endDate\":\"2029-11-01\",\"endTime\":\"18:45:00\",\"dayOfMonth\":15,\"dayOfWeek\":\"mo\",\"numOfWeek\":-1,\"monthOfYear\":\"jan\",\"count\":10,\"daysBefore\":5,\"useStartAsPrimaryUserAccepted\":true,\"endType\":\"by\"}},\"liveMode\":false,\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"example\",\"items\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true}],\"automaticTaxesEnabled\":true,\"discount\":{\"value\":10,\"type\":\"percentage\"},\"tipsConfiguration\":{\"tipsPercentage\":[],\"tipsEnabled\":true},\"lateFeesConfiguration\":{\"enable\":true,\"value\":10,\"type\":\"fixed\",\"frequency\":{\"intervalCount\":10,\"interval\":\"day\"},\"grace\":{\"intervalCount\":10,\"interval\":\"day\"},\"maxLateFees\":{\"type\":\"fixed\",\"value\":0}},\"invoiceNumberPrefix\":\"INV-\",\"paymentMethods\":{\"stripe\":{\"enableBankDebitOnly\":false}},\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]}}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::CreateInvoiceTemplateDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/CreateInvoiceTemplateDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Template\",\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"example\",\"items\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true}],\"automaticTaxesEnabled\":true,\"discount\":{\"value\":10,\"type\":\"percentage\"},\"title\":\"New Template\",\"tipsConfiguration\":{\"tipsPercentage\":[],\"tipsEnabled\":true},\"lateFeesConfiguration\":{\"enable\":true,\"value\":10,\"type\":\"fixed\",\"frequency\":{\"intervalCount\":10,\"interval\":\"day\"},\"grace\":{\"intervalCount\":10,\"interval\":\"day\"},\"maxLateFees\":{\"type\":\"fixed\",\"value\":0}},\"invoiceNumberPrefix\":\"INV-\",\"paymentMethods\":{\"stripe\":{\"enableBankDebitOnly\":false}},\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]}}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::CreateInvoiceTemplateResponseDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/CreateInvoiceTemplateResponseDto",
+        "{\"_id\":\"6578278e879ad2646715ba9c\",\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Template\",\"businessDetails\":{\"name\":\"Alex\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"USA\",\"postalCode\":\"559-6993\"},\"phoneNo\":\"+1-214-559-6993\",\"website\":\"www.example.com\"},\"currency\":\"USD\",\"discount\":{\"type\":\"percentage\",\"value\":0},\"items\":[],\"invoiceNumberPrefix\":\"INV-\",\"total\":999,\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::CustomNotificationDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/CustomNotificationDto",
+        "{\"customerSendInvoice\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"teamPaymentSuccess\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"customerPaymentSuccess\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"teamAutoPaymentSuccess\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"customerAutoPaymentSuccess\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"teamPaymentFailure\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"customerPaymentFailure\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"teamAutoPaymentFailure\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"customerAutoPaymentFailure\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"customerAutoPaymentInfo\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"customerAutoPaymentAmountChanged\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"teamAutoPaymentSkip\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"teamRecurringSendInvoiceFailed\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"customerSendEstimate\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"teamEstimateAccepted\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"teamEstimateDeclined\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"}}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::CustomNotificationItemDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/CustomNotificationItemDto",
+        "{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::CustomRRuleOptionsDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/CustomRRuleOptionsDto",
+        "{\"intervalType\":\"monthly\",\"interval\":2,\"startDate\":\"2023-01-01\",\"startTime\":\"20:45:00\",\"endDate\":\"2029-11-01\",\"endTime\":\"18:45:00\",\"dayOfMonth\":15,\"dayOfWeek\":\"mo\",\"numOfWeek\":-1,\"monthOfYear\":\"jan\",\"count\":10,\"daysBefore\":5,\"useStartAsPrimaryUserAccepted\":true,\"endType\":\"by\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::DeleteInvoiceScheduleResponseDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/DeleteInvoiceScheduleResponseDto",
+        "{\"success\":true}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::DiscountDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/DiscountDto",
+        "{\"value\":10,\"type\":\"percentage\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::EstimateIdParam,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/EstimateIdParam",
+        "{\"estimateId\":\"5f9d6d8b1b2d2c001f2d9e4b\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::EstimateLineItemDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/EstimateLineItemDto",
+        "{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true,\"attachments\":[\"https://example.com/file1.jpg\",\"https://example.com/file2.png\"]}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::EstimateResponseDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/EstimateResponseDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"_id\":\"67ac9a51106ee8311e911XXXX\",\"liveMode\":true,\"deleted\":false,\"name\":\"Estimate Name\",\"currency\":\"USD\",\"businessDetails\":{\"logoUrl\":\"your_image-url\",\"name\":\"Business name\",\"address\":{\"addressLine1\":\"address line 1\",\"city\":\"Test City\",\"state\":\"State Name\",\"countryCode\":\"US\",\"postalCode\":\"12345\"},\"phoneNo\":\"+1 1234567890\",\"website\":\"www.example.com\",\"customValues\":[{\"name\":\"Test\",\"fieldKey\":\"{{custom_values.test}}\",\"id\":\"5DYTWoiQvWiIJZXX44XXX\",\"value\":\"Test's Custom Value\"}]},\"items\":[],\"discount\":{\"type\":\"percentage\",\"value\":0},\"title\":\"ESTIMATE\",\"estimateNumberPrefix\":\"EST-\",\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"updatedBy\":\"3HIpOF9NIc5ltriQXXXX\",\"total\":1222.03,\"createdAt\":\"2025-02-12T13:17:47.416Z\",\"updatedAt\":\"2025-02-12T13:17:47.416Z\",\"__v\":0,\"automaticTaxesEnabled\":false,\"termsNotes\":\"<p>All services are subject to availability.</p>\",\"companyId\":\"COMP12345\",\"contactDetails\":{\"id\":\"jvzfKTNdE7OYXXXXXX\",\"name\":\"Contact Name\",\"phoneNo\":\"+911111111114\",\"email\":\"email@test.com\",\"address\":{\"countryCode\":\"US\"}},\"issueDate\":\"2023-06-15T00:00:00.000Z\",\"expiryDate\":\"2023-07-15T00:00:00.000Z\",\"sentBy\":\"user@example.com\",\"automaticTaxesCalculated\":true,\"meta\":{\"key\":\"value\"},\"estimateActionHistory\":[],\"sentTo\":{\"email\":[\"test@example.com\"],\"phoneNo\":[\"+1 99444444444\"]},\"frequencySettings\":{\"enabled\":true,\"schedule\":{\"rrule\":{\"intervalType\":\"monthly\",\"interval\":2,\"startDate\":\"2023-01-01\",\"startTime\":\"20:45:00\",\"endDate\":\"2029-11-01\",\"endTime\":\"18:45:00\",\"dayOfMonth\":15,\"dayOfWeek\":\"mo\",\"numOfWeek\":-1,\"monthOfYear\":\"jan\",\"count\":10,\"daysBefore\":5,\"useStartAsPrimaryUserAccepted\":true,\"endType\":\"by\"}}},\"lastVisitedAt\":\"2023-06-20T08:30:00.000Z\",\"totalamountInUSD\":1500.75,\"autoInvoice\":{\"enabled\":true,\"directPayments\":false},\"traceId\":\"010c7a01-857f-4619-970d-xyxyxyxy\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::EstimateTemplateResponseDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/EstimateTemplateResponseDTO",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"_id\":\"67ac9a51106ee8311e911XXXX\",\"liveMode\":true,\"deleted\":false,\"name\":\"Estimate Name\",\"currency\":\"USD\",\"businessDetails\":{\"logoUrl\":\"your_image-url\",\"name\":\"Business name\",\"address\":{\"addressLine1\":\"address line 1\",\"city\":\"Test City\",\"state\":\"State Name\",\"countryCode\":\"US\",\"postalCode\":\"12345\"},\"phoneNo\":\"+1 1234567890\",\"website\":\"www.example.com\",\"customValues\":[{\"name\":\"Test\",\"fieldKey\":\"{{custom_values.test}}\",\"id\":\"5DYTWoiQvWiIJZXX44XXX\",\"value\":\"Test's Custom Value\"}]},\"items\":[],\"discount\":{\"type\":\"percentage\",\"value\":0},\"title\":\"ESTIMATE\",\"estimateNumberPrefix\":\"EST-\",\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"updatedBy\":\"3HIpOF9NIc5ltriQXXXX\",\"total\":1222.03,\"createdAt\":\"2025-02-12T13:17:47.416Z\",\"updatedAt\":\"2025-02-12T13:17:47.416Z\",\"__v\":0,\"automaticTaxesEnabled\":false,\"termsNotes\":\"<p>All services are subject to availability.</p>\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::EstimateTemplatesDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/EstimateTemplatesDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"Home Service Estimate Template\",\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"USD\",\"items\":[],\"liveMode\":true,\"discount\":{\"value\":10,\"type\":\"percentage\"},\"termsNotes\":\"<p>This is a default terms.</p>\",\"title\":\"ESTIMATE\",\"automaticTaxesEnabled\":true,\"meta\":{\"key\":\"value\"},\"sendEstimateDetails\":{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"action\":\"sms_and_email\",\"liveMode\":true,\"userId\":\"6578278e879ad2646715ba9c\",\"sentFrom\":{\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\"},\"estimateName\":\"Estimate\"},\"estimateNumberPrefix\":\"EST-\",\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]}}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::FrequencySettingsDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/FrequencySettingsDto",
+        "{\"enabled\":true,\"schedule\":{\"rrule\":{\"intervalType\":\"monthly\",\"interval\":2,\"startDate\":\"2023-01-01\",\"startTime\":\"20:45:00\",\"endDate\":\"2029-11-01\",\"endTime\":\"18:45:00\",\"dayOfMonth\":15,\"dayOfWeek\":\"mo\",\"numOfWeek\":-1,\"monthOfYear\":\"jan\",\"count\":10,\"daysBefore\":5,\"useStartAsPrimaryUserAccepted\":true,\"endType\":\"by\"}}}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::GetInvoiceResponseDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/GetInvoiceResponseDto",
+        "{\"_id\":\"6578278e879ad2646715ba9c\",\"status\":\"draft\",\"liveMode\":false,\"amountPaid\":0,\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Invoice\",\"businessDetails\":{\"name\":\"Alex\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"USA\",\"postalCode\":\"559-6993\"},\"phoneNo\":\"+1-214-559-6993\",\"website\":\"www.example.com\"},\"invoiceNumber\":0,\"currency\":\"USD\",\"contactDetails\":{\"id\":\"c6tZZU0rJBf30ZXx9Gli\",\"phoneNo\":\"+1-214-559-6993\",\"email\":\"alex@example.com\",\"customFields\":[],\"name\":\"Alex\",\"address\":{\"countryCode\":\"US\"}},\"issueDate\":\"2023-01-01\",\"dueDate\":\"2023-01-01\",\"discount\":{\"type\":\"percentage\",\"value\":0},\"invoiceItems\":[],\"total\":999,\"title\":\"INVOICE\",\"amountDue\":999,\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\",\"automaticTaxesEnabled\":true,\"automaticTaxesCalculated\":true,\"totalSummary\":{\"subTotal\":999,\"discount\":0,\"tax\":0},\"remindersConfiguration\":{\"reminderExecutionDetailsList\":null,\"reminderSettings\":{\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\",\"reminders\":[{\"enabled\":true,\"emailTemplate\":\"default\",\"smsTemplate\":\"default\",\"emailSubject\":\"Reminder\",\"reminderId\":\"9333e45f-a27d-4659-90e5-76c5ef06d094\",\"reminderName\":\"Special Reminder\",\"reminderTime\":\"before\",\"intervalType\":\"daily\",\"maxReminders\":3,\"reminderInvoiceCondition\":\"invoice_sent\",\"reminderNumber\":10,\"startTime\":\"9:00 AM\",\"endTime\":\"5:00 PM\",\"timezone\":\"businessTZ\"}]}}}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::GetInvoiceSettingsResponseDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/GetInvoiceSettingsResponseDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"termsNote\":\"Payment is due within 30 days.\",\"estimatesTermsNote\":\"This estimate is valid for 30 days.\",\"title\":\"INVOICE\",\"estimatesTitle\":\"ESTIMATE\",\"invoiceNumberPrefix\":\"INV-\",\"estimateNumberPrefix\":\"EST-\",\"dueAfterXDays\":30,\"estimatesExpireAfterXDays\":30,\"minimumPercentagePartialPayment\":25,\"customFields\":[\"6578278e879ad2646715baxc\",\"6901e9fb77ac4d701ba0b996\"],\"customNotification\":{\"customerSendInvoice\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"teamPaymentSuccess\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"customerPaymentSuccess\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"teamAutoPaymentSuccess\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"customerAutoPaymentSuccess\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"teamPaymentFailure\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"customerPaymentFailure\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"teamAutoPaymentFailure\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"customerAutoPaymentFailure\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"customerAutoPaymentInfo\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"customerAutoPaymentAmountChanged\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"teamAutoPaymentSkip\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"teamRecurringSendInvoiceFailed\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"customerSendEstimate\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"teamEstimateAccepted\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"},\"teamEstimateDeclined\":{\"enabled\":false,\"emailTemplate\":\"example\",\"smsTemplate\":\"example\",\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\",\"emailSubject\":\"Thank you for purchasing\",\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\"}},\"senderConfiguration\":{\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\"},\"productSettings\":{\"enableImportProductDescription\":true,\"descriptionOptional\":true},\"reminderSettings\":{\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\",\"reminders\":[{\"enabled\":true,\"emailTemplate\":\"default\",\"smsTemplate\":\"default\",\"emailSubject\":\"Reminder\",\"reminderId\":\"9333e45f-a27d-4659-90e5-76c5ef06d094\",\"reminderName\":\"Special Reminder\",\"reminderTime\":\"before\",\"intervalType\":\"daily\",\"maxReminders\":3,\"reminderInvoiceCondition\":\"invoice_sent\",\"reminderNumber\":10,\"startTime\":\"9:00 AM\",\"endTime\":\"5:00 PM\",\"timezone\":\"businessTZ\"}]},\"lateFeesConfiguration\":{\"enable\":true,\"value\":10,\"type\":\"fixed\",\"frequency\":{\"intervalCount\":10,\"interval\":\"day\"},\"grace\":{\"intervalCount\":10,\"interval\":\"day\"},\"maxLateFees\":{\"type\":\"fixed\",\"value\":0}},\"tipsConfiguration\":{\"tipsPercentage\":[],\"tipsEnabled\":true},\"paymentMethods\":{\"stripe\":{\"enableBankDebitOnly\":false}}}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::InvoiceItemDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/InvoiceItemDto",
+        "{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::InvoiceProductSettingsDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/InvoiceProductSettingsDto",
+        "{\"enableImportProductDescription\":true,\"descriptionOptional\":true}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::InvoiceSettingsSenderConfigurationDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/InvoiceSettingsSenderConfigurationDto",
+        "{\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::LateFeesConfigurationDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/LateFeesConfigurationDto",
+        "{\"enable\":true,\"value\":10,\"type\":\"fixed\",\"frequency\":{\"intervalCount\":10,\"interval\":\"day\"},\"grace\":{\"intervalCount\":10,\"interval\":\"day\"},\"maxLateFees\":{\"type\":\"fixed\",\"value\":0}}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::LateFeesFrequencyDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/LateFeesFrequencyDto",
+        "{\"intervalCount\":10,\"interval\":\"day\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::LateFeesGraceDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/LateFeesGraceDto",
+        "{\"intervalCount\":10,\"interval\":\"day\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::LateFeesMaxFeesDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/LateFeesMaxFeesDto",
+        "{\"type\":\"fixed\",\"value\":0}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::ListInvoicesResponseDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/ListInvoicesResponseDto",
+        "{\"invoices\":[{\"_id\":\"6578278e879ad2646715ba9c\",\"status\":\"draft\",\"liveMode\":false,\"amountPaid\":0,\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Invoice\",\"businessDetails\":{\"name\":\"Alex\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"USA\",\"postalCode\":\"559-6993\"},\"phoneNo\":\"+1-214-559-6993\",\"website\":\"www.example.com\"},\"invoiceNumber\":0,\"currency\":\"USD\",\"contactDetails\":{\"id\":\"c6tZZU0rJBf30ZXx9Gli\",\"phoneNo\":\"+1-214-559-6993\",\"email\":\"alex@example.com\",\"customFields\":[],\"name\":\"Alex\",\"address\":{\"countryCode\":\"US\"}},\"issueDate\":\"2023-01-01\",\"dueDate\":\"2023-01-01\",\"discount\":{\"type\":\"percentage\",\"value\":0},\"invoiceItems\":[],\"total\":999,\"title\":\"INVOICE\",\"amountDue\":999,\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\",\"automaticTaxesEnabled\":true,\"automaticTaxesCalculated\":true,\"totalSummary\":{\"subTotal\":999,\"discount\":0,\"tax\":0},\"remindersConfiguration\":{\"reminderExecutionDetailsList\":null,\"reminderSettings\":{\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\",\"reminders\":[{\"enabled\":true,\"emailTemplate\":\"default\",\"smsTemplate\":\"default\",\"emailSubject\":\"Reminder\",\"reminderId\":\"9333e45f-a27d-4659-90e5-76c5ef06d094\",\"reminderName\":\"Special Reminder\",\"reminderTime\":\"before\",\"intervalType\":\"daily\",\"maxReminders\":3,\"reminderInvoiceCondition\":\"invoice_sent\",\"reminderNumber\":10,\"startTime\":\"9:00 AM\",\"endTime\":\"5:00 PM\",\"timezone\":\"businessTZ\"}]}}}],\"total\":100}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::ListSchedulesResponseDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/ListSchedulesResponseDto",
+        "{\"schedules\":[{\"_id\":\"6578278e879ad2646715ba9c\",\"status\":\"draft\",\"liveMode\":false,\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Invoice\",\"schedule\":{\"rrule\":{\"intervalType\":\"monthly\",\"interval\":2,\"startDate\":\"2023-01-01\",\"startTime\":\"20:45:00\",\"endDate\":\"2029-11-01\",\"endTime\":\"18:45:00\",\"dayOfMonth\":15,\"dayOfWeek\":\"mo\",\"numOfWeek\":-1,\"monthOfYear\":\"jan\",\"count\":10,\"daysBefore\":5,\"useStartAsPrimaryUserAccepted\":true,\"endType\":\"by\"}},\"invoices\":[{\"_id\":\"6578278e879ad2646715ba9c\",\"status\":\"draft\",\"liveMode\":false,\"amountPaid\":0,\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Invoice\",\"businessDetails\":{\"name\":\"Alex\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"USA\",\"postalCode\":\"559-6993\"},\"phoneNo\":\"+1-214-559-6993\",\"website\":\"www.example.com\"},\"invoiceNumber\":0,\"currency\":\"USD\",\"contactDetails\":{\"id\":\"c6tZZU0rJBf30ZXx9Gli\",\"phoneNo\":\"+1-214-559-6993\",\"email\":\"alex@example.com\",\"customFields\":[],\"name\":\"Alex\",\"address\":{\"countryCode\":\"US\"}},\"issueDate\":\"2023-01-01\",\"dueDate\":\"2023-01-01\",\"discount\":{\"type\":\"percentage\",\"value\":0},\"invoiceItems\":[],\"total\":999,\"title\":\"INVOICE\",\"amountDue\":999,\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\",\"automaticTaxesEnabled\":true,\"automaticTaxesCalculated\":true}],\"businessDetails\":{\"name\":\"Alex\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"USA\",\"postalCode\":\"559-6993\"},\"phoneNo\":\"+1-214-559-6993\",\"website\":\"www.example.com\"},\"currency\":\"USD\",\"contactDetails\":{\"id\":\"c6tZZU0rJBf30ZXx9Gli\",\"phoneNo\":\"+1-214-559-6993\",\"email\":\"alex@example.com\",\"customFields\":[],\"name\":\"Alex\",\"address\":{\"countryCode\":\"US\"}},\"discount\":{\"type\":\"percentage\",\"value\":0},\"items\":[],\"total\":999,\"title\":\"INVOICE\",\"termsNotes\":\"Confidential\",\"compiledTermsNotes\":\"Confidential\",\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\"}],\"total\":100}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::ListTemplatesResponseDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/ListTemplatesResponseDto",
+        "{\"data\":[{\"_id\":\"6578278e879ad2646715ba9c\",\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Template\",\"businessDetails\":{\"name\":\"Alex\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"USA\",\"postalCode\":\"559-6993\"},\"phoneNo\":\"+1-214-559-6993\",\"website\":\"www.example.com\"},\"currency\":\"USD\",\"discount\":{\"type\":\"percentage\",\"value\":0},\"items\":[],\"invoiceNumberPrefix\":\"INV-\",\"total\":999,\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\"}],\"totalCount\":100}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::PatchInvoiceStatsLastViewedDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/PatchInvoiceStatsLastViewedDto",
+        "{\"invoiceId\":\"6578278e879ad2646715ba9c\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::PaymentMethodDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/PaymentMethodDto",
+        "{\"stripe\":{\"enableBankDebitOnly\":false}}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::PaymentScheduleConfigDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/PaymentScheduleConfigDto",
+        "{\"type\":\"fixed\",\"dateConfig\":{\"depositDateType\":\"estimate_accepted\",\"scheduleDateType\":\"regular_interval\"},\"schedules\":[]}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::PaymentScheduleDateConfigDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/PaymentScheduleDateConfigDto",
+        "{\"depositDateType\":\"estimate_accepted\",\"scheduleDateType\":\"regular_interval\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::PaymentScheduleDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/PaymentScheduleDto",
+        "{\"type\":\"percentage\",\"schedules\":[]}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::ProcessingFeeDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/ProcessingFeeDto",
+        "{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::ProcessingFeePaidChargeDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/ProcessingFeePaidChargeDto",
+        "{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::RecordPaymentDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/RecordPaymentDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"mode\":\"card\",\"cheque\":{\"number\":\"129-129-129-912\"},\"notes\":\"This was a direct payment\",\"amount\":999,\"paymentScheduleIds\":[\"6578278e879ad2646715ba9c\"],\"fulfilledAt\":\"2025-03-19T05:03:00.000Z\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::RecordPaymentResponseDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/RecordPaymentResponseDto",
+        "{\"success\":true,\"invoice\":{\"_id\":\"6578278e879ad2646715ba9c\",\"status\":\"draft\",\"liveMode\":false,\"amountPaid\":0,\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Invoice\",\"businessDetails\":{\"name\":\"Alex\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"USA\",\"postalCode\":\"559-6993\"},\"phoneNo\":\"+1-214-559-6993\",\"website\":\"www.example.com\"},\"invoiceNumber\":0,\"currency\":\"USD\",\"contactDetails\":{\"id\":\"c6tZZU0rJBf30ZXx9Gli\",\"phoneNo\":\"+1-214-559-6993\",\"email\":\"alex@example.com\",\"customFields\":[],\"name\":\"Alex\",\"address\":{\"countryCode\":\"US\"}},\"issueDate\":\"2023-01-01\",\"dueDate\":\"2023-01-01\",\"discount\":{\"type\":\"percentage\",\"value\":0},\"invoiceItems\":[],\"total\":999,\"title\":\"INVOICE\",\"amountDue\":999,\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\",\"automaticTaxesEnabled\":true,\"automaticTaxesCalculated\":true}}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::ReminderDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/ReminderDto",
+        "{\"enabled\":true,\"emailTemplate\":\"default\",\"smsTemplate\":\"default\",\"emailSubject\":\"Reminder\",\"reminderId\":\"9333e45f-a27d-4659-90e5-76c5ef06d094\",\"reminderName\":\"Special Reminder\",\"reminderTime\":\"before\",\"intervalType\":\"daily\",\"maxReminders\":3,\"reminderInvoiceCondition\":\"invoice_sent\",\"reminderNumber\":10,\"startTime\":\"9:00 AM\",\"endTime\":\"5:00 PM\",\"timezone\":\"businessTZ\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::ReminderSettingsDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/ReminderSettingsDto",
+        "{\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\",\"reminders\":[{\"enabled\":true,\"emailTemplate\":\"default\",\"smsTemplate\":\"default\",\"emailSubject\":\"Reminder\",\"reminderId\":\"9333e45f-a27d-4659-90e5-76c5ef06d094\",\"reminderName\":\"Special Reminder\",\"reminderTime\":\"before\",\"intervalType\":\"daily\",\"maxReminders\":3,\"reminderInvoiceCondition\":\"invoice_sent\",\"reminderNumber\":10,\"startTime\":\"9:00 AM\",\"endTime\":\"5:00 PM\",\"timezone\":\"businessTZ\"}]}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::RemindersConfigurationDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/RemindersConfigurationDto",
+        "{\"reminderExecutionDetailsList\":null,\"reminderSettings\":{\"defaultEmailTemplateId\":\"dhwjqi2899012990w2u\",\"reminders\":[{\"enabled\":true,\"emailTemplate\":\"default\",\"smsTemplate\":\"default\",\"emailSubject\":\"Reminder\",\"reminderId\":\"9333e45f-a27d-4659-90e5-76c5ef06d094\",\"reminderName\":\"Special Reminder\",\"reminderTime\":\"before\",\"intervalType\":\"daily\",\"maxReminders\":3,\"reminderInvoiceCondition\":\"invoice_sent\",\"reminderNumber\":10,\"startTime\":\"9:00 AM\",\"endTime\":\"5:00 PM\",\"timezone\":\"businessTZ\"}]}}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::ScheduleInvoiceScheduleDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/ScheduleInvoiceScheduleDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"liveMode\":false}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::ScheduleOptionsDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/ScheduleOptionsDto",
+        "{\"rrule\":{\"intervalType\":\"monthly\",\"interval\":2,\"startDate\":\"2023-01-01\",\"startTime\":\"20:45:00\",\"endDate\":\"2029-11-01\",\"endTime\":\"18:45:00\",\"dayOfMonth\":15,\"dayOfWeek\":\"mo\",\"numOfWeek\":-1,\"monthOfYear\":\"jan\",\"count\":10,\"daysBefore\":5,\"useStartAsPrimaryUserAccepted\":true,\"endType\":\"by\"}}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::SendEstimateDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/SendEstimateDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"action\":\"sms_and_email\",\"liveMode\":true,\"userId\":\"6578278e879ad2646715ba9c\",\"sentFrom\":{\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\"},\"estimateName\":\"Estimate\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::SendInvoiceDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/SendInvoiceDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"userId\":\"6578278e879ad2646715ba9c\",\"action\":\"sms_and_email\",\"liveMode\":false,\"sentFrom\":{\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\"}}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::SendInvoicesResponseDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/SendInvoicesResponseDto",
+        "{\"invoice\":{\"_id\":\"6578278e879ad2646715ba9c\",\"status\":\"draft\",\"liveMode\":false,\"amountPaid\":0,\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Invoice\",\"businessDetails\":{\"name\":\"Alex\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"USA\",\"postalCode\":\"559-6993\"},\"phoneNo\":\"+1-214-559-6993\",\"website\":\"www.example.com\"},\"invoiceNumber\":0,\"currency\":\"USD\",\"contactDetails\":{\"id\":\"c6tZZU0rJBf30ZXx9Gli\",\"phoneNo\":\"+1-214-559-6993\",\"email\":\"alex@example.com\",\"customFields\":[],\"name\":\"Alex\",\"address\":{\"countryCode\":\"US\"}},\"issueDate\":\"2023-01-01\",\"dueDate\":\"2023-01-01\",\"discount\":{\"type\":\"percentage\",\"value\":0},\"invoiceItems\":[],\"total\":999,\"title\":\"INVOICE\",\"amountDue\":999,\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\",\"automaticTaxesEnabled\":true,\"automaticTaxesCalculated\":true},\"smsData\":null,\"emailData\":null}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::SentToDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/SentToDto",
+        "{\"email\":[\"alex@example.com\"],\"emailCc\":[\"alex@example.com\"],\"emailBcc\":[\"alex@example.com\"],\"phoneNo\":[\"+1-214-559-6993\"]}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::StripePaymentMethodDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/StripePaymentMethodDto",
+        "{\"enableBankDebitOnly\":false}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::Text2PayDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/Text2PayDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Invoice\",\"currency\":\"USD\",\"items\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true}],\"termsNotes\":\"<p>This is a default terms.</p>\",\"title\":\"INVOICE\",\"contactDetails\":{\"id\":\"6578278e879ad2646715ba9c\",\"name\":\"Alex\",\"phoneNo\":\"+1234567890\",\"email\":\"alex@example.com\",\"additionalEmails\":[{\"email\":\"alex@example.com\"}],\"companyName\":\"ABC Corp.\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"}},\"invoiceNumber\":\"1001\",\"issueDate\":\"2023-01-01\",\"dueDate\":\"2023-01-14\",\"sentTo\":{\"email\":[\"alex@example.com\"],\"emailCc\":[\"alex@example.com\"],\"emailBcc\":[\"alex@example.com\"],\"phoneNo\":[\"+1-214-559-6993\"]},\"liveMode\":false,\"automaticTaxesEnabled\":true,\"paymentSchedule\":{\"type\":\"percentage\",\"schedules\":[]},\"lateFeesConfiguration\":{\"enable\":true,\"value\":10,\"type\":\"fixed\",\"frequency\":{\"intervalCount\":10,\"interval\":\"day\"},\"grace\":{\"intervalCount\":10,\"interval\":\"day\"},\"maxLateFees\":{\"type\":\"fixed\",\"value\":0}},\"tipsConfiguration\":{\"tipsPercentage\":[],\"tipsEnabled\":true},\"invoiceNumberPrefix\":\"INV-\",\"paymentMethods\":{\"stripe\":{\"enableBankDebitOnly\":false}},\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]},\"includeTermsNote\":true,\"action\":\"draft\",\"userId\":\"example\",\"discount\":{\"value\":10,\"type\":\"percentage\"},\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"}}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::Text2PayInvoiceResponseDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/Text2PayInvoiceResponseDto",
+        "{\"invoice\":{\"_id\":\"6578278e879ad2646715ba9c\",\"status\":\"draft\",\"liveMode\":false,\"amountPaid\":0,\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Invoice\",\"businessDetails\":{\"name\":\"Alex\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"USA\",\"postalCode\":\"559-6993\"},\"phoneNo\":\"+1-214-559-6993\",\"website\":\"www.example.com\"},\"invoiceNumber\":0,\"currency\":\"USD\",\"contactDetails\":{\"id\":\"c6tZZU0rJBf30ZXx9Gli\",\"phoneNo\":\"+1-214-559-6993\",\"email\":\"alex@example.com\",\"customFields\":[],\"name\":\"Alex\",\"address\":{\"countryCode\":\"US\"}},\"issueDate\":\"2023-01-01\",\"dueDate\":\"2023-01-01\",\"discount\":{\"type\":\"percentage\",\"value\":0},\"invoiceItems\":[],\"total\":999,\"title\":\"INVOICE\",\"amountDue\":999,\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\",\"automaticTaxesEnabled\":true,\"automaticTaxesCalculated\":true},\"invoiceUrl\":\"example\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::TipsConfigurationDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/TipsConfigurationDto",
+        "{\"tipsPercentage\":[],\"tipsEnabled\":true}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::TotalSummaryDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/TotalSummaryDto",
+        "{\"subTotal\":999,\"discount\":0,\"tax\":0}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::UpdateEstimateDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/UpdateEstimateDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"Home Service Estimate\",\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"USD\",\"items\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true,\"attachments\":[\"https://example.com/file1.jpg\",\"https://example.com/file2.png\"]}],\"liveMode\":true,\"discount\":{\"value\":10,\"type\":\"percentage\"},\"termsNotes\":\"<p>This is a default terms.</p>\",\"title\":\"ESTIMATE\",\"contactDetails\":{\"id\":\"6578278e879ad2646715ba9c\",\"name\":\"Alex\",\"phoneNo\":\"+1234567890\",\"email\":\"alex@example.com\",\"additionalEmails\":[{\"email\":\"alex@example.com\"}],\"companyName\":\"ABC Corp.\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"}},\"estimateNumber\":1001,\"issueDate\":\"2024-08-07\",\"expiryDate\":\"2024-08-10\",\"sentTo\":{\"email\":[\"alex@example.com\"],\"emailCc\":[\"alex@example.com\"],\"emailBcc\":[\"alex@example.com\"],\"phoneNo\":[\"+1-214-559-6993\"]},\"automaticTaxesEnabled\":true,\"meta\":{\"key\":\"value\"},\"sendEstimateDetails\":{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"action\":\"sms_and_email\",\"liveMode\":true,\"userId\":\"6578278e879ad2646715ba9c\",\"sentFrom\":{\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\"},\"estimateName\":\"Estimate\"},\"frequencySettings\":{\"enabled\":true,\"schedule\":{\"rrule\":{\"intervalType\":\"monthly\",\"interval\":2,\"startDate\":\"2023-01-01\",\"startTime\":\"20:45:00\",\"endDate\":\"2029-11-01\",\"endTime\":\"18:45:00\",\"dayOfMonth\":15,\"dayOfWeek\":\"mo\",\"numOfWeek\":-1,\"monthOfYear\":\"jan\",\"count\":10,\"daysBefore\":5,\"useStartAsPrimaryUserAccepted\":true,\"endType\":\"by\"}}},\"estimateNumberPrefix\":\"EST-\",\"userId\":\"6578278e879ad2646715ba9c\",\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"autoInvoice\":{\"enabled\":true,\"directPayments\":true},\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]},\"paymentScheduleConfig\":{\"type\":\"fixed\",\"dateConfig\":{\"depositDateType\":\"estimate_accepted\",\"scheduleDateType\":\"regular_interval\"},\"schedules\":[]},\"estimateStatus\":\"sent\"}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::UpdateInvoiceDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/UpdateInvoiceDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Invoice\",\"title\":\"INVOICE\",\"currency\":\"USD\",\"description\":\"ABC Corp payments\",\"businessDetails\":{\"name\":\"Alex\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"USA\",\"postalCode\":\"559-6993\"},\"phoneNo\":\"+1-214-559-6993\",\"website\":\"www.example.com\"},\"invoiceNumber\":\"1001\",\"contactId\":\"6578278e879ad2646715ba9c\",\"contactDetails\":{\"id\":\"6578278e879ad2646715ba9c\",\"name\":\"Alex\",\"phoneNo\":\"+1234567890\",\"email\":\"alex@example.com\",\"additionalEmails\":[{\"email\":\"alex@example.com\"}],\"companyName\":\"ABC Corp.\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"}},\"termsNotes\":\"<p>This is a default terms.</p>\",\"discount\":{\"value\":10,\"type\":\"percentage\"},\"invoiceItems\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true}],\"automaticTaxesEnabled\":true,\"issueDate\":\"2023-01-01\",\"dueDate\":\"2023-01-14\",\"paymentSchedule\":{\"type\":\"percentage\",\"schedules\":[]},\"tipsConfiguration\":{\"tipsPercentage\":[],\"tipsEnabled\":true},\"invoiceNumberPrefix\":\"INV-\",\"paymentMethods\":{\"stripe\":{\"enableBankDebitOnly\":false}},\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]}}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::UpdateInvoiceLateFeesConfigurationDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/UpdateInvoiceLateFeesConfigurationDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"lateFeesConfiguration\":{\"enable\":true,\"value\":10,\"type\":\"fixed\",\"frequency\":{\"intervalCount\":10,\"interval\":\"day\"},\"grace\":{\"intervalCount\":10,\"interval\":\"day\"},\"maxLateFees\":{\"type\":\"fixed\",\"value\":0}}}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::UpdateInvoiceScheduleDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/UpdateInvoiceScheduleDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"example\",\"contactDetails\":{\"id\":\"6578278e879ad2646715ba9c\",\"name\":\"Alex\",\"phoneNo\":\"+1234567890\",\"email\":\"alex@example.com\",\"additionalEmails\":[{\"email\":\"alex@example.com\"}],\"companyName\":\"ABC Corp.\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"}},\"schedule\":{\"rrule\":{\"intervalType\":\"monthly\",\"interval\":2,\"startDate\":\"2023-01-01\",\"startTime\":\"20:45:00\",\"endDate\":\"2029-11-01\",\"endTime\":\"18:45:00\",\"dayOfMonth\":15,\"dayOfWeek\":\"mo\",\"numOfWeek\":-1,\"monthOfYear\":\"jan\",\"count\":10,\"daysBefore\":5,\"useStartAsPrimaryUserAccepted\":true,\"endType\":\"by\"}},\"liveMode\":false,\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"example\",\"items\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true}],\"discount\":{\"value\":10,\"type\":\"percentage\"},\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]}}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::UpdateInvoiceTemplateDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/UpdateInvoiceTemplateDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Template\",\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"example\",\"items\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true}],\"discount\":{\"value\":10,\"type\":\"percentage\"},\"title\":\"New Template\",\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]}}",
+    );
+    round_trip::<
+        ghl_invoices_v3::types::UpdatePaymentMethodsConfigurationDto,
+    >(
+        "apps/v3/invoices-v3.json#/components/schemas/UpdatePaymentMethodsConfigurationDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"paymentMethods\":{\"stripe\":{\"enableBankDebitOnly\":false}}}",
+    );
+}
+
+#[test]
 fn knowledge_base() {
     round_trip::<
         ghl_knowledge_base::types::AddFaqDto,
@@ -2884,6 +6328,190 @@ fn knowledge_base() {
 }
 
 #[test]
+fn knowledge_base_v3() {
+    round_trip::<
+        ghl_knowledge_base_v3::types::AddFaqDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/AddFaqDTO",
+        "{\"locationId\":\"HqDZpF8GH3qvgJTmKCoL\",\"question\":\"What is the capital of France?\",\"answer\":\"The capital of France is Paris.\",\"knowledgeBaseId\":\"710KoEzy793Fxubft0bc\"}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::BadRequestDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/BadRequestDTO",
+        "{\"statusCode\":400,\"message\":\"Bad Request\"}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::CrawledUrlDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/CrawledUrlDTO",
+        "{\"id\":\"688c73a25275c513f5f3a7de\",\"url\":\"https://developer.mozilla.org/en-US/blog\",\"title\":\"MDN Blog\",\"status\":\"Successful\",\"locationId\":\"qIyivCmsuEOSnyoFYEej\",\"knowledgeBaseId\":\"Arc9QRauPKkSuMJO8D0m\",\"content\":\"https://storage.googleapis.com/crm-conversations-ai-staging/conversationAI/2025/8/1/locations/qIyivCmsuEOSnyoFYEej/688c739c88c89f21ad30f63e-4IseusbZ3vDXMT8WNw9M.txt\",\"contentEditedByUser\":false,\"updatedAt\":\"2025-08-01T07:58:29.858Z\"}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::CrawlingAggregateDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/CrawlingAggregateDTO",
+        "{\"_id\":\"Failed\",\"records\":[{\"url\":\"https://developer.mozilla.org/en-US/blog/rss.xml\",\"id\":\"688e41118a188704914d13c0\",\"title\":\"JavaScript Temporal is coming | MDN Blog\",\"error\":{\"stack\":\"HttpException: Failed to fetch HTML content\\n    at getHtml (/app/dist/apps/conversations-ai/crm-conversations-ai-discover-worker.js:2531:15)\",\"response\":\"Failed to fetch HTML content\",\"status\":500,\"message\":\"Failed to fetch HTML content\",\"name\":\"HttpException\"}}]}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::CrawlingRecordDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/CrawlingRecordDTO",
+        "{\"url\":\"https://developer.mozilla.org/en-US/blog/rss.xml\",\"id\":\"688e41118a188704914d13c0\",\"title\":\"JavaScript Temporal is coming | MDN Blog\",\"error\":{\"stack\":\"HttpException: Failed to fetch HTML content\\n    at getHtml (/app/dist/apps/conversations-ai/crm-conversations-ai-discover-worker.js:2531:15)\",\"response\":\"Failed to fetch HTML content\",\"status\":500,\"message\":\"Failed to fetch HTML content\",\"name\":\"HttpException\"}}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::CrawlingStatusDataDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/CrawlingStatusDataDTO",
+        "{\"aggregate\":[{\"_id\":\"Failed\",\"records\":[{\"url\":\"https://developer.mozilla.org/en-US/blog/rss.xml\",\"id\":\"688e41118a188704914d13c0\",\"title\":\"JavaScript Temporal is coming | MDN Blog\",\"error\":{\"stack\":\"HttpException: Failed to fetch HTML content\\n    at getHtml (/app/dist/apps/conversations-ai/crm-conversations-ai-discover-worker.js:2531:15)\",\"response\":\"Failed to fetch HTML content\",\"status\":500,\"message\":\"Failed to fetch HTML content\",\"name\":\"HttpException\"}}]}],\"operationDetails\":{\"discoveredUrlsCount\":66,\"trainedUrlsCount\":0,\"_id\":\"688e410c8a18870ecf4d13bb\",\"locationId\":\"nnAzVJqSv6PJ1p6zrhvC\",\"status\":\"Pending\",\"url\":\"https://developer.mozilla.org/en-US/blog/\",\"mode\":\"Path\",\"knowledgeBaseId\":\"CCNPhKqSCkTOG8O7dtbq\",\"createdAt\":\"2025-08-02T16:47:08.182Z\",\"updatedAt\":\"2025-08-02T16:48:43.635Z\",\"__v\":0,\"robotsFileData\":\"User-agent: *\\nSitemap: https://developer.mozilla.org/sitemap.xml\\nDisallow: /api/\"}}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::CrawlingStatusResponseDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/CrawlingStatusResponseDTO",
+        "{\"success\":true,\"data\":{\"aggregate\":[{\"_id\":\"Failed\",\"records\":[{\"url\":\"https://developer.mozilla.org/en-US/blog/rss.xml\",\"id\":\"688e41118a188704914d13c0\",\"title\":\"JavaScript Temporal is coming | MDN Blog\",\"error\":{\"stack\":\"HttpException: Failed to fetch HTML content\\n    at getHtml (/app/dist/apps/conversations-ai/crm-conversations-ai-discover-worker.js:2531:15)\",\"response\":\"Failed to fetch HTML content\",\"status\":500,\"message\":\"Failed to fetch HTML content\",\"name\":\"HttpException\"}}]}],\"operationDetails\":{\"discoveredUrlsCount\":66,\"trainedUrlsCount\":0,\"_id\":\"688e410c8a18870ecf4d13bb\",\"locationId\":\"nnAzVJqSv6PJ1p6zrhvC\",\"status\":\"Pending\",\"url\":\"https://developer.mozilla.org/en-US/blog/\",\"mode\":\"Path\",\"knowledgeBaseId\":\"CCNPhKqSCkTOG8O7dtbq\",\"createdAt\":\"2025-08-02T16:47:08.182Z\",\"updatedAt\":\"2025-08-02T16:48:43.635Z\",\"__v\":0,\"robotsFileData\":\"User-agent: *\\nSitemap: https://developer.mozilla.org/sitemap.xml\\nDisallow: /api/\"}}}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::CreateFaqResponseDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/CreateFaqResponseDTO",
+        "{\"success\":true,\"faq\":{\"id\":\"3rzeElC1FOVY91veVBkp\",\"question\":\"What is 1+2?\",\"questionLowerCase\":\"what is 1+2?\",\"answer\":\"3\",\"knowledgeBaseId\":\"I1rITlYLJofFosIqC4Np\",\"locationId\":\"qIyivCmsuEOSnyoFYEej\",\"trainedUrlId\":\"688e6b6d8a1887e6d94d1475\",\"deleted\":false,\"createdAt\":\"2025-08-02T19:47:57.243Z\",\"updatedAt\":\"2025-08-02T19:47:57.243Z\"}}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::CreateKnowledgeBaseResponseDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/CreateKnowledgeBaseResponseDTO",
+        "{\"success\":true,\"data\":{\"id\":\"ZwTB8S0yo0FIBY6OPZTD\",\"name\":\"KB for Bot Training\",\"nameLowerCase\":\"kb for bot training\",\"locationId\":\"qIyivCmsuEOSnyoFYEej\",\"kbMetadata\":{},\"deleted\":false,\"createdAt\":\"2025-08-02T20:26:57.057Z\",\"updatedAt\":\"2025-08-02T20:26:57.057Z\"}}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::DeleteFaqResponseDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/DeleteFaqResponseDTO",
+        "{\"success\":true}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::DeleteWebsiteUrlRequestDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/DeleteWebsiteUrlRequestDTO",
+        "{\"knowledgeBaseId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"urlIds\":[]}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::DiscoverWebsiteDataDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/DiscoverWebsiteDataDTO",
+        "{\"operationId\":\"688e410c8a18870ecf4d13bb\",\"status\":\"Processing\",\"url\":\"https://developer.mozilla.org/en-US/blog/\"}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::DiscoverWebsiteRequestDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/DiscoverWebsiteRequestDTO",
+        "{\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"url\":\"https://kubernetes.io/tDtDnQdgm2LXpyiqYvZ6\",\"option\":\"Exact\",\"knowledgeBaseId\":\"tDtDnQdgm2LXpyiqYvZ6\"}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::DiscoverWebsiteResponseDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/DiscoverWebsiteResponseDTO",
+        "{\"success\":true,\"data\":{\"operationId\":\"688e410c8a18870ecf4d13bb\",\"status\":\"Processing\",\"url\":\"https://developer.mozilla.org/en-US/blog/\"}}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::ErrorDetailsDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/ErrorDetailsDTO",
+        "{\"stack\":\"HttpException: Failed to fetch HTML content\\n    at getHtml (/app/dist/apps/conversations-ai/crm-conversations-ai-discover-worker.js:2531:15)\",\"response\":\"Failed to fetch HTML content\",\"status\":500,\"message\":\"Failed to fetch HTML content\",\"name\":\"HttpException\"}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::FaqResponseDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/FaqResponseDTO",
+        "{\"id\":\"3rzeElC1FOVY91veVBkp\",\"question\":\"What is 1+2?\",\"questionLowerCase\":\"what is 1+2?\",\"answer\":\"3\",\"knowledgeBaseId\":\"I1rITlYLJofFosIqC4Np\",\"locationId\":\"qIyivCmsuEOSnyoFYEej\",\"trainedUrlId\":\"688e6b6d8a1887e6d94d1475\",\"deleted\":false,\"createdAt\":\"2025-08-02T19:47:57.243Z\",\"updatedAt\":\"2025-08-02T19:47:57.243Z\"}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::GetAllKnowledgeBasesPaginatedDataDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/GetAllKnowledgeBasesPaginatedDataDTO",
+        "{\"knowledgeBases\":[{\"id\":\"ZwTB8S0yo0FIBY6OPZTD\",\"name\":\"bot training kb\",\"createdAt\":\"2025-08-02T20:26:57.057Z\"}],\"activeCount\":16,\"hasMore\":true,\"lastKnowledgeBaseId\":\"ZwTB8S0yo0FIBY6OPZTD\"}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::GetAllKnowledgeBasesPaginatedResponseDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/GetAllKnowledgeBasesPaginatedResponseDTO",
+        "{\"success\":true,\"data\":{\"knowledgeBases\":[{\"id\":\"ZwTB8S0yo0FIBY6OPZTD\",\"name\":\"bot training kb\",\"createdAt\":\"2025-08-02T20:26:57.057Z\"}],\"activeCount\":16,\"hasMore\":true,\"lastKnowledgeBaseId\":\"ZwTB8S0yo0FIBY6OPZTD\"}}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::GetAllUrlsByKnowledgeBaseResponseDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/GetAllUrlsByKnowledgeBaseResponseDTO",
+        "{\"count\":64,\"urls\":[{\"id\":\"688c73a25275c513f5f3a7de\",\"url\":\"https://developer.mozilla.org/en-US/blog\",\"title\":\"MDN Blog\",\"status\":\"Successful\",\"locationId\":\"qIyivCmsuEOSnyoFYEej\",\"knowledgeBaseId\":\"Arc9QRauPKkSuMJO8D0m\",\"content\":\"https://storage.googleapis.com/crm-conversations-ai-staging/conversationAI/2025/8/1/locations/qIyivCmsuEOSnyoFYEej/688c739c88c89f21ad30f63e-4IseusbZ3vDXMT8WNw9M.txt\",\"contentEditedByUser\":false,\"updatedAt\":\"2025-08-01T07:58:29.858Z\"}]}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::GetKnowledgeBaseByIdDataDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/GetKnowledgeBaseByIdDataDTO",
+        "{\"id\":\"Arc9QRauPKkSuMJO8D0m\",\"name\":\"KB for Bot Training\",\"nameLowerCase\":\"kb for bot training\",\"locationId\":\"qIyivCmsuEOSnyoFYEej\",\"deleted\":false,\"createdAt\":\"2025-08-01T07:50:41.244Z\",\"updatedAt\":\"2025-08-01T10:05:58.694Z\",\"kbMetadata\":{\"faqs\":2,\"urls\":64,\"richText\":0,\"files\":0,\"webSearches\":0,\"tables\":0},\"isDefault\":false}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::GetKnowledgeBaseByIdResponseDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/GetKnowledgeBaseByIdResponseDTO",
+        "{\"success\":true,\"data\":{\"id\":\"Arc9QRauPKkSuMJO8D0m\",\"name\":\"KB for Bot Training\",\"nameLowerCase\":\"kb for bot training\",\"locationId\":\"qIyivCmsuEOSnyoFYEej\",\"deleted\":false,\"createdAt\":\"2025-08-01T07:50:41.244Z\",\"updatedAt\":\"2025-08-01T10:05:58.694Z\",\"kbMetadata\":{\"faqs\":2,\"urls\":64,\"richText\":0,\"files\":0,\"webSearches\":0,\"tables\":0},\"isDefault\":false}}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::KnowledgeBaseDataDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/KnowledgeBaseDataDTO",
+        "{\"id\":\"ZwTB8S0yo0FIBY6OPZTD\",\"name\":\"KB for Bot Training\",\"nameLowerCase\":\"kb for bot training\",\"locationId\":\"qIyivCmsuEOSnyoFYEej\",\"kbMetadata\":{},\"deleted\":false,\"createdAt\":\"2025-08-02T20:26:57.057Z\",\"updatedAt\":\"2025-08-02T20:26:57.057Z\"}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::KnowledgeBaseListItemDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/KnowledgeBaseListItemDTO",
+        "{\"id\":\"ZwTB8S0yo0FIBY6OPZTD\",\"name\":\"bot training kb\",\"createdAt\":\"2025-08-02T20:26:57.057Z\"}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::KnowledgeBaseMetadataDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/KnowledgeBaseMetadataDTO",
+        "{\"faqs\":2,\"urls\":64,\"richText\":0,\"files\":0,\"webSearches\":0,\"tables\":0}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::ListFaqsResponseDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/ListFaqsResponseDTO",
+        "{\"count\":150,\"faqs\":[{\"id\":\"3rzeElC1FOVY91veVBkp\",\"question\":\"What is 1+2?\",\"questionLowerCase\":\"what is 1+2?\",\"answer\":\"3\",\"knowledgeBaseId\":\"I1rITlYLJofFosIqC4Np\",\"locationId\":\"qIyivCmsuEOSnyoFYEej\",\"trainedUrlId\":\"688e6b6d8a1887e6d94d1475\",\"deleted\":false,\"createdAt\":\"2025-08-02T19:47:57.243Z\",\"updatedAt\":\"2025-08-02T19:47:57.243Z\"}],\"lastFaqId\":\"3rzeElC1FOVY91veVBkp\",\"hasMore\":true}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::OperationDetailsDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/OperationDetailsDTO",
+        "{\"discoveredUrlsCount\":66,\"trainedUrlsCount\":0,\"_id\":\"688e410c8a18870ecf4d13bb\",\"locationId\":\"nnAzVJqSv6PJ1p6zrhvC\",\"status\":\"Pending\",\"url\":\"https://developer.mozilla.org/en-US/blog/\",\"mode\":\"Path\",\"knowledgeBaseId\":\"CCNPhKqSCkTOG8O7dtbq\",\"createdAt\":\"2025-08-02T16:47:08.182Z\",\"updatedAt\":\"2025-08-02T16:48:43.635Z\",\"__v\":0,\"robotsFileData\":\"User-agent: *\\nSitemap: https://developer.mozilla.org/sitemap.xml\\nDisallow: /api/\"}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::TrainDiscoveredUrlsDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/TrainDiscoveredUrlsDTO",
+        "{\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"urlIds\":[\"688b640bcb02d498102a13ec\",\"688b640bcb02d498102a13ea\"],\"knowledgeBaseId\":\"jjkkxftgvbhjmn,\",\"operationId\":\"688b640bcb02d498102a13f0,\"}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::UnauthorizedDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/UnauthorizedDTO",
+        "{\"statusCode\":401,\"message\":\"Invalid token: access token is invalid\",\"error\":\"Unauthorized\"}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::UnprocessableDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/UnprocessableDTO",
+        "{\"statusCode\":422,\"message\":[\"Unprocessable Entity\"],\"error\":\"Unprocessable Entity\"}",
+    );
+    round_trip::<
+        ghl_knowledge_base_v3::types::UpdateFaqBodyDto,
+    >(
+        "apps/v3/knowledge-base-v3.json#/components/schemas/UpdateFaqBodyDTO",
+        "{\"question\":\"What is the capital of France?\",\"answer\":\"The capital of France is Paris.\"}",
+    );
+}
+
+#[test]
 fn links() {
     round_trip::<
         ghl_links::types::DeleteLinksSuccessfulResponseDto,
@@ -2919,6 +6547,46 @@ fn links() {
         ghl_links::types::LinksDto,
     >(
         "apps/links.json#/components/schemas/LinksDto",
+        "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"first tag\",\"redirectTo\":\"https://www.google.com/\"}",
+    );
+}
+
+#[test]
+fn links_v3() {
+    round_trip::<
+        ghl_links_v3::types::DeleteLinksSuccessfulResponseDto,
+    >(
+        "apps/v3/links-v3.json#/components/schemas/DeleteLinksSuccessfulResponseDto",
+        "{\"succeded\":true,\"succeeded\":true}",
+    );
+    round_trip::<
+        ghl_links_v3::types::GetLinkSuccessfulResponseDto,
+    >(
+        "apps/v3/links-v3.json#/components/schemas/GetLinkSuccessfulResponseDto",
+        "{\"link\":{\"id\":\"n4AriwEnFrGh3tu08W0U\",\"name\":\"first tag\",\"redirectTo\":\"https://www.google.com/\",\"fieldKey\":\"{{trigger_link.n4AriwEnFrGh3tu08W0U}}\",\"locationId\":\"ve9EPM428h8vShlRW1KT\"}}",
+    );
+    round_trip::<
+        ghl_links_v3::types::GetLinksSuccessfulResponseDto,
+    >(
+        "apps/v3/links-v3.json#/components/schemas/GetLinksSuccessfulResponseDto",
+        "{\"links\":[{\"id\":\"n4AriwEnFrGh3tu08W0U\",\"name\":\"first tag\",\"redirectTo\":\"https://www.google.com/\",\"fieldKey\":\"{{trigger_link.n4AriwEnFrGh3tu08W0U}}\",\"locationId\":\"ve9EPM428h8vShlRW1KT\"}]}",
+    );
+    round_trip::<
+        ghl_links_v3::types::LinkSchema,
+    >(
+        "apps/v3/links-v3.json#/components/schemas/LinkSchema",
+        "{\"id\":\"n4AriwEnFrGh3tu08W0U\",\"name\":\"first tag\",\"redirectTo\":\"https://www.google.com/\",\"fieldKey\":\"{{trigger_link.n4AriwEnFrGh3tu08W0U}}\",\"locationId\":\"ve9EPM428h8vShlRW1KT\"}",
+    );
+    round_trip::<
+        ghl_links_v3::types::LinkUpdateDto,
+    >(
+        "apps/v3/links-v3.json#/components/schemas/LinkUpdateDto",
+        "{\"name\":\"first tag\",\"redirectTo\":\"https://www.google.com/\"}",
+    );
+    round_trip::<
+        ghl_links_v3::types::LinksDto,
+    >(
+        "apps/v3/links-v3.json#/components/schemas/LinksDto",
         "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"first tag\",\"redirectTo\":\"https://www.google.com/\"}",
     );
 }
@@ -3189,6 +6857,301 @@ fn locations() {
 }
 
 #[test]
+fn locations_v3() {
+    round_trip::<
+        ghl_locations_v3::types::BusinessSchema,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/BusinessSchema",
+        "{\"name\":\"dentist\",\"address\":\"MIG 14, Delhi\",\"city\":\"delhi\",\"state\":\"delhi\",\"country\":\"IN\",\"postalCode\":\"567654\",\"website\":\"https://gohighlevel.com/\",\"timezone\":\"America/Chicago\",\"logoUrl\":\"https://dummyimage.com/o/locationPhotos%2Fve9EPM428h8vShlRW1KT.jpeg\"}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::ConversationChannelEntrySchema,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/ConversationChannelEntrySchema",
+        "{\"conversationProvider\":{\"_id\":\"twilio_provider\",\"name\":\"Twilio\",\"type\":\"SMS\",\"default\":true}}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::ConversationChannelSchema,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/ConversationChannelSchema",
+        "{\"SMS\":[{\"conversationProvider\":{\"_id\":\"twilio_provider\",\"name\":\"Twilio\",\"type\":\"SMS\",\"default\":true}}],\"Email\":[{\"conversationProvider\":{\"_id\":\"twilio_provider\",\"name\":\"Twilio\",\"type\":\"SMS\",\"default\":true}}]}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::ConversationProviderSchema,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/ConversationProviderSchema",
+        "{\"_id\":\"twilio_provider\",\"name\":\"Twilio\",\"type\":\"SMS\",\"default\":true}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::CreateCustomFieldsDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/CreateCustomFieldsDTO",
+        "{\"name\":\"Custom Field\",\"dataType\":\"TEXT\",\"placeholder\":\"Placeholder Text\",\"acceptedFormat\":[\".pdf\",\".docx\",\".jpeg\"],\"isMultipleFile\":false,\"maxNumberOfFiles\":2,\"textBoxListOptions\":[{\"label\":\"First\",\"prefillValue\":\"\"}],\"position\":0,\"model\":\"opportunity\"}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::CreateLocationDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/CreateLocationDto",
+        "{\"name\":\"Mark Shoes\",\"phone\":\"+1410039940\",\"companyId\":\"UAXssdawIWAWD\",\"address\":\"4th fleet street\",\"city\":\"New York\",\"state\":\"Illinois\",\"country\":\"US\",\"postalCode\":\"567654\",\"website\":\"https://yourwebsite.com\",\"timezone\":\"US/Central\",\"prospectInfo\":{\"firstName\":\"John\",\"lastName\":\"Doe\",\"email\":\"john.doe@mail.com\"},\"settings\":{\"allowDuplicateContact\":false,\"allowDuplicateOpportunity\":false,\"allowFacebookNameMerge\":false,\"disableContactTimezone\":false},\"social\":{\"facebookUrl\":\"https://www.facebook.com/\",\"googlePlus\":\"https://www.googleplus.com/\",\"linkedIn\":\"https://www.linkedIn.com/\",\"foursquare\":\"https://www.foursquare.com/\",\"twitter\":\"https://www.foutwitterrsquare.com/\",\"yelp\":\"https://www.yelp.com/\",\"instagram\":\"https://www.instagram.com/\",\"youtube\":\"https://www.youtube.com/\",\"pinterest\":\"https://www.pinterest.com/\",\"blogRss\":\"https://www.blogRss.com/\",\"googlePlacesId\":\"ChIJJGPdVbQTrjsRGUkefteUeFk\"},\"twilio\":{\"sid\":\"AC_XXXXXXXXXXX\",\"authToken\":\"77_XXXXXXXXXXX\"},\"mailgun\":{\"apiKey\":\"key-XXXXXXXXXXX\",\"domain\":\"replies.yourdomain.com\"},\"snapshotId\":\"XXXXXXXXXXX\"}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::CreateLocationSuccessfulResponseDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/CreateLocationSuccessfulResponseDto",
+        "{\"id\":\"ve9EPM428h8vShlRW1KT\",\"companyId\":\"UAXssdawIWAWD\",\"name\":\"Mark Shoes\",\"phone\":\"+1410039940\",\"email\":\"john.doe@mail.com\",\"address\":\"4th fleet street\",\"city\":\"New York\",\"state\":\"Illinois\",\"domain\":\"test.msgsndr.com\",\"country\":\"US\",\"postalCode\":\"567654\",\"website\":\"https://yourwebsite.com\",\"timezone\":\"US/Central\",\"settings\":{\"allowDuplicateContact\":false,\"allowDuplicateOpportunity\":false,\"allowFacebookNameMerge\":false,\"disableContactTimezone\":false},\"social\":{\"facebookUrl\":\"https://www.facebook.com/\",\"googlePlus\":\"https://www.googleplus.com/\",\"linkedIn\":\"https://www.linkedIn.com/\",\"foursquare\":\"https://www.foursquare.com/\",\"twitter\":\"https://www.foutwitterrsquare.com/\",\"yelp\":\"https://www.yelp.com/\",\"instagram\":\"https://www.instagram.com/\",\"youtube\":\"https://www.youtube.com/\",\"pinterest\":\"https://www.pinterest.com/\",\"blogRss\":\"https://www.blogRss.com/\",\"googlePlacesId\":\"ChIJJGPdVbQTrjsRGUkefteUeFk\"}}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::CustomFieldDeleteSuccessfulResponseDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/CustomFieldDeleteSuccessfulResponseDto",
+        "{\"succeded\":true}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::CustomFieldSchema,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/CustomFieldSchema",
+        "{\"id\":\"3sv6UEo51C9Bmpo1cKTq\",\"name\":\"pincode\",\"fieldKey\":\"contact.pincode\",\"placeholder\":\"Pin code\",\"dataType\":\"TEXT\",\"position\":0,\"picklistOptions\":[\"first option\"],\"picklistImageOptions\":[],\"isAllowedCustomOption\":false,\"isMultiFileAllowed\":true,\"maxFileLimit\":4,\"locationId\":\"3sv6UEo51C9Bmpo1cKTq\",\"model\":\"opportunity\"}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::CustomFieldSuccessfulResponseDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/CustomFieldSuccessfulResponseDto",
+        "{\"customField\":{\"id\":\"3sv6UEo51C9Bmpo1cKTq\",\"name\":\"pincode\",\"fieldKey\":\"contact.pincode\",\"placeholder\":\"Pin code\",\"dataType\":\"TEXT\",\"position\":0,\"picklistOptions\":[\"first option\"],\"picklistImageOptions\":[],\"isAllowedCustomOption\":false,\"isMultiFileAllowed\":true,\"maxFileLimit\":4,\"locationId\":\"3sv6UEo51C9Bmpo1cKTq\",\"model\":\"opportunity\"}}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::CustomFieldsListSuccessfulResponseDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/CustomFieldsListSuccessfulResponseDto",
+        "{\"customFields\":[{\"id\":\"3sv6UEo51C9Bmpo1cKTq\",\"name\":\"pincode\",\"fieldKey\":\"contact.pincode\",\"placeholder\":\"Pin code\",\"dataType\":\"TEXT\",\"position\":0,\"picklistOptions\":[\"first option\"],\"picklistImageOptions\":[],\"isAllowedCustomOption\":false,\"isMultiFileAllowed\":true,\"maxFileLimit\":4,\"locationId\":\"3sv6UEo51C9Bmpo1cKTq\",\"model\":\"opportunity\"}]}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::CustomRRulesOptions,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/CustomRRulesOptions",
+        "{\"intervalType\":\"monthly\",\"interval\":2,\"startDate\":\"2021-09-30T00:00:00.000Z\",\"endDate\":\"2021-09-30T00:00:00.000Z\",\"dayOfMonth\":15,\"dayOfWeek\":\"MO\",\"monthOfYear\":1,\"count\":10,\"createTaskIfOverDue\":true,\"dueAfterSeconds\":23404000}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::CustomValueIdSuccessfulResponseDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/CustomValueIdSuccessfulResponseDto",
+        "{\"customValue\":{\"id\":\"rWQ709Pb62syqGLceg1x\",\"name\":\"Custom Field\",\"fieldKey\":\"{{ custom_values.custom_field }}\",\"value\":\"Value\",\"locationId\":\"rWQ709Pb6dasyqGLceg1x\"}}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::CustomValueSchema,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/CustomValueSchema",
+        "{\"id\":\"rWQ709Pb62syqGLceg1x\",\"name\":\"Custom Field\",\"fieldKey\":\"{{ custom_values.custom_field }}\",\"value\":\"Value\",\"locationId\":\"rWQ709Pb6dasyqGLceg1x\"}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::CustomValuesDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/customValuesDTO",
+        "{\"name\":\"Custom Field Name\",\"value\":\"Value\"}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::CustomValuesListSuccessfulResponseDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/CustomValuesListSuccessfulResponseDto",
+        "{\"customValues\":[{\"id\":\"rWQ709Pb62syqGLceg1x\",\"name\":\"Custom Field\",\"fieldKey\":\"{{ custom_values.custom_field }}\",\"value\":\"Value\",\"locationId\":\"rWQ709Pb6dasyqGLceg1x\"}]}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::DeleteRecurringTaskResponseDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/DeleteRecurringTaskResponseDTO",
+        "{\"id\":\"sx6wyHhbFdRXh302Lunr\",\"success\":true}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::EmailTemplateSchema,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/EmailTemplateSchema",
+        "{\"subject\":\"subject text\",\"attachments\":[],\"html\":\"<html><head><style>body{font-family: sans-serif;}</style></head><body>testing</body></html>\"}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::FileUploadBody,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/FileUploadBody",
+        "{\"id\":\"aWdODOBVOlH1RUFKWQke\",\"maxFiles\":\"15\"}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::FileUploadResponseDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/FileUploadResponseDto",
+        "{\"uploadedFiles\":{\"FileName.csv\":\"https://highlevel-private-staging.storage.googleapis.com/location/Ar4JQgIyuzRsVuwD9RSK/custom-Field/UpZLmohmKEQYn0ymqplY/56e0d7fc-085c-4a07-9e1d-6d8fdac7e710.csv\"}}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::GetConversationChannelListSuccessfulResponseDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/GetConversationChannelListSuccessfulResponseDto",
+        "{\"conversationChannel\":{\"SMS\":[{\"conversationProvider\":{\"_id\":\"twilio_provider\",\"name\":\"Twilio\",\"type\":\"SMS\",\"default\":true}}],\"Email\":[{\"conversationProvider\":{\"_id\":\"twilio_provider\",\"name\":\"Twilio\",\"type\":\"SMS\",\"default\":true}}]}}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::GetEmailTemplateResponseSchema,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/GetEmailTemplateResponseSchema",
+        "{\"id\":\"2yMwhgTNO19bpintqrap\",\"name\":\"email template\",\"type\":\"email\",\"dateAdded\":\"2022-01-27T12:31:19.679Z\",\"template\":{\"subject\":\"subject text\",\"attachments\":[],\"html\":\"<html><head><style>body{font-family: sans-serif;}</style></head><body>testing</body></html>\"},\"locationId\":\"ve9EPM428h8vShlRW1KT\"}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::GetLocationByIdSchema,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/GetLocationByIdSchema",
+        "{\"id\":\"ve9EPM428h8vShlRW1KT\",\"companyId\":\"5DP4iH6HLkQsiKESj6rh\",\"name\":\"dentist\",\"domain\":\"test.msgsndr.com\",\"address\":\"ganthi nagar, gyanbabu chauk motihati\",\"city\":\"motihari\",\"state\":\"Loca\",\"logoUrl\":\"https://dummyimage.com/o/locationPhotos%2Fve9EPM428h8vShlRW1KT.jpeg\",\"country\":\"IN\",\"postalCode\":\"567654\",\"website\":\"https://gohighlevel.com/\",\"timezone\":\"America/Chicago\",\"firstName\":\"Dr. Rane\",\"lastName\":\"deo\",\"email\":\"rane@due.com\",\"phone\":\"+919039160788\",\"business\":{\"name\":\"dentist\",\"address\":\"MIG 14, Delhi\",\"city\":\"delhi\",\"state\":\"delhi\",\"country\":\"IN\",\"postalCode\":\"567654\",\"website\":\"https://gohighlevel.com/\",\"timezone\":\"America/Chicago\",\"logoUrl\":\"https://dummyimage.com/o/locationPhotos%2Fve9EPM428h8vShlRW1KT.jpeg\"},\"social\":{\"facebookUrl\":\"https://www.facebook.com/\",\"googlePlus\":\"https://www.googleplus.com/\",\"linkedIn\":\"https://www.linkedIn.com/\",\"foursquare\":\"https://www.foursquare.com/\",\"twitter\":\"https://www.foutwitterrsquare.com/\",\"yelp\":\"https://www.yelp.com/\",\"instagram\":\"https://www.instagram.com/\",\"youtube\":\"https://www.youtube.com/\",\"pinterest\":\"https://www.pinterest.com/\",\"blogRss\":\"https://www.blogRss.com/\",\"googlePlacesId\":\"ChIJJGPdVbQTrjsRGUkefteUeFk\"},\"settings\":{\"allowDuplicateContact\":false,\"allowDuplicateOpportunity\":false,\"allowFacebookNameMerge\":false,\"disableContactTimezone\":false}}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::GetLocationByIdSuccessfulResponseDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/GetLocationByIdSuccessfulResponseDto",
+        "{\"location\":{\"id\":\"ve9EPM428h8vShlRW1KT\",\"companyId\":\"5DP4iH6HLkQsiKESj6rh\",\"name\":\"dentist\",\"domain\":\"test.msgsndr.com\",\"address\":\"ganthi nagar, gyanbabu chauk motihati\",\"city\":\"motihari\",\"state\":\"Loca\",\"logoUrl\":\"https://dummyimage.com/o/locationPhotos%2Fve9EPM428h8vShlRW1KT.jpeg\",\"country\":\"IN\",\"postalCode\":\"567654\",\"website\":\"https://gohighlevel.com/\",\"timezone\":\"America/Chicago\",\"firstName\":\"Dr. Rane\",\"lastName\":\"deo\",\"email\":\"rane@due.com\",\"phone\":\"+919039160788\",\"business\":{\"name\":\"dentist\",\"address\":\"MIG 14, Delhi\",\"city\":\"delhi\",\"state\":\"delhi\",\"country\":\"IN\",\"postalCode\":\"567654\",\"website\":\"https://gohighlevel.com/\",\"timezone\":\"America/Chicago\",\"logoUrl\":\"https://dummyimage.com/o/locationPhotos%2Fve9EPM428h8vShlRW1KT.jpeg\"},\"social\":{\"facebookUrl\":\"https://www.facebook.com/\",\"googlePlus\":\"https://www.googleplus.com/\",\"linkedIn\":\"https://www.linkedIn.com/\",\"foursquare\":\"https://www.foursquare.com/\",\"twitter\":\"https://www.foutwitterrsquare.com/\",\"yelp\":\"https://www.yelp.com/\",\"instagram\":\"https://www.instagram.com/\",\"youtube\":\"https://www.youtube.com/\",\"pinterest\":\"https://www.pinterest.com/\",\"blogRss\":\"https://www.blogRss.com/\",\"googlePlacesId\":\"ChIJJGPdVbQTrjsRGUkefteUeFk\"},\"settings\":{\"allowDuplicateContact\":false,\"allowDuplicateOpportunity\":false,\"allowFacebookNameMerge\":false,\"disableContactTimezone\":false}}}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::GetLocationSchema,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/GetLocationSchema",
+        "{\"id\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"Mark Shoes\",\"phone\":\"+1410039940\",\"email\":\"john.doe@mail.com\",\"address\":\"4th fleet street\",\"city\":\"New York\",\"state\":\"Illinois\",\"country\":\"US\",\"postalCode\":\"567654\",\"website\":\"https://yourwebsite.com\",\"timezone\":\"US/Central\",\"settings\":{\"allowDuplicateContact\":false,\"allowDuplicateOpportunity\":false,\"allowFacebookNameMerge\":false,\"disableContactTimezone\":false},\"social\":{\"facebookUrl\":\"https://www.facebook.com/\",\"googlePlus\":\"https://www.googleplus.com/\",\"linkedIn\":\"https://www.linkedIn.com/\",\"foursquare\":\"https://www.foursquare.com/\",\"twitter\":\"https://www.foutwitterrsquare.com/\",\"yelp\":\"https://www.yelp.com/\",\"instagram\":\"https://www.instagram.com/\",\"youtube\":\"https://www.youtube.com/\",\"pinterest\":\"https://www.pinterest.com/\",\"blogRss\":\"https://www.blogRss.com/\",\"googlePlacesId\":\"ChIJJGPdVbQTrjsRGUkefteUeFk\"}}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::GetSmsTemplateResponseSchema,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/GetSmsTemplateResponseSchema",
+        "{\"id\":\"2yMwhgTNO19bpintqrap\",\"name\":\"sms template\",\"type\":\"sms\",\"template\":{\"body\":\"sms body\",\"attachments\":[]},\"dateAdded\":\"2022-01-27T12:31:19.679Z\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"urlAttachments\":[]}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::GetTemplatesSuccessfulResponseDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/GetTemplatesSuccessfulResponseDto",
+        "{\"templates\":[{\"id\":\"2yMwhgTNO19bpintqrap\",\"name\":\"sms template\",\"type\":\"sms\",\"template\":{\"body\":\"sms body\",\"attachments\":[]},\"dateAdded\":\"2022-01-27T12:31:19.679Z\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"urlAttachments\":[]}],\"totalCount\":100}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::LocationDeletedSuccessfulResponseDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/LocationDeletedSuccessfulResponseDto",
+        "{\"success\":true,\"message\":\"Deleted location with id: ve9EPM428h8vShlRW1KT\"}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::LocationTagSuccessfulResponseDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/LocationTagSuccessfulResponseDto",
+        "{\"tag\":{\"name\":\"minim aliquip anim\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"id\":\"flGwEuzsfJOia1i1ikRN\"}}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::LocationTagsSchema,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/LocationTagsSchema",
+        "{\"name\":\"minim aliquip anim\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"id\":\"flGwEuzsfJOia1i1ikRN\"}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::LocationTagsSuccessfulResponseDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/LocationTagsSuccessfulResponseDto",
+        "{\"tags\":[{\"name\":\"minim aliquip anim\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"id\":\"flGwEuzsfJOia1i1ikRN\"}]}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::MailgunSchema,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/MailgunSchema",
+        "{\"apiKey\":\"key-XXXXXXXXXXX\",\"domain\":\"replies.yourdomain.com\"}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::PermissionsResponseDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/PermissionsResponseDto",
+        "{\"permissions\":[\"crm\",\"workflow\"]}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::ProspectInfoDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/ProspectInfoDto",
+        "{\"firstName\":\"John\",\"lastName\":\"Doe\",\"email\":\"john.doe@mail.com\"}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::RecurringTaskCreateDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/RecurringTaskCreateDTO",
+        "{\"title\":\"Task Name\",\"description\":\"Task Description\",\"contactIds\":[\"sx6wyHhbFdRXh302Lunr\"],\"owners\":[\"sx6wyHhbFdRXh302Lunr\"],\"rruleOptions\":{\"intervalType\":\"hourly\",\"interval\":1,\"startDate\":\"2025-07-23T10:00:00.000Z\",\"dueAfterSeconds\":600},\"ignoreTaskCreation\":true}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::RecurringTaskResponseDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/RecurringTaskResponseDTO",
+        "{\"id\":\"sx6wyHhbFdRXh302Lunr\",\"title\":\"Task Name\",\"description\":\"Task Description\",\"locationId\":\"sx6wyHhbFdRXh302Lunr\",\"updatedAt\":\"2021-04-15T10:00:00.000Z\",\"createdAt\":\"2021-04-15T10:00:00.000Z\",\"rruleOptions\":{\"createTaskIfOverDue\":false,\"interval\":1,\"intervalType\":\"hourly\",\"startDate\":\"2024-10-29T12:34:03.000Z\",\"dueAfterSeconds\":600,\"count\":550},\"totalOccurrence\":10,\"deleted\":false,\"assignedTo\":\"sx6wyHhbFdRXh302Lunr\",\"contactId\":\"v5cEPM428h8vShlRW1KT\"}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::RecurringTaskSingleResponseDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/RecurringTaskSingleResponseDTO",
+        "{\"recurringTask\":{\"id\":\"sx6wyHhbFdRXh302Lunr\",\"title\":\"Task Name\",\"description\":\"Task Description\",\"locationId\":\"sx6wyHhbFdRXh302Lunr\",\"updatedAt\":\"2021-04-15T10:00:00.000Z\",\"createdAt\":\"2021-04-15T10:00:00.000Z\",\"rruleOptions\":{\"createTaskIfOverDue\":false,\"interval\":1,\"intervalType\":\"hourly\",\"startDate\":\"2024-10-29T12:34:03.000Z\",\"dueAfterSeconds\":600,\"count\":550},\"totalOccurrence\":10,\"deleted\":false,\"assignedTo\":\"sx6wyHhbFdRXh302Lunr\",\"contactId\":\"v5cEPM428h8vShlRW1KT\"}}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::RecurringTaskUpdateDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/RecurringTaskUpdateDTO",
+        "{\"title\":\"Task Name\",\"description\":\"Task Description\",\"contactIds\":[\"sx6wyHhbFdRXh302Lunr\"],\"owners\":[\"sx6wyHhbFdRXh302Lunr\"],\"rruleOptions\":{\"intervalType\":\"hourly\",\"interval\":1,\"startDate\":\"2025-07-23T10:00:00.000Z\",\"dueAfterSeconds\":600},\"ignoreTaskCreation\":true}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::SearchSuccessfulResponseDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/SearchSuccessfulResponseDto",
+        "{\"locations\":[{\"id\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"Mark Shoes\",\"phone\":\"+1410039940\",\"email\":\"john.doe@mail.com\",\"address\":\"4th fleet street\",\"city\":\"New York\",\"state\":\"Illinois\",\"country\":\"US\",\"postalCode\":\"567654\",\"website\":\"https://yourwebsite.com\",\"timezone\":\"US/Central\",\"settings\":{\"allowDuplicateContact\":false,\"allowDuplicateOpportunity\":false,\"allowFacebookNameMerge\":false,\"disableContactTimezone\":false},\"social\":{\"facebookUrl\":\"https://www.facebook.com/\",\"googlePlus\":\"https://www.googleplus.com/\",\"linkedIn\":\"https://www.linkedIn.com/\",\"foursquare\":\"https://www.foursquare.com/\",\"twitter\":\"https://www.foutwitterrsquare.com/\",\"yelp\":\"https://www.yelp.com/\",\"instagram\":\"https://www.instagram.com/\",\"youtube\":\"https://www.youtube.com/\",\"pinterest\":\"https://www.pinterest.com/\",\"blogRss\":\"https://www.blogRss.com/\",\"googlePlacesId\":\"ChIJJGPdVbQTrjsRGUkefteUeFk\"}}]}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::SettingsSchema,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/SettingsSchema",
+        "{\"allowDuplicateContact\":false,\"allowDuplicateOpportunity\":false,\"allowFacebookNameMerge\":false,\"disableContactTimezone\":false}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::SmsTemplateSchema,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/SmsTemplateSchema",
+        "{\"body\":\"sms body\",\"attachments\":[]}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::SnapshotPutSchema,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/SnapshotPutSchema",
+        "{\"id\":\"XXXXXXXXXXX\",\"override\":false}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::SocialSchema,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/SocialSchema",
+        "{\"facebookUrl\":\"https://www.facebook.com/\",\"googlePlus\":\"https://www.googleplus.com/\",\"linkedIn\":\"https://www.linkedIn.com/\",\"foursquare\":\"https://www.foursquare.com/\",\"twitter\":\"https://www.foutwitterrsquare.com/\",\"yelp\":\"https://www.yelp.com/\",\"instagram\":\"https://www.instagram.com/\",\"youtube\":\"https://www.youtube.com/\",\"pinterest\":\"https://www.pinterest.com/\",\"blogRss\":\"https://www.blogRss.com/\",\"googlePlacesId\":\"ChIJJGPdVbQTrjsRGUkefteUeFk\"}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::TagBody,
+    >("apps/v3/locations-v3.json#/components/schemas/tagBody", "{\"name\":\"Tag\"}");
+    round_trip::<
+        ghl_locations_v3::types::TaskSearchParamsDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/TaskSearchParamsDto",
+        "{\"contactId\":[\"dSMo5jnqkJyh8YeGXM7k\",\"j5WESpmRj816VtyUuWwh\"],\"completed\":true,\"assignedTo\":[\"0004Mtfsd11SBU1mBPgd\"],\"query\":\"Task Name\",\"limit\":10,\"skip\":10,\"businessId\":\"6348240b98722079e5417332\"}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::TextBoxListOptionsSchema,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/textBoxListOptionsSchema",
+        "{\"label\":\"First\",\"prefillValue\":\"\"}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::TwilioSchema,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/TwilioSchema",
+        "{\"sid\":\"AC_XXXXXXXXXXX\",\"authToken\":\"77_XXXXXXXXXXX\"}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::UpdateCustomFieldsDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/UpdateCustomFieldsDTO",
+        "{\"name\":\"Custom Field\",\"placeholder\":\"Placeholder Text\",\"acceptedFormat\":[\".pdf\",\".docx\",\".jpeg\"],\"isMultipleFile\":false,\"maxNumberOfFiles\":2,\"textBoxListOptions\":[{\"label\":\"First\",\"prefillValue\":\"\"}],\"position\":0,\"model\":\"opportunity\"}",
+    );
+    round_trip::<
+        ghl_locations_v3::types::UpdateLocationDto,
+    >(
+        "apps/v3/locations-v3.json#/components/schemas/UpdateLocationDto",
+        "{\"name\":\"Mark Shoes\",\"phone\":\"+1410039940\",\"companyId\":\"UAXssdawIWAWD\",\"address\":\"4th fleet street\",\"city\":\"New York\",\"state\":\"Illinois\",\"country\":\"US\",\"postalCode\":\"567654\",\"website\":\"https://yourwebsite.com\",\"timezone\":\"US/Central\",\"prospectInfo\":{\"firstName\":\"John\",\"lastName\":\"Doe\",\"email\":\"john.doe@mail.com\"},\"settings\":{\"allowDuplicateContact\":false,\"allowDuplicateOpportunity\":false,\"allowFacebookNameMerge\":false,\"disableContactTimezone\":false},\"social\":{\"facebookUrl\":\"https://www.facebook.com/\",\"googlePlus\":\"https://www.googleplus.com/\",\"linkedIn\":\"https://www.linkedIn.com/\",\"foursquare\":\"https://www.foursquare.com/\",\"twitter\":\"https://www.foutwitterrsquare.com/\",\"yelp\":\"https://www.yelp.com/\",\"instagram\":\"https://www.instagram.com/\",\"youtube\":\"https://www.youtube.com/\",\"pinterest\":\"https://www.pinterest.com/\",\"blogRss\":\"https://www.blogRss.com/\",\"googlePlacesId\":\"ChIJJGPdVbQTrjsRGUkefteUeFk\"},\"twilio\":{\"sid\":\"AC_XXXXXXXXXXX\",\"authToken\":\"77_XXXXXXXXXXX\"},\"mailgun\":{\"apiKey\":\"key-XXXXXXXXXXX\",\"domain\":\"replies.yourdomain.com\"},\"snapshot\":{\"id\":\"XXXXXXXXXXX\",\"override\":false}}",
+    );
+}
+
+#[test]
 fn marketplace() {
     round_trip::<
         ghl_marketplace::types::ChargeResponse,
@@ -3313,6 +7276,130 @@ fn marketplace() {
 }
 
 #[test]
+fn marketplace_v3() {
+    round_trip::<
+        ghl_marketplace_v3::types::ChargeResponse,
+    >(
+        "apps/v3/marketplace-v3.json#/paths/~1marketplace~1billing~1charges/post/responses/201/content/application~1json/schema",
+        "{\"success\":true,\"chargeId\":\"charge_123\"}",
+    );
+    round_trip::<
+        ghl_marketplace_v3::types::ChargesItem,
+    >(
+        "apps/v3/marketplace-v3.json#/paths/~1marketplace~1billing~1charges/get/responses/200/content/application~1json/schema/properties/charges/items",
+        "{\"refunded\":false,\"currency\":\"USD\",\"appId\":\"6578278e879ad2646715ba9c\",\"meterId\":\"680b97022b4a34420f5f9b93\",\"chargeId\":\"charge_123\",\"entityType\":\"location\",\"entityId\":\"ve9EPM428h8vShlRW1KT\",\"amountCharged\":0.1,\"pricePerUnit\":0.01,\"transactionType\":\"charge\",\"units\":10,\"meta\":{\"eventId\":\"evt_abc123\",\"description\":\"Charge for 10 SMS messages\"},\"createdAt\":\"2025-03-26T00:00:00.000Z\",\"updatedAt\":\"2025-03-26T00:00:00.000Z\"}",
+    );
+    round_trip::<
+        ghl_marketplace_v3::types::DeleteChargeResponse,
+    >(
+        "apps/v3/marketplace-v3.json#/paths/~1marketplace~1billing~1charges~1{chargeId}/delete/responses/200/content/application~1json/schema",
+        "{\"success\":true}",
+    );
+    round_trip::<
+        ghl_marketplace_v3::types::DeleteIntegrationBodyDto,
+    >(
+        "apps/v3/marketplace-v3.json#/components/schemas/DeleteIntegrationBodyDto",
+        "{\"companyId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"reason\":\"Application is not working as expected\"}",
+    );
+    round_trip::<
+        ghl_marketplace_v3::types::DeleteIntegrationResponse,
+    >(
+        "apps/v3/marketplace-v3.json#/components/schemas/DeleteIntegrationResponse",
+        "{\"success\":true}",
+    );
+    round_trip::<
+        ghl_marketplace_v3::types::GetChargesResponse,
+    >(
+        "apps/v3/marketplace-v3.json#/paths/~1marketplace~1billing~1charges/get/responses/200/content/application~1json/schema",
+        "{\"charges\":[],\"count\":100,\"pagination\":{\"total\":100,\"skip\":0,\"limit\":10}}",
+    );
+    parses::<
+        ghl_marketplace_v3::types::GetChargesResponsePagination,
+    >(
+        "apps/v3/marketplace-v3.json#/paths/~1marketplace~1billing~1charges/get/responses/200/content/application~1json/schema/properties/pagination",
+        "{\"total\":100,\"skip\":0,\"limit\":10}",
+    );
+    round_trip::<
+        ghl_marketplace_v3::types::GetChargesResponsePagination,
+    >(
+        "apps/v3/marketplace-v3.json#/paths/~1marketplace~1billing~1charges/get/responses/200/content/application~1json/schema/properties/pagination",
+        "{\"total\":100,\"skip\":0,\"limit\":10}",
+    );
+    round_trip::<
+        ghl_marketplace_v3::types::GetInstallerDetailsResponseDto,
+    >(
+        "apps/v3/marketplace-v3.json#/components/schemas/GetInstallerDetailsResponseDTO",
+        "{\"installationDetails\":{\"companyId\":\"company123\",\"locationId\":\"location123\",\"companyName\":\"Example Company\",\"relationshipNumber\":\"0-002-230\",\"companyEmail\":\"contact@example.com\",\"companyOwnerFullName\":\"John Doe\",\"userId\":\"user123\",\"isWhitelabelCompany\":false,\"companyPlan\":\"agency_monthly_497\",\"companyHighLevelPlan\":\"agency_monthly_497\",\"marketplaceAppPlanId\":\"plan123\"}}",
+    );
+    round_trip::<
+        ghl_marketplace_v3::types::GetRebillingConfigResponseDto,
+    >(
+        "apps/v3/marketplace-v3.json#/components/schemas/GetRebillingConfigResponseDTO",
+        "{\"plans\":{\"subscription\":[{\"resellingAmount\":0,\"baseAmount\":999,\"planId\":\"5ae000000000000000000000\",\"features\":[\"feature1\",\"feature2\"],\"paymentType\":\"month\",\"name\":\"Monthly Plan - 999\",\"paymentTime\":\"month\"}],\"usage\":[{\"productType\":\"workflow_action\",\"productName\":\"Send Group iMessage\",\"usageUnit\":\"action / message\",\"meterId\":\"680b97022b4a34420f5f9b93\",\"meterName\":\"Send Group iMessage\",\"fixedPricePerUnit\":0.01001,\"priceType\":\"fixed\",\"minPricePerUnit\":\"0.01001\",\"maxPricePerUnit\":\"0.01001\",\"executionLimitPerCycle\":1000}]}}",
+    );
+    round_trip::<
+        ghl_marketplace_v3::types::HasFundsResponse,
+    >(
+        "apps/v3/marketplace-v3.json#/paths/~1marketplace~1billing~1charges~1has-funds/get/responses/200/content/application~1json/schema",
+        "{\"hasFunds\":true}",
+    );
+    round_trip::<
+        ghl_marketplace_v3::types::InstallerDetailsDto,
+    >(
+        "apps/v3/marketplace-v3.json#/components/schemas/InstallerDetailsDTO",
+        "{\"companyId\":\"company123\",\"locationId\":\"location123\",\"companyName\":\"Example Company\",\"relationshipNumber\":\"0-002-230\",\"companyEmail\":\"contact@example.com\",\"companyOwnerFullName\":\"John Doe\",\"userId\":\"user123\",\"isWhitelabelCompany\":false,\"companyPlan\":\"agency_monthly_497\",\"companyHighLevelPlan\":\"agency_monthly_497\",\"marketplaceAppPlanId\":\"plan123\",\"whitelabelDetails\":{\"domain\":\"example.com\",\"logoUrl\":\"https://example.com/logo.png\"}}",
+    );
+    round_trip::<
+        ghl_marketplace_v3::types::InternalServerErrorDto,
+    >(
+        "apps/v3/marketplace-v3.json#/components/schemas/InternalServerErrorDTO",
+        "{\"statusCode\":500,\"message\":\"Internal Server Error\"}",
+    );
+    round_trip::<
+        ghl_marketplace_v3::types::MigrateConnectionDto,
+    >(
+        "apps/v3/marketplace-v3.json#/components/schemas/MigrateConnectionDto",
+        "{\"type\":\"oauth2\",\"locationId\":\"location_12345\",\"appId\":\"507f1f77bcf86cd799439011\",\"appVersionId\":\"507f1f77bcf86cd799439012\",\"accountId\":\"my-connection-identifier\",\"apiKey\":\"sk_test_1234567890\",\"basicCredentials\":{\"email\":\"user@example.com\",\"password\":\"p@ssw0rd\"},\"accessToken\":\"ya29.a0AfH6SMBx...\",\"refreshToken\":\"1//0gHq5F...\",\"expiryIn\":3600000,\"expiryAt\":1735689600000,\"scopes\":[\"contacts.readonly\",\"contacts.write\"],\"displayName\":\"My Connection Display Name\",\"isDefault\":false}",
+    );
+    round_trip::<
+        ghl_marketplace_v3::types::MigrateConnectionResponseDto,
+    >(
+        "apps/v3/marketplace-v3.json#/components/schemas/MigrateConnectionResponseDto",
+        "{\"success\":true,\"identifier\":\"migration_12345\",\"message\":\"Connection migrated successfully\"}",
+    );
+    round_trip::<
+        ghl_marketplace_v3::types::PlansDto,
+    >(
+        "apps/v3/marketplace-v3.json#/components/schemas/PlansDTO",
+        "{\"subscription\":[{\"resellingAmount\":0,\"baseAmount\":999,\"planId\":\"5ae000000000000000000000\",\"features\":[\"feature1\",\"feature2\"],\"paymentType\":\"month\",\"name\":\"Monthly Plan - 999\",\"paymentTime\":\"month\"}],\"usage\":[{\"productType\":\"workflow_action\",\"productName\":\"Send Group iMessage\",\"usageUnit\":\"action / message\",\"meterId\":\"680b97022b4a34420f5f9b93\",\"meterName\":\"Send Group iMessage\",\"fixedPricePerUnit\":0.01001,\"priceType\":\"fixed\",\"minPricePerUnit\":\"0.01001\",\"maxPricePerUnit\":\"0.01001\",\"executionLimitPerCycle\":1000}]}",
+    );
+    round_trip::<
+        ghl_marketplace_v3::types::RaiseChargeBodyDto,
+    >(
+        "apps/v3/marketplace-v3.json#/components/schemas/RaiseChargeBodyDTO",
+        "{\"appId\":\"6578278e879ad2646715ba9c\",\"meterId\":\"680b97022b4a34420f5f9b93\",\"eventId\":\"evt_abc123\",\"userId\":\"user_abc123\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"companyId\":\"company_abc123\",\"description\":\"Charge for sending 10 SMS messages\",\"price\":0.01,\"units\":10,\"eventTime\":\"2025-03-26T00:00:000Z\"}",
+    );
+    round_trip::<
+        ghl_marketplace_v3::types::SubscriptionPlanDto,
+    >(
+        "apps/v3/marketplace-v3.json#/components/schemas/SubscriptionPlanDTO",
+        "{\"resellingAmount\":0,\"baseAmount\":0,\"planId\":\"5ae000000000000000000000\",\"features\":[\"feature1\",\"feature2\"],\"paymentType\":\"month\",\"name\":\"Monthly Plan - 999\",\"paymentTime\":\"month\"}",
+    );
+    round_trip::<
+        ghl_marketplace_v3::types::UsagePlanDto,
+    >(
+        "apps/v3/marketplace-v3.json#/components/schemas/UsagePlanDTO",
+        "{\"productType\":\"workflow_action\",\"productName\":\"Send Group iMessage\",\"usageUnit\":\"action / message\",\"meterId\":\"680b97022b4a34420f5f9b93\",\"meterName\":\"Send Group iMessage\",\"fixedPricePerUnit\":0.01001,\"priceType\":\"fixed\",\"minPricePerUnit\":\"0.01001\",\"maxPricePerUnit\":\"0.01001\",\"executionLimitPerCycle\":1000}",
+    );
+    round_trip::<
+        ghl_marketplace_v3::types::WhitelabelDetailsDto,
+    >(
+        "apps/v3/marketplace-v3.json#/components/schemas/WhitelabelDetailsDTO",
+        "{\"domain\":\"example.com\",\"logoUrl\":\"https://example.com/logo.png\"}",
+    );
+}
+
+#[test]
 fn medias() {
     round_trip::<
         ghl_medias::types::CreateFolderParams,
@@ -3365,6 +7452,58 @@ fn medias() {
 }
 
 #[test]
+fn medias_v3() {
+    round_trip::<
+        ghl_medias_v3::types::CreateFolderParams,
+    >(
+        "apps/v3/medias-v3.json#/components/schemas/CreateFolderParams",
+        "{\"altId\":\"sx6wyHhbFdRXh302LLNR\",\"altType\":\"location\",\"name\":\"New Folder\",\"parentId\":\"64af50c42d567a3b4f5989e0\"}",
+    );
+    round_trip::<
+        ghl_medias_v3::types::DeleteMediaObjectItem,
+    >(
+        "apps/v3/medias-v3.json#/components/schemas/DeleteMediaObjectItem",
+        "{\"_id\":\"686f630df0d3166d68fbcec2\"}",
+    );
+    round_trip::<
+        ghl_medias_v3::types::DeleteMediaObjectsBodyParams,
+    >(
+        "apps/v3/medias-v3.json#/components/schemas/DeleteMediaObjectsBodyParams",
+        "{\"filesToBeDeleted\":[{\"_id\":\"686f630df0d3166d68fbcec2\"}],\"altType\":\"location\",\"altId\":\"sx6wyHhbFdRXh302LLNR\",\"status\":\"deleted\"}",
+    );
+    round_trip::<
+        ghl_medias_v3::types::FolderDto,
+    >(
+        "apps/v3/medias-v3.json#/components/schemas/FolderDTO",
+        "{\"altId\":\"sx6wyHhbFdRXh302LLNR\",\"altType\":\"location\",\"name\":\"New Folder\",\"parentId\":\"64af50c42d567a3b4f5989e0\",\"type\":\"folder\",\"deleted\":false,\"pendingUpload\":false,\"category\":\"image\",\"subCategory\":\"logo\",\"isPrivate\":false,\"relocatedFolder\":false,\"migrationCompleted\":true,\"appFolder\":false,\"isEssential\":false,\"lastUpdatedBy\":\"user-uuid-123\"}",
+    );
+    round_trip::<
+        ghl_medias_v3::types::UpdateMediaObject,
+    >(
+        "apps/v3/medias-v3.json#/components/schemas/UpdateMediaObject",
+        "{\"id\":\"686f9817f0d3165be9fbcef6\",\"name\":\"Updated File Name.pdf\"}",
+    );
+    round_trip::<
+        ghl_medias_v3::types::UpdateMediaObjects,
+    >(
+        "apps/v3/medias-v3.json#/components/schemas/UpdateMediaObjects",
+        "{\"altId\":\"sx6wyHhbFdRXh302LLNR\",\"altType\":\"location\",\"filesToBeUpdated\":[{\"id\":\"686f9817f0d3165be9fbcef6\",\"name\":\"Updated File Name.pdf\"}]}",
+    );
+    round_trip::<
+        ghl_medias_v3::types::UpdateObject,
+    >(
+        "apps/v3/medias-v3.json#/components/schemas/UpdateObject",
+        "{\"name\":\"Updated File Name.pdf\",\"altType\":\"location\",\"altId\":\"sx6wyHhbFdRXh302LLNR\"}",
+    );
+    round_trip::<
+        ghl_medias_v3::types::UploadFileResponseDto,
+    >(
+        "apps/v3/medias-v3.json#/components/schemas/UploadFileResponseDTO",
+        "{\"fileId\":\"file.pdf\",\"url\":\"https://storage.googleapis.com/bucket-name/path/to/file.pdf\"}",
+    );
+}
+
+#[test]
 fn oauth() {
     round_trip::<
         ghl_oauth::types::GetAccessCodeSuccessfulResponseDto,
@@ -3395,6 +7534,82 @@ fn oauth() {
     >(
         "apps/oauth.json#/components/schemas/InstalledLocationSchema",
         "{\"_id\":\"0IHuJvc2ofPAAA8GzTRi\",\"name\":\"John Deo\",\"address\":\"47 W 13th St, New York, NY 10011, USA\",\"isInstalled\":true,\"versionId\":\"6578278e879ad2646715ba9c\",\"installedAt\":\"2024-01-15T10:30:00.000Z\"}",
+    );
+}
+
+#[test]
+fn oauth_v3() {
+    round_trip::<
+        ghl_oauth_v3::types::AipErrorBodyDto,
+    >(
+        "apps/v3/oauth-v3.json#/components/schemas/AipErrorBodyDto",
+        "{\"code\":\"RESOURCE_NOT_FOUND\",\"message\":\"The requested App 'abc' was not found.\",\"details\":{\"resource\":\"App\",\"identifier\":\"abc\"},\"resolution\":\"Verify the App exists and you have permission to access it.\"}",
+    );
+    round_trip::<
+        ghl_oauth_v3::types::AipErrorResponseDto,
+    >(
+        "apps/v3/oauth-v3.json#/components/schemas/AipErrorResponseDto",
+        "{\"error\":{\"code\":\"RESOURCE_NOT_FOUND\",\"message\":\"The requested App 'abc' was not found.\",\"details\":{\"resource\":\"App\",\"identifier\":\"abc\"},\"resolution\":\"Verify the App exists and you have permission to access it.\"}}",
+    );
+    round_trip::<
+        ghl_oauth_v3::types::GetAccessTokenBodyDto,
+    >(
+        "apps/v3/oauth-v3.json#/components/schemas/GetAccessTokenBodyDto",
+        "{\"clientId\":\"6578278e879ad2646715ba9c\",\"clientSecret\":\"ab12dc0ae1234a7898f9ff06d4f69gh\",\"grantType\":\"authorization_code\",\"code\":\"ab12dc0ae1234a7898f9ff06d4f69gh\",\"refreshToken\":\"xy34dc0ae1234a4858f9ff06d4f66ba\",\"userType\":\"Location\",\"redirectUri\":\"https://myapp.com/oauth/callback/crm\"}",
+    );
+    round_trip::<
+        ghl_oauth_v3::types::GetAccessTokenSuccessfulResponseDto,
+    >(
+        "apps/v3/oauth-v3.json#/components/schemas/GetAccessTokenSuccessfulResponseDto",
+        "{\"accessToken\":\"ab12dc0ae1234a7898f9ff06d4f69gh\",\"tokenType\":\"Bearer\",\"expiresIn\":86399,\"refreshToken\":\"xy34dc0ae1234a4858f9ff06d4f66ba\",\"scope\":\"conversations/message.readonly conversations/message.write\",\"userType\":\"Location\",\"locationId\":\"l1C08ntBrFjLS0elLIYU\",\"companyId\":\"l1C08ntBrFjLS0elLIYU\",\"approvedLocations\":[\"l1C08ntBrFjLS0elLIYU\"],\"userId\":\"l1C08ntBrFjLS0elLIYU\",\"planId\":\"l1C08ntBrFjLS0elLIYU\",\"isBulkInstallation\":false,\"installToFutureLocations\":true,\"approveAllLocations\":true}",
+    );
+    round_trip::<
+        ghl_oauth_v3::types::GetInstalledLocationsSuccessfulResponseDto,
+    >(
+        "apps/v3/oauth-v3.json#/components/schemas/GetInstalledLocationsSuccessfulResponseDto",
+        "{\"locations\":[{\"_id\":\"0IHuJvc2ofPAAA8GzTRi\",\"name\":\"John Deo\",\"address\":\"47 W 13th St, New York, NY 10011, USA\",\"isInstalled\":true}],\"count\":1231,\"installToFutureLocations\":true}",
+    );
+    round_trip::<
+        ghl_oauth_v3::types::GetInstalledLocationsV3SuccessfulResponseDto,
+    >(
+        "apps/v3/oauth-v3.json#/components/schemas/GetInstalledLocationsV3SuccessfulResponseDto",
+        "{\"items\":[{\"_id\":\"0IHuJvc2ofPAAA8GzTRi\",\"name\":\"John Deo\",\"address\":\"47 W 13th St, New York, NY 10011, USA\",\"isInstalled\":true}],\"pagination\":{\"totalRecords\":1231,\"hasNextPage\":true,\"hasPrevPage\":false,\"nextPageToken\":\"eyJvZmZzZXQiOjIwfQ\",\"prevPageToken\":\"eyJvZmZzZXQiOjB9\",\"currentPageSize\":20,\"estimatedTotalRecords\":1231},\"metadata\":{\"filterApplied\":{\"companyId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"isInstalled\":true},\"sortApplied\":{\"installedAt\":\"desc\"}},\"installToFutureLocations\":true}",
+    );
+    round_trip::<
+        ghl_oauth_v3::types::GetLocationAccessCodeBodyDto,
+    >(
+        "apps/v3/oauth-v3.json#/components/schemas/GetLocationAccessCodeBodyDto",
+        "{\"companyId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"locationId\":\"l1C08ntBrFjLS0elLIYU\"}",
+    );
+    round_trip::<
+        ghl_oauth_v3::types::GetLocationAccessTokenSuccessfulResponseDto,
+    >(
+        "apps/v3/oauth-v3.json#/components/schemas/GetLocationAccessTokenSuccessfulResponseDto",
+        "{\"access_token\":\"ab12dc0ae1234a7898f9ff06d4f69gh\",\"token_type\":\"Bearer\",\"expires_in\":86399,\"scope\":\"conversations/message.readonly conversations/message.write\",\"locationId\":\"l1C08ntBrFjLS0elLIYU\",\"planId\":\"l1C08ntBrFjLS0elLIYU\",\"userId\":\"l1C08ntBrFjLS0elLIYU\",\"appId\":\"6578278e879ad2646715ba9c\",\"versionId\":\"6578278e879ad2646715ba9c\",\"refresh_token\":\"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWUsImlhdCI6MTUxNjIzOTAyMn0.KMUFsIDTnFmyG3nMiGM6H9FNFUROf3wh7SmqJp-QV30\"}",
+    );
+    round_trip::<
+        ghl_oauth_v3::types::GetLocationAccessTokenV3SuccessfulResponseDto,
+    >(
+        "apps/v3/oauth-v3.json#/components/schemas/GetLocationAccessTokenV3SuccessfulResponseDto",
+        "{\"accessToken\":\"ab12dc0ae1234a7898f9ff06d4f69gh\",\"tokenType\":\"Bearer\",\"expiresIn\":86399,\"scope\":\"conversations/message.readonly conversations/message.write\",\"locationId\":\"l1C08ntBrFjLS0elLIYU\",\"planId\":\"l1C08ntBrFjLS0elLIYU\",\"userId\":\"l1C08ntBrFjLS0elLIYU\",\"appId\":\"6578278e879ad2646715ba9c\",\"versionId\":\"6578278e879ad2646715ba9c\",\"refreshToken\":\"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWUsImlhdCI6MTUxNjIzOTAyMn0.KMUFsIDTnFmyG3nMiGM6H9FNFUROf3wh7SmqJp-QV30\"}",
+    );
+    round_trip::<
+        ghl_oauth_v3::types::InstalledLocationSchema,
+    >(
+        "apps/v3/oauth-v3.json#/components/schemas/InstalledLocationSchema",
+        "{\"_id\":\"0IHuJvc2ofPAAA8GzTRi\",\"name\":\"John Deo\",\"address\":\"47 W 13th St, New York, NY 10011, USA\",\"isInstalled\":true,\"versionId\":\"6578278e879ad2646715ba9c\",\"installedAt\":\"2024-01-15T10:30:00.000Z\"}",
+    );
+    round_trip::<
+        ghl_oauth_v3::types::V3InstalledLocationsListMetadataDto,
+    >(
+        "apps/v3/oauth-v3.json#/components/schemas/V3InstalledLocationsListMetadataDto",
+        "{\"filterApplied\":{\"companyId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"isInstalled\":true},\"sortApplied\":{\"installedAt\":\"desc\"}}",
+    );
+    round_trip::<
+        ghl_oauth_v3::types::V3PaginationMetaDto,
+    >(
+        "apps/v3/oauth-v3.json#/components/schemas/V3PaginationMetaDto",
+        "{\"totalRecords\":1231,\"hasNextPage\":true,\"hasPrevPage\":false,\"nextPageToken\":\"eyJvZmZzZXQiOjIwfQ\",\"prevPageToken\":\"eyJvZmZzZXQiOjB9\",\"currentPageSize\":20,\"estimatedTotalRecords\":1231}",
     );
 }
 
@@ -3500,6 +7715,112 @@ fn objects() {
         ghl_objects::types::UpdateCustomObjectSchemaDto,
     >(
         "apps/objects.json#/components/schemas/UpdateCustomObjectSchemaDTO",
+        "{\"labels\":{\"singular\":\"Pet\",\"plural\":\"Pets\"},\"description\":\"These are non vaccinated pets\",\"locationId\":\"632c34b4c9b7da3358ac9891\",\"searchableProperties\":[\"custom_objects.mad.mad\",\"custom_objects.mad.record_1\",\"custom_objects.mad.nn\"]}",
+    );
+}
+
+#[test]
+fn objects_v3() {
+    round_trip::<
+        ghl_objects_v3::types::CreateCustomObjectSchemaDto,
+    >(
+        "apps/v3/objects-v3.json#/components/schemas/CreateCustomObjectSchemaDTO",
+        "{\"labels\":{\"singular\":\"Pet\",\"plural\":\"Pets\"},\"key\":\"custom_objects.pet\",\"description\":\"These are non vaccinated pets\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"primaryDisplayPropertyDetails\":{\"key\":\"custom_objects.pet.name\",\"name\":\"Pet name\",\"dataType\":\"TEXT\"}}",
+    );
+    round_trip::<
+        ghl_objects_v3::types::CreatedByResponseDto,
+    >(
+        "apps/v3/objects-v3.json#/components/schemas/CreatedByResponseDTO",
+        "{\"channel\":\"WEB_USER\",\"createdAt\":\"2025-01-02T09:35:39.032Z\",\"source\":\"PUBLIC_API\",\"sourceId\":\"26653146-ec82-435d-8a99-84ecdb7fde13\"}",
+    );
+    round_trip::<
+        ghl_objects_v3::types::CustomObjectByIdResponseDto,
+    >(
+        "apps/v3/objects-v3.json#/components/schemas/CustomObjectByIdResponseDTO",
+        "{\"object\":{\"id\":\"661c06b4ffde146bdb469442\",\"standard\":false,\"key\":\"custom_objects.pet\",\"labels\":{\"singular\":\"Pet\",\"plural\":\"Pets\"},\"description\":\"These are non vaccinated pets\",\"locationId\":\"Q9DT3OAqEXDLYuob1G32\",\"primaryDisplayProperty\":\"custom_objects.pet.name\",\"dateAdded\":\"example\",\"dateUpdated\":\"example\",\"type\":\"USER_DEFINED\"},\"cache\":true,\"fields\":[{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"Name\",\"showInForms\":false,\"id\":\"example\",\"objectKey\":\"custom_object.pet\",\"dataType\":\"TEXT\",\"parentId\":\"3v34PM428h8vShlRW1KT\",\"fieldKey\":\"custom_object.pet.name\",\"allowCustomOption\":true,\"maxFileLimit\":2,\"dateAdded\":\"example\",\"dateUpdated\":\"example\"}]}",
+    );
+    round_trip::<
+        ghl_objects_v3::types::CustomObjectDisplayPropertyDetails,
+    >(
+        "apps/v3/objects-v3.json#/components/schemas/CustomObjectDisplayPropertyDetails",
+        "{\"key\":\"custom_objects.pet.name\",\"name\":\"Pet name\",\"dataType\":\"TEXT\"}",
+    );
+    round_trip::<
+        ghl_objects_v3::types::CustomObjectLabelDto,
+    >(
+        "apps/v3/objects-v3.json#/components/schemas/CustomObjectLabelDto",
+        "{\"singular\":\"Pet\",\"plural\":\"Pets\"}",
+    );
+    round_trip::<
+        ghl_objects_v3::types::CustomObjectLabelUpdateDto,
+    >(
+        "apps/v3/objects-v3.json#/components/schemas/CustomObjectLabelUpdateDto",
+        "{\"singular\":\"Car\",\"plural\":\"Cars\"}",
+    );
+    round_trip::<
+        ghl_objects_v3::types::CustomObjectListResponseDto,
+    >(
+        "apps/v3/objects-v3.json#/components/schemas/CustomObjectListResponseDTO",
+        "{\"objects\":[{\"id\":\"661c06b4ffde146bdb469442\",\"standard\":false,\"key\":\"custom_objects.pet\",\"labels\":{\"singular\":\"Pet\",\"plural\":\"Pets\"},\"description\":\"These are non vaccinated pets\",\"locationId\":\"Q9DT3OAqEXDLYuob1G32\",\"primaryDisplayProperty\":\"custom_objects.pet.name\",\"dateAdded\":\"example\",\"dateUpdated\":\"example\",\"type\":\"USER_DEFINED\"}]}",
+    );
+    round_trip::<
+        ghl_objects_v3::types::CustomObjectResponseDto,
+    >(
+        "apps/v3/objects-v3.json#/components/schemas/CustomObjectResponseDTO",
+        "{\"object\":{\"id\":\"661c06b4ffde146bdb469442\",\"standard\":false,\"key\":\"custom_objects.pet\",\"labels\":{\"singular\":\"Pet\",\"plural\":\"Pets\"},\"description\":\"These are non vaccinated pets\",\"locationId\":\"Q9DT3OAqEXDLYuob1G32\",\"primaryDisplayProperty\":\"custom_objects.pet.name\",\"dateAdded\":\"example\",\"dateUpdated\":\"example\",\"type\":\"USER_DEFINED\"}}",
+    );
+    round_trip::<
+        ghl_objects_v3::types::ICustomField,
+    >(
+        "apps/v3/objects-v3.json#/components/schemas/ICustomField",
+        "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"Name\",\"showInForms\":false,\"id\":\"example\",\"objectKey\":\"custom_object.pet\",\"dataType\":\"TEXT\",\"parentId\":\"3v34PM428h8vShlRW1KT\",\"fieldKey\":\"custom_object.pet.name\",\"allowCustomOption\":true,\"maxFileLimit\":2,\"dateAdded\":\"example\",\"dateUpdated\":\"example\"}",
+    );
+    round_trip::<
+        ghl_objects_v3::types::ICustomObjectSchema,
+    >(
+        "apps/v3/objects-v3.json#/components/schemas/ICustomObjectSchema",
+        "{\"id\":\"661c06b4ffde146bdb469442\",\"standard\":false,\"key\":\"custom_objects.pet\",\"labels\":{\"singular\":\"Pet\",\"plural\":\"Pets\"},\"description\":\"These are non vaccinated pets\",\"locationId\":\"Q9DT3OAqEXDLYuob1G32\",\"primaryDisplayProperty\":\"custom_objects.pet.name\",\"dateAdded\":\"example\",\"dateUpdated\":\"example\",\"type\":\"USER_DEFINED\"}",
+    );
+    round_trip::<
+        ghl_objects_v3::types::IRecordSchema,
+    >(
+        "apps/v3/objects-v3.json#/components/schemas/IRecordSchema",
+        "{\"id\":\"661c06b4ffde146bdb469442\",\"owner\":[\"sx6wyHhbFdRXh302Lunr\"],\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"v5cEPM428h8vShlRW1KT\"],\"properties\":\"example\",\"dateAdded\":\"example\",\"dateUpdated\":\"example\"}",
+    );
+    round_trip::<
+        ghl_objects_v3::types::ObjectRecordDeleteResponseDto,
+    >(
+        "apps/v3/objects-v3.json#/components/schemas/ObjectRecordDeleteResponseDTO",
+        "{\"id\":\"661c06b4ffde146bdb469442\",\"success\":true}",
+    );
+    round_trip::<
+        ghl_objects_v3::types::RecordByIdResponseDto,
+    >(
+        "apps/v3/objects-v3.json#/components/schemas/RecordByIdResponseDTO",
+        "{\"record\":{\"id\":\"661c06b4ffde146bdb469442\",\"owner\":[\"sx6wyHhbFdRXh302Lunr\"],\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"v5cEPM428h8vShlRW1KT\"],\"properties\":\"example\",\"dateAdded\":\"example\",\"dateUpdated\":\"example\"}}",
+    );
+    round_trip::<
+        ghl_objects_v3::types::RecordResponseDto,
+    >(
+        "apps/v3/objects-v3.json#/components/schemas/RecordResponseDTO",
+        "{\"id\":\"661c06b4ffde146bdb469442\",\"owner\":[\"sx6wyHhbFdRXh302Lunr\"],\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"v5cEPM428h8vShlRW1KT\"],\"properties\":\"example\",\"createdAt\":\"example\",\"updatedAt\":\"example\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"objectId\":\"6d6f6e676f5f6576656e7473\",\"objectKey\":\"custom_objects.pet\",\"createdBy\":{\"channel\":\"WEB_USER\",\"createdAt\":\"2025-01-02T09:35:39.032Z\",\"source\":\"PUBLIC_API\",\"sourceId\":\"26653146-ec82-435d-8a99-84ecdb7fde13\"},\"lastUpdatedBy\":{\"channel\":\"WEB_USER\",\"createdAt\":\"2025-01-02T09:35:39.032Z\",\"source\":\"PUBLIC_API\",\"sourceId\":\"26653146-ec82-435d-8a99-84ecdb7fde13\"},\"searchAfter\":[]}",
+    );
+    round_trip::<
+        ghl_objects_v3::types::SearchRecordResponseDto,
+    >(
+        "apps/v3/objects-v3.json#/components/schemas/SearchRecordResponseDTO",
+        "{\"records\":[{\"id\":\"661c06b4ffde146bdb469442\",\"owner\":[\"sx6wyHhbFdRXh302Lunr\"],\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"v5cEPM428h8vShlRW1KT\"],\"properties\":\"example\",\"createdAt\":\"example\",\"updatedAt\":\"example\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"objectId\":\"6d6f6e676f5f6576656e7473\",\"objectKey\":\"custom_objects.pet\",\"createdBy\":{\"channel\":\"WEB_USER\",\"createdAt\":\"2025-01-02T09:35:39.032Z\",\"source\":\"PUBLIC_API\",\"sourceId\":\"26653146-ec82-435d-8a99-84ecdb7fde13\"},\"lastUpdatedBy\":{\"channel\":\"WEB_USER\",\"createdAt\":\"2025-01-02T09:35:39.032Z\",\"source\":\"PUBLIC_API\",\"sourceId\":\"26653146-ec82-435d-8a99-84ecdb7fde13\"},\"searchAfter\":[]}],\"total\":20}",
+    );
+    round_trip::<
+        ghl_objects_v3::types::SearchRecordsBody,
+    >(
+        "apps/v3/objects-v3.json#/components/schemas/SearchRecordsBody",
+        "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"page\":1,\"pageLimit\":10,\"query\":\"Buddy\",\"searchAfter\":[\"sx6wyHhbFdRXh302Lunr\",\"sx6wyHhbFdRXh302Lunr\"]}",
+    );
+    round_trip::<
+        ghl_objects_v3::types::UpdateCustomObjectSchemaDto,
+    >(
+        "apps/v3/objects-v3.json#/components/schemas/UpdateCustomObjectSchemaDTO",
         "{\"labels\":{\"singular\":\"Pet\",\"plural\":\"Pets\"},\"description\":\"These are non vaccinated pets\",\"locationId\":\"632c34b4c9b7da3358ac9891\",\"searchableProperties\":[\"custom_objects.mad.mad\",\"custom_objects.mad.record_1\",\"custom_objects.mad.nn\"]}",
     );
 }
@@ -3649,6 +7970,166 @@ fn opportunities() {
     >(
         "apps/opportunities.json#/components/schemas/UpsertOpportunitySuccessfulResponseDto",
         "{\"opportunity\":null,\"new\":true}",
+    );
+}
+
+#[test]
+fn opportunities_v3() {
+    round_trip::<
+        ghl_opportunities_v3::types::AdditionalDetailsDto,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/AdditionalDetailsDTO",
+        "{\"notes\":false,\"tasks\":false,\"calendarEvents\":false,\"unReadConversations\":false}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::CreateAddFollowersSuccessfulResponseDto,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/CreateAddFollowersSuccessfulResponseDto",
+        "{\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"sx6wyHhbFdRXh302LLss\"],\"followersAdded\":[\"Mx6wyHhbFdRXh302Luer\",\"Ka6wyHhbFdRXh302LLsAm\"]}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::CreateDtoV3,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/CreateDtoV3",
+        "{\"pipelineId\":\"VDm7RPYC2GLUvdpKmBfC\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"First Opps\",\"pipelineStageId\":\"7915dedc-8f18-44d5-8bc3-77c04e994a10\",\"status\":\"open\",\"contactId\":\"mTkSCb1UBjb5tk4OvB69\",\"monetaryValue\":220,\"forecastExpectedCloseDate\":\"2026-04-23\",\"forecastProbability\":20,\"assignedTo\":\"082goXVW3lIExEQPOnd3\",\"customFields\":[{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"fieldValue\":\"9039160788\"}]}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::CustomFieldResponseSchema,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/CustomFieldResponseSchema",
+        "{\"id\":\"MgobCB14YMVKuE4Ka8p1\",\"fieldValue\":\"custom field value\"}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::CustomFieldsInputArraySchemaV3,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/customFieldsInputArraySchemaV3",
+        "{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"fieldValue\":[\"test\",\"test2\"]}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::CustomFieldsInputObjectSchemaV3,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/customFieldsInputObjectSchemaV3",
+        "{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"fieldValue\":{\"url\":\"https://example.com/file.pdf\",\"size\":1024}}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::CustomFieldsInputStringSchemaV3,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/customFieldsInputStringSchemaV3",
+        "{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"fieldValue\":\"9039160788\"}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::DeleteFollowersSuccessfulResponseDto,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/DeleteFollowersSuccessfulResponseDto",
+        "{\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"sx6wyHhbFdRXh302LLss\"],\"followersRemoved\":[\"Mx6wyHhbFdRXh302Luer\",\"Ka6wyHhbFdRXh302LLsAm\"]}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::DeleteUpdateOpportunitySuccessfulResponseDto,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/DeleteUpdateOpportunitySuccessfulResponseDto",
+        "{\"succeded\":true,\"success\":true}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::FollowersDto,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/FollowersDTO",
+        "{\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"sx6wyHhbFdRXh302Lunr\"]}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::GetPipelinesSuccessfulResponseDto,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/GetPipelinesSuccessfulResponseDto",
+        "{\"pipelines\":[]}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::GetPostOpportunitySuccessfulResponseDto,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/GetPostOpportunitySuccessfulResponseDto",
+        "{\"opportunity\":{}}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::LostReasonResponseSchema,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/LostReasonResponseSchema",
+        "{\"id\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"lost reason\",\"locationId\":\"location_id\",\"updatedAt\":\"2023-06-19T12:04:22.488Z\",\"createdAt\":\"2023-06-19T12:04:22.488Z\"}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::LostReasonsResponseSchema,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/LostReasonsResponseSchema",
+        "{\"lostReasons\":[],\"total\":100}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::OpportunitySearchBodyDto,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/OpportunitySearchBodyDTO",
+        "{\"locationId\":\"i2SpAtBVHSVea1sL6oah\",\"query\":\"john@deo.com\",\"limit\":20,\"page\":0,\"searchAfter\":[],\"additionalDetails\":{\"notes\":false,\"tasks\":false,\"calendarEvents\":false,\"unReadConversations\":false}}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::PipelinesResponseSchema,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/PipelinesResponseSchema",
+        "{\"id\":\"aWdODOBVOlH1RUFKWQke\",\"name\":\"new pipeline\",\"stages\":[],\"showInFunnel\":false,\"showInPieChart\":true,\"locationId\":\"dsjddjkndadqaja\",\"useOpportunityProbability\":true,\"colorRenderMode\":\"dot\"}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::PostSearchSuccessfulResponseDto,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/PostSearchSuccessfulResponseDto",
+        "{\"opportunities\":[],\"total\":100,\"stageAggregations\":[],\"aggregations\":{}}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::SearchMetaResponseSchema,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/SearchMetaResponseSchema",
+        "{\"total\":1,\"nextPageUrl\":\"http://localhost:5066/opportunities/search?q=&location_id=ve9EPM428h8vShlRW1KT&pipeline_id=&pipeline_stage_id=&status=&assigned_to+=&campaignId=&id=&order=&endDate=&startAfter=1625203104328&startAfterId=yWQobCRIhRguQtD2llvk&date=&limit=1&country=&page=1\",\"startAfterId\":\"yWQobCRIhRguQtD2llvk\",\"startAfter\":1625203104328,\"currentPage\":2,\"nextPage\":3,\"prevPage\":1}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::SearchOpportunitiesContactResponseSchema,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/SearchOpportunitiesContactResponseSchema",
+        "{\"id\":\"byMEV0NQinDhq8ZfiOi2\",\"name\":\"John Deo\",\"companyName\":\"Tesla Inc\",\"email\":\"john@deo.com\",\"phone\":\"+1202-555-0107\",\"tags\":[\"lead\",\"vip\"]}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::SearchOpportunitiesResponseSchema,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/SearchOpportunitiesResponseSchema",
+        "{\"id\":\"yWQobCRIhRguQtD2llvk\",\"name\":\"testing\",\"monetaryValue\":500,\"pipelineId\":\"VDm7RPYC2GLUvdpKmBfC\",\"pipelineStageId\":\"e93ba61a-53b3-45e7-985a-c7732dbcdb69\",\"assignedTo\":\"zT46WSCPbudrq4zhWMk6\",\"status\":\"open\",\"source\":\"\",\"lastStatusChangeAt\":\"2021-08-03T04:55:17.355Z\",\"lastStageChangeAt\":\"2021-08-03T04:55:17.355Z\",\"lastActionDate\":\"2021-08-03T04:55:17.355Z\",\"createdAt\":\"2021-08-03T04:55:17.355Z\",\"updatedAt\":\"2021-08-03T04:55:17.355Z\",\"forecastExpectedCloseDate\":\"2026-05-20\",\"forecastOriginalCloseDate\":\"2026-05-01\",\"forecastSlippageCount\":2,\"forecastDaysSlipped\":19,\"forecastLastSlippedAt\":\"2026-05-22T10:30:00.000Z\",\"forecastProbability\":20,\"effectiveProbability\":40,\"contactId\":\"zT46WSCPbudrq4zhWMk6\",\"locationId\":\"zT46WSCPbudrq4zhW\",\"contact\":{},\"notes\":[],\"tasks\":[],\"calendarEvents\":[],\"lostReasonId\":\"zT46WSCPbudrq4zhWMk6\",\"customFields\":[],\"followers\":[\"sx6wyHhbFdRXh302Lunr\"],\"externalObjectId\":\"ext_obj_12345\"}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::SearchSuccessfulResponseDto,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/SearchSuccessfulResponseDto",
+        "{\"opportunities\":[],\"meta\":{},\"aggregations\":{}}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::StageAggregationResponseDto,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/StageAggregationResponseDto",
+        "{\"pipelineStageId\":\"e93ba61a-53b3-45e7-985a-c7732dbcdb69\",\"totalCount\":12,\"totalValue\":24500,\"weightedValue\":14700,\"openValue\":18000,\"openWeightedValue\":10800,\"wonValue\":6500}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::UpdateOpportunityDtoV3,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/UpdateOpportunityDtoV3",
+        "{\"pipelineId\":\"bCkKGpDsyPP4peuKowkG\",\"name\":\"First Opps\",\"pipelineStageId\":\"7915dedc-8f18-44d5-8bc3-77c04e994a10\",\"status\":\"open\",\"monetaryValue\":220,\"forecastExpectedCloseDate\":\"2026-04-23\",\"forecastProbability\":20,\"assignedTo\":\"082goXVW3lIExEQPOnd3\",\"customFields\":[{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"fieldValue\":\"9039160788\"}]}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::UpdateStatusDto,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/UpdateStatusDto",
+        "{\"status\":\"open\",\"lostReasonId\":\"CLu7BaljjqrEjBGKTNNe\"}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::UpsertOpportunityDto,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/UpsertOpportunityDto",
+        "{\"id\":\"yWQobCRIhRguQtD2llvk\",\"pipelineId\":\"bCkKGpDsyPP4peuKowkG\",\"locationId\":\"CLu7BaljjqrEjBGKTNNe\",\"followers\":[],\"isRemoveAllFollowers\":true,\"followersActionType\":\"add\",\"name\":\"opportunity name\",\"status\":\"open\",\"pipelineStageId\":\"7915dedc-8f18-44d5-8bc3-77c04e994a10\",\"monetaryValue\":220,\"forecastExpectedCloseDate\":\"2026-04-23\",\"forecastProbability\":20,\"assignedTo\":\"082goXVW3lIExEQPOnd3\",\"lostReasonId\":\"CLu7BaljjqrEjBGKTNNe\"}",
+    );
+    round_trip::<
+        ghl_opportunities_v3::types::UpsertOpportunitySuccessfulResponseDto,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/UpsertOpportunitySuccessfulResponseDto",
+        "{\"opportunity\":{},\"new\":true}",
     );
 }
 
@@ -3921,6 +8402,274 @@ fn payments() {
 }
 
 #[test]
+fn payments_v3() {
+    round_trip::<
+        ghl_payments_v3::types::ApplyToFuturePaymentsConfig,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/ApplyToFuturePaymentsConfig",
+        "{\"type\":\"forever | fixed\",\"duration\":5,\"durationType\":\"months\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::ApplyToFuturePaymentsConfigDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/ApplyToFuturePaymentsConfigDto",
+        "{\"type\":\"fixed\",\"duration\":3,\"durationType\":\"months\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::CardDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/CardDto",
+        "{\"type\":\"mastercard\",\"last4\":\"1234\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::ChequeDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/ChequeDto",
+        "{\"number\":\"129-129-129-912\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::ConnectCustomProvidersConfigDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/ConnectCustomProvidersConfigDto",
+        "{\"live\":{\"apiKey\":\"y5ZQxryRFXZHvUJZdLeXXXXX\",\"publishableKey\":\"rzp_test_zPRoVMLOa0XXXX\"},\"test\":{\"apiKey\":\"y5ZQxryRFXZHvUJZdLeXXXXX\",\"publishableKey\":\"rzp_test_zPRoVMLOa0XXXX\"}}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::ConnectCustomProvidersResponseSchema,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/ConnectCustomProvidersResponseSchema",
+        "{\"name\":\"Company Paypal Integration\",\"description\":\"This payment gateway supports payments in India via UPI, Net banking, cards and wallets.\",\"paymentsUrl\":\"https://testpayment.paypal.com\",\"queryUrl\":\"https://testsubscription.paypal.com\",\"imageUrl\":\"https://testsubscription.paypal.com\",\"_id\":\"662a44ad19a2a44d3cd9d749\",\"locationId\":\"Lk3nlfk4lxlelVEwcW\",\"marketplaceAppId\":\"65f0b217a05c774da7f1efa5\",\"paymentProvider\":\"{ live: { liveMode: true }, test: { liveMode: false, apiKey: \\\"y5ZQxryRFXZHvUJZdLXXXXXX\\\", publishableKey: \\\"rzp_test_zPRoVMLOa0A9wo\\\" }}\",\"deleted\":true,\"createdAt\":\"2023-11-20T10:23:36.515Z\",\"updatedAt\":\"2024-01-23T09:57:04.846Z\",\"traceId\":\"302d2cf4-1ba0-4bf5-bc3b-f8fa76fda58a\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::CouponDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/CouponDto",
+        "{\"_id\":\"67f6c132d9485f9dacd5f123\",\"usageCount\":12,\"limitPerCustomer\":5,\"altId\":\"79t07PzK8Tvf73d12312\",\"altType\":\"location\",\"name\":\"NEWT6\",\"code\":\"NEWT6\",\"discountType\":\"percentage\",\"discountValue\":25,\"status\":\"scheduled\",\"startDate\":\"2025-04-30T18:30:00.000Z\",\"endDate\":\"2025-05-30T18:30:00.000Z\",\"applyToFuturePayments\":true,\"applyToFuturePaymentsConfig\":{\"type\":\"fixed\",\"duration\":3,\"durationType\":\"months\"},\"productIds\":[\"6241712be68f7a98102ba272\"],\"priceIds\":[\"6241712be68f7a98102ba272\"],\"variantIds\":[\"6241712be68f7a98102ba272\"],\"userId\":\"q0m15dTLGeiGOXG123123\",\"createdAt\":\"2025-04-09T18:49:22.026Z\",\"updatedAt\":\"2025-04-09T18:49:22.026Z\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::CreateCouponParams,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/CreateCouponParams",
+        "{\"altId\":\"BQdAwxa0ky1iK2sstLGJ\",\"altType\":\"location\",\"name\":\"New Year Sale\",\"code\":\"LEVELUPDAY2022\",\"discountType\":\"amount\",\"discountValue\":10,\"startDate\":\"2023-01-01T22:45:00.000Z\",\"endDate\":\"2023-01-31T22:45:00.000Z\",\"usageLimit\":10,\"productIds\":[\"6241712be68f7a98102ba272\"],\"priceIds\":[\"6241712be68f7a98102ba272\"],\"variantIds\":[\"6241712be68f7a98102ba272\"],\"applyToFuturePayments\":true,\"applyToFuturePaymentsConfig\":{\"type\":\"forever | fixed\",\"duration\":5,\"durationType\":\"months\"},\"limitPerCustomer\":true}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::CreateCouponResponseDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/CreateCouponResponseDto",
+        "{\"_id\":\"67f6c132d9485f9dacd5f123\",\"usageCount\":12,\"limitPerCustomer\":5,\"altId\":\"79t07PzK8Tvf73d12312\",\"altType\":\"location\",\"name\":\"NEWT6\",\"code\":\"NEWT6\",\"discountType\":\"percentage\",\"discountValue\":25,\"status\":\"scheduled\",\"startDate\":\"2025-04-30T18:30:00.000Z\",\"endDate\":\"2025-05-30T18:30:00.000Z\",\"applyToFuturePayments\":true,\"applyToFuturePaymentsConfig\":{\"type\":\"fixed\",\"duration\":3,\"durationType\":\"months\"},\"userId\":\"q0m15dTLGeiGOXG123123\",\"createdAt\":\"2025-04-09T18:49:22.026Z\",\"updatedAt\":\"2025-04-09T18:49:22.026Z\",\"traceId\":\"c667b18d-8f5e-44cf-a914\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::CreateCustomProvidersDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/CreateCustomProvidersDto",
+        "{\"name\":\"Company Paypal Integration\",\"description\":\"This payment gateway supports payments in India via UPI, Net banking, cards and wallets.\",\"paymentsUrl\":\"https://testpayment.paypal.com\",\"queryUrl\":\"https://testsubscription.paypal.com\",\"imageUrl\":\"https://testsubscription.paypal.com\",\"supportsSubscriptionSchedule\":true}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::CreateFulfillmentDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/CreateFulfillmentDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"trackings\":[{\"trackingNumber\":\"40012345678\",\"shippingCarrier\":\"FedEx\",\"trackingUrl\":\"https://www.fedex.com/wtrk/track/?trknbr=40012345678\"}],\"items\":[{\"priceId\":\"6578278e879ad2646715ba9c\",\"qty\":1}],\"notifyCustomer\":true}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::CreateFulfillmentResponseDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/CreateFulfillmentResponseDto",
+        "{\"status\":true,\"data\":{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"trackings\":[{\"trackingNumber\":\"40012345678\",\"shippingCarrier\":\"FedEx\",\"trackingUrl\":\"https://www.fedex.com/wtrk/track/?trknbr=40012345678\"}],\"_id\":\"655b33a82209e60b6adb87a5\",\"items\":[{\"_id\":\"6578278e879ad2646715ba9c\",\"name\":\"Iphone 15 pro\",\"product\":{\"_id\":\"655b33a82209e60b6adb87a5\",\"description\":\"This is a really awesome product\",\"variants\":[{\"id\":\"38s63qmxfr4\",\"name\":\"Size\",\"options\":[]}],\"locationId\":\"3SwdhCsvxI8Au3KsPJt6\",\"name\":\"Awesome Product\",\"productType\":\"PHYSICAL\",\"availableInStore\":true,\"createdAt\":\"2023-11-20T10:23:36.515Z\",\"updatedAt\":\"2024-01-23T09:57:04.846Z\",\"statementDescriptor\":\"abcde\",\"image\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png\",\"collectionIds\":[\"65d71377c326ea78e1c47df5\",\"65d71377c326ea78e1c47d34\"],\"isTaxesEnabled\":true,\"taxes\":[\"654492a4e6bef380114de15a\"],\"automaticTaxCategoryId\":\"65d71377c326ea78e1c47df5\",\"label\":{\"title\":\"Featured\",\"startDate\":\"2024-06-26T05:43:35.000Z\",\"endDate\":\"2024-06-30T05:43:39.000Z\"},\"slug\":\"washing-machine\"},\"price\":{\"_id\":\"655b33aa2209e60b6adb87a7\",\"membershipOffers\":[{\"label\":\"top_50\",\"value\":\"50\",\"_id\":\"655b33aa2209e60b6adb87a7\"}],\"variantOptionIds\":[\"h4z7u0im2q8\",\"h3nst2ltsnn\"],\"locationId\":\"3SwdhCsvxI8Au3KsPJt6\",\"product\":\"655b33a82209e60b6adb87a5\",\"userId\":\"6YAtzfzpmHAdj0e8GkKp\",\"name\":\"Red / S\",\"type\":\"one_time\",\"currency\":\"INR\",\"amount\":199999,\"recurring\":{\"interval\":\"day\",\"intervalCount\":1},\"createdAt\":\"2023-11-20T10:23:38.645Z\",\"updatedAt\":\"2024-01-23T09:57:04.852Z\",\"compareAtPrice\":2000000,\"availableQuantity\":5,\"allowOutOfStockPurchases\":true},\"qty\":1}],\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\"}}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::CreateWhiteLabelIntegrationProviderDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/CreateWhiteLabelIntegrationProviderDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"uniqueName\":\"easy-direct\",\"title\":\"Title\",\"provider\":\"authorize-net\",\"description\":\"Description\",\"imageUrl\":\"https://example.com/image.jpg\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::CreateWhitelabelIntegrationResponseDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/CreateWhitelabelIntegrationResponseDto",
+        "{\"_id\":\"65cb47dda50f4f13ced4b870\",\"altId\":\"Z4Bxl8J4SaPEPLq9IQ8g\",\"altType\":\"location\",\"title\":\"Example\",\"route\":\"epd\",\"provider\":\"nmi\",\"description\":\"Lorem\",\"imageUrl\":\"https://example.com/assets/pmd/img/payments/nmi-logo.webp\",\"createdAt\":\"2024-02-13T10:43:41.026Z\",\"updatedAt\":\"2024-02-13T10:43:41.026Z\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::CustomProviderKeys,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/CustomProviderKeys",
+        "{\"apiKey\":\"y5ZQxryRFXZHvUJZdLeXXXXX\",\"publishableKey\":\"rzp_test_zPRoVMLOa0XXXX\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::CustomRRuleOptionsDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/CustomRRuleOptionsDto",
+        "{\"intervalType\":\"monthly\",\"interval\":2,\"startDate\":\"2023-01-01\",\"startTime\":\"20:45:00\",\"endDate\":\"2029-11-01\",\"endTime\":\"18:45:00\",\"dayOfMonth\":15,\"dayOfWeek\":\"mo\",\"numOfWeek\":-1,\"monthOfYear\":\"jan\",\"count\":10,\"daysBefore\":5}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::DefaultPriceResponseDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/DefaultPriceResponseDto",
+        "{\"_id\":\"655b33aa2209e60b6adb87a7\",\"membershipOffers\":[{\"label\":\"top_50\",\"value\":\"50\",\"_id\":\"655b33aa2209e60b6adb87a7\"}],\"variantOptionIds\":[\"h4z7u0im2q8\",\"h3nst2ltsnn\"],\"locationId\":\"3SwdhCsvxI8Au3KsPJt6\",\"product\":\"655b33a82209e60b6adb87a5\",\"userId\":\"6YAtzfzpmHAdj0e8GkKp\",\"name\":\"Red / S\",\"type\":\"one_time\",\"currency\":\"INR\",\"amount\":199999,\"recurring\":{\"interval\":\"day\",\"intervalCount\":1},\"createdAt\":\"2023-11-20T10:23:38.645Z\",\"updatedAt\":\"2024-01-23T09:57:04.852Z\",\"compareAtPrice\":2000000,\"availableQuantity\":5,\"allowOutOfStockPurchases\":true}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::DefaultProductResponseDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/DefaultProductResponseDto",
+        "{\"_id\":\"655b33a82209e60b6adb87a5\",\"description\":\"This is a really awesome product\",\"variants\":[{\"id\":\"38s63qmxfr4\",\"name\":\"Size\",\"options\":[]}],\"locationId\":\"3SwdhCsvxI8Au3KsPJt6\",\"name\":\"Awesome Product\",\"productType\":\"PHYSICAL\",\"availableInStore\":true,\"createdAt\":\"2023-11-20T10:23:36.515Z\",\"updatedAt\":\"2024-01-23T09:57:04.846Z\",\"statementDescriptor\":\"abcde\",\"image\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png\",\"collectionIds\":[\"65d71377c326ea78e1c47df5\",\"65d71377c326ea78e1c47d34\"],\"isTaxesEnabled\":true,\"taxes\":[\"654492a4e6bef380114de15a\"],\"automaticTaxCategoryId\":\"65d71377c326ea78e1c47df5\",\"label\":{\"title\":\"Featured\",\"startDate\":\"2024-06-26T05:43:35.000Z\",\"endDate\":\"2024-06-30T05:43:39.000Z\"},\"slug\":\"washing-machine\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::DeleteCouponParams,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/DeleteCouponParams",
+        "{\"altId\":\"BQdAwxa0ky1iK2sstLGJ\",\"altType\":\"location\",\"id\":\"6241712be68f7a98102ba272\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::DeleteCouponResponseDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/DeleteCouponResponseDto",
+        "{\"success\":true,\"traceId\":\"c667b18d-8f5e-44cf-a914\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::FulfilledItem,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/FulfilledItem",
+        "{\"_id\":\"6578278e879ad2646715ba9c\",\"name\":\"Iphone 15 pro\",\"product\":{\"_id\":\"655b33a82209e60b6adb87a5\",\"description\":\"This is a really awesome product\",\"variants\":[{\"id\":\"38s63qmxfr4\",\"name\":\"Size\",\"options\":[]}],\"locationId\":\"3SwdhCsvxI8Au3KsPJt6\",\"name\":\"Awesome Product\",\"productType\":\"PHYSICAL\",\"availableInStore\":true,\"createdAt\":\"2023-11-20T10:23:36.515Z\",\"updatedAt\":\"2024-01-23T09:57:04.846Z\",\"statementDescriptor\":\"abcde\",\"image\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png\",\"collectionIds\":[\"65d71377c326ea78e1c47df5\",\"65d71377c326ea78e1c47d34\"],\"isTaxesEnabled\":true,\"taxes\":[\"654492a4e6bef380114de15a\"],\"automaticTaxCategoryId\":\"65d71377c326ea78e1c47df5\",\"label\":{\"title\":\"Featured\",\"startDate\":\"2024-06-26T05:43:35.000Z\",\"endDate\":\"2024-06-30T05:43:39.000Z\"},\"slug\":\"washing-machine\"},\"price\":{\"_id\":\"655b33aa2209e60b6adb87a7\",\"membershipOffers\":[{\"label\":\"top_50\",\"value\":\"50\",\"_id\":\"655b33aa2209e60b6adb87a7\"}],\"variantOptionIds\":[\"h4z7u0im2q8\",\"h3nst2ltsnn\"],\"locationId\":\"3SwdhCsvxI8Au3KsPJt6\",\"product\":\"655b33a82209e60b6adb87a5\",\"userId\":\"6YAtzfzpmHAdj0e8GkKp\",\"name\":\"Red / S\",\"type\":\"one_time\",\"currency\":\"INR\",\"amount\":199999,\"recurring\":{\"interval\":\"day\",\"intervalCount\":1},\"createdAt\":\"2023-11-20T10:23:38.645Z\",\"updatedAt\":\"2024-01-23T09:57:04.852Z\",\"compareAtPrice\":2000000,\"availableQuantity\":5,\"allowOutOfStockPurchases\":true},\"qty\":1}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::FulfillmentItems,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/FulfillmentItems",
+        "{\"priceId\":\"6578278e879ad2646715ba9c\",\"qty\":1}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::FulfillmentSchema,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/FulfillmentSchema",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"trackings\":[{\"trackingNumber\":\"40012345678\",\"shippingCarrier\":\"FedEx\",\"trackingUrl\":\"https://www.fedex.com/wtrk/track/?trknbr=40012345678\"}],\"_id\":\"655b33a82209e60b6adb87a5\",\"items\":[{\"_id\":\"6578278e879ad2646715ba9c\",\"name\":\"Iphone 15 pro\",\"product\":{\"_id\":\"655b33a82209e60b6adb87a5\",\"description\":\"This is a really awesome product\",\"variants\":[{\"id\":\"38s63qmxfr4\",\"name\":\"Size\",\"options\":[]}],\"locationId\":\"3SwdhCsvxI8Au3KsPJt6\",\"name\":\"Awesome Product\",\"productType\":\"PHYSICAL\",\"availableInStore\":true,\"createdAt\":\"2023-11-20T10:23:36.515Z\",\"updatedAt\":\"2024-01-23T09:57:04.846Z\",\"statementDescriptor\":\"abcde\",\"image\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png\",\"collectionIds\":[\"65d71377c326ea78e1c47df5\",\"65d71377c326ea78e1c47d34\"],\"isTaxesEnabled\":true,\"taxes\":[\"654492a4e6bef380114de15a\"],\"automaticTaxCategoryId\":\"65d71377c326ea78e1c47df5\",\"label\":{\"title\":\"Featured\",\"startDate\":\"2024-06-26T05:43:35.000Z\",\"endDate\":\"2024-06-30T05:43:39.000Z\"},\"slug\":\"washing-machine\"},\"price\":{\"_id\":\"655b33aa2209e60b6adb87a7\",\"membershipOffers\":[{\"label\":\"top_50\",\"value\":\"50\",\"_id\":\"655b33aa2209e60b6adb87a7\"}],\"variantOptionIds\":[\"h4z7u0im2q8\",\"h3nst2ltsnn\"],\"locationId\":\"3SwdhCsvxI8Au3KsPJt6\",\"product\":\"655b33a82209e60b6adb87a5\",\"userId\":\"6YAtzfzpmHAdj0e8GkKp\",\"name\":\"Red / S\",\"type\":\"one_time\",\"currency\":\"INR\",\"amount\":199999,\"recurring\":{\"interval\":\"day\",\"intervalCount\":1},\"createdAt\":\"2023-11-20T10:23:38.645Z\",\"updatedAt\":\"2024-01-23T09:57:04.852Z\",\"compareAtPrice\":2000000,\"availableQuantity\":5,\"allowOutOfStockPurchases\":true},\"qty\":1}],\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::FulfillmentTracking,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/FulfillmentTracking",
+        "{\"trackingNumber\":\"40012345678\",\"shippingCarrier\":\"FedEx\",\"trackingUrl\":\"https://www.fedex.com/wtrk/track/?trknbr=40012345678\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::GetOrderResponseSchema,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/GetOrderResponseSchema",
+        "{\"_id\":\"653f5e0cde5a1314e62a837c\",\"altId\":\"3SwdhCu3svxI8AKsPJt6\",\"altType\":\"location\",\"contactId\":\"XPLSw2SVagl12LMDeTmQ\",\"currency\":\"USD\",\"status\":\"completed\",\"createdAt\":\"2023-11-20T10:23:36.515Z\",\"updatedAt\":\"2024-01-23T09:57:04.846Z\",\"fulfillmentStatus\":\"unfulfilled\",\"contactSnapshot\":\"{ last_name: \\\"Mcclain\\\", type: \\\"lead\\\", first_name_lower_case: \\\"rogan\\\", email: \\\"anish+11@gohighlevel.com\\\", last_name_lower_case: \\\"mcclain\\\", location_id: \\\"o6241QsiRwUIJHyjuhos\\\", company_name: \\\"Jordan and Cox Trading\\\"}\",\"coupon\":\"{ code: \\\"FEST10\\\", _id: \\\"63455e48901b43d4ef364a20\\\" }\",\"trackingId\":\"63319ef9-de0a-4c84-aebd-3585fb4a0cdf\",\"fingerprint\":\"5d51db5a-42b0-4b04-ba88-2c046c982a3a\",\"meta\":\"{ couponSessionExpired: true }\",\"traceId\":\"d3b16a92-a8ed-4e6b-8467-844750f78ed5\",\"automaticTaxesCalculated\":true,\"taxCalculationProvider\":\"taxjar\",\"createdBy\":\"user123\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::GetSubscriptionResponseSchema,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/GetSubscriptionResponseSchema",
+        "{\"_id\":\"64bf78af39118e4011926cba\",\"altType\":\"location\",\"altId\":\"3SwdhCu3svxI8AKsPJt6\",\"contactId\":\"XPLSw2SVagl12LMDeTmQ\",\"contactSnapshot\":\"{ last_name: \\\"Mcclain\\\", type: \\\"lead\\\", first_name_lower_case: \\\"rogan\\\", email: \\\"anish+11@gohighlevel.com\\\", last_name_lower_case: \\\"mcclain\\\", location_id: \\\"o6241QsiRwUIJHyjuhos\\\", company_name: \\\"Jordan and Cox Trading\\\"}\",\"coupon\":\"{ _id: \\\"6374c6926d119a393fe1e556\\\", usageCount: 5260, altId: \\\"jVFIxsMY19D94nOSIOEO\\\", altType: \\\"location\\\", name: \\\"FREE-100%\\\", code: \\\"FREE100\\\", discountType: \\\"percentage\\\", discountValue: 100 }\",\"currency\":\"USD\",\"status\":\"active\",\"entityType\":\"order\",\"entityId\":\"62f4db0f3059ecee61379012\",\"subscriptionId\":\"I-0UE609H8E43P\",\"subscriptionSnapshot\":\"{ status: \\\"ACTIVE\\\", status_update_time: \\\"2022-08-16T11:06:53Z\\\", id: \\\"I-0UE609H8E43P\\\", plan_id: \\\"P-82K11750F0313430KMLRGE6Y\\\", start_time: \\\"2022-08-16T11:05:31Z\\\", quantity: 1 }\",\"paymentProvider\":\"{ type: \\\"paypal\\\", connectedAccount: { _id: \\\"64410debdc8f3b0503523abb\\\", merchantClientId: \\\"AeXtjrxdgsJiCPwQt5jML5pH-0mwmLs-tH7ub4Uo3IrDKvRl34FvJy8niI6E1wmS_pryIRdNllyVl58b\\\" } }\",\"ipAddress\":\"103.100.16.82\",\"createdAt\":\"2023-11-20T10:23:36.515Z\",\"updatedAt\":\"2024-01-23T09:57:04.846Z\",\"meta\":\"{ collection: \\\"transactionsv2\\\", id: \\\"6320652f0f664b6632006920\\\" }\",\"schedule\":{\"rrule\":{\"intervalType\":\"monthly\",\"interval\":2,\"startDate\":\"2023-01-01\",\"startTime\":\"20:45:00\",\"endDate\":\"2029-11-01\",\"endTime\":\"18:45:00\",\"dayOfMonth\":15,\"dayOfWeek\":\"mo\",\"numOfWeek\":-1,\"monthOfYear\":\"jan\",\"count\":10,\"daysBefore\":5}},\"autoPayment\":\"{ customerId: \\\"908879612\\\", paymentMethodId: \\\"908646635\\\" }\",\"recurringProduct\":\"{ locationId: \\\"Z4Bxl8J4SaPEPLq9IQ8g\\\", funnel: \\\"bQHJWKcyjiKjk4BHv91g\\\", step: \\\"2281a993-8a75-4b48-9912-571f29c99a74\\\", name: \\\"Sofa Set\\\" }\",\"canceledAt\":\"2023-11-20T10:23:36.515Z\",\"canceledBy\":\"qUuXUiB2AiA2DIthEicP\",\"traceId\":\"302d2cf4-1ba0-4bf5-bc3b-f8fa76fda58a\",\"createdBy\":\"user123\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::GetTxnResponseSchema,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/GetTxnResponseSchema",
+        "{\"_id\":\"61dd0feac077f72010f78804\",\"altType\":\"location\",\"altId\":\"3SwdhCu3svxI8AKsPJt6\",\"contactId\":\"XPLSw2SVagl12LMDeTmQ\",\"contactSnapshot\":\"{ last_name: \\\"Mcclain\\\", type: \\\"lead\\\", first_name_lower_case: \\\"rogan\\\", email: \\\"anish+11@gohighlevel.com\\\", last_name_lower_case: \\\"mcclain\\\", location_id: \\\"o6241QsiRwUIJHyjuhos\\\", company_name: \\\"Jordan and Cox Trading\\\"}\",\"currency\":\"USD\",\"status\":\"succeeded\",\"createdAt\":\"2023-11-20T10:23:36.515Z\",\"updatedAt\":\"2024-01-23T09:57:04.846Z\",\"entityType\":\"order\",\"entityId\":\"61dd0fe9c077f73e67f78803\",\"chargeId\":\"in_1KGcXDCScnf89tZohCsmImwE\",\"chargeSnapshot\":\"{ id: \\\"in_1KGcXDCScnf89tZohCsmImwE\\\", object: \\\"invoice\\\", account_country: \\\"US\\\",  account_name:  \\\"GHL-Testing\\\" }\",\"invoiceId\":\"in_1KGcXDCScnf89tZohCsmImwE\",\"subscriptionId\":\"sub_1KGcXDCScnf89tZoVkoEMCEL\",\"paymentProvider\":\"{ type: \\\"stripe\\\", connectedAccount: { _id: \\\"612ca676b484b241fef9d962\\\", accountId: \\\"acct_1Ihw53CScnf89tZo\\\" } }\",\"ipAddress\":\"107.178.194.224\",\"meta\":\"{ stepId: \\\"af7c731e-e36f-4152-bd1a-3f69a31d6d6d\\\", pageId: \\\"A8ltotc2jZxurJba4e3Y\\\", pageUrl: \\\"/v2/preview/A8ltotc2jZxurJba4e3Y\\\" }\",\"receiptId\":\"6492fbea489bc07892c6defb\",\"qboResponse\":\"{ domain: \\\"QBO\\\", sparse: false, Id: \\\"180\\\", SyncToken: \\\"0\\\", TotalAmt: 25 }\",\"traceId\":\"d3b16a92-a8ed-4e6b-8467-844750f78ed5\",\"mergedFromContactId\":\"XPLSw2SVagl12LMDeTmQ\",\"createdBy\":\"user123\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::ListCouponsResponseDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/ListCouponsResponseDto",
+        "{\"data\":[{\"_id\":\"67f6c132d9485f9dacd5f123\",\"usageCount\":12,\"limitPerCustomer\":5,\"altId\":\"79t07PzK8Tvf73d12312\",\"altType\":\"location\",\"name\":\"NEWT6\",\"code\":\"NEWT6\",\"discountType\":\"percentage\",\"discountValue\":25,\"status\":\"scheduled\",\"startDate\":\"2025-04-30T18:30:00.000Z\",\"endDate\":\"2025-05-30T18:30:00.000Z\",\"applyToFuturePayments\":true,\"applyToFuturePaymentsConfig\":{\"type\":\"fixed\",\"duration\":3,\"durationType\":\"months\"},\"productIds\":[\"6241712be68f7a98102ba272\"],\"priceIds\":[\"6241712be68f7a98102ba272\"],\"variantIds\":[\"6241712be68f7a98102ba272\"],\"userId\":\"q0m15dTLGeiGOXG123123\",\"createdAt\":\"2025-04-09T18:49:22.026Z\",\"updatedAt\":\"2025-04-09T18:49:22.026Z\"}],\"totalCount\":20,\"traceId\":\"c667b18d-8f5e-44cf-a914\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::ListFulfillmentResponseDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/ListFulfillmentResponseDto",
+        "{\"status\":true,\"data\":[{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"trackings\":[{\"trackingNumber\":\"40012345678\",\"shippingCarrier\":\"FedEx\",\"trackingUrl\":\"https://www.fedex.com/wtrk/track/?trknbr=40012345678\"}],\"_id\":\"655b33a82209e60b6adb87a5\",\"items\":[{\"_id\":\"6578278e879ad2646715ba9c\",\"name\":\"Iphone 15 pro\",\"product\":{\"_id\":\"655b33a82209e60b6adb87a5\",\"description\":\"This is a really awesome product\",\"variants\":[{\"id\":\"38s63qmxfr4\",\"name\":\"Size\",\"options\":[]}],\"locationId\":\"3SwdhCsvxI8Au3KsPJt6\",\"name\":\"Awesome Product\",\"productType\":\"PHYSICAL\",\"availableInStore\":true,\"createdAt\":\"2023-11-20T10:23:36.515Z\",\"updatedAt\":\"2024-01-23T09:57:04.846Z\",\"statementDescriptor\":\"abcde\",\"image\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png\",\"collectionIds\":[\"65d71377c326ea78e1c47df5\",\"65d71377c326ea78e1c47d34\"],\"isTaxesEnabled\":true,\"taxes\":[\"654492a4e6bef380114de15a\"],\"automaticTaxCategoryId\":\"65d71377c326ea78e1c47df5\",\"label\":{\"title\":\"Featured\",\"startDate\":\"2024-06-26T05:43:35.000Z\",\"endDate\":\"2024-06-30T05:43:39.000Z\"},\"slug\":\"washing-machine\"},\"price\":{\"_id\":\"655b33aa2209e60b6adb87a7\",\"membershipOffers\":[{\"label\":\"top_50\",\"value\":\"50\",\"_id\":\"655b33aa2209e60b6adb87a7\"}],\"variantOptionIds\":[\"h4z7u0im2q8\",\"h3nst2ltsnn\"],\"locationId\":\"3SwdhCsvxI8Au3KsPJt6\",\"product\":\"655b33a82209e60b6adb87a5\",\"userId\":\"6YAtzfzpmHAdj0e8GkKp\",\"name\":\"Red / S\",\"type\":\"one_time\",\"currency\":\"INR\",\"amount\":199999,\"recurring\":{\"interval\":\"day\",\"intervalCount\":1},\"createdAt\":\"2023-11-20T10:23:38.645Z\",\"updatedAt\":\"2024-01-23T09:57:04.852Z\",\"compareAtPrice\":2000000,\"availableQuantity\":5,\"allowOutOfStockPurchases\":true},\"qty\":1}],\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\"}]}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::ListOrdersResponseDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/ListOrdersResponseDto",
+        "{\"data\":[{\"_id\":\"653f5e0cde5a1314e62a837c\",\"altId\":\"3SwdhCu3svxI8AKsPJt6\",\"altType\":\"location\",\"contactId\":\"XPLSw2SVagl12LMDeTmQ\",\"contactName\":\"James Bond\",\"contactEmail\":\"james.bond@gohighlevel.com\",\"currency\":\"USD\",\"status\":\"completed\",\"sourceType\":\"funnel\",\"sourceName\":\"onestep\",\"sourceId\":\"kDj7BHej9Zyyq3QakJmz\",\"sourceMeta\":\"{ domain: \\\"app.gohighlevel.com\\\", pageId:  \\\"rBVhyYhMsbxbO8ZqOcei\\\", pageUrl:  \\\"/v2/preview/rBVhyYhMsbxbO8ZqOcei\\\", stepId:   \\\"5a772f62-3fbc-418b-af1b-be8929dd64c2\\\"}\",\"couponCode\":\"100PER\",\"createdAt\":\"2023-11-20T10:23:36.515Z\",\"updatedAt\":\"2024-01-23T09:57:04.846Z\",\"sourceSubType\":\"one_step_order_form\",\"fulfillmentStatus\":\"unfulfilled\",\"createdBy\":\"user123\"}],\"totalCount\":0}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::ListSubscriptionResponseDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/ListSubscriptionResponseDto",
+        "{\"data\":[{\"_id\":\"64bf78af39118e4011926cba\",\"altId\":\"3SwdhCu3svxI8AKsPJt6\",\"altType\":\"location\",\"contactId\":\"XPLSw2SVagl12LMDeTmQ\",\"contactName\":\"James Bond\",\"contactEmail\":\"james.bond@gohighlevel.com\",\"currency\":\"USD\",\"status\":\"active\",\"entityType\":\"order\",\"entityId\":\"62f4db0f3059ecee61379012\",\"entitySourceType\":\"funnel\",\"entitySourceName\":\"Attribution Funnel\",\"entitySourceId\":\"bevrkPbLaDNXFaqfLKMm\",\"entitySourceMeta\":\"{ domain: \\\"app.gohighlevel.com\\\", pageId:  \\\"sxC4lNhFIavEnLZh5KhC\\\", pageUrl:  \\\"/v2/preview/sxC4lNhFIavEnLZh5KhC\\\", stepId: \\\"7d303d1f-cb85-403d-b548-bf01de5c7bb0\\\" }\",\"subscriptionId\":\"I-0UE609H8E43P\",\"subscriptionSnapshot\":\"{ status: \\\"ACTIVE\\\", status_update_time: \\\"2022-08-16T11:06:53Z\\\", id: \\\"I-0UE609H8E43P\\\", plan_id: \\\"P-82K11750F0313430KMLRGE6Y\\\", start_time: \\\"2022-08-16T11:05:31Z\\\", quantity: 1 }\",\"paymentProviderType\":\"stripe\",\"paymentProviderConnectedAccount\":\"ATn0CqrzrWS5ak185Bsb1xCpyzBDOZ8WdRxyFotppLYePTDhiuQ49H5QXO_L-4HKk1GBn7f9_QhbNK2s\",\"ipAddress\":\"103.100.16.82\",\"createdAt\":\"2023-11-20T10:23:36.515Z\",\"updatedAt\":\"2023-11-20T10:23:36.515Z\",\"createdBy\":\"user123\"}],\"totalCount\":0}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::ListTxnsResponseDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/ListTxnsResponseDto",
+        "{\"data\":[{\"_id\":\"61dd0feac077f72010f78804\",\"altId\":\"3SwdhCu3svxI8AKsPJt6\",\"altType\":\"location\",\"contactId\":\"XPLSw2SVagl12LMDeTmQ\",\"mergedFromContactId\":\"XPLSw2SVagl12LMDeTmQ\",\"contactName\":\"James Bond\",\"contactEmail\":\"james.bond@gohighlevel.com\",\"currency\":\"USD\",\"status\":\"succeeded\",\"entityType\":\"order\",\"entityId\":\"61dd0fe9c077f73e67f78803\",\"entitySourceType\":\"funnel\",\"entitySourceSubType\":\"two_step_order_form\",\"entitySourceName\":\"new funnel\",\"entitySourceId\":\"BDBMEghdIUaqMPEsK349\",\"entitySourceMeta\":\"{ domain: \\\"app.gohighlevel.com\\\", pageId:  \\\"rBVhyYhMsbxbO8ZqOcei\\\", pageUrl:  \\\"/v2/preview/rBVhyYhMsbxbO8ZqOcei\\\", stepId:   \\\"5a772f62-3fbc-418b-af1b-be8929dd64c2\\\"}\",\"subscriptionId\":\"sub_1KGcXDCScnf89tZoVkoEMCEL\",\"chargeId\":\"in_1KGcXDCScnf89tZohCsmImwE\",\"chargeSnapshot\":\"{ id: \\\"in_1KGcXDCScnf89tZohCsmImwE\\\", object: \\\"invoice\\\", account_country: \\\"US\\\",  account_name:  \\\"GHL-Testing\\\" }\",\"paymentProviderType\":\"stripe\",\"paymentProviderConnectedAccount\":\"612ca676b484b241fef9d962\",\"ipAddress\":\"107.178.194.224\",\"createdAt\":\"2023-11-20T10:23:36.515Z\",\"updatedAt\":\"2023-11-20T10:23:36.515Z\",\"paymentMethod\":\"{ card: { \\\"brand\\\": \\\"discover\\\", \\\"last4\\\": \\\"0012\\\" } }\",\"fulfilledAt\":\"2023-11-20T10:27:36.515Z\",\"createdBy\":\"user123\"}],\"totalCount\":0}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::ListWhitelabelIntegrationProviderResponseDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/ListWhitelabelIntegrationProviderResponseDto",
+        "{\"providers\":{\"_id\":\"65cb47dda50f4f13ced4b870\",\"altId\":\"Z4Bxl8J4SaPEPLq9IQ8g\",\"altType\":\"location\",\"title\":\"Example\",\"route\":\"epd\",\"provider\":\"nmi\",\"description\":\"Lorem\",\"imageUrl\":\"https://example.com/assets/pmd/img/payments/nmi-logo.webp\",\"createdAt\":\"2024-02-13T10:43:41.026Z\",\"updatedAt\":\"2024-02-13T10:43:41.026Z\"}}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::MembershipOfferDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/MembershipOfferDto",
+        "{\"label\":\"top_50\",\"value\":\"50\",\"_id\":\"655b33aa2209e60b6adb87a7\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::OrderResponseSchema,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/OrderResponseSchema",
+        "{\"_id\":\"653f5e0cde5a1314e62a837c\",\"altId\":\"3SwdhCu3svxI8AKsPJt6\",\"altType\":\"location\",\"contactId\":\"XPLSw2SVagl12LMDeTmQ\",\"contactName\":\"James Bond\",\"contactEmail\":\"james.bond@gohighlevel.com\",\"currency\":\"USD\",\"status\":\"completed\",\"sourceType\":\"funnel\",\"sourceName\":\"onestep\",\"sourceId\":\"kDj7BHej9Zyyq3QakJmz\",\"sourceMeta\":\"{ domain: \\\"app.gohighlevel.com\\\", pageId:  \\\"rBVhyYhMsbxbO8ZqOcei\\\", pageUrl:  \\\"/v2/preview/rBVhyYhMsbxbO8ZqOcei\\\", stepId:   \\\"5a772f62-3fbc-418b-af1b-be8929dd64c2\\\"}\",\"couponCode\":\"100PER\",\"createdAt\":\"2023-11-20T10:23:36.515Z\",\"updatedAt\":\"2024-01-23T09:57:04.846Z\",\"sourceSubType\":\"one_step_order_form\",\"fulfillmentStatus\":\"unfulfilled\",\"createdBy\":\"user123\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::PostRecordOrderPaymentBody,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/PostRecordOrderPaymentBody",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"mode\":\"card\",\"card\":{\"type\":\"mastercard\",\"last4\":\"1234\"},\"cheque\":{\"number\":\"129-129-129-912\"},\"notes\":\"This was a direct payment\",\"amount\":100}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::ProductLabelDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/ProductLabelDto",
+        "{\"title\":\"Featured\",\"startDate\":\"2024-06-26T05:43:35.000Z\",\"endDate\":\"2024-06-30T05:43:39.000Z\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::ProductVariantDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/ProductVariantDto",
+        "{\"id\":\"38s63qmxfr4\",\"name\":\"Size\",\"options\":[]}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::RecurringDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/RecurringDto",
+        "{\"interval\":\"day\",\"intervalCount\":1}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::ScheduleOptionsDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/ScheduleOptionsDto",
+        "{\"rrule\":{\"intervalType\":\"monthly\",\"interval\":2,\"startDate\":\"2023-01-01\",\"startTime\":\"20:45:00\",\"endDate\":\"2029-11-01\",\"endTime\":\"18:45:00\",\"dayOfMonth\":15,\"dayOfWeek\":\"mo\",\"numOfWeek\":-1,\"monthOfYear\":\"jan\",\"count\":10,\"daysBefore\":5}}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::SubscriptionResponseSchema,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/SubscriptionResponseSchema",
+        "{\"_id\":\"64bf78af39118e4011926cba\",\"altId\":\"3SwdhCu3svxI8AKsPJt6\",\"altType\":\"location\",\"contactId\":\"XPLSw2SVagl12LMDeTmQ\",\"contactName\":\"James Bond\",\"contactEmail\":\"james.bond@gohighlevel.com\",\"currency\":\"USD\",\"status\":\"active\",\"entityType\":\"order\",\"entityId\":\"62f4db0f3059ecee61379012\",\"entitySourceType\":\"funnel\",\"entitySourceName\":\"Attribution Funnel\",\"entitySourceId\":\"bevrkPbLaDNXFaqfLKMm\",\"entitySourceMeta\":\"{ domain: \\\"app.gohighlevel.com\\\", pageId:  \\\"sxC4lNhFIavEnLZh5KhC\\\", pageUrl:  \\\"/v2/preview/sxC4lNhFIavEnLZh5KhC\\\", stepId: \\\"7d303d1f-cb85-403d-b548-bf01de5c7bb0\\\" }\",\"subscriptionId\":\"I-0UE609H8E43P\",\"subscriptionSnapshot\":\"{ status: \\\"ACTIVE\\\", status_update_time: \\\"2022-08-16T11:06:53Z\\\", id: \\\"I-0UE609H8E43P\\\", plan_id: \\\"P-82K11750F0313430KMLRGE6Y\\\", start_time: \\\"2022-08-16T11:05:31Z\\\", quantity: 1 }\",\"paymentProviderType\":\"stripe\",\"paymentProviderConnectedAccount\":\"ATn0CqrzrWS5ak185Bsb1xCpyzBDOZ8WdRxyFotppLYePTDhiuQ49H5QXO_L-4HKk1GBn7f9_QhbNK2s\",\"ipAddress\":\"103.100.16.82\",\"createdAt\":\"2023-11-20T10:23:36.515Z\",\"updatedAt\":\"2023-11-20T10:23:36.515Z\",\"createdBy\":\"user123\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::TxnResponseSchema,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/TxnResponseSchema",
+        "{\"_id\":\"61dd0feac077f72010f78804\",\"altId\":\"3SwdhCu3svxI8AKsPJt6\",\"altType\":\"location\",\"contactId\":\"XPLSw2SVagl12LMDeTmQ\",\"mergedFromContactId\":\"XPLSw2SVagl12LMDeTmQ\",\"contactName\":\"James Bond\",\"contactEmail\":\"james.bond@gohighlevel.com\",\"currency\":\"USD\",\"status\":\"succeeded\",\"entityType\":\"order\",\"entityId\":\"61dd0fe9c077f73e67f78803\",\"entitySourceType\":\"funnel\",\"entitySourceSubType\":\"two_step_order_form\",\"entitySourceName\":\"new funnel\",\"entitySourceId\":\"BDBMEghdIUaqMPEsK349\",\"entitySourceMeta\":\"{ domain: \\\"app.gohighlevel.com\\\", pageId:  \\\"rBVhyYhMsbxbO8ZqOcei\\\", pageUrl:  \\\"/v2/preview/rBVhyYhMsbxbO8ZqOcei\\\", stepId:   \\\"5a772f62-3fbc-418b-af1b-be8929dd64c2\\\"}\",\"subscriptionId\":\"sub_1KGcXDCScnf89tZoVkoEMCEL\",\"chargeId\":\"in_1KGcXDCScnf89tZohCsmImwE\",\"chargeSnapshot\":\"{ id: \\\"in_1KGcXDCScnf89tZohCsmImwE\\\", object: \\\"invoice\\\", account_country: \\\"US\\\",  account_name:  \\\"GHL-Testing\\\" }\",\"paymentProviderType\":\"stripe\",\"paymentProviderConnectedAccount\":\"612ca676b484b241fef9d962\",\"ipAddress\":\"107.178.194.224\",\"createdAt\":\"2023-11-20T10:23:36.515Z\",\"updatedAt\":\"2023-11-20T10:23:36.515Z\",\"paymentMethod\":\"{ card: { \\\"brand\\\": \\\"discover\\\", \\\"last4\\\": \\\"0012\\\" } }\",\"fulfilledAt\":\"2023-11-20T10:27:36.515Z\",\"createdBy\":\"user123\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::UpdateCouponParams,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/UpdateCouponParams",
+        "{\"altId\":\"BQdAwxa0ky1iK2sstLGJ\",\"altType\":\"location\",\"name\":\"New Year Sale\",\"code\":\"LEVELUPDAY2022\",\"discountType\":\"amount\",\"discountValue\":10,\"startDate\":\"2023-01-01T22:45:00.000Z\",\"endDate\":\"2023-01-31T22:45:00.000Z\",\"usageLimit\":10,\"productIds\":[\"6241712be68f7a98102ba272\"],\"priceIds\":[\"6241712be68f7a98102ba272\"],\"variantIds\":[\"6241712be68f7a98102ba272\"],\"applyToFuturePayments\":true,\"applyToFuturePaymentsConfig\":{\"type\":\"forever | fixed\",\"duration\":5,\"durationType\":\"months\"},\"limitPerCustomer\":true,\"id\":\"6241712be68f7a98102ba272\"}",
+    );
+    round_trip::<
+        ghl_payments_v3::types::UpdateCustomProviderCapabilitiesDto,
+    >(
+        "apps/v3/payments-v3.json#/components/schemas/UpdateCustomProviderCapabilitiesDto",
+        "{\"supportsSubscriptionSchedules\":true,\"companyId\":\"Yjnwuduw83e8x30sm0\",\"locationId\":\"Yjnwuduw83e8x30sm0\"}",
+    );
+}
+
+#[test]
 fn phone_system() {
     round_trip::<
         ghl_phone_system::types::ActiveNumbersResponse,
@@ -4005,6 +8754,58 @@ fn phone_system() {
     >(
         "apps/phone-system.json#/components/schemas/TwilioAccountResponseDto",
         "{\"id\":\"8xMPW85D2z5jgcTa5L1p\",\"account_sid\":\"ACxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\",\"under_ghl_account\":true,\"validate_sms\":true,\"location_id\":\"aa4PBpxnPc9bs4LSdiW7\",\"migration_status\":\"completed\",\"migration_numbers\":[],\"assigned_to_numbers\":{},\"numbers\":{\"+18705871861\":\"conversation\"},\"number_name\":{\"+18705871861\":\"My Number\"},\"new_account_sid\":\"\"}",
+    );
+}
+
+#[test]
+fn phone_system_v3() {
+    round_trip::<
+        ghl_phone_system_v3::types::ListNumberItemResponseDto,
+    >(
+        "apps/v3/phone-system-v3.json#/components/schemas/ListNumberItemResponseDto",
+        "{\"phoneNumber\":\"+17745678902\",\"friendlyName\":\"Main line\",\"sid\":\"PNXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\",\"countryCode\":\"US\",\"capabilities\":{\"voice\":true,\"sms\":true,\"mms\":true,\"fax\":false},\"type\":\"local\",\"isDefaultNumber\":true,\"linkedUser\":\"user-123\",\"linkedRingAllUsers\":[\"user-123\",\"user-456\"],\"inboundCallService\":{\"type\":\"ivr\",\"value\":\"flow-123\"},\"forwardingNumber\":\"+17745678903\",\"isGroupConversationEnabled\":true,\"addressSid\":\"ADXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\",\"bundleSid\":\"BUXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\",\"dateAdded\":\"2024-01-01T00:00:00.000Z\",\"dateUpdated\":\"2024-01-01T00:00:00.000Z\",\"dateCreated\":\"2024-01-01T00:00:00.000Z\",\"origin\":\"twilio\"}",
+    );
+    round_trip::<
+        ghl_phone_system_v3::types::ListNumbersV3Http200ResponseDto,
+    >(
+        "apps/v3/phone-system-v3.json#/components/schemas/ListNumbersV3Http200ResponseDto",
+        "{\"status\":\"success\",\"data\":{\"numbers\":[{\"phoneNumber\":\"+17745678902\",\"friendlyName\":\"Main line\",\"countryCode\":\"US\"}],\"isUnderLc\":true,\"pageSize\":50,\"page\":0,\"accountStatus\":\"active\",\"total\":1},\"message\":\"OK\",\"statusCode\":200}",
+    );
+    round_trip::<
+        ghl_phone_system_v3::types::ListNumbersV3ResponseDto,
+    >(
+        "apps/v3/phone-system-v3.json#/components/schemas/ListNumbersV3ResponseDto",
+        "{\"numbers\":[{\"phoneNumber\":\"+17745678902\",\"friendlyName\":\"Main line\",\"sid\":\"PNXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\",\"countryCode\":\"US\",\"capabilities\":{\"voice\":true,\"sms\":true,\"mms\":true,\"fax\":false},\"type\":\"local\",\"isDefaultNumber\":true}],\"isUnderLc\":true,\"pageSize\":50,\"page\":0,\"accountStatus\":\"active\",\"rcsSenderIds\":[{\"number\":\"rcs-sender-id\",\"numberType\":\"rcsSenderId\",\"friendlyName\":\"Brand Sender\",\"rcsMeta\":{\"brandId\":\"brand-123\"}}],\"total\":2}",
+    );
+    round_trip::<
+        ghl_phone_system_v3::types::NumberCapabilitiesDto,
+    >(
+        "apps/v3/phone-system-v3.json#/components/schemas/NumberCapabilitiesDto",
+        "{\"voice\":true,\"sms\":true,\"mms\":true,\"fax\":false}",
+    );
+    round_trip::<
+        ghl_phone_system_v3::types::PurchaseNumberForLocationV3Http201ResponseDto,
+    >(
+        "apps/v3/phone-system-v3.json#/components/schemas/PurchaseNumberForLocationV3Http201ResponseDto",
+        "{\"status\":\"success\",\"data\":{\"number\":\"+17745678902\",\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"id\":\"twilio-account-123\",\"underLcAccount\":false},\"message\":\"Number purchase successful\",\"statusCode\":201}",
+    );
+    round_trip::<
+        ghl_phone_system_v3::types::PurchaseNumberForLocationV3ResponseDto,
+    >(
+        "apps/v3/phone-system-v3.json#/components/schemas/PurchaseNumberForLocationV3ResponseDto",
+        "{\"number\":\"+17745678902\",\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"id\":\"twilio-account-123\",\"underLcAccount\":false}",
+    );
+    round_trip::<
+        ghl_phone_system_v3::types::PurchasePhoneNumberBodyDto,
+    >(
+        "apps/v3/phone-system-v3.json#/components/schemas/PurchasePhoneNumberBodyDto",
+        "{\"phoneNumber\":\"830236932\",\"addressSid\":\"ADXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\",\"bundleSid\":\"BUXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\",\"countryCode\":\"US\",\"numberType\":\"local\",\"paymentIntentId\":\"pi_3Oxxxxxxxxxxxxxxxxxxxx\",\"stripeAccountId\":\"acct_1Oxxxxxxxxxxxxxxxx\",\"paymentMethodId\":\"pm_1Oxxxxxxxxxxxxxxxx\",\"locality\":\"Austin\",\"region\":\"TX\",\"fingerprintId\":\"purchase-req-abc-123\",\"skipLocationKYC\":false}",
+    );
+    round_trip::<
+        ghl_phone_system_v3::types::RcsSenderIdResponseDto,
+    >(
+        "apps/v3/phone-system-v3.json#/components/schemas/RcsSenderIdResponseDto",
+        "{\"number\":\"rcs-sender-id\",\"numberType\":\"rcsSenderId\",\"friendlyName\":\"Brand Sender\",\"rcsMeta\":{\"brandId\":\"brand-123\"}}",
     );
 }
 
@@ -4280,6 +9081,280 @@ fn products() {
 }
 
 #[test]
+fn products_v3() {
+    round_trip::<
+        ghl_products_v3::types::BulkEditPriceDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/BulkEditPriceDto",
+        "{\"_id\":\"64a1b2c3d4e5f67890123456\",\"name\":\"Standard Plan\",\"amount\":99.99,\"currency\":\"USD\",\"compareAtPrice\":129.99,\"availableQuantity\":100,\"trackInventory\":true,\"allowOutOfStockPurchases\":false,\"sku\":\"SKU-001\",\"trialPeriod\":7,\"totalCycles\":12,\"setupFee\":25,\"shippingOptions\":{\"weight\":{\"value\":10,\"unit\":\"kg\"},\"dimensions\":{\"height\":10,\"width\":10,\"length\":10,\"unit\":\"cm\"}},\"recurring\":{\"interval\":\"day\",\"intervalCount\":1}}",
+    );
+    round_trip::<
+        ghl_products_v3::types::BulkEditProductDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/BulkEditProductDto",
+        "{\"_id\":\"64a1b2c3d4e5f67890123456\",\"name\":\"Premium Product\",\"description\":\"A high-quality premium product with excellent features and durability\",\"image\":\"https://example.com/product-image.jpg\",\"availableInStore\":true,\"prices\":[{\"_id\":\"64a1b2c3d4e5f67890123456\",\"name\":\"Standard Plan\",\"amount\":99.99,\"currency\":\"USD\",\"compareAtPrice\":129.99,\"availableQuantity\":100,\"trackInventory\":true,\"allowOutOfStockPurchases\":false,\"sku\":\"SKU-001\",\"trialPeriod\":7,\"totalCycles\":12,\"setupFee\":25,\"shippingOptions\":{\"weight\":{\"value\":10,\"unit\":\"kg\"},\"dimensions\":{\"height\":10,\"width\":10,\"length\":10,\"unit\":\"cm\"}},\"recurring\":{\"interval\":\"day\",\"intervalCount\":1}}],\"collectionIds\":[\"64a1b2c3d4e5f67890123458\",\"64a1b2c3d4e5f67890123459\"],\"isLabelEnabled\":true,\"isTaxesEnabled\":true,\"seo\":{\"title\":\"Best Sellers\",\"description\":\"Collections where all the best products are available\"},\"slug\":\"premium-product\",\"automaticTaxCategoryId\":\"64a1b2c3d4e5f67890123460\",\"taxInclusive\":false}",
+    );
+    round_trip::<
+        ghl_products_v3::types::BulkEditRequestDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/BulkEditRequestDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"products\":[{\"_id\":\"64a1b2c3d4e5f67890123456\",\"name\":\"Premium Product\",\"description\":\"A high-quality premium product with excellent features and durability\",\"image\":\"https://example.com/product-image.jpg\",\"availableInStore\":true,\"prices\":[{\"_id\":\"64a1b2c3d4e5f67890123456\",\"name\":\"Standard Plan\",\"amount\":99.99,\"currency\":\"USD\",\"compareAtPrice\":129.99,\"availableQuantity\":100,\"trackInventory\":true,\"allowOutOfStockPurchases\":false,\"sku\":\"SKU-001\",\"trialPeriod\":7,\"totalCycles\":12,\"setupFee\":25,\"shippingOptions\":{\"weight\":{\"value\":10,\"unit\":\"kg\"},\"dimensions\":{\"height\":10,\"width\":10,\"length\":10,\"unit\":\"cm\"}},\"recurring\":{\"interval\":\"day\",\"intervalCount\":1}}],\"collectionIds\":[\"64a1b2c3d4e5f67890123458\",\"64a1b2c3d4e5f67890123459\"],\"isLabelEnabled\":true,\"isTaxesEnabled\":true,\"seo\":{\"title\":\"Best Sellers\",\"description\":\"Collections where all the best products are available\"},\"slug\":\"premium-product\",\"automaticTaxCategoryId\":\"64a1b2c3d4e5f67890123460\",\"taxInclusive\":false}]}",
+    );
+    round_trip::<
+        ghl_products_v3::types::BulkEditResponseDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/BulkEditResponseDto",
+        "{\"message\":\"Products updated successfully\",\"status\":true,\"updatedCount\":5}",
+    );
+    round_trip::<
+        ghl_products_v3::types::BulkUpdateDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/BulkUpdateDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"type\":\"bulk-update-price\",\"productIds\":[\"5f8d0d55b54764421b7156c1\"],\"filters\":{\"collectionIds\":[\"5f8d0d55b54764421b7156c1\",\"5f8d0d55b54764421b7156c2\"],\"productType\":\"one-time\",\"availableInStore\":true,\"search\":\"blue t-shirt\"},\"price\":{\"type\":\"INCREASE_BY_AMOUNT\",\"value\":100,\"roundToWhole\":true},\"compareAtPrice\":{\"type\":\"INCREASE_BY_AMOUNT\",\"value\":100,\"roundToWhole\":true},\"currency\":\"USD\"}",
+    );
+    round_trip::<
+        ghl_products_v3::types::BulkUpdateFilters,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/BulkUpdateFilters",
+        "{\"collectionIds\":[\"5f8d0d55b54764421b7156c1\",\"5f8d0d55b54764421b7156c2\"],\"productType\":\"one-time\",\"availableInStore\":true,\"search\":\"blue t-shirt\"}",
+    );
+    round_trip::<
+        ghl_products_v3::types::BulkUpdateResponseDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/BulkUpdateResponseDto",
+        "{\"status\":true,\"message\":\"Successfully created\"}",
+    );
+    round_trip::<
+        ghl_products_v3::types::CollectionSchema,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/CollectionSchema",
+        "{\"_id\":\"655b33a82209e60b6adb87a5\",\"altId\":\"Z4Bxl8J4SaPEPLq9IQ8g\",\"name\":\"Best Sellers\",\"slug\":\"best-sellers\",\"image\":\"http://example.com/watermark.png\",\"seo\":{\"title\":\"Best Sellers\",\"description\":\"Collections where all the best products are available\"},\"createdAt\":\"2024-02-22T09:27:19.728Z\"}",
+    );
+    round_trip::<
+        ghl_products_v3::types::CollectionSeoDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/CollectionSEODto",
+        "{\"title\":\"Best Sellers\",\"description\":\"Collections where all the best products are available\"}",
+    );
+    round_trip::<
+        ghl_products_v3::types::CreateCollectionResponseDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/CreateCollectionResponseDto",
+        "{\"data\":{\"_id\":\"655b33a82209e60b6adb87a5\",\"altId\":\"Z4Bxl8J4SaPEPLq9IQ8g\",\"name\":\"Best Sellers\",\"slug\":\"best-sellers\",\"image\":\"http://example.com/watermark.png\",\"seo\":{\"title\":\"Best Sellers\",\"description\":\"Collections where all the best products are available\"},\"createdAt\":\"2024-02-22T09:27:19.728Z\"}}",
+    );
+    round_trip::<
+        ghl_products_v3::types::CreatePriceDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/CreatePriceDto",
+        "{\"name\":\"Price Name\",\"type\":\"one_time\",\"currency\":\"USD\",\"amount\":99.99,\"recurring\":{\"interval\":\"day\",\"intervalCount\":1},\"membershipOffers\":[{\"label\":\"top_50\",\"value\":\"50\",\"_id\":\"655b33aa2209e60b6adb87a7\"}],\"trialPeriod\":7,\"totalCycles\":12,\"setupFee\":10.99,\"variantOptionIds\":[\"option_id_1\",\"option_id_2\"],\"compareAtPrice\":19.99,\"locationId\":\"6578278e879ad2646715ba9c\",\"userId\":\"6578278e879ad2646715ba9c\",\"meta\":{\"source\":\"stripe\",\"sourceId\":\"123\",\"stripePriceId\":\"price_123\",\"internalSource\":\"agency_plan\"},\"trackInventory\":true,\"availableQuantity\":5,\"allowOutOfStockPurchases\":true,\"sku\":\"sku_123\",\"shippingOptions\":{\"weight\":{\"value\":10,\"unit\":\"kg\"},\"dimensions\":{\"height\":10,\"width\":10,\"length\":10,\"unit\":\"cm\"}},\"isDigitalProduct\":true}",
+    );
+    round_trip::<
+        ghl_products_v3::types::CreatePriceResponseDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/CreatePriceResponseDto",
+        "{\"_id\":\"655b33aa2209e60b6adb87a7\",\"membershipOffers\":[{\"label\":\"top_50\",\"value\":\"50\",\"_id\":\"655b33aa2209e60b6adb87a7\"}],\"variantOptionIds\":[\"h4z7u0im2q8\",\"h3nst2ltsnn\"],\"locationId\":\"3SwdhCsvxI8Au3KsPJt6\",\"product\":\"655b33a82209e60b6adb87a5\",\"userId\":\"6YAtzfzpmHAdj0e8GkKp\",\"name\":\"Red / S\",\"type\":\"one_time\",\"currency\":\"INR\",\"amount\":199999,\"recurring\":{\"interval\":\"day\",\"intervalCount\":1},\"createdAt\":\"2023-11-20T10:23:38.645Z\",\"updatedAt\":\"2024-01-23T09:57:04.852Z\",\"compareAtPrice\":2000000,\"availableQuantity\":5,\"allowOutOfStockPurchases\":true}",
+    );
+    round_trip::<
+        ghl_products_v3::types::CreateProductCollectionsDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/CreateProductCollectionsDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"LOCATION\",\"collectionId\":\"66057f9d28536eae584ec047\",\"name\":\"Best Sellers\",\"slug\":\"best-sellers\",\"image\":\"http://example.com/watermark.png\",\"seo\":{\"title\":\"Best Sellers\",\"description\":\"Collections where all the best products are available\"}}",
+    );
+    round_trip::<
+        ghl_products_v3::types::CreateProductDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/CreateProductDto",
+        "{\"name\":\"Awesome Product\",\"locationId\":\"3SwdhCsvxI8Au3KsPJt6\",\"description\":\"Product description goes here.\",\"productType\":\"DIGITAL\",\"image\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png\",\"statementDescriptor\":\"abcde\",\"availableInStore\":true,\"medias\":[{\"id\":\"fzrgusiuu0m\",\"title\":\"1dd7dcd0-e71d-4cf7-a06b-6d47723d6a29.png\",\"url\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/sample.png\",\"type\":\"image\",\"isFeatured\":true}],\"variants\":[{\"id\":\"38s63qmxfr4\",\"name\":\"Size\",\"options\":[{\"id\":\"h4z7u0im2q8\",\"name\":\"XL\"}]}],\"collectionIds\":[\"65d71377c326ea78e1c47df5\",\"65d71377c326ea78e1c47d34\"],\"isTaxesEnabled\":true,\"taxes\":[\"654492a4e6bef380114de15a\"],\"automaticTaxCategoryId\":\"65d71377c326ea78e1c47df5\",\"isLabelEnabled\":true,\"label\":{\"title\":\"Featured\",\"startDate\":\"2024-06-26T05:43:35.000Z\",\"endDate\":\"2024-06-30T05:43:39.000Z\"},\"slug\":\"awesome-product\",\"seo\":{\"title\":\"Best Sellers\",\"description\":\"Collections where all the best products are available\"},\"taxInclusive\":true}",
+    );
+    round_trip::<
+        ghl_products_v3::types::CreateProductResponseDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/CreateProductResponseDto",
+        "{\"_id\":\"655b33a82209e60b6adb87a5\",\"description\":\"This is a really awesome product\",\"variants\":[{\"id\":\"38s63qmxfr4\",\"name\":\"Size\",\"options\":[{\"id\":\"h4z7u0im2q8\",\"name\":\"XL\"}]}],\"locationId\":\"3SwdhCsvxI8Au3KsPJt6\",\"name\":\"Awesome Product\",\"productType\":\"PHYSICAL\",\"availableInStore\":true,\"createdAt\":\"2023-11-20T10:23:36.515Z\",\"updatedAt\":\"2024-01-23T09:57:04.846Z\",\"statementDescriptor\":\"abcde\",\"image\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png\",\"collectionIds\":[\"65d71377c326ea78e1c47df5\",\"65d71377c326ea78e1c47d34\"],\"isTaxesEnabled\":true,\"taxes\":[\"654492a4e6bef380114de15a\"],\"automaticTaxCategoryId\":\"65d71377c326ea78e1c47df5\",\"label\":{\"title\":\"Featured\",\"startDate\":\"2024-06-26T05:43:35.000Z\",\"endDate\":\"2024-06-30T05:43:39.000Z\"},\"slug\":\"washing-machine\"}",
+    );
+    round_trip::<
+        ghl_products_v3::types::DefaultCollectionResponseDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/DefaultCollectionResponseDto",
+        "{\"data\":null,\"status\":true}",
+    );
+    round_trip::<
+        ghl_products_v3::types::DeletePriceResponseDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/DeletePriceResponseDto",
+        "{\"status\":true}",
+    );
+    round_trip::<
+        ghl_products_v3::types::GetInventoryResponseDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/GetInventoryResponseDto",
+        "{\"inventory\":[{\"_id\":\"6241712be68f7a98102ba272\",\"name\":\"Medium T-shirt\",\"availableQuantity\":50,\"sku\":\"TSHIRT-MED-001\",\"allowOutOfStockPurchases\":false,\"product\":\"6241712be68f7a98102ba270\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\",\"image\":\"https://example.com/images/product.jpg\",\"productName\":\"T-shirt\"}],\"total\":{\"total\":100}}",
+    );
+    round_trip::<
+        ghl_products_v3::types::GetProductStatsResponseDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/GetProductStatsResponseDto",
+        "{\"totalProducts\":100,\"includedInStore\":80,\"excludedFromStore\":20}",
+    );
+    round_trip::<
+        ghl_products_v3::types::InventoryItemDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/InventoryItemDto",
+        "{\"_id\":\"6241712be68f7a98102ba272\",\"name\":\"Medium T-shirt\",\"availableQuantity\":50,\"sku\":\"TSHIRT-MED-001\",\"allowOutOfStockPurchases\":false,\"product\":\"6241712be68f7a98102ba270\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\",\"image\":\"https://example.com/images/product.jpg\",\"productName\":\"T-shirt\"}",
+    );
+    round_trip::<
+        ghl_products_v3::types::ListPricesResponseDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/ListPricesResponseDto",
+        "{\"prices\":[{\"_id\":\"655b33aa2209e60b6adb87a7\",\"membershipOffers\":[{\"label\":\"top_50\",\"value\":\"50\",\"_id\":\"655b33aa2209e60b6adb87a7\"}],\"variantOptionIds\":[\"h4z7u0im2q8\",\"h3nst2ltsnn\"],\"locationId\":\"3SwdhCsvxI8Au3KsPJt6\",\"product\":\"655b33a82209e60b6adb87a5\",\"userId\":\"6YAtzfzpmHAdj0e8GkKp\",\"name\":\"Red / S\",\"type\":\"one_time\",\"currency\":\"INR\",\"amount\":199999,\"recurring\":{\"interval\":\"day\",\"intervalCount\":1},\"createdAt\":\"2023-11-20T10:23:38.645Z\",\"updatedAt\":\"2024-01-23T09:57:04.852Z\",\"compareAtPrice\":2000000,\"availableQuantity\":5,\"allowOutOfStockPurchases\":true}],\"total\":10}",
+    );
+    round_trip::<
+        ghl_products_v3::types::ListProductsResponseDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/ListProductsResponseDto",
+        "{\"products\":[{\"_id\":\"655b33a82209e60b6adb87a5\",\"description\":\"This is a really awesome product\",\"variants\":[{\"id\":\"38s63qmxfr4\",\"name\":\"Size\",\"options\":[{\"id\":\"h4z7u0im2q8\",\"name\":\"XL\"}]}],\"locationId\":\"3SwdhCsvxI8Au3KsPJt6\",\"name\":\"Awesome Product\",\"productType\":\"PHYSICAL\",\"availableInStore\":true,\"createdAt\":\"2023-11-20T10:23:36.515Z\",\"updatedAt\":\"2024-01-23T09:57:04.846Z\",\"statementDescriptor\":\"abcde\",\"image\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png\",\"collectionIds\":[\"65d71377c326ea78e1c47df5\",\"65d71377c326ea78e1c47d34\"],\"isTaxesEnabled\":true,\"taxes\":[\"654492a4e6bef380114de15a\"],\"automaticTaxCategoryId\":\"65d71377c326ea78e1c47df5\",\"label\":{\"title\":\"Featured\",\"startDate\":\"2024-06-26T05:43:35.000Z\",\"endDate\":\"2024-06-30T05:43:39.000Z\"},\"slug\":\"washing-machine\"}],\"total\":[{\"total\":20}]}",
+    );
+    round_trip::<
+        ghl_products_v3::types::ListProductsStats,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/ListProductsStats",
+        "{\"total\":20}",
+    );
+    round_trip::<
+        ghl_products_v3::types::MembershipOfferDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/MembershipOfferDto",
+        "{\"label\":\"top_50\",\"value\":\"50\",\"_id\":\"655b33aa2209e60b6adb87a7\"}",
+    );
+    round_trip::<
+        ghl_products_v3::types::PriceDimensionsDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/PriceDimensionsDto",
+        "{\"height\":10,\"width\":10,\"length\":10,\"unit\":\"cm\"}",
+    );
+    round_trip::<
+        ghl_products_v3::types::PriceMetaDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/PriceMetaDto",
+        "{\"source\":\"stripe\",\"sourceId\":\"123\",\"stripePriceId\":\"price_123\",\"internalSource\":\"agency_plan\"}",
+    );
+    round_trip::<
+        ghl_products_v3::types::PriceUpdateField,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/PriceUpdateField",
+        "{\"type\":\"INCREASE_BY_AMOUNT\",\"value\":100,\"roundToWhole\":true}",
+    );
+    round_trip::<
+        ghl_products_v3::types::ProductLabelDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/ProductLabelDto",
+        "{\"title\":\"Featured\",\"startDate\":\"2024-06-26T05:43:35.000Z\",\"endDate\":\"2024-06-30T05:43:39.000Z\"}",
+    );
+    round_trip::<
+        ghl_products_v3::types::ProductMediaDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/ProductMediaDto",
+        "{\"id\":\"fzrgusiuu0m\",\"title\":\"1dd7dcd0-e71d-4cf7-a06b-6d47723d6a29.png\",\"url\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/sample.png\",\"type\":\"image\",\"isFeatured\":true}",
+    );
+    round_trip::<
+        ghl_products_v3::types::ProductReviewDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/ProductReviewDto",
+        "{\"headline\":\"Amazing product with great quality\",\"comment\":\"This product exceeded my expectations in terms of quality and performance. Highly recommended!\",\"user\":{\"name\":\"John Doe\",\"email\":\"example@example.com\",\"phone\":\"+1-555-555-5555\",\"isCustomer\":true}}",
+    );
+    round_trip::<
+        ghl_products_v3::types::ProductVariantDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/ProductVariantDto",
+        "{\"id\":\"38s63qmxfr4\",\"name\":\"Size\",\"options\":[{\"id\":\"h4z7u0im2q8\",\"name\":\"XL\"}]}",
+    );
+    round_trip::<
+        ghl_products_v3::types::ProductVariantOptionDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/ProductVariantOptionDto",
+        "{\"id\":\"h4z7u0im2q8\",\"name\":\"XL\"}",
+    );
+    round_trip::<
+        ghl_products_v3::types::RecurringDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/RecurringDto",
+        "{\"interval\":\"day\",\"intervalCount\":1}",
+    );
+    round_trip::<
+        ghl_products_v3::types::ShippingOptionsDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/ShippingOptionsDto",
+        "{\"weight\":{\"value\":10,\"unit\":\"kg\"},\"dimensions\":{\"height\":10,\"width\":10,\"length\":10,\"unit\":\"cm\"}}",
+    );
+    round_trip::<
+        ghl_products_v3::types::UpdateDisplayPriorityBodyDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/UpdateDisplayPriorityBodyDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"products\":[]}",
+    );
+    round_trip::<
+        ghl_products_v3::types::UpdateInventoryDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/UpdateInventoryDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"items\":[{\"priceId\":\"5e9f8f8f8f8f8f8f8f8f8f8\",\"availableQuantity\":10,\"allowOutOfStockPurchases\":false}]}",
+    );
+    round_trip::<
+        ghl_products_v3::types::UpdateInventoryItemDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/UpdateInventoryItemDto",
+        "{\"priceId\":\"5e9f8f8f8f8f8f8f8f8f8f8\",\"availableQuantity\":10,\"allowOutOfStockPurchases\":false}",
+    );
+    round_trip::<
+        ghl_products_v3::types::UpdateProductCollectionsDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/UpdateProductCollectionsDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"LOCATION\",\"name\":\"Best Sellers\",\"slug\":\"best-sellers\",\"image\":\"http://example.com/watermark.png\",\"seo\":{\"title\":\"Best Sellers\",\"description\":\"Collections where all the best products are available\"}}",
+    );
+    round_trip::<
+        ghl_products_v3::types::UpdateProductDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/UpdateProductDto",
+        "{\"name\":\"Awesome Product\",\"locationId\":\"3SwdhCsvxI8Au3KsPJt6\",\"description\":\"Product description goes here.\",\"productType\":\"DIGITAL\",\"image\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png\",\"statementDescriptor\":\"abcde\",\"availableInStore\":true,\"medias\":[{\"id\":\"fzrgusiuu0m\",\"title\":\"1dd7dcd0-e71d-4cf7-a06b-6d47723d6a29.png\",\"url\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/sample.png\",\"type\":\"image\",\"isFeatured\":true}],\"variants\":[{\"id\":\"38s63qmxfr4\",\"name\":\"Size\",\"options\":[{\"id\":\"h4z7u0im2q8\",\"name\":\"XL\"}]}],\"collectionIds\":[\"65d71377c326ea78e1c47df5\",\"65d71377c326ea78e1c47d34\"],\"isTaxesEnabled\":true,\"taxes\":[\"654492a4e6bef380114de15a\"],\"automaticTaxCategoryId\":\"65d71377c326ea78e1c47df5\",\"isLabelEnabled\":true,\"label\":{\"title\":\"Featured\",\"startDate\":\"2024-06-26T05:43:35.000Z\",\"endDate\":\"2024-06-30T05:43:39.000Z\"},\"slug\":\"awesome-product\",\"seo\":{\"title\":\"Best Sellers\",\"description\":\"Collections where all the best products are available\"},\"taxInclusive\":true}",
+    );
+    round_trip::<
+        ghl_products_v3::types::UpdateProductReviewDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/UpdateProductReviewDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"productId\":\"6578278e879ad2646715ba9c\",\"status\":\"approved\",\"reply\":[{\"headline\":\"Amazing product with great quality\",\"comment\":\"This product exceeded my expectations in terms of quality and performance. Highly recommended!\",\"user\":{\"name\":\"John Doe\",\"email\":\"example@example.com\",\"phone\":\"+1-555-555-5555\",\"isCustomer\":true}}],\"headline\":\"Amazing product with great quality\",\"detail\":\"The product is for sure a must and recommended buy\"}",
+    );
+    round_trip::<
+        ghl_products_v3::types::UpdateProductReviewObjectDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/UpdateProductReviewObjectDto",
+        "{\"reviewId\":\"6578278e879ad2646715ba9c\",\"productId\":\"6578278e879ad2646715ba9d\",\"storeId\":\"a1b2c3d4e5f6g7h8i9j0k1l2\"}",
+    );
+    round_trip::<
+        ghl_products_v3::types::UpdateProductReviewsDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/UpdateProductReviewsDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"reviews\":[{\"reviewId\":\"6578278e879ad2646715ba9c\",\"productId\":\"6578278e879ad2646715ba9d\",\"storeId\":\"a1b2c3d4e5f6g7h8i9j0k1l2\"}],\"status\":\"approved\"}",
+    );
+    round_trip::<
+        ghl_products_v3::types::UpdateProductStoreDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/UpdateProductStoreDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"action\":\"include\",\"productIds\":[\"productId1\",\"productId2\"]}",
+    );
+    round_trip::<
+        ghl_products_v3::types::UserDetailsDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/UserDetailsDto",
+        "{\"name\":\"John Doe\",\"email\":\"example@example.com\",\"phone\":\"+1-555-555-5555\",\"isCustomer\":true}",
+    );
+    round_trip::<
+        ghl_products_v3::types::WeightOptionsDto,
+    >(
+        "apps/v3/products-v3.json#/components/schemas/WeightOptionsDto",
+        "{\"value\":10,\"unit\":\"kg\"}",
+    );
+}
+
+#[test]
 fn proposals() {
     round_trip::<
         ghl_proposals::types::BadRequestDto,
@@ -4369,6 +9444,100 @@ fn proposals() {
         ghl_proposals::types::UnauthorizedDto,
     >(
         "apps/proposals.json#/components/schemas/UnauthorizedDTO",
+        "{\"statusCode\":401,\"message\":\"Invalid token: access token is invalid\",\"error\":\"Unauthorized\"}",
+    );
+}
+
+#[test]
+fn proposals_v3() {
+    round_trip::<
+        ghl_proposals_v3::types::BadRequestDto,
+    >(
+        "apps/v3/proposals-v3.json#/components/schemas/BadRequestDTO",
+        "{\"statusCode\":400,\"message\":\"Bad Request\"}",
+    );
+    round_trip::<
+        ghl_proposals_v3::types::CcRecipientItem,
+    >(
+        "apps/v3/proposals-v3.json#/components/schemas/CCRecipientItem",
+        "{\"email\":\"jim@gmail.com\",\"id\":\"contactId\",\"imageUrl\":\"https://example.com/image.jpg\",\"contactName\":\"Jim Anton\",\"firstName\":\"Jim\",\"lastName\":\"Anton\"}",
+    );
+    round_trip::<
+        ghl_proposals_v3::types::DiscountDto,
+    >(
+        "apps/v3/proposals-v3.json#/components/schemas/DiscountDto",
+        "{\"id\":\"123456\",\"value\":10,\"type\":\"percentage\"}",
+    );
+    round_trip::<
+        ghl_proposals_v3::types::DocumentDto,
+    >(
+        "apps/v3/proposals-v3.json#/components/schemas/DocumentDto",
+        "{\"locationId\":\"hTlkh7t8gujsahgg93\",\"documentId\":\"hTlkh7t8gujsahgg93\",\"_id\":\"67ac9a51106ee8311e911XXXX\",\"name\":\"Document Name\",\"type\":\"proposal\",\"deleted\":false,\"isExpired\":false,\"documentRevision\":1,\"fillableFields\":[{\"fieldId\":\"text_field_1\",\"isRequired\":true,\"hasCompleted\":true,\"recipient\":\"John Doe\",\"entityType\":\"contacts\",\"id\":\"2d0a6fe1-d519-4198-8785-3da1d7cab925\",\"type\":\"Page\",\"value\":\"John Doe\"}],\"grandTotal\":{\"amount\":100,\"currency\":\"USD\",\"discountPercentage\":15,\"discounts\":[{\"id\":\"123456\",\"value\":10,\"type\":\"percentage\"}]},\"locale\":\"en-US\",\"status\":[],\"paymentStatus\":[],\"recipients\":[{\"id\":\"u240JcS0E5qE0ziHnwMm\",\"firstName\":\"Jim\",\"lastName\":\"Anton\",\"email\":\"jim@gmail.com\",\"phoneNumber\":\"+1234567890\",\"phone\":\"1234567890\",\"hasCompleted\":true,\"role\":\"signer\",\"isPrimary\":true,\"signingOrder\":1,\"imgUrl\":\"base64 image url\",\"ip\":\"123.123.123.123\",\"userAgent\":\"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36\",\"signedDate\":\"2025-02-03T18:30:00.000Z\",\"contactName\":\"Jim Anton\",\"country\":\"United States\",\"entityName\":\"Jim Anton\",\"initialsImgUrl\":\"base64 image url\",\"lastViewedAt\":\"2025-02-03T18:30:00.000Z\",\"shareLink\":\"https://www.google.com\"}],\"links\":[{\"referenceId\":\"550e8400-e29b-41d4-a716-446655440000\",\"documentId\":\"c1e87a91-93b2-4b78-821f-85cf0e1f925b\",\"recipientId\":\"u240JcS0E5qE0ziHnwMm\",\"entityName\":\"contacts\",\"recipientCategory\":\"recipient\",\"documentRevision\":1,\"createdBy\":\"b6d8fa28-1112-4dc7-b9d2-f22b75a477ea\",\"deleted\":false}],\"updatedAt\":\"2025-02-03T18:30:00.000Z\",\"createdAt\":\"2025-02-14T18:29:59.999Z\"}",
+    );
+    round_trip::<
+        ghl_proposals_v3::types::DocumentListResponseDto,
+    >(
+        "apps/v3/proposals-v3.json#/components/schemas/DocumentListResponseDto",
+        "{\"documents\":[{\"locationId\":\"hTlkh7t8gujsahgg93\",\"documentId\":\"hTlkh7t8gujsahgg93\",\"_id\":\"67ac9a51106ee8311e911XXXX\",\"name\":\"Document Name\",\"type\":\"proposal\",\"deleted\":false,\"isExpired\":false,\"documentRevision\":1,\"fillableFields\":[{\"fieldId\":\"text_field_1\",\"isRequired\":true,\"hasCompleted\":true,\"recipient\":\"John Doe\",\"entityType\":\"contacts\",\"id\":\"2d0a6fe1-d519-4198-8785-3da1d7cab925\",\"type\":\"Page\",\"value\":\"John Doe\"}],\"grandTotal\":{\"amount\":100,\"currency\":\"USD\",\"discountPercentage\":15,\"discounts\":[{\"id\":\"123456\",\"value\":10,\"type\":\"percentage\"}]},\"locale\":\"en-US\",\"status\":[],\"paymentStatus\":[],\"recipients\":[{\"id\":\"u240JcS0E5qE0ziHnwMm\",\"firstName\":\"Jim\",\"lastName\":\"Anton\",\"email\":\"jim@gmail.com\",\"phoneNumber\":\"+1234567890\",\"phone\":\"1234567890\",\"hasCompleted\":true,\"role\":\"signer\",\"isPrimary\":true,\"signingOrder\":1,\"imgUrl\":\"base64 image url\",\"ip\":\"123.123.123.123\",\"userAgent\":\"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36\",\"signedDate\":\"2025-02-03T18:30:00.000Z\",\"contactName\":\"Jim Anton\",\"country\":\"United States\",\"entityName\":\"Jim Anton\",\"initialsImgUrl\":\"base64 image url\",\"lastViewedAt\":\"2025-02-03T18:30:00.000Z\",\"shareLink\":\"https://www.google.com\"}],\"links\":[{\"referenceId\":\"550e8400-e29b-41d4-a716-446655440000\",\"documentId\":\"c1e87a91-93b2-4b78-821f-85cf0e1f925b\",\"recipientId\":\"u240JcS0E5qE0ziHnwMm\",\"entityName\":\"contacts\",\"recipientCategory\":\"recipient\",\"documentRevision\":1,\"createdBy\":\"b6d8fa28-1112-4dc7-b9d2-f22b75a477ea\",\"deleted\":false}],\"updatedAt\":\"2025-02-03T18:30:00.000Z\",\"createdAt\":\"2025-02-14T18:29:59.999Z\"}],\"total\":10}",
+    );
+    round_trip::<
+        ghl_proposals_v3::types::FillableFieldsDto,
+    >(
+        "apps/v3/proposals-v3.json#/components/schemas/FillableFieldsDTO",
+        "{\"fieldId\":\"text_field_1\",\"isRequired\":true,\"hasCompleted\":true,\"recipient\":\"John Doe\",\"entityType\":\"contacts\",\"id\":\"2d0a6fe1-d519-4198-8785-3da1d7cab925\",\"type\":\"Page\",\"value\":\"John Doe\"}",
+    );
+    round_trip::<
+        ghl_proposals_v3::types::GrandTotalDto,
+    >(
+        "apps/v3/proposals-v3.json#/components/schemas/GrandTotalDto",
+        "{\"amount\":100,\"currency\":\"USD\",\"discountPercentage\":15,\"discounts\":[{\"id\":\"123456\",\"value\":10,\"type\":\"percentage\"}]}",
+    );
+    round_trip::<
+        ghl_proposals_v3::types::ProposalEstimateLinksDto,
+    >(
+        "apps/v3/proposals-v3.json#/components/schemas/ProposalEstimateLinksDto",
+        "{\"referenceId\":\"550e8400-e29b-41d4-a716-446655440000\",\"documentId\":\"c1e87a91-93b2-4b78-821f-85cf0e1f925b\",\"recipientId\":\"u240JcS0E5qE0ziHnwMm\",\"entityName\":\"contacts\",\"recipientCategory\":\"recipient\",\"documentRevision\":1,\"createdBy\":\"b6d8fa28-1112-4dc7-b9d2-f22b75a477ea\",\"deleted\":false}",
+    );
+    round_trip::<
+        ghl_proposals_v3::types::RecipientItem,
+    >(
+        "apps/v3/proposals-v3.json#/components/schemas/RecipientItem",
+        "{\"id\":\"u240JcS0E5qE0ziHnwMm\",\"firstName\":\"Jim\",\"lastName\":\"Anton\",\"email\":\"jim@gmail.com\",\"phoneNumber\":\"+1234567890\",\"phone\":\"1234567890\",\"hasCompleted\":true,\"role\":\"signer\",\"isPrimary\":true,\"signingOrder\":1,\"imgUrl\":\"base64 image url\",\"ip\":\"123.123.123.123\",\"userAgent\":\"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36\",\"signedDate\":\"2025-02-03T18:30:00.000Z\",\"contactName\":\"Jim Anton\",\"country\":\"United States\",\"entityName\":\"Jim Anton\",\"initialsImgUrl\":\"base64 image url\",\"lastViewedAt\":\"2025-02-03T18:30:00.000Z\",\"shareLink\":\"https://www.google.com\"}",
+    );
+    round_trip::<
+        ghl_proposals_v3::types::SendDocumentDto,
+    >(
+        "apps/v3/proposals-v3.json#/components/schemas/SendDocumentDto",
+        "{\"locationId\":\"hTlkh7t8gujsahgg93\",\"documentId\":\"hTlkh7t8gujsahgg93\",\"documentName\":\"new Document\",\"medium\":\"email\",\"ccRecipients\":[{\"id\":\"u240JcS0E5qE0ziHnwMm\",\"email\":\"jim@gmail.com\",\"imageUrl\":\"\",\"contactName\":\"Jim Anton\",\"firstName\":\"Jim\",\"lastName\":\"Anton\"}],\"notificationSettings\":{\"sender\":{\"fromName\":\"\",\"fromEmail\":\"\"},\"receive\":{\"subject\":\"\",\"templateId\":\"\"}},\"sentBy\":\"1234567890\"}",
+    );
+    round_trip::<
+        ghl_proposals_v3::types::SendDocumentFromPublicApiBodyDto,
+    >(
+        "apps/v3/proposals-v3.json#/components/schemas/SendDocumentFromPublicApiBodyDto",
+        "{\"templateId\":\"hTlkh7t8gujsahgg93\",\"userId\":\"hTlkh7t8gujsahgg93\",\"sendDocument\":true,\"locationId\":\"hTlkh7t8gujsahgg93\",\"contactId\":\"hTlkh7t8gujsahgg93\",\"opportunityId\":\"hTlkh7t8gujsahgg93\"}",
+    );
+    round_trip::<
+        ghl_proposals_v3::types::SendDocumentResponseDto,
+    >(
+        "apps/v3/proposals-v3.json#/components/schemas/SendDocumentResponseDto",
+        "{\"success\":true,\"links\":[{\"referenceId\":\"550e8400-e29b-41d4-a716-446655440000\",\"documentId\":\"c1e87a91-93b2-4b78-821f-85cf0e1f925b\",\"recipientId\":\"u240JcS0E5qE0ziHnwMm\",\"entityName\":\"contacts\",\"recipientCategory\":\"recipient\",\"documentRevision\":1,\"createdBy\":\"b6d8fa28-1112-4dc7-b9d2-f22b75a477ea\",\"deleted\":false}]}",
+    );
+    round_trip::<
+        ghl_proposals_v3::types::TemplateListPaginationResponseDto,
+    >(
+        "apps/v3/proposals-v3.json#/components/schemas/TemplateListPaginationResponseDTO",
+        "{\"data\":[{\"_id\":\"685d11c371c22e636e9c04b2\",\"deleted\":false,\"version\":2,\"name\":\"New Template\",\"locationId\":\"5rORm9p7RtxWQPzBIbTG\",\"type\":\"proposal\",\"updatedBy\":\"K9PSPnWjfNoE8DCf5LJZ\",\"isPublicDocument\":true,\"createdAt\":\"2025-06-26T09:24:19.305Z\",\"updatedAt\":\"2025-06-26T09:27:32.119Z\",\"id\":\"685d11c371c22e636e9c04b2\",\"documentCount\":0,\"docFormUrl\":\"https://staging.sendlink.co/documents/doc-form/685d11c371c22e636e9c04b2?locale=en_US\"}],\"total\":2,\"traceId\":\"d5656876-86a5-46fb-84df-788f1da7937a\"}",
+    );
+    round_trip::<
+        ghl_proposals_v3::types::TemplateListResponseDto,
+    >(
+        "apps/v3/proposals-v3.json#/components/schemas/TemplateListResponseDTO",
+        "{\"_id\":\"685d11c371c22e636e9c04b2\",\"deleted\":false,\"version\":2,\"name\":\"New Template\",\"locationId\":\"5rORm9p7RtxWQPzBIbTG\",\"type\":\"proposal\",\"updatedBy\":\"K9PSPnWjfNoE8DCf5LJZ\",\"isPublicDocument\":true,\"createdAt\":\"2025-06-26T09:24:19.305Z\",\"updatedAt\":\"2025-06-26T09:27:32.119Z\",\"id\":\"685d11c371c22e636e9c04b2\",\"documentCount\":0,\"docFormUrl\":\"https://staging.sendlink.co/documents/doc-form/685d11c371c22e636e9c04b2?locale=en_US\"}",
+    );
+    round_trip::<
+        ghl_proposals_v3::types::UnauthorizedDto,
+    >(
+        "apps/v3/proposals-v3.json#/components/schemas/UnauthorizedDTO",
         "{\"statusCode\":401,\"message\":\"Invalid token: access token is invalid\",\"error\":\"Unauthorized\"}",
     );
 }
@@ -4498,6 +9667,160 @@ fn saas_api() {
 }
 
 #[test]
+fn saas_v3() {
+    round_trip::<
+        ghl_saas_v3::types::AgencyPlanResponseDto,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/AgencyPlanResponseDto",
+        "{\"planId\":\"66c4d36534f21f900dc2a265\",\"title\":\"AED 1.5 changed\",\"description\":\"AED 1.5\",\"saasProducts\":[\"2-way-text-messaging\",\"gmb-messaging\",\"web-chat\",\"reputation-management\"],\"addOns\":[\"CONVERSATIONS_AI\",\"CP_BRANDED_APP_49\",\"WORDPRESS_V1\"],\"planLevel\":0,\"trialPeriod\":16,\"userLimit\":50,\"contactLimit\":50,\"prices\":[{\"id\":\"66a9edbfcc6c505a22db7976\",\"billingInterval\":\"month\",\"active\":true,\"amount\":150,\"currency\":\"AED\",\"symbol\":\"$\"}],\"categoryId\":\"66911cdc98508ec2731979b9\",\"snapshotId\":\"G8KmpIeLnZc7ZMoJoxDx\",\"productId\":\"66a9edbfcc6c5090bedb7974\",\"isSaaSV2\":true,\"providerLocationId\":\"r06mdj4OrrERzYDvsOdh\",\"createdAt\":\"2024-07-31T07:54:41.885Z\",\"updatedAt\":\"2025-04-01T12:27:29.167Z\"}",
+    );
+    round_trip::<
+        ghl_saas_v3::types::AllowAttachRebillingDto,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/AllowAttachRebillingDto",
+        "{\"companyId\":\"5DP4iH6HLkQsiKESj6rh\",\"attachedRebillingConfig\":{\"EmailVerification\":{\"enabled\":true,\"markup\":4,\"price\":0.0025},\"Phone\":{\"enabled\":true,\"markup\":3},\"agentStudio\":{\"enabled\":true,\"markup\":8,\"price\":0.25},\"contentAI\":{\"enabled\":true,\"markup\":5,\"price\":0.09},\"domainPurchase\":{\"enabled\":true,\"markup\":3}}}",
+    );
+    round_trip::<
+        ghl_saas_v3::types::AllowAttachRebillingResponseDto,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/AllowAttachRebillingResponseDto",
+        "{\"success\":true,\"locationId\":\"AUKAtFVo0lWezBsBQ3FE\",\"attachedRebillingConfig\":{\"EmailVerification\":{\"enabled\":true,\"markup\":300,\"price\":0.0025},\"Phone\":{\"enabled\":true,\"markup\":200}}}",
+    );
+    round_trip::<
+        ghl_saas_v3::types::AttachedRebillingProductConfigDto,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/AttachedRebillingProductConfigDto",
+        "{\"enabled\":true,\"markup\":300,\"price\":0.0025}",
+    );
+    round_trip::<
+        ghl_saas_v3::types::BadRequestDto,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/BadRequestDTO",
+        "{\"statusCode\":400,\"message\":\"Bad Request\"}",
+    );
+    round_trip::<
+        ghl_saas_v3::types::BulkDisableSaasDto,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/BulkDisableSaasDto",
+        "{\"locationIds\":[\"locationId1\",\"locationId2\"]}",
+    );
+    round_trip::<
+        ghl_saas_v3::types::BulkDisableSaasResponseDto,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/BulkDisableSaasResponseDto",
+        "{\"data\":{\"msg\":\"success\"}}",
+    );
+    round_trip::<
+        ghl_saas_v3::types::BulkEnableSaasActionPayloadDto,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/BulkEnableSaasActionPayloadDto",
+        "{\"priceId\":\"price_1QDPY5FpU9DlKp7RQ8BXfywx\",\"stripeAccountId\":\"acct_1QDPY5FpU9DlKp7RQ8BXfywx\",\"saasPlanId\":\"66c4d36534f21f900dc2a265\",\"providerLocationId\":\"r06mdj4OrrERzYDvsOdh\"}",
+    );
+    round_trip::<
+        ghl_saas_v3::types::BulkEnableSaasRequestDto,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/BulkEnableSaasRequestDto",
+        "{\"locationIds\":[\"locationId1\",\"locationId2\"],\"isSaaSV2\":true,\"actionPayload\":{\"priceId\":\"price_1QDPY5FpU9DlKp7RQ8BXfywx\",\"stripeAccountId\":\"acct_1QDPY5FpU9DlKp7RQ8BXfywx\",\"saasPlanId\":\"66c4d36534f21f900dc2a265\",\"providerLocationId\":\"r06mdj4OrrERzYDvsOdh\"}}",
+    );
+    round_trip::<
+        ghl_saas_v3::types::BulkEnableSaasResponseDto,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/BulkEnableSaasResponseDto",
+        "{\"success\":true,\"message\":\"Bulk enable SaaS operation completed successfully\",\"bulkActionUrl\":\"https://example.com/bulk-enable-saas\"}",
+    );
+    round_trip::<
+        ghl_saas_v3::types::ComplimentaryCreditDto,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/ComplimentaryCreditDTO",
+        "{\"complimentaryCreditsAmount\":100}",
+    );
+    round_trip::<
+        ghl_saas_v3::types::EnableSaasDto,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/EnableSaasDto",
+        "{\"stripeAccountId\":\"acct_1QDPY5FpU9DlKp7RQ8BXfywx\",\"name\":\"John Doe\",\"email\":\"john.doe@example.com\",\"stripeCustomerId\":\"cus_1QDPY5FpU9DlKp7RQ8BXfywx\",\"companyId\":\"example\",\"isSaaSV2\":true,\"contactId\":\"1QDPY5FpU9DlKp7RQ8BXfywx\",\"providerLocationId\":\"r06mdj4OrrERzYDvsOdh\",\"description\":\"Description\",\"saasPlanId\":\"1QDPY5FpU9DlKp7RQ8BXfywx\",\"priceId\":\"price_1QDPY5FpU9DlKp7RQ8BXfywx\"}",
+    );
+    round_trip::<
+        ghl_saas_v3::types::GetSaasLocationsResponseDto,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/GetSaasLocationsResponseDto",
+        "{\"locations\":[{\"locationId\":\"locationId1\",\"companyId\":\"companyId1\",\"saasMode\":\"saasV2\",\"subscriptionId\":\"subscriptionId1\",\"customerId\":\"customerId1\",\"name\":\"John Doe\",\"email\":\"john.doe@example.com\",\"providerLocationId\":\"r06mdj4OrrERzYDvsOdh\",\"isSaaSV2\":true,\"subscriptionInfo\":{\"priceId\":\"price_1QDPY5FpU9DlKp7RQ8BXfywx\",\"saasPlanId\":\"66c4d36534f21f900dc2a265\",\"stripeProductId\":\"prod_1QDPY5FpU9DlKp7RQ8BXfywx\",\"subscriptionStatus\":\"active\"}}],\"pagination\":{\"page\":1,\"limit\":10,\"total\":100,\"totalPages\":10,\"hasNext\":true,\"hasPrev\":true}}",
+    );
+    round_trip::<
+        ghl_saas_v3::types::GetSaasLocationsResponseDtoPagination,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/GetSaasLocationsResponseDto/properties/pagination",
+        "{\"page\":1,\"limit\":10,\"total\":100,\"totalPages\":10,\"hasNext\":true,\"hasPrev\":true}",
+    );
+    round_trip::<
+        ghl_saas_v3::types::LocationSubscriptionResponseDto,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/LocationSubscriptionResponseDto",
+        "{\"locationId\":\"locationId1\",\"isSaaSV2\":true,\"companyId\":\"companyId1\",\"saasMode\":\"saasV2\",\"subscriptionId\":\"subscriptionId1\",\"customerId\":\"customerId1\",\"productId\":\"productId1\",\"priceId\":\"priceId1\",\"saasPlanId\":\"saasPlanId1\",\"subscriptionStatus\":\"active\"}",
+    );
+    round_trip::<
+        ghl_saas_v3::types::LocationWalletBalanceDto,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/LocationWalletBalanceDto",
+        "{\"walletId\":\"xyz789\",\"balance\":1500.5,\"complimentaryCredits\":100}",
+    );
+    round_trip::<
+        ghl_saas_v3::types::PauseLocationDto,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/PauseLocationDto",
+        "{\"paused\":true,\"companyId\":\"companyId1\"}",
+    );
+    round_trip::<
+        ghl_saas_v3::types::PricesItem,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/AgencyPlanResponseDto/properties/prices/items",
+        "{\"id\":\"66a9edbfcc6c505a22db7976\",\"billingInterval\":\"month\",\"active\":true,\"amount\":150,\"currency\":\"AED\",\"symbol\":\"$\"}",
+    );
+    round_trip::<
+        ghl_saas_v3::types::SaasLocationDto,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/SaasLocationDto",
+        "{\"locationId\":\"locationId1\",\"companyId\":\"companyId1\",\"saasMode\":\"saasV2\",\"subscriptionId\":\"subscriptionId1\",\"customerId\":\"customerId1\",\"name\":\"John Doe\",\"email\":\"john.doe@example.com\",\"providerLocationId\":\"r06mdj4OrrERzYDvsOdh\",\"isSaaSV2\":true,\"subscriptionInfo\":{\"priceId\":\"price_1QDPY5FpU9DlKp7RQ8BXfywx\",\"saasPlanId\":\"66c4d36534f21f900dc2a265\",\"stripeProductId\":\"prod_1QDPY5FpU9DlKp7RQ8BXfywx\",\"subscriptionStatus\":\"active\"}}",
+    );
+    round_trip::<
+        ghl_saas_v3::types::SaasPlanResponseDto,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/SaasPlanResponseDto",
+        "{\"planId\":\"66c4d36534f21f900dc2a265\",\"companyId\":\"66c4d36534f21f900dc2a265\",\"title\":\"AED 1.5 changed\",\"description\":\"AED 1.5\",\"saasProducts\":[\"2-way-text-messaging\",\"gmb-messaging\",\"web-chat\"],\"addOns\":[\"YEXT_V2\",\"WHATSAPP_V1\",\"WORDPRESS_V1\",\"AI_EMPLOYEE\",\"Ad_Publishing_Connect_Your_BM\"],\"planLevel\":0,\"trialPeriod\":16,\"setupFee\":100,\"userLimit\":50,\"contactLimit\":50,\"prices\":[{\"id\":\"66a9edbfcc6c505a22db7976\",\"billingInterval\":\"month\",\"active\":true,\"amount\":150,\"currency\":\"AED\",\"symbol\":\"$\"}],\"categoryId\":\"66911cdc98508ec2731979b9\",\"snapshotId\":\"G8KmpIeLnZc7ZMoJoxDx\",\"providerLocationId\":\"r06mdj4OrrERzYDvsOdh\",\"productId\":\"66a9edbfcc6c5090bedb7974\",\"isSaaSV2\":true,\"createdAt\":\"2024-07-31T07:54:41.885Z\",\"updatedAt\":\"2025-04-01T12:27:29.167Z\"}",
+    );
+    round_trip::<
+        ghl_saas_v3::types::UnauthorizedDto,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/UnauthorizedDTO",
+        "{\"statusCode\":401,\"message\":\"Invalid token: access token is invalid\",\"error\":\"Unauthorized\"}",
+    );
+    round_trip::<
+        ghl_saas_v3::types::UpdateRebillingDto,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/UpdateRebillingDto",
+        "{\"product\":\"contentAI\",\"locationIds\":[\"zzyG7A4x6bRJl5SlhQhH\",\"Vygq7VgXCDfg3xnl8TBR\"],\"config\":{\"optIn\":true,\"enabled\":true,\"markup\":5}}",
+    );
+    round_trip::<
+        ghl_saas_v3::types::UpdateRebillingDtoConfig,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/UpdateRebillingDto/properties/config",
+        "{\"optIn\":true,\"enabled\":true,\"markup\":5}",
+    );
+    round_trip::<
+        ghl_saas_v3::types::UpdateRebillingResponseDto,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/UpdateRebillingResponseDto",
+        "{\"success\":true}",
+    );
+    round_trip::<
+        ghl_saas_v3::types::UpdateSubscriptionDto,
+    >(
+        "apps/v3/saas-v3.json#/components/schemas/UpdateSubscriptionDto",
+        "{\"subscriptionId\":\"sub_1QDPY5FpU9DlKp7RQ8BXfywx\",\"customerId\":\"cus_1QDPY5FpU9DlKp7RQ8BXfywx\",\"companyId\":\"companyId1\"}",
+    );
+}
+
+#[test]
 fn snapshots() {
     round_trip::<
         ghl_snapshots::types::CreateSnapshotShareLinkRequestDto,
@@ -4545,6 +9868,58 @@ fn snapshots() {
         ghl_snapshots::types::SnapshotsSchema,
     >(
         "apps/snapshots.json#/components/schemas/SnapshotsSchema",
+        "{\"id\":\"1eM2UgkfaECOYyUdCo9Pa\",\"name\":\"Martial Arts Snapshot\",\"type\":\"own\"}",
+    );
+}
+
+#[test]
+fn snapshots_v3() {
+    round_trip::<
+        ghl_snapshots_v3::types::CreateSnapshotShareLinkRequestDto,
+    >(
+        "apps/v3/snapshots-v3.json#/components/schemas/CreateSnapshotShareLinkRequestDTO",
+        "{\"snapshot_id\":\"1eM2UgkfaECOYyUdCo9Pa\",\"share_type\":\"permanent_link\",\"relationship_number\":\"0-128-926,1-208-926,2-008-926\",\"share_location_id\":\"l1C08ntBrFjLS0elLIYU, U1C08ntBrFjLS0elKIYP\"}",
+    );
+    round_trip::<
+        ghl_snapshots_v3::types::CreateSnapshotShareLinkSuccessfulResponseDto,
+    >(
+        "apps/v3/snapshots-v3.json#/components/schemas/CreateSnapshotShareLinkSuccessfulResponseDTO",
+        "{\"id\":\"1eM2UgkfaECOYyUdCo9Pa\",\"shareLink\":\"https://affiliates.gohighlevel.com/?share=1eM2UgkfaECOYyUdCo9Pa\"}",
+    );
+    round_trip::<
+        ghl_snapshots_v3::types::GetLatestSnapshotPushStatusSuccessfulResponseDto,
+    >(
+        "apps/v3/snapshots-v3.json#/components/schemas/GetLatestSnapshotPushStatusSuccessfulResponseDTO",
+        "{\"data\":{\"id\":\"1eM2UgkfaECOYyUdCo9Pa\",\"locationId\":\"BrKClvyvdxhJ9Mxz2pzQ\",\"status\":\"processing\"}}",
+    );
+    round_trip::<
+        ghl_snapshots_v3::types::GetSnapshotPushStatusSuccessfulResponseDto,
+    >(
+        "apps/v3/snapshots-v3.json#/components/schemas/GetSnapshotPushStatusSuccessfulResponseDTO",
+        "{\"data\":[{\"id\":\"1eM2UgkfaECOYyUdCo9Pa\",\"locationId\":\"BrKClvyvdxhJ9Mxz2pzQ\",\"status\":\"processing\",\"dateAdded\":\"10/28/2022, 6:24:54 PM\"}]}",
+    );
+    round_trip::<
+        ghl_snapshots_v3::types::GetSnapshotsSuccessfulResponseDto,
+    >(
+        "apps/v3/snapshots-v3.json#/components/schemas/GetSnapshotsSuccessfulResponseDto",
+        "{\"snapshots\":[{\"id\":\"1eM2UgkfaECOYyUdCo9Pa\",\"name\":\"Martial Arts Snapshot\",\"type\":\"own\"}]}",
+    );
+    round_trip::<
+        ghl_snapshots_v3::types::SnapshotStatusSchema,
+    >(
+        "apps/v3/snapshots-v3.json#/components/schemas/SnapshotStatusSchema",
+        "{\"id\":\"1eM2UgkfaECOYyUdCo9Pa\",\"locationId\":\"BrKClvyvdxhJ9Mxz2pzQ\",\"status\":\"processing\",\"dateAdded\":\"10/28/2022, 6:24:54 PM\"}",
+    );
+    round_trip::<
+        ghl_snapshots_v3::types::SnapshotStatusSchemaWithAssets,
+    >(
+        "apps/v3/snapshots-v3.json#/components/schemas/SnapshotStatusSchemaWithAssets",
+        "{\"id\":\"1eM2UgkfaECOYyUdCo9Pa\",\"locationId\":\"BrKClvyvdxhJ9Mxz2pzQ\",\"status\":\"processing\"}",
+    );
+    round_trip::<
+        ghl_snapshots_v3::types::SnapshotsSchema,
+    >(
+        "apps/v3/snapshots-v3.json#/components/schemas/SnapshotsSchema",
         "{\"id\":\"1eM2UgkfaECOYyUdCo9Pa\",\"name\":\"Martial Arts Snapshot\",\"type\":\"own\"}",
     );
 }
@@ -5142,6 +10517,1444 @@ fn social_media_posting() {
 }
 
 #[test]
+fn social_planner_v3() {
+    round_trip::<
+        ghl_social_planner_v3::types::AccountsListResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/AccountsListResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched Accounts\",\"results\":{\"accounts\":[{\"id\":\"aF3KhyL8JIuBwzK3m7Ly_Lx1EI6YIgQYMQi0ytFXv_12554616564525983496\",\"name\":\"Sample Account\",\"platform\":\"google\",\"type\":\"location\"}],\"groups\":[{\"id\":\"6284c43d519161e96cc09c13\",\"name\":\"Primary\",\"accountIds\":[\"6494063f4260855c1c5776b5_mhoUgTPkz19vjF5Qu7Av_2774080328752823730\"]}]}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::AccountsListResponseSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/AccountsListResponseSchema",
+        "{\"accounts\":[{\"id\":\"aF3KhyL8JIuBwzK3m7Ly_Lx1EI6YIgQYMQi0ytFXv_12554616564525983496\",\"name\":\"Sample Account\",\"platform\":\"google\",\"type\":\"location\"}],\"groups\":[{\"id\":\"6284c43d519161e96cc09c13\",\"name\":\"Primary\",\"accountIds\":[\"6494063f4260855c1c5776b5_mhoUgTPkz19vjF5Qu7Av_2774080328752823730\"]}]}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::AttachFbAccountDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/AttachFBAccountDTO",
+        "{\"type\":\"page\",\"originId\":\"244405****11687\",\"name\":\"JOHN_DEO\",\"avatar\":\"https://storage.googleapis.com/2ad21ebc23/test\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::AttachIgAccountDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/AttachIGAccountDTO",
+        "{\"originId\":\"244405****11687\",\"name\":\"JOHN_DEO\",\"avatar\":\"https://storage.googleapis.com/2ad21ebc23/test\",\"pageId\":\"234234234242sd\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::AttachLinkedinAccountDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/AttachLinkedinAccountDTO",
+        "{\"type\":\"page\",\"originId\":\"244405****11687\",\"name\":\"JOHN_DEO\",\"avatar\":\"https://storage.googleapis.com/2ad21ebc23/test\",\"urn\":\"urn:li:organization:80847980\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::AttachPinterestAccountDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/AttachPinterestAccountDTO",
+        "{\"originId\":\"244405****11687\",\"name\":\"Ayush\",\"verified\":true,\"username\":\"@ayush\",\"websiteUrl\":\"https://www.website.com\",\"companyId\":\"companyId\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::AttachThreadsAccountDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/AttachThreadsAccountDTO",
+        "{\"type\":\"profile\",\"originId\":\"244405****11687\",\"name\":\"JOHN_DEO\",\"avatar\":\"https://storage.googleapis.com/2ad21ebc23/test\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::AttachTiktokAccountDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/AttachTiktokAccountDTO",
+        "{\"type\":\"profile\",\"originId\":\"244405****11687\",\"name\":\"JOHN_DEO\",\"avatar\":\"https://example.com/avatar.jpg\",\"verified\":true,\"username\":\"JOHN_DEO\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::AttachTwitterAccountDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/AttachTwitterAccountDTO",
+        "{\"originId\":\"244405****11687\",\"name\":\"JOHN_DEO\",\"username\":\"user_name\",\"avatar\":\"https://storage.googleapis.com/2ad21ebc23/test\",\"protected\":true,\"verified\":true,\"companyId\":\"sdfdsfdsfEWEsdfsdsW32dd\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::AttachYoutubeAccountResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/AttachYoutubeAccountResponseDTO",
+        "{\"type\":\"profile\",\"originId\":\"244405****11687\",\"name\":\"Ayush\",\"avatar\":\"example\",\"verified\":true,\"username\":\"@ayush\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::AttachmentDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/AttachmentDTO",
+        "{\"url\":\"https://example.com/image.jpg\",\"type\":\"image\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::AvailableCategoryDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/AvailableCategoryDTO",
+        "{\"deleted\":false,\"_id\":\"65cb3d2f68baa617aa0c286e\",\"name\":\"Facebook Reel\",\"locationId\":\"fvg1TXIiVxGcdOaL0riG\",\"primaryColor\":\"#004EEB\",\"secondaryColor\":\"#EFF4FF\",\"createdBy\":\"SQ6d63Va2PUbWEZ9k0TD\",\"createdAt\":\"2024-02-13T09:58:07.129Z\",\"updatedAt\":\"2024-02-13T09:58:07.129Z\",\"publishedPostsCount\":80,\"status\":\"in_queue\",\"queueDetails\":{\"queueId\":\"67fc07c6d7657c9aee764762\",\"prioritizeNewContent\":false,\"enableFuturePosts\":true}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::AvailableCategoryQueueDetailsDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/AvailableCategoryQueueDetailsDTO",
+        "{\"queueId\":\"67fc07c6d7657c9aee764762\",\"prioritizeNewContent\":false,\"enableFuturePosts\":true}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::BaseOAuthAccountSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/BaseOAuthAccountSchema",
+        "{\"name\":\"John Doe\",\"originId\":\"244405****11687\",\"avatar\":\"https://storage.googleapis.com/bucket/avatar.jpg\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::BlueskyPostSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/BlueskyPostSchema",
+        "{\"replyTo\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"quotePost\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"language\":\"en\",\"externalLink\":\"https://yoursite.com/article\",\"externalLinkTitle\":\"10 Tips for Better Social Media Marketing\",\"externalLinkDescription\":\"Learn how to improve your social media presence with these proven strategies.\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::BulkDeletePostSuccessfulResponseSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/BulkDeletePostSuccessfulResponseSchema",
+        "{\"deletedCount\":10}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::BulkDeleteResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/BulkDeleteResponseDto",
+        "{\"success\":true,\"statusCode\":201,\"message\":\"Posts Deleted Successfully\",\"results\":\"{ message: \\\"Posts deleted successfully\\\", deletedCount: 10 }\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CalendarListDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CalendarListDTO",
+        "{\"locationId\":\"609e126a1c4ae1001291e1b5\",\"startDate\":\"2023-10-01T00:00:00.000Z\",\"endDate\":\"2023-10-31T23:59:59.999Z\",\"categoryIds\":[\"64e431dcaf507c4b26dbdf8b\"],\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"]}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CategoryInfoDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CategoryInfoDTO",
+        "{\"_id\":\"6756f381be2553245b08d30c\",\"name\":\"Category Name\",\"primaryColor\":\"#FFFFFF\",\"secondaryColor\":\"#000000\",\"deleted\":false,\"locationId\":\"fvg1TXIiVxGcdOaL0riG\",\"createdBy\":\"SQ6d63Va2PUbWEZ9k0TD\",\"createdAt\":\"2024-12-09T13:41:21.385Z\",\"updatedAt\":\"2024-12-09T13:41:21.385Z\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CategoryQueueDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CategoryQueueDTO",
+        "{\"_id\":\"60af88475f1b2c001f5d5f4b\",\"locationId\":\"location-123\",\"categoryId\":\"60af88475f1b2c001f5d5f4b\",\"timeSlots\":[{\"dayOfWeek\":0,\"time\":\"09:00\"}],\"enableFuturePosts\":false,\"prioritizeNewContent\":false,\"currentOrder\":1000,\"status\":\"active\",\"startDate\":\"2023-01-01T12:00:00Z\",\"skipDateTime\":[\"2023-01-02T12:00:00Z\"],\"currentPostId\":\"60af88475f1b2c001f5d5f4b\",\"totalPosts\":10,\"lastScheduledTime\":\"2023-01-01T12:00:00Z\",\"createdBy\":\"user-123\",\"createdAt\":\"2023-01-01T00:00:00Z\",\"updatedAt\":\"2023-01-01T00:00:00Z\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CategoryQueueWithCategoryDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CategoryQueueWithCategoryDTO",
+        "{\"_id\":\"60af88475f1b2c001f5d5f4b\",\"locationId\":\"location-123\",\"categoryId\":\"60af88475f1b2c001f5d5f4b\",\"timeSlots\":[{\"dayOfWeek\":0,\"time\":\"09:00\"}],\"enableFuturePosts\":false,\"prioritizeNewContent\":false,\"currentOrder\":1000,\"status\":\"active\",\"startDate\":\"2023-01-01T12:00:00Z\",\"skipDateTime\":[\"2023-01-02T12:00:00Z\"],\"currentPostId\":\"60af88475f1b2c001f5d5f4b\",\"totalPosts\":10,\"lastScheduledTime\":\"2023-01-01T12:00:00Z\",\"createdBy\":\"user-123\",\"createdAt\":\"2023-01-01T00:00:00Z\",\"updatedAt\":\"2023-01-01T00:00:00Z\",\"category\":{\"_id\":\"6756f381be2553245b08d30c\",\"name\":\"Category Name\",\"primaryColor\":\"#FFFFFF\",\"secondaryColor\":\"#000000\",\"deleted\":false,\"locationId\":\"fvg1TXIiVxGcdOaL0riG\",\"createdBy\":\"SQ6d63Va2PUbWEZ9k0TD\",\"createdAt\":\"2024-12-09T13:41:21.385Z\",\"updatedAt\":\"2024-12-09T13:41:21.385Z\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CategorySchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CategorySchema",
+        "{\"name\":\"Primary\",\"primaryColor\":\"#FFFFFF\",\"secondaryColor\":\"#FFFFFF\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CloneQueueItemDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CloneQueueItemDTO",
+        "{\"locationId\":\"609e126a1c4ae1001291e1b5\",\"sessionId\":\"60af88475f1b2c001f5d5f4b\",\"order\":1.5}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CloneQueueItemResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CloneQueueItemResponseDTO",
+        "{\"message\":\"Queue item cloned successfully\",\"queueItem\":{\"_id\":\"60af88475f1b2c001f5d5f4b\",\"order\":1000,\"variations\":[{\"_id\":\"60af88475f1b2c001f5d5f4c\",\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}],\"primaryImage\":\"https://example.com/images/post-image.png\",\"queueId\":\"60af88475f1b2c001f5d5f4a\",\"postId\":\"60af88475f1b2c001f5d5f4d\",\"modifiedPostPayload\":{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"thumbnail\":\"https://storage.googleapis.com/test/test/media/test.jpeg\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"status\":\"published\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"instagramPostDetails\":{\"type\":\"post\",\"collaborators\":{\"accountId1\":[\"username1\",\"username2\"],\"accountId2\":[\"username3\",\"username4\"]},\"showOnFeed\":true,\"publishViaPushNotification\":true,\"publisherNote\":\"When publishing, add swipe up link to the landing page so that we can direct them to the sales page\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true},\"parentPostId\":\"60af88475f1b2c001f5d5f4e\",\"errors\":[\"INVALID_USER_ID\",\"PIXABAY_MEDIA\"],\"currentVariation\":0,\"createdAt\":\"2024-12-09T13:41:21.385Z\",\"updatedAt\":\"2024-12-09T13:41:21.385Z\",\"deleted\":false,\"locationId\":\"fvg1TXIiVxGcdOaL0riG\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CommentAttachmentDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CommentAttachmentDTO",
+        "{\"type\":\"image/jpeg\",\"url\":\"https://example.com/image.jpg\",\"thumbnail\":\"https://example.com/thumb.jpg\",\"videoUrl\":\"https://example.com/video.mp4\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CommentAuthorDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CommentAuthorDTO",
+        "{\"id\":\"123456789\",\"name\":\"John Doe\",\"profilePic\":\"https://example.com/avatar.jpg\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CommentItemDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CommentItemDTO",
+        "{\"_id\":\"507f1f77bcf86cd799439011\",\"platform\":\"facebook\",\"platformCommentId\":\"122129390871181019_974705035458625\",\"platformParentId\":\"956033194258752_122129390871181019\",\"platformPostId\":\"122129390871181019\",\"postId\":\"6a169db95c78177a5c24ef7c\",\"originId\":\"956033194258752\",\"isParentThread\":true,\"isPost\":false,\"content\":\"Nice post!\",\"attachments\":[{\"type\":\"image/jpeg\",\"url\":\"https://example.com/image.jpg\",\"thumbnail\":\"https://example.com/thumb.jpg\",\"videoUrl\":\"https://example.com/video.mp4\"}],\"author\":{\"id\":\"123456789\",\"name\":\"John Doe\",\"profilePic\":\"https://example.com/avatar.jpg\"},\"level\":1,\"likeCount\":0,\"reactionCount\":0,\"replyCount\":0,\"shareCount\":0,\"repostCount\":0,\"quoteCount\":0,\"previewLink\":\"https://www.facebook.com/.../posts/...\",\"isRead\":false,\"isDeleted\":false,\"isEdited\":false,\"publishedAt\":\"2026-04-01T10:00:00.000Z\",\"createdAt\":\"2026-04-01T10:00:00.000Z\",\"updatedAt\":\"2026-04-01T10:00:00.000Z\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CommentsCreateBodyDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CommentsCreateBodyDTO",
+        "{\"parentId\":\"6975b186f3442844ec07665b\",\"isParentThread\":true,\"content\":\"This is a comment\",\"attachments\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image\"}],\"mentions\":[{\"name\":\"Test\",\"id\":\"102694781978972\",\"offset\":106,\"length\":0,\"slug\":\"mohammed-marvan-8bRf3H\"}],\"notifyAllGroupMembers\":false}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CommentsCreateResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CommentsCreateResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"message\":\"Created Comment\",\"results\":{\"_id\":\"507f1f77bcf86cd799439011\",\"platform\":\"facebook\",\"platformCommentId\":\"122129390871181019_974705035458625\",\"platformParentId\":\"956033194258752_122129390871181019\",\"platformPostId\":\"122129390871181019\",\"postId\":\"6a169db95c78177a5c24ef7c\",\"originId\":\"956033194258752\",\"isParentThread\":true,\"isPost\":false,\"content\":\"Nice post!\",\"attachments\":[{\"type\":\"image/jpeg\",\"url\":\"https://example.com/image.jpg\",\"thumbnail\":\"https://example.com/thumb.jpg\",\"videoUrl\":\"https://example.com/video.mp4\"}],\"author\":{\"id\":\"123456789\",\"name\":\"John Doe\",\"profilePic\":\"https://example.com/avatar.jpg\"},\"level\":1,\"likeCount\":0,\"reactionCount\":0,\"replyCount\":0,\"shareCount\":0,\"repostCount\":0,\"quoteCount\":0,\"previewLink\":\"https://www.facebook.com/.../posts/...\",\"isRead\":false,\"isDeleted\":false,\"isEdited\":false,\"publishedAt\":\"2026-04-01T10:00:00.000Z\",\"createdAt\":\"2026-04-01T10:00:00.000Z\",\"updatedAt\":\"2026-04-01T10:00:00.000Z\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CommentsGetListBodyDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CommentsGetListBodyDTO",
+        "{\"fromDate\":\"2026-05-22T05:32:49.463Z\",\"toDate\":\"2026-05-29T05:32:49.463Z\",\"originIds\":[\"1234\",\"5678\",\"9101\"],\"sortBy\":\"top\",\"search\":\"1234\",\"skip\":0,\"limit\":10,\"parentId\":\"6975b186f3442844ec07665b\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CommentsGetListResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CommentsGetListResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"message\":\"Fetched Comments\",\"results\":{\"comments\":[{\"_id\":\"507f1f77bcf86cd799439011\",\"platform\":\"facebook\",\"platformCommentId\":\"122129390871181019_974705035458625\",\"platformParentId\":\"956033194258752_122129390871181019\",\"platformPostId\":\"122129390871181019\",\"postId\":\"6a169db95c78177a5c24ef7c\",\"originId\":\"956033194258752\",\"isParentThread\":true,\"isPost\":false,\"content\":\"Nice post!\",\"attachments\":[{\"type\":\"image/jpeg\",\"url\":\"https://example.com/image.jpg\",\"thumbnail\":\"https://example.com/thumb.jpg\",\"videoUrl\":\"https://example.com/video.mp4\"}],\"author\":{\"id\":\"123456789\",\"name\":\"John Doe\",\"profilePic\":\"https://example.com/avatar.jpg\"},\"level\":1,\"likeCount\":0,\"reactionCount\":0,\"replyCount\":0,\"shareCount\":0,\"repostCount\":0,\"quoteCount\":0,\"previewLink\":\"https://www.facebook.com/.../posts/...\",\"isRead\":false,\"isDeleted\":false,\"isEdited\":false,\"publishedAt\":\"2026-04-01T10:00:00.000Z\",\"createdAt\":\"2026-04-01T10:00:00.000Z\",\"updatedAt\":\"2026-04-01T10:00:00.000Z\"}],\"meta\":{\"total\":42,\"totalUnread\":7,\"skip\":0,\"limit\":10,\"hasMore\":true}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CommentsGetListResultsDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CommentsGetListResultsDTO",
+        "{\"comments\":[{\"_id\":\"507f1f77bcf86cd799439011\",\"platform\":\"facebook\",\"platformCommentId\":\"122129390871181019_974705035458625\",\"platformParentId\":\"956033194258752_122129390871181019\",\"platformPostId\":\"122129390871181019\",\"postId\":\"6a169db95c78177a5c24ef7c\",\"originId\":\"956033194258752\",\"isParentThread\":true,\"isPost\":false,\"content\":\"Nice post!\",\"attachments\":[{\"type\":\"image/jpeg\",\"url\":\"https://example.com/image.jpg\",\"thumbnail\":\"https://example.com/thumb.jpg\",\"videoUrl\":\"https://example.com/video.mp4\"}],\"author\":{\"id\":\"123456789\",\"name\":\"John Doe\",\"profilePic\":\"https://example.com/avatar.jpg\"},\"level\":1,\"likeCount\":0,\"reactionCount\":0,\"replyCount\":0,\"shareCount\":0,\"repostCount\":0,\"quoteCount\":0,\"previewLink\":\"https://www.facebook.com/.../posts/...\",\"isRead\":false,\"isDeleted\":false,\"isEdited\":false,\"publishedAt\":\"2026-04-01T10:00:00.000Z\",\"createdAt\":\"2026-04-01T10:00:00.000Z\",\"updatedAt\":\"2026-04-01T10:00:00.000Z\"}],\"meta\":{\"total\":42,\"totalUnread\":7,\"skip\":0,\"limit\":10,\"hasMore\":true}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CommentsLikeResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CommentsLikeResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"message\":\"Created Like\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CommentsListMetaDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CommentsListMetaDTO",
+        "{\"total\":42,\"totalUnread\":7,\"skip\":0,\"limit\":10,\"hasMore\":true}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CreateCategoryQueueDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CreateCategoryQueueDTO",
+        "{\"locationId\":\"609e126a1c4ae1001291e1b5\",\"categoryId\":\"60af88475f1b2c001f5d5f4b\",\"timeSlots\":[{\"dayOfWeek\":0,\"time\":\"09:00\"}],\"enableFuturePosts\":true,\"prioritizeNewContent\":false,\"userId\":\"w37swmmLbA02zgqKPpxITe\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CreateCategoryQueueResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CreateCategoryQueueResponseDTO",
+        "{\"message\":\"Queue created successfully\",\"queue\":{\"_id\":\"686ebf10c78c233e45c28d66\",\"locationId\":\"Qp26qppJgfrTZis7jsBy\",\"categoryId\":\"683702938b19583ce320e5eb\",\"timeSlots\":[{\"_id\":\"686ebf10c78c23d665c28d67\",\"dayOfWeek\":0,\"time\":\"00:00\"}],\"enableFuturePosts\":true,\"prioritizeNewContent\":true,\"status\":\"draft\",\"startDate\":\"2025-07-09T19:12:16.363Z\",\"skipDateTime\":[],\"totalPosts\":0,\"createdBy\":\"uefV3MmLHs2sjJr2KfmL\",\"createdAt\":\"2025-07-09T19:12:16.366Z\",\"updatedAt\":\"2025-07-09T19:12:16.366Z\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CreatePostDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CreatePostDTO",
+        "{\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Hello World! Check out our latest updates. #social #marketing\",\"media\":[],\"status\":\"draft\",\"scheduleDate\":\"2024-01-15T10:00:00Z\",\"selectedBestTime\":\"2024-01-15T10:00:00Z\",\"createdBy\":\"65f151c99bc2bf3aaf970d72\",\"followUpComment\":\"What do you think? Let us know in the comments!\",\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"type\":\"post\",\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"pending\"},\"scheduleTimeUpdated\":true,\"tags\":[\"65f151c99bc2bf3aaf970d72\",\"65f151c99bc2bf3aaf970d73\"],\"categoryId\":\"65f151c99bc2bf3aaf970d72\",\"applyWatermark\":true,\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true,\"enableDuet\":false},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\",\"url\":\"https://example.com\"},\"userId\":\"sdfdsfdsfEWEsdfsdsW32dd\",\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CreatePostSuccessfulResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CreatePostSuccessfulResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"message\":\"Created Post\",\"results\":{\"post\":{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"platform\":\"google\",\"thumbnail\":\"https://storage.googleapis.com/your-bucket/media/video-thumbnail.jpeg\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"blueskyPostDetails\":{\"replyTo\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"quotePost\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"language\":\"en\",\"externalLink\":\"https://yoursite.com/article\",\"externalLinkTitle\":\"10 Tips for Better Social Media Marketing\",\"externalLinkDescription\":\"Learn how to improve your social media presence with these proven strategies.\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CreatePostSuccessfulResponseSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CreatePostSuccessfulResponseSchema",
+        "{\"post\":{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"platform\":\"google\",\"thumbnail\":\"https://storage.googleapis.com/your-bucket/media/video-thumbnail.jpeg\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"blueskyPostDetails\":{\"replyTo\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"quotePost\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"language\":\"en\",\"externalLink\":\"https://yoursite.com/article\",\"externalLinkTitle\":\"10 Tips for Better Social Media Marketing\",\"externalLinkDescription\":\"Learn how to improve your social media presence with these proven strategies.\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CreateQueueItemDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CreateQueueItemDTO",
+        "{\"locationId\":\"609e126a1c4ae1001291e1b5\",\"sessionId\":\"60af88475f1b2c001f5d5f4b\",\"modifiedPostPayload\":{\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Hello World\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"status\":\"scheduled\",\"scheduleDate\":\"2024-01-15T10:00:00Z\",\"selectedBestTime\":\"2024-01-15T10:00:00Z\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"followUpComment\":\"What do you think? Let us know in the comments!\",\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"type\":\"post\",\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"pending\"},\"scheduleTimeUpdated\":true,\"tags\":[\"65f151c99bc2bf3aaf970d72\",\"65f151c99bc2bf3aaf970d73\"],\"categoryId\":\"65f151c99bc2bf3aaf970d72\",\"applyWatermark\":true,\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true,\"enableDuet\":false},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\",\"url\":\"https://example.com\"},\"userId\":\"sdfdsfdsfEWEsdfsdsW32dd\",\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"instagramPostDetails\":{\"type\":\"post\",\"collaborators\":{\"accountId1\":[\"username1\",\"username2\"],\"accountId2\":[\"username3\",\"username4\"]},\"showOnFeed\":true,\"publishViaPushNotification\":true,\"publisherNote\":\"When publishing, add swipe up link to the landing page so that we can direct them to the sales page\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"locationId\":\"ve9EPM428h8vShlRW1KT\"},\"order\":\"top\",\"variations\":[{\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}],\"primaryImage\":\"http://example.com/media.png\",\"directToQueue\":false}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CreatedCategoryQueueDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CreatedCategoryQueueDTO",
+        "{\"_id\":\"686ebf10c78c233e45c28d66\",\"locationId\":\"Qp26qppJgfrTZis7jsBy\",\"categoryId\":\"683702938b19583ce320e5eb\",\"timeSlots\":[{\"_id\":\"686ebf10c78c23d665c28d67\",\"dayOfWeek\":0,\"time\":\"00:00\"}],\"enableFuturePosts\":true,\"prioritizeNewContent\":true,\"status\":\"draft\",\"startDate\":\"2025-07-09T19:12:16.363Z\",\"skipDateTime\":[],\"totalPosts\":0,\"createdBy\":\"uefV3MmLHs2sjJr2KfmL\",\"createdAt\":\"2025-07-09T19:12:16.366Z\",\"updatedAt\":\"2025-07-09T19:12:16.366Z\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CreatedQueueItemWithVariationsDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CreatedQueueItemWithVariationsDTO",
+        "{\"_id\":\"60af88475f1b2c001f5d5f4b\",\"order\":1000,\"variations\":[{\"_id\":\"60af88475f1b2c001f5d5f4c\",\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}],\"primaryImage\":\"https://example.com/images/post-image.png\",\"queueId\":\"60af88475f1b2c001f5d5f4a\",\"postId\":\"60af88475f1b2c001f5d5f4d\",\"modifiedPostPayload\":{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"thumbnail\":\"https://storage.googleapis.com/test/test/media/test.jpeg\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"status\":\"published\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"instagramPostDetails\":{\"type\":\"post\",\"collaborators\":{\"accountId1\":[\"username1\",\"username2\"],\"accountId2\":[\"username3\",\"username4\"]},\"showOnFeed\":true,\"publishViaPushNotification\":true,\"publisherNote\":\"When publishing, add swipe up link to the landing page so that we can direct them to the sales page\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true},\"parentPostId\":\"60af88475f1b2c001f5d5f4e\",\"errors\":[\"INVALID_USER_ID\",\"PIXABAY_MEDIA\"],\"currentVariation\":0,\"createdAt\":\"2024-12-09T13:41:21.385Z\",\"updatedAt\":\"2024-12-09T13:41:21.385Z\",\"deleted\":false,\"locationId\":\"fvg1TXIiVxGcdOaL0riG\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CreatedTimeSlotDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CreatedTimeSlotDTO",
+        "{\"_id\":\"686ebf10c78c23d665c28d67\",\"dayOfWeek\":0,\"time\":\"00:00\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CsvDefaultDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CSVDefaultDTO",
+        "{\"userId\":\"sdfdsfdsfEWEsdfsdsW32dd\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CsvErrorResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CSVErrorResponseDTO",
+        "{\"code\":\"CSV_HEADERS_NOT_MATCHING\",\"message\":\"CSV headers are not identical to sample file.\",\"fileType\":\"CSV\",\"csvFileType\":\"basic\",\"missingHeaders\":\"postAtSpecificTime (YYYY-MM-DD HH:mm:ss), content, link (OGmetaUrl)\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CsvFileRequiredBadRequestDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CSVFileRequiredBadRequestDTO",
+        "{\"status\":400,\"options\":{},\"message\":\"File is required\",\"name\":\"BadRequestException\",\"error\":\"Bad Request\",\"statusCode\":400,\"traceId\":\"376a2de3-a3a4-4588-a6b5-bafe828f614b\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CsvImportSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CSVImportSchema",
+        "{\"id\":\"ve9EPM428h8vShlRW1KT\",\"locationId\":\"iVrVJ2uoXNF0wzcBzgl5\",\"fileName\":\"sample.csv\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"file\":\"omaDY3RbWtTP511e/social-import/d23d68c2-82c0-1db6e2.csv\",\"status\":\"completed\",\"count\":5,\"createdBy\":\"SDsdfdf45Dgs4w3ssss\",\"traceId\":\"FSeSDsdfdf45Dgs4w3ssss\",\"originId\":\"FSeSDsdfdf45Dgs4w3ssss\",\"approver\":\"FSeSDsdfdf45Dgs4w3ssss\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"csvFileType\":\"basic\",\"mediaOptimization\":true,\"applyWatermark\":false,\"channel\":\"oauth\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CsvMediaResponseSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CSVMediaResponseSchema",
+        "{\"url\":\"https://storage.googleapis.com/crm-test/omaDY3RbWtTP511e808O/media/38e53059-b92706571605.png\",\"type\":\"image/webp\",\"size\":18362,\"width\":500,\"height\":500,\"aspectRatio\":1.5,\"duration\":60,\"format\":\"jpg\",\"videoCodecName\":\"h264\",\"frameRate\":21,\"audioCodecName\":\"aac\",\"audioChannels\":1,\"displayAspectRatio\":\"250 : 167\",\"frames\":[\"https://storage.googleapis.com/crm-test/frame1.jpg\",\"https://storage.googleapis.com/crm-test/frame2.jpg\"],\"selectedPoster\":0,\"error\":\"Image is larger than 10MB\",\"instagramError\":\"imageSize\",\"gmbError\":\"imageDimension\",\"facebookError\":\"videoDuration\",\"linkedinError\":\"imageType\",\"twitterError\":\"videoSize\",\"tiktokError\":\"videoFrameRate\",\"tiktokBusinessError\":\"videoType\",\"invalidError\":\"imageSize\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CsvPostSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CSVPostSchema",
+        "{\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"link\":{\"url\":\"https://example.com/article\",\"ogTitle\":\"The Impact of Social Media\",\"ogDescription\":\"Social media as we know it has barely reached its 20th birthday\"},\"medias\":[{\"url\":\"https://storage.googleapis.com/crm-test/omaDY3RbWtTP511e808O/media/38e53059-b92706571605.png\",\"type\":\"image/webp\",\"size\":18362}],\"scheduleDate\":\"2022-11-23T05:53:00.000Z\",\"summary\":\"First post\",\"followUpComment\":\"What do you think? Let us know in the comments!\",\"type\":\"post\",\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true,\"enableDuet\":false,\"enableStitch\":false},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"title\":\"Summer Sale Event 2024\",\"offerTitle\":\"50% Off All Products\",\"startDate\":{\"startDate\":{\"year\":2024,\"month\":1,\"day\":15},\"startTime\":{\"hours\":10,\"minutes\":0,\"seconds\":0}},\"endDate\":{\"endDate\":{\"year\":2024,\"month\":1,\"day\":20},\"endTime\":{\"hours\":18,\"minutes\":0,\"seconds\":0}},\"termsConditions\":\"https://yoursite.com/terms-and-conditions\",\"url\":\"https://yoursite.com/book-now\",\"couponCode\":\"SAVE50\",\"redeemOnlineUrl\":\"https://yoursite.com/redeem-offer\",\"actionType\":\"book\"},\"errorMessage\":\"Invalid media format\",\"csvFileType\":\"basic\",\"mediaOptimization\":true,\"applyWatermark\":false,\"status\":\"pending\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CsvResponse,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CsvResponse",
+        "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"fileName\":\"sample.csv\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"file\":\"omaDY3RbWtTP511e/social-import/d23d68c2-82c0-1db6e2.csv\",\"status\":\"completed\",\"count\":5,\"createdBy\":\"AccountId_SDsdfdf45Dgs4w3ssss\",\"traceId\":\"FSeSDsdfdf45Dgs4w3ssss\",\"originId\":\"FSeSDsdfdf45Dgs4w3ssss\",\"approver\":\"FSeSDsdfdf45Dgs4w3ssss\",\"csvFileType\":\"basic\",\"mediaOptimization\":true,\"applyWatermark\":false,\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CsvResponseSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/CSVResponseSchema",
+        "{\"csv\":{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"fileName\":\"sample.csv\",\"status\":\"completed\",\"count\":5}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::CurrentRange,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/requestBody/content/application~1json/schema/properties/currentRange",
+        "{\"startDate\":\"2025-03-01T00:00:00.000Z\",\"endDate\":\"2025-03-31T23:59:59.999Z\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::DateSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/DateSchema",
+        "{\"year\":2022,\"month\":1,\"day\":1}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::DeleteAccountResponseSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/DeleteAccountResponseSchema",
+        "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"id\":\"65fac446d599990d1313c1dd\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::DeleteActivePostResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/DeleteActivePostResponseDTO",
+        "{\"message\":\"Current post deleted and next post scheduled successfully\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::DeleteCsvResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/DeleteCsvResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Deleted CSV\",\"results\":{\"csv\":{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"fileName\":\"sample.csv\",\"status\":\"deleted\",\"count\":5}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::DeletePostCsvSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/DeletePostCsvSchema",
+        "{\"_id\":\"65f92e55cc884f0d0845e447\",\"csvFileType\":\"basic\",\"mediaOptimization\":true,\"applyWatermark\":false,\"status\":\"completed\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::DeletePostResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/DeletePostResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Deleted CSV Post\",\"results\":{\"postId\":\"65f92e55cc884f0d0845e447\",\"csv\":{\"_id\":\"65f92e55cc884f0d0845e447\",\"status\":\"completed\"}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::DeletePostResponseSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/DeletePostResponseSchema",
+        "{\"postId\":\"65f92e55cc884f0d0845e447\",\"csv\":{\"_id\":\"65f92e55cc884f0d0845e447\",\"csvFileType\":\"basic\",\"mediaOptimization\":true,\"applyWatermark\":false,\"status\":\"completed\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::DeletePostSuccessfulResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/DeletePostSuccessfulResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Deleted Post\",\"results\":{\"postId\":\"323534534435\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::DeletePostSuccessfulResponseSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/DeletePostSuccessfulResponseSchema",
+        "{\"postId\":\"323534534435\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::DeletePostsDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/DeletePostsDto",
+        "{\"postIds\":[\"662791ee3f216822d7da0c8c\"]}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::DiscardEditSessionDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/DiscardEditSessionDTO",
+        "{\"locationId\":\"609e126a1c4ae1001291e1b5\",\"sessionId\":\"60af88475f1b2c001f5d5f4b\",\"keepInDraft\":false}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::EditSessionCalendarDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/EditSessionCalendarDTO",
+        "{\"locationId\":\"609e126a1c4ae1001291e1b5\",\"sessionId\":\"60af88475f1b2c001f5d5f4b\",\"startDate\":\"2023-10-01T00:00:00.000Z\",\"endDate\":\"2023-10-31T23:59:59.999Z\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"]}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::EditSessionCalendarResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/EditSessionCalendarResponseDTO",
+        "{\"message\":\"Edit session calendar fetched successfully\",\"scheduledPosts\":[{\"scheduledDateTime\":\"2023-10-15T10:00:00.000Z\",\"post\":{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"platform\":\"google\",\"thumbnail\":\"https://storage.googleapis.com/your-bucket/media/video-thumbnail.jpeg\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"blueskyPostDetails\":{\"replyTo\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"quotePost\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"language\":\"en\",\"externalLink\":\"https://yoursite.com/article\",\"externalLinkTitle\":\"10 Tips for Better Social Media Marketing\",\"externalLinkDescription\":\"Learn how to improve your social media presence with these proven strategies.\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true},\"queueItemId\":\"60af88475f1b2c001f5d5f4b\",\"queueId\":\"60af88475f1b2c001f5d5f4a\",\"order\":1000,\"variations\":[{\"_id\":\"60af88475f1b2c001f5d5f4c\",\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}],\"primaryImage\":\"https://example.com/images/post-image.png\",\"errors\":[\"INVALID_USER_ID\",\"PIXABAY_MEDIA\"],\"category\":{\"_id\":\"6756f381be2553245b08d30c\",\"name\":\"Category Name\",\"primaryColor\":\"#FFFFFF\",\"secondaryColor\":\"#000000\",\"deleted\":false,\"locationId\":\"fvg1TXIiVxGcdOaL0riG\",\"createdBy\":\"SQ6d63Va2PUbWEZ9k0TD\",\"createdAt\":\"2024-12-09T13:41:21.385Z\",\"updatedAt\":\"2024-12-09T13:41:21.385Z\"},\"currentVariation\":0,\"timezone\":\"America/New_York\",\"isDraft\":true,\"originalItemId\":\"60af88475f1b2c001f5d5f4b\"}]}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::EditSessionScheduledPostDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/EditSessionScheduledPostDTO",
+        "{\"scheduledDateTime\":\"2023-10-15T10:00:00.000Z\",\"post\":{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"platform\":\"google\",\"thumbnail\":\"https://storage.googleapis.com/your-bucket/media/video-thumbnail.jpeg\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"blueskyPostDetails\":{\"replyTo\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"quotePost\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"language\":\"en\",\"externalLink\":\"https://yoursite.com/article\",\"externalLinkTitle\":\"10 Tips for Better Social Media Marketing\",\"externalLinkDescription\":\"Learn how to improve your social media presence with these proven strategies.\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true},\"queueItemId\":\"60af88475f1b2c001f5d5f4b\",\"queueId\":\"60af88475f1b2c001f5d5f4a\",\"order\":1000,\"variations\":[{\"_id\":\"60af88475f1b2c001f5d5f4c\",\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}],\"primaryImage\":\"https://example.com/images/post-image.png\",\"errors\":[\"INVALID_USER_ID\",\"PIXABAY_MEDIA\"],\"category\":{\"_id\":\"6756f381be2553245b08d30c\",\"name\":\"Category Name\",\"primaryColor\":\"#FFFFFF\",\"secondaryColor\":\"#000000\",\"deleted\":false,\"locationId\":\"fvg1TXIiVxGcdOaL0riG\",\"createdBy\":\"SQ6d63Va2PUbWEZ9k0TD\",\"createdAt\":\"2024-12-09T13:41:21.385Z\",\"updatedAt\":\"2024-12-09T13:41:21.385Z\"},\"currentVariation\":0,\"timezone\":\"America/New_York\",\"isDraft\":true,\"originalItemId\":\"60af88475f1b2c001f5d5f4b\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::EndDateSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/EndDateSchema",
+        "{\"endDate\":{\"year\":2024,\"month\":1,\"day\":20},\"endTime\":{\"hours\":18,\"minutes\":0,\"seconds\":0}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::FacebookPageSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/FacebookPageSchema",
+        "{\"id\":\"u37swmmLbA02zgqKPpxITe2\",\"name\":\"FB Page\",\"avatar\":\"u37swmmLbA02zgqKPpxITe2\",\"isOwned\":true,\"isConnected\":true}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::FacebookPostSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/FacebookPostSchema",
+        "{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"}",
+    );
+    parses::<
+        ghl_social_planner_v3::types::Female,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/demographics/properties/gender/properties/totals/properties/female",
+        "{\"total\":0,\"percentage\":0}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::Female,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/demographics/properties/gender/properties/totals/properties/female",
+        "{\"total\":0,\"percentage\":0}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::FetchAvailableCategoriesResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/FetchAvailableCategoriesResponseDTO",
+        "{\"message\":\"Available categories fetched successfully\",\"categories\":[{\"deleted\":false,\"_id\":\"65cb3d2f68baa617aa0c286e\",\"name\":\"Facebook Reel\",\"locationId\":\"fvg1TXIiVxGcdOaL0riG\",\"primaryColor\":\"#004EEB\",\"secondaryColor\":\"#EFF4FF\",\"createdBy\":\"SQ6d63Va2PUbWEZ9k0TD\",\"createdAt\":\"2024-02-13T09:58:07.129Z\",\"updatedAt\":\"2024-02-13T09:58:07.129Z\",\"publishedPostsCount\":80,\"status\":\"in_queue\",\"queueDetails\":{\"queueId\":\"67fc07c6d7657c9aee764762\",\"prioritizeNewContent\":false,\"enableFuturePosts\":true}}],\"meta\":{\"count\":\"100\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::FetchCalendarListResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/FetchCalendarListResponseDTO",
+        "{\"message\":\"Calendar list fetched successfully\",\"scheduledPosts\":[{\"scheduledDateTime\":\"2023-10-15T10:00:00.000Z\",\"post\":{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"platform\":\"google\",\"thumbnail\":\"https://storage.googleapis.com/your-bucket/media/video-thumbnail.jpeg\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"blueskyPostDetails\":{\"replyTo\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"quotePost\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"language\":\"en\",\"externalLink\":\"https://yoursite.com/article\",\"externalLinkTitle\":\"10 Tips for Better Social Media Marketing\",\"externalLinkDescription\":\"Learn how to improve your social media presence with these proven strategies.\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true},\"queueItemId\":\"60af88475f1b2c001f5d5f4b\",\"queueId\":\"60af88475f1b2c001f5d5f4a\",\"order\":1000,\"variations\":[{\"_id\":\"60af88475f1b2c001f5d5f4c\",\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}],\"primaryImage\":\"https://example.com/images/post-image.png\",\"errors\":[\"INVALID_USER_ID\",\"PIXABAY_MEDIA\"],\"category\":{\"_id\":\"6756f381be2553245b08d30c\",\"name\":\"Category Name\",\"primaryColor\":\"#FFFFFF\",\"secondaryColor\":\"#000000\",\"deleted\":false,\"locationId\":\"fvg1TXIiVxGcdOaL0riG\",\"createdBy\":\"SQ6d63Va2PUbWEZ9k0TD\",\"createdAt\":\"2024-12-09T13:41:21.385Z\",\"updatedAt\":\"2024-12-09T13:41:21.385Z\"},\"currentVariation\":0,\"timezone\":\"America/New_York\"}]}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::FetchCategoryQueuesDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/FetchCategoryQueuesDTO",
+        "{\"locationId\":\"609e126a1c4ae1001291e1b5\",\"skip\":0,\"limit\":10}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::FetchCategoryQueuesResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/FetchCategoryQueuesResponseDTO",
+        "{\"message\":\"Queues fetched successfully\",\"queues\":[{\"_id\":\"60af88475f1b2c001f5d5f4b\",\"locationId\":\"location-123\",\"categoryId\":\"60af88475f1b2c001f5d5f4b\",\"timeSlots\":[{\"dayOfWeek\":0,\"time\":\"09:00\"}],\"enableFuturePosts\":false,\"prioritizeNewContent\":false,\"currentOrder\":1000,\"status\":\"active\",\"startDate\":\"2023-01-01T12:00:00Z\",\"skipDateTime\":[\"2023-01-02T12:00:00Z\"],\"currentPostId\":\"60af88475f1b2c001f5d5f4b\",\"totalPosts\":10,\"lastScheduledTime\":\"2023-01-01T12:00:00Z\",\"createdBy\":\"user-123\",\"createdAt\":\"2023-01-01T00:00:00Z\",\"updatedAt\":\"2023-01-01T00:00:00Z\",\"category\":{\"_id\":\"6756f381be2553245b08d30c\",\"name\":\"Category Name\",\"primaryColor\":\"#FFFFFF\",\"secondaryColor\":\"#000000\",\"deleted\":false,\"locationId\":\"fvg1TXIiVxGcdOaL0riG\",\"createdBy\":\"SQ6d63Va2PUbWEZ9k0TD\",\"createdAt\":\"2024-12-09T13:41:21.385Z\",\"updatedAt\":\"2024-12-09T13:41:21.385Z\"}}],\"meta\":{\"count\":\"100\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::FetchQueueByIdResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/FetchQueueByIdResponseDTO",
+        "{\"message\":\"Queue fetched successfully\",\"queue\":{\"_id\":\"60af88475f1b2c001f5d5f4b\",\"locationId\":\"location-123\",\"categoryId\":\"60af88475f1b2c001f5d5f4b\",\"timeSlots\":[{\"dayOfWeek\":0,\"time\":\"09:00\"}],\"enableFuturePosts\":false,\"prioritizeNewContent\":false,\"currentOrder\":1000,\"status\":\"active\",\"startDate\":\"2023-01-01T12:00:00Z\",\"skipDateTime\":[\"2023-01-02T12:00:00Z\"],\"currentPostId\":\"60af88475f1b2c001f5d5f4b\",\"totalPosts\":10,\"lastScheduledTime\":\"2023-01-01T12:00:00Z\",\"createdBy\":\"user-123\",\"createdAt\":\"2023-01-01T00:00:00Z\",\"updatedAt\":\"2023-01-01T00:00:00Z\",\"category\":{\"_id\":\"6756f381be2553245b08d30c\",\"name\":\"Category Name\",\"primaryColor\":\"#FFFFFF\",\"secondaryColor\":\"#000000\",\"deleted\":false,\"locationId\":\"fvg1TXIiVxGcdOaL0riG\",\"createdBy\":\"SQ6d63Va2PUbWEZ9k0TD\",\"createdAt\":\"2024-12-09T13:41:21.385Z\",\"updatedAt\":\"2024-12-09T13:41:21.385Z\"}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::FetchQueueItemsDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/FetchQueueItemsDTO",
+        "{\"locationId\":\"609e126a1c4ae1001291e1b5\",\"sessionId\":\"60af88475f1b2c001f5d5f4b\",\"skip\":0,\"limit\":10,\"errorFilter\":true,\"itemId\":\"60af88475f1b2c001f5d5f4b\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::FetchQueueItemsMetaDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/FetchQueueItemsMetaDTO",
+        "{\"count\":\"100\",\"skip\":0,\"limit\":10}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::FetchQueueItemsResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/FetchQueueItemsResponseDTO",
+        "{\"message\":\"Queue items fetched successfully\",\"items\":[{\"_id\":\"60af88475f1b2c001f5d5f4b\",\"order\":1000,\"variations\":[{\"_id\":\"60af88475f1b2c001f5d5f4c\",\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}],\"primaryImage\":\"https://example.com/images/post-image.png\",\"postId\":\"60af88475f1b2c001f5d5f4d\",\"post\":{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"platform\":\"google\",\"thumbnail\":\"https://storage.googleapis.com/your-bucket/media/video-thumbnail.jpeg\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"blueskyPostDetails\":{\"replyTo\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"quotePost\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"language\":\"en\",\"externalLink\":\"https://yoursite.com/article\",\"externalLinkTitle\":\"10 Tips for Better Social Media Marketing\",\"externalLinkDescription\":\"Learn how to improve your social media presence with these proven strategies.\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true},\"errors\":[\"INVALID_USER_ID\",\"PIXABAY_MEDIA\"],\"scheduledDateTime\":\"2023-10-15T10:00:00.000Z\",\"scheduledVariationIndex\":0,\"isSkipped\":false}],\"meta\":{\"count\":\"100\",\"skip\":0,\"limit\":10}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::FetchSlotsDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/FetchSlotsDTO",
+        "{\"locationId\":\"abc123\",\"sessionId\":\"507f1f77bcf86cd799439011\",\"skip\":0,\"limit\":20}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::FetchSlotsResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/FetchSlotsResponseDTO",
+        "{\"message\":\"Slots fetched successfully\",\"slots\":[{\"itemId\":\"60af88475f1b2c001f5d5f4b\",\"scheduledDateTime\":\"2023-10-15T10:00:00.000Z\",\"isSkipped\":false}],\"total\":100,\"skip\":0,\"limit\":20,\"timezone\":\"America/New_York\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::FollowersValue,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/platformTotals/properties/followers/additionalProperties",
+        "{\"total\":0,\"series\":[0,0,0,0,0,0,0]}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::FormatedApprovalDetails,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/FormatedApprovalDetails",
+        "{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"requesterNote\":\"Please review the messaging for our Q4 campaign launch. Let me know if the CTA needs adjustment.\",\"approverNote\":\"Approved! Great content. Consider adding more hashtags for visibility.\",\"approverUser\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GeneralSuccessResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GeneralSuccessResponseDTO",
+        "{\"message\":\"The queue item has been successfully deleted.\",\"updatedSlots\":[{\"itemId\":\"60af88475f1b2c001f5d5f4b\",\"scheduledDateTime\":\"2023-10-15T10:00:00.000Z\",\"isSkipped\":false}],\"totalPostsChanged\":5}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetAccountSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetAccountSchema",
+        "{\"id\":\"aF3KhyL8JIuBwzK3m7Ly_Lx1EI6YIgQYMQi0ytFXv_12554616564525983496\",\"oauthId\":\"aF3KhyL8JIuBwzK3m7Ly\",\"profileId\":\"aF3KhyL8JIuBwzK3m7Ly\",\"name\":\"Sample Account\",\"platform\":\"google\",\"type\":\"location\",\"expire\":\"2024-03-11T19:29:59.785Z\",\"isExpired\":false,\"meta\":{\"hasGoogleUpdated\":true,\"canDelete\":true}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetByIdResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetByIdResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched Category\",\"results\":{\"category\":{\"name\":\"Primary\",\"primaryColor\":\"#32a852\",\"secondaryColor\":\"#32a852\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"message\":\"Category not found\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetByIdResponseSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetByIdResponseSchema",
+        "{\"name\":\"Primary\",\"primaryColor\":\"#32a852\",\"secondaryColor\":\"#32a852\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"message\":\"Category not found\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetByLocationIdResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetByLocationIdResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched Categories by Location ID\",\"results\":{\"count\":3,\"categories\":[{\"name\":\"Primary\",\"primaryColor\":\"#FFFFFF\",\"secondaryColor\":\"#FFFFFF\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}]}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetByLocationIdResponseSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetByLocationIdResponseSchema",
+        "{\"count\":3,\"categories\":[{\"name\":\"Primary\",\"primaryColor\":\"#FFFFFF\",\"secondaryColor\":\"#FFFFFF\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}]}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetCategorySchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetCategorySchema",
+        "{\"category\":{\"name\":\"Primary\",\"primaryColor\":\"#32a852\",\"secondaryColor\":\"#32a852\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"message\":\"Category not found\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetCsvPostResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetCsvPostResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched CSV Post\",\"results\":{\"csv\":{\"id\":\"ve9EPM428h8vShlRW1KT\",\"locationId\":\"iVrVJ2uoXNF0wzcBzgl5\",\"fileName\":\"sample.csv\",\"status\":\"completed\",\"count\":5},\"count\":6,\"posts\":[{\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"First post\",\"type\":\"post\"}]}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetCsvPostResponseSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetCsvPostResponseSchema",
+        "{\"csv\":{\"id\":\"ve9EPM428h8vShlRW1KT\",\"locationId\":\"iVrVJ2uoXNF0wzcBzgl5\",\"fileName\":\"sample.csv\",\"status\":\"completed\",\"count\":5},\"count\":6,\"posts\":[{\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"First post\",\"type\":\"post\"}]}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetFacebookAccountsResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetFacebookAccountsResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched Facebook Account\",\"results\":{\"pages\":[{\"id\":\"u37swmmLbA02zgqKPpxITe2\",\"name\":\"FB Page\",\"avatar\":\"u37swmmLbA02zgqKPpxITe2\",\"isOwned\":true,\"isConnected\":true}]}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetFacebookAccountsSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetFacebookAccountsSchema",
+        "{\"pages\":[{\"id\":\"u37swmmLbA02zgqKPpxITe2\",\"name\":\"FB Page\",\"avatar\":\"u37swmmLbA02zgqKPpxITe2\",\"isOwned\":true,\"isConnected\":true}]}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetGoogleLocationAccountSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetGoogleLocationAccountSchema",
+        "{\"locations\":{\"location\":{\"name\":\"accounts/114659701071209971352\",\"title\":\"Location Title\"},\"account\":{\"name\":\"accounts/114659701071209971352\",\"accountName\":\"Account Name Test\"}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetGoogleLocationResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetGoogleLocationResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched Google Business Account\",\"results\":{\"locations\":{\"location\":{\"name\":\"accounts/114659701071209971352\",\"title\":\"Location Title\"},\"account\":{\"name\":\"accounts/114659701071209971352\",\"accountName\":\"Account Name Test\"}}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetGoogleLocationSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetGoogleLocationSchema",
+        "{\"location\":{\"name\":\"accounts/114659701071209971352\",\"storeCode\":\"w37swmmLbA02zgqKPpxITe\",\"title\":\"Location Title\",\"maxLocation\":true,\"isVerified\":true,\"isConnected\":true},\"account\":{\"name\":\"accounts/114659701071209971352\",\"accountName\":\"Account Name Test\",\"type\":\"PERSONAL\",\"verificationState\":\"UNVERIFIED\",\"vettedState\":\"NOT_VETTED\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetGroupSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetGroupSchema",
+        "{\"id\":\"6284c43d519161e96cc09c13\",\"name\":\"Primary\",\"accountIds\":[\"6494063f4260855c1c5776b5_mhoUgTPkz19vjF5Qu7Av_2774080328752823730\"]}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetInstagramAccountsResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetInstagramAccountsResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched Instagram Account\",\"results\":{\"accounts\":[{\"id\":\"idu37swmmLbA02zgqKPpxITe2\",\"name\":\"Insta account\",\"avatar\":\"avau37swmmLbA02zgqKPpxITe2\",\"pageId\":\"pidu37swmmLbA02zgqKPpxITe2\",\"isConnected\":true}]}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetInstagramAccountsSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetInstagramAccountsSchema",
+        "{\"accounts\":[{\"id\":\"idu37swmmLbA02zgqKPpxITe2\",\"name\":\"Insta account\",\"avatar\":\"avau37swmmLbA02zgqKPpxITe2\",\"pageId\":\"pidu37swmmLbA02zgqKPpxITe2\",\"isConnected\":true}]}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetLinkedInAccountSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetLinkedInAccountSchema",
+        "{\"pages\":[{\"id\":\"w37swmmLbA02zgqKPpxITe\",\"name\":\"Sample Name\",\"avatar\":\"w37swmmLbA02zgqKPpxITe\",\"urn\":\"urn:li:organization:80847980\",\"isConnected\":true}],\"profile\":[{\"id\":\"w37swmmLbA02zgqKPpxITe\",\"name\":\"Profile Name\",\"avatar\":\"w37swmmLbA02zgqKPpxITe\",\"urn\":\"urn:li:person:ABC123XYZ\",\"isConnected\":true}]}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetLinkedInAccountsResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetLinkedInAccountsResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched LinkedIn Account\",\"results\":{\"pages\":[{\"id\":\"w37swmmLbA02zgqKPpxITe\",\"name\":\"Sample Name\",\"avatar\":\"w37swmmLbA02zgqKPpxITe\",\"urn\":\"urn:li:organization:80847980\",\"isConnected\":true}],\"profile\":[{\"id\":\"w37swmmLbA02zgqKPpxITe\",\"name\":\"Profile Name\",\"avatar\":\"w37swmmLbA02zgqKPpxITe\",\"urn\":\"urn:li:person:ABC123XYZ\",\"isConnected\":true}]}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetModifiedPayloadFormattedSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetModifiedPayloadFormattedSchema",
+        "{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"thumbnail\":\"https://storage.googleapis.com/test/test/media/test.jpeg\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"status\":\"published\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"instagramPostDetails\":{\"type\":\"post\",\"collaborators\":{\"accountId1\":[\"username1\",\"username2\"],\"accountId2\":[\"username3\",\"username4\"]},\"showOnFeed\":true,\"publishViaPushNotification\":true,\"publisherNote\":\"When publishing, add swipe up link to the landing page so that we can direct them to the sales page\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetPinterestAccountSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetPinterestAccountSchema",
+        "{\"profile\":[{\"id\":\"w37swmmLbA02zgqKPpxITe\",\"name\":\"Account Name\",\"username\":\"@username\",\"avatar\":\"https://i.pinimg.com/example-avatar.jpg\",\"isConnected\":true,\"type\":\"PINNER\",\"websiteUrl\":\"https://www.pinterest.com/\"}]}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetPinterestAccountsResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetPinterestAccountsResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched Pinterest Account\",\"results\":{\"profile\":[{\"id\":\"w37swmmLbA02zgqKPpxITe\",\"name\":\"Account Name\",\"username\":\"@username\",\"avatar\":\"https://i.pinimg.com/example-avatar.jpg\",\"isConnected\":true,\"type\":\"PINNER\",\"websiteUrl\":\"https://www.pinterest.com/\"}]}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetPostFormattedSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetPostFormattedSchema",
+        "{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"platform\":\"google\",\"thumbnail\":\"https://storage.googleapis.com/your-bucket/media/video-thumbnail.jpeg\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"blueskyPostDetails\":{\"replyTo\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"quotePost\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"language\":\"en\",\"externalLink\":\"https://yoursite.com/article\",\"externalLinkTitle\":\"10 Tips for Better Social Media Marketing\",\"externalLinkDescription\":\"Learn how to improve your social media presence with these proven strategies.\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetPostSuccessfulResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetPostSuccessfulResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched Post\",\"results\":{\"post\":{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"platform\":\"google\",\"thumbnail\":\"https://storage.googleapis.com/your-bucket/media/video-thumbnail.jpeg\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"blueskyPostDetails\":{\"replyTo\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"quotePost\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"language\":\"en\",\"externalLink\":\"https://yoursite.com/article\",\"externalLinkTitle\":\"10 Tips for Better Social Media Marketing\",\"externalLinkDescription\":\"Learn how to improve your social media presence with these proven strategies.\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetStatisticsBody,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/requestBody/content/application~1json/schema",
+        "{\"profileIds\":[\"67a5a9aa776c837de4aa5b12\"],\"platforms\":[\"facebook\",\"instagram\"],\"currentRange\":{\"startDate\":\"2025-03-01T00:00:00.000Z\",\"endDate\":\"2025-03-31T23:59:59.999Z\"},\"prevRange\":{\"startDate\":\"2025-03-01T00:00:00.000Z\",\"endDate\":\"2025-03-31T23:59:59.999Z\"}}",
+    );
+    parses::<
+        ghl_social_planner_v3::types::GetStatisticsResponse,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema",
+        "{\"results\":{\"dayRange\":[\"Mon\",\"Tue\",\"Wed\",\"Thu\",\"Fri\",\"Sat\",\"Sun\"],\"totals\":{\"posts\":0,\"likes\":0,\"followers\":0,\"impressions\":0,\"comments\":0},\"postPerformance\":{\"posts\":{\"google\":[0,0,0,0,0,0,0]},\"impressions\":[0,0,0,0,0,0,0],\"likes\":[0,0,0,0,0,0,0],\"comments\":[0,0,0,0,0,0,0]},\"breakdowns\":{\"posts\":{\"total\":0,\"totalChange\":0,\"platforms\":{\"google\":{\"value\":0,\"change\":0}}},\"impressions\":{\"total\":0,\"totalChange\":0,\"platforms\":{\"google\":{\"value\":0,\"change\":0}}},\"reach\":{\"total\":0,\"totalChange\":0,\"platforms\":{\"google\":{\"value\":0,\"change\":0}}},\"engagement\":{\"google\":{\"likes\":0,\"comments\":0,\"shares\":0,\"change\":0}}},\"platformTotals\":{\"impressions\":{\"google\":{\"total\":0,\"series\":[0,0,0,0,0,0,0]}},\"followers\":{\"google\":{\"total\":0,\"series\":[0,0,0,0,0,0,0]}},\"likes\":{\"google\":{\"total\":0,\"series\":[0,0,0,0,0,0,0]}}},\"demographics\":{\"gender\":{\"totals\":{\"male\":{\"total\":0,\"percentage\":0},\"female\":{\"total\":0,\"percentage\":0},\"unknown\":{\"total\":0,\"percentage\":0}}},\"age\":{\"totals\":{\"13-17\":0,\"18-24\":0,\"25-34\":0,\"35-44\":0,\"45-54\":0,\"55-64\":0,\"65+\":0}}}},\"message\":\"Analytics Built Successfully\",\"traceId\":\"42fc8dd8-d55b-475f-944f-9efb90d77564\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetStatisticsResponse,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema",
+        "{\"results\":{\"dayRange\":[\"Mon\",\"Tue\",\"Wed\",\"Thu\",\"Fri\",\"Sat\",\"Sun\"],\"totals\":{\"posts\":0,\"likes\":0,\"followers\":0,\"impressions\":0,\"comments\":0}},\"message\":\"Analytics Built Successfully\",\"traceId\":\"42fc8dd8-d55b-475f-944f-9efb90d77564\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetStatisticsResponseBreakdownsEngagementValue,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/breakdowns/properties/engagement/additionalProperties",
+        "{\"likes\":0,\"comments\":11,\"shares\":0,\"change\":-66.67}",
+    );
+    parses::<
+        ghl_social_planner_v3::types::GetStatisticsResponseDemographicsAgeTotals,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/demographics/properties/age/properties/totals",
+        "{\"13-17\":0,\"18-24\":0,\"25-34\":0}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetStatisticsResponseDemographicsAgeTotals,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/demographics/properties/age/properties/totals",
+        "{\"13-17\":0,\"18-24\":0,\"25-34\":0,\"35-44\":0,\"45-54\":0,\"55-64\":0,\"65+\":0}",
+    );
+    parses::<
+        ghl_social_planner_v3::types::GetStatisticsResponseDemographicsGenderTotals,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/demographics/properties/gender/properties/totals",
+        "{\"male\":{\"total\":0,\"percentage\":0}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetStatisticsResponseDemographicsGenderTotals,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/demographics/properties/gender/properties/totals",
+        "{\"male\":{\"total\":0,\"percentage\":0},\"female\":{\"total\":0,\"percentage\":0},\"unknown\":{\"total\":0,\"percentage\":0}}",
+    );
+    parses::<
+        ghl_social_planner_v3::types::GetStatisticsResponseResults,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results",
+        "{\"dayRange\":[\"Mon\",\"Tue\",\"Wed\",\"Thu\",\"Fri\",\"Sat\",\"Sun\"],\"totals\":{\"posts\":0,\"likes\":0,\"followers\":0,\"impressions\":0,\"comments\":0}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetStatisticsResponseResults,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results",
+        "{\"dayRange\":[\"Mon\",\"Tue\",\"Wed\",\"Thu\",\"Fri\",\"Sat\",\"Sun\"],\"totals\":{\"posts\":0,\"likes\":0,\"followers\":0,\"impressions\":0,\"comments\":0},\"postPerformance\":{\"posts\":{\"google\":[0,0,0,0,0,0,0]},\"impressions\":[0,0,0,0,0,0,0],\"likes\":[0,0,0,0,0,0,0],\"comments\":[0,0,0,0,0,0,0]},\"breakdowns\":{\"posts\":{\"total\":0,\"totalChange\":0,\"platforms\":{\"google\":{\"value\":0,\"change\":0}}}},\"platformTotals\":{\"impressions\":{\"instagram\":{\"total\":239,\"series\":[22,6,4,69,138,0,0]}}},\"demographics\":{\"gender\":{\"totals\":{\"male\":{\"total\":0,\"percentage\":0},\"female\":{\"total\":0,\"percentage\":0},\"unknown\":{\"total\":0,\"percentage\":0}}}}}",
+    );
+    parses::<
+        ghl_social_planner_v3::types::GetStatisticsResponseResultsBreakdowns,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/breakdowns",
+        "{\"posts\":{\"total\":0,\"totalChange\":0,\"platforms\":{\"google\":{\"value\":0,\"change\":0}}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetStatisticsResponseResultsBreakdowns,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/breakdowns",
+        "{\"posts\":{\"total\":356,\"totalChange\":-39.35,\"platforms\":{\"instagram\":{\"value\":46,\"change\":-71.95}}},\"impressions\":{\"total\":944,\"totalChange\":-49.68,\"platforms\":{\"instagram\":{\"value\":239,\"change\":83.85}}},\"reach\":{\"total\":354,\"totalChange\":98.88,\"platforms\":{\"instagram\":{\"value\":233,\"change\":128.43}}},\"engagement\":{\"instagram\":{\"likes\":0,\"comments\":11,\"shares\":0,\"change\":-66.67}}}",
+    );
+    parses::<
+        ghl_social_planner_v3::types::GetStatisticsResponseResultsDemographics,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/demographics",
+        "{\"gender\":{\"totals\":{\"male\":{\"total\":0,\"percentage\":0},\"female\":{\"total\":0,\"percentage\":0},\"unknown\":{\"total\":0,\"percentage\":0}}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetStatisticsResponseResultsDemographics,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/demographics",
+        "{\"gender\":{\"totals\":{\"male\":{\"total\":0,\"percentage\":0},\"female\":{\"total\":0,\"percentage\":0},\"unknown\":{\"total\":0,\"percentage\":0}}},\"age\":{\"totals\":{\"13-17\":0,\"18-24\":0,\"25-34\":0,\"35-44\":0,\"45-54\":0,\"55-64\":0,\"65+\":0}}}",
+    );
+    parses::<
+        ghl_social_planner_v3::types::GetStatisticsResponseResultsDemographicsAge,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/demographics/properties/age",
+        "{\"totals\":{\"13-17\":0,\"18-24\":0,\"25-34\":0,\"35-44\":0,\"45-54\":0,\"55-64\":0,\"65+\":0}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetStatisticsResponseResultsDemographicsAge,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/demographics/properties/age",
+        "{\"totals\":{\"13-17\":0,\"18-24\":0,\"25-34\":0}}",
+    );
+    parses::<
+        ghl_social_planner_v3::types::GetStatisticsResponseResultsDemographicsGender,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/demographics/properties/gender",
+        "{\"totals\":{\"male\":{\"total\":0,\"percentage\":0},\"female\":{\"total\":0,\"percentage\":0},\"unknown\":{\"total\":0,\"percentage\":0}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetStatisticsResponseResultsDemographicsGender,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/demographics/properties/gender",
+        "{\"totals\":{\"male\":{\"total\":0,\"percentage\":0}}}",
+    );
+    parses::<
+        ghl_social_planner_v3::types::GetStatisticsResponseResultsPlatformTotals,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/platformTotals",
+        "{\"impressions\":{\"instagram\":{\"total\":239,\"series\":[22,6,4,69,138,0,0]}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetStatisticsResponseResultsPlatformTotals,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/platformTotals",
+        "{\"impressions\":{\"instagram\":{\"total\":239,\"series\":[22,6,4,69,138,0,0]}},\"followers\":{\"instagram\":{\"total\":0,\"series\":[0,0,0,0,0,0,0]}},\"likes\":{\"linkedin\":{\"total\":1,\"series\":[0,0,0,1,0,0,0]}}}",
+    );
+    parses::<
+        ghl_social_planner_v3::types::GetStatisticsResponseResultsPostPerformance,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/postPerformance",
+        "{\"posts\":{\"google\":[0,0,0,0,0,0,0]},\"impressions\":[0,0,0,0,0,0,0],\"likes\":[0,0,0,0,0,0,0],\"comments\":[0,0,0,0,0,0,0]}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetStatisticsResponseResultsPostPerformance,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/postPerformance",
+        "{\"posts\":{\"google\":[0,0,0,0,0,0,0],\"instagram\":[2,1,3,0,1,2,4],\"facebook\":[1,0,2,1,0,1,1],\"linkedin\":[0,0,1,0,0,0,1],\"youtube\":[0,0,0,1,0,0,0]},\"impressions\":[0,0,0,0,0,0,0],\"likes\":[0,0,0,0,0,0,0],\"comments\":[0,0,0,0,0,0,0]}",
+    );
+    parses::<
+        ghl_social_planner_v3::types::GetStatisticsResponseResultsTotals,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/totals",
+        "{\"posts\":0,\"likes\":0,\"followers\":0,\"impressions\":0,\"comments\":0}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetStatisticsResponseResultsTotals,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/totals",
+        "{\"posts\":0,\"likes\":0,\"followers\":0,\"impressions\":0,\"comments\":0}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetTagsByIdResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetTagsByIdResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"message\":\"Fetched Tags by Tag IDs\",\"results\":{\"tags\":[{\"tag\":\"Primary Tag\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}],\"count\":3}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetTagsByIdResponseSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetTagsByIdResponseSchema",
+        "{\"tags\":[{\"tag\":\"Primary Tag\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}],\"count\":3}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetTagsByLocationIdResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetTagsByLocationIdResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched Tags by Location ID\",\"results\":{\"tags\":[{\"tag\":\"Primary Tag\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}],\"count\":3}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetTagsByLocationIdResponseSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetTagsByLocationIdResponseSchema",
+        "{\"tags\":[{\"tag\":\"Primary Tag\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}],\"count\":3}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetTiktokAccountResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetTiktokAccountResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched Tiktok Account\",\"results\":{\"profile\":[{\"id\":\"w37swmmLbA02zgqKPpxITe\",\"name\":\"Account Name\",\"username\":\"User_name\",\"avatar\":\"w37swmmLbA02zgqKPpxITe\",\"verified\":true,\"isConnected\":true,\"type\":\"BUSINESS\"}]}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetTiktokAccountSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetTiktokAccountSchema",
+        "{\"profile\":[{\"id\":\"w37swmmLbA02zgqKPpxITe\",\"name\":\"Account Name\",\"username\":\"User_name\",\"avatar\":\"w37swmmLbA02zgqKPpxITe\",\"verified\":true,\"isConnected\":true,\"type\":\"BUSINESS\"}]}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetTiktokBusinessAccountResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetTiktokBusinessAccountResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"message\":\"Fetched Tiktok Business Account\",\"results\":{\"profile\":[{\"id\":\"w37swmmLbA02zgqKPpxITe\",\"name\":\"Account Name\",\"username\":\"User_name\",\"avatar\":\"w37swmmLbA02zgqKPpxITe\",\"verified\":true,\"isConnected\":true,\"type\":\"BUSINESS\"}]}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetTwitterAccountsResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetTwitterAccountsResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched Twitter Account\",\"results\":{\"profile\":[{\"id\":\"ZHl1OWpfZEMyeWc5UjJOOU51RVNOal\",\"name\":\"Twitter Account name\",\"username\":\"sample_user\",\"avatar\":\"ZHl1OWpfZEMyeWc5UjJOOU51RVNOal\",\"protected\":true,\"verified\":true,\"isConnected\":true}]}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetTwitterAccountsSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetTwitterAccountsSchema",
+        "{\"profile\":[{\"id\":\"ZHl1OWpfZEMyeWc5UjJOOU51RVNOal\",\"name\":\"Twitter Account name\",\"username\":\"sample_user\",\"avatar\":\"ZHl1OWpfZEMyeWc5UjJOOU51RVNOal\",\"protected\":true,\"verified\":true,\"isConnected\":true}]}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetUploadStatusResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetUploadStatusResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched CSV Upload Status\",\"results\":{\"csvs\":[{\"id\":\"ve9EPM428h8vShlRW1KT\",\"locationId\":\"iVrVJ2uoXNF0wzcBzgl5\",\"fileName\":\"sample.csv\",\"status\":\"completed\",\"count\":5}],\"count\":6}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetUploadStatusResponseSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetUploadStatusResponseSchema",
+        "{\"csvs\":[{\"id\":\"ve9EPM428h8vShlRW1KT\",\"locationId\":\"iVrVJ2uoXNF0wzcBzgl5\",\"fileName\":\"sample.csv\",\"status\":\"completed\",\"count\":5}],\"count\":6}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetYouTubeAccountsResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetYouTubeAccountsResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched YouTube Account\",\"results\":{\"profile\":[{\"id\":\"w37swmmLbA02zgqKPpxITe\",\"name\":\"Account Name\",\"username\":\"@username\",\"avatar\":\"https://yt3.ggpht.com/example-avatar\",\"verified\":true,\"isConnected\":true,\"type\":\"PROFILE\"}]}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetYoutubeAccountSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetYoutubeAccountSchema",
+        "{\"profile\":[{\"id\":\"w37swmmLbA02zgqKPpxITe\",\"name\":\"Account Name\",\"username\":\"@username\",\"avatar\":\"https://yt3.ggpht.com/example-avatar\",\"verified\":true,\"isConnected\":true,\"type\":\"PROFILE\"}]}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GmbPostSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GMBPostSchema",
+        "{\"gmbEventType\":\"STANDARD\",\"title\":\"Summer Sale Event 2024\",\"offerTitle\":\"50% Off All Products\",\"startDate\":{\"startDate\":{\"year\":2024,\"month\":1,\"day\":15},\"startTime\":{\"hours\":10,\"minutes\":0,\"seconds\":0}},\"endDate\":{\"endDate\":{\"year\":2024,\"month\":1,\"day\":20},\"endTime\":{\"hours\":18,\"minutes\":0,\"seconds\":0}},\"termsConditions\":\"https://yoursite.com/terms-and-conditions\",\"url\":\"https://yoursite.com/book-now\",\"couponCode\":\"SAVE50\",\"redeemOnlineUrl\":\"https://yoursite.com/redeem-offer\",\"actionType\":\"book\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GoogleAccountsSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GoogleAccountsSchema",
+        "{\"name\":\"accounts/114659701071209971352\",\"accountName\":\"Account Name Test\",\"type\":\"PERSONAL\",\"verificationState\":\"UNVERIFIED\",\"vettedState\":\"NOT_VETTED\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GoogleLocationSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GoogleLocationSchema",
+        "{\"name\":\"accounts/114659701071209971352\",\"storeCode\":\"w37swmmLbA02zgqKPpxITe\",\"title\":\"Location Title\",\"metadata\":{},\"storefrontAddress\":{},\"relationshipData\":{},\"maxLocation\":true,\"isVerified\":true,\"isConnected\":true}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::IOgTagsSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/IOgTagsSchema",
+        "{\"url\":\"https://knowledge.wharton.upenn.edu/article/impact-of-social-media/\",\"ogDescription\":\"Social media as we know it has barely\",\"ogImage\":{\"url\":\"https://knowledge.wharton.upenn.edu/wp-content/uploads/2019/07/072619_socialmedia_phonelikes-600x440.jpg\"},\"ogTitle\":\"The Impact of Social Media: Is it Irreplaceable?\",\"ogUrl\":\"https://knowledge.wharton.upenn.edu/article/impact-of-social-media/\",\"ogSiteName\":\"Knowledge at Wharton\",\"error\":\"InvalidLink\"}",
+    );
+    parses::<
+        ghl_social_planner_v3::types::Impressions,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/breakdowns/properties/impressions",
+        "{\"total\":944,\"totalChange\":-49.68,\"platforms\":{\"instagram\":{\"value\":239,\"change\":83.85}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::Impressions,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/breakdowns/properties/impressions",
+        "{\"total\":944,\"totalChange\":-49.68,\"platforms\":{\"instagram\":{\"value\":239,\"change\":83.85}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::InstagramAccountSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/InstagramAccountSchema",
+        "{\"id\":\"idu37swmmLbA02zgqKPpxITe2\",\"name\":\"Insta account\",\"avatar\":\"avau37swmmLbA02zgqKPpxITe2\",\"pageId\":\"pidu37swmmLbA02zgqKPpxITe2\",\"isConnected\":true}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::InstagramPostSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/InstagramPostSchema",
+        "{\"type\":\"post\",\"collaborators\":{\"accountId1\":[\"username1\",\"username2\"],\"accountId2\":[\"username3\",\"username4\"]},\"showOnFeed\":true,\"publishViaPushNotification\":true,\"publisherNote\":\"When publishing, add swipe up link to the landing page so that we can direct them to the sales page\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::LinkedInPageSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/LinkedInPageSchema",
+        "{\"id\":\"w37swmmLbA02zgqKPpxITe\",\"name\":\"Sample Name\",\"avatar\":\"w37swmmLbA02zgqKPpxITe\",\"urn\":\"urn:li:organization:80847980\",\"isConnected\":true}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::LinkedinPollDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/LinkedinPollDto",
+        "{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::LinkedinPollOptionDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/LinkedinPollOptionDto",
+        "{\"text\":\"Red\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::LinkedinPollSettingsDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/LinkedinPollSettingsDto",
+        "{\"duration\":\"SEVEN_DAYS\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::LinkedinPostSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/LinkedinPostSchema",
+        "{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::LocationAndAccountDeleteResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/LocationAndAccountDeleteResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Deleted Account\",\"results\":{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"id\":\"65fac446d599990d1313c1dd\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::MentionsDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/MentionsDTO",
+        "{\"name\":\"Test\",\"id\":\"102694781978972\",\"offset\":106,\"length\":0,\"slug\":\"mohammed-marvan-8bRf3H\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::MetaDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/MetaDTO",
+        "{\"count\":\"100\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::OgImageSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/OgImageSchema",
+        "{\"url\":\"https://knowledge.wharton.upenn.edu/wp-content/uploads/2019/07/072619_socialmedia_phonelikes-600x440.jpg\",\"width\":400,\"height\":400,\"type\":\"image/jpg\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::OgTagsDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/OgTagsDTO",
+        "{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::OgTagsSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/OgTagsSchema",
+        "{\"metaImage\":\"https://yoursite.com/images/og-image.jpg\",\"metaLink\":\"https://yoursite.com/blog/amazing-article\",\"ogTitle\":\"How to Double Your Social Media Engagement\",\"ogDescription\":\"Learn proven strategies to boost your social media engagement and grow your audience.\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::PinterestBoardSelection,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/PinterestBoardSelection",
+        "{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::PinterestOAuthAccountSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/PinterestOAuthAccountSchema",
+        "{\"name\":\"John Doe\",\"originId\":\"244405****11687\",\"avatar\":\"https://storage.googleapis.com/bucket/avatar.jpg\",\"platform\":\"pinterest\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::PinterestPostSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/PinterestPostSchema",
+        "{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::PinterestProfileSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/PinterestProfileSchema",
+        "{\"id\":\"w37swmmLbA02zgqKPpxITe\",\"name\":\"Account Name\",\"username\":\"@username\",\"avatar\":\"https://i.pinimg.com/example-avatar.jpg\",\"isConnected\":true,\"type\":\"PINNER\",\"websiteUrl\":\"https://www.pinterest.com/\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::PlatformsValue,
+    >(
+        "apps/v3/social-planner-v3.json#/paths/~1social-media-posting~1statistics/post/responses/200/content/application~1json/schema/properties/results/properties/breakdowns/properties/impressions/properties/platforms/additionalProperties",
+        "{\"value\":239,\"change\":83.85}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::PostApprovalSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/PostApprovalSchema",
+        "{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"requesterNote\":\"Please review the messaging for our Q4 campaign launch. Let me know if the CTA needs adjustment.\",\"approverNote\":\"Approved! Great content. Consider adding more hashtags for visibility.\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::PostInsightsSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/PostInsightsSchema",
+        "{\"like\":12,\"share\":3,\"comment\":5}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::PostMediaSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/PostMediaSchema",
+        "{\"url\":\"https://storage.googleapis.com/your-bucket/media/image.jpg\",\"caption\":\"Team meeting discussing Q4 marketing strategy\",\"originalUrl\":\"https://storage.googleapis.com/test/test/media/original.jpeg\",\"watermarkedUrl\":\"https://storage.googleapis.com/test/test/media/watermarked.jpeg\",\"type\":\"image/jpeg\",\"thumbnail\":\"https://storage.googleapis.com/test/test/media/test.jpeg\",\"id\":\"media_abc123xyz\",\"optimizedUrl\":\"https://storage.googleapis.com/your-bucket/media/optimized-image.jpg\",\"optimizedType\":\"image/jpeg\",\"isModified\":true,\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::PostSuccessfulResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/PostSuccessfulResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"message\":\"Fetched Posts\",\"results\":{\"posts\":[{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"platform\":\"google\",\"thumbnail\":\"https://storage.googleapis.com/your-bucket/media/video-thumbnail.jpeg\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"blueskyPostDetails\":{\"replyTo\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"quotePost\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"language\":\"en\",\"externalLink\":\"https://yoursite.com/article\",\"externalLinkTitle\":\"10 Tips for Better Social Media Marketing\",\"externalLinkDescription\":\"Learn how to improve your social media presence with these proven strategies.\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true}],\"count\":6}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::PostSuccessfulResponseSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/PostSuccessfulResponseSchema",
+        "{\"posts\":[{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"platform\":\"google\",\"thumbnail\":\"https://storage.googleapis.com/your-bucket/media/video-thumbnail.jpeg\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"blueskyPostDetails\":{\"replyTo\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"quotePost\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"language\":\"en\",\"externalLink\":\"https://yoursite.com/article\",\"externalLinkTitle\":\"10 Tips for Better Social Media Marketing\",\"externalLinkDescription\":\"Learn how to improve your social media presence with these proven strategies.\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true}],\"count\":6}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::PostUserSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/PostUserSchema",
+        "{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::QueueItemDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/QueueItemDTO",
+        "{\"_id\":\"60af88475f1b2c001f5d5f4b\",\"order\":1000,\"variations\":[{\"_id\":\"60af88475f1b2c001f5d5f4c\",\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}],\"primaryImage\":\"https://example.com/images/post-image.png\",\"postId\":\"60af88475f1b2c001f5d5f4d\",\"post\":{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"platform\":\"google\",\"thumbnail\":\"https://storage.googleapis.com/your-bucket/media/video-thumbnail.jpeg\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"blueskyPostDetails\":{\"replyTo\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"quotePost\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"language\":\"en\",\"externalLink\":\"https://yoursite.com/article\",\"externalLinkTitle\":\"10 Tips for Better Social Media Marketing\",\"externalLinkDescription\":\"Learn how to improve your social media presence with these proven strategies.\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true},\"errors\":[\"INVALID_USER_ID\",\"PIXABAY_MEDIA\"],\"scheduledDateTime\":\"2023-10-15T10:00:00.000Z\",\"scheduledVariationIndex\":0,\"isSkipped\":false}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::QueueItemWithVariationsDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/QueueItemWithVariationsDTO",
+        "{\"_id\":\"60af88475f1b2c001f5d5f4b\",\"order\":1000,\"variations\":[{\"_id\":\"60af88475f1b2c001f5d5f4c\",\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}],\"primaryImage\":\"https://example.com/images/post-image.png\",\"postId\":\"60af88475f1b2c001f5d5f4d\",\"post\":{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"platform\":\"google\",\"thumbnail\":\"https://storage.googleapis.com/your-bucket/media/video-thumbnail.jpeg\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"blueskyPostDetails\":{\"replyTo\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"quotePost\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"language\":\"en\",\"externalLink\":\"https://yoursite.com/article\",\"externalLinkTitle\":\"10 Tips for Better Social Media Marketing\",\"externalLinkDescription\":\"Learn how to improve your social media presence with these proven strategies.\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true},\"errors\":[\"INVALID_USER_ID\",\"PIXABAY_MEDIA\"],\"scheduledDateTime\":\"2023-10-15T10:00:00.000Z\",\"scheduledVariationIndex\":0,\"isSkipped\":false,\"currentVariation\":0}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::QueueModifiedPostDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/QueueModifiedPostDTO",
+        "{\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Hello World\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"status\":\"scheduled\",\"scheduleDate\":\"2024-01-15T10:00:00Z\",\"selectedBestTime\":\"2024-01-15T10:00:00Z\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"followUpComment\":\"What do you think? Let us know in the comments!\",\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"type\":\"post\",\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"pending\"},\"scheduleTimeUpdated\":true,\"tags\":[\"65f151c99bc2bf3aaf970d72\",\"65f151c99bc2bf3aaf970d73\"],\"categoryId\":\"65f151c99bc2bf3aaf970d72\",\"applyWatermark\":true,\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true,\"enableDuet\":false},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\",\"url\":\"https://example.com\"},\"userId\":\"sdfdsfdsfEWEsdfsdsW32dd\",\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"instagramPostDetails\":{\"type\":\"post\",\"collaborators\":{\"accountId1\":[\"username1\",\"username2\"],\"accountId2\":[\"username3\",\"username4\"]},\"showOnFeed\":true,\"publishViaPushNotification\":true,\"publisherNote\":\"When publishing, add swipe up link to the landing page so that we can direct them to the sales page\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"locationId\":\"ve9EPM428h8vShlRW1KT\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::ResetQueueItemDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/ResetQueueItemDTO",
+        "{\"locationId\":\"609e126a1c4ae1001291e1b5\",\"sessionId\":\"60af88475f1b2c001f5d5f4b\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::ResetQueueItemResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/ResetQueueItemResponseDTO",
+        "{\"message\":\"Queue item reset successfully\",\"queueItem\":{\"_id\":\"60af88475f1b2c001f5d5f4b\",\"order\":1000,\"variations\":[{\"_id\":\"60af88475f1b2c001f5d5f4c\",\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}],\"primaryImage\":\"https://example.com/images/post-image.png\",\"postId\":\"60af88475f1b2c001f5d5f4d\",\"post\":{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"platform\":\"google\",\"thumbnail\":\"https://storage.googleapis.com/your-bucket/media/video-thumbnail.jpeg\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"blueskyPostDetails\":{\"replyTo\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"quotePost\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"language\":\"en\",\"externalLink\":\"https://yoursite.com/article\",\"externalLinkTitle\":\"10 Tips for Better Social Media Marketing\",\"externalLinkDescription\":\"Learn how to improve your social media presence with these proven strategies.\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true},\"errors\":[\"INVALID_USER_ID\",\"PIXABAY_MEDIA\"],\"scheduledDateTime\":\"2023-10-15T10:00:00.000Z\",\"scheduledVariationIndex\":0,\"isSkipped\":false,\"currentVariation\":0}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::ScheduledPostDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/ScheduledPostDTO",
+        "{\"scheduledDateTime\":\"2023-10-15T10:00:00.000Z\",\"post\":{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"platform\":\"google\",\"thumbnail\":\"https://storage.googleapis.com/your-bucket/media/video-thumbnail.jpeg\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"blueskyPostDetails\":{\"replyTo\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"quotePost\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"language\":\"en\",\"externalLink\":\"https://yoursite.com/article\",\"externalLinkTitle\":\"10 Tips for Better Social Media Marketing\",\"externalLinkDescription\":\"Learn how to improve your social media presence with these proven strategies.\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true},\"queueItemId\":\"60af88475f1b2c001f5d5f4b\",\"queueId\":\"60af88475f1b2c001f5d5f4a\",\"order\":1000,\"variations\":[{\"_id\":\"60af88475f1b2c001f5d5f4c\",\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}],\"primaryImage\":\"https://example.com/images/post-image.png\",\"errors\":[\"INVALID_USER_ID\",\"PIXABAY_MEDIA\"],\"category\":{\"_id\":\"6756f381be2553245b08d30c\",\"name\":\"Category Name\",\"primaryColor\":\"#FFFFFF\",\"secondaryColor\":\"#000000\",\"deleted\":false,\"locationId\":\"fvg1TXIiVxGcdOaL0riG\",\"createdBy\":\"SQ6d63Va2PUbWEZ9k0TD\",\"createdAt\":\"2024-12-09T13:41:21.385Z\",\"updatedAt\":\"2024-12-09T13:41:21.385Z\"},\"currentVariation\":0,\"timezone\":\"America/New_York\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::SearchPostDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/SearchPostDTO",
+        "{\"type\":\"all\",\"skip\":0,\"limit\":0,\"fromDate\":\"2024-01-22T05:32:49.463Z\",\"toDate\":\"2024-03-20T05:32:49.463Z\",\"includeUsers\":false}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::SetAccountsDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/SetAccountsDTO",
+        "{\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"filePath\":\"omaDY3RbWtTP511e/social-import/d23d68c2-82c0-1db6e2.csv\",\"rowsCount\":1,\"fileName\":\"test.csv\",\"approver\":\"o6241QsiRwUIJHyjuhos\",\"userId\":\"ve9EPM428h8vShlRW1KT\",\"csvFileType\":\"basic\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::SetAccountsResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/SetAccountsResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"message\":\"Accounts Set Successfully\",\"results\":{\"csvId\":\"6953a0be84b7ff10f6025d53\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::SetAccountsResultSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/SetAccountsResultSchema",
+        "{\"csvId\":\"6953a0be84b7ff10f6025d53\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::SetAccountsUnprocessableDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/SetAccountsUnprocessableDTO",
+        "{\"status\":422,\"options\":{},\"message\":[\"accountIds should not be null or undefined\",\"accountIds should not be empty\",\"accountIds must be an array\",\"Invalid account id in accountIds list\"],\"name\":\"UnprocessableEntityException\",\"error\":\"Unprocessable Entity\",\"statusCode\":422,\"traceId\":\"22b1c520-258a-4473-b378-a97ddfd9d1bc\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::SocialGoogleMediaAccountSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/SocialGoogleMediaAccountSchema",
+        "{\"_id\":\"65f2d989a4f2f1e5322c3856\",\"oAuthId\":\"u37swmmLbA02zgqKPpxITe2\",\"oldId\":\"u37swmmLbA02zgqKPpxITe2\",\"locationId\":\"u37swmmLbA02zgqKPpxITe2\",\"originId\":\"u37swmmLbA02zgqKPpxITe2\",\"platform\":\"google\",\"type\":\"location\",\"name\":\"Account Name\",\"avatar\":\"u37swmmLbA02zgqKPpxITe2\",\"meta\":{\"pageId\":\"u37swmmLbA02zgqKPpxITe2\",\"page\":{\"id\":\"u37swmmLbA02zgqKPpxITe2\",\"name\":\"Account Name\",\"avatar\":\"u37swmmLbA02zgqKPpxITe2\"},\"storeCode\":\"122\",\"isVerified\":\"true\",\"verified\":true,\"protected\":true,\"locationId\":\"u37swmmLbA02zgqKPpxITe2\",\"accountId\":\"u37swmmLbA02zgqKPpxITe2\",\"openId\":\"u37swmmLbA02zgqKPpxITe2\",\"urn\":\"u37swmmLbA02zgqKPpxITe2\",\"username\":\"testUser\",\"storefrontAddress\":{\"regionCode\":\"30021\",\"languageCode\":\"E001\",\"postalCode\":\"1221\",\"administrativeArea\":\"Down Town\",\"locality\":\"Louis Street\",\"addressLines\":[\"207\",\"county\"]}},\"active\":true,\"deleted\":true,\"createdAt\":\"2024-03-14T11:03:37.015Z\",\"updatedAt\":\"2024-03-14T11:03:37.015Z\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::SocialMediaFbAccountResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/SocialMediaFBAccountResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"message\":\"Added Facebook Account\",\"results\":{\"_id\":\"65f2d989a4f2f1e5322c3856\",\"oAuthId\":\"u37swmmLbA02zgqKPpxITe2\",\"oldId\":\"u37swmmLbA02zgqKPpxITe2\",\"locationId\":\"u37swmmLbA02zgqKPpxITe2\",\"originId\":\"u37swmmLbA02zgqKPpxITe2\",\"platform\":\"google\",\"type\":\"location\",\"name\":\"Account Name\",\"avatar\":\"u37swmmLbA02zgqKPpxITe2\",\"meta\":{\"pageId\":\"u37swmmLbA02zgqKPpxITe2\",\"page\":{\"id\":\"u37swmmLbA02zgqKPpxITe2\",\"name\":\"Account Name\",\"avatar\":\"u37swmmLbA02zgqKPpxITe2\"},\"storeCode\":\"122\",\"isVerified\":\"true\",\"verified\":true,\"protected\":true,\"locationId\":\"u37swmmLbA02zgqKPpxITe2\",\"accountId\":\"u37swmmLbA02zgqKPpxITe2\",\"openId\":\"u37swmmLbA02zgqKPpxITe2\",\"urn\":\"u37swmmLbA02zgqKPpxITe2\",\"username\":\"testUser\",\"storefrontAddress\":{\"regionCode\":\"30021\",\"languageCode\":\"E001\",\"postalCode\":\"1221\",\"administrativeArea\":\"Down Town\",\"locality\":\"Louis Street\",\"addressLines\":[\"207\",\"county\"]}},\"active\":true,\"deleted\":true,\"createdAt\":\"2024-03-14T11:03:37.015Z\",\"updatedAt\":\"2024-03-14T11:03:37.015Z\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::SocialMediaGmbAccountResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/SocialMediaGmbAccountResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"message\":\"Added Google Business Account\",\"results\":{\"_id\":\"65f2d989a4f2f1e5322c3856\",\"oAuthId\":\"u37swmmLbA02zgqKPpxITe2\",\"locationId\":\"u37swmmLbA02zgqKPpxITe2\",\"platform\":\"google\",\"type\":\"location\",\"name\":\"Account Name\",\"active\":true}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::SocialMediaInstagramAccountResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/SocialMediaInstagramAccountResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"message\":\"Added Instagram Account\",\"results\":{\"_id\":\"65f2d989a4f2f1e5322c3856\",\"oAuthId\":\"u37swmmLbA02zgqKPpxITe2\",\"oldId\":\"u37swmmLbA02zgqKPpxITe2\",\"locationId\":\"u37swmmLbA02zgqKPpxITe2\",\"originId\":\"u37swmmLbA02zgqKPpxITe2\",\"platform\":\"google\",\"type\":\"location\",\"name\":\"Account Name\",\"avatar\":\"u37swmmLbA02zgqKPpxITe2\",\"meta\":{\"pageId\":\"u37swmmLbA02zgqKPpxITe2\",\"page\":{\"id\":\"u37swmmLbA02zgqKPpxITe2\",\"name\":\"Account Name\",\"avatar\":\"u37swmmLbA02zgqKPpxITe2\"},\"storeCode\":\"122\",\"isVerified\":\"true\",\"verified\":true,\"protected\":true,\"locationId\":\"u37swmmLbA02zgqKPpxITe2\",\"accountId\":\"u37swmmLbA02zgqKPpxITe2\",\"openId\":\"u37swmmLbA02zgqKPpxITe2\",\"urn\":\"u37swmmLbA02zgqKPpxITe2\",\"username\":\"testUser\",\"storefrontAddress\":{\"regionCode\":\"30021\",\"languageCode\":\"E001\",\"postalCode\":\"1221\",\"administrativeArea\":\"Down Town\",\"locality\":\"Louis Street\",\"addressLines\":[\"207\",\"county\"]}},\"active\":true,\"deleted\":true,\"createdAt\":\"2024-03-14T11:03:37.015Z\",\"updatedAt\":\"2024-03-14T11:03:37.015Z\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::SocialMediaLinkedInAccountResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/SocialMediaLinkedInAccountResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Added LinkedIn Account\",\"results\":{\"_id\":\"65f2d989a4f2f1e5322c3856\",\"oAuthId\":\"u37swmmLbA02zgqKPpxITe2\",\"oldId\":\"u37swmmLbA02zgqKPpxITe2\",\"locationId\":\"u37swmmLbA02zgqKPpxITe2\",\"originId\":\"u37swmmLbA02zgqKPpxITe2\",\"platform\":\"linkedin\",\"type\":\"profile\",\"name\":\"Profile Name\",\"avatar\":\"u37swmmLbA02zgqKPpxITe2\",\"meta\":{\"pageId\":\"u37swmmLbA02zgqKPpxITe2\",\"page\":{\"id\":\"u37swmmLbA02zgqKPpxITe2\",\"name\":\"Account Name\",\"avatar\":\"u37swmmLbA02zgqKPpxITe2\"},\"storeCode\":\"122\",\"isVerified\":\"true\",\"verified\":true,\"protected\":true,\"locationId\":\"u37swmmLbA02zgqKPpxITe2\",\"accountId\":\"u37swmmLbA02zgqKPpxITe2\",\"openId\":\"u37swmmLbA02zgqKPpxITe2\",\"urn\":\"u37swmmLbA02zgqKPpxITe2\",\"username\":\"testUser\",\"storefrontAddress\":{\"regionCode\":\"30021\",\"languageCode\":\"E001\",\"postalCode\":\"1221\",\"administrativeArea\":\"Down Town\",\"locality\":\"Louis Street\",\"addressLines\":[\"207\",\"county\"]}},\"active\":true,\"deleted\":true,\"createdAt\":\"2024-03-14T11:03:37.015Z\",\"updatedAt\":\"2024-03-14T11:03:37.015Z\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::SocialMediaLinkedInAccountSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/SocialMediaLinkedInAccountSchema",
+        "{\"_id\":\"65f2d989a4f2f1e5322c3856\",\"oAuthId\":\"u37swmmLbA02zgqKPpxITe2\",\"oldId\":\"u37swmmLbA02zgqKPpxITe2\",\"locationId\":\"u37swmmLbA02zgqKPpxITe2\",\"originId\":\"u37swmmLbA02zgqKPpxITe2\",\"platform\":\"linkedin\",\"type\":\"profile\",\"name\":\"Profile Name\",\"avatar\":\"u37swmmLbA02zgqKPpxITe2\",\"meta\":{\"pageId\":\"u37swmmLbA02zgqKPpxITe2\",\"page\":{\"id\":\"u37swmmLbA02zgqKPpxITe2\",\"name\":\"Account Name\",\"avatar\":\"u37swmmLbA02zgqKPpxITe2\"},\"storeCode\":\"122\",\"isVerified\":\"true\",\"verified\":true,\"protected\":true,\"locationId\":\"u37swmmLbA02zgqKPpxITe2\",\"accountId\":\"u37swmmLbA02zgqKPpxITe2\",\"openId\":\"u37swmmLbA02zgqKPpxITe2\",\"urn\":\"u37swmmLbA02zgqKPpxITe2\",\"username\":\"testUser\",\"storefrontAddress\":{\"regionCode\":\"30021\",\"languageCode\":\"E001\",\"postalCode\":\"1221\",\"administrativeArea\":\"Down Town\",\"locality\":\"Louis Street\",\"addressLines\":[\"207\",\"county\"]}},\"active\":true,\"deleted\":true,\"createdAt\":\"2024-03-14T11:03:37.015Z\",\"updatedAt\":\"2024-03-14T11:03:37.015Z\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::SocialMediaPinterestAccountResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/SocialMediaPinterestAccountResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"message\":\"Added Pinterest Account\",\"results\":{\"name\":\"John Doe\",\"originId\":\"244405****11687\",\"avatar\":\"https://storage.googleapis.com/bucket/avatar.jpg\",\"platform\":\"pinterest\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::SocialMediaTagSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/SocialMediaTagSchema",
+        "{\"tag\":\"Primary Tag\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::SocialMediaThreadsAccountResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/SocialMediaThreadsAccountResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"message\":\"Added Threads Account\",\"results\":{\"name\":\"John Doe\",\"originId\":\"244405****11687\",\"avatar\":\"https://storage.googleapis.com/bucket/avatar.jpg\",\"platform\":\"threads\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::SocialMediaThreadsAccountSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/SocialMediaThreadsAccountSchema",
+        "{\"name\":\"John Doe\",\"originId\":\"244405****11687\",\"avatar\":\"https://storage.googleapis.com/bucket/avatar.jpg\",\"platform\":\"threads\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::SocialMediaTiktokAccountResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/SocialMediaTiktokAccountResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"message\":\"Added Tiktok Account\",\"results\":{\"_id\":\"65f2d989a4f2f1e5322c3856\",\"oAuthId\":\"u37swmmLbA02zgqKPpxITe2\",\"oldId\":\"u37swmmLbA02zgqKPpxITe2\",\"locationId\":\"u37swmmLbA02zgqKPpxITe2\",\"originId\":\"u37swmmLbA02zgqKPpxITe2\",\"platform\":\"tiktok\",\"type\":\"profile\",\"name\":\"Account Name\",\"avatar\":\"u37swmmLbA02zgqKPpxITe2\",\"meta\":{\"pageId\":\"u37swmmLbA02zgqKPpxITe2\",\"page\":{\"id\":\"u37swmmLbA02zgqKPpxITe2\",\"name\":\"Account Name\",\"avatar\":\"u37swmmLbA02zgqKPpxITe2\"},\"storeCode\":\"122\",\"isVerified\":\"true\",\"verified\":true,\"protected\":true,\"locationId\":\"u37swmmLbA02zgqKPpxITe2\",\"accountId\":\"u37swmmLbA02zgqKPpxITe2\",\"openId\":\"u37swmmLbA02zgqKPpxITe2\",\"urn\":\"u37swmmLbA02zgqKPpxITe2\",\"username\":\"testUser\",\"storefrontAddress\":{\"regionCode\":\"30021\",\"languageCode\":\"E001\",\"postalCode\":\"1221\",\"administrativeArea\":\"Down Town\",\"locality\":\"Louis Street\",\"addressLines\":[\"207\",\"county\"]}},\"active\":true,\"deleted\":true,\"createdAt\":\"2024-03-14T11:03:37.015Z\",\"updatedAt\":\"2024-03-14T11:03:37.015Z\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::SocialMediaTiktokAccountSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/SocialMediaTiktokAccountSchema",
+        "{\"_id\":\"65f2d989a4f2f1e5322c3856\",\"oAuthId\":\"u37swmmLbA02zgqKPpxITe2\",\"oldId\":\"u37swmmLbA02zgqKPpxITe2\",\"locationId\":\"u37swmmLbA02zgqKPpxITe2\",\"originId\":\"u37swmmLbA02zgqKPpxITe2\",\"platform\":\"tiktok\",\"type\":\"profile\",\"name\":\"Account Name\",\"avatar\":\"u37swmmLbA02zgqKPpxITe2\",\"meta\":{\"pageId\":\"u37swmmLbA02zgqKPpxITe2\",\"page\":{\"id\":\"u37swmmLbA02zgqKPpxITe2\",\"name\":\"Account Name\",\"avatar\":\"u37swmmLbA02zgqKPpxITe2\"},\"storeCode\":\"122\",\"isVerified\":\"true\",\"verified\":true,\"protected\":true,\"locationId\":\"u37swmmLbA02zgqKPpxITe2\",\"accountId\":\"u37swmmLbA02zgqKPpxITe2\",\"openId\":\"u37swmmLbA02zgqKPpxITe2\",\"urn\":\"u37swmmLbA02zgqKPpxITe2\",\"username\":\"testUser\",\"storefrontAddress\":{\"regionCode\":\"30021\",\"languageCode\":\"E001\",\"postalCode\":\"1221\",\"administrativeArea\":\"Down Town\",\"locality\":\"Louis Street\",\"addressLines\":[\"207\",\"county\"]}},\"active\":true,\"deleted\":true,\"createdAt\":\"2024-03-14T11:03:37.015Z\",\"updatedAt\":\"2024-03-14T11:03:37.015Z\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::SocialMediaTiktokBusinessAccountResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/SocialMediaTiktokBusinessAccountResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"message\":\"Added TikTok Account\",\"results\":{\"name\":\"John Doe\",\"originId\":\"244405****11687\",\"avatar\":\"https://storage.googleapis.com/bucket/avatar.jpg\",\"platform\":\"tiktok\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::SocialMediaTwitterAccountResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/SocialMediaTwitterAccountResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"message\":\"Added Twitter Account\",\"results\":{\"_id\":\"65f2d989a4f2f1e5322c3856\",\"oAuthId\":\"u37swmmLbA02zgqKPpxITe2\",\"oldId\":\"u37swmmLbA02zgqKPpxITe2\",\"locationId\":\"w37swmmLbA02zgqKPpxITe2\",\"originId\":\"244405****11687\",\"platform\":\"twitter\",\"type\":\"profile\",\"name\":\"Twitter Account Name\",\"avatar\":\"https://storage.googleapis.com/2ad21ebc23/test\",\"meta\":{},\"active\":true,\"deleted\":false,\"createdAt\":\"2024-03-14T11:03:37.015Z\",\"updatedAt\":\"2024-03-14T11:03:37.015Z\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::SocialMediaYouTubeAccountResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/SocialMediaYouTubeAccountResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"message\":\"Added YouTube Account\",\"results\":{\"name\":\"John Doe\",\"originId\":\"244405****11687\",\"avatar\":\"https://storage.googleapis.com/bucket/avatar.jpg\",\"platform\":\"youtube\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::StartDateSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/StartDateSchema",
+        "{\"startDate\":{\"year\":2024,\"month\":1,\"day\":15},\"startTime\":{\"hours\":10,\"minutes\":30,\"seconds\":0}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::StartEditSessionDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/StartEditSessionDTO",
+        "{\"locationId\":\"609e126a1c4ae1001291e1b5\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::StartEditSessionResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/StartEditSessionResponseDTO",
+        "{\"message\":\"Edit session started successfully\",\"sessionId\":\"60af88475f1b2c001f5d5f4b\",\"itemCount\":25}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::TikTokOAuthAccountSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/TikTokOAuthAccountSchema",
+        "{\"name\":\"John Doe\",\"originId\":\"244405****11687\",\"avatar\":\"https://storage.googleapis.com/bucket/avatar.jpg\",\"platform\":\"tiktok\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::TiktokPostSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/TiktokPostSchema",
+        "{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"promoteOtherBrand\":false,\"enableComment\":true,\"enableDuet\":true,\"enableStitch\":true,\"videoDisclosure\":false,\"promoteYourBrand\":false}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::TiktokProfileSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/TiktokProfileSchema",
+        "{\"id\":\"w37swmmLbA02zgqKPpxITe\",\"name\":\"Account Name\",\"username\":\"User_name\",\"avatar\":\"w37swmmLbA02zgqKPpxITe\",\"verified\":true,\"isConnected\":true,\"type\":\"BUSINESS\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::TimeSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/TimeSchema",
+        "{\"hours\":23,\"minutes\":56,\"seconds\":34}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::TimeSlotDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/TimeSlotDTO",
+        "{\"dayOfWeek\":0,\"time\":\"09:00\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::TwitterProfileSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/TwitterProfileSchema",
+        "{\"id\":\"ZHl1OWpfZEMyeWc5UjJOOU51RVNOal\",\"name\":\"Twitter Account name\",\"username\":\"sample_user\",\"avatar\":\"ZHl1OWpfZEMyeWc5UjJOOU51RVNOal\",\"protected\":true,\"verified\":true,\"isConnected\":true}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::UpdateCategoryQueueDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/UpdateCategoryQueueDTO",
+        "{\"locationId\":\"609e126a1c4ae1001291e1b5\",\"skipLegacyWatermark\":false,\"status\":\"paused\",\"skipDateTime\":\"2023-10-05T14:48:00.000Z\",\"timeSlots\":[{\"dayOfWeek\":0,\"time\":\"09:00\"}],\"enableFuturePosts\":true,\"prioritizeNewContent\":false}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::UpdateCategoryQueueResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/UpdateCategoryQueueResponseDTO",
+        "{\"message\":\"Queue paused successfully.\",\"queue\":{\"_id\":\"60af88475f1b2c001f5d5f4b\",\"locationId\":\"location-123\",\"categoryId\":\"60af88475f1b2c001f5d5f4b\",\"timeSlots\":[{\"dayOfWeek\":0,\"time\":\"09:00\"}],\"enableFuturePosts\":false,\"prioritizeNewContent\":false,\"currentOrder\":1000,\"status\":\"active\",\"startDate\":\"2023-01-01T12:00:00Z\",\"skipDateTime\":[\"2023-01-02T12:00:00Z\"],\"currentPostId\":\"60af88475f1b2c001f5d5f4b\",\"totalPosts\":10,\"lastScheduledTime\":\"2023-01-01T12:00:00Z\",\"createdBy\":\"user-123\",\"createdAt\":\"2023-01-01T00:00:00Z\",\"updatedAt\":\"2023-01-01T00:00:00Z\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::UpdateQueueItemDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/UpdateQueueItemDTO",
+        "{\"locationId\":\"609e126a1c4ae1001291e1b5\",\"sessionId\":\"60af88475f1b2c001f5d5f4b\",\"modifiedPostPayload\":{\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Hello World\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"status\":\"scheduled\",\"scheduleDate\":\"2024-01-15T10:00:00Z\",\"selectedBestTime\":\"2024-01-15T10:00:00Z\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"followUpComment\":\"What do you think? Let us know in the comments!\",\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"type\":\"post\",\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"pending\"},\"scheduleTimeUpdated\":true,\"tags\":[\"65f151c99bc2bf3aaf970d72\",\"65f151c99bc2bf3aaf970d73\"],\"categoryId\":\"65f151c99bc2bf3aaf970d72\",\"applyWatermark\":true,\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true,\"enableDuet\":false},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\",\"url\":\"https://example.com\"},\"userId\":\"sdfdsfdsfEWEsdfsdsW32dd\",\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"instagramPostDetails\":{\"type\":\"post\",\"collaborators\":{\"accountId1\":[\"username1\",\"username2\"],\"accountId2\":[\"username3\",\"username4\"]},\"showOnFeed\":true,\"publishViaPushNotification\":true,\"publisherNote\":\"When publishing, add swipe up link to the landing page so that we can direct them to the sales page\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"locationId\":\"ve9EPM428h8vShlRW1KT\"},\"newOrder\":\"top\",\"variations\":[{\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}],\"primaryImage\":\"http://example.com/media.png\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::UpdateQueueItemResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/UpdateQueueItemResponseDTO",
+        "{\"message\":\"Queue item updated successfully\",\"queueItem\":{\"_id\":\"60af88475f1b2c001f5d5f4b\",\"order\":1000,\"variations\":[{\"_id\":\"60af88475f1b2c001f5d5f4c\",\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}],\"primaryImage\":\"https://example.com/images/post-image.png\",\"queueId\":\"60af88475f1b2c001f5d5f4a\",\"postId\":\"60af88475f1b2c001f5d5f4d\",\"modifiedPostPayload\":{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"thumbnail\":\"https://storage.googleapis.com/test/test/media/test.jpeg\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"status\":\"published\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"instagramPostDetails\":{\"type\":\"post\",\"collaborators\":{\"accountId1\":[\"username1\",\"username2\"],\"accountId2\":[\"username3\",\"username4\"]},\"showOnFeed\":true,\"publishViaPushNotification\":true,\"publisherNote\":\"When publishing, add swipe up link to the landing page so that we can direct them to the sales page\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true},\"parentPostId\":\"60af88475f1b2c001f5d5f4e\",\"errors\":[\"INVALID_USER_ID\",\"PIXABAY_MEDIA\"],\"currentVariation\":0,\"createdAt\":\"2024-12-09T13:41:21.385Z\",\"updatedAt\":\"2024-12-09T13:41:21.385Z\",\"deleted\":false,\"locationId\":\"fvg1TXIiVxGcdOaL0riG\"},\"updatedSlots\":[{\"itemId\":\"60af88475f1b2c001f5d5f4b\",\"scheduledDateTime\":\"2023-10-15T10:00:00.000Z\",\"isSkipped\":false}],\"totalPostsChanged\":5}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::UpdateTagDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/UpdateTagDTO",
+        "{\"tagIds\":[\"65fbdcfecc884f07e645ea8b\"]}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::UpdatedSlotInfoDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/UpdatedSlotInfoDTO",
+        "{\"itemId\":\"60af88475f1b2c001f5d5f4b\",\"scheduledDateTime\":\"2023-10-15T10:00:00.000Z\",\"isSkipped\":false}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::UploadFileResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/UploadFileResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"message\":\"Uploaded CSV\",\"results\":{\"filePath\":\"omaDY3RbWtTP511e/social-import/d23d68c2-82c0-1db6e2.csv\",\"rowsCount\":6,\"fileName\":\"sample.csv\",\"fileSize\":1024,\"csvFileType\":\"basic\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::UploadFileResponseSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/UploadFileResponseSchema",
+        "{\"filePath\":\"omaDY3RbWtTP511e/social-import/d23d68c2-82c0-1db6e2.csv\",\"rowsCount\":6,\"fileName\":\"CSV Import Sample - CSV Import Sample.csv\",\"fileSize\":1024,\"csvFileType\":\"basic\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::VariationDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/VariationDTO",
+        "{\"_id\":\"60af88475f1b2c001f5d5f4c\",\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::VariationInputDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/VariationInputDTO",
+        "{\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::WrappedCloneQueueItemResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/WrappedCloneQueueItemResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"results\":{\"message\":\"Queue item cloned successfully\",\"queueItem\":{\"_id\":\"60af88475f1b2c001f5d5f4b\",\"order\":1000,\"variations\":[{\"_id\":\"60af88475f1b2c001f5d5f4c\",\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}],\"primaryImage\":\"https://example.com/images/post-image.png\",\"queueId\":\"60af88475f1b2c001f5d5f4a\",\"postId\":\"60af88475f1b2c001f5d5f4d\",\"modifiedPostPayload\":{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"thumbnail\":\"https://storage.googleapis.com/test/test/media/test.jpeg\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"status\":\"published\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"instagramPostDetails\":{\"type\":\"post\",\"collaborators\":{\"accountId1\":[\"username1\",\"username2\"],\"accountId2\":[\"username3\",\"username4\"]},\"showOnFeed\":true,\"publishViaPushNotification\":true,\"publisherNote\":\"When publishing, add swipe up link to the landing page so that we can direct them to the sales page\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true},\"parentPostId\":\"60af88475f1b2c001f5d5f4e\",\"errors\":[\"INVALID_USER_ID\",\"PIXABAY_MEDIA\"],\"currentVariation\":0,\"createdAt\":\"2024-12-09T13:41:21.385Z\",\"updatedAt\":\"2024-12-09T13:41:21.385Z\",\"deleted\":false,\"locationId\":\"fvg1TXIiVxGcdOaL0riG\"}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::WrappedCreateCategoryQueueResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/WrappedCreateCategoryQueueResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"results\":{\"message\":\"Queue created successfully\",\"queue\":{\"_id\":\"686ebf10c78c233e45c28d66\",\"locationId\":\"Qp26qppJgfrTZis7jsBy\",\"categoryId\":\"683702938b19583ce320e5eb\",\"timeSlots\":[{\"_id\":\"686ebf10c78c23d665c28d67\",\"dayOfWeek\":0,\"time\":\"00:00\"}],\"enableFuturePosts\":true,\"prioritizeNewContent\":true,\"status\":\"draft\",\"startDate\":\"2025-07-09T19:12:16.363Z\",\"skipDateTime\":[],\"totalPosts\":0,\"createdBy\":\"uefV3MmLHs2sjJr2KfmL\",\"createdAt\":\"2025-07-09T19:12:16.366Z\",\"updatedAt\":\"2025-07-09T19:12:16.366Z\"}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::WrappedCreateQueueItemResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/WrappedCreateQueueItemResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"results\":{\"message\":\"Queue item cloned successfully\",\"queueItem\":{\"_id\":\"60af88475f1b2c001f5d5f4b\",\"order\":1000,\"variations\":[{\"_id\":\"60af88475f1b2c001f5d5f4c\",\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}],\"primaryImage\":\"https://example.com/images/post-image.png\",\"queueId\":\"60af88475f1b2c001f5d5f4a\",\"postId\":\"60af88475f1b2c001f5d5f4d\",\"modifiedPostPayload\":{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"thumbnail\":\"https://storage.googleapis.com/test/test/media/test.jpeg\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"status\":\"published\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"instagramPostDetails\":{\"type\":\"post\",\"collaborators\":{\"accountId1\":[\"username1\",\"username2\"],\"accountId2\":[\"username3\",\"username4\"]},\"showOnFeed\":true,\"publishViaPushNotification\":true,\"publisherNote\":\"When publishing, add swipe up link to the landing page so that we can direct them to the sales page\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true},\"parentPostId\":\"60af88475f1b2c001f5d5f4e\",\"errors\":[\"INVALID_USER_ID\",\"PIXABAY_MEDIA\"],\"currentVariation\":0,\"createdAt\":\"2024-12-09T13:41:21.385Z\",\"updatedAt\":\"2024-12-09T13:41:21.385Z\",\"deleted\":false,\"locationId\":\"fvg1TXIiVxGcdOaL0riG\"}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::WrappedDeleteActivePostResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/WrappedDeleteActivePostResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"results\":{\"message\":\"Current post deleted and next post scheduled successfully\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::WrappedDiscardEditSessionResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/WrappedDiscardEditSessionResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"results\":{\"message\":\"Current post deleted and next post scheduled successfully\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::WrappedEditSessionCalendarResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/WrappedEditSessionCalendarResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"results\":{\"message\":\"Edit session calendar fetched successfully\",\"scheduledPosts\":[{\"scheduledDateTime\":\"2023-10-15T10:00:00.000Z\",\"post\":{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"platform\":\"google\",\"thumbnail\":\"https://storage.googleapis.com/your-bucket/media/video-thumbnail.jpeg\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"blueskyPostDetails\":{\"replyTo\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"quotePost\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"language\":\"en\",\"externalLink\":\"https://yoursite.com/article\",\"externalLinkTitle\":\"10 Tips for Better Social Media Marketing\",\"externalLinkDescription\":\"Learn how to improve your social media presence with these proven strategies.\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true},\"queueItemId\":\"60af88475f1b2c001f5d5f4b\",\"queueId\":\"60af88475f1b2c001f5d5f4a\",\"order\":1000,\"variations\":[{\"_id\":\"60af88475f1b2c001f5d5f4c\",\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}],\"primaryImage\":\"https://example.com/images/post-image.png\",\"errors\":[\"INVALID_USER_ID\",\"PIXABAY_MEDIA\"],\"category\":{\"_id\":\"6756f381be2553245b08d30c\",\"name\":\"Category Name\",\"primaryColor\":\"#FFFFFF\",\"secondaryColor\":\"#000000\",\"deleted\":false,\"locationId\":\"fvg1TXIiVxGcdOaL0riG\",\"createdBy\":\"SQ6d63Va2PUbWEZ9k0TD\",\"createdAt\":\"2024-12-09T13:41:21.385Z\",\"updatedAt\":\"2024-12-09T13:41:21.385Z\"},\"currentVariation\":0,\"timezone\":\"America/New_York\",\"isDraft\":true,\"originalItemId\":\"60af88475f1b2c001f5d5f4b\"}]}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::WrappedFetchAvailableCategoriesResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/WrappedFetchAvailableCategoriesResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"results\":{\"message\":\"Available categories fetched successfully\",\"categories\":[{\"deleted\":false,\"_id\":\"65cb3d2f68baa617aa0c286e\",\"name\":\"Facebook Reel\",\"locationId\":\"fvg1TXIiVxGcdOaL0riG\",\"primaryColor\":\"#004EEB\",\"secondaryColor\":\"#EFF4FF\",\"createdBy\":\"SQ6d63Va2PUbWEZ9k0TD\",\"createdAt\":\"2024-02-13T09:58:07.129Z\",\"updatedAt\":\"2024-02-13T09:58:07.129Z\",\"publishedPostsCount\":80,\"status\":\"in_queue\",\"queueDetails\":{\"queueId\":\"67fc07c6d7657c9aee764762\",\"prioritizeNewContent\":false,\"enableFuturePosts\":true}}],\"meta\":{\"count\":\"100\"}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::WrappedFetchCalendarListResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/WrappedFetchCalendarListResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"results\":{\"message\":\"Calendar list fetched successfully\",\"scheduledPosts\":[{\"scheduledDateTime\":\"2023-10-15T10:00:00.000Z\",\"post\":{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"platform\":\"google\",\"thumbnail\":\"https://storage.googleapis.com/your-bucket/media/video-thumbnail.jpeg\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"blueskyPostDetails\":{\"replyTo\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"quotePost\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"language\":\"en\",\"externalLink\":\"https://yoursite.com/article\",\"externalLinkTitle\":\"10 Tips for Better Social Media Marketing\",\"externalLinkDescription\":\"Learn how to improve your social media presence with these proven strategies.\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true},\"queueItemId\":\"60af88475f1b2c001f5d5f4b\",\"queueId\":\"60af88475f1b2c001f5d5f4a\",\"order\":1000,\"variations\":[{\"_id\":\"60af88475f1b2c001f5d5f4c\",\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}],\"primaryImage\":\"https://example.com/images/post-image.png\",\"errors\":[\"INVALID_USER_ID\",\"PIXABAY_MEDIA\"],\"category\":{\"_id\":\"6756f381be2553245b08d30c\",\"name\":\"Category Name\",\"primaryColor\":\"#FFFFFF\",\"secondaryColor\":\"#000000\",\"deleted\":false,\"locationId\":\"fvg1TXIiVxGcdOaL0riG\",\"createdBy\":\"SQ6d63Va2PUbWEZ9k0TD\",\"createdAt\":\"2024-12-09T13:41:21.385Z\",\"updatedAt\":\"2024-12-09T13:41:21.385Z\"},\"currentVariation\":0,\"timezone\":\"America/New_York\"}]}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::WrappedFetchCategoryQueuesResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/WrappedFetchCategoryQueuesResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"results\":{\"message\":\"Queues fetched successfully\",\"queues\":[{\"_id\":\"60af88475f1b2c001f5d5f4b\",\"locationId\":\"location-123\",\"categoryId\":\"60af88475f1b2c001f5d5f4b\",\"timeSlots\":[{\"dayOfWeek\":0,\"time\":\"09:00\"}],\"enableFuturePosts\":false,\"prioritizeNewContent\":false,\"currentOrder\":1000,\"status\":\"active\",\"startDate\":\"2023-01-01T12:00:00Z\",\"skipDateTime\":[\"2023-01-02T12:00:00Z\"],\"currentPostId\":\"60af88475f1b2c001f5d5f4b\",\"totalPosts\":10,\"lastScheduledTime\":\"2023-01-01T12:00:00Z\",\"createdBy\":\"user-123\",\"createdAt\":\"2023-01-01T00:00:00Z\",\"updatedAt\":\"2023-01-01T00:00:00Z\",\"category\":{\"_id\":\"6756f381be2553245b08d30c\",\"name\":\"Category Name\",\"primaryColor\":\"#FFFFFF\",\"secondaryColor\":\"#000000\",\"deleted\":false,\"locationId\":\"fvg1TXIiVxGcdOaL0riG\",\"createdBy\":\"SQ6d63Va2PUbWEZ9k0TD\",\"createdAt\":\"2024-12-09T13:41:21.385Z\",\"updatedAt\":\"2024-12-09T13:41:21.385Z\"}}],\"meta\":{\"count\":\"100\"}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::WrappedFetchQueueByIdResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/WrappedFetchQueueByIdResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"results\":{\"message\":\"Queue fetched successfully\",\"queue\":{\"_id\":\"60af88475f1b2c001f5d5f4b\",\"locationId\":\"location-123\",\"categoryId\":\"60af88475f1b2c001f5d5f4b\",\"timeSlots\":[{\"dayOfWeek\":0,\"time\":\"09:00\"}],\"enableFuturePosts\":false,\"prioritizeNewContent\":false,\"currentOrder\":1000,\"status\":\"active\",\"startDate\":\"2023-01-01T12:00:00Z\",\"skipDateTime\":[\"2023-01-02T12:00:00Z\"],\"currentPostId\":\"60af88475f1b2c001f5d5f4b\",\"totalPosts\":10,\"lastScheduledTime\":\"2023-01-01T12:00:00Z\",\"createdBy\":\"user-123\",\"createdAt\":\"2023-01-01T00:00:00Z\",\"updatedAt\":\"2023-01-01T00:00:00Z\",\"category\":{\"_id\":\"6756f381be2553245b08d30c\",\"name\":\"Category Name\",\"primaryColor\":\"#FFFFFF\",\"secondaryColor\":\"#000000\",\"deleted\":false,\"locationId\":\"fvg1TXIiVxGcdOaL0riG\",\"createdBy\":\"SQ6d63Va2PUbWEZ9k0TD\",\"createdAt\":\"2024-12-09T13:41:21.385Z\",\"updatedAt\":\"2024-12-09T13:41:21.385Z\"}}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::WrappedFetchQueueItemsResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/WrappedFetchQueueItemsResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"results\":{\"message\":\"Queue items fetched successfully\",\"items\":[{\"_id\":\"60af88475f1b2c001f5d5f4b\",\"order\":1000,\"variations\":[{\"_id\":\"60af88475f1b2c001f5d5f4c\",\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}],\"primaryImage\":\"https://example.com/images/post-image.png\",\"postId\":\"60af88475f1b2c001f5d5f4d\",\"post\":{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"platform\":\"google\",\"thumbnail\":\"https://storage.googleapis.com/your-bucket/media/video-thumbnail.jpeg\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"blueskyPostDetails\":{\"replyTo\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"quotePost\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"language\":\"en\",\"externalLink\":\"https://yoursite.com/article\",\"externalLinkTitle\":\"10 Tips for Better Social Media Marketing\",\"externalLinkDescription\":\"Learn how to improve your social media presence with these proven strategies.\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true},\"errors\":[\"INVALID_USER_ID\",\"PIXABAY_MEDIA\"],\"scheduledDateTime\":\"2023-10-15T10:00:00.000Z\",\"scheduledVariationIndex\":0,\"isSkipped\":false}],\"meta\":{\"count\":\"100\",\"skip\":0,\"limit\":10}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::WrappedFetchSlotsResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/WrappedFetchSlotsResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"results\":{\"message\":\"Slots fetched successfully\",\"slots\":[{\"itemId\":\"60af88475f1b2c001f5d5f4b\",\"scheduledDateTime\":\"2023-10-15T10:00:00.000Z\",\"isSkipped\":false}],\"total\":100,\"skip\":0,\"limit\":20,\"timezone\":\"America/New_York\"}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::WrappedGeneralSuccessResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/WrappedGeneralSuccessResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"results\":{\"message\":\"The queue item has been successfully deleted.\",\"updatedSlots\":[{\"itemId\":\"60af88475f1b2c001f5d5f4b\",\"scheduledDateTime\":\"2023-10-15T10:00:00.000Z\",\"isSkipped\":false}],\"totalPostsChanged\":5}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::WrappedResetQueueItemResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/WrappedResetQueueItemResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"results\":{\"message\":\"Queue item reset successfully\",\"queueItem\":{\"_id\":\"60af88475f1b2c001f5d5f4b\",\"order\":1000,\"variations\":[{\"_id\":\"60af88475f1b2c001f5d5f4c\",\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}],\"primaryImage\":\"https://example.com/images/post-image.png\",\"postId\":\"60af88475f1b2c001f5d5f4d\",\"post\":{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"platform\":\"google\",\"thumbnail\":\"https://storage.googleapis.com/your-bucket/media/video-thumbnail.jpeg\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"blueskyPostDetails\":{\"replyTo\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"quotePost\":\"at://did:plc:abc123def456/app.bsky.feed.post/xyz789\",\"language\":\"en\",\"externalLink\":\"https://yoursite.com/article\",\"externalLinkTitle\":\"10 Tips for Better Social Media Marketing\",\"externalLinkDescription\":\"Learn how to improve your social media presence with these proven strategies.\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true},\"errors\":[\"INVALID_USER_ID\",\"PIXABAY_MEDIA\"],\"scheduledDateTime\":\"2023-10-15T10:00:00.000Z\",\"scheduledVariationIndex\":0,\"isSkipped\":false,\"currentVariation\":0}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::WrappedSaveEditSessionResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/WrappedSaveEditSessionResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"results\":{\"message\":\"The queue item has been successfully deleted.\",\"updatedSlots\":[{\"itemId\":\"60af88475f1b2c001f5d5f4b\",\"scheduledDateTime\":\"2023-10-15T10:00:00.000Z\",\"isSkipped\":false}],\"totalPostsChanged\":5}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::WrappedStartEditSessionResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/WrappedStartEditSessionResponseDTO",
+        "{\"success\":true,\"statusCode\":201,\"results\":{\"message\":\"Edit session started successfully\",\"sessionId\":\"60af88475f1b2c001f5d5f4b\",\"itemCount\":25}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::WrappedUpdateCategoryQueueResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/WrappedUpdateCategoryQueueResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"results\":{\"message\":\"Queue paused successfully.\",\"queue\":{\"_id\":\"60af88475f1b2c001f5d5f4b\",\"locationId\":\"location-123\",\"categoryId\":\"60af88475f1b2c001f5d5f4b\",\"timeSlots\":[{\"dayOfWeek\":0,\"time\":\"09:00\"}],\"enableFuturePosts\":false,\"prioritizeNewContent\":false,\"currentOrder\":1000,\"status\":\"active\",\"startDate\":\"2023-01-01T12:00:00Z\",\"skipDateTime\":[\"2023-01-02T12:00:00Z\"],\"currentPostId\":\"60af88475f1b2c001f5d5f4b\",\"totalPosts\":10,\"lastScheduledTime\":\"2023-01-01T12:00:00Z\",\"createdBy\":\"user-123\",\"createdAt\":\"2023-01-01T00:00:00Z\",\"updatedAt\":\"2023-01-01T00:00:00Z\"}}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::WrappedUpdateQueueItemResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/WrappedUpdateQueueItemResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"results\":{\"message\":\"Queue item updated successfully\",\"queueItem\":{\"_id\":\"60af88475f1b2c001f5d5f4b\",\"order\":1000,\"variations\":[{\"_id\":\"60af88475f1b2c001f5d5f4c\",\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}],\"primaryImage\":\"https://example.com/images/post-image.png\",\"queueId\":\"60af88475f1b2c001f5d5f4a\",\"postId\":\"60af88475f1b2c001f5d5f4d\",\"modifiedPostPayload\":{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"thumbnail\":\"https://storage.googleapis.com/test/test/media/test.jpeg\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"status\":\"published\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"instagramPostDetails\":{\"type\":\"post\",\"collaborators\":{\"accountId1\":[\"username1\",\"username2\"],\"accountId2\":[\"username3\",\"username4\"]},\"showOnFeed\":true,\"publishViaPushNotification\":true,\"publisherNote\":\"When publishing, add swipe up link to the landing page so that we can direct them to the sales page\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true},\"parentPostId\":\"60af88475f1b2c001f5d5f4e\",\"errors\":[\"INVALID_USER_ID\",\"PIXABAY_MEDIA\"],\"currentVariation\":0,\"createdAt\":\"2024-12-09T13:41:21.385Z\",\"updatedAt\":\"2024-12-09T13:41:21.385Z\",\"deleted\":false,\"locationId\":\"fvg1TXIiVxGcdOaL0riG\"},\"updatedSlots\":[{\"itemId\":\"60af88475f1b2c001f5d5f4b\",\"scheduledDateTime\":\"2023-10-15T10:00:00.000Z\",\"isSkipped\":false}],\"totalPostsChanged\":5}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::YouTubeOAuthAccountSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/YouTubeOAuthAccountSchema",
+        "{\"name\":\"John Doe\",\"originId\":\"244405****11687\",\"avatar\":\"https://storage.googleapis.com/bucket/avatar.jpg\",\"platform\":\"youtube\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::YoutubePostSchema,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/YoutubePostSchema",
+        "{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"}",
+    );
+}
+
+#[test]
 fn store() {
     round_trip::<
         ghl_store::types::AvailableShippingRate,
@@ -5320,6 +12133,184 @@ fn store() {
 }
 
 #[test]
+fn store_v3() {
+    round_trip::<
+        ghl_store_v3::types::AvailableShippingRate,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/AvailableShippingRate",
+        "{\"name\":\"North zone\",\"description\":\"Ships next day\",\"currency\":\"USD\",\"amount\":99.99,\"isCarrierRate\":true,\"shippingCarrierId\":\"655b33a82209e60b6adb87a5\",\"percentageOfRateFee\":10.99,\"shippingCarrierServices\":[{\"name\":\"Priority Mail Express International\",\"value\":\"PriorityMailExpressInternational\"}],\"_id\":\"655b33a82209e60b6adb87a5\",\"shippingZoneId\":\"655b33a82209e60b6adb87a5\"}",
+    );
+    round_trip::<
+        ghl_store_v3::types::ContactAddress,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/ContactAddress",
+        "{\"name\":\"John Doe\",\"companyName\":\"ABC Company\",\"addressLine1\":\"123 Main St.\",\"country\":\"US\",\"state\":\"US\",\"city\":\"New York\",\"zip\":\"12345\",\"phone\":\"1234567890\",\"email\":\"abu@example.com\"}",
+    );
+    round_trip::<
+        ghl_store_v3::types::CreateShippingCarrierDto,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/CreateShippingCarrierDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"FedEx\",\"callbackUrl\":\"https://example.com/get-shipping-rates\",\"services\":[{\"name\":\"Priority Mail Express International\",\"value\":\"PriorityMailExpressInternational\"}],\"allowsMultipleServiceSelection\":true}",
+    );
+    round_trip::<
+        ghl_store_v3::types::CreateShippingCarrierResponseDto,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/CreateShippingCarrierResponseDto",
+        "{\"status\":true,\"message\":\"Successfully created\",\"data\":{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"FedEx\",\"callbackUrl\":\"https://example.com/get-shipping-rates\",\"services\":[{\"name\":\"Priority Mail Express International\",\"value\":\"PriorityMailExpressInternational\"}],\"allowsMultipleServiceSelection\":true,\"_id\":\"655b33a82209e60b6adb87a5\",\"marketplaceAppId\":\"655b33a82209e60b6adb87a5\",\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\"}}",
+    );
+    round_trip::<
+        ghl_store_v3::types::CreateShippingRateDto,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/CreateShippingRateDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"North zone\",\"description\":\"Ships next day\",\"currency\":\"USD\",\"amount\":99.99,\"conditionType\":\"price\",\"minCondition\":99.99,\"maxCondition\":99.99,\"isCarrierRate\":true,\"shippingCarrierId\":\"655b33a82209e60b6adb87a5\",\"percentageOfRateFee\":10.99,\"shippingCarrierServices\":[{\"name\":\"Priority Mail Express International\",\"value\":\"PriorityMailExpressInternational\"}]}",
+    );
+    round_trip::<
+        ghl_store_v3::types::CreateShippingRateResponseDto,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/CreateShippingRateResponseDto",
+        "{\"status\":true,\"message\":\"Successfully created\",\"data\":{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"North zone\",\"description\":\"Ships next day\",\"currency\":\"USD\",\"amount\":99.99,\"conditionType\":\"price\",\"minCondition\":99.99,\"maxCondition\":99.99,\"isCarrierRate\":true,\"shippingCarrierId\":\"655b33a82209e60b6adb87a5\",\"percentageOfRateFee\":10.99,\"shippingCarrierServices\":[{\"name\":\"Priority Mail Express International\",\"value\":\"PriorityMailExpressInternational\"}],\"_id\":\"655b33a82209e60b6adb87a5\",\"shippingZoneId\":\"655b33a82209e60b6adb87a5\",\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\"}}",
+    );
+    round_trip::<
+        ghl_store_v3::types::CreateShippingZoneDto,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/CreateShippingZoneDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"North zone\",\"countries\":[{\"code\":0,\"states\":[{\"code\":\"VA\"}]}]}",
+    );
+    round_trip::<
+        ghl_store_v3::types::CreateShippingZoneResponseDto,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/CreateShippingZoneResponseDto",
+        "{\"status\":true,\"message\":\"Successfully created\",\"data\":{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"North zone\",\"countries\":[{\"code\":0,\"states\":[{\"code\":\"VA\"}]}],\"_id\":\"655b33a82209e60b6adb87a5\",\"shippingRates\":[{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"North zone\",\"description\":\"Ships next day\",\"currency\":\"USD\",\"amount\":99.99,\"conditionType\":\"price\",\"minCondition\":99.99,\"maxCondition\":99.99,\"isCarrierRate\":true,\"shippingCarrierId\":\"655b33a82209e60b6adb87a5\",\"percentageOfRateFee\":10.99,\"shippingCarrierServices\":[{\"name\":\"Priority Mail Express International\",\"value\":\"PriorityMailExpressInternational\"}],\"_id\":\"655b33a82209e60b6adb87a5\",\"shippingZoneId\":\"655b33a82209e60b6adb87a5\",\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\"}],\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\"}}",
+    );
+    round_trip::<
+        ghl_store_v3::types::CreateStoreSettingDto,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/CreateStoreSettingDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"shippingOrigin\":{\"name\":\"ABC Store\",\"country\":0,\"state\":\"VA\",\"city\":\"Tokyo\",\"street1\":\"Street 1\",\"street2\":\"Street 2\",\"zip\":\"674561\",\"phone\":\"+1-214-559-6993\",\"email\":\"john@deo.com\"},\"storeOrderNotification\":{\"enabled\":true,\"subject\":\"Order fulfilled\",\"emailTemplateId\":\"6788d542f0462ffd6bc29bb9\",\"defaultEmailTemplateId\":\"6788d542f0462ffd6bc29bb9\"},\"storeOrderFulfillmentNotification\":{\"enabled\":true,\"subject\":\"Order fulfilled\",\"emailTemplateId\":\"6788d542f0462ffd6bc29bb9\",\"defaultEmailTemplateId\":\"6788d542f0462ffd6bc29bb9\"}}",
+    );
+    round_trip::<
+        ghl_store_v3::types::CreateStoreSettingResponseDto,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/CreateStoreSettingResponseDto",
+        "{\"status\":true,\"message\":\"Successfully created\",\"data\":{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"shippingOrigin\":{\"name\":\"ABC Store\",\"country\":0,\"state\":\"VA\",\"city\":\"Tokyo\",\"street1\":\"Street 1\",\"street2\":\"Street 2\",\"zip\":\"674561\",\"phone\":\"+1-214-559-6993\",\"email\":\"john@deo.com\"},\"storeOrderNotification\":{\"enabled\":true,\"subject\":\"Order fulfilled\",\"emailTemplateId\":\"6788d542f0462ffd6bc29bb9\",\"defaultEmailTemplateId\":\"6788d542f0462ffd6bc29bb9\"},\"storeOrderFulfillmentNotification\":{\"enabled\":true,\"subject\":\"Order fulfilled\",\"emailTemplateId\":\"6788d542f0462ffd6bc29bb9\",\"defaultEmailTemplateId\":\"6788d542f0462ffd6bc29bb9\"},\"_id\":\"655b33a82209e60b6adb87a5\",\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\"}}",
+    );
+    round_trip::<
+        ghl_store_v3::types::DeleteShippingCarrierResponseDto,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/DeleteShippingCarrierResponseDto",
+        "{\"status\":true,\"message\":\"Successfully created\"}",
+    );
+    round_trip::<
+        ghl_store_v3::types::GetAvailableShippingRates,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/GetAvailableShippingRates",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"country\":\"US\",\"address\":{\"name\":\"John Doe\",\"companyName\":\"ABC Company\",\"addressLine1\":\"123 Main St.\",\"country\":\"US\",\"state\":\"US\",\"city\":\"New York\",\"zip\":\"12345\",\"phone\":\"1234567890\",\"email\":\"abu@example.com\"},\"amountAvailable\":\"US\",\"totalOrderAmount\":99.99,\"weightAvailable\":true,\"totalOrderWeight\":10,\"source\":{\"type\":\"order\",\"subType\":\"store\"},\"products\":[],\"couponCode\":\"TEST\"}",
+    );
+    round_trip::<
+        ghl_store_v3::types::GetAvailableShippingRatesResponseDto,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/GetAvailableShippingRatesResponseDto",
+        "{\"status\":true,\"message\":\"Successfully created\",\"data\":[{\"name\":\"North zone\",\"description\":\"Ships next day\",\"currency\":\"USD\",\"amount\":99.99,\"isCarrierRate\":true,\"shippingCarrierId\":\"655b33a82209e60b6adb87a5\",\"percentageOfRateFee\":10.99,\"shippingCarrierServices\":[{\"name\":\"Priority Mail Express International\",\"value\":\"PriorityMailExpressInternational\"}],\"_id\":\"655b33a82209e60b6adb87a5\",\"shippingZoneId\":\"655b33a82209e60b6adb87a5\"}]}",
+    );
+    round_trip::<
+        ghl_store_v3::types::ListShippingCarrierResponseDto,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/ListShippingCarrierResponseDto",
+        "{\"status\":true,\"message\":\"Successfully created\",\"data\":[{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"FedEx\",\"callbackUrl\":\"https://example.com/get-shipping-rates\",\"services\":[{\"name\":\"Priority Mail Express International\",\"value\":\"PriorityMailExpressInternational\"}],\"allowsMultipleServiceSelection\":true,\"_id\":\"655b33a82209e60b6adb87a5\",\"marketplaceAppId\":\"655b33a82209e60b6adb87a5\",\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\"}]}",
+    );
+    round_trip::<
+        ghl_store_v3::types::ListShippingRateResponseDto,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/ListShippingRateResponseDto",
+        "{\"total\":20,\"data\":[{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"North zone\",\"description\":\"Ships next day\",\"currency\":\"USD\",\"amount\":99.99,\"conditionType\":\"price\",\"minCondition\":99.99,\"maxCondition\":99.99,\"isCarrierRate\":true,\"shippingCarrierId\":\"655b33a82209e60b6adb87a5\",\"percentageOfRateFee\":10.99,\"shippingCarrierServices\":[{\"name\":\"Priority Mail Express International\",\"value\":\"PriorityMailExpressInternational\"}],\"_id\":\"655b33a82209e60b6adb87a5\",\"shippingZoneId\":\"655b33a82209e60b6adb87a5\",\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\"}]}",
+    );
+    round_trip::<
+        ghl_store_v3::types::ListShippingZoneResponseDto,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/ListShippingZoneResponseDto",
+        "{\"total\":20,\"data\":[{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"North zone\",\"countries\":[{\"code\":0,\"states\":[{\"code\":\"VA\"}]}],\"_id\":\"655b33a82209e60b6adb87a5\",\"shippingRates\":[{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"North zone\",\"description\":\"Ships next day\",\"currency\":\"USD\",\"amount\":99.99,\"conditionType\":\"price\",\"minCondition\":99.99,\"maxCondition\":99.99,\"isCarrierRate\":true,\"shippingCarrierId\":\"655b33a82209e60b6adb87a5\",\"percentageOfRateFee\":10.99,\"shippingCarrierServices\":[{\"name\":\"Priority Mail Express International\",\"value\":\"PriorityMailExpressInternational\"}],\"_id\":\"655b33a82209e60b6adb87a5\",\"shippingZoneId\":\"655b33a82209e60b6adb87a5\",\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\"}],\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\"}]}",
+    );
+    round_trip::<
+        ghl_store_v3::types::OrderSource,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/OrderSource",
+        "{\"type\":\"website\",\"subType\":\"store\"}",
+    );
+    round_trip::<
+        ghl_store_v3::types::ShippingCarrierSchema,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/ShippingCarrierSchema",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"FedEx\",\"callbackUrl\":\"https://example.com/get-shipping-rates\",\"services\":[{\"name\":\"Priority Mail Express International\",\"value\":\"PriorityMailExpressInternational\"}],\"allowsMultipleServiceSelection\":true,\"_id\":\"655b33a82209e60b6adb87a5\",\"marketplaceAppId\":\"655b33a82209e60b6adb87a5\",\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\"}",
+    );
+    round_trip::<
+        ghl_store_v3::types::ShippingCarrierServiceDto,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/ShippingCarrierServiceDto",
+        "{\"name\":\"Priority Mail Express International\",\"value\":\"PriorityMailExpressInternational\"}",
+    );
+    round_trip::<
+        ghl_store_v3::types::ShippingRateSchema,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/ShippingRateSchema",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"North zone\",\"description\":\"Ships next day\",\"currency\":\"USD\",\"amount\":99.99,\"conditionType\":\"price\",\"minCondition\":99.99,\"maxCondition\":99.99,\"isCarrierRate\":true,\"shippingCarrierId\":\"655b33a82209e60b6adb87a5\",\"percentageOfRateFee\":10.99,\"shippingCarrierServices\":[{\"name\":\"Priority Mail Express International\",\"value\":\"PriorityMailExpressInternational\"}],\"_id\":\"655b33a82209e60b6adb87a5\",\"shippingZoneId\":\"655b33a82209e60b6adb87a5\",\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\"}",
+    );
+    round_trip::<
+        ghl_store_v3::types::ShippingZoneCountryDto,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/ShippingZoneCountryDto",
+        "{\"code\":0,\"states\":[{\"code\":\"VA\"}]}",
+    );
+    round_trip::<
+        ghl_store_v3::types::ShippingZoneCountryStateDto,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/ShippingZoneCountryStateDto",
+        "{\"code\":\"VA\"}",
+    );
+    round_trip::<
+        ghl_store_v3::types::ShippingZoneSchema,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/ShippingZoneSchema",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"North zone\",\"countries\":[{\"code\":0,\"states\":[{\"code\":\"VA\"}]}],\"_id\":\"655b33a82209e60b6adb87a5\",\"shippingRates\":[{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"North zone\",\"description\":\"Ships next day\",\"currency\":\"USD\",\"amount\":99.99,\"conditionType\":\"price\",\"minCondition\":99.99,\"maxCondition\":99.99,\"isCarrierRate\":true,\"shippingCarrierId\":\"655b33a82209e60b6adb87a5\",\"percentageOfRateFee\":10.99,\"shippingCarrierServices\":[{\"name\":\"Priority Mail Express International\",\"value\":\"PriorityMailExpressInternational\"}],\"_id\":\"655b33a82209e60b6adb87a5\",\"shippingZoneId\":\"655b33a82209e60b6adb87a5\",\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\"}],\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\"}",
+    );
+    round_trip::<
+        ghl_store_v3::types::StoreOrderFulfillmentNotificationDto,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/StoreOrderFulfillmentNotificationDto",
+        "{\"enabled\":true,\"subject\":\"Order fulfilled\",\"emailTemplateId\":\"6788d542f0462ffd6bc29bb9\",\"defaultEmailTemplateId\":\"6788d542f0462ffd6bc29bb9\"}",
+    );
+    round_trip::<
+        ghl_store_v3::types::StoreSettingSchema,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/StoreSettingSchema",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"shippingOrigin\":{\"name\":\"ABC Store\",\"country\":0,\"state\":\"VA\",\"city\":\"Tokyo\",\"street1\":\"Street 1\",\"street2\":\"Street 2\",\"zip\":\"674561\",\"phone\":\"+1-214-559-6993\",\"email\":\"john@deo.com\"},\"storeOrderNotification\":{\"enabled\":true,\"subject\":\"Order fulfilled\",\"emailTemplateId\":\"6788d542f0462ffd6bc29bb9\",\"defaultEmailTemplateId\":\"6788d542f0462ffd6bc29bb9\"},\"storeOrderFulfillmentNotification\":{\"enabled\":true,\"subject\":\"Order fulfilled\",\"emailTemplateId\":\"6788d542f0462ffd6bc29bb9\",\"defaultEmailTemplateId\":\"6788d542f0462ffd6bc29bb9\"},\"_id\":\"655b33a82209e60b6adb87a5\",\"createdAt\":\"2023-12-12T09:27:42.355Z\",\"updatedAt\":\"2023-12-12T09:27:42.355Z\"}",
+    );
+    round_trip::<
+        ghl_store_v3::types::StoreShippingOriginDto,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/StoreShippingOriginDto",
+        "{\"name\":\"ABC Store\",\"country\":0,\"state\":\"VA\",\"city\":\"Tokyo\",\"street1\":\"Street 1\",\"street2\":\"Street 2\",\"zip\":\"674561\",\"phone\":\"+1-214-559-6993\",\"email\":\"john@deo.com\"}",
+    );
+    round_trip::<
+        ghl_store_v3::types::UpdateShippingCarrierDto,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/UpdateShippingCarrierDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"name\":\"FedEx\",\"callbackUrl\":\"https://example.com/get-shipping-rates\",\"services\":[{\"name\":\"Priority Mail Express International\",\"value\":\"PriorityMailExpressInternational\"}],\"allowsMultipleServiceSelection\":true}",
+    );
+    round_trip::<
+        ghl_store_v3::types::UpdateShippingRateDto,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/UpdateShippingRateDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"name\":\"North zone\",\"description\":\"Ships next day\",\"currency\":\"USD\",\"amount\":99.99,\"conditionType\":\"price\",\"minCondition\":99.99,\"maxCondition\":99.99,\"isCarrierRate\":true,\"shippingCarrierId\":\"655b33a82209e60b6adb87a5\",\"percentageOfRateFee\":10.99,\"shippingCarrierServices\":[{\"name\":\"Priority Mail Express International\",\"value\":\"PriorityMailExpressInternational\"}]}",
+    );
+    round_trip::<
+        ghl_store_v3::types::UpdateShippingZoneDto,
+    >(
+        "apps/v3/store-v3.json#/components/schemas/UpdateShippingZoneDto",
+        "{\"altId\":\"6578278e879ad2646715ba9c\",\"name\":\"North zone\",\"countries\":[{\"code\":0,\"states\":[{\"code\":\"VA\"}]}]}",
+    );
+}
+
+#[test]
 fn surveys() {
     round_trip::<
         ghl_surveys::types::ContactSessionIds,
@@ -5373,6 +12364,64 @@ fn surveys() {
         ghl_surveys::types::SubmissionSchema,
     >(
         "apps/surveys.json#/components/schemas/SubmissionSchema",
+        "{\"id\":\"be759b9a-c3ec-4b29-ba07-fc3c89c77673\",\"contactId\":\"9NkT25Vor1v4aQatFsv2\",\"createdAt\":\"2020-11-01T18:02:21.000Z\",\"surveyId\":\"jjusM6EOngDExnbo2DbU\",\"name\":\"test\",\"email\":\"test@test.com\",\"others\":{\"__submissions_other_field__\":\"john@deo.com\",\"__custom_field_id__\":\"20\",\"eventData\":{\"fbc\":\"fb.1.123456789.987654321\",\"fbp\":\"fbp.1.987654321.123456789\",\"page\":{\"url\":\"https://example.com\",\"title\":\"Example Page\"},\"type\":\"page-visit\",\"domain\":\"example.com\",\"medium\":\"survey\",\"source\":\"Direct traffic\",\"version\":\"v3\",\"adSource\":\"example-ad-source\",\"mediumId\":\"medium-id-123\",\"parentId\":\"parent-id-456\",\"referrer\":\"https://staging.gohighlevel.com\",\"fbEventId\":\"event-id-789\",\"timestamp\":1234567890,\"parentName\":\"Parent Survey\",\"fingerprint\":\"example-fingerprint\",\"pageVisitType\":\"survey\",\"contactSessionIds\":{\"ids\":[\"session1\",\"session2\"]}},\"fieldsOriSequance\":[\"full_name\",\"first_name\",\"last_name\",\"phone\",\"email\"]}}",
+    );
+}
+
+#[test]
+fn surveys_v3() {
+    round_trip::<
+        ghl_surveys_v3::types::ContactSessionIds,
+    >(
+        "apps/v3/surveys-v3.json#/components/schemas/ContactSessionIds",
+        "{\"ids\":[\"session1\",\"session2\"]}",
+    );
+    round_trip::<
+        ghl_surveys_v3::types::EventDataSchema,
+    >(
+        "apps/v3/surveys-v3.json#/components/schemas/EventDataSchema",
+        "{\"fbc\":\"fb.1.123456789.987654321\",\"fbp\":\"fbp.1.987654321.123456789\",\"page\":{\"url\":\"https://example.com\",\"title\":\"Example Page\"},\"type\":\"page-visit\",\"domain\":\"example.com\",\"medium\":\"survey\",\"source\":\"Direct traffic\",\"version\":\"v3\",\"adSource\":\"example-ad-source\",\"mediumId\":\"medium-id-123\",\"parentId\":\"parent-id-456\",\"referrer\":\"https://staging.gohighlevel.com\",\"fbEventId\":\"event-id-789\",\"timestamp\":1234567890,\"parentName\":\"Parent Survey\",\"fingerprint\":\"example-fingerprint\",\"pageVisitType\":\"survey\",\"contactSessionIds\":{\"ids\":[\"session1\",\"session2\"]}}",
+    );
+    round_trip::<
+        ghl_surveys_v3::types::GetSurveysSchema,
+    >(
+        "apps/v3/surveys-v3.json#/components/schemas/GetSurveysSchema",
+        "{\"id\":\"I5GFa3d3cKjojpe4VVUx\",\"name\":\"Survey 1\",\"locationId\":\"ve9EPM428h8vShlRW1KT\"}",
+    );
+    round_trip::<
+        ghl_surveys_v3::types::GetSurveysSubmissionSuccessfulResponseDto,
+    >(
+        "apps/v3/surveys-v3.json#/components/schemas/GetSurveysSubmissionSuccessfulResponseDto",
+        "{\"submissions\":[{\"id\":\"be759b9a-c3ec-4b29-ba07-fc3c89c77673\",\"contactId\":\"9NkT25Vor1v4aQatFsv2\",\"createdAt\":\"2020-11-01T18:02:21.000Z\",\"surveyId\":\"jjusM6EOngDExnbo2DbU\",\"name\":\"test\",\"email\":\"test@test.com\",\"others\":{\"__submissions_other_field__\":\"john@deo.com\",\"__custom_field_id__\":\"20\",\"eventData\":{\"fbc\":\"fb.1.123456789.987654321\",\"fbp\":\"fbp.1.987654321.123456789\",\"page\":{\"url\":\"https://example.com\",\"title\":\"Example Page\"},\"type\":\"page-visit\",\"domain\":\"example.com\",\"medium\":\"survey\",\"source\":\"Direct traffic\",\"version\":\"v3\",\"adSource\":\"example-ad-source\",\"mediumId\":\"medium-id-123\",\"parentId\":\"parent-id-456\",\"referrer\":\"https://staging.gohighlevel.com\",\"fbEventId\":\"event-id-789\",\"timestamp\":1234567890,\"parentName\":\"Parent Survey\",\"fingerprint\":\"example-fingerprint\",\"pageVisitType\":\"survey\",\"contactSessionIds\":{\"ids\":[\"session1\",\"session2\"]}},\"fieldsOriSequance\":[\"full_name\",\"first_name\",\"last_name\",\"phone\",\"email\"]}}],\"meta\":{\"total\":1,\"currentPage\":1}}",
+    );
+    round_trip::<
+        ghl_surveys_v3::types::GetSurveysSuccessfulResponseDto,
+    >(
+        "apps/v3/surveys-v3.json#/components/schemas/GetSurveysSuccessfulResponseDto",
+        "{\"surveys\":[{\"id\":\"I5GFa3d3cKjojpe4VVUx\",\"name\":\"Survey 1\",\"locationId\":\"ve9EPM428h8vShlRW1KT\"}],\"total\":20}",
+    );
+    round_trip::<
+        ghl_surveys_v3::types::MetaSchema,
+    >(
+        "apps/v3/surveys-v3.json#/components/schemas/metaSchema",
+        "{\"total\":1,\"currentPage\":1}",
+    );
+    round_trip::<
+        ghl_surveys_v3::types::OthersSchema,
+    >(
+        "apps/v3/surveys-v3.json#/components/schemas/othersSchema",
+        "{\"__submissions_other_field__\":\"john@deo.com\",\"__custom_field_id__\":\"20\",\"eventData\":{\"fbc\":\"fb.1.123456789.987654321\",\"fbp\":\"fbp.1.987654321.123456789\",\"page\":{\"url\":\"https://example.com\",\"title\":\"Example Page\"},\"type\":\"page-visit\",\"domain\":\"example.com\",\"medium\":\"survey\",\"source\":\"Direct traffic\",\"version\":\"v3\",\"adSource\":\"example-ad-source\",\"mediumId\":\"medium-id-123\",\"parentId\":\"parent-id-456\",\"referrer\":\"https://staging.gohighlevel.com\",\"fbEventId\":\"event-id-789\",\"timestamp\":1234567890,\"parentName\":\"Parent Survey\",\"fingerprint\":\"example-fingerprint\",\"pageVisitType\":\"survey\",\"contactSessionIds\":{\"ids\":[\"session1\",\"session2\"]}},\"fieldsOriSequance\":[\"full_name\",\"first_name\",\"last_name\",\"phone\",\"email\"]}",
+    );
+    round_trip::<
+        ghl_surveys_v3::types::PageDetailsSchema,
+    >(
+        "apps/v3/surveys-v3.json#/components/schemas/PageDetailsSchema",
+        "{\"url\":\"https://example.com\",\"title\":\"Example Page\"}",
+    );
+    round_trip::<
+        ghl_surveys_v3::types::SubmissionSchema,
+    >(
+        "apps/v3/surveys-v3.json#/components/schemas/SubmissionSchema",
         "{\"id\":\"be759b9a-c3ec-4b29-ba07-fc3c89c77673\",\"contactId\":\"9NkT25Vor1v4aQatFsv2\",\"createdAt\":\"2020-11-01T18:02:21.000Z\",\"surveyId\":\"jjusM6EOngDExnbo2DbU\",\"name\":\"test\",\"email\":\"test@test.com\",\"others\":{\"__submissions_other_field__\":\"john@deo.com\",\"__custom_field_id__\":\"20\",\"eventData\":{\"fbc\":\"fb.1.123456789.987654321\",\"fbp\":\"fbp.1.987654321.123456789\",\"page\":{\"url\":\"https://example.com\",\"title\":\"Example Page\"},\"type\":\"page-visit\",\"domain\":\"example.com\",\"medium\":\"survey\",\"source\":\"Direct traffic\",\"version\":\"v3\",\"adSource\":\"example-ad-source\",\"mediumId\":\"medium-id-123\",\"parentId\":\"parent-id-456\",\"referrer\":\"https://staging.gohighlevel.com\",\"fbEventId\":\"event-id-789\",\"timestamp\":1234567890,\"parentName\":\"Parent Survey\",\"fingerprint\":\"example-fingerprint\",\"pageVisitType\":\"survey\",\"contactSessionIds\":{\"ids\":[\"session1\",\"session2\"]}},\"fieldsOriSequance\":[\"full_name\",\"first_name\",\"last_name\",\"phone\",\"email\"]}}",
     );
 }
@@ -5438,6 +12487,64 @@ fn users() {
     >(
         "apps/users.json#/components/schemas/UserSuccessfulResponseDto",
         "{\"id\":\"0IHuJvc2ofPAAA8GzTRi\",\"name\":\"John Deo\",\"firstName\":\"John\",\"lastName\":\"Deo\",\"email\":\"john@deo.com\",\"phone\":\"+1 808-868-8888\",\"extension\":\"\",\"permissions\":{\"campaignsEnabled\":true,\"campaignsReadOnly\":false,\"contactsEnabled\":true,\"workflowsEnabled\":true,\"workflowsReadOnly\":true,\"triggersEnabled\":true,\"funnelsEnabled\":true,\"websitesEnabled\":false,\"opportunitiesEnabled\":true,\"dashboardStatsEnabled\":true,\"bulkRequestsEnabled\":true,\"appointmentsEnabled\":true,\"reviewsEnabled\":true,\"onlineListingsEnabled\":true,\"phoneCallEnabled\":true,\"conversationsEnabled\":true,\"assignedDataOnly\":false,\"adwordsReportingEnabled\":false,\"membershipEnabled\":false,\"facebookAdsReportingEnabled\":false,\"attributionsReportingEnabled\":false,\"settingsEnabled\":true,\"tagsEnabled\":true,\"leadValueEnabled\":true,\"marketingEnabled\":true,\"agentReportingEnabled\":true,\"botService\":false,\"socialPlanner\":true,\"bloggingEnabled\":true,\"invoiceEnabled\":true,\"affiliateManagerEnabled\":true,\"contentAiEnabled\":true,\"refundsEnabled\":true,\"recordPaymentEnabled\":true,\"cancelSubscriptionEnabled\":true,\"paymentsEnabled\":true,\"communitiesEnabled\":true,\"exportPaymentsEnabled\":true},\"roles\":{\"type\":\"account\",\"role\":\"admin\",\"locationIds\":[\"ve9EPM428h8vShlRW1KT\"],\"restrictSubAccount\":true},\"lcPhone\":{\"locationId\":\"+1234556677\"},\"platformLanguage\":\"en_US\"}",
+    );
+}
+
+#[test]
+fn users_v3() {
+    round_trip::<
+        ghl_users_v3::types::CreateUserDto,
+    >(
+        "apps/v3/users-v3.json#/components/schemas/CreateUserDto",
+        "{\"companyId\":\"ve9EPM428h8vShlRW1KT\",\"email\":\"john@deo.com\",\"password\":\"************\",\"phone\":\"+18832327657\",\"type\":\"account\",\"role\":\"admin\",\"locationIds\":[\"C2QujeCh8ZnC7al2InWR\"],\"permissions\":{\"campaignsEnabled\":true,\"campaignsReadOnly\":false,\"contactsEnabled\":true,\"workflowsEnabled\":true},\"scopes\":[\"contacts.write\",\"campaigns.readonly\"],\"scopesAssignedToOnly\":[\"contacts.write\",\"campaigns.readonly\"],\"profilePhoto\":\"https://img.png\",\"twilioPhone\":{\"C2QujeCh8ZnC7al2InWR\":\"+18832327657\",\"M2QrtfVt8ZnC7cv2InDL\":\"+18832327657\"},\"platformLanguage\":\"en_US\",\"firstName\":\"John\",\"lastName\":\"Deo\"}",
+    );
+    round_trip::<
+        ghl_users_v3::types::DeleteUserSuccessfulResponseV3Dto,
+    >(
+        "apps/v3/users-v3.json#/components/schemas/DeleteUserSuccessfulResponseV3Dto",
+        "{\"succeeded\":true,\"message\":\"Queued deleting user with e-mail john@deo.com and name John Deo. Will take effect in a few minutes.\"}",
+    );
+    round_trip::<
+        ghl_users_v3::types::FilterByEmailDto,
+    >(
+        "apps/v3/users-v3.json#/components/schemas/FilterByEmailDto",
+        "{\"companyId\":\"5DP41231LkQsiKESj6rh\",\"emails\":\"user1@example.com,user2@example.com\",\"deleted\":false,\"skip\":1,\"limit\":10,\"projection\":\"all\"}",
+    );
+    round_trip::<
+        ghl_users_v3::types::PermissionsDto,
+    >(
+        "apps/v3/users-v3.json#/components/schemas/PermissionsDto",
+        "{\"campaignsEnabled\":true,\"campaignsReadOnly\":false,\"contactsEnabled\":true,\"workflowsEnabled\":true,\"workflowsReadOnly\":true,\"triggersEnabled\":true,\"funnelsEnabled\":true,\"websitesEnabled\":false,\"opportunitiesEnabled\":true,\"dashboardStatsEnabled\":true,\"bulkRequestsEnabled\":true,\"appointmentsEnabled\":true,\"reviewsEnabled\":true,\"onlineListingsEnabled\":true,\"phoneCallEnabled\":true,\"conversationsEnabled\":true,\"assignedDataOnly\":false,\"adwordsReportingEnabled\":false,\"membershipEnabled\":false,\"facebookAdsReportingEnabled\":false,\"attributionsReportingEnabled\":false,\"settingsEnabled\":true,\"tagsEnabled\":true,\"leadValueEnabled\":true,\"marketingEnabled\":true,\"agentReportingEnabled\":true,\"botService\":false,\"socialPlanner\":true,\"bloggingEnabled\":true,\"invoiceEnabled\":true,\"affiliateManagerEnabled\":true,\"contentAiEnabled\":true,\"refundsEnabled\":true,\"recordPaymentEnabled\":true,\"cancelSubscriptionEnabled\":true,\"paymentsEnabled\":true,\"communitiesEnabled\":true,\"exportPaymentsEnabled\":true}",
+    );
+    round_trip::<
+        ghl_users_v3::types::RoleSchema,
+    >(
+        "apps/v3/users-v3.json#/components/schemas/RoleSchema",
+        "{\"type\":\"account\",\"role\":\"admin\",\"locationIds\":[\"ve9EPM428h8vShlRW1KT\"],\"restrictSubAccount\":true}",
+    );
+    round_trip::<
+        ghl_users_v3::types::SearchUserSuccessfulResponseDto,
+    >(
+        "apps/v3/users-v3.json#/components/schemas/SearchUserSuccessfulResponseDto",
+        "{\"users\":[{\"id\":\"0IHuJvc2ofPAAA8GzTRi\",\"firstName\":\"John\",\"lastName\":\"Deo\",\"email\":\"john@deo.com\"}],\"count\":1231}",
+    );
+    round_trip::<
+        ghl_users_v3::types::UpdateUserDto,
+    >(
+        "apps/v3/users-v3.json#/components/schemas/UpdateUserDto",
+        "{\"firstName\":\"John\",\"lastName\":\"Deo\",\"email\":\"john@deo.com\",\"password\":\"************\",\"phone\":\"+18832327657\",\"type\":\"account\",\"role\":\"admin\",\"companyId\":\"UAXssdawIWAWD\",\"locationIds\":[\"C2QujeCh8ZnC7al2InWR\"],\"permissions\":{\"campaignsEnabled\":true,\"campaignsReadOnly\":false,\"contactsEnabled\":true,\"workflowsEnabled\":true},\"scopes\":[\"contacts.write\",\"campaigns.readonly\"],\"scopesAssignedToOnly\":[\"contacts.write\",\"campaigns.readonly\"],\"profilePhoto\":\"https://img.png\",\"twilioPhone\":{\"C2QujeCh8ZnC7al2InWR\":\"+18832327657\",\"M2QrtfVt8ZnC7cv2InDL\":\"+18832327657\"},\"platformLanguage\":\"en_US\"}",
+    );
+    round_trip::<
+        ghl_users_v3::types::UserSchema,
+    >(
+        "apps/v3/users-v3.json#/components/schemas/UserSchema",
+        "{\"id\":\"0IHuJvc2ofPAAA8GzTRi\",\"name\":\"John Deo\",\"firstName\":\"John\",\"lastName\":\"Deo\",\"email\":\"john@deo.com\",\"phone\":\"+1 808-868-8888\",\"extension\":\"\",\"permissions\":{\"campaignsEnabled\":true,\"campaignsReadOnly\":false,\"contactsEnabled\":true,\"workflowsEnabled\":true},\"roles\":{\"type\":\"account\",\"role\":\"admin\",\"locationIds\":[\"ve9EPM428h8vShlRW1KT\"]},\"deleted\":false,\"lcPhone\":{\"locationId\":\"+1234556677\"},\"platformLanguage\":\"en_US\"}",
+    );
+    round_trip::<
+        ghl_users_v3::types::UserSuccessfulResponseDto,
+    >(
+        "apps/v3/users-v3.json#/components/schemas/UserSuccessfulResponseDto",
+        "{\"id\":\"0IHuJvc2ofPAAA8GzTRi\",\"name\":\"John Deo\",\"firstName\":\"John\",\"lastName\":\"Deo\",\"email\":\"john@deo.com\",\"phone\":\"+1 808-868-8888\",\"extension\":\"\",\"permissions\":{\"campaignsEnabled\":true,\"campaignsReadOnly\":false,\"contactsEnabled\":true,\"workflowsEnabled\":true},\"roles\":{\"type\":\"account\",\"role\":\"admin\",\"locationIds\":[\"ve9EPM428h8vShlRW1KT\"]},\"lcPhone\":{\"locationId\":\"+1234556677\"},\"platformLanguage\":\"en_US\"}",
     );
 }
 
@@ -5602,6 +12709,166 @@ fn voice_ai() {
 }
 
 #[test]
+fn voice_ai_v3() {
+    round_trip::<
+        ghl_voice_ai_v3::types::AgentActionResponseDto,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/AgentActionResponseDTO",
+        "{\"id\":\"507f1f77bcf86cd799439011\",\"actionType\":\"CALL_TRANSFER\",\"name\":\"Transfer to Manager\",\"actionParameters\":{\"triggerPrompt\":\"When the caller asks to speak to a manager\",\"transferToType\":\"number\",\"transferToValue\":\"+12345678901\",\"triggerMessage\":\"Let me transfer you to a manager right away\",\"hearWhisperMessage\":true}}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::AgentCreationRequestDto,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/AgentCreationRequestDTO",
+        "{\"locationId\":\"LOC123456789ABCDEF\",\"agentName\":\"Customer Support Agent\",\"businessName\":\"Acme Corporation\",\"welcomeMessage\":\"Hello! Thank you for calling Acme Corporation. How can I assist you today?\",\"agentPrompt\":\"You are a helpful customer service representative. Always be polite and professional.\",\"voiceId\":\"507f1f77bcf86cd799439011\",\"maxCallDuration\":600,\"sendUserIdleReminders\":true,\"reminderAfterIdleTimeSeconds\":5,\"inboundNumber\":\"+1234567890\",\"numberPoolId\":\"pool_507f1f77bcf86cd799439011\",\"callEndWorkflowIds\":[\"wf_507f1f77bcf86cd799439011\",\"wf_507f1f77bcf86cd799439012\"],\"sendPostCallNotificationTo\":{\"admins\":true,\"allUsers\":false,\"contactAssignedUser\":false,\"specificUsers\":[\"user_507f1f77bcf86cd799439011\"],\"customEmails\":[\"manager@company.com\"]},\"agentWorkingHours\":[{\"dayOfTheWeek\":1,\"intervals\":[{\"startHour\":9,\"startMinute\":0,\"endHour\":17,\"endMinute\":30}]}],\"timezone\":\"America/New_York\",\"isAgentAsBackupDisabled\":false,\"translation\":{\"enabled\":false,\"language\":\"es\"}}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::AgentWorkingHoursDto,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/AgentWorkingHoursDTO",
+        "{\"dayOfTheWeek\":1,\"intervals\":[{\"startHour\":9,\"startMinute\":0,\"endHour\":17,\"endMinute\":30}]}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::AppointmentBookingActionParameters,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/AppointmentBookingActionParameters",
+        "{\"calendarId\":\"507f1f77bcf86cd799439011\",\"daysOfOfferingDates\":3,\"slotsPerDay\":3,\"hoursBetweenSlots\":1}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::CallActionSchema,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/CallActionSchema",
+        "{\"actionId\":\"507f1f77bcf86cd799439015\",\"actionType\":\"SMS\",\"actionName\":\"Send SMS Confirmation\",\"actionParameters\":{\"triggerPrompt\":\"When the caller asks to speak to a manager\",\"transferToType\":\"number\",\"transferToValue\":\"+12345678901\",\"triggerMessage\":\"Let me transfer you to a manager right away\",\"hearWhisperMessage\":true},\"executedAt\":\"2024-01-15T10:32:00.000Z\",\"triggerReceivedAt\":\"2024-01-15T10:31:45.000Z\"}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::CallLogDto,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/CallLogDTO",
+        "{\"id\":\"507f1f77bcf86cd799439011\",\"contactId\":\"507f1f77bcf86cd799439012\",\"agentId\":\"507f1f77bcf86cd799439013\",\"isAgentDeleted\":false,\"fromNumber\":\"+1234567890\",\"createdAt\":\"2024-01-15T10:30:00.000Z\",\"duration\":180,\"trialCall\":false,\"executedCallActions\":[{\"actionId\":\"507f1f77bcf86cd799439015\",\"actionType\":\"SMS\",\"actionName\":\"Send SMS Confirmation\",\"actionParameters\":{\"triggerPrompt\":\"When the caller asks to speak to a manager\",\"transferToType\":\"number\",\"transferToValue\":\"+12345678901\",\"triggerMessage\":\"Let me transfer you to a manager right away\",\"hearWhisperMessage\":true},\"executedAt\":\"2024-01-15T10:32:00.000Z\",\"triggerReceivedAt\":\"2024-01-15T10:31:45.000Z\"}],\"summary\":\"Customer called to inquire about product pricing and was transferred to sales team.\",\"transcript\":\"bot: Hello, how can I help you today?\\nhuman: I would like to know about your pricing...\",\"translation\":{\"enabled\":false,\"language\":\"es\"},\"extractedData\":{\"phoneNumber\":\"+1234567890\",\"customerName\":\"John Doe\",\"email\":\"john.doe@example.com\",\"companyName\":\"Acme Corp\",\"customField1\":\"Custom value\",\"customField2\":\"Another value\"},\"messageId\":\"507f1f77bcf86cd799439014\"}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::CallLogsResponseDto,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/CallLogsResponseDTO",
+        "{\"total\":150,\"page\":2,\"pageSize\":10,\"callLogs\":[{\"id\":\"507f1f77bcf86cd799439011\",\"contactId\":\"507f1f77bcf86cd799439012\",\"agentId\":\"507f1f77bcf86cd799439013\",\"isAgentDeleted\":false,\"fromNumber\":\"+1234567890\",\"createdAt\":\"2024-01-15T10:30:00.000Z\",\"duration\":180,\"trialCall\":false,\"executedCallActions\":[{\"actionId\":\"507f1f77bcf86cd799439015\",\"actionType\":\"SMS\",\"actionName\":\"Send SMS Confirmation\",\"actionParameters\":{\"triggerPrompt\":\"When the caller asks to speak to a manager\",\"transferToType\":\"number\",\"transferToValue\":\"+12345678901\",\"triggerMessage\":\"Let me transfer you to a manager right away\",\"hearWhisperMessage\":true},\"executedAt\":\"2024-01-15T10:32:00.000Z\",\"triggerReceivedAt\":\"2024-01-15T10:31:45.000Z\"}],\"summary\":\"Customer called to inquire about product pricing and was transferred to sales team.\",\"transcript\":\"bot: Hello, how can I help you today?\\nhuman: I would like to know about your pricing...\",\"translation\":{\"enabled\":false,\"language\":\"es\"},\"extractedData\":{\"phoneNumber\":\"+1234567890\",\"customerName\":\"John Doe\",\"email\":\"john.doe@example.com\",\"companyName\":\"Acme Corp\",\"customField1\":\"Custom value\",\"customField2\":\"Another value\"},\"messageId\":\"507f1f77bcf86cd799439014\"}]}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::CallTransferActionParameters,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/CallTransferActionParameters",
+        "{\"triggerPrompt\":\"When the caller asks to speak to a manager\",\"transferToType\":\"number\",\"transferToValue\":\"+12345678901\",\"triggerMessage\":\"Let me transfer you to a manager right away\",\"hearWhisperMessage\":true}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::CreateAgentResponseDto,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/CreateAgentResponseDTO",
+        "{\"id\":\"507f1f77bcf86cd799439011\",\"locationId\":\"LOC123456789ABCDEF\",\"agentName\":\"Customer Support Agent\",\"businessName\":\"Acme Corporation\",\"welcomeMessage\":\"Hello! Thank you for calling. How can I assist you today?\",\"agentPrompt\":\"You are a helpful customer service representative.\",\"voiceId\":\"507f1f77bcf86cd799439011\",\"language\":\"en-US\",\"patienceLevel\":\"medium\",\"maxCallDuration\":600,\"sendUserIdleReminders\":true,\"reminderAfterIdleTimeSeconds\":5,\"inboundNumber\":\"+1234567890\",\"numberPoolId\":\"pool_507f1f77bcf86cd799439011\",\"callEndWorkflowIds\":[],\"sendPostCallNotificationTo\":{\"admins\":true,\"allUsers\":false,\"contactAssignedUser\":false,\"specificUsers\":[],\"customEmails\":[]},\"agentWorkingHours\":[],\"timezone\":\"America/New_York\",\"isAgentAsBackupDisabled\":false,\"translation\":{\"enabled\":false,\"language\":\"es\"}}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::CreateSingleActionDto,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/CreateSingleActionDTO",
+        "{\"agentId\":\"507f1f77bcf86cd799439011\",\"locationId\":\"507f1f77bcf86cd799439012\",\"actionType\":\"CALL_TRANSFER\",\"name\":\"Transfer to Manager\",\"actionParameters\":{\"triggerPrompt\":\"When the caller asks to speak to a manager\",\"transferToType\":\"number\",\"transferToValue\":\"+12345678901\",\"triggerMessage\":\"Let me transfer you to a manager right away\",\"hearWhisperMessage\":true}}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::CustomActionApiDetailsDto,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/CustomActionApiDetailsDTO",
+        "{\"url\":\"https://api.example.com/orders\",\"method\":\"GET\",\"authenticationRequired\":true,\"authenticationValue\":\"token123\",\"headers\":[{\"key\":\"id\",\"value\":\"1234567890\"}],\"parameters\":[{\"name\":\"orderId\",\"description\":\"Order ID to look up\",\"type\":\"string\",\"example\":\"ORD-12345\"}]}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::CustomActionHeaderDto,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/CustomActionHeaderDTO",
+        "{\"key\":\"id\",\"value\":\"1234567890\"}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::CustomActionParameterDto,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/CustomActionParameterDTO",
+        "{\"name\":\"orderId\",\"description\":\"Order ID to look up\",\"type\":\"string\",\"example\":\"ORD-12345\"}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::CustomActionParameters,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/CustomActionParameters",
+        "{\"triggerPrompt\":\"When caller provides order number\",\"triggerMessage\":\"Let me check that order status\",\"apiDetails\":{\"url\":\"https://api.example.com/orders\",\"method\":\"GET\",\"authenticationRequired\":true,\"authenticationValue\":\"token123\",\"headers\":[{\"key\":\"id\",\"value\":\"1234567890\"}],\"parameters\":[{\"name\":\"orderId\",\"description\":\"Order ID to look up\",\"type\":\"string\",\"example\":\"ORD-12345\"}]},\"selectedPaths\":[\"data.orderId\",\"status\"]}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::DataExtractionActionParameters,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/DataExtractionActionParameters",
+        "{\"contactFieldId\":\"507f1f77bcf86cd799439011\",\"description\":\"Caller's phone number\",\"examples\":[\"+1234567890\",\"+9876543210\"],\"overwriteExistingValue\":false}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::GetAgentResponseDto,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/GetAgentResponseDTO",
+        "{\"id\":\"507f1f77bcf86cd799439011\",\"locationId\":\"LOC123456789ABCDEF\",\"agentName\":\"Customer Support Agent\",\"businessName\":\"Acme Corporation\",\"welcomeMessage\":\"Hello! Thank you for calling. How can I assist you today?\",\"agentPrompt\":\"You are a helpful customer service representative.\",\"voiceId\":\"507f1f77bcf86cd799439011\",\"language\":\"en-US\",\"patienceLevel\":\"medium\",\"maxCallDuration\":600,\"sendUserIdleReminders\":true,\"reminderAfterIdleTimeSeconds\":5,\"inboundNumber\":\"+1234567890\",\"numberPoolId\":\"pool_507f1f77bcf86cd799439011\",\"callEndWorkflowIds\":[],\"sendPostCallNotificationTo\":{\"admins\":true,\"allUsers\":false,\"contactAssignedUser\":false,\"specificUsers\":[],\"customEmails\":[]},\"agentWorkingHours\":[],\"timezone\":\"America/New_York\",\"isAgentAsBackupDisabled\":false,\"translation\":{\"enabled\":false,\"language\":\"es\"},\"actions\":[{\"id\":\"507f1f77bcf86cd799439011\",\"actionType\":\"CALL_TRANSFER\",\"name\":\"Transfer to Manager\",\"actionParameters\":{\"triggerPrompt\":\"When the caller asks to speak to a manager\",\"transferToType\":\"number\",\"transferToValue\":\"+12345678901\",\"triggerMessage\":\"Let me transfer you to a manager right away\",\"hearWhisperMessage\":true}}]}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::GetAgentsResponseDto,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/GetAgentsResponseDTO",
+        "{\"total\":150,\"page\":2,\"pageSize\":10,\"agents\":[{\"id\":\"507f1f77bcf86cd799439011\",\"locationId\":\"LOC123456789ABCDEF\",\"agentName\":\"Customer Support Agent\",\"businessName\":\"Acme Corporation\",\"welcomeMessage\":\"Hello! Thank you for calling. How can I assist you today?\",\"agentPrompt\":\"You are a helpful customer service representative.\",\"voiceId\":\"507f1f77bcf86cd799439011\",\"language\":\"en-US\",\"patienceLevel\":\"medium\",\"maxCallDuration\":600,\"sendUserIdleReminders\":true,\"reminderAfterIdleTimeSeconds\":5,\"inboundNumber\":\"+1234567890\",\"numberPoolId\":\"pool_507f1f77bcf86cd799439011\",\"callEndWorkflowIds\":[],\"sendPostCallNotificationTo\":{\"admins\":true,\"allUsers\":false,\"contactAssignedUser\":false,\"specificUsers\":[],\"customEmails\":[]},\"agentWorkingHours\":[],\"timezone\":\"America/New_York\",\"isAgentAsBackupDisabled\":false,\"translation\":{\"enabled\":false,\"language\":\"es\"},\"actions\":[{\"id\":\"507f1f77bcf86cd799439011\",\"actionType\":\"CALL_TRANSFER\",\"name\":\"Transfer to Manager\",\"actionParameters\":{\"triggerPrompt\":\"When the caller asks to speak to a manager\",\"transferToType\":\"number\",\"transferToValue\":\"+12345678901\",\"triggerMessage\":\"Let me transfer you to a manager right away\",\"hearWhisperMessage\":true}}]}]}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::IntervalDto,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/IntervalDTO",
+        "{\"startHour\":9,\"endHour\":17,\"startMinute\":0,\"endMinute\":30}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::KnowledgeBaseParameters,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/KnowledgeBaseParameters",
+        "{\"triggerPrompt\":\"When caller asks about pricing\",\"knowledgeBaseId\":\"507f1f77bcf86cd799439011\"}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::PatchAgentDto,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/PatchAgentDTO",
+        "{\"agentName\":\"Customer Support Agent\",\"businessName\":\"Acme Corporation\",\"welcomeMessage\":\"Hello! Thank you for calling Acme Corporation. How can I assist you today?\",\"agentPrompt\":\"You are a helpful customer service representative. Always be polite and professional.\",\"voiceId\":\"507f1f77bcf86cd799439011\",\"maxCallDuration\":600,\"sendUserIdleReminders\":true,\"reminderAfterIdleTimeSeconds\":5,\"inboundNumber\":\"+1234567890\",\"numberPoolId\":\"pool_507f1f77bcf86cd799439011\",\"callEndWorkflowIds\":[\"wf_507f1f77bcf86cd799439011\",\"wf_507f1f77bcf86cd799439012\"],\"sendPostCallNotificationTo\":{\"admins\":true,\"allUsers\":false,\"contactAssignedUser\":false,\"specificUsers\":[\"user_507f1f77bcf86cd799439011\"],\"customEmails\":[\"manager@company.com\"]},\"agentWorkingHours\":[{\"dayOfTheWeek\":1,\"intervals\":[{\"startHour\":9,\"startMinute\":0,\"endHour\":17,\"endMinute\":30}]}],\"timezone\":\"America/New_York\",\"isAgentAsBackupDisabled\":false,\"translation\":{\"enabled\":false,\"language\":\"es\"}}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::SendPostCallNotificationDto,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/SendPostCallNotificationDTO",
+        "{\"admins\":true,\"allUsers\":false,\"contactAssignedUser\":false,\"specificUsers\":[\"user_507f1f77bcf86cd799439011\"],\"customEmails\":[\"manager@company.com\"]}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::SendPostCallNotificationSchema,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/SendPostCallNotificationSchema",
+        "{\"admins\":true,\"allUsers\":false,\"contactAssignedUser\":false,\"specificUsers\":[],\"customEmails\":[]}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::SmsParameters,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/SMSParameters",
+        "{\"triggerPrompt\":\"When caller asks for booking confirmation\",\"triggerMessage\":\"I'll send you a confirmation text\",\"messageBody\":\"Your appointment is confirmed for tomorrow at 2 PM\"}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::TranslationDto,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/TranslationDTO",
+        "{\"enabled\":false,\"language\":\"es\"}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::TranslationSchema,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/TranslationSchema",
+        "{\"enabled\":false,\"language\":\"es\"}",
+    );
+    round_trip::<
+        ghl_voice_ai_v3::types::WorkflowTriggerParameters,
+    >(
+        "apps/v3/voice-ai-v3.json#/components/schemas/WorkflowTriggerParameters",
+        "{\"triggerPrompt\":\"When caller requests a quote\",\"triggerMessage\":\"Let me start that process for you\",\"workflowId\":\"507f1f77bcf86cd799439011\"}",
+    );
+}
+
+#[test]
 fn workflows() {
     round_trip::<
         ghl_workflows::types::GetWorkflowSuccessfulResponseDto,
@@ -5613,6 +12880,22 @@ fn workflows() {
         ghl_workflows::types::WorkflowSchema,
     >(
         "apps/workflows.json#/components/schemas/WorkflowSchema",
+        "{\"id\":\"78559bb3-b920-461e-b010-7b2a2816d2a9\",\"name\":\"First Workflow\",\"status\":\"draft\",\"version\":2,\"createdAt\":\"2021-05-26T11:33:49.000Z\",\"updatedAt\":\"2021-05-26T11:33:49.000Z\",\"locationId\":\"eBG6WapS3v4ZqwA45MTxtYJ\"}",
+    );
+}
+
+#[test]
+fn workflows_v3() {
+    round_trip::<
+        ghl_workflows_v3::types::GetWorkflowSuccessfulResponseDto,
+    >(
+        "apps/v3/workflows-v3.json#/components/schemas/GetWorkflowSuccessfulResponseDto",
+        "{\"workflows\":[{\"id\":\"78559bb3-b920-461e-b010-7b2a2816d2a9\",\"name\":\"First Workflow\",\"status\":\"draft\",\"version\":2,\"createdAt\":\"2021-05-26T11:33:49.000Z\",\"updatedAt\":\"2021-05-26T11:33:49.000Z\",\"locationId\":\"eBG6WapS3v4ZqwA45MTxtYJ\"}]}",
+    );
+    round_trip::<
+        ghl_workflows_v3::types::WorkflowSchema,
+    >(
+        "apps/v3/workflows-v3.json#/components/schemas/WorkflowSchema",
         "{\"id\":\"78559bb3-b920-461e-b010-7b2a2816d2a9\",\"name\":\"First Workflow\",\"status\":\"draft\",\"version\":2,\"createdAt\":\"2021-05-26T11:33:49.000Z\",\"updatedAt\":\"2021-05-26T11:33:49.000Z\",\"locationId\":\"eBG6WapS3v4ZqwA45MTxtYJ\"}",
     );
 }

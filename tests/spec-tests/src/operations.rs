@@ -8573,6 +8573,9435 @@ async fn users() {
 }
 
 #[tokio::test]
+async fn ad_publishing_v3() {
+    let server = Server::start().await;
+    let api = ghl_ad_publishing_v3::AdPublishingV3Client::new(server.client());
+    let _ = api.fb_get_ad_accounts("locationId").send().await;
+    server
+        .expect(
+            "fb_get_ad_accounts",
+            "GET",
+            "/ad-publishing/facebook/ad-accounts",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_delete_ad_account(
+            "adAccountId",
+            value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_delete_ad_account",
+            "DELETE",
+            "/ad-publishing/facebook/ad-accounts/adAccountId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.fb_get_ad_account("adAccountId", "locationId").send().await;
+    server
+        .expect(
+            "fb_get_ad_account",
+            "GET",
+            "/ad-publishing/facebook/ad-accounts/adAccountId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_upsert_ad(
+            value(
+                "{\"id\":\"ad_123\",\"locationId\":\"loc_abc123\",\"name\":\"My Ad Creative\",\"primaryText\":\"Check out our offer!\",\"headline\":\"Great Deal\",\"description\":\"Limited time offer\",\"imageUrl\":\"https://example.com/img.jpg\",\"mediaType\":\"SINGLE\",\"media\":[{\"src\":\"https://example.com/image.jpg\",\"thumbnailUrl\":\"https://example.com/thumb.jpg\",\"selectedPoster\":0,\"type\":\"IMAGE\",\"name\":\"ad_image.jpg\"}],\"multiAdvertiserAds\":false,\"campaignId\":\"camp_123\",\"adsetId\":\"adset_123\",\"cta\":\"LEARN_MORE\",\"conversationFormId\":\"conv_123\",\"destinationLink\":\"https://example.com\",\"destinationFormId\":\"form_123\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_upsert_ad",
+            "PUT",
+            "/ad-publishing/facebook/ads",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_delete_ad("adId", value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"))
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_delete_ad",
+            "DELETE",
+            "/ad-publishing/facebook/ads/adId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.fb_duplicate_ad("adId").send().await;
+    server
+        .expect(
+            "fb_duplicate_ad",
+            "POST",
+            "/ad-publishing/facebook/ads/adId/duplicate",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_pause_ad("adId", value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"))
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_pause_ad",
+            "POST",
+            "/ad-publishing/facebook/ads/adId/pause",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_resume_ad("adId", value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"))
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_resume_ad",
+            "POST",
+            "/ad-publishing/facebook/ads/adId/resume",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_upsert_adset(
+            value(
+                "{\"id\":\"adset_123\",\"locationId\":\"loc_abc123\",\"name\":\"Targeting Group A\",\"pageId\":\"123456789\",\"instagramActorId\":\"ig_123\",\"messagingPlatforms\":[\"WHATSAPP\"],\"whatsappNumber\":\"+1234567890\",\"audience\":{\"geoLocations\":[{\"key\":\"US\",\"name\":\"United States\",\"type\":\"country\",\"selectionType\":\"include\"}],\"ageMin\":18,\"ageMax\":65,\"genders\":[1,2]},\"budget\":{\"budgetType\":\"DAILY\",\"amount\":1000,\"scheduleStartDate\":\"2024-01-01\",\"scheduleEndDate\":\"2024-01-31\"},\"conversionLocation\":\"website\",\"customEventType\":\"Purchase\",\"pixelId\":\"px_123\",\"campaignId\":\"camp_123\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_upsert_adset",
+            "PUT",
+            "/ad-publishing/facebook/adsets",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_delete_adset("adSetId", value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"))
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_delete_adset",
+            "DELETE",
+            "/ad-publishing/facebook/adsets/adSetId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.fb_duplicate_adset("adSetId").send().await;
+    server
+        .expect(
+            "fb_duplicate_adset",
+            "POST",
+            "/ad-publishing/facebook/adsets/adSetId/duplicate",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_pause_adset("adSetId", value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"))
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_pause_adset",
+            "POST",
+            "/ad-publishing/facebook/adsets/adSetId/pause",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_resume_adset("adSetId", value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"))
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_resume_adset",
+            "POST",
+            "/ad-publishing/facebook/adsets/adSetId/resume",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.fb_get_campaign("campaignId", "locationId").send().await;
+    server
+        .expect(
+            "fb_get_campaign",
+            "GET",
+            "/ad-publishing/facebook/campaign/campaignId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_upsert_campaign(
+            value(
+                "{\"id\":\"camp_123\",\"locationId\":\"loc_abc123\",\"name\":\"Summer Campaign\",\"objective\":\"LEAD_GENERATION\",\"specialAdCategories\":[\"NONE\"],\"source\":\"facebook\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_upsert_campaign",
+            "PUT",
+            "/ad-publishing/facebook/campaigns",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_delete_campaign(
+            "campaignId",
+            value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_delete_campaign",
+            "DELETE",
+            "/ad-publishing/facebook/campaigns/campaignId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_duplicate_campaign(
+            "campaignId",
+            value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_duplicate_campaign",
+            "POST",
+            "/ad-publishing/facebook/campaigns/campaignId/duplicate",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_pause_campaign(
+            "campaignId",
+            value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_pause_campaign",
+            "POST",
+            "/ad-publishing/facebook/campaigns/campaignId/pause",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_publish_campaign(
+            "campaignId",
+            value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_publish_campaign",
+            "POST",
+            "/ad-publishing/facebook/campaigns/campaignId/publish",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_get_campaign_publishing_progress("campaignId", "locationId")
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_get_campaign_publishing_progress",
+            "GET",
+            "/ad-publishing/facebook/campaigns/campaignId/publishing-progress",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_resume_campaign(
+            "campaignId",
+            value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_resume_campaign",
+            "POST",
+            "/ad-publishing/facebook/campaigns/campaignId/resume",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.fb_get_conversation_forms("locationId").send().await;
+    server
+        .expect(
+            "fb_get_conversation_forms",
+            "GET",
+            "/ad-publishing/facebook/conversation-forms",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_create_conversation_form(
+            value(
+                "{\"locationId\":\"loc_abc123\",\"name\":\"Welcome Form\",\"text\":\"Hi! How can we help?\",\"questions\":[{\"question\":\"How can we help?\",\"response\":\"Thanks for reaching out! A team member will assist you shortly.\"},{\"question\":\"I want to learn more\",\"response\":\"Great! Here is a link to our services.\"}]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_create_conversation_form",
+            "POST",
+            "/ad-publishing/facebook/conversation-forms",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_get_custom_audiences("locationId", value("\"lookalike\""), "adAccountId")
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_get_custom_audiences",
+            "GET",
+            "/ad-publishing/facebook/custom-audience",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.fb_delete_custom_audience("audienceId", "locationId").send().await;
+    server
+        .expect(
+            "fb_delete_custom_audience",
+            "DELETE",
+            "/ad-publishing/facebook/custom-audience/audienceId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.fb_get_custom_audience_by_id("audienceId", "locationId").send().await;
+    server
+        .expect(
+            "fb_get_custom_audience_by_id",
+            "GET",
+            "/ad-publishing/facebook/custom-audience/audienceId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_update_custom_audience(
+            "audienceId",
+            value(
+                "{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\",\"name\":\"My Custom Audience\",\"description\":\"Lookalike audience from website visitors\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_update_custom_audience",
+            "PUT",
+            "/ad-publishing/facebook/custom-audience/audienceId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_remove_custom_audience_member(
+            "audienceId",
+            value(
+                "{\"locationId\":\"loc_abc123\",\"contactId\":\"contact_123\",\"fbAdAccountId\":\"act_123456\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_remove_custom_audience_member",
+            "DELETE",
+            "/ad-publishing/facebook/custom-audience/audienceId/member",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_add_custom_audience_member(
+            "audienceId",
+            value(
+                "{\"locationId\":\"loc_abc123\",\"contactId\":\"contact_123\",\"fbAdAccountId\":\"act_123456\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_add_custom_audience_member",
+            "PUT",
+            "/ad-publishing/facebook/custom-audience/audienceId/member",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_batch_update_audience_members(
+            "audienceId",
+            value(
+                "{\"locationId\":\"loc_abc123\",\"csvPath\":\"/uploads/audience.csv\",\"operationType\":\"ADD\",\"smartlistIds\":[\"list_1\",\"list_2\"],\"dynamicAudience\":\"true\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_batch_update_audience_members",
+            "PUT",
+            "/ad-publishing/facebook/custom-audience/audienceId/member/batch",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_get_entity("locationId", value("\"AD_MANAGER\""), value("\"CAMPAIGN\""))
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_get_entity",
+            "GET",
+            "/ad-publishing/facebook/entity",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_delete_integration(value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"))
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_delete_integration",
+            "DELETE",
+            "/ad-publishing/facebook/integration",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.fb_get_integration("locationId").send().await;
+    server
+        .expect(
+            "fb_get_integration",
+            "GET",
+            "/ad-publishing/facebook/integration",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_create_integration(
+            value(
+                "{\"locationId\":\"loc_abc123\",\"pageId\":\"123456789\",\"adAccountId\":\"act_123456\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_create_integration",
+            "POST",
+            "/ad-publishing/facebook/integration",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.fb_get_lead_form("leadFormId", "locationId").send().await;
+    server
+        .expect(
+            "fb_get_lead_form",
+            "GET",
+            "/ad-publishing/facebook/lead-form/leadFormId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.fb_get_current_user("locationId").send().await;
+    server
+        .expect(
+            "fb_get_current_user",
+            "GET",
+            "/ad-publishing/facebook/me",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.fb_delete_page("locationId", "pageId").send().await;
+    server
+        .expect(
+            "fb_delete_page",
+            "DELETE",
+            "/ad-publishing/facebook/page",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_set_default_page("locationId", value("{\"pageId\":\"103456789012345\"}"))
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_set_default_page",
+            "PUT",
+            "/ad-publishing/facebook/page/default",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.fb_get_page_lead_forms("pageId", "locationId").send().await;
+    server
+        .expect(
+            "fb_get_page_lead_forms",
+            "GET",
+            "/ad-publishing/facebook/page/pageId/forms",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_create_page_lead_form(
+            "pageId",
+            value(
+                "{\"type\":\"MORE_VOLUME\",\"name\":\"Contact Form\",\"locationId\":\"loc_abc123\",\"greetingCard\":{\"title\":\"Welcome!\",\"style\":\"LIST_STYLE\",\"content\":[\"Learn more about our services\"]},\"questions\":[{\"label\":\"What is your name?\",\"key\":\"name\",\"type\":\"SHORT_ANSWER\",\"options\":[{\"key\":\"option 1\",\"value\":\"Option 1\"}]}],\"questionPageHeadline\":\"Tell us about yourself\",\"privacyPolicyLink\":\"https://example.com/privacy\",\"privacyPolicyText\":\"We respect your privacy\",\"customDisclaimer\":{\"title\":\"Terms & Conditions\",\"body\":\"By submitting...\",\"checkboxes\":[{\"isRequired\":true,\"text\":\"I agree\",\"key\":\"terms\"}]},\"thankYouPage\":{\"title\":\"Thank You!\",\"body\":\"We will contact you soon\",\"buttonText\":\"Visit Website\",\"buttonType\":\"VIEW_WEBSITE\",\"buttonLink\":\"https://example.com\"},\"isDraft\":true,\"draftFormId\":\"1234567890\",\"locale\":\"EN_US\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_create_page_lead_form",
+            "POST",
+            "/ad-publishing/facebook/page/pageId/forms",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.fb_get_instagram_accounts("pageId", "locationId").send().await;
+    server
+        .expect(
+            "fb_get_instagram_accounts",
+            "GET",
+            "/ad-publishing/facebook/page/pageId/instagram",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.fb_get_pages("locationId").send().await;
+    server
+        .expect(
+            "fb_get_pages",
+            "GET",
+            "/ad-publishing/facebook/pages",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.fb_get_pixels("locationId").send().await;
+    server
+        .expect(
+            "fb_get_pixels",
+            "GET",
+            "/ad-publishing/facebook/pixels",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_upsert_pixel(
+            value(
+                "{\"locationId\":\"loc_abc123\",\"conversionPixelId\":\"px_123\",\"name\":\"My Pixel\",\"igUserId\":\"ig_user_123\",\"type\":\"LEAD_EVENT\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_upsert_pixel",
+            "PUT",
+            "/ad-publishing/facebook/pixels",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_get_reporting(
+            "locationId",
+            value("[]"),
+            value("\"day\""),
+            "startDate",
+            "endDate",
+            value("\"AD_MANAGER\""),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_get_reporting",
+            "GET",
+            "/ad-publishing/facebook/reporting",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_get_campaign_reporting("campaignId", "locationId", "startDate", "endDate")
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_get_campaign_reporting",
+            "GET",
+            "/ad-publishing/facebook/reporting/campaign/campaignId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fb_get_reporting_list(
+            "locationId",
+            "listType",
+            "startDate",
+            "endDate",
+            value("\"AD_MANAGER\""),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fb_get_reporting_list",
+            "GET",
+            "/ad-publishing/facebook/reporting/list",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.fb_search_targeting("type", "query").send().await;
+    server
+        .expect(
+            "fb_search_targeting",
+            "GET",
+            "/ad-publishing/facebook/targeting/search",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.google_get_ad_accounts("locationId").send().await;
+    server
+        .expect(
+            "google_get_ad_accounts",
+            "GET",
+            "/ad-publishing/google/ad-accounts",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .google_delete_ad_account(
+            "adAccountId",
+            value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "google_delete_ad_account",
+            "DELETE",
+            "/ad-publishing/google/ad-accounts/adAccountId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.google_get_ad_account_details("adAccountId", "locationId").send().await;
+    server
+        .expect(
+            "google_get_ad_account_details",
+            "GET",
+            "/ad-publishing/google/ad-accounts/adAccountId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .google_upsert_campaign(
+            value(
+                "{\"id\":\"camp_abc123\",\"name\":\"My Campaign\",\"locationId\":\"loc_abc123\",\"advertisingChannelType\":\"SEARCH\",\"advertisingChannelSubType\":\"SEARCH_MOBILE_APP\",\"goalType\":\"WEBSITE_TRAFFIC\",\"budget\":{\"budgetType\":\"DAILY\",\"amount\":5000,\"scheduleStartDate\":\"2024-01-01\"},\"audience\":{\"geoLocations\":[{\"key\":\"geoTargetConstants/2840\",\"name\":\"United States\"}]},\"networkSettings\":{\"targetSearchNetwork\":true,\"targetContentNetwork\":false},\"biddingStrategy\":{\"type\":\"MAXIMIZE_CONVERSIONS\",\"value\":1000000},\"assets\":{\"calls\":[],\"sitelinks\":[],\"images\":[]},\"isEuPoliticalAds\":false,\"adGroups\":[{\"id\":\"ag_1\",\"name\":\"Ad Group 1\",\"adContent\":[]}],\"campaignGoal\":{\"type\":\"WEBSITE_TRAFFIC\",\"isCustomConversionGoal\":false},\"adSchedule\":[{\"dayOfWeek\":\"MONDAY\",\"from\":\"09:00\",\"to\":\"17:00\"}],\"publishingStatus\":\"PUBLISHED\",\"googleAdAccountId\":\"123-456-7890\",\"unpublishedChanges\":false,\"maximumCpc\":2000000,\"googleCampaignId\":\"customers/123/campaigns/456\",\"source\":\"WEBSITE\",\"advancedOptions\":{\"source\":\"WEBSITE\",\"postId\":\"post_abc123\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "google_upsert_campaign",
+            "PUT",
+            "/ad-publishing/google/ads",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.google_get_campaign_by_id("adId", "locationId").send().await;
+    server
+        .expect(
+            "google_get_campaign_by_id",
+            "GET",
+            "/ad-publishing/google/ads/adId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.google_publish_ad("adId").send().await;
+    server
+        .expect(
+            "google_publish_ad",
+            "POST",
+            "/ad-publishing/google/ads/adId/publish",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.google_get_assets("locationId", value("\"CALL\"")).send().await;
+    server
+        .expect(
+            "google_get_assets",
+            "GET",
+            "/ad-publishing/google/assets",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .google_upsert_assets(
+            value(
+                "{\"locationId\":\"loc_abc123\",\"type\":\"CALL\",\"payload\":{\"phoneNumber\":\"+14155551234\",\"countryCode\":\"US\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "google_upsert_assets",
+            "POST",
+            "/ad-publishing/google/assets",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.google_get_audiences("locationId").send().await;
+    server
+        .expect(
+            "google_get_audiences",
+            "GET",
+            "/ad-publishing/google/audiences",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .google_upsert_audience(
+            value(
+                "{\"locationId\":\"loc_abc123\",\"resourceName\":\"customers/123/audiences/456\",\"name\":\"My Audience\",\"dimensions\":{\"isAgeUnknown\":false,\"genders\":[\"MALE\",\"FEMALE\"],\"parentalStatuses\":[\"PARENT\"],\"audienceSegments\":{\"customAudiences\":[\"customers/123/customAudiences/456\"],\"userLists\":[],\"userInterests\":[]}},\"exclusionDimension\":{\"genders\":[\"UNDETERMINED\"]}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "google_upsert_audience",
+            "PUT",
+            "/ad-publishing/google/audiences",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.google_get_audience_by_id("audienceId", "locationId").send().await;
+    server
+        .expect(
+            "google_get_audience_by_id",
+            "GET",
+            "/ad-publishing/google/audiences/audienceId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.google_get_conversion_goals("locationId").send().await;
+    server
+        .expect(
+            "google_get_conversion_goals",
+            "GET",
+            "/ad-publishing/google/conversion-goals",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.google_get_conversions("locationId").send().await;
+    server
+        .expect(
+            "google_get_conversions",
+            "GET",
+            "/ad-publishing/google/conversions",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .google_upsert_conversion(
+            value(
+                "{\"locationId\":\"loc_abc123\",\"conversionId\":\"conv_456\",\"name\":\"Purchase Conversion\",\"type\":\"WEBPAGE\",\"category\":\"PURCHASE\",\"valueSettings\":{\"defaultValue\":10,\"defaultCurrencyCode\":\"USD\",\"alwaysUseDefaultValue\":false},\"countingType\":\"ONE_PER_CLICK\",\"attributionModel\":\"GOOGLE_ADS_LAST_CLICK\",\"clickThroughWindow\":30}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "google_upsert_conversion",
+            "PUT",
+            "/ad-publishing/google/conversions",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.google_delete_conversion("conversionId", "locationId").send().await;
+    server
+        .expect(
+            "google_delete_conversion",
+            "DELETE",
+            "/ad-publishing/google/conversions/conversionId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.google_get_conversion_by_id("conversionId", "locationId").send().await;
+    server
+        .expect(
+            "google_get_conversion_by_id",
+            "GET",
+            "/ad-publishing/google/conversions/conversionId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .google_get_entity("locationId", value("\"AD_MANAGER\""), value("\"CAMPAIGN\""))
+        .send()
+        .await;
+    server
+        .expect(
+            "google_get_entity",
+            "GET",
+            "/ad-publishing/google/entity",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.google_get_integration("locationId").send().await;
+    server
+        .expect(
+            "google_get_integration",
+            "GET",
+            "/ad-publishing/google/integration",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .google_create_integration(
+            value(
+                "{\"locationId\":\"loc_abc123\",\"adAccountId\":\"123-456-7890\",\"mccId\":\"987-654-3210\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "google_create_integration",
+            "POST",
+            "/ad-publishing/google/integration",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .google_get_keyword_ideas(
+            "locationId",
+            value(
+                "{\"url\":\"https://example.com\",\"languageCode\":\"en\",\"locations\":[\"US\",\"CA\"],\"keywords\":[\"marketing\"]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "google_get_keyword_ideas",
+            "POST",
+            "/ad-publishing/google/keyword-ideas",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.google_get_current_user("locationId").send().await;
+    server
+        .expect(
+            "google_get_current_user",
+            "GET",
+            "/ad-publishing/google/me",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .google_get_reporting(
+            "locationId",
+            value("[]"),
+            "startDate",
+            "endDate",
+            value("\"AD_MANAGER\""),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "google_get_reporting",
+            "GET",
+            "/ad-publishing/google/reporting",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .google_get_campaign_reporting(
+            "campaignId",
+            "locationId",
+            "startDate",
+            "endDate",
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "google_get_campaign_reporting",
+            "GET",
+            "/ad-publishing/google/reporting/campaign/campaignId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .google_get_reporting_list(
+            "locationId",
+            "listType",
+            "startDate",
+            "endDate",
+            value("\"AD_MANAGER\""),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "google_get_reporting_list",
+            "GET",
+            "/ad-publishing/google/reporting/list",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.google_get_segments("locationId").send().await;
+    server
+        .expect(
+            "google_get_segments",
+            "GET",
+            "/ad-publishing/google/segments",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .google_upsert_segment(
+            "locationId",
+            value("\"CUSTOM_SEGMENTS\""),
+            value(
+                "{\"name\":\"My Segment\",\"description\":\"Target audience segment\",\"members\":[{\"memberType\":\"KEYWORD\",\"keyword\":\"digital marketing\"},{\"memberType\":\"URL\",\"url\":\"https://example.com\"},{\"memberType\":\"APP\",\"app\":\"com.example.app\"}],\"status\":\"ENABLED\",\"type\":\"CUSTOM_SEGMENTS\",\"id\":\"seg_123\",\"membershipStatus\":\"OPEN\",\"ruleBasedUserList\":{\"prepopulationStatus\":\"REQUESTED\",\"flexibleRuleUserList\":{\"inclusiveOperands\":[],\"exclusiveOperands\":[]}},\"membershipLifeSpan\":30,\"seedUserListIds\":[\"list_1\"],\"countryCodes\":[\"US\",\"CA\"],\"expansionLevel\":\"BALANCED\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "google_upsert_segment",
+            "PUT",
+            "/ad-publishing/google/segments",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .google_create_offline_user_list_job(
+            value(
+                "{\"locationId\":\"loc_abc123\",\"smartListIds\":[\"sl_123\"],\"csvPath\":\"/uploads/users.csv\",\"userListId\":\"ul_123\",\"isDynamic\":false}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "google_create_offline_user_list_job",
+            "POST",
+            "/ad-publishing/google/segments/offline-user-list-job",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .google_delete_segment("segmentId", "locationId", value("\"CUSTOM_SEGMENTS\""))
+        .send()
+        .await;
+    server
+        .expect(
+            "google_delete_segment",
+            "DELETE",
+            "/ad-publishing/google/segments/segmentId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .google_get_segment_by_id(
+            "segmentId",
+            "locationId",
+            value("\"CUSTOM_SEGMENTS\""),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "google_get_segment_by_id",
+            "GET",
+            "/ad-publishing/google/segments/segmentId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .google_get_target_interests(
+            "locationId",
+            value("\"AFFINITY\""),
+            "advertisingChannelType",
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "google_get_target_interests",
+            "GET",
+            "/ad-publishing/google/target-interests",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.google_search_targeting("type", "locationId").send().await;
+    server
+        .expect(
+            "google_search_targeting",
+            "GET",
+            "/ad-publishing/google/targeting/search",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.li_delete_ad_account("locationId", "adAccountId").send().await;
+    server
+        .expect(
+            "li_delete_ad_account",
+            "DELETE",
+            "/ad-publishing/linkedin/ad-account",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.li_get_ad_account_details("locationId", "adAccountId").send().await;
+    server
+        .expect(
+            "li_get_ad_account_details",
+            "GET",
+            "/ad-publishing/linkedin/ad-account",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.li_get_ad_accounts("locationId").send().await;
+    server
+        .expect(
+            "li_get_ad_accounts",
+            "GET",
+            "/ad-publishing/linkedin/ad-accounts",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .li_upsert_campaign_group(
+            value(
+                "{\"id\":\"cg_abc123\",\"locationId\":\"loc_abc123\",\"budget\":{\"budgetType\":\"DAILY\",\"amount\":10000},\"adCampaigns\":[{\"name\":\"Campaign 1\",\"publishingStatus\":\"PUBLISHED\"}],\"adBudgetOptimization\":\"MAX_REACH\",\"objectiveType\":\"LEAD_GENERATION\",\"name\":\"Q1 Lead Gen\",\"adCampaignGroupId\":\"123456789\",\"publishingStatus\":\"PUBLISHED\",\"linkedInAdAccountId\":\"12345678\",\"unpublishedChanges\":false,\"meta\":{},\"linkedInError\":\"Budget below minimum\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "li_upsert_campaign_group",
+            "PUT",
+            "/ad-publishing/linkedin/ads",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.li_get_campaign_group("adId", "locationId").send().await;
+    server
+        .expect(
+            "li_get_campaign_group",
+            "GET",
+            "/ad-publishing/linkedin/ads/adId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .li_publish_campaign_group(
+            "adId",
+            value("{\"locationId\":\"HChooFuiyPpVYzeJ4HMe\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "li_publish_campaign_group",
+            "POST",
+            "/ad-publishing/linkedin/ads/adId/publish",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.li_get_integration("locationId").send().await;
+    server
+        .expect(
+            "li_get_integration",
+            "GET",
+            "/ad-publishing/linkedin/integration",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .li_create_integration(
+            value(
+                "{\"locationId\":\"loc_123\",\"adAccountId\":\"12345678\",\"adAccountName\":\"My Ad Account\",\"currencyCode\":\"USD\",\"organizationId\":\"12345678\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "li_create_integration",
+            "POST",
+            "/ad-publishing/linkedin/integration",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.li_get_current_user("locationId").send().await;
+    server
+        .expect(
+            "li_get_current_user",
+            "GET",
+            "/ad-publishing/linkedin/me",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.li_get_ad_analytics("locationId", "startDate", "endDate").send().await;
+    server
+        .expect(
+            "li_get_ad_analytics",
+            "GET",
+            "/ad-publishing/linkedin/reporting",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .li_get_campaign_group_reporting(
+            "campaignGroupId",
+            "locationId",
+            "startDate",
+            "endDate",
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "li_get_campaign_group_reporting",
+            "GET",
+            "/ad-publishing/linkedin/reporting/campaign-group/campaignGroupId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .li_get_reporting_list(
+            "locationId",
+            "listType",
+            "campaignId",
+            "campaignGroupId",
+            "startDate",
+            "endDate",
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "li_get_reporting_list",
+            "GET",
+            "/ad-publishing/linkedin/reporting/list",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.li_search_targeting("locationId", "facet").send().await;
+    server
+        .expect(
+            "li_search_targeting",
+            "GET",
+            "/ad-publishing/linkedin/targeting/search",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .li_create_lead_form(
+            "accountId",
+            "locationId",
+            value(
+                "{\"owner\":{\"sponsoredAccount\":\"urn:li:sponsoredAccount:123456\"},\"creationLocale\":{\"country\":\"US\",\"language\":\"en\"},\"name\":\"Contact Us\",\"state\":\"PUBLISHED\",\"content\":{\"questions\":[{\"question\":{\"localized\":{\"en_US\":\"First name\"}},\"name\":\"firstName\",\"questionDetails\":{\"textQuestionDetails\":{}}}],\"description\":{\"localized\":{\"en_US\":\"Fill out this quick form\"}},\"headline\":{\"localized\":{\"en_US\":\"Get in touch\"}},\"postSubmissionInfo\":{\"message\":{\"localized\":{\"en_US\":\"Thank you!\"}},\"callToAction\":{\"callToActionTarget\":{\"landingPageUrl\":\"https://example.com/thank-you\"},\"callToActionLabel\":\"LEARN_MORE\"}},\"legalInfo\":{\"consents\":[{\"checkRequired\":true,\"id\":1,\"consent\":{\"localized\":{\"en_US\":\"I agree\"}}}],\"privacyPolicyUrl\":\"https://example.com/privacy\"}},\"hiddenFields\":[{\"name\":\"utm_source\",\"value\":\"linkedin\"}]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "li_create_lead_form",
+            "POST",
+            "/ad-publishing/linkedin/accountId/form",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.li_get_lead_forms("accountId", "locationId").send().await;
+    server
+        .expect(
+            "li_get_lead_forms",
+            "GET",
+            "/ad-publishing/linkedin/accountId/forms",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .li_update_ad_status(
+            "adId",
+            "locationId",
+            value("{\"operationType\":\"PAUSED\",\"type\":\"adCampaign\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "li_update_ad_status",
+            "PATCH",
+            "/ad-publishing/linkedin/adId/status",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn affiliate_manager_v3() {
+    let server = Server::start().await;
+    let api = ghl_affiliate_manager_v3::AffiliateManagerV3Client::new(server.client());
+    let _ = api.list_affiliates("locationId").send().await;
+    server
+        .expect(
+            "list_affiliates",
+            "GET",
+            "/affiliate-manager/locationId/affiliates",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_affiliate("locationId", "affiliateId").send().await;
+    server
+        .expect(
+            "get_affiliate",
+            "GET",
+            "/affiliate-manager/locationId/affiliates/affiliateId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.list_commissions("locationId").send().await;
+    server
+        .expect(
+            "list_commissions",
+            "GET",
+            "/affiliate-manager/locationId/commissions",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.list_payouts("locationId").send().await;
+    server
+        .expect(
+            "list_payouts",
+            "GET",
+            "/affiliate-manager/locationId/payouts",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+#[allow(deprecated)]
+async fn agent_studio_v3() {
+    let server = Server::start().await;
+    let api = ghl_agent_studio_v3::AgentStudioV3Client::new(server.client());
+    let _ = api.get_agents("locationId", value("1"), value("1")).send().await;
+    server
+        .expect(
+            "get_agents",
+            "GET",
+            "/agent-studio/agent",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_agent(
+            value(
+                "{\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"name\":\"Customer Support Agent\",\"description\":\"AI agent specialized in handling customer inquiries and support tickets\",\"agencyId\":\"gjL2sFNXJfJYa3d2OYSN\",\"authorId\":\"usr_abc123def456\",\"authorName\":\"John Doe\",\"authorEmail\":\"john@example.com\",\"status\":\"active\",\"version\":{\"versionName\":\"Version 1\",\"description\":\"Initial version\",\"nodes\":[],\"edges\":[],\"uiNodes\":[],\"uiEdges\":[],\"globalVariables\":[],\"inputVariables\":[],\"runtimeVariables\":[],\"scopes\":[]},\"nodes\":[],\"edges\":[]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_agent",
+            "POST",
+            "/agent-studio/agent",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_agent_version(
+            "versionId",
+            value(
+                "{\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"versionName\":\"Customer Support Agent v2\",\"description\":\"Updated version with improved customer handling logic\",\"nodes\":[{\"nodeId\":\"node_1\",\"nodeName\":\"Start\",\"type\":\"start\",\"isStartNode\":true},{\"nodeId\":\"node_2\",\"nodeName\":\"LLM Node\",\"type\":\"llm\",\"nodeConfig\":{\"prompt\":\"How can I help you?\",\"llmProvider\":\"openai\",\"llmModel\":\"gpt-4\"}}],\"edges\":[{\"startNode\":\"node_1\",\"endNode\":\"node_2\"}],\"globalVariables\":[{\"key\":\"apiKey\",\"type\":\"string\",\"value\":\"your-api-key\"}],\"inputVariables\":[{\"key\":\"customerName\",\"type\":\"string\",\"description\":\"Customer name for personalization\"}],\"runtimeVariables\":[{\"key\":\"sessionId\",\"type\":\"string\",\"description\":\"Current session identifier\"}],\"globalConfig\":{\"globalPrompt\":{\"currentPrompt\":\"You are a helpful customer support assistant.\",\"history\":[]}},\"userId\":\"usr_abc123def456\",\"userName\":\"John Doe\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_agent_version",
+            "PATCH",
+            "/agent-studio/agent/versions/versionId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .promote_and_publish(
+            "versionId",
+            value(
+                "{\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"userId\":\"usr_abc123def456\",\"userName\":\"John Doe\",\"userEmail\":\"john.doe@example.com\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "promote_and_publish",
+            "POST",
+            "/agent-studio/agent/versions/versionId/publish",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_agent("agentId", "locationId").send().await;
+    server
+        .expect(
+            "delete_agent",
+            "DELETE",
+            "/agent-studio/agent/agentId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_agent_by_id("agentId", "locationId").send().await;
+    server
+        .expect(
+            "get_agent_by_id",
+            "GET",
+            "/agent-studio/agent/agentId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_agent_metadata(
+            "agentId",
+            value(
+                "{\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"name\":\"Updated Customer Support Agent\",\"description\":\"Updated AI agent with enhanced customer support capabilities\",\"status\":\"active\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_agent_metadata",
+            "PATCH",
+            "/agent-studio/agent/agentId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .execute_agent(
+            "agentId",
+            value(
+                "{\"message\":\"How can you help me with my marketing?\",\"executionId\":\"a1b2c3d4e5f6g7h8i9j0k1l2\",\"inputVariables\":{\"customerName\":\"John Doe\",\"orderNumber\":\"ORD-12345\"},\"versionId\":\"b2b1c1d2-3e4f-5a6b-7c8d-9e0f1a2b3c4d\",\"attachments\":[{\"type\":\"image\",\"imageUrl\":\"https://example.com/image.png\"}],\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"contactId\":\"cid_abc123def456\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "execute_agent",
+            "POST",
+            "/agent-studio/agent/agentId/execute",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_agents_deprecated("locationId", value("1"), value("1")).send().await;
+    server
+        .expect(
+            "get_agents_deprecated",
+            "GET",
+            "/agent-studio/public-api/agents",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_agent_by_id_deprecated("agentId", "locationId").send().await;
+    server
+        .expect(
+            "get_agent_by_id_deprecated",
+            "GET",
+            "/agent-studio/public-api/agents/agentId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .execute_agent_deprecated(
+            "agentId",
+            value(
+                "{\"message\":\"How can you help me with my marketing?\",\"executionId\":\"a1b2c3d4e5f6g7h8i9j0k1l2\",\"inputVariables\":{\"customerName\":\"John Doe\",\"orderNumber\":\"ORD-12345\"},\"versionId\":\"b2b1c1d2-3e4f-5a6b-7c8d-9e0f1a2b3c4d\",\"attachments\":[{\"type\":\"image\",\"imageUrl\":\"https://example.com/image.png\"}],\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"contactId\":\"cid_abc123def456\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "execute_agent_deprecated",
+            "POST",
+            "/agent-studio/public-api/agents/agentId/execute",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn associations_v3() {
+    let server = Server::start().await;
+    let api = ghl_associations_v3::AssociationsV3Client::new(server.client());
+    let _ = api.find_associations("locationId", value("1"), value("1")).send().await;
+    server
+        .expect(
+            "find_associations",
+            "GET",
+            "/associations/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_association(
+            value(
+                "{\"locationId\":\"string\",\"key\":\"student_teacher\",\"firstObjectLabel\":\"student\",\"firstObjectKey\":\"custom_objects.children\",\"secondObjectLabel\":\"Teacher\",\"secondObjectKey\":\"contact\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_association",
+            "POST",
+            "/associations/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_association_key_by_key_name("key_name", "locationId").send().await;
+    server
+        .expect(
+            "get_association_key_by_key_name",
+            "GET",
+            "/associations/key/key_name",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_association_by_object_keys("objectKey").send().await;
+    server
+        .expect(
+            "get_association_by_object_keys",
+            "GET",
+            "/associations/objectKey/objectKey",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_relation(
+            value(
+                "{\"locationId\":\"clF1LD04GTUKN3b3XuOj\",\"associationId\":\"ve9EPM428h8vShlRW1KT\",\"firstRecordId\":\"ve9EPM428h8vShlRW1KT\",\"secondRecordId\":\"ve9EPM428h8vShlRW1KT\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_relation",
+            "POST",
+            "/associations/relations",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_relations_by_record_id("recordId", "locationId", value("1"), value("1"))
+        .send()
+        .await;
+    server
+        .expect(
+            "get_relations_by_record_id",
+            "GET",
+            "/associations/relations/recordId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_relation("relationId", "locationId").send().await;
+    server
+        .expect(
+            "delete_relation",
+            "DELETE",
+            "/associations/relations/relationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_association("associationId").send().await;
+    server
+        .expect(
+            "delete_association",
+            "DELETE",
+            "/associations/associationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_association_by_id("associationId").send().await;
+    server
+        .expect(
+            "get_association_by_id",
+            "GET",
+            "/associations/associationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_association(
+            "associationId",
+            value("{\"firstObjectLabel\":\"student\",\"secondObjectLabel\":\"tutor\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_association",
+            "PUT",
+            "/associations/associationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn blogs_v3() {
+    let server = Server::start().await;
+    let api = ghl_blogs_v3::BlogsV3Client::new(server.client());
+    let _ = api
+        .get_all_blog_authors_by_location("locationId", value("1"), value("0"))
+        .send()
+        .await;
+    server
+        .expect(
+            "get_all_blog_authors_by_location",
+            "GET",
+            "/blogs/authors",
+            "v3",
+            Some("Bearer test-token"),
+            &[
+                (
+                    "User-Agent",
+                    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+                ),
+            ],
+        )
+        .await;
+    let _ = api
+        .get_all_categories_by_location("locationId", value("1"), value("0"))
+        .send()
+        .await;
+    server
+        .expect(
+            "get_all_categories_by_location",
+            "GET",
+            "/blogs/categories",
+            "v3",
+            Some("Bearer test-token"),
+            &[
+                (
+                    "User-Agent",
+                    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+                ),
+            ],
+        )
+        .await;
+    let _ = api
+        .create_blog_post(
+            value(
+                "{\"title\":\"Your blog title\",\"locationId\":\"Location ID\",\"blogId\":\"Blog ID\",\"imageUrl\":\"Image URl\",\"description\":\"A short description\",\"rawHTML\":\"<h1>Your blog content</h1>\",\"status\":\"DRAFT\",\"imageAltText\":\"Alt text for your blog image\",\"categories\":[\"9c48df2694a849b6089f9d0d3513efe\",\"6683abde331c041f32c07aee\"],\"tags\":[\"blog\",\"seo\"],\"author\":\"6683abde331c041f32c07aea\",\"urlSlug\":\"any-blog-post-url\",\"canonicalLink\":\"https://tryghl.blog/post/testing-unsplash\",\"publishedAt\":\"2025-02-05T18:30:47.000Z\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_blog_post",
+            "POST",
+            "/blogs/posts",
+            "v3",
+            Some("Bearer test-token"),
+            &[
+                (
+                    "User-Agent",
+                    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+                ),
+            ],
+        )
+        .await;
+    let _ = api
+        .get_blog_post("locationId", "blogId", value("1"), value("0"))
+        .send()
+        .await;
+    server
+        .expect(
+            "get_blog_post",
+            "GET",
+            "/blogs/posts/all",
+            "v3",
+            Some("Bearer test-token"),
+            &[
+                (
+                    "User-Agent",
+                    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+                ),
+            ],
+        )
+        .await;
+    let _ = api.check_url_slug_exists("urlSlug", "locationId").send().await;
+    server
+        .expect(
+            "check_url_slug_exists",
+            "GET",
+            "/blogs/posts/url-slug-exists",
+            "v3",
+            Some("Bearer test-token"),
+            &[
+                (
+                    "User-Agent",
+                    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+                ),
+            ],
+        )
+        .await;
+    let _ = api
+        .update_blog_post(
+            "postId",
+            value(
+                "{\"title\":\"Your blog title\",\"locationId\":\"Location ID\",\"blogId\":\"Blog ID\",\"imageUrl\":\"Image URl\",\"description\":\"A short description\",\"rawHTML\":\"<h1>Your blog content</h1>\",\"status\":\"DRAFT\",\"imageAltText\":\"Alt text for your blog image\",\"categories\":[\"9c48df2694a849b6089f9d0d3513efe\",\"6683abde331c041f32c07aee\"],\"tags\":[\"blog\",\"seo\"],\"author\":\"6683abde331c041f32c07aea\",\"urlSlug\":\"any-blog-post-url\",\"wordCount\":100,\"canonicalLink\":\"https://tryghl.blog/post/testing-unsplash\",\"publishedAt\":\"2025-02-05T18:30:47.000Z\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_blog_post",
+            "PUT",
+            "/blogs/posts/postId",
+            "v3",
+            Some("Bearer test-token"),
+            &[
+                (
+                    "User-Agent",
+                    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+                ),
+            ],
+        )
+        .await;
+    let _ = api.get_blogs("locationId", value("0"), value("1")).send().await;
+    server
+        .expect(
+            "get_blogs",
+            "GET",
+            "/blogs/site/all",
+            "v3",
+            Some("Bearer test-token"),
+            &[
+                (
+                    "User-Agent",
+                    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36",
+                ),
+            ],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn brand_boards_v3() {
+    let server = Server::start().await;
+    let api = ghl_brand_boards_v3::BrandBoardsV3Client::new(server.client());
+    let _ = api
+        .create_brand_board(
+            value(
+                "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"My Brand Board\",\"logos\":[{\"url\":\"https://storage.googleapis.com/bucket/logos/my-logo.png\",\"label\":\"Primary Logo\",\"path\":\"/locations/ve9EPM428h8vShlRW1KT/logos/my-logo.png\"}],\"colors\":[{\"hexa\":\"#FF5733FF\",\"rgba\":\"rgba(255, 87, 51, 1)\",\"hex\":\"#FF5733\",\"rgb\":\"rgb(255, 87, 51)\",\"label\":\"Brand Orange\"}],\"fonts\":[{\"font\":\"Montserrat\",\"fallback\":\"sans-serif\",\"label\":\"Heading Font\"}],\"default\":true,\"brandBoardId\":\"507f1f77bcf86cd799439011\",\"parentId\":\"507f1f77bcf86cd799439011\",\"type\":\"blank\",\"url\":\"https://example.com\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_brand_board",
+            "POST",
+            "/brand-boards/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.list_brand_voices("locationId").send().await;
+    server
+        .expect(
+            "list_brand_voices",
+            "GET",
+            "/brand-boards/locations/locationId/brand-voices",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_brand_voice(
+            "locationId",
+            value(
+                "{\"name\":\"My Brand Voice\",\"type\":\"manual\",\"url\":\"https://example.com\",\"description\":\"We are a tech company focused on innovative solutions for small businesses\",\"answers\":{\"brandName\":\"Acme Inc\",\"toneOfVoice\":\"Professional and friendly\",\"targetAudience\":\"Small business owners\",\"customerPainPoints\":\"Difficulty with time management\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_brand_voice",
+            "POST",
+            "/brand-boards/locations/locationId/brand-voices",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_brand_voice("locationId", "brandVoiceId").send().await;
+    server
+        .expect(
+            "delete_brand_voice",
+            "DELETE",
+            "/brand-boards/locations/locationId/brand-voices/brandVoiceId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_brand_voice("locationId", "brandVoiceId").send().await;
+    server
+        .expect(
+            "get_brand_voice",
+            "GET",
+            "/brand-boards/locations/locationId/brand-voices/brandVoiceId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_brand_voice(
+            "locationId",
+            "brandVoiceId",
+            value(
+                "{\"name\":\"My Brand Voice\",\"answers\":{\"brandName\":\"Brand Name\",\"toneOfVoice\":\"Friendly\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_brand_voice",
+            "PATCH",
+            "/brand-boards/locations/locationId/brand-voices/brandVoiceId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.set_default_brand_voice("locationId", "brandVoiceId").send().await;
+    server
+        .expect(
+            "set_default_brand_voice",
+            "POST",
+            "/brand-boards/locations/locationId/brand-voices/brandVoiceId/default",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_brand_boards_by_location("locationId").send().await;
+    server
+        .expect(
+            "get_brand_boards_by_location",
+            "GET",
+            "/brand-boards/locationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_brand_board("locationId", "id").send().await;
+    server
+        .expect(
+            "delete_brand_board",
+            "DELETE",
+            "/brand-boards/locationId/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_brand_board_by_id("locationId", "id").send().await;
+    server
+        .expect(
+            "get_brand_board_by_id",
+            "GET",
+            "/brand-boards/locationId/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_brand_board(
+            "locationId",
+            "id",
+            value(
+                "{\"name\":\"My Brandboard 2\",\"logos\":[{\"url\":\"https://storage.googleapis.com/bucket/logos/my-logo.png\",\"label\":\"Primary Logo\",\"path\":\"/locations/ve9EPM428h8vShlRW1KT/logos/my-logo.png\"}],\"colors\":[{\"hexa\":\"#FF5733FF\",\"rgba\":\"rgba(255, 87, 51, 1)\",\"hex\":\"#FF5733\",\"rgb\":\"rgb(255, 87, 51)\",\"label\":\"Brand Orange\"}],\"fonts\":[{\"font\":\"Montserrat\",\"fallback\":\"sans-serif\",\"label\":\"Heading Font\"}],\"default\":true,\"parentId\":\"507f1f77bcf86cd799439011\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_brand_board",
+            "PATCH",
+            "/brand-boards/locationId/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn businesses_v3() {
+    let server = Server::start().await;
+    let api = ghl_businesses_v3::BusinessesV3Client::new(server.client());
+    let _ = api.get_businesses_by_location("locationId").send().await;
+    server
+        .expect(
+            "get_businesses_by_location",
+            "GET",
+            "/businesses/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_business(
+            value(
+                "{\"name\":\"Microsoft\",\"locationId\":\"5DP4iH6HLkQsiKESj6rh\",\"phone\":\"+18832327657\",\"email\":\"john@deo.com\",\"website\":\"www.xyz.com\",\"address\":\"street adress\",\"city\":\"new york\",\"postalCode\":\"12312312\",\"state\":\"new york\",\"country\":\"us\",\"description\":\"business description\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_business",
+            "POST",
+            "/businesses/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_business("businessId").send().await;
+    server
+        .expect(
+            "delete_business",
+            "DELETE",
+            "/businesses/businessId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_business("businessId").send().await;
+    server
+        .expect(
+            "get_business",
+            "GET",
+            "/businesses/businessId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_business(
+            "businessId",
+            value(
+                "{\"name\":\"Microsoft\",\"phone\":\"+18832327657\",\"email\":\"john@deo.com\",\"postalCode\":\"12312312\",\"website\":\"www.xyz.com\",\"address\":\"street adress\",\"state\":\"new york\",\"city\":\"new york\",\"country\":\"us\",\"description\":\"business description\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_business",
+            "PUT",
+            "/businesses/businessId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+#[allow(deprecated)]
+async fn calendars_v3() {
+    let server = Server::start().await;
+    let api = ghl_calendars_v3::CalendarsV3Client::new(server.client());
+    let _ = api.get_calendars("locationId").send().await;
+    server
+        .expect(
+            "get_calendars",
+            "GET",
+            "/calendars/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_calendar(
+            value(
+                "{\"notifications\":[{\"type\":\"email\",\"shouldSendToContact\":false,\"shouldSendToGuest\":false,\"shouldSendToUser\":false,\"shouldSendToSelectedUsers\":false,\"selectedUsers\":\"user1@testemail.com,user2@testemail.com\"}],\"locationId\":\"ocQHyuzHvysMo5N5VsXc\",\"groupId\":\"BqTwX8QFwXzpegMve9EQ\",\"teamMembers\":[{\"userId\":\"ocQHyuzHvysMo5N5VsXc\",\"meetingLocationType\":\"custom\",\"locationConfigurations\":[{\"kind\":\"custom\"}]}],\"name\":\"test calendar\",\"description\":\"this is used for testing\",\"slug\":\"test1\",\"widgetSlug\":\"test1\",\"widgetType\":\"classic\",\"locationConfigurations\":[{\"kind\":\"custom\"}],\"allowBookingAfterUnit\":\"days\",\"allowBookingForUnit\":\"days\",\"availabilities\":[{\"date\":\"2023-09-24T00:00:00.000Z\",\"hours\":[]}],\"calendarCoverImage\":\"https://path-to-image.com\",\"lookBusyConfig\":{\"enabled\":true,\"LookBusyPercentage\":0}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_calendar",
+            "POST",
+            "/calendars/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_appointment_notes("appointmentId", value("1"), value("0"))
+        .send()
+        .await;
+    server
+        .expect(
+            "get_appointment_notes",
+            "GET",
+            "/calendars/appointments/appointmentId/notes",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_appointment_note(
+            "appointmentId",
+            value("{\"userId\":\"GCs5KuzPqTls7vWclkEV\",\"body\":\"lorem ipsum\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_appointment_note",
+            "POST",
+            "/calendars/appointments/appointmentId/notes",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_appointment_note("appointmentId", "noteId").send().await;
+    server
+        .expect(
+            "delete_appointment_note",
+            "DELETE",
+            "/calendars/appointments/appointmentId/notes/noteId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_appointment_note(
+            "appointmentId",
+            "noteId",
+            value("{\"userId\":\"GCs5KuzPqTls7vWclkEV\",\"body\":\"lorem ipsum\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_appointment_note",
+            "PUT",
+            "/calendars/appointments/appointmentId/notes/noteId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_blocked_slots("locationId", "startTime", "endTime").send().await;
+    server
+        .expect(
+            "get_blocked_slots",
+            "GET",
+            "/calendars/blocked-slots",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_calendar_events("locationId", "startTime", "endTime").send().await;
+    server
+        .expect(
+            "get_calendar_events",
+            "GET",
+            "/calendars/events",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_appointment(
+            value(
+                "{\"title\":\"Test Event\",\"meetingLocationType\":\"custom\",\"meetingLocationId\":\"custom_0\",\"overrideLocationConfig\":true,\"appointmentStatus\":\"confirmed\",\"assignedUserId\":\"0007BWpSzSwfiuSl0tR2\",\"description\":\"Booking a call to discuss the project\",\"address\":\"Zoom\",\"ignoreDateRange\":false,\"toNotify\":false,\"ignoreFreeSlotValidation\":true,\"calendarId\":\"CVokAlI8fgw4WYWoCtQz\",\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"contactId\":\"0007BWpSzSwfiuSl0tR2\",\"startTime\":\"2021-06-23T03:30:00+05:30\",\"endTime\":\"2021-06-23T04:30:00+05:30\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_appointment",
+            "POST",
+            "/calendars/events/appointments",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_appointment("eventId").send().await;
+    server
+        .expect(
+            "get_appointment",
+            "GET",
+            "/calendars/events/appointments/eventId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .edit_appointment(
+            "eventId",
+            value(
+                "{\"title\":\"Test Event\",\"meetingLocationType\":\"custom\",\"meetingLocationId\":\"custom_0\",\"overrideLocationConfig\":true,\"appointmentStatus\":\"confirmed\",\"assignedUserId\":\"0007BWpSzSwfiuSl0tR2\",\"description\":\"Booking a call to discuss the project\",\"address\":\"Zoom\",\"ignoreDateRange\":false,\"toNotify\":false,\"ignoreFreeSlotValidation\":true,\"calendarId\":\"CVokAlI8fgw4WYWoCtQz\",\"startTime\":\"2021-06-23T03:30:00+05:30\",\"endTime\":\"2021-06-23T04:30:00+05:30\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "edit_appointment",
+            "PUT",
+            "/calendars/events/appointments/eventId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_block_slot(
+            value(
+                "{\"title\":\"Test Event\",\"calendarId\":\"CVokAlI8fgw4WYWoCtQz\",\"assignedUserId\":\"CVokAlI8fgw4WYWoCtQz\",\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"startTime\":\"2021-06-23T03:30:00+05:30\",\"endTime\":\"2021-06-23T04:30:00+05:30\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_block_slot",
+            "POST",
+            "/calendars/events/block-slots",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .edit_block_slot(
+            "eventId",
+            value(
+                "{\"title\":\"Test Event\",\"calendarId\":\"CVokAlI8fgw4WYWoCtQz\",\"assignedUserId\":\"CVokAlI8fgw4WYWoCtQz\",\"locationId\":\"C2QujeCh8ZnC7al2InWR\",\"startTime\":\"2021-06-23T03:30:00+05:30\",\"endTime\":\"2021-06-23T04:30:00+05:30\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "edit_block_slot",
+            "PUT",
+            "/calendars/events/block-slots/eventId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_event("eventId", value("null")).send().await;
+    server
+        .expect(
+            "delete_event",
+            "DELETE",
+            "/calendars/events/eventId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_groups("locationId").send().await;
+    server
+        .expect(
+            "get_groups",
+            "GET",
+            "/calendars/groups",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_calendar_group(
+            value(
+                "{\"locationId\":\"ocQHyuzHvysMo5N5VsXc\",\"name\":\"group a\",\"description\":\"group description\",\"slug\":\"15-mins\",\"isActive\":true}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_calendar_group",
+            "POST",
+            "/calendars/groups",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .validate_groups_slug(
+            value("{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"slug\":\"calendar-1\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "validate_groups_slug",
+            "POST",
+            "/calendars/groups/validate-slug",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_group("groupId").send().await;
+    server
+        .expect(
+            "delete_group",
+            "DELETE",
+            "/calendars/groups/groupId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .edit_group(
+            "groupId",
+            value(
+                "{\"name\":\"group a\",\"description\":\"group description\",\"slug\":\"15-mins\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "edit_group",
+            "PUT",
+            "/calendars/groups/groupId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.disable_group("groupId", value("{\"isActive\":true}")).send().await;
+    server
+        .expect(
+            "disable_group",
+            "PUT",
+            "/calendars/groups/groupId/status",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fetch_calendar_resources(
+            value("\"equipments\""),
+            "locationId",
+            value("1"),
+            value("1"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fetch_calendar_resources",
+            "GET",
+            "/calendars/resources/equipments",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_calendar_resource(
+            value("\"equipments\""),
+            value(
+                "{\"locationId\":\"example\",\"name\":\"example\",\"description\":\"example\",\"quantity\":0,\"outOfService\":0,\"capacity\":0,\"calendarIds\":[]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_calendar_resource",
+            "POST",
+            "/calendars/resources/equipments",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_calendar_resource(value("\"equipments\""), "id").send().await;
+    server
+        .expect(
+            "delete_calendar_resource",
+            "DELETE",
+            "/calendars/resources/equipments/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_calendar_resource(value("\"equipments\""), "id").send().await;
+    server
+        .expect(
+            "get_calendar_resource",
+            "GET",
+            "/calendars/resources/equipments/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_calendar_resource(value("\"equipments\""), "id", value("{}"))
+        .send()
+        .await;
+    server
+        .expect(
+            "update_calendar_resource",
+            "PUT",
+            "/calendars/resources/equipments/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_schedule(
+            value(
+                "{\"rules\":[{\"type\":\"wday\",\"day\":\"monday\",\"intervals\":[{\"from\":\"09:00\",\"to\":\"17:00\"}]}],\"timezone\":\"America/New_York\",\"locationId\":\"IkqiJlXJ7o9h61tCHHod\",\"name\":\"Business Hours Schedule\",\"userId\":\"IkqiJlXJ7o9h61tCHHod\",\"calendarIds\":[\"WvVX9LpvlBO6K506xLbp\",\"XyZ8MnQrStUvWxYzAbCdEf\"]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_schedule",
+            "POST",
+            "/calendars/schedules",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_calendar_schedule("calendarId").send().await;
+    server
+        .expect(
+            "get_calendar_schedule",
+            "GET",
+            "/calendars/schedules/event-calendar/calendarId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_calendar_schedule(
+            "calendarId",
+            value(
+                "{\"rules\":[{\"type\":\"wday\",\"day\":\"monday\",\"intervals\":[{\"from\":\"09:00\",\"to\":\"17:00\"}]}],\"timezone\":\"America/New_York\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_calendar_schedule",
+            "POST",
+            "/calendars/schedules/event-calendar/calendarId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_calendar_schedule(
+            "calendarId",
+            value(
+                "{\"rules\":[{\"type\":\"wday\",\"day\":\"monday\",\"intervals\":[{\"from\":\"08:00\",\"to\":\"18:00\"}]}],\"timezone\":\"America/Los_Angeles\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_calendar_schedule",
+            "PUT",
+            "/calendars/schedules/event-calendar/calendarId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_all_schedules("locationId", "userId").send().await;
+    server
+        .expect(
+            "get_all_schedules",
+            "GET",
+            "/calendars/schedules/search",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_schedule("id").send().await;
+    server
+        .expect(
+            "delete_schedule",
+            "DELETE",
+            "/calendars/schedules/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_schedule_by_id("id").send().await;
+    server
+        .expect(
+            "get_schedule_by_id",
+            "GET",
+            "/calendars/schedules/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_schedule(
+            "id",
+            value(
+                "{\"name\":\"Updated Business Hours\",\"rules\":[{\"type\":\"wday\",\"day\":\"monday\",\"intervals\":[{\"from\":\"08:00\",\"to\":\"18:00\"}]}],\"timezone\":\"America/Los_Angeles\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_schedule",
+            "PUT",
+            "/calendars/schedules/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.remove_calendar_from_schedule("id", "calendarId").send().await;
+    server
+        .expect(
+            "remove_calendar_from_schedule",
+            "DELETE",
+            "/calendars/schedules/id/associations/calendarId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.add_calendar_to_schedule("id", "calendarId").send().await;
+    server
+        .expect(
+            "add_calendar_to_schedule",
+            "PUT",
+            "/calendars/schedules/id/associations/calendarId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_service_bookings("locationId", "startTime", "endTime").send().await;
+    server
+        .expect(
+            "get_service_bookings",
+            "GET",
+            "/calendars/services/bookings",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_service_booking(
+            value(
+                "{\"locationId\":\"0007BWpSzSwfiuSl0tR2\",\"contactId\":\"9NkT25Vor1v4aQatFsv2\",\"startTime\":\"2021-06-23T03:30:00+05:30\",\"endTime\":\"2023-09-25T16:30:00+05:30\",\"timezone\":\"America/New_York\",\"services\":[{\"id\":\"a3b4c5d6e7f8901234567890\",\"staffId\":\"8MkU36Wps2w5bRbuGtw3\",\"position\":0,\"addOns\":[{\"id\":\"6985f6dfacf123513228d384\",\"quantity\":2,\"duration\":30}]}],\"serviceLocationId\":\"65e5f6dfacf123513228d384\",\"meetingLocation\":\"123 Main St, Anytown, USA\",\"title\":\"Service Appointment\",\"status\":\"confirmed\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_service_booking",
+            "POST",
+            "/calendars/services/bookings",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_service_booking("bookingId").send().await;
+    server
+        .expect(
+            "delete_service_booking",
+            "DELETE",
+            "/calendars/services/bookings/bookingId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_service_booking_by_id("bookingId").send().await;
+    server
+        .expect(
+            "get_service_booking_by_id",
+            "GET",
+            "/calendars/services/bookings/bookingId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_service_booking(
+            "bookingId",
+            value(
+                "{\"serviceLocationId\":\"65e5f6dfacf123513228d384\",\"meetingLocation\":\"123 Main St, Anytown, USA\",\"title\":\"Service Appointment\",\"status\":\"confirmed\",\"startTime\":\"2021-06-23T03:30:00+05:30\",\"endTime\":\"2023-09-25T16:30:00+05:30\",\"timezone\":\"America/New_York\",\"services\":[{\"id\":\"a3b4c5d6e7f8901234567890\",\"staffId\":\"8MkU36Wps2w5bRbuGtw3\",\"position\":0,\"addOns\":[{\"id\":\"6985f6dfacf123513228d384\",\"quantity\":2,\"duration\":30}]}]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_service_booking",
+            "PUT",
+            "/calendars/services/bookings/bookingId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_services_catalog("locationId").send().await;
+    server
+        .expect(
+            "get_services_catalog",
+            "GET",
+            "/calendars/services/catalog",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_service_catalog(
+            value(
+                "{\"locationId\":\"0007BWpSzSwfiuSl0tR2\",\"name\":\"Hair Styling\",\"slug\":\"hair-styling\",\"staff\":[{\"id\":\"6985f6dfacf123513228d384\"}],\"description\":\"Full hair styling session\",\"eventColor\":\"#66C61C\",\"coverImage\":\"https://example.com/cover.jpg\",\"serviceCategoryId\":\"65e5f6dfacf123513228d381\",\"payment\":{\"amount\":50,\"deposit\":20,\"depositType\":\"amount\"},\"serviceDuration\":30,\"serviceDurationUnit\":\"mins\",\"preBuffer\":10,\"preBufferUnit\":\"mins\",\"postBuffer\":15,\"postBufferUnit\":\"mins\",\"isPrivate\":false,\"formId\":\"65e5f6dfacf123513228d390\",\"variations\":[{\"serviceDuration\":30,\"serviceDurationUnit\":\"mins\",\"preBuffer\":10,\"preBufferUnit\":\"mins\",\"postBuffer\":15,\"postBufferUnit\":\"mins\",\"payment\":{\"amount\":50,\"deposit\":20,\"depositType\":\"amount\"},\"name\":\"Standard Haircut\"}]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_service_catalog",
+            "POST",
+            "/calendars/services/catalog",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_service_catalog("serviceId").send().await;
+    server
+        .expect(
+            "delete_service_catalog",
+            "DELETE",
+            "/calendars/services/catalog/serviceId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_service_catalog_by_id("serviceId").send().await;
+    server
+        .expect(
+            "get_service_catalog_by_id",
+            "GET",
+            "/calendars/services/catalog/serviceId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_service_catalog(
+            "serviceId",
+            value(
+                "{\"name\":\"Hair Styling\",\"description\":\"Full hair styling session\",\"slug\":\"hair-styling\",\"eventColor\":\"#66C61C\",\"coverImage\":\"https://example.com/cover.jpg\",\"serviceCategoryId\":\"65e5f6dfacf123513228d381\",\"payment\":{\"amount\":50,\"deposit\":20,\"depositType\":\"amount\"},\"serviceDuration\":60,\"serviceDurationUnit\":\"mins\",\"preBuffer\":10,\"preBufferUnit\":\"mins\",\"postBuffer\":15,\"postBufferUnit\":\"mins\",\"isPrivate\":false,\"formId\":\"65e5f6dfacf123513228d390\",\"staff\":[{\"id\":\"6985f6dfacf123513228d384\"}],\"variations\":[{\"serviceDuration\":30,\"serviceDurationUnit\":\"mins\",\"preBuffer\":10,\"preBufferUnit\":\"mins\",\"postBuffer\":15,\"postBufferUnit\":\"mins\",\"payment\":{\"amount\":50,\"deposit\":20,\"depositType\":\"amount\"},\"id\":\"65e5f6dfacf123513228d385\",\"name\":\"Standard Haircut\"}]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_service_catalog",
+            "PUT",
+            "/calendars/services/catalog/serviceId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_service_locations("locationId").send().await;
+    server
+        .expect(
+            "get_service_locations",
+            "GET",
+            "/calendars/services/locations",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_service_location(
+            value(
+                "{\"locationId\":\"0007BWpSzSwfiuSl0tR2\",\"name\":\"Midtown Therapy Studio\",\"slug\":\"midtown-therapy-studio\",\"phone\":\"+1-212-555-0174\",\"address\":\"789 5th Avenue, Floor 3, New York, NY 10022 / Home Service\",\"coverImage\":\"https://storage.example.com/locations/midtown-therapy-studio/cover.jpg\",\"locationType\":\"offline\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_service_location",
+            "POST",
+            "/calendars/services/locations",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_service_location("serviceLocationId").send().await;
+    server
+        .expect(
+            "delete_service_location",
+            "DELETE",
+            "/calendars/services/locations/serviceLocationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_service_location_by_id("serviceLocationId").send().await;
+    server
+        .expect(
+            "get_service_location_by_id",
+            "GET",
+            "/calendars/services/locations/serviceLocationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_service_location(
+            "serviceLocationId",
+            value(
+                "{\"name\":\"California Location\",\"slug\":\"midtown-wellness-therapy-studio\",\"phone\":\"+1-212-555-0199\",\"address\":\"789 5th Avenue, Floor 5, New York, NY 10022\",\"coverImage\":\"https://storage.example.com/locations/midtown-wellness-studio/cover-v2.jpg\",\"locationType\":\"offline\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_service_location",
+            "PUT",
+            "/calendars/services/locations/serviceLocationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_calendar("calendarId").send().await;
+    server
+        .expect(
+            "delete_calendar",
+            "DELETE",
+            "/calendars/calendarId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_calendar("calendarId").send().await;
+    server
+        .expect(
+            "get_calendar",
+            "GET",
+            "/calendars/calendarId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_calendar(
+            "calendarId",
+            value(
+                "{\"notifications\":[{\"type\":\"email\",\"shouldSendToContact\":false,\"shouldSendToGuest\":false,\"shouldSendToUser\":false,\"shouldSendToSelectedUsers\":false,\"selectedUsers\":\"user1@testemail.com,user2@testemail.com\"}],\"groupId\":\"BqTwX8QFwXzpegMve9EQ\",\"teamMembers\":[{\"userId\":\"ocQHyuzHvysMo5N5VsXc\",\"meetingLocationType\":\"custom\",\"locationConfigurations\":[{\"kind\":\"custom\"}]}],\"name\":\"test calendar\",\"description\":\"this is used for testing\",\"slug\":\"test1\",\"widgetSlug\":\"test1\",\"widgetType\":\"classic\",\"locationConfigurations\":[{\"kind\":\"custom\"}],\"allowBookingAfterUnit\":\"days\",\"allowBookingForUnit\":\"days\",\"availabilities\":[{\"date\":\"2023-09-24T00:00:00.000Z\",\"hours\":[]}],\"lookBusyConfig\":{\"enabled\":true,\"LookBusyPercentage\":0}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_calendar",
+            "PUT",
+            "/calendars/calendarId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_slots("calendarId", value("1"), value("1")).send().await;
+    server
+        .expect(
+            "get_slots",
+            "GET",
+            "/calendars/calendarId/free-slots",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_event_notification("calendarId").send().await;
+    server
+        .expect(
+            "get_event_notification",
+            "GET",
+            "/calendars/calendarId/notifications",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.create_event_notification("calendarId", value("[]")).send().await;
+    server
+        .expect(
+            "create_event_notification",
+            "POST",
+            "/calendars/calendarId/notifications",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_event_notification("calendarId", "notificationId").send().await;
+    server
+        .expect(
+            "delete_event_notification",
+            "DELETE",
+            "/calendars/calendarId/notifications/notificationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.find_event_notification("calendarId", "notificationId").send().await;
+    server
+        .expect(
+            "find_event_notification",
+            "GET",
+            "/calendars/calendarId/notifications/notificationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_event_notification(
+            "calendarId",
+            "notificationId",
+            value(
+                "{\"additionalEmailIds\":[\"example1@email.com\",\"example2@email.com\"],\"additionalPhoneNumbers\":[\"+919876744444\",\"+919876744445\"],\"selectedUsers\":[\"userId1\",\"userId2\",\"sub_account_admin\"],\"afterTime\":[{\"timeOffset\":1,\"unit\":\"hours\"}],\"beforeTime\":[{\"timeOffset\":1,\"unit\":\"hours\"}]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_event_notification",
+            "PUT",
+            "/calendars/calendarId/notifications/notificationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn campaigns_v3() {
+    let server = Server::start().await;
+    let api = ghl_campaigns_v3::CampaignsV3Client::new(server.client());
+    let _ = api.get_campaigns("locationId").send().await;
+    server
+        .expect(
+            "get_campaigns",
+            "GET",
+            "/campaigns/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn chat_widget_v3() {
+    let server = Server::start().await;
+    let api = ghl_chat_widget_v3::ChatWidgetV3Client::new(server.client());
+    let _ = api
+        .create_chat_widget(
+            value(
+                "{\"version\":2,\"chatType\":\"emailChat\",\"name\":\"Chat Widget 1\",\"locationId\":\"oHJiAh0wDG3BzmzACVD6\",\"deleted\":false,\"default\":false,\"settings\":{\"acknowledgementDetails\":{\"icon\":\"check\",\"placeholderColor\":\"#000\"},\"agencyName\":\"Example Agency\",\"agencyWebsite\":\"https://example.com\",\"allowAvatarImage\":true,\"autoCountryCode\":true,\"countryCode\":\"US\",\"chatType\":\"emailChat\",\"promptType\":\"avatar\",\"chatIcon\":\"messageChatCircle\",\"enableRevisitMessage\":true,\"heading\":\"Welcome to Our Website\",\"legalMsg\":\"By using this website, you agree to our terms and conditions.\",\"liveChatAckMsg\":\"Thank you for reaching out. How may I assist you today?\",\"liveChatEndedMsg\":\"Thank you for chatting with us. Have a great day!\",\"liveChatFeedbackMsg\":\"We would appreciate your feedback. Please rate your experience.\",\"liveChatFeedbackNote\":\"Your feedback helps us improve our services.\",\"liveChatIntroMsg\":\"Hello! Welcome to our live chat support. How can I assist you today?\",\"liveChatUserInactiveMsg\":\"Are you still there? Please let us know if you need assistance.\",\"liveChatUserInactiveTime\":\"5 minutes\",\"liveChatVisitorInactiveMsg\":\"Looks like you stepped away. Feel free to return whenever you need help.\",\"liveChatVisitorInactiveTime\":\"10 minutes\",\"locale\":\"en_US\",\"promptAvatar\":\"avatar.jpg\",\"promptAvatarAltText\":\"company logo\",\"isPromptAvatarImageOptimize\":false,\"promptMsg\":\"Need assistance? Feel free to ask us anything!\",\"revisitPromptMsg\":\"Welcome back! How can we help you today?\",\"sendActionText\":\"Send\",\"showAgencyBranding\":true,\"showConsentCheckbox\":true,\"showLiveChatWelcomeMsg\":true,\"showPrompt\":true,\"subHeading\":\"We are here to help you!\",\"successMsg\":\"Your message has been sent successfully.\",\"supportContact\":\"support@example.com\",\"thankYouMsg\":\"Thank you for visiting our website!\",\"theme\":{\"name\":\"theme1\"},\"useEmailField\":true,\"waNumber\":\"+1234567890\",\"widgetPrimaryColor\":\"#4285F4\",\"representativeAssignedMessage\":\"#4285F4\",\"dimensions\":{\"position\":\"right\"},\"advanceSettings\":{\"enableContactForm\":true},\"locationCountryCode\":\"US\",\"widgetId\":\"92929283937922\",\"widgetPlacement\":\"embedded\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_chat_widget",
+            "POST",
+            "/chat-widget/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .clone_chat_widget(
+            value(
+                "{\"locationId\":\"oHJiAh0wDG3BzmzACVD6\",\"chatWidgetId\":\"oHJiAh0wDG3BzmzACVD6\",\"name\":\"Chat Widget 1 (copy)\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "clone_chat_widget",
+            "POST",
+            "/chat-widget/clone",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_chat_widget("locationId", "id").send().await;
+    server
+        .expect(
+            "get_chat_widget",
+            "GET",
+            "/chat-widget/data/locationId/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .patch_chat_widget(
+            "locationId",
+            "id",
+            value(
+                "{\"version\":2,\"chatType\":\"emailChat\",\"name\":\"Chat Widget 1\",\"default\":false,\"settings\":{\"acknowledgementDetails\":{\"icon\":\"check\",\"placeholderColor\":\"#000\"},\"agencyName\":\"Example Agency\",\"agencyWebsite\":\"https://example.com\",\"allowAvatarImage\":true,\"autoCountryCode\":true,\"countryCode\":\"US\",\"chatType\":\"emailChat\",\"promptType\":\"avatar\",\"chatIcon\":\"messageChatCircle\",\"enableRevisitMessage\":true,\"heading\":\"Welcome to Our Website\",\"legalMsg\":\"By using this website, you agree to our terms and conditions.\",\"liveChatAckMsg\":\"Thank you for reaching out. How may I assist you today?\",\"liveChatEndedMsg\":\"Thank you for chatting with us. Have a great day!\",\"liveChatFeedbackMsg\":\"We would appreciate your feedback. Please rate your experience.\",\"liveChatFeedbackNote\":\"Your feedback helps us improve our services.\",\"liveChatIntroMsg\":\"Hello! Welcome to our live chat support. How can I assist you today?\",\"liveChatUserInactiveMsg\":\"Are you still there? Please let us know if you need assistance.\",\"liveChatUserInactiveTime\":\"5 minutes\",\"liveChatVisitorInactiveMsg\":\"Looks like you stepped away. Feel free to return whenever you need help.\",\"liveChatVisitorInactiveTime\":\"10 minutes\",\"locale\":\"en_US\",\"promptAvatar\":\"avatar.jpg\",\"promptAvatarAltText\":\"company logo\",\"isPromptAvatarImageOptimize\":false,\"promptMsg\":\"Need assistance? Feel free to ask us anything!\",\"revisitPromptMsg\":\"Welcome back! How can we help you today?\",\"sendActionText\":\"Send\",\"showAgencyBranding\":true,\"showConsentCheckbox\":true,\"showLiveChatWelcomeMsg\":true,\"showPrompt\":true,\"subHeading\":\"We are here to help you!\",\"successMsg\":\"Your message has been sent successfully.\",\"supportContact\":\"support@example.com\",\"thankYouMsg\":\"Thank you for visiting our website!\",\"theme\":{\"name\":\"theme1\"},\"useEmailField\":true,\"waNumber\":\"+1234567890\",\"widgetPrimaryColor\":\"#4285F4\",\"representativeAssignedMessage\":\"#4285F4\",\"dimensions\":{\"position\":\"right\"},\"advanceSettings\":{\"enableContactForm\":true},\"locationCountryCode\":\"US\",\"widgetId\":\"92929283937922\",\"widgetPlacement\":\"embedded\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "patch_chat_widget",
+            "PATCH",
+            "/chat-widget/data/locationId/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_chat_widget(
+            "locationId",
+            "id",
+            value(
+                "{\"version\":2,\"chatType\":\"emailChat\",\"name\":\"Chat Widget 1\",\"default\":false,\"settings\":{\"acknowledgementDetails\":{\"icon\":\"check\",\"placeholderColor\":\"#000\"},\"agencyName\":\"Example Agency\",\"agencyWebsite\":\"https://example.com\",\"allowAvatarImage\":true,\"autoCountryCode\":true,\"countryCode\":\"US\",\"chatType\":\"emailChat\",\"promptType\":\"avatar\",\"chatIcon\":\"messageChatCircle\",\"enableRevisitMessage\":true,\"heading\":\"Welcome to Our Website\",\"legalMsg\":\"By using this website, you agree to our terms and conditions.\",\"liveChatAckMsg\":\"Thank you for reaching out. How may I assist you today?\",\"liveChatEndedMsg\":\"Thank you for chatting with us. Have a great day!\",\"liveChatFeedbackMsg\":\"We would appreciate your feedback. Please rate your experience.\",\"liveChatFeedbackNote\":\"Your feedback helps us improve our services.\",\"liveChatIntroMsg\":\"Hello! Welcome to our live chat support. How can I assist you today?\",\"liveChatUserInactiveMsg\":\"Are you still there? Please let us know if you need assistance.\",\"liveChatUserInactiveTime\":\"5 minutes\",\"liveChatVisitorInactiveMsg\":\"Looks like you stepped away. Feel free to return whenever you need help.\",\"liveChatVisitorInactiveTime\":\"10 minutes\",\"locale\":\"en_US\",\"promptAvatar\":\"avatar.jpg\",\"promptAvatarAltText\":\"company logo\",\"isPromptAvatarImageOptimize\":false,\"promptMsg\":\"Need assistance? Feel free to ask us anything!\",\"revisitPromptMsg\":\"Welcome back! How can we help you today?\",\"sendActionText\":\"Send\",\"showAgencyBranding\":true,\"showConsentCheckbox\":true,\"showLiveChatWelcomeMsg\":true,\"showPrompt\":true,\"subHeading\":\"We are here to help you!\",\"successMsg\":\"Your message has been sent successfully.\",\"supportContact\":\"support@example.com\",\"thankYouMsg\":\"Thank you for visiting our website!\",\"theme\":{\"name\":\"theme1\"},\"useEmailField\":true,\"waNumber\":\"+1234567890\",\"widgetPrimaryColor\":\"#4285F4\",\"representativeAssignedMessage\":\"#4285F4\",\"dimensions\":{\"position\":\"right\"},\"advanceSettings\":{\"enableContactForm\":true},\"locationCountryCode\":\"US\",\"widgetId\":\"92929283937922\",\"widgetPlacement\":\"embedded\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_chat_widget",
+            "PUT",
+            "/chat-widget/data/locationId/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.list_chat_widget("locationId", value("1"), value("1")).send().await;
+    server
+        .expect(
+            "list_chat_widget",
+            "GET",
+            "/chat-widget/list",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_widget("id").send().await;
+    server
+        .expect(
+            "get_widget",
+            "GET",
+            "/chat-widget/public/config/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete("locationId", "id").send().await;
+    server
+        .expect(
+            "delete",
+            "DELETE",
+            "/chat-widget/locationId/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn companies_v3() {
+    let server = Server::start().await;
+    let api = ghl_companies_v3::CompaniesV3Client::new(server.client());
+    let _ = api.get_company("companyId").send().await;
+    server
+        .expect(
+            "get_company",
+            "GET",
+            "/companies/companyId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn contacts_v3() {
+    let server = Server::start().await;
+    let api = ghl_contacts_v3::ContactsV3Client::new(server.client());
+    let _ = api
+        .create_contact(
+            value(
+                "{\"firstName\":\"Rosan\",\"lastName\":\"Deo\",\"name\":\"Rosan Deo\",\"email\":\"rosan@deos.com\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"gender\":\"male\",\"phone\":\"+1 888-888-8888\",\"address1\":\"3535 1st St N\",\"city\":\"Dolomite\",\"state\":\"AL\",\"postalCode\":\"35061\",\"website\":\"https://www.tesla.com\",\"timezone\":\"America/Chihuahua\",\"dnd\":true,\"inboundDndSettings\":{\"all\":{\"status\":\"active\",\"message\":\"Do not contact me\"}},\"tags\":[\"nisi sint commodo amet\",\"consequat\"],\"customFields\":[{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"fieldValue\":\"My Text\"}],\"source\":\"public api\",\"dateOfBirth\":\"1990-09-25\",\"country\":\"US\",\"companyName\":\"DGS VolMAX\",\"assignedTo\":\"y0BeYjuRIlDwsDcOHOJo\",\"dndSettings\":{\"call\":{\"status\":\"active\",\"message\":\"Do not call\"},\"email\":{\"status\":\"inactive\"}}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_contact",
+            "POST",
+            "/contacts/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .add_remove_contact_from_business(
+            value(
+                "{\"locationId\":\"PX8m5VwxEbcpFlzYEPVG\",\"ids\":[\"IDqvFHGColiyK6jiatuz\",\"pOC0uJ97VYOKH2m3fkMD\"],\"businessId\":\"63b7ec34ea409a9a8bd2a4ff\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "add_remove_contact_from_business",
+            "POST",
+            "/contacts/bulk/business",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_association(
+            "type",
+            value(
+                "{\"contacts\":[\"qFSqySFkVvNzOSqgGqFi\",\"abcdef\",\"qFSqySFkVvNzOSqgGqFi\",\"3ualbhnV7j3n3a9r2moD\"],\"tags\":[\"tag-1\",\"tag-2\"],\"locationId\":\"asdrwHvLUxlfw5SqKVCN\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_association",
+            "POST",
+            "/contacts/bulk/tags/update/type",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_contacts_by_business_id("businessId", "locationId").send().await;
+    server
+        .expect(
+            "get_contacts_by_business_id",
+            "GET",
+            "/contacts/business/businessId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .search_contacts_advanced(value("{\"locationId\":\"example\",\"pageLimit\":0}"))
+        .send()
+        .await;
+    server
+        .expect(
+            "search_contacts_advanced",
+            "POST",
+            "/contacts/search",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_duplicate_contact("locationId").send().await;
+    server
+        .expect(
+            "get_duplicate_contact",
+            "GET",
+            "/contacts/search/duplicate",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .upsert_contact(
+            value(
+                "{\"firstName\":\"Rosan\",\"lastName\":\"Deo\",\"name\":\"Rosan Deo\",\"email\":\"rosan@deos.com\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"gender\":\"male\",\"phone\":\"+1 888-888-8888\",\"address1\":\"3535 1st St N\",\"city\":\"Dolomite\",\"state\":\"AL\",\"postalCode\":\"35061\",\"website\":\"https://www.tesla.com\",\"timezone\":\"America/Chihuahua\",\"dnd\":true,\"inboundDndSettings\":{\"all\":{\"status\":\"active\",\"message\":\"Do not contact me\"}},\"tags\":[\"nisi sint commodo amet\",\"consequat\"],\"customFields\":[{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"fieldValue\":\"My Text\"}],\"source\":\"public api\",\"dateOfBirth\":\"1990-09-25\",\"country\":\"US\",\"companyName\":\"DGS VolMAX\",\"assignedTo\":\"y0BeYjuRIlDwsDcOHOJo\",\"createNewIfDuplicateAllowed\":false,\"dndSettings\":{\"call\":{\"status\":\"active\",\"message\":\"Do not call\"},\"email\":{\"status\":\"inactive\"}}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "upsert_contact",
+            "POST",
+            "/contacts/upsert",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_contact("contactId").send().await;
+    server
+        .expect(
+            "delete_contact",
+            "DELETE",
+            "/contacts/contactId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_contact("contactId").send().await;
+    server
+        .expect(
+            "get_contact",
+            "GET",
+            "/contacts/contactId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_contact(
+            "contactId",
+            value(
+                "{\"firstName\":\"rosan\",\"lastName\":\"Deo\",\"name\":\"rosan Deo\",\"email\":\"rosan@deos.com\",\"phone\":\"+1 888-888-8888\",\"address1\":\"3535 1st St N\",\"city\":\"Dolomite\",\"state\":\"AL\",\"postalCode\":\"35061\",\"website\":\"https://www.tesla.com\",\"timezone\":\"America/Chihuahua\",\"dnd\":true,\"inboundDndSettings\":{\"all\":{\"status\":\"active\",\"message\":\"Do not contact me\"}},\"tags\":[\"nisi sint commodo amet\",\"consequat\"],\"customFields\":[{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"fieldValue\":\"My Text\"}],\"source\":\"public api\",\"dateOfBirth\":\"1990-09-25\",\"country\":\"US\",\"assignedTo\":\"y0BeYjuRIlDwsDcOHOJo\",\"dndSettings\":{\"call\":{\"status\":\"active\",\"message\":\"Do not call\"},\"email\":{\"status\":\"inactive\"}}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_contact",
+            "PUT",
+            "/contacts/contactId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_appointments_for_contact("contactId").send().await;
+    server
+        .expect(
+            "get_appointments_for_contact",
+            "GET",
+            "/contacts/contactId/appointments",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.remove_contact_from_every_campaign("contactId").send().await;
+    server
+        .expect(
+            "remove_contact_from_every_campaign",
+            "DELETE",
+            "/contacts/contactId/campaigns/remove-all",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.remove_contact_from_campaign("contactId", "campaignId").send().await;
+    server
+        .expect(
+            "remove_contact_from_campaign",
+            "DELETE",
+            "/contacts/contactId/campaigns/campaignId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .add_contact_to_campaign("contactId", "campaignId", value("null"))
+        .send()
+        .await;
+    server
+        .expect(
+            "add_contact_to_campaign",
+            "POST",
+            "/contacts/contactId/campaigns/campaignId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .remove_followers_contact(
+            "contactId",
+            value("{\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"sx6wyHhbFdRXh302Lunr\"]}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "remove_followers_contact",
+            "DELETE",
+            "/contacts/contactId/followers",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .add_followers_contact(
+            "contactId",
+            value("{\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"sx6wyHhbFdRXh302Lunr\"]}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "add_followers_contact",
+            "POST",
+            "/contacts/contactId/followers",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_all_notes("contactId").send().await;
+    server
+        .expect(
+            "get_all_notes",
+            "GET",
+            "/contacts/contactId/notes",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_note(
+            "contactId",
+            value(
+                "{\"userId\":\"GCs5KuzPqTls7vWclkEV\",\"body\":\"lorem ipsum\",\"title\":\"Follow-up summary\",\"color\":\"#FFAA00\",\"pinned\":false}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_note",
+            "POST",
+            "/contacts/contactId/notes",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_note("contactId", "id").send().await;
+    server
+        .expect(
+            "delete_note",
+            "DELETE",
+            "/contacts/contactId/notes/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_note("contactId", "id").send().await;
+    server
+        .expect(
+            "get_note",
+            "GET",
+            "/contacts/contactId/notes/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_note(
+            "contactId",
+            "id",
+            value(
+                "{\"userId\":\"GCs5KuzPqTls7vWclkEV\",\"body\":\"lorem ipsum\",\"title\":\"Follow-up summary\",\"color\":\"#FFAA00\",\"pinned\":false}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_note",
+            "PUT",
+            "/contacts/contactId/notes/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .remove_tags("contactId", value("{\"tags\":[\"minim\",\"velit magna\"]}"))
+        .send()
+        .await;
+    server
+        .expect(
+            "remove_tags",
+            "DELETE",
+            "/contacts/contactId/tags",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .add_tags("contactId", value("{\"tags\":[\"minim\",\"velit magna\"]}"))
+        .send()
+        .await;
+    server
+        .expect(
+            "add_tags",
+            "POST",
+            "/contacts/contactId/tags",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_all_tasks("contactId").send().await;
+    server
+        .expect(
+            "get_all_tasks",
+            "GET",
+            "/contacts/contactId/tasks",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_task(
+            "contactId",
+            value(
+                "{\"title\":\"First Task\",\"body\":\"loram ipsum\",\"dueDate\":\"2020-10-25T11:00:00Z\",\"completed\":true,\"assignedTo\":\"hxHGVRb1YJUscrCB8eXK\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_task",
+            "POST",
+            "/contacts/contactId/tasks",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_task("contactId", "taskId").send().await;
+    server
+        .expect(
+            "delete_task",
+            "DELETE",
+            "/contacts/contactId/tasks/taskId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_task("contactId", "taskId").send().await;
+    server
+        .expect(
+            "get_task",
+            "GET",
+            "/contacts/contactId/tasks/taskId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_task(
+            "contactId",
+            "taskId",
+            value(
+                "{\"title\":\"First Task\",\"body\":\"loram ipsum\",\"dueDate\":\"2020-10-25T11:00:00Z\",\"completed\":true,\"assignedTo\":\"hxHGVRb1YJUscrCB8eXK\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_task",
+            "PUT",
+            "/contacts/contactId/tasks/taskId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_task_completed("contactId", "taskId", value("{\"completed\":true}"))
+        .send()
+        .await;
+    server
+        .expect(
+            "update_task_completed",
+            "PUT",
+            "/contacts/contactId/tasks/taskId/completed",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .delete_contact_from_workflow(
+            "contactId",
+            "workflowId",
+            value("{\"eventStartTime\":\"2021-06-23T03:30:00+01:00\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "delete_contact_from_workflow",
+            "DELETE",
+            "/contacts/contactId/workflow/workflowId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .add_contact_to_workflow(
+            "contactId",
+            "workflowId",
+            value("{\"eventStartTime\":\"2021-06-23T03:30:00+01:00\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "add_contact_to_workflow",
+            "POST",
+            "/contacts/contactId/workflow/workflowId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn conversation_ai_v3() {
+    let server = Server::start().await;
+    let api = ghl_conversation_ai_v3::ConversationAiV3Client::new(server.client());
+    let _ = api
+        .create_agent(
+            value(
+                "{\"name\":\"John Doe\",\"businessName\":\"Tech Corp\",\"mode\":\"auto-pilot\",\"channels\":[\"SMS\",\"Live_Chat\",\"WhatsApp\"],\"isPrimary\":true,\"waitTime\":2,\"waitTimeUnit\":\"seconds\",\"sleepEnabled\":false,\"sleepTime\":2,\"sleepTimeUnit\":\"hours\",\"personality\":\"Friendly and helpful\",\"goal\":\"Assist customers with inquiries.\",\"instructions\":\"Provide  customer service.\",\"autoPilotMaxMessages\":75,\"respondToImages\":true,\"respondToAudio\":true,\"sleepOnManualMessage\":false,\"sleepOnWorkflowMessage\":false}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_agent",
+            "POST",
+            "/conversation-ai/agents",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.search_agent().send().await;
+    server
+        .expect(
+            "search_agent",
+            "GET",
+            "/conversation-ai/agents/search",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_agent("agentId").send().await;
+    server
+        .expect(
+            "delete_agent",
+            "DELETE",
+            "/conversation-ai/agents/agentId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_agent("agentId").send().await;
+    server
+        .expect(
+            "get_agent",
+            "GET",
+            "/conversation-ai/agents/agentId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_agent(
+            "agentId",
+            value(
+                "{\"name\":\"John Doe\",\"businessName\":\"Tech Corp\",\"isPrimary\":true,\"waitTime\":30,\"waitTimeUnit\":\"seconds\",\"sleepEnabled\":false,\"sleepTime\":10,\"personality\":\"You re an AI assistant and you are friendly and helpful\",\"goal\":\"You are an AI assistant and you are helping customers with inquiries.\",\"instructions\":\"Provide excellent customer service.\",\"autoPilotMaxMessages\":0,\"respondToImages\":true,\"respondToAudio\":true,\"sleepOnManualMessage\":false,\"sleepOnWorkflowMessage\":false}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_agent",
+            "PUT",
+            "/conversation-ai/agents/agentId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_action(
+            "agentId",
+            value(
+                "{\"type\":\"triggerWorkflow\",\"name\":\"Trigger a Workflow\",\"details\":{\"workflowIds\":[\"workflow123\",\"workflow456\"],\"triggerCondition\":\"When user requests appointment\",\"triggerMessage\":\"Workflow triggered successfully\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_action",
+            "POST",
+            "/conversation-ai/agents/agentId/actions",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.list_actions("agentId").send().await;
+    server
+        .expect(
+            "list_actions",
+            "GET",
+            "/conversation-ai/agents/agentId/actions/list",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_action("agentId", "actionId").send().await;
+    server
+        .expect(
+            "delete_action",
+            "DELETE",
+            "/conversation-ai/agents/agentId/actions/actionId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_action_by_id("agentId", "actionId").send().await;
+    server
+        .expect(
+            "get_action_by_id",
+            "GET",
+            "/conversation-ai/agents/agentId/actions/actionId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_action(
+            "agentId",
+            "actionId",
+            value(
+                "{\"type\":\"triggerWorkflow\",\"name\":\"Trigger a Workflow\",\"details\":{\"workflowIds\":[\"workflow123\",\"workflow456\"],\"triggerCondition\":\"When user requests appointment\",\"triggerMessage\":\"Workflow triggered successfully\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_action",
+            "PUT",
+            "/conversation-ai/agents/agentId/actions/actionId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_followup_settings(
+            "agentId",
+            value(
+                "{\"actionIds\":[\"edxcfghbnjkimd\"],\"followupSettings\":{\"dynamicChannelSwitching\":true,\"followUpHours\":true,\"workingHours\":[{\"dayOfTheWeek\":1,\"intervals\":[{\"startHour\":9,\"startMinute\":0,\"endHour\":17,\"endMinute\":30}]}]}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_followup_settings",
+            "PATCH",
+            "/conversation-ai/agents/agentId/followup-settings",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_generation_details("messageId", value("\"conversation\""))
+        .send()
+        .await;
+    server
+        .expect(
+            "get_generation_details",
+            "GET",
+            "/conversation-ai/generations",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+#[allow(deprecated)]
+async fn conversations_v3() {
+    let server = Server::start().await;
+    let api = ghl_conversations_v3::ConversationsV3Client::new(server.client());
+    let _ = api
+        .create_conversation(
+            value(
+                "{\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"contactId\":\"tDtDnQdgm2LXpyiqYvZ6\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_conversation",
+            "POST",
+            "/conversations/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_message_transcription("locationId", "messageId").send().await;
+    server
+        .expect(
+            "get_message_transcription",
+            "GET",
+            "/conversations/locations/locationId/messages/messageId/transcription",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.download_message_transcription("locationId", "messageId").send().await;
+    server
+        .expect(
+            "download_message_transcription",
+            "GET",
+            "/conversations/locations/locationId/messages/messageId/transcription/download",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .send_a_new_message(
+            value(
+                "{\"type\":\"Email\",\"subType\":\"Email\",\"contactId\":\"abc123def456\",\"appointmentId\":\"appt123\",\"attachments\":[\"https://storage.com/file1.pdf\",\"https://storage.com/file2.jpg\"],\"emailFrom\":\"sender@company.com\",\"emailCc\":[\"cc1@company.com\",\"cc2@company.com\"],\"emailBcc\":[\"bcc1@company.com\",\"bcc2@company.com\"],\"html\":\"<p>Hello World</p>\",\"message\":\"Hello, how can I help you today?\",\"subject\":\"Important Update\",\"replyMessageId\":\"msg123\",\"templateId\":\"template123\",\"threadId\":\"thread123\",\"scheduledTimestamp\":1669287863,\"conversationProviderId\":\"provider123\",\"emailTo\":\"recipient@company.com\",\"customSubtypeId\":\"507f1f77bcf86cd799439011\",\"emailReplyMode\":\"reply_all\",\"fromNumber\":\"+1499499299\",\"toNumber\":\"+1439499299\",\"forward\":{\"isForwarded\":true,\"forwardWholeThread\":false,\"messageId\":\"t22c6DQcTDf3MjRhwf77\",\"emailMessageId\":\"rnGyqh2F6uBrIkfhFo9A\",\"toEmail\":\"forward@example.com\",\"recipientContactId\":\"DEF56h2F6uBrIkfXYacd\"},\"status\":\"delivered\",\"usesNativeSchedulingAi\":false,\"optimizationPeriod\":\"24h\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "send_a_new_message",
+            "POST",
+            "/conversations/messages",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.cancel_scheduled_email_message("emailMessageId").send().await;
+    server
+        .expect(
+            "cancel_scheduled_email_message",
+            "DELETE",
+            "/conversations/messages/email/emailMessageId/schedule",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_email_by_id("id").send().await;
+    server
+        .expect(
+            "get_email_by_id",
+            "GET",
+            "/conversations/messages/email/id",
+            "2021-04-15",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_email_message_status(
+            "id",
+            value(
+                "{\"events\":{\"delivered\":1,\"opened\":1},\"recipients\":[{\"emailId\":\"john@example.com\",\"status\":\"delivered\"}],\"status\":\"delivered\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_email_message_status",
+            "PUT",
+            "/conversations/messages/email/id/status",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.export_messages_by_location("locationId").send().await;
+    server
+        .expect(
+            "export_messages_by_location",
+            "GET",
+            "/conversations/messages/export",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .add_an_inbound_message(
+            value(
+                "{\"type\":\"SMS\",\"attachments\":[\"https://example.com/files/image.png\"],\"message\":\"Hello from the contact.\",\"conversationId\":\"ve9EPM428h8vShlRW1KT\",\"contactId\":\"ve9EPM428h8vShlRW1KT\",\"conversationProviderId\":\"61d6d1f9cdac7612faf80753\",\"html\":\"<p>Hello from the contact.</p>\",\"subject\":\"Welcome email\",\"emailFrom\":\"sender@company.com\",\"emailTo\":\"recipient@example.com\",\"emailCc\":[\"john1@doe.com\",\"john2@doe.com\"],\"emailBcc\":[\"john1@doe.com\",\"john2@doe.com\"],\"emailMessageId\":\"rnGyqh2F6uBrIkfhFo9A\",\"altId\":\"61d6d1f9cdac7612faf80753\",\"direction\":\"outbound\",\"date\":\"2024-03-27T18:13:49.000Z\",\"call\":{\"to\":\"+15037081210\",\"from\":\"+15037081211\",\"status\":\"completed\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "add_an_inbound_message",
+            "POST",
+            "/conversations/messages/inbound",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .add_an_outbound_message(
+            value(
+                "{\"type\":\"Call\",\"attachments\":[\"https://example.com/files/recording.mp3\"],\"conversationId\":\"ve9EPM428h8vShlRW1KT\",\"conversationProviderId\":\"61d6d1f9cdac7612faf80753\",\"altId\":\"61d6d1f9cdac7612faf80753\",\"date\":\"2024-03-27T18:13:49.000Z\",\"call\":{\"to\":\"+15037081210\",\"from\":\"+15037081211\",\"status\":\"completed\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "add_an_outbound_message",
+            "POST",
+            "/conversations/messages/outbound",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .send_review_reply(
+            value(
+                "{\"conversationId\":\"conv123\",\"locationId\":\"loc123\",\"message\":\"Thank you for your review!\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "send_review_reply",
+            "POST",
+            "/conversations/messages/review-reply",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .upload_file_attachments(
+            value(
+                "{\"conversationId\":\"ve9EPM428h8vShlRW1KT\",\"contactId\":\"ve9EPM428h8vShlRW1KT\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"attachmentUrls\":[\"https://example.com/files/invoice.pdf\"],\"chatServiceSid\":\"ISxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\",\"isGroupSms\":\"true\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "upload_file_attachments",
+            "POST",
+            "/conversations/messages/upload",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .complete_file_upload(
+            value(
+                "{\"uploadId\":\"a1b2c3d4-e5f6-7890-abcd-ef1234567890\",\"filePath\":\"location/loc123/conversations/conv456/uuid.mp4\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"conversationId\":\"ve9EPM428h8vShlRW1KT\",\"filename\":\"video.mp4\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "complete_file_upload",
+            "POST",
+            "/conversations/messages/upload/complete",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .initiate_file_upload(
+            value(
+                "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"conversationId\":\"ve9EPM428h8vShlRW1KT\",\"filename\":\"video.mp4\",\"contentType\":\"video/mp4\",\"fileSize\":52428800,\"channel\":\"WHATSAPP\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "initiate_file_upload",
+            "POST",
+            "/conversations/messages/upload/initiate",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_message("id").send().await;
+    server
+        .expect(
+            "get_message",
+            "GET",
+            "/conversations/messages/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .add_message_attachments(
+            "messageId",
+            value("{\"attachments\":[\"https://provider.com/recordings/call-123.mp3\"]}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "add_message_attachments",
+            "PUT",
+            "/conversations/messages/messageId/attachments",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_message_recording("messageId", "locationId").send().await;
+    server
+        .expect(
+            "get_message_recording",
+            "GET",
+            "/conversations/messages/messageId/locations/locationId/recording",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.cancel_scheduled_message("messageId").send().await;
+    server
+        .expect(
+            "cancel_scheduled_message",
+            "DELETE",
+            "/conversations/messages/messageId/schedule",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_message_status(
+            "messageId",
+            value(
+                "{\"status\":\"read\",\"error\":{\"code\":\"1\",\"type\":\"saas\",\"message\":\"There was an error from the provider\"},\"emailMessageId\":\"ve9EPM428h8vShlRW1KT\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_message_status",
+            "PUT",
+            "/conversations/messages/messageId/status",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .live_chat_agent_typing(
+            value(
+                "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"isTyping\":\"example\",\"visitorId\":\"ve9EPM428h8vShlRW1KT\",\"conversationId\":\"ve9EPM428h8vShlRW1KT\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "live_chat_agent_typing",
+            "POST",
+            "/conversations/providers/live-chat/typing",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.search_conversation("locationId").send().await;
+    server
+        .expect(
+            "search_conversation",
+            "GET",
+            "/conversations/search",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_conversation("conversationId").send().await;
+    server
+        .expect(
+            "delete_conversation",
+            "DELETE",
+            "/conversations/conversationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_conversation("conversationId").send().await;
+    server
+        .expect(
+            "get_conversation",
+            "GET",
+            "/conversations/conversationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_conversation(
+            "conversationId",
+            value(
+                "{\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"unreadCount\":1,\"starred\":true,\"feedback\":\"positive\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_conversation",
+            "PUT",
+            "/conversations/conversationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_messages("conversationId").send().await;
+    server
+        .expect(
+            "get_messages",
+            "GET",
+            "/conversations/conversationId/messages",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn courses_v3() {
+    let server = Server::start().await;
+    let api = ghl_courses_v3::CoursesV3Client::new(server.client());
+    let _ = api
+        .import_courses(value("{\"locationId\":\"example\",\"products\":[]}"))
+        .send()
+        .await;
+    server
+        .expect(
+            "import_courses",
+            "POST",
+            "/courses/courses-exporter/public/import",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn custom_fields_v3() {
+    let server = Server::start().await;
+    let api = ghl_custom_fields_v3::CustomFieldsV3Client::new(server.client());
+    let _ = api
+        .create_custom_field(
+            value(
+                "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"Name\",\"showInForms\":false,\"dataType\":\"TEXT\",\"fieldKey\":\"custom_object.pet.name\",\"objectKey\":\"custom_object.pet\",\"maxFileLimit\":2,\"allowCustomOption\":true,\"parentId\":\"example\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_custom_field",
+            "POST",
+            "/custom-fields/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_custom_field_folder(
+            value(
+                "{\"objectKey\":\"custom_object.pet\",\"name\":\"Name\",\"locationId\":\"ve9EPM428h8vShlRW1KT\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_custom_field_folder",
+            "POST",
+            "/custom-fields/folder",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_custom_field_folder("id", "locationId").send().await;
+    server
+        .expect(
+            "delete_custom_field_folder",
+            "DELETE",
+            "/custom-fields/folder/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_custom_field_folder(
+            "id",
+            value("{\"name\":\"Name\",\"locationId\":\"ve9EPM428h8vShlRW1KT\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_custom_field_folder",
+            "PUT",
+            "/custom-fields/folder/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_custom_fields_by_object_key("objectKey", "locationId").send().await;
+    server
+        .expect(
+            "get_custom_fields_by_object_key",
+            "GET",
+            "/custom-fields/object-key/objectKey",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_custom_field("id").send().await;
+    server
+        .expect(
+            "delete_custom_field",
+            "DELETE",
+            "/custom-fields/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_custom_field_by_id("id").send().await;
+    server
+        .expect(
+            "get_custom_field_by_id",
+            "GET",
+            "/custom-fields/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_custom_field(
+            "id",
+            value(
+                "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"Name\",\"showInForms\":false,\"maxFileLimit\":2}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_custom_field",
+            "PUT",
+            "/custom-fields/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn custom_menus_v3() {
+    let server = Server::start().await;
+    let api = ghl_custom_menus_v3::CustomMenusV3Client::new(server.client());
+    let _ = api.get_custom_menus().send().await;
+    server
+        .expect(
+            "get_custom_menus",
+            "GET",
+            "/custom-menus/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_custom_menu(
+            value(
+                "{\"title\":\"Custom Menu\",\"url\":\"https://custom-menus.com/\",\"icon\":{\"name\":\"yin-yang\",\"fontFamily\":\"fab\"},\"showOnCompany\":true,\"showOnLocation\":true,\"showToAllLocations\":true,\"openMode\":\"iframe\",\"locations\":[\"gfWreTIHL8pDbggBb7af\",\"67WreTIHL8pDbggBb7ty\"],\"userRole\":\"all\",\"allowCamera\":false,\"allowMicrophone\":false}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_custom_menu",
+            "POST",
+            "/custom-menus/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_custom_menu("customMenuId").send().await;
+    server
+        .expect(
+            "delete_custom_menu",
+            "DELETE",
+            "/custom-menus/customMenuId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_custom_menu_by_id("customMenuId").send().await;
+    server
+        .expect(
+            "get_custom_menu_by_id",
+            "GET",
+            "/custom-menus/customMenuId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_custom_menu(
+            "customMenuId",
+            value(
+                "{\"title\":\"Custom Menu\",\"url\":\"https://custom-menus.com/\",\"icon\":{\"name\":\"yin-yang\"},\"showOnCompany\":true,\"showOnLocation\":true,\"showToAllLocations\":true,\"locations\":[\"gfWreTIHL8pDbggBb7af\",\"67WreTIHL8pDbggBb7ty\"],\"allowCamera\":false,\"allowMicrophone\":false}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_custom_menu",
+            "PUT",
+            "/custom-menus/customMenuId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn email_isv_v3() {
+    let server = Server::start().await;
+    let api = ghl_email_isv_v3::EmailIsvV3Client::new(server.client());
+    let _ = api
+        .verify_email(
+            "locationId",
+            value("{\"type\":\"email\",\"verify\":\"abc@xyz.com\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "verify_email",
+            "POST",
+            "/email/verify",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn emails_v3() {
+    let server = Server::start().await;
+    let api = ghl_emails_v3::EmailsV3Client::new(server.client());
+    let _ = api.list_bulk_action_campaigns("locationId").send().await;
+    server
+        .expect(
+            "list_bulk_action_campaigns",
+            "GET",
+            "/emails/locations/locationId/campaigns/bulk-actions",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_bulk_action_campaign("locationId", "campaignId").send().await;
+    server
+        .expect(
+            "get_bulk_action_campaign",
+            "GET",
+            "/emails/locations/locationId/campaigns/bulk-actions/campaignId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.list_email_campaigns("locationId").send().await;
+    server
+        .expect(
+            "list_email_campaigns",
+            "GET",
+            "/emails/locations/locationId/campaigns/emails",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_email_campaign(
+            "locationId",
+            value(
+                "{\"name\":\"Untitled campaign name\",\"editorType\":\"html\",\"templateId\":\"507f1f77bcf86cd799439011\",\"editorContent\":\"<html><body>Hello World</body></html>\",\"parentFolderId\":\"67f15c2ae99226d5bcccb8f0\",\"timeZone\":\"Asia/Kolkata\",\"userId\":\"507f1f77bcf86cd799439099\",\"userName\":\"John Doe\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_email_campaign",
+            "POST",
+            "/emails/locations/locationId/campaigns/emails",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_campaign("locationId", "campaignId").send().await;
+    server
+        .expect(
+            "delete_campaign",
+            "DELETE",
+            "/emails/locations/locationId/campaigns/emails/campaignId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_email_campaign("locationId", "campaignId").send().await;
+    server
+        .expect(
+            "get_email_campaign",
+            "GET",
+            "/emails/locations/locationId/campaigns/emails/campaignId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_email_campaign(
+            "locationId",
+            "campaignId",
+            value(
+                "{\"name\":\"Untitled campaign name\",\"editorContent\":\"<html><body>Hello World</body></html>\",\"editorType\":\"html\",\"userId\":\"507f1f77bcf86cd799439011\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_email_campaign",
+            "PATCH",
+            "/emails/locations/locationId/campaigns/emails/campaignId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .schedule_campaign(
+            "locationId",
+            "campaignId",
+            value(
+                "{\"scheduleType\":\"immediate\",\"timeZone\":\"America/New_York\",\"userId\":\"507f1f77bcf86cd799439099\",\"userName\":\"John Doe\",\"emailMeta\":{\"subject\":\"Our February Newsletter\",\"fromName\":\"John Doe\",\"fromEmail\":\"john@example.com\"},\"recipients\":{\"type\":\"contact\",\"contactIds\":[\"contactId1\",\"contactId2\"]},\"sendDays\":[\"Mon\",\"Tue\",\"Wed\",\"Thu\",\"Fri\",\"Sat\",\"Sun\"],\"scheduleConfig\":{\"sendAt\":\"2026-04-01 09:00 AM\"},\"rssConfig\":{\"name\":\"Weekly Digest\",\"rssFeedURL\":\"https://example.com/rss\",\"repeatAfter\":\"every_day\",\"repeatAfterTime\":\"09:00 AM\"},\"abTestConfig\":{\"testType\":\"subjectLine\",\"testDuration\":3600,\"variationCount\":2,\"testSize\":30,\"winningCriteria\":\"openRate\",\"variations\":[{\"subject\":\"Subject A\"},{\"subject\":\"Subject B\"}]}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "schedule_campaign",
+            "POST",
+            "/emails/locations/locationId/campaigns/emails/campaignId/schedule",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_campaign_stats("locationId", value("\"email-campaigns\""), "sourceId")
+        .send()
+        .await;
+    server
+        .expect(
+            "get_campaign_stats",
+            "GET",
+            "/emails/locations/locationId/campaigns/stats/email-campaigns/sourceId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.list_workflow_campaigns("locationId").send().await;
+    server
+        .expect(
+            "list_workflow_campaigns",
+            "GET",
+            "/emails/locations/locationId/campaigns/workflows",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_workflow_campaign("locationId", "campaignId").send().await;
+    server
+        .expect(
+            "get_workflow_campaign",
+            "GET",
+            "/emails/locations/locationId/campaigns/workflows/campaignId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.list_email_templates("locationId").send().await;
+    server
+        .expect(
+            "list_email_templates",
+            "GET",
+            "/emails/locations/locationId/templates",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_email_template(
+            "locationId",
+            value(
+                "{\"name\":\"Newsletter Template\",\"editorType\":\"html\",\"editorContent\":\"<html><body>Hello World</body></html>\",\"parentFolderId\":\"67f15c2ae99226d5bcccb8f0\",\"subjectLine\":\"Welcome to our newsletter\",\"fromName\":\"John Doe\",\"fromEmail\":\"john@example.com\",\"previewText\":\"Email preview text\",\"userId\":\"507f1f77bcf86cd799439011\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_email_template",
+            "POST",
+            "/emails/locations/locationId/templates",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_template_folder(
+            "locationId",
+            value(
+                "{\"name\":\"Spring Campaigns\",\"userId\":\"507f1f77bcf86cd799439011\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_template_folder",
+            "POST",
+            "/emails/locations/locationId/templates/folders",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .import_email_template(
+            "locationId",
+            value(
+                "{\"importProvider\":\"mailchimp\",\"importUrl\":\"https://templates.example.com/public/template-123\",\"name\":\"Imported Template\",\"parentFolderId\":\"67f15c2ae99226d5bcccb8f0\",\"userId\":\"507f1f77bcf86cd799439011\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "import_email_template",
+            "POST",
+            "/emails/locations/locationId/templates/import",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_email_template("locationId", "templateId").send().await;
+    server
+        .expect(
+            "delete_email_template",
+            "DELETE",
+            "/emails/locations/locationId/templates/templateId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_email_template("locationId", "templateId").send().await;
+    server
+        .expect(
+            "get_email_template",
+            "GET",
+            "/emails/locations/locationId/templates/templateId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_email_template(
+            "locationId",
+            "templateId",
+            value(
+                "{\"name\":\"Newsletter Template\",\"editorContent\":\"<html><body>Hello World</body></html>\",\"editorType\":\"html\",\"previewText\":\"Email preview text\",\"subjectLine\":\"Welcome to our newsletter\",\"fromName\":\"John Doe\",\"fromEmail\":\"john@example.com\",\"archived\":false,\"parentFolderId\":\"67f15c2ae99226d5bcccb8f0\",\"userId\":\"507f1f77bcf86cd799439011\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_email_template",
+            "PATCH",
+            "/emails/locations/locationId/templates/templateId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn forms_v3() {
+    let server = Server::start().await;
+    let api = ghl_forms_v3::FormsV3Client::new(server.client());
+    let _ = api.get_forms("locationId").send().await;
+    server
+        .expect("get_forms", "GET", "/forms/", "v3", Some("Bearer test-token"), &[])
+        .await;
+    let _ = api.get_forms_submissions("locationId").send().await;
+    server
+        .expect(
+            "get_forms_submissions",
+            "GET",
+            "/forms/submissions",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .upload_to_custom_fields(
+            "contactId",
+            "locationId",
+            ghl_runtime::Multipart::new(),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "upload_to_custom_fields",
+            "POST",
+            "/forms/upload-custom-files",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn funnels_v3() {
+    let server = Server::start().await;
+    let api = ghl_funnels_v3::FunnelsV3Client::new(server.client());
+    let _ = api.get_funnels("locationId").send().await;
+    server
+        .expect(
+            "get_funnels",
+            "GET",
+            "/funnels/funnel/list",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_redirect(
+            value(
+                "{\"locationId\":\"6p2RxpgtMKQwO3E6IUaT\",\"domain\":\"example.com\",\"path\":\"/Hello\",\"target\":\"https://www.google.com\",\"action\":\"URL\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_redirect",
+            "POST",
+            "/funnels/lookup/redirect",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.fetch_redirects_list("locationId", value("1"), value("1")).send().await;
+    server
+        .expect(
+            "fetch_redirects_list",
+            "GET",
+            "/funnels/lookup/redirect/list",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_redirect_by_id("id", "locationId").send().await;
+    server
+        .expect(
+            "delete_redirect_by_id",
+            "DELETE",
+            "/funnels/lookup/redirect/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_redirect_by_id(
+            "id",
+            value(
+                "{\"target\":\"https://www.google.com\",\"action\":\"URL\",\"locationId\":\"6p2RxpgtMKQwO3E6IUaT\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_redirect_by_id",
+            "PATCH",
+            "/funnels/lookup/redirect/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_pages_by_funnel_id("locationId", "funnelId", value("1"), value("1"))
+        .send()
+        .await;
+    server
+        .expect(
+            "get_pages_by_funnel_id",
+            "GET",
+            "/funnels/page",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_pages_count_by_funnel_id("locationId", "funnelId").send().await;
+    server
+        .expect(
+            "get_pages_count_by_funnel_id",
+            "GET",
+            "/funnels/page/count",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn invoices_v3() {
+    let server = Server::start().await;
+    let api = ghl_invoices_v3::InvoicesV3Client::new(server.client());
+    let _ = api
+        .list_invoices("altId", value("\"location\""), value("1"), value("1"))
+        .send()
+        .await;
+    server
+        .expect(
+            "list_invoices",
+            "GET",
+            "/invoices/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_invoice(
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Invoice\",\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"USD\",\"items\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true}],\"discount\":{\"value\":10,\"type\":\"percentage\"},\"termsNotes\":\"<p>This is a default terms.</p>\",\"title\":\"INVOICE\",\"contactDetails\":{\"id\":\"6578278e879ad2646715ba9c\",\"name\":\"Alex\",\"phoneNo\":\"+1234567890\",\"email\":\"alex@example.com\",\"additionalEmails\":[{\"email\":\"alex@example.com\"}],\"companyName\":\"ABC Corp.\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"}},\"invoiceNumber\":\"1001\",\"issueDate\":\"2023-01-01\",\"dueDate\":\"2023-01-14\",\"sentTo\":{\"email\":[\"alex@example.com\"],\"emailCc\":[\"alex@example.com\"],\"emailBcc\":[\"alex@example.com\"],\"phoneNo\":[\"+1-214-559-6993\"]},\"liveMode\":false,\"automaticTaxesEnabled\":true,\"paymentSchedule\":{\"type\":\"percentage\",\"schedules\":[]},\"lateFeesConfiguration\":{\"enable\":true,\"value\":10,\"type\":\"fixed\",\"frequency\":{\"intervalCount\":10,\"interval\":\"day\"},\"grace\":{\"intervalCount\":10,\"interval\":\"day\"},\"maxLateFees\":{\"type\":\"fixed\",\"value\":0}},\"tipsConfiguration\":{\"tipsPercentage\":[],\"tipsEnabled\":true},\"invoiceNumberPrefix\":\"INV-\",\"paymentMethods\":{\"stripe\":{\"enableBankDebitOnly\":false}},\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_invoice",
+            "POST",
+            "/invoices/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_new_estimate(
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"Home Service Estimate\",\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"USD\",\"items\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true,\"attachments\":[\"https://example.com/file1.jpg\",\"https://example.com/file2.png\"]}],\"liveMode\":true,\"discount\":{\"value\":10,\"type\":\"percentage\"},\"termsNotes\":\"<p>This is a default terms.</p>\",\"title\":\"ESTIMATE\",\"contactDetails\":{\"id\":\"6578278e879ad2646715ba9c\",\"name\":\"Alex\",\"phoneNo\":\"+1234567890\",\"email\":\"alex@example.com\",\"additionalEmails\":[{\"email\":\"alex@example.com\"}],\"companyName\":\"ABC Corp.\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"}},\"estimateNumber\":1001,\"issueDate\":\"2024-08-07\",\"expiryDate\":\"2024-08-10\",\"sentTo\":{\"email\":[\"alex@example.com\"],\"emailCc\":[\"alex@example.com\"],\"emailBcc\":[\"alex@example.com\"],\"phoneNo\":[\"+1-214-559-6993\"]},\"automaticTaxesEnabled\":true,\"meta\":{\"key\":\"value\"},\"sendEstimateDetails\":{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"action\":\"sms_and_email\",\"liveMode\":true,\"userId\":\"6578278e879ad2646715ba9c\",\"sentFrom\":{\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\"},\"estimateName\":\"Estimate\"},\"frequencySettings\":{\"enabled\":true,\"schedule\":{\"rrule\":{\"intervalType\":\"monthly\",\"interval\":2,\"startDate\":\"2023-01-01\",\"startTime\":\"20:45:00\",\"endDate\":\"2029-11-01\",\"endTime\":\"18:45:00\",\"dayOfMonth\":15,\"dayOfWeek\":\"mo\",\"numOfWeek\":-1,\"monthOfYear\":\"jan\",\"count\":10,\"daysBefore\":5,\"useStartAsPrimaryUserAccepted\":true,\"endType\":\"by\"}}},\"estimateNumberPrefix\":\"EST-\",\"userId\":\"6578278e879ad2646715ba9c\",\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"autoInvoice\":{\"enabled\":true,\"directPayments\":true},\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]},\"paymentScheduleConfig\":{\"type\":\"fixed\",\"dateConfig\":{\"depositDateType\":\"estimate_accepted\",\"scheduleDateType\":\"regular_interval\"},\"schedules\":[]}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_new_estimate",
+            "POST",
+            "/invoices/estimate",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .list_estimates("altId", value("\"location\""), value("1"), value("1"))
+        .send()
+        .await;
+    server
+        .expect(
+            "list_estimates",
+            "GET",
+            "/invoices/estimate/list",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.generate_estimate_number("altId", value("\"location\"")).send().await;
+    server
+        .expect(
+            "generate_estimate_number",
+            "GET",
+            "/invoices/estimate/number/generate",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_estimate_last_visited_at(
+            value("{\"estimateId\":\"5f9d6d8b1b2d2c001f2d9e4b\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_estimate_last_visited_at",
+            "PATCH",
+            "/invoices/estimate/stats/last-visited-at",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .list_estimate_templates("altId", value("\"location\""), value("1"), value("1"))
+        .send()
+        .await;
+    server
+        .expect(
+            "list_estimate_templates",
+            "GET",
+            "/invoices/estimate/template",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_estimate_template(
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"Home Service Estimate Template\",\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"USD\",\"items\":[],\"liveMode\":true,\"discount\":{\"value\":10,\"type\":\"percentage\"},\"termsNotes\":\"<p>This is a default terms.</p>\",\"title\":\"ESTIMATE\",\"automaticTaxesEnabled\":true,\"meta\":{\"key\":\"value\"},\"sendEstimateDetails\":{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"action\":\"sms_and_email\",\"liveMode\":true,\"userId\":\"6578278e879ad2646715ba9c\",\"sentFrom\":{\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\"},\"estimateName\":\"Estimate\"},\"estimateNumberPrefix\":\"EST-\",\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_estimate_template",
+            "POST",
+            "/invoices/estimate/template",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .preview_estimate_template("altId", value("\"location\""), "templateId")
+        .send()
+        .await;
+    server
+        .expect(
+            "preview_estimate_template",
+            "GET",
+            "/invoices/estimate/template/preview",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .delete_estimate_template(
+            "templateId",
+            value("{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "delete_estimate_template",
+            "DELETE",
+            "/invoices/estimate/template/templateId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_estimate_template(
+            "templateId",
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"Home Service Estimate Template\",\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"USD\",\"items\":[],\"liveMode\":true,\"discount\":{\"value\":10,\"type\":\"percentage\"},\"termsNotes\":\"<p>This is a default terms.</p>\",\"title\":\"ESTIMATE\",\"automaticTaxesEnabled\":true,\"meta\":{\"key\":\"value\"},\"sendEstimateDetails\":{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"action\":\"sms_and_email\",\"liveMode\":true,\"userId\":\"6578278e879ad2646715ba9c\",\"sentFrom\":{\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\"},\"estimateName\":\"Estimate\"},\"estimateNumberPrefix\":\"EST-\",\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_estimate_template",
+            "PUT",
+            "/invoices/estimate/template/templateId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .delete_estimate(
+            "estimateId",
+            value("{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "delete_estimate",
+            "DELETE",
+            "/invoices/estimate/estimateId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_estimate(
+            "estimateId",
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"Home Service Estimate\",\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"USD\",\"items\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true,\"attachments\":[\"https://example.com/file1.jpg\",\"https://example.com/file2.png\"]}],\"liveMode\":true,\"discount\":{\"value\":10,\"type\":\"percentage\"},\"termsNotes\":\"<p>This is a default terms.</p>\",\"title\":\"ESTIMATE\",\"contactDetails\":{\"id\":\"6578278e879ad2646715ba9c\",\"name\":\"Alex\",\"phoneNo\":\"+1234567890\",\"email\":\"alex@example.com\",\"additionalEmails\":[{\"email\":\"alex@example.com\"}],\"companyName\":\"ABC Corp.\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"}},\"estimateNumber\":1001,\"issueDate\":\"2024-08-07\",\"expiryDate\":\"2024-08-10\",\"sentTo\":{\"email\":[\"alex@example.com\"],\"emailCc\":[\"alex@example.com\"],\"emailBcc\":[\"alex@example.com\"],\"phoneNo\":[\"+1-214-559-6993\"]},\"automaticTaxesEnabled\":true,\"meta\":{\"key\":\"value\"},\"sendEstimateDetails\":{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"action\":\"sms_and_email\",\"liveMode\":true,\"userId\":\"6578278e879ad2646715ba9c\",\"sentFrom\":{\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\"},\"estimateName\":\"Estimate\"},\"frequencySettings\":{\"enabled\":true,\"schedule\":{\"rrule\":{\"intervalType\":\"monthly\",\"interval\":2,\"startDate\":\"2023-01-01\",\"startTime\":\"20:45:00\",\"endDate\":\"2029-11-01\",\"endTime\":\"18:45:00\",\"dayOfMonth\":15,\"dayOfWeek\":\"mo\",\"numOfWeek\":-1,\"monthOfYear\":\"jan\",\"count\":10,\"daysBefore\":5,\"useStartAsPrimaryUserAccepted\":true,\"endType\":\"by\"}}},\"estimateNumberPrefix\":\"EST-\",\"userId\":\"6578278e879ad2646715ba9c\",\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"autoInvoice\":{\"enabled\":true,\"directPayments\":true},\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]},\"paymentScheduleConfig\":{\"type\":\"fixed\",\"dateConfig\":{\"depositDateType\":\"estimate_accepted\",\"scheduleDateType\":\"regular_interval\"},\"schedules\":[]},\"estimateStatus\":\"sent\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_estimate",
+            "PUT",
+            "/invoices/estimate/estimateId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_invoice_from_estimate(
+            "estimateId",
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"markAsInvoiced\":true,\"version\":\"v2\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_invoice_from_estimate",
+            "POST",
+            "/invoices/estimate/estimateId/invoice",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .send_estimate(
+            "estimateId",
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"action\":\"sms_and_email\",\"liveMode\":true,\"userId\":\"6578278e879ad2646715ba9c\",\"sentFrom\":{\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\"},\"estimateName\":\"Estimate\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "send_estimate",
+            "POST",
+            "/invoices/estimate/estimateId/send",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.generate_invoice_number("altId", value("\"location\"")).send().await;
+    server
+        .expect(
+            "generate_invoice_number",
+            "GET",
+            "/invoices/generate-invoice-number",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .list_invoice_schedules("altId", value("\"location\""), value("1"), value("1"))
+        .send()
+        .await;
+    server
+        .expect(
+            "list_invoice_schedules",
+            "GET",
+            "/invoices/schedule",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_invoice_schedule(
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"example\",\"contactDetails\":{\"id\":\"6578278e879ad2646715ba9c\",\"name\":\"Alex\",\"phoneNo\":\"+1234567890\",\"email\":\"alex@example.com\",\"additionalEmails\":[{\"email\":\"alex@example.com\"}],\"companyName\":\"ABC Corp.\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"}},\"schedule\":{\"rrule\":{\"intervalType\":\"monthly\",\"interval\":2,\"startDate\":\"2023-01-01\",\"startTime\":\"20:45:00\",\"endDate\":\"2029-11-01\",\"endTime\":\"18:45:00\",\"dayOfMonth\":15,\"dayOfWeek\":\"mo\",\"numOfWeek\":-1,\"monthOfYear\":\"jan\",\"count\":10,\"daysBefore\":5,\"useStartAsPrimaryUserAccepted\":true,\"endType\":\"by\"}},\"liveMode\":false,\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"example\",\"items\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true}],\"automaticTaxesEnabled\":true,\"discount\":{\"value\":10,\"type\":\"percentage\"},\"tipsConfiguration\":{\"tipsPercentage\":[],\"tipsEnabled\":true},\"lateFeesConfiguration\":{\"enable\":true,\"value\":10,\"type\":\"fixed\",\"frequency\":{\"intervalCount\":10,\"interval\":\"day\"},\"grace\":{\"intervalCount\":10,\"interval\":\"day\"},\"maxLateFees\":{\"type\":\"fixed\",\"value\":0}},\"invoiceNumberPrefix\":\"INV-\",\"paymentMethods\":{\"stripe\":{\"enableBankDebitOnly\":false}},\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_invoice_schedule",
+            "POST",
+            "/invoices/schedule",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .delete_invoice_schedule("scheduleId", "altId", value("\"location\""))
+        .send()
+        .await;
+    server
+        .expect(
+            "delete_invoice_schedule",
+            "DELETE",
+            "/invoices/schedule/scheduleId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_invoice_schedule("scheduleId", "altId", value("\"location\""))
+        .send()
+        .await;
+    server
+        .expect(
+            "get_invoice_schedule",
+            "GET",
+            "/invoices/schedule/scheduleId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_invoice_schedule(
+            "scheduleId",
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"example\",\"contactDetails\":{\"id\":\"6578278e879ad2646715ba9c\",\"name\":\"Alex\",\"phoneNo\":\"+1234567890\",\"email\":\"alex@example.com\",\"additionalEmails\":[{\"email\":\"alex@example.com\"}],\"companyName\":\"ABC Corp.\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"}},\"schedule\":{\"rrule\":{\"intervalType\":\"monthly\",\"interval\":2,\"startDate\":\"2023-01-01\",\"startTime\":\"20:45:00\",\"endDate\":\"2029-11-01\",\"endTime\":\"18:45:00\",\"dayOfMonth\":15,\"dayOfWeek\":\"mo\",\"numOfWeek\":-1,\"monthOfYear\":\"jan\",\"count\":10,\"daysBefore\":5,\"useStartAsPrimaryUserAccepted\":true,\"endType\":\"by\"}},\"liveMode\":false,\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"example\",\"items\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true}],\"discount\":{\"value\":10,\"type\":\"percentage\"},\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_invoice_schedule",
+            "PUT",
+            "/invoices/schedule/scheduleId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .auto_payment_invoice_schedule(
+            "scheduleId",
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"id\":\"example\",\"autoPayment\":{\"enable\":false}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "auto_payment_invoice_schedule",
+            "POST",
+            "/invoices/schedule/scheduleId/auto-payment",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .cancel_invoice_schedule(
+            "scheduleId",
+            value("{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "cancel_invoice_schedule",
+            "POST",
+            "/invoices/schedule/scheduleId/cancel",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .schedule_invoice_schedule(
+            "scheduleId",
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"liveMode\":false}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "schedule_invoice_schedule",
+            "POST",
+            "/invoices/schedule/scheduleId/schedule",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.update_and_schedule_invoice_schedule("scheduleId").send().await;
+    server
+        .expect(
+            "update_and_schedule_invoice_schedule",
+            "POST",
+            "/invoices/schedule/scheduleId/updateAndSchedule",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_invoice_settings("altId", value("\"location\"")).send().await;
+    server
+        .expect(
+            "get_invoice_settings",
+            "GET",
+            "/invoices/settings",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_invoice_last_visited_at(
+            value("{\"invoiceId\":\"6578278e879ad2646715ba9c\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_invoice_last_visited_at",
+            "PATCH",
+            "/invoices/stats/last-visited-at",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .list_invoice_templates("altId", value("\"location\""), value("1"), value("1"))
+        .send()
+        .await;
+    server
+        .expect(
+            "list_invoice_templates",
+            "GET",
+            "/invoices/template",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_invoice_template(
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Template\",\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"example\",\"items\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true}],\"automaticTaxesEnabled\":true,\"discount\":{\"value\":10,\"type\":\"percentage\"},\"title\":\"New Template\",\"tipsConfiguration\":{\"tipsPercentage\":[],\"tipsEnabled\":true},\"lateFeesConfiguration\":{\"enable\":true,\"value\":10,\"type\":\"fixed\",\"frequency\":{\"intervalCount\":10,\"interval\":\"day\"},\"grace\":{\"intervalCount\":10,\"interval\":\"day\"},\"maxLateFees\":{\"type\":\"fixed\",\"value\":0}},\"invoiceNumberPrefix\":\"INV-\",\"paymentMethods\":{\"stripe\":{\"enableBankDebitOnly\":false}},\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_invoice_template",
+            "POST",
+            "/invoices/template",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .delete_invoice_template("templateId", "altId", value("\"location\""))
+        .send()
+        .await;
+    server
+        .expect(
+            "delete_invoice_template",
+            "DELETE",
+            "/invoices/template/templateId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_invoice_template("templateId", "altId", value("\"location\""))
+        .send()
+        .await;
+    server
+        .expect(
+            "get_invoice_template",
+            "GET",
+            "/invoices/template/templateId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_invoice_template(
+            "templateId",
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Template\",\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"},\"currency\":\"example\",\"items\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true}],\"discount\":{\"value\":10,\"type\":\"percentage\"},\"title\":\"New Template\",\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_invoice_template",
+            "PUT",
+            "/invoices/template/templateId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_invoice_template_late_fees_configuration(
+            "templateId",
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"lateFeesConfiguration\":{\"enable\":true,\"value\":10,\"type\":\"fixed\",\"frequency\":{\"intervalCount\":10,\"interval\":\"day\"},\"grace\":{\"intervalCount\":10,\"interval\":\"day\"},\"maxLateFees\":{\"type\":\"fixed\",\"value\":0}}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_invoice_template_late_fees_configuration",
+            "PATCH",
+            "/invoices/template/templateId/late-fees-configuration",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_invoice_payment_methods_configuration(
+            "templateId",
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"paymentMethods\":{\"stripe\":{\"enableBankDebitOnly\":false}}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_invoice_payment_methods_configuration",
+            "PATCH",
+            "/invoices/template/templateId/payment-methods-configuration",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .text2pay_invoice(
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Invoice\",\"currency\":\"USD\",\"items\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true}],\"termsNotes\":\"<p>This is a default terms.</p>\",\"title\":\"INVOICE\",\"contactDetails\":{\"id\":\"6578278e879ad2646715ba9c\",\"name\":\"Alex\",\"phoneNo\":\"+1234567890\",\"email\":\"alex@example.com\",\"additionalEmails\":[{\"email\":\"alex@example.com\"}],\"companyName\":\"ABC Corp.\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"}},\"invoiceNumber\":\"1001\",\"issueDate\":\"2023-01-01\",\"dueDate\":\"2023-01-14\",\"sentTo\":{\"email\":[\"alex@example.com\"],\"emailCc\":[\"alex@example.com\"],\"emailBcc\":[\"alex@example.com\"],\"phoneNo\":[\"+1-214-559-6993\"]},\"liveMode\":false,\"automaticTaxesEnabled\":true,\"paymentSchedule\":{\"type\":\"percentage\",\"schedules\":[]},\"lateFeesConfiguration\":{\"enable\":true,\"value\":10,\"type\":\"fixed\",\"frequency\":{\"intervalCount\":10,\"interval\":\"day\"},\"grace\":{\"intervalCount\":10,\"interval\":\"day\"},\"maxLateFees\":{\"type\":\"fixed\",\"value\":0}},\"tipsConfiguration\":{\"tipsPercentage\":[],\"tipsEnabled\":true},\"invoiceNumberPrefix\":\"INV-\",\"paymentMethods\":{\"stripe\":{\"enableBankDebitOnly\":false}},\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]},\"includeTermsNote\":true,\"action\":\"draft\",\"userId\":\"example\",\"discount\":{\"value\":10,\"type\":\"percentage\"},\"businessDetails\":{\"logoUrl\":\"https://example.com/logo.png\",\"name\":\"ABC Corp.\",\"phoneNo\":\"+1-214-559-6993\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"},\"website\":\"wwww.example.com\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "text2pay_invoice",
+            "POST",
+            "/invoices/text2pay",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_invoice("invoiceId", "altId", value("\"location\"")).send().await;
+    server
+        .expect(
+            "delete_invoice",
+            "DELETE",
+            "/invoices/invoiceId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_invoice("invoiceId", "altId", value("\"location\"")).send().await;
+    server
+        .expect(
+            "get_invoice",
+            "GET",
+            "/invoices/invoiceId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_invoice(
+            "invoiceId",
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"New Invoice\",\"title\":\"INVOICE\",\"currency\":\"USD\",\"description\":\"ABC Corp payments\",\"businessDetails\":{\"name\":\"Alex\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"USA\",\"postalCode\":\"559-6993\"},\"phoneNo\":\"+1-214-559-6993\",\"website\":\"www.example.com\"},\"invoiceNumber\":\"1001\",\"contactId\":\"6578278e879ad2646715ba9c\",\"contactDetails\":{\"id\":\"6578278e879ad2646715ba9c\",\"name\":\"Alex\",\"phoneNo\":\"+1234567890\",\"email\":\"alex@example.com\",\"additionalEmails\":[{\"email\":\"alex@example.com\"}],\"companyName\":\"ABC Corp.\",\"address\":{\"addressLine1\":\"9931 Beechwood\",\"addressLine2\":\"Beechwood\",\"city\":\"St. Houston\",\"state\":\"TX\",\"countryCode\":\"US\",\"postalCode\":\"559-6993\"}},\"termsNotes\":\"<p>This is a default terms.</p>\",\"discount\":{\"value\":10,\"type\":\"percentage\"},\"invoiceItems\":[{\"name\":\"ABC Product\",\"description\":\"ABC Corp.\",\"productId\":\"6578278e879ad2646715ba9c\",\"priceId\":\"6578278e879ad2646715ba9c\",\"currency\":\"USD\",\"amount\":999,\"qty\":1,\"automaticTaxCategoryId\":\"6578278e879ad2646715ba9c\",\"type\":\"one_time\",\"taxInclusive\":true}],\"automaticTaxesEnabled\":true,\"issueDate\":\"2023-01-01\",\"dueDate\":\"2023-01-14\",\"paymentSchedule\":{\"type\":\"percentage\",\"schedules\":[]},\"tipsConfiguration\":{\"tipsPercentage\":[],\"tipsEnabled\":true},\"invoiceNumberPrefix\":\"INV-\",\"paymentMethods\":{\"stripe\":{\"enableBankDebitOnly\":false}},\"attachments\":[{\"id\":\"6241712be68f7a98102ba272\",\"name\":\"Electronics.pdf\",\"url\":\"https://example.com/digital-delivery\",\"type\":\"example\",\"size\":10000}],\"miscellaneousCharges\":{\"charges\":[],\"collectedMiscellaneousCharges\":10,\"paidCharges\":[{\"name\":\"Processing Fee\",\"charge\":10,\"amount\":10,\"_id\":\"673d01d7d547648a8dab6211\"}]}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_invoice",
+            "PUT",
+            "/invoices/invoiceId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_invoice_late_fees_configuration(
+            "invoiceId",
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"lateFeesConfiguration\":{\"enable\":true,\"value\":10,\"type\":\"fixed\",\"frequency\":{\"intervalCount\":10,\"interval\":\"day\"},\"grace\":{\"intervalCount\":10,\"interval\":\"day\"},\"maxLateFees\":{\"type\":\"fixed\",\"value\":0}}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_invoice_late_fees_configuration",
+            "PATCH",
+            "/invoices/invoiceId/late-fees-configuration",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .record_invoice(
+            "invoiceId",
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"mode\":\"card\",\"cheque\":{\"number\":\"129-129-129-912\"},\"notes\":\"This was a direct payment\",\"amount\":999,\"paymentScheduleIds\":[\"6578278e879ad2646715ba9c\"],\"fulfilledAt\":\"2025-03-19T05:03:00.000Z\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "record_invoice",
+            "POST",
+            "/invoices/invoiceId/record-payment",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .send_invoice(
+            "invoiceId",
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"userId\":\"6578278e879ad2646715ba9c\",\"action\":\"sms_and_email\",\"liveMode\":false,\"sentFrom\":{\"fromName\":\"Alex\",\"fromEmail\":\"alex@example.com\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "send_invoice",
+            "POST",
+            "/invoices/invoiceId/send",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .void_invoice(
+            "invoiceId",
+            value("{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "void_invoice",
+            "POST",
+            "/invoices/invoiceId/void",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn knowledge_base_v3() {
+    let server = Server::start().await;
+    let api = ghl_knowledge_base_v3::KnowledgeBaseV3Client::new(server.client());
+    let _ = api.list_all_knowledge_bases_paginated("locationId").send().await;
+    server
+        .expect(
+            "list_all_knowledge_bases_paginated",
+            "GET",
+            "/knowledge-bases/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_knowledge_base(
+            value("{\"name\":\"example\",\"locationId\":\"example\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_knowledge_base",
+            "POST",
+            "/knowledge-bases/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .delete_trained_urls_for_knowledge_base(
+            value(
+                "{\"knowledgeBaseId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"urlIds\":[]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "delete_trained_urls_for_knowledge_base",
+            "DELETE",
+            "/knowledge-bases/crawler",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_all_website_urls_data_by_knowledge_base("knowledgeBaseId", "locationId")
+        .send()
+        .await;
+    server
+        .expect(
+            "get_all_website_urls_data_by_knowledge_base",
+            "GET",
+            "/knowledge-bases/crawler",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .discover_website(
+            value(
+                "{\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"url\":\"https://kubernetes.io/tDtDnQdgm2LXpyiqYvZ6\",\"option\":\"Exact\",\"knowledgeBaseId\":\"tDtDnQdgm2LXpyiqYvZ6\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "discover_website",
+            "POST",
+            "/knowledge-bases/crawler",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_crawling_status_for_latest_operation(
+            "locationId",
+            "operationId",
+            "knowledgeBaseId",
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "get_crawling_status_for_latest_operation",
+            "GET",
+            "/knowledge-bases/crawler/status",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .train_discovered_urls(
+            value(
+                "{\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"urlIds\":[\"688b640bcb02d498102a13ec\",\"688b640bcb02d498102a13ea\"],\"knowledgeBaseId\":\"jjkkxftgvbhjmn,\",\"operationId\":\"688b640bcb02d498102a13f0,\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "train_discovered_urls",
+            "POST",
+            "/knowledge-bases/crawler/train",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.list("knowledgeBaseId", "locationId").send().await;
+    server
+        .expect(
+            "list",
+            "GET",
+            "/knowledge-bases/faqs",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create(
+            value(
+                "{\"locationId\":\"HqDZpF8GH3qvgJTmKCoL\",\"question\":\"What is the capital of France?\",\"answer\":\"The capital of France is Paris.\",\"knowledgeBaseId\":\"710KoEzy793Fxubft0bc\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create",
+            "POST",
+            "/knowledge-bases/faqs",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete("id").send().await;
+    server
+        .expect(
+            "delete",
+            "DELETE",
+            "/knowledge-bases/faqs/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update(
+            "id",
+            value(
+                "{\"question\":\"What is the capital of France?\",\"answer\":\"The capital of France is Paris.\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update",
+            "PUT",
+            "/knowledge-bases/faqs/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.update_knowledge_base("id", value("{}")).send().await;
+    server
+        .expect(
+            "update_knowledge_base",
+            "PUT",
+            "/knowledge-bases/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_knowledge_base("knowledgeBaseId").send().await;
+    server
+        .expect(
+            "delete_knowledge_base",
+            "DELETE",
+            "/knowledge-bases/knowledgeBaseId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_knowledge_base_by_id("knowledgeBaseId").send().await;
+    server
+        .expect(
+            "get_knowledge_base_by_id",
+            "GET",
+            "/knowledge-bases/knowledgeBaseId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn links_v3() {
+    let server = Server::start().await;
+    let api = ghl_links_v3::LinksV3Client::new(server.client());
+    let _ = api.get_links("locationId").send().await;
+    server
+        .expect("get_links", "GET", "/links/", "v3", Some("Bearer test-token"), &[])
+        .await;
+    let _ = api
+        .create_link(
+            value(
+                "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"first tag\",\"redirectTo\":\"https://www.google.com/\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect("create_link", "POST", "/links/", "v3", Some("Bearer test-token"), &[])
+        .await;
+    let _ = api.get_link_by_id("linkId", "locationId").send().await;
+    server
+        .expect(
+            "get_link_by_id",
+            "GET",
+            "/links/id/linkId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.search_trigger_links("locationId").send().await;
+    server
+        .expect(
+            "search_trigger_links",
+            "GET",
+            "/links/search",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_link("linkId").send().await;
+    server
+        .expect(
+            "delete_link",
+            "DELETE",
+            "/links/linkId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_link(
+            "linkId",
+            value("{\"name\":\"first tag\",\"redirectTo\":\"https://www.google.com/\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_link",
+            "PUT",
+            "/links/linkId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn locations_v3() {
+    let server = Server::start().await;
+    let api = ghl_locations_v3::LocationsV3Client::new(server.client());
+    let _ = api
+        .create_location(
+            value(
+                "{\"name\":\"Mark Shoes\",\"phone\":\"+1410039940\",\"companyId\":\"UAXssdawIWAWD\",\"address\":\"4th fleet street\",\"city\":\"New York\",\"state\":\"Illinois\",\"country\":\"US\",\"postalCode\":\"567654\",\"website\":\"https://yourwebsite.com\",\"timezone\":\"US/Central\",\"prospectInfo\":{\"firstName\":\"John\",\"lastName\":\"Doe\",\"email\":\"john.doe@mail.com\"},\"settings\":{\"allowDuplicateContact\":false,\"allowDuplicateOpportunity\":false,\"allowFacebookNameMerge\":false,\"disableContactTimezone\":false},\"social\":{\"facebookUrl\":\"https://www.facebook.com/\",\"googlePlus\":\"https://www.googleplus.com/\",\"linkedIn\":\"https://www.linkedIn.com/\",\"foursquare\":\"https://www.foursquare.com/\",\"twitter\":\"https://www.foutwitterrsquare.com/\",\"yelp\":\"https://www.yelp.com/\",\"instagram\":\"https://www.instagram.com/\",\"youtube\":\"https://www.youtube.com/\",\"pinterest\":\"https://www.pinterest.com/\",\"blogRss\":\"https://www.blogRss.com/\",\"googlePlacesId\":\"ChIJJGPdVbQTrjsRGUkefteUeFk\"},\"twilio\":{\"sid\":\"AC_XXXXXXXXXXX\",\"authToken\":\"77_XXXXXXXXXXX\"},\"mailgun\":{\"apiKey\":\"key-XXXXXXXXXXX\",\"domain\":\"replies.yourdomain.com\"},\"snapshotId\":\"XXXXXXXXXXX\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_location",
+            "POST",
+            "/locations/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.search_locations().send().await;
+    server
+        .expect(
+            "search_locations",
+            "GET",
+            "/locations/search",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_location("locationId", value("false")).send().await;
+    server
+        .expect(
+            "delete_location",
+            "DELETE",
+            "/locations/locationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_location("locationId").send().await;
+    server
+        .expect(
+            "get_location",
+            "GET",
+            "/locations/locationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .put_location(
+            "locationId",
+            value(
+                "{\"name\":\"Mark Shoes\",\"phone\":\"+1410039940\",\"companyId\":\"UAXssdawIWAWD\",\"address\":\"4th fleet street\",\"city\":\"New York\",\"state\":\"Illinois\",\"country\":\"US\",\"postalCode\":\"567654\",\"website\":\"https://yourwebsite.com\",\"timezone\":\"US/Central\",\"prospectInfo\":{\"firstName\":\"John\",\"lastName\":\"Doe\",\"email\":\"john.doe@mail.com\"},\"settings\":{\"allowDuplicateContact\":false,\"allowDuplicateOpportunity\":false,\"allowFacebookNameMerge\":false,\"disableContactTimezone\":false},\"social\":{\"facebookUrl\":\"https://www.facebook.com/\",\"googlePlus\":\"https://www.googleplus.com/\",\"linkedIn\":\"https://www.linkedIn.com/\",\"foursquare\":\"https://www.foursquare.com/\",\"twitter\":\"https://www.foutwitterrsquare.com/\",\"yelp\":\"https://www.yelp.com/\",\"instagram\":\"https://www.instagram.com/\",\"youtube\":\"https://www.youtube.com/\",\"pinterest\":\"https://www.pinterest.com/\",\"blogRss\":\"https://www.blogRss.com/\",\"googlePlacesId\":\"ChIJJGPdVbQTrjsRGUkefteUeFk\"},\"twilio\":{\"sid\":\"AC_XXXXXXXXXXX\",\"authToken\":\"77_XXXXXXXXXXX\"},\"mailgun\":{\"apiKey\":\"key-XXXXXXXXXXX\",\"domain\":\"replies.yourdomain.com\"},\"snapshot\":{\"id\":\"XXXXXXXXXXX\",\"override\":false}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "put_location",
+            "PUT",
+            "/locations/locationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_conversation_channel("locationId", value("\"SMS\"")).send().await;
+    server
+        .expect(
+            "get_conversation_channel",
+            "GET",
+            "/locations/locationId/conversationChannels/SMS",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_custom_fields("locationId").send().await;
+    server
+        .expect(
+            "get_custom_fields",
+            "GET",
+            "/locations/locationId/customFields",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_custom_field(
+            "locationId",
+            value(
+                "{\"name\":\"Custom Field\",\"dataType\":\"TEXT\",\"placeholder\":\"Placeholder Text\",\"acceptedFormat\":[\".pdf\",\".docx\",\".jpeg\"],\"isMultipleFile\":false,\"maxNumberOfFiles\":2,\"textBoxListOptions\":[{\"label\":\"First\",\"prefillValue\":\"\"}],\"position\":0,\"model\":\"opportunity\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_custom_field",
+            "POST",
+            "/locations/locationId/customFields",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .upload_file_custom_fields(
+            "locationId",
+            value("{\"id\":\"aWdODOBVOlH1RUFKWQke\",\"maxFiles\":\"15\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "upload_file_custom_fields",
+            "POST",
+            "/locations/locationId/customFields/upload",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_custom_field("locationId", "id").send().await;
+    server
+        .expect(
+            "delete_custom_field",
+            "DELETE",
+            "/locations/locationId/customFields/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_custom_field("locationId", "id").send().await;
+    server
+        .expect(
+            "get_custom_field",
+            "GET",
+            "/locations/locationId/customFields/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_custom_field(
+            "locationId",
+            "id",
+            value(
+                "{\"name\":\"Custom Field\",\"placeholder\":\"Placeholder Text\",\"acceptedFormat\":[\".pdf\",\".docx\",\".jpeg\"],\"isMultipleFile\":false,\"maxNumberOfFiles\":2,\"textBoxListOptions\":[{\"label\":\"First\",\"prefillValue\":\"\"}],\"position\":0,\"model\":\"opportunity\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_custom_field",
+            "PUT",
+            "/locations/locationId/customFields/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_custom_values("locationId").send().await;
+    server
+        .expect(
+            "get_custom_values",
+            "GET",
+            "/locations/locationId/customValues",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_custom_value(
+            "locationId",
+            value("{\"name\":\"Custom Field Name\",\"value\":\"Value\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_custom_value",
+            "POST",
+            "/locations/locationId/customValues",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_custom_value("locationId", "id").send().await;
+    server
+        .expect(
+            "delete_custom_value",
+            "DELETE",
+            "/locations/locationId/customValues/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_custom_value("locationId", "id").send().await;
+    server
+        .expect(
+            "get_custom_value",
+            "GET",
+            "/locations/locationId/customValues/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_custom_value(
+            "locationId",
+            "id",
+            value("{\"name\":\"Custom Field Name\",\"value\":\"Value\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_custom_value",
+            "PUT",
+            "/locations/locationId/customValues/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_location_permissions("locationId").send().await;
+    server
+        .expect(
+            "get_location_permissions",
+            "GET",
+            "/locations/locationId/permissions",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_location_permissions(
+            "locationId",
+            value("{\"permissions\":[\"crm\",\"workflow\"]}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_location_permissions",
+            "PUT",
+            "/locations/locationId/permissions",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_recurring_task(
+            "locationId",
+            value(
+                "{\"title\":\"Task Name\",\"description\":\"Task Description\",\"contactIds\":[\"sx6wyHhbFdRXh302Lunr\"],\"owners\":[\"sx6wyHhbFdRXh302Lunr\"],\"rruleOptions\":{\"intervalType\":\"hourly\",\"interval\":1,\"startDate\":\"2025-07-23T10:00:00.000Z\",\"dueAfterSeconds\":600},\"ignoreTaskCreation\":true}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_recurring_task",
+            "POST",
+            "/locations/locationId/recurring-tasks",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_recurring_task("locationId", "id").send().await;
+    server
+        .expect(
+            "delete_recurring_task",
+            "DELETE",
+            "/locations/locationId/recurring-tasks/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_recurring_task_by_id("locationId", "id").send().await;
+    server
+        .expect(
+            "get_recurring_task_by_id",
+            "GET",
+            "/locations/locationId/recurring-tasks/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_recurring_task(
+            "locationId",
+            "id",
+            value(
+                "{\"title\":\"Task Name\",\"description\":\"Task Description\",\"contactIds\":[\"sx6wyHhbFdRXh302Lunr\"],\"owners\":[\"sx6wyHhbFdRXh302Lunr\"],\"rruleOptions\":{\"intervalType\":\"hourly\",\"interval\":1,\"startDate\":\"2025-07-23T10:00:00.000Z\",\"dueAfterSeconds\":600},\"ignoreTaskCreation\":true}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_recurring_task",
+            "PUT",
+            "/locations/locationId/recurring-tasks/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_location_tags("locationId").send().await;
+    server
+        .expect(
+            "get_location_tags",
+            "GET",
+            "/locations/locationId/tags",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.create_tag("locationId", value("{\"name\":\"Tag\"}")).send().await;
+    server
+        .expect(
+            "create_tag",
+            "POST",
+            "/locations/locationId/tags",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_tag("locationId", "tagId").send().await;
+    server
+        .expect(
+            "delete_tag",
+            "DELETE",
+            "/locations/locationId/tags/tagId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_tag_by_id("locationId", "tagId").send().await;
+    server
+        .expect(
+            "get_tag_by_id",
+            "GET",
+            "/locations/locationId/tags/tagId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_tag("locationId", "tagId", value("{\"name\":\"Tag\"}"))
+        .send()
+        .await;
+    server
+        .expect(
+            "update_tag",
+            "PUT",
+            "/locations/locationId/tags/tagId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .task_search(
+            "locationId",
+            value(
+                "{\"contactId\":[\"dSMo5jnqkJyh8YeGXM7k\",\"j5WESpmRj816VtyUuWwh\"],\"completed\":true,\"assignedTo\":[\"0004Mtfsd11SBU1mBPgd\"],\"query\":\"Task Name\",\"limit\":10,\"skip\":10,\"businessId\":\"6348240b98722079e5417332\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "task_search",
+            "POST",
+            "/locations/locationId/tasks/search",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_all_or_email_sms_templates("locationId", "originId").send().await;
+    server
+        .expect(
+            "get_all_or_email_sms_templates",
+            "GET",
+            "/locations/locationId/templates",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_an_email_sms_template("locationId", "id").send().await;
+    server
+        .expect(
+            "delete_an_email_sms_template",
+            "DELETE",
+            "/locations/locationId/templates/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_timezones("locationId").send().await;
+    server
+        .expect(
+            "get_timezones",
+            "GET",
+            "/locations/locationId/timezones",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn marketplace_v3() {
+    let server = Server::start().await;
+    let api = ghl_marketplace_v3::MarketplaceV3Client::new(server.client());
+    let _ = api
+        .uninstall_application(
+            "appId",
+            value(
+                "{\"companyId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"reason\":\"Application is not working as expected\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "uninstall_application",
+            "DELETE",
+            "/marketplace/app/appId/installations",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_installer_details("appId").send().await;
+    server
+        .expect(
+            "get_installer_details",
+            "GET",
+            "/marketplace/app/appId/installations",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_rebilling_config_for_app("appId", "locationId").send().await;
+    server
+        .expect(
+            "get_rebilling_config_for_app",
+            "GET",
+            "/marketplace/app/appId/rebilling-config/location/locationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_charges().send().await;
+    server
+        .expect(
+            "get_charges",
+            "GET",
+            "/marketplace/billing/charges",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .charge(
+            value(
+                "{\"appId\":\"6578278e879ad2646715ba9c\",\"meterId\":\"680b97022b4a34420f5f9b93\",\"eventId\":\"evt_abc123\",\"userId\":\"user_abc123\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"companyId\":\"company_abc123\",\"description\":\"Charge for sending 10 SMS messages\",\"price\":0.01,\"units\":10,\"eventTime\":\"2025-03-26T00:00:000Z\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "charge",
+            "POST",
+            "/marketplace/billing/charges",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.has_funds().send().await;
+    server
+        .expect(
+            "has_funds",
+            "GET",
+            "/marketplace/billing/charges/has-funds",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_charge("chargeId").send().await;
+    server
+        .expect(
+            "delete_charge",
+            "DELETE",
+            "/marketplace/billing/charges/chargeId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_specific_charge("chargeId").send().await;
+    server
+        .expect(
+            "get_specific_charge",
+            "GET",
+            "/marketplace/billing/charges/chargeId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .migrate_connection(
+            value(
+                "{\"type\":\"oauth2\",\"locationId\":\"location_12345\",\"appId\":\"507f1f77bcf86cd799439011\",\"appVersionId\":\"507f1f77bcf86cd799439012\",\"accountId\":\"my-connection-identifier\",\"apiKey\":\"sk_test_1234567890\",\"basicCredentials\":{\"email\":\"user@example.com\",\"password\":\"p@ssw0rd\"},\"accessToken\":\"ya29.a0AfH6SMBx...\",\"refreshToken\":\"1//0gHq5F...\",\"expiryIn\":3600000,\"expiryAt\":1735689600000,\"scopes\":[\"contacts.readonly\",\"contacts.write\"],\"displayName\":\"My Connection Display Name\",\"isDefault\":false}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "migrate_connection",
+            "POST",
+            "/marketplace/external-auth/migration",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn medias_v3() {
+    let server = Server::start().await;
+    let api = ghl_medias_v3::MediasV3Client::new(server.client());
+    let _ = api
+        .bulk_delete_media_objects(
+            value(
+                "{\"filesToBeDeleted\":[{\"_id\":\"686f630df0d3166d68fbcec2\"}],\"altType\":\"location\",\"altId\":\"sx6wyHhbFdRXh302LLNR\",\"status\":\"deleted\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "bulk_delete_media_objects",
+            "PUT",
+            "/medias/delete-files",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fetch_media_content(
+            "sortBy",
+            "sortOrder",
+            "type",
+            value("\"location\""),
+            "altId",
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fetch_media_content",
+            "GET",
+            "/medias/files",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_media_folder(
+            value(
+                "{\"altId\":\"sx6wyHhbFdRXh302LLNR\",\"altType\":\"location\",\"name\":\"New Folder\",\"parentId\":\"64af50c42d567a3b4f5989e0\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_media_folder",
+            "POST",
+            "/medias/folder",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .bulk_update_media_objects(
+            value(
+                "{\"altId\":\"sx6wyHhbFdRXh302LLNR\",\"altType\":\"location\",\"filesToBeUpdated\":[{\"id\":\"686f9817f0d3165be9fbcef6\",\"name\":\"Updated File Name.pdf\"}]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "bulk_update_media_objects",
+            "PUT",
+            "/medias/update-files",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.upload_media_content(value("{}")).send().await;
+    server
+        .expect(
+            "upload_media_content",
+            "POST",
+            "/medias/upload-file",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_media_content("id", value("\"location\""), "altId").send().await;
+    server
+        .expect(
+            "delete_media_content",
+            "DELETE",
+            "/medias/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_media_object(
+            "id",
+            value(
+                "{\"name\":\"Updated File Name.pdf\",\"altType\":\"location\",\"altId\":\"sx6wyHhbFdRXh302LLNR\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_media_object",
+            "POST",
+            "/medias/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn oauth_v3() {
+    let server = Server::start().await;
+    let api = ghl_oauth_v3::OauthV3Client::new(server.client());
+    let _ = api.get_installed_location("companyId", "appId").send().await;
+    server
+        .expect(
+            "get_installed_location",
+            "GET",
+            "/oauth/installed-locations",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_location_access_token(
+            value(
+                "{\"companyId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"locationId\":\"l1C08ntBrFjLS0elLIYU\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "get_location_access_token",
+            "POST",
+            "/oauth/location-token",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_access_token(
+            value(
+                "{\"clientId\":\"6578278e879ad2646715ba9c\",\"clientSecret\":\"ab12dc0ae1234a7898f9ff06d4f69gh\",\"grantType\":\"authorization_code\",\"code\":\"ab12dc0ae1234a7898f9ff06d4f69gh\",\"refreshToken\":\"xy34dc0ae1234a4858f9ff06d4f66ba\",\"userType\":\"Location\",\"redirectUri\":\"https://myapp.com/oauth/callback/crm\"}",
+            ),
+        )
+        .send()
+        .await;
+    server.expect("get_access_token", "POST", "/oauth/token", "v3", None, &[]).await;
+}
+
+#[tokio::test]
+async fn objects_v3() {
+    let server = Server::start().await;
+    let api = ghl_objects_v3::ObjectsV3Client::new(server.client());
+    let _ = api.get_object_by_location_id("locationId").send().await;
+    server
+        .expect(
+            "get_object_by_location_id",
+            "GET",
+            "/objects/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_custom_object_schema(
+            value(
+                "{\"labels\":{\"singular\":\"Pet\",\"plural\":\"Pets\"},\"key\":\"custom_objects.pet\",\"description\":\"These are non vaccinated pets\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"primaryDisplayPropertyDetails\":{\"key\":\"custom_objects.pet.name\",\"name\":\"Pet name\",\"dataType\":\"TEXT\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_custom_object_schema",
+            "POST",
+            "/objects/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_object_schema_by_key("key", "locationId").send().await;
+    server
+        .expect(
+            "get_object_schema_by_key",
+            "GET",
+            "/objects/key",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_custom_object(
+            "key",
+            value(
+                "{\"labels\":{\"singular\":\"Pet\",\"plural\":\"Pets\"},\"description\":\"These are non vaccinated pets\",\"locationId\":\"632c34b4c9b7da3358ac9891\",\"searchableProperties\":[\"custom_objects.mad.mad\",\"custom_objects.mad.record_1\",\"custom_objects.mad.nn\"]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_custom_object",
+            "PUT",
+            "/objects/key",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.create_object_record("schemaKey", value("null")).send().await;
+    server
+        .expect(
+            "create_object_record",
+            "POST",
+            "/objects/schemaKey/records",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .search_object_records(
+            "schemaKey",
+            value(
+                "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"page\":1,\"pageLimit\":10,\"query\":\"Buddy\",\"searchAfter\":[\"sx6wyHhbFdRXh302Lunr\",\"sx6wyHhbFdRXh302Lunr\"]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "search_object_records",
+            "POST",
+            "/objects/schemaKey/records/search",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_object_record("schemaKey", "id").send().await;
+    server
+        .expect(
+            "delete_object_record",
+            "DELETE",
+            "/objects/schemaKey/records/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_record_by_id("schemaKey", "id").send().await;
+    server
+        .expect(
+            "get_record_by_id",
+            "GET",
+            "/objects/schemaKey/records/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_object_record("schemaKey", "id", "locationId", value("null"))
+        .send()
+        .await;
+    server
+        .expect(
+            "update_object_record",
+            "PUT",
+            "/objects/schemaKey/records/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn opportunities_v3() {
+    let server = Server::start().await;
+    let api = ghl_opportunities_v3::OpportunitiesV3Client::new(server.client());
+    let _ = api
+        .create_opportunity(
+            value(
+                "{\"pipelineId\":\"VDm7RPYC2GLUvdpKmBfC\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"First Opps\",\"pipelineStageId\":\"7915dedc-8f18-44d5-8bc3-77c04e994a10\",\"status\":\"open\",\"contactId\":\"mTkSCb1UBjb5tk4OvB69\",\"monetaryValue\":220,\"forecastExpectedCloseDate\":\"2026-04-23\",\"forecastProbability\":20,\"assignedTo\":\"082goXVW3lIExEQPOnd3\",\"customFields\":[{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"fieldValue\":\"9039160788\"}]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_opportunity",
+            "POST",
+            "/opportunities/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_lost_reason("locationId").send().await;
+    server
+        .expect(
+            "get_lost_reason",
+            "GET",
+            "/opportunities/lost-reason",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_pipelines("locationId").send().await;
+    server
+        .expect(
+            "get_pipelines",
+            "GET",
+            "/opportunities/pipelines",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.search_opportunity("locationId").send().await;
+    server
+        .expect(
+            "search_opportunity",
+            "GET",
+            "/opportunities/search",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .search_opportunities_advanced(
+            value(
+                "{\"locationId\":\"i2SpAtBVHSVea1sL6oah\",\"query\":\"john@deo.com\",\"limit\":20,\"page\":0,\"searchAfter\":[],\"additionalDetails\":{\"notes\":false,\"tasks\":false,\"calendarEvents\":false,\"unReadConversations\":false}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "search_opportunities_advanced",
+            "POST",
+            "/opportunities/search",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .upsert_opportunity(
+            value(
+                "{\"id\":\"yWQobCRIhRguQtD2llvk\",\"pipelineId\":\"bCkKGpDsyPP4peuKowkG\",\"locationId\":\"CLu7BaljjqrEjBGKTNNe\",\"followers\":[],\"isRemoveAllFollowers\":true,\"followersActionType\":\"add\",\"name\":\"opportunity name\",\"status\":\"open\",\"pipelineStageId\":\"7915dedc-8f18-44d5-8bc3-77c04e994a10\",\"monetaryValue\":220,\"forecastExpectedCloseDate\":\"2026-04-23\",\"forecastProbability\":20,\"assignedTo\":\"082goXVW3lIExEQPOnd3\",\"lostReasonId\":\"CLu7BaljjqrEjBGKTNNe\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "upsert_opportunity",
+            "POST",
+            "/opportunities/upsert",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_opportunity("id").send().await;
+    server
+        .expect(
+            "delete_opportunity",
+            "DELETE",
+            "/opportunities/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_opportunity("id").send().await;
+    server
+        .expect(
+            "get_opportunity",
+            "GET",
+            "/opportunities/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_opportunity(
+            "id",
+            value(
+                "{\"pipelineId\":\"bCkKGpDsyPP4peuKowkG\",\"name\":\"First Opps\",\"pipelineStageId\":\"7915dedc-8f18-44d5-8bc3-77c04e994a10\",\"status\":\"open\",\"monetaryValue\":220,\"forecastExpectedCloseDate\":\"2026-04-23\",\"forecastProbability\":20,\"assignedTo\":\"082goXVW3lIExEQPOnd3\",\"customFields\":[{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"fieldValue\":\"9039160788\"}]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_opportunity",
+            "PUT",
+            "/opportunities/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .remove_followers_opportunity(
+            "id",
+            value("{\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"sx6wyHhbFdRXh302Lunr\"]}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "remove_followers_opportunity",
+            "DELETE",
+            "/opportunities/id/followers",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .add_followers_opportunity(
+            "id",
+            value("{\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"sx6wyHhbFdRXh302Lunr\"]}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "add_followers_opportunity",
+            "POST",
+            "/opportunities/id/followers",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_opportunity_status(
+            "id",
+            value("{\"status\":\"open\",\"lostReasonId\":\"CLu7BaljjqrEjBGKTNNe\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_opportunity_status",
+            "PUT",
+            "/opportunities/id/status",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn payments_v3() {
+    let server = Server::start().await;
+    let api = ghl_payments_v3::PaymentsV3Client::new(server.client());
+    let _ = api
+        .delete_coupon(
+            value(
+                "{\"altId\":\"BQdAwxa0ky1iK2sstLGJ\",\"altType\":\"location\",\"id\":\"6241712be68f7a98102ba272\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "delete_coupon",
+            "DELETE",
+            "/payments/coupon",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_coupon("altId", value("\"location\""), "id", "code").send().await;
+    server
+        .expect(
+            "get_coupon",
+            "GET",
+            "/payments/coupon",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_coupon(
+            value(
+                "{\"altId\":\"BQdAwxa0ky1iK2sstLGJ\",\"altType\":\"location\",\"name\":\"New Year Sale\",\"code\":\"LEVELUPDAY2022\",\"discountType\":\"amount\",\"discountValue\":10,\"startDate\":\"2023-01-01T22:45:00.000Z\",\"endDate\":\"2023-01-31T22:45:00.000Z\",\"usageLimit\":10,\"productIds\":[\"6241712be68f7a98102ba272\"],\"priceIds\":[\"6241712be68f7a98102ba272\"],\"variantIds\":[\"6241712be68f7a98102ba272\"],\"applyToFuturePayments\":true,\"applyToFuturePaymentsConfig\":{\"type\":\"forever | fixed\",\"duration\":5,\"durationType\":\"months\"},\"limitPerCustomer\":true}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_coupon",
+            "POST",
+            "/payments/coupon",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_coupon(
+            value(
+                "{\"altId\":\"BQdAwxa0ky1iK2sstLGJ\",\"altType\":\"location\",\"name\":\"New Year Sale\",\"code\":\"LEVELUPDAY2022\",\"discountType\":\"amount\",\"discountValue\":10,\"startDate\":\"2023-01-01T22:45:00.000Z\",\"endDate\":\"2023-01-31T22:45:00.000Z\",\"usageLimit\":10,\"productIds\":[\"6241712be68f7a98102ba272\"],\"priceIds\":[\"6241712be68f7a98102ba272\"],\"variantIds\":[\"6241712be68f7a98102ba272\"],\"applyToFuturePayments\":true,\"applyToFuturePaymentsConfig\":{\"type\":\"forever | fixed\",\"duration\":5,\"durationType\":\"months\"},\"limitPerCustomer\":true,\"id\":\"6241712be68f7a98102ba272\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_coupon",
+            "PUT",
+            "/payments/coupon",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.list_coupons("altId", value("\"location\"")).send().await;
+    server
+        .expect(
+            "list_coupons",
+            "GET",
+            "/payments/coupon/list",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .custom_provider_marketplace_app_update_capabilities(
+            value(
+                "{\"supportsSubscriptionSchedules\":true,\"companyId\":\"Yjnwuduw83e8x30sm0\",\"locationId\":\"Yjnwuduw83e8x30sm0\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "custom_provider_marketplace_app_update_capabilities",
+            "PUT",
+            "/payments/custom-provider/capabilities",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.fetch_config("locationId").send().await;
+    server
+        .expect(
+            "fetch_config",
+            "GET",
+            "/payments/custom-provider/connect",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_config(
+            "locationId",
+            value(
+                "{\"live\":{\"apiKey\":\"y5ZQxryRFXZHvUJZdLeXXXXX\",\"publishableKey\":\"rzp_test_zPRoVMLOa0XXXX\"},\"test\":{\"apiKey\":\"y5ZQxryRFXZHvUJZdLeXXXXX\",\"publishableKey\":\"rzp_test_zPRoVMLOa0XXXX\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_config",
+            "POST",
+            "/payments/custom-provider/connect",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .disconnect_config("locationId", value("{\"liveMode\":false}"))
+        .send()
+        .await;
+    server
+        .expect(
+            "disconnect_config",
+            "POST",
+            "/payments/custom-provider/disconnect",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_integration("locationId").send().await;
+    server
+        .expect(
+            "delete_integration",
+            "DELETE",
+            "/payments/custom-provider/provider",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_integration(
+            "locationId",
+            value(
+                "{\"name\":\"Company Paypal Integration\",\"description\":\"This payment gateway supports payments in India via UPI, Net banking, cards and wallets.\",\"paymentsUrl\":\"https://testpayment.paypal.com\",\"queryUrl\":\"https://testsubscription.paypal.com\",\"imageUrl\":\"https://testsubscription.paypal.com\",\"supportsSubscriptionSchedule\":true}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_integration",
+            "POST",
+            "/payments/custom-provider/provider",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.list_integration_providers("altId", value("\"location\"")).send().await;
+    server
+        .expect(
+            "list_integration_providers",
+            "GET",
+            "/payments/integrations/provider/whitelabel",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_integration_provider(
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"uniqueName\":\"easy-direct\",\"title\":\"Title\",\"provider\":\"authorize-net\",\"description\":\"Description\",\"imageUrl\":\"https://example.com/image.jpg\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_integration_provider",
+            "POST",
+            "/payments/integrations/provider/whitelabel",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.list_orders("altId").send().await;
+    server
+        .expect(
+            "list_orders",
+            "GET",
+            "/payments/orders",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_order_by_id("orderId", "altId").send().await;
+    server
+        .expect(
+            "get_order_by_id",
+            "GET",
+            "/payments/orders/orderId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .list_order_fulfillment("orderId", "altId", value("\"location\""))
+        .send()
+        .await;
+    server
+        .expect(
+            "list_order_fulfillment",
+            "GET",
+            "/payments/orders/orderId/fulfillments",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_order_fulfillment(
+            "orderId",
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"trackings\":[{\"trackingNumber\":\"40012345678\",\"shippingCarrier\":\"FedEx\",\"trackingUrl\":\"https://www.fedex.com/wtrk/track/?trknbr=40012345678\"}],\"items\":[{\"priceId\":\"6578278e879ad2646715ba9c\",\"qty\":1}],\"notifyCustomer\":true}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_order_fulfillment",
+            "POST",
+            "/payments/orders/orderId/fulfillments",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.list_order_notes("orderId", "altId", value("\"location\"")).send().await;
+    server
+        .expect(
+            "list_order_notes",
+            "GET",
+            "/payments/orders/orderId/notes",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .record_order_payment(
+            "orderId",
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"mode\":\"card\",\"card\":{\"type\":\"mastercard\",\"last4\":\"1234\"},\"cheque\":{\"number\":\"129-129-129-912\"},\"notes\":\"This was a direct payment\",\"amount\":100}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "record_order_payment",
+            "POST",
+            "/payments/orders/orderId/record-payment",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.list_subscriptions("altId", value("\"location\"")).send().await;
+    server
+        .expect(
+            "list_subscriptions",
+            "GET",
+            "/payments/subscriptions",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_subscription_by_id("subscriptionId", "altId", value("\"location\""))
+        .send()
+        .await;
+    server
+        .expect(
+            "get_subscription_by_id",
+            "GET",
+            "/payments/subscriptions/subscriptionId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.list_transactions("altId", "altType").send().await;
+    server
+        .expect(
+            "list_transactions",
+            "GET",
+            "/payments/transactions",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_transaction_by_id("transactionId", "altId", "altType").send().await;
+    server
+        .expect(
+            "get_transaction_by_id",
+            "GET",
+            "/payments/transactions/transactionId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn phone_system_v3() {
+    let server = Server::start().await;
+    let api = ghl_phone_system_v3::PhoneSystemV3Client::new(server.client());
+    let _ = api.get_number_pool_list("locationId").send().await;
+    server
+        .expect(
+            "get_number_pool_list",
+            "GET",
+            "/phone-system/number-pools",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.active_numbers("locationId").send().await;
+    server
+        .expect(
+            "active_numbers",
+            "GET",
+            "/phone-system/numbers/location/locationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .list_available_numbers_for_a_country(
+            "locationId",
+            "firstPart",
+            "lastPart",
+            "anywhere",
+            value("[]"),
+            value("false"),
+            value("false"),
+            value("false"),
+            "countryCode",
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "list_available_numbers_for_a_country",
+            "GET",
+            "/phone-system/numbers/location/locationId/available",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .purchase_number_for_location(
+            "locationId",
+            value(
+                "{\"phoneNumber\":\"830236932\",\"addressSid\":\"ADXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\",\"bundleSid\":\"BUXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\",\"countryCode\":\"US\",\"numberType\":\"local\",\"paymentIntentId\":\"pi_3Oxxxxxxxxxxxxxxxxxxxx\",\"stripeAccountId\":\"acct_1Oxxxxxxxxxxxxxxxx\",\"paymentMethodId\":\"pm_1Oxxxxxxxxxxxxxxxx\",\"locality\":\"Austin\",\"region\":\"TX\",\"fingerprintId\":\"purchase-req-abc-123\",\"skipLocationKYC\":false}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "purchase_number_for_location",
+            "POST",
+            "/phone-system/numbers/location/locationId/purchase",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn products_v3() {
+    let server = Server::start().await;
+    let api = ghl_products_v3::ProductsV3Client::new(server.client());
+    let _ = api.list_invoices("locationId").send().await;
+    server
+        .expect(
+            "list_invoices",
+            "GET",
+            "/products/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_product(
+            value(
+                "{\"name\":\"Awesome Product\",\"locationId\":\"3SwdhCsvxI8Au3KsPJt6\",\"description\":\"Product description goes here.\",\"productType\":\"DIGITAL\",\"image\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png\",\"statementDescriptor\":\"abcde\",\"availableInStore\":true,\"medias\":[{\"id\":\"fzrgusiuu0m\",\"title\":\"1dd7dcd0-e71d-4cf7-a06b-6d47723d6a29.png\",\"url\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/sample.png\",\"type\":\"image\",\"isFeatured\":true}],\"variants\":[{\"id\":\"38s63qmxfr4\",\"name\":\"Size\",\"options\":[{\"id\":\"h4z7u0im2q8\",\"name\":\"XL\"}]}],\"collectionIds\":[\"65d71377c326ea78e1c47df5\",\"65d71377c326ea78e1c47d34\"],\"isTaxesEnabled\":true,\"taxes\":[\"654492a4e6bef380114de15a\"],\"automaticTaxCategoryId\":\"65d71377c326ea78e1c47df5\",\"isLabelEnabled\":true,\"label\":{\"title\":\"Featured\",\"startDate\":\"2024-06-26T05:43:35.000Z\",\"endDate\":\"2024-06-30T05:43:39.000Z\"},\"slug\":\"awesome-product\",\"seo\":{\"title\":\"Best Sellers\",\"description\":\"Collections where all the best products are available\"},\"taxInclusive\":true}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_product",
+            "POST",
+            "/products/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .bulk_update(
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"type\":\"bulk-update-price\",\"productIds\":[\"5f8d0d55b54764421b7156c1\"],\"filters\":{\"collectionIds\":[\"5f8d0d55b54764421b7156c1\",\"5f8d0d55b54764421b7156c2\"],\"productType\":\"one-time\",\"availableInStore\":true,\"search\":\"blue t-shirt\"},\"price\":{\"type\":\"INCREASE_BY_AMOUNT\",\"value\":100,\"roundToWhole\":true},\"compareAtPrice\":{\"type\":\"INCREASE_BY_AMOUNT\",\"value\":100,\"roundToWhole\":true},\"currency\":\"USD\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "bulk_update",
+            "POST",
+            "/products/bulk-update",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .bulk_edit(
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"products\":[{\"_id\":\"64a1b2c3d4e5f67890123456\",\"name\":\"Premium Product\",\"description\":\"A high-quality premium product with excellent features and durability\",\"image\":\"https://example.com/product-image.jpg\",\"availableInStore\":true,\"prices\":[{\"_id\":\"64a1b2c3d4e5f67890123456\",\"name\":\"Standard Plan\",\"amount\":99.99,\"currency\":\"USD\",\"compareAtPrice\":129.99,\"availableQuantity\":100,\"trackInventory\":true,\"allowOutOfStockPurchases\":false,\"sku\":\"SKU-001\",\"trialPeriod\":7,\"totalCycles\":12,\"setupFee\":25,\"shippingOptions\":{\"weight\":{\"value\":10,\"unit\":\"kg\"},\"dimensions\":{\"height\":10,\"width\":10,\"length\":10,\"unit\":\"cm\"}},\"recurring\":{\"interval\":\"day\",\"intervalCount\":1}}],\"collectionIds\":[\"64a1b2c3d4e5f67890123458\",\"64a1b2c3d4e5f67890123459\"],\"isLabelEnabled\":true,\"isTaxesEnabled\":true,\"seo\":{\"title\":\"Best Sellers\",\"description\":\"Collections where all the best products are available\"},\"slug\":\"premium-product\",\"automaticTaxCategoryId\":\"64a1b2c3d4e5f67890123460\",\"taxInclusive\":false}]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "bulk_edit",
+            "POST",
+            "/products/bulk-update/edit",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_product_collection("altId", value("\"location\"")).send().await;
+    server
+        .expect(
+            "get_product_collection",
+            "GET",
+            "/products/collections",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_product_collection(
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"LOCATION\",\"collectionId\":\"66057f9d28536eae584ec047\",\"name\":\"Best Sellers\",\"slug\":\"best-sellers\",\"image\":\"http://example.com/watermark.png\",\"seo\":{\"title\":\"Best Sellers\",\"description\":\"Collections where all the best products are available\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_product_collection",
+            "POST",
+            "/products/collections",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .delete_product_collection("collectionId", "altId", value("\"location\""))
+        .send()
+        .await;
+    server
+        .expect(
+            "delete_product_collection",
+            "DELETE",
+            "/products/collections/collectionId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_product_collection_id("collectionId", "altId").send().await;
+    server
+        .expect(
+            "get_product_collection_id",
+            "GET",
+            "/products/collections/collectionId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_product_collection(
+            "collectionId",
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"LOCATION\",\"name\":\"Best Sellers\",\"slug\":\"best-sellers\",\"image\":\"http://example.com/watermark.png\",\"seo\":{\"title\":\"Best Sellers\",\"description\":\"Collections where all the best products are available\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_product_collection",
+            "PUT",
+            "/products/collections/collectionId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_list_inventory("altId", value("\"location\"")).send().await;
+    server
+        .expect(
+            "get_list_inventory",
+            "GET",
+            "/products/inventory",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_inventory(
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"items\":[{\"priceId\":\"5e9f8f8f8f8f8f8f8f8f8f8\",\"availableQuantity\":10,\"allowOutOfStockPurchases\":false}]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_inventory",
+            "POST",
+            "/products/inventory",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_product_reviews("altId", value("\"location\"")).send().await;
+    server
+        .expect(
+            "get_product_reviews",
+            "GET",
+            "/products/reviews",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .bulk_update_product_review(
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"reviews\":[{\"reviewId\":\"6578278e879ad2646715ba9c\",\"productId\":\"6578278e879ad2646715ba9d\",\"storeId\":\"a1b2c3d4e5f6g7h8i9j0k1l2\"}],\"status\":\"approved\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "bulk_update_product_review",
+            "POST",
+            "/products/reviews/bulk-update",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_reviews_count("altId", value("\"location\"")).send().await;
+    server
+        .expect(
+            "get_reviews_count",
+            "GET",
+            "/products/reviews/count",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .delete_product_review("reviewId", "altId", value("\"location\""), "productId")
+        .send()
+        .await;
+    server
+        .expect(
+            "delete_product_review",
+            "DELETE",
+            "/products/reviews/reviewId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_product_review(
+            "reviewId",
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"productId\":\"6578278e879ad2646715ba9c\",\"status\":\"approved\",\"reply\":[{\"headline\":\"Amazing product with great quality\",\"comment\":\"This product exceeded my expectations in terms of quality and performance. Highly recommended!\",\"user\":{\"name\":\"John Doe\",\"email\":\"example@example.com\",\"phone\":\"+1-555-555-5555\",\"isCustomer\":true}}],\"headline\":\"Amazing product with great quality\",\"detail\":\"The product is for sure a must and recommended buy\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_product_review",
+            "PUT",
+            "/products/reviews/reviewId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_store_status(
+            "storeId",
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"action\":\"include\",\"productIds\":[\"productId1\",\"productId2\"]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_store_status",
+            "POST",
+            "/products/store/storeId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_display_priority(
+            "storeId",
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"products\":[]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_display_priority",
+            "POST",
+            "/products/store/storeId/priority",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_product_store_stats("storeId", "altId", value("\"location\""))
+        .send()
+        .await;
+    server
+        .expect(
+            "get_product_store_stats",
+            "GET",
+            "/products/store/storeId/stats",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_product_by_id("productId", "locationId").send().await;
+    server
+        .expect(
+            "delete_product_by_id",
+            "DELETE",
+            "/products/productId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_product_by_id("productId", "locationId").send().await;
+    server
+        .expect(
+            "get_product_by_id",
+            "GET",
+            "/products/productId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_product_by_id(
+            "productId",
+            value(
+                "{\"name\":\"Awesome Product\",\"locationId\":\"3SwdhCsvxI8Au3KsPJt6\",\"description\":\"Product description goes here.\",\"productType\":\"DIGITAL\",\"image\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/65af8d5df88bdb4b1022ee90.png\",\"statementDescriptor\":\"abcde\",\"availableInStore\":true,\"medias\":[{\"id\":\"fzrgusiuu0m\",\"title\":\"1dd7dcd0-e71d-4cf7-a06b-6d47723d6a29.png\",\"url\":\"https://storage.googleapis.com/ghl-test/3SwdhCsvxI8Au3KsPJt6/media/sample.png\",\"type\":\"image\",\"isFeatured\":true}],\"variants\":[{\"id\":\"38s63qmxfr4\",\"name\":\"Size\",\"options\":[{\"id\":\"h4z7u0im2q8\",\"name\":\"XL\"}]}],\"collectionIds\":[\"65d71377c326ea78e1c47df5\",\"65d71377c326ea78e1c47d34\"],\"isTaxesEnabled\":true,\"taxes\":[\"654492a4e6bef380114de15a\"],\"automaticTaxCategoryId\":\"65d71377c326ea78e1c47df5\",\"isLabelEnabled\":true,\"label\":{\"title\":\"Featured\",\"startDate\":\"2024-06-26T05:43:35.000Z\",\"endDate\":\"2024-06-30T05:43:39.000Z\"},\"slug\":\"awesome-product\",\"seo\":{\"title\":\"Best Sellers\",\"description\":\"Collections where all the best products are available\"},\"taxInclusive\":true}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_product_by_id",
+            "PUT",
+            "/products/productId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.list_prices_for_product("productId", "locationId").send().await;
+    server
+        .expect(
+            "list_prices_for_product",
+            "GET",
+            "/products/productId/price",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_price_for_product(
+            "productId",
+            value(
+                "{\"name\":\"Price Name\",\"type\":\"one_time\",\"currency\":\"USD\",\"amount\":99.99,\"recurring\":{\"interval\":\"day\",\"intervalCount\":1},\"membershipOffers\":[{\"label\":\"top_50\",\"value\":\"50\",\"_id\":\"655b33aa2209e60b6adb87a7\"}],\"trialPeriod\":7,\"totalCycles\":12,\"setupFee\":10.99,\"variantOptionIds\":[\"option_id_1\",\"option_id_2\"],\"compareAtPrice\":19.99,\"locationId\":\"6578278e879ad2646715ba9c\",\"userId\":\"6578278e879ad2646715ba9c\",\"meta\":{\"source\":\"stripe\",\"sourceId\":\"123\",\"stripePriceId\":\"price_123\",\"internalSource\":\"agency_plan\"},\"trackInventory\":true,\"availableQuantity\":5,\"allowOutOfStockPurchases\":true,\"sku\":\"sku_123\",\"shippingOptions\":{\"weight\":{\"value\":10,\"unit\":\"kg\"},\"dimensions\":{\"height\":10,\"width\":10,\"length\":10,\"unit\":\"cm\"}},\"isDigitalProduct\":true}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_price_for_product",
+            "POST",
+            "/products/productId/price",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .delete_price_by_id_for_product("productId", "priceId", "locationId")
+        .send()
+        .await;
+    server
+        .expect(
+            "delete_price_by_id_for_product",
+            "DELETE",
+            "/products/productId/price/priceId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_price_by_id_for_product("productId", "priceId", "locationId")
+        .send()
+        .await;
+    server
+        .expect(
+            "get_price_by_id_for_product",
+            "GET",
+            "/products/productId/price/priceId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_price_by_id_for_product(
+            "productId",
+            "priceId",
+            value(
+                "{\"name\":\"Price Name\",\"type\":\"one_time\",\"currency\":\"USD\",\"amount\":99.99,\"recurring\":{\"interval\":\"day\",\"intervalCount\":1},\"membershipOffers\":[{\"label\":\"top_50\",\"value\":\"50\",\"_id\":\"655b33aa2209e60b6adb87a7\"}],\"trialPeriod\":7,\"totalCycles\":12,\"setupFee\":10.99,\"variantOptionIds\":[\"option_id_1\",\"option_id_2\"],\"compareAtPrice\":19.99,\"locationId\":\"6578278e879ad2646715ba9c\",\"userId\":\"6578278e879ad2646715ba9c\",\"meta\":{\"source\":\"stripe\",\"sourceId\":\"123\",\"stripePriceId\":\"price_123\",\"internalSource\":\"agency_plan\"},\"trackInventory\":true,\"availableQuantity\":5,\"allowOutOfStockPurchases\":true,\"sku\":\"sku_123\",\"shippingOptions\":{\"weight\":{\"value\":10,\"unit\":\"kg\"},\"dimensions\":{\"height\":10,\"width\":10,\"length\":10,\"unit\":\"cm\"}},\"isDigitalProduct\":true}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_price_by_id_for_product",
+            "PUT",
+            "/products/productId/price/priceId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn proposals_v3() {
+    let server = Server::start().await;
+    let api = ghl_proposals_v3::ProposalsV3Client::new(server.client());
+    let _ = api.list_documents_contracts("locationId").send().await;
+    server
+        .expect(
+            "list_documents_contracts",
+            "GET",
+            "/proposals/document",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .send_documents_contracts(
+            value(
+                "{\"locationId\":\"hTlkh7t8gujsahgg93\",\"documentId\":\"hTlkh7t8gujsahgg93\",\"documentName\":\"new Document\",\"medium\":\"email\",\"ccRecipients\":[{\"id\":\"u240JcS0E5qE0ziHnwMm\",\"email\":\"jim@gmail.com\",\"imageUrl\":\"\",\"contactName\":\"Jim Anton\",\"firstName\":\"Jim\",\"lastName\":\"Anton\"}],\"notificationSettings\":{\"sender\":{\"fromName\":\"\",\"fromEmail\":\"\"},\"receive\":{\"subject\":\"\",\"templateId\":\"\"}},\"sentBy\":\"1234567890\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "send_documents_contracts",
+            "POST",
+            "/proposals/document/send",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.list_documents_contracts_templates("locationId").send().await;
+    server
+        .expect(
+            "list_documents_contracts_templates",
+            "GET",
+            "/proposals/templates",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .send_documents_contracts_template(
+            value(
+                "{\"templateId\":\"hTlkh7t8gujsahgg93\",\"userId\":\"hTlkh7t8gujsahgg93\",\"sendDocument\":true,\"locationId\":\"hTlkh7t8gujsahgg93\",\"contactId\":\"hTlkh7t8gujsahgg93\",\"opportunityId\":\"hTlkh7t8gujsahgg93\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "send_documents_contracts_template",
+            "POST",
+            "/proposals/templates/send",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+#[allow(deprecated)]
+async fn saas_v3() {
+    let server = Server::start().await;
+    let api = ghl_saas_v3::SaasV3Client::new(server.client());
+    let _ = api.get_agency_plans_deprecated("companyId").send().await;
+    server
+        .expect(
+            "get_agency_plans_deprecated",
+            "GET",
+            "/saas-api/public-api/agency-plans/companyId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .bulk_disable_saas_deprecated(
+            "companyId",
+            value("{\"locationIds\":[\"locationId1\",\"locationId2\"]}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "bulk_disable_saas_deprecated",
+            "POST",
+            "/saas-api/public-api/bulk-disable-saas/companyId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .bulk_enable_saas_deprecated(
+            "companyId",
+            value(
+                "{\"locationIds\":[\"locationId1\",\"locationId2\"],\"isSaaSV2\":true,\"actionPayload\":{\"priceId\":\"price_1QDPY5FpU9DlKp7RQ8BXfywx\",\"stripeAccountId\":\"acct_1QDPY5FpU9DlKp7RQ8BXfywx\",\"saasPlanId\":\"66c4d36534f21f900dc2a265\",\"providerLocationId\":\"r06mdj4OrrERzYDvsOdh\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "bulk_enable_saas_deprecated",
+            "POST",
+            "/saas-api/public-api/bulk-enable-saas/companyId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_location_wallet_balance("companyId", "locationId").send().await;
+    server
+        .expect(
+            "get_location_wallet_balance",
+            "GET",
+            "/saas-api/public-api/companies/companyId/locations/locationId/wallet-balance",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_location_wallet_balance(
+            "companyId",
+            "locationId",
+            value("{\"complimentaryCreditsAmount\":100}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_location_wallet_balance",
+            "POST",
+            "/saas-api/public-api/companies/companyId/locations/locationId/wallet-balance/complimentary-credits",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .enable_saas_location_deprecated(
+            "locationId",
+            value(
+                "{\"stripeAccountId\":\"acct_1QDPY5FpU9DlKp7RQ8BXfywx\",\"name\":\"John Doe\",\"email\":\"john.doe@example.com\",\"stripeCustomerId\":\"cus_1QDPY5FpU9DlKp7RQ8BXfywx\",\"companyId\":\"example\",\"isSaaSV2\":true,\"contactId\":\"1QDPY5FpU9DlKp7RQ8BXfywx\",\"providerLocationId\":\"r06mdj4OrrERzYDvsOdh\",\"description\":\"Description\",\"saasPlanId\":\"1QDPY5FpU9DlKp7RQ8BXfywx\",\"priceId\":\"price_1QDPY5FpU9DlKp7RQ8BXfywx\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "enable_saas_location_deprecated",
+            "POST",
+            "/saas-api/public-api/enable-saas/locationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_location_subscription_deprecated("locationId", "companyId")
+        .send()
+        .await;
+    server
+        .expect(
+            "get_location_subscription_deprecated",
+            "GET",
+            "/saas-api/public-api/get-saas-subscription/locationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.locations_deprecated("companyId").send().await;
+    server
+        .expect(
+            "locations_deprecated",
+            "GET",
+            "/saas-api/public-api/locations",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .pause_location_deprecated(
+            "locationId",
+            value("{\"paused\":true,\"companyId\":\"companyId1\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "pause_location_deprecated",
+            "POST",
+            "/saas-api/public-api/pause/locationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_saas_locations_deprecated("companyId").send().await;
+    server
+        .expect(
+            "get_saas_locations_deprecated",
+            "GET",
+            "/saas-api/public-api/saas-locations/companyId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_saas_plan_deprecated("planId", "companyId").send().await;
+    server
+        .expect(
+            "get_saas_plan_deprecated",
+            "GET",
+            "/saas-api/public-api/saas-plan/planId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_rebilling_deprecated(
+            "companyId",
+            value(
+                "{\"product\":\"contentAI\",\"locationIds\":[\"zzyG7A4x6bRJl5SlhQhH\",\"Vygq7VgXCDfg3xnl8TBR\"],\"config\":{\"optIn\":true,\"enabled\":true,\"markup\":5}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_rebilling_deprecated",
+            "POST",
+            "/saas-api/public-api/update-rebilling/companyId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .generate_payment_link_deprecated(
+            "locationId",
+            value(
+                "{\"subscriptionId\":\"sub_1QDPY5FpU9DlKp7RQ8BXfywx\",\"customerId\":\"cus_1QDPY5FpU9DlKp7RQ8BXfywx\",\"companyId\":\"companyId1\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "generate_payment_link_deprecated",
+            "PUT",
+            "/saas-api/public-api/update-saas-subscription/locationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_agency_plans("companyId").send().await;
+    server
+        .expect(
+            "get_agency_plans",
+            "GET",
+            "/saas/agency-plans/companyId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .allow_attach_rebilling(
+            "locationId",
+            value(
+                "{\"companyId\":\"5DP4iH6HLkQsiKESj6rh\",\"attachedRebillingConfig\":{\"EmailVerification\":{\"enabled\":true,\"markup\":4,\"price\":0.0025},\"Phone\":{\"enabled\":true,\"markup\":3},\"agentStudio\":{\"enabled\":true,\"markup\":8,\"price\":0.25},\"contentAI\":{\"enabled\":true,\"markup\":5,\"price\":0.09},\"domainPurchase\":{\"enabled\":true,\"markup\":3}}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "allow_attach_rebilling",
+            "POST",
+            "/saas/allow-attach-rebilling/locationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .bulk_disable_saas(
+            "companyId",
+            value("{\"locationIds\":[\"locationId1\",\"locationId2\"]}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "bulk_disable_saas",
+            "POST",
+            "/saas/bulk-disable-saas/companyId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .bulk_enable_saas(
+            "companyId",
+            value(
+                "{\"locationIds\":[\"locationId1\",\"locationId2\"],\"isSaaSV2\":true,\"actionPayload\":{\"priceId\":\"price_1QDPY5FpU9DlKp7RQ8BXfywx\",\"stripeAccountId\":\"acct_1QDPY5FpU9DlKp7RQ8BXfywx\",\"saasPlanId\":\"66c4d36534f21f900dc2a265\",\"providerLocationId\":\"r06mdj4OrrERzYDvsOdh\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "bulk_enable_saas",
+            "POST",
+            "/saas/bulk-enable-saas/companyId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .enable_saas_location(
+            "locationId",
+            value(
+                "{\"stripeAccountId\":\"acct_1QDPY5FpU9DlKp7RQ8BXfywx\",\"name\":\"John Doe\",\"email\":\"john.doe@example.com\",\"stripeCustomerId\":\"cus_1QDPY5FpU9DlKp7RQ8BXfywx\",\"companyId\":\"example\",\"isSaaSV2\":true,\"contactId\":\"1QDPY5FpU9DlKp7RQ8BXfywx\",\"providerLocationId\":\"r06mdj4OrrERzYDvsOdh\",\"description\":\"Description\",\"saasPlanId\":\"1QDPY5FpU9DlKp7RQ8BXfywx\",\"priceId\":\"price_1QDPY5FpU9DlKp7RQ8BXfywx\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "enable_saas_location",
+            "POST",
+            "/saas/enable-saas/locationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_location_subscription("locationId", "companyId").send().await;
+    server
+        .expect(
+            "get_location_subscription",
+            "GET",
+            "/saas/get-saas-subscription/locationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.locations("customerId", "subscriptionId", "companyId").send().await;
+    server
+        .expect(
+            "locations",
+            "GET",
+            "/saas/locations",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .pause_location(
+            "locationId",
+            value("{\"paused\":true,\"companyId\":\"companyId1\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "pause_location",
+            "POST",
+            "/saas/pause/locationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_saas_locations("companyId", value("1")).send().await;
+    server
+        .expect(
+            "get_saas_locations",
+            "GET",
+            "/saas/saas-locations/companyId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_saas_plan("planId", "companyId").send().await;
+    server
+        .expect(
+            "get_saas_plan",
+            "GET",
+            "/saas/saas-plan/planId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_rebilling(
+            "companyId",
+            value(
+                "{\"product\":\"contentAI\",\"locationIds\":[\"zzyG7A4x6bRJl5SlhQhH\",\"Vygq7VgXCDfg3xnl8TBR\"],\"config\":{\"optIn\":true,\"enabled\":true,\"markup\":5}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_rebilling",
+            "POST",
+            "/saas/update-rebilling/companyId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .generate_payment_link(
+            "locationId",
+            value(
+                "{\"subscriptionId\":\"sub_1QDPY5FpU9DlKp7RQ8BXfywx\",\"customerId\":\"cus_1QDPY5FpU9DlKp7RQ8BXfywx\",\"companyId\":\"companyId1\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "generate_payment_link",
+            "PUT",
+            "/saas/update-saas-subscription/locationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn snapshots_v3() {
+    let server = Server::start().await;
+    let api = ghl_snapshots_v3::SnapshotsV3Client::new(server.client());
+    let _ = api.get_custom_snapshots("companyId").send().await;
+    server
+        .expect(
+            "get_custom_snapshots",
+            "GET",
+            "/snapshots/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_snapshot_share_link(
+            "companyId",
+            value(
+                "{\"snapshot_id\":\"1eM2UgkfaECOYyUdCo9Pa\",\"share_type\":\"permanent_link\",\"relationship_number\":\"0-128-926,1-208-926,2-008-926\",\"share_location_id\":\"l1C08ntBrFjLS0elLIYU, U1C08ntBrFjLS0elKIYP\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_snapshot_share_link",
+            "POST",
+            "/snapshots/share/link",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_snapshot_push("snapshotId", "companyId", "from", "to", "lastDoc")
+        .send()
+        .await;
+    server
+        .expect(
+            "get_snapshot_push",
+            "GET",
+            "/snapshots/snapshot-status/snapshotId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_latest_snapshot_push("snapshotId", "locationId", "companyId")
+        .send()
+        .await;
+    server
+        .expect(
+            "get_latest_snapshot_push",
+            "GET",
+            "/snapshots/snapshot-status/snapshotId/location/locationId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn social_planner_v3() {
+    let server = Server::start().await;
+    let api = ghl_social_planner_v3::SocialPlannerV3Client::new(server.client());
+    let _ = api
+        .create_queue(
+            value(
+                "{\"locationId\":\"609e126a1c4ae1001291e1b5\",\"categoryId\":\"60af88475f1b2c001f5d5f4b\",\"timeSlots\":[{\"dayOfWeek\":0,\"time\":\"09:00\"}],\"enableFuturePosts\":true,\"prioritizeNewContent\":false,\"userId\":\"w37swmmLbA02zgqKPpxITe\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_queue",
+            "POST",
+            "/social-media-posting/category/queues",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.fetch_available_categories("locationId").send().await;
+    server
+        .expect(
+            "fetch_available_categories",
+            "GET",
+            "/social-media-posting/category/queues/available-categories",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fetch_queues(
+            value(
+                "{\"locationId\":\"609e126a1c4ae1001291e1b5\",\"skip\":0,\"limit\":10}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fetch_queues",
+            "POST",
+            "/social-media-posting/category/queues/list",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fetch_calendar_list(
+            value(
+                "{\"locationId\":\"609e126a1c4ae1001291e1b5\",\"startDate\":\"2023-10-01T00:00:00.000Z\",\"endDate\":\"2023-10-31T23:59:59.999Z\",\"categoryIds\":[\"64e431dcaf507c4b26dbdf8b\"],\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fetch_calendar_list",
+            "POST",
+            "/social-media-posting/category/queues/list/calendar",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .delete_current_active_post_and_schedule_next("postId", "locationId")
+        .send()
+        .await;
+    server
+        .expect(
+            "delete_current_active_post_and_schedule_next",
+            "DELETE",
+            "/social-media-posting/category/queues/postId/active-post",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.fetch_queue_by_id("queueId", "locationId").send().await;
+    server
+        .expect(
+            "fetch_queue_by_id",
+            "GET",
+            "/social-media-posting/category/queues/queueId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_queue(
+            "queueId",
+            value(
+                "{\"locationId\":\"609e126a1c4ae1001291e1b5\",\"skipLegacyWatermark\":false,\"status\":\"paused\",\"skipDateTime\":\"2023-10-05T14:48:00.000Z\",\"timeSlots\":[{\"dayOfWeek\":0,\"time\":\"09:00\"}],\"enableFuturePosts\":true,\"prioritizeNewContent\":false}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_queue",
+            "PUT",
+            "/social-media-posting/category/queues/queueId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_queue_item(
+            "queueId",
+            value(
+                "{\"locationId\":\"609e126a1c4ae1001291e1b5\",\"sessionId\":\"60af88475f1b2c001f5d5f4b\",\"modifiedPostPayload\":{\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Hello World\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"status\":\"scheduled\",\"scheduleDate\":\"2024-01-15T10:00:00Z\",\"selectedBestTime\":\"2024-01-15T10:00:00Z\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"followUpComment\":\"What do you think? Let us know in the comments!\",\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"type\":\"post\",\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"pending\"},\"scheduleTimeUpdated\":true,\"tags\":[\"65f151c99bc2bf3aaf970d72\",\"65f151c99bc2bf3aaf970d73\"],\"categoryId\":\"65f151c99bc2bf3aaf970d72\",\"applyWatermark\":true,\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true,\"enableDuet\":false},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\",\"url\":\"https://example.com\"},\"userId\":\"sdfdsfdsfEWEsdfsdsW32dd\",\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"instagramPostDetails\":{\"type\":\"post\",\"collaborators\":{\"accountId1\":[\"username1\",\"username2\"],\"accountId2\":[\"username3\",\"username4\"]},\"showOnFeed\":true,\"publishViaPushNotification\":true,\"publisherNote\":\"When publishing, add swipe up link to the landing page so that we can direct them to the sales page\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"locationId\":\"ve9EPM428h8vShlRW1KT\"},\"order\":\"top\",\"variations\":[{\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}],\"primaryImage\":\"http://example.com/media.png\",\"directToQueue\":false}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_queue_item",
+            "POST",
+            "/social-media-posting/category/queues/queueId/create/item",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fetch_edit_session_calendar(
+            "queueId",
+            value(
+                "{\"locationId\":\"609e126a1c4ae1001291e1b5\",\"sessionId\":\"60af88475f1b2c001f5d5f4b\",\"startDate\":\"2023-10-01T00:00:00.000Z\",\"endDate\":\"2023-10-31T23:59:59.999Z\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fetch_edit_session_calendar",
+            "POST",
+            "/social-media-posting/category/queues/queueId/edit/calendar",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .discard_edit_session(
+            "queueId",
+            value(
+                "{\"locationId\":\"609e126a1c4ae1001291e1b5\",\"sessionId\":\"60af88475f1b2c001f5d5f4b\",\"keepInDraft\":false}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "discard_edit_session",
+            "POST",
+            "/social-media-posting/category/queues/queueId/edit/discard",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .save_edit_session(
+            "queueId",
+            value(
+                "{\"locationId\":\"609e126a1c4ae1001291e1b5\",\"sessionId\":\"60af88475f1b2c001f5d5f4b\",\"keepInDraft\":false}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "save_edit_session",
+            "POST",
+            "/social-media-posting/category/queues/queueId/edit/save",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .start_edit_session(
+            "queueId",
+            value("{\"locationId\":\"609e126a1c4ae1001291e1b5\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "start_edit_session",
+            "POST",
+            "/social-media-posting/category/queues/queueId/edit/start",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fetch_queue_items(
+            "queueId",
+            value(
+                "{\"locationId\":\"609e126a1c4ae1001291e1b5\",\"sessionId\":\"60af88475f1b2c001f5d5f4b\",\"skip\":0,\"limit\":10,\"errorFilter\":true,\"itemId\":\"60af88475f1b2c001f5d5f4b\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fetch_queue_items",
+            "POST",
+            "/social-media-posting/category/queues/queueId/items",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_queue_item("queueId", "itemId", "locationId").send().await;
+    server
+        .expect(
+            "delete_queue_item",
+            "DELETE",
+            "/social-media-posting/category/queues/queueId/items/itemId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_queue_item(
+            "queueId",
+            "itemId",
+            value(
+                "{\"locationId\":\"609e126a1c4ae1001291e1b5\",\"sessionId\":\"60af88475f1b2c001f5d5f4b\",\"modifiedPostPayload\":{\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Hello World\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"status\":\"scheduled\",\"scheduleDate\":\"2024-01-15T10:00:00Z\",\"selectedBestTime\":\"2024-01-15T10:00:00Z\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"followUpComment\":\"What do you think? Let us know in the comments!\",\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"type\":\"post\",\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"pending\"},\"scheduleTimeUpdated\":true,\"tags\":[\"65f151c99bc2bf3aaf970d72\",\"65f151c99bc2bf3aaf970d73\"],\"categoryId\":\"65f151c99bc2bf3aaf970d72\",\"applyWatermark\":true,\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true,\"enableDuet\":false},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\",\"url\":\"https://example.com\"},\"userId\":\"sdfdsfdsfEWEsdfsdsW32dd\",\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"instagramPostDetails\":{\"type\":\"post\",\"collaborators\":{\"accountId1\":[\"username1\",\"username2\"],\"accountId2\":[\"username3\",\"username4\"]},\"showOnFeed\":true,\"publishViaPushNotification\":true,\"publisherNote\":\"When publishing, add swipe up link to the landing page so that we can direct them to the sales page\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"locationId\":\"ve9EPM428h8vShlRW1KT\"},\"newOrder\":\"top\",\"variations\":[{\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}],\"primaryImage\":\"http://example.com/media.png\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_queue_item",
+            "PUT",
+            "/social-media-posting/category/queues/queueId/items/itemId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .clone_queue_item(
+            "queueId",
+            "itemId",
+            value(
+                "{\"locationId\":\"609e126a1c4ae1001291e1b5\",\"sessionId\":\"60af88475f1b2c001f5d5f4b\",\"order\":1.5}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "clone_queue_item",
+            "POST",
+            "/social-media-posting/category/queues/queueId/items/itemId/clone",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .reset_queue_item(
+            "queueId",
+            "itemId",
+            value(
+                "{\"locationId\":\"609e126a1c4ae1001291e1b5\",\"sessionId\":\"60af88475f1b2c001f5d5f4b\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "reset_queue_item",
+            "PUT",
+            "/social-media-posting/category/queues/queueId/items/itemId/reset",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .fetch_slots(
+            "queueId",
+            value(
+                "{\"locationId\":\"abc123\",\"sessionId\":\"507f1f77bcf86cd799439011\",\"skip\":0,\"limit\":20}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "fetch_slots",
+            "POST",
+            "/social-media-posting/category/queues/queueId/slots",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_comment(
+            value("\"facebook\""),
+            "locationId",
+            value(
+                "{\"parentId\":\"6975b186f3442844ec07665b\",\"isParentThread\":true,\"content\":\"This is a comment\",\"attachments\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image\"}],\"mentions\":[{\"name\":\"Test\",\"id\":\"102694781978972\",\"offset\":106,\"length\":0,\"slug\":\"mohammed-marvan-8bRf3H\"}],\"notifyAllGroupMembers\":false}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_comment",
+            "POST",
+            "/social-media-posting/comments/facebook",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_comment_list(
+            value("\"facebook\""),
+            "locationId",
+            value(
+                "{\"fromDate\":\"2026-05-22T05:32:49.463Z\",\"toDate\":\"2026-05-29T05:32:49.463Z\",\"originIds\":[\"1234\",\"5678\",\"9101\"],\"sortBy\":\"top\",\"search\":\"1234\",\"skip\":0,\"limit\":10,\"parentId\":\"6975b186f3442844ec07665b\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "get_comment_list",
+            "POST",
+            "/social-media-posting/comments/facebook/list",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_like(value("\"facebook\""), "id", "locationId").send().await;
+    server
+        .expect(
+            "delete_like",
+            "DELETE",
+            "/social-media-posting/comments/facebook/id/like",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.create_like(value("\"facebook\""), "id", "locationId").send().await;
+    server
+        .expect(
+            "create_like",
+            "POST",
+            "/social-media-posting/comments/facebook/id/like",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_oauth_accounts("locationId", value("\"google\""), "accountId")
+        .send()
+        .await;
+    server
+        .expect(
+            "get_oauth_accounts",
+            "GET",
+            "/social-media-posting/oauth/locationId/google/accounts/accountId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .attach_oauth_accounts(
+            "locationId",
+            value("\"google\""),
+            "accountId",
+            value(
+                "{\"type\":\"page\",\"originId\":\"244405****11687\",\"name\":\"JOHN_DEO\",\"avatar\":\"https://storage.googleapis.com/2ad21ebc23/test\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "attach_oauth_accounts",
+            "POST",
+            "/social-media-posting/oauth/locationId/google/accounts/accountId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.start_oauth(value("\"google\""), "locationId", "userId").send().await;
+    server
+        .expect(
+            "start_oauth",
+            "GET",
+            "/social-media-posting/oauth/google/start",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_statistics(
+            "locationId",
+            value(
+                "{\"profileIds\":[\"67a5a9aa776c837de4aa5b12\"],\"platforms\":[\"facebook\",\"instagram\"],\"currentRange\":{\"startDate\":\"2025-03-01T00:00:00.000Z\",\"endDate\":\"2025-03-31T23:59:59.999Z\"},\"prevRange\":{\"startDate\":\"2025-03-01T00:00:00.000Z\",\"endDate\":\"2025-03-31T23:59:59.999Z\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "get_statistics",
+            "POST",
+            "/social-media-posting/statistics",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_account("locationId").send().await;
+    server
+        .expect(
+            "get_account",
+            "GET",
+            "/social-media-posting/locationId/accounts",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_account("locationId", "id").send().await;
+    server
+        .expect(
+            "delete_account",
+            "DELETE",
+            "/social-media-posting/locationId/accounts/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_categories_location_id("locationId").send().await;
+    server
+        .expect(
+            "get_categories_location_id",
+            "GET",
+            "/social-media-posting/locationId/categories",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_categories_id("locationId", "id").send().await;
+    server
+        .expect(
+            "get_categories_id",
+            "GET",
+            "/social-media-posting/locationId/categories/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_upload_status("locationId", "userId").send().await;
+    server
+        .expect(
+            "get_upload_status",
+            "GET",
+            "/social-media-posting/locationId/csv",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.upload_csv("locationId", value("{\"file\":\"\"}")).send().await;
+    server
+        .expect(
+            "upload_csv",
+            "POST",
+            "/social-media-posting/locationId/csv",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_csv_post("locationId", "csvId", "postId").send().await;
+    server
+        .expect(
+            "delete_csv_post",
+            "DELETE",
+            "/social-media-posting/locationId/csv/csvId/post/postId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_csv("locationId", "id").send().await;
+    server
+        .expect(
+            "delete_csv",
+            "DELETE",
+            "/social-media-posting/locationId/csv/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_csv_post("locationId", "id").send().await;
+    server
+        .expect(
+            "get_csv_post",
+            "GET",
+            "/social-media-posting/locationId/csv/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .start_csv_finalize(
+            "locationId",
+            "id",
+            value("{\"userId\":\"sdfdsfdsfEWEsdfsdsW32dd\"}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "start_csv_finalize",
+            "PATCH",
+            "/social-media-posting/locationId/csv/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_post(
+            "locationId",
+            value(
+                "{\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Hello World! Check out our latest updates. #social #marketing\",\"media\":[],\"status\":\"draft\",\"scheduleDate\":\"2024-01-15T10:00:00Z\",\"selectedBestTime\":\"2024-01-15T10:00:00Z\",\"createdBy\":\"65f151c99bc2bf3aaf970d72\",\"followUpComment\":\"What do you think? Let us know in the comments!\",\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"type\":\"post\",\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"pending\"},\"scheduleTimeUpdated\":true,\"tags\":[\"65f151c99bc2bf3aaf970d72\",\"65f151c99bc2bf3aaf970d73\"],\"categoryId\":\"65f151c99bc2bf3aaf970d72\",\"applyWatermark\":true,\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true,\"enableDuet\":false},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\",\"url\":\"https://example.com\"},\"userId\":\"sdfdsfdsfEWEsdfsdsW32dd\",\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_post",
+            "POST",
+            "/social-media-posting/locationId/posts",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .bulk_delete_social_planner_posts(
+            "locationId",
+            value("{\"postIds\":[\"662791ee3f216822d7da0c8c\"]}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "bulk_delete_social_planner_posts",
+            "POST",
+            "/social-media-posting/locationId/posts/bulk-delete",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_posts(
+            "locationId",
+            value(
+                "{\"type\":\"all\",\"skip\":0,\"limit\":0,\"fromDate\":\"2024-01-22T05:32:49.463Z\",\"toDate\":\"2024-03-20T05:32:49.463Z\",\"includeUsers\":false}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "get_posts",
+            "POST",
+            "/social-media-posting/locationId/posts/list",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_post("locationId", "id").send().await;
+    server
+        .expect(
+            "delete_post",
+            "DELETE",
+            "/social-media-posting/locationId/posts/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_post("locationId", "id").send().await;
+    server
+        .expect(
+            "get_post",
+            "GET",
+            "/social-media-posting/locationId/posts/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .edit_post(
+            "locationId",
+            "id",
+            value(
+                "{\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Hello World! Check out our latest updates. #social #marketing\",\"media\":[],\"status\":\"draft\",\"scheduleDate\":\"2024-01-15T10:00:00Z\",\"selectedBestTime\":\"2024-01-15T10:00:00Z\",\"createdBy\":\"65f151c99bc2bf3aaf970d72\",\"followUpComment\":\"What do you think? Let us know in the comments!\",\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"type\":\"post\",\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"pending\"},\"scheduleTimeUpdated\":true,\"tags\":[\"65f151c99bc2bf3aaf970d72\",\"65f151c99bc2bf3aaf970d73\"],\"categoryId\":\"65f151c99bc2bf3aaf970d72\",\"applyWatermark\":true,\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true,\"enableDuet\":false},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\",\"url\":\"https://example.com\"},\"userId\":\"sdfdsfdsfEWEsdfsdsW32dd\",\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "edit_post",
+            "PUT",
+            "/social-media-posting/locationId/posts/id",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .set_accounts(
+            "locationId",
+            value(
+                "{\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"filePath\":\"omaDY3RbWtTP511e/social-import/d23d68c2-82c0-1db6e2.csv\",\"rowsCount\":1,\"fileName\":\"test.csv\",\"approver\":\"o6241QsiRwUIJHyjuhos\",\"userId\":\"ve9EPM428h8vShlRW1KT\",\"csvFileType\":\"basic\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "set_accounts",
+            "POST",
+            "/social-media-posting/locationId/set-accounts",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_tags_location_id("locationId").send().await;
+    server
+        .expect(
+            "get_tags_location_id",
+            "GET",
+            "/social-media-posting/locationId/tags",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_tags_by_ids(
+            "locationId",
+            value("{\"tagIds\":[\"65fbdcfecc884f07e645ea8b\"]}"),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "get_tags_by_ids",
+            "POST",
+            "/social-media-posting/locationId/tags/details",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn store_v3() {
+    let server = Server::start().await;
+    let api = ghl_store_v3::StoreV3Client::new(server.client());
+    let _ = api.list_shipping_carriers("altId", value("\"location\"")).send().await;
+    server
+        .expect(
+            "list_shipping_carriers",
+            "GET",
+            "/store/shipping-carrier",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_shipping_carrier(
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"FedEx\",\"callbackUrl\":\"https://example.com/get-shipping-rates\",\"services\":[{\"name\":\"Priority Mail Express International\",\"value\":\"PriorityMailExpressInternational\"}],\"allowsMultipleServiceSelection\":true}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_shipping_carrier",
+            "POST",
+            "/store/shipping-carrier",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .delete_shipping_carrier("shippingCarrierId", "altId", value("\"location\""))
+        .send()
+        .await;
+    server
+        .expect(
+            "delete_shipping_carrier",
+            "DELETE",
+            "/store/shipping-carrier/shippingCarrierId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_shipping_carriers("shippingCarrierId", "altId", value("\"location\""))
+        .send()
+        .await;
+    server
+        .expect(
+            "get_shipping_carriers",
+            "GET",
+            "/store/shipping-carrier/shippingCarrierId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_shipping_carrier(
+            "shippingCarrierId",
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"name\":\"FedEx\",\"callbackUrl\":\"https://example.com/get-shipping-rates\",\"services\":[{\"name\":\"Priority Mail Express International\",\"value\":\"PriorityMailExpressInternational\"}],\"allowsMultipleServiceSelection\":true}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_shipping_carrier",
+            "PUT",
+            "/store/shipping-carrier/shippingCarrierId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.list_shipping_zones("altId", value("\"location\"")).send().await;
+    server
+        .expect(
+            "list_shipping_zones",
+            "GET",
+            "/store/shipping-zone",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_shipping_zone(
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"North zone\",\"countries\":[{\"code\":0,\"states\":[{\"code\":\"VA\"}]}]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_shipping_zone",
+            "POST",
+            "/store/shipping-zone",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_available_shipping_zones(
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"country\":\"US\",\"address\":{\"name\":\"John Doe\",\"companyName\":\"ABC Company\",\"addressLine1\":\"123 Main St.\",\"country\":\"US\",\"state\":\"US\",\"city\":\"New York\",\"zip\":\"12345\",\"phone\":\"1234567890\",\"email\":\"abu@example.com\"},\"amountAvailable\":\"US\",\"totalOrderAmount\":99.99,\"weightAvailable\":true,\"totalOrderWeight\":10,\"source\":{\"type\":\"order\",\"subType\":\"store\"},\"products\":[],\"couponCode\":\"TEST\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "get_available_shipping_zones",
+            "POST",
+            "/store/shipping-zone/shipping-rates",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .delete_shipping_zone("shippingZoneId", "altId", value("\"location\""))
+        .send()
+        .await;
+    server
+        .expect(
+            "delete_shipping_zone",
+            "DELETE",
+            "/store/shipping-zone/shippingZoneId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_shipping_zones("shippingZoneId", "altId", value("\"location\""))
+        .send()
+        .await;
+    server
+        .expect(
+            "get_shipping_zones",
+            "GET",
+            "/store/shipping-zone/shippingZoneId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_shipping_zone(
+            "shippingZoneId",
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"name\":\"North zone\",\"countries\":[{\"code\":0,\"states\":[{\"code\":\"VA\"}]}]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_shipping_zone",
+            "PUT",
+            "/store/shipping-zone/shippingZoneId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .list_shipping_rates("shippingZoneId", "altId", value("\"location\""))
+        .send()
+        .await;
+    server
+        .expect(
+            "list_shipping_rates",
+            "GET",
+            "/store/shipping-zone/shippingZoneId/shipping-rate",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_shipping_rate(
+            "shippingZoneId",
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"name\":\"North zone\",\"description\":\"Ships next day\",\"currency\":\"USD\",\"amount\":99.99,\"conditionType\":\"price\",\"minCondition\":99.99,\"maxCondition\":99.99,\"isCarrierRate\":true,\"shippingCarrierId\":\"655b33a82209e60b6adb87a5\",\"percentageOfRateFee\":10.99,\"shippingCarrierServices\":[{\"name\":\"Priority Mail Express International\",\"value\":\"PriorityMailExpressInternational\"}]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_shipping_rate",
+            "POST",
+            "/store/shipping-zone/shippingZoneId/shipping-rate",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .delete_shipping_rate(
+            "shippingZoneId",
+            "shippingRateId",
+            "altId",
+            value("\"location\""),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "delete_shipping_rate",
+            "DELETE",
+            "/store/shipping-zone/shippingZoneId/shipping-rate/shippingRateId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .get_shipping_rates(
+            "shippingZoneId",
+            "shippingRateId",
+            "altId",
+            value("\"location\""),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "get_shipping_rates",
+            "GET",
+            "/store/shipping-zone/shippingZoneId/shipping-rate/shippingRateId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_shipping_rate(
+            "shippingZoneId",
+            "shippingRateId",
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"name\":\"North zone\",\"description\":\"Ships next day\",\"currency\":\"USD\",\"amount\":99.99,\"conditionType\":\"price\",\"minCondition\":99.99,\"maxCondition\":99.99,\"isCarrierRate\":true,\"shippingCarrierId\":\"655b33a82209e60b6adb87a5\",\"percentageOfRateFee\":10.99,\"shippingCarrierServices\":[{\"name\":\"Priority Mail Express International\",\"value\":\"PriorityMailExpressInternational\"}]}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_shipping_rate",
+            "PUT",
+            "/store/shipping-zone/shippingZoneId/shipping-rate/shippingRateId",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_store_settings("altId", value("\"location\"")).send().await;
+    server
+        .expect(
+            "get_store_settings",
+            "GET",
+            "/store/store-setting",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_store_setting(
+            value(
+                "{\"altId\":\"6578278e879ad2646715ba9c\",\"altType\":\"location\",\"shippingOrigin\":{\"name\":\"ABC Store\",\"country\":0,\"state\":\"VA\",\"city\":\"Tokyo\",\"street1\":\"Street 1\",\"street2\":\"Street 2\",\"zip\":\"674561\",\"phone\":\"+1-214-559-6993\",\"email\":\"john@deo.com\"},\"storeOrderNotification\":{\"enabled\":true,\"subject\":\"Order fulfilled\",\"emailTemplateId\":\"6788d542f0462ffd6bc29bb9\",\"defaultEmailTemplateId\":\"6788d542f0462ffd6bc29bb9\"},\"storeOrderFulfillmentNotification\":{\"enabled\":true,\"subject\":\"Order fulfilled\",\"emailTemplateId\":\"6788d542f0462ffd6bc29bb9\",\"defaultEmailTemplateId\":\"6788d542f0462ffd6bc29bb9\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_store_setting",
+            "POST",
+            "/store/store-setting",
+            "2021-07-28",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn surveys_v3() {
+    let server = Server::start().await;
+    let api = ghl_surveys_v3::SurveysV3Client::new(server.client());
+    let _ = api.get_surveys("locationId").send().await;
+    server
+        .expect("get_surveys", "GET", "/surveys/", "v3", Some("Bearer test-token"), &[])
+        .await;
+    let _ = api.get_surveys_submissions("locationId").send().await;
+    server
+        .expect(
+            "get_surveys_submissions",
+            "GET",
+            "/surveys/submissions",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn users_v3() {
+    let server = Server::start().await;
+    let api = ghl_users_v3::UsersV3Client::new(server.client());
+    let _ = api
+        .create_user(
+            value(
+                "{\"companyId\":\"ve9EPM428h8vShlRW1KT\",\"email\":\"john@deo.com\",\"password\":\"************\",\"phone\":\"+18832327657\",\"type\":\"account\",\"role\":\"admin\",\"locationIds\":[\"C2QujeCh8ZnC7al2InWR\"],\"permissions\":{\"campaignsEnabled\":true,\"campaignsReadOnly\":false,\"contactsEnabled\":true,\"workflowsEnabled\":true},\"scopes\":[\"contacts.write\",\"campaigns.readonly\"],\"scopesAssignedToOnly\":[\"contacts.write\",\"campaigns.readonly\"],\"profilePhoto\":\"https://img.png\",\"twilioPhone\":{\"C2QujeCh8ZnC7al2InWR\":\"+18832327657\",\"M2QrtfVt8ZnC7cv2InDL\":\"+18832327657\"},\"platformLanguage\":\"en_US\",\"firstName\":\"John\",\"lastName\":\"Deo\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect("create_user", "POST", "/users/", "v3", Some("Bearer test-token"), &[])
+        .await;
+    let _ = api.search_users("companyId").send().await;
+    server
+        .expect(
+            "search_users",
+            "GET",
+            "/users/search",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .filter_users_by_email(
+            value(
+                "{\"companyId\":\"5DP41231LkQsiKESj6rh\",\"emails\":\"user1@example.com,user2@example.com\",\"deleted\":false,\"skip\":1,\"limit\":10,\"projection\":\"all\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "filter_users_by_email",
+            "POST",
+            "/users/search/filter-by-email",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_user("userId").send().await;
+    server
+        .expect(
+            "delete_user",
+            "DELETE",
+            "/users/userId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_user("userId").send().await;
+    server
+        .expect("get_user", "GET", "/users/userId", "v3", Some("Bearer test-token"), &[])
+        .await;
+    let _ = api
+        .update_user(
+            "userId",
+            value(
+                "{\"firstName\":\"John\",\"lastName\":\"Deo\",\"email\":\"john@deo.com\",\"password\":\"************\",\"phone\":\"+18832327657\",\"type\":\"account\",\"role\":\"admin\",\"companyId\":\"UAXssdawIWAWD\",\"locationIds\":[\"C2QujeCh8ZnC7al2InWR\"],\"permissions\":{\"campaignsEnabled\":true,\"campaignsReadOnly\":false,\"contactsEnabled\":true,\"workflowsEnabled\":true},\"scopes\":[\"contacts.write\",\"campaigns.readonly\"],\"scopesAssignedToOnly\":[\"contacts.write\",\"campaigns.readonly\"],\"profilePhoto\":\"https://img.png\",\"twilioPhone\":{\"C2QujeCh8ZnC7al2InWR\":\"+18832327657\",\"M2QrtfVt8ZnC7cv2InDL\":\"+18832327657\"},\"platformLanguage\":\"en_US\"}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_user",
+            "PUT",
+            "/users/userId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn voice_ai_v3() {
+    let server = Server::start().await;
+    let api = ghl_voice_ai_v3::VoiceAiV3Client::new(server.client());
+    let _ = api
+        .create_action(
+            value(
+                "{\"agentId\":\"507f1f77bcf86cd799439011\",\"locationId\":\"507f1f77bcf86cd799439012\",\"actionType\":\"CALL_TRANSFER\",\"name\":\"Transfer to Manager\",\"actionParameters\":{\"triggerPrompt\":\"When the caller asks to speak to a manager\",\"transferToType\":\"number\",\"transferToValue\":\"+12345678901\",\"triggerMessage\":\"Let me transfer you to a manager right away\",\"hearWhisperMessage\":true}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_action",
+            "POST",
+            "/voice-ai/actions",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_action("actionId", "locationId", "agentId").send().await;
+    server
+        .expect(
+            "delete_action",
+            "DELETE",
+            "/voice-ai/actions/actionId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_action("actionId", "locationId").send().await;
+    server
+        .expect(
+            "get_action",
+            "GET",
+            "/voice-ai/actions/actionId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .update_action(
+            "actionId",
+            value(
+                "{\"agentId\":\"507f1f77bcf86cd799439011\",\"locationId\":\"507f1f77bcf86cd799439012\",\"actionType\":\"CALL_TRANSFER\",\"name\":\"Transfer to Manager\",\"actionParameters\":{\"triggerPrompt\":\"When the caller asks to speak to a manager\",\"transferToType\":\"number\",\"transferToValue\":\"+12345678901\",\"triggerMessage\":\"Let me transfer you to a manager right away\",\"hearWhisperMessage\":true}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "update_action",
+            "PUT",
+            "/voice-ai/actions/actionId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_agents("locationId").send().await;
+    server
+        .expect(
+            "get_agents",
+            "GET",
+            "/voice-ai/agents",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .create_agent(
+            value(
+                "{\"locationId\":\"LOC123456789ABCDEF\",\"agentName\":\"Customer Support Agent\",\"businessName\":\"Acme Corporation\",\"welcomeMessage\":\"Hello! Thank you for calling Acme Corporation. How can I assist you today?\",\"agentPrompt\":\"You are a helpful customer service representative. Always be polite and professional.\",\"voiceId\":\"507f1f77bcf86cd799439011\",\"maxCallDuration\":600,\"sendUserIdleReminders\":true,\"reminderAfterIdleTimeSeconds\":5,\"inboundNumber\":\"+1234567890\",\"numberPoolId\":\"pool_507f1f77bcf86cd799439011\",\"callEndWorkflowIds\":[\"wf_507f1f77bcf86cd799439011\",\"wf_507f1f77bcf86cd799439012\"],\"sendPostCallNotificationTo\":{\"admins\":true,\"allUsers\":false,\"contactAssignedUser\":false,\"specificUsers\":[\"user_507f1f77bcf86cd799439011\"],\"customEmails\":[\"manager@company.com\"]},\"agentWorkingHours\":[{\"dayOfTheWeek\":1,\"intervals\":[{\"startHour\":9,\"startMinute\":0,\"endHour\":17,\"endMinute\":30}]}],\"timezone\":\"America/New_York\",\"isAgentAsBackupDisabled\":false,\"translation\":{\"enabled\":false,\"language\":\"es\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "create_agent",
+            "POST",
+            "/voice-ai/agents",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.delete_agent("agentId", "locationId").send().await;
+    server
+        .expect(
+            "delete_agent",
+            "DELETE",
+            "/voice-ai/agents/agentId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_agent("agentId", "locationId").send().await;
+    server
+        .expect(
+            "get_agent",
+            "GET",
+            "/voice-ai/agents/agentId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api
+        .patch_agent(
+            "agentId",
+            "locationId",
+            value(
+                "{\"agentName\":\"Customer Support Agent\",\"businessName\":\"Acme Corporation\",\"welcomeMessage\":\"Hello! Thank you for calling Acme Corporation. How can I assist you today?\",\"agentPrompt\":\"You are a helpful customer service representative. Always be polite and professional.\",\"voiceId\":\"507f1f77bcf86cd799439011\",\"maxCallDuration\":600,\"sendUserIdleReminders\":true,\"reminderAfterIdleTimeSeconds\":5,\"inboundNumber\":\"+1234567890\",\"numberPoolId\":\"pool_507f1f77bcf86cd799439011\",\"callEndWorkflowIds\":[\"wf_507f1f77bcf86cd799439011\",\"wf_507f1f77bcf86cd799439012\"],\"sendPostCallNotificationTo\":{\"admins\":true,\"allUsers\":false,\"contactAssignedUser\":false,\"specificUsers\":[\"user_507f1f77bcf86cd799439011\"],\"customEmails\":[\"manager@company.com\"]},\"agentWorkingHours\":[{\"dayOfTheWeek\":1,\"intervals\":[{\"startHour\":9,\"startMinute\":0,\"endHour\":17,\"endMinute\":30}]}],\"timezone\":\"America/New_York\",\"isAgentAsBackupDisabled\":false,\"translation\":{\"enabled\":false,\"language\":\"es\"}}",
+            ),
+        )
+        .send()
+        .await;
+    server
+        .expect(
+            "patch_agent",
+            "PATCH",
+            "/voice-ai/agents/agentId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_call_logs("locationId").send().await;
+    server
+        .expect(
+            "get_call_logs",
+            "GET",
+            "/voice-ai/dashboard/call-logs",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+    let _ = api.get_call_log("callId", "locationId").send().await;
+    server
+        .expect(
+            "get_call_log",
+            "GET",
+            "/voice-ai/dashboard/call-logs/callId",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn workflows_v3() {
+    let server = Server::start().await;
+    let api = ghl_workflows_v3::WorkflowsV3Client::new(server.client());
+    let _ = api.get_workflow("locationId").send().await;
+    server
+        .expect(
+            "get_workflow",
+            "GET",
+            "/workflows/",
+            "v3",
+            Some("Bearer test-token"),
+            &[],
+        )
+        .await;
+}
+
+#[tokio::test]
 async fn voice_ai() {
     let server = Server::start().await;
     let api = ghl_voice_ai::VoiceAiClient::new(server.client());

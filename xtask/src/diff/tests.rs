@@ -259,3 +259,53 @@ fn a_type_whose_schema_became_identical_to_another_is_reported_merged_not_droppe
         "{found:#?}"
     );
 }
+
+#[test]
+fn a_type_that_became_an_alias_of_an_identical_new_type_is_additive() {
+    let error = |code: u32| {
+        serde_json::json!({ "type": "object", "properties": {
+            "statusCode": { "type": "number", "example": code },
+            "message": { "type": "string" } } })
+    };
+    let old = || {
+        things(
+            serde_json::json!({ "UnauthorizedDTO": error(401) }),
+            create_thing("UnauthorizedDTO", "UnauthorizedDTO"),
+        )
+    };
+    // `ForbiddenDTO` sorts first, so the old name becomes the alias.
+    let mut changed = error(403);
+    changed["properties"]["extra"] = serde_json::json!({ "type": "string" });
+    let new = things(
+        serde_json::json!({ "UnauthorizedDTO": error(401), "ForbiddenDTO": error(403) }),
+        create_thing("UnauthorizedDTO", "UnauthorizedDTO"),
+    );
+    let report = compare("old", &[old()], "new", &[new]);
+    let lines = details(&report);
+    assert!(
+        lines.contains(
+            &"additive UnauthorizedDto: now an alias of `ForbiddenDto`, which has the same fields: code using the name compiles as before"
+                .to_owned()
+        ),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|line| !line.starts_with("breaking Unauth")),
+        "{lines:#?}"
+    );
+
+    // Aliased to a type that differs from the old one: the differences are what count.
+    let grown = things(
+        serde_json::json!({ "UnauthorizedDTO": changed.clone(), "ForbiddenDTO": changed }),
+        create_thing("UnauthorizedDTO", "UnauthorizedDTO"),
+    );
+    let lines = details(&compare("old", &[old()], "new", &[grown]));
+    assert!(
+        lines.iter().any(|line| line.starts_with(
+            "additive UnauthorizedDto: as an alias of `ForbiddenDto`: new field `extra"
+        )),
+        "{lines:#?}"
+    );
+}

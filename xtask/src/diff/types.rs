@@ -78,8 +78,49 @@ pub(super) fn diff_types(old: &Api, new: &Api, inputs: &BTreeSet<String>, out: &
                 push(Class::Breaking, Kind::Removed, detail)
             }
             (Some(old_kind), Some(new_kind)) => {
-                for (class, detail) in type_changes(old_kind, new_kind, inputs.contains(name)) {
-                    push(class, Kind::Changed, detail);
+                // A type that became an alias of another type of its crate (an identical schema
+                // appeared and the two are one type now) is, to code using the name, that other
+                // type: compare with it, not with "an alias".
+                let target = match new_kind {
+                    TypeKind::Alias(Ty::Named(target))
+                        if !matches!(old_kind, TypeKind::Alias(_)) =>
+                    {
+                        new_types.get(target.as_str()).map(|kind| (target, *kind))
+                    }
+                    _ => None,
+                };
+                match target {
+                    Some((target, target_kind)) => {
+                        let changes = type_changes(old_kind, target_kind, inputs.contains(name));
+                        if changes.is_empty() {
+                            push(
+                                Class::Additive,
+                                Kind::Changed,
+                                format!(
+                                    "now an alias of `{target}`, which has the same {}: code using the name compiles as before",
+                                    if matches!(old_kind, TypeKind::Struct { .. }) {
+                                        "fields"
+                                    } else {
+                                        "variants"
+                                    }
+                                ),
+                            );
+                        }
+                        for (class, detail) in changes {
+                            push(
+                                class,
+                                Kind::Changed,
+                                format!("as an alias of `{target}`: {detail}"),
+                            );
+                        }
+                    }
+                    None => {
+                        for (class, detail) in
+                            type_changes(old_kind, new_kind, inputs.contains(name))
+                        {
+                            push(class, Kind::Changed, detail);
+                        }
+                    }
                 }
             }
             (None, None) => {}

@@ -32,7 +32,7 @@ pub fn lib_rs(api: &Api) -> TokenStream {
         )
     } else {
         format!(
-            "# {crate_name}\n\nTyped client for the GoHighLevel **{title}** API (LeadConnector API v2), generated from `{spec}`.\n\n{description}\n\n\
+            "# {crate_name}\n\nTyped client for the GoHighLevel **{title}** API (LeadConnector API {surface}), generated from `{spec}`.{sibling}\n\n{description}\n\n\
              Every call sends the `Version` header its endpoint needs; callers never pass `Version` or `Authorization`. \
              A client method takes the operation's required inputs and returns a builder: set optional inputs on it, then `.send().await`.\n\n\
              ```no_run\n\
@@ -44,6 +44,8 @@ pub fn lib_rs(api: &Api) -> TokenStream {
              ```",
             crate_name = api.crate_name,
             title = api.title,
+            surface = api.surface(),
+            sibling = sibling_sentence(api, |name| format!("[`{name}`](https://docs.rs/{name})")),
             spec = api.spec_path,
             ident = crate::naming::crate_ident(&api.crate_name),
             client_name = api.client_name,
@@ -78,6 +80,21 @@ pub fn lib_rs(api: &Api) -> TokenStream {
         #ext
         #common
     }
+}
+
+/// " HighLevel publishes this resource on v2 and v3: ..." (with a leading space), naming the
+/// crate of the other surface with `link`; empty when there is none.
+pub(super) fn sibling_sentence(api: &Api, link: impl Fn(&str) -> String) -> String {
+    let Some(sibling) = &api.sibling else {
+        return String::new();
+    };
+    let other = if api.surface() == "v3" { "v2" } else { "v3" };
+    format!(
+        " HighLevel publishes this resource on two surfaces, which take different `Version` headers: \
+         this crate is the {} one, {} the {other} one.",
+        api.surface(),
+        link(sibling)
+    )
 }
 
 pub fn client_rs(api: &Api) -> TokenStream {

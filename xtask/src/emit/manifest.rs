@@ -58,13 +58,14 @@ pub fn cargo_toml(api: &Api, options: &EmitOptions) -> String {
     let is_common = api.operations.is_empty();
     let description = if is_common {
         format!(
-            "Schemas shared by the GoHighLevel API v2 crates, generated from HighLevel's `{}`.",
+            "Schemas shared by the GoHighLevel API crates, generated from HighLevel's `{}`.",
             api.spec_path
         )
     } else {
         format!(
-            "Typed async client for the GoHighLevel (LeadConnector) {} API v2, generated from HighLevel's OpenAPI spec.",
-            api.title
+            "Typed async client for the GoHighLevel (LeadConnector) {} API {}, generated from HighLevel's OpenAPI spec.",
+            api.title,
+            api.surface()
         )
     };
     let resource_keyword: String = api.resource.chars().take(20).collect();
@@ -144,7 +145,7 @@ pub fn readme(api: &Api, options: &EmitOptions) -> String {
     let ident = naming::crate_ident(&api.crate_name);
     if api.operations.is_empty() {
         return format!(
-            "# {name}\n\nSchemas shared by the GoHighLevel API v2 crates (error bodies and the like), generated from HighLevel's `{spec}`.\nYou rarely depend on it directly: each resource crate re-exports it as `common`.\n",
+            "# {name}\n\nSchemas shared by the GoHighLevel API crates of both surfaces (error bodies, and value lists several crates use), generated from HighLevel's `{spec}` (and `apps/v3/common/common-schemas.json`, where the release has v3 specs).\nYou rarely depend on it directly: each resource crate re-exports it as `common`.\n",
             name = api.crate_name,
             spec = api.spec_path,
         );
@@ -169,8 +170,8 @@ pub fn readme(api: &Api, options: &EmitOptions) -> String {
     }
     format!(
         "# {name}\n\n\
-         Typed async client for the GoHighLevel (LeadConnector) **{title}** API v2, generated from HighLevel's `{spec}`.\n\
-         It depends only on `ghl-runtime` (client, auth, retries, errors){common}.\n\n\
+         Typed async client for the GoHighLevel (LeadConnector) **{title}** API {surface}, generated from HighLevel's `{spec}`.\n\
+         It depends only on `ghl-runtime` (client, auth, retries, errors){common}.{sibling}\n\n\
          ```toml\n[dependencies]\n{name} = \"{version}\"\n```\n\n\
          ```rust,no_run\n\
          # async fn example() -> Result<(), ghl_runtime::Error> {{\n\
@@ -184,6 +185,8 @@ pub fn readme(api: &Api, options: &EmitOptions) -> String {
          ## Operations\n\n{table}",
         name = api.crate_name,
         title = api.title,
+        surface = api.surface(),
+        sibling = super::client::sibling_sentence(api, |name| format!("`{name}`")),
         spec = api.spec_path,
         common = if api.uses_common {
             " and `ghl-common` (shared schemas)"

@@ -24,6 +24,7 @@ mod responses;
 mod schema;
 mod shape;
 mod share;
+mod surfaces;
 
 use std::collections::BTreeMap;
 
@@ -40,6 +41,7 @@ pub use names::TypeNames;
 pub use render::{Leaf, Short, Spelling, Wrapper};
 use schema::Builder;
 pub use share::share_enums;
+pub use surfaces::pair_surfaces;
 
 /// The `Version` header value for operations whose spec declares none.
 pub const DEFAULT_VERSION: &str = "2021-07-28";
@@ -154,6 +156,7 @@ pub fn build(
         types,
         operations,
         uses_common: builder.uses_common,
+        sibling: None,
         extension: spec.extension.clone(),
         stats: builder.stats,
     })

@@ -21,9 +21,19 @@ pub struct Api {
     pub operations: Vec<Operation>,
     /// The crate refers to the shared common-types crate.
     pub uses_common: bool,
+    /// The crate of the same resource on the other surface (v2 <-> v3), if HighLevel publishes
+    /// one (set by [`super::pair_surfaces`]).
+    pub sibling: Option<String>,
     /// A hand-written module from overrides/, added as `src/ext.rs`: (origin, source).
     pub extension: Option<(String, String)>,
     pub stats: Stats,
+}
+
+impl Api {
+    /// The API surface the crate's spec belongs to: `"v2"` or `"v3"`.
+    pub fn surface(&self) -> &'static str {
+        super::surfaces::surface_of(&self.spec_path)
+    }
 }
 
 #[derive(Debug, Default, Clone)]

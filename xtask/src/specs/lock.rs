@@ -9,12 +9,13 @@ use std::path::Path;
 use anyhow::{Context, Result, anyhow, ensure};
 use sha2::{Digest, Sha256};
 
-use super::list_v2_files;
+use super::list_input_files;
 use crate::safe_fs::{is_safe_component, is_safe_rel_path, write_atomic};
 
 const LOCK_HEADER: &str = "\
 # Pinned input of the generator: the GoHighLevel OpenAPI specs (v2: apps/*.json plus
-# common/common-schemas.json) at one upstream commit, with the sha256 of every file.
+# common/common-schemas.json; v3: apps/v3/*.json plus apps/v3/common/common-schemas.json) at
+# one upstream commit, with the sha256 of every file.
 # The spec files are data and are not committed; `cargo xtask regen` fetches or finds them
 # and refuses to run if any byte differs from this lock.
 # Generated: `cargo xtask specs update` rewrites this file. Do not edit by hand.
@@ -72,7 +73,7 @@ impl Lock {
             .with_context(|| format!("cannot write spec lock {}", path.display()))
     }
 
-    /// Hashes the v2 files (`apps/*.json`, `common/common-schemas.json`) of a checkout of
+    /// Hashes the input files ([`super::is_input`]: v2 and v3 specs and their shared schemas) of a checkout of
     /// `upstream` at `commit`.
     #[allow(
         dead_code,
@@ -80,7 +81,7 @@ impl Lock {
     )]
     pub fn from_dir(upstream: &str, commit: &str, dir: &Path) -> Result<Lock> {
         let mut files = Vec::new();
-        for (rel, full) in list_v2_files(dir)? {
+        for (rel, full) in list_input_files(dir)? {
             let bytes =
                 fs::read(&full).with_context(|| format!("cannot read {}", full.display()))?;
             files.push(LockedFile {

@@ -55,6 +55,26 @@ pub const DEFAULT_BASE_URL: &str = "https://raw.githubusercontent.com";
 /// The one shared schema file the v2 specs reference as `../common/common-schemas.json`.
 const COMMON_SCHEMAS: &str = "common/common-schemas.json";
 
+/// The v3 specs' shared schema file (they reference it as `../common/common-schemas.json` too).
+pub const V3_COMMON_SCHEMAS: &str = "apps/v3/common/common-schemas.json";
+
+/// Whether `path` is one of the two shared schema files (v2 and v3), which hold components only.
+pub fn is_common(path: &str) -> bool {
+    path == COMMON_SCHEMAS || path == V3_COMMON_SCHEMAS
+}
+
+/// Whether the generator reads the release file at `path` (forward slashes, relative to the
+/// release root): the v2 specs `apps/*.json`, the v3 specs `apps/v3/*.json`, and each surface's
+/// shared schema file. Everything else in the repository (docs, examples, other folders) is not
+/// its input. The one rule for listing a checkout, a download and a commit's tree.
+pub fn is_input(path: &str) -> bool {
+    let spec_in = |dir: &str| {
+        path.strip_prefix(dir)
+            .is_some_and(|name| name.ends_with(".json") && name.len() > 5 && !name.contains('/'))
+    };
+    spec_in("apps/v3/") || spec_in("apps/") || path == COMMON_SCHEMAS || path == V3_COMMON_SCHEMAS
+}
+
 /// The checkout that sits next to the workspace on development machines, relative to the root.
 const SHARED_CHECKOUT: &str = "../shared/specs/highlevel-api-docs";
 
@@ -125,11 +145,11 @@ pub fn load_locked(workspace_root: &Path, explicit: Option<&Path>) -> Result<Spe
     }
 }
 
-/// All v2 files of any release dir (`apps/*.json`, not subdirectories, plus
-/// `common/common-schemas.json`), unverified: for `regen --specs DIR --unlocked`.
+/// All input files of any release dir ([`is_input`]), unverified: for
+/// `regen --specs DIR --unlocked`.
 pub fn load_unlocked(dir: &Path) -> Result<SpecSet> {
     let mut files = Vec::new();
-    for (rel, full) in list_v2_files(dir)? {
+    for (rel, full) in list_input_files(dir)? {
         let bytes = fs::read(&full).with_context(|| format!("cannot read {}", full.display()))?;
         files.push(SpecFile { path: rel, bytes });
     }
@@ -235,7 +255,7 @@ fn verify_dir(lock: &Lock, dir: &Path) -> Result<Vec<SpecFile>> {
     // Files the lock doesn't know about are ignored for loading, but they are the best hint
     // that the directory is simply another release of the specs.
     let locked: BTreeSet<&str> = lock.files.iter().map(|file| file.path.as_str()).collect();
-    let extra: Vec<String> = list_v2_files(dir)
+    let extra: Vec<String> = list_input_files(dir)
         .map(|present| {
             present
                 .into_iter()
@@ -273,9 +293,10 @@ fn verify_dir(lock: &Lock, dir: &Path) -> Result<Vec<SpecFile>> {
     Err(anyhow!(message))
 }
 
-/// The v2 files of a release directory, sorted by repository path: `apps/*.json` (regular
-/// files only, so `apps/v3/` is skipped) and `common/common-schemas.json`.
-fn list_v2_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+/// The input files ([`is_input`]) of a release directory, sorted by repository path:
+/// `apps/*.json`, `apps/v3/*.json` (regular files only) and each surface's shared schema file.
+/// A release without `apps/v3/` (the older ones) has only the v2 surface.
+fn list_input_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
     // Links are followed (a checkout may use them), but only to files inside the release.
     let root = fs::canonicalize(dir).with_context(|| format!("cannot open {}", dir.display()))?;
     let inside = |rel: &str, full: &Path| -> Result<()> {
@@ -289,46 +310,59 @@ fn list_v2_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
         );
         Ok(())
     };
-    let apps = dir.join("apps");
-    let entries = fs::read_dir(&apps).with_context(|| {
-        format!(
-            "cannot list {}: is {} a checkout of {}?",
-            apps.display(),
-            dir.display(),
-            "GoHighLevel/highlevel-api-docs"
-        )
-    })?;
     let mut files = Vec::new();
-    for entry in entries {
-        let entry = entry.with_context(|| format!("cannot list {}", apps.display()))?;
-        let full = entry.path();
-        // `is_file` follows symlinks, which a checkout may use.
-        if !full.is_file() {
+    for (folder, required) in [("apps", true), ("apps/v3", false)] {
+        let listed = join_rel(dir, folder);
+        if !required && !listed.is_dir() {
             continue;
         }
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else {
-            continue;
+        let entries = fs::read_dir(&listed).with_context(|| {
+            format!(
+                "cannot list {}: is {} a checkout of {}?",
+                listed.display(),
+                dir.display(),
+                "GoHighLevel/highlevel-api-docs"
+            )
+        })?;
+        let before = files.len();
+        for entry in entries {
+            let entry = entry.with_context(|| format!("cannot list {}", listed.display()))?;
+            let full = entry.path();
+            // `is_file` follows symlinks, which a checkout may use.
+            if !full.is_file() {
+                continue;
+            }
+            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            let rel = format!("{folder}/{name}");
+            if is_input(&rel) {
+                inside(&rel, &full)?;
+                files.push((rel, full));
+            }
+        }
+        ensure!(
+            files.len() > before || !required,
+            "{} holds no *.json specs",
+            listed.display()
+        );
+        // A surface's specs need its shared schema file.
+        let common = if folder == "apps" {
+            COMMON_SCHEMAS
+        } else {
+            V3_COMMON_SCHEMAS
         };
-        if name.ends_with(".json") {
-            let rel = format!("apps/{name}");
-            inside(&rel, &full)?;
-            files.push((rel, full));
+        let common_full = join_rel(dir, common);
+        if files.len() > before {
+            ensure!(
+                common_full.is_file(),
+                "{} is missing (the specs in {folder}/ reference it)",
+                common_full.display()
+            );
+            inside(common, &common_full)?;
+            files.push((common.to_owned(), common_full));
         }
     }
-    ensure!(
-        !files.is_empty(),
-        "{} holds no *.json specs",
-        apps.display()
-    );
-    let common = join_rel(dir, COMMON_SCHEMAS);
-    ensure!(
-        common.is_file(),
-        "{} is missing (the v2 specs reference it)",
-        common.display()
-    );
-    inside(COMMON_SCHEMAS, &common)?;
-    files.push((COMMON_SCHEMAS.to_owned(), common));
     files.sort();
     Ok(files)
 }

@@ -6,13 +6,16 @@ use super::*;
 
 const COMMIT: &str = "0123456789abcdef0123456789abcdef01234567";
 
-/// A miniature release: two v2 specs, the common schemas, and things to ignore.
+/// A miniature release: two v2 specs, a v3 spec, each surface's common schemas, and things to
+/// ignore.
 fn fake_release(dir: &Path) {
     for (rel, body) in [
         ("apps/blogs.json", "{\"blogs\":1}"),
         ("apps/contacts.json", "{\"contacts\":2}"),
         ("common/common-schemas.json", "{\"common\":3}"),
-        ("apps/v3/blogs.json", "{\"v3\":true}"),
+        ("apps/v3/blogs-v3.json", "{\"v3\":true}"),
+        ("apps/v3/common/common-schemas.json", "{\"common\":4}"),
+        ("apps/v3/examples/post.json", "{\"example\":5}"),
         ("apps/README.md", "not a spec"),
     ] {
         let path = join_rel(dir, rel);
@@ -25,24 +28,26 @@ fn fake_lock(dir: &Path) -> Lock {
     Lock::from_dir("GoHighLevel/highlevel-api-docs", COMMIT, dir).unwrap()
 }
 
+/// The input files of [`fake_release`], sorted.
+const ALL_INPUTS: [&str; 5] = [
+    "apps/blogs.json",
+    "apps/contacts.json",
+    "apps/v3/blogs-v3.json",
+    "apps/v3/common/common-schemas.json",
+    "common/common-schemas.json",
+];
+
 fn paths(files: &[SpecFile]) -> Vec<&str> {
     files.iter().map(|file| file.path.as_str()).collect()
 }
 
 #[test]
-fn from_dir_hashes_only_v2_files_sorted() {
+fn from_dir_hashes_only_input_files_sorted() {
     let tmp = tempfile::tempdir().unwrap();
     fake_release(tmp.path());
     let lock = fake_lock(tmp.path());
     let listed: Vec<&str> = lock.files.iter().map(|f| f.path.as_str()).collect();
-    assert_eq!(
-        listed,
-        [
-            "apps/blogs.json",
-            "apps/contacts.json",
-            "common/common-schemas.json"
-        ]
-    );
+    assert_eq!(listed, ALL_INPUTS);
     assert_eq!(lock.files[0].sha256, sha256_hex(b"{\"blogs\":1}"));
     // Known vector, so the hex encoding itself is checked too.
     assert_eq!(
@@ -144,7 +149,8 @@ fn verify_accepts_matching_files_and_ignores_unlisted_ones() {
     let tmp = tempfile::tempdir().unwrap();
     fake_release(tmp.path());
     let mut lock = fake_lock(tmp.path());
-    lock.files.retain(|file| file.path != "apps/contacts.json");
+    lock.files
+        .retain(|file| !file.path.contains("contacts") && !file.path.contains("v3"));
     let files = verify_dir(&lock, tmp.path()).unwrap();
     assert_eq!(
         paths(&files),
@@ -188,18 +194,37 @@ fn verify_reports_tampered_file_with_both_hashes() {
 }
 
 #[test]
-fn load_unlocked_reads_all_v2_files() {
+fn inputs_are_the_specs_of_both_surfaces_and_their_common_schemas() {
+    for path in ALL_INPUTS {
+        assert!(is_input(path), "{path}");
+    }
+    for path in [
+        "apps/v3/examples/post.json",
+        "apps/v3/common/other.json",
+        "apps/README.md",
+        "apps/.json",
+        "common/other.json",
+        "docs/apps/blogs.json",
+    ] {
+        assert!(!is_input(path), "{path}");
+    }
+    assert!(is_common("apps/v3/common/common-schemas.json"));
+    assert!(!is_common("apps/v3/blogs-v3.json"));
+}
+
+#[test]
+fn load_unlocked_reads_all_input_files() {
     let tmp = tempfile::tempdir().unwrap();
     fake_release(tmp.path());
     let set = load_unlocked(tmp.path()).unwrap();
     assert_eq!(set.commit, None);
-    assert_eq!(
-        paths(&set.files),
-        [
-            "apps/blogs.json",
-            "apps/contacts.json",
-            "common/common-schemas.json"
-        ]
+    assert_eq!(paths(&set.files), ALL_INPUTS);
+    // v3 specs without their common schemas cannot be generated: say which file is missing.
+    fs::remove_file(tmp.path().join("apps/v3/common/common-schemas.json")).unwrap();
+    let error = format!("{:#}", load_unlocked(tmp.path()).unwrap_err());
+    assert!(
+        error.contains("apps/v3/common/common-schemas.json is missing"),
+        "{error}"
     );
     let error = format!("{:#}", load_unlocked(&tmp.path().join("nope")).unwrap_err());
     assert!(error.contains("nope"), "{error}");
@@ -214,7 +239,7 @@ fn load_locked_with_explicit_dir() {
     fake_lock(&specs).write(&root.join(LOCK_FILE)).unwrap();
     let set = load_locked(&root, Some(&specs)).unwrap();
     assert_eq!(set.commit.as_deref(), Some(COMMIT));
-    assert_eq!(set.files.len(), 3);
+    assert_eq!(set.files.len(), ALL_INPUTS.len());
     assert!(set.origin.contains("specs-dir"), "{}", set.origin);
 
     let error = format!(
@@ -243,7 +268,8 @@ fn committed_lock_matches_shared_checkout() {
         lock,
         Lock::from_dir(&lock.upstream, &lock.commit, &shared).unwrap()
     );
-    assert_eq!(lock.files.len(), 42);
+    // 41 v2 specs and 42 v3 specs, each surface's common schemas.
+    assert_eq!(lock.files.len(), 85);
     let sums = fs::read_to_string(shared.join("SHA256SUMS")).unwrap();
     for file in &lock.files {
         let line = format!("{}  ./{}", file.sha256, file.path);
@@ -285,21 +311,21 @@ fn cache_entries(cache: &Path) -> Vec<String> {
 fn download_fills_cache_then_reuses_it() {
     let tmp = tempfile::tempdir().unwrap();
     let (_, lock) = served_release(tmp.path());
-    let base = serve(tmp.path().join("www"), 3);
+    let base = serve(tmp.path().join("www"), ALL_INPUTS.len());
     let cache = tmp.path().join("target/spec-cache");
 
     let files = fetch_into_cache(&lock, &format!("{base}/"), &cache).unwrap();
-    assert_eq!(files.len(), 3);
+    assert_eq!(files.len(), ALL_INPUTS.len());
     assert_eq!(cache_entries(&cache), [COMMIT]);
     assert!(verify_dir(&lock, &cache.join(COMMIT)).is_ok());
 
-    // The server has served its 3 requests; a second run must come from the cache alone.
+    // The server has served its requests; a second run must come from the cache alone.
     let again = fetch_into_cache(&lock, "http://127.0.0.1:9", &cache).unwrap();
     assert_eq!(paths(&again), paths(&files));
 
     // A damaged cache is not trusted: it is downloaded again and replaced.
     fs::write(cache.join(COMMIT).join("apps/blogs.json"), "junk").unwrap();
-    let base = serve(tmp.path().join("www"), 3);
+    let base = serve(tmp.path().join("www"), ALL_INPUTS.len());
     fetch_into_cache(&lock, &base, &cache).unwrap();
     assert!(verify_dir(&lock, &cache.join(COMMIT)).is_ok());
     assert_eq!(cache_entries(&cache), [COMMIT]);
@@ -335,7 +361,7 @@ fn missing_download_fails_with_url_and_status() {
     let tmp = tempfile::tempdir().unwrap();
     let (release, lock) = served_release(tmp.path());
     fs::remove_file(release.join("common/common-schemas.json")).unwrap();
-    let base = serve(tmp.path().join("www"), 3);
+    let base = serve(tmp.path().join("www"), ALL_INPUTS.len());
     let cache = tmp.path().join("target/spec-cache");
 
     let error = format!("{:#}", fetch_into_cache(&lock, &base, &cache).unwrap_err());
