@@ -95,13 +95,17 @@ pub fn markdown(report: &Report) -> String {
                 Status::Removed => "removed",
                 Status::Changed => "changed",
             };
+            // A whole crate added or removed is one change, described in its section: counting
+            // its operations here as "+0" would read as an empty crate.
+            let (operations, types) = match diff.status {
+                Status::Changed => (counts(diff, Scope::Operation), counts(diff, Scope::Type)),
+                Status::Added | Status::Removed => ("all".to_owned(), "all".to_owned()),
+            };
             let _ = writeln!(
                 out,
-                "| `{}` | {status} | {} | {} | {} |",
+                "| `{}` | {status} | {} | {operations} | {types} |",
                 diff.crate_name,
                 diff.class.as_str(),
-                counts(diff, Scope::Operation),
-                counts(diff, Scope::Type)
             );
         }
         out.push('\n');
