@@ -186,48 +186,42 @@ fn common_of_both_surfaces(set: &SpecSet) -> anyhow::Result<SpecFile> {
     load::load(v3, None)?;
     let mut merged = crate::validate::parse(&common.path, &common.bytes)?;
     let extra = crate::validate::parse(&v3.path, &v3.bytes)?;
-    let schemas = |doc: &serde_json::Value| {
-        doc.pointer("/components/schemas")
-            .and_then(serde_json::Value::as_object)
-            .cloned()
-            .unwrap_or_default()
-    };
-    let known = schemas(&merged);
+    let pointer = "/components/schemas";
     let mut added = serde_json::Map::new();
-    for (name, schema) in schemas(&extra) {
-        match known.get(&name) {
-            Some(same) if *same == schema => {}
-            Some(_) => bail!(
-                "{V3_COMMON_SPEC}#{} differs from the schema of that name in {COMMON_SPEC}: the \
-                 shared schemas of both surfaces are generated once, into {COMMON_CRATE}, and one \
-                 name cannot be two types there. Stay on the pinned release until the two files \
-                 agree again (`cargo xtask specs update` re-pins)",
-                crate::diagnostics::pointer_push("/components/schemas", &name)
-            ),
-            None => {
-                added.insert(name, schema);
+    if let Some(extra) = extra
+        .pointer(pointer)
+        .and_then(serde_json::Value::as_object)
+    {
+        let known = merged
+            .pointer(pointer)
+            .and_then(serde_json::Value::as_object);
+        for (name, schema) in extra {
+            match known.and_then(|known| known.get(name)) {
+                Some(same) if same == schema => {}
+                Some(_) => bail!(
+                    "{V3_COMMON_SPEC}#{} differs from the schema of that name in {COMMON_SPEC}: the \
+                     shared schemas of both surfaces are generated once, into {COMMON_CRATE}, and one \
+                     name cannot be two types there. Stay on the pinned release until the two files \
+                     agree again (`cargo xtask specs update` re-pins)",
+                    crate::diagnostics::pointer_push(pointer, name)
+                ),
+                None => {
+                    added.insert(name.clone(), schema.clone());
+                }
             }
         }
     }
     if added.is_empty() {
         return Ok(common.clone());
     }
-    let root = merged
-        .as_object_mut()
-        .context("the common schemas are not a JSON object")?;
-    let components = root
-        .entry("components")
-        .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
-    let Some(components) = components.as_object_mut() else {
-        bail!("{COMMON_SPEC}#/components is not an object");
-    };
-    let target = components
-        .entry("schemas")
-        .or_insert_with(|| serde_json::Value::Object(serde_json::Map::new()));
-    let Some(target) = target.as_object_mut() else {
-        bail!("{COMMON_SPEC}#/components/schemas is not an object");
-    };
-    target.extend(added);
+    match merged
+        .pointer_mut(pointer)
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        Some(schemas) => schemas.extend(added),
+        // The published v2 file always has schemas (the error bodies); one without is not it.
+        None => bail!("{COMMON_SPEC}#{pointer} is missing or not an object"),
+    }
     Ok(SpecFile {
         path: COMMON_SPEC.to_owned(),
         bytes: serde_json::to_vec(&merged).context("cannot serialize the merged common schemas")?,

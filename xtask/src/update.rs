@@ -136,21 +136,19 @@ fn changelog_entry(
                 diff.spec_path
             );
         }
-        Status::Changed if spec_changed => {
-            let _ = write!(
-                entry,
-                "## {version} ({date})\n\nHighLevel republished `{}` ({source}): {} change(s).\n\n",
-                diff.spec_path,
-                diff.class.as_str()
-            );
-            entry.push_str(&diff::crate_markdown(diff, "###"));
-        }
         Status::Changed => {
             // The common crate also holds what other specs share, so it changes with them.
+            let cause = if spec_changed {
+                format!("HighLevel republished `{}` ({source})", diff.spec_path)
+            } else {
+                format!(
+                    "`{}` is unchanged, but other specs of the release changed what this crate holds ({source})",
+                    diff.spec_path
+                )
+            };
             let _ = write!(
                 entry,
-                "## {version} ({date})\n\n`{}` is unchanged, but other specs of the release changed what this crate holds ({source}): {} change(s).\n\n",
-                diff.spec_path,
+                "## {version} ({date})\n\n{cause}: {} change(s).\n\n",
                 diff.class.as_str()
             );
             entry.push_str(&diff::crate_markdown(diff, "###"));

@@ -89,38 +89,27 @@ pub(super) fn diff_types(old: &Api, new: &Api, inputs: &BTreeSet<String>, out: &
                     }
                     _ => None,
                 };
-                match target {
-                    Some((target, target_kind)) => {
-                        let changes = type_changes(old_kind, target_kind, inputs.contains(name));
-                        if changes.is_empty() {
-                            push(
-                                Class::Additive,
-                                Kind::Changed,
-                                format!(
-                                    "now an alias of `{target}`, which has the same {}: code using the name compiles as before",
-                                    if matches!(old_kind, TypeKind::Struct { .. }) {
-                                        "fields"
-                                    } else {
-                                        "variants"
-                                    }
-                                ),
-                            );
-                        }
-                        for (class, detail) in changes {
-                            push(
-                                class,
-                                Kind::Changed,
-                                format!("as an alias of `{target}`: {detail}"),
-                            );
-                        }
-                    }
-                    None => {
-                        for (class, detail) in
-                            type_changes(old_kind, new_kind, inputs.contains(name))
-                        {
-                            push(class, Kind::Changed, detail);
-                        }
-                    }
+                let (compared, prefix) = match target {
+                    Some((target, kind)) => (kind, format!("as an alias of `{target}`: ")),
+                    None => (*new_kind, String::new()),
+                };
+                let changes = type_changes(old_kind, compared, inputs.contains(name));
+                if let (true, Some((target, _))) = (changes.is_empty(), target) {
+                    let same = if matches!(old_kind, TypeKind::Struct { .. }) {
+                        "fields"
+                    } else {
+                        "variants"
+                    };
+                    push(
+                        Class::Additive,
+                        Kind::Changed,
+                        format!(
+                            "now an alias of `{target}`, which has the same {same}: code using the name compiles as before"
+                        ),
+                    );
+                }
+                for (class, detail) in changes {
+                    push(class, Kind::Changed, format!("{prefix}{detail}"));
                 }
             }
             (None, None) => {}

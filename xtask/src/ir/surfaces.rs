@@ -10,7 +10,7 @@ use super::Api;
 
 /// Which surface a spec file belongs to, by its place in the release.
 pub fn surface_of(spec_path: &str) -> &'static str {
-    if spec_path.starts_with("apps/v3/") {
+    if spec_path.starts_with(crate::specs::V3_DIR) {
         "v3"
     } else {
         "v2"

@@ -55,6 +55,9 @@ pub const DEFAULT_BASE_URL: &str = "https://raw.githubusercontent.com";
 /// The one shared schema file the v2 specs reference as `../common/common-schemas.json`.
 const COMMON_SCHEMAS: &str = "common/common-schemas.json";
 
+/// Where the v3 specs are in a release (the v2 specs are in `apps/`).
+pub const V3_DIR: &str = "apps/v3/";
+
 /// The v3 specs' shared schema file (they reference it as `../common/common-schemas.json` too).
 pub const V3_COMMON_SCHEMAS: &str = "apps/v3/common/common-schemas.json";
 
@@ -72,7 +75,7 @@ pub fn is_input(path: &str) -> bool {
         path.strip_prefix(dir)
             .is_some_and(|name| name.ends_with(".json") && name.len() > 5 && !name.contains('/'))
     };
-    spec_in("apps/v3/") || spec_in("apps/") || path == COMMON_SCHEMAS || path == V3_COMMON_SCHEMAS
+    spec_in(V3_DIR) || spec_in("apps/") || path == COMMON_SCHEMAS || path == V3_COMMON_SCHEMAS
 }
 
 /// The checkout that sits next to the workspace on development machines, relative to the root.
@@ -311,7 +314,12 @@ fn list_input_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
         Ok(())
     };
     let mut files = Vec::new();
-    for (folder, required) in [("apps", true), ("apps/v3", false)] {
+    // Each surface: its folder, whether a release must have it, the shared schemas its specs use.
+    let surfaces = [
+        ("apps", true, COMMON_SCHEMAS),
+        ("apps/v3", false, V3_COMMON_SCHEMAS),
+    ];
+    for (folder, required, common) in surfaces {
         let listed = join_rel(dir, folder);
         if !required && !listed.is_dir() {
             continue;
@@ -347,11 +355,6 @@ fn list_input_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
             listed.display()
         );
         // A surface's specs need its shared schema file.
-        let common = if folder == "apps" {
-            COMMON_SCHEMAS
-        } else {
-            V3_COMMON_SCHEMAS
-        };
         let common_full = join_rel(dir, common);
         if files.len() > before {
             ensure!(
