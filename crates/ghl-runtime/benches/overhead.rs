@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ghl_runtime::ratelimit::RateLimitConfig;
-use ghl_runtime::{Client, DEFAULT_USER_AGENT, Method, Request, encode_path_segment};
+use ghl_runtime::{Client, DEFAULT_USER_AGENT, Method, Request};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 const BODY: &str = r#"{"contact":{"id":"c1","locationId":"loc-1","email":"jane@example.com","firstName":"Jane","lastName":"Doe","tags":["vip","lead"],"customFields":[{"id":"f1","value":"x"}]},"traceId":"t-1"}"#;
@@ -124,9 +124,9 @@ async fn plain_built_call(plain: &reqwest::Client, base: &str) -> serde_json::Va
 /// The same call as a generated operation makes it (path segment encoded, query
 /// parameters rendered from their types).
 async fn ghl_call(ghl: &Client) -> serde_json::Value {
-    let path = ["/contacts/", &encode_path_segment(&CONTACT_ID)].concat();
     ghl.send(
-        Request::new(Method::GET, "/contacts/{contactId}", path, "2021-07-28")
+        Request::to(Method::GET, "/contacts/{contactId}", "2021-07-28")
+            .path_param("contactId", &CONTACT_ID)
             .query("locationId", LOCATION_ID)
             .query("limit", &50.0),
     )

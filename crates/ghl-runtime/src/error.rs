@@ -15,6 +15,24 @@ pub(crate) const BODY_EXCERPT_CHARS: usize = 512;
 /// says what happened and what to do, naming the HTTP method and the spec path template
 /// (for example `GET /blogs/posts/all`). No variant ever contains an access token, a
 /// refresh token, a client secret or a request body.
+///
+/// # Statuses
+///
+/// The status of a failed answer decides the variant:
+///
+/// | Status | Variant |
+/// | --- | --- |
+/// | `400` | [`Validation`](Error::Validation) when the server lists several messages, else [`Http`](Error::Http) |
+/// | `401` | [`Unauthorized`](Error::Unauthorized), or [`AgencyTokenRequired`](Error::AgencyTokenRequired) or [`RouteNotSupported`](Error::RouteNotSupported) when the answer says so |
+/// | `403` | [`Forbidden`](Error::Forbidden), or [`AgencyTokenRequired`](Error::AgencyTokenRequired) or [`CloudflareBlocked`](Error::CloudflareBlocked) when the answer says so |
+/// | `404` | [`NotFound`](Error::NotFound) |
+/// | `413` | [`FileTooLarge`](Error::FileTooLarge) |
+/// | `422` | [`Validation`](Error::Validation) |
+/// | `429` | [`RateLimited`](Error::RateLimited), once retries are used up or not allowed |
+/// | any other | [`Http`](Error::Http) |
+///
+/// A call to an agency-only route with a sub-account token gives
+/// [`AgencyTokenRequired`](Error::AgencyTokenRequired) on `401` and `403` alike.
 #[non_exhaustive]
 #[derive(Debug)]
 pub enum Error {

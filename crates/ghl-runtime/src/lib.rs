@@ -76,6 +76,7 @@ mod request;
 mod response;
 mod retry;
 pub mod store;
+mod string_enum;
 pub mod timestamp;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
@@ -96,6 +97,13 @@ pub use retry::RetryPolicy;
 /// feature (reqwest panics without a provider). Calling it more than once is harmless.
 pub fn install_default_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// What [`string_enum!`] expands to refers to, so that a crate using it needs no `serde`
+/// import of its own. Not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
 }
 
 /// `Result` with this crate's [`Error`] as the default error type.

@@ -496,6 +496,37 @@ impl Request {
         self
     }
 
+    /// A new request to the spec path `path_template` (e.g. `"/blogs/posts/{postId}"`), with
+    /// `version` as its `Version` header. Fill in each `{name}` of the path with
+    /// [`path_param`](Self::path_param).
+    ///
+    /// ```
+    /// use ghl_runtime::{Method, Request};
+    ///
+    /// let request = Request::to(Method::GET, "/blogs/posts/{postId}", "2021-07-28")
+    ///     .path_param("postId", &"a b");
+    /// # let _ = request;
+    /// ```
+    pub fn to(method: Method, path_template: &'static str, version: &'static str) -> Request {
+        Request::new(method, path_template, path_template.to_owned(), version)
+    }
+
+    /// Fills the `{name}` part of the path with `value`, percent-encoded as one segment (see
+    /// [`encode_path_segment`]). A path without that part makes `send` return
+    /// [`Error::InvalidRequest`].
+    pub fn path_param(mut self, name: &str, value: &dyn fmt::Display) -> Request {
+        let found = self.path.match_indices('{').find_map(|(open, _)| {
+            let rest = &self.path[open + 1..];
+            (rest.starts_with(name) && rest[name.len()..].starts_with('}'))
+                .then_some(open..open + name.len() + 2)
+        });
+        match found {
+            Some(range) => self.path.replace_range(range, &encode_path_segment(value)),
+            None => self.fail(format!("the path has no `{{{name}}}` to fill in")),
+        }
+        self
+    }
+
     fn fail(&mut self, message: String) {
         if self.error.is_none() {
             self.error = Some(Box::new(Error::invalid_request(
@@ -960,6 +991,21 @@ impl<'de> serde::Deserialize<'de> for FilePart {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn path_params_fill_their_own_part_encoded() {
+        let request = Request::to(Method::GET, "/a/{id}/b/{idx}/{i}", "v")
+            .path_param("idx", &"x/y {id}")
+            .path_param("id", &7)
+            .path_param("i", &2.0_f64);
+        assert_eq!(request.path, "/a/7/b/x%2Fy%20%7Bid%7D/2");
+        assert_eq!(request.path_template, "/a/{id}/b/{idx}/{i}");
+        assert!(request.error.is_none());
+
+        let missing = Request::to(Method::GET, "/a/{id}", "v").path_param("other", &1);
+        let error = missing.error.expect("a part that is not there is an error");
+        assert!(error.to_string().contains("`{other}`"), "{error}");
+    }
 
     #[test]
     fn scalars_render() {
